@@ -1,0 +1,114 @@
+package dev.ferry.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.it.support.BrokerProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The broker process's command-line contract: flags, exit codes, configuration precedence, clean stop. */
+class ServerProcessTest {
+    private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void shouldPrintEveryStableFlagInHelpAndExitZero() throws IOException {
+        BrokerProcess help = BrokerProcess.launch(List.of("--help"));
+
+        assertThat(help.awaitExit(EXIT_TIMEOUT)).isZero();
+        assertThat(String.join("\n", help.output()))
+                .contains("--data-dir", "--amqp-port", "--bind", "--config", "--help");
+    }
+
+    @Test
+    void shouldRefuseAnOutOfRangePortWithExitCodeTwoAndSayWhy() throws IOException {
+        BrokerProcess broker = BrokerProcess.launch(List.of("--amqp-port", "70000", "--data-dir", temp.toString()));
+
+        assertThat(broker.awaitExit(EXIT_TIMEOUT)).isEqualTo(2);
+        assertThat(String.join("\n", broker.output())).contains("amqp-port", "70000");
+    }
+
+    @Test
+    void shouldRefuseAnUnknownFlag() throws IOException {
+        BrokerProcess broker = BrokerProcess.launch(List.of("--no-such-flag"));
+
+        assertThat(broker.awaitExit(EXIT_TIMEOUT)).isEqualTo(2);
+        assertThat(String.join("\n", broker.output())).contains("--no-such-flag");
+    }
+
+    @Test
+    void shouldStopCleanlyOnSigtermAndReleaseTheDataDirectory() throws IOException {
+        Path dataDir = temp.resolve("data");
+        BrokerProcess first = BrokerProcess.start(dataDir);
+        assertThat(first.output()).anyMatch(line -> line.contains("data in " + dataDir));
+
+        assertThat(first.terminate()).isZero();
+        assertThat(first.output()).anyMatch(line -> line.contains("Ferry stopped"));
+
+        try (BrokerProcess second = BrokerProcess.start(dataDir)) {
+            assertThat(second.isAlive()).isTrue();
+            assertThat(second.terminate()).isZero();
+        }
+    }
+
+    @Test
+    void shouldRefuseASecondBrokerOnTheSameDataDirectory() throws IOException {
+        Path dataDir = temp.resolve("shared");
+        try (BrokerProcess first = BrokerProcess.start(dataDir)) {
+            BrokerProcess second = BrokerProcess.launch(
+                    List.of("--data-dir", dataDir.toString(), "--amqp-port", "0"));
+
+            assertThat(second.awaitExit(EXIT_TIMEOUT)).isEqualTo(2);
+            assertThat(String.join("\n", second.output())).contains("in use by another Ferry process");
+            assertThat(first.isAlive()).isTrue();
+        }
+    }
+
+    @Test
+    void shouldTakeFlagsOverEnvironmentOverConfigurationFile() throws IOException {
+        Path fromFile = temp.resolve("from-file");
+        Path fromEnvironment = temp.resolve("from-env");
+        Path fromFlag = temp.resolve("from-flag");
+        Path config = temp.resolve("ferry.conf");
+        Files.writeString(config, "data-dir = " + fromFile + "\namqp-port = 0\n");
+
+        assertThat(dataDirChosenBy(List.of("--config", config.toString()), Map.of())).isEqualTo(fromFile);
+        assertThat(dataDirChosenBy(List.of("--config", config.toString()),
+                Map.of("FERRY_DATA_DIR", fromEnvironment.toString()))).isEqualTo(fromEnvironment);
+        assertThat(dataDirChosenBy(List.of("--config", config.toString(), "--data-dir", fromFlag.toString()),
+                Map.of("FERRY_DATA_DIR", fromEnvironment.toString()))).isEqualTo(fromFlag);
+        assertThat(Files.exists(fromFlag.resolve("ferry.lock"))).isTrue();
+    }
+
+    @Test
+    void shouldRefuseAMisspeltSettingInTheConfigurationFile() throws IOException {
+        Path config = temp.resolve("typo.conf");
+        Files.writeString(config, "amqp-prot = 5673\n");
+
+        BrokerProcess broker = BrokerProcess.launch(List.of("--config", config.toString()));
+
+        assertThat(broker.awaitExit(EXIT_TIMEOUT)).isEqualTo(2);
+        assertThat(String.join("\n", broker.output())).contains("unknown setting 'amqp-prot'");
+    }
+
+    private static Path dataDirChosenBy(List<String> arguments, Map<String, String> environment) throws IOException {
+        BrokerProcess broker = BrokerProcess.launch(arguments, environment);
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> broker.output().stream().anyMatch(line -> line.contains("data in ")));
+            String line = broker.output().stream().filter(l -> l.contains("data in ")).findFirst().orElseThrow();
+            String path = line.substring(line.indexOf("data in ") + "data in ".length()).trim();
+            return Path.of(path);
+        } finally {
+            assertThat(broker.terminate()).isZero();
+        }
+    }
+}

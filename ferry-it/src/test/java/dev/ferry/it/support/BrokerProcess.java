@@ -1,0 +1,167 @@
+package dev.ferry.it.support;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real Ferry broker in a child JVM, started from the test's own class path (which holds
+ * ferry-server and everything it needs), listening on a free loopback port. Tests stop it by PID:
+ * {@link #terminate()} sends SIGTERM, {@link #kill()} sends SIGKILL, the way an operator or a
+ * crash would.
+ */
+public final class BrokerProcess implements AutoCloseable {
+    private static final Pattern LISTENING = Pattern.compile("listening on amqp://[^:]+:(\\d+)");
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Process process;
+    private final List<String> output = new CopyOnWriteArrayList<>();
+    private final Path dataDir;
+    private volatile int amqpPort = -1;
+
+    private BrokerProcess(Process process, Path dataDir) {
+        this.process = process;
+        this.dataDir = dataDir;
+        Thread reader = new Thread(this::readOutput, "broker-output-" + process.pid());
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Starts a broker on a free port with its data in {@code dataDir} and waits until it listens. */
+    public static BrokerProcess start(Path dataDir, String... extraArgs) throws IOException {
+        List<String> arguments = new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--amqp-port", "0"));
+        arguments.addAll(List.of(extraArgs));
+        BrokerProcess broker = launch(arguments);
+        broker.awaitListening();
+        return broker;
+    }
+
+    /** Starts the broker process with exactly these arguments and does not wait for anything. */
+    public static BrokerProcess launch(List<String> arguments) throws IOException {
+        return launch(arguments, java.util.Map.of());
+    }
+
+    /** As {@link #launch(List)}, with extra environment variables (for the FERRY_* settings). */
+    public static BrokerProcess launch(List<String> arguments, java.util.Map<String, String> environment)
+            throws IOException {
+        Path dataDir = null;
+        int index = arguments.indexOf("--data-dir");
+        if (index >= 0 && index + 1 < arguments.size()) {
+            dataDir = Path.of(arguments.get(index + 1));
+        }
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx512m");
+        command.add("-ea");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add("dev.ferry.server.FerryMain");
+        command.addAll(arguments);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().keySet().removeIf(name -> name.startsWith("FERRY_"));
+        builder.environment().putAll(environment);
+        return new BrokerProcess(builder.start(), dataDir);
+    }
+
+    private void readOutput() {
+        try (BufferedReader reader = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                output.add(line);
+                Matcher matcher = LISTENING.matcher(line);
+                if (matcher.find()) {
+                    amqpPort = Integer.parseInt(matcher.group(1));
+                }
+            }
+        } catch (IOException e) {
+            output.add("[output closed: " + e + "]");
+        }
+    }
+
+    private void awaitListening() {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (amqpPort < 0) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("broker exited with " + process.exitValue() + " before listening:\n"
+                        + String.join("\n", output));
+            }
+            if (System.nanoTime() > deadline) {
+                kill();
+                throw new IllegalStateException("broker did not listen within " + START_TIMEOUT + ":\n"
+                        + String.join("\n", output));
+            }
+            try {
+                // Polling the child's output: there is no event to wait on across the process boundary.
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the broker", e);
+            }
+        }
+    }
+
+    public int amqpPort() {
+        return amqpPort;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Every line the broker printed so far (standard output and error together). */
+    public List<String> output() {
+        return List.copyOf(output);
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGTERM, then waits for the exit code; the broker must stop cleanly within the timeout. */
+    public int terminate() {
+        process.destroy();
+        return awaitExit(Duration.ofSeconds(30));
+    }
+
+    /** SIGKILL: the broker gets no chance to flush or close anything. */
+    public void kill() {
+        process.destroyForcibly();
+        awaitExit(Duration.ofSeconds(30));
+    }
+
+    /** Waits for the process to end and returns its exit code. */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor();
+                throw new IllegalStateException("broker " + process.pid() + " did not exit within " + timeout);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the broker to exit", e);
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+}

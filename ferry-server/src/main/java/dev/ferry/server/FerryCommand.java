@@ -1,0 +1,109 @@
+package dev.ferry.server;
+
+import dev.ferry.server.config.BrokerSettings;
+import dev.ferry.server.config.ConfigException;
+import dev.ferry.server.config.ConfigSource;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code ferry} command line. Every option can also be set by an environment variable
+ * ({@code FERRY_} + the option name in upper case, dashes as underscores) or by a line
+ * {@code name = value} in the configuration file; a flag beats the environment, which beats the
+ * file, which beats the built-in default.
+ */
+@Command(
+        name = "ferry",
+        mixinStandardHelpOptions = true,
+        versionProvider = FerryCommand.VersionProvider.class,
+        sortOptions = false,
+        description = "Ferry message broker: AMQP 0-9-1 queues on a durable log.",
+        footer = {"", "Each option may also come from the environment (FERRY_AMQP_PORT=5673) or the "
+                + "configuration file (amqp-port = 5673); flags win over the environment, which wins over the file."})
+public final class FerryCommand implements Callable<BrokerSettings> {
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Configuration file (Java properties: name = value). Env: FERRY_CONFIG.")
+    Path config;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
+            description = "Where logs and metadata are stored. Default: ${DEFAULT-VALUE}")
+    Path dataDir;
+
+    @Option(names = "--amqp-port", paramLabel = "N", defaultValue = "5672",
+            description = "AMQP 0-9-1 port; 0 picks a free port. Default: ${DEFAULT-VALUE}")
+    int amqpPort;
+
+    @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+            description = "Address the listeners bind to. Default: ${DEFAULT-VALUE}")
+    String bind;
+
+    /** Settings the parsed options describe, not yet checked. */
+    @Override
+    public BrokerSettings call() {
+        BrokerSettings settings = new BrokerSettings();
+        settings.dataDir = dataDir;
+        settings.amqpPort = amqpPort;
+        settings.bind = bind;
+        return settings;
+    }
+
+    /**
+     * Builds the picocli model for these arguments with defaults taken from the environment and
+     * the configuration file. The file is named by {@code --config} among the arguments or by
+     * {@code FERRY_CONFIG}, so it is found before picocli parses the rest.
+     */
+    static CommandLine commandLine(String[] args, java.util.Map<String, String> environment) {
+        Path configFile = configFileFrom(args, environment);
+        ConfigSource source = ConfigSource.load(configFile, environment);
+        CommandLine commandLine = new CommandLine(new FerryCommand());
+        commandLine.setDefaultValueProvider((ArgSpec argSpec) -> {
+            if (argSpec instanceof OptionSpec option && !option.longestName().equals("--config")) {
+                return source.lookup(option.longestName().substring(2));
+            }
+            return null;
+        });
+        rejectUnknownFileSettings(commandLine, source);
+        return commandLine;
+    }
+
+    private static Path configFileFrom(String[] args, java.util.Map<String, String> environment) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                return Path.of(args[i + 1]);
+            }
+            if (args[i].startsWith("--config=")) {
+                return Path.of(args[i].substring("--config=".length()));
+            }
+        }
+        String fromEnvironment = environment.get(ConfigSource.environmentName("config"));
+        return fromEnvironment == null ? null : Path.of(fromEnvironment);
+    }
+
+    private static void rejectUnknownFileSettings(CommandLine commandLine, ConfigSource source) {
+        Set<String> known = new HashSet<>();
+        for (OptionSpec option : commandLine.getCommandSpec().options()) {
+            known.add(option.longestName().substring(2));
+        }
+        for (String setting : source.fileSettings()) {
+            if (!known.contains(setting)) {
+                throw new ConfigException("unknown setting '" + setting + "' in " + source.filePath()
+                        + "; run ferry --help for the list");
+            }
+        }
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"Ferry " + FerryVersion.VERSION};
+        }
+    }
+}
