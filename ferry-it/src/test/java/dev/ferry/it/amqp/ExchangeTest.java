@@ -1,0 +1,203 @@
+package dev.ferry.it.amqp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.GetResponse;
+import dev.ferry.it.support.AmqpTestBase;
+import java.io.IOException;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** exchange.declare / delete / bind / unbind as RabbitMQ's Java client sees them. */
+class ExchangeTest extends AmqpTestBase {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"direct", "fanout", "topic", "headers"})
+    void shouldDeclareEachExchangeTypeAndFindItPassively(String type) throws IOException {
+        String name = unique("x-" + type);
+
+        channel.exchangeDeclare(name, type);
+
+        assertThat(channel.exchangeDeclarePassive(name)).isNotNull();
+        channel.exchangeDelete(name);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"amq.direct", "amq.fanout", "amq.topic", "amq.headers", "amq.match"})
+    void shouldHavePredeclaredExchangesInEveryVhost(String name) throws IOException {
+        assertThat(channel.exchangeDeclarePassive(name)).isNotNull();
+    }
+
+    @Test
+    void shouldReportNotFoundForAPassiveDeclareOfAMissingExchange() {
+        Throwable thrown = catchThrowable(() -> channel.exchangeDeclarePassive(unique("missing")));
+
+        assertThat(replyCode(thrown)).isEqualTo(404);
+        assertThat(isConnectionError(thrown)).isFalse();
+        assertThat(connection.isOpen()).isTrue();
+    }
+
+    @Test
+    void shouldRefuseARedeclarationWithAnotherTypeAndKeepTheConnection() throws IOException {
+        String name = unique("x-redeclare");
+        channel.exchangeDeclare(name, BuiltinExchangeType.DIRECT);
+
+        Throwable thrown = catchThrowable(() -> channel.exchangeDeclare(name, BuiltinExchangeType.FANOUT));
+
+        assertThat(replyCode(thrown)).isEqualTo(406);
+        assertThat(replyText(thrown)).contains(name);
+        assertThat(connection.isOpen()).isTrue();
+        Channel fresh = connection.createChannel();
+        fresh.exchangeDelete(name);
+    }
+
+    @Test
+    void shouldRefuseARedeclarationWithOtherDurability() throws IOException {
+        String name = unique("x-durable");
+        channel.exchangeDeclare(name, "direct", false, true, null);
+
+        Throwable thrown = catchThrowable(() -> channel.exchangeDeclare(name, "direct", true, true, null));
+
+        assertThat(replyCode(thrown)).isEqualTo(406);
+    }
+
+    @Test
+    void shouldAcceptAnIdenticalRedeclaration() throws IOException {
+        String name = unique("x-same");
+        channel.exchangeDeclare(name, "topic", false, true, Map.of());
+
+        channel.exchangeDeclare(name, "topic", false, true, Map.of());
+
+        assertThat(channel.isOpen()).isTrue();
+        channel.exchangeDelete(name);
+    }
+
+    @Test
+    void shouldReserveTheAmqPrefix() {
+        Throwable thrown = catchThrowable(() -> channel.exchangeDeclare("amq." + unique("mine"), "direct"));
+
+        assertThat(replyCode(thrown)).isEqualTo(403);
+        assertThat(isConnectionError(thrown)).isFalse();
+    }
+
+    @Test
+    void shouldRefuseAnUnknownExchangeTypeAsACommandError() {
+        Throwable thrown = catchThrowable(() -> channel.exchangeDeclare(unique("x-odd"), "no-such-type"));
+
+        assertThat(replyCode(thrown)).isEqualTo(503);
+        assertThat(isConnectionError(thrown)).isTrue();
+    }
+
+    @Test
+    void shouldRefuseToDeleteAnExchangeInUseWhenAskedIfUnused() throws IOException {
+        String exchange = unique("x-used");
+        channel.exchangeDeclare(exchange, "fanout", false, false, null);
+        String queue = channel.queueDeclare().getQueue();
+        channel.queueBind(queue, exchange, "");
+
+        Throwable thrown = catchThrowable(() -> channel.exchangeDelete(exchange, true));
+
+        assertThat(replyCode(thrown)).isEqualTo(406);
+        Channel fresh = connection.createChannel();
+        fresh.exchangeDelete(exchange, false);
+        assertThatThrownBy(() -> fresh.exchangeDeclarePassive(exchange)).satisfies(e -> assertThat(replyCode(e)).isEqualTo(404));
+    }
+
+    @Test
+    void shouldReportNotFoundWhenPublishingToAMissingExchange() throws Exception {
+        channel.basicPublish(unique("nowhere"), "key", null, new byte[] {1});
+
+        Throwable thrown = catchThrowable(() -> channel.queueDeclare());
+
+        assertThat(replyCode(thrown)).isEqualTo(404);
+        assertThat(connection.isOpen()).isTrue();
+    }
+
+    @Test
+    void shouldRouteThroughAnExchangeToExchangeBinding() throws IOException {
+        String upstream = unique("x-up");
+        String downstream = unique("x-down");
+        // Not auto-delete: unbinding below would otherwise delete the upstream exchange as well.
+        channel.exchangeDeclare(upstream, "topic", false, false, null);
+        channel.exchangeDeclare(downstream, "direct", false, false, null);
+        channel.exchangeBind(downstream, upstream, "orders.*");
+        String queue = channel.queueDeclare().getQueue();
+        channel.queueBind(queue, downstream, "orders.created");
+
+        channel.basicPublish(upstream, "orders.created", null, "o-1".getBytes());
+        channel.basicPublish(upstream, "orders.deleted", null, "o-2".getBytes());
+
+        assertThat(getBody(queue)).isEqualTo("o-1");
+        assertThat(channel.basicGet(queue, true)).isNull();
+
+        channel.exchangeUnbind(downstream, upstream, "orders.*");
+        channel.basicPublish(upstream, "orders.created", null, "o-3".getBytes());
+        assertThat(channel.basicGet(queue, true)).isNull();
+        channel.exchangeDelete(upstream);
+        channel.exchangeDelete(downstream);
+    }
+
+    @Test
+    void shouldSendUnroutableMessagesToTheAlternateExchange() throws IOException {
+        String alternate = unique("x-alt");
+        String main = unique("x-main");
+        channel.exchangeDeclare(alternate, "fanout", false, true, null);
+        channel.exchangeDeclare(main, "direct", false, true, Map.of("alternate-exchange", alternate));
+        String routed = channel.queueDeclare().getQueue();
+        String unrouted = channel.queueDeclare().getQueue();
+        channel.queueBind(routed, main, "known");
+        channel.queueBind(unrouted, alternate, "");
+
+        channel.basicPublish(main, "known", null, "a".getBytes());
+        channel.basicPublish(main, "unknown", null, "b".getBytes());
+
+        assertThat(getBody(routed)).isEqualTo("a");
+        assertThat(getBody(unrouted)).isEqualTo("b");
+    }
+
+    @Test
+    void shouldRefuseBindingToAMissingExchange() throws IOException {
+        String queue = channel.queueDeclare().getQueue();
+
+        Throwable thrown = catchThrowable(() -> channel.queueBind(queue, unique("missing"), "k"));
+
+        assertThat(replyCode(thrown)).isEqualTo(404);
+    }
+
+    @Test
+    void shouldRefuseBindingToTheDefaultExchange() throws IOException {
+        String queue = channel.queueDeclare().getQueue();
+
+        Throwable thrown = catchThrowable(() -> channel.queueBind(queue, "", "k"));
+
+        assertThat(replyCode(thrown)).isEqualTo(403);
+    }
+
+    @Test
+    void shouldDeleteAnAutoDeleteExchangeWhenItsLastBindingGoes() throws IOException {
+        String exchange = unique("x-auto");
+        channel.exchangeDeclare(exchange, "direct", false, true, null);
+        String queue = channel.queueDeclare().getQueue();
+        channel.queueBind(queue, exchange, "k");
+
+        channel.queueUnbind(queue, exchange, "k");
+
+        Throwable thrown = catchThrowable(() -> channel.exchangeDeclarePassive(exchange));
+        assertThat(replyCode(thrown)).isEqualTo(404);
+    }
+
+    private String getBody(String queue) throws IOException {
+        GetResponse response = null;
+        for (int attempt = 0; attempt < 100 && response == null; attempt++) {
+            response = channel.basicGet(queue, true);
+        }
+        assertThat(response).as("a message in " + queue).isNotNull();
+        return new String(response.getBody());
+    }
+}

@@ -1,0 +1,212 @@
+package dev.ferry.it.amqp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.DefaultConsumer;
+import dev.ferry.it.support.AmqpTestBase;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** queue.declare / bind / unbind / purge / delete as RabbitMQ's Java client sees them. */
+class QueueTest extends AmqpTestBase {
+
+    @Test
+    void shouldNameAQueueDeclaredWithoutAName() throws IOException {
+        AMQP.Queue.DeclareOk ok = channel.queueDeclare();
+
+        assertThat(ok.getQueue()).startsWith("amq.gen-");
+        assertThat(ok.getMessageCount()).isZero();
+        assertThat(ok.getConsumerCount()).isZero();
+    }
+
+    @Test
+    void shouldCountReadyMessagesAndConsumersInDeclareOk() throws IOException {
+        String queue = unique("q-counts");
+        channel.queueDeclare(queue, false, false, true, null);
+        for (int i = 0; i < 3; i++) {
+            channel.basicPublish("", queue, null, new byte[] {(byte) i});
+        }
+        Channel consumerChannel = connection.createChannel();
+        consumerChannel.basicQos(1);
+        consumerChannel.basicConsume(queue, false, new DefaultConsumer(consumerChannel));
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            AMQP.Queue.DeclareOk ok = channel.queueDeclarePassive(queue);
+            assertThat(ok.getMessageCount()).as("ready, not counting the one delivered").isEqualTo(2);
+            assertThat(ok.getConsumerCount()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void shouldReportNotFoundForAPassiveDeclareOfAMissingQueue() {
+        Throwable thrown = catchThrowable(() -> channel.queueDeclarePassive(unique("missing")));
+
+        assertThat(replyCode(thrown)).isEqualTo(404);
+        assertThat(replyText(thrown)).contains("no queue");
+        assertThat(connection.isOpen()).isTrue();
+    }
+
+    @Test
+    void shouldRefuseARedeclarationWithOtherProperties() throws IOException {
+        String queue = unique("q-redeclare");
+        channel.queueDeclare(queue, false, false, true, null);
+
+        Throwable thrown = catchThrowable(() -> channel.queueDeclare(queue, true, false, true, null));
+
+        assertThat(replyCode(thrown)).isEqualTo(406);
+        assertThat(replyText(thrown)).contains("durable");
+    }
+
+    @Test
+    void shouldRefuseARedeclarationWithOtherArguments() throws IOException {
+        String queue = unique("q-args");
+        channel.queueDeclare(queue, false, false, true, Map.of("x-max-length", 10));
+
+        Throwable thrown = catchThrowable(() -> channel.queueDeclare(queue, false, false, true, Map.of("x-max-length", 20)));
+
+        assertThat(replyCode(thrown)).isEqualTo(406);
+        assertThat(replyText(thrown)).contains("x-max-length");
+    }
+
+    @Test
+    void shouldRefuseAnArgumentOfTheWrongType() {
+        Throwable thrown = catchThrowable(() ->
+                channel.queueDeclare(unique("q-bad-ttl"), false, false, true, Map.of("x-message-ttl", "soon")));
+
+        assertThat(replyCode(thrown)).isEqualTo(406);
+        assertThat(replyText(thrown)).contains("x-message-ttl");
+    }
+
+    @Test
+    void shouldRefuseANegativeLengthLimit() {
+        Throwable thrown = catchThrowable(() ->
+                channel.queueDeclare(unique("q-bad-len"), false, false, true, Map.of("x-max-length", -1)));
+
+        assertThat(replyCode(thrown)).isEqualTo(406);
+    }
+
+    @Test
+    void shouldReserveTheAmqPrefixForQueues() {
+        Throwable thrown = catchThrowable(() -> channel.queueDeclare("amq." + unique("mine"), false, false, true, null));
+
+        assertThat(replyCode(thrown)).isEqualTo(403);
+    }
+
+    @Test
+    void shouldLockAnExclusiveQueueToItsConnection() throws IOException {
+        String queue = unique("q-exclusive");
+        channel.queueDeclare(queue, false, true, false, null);
+        Channel other = newConnection().createChannel();
+
+        Throwable thrown = catchThrowable(() -> other.basicConsume(queue, true, new DefaultConsumer(other)));
+
+        assertThat(replyCode(thrown)).isEqualTo(405);
+    }
+
+    @Test
+    void shouldRemoveAnExclusiveQueueWhenItsConnectionCloses() throws IOException {
+        String queue = unique("q-owned");
+        Connection owner = newConnection();
+        owner.createChannel().queueDeclare(queue, false, true, false, null);
+
+        owner.close();
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Channel probe = connection.createChannel();
+            Throwable thrown = catchThrowable(() -> probe.queueDeclarePassive(queue));
+            assertThat(thrown).isNotNull();
+            assertThat(replyCode(thrown)).isEqualTo(404);
+        });
+    }
+
+    @Test
+    void shouldDeleteAnAutoDeleteQueueWhenItsLastConsumerCancels() throws IOException {
+        String queue = unique("q-auto");
+        channel.queueDeclare(queue, false, false, true, null);
+        String tagA = channel.basicConsume(queue, true, new DefaultConsumer(channel));
+        String tagB = channel.basicConsume(queue, true, new DefaultConsumer(channel));
+
+        channel.basicCancel(tagA);
+        assertThat(channel.queueDeclarePassive(queue).getConsumerCount()).isEqualTo(1);
+        channel.basicCancel(tagB);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Channel probe = connection.createChannel();
+            Throwable thrown = catchThrowable(() -> probe.queueDeclarePassive(queue));
+            assertThat(thrown).isNotNull();
+            assertThat(replyCode(thrown)).isEqualTo(404);
+        });
+    }
+
+    @Test
+    void shouldPurgeReadyMessagesAndSayHowMany() throws IOException {
+        String queue = unique("q-purge");
+        channel.queueDeclare(queue, false, false, true, null);
+        for (int i = 0; i < 5; i++) {
+            channel.basicPublish("", queue, null, new byte[] {(byte) i});
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> channel.queueDeclarePassive(queue).getMessageCount() == 5);
+
+        assertThat(channel.queuePurge(queue).getMessageCount()).isEqualTo(5);
+
+        assertThat(channel.basicGet(queue, true)).isNull();
+    }
+
+    @Test
+    void shouldRefuseToDeleteAQueueWithConsumersWhenAskedIfUnused() throws IOException {
+        String queue = unique("q-in-use");
+        channel.queueDeclare(queue, false, false, false, null);
+        channel.basicConsume(queue, true, new DefaultConsumer(channel));
+        Channel other = connection.createChannel();
+
+        Throwable thrown = catchThrowable(() -> other.queueDelete(queue, true, false));
+
+        assertThat(replyCode(thrown)).isEqualTo(406);
+        channel.queueDelete(queue);
+    }
+
+    @Test
+    void shouldRefuseToDeleteAQueueWithMessagesWhenAskedIfEmpty() throws IOException {
+        String queue = unique("q-full");
+        channel.queueDeclare(queue, false, false, false, null);
+        channel.basicPublish("", queue, null, new byte[] {1});
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> channel.queueDeclarePassive(queue).getMessageCount() == 1);
+
+        Throwable thrown = catchThrowable(() -> channel.queueDelete(queue, false, true));
+
+        assertThat(replyCode(thrown)).isEqualTo(406);
+        Channel other = connection.createChannel();
+        assertThat(other.queueDelete(queue).getMessageCount()).isEqualTo(1);
+        assertThat(catchThrowable(() -> other.queueDeclarePassive(queue))).isNotNull();
+    }
+
+    @Test
+    void shouldStopRoutingToAQueueOnceUnbound() throws IOException {
+        String queue = channel.queueDeclare().getQueue();
+        channel.queueBind(queue, "amq.direct", "k1");
+        channel.basicPublish("amq.direct", "k1", null, "bound".getBytes());
+
+        channel.queueUnbind(queue, "amq.direct", "k1");
+        channel.basicPublish("amq.direct", "k1", null, "unbound".getBytes());
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> channel.queueDeclarePassive(queue).getMessageCount() == 1);
+        assertThat(new String(channel.basicGet(queue, true).getBody())).isEqualTo("bound");
+        assertThat(channel.basicGet(queue, true)).isNull();
+    }
+
+    @Test
+    void shouldReportNotFoundForBindingAMissingQueue() {
+        Throwable thrown = catchThrowable(() -> channel.queueBind(unique("missing"), "amq.direct", "k"));
+
+        assertThat(replyCode(thrown)).isEqualTo(404);
+    }
+}

@@ -1,0 +1,284 @@
+package dev.ferry.it.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A hand-driven AMQP 0-9-1 socket for tests that send what no well-behaved client library would:
+ * broken frames, oversize frames, unknown methods, silence. It does the handshake (PLAIN,
+ * guest/guest) and then writes raw frames; it reads frames back to find the broker's
+ * {@code connection.close} or {@code channel.close} and its reply code.
+ */
+public final class RawAmqpClient implements AutoCloseable {
+    public static final byte[] PROTOCOL_HEADER = {'A', 'M', 'Q', 'P', 0, 0, 9, 1};
+    public static final int FRAME_METHOD = 1;
+    public static final int FRAME_HEADER = 2;
+    public static final int FRAME_BODY = 3;
+    public static final int FRAME_HEARTBEAT = 8;
+    public static final int FRAME_END = 0xCE;
+
+    /** A frame as read from the broker. */
+    public record Frame(int type, int channel, byte[] payload) {
+        public int classId() {
+            return ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF);
+        }
+
+        public int methodId() {
+            return ((payload[2] & 0xFF) << 8) | (payload[3] & 0xFF);
+        }
+
+        public boolean isMethod(int classId, int methodId) {
+            return type == FRAME_METHOD && classId() == classId && methodId() == methodId;
+        }
+
+        /** For a connection.close or channel.close: the reply code right after the method ids. */
+        public int replyCode() {
+            return ((payload[4] & 0xFF) << 8) | (payload[5] & 0xFF);
+        }
+
+        public String replyText() {
+            int length = payload[6] & 0xFF;
+            return new String(payload, 7, length, StandardCharsets.UTF_8);
+        }
+    }
+
+    private final Socket socket;
+    private final DataInputStream in;
+    private final DataOutputStream out;
+    private int frameMax;
+    private int channelMax;
+
+    public RawAmqpClient(String host, int port) throws IOException {
+        socket = new Socket(host, port);
+        socket.setSoTimeout(15_000);
+        in = new DataInputStream(socket.getInputStream());
+        out = new DataOutputStream(socket.getOutputStream());
+    }
+
+    public void sendBytes(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    /** Reads up to {@code max} bytes, or fewer if the broker closes; for replies that are not frames. */
+    public byte[] readAvailable(int max) throws IOException {
+        ByteArrayOutputStream collected = new ByteArrayOutputStream();
+        byte[] buffer = new byte[max];
+        try {
+            int read;
+            while (collected.size() < max && (read = in.read(buffer, 0, max - collected.size())) > 0) {
+                collected.write(buffer, 0, read);
+            }
+        } catch (SocketTimeoutException e) {
+            // Whatever arrived before the timeout is the answer.
+        } catch (java.net.SocketException e) {
+            // A reset after the reply: the bytes read before it are the answer.
+        }
+        return collected.toByteArray();
+    }
+
+    /**
+     * Protocol header, start-ok (PLAIN guest/guest), tune-ok echoing the broker's limits (or the
+     * heartbeat given), connection.open on "/".
+     */
+    public void handshake(int heartbeatSeconds) throws IOException {
+        sendBytes(PROTOCOL_HEADER);
+        expectMethod(10, 10);
+        MethodWriter startOk = new MethodWriter(10, 11);
+        startOk.table();
+        startOk.shortString("PLAIN");
+        startOk.longString("\0guest\0guest".getBytes(StandardCharsets.UTF_8));
+        startOk.shortString("en_US");
+        sendMethod(0, startOk);
+        Frame tune = expectMethod(10, 30);
+        DataInputStream tuneArgs = new DataInputStream(new java.io.ByteArrayInputStream(tune.payload(), 4,
+                tune.payload().length - 4));
+        channelMax = tuneArgs.readUnsignedShort();
+        frameMax = tuneArgs.readInt();
+        MethodWriter tuneOk = new MethodWriter(10, 31);
+        tuneOk.shortInt(channelMax);
+        tuneOk.longInt(frameMax);
+        tuneOk.shortInt(heartbeatSeconds);
+        sendMethod(0, tuneOk);
+        MethodWriter open = new MethodWriter(10, 40);
+        open.shortString("/");
+        open.shortString("");
+        open.octet(0);
+        sendMethod(0, open);
+        expectMethod(10, 41);
+    }
+
+    public void openChannel(int channel) throws IOException {
+        MethodWriter open = new MethodWriter(20, 10);
+        open.shortString("");
+        sendMethod(channel, open);
+        expectMethod(20, 11);
+    }
+
+    public int frameMax() {
+        return frameMax;
+    }
+
+    public int channelMax() {
+        return channelMax;
+    }
+
+    public void sendMethod(int channel, MethodWriter method) throws IOException {
+        sendFrame(FRAME_METHOD, channel, method.toByteArray());
+    }
+
+    public void sendFrame(int type, int channel, byte[] payload) throws IOException {
+        sendFrame(type, channel, payload, FRAME_END);
+    }
+
+    /** A frame with any frame-end octet, so tests can send a wrong one. */
+    public void sendFrame(int type, int channel, byte[] payload, int frameEnd) throws IOException {
+        out.writeByte(type);
+        out.writeShort(channel);
+        out.writeInt(payload.length);
+        out.write(payload);
+        out.writeByte(frameEnd);
+        out.flush();
+    }
+
+    /** The next frame from the broker. */
+    public Frame readFrame() throws IOException {
+        int type = in.readUnsignedByte();
+        int channel = in.readUnsignedShort();
+        int size = in.readInt();
+        byte[] payload = new byte[size];
+        in.readFully(payload);
+        int end = in.readUnsignedByte();
+        if (end != FRAME_END) {
+            throw new IOException("broker sent frame end " + end);
+        }
+        return new Frame(type, channel, payload);
+    }
+
+    /** Reads frames, skipping heartbeats, until a method frame; fails if it is not the one expected. */
+    public Frame expectMethod(int classId, int methodId) throws IOException {
+        Frame frame = nextMethod();
+        if (!frame.isMethod(classId, methodId)) {
+            throw new IOException("expected method " + classId + "." + methodId + " but got "
+                    + frame.classId() + "." + frame.methodId());
+        }
+        return frame;
+    }
+
+    /** The next method frame, skipping heartbeats. */
+    public Frame nextMethod() throws IOException {
+        while (true) {
+            Frame frame = readFrame();
+            if (frame.type() == FRAME_METHOD) {
+                return frame;
+            }
+        }
+    }
+
+    /** Reads until the broker closes the connection with connection.close; answers close-ok. */
+    public Frame awaitConnectionClose() throws IOException {
+        while (true) {
+            Frame frame = nextMethod();
+            if (frame.isMethod(10, 50)) {
+                sendMethod(0, new MethodWriter(10, 51));
+                return frame;
+            }
+        }
+    }
+
+    /** True once the broker has closed the socket (read returns end of stream). */
+    public boolean isClosedByBroker() throws IOException {
+        try {
+            while (true) {
+                readFrame();
+            }
+        } catch (EOFException e) {
+            return true;
+        } catch (java.net.SocketException e) {
+            return true;
+        }
+    }
+
+    public void setReadTimeoutMillis(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+
+    /** Builds a method frame payload: class id, method id, then arguments in order. */
+    public static final class MethodWriter {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final DataOutputStream data = new DataOutputStream(bytes);
+
+        public MethodWriter(int classId, int methodId) {
+            shortInt(classId);
+            shortInt(methodId);
+        }
+
+        public MethodWriter octet(int value) {
+            return write(() -> data.writeByte(value));
+        }
+
+        public MethodWriter shortInt(int value) {
+            return write(() -> data.writeShort(value));
+        }
+
+        public MethodWriter longInt(int value) {
+            return write(() -> data.writeInt(value));
+        }
+
+        public MethodWriter longLong(long value) {
+            return write(() -> data.writeLong(value));
+        }
+
+        public MethodWriter shortString(String value) {
+            byte[] encoded = value.getBytes(StandardCharsets.UTF_8);
+            return write(() -> {
+                data.writeByte(encoded.length);
+                data.write(encoded);
+            });
+        }
+
+        public MethodWriter longString(byte[] value) {
+            return write(() -> {
+                data.writeInt(value.length);
+                data.write(value);
+            });
+        }
+
+        /** An empty field table. */
+        public MethodWriter table() {
+            return longInt(0);
+        }
+
+        public MethodWriter raw(byte[] value) {
+            return write(() -> data.write(value));
+        }
+
+        public byte[] toByteArray() {
+            return bytes.toByteArray();
+        }
+
+        private MethodWriter write(IoAction action) {
+            try {
+                action.run();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return this;
+        }
+
+        private interface IoAction {
+            void run() throws IOException;
+        }
+    }
+}
