@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Publish/subscribe through a fanout exchange: each subscriber declares its own server-named,
@@ -112,7 +113,7 @@ public final class PublishSubscribe implements Example {
                 throw e;
             }
             return code;
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw new IOException(e);
         }
     }

@@ -4,6 +4,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -109,7 +110,7 @@ public final class RpcDirectReplyTo implements Example {
     }
 
     private static void startServer(Connection connection, String requestQueue, Set<String> replyAddressesSeen)
-            throws java.io.IOException {
+            throws IOException {
         Channel server = connection.createChannel();
         server.queueDeclare(requestQueue, false, false, false, null);
         server.basicQos(1);

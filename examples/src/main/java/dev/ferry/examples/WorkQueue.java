@@ -9,6 +9,7 @@ import com.rabbitmq.client.MessageProperties;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,7 +84,7 @@ public final class WorkQueue implements Example {
                 for (Map.Entry<String, Long> worker : Map.of("fast", FAST_WORK_MS, "slow", SLOW_WORK_MS).entrySet()) {
                     String workerName = worker.getKey();
                     long workMs = worker.getValue();
-                    handledBy.put(workerName, java.util.Collections.synchronizedList(new ArrayList<>()));
+                    handledBy.put(workerName, Collections.synchronizedList(new ArrayList<>()));
                     Connection connection = factory.newConnection("work-queue-" + workerName);
                     workers.add(connection);
                     Channel channel = connection.createChannel();
