@@ -1,0 +1,64 @@
+package dev.ferry.it.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.examples.DirectRouting;
+import dev.ferry.examples.Example;
+import dev.ferry.examples.ExampleResult;
+import dev.ferry.examples.PublishSubscribe;
+import dev.ferry.examples.PublisherConfirms;
+import dev.ferry.examples.RpcDirectReplyTo;
+import dev.ferry.examples.TopicRouting;
+import dev.ferry.examples.WorkQueue;
+import dev.ferry.it.support.AmqpTarget;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Runs every example in {@code ferry-examples} against the target broker, exactly as a user would
+ * run it, and requires every check it makes to pass. The summary of each run is the failure
+ * message, so a red test says which expectation the broker broke.
+ */
+@Timeout(120)
+class ExamplesTest {
+    private static final Duration SCENARIO_TIMEOUT = Duration.ofSeconds(30);
+
+    private static ExampleResult run(Example example) throws Exception {
+        return example.run(AmqpTarget.shared().connectionFactory(), SCENARIO_TIMEOUT);
+    }
+
+    private static void assertSucceeded(ExampleResult result) {
+        assertThat(result.succeeded()).as(result.summary()).isTrue();
+    }
+
+    @Test
+    void shouldShareTasksFairlyAmongWorkersAndRedeliverATaskWhoseWorkerLeft() throws Exception {
+        assertSucceeded(run(new WorkQueue()));
+    }
+
+    @Test
+    void shouldFanEveryEventOutToEverySubscribersExclusiveQueue() throws Exception {
+        assertSucceeded(run(new PublishSubscribe()));
+    }
+
+    @Test
+    void shouldRouteLogMessagesBySeverityAndReturnUnroutableMandatoryOnes() throws Exception {
+        assertSucceeded(run(new DirectRouting()));
+    }
+
+    @Test
+    void shouldRouteByTopicPatternsIncludingTheirCorners() throws Exception {
+        assertSucceeded(run(new TopicRouting()));
+    }
+
+    @Test
+    void shouldAnswerRpcRequestsThroughDirectReplyTo() throws Exception {
+        assertSucceeded(run(new RpcDirectReplyTo()));
+    }
+
+    @Test
+    void shouldConfirmEveryPersistentMessageWithEachConfirmStrategy() throws Exception {
+        assertSucceeded(run(new PublisherConfirms()));
+    }
+}
