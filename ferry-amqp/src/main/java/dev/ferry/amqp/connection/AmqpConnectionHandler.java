@@ -86,6 +86,8 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private int frameMax;
     private volatile boolean blocked;
     private ScheduledFuture<?> timeout;
+    /** Why the connection ended, for the one log line written when the socket closes. */
+    private String closeReason = "by the network";
 
     private boolean inRead;
     private boolean flushPending;
@@ -134,15 +136,10 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void channelInactive(ChannelHandlerContext context) {
-        boolean wasOpen = state == State.OPEN;
         state = State.CLOSED;
         cancelTimeout();
         closeAllChannels();
-        if (wasOpen) {
-            LOG.info("connection {} closed by the network (user '{}', vhost '{}')", name, username, virtualHost);
-        } else {
-            LOG.info("connection {} closed", name);
-        }
+        LOG.info("connection {} closed {} (user '{}', vhost '{}')", name, closeReason, username, virtualHost);
         context.fireChannelInactive();
     }
 
@@ -319,7 +316,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     private void onClientClose(ConnectionClose close) {
-        LOG.info("connection {} closing at the client's request: {} {}", name, close.replyCode(), close.replyText());
+        closeReason = "by the client: " + close.replyCode() + " " + close.replyText();
         state = State.CLOSED;
         cancelTimeout();
         closeAllChannels();
@@ -480,6 +477,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
             return;
         }
         LOG.warn("connection {} error: {} {} - {}", name, error.errorCode().code(), error.errorCode(), error.getMessage());
+        closeReason = "by the server after error " + error.errorCode().code();
         state = State.CLOSING;
         closeAllChannels();
         writeMethod(0, new ConnectionClose(error.errorCode().code(), replyText(error), error.classId(), error.methodId()));
@@ -503,7 +501,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
 
     private void handshakeTimedOut() {
         if (state != State.OPEN && state != State.CLOSED && state != State.CLOSING) {
-            LOG.info("connection {}: handshake not completed within {} ms, closing", name, config.handshakeTimeoutMs());
+            closeReason = "by the server: handshake not completed within " + config.handshakeTimeoutMs() + " ms";
             ctx.close();
         }
     }
@@ -539,6 +537,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
                 // While blocked we stopped reading on purpose; silence then is ours, not the client's.
                 if (ctx.channel().config().isAutoRead()) {
                     LOG.warn("connection {}: missed heartbeats from the client, closing", name);
+                    closeReason = "by the server: missed heartbeats";
                     state = State.CLOSED;
                     ctx.close();
                 }
