@@ -178,6 +178,10 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         if (frame instanceof InboundFrame.Method m) {
             failingClassId = m.method().classId();
             failingMethodId = m.method().methodId();
+        } else if (frame instanceof InboundFrame.Header || frame instanceof InboundFrame.Body) {
+            // Content completes a basic.publish, so errors from assembling or handling it are that method's.
+            failingClassId = BasicPublish.CLASS_ID;
+            failingMethodId = BasicPublish.METHOD_ID;
         }
         try {
             dispatch(frame);

@@ -37,12 +37,16 @@ final class RawAmqpSocket implements AutoCloseable {
 
     /** Protocol header through open-ok, offering the given limits in tune-ok. */
     RawAmqpSocket handshake(int channelMax, int frameMax) throws IOException {
+        return handshake(channelMax, frameMax, 0);
+    }
+
+    RawAmqpSocket handshake(int channelMax, int frameMax, int heartbeatSeconds) throws IOException {
         send(AmqpFrames.protocolHeader());
         expectMethod(ConnectionStart.class);
         sendMethod(0, new ConnectionStartOk(Map.of(), "PLAIN",
                 "\0guest\0guest".getBytes(StandardCharsets.UTF_8), "en_US"));
         expectMethod(ConnectionTune.class);
-        sendMethod(0, new ConnectionTuneOk(channelMax, frameMax, 0));
+        sendMethod(0, new ConnectionTuneOk(channelMax, frameMax, heartbeatSeconds));
         sendMethod(0, new ConnectionOpen("/"));
         expectMethod(ConnectionOpenOk.class);
         return this;
@@ -91,6 +95,14 @@ final class RawAmqpSocket implements AutoCloseable {
                 return MethodReader.read(Unpooled.wrappedBuffer(payload));
             }
         }
+    }
+
+    /** Reads one whole frame and returns its type. */
+    int readFrameType() throws IOException {
+        int type = in.readUnsignedByte();
+        in.readUnsignedShort();
+        in.skipNBytes(in.readInt() + 1L);
+        return type;
     }
 
     <T extends AmqpMethod> T expectMethod(Class<T> type) throws IOException {
