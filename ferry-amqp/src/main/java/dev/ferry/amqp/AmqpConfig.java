@@ -1,0 +1,185 @@
+package dev.ferry.amqp;
+
+import dev.ferry.amqp.auth.Authenticator;
+import dev.ferry.amqp.auth.PasswordAuthenticator;
+import dev.ferry.amqp.auth.VirtualHostDirectory;
+import dev.ferry.amqp.codec.AmqpFrames;
+import dev.ferry.amqp.connection.ChannelMethodHandlerFactory;
+import dev.ferry.amqp.connection.NotImplementedChannelHandler;
+import java.util.Objects;
+
+/**
+ * Everything the AMQP front can be configured with, defaulting to RabbitMQ's values. Set what you
+ * need, then {@link AmqpServer} calls {@link #conclude()} once at start, which rejects each wrong
+ * value with a message naming it. Not thread-safe; not to be changed after the server starts.
+ */
+public final class AmqpConfig {
+    /** RabbitMQ's largest accepted message; also the most a single byte[] body may reasonably hold. */
+    public static final int MESSAGE_BYTES_LIMIT = 512 * 1024 * 1024;
+
+    private String host = "0.0.0.0";
+    private int port = 5672;
+    private int ioThreads = 0;
+    private int channelMax = 2047;
+    private int frameMax = 131072;
+    private int heartbeatSeconds = 60;
+    private int maxMessageBytes = 128 * 1024 * 1024;
+    private long handshakeTimeoutMs = 10_000;
+    private long closeTimeoutMs = 3_000;
+    private String productVersion = "0.1.0";
+    private Authenticator authenticator = PasswordAuthenticator.guestOnLoopback();
+    private VirtualHostDirectory virtualHosts = VirtualHostDirectory.of("/");
+    private ChannelMethodHandlerFactory channelHandlerFactory = NotImplementedChannelHandler::new;
+
+    /** Checks every value once; throws {@link IllegalArgumentException} naming the first bad one. */
+    public AmqpConfig conclude() {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(authenticator, "authenticator");
+        Objects.requireNonNull(virtualHosts, "virtualHosts");
+        Objects.requireNonNull(channelHandlerFactory, "channelHandlerFactory");
+        check(port >= 0 && port <= 65535, "port " + port + " is outside 0..65535");
+        check(ioThreads >= 0, "ioThreads " + ioThreads + " is negative (0 means Netty's default)");
+        check(channelMax >= 1 && channelMax <= 65535, "channelMax " + channelMax + " is outside 1..65535");
+        check(frameMax >= AmqpFrames.FRAME_MIN_SIZE, "frameMax " + frameMax + " is below the AMQP minimum 4096");
+        check(heartbeatSeconds >= 0 && heartbeatSeconds <= 65535,
+                "heartbeatSeconds " + heartbeatSeconds + " is outside 0..65535");
+        check(maxMessageBytes >= 0 && maxMessageBytes <= MESSAGE_BYTES_LIMIT,
+                "maxMessageBytes " + maxMessageBytes + " is outside 0.." + MESSAGE_BYTES_LIMIT);
+        check(handshakeTimeoutMs > 0, "handshakeTimeoutMs must be positive");
+        check(closeTimeoutMs > 0, "closeTimeoutMs must be positive");
+        return this;
+    }
+
+    private static void check(boolean valid, String message) {
+        if (!valid) {
+            throw new IllegalArgumentException("AMQP configuration: " + message);
+        }
+    }
+
+    /** The address to bind; "127.0.0.1" keeps the broker to this machine. */
+    public AmqpConfig host(String value) {
+        host = value;
+        return this;
+    }
+
+    /** The port to bind; 0 picks a free one, which {@link AmqpServer#start()} returns. */
+    public AmqpConfig port(int value) {
+        port = value;
+        return this;
+    }
+
+    /** Event-loop threads; 0 for Netty's default (twice the cores). */
+    public AmqpConfig ioThreads(int value) {
+        ioThreads = value;
+        return this;
+    }
+
+    /** The highest channel number offered in connection.tune. */
+    public AmqpConfig channelMax(int value) {
+        channelMax = value;
+        return this;
+    }
+
+    /** The largest frame, in octets including its 8 octets of overhead, offered in connection.tune. */
+    public AmqpConfig frameMax(int value) {
+        frameMax = value;
+        return this;
+    }
+
+    /** The heartbeat interval offered in connection.tune; 0 proposes none. */
+    public AmqpConfig heartbeatSeconds(int value) {
+        heartbeatSeconds = value;
+        return this;
+    }
+
+    /** The largest message body accepted; a larger one closes its channel with 406. */
+    public AmqpConfig maxMessageBytes(int value) {
+        maxMessageBytes = value;
+        return this;
+    }
+
+    /** How long a client may take from TCP connect to connection.open-ok. */
+    public AmqpConfig handshakeTimeoutMs(long value) {
+        handshakeTimeoutMs = value;
+        return this;
+    }
+
+    /** How long to wait for close-ok after sending connection.close before dropping the socket. */
+    public AmqpConfig closeTimeoutMs(long value) {
+        closeTimeoutMs = value;
+        return this;
+    }
+
+    public AmqpConfig productVersion(String value) {
+        productVersion = value;
+        return this;
+    }
+
+    public AmqpConfig authenticator(Authenticator value) {
+        authenticator = value;
+        return this;
+    }
+
+    public AmqpConfig virtualHosts(VirtualHostDirectory value) {
+        virtualHosts = value;
+        return this;
+    }
+
+    /** Creates the per-channel handler that implements the channel semantics. */
+    public AmqpConfig channelHandlerFactory(ChannelMethodHandlerFactory value) {
+        channelHandlerFactory = value;
+        return this;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public int ioThreads() {
+        return ioThreads;
+    }
+
+    public int channelMax() {
+        return channelMax;
+    }
+
+    public int frameMax() {
+        return frameMax;
+    }
+
+    public int heartbeatSeconds() {
+        return heartbeatSeconds;
+    }
+
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    public long handshakeTimeoutMs() {
+        return handshakeTimeoutMs;
+    }
+
+    public long closeTimeoutMs() {
+        return closeTimeoutMs;
+    }
+
+    public String productVersion() {
+        return productVersion;
+    }
+
+    public Authenticator authenticator() {
+        return authenticator;
+    }
+
+    public VirtualHostDirectory virtualHosts() {
+        return virtualHosts;
+    }
+
+    public ChannelMethodHandlerFactory channelHandlerFactory() {
+        return channelHandlerFactory;
+    }
+}

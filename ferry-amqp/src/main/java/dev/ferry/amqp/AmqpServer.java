@@ -1,0 +1,106 @@
+package dev.ferry.amqp;
+
+import dev.ferry.amqp.codec.FrameDecoder;
+import dev.ferry.amqp.connection.AmqpConnectionHandler;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The AMQP 0-9-1 listener: binds a port and gives each accepted socket a {@link FrameDecoder} and
+ * an {@link AmqpConnectionHandler}. Uses epoll where Netty's native transport loads, NIO elsewhere.
+ *
+ * <pre>
+ * AmqpServer server = new AmqpServer(new AmqpConfig().host("127.0.0.1").port(0));
+ * int port = server.start();
+ * ...
+ * server.stop();
+ * </pre>
+ */
+public final class AmqpServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AmqpServer.class);
+
+    private final AmqpConfig config;
+    private EventLoopGroup acceptGroup;
+    private EventLoopGroup ioGroup;
+    private ChannelGroup connections;
+    private Channel listener;
+
+    public AmqpServer(AmqpConfig config) {
+        this.config = config.conclude();
+    }
+
+    /** Binds and starts accepting; returns the bound port (useful with port 0). */
+    public synchronized int start() throws InterruptedException {
+        if (listener != null) {
+            throw new IllegalStateException("already started");
+        }
+        boolean epoll = Epoll.isAvailable();
+        acceptGroup = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
+        ioGroup = epoll ? new EpollEventLoopGroup(config.ioThreads()) : new NioEventLoopGroup(config.ioThreads());
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        connections = new DefaultChannelGroup("amqp-connections", GlobalEventExecutor.INSTANCE);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(acceptGroup, ioGroup)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        connections.add(channel);
+                        FrameDecoder decoder = new FrameDecoder(config.frameMax());
+                        channel.pipeline().addLast("frames", decoder);
+                        channel.pipeline().addLast("connection", new AmqpConnectionHandler(config, decoder));
+                    }
+                });
+        try {
+            listener = bootstrap.bind(config.host(), config.port()).sync().channel();
+        } catch (InterruptedException | RuntimeException e) {
+            shutdownGroups();
+            throw e;
+        }
+        int port = ((InetSocketAddress) listener.localAddress()).getPort();
+        LOG.info("AMQP 0-9-1 listening on {}:{} ({})", config.host(), port, epoll ? "epoll" : "nio");
+        return port;
+    }
+
+    /** Stops accepting, drops every connection and releases the event loops. */
+    public synchronized void stop() {
+        if (listener == null) {
+            return;
+        }
+        listener.close().syncUninterruptibly();
+        connections.close().syncUninterruptibly();
+        shutdownGroups();
+        listener = null;
+        LOG.info("AMQP 0-9-1 listener stopped");
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private void shutdownGroups() {
+        acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.ferry.amqp.connection;
+
+import dev.ferry.broker.ErrorCode;
+import io.netty.channel.EventLoop;
+import java.net.SocketAddress;
+import java.util.Map;
+
+/**
+ * One client connection, past its handshake, as the channel semantics and the broker see it.
+ * Every method may be called from any thread.
+ */
+public interface AmqpConnection {
+    /** A name for logs: the client's address and port. */
+    String name();
+
+    SocketAddress remoteAddress();
+
+    String username();
+
+    String virtualHost();
+
+    /** The client's connection.start-ok properties (product, version, capabilities, ...). */
+    Map<String, Object> clientProperties();
+
+    /** Whether the client announced {@code capability} (such as "connection.blocked") as true. */
+    boolean clientSupports(String capability);
+
+    /** The thread that owns this connection; work for it can be submitted here to avoid locks. */
+    EventLoop eventLoop();
+
+    /**
+     * Publishing is paused (memory or disk alarm): tells the client with connection.blocked if it
+     * supports it, and stops reading this socket at its next basic.publish so publishers slow
+     * down instead of filling memory. Consumers on the connection keep receiving.
+     */
+    void block(String reason);
+
+    /** Publishing may resume: connection.unblocked, and reading resumes. */
+    void unblock();
+
+    boolean isBlocked();
+
+    /** Closes the connection from the server side, such as 320 CONNECTION_FORCED on shutdown. */
+    void close(ErrorCode code, String text);
+}

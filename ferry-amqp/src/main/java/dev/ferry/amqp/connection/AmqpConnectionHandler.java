@@ -1,0 +1,672 @@
+package dev.ferry.amqp.connection;
+
+import dev.ferry.amqp.AmqpConfig;
+import dev.ferry.amqp.auth.SaslCredentials;
+import dev.ferry.amqp.codec.AmqpFrames;
+import dev.ferry.amqp.codec.FrameDecoder;
+import dev.ferry.amqp.codec.FrameWriter;
+import dev.ferry.amqp.codec.InboundFrame;
+import dev.ferry.amqp.codec.ProtocolException;
+import dev.ferry.amqp.codec.WireFormat;
+import dev.ferry.amqp.method.AmqpMethod;
+import dev.ferry.amqp.method.BasicPublish;
+import dev.ferry.amqp.method.ChannelClose;
+import dev.ferry.amqp.method.ChannelCloseOk;
+import dev.ferry.amqp.method.ChannelOpen;
+import dev.ferry.amqp.method.ChannelOpenOk;
+import dev.ferry.amqp.method.ConnectionBlocked;
+import dev.ferry.amqp.method.ConnectionClose;
+import dev.ferry.amqp.method.ConnectionCloseOk;
+import dev.ferry.amqp.method.ConnectionOpen;
+import dev.ferry.amqp.method.ConnectionOpenOk;
+import dev.ferry.amqp.method.ConnectionStart;
+import dev.ferry.amqp.method.ConnectionStartOk;
+import dev.ferry.amqp.method.ConnectionTune;
+import dev.ferry.amqp.method.ConnectionTuneOk;
+import dev.ferry.amqp.method.ConnectionUnblocked;
+import dev.ferry.broker.BrokerException;
+import dev.ferry.broker.ErrorCode;
+import dev.ferry.message.MessageProperties;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.IntObjectMap;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connection-level state machine of one AMQP 0-9-1 connection: handshake (start, tune, open),
+ * heartbeats, channel numbers, content assembly, close from either side, and error replies.
+ * Frames for open channels go to their {@link ChannelMethodHandler}.
+ *
+ * <pre>
+ * AWAIT_HEADER -> AWAIT_START_OK -> AWAIT_TUNE_OK -> AWAIT_OPEN -> OPEN
+ *        any state --(error or server close)--> CLOSING --(close-ok or timeout)--> socket closed
+ *        any state --(client connection.close)--> close-ok sent, socket closed
+ * </pre>
+ *
+ * <p>Everything here runs on the connection's event loop; the public {@link AmqpConnection} and
+ * {@link AmqpChannel} methods hop onto it. Outbound frames are written as they are produced and
+ * flushed once per read batch ({@link #channelReadComplete}) or once per batch of tasks from other
+ * threads, never once per frame.
+ */
+public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter implements AmqpConnection {
+    private static final Logger LOG = LoggerFactory.getLogger(AmqpConnectionHandler.class);
+    private static final int METHOD_BUFFER_BYTES = 256;
+
+    private enum State { AWAIT_HEADER, AWAIT_START_OK, AWAIT_TUNE_OK, AWAIT_OPEN, OPEN, CLOSING, CLOSED }
+
+    private final AmqpConfig config;
+    private final FrameDecoder decoder;
+    private final IntObjectMap<ChannelSlot> channels = new IntObjectHashMap<>();
+    private final Runnable flushTask = this::flushIfPending;
+
+    private ChannelHandlerContext ctx;
+    private volatile State state = State.AWAIT_HEADER;
+    private String name = "unconnected";
+    private volatile String username;
+    private volatile String virtualHost;
+    private volatile Map<String, Object> clientProperties = Collections.emptyMap();
+    private int channelMax;
+    private int frameMax;
+    private volatile boolean blocked;
+    private ScheduledFuture<?> timeout;
+    /** Why the connection ended, for the one log line written when the socket closes. */
+    private String closeReason = "by the network";
+
+    private boolean inRead;
+    private boolean flushPending;
+    private boolean flushScheduled;
+
+    public AmqpConnectionHandler(AmqpConfig config, FrameDecoder decoder) {
+        this.config = config;
+        this.decoder = decoder;
+        this.channelMax = config.channelMax();
+        this.frameMax = config.frameMax();
+    }
+
+    // ---- Netty events ----
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext context) {
+        this.ctx = context;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext context) {
+        name = String.valueOf(context.channel().remoteAddress());
+        timeout = context.executor().schedule(this::handshakeTimedOut, config.handshakeTimeoutMs(), TimeUnit.MILLISECONDS);
+        context.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext context, Object message) {
+        inRead = true;
+        InboundFrame frame = (InboundFrame) message;
+        try {
+            onFrame(frame);
+        } finally {
+            if (frame instanceof InboundFrame.Body body) {
+                body.payload().release();
+            }
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext context) {
+        inRead = false;
+        flushIfPending();
+        context.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext context) {
+        state = State.CLOSED;
+        cancelTimeout();
+        closeAllChannels();
+        LOG.info("connection {} closed {} (user '{}', vhost '{}')", name, closeReason, username, virtualHost);
+        context.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object event) {
+        if (event instanceof IdleStateEvent idle) {
+            onIdle(idle);
+            return;
+        }
+        context.fireUserEventTriggered(event);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+        if (cause instanceof IOException) {
+            // A reset by the peer is the client's business; one line, no trace.
+            LOG.info("connection {} network error: {}", name, cause.getMessage());
+        } else {
+            LOG.error("connection {} failed unexpectedly", name, cause);
+        }
+        context.close();
+    }
+
+    // ---- frame dispatch ----
+
+    private void onFrame(InboundFrame frame) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (state == State.CLOSING) {
+            onFrameWhileClosing(frame);
+            return;
+        }
+        int failingClassId = 0;
+        int failingMethodId = 0;
+        if (frame instanceof InboundFrame.Method m) {
+            failingClassId = m.method().classId();
+            failingMethodId = m.method().methodId();
+        } else if (frame instanceof InboundFrame.Header || frame instanceof InboundFrame.Body) {
+            // Content completes a basic.publish, so errors from assembling or handling it are that method's.
+            failingClassId = BasicPublish.CLASS_ID;
+            failingMethodId = BasicPublish.METHOD_ID;
+        }
+        try {
+            dispatch(frame);
+        } catch (ProtocolException e) {
+            fail(frame.channel(), e);
+        } catch (BrokerException e) {
+            fail(frame.channel(), new ProtocolException(e.errorCode(), e.getMessage(), failingClassId, failingMethodId));
+        } catch (RuntimeException e) {
+            LOG.error("connection {} internal error handling {}", name, frame, e);
+            fail(0, new ProtocolException(ErrorCode.INTERNAL_ERROR, "internal error", failingClassId, failingMethodId));
+        }
+    }
+
+    private void dispatch(InboundFrame frame) {
+        if (frame instanceof InboundFrame.Error error) {
+            if (error.framingLost()) {
+                closeConnection(error.error(), true);
+            } else {
+                throw error.error();
+            }
+        } else if (frame instanceof InboundFrame.ProtocolHeader) {
+            onProtocolHeader();
+        } else if (frame instanceof InboundFrame.Heartbeat) {
+            return; // Its arrival already reset the idle timer; nothing else to do.
+        } else if (frame.channel() == 0) {
+            onConnectionFrame(frame);
+        } else {
+            onChannelFrame(frame);
+        }
+    }
+
+    private void onFrameWhileClosing(InboundFrame frame) {
+        // After our connection.close only close-ok (or a crossing close) matters; the spec says discard the rest.
+        if (frame instanceof InboundFrame.Method m && frame.channel() == 0) {
+            if (m.method() instanceof ConnectionCloseOk) {
+                ctx.close();
+            } else if (m.method() instanceof ConnectionClose) {
+                writeMethod(0, new ConnectionCloseOk());
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+    }
+
+    // ---- connection class, channel 0 ----
+
+    private void onProtocolHeader() {
+        state = State.AWAIT_START_OK;
+        writeMethod(0, new ConnectionStart(0, 9, ServerProperties.of(config.productVersion()),
+                SaslCredentials.MECHANISMS, "en_US"));
+    }
+
+    private void onConnectionFrame(InboundFrame frame) {
+        if (!(frame instanceof InboundFrame.Method m)) {
+            throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, "content frame on channel 0", 0, 0);
+        }
+        AmqpMethod method = m.method();
+        if (method instanceof ConnectionClose close) {
+            onClientClose(close);
+            return;
+        }
+        switch (state) {
+            case AWAIT_START_OK -> onStartOk(expect(method, ConnectionStartOk.class, "connection.start-ok"));
+            case AWAIT_TUNE_OK -> onTuneOk(expect(method, ConnectionTuneOk.class, "connection.tune-ok"));
+            case AWAIT_OPEN -> onOpen(expect(method, ConnectionOpen.class, "connection.open"));
+            case OPEN -> onConnectionMethodWhileOpen(method);
+            default -> throw new IllegalStateException("frame in state " + state);
+        }
+    }
+
+    private static <T extends AmqpMethod> T expect(AmqpMethod method, Class<T> type, String expected) {
+        if (!type.isInstance(method)) {
+            throw new ProtocolException(ErrorCode.COMMAND_INVALID, "expected " + expected + ", got "
+                    + method.methodName(), method.classId(), method.methodId());
+        }
+        return type.cast(method);
+    }
+
+    private void onStartOk(ConnectionStartOk startOk) {
+        clientProperties = startOk.clientProperties();
+        SaslCredentials credentials = SaslCredentials.parse(startOk.mechanism(), startOk.response());
+        if (credentials == null
+                || !config.authenticator().authenticate(credentials.username(), credentials.password(), remoteAddress())) {
+            LOG.warn("connection {} refused: login failed for user '{}' with mechanism {}", name,
+                    credentials == null ? "?" : credentials.username(), startOk.mechanism());
+            throw new ProtocolException(ErrorCode.ACCESS_REFUSED, "Login was refused using authentication mechanism "
+                    + startOk.mechanism() + ". For details see the broker logfile.",
+                    ConnectionStartOk.CLASS_ID, ConnectionStartOk.METHOD_ID, true);
+        }
+        username = credentials.username();
+        state = State.AWAIT_TUNE_OK;
+        writeMethod(0, new ConnectionTune(config.channelMax(), config.frameMax(), config.heartbeatSeconds()));
+    }
+
+    private void onTuneOk(ConnectionTuneOk tuneOk) {
+        int requestedChannelMax = tuneOk.channelMax() == 0 ? config.channelMax() : tuneOk.channelMax();
+        long requestedFrameMax = tuneOk.frameMax() == 0 ? config.frameMax() : Integer.toUnsignedLong(tuneOk.frameMax());
+        if (requestedChannelMax > config.channelMax()) {
+            throw notAllowed(tuneOk, "channel_max=" + requestedChannelMax + " > " + config.channelMax() + " max");
+        }
+        if (requestedFrameMax < AmqpFrames.FRAME_MIN_SIZE) {
+            throw notAllowed(tuneOk, "frame_max=" + requestedFrameMax + " < " + AmqpFrames.FRAME_MIN_SIZE + " min size");
+        }
+        if (requestedFrameMax > config.frameMax()) {
+            throw notAllowed(tuneOk, "frame_max=" + requestedFrameMax + " > " + config.frameMax() + " max size");
+        }
+        channelMax = requestedChannelMax;
+        frameMax = (int) requestedFrameMax;
+        decoder.setFrameMax(frameMax);
+        startHeartbeats(tuneOk.heartbeat());
+        state = State.AWAIT_OPEN;
+    }
+
+    private static ProtocolException notAllowed(AmqpMethod method, String text) {
+        return new ProtocolException(ErrorCode.NOT_ALLOWED, text, method.classId(), method.methodId());
+    }
+
+    private void onOpen(ConnectionOpen open) {
+        if (!config.virtualHosts().exists(open.virtualHost())) {
+            throw notAllowed(open, "vhost " + open.virtualHost() + " not found");
+        }
+        virtualHost = open.virtualHost();
+        state = State.OPEN;
+        cancelTimeout();
+        writeMethod(0, new ConnectionOpenOk());
+        LOG.info("connection {} opened: user '{}', vhost '{}', client {}", name, username, virtualHost,
+                clientProperties.get("product"));
+    }
+
+    private void onConnectionMethodWhileOpen(AmqpMethod method) {
+        if (method instanceof ConnectionCloseOk) {
+            return; // A close-ok for a close we never sent: harmless, ignore it.
+        }
+        throw new ProtocolException(method.classId() == ConnectionClose.CLASS_ID ? ErrorCode.NOT_IMPLEMENTED
+                : ErrorCode.COMMAND_INVALID, method.methodName() + " is not valid on an open connection's channel 0",
+                method.classId(), method.methodId());
+    }
+
+    private void onClientClose(ConnectionClose close) {
+        closeReason = "by the client: " + close.replyCode() + " " + close.replyText();
+        state = State.CLOSED;
+        cancelTimeout();
+        closeAllChannels();
+        writeMethod(0, new ConnectionCloseOk());
+        flushPending = false;
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    // ---- channels ----
+
+    private void onChannelFrame(InboundFrame frame) {
+        int number = frame.channel();
+        if (state != State.OPEN) {
+            throw new ProtocolException(ErrorCode.CHANNEL_ERROR, "frame on channel " + number
+                    + " before the connection is open", 0, 0);
+        }
+        if (number > channelMax) {
+            throw new ProtocolException(ErrorCode.CHANNEL_ERROR, "channel number " + number
+                    + " is above the negotiated channel_max " + channelMax, classOf(frame), methodOf(frame));
+        }
+        ChannelSlot slot = channels.get(number);
+        if (slot == null) {
+            if (frame instanceof InboundFrame.Method m && m.method() instanceof ChannelOpen) {
+                openChannel(number);
+                return;
+            }
+            throw new ProtocolException(ErrorCode.CHANNEL_ERROR, "expected 'channel.open' on channel " + number,
+                    classOf(frame), methodOf(frame));
+        }
+        if (slot.state() != ChannelSlot.State.OPEN) {
+            onFrameForClosingChannel(slot, frame);
+        } else if (frame instanceof InboundFrame.Method m) {
+            onChannelMethod(slot, m.method());
+        } else if (frame instanceof InboundFrame.Header header) {
+            AssembledPublish publish = slot.assembler.onHeader(header.header());
+            if (publish != null) {
+                slot.handler.onPublish(publish);
+            }
+        } else if (frame instanceof InboundFrame.Body body) {
+            AssembledPublish publish = slot.assembler.onBody(body.payload());
+            if (publish != null) {
+                slot.handler.onPublish(publish);
+            }
+        }
+    }
+
+    private static int classOf(InboundFrame frame) {
+        return frame instanceof InboundFrame.Method m ? m.method().classId() : 0;
+    }
+
+    private static int methodOf(InboundFrame frame) {
+        return frame instanceof InboundFrame.Method m ? m.method().methodId() : 0;
+    }
+
+    private void openChannel(int number) {
+        ChannelSlot slot = new ChannelSlot(number, this, config.maxMessageBytes());
+        channels.put(number, slot);
+        slot.handler = config.channelHandlerFactory().create(slot);
+        writeMethod(number, new ChannelOpenOk());
+    }
+
+    private void onChannelMethod(ChannelSlot slot, AmqpMethod method) {
+        if (!slot.assembler.isIdle()) {
+            throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, "expected content header or body on channel "
+                    + slot.number() + ", got " + method.methodName(), method.classId(), method.methodId());
+        }
+        if (method instanceof ChannelOpen) {
+            throw new ProtocolException(ErrorCode.CHANNEL_ERROR, "channel " + slot.number() + " is already open",
+                    method.classId(), method.methodId());
+        }
+        if (method instanceof ChannelClose) {
+            channels.remove(slot.number());
+            slot.leaveOpen(ChannelSlot.State.CLOSED);
+            writeMethod(slot.number(), new ChannelCloseOk());
+            return;
+        }
+        if (method instanceof ChannelCloseOk) {
+            return; // Nothing to confirm: we sent no channel.close.
+        }
+        if (method.classId() == ConnectionClose.CLASS_ID) {
+            throw new ProtocolException(ErrorCode.COMMAND_INVALID, method.methodName() + " on channel "
+                    + slot.number() + "; connection methods belong on channel 0", method.classId(), method.methodId());
+        }
+        if (method instanceof BasicPublish publish) {
+            if (blocked) {
+                // Stop reading this publisher's socket; frames already read are still handled.
+                ctx.channel().config().setAutoRead(false);
+            }
+            slot.assembler.begin(publish);
+            return;
+        }
+        if (method.hasContent()) {
+            throw new ProtocolException(ErrorCode.COMMAND_INVALID, method.methodName() + " is sent by the server only",
+                    method.classId(), method.methodId());
+        }
+        slot.handler.onMethod(method);
+    }
+
+    private void onFrameForClosingChannel(ChannelSlot slot, InboundFrame frame) {
+        // We sent channel.close: everything but close-ok (or a crossing close) is discarded.
+        if (frame instanceof InboundFrame.Method m) {
+            if (m.method() instanceof ChannelCloseOk) {
+                channels.remove(slot.number());
+            } else if (m.method() instanceof ChannelClose) {
+                channels.remove(slot.number());
+                writeMethod(slot.number(), new ChannelCloseOk());
+            }
+        }
+    }
+
+    /** Sends channel.close for a channel error and waits for close-ok, discarding the channel's other frames. */
+    void closeChannel(ChannelSlot slot, ProtocolException error) {
+        LOG.warn("connection {} channel {} error: {} {} - {}", name, slot.number(), error.errorCode().code(),
+                error.errorCode(), error.getMessage());
+        slot.leaveOpen(ChannelSlot.State.CLOSING);
+        writeMethod(slot.number(), new ChannelClose(error.errorCode().code(), replyText(error),
+                error.classId(), error.methodId()));
+    }
+
+    void notifyClosed(ChannelSlot slot) {
+        try {
+            slot.handler.onClosed();
+        } catch (RuntimeException e) {
+            LOG.error("connection {} channel {}: handler failed while closing", name, slot.number(), e);
+        }
+    }
+
+    private void closeAllChannels() {
+        if (channels.isEmpty()) {
+            return;
+        }
+        List<ChannelSlot> slots = new ArrayList<>(channels.values());
+        channels.clear();
+        for (ChannelSlot slot : slots) {
+            slot.leaveOpen(ChannelSlot.State.CLOSED);
+        }
+    }
+
+    // ---- errors and closing ----
+
+    private void fail(int channel, ProtocolException error) {
+        boolean connectionError = error.forcesConnectionClose() || channel == 0;
+        ChannelSlot slot = connectionError ? null : channels.get(channel);
+        if (slot != null && slot.state() == ChannelSlot.State.OPEN) {
+            closeChannel(slot, error);
+        } else {
+            closeConnection(error, false);
+        }
+    }
+
+    /**
+     * Sends connection.close and waits for close-ok, up to the close timeout. When framing is lost
+     * close-ok can never be recognised, so the socket simply closes at the timeout or when the
+     * client hangs up.
+     */
+    private void closeConnection(ProtocolException error, boolean framingLost) {
+        if (state == State.CLOSING || state == State.CLOSED) {
+            return;
+        }
+        LOG.warn("connection {} error: {} {} - {}", name, error.errorCode().code(), error.errorCode(), error.getMessage());
+        closeReason = "by the server after error " + error.errorCode().code();
+        state = State.CLOSING;
+        closeAllChannels();
+        writeMethod(0, new ConnectionClose(error.errorCode().code(), replyText(error), error.classId(), error.methodId()));
+        flushIfPending();
+        cancelTimeout();
+        timeout = ctx.executor().schedule(() -> {
+            LOG.info("connection {}: no connection.close-ok within {} ms{}, closing the socket", name,
+                    config.closeTimeoutMs(), framingLost ? " (framing lost)" : "");
+            ctx.close();
+        }, config.closeTimeoutMs(), TimeUnit.MILLISECONDS);
+    }
+
+    /** RabbitMQ's reply-text form, "CODE_NAME - text", cut to fit a short string. */
+    private static String replyText(ProtocolException error) {
+        String text = error.errorCode().name() + " - " + error.getMessage();
+        while (ByteBufUtil.utf8Bytes(text) > WireFormat.SHORT_STRING_MAX_BYTES) {
+            text = text.substring(0, text.length() - 16);
+        }
+        return text;
+    }
+
+    private void handshakeTimedOut() {
+        if (state != State.OPEN && state != State.CLOSED && state != State.CLOSING) {
+            closeReason = "by the server: handshake not completed within " + config.handshakeTimeoutMs() + " ms";
+            ctx.close();
+        }
+    }
+
+    private void cancelTimeout() {
+        if (timeout != null) {
+            timeout.cancel(false);
+            timeout = null;
+        }
+    }
+
+    // ---- heartbeats ----
+
+    private void startHeartbeats(int heartbeatSeconds) {
+        if (heartbeatSeconds == 0) {
+            return;
+        }
+        // Send at half the interval, as RabbitMQ does, so jitter never makes the client miss one;
+        // give up on a client silent for two whole intervals.
+        long sendEveryMs = heartbeatSeconds * 1000L / 2;
+        long silentLimitMs = heartbeatSeconds * 2000L;
+        ctx.pipeline().addFirst("heartbeat", new IdleStateHandler(silentLimitMs, sendEveryMs, 0, TimeUnit.MILLISECONDS));
+    }
+
+    private void onIdle(IdleStateEvent idle) {
+        switch (idle.state()) {
+            case WRITER_IDLE -> {
+                ByteBuf buffer = ctx.alloc().ioBuffer(AmqpFrames.OVERHEAD_BYTES);
+                FrameWriter.writeHeartbeat(buffer);
+                ctx.writeAndFlush(buffer, ctx.voidPromise());
+            }
+            case READER_IDLE -> {
+                // While blocked we stopped reading on purpose; silence then is ours, not the client's.
+                if (ctx.channel().config().isAutoRead()) {
+                    LOG.warn("connection {}: missed heartbeats from the client, closing", name);
+                    closeReason = "by the server: missed heartbeats";
+                    state = State.CLOSED;
+                    ctx.close();
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    // ---- writing ----
+
+    boolean inEventLoop() {
+        return ctx.executor().inEventLoop();
+    }
+
+    void runOnEventLoop(Runnable task) {
+        if (ctx.executor().inEventLoop()) {
+            task.run();
+        } else {
+            ctx.executor().execute(task);
+        }
+    }
+
+    void writeMethod(int channel, AmqpMethod method) {
+        ByteBuf buffer = ctx.alloc().ioBuffer(METHOD_BUFFER_BYTES);
+        FrameWriter.writeMethod(buffer, channel, method);
+        write(buffer);
+    }
+
+    void writeContent(int channel, AmqpMethod method, MessageProperties properties, byte[] body) {
+        ByteBuf buffer = ctx.alloc().ioBuffer(FrameWriter.contentSizeEstimate(body, frameMax));
+        FrameWriter.writeContent(buffer, channel, method, properties, body, frameMax);
+        write(buffer);
+    }
+
+    private void write(ByteBuf buffer) {
+        ctx.write(buffer, ctx.voidPromise());
+        flushPending = true;
+        if (!inRead && !flushScheduled) {
+            // Written from a task, not a read: flush once after the tasks queued so far have run.
+            flushScheduled = true;
+            ctx.executor().execute(flushTask);
+        }
+    }
+
+    private void flushIfPending() {
+        flushScheduled = false;
+        if (flushPending) {
+            flushPending = false;
+            ctx.flush();
+        }
+    }
+
+    // ---- AmqpConnection ----
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return ctx.channel().remoteAddress();
+    }
+
+    @Override
+    public String username() {
+        return username;
+    }
+
+    @Override
+    public String virtualHost() {
+        return virtualHost;
+    }
+
+    @Override
+    public Map<String, Object> clientProperties() {
+        return clientProperties;
+    }
+
+    @Override
+    public boolean clientSupports(String capability) {
+        return clientProperties.get("capabilities") instanceof Map<?, ?> capabilities
+                && Boolean.TRUE.equals(capabilities.get(capability));
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return ctx.channel().eventLoop();
+    }
+
+    @Override
+    public void block(String reason) {
+        runOnEventLoop(() -> {
+            if (blocked || state != State.OPEN) {
+                return;
+            }
+            blocked = true;
+            if (clientSupports("connection.blocked")) {
+                writeMethod(0, new ConnectionBlocked(reason));
+            }
+        });
+    }
+
+    @Override
+    public void unblock() {
+        runOnEventLoop(() -> {
+            if (!blocked) {
+                return;
+            }
+            blocked = false;
+            ctx.channel().config().setAutoRead(true);
+            if (state == State.OPEN && clientSupports("connection.blocked")) {
+                writeMethod(0, new ConnectionUnblocked());
+            }
+        });
+    }
+
+    @Override
+    public boolean isBlocked() {
+        return blocked;
+    }
+
+    @Override
+    public void close(ErrorCode code, String text) {
+        runOnEventLoop(() -> closeConnection(new ProtocolException(code, text, 0, 0, true), false));
+    }
+}

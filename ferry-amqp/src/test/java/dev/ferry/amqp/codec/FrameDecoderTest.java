@@ -1,0 +1,103 @@
+package dev.ferry.amqp.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.amqp.method.BasicPublish;
+import dev.ferry.amqp.method.ChannelOpen;
+import dev.ferry.broker.ErrorCode;
+import dev.ferry.message.MessageProperties;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.junit.jupiter.api.Test;
+
+class FrameDecoderTest {
+
+    @Test
+    void shouldDecodeFramesDeliveredOneByteAtATime() {
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(4096));
+        ByteBuf wire = Unpooled.buffer().writeBytes(AmqpFrames.protocolHeader());
+        FrameWriter.writeMethod(wire, 1, new BasicPublish("ex", "rk", true, false));
+        FrameWriter.writeContentHeader(wire, 1, 60, 3, MessageProperties.EMPTY);
+        FrameWriter.writeBody(wire, 1, new byte[] {7, 8, 9}, 4096);
+        FrameWriter.writeHeartbeat(wire);
+
+        while (wire.isReadable()) {
+            channel.writeInbound(wire.readRetainedSlice(1));
+        }
+
+        assertThat((Object) channel.readInbound()).isSameAs(InboundFrame.ProtocolHeader.INSTANCE);
+        assertThat((Object) channel.readInbound())
+                .isEqualTo(new InboundFrame.Method(1, new BasicPublish("ex", "rk", true, false)));
+        assertThat((Object) channel.readInbound())
+                .isEqualTo(new InboundFrame.Header(1, new ContentHeader(60, 3, MessageProperties.EMPTY)));
+        InboundFrame.Body body = channel.readInbound();
+        assertThat(ByteBufUtil.getBytes(body.payload())).containsExactly(7, 8, 9);
+        body.payload().release();
+        assertThat((Object) channel.readInbound()).isEqualTo(new InboundFrame.Heartbeat(0));
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
+    void shouldAnswerBadProtocolHeaderWithOursAndClose() {
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(4096));
+
+        channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {'A', 'M', 'Q', 'X'}));
+
+        ByteBuf reply = channel.readOutbound();
+        assertThat(ByteBufUtil.getBytes(reply)).isEqualTo(AmqpFrames.protocolHeader());
+        reply.release();
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void shouldReportOversizedFrameAndDiscardEverythingAfter() {
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(4096));
+        ByteBuf wire = Unpooled.buffer().writeBytes(AmqpFrames.protocolHeader())
+                .writeByte(3).writeShort(1).writeInt(4089).writeBytes(new byte[100]);
+
+        channel.writeInbound(wire);
+        channel.readInbound();
+        InboundFrame.Error error = channel.readInbound();
+        ByteBuf later = Unpooled.buffer();
+        FrameWriter.writeMethod(later, 1, new ChannelOpen());
+        channel.writeInbound(later);
+
+        assertThat(error.framingLost()).isTrue();
+        assertThat(error.error().errorCode()).isEqualTo(ErrorCode.FRAME_ERROR);
+        assertThat(error.error().getMessage()).contains("frame size 4097 exceeds negotiated frame_max 4096");
+        assertThat((Object) channel.readInbound()).isNull();
+    }
+
+    @Test
+    void shouldReportTruncatedArgumentsAsSyntaxErrorAndKeepFraming() {
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(4096));
+        ByteBuf wire = Unpooled.buffer().writeBytes(AmqpFrames.protocolHeader())
+                // basic.publish whose arguments stop after the reserved short
+                .writeByte(1).writeShort(1).writeInt(6).writeShort(60).writeShort(40).writeShort(0).writeByte(0xCE);
+        FrameWriter.writeMethod(wire, 1, new ChannelOpen());
+
+        channel.writeInbound(wire);
+        channel.readInbound();
+        InboundFrame.Error error = channel.readInbound();
+
+        assertThat(error.framingLost()).isFalse();
+        assertThat(error.error().errorCode()).isEqualTo(ErrorCode.SYNTAX_ERROR);
+        assertThat(error.error().classId()).isEqualTo(60);
+        assertThat((Object) channel.readInbound()).isEqualTo(new InboundFrame.Method(1, new ChannelOpen()));
+    }
+
+    @Test
+    void shouldRefuseHeartbeatOnANonZeroChannel() {
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(4096));
+        ByteBuf wire = Unpooled.buffer().writeBytes(AmqpFrames.protocolHeader())
+                .writeByte(8).writeShort(5).writeInt(0).writeByte(0xCE);
+
+        channel.writeInbound(wire);
+        channel.readInbound();
+        InboundFrame.Error error = channel.readInbound();
+
+        assertThat(error.error().errorCode()).isEqualTo(ErrorCode.FRAME_ERROR);
+    }
+}
