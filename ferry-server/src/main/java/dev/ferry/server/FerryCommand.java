@@ -45,6 +45,38 @@ public final class FerryCommand implements Callable<BrokerSettings> {
             description = "Address the listeners bind to. Default: ${DEFAULT-VALUE}")
     String bind;
 
+    @Option(names = "--users", paramLabel = "NAME:PASSWORD", split = ",", defaultValue = "guest:guest",
+            description = "Users allowed to connect, comma separated. Default: ${DEFAULT-VALUE}")
+    java.util.List<String> users;
+
+    @Option(names = "--loopback-users", paramLabel = "NAME", split = ",", defaultValue = "guest",
+            description = "Users accepted only from this machine, as RabbitMQ does for guest. Default: ${DEFAULT-VALUE}")
+    java.util.List<String> loopbackUsers;
+
+    @Option(names = "--vhosts", paramLabel = "NAME", split = ",", defaultValue = "/",
+            description = "Virtual hosts, comma separated. Default: ${DEFAULT-VALUE}")
+    java.util.List<String> virtualHosts;
+
+    @Option(names = "--frame-max", paramLabel = "BYTES", defaultValue = "131072",
+            description = "Largest AMQP frame offered in connection.tune. Default: ${DEFAULT-VALUE}")
+    int frameMax;
+
+    @Option(names = "--channel-max", paramLabel = "N", defaultValue = "2047",
+            description = "Most channels per connection. Default: ${DEFAULT-VALUE}")
+    int channelMax;
+
+    @Option(names = "--heartbeat", paramLabel = "SECONDS", defaultValue = "60",
+            description = "Heartbeat interval offered to clients; 0 disables. Default: ${DEFAULT-VALUE}")
+    int heartbeatSeconds;
+
+    @Option(names = "--max-message-bytes", paramLabel = "BYTES", defaultValue = "134217728",
+            description = "Largest message body accepted; larger ones close the channel with 406. Default: ${DEFAULT-VALUE}")
+    int maxMessageBytes;
+
+    @Option(names = "--queue-threads", paramLabel = "N", defaultValue = "0",
+            description = "Threads that own queues; 0 means one per core. Default: ${DEFAULT-VALUE}")
+    int queueThreads;
+
     /** Settings the parsed options describe, not yet checked. */
     @Override
     public BrokerSettings call() {
@@ -52,6 +84,14 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.dataDir = dataDir;
         settings.amqpPort = amqpPort;
         settings.bind = bind;
+        settings.users = users;
+        settings.loopbackUsers = loopbackUsers;
+        settings.virtualHosts = virtualHosts;
+        settings.frameMax = frameMax;
+        settings.channelMax = channelMax;
+        settings.heartbeatSeconds = heartbeatSeconds;
+        settings.maxMessageBytes = maxMessageBytes;
+        settings.queueThreads = queueThreads;
         return settings;
     }
 

@@ -1,7 +1,11 @@
 package dev.ferry.server;
 
+import dev.ferry.amqp.AmqpConfig;
+import dev.ferry.amqp.AmqpServer;
+import dev.ferry.amqp.auth.PasswordAuthenticator;
 import dev.ferry.server.config.BrokerSettings;
 import java.io.IOException;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +19,8 @@ public final class FerryServer implements AutoCloseable {
 
     private final BrokerSettings settings;
     private DataDirectoryLock dataLock;
+    private AmqpServer amqpServer;
+    private int amqpPort = -1;
     private boolean closed;
 
     public FerryServer(BrokerSettings settings) {
@@ -23,7 +29,42 @@ public final class FerryServer implements AutoCloseable {
 
     public synchronized void start() {
         dataLock = DataDirectoryLock.acquire(settings.dataDir);
-        log.info("Ferry {} started; data in {}", FerryVersion.VERSION, settings.dataDir);
+        amqpServer = new AmqpServer(amqpConfig());
+        try {
+            amqpPort = amqpServer.start();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while binding the AMQP port", e);
+        }
+        log.info("Ferry {} listening on amqp://{}:{}; data in {}", FerryVersion.VERSION,
+                settings.bindAddress().getHostAddress(), amqpPort, settings.dataDir);
+    }
+
+    private AmqpConfig amqpConfig() {
+        PasswordAuthenticator.Builder users = PasswordAuthenticator.builder();
+        for (Map.Entry<String, String> user : settings.passwords().entrySet()) {
+            if (settings.loopbackUsers.contains(user.getKey())) {
+                users.loopbackUser(user.getKey(), user.getValue());
+            } else {
+                users.user(user.getKey(), user.getValue());
+            }
+        }
+        java.util.Set<String> virtualHosts = java.util.Set.copyOf(settings.virtualHosts);
+        return new AmqpConfig()
+                .host(settings.bindAddress().getHostAddress())
+                .port(settings.amqpPort)
+                .frameMax(settings.frameMax)
+                .channelMax(settings.channelMax)
+                .heartbeatSeconds(settings.heartbeatSeconds)
+                .maxMessageBytes(settings.maxMessageBytes)
+                .productVersion(FerryVersion.VERSION)
+                .authenticator(users.build())
+                .virtualHosts(virtualHosts::contains);
+    }
+
+    /** The bound AMQP port, once started. */
+    public synchronized int amqpPort() {
+        return amqpPort;
     }
 
     @Override
@@ -34,6 +75,9 @@ public final class FerryServer implements AutoCloseable {
         closed = true;
         if (dataLock == null) {
             return;
+        }
+        if (amqpServer != null) {
+            amqpServer.stop();
         }
         try {
             dataLock.close();

@@ -3,17 +3,31 @@ package dev.ferry.server.config;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The settings the broker process starts with, checked once by {@link #conclude()} so that a wrong
  * value stops the start with a message naming it, instead of failing later in the middle of work.
+ * Protocol limits (frame size, channels, heartbeat) are checked again, in more detail, by the
+ * AMQP front's own configuration when it starts.
  */
 public final class BrokerSettings {
     public Path dataDir = Path.of("data");
     public int amqpPort = 5672;
     public String bind = "127.0.0.1";
+    public List<String> users = List.of("guest:guest");
+    public List<String> loopbackUsers = List.of("guest");
+    public List<String> virtualHosts = List.of("/");
+    public int frameMax = 131_072;
+    public int channelMax = 2047;
+    public int heartbeatSeconds = 60;
+    public int maxMessageBytes = 128 * 1024 * 1024;
+    public int queueThreads;
 
     private InetAddress bindAddress;
+    private final Map<String, String> passwords = new LinkedHashMap<>();
 
     /** Checks every value and resolves derived ones; throws {@link ConfigException} naming the first bad one. */
     public BrokerSettings conclude() {
@@ -25,8 +39,40 @@ public final class BrokerSettings {
         } catch (UnknownHostException e) {
             throw new ConfigException("bind address '" + bind + "' cannot be resolved");
         }
+        passwords.clear();
+        for (String user : users) {
+            int colon = user.indexOf(':');
+            if (colon <= 0 || colon == user.length() - 1) {
+                throw new ConfigException("users must be NAME:PASSWORD entries, got '" + user + "'");
+            }
+            passwords.put(user.substring(0, colon), user.substring(colon + 1));
+        }
+        for (String name : loopbackUsers) {
+            if (!name.isEmpty() && !passwords.containsKey(name)) {
+                throw new ConfigException("loopback-users names '" + name + "', which is not among users");
+            }
+        }
+        if (virtualHosts.isEmpty() || virtualHosts.stream().anyMatch(String::isEmpty)) {
+            throw new ConfigException("vhosts must list at least one non-empty name, got " + virtualHosts);
+        }
+        requireRange("frame-max", frameMax, 4096, Integer.MAX_VALUE, " (4096 is the AMQP minimum)");
+        requireRange("channel-max", channelMax, 1, 65535, "");
+        requireRange("heartbeat", heartbeatSeconds, 0, 65535, " (0 disables heartbeats)");
+        requireRange("max-message-bytes", maxMessageBytes, 0, 512 * 1024 * 1024, "");
+        if (queueThreads < 0) {
+            throw new ConfigException("queue-threads must be 0 (one per core) or more, got " + queueThreads);
+        }
+        if (queueThreads == 0) {
+            queueThreads = Runtime.getRuntime().availableProcessors();
+        }
         dataDir = dataDir.toAbsolutePath().normalize();
         return this;
+    }
+
+    private static void requireRange(String setting, int value, int min, int max, String hint) {
+        if (value < min || value > max) {
+            throw new ConfigException(setting + " must be between " + min + " and " + max + hint + ", got " + value);
+        }
     }
 
     public InetAddress bindAddress() {
@@ -34,5 +80,10 @@ public final class BrokerSettings {
             throw new IllegalStateException("conclude() has not been called");
         }
         return bindAddress;
+    }
+
+    /** User name to password, from {@link #users}, in the order given. */
+    public Map<String, String> passwords() {
+        return passwords;
     }
 }
