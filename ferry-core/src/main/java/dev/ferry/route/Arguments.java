@@ -16,12 +16,22 @@ public final class Arguments {
         if (arguments == null || arguments.isEmpty()) {
             return Map.of();
         }
-        if (!arguments.containsValue(null)) {
+        if (!hasVoidValue(arguments)) {
             return Map.copyOf(arguments);
         }
         Map<String, Object> copy = new HashMap<>(arguments);
         copy.values().removeIf(value -> value == null);
         return Map.copyOf(copy);
+    }
+
+    /** Whether any value is null; immutable maps throw on {@code containsValue(null)}, so we look. */
+    public static boolean hasVoidValue(Map<String, Object> arguments) {
+        for (Object value : arguments.values()) {
+            if (value == null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The AMQP field-table type name RabbitMQ uses in error texts for a Java value. */

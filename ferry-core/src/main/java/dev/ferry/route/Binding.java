@@ -29,7 +29,7 @@ public record Binding(String source, Destination destination, String routingKey,
     // Map.copyOf rejects nulls, but AMQP tables carry "void" values; headers bindings use them to
     // mean "the header is present, whatever its value", so they are kept under a marker.
     private static Map<String, Object> withoutNullValues(Map<String, Object> arguments) {
-        if (!arguments.containsValue(null)) {
+        if (!Arguments.hasVoidValue(arguments)) {
             return arguments;
         }
         var copy = new java.util.HashMap<String, Object>(arguments);
