@@ -1,10 +1,10 @@
 package dev.ferry.route;
 
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 import dev.ferry.message.Message;
@@ -22,9 +22,9 @@ public abstract class Exchange {
     private final ExchangeSettings settings;
     // Resolved once: routing asks for it on every message that matches nothing.
     private final String alternateExchange;
-    // Writer-side record of the bindings, for unbind, if-unused and listing; guarded by the writer.
-    private final Set<Binding> bindingSet = new LinkedHashSet<>();
-    private volatile List<Binding> bindingSnapshot = List.of();
+    // Every binding, for unbind, if-unused and listing. A concurrent set rather than a snapshot
+    // list: copying a list on each change would make declaring n bindings cost O(n^2).
+    private final Set<Binding> bindingSet = ConcurrentHashMap.newKeySet();
 
     protected Exchange(ExchangeSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -63,13 +63,13 @@ public abstract class Exchange {
         return settings.internal();
     }
 
-    /** The bindings whose source is this exchange, as of the last change. */
+    /** A copy of the bindings whose source is this exchange, in no particular order. */
     public List<Binding> bindings() {
-        return bindingSnapshot;
+        return List.copyOf(bindingSet);
     }
 
     public boolean hasBindings() {
-        return !bindingSnapshot.isEmpty();
+        return !bindingSet.isEmpty();
     }
 
     /**
@@ -89,7 +89,6 @@ public abstract class Exchange {
             return false;
         }
         indexBinding(binding);
-        bindingSnapshot = List.copyOf(bindingSet);
         return true;
     }
 
@@ -99,7 +98,6 @@ public abstract class Exchange {
             return false;
         }
         unindexBinding(binding);
-        bindingSnapshot = List.copyOf(bindingSet);
         return true;
     }
 
