@@ -21,7 +21,7 @@ public final class Broker implements AutoCloseable {
     public static final String DEFAULT_VIRTUAL_HOST = "/";
 
     private final Supplier<? extends Executor> queueOwners;
-    private final AutoCloseable ownedPool;
+    private final QueueExecutorPool ownedPool;
     private final ConcurrentHashMap<String, VirtualHost> virtualHosts = new ConcurrentHashMap<>();
 
     /** A broker whose queues are owned by a pool of {@code queueThreads} threads, closed with it. */
@@ -38,7 +38,7 @@ public final class Broker implements AutoCloseable {
         return new Broker(queueOwners, null);
     }
 
-    private Broker(Supplier<? extends Executor> queueOwners, AutoCloseable ownedPool) {
+    private Broker(Supplier<? extends Executor> queueOwners, QueueExecutorPool ownedPool) {
         this.queueOwners = Objects.requireNonNull(queueOwners, "queueOwners");
         this.ownedPool = ownedPool;
         addVirtualHost(DEFAULT_VIRTUAL_HOST);
@@ -64,7 +64,7 @@ public final class Broker implements AutoCloseable {
 
     /** Stops the queue owner threads this broker created, after the commands already queued. */
     @Override
-    public void close() throws Exception {
+    public void close() {
         if (ownedPool != null) {
             ownedPool.close();
         }
