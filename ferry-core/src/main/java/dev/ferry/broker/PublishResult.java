@@ -1,0 +1,22 @@
+package dev.ferry.broker;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What became of a published message.
+ *
+ * @param queueCount how many queues it was handed to; zero means unroutable, so an AMQP front sends
+ *                   basic.return (312 NO_ROUTE) for a mandatory message
+ * @param accepted   completes when every one of those queues has stored it; a publisher confirm
+ *                   (basic.ack) is due then. Already complete when no confirm was asked for or no
+ *                   queue was reached. Completes on a queue owner thread: hop to your own thread.
+ */
+public record PublishResult(int queueCount, CompletionStage<Void> accepted) {
+
+    static final CompletionStage<Void> ALREADY_ACCEPTED = CompletableFuture.completedStage(null);
+
+    public boolean routed() {
+        return queueCount > 0;
+    }
+}

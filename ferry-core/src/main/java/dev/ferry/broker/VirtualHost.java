@@ -1,0 +1,444 @@
+package dev.ferry.broker;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+import dev.ferry.message.Message;
+import dev.ferry.queue.ChannelRef;
+import dev.ferry.queue.ConsumerSpec;
+import dev.ferry.queue.GetResult;
+import dev.ferry.queue.InMemoryMessageStore;
+import dev.ferry.queue.MessageQueue;
+import dev.ferry.queue.PublishConfirm;
+import dev.ferry.queue.QueueArguments;
+import dev.ferry.queue.QueueSettings;
+import dev.ferry.route.Binding;
+import dev.ferry.route.DefaultExchange;
+import dev.ferry.route.Destination;
+import dev.ferry.route.Exchange;
+import dev.ferry.route.ExchangeSettings;
+import dev.ferry.route.ExchangeType;
+import dev.ferry.route.Router;
+
+/**
+ * A namespace of exchanges, queues and bindings, with the declare / delete / bind rules of AMQP
+ * 0-9-1 as RabbitMQ applies them, and the entry point for publishing. Refusals are
+ * {@link BrokerException}s carrying the AMQP reply code and RabbitMQ's text.
+ *
+ * <p>Thread safety: every method may be called from any thread. Metadata changes (declare,
+ * delete, bind, unbind) are serialized by one lock per virtual host; {@link #publish} takes no lock
+ * and reads concurrent maps and the exchanges' routing snapshots. No method ever waits for a queue
+ * while holding the lock: queue work is posted as commands, and answers that need the queue's state
+ * (purge, conditional delete, consume) come back as futures.
+ */
+public final class VirtualHost {
+    private static final String DEFAULT_EXCHANGE_REFUSAL = "ACCESS_REFUSED - operation not permitted on the default exchange";
+
+    private final String name;
+    private final Supplier<? extends Executor> queueOwners;
+    private final Object metadataLock = new Object();
+    private final ConcurrentHashMap<String, Exchange> exchanges = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, MessageQueue> queues = new ConcurrentHashMap<>();
+    // Bindings by where they lead, so deleting a queue or exchange finds its bindings without a scan.
+    private final Map<Destination, Set<Binding>> bindingsByDestination = new HashMap<>();
+    private final Router router = new Router(exchanges::get);
+
+    /**
+     * @param queueOwners gives each new queue the executor that will own it, e.g.
+     *                    {@code pool::assign} of a {@link dev.ferry.queue.QueueExecutorPool}
+     */
+    public VirtualHost(String name, Supplier<? extends Executor> queueOwners) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.queueOwners = Objects.requireNonNull(queueOwners, "queueOwners");
+        exchanges.put(DefaultExchange.NAME, new DefaultExchange());
+        predeclare("amq.direct", ExchangeType.DIRECT);
+        predeclare("amq.fanout", ExchangeType.FANOUT);
+        predeclare("amq.topic", ExchangeType.TOPIC);
+        predeclare("amq.headers", ExchangeType.HEADERS);
+        predeclare("amq.match", ExchangeType.HEADERS);
+    }
+
+    private void predeclare(String exchangeName, ExchangeType type) {
+        exchanges.put(exchangeName, Exchange.create(new ExchangeSettings(exchangeName, type, true, false, false, Map.of())));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    // ---------------------------------------------------------------- exchanges
+
+    /**
+     * Declares an exchange, or checks that an existing one was declared the same way.
+     *
+     * @throws BrokerException 503 unknown type; 403 empty name or {@code amq.} prefix; 406 an
+     *                         existing exchange differs in type, durable, auto_delete, internal or
+     *                         alternate-exchange
+     */
+    public void declareExchange(String exchangeName, String typeName, boolean durable, boolean autoDelete,
+                                boolean internal, Map<String, Object> arguments) {
+        ExchangeType type = ExchangeType.fromWireName(typeName).orElseThrow(() -> new BrokerException(
+                ErrorCode.COMMAND_INVALID, "COMMAND_INVALID - unknown exchange type '" + typeName + "'"));
+        if (exchangeName.isEmpty()) {
+            throw BrokerException.accessRefused(DEFAULT_EXCHANGE_REFUSAL);
+        }
+        ResourceNames.requireNotReserved("exchange", exchangeName);
+        ResourceNames.requireShortEnough("exchange", exchangeName);
+        ExchangeSettings declared = new ExchangeSettings(exchangeName, type, durable, autoDelete, internal, arguments);
+        synchronized (metadataLock) {
+            Exchange existing = exchanges.get(exchangeName);
+            if (existing == null) {
+                exchanges.put(exchangeName, Exchange.create(declared));
+                return;
+            }
+            ExchangeSettings current = existing.settings();
+            String description = ResourceNames.exchange(exchangeName, name);
+            Equivalence.requireSameField("type", current.type().wireName(), type.wireName(), description);
+            Equivalence.requireSameField("durable", current.durable(), durable, description);
+            Equivalence.requireSameField("auto_delete", current.autoDelete(), autoDelete, description);
+            Equivalence.requireSameField("internal", current.internal(), internal, description);
+            Equivalence.requireSameArgument(ExchangeSettings.ALTERNATE_EXCHANGE,
+                    current.arguments().get(ExchangeSettings.ALTERNATE_EXCHANGE),
+                    declared.arguments().get(ExchangeSettings.ALTERNATE_EXCHANGE), description);
+        }
+    }
+
+    /** A passive exchange.declare: 404 unless it exists. Works for predeclared names too. */
+    public void checkExchangeExists(String exchangeName) {
+        requireExchange(exchangeName);
+    }
+
+    /**
+     * Deletes an exchange and every binding from or to it; a missing exchange is not an error.
+     *
+     * @throws BrokerException 403 for the default or an {@code amq.} exchange; 406 when
+     *                         {@code ifUnused} and it is the source of bindings
+     */
+    public void deleteExchange(String exchangeName, boolean ifUnused) {
+        if (exchangeName.isEmpty()) {
+            throw BrokerException.accessRefused(DEFAULT_EXCHANGE_REFUSAL);
+        }
+        if (exchangeName.startsWith(ResourceNames.RESERVED_PREFIX)) {
+            throw BrokerException.accessRefused("ACCESS_REFUSED - deletion of system "
+                    + ResourceNames.exchange(exchangeName, name) + " not allowed");
+        }
+        synchronized (metadataLock) {
+            Exchange exchange = exchanges.get(exchangeName);
+            if (exchange == null) {
+                return;
+            }
+            if (ifUnused && exchange.hasBindings()) {
+                throw BrokerException.preconditionFailed("PRECONDITION_FAILED - "
+                        + ResourceNames.exchange(exchangeName, name) + " in use");
+            }
+            removeExchangeLocked(exchange);
+        }
+    }
+
+    public Optional<Exchange> exchange(String exchangeName) {
+        return Optional.ofNullable(exchanges.get(exchangeName));
+    }
+
+    /**
+     * Binds exchange {@code source} to exchange {@code destination} (exchange.bind); binding an
+     * existing binding again is a no-op.
+     *
+     * @throws BrokerException 403 when either is the default exchange; 404 when either is missing;
+     *                         406 for invalid headers binding arguments
+     */
+    public void bindExchange(String destination, String source, String routingKey, Map<String, Object> arguments) {
+        requireNotDefault(source);
+        requireNotDefault(destination);
+        synchronized (metadataLock) {
+            Exchange sourceExchange = requireExchange(source);
+            requireExchange(destination);
+            addBindingLocked(sourceExchange, new Binding(source, Destination.exchange(destination), routingKey, arguments));
+        }
+    }
+
+    /** Removes an exchange-to-exchange binding; a missing binding is not an error. 403 / 404 as for bind. */
+    public void unbindExchange(String destination, String source, String routingKey, Map<String, Object> arguments) {
+        requireNotDefault(source);
+        requireNotDefault(destination);
+        synchronized (metadataLock) {
+            requireExchange(source);
+            requireExchange(destination);
+            removeBindingLocked(new Binding(source, Destination.exchange(destination), routingKey, arguments));
+        }
+    }
+
+    // ---------------------------------------------------------------- queues
+
+    /**
+     * Declares a queue, or checks that an existing one was declared the same way.
+     *
+     * @throws BrokerException 403 {@code amq.} prefix; 405 the queue is exclusive to another
+     *                         connection (or exclusivity differs); 406 invalid arguments, or an
+     *                         existing queue differs in durable, auto_delete or an x-argument
+     */
+    public QueueDeclareOk declareQueue(QueueDeclaration declaration) {
+        String queueName = declaration.name();
+        boolean serverNamed = queueName.isEmpty();
+        if (!serverNamed) {
+            ResourceNames.requireNotReserved("queue", queueName);
+            ResourceNames.requireShortEnough("queue", queueName);
+        }
+        synchronized (metadataLock) {
+            while (serverNamed && (queueName.isEmpty() || queues.containsKey(queueName))) {
+                queueName = ResourceNames.generateQueueName();
+            }
+            String description = ResourceNames.queue(queueName, name);
+            QueueArguments arguments = QueueArguments.parse(declaration.arguments(), description);
+            OptionalLong owner = declaration.exclusive() ? OptionalLong.of(declaration.connectionId()) : OptionalLong.empty();
+            MessageQueue existing = queues.get(queueName);
+            if (existing != null) {
+                QueueSettings current = existing.settings();
+                if (!current.exclusiveOwner().equals(owner)) {
+                    throw exclusivelyLocked(queueName);
+                }
+                Equivalence.requireSameField("durable", current.durable(), declaration.durable(), description);
+                Equivalence.requireSameField("auto_delete", current.autoDelete(), declaration.autoDelete(), description);
+                for (String key : QueueArguments.EQUIVALENCE_KEYS) {
+                    Equivalence.requireSameArgument(key, current.arguments().raw().get(key), arguments.raw().get(key),
+                            description);
+                }
+                return declareOk(existing);
+            }
+            QueueSettings settings = new QueueSettings(name, queueName, declaration.durable(), owner,
+                    declaration.autoDelete(), arguments);
+            MessageQueue queue = new MessageQueue(settings, new InMemoryMessageStore(), queueOwners.get(),
+                    this::queueDeleted);
+            queues.put(queueName, queue);
+            return new QueueDeclareOk(queueName, 0, 0);
+        }
+    }
+
+    /** A passive queue.declare: 404 when missing, 405 when exclusive to another connection. */
+    public QueueDeclareOk checkQueueExists(String queueName, long connectionId) {
+        return declareOk(requireQueue(queueName, connectionId));
+    }
+
+    public Optional<MessageQueue> queue(String queueName) {
+        return Optional.ofNullable(queues.get(queueName));
+    }
+
+    /**
+     * Binds a queue to an exchange (queue.bind); binding an existing binding again is a no-op.
+     *
+     * @throws BrokerException 403 default exchange; 404 queue or exchange missing; 405 exclusive
+     *                         queue of another connection; 406 invalid headers binding arguments
+     */
+    public void bindQueue(String queueName, String exchangeName, String routingKey, Map<String, Object> arguments,
+                          long connectionId) {
+        requireNotDefault(exchangeName);
+        synchronized (metadataLock) {
+            requireQueue(queueName, connectionId);
+            Exchange exchange = requireExchange(exchangeName);
+            addBindingLocked(exchange, new Binding(exchangeName, Destination.queue(queueName), routingKey, arguments));
+        }
+    }
+
+    /** Removes a queue binding; a missing binding is not an error. 403 / 404 / 405 as for bind. */
+    public void unbindQueue(String queueName, String exchangeName, String routingKey, Map<String, Object> arguments,
+                            long connectionId) {
+        requireNotDefault(exchangeName);
+        synchronized (metadataLock) {
+            requireQueue(queueName, connectionId);
+            requireExchange(exchangeName);
+            removeBindingLocked(new Binding(exchangeName, Destination.queue(queueName), routingKey, arguments));
+        }
+    }
+
+    /** Drops a queue's ready messages; completes with how many. 404 / 405 thrown at once. */
+    public CompletableFuture<Integer> purgeQueue(String queueName, long connectionId) {
+        return requireQueue(queueName, connectionId).purge();
+    }
+
+    /**
+     * Deletes a queue with its bindings and cancels its consumers; completes with the number of ready
+     * messages dropped (0 when the queue does not exist). The name is free again when the future
+     * completes. Fails with 406 when {@code ifUnused} and it has consumers, or {@code ifEmpty} and it
+     * has ready messages; throws 405 at once for another connection's exclusive queue.
+     */
+    public CompletableFuture<Integer> deleteQueue(String queueName, long connectionId, boolean ifUnused, boolean ifEmpty) {
+        MessageQueue queue = queues.get(queueName);
+        if (queue == null) {
+            return CompletableFuture.completedFuture(0);
+        }
+        requireExclusiveAccess(queue, connectionId);
+        return queue.delete(ifUnused, ifEmpty);
+    }
+
+    /**
+     * Registers a consumer on a queue; completes with the queue, which the channel keeps to cancel,
+     * settle and close. 404 / 405 thrown at once; 403 exclusive-use refusals fail the future.
+     */
+    public CompletableFuture<MessageQueue> consume(String queueName, ConsumerSpec spec) {
+        MessageQueue queue = requireQueue(queueName, spec.channel().connectionId());
+        return queue.consume(spec).thenApply(registered -> queue);
+    }
+
+    /** basic.get: one ready message or none. 404 / 405 thrown at once. */
+    public CompletableFuture<GetResult> get(String queueName, ChannelRef channel, boolean noAck) {
+        return requireQueue(queueName, channel.connectionId()).get(channel, noAck);
+    }
+
+    /**
+     * The connection is gone: deletes its exclusive queues. Completes when they are deleted. (Its
+     * channels must be closed on each queue they used with {@link MessageQueue#closeChannel}.)
+     */
+    public CompletableFuture<Void> connectionClosed(long connectionId) {
+        List<CompletableFuture<Integer>> deletions = new ArrayList<>();
+        for (MessageQueue queue : queues.values()) {
+            OptionalLong owner = queue.settings().exclusiveOwner();
+            if (owner.isPresent() && owner.getAsLong() == connectionId) {
+                deletions.add(queue.delete(false, false));
+            }
+        }
+        return CompletableFuture.allOf(deletions.toArray(CompletableFuture[]::new));
+    }
+
+    // ---------------------------------------------------------------- publish
+
+    /**
+     * Routes a message on the caller's thread and hands it to every queue it reaches, each once.
+     * No lock is taken.
+     *
+     * @param confirm whether to track acceptance for a publisher confirm
+     * @throws BrokerException 404 when the exchange does not exist; 403 when it is internal
+     */
+    public PublishResult publish(Message message, boolean confirm) {
+        Exchange exchange = exchanges.get(message.exchange());
+        if (exchange == null) {
+            throw BrokerException.notFound("NOT_FOUND - no " + ResourceNames.exchange(message.exchange(), name));
+        }
+        if (exchange.isInternal()) {
+            throw BrokerException.accessRefused("ACCESS_REFUSED - cannot publish to internal "
+                    + ResourceNames.exchange(message.exchange(), name));
+        }
+        Set<String> queueNames = router.route(exchange, message);
+        List<MessageQueue> targets = new ArrayList<>(queueNames.size());
+        for (String queueName : queueNames) {
+            MessageQueue queue = queues.get(queueName);
+            if (queue != null) {
+                targets.add(queue);
+            }
+        }
+        PublishConfirm tracker = confirm && !targets.isEmpty() ? new PublishConfirm(targets.size()) : null;
+        for (MessageQueue queue : targets) {
+            queue.enqueue(message, tracker);
+        }
+        return new PublishResult(targets.size(), tracker == null ? PublishResult.ALREADY_ACCEPTED : tracker.accepted());
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private Exchange requireExchange(String exchangeName) {
+        Exchange exchange = exchanges.get(exchangeName);
+        if (exchange == null) {
+            throw BrokerException.notFound("NOT_FOUND - no " + ResourceNames.exchange(exchangeName, name));
+        }
+        return exchange;
+    }
+
+    private MessageQueue requireQueue(String queueName, long connectionId) {
+        MessageQueue queue = queues.get(queueName);
+        if (queue == null) {
+            throw BrokerException.notFound("NOT_FOUND - no " + ResourceNames.queue(queueName, name));
+        }
+        requireExclusiveAccess(queue, connectionId);
+        return queue;
+    }
+
+    private void requireExclusiveAccess(MessageQueue queue, long connectionId) {
+        OptionalLong owner = queue.settings().exclusiveOwner();
+        if (owner.isPresent() && owner.getAsLong() != connectionId) {
+            throw exclusivelyLocked(queue.name());
+        }
+    }
+
+    private BrokerException exclusivelyLocked(String queueName) {
+        return BrokerException.resourceLocked("RESOURCE_LOCKED - cannot obtain exclusive access to locked "
+                + ResourceNames.queue(queueName, name) + ". It could be originally declared on another connection"
+                + " or the exclusive property value does not match that of the original declaration.");
+    }
+
+    private static void requireNotDefault(String exchangeName) {
+        if (exchangeName.isEmpty()) {
+            throw BrokerException.accessRefused(DEFAULT_EXCHANGE_REFUSAL);
+        }
+    }
+
+    private static QueueDeclareOk declareOk(MessageQueue queue) {
+        return new QueueDeclareOk(queue.name(), queue.messageCount(), queue.consumerCount());
+    }
+
+    private void addBindingLocked(Exchange source, Binding binding) {
+        source.validateBindingArguments(binding.arguments());
+        if (source.addBinding(binding)) {
+            bindingsByDestination.computeIfAbsent(binding.destination(), d -> new HashSet<>()).add(binding);
+        }
+    }
+
+    private void removeBindingLocked(Binding binding) {
+        Exchange source = exchanges.get(binding.source());
+        if (source == null || !source.removeBinding(binding)) {
+            return;
+        }
+        Set<Binding> toDestination = bindingsByDestination.get(binding.destination());
+        if (toDestination != null) {
+            toDestination.remove(binding);
+            if (toDestination.isEmpty()) {
+                bindingsByDestination.remove(binding.destination());
+            }
+        }
+        // An auto-delete exchange goes with its last binding, as in RabbitMQ.
+        if (source.settings().autoDelete() && !source.hasBindings()) {
+            removeExchangeLocked(source);
+        }
+    }
+
+    private void removeExchangeLocked(Exchange exchange) {
+        if (!exchanges.remove(exchange.name(), exchange)) {
+            return;
+        }
+        for (Binding binding : exchange.bindings()) {
+            removeBindingLocked(binding);
+        }
+        removeBindingsTo(Destination.exchange(exchange.name()));
+    }
+
+    private void removeBindingsTo(Destination destination) {
+        Set<Binding> bindings = bindingsByDestination.get(destination);
+        if (bindings != null) {
+            for (Binding binding : List.copyOf(bindings)) {
+                removeBindingLocked(binding);
+            }
+        }
+    }
+
+    /** Called on the queue's owner thread once the queue has deleted itself. */
+    private void queueDeleted(MessageQueue queue) {
+        synchronized (metadataLock) {
+            if (queues.remove(queue.name(), queue)) {
+                removeBindingsTo(Destination.queue(queue.name()));
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "vhost '" + name + "'";
+    }
+}

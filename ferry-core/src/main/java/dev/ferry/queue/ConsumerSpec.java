@@ -1,0 +1,58 @@
+package dev.ferry.queue;
+
+import java.util.Map;
+import java.util.Objects;
+
+import dev.ferry.broker.BrokerException;
+import dev.ferry.route.Arguments;
+
+/**
+ * Everything a queue needs to register a consumer.
+ *
+ * @param channel       the channel that will settle the deliveries
+ * @param consumerTag   unique within the channel
+ * @param noAck         deliveries count as settled when sent (AMQP no-ack / auto-ack); no prefetch applies
+ * @param exclusive     the consumer must be the queue's only one
+ * @param prefetchCount most unacked deliveries to this consumer; 0 means no limit (basic.qos global=false)
+ * @param channelCredit the channel-wide limit shared with its other consumers, or null (basic.qos global=true)
+ * @param priority      higher-priority consumers get messages first while they have credit (x-priority)
+ * @param sink          where deliveries and broker-side cancels go
+ */
+public record ConsumerSpec(
+        ChannelRef channel,
+        String consumerTag,
+        boolean noAck,
+        boolean exclusive,
+        int prefetchCount,
+        ChannelCredit channelCredit,
+        int priority,
+        ConsumerSink sink) {
+
+    /** The basic.consume argument that sets a consumer's priority. */
+    public static final String PRIORITY_ARGUMENT = "x-priority";
+
+    public ConsumerSpec {
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(consumerTag, "consumerTag");
+        Objects.requireNonNull(sink, "sink");
+        if (prefetchCount < 0) {
+            throw new IllegalArgumentException("prefetchCount must not be negative: " + prefetchCount);
+        }
+    }
+
+    /**
+     * The consumer priority from basic.consume arguments: 0 when absent, 406 when not an integer.
+     */
+    public static int priorityFrom(Map<String, Object> consumeArguments) {
+        Object value = consumeArguments == null ? null : consumeArguments.get(PRIORITY_ARGUMENT);
+        if (value == null) {
+            return 0;
+        }
+        if (!Arguments.isIntegral(value)) {
+            throw BrokerException.preconditionFailed("PRECONDITION_FAILED - invalid arg '" + PRIORITY_ARGUMENT
+                    + "' for consumer: {unacceptable_type," + Arguments.amqpTypeName(value) + "}");
+        }
+        long priority = ((Number) value).longValue();
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, priority));
+    }
+}

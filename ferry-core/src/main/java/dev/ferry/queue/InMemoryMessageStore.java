@@ -1,0 +1,72 @@
+package dev.ferry.queue;
+
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Ready messages in memory. New messages wait in a FIFO deque; returned (requeued) messages wait in
+ * a map sorted by sequence, and are served first.
+ *
+ * <p>Design note: serving returned messages first is exact FIFO by sequence, because a message can
+ * only have been delivered while every message still in the deque came after it (deliveries always
+ * take the lowest sequence). So the common path is a plain deque, and only requeues pay for a tree.
+ *
+ * <p>Thread safety: owner thread only, like every {@link MessageStore}.
+ */
+public final class InMemoryMessageStore implements MessageStore {
+    private final ArrayDeque<QueuedMessage> fresh = new ArrayDeque<>();
+    private final TreeMap<Long, QueuedMessage> returned = new TreeMap<>();
+    private long readyBytes;
+
+    @Override
+    public void append(QueuedMessage message, Runnable onAccepted) {
+        assert fresh.isEmpty() || fresh.peekLast().sequence() < message.sequence() : "sequences must grow";
+        fresh.addLast(message);
+        readyBytes += message.message().bodySize();
+        if (onAccepted != null) {
+            onAccepted.run();
+        }
+    }
+
+    @Override
+    public QueuedMessage pollReady() {
+        Map.Entry<Long, QueuedMessage> first = returned.pollFirstEntry();
+        QueuedMessage message = first != null ? first.getValue() : fresh.pollFirst();
+        if (message != null) {
+            readyBytes -= message.message().bodySize();
+        }
+        return message;
+    }
+
+    @Override
+    public void returnToReady(QueuedMessage message) {
+        assert fresh.isEmpty() || message.sequence() < fresh.peekFirst().sequence() : "returned out of order";
+        returned.put(message.sequence(), message);
+        readyBytes += message.message().bodySize();
+    }
+
+    @Override
+    public void settle(QueuedMessage message) {
+        // Nothing to release: the garbage collector reclaims settled messages.
+    }
+
+    @Override
+    public int purgeReady() {
+        int count = readyCount();
+        fresh.clear();
+        returned.clear();
+        readyBytes = 0;
+        return count;
+    }
+
+    @Override
+    public int readyCount() {
+        return fresh.size() + returned.size();
+    }
+
+    @Override
+    public long readyBytes() {
+        return readyBytes;
+    }
+}

@@ -1,0 +1,226 @@
+package dev.ferry.queue;
+
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ferry.message.Message;
+
+/**
+ * A queue as the rest of the broker sees it: every method turns a request into a
+ * {@link QueueCommand} for the queue's owner and returns at once; answers come back as futures
+ * completed on the owner thread.
+ *
+ * <p>Threading contract: every public method may be called from any thread, concurrently. The
+ * queue's state ({@link QueueState}) is touched only while one drain task runs on the queue's
+ * executor, which is pinned for the queue's life (one thread of a {@link QueueExecutorPool}). A
+ * drain applies up to {@value #COMMAND_BATCH} commands, then delivers up to
+ * {@value #DELIVERY_BATCH} messages, then yields the thread to other queues. Sinks are called and
+ * futures completed on that thread, so callers must not block in them.
+ *
+ * <p>Ordering: commands posted by one thread are applied in the order posted; so a channel that
+ * publishes, then settles, then closes sees them take effect in that order.
+ *
+ * <p>Statistics ({@link #messageCount()} and friends) are published at the end of each drain and
+ * may lag commands still in flight.
+ */
+public final class MessageQueue {
+    static final int COMMAND_BATCH = 256;
+    static final int DELIVERY_BATCH = 256;
+    private static final Logger LOG = LoggerFactory.getLogger(MessageQueue.class);
+
+    private final QueueSettings settings;
+    private final Executor owner;
+    private final QueueState state;
+    private final ConcurrentLinkedQueue<QueueCommand> commands = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    // Identifies the thread inside drain(), so assertions can catch state touched from elsewhere.
+    private volatile Thread drainingThread;
+
+    private volatile int readyCount;
+    private volatile int consumerCount;
+    private volatile int unackedCount;
+    private volatile boolean deleted;
+
+    /**
+     * @param owner    the executor that will run every state change; must run tasks one at a time
+     *                 (a single-thread executor, or a direct/manual executor in tests)
+     * @param listener told when the queue is deleted, including by auto-delete
+     */
+    public MessageQueue(QueueSettings settings, MessageStore store, Executor owner, QueueDeletionListener listener) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.owner = Objects.requireNonNull(owner, "owner");
+        this.state = new QueueState(this, settings, store, listener);
+    }
+
+    public String name() {
+        return settings.name();
+    }
+
+    public QueueSettings settings() {
+        return settings;
+    }
+
+    /** Adds a routed message at the tail; {@code confirm} (nullable) learns when it is stored. */
+    public void enqueue(Message message, PublishConfirm confirm) {
+        post(new QueueCommand.Enqueue(message, confirm));
+    }
+
+    /**
+     * Registers a consumer. Fails with 403 ACCESS_REFUSED when an exclusive consumer holds the queue
+     * or when {@code spec.exclusive()} and the queue already has consumers, 404 when the queue is
+     * deleted, 530 NOT_ALLOWED when the channel already uses the tag here.
+     */
+    public CompletableFuture<Void> consume(ConsumerSpec spec) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        post(new QueueCommand.Consume(spec, done));
+        return done;
+    }
+
+    /**
+     * Stops deliveries to a consumer; completes with whether it existed. Its unacked deliveries stay
+     * unacked until settled or until the channel closes. May auto-delete the queue.
+     */
+    public CompletableFuture<Boolean> cancel(ChannelRef channel, String consumerTag) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        post(new QueueCommand.Cancel(channel, consumerTag, done));
+        return done;
+    }
+
+    /**
+     * Settles deliveries of this queue made to {@code channel}: one command for many ids, so a
+     * channel acking "multiple" sends one call per queue. Ids unknown to the queue, or delivered to
+     * another channel, are ignored. Settling returns per-consumer and channel credit.
+     */
+    public void settle(ChannelRef channel, long[] deliveryIds, SettleOutcome outcome) {
+        post(new QueueCommand.Settle(channel, deliveryIds.clone(), outcome));
+    }
+
+    public void settle(ChannelRef channel, long deliveryId, SettleOutcome outcome) {
+        post(new QueueCommand.Settle(channel, new long[] {deliveryId}, outcome));
+    }
+
+    /** Requeues every unacked delivery of {@code channel} at its original position (basic.recover). */
+    public void requeueUnacked(ChannelRef channel) {
+        post(new QueueCommand.RequeueUnacked(channel));
+    }
+
+    /**
+     * The channel is gone: its consumers are removed (without a cancel notification) and its unacked
+     * deliveries requeued at their original positions, flagged redelivered. May auto-delete.
+     */
+    public void closeChannel(ChannelRef channel) {
+        post(new QueueCommand.CloseChannel(channel));
+    }
+
+    /** Takes one ready message, if any, outside any consumer (basic.get); ignores prefetch. */
+    public CompletableFuture<GetResult> get(ChannelRef channel, boolean noAck) {
+        CompletableFuture<GetResult> done = new CompletableFuture<>();
+        post(new QueueCommand.Get(channel, noAck, done));
+        return done;
+    }
+
+    /** Drops every ready message (unacked ones stay); completes with how many were dropped. */
+    public CompletableFuture<Integer> purge() {
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        post(new QueueCommand.Purge(done));
+        return done;
+    }
+
+    /**
+     * Deletes the queue, cancelling its consumers through {@link ConsumerSink#cancelledByBroker};
+     * completes with the number of ready messages dropped, or fails with 406 when
+     * {@code ifUnused} and it has consumers or {@code ifEmpty} and it has ready messages. Front
+     * ends delete through the virtual host, which also removes the name and bindings.
+     */
+    public CompletableFuture<Integer> delete(boolean ifUnused, boolean ifEmpty) {
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        post(new QueueCommand.Delete(ifUnused, ifEmpty, done));
+        return done;
+    }
+
+    /** Wake-up from a {@link ChannelCredit}: credit returned, look for deliveries again. */
+    public void creditAvailable() {
+        post(QueueCommand.Wake.INSTANCE);
+    }
+
+    /** Ready messages, as of the last drain. */
+    public int messageCount() {
+        return readyCount;
+    }
+
+    public int consumerCount() {
+        return consumerCount;
+    }
+
+    public int unackedCount() {
+        return unackedCount;
+    }
+
+    public boolean isDeleted() {
+        return deleted;
+    }
+
+    private void post(QueueCommand command) {
+        commands.add(command);
+        scheduleDrain();
+    }
+
+    private void scheduleDrain() {
+        if (drainScheduled.compareAndSet(false, true)) {
+            try {
+                owner.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                // The broker is shutting down; commands left now are dropped with it.
+                drainScheduled.set(false);
+                LOG.debug("Owner of {} rejected work during shutdown", settings.description());
+            }
+        }
+    }
+
+    private void drain() {
+        drainingThread = Thread.currentThread();
+        try {
+            QueueCommand command;
+            int applied = 0;
+            while (applied < COMMAND_BATCH && (command = commands.poll()) != null) {
+                apply(command);
+                applied++;
+            }
+            if (state.deliverReady(DELIVERY_BATCH)) {
+                // Let other queues on this thread run, then carry on delivering.
+                commands.add(QueueCommand.Wake.INSTANCE);
+            }
+            readyCount = state.readyCount();
+            consumerCount = state.consumerCount();
+            unackedCount = state.unackedCount();
+            deleted = state.isDeleted();
+        } finally {
+            drainingThread = null;
+            drainScheduled.set(false);
+        }
+        if (!commands.isEmpty()) {
+            scheduleDrain();
+        }
+    }
+
+    private void apply(QueueCommand command) {
+        assert drainingThread == Thread.currentThread() : "queue state touched outside its owner";
+        try {
+            command.applyTo(state);
+        } catch (RuntimeException e) {
+            LOG.error("Command {} failed on {}", command.getClass().getSimpleName(), settings.description(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return settings.description();
+    }
+}

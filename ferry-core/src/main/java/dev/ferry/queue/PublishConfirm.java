@@ -1,0 +1,43 @@
+package dev.ferry.queue;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Tracks one published message until every queue it was routed to has accepted it; then the
+ * publisher may be confirmed. "Accepted" means stored: in memory today, and for a persistent
+ * message in a durable queue, on disk after the fsync that covers it once queues are log-backed.
+ *
+ * <p>Thread safety: queues call {@link #queueAccepted()} from their owner threads concurrently.
+ * The future completes on the thread of the last queue to accept, so dependants must be cheap or
+ * use an async stage that moves to the channel's own thread.
+ */
+public final class PublishConfirm {
+    private final AtomicInteger pendingQueues;
+    private final CompletableFuture<Void> accepted = new CompletableFuture<>();
+
+    /** Expects {@code queueCount} acceptances; with zero it is complete at once (unroutable). */
+    public PublishConfirm(int queueCount) {
+        if (queueCount < 0) {
+            throw new IllegalArgumentException("queueCount must not be negative: " + queueCount);
+        }
+        this.pendingQueues = new AtomicInteger(queueCount);
+        if (queueCount == 0) {
+            accepted.complete(null);
+        }
+    }
+
+    /** Called once by each target queue when the message is stored. */
+    public void queueAccepted() {
+        int remaining = pendingQueues.decrementAndGet();
+        assert remaining >= 0 : "more acceptances than target queues";
+        if (remaining == 0) {
+            accepted.complete(null);
+        }
+    }
+
+    /** Completes when every target queue has accepted the message. */
+    public CompletableFuture<Void> accepted() {
+        return accepted;
+    }
+}

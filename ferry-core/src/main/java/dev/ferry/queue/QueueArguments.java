@@ -1,0 +1,142 @@
+package dev.ferry.queue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+import dev.ferry.broker.BrokerException;
+import dev.ferry.route.Arguments;
+
+/**
+ * The x-arguments of a queue declaration, checked once and kept typed so that later features (TTL
+ * expiry, dead-lettering, length limits, priorities) read fields instead of re-parsing a table.
+ * Unknown arguments are accepted and kept in {@link #raw()}, as RabbitMQ does.
+ *
+ * <p>Immutable.
+ */
+public record QueueArguments(
+        OptionalLong messageTtlMs,
+        OptionalLong expiresMs,
+        OptionalLong maxLength,
+        OptionalLong maxLengthBytes,
+        Overflow overflow,
+        Optional<String> deadLetterExchange,
+        Optional<String> deadLetterRoutingKey,
+        OptionalInt maxPriority,
+        boolean singleActiveConsumer,
+        OptionalLong deliveryLimit,
+        Map<String, Object> raw) {
+
+    public static final String MESSAGE_TTL = "x-message-ttl";
+    public static final String EXPIRES = "x-expires";
+    public static final String MAX_LENGTH = "x-max-length";
+    public static final String MAX_LENGTH_BYTES = "x-max-length-bytes";
+    public static final String OVERFLOW = "x-overflow";
+    public static final String DEAD_LETTER_EXCHANGE = "x-dead-letter-exchange";
+    public static final String DEAD_LETTER_ROUTING_KEY = "x-dead-letter-routing-key";
+    public static final String MAX_PRIORITY = "x-max-priority";
+    public static final String SINGLE_ACTIVE_CONSUMER = "x-single-active-consumer";
+    public static final String DELIVERY_LIMIT = "x-delivery-limit";
+    public static final String QUEUE_TYPE = "x-queue-type";
+
+    /** The arguments a redeclaration must repeat with the same value (RabbitMQ's list). */
+    public static final List<String> EQUIVALENCE_KEYS = List.of(MESSAGE_TTL, EXPIRES, MAX_LENGTH,
+            MAX_LENGTH_BYTES, OVERFLOW, DEAD_LETTER_EXCHANGE, DEAD_LETTER_ROUTING_KEY, MAX_PRIORITY,
+            SINGLE_ACTIVE_CONSUMER, DELIVERY_LIMIT, QUEUE_TYPE);
+
+    /** The largest x-max-priority RabbitMQ accepts. */
+    public static final int MAX_SUPPORTED_PRIORITY = 255;
+
+    public static final QueueArguments NONE = parse(Map.of(), "queue");
+
+    /**
+     * Checks and types {@code arguments}; throws 406 PRECONDITION_FAILED naming the argument when
+     * one has a wrong type or value.
+     *
+     * @param queueDescription how error texts name the queue, e.g. {@code queue 'q' in vhost '/'}
+     */
+    public static QueueArguments parse(Map<String, Object> arguments, String queueDescription) {
+        Map<String, Object> raw = Arguments.copyWithoutVoids(arguments);
+        Parser parser = new Parser(raw, queueDescription);
+        OptionalLong messageTtl = parser.integer(MESSAGE_TTL, 0);
+        OptionalLong expires = parser.integer(EXPIRES, 1);
+        OptionalLong maxLength = parser.integer(MAX_LENGTH, 0);
+        OptionalLong maxLengthBytes = parser.integer(MAX_LENGTH_BYTES, 0);
+        Overflow overflow = parser.string(OVERFLOW)
+                .map(name -> Overflow.fromWireName(name).orElseThrow(() -> parser.invalid(OVERFLOW,
+                        "{invalid_overflow_value," + name + "}")))
+                .orElse(Overflow.DROP_HEAD);
+        Optional<String> deadLetterExchange = parser.string(DEAD_LETTER_EXCHANGE);
+        Optional<String> deadLetterRoutingKey = parser.string(DEAD_LETTER_ROUTING_KEY);
+        if (deadLetterRoutingKey.isPresent() && deadLetterExchange.isEmpty()) {
+            throw parser.invalid(DEAD_LETTER_ROUTING_KEY, "routing_key_but_no_dlx_defined");
+        }
+        OptionalLong maxPriority = parser.integer(MAX_PRIORITY, 0);
+        if (maxPriority.isPresent() && maxPriority.getAsLong() > MAX_SUPPORTED_PRIORITY) {
+            throw parser.invalid(MAX_PRIORITY, "{max_value_exceeded," + maxPriority.getAsLong() + "}");
+        }
+        boolean singleActiveConsumer = parser.bool(SINGLE_ACTIVE_CONSUMER);
+        OptionalLong deliveryLimit = parser.integer(DELIVERY_LIMIT, 0);
+        parser.string(QUEUE_TYPE).ifPresent(type -> {
+            if (!type.equals("classic")) {
+                throw parser.invalid(QUEUE_TYPE, "{unsupported_queue_type," + type + "}");
+            }
+        });
+        return new QueueArguments(messageTtl, expires, maxLength, maxLengthBytes, overflow,
+                deadLetterExchange, deadLetterRoutingKey,
+                maxPriority.isPresent() ? OptionalInt.of((int) maxPriority.getAsLong()) : OptionalInt.empty(),
+                singleActiveConsumer, deliveryLimit, raw);
+    }
+
+    /** Reads one argument at a time and phrases errors the way RabbitMQ does. */
+    private record Parser(Map<String, Object> raw, String queueDescription) {
+
+        OptionalLong integer(String key, long minimum) {
+            Object value = raw.get(key);
+            if (value == null) {
+                return OptionalLong.empty();
+            }
+            if (!Arguments.isIntegral(value)) {
+                throw unacceptableType(key, value);
+            }
+            long number = ((Number) value).longValue();
+            if (number < minimum) {
+                throw invalid(key, (number < 0 ? "{value_negative," : "{value_zero,") + number + "}");
+            }
+            return OptionalLong.of(number);
+        }
+
+        Optional<String> string(String key) {
+            Object value = raw.get(key);
+            if (value == null) {
+                return Optional.empty();
+            }
+            if (!(value instanceof String text)) {
+                throw unacceptableType(key, value);
+            }
+            return Optional.of(text);
+        }
+
+        boolean bool(String key) {
+            Object value = raw.get(key);
+            if (value == null) {
+                return false;
+            }
+            if (!(value instanceof Boolean flag)) {
+                throw unacceptableType(key, value);
+            }
+            return flag;
+        }
+
+        BrokerException unacceptableType(String key, Object value) {
+            return invalid(key, "{unacceptable_type," + Arguments.amqpTypeName(value) + "}");
+        }
+
+        BrokerException invalid(String key, String reason) {
+            return BrokerException.preconditionFailed("PRECONDITION_FAILED - invalid arg '" + key + "' for "
+                    + queueDescription + ": " + reason);
+        }
+    }
+}

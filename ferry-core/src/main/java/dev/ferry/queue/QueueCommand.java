@@ -1,0 +1,83 @@
+package dev.ferry.queue;
+
+import java.util.concurrent.CompletableFuture;
+
+import dev.ferry.message.Message;
+
+/**
+ * A state change requested of a queue, applied on the queue's owner thread in arrival order. The
+ * queue's state is a function of the commands applied to it, which is what later allows replay
+ * from a log and replication.
+ *
+ * <p>Commands that answer carry a future, completed on the owner thread.
+ */
+interface QueueCommand {
+
+    void applyTo(QueueState state);
+
+    record Enqueue(Message message, PublishConfirm confirm) implements QueueCommand {
+        public void applyTo(QueueState state) {
+            state.enqueue(message, confirm);
+        }
+    }
+
+    record Consume(ConsumerSpec spec, CompletableFuture<Void> done) implements QueueCommand {
+        public void applyTo(QueueState state) {
+            state.consume(spec, done);
+        }
+    }
+
+    record Cancel(ChannelRef channel, String consumerTag, CompletableFuture<Boolean> done) implements QueueCommand {
+        public void applyTo(QueueState state) {
+            done.complete(state.cancel(channel, consumerTag));
+        }
+    }
+
+    record Settle(ChannelRef channel, long[] deliveryIds, SettleOutcome outcome) implements QueueCommand {
+        public void applyTo(QueueState state) {
+            state.settle(channel, deliveryIds, outcome);
+        }
+    }
+
+    record RequeueUnacked(ChannelRef channel) implements QueueCommand {
+        public void applyTo(QueueState state) {
+            state.requeueUnacked(channel);
+        }
+    }
+
+    record CloseChannel(ChannelRef channel) implements QueueCommand {
+        public void applyTo(QueueState state) {
+            state.closeChannel(channel);
+        }
+    }
+
+    record Get(ChannelRef channel, boolean noAck, CompletableFuture<GetResult> done) implements QueueCommand {
+        public void applyTo(QueueState state) {
+            state.get(channel, noAck, done);
+        }
+    }
+
+    record Purge(CompletableFuture<Integer> done) implements QueueCommand {
+        public void applyTo(QueueState state) {
+            state.purge(done);
+        }
+    }
+
+    record Delete(boolean ifUnused, boolean ifEmpty, CompletableFuture<Integer> done) implements QueueCommand {
+        public void applyTo(QueueState state) {
+            state.delete(ifUnused, ifEmpty, done);
+        }
+    }
+
+    /**
+     * Nothing to change, but look for deliveries again: credit came back, or the previous batch
+     * stopped at its delivery budget.
+     */
+    enum Wake implements QueueCommand {
+        INSTANCE;
+
+        public void applyTo(QueueState state) {
+            // Every drain ends with a delivery pass; arriving here is enough.
+        }
+    }
+}

@@ -1,0 +1,340 @@
+package dev.ferry.queue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ferry.broker.BrokerException;
+import dev.ferry.broker.ErrorCode;
+import dev.ferry.message.Message;
+
+/**
+ * The state machine of one queue: ready messages (in its {@link MessageStore}), unacked deliveries,
+ * consumers, and the rules that connect them (round-robin by priority, prefetch, exclusive and
+ * single-active consumers, requeue, auto-delete).
+ *
+ * <p>Thread safety: none, by design. Only the queue's owner thread calls it, through
+ * {@link QueueCommand}s drained by {@link MessageQueue}; there are no locks on the message path.
+ */
+final class QueueState {
+    private static final Logger LOG = LoggerFactory.getLogger(QueueState.class);
+
+    private final MessageQueue queue;
+    private final QueueSettings settings;
+    private final MessageStore store;
+    private final QueueDeletionListener deletionListener;
+
+    /**
+     * Consumers in delivery preference order: descending priority, and within a priority the one
+     * that waited longest first. A consumer that receives a message moves to the end of its
+     * priority group, which is what makes delivery round-robin.
+     */
+    private final List<ConsumerState> consumers = new ArrayList<>();
+    private final Map<Long, Unacked> unacked = new HashMap<>();
+    private long nextSequence;
+    private long nextDeliveryId = 1;
+    private boolean hadConsumer;
+    private boolean exclusiveConsumerPresent;
+    private boolean deleted;
+
+    QueueState(MessageQueue queue, QueueSettings settings, MessageStore store, QueueDeletionListener listener) {
+        this.queue = queue;
+        this.settings = settings;
+        this.store = store;
+        this.deletionListener = listener;
+    }
+
+    /** A delivery waiting for settlement; consumer is null for a get. */
+    private record Unacked(QueuedMessage message, ConsumerState consumer, ChannelRef channel, ChannelCredit credit) {
+    }
+
+    void enqueue(Message message, PublishConfirm confirm) {
+        if (deleted) {
+            // Routed just before the queue went away: RabbitMQ confirms such messages too.
+            if (confirm != null) {
+                confirm.queueAccepted();
+            }
+            return;
+        }
+        store.append(new QueuedMessage(nextSequence++, message), confirm == null ? null : confirm::queueAccepted);
+    }
+
+    void consume(ConsumerSpec spec, CompletableFuture<Void> done) {
+        if (deleted) {
+            done.completeExceptionally(notFound());
+            return;
+        }
+        if (exclusiveConsumerPresent || (spec.exclusive() && !consumers.isEmpty())) {
+            done.completeExceptionally(BrokerException.accessRefused(
+                    "ACCESS_REFUSED - " + settings.description() + " in exclusive use"));
+            return;
+        }
+        for (ConsumerState existing : consumers) {
+            if (existing.belongsTo(spec.channel()) && existing.spec.consumerTag().equals(spec.consumerTag())) {
+                done.completeExceptionally(new BrokerException(ErrorCode.NOT_ALLOWED,
+                        "NOT_ALLOWED - attempt to reuse consumer tag '" + spec.consumerTag() + "'"));
+                return;
+            }
+        }
+        ConsumerState consumer = new ConsumerState(spec);
+        if (settings.arguments().singleActiveConsumer()) {
+            // Registration order decides who is active; later consumers wait their turn.
+            consumers.add(consumer);
+        } else {
+            consumers.add(endOfPriorityGroup(spec.priority()), consumer);
+        }
+        hadConsumer = true;
+        exclusiveConsumerPresent = spec.exclusive();
+        done.complete(null);
+    }
+
+    boolean cancel(ChannelRef channel, String consumerTag) {
+        for (Iterator<ConsumerState> it = consumers.iterator(); it.hasNext(); ) {
+            ConsumerState consumer = it.next();
+            if (consumer.belongsTo(channel) && consumer.spec.consumerTag().equals(consumerTag)) {
+                it.remove();
+                exclusiveConsumerPresent &= !consumer.spec.exclusive();
+                // Its unacked deliveries stay with the channel until settled or the channel closes.
+                deleteIfUnusedAutoDelete();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void settle(ChannelRef channel, long[] deliveryIds, SettleOutcome outcome) {
+        for (long deliveryId : deliveryIds) {
+            Unacked delivery = unacked.get(deliveryId);
+            if (delivery == null || !delivery.channel.equals(channel)) {
+                // Unknown ids are the channel's to report (406 unknown delivery tag); the queue may
+                // simply have been purged of them by deletion.
+                continue;
+            }
+            unacked.remove(deliveryId);
+            finish(delivery, outcome);
+        }
+    }
+
+    void requeueUnacked(ChannelRef channel) {
+        for (Iterator<Unacked> it = unacked.values().iterator(); it.hasNext(); ) {
+            Unacked delivery = it.next();
+            if (delivery.channel.equals(channel)) {
+                it.remove();
+                finish(delivery, SettleOutcome.REQUEUE);
+            }
+        }
+    }
+
+    void closeChannel(ChannelRef channel) {
+        boolean removedConsumer = false;
+        for (Iterator<ConsumerState> it = consumers.iterator(); it.hasNext(); ) {
+            ConsumerState consumer = it.next();
+            if (consumer.belongsTo(channel)) {
+                it.remove();
+                exclusiveConsumerPresent &= !consumer.spec.exclusive();
+                removedConsumer = true;
+            }
+        }
+        requeueUnacked(channel);
+        if (removedConsumer) {
+            deleteIfUnusedAutoDelete();
+        }
+    }
+
+    void get(ChannelRef channel, boolean noAck, CompletableFuture<GetResult> done) {
+        if (deleted) {
+            done.completeExceptionally(notFound());
+            return;
+        }
+        QueuedMessage message = store.pollReady();
+        if (message == null) {
+            done.complete(GetResult.empty());
+            return;
+        }
+        Delivery delivery = recordDelivery(message, null, channel, noAck, null);
+        done.complete(new GetResult(java.util.Optional.of(delivery), store.readyCount()));
+    }
+
+    void purge(CompletableFuture<Integer> done) {
+        if (deleted) {
+            done.completeExceptionally(notFound());
+            return;
+        }
+        done.complete(store.purgeReady());
+    }
+
+    void delete(boolean ifUnused, boolean ifEmpty, CompletableFuture<Integer> done) {
+        if (deleted) {
+            done.complete(0);
+            return;
+        }
+        if (ifUnused && !consumers.isEmpty()) {
+            done.completeExceptionally(BrokerException.preconditionFailed(
+                    "PRECONDITION_FAILED - " + settings.description() + " in use"));
+            return;
+        }
+        if (ifEmpty && store.readyCount() > 0) {
+            done.completeExceptionally(BrokerException.preconditionFailed(
+                    "PRECONDITION_FAILED - " + settings.description() + " not empty"));
+            return;
+        }
+        done.complete(deleteNow());
+    }
+
+    /**
+     * Delivers ready messages to consumers with credit, at most {@code budget} of them so that one
+     * busy queue cannot monopolise an owner thread shared with other queues.
+     *
+     * @return whether it stopped at the budget with deliverable work left
+     */
+    boolean deliverReady(int budget) {
+        int delivered = 0;
+        while (!deleted && store.readyCount() > 0) {
+            if (delivered == budget) {
+                return true;
+            }
+            int consumerIndex = takeConsumerWithCredit();
+            if (consumerIndex < 0) {
+                return false;
+            }
+            ConsumerState consumer = consumers.get(consumerIndex);
+            QueuedMessage message = store.pollReady();
+            if (!settings.arguments().singleActiveConsumer()) {
+                moveToEndOfPriorityGroup(consumerIndex);
+            }
+            ChannelCredit credit = consumer.spec.noAck() ? null : consumer.spec.channelCredit();
+            Delivery delivery = recordDelivery(message, consumer, consumer.spec.channel(), consumer.spec.noAck(), credit);
+            try {
+                consumer.spec.sink().deliver(delivery);
+            } catch (RuntimeException e) {
+                LOG.error("Consumer sink of {} failed on {}", consumer.spec.consumerTag(), settings.description(), e);
+            }
+            delivered++;
+        }
+        return false;
+    }
+
+    /**
+     * The index of the first consumer, in preference order, that may take a message now; it has
+     * already taken a unit of its channel's shared credit. Returns -1 when none can.
+     */
+    private int takeConsumerWithCredit() {
+        int candidates = settings.arguments().singleActiveConsumer() ? Math.min(1, consumers.size()) : consumers.size();
+        for (int i = 0; i < candidates; i++) {
+            ConsumerState consumer = consumers.get(i);
+            if (!consumer.hasOwnCredit()) {
+                continue;
+            }
+            ChannelCredit credit = consumer.spec.channelCredit();
+            if (consumer.spec.noAck() || credit == null || credit.tryAcquire()) {
+                return i;
+            }
+            credit.wakeWhenAvailable(queue);
+        }
+        return -1;
+    }
+
+    private Delivery recordDelivery(QueuedMessage message, ConsumerState consumer, ChannelRef channel,
+                                    boolean noAck, ChannelCredit credit) {
+        boolean redelivered = message.redelivered();
+        message.markDelivered();
+        long deliveryId = nextDeliveryId++;
+        if (noAck) {
+            store.settle(message);
+        } else {
+            unacked.put(deliveryId, new Unacked(message, consumer, channel, credit));
+            if (consumer != null) {
+                consumer.unackedCount++;
+            }
+        }
+        return new Delivery(queue, deliveryId, consumer == null ? null : consumer.spec.consumerTag(),
+                message.message(), redelivered, message.deliveryCount());
+    }
+
+    /** Releases what an unacked delivery held and applies the outcome to its message. */
+    private void finish(Unacked delivery, SettleOutcome outcome) {
+        if (delivery.consumer != null) {
+            delivery.consumer.unackedCount--;
+        }
+        if (delivery.credit != null) {
+            delivery.credit.release(1);
+        }
+        if (outcome == SettleOutcome.REQUEUE && !deleted) {
+            delivery.message.markReturned();
+            store.returnToReady(delivery.message);
+        } else {
+            // ACK, or DISCARD (which becomes dead-lettering once DLX is implemented).
+            store.settle(delivery.message);
+        }
+    }
+
+    private int endOfPriorityGroup(int priority) {
+        int index = 0;
+        while (index < consumers.size() && consumers.get(index).spec.priority() >= priority) {
+            index++;
+        }
+        return index;
+    }
+
+    private void moveToEndOfPriorityGroup(int index) {
+        ConsumerState consumer = consumers.remove(index);
+        consumers.add(endOfPriorityGroup(consumer.spec.priority()), consumer);
+    }
+
+    private void deleteIfUnusedAutoDelete() {
+        if (settings.autoDelete() && hadConsumer && consumers.isEmpty() && !deleted) {
+            deleteNow();
+        }
+    }
+
+    /** Deletes the queue unconditionally; returns how many ready messages it dropped. */
+    private int deleteNow() {
+        deleted = true;
+        int dropped = store.purgeReady();
+        for (Unacked delivery : unacked.values()) {
+            if (delivery.credit != null) {
+                delivery.credit.release(1);
+            }
+            store.settle(delivery.message);
+        }
+        unacked.clear();
+        List<ConsumerState> cancelled = new ArrayList<>(consumers);
+        consumers.clear();
+        exclusiveConsumerPresent = false;
+        for (ConsumerState consumer : cancelled) {
+            try {
+                consumer.spec.sink().cancelledByBroker(consumer.spec.consumerTag());
+            } catch (RuntimeException e) {
+                LOG.error("Consumer sink of {} failed on cancel", consumer.spec.consumerTag(), e);
+            }
+        }
+        deletionListener.queueDeleted(queue);
+        return dropped;
+    }
+
+    private BrokerException notFound() {
+        return BrokerException.notFound("NOT_FOUND - no " + settings.description());
+    }
+
+    boolean isDeleted() {
+        return deleted;
+    }
+
+    int readyCount() {
+        return store.readyCount();
+    }
+
+    int consumerCount() {
+        return consumers.size();
+    }
+
+    int unackedCount() {
+        return unacked.size();
+    }
+}

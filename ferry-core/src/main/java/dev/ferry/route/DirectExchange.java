@@ -1,0 +1,39 @@
+package dev.ferry.route;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+import dev.ferry.message.Message;
+
+/**
+ * Routes a message to the destinations bound with a key equal to its routing key: one hash lookup
+ * per message. Thread safety as in {@link Exchange}.
+ */
+public class DirectExchange extends Exchange {
+    private final ConcurrentHashMap<String, DestinationSet> byKey = new ConcurrentHashMap<>();
+
+    public DirectExchange(ExchangeSettings settings) {
+        super(settings);
+    }
+
+    @Override
+    public void route(Message message, Consumer<Destination> sink) {
+        DestinationSet destinations = byKey.get(message.routingKey());
+        if (destinations != null) {
+            destinations.forEach(sink);
+        }
+    }
+
+    @Override
+    protected void indexBinding(Binding binding) {
+        byKey.computeIfAbsent(binding.routingKey(), key -> new DestinationSet()).add(binding.destination());
+    }
+
+    @Override
+    protected void unindexBinding(Binding binding) {
+        DestinationSet destinations = byKey.get(binding.routingKey());
+        if (destinations != null && destinations.remove(binding.destination())) {
+            byKey.remove(binding.routingKey(), destinations);
+        }
+    }
+}

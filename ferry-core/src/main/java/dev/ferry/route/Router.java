@@ -1,0 +1,75 @@
+package dev.ferry.route;
+
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.function.Function;
+
+import dev.ferry.message.Message;
+
+/**
+ * Follows a message from the exchange it was published to through exchange-to-exchange bindings
+ * and alternate exchanges, and returns the names of the queues it reaches, each once.
+ *
+ * <p>Rules, as RabbitMQ applies them: every exchange is visited at most once per message, so
+ * binding cycles end; an exchange's alternate exchange is used when that exchange's own bindings
+ * matched nothing at all (not when they matched only exchanges that in turn routed nowhere);
+ * destinations that no longer exist are skipped.
+ *
+ * <p>Thread safety: stateless and lock-free; call from any thread. Exchanges are looked up through
+ * the given function, which must itself be safe to call concurrently (a concurrent map).
+ */
+public final class Router {
+    private final Function<String, Exchange> exchangeLookup;
+
+    public Router(Function<String, Exchange> exchangeLookup) {
+        this.exchangeLookup = exchangeLookup;
+    }
+
+    /** The names of the queues {@code message} reaches from {@code start}, in first-reached order. */
+    public Set<String> route(Exchange start, Message message) {
+        Walk walk = new Walk(start);
+        Exchange exchange;
+        while ((exchange = walk.pending.poll()) != null) {
+            walk.matchedByCurrent = 0;
+            exchange.route(message, walk::accept);
+            String alternate = exchange.alternateExchangeOrNull();
+            if (walk.matchedByCurrent == 0 && alternate != null) {
+                walk.visitExchange(alternate);
+            }
+        }
+        return walk.queues;
+    }
+
+    /** The state of routing one message; one per call, so concurrent publishes share nothing. */
+    private final class Walk {
+        final Set<String> queues = new LinkedHashSet<>();
+        final Set<String> visitedExchanges = new HashSet<>();
+        final ArrayDeque<Exchange> pending = new ArrayDeque<>();
+        int matchedByCurrent;
+
+        Walk(Exchange start) {
+            visitedExchanges.add(start.name());
+            pending.add(start);
+        }
+
+        void accept(Destination destination) {
+            matchedByCurrent++;
+            if (destination.isQueue()) {
+                queues.add(destination.name());
+            } else {
+                visitExchange(destination.name());
+            }
+        }
+
+        void visitExchange(String name) {
+            if (visitedExchanges.add(name)) {
+                Exchange next = exchangeLookup.apply(name);
+                if (next != null) {
+                    pending.add(next);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.ferry.route;
+
+import static dev.ferry.route.RoutingFixtures.exchange;
+import static dev.ferry.route.RoutingFixtures.messageWithHeaders;
+import static dev.ferry.route.RoutingFixtures.queueNames;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.ferry.broker.BrokerException;
+import dev.ferry.broker.ErrorCode;
+
+class HeadersExchangeTest {
+    private Exchange headers;
+
+    @BeforeEach
+    void setUp() {
+        headers = exchange("h", ExchangeType.HEADERS);
+    }
+
+    private void bind(String queue, Map<String, Object> arguments) {
+        headers.validateBindingArguments(arguments);
+        headers.addBinding(new Binding("h", Destination.queue(queue), "", arguments));
+    }
+
+    @Test
+    void allShouldRequireEveryNonXEntryAndIgnoreXEntries() {
+        bind("q", Map.of("x-match", "all", "format", "pdf", "type", "report", "x-tag", "t"));
+
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("format", "pdf", "type", "report")))).containsExactly("q");
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("format", "pdf")))).isEmpty();
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("format", "pdf", "type", "log")))).isEmpty();
+    }
+
+    @Test
+    void allShouldBeTheDefaultWhenXMatchIsAbsent() {
+        bind("q", Map.of("format", "pdf", "type", "report"));
+
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("format", "pdf")))).isEmpty();
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("format", "pdf", "type", "report", "extra", 1))))
+                .containsExactly("q");
+    }
+
+    @Test
+    void anyShouldRequireOneNonXEntry() {
+        bind("q", Map.of("x-match", "any", "format", "pdf", "type", "report", "x-tag", "t"));
+
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("type", "report")))).containsExactly("q");
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("x-tag", "t")))).isEmpty();
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("type", "log")))).isEmpty();
+    }
+
+    @Test
+    void allWithXShouldAlsoRequireXEntries() {
+        bind("q", Map.of("x-match", "all-with-x", "format", "pdf", "x-tag", "t"));
+
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("format", "pdf")))).isEmpty();
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("format", "pdf", "x-tag", "t")))).containsExactly("q");
+    }
+
+    @Test
+    void anyWithXShouldMatchOnAnXEntryAlone() {
+        bind("q", Map.of("x-match", "any-with-x", "format", "pdf", "x-tag", "t"));
+
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("x-tag", "t")))).containsExactly("q");
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("x-tag", "u")))).isEmpty();
+    }
+
+    @Test
+    void allWithNoEntriesShouldMatchEverythingAndAnyNothing() {
+        bind("all", Map.of("x-match", "all"));
+        bind("any", Map.of("x-match", "any"));
+
+        assertThat(queueNames(headers, messageWithHeaders(null))).containsExactly("all");
+    }
+
+    @Test
+    void voidValueShouldMatchOnPresenceOfTheHeader() {
+        Map<String, Object> arguments = new HashMap<>();
+        arguments.put("trace", null);
+        bind("q", arguments);
+
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("trace", "yes")))).containsExactly("q");
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("other", "yes")))).isEmpty();
+    }
+
+    @Test
+    void integersOfDifferentWidthsShouldMatchByValue() {
+        bind("q", Map.of("level", 3));
+
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("level", 3L)))).containsExactly("q");
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("level", (byte) 3)))).containsExactly("q");
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("level", "3")))).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAnUnknownXMatchValue() {
+        assertThatThrownBy(() -> headers.validateBindingArguments(Map.of("x-match", "most")))
+                .isInstanceOf(BrokerException.class)
+                .hasMessageContaining("x-match")
+                .extracting(e -> ((BrokerException) e).errorCode()).isEqualTo(ErrorCode.PRECONDITION_FAILED);
+    }
+}
