@@ -145,6 +145,13 @@ public final class MessageQueue {
         return done;
     }
 
+    /** Ready messages and consumers after every command posted before this call (declare-ok counts). */
+    public CompletableFuture<QueueCounts> counts() {
+        CompletableFuture<QueueCounts> done = new CompletableFuture<>();
+        post(new QueueCommand.Count(done));
+        return done;
+    }
+
     /** Wake-up from a {@link ChannelCredit}: credit returned, look for deliveries again. */
     public void creditAvailable() {
         post(QueueCommand.Wake.INSTANCE);

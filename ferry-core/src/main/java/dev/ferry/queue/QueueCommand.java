@@ -69,6 +69,12 @@ interface QueueCommand {
         }
     }
 
+    record Count(CompletableFuture<QueueCounts> done) implements QueueCommand {
+        public void applyTo(QueueState state) {
+            done.complete(new QueueCounts(state.readyCount(), state.consumerCount()));
+        }
+    }
+
     /**
      * Nothing to change, but look for deliveries again: credit came back, or the previous batch
      * stopped at its delivery budget.

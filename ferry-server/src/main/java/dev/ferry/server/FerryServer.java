@@ -3,6 +3,8 @@ package dev.ferry.server;
 import dev.ferry.amqp.AmqpConfig;
 import dev.ferry.amqp.AmqpServer;
 import dev.ferry.amqp.auth.PasswordAuthenticator;
+import dev.ferry.amqp.channel.BrokerChannelHandlerFactory;
+import dev.ferry.broker.Broker;
 import dev.ferry.server.config.BrokerSettings;
 import java.io.IOException;
 import java.util.Map;
@@ -19,6 +21,7 @@ public final class FerryServer implements AutoCloseable {
 
     private final BrokerSettings settings;
     private DataDirectoryLock dataLock;
+    private Broker broker;
     private AmqpServer amqpServer;
     private int amqpPort = -1;
     private boolean closed;
@@ -29,6 +32,10 @@ public final class FerryServer implements AutoCloseable {
 
     public synchronized void start() {
         dataLock = DataDirectoryLock.acquire(settings.dataDir);
+        broker = Broker.withQueueThreads(settings.queueThreads);
+        for (String virtualHost : settings.virtualHosts) {
+            broker.addVirtualHost(virtualHost);
+        }
         amqpServer = new AmqpServer(amqpConfig());
         try {
             amqpPort = amqpServer.start();
@@ -49,7 +56,6 @@ public final class FerryServer implements AutoCloseable {
                 users.user(user.getKey(), user.getValue());
             }
         }
-        java.util.Set<String> virtualHosts = java.util.Set.copyOf(settings.virtualHosts);
         return new AmqpConfig()
                 .host(settings.bindAddress().getHostAddress())
                 .port(settings.amqpPort)
@@ -59,7 +65,8 @@ public final class FerryServer implements AutoCloseable {
                 .maxMessageBytes(settings.maxMessageBytes)
                 .productVersion(FerryVersion.VERSION)
                 .authenticator(users.build())
-                .virtualHosts(virtualHosts::contains);
+                .virtualHosts(name -> broker.virtualHost(name).isPresent())
+                .channelHandlerFactory(new BrokerChannelHandlerFactory(broker));
     }
 
     /** The bound AMQP port, once started. */
@@ -78,6 +85,13 @@ public final class FerryServer implements AutoCloseable {
         }
         if (amqpServer != null) {
             amqpServer.stop();
+        }
+        if (broker != null) {
+            try {
+                broker.close();
+            } catch (Exception e) {
+                log.warn("stopping the queues failed: {}", e.toString());
+            }
         }
         try {
             dataLock.close();

@@ -10,6 +10,9 @@ import java.util.Map;
  * Every method may be called from any thread.
  */
 public interface AmqpConnection {
+    /** Unique among this process's connections; owns exclusive queues in the core. */
+    long id();
+
     /** A name for logs: the client's address and port. */
     String name();
 
@@ -39,6 +42,12 @@ public interface AmqpConnection {
     void unblock();
 
     boolean isBlocked();
+
+    /**
+     * Runs {@code listener} on the event loop once the connection is gone, after every channel's
+     * {@link ChannelMethodHandler#onClosed()}; at once if it is gone already.
+     */
+    void addCloseListener(Runnable listener);
 
     /** Closes the connection from the server side, such as 320 CONNECTION_FORCED on shutdown. */
     void close(ErrorCode code, String text);

@@ -90,6 +90,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private String closeReason = "by the network";
 
     private boolean inRead;
+    private static final java.util.concurrent.atomic.AtomicLong NEXT_ID = new java.util.concurrent.atomic.AtomicLong();
+    private final long id = NEXT_ID.incrementAndGet();
+    private final java.util.List<Runnable> closeListeners = new java.util.ArrayList<>();
     private boolean flushPending;
     private boolean flushScheduled;
 
@@ -139,6 +142,14 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         state = State.CLOSED;
         cancelTimeout();
         closeAllChannels();
+        for (Runnable listener : closeListeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                LOG.error("connection {}: close listener failed", name, e);
+            }
+        }
+        closeListeners.clear();
         LOG.info("connection {} closed {} (user '{}', vhost '{}')", name, closeReason, username, virtualHost);
         context.fireChannelInactive();
     }
@@ -596,6 +607,22 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     // ---- AmqpConnection ----
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public void addCloseListener(Runnable listener) {
+        runOnEventLoop(() -> {
+            if (state == State.CLOSED) {
+                listener.run();
+            } else {
+                closeListeners.add(listener);
+            }
+        });
+    }
 
     @Override
     public String name() {

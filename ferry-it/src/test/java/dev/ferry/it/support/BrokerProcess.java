@@ -26,14 +26,15 @@ public final class BrokerProcess implements AutoCloseable {
     private final Process process;
     private final List<String> output = new CopyOnWriteArrayList<>();
     private final Path dataDir;
+    private final Thread outputReader;
     private volatile int amqpPort = -1;
 
     private BrokerProcess(Process process, Path dataDir) {
         this.process = process;
         this.dataDir = dataDir;
-        Thread reader = new Thread(this::readOutput, "broker-output-" + process.pid());
-        reader.setDaemon(true);
-        reader.start();
+        outputReader = new Thread(this::readOutput, "broker-output-" + process.pid());
+        outputReader.setDaemon(true);
+        outputReader.start();
     }
 
     /** Starts a broker on a free port with its data in {@code dataDir} and waits until it listens. */
@@ -131,15 +132,19 @@ public final class BrokerProcess implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** SIGTERM, then waits for the exit code; the broker must stop cleanly within the timeout. */
+    /**
+     * SIGTERM, then waits for the exit code; the broker must stop cleanly within the timeout. The
+     * signal goes through {@link ProcessHandle} because {@link Process#destroy()} also closes our
+     * end of the child's output, which would lose its last log lines.
+     */
     public int terminate() {
-        process.destroy();
+        process.toHandle().destroy();
         return awaitExit(Duration.ofSeconds(30));
     }
 
     /** SIGKILL: the broker gets no chance to flush or close anything. */
     public void kill() {
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
         awaitExit(Duration.ofSeconds(30));
     }
 
@@ -154,6 +159,12 @@ public final class BrokerProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the broker to exit", e);
+        }
+        try {
+            // Everything the process printed is read once its output reaches end of stream.
+            outputReader.join(timeout.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         return process.exitValue();
     }

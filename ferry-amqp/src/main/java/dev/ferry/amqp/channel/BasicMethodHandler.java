@@ -1,0 +1,294 @@
+package dev.ferry.amqp.channel;
+
+import dev.ferry.amqp.method.AmqpMethod;
+import dev.ferry.amqp.method.BasicAck;
+import dev.ferry.amqp.method.BasicCancel;
+import dev.ferry.amqp.method.BasicCancelOk;
+import dev.ferry.amqp.method.BasicConsume;
+import dev.ferry.amqp.method.BasicConsumeOk;
+import dev.ferry.amqp.method.BasicDeliver;
+import dev.ferry.amqp.method.BasicGet;
+import dev.ferry.amqp.method.BasicGetEmpty;
+import dev.ferry.amqp.method.BasicGetOk;
+import dev.ferry.amqp.method.BasicNack;
+import dev.ferry.amqp.method.BasicQos;
+import dev.ferry.amqp.method.BasicQosOk;
+import dev.ferry.amqp.method.BasicRecover;
+import dev.ferry.amqp.method.BasicRecoverAsync;
+import dev.ferry.amqp.method.BasicRecoverOk;
+import dev.ferry.amqp.method.BasicReject;
+import dev.ferry.broker.BrokerException;
+import dev.ferry.broker.ErrorCode;
+import dev.ferry.message.Message;
+import dev.ferry.queue.ChannelCredit;
+import dev.ferry.queue.ConsumerSink;
+import dev.ferry.queue.ConsumerSpec;
+import dev.ferry.queue.Delivery;
+import dev.ferry.queue.MessageQueue;
+import dev.ferry.queue.SettleOutcome;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The basic class (60) except publishing: qos, consumers and their deliveries, get, the three ways
+ * to settle, and recover. Deliveries arrive on a queue's owner thread and are moved to the event
+ * loop before they get a delivery tag, so tags are issued in the order the client sees them.
+ */
+final class BasicMethodHandler {
+    private static final SecureRandom TAG_RANDOM = new SecureRandom();
+
+    /** A consumer of this channel: which queue feeds it, and whether its deliveries need settling. */
+    private record ConsumerEntry(MessageQueue queue, boolean noAck) {
+    }
+
+    private final ChannelSession session;
+    private final UnackedDeliveries unacked = new UnackedDeliveries();
+    private final Map<String, ConsumerEntry> consumers = new HashMap<>();
+    private long lastDeliveryTag;
+    private int consumerPrefetch;
+    private ChannelCredit channelCredit;
+    private String replyConsumerTag;
+    private String replyAddress;
+    private TransactionBuffer transaction;
+
+    BasicMethodHandler(ChannelSession session) {
+        this.session = session;
+    }
+
+    void handle(AmqpMethod method) {
+        if (method instanceof BasicAck ack) {
+            settle(ack.deliveryTag(), ack.multiple(), SettleOutcome.ACK);
+        } else if (method instanceof BasicNack nack) {
+            settle(nack.deliveryTag(), nack.multiple(), nack.requeue() ? SettleOutcome.REQUEUE : SettleOutcome.DISCARD);
+        } else if (method instanceof BasicReject reject) {
+            settle(reject.deliveryTag(), false, reject.requeue() ? SettleOutcome.REQUEUE : SettleOutcome.DISCARD);
+        } else if (method instanceof BasicQos qos) {
+            onQos(qos);
+        } else if (method instanceof BasicConsume consume) {
+            onConsume(consume);
+        } else if (method instanceof BasicCancel cancel) {
+            onCancel(cancel);
+        } else if (method instanceof BasicGet get) {
+            onGet(get);
+        } else if (method instanceof BasicRecover recover) {
+            recover();
+            session.reply(new BasicRecoverOk());
+        } else if (method instanceof BasicRecoverAsync) {
+            recover();
+        } else {
+            throw new BrokerException(ErrorCode.COMMAND_INVALID,
+                    "COMMAND_INVALID - " + method.methodName() + " is not a client method");
+        }
+    }
+
+    /** Transactions buffer settlements until commit; null turns buffering off. */
+    void useTransaction(TransactionBuffer buffer) {
+        this.transaction = buffer;
+    }
+
+    private void settle(long deliveryTag, boolean multiple, SettleOutcome outcome) {
+        if (transaction != null) {
+            if (!(multiple && deliveryTag == 0) && !unacked.contains(deliveryTag)) {
+                throw BrokerException.preconditionFailed("PRECONDITION_FAILED - unknown delivery tag " + deliveryTag);
+            }
+            transaction.add(() -> unacked.settle(session.ref(), deliveryTag, multiple, outcome));
+            return;
+        }
+        unacked.settle(session.ref(), deliveryTag, multiple, outcome);
+    }
+
+    private void onQos(BasicQos qos) {
+        if (qos.prefetchSize() != 0) {
+            throw new BrokerException(ErrorCode.NOT_IMPLEMENTED,
+                    "NOT_IMPLEMENTED - prefetch_size!=0 (" + qos.prefetchSize() + ")");
+        }
+        if (qos.global()) {
+            if (channelCredit == null) {
+                channelCredit = new ChannelCredit(qos.prefetchCount());
+            } else {
+                channelCredit.setLimit(qos.prefetchCount());
+            }
+        } else {
+            consumerPrefetch = qos.prefetchCount();
+        }
+        session.reply(new BasicQosOk());
+    }
+
+    private void onConsume(BasicConsume consume) {
+        String tag = consume.consumerTag().isEmpty() ? generatedTag() : consume.consumerTag();
+        if (consumers.containsKey(tag) || tag.equals(replyConsumerTag)) {
+            throw new BrokerException(ErrorCode.NOT_ALLOWED, "NOT_ALLOWED - attempt to reuse consumer tag '" + tag + "'");
+        }
+        if (consume.queue().equals(DirectReplyTo.PSEUDO_QUEUE)) {
+            consumeReplies(consume, tag);
+            return;
+        }
+        String queueName = session.queueName(consume.queue());
+        ConsumerSpec spec = new ConsumerSpec(session.ref(), tag, consume.noAck(), consume.exclusive(),
+                consume.noAck() ? 0 : consumerPrefetch, consume.noAck() ? null : channelCredit,
+                ConsumerSpec.priorityFrom(consume.arguments()), new Sink(tag, consume.noAck()));
+        // Registered before the queue can deliver, so the first delivery finds its consumer.
+        consumers.put(tag, new ConsumerEntry(null, consume.noAck()));
+        session.virtualHost().consume(queueName, spec).whenComplete((queue, error) -> session.onEventLoop(() -> {
+            if (error != null) {
+                consumers.remove(tag);
+                session.fail(error, consume);
+                return;
+            }
+            session.touched(queue);
+            if (consumers.containsKey(tag)) {
+                consumers.put(tag, new ConsumerEntry(queue, consume.noAck()));
+            }
+            if (!consume.noWait() && !session.isClosed()) {
+                session.reply(new BasicConsumeOk(tag));
+            }
+        }));
+    }
+
+    private void consumeReplies(BasicConsume consume, String tag) {
+        if (!consume.noAck()) {
+            throw BrokerException.preconditionFailed("PRECONDITION_FAILED - reply consumer cannot acknowledge");
+        }
+        if (replyConsumerTag != null) {
+            throw BrokerException.preconditionFailed("PRECONDITION_FAILED - reply consumer already set");
+        }
+        replyConsumerTag = tag;
+        replyAddress = session.directReplyTo().register(session);
+        session.replyUnlessNoWait(consume.noWait(), new BasicConsumeOk(tag));
+    }
+
+    /** The address to put in reply-to for this channel's requests; 406 without a reply consumer. */
+    String replyAddress() {
+        if (replyAddress == null) {
+            throw BrokerException.preconditionFailed("PRECONDITION_FAILED - fast reply consumer does not exist");
+        }
+        return replyAddress;
+    }
+
+    /** A reply published to this channel's direct reply-to address; called from any event loop. */
+    void deliverReply(Message reply) {
+        session.onEventLoop(() -> {
+            if (session.isClosed() || replyConsumerTag == null) {
+                return;
+            }
+            long tag = ++lastDeliveryTag;
+            session.channel().sendContent(new BasicDeliver(replyConsumerTag, tag, false, reply.exchange(),
+                    reply.routingKey()), reply.properties(), reply.body());
+        });
+    }
+
+    private void onCancel(BasicCancel cancel) {
+        String tag = cancel.consumerTag();
+        if (tag.equals(replyConsumerTag)) {
+            releaseReplyAddress();
+            session.replyUnlessNoWait(cancel.noWait(), new BasicCancelOk(tag));
+            return;
+        }
+        ConsumerEntry entry = consumers.remove(tag);
+        if (entry == null || entry.queue() == null) {
+            // Unknown tags are answered as RabbitMQ does: cancel-ok, nothing else.
+            session.replyUnlessNoWait(cancel.noWait(), new BasicCancelOk(tag));
+            return;
+        }
+        session.replyLater(entry.queue().cancel(session.ref(), tag), cancel.noWait(), existed -> new BasicCancelOk(tag),
+                cancel);
+    }
+
+    private void onGet(BasicGet get) {
+        String queueName = session.queueName(get.queue());
+        session.virtualHost().get(queueName, session.ref(), get.noAck()).whenComplete((result, error) ->
+                session.onEventLoop(() -> {
+                    if (error != null) {
+                        session.fail(error, get);
+                        return;
+                    }
+                    if (session.isClosed()) {
+                        return;
+                    }
+                    if (result.isEmpty()) {
+                        session.reply(new BasicGetEmpty());
+                        return;
+                    }
+                    Delivery delivery = result.delivery().orElseThrow();
+                    session.touched(delivery.queue());
+                    long tag = ++lastDeliveryTag;
+                    if (!get.noAck()) {
+                        unacked.add(tag, delivery.queue(), delivery.deliveryId());
+                    }
+                    Message message = delivery.message();
+                    session.channel().sendContent(new BasicGetOk(tag, delivery.redelivered(), message.exchange(),
+                            message.routingKey(), result.messageCount()), message.properties(), message.body());
+                }));
+    }
+
+    private void recover() {
+        unacked.clear();
+        session.requeueUnackedEverywhere();
+    }
+
+    private void onDelivery(Delivery delivery, String consumerTag, boolean noAck) {
+        if (session.isClosed()) {
+            // The queue requeues it when it applies the channel's close, which it has not yet.
+            return;
+        }
+        // A consumer the client just cancelled still gets what the queue sent before cancel-ok:
+        // the client expects those, and the queue counts them as unacked by this channel.
+        long tag = ++lastDeliveryTag;
+        if (!noAck) {
+            unacked.add(tag, delivery.queue(), delivery.deliveryId());
+        }
+        Message message = delivery.message();
+        session.channel().sendContent(new BasicDeliver(consumerTag, tag, delivery.redelivered(), message.exchange(),
+                message.routingKey()), message.properties(), message.body());
+    }
+
+    private void onCancelledByBroker(String consumerTag) {
+        if (consumers.remove(consumerTag) != null && !session.isClosed()
+                && session.channel().connection().clientSupports("consumer_cancel_notify")) {
+            session.reply(new BasicCancel(consumerTag, true));
+        }
+    }
+
+    void channelClosed() {
+        unacked.clear();
+        consumers.clear();
+        releaseReplyAddress();
+    }
+
+    private void releaseReplyAddress() {
+        if (replyAddress != null) {
+            session.directReplyTo().release(replyAddress);
+        }
+        replyAddress = null;
+        replyConsumerTag = null;
+    }
+
+    private static String generatedTag() {
+        byte[] random = new byte[16];
+        TAG_RANDOM.nextBytes(random);
+        return "amq.ctag-" + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    /** A consumer's end of the queue: hands every call to the channel's event loop. */
+    private final class Sink implements ConsumerSink {
+        private final String consumerTag;
+        private final boolean noAck;
+
+        Sink(String consumerTag, boolean noAck) {
+            this.consumerTag = consumerTag;
+            this.noAck = noAck;
+        }
+
+        @Override
+        public void deliver(Delivery delivery) {
+            session.onEventLoop(() -> onDelivery(delivery, consumerTag, noAck));
+        }
+
+        @Override
+        public void cancelledByBroker(String tag) {
+            session.onEventLoop(() -> onCancelledByBroker(tag));
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.ferry.amqp.channel;
+
+import dev.ferry.amqp.connection.AmqpChannel;
+import dev.ferry.amqp.connection.AmqpConnection;
+import dev.ferry.amqp.connection.ChannelMethodHandler;
+import dev.ferry.amqp.connection.ChannelMethodHandlerFactory;
+import dev.ferry.broker.Broker;
+import dev.ferry.broker.BrokerException;
+import dev.ferry.broker.ErrorCode;
+import dev.ferry.broker.VirtualHost;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Joins AMQP channels to the broker's core: each opened channel becomes a {@link ChannelSession}
+ * on the connection's virtual host. The first channel of a connection also registers for the
+ * connection's end, when its exclusive queues are deleted.
+ */
+public final class BrokerChannelHandlerFactory implements ChannelMethodHandlerFactory {
+    private final Broker broker;
+    private final DirectReplyTo directReplyTo = new DirectReplyTo();
+    private final Set<Long> watchedConnections = ConcurrentHashMap.newKeySet();
+
+    public BrokerChannelHandlerFactory(Broker broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ChannelMethodHandler create(AmqpChannel channel) {
+        AmqpConnection connection = channel.connection();
+        VirtualHost virtualHost = broker.virtualHost(connection.virtualHost()).orElseThrow(() ->
+                new BrokerException(ErrorCode.NOT_ALLOWED, "NOT_ALLOWED - vhost '" + connection.virtualHost() + "' not found"));
+        if (watchedConnections.add(connection.id())) {
+            connection.addCloseListener(() -> {
+                watchedConnections.remove(connection.id());
+                virtualHost.connectionClosed(connection.id());
+            });
+        }
+        return new ChannelSession(channel, virtualHost, directReplyTo);
+    }
+}

@@ -1,0 +1,161 @@
+package dev.ferry.amqp.channel;
+
+import dev.ferry.amqp.connection.AssembledPublish;
+import dev.ferry.amqp.method.BasicReturn;
+import dev.ferry.amqp.method.TxCommitOk;
+import dev.ferry.amqp.method.TxRollbackOk;
+import dev.ferry.broker.BrokerException;
+import dev.ferry.broker.ErrorCode;
+import dev.ferry.broker.PublishResult;
+import dev.ferry.message.Message;
+import dev.ferry.message.MessageProperties;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * basic.publish and the two publishing modes that change its answer: publisher confirms
+ * (confirm.select) and transactions (tx.select). Routing happens in the core on this thread; the
+ * handler only decides what the publisher hears: basic.return for an unroutable mandatory message,
+ * then basic.ack once every queue has stored it.
+ */
+final class PublishHandler {
+    private final ChannelSession session;
+    private final BasicMethodHandler basicMethods;
+    private PublisherConfirms confirms;
+    private TransactionBuffer transaction;
+    private List<CompletableFuture<Void>> transactionStores = new ArrayList<>();
+
+    PublishHandler(ChannelSession session, BasicMethodHandler basicMethods) {
+        this.session = session;
+        this.basicMethods = basicMethods;
+    }
+
+    void publish(AssembledPublish publish) {
+        Message message = checked(publish);
+        if (publish.exchange().isEmpty() && DirectReplyTo.isAddress(publish.routingKey())) {
+            replyDirectly(message, publish.mandatory());
+            return;
+        }
+        if (transaction != null) {
+            // Routing errors (404) surface at publish time, as in RabbitMQ; storing waits for commit.
+            session.virtualHost().checkExchangeExists(message.exchange());
+            transaction.add(() -> route(message, publish.mandatory()));
+            return;
+        }
+        route(message, publish.mandatory());
+    }
+
+    private void route(Message message, boolean mandatory) {
+        boolean confirming = confirms != null || transaction != null;
+        PublishResult result = session.virtualHost().publish(message, confirming);
+        if (!result.routed() && mandatory) {
+            returnUnroutable(message);
+        }
+        if (confirms != null) {
+            long sequence = confirms.nextPublish();
+            result.accepted().whenComplete((ignored, error) -> session.onEventLoop(() -> {
+                if (confirms.stored(sequence)) {
+                    // One ack for every confirm that completes in this turn of the event loop.
+                    session.onEventLoopLater(confirms::flush);
+                }
+            }));
+        } else if (transaction != null) {
+            transactionStores.add(result.accepted().toCompletableFuture());
+        }
+    }
+
+    private void returnUnroutable(Message message) {
+        session.channel().sendContent(new BasicReturn(ErrorCode.NO_ROUTE.code(), "NO_ROUTE", message.exchange(),
+                message.routingKey()), message.properties(), message.body());
+    }
+
+    /**
+     * Refuses what RabbitMQ refuses before routing: a user-id that is not the publisher's own, and
+     * a reply-to of the direct reply-to pseudo-queue from a channel not consuming it; and rewrites
+     * that reply-to to this channel's address.
+     */
+    private Message checked(AssembledPublish publish) {
+        Message message = publish.toMessage();
+        MessageProperties properties = message.properties();
+        String user = session.channel().connection().username();
+        if (properties.userId() != null && !properties.userId().equals(user)) {
+            throw BrokerException.preconditionFailed("PRECONDITION_FAILED - user_id property set to '"
+                    + properties.userId() + "' but authenticated user was '" + user + "'");
+        }
+        if (DirectReplyTo.PSEUDO_QUEUE.equals(properties.replyTo())) {
+            MessageProperties rewritten = new MessageProperties(properties.contentType(), properties.contentEncoding(),
+                    properties.headers(), properties.deliveryMode(), properties.priority(), properties.correlationId(),
+                    basicMethods.replyAddress(), properties.expiration(), properties.messageId(), properties.timestamp(),
+                    properties.type(), properties.userId(), properties.appId(), properties.clusterId());
+            message = message.withRoute(message.exchange(), message.routingKey(), rewritten);
+        }
+        return message;
+    }
+
+    private void replyDirectly(Message message, boolean mandatory) {
+        var requester = session.directReplyTo().channelFor(message.routingKey());
+        if (requester.isPresent()) {
+            requester.get().basicMethods().deliverReply(message);
+        } else if (mandatory) {
+            returnUnroutable(message);
+        }
+        if (confirms != null) {
+            long sequence = confirms.nextPublish();
+            if (confirms.stored(sequence)) {
+                session.onEventLoopLater(confirms::flush);
+            }
+        }
+    }
+
+    void selectConfirms() {
+        if (transaction != null) {
+            throw BrokerException.preconditionFailed("PRECONDITION_FAILED - cannot switch from tx to confirm mode");
+        }
+        if (confirms == null) {
+            confirms = new PublisherConfirms(session::reply);
+        }
+    }
+
+    void selectTransactions() {
+        if (confirms != null) {
+            throw BrokerException.preconditionFailed("PRECONDITION_FAILED - cannot switch from confirm to tx mode");
+        }
+        if (transaction == null) {
+            transaction = new TransactionBuffer();
+            basicMethods.useTransaction(transaction);
+        }
+    }
+
+    /** Applies the transaction; commit-ok follows once every queue has stored its messages. */
+    void commit() {
+        requireTransaction();
+        transaction.applyAll();
+        List<CompletableFuture<Void>> stores = transactionStores;
+        transactionStores = new ArrayList<>();
+        CompletableFuture.allOf(stores.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) ->
+                session.onEventLoop(() -> {
+                    if (!session.isClosed()) {
+                        session.reply(new TxCommitOk());
+                    }
+                }));
+    }
+
+    void rollback() {
+        requireTransaction();
+        transaction.discard();
+        session.reply(new TxRollbackOk());
+    }
+
+    private void requireTransaction() {
+        if (transaction == null) {
+            throw BrokerException.preconditionFailed("PRECONDITION_FAILED - channel is not transactional");
+        }
+    }
+
+    void channelClosed() {
+        if (transaction != null) {
+            transaction.discard();
+        }
+    }
+}
