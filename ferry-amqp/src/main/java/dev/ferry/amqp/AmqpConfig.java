@@ -30,6 +30,7 @@ public final class AmqpConfig {
     private Authenticator authenticator = PasswordAuthenticator.guestOnLoopback();
     private VirtualHostDirectory virtualHosts = VirtualHostDirectory.of("/");
     private ChannelMethodHandlerFactory channelHandlerFactory = NotImplementedChannelHandler::new;
+    private dev.ferry.broker.ResourceAlarm resourceAlarm = new dev.ferry.broker.ResourceAlarm();
 
     /** Checks every value once; throws {@link IllegalArgumentException} naming the first bad one. */
     public AmqpConfig conclude() {
@@ -37,6 +38,7 @@ public final class AmqpConfig {
         Objects.requireNonNull(authenticator, "authenticator");
         Objects.requireNonNull(virtualHosts, "virtualHosts");
         Objects.requireNonNull(channelHandlerFactory, "channelHandlerFactory");
+        Objects.requireNonNull(resourceAlarm, "resourceAlarm");
         check(port >= 0 && port <= 65535, "port " + port + " is outside 0..65535");
         check(ioThreads >= 0, "ioThreads " + ioThreads + " is negative (0 means Netty's default)");
         check(channelMax >= 1 && channelMax <= 65535, "channelMax " + channelMax + " is outside 1..65535");
@@ -129,6 +131,16 @@ public final class AmqpConfig {
     public AmqpConfig channelHandlerFactory(ChannelMethodHandlerFactory value) {
         channelHandlerFactory = value;
         return this;
+    }
+
+    /** The alarm that pauses publishers; connections opened while it is raised start blocked. */
+    public AmqpConfig resourceAlarm(dev.ferry.broker.ResourceAlarm value) {
+        this.resourceAlarm = value;
+        return this;
+    }
+
+    public dev.ferry.broker.ResourceAlarm resourceAlarm() {
+        return resourceAlarm;
     }
 
     public String host() {

@@ -77,6 +77,7 @@ public final class AmqpServer implements AutoCloseable {
             shutdownGroups();
             throw e;
         }
+        config.resourceAlarm().addListener(this::onResourceAlarm);
         int port = ((InetSocketAddress) listener.localAddress()).getPort();
         LOG.info("AMQP 0-9-1 listening on {}:{} ({})", config.host(), port, epoll ? "epoll" : "nio");
         return port;
@@ -97,6 +98,29 @@ public final class AmqpServer implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /** Blocks every open connection's publishers while {@code reason} is set; unblocks when it is null. */
+    private void onResourceAlarm(String reason) {
+        ChannelGroup open = connections;
+        if (open == null) {
+            return;
+        }
+        if (reason != null) {
+            LOG.warn("publishers blocked: {}", reason);
+        } else {
+            LOG.info("publishers unblocked: resource alarms cleared");
+        }
+        for (Channel connection : open) {
+            AmqpConnectionHandler handler = connection.pipeline().get(AmqpConnectionHandler.class);
+            if (handler != null) {
+                if (reason != null) {
+                    handler.block(reason);
+                } else {
+                    handler.unblock();
+                }
+            }
+        }
     }
 
     private void shutdownGroups() {

@@ -73,6 +73,16 @@ public final class FerryCommand implements Callable<BrokerSettings> {
             description = "Largest message body accepted; larger ones close the channel with 406. Default: ${DEFAULT-VALUE}")
     int maxMessageBytes;
 
+    @Option(names = "--memory-high-watermark", paramLabel = "FRACTION", defaultValue = "0.4",
+            description = "Share of the maximum heap that retained data may use before publishers are blocked. "
+                    + "Default: ${DEFAULT-VALUE}")
+    double memoryHighWatermark;
+
+    @Option(names = "--disk-free-limit-bytes", paramLabel = "BYTES", defaultValue = "52428800",
+            description = "Free space the data directory's disk must keep; below it publishers are blocked. "
+                    + "Default: ${DEFAULT-VALUE}")
+    long diskFreeLimitBytes;
+
     @Option(names = "--queue-threads", paramLabel = "N", defaultValue = "0",
             description = "Threads that own queues; 0 means one per core. Default: ${DEFAULT-VALUE}")
     int queueThreads;
@@ -92,6 +102,8 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.heartbeatSeconds = heartbeatSeconds;
         settings.maxMessageBytes = maxMessageBytes;
         settings.queueThreads = queueThreads;
+        settings.memoryHighWatermark = memoryHighWatermark;
+        settings.diskFreeLimitBytes = diskFreeLimitBytes;
         return settings;
     }
 

@@ -5,6 +5,7 @@ import dev.ferry.amqp.AmqpServer;
 import dev.ferry.amqp.auth.PasswordAuthenticator;
 import dev.ferry.amqp.channel.BrokerChannelHandlerFactory;
 import dev.ferry.broker.Broker;
+import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.server.config.BrokerSettings;
 import java.io.IOException;
 import java.util.Map;
@@ -23,6 +24,8 @@ public final class FerryServer implements AutoCloseable {
     private DataDirectoryLock dataLock;
     private Broker broker;
     private AmqpServer amqpServer;
+    private final ResourceAlarm resourceAlarm = new ResourceAlarm();
+    private ResourceMonitor resourceMonitor;
     private int amqpPort = -1;
     private boolean closed;
 
@@ -43,6 +46,9 @@ public final class FerryServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while binding the AMQP port", e);
         }
+        resourceMonitor = ResourceMonitor.forThisProcess(resourceAlarm, settings.memoryHighWatermark,
+                settings.diskFreeLimitBytes, settings.dataDir);
+        resourceMonitor.start();
         log.info("Ferry {} listening on amqp://{}:{}; data in {}", FerryVersion.VERSION,
                 settings.bindAddress().getHostAddress(), amqpPort, settings.dataDir);
     }
@@ -66,7 +72,8 @@ public final class FerryServer implements AutoCloseable {
                 .productVersion(FerryVersion.VERSION)
                 .authenticator(users.build())
                 .virtualHosts(name -> broker.virtualHost(name).isPresent())
-                .channelHandlerFactory(new BrokerChannelHandlerFactory(broker));
+                .channelHandlerFactory(new BrokerChannelHandlerFactory(broker))
+                .resourceAlarm(resourceAlarm);
     }
 
     /** The bound AMQP port, once started. */
@@ -82,6 +89,9 @@ public final class FerryServer implements AutoCloseable {
         closed = true;
         if (dataLock == null) {
             return;
+        }
+        if (resourceMonitor != null) {
+            resourceMonitor.close();
         }
         if (amqpServer != null) {
             amqpServer.stop();

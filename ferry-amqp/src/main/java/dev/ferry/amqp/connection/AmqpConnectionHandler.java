@@ -319,6 +319,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         writeMethod(0, new ConnectionOpenOk());
         LOG.info("connection {} opened: user '{}', vhost '{}', client {}", name, username, virtualHost,
                 clientProperties.get("product"));
+
     }
 
     private void onConnectionMethodWhileOpen(AmqpMethod method) {
@@ -416,6 +417,11 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
                     + slot.number() + "; connection methods belong on channel 0", method.classId(), method.methodId());
         }
         if (method instanceof BasicPublish publish) {
+            String alarm = config.resourceAlarm().reason();
+            if (alarm != null && !blocked) {
+                // As in RabbitMQ, a connection opened during an alarm is blocked when it first publishes.
+                block(alarm); // on the event loop already, so this takes effect at once
+            }
             if (blocked) {
                 // Stop reading this publisher's socket; frames already read are still handled.
                 ctx.channel().config().setAutoRead(false);

@@ -25,6 +25,8 @@ public final class BrokerSettings {
     public int heartbeatSeconds = 60;
     public int maxMessageBytes = 128 * 1024 * 1024;
     public int queueThreads;
+    public double memoryHighWatermark = 0.4;
+    public long diskFreeLimitBytes = 50L * 1024 * 1024;
 
     private InetAddress bindAddress;
     private final Map<String, String> passwords = new LinkedHashMap<>();
@@ -59,6 +61,13 @@ public final class BrokerSettings {
         requireRange("channel-max", channelMax, 1, 65535, "");
         requireRange("heartbeat", heartbeatSeconds, 0, 65535, " (0 disables heartbeats)");
         requireRange("max-message-bytes", maxMessageBytes, 0, 512 * 1024 * 1024, "");
+        if (!(memoryHighWatermark > 0 && memoryHighWatermark <= 1)) {
+            throw new ConfigException("memory-high-watermark must be a fraction above 0 and at most 1, got "
+                    + memoryHighWatermark);
+        }
+        if (diskFreeLimitBytes < 0) {
+            throw new ConfigException("disk-free-limit-bytes must not be negative, got " + diskFreeLimitBytes);
+        }
         if (queueThreads < 0) {
             throw new ConfigException("queue-threads must be 0 (one per core) or more, got " + queueThreads);
         }

@@ -1,0 +1,113 @@
+package dev.ferry.server;
+
+import dev.ferry.broker.ResourceAlarm;
+import dev.ferry.broker.ResourceAlarm.Resource;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Samples heap use and free disk a few times a second and raises or clears the broker's
+ * {@link ResourceAlarm}. Heap is judged by the old generation's occupancy, which is what the
+ * broker retains (queued messages, state); young-generation garbage comes and goes too fast to
+ * mean anything and would make the alarm flap.
+ *
+ * <p>Clearing needs the reading to fall below 95% of the limit, so that an alarm does not switch
+ * on and off with every sample near the line.
+ */
+final class ResourceMonitor implements AutoCloseable {
+    static final long SAMPLE_INTERVAL_MS = 250;
+    private static final double CLEAR_RATIO = 0.95;
+
+    private final ResourceAlarm alarm;
+    private final long heapLimitBytes;
+    private final long diskFreeLimitBytes;
+    private final LongSupplier heapUsedBytes;
+    private final LongSupplier diskFreeBytes;
+    private ScheduledExecutorService sampler;
+    private boolean memoryRaised;
+    private boolean diskRaised;
+
+    ResourceMonitor(ResourceAlarm alarm, long heapLimitBytes, long diskFreeLimitBytes, LongSupplier heapUsedBytes,
+            LongSupplier diskFreeBytes) {
+        this.alarm = alarm;
+        this.heapLimitBytes = heapLimitBytes;
+        this.diskFreeLimitBytes = diskFreeLimitBytes;
+        this.heapUsedBytes = heapUsedBytes;
+        this.diskFreeBytes = diskFreeBytes;
+    }
+
+    /** A monitor of this JVM's heap and the data directory's file system. */
+    static ResourceMonitor forThisProcess(ResourceAlarm alarm, double heapWatermark, long diskFreeLimitBytes, Path dataDir) {
+        long heapLimit = (long) (Runtime.getRuntime().maxMemory() * heapWatermark);
+        return new ResourceMonitor(alarm, heapLimit, diskFreeLimitBytes, ResourceMonitor::retainedHeapBytes,
+                () -> usableSpace(dataDir));
+    }
+
+    void start() {
+        sampler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "ferry-resource-monitor");
+            thread.setDaemon(true);
+            return thread;
+        });
+        sampler.scheduleWithFixedDelay(this::sample, 0, SAMPLE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** One reading of both resources; package-private so tests can drive it without a thread. */
+    void sample() {
+        long heapUsed = heapUsedBytes.getAsLong();
+        boolean memoryNow = memoryRaised ? heapUsed > heapLimitBytes * CLEAR_RATIO : heapUsed > heapLimitBytes;
+        if (memoryNow != memoryRaised) {
+            memoryRaised = memoryNow;
+            alarm.set(Resource.MEMORY, memoryNow, mib(heapUsed) + " MiB of heap in use, limit " + mib(heapLimitBytes) + " MiB");
+        }
+        long diskFree = diskFreeBytes.getAsLong();
+        boolean diskNow = diskRaised ? diskFree < diskFreeLimitBytes / CLEAR_RATIO : diskFree < diskFreeLimitBytes;
+        if (diskNow != diskRaised) {
+            diskRaised = diskNow;
+            alarm.set(Resource.DISK, diskNow, mib(diskFree) + " MiB of disk free, limit " + mib(diskFreeLimitBytes) + " MiB");
+        }
+    }
+
+    private static long retainedHeapBytes() {
+        long oldGeneration = -1;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            String name = pool.getName();
+            if (pool.getType() == MemoryType.HEAP && (name.contains("Old") || name.contains("Tenured"))) {
+                oldGeneration = Math.max(oldGeneration, 0) + pool.getUsage().getUsed();
+            }
+        }
+        if (oldGeneration >= 0) {
+            return oldGeneration;
+        }
+        Runtime runtime = Runtime.getRuntime();
+        return runtime.totalMemory() - runtime.freeMemory();
+    }
+
+    private static long usableSpace(Path dataDir) {
+        try {
+            return Files.getFileStore(dataDir).getUsableSpace();
+        } catch (IOException e) {
+            // A file system we cannot read is treated as full: stopping publishers is the safe side.
+            return 0;
+        }
+    }
+
+    private static long mib(long bytes) {
+        return bytes / (1024 * 1024);
+    }
+
+    @Override
+    public void close() {
+        if (sampler != null) {
+            sampler.shutdownNow();
+        }
+    }
+}
