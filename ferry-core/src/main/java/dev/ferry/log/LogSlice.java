@@ -97,8 +97,9 @@ public final class LogSlice {
      * Reads the slice into memory, checks every batch (header and CRC32C) and returns the records
      * with offsets at or above {@link #startOffset()}. A partial batch at the end is left out (the
      * next read starts there). At least the batch holding {@code startOffset} is always whole.
+     * A batch that fails its checks ends the result; none of its records is ever returned.
      *
-     * @throws LogCorruptedException if a batch fails its checks; none of its records is returned
+     * @throws LogCorruptedException if the first batch (the one holding {@code startOffset}) fails
      */
     public List<Record> readRecords() {
         List<Record> result = new ArrayList<>();
@@ -121,18 +122,23 @@ public final class LogSlice {
         while (size - at >= LogSegment.BATCH_HEADER_BYTES) {
             ByteBuffer batchView = buffer.slice(at, size - at);
             String problem = LogSegment.checkHeader(batchView, -1, size - at);
+            // A bad batch after good ones ends this read with the good ones; the next read starts at
+            // the bad batch and fails there, so the caller learns the exact offset.
             if (problem != null) {
-                if (problem.startsWith("torn") && at > 0) {
+                if (at > 0) {
                     break;
                 }
-                throw new LogCorruptedException(logName, "the batch at segment byte " + (filePosition + at)
+                throw new LogCorruptedException(logName, "the batch at segment byte " + filePosition
                         + " (reading from offset " + startOffset + "): " + problem);
             }
             int batchBytes = LogSegment.LOG_OVERHEAD_BYTES + batchView.getInt(LogSegment.LENGTH_POSITION);
             MutableRecordBatch batch = MemoryRecords.readableRecords(batchView.limit(batchBytes)).batches().iterator().next();
             if (!batch.isValid()) {
+                if (at > 0) {
+                    break;
+                }
                 throw new LogCorruptedException(logName, "the batch at offset " + batch.baseOffset()
-                        + " fails its CRC check (segment byte " + (filePosition + at) + ")");
+                        + " fails its CRC check (segment byte " + filePosition + ")");
             }
             if (batch.lastOffset() >= startOffset) {
                 for (Record record : batch) {
