@@ -39,7 +39,7 @@ class LogPropertiesTest {
         return append.list().ofMinSize(1).ofMaxSize(40);
     }
 
-    @Property(tries = 25, seed = "20240611")
+    @Property(tries = 50, seed = "20240611")
     void shouldReadEveryRecordAtItsOffsetAcrossSegmentsBeforeAndAfterReopen(
             @ForAll("appends") List<Append> appends,
             @ForAll @IntRange(min = 1024, max = 8192) int segmentBytesMax,
