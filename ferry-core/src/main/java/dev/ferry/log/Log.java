@@ -214,7 +214,7 @@ public final class Log implements AutoCloseable {
      * producer encoded wrongly is stored, and a decoding reader fails on it.
      *
      * @param batches from its position to its limit, whole batches back to back; its content is modified
-     * @throws InvalidBatchException if anything fails a check; nothing is written
+     * @throws InvalidBatchException if anything fails a check, or the buffer is read-only; nothing is written
      * @throws BatchTooLargeException if the buffer exceeds {@link LogConfig#batchBytesMax()}
      * @throws LogClosedException after {@link #close()}
      */
@@ -222,6 +222,9 @@ public final class Log implements AutoCloseable {
         assert writerGuard.enter(name);
         try {
             checkWritable();
+            if (batches.isReadOnly()) {
+                throw new InvalidBatchException(name, "the buffer is read-only, but offsets are assigned in place");
+            }
             int totalBytes = batches.remaining();
             if (totalBytes > config.batchBytesMax()) {
                 throw new BatchTooLargeException(name, totalBytes, config.batchBytesMax());

@@ -42,11 +42,12 @@ final class TimeIndex {
         this.entries = new Entries(new long[16], new int[16]);
     }
 
-    /** Adds an entry if {@code timestampMs} is above the last one; offsets must increase. Writer thread only. */
+    /** Adds an entry if {@code timestampMs} is above the last one (and not negative); offsets must increase. Writer only. */
     void maybeAppend(long timestampMs, long offset) {
         int count = entryCount;
         Entries current = entries;
-        if (count > 0 && timestampMs <= current.timestampsMs[count - 1]) {
+        // Records without a timestamp (-1) can never match a search, so they need no entry.
+        if (timestampMs < 0 || (count > 0 && timestampMs <= current.timestampsMs[count - 1])) {
             return;
         }
         int relativeOffset = (int) (offset - baseOffset);

@@ -84,6 +84,8 @@ class LogBadInputTest {
             assertThatThrownBy(() -> log.appendBatch(trailing)).isInstanceOf(InvalidBatchException.class).hasMessageContaining("not a whole batch");
             assertThatThrownBy(() -> log.appendBatch(wrongMagic)).isInstanceOf(InvalidBatchException.class).hasMessageContaining("magic 1");
             assertThatThrownBy(() -> log.appendBatch(ByteBuffer.allocate(10))).isInstanceOf(InvalidBatchException.class);
+            assertThatThrownBy(() -> log.appendBatch(encodedBatch(3, 2, 20).asReadOnlyBuffer()))
+                    .isInstanceOf(InvalidBatchException.class).hasMessageContaining("read-only");
             assertThatThrownBy(() -> log.append(List.of())).isInstanceOf(InvalidBatchException.class).hasMessageContaining("at least one record");
             assertThatThrownBy(() -> log.append(List.of(new SimpleRecord(-5L, null, new byte[1]))))
                     .isInstanceOf(InvalidBatchException.class).hasMessageContaining("'orders'");
