@@ -1,0 +1,120 @@
+package dev.ferry.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+/**
+ * The header and the write-then-rename discipline shared by {@link OffsetIndex} and
+ * {@link TimeIndex}, so both file formats check damage the same way.
+ *
+ * <p>Header, 24 bytes, big-endian, followed by {@code entryCount} fixed-size entries:
+ * <pre>
+ *   0        4        6        8                       16          20          24
+ *   +--------+--------+--------+------------------------+-----------+-----------+
+ *   | magic  | version| entry  | base offset of the     | entry     | CRC32C of |
+ *   | int32  | int16  | bytes  | segment (int64)        | count     | all entry |
+ *   |        |        | int16  |                        | int32     | bytes     |
+ *   +--------+--------+--------+------------------------+-----------+-----------+
+ * </pre>
+ * The file length must be exactly {@code 24 + entryCount * entryBytes}; anything else, or a CRC
+ * mismatch, means the file is damaged and the index is rebuilt from its segment.
+ *
+ * <p>Design note: an index file is written whole, once, when its segment is sealed (and again on
+ * close), to a temporary name, fsynced, then renamed into place. A crash therefore leaves either
+ * no file or a complete one, and the hot append path never writes index files at all.
+ */
+final class IndexFile {
+    static final int HEADER_BYTES = 24;
+    private static final int CRC_POSITION = 20;
+
+    private IndexFile() {
+    }
+
+    /** A buffer holding a header (CRC still zero) and room for the entries, positioned after the header. */
+    static ByteBuffer allocate(int magic, short version, int entryBytes, long baseOffset, int entryCount) {
+        ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES + entryCount * entryBytes);
+        buffer.putInt(magic).putShort(version).putShort((short) entryBytes).putLong(baseOffset)
+                .putInt(entryCount).putInt(0);
+        return buffer;
+    }
+
+    /** Fills in the CRC over the entries, then writes the buffer to {@code file} atomically and durably. */
+    static void writeAtomically(Path file, ByteBuffer filledBuffer) throws IOException {
+        filledBuffer.flip();
+        CRC32C crc = new CRC32C();
+        crc.update(filledBuffer.duplicate().position(HEADER_BYTES));
+        filledBuffer.putInt(CRC_POSITION, (int) crc.getValue());
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            while (filledBuffer.hasRemaining()) {
+                channel.write(filledBuffer);
+            }
+            channel.force(true);
+        }
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Reads and checks a whole index file.
+     *
+     * @return the entries, positioned at the first one, with exactly {@code entryCount * entryBytes} remaining
+     * @throws DamagedException naming what is wrong, when the file is missing or fails any check
+     */
+    static ByteBuffer readChecked(Path file, int magic, short version, int entryBytes, long baseOffset)
+            throws DamagedException {
+        byte[] content;
+        try {
+            if (!Files.exists(file)) {
+                throw new DamagedException("missing");
+            }
+            content = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new DamagedException("unreadable: " + e);
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(content);
+        if (content.length < HEADER_BYTES) {
+            throw new DamagedException("shorter than its header (" + content.length + " bytes)");
+        }
+        int foundMagic = buffer.getInt();
+        if (foundMagic != magic) {
+            throw new DamagedException("magic " + Integer.toHexString(foundMagic) + ", expected " + Integer.toHexString(magic));
+        }
+        short foundVersion = buffer.getShort();
+        if (foundVersion != version) {
+            throw new DamagedException("version " + foundVersion + ", expected " + version);
+        }
+        short foundEntryBytes = buffer.getShort();
+        if (foundEntryBytes != entryBytes) {
+            throw new DamagedException("entry size " + foundEntryBytes + ", expected " + entryBytes);
+        }
+        long foundBaseOffset = buffer.getLong();
+        if (foundBaseOffset != baseOffset) {
+            throw new DamagedException("base offset " + foundBaseOffset + ", expected " + baseOffset);
+        }
+        int entryCount = buffer.getInt();
+        int expectedCrc = buffer.getInt();
+        if (entryCount < 0 || (long) HEADER_BYTES + (long) entryCount * entryBytes != content.length) {
+            throw new DamagedException(entryCount + " entries do not match the file length " + content.length);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(content, HEADER_BYTES, content.length - HEADER_BYTES);
+        if ((int) crc.getValue() != expectedCrc) {
+            throw new DamagedException("entry CRC mismatch");
+        }
+        return buffer;
+    }
+
+    /** Why an index file cannot be used; the caller rebuilds the index from the segment. */
+    static final class DamagedException extends Exception {
+        DamagedException(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.ferry.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Offset index lookups and its file format's damage checks. */
+class OffsetIndexTest {
+    @TempDir
+    Path directory;
+
+    private static OffsetIndex sample() {
+        OffsetIndex index = new OffsetIndex(1000);
+        index.append(1010, 400);
+        index.append(1025, 900);
+        index.append(1040, 1500);
+        return index;
+    }
+
+    @Test
+    void shouldFindTheLastEntryAtOrBelowTheOffset() {
+        OffsetIndex index = sample();
+
+        assertThat(index.floorPosition(999)).isZero();
+        assertThat(index.floorPosition(1000)).isZero();
+        assertThat(index.floorPosition(1009)).isZero();
+        assertThat(index.floorPosition(1010)).isEqualTo(400);
+        assertThat(index.floorPosition(1024)).isEqualTo(400);
+        assertThat(index.floorPosition(1025)).isEqualTo(900);
+        assertThat(index.floorPosition(5000)).isEqualTo(1500);
+    }
+
+    @Test
+    void shouldReadBackWhatItWrote() throws Exception {
+        Path file = directory.resolve("00000000000000001000.index");
+        sample().writeTo(file);
+
+        OffsetIndex loaded = OffsetIndex.load(file, 1000, 2000, 1050);
+
+        assertThat(Files.size(file)).isEqualTo(IndexFile.HEADER_BYTES + 3 * OffsetIndex.ENTRY_BYTES);
+        assertThat(loaded.entryCount()).isEqualTo(3);
+        assertThat(loaded.floorPosition(1030)).isEqualTo(900);
+        assertThat(directory.resolve("00000000000000001000.index.tmp")).doesNotExist();
+    }
+
+    @Test
+    void shouldRejectDamagedFiles() throws Exception {
+        Path file = directory.resolve("00000000000000001000.index");
+        sample().writeTo(file);
+
+        assertThatThrownBy(() -> OffsetIndex.load(file, 2000, 2000, 2050)).hasMessageContaining("base offset 1000");
+        assertThatThrownBy(() -> OffsetIndex.load(file, 1000, 1000, 1050)).hasMessageContaining("outside the segment");
+        assertThatThrownBy(() -> OffsetIndex.load(file, 1000, 2000, 1030)).hasMessageContaining("outside the segment");
+        flipByte(file, IndexFile.HEADER_BYTES + 5);
+        assertThatThrownBy(() -> OffsetIndex.load(file, 1000, 2000, 1050)).hasMessageContaining("CRC");
+        flipByte(file, 0);
+        assertThatThrownBy(() -> OffsetIndex.load(file, 1000, 2000, 1050)).hasMessageContaining("magic");
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(raf.length() - 3);
+        }
+        assertThatThrownBy(() -> OffsetIndex.load(file, 1000, 2000, 1050)).isInstanceOf(IndexFile.DamagedException.class);
+        Files.delete(file);
+        assertThatThrownBy(() -> OffsetIndex.load(file, 1000, 2000, 1050)).hasMessageContaining("missing");
+    }
+
+    /** Against a brute-force search: the index never points past the batch holding the offset. */
+    @Property(tries = 200, seed = "7301")
+    void shouldNeverPointPastTheTarget(@ForAll @Size(max = 60) java.util.List<@IntRange(min = 1, max = 50) Integer> gaps,
+            @ForAll @IntRange(min = 0, max = 3000) int target) {
+        OffsetIndex index = new OffsetIndex(0);
+        long offset = 0;
+        int position = 0;
+        java.util.List<long[]> entries = new java.util.ArrayList<>();
+        for (int gap : gaps) {
+            offset += gap;
+            position += gap * 10;
+            index.append(offset, position);
+            entries.add(new long[] {offset, position});
+        }
+        long expected = 0;
+        for (long[] entry : entries) {
+            if (entry[0] <= target) {
+                expected = entry[1];
+            }
+        }
+        assertThat(index.floorPosition(target)).isEqualTo((int) expected);
+    }
+
+    static void flipByte(Path file, long position) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(position);
+            int value = raf.read();
+            raf.seek(position);
+            raf.write(value ^ 0x5A);
+        }
+    }
+}
