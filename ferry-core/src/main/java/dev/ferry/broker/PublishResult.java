@@ -9,8 +9,11 @@ import java.util.concurrent.CompletionStage;
  * @param queueCount how many queues it was handed to; zero means unroutable, so an AMQP front sends
  *                   basic.return (312 NO_ROUTE) for a mandatory message
  * @param accepted   completes when every one of those queues has stored it; a publisher confirm
- *                   (basic.ack) is due then. Already complete when no confirm was asked for or no
- *                   queue was reached. Completes on a queue owner thread: hop to your own thread.
+ *                   (basic.ack) is due then. Completes exceptionally with
+ *                   {@link dev.ferry.queue.QueueRefusedException} when a queue refused it (a length
+ *                   limit with x-overflow reject-publish): basic.nack is due. Already complete when
+ *                   no confirm was asked for or no queue was reached. Completes on a queue owner
+ *                   thread: hop to your own thread.
  */
 public record PublishResult(int queueCount, CompletionStage<Void> accepted) {
 

@@ -17,12 +17,18 @@ import java.util.function.Supplier;
 import dev.ferry.message.Message;
 import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.ConsumerSpec;
+import dev.ferry.queue.DeathHistory;
+import dev.ferry.queue.DeathReason;
 import dev.ferry.queue.GetResult;
 import dev.ferry.queue.InMemoryMessageStore;
 import dev.ferry.queue.MessageQueue;
+import dev.ferry.queue.MessageTtl;
 import dev.ferry.queue.PublishConfirm;
 import dev.ferry.queue.QueueArguments;
+import dev.ferry.queue.QueueServices;
 import dev.ferry.queue.QueueSettings;
+import dev.ferry.queue.QueueTimer;
+import dev.ferry.queue.SystemQueueTimer;
 import dev.ferry.route.Binding;
 import dev.ferry.route.DefaultExchange;
 import dev.ferry.route.Destination;
@@ -53,14 +59,21 @@ public final class VirtualHost {
     // Bindings by where they lead, so deleting a queue or exchange finds its bindings without a scan.
     private final Map<Destination, Set<Binding>> bindingsByDestination = new HashMap<>();
     private final Router router = new Router(exchanges::get);
+    private final QueueServices queueServices;
 
     /**
      * @param queueOwners gives each new queue the executor that will own it, e.g.
      *                    {@code pool::assign} of a {@link dev.ferry.queue.QueueExecutorPool}
      */
     public VirtualHost(String name, Supplier<? extends Executor> queueOwners) {
+        this(name, queueOwners, SystemQueueTimer.INSTANCE);
+    }
+
+    /** @param queueTimer the clock and alarm of every queue here; tests pass a manual one */
+    public VirtualHost(String name, Supplier<? extends Executor> queueOwners, QueueTimer queueTimer) {
         this.name = Objects.requireNonNull(name, "name");
         this.queueOwners = Objects.requireNonNull(queueOwners, "queueOwners");
+        this.queueServices = new QueueServices(queueTimer, this::routeDeadLetter);
         exchanges.put(DefaultExchange.NAME, new DefaultExchange());
         predeclare("amq.direct", ExchangeType.DIRECT);
         predeclare("amq.fanout", ExchangeType.FANOUT);
@@ -213,12 +226,13 @@ public final class VirtualHost {
                     Equivalence.requireSameArgument(key, current.arguments().raw().get(key), arguments.raw().get(key),
                             description);
                 }
+                existing.touch();
                 return declareOk(existing);
             }
             QueueSettings settings = new QueueSettings(name, queueName, declaration.durable(), owner,
                     declaration.autoDelete(), arguments);
             MessageQueue queue = new MessageQueue(settings, new InMemoryMessageStore(), queueOwners.get(),
-                    this::queueDeleted);
+                    this::queueDeleted, queueServices);
             queues.put(queueName, queue);
             return new QueueDeclareOk(queueName, 0, 0);
         }
@@ -316,9 +330,11 @@ public final class VirtualHost {
      * No lock is taken.
      *
      * @param confirm whether to track acceptance for a publisher confirm
-     * @throws BrokerException 404 when the exchange does not exist; 403 when it is internal
+     * @throws BrokerException 404 when the exchange does not exist; 403 when it is internal; 406
+     *                         when the expiration property is not a TTL
      */
     public PublishResult publish(Message message, boolean confirm) {
+        MessageTtl.parse(message.properties().expiration());
         Exchange exchange = exchanges.get(message.exchange());
         if (exchange == null) {
             throw BrokerException.notFound("NOT_FOUND - no " + ResourceNames.exchange(message.exchange(), name));
@@ -340,6 +356,26 @@ public final class VirtualHost {
             queue.enqueue(message, tracker);
         }
         return new PublishResult(targets.size(), tracker == null ? PublishResult.ALREADY_ACCEPTED : tracker.accepted());
+    }
+
+    /**
+     * Where queues here send dead letters: routed from the dead-letter exchange like a publish, on
+     * the dying queue's owner thread, and posted to the targets without waiting. A missing
+     * exchange or no matching binding drops the message, as in RabbitMQ; so does a target the
+     * message would reach in an automatic cycle ({@link DeathHistory#isAutomaticCycle}).
+     */
+    private void routeDeadLetter(Message deadLettered, DeathReason reason) {
+        Exchange exchange = exchanges.get(deadLettered.exchange());
+        if (exchange == null) {
+            return;
+        }
+        for (String queueName : router.route(exchange, deadLettered)) {
+            MessageQueue target = queues.get(queueName);
+            if (target != null && (reason == DeathReason.REJECTED
+                    || !DeathHistory.isAutomaticCycle(deadLettered, queueName))) {
+                target.enqueue(deadLettered, null);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- internals

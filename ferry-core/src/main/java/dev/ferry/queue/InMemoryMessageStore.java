@@ -46,6 +46,19 @@ public final class InMemoryMessageStore implements MessageStore {
         readyBytes += message.message().bodySize();
     }
 
+    /**
+     * O(log n) for a returned message; for a fresh one a scan from the head, cheap for the common
+     * case of a queue-wide TTL, where messages expire in order near the head.
+     */
+    @Override
+    public boolean removeReady(QueuedMessage message) {
+        boolean removed = returned.remove(message.sequence(), message) || fresh.removeFirstOccurrence(message);
+        if (removed) {
+            readyBytes -= message.message().bodySize();
+        }
+        return removed;
+    }
+
     @Override
     public void settle(QueuedMessage message) {
         // Nothing to release: the garbage collector reclaims settled messages.

@@ -54,9 +54,18 @@ public final class MessageQueue {
      * @param listener told when the queue is deleted, including by auto-delete
      */
     public MessageQueue(QueueSettings settings, MessageStore store, Executor owner, QueueDeletionListener listener) {
+        this(settings, store, owner, listener, QueueServices.STANDALONE);
+    }
+
+    /**
+     * @param services the clock and alarm for TTLs, retry delays and x-expires, and where dead
+     *                 letters are republished (the virtual host's routing)
+     */
+    public MessageQueue(QueueSettings settings, MessageStore store, Executor owner, QueueDeletionListener listener,
+                        QueueServices services) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.owner = Objects.requireNonNull(owner, "owner");
-        this.state = new QueueState(this, settings, store, listener);
+        this.state = new QueueState(this, settings, store, listener, Objects.requireNonNull(services, "services"));
     }
 
     public String name() {
@@ -157,6 +166,16 @@ public final class MessageQueue {
         post(QueueCommand.Wake.INSTANCE);
     }
 
+    /** The queue was redeclared: for x-expires it counts as used now. */
+    public void touch() {
+        post(QueueCommand.Touch.INSTANCE);
+    }
+
+    /** The queue's alarm fired (called on the timer's thread): expire, release due retries, x-expires. */
+    void timersDue() {
+        post(QueueCommand.TimersDue.INSTANCE);
+    }
+
     /** Ready messages, as of the last drain. */
     public int messageCount() {
         return readyCount;
@@ -204,6 +223,7 @@ public final class MessageQueue {
                 // Let other queues on this thread run, then carry on delivering.
                 commands.add(QueueCommand.Wake.INSTANCE);
             }
+            state.rearmAlarm();
             readyCount = state.readyCount();
             consumerCount = state.consumerCount();
             unackedCount = state.unackedCount();

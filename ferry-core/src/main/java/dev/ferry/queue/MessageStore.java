@@ -28,6 +28,15 @@ public interface MessageStore {
     /** A delivered message is finished with (acked, discarded or dropped by deletion). */
     void settle(QueuedMessage message);
 
+    /**
+     * Removes a ready message from wherever it sits (it expired before reaching the head). A store
+     * that can only give up messages at the head returns false and keeps it; the queue then
+     * expires it when it reaches the head, which is RabbitMQ's behaviour.
+     */
+    default boolean removeReady(QueuedMessage message) {
+        return false;
+    }
+
     /** Drops every ready message; returns how many there were. */
     int purgeReady();
 

@@ -36,7 +36,20 @@ public final class PublishConfirm {
         }
     }
 
-    /** Completes when every target queue has accepted the message. */
+    /**
+     * Called by a target queue that refuses the message (length limit with x-overflow
+     * reject-publish): the publisher is nacked, whatever the other queues do. Counts as that
+     * queue's answer.
+     */
+    public void queueRefused(String queueDescription) {
+        accepted.completeExceptionally(new QueueRefusedException(queueDescription));
+        queueAccepted();
+    }
+
+    /**
+     * Completes when every target queue has accepted the message, or exceptionally with
+     * {@link QueueRefusedException} as soon as one refuses it.
+     */
     public CompletableFuture<Void> accepted() {
         return accepted;
     }

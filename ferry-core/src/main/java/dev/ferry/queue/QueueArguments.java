@@ -27,7 +27,8 @@ public record QueueArguments(
         OptionalInt maxPriority,
         boolean singleActiveConsumer,
         OptionalLong deliveryLimit,
-        Map<String, Object> raw) {
+        Map<String, Object> raw,
+        List<Long> retryDelaysMs) {
 
     public static final String MESSAGE_TTL = "x-message-ttl";
     public static final String EXPIRES = "x-expires";
@@ -40,11 +41,13 @@ public record QueueArguments(
     public static final String SINGLE_ACTIVE_CONSUMER = "x-single-active-consumer";
     public static final String DELIVERY_LIMIT = "x-delivery-limit";
     public static final String QUEUE_TYPE = "x-queue-type";
+    /** Ferry's own: an array of waits (ms) before the 1st, 2nd, ... return of a message is ready again. */
+    public static final String RETRY_DELAYS = "x-retry-delays";
 
     /** The arguments a redeclaration must repeat with the same value (RabbitMQ's list). */
     public static final List<String> EQUIVALENCE_KEYS = List.of(MESSAGE_TTL, EXPIRES, MAX_LENGTH,
             MAX_LENGTH_BYTES, OVERFLOW, DEAD_LETTER_EXCHANGE, DEAD_LETTER_ROUTING_KEY, MAX_PRIORITY,
-            SINGLE_ACTIVE_CONSUMER, DELIVERY_LIMIT, QUEUE_TYPE);
+            SINGLE_ACTIVE_CONSUMER, DELIVERY_LIMIT, QUEUE_TYPE, RETRY_DELAYS);
 
     /** The largest x-max-priority RabbitMQ accepts. */
     public static final int MAX_SUPPORTED_PRIORITY = 255;
@@ -84,10 +87,11 @@ public record QueueArguments(
                 throw parser.invalid(QUEUE_TYPE, "{unsupported_queue_type," + type + "}");
             }
         });
+        List<Long> retryDelays = parser.millisArray(RETRY_DELAYS);
         return new QueueArguments(messageTtl, expires, maxLength, maxLengthBytes, overflow,
                 deadLetterExchange, deadLetterRoutingKey,
                 maxPriority.isPresent() ? OptionalInt.of((int) maxPriority.getAsLong()) : OptionalInt.empty(),
-                singleActiveConsumer, deliveryLimit, raw);
+                singleActiveConsumer, deliveryLimit, raw, retryDelays);
     }
 
     /** Reads one argument at a time and phrases errors the way RabbitMQ does. */
@@ -117,6 +121,28 @@ public record QueueArguments(
                 throw unacceptableType(key, value);
             }
             return Optional.of(text);
+        }
+
+        List<Long> millisArray(String key) {
+            Object value = raw.get(key);
+            if (value == null) {
+                return List.of();
+            }
+            if (!(value instanceof List<?> items)) {
+                throw unacceptableType(key, value);
+            }
+            List<Long> millis = new java.util.ArrayList<>(items.size());
+            for (Object item : items) {
+                if (!Arguments.isIntegral(item)) {
+                    throw unacceptableType(key, item);
+                }
+                long number = ((Number) item).longValue();
+                if (number < 0) {
+                    throw invalid(key, "{value_negative," + number + "}");
+                }
+                millis.add(number);
+            }
+            return List.copyOf(millis);
         }
 
         boolean bool(String key) {

@@ -75,6 +75,24 @@ interface QueueCommand {
         }
     }
 
+    /** The queue's alarm fired: a TTL, a retry delay or x-expires is due. */
+    enum TimersDue implements QueueCommand {
+        INSTANCE;
+
+        public void applyTo(QueueState state) {
+            state.timersDue();
+        }
+    }
+
+    /** Redeclared: x-expires counts from now. */
+    enum Touch implements QueueCommand {
+        INSTANCE;
+
+        public void applyTo(QueueState state) {
+            state.touch();
+        }
+    }
+
     /**
      * Nothing to change, but look for deliveries again: credit came back, or the previous batch
      * stopped at its delivery budget.

@@ -43,11 +43,31 @@ final class QueueState {
     private boolean exclusiveConsumerPresent;
     private boolean deleted;
 
+    // Dead-lettering, TTLs, retries, length limits and x-expires: see the "queue" section of the README.
+    private final QueueTimer timer;
+    private final DeadLetterer deadLetterer;
+    private final ExpiryIndex expiryIndex = new ExpiryIndex();
+    private final RetrySchedule retrySchedule;
+    private final LengthLimit lengthLimit;
+    private final QueueAlarm alarm;
+    private long lastUsedAt;
+
     QueueState(MessageQueue queue, QueueSettings settings, MessageStore store, QueueDeletionListener listener) {
+        this(queue, settings, store, listener, QueueServices.STANDALONE);
+    }
+
+    QueueState(MessageQueue queue, QueueSettings settings, MessageStore store, QueueDeletionListener listener,
+               QueueServices services) {
         this.queue = queue;
         this.settings = settings;
         this.store = store;
         this.deletionListener = listener;
+        this.timer = services.timer();
+        this.deadLetterer = new DeadLetterer(settings, services);
+        this.retrySchedule = new RetrySchedule(settings.arguments().retryDelaysMs());
+        this.lengthLimit = LengthLimit.of(settings.arguments());
+        this.alarm = new QueueAlarm(timer, queue::timersDue);
+        this.lastUsedAt = timer.currentTimeMillis();
     }
 
     /** A delivery waiting for settlement; consumer is null for a get. */
@@ -62,7 +82,139 @@ final class QueueState {
             }
             return;
         }
-        store.append(new QueuedMessage(nextSequence++, message), confirm == null ? null : confirm::queueAccepted);
+        long now = timer.currentTimeMillis();
+        QueuedMessage queued = new QueuedMessage(nextSequence++, message);
+        long ttl = timeToLive(message);
+        if (ttl != Long.MAX_VALUE) {
+            queued.expireAt(now > Long.MAX_VALUE - 1 - ttl ? Long.MAX_VALUE - 1 : now + ttl);
+        }
+        if (lengthLimit.refusesPublish() && lengthLimit.isFull(store.readyCount(), store.readyBytes())) {
+            if (confirm != null) {
+                confirm.queueRefused(settings.description());
+            }
+            if (lengthLimit.overflow() == Overflow.REJECT_PUBLISH_DLX) {
+                deadLetterer.deadLetter(message, DeathReason.MAXLEN);
+            }
+            return;
+        }
+        if (queued.expiresAt() <= now) {
+            deliverAtOnceOrExpire(queued, confirm);
+            return;
+        }
+        store.append(queued, confirm == null ? null : confirm::queueAccepted);
+        expiryIndex.add(queued);
+        dropHeadWhileOverLimit();
+    }
+
+    /** The message's TTL: the lower of the queue's x-message-ttl and its own expiration. */
+    private long timeToLive(Message message) {
+        long ttl = settings.arguments().messageTtlMs().orElse(Long.MAX_VALUE);
+        return Math.min(ttl, MessageTtl.parseChecked(message.properties().expiration()).orElse(Long.MAX_VALUE));
+    }
+
+    /**
+     * A message with TTL 0 lives only if a consumer can take it right now, with nothing ahead of it
+     * (RabbitMQ's rule); otherwise it expires on arrival.
+     */
+    private void deliverAtOnceOrExpire(QueuedMessage queued, PublishConfirm confirm) {
+        int consumerIndex = store.readyCount() == 0 ? takeConsumerWithCredit() : -1;
+        if (consumerIndex < 0) {
+            if (confirm != null) {
+                confirm.queueAccepted();
+            }
+            deadLetterer.deadLetter(queued.message(), DeathReason.EXPIRED);
+            return;
+        }
+        // Through the store like any message, so a durable store sees it arrive and leave.
+        store.append(queued, confirm == null ? null : confirm::queueAccepted);
+        deliverTo(consumerIndex, store.pollReady());
+    }
+
+    /** x-overflow drop-head: the oldest ready messages make room, dead-lettered as maxlen. */
+    private void dropHeadWhileOverLimit() {
+        while (lengthLimit.isOver(store.readyCount(), store.readyBytes())) {
+            QueuedMessage oldest = store.pollReady();
+            expiryIndex.remove(oldest);
+            store.settle(oldest);
+            deadLetterer.deadLetter(oldest.message(), DeathReason.MAXLEN);
+        }
+    }
+
+    /**
+     * The next ready message that has not expired; expired ones met on the way are dead-lettered.
+     * (The expiry index normally removes them first; this catches those whose alarm has not fired.)
+     */
+    private QueuedMessage takeReady() {
+        long now = timer.currentTimeMillis();
+        QueuedMessage message;
+        while ((message = store.pollReady()) != null) {
+            expiryIndex.remove(message);
+            if (message.expiresAt() > now) {
+                return message;
+            }
+            store.settle(message);
+            deadLetterer.deadLetter(message.message(), DeathReason.EXPIRED);
+        }
+        return null;
+    }
+
+    /** Makes a returned message ready again at its original position. */
+    private void makeReady(QueuedMessage message) {
+        store.returnToReady(message);
+        expiryIndex.add(message);
+    }
+
+    /**
+     * The queue's alarm went off: delayed retries that are due become ready, expired ready messages
+     * (anywhere in the queue) are dead-lettered, and an unused queue past its x-expires is deleted.
+     */
+    void timersDue() {
+        if (deleted) {
+            return;
+        }
+        long now = timer.currentTimeMillis();
+        for (QueuedMessage due : retrySchedule.pollDue(now)) {
+            makeReady(due);
+        }
+        QueuedMessage expired;
+        while ((expired = expiryIndex.pollExpired(now)) != null) {
+            // A store that cannot remove from the middle keeps it; takeReady expires it at the head.
+            if (store.removeReady(expired)) {
+                store.settle(expired);
+                deadLetterer.deadLetter(expired.message(), DeathReason.EXPIRED);
+            }
+        }
+        if (now >= idleDeadline()) {
+            deleteNow();
+        }
+    }
+
+    /** Sets the alarm for the earliest deadline; called after every drain. */
+    void rearmAlarm() {
+        if (deleted) {
+            alarm.cancel();
+            return;
+        }
+        alarm.rearm(Math.min(Math.min(expiryIndex.nextExpiry(), retrySchedule.nextDue()), idleDeadline()));
+    }
+
+    /** When x-expires deletes the queue if nothing uses it until then. */
+    private long idleDeadline() {
+        if (settings.arguments().expiresMs().isEmpty() || !consumers.isEmpty()) {
+            return Long.MAX_VALUE;
+        }
+        return lastUsedAt + settings.arguments().expiresMs().getAsLong();
+    }
+
+    /** Redeclared (or otherwise used without consuming): x-expires counts from now. */
+    void touch() {
+        lastUsedAt = timer.currentTimeMillis();
+    }
+
+    /** How many returns a message may have; one more dead-letters it as delivery_limit. */
+    private long returnLimit() {
+        long limit = settings.arguments().deliveryLimit().orElse(Long.MAX_VALUE);
+        return retrySchedule.hasDelays() ? Math.min(limit, retrySchedule.retries()) : limit;
     }
 
     void consume(ConsumerSpec spec, CompletableFuture<Void> done) {
@@ -91,6 +243,7 @@ final class QueueState {
         }
         hadConsumer = true;
         exclusiveConsumerPresent = spec.exclusive();
+        touch();
         done.complete(null);
     }
 
@@ -100,6 +253,7 @@ final class QueueState {
             if (consumer.belongsTo(channel) && consumer.spec.consumerTag().equals(consumerTag)) {
                 it.remove();
                 exclusiveConsumerPresent &= !consumer.spec.exclusive();
+                touch();
                 // Its unacked deliveries stay with the channel until settled or the channel closes.
                 deleteIfUnusedAutoDelete();
                 return true;
@@ -143,6 +297,7 @@ final class QueueState {
         }
         requeueUnacked(channel);
         if (removedConsumer) {
+            touch();
             deleteIfUnusedAutoDelete();
         }
     }
@@ -152,7 +307,8 @@ final class QueueState {
             done.completeExceptionally(notFound());
             return;
         }
-        QueuedMessage message = store.pollReady();
+        touch();
+        QueuedMessage message = takeReady();
         if (message == null) {
             done.complete(GetResult.empty());
             return;
@@ -166,6 +322,7 @@ final class QueueState {
             done.completeExceptionally(notFound());
             return;
         }
+        expiryIndex.clear();
         done.complete(store.purgeReady());
     }
 
@@ -203,21 +360,37 @@ final class QueueState {
             if (consumerIndex < 0) {
                 return false;
             }
-            ConsumerState consumer = consumers.get(consumerIndex);
-            QueuedMessage message = store.pollReady();
-            if (!settings.arguments().singleActiveConsumer()) {
-                moveToEndOfPriorityGroup(consumerIndex);
+            QueuedMessage message = takeReady();
+            if (message == null) {
+                // Only expired messages were left: give back the channel credit just taken.
+                releaseTakenCredit(consumers.get(consumerIndex));
+                return false;
             }
-            ChannelCredit credit = consumer.spec.noAck() ? null : consumer.spec.channelCredit();
-            Delivery delivery = recordDelivery(message, consumer, consumer.spec.channel(), consumer.spec.noAck(), credit);
-            try {
-                consumer.spec.sink().deliver(delivery);
-            } catch (RuntimeException e) {
-                LOG.error("Consumer sink of {} failed on {}", consumer.spec.consumerTag(), settings.description(), e);
-            }
+            deliverTo(consumerIndex, message);
             delivered++;
         }
         return false;
+    }
+
+    private void deliverTo(int consumerIndex, QueuedMessage message) {
+        ConsumerState consumer = consumers.get(consumerIndex);
+        if (!settings.arguments().singleActiveConsumer()) {
+            moveToEndOfPriorityGroup(consumerIndex);
+        }
+        ChannelCredit credit = consumer.spec.noAck() ? null : consumer.spec.channelCredit();
+        Delivery delivery = recordDelivery(message, consumer, consumer.spec.channel(), consumer.spec.noAck(), credit);
+        try {
+            consumer.spec.sink().deliver(delivery);
+        } catch (RuntimeException e) {
+            LOG.error("Consumer sink of {} failed on {}", consumer.spec.consumerTag(), settings.description(), e);
+        }
+    }
+
+    private static void releaseTakenCredit(ConsumerState consumer) {
+        ChannelCredit credit = consumer.spec.channelCredit();
+        if (!consumer.spec.noAck() && credit != null) {
+            credit.release(1);
+        }
     }
 
     /**
@@ -254,7 +427,7 @@ final class QueueState {
             }
         }
         return new Delivery(queue, deliveryId, consumer == null ? null : consumer.spec.consumerTag(),
-                message.message(), redelivered, message.deliveryCount());
+                DeliveryCountHeader.applyTo(message), redelivered, message.deliveryCount());
     }
 
     /** Releases what an unacked delivery held and applies the outcome to its message. */
@@ -265,12 +438,23 @@ final class QueueState {
         if (delivery.credit != null) {
             delivery.credit.release(1);
         }
+        QueuedMessage message = delivery.message;
         if (outcome == SettleOutcome.REQUEUE && !deleted) {
-            delivery.message.markReturned();
-            store.returnToReady(delivery.message);
+            message.markReturned();
+            if (message.returnCount() > returnLimit()) {
+                store.settle(message);
+                deadLetterer.deadLetter(message.message(), DeathReason.DELIVERY_LIMIT);
+            } else if (retrySchedule.hasDelays()) {
+                // Out of the ready order while it waits, so the messages behind it are not held up.
+                retrySchedule.hold(message, timer.currentTimeMillis() + retrySchedule.delayFor(message));
+            } else {
+                makeReady(message);
+            }
+        } else if (outcome == SettleOutcome.DISCARD && !deleted) {
+            store.settle(message);
+            deadLetterer.deadLetter(message.message(), DeathReason.REJECTED);
         } else {
-            // ACK, or DISCARD (which becomes dead-lettering once DLX is implemented).
-            store.settle(delivery.message);
+            store.settle(message);
         }
     }
 
@@ -296,6 +480,11 @@ final class QueueState {
     /** Deletes the queue unconditionally; returns how many ready messages it dropped. */
     private int deleteNow() {
         deleted = true;
+        alarm.cancel();
+        expiryIndex.clear();
+        for (QueuedMessage waiting : retrySchedule.drainAll()) {
+            store.settle(waiting);
+        }
         int dropped = store.purgeReady();
         for (Unacked delivery : unacked.values()) {
             if (delivery.credit != null) {

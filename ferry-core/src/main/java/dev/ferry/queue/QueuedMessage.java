@@ -13,6 +13,9 @@ public final class QueuedMessage {
     private final Message message;
     private int deliveryCount;
     private boolean redelivered;
+    private int returnCount;
+    // When it expires (epoch ms), or Long.MAX_VALUE: set once by the queue when it arrives.
+    private long expiresAt = Long.MAX_VALUE;
 
     public QueuedMessage(long sequence, Message message) {
         this.sequence = sequence;
@@ -43,5 +46,23 @@ public final class QueuedMessage {
 
     void markReturned() {
         redelivered = true;
+        returnCount++;
+    }
+
+    /**
+     * Times it came back to the queue unsettled (nack or reject with requeue, recover, channel
+     * closed): what x-delivery-limit and x-retry-delays count, and the x-delivery-count header.
+     */
+    public int returnCount() {
+        return returnCount;
+    }
+
+    /** Epoch milliseconds at which it expires, or {@link Long#MAX_VALUE} when it never does. */
+    public long expiresAt() {
+        return expiresAt;
+    }
+
+    void expireAt(long epochMillis) {
+        expiresAt = epochMillis;
     }
 }

@@ -55,7 +55,8 @@ final class PublishHandler {
         if (confirms != null) {
             long sequence = confirms.nextPublish();
             result.accepted().whenComplete((ignored, error) -> session.onEventLoop(() -> {
-                if (confirms.stored(sequence)) {
+                // A refusal (a full queue with x-overflow reject-publish) is answered with basic.nack.
+                if (error == null ? confirms.stored(sequence) : confirms.refused(sequence)) {
                     // One ack for every confirm that completes in this turn of the event loop.
                     session.onEventLoopLater(confirms::flush);
                 }

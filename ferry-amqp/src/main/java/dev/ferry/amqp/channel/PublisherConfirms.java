@@ -1,26 +1,32 @@
 package dev.ferry.amqp.channel;
 
+import dev.ferry.amqp.method.AmqpMethod;
 import dev.ferry.amqp.method.BasicAck;
+import dev.ferry.amqp.method.BasicNack;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
  * Publisher-confirm bookkeeping for a channel in confirm mode. Publishes are numbered from 1; a
- * number is confirmed when every queue the message reached has stored it. Queues on different
- * threads may finish out of order, so confirms go out as one {@code basic.ack multiple=true} up to
- * the lowest number still outstanding: one ack per batch of stored messages, never one per
- * message, and never an ack ahead of an earlier unstored message.
+ * number is confirmed when every queue the message reached has stored it, and nacked when one of
+ * them refused it (a full queue with x-overflow reject-publish). Queues on different threads may
+ * finish out of order, so confirms go out as one {@code basic.ack multiple=true} up to the lowest
+ * number still outstanding: one ack per batch of stored messages, never one per message, and never
+ * an ack ahead of an earlier unstored message. A refused number splits the batch: the acks below
+ * it go out first, then a single {@code basic.nack} for it, since "multiple" covers everything up
+ * to its number and must not nack what was stored, nor ack what was refused.
  *
  * <p>Event-loop confined.
  */
 final class PublisherConfirms {
     private final TreeSet<Long> outstanding = new TreeSet<>();
-    private final Consumer<BasicAck> sender;
+    private final TreeSet<Long> refused = new TreeSet<>();
+    private final Consumer<AmqpMethod> sender;
     private long lastPublished;
-    private long lastAcked;
+    private long lastConfirmed;
     private boolean flushScheduled;
 
-    PublisherConfirms(Consumer<BasicAck> sender) {
+    PublisherConfirms(Consumer<AmqpMethod> sender) {
         this.sender = sender;
     }
 
@@ -44,13 +50,29 @@ final class PublisherConfirms {
         return true;
     }
 
-    /** Sends one ack covering everything stored below the lowest outstanding number. */
+    /** Marks a publish refused by a queue: it will be nacked. Returns true as {@link #stored} does. */
+    boolean refused(long sequence) {
+        refused.add(sequence);
+        return stored(sequence);
+    }
+
+    /** Confirms everything settled below the lowest outstanding number: acks in batches, nacks one by one. */
     void flush() {
         flushScheduled = false;
         long confirmedUpTo = outstanding.isEmpty() ? lastPublished : outstanding.first() - 1;
-        if (confirmedUpTo > lastAcked) {
-            sender.accept(new BasicAck(confirmedUpTo, confirmedUpTo - lastAcked > 1));
-            lastAcked = confirmedUpTo;
+        while (!refused.isEmpty() && refused.first() <= confirmedUpTo) {
+            long nacked = refused.pollFirst();
+            ackUpTo(nacked - 1);
+            sender.accept(new BasicNack(nacked, false, false));
+            lastConfirmed = nacked;
+        }
+        ackUpTo(confirmedUpTo);
+    }
+
+    private void ackUpTo(long sequence) {
+        if (sequence > lastConfirmed) {
+            sender.accept(new BasicAck(sequence, sequence - lastConfirmed > 1));
+            lastConfirmed = sequence;
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ferry.examples.DirectRouting;
 import dev.ferry.examples.Example;
 import dev.ferry.examples.ExampleResult;
+import dev.ferry.examples.OrderRetries;
 import dev.ferry.examples.PublishSubscribe;
 import dev.ferry.examples.PublisherConfirms;
 import dev.ferry.examples.RpcDirectReplyTo;
@@ -60,5 +61,11 @@ class ExamplesTest {
     @Test
     void shouldConfirmEveryPersistentMessageWithEachConfirmStrategy() throws Exception {
         assertSucceeded(run(new PublisherConfirms()));
+    }
+
+    @Test
+    void shouldRetryBadOrdersWithBackoffParkThemAndReplayThemOnceFixed() throws Exception {
+        AmqpTarget.shared().assumeFerryBehaviour("x-retry-delays is Ferry's own");
+        assertSucceeded(run(new OrderRetries()));
     }
 }

@@ -1,0 +1,44 @@
+package dev.ferry.queue;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ferry.message.Message;
+
+/**
+ * One queue's dead-lettering: when the queue has an x-dead-letter-exchange, a message it gives up
+ * on is annotated ({@link DeathHistory}) and republished through the virtual host; without one it
+ * is dropped, as in RabbitMQ. Owner thread only; republishing posts to other queues and never
+ * blocks.
+ */
+final class DeadLetterer {
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterer.class);
+
+    private final QueueSettings settings;
+    private final QueueServices services;
+
+    DeadLetterer(QueueSettings settings, QueueServices services) {
+        this.settings = settings;
+        this.services = services;
+    }
+
+    boolean hasDeadLetterExchange() {
+        return settings.arguments().deadLetterExchange().isPresent();
+    }
+
+    /** Dead-letters (or drops) a message the queue no longer holds; the caller settled it in the store. */
+    void deadLetter(Message message, DeathReason reason) {
+        if (!hasDeadLetterExchange()) {
+            return;
+        }
+        Message deadLettered = DeathHistory.recordDeath(message, settings.name(), reason,
+                services.timer().currentTimeMillis(), settings.arguments().deadLetterExchange().get(),
+                settings.arguments().deadLetterRoutingKey().orElse(null));
+        try {
+            services.deadLetterRouter().route(deadLettered, reason);
+        } catch (RuntimeException e) {
+            // A missing or broken dead-letter target must not break the queue that hands over.
+            LOG.warn("Dead-lettering from {} failed: {}", settings.description(), e.toString());
+        }
+    }
+}

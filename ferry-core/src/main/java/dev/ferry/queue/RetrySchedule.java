@@ -1,0 +1,73 @@
+package dev.ferry.queue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Returned messages waiting out their x-retry-delays before they are ready again. While they wait
+ * they are out of the ready order, so they hold up nobody behind them; when due they go back to
+ * their original position (their sequence). Owner thread only.
+ */
+final class RetrySchedule {
+    private final List<Long> delaysMs;
+    // Keyed by (due time, sequence) so that equal due times keep queue order.
+    private final TreeMap<DueKey, QueuedMessage> waiting = new TreeMap<>();
+
+    private record DueKey(long dueAt, long sequence) implements Comparable<DueKey> {
+        public int compareTo(DueKey other) {
+            int byTime = Long.compare(dueAt, other.dueAt);
+            return byTime != 0 ? byTime : Long.compare(sequence, other.sequence);
+        }
+    }
+
+    RetrySchedule(List<Long> delaysMs) {
+        this.delaysMs = List.copyOf(delaysMs);
+    }
+
+    boolean hasDelays() {
+        return !delaysMs.isEmpty();
+    }
+
+    /** How many returns the delays allow; the next one dead-letters the message. */
+    int retries() {
+        return delaysMs.size();
+    }
+
+    /** The wait before the message's latest return takes effect; its nth return waits the nth delay. */
+    long delayFor(QueuedMessage message) {
+        int index = message.returnCount() - 1;
+        return index < delaysMs.size() ? delaysMs.get(index) : 0;
+    }
+
+    void hold(QueuedMessage message, long dueAt) {
+        waiting.put(new DueKey(dueAt, message.sequence()), message);
+    }
+
+    /** Removes and returns every message due at {@code now}, earliest first. */
+    List<QueuedMessage> pollDue(long now) {
+        List<QueuedMessage> due = new ArrayList<>();
+        Map.Entry<DueKey, QueuedMessage> first;
+        while ((first = waiting.firstEntry()) != null && first.getKey().dueAt() <= now) {
+            waiting.pollFirstEntry();
+            due.add(first.getValue());
+        }
+        return due;
+    }
+
+    long nextDue() {
+        return waiting.isEmpty() ? Long.MAX_VALUE : waiting.firstKey().dueAt();
+    }
+
+    int size() {
+        return waiting.size();
+    }
+
+    /** Removes and returns every waiting message (the queue is being deleted). */
+    List<QueuedMessage> drainAll() {
+        List<QueuedMessage> all = new ArrayList<>(waiting.values());
+        waiting.clear();
+        return all;
+    }
+}

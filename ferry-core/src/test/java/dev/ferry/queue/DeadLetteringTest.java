@@ -1,0 +1,436 @@
+package dev.ferry.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionException;
+
+import org.junit.jupiter.api.Test;
+
+import dev.ferry.message.Message;
+import dev.ferry.message.MessageProperties;
+
+/**
+ * Dead-lettering, TTLs, length limits, the delivery limit and retry delays of one queue, with
+ * commands run inline and time moved by hand, so every assertion sees a settled state.
+ */
+class DeadLetteringTest {
+    private static final ChannelRef CHANNEL = new ChannelRef(1, 1);
+    private static final long START = 1_700_000_000_000L;
+
+    private record DeadLetter(Message message, DeathReason reason) {
+    }
+
+    private final ManualQueueTimer timer = new ManualQueueTimer(START);
+    private final List<DeadLetter> deadLetters = new ArrayList<>();
+    private final List<MessageQueue> deleted = new ArrayList<>();
+    private MessageQueue queue;
+
+    private MessageQueue newQueue(Map<String, Object> arguments) {
+        QueueSettings settings = new QueueSettings("/", "q", false, OptionalLong.empty(), false,
+                QueueArguments.parse(arguments, "queue 'q' in vhost '/'"));
+        queue = new MessageQueue(settings, new InMemoryMessageStore(), Runnable::run, deleted::add,
+                new QueueServices(timer, (message, reason) -> deadLetters.add(new DeadLetter(message, reason))));
+        return queue;
+    }
+
+    private static Map<String, Object> withDlx(Object... more) {
+        Map<String, Object> arguments = new HashMap<>();
+        arguments.put("x-dead-letter-exchange", "dlx");
+        for (int i = 0; i < more.length; i += 2) {
+            arguments.put((String) more[i], more[i + 1]);
+        }
+        return arguments;
+    }
+
+    private static Message message(String body, String expiration) {
+        MessageProperties properties = MessageProperties.EMPTY.withExpiration(expiration);
+        return new Message("orders", "new", properties, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void publish(String... bodies) {
+        for (String body : bodies) {
+            queue.enqueue(message(body, null), null);
+        }
+    }
+
+    private RecordingSink consume(int prefetch) {
+        RecordingSink sink = new RecordingSink();
+        queue.consume(new ConsumerSpec(CHANNEL, "c" + System.nanoTime(), false, false, prefetch, null, 0, sink)).join();
+        return sink;
+    }
+
+    private List<String> deadBodies() {
+        return deadLetters.stream().map(d -> new String(d.message().body(), StandardCharsets.UTF_8)).toList();
+    }
+
+    private List<DeathReason> deadReasons() {
+        return deadLetters.stream().map(DeadLetter::reason).toList();
+    }
+
+    private List<String> drainWithGet() {
+        List<String> bodies = new ArrayList<>();
+        GetResult result;
+        while (!(result = queue.get(CHANNEL, true).join()).isEmpty()) {
+            bodies.add(new String(result.delivery().orElseThrow().message().body(), StandardCharsets.UTF_8));
+        }
+        return bodies;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> xDeath(Message message) {
+        return (List<Map<String, Object>>) message.properties().headers().get("x-death");
+    }
+
+    // ---- rejected
+
+    @Test
+    void shouldDeadLetterARejectedMessageWithItsDeathRecorded() {
+        newQueue(withDlx());
+        queue.enqueue(message("a", "60000"), null);
+        RecordingSink sink = consume(0);
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.DISCARD);
+
+        assertThat(deadReasons()).containsExactly(DeathReason.REJECTED);
+        Message dead = deadLetters.get(0).message();
+        assertThat(dead.exchange()).isEqualTo("dlx");
+        assertThat(dead.routingKey()).as("no x-dead-letter-routing-key: its own key").isEqualTo("new");
+        assertThat(dead.properties().expiration()).as("per-message TTL removed").isNull();
+        assertThat(xDeath(dead)).singleElement().satisfies(death -> {
+            assertThat(death).containsEntry("count", 1L).containsEntry("reason", "rejected")
+                    .containsEntry("queue", "q").containsEntry("exchange", "orders")
+                    .containsEntry("routing-keys", List.of("new"))
+                    .containsEntry("original-expiration", "60000")
+                    .containsEntry("time", new Date(START));
+        });
+        assertThat(dead.properties().headers()).containsEntry("x-first-death-reason", "rejected")
+                .containsEntry("x-first-death-queue", "q").containsEntry("x-first-death-exchange", "orders");
+        assertThat(queue.messageCount()).isZero();
+        assertThat(queue.unackedCount()).isZero();
+    }
+
+    @Test
+    void shouldDropARejectedMessageWhenTheQueueHasNoDeadLetterExchange() {
+        newQueue(Map.of());
+        publish("a");
+        RecordingSink sink = consume(0);
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.DISCARD);
+
+        assertThat(deadLetters).isEmpty();
+        assertThat(queue.messageCount()).isZero();
+    }
+
+    @Test
+    void shouldUseTheDeadLetterRoutingKeyWhenSet() {
+        newQueue(withDlx("x-dead-letter-routing-key", "parked"));
+        publish("a");
+        RecordingSink sink = consume(0);
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.DISCARD);
+
+        assertThat(deadLetters.get(0).message().routingKey()).isEqualTo("parked");
+        assertThat(xDeath(deadLetters.get(0).message()).get(0)).containsEntry("routing-keys", List.of("new"));
+    }
+
+    // ---- TTL
+
+    @Test
+    void shouldExpireMessagesByQueueTtlWithNoConsumerAttached() {
+        newQueue(withDlx("x-message-ttl", 1000));
+        publish("a", "b");
+        timer.advance(999);
+        assertThat(deadLetters).isEmpty();
+        assertThat(queue.messageCount()).isEqualTo(2);
+
+        timer.advance(1);
+        assertThat(deadBodies()).containsExactly("a", "b");
+        assertThat(deadReasons()).containsOnly(DeathReason.EXPIRED);
+        assertThat(queue.messageCount()).isZero();
+    }
+
+    @Test
+    void shouldExpireAMessageInTheMiddleOfTheQueue() {
+        newQueue(withDlx());
+        queue.enqueue(message("a", null), null);
+        queue.enqueue(message("b", "100"), null);
+        queue.enqueue(message("c", null), null);
+
+        timer.advance(100);
+
+        assertThat(deadBodies()).containsExactly("b");
+        assertThat(deadReasons()).containsExactly(DeathReason.EXPIRED);
+        assertThat(xDeath(deadLetters.get(0).message()).get(0)).containsEntry("original-expiration", "100");
+        assertThat(queue.messageCount()).isEqualTo(2);
+        assertThat(drainWithGet()).containsExactly("a", "c");
+    }
+
+    @Test
+    void shouldTakeTheLowerOfQueueTtlAndMessageExpiration() {
+        newQueue(withDlx("x-message-ttl", 500));
+        queue.enqueue(message("short", "100"), null);
+        queue.enqueue(message("long", "10000"), null);
+
+        timer.advance(100);
+        assertThat(deadBodies()).containsExactly("short");
+        timer.advance(400);
+        assertThat(deadBodies()).containsExactly("short", "long");
+    }
+
+    @Test
+    void shouldExpireATtlZeroMessageThatNoConsumerCanTakeAtOnce() {
+        newQueue(withDlx("x-message-ttl", 0));
+        publish("nobody-listens");
+        assertThat(deadBodies()).containsExactly("nobody-listens");
+        assertThat(queue.messageCount()).isZero();
+
+        RecordingSink sink = consume(0);
+        publish("taken");
+        assertThat(sink.bodies()).containsExactly("taken");
+        assertThat(deadBodies()).containsExactly("nobody-listens");
+    }
+
+    @Test
+    void shouldExpireATtlZeroMessageWhenTheConsumerHasNoCredit() {
+        newQueue(withDlx("x-message-ttl", 0));
+        RecordingSink sink = consume(1);
+        publish("first", "second");
+        assertThat(sink.bodies()).containsExactly("first");
+        assertThat(deadBodies()).containsExactly("second");
+    }
+
+    @Test
+    void shouldNotExpireUnackedMessagesButExpireThemOnceReturned() {
+        newQueue(withDlx("x-message-ttl", 1000));
+        publish("a");
+        RecordingSink sink = consume(0);
+        timer.advance(5000);
+        assertThat(deadLetters).as("unacked messages do not expire").isEmpty();
+
+        queue.closeChannel(CHANNEL);
+        timer.advance(0);
+        assertThat(deadBodies()).as("its original TTL is long past").containsExactly("a");
+        assertThat(queue.messageCount()).isZero();
+        assertThat(sink.deliveries).hasSize(1);
+    }
+
+    @Test
+    void shouldAcceptThePublishOfAMessageThatExpiresOnArrival() {
+        newQueue(withDlx("x-message-ttl", 0));
+        PublishConfirm confirm = new PublishConfirm(1);
+        queue.enqueue(message("a", null), confirm);
+        assertThat(confirm.accepted()).isCompleted();
+        assertThat(confirm.accepted().isCompletedExceptionally()).isFalse();
+    }
+
+    // ---- length limits
+
+    @Test
+    void shouldDropTheOldestReadyMessagesOverMaxLength() {
+        newQueue(withDlx("x-max-length", 2));
+        publish("1", "2", "3", "4");
+        assertThat(deadBodies()).containsExactly("1", "2");
+        assertThat(deadReasons()).containsOnly(DeathReason.MAXLEN);
+        assertThat(drainWithGet()).containsExactly("3", "4");
+    }
+
+    @Test
+    void shouldDropTheOldestReadyMessagesOverMaxLengthBytes() {
+        newQueue(withDlx("x-max-length-bytes", 5));
+        publish("aa", "bb", "cc");
+        assertThat(deadBodies()).containsExactly("aa");
+        assertThat(drainWithGet()).containsExactly("bb", "cc");
+    }
+
+    @Test
+    void shouldRefuseAPublishWhenFullWithRejectPublish() {
+        newQueue(withDlx("x-max-length", 1, "x-overflow", "reject-publish"));
+        PublishConfirm first = new PublishConfirm(1);
+        PublishConfirm second = new PublishConfirm(1);
+        queue.enqueue(message("kept", null), first);
+        queue.enqueue(message("refused", null), second);
+
+        assertThat(first.accepted()).isCompleted();
+        assertThat(first.accepted().isCompletedExceptionally()).isFalse();
+        assertThat(second.accepted()).isCompletedExceptionally();
+        assertThat(second.accepted()).failsWithin(java.time.Duration.ZERO)
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(QueueRefusedException.class);
+        assertThat(deadLetters).as("reject-publish does not dead-letter").isEmpty();
+        assertThat(drainWithGet()).containsExactly("kept");
+    }
+
+    @Test
+    void shouldRefuseAndDeadLetterAPublishWhenFullWithRejectPublishDlx() {
+        newQueue(withDlx("x-max-length", 1, "x-overflow", "reject-publish-dlx"));
+        PublishConfirm refused = new PublishConfirm(1);
+        publish("kept");
+        queue.enqueue(message("refused", null), refused);
+
+        assertThat(refused.accepted()).isCompletedExceptionally();
+        assertThat(deadBodies()).containsExactly("refused");
+        assertThat(deadReasons()).containsExactly(DeathReason.MAXLEN);
+        assertThat(drainWithGet()).containsExactly("kept");
+    }
+
+    @Test
+    void shouldNackOnAnyRefusingQueueEvenIfAnotherAccepted() {
+        newQueue(withDlx("x-max-length", 0, "x-overflow", "reject-publish"));
+        PublishConfirm twoQueues = new PublishConfirm(2);
+        twoQueues.queueAccepted();
+        queue.enqueue(message("a", null), twoQueues);
+        assertThat(twoQueues.accepted()).isCompletedExceptionally();
+        assertThatRefused(twoQueues);
+    }
+
+    private static void assertThatRefused(PublishConfirm confirm) {
+        try {
+            confirm.accepted().join();
+            throw new AssertionError("expected a refusal");
+        } catch (CompletionException e) {
+            assertThat(e.getCause()).isInstanceOf(QueueRefusedException.class);
+        }
+    }
+
+    // ---- delivery limit
+
+    @Test
+    void shouldDeadLetterAMessageReturnedMoreThanTheDeliveryLimit() {
+        newQueue(withDlx("x-delivery-limit", 2));
+        publish("poison");
+        RecordingSink sink = consume(0);
+        for (int i = 0; i < 3; i++) {
+            queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
+        }
+
+        assertThat(sink.deliveries).hasSize(3);
+        assertThat(sink.deliveries.get(0).message().properties().headers()).as("first delivery: no header").isNull();
+        assertThat(sink.deliveries.get(1).message().properties().headers()).containsEntry("x-delivery-count", 1L);
+        assertThat(sink.deliveries.get(2).message().properties().headers()).containsEntry("x-delivery-count", 2L);
+        assertThat(deadReasons()).containsExactly(DeathReason.DELIVERY_LIMIT);
+        assertThat(deadLetters.get(0).message().properties().headers()).doesNotContainKey("x-delivery-count");
+        assertThat(queue.messageCount()).isZero();
+        assertThat(queue.unackedCount()).isZero();
+    }
+
+    @Test
+    void shouldCountAChannelClosedWithTheMessageUnackedAsAReturn() {
+        newQueue(withDlx("x-delivery-limit", 0));
+        publish("a");
+        consume(0);
+        queue.closeChannel(CHANNEL);
+        assertThat(deadReasons()).containsExactly(DeathReason.DELIVERY_LIMIT);
+    }
+
+    @Test
+    void shouldDropAMessageOverTheDeliveryLimitWithoutDeadLetterExchange() {
+        newQueue(Map.of("x-delivery-limit", 0));
+        publish("a");
+        RecordingSink sink = consume(0);
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
+        assertThat(queue.messageCount()).isZero();
+        assertThat(sink.deliveries).hasSize(1);
+    }
+
+    // ---- retry delays
+
+    @Test
+    void shouldWaitEachRetryDelayWithoutHoldingUpTheMessagesBehind() {
+        newQueue(withDlx("x-retry-delays", List.of(1000, 5000)));
+        publish("a", "b");
+        RecordingSink sink = consume(1);
+        assertThat(sink.bodies()).containsExactly("a");
+
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
+        assertThat(sink.bodies()).as("b is not held up by the delayed a").containsExactly("a", "b");
+        publish("c");
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.ACK);
+        assertThat(sink.bodies()).containsExactly("a", "b", "c");
+
+        timer.advance(999);
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.ACK);
+        assertThat(sink.bodies()).as("a still waits").containsExactly("a", "b", "c");
+        timer.advance(1);
+        assertThat(sink.bodies()).containsExactly("a", "b", "c", "a");
+        assertThat(sink.last().redelivered()).isTrue();
+
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
+        timer.advance(4999);
+        assertThat(sink.deliveries).hasSize(4);
+        timer.advance(1);
+        assertThat(sink.deliveries).hasSize(5);
+        assertThat(sink.last().message().properties().headers()).containsEntry("x-delivery-count", 2L);
+
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
+        assertThat(deadReasons()).as("the delays are used up").containsExactly(DeathReason.DELIVERY_LIMIT);
+        assertThat(timer.pendingAlarms()).isZero();
+    }
+
+    @Test
+    void shouldReturnADelayedMessageToItsOriginalPosition() {
+        newQueue(Map.of("x-retry-delays", List.of(100)));
+        publish("a", "b", "c");
+        GetResult first = queue.get(CHANNEL, false).join();
+        queue.settle(CHANNEL, first.delivery().orElseThrow().deliveryId(), SettleOutcome.REQUEUE);
+        assertThat(queue.messageCount()).as("a is waiting, not ready").isEqualTo(2);
+
+        timer.advance(100);
+        assertThat(drainWithGet()).containsExactly("a", "b", "c");
+    }
+
+    @Test
+    void shouldStillDeadLetterARejectWithRetryDelays() {
+        newQueue(withDlx("x-retry-delays", List.of(100)));
+        publish("a");
+        RecordingSink sink = consume(0);
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.DISCARD);
+        assertThat(deadReasons()).containsExactly(DeathReason.REJECTED);
+    }
+
+    // ---- x-expires
+
+    @Test
+    void shouldDeleteAQueueUnusedForItsExpiresTime() {
+        newQueue(Map.of("x-expires", 1000));
+        publish("a");
+        timer.advance(999);
+        assertThat(deleted).isEmpty();
+        timer.advance(1);
+        assertThat(deleted).containsExactly(queue);
+        assertThat(queue.isDeleted()).isTrue();
+    }
+
+    @Test
+    void shouldNotExpireAQueueWhileItHasConsumersAndCountFromTheLastUse() {
+        newQueue(Map.of("x-expires", 1000));
+        RecordingSink sink = consume(0);
+        timer.advance(5000);
+        assertThat(deleted).isEmpty();
+        queue.cancel(CHANNEL, sink.deliveries.isEmpty() ? null : "x");
+        queue.closeChannel(CHANNEL);
+        timer.advance(600);
+        queue.get(CHANNEL, true).join();
+        timer.advance(600);
+        queue.touch();
+        timer.advance(999);
+        assertThat(deleted).isEmpty();
+        timer.advance(1);
+        assertThat(deleted).containsExactly(queue);
+    }
+
+    @Test
+    void shouldDropTheWaitingRetriesWhenTheQueueIsDeleted() {
+        newQueue(Map.of("x-retry-delays", List.of(100)));
+        publish("a");
+        RecordingSink sink = consume(0);
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
+        queue.delete(false, false).join();
+        timer.advance(100);
+        assertThat(sink.deliveries).hasSize(1);
+        assertThat(timer.pendingAlarms()).isZero();
+    }
+}
