@@ -512,8 +512,13 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     /** RabbitMQ's reply-text form, "CODE_NAME - text", cut to fit a short string. */
+    /**
+     * The reply text in RabbitMQ's form, {@code CODE_NAME - detail}. The core writes its refusals in
+     * that form already; errors raised here carry only the detail.
+     */
     private static String replyText(ProtocolException error) {
-        String text = error.errorCode().name() + " - " + error.getMessage();
+        String prefix = error.errorCode().name() + " - ";
+        String text = error.getMessage().startsWith(prefix) ? error.getMessage() : prefix + error.getMessage();
         while (ByteBufUtil.utf8Bytes(text) > WireFormat.SHORT_STRING_MAX_BYTES) {
             text = text.substring(0, text.length() - 16);
         }

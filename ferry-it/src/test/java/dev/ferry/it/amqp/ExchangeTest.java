@@ -51,7 +51,7 @@ class ExchangeTest extends AmqpTestBase {
         Throwable thrown = catchThrowable(() -> channel.exchangeDeclare(name, BuiltinExchangeType.FANOUT));
 
         assertThat(replyCode(thrown)).isEqualTo(406);
-        assertThat(replyText(thrown)).contains(name);
+        assertThat(replyText(thrown)).startsWith("PRECONDITION_FAILED - inequivalent arg 'type' for exchange '" + name);
         assertThat(connection.isOpen()).isTrue();
         Channel fresh = connection.createChannel();
         fresh.exchangeDelete(name);

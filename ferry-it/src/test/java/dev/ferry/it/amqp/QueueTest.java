@@ -49,7 +49,7 @@ class QueueTest extends AmqpTestBase {
         Throwable thrown = catchThrowable(() -> channel.queueDeclarePassive(unique("missing")));
 
         assertThat(replyCode(thrown)).isEqualTo(404);
-        assertThat(replyText(thrown)).contains("no queue");
+        assertThat(replyText(thrown)).startsWith("NOT_FOUND - no queue '").endsWith("' in vhost '/'");
         assertThat(connection.isOpen()).isTrue();
     }
 
