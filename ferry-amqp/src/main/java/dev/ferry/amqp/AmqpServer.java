@@ -2,6 +2,7 @@ package dev.ferry.amqp;
 
 import dev.ferry.amqp.codec.FrameDecoder;
 import dev.ferry.amqp.connection.AmqpConnectionHandler;
+import dev.ferry.broker.ErrorCode;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -83,12 +84,23 @@ public final class AmqpServer implements AutoCloseable {
         return port;
     }
 
-    /** Stops accepting, drops every connection and releases the event loops. */
+    /**
+     * Stops accepting, tells every client with connection.close 320 CONNECTION_FORCED (as RabbitMQ
+     * does on shutdown), waits up to the close timeout for their close-ok, then drops what is left
+     * and releases the event loops.
+     */
     public synchronized void stop() {
         if (listener == null) {
             return;
         }
         listener.close().syncUninterruptibly();
+        for (Channel connection : connections) {
+            AmqpConnectionHandler handler = connection.pipeline().get(AmqpConnectionHandler.class);
+            if (handler != null) {
+                handler.close(ErrorCode.CONNECTION_FORCED, "broker forced connection closure with reason 'shutdown'");
+            }
+        }
+        connections.newCloseFuture().awaitUninterruptibly(config.closeTimeoutMs());
         connections.close().syncUninterruptibly();
         shutdownGroups();
         listener = null;

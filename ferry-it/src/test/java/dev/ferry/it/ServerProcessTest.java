@@ -60,6 +60,28 @@ class ServerProcessTest {
     }
 
     @Test
+    void shouldTellConnectedClientsWithConnectionForcedOnShutdown() throws Exception {
+        try (BrokerProcess broker = BrokerProcess.start(temp.resolve("forced"))) {
+            com.rabbitmq.client.ConnectionFactory factory = new com.rabbitmq.client.ConnectionFactory();
+            factory.setPort(broker.amqpPort());
+            factory.setAutomaticRecoveryEnabled(false);
+            com.rabbitmq.client.Connection connection = factory.newConnection();
+            java.util.concurrent.CompletableFuture<com.rabbitmq.client.ShutdownSignalException> closed =
+                    new java.util.concurrent.CompletableFuture<>();
+            connection.addShutdownListener(closed::complete);
+
+            assertThat(broker.terminate()).isZero();
+
+            com.rabbitmq.client.ShutdownSignalException signal = closed.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(signal.isHardError()).isTrue();
+            assertThat(signal.isInitiatedByApplication()).isFalse();
+            com.rabbitmq.client.AMQP.Connection.Close reason = (com.rabbitmq.client.AMQP.Connection.Close) signal.getReason();
+            assertThat(reason.getReplyCode()).isEqualTo(320);
+            assertThat(reason.getReplyText()).isEqualTo("CONNECTION_FORCED - broker forced connection closure with reason 'shutdown'");
+        }
+    }
+
+    @Test
     void shouldRefuseASecondBrokerOnTheSameDataDirectory() throws IOException {
         Path dataDir = temp.resolve("shared");
         try (BrokerProcess first = BrokerProcess.start(dataDir)) {

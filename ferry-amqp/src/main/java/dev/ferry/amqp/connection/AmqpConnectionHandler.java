@@ -369,11 +369,13 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         } else if (frame instanceof InboundFrame.Header header) {
             AssembledPublish publish = slot.assembler.onHeader(header.header());
             if (publish != null) {
+                published();
                 slot.handler.onPublish(publish);
             }
         } else if (frame instanceof InboundFrame.Body body) {
             AssembledPublish publish = slot.assembler.onBody(body.payload());
             if (publish != null) {
+                published();
                 slot.handler.onPublish(publish);
             }
         }
@@ -392,6 +394,22 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         channels.put(number, slot);
         slot.handler = config.channelHandlerFactory().create(slot);
         writeMethod(number, new ChannelOpenOk());
+    }
+
+    /**
+     * A complete message arrived. Under a resource alarm this publisher is blocked from here on: as
+     * in RabbitMQ, a connection opened during an alarm is told when it first publishes. Reading stops
+     * only once a message is whole, so no publish is left half-read while blocked; frames already
+     * read are still handled.
+     */
+    private void published() {
+        String alarm = config.resourceAlarm().reason();
+        if (alarm != null && !blocked) {
+            block(alarm); // on the event loop already, so this takes effect at once
+        }
+        if (blocked) {
+            ctx.channel().config().setAutoRead(false);
+        }
     }
 
     private void onChannelMethod(ChannelSlot slot, AmqpMethod method) {
@@ -417,15 +435,6 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
                     + slot.number() + "; connection methods belong on channel 0", method.classId(), method.methodId());
         }
         if (method instanceof BasicPublish publish) {
-            String alarm = config.resourceAlarm().reason();
-            if (alarm != null && !blocked) {
-                // As in RabbitMQ, a connection opened during an alarm is blocked when it first publishes.
-                block(alarm); // on the event loop already, so this takes effect at once
-            }
-            if (blocked) {
-                // Stop reading this publisher's socket; frames already read are still handled.
-                ctx.channel().config().setAutoRead(false);
-            }
             slot.assembler.begin(publish);
             return;
         }

@@ -75,8 +75,10 @@ class ResourceAlarmTest {
                 assertThat(publishing.isAlive()).as("the publisher is stuck writing to a socket nobody reads").isTrue();
                 assertThat(broker.output()).anyMatch(line -> line.contains("disk alarm"));
             } finally {
-                // The broker no longer reads a blocked connection, so a polite close would wait for
-                // a close-ok that cannot come until the alarm clears.
+                // The broker no longer reads the blocked connection: a polite close would wait for a
+                // close-ok that cannot come, and even abort needs the socket the publisher thread is
+                // stuck writing to. Stopping the broker frees both.
+                broker.kill();
                 publisherConnection.abort(1_000);
             }
         }
