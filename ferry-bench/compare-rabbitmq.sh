@@ -20,6 +20,7 @@ set -euo pipefail
 # Caveats printed in the report. One line per entry; keep them true for the commit you run.
 CAVEATS=(
   "Ferry keeps queues in memory today: persistent messages are not yet written to disk or fsynced, and publisher confirms are sent without waiting for a disk write. Scenario 2 is therefore NOT an apples-to-apples durable comparison: RabbitMQ writes (and confirms after) its message store, Ferry does not."
+  "Ferry has no publisher flow control yet (nothing triggers connection.blocked, there is no credit flow): when consumers are slower than producers its queues grow on the heap instead of slowing the producers, which shows as consumer latencies of seconds and a heap grown to -Xmx in the unthrottled scenarios. RabbitMQ throttles the publisher instead, so its publish rate is what its consumers can take."
   "Ferry holds message bodies on the JVM heap (-Xmx1g), so the backlog scenario measures heap capacity, not a log on disk; RabbitMQ pages transient messages to disk under memory pressure."
 )
 # ---------------------------------------------------------------------------------------------
@@ -114,10 +115,13 @@ start_ferry() {
   ferry_starts=$((ferry_starts + 1))
   local dir="$work/ferry-$ferry_starts"
   mkdir -p "$dir"
-  java "${FERRY_JVM_OPTS[@]}" -jar "$ferry_jar" --data-dir "$dir/data" --amqp-port "$FERRY_PORT" \
+  # GC logging (to a file, one line per pause) is the only flag beyond bin/ferry's; it lets the
+  # report show the pauses behind Ferry's latency tail.
+  java "${FERRY_JVM_OPTS[@]}" "-Xlog:gc:file=$dir/gc.log" -jar "$ferry_jar" --data-dir "$dir/data" --amqp-port "$FERRY_PORT" \
     > "$dir/ferry.out" 2>&1 &
   ferry_pid=$!
   ferry_log="$dir/ferry.out"
+  ferry_gc_log="$dir/gc.log"
   for _ in $(seq 1 120); do
     if grep -q "listening on amqp://127.0.0.1:$FERRY_PORT" "$ferry_log" 2>/dev/null; then
       log "Ferry started (PID $ferry_pid, data $dir/data)"
@@ -166,7 +170,7 @@ broker_pid() { if [ "$1" = ferry ]; then echo "$ferry_pid"; else echo "$rabbit_p
 broker_port() { if [ "$1" = ferry ]; then echo "$FERRY_PORT"; else echo "$RABBIT_PORT"; fi; }
 
 results="$work/results.tsv"
-printf 'scenario\tbroker\tsent_rate\trecv_rate\tp50_us\tp99_us\tp999_us\tconfirm_p50_us\tconfirm_p99_us\trss_peak_kib\trss_end_kib\tcpu_s\telapsed_s\tmessages\tstop\n' > "$results"
+printf 'scenario\tbroker\tsent_rate\trecv_rate\tp50_us\tp99_us\tp999_us\tconfirm_p50_us\tconfirm_p99_us\trss_peak_kib\trss_end_kib\tcpu_s\telapsed_s\tmessages\tstop\tgc_pauses\tgc_max_ms\tgc_total_ms\tgc_heap_mib\n' > "$results"
 scenarios="$work/scenarios.tsv"
 : > "$scenarios"
 
@@ -200,7 +204,8 @@ measure() {
   out="$work/raw/$scenario-$broker.txt"
   local uri="amqp://guest:guest@127.0.0.1:$port"
   if [ "${NO_PEAK_RESET:-0}" != 1 ]; then reset_peak "$pid" || peak_note=" (peak since broker start)"; fi
-  local c0 t0 c1 t1
+  local c0 t0 c1 t1 gc0=0
+  if [ "$broker" = ferry ] && [ -f "$ferry_gc_log" ]; then gc0="$(wc -l < "$ferry_gc_log")"; fi
   c0="$(cpu_ticks "$pid")"; t0="$(date +%s.%N)"
   log "$scenario on $broker"
   if [ "$kind" = probe ]; then
@@ -252,12 +257,23 @@ measure() {
   local errors; errors="$(grep -cE '\bERROR\b|^Exception' "$out" || true)"
   [ "${errors:-0}" -gt 0 ] && stop="$stop; $errors ERROR lines in client output"
   [ "$alive" = 0 ] && stop="$stop; BROKER PROCESS DIED"
+  # Ferry's GC pauses during this scenario: count, longest and total, from the lines the GC log
+  # gained (e.g. "GC(12) Pause Young (Normal) (G1 Evacuation Pause) 300M->40M(1024M) 3.456ms").
+  local gc_stats=$'\t\t\t'
+  if [ "$broker" = ferry ] && [ -f "$ferry_gc_log" ]; then
+    # Also the largest committed heap the pauses report ("(1024M)"), to tell heap from off-heap RSS.
+    gc_stats="$(tail -n +$((gc0 + 1)) "$ferry_gc_log" | awk '/ Pause / && $NF ~ /ms$/ {
+        v = $NF; sub(/ms$/, "", v); n++; t += v; if (v > m) m = v
+        h = $(NF - 1); if (h ~ /\([0-9]+M\)$/) { sub(/.*\(/, "", h); sub(/M\)$/, "", h); if (h + 0 > hm) hm = h + 0 } }
+      END { printf "%d\t%.1f\t%.0f\t%s", n, m, t, (hm > 0 ? hm : "") }')"
+  fi
   local rss_peak="" rss_end=""
   if [ "$alive" = 1 ]; then rss_peak="$(status_kib "$pid" VmHWM)"; rss_end="$(status_kib "$pid" VmRSS)"; fi
   local cpu; cpu="$(awk -v a="$c0" -v b="$c1" -v t="$clk_tck" 'BEGIN{printf "%.2f", (b - a) / t}')"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$broker" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s' "$scenario" "$broker" \
     "$sent" "$recv" "$p50" "$p99" "$p999" "$cp50" "$cp99" "$rss_peak" "$rss_end" "$cpu" \
     "$elapsed" "$msgs" "$stop$peak_note" >> "$results"
+  printf '\t%s\n' "$gc_stats" >> "$results"
   keep_summary "$out" "$raw_out/$scenario-$broker.txt"
   log "  sent ${sent:-?}/s received ${recv:-?}/s p50 ${p50:-?}us p99 ${p99:-?}us peak RSS ${rss_peak:-?} KiB CPU ${cpu}s ($stop)"
   sleep 2
@@ -332,7 +348,7 @@ meta="$work/meta.properties"
   echo "kernel=$(uname -r)"
   echo "loadavg_at_end=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "ferry_commit=$(cd "$repo" && git rev-parse --short HEAD)$(cd "$repo" && git diff --quiet HEAD -- ferry-core ferry-amqp ferry-server || echo ' (with uncommitted changes)')"
-  echo "ferry_jvm=${FERRY_JVM_OPTS[*]}"
+  echo "ferry_jvm=${FERRY_JVM_OPTS[*]} -Xlog:gc:file=gc.log"
   echo "ferry_restarts=$((ferry_starts - 1))"
   echo "ferry_warn_lines=$ferry_warn_count"
   echo "rabbitmq=$(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null || echo unknown)"

@@ -115,7 +115,11 @@ public class RenderComparison {
       new Metric("confirm latency p99, ms", r -> ms(r.num("confirm_p99_us")), "lower", 2),
       new Metric("broker peak RSS, MiB", r -> mib(r.num("rss_peak_kib")), "lower", 0),
       new Metric("broker CPU, s", r -> r.num("cpu_s"), "lower", 1),
-      new Metric("broker CPU per message, µs", RenderComparison::cpuPerMessageUs, "lower", 1));
+      new Metric("broker CPU per message, µs", RenderComparison::cpuPerMessageUs, "lower", 1),
+      new Metric("Ferry GC pauses (count)", r -> r.num("gc_pauses"), "lower", 0),
+      new Metric("Ferry longest GC pause, ms", r -> r.num("gc_max_ms"), "lower", 1),
+      new Metric("Ferry GC pause total, ms", r -> r.num("gc_total_ms"), "lower", 0),
+      new Metric("Ferry committed heap at its largest, MiB", r -> r.num("gc_heap_mib"), "lower", 0));
 
   static Double ms(Double us) {
     return us == null ? null : us / 1000.0;
@@ -205,7 +209,10 @@ public class RenderComparison {
         + "In the unthrottled scenarios (1-4) latency mostly measures how long the queue grew, not the broker's "
         + "per-message cost. Peak RSS is the broker process's VmHWM, reset before each scenario (for 6b it "
         + "covers publish and drain). CPU is the broker process's user+system time during the scenario; "
-        + "per message it is divided by the messages received (published, for 6a; for fan-out, deliveries).\n\n");
+        + "per message it is divided by the messages received (published, for 6a; for fan-out, deliveries). "
+        + "Ferry's GC pauses come from its GC log (-Xlog:gc), counted per scenario; RabbitMQ has no "
+        + "stop-the-world collector to compare. Ferry's committed heap (from the same log) next to its RSS "
+        + "tells heap from off-heap memory (Netty's direct buffers, thread stacks, code cache).\n\n");
 
     b.append("## Scenarios (exact load-generator arguments)\n\n");
     b.append("`URI` is `amqp://guest:guest@127.0.0.1:PORT` of the broker under test; the same arguments run "
