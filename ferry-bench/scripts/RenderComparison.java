@@ -294,7 +294,7 @@ public class RenderComparison {
     g.drawString("Ferry vs RabbitMQ " + meta.getProperty("rabbitmq", "") + " — PerfTest " + meta.getProperty("perftest", ""), 30, 36);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
     g.drawString(meta.getProperty("nproc") + " cores (" + meta.getProperty("cpu") + "), " + meta.getProperty("memory")
-        + " RAM, shared machine: noisy. Ferry " + meta.getProperty("ferry_commit") + ", " + meta.getProperty("date")
+        + " RAM, shared machine: noisy. Ferry " + meta.getProperty("ferry_commit").split(" ")[0] + ", " + meta.getProperty("date")
         + ", " + meta.getProperty("mode") + " mode.", 30, 60);
     legend(g, w - 330, 30);
 
