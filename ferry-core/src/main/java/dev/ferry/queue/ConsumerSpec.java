@@ -17,6 +17,7 @@ import dev.ferry.route.Arguments;
  * @param channelCredit the channel-wide limit shared with its other consumers, or null (basic.qos global=true)
  * @param priority      higher-priority consumers get messages first while they have credit (x-priority)
  * @param sink          where deliveries and broker-side cancels go
+ * @param gate          closed while the consumer's connection cannot take more deliveries, or null
  */
 public record ConsumerSpec(
         ChannelRef channel,
@@ -26,10 +27,17 @@ public record ConsumerSpec(
         int prefetchCount,
         ChannelCredit channelCredit,
         int priority,
-        ConsumerSink sink) {
+        ConsumerSink sink,
+        DeliveryGate gate) {
 
     /** The basic.consume argument that sets a consumer's priority. */
     public static final String PRIORITY_ARGUMENT = "x-priority";
+
+    /** A consumer whose deliveries are never held back by its connection (tests, internal consumers). */
+    public ConsumerSpec(ChannelRef channel, String consumerTag, boolean noAck, boolean exclusive, int prefetchCount,
+            ChannelCredit channelCredit, int priority, ConsumerSink sink) {
+        this(channel, consumerTag, noAck, exclusive, prefetchCount, channelCredit, priority, sink, null);
+    }
 
     public ConsumerSpec {
         Objects.requireNonNull(channel, "channel");

@@ -404,6 +404,11 @@ final class QueueState {
             if (!consumer.hasOwnCredit()) {
                 continue;
             }
+            DeliveryGate gate = consumer.spec.gate();
+            if (gate != null && !gate.isOpen()) {
+                gate.wakeWhenOpen(queue);
+                continue;
+            }
             ChannelCredit credit = consumer.spec.channelCredit();
             if (consumer.spec.noAck() || credit == null || credit.tryAcquire()) {
                 return i;

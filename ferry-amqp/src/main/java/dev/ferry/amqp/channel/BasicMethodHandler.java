@@ -128,7 +128,8 @@ final class BasicMethodHandler {
         String queueName = session.queueName(consume.queue());
         ConsumerSpec spec = new ConsumerSpec(session.ref(), tag, consume.noAck(), consume.exclusive(),
                 consume.noAck() ? 0 : consumerPrefetch, consume.noAck() ? null : channelCredit,
-                ConsumerSpec.priorityFrom(consume.arguments()), new Sink(tag, consume.noAck()));
+                ConsumerSpec.priorityFrom(consume.arguments()), new Sink(tag, consume.noAck()),
+                session.channel().connection().deliveryGate());
         // Registered before the queue can deliver, so the first delivery finds its consumer.
         consumers.put(tag, new ConsumerEntry(null, consume.noAck()));
         session.virtualHost().consume(queueName, spec).whenComplete((queue, error) -> session.onEventLoop(() -> {

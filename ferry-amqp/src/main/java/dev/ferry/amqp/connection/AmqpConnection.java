@@ -13,6 +13,12 @@ public interface AmqpConnection {
     /** Unique among this process's connections; owns exclusive queues in the core. */
     long id();
 
+    /**
+     * Closed while this connection's outbound buffer is over its high-water mark; consumers on the
+     * connection pass it to their queues so deliveries wait there rather than in memory here.
+     */
+    dev.ferry.queue.DeliveryGate deliveryGate();
+
     /** A name for logs: the client's address and port. */
     String name();
 

@@ -92,6 +92,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private boolean inRead;
     private static final java.util.concurrent.atomic.AtomicLong NEXT_ID = new java.util.concurrent.atomic.AtomicLong();
     private final long id = NEXT_ID.incrementAndGet();
+    private final dev.ferry.queue.DeliveryGate deliveryGate = new dev.ferry.queue.DeliveryGate();
     private final java.util.List<Runnable> closeListeners = new java.util.ArrayList<>();
     private boolean flushPending;
     private boolean flushScheduled;
@@ -142,6 +143,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         state = State.CLOSED;
         cancelTimeout();
         closeAllChannels();
+        deliveryGate.open();
         for (Runnable listener : closeListeners) {
             try {
                 listener.run();
@@ -627,6 +629,22 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     // ---- AmqpConnection ----
+
+    @Override
+    public dev.ferry.queue.DeliveryGate deliveryGate() {
+        return deliveryGate;
+    }
+
+    /** The socket's outbound buffer crossed a water mark: hold deliveries back, or let them flow again. */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext context) {
+        if (context.channel().isWritable()) {
+            deliveryGate.open();
+        } else {
+            deliveryGate.close();
+        }
+        context.fireChannelWritabilityChanged();
+    }
 
     @Override
     public long id() {
