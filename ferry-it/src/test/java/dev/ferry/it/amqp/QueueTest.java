@@ -118,12 +118,7 @@ class QueueTest extends AmqpTestBase {
 
         owner.close();
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            Channel probe = connection.createChannel();
-            Throwable thrown = catchThrowable(() -> probe.queueDeclarePassive(queue));
-            assertThat(thrown).isNotNull();
-            assertThat(replyCode(thrown)).isEqualTo(404);
-        });
+        awaitQueueGone(queue);
     }
 
     @Test
@@ -137,12 +132,7 @@ class QueueTest extends AmqpTestBase {
         assertThat(channel.queueDeclarePassive(queue).getConsumerCount()).isEqualTo(1);
         channel.basicCancel(tagB);
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            Channel probe = connection.createChannel();
-            Throwable thrown = catchThrowable(() -> probe.queueDeclarePassive(queue));
-            assertThat(thrown).isNotNull();
-            assertThat(replyCode(thrown)).isEqualTo(404);
-        });
+        awaitQueueGone(queue);
     }
 
     @Test
@@ -208,5 +198,15 @@ class QueueTest extends AmqpTestBase {
         Throwable thrown = catchThrowable(() -> channel.queueBind(unique("missing"), "amq.direct", "k"));
 
         assertThat(replyCode(thrown)).isEqualTo(404);
+    }
+
+    /** Waits until a passive declare of {@code queue} says 404; each probe uses a fresh channel. */
+    private void awaitQueueGone(String queue) {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Channel probe = connection.createChannel();
+            Throwable thrown = catchThrowable(() -> probe.queueDeclarePassive(queue));
+            assertThat(thrown).isNotNull();
+            assertThat(replyCode(thrown)).isEqualTo(404);
+        });
     }
 }
