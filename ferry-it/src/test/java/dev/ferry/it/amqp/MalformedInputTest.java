@@ -144,6 +144,36 @@ class MalformedInputTest {
     }
 
     @Test
+    void shouldCloseWithSyntaxErrorForTruncatedArguments() throws IOException {
+        target.assumeFerryBehaviour("RabbitMQ drops the socket without a connection.close");
+        try (RawAmqpClient client = raw()) {
+            client.handshake(0);
+            client.openChannel(1);
+            // queue.declare whose queue name claims 200 bytes and brings 3.
+            MethodWriter truncated = new MethodWriter(50, 10).shortInt(0).octet(200).raw(new byte[] {'a', 'b', 'c'});
+
+            client.sendMethod(1, truncated);
+
+            assertThat(client.awaitConnectionClose().replyCode()).isEqualTo(502);
+        }
+    }
+
+    @Test
+    void shouldCloseWithSyntaxErrorForAFieldTableLongerThanItsFrame() throws IOException {
+        target.assumeFerryBehaviour("RabbitMQ drops the socket without a connection.close");
+        try (RawAmqpClient client = raw()) {
+            client.handshake(0);
+            client.openChannel(1);
+            // queue.declare with a complete name and flags, then arguments claiming 1 MiB.
+            MethodWriter overlong = new MethodWriter(50, 10).shortInt(0).shortString("q").octet(0).longInt(1 << 20);
+
+            client.sendMethod(1, overlong);
+
+            assertThat(client.awaitConnectionClose().replyCode()).isEqualTo(502);
+        }
+    }
+
+    @Test
     void shouldCloseWithChannelErrorForAChannelAboveChannelMax() throws IOException {
         target.assumeFerryBehaviour("RabbitMQ 3.10 does not answer at all");
         try (RawAmqpClient client = raw()) {
