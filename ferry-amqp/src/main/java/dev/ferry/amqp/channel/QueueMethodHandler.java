@@ -32,6 +32,11 @@ final class QueueMethodHandler {
         VirtualHost vhost = session.virtualHost();
         long connectionId = session.connectionId();
         if (method instanceof QueueDeclare declare) {
+            if (declare.passive() && declare.queue().equals(DirectReplyTo.PSEUDO_QUEUE)) {
+                // Clients (Spring AMQP among them) probe for direct reply-to this way, as RabbitMQ allows.
+                session.replyUnlessNoWait(declare.noWait(), new QueueDeclareOk(DirectReplyTo.PSEUDO_QUEUE, 0, 0));
+                return;
+            }
             dev.ferry.broker.QueueDeclareOk ok = declare.passive()
                     ? vhost.checkQueueExists(session.queueName(declare.queue()), connectionId)
                     : vhost.declareQueue(new QueueDeclaration(declare.queue(), declare.durable(), declare.exclusive(),

@@ -66,6 +66,14 @@ class DirectReplyToTest extends AmqpTestBase {
     }
 
     @Test
+    void shouldAnswerAPassiveDeclareOfThePseudoQueue() throws Exception {
+        com.rabbitmq.client.AMQP.Queue.DeclareOk ok = channel.queueDeclarePassive(REPLY_TO);
+
+        assertThat(ok.getQueue()).isEqualTo(REPLY_TO);
+        assertThat(ok.getMessageCount()).isZero();
+    }
+
+    @Test
     void shouldRequireNoAckForTheReplyConsumer() throws Exception {
         Throwable thrown = catchThrowable(() -> channel.basicConsume(REPLY_TO, false, new DefaultConsumer(channel)));
 
