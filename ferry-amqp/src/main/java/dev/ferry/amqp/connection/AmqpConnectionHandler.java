@@ -94,6 +94,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private final long id = NEXT_ID.incrementAndGet();
     private final dev.ferry.queue.DeliveryGate deliveryGate = new dev.ferry.queue.DeliveryGate();
     private final java.util.List<Runnable> closeListeners = new java.util.ArrayList<>();
+    private java.util.concurrent.ScheduledFuture<?> heartbeatTask;
     private boolean flushPending;
     private boolean flushScheduled;
 
@@ -142,6 +143,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     public void channelInactive(ChannelHandlerContext context) {
         state = State.CLOSED;
         cancelTimeout();
+        if (heartbeatTask != null) {
+            heartbeatTask.cancel(false);
+        }
         closeAllChannels();
         deliveryGate.open();
         for (Runnable listener : closeListeners) {
@@ -337,6 +341,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         closeReason = "by the client: " + close.replyCode() + " " + close.replyText();
         state = State.CLOSED;
         cancelTimeout();
+        if (heartbeatTask != null) {
+            heartbeatTask.cancel(false);
+        }
         closeAllChannels();
         writeMethod(0, new ConnectionCloseOk());
         flushPending = false;
@@ -557,19 +564,27 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
             return;
         }
         // Send at half the interval, as RabbitMQ does, so jitter never makes the client miss one;
-        // give up on a client silent for two whole intervals.
+        // give up on a client silent for two whole intervals. Only reader idleness is watched by
+        // Netty: watching writer idleness would cost a promise and a listener on every write, so
+        // heartbeats go out on a timer instead, traffic or not.
         long sendEveryMs = heartbeatSeconds * 1000L / 2;
         long silentLimitMs = heartbeatSeconds * 2000L;
-        ctx.pipeline().addFirst("heartbeat", new IdleStateHandler(silentLimitMs, sendEveryMs, 0, TimeUnit.MILLISECONDS));
+        ctx.pipeline().addFirst("heartbeat", new IdleStateHandler(silentLimitMs, 0, 0, TimeUnit.MILLISECONDS));
+        heartbeatTask = ctx.executor().scheduleAtFixedRate(this::sendHeartbeat, sendEveryMs, sendEveryMs,
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void sendHeartbeat() {
+        if (state == State.CLOSED || !ctx.channel().isActive()) {
+            return;
+        }
+        ByteBuf buffer = ctx.alloc().ioBuffer(AmqpFrames.OVERHEAD_BYTES);
+        FrameWriter.writeHeartbeat(buffer);
+        ctx.writeAndFlush(buffer, ctx.voidPromise());
     }
 
     private void onIdle(IdleStateEvent idle) {
         switch (idle.state()) {
-            case WRITER_IDLE -> {
-                ByteBuf buffer = ctx.alloc().ioBuffer(AmqpFrames.OVERHEAD_BYTES);
-                FrameWriter.writeHeartbeat(buffer);
-                ctx.writeAndFlush(buffer, ctx.voidPromise());
-            }
             case READER_IDLE -> {
                 // While blocked we stopped reading on purpose; silence then is ours, not the client's.
                 if (ctx.channel().config().isAutoRead()) {
