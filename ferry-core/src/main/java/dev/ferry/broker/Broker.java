@@ -1,14 +1,22 @@
 package dev.ferry.broker;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.QueueExecutorPool;
+import dev.ferry.queue.SystemQueueTimer;
 
 /**
  * The broker's messaging state: its virtual hosts, each with exchanges, queues and bindings. A
@@ -19,15 +27,22 @@ import dev.ferry.queue.QueueExecutorPool;
  */
 public final class Broker implements AutoCloseable {
     public static final String DEFAULT_VIRTUAL_HOST = "/";
+    private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
 
     private final Supplier<? extends Executor> queueOwners;
     private final QueueExecutorPool ownedPool;
+    private final BrokerStorage storage;
     private final ConcurrentHashMap<String, VirtualHost> virtualHosts = new ConcurrentHashMap<>();
 
     /** A broker whose queues are owned by a pool of {@code queueThreads} threads, closed with it. */
     public static Broker withQueueThreads(int queueThreads) {
+        return withQueueThreads(queueThreads, BrokerStorage.IN_MEMORY);
+    }
+
+    /** As {@link #withQueueThreads(int)}, keeping durable metadata and messages in {@code storage}. */
+    public static Broker withQueueThreads(int queueThreads, BrokerStorage storage) {
         QueueExecutorPool pool = new QueueExecutorPool(queueThreads);
-        return new Broker(pool::assign, pool);
+        return new Broker(pool::assign, pool, storage);
     }
 
     /**
@@ -35,18 +50,25 @@ public final class Broker implements AutoCloseable {
      * or manual executor here to run queue commands deterministically.
      */
     public static Broker withQueueOwners(Supplier<? extends Executor> queueOwners) {
-        return new Broker(queueOwners, null);
+        return new Broker(queueOwners, null, BrokerStorage.IN_MEMORY);
     }
 
-    private Broker(Supplier<? extends Executor> queueOwners, QueueExecutorPool ownedPool) {
+    /** As {@link #withQueueOwners(Supplier)}, with storage. */
+    public static Broker withQueueOwners(Supplier<? extends Executor> queueOwners, BrokerStorage storage) {
+        return new Broker(queueOwners, null, storage);
+    }
+
+    private Broker(Supplier<? extends Executor> queueOwners, QueueExecutorPool ownedPool, BrokerStorage storage) {
         this.queueOwners = Objects.requireNonNull(queueOwners, "queueOwners");
         this.ownedPool = ownedPool;
+        this.storage = Objects.requireNonNull(storage, "storage");
         addVirtualHost(DEFAULT_VIRTUAL_HOST);
     }
 
     /** Creates a virtual host, or returns the existing one of that name. */
     public VirtualHost addVirtualHost(String name) {
-        return virtualHosts.computeIfAbsent(name, n -> new VirtualHost(n, queueOwners));
+        return virtualHosts.computeIfAbsent(name,
+                n -> new VirtualHost(n, queueOwners, SystemQueueTimer.INSTANCE, storage));
     }
 
     /** The virtual host a connection names in connection.open; empty means refuse (402 / 530). */
@@ -62,9 +84,57 @@ public final class Broker implements AutoCloseable {
         return List.copyOf(virtualHosts.values());
     }
 
-    /** Stops the queue owner threads this broker created, after the commands already queued. */
+    /**
+     * Replays recorded metadata (already folded to declarations) into the virtual hosts, before any
+     * client connects. Records of a virtual host that is not configured are skipped and returned,
+     * so that the caller can keep them.
+     */
+    public List<MetadataRecord> restore(List<MetadataRecord> records) {
+        List<MetadataRecord> skipped = new ArrayList<>();
+        for (MetadataRecord record : records) {
+            VirtualHost virtualHost = virtualHosts.get(record.virtualHost());
+            if (virtualHost == null) {
+                skipped.add(record);
+                continue;
+            }
+            try {
+                virtualHost.restore(record);
+            } catch (BrokerException e) {
+                LOG.warn("Recorded metadata no longer applies, skipped: {} ({})", record, e.getMessage());
+            }
+        }
+        return skipped;
+    }
+
+    /** Every virtual host's durable metadata as declarations (what a compacted metadata log holds). */
+    public List<MetadataRecord> durableMetadata() {
+        List<MetadataRecord> records = new ArrayList<>();
+        for (VirtualHost virtualHost : virtualHosts.values()) {
+            records.addAll(virtualHost.durableMetadata());
+        }
+        return records;
+    }
+
+    /**
+     * Stops the queues: each queue's store makes everything durable and closes its files after the
+     * commands already queued (checkpoints written, logs fsynced), then the owner threads this
+     * broker created stop.
+     */
     @Override
     public void close() {
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (VirtualHost virtualHost : virtualHosts.values()) {
+            for (MessageQueue queue : virtualHost.queues()) {
+                closing.add(queue.closeStore());
+            }
+        }
+        try {
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.error("Closing the queue stores failed", e);
+        }
         if (ownedPool != null) {
             ownedPool.close();
         }

@@ -22,6 +22,7 @@ import dev.ferry.queue.DeathReason;
 import dev.ferry.queue.GetResult;
 import dev.ferry.queue.InMemoryMessageStore;
 import dev.ferry.queue.MessageQueue;
+import dev.ferry.queue.MessageStore;
 import dev.ferry.queue.MessageTtl;
 import dev.ferry.queue.PublishConfirm;
 import dev.ferry.queue.QueueArguments;
@@ -47,6 +48,12 @@ import dev.ferry.route.Router;
  * and reads concurrent maps and the exchanges' routing snapshots. No method ever waits for a queue
  * while holding the lock: queue work is posted as commands, and answers that need the queue's state
  * (purge, conditional delete, consume) come back as futures.
+ *
+ * <p>Durability: changes to durable exchanges, durable non-exclusive queues and bindings between
+ * durable ends are recorded through {@link BrokerStorage#record} under the lock, before the change
+ * is visible and before the caller answers the client (a declare-ok follows the fsync). Such
+ * queues get their message store from {@link BrokerStorage#openQueueStore}. A restart replays the
+ * records through {@link #restore}.
  */
 public final class VirtualHost {
     private static final String DEFAULT_EXCHANGE_REFUSAL = "ACCESS_REFUSED - operation not permitted on the default exchange";
@@ -60,6 +67,9 @@ public final class VirtualHost {
     private final Map<Destination, Set<Binding>> bindingsByDestination = new HashMap<>();
     private final Router router = new Router(exchanges::get);
     private final QueueServices queueServices;
+    private final BrokerStorage storage;
+    // True while restore() replays recorded metadata: nothing is recorded again, stores are recovered.
+    private boolean restoring;
 
     /**
      * @param queueOwners gives each new queue the executor that will own it, e.g.
@@ -71,6 +81,13 @@ public final class VirtualHost {
 
     /** @param queueTimer the clock and alarm of every queue here; tests pass a manual one */
     public VirtualHost(String name, Supplier<? extends Executor> queueOwners, QueueTimer queueTimer) {
+        this(name, queueOwners, queueTimer, BrokerStorage.IN_MEMORY);
+    }
+
+    /** @param storage where durable metadata and durable queues' messages are kept */
+    public VirtualHost(String name, Supplier<? extends Executor> queueOwners, QueueTimer queueTimer,
+                       BrokerStorage storage) {
+        this.storage = Objects.requireNonNull(storage, "storage");
         this.name = Objects.requireNonNull(name, "name");
         this.queueOwners = Objects.requireNonNull(queueOwners, "queueOwners");
         this.queueServices = new QueueServices(queueTimer, this::routeDeadLetter);
@@ -112,6 +129,9 @@ public final class VirtualHost {
         synchronized (metadataLock) {
             Exchange existing = exchanges.get(exchangeName);
             if (existing == null) {
+                if (durable) {
+                    record(new MetadataRecord.ExchangeDeclared(name, declared));
+                }
                 exchanges.put(exchangeName, Exchange.create(declared));
                 return;
             }
@@ -187,7 +207,7 @@ public final class VirtualHost {
         synchronized (metadataLock) {
             requireExchange(source);
             requireExchange(destination);
-            removeBindingLocked(new Binding(source, Destination.exchange(destination), routingKey, arguments));
+            unbindLocked(new Binding(source, Destination.exchange(destination), routingKey, arguments));
         }
     }
 
@@ -231,10 +251,19 @@ public final class VirtualHost {
             }
             QueueSettings settings = new QueueSettings(name, queueName, declaration.durable(), owner,
                     declaration.autoDelete(), arguments);
-            MessageQueue queue = new MessageQueue(settings, new InMemoryMessageStore(), queueOwners.get(),
-                    this::queueDeleted, queueServices);
+            MessageStore store;
+            if (isPersisted(settings)) {
+                record(new MetadataRecord.QueueDeclared(name, queueName, settings.autoDelete(), arguments.raw()));
+                store = storage.openQueueStore(settings, restoring);
+            } else {
+                store = new InMemoryMessageStore();
+            }
+            MessageQueue queue = new MessageQueue(settings, store, queueOwners.get(), this::queueDeleted, queueServices);
             queues.put(queueName, queue);
-            return new QueueDeclareOk(queueName, 0, 0);
+            if (isPersisted(settings)) {
+                storage.queueOpened(queue);
+            }
+            return declareOk(queue);
         }
     }
 
@@ -245,6 +274,11 @@ public final class VirtualHost {
 
     public Optional<MessageQueue> queue(String queueName) {
         return Optional.ofNullable(queues.get(queueName));
+    }
+
+    /** The queues that exist now. */
+    public List<MessageQueue> queues() {
+        return List.copyOf(queues.values());
     }
 
     /**
@@ -270,7 +304,7 @@ public final class VirtualHost {
         synchronized (metadataLock) {
             requireQueue(queueName, connectionId);
             requireExchange(exchangeName);
-            removeBindingLocked(new Binding(exchangeName, Destination.queue(queueName), routingKey, arguments));
+            unbindLocked(new Binding(exchangeName, Destination.queue(queueName), routingKey, arguments));
         }
     }
 
@@ -378,6 +412,106 @@ public final class VirtualHost {
         }
     }
 
+    // ---------------------------------------------------------------- durability
+
+    /**
+     * Replays one recorded declaration or binding on start, before any client connects: the
+     * entity is created without being recorded again, and a durable queue's store recovers its
+     * messages. Deletions are not replayed; the records are folded first (see
+     * {@code dev.ferry.store.MetadataReplay}).
+     *
+     * @throws BrokerException if the record no longer fits (a binding to a missing exchange, say)
+     */
+    public void restore(MetadataRecord record) {
+        assert record.virtualHost().equals(name) : "record of vhost '" + record.virtualHost() + "' restored in " + this;
+        synchronized (metadataLock) {
+            restoring = true;
+            try {
+                if (record instanceof MetadataRecord.ExchangeDeclared declared) {
+                    ExchangeSettings settings = declared.settings();
+                    if (!exchanges.containsKey(settings.name())) {
+                        exchanges.put(settings.name(), Exchange.create(settings));
+                    }
+                } else if (record instanceof MetadataRecord.QueueDeclared declared) {
+                    declareQueue(new QueueDeclaration(declared.name(), true, false, declared.autoDelete(),
+                            declared.arguments(), 0));
+                } else if (record instanceof MetadataRecord.BindingAdded added) {
+                    Binding binding = added.binding();
+                    Exchange source = requireExchange(binding.source());
+                    if (binding.destination().isQueue() ? !queues.containsKey(binding.destination().name())
+                            : !exchanges.containsKey(binding.destination().name())) {
+                        throw BrokerException.notFound("NOT_FOUND - no " + binding.destination());
+                    }
+                    addBindingLocked(source, binding);
+                } else {
+                    throw new IllegalArgumentException("only declarations are restored, not " + record);
+                }
+            } finally {
+                restoring = false;
+            }
+        }
+    }
+
+    /**
+     * The durable metadata as it stands: durable exchanges (not the predeclared ones), durable
+     * non-exclusive queues, and bindings between durable ends, as declarations. What a compacted
+     * metadata log holds.
+     */
+    public List<MetadataRecord> durableMetadata() {
+        List<MetadataRecord> records = new ArrayList<>();
+        synchronized (metadataLock) {
+            for (Exchange exchange : exchanges.values()) {
+                if (exchange.settings().durable() && !isPredeclared(exchange.name())) {
+                    records.add(new MetadataRecord.ExchangeDeclared(name, exchange.settings()));
+                }
+            }
+            for (MessageQueue queue : queues.values()) {
+                if (isPersisted(queue.settings())) {
+                    records.add(new MetadataRecord.QueueDeclared(name, queue.name(), queue.settings().autoDelete(),
+                            queue.settings().arguments().raw()));
+                }
+            }
+            for (Exchange exchange : exchanges.values()) {
+                for (Binding binding : exchange.bindings()) {
+                    if (isPersisted(binding)) {
+                        records.add(new MetadataRecord.BindingAdded(name, binding));
+                    }
+                }
+            }
+        }
+        return records;
+    }
+
+    /** Whether a queue outlives a restart: durable and not exclusive (exclusive queues never do). */
+    private static boolean isPersisted(QueueSettings settings) {
+        return settings.durable() && !settings.exclusive();
+    }
+
+    private boolean isPersisted(Binding binding) {
+        Exchange source = exchanges.get(binding.source());
+        if (source == null || !source.settings().durable() || binding.source().isEmpty()) {
+            return false;
+        }
+        if (binding.destination().isQueue()) {
+            MessageQueue queue = queues.get(binding.destination().name());
+            return queue != null && isPersisted(queue.settings());
+        }
+        Exchange destination = exchanges.get(binding.destination().name());
+        return destination != null && destination.settings().durable();
+    }
+
+    private static boolean isPredeclared(String exchangeName) {
+        return exchangeName.isEmpty() || exchangeName.startsWith(ResourceNames.RESERVED_PREFIX);
+    }
+
+    /** Records a durable change, unless it is being replayed. Caller holds the metadata lock. */
+    private void record(MetadataRecord change) {
+        assert Thread.holdsLock(metadataLock) : "metadata recorded outside the lock";
+        if (!restoring) {
+            storage.record(change);
+        }
+    }
+
     // ---------------------------------------------------------------- internals
 
     private Exchange requireExchange(String exchangeName) {
@@ -423,8 +557,25 @@ public final class VirtualHost {
     private void addBindingLocked(Exchange source, Binding binding) {
         source.validateBindingArguments(binding.arguments());
         if (source.addBinding(binding)) {
+            if (isPersisted(binding)) {
+                try {
+                    record(new MetadataRecord.BindingAdded(name, binding));
+                } catch (RuntimeException e) {
+                    source.removeBinding(binding);
+                    throw e;
+                }
+            }
             bindingsByDestination.computeIfAbsent(binding.destination(), d -> new HashSet<>()).add(binding);
         }
+    }
+
+    /** An explicit unbind: recorded when the binding is durable (cascading removals are not; replay cascades too). */
+    private void unbindLocked(Binding binding) {
+        Exchange source = exchanges.get(binding.source());
+        if (source != null && source.bindings().contains(binding) && isPersisted(binding)) {
+            record(new MetadataRecord.BindingRemoved(name, binding));
+        }
+        removeBindingLocked(binding);
     }
 
     private void removeBindingLocked(Binding binding) {
@@ -446,9 +597,14 @@ public final class VirtualHost {
     }
 
     private void removeExchangeLocked(Exchange exchange) {
-        if (!exchanges.remove(exchange.name(), exchange)) {
+        if (exchanges.get(exchange.name()) != exchange) {
             return;
         }
+        if (exchange.settings().durable()) {
+            // Explicit deletes and auto-deletes alike; the bindings it takes along need no records.
+            record(new MetadataRecord.ExchangeDeleted(name, exchange.name()));
+        }
+        exchanges.remove(exchange.name(), exchange);
         for (Binding binding : exchange.bindings()) {
             removeBindingLocked(binding);
         }
@@ -467,9 +623,20 @@ public final class VirtualHost {
     /** Called on the queue's owner thread once the queue has deleted itself. */
     private void queueDeleted(MessageQueue queue) {
         synchronized (metadataLock) {
-            if (queues.remove(queue.name(), queue)) {
-                removeBindingsTo(Destination.queue(queue.name()));
+            if (queues.get(queue.name()) != queue) {
+                return;
             }
+            if (isPersisted(queue.settings())) {
+                try {
+                    record(new MetadataRecord.QueueDeleted(name, queue.name()));
+                } catch (RuntimeException e) {
+                    // The queue is gone (its store too); a restart will bring it back empty.
+                    org.slf4j.LoggerFactory.getLogger(VirtualHost.class).error(
+                            "Recording the deletion of {} failed", queue, e);
+                }
+            }
+            queues.remove(queue.name(), queue);
+            removeBindingsTo(Destination.queue(queue.name()));
         }
     }
 

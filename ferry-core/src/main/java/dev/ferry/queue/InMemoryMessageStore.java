@@ -20,12 +20,12 @@ public final class InMemoryMessageStore implements MessageStore {
     private long readyBytes;
 
     @Override
-    public void append(QueuedMessage message, Runnable onAccepted) {
+    public void append(QueuedMessage message, PublishConfirm confirm) {
         assert fresh.isEmpty() || fresh.peekLast().sequence() < message.sequence() : "sequences must grow";
         fresh.addLast(message);
         readyBytes += message.message().bodySize();
-        if (onAccepted != null) {
-            onAccepted.run();
+        if (confirm != null) {
+            confirm.queueAccepted();
         }
     }
 

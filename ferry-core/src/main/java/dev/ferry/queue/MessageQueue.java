@@ -66,6 +66,10 @@ public final class MessageQueue {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.owner = Objects.requireNonNull(owner, "owner");
         this.state = new QueueState(this, settings, store, listener, Objects.requireNonNull(services, "services"));
+        if (state.hasRecoveredMessages()) {
+            // One drain publishes the counts of the recovered messages and arms their TTL alarm.
+            post(QueueCommand.Wake.INSTANCE);
+        }
     }
 
     public String name() {
@@ -176,6 +180,21 @@ public final class MessageQueue {
         post(QueueCommand.TimersDue.INSTANCE);
     }
 
+    /** Asks the owner to do its store's periodic housekeeping (checkpoints); called by the storage's timer. */
+    public void maintainStore() {
+        post(QueueCommand.MaintainStore.INSTANCE);
+    }
+
+    /**
+     * Clean shutdown: after every command posted before this call, the store makes everything
+     * durable and closes its files. Completes on the owner thread.
+     */
+    public CompletableFuture<Void> closeStore() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        post(new QueueCommand.CloseStore(done));
+        return done;
+    }
+
     /** Ready messages, as of the last drain. */
     public int messageCount() {
         return readyCount;
@@ -222,6 +241,12 @@ public final class MessageQueue {
             if (state.deliverReady(DELIVERY_BATCH)) {
                 // Let other queues on this thread run, then carry on delivering.
                 commands.add(QueueCommand.Wake.INSTANCE);
+            }
+            try {
+                // Many appends of this drain, one log append.
+                state.endOfDrain();
+            } catch (RuntimeException e) {
+                LOG.error("Store of {} failed at the end of a drain", settings.description(), e);
             }
             state.rearmAlarm();
             readyCount = state.readyCount();

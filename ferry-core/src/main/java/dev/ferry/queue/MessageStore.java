@@ -1,23 +1,52 @@
 package dev.ferry.queue;
 
+import java.util.List;
+
 /**
  * Where a queue keeps its ready messages, in sequence order. The queue's state machine owns the
  * unacked set and consumer state; the store only holds what is waiting and learns when a message is
  * finished with, so a log-backed store can advance its settled offsets.
  *
  * <p>Design note: this is the seam for durability. {@link InMemoryMessageStore} accepts at once;
- * a store on {@code dev.ferry.log} will append, and call {@code onAccepted} after the fsync that
- * covers a persistent message, which is what delays the publisher confirm.
+ * the log-backed store ({@code dev.ferry.store.LogMessageStore}) collects the persistent messages
+ * of one drain, appends them as one batch at {@link #endOfDrain()}, and accepts them after the
+ * fsync that covers the batch, which is what delays the publisher confirm.
  *
  * <p>Thread safety: called only from the queue's owner thread; implementations need no locks.
  */
 public interface MessageStore {
 
     /**
-     * Stores a new message at the tail. {@code onAccepted}, when not null, runs once the message is
-     * safely stored (at once, or later on another thread after an fsync).
+     * Stores a new message at the tail; it is ready at once. {@code confirm}, when not null, is told
+     * once the message is safely stored ({@link PublishConfirm#queueAccepted()}, at once or later on
+     * another thread after an fsync) or could not be stored ({@link PublishConfirm#queueFailed}).
      */
-    void append(QueuedMessage message, Runnable onAccepted);
+    void append(QueuedMessage message, PublishConfirm confirm);
+
+    /**
+     * Messages the store recovered from disk when it opened, already ready, in sequence order with
+     * sequences {@code 0..n-1}; the queue numbers new messages after them. Called once, by the
+     * queue's constructor.
+     */
+    default List<QueuedMessage> recovered() {
+        return List.of();
+    }
+
+    /** The queue's owner finished a drain: a good moment to write what the drain appended as one batch. */
+    default void endOfDrain() {
+    }
+
+    /** Periodic housekeeping on the owner thread (for a log: checkpoint settled offsets, delete settled segments). */
+    default void maintain() {
+    }
+
+    /** Clean shutdown: make everything durable and release files. Later appends are kept in memory only. */
+    default void close() {
+    }
+
+    /** The queue was deleted (after its messages were settled or purged): release and remove its files. */
+    default void deleted() {
+    }
 
     /** Removes and returns the ready message with the lowest sequence, or null when none is ready. */
     QueuedMessage pollReady();

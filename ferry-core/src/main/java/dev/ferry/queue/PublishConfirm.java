@@ -47,6 +47,15 @@ public final class PublishConfirm {
     }
 
     /**
+     * Called by a target queue whose store could not store the message (a failed write or fsync):
+     * the publisher is nacked. Counts as that queue's answer.
+     */
+    public void queueFailed(Throwable cause) {
+        accepted.completeExceptionally(cause);
+        queueAccepted();
+    }
+
+    /**
      * Completes when every target queue has accepted the message, or exceptionally with
      * {@link QueueRefusedException} as soon as one refuses it.
      */

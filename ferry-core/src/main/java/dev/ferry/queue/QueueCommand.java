@@ -104,4 +104,25 @@ interface QueueCommand {
             // Every drain ends with a delivery pass; arriving here is enough.
         }
     }
+
+    /** Periodic store housekeeping (checkpoints, segment deletion). */
+    enum MaintainStore implements QueueCommand {
+        INSTANCE;
+
+        public void applyTo(QueueState state) {
+            state.maintainStore();
+        }
+    }
+
+    /** Clean shutdown of the queue's store. */
+    record CloseStore(CompletableFuture<Void> done) implements QueueCommand {
+        public void applyTo(QueueState state) {
+            try {
+                state.closeStore();
+                done.complete(null);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        }
+    }
 }

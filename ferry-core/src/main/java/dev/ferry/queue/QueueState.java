@@ -68,6 +68,17 @@ final class QueueState {
         this.lengthLimit = LengthLimit.of(settings.arguments());
         this.alarm = new QueueAlarm(timer, queue::timersDue);
         this.lastUsedAt = timer.currentTimeMillis();
+        List<QueuedMessage> recovered = store.recovered();
+        for (QueuedMessage message : recovered) {
+            assert message.sequence() == nextSequence : "recovered sequences must be 0..n-1";
+            nextSequence++;
+            expiryIndex.add(message);
+        }
+    }
+
+    /** Whether the store brought back messages from disk (the queue then drains once to arm its alarm). */
+    boolean hasRecoveredMessages() {
+        return nextSequence > 0;
     }
 
     /** A delivery waiting for settlement; consumer is null for a get. */
@@ -101,7 +112,7 @@ final class QueueState {
             deliverAtOnceOrExpire(queued, confirm);
             return;
         }
-        store.append(queued, confirm == null ? null : confirm::queueAccepted);
+        store.append(queued, confirm);
         expiryIndex.add(queued);
         dropHeadWhileOverLimit();
     }
@@ -126,7 +137,7 @@ final class QueueState {
             return;
         }
         // Through the store like any message, so a durable store sees it arrive and leave.
-        store.append(queued, confirm == null ? null : confirm::queueAccepted);
+        store.append(queued, confirm);
         deliverTo(consumerIndex, store.pollReady());
     }
 
@@ -498,6 +509,7 @@ final class QueueState {
             store.settle(delivery.message);
         }
         unacked.clear();
+        store.deleted();
         List<ConsumerState> cancelled = new ArrayList<>(consumers);
         consumers.clear();
         exclusiveConsumerPresent = false;
@@ -518,6 +530,22 @@ final class QueueState {
 
     boolean isDeleted() {
         return deleted;
+    }
+
+    void endOfDrain() {
+        store.endOfDrain();
+    }
+
+    void maintainStore() {
+        if (!deleted) {
+            store.maintain();
+        }
+    }
+
+    void closeStore() {
+        if (!deleted) {
+            store.close();
+        }
     }
 
     int readyCount() {

@@ -16,10 +16,29 @@ public final class QueuedMessage {
     private int returnCount;
     // When it expires (epoch ms), or Long.MAX_VALUE: set once by the queue when it arrives.
     private long expiresAt = Long.MAX_VALUE;
+    // Where a log-backed store keeps it, or NOT_IN_LOG (transient message, or an in-memory store).
+    private long logOffset = NOT_IN_LOG;
+
+    /** {@link #logOffset()} of a message that lives only in memory. */
+    public static final long NOT_IN_LOG = -1;
 
     public QueuedMessage(long sequence, Message message) {
         this.sequence = sequence;
         this.message = message;
+    }
+
+    /**
+     * A message read back from a queue's log on start. {@code deliveredBefore} marks one that had
+     * been delivered before the restart: it is redelivered with {@code redelivered = true}, but its
+     * return count (what delivery limits count) starts again at zero, as it is not persisted.
+     */
+    public static QueuedMessage recovered(long sequence, Message message, long logOffset, long expiresAt,
+                                          boolean deliveredBefore) {
+        QueuedMessage recovered = new QueuedMessage(sequence, message);
+        recovered.logOffset = logOffset;
+        recovered.expiresAt = expiresAt;
+        recovered.redelivered = deliveredBefore;
+        return recovered;
     }
 
     public long sequence() {
@@ -64,5 +83,16 @@ public final class QueuedMessage {
 
     void expireAt(long epochMillis) {
         expiresAt = epochMillis;
+    }
+
+    /** The offset of its record in the queue's log, or {@link #NOT_IN_LOG}. */
+    public long logOffset() {
+        return logOffset;
+    }
+
+    /** Set once, by a log-backed store, when it appends the message's record. */
+    public void assignLogOffset(long offset) {
+        assert logOffset == NOT_IN_LOG && offset >= 0 : "log offset assigned twice or negative: " + offset;
+        logOffset = offset;
     }
 }

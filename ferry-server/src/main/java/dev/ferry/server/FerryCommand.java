@@ -87,6 +87,27 @@ public final class FerryCommand implements Callable<BrokerSettings> {
             description = "Threads that own queues; 0 means one per core. Default: ${DEFAULT-VALUE}")
     int queueThreads;
 
+    @Option(names = "--fsync", paramLabel = "POLICY", defaultValue = "always",
+            description = "When durable queues' logs are fsynced: always (a publisher confirm follows the fsync that "
+                    + "covers the message; fsyncs are batched across queues), interval (every --fsync-interval-ms; a "
+                    + "machine crash may lose confirmed messages of the last interval), never (left to the operating "
+                    + "system). Metadata and ack checkpoints are always fsynced. Default: ${DEFAULT-VALUE}")
+    String fsync;
+
+    @Option(names = "--fsync-interval-ms", paramLabel = "MS", defaultValue = "1000",
+            description = "Period of fsyncs under --fsync interval. Default: ${DEFAULT-VALUE}")
+    long fsyncIntervalMs;
+
+    @Option(names = "--ack-checkpoint-interval-ms", paramLabel = "MS", defaultValue = "1000",
+            description = "How often each durable queue writes which messages are settled; after a crash, messages "
+                    + "acked within the last interval may be delivered again. Default: ${DEFAULT-VALUE}")
+    long ackCheckpointIntervalMs;
+
+    @Option(names = "--queue-segment-bytes", paramLabel = "BYTES", defaultValue = "268435456",
+            description = "Segment size of durable queues' logs; fully settled segments are deleted. Must hold the "
+                    + "largest message (max-message-bytes + frame-max + 4096). Default: ${DEFAULT-VALUE}")
+    int queueSegmentBytes;
+
     /** Settings the parsed options describe, not yet checked. */
     @Override
     public BrokerSettings call() {
@@ -104,6 +125,10 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.queueThreads = queueThreads;
         settings.memoryHighWatermark = memoryHighWatermark;
         settings.diskFreeLimitBytes = diskFreeLimitBytes;
+        settings.fsync = fsync;
+        settings.fsyncIntervalMs = fsyncIntervalMs;
+        settings.ackCheckpointIntervalMs = ackCheckpointIntervalMs;
+        settings.queueSegmentBytes = queueSegmentBytes;
         return settings;
     }
 

@@ -5,9 +5,13 @@ import dev.ferry.amqp.AmqpServer;
 import dev.ferry.amqp.auth.PasswordAuthenticator;
 import dev.ferry.amqp.channel.BrokerChannelHandlerFactory;
 import dev.ferry.broker.Broker;
+import dev.ferry.broker.MetadataRecord;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.server.config.BrokerSettings;
+import dev.ferry.store.DiskStorage;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +26,7 @@ public final class FerryServer implements AutoCloseable {
 
     private final BrokerSettings settings;
     private DataDirectoryLock dataLock;
+    private DiskStorage storage;
     private Broker broker;
     private AmqpServer amqpServer;
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
@@ -35,10 +40,12 @@ public final class FerryServer implements AutoCloseable {
 
     public synchronized void start() {
         dataLock = DataDirectoryLock.acquire(settings.dataDir);
-        broker = Broker.withQueueThreads(settings.queueThreads);
+        storage = DiskStorage.open(settings.dataDir, settings.storageSettings());
+        broker = Broker.withQueueThreads(settings.queueThreads, storage);
         for (String virtualHost : settings.virtualHosts) {
             broker.addVirtualHost(virtualHost);
         }
+        recoverDurableState();
         amqpServer = new AmqpServer(amqpConfig());
         try {
             amqpPort = amqpServer.start();
@@ -51,6 +58,21 @@ public final class FerryServer implements AutoCloseable {
         resourceMonitor.start();
         log.info("Ferry {} listening on amqp://{}:{}; data in {}", FerryVersion.VERSION,
                 settings.bindAddress().getHostAddress(), amqpPort, settings.dataDir);
+    }
+
+    /**
+     * Durable exchanges, queues (with their unsettled messages) and bindings come back before the
+     * AMQP listener accepts anyone; then the metadata log is compacted to what stands.
+     */
+    private void recoverDurableState() {
+        List<MetadataRecord> skipped = broker.restore(storage.recoveredMetadata());
+        for (MetadataRecord record : skipped) {
+            log.warn("Keeping durable metadata of virtual host '{}', which is not configured: {}",
+                    record.virtualHost(), record);
+        }
+        List<MetadataRecord> standing = new ArrayList<>(broker.durableMetadata());
+        standing.addAll(skipped);
+        storage.compactMetadata(standing);
     }
 
     private AmqpConfig amqpConfig() {
@@ -98,9 +120,17 @@ public final class FerryServer implements AutoCloseable {
         }
         if (broker != null) {
             try {
+                // Queues apply the commands already sent, then their stores write checkpoints and close.
                 broker.close();
             } catch (Exception e) {
                 log.warn("stopping the queues failed: {}", e.toString());
+            }
+        }
+        if (storage != null) {
+            try {
+                storage.close();
+            } catch (RuntimeException e) {
+                log.warn("closing the storage failed: {}", e.toString());
             }
         }
         try {

@@ -5,7 +5,11 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+
+import dev.ferry.log.FsyncPolicy;
+import dev.ferry.store.StorageSettings;
 
 /**
  * The settings the broker process starts with, checked once by {@link #conclude()} so that a wrong
@@ -27,6 +31,12 @@ public final class BrokerSettings {
     public int queueThreads;
     public double memoryHighWatermark = 0.4;
     public long diskFreeLimitBytes = 50L * 1024 * 1024;
+    public String fsync = "always";
+    public long fsyncIntervalMs = 1000;
+    public long ackCheckpointIntervalMs = 1000;
+    public int queueSegmentBytes = 256 * 1024 * 1024;
+
+    private FsyncPolicy fsyncPolicy;
 
     private InetAddress bindAddress;
     private final Map<String, String> passwords = new LinkedHashMap<>();
@@ -74,6 +84,23 @@ public final class BrokerSettings {
         if (queueThreads == 0) {
             queueThreads = Runtime.getRuntime().availableProcessors();
         }
+        try {
+            fsyncPolicy = FsyncPolicy.valueOf(fsync.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("fsync must be always, interval or never, got '" + fsync + "'");
+        }
+        if (fsyncIntervalMs <= 0) {
+            throw new ConfigException("fsync-interval-ms must be positive, got " + fsyncIntervalMs);
+        }
+        if (ackCheckpointIntervalMs <= 0) {
+            throw new ConfigException("ack-checkpoint-interval-ms must be positive, got " + ackCheckpointIntervalMs);
+        }
+        // The largest record: a body of max-message-bytes, properties of up to one frame, record overhead.
+        long largestRecord = (long) maxMessageBytes + frameMax + 4096;
+        if (queueSegmentBytes < largestRecord) {
+            throw new ConfigException("queue-segment-bytes must hold the largest message: at least max-message-bytes"
+                    + " + frame-max + 4096 = " + largestRecord + ", got " + queueSegmentBytes);
+        }
         dataDir = dataDir.toAbsolutePath().normalize();
         return this;
     }
@@ -89,6 +116,14 @@ public final class BrokerSettings {
             throw new IllegalStateException("conclude() has not been called");
         }
         return bindAddress;
+    }
+
+    /** How durable queues and metadata are stored, from the fsync, checkpoint and segment settings. */
+    public StorageSettings storageSettings() {
+        if (fsyncPolicy == null) {
+            throw new IllegalStateException("conclude() has not been called");
+        }
+        return new StorageSettings(fsyncPolicy, fsyncIntervalMs, ackCheckpointIntervalMs, queueSegmentBytes);
     }
 
     /** User name to password, from {@link #users}, in the order given. */

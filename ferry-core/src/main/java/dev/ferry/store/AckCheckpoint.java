@@ -1,0 +1,196 @@
+package dev.ferry.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The settled state of a queue's log at one moment, as kept in a file beside the log.
+ *
+ * <pre>
+ * offset   size  field
+ * 0        4     magic 0x46414B43 ("FAKC")
+ * 4        2     format version = 1
+ * 6        2     reserved, 0
+ * 8        8     low-water offset: every offset below it is settled
+ * 16       8     delivered high-water offset: every unsettled offset below it was delivered at
+ *                least once before (it comes back with redelivered = true)
+ * 24       4     n: how many settled offsets follow
+ * 28       8·n   settled offsets above the low-water offset, strictly ascending
+ * 28+8·n   4     CRC32C of bytes [0, 28+8·n)
+ * </pre>
+ *
+ * <p>Files: {@value #FILE_NAME} is the current checkpoint, {@value #PREVIOUS_FILE_NAME} the one
+ * before it. A write goes to {@value #TEMP_FILE_NAME}, is fsynced, the current file is renamed to
+ * the previous one, the temporary file to the current one, and the directory is fsynced. Every
+ * rename is atomic, so at every moment at least one complete checkpoint exists (or none yet).
+ * Reading takes the current file if it is whole and valid, else the previous one, else "nothing
+ * settled": a damaged checkpoint can only make Ferry redeliver more, never settle more.
+ *
+ * @param lowWater           every offset below is settled
+ * @param deliveredHighWater every unsettled offset below was delivered before
+ * @param settledAbove       settled offsets above {@code lowWater}, ascending
+ */
+record AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove) {
+    static final String FILE_NAME = "acks.checkpoint";
+    static final String PREVIOUS_FILE_NAME = "acks.checkpoint.prev";
+    static final String TEMP_FILE_NAME = "acks.checkpoint.tmp";
+    static final int MAGIC = 0x46414B43;
+    static final short VERSION = 1;
+    static final int HEADER_BYTES = 28;
+    private static final Logger LOG = LoggerFactory.getLogger(AckCheckpoint.class);
+
+    /** Nothing settled, nothing delivered. */
+    static final AckCheckpoint EMPTY = new AckCheckpoint(0, 0, new long[0]);
+
+    AckCheckpoint {
+        if (lowWater < 0 || deliveredHighWater < 0) {
+            throw new IllegalArgumentException("negative offsets in a checkpoint: " + lowWater + ", " + deliveredHighWater);
+        }
+        for (int i = 0; i < settledAbove.length; i++) {
+            if (settledAbove[i] <= lowWater || (i > 0 && settledAbove[i] <= settledAbove[i - 1])) {
+                throw new IllegalArgumentException("settled offsets must be ascending and above the low-water mark "
+                        + lowWater + ": " + Arrays.toString(settledAbove));
+            }
+        }
+    }
+
+    /**
+     * The same state for a log that ends at {@code logEndOffset} (its tail may have been cut off
+     * by a crash after the checkpoint was written: offsets at or beyond the end belong to records
+     * that are gone, and new records will reuse them, so they must not count as settled).
+     */
+    AckCheckpoint clampedTo(long logEndOffset) {
+        long[] kept = Arrays.stream(settledAbove).filter(offset -> offset < logEndOffset).toArray();
+        return new AckCheckpoint(Math.min(lowWater, logEndOffset), Math.min(deliveredHighWater, logEndOffset), kept);
+    }
+
+    byte[] toBytes() {
+        ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES + 8 * settledAbove.length + 4);
+        buffer.putInt(MAGIC).putShort(VERSION).putShort((short) 0);
+        buffer.putLong(lowWater).putLong(deliveredHighWater).putInt(settledAbove.length);
+        for (long offset : settledAbove) {
+            buffer.putLong(offset);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(buffer.array(), 0, buffer.position());
+        buffer.putInt((int) crc.getValue());
+        return buffer.array();
+    }
+
+    /** @throws IOException with the reason when {@code bytes} are not one whole, valid checkpoint */
+    static AckCheckpoint fromBytes(byte[] bytes) throws IOException {
+        if (bytes.length < HEADER_BYTES + 4) {
+            throw new IOException("only " + bytes.length + " bytes");
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        int magic = buffer.getInt();
+        if (magic != MAGIC) {
+            throw new IOException("bad magic 0x" + Integer.toHexString(magic));
+        }
+        short version = buffer.getShort();
+        if (version != VERSION) {
+            throw new IOException("unknown version " + version);
+        }
+        buffer.getShort();
+        long lowWater = buffer.getLong();
+        long deliveredHighWater = buffer.getLong();
+        int count = buffer.getInt();
+        if (count < 0 || bytes.length != HEADER_BYTES + 8L * count + 4) {
+            throw new IOException(bytes.length + " bytes do not hold " + count + " offsets");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        if ((int) crc.getValue() != ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt()) {
+            throw new IOException("CRC mismatch");
+        }
+        long[] settled = new long[count];
+        for (int i = 0; i < count; i++) {
+            settled[i] = buffer.getLong();
+        }
+        try {
+            return new AckCheckpoint(lowWater, deliveredHighWater, settled);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage());
+        }
+    }
+
+    /** Writes this checkpoint durably as the current one in {@code directory}; see the class comment. */
+    void write(Path directory) throws IOException {
+        Path temp = directory.resolve(TEMP_FILE_NAME);
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer data = ByteBuffer.wrap(toBytes());
+            while (data.hasRemaining()) {
+                channel.write(data);
+            }
+            channel.force(true);
+        }
+        Path current = directory.resolve(FILE_NAME);
+        if (Files.exists(current)) {
+            atomicMove(current, directory.resolve(PREVIOUS_FILE_NAME));
+        }
+        atomicMove(temp, current);
+        syncDirectory(directory);
+    }
+
+    /** The newest valid checkpoint in {@code directory}, or {@link #EMPTY}; see the class comment. */
+    static AckCheckpoint read(Path directory) {
+        for (String fileName : new String[] {FILE_NAME, PREVIOUS_FILE_NAME}) {
+            Path file = directory.resolve(fileName);
+            try {
+                return fromBytes(Files.readAllBytes(file));
+            } catch (NoSuchFileException e) {
+                // Not written yet, or between the two renames of a write: try the previous one.
+            } catch (IOException e) {
+                LOG.warn("Ignoring damaged ack checkpoint {}: {}", file, e.getMessage());
+            }
+        }
+        return EMPTY;
+    }
+
+    private static void atomicMove(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Makes renames in {@code directory} durable (Linux and macOS allow fsync of a directory). */
+    static void syncDirectory(Path directory) {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            LOG.debug("fsync of directory {} is not supported here: {}", directory, e.toString());
+        }
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof AckCheckpoint that && lowWater == that.lowWater
+                && deliveredHighWater == that.deliveredHighWater && Arrays.equals(settledAbove, that.settledAbove);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(lowWater) * 31 + Arrays.hashCode(settledAbove);
+    }
+
+    @Override
+    public String toString() {
+        return "AckCheckpoint[lowWater=" + lowWater + ", deliveredHighWater=" + deliveredHighWater + ", settledAbove="
+                + settledAbove.length + " offsets]";
+    }
+}

@@ -1,0 +1,83 @@
+package dev.ferry.store;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.stream.Stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where things live in the data directory, and file helpers.
+ *
+ * <pre>
+ * data/
+ *   metadata/                       the metadata log (dev.ferry.log, fsync always)
+ *   queues/&lt;vhost&gt;/&lt;queue&gt;/          one log per durable queue, plus acks.checkpoint(.prev)
+ * </pre>
+ *
+ * Names are encoded so that any AMQP name is one safe path element: ASCII letters, digits, '-'
+ * and '_' stay; every other byte of the UTF-8 name becomes '%' and two hex digits ('.' included,
+ * so "." and ".." cannot occur). An encoded name longer than 120 characters is cut to 80 and
+ * followed by '~' and the SHA-256 of the full name (hex), so distinct names stay distinct and
+ * every element fits in a file system's 255 bytes.
+ */
+final class StorageFiles {
+    static final String METADATA_DIRECTORY = "metadata";
+    static final String QUEUES_DIRECTORY = "queues";
+    private static final int LONGEST_PLAIN_NAME = 120;
+    private static final Logger LOG = LoggerFactory.getLogger(StorageFiles.class);
+
+    private StorageFiles() {
+    }
+
+    static Path queueDirectory(Path dataDir, String virtualHost, String queueName) {
+        return dataDir.resolve(QUEUES_DIRECTORY).resolve(encodeName(virtualHost)).resolve(encodeName(queueName));
+    }
+
+    static String encodeName(String name) {
+        StringBuilder encoded = new StringBuilder(name.length() + 8);
+        for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
+                encoded.append(c);
+            } else {
+                encoded.append('%').append(HexFormat.of().withUpperCase().toHexDigits(b));
+            }
+        }
+        if (encoded.isEmpty()) {
+            return "%";
+        }
+        if (encoded.length() > LONGEST_PLAIN_NAME) {
+            return encoded.substring(0, 80) + "~" + sha256(name);
+        }
+        return encoded.toString();
+    }
+
+    private static String sha256(String name) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+
+    static void deleteRecursively(Path directory) {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            LOG.warn("Could not delete {}: {}", directory, e.toString());
+        }
+    }
+}

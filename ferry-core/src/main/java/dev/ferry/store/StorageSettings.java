@@ -1,0 +1,31 @@
+package dev.ferry.store;
+
+import java.util.Objects;
+
+import dev.ferry.log.FsyncPolicy;
+
+/**
+ * How the broker keeps durable data.
+ *
+ * @param queueFsync              when queue logs are fsynced: {@code ALWAYS} (the default; a confirm
+ *                                follows the fsync that covers the message), {@code INTERVAL}
+ *                                (every {@code fsyncIntervalMs}), {@code NEVER}. The metadata log
+ *                                and ack checkpoints are always fsynced.
+ * @param fsyncIntervalMs         the period under {@code INTERVAL}
+ * @param ackCheckpointIntervalMs how often each durable queue's settled offsets are checkpointed;
+ *                                after a crash at most this much of acks is redelivered
+ * @param queueSegmentBytes       segment size of queue logs; a drained queue gives back whole segments
+ */
+public record StorageSettings(FsyncPolicy queueFsync, long fsyncIntervalMs, long ackCheckpointIntervalMs,
+                              int queueSegmentBytes) {
+
+    public static final StorageSettings DEFAULTS = new StorageSettings(FsyncPolicy.ALWAYS, 1000, 1000, 64 * 1024 * 1024);
+
+    public StorageSettings {
+        Objects.requireNonNull(queueFsync, "queueFsync");
+        if (fsyncIntervalMs <= 0 || ackCheckpointIntervalMs <= 0) {
+            throw new IllegalArgumentException("intervals must be positive: " + fsyncIntervalMs + ", "
+                    + ackCheckpointIntervalMs);
+        }
+    }
+}

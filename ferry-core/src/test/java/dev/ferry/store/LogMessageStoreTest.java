@@ -1,0 +1,213 @@
+package dev.ferry.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.ferry.log.FsyncPolicy;
+import dev.ferry.log.LogConfig;
+import dev.ferry.log.LogFlusher;
+import dev.ferry.message.Message;
+import dev.ferry.message.MessageProperties;
+import dev.ferry.queue.ChannelRef;
+import dev.ferry.queue.Delivery;
+import dev.ferry.queue.MessageQueue;
+import dev.ferry.queue.PublishConfirm;
+import dev.ferry.queue.QueueArguments;
+import dev.ferry.queue.QueueSettings;
+import dev.ferry.queue.SettleOutcome;
+
+/**
+ * The log-backed store under a real {@link MessageQueue} run inline (direct executor). A crash is
+ * simulated by copying the queue's directory while the store is open and recovering the copy:
+ * exactly the files a SIGKILL would leave.
+ */
+class LogMessageStoreTest {
+    private static final ChannelRef CHANNEL = new ChannelRef(1, 1);
+    private static final MessageProperties PERSISTENT = new MessageProperties("text/plain", null,
+            Map.of("id", 7, "nested", Map.of("b", true)), 2, -1, "corr", null, null, "m-1", 1_700_000_000L, null,
+            null, "app", null);
+    private static final MessageProperties TRANSIENT = new MessageProperties(null, null, null, 1, -1, null, null,
+            null, null, null, null, null, null, null);
+
+    @TempDir
+    Path dataDir;
+    private final LogFlusher flusher = new LogFlusher("test-flusher");
+    private final List<MessageQueue> open = new ArrayList<>();
+
+    @AfterEach
+    void closeEverything() {
+        for (MessageQueue queue : open) {
+            queue.closeStore().join();
+        }
+        flusher.close();
+    }
+
+    private MessageQueue openQueue(Path directory, int segmentBytes) {
+        LogConfig config = new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentBytesMax(segmentBytes)
+                .batchBytesMax(segmentBytes).segmentDeleteDelayMs(0);
+        LogMessageStore store = LogMessageStore.open(directory, config, flusher, Runnable::run, "queue 'q'");
+        QueueSettings settings = new QueueSettings("/", "q", true, OptionalLong.empty(), false, QueueArguments.NONE);
+        MessageQueue queue = new MessageQueue(settings, store, Runnable::run, q -> { });
+        open.add(queue);
+        return queue;
+    }
+
+    private static Message message(String body, MessageProperties properties) {
+        return new Message("ex", "rk." + body, properties, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static PublishConfirm publish(MessageQueue queue, String body, MessageProperties properties) {
+        PublishConfirm confirm = new PublishConfirm(1);
+        queue.enqueue(message(body, properties), confirm);
+        return confirm;
+    }
+
+    private static Delivery get(MessageQueue queue) {
+        return queue.get(CHANNEL, false).join().delivery().orElseThrow();
+    }
+
+    private static String body(Delivery delivery) {
+        return new String(delivery.message().body(), StandardCharsets.UTF_8);
+    }
+
+    /** What a SIGKILL leaves: the files as they are now, without the open log's lock. */
+    private Path crashCopy(Path directory) throws IOException {
+        Path copy = dataDir.resolve("crash-" + System.nanoTime());
+        Files.createDirectories(copy);
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path file : files.toList()) {
+                if (!file.getFileName().toString().equals(".lock")) {
+                    Files.copy(file, copy.resolve(file.getFileName()));
+                }
+            }
+        }
+        return copy;
+    }
+
+    private static List<String> drain(MessageQueue queue, List<Boolean> redelivered) {
+        List<String> bodies = new ArrayList<>();
+        while (true) {
+            var result = queue.get(CHANNEL, true).join();
+            if (result.isEmpty()) {
+                return bodies;
+            }
+            bodies.add(body(result.delivery().get()));
+            redelivered.add(result.delivery().get().redelivered());
+        }
+    }
+
+    @Test
+    void confirmsFollowTheFsyncAndRecoveryBringsBackUnsettledPersistentMessages() throws Exception {
+        Path directory = dataDir.resolve("q");
+        MessageQueue queue = openQueue(directory, 1024 * 1024);
+        List<PublishConfirm> confirms = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            confirms.add(publish(queue, "p" + i, PERSISTENT));
+        }
+        publish(queue, "t0", TRANSIENT);
+        for (PublishConfirm confirm : confirms) {
+            confirm.accepted().get(5, TimeUnit.SECONDS);
+        }
+        Delivery first = get(queue);   // p0: acked
+        Delivery second = get(queue);  // p1: delivered, never acked
+        Delivery third = get(queue);   // p2: acked out of order later
+        queue.settle(CHANNEL, new long[] {first.deliveryId(), third.deliveryId()}, SettleOutcome.ACK);
+        assertThat(body(second)).isEqualTo("p1");
+        queue.maintainStore();
+
+        MessageQueue recovered = openQueue(crashCopy(directory), 1024 * 1024);
+        List<Boolean> redelivered = new ArrayList<>();
+        assertThat(drain(recovered, redelivered)).containsExactly("p1", "p3", "p4", "p5");
+        assertThat(redelivered).containsExactly(true, false, false, false);
+    }
+
+    @Test
+    void recoveredMessagesKeepTheirRoutingAndProperties() throws Exception {
+        Path directory = dataDir.resolve("q");
+        MessageQueue queue = openQueue(directory, 1024 * 1024);
+        publish(queue, "x", PERSISTENT).accepted().get(5, TimeUnit.SECONDS);
+        MessageQueue recovered = openQueue(crashCopy(directory), 1024 * 1024);
+        Message back = get(recovered).message();
+        assertThat(back.exchange()).isEqualTo("ex");
+        assertThat(back.routingKey()).isEqualTo("rk.x");
+        assertThat(back.properties()).isEqualTo(PERSISTENT);
+    }
+
+    @Test
+    void acksAfterTheLastCheckpointAreRedeliveredAfterACrashButNotAfterACleanClose() throws Exception {
+        Path directory = dataDir.resolve("q");
+        MessageQueue queue = openQueue(directory, 1024 * 1024);
+        for (int i = 0; i < 4; i++) {
+            publish(queue, "p" + i, PERSISTENT).accepted().get(5, TimeUnit.SECONDS);
+        }
+        queue.settle(CHANNEL, get(queue).deliveryId(), SettleOutcome.ACK);
+        Delivery p1 = get(queue);
+        queue.maintainStore();                                 // p0 acked and p1 delivered, checkpointed
+        queue.settle(CHANNEL, p1.deliveryId(), SettleOutcome.ACK); // p1 acked, not checkpointed
+        get(queue);                                            // p2 delivered, not checkpointed
+        List<Boolean> flags = new ArrayList<>();
+        assertThat(drain(openQueue(crashCopy(directory), 1024 * 1024), flags)).containsExactly("p1", "p2", "p3");
+        // The redelivered flag is as good as the last checkpoint: p2's delivery came after it.
+        assertThat(flags).containsExactly(true, false, false);
+
+        queue.closeStore().join();
+        open.remove(queue);
+        flags.clear();
+        assertThat(drain(openQueue(directory, 1024 * 1024), flags)).containsExactly("p2", "p3");
+        assertThat(flags).containsExactly(true, false);
+    }
+
+    @Test
+    void aDrainedQueueDeletesItsSettledSegments() throws Exception {
+        Path directory = dataDir.resolve("q");
+        MessageQueue queue = openQueue(directory, 2048);
+        List<PublishConfirm> confirms = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            confirms.add(publish(queue, "message-" + i + "-" + "x".repeat(100), PERSISTENT));
+        }
+        for (PublishConfirm confirm : confirms) {
+            confirm.accepted().get(5, TimeUnit.SECONDS);
+        }
+        long segmentsBefore = segmentFiles(directory);
+        assertThat(segmentsBefore).isGreaterThan(5);
+        assertThat(drain(queue, new ArrayList<>())).hasSize(200);
+        queue.maintainStore(); // checkpoint written (inline writer)
+        queue.maintainStore(); // segments below the checkpointed low-water mark deleted
+        assertThat(segmentFiles(directory)).isEqualTo(1);
+        // And a restart of the drained queue finds nothing.
+        assertThat(drain(openQueue(crashCopy(directory), 2048), new ArrayList<>())).isEmpty();
+    }
+
+    @Test
+    void aPurgeSettlesAndADeletionRemovesTheFiles() throws Exception {
+        Path directory = dataDir.resolve("q");
+        MessageQueue queue = openQueue(directory, 1024 * 1024);
+        publish(queue, "a", PERSISTENT).accepted().get(5, TimeUnit.SECONDS);
+        assertThat(queue.purge().join()).isEqualTo(1);
+        queue.maintainStore();
+        assertThat(drain(openQueue(crashCopy(directory), 1024 * 1024), new ArrayList<>())).isEmpty();
+        queue.delete(false, false).join();
+        open.remove(queue);
+        assertThat(directory).doesNotExist();
+    }
+
+    private static long segmentFiles(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".log")).count();
+        }
+    }
+}

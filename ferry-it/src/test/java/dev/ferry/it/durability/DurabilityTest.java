@@ -1,0 +1,364 @@
+package dev.ferry.it.durability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
+import com.rabbitmq.client.MessageProperties;
+
+import dev.ferry.it.support.BrokerProcess;
+
+/**
+ * Durability end to end: real broker processes stopped with SIGTERM or SIGKILL and restarted on
+ * the same data directory, with RabbitMQ's Java client (and pika for a killed consumer).
+ */
+class DurabilityTest {
+    /** Short ack checkpoints so the tests need not wait long for one. */
+    static final String[] FAST_CHECKPOINTS = {"--ack-checkpoint-interval-ms", "200"};
+
+    @TempDir
+    Path dataDir;
+    private final List<BrokerProcess> brokers = new ArrayList<>();
+    private final List<Connection> connections = new ArrayList<>();
+
+    @AfterEach
+    void stopEverything() {
+        for (Connection connection : connections) {
+            try {
+                connection.abort(1000);
+            } catch (RuntimeException ignored) {
+                // The broker may be gone already.
+            }
+        }
+        brokers.forEach(BrokerProcess::close);
+    }
+
+    BrokerProcess start(String... args) throws IOException {
+        BrokerProcess broker = BrokerProcess.start(dataDir, args);
+        brokers.add(broker);
+        return broker;
+    }
+
+    Channel channel(BrokerProcess broker) throws Exception {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setPort(broker.amqpPort());
+        factory.setAutomaticRecoveryEnabled(false);
+        Connection connection = factory.newConnection();
+        connections.add(connection);
+        return connection.createChannel();
+    }
+
+    static void publishConfirmed(Channel channel, String exchange, String routingKey, List<String> bodies)
+            throws Exception {
+        channel.confirmSelect();
+        for (String body : bodies) {
+            channel.basicPublish(exchange, routingKey, MessageProperties.PERSISTENT_TEXT_PLAIN,
+                    body.getBytes(StandardCharsets.UTF_8));
+        }
+        channel.waitForConfirmsOrDie(10_000);
+    }
+
+    static List<String> bodies(String prefix, int count) {
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            bodies.add(prefix + i);
+        }
+        return bodies;
+    }
+
+    static String body(GetResponse response) {
+        return new String(response.getBody(), StandardCharsets.UTF_8);
+    }
+
+    /** Everything ready in the queue, auto-acked, with whether each came redelivered. */
+    static Map<String, Boolean> drain(Channel channel, String queue, List<String> order) throws IOException {
+        Map<String, Boolean> drained = new HashMap<>();
+        GetResponse response;
+        while ((response = channel.basicGet(queue, true)) != null) {
+            order.add(body(response));
+            drained.put(body(response), response.getEnvelope().isRedeliver());
+        }
+        return drained;
+    }
+
+    static boolean exists(BrokerProcess broker, DurabilityTest test, boolean queue, String name) throws Exception {
+        Channel channel = test.channel(broker);
+        try {
+            if (queue) {
+                channel.queueDeclarePassive(name);
+            } else {
+                channel.exchangeDeclarePassive(name);
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ (a) metadata
+
+    @Test
+    void shouldRestoreDurableExchangesQueuesAndBindingsAfterSigtermAndSigkill() throws Exception {
+        BrokerProcess broker = start();
+        Channel channel = channel(broker);
+        Map<String, Object> queueArguments = Map.of("x-max-length", 1000, "x-dead-letter-exchange", "dlx");
+        channel.exchangeDeclare("orders", "topic", true);
+        channel.exchangeDeclare("audit", "fanout", true);
+        channel.exchangeDeclare("scratch", "direct", false);
+        channel.queueDeclare("order-events", true, false, false, queueArguments);
+        channel.queueDeclare("audit-log", true, false, false, null);
+        channel.queueDeclare("dropped-binding", true, false, false, null);
+        channel.queueDeclare("transient", false, false, false, null);
+        channel.queueBind("order-events", "orders", "order.#");
+        channel.queueBind("dropped-binding", "orders", "order.#");
+        channel.queueUnbind("dropped-binding", "orders", "order.#");
+        channel.exchangeBind("audit", "orders", "#");
+        channel.queueBind("audit-log", "audit", "");
+        channel.queueBind("transient", "orders", "#");
+
+        for (boolean kill : new boolean[] {false, true}) {
+            if (kill) {
+                broker.kill();
+            } else {
+                assertThat(broker.terminate()).isZero();
+            }
+            broker = start();
+            assertThat(exists(broker, this, false, "orders")).isTrue();
+            assertThat(exists(broker, this, false, "audit")).isTrue();
+            assertThat(exists(broker, this, false, "scratch")).isFalse();
+            assertThat(exists(broker, this, true, "order-events")).isTrue();
+            assertThat(exists(broker, this, true, "transient")).isFalse();
+            channel = channel(broker);
+            // The arguments came back: the same declaration is equivalent, another one is not.
+            channel.queueDeclare("order-events", true, false, false, queueArguments);
+            Channel other = channel(broker);
+            assertThatThrownBy(() -> other.queueDeclare("order-events", true, false, false, Map.of("x-max-length", 5)))
+                    .isInstanceOf(IOException.class);
+            String id = kill ? "after-kill" : "after-term";
+            publishConfirmed(channel, "orders", "order.created", List.of(id));
+            // (After the kill, the previous round's message may be back too: its auto-ack was not
+            // checkpointed yet. At-least-once.)
+            assertThat(drain(channel, "order-events", new ArrayList<>())).containsKey(id);
+            assertThat(drain(channel, "audit-log", new ArrayList<>())).containsKey(id);
+            assertThat(channel.basicGet("dropped-binding", true)).isNull();
+        }
+    }
+
+    // ------------------------------------------------------------------ (b) crash test
+
+    @Test
+    void shouldKeepEveryConfirmedMessageWhenTheBrokerIsKilledAtRandomMoments() throws Exception {
+        CrashTest crashTest = new CrashTest(dataDir, 20240611L, 4, brokers);
+        CrashTest.Result result = crashTest.run();
+        System.out.printf("crash test: %d rounds, %d published, %d confirmed, %d recovered, %d unconfirmed recovered,"
+                        + " %d duplicates%n", result.rounds(), result.published(), result.confirmed().size(),
+                result.recovered().size(), result.unconfirmedRecovered(), result.duplicates());
+        assertThat(result.confirmed()).isNotEmpty();
+        Set<String> lost = new HashSet<>(result.confirmed());
+        lost.removeAll(new HashSet<>(result.recovered()));
+        assertThat(lost).as("confirmed but lost").isEmpty();
+        // Nothing was ever delivered, so nothing may come back twice.
+        assertThat(result.duplicates()).isZero();
+    }
+
+    // ------------------------------------------------------------------ (c) acks
+
+    @Test
+    void shouldNotRedeliverAckedMessagesAfterACleanRestartAndLoseNothingAfterAKill() throws Exception {
+        BrokerProcess broker = start(FAST_CHECKPOINTS);
+        Channel channel = channel(broker);
+        channel.queueDeclare("work", true, false, false, null);
+        publishConfirmed(channel, "", "work", bodies("m", 100));
+        Set<String> acked = new HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            GetResponse response = channel.basicGet("work", false);
+            channel.basicAck(response.getEnvelope().getDeliveryTag(), false);
+            acked.add(body(response));
+        }
+        assertThat(broker.terminate()).isZero();
+
+        broker = start(FAST_CHECKPOINTS);
+        channel = channel(broker);
+        assertThat(channel.queueDeclarePassive("work").getMessageCount()).isEqualTo(50);
+        Set<String> lastAcked = new HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            GetResponse response = channel.basicGet("work", false);
+            assertThat(acked).doesNotContain(body(response));
+            channel.basicAck(response.getEnvelope().getDeliveryTag(), false);
+            lastAcked.add(body(response));
+        }
+        // The ack of the last message is applied before a get behind it answers.
+        channel.basicGet("work", false);
+        broker.kill();
+
+        broker = start(FAST_CHECKPOINTS);
+        channel = channel(broker);
+        List<String> order = new ArrayList<>();
+        Map<String, Boolean> remaining = drain(channel, "work", order);
+        Set<String> expected = new HashSet<>(bodies("m", 100));
+        expected.removeAll(acked);
+        expected.removeAll(lastAcked);
+        assertThat(remaining.keySet()).containsAll(expected);
+        // Only acks of the last checkpoint interval may be forgotten; older ones never.
+        assertThat(remaining.keySet()).doesNotContainAnyElementsOf(acked);
+        Set<String> comeBack = new HashSet<>(remaining.keySet());
+        comeBack.removeAll(expected);
+        assertThat(lastAcked).containsAll(comeBack);
+        assertThat(order).isSortedAccordingTo((a, b) -> Integer.compare(Integer.parseInt(a.substring(1)),
+                Integer.parseInt(b.substring(1))));
+    }
+
+    // ------------------------------------------------------------------ (d) redelivered after a crash
+
+    @Test
+    void shouldRedeliverMessagesUnackedAtACrashFlaggedRedelivered() throws Exception {
+        BrokerProcess broker = start(FAST_CHECKPOINTS);
+        Channel channel = channel(broker);
+        channel.queueDeclare("unacked", true, false, false, null);
+        publishConfirmed(channel, "", "unacked", bodies("u", 10));
+        for (int i = 0; i < 5; i++) {
+            assertThat(channel.basicGet("unacked", false)).isNotNull();
+        }
+        // Deliveries reach the disk with the next ack checkpoint (200 ms here).
+        Thread.sleep(700);
+        broker.kill();
+
+        broker = start(FAST_CHECKPOINTS);
+        channel = channel(broker);
+        List<String> order = new ArrayList<>();
+        Map<String, Boolean> drained = drain(channel, "unacked", order);
+        assertThat(order).containsExactlyElementsOf(bodies("u", 10));
+        for (int i = 0; i < 10; i++) {
+            assertThat(drained.get("u" + i)).as("redelivered flag of u" + i).isEqualTo(i < 5);
+        }
+    }
+
+    // ------------------------------------------------------------------ (e) a consumer process dies
+
+    @Test
+    void shouldGiveTheUnackedMessagesOfAKilledConsumerProcessToAnotherConsumerRedelivered() throws Exception {
+        BrokerProcess broker = start();
+        Channel channel = channel(broker);
+        channel.queueDeclare("jobs", true, false, false, null);
+        publishConfirmed(channel, "", "jobs", bodies("j", 10));
+
+        Path script = Path.of(System.getProperty("basedir", "."), "src", "test", "python", "unacking_consumer.py");
+        Process consumer = new ProcessBuilder("/usr/bin/python3", script.toString(), "127.0.0.1",
+                String.valueOf(broker.amqpPort()), "jobs", "4").redirectErrorStream(true).start();
+        List<String> taken = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(consumer.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = lines.readLine()) != null) {
+                    taken.add(line);
+                }
+            } catch (IOException ignored) {
+                // The process was killed.
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (taken.size() < 4 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(taken).as("pika consumer output").hasSize(4).allMatch(line -> line.startsWith("got j"));
+        } finally {
+            consumer.destroyForcibly().waitFor();
+        }
+        Set<String> takenBodies = new HashSet<>();
+        taken.forEach(line -> takenBodies.add(line.substring("got ".length())));
+
+        // The broker notices the closed socket and requeues; wait until all ten are ready again.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (channel.queueDeclarePassive("jobs").getMessageCount() < 10 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        List<String> order = new ArrayList<>();
+        Map<String, Boolean> drained = drain(channel, "jobs", order);
+        assertThat(drained.keySet()).containsExactlyInAnyOrderElementsOf(bodies("j", 10));
+        drained.forEach((body, redelivered) -> assertThat(redelivered).as(body).isEqualTo(takenBodies.contains(body)));
+    }
+
+    // ------------------------------------------------------------------ (f) disk given back
+
+    @Test
+    void shouldDeleteTheSegmentsOfADrainedDurableQueue() throws Exception {
+        BrokerProcess broker = start("--ack-checkpoint-interval-ms", "100", "--queue-segment-bytes", "65536",
+                "--max-message-bytes", "8192", "--frame-max", "8192");
+        Channel channel = channel(broker);
+        channel.queueDeclare("bulk", true, false, false, null);
+        String payload = "x".repeat(1000);
+        List<String> messages = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            messages.add(i + payload);
+        }
+        publishConfirmed(channel, "", "bulk", messages);
+        Path queueDir = dataDir.resolve("queues").resolve("%2F").resolve("bulk");
+        long segmentsBefore = segmentFiles(queueDir);
+        long bytesBefore = directoryBytes(queueDir);
+        assertThat(segmentsBefore).isGreaterThan(10);
+
+        for (int i = 0; i < 1000; i++) {
+            GetResponse response = channel.basicGet("bulk", false);
+            channel.basicAck(response.getEnvelope().getDeliveryTag(), false);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (segmentFiles(queueDir) > 1 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(segmentFiles(queueDir)).isEqualTo(1);
+        assertThat(directoryBytes(queueDir)).isLessThan(bytesBefore / 10);
+
+        // And a restart after a kill finds the queue empty.
+        broker.kill();
+        broker = start();
+        assertThat(channel(broker).queueDeclarePassive("bulk").getMessageCount()).isZero();
+    }
+
+    static long segmentFiles(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(file -> file.getFileName().toString().endsWith(".log")).count();
+        }
+    }
+
+    static long directoryBytes(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            long total = 0;
+            for (Path file : files.toList()) {
+                total += Files.size(file);
+            }
+            return total;
+        }
+    }
+
+    static AMQP.BasicProperties persistentWithId(String id) {
+        return MessageProperties.PERSISTENT_BASIC.builder().messageId(id).build();
+    }
+}
