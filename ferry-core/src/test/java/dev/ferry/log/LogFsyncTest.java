@@ -24,17 +24,18 @@ class LogFsyncTest {
         try (Log log = Log.open(directory.resolve("durable"), smallConfig(FsyncPolicy.ALWAYS))) {
             List<Long> completionOrder = Collections.synchronizedList(new ArrayList<>());
             List<Boolean> durableAtCompletion = Collections.synchronizedList(new ArrayList<>());
-            List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+            // The recording stages, not the appends: waiting for an append does not wait for what
+            // runs after it on the flusher thread.
+            List<CompletableFuture<Void>> recorded = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
                 CompletableFuture<AppendResult> future = log.append(recordsFor(log.logEndOffset(), 1 + i % 4, 100));
-                future.thenAccept(result -> {
+                recorded.add(future.thenAccept(result -> {
                     durableAtCompletion.add(log.durableEndOffset() > result.lastOffset());
                     completionOrder.add(result.firstOffset());
-                });
-                futures.add(future);
+                }));
             }
 
-            CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).join();
+            CompletableFuture.allOf(recorded.toArray(new CompletableFuture<?>[0])).join();
 
             assertThat(completionOrder).hasSize(300).isSorted();
             assertThat(durableAtCompletion).containsOnly(true);
