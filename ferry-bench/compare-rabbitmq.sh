@@ -19,9 +19,9 @@ set -euo pipefail
 # ---------------------------------------------------------------------------------------------
 # Caveats printed in the report. One line per entry; keep them true for the commit you run.
 CAVEATS=(
-  "Ferry keeps queues in memory today: persistent messages are not yet written to disk or fsynced, and publisher confirms are sent without waiting for a disk write. Scenario 2 is therefore NOT an apples-to-apples durable comparison: RabbitMQ writes (and confirms after) its message store, Ferry does not."
-  "Ferry has no publisher flow control yet (nothing triggers connection.blocked, there is no credit flow): when consumers are slower than producers its queues grow on the heap instead of slowing the producers, which shows as consumer latencies of seconds and a heap grown to -Xmx in the unthrottled scenarios. RabbitMQ throttles the publisher instead, so its publish rate is what its consumers can take."
-  "Ferry holds message bodies on the JVM heap (-Xmx1g), so the backlog scenario measures heap capacity, not a log on disk; RabbitMQ pages transient messages to disk under memory pressure."
+  "Both brokers are durable in scenario 2: Ferry appends persistent messages in durable queues to the queue's log and confirms after the fsync that covers them (--fsync always, group commit across queues), as RabbitMQ confirms after its message store."
+  "Ferry has no credit flow from queues back to publishers: when consumers are slower than producers its queues grow (on the heap) until the memory alarm (0.4 of the heap) blocks publishers, instead of slowing the producers early as RabbitMQ does. That shows as consumer latencies of hundreds of milliseconds and a grown heap in the unthrottled scenarios; RabbitMQ's publish rate is what its consumers can take."
+  "Ferry holds message bodies on the JVM heap (-Xmx1g), so its resident memory is mostly heap the JVM has grown into; RabbitMQ pages transient messages to disk under memory pressure."
 )
 # ---------------------------------------------------------------------------------------------
 
