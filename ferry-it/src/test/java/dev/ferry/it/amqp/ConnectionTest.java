@@ -85,6 +85,18 @@ class ConnectionTest extends AmqpTestBase {
     }
 
     @Test
+    void shouldKeepAnIdleClientThatSendsItsHeartbeats() throws Exception {
+        ConnectionFactory factory = target.connectionFactory();
+        factory.setRequestedHeartbeat(1);
+
+        try (Connection idle = factory.newConnection()) {
+            org.awaitility.Awaitility.await().during(java.time.Duration.ofSeconds(5))
+                    .atMost(java.time.Duration.ofSeconds(7)).until(idle::isOpen);
+            assertThat(idle.createChannel().queueDeclare().getQueue()).startsWith("amq.gen-");
+        }
+    }
+
+    @Test
     void shouldCarryAMessageLargerThanOneFrame() throws Exception {
         ConnectionFactory factory = target.connectionFactory();
         factory.setRequestedFrameMax(8_192);
