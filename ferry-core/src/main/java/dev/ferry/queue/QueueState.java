@@ -1,10 +1,8 @@
 package dev.ferry.queue;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import org.slf4j.Logger;
@@ -36,7 +34,7 @@ final class QueueState {
      * priority group, which is what makes delivery round-robin.
      */
     private final List<ConsumerState> consumers = new ArrayList<>();
-    private final Map<Long, Unacked> unacked = new HashMap<>();
+    private final LongKeyTable<Unacked> unacked = new LongKeyTable<>();
     private long nextSequence;
     private long nextDeliveryId = 1;
     private boolean hadConsumer;
@@ -287,13 +285,7 @@ final class QueueState {
     }
 
     void requeueUnacked(ChannelRef channel) {
-        for (Iterator<Unacked> it = unacked.values().iterator(); it.hasNext(); ) {
-            Unacked delivery = it.next();
-            if (delivery.channel.equals(channel)) {
-                it.remove();
-                finish(delivery, SettleOutcome.REQUEUE);
-            }
-        }
+        unacked.removeIf(delivery -> delivery.channel.equals(channel), delivery -> finish(delivery, SettleOutcome.REQUEUE));
     }
 
     void closeChannel(ChannelRef channel) {
@@ -502,12 +494,12 @@ final class QueueState {
             store.settle(waiting);
         }
         int dropped = store.purgeReady();
-        for (Unacked delivery : unacked.values()) {
+        unacked.forEach(delivery -> {
             if (delivery.credit != null) {
                 delivery.credit.release(1);
             }
             store.settle(delivery.message);
-        }
+        });
         unacked.clear();
         store.deleted();
         List<ConsumerState> cancelled = new ArrayList<>(consumers);
