@@ -272,10 +272,18 @@ final class BasicMethodHandler {
         return "amq.ctag-" + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     }
 
-    /** A consumer's end of the queue: hands every call to the channel's event loop. */
+    /**
+     * A consumer's end of the queue. The queue calls it on its owner thread, one delivery at a time;
+     * deliveries are collected and the first of a burst schedules one event-loop task that sends
+     * them all, so a queue delivering a batch costs the event loop one task, not one per message.
+     * A broker-side cancel goes through the same task order, after the deliveries before it.
+     */
     private final class Sink implements ConsumerSink {
         private final String consumerTag;
         private final boolean noAck;
+        private final java.util.Queue<Delivery> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final java.util.concurrent.atomic.AtomicBoolean sendScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+        private final Runnable sendPending = this::sendPending;
 
         Sink(String consumerTag, boolean noAck) {
             this.consumerTag = consumerTag;
@@ -284,12 +292,27 @@ final class BasicMethodHandler {
 
         @Override
         public void deliver(Delivery delivery) {
-            session.onEventLoop(() -> onDelivery(delivery, consumerTag, noAck));
+            pending.add(delivery);
+            if (sendScheduled.compareAndSet(false, true)) {
+                session.onEventLoopLater(sendPending);
+            }
+        }
+
+        /** On the event loop: everything collected so far, in the order the queue delivered it. */
+        private void sendPending() {
+            sendScheduled.set(false);
+            Delivery delivery;
+            while ((delivery = pending.poll()) != null) {
+                onDelivery(delivery, consumerTag, noAck);
+            }
         }
 
         @Override
         public void cancelledByBroker(String tag) {
-            session.onEventLoop(() -> onCancelledByBroker(tag));
+            session.onEventLoopLater(() -> {
+                sendPending();
+                onCancelledByBroker(tag);
+            });
         }
     }
 }
