@@ -29,7 +29,12 @@ public interface BrokerStorage {
      */
     MessageStore openQueueStore(QueueSettings settings, boolean recover);
 
-    /** A queue with a store from {@link #openQueueStore} is live; the storage may schedule its housekeeping. */
+    /** The store of a queue that is not persisted (non-durable or exclusive): its messages never outlive the broker. */
+    default MessageStore openTransientQueueStore(QueueSettings settings) {
+        return new InMemoryMessageStore();
+    }
+
+    /** A queue with a store from this storage is live; the storage may schedule its housekeeping. */
     default void queueOpened(MessageQueue queue) {
     }
 

@@ -20,7 +20,6 @@ import dev.ferry.queue.ConsumerSpec;
 import dev.ferry.queue.DeathHistory;
 import dev.ferry.queue.DeathReason;
 import dev.ferry.queue.GetResult;
-import dev.ferry.queue.InMemoryMessageStore;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.MessageStore;
 import dev.ferry.queue.MessageTtl;
@@ -256,13 +255,11 @@ public final class VirtualHost {
                 record(new MetadataRecord.QueueDeclared(name, queueName, settings.autoDelete(), arguments.raw()));
                 store = storage.openQueueStore(settings, restoring);
             } else {
-                store = new InMemoryMessageStore();
+                store = storage.openTransientQueueStore(settings);
             }
             MessageQueue queue = new MessageQueue(settings, store, queueOwners.get(), this::queueDeleted, queueServices);
             queues.put(queueName, queue);
-            if (isPersisted(settings)) {
-                storage.queueOpened(queue);
-            }
+            storage.queueOpened(queue);
             return declareOk(queue);
         }
     }

@@ -29,6 +29,20 @@ public final class InMemoryMessageStore implements MessageStore {
         }
     }
 
+    /**
+     * Adds a ready message where its sequence puts it: at the tail, or, if it comes before the
+     * newest fresh message, among the returned ones (it must then come before every fresh message).
+     * A paging store brings messages back with this.
+     */
+    public void insert(QueuedMessage message) {
+        if (fresh.isEmpty() || fresh.peekLast().sequence() < message.sequence()) {
+            fresh.addLast(message);
+            readyBytes += message.message().bodySize();
+        } else {
+            returnToReady(message);
+        }
+    }
+
     @Override
     public QueuedMessage pollReady() {
         Map.Entry<Long, QueuedMessage> first = returned.pollFirstEntry();

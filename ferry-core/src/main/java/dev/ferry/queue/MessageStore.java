@@ -1,6 +1,9 @@
 package dev.ferry.queue;
 
 import java.util.List;
+import java.util.function.Consumer;
+
+import dev.ferry.message.Message;
 
 /**
  * Where a queue keeps its ready messages, in sequence order. The queue's state machine owns the
@@ -24,12 +27,33 @@ public interface MessageStore {
     void append(QueuedMessage message, PublishConfirm confirm);
 
     /**
-     * Messages the store recovered from disk when it opened, already ready, in sequence order with
-     * sequences {@code 0..n-1}; the queue numbers new messages after them. Called once, by the
-     * queue's constructor.
+     * The messages the store recovered from disk into memory when it opened, already ready, in
+     * sequence order. (A store may also have recovered messages it keeps paged out; they count in
+     * {@link #readyCount()}.) Called once, by the queue's constructor.
      */
     default List<QueuedMessage> recovered() {
         return List.of();
+    }
+
+    /** The queue numbers new messages from here: above every recovered message's sequence. */
+    default long firstFreeSequence() {
+        return 0;
+    }
+
+    /**
+     * Told of each message a paging store brings back into memory (so the queue can index its
+     * expiry); such a message is then ready like any other.
+     */
+    default void setPagedInListener(Consumer<QueuedMessage> listener) {
+    }
+
+    /** The earliest expiry among messages paged out of memory, or {@link Long#MAX_VALUE}. */
+    default long nextPagedExpiry() {
+        return Long.MAX_VALUE;
+    }
+
+    /** Removes paged-out messages that expired by {@code now}, settled, handing each to {@code expired}. */
+    default void expirePaged(long now, Consumer<Message> expired) {
     }
 
     /** The queue's owner finished a drain: a good moment to write what the drain appended as one batch. */

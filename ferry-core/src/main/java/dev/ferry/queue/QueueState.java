@@ -66,17 +66,17 @@ final class QueueState {
         this.lengthLimit = LengthLimit.of(settings.arguments());
         this.alarm = new QueueAlarm(timer, queue::timersDue);
         this.lastUsedAt = timer.currentTimeMillis();
-        List<QueuedMessage> recovered = store.recovered();
-        for (QueuedMessage message : recovered) {
-            assert message.sequence() == nextSequence : "recovered sequences must be 0..n-1";
-            nextSequence++;
+        this.nextSequence = store.firstFreeSequence();
+        for (QueuedMessage message : store.recovered()) {
+            assert message.sequence() < nextSequence : "recovered sequence above the first free one";
             expiryIndex.add(message);
         }
+        store.setPagedInListener(expiryIndex::add);
     }
 
     /** Whether the store brought back messages from disk (the queue then drains once to arm its alarm). */
     boolean hasRecoveredMessages() {
-        return nextSequence > 0;
+        return store.readyCount() > 0;
     }
 
     /** A delivery waiting for settlement; consumer is null for a get. */
@@ -193,6 +193,8 @@ final class QueueState {
                 deadLetterer.deadLetter(expired.message(), DeathReason.EXPIRED);
             }
         }
+        // Paged-out messages come after every message in memory, so they are dead-lettered after them.
+        store.expirePaged(now, message -> deadLetterer.deadLetter(message, DeathReason.EXPIRED));
         if (now >= idleDeadline()) {
             deleteNow();
         }
@@ -204,7 +206,8 @@ final class QueueState {
             alarm.cancel();
             return;
         }
-        alarm.rearm(Math.min(Math.min(expiryIndex.nextExpiry(), retrySchedule.nextDue()), idleDeadline()));
+        long nextExpiry = Math.min(expiryIndex.nextExpiry(), store.nextPagedExpiry());
+        alarm.rearm(Math.min(Math.min(nextExpiry, retrySchedule.nextDue()), idleDeadline()));
     }
 
     /** When x-expires deletes the queue if nothing uses it until then. */

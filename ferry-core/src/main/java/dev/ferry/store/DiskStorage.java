@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import org.slf4j.Logger;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.ferry.broker.BrokerStorage;
 import dev.ferry.broker.MetadataRecord;
+import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.queue.MessageQueue;
@@ -25,9 +27,9 @@ import dev.ferry.queue.QueueSettings;
 
 /**
  * The broker's storage in its data directory: the {@link MetadataLog}, one {@link LogMessageStore}
- * per durable queue, one shared {@link LogFlusher} for all of them (one fsync thread per disk: a
+ * per queue (a durable queue's log, or a non-durable queue's spill log for paging), one shared {@link LogFlusher} for all of them (one fsync thread per disk: a
  * group commit covers appends of many queues), and one maintenance thread that asks every durable
- * queue to checkpoint its acks each interval and writes those checkpoint files.
+ * queue to checkpoint its acks (and every queue to release settled segments) each interval and writes those checkpoint files.
  *
  * <p>Start: {@link #open} replays the metadata; the broker restores {@link #recoveredMetadata()}
  * (opening each durable queue's store with {@code recover}); then {@link #compactMetadata} rewrites
@@ -44,7 +46,8 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
     private final LogFlusher flusher;
     private final MetadataLog metadata;
     private final ScheduledExecutorService maintenance;
-    private final Set<MessageQueue> durableQueues = ConcurrentHashMap.newKeySet();
+    private final Set<MessageQueue> queues = ConcurrentHashMap.newKeySet();
+    private final AtomicLong spillLogs = new AtomicLong();
 
     private DiskStorage(Path dataDir, StorageSettings settings, LogFlusher flusher, MetadataLog metadata) {
         this.dataDir = dataDir;
@@ -65,6 +68,8 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
         LogFlusher flusher = new LogFlusher("ferry-fsync");
         try {
             MetadataLog metadata = MetadataLog.open(dataDir.resolve(StorageFiles.METADATA_DIRECTORY), flusher);
+            // Spill logs of non-durable queues from an earlier run hold nothing anyone can ask for.
+            StorageFiles.deleteRecursively(dataDir.resolve(StorageFiles.PAGING_DIRECTORY));
             return new DiskStorage(dataDir, settings, flusher, metadata);
         } catch (RuntimeException e) {
             flusher.close();
@@ -120,23 +125,33 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
         if (!recover) {
             StorageFiles.deleteRecursively(directory);
         }
-        LogConfig config = new LogConfig()
-                .fsyncPolicy(settings.queueFsync())
-                .flushIntervalMs(settings.fsyncIntervalMs())
+        LogConfig config = queueLogConfig().fsyncPolicy(settings.queueFsync()).flushIntervalMs(settings.fsyncIntervalMs());
+        return LogMessageStore.open(directory, config, flusher, maintenance, settings.paging(), queue.description());
+    }
+
+    /** A non-durable queue pages to a spill log of its own, never fsynced (nothing in it survives a restart). */
+    @Override
+    public MessageStore openTransientQueueStore(QueueSettings queue) {
+        Path directory = dataDir.resolve(StorageFiles.PAGING_DIRECTORY).resolve(Long.toString(spillLogs.incrementAndGet()));
+        return LogMessageStore.openTransient(directory, queueLogConfig().fsyncPolicy(FsyncPolicy.NEVER), flusher,
+                settings.paging(), queue.description());
+    }
+
+    private LogConfig queueLogConfig() {
+        return new LogConfig()
                 .segmentBytesMax(settings.queueSegmentBytes())
                 .batchBytesMax(settings.queueSegmentBytes())
                 .segmentDeleteDelayMs(0);
-        return LogMessageStore.open(directory, config, flusher, maintenance, queue.description());
     }
 
     @Override
     public void queueOpened(MessageQueue queue) {
-        durableQueues.add(queue);
+        queues.add(queue);
     }
 
     private void maintainQueues() {
-        durableQueues.removeIf(MessageQueue::isDeleted);
-        for (MessageQueue queue : durableQueues) {
+        queues.removeIf(MessageQueue::isDeleted);
+        for (MessageQueue queue : queues) {
             queue.maintainStore();
         }
     }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.SimpleRecord;
@@ -26,26 +27,35 @@ import dev.ferry.queue.PublishConfirm;
 import dev.ferry.queue.QueuedMessage;
 
 /**
- * The message store of a durable queue: persistent messages are records in the queue's own
- * {@link Log}; transient ones live only in memory, as in RabbitMQ. Ready order, requeues and
- * expiry are an {@link InMemoryMessageStore}'s (bodies stay on the heap); this class adds the log,
- * the settled offsets and their checkpoints.
+ * The message store of a queue on a broker with a data directory. A durable queue's store keeps
+ * persistent messages as records in the queue's own {@link Log}; a non-durable queue's store has a
+ * spill log that exists only while it is paging (deleted when it is fully settled, and at open).
+ * Both keep at most {@link PagingLimits} of ready messages in memory and page the rest out.
+ * Ready order, requeues and expiry in memory are an {@link InMemoryMessageStore}'s; this class
+ * adds the log, paging, the settled offsets and their checkpoints.
  *
  * <ul>
- *   <li><b>Appends.</b> A persistent message gets its offset at once (the log's end plus what
- *       this drain already collected) and is ready at once; its record waits in a batch that
- *       {@link #endOfDrain()} appends with one {@link Log#append}. Its publisher confirm is
- *       accepted when the append's future completes: under {@code ALWAYS}, on the flusher thread
- *       after the covering fsync (group commit across all queues sharing the flusher).</li>
+ *   <li><b>Appends.</b> A message is written to the log if it is persistent and the queue durable,
+ *       or if memory is full or messages are already paged out (then every new message is paged,
+ *       so the log keeps them in queue order). Its offset is assigned at once (the log's end plus
+ *       what this drain already collected); {@link #endOfDrain()} appends the drain's records
+ *       with one {@link Log#append}. A persistent message's confirm is accepted when the append's
+ *       future completes: under {@code ALWAYS}, after the covering fsync (group commit across all
+ *       queues sharing the flusher). A paged transient message is confirmed at once, as in
+ *       memory; its record is marked so that recovery drops it.</li>
+ *   <li><b>Paging.</b> Paged messages are pages of offsets ({@link PagedRange}); nothing per message
+ *       stays on the heap. When the messages in memory drop to half the limits, the next pages are
+ *       read and decoded back into memory, in order. Paged messages past their expiry are found
+ *       by reading only the pages whose earliest expiry has passed.</li>
  *   <li><b>Settlement.</b> Settled offsets ({@link SettledOffsets}) and the delivered high-water
  *       mark are written as an {@link AckCheckpoint} by {@link #maintain()} (every ack checkpoint
  *       interval; the file is written and fsynced on the storage's maintenance thread, never on the
  *       owner) and by {@link #close()}. Segments wholly below a checkpointed low-water mark are
  *       deleted, so a drained queue gives its disk back.</li>
  *   <li><b>Recovery.</b> {@link #open} reads the newest valid checkpoint, clamps it to the log's
- *       end (a cut tail's offsets are reused), and makes every unsettled record above the
- *       low-water mark a ready message, in order, redelivered if it lies below the delivered
- *       high-water mark.</li>
+ *       end (a cut tail's offsets are reused), and makes every unsettled persistent record above
+ *       the low-water mark ready, in order (the first up to the paging limits in memory, the rest
+ *       paged), redelivered if it lies below the delivered high-water mark.</li>
  * </ul>
  *
  * <p>Thread safety: the queue's owner thread calls every {@link MessageStore} method. The only
@@ -55,29 +65,39 @@ import dev.ferry.queue.QueuedMessage;
  */
 public final class LogMessageStore implements MessageStore {
     private static final Logger LOG = LoggerFactory.getLogger(LogMessageStore.class);
-    private static final int RECOVERY_READ_BYTES = 1024 * 1024;
+    private static final int READ_BYTES = 1024 * 1024;
 
     private final String description;
     private final Path directory;
-    private final Log log;
+    // A durable queue's log, recovered and checkpointed; otherwise a spill log for paging only.
+    private final boolean durable;
+    private final LogConfig config;
+    private final LogFlusher flusher;
     private final Executor checkpointWriter;
+    private final PagingLimits limits;
     // Half the log's largest batch: a drain's records are appended in chunks of about this size.
     private final long batchLimit;
     private final InMemoryMessageStore ready = new InMemoryMessageStore();
-    private final SettledOffsets settled;
+    private final PagedRange paged = new PagedRange();
+    private Log log; // a spill log is opened when paging first needs it
+    private SettledOffsets settled;
     private long deliveredHighWater;
+    // Records below it were written before this start: their offsets are their sequences, and
+    // those below recoveredDeliveredHighWater had been delivered.
+    private long recoveredEnd;
+    private long recoveredDeliveredHighWater;
     private boolean checkpointDue;
     private long segmentsDeletedBelow;
     private List<QueuedMessage> recovered;
+    private Consumer<QueuedMessage> pagedInListener = message -> { };
     private boolean closed;
-    // An append failed (the disk): the log refuses everything from now on, so persistent messages
-    // are kept in memory only and their publishers nacked, until a restart.
+    // An append failed (the disk): the log refuses everything from now on, so messages are kept in
+    // memory only and the publishers of persistent ones nacked, until a restart.
     private RuntimeException failure;
 
     // The batch of the current drain.
     private final List<SimpleRecord> pendingRecords = new ArrayList<>();
     private final List<PublishConfirm> pendingConfirms = new ArrayList<>();
-    private long pendingBytes;
 
     // Checkpoint files: the owner takes snapshots, the maintenance thread writes them.
     private final Object checkpointFiles = new Object();
@@ -86,33 +106,44 @@ public final class LogMessageStore implements MessageStore {
     private boolean filesReleased; // guarded by checkpointFiles
     private volatile long checkpointedLowWater;
 
-    private LogMessageStore(String description, Path directory, Log log, LogConfig config, Executor checkpointWriter,
-                            AckCheckpoint checkpoint) {
-        this.batchLimit = config.batchBytesMax() / 2;
+    private LogMessageStore(String description, Path directory, boolean durable, LogConfig config, LogFlusher flusher,
+                            Executor checkpointWriter, PagingLimits limits) {
         this.description = description;
         this.directory = directory;
-        this.log = log;
+        this.durable = durable;
+        this.config = config;
+        this.flusher = flusher;
         this.checkpointWriter = checkpointWriter;
-        long lowWater = Math.max(checkpoint.lowWater(), log.logStartOffset());
+        this.limits = limits;
+        this.batchLimit = config.batchBytesMax() / 2;
+        this.settled = new SettledOffsets(0);
+    }
+
+    private void startFrom(Log opened, AckCheckpoint checkpoint) {
+        this.log = opened;
+        long lowWater = Math.max(checkpoint.lowWater(), opened.logStartOffset());
         this.settled = new SettledOffsets(lowWater);
         for (long offset : checkpoint.settledAbove()) {
             settled.settle(offset);
         }
         this.deliveredHighWater = checkpoint.deliveredHighWater();
+        this.recoveredDeliveredHighWater = checkpoint.deliveredHighWater();
         this.checkpointedLowWater = checkpoint.lowWater();
+        this.recoveredEnd = opened.logEndOffset();
     }
 
     /**
-     * Opens (creating if needed) the store of one queue in {@code directory} and recovers its
+     * Opens (creating if needed) the store of a durable queue in {@code directory} and recovers its
      * unsettled messages.
      *
      * @param config           the queue log's settings; its batch limit bounds one append
      * @param flusher          the broker's shared flusher (one per disk), or null for a private one
      * @param checkpointWriter where checkpoint files are written (one thread, in order)
+     * @param limits           how much of the ready messages stays in memory
      * @param description      the queue, for log lines
      */
     public static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher,
-                                       Executor checkpointWriter, String description) {
+                                       Executor checkpointWriter, PagingLimits limits, String description) {
         Log log = Log.open(directory, config, flusher);
         try {
             AckCheckpoint read = AckCheckpoint.read(directory);
@@ -125,7 +156,9 @@ public final class LogMessageStore implements MessageStore {
                 checkpoint.write(directory);
                 checkpoint.write(directory);
             }
-            LogMessageStore store = new LogMessageStore(description, directory, log, config, checkpointWriter, checkpoint);
+            LogMessageStore store = new LogMessageStore(description, directory, true, config, flusher,
+                    checkpointWriter, limits);
+            store.startFrom(log, checkpoint);
             store.recover();
             return store;
         } catch (IOException | RuntimeException e) {
@@ -137,6 +170,17 @@ public final class LogMessageStore implements MessageStore {
         }
     }
 
+    /**
+     * The store of a non-durable queue: in memory up to {@code limits}, then paged to a spill log
+     * in {@code directory}. Whatever the directory holds (a previous run's spill) is removed first;
+     * nothing is created until the queue first pages.
+     */
+    public static LogMessageStore openTransient(Path directory, LogConfig config, LogFlusher flusher,
+                                                PagingLimits limits, String description) {
+        StorageFiles.deleteRecursively(directory);
+        return new LogMessageStore(description, directory, false, config, flusher, Runnable::run, limits);
+    }
+
     private void recover() throws IOException {
         long lowWater = settled.lowWater();
         if (lowWater > log.logStartOffset()) {
@@ -146,10 +190,11 @@ public final class LogMessageStore implements MessageStore {
         List<QueuedMessage> messages = new ArrayList<>();
         long offset = lowWater;
         long end = log.logEndOffset();
+        int dropped = 0;
         while (offset < end) {
             List<Record> records;
             try {
-                records = log.read(offset, RECOVERY_READ_BYTES).readRecords();
+                records = log.read(offset, READ_BYTES).readRecords();
             } catch (LogCorruptedException e) {
                 // Never hand out a corrupt record; what lies beyond it in this log is lost.
                 LOG.error("{}: recovery stops at offset {}: {}", description, offset, e.getMessage());
@@ -159,18 +204,41 @@ public final class LogMessageStore implements MessageStore {
                 break;
             }
             for (Record record : records) {
-                if (!settled.isSettled(record.offset())) {
-                    MessageRecordCodec.Decoded decoded = MessageRecordCodec.decode(record);
-                    QueuedMessage message = QueuedMessage.recovered(messages.size(), decoded.message(),
-                            record.offset(), decoded.expiresAt(), record.offset() < deliveredHighWater);
+                offset = record.offset() + 1;
+                if (settled.isSettled(record.offset())) {
+                    continue;
+                }
+                MessageRecordCodec.Summary summary = MessageRecordCodec.summarize(record);
+                if (summary.transientCopy()) {
+                    // A transient message that was only paged out: lost on restart, as in memory.
+                    settled.settle(record.offset());
+                    checkpointDue = true;
+                    dropped++;
+                } else if (paged.isEmpty() && !limits.full(ready.readyCount(), ready.readyBytes(), bodySize(record))) {
+                    QueuedMessage message = decodeRecord(record);
                     ready.append(message, null);
                     messages.add(message);
+                } else {
+                    paged.add(record.offset(), bodySize(record), summary.expiresAt());
                 }
-                offset = record.offset() + 1;
             }
         }
         recovered = messages;
-        LOG.info("{}: recovered {} messages from offsets [{}, {})", description, messages.size(), lowWater, end);
+        LOG.info("{}: recovered {} messages ({} paged out) from offsets [{}, {}); {} transient copies dropped",
+                description, readyCount(), paged.count(), lowWater, end, dropped);
+    }
+
+    private static int bodySize(Record record) {
+        return Math.max(0, record.valueSize());
+    }
+
+    /** A ready message from its record: written before this start, its offset is its sequence. */
+    private QueuedMessage decodeRecord(Record record) throws IOException {
+        MessageRecordCodec.Decoded decoded = MessageRecordCodec.decode(record);
+        long offset = record.offset();
+        boolean fromEarlierRun = offset < recoveredEnd || decoded.sequence() == MessageRecordCodec.NO_SEQUENCE;
+        return QueuedMessage.recovered(fromEarlierRun ? offset : decoded.sequence(), decoded.message(), offset,
+                decoded.expiresAt(), fromEarlierRun && offset < recoveredDeliveredHighWater);
     }
 
     @Override
@@ -181,23 +249,60 @@ public final class LogMessageStore implements MessageStore {
     }
 
     @Override
+    public long firstFreeSequence() {
+        return recoveredEnd;
+    }
+
+    @Override
+    public void setPagedInListener(Consumer<QueuedMessage> listener) {
+        pagedInListener = listener;
+    }
+
+    @Override
     public void append(QueuedMessage message, PublishConfirm confirm) {
         Message content = message.message();
-        if (closed || !content.properties().persistent()) {
+        boolean persist = durable && content.properties().persistent();
+        boolean page = !paged.isEmpty() || limits.full(ready.readyCount(), ready.readyBytes(), content.bodySize());
+        if (closed || (!persist && !page)) {
             ready.append(message, confirm);
             return;
         }
         if (failure != null) {
             ready.append(message, null);
-            fail(confirm, failure);
+            if (persist) {
+                fail(confirm, failure);
+            } else if (confirm != null) {
+                confirm.queueAccepted();
+            }
             return;
         }
-        message.assignLogOffset(log.logEndOffset() + pendingRecords.size());
-        SimpleRecord record = MessageRecordCodec.encode(content, message.expiresAt(), System.currentTimeMillis());
-        pendingRecords.add(record);
-        pendingConfirms.add(confirm);
-        pendingBytes += estimatedBytes(record);
-        ready.append(message, null);
+        if (log == null) {
+            openSpillLog();
+        }
+        long offset = log.logEndOffset() + pendingRecords.size();
+        message.assignLogOffset(offset);
+        pendingRecords.add(MessageRecordCodec.encode(content, message.expiresAt(), System.currentTimeMillis(),
+                message.sequence(), !persist));
+        if (persist) {
+            pendingConfirms.add(confirm);
+        } else {
+            pendingConfirms.add(null);
+            if (confirm != null) {
+                confirm.queueAccepted();
+            }
+        }
+        if (page) {
+            paged.add(offset, content.bodySize(), message.expiresAt());
+        } else {
+            ready.append(message, null);
+        }
+    }
+
+    private void openSpillLog() {
+        log = Log.open(directory, config, flusher);
+        settled = new SettledOffsets(log.logEndOffset());
+        segmentsDeletedBelow = log.logStartOffset();
+        LOG.debug("{}: paging to {}", description, directory);
     }
 
     /** Appends the drain's records: one log append per batch limit's worth (normally one). */
@@ -221,7 +326,6 @@ public final class LogMessageStore implements MessageStore {
             appendChunk(records.subList(from, to), confirms.subList(from, to));
             from = to;
         }
-        pendingBytes = 0;
     }
 
     private void appendChunk(List<SimpleRecord> records, List<PublishConfirm> confirms) {
@@ -275,12 +379,56 @@ public final class LogMessageStore implements MessageStore {
 
     @Override
     public QueuedMessage pollReady() {
+        if (!paged.isEmpty() && limits.wantsPageIn(ready.readyCount(), ready.readyBytes())) {
+            pageIn();
+        }
         QueuedMessage message = ready.pollReady();
-        if (message != null && message.logOffset() >= deliveredHighWater) {
+        if (durable && message != null && message.logOffset() >= deliveredHighWater) {
             deliveredHighWater = message.logOffset() + 1;
             checkpointDue = true;
         }
         return message;
+    }
+
+    /** Reads paged-out messages back into memory, in order, until memory is full again. */
+    private void pageIn() {
+        endOfDrain(); // the head page may still be in this drain's batch
+        int loaded = 0;
+        try {
+            while (!paged.isEmpty() && (loaded == 0 || !limits.full(ready.readyCount(), ready.readyBytes(), 0))) {
+                long from = paged.head().first();
+                List<Record> records = log.read(from, READ_BYTES).readRecords();
+                for (Record record : records) {
+                    PagedRange.Page page = paged.head();
+                    if (page == null || record.offset() >= page.end()
+                            || (loaded > 0 && limits.full(ready.readyCount(), ready.readyBytes(), 0))) {
+                        break;
+                    }
+                    if (record.offset() < page.first()) {
+                        continue;
+                    }
+                    if (settled.isSettled(record.offset())) {
+                        paged.skipped(page, record.offset());
+                        continue;
+                    }
+                    QueuedMessage message = decodeRecord(record);
+                    paged.pagedIn(page, record.offset(), bodySize(record));
+                    ready.insert(message);
+                    pagedInListener.accept(message);
+                    loaded++;
+                }
+                if (!paged.isEmpty() && paged.head().first() == from) {
+                    throw new IOException("no paged message found at offset " + from);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // The log cannot give them back. A durable queue's persistent messages stay unsettled
+            // on disk and return after a restart; the rest are lost.
+            LOG.error("{}: reading {} paged-out messages failed; they are dropped from the queue: {}",
+                    description, paged.count(), e.toString());
+            paged.clear();
+            failure = e instanceof RuntimeException runtime ? runtime : new java.io.UncheckedIOException((IOException) e);
+        }
     }
 
     @Override
@@ -294,11 +442,71 @@ public final class LogMessageStore implements MessageStore {
     }
 
     @Override
+    public long nextPagedExpiry() {
+        return paged.nextExpiry();
+    }
+
+    /** Reads each page whose earliest expiry has passed and removes its expired messages. */
+    @Override
+    public void expirePaged(long now, Consumer<Message> expired) {
+        if (paged.nextExpiry() > now) {
+            return;
+        }
+        endOfDrain();
+        try {
+            for (PagedRange.Page page : paged.pagesExpiringBy(now)) {
+                long earliestLeft = Long.MAX_VALUE;
+                long offset = page.first();
+                long end = page.end();
+                boolean pageGone = false;
+                while (offset < end && !pageGone) {
+                    List<Record> records = log.read(offset, READ_BYTES).readRecords();
+                    if (records.isEmpty()) {
+                        break;
+                    }
+                    for (Record record : records) {
+                        if (record.offset() >= end) {
+                            break;
+                        }
+                        offset = record.offset() + 1;
+                        if (record.offset() < page.first() || settled.isSettled(record.offset())) {
+                            continue;
+                        }
+                        long expiresAt = MessageRecordCodec.summarize(record).expiresAt();
+                        if (expiresAt > now) {
+                            earliestLeft = Math.min(earliestLeft, expiresAt);
+                            continue;
+                        }
+                        Message message = MessageRecordCodec.decode(record).message();
+                        settleOffset(record.offset());
+                        pageGone = page.count() == 1;
+                        paged.remove(page, bodySize(record));
+                        expired.accept(message);
+                        if (pageGone) {
+                            break;
+                        }
+                    }
+                    offset = Math.max(offset, records.get(records.size() - 1).offset() + 1);
+                }
+                if (!pageGone) {
+                    paged.expiryScanned(page, earliestLeft);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("{}: reading paged-out messages to expire them failed: {}", description, e.toString());
+        }
+    }
+
+    @Override
     public void settle(QueuedMessage message) {
         if (message.logOffset() != QueuedMessage.NOT_IN_LOG) {
-            settled.settle(message.logOffset());
-            checkpointDue = true;
+            settleOffset(message.logOffset());
         }
+    }
+
+    private void settleOffset(long offset) {
+        settled.settle(offset);
+        checkpointDue = true;
     }
 
     @Override
@@ -309,17 +517,31 @@ public final class LogMessageStore implements MessageStore {
             settle(message);
             purged++;
         }
+        for (PagedRange.Page page : paged.pages()) {
+            for (long offset = page.first(); offset < page.end(); offset++) {
+                if (!settled.isSettled(offset)) {
+                    settleOffset(offset);
+                    purged++;
+                }
+            }
+        }
+        paged.clear();
         return purged;
     }
 
     @Override
     public int readyCount() {
-        return ready.readyCount();
+        return ready.readyCount() + (int) paged.count();
     }
 
     @Override
     public long readyBytes() {
-        return ready.readyBytes();
+        return ready.readyBytes() + paged.bytes();
+    }
+
+    /** Messages of the queue that are paged out (for tests and diagnostics). */
+    long pagedCount() {
+        return paged.count();
     }
 
     /**
@@ -332,6 +554,10 @@ public final class LogMessageStore implements MessageStore {
             return;
         }
         endOfDrain();
+        if (!durable) {
+            releaseSettledSpill();
+            return;
+        }
         deleteSettledSegments();
         if (checkpointDue) {
             AckCheckpoint snapshot = snapshot();
@@ -368,6 +594,23 @@ public final class LogMessageStore implements MessageStore {
         }
     }
 
+    /** A spill log gives back its settled segments, and goes altogether once everything in it is settled. */
+    private void releaseSettledSpill() {
+        if (log == null) {
+            return;
+        }
+        long lowWater = settled.lowWater();
+        if (paged.isEmpty() && lowWater == log.logEndOffset()) {
+            log.close();
+            log = null;
+            StorageFiles.deleteRecursively(directory);
+            LOG.debug("{}: paging ended, spill log removed", description);
+        } else if (lowWater > segmentsDeletedBelow) {
+            log.deleteSegmentsBelow(lowWater);
+            segmentsDeletedBelow = lowWater;
+        }
+    }
+
     private void deleteSettledSegments() {
         long below = Math.min(checkpointedLowWater, log.logEndOffset());
         if (below > segmentsDeletedBelow) {
@@ -376,10 +619,18 @@ public final class LogMessageStore implements MessageStore {
         }
     }
 
-    /** Clean shutdown: appends what is pending, writes the final checkpoint, closes (fsyncs) the log. */
+    /**
+     * Clean shutdown: a durable queue's store appends what is pending, writes the final checkpoint
+     * and closes (fsyncs) the log; a spill log is removed (transient messages do not outlive the broker).
+     */
     @Override
     public void close() {
         if (closed) {
+            return;
+        }
+        if (!durable) {
+            closed = true;
+            closeSpillLog();
             return;
         }
         try {
@@ -395,6 +646,20 @@ public final class LogMessageStore implements MessageStore {
             closed = true;
             log.close();
         }
+    }
+
+    private void closeSpillLog() {
+        pendingRecords.clear();
+        pendingConfirms.clear();
+        if (log != null) {
+            try {
+                log.close();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: closing the spill log failed: {}", description, e.toString());
+            }
+            log = null;
+        }
+        StorageFiles.deleteRecursively(directory);
     }
 
     /** The queue is gone: its files go too. Messages collected in this drain count as accepted (RabbitMQ does so). */
@@ -413,6 +678,14 @@ public final class LogMessageStore implements MessageStore {
         pendingConfirms.clear();
         synchronized (checkpointFiles) {
             filesReleased = true;
+        }
+        closeSpillLogOrLog();
+    }
+
+    private void closeSpillLogOrLog() {
+        if (!durable) {
+            closeSpillLog();
+            return;
         }
         try {
             log.close();

@@ -26,7 +26,10 @@ import dev.ferry.message.MessageProperties;
  * value            body, as published
  * header "ferry"   envelope, Ferry's own encoding (big-endian, strings and tables as in {@link FieldCodec}):
  *
- *   byte    format version = 1
+ *   byte    format version = 2
+ *   byte    flags: bit 0 set = a transient message paged out of memory, dropped on recovery
+ *   long    the message's sequence in its queue when it was written (orders it against messages
+ *           in memory; meaningful only until the broker restarts, when offsets give the order)
  *   string  exchange it was published to
  *   long    expires at (epoch ms), Long.MAX_VALUE when it never expires
  *   string  content-type          (null = -1 length: not set)
@@ -45,27 +48,41 @@ import dev.ferry.message.MessageProperties;
  *   string  cluster-id
  * </pre>
  *
- * A record whose envelope has another version is refused on recovery (never guessed at). A Kafka
+ * Version 1 (no flags, no sequence: every record persistent) is still read. A record whose
+ * envelope has another version is refused on recovery (never guessed at). A Kafka
  * consumer reading a queue log sees the routing key and the body as they were published.
  *
  * <p>Thread safety: stateless.
  */
 final class MessageRecordCodec {
     static final String ENVELOPE_HEADER = "ferry";
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 2;
+    private static final int FLAG_TRANSIENT = 1;
+    /** {@link Decoded#sequence()} of a version 1 record, which did not store one. */
+    static final long NO_SEQUENCE = -1;
 
     private MessageRecordCodec() {
     }
 
-    /** The message and what it needs to come back (its expiry), decoded from one log record. */
-    record Decoded(Message message, long expiresAt, long arrivedAt) {
+    /** The message and what it needs to come back (its expiry, order, durability), decoded from one log record. */
+    record Decoded(Message message, long expiresAt, long arrivedAt, long sequence, boolean transientCopy) {
     }
 
-    static SimpleRecord encode(Message message, long expiresAt, long arrivedAt) {
+    /** What recovery needs without decoding the message. */
+    record Summary(long expiresAt, boolean transientCopy) {
+    }
+
+    /**
+     * @param transientCopy a transient message written only to free memory: recovery drops it
+     * @param sequence      its sequence in the queue
+     */
+    static SimpleRecord encode(Message message, long expiresAt, long arrivedAt, long sequence, boolean transientCopy) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             MessageProperties p = message.properties();
             out.writeByte(FORMAT_VERSION);
+            out.writeByte(transientCopy ? FLAG_TRANSIENT : 0);
+            out.writeLong(sequence);
             FieldCodec.writeString(out, message.exchange());
             out.writeLong(expiresAt);
             FieldCodec.writeString(out, p.contentType());
@@ -97,20 +114,14 @@ final class MessageRecordCodec {
 
     /** @throws IOException if the envelope is missing, of an unknown version, or malformed */
     static Decoded decode(Record record) throws IOException {
-        byte[] envelope = null;
-        for (Header header : record.headers()) {
-            if (ENVELOPE_HEADER.equals(header.key())) {
-                envelope = header.value();
-            }
-        }
-        if (envelope == null) {
-            throw new IOException("record " + record.offset() + " has no '" + ENVELOPE_HEADER + "' header");
-        }
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(envelope));
+        DataInputStream in = openEnvelope(record);
         int version = in.readUnsignedByte();
-        if (version != FORMAT_VERSION) {
-            throw new IOException("record " + record.offset() + " has envelope version " + version
-                    + "; this Ferry reads version " + FORMAT_VERSION);
+        checkVersion(record, version);
+        boolean transientCopy = false;
+        long sequence = NO_SEQUENCE;
+        if (version >= 2) {
+            transientCopy = (in.readUnsignedByte() & FLAG_TRANSIENT) != 0;
+            sequence = in.readLong();
         }
         String exchange = FieldCodec.readString(in);
         long expiresAt = in.readLong();
@@ -133,7 +144,37 @@ final class MessageRecordCodec {
         String routingKey = record.hasKey() ? StandardCharsets.UTF_8.decode(record.key()).toString() : "";
         byte[] body = toArray(record.value());
         return new Decoded(new Message(exchange == null ? "" : exchange, routingKey, properties, body), expiresAt,
-                record.timestamp());
+                record.timestamp(), sequence, transientCopy);
+    }
+
+    /** Reads only the envelope's first fields: recovery of a long queue need not decode its messages. */
+    static Summary summarize(Record record) throws IOException {
+        DataInputStream in = openEnvelope(record);
+        int version = in.readUnsignedByte();
+        checkVersion(record, version);
+        boolean transientCopy = false;
+        if (version >= 2) {
+            transientCopy = (in.readUnsignedByte() & FLAG_TRANSIENT) != 0;
+            in.readLong();
+        }
+        FieldCodec.readString(in);
+        return new Summary(in.readLong(), transientCopy);
+    }
+
+    private static DataInputStream openEnvelope(Record record) throws IOException {
+        for (Header header : record.headers()) {
+            if (ENVELOPE_HEADER.equals(header.key())) {
+                return new DataInputStream(new ByteArrayInputStream(header.value()));
+            }
+        }
+        throw new IOException("record " + record.offset() + " has no '" + ENVELOPE_HEADER + "' header");
+    }
+
+    private static void checkVersion(Record record, int version) throws IOException {
+        if (version < 1 || version > FORMAT_VERSION) {
+            throw new IOException("record " + record.offset() + " has envelope version " + version
+                    + "; this Ferry reads versions 1 to " + FORMAT_VERSION);
+        }
     }
 
     private static byte[] toArray(ByteBuffer buffer) {

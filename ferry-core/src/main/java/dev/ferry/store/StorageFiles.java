@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
  * data/
  *   metadata/                       the metadata log (dev.ferry.log, fsync always)
  *   queues/&lt;vhost&gt;/&lt;queue&gt;/          one log per durable queue, plus acks.checkpoint(.prev)
+ *   paging/&lt;n&gt;/                     spill logs of non-durable queues while they page; emptied at start
  * </pre>
  *
  * Names are encoded so that any AMQP name is one safe path element: ASCII letters, digits, '-'
@@ -31,6 +32,7 @@ import org.slf4j.LoggerFactory;
 final class StorageFiles {
     static final String METADATA_DIRECTORY = "metadata";
     static final String QUEUES_DIRECTORY = "queues";
+    static final String PAGING_DIRECTORY = "paging";
     private static final int LONGEST_PLAIN_NAME = 120;
     private static final Logger LOG = LoggerFactory.getLogger(StorageFiles.class);
 

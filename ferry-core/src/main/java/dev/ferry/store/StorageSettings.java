@@ -15,14 +15,17 @@ import dev.ferry.log.FsyncPolicy;
  * @param ackCheckpointIntervalMs how often each durable queue's settled offsets are checkpointed;
  *                                after a crash at most this much of acks is redelivered
  * @param queueSegmentBytes       segment size of queue logs; a drained queue gives back whole segments
+ * @param paging                  how much of each queue's ready messages stays in memory
  */
 public record StorageSettings(FsyncPolicy queueFsync, long fsyncIntervalMs, long ackCheckpointIntervalMs,
-                              int queueSegmentBytes) {
+                              int queueSegmentBytes, PagingLimits paging) {
 
-    public static final StorageSettings DEFAULTS = new StorageSettings(FsyncPolicy.ALWAYS, 1000, 1000, 64 * 1024 * 1024);
+    public static final StorageSettings DEFAULTS = new StorageSettings(FsyncPolicy.ALWAYS, 1000, 1000, 64 * 1024 * 1024,
+            PagingLimits.DEFAULTS);
 
     public StorageSettings {
         Objects.requireNonNull(queueFsync, "queueFsync");
+        Objects.requireNonNull(paging, "paging");
         if (fsyncIntervalMs <= 0 || ackCheckpointIntervalMs <= 0) {
             throw new IllegalArgumentException("intervals must be positive: " + fsyncIntervalMs + ", "
                     + ackCheckpointIntervalMs);

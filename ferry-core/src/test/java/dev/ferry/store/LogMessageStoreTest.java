@@ -59,7 +59,8 @@ class LogMessageStoreTest {
     private MessageQueue openQueue(Path directory, int segmentBytes) {
         LogConfig config = new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentBytesMax(segmentBytes)
                 .batchBytesMax(segmentBytes).segmentDeleteDelayMs(0);
-        LogMessageStore store = LogMessageStore.open(directory, config, flusher, Runnable::run, "queue 'q'");
+        LogMessageStore store = LogMessageStore.open(directory, config, flusher, Runnable::run, PagingLimits.DEFAULTS,
+                "queue 'q'");
         QueueSettings settings = new QueueSettings("/", "q", true, OptionalLong.empty(), false, QueueArguments.NONE);
         MessageQueue queue = new MessageQueue(settings, store, Runnable::run, q -> { });
         open.add(queue);

@@ -108,6 +108,16 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "largest message (max-message-bytes + frame-max + 4096). Default: ${DEFAULT-VALUE}")
     int queueSegmentBytes;
 
+    @Option(names = "--queue-memory-messages", paramLabel = "N", defaultValue = "8192",
+            description = "Ready messages each queue keeps in memory; beyond this or --queue-memory-bytes, new "
+                    + "messages wait in the queue's log (or a spill log) and are read back as the queue drains. "
+                    + "Default: ${DEFAULT-VALUE}")
+    int queueMemoryMessages;
+
+    @Option(names = "--queue-memory-bytes", paramLabel = "BYTES", defaultValue = "8388608",
+            description = "Body bytes of ready messages each queue keeps in memory. Default: ${DEFAULT-VALUE}")
+    long queueMemoryBytes;
+
     /** Settings the parsed options describe, not yet checked. */
     @Override
     public BrokerSettings call() {
@@ -129,6 +139,8 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.fsyncIntervalMs = fsyncIntervalMs;
         settings.ackCheckpointIntervalMs = ackCheckpointIntervalMs;
         settings.queueSegmentBytes = queueSegmentBytes;
+        settings.queueMemoryMessages = queueMemoryMessages;
+        settings.queueMemoryBytes = queueMemoryBytes;
         return settings;
     }
 

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import dev.ferry.log.FsyncPolicy;
+import dev.ferry.store.PagingLimits;
 import dev.ferry.store.StorageSettings;
 
 /**
@@ -35,6 +36,8 @@ public final class BrokerSettings {
     public long fsyncIntervalMs = 1000;
     public long ackCheckpointIntervalMs = 1000;
     public int queueSegmentBytes = 256 * 1024 * 1024;
+    public int queueMemoryMessages = PagingLimits.DEFAULTS.messages();
+    public long queueMemoryBytes = PagingLimits.DEFAULTS.bytes();
 
     private FsyncPolicy fsyncPolicy;
 
@@ -101,6 +104,12 @@ public final class BrokerSettings {
             throw new ConfigException("queue-segment-bytes must hold the largest message: at least max-message-bytes"
                     + " + frame-max + 4096 = " + largestRecord + ", got " + queueSegmentBytes);
         }
+        if (queueMemoryMessages < 2) {
+            throw new ConfigException("queue-memory-messages must be at least 2, got " + queueMemoryMessages);
+        }
+        if (queueMemoryBytes < 1) {
+            throw new ConfigException("queue-memory-bytes must be positive, got " + queueMemoryBytes);
+        }
         dataDir = dataDir.toAbsolutePath().normalize();
         return this;
     }
@@ -123,7 +132,8 @@ public final class BrokerSettings {
         if (fsyncPolicy == null) {
             throw new IllegalStateException("conclude() has not been called");
         }
-        return new StorageSettings(fsyncPolicy, fsyncIntervalMs, ackCheckpointIntervalMs, queueSegmentBytes);
+        return new StorageSettings(fsyncPolicy, fsyncIntervalMs, ackCheckpointIntervalMs, queueSegmentBytes,
+                new PagingLimits(queueMemoryMessages, queueMemoryBytes));
     }
 
     /** User name to password, from {@link #users}, in the order given. */

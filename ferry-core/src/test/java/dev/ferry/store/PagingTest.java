@@ -1,0 +1,309 @@
+package dev.ferry.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.ferry.log.FsyncPolicy;
+import dev.ferry.log.LogConfig;
+import dev.ferry.log.LogFlusher;
+import dev.ferry.message.Message;
+import dev.ferry.message.MessageProperties;
+import dev.ferry.queue.ChannelRef;
+import dev.ferry.queue.Delivery;
+import dev.ferry.queue.ManualQueueTimer;
+import dev.ferry.queue.MessageQueue;
+import dev.ferry.queue.PublishConfirm;
+import dev.ferry.queue.QueueArguments;
+import dev.ferry.queue.QueueServices;
+import dev.ferry.queue.QueueSettings;
+import dev.ferry.queue.SettleOutcome;
+
+/**
+ * Paging: a queue past its memory limits keeps new messages in its log (or a spill log) and reads
+ * them back in order. Real stores and logs under a {@link MessageQueue} run inline; a crash is a
+ * copy of the queue's files taken while it is open.
+ */
+class PagingTest {
+    private static final ChannelRef CHANNEL = new ChannelRef(1, 1);
+    private static final long START = 1_700_000_000_000L;
+    private static final MessageProperties PERSISTENT = new MessageProperties(null, null, null, 2, -1, null, null,
+            null, null, null, null, null, null, null);
+    private static final MessageProperties TRANSIENT = MessageProperties.EMPTY;
+    private static final PagingLimits FOUR = new PagingLimits(4, 1024 * 1024);
+
+    @TempDir
+    Path dataDir;
+    private final LogFlusher flusher = new LogFlusher("test-flusher");
+    private final List<MessageQueue> open = new ArrayList<>();
+    private final List<LogMessageStore> stores = new ArrayList<>();
+    private final ManualQueueTimer timer = new ManualQueueTimer(START);
+    private final List<String> deadLetters = new ArrayList<>();
+
+    @AfterEach
+    void closeEverything() {
+        for (MessageQueue queue : open) {
+            queue.closeStore().join();
+        }
+        flusher.close();
+    }
+
+    private static LogConfig config(FsyncPolicy fsync) {
+        return new LogConfig().fsyncPolicy(fsync).segmentBytesMax(64 * 1024).batchBytesMax(64 * 1024)
+                .segmentDeleteDelayMs(0);
+    }
+
+    private MessageQueue durableQueue(Path directory, PagingLimits limits) {
+        return queue(LogMessageStore.open(directory, config(FsyncPolicy.ALWAYS), flusher, Runnable::run, limits,
+                "queue 'q'"), true, Map.of());
+    }
+
+    private MessageQueue transientQueue(Path directory, PagingLimits limits, Map<String, Object> arguments) {
+        return queue(LogMessageStore.openTransient(directory, config(FsyncPolicy.NEVER), flusher, limits, "queue 't'"),
+                false, arguments);
+    }
+
+    private MessageQueue queue(LogMessageStore store, boolean durable, Map<String, Object> arguments) {
+        stores.add(store);
+        QueueSettings settings = new QueueSettings("/", "q", durable, OptionalLong.empty(), false,
+                QueueArguments.parse(arguments, "queue 'q'"));
+        MessageQueue queue = new MessageQueue(settings, store, Runnable::run, q -> { },
+                new QueueServices(timer, (message, reason) -> deadLetters.add(text(message.body()) + ":" + reason)));
+        open.add(queue);
+        return queue;
+    }
+
+    private static PublishConfirm publish(MessageQueue queue, String body, MessageProperties properties) {
+        PublishConfirm confirm = new PublishConfirm(1);
+        queue.enqueue(new Message("ex", "rk." + body, properties, body.getBytes(StandardCharsets.UTF_8)), confirm);
+        return confirm;
+    }
+
+    private static String text(byte[] body) {
+        return new String(body, StandardCharsets.UTF_8);
+    }
+
+    private static List<String> drain(MessageQueue queue, List<Boolean> redelivered) {
+        List<String> bodies = new ArrayList<>();
+        while (true) {
+            var result = queue.get(CHANNEL, true).join();
+            if (result.isEmpty()) {
+                return bodies;
+            }
+            Delivery delivery = result.delivery().get();
+            bodies.add(text(delivery.message().body()));
+            redelivered.add(delivery.redelivered());
+        }
+    }
+
+    private Path crashCopy(Path directory) throws IOException {
+        Path copy = dataDir.resolve("crash-" + System.nanoTime());
+        Files.createDirectories(copy);
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path file : files.toList()) {
+                if (!file.getFileName().toString().equals(".lock")) {
+                    Files.copy(file, copy.resolve(file.getFileName()));
+                }
+            }
+        }
+        return copy;
+    }
+
+    private static List<String> names(String prefix, int count) {
+        return IntStream.range(0, count).mapToObj(i -> prefix + i).toList();
+    }
+
+    @Test
+    void aBacklogBeyondTheLimitsIsPagedOutAndComesBackInOrder() throws Exception {
+        MessageQueue queue = durableQueue(dataDir.resolve("q"), FOUR);
+        List<PublishConfirm> confirms = new ArrayList<>();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            // Persistent and transient interleaved: both page to the durable queue's log, in queue order.
+            String body = (i % 3 == 0 ? "t" : "p") + i;
+            confirms.add(publish(queue, body, i % 3 == 0 ? TRANSIENT : PERSISTENT));
+            expected.add(body);
+        }
+        for (PublishConfirm confirm : confirms) {
+            confirm.accepted().get(5, TimeUnit.SECONDS);
+        }
+        LogMessageStore store = stores.get(0);
+        assertThat(store.pagedCount()).isEqualTo(296);
+        assertThat(queue.messageCount()).isEqualTo(300);
+
+        List<Boolean> redelivered = new ArrayList<>();
+        assertThat(drain(queue, redelivered)).containsExactlyElementsOf(expected);
+        assertThat(redelivered).doesNotContain(true);
+        assertThat(store.pagedCount()).isZero();
+    }
+
+    @Test
+    void theByteLimitPagesTooAndMessagesKeepTheirProperties() throws Exception {
+        MessageQueue queue = transientQueue(dataDir.resolve("t"), new PagingLimits(1000, 100), Map.of());
+        MessageProperties rich = new MessageProperties("text/plain", "gzip", Map.of("k", "v", "n", 3), 1, 4, "corr",
+                "reply", null, "id-1", 1_700_000_000L, "type", "guest", "app", null);
+        for (int i = 0; i < 20; i++) {
+            queue.enqueue(new Message("ex", "rk", rich, ("body-" + i + "-" + "x".repeat(20)).getBytes(StandardCharsets.UTF_8)),
+                    null);
+        }
+        assertThat(stores.get(0).pagedCount()).isEqualTo(17); // three 27-byte bodies fit in 100 bytes
+        for (int i = 0; i < 20; i++) {
+            Delivery delivery = queue.get(CHANNEL, true).join().delivery().orElseThrow();
+            assertThat(text(delivery.message().body())).isEqualTo("body-" + i + "-" + "x".repeat(20));
+            assertThat(delivery.message().properties()).isEqualTo(rich);
+            assertThat(delivery.message().exchange()).isEqualTo("ex");
+            assertThat(delivery.message().routingKey()).isEqualTo("rk");
+        }
+    }
+
+    @Test
+    void afterACrashPagedPersistentMessagesComeBackAndPagedTransientCopiesDoNot() throws Exception {
+        Path directory = dataDir.resolve("q");
+        MessageQueue queue = durableQueue(directory, FOUR);
+        List<PublishConfirm> confirms = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            confirms.add(publish(queue, (i % 2 == 0 ? "p" : "t") + i, i % 2 == 0 ? PERSISTENT : TRANSIENT));
+        }
+        for (PublishConfirm confirm : confirms) {
+            confirm.accepted().get(5, TimeUnit.SECONDS);
+        }
+        for (int i = 0; i < 10; i++) {
+            queue.get(CHANNEL, true).join(); // delivered with auto-ack: settled
+        }
+        Delivery unacked = queue.get(CHANNEL, false).join().delivery().orElseThrow();
+        assertThat(text(unacked.message().body())).isEqualTo("p10");
+        queue.maintainStore();
+
+        MessageQueue recovered = durableQueue(crashCopy(directory), FOUR);
+        assertThat(stores.get(1).pagedCount()).isPositive();
+        List<Boolean> redelivered = new ArrayList<>();
+        List<String> expected = IntStream.range(10, 100).filter(i -> i % 2 == 0).mapToObj(i -> "p" + i).toList();
+        assertThat(drain(recovered, redelivered)).containsExactlyElementsOf(expected);
+        assertThat(redelivered.get(0)).as("p10 had been delivered").isTrue();
+        assertThat(redelivered.subList(1, redelivered.size())).doesNotContain(true);
+    }
+
+    @Test
+    void aNonDurableQueuePagesToASpillLogThatIsRemovedOnceEverythingIsSettled() throws Exception {
+        Path directory = dataDir.resolve("t");
+        MessageQueue queue = transientQueue(directory, FOUR, Map.of());
+        publish(queue, "a", TRANSIENT);
+        assertThat(directory).as("no spill log while within the limits").doesNotExist();
+        for (String body : names("m", 50)) {
+            publish(queue, body, PERSISTENT); // persistent, but the queue is not durable
+        }
+        assertThat(directory).isDirectory();
+        List<String> expected = new ArrayList<>(List.of("a"));
+        expected.addAll(names("m", 50));
+        assertThat(drain(queue, new ArrayList<>())).containsExactlyElementsOf(expected);
+        queue.maintainStore();
+        assertThat(directory).doesNotExist();
+
+        // It pages again when needed, into a fresh spill log.
+        for (String body : names("n", 20)) {
+            publish(queue, body, TRANSIENT);
+        }
+        assertThat(directory).isDirectory();
+        assertThat(drain(queue, new ArrayList<>())).containsExactlyElementsOf(names("n", 20));
+    }
+
+    @Test
+    void requeuedMessagesGoBackAheadOfPagedOnes() throws Exception {
+        MessageQueue queue = transientQueue(dataDir.resolve("t"), FOUR, Map.of());
+        for (String body : names("m", 20)) {
+            publish(queue, body, TRANSIENT);
+        }
+        long[] ids = new long[3];
+        for (int i = 0; i < 3; i++) {
+            ids[i] = queue.get(CHANNEL, false).join().delivery().orElseThrow().deliveryId();
+        }
+        queue.settle(CHANNEL, ids, SettleOutcome.REQUEUE);
+        List<Boolean> redelivered = new ArrayList<>();
+        assertThat(drain(queue, redelivered)).containsExactlyElementsOf(names("m", 20));
+        assertThat(redelivered.subList(0, 3)).containsOnly(true);
+        assertThat(redelivered.subList(3, 20)).containsOnly(false);
+    }
+
+    @Test
+    void pagedMessagesExpireWhereTheyLieWithNoConsumer() {
+        Map<String, Object> dlx = Map.of("x-dead-letter-exchange", "dlx");
+        MessageQueue queue = transientQueue(dataDir.resolve("t"), FOUR, dlx);
+        for (String body : names("a", 10)) {
+            publish(queue, body, TRANSIENT);
+        }
+        for (String body : names("e", 5)) {
+            publish(queue, body, TRANSIENT.withExpiration("1000"));
+        }
+        for (String body : names("b", 10)) {
+            publish(queue, body, TRANSIENT);
+        }
+        assertThat(stores.get(0).pagedCount()).isEqualTo(21);
+
+        timer.advance(1500);
+        assertThat(deadLetters).containsExactly("e0:EXPIRED", "e1:EXPIRED", "e2:EXPIRED", "e3:EXPIRED", "e4:EXPIRED");
+        assertThat(queue.messageCount()).isEqualTo(20);
+        List<String> expected = new ArrayList<>(names("a", 10));
+        expected.addAll(names("b", 10));
+        assertThat(drain(queue, new ArrayList<>())).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void aQueueWideTtlExpiresTheWholePagedBacklog() {
+        Map<String, Object> arguments = new HashMap<>();
+        arguments.put("x-dead-letter-exchange", "dlx");
+        arguments.put("x-message-ttl", 500);
+        MessageQueue queue = transientQueue(dataDir.resolve("t"), FOUR, arguments);
+        for (String body : names("m", 30)) {
+            publish(queue, body, TRANSIENT);
+        }
+        timer.advance(600);
+        assertThat(deadLetters).hasSize(30).first().isEqualTo("m0:EXPIRED");
+        assertThat(queue.messageCount()).isZero();
+        assertThat(drain(queue, new ArrayList<>())).isEmpty();
+    }
+
+    @Test
+    void aPurgeSettlesPagedMessagesForGood() throws Exception {
+        Path directory = dataDir.resolve("q");
+        MessageQueue queue = durableQueue(directory, FOUR);
+        List<PublishConfirm> confirms = new ArrayList<>();
+        for (String body : names("p", 50)) {
+            confirms.add(publish(queue, body, PERSISTENT));
+        }
+        for (PublishConfirm confirm : confirms) {
+            confirm.accepted().get(5, TimeUnit.SECONDS);
+        }
+        assertThat(queue.purge().join()).isEqualTo(50);
+        queue.maintainStore();
+        assertThat(drain(durableQueue(crashCopy(directory), FOUR), new ArrayList<>())).isEmpty();
+    }
+
+    @Test
+    void dropHeadReachesIntoThePagedBacklog() {
+        Map<String, Object> arguments = new HashMap<>();
+        arguments.put("x-dead-letter-exchange", "dlx");
+        arguments.put("x-max-length", 10);
+        MessageQueue queue = transientQueue(dataDir.resolve("t"), FOUR, arguments);
+        for (String body : names("m", 30)) {
+            publish(queue, body, TRANSIENT);
+        }
+        assertThat(queue.messageCount()).isEqualTo(10);
+        assertThat(deadLetters).hasSize(20).first().isEqualTo("m0:MAXLEN");
+        assertThat(drain(queue, new ArrayList<>())).containsExactlyElementsOf(names("m", 30).subList(20, 30));
+    }
+}
