@@ -27,6 +27,8 @@ import dev.ferry.it.support.BrokerProcess;
 final class CrashTest {
     static final List<String> QUEUES = List.of("crash-a", "crash-b");
     private static final int PUBLISHERS = 2;
+    // Low, so that most of the growing backlog is paged out of memory when the broker dies.
+    private static final String[] PAGING = {"--queue-memory-messages", "500"};
 
     private final Path dataDir;
     private final Random random;
@@ -48,7 +50,7 @@ final class CrashTest {
 
     Result run() throws Exception {
         for (int round = 0; round < rounds; round++) {
-            BrokerProcess broker = BrokerProcess.start(dataDir);
+            BrokerProcess broker = BrokerProcess.start(dataDir, PAGING);
             brokers.add(broker);
             try (Connection setup = connect(broker)) {
                 Channel channel = setup.createChannel();
@@ -69,7 +71,7 @@ final class CrashTest {
                 thread.join(10_000);
             }
         }
-        BrokerProcess broker = BrokerProcess.start(dataDir);
+        BrokerProcess broker = BrokerProcess.start(dataDir, PAGING);
         brokers.add(broker);
         List<String> recovered = new ArrayList<>();
         try (Connection connection = connect(broker)) {
