@@ -14,8 +14,11 @@ import java.util.concurrent.CompletionStage;
  *                   limit with x-overflow reject-publish): basic.nack is due. Already complete when
  *                   no confirm was asked for or no queue was reached. Completes on a queue owner
  *                   thread: hop to your own thread.
+ * @param congestion null, or, when a queue it reached is congested ({@link dev.ferry.queue.MessageQueue#congestion()}),
+ *                   a stage that completes when that queue can take messages at full speed again;
+ *                   the publisher's connection should stop reading until then
  */
-public record PublishResult(int queueCount, CompletionStage<Void> accepted) {
+public record PublishResult(int queueCount, CompletionStage<Void> accepted, CompletionStage<Void> congestion) {
 
     static final CompletionStage<Void> ALREADY_ACCEPTED = CompletableFuture.completedStage(null);
 

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -383,10 +384,15 @@ public final class VirtualHost {
             }
         }
         PublishConfirm tracker = confirm && !targets.isEmpty() ? new PublishConfirm(targets.size()) : null;
+        CompletionStage<Void> congestion = null;
         for (MessageQueue queue : targets) {
             queue.enqueue(message, tracker);
+            if (congestion == null) {
+                congestion = queue.congestion();
+            }
         }
-        return new PublishResult(targets.size(), tracker == null ? PublishResult.ALREADY_ACCEPTED : tracker.accepted());
+        return new PublishResult(targets.size(), tracker == null ? PublishResult.ALREADY_ACCEPTED : tracker.accepted(),
+                congestion);
     }
 
     /**

@@ -47,6 +47,8 @@ public final class MessageQueue {
     private volatile int consumerCount;
     private volatile int unackedCount;
     private volatile boolean deleted;
+    // Not null while the queue is congested: completes when it is not any more (see congestion()).
+    private volatile CompletableFuture<Void> congestion;
 
     /**
      * @param owner    the executor that will run every state change; must run tasks one at a time
@@ -212,6 +214,27 @@ public final class MessageQueue {
         return deleted;
     }
 
+    /**
+     * Null when publishing to this queue may go on at full speed; otherwise a future that completes
+     * when it may again: the queue's consumers are taking messages more slowly than they arrive and
+     * its backlog is at its memory limit. A publisher's connection should stop reading until then
+     * (RabbitMQ's credit flow does the same job), so that the backlog does not spill to disk while
+     * consumers are keeping up as best they can. As of the last drain.
+     */
+    public CompletableFuture<Void> congestion() {
+        return congestion;
+    }
+
+    private void updateCongestion(boolean congested) {
+        CompletableFuture<Void> current = congestion;
+        if (congested && current == null) {
+            congestion = new CompletableFuture<>();
+        } else if (!congested && current != null) {
+            congestion = null;
+            current.complete(null);
+        }
+    }
+
     private void post(QueueCommand command) {
         commands.add(command);
         scheduleDrain();
@@ -248,11 +271,13 @@ public final class MessageQueue {
             } catch (RuntimeException e) {
                 LOG.error("Store of {} failed at the end of a drain", settings.description(), e);
             }
-            state.rearmAlarm();
+            boolean congested = state.isCongested(congestion != null);
+            state.rearmAlarm(congested);
             readyCount = state.readyCount();
             consumerCount = state.consumerCount();
             unackedCount = state.unackedCount();
             deleted = state.isDeleted();
+            updateCongestion(congested);
         } finally {
             drainingThread = null;
             drainScheduled.set(false);

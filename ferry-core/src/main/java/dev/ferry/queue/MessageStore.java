@@ -90,6 +90,15 @@ public interface MessageStore {
         return false;
     }
 
+    /**
+     * Whether the ready messages fill the memory this store may use, so that publishers should
+     * wait for consumers. {@code wasBackedUp} is the previous answer: a store clears it lower than
+     * it raises it, so publishers are not stopped and started for every message.
+     */
+    default boolean isBackedUp(boolean wasBackedUp) {
+        return false;
+    }
+
     /** Drops every ready message; returns how many there were. */
     int purgeReady();
 

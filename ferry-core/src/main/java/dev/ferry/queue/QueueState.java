@@ -23,6 +23,9 @@ import dev.ferry.message.Message;
 final class QueueState {
     private static final Logger LOG = LoggerFactory.getLogger(QueueState.class);
 
+    // A consumer that received nothing for this long no longer makes a backed-up queue congested.
+    private static final long ACTIVE_CONSUMER_MS = 1000;
+
     private final MessageQueue queue;
     private final QueueSettings settings;
     private final MessageStore store;
@@ -49,6 +52,7 @@ final class QueueState {
     private final LengthLimit lengthLimit;
     private final QueueAlarm alarm;
     private long lastUsedAt;
+    private long lastDeliveryAt = Long.MIN_VALUE;
 
     QueueState(MessageQueue queue, QueueSettings settings, MessageStore store, QueueDeletionListener listener) {
         this(queue, settings, store, listener, QueueServices.STANDALONE);
@@ -200,14 +204,19 @@ final class QueueState {
         }
     }
 
-    /** Sets the alarm for the earliest deadline; called after every drain. */
-    void rearmAlarm() {
+    /**
+     * Sets the alarm for the earliest deadline; called after every drain. A congested queue also
+     * wakes when its consumers would stop counting as active, so that publishers waiting on it are
+     * released even if nothing else happens (their own connection may hold the consumer's acks).
+     */
+    void rearmAlarm(boolean congested) {
         if (deleted) {
             alarm.cancel();
             return;
         }
         long nextExpiry = Math.min(expiryIndex.nextExpiry(), store.nextPagedExpiry());
-        alarm.rearm(Math.min(Math.min(nextExpiry, retrySchedule.nextDue()), idleDeadline()));
+        long consumersIdle = congested ? lastDeliveryAt + ACTIVE_CONSUMER_MS : Long.MAX_VALUE;
+        alarm.rearm(Math.min(Math.min(Math.min(nextExpiry, retrySchedule.nextDue()), idleDeadline()), consumersIdle));
     }
 
     /** When x-expires deletes the queue if nothing uses it until then. */
@@ -373,9 +382,23 @@ final class QueueState {
                 return false;
             }
             deliverTo(consumerIndex, message);
-            delivered++;
+            if (delivered++ == 0) {
+                lastDeliveryAt = timer.currentTimeMillis();
+            }
         }
         return false;
+    }
+
+    /**
+     * Whether publishers should wait: the store's backlog is at its memory limit while a consumer is
+     * taking messages (one got a delivery within the last second). A queue nobody consumes from is
+     * never congested: its backlog pages to disk and publishers carry on.
+     */
+    boolean isCongested(boolean wasCongested) {
+        if (deleted || consumers.isEmpty() || !store.isBackedUp(wasCongested)) {
+            return false;
+        }
+        return timer.currentTimeMillis() - lastDeliveryAt < ACTIVE_CONSUMER_MS;
     }
 
     private void deliverTo(int consumerIndex, QueuedMessage message) {

@@ -539,6 +539,20 @@ public final class LogMessageStore implements MessageStore {
         return ready.readyBytes() + paged.bytes();
     }
 
+    /** Backed up at three quarters of the memory limits (or when paging), clear again at half. */
+    @Override
+    public boolean isBackedUp(boolean wasBackedUp) {
+        if (!paged.isEmpty()) {
+            return true;
+        }
+        int count = ready.readyCount();
+        long bytes = ready.readyBytes();
+        if (wasBackedUp) {
+            return count > limits.messages() / 2 || bytes > limits.bytes() / 2;
+        }
+        return count >= limits.messages() / 4 * 3 || bytes >= limits.bytes() / 4 * 3;
+    }
+
     /** Messages of the queue that are paged out (for tests and diagnostics). */
     long pagedCount() {
         return paged.count();

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -25,6 +26,7 @@ import dev.ferry.log.LogFlusher;
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.queue.ChannelRef;
+import dev.ferry.queue.ConsumerSpec;
 import dev.ferry.queue.Delivery;
 import dev.ferry.queue.ManualQueueTimer;
 import dev.ferry.queue.MessageQueue;
@@ -32,6 +34,7 @@ import dev.ferry.queue.PublishConfirm;
 import dev.ferry.queue.QueueArguments;
 import dev.ferry.queue.QueueServices;
 import dev.ferry.queue.QueueSettings;
+import dev.ferry.queue.RecordingSink;
 import dev.ferry.queue.SettleOutcome;
 
 /**
@@ -305,5 +308,46 @@ class PagingTest {
         assertThat(queue.messageCount()).isEqualTo(10);
         assertThat(deadLetters).hasSize(20).first().isEqualTo("m0:MAXLEN");
         assertThat(drain(queue, new ArrayList<>())).containsExactlyElementsOf(names("m", 30).subList(20, 30));
+    }
+
+    @Test
+    void aQueueWhoseConsumerFallsBehindIsCongestedUntilItCatchesUp() {
+        MessageQueue queue = transientQueue(dataDir.resolve("t"), new PagingLimits(8, 1024 * 1024), Map.of());
+        RecordingSink consumer = new RecordingSink();
+        queue.consume(new ConsumerSpec(CHANNEL, "slow", false, false, 1, null, 0, consumer)).join();
+        for (String body : names("m", 6)) {
+            publish(queue, body, TRANSIENT);
+        }
+        // One delivered (prefetch 1), five waiting: under three quarters of 8.
+        assertThat(queue.congestion()).isNull();
+        publish(queue, "m6", TRANSIENT);
+        CompletableFuture<Void> congestion = queue.congestion();
+        assertThat(congestion).as("six waiting of 8 while the consumer is taking messages").isNotNull();
+
+        // The consumer catches up to half the limit: publishers may go on.
+        for (int i = 0; i < 2; i++) {
+            assertThat(congestion).isNotDone();
+            queue.settle(CHANNEL, new long[] {consumer.last().deliveryId()}, SettleOutcome.ACK);
+        }
+        assertThat(queue.messageCount()).isEqualTo(4);
+        assertThat(congestion).isDone();
+        assertThat(queue.congestion()).isNull();
+    }
+
+    @Test
+    void aBacklogNobodyConsumesIsNeverCongestedNorIsOneWhoseConsumerStopped() {
+        MessageQueue queue = transientQueue(dataDir.resolve("t"), FOUR, Map.of());
+        for (String body : names("m", 50)) {
+            publish(queue, body, TRANSIENT);
+        }
+        assertThat(queue.congestion()).as("no consumer: the backlog pages and publishers carry on").isNull();
+
+        RecordingSink stuck = new RecordingSink();
+        queue.consume(new ConsumerSpec(CHANNEL, "stuck", false, false, 1, null, 0, stuck)).join();
+        publish(queue, "x", TRANSIENT);
+        assertThat(queue.congestion()).isNotNull();
+        timer.advance(1001); // the consumer never acks: after a second it no longer counts
+        publish(queue, "y", TRANSIENT);
+        assertThat(queue.congestion()).isNull();
     }
 }

@@ -19,24 +19,45 @@ import java.util.function.LongSupplier;
  * broker retains (queued messages, state); young-generation garbage comes and goes too fast to
  * mean anything and would make the alarm flap.
  *
+ * <p>Old-generation occupancy also counts garbage that no collection has reclaimed yet, and an idle
+ * broker may not collect for a long time: an alarm raised on it could then never clear (publishers
+ * blocked for good by garbage). So a reading over the line is checked once more right after a
+ * full collection, at most once every {@value #MIN_COLLECTION_INTERVAL_MS} ms, and only that
+ * reading counts.
+ *
  * <p>Clearing needs the reading to fall below 95% of the limit, so that an alarm does not switch
  * on and off with every sample near the line.
  */
 final class ResourceMonitor implements AutoCloseable {
     static final long SAMPLE_INTERVAL_MS = 250;
     private static final double CLEAR_RATIO = 0.95;
+    static final long MIN_COLLECTION_INTERVAL_MS = 5000;
 
     private final ResourceAlarm alarm;
     private final long heapLimitBytes;
     private final long diskFreeLimitBytes;
     private final LongSupplier heapUsedBytes;
     private final LongSupplier diskFreeBytes;
+    private final Runnable collectGarbage;
+    private final LongSupplier clockMillis;
+    private long lastCollectionAt = Long.MIN_VALUE / 2;
     private ScheduledExecutorService sampler;
     private boolean memoryRaised;
     private boolean diskRaised;
 
     ResourceMonitor(ResourceAlarm alarm, long heapLimitBytes, long diskFreeLimitBytes, LongSupplier heapUsedBytes,
             LongSupplier diskFreeBytes) {
+        this(alarm, heapLimitBytes, diskFreeLimitBytes, heapUsedBytes, diskFreeBytes, () -> { }, System::currentTimeMillis);
+    }
+
+    /**
+     * @param collectGarbage a full collection, after which {@code heapUsedBytes} reads what is live
+     * @param clockMillis    time, for spacing collections
+     */
+    ResourceMonitor(ResourceAlarm alarm, long heapLimitBytes, long diskFreeLimitBytes, LongSupplier heapUsedBytes,
+            LongSupplier diskFreeBytes, Runnable collectGarbage, LongSupplier clockMillis) {
+        this.collectGarbage = collectGarbage;
+        this.clockMillis = clockMillis;
         this.alarm = alarm;
         this.heapLimitBytes = heapLimitBytes;
         this.diskFreeLimitBytes = diskFreeLimitBytes;
@@ -48,7 +69,7 @@ final class ResourceMonitor implements AutoCloseable {
     static ResourceMonitor forThisProcess(ResourceAlarm alarm, double heapWatermark, long diskFreeLimitBytes, Path dataDir) {
         long heapLimit = (long) (Runtime.getRuntime().maxMemory() * heapWatermark);
         return new ResourceMonitor(alarm, heapLimit, diskFreeLimitBytes, ResourceMonitor::retainedHeapBytes,
-                () -> usableSpace(dataDir));
+                () -> usableSpace(dataDir), System::gc, System::currentTimeMillis);
     }
 
     void start() {
@@ -63,7 +84,11 @@ final class ResourceMonitor implements AutoCloseable {
     /** One reading of both resources; package-private so tests can drive it without a thread. */
     void sample() {
         long heapUsed = heapUsedBytes.getAsLong();
-        boolean memoryNow = memoryRaised ? heapUsed > heapLimitBytes * CLEAR_RATIO : heapUsed > heapLimitBytes;
+        boolean memoryNow = overMemoryLine(heapUsed);
+        if (memoryNow) {
+            heapUsed = liveHeapIfDue(heapUsed);
+            memoryNow = overMemoryLine(heapUsed);
+        }
         if (memoryNow != memoryRaised) {
             memoryRaised = memoryNow;
             alarm.set(Resource.MEMORY, memoryNow, mib(heapUsed) + " MiB of heap in use, limit " + mib(heapLimitBytes) + " MiB");
@@ -74,6 +99,21 @@ final class ResourceMonitor implements AutoCloseable {
             diskRaised = diskNow;
             alarm.set(Resource.DISK, diskNow, mib(diskFree) + " MiB of disk free, limit " + mib(diskFreeLimitBytes) + " MiB");
         }
+    }
+
+    private boolean overMemoryLine(long heapUsed) {
+        return memoryRaised ? heapUsed > heapLimitBytes * CLEAR_RATIO : heapUsed > heapLimitBytes;
+    }
+
+    /** The heap after a full collection, if none ran in the last interval; otherwise {@code reading} as it is. */
+    private long liveHeapIfDue(long reading) {
+        long now = clockMillis.getAsLong();
+        if (now - lastCollectionAt < MIN_COLLECTION_INTERVAL_MS) {
+            return reading;
+        }
+        lastCollectionAt = now;
+        collectGarbage.run();
+        return heapUsedBytes.getAsLong();
     }
 
     private static long retainedHeapBytes() {

@@ -37,6 +37,43 @@ class ResourceMonitorTest {
     }
 
     @Test
+    void shouldJudgeAReadingOverTheLineByWhatAFullCollectionLeaves() {
+        AtomicLong clock = new AtomicLong(1_000_000);
+        AtomicLong garbage = new AtomicLong();
+        List<Long> collections = new ArrayList<>();
+        // The old generation reads live data plus garbage until a collection reclaims the garbage.
+        ResourceMonitor collecting = new ResourceMonitor(alarm, 1_000, 1_000, () -> heapUsed.get() + garbage.get(),
+                diskFree::get, () -> {
+                    collections.add(clock.get());
+                    garbage.set(0);
+                }, clock::get);
+        heapUsed.set(300);
+        garbage.set(900);
+        collecting.sample();
+        assertThat(alarm.isRaised()).as("1,200 read, but only 300 live").isFalse();
+        assertThat(collections).containsExactly(1_000_000L);
+
+        // Within the interval another reading over the line is taken as it is: no collection storm.
+        garbage.set(900);
+        clock.addAndGet(ResourceMonitor.MIN_COLLECTION_INTERVAL_MS - 1);
+        collecting.sample();
+        assertThat(alarm.isRaised()).isTrue();
+        assertThat(collections).hasSize(1);
+
+        // Raised on garbage, and the broker went idle: the next due collection clears the alarm.
+        clock.addAndGet(1);
+        collecting.sample();
+        assertThat(alarm.isRaised()).isFalse();
+        assertThat(collections).hasSize(2);
+
+        // Live data over the line keeps it raised after a collection.
+        heapUsed.set(1_100);
+        clock.addAndGet(ResourceMonitor.MIN_COLLECTION_INTERVAL_MS);
+        collecting.sample();
+        assertThat(alarm.isRaised()).isTrue();
+    }
+
+    @Test
     void shouldRaiseTheDiskAlarmWhenFreeSpaceFallsBelowTheLimit() {
         diskFree.set(999);
         monitor.sample();

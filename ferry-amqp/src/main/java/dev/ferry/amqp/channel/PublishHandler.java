@@ -28,6 +28,11 @@ final class PublishHandler {
     private TransactionBuffer transaction;
     private List<CompletableFuture<Void>> transactionStores = new ArrayList<>();
 
+    // The longest a congested queue holds up a publisher's connection before it reads again (and,
+    // if the queue is still congested, pauses again). The queue itself releases publishers within
+    // a second of its consumers going quiet; this is a backstop, not the mechanism.
+    private static final long MAX_FLOW_PAUSE_MS = 2000;
+
     PublishHandler(ChannelSession session, BasicMethodHandler basicMethods) {
         this.session = session;
         this.basicMethods = basicMethods;
@@ -53,6 +58,9 @@ final class PublishHandler {
         PublishResult result = session.virtualHost().publish(message, confirming);
         if (!result.routed() && mandatory) {
             returnUnroutable(message);
+        }
+        if (result.congestion() != null) {
+            session.channel().connection().pauseReading(result.congestion(), MAX_FLOW_PAUSE_MS);
         }
         if (confirms != null) {
             long sequence = confirms.nextPublish();

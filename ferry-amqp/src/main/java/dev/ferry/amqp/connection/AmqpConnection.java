@@ -50,6 +50,15 @@ public interface AmqpConnection {
     boolean isBlocked();
 
     /**
+     * Flow control: a queue this connection just published to is congested. Reading stops after
+     * the message being handled until {@code resume} completes, or at most {@code maxPauseMillis}
+     * (so a connection whose own acks the queue waits for is never stuck), unless an alarm blocks
+     * it anyway. Unlike {@link #block}, the client is not told: it sees TCP back-pressure, as with
+     * RabbitMQ's credit flow. Event loop only.
+     */
+    void pauseReading(java.util.concurrent.CompletionStage<?> resume, long maxPauseMillis);
+
+    /**
      * Runs {@code listener} on the event loop once the connection is gone, after every channel's
      * {@link ChannelMethodHandler#onClosed()}; at once if it is gone already.
      */

@@ -85,6 +85,8 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private int channelMax;
     private int frameMax;
     private volatile boolean blocked;
+    // Reading paused by flow control (pauseReading), on the event loop only.
+    private boolean flowPaused;
     private ScheduledFuture<?> timeout;
     /** Why the connection ended, for the one log line written when the socket closes. */
     private String closeReason = "by the network";
@@ -733,11 +735,39 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
                 return;
             }
             blocked = false;
-            ctx.channel().config().setAutoRead(true);
+            if (!flowPaused) {
+                ctx.channel().config().setAutoRead(true);
+            }
             if (state == State.OPEN && clientSupports("connection.blocked")) {
                 writeMethod(0, new ConnectionUnblocked());
             }
         });
+    }
+
+    @Override
+    public void pauseReading(java.util.concurrent.CompletionStage<?> resume, long maxPauseMillis) {
+        assert ctx.channel().eventLoop().inEventLoop() : "flow control off the event loop";
+        if (flowPaused || state != State.OPEN) {
+            return;
+        }
+        flowPaused = true;
+        ctx.channel().config().setAutoRead(false);
+        ScheduledFuture<?> deadline = ctx.channel().eventLoop().schedule(this::resumeReading, maxPauseMillis,
+                TimeUnit.MILLISECONDS);
+        resume.whenComplete((ignored, error) -> {
+            deadline.cancel(false);
+            runOnEventLoop(this::resumeReading);
+        });
+    }
+
+    private void resumeReading() {
+        if (!flowPaused) {
+            return;
+        }
+        flowPaused = false;
+        if (!blocked) {
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     @Override
