@@ -142,7 +142,8 @@ blocked_alive=no
 kill -0 "$ferry_pid" 2>/dev/null && blocked_alive=yes
 stop_ferry
 
-jvm_flags=$(sed -n 's/^exec java \(.*\) \${FERRY_JAVA_OPTS.*/\1/p' "$repo/bin/ferry")
+jvm_flags=$(sed -n '/^exec java/,/-jar/p' "$repo/bin/ferry" | sed 's/^exec java //; s/\\$//; s/\${FERRY_JAVA_OPTS:-} -jar .*//' \
+  | tr -s ' \n' ' ' | sed 's/ $//')
 out="$out_dir/backlog.md"
 {
   echo "# Backlog benchmark: heap with $(printf "%'d" "$MESSAGES") waiting messages"

@@ -20,13 +20,15 @@ set -euo pipefail
 # Caveats printed in the report. One line per entry; keep them true for the commit you run.
 CAVEATS=(
   "Both brokers are durable in scenario 2: Ferry appends persistent messages in durable queues to the queue's log and confirms after the fsync that covers them (--fsync always, group commit across queues), as RabbitMQ confirms after its message store."
-  "Ferry has no credit flow from queues back to publishers: when consumers are slower than producers its queues grow (on the heap) until the memory alarm (0.4 of the heap) blocks publishers, instead of slowing the producers early as RabbitMQ does. That shows as consumer latencies of hundreds of milliseconds and a grown heap in the unthrottled scenarios; RabbitMQ's publish rate is what its consumers can take."
-  "Ferry holds message bodies on the JVM heap (-Xmx1g), so its resident memory is mostly heap the JVM has grown into; RabbitMQ pages transient messages to disk under memory pressure."
+  "Both brokers slow publishers that outrun their consumers: RabbitMQ by credit flow between its processes, Ferry by no longer reading a publishing connection while a queue it reaches has three quarters of its in-memory limit (8192 messages) waiting and a consumer taking messages."
+  "Ferry keeps at most 8192 waiting messages (8 MiB) per queue on the heap; the rest of a backlog waits in the queue's log, as RabbitMQ 3.10's classic queues page to disk under memory pressure."
 )
 # ---------------------------------------------------------------------------------------------
 
 PERFTEST_VERSION=2.22.1   # newest PerfTest that Maven Central serves here (2.21.0 is not available)
-FERRY_JVM_OPTS=(-Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20)   # as bin/ferry
+# Ferry runs through bin/ferry, so it gets the JVM flags users get; shown in the report:
+FERRY_JVM_FLAGS="$(sed -n '/^exec java/,/-jar/p' "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/bin/ferry" \
+  | sed 's/^exec java //; s/\\$//; s/\${FERRY_JAVA_OPTS:-} -jar .*//' | tr -s ' \n' ' ')"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
@@ -115,9 +117,9 @@ start_ferry() {
   ferry_starts=$((ferry_starts + 1))
   local dir="$work/ferry-$ferry_starts"
   mkdir -p "$dir"
-  # GC logging (to a file, one line per pause) is the only flag beyond bin/ferry's; it lets the
-  # report show the pauses behind Ferry's latency tail.
-  java "${FERRY_JVM_OPTS[@]}" "-Xlog:gc:file=$dir/gc.log" -jar "$ferry_jar" --data-dir "$dir/data" --amqp-port "$FERRY_PORT" \
+  # bin/ferry execs java, so $! is the broker's PID. GC logging (to a file, one line per pause)
+  # is the only flag beyond bin/ferry's; it lets the report show the pauses behind Ferry's latency tail.
+  FERRY_JAVA_OPTS="-Xlog:gc:file=$dir/gc.log" "$repo/bin/ferry" --data-dir "$dir/data" --amqp-port "$FERRY_PORT" \
     > "$dir/ferry.out" 2>&1 &
   ferry_pid=$!
   ferry_log="$dir/ferry.out"
@@ -348,7 +350,7 @@ meta="$work/meta.properties"
   echo "kernel=$(uname -r)"
   echo "loadavg_at_end=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "ferry_commit=$(cd "$repo" && git rev-parse --short HEAD) (broker sources last changed in $(cd "$repo" && git log -1 --format=%h -- ferry-core ferry-amqp ferry-server))$(cd "$repo" && git diff --quiet HEAD -- ferry-core ferry-amqp ferry-server || echo ', with uncommitted changes')"
-  echo "ferry_jvm=${FERRY_JVM_OPTS[*]} -Xlog:gc:file=gc.log"
+  echo "ferry_jvm=bin/ferry: ${FERRY_JVM_FLAGS}-Xlog:gc:file=gc.log (MALLOC_ARENA_MAX=2)"
   echo "ferry_restarts=$((ferry_starts - 1))"
   echo "ferry_warn_lines=$ferry_warn_count"
   echo "rabbitmq=$(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null || echo unknown)"
