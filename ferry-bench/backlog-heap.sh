@@ -96,11 +96,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mib() { awk -v k="$1" 'BEGIN {printf "%.0f", k / 1024}'; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 # Live heap: a full GC, then what the heap holds (KiB).
 live_heap_kib() {
   jcmd "$ferry_pid" GC.run > /dev/null
-  jcmd "$ferry_pid" GC.heap_info | awk '/used/ {for (i = 1; i <= NF; i++) if ($i == "used") {gsub(/[^0-9]/, "", $(i+1)); print $(i+1); exit}}'
+  # Serial prints a young and a tenured generation, G1 one "garbage-first heap": sum their "used".
+  jcmd "$ferry_pid" GC.heap_info | awk '/(generation|heap) +total/ {
+      for (i = 1; i < NF; i++) if ($i == "used") {v = $(i + 1); gsub(/[^0-9]/, "", v); sum += v}}
+    END {print sum + 0}'
 }
 rss_kib() { awk '$1 == "VmRSS:" {print $2}' "/proc/$ferry_pid/status"; }
 hwm_kib() { awk '$1 == "VmHWM:" {print $2}' "/proc/$ferry_pid/status"; }
@@ -146,7 +149,7 @@ jvm_flags=$(sed -n '/^exec java/,/-jar/p' "$repo/bin/ferry" | sed 's/^exec java 
   | tr -s ' \n' ' ' | sed 's/ $//')
 out="$out_dir/backlog.md"
 {
-  echo "# Backlog benchmark: heap with $(printf "%'d" "$MESSAGES") waiting messages"
+  echo "# Backlog benchmark: heap with $MESSAGES waiting messages"
   echo
   echo "Measured $(date -u +%Y-%m-%d) by \`ferry-bench/backlog-heap.sh --messages $MESSAGES\` on $(nproc) cores,"
   echo "$(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(java -version 2>&1 | head -1), Ferry's JVM flags from bin/ferry: \`$jvm_flags\`."
@@ -154,7 +157,7 @@ out="$out_dir/backlog.md"
   echo
   echo "| | value |"
   echo "|---|---|"
-  echo "| messages published (12 B, no consumer) | $(printf "%'d" "$MESSAGES") |"
+  echo "| messages published (12 B, no consumer) | $MESSAGES |"
   echo "| publish rate, msg/s | ${publish_rate:-?} |"
   echo "| live heap, idle broker (after full GC) | $(mib "$idle_live") MiB |"
   echo "| live heap, whole backlog waiting (after full GC) | $(mib "$full_live") MiB |"
