@@ -52,7 +52,7 @@ final class QueueState {
     private final LengthLimit lengthLimit;
     private final QueueAlarm alarm;
     private long lastUsedAt;
-    private long lastDeliveryAt = Long.MIN_VALUE;
+    private long lastDeliveryAt = Long.MIN_VALUE / 2; // "never", without overflow in now - lastDeliveryAt
 
     QueueState(MessageQueue queue, QueueSettings settings, MessageStore store, QueueDeletionListener listener) {
         this(queue, settings, store, listener, QueueServices.STANDALONE);

@@ -28,6 +28,7 @@ import dev.ferry.message.MessageProperties;
 import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.ConsumerSpec;
 import dev.ferry.queue.Delivery;
+import dev.ferry.queue.DeliveryGate;
 import dev.ferry.queue.ManualQueueTimer;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.PublishConfirm;
@@ -341,6 +342,14 @@ class PagingTest {
             publish(queue, body, TRANSIENT);
         }
         assertThat(queue.congestion()).as("no consumer: the backlog pages and publishers carry on").isNull();
+
+        DeliveryGate shut = new DeliveryGate();
+        shut.close();
+        queue.consume(new ConsumerSpec(CHANNEL, "never-served", false, false, 1, null, 0, new RecordingSink(), shut))
+                .join();
+        publish(queue, "w", TRANSIENT);
+        assertThat(queue.congestion()).as("a consumer that never received anything is not taking messages").isNull();
+        queue.cancel(CHANNEL, "never-served").join();
 
         RecordingSink stuck = new RecordingSink();
         queue.consume(new ConsumerSpec(CHANNEL, "stuck", false, false, 1, null, 0, stuck)).join();
