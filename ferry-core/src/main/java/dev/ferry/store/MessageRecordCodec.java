@@ -77,7 +77,8 @@ final class MessageRecordCodec {
      * @param sequence      its sequence in the queue
      */
     static SimpleRecord encode(Message message, long expiresAt, long arrivedAt, long sequence, boolean transientCopy) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        // Room for the fixed fields and a few short properties, so the common envelope never regrows.
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(160);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             MessageProperties p = message.properties();
             out.writeByte(FORMAT_VERSION);

@@ -33,7 +33,7 @@ public final class BrokerChannelHandlerFactory implements ChannelMethodHandlerFa
         if (watchedConnections.add(connection.id())) {
             connection.addCloseListener(() -> {
                 watchedConnections.remove(connection.id());
-                virtualHost.connectionClosed(connection.id());
+                return virtualHost.connectionClosed(connection.id());
             });
         }
         return new ChannelSession(channel, virtualHost, directReplyTo);

@@ -59,10 +59,13 @@ public interface AmqpConnection {
     void pauseReading(java.util.concurrent.CompletionStage<?> resume, long maxPauseMillis);
 
     /**
-     * Runs {@code listener} on the event loop once the connection is gone, after every channel's
-     * {@link ChannelMethodHandler#onClosed()}; at once if it is gone already.
+     * Runs {@code listener} on the event loop once the connection closes, after every channel's
+     * {@link ChannelMethodHandler#onClosed()}; at once if it is closed already. When the client
+     * closes the connection, connection.close-ok waits (a few seconds at most) for the stage the
+     * listener returns, so that what the listener undoes (exclusive queues) is gone by the time the
+     * client learns that the connection is.
      */
-    void addCloseListener(Runnable listener);
+    void addCloseListener(java.util.function.Supplier<? extends java.util.concurrent.CompletionStage<?>> listener);
 
     /** Closes the connection from the server side, such as 320 CONNECTION_FORCED on shutdown. */
     void close(ErrorCode code, String text);

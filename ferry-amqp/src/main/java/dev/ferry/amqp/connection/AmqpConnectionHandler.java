@@ -95,7 +95,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private static final java.util.concurrent.atomic.AtomicLong NEXT_ID = new java.util.concurrent.atomic.AtomicLong();
     private final long id = NEXT_ID.incrementAndGet();
     private final dev.ferry.queue.DeliveryGate deliveryGate = new dev.ferry.queue.DeliveryGate();
-    private final java.util.List<Runnable> closeListeners = new java.util.ArrayList<>();
+    private static final long CLOSE_LISTENER_WAIT_MS = 5000;
+    private final java.util.List<java.util.function.Supplier<? extends java.util.concurrent.CompletionStage<?>>>
+            closeListeners = new java.util.ArrayList<>();
     private java.util.concurrent.ScheduledFuture<?> heartbeatTask;
     private boolean flushPending;
     private boolean flushScheduled;
@@ -150,14 +152,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         }
         closeAllChannels();
         deliveryGate.open();
-        for (Runnable listener : closeListeners) {
-            try {
-                listener.run();
-            } catch (RuntimeException e) {
-                LOG.error("connection {}: close listener failed", name, e);
-            }
-        }
-        closeListeners.clear();
+        runCloseListeners();
         LOG.info("connection {} closed {} (user '{}', vhost '{}')", name, closeReason, username, virtualHost);
         context.fireChannelInactive();
     }
@@ -347,9 +342,28 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
             heartbeatTask.cancel(false);
         }
         closeAllChannels();
-        writeMethod(0, new ConnectionCloseOk());
-        flushPending = false;
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        // Close-ok once the connection's exclusive queues are gone: a client that reconnects
+        // after it must not find them (bounded, so a stuck queue cannot hold the socket open).
+        runCloseListeners().orTimeout(CLOSE_LISTENER_WAIT_MS, TimeUnit.MILLISECONDS).whenComplete((ignored, error) ->
+                runOnEventLoop(() -> {
+                    writeMethod(0, new ConnectionCloseOk());
+                    flushPending = false;
+                    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                }));
+    }
+
+    /** Runs the close listeners once; completes when the stages they return have. */
+    private java.util.concurrent.CompletableFuture<Void> runCloseListeners() {
+        java.util.List<java.util.concurrent.CompletableFuture<?>> stages = new java.util.ArrayList<>();
+        for (var listener : closeListeners) {
+            try {
+                stages.add(listener.get().toCompletableFuture());
+            } catch (RuntimeException e) {
+                LOG.error("connection {}: close listener failed", name, e);
+            }
+        }
+        closeListeners.clear();
+        return java.util.concurrent.CompletableFuture.allOf(stages.toArray(java.util.concurrent.CompletableFuture[]::new));
     }
 
     // ---- channels ----
@@ -669,10 +683,10 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     @Override
-    public void addCloseListener(Runnable listener) {
+    public void addCloseListener(java.util.function.Supplier<? extends java.util.concurrent.CompletionStage<?>> listener) {
         runOnEventLoop(() -> {
             if (state == State.CLOSED) {
-                listener.run();
+                listener.get();
             } else {
                 closeListeners.add(listener);
             }

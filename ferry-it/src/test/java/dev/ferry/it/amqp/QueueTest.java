@@ -122,6 +122,21 @@ class QueueTest extends AmqpTestBase {
     }
 
     @Test
+    void shouldHaveRemovedTheExclusiveQueuesByTheTimeCloseOkArrives() throws Exception {
+        target.assumeFerryBehaviour("RabbitMQ may still hold the queue for a moment after close-ok");
+        for (int i = 0; i < 30; i++) {
+            String queue = unique("q-close-ok");
+            Connection owner = newConnection();
+            owner.createChannel().queueDeclare(queue, false, true, false, null);
+            owner.close(); // returns once connection.close-ok is in
+
+            Channel probe = connection.createChannel();
+            Throwable thrown = catchThrowable(() -> probe.queueDeclarePassive(queue));
+            assertThat(replyCode(thrown)).as("round %d", i).isEqualTo(404);
+        }
+    }
+
+    @Test
     void shouldDeleteAnAutoDeleteQueueWhenItsLastConsumerCancels() throws IOException {
         String queue = unique("q-auto");
         channel.queueDeclare(queue, false, false, true, null);
