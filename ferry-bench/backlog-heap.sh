@@ -39,25 +39,9 @@ work="$repo/ferry-bench/target/backlog-heap/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$work" "$out_dir"
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
-pt_dir="$repo/ferry-bench/target/perftest-$PERFTEST_VERSION"
-mkdir -p "$pt_dir"
-if [ ! -s "$pt_dir/cp.txt" ]; then
-  cat > "$pt_dir/pom.xml" <<EOF
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>local.ferry-bench</groupId>
-  <artifactId>perftest-classpath</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>com.rabbitmq</groupId><artifactId>perf-test</artifactId><version>$PERFTEST_VERSION</version></dependency>
-  </dependencies>
-</project>
-EOF
-  (cd "$pt_dir" && mvn -q -B dependency:build-classpath -Dmdep.outputFile=cp.txt)
-fi
-PT_CP="$(cat "$pt_dir/cp.txt")"
-PROBE_CP="$(tr ':' '\n' < "$pt_dir/cp.txt" | grep -E '/(amqp-client|slf4j-api)-[^/]*\.jar$' | paste -sd:)"
+# PerfTest's jar does not run alone: resolve it with its dependencies.
+PT_CP="$("$here/scripts/perftest-classpath.sh" "$PERFTEST_VERSION")"
+PROBE_CP="$("$here/scripts/perftest-classpath.sh" "$PERFTEST_VERSION" --client-only)"
 
 if [ "$build" = 1 ]; then
   log "building Ferry"

@@ -77,28 +77,9 @@ for p in "$FERRY_PORT" "$RABBIT_PORT" $((RABBIT_PORT + 1)); do
   fi
 done
 
-# --- PerfTest: its jar is not runnable alone, so resolve it with its dependencies -------------
-pt_dir="$repo/ferry-bench/target/perftest-$PERFTEST_VERSION"
-mkdir -p "$pt_dir"
-cat > "$pt_dir/pom.xml" <<EOF
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>local.ferry-bench</groupId>
-  <artifactId>perftest-classpath</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>com.rabbitmq</groupId><artifactId>perf-test</artifactId><version>$PERFTEST_VERSION</version></dependency>
-  </dependencies>
-</project>
-EOF
-if ! (cd "$pt_dir" && mvn -o -q -B dependency:build-classpath -Dmdep.outputFile=cp.txt >/dev/null 2>&1); then
-  log "fetching PerfTest $PERFTEST_VERSION and its dependencies with Maven"
-  (cd "$pt_dir" && mvn -q -B dependency:build-classpath -Dmdep.outputFile=cp.txt)
-fi
-PT_CP="$(cat "$pt_dir/cp.txt")"
-# The probe needs only the AMQP client (and SLF4J's API, which then logs nothing).
-PROBE_CP="$(tr ':' '\n' < "$pt_dir/cp.txt" | grep -E '/(amqp-client|slf4j-api)-[^/]*\.jar$' | paste -sd:)"
+# PerfTest's jar does not run alone: resolve it with its dependencies.
+PT_CP="$("$here/scripts/perftest-classpath.sh" "$PERFTEST_VERSION")"
+PROBE_CP="$("$here/scripts/perftest-classpath.sh" "$PERFTEST_VERSION" --client-only)"
 
 # --- Ferry -------------------------------------------------------------------------------------
 if [ "$build" = 1 ]; then

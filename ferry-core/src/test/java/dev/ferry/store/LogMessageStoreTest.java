@@ -1,5 +1,9 @@
 package dev.ferry.store;
 
+import static dev.ferry.store.StoreTestSupport.CHANNEL;
+import static dev.ferry.store.StoreTestSupport.body;
+import static dev.ferry.store.StoreTestSupport.crashCopy;
+import static dev.ferry.store.StoreTestSupport.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -22,7 +26,6 @@ import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
-import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.Delivery;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.PublishConfirm;
@@ -36,7 +39,6 @@ import dev.ferry.queue.SettleOutcome;
  * exactly the files a SIGKILL would leave.
  */
 class LogMessageStoreTest {
-    private static final ChannelRef CHANNEL = new ChannelRef(1, 1);
     private static final MessageProperties PERSISTENT = new MessageProperties("text/plain", null,
             Map.of("id", 7, "nested", Map.of("b", true)), 2, -1, "corr", null, null, "m-1", 1_700_000_000L, null,
             null, "app", null);
@@ -81,36 +83,6 @@ class LogMessageStoreTest {
         return queue.get(CHANNEL, false).join().delivery().orElseThrow();
     }
 
-    private static String body(Delivery delivery) {
-        return new String(delivery.message().body(), StandardCharsets.UTF_8);
-    }
-
-    /** What a SIGKILL leaves: the files as they are now, without the open log's lock. */
-    private Path crashCopy(Path directory) throws IOException {
-        Path copy = dataDir.resolve("crash-" + System.nanoTime());
-        Files.createDirectories(copy);
-        try (Stream<Path> files = Files.list(directory)) {
-            for (Path file : files.toList()) {
-                if (!file.getFileName().toString().equals(".lock")) {
-                    Files.copy(file, copy.resolve(file.getFileName()));
-                }
-            }
-        }
-        return copy;
-    }
-
-    private static List<String> drain(MessageQueue queue, List<Boolean> redelivered) {
-        List<String> bodies = new ArrayList<>();
-        while (true) {
-            var result = queue.get(CHANNEL, true).join();
-            if (result.isEmpty()) {
-                return bodies;
-            }
-            bodies.add(body(result.delivery().get()));
-            redelivered.add(result.delivery().get().redelivered());
-        }
-    }
-
     @Test
     void confirmsFollowTheFsyncAndRecoveryBringsBackUnsettledPersistentMessages() throws Exception {
         Path directory = dataDir.resolve("q");
@@ -130,7 +102,7 @@ class LogMessageStoreTest {
         assertThat(body(second)).isEqualTo("p1");
         queue.maintainStore();
 
-        MessageQueue recovered = openQueue(crashCopy(directory), 1024 * 1024);
+        MessageQueue recovered = openQueue(crashCopy(directory, dataDir), 1024 * 1024);
         List<Boolean> redelivered = new ArrayList<>();
         assertThat(drain(recovered, redelivered)).containsExactly("p1", "p3", "p4", "p5");
         assertThat(redelivered).containsExactly(true, false, false, false);
@@ -141,7 +113,7 @@ class LogMessageStoreTest {
         Path directory = dataDir.resolve("q");
         MessageQueue queue = openQueue(directory, 1024 * 1024);
         publish(queue, "x", PERSISTENT).accepted().get(5, TimeUnit.SECONDS);
-        MessageQueue recovered = openQueue(crashCopy(directory), 1024 * 1024);
+        MessageQueue recovered = openQueue(crashCopy(directory, dataDir), 1024 * 1024);
         Message back = get(recovered).message();
         assertThat(back.exchange()).isEqualTo("ex");
         assertThat(back.routingKey()).isEqualTo("rk.x");
@@ -161,7 +133,7 @@ class LogMessageStoreTest {
         queue.settle(CHANNEL, p1.deliveryId(), SettleOutcome.ACK); // p1 acked, not checkpointed
         get(queue);                                            // p2 delivered, not checkpointed
         List<Boolean> flags = new ArrayList<>();
-        assertThat(drain(openQueue(crashCopy(directory), 1024 * 1024), flags)).containsExactly("p1", "p2", "p3");
+        assertThat(drain(openQueue(crashCopy(directory, dataDir), 1024 * 1024), flags)).containsExactly("p1", "p2", "p3");
         // The redelivered flag is as good as the last checkpoint: p2's delivery came after it.
         assertThat(flags).containsExactly(true, false, false);
 
@@ -190,7 +162,7 @@ class LogMessageStoreTest {
         queue.maintainStore(); // segments below the checkpointed low-water mark deleted
         assertThat(segmentFiles(directory)).isEqualTo(1);
         // And a restart of the drained queue finds nothing.
-        assertThat(drain(openQueue(crashCopy(directory), 2048), new ArrayList<>())).isEmpty();
+        assertThat(drain(openQueue(crashCopy(directory, dataDir), 2048), new ArrayList<>())).isEmpty();
     }
 
     @Test
@@ -200,7 +172,7 @@ class LogMessageStoreTest {
         publish(queue, "a", PERSISTENT).accepted().get(5, TimeUnit.SECONDS);
         assertThat(queue.purge().join()).isEqualTo(1);
         queue.maintainStore();
-        assertThat(drain(openQueue(crashCopy(directory), 1024 * 1024), new ArrayList<>())).isEmpty();
+        assertThat(drain(openQueue(crashCopy(directory, dataDir), 1024 * 1024), new ArrayList<>())).isEmpty();
         queue.delete(false, false).join();
         open.remove(queue);
         assertThat(directory).doesNotExist();

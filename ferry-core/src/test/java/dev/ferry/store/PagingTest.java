@@ -1,20 +1,19 @@
 package dev.ferry.store;
 
+import static dev.ferry.store.StoreTestSupport.CHANNEL;
+import static dev.ferry.store.StoreTestSupport.crashCopy;
+import static dev.ferry.store.StoreTestSupport.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +24,6 @@ import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
-import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.ConsumerSpec;
 import dev.ferry.queue.Delivery;
 import dev.ferry.queue.DeliveryGate;
@@ -44,7 +42,6 @@ import dev.ferry.queue.SettleOutcome;
  * copy of the queue's files taken while it is open.
  */
 class PagingTest {
-    private static final ChannelRef CHANNEL = new ChannelRef(1, 1);
     private static final long START = 1_700_000_000_000L;
     private static final MessageProperties PERSISTENT = new MessageProperties(null, null, null, 2, -1, null, null,
             null, null, null, null, null, null, null);
@@ -100,32 +97,6 @@ class PagingTest {
 
     private static String text(byte[] body) {
         return new String(body, StandardCharsets.UTF_8);
-    }
-
-    private static List<String> drain(MessageQueue queue, List<Boolean> redelivered) {
-        List<String> bodies = new ArrayList<>();
-        while (true) {
-            var result = queue.get(CHANNEL, true).join();
-            if (result.isEmpty()) {
-                return bodies;
-            }
-            Delivery delivery = result.delivery().get();
-            bodies.add(text(delivery.message().body()));
-            redelivered.add(delivery.redelivered());
-        }
-    }
-
-    private Path crashCopy(Path directory) throws IOException {
-        Path copy = dataDir.resolve("crash-" + System.nanoTime());
-        Files.createDirectories(copy);
-        try (Stream<Path> files = Files.list(directory)) {
-            for (Path file : files.toList()) {
-                if (!file.getFileName().toString().equals(".lock")) {
-                    Files.copy(file, copy.resolve(file.getFileName()));
-                }
-            }
-        }
-        return copy;
     }
 
     private static List<String> names(String prefix, int count) {
@@ -193,7 +164,7 @@ class PagingTest {
         assertThat(text(unacked.message().body())).isEqualTo("p10");
         queue.maintainStore();
 
-        MessageQueue recovered = durableQueue(crashCopy(directory), FOUR);
+        MessageQueue recovered = durableQueue(crashCopy(directory, dataDir), FOUR);
         assertThat(stores.get(1).pagedCount()).isPositive();
         List<Boolean> redelivered = new ArrayList<>();
         List<String> expected = IntStream.range(10, 100).filter(i -> i % 2 == 0).mapToObj(i -> "p" + i).toList();
@@ -268,10 +239,8 @@ class PagingTest {
 
     @Test
     void aQueueWideTtlExpiresTheWholePagedBacklog() {
-        Map<String, Object> arguments = new HashMap<>();
-        arguments.put("x-dead-letter-exchange", "dlx");
-        arguments.put("x-message-ttl", 500);
-        MessageQueue queue = transientQueue(dataDir.resolve("t"), FOUR, arguments);
+        MessageQueue queue = transientQueue(dataDir.resolve("t"), FOUR,
+                Map.of("x-dead-letter-exchange", "dlx", "x-message-ttl", 500));
         for (String body : names("m", 30)) {
             publish(queue, body, TRANSIENT);
         }
@@ -294,15 +263,13 @@ class PagingTest {
         }
         assertThat(queue.purge().join()).isEqualTo(50);
         queue.maintainStore();
-        assertThat(drain(durableQueue(crashCopy(directory), FOUR), new ArrayList<>())).isEmpty();
+        assertThat(drain(durableQueue(crashCopy(directory, dataDir), FOUR), new ArrayList<>())).isEmpty();
     }
 
     @Test
     void dropHeadReachesIntoThePagedBacklog() {
-        Map<String, Object> arguments = new HashMap<>();
-        arguments.put("x-dead-letter-exchange", "dlx");
-        arguments.put("x-max-length", 10);
-        MessageQueue queue = transientQueue(dataDir.resolve("t"), FOUR, arguments);
+        MessageQueue queue = transientQueue(dataDir.resolve("t"), FOUR,
+                Map.of("x-dead-letter-exchange", "dlx", "x-max-length", 10));
         for (String body : names("m", 30)) {
             publish(queue, body, TRANSIENT);
         }

@@ -19,14 +19,10 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.MessageProperties;
 
@@ -36,41 +32,9 @@ import dev.ferry.it.support.BrokerProcess;
  * Durability end to end: real broker processes stopped with SIGTERM or SIGKILL and restarted on
  * the same data directory, with RabbitMQ's Java client (and pika for a killed consumer).
  */
-class DurabilityTest {
+class DurabilityTest extends BrokerProcessTestBase {
     /** Short ack checkpoints so the tests need not wait long for one. */
     static final String[] FAST_CHECKPOINTS = {"--ack-checkpoint-interval-ms", "200"};
-
-    @TempDir
-    Path dataDir;
-    private final List<BrokerProcess> brokers = new ArrayList<>();
-    private final List<Connection> connections = new ArrayList<>();
-
-    @AfterEach
-    void stopEverything() {
-        for (Connection connection : connections) {
-            try {
-                connection.abort(1000);
-            } catch (RuntimeException ignored) {
-                // The broker may be gone already.
-            }
-        }
-        brokers.forEach(BrokerProcess::close);
-    }
-
-    BrokerProcess start(String... args) throws IOException {
-        BrokerProcess broker = BrokerProcess.start(dataDir, args);
-        brokers.add(broker);
-        return broker;
-    }
-
-    Channel channel(BrokerProcess broker) throws Exception {
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setPort(broker.amqpPort());
-        factory.setAutomaticRecoveryEnabled(false);
-        Connection connection = factory.newConnection();
-        connections.add(connection);
-        return connection.createChannel();
-    }
 
     static void publishConfirmed(Channel channel, String exchange, String routingKey, List<String> bodies)
             throws Exception {

@@ -13,14 +13,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.MessageProperties;
 
@@ -30,39 +26,7 @@ import dev.ferry.it.support.BrokerProcess;
  * Queues whose backlog outgrows their memory limits (set very low here) page to disk: real broker
  * processes, RabbitMQ's Java client, and a SIGKILL while most of a backlog is paged out.
  */
-class PagingTest {
-    @TempDir
-    Path dataDir;
-    private final List<BrokerProcess> brokers = new ArrayList<>();
-    private final List<Connection> connections = new ArrayList<>();
-
-    @AfterEach
-    void stopEverything() {
-        for (Connection connection : connections) {
-            try {
-                connection.abort(1000);
-            } catch (RuntimeException ignored) {
-                // The broker may be gone already.
-            }
-        }
-        brokers.forEach(BrokerProcess::close);
-    }
-
-    private BrokerProcess start(String... args) throws IOException {
-        BrokerProcess broker = BrokerProcess.start(dataDir, args);
-        brokers.add(broker);
-        return broker;
-    }
-
-    private Channel channel(BrokerProcess broker) throws Exception {
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setPort(broker.amqpPort());
-        factory.setAutomaticRecoveryEnabled(false);
-        Connection connection = factory.newConnection();
-        connections.add(connection);
-        return connection.createChannel();
-    }
-
+class PagingTest extends BrokerProcessTestBase {
     private static void publish(Channel channel, String queue, AMQP.BasicProperties properties, String prefix,
                                 int count) throws Exception {
         for (int i = 0; i < count; i++) {
