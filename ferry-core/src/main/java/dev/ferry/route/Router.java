@@ -39,7 +39,7 @@ public final class Router {
                 walk.visitExchange(alternate);
             }
         }
-        return walk.queues == null ? Set.of() : walk.queues;
+        return walk.reached();
     }
 
     /**
@@ -47,12 +47,14 @@ public final class Router {
      *
      * <p>Design note: most messages meet one exchange whose bindings lead straight to queues, so
      * the bookkeeping for walking further (exchanges visited, exchanges pending) is created only
-     * when a binding or an alternate exchange leads to a second exchange. That keeps a plain publish
-     * to one allocation besides its result.
+     * when a binding or an alternate exchange leads to a second exchange, and the set of queues only
+     * when a second queue is reached. That keeps a publish to one queue (most publishes) to the walk
+     * and a one-element result.
      */
     private final class Walk implements Consumer<Destination> {
         private final String startName;
-        Set<String> queues;
+        private String firstQueue;
+        private Set<String> queues;
         private Set<String> visitedExchanges;
         private ArrayDeque<Exchange> pending;
         int matchedByCurrent;
@@ -65,10 +67,16 @@ public final class Router {
         public void accept(Destination destination) {
             matchedByCurrent++;
             if (destination.isQueue()) {
-                if (queues == null) {
+                String name = destination.name();
+                if (firstQueue == null) {
+                    firstQueue = name;
+                } else if (queues != null) {
+                    queues.add(name);
+                } else if (!firstQueue.equals(name)) {
                     queues = new LinkedHashSet<>();
+                    queues.add(firstQueue);
+                    queues.add(name);
                 }
-                queues.add(destination.name());
             } else {
                 visitExchange(destination.name());
             }
@@ -86,6 +94,13 @@ public final class Router {
                     pending.add(next);
                 }
             }
+        }
+
+        Set<String> reached() {
+            if (queues != null) {
+                return queues;
+            }
+            return firstQueue == null ? Set.of() : Set.of(firstQueue);
         }
 
         Exchange nextPending() {
