@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * offset   size  field
  * 0        4     magic 0x46414B43 ("FAKC")
  * 4        2     format version = 1
- * 6        2     reserved, 0
+ * 6        2     flags: bit 0 set = written by a clean shutdown (nothing was delivered after it);
+ *                other bits 0
  * 8        8     low-water offset: every offset below it is settled
  * 16       8     delivered high-water offset: every unsettled offset below it was delivered at
  *                least once before (it comes back with redelivered = true)
@@ -41,18 +42,31 @@ import org.slf4j.LoggerFactory;
  * @param lowWater           every offset below is settled
  * @param deliveredHighWater every unsettled offset below was delivered before
  * @param settledAbove       settled offsets above {@code lowWater}, ascending
+ * @param cleanShutdown      written when the queue closed cleanly: its delivered high-water mark
+ *                           is exact. Any other checkpoint may be up to an interval behind.
  */
-record AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove) {
+record AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove, boolean cleanShutdown) {
     static final String FILE_NAME = "acks.checkpoint";
     static final String PREVIOUS_FILE_NAME = "acks.checkpoint.prev";
     static final String TEMP_FILE_NAME = "acks.checkpoint.tmp";
     static final int MAGIC = 0x46414B43;
     static final short VERSION = 1;
     static final int HEADER_BYTES = 28;
+    private static final short FLAG_CLEAN_SHUTDOWN = 1;
     private static final Logger LOG = LoggerFactory.getLogger(AckCheckpoint.class);
 
     /** Nothing settled, nothing delivered. */
     static final AckCheckpoint EMPTY = new AckCheckpoint(0, 0, new long[0]);
+
+    /** A checkpoint taken while the queue runs. */
+    AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove) {
+        this(lowWater, deliveredHighWater, settledAbove, false);
+    }
+
+    /** The same state, marked as written (or not) by a clean shutdown. */
+    AckCheckpoint withCleanShutdown(boolean clean) {
+        return new AckCheckpoint(lowWater, deliveredHighWater, settledAbove, clean);
+    }
 
     AckCheckpoint {
         if (lowWater < 0 || deliveredHighWater < 0) {
@@ -73,12 +87,13 @@ record AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove
      */
     AckCheckpoint clampedTo(long logEndOffset) {
         long[] kept = Arrays.stream(settledAbove).filter(offset -> offset < logEndOffset).toArray();
-        return new AckCheckpoint(Math.min(lowWater, logEndOffset), Math.min(deliveredHighWater, logEndOffset), kept);
+        return new AckCheckpoint(Math.min(lowWater, logEndOffset), Math.min(deliveredHighWater, logEndOffset), kept,
+                cleanShutdown);
     }
 
     byte[] toBytes() {
         ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES + 8 * settledAbove.length + 4);
-        buffer.putInt(MAGIC).putShort(VERSION).putShort((short) 0);
+        buffer.putInt(MAGIC).putShort(VERSION).putShort(cleanShutdown ? FLAG_CLEAN_SHUTDOWN : 0);
         buffer.putLong(lowWater).putLong(deliveredHighWater).putInt(settledAbove.length);
         for (long offset : settledAbove) {
             buffer.putLong(offset);
@@ -103,7 +118,7 @@ record AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove
         if (version != VERSION) {
             throw new IOException("unknown version " + version);
         }
-        buffer.getShort();
+        boolean clean = (buffer.getShort() & FLAG_CLEAN_SHUTDOWN) != 0;
         long lowWater = buffer.getLong();
         long deliveredHighWater = buffer.getLong();
         int count = buffer.getInt();
@@ -120,7 +135,7 @@ record AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove
             settled[i] = buffer.getLong();
         }
         try {
-            return new AckCheckpoint(lowWater, deliveredHighWater, settled);
+            return new AckCheckpoint(lowWater, deliveredHighWater, settled, clean);
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage());
         }
@@ -180,7 +195,8 @@ record AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove
     @Override
     public boolean equals(Object other) {
         return other instanceof AckCheckpoint that && lowWater == that.lowWater
-                && deliveredHighWater == that.deliveredHighWater && Arrays.equals(settledAbove, that.settledAbove);
+                && deliveredHighWater == that.deliveredHighWater && Arrays.equals(settledAbove, that.settledAbove)
+                && cleanShutdown == that.cleanShutdown;
     }
 
     @Override
@@ -191,6 +207,6 @@ record AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove
     @Override
     public String toString() {
         return "AckCheckpoint[lowWater=" + lowWater + ", deliveredHighWater=" + deliveredHighWater + ", settledAbove="
-                + settledAbove.length + " offsets]";
+                + settledAbove.length + " offsets" + (cleanShutdown ? ", clean shutdown" : "") + "]";
     }
 }

@@ -55,7 +55,8 @@ import dev.ferry.queue.QueuedMessage;
  *   <li><b>Recovery.</b> {@link #open} reads the newest valid checkpoint, clamps it to the log's
  *       end (a cut tail's offsets are reused), and makes every unsettled persistent record above
  *       the low-water mark ready, in order (the first up to the paging limits in memory, the rest
- *       paged), redelivered if it lies below the delivered high-water mark.</li>
+ *       paged), redelivered if it lies below the delivered high-water mark of a clean shutdown's
+ *       checkpoint, and always after a crash (the last interval's deliveries are unknown).</li>
  * </ul>
  *
  * <p>Thread safety: the queue's owner thread calls every {@link MessageStore} method. The only
@@ -127,7 +128,9 @@ public final class LogMessageStore implements MessageStore {
             settled.settle(offset);
         }
         this.deliveredHighWater = checkpoint.deliveredHighWater();
-        this.recoveredDeliveredHighWater = checkpoint.deliveredHighWater();
+        // After a crash the last interval's deliveries are unknown: any unsettled message may have
+        // been delivered, so every one comes back flagged redelivered.
+        this.recoveredDeliveredHighWater = checkpoint.cleanShutdown() ? checkpoint.deliveredHighWater() : Long.MAX_VALUE;
         this.checkpointedLowWater = checkpoint.lowWater();
         this.recoveredEnd = opened.logEndOffset();
     }
@@ -148,13 +151,18 @@ public final class LogMessageStore implements MessageStore {
         try {
             AckCheckpoint read = AckCheckpoint.read(directory);
             AckCheckpoint checkpoint = read.clampedTo(log.logEndOffset());
-            if (!checkpoint.equals(read)) {
+            if (checkpoint.lowWater() != read.lowWater() || checkpoint.deliveredHighWater() != read.deliveredHighWater()
+                    || checkpoint.settledAbove().length != read.settledAbove().length) {
                 // The log lost its tail after the checkpoint was written. Write the clamped state as
                 // both current and previous, so no checkpoint left on disk settles reused offsets.
                 LOG.warn("{}: log ends at {}, below its checkpoint; settled offsets at or above it dropped",
                         description, log.logEndOffset());
-                checkpoint.write(directory);
-                checkpoint.write(directory);
+                checkpoint.withCleanShutdown(false).write(directory);
+                checkpoint.withCleanShutdown(false).write(directory);
+            } else if (checkpoint.cleanShutdown()) {
+                // From now on deliveries happen again: a crash must not find a "clean" mark on disk.
+                checkpoint.withCleanShutdown(false).write(directory);
+                checkpoint.withCleanShutdown(false).write(directory);
             }
             LogMessageStore store = new LogMessageStore(description, directory, true, config, flusher,
                     checkpointWriter, limits);
@@ -649,7 +657,7 @@ public final class LogMessageStore implements MessageStore {
         }
         try {
             endOfDrain();
-            AckCheckpoint last = snapshot();
+            AckCheckpoint last = snapshot().withCleanShutdown(true);
             synchronized (checkpointFiles) {
                 filesReleased = true;
                 last.write(directory);

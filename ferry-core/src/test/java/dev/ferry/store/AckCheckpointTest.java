@@ -22,6 +22,11 @@ class AckCheckpointTest {
         assertEquals(checkpoint, AckCheckpoint.fromBytes(bytes));
         checkpoint.write(dir);
         assertEquals(checkpoint, AckCheckpoint.read(dir));
+
+        AckCheckpoint clean = checkpoint.withCleanShutdown(true);
+        clean.write(dir);
+        assertEquals(true, AckCheckpoint.read(dir).cleanShutdown());
+        assertEquals(false, AckCheckpoint.fromBytes(checkpoint.toBytes()).cleanShutdown());
     }
 
     @Test

@@ -169,8 +169,7 @@ class PagingTest {
         List<Boolean> redelivered = new ArrayList<>();
         List<String> expected = IntStream.range(10, 100).filter(i -> i % 2 == 0).mapToObj(i -> "p" + i).toList();
         assertThat(drain(recovered, redelivered)).containsExactlyElementsOf(expected);
-        assertThat(redelivered.get(0)).as("p10 had been delivered").isTrue();
-        assertThat(redelivered.subList(1, redelivered.size())).doesNotContain(true);
+        assertThat(redelivered).as("after a crash every recovered message may have been delivered").containsOnly(true);
     }
 
     @Test
