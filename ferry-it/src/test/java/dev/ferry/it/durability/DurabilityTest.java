@@ -243,7 +243,8 @@ class DurabilityTest extends BrokerProcessTestBase {
         broker.kill();
         broker = start(FAST_CHECKPOINTS);
         Map<String, Boolean> afterCrash = drain(channel(broker), "unacked", new ArrayList<>());
-        assertThat(afterCrash).containsOnlyKeys(bodies("v", 3)).doesNotContainValue(false);
+        // (Acks of the last checkpoint interval may be forgotten, so some u's may come back too.)
+        assertThat(afterCrash).containsKeys(bodies("v", 3).toArray(String[]::new)).doesNotContainValue(false);
     }
 
     // ------------------------------------------------------------------ (e) a consumer process dies
