@@ -75,6 +75,14 @@ public interface MessageStore {
     /** Removes and returns the ready message with the lowest sequence, or null when none is ready. */
     QueuedMessage pollReady();
 
+    /**
+     * A delivered message came back unsettled (nack or reject with requeue, recover, its channel
+     * closed); its {@link QueuedMessage#returnCount()} has just grown. Called before it is made ready
+     * again, held for a retry delay or dead-lettered. A durable store keeps the count.
+     */
+    default void returned(QueuedMessage message) {
+    }
+
     /** Makes a delivered message ready again at its original position (its sequence). */
     void returnToReady(QueuedMessage message);
 

@@ -475,6 +475,7 @@ final class QueueState {
         QueuedMessage message = delivery.message;
         if (outcome == SettleOutcome.REQUEUE && !deleted) {
             message.markReturned();
+            store.returned(message);
             if (message.returnCount() > returnLimit()) {
                 store.settle(message);
                 deadLetterer.deadLetter(message.message(), DeathReason.DELIVERY_LIMIT);

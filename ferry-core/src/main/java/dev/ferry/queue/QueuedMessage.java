@@ -28,16 +28,19 @@ public final class QueuedMessage {
     }
 
     /**
-     * A message read back from a queue's log on start. {@code deliveredBefore} marks one that had
-     * been delivered before the restart: it is redelivered with {@code redelivered = true}, but its
-     * return count (what delivery limits count) starts again at zero, as it is not persisted.
+     * A message read back from a queue's log. {@code deliveredBefore} marks one that may have been
+     * delivered before the restart: it is redelivered with {@code redelivered = true}.
+     * {@code returnCount} is how many times it had come back to the queue, as last checkpointed
+     * (what delivery limits count).
      */
     public static QueuedMessage recovered(long sequence, Message message, long logOffset, long expiresAt,
-                                          boolean deliveredBefore) {
+                                          boolean deliveredBefore, int returnCount) {
         QueuedMessage recovered = new QueuedMessage(sequence, message);
         recovered.logOffset = logOffset;
         recovered.expiresAt = expiresAt;
-        recovered.redelivered = deliveredBefore;
+        recovered.redelivered = deliveredBefore || returnCount > 0;
+        recovered.returnCount = returnCount;
+        recovered.deliveryCount = returnCount;
         return recovered;
     }
 

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * offset   size  field
  * 0        4     magic 0x46414B43 ("FAKC")
- * 4        2     format version = 1
+ * 4        2     format version = 2 (version 1, without the return counts, is still read)
  * 6        2     flags: bit 0 set = written by a clean shutdown (nothing was delivered after it);
  *                other bits 0
  * 8        8     low-water offset: every offset below it is settled
@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
  *                least once before (it comes back with redelivered = true)
  * 24       4     n: how many settled offsets follow
  * 28       8·n   settled offsets above the low-water offset, strictly ascending
- * 28+8·n   4     CRC32C of bytes [0, 28+8·n)
+ * then     4     m: how many return counts follow (version 2)
+ *          12·m  unsettled offsets (strictly ascending, 8 bytes) with how many times each message
+ *                came back to the queue unsettled (4 bytes, at least 1): x-delivery-limit's count
+ * last     4     CRC32C of every byte before it
  * </pre>
  *
  * <p>Files: {@value #FILE_NAME} is the current checkpoint, {@value #PREVIOUS_FILE_NAME} the one
@@ -44,13 +47,17 @@ import org.slf4j.LoggerFactory;
  * @param settledAbove       settled offsets above {@code lowWater}, ascending
  * @param cleanShutdown      written when the queue closed cleanly: its delivered high-water mark
  *                           is exact. Any other checkpoint may be up to an interval behind.
+ * @param countedOffsets     unsettled offsets whose messages came back to the queue, ascending
+ * @param returnCounts       how many times each of those came back (parallel to countedOffsets)
  */
-record AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove, boolean cleanShutdown) {
+record AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove, boolean cleanShutdown,
+                     long[] countedOffsets, int[] returnCounts) {
     static final String FILE_NAME = "acks.checkpoint";
     static final String PREVIOUS_FILE_NAME = "acks.checkpoint.prev";
     static final String TEMP_FILE_NAME = "acks.checkpoint.tmp";
     static final int MAGIC = 0x46414B43;
-    static final short VERSION = 1;
+    static final short VERSION = 2;
+    private static final short FIRST_VERSION = 1;
     static final int HEADER_BYTES = 28;
     private static final short FLAG_CLEAN_SHUTDOWN = 1;
     private static final Logger LOG = LoggerFactory.getLogger(AckCheckpoint.class);
@@ -58,14 +65,14 @@ record AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove
     /** Nothing settled, nothing delivered. */
     static final AckCheckpoint EMPTY = new AckCheckpoint(0, 0, new long[0]);
 
-    /** A checkpoint taken while the queue runs. */
+    /** A checkpoint taken while the queue runs, with no return counts. */
     AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove) {
-        this(lowWater, deliveredHighWater, settledAbove, false);
+        this(lowWater, deliveredHighWater, settledAbove, false, new long[0], new int[0]);
     }
 
     /** The same state, marked as written (or not) by a clean shutdown. */
     AckCheckpoint withCleanShutdown(boolean clean) {
-        return new AckCheckpoint(lowWater, deliveredHighWater, settledAbove, clean);
+        return new AckCheckpoint(lowWater, deliveredHighWater, settledAbove, clean, countedOffsets, returnCounts);
     }
 
     AckCheckpoint {
@@ -78,6 +85,16 @@ record AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove
                         + lowWater + ": " + Arrays.toString(settledAbove));
             }
         }
+        if (countedOffsets.length != returnCounts.length) {
+            throw new IllegalArgumentException("return counts do not match their offsets");
+        }
+        for (int i = 0; i < countedOffsets.length; i++) {
+            if (countedOffsets[i] < lowWater || (i > 0 && countedOffsets[i] <= countedOffsets[i - 1])
+                    || returnCounts[i] < 1) {
+                throw new IllegalArgumentException("return counts must be positive, on ascending offsets at or above "
+                        + lowWater + ": " + Arrays.toString(countedOffsets) + " " + Arrays.toString(returnCounts));
+            }
+        }
     }
 
     /**
@@ -87,16 +104,24 @@ record AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove
      */
     AckCheckpoint clampedTo(long logEndOffset) {
         long[] kept = Arrays.stream(settledAbove).filter(offset -> offset < logEndOffset).toArray();
+        int counted = 0;
+        while (counted < countedOffsets.length && countedOffsets[counted] < logEndOffset) {
+            counted++;
+        }
         return new AckCheckpoint(Math.min(lowWater, logEndOffset), Math.min(deliveredHighWater, logEndOffset), kept,
-                cleanShutdown);
+                cleanShutdown, Arrays.copyOf(countedOffsets, counted), Arrays.copyOf(returnCounts, counted));
     }
 
     byte[] toBytes() {
-        ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES + 8 * settledAbove.length + 4);
+        ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES + 8 * settledAbove.length + 4 + 12 * countedOffsets.length + 4);
         buffer.putInt(MAGIC).putShort(VERSION).putShort(cleanShutdown ? FLAG_CLEAN_SHUTDOWN : 0);
         buffer.putLong(lowWater).putLong(deliveredHighWater).putInt(settledAbove.length);
         for (long offset : settledAbove) {
             buffer.putLong(offset);
+        }
+        buffer.putInt(countedOffsets.length);
+        for (int i = 0; i < countedOffsets.length; i++) {
+            buffer.putLong(countedOffsets[i]).putInt(returnCounts[i]);
         }
         CRC32C crc = new CRC32C();
         crc.update(buffer.array(), 0, buffer.position());
@@ -115,27 +140,44 @@ record AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove
             throw new IOException("bad magic 0x" + Integer.toHexString(magic));
         }
         short version = buffer.getShort();
-        if (version != VERSION) {
+        if (version != VERSION && version != FIRST_VERSION) {
             throw new IOException("unknown version " + version);
         }
         boolean clean = (buffer.getShort() & FLAG_CLEAN_SHUTDOWN) != 0;
         long lowWater = buffer.getLong();
         long deliveredHighWater = buffer.getLong();
         int count = buffer.getInt();
-        if (count < 0 || bytes.length != HEADER_BYTES + 8L * count + 4) {
+        if (count < 0 || bytes.length < HEADER_BYTES + 8L * count + 4) {
             throw new IOException(bytes.length + " bytes do not hold " + count + " offsets");
+        }
+        long[] settled = new long[count];
+        for (int i = 0; i < count; i++) {
+            settled[i] = buffer.getLong();
+        }
+        int counted = 0;
+        if (version >= 2) {
+            if (bytes.length < buffer.position() + 8) {
+                throw new IOException(bytes.length + " bytes end before the return counts");
+            }
+            counted = buffer.getInt();
+        }
+        if (counted < 0 || bytes.length != buffer.position() + 12L * counted + 4) {
+            throw new IOException(bytes.length + " bytes do not hold " + count + " offsets and " + counted
+                    + " return counts");
         }
         CRC32C crc = new CRC32C();
         crc.update(bytes, 0, bytes.length - 4);
         if ((int) crc.getValue() != ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt()) {
             throw new IOException("CRC mismatch");
         }
-        long[] settled = new long[count];
-        for (int i = 0; i < count; i++) {
-            settled[i] = buffer.getLong();
+        long[] countedOffsets = new long[counted];
+        int[] returnCounts = new int[counted];
+        for (int i = 0; i < counted; i++) {
+            countedOffsets[i] = buffer.getLong();
+            returnCounts[i] = buffer.getInt();
         }
         try {
-            return new AckCheckpoint(lowWater, deliveredHighWater, settled, clean);
+            return new AckCheckpoint(lowWater, deliveredHighWater, settled, clean, countedOffsets, returnCounts);
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage());
         }
@@ -196,7 +238,8 @@ record AckCheckpoint(long lowWater, long deliveredHighWater, long[] settledAbove
     public boolean equals(Object other) {
         return other instanceof AckCheckpoint that && lowWater == that.lowWater
                 && deliveredHighWater == that.deliveredHighWater && Arrays.equals(settledAbove, that.settledAbove)
-                && cleanShutdown == that.cleanShutdown;
+                && cleanShutdown == that.cleanShutdown && Arrays.equals(countedOffsets, that.countedOffsets)
+                && Arrays.equals(returnCounts, that.returnCounts);
     }
 
     @Override

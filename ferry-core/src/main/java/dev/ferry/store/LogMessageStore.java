@@ -87,6 +87,8 @@ public final class LogMessageStore implements MessageStore {
     // those below recoveredDeliveredHighWater had been delivered.
     private long recoveredEnd;
     private long recoveredDeliveredHighWater;
+    // Return counts of unsettled log-backed messages that came back at least once (few, so boxed).
+    private final java.util.TreeMap<Long, Integer> returnCounts = new java.util.TreeMap<>();
     private boolean checkpointDue;
     private long segmentsDeletedBelow;
     private List<QueuedMessage> recovered;
@@ -133,6 +135,9 @@ public final class LogMessageStore implements MessageStore {
         this.recoveredDeliveredHighWater = checkpoint.cleanShutdown() ? checkpoint.deliveredHighWater() : Long.MAX_VALUE;
         this.checkpointedLowWater = checkpoint.lowWater();
         this.recoveredEnd = opened.logEndOffset();
+        for (int i = 0; i < checkpoint.countedOffsets().length; i++) {
+            returnCounts.put(checkpoint.countedOffsets()[i], checkpoint.returnCounts()[i]);
+        }
     }
 
     /**
@@ -245,8 +250,9 @@ public final class LogMessageStore implements MessageStore {
         MessageRecordCodec.Decoded decoded = MessageRecordCodec.decode(record);
         long offset = record.offset();
         boolean fromEarlierRun = offset < recoveredEnd || decoded.sequence() == MessageRecordCodec.NO_SEQUENCE;
+        int returned = returnCounts.isEmpty() ? 0 : returnCounts.getOrDefault(offset, 0);
         return QueuedMessage.recovered(fromEarlierRun ? offset : decoded.sequence(), decoded.message(), offset,
-                decoded.expiresAt(), fromEarlierRun && offset < recoveredDeliveredHighWater);
+                decoded.expiresAt(), fromEarlierRun && offset < recoveredDeliveredHighWater, returned);
     }
 
     @Override
@@ -514,7 +520,19 @@ public final class LogMessageStore implements MessageStore {
 
     private void settleOffset(long offset) {
         settled.settle(offset);
+        if (!returnCounts.isEmpty()) {
+            returnCounts.remove(offset);
+        }
         checkpointDue = true;
+    }
+
+    /** A durable queue keeps the return counts of its persistent messages across restarts (checkpointed). */
+    @Override
+    public void returned(QueuedMessage message) {
+        if (durable && message.logOffset() != QueuedMessage.NOT_IN_LOG && message.message().properties().persistent()) {
+            returnCounts.put(message.logOffset(), message.returnCount());
+            checkpointDue = true;
+        }
     }
 
     @Override
@@ -595,8 +613,17 @@ public final class LogMessageStore implements MessageStore {
 
     private AckCheckpoint snapshot() {
         assert pendingRecords.isEmpty() : "snapshot with records not yet appended";
-        return new AckCheckpoint(settled.lowWater(), Math.max(deliveredHighWater, settled.lowWater()),
-                settled.settledAboveLowWater());
+        long lowWater = settled.lowWater();
+        java.util.SortedMap<Long, Integer> counted = returnCounts.tailMap(lowWater);
+        long[] countedOffsets = new long[counted.size()];
+        int[] counts = new int[counted.size()];
+        int i = 0;
+        for (var entry : counted.entrySet()) {
+            countedOffsets[i] = entry.getKey();
+            counts[i++] = entry.getValue();
+        }
+        return new AckCheckpoint(lowWater, Math.max(deliveredHighWater, lowWater), settled.settledAboveLowWater(), false,
+                countedOffsets, counts);
     }
 
     /** Runs on the checkpoint writer; a snapshot older than one already written, or after release, is dropped. */

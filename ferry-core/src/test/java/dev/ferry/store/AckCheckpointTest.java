@@ -18,7 +18,7 @@ class AckCheckpointTest {
     void roundTripsThroughItsFileFormat() throws IOException {
         AckCheckpoint checkpoint = new AckCheckpoint(10, 15, new long[] {12, 14});
         byte[] bytes = checkpoint.toBytes();
-        assertEquals(AckCheckpoint.HEADER_BYTES + 16 + 4, bytes.length);
+        assertEquals(AckCheckpoint.HEADER_BYTES + 16 + 4 + 4, bytes.length);
         assertEquals(checkpoint, AckCheckpoint.fromBytes(bytes));
         checkpoint.write(dir);
         assertEquals(checkpoint, AckCheckpoint.read(dir));
@@ -27,6 +27,10 @@ class AckCheckpointTest {
         clean.write(dir);
         assertEquals(true, AckCheckpoint.read(dir).cleanShutdown());
         assertEquals(false, AckCheckpoint.fromBytes(checkpoint.toBytes()).cleanShutdown());
+
+        AckCheckpoint counted = new AckCheckpoint(10, 15, new long[] {12}, false, new long[] {10, 13}, new int[] {2, 5});
+        assertEquals(counted, AckCheckpoint.fromBytes(counted.toBytes()));
+        assertEquals(AckCheckpoint.HEADER_BYTES + 8 + 4 + 24 + 4, counted.toBytes().length);
     }
 
     @Test

@@ -186,4 +186,37 @@ class LogMessageStoreTest {
             return files.filter(f -> f.getFileName().toString().endsWith(".log")).count();
         }
     }
+
+    @Test
+    void returnCountsSurviveACrashAndLeaveWithTheirMessages() throws Exception {
+        Path directory = dataDir.resolve("q");
+        MessageQueue queue = openQueue(directory, 1024 * 1024);
+        publish(queue, "a", PERSISTENT).accepted().get(5, TimeUnit.SECONDS);
+        publish(queue, "b", PERSISTENT).accepted().get(5, TimeUnit.SECONDS);
+        for (int i = 0; i < 2; i++) {
+            Delivery delivery = get(queue);
+            assertThat(body(delivery)).isEqualTo("a");
+            queue.settle(CHANNEL, delivery.deliveryId(), SettleOutcome.REQUEUE);
+        }
+        queue.maintainStore(); // the checkpoint carries a's two returns
+
+        Path copy = crashCopy(directory, dataDir);
+        MessageQueue recovered = openQueue(copy, 1024 * 1024);
+        Delivery again = get(recovered);
+        assertThat(body(again)).isEqualTo("a");
+        assertThat(again.redelivered()).isTrue();
+        assertThat(again.message().properties().headers()).containsEntry("x-delivery-count", 2L);
+        recovered.settle(CHANNEL, again.deliveryId(), SettleOutcome.ACK);
+        Delivery b = get(recovered);
+        recovered.settle(CHANNEL, b.deliveryId(), SettleOutcome.REQUEUE);
+        recovered.closeStore().join();
+        open.remove(recovered);
+
+        // After a clean close: a is gone, b comes back with the one return it had since.
+        MessageQueue reopened = openQueue(copy, 1024 * 1024);
+        Delivery last = get(reopened);
+        assertThat(body(last)).isEqualTo("b");
+        assertThat(last.message().properties().headers()).containsEntry("x-delivery-count", 1L);
+        assertThat(reopened.get(CHANNEL, true).join().isEmpty()).isTrue();
+    }
 }

@@ -2,6 +2,7 @@ package dev.ferry.it.durability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -245,6 +246,35 @@ class DurabilityTest extends BrokerProcessTestBase {
         Map<String, Boolean> afterCrash = drain(channel(broker), "unacked", new ArrayList<>());
         // (Acks of the last checkpoint interval may be forgotten, so some u's may come back too.)
         assertThat(afterCrash).containsKeys(bodies("v", 3).toArray(String[]::new)).doesNotContainValue(false);
+    }
+
+    @Test
+    void shouldKeepCountingTowardsTheDeliveryLimitAcrossARestart() throws Exception {
+        BrokerProcess broker = start(FAST_CHECKPOINTS);
+        Channel channel = channel(broker);
+        channel.exchangeDeclare("parked-x", "fanout", true);
+        channel.queueDeclare("parked", true, false, false, null);
+        channel.queueBind("parked", "parked-x", "");
+        channel.queueDeclare("limited", true, false, false,
+                Map.of("x-delivery-limit", 3, "x-dead-letter-exchange", "parked-x"));
+        publishConfirmed(channel, "", "limited", List.of("poison"));
+        for (int i = 0; i < 2; i++) {
+            GetResponse response = channel.basicGet("limited", false);
+            channel.basicNack(response.getEnvelope().getDeliveryTag(), false, true);
+        }
+        assertThat(broker.terminate()).isZero();
+
+        broker = start(FAST_CHECKPOINTS);
+        channel = channel(broker);
+        // Two returns before the restart; limit 3: the third return requeues it, the fourth parks it.
+        for (long returnsSoFar = 2; returnsSoFar <= 3; returnsSoFar++) {
+            GetResponse response = channel.basicGet("limited", false);
+            assertThat(response.getProps().getHeaders()).containsEntry("x-delivery-count", returnsSoFar);
+            channel.basicNack(response.getEnvelope().getDeliveryTag(), false, true);
+        }
+        Channel probe = channel;
+        await().atMost(Duration.ofSeconds(10)).until(() -> probe.queueDeclarePassive("parked").getMessageCount() == 1);
+        assertThat(channel.queueDeclarePassive("limited").getMessageCount()).isZero();
     }
 
     // ------------------------------------------------------------------ (e) a consumer process dies
