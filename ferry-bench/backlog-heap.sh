@@ -96,6 +96,7 @@ perftest() { java -cp "$PT_CP" com.rabbitmq.perf.PerfTest -h "amqp://guest:guest
 # --- 1-5: the backlog -------------------------------------------------------------------------
 start_ferry "$work/backlog"
 log "Ferry started (PID $ferry_pid)"
+jvm_flags="$(tr '\0' ' ' < "/proc/$ferry_pid/cmdline" | sed 's/^java //; s/ -jar .*//')"
 idle_live=$(live_heap_kib)
 # Heap in use (young + old, garbage included) every second, from jstat; and RSS.
 ( while kill -0 "$ferry_pid" 2>/dev/null; do
@@ -129,8 +130,6 @@ blocked_alive=no
 kill -0 "$ferry_pid" 2>/dev/null && blocked_alive=yes
 stop_ferry
 
-jvm_flags=$(sed -n '/^exec java/,/-jar/p' "$repo/bin/ferry" | sed 's/^exec java //; s/\\$//; s/\${FERRY_JAVA_OPTS:-} -jar .*//' \
-  | tr -s ' \n' ' ' | sed 's/ $//')
 out="$out_dir/backlog.md"
 {
   echo "# Backlog benchmark: heap with $MESSAGES waiting messages"

@@ -26,9 +26,9 @@ CAVEATS=(
 # ---------------------------------------------------------------------------------------------
 
 PERFTEST_VERSION=2.22.1   # newest PerfTest that Maven Central serves here (2.21.0 is not available)
-# Ferry runs through bin/ferry, so it gets the JVM flags users get; shown in the report:
-FERRY_JVM_FLAGS="$(sed -n '/^exec java/,/-jar/p' "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/bin/ferry" \
-  | sed 's/^exec java //; s/\\$//; s/\${FERRY_JAVA_OPTS:-} -jar .*//' | tr -s ' \n' ' ')"
+# Ferry runs through bin/ferry, so it gets the JVM flags users get; the report shows them as the
+# broker's command line had them (read from /proc once it runs).
+FERRY_JVM_FLAGS=""
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
@@ -108,6 +108,7 @@ start_ferry() {
   for _ in $(seq 1 120); do
     if grep -q "listening on amqp://127.0.0.1:$FERRY_PORT" "$ferry_log" 2>/dev/null; then
       log "Ferry started (PID $ferry_pid, data $dir/data)"
+      FERRY_JVM_FLAGS="$(tr '\0' ' ' < "/proc/$ferry_pid/cmdline" | sed 's/^java //; s/ -jar .*//') "
       return 0
     fi
     kill -0 "$ferry_pid" 2>/dev/null || break
@@ -331,7 +332,7 @@ meta="$work/meta.properties"
   echo "kernel=$(uname -r)"
   echo "loadavg_at_end=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "ferry_commit=$(cd "$repo" && git rev-parse --short HEAD) (broker sources last changed in $(cd "$repo" && git log -1 --format=%h -- ferry-core ferry-amqp ferry-server))$(cd "$repo" && git diff --quiet HEAD -- ferry-core ferry-amqp ferry-server || echo ', with uncommitted changes')"
-  echo "ferry_jvm=bin/ferry: ${FERRY_JVM_FLAGS}-Xlog:gc:file=gc.log (MALLOC_ARENA_MAX=2)"
+  echo "ferry_jvm=bin/ferry: ${FERRY_JVM_FLAGS}(MALLOC_ARENA_MAX=2)"
   echo "ferry_restarts=$((ferry_starts - 1))"
   echo "ferry_warn_lines=$ferry_warn_count"
   echo "rabbitmq=$(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null || echo unknown)"
