@@ -37,6 +37,12 @@ case "$command" in
     # Our own epmd on its own port, started here so that we know its PID and can stop it.
     epmd -address 127.0.0.1 -port "$ERL_EPMD_PORT" > "$dir/epmd.out" 2>&1 &
     echo $! > "$dir/epmd.pid"
+    # Wait until it listens: otherwise the node's tools start a daemon epmd of their own, which
+    # outlives this script (stop below looks for one anyway).
+    for _ in $(seq 1 50); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$ERL_EPMD_PORT") 2>/dev/null && break
+      sleep 0.1
+    done
     # Listeners on loopback only; no management plugin, so no HTTP port.
     printf 'loopback_users.guest = true\nlisteners.tcp.default = 127.0.0.1:%s\n' "$port" > "$dir/rabbitmq.conf"
     /usr/lib/rabbitmq/bin/rabbitmq-server > "$dir/server.out" 2>&1 &
@@ -58,6 +64,13 @@ case "$command" in
     for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
     kill -9 "$pid" 2>/dev/null || true
     if [ -f "$dir/epmd.pid" ]; then kill "$(cat "$dir/epmd.pid")" 2>/dev/null || true; fi
+    # Any epmd that Erlang's tools daemonized for this node's port: found by its environment, stopped by PID.
+    for environ in /proc/[0-9]*/environ; do
+      if { tr '\0' '\n' < "$environ"; } 2>/dev/null | grep -qx "ERL_EPMD_PORT=$ERL_EPMD_PORT" \
+          && [ "$(basename "$(readlink "${environ%/environ}/exe" 2>/dev/null)")" = epmd ]; then
+        kill "$(basename "${environ%/environ}")" 2>/dev/null || true
+      fi
+    done
     ;;
   *)
     echo "usage: rabbitmq-node.sh start DIR PORT | stop DIR" >&2
