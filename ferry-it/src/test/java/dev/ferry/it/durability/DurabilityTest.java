@@ -199,8 +199,8 @@ class DurabilityTest extends BrokerProcessTestBase {
 
     // ------------------------------------------------------------------ (d) redelivered after a crash
 
-    @Test
-    void shouldRedeliverMessagesUnackedAtACrashFlaggedRedelivered() throws Exception {
+    /** A broker whose durable queue "unacked" holds u0..u9, of which u0..u4 are delivered and not acked. */
+    private BrokerProcess brokerWithFiveOfTenDelivered() throws Exception {
         BrokerProcess broker = start(FAST_CHECKPOINTS);
         Channel channel = channel(broker);
         channel.queueDeclare("unacked", true, false, false, null);
@@ -208,11 +208,17 @@ class DurabilityTest extends BrokerProcessTestBase {
         for (int i = 0; i < 5; i++) {
             assertThat(channel.basicGet("unacked", false)).isNotNull();
         }
+        return broker;
+    }
+
+    @Test
+    void shouldRedeliverMessagesUnackedAtACrashFlaggedRedelivered() throws Exception {
+        BrokerProcess broker = brokerWithFiveOfTenDelivered();
         // Killed at once, before any ack checkpoint could record these deliveries.
         broker.kill();
 
         broker = start(FAST_CHECKPOINTS);
-        channel = channel(broker);
+        Channel channel = channel(broker);
         List<String> order = new ArrayList<>();
         Map<String, Boolean> drained = drain(channel, "unacked", order);
         assertThat(order).containsExactlyElementsOf(bodies("u", 10));
@@ -224,17 +230,11 @@ class DurabilityTest extends BrokerProcessTestBase {
 
     @Test
     void shouldFlagExactlyTheDeliveredMessagesAfterACleanRestart() throws Exception {
-        BrokerProcess broker = start(FAST_CHECKPOINTS);
-        Channel channel = channel(broker);
-        channel.queueDeclare("unacked", true, false, false, null);
-        publishConfirmed(channel, "", "unacked", bodies("u", 10));
-        for (int i = 0; i < 5; i++) {
-            assertThat(channel.basicGet("unacked", false)).isNotNull();
-        }
+        BrokerProcess broker = brokerWithFiveOfTenDelivered();
         assertThat(broker.terminate()).isZero();
 
         broker = start(FAST_CHECKPOINTS);
-        channel = channel(broker);
+        Channel channel = channel(broker);
         Map<String, Boolean> drained = drain(channel, "unacked", new ArrayList<>());
         for (int i = 0; i < 10; i++) {
             assertThat(drained.get("u" + i)).as("redelivered flag of u" + i).isEqualTo(i < 5);
