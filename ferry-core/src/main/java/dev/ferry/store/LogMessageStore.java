@@ -410,7 +410,9 @@ public final class LogMessageStore implements MessageStore {
         int loaded = 0;
         try {
             while (!paged.isEmpty() && (loaded == 0 || !limits.full(ready.readyCount(), ready.readyBytes(), 0))) {
-                long from = paged.head().first();
+                // Offsets below the log's start were all settled (expired where they lay) and their
+                // segments deleted: the page's remaining messages lie above.
+                long from = Math.max(paged.head().first(), log.logStartOffset());
                 List<Record> records = log.read(from, READ_BYTES).readRecords();
                 for (Record record : records) {
                     PagedRange.Page page = paged.head();
@@ -431,7 +433,7 @@ public final class LogMessageStore implements MessageStore {
                     pagedInListener.accept(message);
                     loaded++;
                 }
-                if (!paged.isEmpty() && paged.head().first() == from) {
+                if (!paged.isEmpty() && paged.head().first() <= from) {
                     throw new IOException("no paged message found at offset " + from);
                 }
             }
@@ -470,7 +472,7 @@ public final class LogMessageStore implements MessageStore {
         try {
             for (PagedRange.Page page : paged.pagesExpiringBy(now)) {
                 long earliestLeft = Long.MAX_VALUE;
-                long offset = page.first();
+                long offset = Math.max(page.first(), log.logStartOffset());
                 long end = page.end();
                 boolean pageGone = false;
                 while (offset < end && !pageGone) {

@@ -237,6 +237,21 @@ class PagingTest {
     }
 
     @Test
+    void expiredMessagesAtTheHeadOfAPageDoNotStrandTheRestWhenTheirSegmentsAreDeleted() {
+        MessageQueue queue = transientQueue(dataDir.resolve("t"), FOUR, Map.of());
+        for (String body : names("e", 1000)) {
+            publish(queue, body, TRANSIENT.withExpiration("1000"));
+        }
+        for (String body : names("k", 1000)) {
+            publish(queue, body, TRANSIENT);
+        }
+        timer.advance(1500);       // the paged e's expire where they lie: their offsets are settled
+        queue.maintainStore();     // and the spill log's segments holding only them are deleted
+        assertThat(queue.messageCount()).isEqualTo(1000);
+        assertThat(drain(queue, new ArrayList<>())).containsExactlyElementsOf(names("k", 1000));
+    }
+
+    @Test
     void aQueueWideTtlExpiresTheWholePagedBacklog() {
         MessageQueue queue = transientQueue(dataDir.resolve("t"), FOUR,
                 Map.of("x-dead-letter-exchange", "dlx", "x-message-ttl", 500));
