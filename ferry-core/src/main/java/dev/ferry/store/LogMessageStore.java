@@ -586,6 +586,11 @@ public final class LogMessageStore implements MessageStore {
         return paged.count();
     }
 
+    /** Pages the paged-out messages take (for tests and diagnostics). */
+    int pageCount() {
+        return paged.pages().size();
+    }
+
     /**
      * Deletes segments below the last checkpointed low-water mark, then, if anything was settled or
      * delivered since the last snapshot, hands a new snapshot to the checkpoint writer.

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * The ready messages of one queue that are in its log but not in memory, in log order, as pages of
- * contiguous offsets. A page knows how many of its messages are still paged out, their body bytes
+ * offset ranges. A page knows how many of its messages are still paged out, their body bytes
  * and the earliest expiry among them; nothing is kept per message, so a queue of ten million
  * waiting messages costs a few thousand small objects.
  *
@@ -73,11 +73,16 @@ final class PagedRange {
         return bytes;
     }
 
-    /** A message at {@code offset} (just past every offset already in the range) was paged out. */
+    /**
+     * A message at {@code offset} (past every offset already in the range) was paged out. Offsets
+     * skipped since the last one must be settled (recovery drops transient copies and acked
+     * records between paged ones): a page spans up to {@link #PAGE_RECORDS} offsets, gaps included,
+     * so that a log full of gaps still costs one page per few thousand offsets.
+     */
     void add(long offset, int bodyBytes, long expiresAt) {
         Page last = pages.peekLast();
         assert last == null || offset >= last.end : "paged offsets must grow: " + offset + " after " + last.end;
-        if (last == null || last.end != offset || offset - last.start >= PAGE_RECORDS) {
+        if (last == null || offset - last.start >= PAGE_RECORDS) {
             last = new Page(offset);
             pages.addLast(last);
         }

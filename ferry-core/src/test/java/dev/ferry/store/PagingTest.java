@@ -173,6 +173,26 @@ class PagingTest {
     }
 
     @Test
+    void recoveryPagesAroundDroppedTransientCopiesWithFewPages() throws Exception {
+        Path directory = dataDir.resolve("q");
+        MessageQueue queue = durableQueue(directory, FOUR);
+        List<PublishConfirm> confirms = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            confirms.add(publish(queue, (i % 2 == 0 ? "p" : "t") + i, i % 2 == 0 ? PERSISTENT : TRANSIENT));
+        }
+        for (PublishConfirm confirm : confirms) {
+            confirm.accepted().get(5, TimeUnit.SECONDS);
+        }
+        MessageQueue recovered = durableQueue(crashCopy(directory, dataDir), FOUR);
+        LogMessageStore store = stores.get(1);
+        assertThat(store.pagedCount()).isEqualTo(1496);
+        // Every other offset is a dropped transient copy: pages span the gaps instead of splitting.
+        assertThat(store.pageCount()).isEqualTo(1);
+        List<String> expected = IntStream.range(0, 3000).filter(i -> i % 2 == 0).mapToObj(i -> "p" + i).toList();
+        assertThat(drain(recovered, new ArrayList<>())).containsExactlyElementsOf(expected);
+    }
+
+    @Test
     void aNonDurableQueuePagesToASpillLogThatIsRemovedOnceEverythingIsSettled() throws Exception {
         Path directory = dataDir.resolve("t");
         MessageQueue queue = transientQueue(directory, FOUR, Map.of());
