@@ -366,6 +366,15 @@ public final class VirtualHost {
      *                         when the expiration property is not a TTL
      */
     public PublishResult publish(Message message, boolean confirm) {
+        return publish(message, confirm, -1);
+    }
+
+    /**
+     * As {@link #publish(Message, boolean)}, for a publisher on connection {@code publisherConnectionId}:
+     * a congested queue that has a consumer on that same connection is not reported (see
+     * {@link MessageQueue#hasConsumerOn}).
+     */
+    public PublishResult publish(Message message, boolean confirm, long publisherConnectionId) {
         MessageTtl.parse(message.properties().expiration());
         Exchange exchange = exchanges.get(message.exchange());
         if (exchange == null) {
@@ -388,7 +397,10 @@ public final class VirtualHost {
         for (MessageQueue queue : targets) {
             queue.enqueue(message, tracker);
             if (congestion == null) {
-                congestion = queue.congestion();
+                CompletableFuture<Void> congested = queue.congestion();
+                if (congested != null && !queue.hasConsumerOn(publisherConnectionId)) {
+                    congestion = congested;
+                }
             }
         }
         return new PublishResult(targets.size(), tracker == null ? PublishResult.ALREADY_ACCEPTED : tracker.accepted(),

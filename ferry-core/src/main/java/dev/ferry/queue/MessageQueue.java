@@ -49,6 +49,7 @@ public final class MessageQueue {
     private volatile boolean deleted;
     // Not null while the queue is congested: completes when it is not any more (see congestion()).
     private volatile CompletableFuture<Void> congestion;
+    private volatile long[] consumerConnections = new long[0];
 
     /**
      * @param owner    the executor that will run every state change; must run tasks one at a time
@@ -225,6 +226,20 @@ public final class MessageQueue {
         return congestion;
     }
 
+    /**
+     * Whether a consumer of this queue lives on that connection, as of the last drain. Flow control
+     * does not hold up such a publisher: stopping its reads would hold up its own acks too, so the
+     * queue's consumers could not make the progress that ends the congestion.
+     */
+    public boolean hasConsumerOn(long connectionId) {
+        for (long id : consumerConnections) {
+            if (id == connectionId) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void updateCongestion(boolean congested) {
         CompletableFuture<Void> current = congestion;
         if (congested && current == null) {
@@ -278,6 +293,7 @@ public final class MessageQueue {
             unackedCount = state.unackedCount();
             deleted = state.isDeleted();
             updateCongestion(congested);
+            consumerConnections = state.consumerConnections();
         } finally {
             drainingThread = null;
             drainScheduled.set(false);

@@ -52,6 +52,8 @@ final class QueueState {
     private final LengthLimit lengthLimit;
     private final QueueAlarm alarm;
     private long lastUsedAt;
+    // The connections of the current consumers, distinct; a new array whenever consumers change.
+    private long[] consumerConnections = new long[0];
     private long lastDeliveryAt = Long.MIN_VALUE / 2; // "never", without overflow in now - lastDeliveryAt
 
     QueueState(MessageQueue queue, QueueSettings settings, MessageStore store, QueueDeletionListener listener) {
@@ -264,6 +266,7 @@ final class QueueState {
         }
         hadConsumer = true;
         exclusiveConsumerPresent = spec.exclusive();
+        consumersChanged();
         touch();
         done.complete(null);
     }
@@ -274,6 +277,7 @@ final class QueueState {
             if (consumer.belongsTo(channel) && consumer.spec.consumerTag().equals(consumerTag)) {
                 it.remove();
                 exclusiveConsumerPresent &= !consumer.spec.exclusive();
+                consumersChanged();
                 touch();
                 // Its unacked deliveries stay with the channel until settled or the channel closes.
                 deleteIfUnusedAutoDelete();
@@ -308,6 +312,7 @@ final class QueueState {
                 it.remove();
                 exclusiveConsumerPresent &= !consumer.spec.exclusive();
                 removedConsumer = true;
+                consumersChanged();
             }
         }
         requeueUnacked(channel);
@@ -532,6 +537,7 @@ final class QueueState {
         List<ConsumerState> cancelled = new ArrayList<>(consumers);
         consumers.clear();
         exclusiveConsumerPresent = false;
+        consumersChanged();
         for (ConsumerState consumer : cancelled) {
             try {
                 consumer.spec.sink().cancelledByBroker(consumer.spec.consumerTag());
@@ -569,6 +575,15 @@ final class QueueState {
 
     int readyCount() {
         return store.readyCount();
+    }
+
+    private void consumersChanged() {
+        consumerConnections = consumers.stream().mapToLong(c -> c.spec.channel().connectionId()).distinct().toArray();
+    }
+
+    /** The connections that hold this queue's consumers (a fresh array after every change). */
+    long[] consumerConnections() {
+        return consumerConnections;
     }
 
     int consumerCount() {

@@ -325,6 +325,9 @@ class PagingTest {
         publish(queue, "m6", TRANSIENT);
         CompletableFuture<Void> congestion = queue.congestion();
         assertThat(congestion).as("six waiting of 8 while the consumer is taking messages").isNotNull();
+        // Flow control spares the consumer's own connection (its acks must keep coming).
+        assertThat(queue.hasConsumerOn(CHANNEL.connectionId())).isTrue();
+        assertThat(queue.hasConsumerOn(CHANNEL.connectionId() + 1)).isFalse();
 
         // The consumer catches up to half the limit: publishers may go on.
         for (int i = 0; i < 2; i++) {
@@ -351,6 +354,7 @@ class PagingTest {
         publish(queue, "w", TRANSIENT);
         assertThat(queue.congestion()).as("a consumer that never received anything is not taking messages").isNull();
         queue.cancel(CHANNEL, "never-served").join();
+        assertThat(queue.hasConsumerOn(CHANNEL.connectionId())).isFalse();
 
         RecordingSink stuck = new RecordingSink();
         queue.consume(new ConsumerSpec(CHANNEL, "stuck", false, false, 1, null, 0, stuck)).join();

@@ -55,7 +55,7 @@ final class PublishHandler {
 
     private void route(Message message, boolean mandatory) {
         boolean confirming = confirms != null || transaction != null;
-        PublishResult result = session.virtualHost().publish(message, confirming);
+        PublishResult result = session.virtualHost().publish(message, confirming, session.ref().connectionId());
         if (!result.routed() && mandatory) {
             returnUnroutable(message);
         }
