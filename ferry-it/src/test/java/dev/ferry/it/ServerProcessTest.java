@@ -37,6 +37,45 @@ class ServerProcessTest {
     }
 
     @Test
+    void shouldStartFromTheStartScriptWithAHeapSizedForTheMachine() throws IOException {
+        // The script's rule: an eighth of the memory (or the cgroup's limit), 256 MiB to 2 GiB.
+        long memoryBytes = 1024 * Long.parseLong(Files.readAllLines(Path.of("/proc/meminfo")).stream()
+                .filter(line -> line.startsWith("MemTotal:")).findFirst().orElseThrow().replaceAll("\\D", ""));
+        Path cgroupLimit = Path.of("/sys/fs/cgroup/memory.max");
+        if (Files.isReadable(cgroupLimit) && Files.readString(cgroupLimit).trim().matches("\\d+")) {
+            memoryBytes = Math.min(memoryBytes, Long.parseLong(Files.readString(cgroupLimit).trim()));
+        }
+        long heapMb = Math.max(256, Math.min(2048, memoryBytes / 1024 / 1024 / 8));
+
+        try (BrokerProcess sized = BrokerProcess.startScript(temp.resolve("sized"), Map.of())) {
+            assertThat(commandLine(sized)).contains("-Xmx" + heapMb + "m", "-Xms32m", "-XX:+UseSerialGC");
+            assertThat(Files.readString(Path.of("/proc", Long.toString(sized.pid()), "environ")).split("\0"))
+                    .contains("MALLOC_ARENA_MAX=2");
+            assertThat(sized.terminate()).isZero();
+        }
+        try (BrokerProcess chosen = BrokerProcess.startScript(temp.resolve("chosen"), Map.of("FERRY_HEAP_MB", "300"))) {
+            assertThat(commandLine(chosen)).contains("-Xmx300m");
+            assertThat(chosen.terminate()).isZero();
+        }
+    }
+
+    private static List<String> commandLine(BrokerProcess broker) throws IOException {
+        return List.of(Files.readString(Path.of("/proc", Long.toString(broker.pid()), "cmdline")).split("\0"));
+    }
+
+    @Test
+    void shouldRefuseQueueMemoryLimitsTooSmallToPageWithExitCodeTwo() throws IOException {
+        for (List<String> bad : List.of(List.of("--queue-memory-messages", "1"), List.of("--queue-memory-bytes", "0"))) {
+            List<String> arguments = new java.util.ArrayList<>(bad);
+            arguments.addAll(List.of("--data-dir", temp.toString()));
+            BrokerProcess broker = BrokerProcess.launch(arguments);
+
+            assertThat(broker.awaitExit(EXIT_TIMEOUT)).as("%s", bad).isEqualTo(2);
+            assertThat(String.join("\n", broker.output())).contains(bad.get(0).substring(2));
+        }
+    }
+
+    @Test
     void shouldRefuseAnUnknownFlag() throws IOException {
         BrokerProcess broker = BrokerProcess.launch(List.of("--no-such-flag"));
 

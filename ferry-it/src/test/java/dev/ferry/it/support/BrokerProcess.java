@@ -67,8 +67,26 @@ public final class BrokerProcess implements AutoCloseable {
         command.add(System.getProperty("java.class.path"));
         command.add("dev.ferry.server.FerryMain");
         command.addAll(arguments);
+        return run(command, dataDir, environment);
+    }
+
+    /**
+     * Starts the broker the way the README does, through the start script {@code bin/ferry} (which
+     * runs the packaged jar), on a free port with its data in {@code dataDir}, and waits until it
+     * listens. The script execs java, so {@link #pid()} is the JVM's.
+     */
+    public static BrokerProcess startScript(Path dataDir, java.util.Map<String, String> environment) throws IOException {
+        Path script = Path.of(System.getProperty("basedir", "."), "..", "bin", "ferry").normalize();
+        BrokerProcess broker = run(List.of("bash", script.toString(), "--data-dir", dataDir.toString(), "--amqp-port", "0"),
+                dataDir, environment);
+        broker.awaitListening();
+        return broker;
+    }
+
+    private static BrokerProcess run(List<String> command, Path dataDir, java.util.Map<String, String> environment)
+            throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().keySet().removeIf(name -> name.startsWith("FERRY_"));
+        builder.environment().keySet().removeIf(name -> name.startsWith("FERRY_") || name.equals("MALLOC_ARENA_MAX"));
         builder.environment().putAll(environment);
         return new BrokerProcess(builder.start(), dataDir);
     }
