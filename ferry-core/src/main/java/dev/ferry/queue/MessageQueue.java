@@ -293,7 +293,10 @@ public final class MessageQueue {
             unackedCount = state.unackedCount();
             deleted = state.isDeleted();
             updateCongestion(congested);
-            consumerConnections = state.consumerConnections();
+            long[] connections = state.consumerConnections();
+            if (connections != consumerConnections) {
+                consumerConnections = connections; // a new array only when consumers changed
+            }
         } finally {
             drainingThread = null;
             drainScheduled.set(false);

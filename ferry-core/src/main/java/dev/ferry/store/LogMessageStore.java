@@ -156,18 +156,17 @@ public final class LogMessageStore implements MessageStore {
         try {
             AckCheckpoint read = AckCheckpoint.read(directory);
             AckCheckpoint checkpoint = read.clampedTo(log.logEndOffset());
-            if (checkpoint.lowWater() != read.lowWater() || checkpoint.deliveredHighWater() != read.deliveredHighWater()
-                    || checkpoint.settledAbove().length != read.settledAbove().length) {
-                // The log lost its tail after the checkpoint was written. Write the clamped state as
-                // both current and previous, so no checkpoint left on disk settles reused offsets.
+            boolean tailCut = !checkpoint.equals(read);
+            if (tailCut) {
                 LOG.warn("{}: log ends at {}, below its checkpoint; settled offsets at or above it dropped",
                         description, log.logEndOffset());
-                checkpoint.withCleanShutdown(false).write(directory);
-                checkpoint.withCleanShutdown(false).write(directory);
-            } else if (checkpoint.cleanShutdown()) {
-                // From now on deliveries happen again: a crash must not find a "clean" mark on disk.
-                checkpoint.withCleanShutdown(false).write(directory);
-                checkpoint.withCleanShutdown(false).write(directory);
+            }
+            if (tailCut || checkpoint.cleanShutdown()) {
+                // Written as both current and previous, so that no checkpoint left on disk settles
+                // offsets a cut tail will reuse, or claims a clean shutdown once deliveries resume.
+                AckCheckpoint running = checkpoint.withCleanShutdown(false);
+                running.write(directory);
+                running.write(directory);
             }
             LogMessageStore store = new LogMessageStore(description, directory, true, config, flusher,
                     checkpointWriter, limits);
@@ -516,10 +515,16 @@ public final class LogMessageStore implements MessageStore {
     @Override
     public void settle(QueuedMessage message) {
         if (message.logOffset() != QueuedMessage.NOT_IN_LOG) {
-            settleOffset(message.logOffset());
+            settled.settle(message.logOffset());
+            checkpointDue = true;
+            // Only a message that came back has a count to drop: no map lookup on the common ack.
+            if (message.returnCount() > 0) {
+                returnCounts.remove(message.logOffset());
+            }
         }
     }
 
+    /** Settles a paged-out message by offset (expired or purged where it lies). */
     private void settleOffset(long offset) {
         settled.settle(offset);
         if (!returnCounts.isEmpty()) {
