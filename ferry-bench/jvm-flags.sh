@@ -2,7 +2,7 @@
 # Measures the broker under one set of JVM flags, as ferry-bench/README.md's "JVM flags of
 # bin/ferry" tables were made: on a fresh broker, PerfTest scenarios run one after another, then
 # the broker's peak RSS (VmHWM) over all of them. One line out:
-#   flags=... s1=MSG/S s4=... s2=... s3=... probe="p50 p99 p999 (us)" peak_rss_mib=N
+#   flags=... s1=MSG/S s4=... s2=... s3=... probe="p50 p99 p999 (us)" cpu_s=BROKER_CPU peak_rss_mib=N
 #
 #   ferry-bench/jvm-flags.sh [--seconds N] [--scenarios s1,s4,s2,s3,probe]              # via bin/ferry
 #   ferry-bench/jvm-flags.sh [--seconds N] [--scenarios ...] -- -Xmx256m -XX:+UseG1GC  # exactly these flags
@@ -63,4 +63,5 @@ for scenario in ${scenarios//,/ }; do
     *) echo "jvm-flags: unknown scenario $scenario" >&2; exit 2 ;;
   esac
 done
-echo "$line peak_rss_mib=$(( $(awk '$1 == "VmHWM:" {print $2}' "/proc/$pid/status") / 1024 ))"
+cpu_s="$(sed 's/.*) //' "/proc/$pid/stat" | awk -v t="$(getconf CLK_TCK)" '{printf "%.1f", ($12 + $13) / t}')"
+echo "$line cpu_s=$cpu_s peak_rss_mib=$(( $(awk '$1 == "VmHWM:" {print $2}' "/proc/$pid/status") / 1024 ))"
