@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * from is not a reason to slow anyone (see the paging tests).
  */
 class FlowControlTest extends AmqpTestBase {
-    private static final int MESSAGES = 40_000;
+    private static final int MESSAGES = 60_000;
     private static final int MEMORY_LIMIT = 8192;
 
     @Test
@@ -59,9 +59,11 @@ class FlowControlTest extends AmqpTestBase {
         });
         publisher.join(10_000);
 
-        // Without flow control the backlog grows to most of the 40,000 (the publisher is several
-        // times faster); with it, it stays near the limit: what was read before reading stopped is extra.
-        assertThat(largestBacklog.get()).isGreaterThan(MEMORY_LIMIT / 2).isLessThan(MEMORY_LIMIT * 2);
+        // Without flow control the backlog grows to most of the 60,000 (the publisher is several
+        // times faster); with it, it stays near the limit. What the connection read before the queue's
+        // next drain flagged congestion comes on top: up to about the limit again on a loaded machine
+        // (a CI run saw 18,686), hence three times the limit.
+        assertThat(largestBacklog.get()).isGreaterThan(MEMORY_LIMIT / 2).isLessThan(MEMORY_LIMIT * 3);
         for (int i = 0; i < MESSAGES; i++) {
             assertThat(received.get(i)).isEqualTo(i);
         }
