@@ -36,4 +36,9 @@ public class DirectExchange extends Exchange {
             byKey.remove(binding.routingKey(), destinations);
         }
     }
+
+    /** How many distinct keys have bindings; keys whose last binding went are not kept (for tests). */
+    int keyCount() {
+        return byKey.size();
+    }
 }

@@ -124,6 +124,18 @@ public final class TopicTrie {
         return words;
     }
 
+    /** Nodes in the trie, the root included: removals prune what leads nowhere (for tests). */
+    int nodeCount() {
+        int count = 0;
+        List<Node> pending = new ArrayList<>(List.of(root));
+        while (!pending.isEmpty()) {
+            Node node = pending.remove(pending.size() - 1);
+            count++;
+            pending.addAll(node.children.values());
+        }
+        return count;
+    }
+
     private static final class Node {
         final ConcurrentHashMap<String, Node> children = new ConcurrentHashMap<>();
         final DestinationSet destinations = new DestinationSet();

@@ -105,4 +105,33 @@ class HeadersExchangeTest {
                 .hasMessageContaining("x-match")
                 .extracting(e -> ((BrokerException) e).errorCode()).isEqualTo(ErrorCode.PRECONDITION_FAILED);
     }
+
+    @Test
+    void allWithNothingButXEntriesShouldMatchEveryMessageAndAnyNone() {
+        bind("all", Map.of("x-match", "all", "x-note", "ignored"));
+        bind("any", Map.of("x-match", "any", "x-note", "ignored"));
+
+        assertThat(queueNames(headers, messageWithHeaders(Map.of("format", "pdf")))).containsExactly("all");
+        assertThat(queueNames(headers, messageWithHeaders(Map.of()))).containsExactly("all");
+    }
+
+    @Test
+    void shouldNameEveryModeAsItIsSpelledOnTheWire() {
+        for (HeadersMatch mode : HeadersMatch.values()) {
+            assertThat(HeadersMatch.of(Map.of("x-match", mode.wireName()))).contains(mode);
+        }
+        assertThat(HeadersMatch.of(Map.of())).contains(HeadersMatch.ALL);
+        assertThat(HeadersMatch.of(Map.of("x-match", "some"))).isEmpty();
+    }
+
+    @Test
+    void aBindingWithoutArgumentsShouldKeepNoneAndAVoidShouldMatchOnPresence() {
+        assertThat(new Binding("h", Destination.queue("q"), "", null).arguments()).isEmpty();
+        Map<String, Object> presence = new HashMap<>();
+        presence.put("format", null);
+        Binding binding = new Binding("h", Destination.queue("q"), "", presence);
+
+        assertThat(binding.arguments()).containsExactly(Map.entry("format", Binding.VoidValue.INSTANCE));
+        assertThat(new Binding("h", Destination.queue("q"), "", Map.of("a", 1)).arguments()).containsExactly(Map.entry("a", 1));
+    }
 }

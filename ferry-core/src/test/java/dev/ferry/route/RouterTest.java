@@ -111,4 +111,41 @@ class RouterTest {
     void defaultExchangeShouldNameTheQueueEqualToTheRoutingKey() {
         assertThat(router.route(new DefaultExchange(), message("orders"))).containsExactly("orders");
     }
+
+    @Test
+    void shouldReachEveryOneOfManyDistinctQueuesOnce() {
+        Exchange fanout = add("wide", ExchangeType.FANOUT);
+        for (String queue : new String[] {"q1", "q2", "q3", "q4", "q2", "q1"}) {
+            fanout.addBinding(new Binding("wide", Destination.queue(queue), "", Map.of("copy", queue.hashCode())));
+        }
+        Exchange topic = add("t", ExchangeType.TOPIC);
+        bindQueue(topic, "a.*", "q5");
+        bindExchange(fanout, "", topic);
+
+        assertThat(router.route(fanout, message("a.b"))).containsExactly("q1", "q2", "q3", "q4", "q5");
+    }
+
+    @Test
+    void shouldStillRouteToTheOtherQueueAfterOneOfTwoSameKeyBindingsIsRemoved() {
+        Exchange direct = add("d", ExchangeType.DIRECT);
+        bindQueue(direct, "k", "first");
+        bindQueue(direct, "k", "second");
+
+        assertThat(direct.removeBinding(new Binding("d", Destination.queue("first"), "k"))).isTrue();
+
+        assertThat(router.route(direct, message("k"))).containsExactly("second");
+    }
+
+    @Test
+    void shouldUseTheAlternateOfTheExchangeThatMatchedNothingDownAChain() {
+        Exchange entry = add("entry", ExchangeType.FANOUT);
+        Exchange picky = add("picky", ExchangeType.DIRECT, Map.of("alternate-exchange", "ae"));
+        Exchange alternate = add("ae", ExchangeType.FANOUT);
+        bindExchange(entry, "", picky);
+        bindQueue(picky, "known", "known-q");
+        bindQueue(alternate, "", "unrouted");
+
+        assertThat(router.route(entry, message("other"))).containsExactly("unrouted");
+        assertThat(router.route(entry, message("known"))).containsExactly("known-q");
+    }
 }
