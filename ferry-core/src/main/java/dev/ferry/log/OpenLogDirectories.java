@@ -1,0 +1,39 @@
+package dev.ferry.log;
+
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The log directories open in this process, so one directory is never opened by two {@link Log}s
+ * at once. In-process only: across processes the broker locks its whole data directory
+ * ({@code DataDirectoryLock} in ferry-server), so a closed or idle log holds no descriptor at all,
+ * not even a lock file's.
+ *
+ * <p>Keyed by file system and absolute path: two simulated file systems in one test process are
+ * two machines.
+ *
+ * <p>Thread safety: safe for concurrent use.
+ */
+final class OpenLogDirectories {
+    private static final ConcurrentHashMap<Key, Object> OPEN = new ConcurrentHashMap<>();
+
+    private record Key(LogFileSystem fileSystem, Path directory) {
+    }
+
+    private OpenLogDirectories() {
+    }
+
+    private static Key key(LogFileSystem fileSystem, Path directory) {
+        return new Key(fileSystem, directory.toAbsolutePath().normalize());
+    }
+
+    /** Claims {@code directory} for {@code owner}; false if another open log holds it. */
+    static boolean claim(LogFileSystem fileSystem, Path directory, Object owner) {
+        return OPEN.putIfAbsent(key(fileSystem, directory), owner) == null;
+    }
+
+    /** Gives the directory back; only its holder can. */
+    static void release(LogFileSystem fileSystem, Path directory, Object owner) {
+        OPEN.remove(key(fileSystem, directory), owner);
+    }
+}
