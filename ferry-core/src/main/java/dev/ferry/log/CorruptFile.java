@@ -154,6 +154,44 @@ final class CorruptFile {
         return entries;
     }
 
+    /**
+     * The regions recorded in a {@code .corrupt} file, reading only the entry headers. Stops at the
+     * first entry whose header does not fit in the file (a damaged file), returning what came before.
+     *
+     * @throws IOException if the file cannot be read or its file header is wrong
+     */
+    static List<Region> readRegions(LogFileSystem fileSystem, Path file) throws IOException {
+        List<Region> regions = new ArrayList<>();
+        try (FileChannel in = fileSystem.open(file, StandardOpenOption.READ)) {
+            long size = in.size();
+            ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
+            readFully(in, header, 0);
+            if (header.getInt(0) != MAGIC || header.getShort(4) != VERSION) {
+                throw new IOException(file + " is not a version " + VERSION + " .corrupt file");
+            }
+            ByteBuffer entry = ByteBuffer.allocate(ENTRY_HEADER_BYTES);
+            for (long at = HEADER_BYTES; at + ENTRY_HEADER_BYTES <= size; ) {
+                entry.clear();
+                readFully(in, entry, at);
+                int length = entry.getInt(8);
+                if (length < 0 || at + ENTRY_HEADER_BYTES + length > size) {
+                    break;
+                }
+                regions.add(new Region(entry.getLong(0), length, entry.getLong(12), entry.getLong(20)));
+                at += ENTRY_HEADER_BYTES + length;
+            }
+        }
+        return regions;
+    }
+
+    private static void readFully(FileChannel in, ByteBuffer buffer, long position) throws IOException {
+        while (buffer.hasRemaining()) {
+            if (in.read(buffer, position + buffer.position()) < 0) {
+                throw new IOException("unexpected end of file");
+            }
+        }
+    }
+
     private static long copyWhole(LogFileSystem fileSystem, Path file, FileChannel out) throws IOException {
         ByteBuffer chunk = ByteBuffer.allocate(COPY_CHUNK_BYTES);
         long at = 0;

@@ -68,6 +68,10 @@ import org.slf4j.LoggerFactory;
  *       append and flush ({@link #hasFailed()}) until it is {@link #close closed} and opened again.
  *       Close cuts the records whose appends failed from the newest segment (so they do not come
  *       back as if stored), and opening validates everything on disk again.</li>
+ *   <li><b>A failed open</b> (or a directory fsync that failed while rolling) may leave a change to
+ *       the directory's names that a crash could still undo (a repaired segment renamed into
+ *       place, a segment created or removed); the next open of that directory in this process
+ *       fsyncs the directory before it hands the log out.</li>
  *   <li><b>Damage found at open</b> costs at most the damaged bytes ({@link LogLoader}); what was
  *       lost is listed by {@link #damage()}. Damage appearing later (bit rot under a running log)
  *       makes the read that meets it throw {@link LogCorruptedException} naming the offset; no
@@ -173,6 +177,15 @@ public final class Log implements AutoCloseable {
                 fileSystem.fsyncDirectory(parent);
             }
             LogLoader.Loaded loaded = LogLoader.load(name, directory, config, fileHandleCache);
+            if (OpenLogDirectories.isUnsynced(fileSystem, directory)) {
+                try {
+                    fileSystem.fsyncDirectory(directory);
+                } catch (IOException e) {
+                    loaded.segments().forEach(LogSegment::close);
+                    throw e;
+                }
+                OpenLogDirectories.markSynced(fileSystem, directory);
+            }
             LogFlusher flusher = sharedFlusher;
             boolean ownsFlusher = false;
             if (flusher == null && config.fsyncPolicy() != FsyncPolicy.NEVER) {
@@ -185,12 +198,15 @@ public final class Log implements AutoCloseable {
             }
             LOG.info("Opened log '{}' at {}: offsets [{}, {}) in {} segments, {}{}", name, directory,
                     log.logStartOffset, log.logEndOffset, loaded.segments().size(), config.fsyncPolicy(),
-                    loaded.damage().isEmpty() ? "" : "; " + loaded.damage().size() + " damaged regions set aside");
+                    loaded.damage().isEmpty() ? "" : "; " + loaded.damage().size() + " damaged regions set aside ("
+                            + loaded.damage().stream().filter(LogDamage::newlyFound).count() + " found now)");
             return log;
         } catch (IOException e) {
+            OpenLogDirectories.markUnsynced(fileSystem, directory);
             OpenLogDirectories.release(fileSystem, directory, claim);
             throw new LogStorageException(name, "cannot open " + directory + ": " + e, e);
         } catch (RuntimeException | Error e) {
+            OpenLogDirectories.markUnsynced(fileSystem, directory);
             OpenLogDirectories.release(fileSystem, directory, claim);
             throw e;
         }
@@ -362,9 +378,16 @@ public final class Log implements AutoCloseable {
                 next.close();
             }
             try {
-                fileSystem.deleteIfExists(nextFile);
+                // Durably: were the half-made segment to reappear after a crash, the records this
+                // segment takes next would lie beyond the base of a newer segment.
+                if (fileSystem.deleteIfExists(nextFile)) {
+                    fileSystem.fsyncDirectory(directory);
+                }
             } catch (IOException cleanup) {
                 e.addSuppressed(cleanup);
+                OpenLogDirectories.markUnsynced(fileSystem, directory);
+                throw failWrites("rolling to a new segment at offset " + logEndOffset + " (" + e
+                        + ") and removing the half-made segment", cleanup);
             }
             LOG.error("Log '{}': rolling to a new segment at offset {} failed ({}); the log stays writable", name,
                     logEndOffset, e.toString());
@@ -750,10 +773,11 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * The damaged regions this log found and set aside when it was opened, in offset order
-     * (empty if none): for each, the segment file, the offsets lost and the {@code .corrupt} file
-     * holding the bytes. The offsets lost read as empty batches; the owner should report and
-     * settle them. Immutable.
+     * The damaged regions of this log's segments, in offset order (empty if none): those this open
+     * found and set aside ({@link LogDamage#newlyFound()}, each logged at ERROR) and those earlier
+     * opens recorded in segments that still exist. For each: the segment file, the offsets lost
+     * and the {@code .corrupt} file holding the bytes. The offsets lost read as empty batches; the
+     * owner should report new losses and settle every lost offset (again, harmlessly). Immutable.
      */
     public List<LogDamage> damage() {
         return damage;

@@ -149,7 +149,46 @@ final class LogLoader {
             }
             throw e;
         }
-        return new Loaded(segments, damage);
+        return new Loaded(segments, withEarlierDamage(logName, directory, segments, damage, fileSystem));
+    }
+
+    /**
+     * This open's damage and the damage earlier opens recorded in the segments' {@code .corrupt}
+     * files (each region once), in offset order: a loss stays reported for as long as its segment
+     * exists, whatever happened between the repair and its owner's bookkeeping.
+     */
+    private static List<LogDamage> withEarlierDamage(String logName, Path directory, List<LogSegment> segments,
+            List<LogDamage> foundNow, LogFileSystem fileSystem) {
+        record RegionKey(String segmentFile, long position, long bytes, long firstOffset, long lastOffset) {
+        }
+        java.util.Set<RegionKey> listed = new java.util.HashSet<>();
+        List<LogDamage> all = new ArrayList<>();
+        for (LogDamage region : foundNow) {
+            if (listed.add(new RegionKey(region.segmentFile(), region.position(), region.bytes(), region.firstOffset(),
+                    region.lastOffset()))) {
+                all.add(region);
+            }
+        }
+        for (LogSegment segment : segments) {
+            Path corruptFile = CorruptFile.path(directory, segment.baseOffset());
+            if (!fileSystem.exists(corruptFile)) {
+                continue;
+            }
+            String segmentFile = segment.logFile().getFileName().toString();
+            try {
+                for (CorruptFile.Region region : CorruptFile.readRegions(fileSystem, corruptFile)) {
+                    if (listed.add(new RegionKey(segmentFile, region.position(), region.length(), region.firstOffsetLost(),
+                            region.lastOffsetLost()))) {
+                        all.add(new LogDamage(segmentFile, region.position(), region.length(), region.firstOffsetLost(),
+                                region.lastOffsetLost(), corruptFile, "found at an earlier open", false));
+                    }
+                }
+            } catch (IOException e) {
+                LOG.warn("Log '{}': cannot read the damage recorded in {}: {}", logName, corruptFile.getFileName(), e.toString());
+            }
+        }
+        all.sort(java.util.Comparator.comparingLong(LogDamage::firstOffset).thenComparingLong(LogDamage::position));
+        return all;
     }
 
     /** Validates one segment, indexing it, and repairs it if needed; true if the file was replaced. */
@@ -157,7 +196,7 @@ final class LogLoader {
             FileHandleCache cache, List<LogDamage> damage) throws IOException {
         SegmentFile file = segment.file();
         SegmentValidator.Result result = new SegmentValidator(file, segment.baseOffset(), upperBound, newest,
-                config.batchBytesMax()).validate(segment::recovered);
+                config.batchBytesMax(), recordedLosses(segment, cache.fileSystem())).validate(segment::recovered);
         if (result.isClean()) {
             return false;
         }
@@ -181,7 +220,7 @@ final class LogLoader {
                         segmentName, edit.position(), edit.length(), edit.reason());
                 case DAMAGE -> {
                     LogDamage found = new LogDamage(segmentName.toString(), edit.position(), edit.length(),
-                            edit.firstOffsetLost(), edit.lastOffsetLost(), corruptFile, edit.reason());
+                            edit.firstOffsetLost(), edit.lastOffsetLost(), corruptFile, edit.reason(), true);
                     damage.add(found);
                     if (found.offsetsLost() > 0) {
                         LOG.error("Log '{}': segment {} is damaged at byte {}: offsets {}..{} lost ({} offsets, {} bytes: {});"
@@ -198,6 +237,23 @@ final class LogLoader {
             }
         }
         return true;
+    }
+
+    /** First to last offset of each loss recorded in the segment's {@code .corrupt} file; empty if none or unreadable. */
+    private static java.util.Map<Long, Long> recordedLosses(LogSegment segment, LogFileSystem fileSystem) {
+        Path corruptFile = CorruptFile.path(segment.logFile().getParent(), segment.baseOffset());
+        if (!fileSystem.exists(corruptFile)) {
+            return java.util.Map.of();
+        }
+        java.util.Map<Long, Long> losses = new java.util.HashMap<>();
+        try {
+            for (CorruptFile.Region region : CorruptFile.readRegions(fileSystem, corruptFile)) {
+                losses.merge(region.firstOffsetLost(), region.lastOffsetLost(), Math::max);
+            }
+        } catch (IOException e) {
+            LOG.warn("Log '{}': cannot read {}: {}", segment.logName(), corruptFile.getFileName(), e.toString());
+        }
+        return losses;
     }
 
     /** Writes the repaired segment beside the original, keeps the damage aside, and swaps it in (see the class comment). */

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.CRC32C;
 import org.apache.kafka.common.record.RecordBatch;
 
@@ -76,6 +77,7 @@ final class SegmentValidator {
     private final long upperBound;
     private final boolean newest;
     private final int batchBytesMax;
+    private final Map<Long, Long> recordedLosses;
     private final long size;
     private final ByteBuffer window = ByteBuffer.allocate(WINDOW_BYTES);
     private long windowStart;
@@ -86,13 +88,18 @@ final class SegmentValidator {
      *     for a sealed segment; for the newest, the most a segment can hold past its base (2^31)
      * @param newest whether this is the newest segment, the only one whose tail a crash can tear
      * @param batchBytesMax the log's batch limit, bounding how far a damaged length field is searched for
+     * @param recordedLosses first to last offset of each loss an earlier repair recorded in the
+     *     segment's {@code .corrupt} file: the span of the empty batch it wrote there, should that
+     *     batch's own header be damaged in turn
      */
-    SegmentValidator(SegmentFile file, long baseOffset, long upperBound, boolean newest, int batchBytesMax) {
+    SegmentValidator(SegmentFile file, long baseOffset, long upperBound, boolean newest, int batchBytesMax,
+            Map<Long, Long> recordedLosses) {
         this.file = file;
         this.baseOffset = baseOffset;
         this.upperBound = upperBound;
         this.newest = newest;
         this.batchBytesMax = batchBytesMax;
+        this.recordedLosses = recordedLosses;
         this.size = file.size();
     }
 
@@ -340,6 +347,8 @@ final class SegmentValidator {
      * delta should agree; a flipped bit may have changed one of them, so the larger plausible one
      * is taken (an offset reported lost that held nothing costs nothing; a lost offset handed out
      * again would). Plausible: an uncompressed batch cannot hold more records than its bytes allow.
+     * An empty batch has no record count to cross-check; its span is also in the {@code .corrupt}
+     * file of the repair that wrote it.
      */
     private long claimedLastOffset(long position, long offset) throws IOException {
         int length = getInt(position + LENGTH_POSITION);
@@ -347,7 +356,12 @@ final class SegmentValidator {
         int recordCount = getInt(position + RECORD_COUNT_POSITION);
         long records = 1;
         if (length == EMPTY_BATCH_LENGTH) {
-            records = lastOffsetDelta >= 0 ? lastOffsetDelta + 1L : 1;
+            // An empty batch: only a repair writes one, and the repair recorded the span it covers.
+            records = lastOffsetDelta >= 0 ? lastOffsetDelta + 1L : (lastOffsetDelta & Integer.MAX_VALUE) + 1L;
+            Long recordedLast = recordedLosses.get(offset);
+            if (recordedLast != null && recordedLast >= offset) {
+                records = Math.max(records, recordedLast - offset + 1);
+            }
         } else {
             boolean compressed = (getShort(position + ATTRIBUTES_POSITION) & COMPRESSION_MASK) != 0;
             long recordsMax = compressed ? Long.MAX_VALUE : Math.max(1, (length - EMPTY_BATCH_LENGTH) / RECORD_BYTES_MIN);

@@ -118,15 +118,22 @@ class LogDamageTest {
                     expectedReturned.add(offset);
                 }
                 long at = offset;
-                boolean reported = damage.stream().anyMatch(region -> region.covers(at));
-                assertThat(reported).as("offset %d reported lost", offset).isEqualTo(expectedLost.contains(offset));
+                boolean reportedNow = damage.stream().anyMatch(region -> region.newlyFound() && region.covers(at));
+                boolean reportedEarlier = damage.stream().anyMatch(region -> !region.newlyFound() && region.covers(at));
+                assertThat(reportedNow).as("offset %d reported lost", offset).isEqualTo(expectedLost.contains(offset));
+                assertThat(reportedEarlier).as("offset %d reported lost at an earlier open", offset)
+                        .isEqualTo(earlierLost.contains(offset));
             }
             assertThat(returned).isEqualTo(expectedReturned);
             assertThat(appendRecords(log, 2, VALUE_BYTES)).as("appends continue at the end")
                     .isEqualTo(new AppendResult(endOffset, endOffset + 1));
         }
         try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS))) {
-            assertThat(log.damage()).as("the repair holds").isEmpty();
+            assertThat(log.damage()).as("the repair holds; the loss stays listed")
+                    .noneMatch(LogDamage::newlyFound)
+                    .extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                    .containsExactlyElementsOf(damage.stream().map(region -> org.assertj.core.groups.Tuple.tuple(
+                            region.firstOffset(), region.lastOffset())).toList());
             assertThat(readAll(log, 100_000))
                     .hasSize((int) (endOffset + 2 - lost.length - lostBefore.length - log.logStartOffset()));
         }
@@ -155,6 +162,7 @@ class LogDamageTest {
         List<LogDamage> damage = reopenAndCheck(180, offsets(damaged));
 
         assertThat(damage).singleElement().satisfies(region -> {
+            assertThat(region.newlyFound()).isTrue();
             assertThat(region.segmentFile()).isEqualTo(damaged.segment().getFileName().toString());
             assertThat(region.firstOffset()).isEqualTo(damaged.baseOffset());
             assertThat(region.lastOffset()).isEqualTo(damaged.lastOffset());
@@ -303,6 +311,7 @@ class LogDamageTest {
                     assertThat(LogTestSupport.matches(record, VALUE_BYTES)).as("content at %d", record.offset()).isTrue();
                     returned.add(record.offset());
                 }
+                assertThat(log.damage()).allMatch(LogDamage::newlyFound);
                 for (long offset = 0; offset < 180; offset++) {
                     long at = offset;
                     boolean reported = log.damage().stream().anyMatch(region -> region.covers(at));
