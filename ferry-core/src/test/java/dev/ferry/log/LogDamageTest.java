@@ -287,7 +287,7 @@ class LogDamageTest {
         Path pristine = directory.resolve("pristine");
         copyDirectory(logDirectory(), pristine);
         int segmentBytes = (int) Files.size(first);
-        for (int from = 0; from < segmentBytes; from += 211) {
+        for (int from = 0; from < segmentBytes; from += 509) {
             deleteRecursively(logDirectory());
             copyDirectory(pristine, logDirectory());
             int to = Math.min(segmentBytes, from + 16);
