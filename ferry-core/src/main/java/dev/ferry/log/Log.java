@@ -85,6 +85,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class Log implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Log.class);
+    /** Build buffers larger than this are not kept for the next append. */
+    private static final int BUILD_BUFFER_RETAINED_MAX = 1024 * 1024;
+    /**
+     * Where {@link #append} encodes a batch before writing it. Per writer thread rather than per
+     * log: a broker has a handful of queue threads and may have 100,000 logs. The bytes are
+     * written to the file before append returns, so the next append may reuse the buffer.
+     */
+    private static final ThreadLocal<ByteBuffer> BUILD_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(16 * 1024));
 
     private final String name;
     private final Path directory;
@@ -115,7 +123,6 @@ public final class Log implements AutoCloseable {
 
     // Writer-owned.
     private final ArrayDeque<RetiredSegment> retiredSegments = new ArrayDeque<>();
-    private ByteBuffer buildBuffer = ByteBuffer.allocate(16 * 1024);
 
     private Log(String name, Path directory, LogConfig config, FileHandleCache cache, LogLoader.Loaded loaded,
             LogFlusher flusher, boolean ownsFlusher, Object directoryClaim) {
@@ -170,11 +177,12 @@ public final class Log implements AutoCloseable {
             throw new LogStorageException(name, "directory " + directory + " is in use by another open log", null);
         }
         try {
-            boolean existed = fileSystem.exists(directory);
-            fileSystem.createDirectories(directory);
-            Path parent = directory.toAbsolutePath().getParent();
-            if (!existed && parent != null) {
-                fileSystem.fsyncDirectory(parent);
+            if (!fileSystem.exists(directory)) {
+                fileSystem.createDirectories(directory);
+                Path parent = directory.toAbsolutePath().getParent();
+                if (parent != null) {
+                    fileSystem.fsyncDirectory(parent);
+                }
             }
             LogLoader.Loaded loaded = LogLoader.load(name, directory, config, fileHandleCache);
             if (OpenLogDirectories.isUnsynced(fileSystem, directory)) {
@@ -312,11 +320,15 @@ public final class Log implements AutoCloseable {
         }
     }
 
-    private ByteBuffer buildBuffer(int bytes) {
-        if (buildBuffer.capacity() < bytes) {
-            buildBuffer = ByteBuffer.allocate(Math.max(bytes, Math.min(buildBuffer.capacity() * 2, config.batchBytesMax())));
+    private static ByteBuffer buildBuffer(int bytes) {
+        ByteBuffer buffer = BUILD_BUFFER.get();
+        if (buffer.capacity() < bytes) {
+            buffer = ByteBuffer.allocate(Math.max(bytes, Math.min(buffer.capacity() * 2, BUILD_BUFFER_RETAINED_MAX)));
+            if (buffer.capacity() <= BUILD_BUFFER_RETAINED_MAX) {
+                BUILD_BUFFER.set(buffer);
+            }
         }
-        return buildBuffer.clear();
+        return buffer.clear();
     }
 
     /** Rolls if needed, writes, publishes the new end offset, then hands durability to the policy. */

@@ -69,7 +69,8 @@ final class LogSegment {
     }
 
     static String fileStem(long baseOffset) {
-        return String.format("%020d", baseOffset);
+        String digits = Long.toString(baseOffset);
+        return "0".repeat(20 - digits.length()) + digits;
     }
 
     static Path logFile(Path directory, long baseOffset) {

@@ -79,7 +79,7 @@ final class SegmentValidator {
     private final int batchBytesMax;
     private final Map<Long, Long> recordedLosses;
     private final long size;
-    private final ByteBuffer window = ByteBuffer.allocate(WINDOW_BYTES);
+    private final ByteBuffer window;
     private long windowStart;
     private int windowBytes;
 
@@ -101,6 +101,8 @@ final class SegmentValidator {
         this.batchBytesMax = batchBytesMax;
         this.recordedLosses = recordedLosses;
         this.size = file.size();
+        // No larger than the file: a broker opening 100,000 one-message logs should not zero 256 KiB for each.
+        this.window = ByteBuffer.allocate((int) Math.max(HEADER_BYTES, Math.min(WINDOW_BYTES, size)));
     }
 
     /** The offset bound of the newest segment starting at {@code baseOffset}: a segment's relative offsets are ints. */
@@ -379,7 +381,7 @@ final class SegmentValidator {
         CRC32C crc = new CRC32C();
         long end = position + LOG_OVERHEAD_BYTES + length;
         for (long at = position + ATTRIBUTES_POSITION; at < end; ) {
-            int bytes = (int) Math.min(WINDOW_BYTES, end - at);
+            int bytes = (int) Math.min(window.capacity(), end - at);
             load(at, bytes);
             int from = (int) (at - windowStart);
             crc.update(window.duplicate().position(from).limit(from + bytes));
@@ -416,7 +418,7 @@ final class SegmentValidator {
         if (position + bytes > size) {
             throw new EOFException("validation read past the end of " + file.path().getFileName());
         }
-        int toRead = (int) Math.min(WINDOW_BYTES, size - position);
+        int toRead = (int) Math.min(window.capacity(), size - position);
         window.clear().limit(toRead);
         file.readFully(window, position);
         windowStart = position;
