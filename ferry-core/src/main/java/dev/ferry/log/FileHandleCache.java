@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class FileHandleCache {
     private static final Logger LOG = LoggerFactory.getLogger(FileHandleCache.class);
-    /** The smallest capacity accepted: below this, a log rolling a segment could evict its own index writes' room. */
+    /** The smallest capacity accepted; a cache this small still works, it just reopens files more often. */
     public static final int CAPACITY_MIN = 4;
     private static final int DEFAULT_CAPACITY_MIN = 16;
     private static final int DEFAULT_CAPACITY_MAX = 16_384;
@@ -192,6 +192,12 @@ public final class FileHandleCache {
                 throw new ClosedChannelException();
             }
             file.pins++;
+            if (file.channel != null && !file.channel.isOpen()) {
+                // Closed under its users by a thread interrupted during I/O on it: open it afresh.
+                unlinkIdle(file);
+                file.channel = null;
+                openCount--;
+            }
             if (file.channel != null) {
                 unlinkIdle(file);
                 return file.channel;

@@ -131,6 +131,33 @@ class LogFileHandleTest {
     }
 
     @Test
+    void shouldReopenAFileThatAnInterruptedReaderClosedForEveryone() throws Exception {
+        FileHandleCache cache = new FileHandleCache(8);
+        try (Log log = Log.open(directory.resolve("interrupted"), config(), null, cache)) {
+            log.append(recordsFor(0, 4, VALUE_BYTES)).join();
+            // An interrupted thread's I/O closes the shared FileChannel (ClosedByInterruptException).
+            CompletableFuture<Throwable> interrupted = new CompletableFuture<>();
+            Thread reader = new Thread(() -> {
+                Thread.currentThread().interrupt();
+                try {
+                    log.read(0, 100_000).readRecords();
+                    interrupted.complete(null);
+                } catch (RuntimeException e) {
+                    interrupted.complete(e);
+                }
+            });
+            reader.start();
+            reader.join();
+            assertThat(interrupted.get()).as("the interrupted reader itself fails").isNotNull();
+
+            assertThat(log.append(recordsFor(4, 1, VALUE_BYTES)).join()).as("the writer does not")
+                    .isEqualTo(new AppendResult(4, 4));
+            assertThat(log.hasFailed()).isFalse();
+            assertThat(log.read(0, 100_000).readRecords()).as("nor do other readers").hasSize(5);
+        }
+    }
+
+    @Test
     void shouldNeverCloseAHandleInUse() throws IOException {
         FileHandleCache cache = new FileHandleCache(FileHandleCache.CAPACITY_MIN);
         List<FileHandleCache.CachedFile> files = new ArrayList<>();
