@@ -212,7 +212,9 @@ class LogFaultSimulationTest {
                     // A fault hit the open (a repair that ran out of space, a failed fsync): the
                     // operator frees space, or the machine crashes part way; either way, again.
                     assertThat(attempt).as("open failed without a fault: %s", e).isLessThan(3);
+                    trace("open failed: " + e.getMessage());
                     if (random.nextBoolean()) {
+                        trace("crash");
                         fileSystem = fileSystem.crash(random);
                         totals.crashes++;
                     }
@@ -343,6 +345,7 @@ class LogFaultSimulationTest {
         }
 
         private void crashAndReopen() {
+            trace("crash at log end " + log.logEndOffset());
             log.abandonAfterSimulatedCrash();
             pending.clear(); // never confirmed
             fileSystem = fileSystem.crash(random);
@@ -368,6 +371,7 @@ class LogFaultSimulationTest {
                     }
                     long position = (long) (random.nextDouble() * size);
                     fileSystem.flipBit(file, position, random.nextInt(8));
+                    trace("flipped a bit at byte " + position + " of " + name);
                     flips.add(new Flip(name, position));
                     totals.flips++;
                 } catch (java.io.IOException e) {
@@ -412,6 +416,13 @@ class LogFaultSimulationTest {
                         .as("confirmed offset %d returned or reported lost", offset).isTrue();
             }
             return records;
+        }
+
+        /** With -Dferry.log.simulation.verbose=true, what the simulation does between the log's own lines. */
+        private static void trace(String event) {
+            if (Boolean.getBoolean("ferry.log.simulation.verbose")) {
+                System.out.println("SIMULATION: " + event);
+            }
         }
 
         private static String keyOf(Record record) {
