@@ -23,9 +23,11 @@ import java.util.zip.CRC32C;
  * The file length must be exactly {@code 24 + entryCount * entryBytes}; anything else, or a CRC
  * mismatch, means the file is damaged and the index is rebuilt from its segment.
  *
- * <p>Design note: an index file is written whole, once, when its segment is sealed (and again on
- * close), to a temporary name, fsynced, then renamed into place. A crash therefore leaves either
- * no file or a complete one, and the hot append path never writes index files at all.
+ * <p>Design note: an index file is written whole, once, when its segment is sealed (again if a
+ * load finds it missing or damaged, or repairs the segment), to a temporary name, fsynced, then
+ * renamed into place. A crash therefore leaves either no file or a complete one, and the hot
+ * append path never writes index files at all. The newest segment has none: it is validated and
+ * indexed from its data at every open.
  */
 final class IndexFile {
     static final int HEADER_BYTES = 24;
