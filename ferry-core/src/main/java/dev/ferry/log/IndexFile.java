@@ -3,9 +3,7 @@ package dev.ferry.log;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
@@ -25,9 +23,11 @@ import java.util.zip.CRC32C;
  * The file length must be exactly {@code 24 + entryCount * entryBytes}; anything else, or a CRC
  * mismatch, means the file is damaged and the index is rebuilt from its segment.
  *
- * <p>Design note: an index file is written whole, once, when its segment is sealed (and again on
- * close), to a temporary name, fsynced, then renamed into place. A crash therefore leaves either
- * no file or a complete one, and the hot append path never writes index files at all.
+ * <p>Design note: an index file is written whole, once, when its segment is sealed (again if a
+ * load finds it missing or damaged, or repairs the segment), to a temporary name, fsynced, then
+ * renamed into place. A crash therefore leaves either no file or a complete one, and the hot
+ * append path never writes index files at all. The newest segment has none: it is validated and
+ * indexed from its data at every open.
  */
 final class IndexFile {
     static final int HEADER_BYTES = 24;
@@ -45,20 +45,20 @@ final class IndexFile {
     }
 
     /** Fills in the CRC over the entries, then writes the buffer to {@code file} atomically and durably. */
-    static void writeAtomically(Path file, ByteBuffer filledBuffer) throws IOException {
+    static void writeAtomically(LogFileSystem fileSystem, Path file, ByteBuffer filledBuffer) throws IOException {
         filledBuffer.flip();
         CRC32C crc = new CRC32C();
         crc.update(filledBuffer.duplicate().position(HEADER_BYTES));
         filledBuffer.putInt(CRC_POSITION, (int) crc.getValue());
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
+        try (FileChannel channel = fileSystem.open(temporary, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            while (filledBuffer.hasRemaining()) {
-                channel.write(filledBuffer);
+            for (long at = 0; filledBuffer.hasRemaining(); ) {
+                at += channel.write(filledBuffer, at);
             }
             channel.force(true);
         }
-        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fileSystem.moveAtomically(temporary, file);
     }
 
     /**
@@ -67,14 +67,14 @@ final class IndexFile {
      * @return the entries, positioned at the first one, with exactly {@code entryCount * entryBytes} remaining
      * @throws DamagedException naming what is wrong, when the file is missing or fails any check
      */
-    static ByteBuffer readChecked(Path file, int magic, short version, int entryBytes, long baseOffset)
-            throws DamagedException {
+    static ByteBuffer readChecked(LogFileSystem fileSystem, Path file, int magic, short version, int entryBytes,
+            long baseOffset) throws DamagedException {
         byte[] content;
         try {
-            if (!Files.exists(file)) {
+            if (!fileSystem.exists(file)) {
                 throw new DamagedException("missing");
             }
-            content = Files.readAllBytes(file);
+            content = readAll(fileSystem, file);
         } catch (IOException e) {
             throw new DamagedException("unreadable: " + e);
         }
@@ -109,6 +109,22 @@ final class IndexFile {
             throw new DamagedException("entry CRC mismatch");
         }
         return buffer;
+    }
+
+    private static byte[] readAll(LogFileSystem fileSystem, Path file) throws IOException {
+        try (FileChannel channel = fileSystem.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size > Integer.MAX_VALUE) {
+                throw new IOException("index file of " + size + " bytes");
+            }
+            ByteBuffer buffer = ByteBuffer.allocate((int) size);
+            while (buffer.hasRemaining()) {
+                if (channel.read(buffer, buffer.position()) < 0) {
+                    throw new IOException("ended after " + buffer.position() + " of " + size + " bytes");
+                }
+            }
+            return buffer.array();
+        }
     }
 
     /** Why an index file cannot be used; the caller rebuilds the index from the segment. */

@@ -3,12 +3,7 @@ package dev.ferry.log;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
@@ -21,10 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.DefaultRecordBatch;
-import org.apache.kafka.common.record.FileRecords;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MemoryRecordsBuilder;
-import org.apache.kafka.common.record.MutableRecordBatch;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.SimpleRecord;
 import org.apache.kafka.common.record.TimestampType;
@@ -60,19 +53,57 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The offsets an append gets are known as soon as it returns ({@link #logEndOffset()} before
  * the call is the first one), before the future completes.
+ *
+ * <h2>When the disk fails</h2>
+ * <ul>
+ *   <li><b>A failed write</b> (disk full, an I/O error on {@code write}), or a segment roll that
+ *       cannot create the next segment or its predecessor's index files: that append throws
+ *       {@link LogStorageException} and nothing of it stays in the file (it is cut back to where
+ *       it was). The log stays writable; a later append succeeds once the cause is gone (space
+ *       freed). Appends already written are unaffected. If even the cut fails, the log is treated
+ *       as after a failed fsync.</li>
+ *   <li><b>A failed fsync</b> is different: the kernel may have dropped the dirty pages it could
+ *       not write, so what is on disk is no longer known. Every append not yet known durable fails
+ *       (its future completes with {@link LogStorageException}), and the log refuses every further
+ *       append and flush ({@link #hasFailed()}) until it is {@link #close closed} and opened again.
+ *       Close cuts the records whose appends failed from the newest segment (so they do not come
+ *       back as if stored), and opening validates everything on disk again.</li>
+ *   <li><b>A failed open</b> (or a directory fsync that failed while rolling) may leave a change to
+ *       the directory's names that a crash could still undo (a repaired segment renamed into
+ *       place, a segment created or removed); the next open of that directory in this process
+ *       fsyncs the directory before it hands the log out.</li>
+ *   <li><b>Damage found at open</b> costs at most the damaged bytes ({@link LogLoader}); what was
+ *       lost is listed by {@link #damage()}. Damage appearing later (bit rot under a running log)
+ *       makes the read that meets it throw {@link LogCorruptedException} naming the offset; no
+ *       damaged record is ever returned.</li>
+ * </ul>
+ *
+ * <h2>Files</h2>
+ * A log holds no file descriptor while idle: its segment files are opened through a
+ * {@link FileHandleCache} shared by every log of the broker, which closes the least recently used
+ * when it is full. One directory can be open in only one {@code Log} of the process at a time.
  */
 public final class Log implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Log.class);
-    private static final String LOCK_FILE_NAME = ".lock";
+    /** Build buffers larger than this are not kept for the next append. */
+    private static final int BUILD_BUFFER_RETAINED_MAX = 1024 * 1024;
+    /**
+     * Where {@link #append} encodes a batch before writing it. Per writer thread rather than per
+     * log: a broker has a handful of queue threads and may have 100,000 logs. The bytes are
+     * written to the file before append returns, so the next append may reuse the buffer.
+     */
+    private static final ThreadLocal<ByteBuffer> BUILD_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(16 * 1024));
 
     private final String name;
     private final Path directory;
     private final LogConfig config;
+    private final FileHandleCache cache;
+    private final LogFileSystem fileSystem;
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    private final List<LogDamage> damage;
     private final LogFlusher flusher;
     private final boolean ownsFlusher;
-    private final FileChannel lockChannel;
-    private final FileLock directoryLock;
+    private final Object directoryClaim;
     private final WriterGuard writerGuard = new WriterGuard();
 
     private volatile LogSegment activeSegment;
@@ -80,6 +111,7 @@ public final class Log implements AutoCloseable {
     private volatile long logEndOffset;
     private volatile long durableEndOffset;
     private volatile boolean closed;
+    /** Set by a failed fsync (or a failed write that could not be cut back); final until reopen. */
     private volatile LogStorageException failure;
 
     // Group commit: the writer enqueues, the flusher (or close) completes, under flushLock.
@@ -91,77 +123,99 @@ public final class Log implements AutoCloseable {
 
     // Writer-owned.
     private final ArrayDeque<RetiredSegment> retiredSegments = new ArrayDeque<>();
-    private ByteBuffer buildBuffer = ByteBuffer.allocate(16 * 1024);
 
-    private Log(String name, Path directory, LogConfig config, List<LogSegment> loaded, LogFlusher flusher,
-            boolean ownsFlusher, FileChannel lockChannel, FileLock directoryLock) {
+    private Log(String name, Path directory, LogConfig config, FileHandleCache cache, LogLoader.Loaded loaded,
+            LogFlusher flusher, boolean ownsFlusher, Object directoryClaim) {
         this.name = name;
         this.directory = directory;
         this.config = config;
+        this.cache = cache;
+        this.fileSystem = cache.fileSystem();
         this.flusher = flusher;
         this.ownsFlusher = ownsFlusher;
-        this.lockChannel = lockChannel;
-        this.directoryLock = directoryLock;
-        for (LogSegment segment : loaded) {
+        this.directoryClaim = directoryClaim;
+        this.damage = List.copyOf(loaded.damage());
+        List<LogSegment> loadedSegments = loaded.segments();
+        for (LogSegment segment : loadedSegments) {
             segments.put(segment.baseOffset(), segment);
         }
-        this.activeSegment = loaded.get(loaded.size() - 1);
-        this.logStartOffset = loaded.get(0).baseOffset();
+        this.activeSegment = loadedSegments.get(loadedSegments.size() - 1);
+        this.logStartOffset = loadedSegments.get(0).baseOffset();
         this.logEndOffset = activeSegment.nextOffset();
         this.durableEndOffset = logEndOffset;
     }
 
-    /** Opens (creating if needed) the log in {@code directory}, with a private flusher if the policy needs one. */
+    /**
+     * Opens (creating if needed) the log in {@code directory}, with a private flusher if the policy
+     * needs one and the process's shared {@link FileHandleCache#processDefault() file handle cache}.
+     */
     public static Log open(Path directory, LogConfig config) {
-        return open(directory, config, null);
+        return open(directory, config, null, FileHandleCache.processDefault());
+    }
+
+    /** As {@link #open(Path, LogConfig, LogFlusher, FileHandleCache)} with the process's shared file handle cache. */
+    public static Log open(Path directory, LogConfig config, LogFlusher sharedFlusher) {
+        return open(directory, config, sharedFlusher, FileHandleCache.processDefault());
     }
 
     /**
-     * Opens (creating if needed) the log in {@code directory}, recovering it if it was not closed
-     * cleanly. The log's name is the directory's name.
+     * Opens (creating if needed) the log in {@code directory}, validating and repairing it as
+     * {@link LogLoader} describes. The log's name is the directory's name.
      *
      * @param sharedFlusher the flusher to use, shared with other logs on the same disk; null for a
      *     private one that closes with the log
+     * @param fileHandleCache the cache of open files shared by the broker's logs, and the file system they are on
      * @throws InvalidLogConfigException if {@code config} has wrong values
-     * @throws LogStorageException if the directory cannot be read or is in use by another process
-     * @throws LogCorruptedException if a sealed segment is damaged beyond its indexes
+     * @throws LogStorageException if the directory cannot be read or written, or is open in another log
      */
-    public static Log open(Path directory, LogConfig config, LogFlusher sharedFlusher) {
+    public static Log open(Path directory, LogConfig config, LogFlusher sharedFlusher, FileHandleCache fileHandleCache) {
         config.conclude();
         String name = directory.getFileName().toString();
-        FileChannel lockChannel = null;
-        FileLock lock = null;
+        LogFileSystem fileSystem = fileHandleCache.fileSystem();
+        Object claim = new Object();
+        if (!OpenLogDirectories.claim(fileSystem, directory, claim)) {
+            throw new LogStorageException(name, "directory " + directory + " is in use by another open log", null);
+        }
         try {
-            Files.createDirectories(directory);
-            lockChannel = FileChannel.open(directory.resolve(LOCK_FILE_NAME), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
-            try {
-                lock = lockChannel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null;
+            if (!fileSystem.exists(directory)) {
+                fileSystem.createDirectories(directory);
+                Path parent = directory.toAbsolutePath().getParent();
+                if (parent != null) {
+                    fileSystem.fsyncDirectory(parent);
+                }
             }
-            if (lock == null) {
-                throw new LogStorageException(name, "directory " + directory + " is in use by another open log", null);
+            LogLoader.Loaded loaded = LogLoader.load(name, directory, config, fileHandleCache);
+            if (OpenLogDirectories.isUnsynced(fileSystem, directory)) {
+                try {
+                    fileSystem.fsyncDirectory(directory);
+                } catch (IOException e) {
+                    loaded.segments().forEach(LogSegment::close);
+                    throw e;
+                }
+                OpenLogDirectories.markSynced(fileSystem, directory);
             }
-            List<LogSegment> loaded = LogLoader.load(name, directory, config);
             LogFlusher flusher = sharedFlusher;
             boolean ownsFlusher = false;
             if (flusher == null && config.fsyncPolicy() != FsyncPolicy.NEVER) {
                 flusher = new LogFlusher("ferry-log-flusher-" + name);
                 ownsFlusher = true;
             }
-            Log log = new Log(name, directory, config, loaded, flusher, ownsFlusher, lockChannel, lock);
+            Log log = new Log(name, directory, config, fileHandleCache, loaded, flusher, ownsFlusher, claim);
             if (config.fsyncPolicy() == FsyncPolicy.INTERVAL) {
                 flusher.registerInterval(log);
             }
-            LOG.info("Opened log '{}' at {}: offsets [{}, {}) in {} segments, {}", name, directory,
-                    log.logStartOffset, log.logEndOffset, loaded.size(), config.fsyncPolicy());
+            LOG.info("Opened log '{}' at {}: offsets [{}, {}) in {} segments, {}{}", name, directory,
+                    log.logStartOffset, log.logEndOffset, loaded.segments().size(), config.fsyncPolicy(),
+                    loaded.damage().isEmpty() ? "" : "; " + loaded.damage().size() + " damaged regions set aside ("
+                            + loaded.damage().stream().filter(LogDamage::newlyFound).count() + " found now)");
             return log;
         } catch (IOException e) {
-            closeQuietly(lockChannel);
-            throw new LogStorageException(name, "cannot open " + directory, e);
-        } catch (RuntimeException e) {
-            closeQuietly(lockChannel);
+            OpenLogDirectories.markUnsynced(fileSystem, directory);
+            OpenLogDirectories.release(fileSystem, directory, claim);
+            throw new LogStorageException(name, "cannot open " + directory + ": " + e, e);
+        } catch (RuntimeException | Error e) {
+            OpenLogDirectories.markUnsynced(fileSystem, directory);
+            OpenLogDirectories.release(fileSystem, directory, claim);
             throw e;
         }
     }
@@ -173,7 +227,8 @@ public final class Log implements AutoCloseable {
      * @throws InvalidBatchException if {@code records} is empty or a timestamp is negative (other than -1)
      * @throws BatchTooLargeException if the encoded batch exceeds {@link LogConfig#batchBytesMax()}
      * @throws LogClosedException after {@link #close()}
-     * @throws LogStorageException if the write fails, or failed before
+     * @throws LogStorageException if the write fails (nothing of it is kept; the log stays
+     *     writable), or the log has failed ({@link #hasFailed()})
      */
     public CompletableFuture<AppendResult> append(List<SimpleRecord> records) {
         assert writerGuard.enter(name);
@@ -198,7 +253,7 @@ public final class Log implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new InvalidBatchException(name, e.getMessage());
             }
-            return write(batch, firstOffset, firstOffset + records.size() - 1);
+            return write(batch.buffer(), firstOffset, firstOffset + records.size() - 1);
         } finally {
             assert writerGuard.exit();
         }
@@ -207,8 +262,9 @@ public final class Log implements AutoCloseable {
     /**
      * Appends one or more already-encoded RecordBatch v2 batches (e.g. a Kafka Produce request's
      * records) as they are. Every batch is checked first (length, magic 2, header consistency,
-     * CRC32C); then each batch's base offset is overwritten in {@code batches} itself to continue
-     * the log (the CRC does not cover it) and the whole buffer is written with one write.
+     * at least one record, CRC32C); then each batch's base offset is overwritten in
+     * {@code batches} itself to continue the log (the CRC does not cover it) and the whole buffer
+     * is written with one write.
      *
      * <p>Checks framing, not record encoding: a batch whose CRC is right but whose records a
      * producer encoded wrongly is stored, and a decoding reader fails on it.
@@ -217,6 +273,7 @@ public final class Log implements AutoCloseable {
      * @throws InvalidBatchException if anything fails a check, or the buffer is read-only; nothing is written
      * @throws BatchTooLargeException if the buffer exceeds {@link LogConfig#batchBytesMax()}
      * @throws LogClosedException after {@link #close()}
+     * @throws LogStorageException as {@link #append}
      */
     public CompletableFuture<AppendResult> appendBatch(ByteBuffer batches) {
         assert writerGuard.enter(name);
@@ -229,22 +286,22 @@ public final class Log implements AutoCloseable {
             if (totalBytes > config.batchBytesMax()) {
                 throw new BatchTooLargeException(name, totalBytes, config.batchBytesMax());
             }
-            if (totalBytes < LogSegment.BATCH_HEADER_BYTES) {
+            if (totalBytes < BatchFormat.HEADER_BYTES) {
                 throw new InvalidBatchException(name, totalBytes + " bytes are less than one batch header");
             }
             ByteBuffer view = batches.slice();
             int batchCount = 0;
             for (int at = 0; at < totalBytes; batchCount++) {
-                if (totalBytes - at < LogSegment.BATCH_HEADER_BYTES) {
+                if (totalBytes - at < BatchFormat.HEADER_BYTES) {
                     throw new InvalidBatchException(name, "the last " + (totalBytes - at) + " bytes are not a whole batch");
                 }
                 ByteBuffer batchView = view.slice(at, totalBytes - at);
-                String problem = LogSegment.checkHeader(batchView, -1, totalBytes - at);
+                String problem = BatchFormat.checkHeader(batchView, -1, totalBytes - at, false);
                 if (problem != null) {
                     throw new InvalidBatchException(name, "batch " + batchCount + " at byte " + at + ": " + problem);
                 }
-                int batchBytes = LogSegment.LOG_OVERHEAD_BYTES + batchView.getInt(LogSegment.LENGTH_POSITION);
-                if (!batchOf(batchView.limit(batchBytes)).isValid()) {
+                int batchBytes = BatchFormat.LOG_OVERHEAD_BYTES + batchView.getInt(BatchFormat.LENGTH_POSITION);
+                if (!BatchFormat.crcMatches(batchView.limit(batchBytes))) {
                     throw new InvalidBatchException(name, "batch " + batchCount + " at byte " + at + " fails its CRC check");
                 }
                 at += batchBytes;
@@ -252,42 +309,49 @@ public final class Log implements AutoCloseable {
             long firstOffset = logEndOffset;
             long nextOffset = firstOffset;
             for (int at = 0; at < totalBytes; ) {
-                ByteBuffer batchView = view.slice(at, totalBytes - at);
-                int batchBytes = LogSegment.LOG_OVERHEAD_BYTES + batchView.getInt(LogSegment.LENGTH_POSITION);
-                int lastOffsetDelta = batchView.getInt(LogSegment.LAST_OFFSET_DELTA_POSITION);
-                batchOf(batchView.limit(batchBytes)).setLastOffset(nextOffset + lastOffsetDelta);
-                nextOffset += lastOffsetDelta + 1;
+                int batchBytes = BatchFormat.LOG_OVERHEAD_BYTES + view.getInt(at + BatchFormat.LENGTH_POSITION);
+                view.putLong(at, nextOffset);
+                nextOffset += view.getInt(at + BatchFormat.LAST_OFFSET_DELTA_POSITION) + 1L;
                 at += batchBytes;
             }
-            return write(MemoryRecords.readableRecords(view), firstOffset, nextOffset - 1);
+            return write(view, firstOffset, nextOffset - 1);
         } finally {
             assert writerGuard.exit();
         }
     }
 
-    private static MutableRecordBatch batchOf(ByteBuffer oneBatch) {
-        return MemoryRecords.readableRecords(oneBatch).batches().iterator().next();
-    }
-
-    private ByteBuffer buildBuffer(int bytes) {
-        if (buildBuffer.capacity() < bytes) {
-            buildBuffer = ByteBuffer.allocate(Math.max(bytes, Math.min(buildBuffer.capacity() * 2, config.batchBytesMax())));
+    private static ByteBuffer buildBuffer(int bytes) {
+        ByteBuffer buffer = BUILD_BUFFER.get();
+        if (buffer.capacity() < bytes) {
+            buffer = ByteBuffer.allocate(Math.max(bytes, Math.min(buffer.capacity() * 2, BUILD_BUFFER_RETAINED_MAX)));
+            if (buffer.capacity() <= BUILD_BUFFER_RETAINED_MAX) {
+                BUILD_BUFFER.set(buffer);
+            }
         }
-        return buildBuffer.clear();
+        return buffer.clear();
     }
 
     /** Rolls if needed, writes, publishes the new end offset, then hands durability to the policy. */
-    private CompletableFuture<AppendResult> write(MemoryRecords batches, long firstOffset, long lastOffset) {
+    private CompletableFuture<AppendResult> write(ByteBuffer batches, long firstOffset, long lastOffset) {
         LogSegment segment = activeSegment;
         int segmentBytes = segment.sizeInBytes();
-        if (segmentBytes > 0 && (segmentBytes + (long) batches.sizeInBytes() > config.segmentBytesMax()
+        if (segmentBytes > 0 && (segmentBytes + (long) batches.remaining() > config.segmentBytesMax()
                 || lastOffset - segment.baseOffset() > Integer.MAX_VALUE)) {
             segment = roll();
         }
+        int sizeBefore = segment.sizeInBytes();
         try {
             segment.append(batches, lastOffset);
         } catch (IOException e) {
-            throw fail("the write of offsets " + firstOffset + ".." + lastOffset + " to " + segment.logFile().getFileName(), e);
+            String what = "the write of offsets " + firstOffset + ".." + lastOffset + " to " + segment.logFile().getFileName();
+            try {
+                segment.truncateTo(sizeBefore);
+            } catch (IOException cut) {
+                e.addSuppressed(cut);
+                throw failWrites(what + " failed and cutting the file back to " + sizeBefore + " bytes failed too", e);
+            }
+            LOG.error("Log '{}': {} failed ({}); cut back, the log stays writable", name, what, e.toString());
+            throw new LogStorageException(name, what + " failed: " + e + "; nothing of it was kept", e);
         }
         logEndOffset = lastOffset + 1;
         AppendResult result = new AppendResult(firstOffset, lastOffset);
@@ -302,29 +366,60 @@ public final class Log implements AutoCloseable {
         return pending;
     }
 
-    /** Seals the active segment (fsync + index files) and starts a new one at the log end. Writer only. */
+    /**
+     * Seals the active segment (fsync + index files) and starts a new one at the log end. Writer
+     * only. A failed fsync fails the log; any other failure leaves the active segment as it was
+     * and fails only the caller's operation.
+     */
     private LogSegment roll() {
         LogSegment sealed = activeSegment;
         try {
-            sealed.seal();
-            LogSegment next = LogSegment.create(name, directory, logEndOffset, config.indexIntervalBytes());
-            fsyncDirectory(directory);
-            segments.put(next.baseOffset(), next);
-            activeSegment = next;
-            LOG.debug("Log '{}': rolled to a new segment at offset {}", name, next.baseOffset());
-            return next;
+            sealed.flush();
         } catch (IOException e) {
-            throw fail("rolling segment " + sealed.logFile().getFileName(), e);
+            throw failWrites("the fsync sealing segment " + sealed.logFile().getFileName(), e);
         }
+        sealed.sealIndexes();
+        Path nextFile = LogSegment.logFile(directory, logEndOffset);
+        LogSegment next = null;
+        try {
+            sealed.writeIndexes();
+            next = LogSegment.create(name, directory, logEndOffset, config.indexIntervalBytes(), cache);
+            fileSystem.fsyncDirectory(directory);
+        } catch (IOException e) {
+            if (next != null) {
+                next.close();
+            }
+            try {
+                // Durably: were the half-made segment to reappear after a crash, the records this
+                // segment takes next would lie beyond the base of a newer segment.
+                if (fileSystem.deleteIfExists(nextFile)) {
+                    fileSystem.fsyncDirectory(directory);
+                }
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+                OpenLogDirectories.markUnsynced(fileSystem, directory);
+                throw failWrites("rolling to a new segment at offset " + logEndOffset + " (" + e
+                        + ") and removing the half-made segment", cleanup);
+            }
+            LOG.error("Log '{}': rolling to a new segment at offset {} failed ({}); the log stays writable", name,
+                    logEndOffset, e.toString());
+            throw new LogStorageException(name, "rolling to a new segment at offset " + logEndOffset + " failed: " + e
+                    + "; nothing was written", e);
+        }
+        segments.put(next.baseOffset(), next);
+        activeSegment = next;
+        LOG.debug("Log '{}': rolled to a new segment at offset {}", name, next.baseOffset());
+        return next;
     }
 
     /**
      * Reads from the batch holding {@code startOffset}: whole batches up to {@code maxBytes}, and
      * always at least that first batch, so a reader makes progress whatever its limit. Stays within
-     * one segment; the next read continues where this one ended.
+     * one segment; the next read continues at {@link LogSlice#nextOffset()}.
      *
      * @throws LogOffsetOutOfRangeException unless {@code logStartOffset <= startOffset <= logEndOffset}
      *     (at the end the slice is empty)
+     * @throws LogCorruptedException if a batch header on the way to {@code startOffset} is damaged
      */
     public LogSlice read(long startOffset, int maxBytes) {
         checkOpen();
@@ -347,15 +442,16 @@ public final class Log implements AutoCloseable {
                 if (location >= 0) {
                     int position = (int) (location >>> 32);
                     int firstBatchBytes = (int) location;
-                    FileRecords slice = segment.slice(position, Math.max(maxBytes, firstBatchBytes));
-                    return new LogSlice(name, startOffset, slice, segment.channel(), position);
+                    SegmentFile file = segment.file();
+                    int bytes = (int) Math.min(Math.max(maxBytes, firstBatchBytes), (long) file.size() - position);
+                    return new LogSlice(name, startOffset, file, position, bytes);
                 }
             }
         } catch (ClosedChannelException e) {
             checkOpen();
             // The segment was deleted and closed under us: the offset is now below the log start.
         } catch (IOException e) {
-            throw new LogStorageException(name, "reading offset " + startOffset + " failed", e);
+            throw new LogStorageException(name, "reading offset " + startOffset + " failed: " + e, e);
         }
         throw new LogOffsetOutOfRangeException(name, startOffset, logStartOffset, logEndOffset);
     }
@@ -377,14 +473,16 @@ public final class Log implements AutoCloseable {
             checkOpen();
             return offsetForTimestamp(timestampMs);
         } catch (IOException e) {
-            throw new LogStorageException(name, "searching for timestamp " + timestampMs + " failed", e);
+            throw new LogStorageException(name, "searching for timestamp " + timestampMs + " failed: " + e, e);
         }
         return OptionalLong.empty();
     }
 
     /**
-     * Deletes every sealed segment whose records all lie below {@code offset} (for queues: all
-     * settled). The active segment is never deleted. Writer only.
+     * Deletes every segment whose records all lie below {@code offset} (for queues: all settled).
+     * When {@code offset} is the log end and the active segment holds records, the active segment
+     * is rolled first (sealed, a new empty one started) so it can go too: a drained queue gives its
+     * disk back. If that roll fails (disk full) the older segments are still deleted. Writer only.
      *
      * @return how many segments were deleted
      * @throws LogOffsetOutOfRangeException if {@code offset} is beyond {@link #logEndOffset()}
@@ -395,6 +493,13 @@ public final class Log implements AutoCloseable {
             checkOpen();
             if (offset > logEndOffset) {
                 throw new LogOffsetOutOfRangeException(name, offset, logStartOffset, logEndOffset);
+            }
+            if (offset == logEndOffset && activeSegment.sizeInBytes() > 0 && failure == null) {
+                try {
+                    roll();
+                } catch (LogStorageException e) {
+                    LOG.warn("Log '{}': the settled active segment stays for now: {}", name, e.getMessage());
+                }
             }
             int deleted = 0;
             for (LogSegment segment : segments.values()) {
@@ -456,11 +561,14 @@ public final class Log implements AutoCloseable {
         segments.remove(segment.baseOffset());
         logStartOffset = segments.firstKey();
         try {
+            if (config.segmentDeleteDelayMs() > 0) {
+                // Unlinked now; the held handle lets a reader that found the segment a moment ago finish.
+                segment.holdOpenForReaders();
+            }
             segment.deleteFiles();
         } catch (IOException e) {
             LOG.warn("Log '{}': could not delete the files of segment {}: {}", name, segment.logFile().getFileName(), e.toString());
         }
-        // Unlinked now; the open handle lets a reader that found the segment a moment ago finish.
         retiredSegments.add(new RetiredSegment(segment, System.nanoTime()));
         LOG.info("Log '{}': deleted segment {} ({}); log now starts at offset {}", name,
                 segment.logFile().getFileName(), reason, logStartOffset);
@@ -469,13 +577,15 @@ public final class Log implements AutoCloseable {
     private void closeRetiredSegments(long nowNanos) {
         long delayNanos = TimeUnit.MILLISECONDS.toNanos(config.segmentDeleteDelayMs());
         while (!retiredSegments.isEmpty() && nowNanos - retiredSegments.peek().retiredAtNanos >= delayNanos) {
-            closeQuietly(retiredSegments.poll().segment);
+            retiredSegments.poll().segment.close();
         }
     }
 
     /**
      * Fsyncs everything written so far and completes the futures it covers, on the caller's thread.
      * For {@code NEVER} logs at a checkpoint; other policies rarely need it. Writer only.
+     *
+     * @throws LogStorageException if the fsync fails (the log has then failed) or had failed before
      */
     public void flush() {
         assert writerGuard.enter(name);
@@ -507,13 +617,18 @@ public final class Log implements AutoCloseable {
             long endOffset = logEndOffset;
             LogSegment segment = activeSegment;
             if (endOffset > durableEndOffset) {
-                segment.flush();
+                try {
+                    segment.flush();
+                } catch (IOException e) {
+                    // Everything before this segment was fsynced by the roll that sealed it.
+                    durableEndOffset = Math.max(durableEndOffset, segment.baseOffset());
+                    completePendingBelow(durableEndOffset);
+                    failWrites("the fsync of " + segment.logFile().getFileName(), e);
+                    return;
+                }
                 durableEndOffset = endOffset;
             }
             completePendingBelow(durableEndOffset);
-        } catch (IOException e) {
-            fail("fsync of " + activeSegment.logFile().getFileName(), e);
-            failPending(failure);
         } finally {
             flushLock.unlock();
         }
@@ -535,9 +650,33 @@ public final class Log implements AutoCloseable {
     }
 
     /**
+     * The log no longer knows what is on disk (a failed fsync, or a failed write it could not cut
+     * back): every pending append fails, and so does every later append until a reopen.
+     */
+    private LogStorageException failWrites(String what, IOException cause) {
+        LogStorageException exception = new LogStorageException(name, what + " failed: " + cause
+                + "; the log refuses appends until it is closed and opened again", cause);
+        flushLock.lock();
+        try {
+            if (failure == null) {
+                failure = exception;
+                LOG.error("Log '{}': {} failed ({}); appends not yet durable are failed, and the log refuses appends "
+                        + "until it is reopened", name, what, cause.toString());
+            }
+            failPending(exception);
+        } finally {
+            flushLock.unlock();
+        }
+        return exception;
+    }
+
+    /**
      * Fsyncs and closes the log: every append that returned is on disk and its future complete
-     * when this returns; later calls throw {@link LogClosedException}. Idempotent. Writer only:
-     * call it from the writer, or after the writer has stopped.
+     * when this returns; later calls throw {@link LogClosedException}. After a failure, cuts the
+     * records whose appends failed from the newest segment instead. Idempotent. Writer only: call
+     * it from the writer, or after the writer has stopped.
+     *
+     * @throws LogStorageException if the final fsync fails (everything is released all the same)
      */
     @Override
     public void close() {
@@ -546,25 +685,30 @@ public final class Log implements AutoCloseable {
             if (closed) {
                 return;
             }
+            LogStorageException finalSyncFailure = null;
             flushLock.lock();
             try {
-                closed = true;
                 if (failure == null) {
                     try {
                         activeSegment.flush();
-                        activeSegment.writeIndexes();
                         durableEndOffset = logEndOffset;
                         completePendingBelow(durableEndOffset);
                     } catch (IOException e) {
-                        fail("the final fsync on close", e);
+                        durableEndOffset = Math.max(durableEndOffset, activeSegment.baseOffset());
+                        completePendingBelow(durableEndOffset);
+                        finalSyncFailure = failWrites("the final fsync on close", e);
                     }
                 }
+                closed = true;
                 failPending(failure != null ? failure : new LogClosedException(name, "complete an append"));
+                if (failure != null) {
+                    cutFailedAppends();
+                }
                 for (LogSegment segment : segments.values()) {
-                    closeQuietly(segment);
+                    segment.close();
                 }
                 while (!retiredSegments.isEmpty()) {
-                    closeQuietly(retiredSegments.poll().segment);
+                    retiredSegments.poll().segment.close();
                 }
             } finally {
                 flushLock.unlock();
@@ -575,19 +719,56 @@ public final class Log implements AutoCloseable {
                     flusher.close();
                 }
             }
-            try {
-                directoryLock.release();
-            } catch (IOException e) {
-                LOG.warn("Log '{}': releasing the directory lock failed: {}", name, e.toString());
-            }
-            closeQuietly(lockChannel);
+            OpenLogDirectories.release(fileSystem, directory, directoryClaim);
             LOG.info("Closed log '{}' at offsets [{}, {})", name, logStartOffset, logEndOffset);
-            if (failure != null) {
-                throw failure;
+            if (finalSyncFailure != null) {
+                throw finalSyncFailure;
             }
         } finally {
             assert writerGuard.exit();
         }
+    }
+
+    /**
+     * After a failure, removes from the newest segment the records whose appends failed, so that
+     * reopening does not bring back records their writers were told were not stored. Best effort:
+     * if this fails too, they may come back (at least once, never lost).
+     */
+    private void cutFailedAppends() {
+        LogSegment segment = activeSegment;
+        long cutOffset = Math.max(durableEndOffset, segment.baseOffset());
+        if (cutOffset >= logEndOffset) {
+            return;
+        }
+        try {
+            long location = segment.locate(cutOffset);
+            if (location >= 0) {
+                segment.truncateTo((int) (location >>> 32));
+                segment.flush();
+                LOG.warn("Log '{}': cut the records of failed appends, offsets {}..{}, from segment {}", name, cutOffset,
+                        logEndOffset - 1, segment.logFile().getFileName());
+                logEndOffset = cutOffset;
+            }
+        } catch (IOException | LogCorruptedException e) {
+            LOG.warn("Log '{}': could not cut the records of failed appends (offsets {}..{}): {}", name, cutOffset,
+                    logEndOffset - 1, e.toString());
+        }
+    }
+
+    /**
+     * Forgets this log as a crashed process would: no flush, no close of files (they belong to a
+     * file system the caller is throwing away), the directory claim released, pending futures left
+     * incomplete. Only for tests that simulate a crash inside one JVM.
+     */
+    void abandonAfterSimulatedCrash() {
+        closed = true;
+        if (flusher != null) {
+            flusher.unregisterInterval(this);
+            if (ownsFlusher) {
+                flusher.close();
+            }
+        }
+        OpenLogDirectories.release(fileSystem, directory, directoryClaim);
     }
 
     /** The log's name: its directory's name. */
@@ -601,6 +782,25 @@ public final class Log implements AutoCloseable {
 
     LogConfig config() {
         return config;
+    }
+
+    /**
+     * The damaged regions of this log's segments, in offset order (empty if none): those this open
+     * found and set aside ({@link LogDamage#newlyFound()}, each logged at ERROR) and those earlier
+     * opens recorded in segments that still exist. For each: the segment file, the offsets lost
+     * and the {@code .corrupt} file holding the bytes. The offsets lost read as empty batches; the
+     * owner should report new losses and settle every lost offset (again, harmlessly). Immutable.
+     */
+    public List<LogDamage> damage() {
+        return damage;
+    }
+
+    /**
+     * Whether an fsync failed (or a failed write could not be cut back): the log then refuses
+     * appends until it is closed and opened again. Reads still work.
+     */
+    public boolean hasFailed() {
+        return failure != null;
     }
 
     /** The lowest offset still stored: deletions and retention raise it, a whole segment at a time. */
@@ -652,42 +852,8 @@ public final class Log implements AutoCloseable {
         }
         LogStorageException failed = failure;
         if (failed != null) {
-            throw new LogStorageException(name, "refusing writes after an earlier failure", failed);
-        }
-    }
-
-    private LogStorageException fail(String what, IOException cause) {
-        LogStorageException exception = new LogStorageException(name, what + " failed; the log refuses further writes", cause);
-        if (failure == null) {
-            failure = exception;
-        }
-        LOG.error("Log '{}': {} failed: {}", name, what, cause.toString());
-        return exception;
-    }
-
-    /** Makes newly created or renamed files in {@code directory} survive a crash. */
-    static void fsyncDirectory(Path directory) throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
-    }
-
-    private static void closeQuietly(LogSegment segment) {
-        try {
-            segment.close();
-        } catch (IOException e) {
-            LOG.warn("Closing segment {} failed: {}", segment.logFile(), e.toString());
-        }
-    }
-
-    private static void closeQuietly(FileChannel channel) {
-        if (channel == null) {
-            return;
-        }
-        try {
-            channel.close();
-        } catch (IOException e) {
-            LOG.warn("Closing {} failed: {}", channel, e.toString());
+            throw new LogStorageException(name, "refusing appends after an earlier failure; close and reopen the log",
+                    failed);
         }
     }
 

@@ -23,6 +23,7 @@ public final class LogConfig {
     private long retentionMs = -1;
     private long retentionBytes = -1;
     private long segmentDeleteDelayMs = 60_000;
+    private boolean validateSegmentsAtOpen = true;
     private boolean concluded;
 
     /** A segment is sealed and a new one started when the next append would pass this size. */
@@ -108,6 +109,23 @@ public final class LogConfig {
     }
 
     /**
+     * Whether opening the log validates every batch of every segment (length, header, offsets,
+     * CRC32C), repairing damage as {@link LogLoader} describes. On by default: a queue reads its
+     * whole log at start anyway, and damage found at open costs at most the damaged bytes. Off,
+     * only the newest segment is validated (a crash can tear only its tail) and sealed segments
+     * are trusted with their index files; damage there is found by readers
+     * ({@link LogCorruptedException}), for a layer that keeps its own recovery point.
+     */
+    public LogConfig validateSegmentsAtOpen(boolean validateSegmentsAtOpen) {
+        this.validateSegmentsAtOpen = validateSegmentsAtOpen;
+        return this;
+    }
+
+    public boolean validateSegmentsAtOpen() {
+        return validateSegmentsAtOpen;
+    }
+
+    /**
      * Checks every value and throws one {@link InvalidLogConfigException} naming all wrong ones.
      * Calling it again is harmless.
      *
@@ -159,6 +177,7 @@ public final class LogConfig {
         return "LogConfig{segmentBytesMax=" + segmentBytesMax + ", batchBytesMax=" + batchBytesMax
                 + ", indexIntervalBytes=" + indexIntervalBytes + ", fsyncPolicy=" + fsyncPolicy
                 + ", flushIntervalMs=" + flushIntervalMs + ", retentionMs=" + retentionMs
-                + ", retentionBytes=" + retentionBytes + ", segmentDeleteDelayMs=" + segmentDeleteDelayMs + '}';
+                + ", retentionBytes=" + retentionBytes + ", segmentDeleteDelayMs=" + segmentDeleteDelayMs
+                + ", validateSegmentsAtOpen=" + validateSegmentsAtOpen + '}';
     }
 }

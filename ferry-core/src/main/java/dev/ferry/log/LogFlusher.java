@@ -20,12 +20,16 @@ import org.slf4j.LoggerFactory;
  * log's flag) and unparks this thread. The flusher clears the flag before it syncs, so appends
  * that arrive during an fsync schedule the next one: each fsync covers everything written before
  * it began, however many appends that was.
+ *
+ * <p>{@link #manual()} makes a flusher without a thread, driven by {@link #doWork(long)}: a
+ * deterministic simulation decides when fsyncs happen (and so which appends are confirmed when it
+ * simulates a crash).
  */
 public final class LogFlusher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogFlusher.class);
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    private final Thread thread;
+    private final Thread thread; // null for a manual flusher
     private final ConcurrentLinkedQueue<Log> logsToSync = new ConcurrentLinkedQueue<>();
     private final CopyOnWriteArrayList<Log> intervalLogs = new CopyOnWriteArrayList<>();
     private volatile boolean running = true;
@@ -37,16 +41,49 @@ public final class LogFlusher implements AutoCloseable {
         thread.start();
     }
 
+    private LogFlusher() {
+        thread = null;
+    }
+
+    /** A flusher without a thread: nothing is fsynced until the caller runs {@link #doWork(long)}. */
+    public static LogFlusher manual() {
+        return new LogFlusher();
+    }
+
+    /**
+     * For a {@link #manual()} flusher: syncs every log that asked since the last call and every
+     * INTERVAL log whose deadline passed at {@code nowNanos}, on the caller's thread.
+     *
+     * @return how many syncs were requested and done
+     */
+    public int doWork(long nowNanos) {
+        if (thread != null) {
+            throw new IllegalStateException("flusher " + thread.getName() + " runs its own thread");
+        }
+        int synced = 0;
+        Log log;
+        while ((log = logsToSync.poll()) != null) {
+            log.syncRequested();
+            synced++;
+        }
+        syncDueIntervalLogs(nowNanos);
+        return synced;
+    }
+
     /** Called by a writer after it set the log's sync-scheduled flag. */
     void requestSync(Log log) {
         logsToSync.offer(log);
-        LockSupport.unpark(thread);
+        if (thread != null) {
+            LockSupport.unpark(thread);
+        }
     }
 
     void registerInterval(Log log) {
         log.nextIntervalSyncNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(log.config().flushIntervalMs());
         intervalLogs.add(log);
-        LockSupport.unpark(thread);
+        if (thread != null) {
+            LockSupport.unpark(thread);
+        }
     }
 
     void unregisterInterval(Log log) {
@@ -54,7 +91,7 @@ public final class LogFlusher implements AutoCloseable {
     }
 
     boolean isFlusherThread() {
-        return Thread.currentThread() == thread;
+        return thread != null && Thread.currentThread() == thread;
     }
 
     private void run() {
@@ -93,6 +130,9 @@ public final class LogFlusher implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        if (thread == null) {
+            return;
+        }
         LockSupport.unpark(thread);
         if (isFlusherThread()) {
             return;

@@ -1,18 +1,15 @@
 package dev.ferry.log;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.common.record.FileRecords;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MutableRecordBatch;
 import org.apache.kafka.common.record.Record;
-import org.apache.kafka.common.record.Records;
 
 /**
  * What {@link Log#read} returns: a byte range of one segment file, starting at the batch that
@@ -20,35 +17,42 @@ import org.apache.kafka.common.record.Records;
  *
  * <p>Two ways to consume it:
  * <ul>
- *   <li>zero-copy: {@link #transferTo} (or {@link #fileChannel()} + {@link #filePosition()} +
- *       {@link #sizeInBytes()} for a Netty {@code FileRegion}) sends the bytes unchanged. Like a
+ *   <li>zero-copy: {@link #transferTo} sends the bytes unchanged (sendfile on Linux; a Netty
+ *       {@code FileRegion} can wrap {@link #transferTo(long, long, WritableByteChannel)}). Like a
  *       Kafka Fetch, the range may begin with records below {@link #startOffset()} (they share its
- *       batch) and may end with a partial batch; Kafka clients skip both and check CRCs themselves.</li>
+ *       batch), may end with a partial batch and may hold empty batches where recovery removed
+ *       damage; Kafka clients skip all three and check CRCs themselves.</li>
  *   <li>decoded: {@link #readRecords()} checks every batch's CRC and returns only whole batches'
  *       records at or above {@link #startOffset()}; a batch that fails is never returned, the
- *       call throws {@link LogCorruptedException} instead.</li>
+ *       call throws {@link LogCorruptedException} instead. {@link #nextOffset()} says where the
+ *       next read continues: an empty result is not the end of the log when the slice held only
+ *       empty batches.</li>
  * </ul>
  *
- * <p>Thread safety: immutable; use it from any thread, but promptly: after a deleted segment's
- * {@link LogConfig#segmentDeleteDelayMs()} its file is closed and the slice can no longer be read.
+ * <p>The slice holds no file descriptor: each call opens the segment file through the log's
+ * {@link FileHandleCache} if it was closed meanwhile, so a slice stays readable however long it is
+ * kept, until its segment is deleted (plus {@link LogConfig#segmentDeleteDelayMs()}) or its log closed.
+ *
+ * <p>Thread safety: immutable in effect (the decoded result is computed once); use it from any thread.
  */
 public final class LogSlice {
     private final String logName;
     private final long startOffset;
-    private final FileRecords records;
-    private final FileChannel channel;
+    private final SegmentFile file;
     private final long filePosition;
+    private final int sizeInBytes;
+    private volatile Decoded decoded;
 
-    LogSlice(String logName, long startOffset, FileRecords records, FileChannel channel, long filePosition) {
+    LogSlice(String logName, long startOffset, SegmentFile file, long filePosition, int sizeInBytes) {
         this.logName = logName;
         this.startOffset = startOffset;
-        this.records = records;
-        this.channel = channel;
+        this.file = file;
         this.filePosition = filePosition;
+        this.sizeInBytes = sizeInBytes;
     }
 
     static LogSlice empty(String logName, long startOffset) {
-        return new LogSlice(logName, startOffset, null, null, 0);
+        return new LogSlice(logName, startOffset, null, 0, 0);
     }
 
     /** The offset that was asked for. */
@@ -57,40 +61,52 @@ public final class LogSlice {
     }
 
     public int sizeInBytes() {
-        return records == null ? 0 : records.sizeInBytes();
+        return sizeInBytes;
     }
 
     public boolean isEmpty() {
-        return sizeInBytes() == 0;
+        return sizeInBytes == 0;
     }
 
-    /** The bytes as Kafka's {@link Records} (a {@link FileRecords} slice), for a Kafka Fetch response. */
-    public Records records() {
-        return records == null ? MemoryRecords.EMPTY : records;
-    }
-
-    /** The segment file the bytes lie in; null when empty. Do not close it: the log owns it. */
-    public FileChannel fileChannel() {
-        return channel;
-    }
-
-    /** Where the bytes start in {@link #fileChannel()}. */
-    public long filePosition() {
-        return filePosition;
-    }
-
-    /** Sends all bytes to {@code target} with {@link FileChannel#transferTo} (sendfile on Linux). */
+    /** Sends all bytes to {@code target} (sendfile on Linux); returns how many. */
     public long transferTo(WritableByteChannel target) throws IOException {
-        long size = sizeInBytes();
         long sent = 0;
-        while (sent < size) {
-            long now = channel.transferTo(filePosition + sent, size - sent, target);
+        while (sent < sizeInBytes) {
+            long now = transferTo(sent, sizeInBytes - sent, target);
             if (now <= 0 && !target.isOpen()) {
                 throw new ClosedChannelException();
             }
             sent += now;
         }
         return sent;
+    }
+
+    /**
+     * Sends up to {@code count} bytes starting {@code offsetInSlice} bytes into the slice; returns
+     * how many were sent (possibly fewer, as {@link java.nio.channels.FileChannel#transferTo}).
+     */
+    public long transferTo(long offsetInSlice, long count, WritableByteChannel target) throws IOException {
+        if (offsetInSlice < 0 || count < 0 || offsetInSlice + count > sizeInBytes) {
+            throw new IndexOutOfBoundsException("bytes " + offsetInSlice + ".." + (offsetInSlice + count)
+                    + " are outside the slice's " + sizeInBytes);
+        }
+        if (count == 0) {
+            return 0;
+        }
+        return file.transferTo(filePosition + offsetInSlice, count, target);
+    }
+
+    /** A copy of the slice's bytes, as a Kafka {@link MemoryRecords} would wrap them. */
+    public ByteBuffer readBytes() {
+        ByteBuffer buffer = ByteBuffer.allocate(sizeInBytes);
+        if (sizeInBytes > 0) {
+            try {
+                file.readFully(buffer, filePosition);
+            } catch (IOException e) {
+                throw new LogStorageException(logName, "reading from offset " + startOffset + " failed: " + e, e);
+            }
+        }
+        return buffer.flip();
     }
 
     /**
@@ -102,58 +118,89 @@ public final class LogSlice {
      * @throws LogCorruptedException if the first batch (the one holding {@code startOffset}) fails
      */
     public List<Record> readRecords() {
-        List<Record> result = new ArrayList<>();
-        int size = sizeInBytes();
-        if (size == 0) {
-            return result;
-        }
-        ByteBuffer buffer = ByteBuffer.allocate(size);
-        try {
-            while (buffer.hasRemaining()) {
-                if (channel.read(buffer, filePosition + buffer.position()) < 0) {
-                    throw new EOFException("segment file of log '" + logName + "' ended early");
-                }
-            }
-        } catch (IOException e) {
-            throw new LogStorageException(logName, "reading from offset " + startOffset + " failed", e);
-        }
-        buffer.flip();
-        int at = 0;
-        while (size - at >= LogSegment.BATCH_HEADER_BYTES) {
-            ByteBuffer batchView = buffer.slice(at, size - at);
-            String problem = LogSegment.checkHeader(batchView, -1, size - at);
-            // A bad batch after good ones ends this read with the good ones; the next read starts at
-            // the bad batch and fails there, so the caller learns the exact offset.
-            if (problem != null) {
-                if (at > 0) {
-                    break;
-                }
-                throw new LogCorruptedException(logName, "the batch at segment byte " + filePosition
-                        + " (reading from offset " + startOffset + "): " + problem);
-            }
-            int batchBytes = LogSegment.LOG_OVERHEAD_BYTES + batchView.getInt(LogSegment.LENGTH_POSITION);
-            MutableRecordBatch batch = MemoryRecords.readableRecords(batchView.limit(batchBytes)).batches().iterator().next();
-            if (!batch.isValid()) {
-                if (at > 0) {
-                    break;
-                }
-                throw new LogCorruptedException(logName, "the batch at offset " + batch.baseOffset()
-                        + " fails its CRC check (segment byte " + filePosition + ")");
-            }
-            if (batch.lastOffset() >= startOffset) {
-                for (Record record : batch) {
-                    if (record.offset() >= startOffset) {
-                        result.add(record);
-                    }
-                }
-            }
-            at += batchBytes;
+        return decode().records;
+    }
+
+    /**
+     * Where the next read continues: one past the last offset of the whole, valid batches this
+     * slice holds (so past empty batches too); {@link #startOffset()} for an empty slice.
+     *
+     * @throws LogCorruptedException as {@link #readRecords()}
+     */
+    public long nextOffset() {
+        return decode().nextOffset;
+    }
+
+    private Decoded decode() {
+        Decoded result = decoded;
+        if (result == null) {
+            result = decodeNow();
+            decoded = result;
         }
         return result;
     }
 
+    private Decoded decodeNow() {
+        List<Record> records = new ArrayList<>();
+        if (sizeInBytes == 0) {
+            return new Decoded(records, startOffset);
+        }
+        ByteBuffer buffer = readBytes();
+        long nextOffset = startOffset;
+        int at = 0;
+        while (sizeInBytes - at >= BatchFormat.HEADER_BYTES) {
+            ByteBuffer batchView = buffer.slice(at, sizeInBytes - at);
+            String problem = BatchFormat.checkHeader(batchView, -1, sizeInBytes - at, true);
+            // A bad batch after good ones ends this read with the good ones; the next read starts at
+            // the bad batch and fails there, so the caller learns the exact offset.
+            if (problem == null && !BatchFormat.crcMatches(batchView.limit(BatchFormat.LOG_OVERHEAD_BYTES
+                    + batchView.getInt(BatchFormat.LENGTH_POSITION)))) {
+                problem = "fails its CRC check";
+            }
+            if (problem != null) {
+                if (at > 0) {
+                    break;
+                }
+                throw new LogCorruptedException(logName, "the batch at segment byte " + filePosition + " (reading from offset "
+                        + startOffset + ", batch offset " + batchView.getLong(0) + ") " + problem);
+            }
+            int batchBytes = batchView.limit();
+            try {
+                MutableRecordBatch batch = MemoryRecords.readableRecords(batchView).batches().iterator().next();
+                if (batch.lastOffset() >= startOffset) {
+                    List<Record> fromBatch = new ArrayList<>();
+                    for (Record record : batch) {
+                        if (record.offset() >= startOffset) {
+                            fromBatch.add(record);
+                        }
+                    }
+                    records.addAll(fromBatch);
+                }
+                nextOffset = Math.max(nextOffset, batch.lastOffset() + 1);
+            } catch (KafkaException | IllegalArgumentException | IndexOutOfBoundsException e) {
+                if (at > 0) {
+                    break;
+                }
+                throw new LogCorruptedException(logName, "the batch at offset " + batchView.getLong(0)
+                        + " holds records that do not decode (segment byte " + filePosition + "): " + e.getMessage());
+            }
+            at += batchBytes;
+        }
+        return new Decoded(List.copyOf(records), nextOffset);
+    }
+
     @Override
     public String toString() {
-        return "LogSlice{" + logName + " from " + startOffset + ", " + sizeInBytes() + " bytes}";
+        return "LogSlice{" + logName + " from " + startOffset + ", " + sizeInBytes + " bytes}";
+    }
+
+    private static final class Decoded {
+        final List<Record> records;
+        final long nextOffset;
+
+        Decoded(List<Record> records, long nextOffset) {
+            this.records = records;
+            this.nextOffset = nextOffset;
+        }
     }
 }

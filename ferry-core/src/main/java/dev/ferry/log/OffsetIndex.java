@@ -91,14 +91,14 @@ final class OffsetIndex {
         return entries.positions[index];
     }
 
-    void writeTo(Path file) throws IOException {
+    void writeTo(LogFileSystem fileSystem, Path file) throws IOException {
         int count = entryCount;
         Entries current = entries;
         ByteBuffer buffer = IndexFile.allocate(MAGIC, VERSION, ENTRY_BYTES, baseOffset, count);
         for (int i = 0; i < count; i++) {
             buffer.putInt(current.relativeOffsets[i]).putInt(current.positions[i]);
         }
-        IndexFile.writeAtomically(file, buffer);
+        IndexFile.writeAtomically(fileSystem, file, buffer);
     }
 
     /**
@@ -107,9 +107,9 @@ final class OffsetIndex {
      * @param segmentBytes the segment file's size: every position must be inside it
      * @param segmentNextOffset one past the segment's last offset: every offset must be below it
      */
-    static OffsetIndex load(Path file, long baseOffset, int segmentBytes, long segmentNextOffset)
+    static OffsetIndex load(LogFileSystem fileSystem, Path file, long baseOffset, int segmentBytes, long segmentNextOffset)
             throws IndexFile.DamagedException {
-        ByteBuffer buffer = IndexFile.readChecked(file, MAGIC, VERSION, ENTRY_BYTES, baseOffset);
+        ByteBuffer buffer = IndexFile.readChecked(fileSystem, file, MAGIC, VERSION, ENTRY_BYTES, baseOffset);
         OffsetIndex index = new OffsetIndex(baseOffset);
         long previousOffset = -1;
         int previousPosition = -1;

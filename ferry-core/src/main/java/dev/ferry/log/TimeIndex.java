@@ -91,19 +91,19 @@ final class TimeIndex {
         return entryCount;
     }
 
-    void writeTo(Path file) throws IOException {
+    void writeTo(LogFileSystem fileSystem, Path file) throws IOException {
         int count = entryCount;
         Entries current = entries;
         ByteBuffer buffer = IndexFile.allocate(MAGIC, VERSION, ENTRY_BYTES, baseOffset, count);
         for (int i = 0; i < count; i++) {
             buffer.putLong(current.timestampsMs[i]).putInt(current.relativeOffsets[i]);
         }
-        IndexFile.writeAtomically(file, buffer);
+        IndexFile.writeAtomically(fileSystem, file, buffer);
     }
 
     /** Loads an index written by {@link #writeTo}; every offset must lie in {@code [baseOffset, segmentNextOffset)}. */
-    static TimeIndex load(Path file, long baseOffset, long segmentNextOffset) throws IndexFile.DamagedException {
-        ByteBuffer buffer = IndexFile.readChecked(file, MAGIC, VERSION, ENTRY_BYTES, baseOffset);
+    static TimeIndex load(LogFileSystem fileSystem, Path file, long baseOffset, long segmentNextOffset) throws IndexFile.DamagedException {
+        ByteBuffer buffer = IndexFile.readChecked(fileSystem, file, MAGIC, VERSION, ENTRY_BYTES, baseOffset);
         TimeIndex index = new TimeIndex(baseOffset);
         long previousTimestampMs = Long.MIN_VALUE;
         long previousOffset = -1;

@@ -205,14 +205,17 @@ public final class LogMessageStore implements MessageStore {
         int dropped = 0;
         while (offset < end) {
             List<Record> records;
+            long nextOffset;
             try {
-                records = log.read(offset, READ_BYTES).readRecords();
+                LogSlice slice = log.read(offset, READ_BYTES);
+                records = slice.readRecords();
+                nextOffset = slice.nextOffset();
             } catch (LogCorruptedException e) {
                 // Never hand out a corrupt record; what lies beyond it in this log is lost.
                 LOG.error("{}: recovery stops at offset {}: {}", description, offset, e.getMessage());
                 break;
             }
-            if (records.isEmpty()) {
+            if (nextOffset <= offset) {
                 break;
             }
             for (Record record : records) {
@@ -234,6 +237,8 @@ public final class LogMessageStore implements MessageStore {
                     paged.add(record.offset(), bodySize(record), summary.expiresAt());
                 }
             }
+            // Past empty batches too: offsets the log lost to damage (Log.damage() lists them) hold no record.
+            offset = nextOffset;
         }
         recovered = messages;
         LOG.info("{}: recovered {} messages ({} paged out) from offsets [{}, {}); {} transient copies dropped",
@@ -475,9 +480,14 @@ public final class LogMessageStore implements MessageStore {
                 long end = page.end();
                 boolean pageGone = false;
                 while (offset < end && !pageGone) {
-                    List<Record> records = log.read(offset, READ_BYTES).readRecords();
-                    if (records.isEmpty()) {
+                    LogSlice slice = log.read(offset, READ_BYTES);
+                    List<Record> records = slice.readRecords();
+                    if (slice.nextOffset() <= offset) {
                         break;
+                    }
+                    if (records.isEmpty()) {
+                        offset = slice.nextOffset(); // only empty batches: offsets lost to damage
+                        continue;
                     }
                     for (Record record : records) {
                         if (record.offset() >= end) {

@@ -78,7 +78,7 @@ class LogBadInputTest {
             ByteBuffer trailing = ByteBuffer.allocate(encodedBatch(3, 2, 20).remaining() + 5).put(encodedBatch(3, 2, 20)).flip();
             trailing.limit(trailing.capacity());
             ByteBuffer wrongMagic = encodedBatch(3, 2, 20);
-            wrongMagic.put(LogSegment.MAGIC_POSITION, (byte) 1);
+            wrongMagic.put(BatchFormat.MAGIC_POSITION, (byte) 1);
 
             assertThatThrownBy(() -> log.appendBatch(truncated)).isInstanceOf(InvalidBatchException.class).hasMessageContaining("torn");
             assertThatThrownBy(() -> log.appendBatch(trailing)).isInstanceOf(InvalidBatchException.class).hasMessageContaining("not a whole batch");

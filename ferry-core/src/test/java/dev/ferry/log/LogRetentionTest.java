@@ -54,16 +54,40 @@ class LogRetentionTest {
     }
 
     @Test
-    void shouldNeverDeleteTheActiveSegment() {
+    void shouldKeepTheActiveSegmentWhileItHoldsRecordsAtOrAboveTheOffset() {
         try (Log log = Log.open(directory.resolve("queue"), smallConfig(FsyncPolicy.NEVER))) {
             fill(log);
             long activeBase = log.segmentBaseOffsets().get(log.segmentCount() - 1);
 
-            log.deleteSegmentsBelow(log.logEndOffset());
+            log.deleteSegmentsBelow(log.logEndOffset() - 1);
 
             assertThat(log.segmentBaseOffsets()).containsExactly(activeBase);
             assertThat(readAll(log, 100_000)).extracting(Record::offset).first().isEqualTo(activeBase);
             assertThat(appendRecords(log, 1, 10).firstOffset()).isEqualTo(300);
+        }
+    }
+
+    @Test
+    void shouldRollAndDeleteTheActiveSegmentOnceEverythingInItIsSettled() throws IOException {
+        Path logDirectory = directory.resolve("queue");
+        try (Log log = Log.open(logDirectory, smallConfig(FsyncPolicy.ALWAYS))) {
+            fill(log);
+            long activeBase = log.segmentBaseOffsets().get(log.segmentCount() - 1);
+            assertThat(segmentBytes(logDirectory, activeBase)).isPositive();
+
+            int deleted = log.deleteSegmentsBelow(log.logEndOffset());
+
+            assertThat(deleted).isEqualTo(5);
+            assertThat(log.segmentBaseOffsets()).as("a fresh, empty active segment").containsExactly(300L);
+            assertThat(log.sizeInBytes()).isZero();
+            assertThat(log.logStartOffset()).isEqualTo(300);
+            assertThat(segmentFiles(logDirectory)).containsExactlyInAnyOrder("00000000000000000300.log");
+            assertThat(log.deleteSegmentsBelow(log.logEndOffset())).as("an empty active segment is not rolled again").isZero();
+            assertThat(appendRecords(log, 2, 10)).isEqualTo(new AppendResult(300, 301));
+        }
+        try (Log log = Log.open(logDirectory, smallConfig(FsyncPolicy.ALWAYS))) {
+            assertThat(log.logStartOffset()).isEqualTo(300);
+            assertThat(readAll(log, 100_000)).extracting(Record::offset).containsExactly(300L, 301L);
         }
     }
 

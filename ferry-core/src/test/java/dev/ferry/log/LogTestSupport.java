@@ -87,17 +87,21 @@ final class LogTestSupport {
                 && ByteBuffer.wrap(headersFor(offset)[0].value()).equals(ByteBuffer.wrap(record.headers()[0].value()));
     }
 
-    /** Every record from the log start to its end, through {@link Log#read} and CRC-checked decoding. */
+    /**
+     * Every record from the log start to its end, through {@link Log#read} and CRC-checked
+     * decoding, continuing at {@link LogSlice#nextOffset()} (past the empty batches recovery leaves).
+     */
     static List<Record> readAll(Log log, int maxBytes) {
         List<Record> records = new ArrayList<>();
         long next = log.logStartOffset();
         while (next < log.logEndOffset()) {
-            List<Record> batch = log.read(next, maxBytes).readRecords();
-            if (batch.isEmpty()) {
-                throw new AssertionError("read at " + next + " returned nothing before the end " + log.logEndOffset());
+            LogSlice slice = log.read(next, maxBytes);
+            records.addAll(slice.readRecords());
+            long after = slice.nextOffset();
+            if (after <= next) {
+                throw new AssertionError("read at " + next + " made no progress before the end " + log.logEndOffset());
             }
-            records.addAll(batch);
-            next = batch.get(batch.size() - 1).offset() + 1;
+            next = after;
         }
         return records;
     }

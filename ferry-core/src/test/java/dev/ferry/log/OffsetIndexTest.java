@@ -43,9 +43,9 @@ class OffsetIndexTest {
     @Test
     void shouldReadBackWhatItWrote() throws Exception {
         Path file = directory.resolve("00000000000000001000.index");
-        sample().writeTo(file);
+        sample().writeTo(LogFileSystem.real(), file);
 
-        OffsetIndex loaded = OffsetIndex.load(file, 1000, 2000, 1050);
+        OffsetIndex loaded = OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1050);
 
         assertThat(Files.size(file)).isEqualTo(IndexFile.HEADER_BYTES + 3 * OffsetIndex.ENTRY_BYTES);
         assertThat(loaded.entryCount()).isEqualTo(3);
@@ -56,21 +56,21 @@ class OffsetIndexTest {
     @Test
     void shouldRejectDamagedFiles() throws Exception {
         Path file = directory.resolve("00000000000000001000.index");
-        sample().writeTo(file);
+        sample().writeTo(LogFileSystem.real(), file);
 
-        assertThatThrownBy(() -> OffsetIndex.load(file, 2000, 2000, 2050)).hasMessageContaining("base offset 1000");
-        assertThatThrownBy(() -> OffsetIndex.load(file, 1000, 1000, 1050)).hasMessageContaining("outside the segment");
-        assertThatThrownBy(() -> OffsetIndex.load(file, 1000, 2000, 1030)).hasMessageContaining("outside the segment");
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 2000, 2000, 2050)).hasMessageContaining("base offset 1000");
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 1000, 1050)).hasMessageContaining("outside the segment");
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1030)).hasMessageContaining("outside the segment");
         flipByte(file, IndexFile.HEADER_BYTES + 5);
-        assertThatThrownBy(() -> OffsetIndex.load(file, 1000, 2000, 1050)).hasMessageContaining("CRC");
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1050)).hasMessageContaining("CRC");
         flipByte(file, 0);
-        assertThatThrownBy(() -> OffsetIndex.load(file, 1000, 2000, 1050)).hasMessageContaining("magic");
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1050)).hasMessageContaining("magic");
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             raf.setLength(raf.length() - 3);
         }
-        assertThatThrownBy(() -> OffsetIndex.load(file, 1000, 2000, 1050)).isInstanceOf(IndexFile.DamagedException.class);
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1050)).isInstanceOf(IndexFile.DamagedException.class);
         Files.delete(file);
-        assertThatThrownBy(() -> OffsetIndex.load(file, 1000, 2000, 1050)).hasMessageContaining("missing");
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1050)).hasMessageContaining("missing");
     }
 
     /** Against a brute-force search: the index never points past the batch holding the offset. */

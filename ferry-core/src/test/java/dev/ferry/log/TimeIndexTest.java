@@ -43,14 +43,14 @@ class TimeIndexTest {
     @Test
     void shouldReadBackWhatItWroteAndRejectDamage() throws Exception {
         Path file = directory.resolve("00000000000000000100.timeindex");
-        sample().writeTo(file);
+        sample().writeTo(LogFileSystem.real(), file);
 
-        TimeIndex loaded = TimeIndex.load(file, 100, 140);
+        TimeIndex loaded = TimeIndex.load(LogFileSystem.real(), file, 100, 140);
 
         assertThat(loaded.entryCount()).isEqualTo(3);
         assertThat(loaded.searchStartOffset(2_500)).isEqualTo(120);
-        assertThatThrownBy(() -> TimeIndex.load(file, 100, 125)).hasMessageContaining("outside the segment");
+        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, 125)).hasMessageContaining("outside the segment");
         OffsetIndexTest.flipByte(file, IndexFile.HEADER_BYTES + 2);
-        assertThatThrownBy(() -> TimeIndex.load(file, 100, 140)).hasMessageContaining("CRC");
+        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, 140)).hasMessageContaining("CRC");
     }
 }

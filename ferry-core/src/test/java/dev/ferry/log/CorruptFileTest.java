@@ -1,0 +1,77 @@
+package dev.ferry.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code .corrupt} file is the durable record of what a log lost: damage to the file itself
+ * costs at most the entry it hits, never the record of the losses after it.
+ */
+class CorruptFileTest {
+    private static final Path DIRECTORY = Path.of("/simulated/orders");
+
+    private final SimulatedFileSystem fileSystem = new SimulatedFileSystem();
+    private final FileHandleCache cache = new FileHandleCache(4, fileSystem);
+
+    private SegmentFile segmentOf(int bytes) throws Exception {
+        fileSystem.createDirectories(DIRECTORY);
+        SegmentFile segment = SegmentFile.create(cache, DIRECTORY.resolve("00000000000000000000.log"));
+        ByteBuffer content = ByteBuffer.allocate(bytes);
+        for (int i = 0; i < bytes; i++) {
+            content.put((byte) i);
+        }
+        segment.append(content.flip());
+        return segment;
+    }
+
+    @Test
+    void shouldKeepEveryRegionWithItsBytesAcrossAppends() throws Exception {
+        SegmentFile segment = segmentOf(1000);
+        Path file = CorruptFile.path(DIRECTORY, 0);
+
+        CorruptFile.append(fileSystem, file, 0, List.of(new CorruptFile.Region(100, 50, 7, 9)), segment);
+        CorruptFile.append(fileSystem, file, 0, List.of(new CorruptFile.Region(600, 0, 30, 29),
+                new CorruptFile.Region(700, 300, 40, 44)), segment);
+
+        List<CorruptFile.Entry> entries = CorruptFile.read(fileSystem, file);
+        assertThat(entries).extracting(CorruptFile.Entry::region).containsExactly(new CorruptFile.Region(100, 50, 7, 9),
+                new CorruptFile.Region(600, 0, 30, 29), new CorruptFile.Region(700, 300, 40, 44));
+        assertThat(entries).allMatch(CorruptFile.Entry::bytesIntact);
+        assertThat(entries.get(0).bytes()).hasSize(50).startsWith((byte) 100, (byte) 101);
+    }
+
+    @Test
+    void shouldFindEveryLaterRegionWhateverByteOfTheFileIsDamaged() throws Exception {
+        SegmentFile segment = segmentOf(1000);
+        Path file = CorruptFile.path(DIRECTORY, 0);
+        List<CorruptFile.Region> regions = List.of(new CorruptFile.Region(100, 50, 7, 9),
+                new CorruptFile.Region(300, 20, 12, 12), new CorruptFile.Region(700, 100, 40, 44));
+        CorruptFile.append(fileSystem, file, 0, regions, segment);
+        long size = fileSystem.size(file);
+
+        for (long position = 0; position < size; position++) {
+            fileSystem.flipBit(file, position, (int) (position % 8));
+            List<CorruptFile.Region> found = CorruptFile.readRegions(fileSystem, file);
+            long at = position;
+            List<CorruptFile.Region> untouched = regions.stream().filter(region -> !hits(regions, region, at)).toList();
+            assertThat(found).as("a flip at byte %d", position).containsAll(untouched).isSubsetOf(regions);
+            fileSystem.flipBit(file, position, (int) (position % 8));
+        }
+    }
+
+    /** Whether byte {@code position} of the file lies in {@code region}'s entry header. */
+    private static boolean hits(List<CorruptFile.Region> regions, CorruptFile.Region region, long position) {
+        long start = CorruptFile.HEADER_BYTES;
+        for (CorruptFile.Region each : regions) {
+            if (each == region) {
+                return position >= start && position < start + CorruptFile.ENTRY_HEADER_BYTES;
+            }
+            start += CorruptFile.ENTRY_HEADER_BYTES + each.length();
+        }
+        return false;
+    }
+}
