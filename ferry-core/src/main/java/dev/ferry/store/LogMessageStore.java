@@ -620,6 +620,9 @@ public final class LogMessageStore implements MessageStore {
 
     @Override
     public QueuedMessage pollReady() {
+        if (!failedSyncs.isEmpty()) {
+            settleFailedSyncs(); // their publishers were nacked: not delivered from now on
+        }
         QueuedMessage head = ready.peekReady();
         if (head != null && isPending(head)) {
             endOfDrain(); // written before it is seen
