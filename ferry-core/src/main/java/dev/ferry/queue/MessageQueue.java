@@ -22,9 +22,9 @@ import dev.ferry.message.Message;
  * executor, which is pinned for the queue's life (one thread of a {@link QueueExecutorPool}). A
  * drain applies up to {@value #COMMAND_BATCH} commands, has the store write what they appended,
  * then delivers up to {@value #DELIVERY_BATCH} messages, then yields the thread to other queues.
- * A command that throws fails its answer (the future completes exceptionally, a publisher is
- * nacked) instead of leaving its caller waiting. Sinks are called and
- * futures completed on that thread, so callers must not block in them.
+ * Sinks are called and futures completed on that thread, so callers must not block in them. A
+ * command that throws fails its answer (the future completes exceptionally, a publisher is
+ * nacked) instead of leaving its caller waiting.
  *
  * <p>Ordering: commands posted by one thread are applied in the order posted; so a channel that
  * publishes, then settles, then closes sees them take effect in that order.
@@ -285,9 +285,13 @@ public final class MessageQueue {
             } catch (RuntimeException e) {
                 LOG.error("Store of {} failed at the end of a drain", settings.description(), e);
             }
-            if (state.deliverReady(DELIVERY_BATCH)) {
-                // Let other queues on this thread run, then carry on delivering.
-                commands.add(QueueCommand.Wake.INSTANCE);
+            try {
+                if (state.deliverReady(DELIVERY_BATCH)) {
+                    // Let other queues on this thread run, then carry on delivering.
+                    commands.add(QueueCommand.Wake.INSTANCE);
+                }
+            } catch (RuntimeException e) {
+                LOG.error("Delivering from {} failed", settings.description(), e);
             }
             boolean congested = state.isCongested(congestion != null);
             state.rearmAlarm(congested);

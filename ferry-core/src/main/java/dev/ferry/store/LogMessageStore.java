@@ -1169,6 +1169,20 @@ public final class LogMessageStore implements MessageStore {
         return log.segmentCount();
     }
 
+    /** Offsets of the log not settled yet, waiting or not; 0 without a log (for tests). */
+    long unsettledInLog() {
+        if (log == null || log.isClosed()) {
+            return 0;
+        }
+        long unsettled = 0;
+        for (long offset = settled.lowWater(); offset < log.logEndOffset(); offset++) {
+            if (!settled.isSettled(offset)) {
+                unsettled++;
+            }
+        }
+        return unsettled;
+    }
+
     @Override
     public String toString() {
         return "LogMessageStore[" + description + "]";
