@@ -75,7 +75,12 @@ public interface MessageStore {
     default void expirePaged(long now, Consumer<Message> expired) {
     }
 
-    /** The queue's owner finished a drain: a good moment to write what the drain appended as one batch. */
+    /**
+     * The queue applied a batch of commands and is about to deliver: the moment to write what they
+     * appended, as one batch. A store that writes must do it here (or earlier) and never hand out a
+     * message whose write has not happened; a message whose write fails leaves the ready set
+     * (through the evicted listener) and its publisher is nacked.
+     */
     default void endOfDrain() {
     }
 

@@ -5,9 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -110,8 +107,7 @@ public final class LogMessageStore implements MessageStore {
     // those below recoveredDeliveredHighWater had been delivered.
     private long recoveredEnd;
     private long recoveredDeliveredHighWater;
-    // Unsettled log-backed messages that came back at least once (few, so boxed), by offset.
-    private final TreeMap<Long, ReturnState> returnStates = new TreeMap<>();
+    private final ReturnedMessages returns = new ReturnedMessages();
     private boolean checkpointDue;
     private long segmentsDeletedBelow;
     private List<QueuedMessage> recovered;
@@ -143,13 +139,6 @@ public final class LogMessageStore implements MessageStore {
     private long snapshotsWritten; // guarded by checkpointFiles
     private boolean filesReleased; // guarded by checkpointFiles
     private volatile long checkpointedLowWater;
-
-    /** How many times a message came back, and until when it waits out a retry delay. */
-    private record ReturnState(int count, long retryDueAt) {
-        boolean waiting() {
-            return retryDueAt != QueuedMessage.NOT_WAITING;
-        }
-    }
 
     /**
      * Offsets {@code [from, to)} whose records a reopened log no longer holds: messages of this run
@@ -199,10 +188,7 @@ public final class LogMessageStore implements MessageStore {
         this.recoveredDeliveredHighWater = checkpoint.cleanShutdown() ? checkpoint.deliveredHighWater() : Long.MAX_VALUE;
         this.checkpointedLowWater = checkpoint.lowWater();
         this.recoveredEnd = opened.logEndOffset();
-        for (int i = 0; i < checkpoint.countedOffsets().length; i++) {
-            returnStates.put(checkpoint.countedOffsets()[i],
-                    new ReturnState(checkpoint.returnCounts()[i], checkpoint.retryDueAt()[i]));
-        }
+        returns.restore(checkpoint);
     }
 
     /**
@@ -286,15 +272,15 @@ public final class LogMessageStore implements MessageStore {
             }
             try {
                 MessageRecordCodec.Summary summary = MessageRecordCodec.summarize(record);
-                ReturnState returns = returnStates.isEmpty() ? null : returnStates.get(offset);
+                long retryDueAt = returns.retryDueAt(offset);
                 if (summary.transientCopy()) {
                     // A transient message that was only paged out: lost on restart, as in memory.
                     settleOffset(offset);
                     dropped++;
-                } else if (returns != null && returns.waiting()) {
+                } else if (retryDueAt != QueuedMessage.NOT_WAITING) {
                     // Out of the ready order until its retry delay is over, as before the restart.
                     QueuedMessage message = decodeRecord(record);
-                    message.waitForRetryUntil(returns.retryDueAt());
+                    message.waitForRetryUntil(retryDueAt);
                     waiting.add(message);
                 } else if (paged.isEmpty() && !limits.full(ready.readyCount(), ready.readyBytes(), bodySize(record))) {
                     QueuedMessage message = decodeRecord(record);
@@ -358,10 +344,8 @@ public final class LogMessageStore implements MessageStore {
         MessageRecordCodec.Decoded decoded = MessageRecordCodec.decode(record);
         long offset = record.offset();
         boolean fromEarlierRun = offset < recoveredEnd || decoded.sequence() == MessageRecordCodec.NO_SEQUENCE;
-        ReturnState returns = returnStates.isEmpty() ? null : returnStates.get(offset);
         return QueuedMessage.recovered(fromEarlierRun ? offset : decoded.sequence(), decoded.message(), offset,
-                decoded.expiresAt(), fromEarlierRun && offset < recoveredDeliveredHighWater,
-                returns == null ? 0 : returns.count());
+                decoded.expiresAt(), fromEarlierRun && offset < recoveredDeliveredHighWater, returns.count(offset));
     }
 
     @Override
@@ -472,7 +456,7 @@ public final class LogMessageStore implements MessageStore {
             }
             try {
                 appendChunk(records.subList(from, to), messages.subList(from, to), confirms.subList(from, to));
-            } catch (LogException e) {
+            } catch (RuntimeException e) {
                 withdraw(messages.subList(from, records.size()), confirms.subList(from, records.size()), e);
                 return;
             }
@@ -486,7 +470,7 @@ public final class LogMessageStore implements MessageStore {
         }
     }
 
-    /** @throws LogException if the log refused or failed the write: nothing of it counts */
+    /** @throws RuntimeException (a {@link LogException} normally) if the write failed or was refused: nothing of it counts */
     private void appendChunk(List<SimpleRecord> records, List<QueuedMessage> messages, List<PublishConfirm> confirms) {
         assert log.logEndOffset() == messages.get(0).logOffset() : "offsets assigned before the log moved";
         CompletableFuture<AppendResult> appended = appender.append(log, records);
@@ -527,7 +511,7 @@ public final class LogMessageStore implements MessageStore {
      * ready set or the paged range unseen and their publishers are nacked. Their offsets go to
      * the next records the log takes.
      */
-    private void withdraw(List<QueuedMessage> messages, List<PublishConfirm> confirms, LogException cause) {
+    private void withdraw(List<QueuedMessage> messages, List<PublishConfirm> confirms, RuntimeException cause) {
         for (int i = messages.size() - 1; i >= 0; i--) {
             QueuedMessage message = messages.get(i);
             if (ready.removeRecent(message)) {
@@ -541,7 +525,7 @@ public final class LogMessageStore implements MessageStore {
     }
 
     /** One line when writes start failing; a count until they succeed again. */
-    private void noteFailedAppend(int messages, LogException cause) {
+    private void noteFailedAppend(int messages, RuntimeException cause) {
         appendFailedSinceMaintain = true;
         if (failedAppends++ == 0) {
             LOG.error("{}: writing {} messages failed, their publishers are nacked; later messages are tried as "
@@ -655,7 +639,7 @@ public final class LogMessageStore implements MessageStore {
                         break;
                     }
                     long offset = record.offset();
-                    if (settled.isSettled(offset) || isWaiting(offset)) {
+                    if (settled.isSettled(offset) || returns.isWaiting(offset)) {
                         paged.skipped(page, offset);
                         continue;
                     }
@@ -700,7 +684,7 @@ public final class LogMessageStore implements MessageStore {
         int lost = 0;
         for (long offset = Math.max(first, page.first()); offset <= last && offset < page.end() && page.count() > 0;
                 offset++) {
-            if (settled.isSettled(offset) || isWaiting(offset)) {
+            if (settled.isSettled(offset) || returns.isWaiting(offset)) {
                 continue;
             }
             settleOffset(offset);
@@ -713,14 +697,6 @@ public final class LogMessageStore implements MessageStore {
         }
     }
 
-    private boolean isWaiting(long offset) {
-        if (returnStates.isEmpty()) {
-            return false;
-        }
-        ReturnState returns = returnStates.get(offset);
-        return returns != null && returns.waiting();
-    }
-
     /**
      * A returned message goes back in its place. A message recovered while it waited out a retry
      * delay can lie among the paged-out ones: it goes back among them, and comes back into memory
@@ -728,12 +704,8 @@ public final class LogMessageStore implements MessageStore {
      */
     @Override
     public void returnToReady(QueuedMessage message) {
-        if (durable && message.returnCount() > 0 && hasRecord(message)) {
-            ReturnState returns = returnStates.get(message.logOffset());
-            if (returns != null && returns.waiting()) {
-                returnStates.put(message.logOffset(), new ReturnState(returns.count(), QueuedMessage.NOT_WAITING));
-                checkpointDue = true;
-            }
+        if (durable && message.returnCount() > 0 && hasRecord(message) && returns.retryDone(message.logOffset())) {
+            checkpointDue = true;
         }
         if (!paged.isEmpty() && hasRecord(message) && message.logOffset() >= paged.head().first()) {
             paged.putBack(message.logOffset(), message.message().bodySize(), message.expiresAt());
@@ -771,7 +743,7 @@ public final class LogMessageStore implements MessageStore {
                 Record record;
                 while (page.count() > 0 && (record = cursor.next()) != null) {
                     long offset = record.offset();
-                    if (settled.isSettled(offset) || isWaiting(offset)) {
+                    if (settled.isSettled(offset) || returns.isWaiting(offset)) {
                         continue;
                     }
                     Message message;
@@ -807,7 +779,7 @@ public final class LogMessageStore implements MessageStore {
             checkpointDue = true;
             // Only a message that came back has a state to drop: no map lookup on the common ack.
             if (message.returnCount() > 0) {
-                returnStates.remove(message.logOffset());
+                returns.settled(message.logOffset());
             }
         }
     }
@@ -815,9 +787,7 @@ public final class LogMessageStore implements MessageStore {
     /** Settles a paged-out message by offset (expired or purged where it lies). */
     private void settleOffset(long offset) {
         settled.settle(offset);
-        if (!returnStates.isEmpty()) {
-            returnStates.remove(offset);
-        }
+        returns.settled(offset);
         checkpointDue = true;
     }
 
@@ -828,7 +798,7 @@ public final class LogMessageStore implements MessageStore {
     @Override
     public void returned(QueuedMessage message) {
         if (durable && hasRecord(message) && message.message().properties().persistent()) {
-            returnStates.put(message.logOffset(), new ReturnState(message.returnCount(), message.retryDueAt()));
+            returns.returned(message.logOffset(), message.returnCount(), message.retryDueAt());
             checkpointDue = true;
         }
     }
@@ -844,7 +814,7 @@ public final class LogMessageStore implements MessageStore {
         }
         for (PagedRange.Page page : paged.pages()) {
             for (long offset = page.first(); offset < page.end(); offset++) {
-                if (!settled.isSettled(offset) && !isWaiting(offset)) {
+                if (!settled.isSettled(offset) && !returns.isWaiting(offset)) {
                     settleOffset(offset);
                     purged++;
                 }
@@ -981,7 +951,7 @@ public final class LogMessageStore implements MessageStore {
     private void forgetFrom(long end, long endBefore) {
         settled.forgetFrom(end);
         deliveredHighWater = Math.min(deliveredHighWater, end);
-        returnStates.tailMap(end).clear();
+        returns.forgetFrom(end);
         recoveredEnd = Math.min(recoveredEnd, end);
         segmentsDeletedBelow = Math.min(segmentsDeletedBelow, end);
         checkpointedLowWater = Math.min(checkpointedLowWater, end);
@@ -1013,18 +983,7 @@ public final class LogMessageStore implements MessageStore {
     private AckCheckpoint snapshot() {
         assert pendingRecords.isEmpty() : "snapshot with records not yet appended";
         long lowWater = settled.lowWater();
-        SortedMap<Long, ReturnState> counted = returnStates.tailMap(lowWater);
-        long[] countedOffsets = new long[counted.size()];
-        int[] counts = new int[counted.size()];
-        long[] dueAt = new long[counted.size()];
-        int i = 0;
-        for (Map.Entry<Long, ReturnState> entry : counted.entrySet()) {
-            countedOffsets[i] = entry.getKey();
-            counts[i] = entry.getValue().count();
-            dueAt[i++] = entry.getValue().retryDueAt();
-        }
-        return new AckCheckpoint(lowWater, Math.max(deliveredHighWater, lowWater), settled.runsAboveLowWater(), false,
-                countedOffsets, counts, dueAt);
+        return returns.checkpoint(lowWater, Math.max(deliveredHighWater, lowWater), settled.runsAboveLowWater());
     }
 
     /** Runs on the checkpoint writer; a snapshot older than one already written, or after release, is dropped. */
