@@ -86,6 +86,7 @@ import dev.ferry.queue.QueuedMessage;
 public final class LogMessageStore implements MessageStore {
     private static final Logger LOG = LoggerFactory.getLogger(LogMessageStore.class);
     private static final int READ_BYTES = 1024 * 1024;
+    private static final int MIN_PAGE_IN_BYTES = 4096;
 
     private final String description;
     private final Path directory;
@@ -98,6 +99,7 @@ public final class LogMessageStore implements MessageStore {
     private final LogAppender appender;
     // Half the log's largest batch: a drain's records are appended in chunks of about this size.
     private final long batchLimit;
+    private final int pageInReadBytes;
     private final InMemoryMessageStore ready = new InMemoryMessageStore();
     private final PagedRange paged = new PagedRange();
     private Log log; // a spill log is opened when paging first needs it
@@ -171,6 +173,8 @@ public final class LogMessageStore implements MessageStore {
         this.limits = limits;
         this.appender = appender;
         this.batchLimit = config.batchBytesMax() / 2;
+        // A page-in never reads much more than memory may take: each read is checked whole.
+        this.pageInReadBytes = (int) Math.max(MIN_PAGE_IN_BYTES, Math.min(READ_BYTES, limits.bytes()));
         this.settled = new SettledOffsets(0);
     }
 
@@ -629,7 +633,7 @@ public final class LogMessageStore implements MessageStore {
         try {
             while (!paged.isEmpty() && (loaded == 0 || !limits.full(ready.readyCount(), ready.readyBytes(), 0))) {
                 PagedRange.Page page = paged.head();
-                RecordCursor cursor = new RecordCursor(log, page.first(), page.end(), READ_BYTES,
+                RecordCursor cursor = new RecordCursor(log, page.first(), page.end(), pageInReadBytes,
                         (first, last, why) -> lostPaged(page, first, last, why));
                 Record record;
                 boolean memoryFull = false;

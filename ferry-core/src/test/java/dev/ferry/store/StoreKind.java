@@ -2,6 +2,7 @@ package dev.ferry.store;
 
 import java.nio.file.Path;
 
+import dev.ferry.log.FsyncPolicy;
 import dev.ferry.message.MessageProperties;
 
 /**
@@ -24,6 +25,19 @@ public enum StoreKind {
     /** A fixture that opens stores of this kind under {@code directory} (a test's temporary directory). */
     public StoreFixture fixture(Path directory) {
         return new StoreFixture(this, directory);
+    }
+
+    /**
+     * The storage of a broker whose queues run on this kind of store, in {@code dataDir} (queues
+     * declared {@link #durable()} get durable logs, the others spill logs); null for
+     * {@link #IN_MEMORY}, a broker without a data directory. Close it after the broker.
+     */
+    public DiskStorage diskStorage(Path dataDir) {
+        if (this == IN_MEMORY) {
+            return null;
+        }
+        PagingLimits paging = this == SPILL_LOG ? StoreFixture.TINY : PagingLimits.DEFAULTS;
+        return DiskStorage.open(dataDir, new StorageSettings(FsyncPolicy.ALWAYS, 1000, 100, 1024 * 1024, paging));
     }
 
     /** Whether queues on it are declared durable. */
