@@ -53,11 +53,37 @@ public final class InMemoryMessageStore implements MessageStore {
         return message;
     }
 
+    /** The ready message {@link #pollReady()} would return, left in place; null when none is ready. */
+    public QueuedMessage peekReady() {
+        Map.Entry<Long, QueuedMessage> first = returned.firstEntry();
+        return first != null ? first.getValue() : fresh.peekFirst();
+    }
+
+    /**
+     * A returned message comes before every fresh one, except one that waited out a retry delay
+     * across a restart: the fresh messages recovered ahead of it then move among the returned ones,
+     * so the order stays by sequence.
+     */
     @Override
     public void returnToReady(QueuedMessage message) {
-        assert fresh.isEmpty() || message.sequence() < fresh.peekFirst().sequence() : "returned out of order";
+        while (!fresh.isEmpty() && fresh.peekFirst().sequence() < message.sequence()) {
+            QueuedMessage ahead = fresh.pollFirst();
+            returned.put(ahead.sequence(), ahead);
+        }
         returned.put(message.sequence(), message);
         readyBytes += message.message().bodySize();
+    }
+
+    /**
+     * Removes a ready message that arrived recently (its write failed): the search starts at the
+     * tail, where it is.
+     */
+    public boolean removeRecent(QueuedMessage message) {
+        boolean removed = fresh.removeLastOccurrence(message) || returned.remove(message.sequence(), message);
+        if (removed) {
+            readyBytes -= message.message().bodySize();
+        }
+        return removed;
     }
 
     /**

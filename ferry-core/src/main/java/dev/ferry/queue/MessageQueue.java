@@ -20,9 +20,11 @@ import dev.ferry.message.Message;
  * <p>Threading contract: every public method may be called from any thread, concurrently. The
  * queue's state ({@link QueueState}) is touched only while one drain task runs on the queue's
  * executor, which is pinned for the queue's life (one thread of a {@link QueueExecutorPool}). A
- * drain applies up to {@value #COMMAND_BATCH} commands, then delivers up to
- * {@value #DELIVERY_BATCH} messages, then yields the thread to other queues. Sinks are called and
- * futures completed on that thread, so callers must not block in them.
+ * drain applies up to {@value #COMMAND_BATCH} commands, has the store write what they appended,
+ * then delivers up to {@value #DELIVERY_BATCH} messages, then yields the thread to other queues.
+ * Sinks are called and futures completed on that thread, so callers must not block in them. A
+ * command that throws fails its answer (the future completes exceptionally, a publisher is
+ * nacked) instead of leaving its caller waiting.
  *
  * <p>Ordering: commands posted by one thread are applied in the order posted; so a channel that
  * publishes, then settles, then closes sees them take effect in that order.
@@ -276,15 +278,20 @@ public final class MessageQueue {
                 apply(command);
                 applied++;
             }
-            if (state.deliverReady(DELIVERY_BATCH)) {
-                // Let other queues on this thread run, then carry on delivering.
-                commands.add(QueueCommand.Wake.INSTANCE);
-            }
             try {
-                // Many appends of this drain, one log append.
+                // Many appends of this drain, one log append; and before any of them is delivered,
+                // so that a message whose write fails is nacked and never seen by a consumer.
                 state.endOfDrain();
             } catch (RuntimeException e) {
                 LOG.error("Store of {} failed at the end of a drain", settings.description(), e);
+            }
+            try {
+                if (state.deliverReady(DELIVERY_BATCH)) {
+                    // Let other queues on this thread run, then carry on delivering.
+                    commands.add(QueueCommand.Wake.INSTANCE);
+                }
+            } catch (RuntimeException e) {
+                LOG.error("Delivering from {} failed", settings.description(), e);
             }
             boolean congested = state.isCongested(congestion != null);
             state.rearmAlarm(congested);
@@ -312,6 +319,12 @@ public final class MessageQueue {
             command.applyTo(state);
         } catch (RuntimeException e) {
             LOG.error("Command {} failed on {}", command.getClass().getSimpleName(), settings.description(), e);
+            try {
+                command.failed(e);
+            } catch (RuntimeException again) {
+                LOG.error("Failing command {} on {} failed too", command.getClass().getSimpleName(),
+                        settings.description(), again);
+            }
         }
     }
 

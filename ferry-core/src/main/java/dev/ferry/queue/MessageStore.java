@@ -35,6 +35,15 @@ public interface MessageStore {
         return List.of();
     }
 
+    /**
+     * The messages the store recovered that were waiting out an x-retry-delays delay when the queue
+     * stopped, each with its {@link QueuedMessage#retryDueAt()}: the queue holds them until then,
+     * and they are not ready (nor counted as ready) meanwhile. Called once, by the queue's constructor.
+     */
+    default List<QueuedMessage> recoveredWaiting() {
+        return List.of();
+    }
+
     /** The queue numbers new messages from here: above every recovered message's sequence. */
     default long firstFreeSequence() {
         return 0;
@@ -47,6 +56,16 @@ public interface MessageStore {
     default void setPagedInListener(Consumer<QueuedMessage> listener) {
     }
 
+    /**
+     * Told of each ready message the store takes out of memory on its own, so the queue forgets it
+     * too (its expiry): one it gave up because it could not be stored (its write failed, its
+     * publisher was nacked; never a message that was delivered, since a store writes a message
+     * before it hands it out), or one that goes back among paged-out messages (it comes back from
+     * disk later as a new object, through the paged-in listener).
+     */
+    default void setEvictedListener(Consumer<QueuedMessage> listener) {
+    }
+
     /** The earliest expiry among messages paged out of memory, or {@link Long#MAX_VALUE}. */
     default long nextPagedExpiry() {
         return Long.MAX_VALUE;
@@ -56,7 +75,12 @@ public interface MessageStore {
     default void expirePaged(long now, Consumer<Message> expired) {
     }
 
-    /** The queue's owner finished a drain: a good moment to write what the drain appended as one batch. */
+    /**
+     * The queue applied a batch of commands and is about to deliver: the moment to write what they
+     * appended, as one batch. A store that writes must do it here (or earlier) and never hand out a
+     * message whose write has not happened; a message whose write fails leaves the ready set
+     * (through the evicted listener) and its publisher is nacked.
+     */
     default void endOfDrain() {
     }
 
@@ -77,13 +101,18 @@ public interface MessageStore {
 
     /**
      * A delivered message came back unsettled (nack or reject with requeue, recover, its channel
-     * closed); its {@link QueuedMessage#returnCount()} has just grown. Called before it is made ready
-     * again, held for a retry delay or dead-lettered. A durable store keeps the count.
+     * closed); its {@link QueuedMessage#returnCount()} has just grown, and its
+     * {@link QueuedMessage#retryDueAt()} says until when it waits out a retry delay, if it does.
+     * Called before it is made ready again, held for a retry delay or dead-lettered. A durable store
+     * keeps the count and the due time.
      */
     default void returned(QueuedMessage message) {
     }
 
-    /** Makes a delivered message ready again at its original position (its sequence). */
+    /**
+     * Makes a delivered message ready again at its original position (its sequence); also a message
+     * whose retry delay is over.
+     */
     void returnToReady(QueuedMessage message);
 
     /** A delivered message is finished with (acked, discarded or dropped by deletion). */

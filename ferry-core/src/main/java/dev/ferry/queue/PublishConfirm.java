@@ -56,6 +56,15 @@ public final class PublishConfirm {
     }
 
     /**
+     * A target queue failed while handling the message (a bug or a broken store, not a refusal):
+     * the publisher is nacked at once. Unlike {@link #queueFailed} it does not count as the queue's
+     * answer, so it is safe whether or not the queue had answered already.
+     */
+    public void failed(Throwable cause) {
+        accepted.completeExceptionally(cause);
+    }
+
+    /**
      * Completes when every target queue has accepted the message, or exceptionally with
      * {@link QueueRefusedException} as soon as one refuses it.
      */

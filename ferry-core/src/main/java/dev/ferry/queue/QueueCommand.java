@@ -9,15 +9,30 @@ import dev.ferry.message.Message;
  * queue's state is a function of the commands applied to it, which is what later allows replay
  * from a log and replication.
  *
- * <p>Commands that answer carry a future, completed on the owner thread.
+ * <p>Commands that answer carry a future, completed on the owner thread. A command whose
+ * {@link #applyTo} throws is {@link #failed}: whoever waits for its answer gets the error instead
+ * of waiting for ever.
  */
 interface QueueCommand {
 
     void applyTo(QueueState state);
 
+    /**
+     * {@link #applyTo} threw {@code cause}: complete the command's answer exceptionally (a
+     * publisher is nacked). Commands nobody waits for have nothing to do.
+     */
+    default void failed(Throwable cause) {
+    }
+
     record Enqueue(Message message, PublishConfirm confirm) implements QueueCommand {
         public void applyTo(QueueState state) {
             state.enqueue(message, confirm);
+        }
+
+        public void failed(Throwable cause) {
+            if (confirm != null) {
+                confirm.failed(cause);
+            }
         }
     }
 
@@ -25,11 +40,19 @@ interface QueueCommand {
         public void applyTo(QueueState state) {
             state.consume(spec, done);
         }
+
+        public void failed(Throwable cause) {
+            done.completeExceptionally(cause);
+        }
     }
 
     record Cancel(ChannelRef channel, String consumerTag, CompletableFuture<Boolean> done) implements QueueCommand {
         public void applyTo(QueueState state) {
             done.complete(state.cancel(channel, consumerTag));
+        }
+
+        public void failed(Throwable cause) {
+            done.completeExceptionally(cause);
         }
     }
 
@@ -55,11 +78,19 @@ interface QueueCommand {
         public void applyTo(QueueState state) {
             state.get(channel, noAck, done);
         }
+
+        public void failed(Throwable cause) {
+            done.completeExceptionally(cause);
+        }
     }
 
     record Purge(CompletableFuture<Integer> done) implements QueueCommand {
         public void applyTo(QueueState state) {
             state.purge(done);
+        }
+
+        public void failed(Throwable cause) {
+            done.completeExceptionally(cause);
         }
     }
 
@@ -67,11 +98,19 @@ interface QueueCommand {
         public void applyTo(QueueState state) {
             state.delete(ifUnused, ifEmpty, done);
         }
+
+        public void failed(Throwable cause) {
+            done.completeExceptionally(cause);
+        }
     }
 
     record Count(CompletableFuture<QueueCounts> done) implements QueueCommand {
         public void applyTo(QueueState state) {
             done.complete(new QueueCounts(state.readyCount(), state.consumerCount()));
+        }
+
+        public void failed(Throwable cause) {
+            done.completeExceptionally(cause);
         }
     }
 
@@ -117,12 +156,12 @@ interface QueueCommand {
     /** Clean shutdown of the queue's store. */
     record CloseStore(CompletableFuture<Void> done) implements QueueCommand {
         public void applyTo(QueueState state) {
-            try {
-                state.closeStore();
-                done.complete(null);
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
-            }
+            state.closeStore();
+            done.complete(null);
+        }
+
+        public void failed(Throwable cause) {
+            done.completeExceptionally(cause);
         }
     }
 }

@@ -77,12 +77,17 @@ final class QueueState {
             assert message.sequence() < nextSequence : "recovered sequence above the first free one";
             expiryIndex.add(message);
         }
+        for (QueuedMessage waiting : store.recoveredWaiting()) {
+            assert waiting.sequence() < nextSequence : "recovered sequence above the first free one";
+            retrySchedule.hold(waiting);
+        }
         store.setPagedInListener(expiryIndex::add);
+        store.setEvictedListener(expiryIndex::remove);
     }
 
     /** Whether the store brought back messages from disk (the queue then drains once to arm its alarm). */
     boolean hasRecoveredMessages() {
-        return store.readyCount() > 0;
+        return store.readyCount() > 0 || retrySchedule.size() > 0;
     }
 
     /** A delivery waiting for settlement; consumer is null for a get. */
@@ -142,7 +147,13 @@ final class QueueState {
         }
         // Through the store like any message, so a durable store sees it arrive and leave.
         store.append(queued, confirm);
-        deliverTo(consumerIndex, store.pollReady());
+        QueuedMessage written = store.pollReady();
+        if (written == null) {
+            // Its write failed: nacked, and not delivered.
+            releaseTakenCredit(consumers.get(consumerIndex));
+            return;
+        }
+        deliverTo(consumerIndex, written);
     }
 
     /** x-overflow drop-head: the oldest ready messages make room, dead-lettered as maxlen. */
@@ -175,8 +186,8 @@ final class QueueState {
 
     /** Makes a returned message ready again at its original position. */
     private void makeReady(QueuedMessage message) {
+        expiryIndex.add(message); // first: the store may evict it from memory at once (back among paged ones)
         store.returnToReady(message);
-        expiryIndex.add(message);
     }
 
     /**
@@ -189,6 +200,7 @@ final class QueueState {
         }
         long now = timer.currentTimeMillis();
         for (QueuedMessage due : retrySchedule.pollDue(now)) {
+            due.retryDone();
             makeReady(due);
         }
         QueuedMessage expired;
@@ -480,14 +492,17 @@ final class QueueState {
         QueuedMessage message = delivery.message;
         if (outcome == SettleOutcome.REQUEUE && !deleted) {
             message.markReturned();
-            store.returned(message);
             if (message.returnCount() > returnLimit()) {
+                store.returned(message);
                 store.settle(message);
                 deadLetterer.deadLetter(message.message(), DeathReason.DELIVERY_LIMIT);
             } else if (retrySchedule.hasDelays()) {
                 // Out of the ready order while it waits, so the messages behind it are not held up.
-                retrySchedule.hold(message, timer.currentTimeMillis() + retrySchedule.delayFor(message));
+                message.waitForRetryUntil(timer.currentTimeMillis() + retrySchedule.delayFor(message));
+                store.returned(message);
+                retrySchedule.hold(message);
             } else {
+                store.returned(message);
                 makeReady(message);
             }
         } else if (outcome == SettleOutcome.DISCARD && !deleted) {

@@ -18,9 +18,14 @@ public final class QueuedMessage {
     private long expiresAt = Long.MAX_VALUE;
     // Where a log-backed store keeps it, or NOT_IN_LOG (transient message, or an in-memory store).
     private long logOffset = NOT_IN_LOG;
+    // When it is due back from an x-retry-delays wait (epoch ms), or NOT_WAITING.
+    private long retryDueAt = NOT_WAITING;
 
     /** {@link #logOffset()} of a message that lives only in memory. */
     public static final long NOT_IN_LOG = -1;
+
+    /** {@link #retryDueAt()} of a message that is not waiting out a retry delay. */
+    public static final long NOT_WAITING = -1;
 
     public QueuedMessage(long sequence, Message message) {
         this.sequence = sequence;
@@ -86,6 +91,27 @@ public final class QueuedMessage {
 
     void expireAt(long epochMillis) {
         expiresAt = epochMillis;
+    }
+
+    /**
+     * When it is due back from the x-retry-delays wait it is in (epoch ms), or {@link #NOT_WAITING}.
+     * Set by the queue before it tells the store of the return, so a durable store can keep it.
+     */
+    public long retryDueAt() {
+        return retryDueAt;
+    }
+
+    /**
+     * A message read back from disk that was waiting out a retry delay when the queue stopped: it
+     * waits until {@code epochMillis} again instead of being ready.
+     */
+    public void waitForRetryUntil(long epochMillis) {
+        assert epochMillis >= 0 : "negative retry due time " + epochMillis;
+        retryDueAt = epochMillis;
+    }
+
+    void retryDone() {
+        retryDueAt = NOT_WAITING;
     }
 
     /** The offset of its record in the queue's log, or {@link #NOT_IN_LOG}. */

@@ -41,8 +41,11 @@ final class RetrySchedule {
         return index < delaysMs.size() ? delaysMs.get(index) : 0;
     }
 
-    void hold(QueuedMessage message, long dueAt) {
-        waiting.put(new DueKey(dueAt, message.sequence()), message);
+    /** Holds {@code message} until its {@link QueuedMessage#retryDueAt()}. */
+    void hold(QueuedMessage message) {
+        assert message.retryDueAt() != QueuedMessage.NOT_WAITING : "held without a due time";
+        QueuedMessage previous = waiting.put(new DueKey(message.retryDueAt(), message.sequence()), message);
+        assert previous == null : "two waiting messages with sequence " + message.sequence();
     }
 
     /** Removes and returns every message due at {@code now}, earliest first. */

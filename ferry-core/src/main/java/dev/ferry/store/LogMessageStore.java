@@ -1,10 +1,12 @@
 package dev.ferry.store;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
@@ -17,9 +19,8 @@ import org.slf4j.LoggerFactory;
 import dev.ferry.log.AppendResult;
 import dev.ferry.log.Log;
 import dev.ferry.log.LogConfig;
-import dev.ferry.log.LogCorruptedException;
+import dev.ferry.log.LogException;
 import dev.ferry.log.LogFlusher;
-import dev.ferry.log.LogSlice;
 import dev.ferry.message.Message;
 import dev.ferry.queue.InMemoryMessageStore;
 import dev.ferry.queue.MessageStore;
@@ -39,34 +40,53 @@ import dev.ferry.queue.QueuedMessage;
  *       or if memory is full or messages are already paged out (then every new message is paged,
  *       so the log keeps them in queue order). Its offset is assigned at once (the log's end plus
  *       what this drain already collected); {@link #endOfDrain()} appends the drain's records
- *       with one {@link Log#append}. A persistent message's confirm is accepted when the append's
- *       future completes: under {@code ALWAYS}, after the covering fsync (group commit across all
- *       queues sharing the flusher). A paged transient message is confirmed at once, as in
- *       memory; its record is marked so that recovery drops it.</li>
+ *       with one {@link Log#append}. The queue calls it before it delivers anything, and the store
+ *       writes pending records itself before a message of them leaves the ready set (a get, an
+ *       expiry, a purge in the same drain): a record is always written before its message is
+ *       seen. A persistent message's confirm is accepted when the append's future completes:
+ *       under {@code ALWAYS}, after the covering fsync (group commit across all queues sharing
+ *       the flusher). A paged transient message is confirmed once its record is written (that
+ *       record is its only copy); its record is marked so that recovery drops it.</li>
+ *   <li><b>Failed writes.</b> If an append throws (the write failed: a full disk), nothing of it
+ *       counts: its messages leave the ready set (or the paged range) before anyone saw them,
+ *       their publishers are nacked, and the next drain simply tries again with its own
+ *       messages. If an append's future fails (the fsync failed), its persistent messages'
+ *       publishers are nacked, those still waiting leave the queue, and their offsets are settled
+ *       (their records may be on disk: they must not come back after a restart); the log refuses
+ *       writes after a failed fsync, so {@link #maintain()} closes and reopens it, which
+ *       re-validates it from disk. A log that comes back shorter than before makes the store
+ *       forget what it knew of the offsets beyond its end (they will be given to new records).</li>
  *   <li><b>Paging.</b> Paged messages are pages of offsets ({@link PagedRange}); nothing per message
  *       stays on the heap. When the messages in memory drop to half the limits, the next pages are
  *       read and decoded back into memory, in order. Paged messages past their expiry are found
  *       by reading only the pages whose earliest expiry has passed.</li>
- *   <li><b>Settlement.</b> Settled offsets ({@link SettledOffsets}) and the delivered high-water
- *       mark are written as an {@link AckCheckpoint} by {@link #maintain()} (every ack checkpoint
- *       interval; the file is written and fsynced on the storage's maintenance thread, never on the
- *       owner) and by {@link #close()}. Segments wholly below a checkpointed low-water mark are
- *       deleted, so a drained queue gives its disk back.</li>
+ *   <li><b>Settlement.</b> Settled offsets ({@link SettledOffsets}), the delivered high-water mark
+ *       and the return counts and retry due times of returned persistent messages are written as
+ *       an {@link AckCheckpoint} by {@link #maintain()} (every ack checkpoint interval; the file
+ *       is written and fsynced on the storage's maintenance thread, never on the owner) and by
+ *       {@link #close()}. Segments wholly below a checkpointed low-water mark are deleted, so a
+ *       drained queue gives its disk back.</li>
  *   <li><b>Recovery.</b> {@link #open} reads the newest valid checkpoint, clamps it to the log's
  *       end (a cut tail's offsets are reused), and makes every unsettled persistent record above
  *       the low-water mark ready, in order (the first up to the paging limits in memory, the rest
  *       paged), redelivered if it lies below the delivered high-water mark of a clean shutdown's
- *       checkpoint, and always after a crash (the last interval's deliveries are unknown).</li>
+ *       checkpoint, and always after a crash (the last interval's deliveries are unknown). A
+ *       message that was waiting out a retry delay waits again until its due time. Offsets
+ *       without a readable record ({@link RecordCursor}: a damaged batch, a batch the log
+ *       skipped) are settled with an ERROR naming the queue, the segment file and the range, and
+ *       recovery goes on after them.</li>
  * </ul>
  *
  * <p>Thread safety: the queue's owner thread calls every {@link MessageStore} method. The only
- * other thread is the maintenance thread writing a checkpoint snapshot; it and the owner's
- * {@link #close()} / {@link #deleted()} meet under one lock per store, taken per checkpoint,
- * never per message.
+ * other threads are the maintenance thread writing a checkpoint snapshot (it and the owner's
+ * {@link #close()} / {@link #deleted()} meet under one lock per store, taken per checkpoint, never
+ * per message) and the flusher thread completing appends, which hands failed ones to the owner
+ * through a concurrent queue.
  */
 public final class LogMessageStore implements MessageStore {
     private static final Logger LOG = LoggerFactory.getLogger(LogMessageStore.class);
     private static final int READ_BYTES = 1024 * 1024;
+    private static final int MIN_PAGE_IN_BYTES = 4096;
 
     private final String description;
     private final Path directory;
@@ -76,8 +96,10 @@ public final class LogMessageStore implements MessageStore {
     private final LogFlusher flusher;
     private final Executor checkpointWriter;
     private final PagingLimits limits;
+    private final LogAppender appender;
     // Half the log's largest batch: a drain's records are appended in chunks of about this size.
     private final long batchLimit;
+    private final int pageInReadBytes;
     private final InMemoryMessageStore ready = new InMemoryMessageStore();
     private final PagedRange paged = new PagedRange();
     private Log log; // a spill log is opened when paging first needs it
@@ -87,20 +109,31 @@ public final class LogMessageStore implements MessageStore {
     // those below recoveredDeliveredHighWater had been delivered.
     private long recoveredEnd;
     private long recoveredDeliveredHighWater;
-    // Return counts of unsettled log-backed messages that came back at least once (few, so boxed).
-    private final java.util.TreeMap<Long, Integer> returnCounts = new java.util.TreeMap<>();
+    private final ReturnedMessages returns = new ReturnedMessages();
     private boolean checkpointDue;
     private long segmentsDeletedBelow;
     private List<QueuedMessage> recovered;
+    private List<QueuedMessage> recoveredWaiting;
     private Consumer<QueuedMessage> pagedInListener = message -> { };
+    private Consumer<QueuedMessage> evictedListener = message -> { };
     private boolean closed;
-    // An append failed (the disk): the log refuses everything from now on, so messages are kept in
-    // memory only and the publishers of persistent ones nacked, until a restart.
-    private RuntimeException failure;
 
-    // The batch of the current drain.
+    // The records of the current drain, with their messages and confirms; offsets from pendingFrom.
     private final List<SimpleRecord> pendingRecords = new ArrayList<>();
+    private final List<QueuedMessage> pendingMessages = new ArrayList<>();
     private final List<PublishConfirm> pendingConfirms = new ArrayList<>();
+    private long pendingFrom;
+    private long highestSequenceWritten = -1;
+
+    // Write trouble. Appends whose fsync failed, handed over by the flusher thread.
+    private final ConcurrentLinkedQueue<List<QueuedMessage>> failedSyncs = new ConcurrentLinkedQueue<>();
+    private boolean appendFailedSinceMaintain;
+    private boolean reopenNeeded;
+    private long failedAppends; // since writes last succeeded; 0 = no trouble
+    private long nackedInTrouble;
+    private long readFailures; // page-in reads that failed in a row, for rate-limited logging
+    // After a reopen that came back shorter: offsets whose in-memory messages lost their records.
+    private final List<ForgottenRange> forgotten = new ArrayList<>();
 
     // Checkpoint files: the owner takes snapshots, the maintenance thread writes them.
     private final Object checkpointFiles = new Object();
@@ -109,8 +142,28 @@ public final class LogMessageStore implements MessageStore {
     private boolean filesReleased; // guarded by checkpointFiles
     private volatile long checkpointedLowWater;
 
+    /**
+     * Offsets {@code [from, to)} whose records a reopened log no longer holds: messages of this run
+     * that carry them (sequence below {@code sequencesBelow}) have no record any more, and new
+     * records reuse the offsets.
+     */
+    private record ForgottenRange(long from, long to, long sequencesBelow) {
+    }
+
+    /**
+     * How the store hands a batch to its log: {@link Log#append} in production. A seam for one
+     * test only, which fails an append's future as a failed fsync would (nothing real fails an
+     * fsync on demand); every other test runs on the real log.
+     */
+    @FunctionalInterface
+    interface LogAppender {
+        LogAppender DIRECT = Log::append;
+
+        CompletableFuture<AppendResult> append(Log log, List<SimpleRecord> records);
+    }
+
     private LogMessageStore(String description, Path directory, boolean durable, LogConfig config, LogFlusher flusher,
-                            Executor checkpointWriter, PagingLimits limits) {
+                            Executor checkpointWriter, PagingLimits limits, LogAppender appender) {
         this.description = description;
         this.directory = directory;
         this.durable = durable;
@@ -118,7 +171,10 @@ public final class LogMessageStore implements MessageStore {
         this.flusher = flusher;
         this.checkpointWriter = checkpointWriter;
         this.limits = limits;
+        this.appender = appender;
         this.batchLimit = config.batchBytesMax() / 2;
+        // A page-in never reads much more than memory may take: each read is checked whole.
+        this.pageInReadBytes = (int) Math.max(MIN_PAGE_IN_BYTES, Math.min(READ_BYTES, limits.bytes()));
         this.settled = new SettledOffsets(0);
     }
 
@@ -126,8 +182,9 @@ public final class LogMessageStore implements MessageStore {
         this.log = opened;
         long lowWater = Math.max(checkpoint.lowWater(), opened.logStartOffset());
         this.settled = new SettledOffsets(lowWater);
-        for (long offset : checkpoint.settledAbove()) {
-            settled.settle(offset);
+        OffsetRuns runs = checkpoint.settled();
+        for (int i = 0; i < runs.count(); i++) {
+            settled.settleRun(runs.start(i), runs.length(i));
         }
         this.deliveredHighWater = checkpoint.deliveredHighWater();
         // After a crash the last interval's deliveries are unknown: any unsettled message may have
@@ -135,9 +192,7 @@ public final class LogMessageStore implements MessageStore {
         this.recoveredDeliveredHighWater = checkpoint.cleanShutdown() ? checkpoint.deliveredHighWater() : Long.MAX_VALUE;
         this.checkpointedLowWater = checkpoint.lowWater();
         this.recoveredEnd = opened.logEndOffset();
-        for (int i = 0; i < checkpoint.countedOffsets().length; i++) {
-            returnCounts.put(checkpoint.countedOffsets()[i], checkpoint.returnCounts()[i]);
-        }
+        returns.restore(checkpoint);
     }
 
     /**
@@ -152,6 +207,12 @@ public final class LogMessageStore implements MessageStore {
      */
     public static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher,
                                        Executor checkpointWriter, PagingLimits limits, String description) {
+        return open(directory, config, flusher, checkpointWriter, limits, description, LogAppender.DIRECT);
+    }
+
+    /** As {@link #open(Path, LogConfig, LogFlusher, Executor, PagingLimits, String)}, appending through {@code appender}. */
+    static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher, Executor checkpointWriter,
+                                PagingLimits limits, String description, LogAppender appender) {
         Log log = Log.open(directory, config, flusher);
         try {
             AckCheckpoint read = AckCheckpoint.read(directory);
@@ -169,14 +230,14 @@ public final class LogMessageStore implements MessageStore {
                 running.write(directory);
             }
             LogMessageStore store = new LogMessageStore(description, directory, true, config, flusher,
-                    checkpointWriter, limits);
+                    checkpointWriter, limits, appender);
             store.startFrom(log, checkpoint);
             store.recover();
             return store;
         } catch (IOException | RuntimeException e) {
             log.close();
             if (e instanceof IOException io) {
-                throw new java.io.UncheckedIOException("cannot recover " + description, io);
+                throw new UncheckedIOException("cannot recover " + description, io);
             }
             throw (RuntimeException) e;
         }
@@ -190,59 +251,92 @@ public final class LogMessageStore implements MessageStore {
     public static LogMessageStore openTransient(Path directory, LogConfig config, LogFlusher flusher,
                                                 PagingLimits limits, String description) {
         StorageFiles.deleteRecursively(directory);
-        return new LogMessageStore(description, directory, false, config, flusher, Runnable::run, limits);
+        return new LogMessageStore(description, directory, false, config, flusher, Runnable::run, limits,
+                LogAppender.DIRECT);
     }
 
-    private void recover() throws IOException {
+    // ---- recovery
+
+    private void recover() {
         long lowWater = settled.lowWater();
         if (lowWater > log.logStartOffset()) {
             log.deleteSegmentsBelow(lowWater);
         }
         segmentsDeletedBelow = lowWater;
         List<QueuedMessage> messages = new ArrayList<>();
-        long offset = lowWater;
+        List<QueuedMessage> waiting = new ArrayList<>();
         long end = log.logEndOffset();
         int dropped = 0;
-        while (offset < end) {
-            List<Record> records;
-            long nextOffset;
+        RecordCursor cursor = new RecordCursor(log, lowWater, end, READ_BYTES, this::lostAtRecovery);
+        Record record;
+        while ((record = cursor.next()) != null) {
+            long offset = record.offset();
+            if (settled.isSettled(offset)) {
+                continue;
+            }
             try {
-                LogSlice slice = log.read(offset, READ_BYTES);
-                records = slice.readRecords();
-                nextOffset = slice.nextOffset();
-            } catch (LogCorruptedException e) {
-                // Never hand out a corrupt record; what lies beyond it in this log is lost.
-                LOG.error("{}: recovery stops at offset {}: {}", description, offset, e.getMessage());
-                break;
-            }
-            if (nextOffset <= offset) {
-                break;
-            }
-            for (Record record : records) {
-                offset = record.offset() + 1;
-                if (settled.isSettled(record.offset())) {
-                    continue;
-                }
                 MessageRecordCodec.Summary summary = MessageRecordCodec.summarize(record);
+                long retryDueAt = returns.retryDueAt(offset);
                 if (summary.transientCopy()) {
                     // A transient message that was only paged out: lost on restart, as in memory.
-                    settled.settle(record.offset());
-                    checkpointDue = true;
+                    settleOffset(offset);
                     dropped++;
+                } else if (retryDueAt != QueuedMessage.NOT_WAITING) {
+                    // Out of the ready order until its retry delay is over, as before the restart.
+                    QueuedMessage message = decodeRecord(record);
+                    message.waitForRetryUntil(retryDueAt);
+                    waiting.add(message);
                 } else if (paged.isEmpty() && !limits.full(ready.readyCount(), ready.readyBytes(), bodySize(record))) {
                     QueuedMessage message = decodeRecord(record);
                     ready.append(message, null);
                     messages.add(message);
                 } else {
-                    paged.add(record.offset(), bodySize(record), summary.expiresAt());
+                    paged.add(offset, bodySize(record), summary.expiresAt());
                 }
+            } catch (IOException e) {
+                lostAtRecovery(offset, offset, e.getMessage());
             }
-            // Past empty batches too: offsets the log lost to damage (Log.damage() lists them) hold no record.
-            offset = nextOffset;
         }
         recovered = messages;
-        LOG.info("{}: recovered {} messages ({} paged out) from offsets [{}, {}); {} transient copies dropped",
-                description, readyCount(), paged.count(), lowWater, end, dropped);
+        recoveredWaiting = waiting;
+        LOG.info("{}: recovered {} messages ({} paged out, {} waiting to be retried) from offsets [{}, {}); "
+                + "{} transient copies dropped", description, readyCount(), paged.count(), waiting.size(), lowWater,
+                end, dropped);
+    }
+
+    /**
+     * Recovery found offsets with no readable record: they are settled, so the low-water mark can
+     * pass them and the queue carries on with everything after them.
+     */
+    private void lostAtRecovery(long first, long last, String why) {
+        long unsettled = 0;
+        for (long offset = first; offset <= last; offset++) {
+            if (!settled.isSettled(offset)) {
+                unsettled++;
+            }
+        }
+        settled.settleRun(first, last - first + 1);
+        checkpointDue = true;
+        if (unsettled > 0) {
+            LOG.error("{}: {} unsettled messages at offsets {}..{} of {} are lost ({}); the queue goes on without them",
+                    description, unsettled, first, last, segmentFile(first), why);
+        } else {
+            LOG.warn("{}: offsets {}..{} of {} cannot be read ({}); everything there was settled already",
+                    description, first, last, segmentFile(first), why);
+        }
+    }
+
+    /** The segment file that holds {@code offset}, for log lines. */
+    private Path segmentFile(long offset) {
+        long base = 0;
+        for (long segmentBase : log.segmentBaseOffsets()) {
+            if (segmentBase > offset) {
+                break;
+            }
+            base = segmentBase;
+        }
+        // The log's own naming: the base offset in 20 digits.
+        return directory.resolve(String.format("%020d.log", base));
     }
 
     private static int bodySize(Record record) {
@@ -254,15 +348,21 @@ public final class LogMessageStore implements MessageStore {
         MessageRecordCodec.Decoded decoded = MessageRecordCodec.decode(record);
         long offset = record.offset();
         boolean fromEarlierRun = offset < recoveredEnd || decoded.sequence() == MessageRecordCodec.NO_SEQUENCE;
-        int returned = returnCounts.isEmpty() ? 0 : returnCounts.getOrDefault(offset, 0);
         return QueuedMessage.recovered(fromEarlierRun ? offset : decoded.sequence(), decoded.message(), offset,
-                decoded.expiresAt(), fromEarlierRun && offset < recoveredDeliveredHighWater, returned);
+                decoded.expiresAt(), fromEarlierRun && offset < recoveredDeliveredHighWater, returns.count(offset));
     }
 
     @Override
     public List<QueuedMessage> recovered() {
         List<QueuedMessage> messages = recovered == null ? List.of() : recovered;
         recovered = null;
+        return messages;
+    }
+
+    @Override
+    public List<QueuedMessage> recoveredWaiting() {
+        List<QueuedMessage> messages = recoveredWaiting == null ? List.of() : recoveredWaiting;
+        recoveredWaiting = null;
         return messages;
     }
 
@@ -277,6 +377,13 @@ public final class LogMessageStore implements MessageStore {
     }
 
     @Override
+    public void setEvictedListener(Consumer<QueuedMessage> listener) {
+        evictedListener = listener;
+    }
+
+    // ---- appends
+
+    @Override
     public void append(QueuedMessage message, PublishConfirm confirm) {
         Message content = message.message();
         boolean persist = durable && content.properties().persistent();
@@ -285,30 +392,26 @@ public final class LogMessageStore implements MessageStore {
             ready.append(message, confirm);
             return;
         }
-        if (failure != null) {
-            ready.append(message, null);
-            if (persist) {
-                fail(confirm, failure);
-            } else if (confirm != null) {
-                confirm.queueAccepted();
-            }
-            return;
-        }
         if (log == null) {
-            openSpillLog();
+            try {
+                openSpillLog();
+            } catch (LogException e) {
+                // Memory is full and the disk refuses the spill log: the message cannot be kept.
+                noteFailedAppend(1, e);
+                fail(confirm, e);
+                return;
+            }
         }
-        long offset = log.logEndOffset() + pendingRecords.size();
+        if (pendingRecords.isEmpty()) {
+            pendingFrom = log.logEndOffset();
+        }
+        long offset = pendingFrom + pendingRecords.size();
         message.assignLogOffset(offset);
+        highestSequenceWritten = Math.max(highestSequenceWritten, message.sequence());
         pendingRecords.add(MessageRecordCodec.encode(content, message.expiresAt(), System.currentTimeMillis(),
                 message.sequence(), !persist));
-        if (persist) {
-            pendingConfirms.add(confirm);
-        } else {
-            pendingConfirms.add(null);
-            if (confirm != null) {
-                confirm.queueAccepted();
-            }
-        }
+        pendingMessages.add(message);
+        pendingConfirms.add(confirm);
         if (page) {
             paged.add(offset, content.bodySize(), message.expiresAt());
         } else {
@@ -323,15 +426,29 @@ public final class LogMessageStore implements MessageStore {
         LOG.debug("{}: paging to {}", description, directory);
     }
 
-    /** Appends the drain's records: one log append per batch limit's worth (normally one). */
+    /** Whether {@code message} is among the records of this drain not yet written. */
+    private boolean isPending(QueuedMessage message) {
+        return !pendingRecords.isEmpty() && message.logOffset() >= pendingFrom;
+    }
+
+    /**
+     * Writes the drain's records: one log append per batch limit's worth (normally one). The
+     * messages of an append that fails, and of every later one of the drain (their offsets
+     * counted on it), leave the queue unseen and their publishers are nacked.
+     */
     @Override
     public void endOfDrain() {
+        if (!failedSyncs.isEmpty()) {
+            settleFailedSyncs();
+        }
         if (pendingRecords.isEmpty()) {
             return;
         }
         List<SimpleRecord> records = new ArrayList<>(pendingRecords);
+        List<QueuedMessage> messages = new ArrayList<>(pendingMessages);
         List<PublishConfirm> confirms = new ArrayList<>(pendingConfirms);
         pendingRecords.clear();
+        pendingMessages.clear();
         pendingConfirms.clear();
         int from = 0;
         while (from < records.size()) {
@@ -341,38 +458,113 @@ public final class LogMessageStore implements MessageStore {
                 bytes += estimatedBytes(records.get(to));
                 to++;
             }
-            appendChunk(records.subList(from, to), confirms.subList(from, to));
+            try {
+                appendChunk(records.subList(from, to), messages.subList(from, to), confirms.subList(from, to));
+            } catch (RuntimeException e) {
+                withdraw(messages.subList(from, records.size()), confirms.subList(from, records.size()), e);
+                return;
+            }
             from = to;
+        }
+        if (failedAppends > 0) {
+            LOG.info("{}: writes succeed again after {} failed appends ({} messages nacked)", description,
+                    failedAppends, nackedInTrouble);
+            failedAppends = 0;
+            nackedInTrouble = 0;
         }
     }
 
-    private void appendChunk(List<SimpleRecord> records, List<PublishConfirm> confirms) {
-        if (failure != null) {
-            confirms.forEach(confirm -> fail(confirm, failure));
-            return;
-        }
-        long expectedFirst = log.logEndOffset();
-        CompletableFuture<AppendResult> appended;
-        try {
-            appended = log.append(records);
-        } catch (RuntimeException e) {
-            // Nothing of this batch was written: the publishers are nacked.
-            LOG.error("{}: appending {} messages failed: {}", description, records.size(), e.toString());
-            failure = e;
-            confirms.forEach(confirm -> fail(confirm, e));
-            return;
-        }
-        List<PublishConfirm> waiting = confirms.stream().filter(confirm -> confirm != null).toList();
-        appended.whenComplete((result, error) -> {
-            assert error != null || result.firstOffset() == expectedFirst : "offsets assigned before the append moved";
-            for (PublishConfirm confirm : waiting) {
-                if (error == null) {
-                    confirm.queueAccepted();
-                } else {
-                    confirm.queueFailed(error);
+    /** @throws RuntimeException (a {@link LogException} normally) if the write failed or was refused: nothing of it counts */
+    private void appendChunk(List<SimpleRecord> records, List<QueuedMessage> messages, List<PublishConfirm> confirms) {
+        assert log.logEndOffset() == messages.get(0).logOffset() : "offsets assigned before the log moved";
+        CompletableFuture<AppendResult> appended = appender.append(log, records);
+        // Written. A paged transient message is confirmed now: its record, its only copy, is in the
+        // log. Persistent ones wait for the durability the log's policy gives.
+        List<QueuedMessage> persistent = new ArrayList<>(messages.size());
+        List<PublishConfirm> waiting = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            PublishConfirm confirm = confirms.get(i);
+            if (isPersisted(messages.get(i))) {
+                persistent.add(messages.get(i));
+                if (confirm != null) {
+                    waiting.add(confirm);
                 }
+            } else if (confirm != null) {
+                confirm.queueAccepted();
+            }
+        }
+        if (persistent.isEmpty()) {
+            return;
+        }
+        appended.whenComplete((result, error) -> {
+            if (error == null) {
+                waiting.forEach(PublishConfirm::queueAccepted);
+            } else {
+                waiting.forEach(confirm -> confirm.queueFailed(error));
+                failedSyncs.add(persistent); // the owner withdraws and settles them
             }
         });
+    }
+
+    private boolean isPersisted(QueuedMessage message) {
+        return durable && message.message().properties().persistent();
+    }
+
+    /**
+     * A write failed: these messages (the newest, in order) were never written, so they leave the
+     * ready set or the paged range unseen and their publishers are nacked. Their offsets go to
+     * the next records the log takes.
+     */
+    private void withdraw(List<QueuedMessage> messages, List<PublishConfirm> confirms, RuntimeException cause) {
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            QueuedMessage message = messages.get(i);
+            if (ready.removeRecent(message)) {
+                evictedListener.accept(message);
+            } else {
+                paged.removeNewest(message.logOffset(), message.message().bodySize());
+            }
+            fail(confirms.get(i), cause);
+        }
+        noteFailedAppend(messages.size(), cause);
+    }
+
+    /** One line when writes start failing; a count until they succeed again. */
+    private void noteFailedAppend(int messages, RuntimeException cause) {
+        appendFailedSinceMaintain = true;
+        if (failedAppends++ == 0) {
+            LOG.error("{}: writing {} messages failed, their publishers are nacked; later messages are tried as "
+                    + "they come: {}", description, messages, cause.getMessage());
+        }
+        nackedInTrouble += messages;
+    }
+
+    /**
+     * Appends whose fsync failed (handed over by the flusher): their publishers were nacked, so
+     * those still waiting leave the queue, and their offsets are settled so that records which did
+     * reach the disk never come back after a restart. The log refuses writes until reopened.
+     */
+    private void settleFailedSyncs() {
+        List<QueuedMessage> failed;
+        while ((failed = failedSyncs.poll()) != null) {
+            reopenNeeded = true;
+            int withdrawn = 0;
+            for (QueuedMessage message : failed) {
+                if (!hasRecord(message)) {
+                    continue; // a reopened log forgot its offset already
+                }
+                if (ready.removeRecent(message)) {
+                    evictedListener.accept(message);
+                    withdrawn++;
+                } else if (paged.removeAt(message.logOffset(), message.message().bodySize())) {
+                    withdrawn++;
+                }
+                // One that was delivered already is the consumer's; it will not come back after a restart.
+                settleOffset(message.logOffset());
+            }
+            LOG.error("{}: the fsync of {} messages at offsets {}..{} failed; their publishers were nacked, {} of them "
+                    + "left the queue before delivery", description, failed.size(), failed.get(0).logOffset(),
+                    failed.get(failed.size() - 1).logOffset(), withdrawn);
+        }
     }
 
     private static void fail(PublishConfirm confirm, Throwable cause) {
@@ -395,13 +587,39 @@ public final class LogMessageStore implements MessageStore {
         return bytes;
     }
 
+    /**
+     * Whether {@code message}'s log offset is its record's: not a message the store keeps in memory
+     * only, nor one whose record a reopened log lost (its offset now belongs to another record).
+     */
+    private boolean hasRecord(QueuedMessage message) {
+        long offset = message.logOffset();
+        if (offset == QueuedMessage.NOT_IN_LOG) {
+            return false;
+        }
+        for (ForgottenRange range : forgotten) {
+            if (offset >= range.from() && offset < range.to() && message.sequence() < range.sequencesBelow()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---- the ready set
+
     @Override
     public QueuedMessage pollReady() {
+        if (!failedSyncs.isEmpty()) {
+            settleFailedSyncs(); // their publishers were nacked: not delivered from now on
+        }
+        QueuedMessage head = ready.peekReady();
+        if (head != null && isPending(head)) {
+            endOfDrain(); // written before it is seen
+        }
         if (!paged.isEmpty() && limits.wantsPageIn(ready.readyCount(), ready.readyBytes())) {
             pageIn();
         }
         QueuedMessage message = ready.pollReady();
-        if (durable && message != null && message.logOffset() >= deliveredHighWater) {
+        if (durable && message != null && message.logOffset() >= deliveredHighWater && hasRecord(message)) {
             deliveredHighWater = message.logOffset() + 1;
             checkpointDue = true;
         }
@@ -414,50 +632,98 @@ public final class LogMessageStore implements MessageStore {
         int loaded = 0;
         try {
             while (!paged.isEmpty() && (loaded == 0 || !limits.full(ready.readyCount(), ready.readyBytes(), 0))) {
-                // Offsets below the log's start were all settled (expired where they lay) and their
-                // segments deleted: the page's remaining messages lie above.
-                long from = Math.max(paged.head().first(), log.logStartOffset());
-                List<Record> records = log.read(from, READ_BYTES).readRecords();
-                for (Record record : records) {
-                    PagedRange.Page page = paged.head();
-                    if (page == null || record.offset() >= page.end()
-                            || (loaded > 0 && limits.full(ready.readyCount(), ready.readyBytes(), 0))) {
+                PagedRange.Page page = paged.head();
+                RecordCursor cursor = new RecordCursor(log, page.first(), page.end(), pageInReadBytes,
+                        (first, last, why) -> lostPaged(page, first, last, why));
+                Record record;
+                boolean memoryFull = false;
+                while (paged.head() == page && (record = cursor.next()) != null) {
+                    if (loaded > 0 && limits.full(ready.readyCount(), ready.readyBytes(), 0)) {
+                        memoryFull = true; // this record stays paged out: the next page-in reads it again
                         break;
                     }
-                    if (record.offset() < page.first()) {
+                    long offset = record.offset();
+                    if (settled.isSettled(offset) || returns.isWaiting(offset)) {
+                        paged.skipped(page, offset);
                         continue;
                     }
-                    if (settled.isSettled(record.offset())) {
-                        paged.skipped(page, record.offset());
+                    QueuedMessage message;
+                    try {
+                        message = decodeRecord(record);
+                    } catch (IOException e) {
+                        lostPaged(page, offset, offset, e.getMessage());
                         continue;
                     }
-                    QueuedMessage message = decodeRecord(record);
-                    paged.pagedIn(page, record.offset(), bodySize(record));
+                    paged.pagedIn(page, offset, bodySize(record));
                     ready.insert(message);
                     pagedInListener.accept(message);
                     loaded++;
                 }
-                if (!paged.isEmpty() && paged.head().first() <= from) {
-                    throw new IOException("no paged message found at offset " + from);
+                if (memoryFull) {
+                    break;
+                }
+                if (paged.head() == page) {
+                    // Read to its end and it still counts messages: their records are gone.
+                    int lost = paged.dropHead();
+                    LOG.error("{}: {} paged-out messages below offset {} are not in the log any more; they are lost",
+                            description, lost, page.end());
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            // The log cannot give them back. A durable queue's persistent messages stay unsettled
-            // on disk and return after a restart; the rest are lost.
-            LOG.error("{}: reading {} paged-out messages failed; they are dropped from the queue: {}",
-                    description, paged.count(), e.toString());
-            paged.clear();
-            failure = e instanceof RuntimeException runtime ? runtime : new java.io.UncheckedIOException((IOException) e);
+            readFailures = 0;
+        } catch (LogException e) {
+            // The log cannot be read now (closed while it is reopened, or failing): the messages
+            // stay paged out and the next delivery attempt tries again.
+            if (readFailures++ == 0) {
+                LOG.error("{}: reading paged-out messages failed; {} stay paged out and are tried again: {}",
+                        description, paged.count(), e.getMessage());
+            }
         }
     }
 
+    /**
+     * Offsets of a page without a readable record: each unsettled one was a paged-out message, now
+     * lost. They are settled and leave the page.
+     */
+    private void lostPaged(PagedRange.Page page, long first, long last, String why) {
+        int lost = 0;
+        for (long offset = Math.max(first, page.first()); offset <= last && offset < page.end() && page.count() > 0;
+                offset++) {
+            if (settled.isSettled(offset) || returns.isWaiting(offset)) {
+                continue;
+            }
+            settleOffset(offset);
+            paged.lost(page);
+            lost++;
+        }
+        if (lost > 0) {
+            LOG.error("{}: {} paged-out messages at offsets {}..{} of {} cannot be read ({}); they are lost",
+                    description, lost, first, last, segmentFile(first), why);
+        }
+    }
+
+    /**
+     * A returned message goes back in its place. A message recovered while it waited out a retry
+     * delay can lie among the paged-out ones: it goes back among them, and comes back into memory
+     * (as a new object, so the queue forgets this one) when its page is read.
+     */
     @Override
     public void returnToReady(QueuedMessage message) {
+        if (durable && message.returnCount() > 0 && hasRecord(message) && returns.retryDone(message.logOffset())) {
+            checkpointDue = true;
+        }
+        if (!paged.isEmpty() && hasRecord(message) && message.logOffset() >= paged.head().first()) {
+            paged.putBack(message.logOffset(), message.message().bodySize(), message.expiresAt());
+            evictedListener.accept(message);
+            return;
+        }
         ready.returnToReady(message);
     }
 
     @Override
     public boolean removeReady(QueuedMessage message) {
+        if (isPending(message)) {
+            endOfDrain(); // written before it leaves
+        }
         return ready.removeReady(message);
     }
 
@@ -476,60 +742,48 @@ public final class LogMessageStore implements MessageStore {
         try {
             for (PagedRange.Page page : paged.pagesExpiringBy(now)) {
                 long earliestLeft = Long.MAX_VALUE;
-                long offset = Math.max(page.first(), log.logStartOffset());
-                long end = page.end();
-                boolean pageGone = false;
-                while (offset < end && !pageGone) {
-                    LogSlice slice = log.read(offset, READ_BYTES);
-                    List<Record> records = slice.readRecords();
-                    if (slice.nextOffset() <= offset) {
-                        break;
-                    }
-                    if (records.isEmpty()) {
-                        offset = slice.nextOffset(); // only empty batches: offsets lost to damage
+                RecordCursor cursor = new RecordCursor(log, page.first(), page.end(), READ_BYTES,
+                        (first, last, why) -> lostPaged(page, first, last, why));
+                Record record;
+                while (page.count() > 0 && (record = cursor.next()) != null) {
+                    long offset = record.offset();
+                    if (settled.isSettled(offset) || returns.isWaiting(offset)) {
                         continue;
                     }
-                    for (Record record : records) {
-                        if (record.offset() >= end) {
-                            break;
-                        }
-                        offset = record.offset() + 1;
-                        if (record.offset() < page.first() || settled.isSettled(record.offset())) {
-                            continue;
-                        }
+                    Message message;
+                    try {
                         long expiresAt = MessageRecordCodec.summarize(record).expiresAt();
                         if (expiresAt > now) {
                             earliestLeft = Math.min(earliestLeft, expiresAt);
                             continue;
                         }
-                        Message message = MessageRecordCodec.decode(record).message();
-                        settleOffset(record.offset());
-                        pageGone = page.count() == 1;
-                        paged.remove(page, bodySize(record));
-                        expired.accept(message);
-                        if (pageGone) {
-                            break;
-                        }
+                        message = MessageRecordCodec.decode(record).message();
+                    } catch (IOException e) {
+                        lostPaged(page, offset, offset, e.getMessage());
+                        continue;
                     }
-                    offset = Math.max(offset, records.get(records.size() - 1).offset() + 1);
+                    settleOffset(offset);
+                    paged.remove(page, bodySize(record));
+                    expired.accept(message);
                 }
-                if (!pageGone) {
+                if (page.count() > 0) {
                     paged.expiryScanned(page, earliestLeft);
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            LOG.error("{}: reading paged-out messages to expire them failed: {}", description, e.toString());
+        } catch (LogException e) {
+            LOG.error("{}: reading paged-out messages to expire them failed: {}", description, e.getMessage());
         }
     }
 
     @Override
     public void settle(QueuedMessage message) {
-        if (message.logOffset() != QueuedMessage.NOT_IN_LOG) {
+        assert !isPending(message) : "settled before its record was written: " + message.logOffset();
+        if (hasRecord(message)) {
             settled.settle(message.logOffset());
             checkpointDue = true;
-            // Only a message that came back has a count to drop: no map lookup on the common ack.
+            // Only a message that came back has a state to drop: no map lookup on the common ack.
             if (message.returnCount() > 0) {
-                returnCounts.remove(message.logOffset());
+                returns.settled(message.logOffset());
             }
         }
     }
@@ -537,23 +791,25 @@ public final class LogMessageStore implements MessageStore {
     /** Settles a paged-out message by offset (expired or purged where it lies). */
     private void settleOffset(long offset) {
         settled.settle(offset);
-        if (!returnCounts.isEmpty()) {
-            returnCounts.remove(offset);
-        }
+        returns.settled(offset);
         checkpointDue = true;
     }
 
-    /** A durable queue keeps the return counts of its persistent messages across restarts (checkpointed). */
+    /**
+     * A durable queue keeps the return counts of its persistent messages across restarts
+     * (checkpointed), and when a message waiting out a retry delay is due.
+     */
     @Override
     public void returned(QueuedMessage message) {
-        if (durable && message.logOffset() != QueuedMessage.NOT_IN_LOG && message.message().properties().persistent()) {
-            returnCounts.put(message.logOffset(), message.returnCount());
+        if (durable && hasRecord(message) && message.message().properties().persistent()) {
+            returns.returned(message.logOffset(), message.returnCount(), message.retryDueAt());
             checkpointDue = true;
         }
     }
 
     @Override
     public int purgeReady() {
+        endOfDrain(); // a purged message's record is written first, so settling it is final
         int purged = 0;
         QueuedMessage message;
         while ((message = ready.pollReady()) != null) {
@@ -562,7 +818,7 @@ public final class LogMessageStore implements MessageStore {
         }
         for (PagedRange.Page page : paged.pages()) {
             for (long offset = page.first(); offset < page.end(); offset++) {
-                if (!settled.isSettled(offset)) {
+                if (!settled.isSettled(offset) && !returns.isWaiting(offset)) {
                     settleOffset(offset);
                     purged++;
                 }
@@ -606,9 +862,13 @@ public final class LogMessageStore implements MessageStore {
         return paged.pages().size();
     }
 
+    // ---- housekeeping
+
     /**
-     * Deletes segments below the last checkpointed low-water mark, then, if anything was settled or
-     * delivered since the last snapshot, hands a new snapshot to the checkpoint writer.
+     * Writes what is pending; reopens the log if it refuses writes (after a failed fsync, or a
+     * failed write under a log that gives up after one); then deletes segments below the last
+     * checkpointed low-water mark and, if anything was settled or delivered since the last
+     * snapshot, hands a new snapshot to the checkpoint writer.
      */
     @Override
     public void maintain() {
@@ -616,11 +876,17 @@ public final class LogMessageStore implements MessageStore {
             return;
         }
         endOfDrain();
+        if (log != null && (reopenNeeded || (appendFailedSinceMaintain && logRefusesWrites()))) {
+            reopenLog();
+        }
+        appendFailedSinceMaintain = false;
         if (!durable) {
             releaseSettledSpill();
             return;
         }
-        deleteSettledSegments();
+        if (!log.isClosed()) {
+            deleteSettledSegments();
+        }
         if (checkpointDue) {
             AckCheckpoint snapshot = snapshot();
             long sequence = ++snapshotsTaken;
@@ -633,19 +899,95 @@ public final class LogMessageStore implements MessageStore {
         }
     }
 
+    /**
+     * Whether the log refuses appends for good (until reopened). A flush asks it without writing
+     * anything new: it fsyncs what is written, or throws if the log has given up.
+     */
+    private boolean logRefusesWrites() {
+        try {
+            log.flush();
+            return false;
+        } catch (LogException e) {
+            return true;
+        }
+    }
+
+    /**
+     * Closes the log and opens it again, which re-validates it from disk. What the reopened log
+     * holds beyond the end the store knew belongs to nacked messages: settled. If it ends below,
+     * the offsets beyond its end are forgotten (new records will reuse them), and for a durable
+     * queue a checkpoint saying so is on disk before any new record is appended.
+     */
+    private void reopenLog() {
+        long endBefore = log.logEndOffset();
+        try {
+            log.close();
+        } catch (RuntimeException e) {
+            LOG.debug("{}: closing the failed log: {}", description, e.toString());
+        }
+        settleFailedSyncs(); // the close failed whatever was still waiting for an fsync
+        Log reopened;
+        try {
+            reopened = Log.open(directory, config, flusher);
+        } catch (RuntimeException e) {
+            LOG.error("{}: reopening the log failed; messages written to it are nacked until it opens: {}",
+                    description, e.getMessage());
+            return;
+        }
+        long end = reopened.logEndOffset();
+        if (end > endBefore) {
+            settled.settleRun(endBefore, end - endBefore);
+            checkpointDue = true;
+        } else if (end < endBefore) {
+            forgetFrom(end, endBefore);
+            if (durable && !writeCheckpointNow()) {
+                reopened.close();
+                return; // tried again at the next maintenance
+            }
+        }
+        log = reopened;
+        reopenNeeded = false;
+        LOG.warn("{}: log reopened after a failed write; it ends at offset {} (was {}), new messages are written again",
+                description, end, endBefore);
+    }
+
+    /** The log was cut back to {@code end}: forget every offset from there, as if never written. */
+    private void forgetFrom(long end, long endBefore) {
+        settled.forgetFrom(end);
+        deliveredHighWater = Math.min(deliveredHighWater, end);
+        returns.forgetFrom(end);
+        recoveredEnd = Math.min(recoveredEnd, end);
+        segmentsDeletedBelow = Math.min(segmentsDeletedBelow, end);
+        checkpointedLowWater = Math.min(checkpointedLowWater, end);
+        forgotten.add(new ForgottenRange(end, endBefore, highestSequenceWritten + 1));
+        long lost = paged.truncate(end);
+        LOG.error("{}: the reopened log ends at offset {}, below {}: the records between are gone ({} paged-out "
+                + "messages lost with them)", description, end, endBefore, lost);
+        checkpointDue = true;
+    }
+
+    /** Writes the current state as both checkpoint files, on this thread; false if that failed. */
+    private boolean writeCheckpointNow() {
+        AckCheckpoint snapshot = snapshot();
+        synchronized (checkpointFiles) {
+            try {
+                snapshot.write(directory);
+                snapshot.write(directory);
+                snapshotsWritten = ++snapshotsTaken; // older snapshots still queued are dropped
+                checkpointedLowWater = snapshot.lowWater();
+                checkpointDue = false;
+                return true;
+            } catch (IOException e) {
+                LOG.error("{}: writing the ack checkpoint after a reopen failed: {}", description, e.toString());
+                return false;
+            }
+        }
+    }
+
     private AckCheckpoint snapshot() {
         assert pendingRecords.isEmpty() : "snapshot with records not yet appended";
         long lowWater = settled.lowWater();
-        java.util.SortedMap<Long, Integer> counted = returnCounts.tailMap(lowWater);
-        long[] countedOffsets = new long[counted.size()];
-        int[] counts = new int[counted.size()];
-        int i = 0;
-        for (var entry : counted.entrySet()) {
-            countedOffsets[i] = entry.getKey();
-            counts[i++] = entry.getValue();
-        }
-        return new AckCheckpoint(lowWater, Math.max(deliveredHighWater, lowWater), settled.settledAboveLowWater(), false,
-                countedOffsets, counts);
+        return returns.checkpoint(lowWater, Math.max(deliveredHighWater, lowWater), settled.runsAboveLowWater());
     }
 
     /** Runs on the checkpoint writer; a snapshot older than one already written, or after release, is dropped. */
@@ -667,7 +1009,7 @@ public final class LogMessageStore implements MessageStore {
 
     /** A spill log gives back its settled segments, and goes altogether once everything in it is settled. */
     private void releaseSettledSpill() {
-        if (log == null) {
+        if (log == null || log.isClosed()) {
             return;
         }
         long lowWater = settled.lowWater();
@@ -682,6 +1024,10 @@ public final class LogMessageStore implements MessageStore {
         }
     }
 
+    /**
+     * Deletes the segments below the checkpointed low-water mark. When everything is settled that
+     * mark is the log's end, and the log gives back its active segment too.
+     */
     private void deleteSettledSegments() {
         long below = Math.min(checkpointedLowWater, log.logEndOffset());
         if (below > segmentsDeletedBelow) {
@@ -721,6 +1067,7 @@ public final class LogMessageStore implements MessageStore {
 
     private void closeSpillLog() {
         pendingRecords.clear();
+        pendingMessages.clear();
         pendingConfirms.clear();
         if (log != null) {
             try {
@@ -746,6 +1093,7 @@ public final class LogMessageStore implements MessageStore {
             }
         });
         pendingRecords.clear();
+        pendingMessages.clear();
         pendingConfirms.clear();
         synchronized (checkpointFiles) {
             filesReleased = true;
@@ -782,6 +1130,20 @@ public final class LogMessageStore implements MessageStore {
 
     int segmentCount() {
         return log.segmentCount();
+    }
+
+    /** Offsets of the log not settled yet, waiting or not; 0 without a log (for tests). */
+    long unsettledInLog() {
+        if (log == null || log.isClosed()) {
+            return 0;
+        }
+        long unsettled = 0;
+        for (long offset = settled.lowWater(); offset < log.logEndOffset(); offset++) {
+            if (!settled.isSettled(offset)) {
+                unsettled++;
+            }
+        }
+        return unsettled;
     }
 
     @Override

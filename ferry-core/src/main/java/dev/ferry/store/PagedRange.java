@@ -126,6 +126,113 @@ final class PagedRange {
         }
     }
 
+    /**
+     * One of the page's messages cannot be read (its record is damaged or gone): it leaves the
+     * range, counted at the page's average size since its own is unknown. The caller settles it.
+     */
+    void lost(Page page) {
+        remove(page, (int) (page.count == 1 ? page.bytes : page.bytes / page.count));
+    }
+
+    /**
+     * The newest message of the range, at {@code offset}, leaves it without being read: its write
+     * failed, and the log will give its offset to the next record. Messages must leave newest first.
+     */
+    void removeNewest(long offset, int bodyBytes) {
+        Page last = pages.peekLast();
+        assert last != null && offset == last.end - 1 && offset >= last.first : "not the newest paged offset: " + offset;
+        last.end = offset;
+        remove(last, bodyBytes);
+    }
+
+    /**
+     * The paged-out message at {@code offset} leaves the range where it lies (its publisher was
+     * nacked); the caller settles it. Returns false when it is not paged out (any more).
+     */
+    boolean removeAt(long offset, int bodyBytes) {
+        Page page = pageHolding(offset);
+        if (page == null || offset < page.first || page.count == 0) {
+            return false;
+        }
+        remove(page, bodyBytes);
+        return true;
+    }
+
+    /**
+     * A message recovered while it waited out a retry delay is due, and its offset lies among the
+     * paged-out ones: it goes back into the page that spans it (or the one before its offset), so
+     * it is read back in its place. Offsets between it and the page's other messages are settled
+     * or belong to messages still waiting, which the reader skips.
+     */
+    void putBack(long offset, int bodyBytes, long expiresAt) {
+        Page page = null;
+        for (Page candidate : pages) {
+            if (candidate.start > offset) {
+                break;
+            }
+            page = candidate;
+        }
+        assert page != null && offset >= page.first : "put back ahead of the paged range: " + offset;
+        page.end = Math.max(page.end, offset + 1);
+        page.count++;
+        page.bytes += bodyBytes;
+        page.minExpiry = Math.min(page.minExpiry, expiresAt);
+        count++;
+        bytes += bodyBytes;
+        nextExpiry = Math.min(nextExpiry, expiresAt);
+    }
+
+    /**
+     * The log was cut back to {@code end}: the range forgets every offset at or above it. Returns
+     * how many paged-out messages were there (lost with their records).
+     */
+    long truncate(long end) {
+        long dropped = 0;
+        while (!pages.isEmpty() && pages.peekLast().end > end) {
+            Page last = pages.peekLast();
+            if (last.start >= end || last.first >= end) {
+                pages.removeLast();
+                dropped += last.count;
+                count -= last.count;
+                bytes -= last.bytes;
+            } else {
+                // Which of its messages lie at or above the end is not recorded: the reader finds
+                // out, and a page's count only errs on the side of reading once more.
+                last.end = end;
+                break;
+            }
+        }
+        nextExpiryStale = true;
+        return dropped;
+    }
+
+    /**
+     * The head page was read to its end and still counts messages: their records are gone (a log
+     * cut back under them). It leaves the range; returns how many messages it counted.
+     */
+    int dropHead() {
+        Page head = pages.pollFirst();
+        if (head == null) {
+            return 0;
+        }
+        count -= head.count;
+        bytes -= head.bytes;
+        nextExpiryStale = true;
+        return head.count;
+    }
+
+    private Page pageHolding(long offset) {
+        Page holding = null;
+        for (java.util.Iterator<Page> it = pages.descendingIterator(); it.hasNext(); ) {
+            Page page = it.next();
+            if (page.start <= offset) {
+                holding = offset < page.end ? page : null;
+                break;
+            }
+        }
+        return holding;
+    }
+
     /** An expiry scan found the page's earliest remaining expiry. */
     void expiryScanned(Page page, long minExpiry) {
         page.minExpiry = minExpiry;

@@ -52,15 +52,55 @@ final class SettledOffsets {
         assert !bits.get(index(lowWater)) : "low-water mark stopped on a settled offset";
     }
 
-    /** The settled offsets above the low-water mark, ascending. */
-    long[] settledAboveLowWater() {
-        int from = index(lowWater);
-        long[] result = new long[bits.get(from, Math.max(from, bits.length())).cardinality()];
-        int i = 0;
-        for (int bit = bits.nextSetBit(from); bit >= 0; bit = bits.nextSetBit(bit + 1)) {
-            result[i++] = base + bit;
+    /** Settles {@code [start, start + length)}; offsets below the low-water mark are settled already. */
+    void settleRun(long start, long length) {
+        long from = Math.max(start, lowWater);
+        long to = start + length;
+        if (to <= from) {
+            return;
         }
-        return result;
+        index(to - 1); // checks the range before anything changes
+        bits.set(index(from), index(to));
+        if (from == lowWater) {
+            settle(lowWater); // advances the mark over the run and rebases
+        }
+    }
+
+    /**
+     * Forgets everything settled at or above {@code end}: the log was cut back there, and the offsets
+     * beyond will be given to new records.
+     */
+    void forgetFrom(long end) {
+        if (end <= base) {
+            base = end;
+            lowWater = Math.min(lowWater, end);
+            bits = new BitSet();
+            return;
+        }
+        if (end < lowWater) {
+            // Offsets in [end, lowWater) were settled by being below the mark: keep them as bits
+            // only up to end, which is the new mark.
+            bits.set(index(base), index(end));
+            lowWater = end;
+        }
+        bits.clear(index(end), Math.max(index(end), bits.length()));
+    }
+
+    /** The settled offsets above the low-water mark as runs, without listing them one by one. */
+    OffsetRuns runsAboveLowWater() {
+        OffsetRuns.Builder runs = new OffsetRuns.Builder();
+        int bit = bits.nextSetBit(index(lowWater));
+        while (bit >= 0) {
+            int clear = bits.nextClearBit(bit);
+            runs.add(base + bit, clear - bit);
+            bit = bits.nextSetBit(clear);
+        }
+        return runs.build();
+    }
+
+    /** The settled offsets above the low-water mark, ascending: for tests. */
+    long[] settledAboveLowWater() {
+        return runsAboveLowWater().toOffsets();
     }
 
     private int index(long offset) {

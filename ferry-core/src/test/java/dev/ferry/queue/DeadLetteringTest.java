@@ -3,6 +3,7 @@ package dev.ferry.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashMap;
@@ -11,10 +12,15 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletionException;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
+import dev.ferry.store.StoreFixture;
+import dev.ferry.store.StoreKind;
 
 /**
  * Dead-lettering, TTLs, length limits, the delivery limit and retry delays of one queue, with
@@ -27,17 +33,35 @@ class DeadLetteringTest {
     private record DeadLetter(Message message, DeathReason reason) {
     }
 
+    @TempDir
+    Path directory;
     private final ManualQueueTimer timer = new ManualQueueTimer(START);
     private final List<DeadLetter> deadLetters = new ArrayList<>();
     private final List<MessageQueue> deleted = new ArrayList<>();
+    private StoreFixture stores;
     private MessageQueue queue;
 
+    /** Every test runs once per store: in memory, on a durable log, on a spill log that pages nearly everything. */
+    private void use(StoreKind kind) {
+        stores = kind.fixture(directory);
+    }
+
+    @AfterEach
+    void closeStores() {
+        stores.close();
+    }
+
     private MessageQueue newQueue(Map<String, Object> arguments) {
-        QueueSettings settings = new QueueSettings("/", "q", false, OptionalLong.empty(), false,
+        QueueSettings settings = new QueueSettings("/", "q", stores.kind().durable(), OptionalLong.empty(), false,
                 QueueArguments.parse(arguments, "queue 'q' in vhost '/'"));
-        queue = new MessageQueue(settings, new InMemoryMessageStore(), Runnable::run, deleted::add,
+        queue = new MessageQueue(settings, stores.newStore(), Runnable::run, deleted::add,
                 new QueueServices(timer, (message, reason) -> deadLetters.add(new DeadLetter(message, reason))));
         return queue;
+    }
+
+    /** The store settled every message the queue gave up on; {@code stillHeld} are left. */
+    private void assertSettled(int stillHeld) {
+        stores.assertSettled(queue, stillHeld);
     }
 
     private static Map<String, Object> withDlx(Object... more) {
@@ -50,7 +74,7 @@ class DeadLetteringTest {
     }
 
     private static Message message(String body, String expiration) {
-        MessageProperties properties = MessageProperties.EMPTY.withExpiration(expiration);
+        MessageProperties properties = StoreKind.PERSISTENT.withExpiration(expiration);
         return new Message("orders", "new", properties, body.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -90,8 +114,10 @@ class DeadLetteringTest {
 
     // ---- rejected
 
-    @Test
-    void shouldDeadLetterARejectedMessageWithItsDeathRecorded() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldDeadLetterARejectedMessageWithItsDeathRecorded(StoreKind store) {
+        use(store);
         newQueue(withDlx());
         queue.enqueue(message("a", "60000"), null);
         RecordingSink sink = consume(0);
@@ -113,10 +139,13 @@ class DeadLetteringTest {
                 .containsEntry("x-first-death-queue", "q").containsEntry("x-first-death-exchange", "orders");
         assertThat(queue.messageCount()).isZero();
         assertThat(queue.unackedCount()).isZero();
+        assertSettled(0);
     }
 
-    @Test
-    void shouldDropARejectedMessageWhenTheQueueHasNoDeadLetterExchange() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldDropARejectedMessageWhenTheQueueHasNoDeadLetterExchange(StoreKind store) {
+        use(store);
         newQueue(Map.of());
         publish("a");
         RecordingSink sink = consume(0);
@@ -124,10 +153,13 @@ class DeadLetteringTest {
 
         assertThat(deadLetters).isEmpty();
         assertThat(queue.messageCount()).isZero();
+        assertSettled(0);
     }
 
-    @Test
-    void shouldUseTheDeadLetterRoutingKeyWhenSet() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldUseTheDeadLetterRoutingKeyWhenSet(StoreKind store) {
+        use(store);
         newQueue(withDlx("x-dead-letter-routing-key", "parked"));
         publish("a");
         RecordingSink sink = consume(0);
@@ -139,8 +171,10 @@ class DeadLetteringTest {
 
     // ---- TTL
 
-    @Test
-    void shouldExpireMessagesByQueueTtlWithNoConsumerAttached() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldExpireMessagesByQueueTtlWithNoConsumerAttached(StoreKind store) {
+        use(store);
         newQueue(withDlx("x-message-ttl", 1000));
         publish("a", "b");
         timer.advance(999);
@@ -151,10 +185,13 @@ class DeadLetteringTest {
         assertThat(deadBodies()).containsExactly("a", "b");
         assertThat(deadReasons()).containsOnly(DeathReason.EXPIRED);
         assertThat(queue.messageCount()).isZero();
+        assertSettled(0);
     }
 
-    @Test
-    void shouldExpireAMessageInTheMiddleOfTheQueue() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldExpireAMessageInTheMiddleOfTheQueue(StoreKind store) {
+        use(store);
         newQueue(withDlx());
         queue.enqueue(message("a", null), null);
         queue.enqueue(message("b", "100"), null);
@@ -166,11 +203,14 @@ class DeadLetteringTest {
         assertThat(deadReasons()).containsExactly(DeathReason.EXPIRED);
         assertThat(xDeath(deadLetters.get(0).message()).get(0)).containsEntry("original-expiration", "100");
         assertThat(queue.messageCount()).isEqualTo(2);
+        assertSettled(2);
         assertThat(drainWithGet()).containsExactly("a", "c");
     }
 
-    @Test
-    void shouldTakeTheLowerOfQueueTtlAndMessageExpiration() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldTakeTheLowerOfQueueTtlAndMessageExpiration(StoreKind store) {
+        use(store);
         newQueue(withDlx("x-message-ttl", 500));
         queue.enqueue(message("short", "100"), null);
         queue.enqueue(message("long", "10000"), null);
@@ -179,10 +219,13 @@ class DeadLetteringTest {
         assertThat(deadBodies()).containsExactly("short");
         timer.advance(400);
         assertThat(deadBodies()).containsExactly("short", "long");
+        assertSettled(0);
     }
 
-    @Test
-    void shouldExpireATtlZeroMessageThatNoConsumerCanTakeAtOnce() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldExpireATtlZeroMessageThatNoConsumerCanTakeAtOnce(StoreKind store) {
+        use(store);
         newQueue(withDlx("x-message-ttl", 0));
         publish("nobody-listens");
         assertThat(deadBodies()).containsExactly("nobody-listens");
@@ -192,19 +235,27 @@ class DeadLetteringTest {
         publish("taken");
         assertThat(sink.bodies()).containsExactly("taken");
         assertThat(deadBodies()).containsExactly("nobody-listens");
+        assertSettled(1); // taken, unacked
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.ACK);
+        assertSettled(0);
     }
 
-    @Test
-    void shouldExpireATtlZeroMessageWhenTheConsumerHasNoCredit() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldExpireATtlZeroMessageWhenTheConsumerHasNoCredit(StoreKind store) {
+        use(store);
         newQueue(withDlx("x-message-ttl", 0));
         RecordingSink sink = consume(1);
         publish("first", "second");
         assertThat(sink.bodies()).containsExactly("first");
         assertThat(deadBodies()).containsExactly("second");
+        assertSettled(1);
     }
 
-    @Test
-    void shouldNotExpireUnackedMessagesButExpireThemOnceReturned() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldNotExpireUnackedMessagesButExpireThemOnceReturned(StoreKind store) {
+        use(store);
         newQueue(withDlx("x-message-ttl", 1000));
         publish("a");
         RecordingSink sink = consume(0);
@@ -216,10 +267,13 @@ class DeadLetteringTest {
         assertThat(deadBodies()).as("its original TTL is long past").containsExactly("a");
         assertThat(queue.messageCount()).isZero();
         assertThat(sink.deliveries).hasSize(1);
+        assertSettled(0);
     }
 
-    @Test
-    void shouldAcceptThePublishOfAMessageThatExpiresOnArrival() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldAcceptThePublishOfAMessageThatExpiresOnArrival(StoreKind store) {
+        use(store);
         newQueue(withDlx("x-message-ttl", 0));
         PublishConfirm confirm = new PublishConfirm(1);
         queue.enqueue(message("a", null), confirm);
@@ -229,43 +283,54 @@ class DeadLetteringTest {
 
     // ---- length limits
 
-    @Test
-    void shouldDropTheOldestReadyMessagesOverMaxLength() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldDropTheOldestReadyMessagesOverMaxLength(StoreKind store) {
+        use(store);
         newQueue(withDlx("x-max-length", 2));
         publish("1", "2", "3", "4");
         assertThat(deadBodies()).containsExactly("1", "2");
         assertThat(deadReasons()).containsOnly(DeathReason.MAXLEN);
+        assertSettled(2);
         assertThat(drainWithGet()).containsExactly("3", "4");
     }
 
-    @Test
-    void shouldDropTheOldestReadyMessagesOverMaxLengthBytes() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldDropTheOldestReadyMessagesOverMaxLengthBytes(StoreKind store) {
+        use(store);
         newQueue(withDlx("x-max-length-bytes", 5));
         publish("aa", "bb", "cc");
         assertThat(deadBodies()).containsExactly("aa");
+        assertSettled(2);
         assertThat(drainWithGet()).containsExactly("bb", "cc");
     }
 
-    @Test
-    void shouldRefuseAPublishWhenFullWithRejectPublish() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldRefuseAPublishWhenFullWithRejectPublish(StoreKind store) {
+        use(store);
         newQueue(withDlx("x-max-length", 1, "x-overflow", "reject-publish"));
         PublishConfirm first = new PublishConfirm(1);
         PublishConfirm second = new PublishConfirm(1);
         queue.enqueue(message("kept", null), first);
         queue.enqueue(message("refused", null), second);
 
-        assertThat(first.accepted()).isCompleted();
-        assertThat(first.accepted().isCompletedExceptionally()).isFalse();
+        assertThat(first.accepted()).as("stored (after the fsync on a durable log)")
+                .succeedsWithin(java.time.Duration.ofSeconds(5));
         assertThat(second.accepted()).isCompletedExceptionally();
         assertThat(second.accepted()).failsWithin(java.time.Duration.ZERO)
                 .withThrowableOfType(java.util.concurrent.ExecutionException.class)
                 .withCauseInstanceOf(QueueRefusedException.class);
         assertThat(deadLetters).as("reject-publish does not dead-letter").isEmpty();
+        assertSettled(1);
         assertThat(drainWithGet()).containsExactly("kept");
     }
 
-    @Test
-    void shouldRefuseAndDeadLetterAPublishWhenFullWithRejectPublishDlx() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldRefuseAndDeadLetterAPublishWhenFullWithRejectPublishDlx(StoreKind store) {
+        use(store);
         newQueue(withDlx("x-max-length", 1, "x-overflow", "reject-publish-dlx"));
         PublishConfirm refused = new PublishConfirm(1);
         publish("kept");
@@ -274,11 +339,14 @@ class DeadLetteringTest {
         assertThat(refused.accepted()).isCompletedExceptionally();
         assertThat(deadBodies()).containsExactly("refused");
         assertThat(deadReasons()).containsExactly(DeathReason.MAXLEN);
+        assertSettled(1);
         assertThat(drainWithGet()).containsExactly("kept");
     }
 
-    @Test
-    void shouldNackOnAnyRefusingQueueEvenIfAnotherAccepted() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldNackOnAnyRefusingQueueEvenIfAnotherAccepted(StoreKind store) {
+        use(store);
         newQueue(withDlx("x-max-length", 0, "x-overflow", "reject-publish"));
         PublishConfirm twoQueues = new PublishConfirm(2);
         twoQueues.queueAccepted();
@@ -298,8 +366,10 @@ class DeadLetteringTest {
 
     // ---- delivery limit
 
-    @Test
-    void shouldDeadLetterAMessageReturnedMoreThanTheDeliveryLimit() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldDeadLetterAMessageReturnedMoreThanTheDeliveryLimit(StoreKind store) {
+        use(store);
         newQueue(withDlx("x-delivery-limit", 2));
         publish("poison");
         RecordingSink sink = consume(0);
@@ -315,31 +385,40 @@ class DeadLetteringTest {
         assertThat(deadLetters.get(0).message().properties().headers()).doesNotContainKey("x-delivery-count");
         assertThat(queue.messageCount()).isZero();
         assertThat(queue.unackedCount()).isZero();
+        assertSettled(0);
     }
 
-    @Test
-    void shouldCountAChannelClosedWithTheMessageUnackedAsAReturn() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldCountAChannelClosedWithTheMessageUnackedAsAReturn(StoreKind store) {
+        use(store);
         newQueue(withDlx("x-delivery-limit", 0));
         publish("a");
         consume(0);
         queue.closeChannel(CHANNEL);
         assertThat(deadReasons()).containsExactly(DeathReason.DELIVERY_LIMIT);
+        assertSettled(0);
     }
 
-    @Test
-    void shouldDropAMessageOverTheDeliveryLimitWithoutDeadLetterExchange() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldDropAMessageOverTheDeliveryLimitWithoutDeadLetterExchange(StoreKind store) {
+        use(store);
         newQueue(Map.of("x-delivery-limit", 0));
         publish("a");
         RecordingSink sink = consume(0);
         queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
         assertThat(queue.messageCount()).isZero();
         assertThat(sink.deliveries).hasSize(1);
+        assertSettled(0);
     }
 
     // ---- retry delays
 
-    @Test
-    void shouldWaitEachRetryDelayWithoutHoldingUpTheMessagesBehind() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldWaitEachRetryDelayWithoutHoldingUpTheMessagesBehind(StoreKind store) {
+        use(store);
         newQueue(withDlx("x-retry-delays", List.of(1000, 5000)));
         publish("a", "b");
         RecordingSink sink = consume(1);
@@ -368,10 +447,13 @@ class DeadLetteringTest {
         queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
         assertThat(deadReasons()).as("the delays are used up").containsExactly(DeathReason.DELIVERY_LIMIT);
         assertThat(timer.pendingAlarms()).isZero();
+        assertSettled(0);
     }
 
-    @Test
-    void shouldReturnADelayedMessageToItsOriginalPosition() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldReturnADelayedMessageToItsOriginalPosition(StoreKind store) {
+        use(store);
         newQueue(Map.of("x-retry-delays", List.of(100)));
         publish("a", "b", "c");
         GetResult first = queue.get(CHANNEL, false).join();
@@ -382,19 +464,24 @@ class DeadLetteringTest {
         assertThat(drainWithGet()).containsExactly("a", "b", "c");
     }
 
-    @Test
-    void shouldStillDeadLetterARejectWithRetryDelays() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldStillDeadLetterARejectWithRetryDelays(StoreKind store) {
+        use(store);
         newQueue(withDlx("x-retry-delays", List.of(100)));
         publish("a");
         RecordingSink sink = consume(0);
         queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.DISCARD);
         assertThat(deadReasons()).containsExactly(DeathReason.REJECTED);
+        assertSettled(0);
     }
 
     // ---- x-expires
 
-    @Test
-    void shouldDeleteAQueueUnusedForItsExpiresTime() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldDeleteAQueueUnusedForItsExpiresTime(StoreKind store) {
+        use(store);
         newQueue(Map.of("x-expires", 1000));
         publish("a");
         timer.advance(999);
@@ -404,8 +491,10 @@ class DeadLetteringTest {
         assertThat(queue.isDeleted()).isTrue();
     }
 
-    @Test
-    void shouldNotExpireAQueueWhileItHasConsumersAndCountFromTheLastUse() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldNotExpireAQueueWhileItHasConsumersAndCountFromTheLastUse(StoreKind store) {
+        use(store);
         newQueue(Map.of("x-expires", 1000));
         RecordingSink sink = consume(0);
         timer.advance(5000);
@@ -422,8 +511,10 @@ class DeadLetteringTest {
         assertThat(deleted).containsExactly(queue);
     }
 
-    @Test
-    void shouldDropTheWaitingRetriesWhenTheQueueIsDeleted() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldDropTheWaitingRetriesWhenTheQueueIsDeleted(StoreKind store) {
+        use(store);
         newQueue(Map.of("x-retry-delays", List.of(100)));
         publish("a");
         RecordingSink sink = consume(0);
@@ -432,5 +523,26 @@ class DeadLetteringTest {
         timer.advance(100);
         assertThat(sink.deliveries).hasSize(1);
         assertThat(timer.pendingAlarms()).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldBringBackTwoMessagesWaitingOutTheirDelaysAtTheSameTime(StoreKind store) {
+        use(store);
+        newQueue(withDlx("x-retry-delays", List.of(100)));
+        publish("a", "b", "c");
+        RecordingSink sink = consume(0);
+        assertThat(sink.bodies()).containsExactly("a", "b", "c");
+        queue.settle(CHANNEL, new long[] {sink.deliveries.get(0).deliveryId(), sink.deliveries.get(1).deliveryId()},
+                SettleOutcome.REQUEUE);
+        assertThat(queue.messageCount()).as("both wait, neither is ready").isZero();
+        assertSettled(3);
+
+        timer.advance(99);
+        assertThat(sink.deliveries).hasSize(3);
+        timer.advance(1);
+        assertThat(sink.bodies()).containsExactly("a", "b", "c", "a", "b");
+        queue.settle(CHANNEL, sink.ids(), SettleOutcome.ACK);
+        assertSettled(0);
     }
 }

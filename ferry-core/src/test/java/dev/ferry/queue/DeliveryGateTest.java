@@ -3,23 +3,44 @@ package dev.ferry.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.message.Message;
-import dev.ferry.message.MessageProperties;
+import dev.ferry.store.StoreFixture;
+import dev.ferry.store.StoreKind;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.OptionalLong;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** A closed delivery gate holds messages in the queue and lets them go, in order, when it opens. */
+/**
+ * A closed delivery gate holds messages in the queue and lets them go, in order, when it opens;
+ * against every {@link StoreKind}.
+ */
 class DeliveryGateTest {
     private static final ChannelRef CHANNEL = new ChannelRef(1, 1);
 
-    private final MessageQueue queue = new MessageQueue(
-            new QueueSettings("/", "q", false, OptionalLong.empty(), false, QueueArguments.NONE),
-            new InMemoryMessageStore(), Runnable::run, q -> { });
+    @TempDir
+    Path directory;
+    private StoreFixture stores;
+    private MessageQueue queue;
     private final DeliveryGate gate = new DeliveryGate();
+
+    /** Every test runs once per store. */
+    private void use(StoreKind kind) {
+        stores = kind.fixture(directory);
+        queue = new MessageQueue(new QueueSettings("/", "q", kind.durable(), OptionalLong.empty(), false,
+                QueueArguments.NONE), stores.newStore(), Runnable::run, q -> { });
+    }
+
+    @AfterEach
+    void closeStores() {
+        stores.close();
+    }
 
     private void publish(String... bodies) {
         for (String body : bodies) {
-            queue.enqueue(new Message("", "q", MessageProperties.EMPTY, body.getBytes(StandardCharsets.UTF_8)), null);
+            queue.enqueue(new Message("", "q", StoreKind.PERSISTENT, body.getBytes(StandardCharsets.UTF_8)), null);
         }
     }
 
@@ -29,8 +50,10 @@ class DeliveryGateTest {
         return sink;
     }
 
-    @Test
-    void shouldHoldNoAckDeliveriesInTheQueueWhileTheGateIsClosed() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldHoldNoAckDeliveriesInTheQueueWhileTheGateIsClosed(StoreKind store) {
+        use(store);
         RecordingSink sink = consume("c1", true, gate);
         gate.close();
 
@@ -40,8 +63,10 @@ class DeliveryGateTest {
         assertThat(queue.messageCount()).isEqualTo(3);
     }
 
-    @Test
-    void shouldDeliverWhatWaitedInOrderWhenTheGateOpens() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldDeliverWhatWaitedInOrderWhenTheGateOpens(StoreKind store) {
+        use(store);
         RecordingSink sink = consume("c1", true, gate);
         gate.close();
         publish("a", "b", "c");
@@ -52,8 +77,10 @@ class DeliveryGateTest {
         assertThat(queue.messageCount()).isZero();
     }
 
-    @Test
-    void shouldGiveMessagesToAnotherConsumerWhoseConnectionCanTakeThem() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldGiveMessagesToAnotherConsumerWhoseConnectionCanTakeThem(StoreKind store) {
+        use(store);
         RecordingSink stalled = consume("slow", false, gate);
         RecordingSink healthy = consume("fast", false, new DeliveryGate());
         gate.close();

@@ -3,38 +3,67 @@ package dev.ferry.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.ferry.broker.BrokerException;
 import dev.ferry.broker.ErrorCode;
 import dev.ferry.message.Message;
-import dev.ferry.message.MessageProperties;
+import dev.ferry.store.StoreFixture;
+import dev.ferry.store.StoreKind;
 
 /**
  * The queue state machine, driven through its public API with commands run inline on the test
- * thread, so every assertion sees a settled state.
+ * thread, so every assertion sees a settled state; every test runs against every {@link StoreKind}.
  */
 class MessageQueueTest {
     private static final ChannelRef CHANNEL = new ChannelRef(1, 1);
     private static final ChannelRef OTHER_CHANNEL = new ChannelRef(1, 2);
 
+    @TempDir
+    Path directory;
     private final List<MessageQueue> deleted = new ArrayList<>();
-    private MessageQueue queue = newQueue(QueueArguments.NONE, false);
+    private StoreFixture stores;
+    private MessageQueue queue;
+
+    /** Every test runs once per store: in memory, on a durable log, on a spill log that pages nearly everything. */
+    private void use(StoreKind kind) {
+        stores = kind.fixture(directory);
+        queue = newQueue(QueueArguments.NONE, false);
+    }
+
+    @AfterEach
+    void closeStores() {
+        if (stores != null) {
+            stores.close();
+        }
+    }
 
     private MessageQueue newQueue(QueueArguments arguments, boolean autoDelete) {
-        QueueSettings settings = new QueueSettings("/", "q", false, OptionalLong.empty(), autoDelete, arguments);
-        return new MessageQueue(settings, new InMemoryMessageStore(), Runnable::run, deleted::add);
+        QueueSettings settings = new QueueSettings("/", "q", stores.kind().durable(), OptionalLong.empty(), autoDelete,
+                arguments);
+        return new MessageQueue(settings, stores.newStore(), Runnable::run, deleted::add);
+    }
+
+    private static Message message(String body) {
+        return new Message("", "q", StoreKind.PERSISTENT, body.getBytes(StandardCharsets.UTF_8));
     }
 
     private void publish(String... bodies) {
         for (String body : bodies) {
-            queue.enqueue(new Message("", "q", MessageProperties.EMPTY, body.getBytes(StandardCharsets.UTF_8)), null);
+            queue.enqueue(message(body), null);
         }
     }
 
@@ -57,8 +86,10 @@ class MessageQueueTest {
         }
     }
 
-    @Test
-    void shouldDeliverInPublishOrder() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldDeliverInPublishOrder(StoreKind store) {
+        use(store);
         publish("1", "2", "3");
         RecordingSink sink = consume("c", 0);
 
@@ -71,8 +102,10 @@ class MessageQueueTest {
         });
     }
 
-    @Test
-    void shouldRoundRobinAcrossConsumers() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldRoundRobinAcrossConsumers(StoreKind store) {
+        use(store);
         RecordingSink first = consume("a", 0);
         RecordingSink second = consume("b", 0);
         publish("1", "2", "3", "4");
@@ -81,8 +114,10 @@ class MessageQueueTest {
         assertThat(second.bodies()).containsExactly("2", "4");
     }
 
-    @Test
-    void shouldHoldDeliveriesAtThePerConsumerPrefetchAndResumeOnAck() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldHoldDeliveriesAtThePerConsumerPrefetchAndResumeOnAck(StoreKind store) {
+        use(store);
         publish("1", "2", "3");
         RecordingSink sink = consume("c", 2);
         assertThat(sink.bodies()).containsExactly("1", "2");
@@ -94,8 +129,10 @@ class MessageQueueTest {
         assertThat(queue.messageCount()).isZero();
     }
 
-    @Test
-    void shouldShareChannelCreditAcrossQueuesAndWakeTheOtherQueueOnAck() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldShareChannelCreditAcrossQueuesAndWakeTheOtherQueueOnAck(StoreKind store) {
+        use(store);
         MessageQueue otherQueue = newQueue(QueueArguments.NONE, false);
         ChannelCredit credit = new ChannelCredit(2);
         RecordingSink sink = consume(CHANNEL, "a", 0, credit, 0);
@@ -103,7 +140,7 @@ class MessageQueueTest {
         otherQueue.consume(new ConsumerSpec(CHANNEL, "b", false, false, 0, credit, 0, otherSink)).join();
 
         publish("1", "2");
-        otherQueue.enqueue(new Message("", "q2", MessageProperties.EMPTY, "x".getBytes(StandardCharsets.UTF_8)), null);
+        otherQueue.enqueue(message("x"), null);
         assertThat(sink.bodies()).containsExactly("1", "2");
         assertThat(otherSink.deliveries).as("channel credit exhausted").isEmpty();
         assertThat(credit.inUse()).isEqualTo(2);
@@ -114,8 +151,10 @@ class MessageQueueTest {
         assertThat(credit.inUse()).isEqualTo(2);
     }
 
-    @Test
-    void shouldResumeWhenTheChannelRaisesItsLimit() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldResumeWhenTheChannelRaisesItsLimit(StoreKind store) {
+        use(store);
         ChannelCredit credit = new ChannelCredit(1);
         RecordingSink sink = consume(CHANNEL, "a", 0, credit, 0);
         publish("1", "2");
@@ -126,8 +165,10 @@ class MessageQueueTest {
         assertThat(sink.deliveries).hasSize(2);
     }
 
-    @Test
-    void shouldPreferHigherPriorityConsumersWhileTheyHaveCredit() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldPreferHigherPriorityConsumersWhileTheyHaveCredit(StoreKind store) {
+        use(store);
         RecordingSink low = consume(CHANNEL, "low", 0, null, 0);
         RecordingSink high = consume(CHANNEL, "high", 2, null, 10);
         publish("1", "2", "3", "4");
@@ -139,8 +180,10 @@ class MessageQueueTest {
         assertThat(high.bodies()).containsExactly("1", "2", "5");
     }
 
-    @Test
-    void shouldRefuseOtherConsumersWhileAnExclusiveConsumerExists() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldRefuseOtherConsumersWhileAnExclusiveConsumerExists(StoreKind store) {
+        use(store);
         consume("first", 0);
         Throwable refusedExclusive = failureOf(queue.consume(
                 new ConsumerSpec(CHANNEL, "x", false, true, 0, null, 0, new RecordingSink())));
@@ -154,8 +197,10 @@ class MessageQueueTest {
         assertThat(((BrokerException) refusedShared).errorCode()).isEqualTo(ErrorCode.ACCESS_REFUSED);
     }
 
-    @Test
-    void shouldDeliverToOneActiveConsumerAndFailOverOnCancel() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldDeliverToOneActiveConsumerAndFailOverOnCancel(StoreKind store) {
+        use(store);
         queue = newQueue(QueueArguments.parse(Map.of("x-single-active-consumer", true), "queue 'q'"), false);
         RecordingSink first = consume("first", 0);
         RecordingSink second = consume("second", 0);
@@ -170,8 +215,10 @@ class MessageQueueTest {
         assertThat(second.bodies()).containsExactly("3", "2");
     }
 
-    @Test
-    void shouldRequeueAtTheOriginalPositionFlaggedRedelivered() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldRequeueAtTheOriginalPositionFlaggedRedelivered(StoreKind store) {
+        use(store);
         publish("1", "2", "3", "4");
         RecordingSink sink = consume("c", 3);
         assertThat(sink.bodies()).containsExactly("1", "2", "3");
@@ -189,8 +236,10 @@ class MessageQueueTest {
                 .isNotEqualTo(sink.deliveries.get(0).deliveryId());
     }
 
-    @Test
-    void shouldDropDiscardedMessagesAndIgnoreSettlementsFromOtherChannels() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldDropDiscardedMessagesAndIgnoreSettlementsFromOtherChannels(StoreKind store) {
+        use(store);
         publish("1", "2");
         RecordingSink sink = consume("c", 0);
         queue.settle(OTHER_CHANNEL, sink.ids(), SettleOutcome.ACK);
@@ -204,8 +253,10 @@ class MessageQueueTest {
         assertThat(sink.deliveries).hasSize(2);
     }
 
-    @Test
-    void shouldStopDeliveringOnCancelButKeepUnackedUntilSettled() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldStopDeliveringOnCancelButKeepUnackedUntilSettled(StoreKind store) {
+        use(store);
         publish("1");
         RecordingSink sink = consume("c", 0);
         assertThat(queue.cancel(CHANNEL, "c").join()).isTrue();
@@ -220,8 +271,10 @@ class MessageQueueTest {
         assertThat(queue.unackedCount()).isZero();
     }
 
-    @Test
-    void shouldRequeueEverythingUnackedOnChannelCloseInOriginalOrder() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldRequeueEverythingUnackedOnChannelCloseInOriginalOrder(StoreKind store) {
+        use(store);
         RecordingSink closing = consume(CHANNEL, "a", 0, null, 0);
         RecordingSink staying = consume(OTHER_CHANNEL, "b", 1, null, 0);
         publish("1", "2", "3");
@@ -237,8 +290,10 @@ class MessageQueueTest {
         assertThat(queue.messageCount()).isEqualTo(1);
     }
 
-    @Test
-    void shouldTreatNoAckDeliveriesAsSettled() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldTreatNoAckDeliveriesAsSettled(StoreKind store) {
+        use(store);
         publish("1", "2");
         RecordingSink sink = new RecordingSink();
         queue.consume(new ConsumerSpec(CHANNEL, "c", true, false, 1, new ChannelCredit(1), 0, sink)).join();
@@ -247,8 +302,10 @@ class MessageQueueTest {
         assertThat(queue.unackedCount()).isZero();
     }
 
-    @Test
-    void shouldGetOneMessageWithTheRemainingCountOrEmpty() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldGetOneMessageWithTheRemainingCountOrEmpty(StoreKind store) {
+        use(store);
         publish("1", "2");
 
         GetResult first = queue.get(CHANNEL, false).join();
@@ -265,8 +322,10 @@ class MessageQueueTest {
         assertThat(queue.get(CHANNEL, true).join().delivery().orElseThrow().redelivered()).isTrue();
     }
 
-    @Test
-    void shouldPurgeOnlyReadyMessages() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldPurgeOnlyReadyMessages(StoreKind store) {
+        use(store);
         publish("1", "2", "3");
         consume("c", 1);
 
@@ -274,8 +333,10 @@ class MessageQueueTest {
         assertThat(queue.unackedCount()).isEqualTo(1);
     }
 
-    @Test
-    void shouldCancelConsumersAndRefuseWorkOnceDeleted() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldCancelConsumersAndRefuseWorkOnceDeleted(StoreKind store) {
+        use(store);
         publish("1", "2");
         RecordingSink sink = consume("c", 1);
 
@@ -286,12 +347,14 @@ class MessageQueueTest {
         assertThat(queue.isDeleted()).isTrue();
         assertThat(((BrokerException) failureOf(queue.get(CHANNEL, false))).errorCode()).isEqualTo(ErrorCode.NOT_FOUND);
         PublishConfirm confirm = new PublishConfirm(1);
-        queue.enqueue(new Message("", "q", MessageProperties.EMPTY, new byte[0]), confirm);
+        queue.enqueue(message(""), confirm);
         assertThat(confirm.accepted()).as("late publishes are still confirmed").isCompleted();
     }
 
-    @Test
-    void shouldAutoDeleteWhenTheLastConsumerChannelCloses() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldAutoDeleteWhenTheLastConsumerChannelCloses(StoreKind store) {
+        use(store);
         queue = newQueue(QueueArguments.NONE, true);
         consume("c", 0);
 
@@ -300,8 +363,10 @@ class MessageQueueTest {
         assertThat(deleted).containsExactly(queue);
     }
 
-    @Test
-    void shouldRefuseAReusedConsumerTagOnTheSameChannel() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldRefuseAReusedConsumerTagOnTheSameChannel(StoreKind store) {
+        use(store);
         consume("c", 0);
 
         Throwable refused = failureOf(queue.consume(new ConsumerSpec(CHANNEL, "c", false, false, 0, null, 0, new RecordingSink())));
@@ -309,13 +374,15 @@ class MessageQueueTest {
         assertThat(((BrokerException) refused).errorCode()).isEqualTo(ErrorCode.NOT_ALLOWED);
     }
 
-    @Test
-    void shouldYieldAfterADeliveryBatchAndCarryOn() {
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldYieldAfterADeliveryBatchAndCarryOn(StoreKind store) {
+        use(store);
         List<Runnable> pending = new ArrayList<>();
         QueueSettings settings = new QueueSettings("/", "q", false, OptionalLong.empty(), false, QueueArguments.NONE);
-        MessageQueue manual = new MessageQueue(settings, new InMemoryMessageStore(), pending::add, q -> { });
+        MessageQueue manual = new MessageQueue(settings, stores.newStore(), pending::add, q -> { });
         for (int i = 0; i < MessageQueue.DELIVERY_BATCH + 10; i++) {
-            manual.enqueue(new Message("", "q", MessageProperties.EMPTY, new byte[0]), null);
+            manual.enqueue(message(""), null);
         }
         while (!pending.isEmpty()) {
             pending.remove(0).run();
@@ -331,5 +398,85 @@ class MessageQueueTest {
             pending.remove(0).run();
         }
         assertThat(sink.deliveries).hasSize(MessageQueue.DELIVERY_BATCH + 10);
+    }
+
+    /** A store that throws from the operation a test names, and otherwise keeps messages in memory. */
+    private static final class BrokenStore implements MessageStore {
+        private final InMemoryMessageStore memory = new InMemoryMessageStore();
+        private String failing = "";
+
+        private void check(String operation) {
+            if (operation.equals(failing)) {
+                throw new IllegalStateException("broken " + operation);
+            }
+        }
+
+        public void append(QueuedMessage message, PublishConfirm confirm) {
+            check("append");
+            memory.append(message, confirm);
+        }
+
+        public QueuedMessage pollReady() {
+            check("pollReady");
+            return memory.pollReady();
+        }
+
+        public void returnToReady(QueuedMessage message) {
+            memory.returnToReady(message);
+        }
+
+        public void settle(QueuedMessage message) {
+        }
+
+        public int purgeReady() {
+            check("purgeReady");
+            return memory.purgeReady();
+        }
+
+        public int readyCount() {
+            return memory.readyCount();
+        }
+
+        public long readyBytes() {
+            return memory.readyBytes();
+        }
+    }
+
+    @Test
+    void aCommandThatThrowsFailsItsAnswerInsteadOfLeavingTheCallerWaiting() {
+        BrokenStore store = new BrokenStore();
+        QueueSettings settings = new QueueSettings("/", "q", false, OptionalLong.empty(), false, QueueArguments.NONE);
+        MessageQueue broken = new MessageQueue(settings, store, Runnable::run, q -> { });
+
+        store.failing = "append";
+        PublishConfirm confirm = new PublishConfirm(1);
+        broken.enqueue(message("a"), confirm);
+        assertThat(confirm.accepted()).as("the publisher is nacked").isCompletedExceptionally();
+
+        store.failing = "";
+        broken.enqueue(message("b"), null);
+        store.failing = "pollReady";
+        assertThat(broken.get(CHANNEL, false)).as("answered, not left waiting").failsWithin(Duration.ZERO)
+                .withThrowableOfType(ExecutionException.class).withMessageContaining("broken pollReady");
+        store.failing = "purgeReady";
+        assertThat(broken.purge()).failsWithin(Duration.ZERO)
+                .withThrowableOfType(ExecutionException.class).withMessageContaining("broken purgeReady");
+
+        store.failing = "";
+        assertThat(new String(broken.get(CHANNEL, true).join().delivery().orElseThrow().message().body()))
+                .as("the queue carries on").isEqualTo("b");
+    }
+
+    @Test
+    void aPublishFailedByOneQueueIsNackedEvenIfAnotherAcceptedIt() {
+        BrokenStore store = new BrokenStore();
+        QueueSettings settings = new QueueSettings("/", "q", false, OptionalLong.empty(), false, QueueArguments.NONE);
+        MessageQueue broken = new MessageQueue(settings, store, Runnable::run, q -> { });
+        PublishConfirm twoQueues = new PublishConfirm(2);
+        twoQueues.queueAccepted();
+        store.failing = "append";
+        broken.enqueue(message("a"), twoQueues);
+        assertThat(twoQueues.accepted()).failsWithin(Duration.ZERO)
+                .withThrowableOfType(ExecutionException.class).withMessageContaining("broken append");
     }
 }

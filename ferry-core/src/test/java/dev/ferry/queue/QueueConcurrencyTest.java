@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,13 +16,16 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.ferry.broker.Broker;
 import dev.ferry.broker.QueueDeclaration;
 import dev.ferry.broker.VirtualHost;
 import dev.ferry.message.Message;
-import dev.ferry.message.MessageProperties;
+import dev.ferry.store.DiskStorage;
+import dev.ferry.store.StoreKind;
 
 /**
  * Several publisher threads and several consumers (each settling on its own thread, as a channel's
@@ -33,13 +37,19 @@ class QueueConcurrencyTest {
     private static final int MESSAGES_PER_PUBLISHER = 5_000;
     private static final int CONSUMERS = 3;
 
-    private final Broker broker = Broker.withQueueThreads(2);
+    @TempDir
+    Path dataDir;
+    private DiskStorage storage;
+    private Broker broker;
     private final List<ExecutorService> threads = new ArrayList<>();
 
     @AfterEach
     void tearDown() throws Exception {
         threads.forEach(ExecutorService::shutdownNow);
         broker.close();
+        if (storage != null) {
+            storage.close();
+        }
     }
 
     private ExecutorService thread() {
@@ -48,10 +58,14 @@ class QueueConcurrencyTest {
         return executor;
     }
 
-    @Test
-    void shouldAckEveryMessageExactlyOnceUnderConcurrentPublishersAndConsumers() throws Exception {
+    /** On every store: a durable log, and a spill log paging nearly every message, as well as memory. */
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldAckEveryMessageExactlyOnceUnderConcurrentPublishersAndConsumers(StoreKind store) throws Exception {
+        storage = store.diskStorage(dataDir);
+        broker = storage == null ? Broker.withQueueThreads(2) : Broker.withQueueThreads(2, storage);
         VirtualHost vhost = broker.defaultVirtualHost();
-        vhost.declareQueue(new QueueDeclaration("work", false, false, false, Map.of(), 1));
+        vhost.declareQueue(new QueueDeclaration("work", store.durable(), false, false, Map.of(), 1));
         Map<String, AtomicInteger> acks = new ConcurrentHashMap<>();
         AtomicInteger requeues = new AtomicInteger();
         ChannelCredit sharedCredit = new ChannelCredit(16);
@@ -89,7 +103,7 @@ class QueueConcurrencyTest {
             publishers.add(thread().submit(() -> {
                 for (int i = 0; i < MESSAGES_PER_PUBLISHER; i++) {
                     byte[] body = ("p" + publisher + "-" + i).getBytes(StandardCharsets.UTF_8);
-                    vhost.publish(new Message("", "work", MessageProperties.EMPTY, body), false);
+                    vhost.publish(new Message("", "work", StoreKind.PERSISTENT, body), false);
                 }
             }));
         }

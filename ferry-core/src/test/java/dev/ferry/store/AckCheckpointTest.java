@@ -1,11 +1,14 @@
 package dev.ferry.store;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.zip.CRC32C;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +21,7 @@ class AckCheckpointTest {
     void roundTripsThroughItsFileFormat() throws IOException {
         AckCheckpoint checkpoint = new AckCheckpoint(10, 15, new long[] {12, 14});
         byte[] bytes = checkpoint.toBytes();
-        assertEquals(AckCheckpoint.HEADER_BYTES + 16 + 4 + 4, bytes.length);
+        assertEquals(AckCheckpoint.HEADER_BYTES + 2 * 12 + 4 + 4, bytes.length, "two runs of one offset each");
         assertEquals(checkpoint, AckCheckpoint.fromBytes(bytes));
         checkpoint.write(dir);
         assertEquals(checkpoint, AckCheckpoint.read(dir));
@@ -28,9 +31,76 @@ class AckCheckpointTest {
         assertEquals(true, AckCheckpoint.read(dir).cleanShutdown());
         assertEquals(false, AckCheckpoint.fromBytes(checkpoint.toBytes()).cleanShutdown());
 
-        AckCheckpoint counted = new AckCheckpoint(10, 15, new long[] {12}, false, new long[] {10, 13}, new int[] {2, 5});
+        AckCheckpoint counted = new AckCheckpoint(10, 15, OffsetRuns.of(12), false, new long[] {10, 13},
+                new int[] {2, 5}, new long[] {AckCheckpoint.NOT_WAITING, 1_700_000_005_000L});
         assertEquals(counted, AckCheckpoint.fromBytes(counted.toBytes()));
-        assertEquals(AckCheckpoint.HEADER_BYTES + 8 + 4 + 24 + 4, counted.toBytes().length);
+        assertEquals(1_700_000_005_000L, AckCheckpoint.fromBytes(counted.toBytes()).retryDueAt()[1]);
+        assertEquals(AckCheckpoint.HEADER_BYTES + 12 + 4 + 2 * 20 + 4, counted.toBytes().length);
+    }
+
+    @Test
+    void settledOffsetsAreWrittenAsRuns() throws IOException {
+        AckCheckpoint checkpoint = new AckCheckpoint(10, 10, new long[] {12, 13, 14, 20, 22, 23});
+        assertArrayEquals(new long[] {12, 13, 14, 20, 22, 23}, AckCheckpoint.fromBytes(checkpoint.toBytes()).settledAbove());
+        assertEquals(3, checkpoint.settled().count());
+        assertEquals(AckCheckpoint.HEADER_BYTES + 3 * 12 + 4 + 4, checkpoint.toBytes().length);
+    }
+
+    @Test
+    void aStuckHeadWithAMillionAcksBehindItIsAFewBytes() throws IOException {
+        SettledOffsets settled = new SettledOffsets(0);
+        for (long offset = 1; offset <= 1_000_000; offset++) {
+            settled.settle(offset); // offset 0 is never acked
+        }
+        assertEquals(0, settled.lowWater());
+        AckCheckpoint checkpoint = new AckCheckpoint(settled.lowWater(), 1_000_001, settled.runsAboveLowWater(), false,
+                new long[0], new int[0], new long[0]);
+        checkpoint.write(dir);
+
+        // 28 bytes of header, one run of 12, no counted offsets (4), the CRC (4): not 8 MB.
+        assertEquals(48, Files.size(dir.resolve(AckCheckpoint.FILE_NAME)));
+        AckCheckpoint read = AckCheckpoint.read(dir);
+        assertEquals(1, read.settled().count());
+        assertEquals(1, read.settled().start(0));
+        assertEquals(1_000_000, read.settled().length(0));
+    }
+
+    @Test
+    void readsVersionOneAndTwoFiles() throws IOException {
+        // Version 1: low water 10, settled 12 and 13, nothing counted.
+        ByteBuffer v1 = ByteBuffer.allocate(28 + 16 + 4);
+        v1.putInt(AckCheckpoint.MAGIC).putShort((short) 1).putShort((short) 1).putLong(10).putLong(15).putInt(2)
+                .putLong(12).putLong(13);
+        AckCheckpoint fromV1 = AckCheckpoint.fromBytes(withCrc(v1));
+        assertEquals(new AckCheckpoint(10, 15, new long[] {12, 13}).withCleanShutdown(true), fromV1);
+        assertEquals(1, fromV1.settled().count(), "consecutive offsets of an old file become one run");
+
+        // Version 2: the same, then offset 11 came back twice.
+        ByteBuffer v2 = ByteBuffer.allocate(28 + 16 + 4 + 12 + 4);
+        v2.putInt(AckCheckpoint.MAGIC).putShort((short) 2).putShort((short) 0).putLong(10).putLong(15).putInt(2)
+                .putLong(12).putLong(13).putInt(1).putLong(11).putInt(2);
+        AckCheckpoint fromV2 = AckCheckpoint.fromBytes(withCrc(v2));
+        assertEquals(new AckCheckpoint(10, 15, new long[] {12, 13}, false, new long[] {11}, new int[] {2}), fromV2);
+        assertEquals(AckCheckpoint.NOT_WAITING, fromV2.retryDueAt()[0]);
+    }
+
+    private static byte[] withCrc(ByteBuffer body) {
+        CRC32C crc = new CRC32C();
+        crc.update(body.array(), 0, body.position());
+        body.putInt((int) crc.getValue());
+        return body.array();
+    }
+
+    @Test
+    void refusesOverlappingRunsAndDueTimesBelowMinusOne() {
+        ByteBuffer overlapping = ByteBuffer.allocate(28 + 24 + 4 + 4);
+        overlapping.putInt(AckCheckpoint.MAGIC).putShort(AckCheckpoint.VERSION).putShort((short) 0).putLong(10)
+                .putLong(10).putInt(2).putLong(12).putInt(5).putLong(14).putInt(1).putInt(0);
+        assertThrows(IOException.class, () -> AckCheckpoint.fromBytes(withCrc(overlapping)));
+        ByteBuffer badDue = ByteBuffer.allocate(28 + 4 + 20 + 4);
+        badDue.putInt(AckCheckpoint.MAGIC).putShort(AckCheckpoint.VERSION).putShort((short) 0).putLong(10)
+                .putLong(10).putInt(0).putInt(1).putLong(11).putInt(1).putLong(-5);
+        assertThrows(IOException.class, () -> AckCheckpoint.fromBytes(withCrc(badDue)));
     }
 
     @Test
@@ -85,5 +155,7 @@ class AckCheckpointTest {
         AckCheckpoint checkpoint = new AckCheckpoint(10, 20, new long[] {12, 15, 18});
         assertEquals(new AckCheckpoint(10, 15, new long[] {12}), checkpoint.clampedTo(15));
         assertEquals(new AckCheckpoint(7, 7, new long[0]), checkpoint.clampedTo(7));
+        AckCheckpoint run = new AckCheckpoint(10, 20, new long[] {12, 13, 14, 15, 16});
+        assertEquals(new AckCheckpoint(10, 14, new long[] {12, 13}), run.clampedTo(14), "a run crossing the end is cut");
     }
 }

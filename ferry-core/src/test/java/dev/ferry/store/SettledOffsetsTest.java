@@ -57,4 +57,47 @@ class SettledOffsetsTest {
         }
         assertEquals(300_000, settled.lowWater());
     }
+
+    @Test
+    void settlesRunsAndHandsThemOutAsRuns() {
+        SettledOffsets settled = new SettledOffsets(10);
+        settled.settleRun(20, 5);
+        settled.settle(30);
+        settled.settleRun(25, 2); // touches the first run: one run 20..26
+        assertEquals(OffsetRuns.of(20, 21, 22, 23, 24, 25, 26, 30), settled.runsAboveLowWater());
+        assertEquals(2, settled.runsAboveLowWater().count());
+        settled.settleRun(8, 12); // from below the mark up to 19: the mark moves over everything to 27
+        assertEquals(27, settled.lowWater());
+        assertEquals(OffsetRuns.of(30), settled.runsAboveLowWater());
+    }
+
+    @Test
+    void forgetsEverythingFromACutBackEnd() {
+        SettledOffsets settled = new SettledOffsets(0);
+        settled.settleRun(0, 10);
+        settled.settle(12);
+        settled.settle(15);
+        settled.forgetFrom(13);
+        assertEquals(10, settled.lowWater());
+        assertArrayEquals(new long[] {12}, settled.settledAboveLowWater());
+        assertFalse(settled.isSettled(15));
+
+        settled.forgetFrom(5); // below the low-water mark: the mark comes down to it
+        assertEquals(5, settled.lowWater());
+        assertFalse(settled.isSettled(5));
+        assertTrue(settled.isSettled(4));
+        settled.settle(5);
+        assertEquals(6, settled.lowWater());
+    }
+
+    @Test
+    void forgettingBelowTheBaseAfterARebaseStillWorks() {
+        SettledOffsets settled = new SettledOffsets(0);
+        settled.settleRun(0, 200_000); // rebased well above 0
+        settled.forgetFrom(100);
+        assertEquals(100, settled.lowWater());
+        assertFalse(settled.isSettled(100));
+        settled.settleRun(100, 10);
+        assertEquals(110, settled.lowWater());
+    }
 }

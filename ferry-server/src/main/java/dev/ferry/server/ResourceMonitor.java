@@ -12,6 +12,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Samples heap use and free disk a few times a second and raises or clears the broker's
@@ -27,8 +29,13 @@ import java.util.function.LongSupplier;
  *
  * <p>Clearing needs the reading to fall below 95% of the limit, so that an alarm does not switch
  * on and off with every sample near the line.
+ *
+ * <p>A free-space probe that fails (the file system cannot be asked: no file descriptor left, the
+ * mount gone) is not a reading of zero: the disk alarm keeps its state and one ERROR says why,
+ * until a probe succeeds again.
  */
 final class ResourceMonitor implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ResourceMonitor.class);
     static final long SAMPLE_INTERVAL_MS = 250;
     private static final double CLEAR_RATIO = 0.95;
     static final long MIN_COLLECTION_INTERVAL_MS = 5000;
@@ -37,16 +44,24 @@ final class ResourceMonitor implements AutoCloseable {
     private final long heapLimitBytes;
     private final long diskFreeLimitBytes;
     private final LongSupplier heapUsedBytes;
-    private final LongSupplier diskFreeBytes;
+    private final DiskProbe diskFreeBytes;
     private final Runnable collectGarbage;
     private final LongSupplier clockMillis;
     private long lastCollectionAt = Long.MIN_VALUE / 2;
     private ScheduledExecutorService sampler;
     private boolean memoryRaised;
     private boolean diskRaised;
+    private boolean probeFailing;
+
+    /** Free bytes where the data directory lives. */
+    @FunctionalInterface
+    interface DiskProbe {
+        /** @throws IOException when the file system cannot be asked */
+        long freeBytes() throws IOException;
+    }
 
     ResourceMonitor(ResourceAlarm alarm, long heapLimitBytes, long diskFreeLimitBytes, LongSupplier heapUsedBytes,
-            LongSupplier diskFreeBytes) {
+            DiskProbe diskFreeBytes) {
         this(alarm, heapLimitBytes, diskFreeLimitBytes, heapUsedBytes, diskFreeBytes, () -> { }, System::currentTimeMillis);
     }
 
@@ -55,7 +70,7 @@ final class ResourceMonitor implements AutoCloseable {
      * @param clockMillis    time, for spacing collections
      */
     ResourceMonitor(ResourceAlarm alarm, long heapLimitBytes, long diskFreeLimitBytes, LongSupplier heapUsedBytes,
-            LongSupplier diskFreeBytes, Runnable collectGarbage, LongSupplier clockMillis) {
+            DiskProbe diskFreeBytes, Runnable collectGarbage, LongSupplier clockMillis) {
         this.collectGarbage = collectGarbage;
         this.clockMillis = clockMillis;
         this.alarm = alarm;
@@ -93,7 +108,22 @@ final class ResourceMonitor implements AutoCloseable {
             memoryRaised = memoryNow;
             alarm.set(Resource.MEMORY, memoryNow, mib(heapUsed) + " MiB of heap in use, limit " + mib(heapLimitBytes) + " MiB");
         }
-        long diskFree = diskFreeBytes.getAsLong();
+        long diskFree;
+        try {
+            diskFree = diskFreeBytes.freeBytes();
+        } catch (IOException | RuntimeException e) {
+            // Not a reading: zero free would raise a false alarm and stop every publisher.
+            if (!probeFailing) {
+                probeFailing = true;
+                LOG.error("Cannot read the free disk space ({}); the disk alarm stays {} until it can: {}", e.getClass()
+                        .getSimpleName(), diskRaised ? "raised" : "clear", e.getMessage());
+            }
+            return;
+        }
+        if (probeFailing) {
+            probeFailing = false;
+            LOG.info("Free disk space can be read again: {} MiB", mib(diskFree));
+        }
         boolean diskNow = diskRaised ? diskFree < diskFreeLimitBytes / CLEAR_RATIO : diskFree < diskFreeLimitBytes;
         if (diskNow != diskRaised) {
             diskRaised = diskNow;
@@ -131,13 +161,8 @@ final class ResourceMonitor implements AutoCloseable {
         return runtime.totalMemory() - runtime.freeMemory();
     }
 
-    private static long usableSpace(Path dataDir) {
-        try {
-            return Files.getFileStore(dataDir).getUsableSpace();
-        } catch (IOException e) {
-            // A file system we cannot read is treated as full: stopping publishers is the safe side.
-            return 0;
-        }
+    private static long usableSpace(Path dataDir) throws IOException {
+        return Files.getFileStore(dataDir).getUsableSpace();
     }
 
     private static long mib(long bytes) {

@@ -2,11 +2,17 @@ package dev.ferry.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.ferry.broker.ResourceAlarm;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class ResourceMonitorTest {
     private final ResourceAlarm alarm = new ResourceAlarm();
@@ -106,5 +112,47 @@ class ResourceMonitorTest {
         monitor.sample();
         monitor.sample();
         assertThat(changes).isEmpty();
+    }
+
+    @Test
+    void shouldKeepTheDiskAlarmAsItWasWhenTheProbeFailsAndSaySoOnce() {
+        AtomicLong failures = new AtomicLong();
+        ResourceMonitor probing = new ResourceMonitor(alarm, 1_000, 1_000, heapUsed::get, () -> {
+            if (failures.get() > 0) {
+                failures.decrementAndGet();
+                throw new IOException("Too many open files");
+            }
+            return diskFree.get();
+        });
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(ResourceMonitor.class);
+        logger.addAppender(lines);
+        try {
+            failures.set(3);
+            probing.sample();
+            probing.sample();
+            probing.sample();
+            assertThat(alarm.isRaised()).as("a failed probe is not zero free").isFalse();
+            assertThat(lines.list).filteredOn(line -> line.getLevel() == Level.ERROR).singleElement()
+                    .satisfies(line -> assertThat(line.getFormattedMessage()).contains("Too many open files")
+                            .contains("stays clear"));
+
+            diskFree.set(10);
+            probing.sample();
+            assertThat(alarm.isRaised()).as("a real reading still counts").isTrue();
+            failures.set(5);
+            for (int i = 0; i < 5; i++) {
+                probing.sample();
+            }
+            assertThat(alarm.isRaised()).as("raised stays raised while the probe fails").isTrue();
+            assertThat(lines.list).filteredOn(line -> line.getLevel() == Level.ERROR).hasSize(2)
+                    .last().satisfies(line -> assertThat(line.getFormattedMessage()).contains("stays raised"));
+            diskFree.set(5_000);
+            probing.sample();
+            assertThat(alarm.isRaised()).isFalse();
+        } finally {
+            logger.detachAppender(lines);
+        }
     }
 }
