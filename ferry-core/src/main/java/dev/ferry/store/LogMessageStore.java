@@ -98,6 +98,9 @@ public final class LogMessageStore implements MessageStore {
     // memory only and the publishers of persistent ones nacked, until a restart.
     private RuntimeException failure;
 
+    // Confirms wait for it too while it is incomplete: a new queue's declaration becoming durable.
+    private CompletableFuture<Void> declarationDurable = CompletableFuture.completedFuture(null);
+
     // The batch of the current drain.
     private final List<SimpleRecord> pendingRecords = new ArrayList<>();
     private final List<PublishConfirm> pendingConfirms = new ArrayList<>();
@@ -311,6 +314,15 @@ public final class LogMessageStore implements MessageStore {
         }
     }
 
+    /**
+     * No message is confirmed before {@code declared} completes (none at all if it fails): a new
+     * durable queue's messages must not be confirmed while a crash could still lose the queue's
+     * declaration. Called once, before the queue uses the store.
+     */
+    void holdConfirmsUntil(CompletableFuture<Void> declared) {
+        this.declarationDurable = declared;
+    }
+
     private void openSpillLog() {
         log = Log.open(directory, config, flusher);
         settled = new SettledOffsets(log.logEndOffset());
@@ -358,7 +370,10 @@ public final class LogMessageStore implements MessageStore {
             return;
         }
         List<PublishConfirm> waiting = confirms.stream().filter(confirm -> confirm != null).toList();
-        appended.whenComplete((result, error) -> {
+        CompletableFuture<Void> declared = declarationDurable;
+        CompletableFuture<AppendResult> stored = declared.isDone() && !declared.isCompletedExceptionally() ? appended
+                : appended.thenCombine(declared, (result, ignored) -> result);
+        stored.whenComplete((result, error) -> {
             assert error != null || result.firstOffset() == expectedFirst : "offsets assigned before the append moved";
             for (PublishConfirm confirm : waiting) {
                 if (error == null) {
