@@ -11,9 +11,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -60,7 +57,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
     private final StorageSettings settings;
     private final LogFlusher flusher;
     private final MetadataLog metadata;
-    private final ScheduledExecutorService maintenance;
+    private final StoreMaintenance maintenance;
     private final Set<MessageQueue> queues = ConcurrentHashMap.newKeySet();
     private final AtomicLong spillLogs = new AtomicLong();
     private final Orphans orphans;
@@ -71,13 +68,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
         this.flusher = flusher;
         this.metadata = metadata;
         this.orphans = new Orphans(dataDir, Instant.now());
-        this.maintenance = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "ferry-store-maintenance");
-            thread.setDaemon(true);
-            return thread;
-        });
-        maintenance.scheduleWithFixedDelay(this::maintainQueues, settings.ackCheckpointIntervalMs(),
-                settings.ackCheckpointIntervalMs(), TimeUnit.MILLISECONDS);
+        this.maintenance = new StoreMaintenance(this::maintainQueues, settings.ackCheckpointIntervalMs());
     }
 
     /**
@@ -229,14 +220,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
      */
     @Override
     public void close() {
-        maintenance.shutdown();
-        try {
-            if (!maintenance.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.warn("Store maintenance did not stop within 10 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        maintenance.close();
         try {
             metadata.close();
         } finally {

@@ -77,8 +77,9 @@ final class MetadataLogScan {
     /**
      * Checks every segment file in {@code directory} (none if it does not exist).
      *
-     * @throws IOException if a file cannot be listed or read (a directory where a segment file
-     *                     should be, say)
+     * @throws IOException if the directory cannot be listed
+     * @throws MetadataUnreadableException if a segment file cannot be read (a directory where it
+     *                                     should be, say), naming the file
      */
     static MetadataLogScan of(Path directory) throws IOException {
         List<Path> files = new ArrayList<>();
@@ -99,7 +100,12 @@ final class MetadataLogScan {
         long nextOffset = -1;
         for (int i = 0; i < files.size(); i++) {
             Path file = files.get(i);
-            ByteBuffer bytes = readFully(file);
+            ByteBuffer bytes;
+            try {
+                bytes = readFully(file);
+            } catch (IOException e) {
+                throw new MetadataUnreadableException(file, e.toString(), e);
+            }
             totalBytes += bytes.limit();
             FileScan scan = new FileScan(file, bytes, i == files.size() - 1, nextOffset);
             scan.run();

@@ -263,7 +263,7 @@ class MetadataLogTest {
 
         assertThatThrownBy(() -> MetadataLog.open(directory(), flusher))
                 .isInstanceOf(MetadataUnreadableException.class)
-                .hasMessageContaining(directory().toString())
+                .hasMessageContaining(segment().toString())
                 .hasMessageContaining("Is a directory");
     }
 

@@ -54,6 +54,25 @@ public final class BrokerProcess implements AutoCloseable {
     /** As {@link #launch(List)}, with extra environment variables (for the FERRY_* settings). */
     public static BrokerProcess launch(List<String> arguments, java.util.Map<String, String> environment)
             throws IOException {
+        return launch("dev.ferry.server.FerryMain", List.of(), arguments, environment);
+    }
+
+    /**
+     * Starts a broker through another main class of the test class path (one that wraps
+     * {@code FerryMain}, e.g. to install a checker first), with extra JVM options, on a free port
+     * with its data in {@code dataDir}, and waits until it listens.
+     */
+    public static BrokerProcess startWith(String mainClass, List<String> jvmOptions, Path dataDir, String... extraArgs)
+            throws IOException {
+        List<String> arguments = new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--amqp-port", "0"));
+        arguments.addAll(List.of(extraArgs));
+        BrokerProcess broker = launch(mainClass, jvmOptions, arguments, java.util.Map.of());
+        broker.awaitListening();
+        return broker;
+    }
+
+    private static BrokerProcess launch(String mainClass, List<String> jvmOptions, List<String> arguments,
+                                        java.util.Map<String, String> environment) throws IOException {
         Path dataDir = null;
         int index = arguments.indexOf("--data-dir");
         if (index >= 0 && index + 1 < arguments.size()) {
@@ -63,9 +82,10 @@ public final class BrokerProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
         command.add("-ea");
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add("dev.ferry.server.FerryMain");
+        command.add(mainClass);
         command.addAll(arguments);
         return run(command, dataDir, environment);
     }
