@@ -117,7 +117,8 @@ final class MetadataLog implements AutoCloseable {
             replay.run();
             if (replay.decoded == 0 && scan.intactRecords() > 0) {
                 throw new MetadataUnreadableException(directory, scan.intactRecords()
-                        + " intact records, none of which could be read back or decoded", null);
+                        + " intact records in the files, none of which came back from the log or decoded",
+                        damagedCopy != null ? damagedCopy : keepDamagedCopy(directory), null);
             }
             if (replay.read < scan.intactRecords()) {
                 LOG.error("Metadata log {}: {} intact records were found in the files but only {} came back from the"

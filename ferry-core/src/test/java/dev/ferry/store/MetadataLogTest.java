@@ -256,6 +256,26 @@ class MetadataLogTest {
     }
 
     @Test
+    void shouldNeverOpenEmptyWhenOnlyTheFirstRecordIsDamaged() throws Exception {
+        writeQueues(10);
+        byte[] damaged = Files.readAllBytes(segment());
+        damaged[indexOf(damaged, "q0")] ^= 0x20;
+        Files.write(segment(), damaged);
+
+        // A log that keeps the batches after a damaged one gives the other nine back; one that cuts
+        // its newest segment at the first bad batch gives nothing back, and then the start is refused.
+        // Either way the metadata is never silently empty.
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).hasSize(9).doesNotContain(queue("q0"));
+        } catch (MetadataUnreadableException e) {
+            assertThat(e).hasMessageContaining("none of which came back")
+                    .hasMessageContaining("A copy of it as found is kept in " + dataDir.resolve("metadata.damaged-1"));
+        }
+        assertThat(Files.readAllBytes(dataDir.resolve("metadata.damaged-1").resolve("00000000000000000000.log")))
+                .isEqualTo(damaged);
+    }
+
+    @Test
     void shouldRefuseToOpenWhenASegmentFileCannotBeRead() throws Exception {
         writeQueues(3);
         Files.delete(segment());
