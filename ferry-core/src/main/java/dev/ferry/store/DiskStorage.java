@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -36,6 +37,9 @@ import dev.ferry.queue.QueueSettings;
  * durable queue to checkpoint its acks (and every queue to release settled segments) each interval
  * and writes those checkpoint files.
  *
+ * <p>A new durable queue's files are created by a few {@link QueueFileThreads}, so that no event
+ * loop waits for the fsyncs that creating them takes.
+ *
  * <p>Start: {@link #open} checks and replays the metadata (or throws
  * {@link MetadataUnreadableException}); the broker restores {@link #recoveredMetadata()} (opening
  * each durable queue's store with {@code recover}); then {@link #compactMetadata} rewrites the
@@ -52,6 +56,8 @@ import dev.ferry.queue.QueueSettings;
  */
 public final class DiskStorage implements BrokerStorage, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DiskStorage.class);
+    /** Threads creating new durable queues' files: enough for a burst of declares to share fsyncs, few for one disk. */
+    static final int QUEUE_FILE_THREADS = 4;
 
     private final Path dataDir;
     private final StorageSettings settings;
@@ -61,6 +67,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
     private final Set<MessageQueue> queues = ConcurrentHashMap.newKeySet();
     private final AtomicLong spillLogs = new AtomicLong();
     private final Orphans orphans;
+    private final QueueFileThreads queueFiles = new QueueFileThreads(QUEUE_FILE_THREADS);
 
     private DiskStorage(Path dataDir, StorageSettings settings, LogFlusher flusher, MetadataLog metadata) {
         this.dataDir = dataDir;
@@ -126,9 +133,9 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
         }
     }
 
-    /** The metadata log's owner; for tests that need to hold it still. */
-    MetadataWriter metadataWriter() {
-        return metadata.writer();
+    /** The threads that create new queues' files; for tests that need to hold them still. */
+    QueueFileThreads queueFileThreads() {
+        return queueFiles;
     }
 
     private void setAside(Path queueDirectory, String why) {
@@ -154,8 +161,9 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
 
     /**
      * A durable queue's store. At start ({@code recover}) it is opened here. A new queue's files
-     * are created on the metadata thread, in order with the metadata changes (so never on an event
-     * loop): anything already under its name is first set aside in {@code data/orphans/}.
+     * are created on one of the {@link QueueFileThreads} (never on an event loop), and the queue's
+     * work waits for them ({@link OpeningQueueStore}); anything already under its name is first set
+     * aside in {@code data/orphans/}.
      */
     @Override
     public QueueStore openQueueStore(QueueSettings queue, boolean recover, Executor owner,
@@ -165,18 +173,22 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
             return QueueStore.ready(openLogStore(directory, queue, declarationDurable), owner);
         }
         OpeningQueueStore opening = new OpeningQueueStore(owner);
-        metadata.writer().execute(() -> {
-            try {
-                if (Files.exists(directory)) {
-                    orphans.setAside(directory, "a new queue of that name was declared, and its files are no"
-                            + " queue's the broker knew of");
+        try {
+            queueFiles.execute(() -> {
+                try {
+                    if (Files.exists(directory)) {
+                        orphans.setAside(directory, "a new queue of that name was declared, and its files are no"
+                                + " queue's the broker knew of");
+                    }
+                    opening.opened(openLogStore(directory, queue, declarationDurable));
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("Creating the files of {} in {} failed: {}", queue.description(), directory, e.toString());
+                    opening.failed(e);
                 }
-                opening.opened(openLogStore(directory, queue, declarationDurable));
-            } catch (IOException | RuntimeException e) {
-                LOG.error("Creating the files of {} in {} failed: {}", queue.description(), directory, e.toString());
-                opening.failed(e);
-            }
-        }, () -> opening.failed(new IllegalStateException("the storage is closed")));
+            });
+        } catch (RejectedExecutionException e) {
+            opening.failed(e);
+        }
         return new QueueStore(opening, opening.owner(), opening.ready());
     }
 
@@ -221,6 +233,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
     @Override
     public void close() {
         maintenance.close();
+        queueFiles.close();
         try {
             metadata.close();
         } finally {

@@ -21,9 +21,8 @@ import dev.ferry.log.Log;
  * this write and whatever queue appends are waiting with it (group commit). No caller ever waits:
  * {@link #append} queues and returns a future.
  *
- * <p>Besides appends, the thread runs {@linkplain #execute tasks} in the same order: work that
- * belongs with the metadata and may block on the disk (creating a new durable queue's files), so
- * that it neither runs on a caller's thread nor overtakes a change submitted before it.
+ * <p>Besides appends, the thread runs {@linkplain #execute tasks} in the same order, for work that
+ * must come between two changes (tests use one to hold the writer still while changes pile up).
  *
  * <p>Design note: futures complete on this thread, not on the flusher thread that learns of the
  * fsync, so that what callers chain to them (answers to clients, undoing a change whose write

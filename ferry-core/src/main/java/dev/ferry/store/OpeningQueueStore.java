@@ -13,7 +13,7 @@ import dev.ferry.queue.PublishConfirm;
 import dev.ferry.queue.QueuedMessage;
 
 /**
- * The store of a new durable queue while the metadata owner creates its files, and the owner
+ * The store of a new durable queue while its files are being created, and the owner
  * executor the queue must use: it holds the queue's work until the files exist, then hands it on
  * to the real owner, and the store passes every call to the {@link LogMessageStore} opened for it.
  *
@@ -21,12 +21,12 @@ import dev.ferry.queue.QueuedMessage;
  * same channel finds it), but creating its log fsyncs its directory, and no event loop may wait
  * for that. So the queue is built around this store, whose only calls before the files exist come
  * from the queue's constructor (asking what a new store recovered: nothing), and around
- * {@link #owner()}, which keeps the queue's drains waiting meanwhile. Opening runs on the metadata
- * thread ({@link MetadataWriter#execute}); {@link #opened} or {@link #failed} releases the drains.
+ * {@link #owner()}, which keeps the queue's drains waiting meanwhile. Opening runs on a
+ * {@link QueueFileThreads} thread; {@link #opened} or {@link #failed} releases the drains.
  * After a failure the queue runs on an in-memory store that nacks every publisher, until the
  * virtual host (whose declaration fails too) deletes it.
  *
- * <p>Thread safety: {@link #opened} / {@link #failed} on the metadata thread, once; the
+ * <p>Thread safety: {@link #opened} / {@link #failed} on the opening thread, once; the
  * {@link MessageStore} methods on the queue's owner thread, which sees the delegate because the
  * drains reach it through {@link #owner()} only after it is set.
  */

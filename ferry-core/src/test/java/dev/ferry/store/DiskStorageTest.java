@@ -120,18 +120,20 @@ class DiskStorageTest {
     }
 
     @Test
-    void shouldCreateANewQueuesFilesOnTheMetadataThreadAndHoldItsWorkUntilThen() throws Exception {
+    void shouldCreateANewQueuesFilesOffTheCallersThreadAndHoldItsWorkUntilThen() throws Exception {
         storage = DiskStorage.open(dataDir, StorageSettings.DEFAULTS);
         CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch held = new CountDownLatch(1);
-        storage.metadataWriter().execute(() -> {
-            held.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, () -> { });
+        CountDownLatch held = new CountDownLatch(DiskStorage.QUEUE_FILE_THREADS);
+        for (int i = 0; i < DiskStorage.QUEUE_FILE_THREADS; i++) {
+            storage.queueFileThreads().execute(() -> {
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
         assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
 
         QueueStore opening = storage.openQueueStore(durableQueue("fresh"), false, Runnable::run,

@@ -58,16 +58,17 @@ class MetadataWriterTest {
             CountDownLatch release = holdWriter(writer);
             ConcurrentLinkedQueue<Integer> completed = new ConcurrentLinkedQueue<>();
             List<CompletableFuture<Void>> futures = new ArrayList<>();
+            List<CompletableFuture<Void>> noted = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 int index = i;
                 CompletableFuture<Void> future = writer.append(MetadataRecordCodec.encodeBatch(change(i)));
-                future.thenRun(() -> completed.add(index));
+                noted.add(future.thenRun(() -> completed.add(index)));
                 futures.add(future);
             }
             assertThat(futures).noneMatch(CompletableFuture::isDone);
 
             release.countDown();
-            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+            CompletableFuture.allOf(noted.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
 
             assertThat(writer.writes()).as("group commit: the 200 changes waiting went in one write").isEqualTo(1);
             assertThat(writer.changesWritten()).isEqualTo(200);
