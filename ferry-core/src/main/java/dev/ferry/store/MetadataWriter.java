@@ -142,6 +142,7 @@ final class MetadataWriter implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("Closing the metadata log failed: {}", e.toString());
         }
+        LOG.info("Metadata: {} changes stored in {} writes during this run", changesWritten.get(), writes.get());
     }
 
     /** Handles every entry waiting now; returns how many. */
