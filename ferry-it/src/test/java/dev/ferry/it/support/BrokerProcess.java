@@ -22,6 +22,9 @@ import java.util.regex.Pattern;
 public final class BrokerProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on amqp://[^:]+:(\\d+)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    // A wrapping main may instrument every class the broker loads (BlockHound does), which makes
+    // the start several times slower, more so on a busy machine.
+    private static final Duration WRAPPED_START_TIMEOUT = Duration.ofSeconds(90);
 
     private final Process process;
     private final List<String> output = new CopyOnWriteArrayList<>();
@@ -67,7 +70,7 @@ public final class BrokerProcess implements AutoCloseable {
         List<String> arguments = new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--amqp-port", "0"));
         arguments.addAll(List.of(extraArgs));
         BrokerProcess broker = launch(mainClass, jvmOptions, arguments, java.util.Map.of());
-        broker.awaitListening();
+        broker.awaitListening(WRAPPED_START_TIMEOUT);
         return broker;
     }
 
@@ -128,7 +131,11 @@ public final class BrokerProcess implements AutoCloseable {
     }
 
     private void awaitListening() {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        awaitListening(START_TIMEOUT);
+    }
+
+    private void awaitListening(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (amqpPort < 0) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("broker exited with " + process.exitValue() + " before listening:\n"
@@ -136,7 +143,7 @@ public final class BrokerProcess implements AutoCloseable {
             }
             if (System.nanoTime() > deadline) {
                 kill();
-                throw new IllegalStateException("broker did not listen within " + START_TIMEOUT + ":\n"
+                throw new IllegalStateException("broker did not listen within " + timeout + ":\n"
                         + String.join("\n", output));
             }
             try {

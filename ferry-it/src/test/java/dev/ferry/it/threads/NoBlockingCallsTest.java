@@ -67,7 +67,10 @@ class NoBlockingCallsTest {
     }
 
     private BrokerProcess start() throws IOException {
+        long started = System.nanoTime();
         BrokerProcess broker = BrokerProcess.startWith(BlockHoundFerryMain.class.getName(), JVM_OPTIONS, dataDir, SETTINGS);
+        System.out.printf("broker %d under BlockHound listening after %d ms%n", broker.pid(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         brokers.add(broker);
         return broker;
     }
