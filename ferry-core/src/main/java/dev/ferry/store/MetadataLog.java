@@ -110,7 +110,7 @@ final class MetadataLog implements AutoCloseable {
         try {
             log = Log.open(directory, config(), flusher);
         } catch (RuntimeException e) {
-            throw new MetadataUnreadableException(directory, e.getMessage(), e);
+            throw new MetadataUnreadableException(directory, e.getMessage(), damagedCopy, e);
         }
         try {
             Replay replay = new Replay(directory, log);
@@ -125,7 +125,7 @@ final class MetadataLog implements AutoCloseable {
                         + " log after its recovery; the rest are in the copy {}", directory, scan.intactRecords(),
                         replay.read, damagedCopy);
             }
-            if (replay.undecodable > 0 && damagedCopy == null) {
+            if ((replay.undecodable > 0 || replay.damagedBatches > 0) && damagedCopy == null) {
                 damagedCopy = keepDamagedCopy(directory);
             }
             List<MetadataRecord> live = replay.folded.live();
@@ -146,6 +146,7 @@ final class MetadataLog implements AutoCloseable {
         long read;
         long decoded;
         long undecodable;
+        long damagedBatches;
         long offsetsWithoutRecords;
 
         Replay(Path directory, Log log) {
@@ -162,6 +163,7 @@ final class MetadataLog implements AutoCloseable {
                 try {
                     records = slice.readRecords();
                 } catch (LogCorruptedException e) {
+                    damagedBatches++;
                     long next = offsetAfterDamagedBatch(slice, offset, end);
                     LOG.error("Metadata log {}: offsets {}..{} in {} are damaged and skipped: {}", directory, offset,
                             next - 1, segmentFile(offset), e.getMessage());

@@ -32,7 +32,9 @@ import org.apache.kafka.common.record.Records;
  * <p>Classification of a file's bytes, front to back:
  * <ul>
  *   <li>a batch whose header is consistent (magic 2, length within the file, record count
- *       matching the last offset delta) and whose CRC32C is right is <em>intact</em>;</li>
+ *       matching the last offset delta) and whose CRC32C is right is <em>intact</em>; so is a
+ *       batch with no records but a valid CRC, the placeholder a log's recovery leaves for a
+ *       damaged batch it took out (its offsets stay, holding nothing);</li>
  *   <li>anything else is <em>damaged</em> up to the next position where an intact batch starts
  *       (found by trying each following byte), or to the end of the file;</li>
  *   <li>except a <em>torn tail</em>: at the end of the newest file, bytes that are the beginning of
@@ -192,7 +194,7 @@ final class MetadataLogScan {
             while (position < size) {
                 MutableRecordBatch batch = intactBatchAt(position);
                 if (batch != null) {
-                    intactRecords += batch.lastOffset() - batch.baseOffset() + 1;
+                    intactRecords += bytes.getInt(position + DefaultRecordBatch.RECORDS_COUNT_OFFSET);
                     nextOffset = batch.lastOffset() + 1;
                     position += batch.sizeInBytes();
                     continue;
@@ -223,7 +225,10 @@ final class MetadataLogScan {
             }
             int recordCount = bytes.getInt(position + DefaultRecordBatch.RECORDS_COUNT_OFFSET);
             int lastOffsetDelta = bytes.getInt(position + DefaultRecordBatch.LAST_OFFSET_DELTA_OFFSET);
-            if (recordCount <= 0 || lastOffsetDelta != recordCount - 1) {
+            // A batch without records that covers offsets is a placeholder a log's recovery left for
+            // a damaged batch it took out: intact, holding nothing.
+            boolean placeholder = recordCount == 0 && lastOffsetDelta >= 0;
+            if (!placeholder && (recordCount <= 0 || lastOffsetDelta != recordCount - 1)) {
                 return null;
             }
             return checked(position, Records.LOG_OVERHEAD + length);

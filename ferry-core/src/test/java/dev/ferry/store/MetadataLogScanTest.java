@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.kafka.common.record.DefaultRecordBatch;
+import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,6 +106,27 @@ class MetadataLogScanTest {
         byte[] zeroed = java.util.Arrays.copyOf(whole, whole.length + 4096);
         assertThat(scan(zeroed).tornTailBytes()).isEqualTo(4096);
         assertThat(scan(zeroed).hasDamage()).isFalse();
+    }
+
+    @Test
+    void shouldTakeAPlaceholderForATakenOutBatchAsIntactAndEmpty() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] first = batches(1, starts);
+        ByteBuffer placeholder = ByteBuffer.allocate(DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        DefaultRecordBatch.writeEmptyHeader(placeholder, RecordBatch.MAGIC_VALUE_V2, RecordBatch.NO_PRODUCER_ID,
+                RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE, 1, 2, RecordBatch.NO_PARTITION_LEADER_EPOCH,
+                TimestampType.CREATE_TIME, 1_700_000_000_000L, false, false);
+        ByteBuffer last = MetadataRecordCodec.encodeBatch(new MetadataRecord.QueueDeclared("/", "q3", false, Map.of()));
+        last.putLong(0, 3);
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        file.writeBytes(first);
+        file.writeBytes(placeholder.array());
+        file.writeBytes(java.util.Arrays.copyOfRange(last.array(), last.position(), last.limit()));
+
+        MetadataLogScan scan = scan(file.toByteArray());
+
+        assertThat(scan.hasDamage()).isFalse();
+        assertThat(scan.intactRecords()).isEqualTo(2);
     }
 
     @Test
