@@ -46,35 +46,39 @@ public final class BlockHoundFerryMain {
     // Printing a report is itself a blocking write; it must not report itself.
     private static final ThreadLocal<Boolean> reporting = ThreadLocal.withInitial(() -> false);
 
+    /** A blocking call found inside {@code className.method}: what waits, and whose code it is. */
+    record KnownBlockingCall(String className, String method, String what, String owner) {
+    }
+
     /**
-     * Blocking calls found on queue threads and event loops in code outside the metadata's scope,
-     * as {class, method, what blocks, whose it is}. Each is reported at start so it is not forgotten.
+     * Blocking calls found on queue threads and event loops in code outside the metadata's scope.
+     * Each is reported at start so it is not forgotten.
      */
-    static final List<String[]> KNOWN_ELSEWHERE = List.of(
-            new String[] {"dev.ferry.log.Log", "roll", "a segment roll fsyncs the sealed segment, its two index"
-                    + " files and the directory on the appending (queue) thread", "dev.ferry.log"},
-            new String[] {"dev.ferry.store.LogMessageStore", "openSpillLog", "Log.open fsyncs the new spill"
-                    + " log's directory on the queue thread", "queue stores"},
-            new String[] {"dev.ferry.store.LogMessageStore", "releaseSettledSpill", "releasing a drained spill log"
-                    + " closes (fsyncs) it on the queue thread", "queue stores"},
-            new String[] {"dev.ferry.store.LogMessageStore", "deleted", "closing a deleted queue's log fsyncs it"
-                    + " (and its indexes) on the queue thread", "queue stores"},
-            new String[] {"dev.ferry.store.LogMessageStore", "close", "at shutdown, the final ack checkpoint and"
-                    + " the log close fsync on the queue thread", "queue stores"},
-            new String[] {"dev.ferry.queue.MessageQueue", "scheduleDrain", "handing a queue's drain to its owner"
+    static final List<KnownBlockingCall> KNOWN_ELSEWHERE = List.of(
+            new KnownBlockingCall("dev.ferry.log.Log", "roll", "a segment roll fsyncs the sealed segment, its two index"
+                    + " files and the directory on the appending (queue) thread", "dev.ferry.log"),
+            new KnownBlockingCall("dev.ferry.store.LogMessageStore", "openSpillLog", "Log.open fsyncs the new spill"
+                    + " log's directory on the queue thread", "queue stores"),
+            new KnownBlockingCall("dev.ferry.store.LogMessageStore", "releaseSettledSpill", "releasing a drained spill log"
+                    + " closes (fsyncs) it on the queue thread", "queue stores"),
+            new KnownBlockingCall("dev.ferry.store.LogMessageStore", "deleted", "closing a deleted queue's log fsyncs it"
+                    + " (and its indexes) on the queue thread", "queue stores"),
+            new KnownBlockingCall("dev.ferry.store.LogMessageStore", "close", "at shutdown, the final ack checkpoint and"
+                    + " the log close fsync on the queue thread", "queue stores"),
+            new KnownBlockingCall("dev.ferry.queue.MessageQueue", "scheduleDrain", "handing a queue's drain to its owner"
                     + " executor (a JDK ThreadPoolExecutor: LinkedBlockingQueue locks) parks the poster, an event"
-                    + " loop or another queue's thread, when the lock is taken", "publish path / QueueExecutorPool"},
-            new String[] {"dev.ferry.amqp.channel.BasicMethodHandler", "generatedTag", "SecureRandom (NativePRNG)"
+                    + " loop or another queue's thread, when the lock is taken", "publish path / QueueExecutorPool"),
+            new KnownBlockingCall("dev.ferry.amqp.channel.BasicMethodHandler", "generatedTag", "SecureRandom (NativePRNG)"
                     + " reads /dev/urandom for a server-generated consumer tag on the event loop",
-                    "BasicMethodHandler"});
+                    "BasicMethodHandler"));
 
     private BlockHoundFerryMain() {
     }
 
     public static void main(String[] args) {
-        for (String[] known : KNOWN_ELSEWHERE) {
-            System.out.println("BlockHound: allowing a known blocking call in " + known[0] + "." + known[1] + ": "
-                    + known[2] + " (owner: " + known[3] + ")");
+        for (KnownBlockingCall known : KNOWN_ELSEWHERE) {
+            System.out.println("BlockHound: allowing a known blocking call in " + known.className() + "."
+                    + known.method() + ": " + known.what() + " (owner: " + known.owner() + ")");
         }
         BlockHound.builder()
                 .loadIntegrations(new FerryRules())
@@ -118,8 +122,8 @@ public final class BlockHoundFerryMain {
             builder.allowBlockingCallsInside("java.util.concurrent.ThreadPoolExecutor", "getTask");
             // Nor is one ending at shutdown, which takes its executor's lock to leave the pool.
             builder.allowBlockingCallsInside("java.util.concurrent.ThreadPoolExecutor", "processWorkerExit");
-            for (String[] known : KNOWN_ELSEWHERE) {
-                builder.allowBlockingCallsInside(known[0], known[1]);
+            for (KnownBlockingCall known : KNOWN_ELSEWHERE) {
+                builder.allowBlockingCallsInside(known.className(), known.method());
             }
         }
     }
