@@ -1,8 +1,8 @@
 package dev.ferry.broker;
 
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Rules and texts for exchange and queue names. Stateless; thread-safe. */
 final class ResourceNames {
@@ -10,8 +10,6 @@ final class ResourceNames {
     static final int MAX_NAME_BYTES = 255;
     static final String RESERVED_PREFIX = "amq.";
     static final String SERVER_NAMED_PREFIX = "amq.gen-";
-
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private ResourceNames() {
     }
@@ -38,10 +36,15 @@ final class ResourceNames {
         }
     }
 
-    /** A fresh server-chosen queue name such as {@code amq.gen-JzTY20BRgKO-HjmUJj0wLg}. */
+    /**
+     * A fresh server-chosen queue name such as {@code amq.gen-JzTY20BRgKO-HjmUJj0wLg}. The name must
+     * be unique in its virtual host (the caller checks), not secret: exclusivity, not the name,
+     * guards another connection's queue. So no {@code SecureRandom}, whose default reads
+     * {@code /dev/urandom} on every call, on the event loop that declares the queue.
+     */
     static String generateQueueName() {
         byte[] random = new byte[16];
-        RANDOM.nextBytes(random);
+        ThreadLocalRandom.current().nextBytes(random);
         return SERVER_NAMED_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     }
 }

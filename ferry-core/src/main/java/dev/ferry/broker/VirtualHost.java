@@ -22,7 +22,6 @@ import dev.ferry.queue.DeathHistory;
 import dev.ferry.queue.DeathReason;
 import dev.ferry.queue.GetResult;
 import dev.ferry.queue.MessageQueue;
-import dev.ferry.queue.MessageStore;
 import dev.ferry.queue.MessageTtl;
 import dev.ferry.queue.PublishConfirm;
 import dev.ferry.queue.QueueArguments;
@@ -45,15 +44,24 @@ import dev.ferry.route.Router;
  *
  * <p>Thread safety: every method may be called from any thread. Metadata changes (declare,
  * delete, bind, unbind) are serialized by one lock per virtual host; {@link #publish} takes no lock
- * and reads concurrent maps and the exchanges' routing snapshots. No method ever waits for a queue
- * while holding the lock: queue work is posted as commands, and answers that need the queue's state
- * (purge, conditional delete, consume) come back as futures.
+ * and reads concurrent maps and the exchanges' routing snapshots. No method ever waits while
+ * holding the lock, for a queue or for the disk: queue work is posted as commands, metadata is
+ * recorded without waiting, and answers come back as futures.
  *
  * <p>Durability: changes to durable exchanges, durable non-exclusive queues and bindings between
- * durable ends are recorded through {@link BrokerStorage#record} under the lock, before the change
- * is visible and before the caller answers the client (a declare-ok follows the fsync). Such
- * queues get their message store from {@link BrokerStorage#openQueueStore}. A restart replays the
- * records through {@link #restore}.
+ * durable ends are recorded through {@link BrokerStorage#record} under the lock. A change is
+ * visible in memory at once (a pipelined {@code queue.declare} no-wait then {@code queue.bind}
+ * works, as in RabbitMQ), and the topology methods return a future that completes when it is
+ * durable: the front answers the client (declare-ok, bind-ok, delete-ok) then. A method that
+ * records nothing still answers only after what it may have seen is durable. If a record cannot
+ * be stored, the in-memory change is taken back and the future fails with 541
+ * ({@link TopologyChange}). A new durable queue's store confirms no message before the queue's
+ * declaration is durable ({@link BrokerStorage#openQueueStore}). A restart replays the records
+ * through {@link #restore}.
+ *
+ * <p>Design note: the topology methods (exchanges, queues, bindings, durability) are kept apart
+ * from the message path ({@link #publish}, dead-lettering, consume, get) so that the two can
+ * become classes of their own.
  */
 public final class VirtualHost {
     private static final String DEFAULT_EXCHANGE_REFUSAL = "ACCESS_REFUSED - operation not permitted on the default exchange";
@@ -70,6 +78,11 @@ public final class VirtualHost {
     private final BrokerStorage storage;
     // True while restore() replays recorded metadata: nothing is recorded again, stores are recovered.
     private boolean restoring;
+    // The newest record's future: completes once everything recorded so far is durable (in order).
+    private volatile CompletableFuture<Void> lastRecorded = CompletableFuture.completedFuture(null);
+    // Deletions of queues whose records are not durable yet (or failed), for delete-ok to wait on.
+    private final ConcurrentHashMap<MessageQueue, CompletableFuture<Void>> deletionsBeingRecorded =
+            new ConcurrentHashMap<>();
 
     /**
      * @param queueOwners gives each new queue the executor that will own it, e.g.
@@ -112,12 +125,13 @@ public final class VirtualHost {
     /**
      * Declares an exchange, or checks that an existing one was declared the same way.
      *
+     * @return completes when the declaration is durable (fails with 541 if it cannot be stored)
      * @throws BrokerException 503 unknown type; 403 empty name or {@code amq.} prefix; 406 an
      *                         existing exchange differs in type, durable, auto_delete, internal or
      *                         alternate-exchange
      */
-    public void declareExchange(String exchangeName, String typeName, boolean durable, boolean autoDelete,
-                                boolean internal, Map<String, Object> arguments) {
+    public CompletableFuture<Void> declareExchange(String exchangeName, String typeName, boolean durable,
+                                                   boolean autoDelete, boolean internal, Map<String, Object> arguments) {
         ExchangeType type = ExchangeType.fromWireName(typeName).orElseThrow(() -> new BrokerException(
                 ErrorCode.COMMAND_INVALID, "COMMAND_INVALID - unknown exchange type '" + typeName + "'"));
         if (exchangeName.isEmpty()) {
@@ -129,11 +143,14 @@ public final class VirtualHost {
         synchronized (metadataLock) {
             Exchange existing = exchanges.get(exchangeName);
             if (existing == null) {
+                Exchange created = Exchange.create(declared);
+                exchanges.put(exchangeName, created);
+                TopologyChange change = new TopologyChange();
                 if (durable) {
-                    record(new MetadataRecord.ExchangeDeclared(name, declared));
+                    record(change, new MetadataRecord.ExchangeDeclared(name, declared));
+                    change.undoWith(() -> forgetExchange(created));
                 }
-                exchanges.put(exchangeName, Exchange.create(declared));
-                return;
+                return whenDurable(change, "the declaration of " + ResourceNames.exchange(exchangeName, name));
             }
             ExchangeSettings current = existing.settings();
             String description = ResourceNames.exchange(exchangeName, name);
@@ -144,6 +161,7 @@ public final class VirtualHost {
             Equivalence.requireSameArgument(ExchangeSettings.ALTERNATE_EXCHANGE,
                     current.arguments().get(ExchangeSettings.ALTERNATE_EXCHANGE),
                     declared.arguments().get(ExchangeSettings.ALTERNATE_EXCHANGE), description);
+            return afterRecorded();
         }
     }
 
@@ -155,10 +173,11 @@ public final class VirtualHost {
     /**
      * Deletes an exchange and every binding from or to it; a missing exchange is not an error.
      *
+     * @return completes when the deletion is durable (fails with 541 if it cannot be stored)
      * @throws BrokerException 403 for the default or an {@code amq.} exchange; 406 when
      *                         {@code ifUnused} and it is the source of bindings
      */
-    public void deleteExchange(String exchangeName, boolean ifUnused) {
+    public CompletableFuture<Void> deleteExchange(String exchangeName, boolean ifUnused) {
         if (exchangeName.isEmpty()) {
             throw BrokerException.accessRefused(DEFAULT_EXCHANGE_REFUSAL);
         }
@@ -169,13 +188,15 @@ public final class VirtualHost {
         synchronized (metadataLock) {
             Exchange exchange = exchanges.get(exchangeName);
             if (exchange == null) {
-                return;
+                return afterRecorded();
             }
             if (ifUnused && exchange.hasBindings()) {
                 throw BrokerException.preconditionFailed("PRECONDITION_FAILED - "
                         + ResourceNames.exchange(exchangeName, name) + " in use");
             }
-            removeExchangeLocked(exchange);
+            TopologyChange change = new TopologyChange();
+            removeExchangeLocked(change, exchange);
+            return whenDurable(change, "the deletion of " + ResourceNames.exchange(exchangeName, name));
         }
     }
 
@@ -187,40 +208,52 @@ public final class VirtualHost {
      * Binds exchange {@code source} to exchange {@code destination} (exchange.bind); binding an
      * existing binding again is a no-op.
      *
+     * @return completes when the binding is durable (fails with 541 if it cannot be stored)
      * @throws BrokerException 403 when either is the default exchange; 404 when either is missing;
      *                         406 for invalid headers binding arguments
      */
-    public void bindExchange(String destination, String source, String routingKey, Map<String, Object> arguments) {
+    public CompletableFuture<Void> bindExchange(String destination, String source, String routingKey,
+                                                Map<String, Object> arguments) {
         requireNotDefault(source);
         requireNotDefault(destination);
         synchronized (metadataLock) {
             Exchange sourceExchange = requireExchange(source);
             requireExchange(destination);
-            addBindingLocked(sourceExchange, new Binding(source, Destination.exchange(destination), routingKey, arguments));
+            Binding binding = new Binding(source, Destination.exchange(destination), routingKey, arguments);
+            TopologyChange change = new TopologyChange();
+            addBindingLocked(change, sourceExchange, binding);
+            return whenDurable(change, "a binding from " + ResourceNames.exchange(source, name));
         }
     }
 
-    /** Removes an exchange-to-exchange binding; a missing binding is not an error. 403 / 404 as for bind. */
-    public void unbindExchange(String destination, String source, String routingKey, Map<String, Object> arguments) {
+    /**
+     * Removes an exchange-to-exchange binding; a missing binding is not an error. 403 / 404 as for
+     * bind. Completes when the removal is durable.
+     */
+    public CompletableFuture<Void> unbindExchange(String destination, String source, String routingKey,
+                                                  Map<String, Object> arguments) {
         requireNotDefault(source);
         requireNotDefault(destination);
         synchronized (metadataLock) {
             requireExchange(source);
             requireExchange(destination);
-            unbindLocked(new Binding(source, Destination.exchange(destination), routingKey, arguments));
+            TopologyChange change = new TopologyChange();
+            unbindLocked(change, new Binding(source, Destination.exchange(destination), routingKey, arguments));
+            return whenDurable(change, "the removal of a binding from " + ResourceNames.exchange(source, name));
         }
     }
 
     // ---------------------------------------------------------------- queues
 
     /**
-     * Declares a queue, or checks that an existing one was declared the same way.
+     * Declares a queue, or checks that an existing one was declared the same way. The queue is
+     * usable at once; {@link DeclaredQueue#durable()} says when declare-ok may be sent.
      *
      * @throws BrokerException 403 {@code amq.} prefix; 405 the queue is exclusive to another
      *                         connection (or exclusivity differs); 406 invalid arguments, or an
      *                         existing queue differs in durable, auto_delete or an x-argument
      */
-    public QueueDeclareOk declareQueue(QueueDeclaration declaration) {
+    public DeclaredQueue declareQueue(QueueDeclaration declaration) {
         String queueName = declaration.name();
         boolean serverNamed = queueName.isEmpty();
         if (!serverNamed) {
@@ -247,21 +280,37 @@ public final class VirtualHost {
                             description);
                 }
                 existing.touch();
-                return declareOk(existing);
+                return new DeclaredQueue(existing, afterRecorded());
             }
             QueueSettings settings = new QueueSettings(name, queueName, declaration.durable(), owner,
                     declaration.autoDelete(), arguments);
-            MessageStore store;
-            if (isPersisted(settings)) {
-                record(new MetadataRecord.QueueDeclared(name, queueName, settings.autoDelete(), arguments.raw()));
-                store = storage.openQueueStore(settings, restoring);
-            } else {
-                store = storage.openTransientQueueStore(settings);
+            if (!isPersisted(settings)) {
+                MessageQueue queue = new MessageQueue(settings, storage.openTransientQueueStore(settings),
+                        queueOwners.get(), this::queueDeleted, queueServices);
+                queues.put(queueName, queue);
+                storage.queueOpened(queue);
+                return new DeclaredQueue(queue, afterRecorded());
             }
-            MessageQueue queue = new MessageQueue(settings, store, queueOwners.get(), this::queueDeleted, queueServices);
+            // Its store holds confirms until this completes: see BrokerStorage.openQueueStore.
+            CompletableFuture<Void> declared = new CompletableFuture<>();
+            QueueStore store = storage.openQueueStore(settings, restoring, queueOwners.get(), declared);
+            MessageQueue queue = new MessageQueue(settings, store.store(), store.owner(), this::queueDeleted, queueServices);
             queues.put(queueName, queue);
             storage.queueOpened(queue);
-            return declareOk(queue);
+            TopologyChange change = new TopologyChange();
+            change.awaits(store.ready());
+            CompletableFuture<Void> recorded = record(change,
+                    new MetadataRecord.QueueDeclared(name, queueName, settings.autoDelete(), arguments.raw()));
+            change.undoWith(() -> forgetQueue(queue, recorded));
+            CompletableFuture<Void> durable = whenDurable(change, "the declaration of " + description);
+            durable.whenComplete((ignored, error) -> {
+                if (error == null) {
+                    declared.complete(null);
+                } else {
+                    declared.completeExceptionally(error);
+                }
+            });
+            return new DeclaredQueue(queue, durable);
         }
     }
 
@@ -282,27 +331,35 @@ public final class VirtualHost {
     /**
      * Binds a queue to an exchange (queue.bind); binding an existing binding again is a no-op.
      *
+     * @return completes when the binding is durable (fails with 541 if it cannot be stored)
      * @throws BrokerException 403 default exchange; 404 queue or exchange missing; 405 exclusive
      *                         queue of another connection; 406 invalid headers binding arguments
      */
-    public void bindQueue(String queueName, String exchangeName, String routingKey, Map<String, Object> arguments,
-                          long connectionId) {
+    public CompletableFuture<Void> bindQueue(String queueName, String exchangeName, String routingKey,
+                                             Map<String, Object> arguments, long connectionId) {
         requireNotDefault(exchangeName);
         synchronized (metadataLock) {
             requireQueue(queueName, connectionId);
             Exchange exchange = requireExchange(exchangeName);
-            addBindingLocked(exchange, new Binding(exchangeName, Destination.queue(queueName), routingKey, arguments));
+            TopologyChange change = new TopologyChange();
+            addBindingLocked(change, exchange, new Binding(exchangeName, Destination.queue(queueName), routingKey, arguments));
+            return whenDurable(change, "a binding of " + ResourceNames.queue(queueName, name));
         }
     }
 
-    /** Removes a queue binding; a missing binding is not an error. 403 / 404 / 405 as for bind. */
-    public void unbindQueue(String queueName, String exchangeName, String routingKey, Map<String, Object> arguments,
-                            long connectionId) {
+    /**
+     * Removes a queue binding; a missing binding is not an error. 403 / 404 / 405 as for bind.
+     * Completes when the removal is durable.
+     */
+    public CompletableFuture<Void> unbindQueue(String queueName, String exchangeName, String routingKey,
+                                               Map<String, Object> arguments, long connectionId) {
         requireNotDefault(exchangeName);
         synchronized (metadataLock) {
             requireQueue(queueName, connectionId);
             requireExchange(exchangeName);
-            unbindLocked(new Binding(exchangeName, Destination.queue(queueName), routingKey, arguments));
+            TopologyChange change = new TopologyChange();
+            unbindLocked(change, new Binding(exchangeName, Destination.queue(queueName), routingKey, arguments));
+            return whenDurable(change, "the removal of a binding of " + ResourceNames.queue(queueName, name));
         }
     }
 
@@ -313,17 +370,22 @@ public final class VirtualHost {
 
     /**
      * Deletes a queue with its bindings and cancels its consumers; completes with the number of ready
-     * messages dropped (0 when the queue does not exist). The name is free again when the future
-     * completes. Fails with 406 when {@code ifUnused} and it has consumers, or {@code ifEmpty} and it
-     * has ready messages; throws 405 at once for another connection's exclusive queue.
+     * messages dropped (0 when the queue does not exist), once the deletion is durable. The name is
+     * free again when the future completes. Fails with 406 when {@code ifUnused} and it has
+     * consumers, or {@code ifEmpty} and it has ready messages, with 541 when the deletion could not
+     * be stored; throws 405 at once for another connection's exclusive queue.
      */
     public CompletableFuture<Integer> deleteQueue(String queueName, long connectionId, boolean ifUnused, boolean ifEmpty) {
         MessageQueue queue = queues.get(queueName);
         if (queue == null) {
-            return CompletableFuture.completedFuture(0);
+            return afterRecorded().thenApply(ignored -> 0);
         }
         requireExclusiveAccess(queue, connectionId);
-        return queue.delete(ifUnused, ifEmpty);
+        // The queue's owner calls queueDeleted (which records the deletion) before this completes.
+        return queue.delete(ifUnused, ifEmpty).thenCompose(dropped -> {
+            CompletableFuture<Void> recorded = deletionsBeingRecorded.remove(queue);
+            return (recorded != null ? recorded : afterRecorded()).thenApply(ignored -> dropped);
+        });
     }
 
     /**
@@ -457,7 +519,7 @@ public final class VirtualHost {
                             : !exchanges.containsKey(binding.destination().name())) {
                         throw BrokerException.notFound("NOT_FOUND - no " + binding.destination());
                     }
-                    addBindingLocked(source, binding);
+                    addBindingLocked(new TopologyChange(), source, binding);
                 } else {
                     throw new IllegalArgumentException("only declarations are restored, not " + record);
                 }
@@ -519,12 +581,34 @@ public final class VirtualHost {
         return exchangeName.isEmpty() || exchangeName.startsWith(ResourceNames.RESERVED_PREFIX);
     }
 
-    /** Records a durable change, unless it is being replayed. Caller holds the metadata lock. */
-    private void record(MetadataRecord change) {
+    /**
+     * Records a durable change without waiting, unless it is being replayed; {@code change} awaits
+     * it. Caller holds the metadata lock. Returns the record's future (null while restoring).
+     */
+    private CompletableFuture<Void> record(TopologyChange change, MetadataRecord record) {
         assert Thread.holdsLock(metadataLock) : "metadata recorded outside the lock";
-        if (!restoring) {
-            storage.record(change);
+        if (restoring) {
+            return null;
         }
+        CompletableFuture<Void> recorded = storage.record(record);
+        lastRecorded = recorded;
+        change.awaits(recorded);
+        return recorded;
+    }
+
+    /** The future of an operation: durable when {@code change} is, or as {@link #afterRecorded()} if it recorded nothing. */
+    private CompletableFuture<Void> whenDurable(TopologyChange change, String description) {
+        return change.isEmpty() ? afterRecorded() : change.whenDurable(metadataLock, description);
+    }
+
+    /**
+     * For an operation that recorded nothing: completes once everything recorded before is
+     * durable, since the answer may rest on it (a redeclare of a queue whose declaration is still
+     * being written). A failure there is the failing operation's to report, not this one's.
+     */
+    private CompletableFuture<Void> afterRecorded() {
+        CompletableFuture<Void> last = lastRecorded;
+        return last.isDone() ? CompletableFuture.completedFuture(null) : last.handle((ignored, error) -> null);
     }
 
     // ---------------------------------------------------------------- internals
@@ -569,35 +653,71 @@ public final class VirtualHost {
         return new QueueDeclareOk(queue.name(), queue.messageCount(), queue.consumerCount());
     }
 
-    private void addBindingLocked(Exchange source, Binding binding) {
+    private void addBindingLocked(TopologyChange change, Exchange source, Binding binding) {
         source.validateBindingArguments(binding.arguments());
         if (source.addBinding(binding)) {
+            index(binding);
             if (isPersisted(binding)) {
-                try {
-                    record(new MetadataRecord.BindingAdded(name, binding));
-                } catch (RuntimeException e) {
-                    source.removeBinding(binding);
-                    throw e;
-                }
+                record(change, new MetadataRecord.BindingAdded(name, binding));
+                change.undoWith(() -> unlinkBinding(binding));
             }
-            bindingsByDestination.computeIfAbsent(binding.destination(), d -> new HashSet<>()).add(binding);
         }
     }
 
     /** An explicit unbind: recorded when the binding is durable (cascading removals are not; replay cascades too). */
-    private void unbindLocked(Binding binding) {
+    private void unbindLocked(TopologyChange change, Binding binding) {
         Exchange source = exchanges.get(binding.source());
         if (source != null && source.bindings().contains(binding) && isPersisted(binding)) {
-            record(new MetadataRecord.BindingRemoved(name, binding));
+            record(change, new MetadataRecord.BindingRemoved(name, binding));
+            change.undoWith(() -> relinkBinding(binding));
         }
-        removeBindingLocked(binding);
+        removeBindingLocked(change, binding);
     }
 
-    private void removeBindingLocked(Binding binding) {
+    private void removeBindingLocked(TopologyChange change, Binding binding) {
         Exchange source = exchanges.get(binding.source());
         if (source == null || !source.removeBinding(binding)) {
             return;
         }
+        unindex(binding);
+        // An auto-delete exchange goes with its last binding, as in RabbitMQ.
+        if (source.settings().autoDelete() && !source.hasBindings()) {
+            removeExchangeLocked(change, source);
+        }
+    }
+
+    private void removeExchangeLocked(TopologyChange change, Exchange exchange) {
+        if (exchanges.get(exchange.name()) != exchange) {
+            return;
+        }
+        List<Binding> from = List.copyOf(exchange.bindings());
+        List<Binding> to = List.copyOf(bindingsByDestination.getOrDefault(Destination.exchange(exchange.name()), Set.of()));
+        exchanges.remove(exchange.name(), exchange);
+        if (exchange.settings().durable()) {
+            // Explicit deletes and auto-deletes alike; the bindings it takes along need no records.
+            record(change, new MetadataRecord.ExchangeDeleted(name, exchange.name()));
+            change.undoWith(() -> reinstateExchange(exchange, from, to));
+        }
+        for (Binding binding : from) {
+            unlinkBinding(exchange, binding);
+        }
+        removeBindingsTo(change, Destination.exchange(exchange.name()));
+    }
+
+    private void removeBindingsTo(TopologyChange change, Destination destination) {
+        Set<Binding> bindings = bindingsByDestination.get(destination);
+        if (bindings != null) {
+            for (Binding binding : List.copyOf(bindings)) {
+                removeBindingLocked(change, binding);
+            }
+        }
+    }
+
+    private void index(Binding binding) {
+        bindingsByDestination.computeIfAbsent(binding.destination(), d -> new HashSet<>()).add(binding);
+    }
+
+    private void unindex(Binding binding) {
         Set<Binding> toDestination = bindingsByDestination.get(binding.destination());
         if (toDestination != null) {
             toDestination.remove(binding);
@@ -605,53 +725,99 @@ public final class VirtualHost {
                 bindingsByDestination.remove(binding.destination());
             }
         }
-        // An auto-delete exchange goes with its last binding, as in RabbitMQ.
-        if (source.settings().autoDelete() && !source.hasBindings()) {
-            removeExchangeLocked(source);
+    }
+
+    // ---------------------------------------------------------------- undoing changes that could not be stored
+    // These run under the lock when a record failed; they change memory only (nothing is recorded,
+    // nothing cascades), and each checks that what it takes back is still there.
+
+    private void unlinkBinding(Binding binding) {
+        Exchange source = exchanges.get(binding.source());
+        if (source != null) {
+            unlinkBinding(source, binding);
         }
     }
 
-    private void removeExchangeLocked(Exchange exchange) {
-        if (exchanges.get(exchange.name()) != exchange) {
+    private void unlinkBinding(Exchange source, Binding binding) {
+        if (source.removeBinding(binding)) {
+            unindex(binding);
+        }
+    }
+
+    private void relinkBinding(Binding binding) {
+        Exchange source = exchanges.get(binding.source());
+        boolean destinationExists = binding.destination().isQueue() ? queues.containsKey(binding.destination().name())
+                : exchanges.containsKey(binding.destination().name());
+        if (source != null && destinationExists && source.addBinding(binding)) {
+            index(binding);
+        }
+    }
+
+    private void forgetExchange(Exchange exchange) {
+        if (!exchanges.remove(exchange.name(), exchange)) {
             return;
         }
-        if (exchange.settings().durable()) {
-            // Explicit deletes and auto-deletes alike; the bindings it takes along need no records.
-            record(new MetadataRecord.ExchangeDeleted(name, exchange.name()));
+        for (Binding binding : List.copyOf(exchange.bindings())) {
+            unlinkBinding(exchange, binding);
         }
-        exchanges.remove(exchange.name(), exchange);
-        for (Binding binding : exchange.bindings()) {
-            removeBindingLocked(binding);
+        for (Binding binding : List.copyOf(bindingsByDestination.getOrDefault(Destination.exchange(exchange.name()), Set.of()))) {
+            unlinkBinding(binding);
         }
-        removeBindingsTo(Destination.exchange(exchange.name()));
     }
 
-    private void removeBindingsTo(Destination destination) {
-        Set<Binding> bindings = bindingsByDestination.get(destination);
-        if (bindings != null) {
-            for (Binding binding : List.copyOf(bindings)) {
-                removeBindingLocked(binding);
+    private void reinstateExchange(Exchange exchange, List<Binding> from, List<Binding> to) {
+        if (exchanges.putIfAbsent(exchange.name(), exchange) != null) {
+            return;
+        }
+        from.forEach(this::relinkBinding);
+        to.forEach(this::relinkBinding);
+    }
+
+    /**
+     * A declared queue whose declaration could not be stored (or whose files could not be
+     * created): it leaves memory, and is deleted so its store lets go of its files. If its record
+     * did reach the disk (only its files failed), a deletion is recorded so a restart agrees.
+     */
+    private void forgetQueue(MessageQueue queue, CompletableFuture<Void> recorded) {
+        if (queues.remove(queue.name(), queue)) {
+            for (Binding binding : List.copyOf(bindingsByDestination.getOrDefault(Destination.queue(queue.name()), Set.of()))) {
+                unlinkBinding(binding);
             }
         }
+        // queueDeleted finds the name gone and records nothing.
+        queue.delete(false, false);
+        if (recorded != null && recorded.isDone() && !recorded.isCompletedExceptionally()) {
+            lastRecorded = storage.record(new MetadataRecord.QueueDeleted(name, queue.name()));
+        }
     }
 
-    /** Called on the queue's owner thread once the queue has deleted itself. */
+    /**
+     * Called on the queue's owner thread once the queue has deleted itself (explicitly, by
+     * auto-delete or x-expires): frees the name, removes the bindings and records the deletion,
+     * without waiting for it to be durable. {@link #deleteQueue} answers once it is.
+     */
     private void queueDeleted(MessageQueue queue) {
         synchronized (metadataLock) {
             if (queues.get(queue.name()) != queue) {
                 return;
             }
+            TopologyChange change = new TopologyChange();
             if (isPersisted(queue.settings())) {
-                try {
-                    record(new MetadataRecord.QueueDeleted(name, queue.name()));
-                } catch (RuntimeException e) {
-                    // The queue is gone (its store too); a restart will bring it back empty.
-                    org.slf4j.LoggerFactory.getLogger(VirtualHost.class).error(
-                            "Recording the deletion of {} failed", queue, e);
-                }
+                record(change, new MetadataRecord.QueueDeleted(name, queue.name()));
             }
             queues.remove(queue.name(), queue);
-            removeBindingsTo(Destination.queue(queue.name()));
+            removeBindingsTo(change, Destination.queue(queue.name()));
+            if (change.isEmpty()) {
+                return;
+            }
+            // The queue's messages are gone whatever happens; a failed record means a restart brings it back empty.
+            CompletableFuture<Void> durable = change.whenDurable(metadataLock, "the deletion of " + queue.settings().description());
+            deletionsBeingRecorded.put(queue, durable);
+            durable.whenComplete((ignored, error) -> {
+                if (error == null) {
+                    deletionsBeingRecorded.remove(queue, durable);
+                }
+            });
         }
     }
 

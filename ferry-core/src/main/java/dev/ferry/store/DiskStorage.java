@@ -1,15 +1,17 @@
 package dev.ferry.store;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -18,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.ferry.broker.BrokerStorage;
 import dev.ferry.broker.MetadataRecord;
+import dev.ferry.broker.QueueStore;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
@@ -26,44 +29,60 @@ import dev.ferry.queue.MessageStore;
 import dev.ferry.queue.QueueSettings;
 
 /**
- * The broker's storage in its data directory: the {@link MetadataLog}, one {@link LogMessageStore}
- * per queue (a durable queue's log, or a non-durable queue's spill log for paging), one shared {@link LogFlusher} for all of them (one fsync thread per disk: a
- * group commit covers appends of many queues), and one maintenance thread that asks every durable
- * queue to checkpoint its acks (and every queue to release settled segments) each interval and writes those checkpoint files.
+ * The broker's storage in its data directory: the {@link MetadataLog} (owned, while the broker
+ * runs, by its {@link MetadataWriter} thread, which group-commits changes), one
+ * {@link LogMessageStore} per queue (a durable queue's log, or a non-durable queue's spill log for
+ * paging), one shared {@link LogFlusher} for all of them (one fsync thread per disk: a group commit
+ * covers appends of many queues and the metadata), and one maintenance thread that asks every
+ * durable queue to checkpoint its acks (and every queue to release settled segments) each interval
+ * and writes those checkpoint files.
  *
- * <p>Start: {@link #open} replays the metadata; the broker restores {@link #recoveredMetadata()}
- * (opening each durable queue's store with {@code recover}); then {@link #compactMetadata} rewrites
- * the metadata log as what stands. Stop: the broker closes the queue stores on their owners, then
- * {@link #close()} stops the maintenance thread, the metadata log and the flusher.
+ * <p>A new durable queue's files are created by a few {@link QueueFileThreads}, so that no event
+ * loop waits for the fsyncs that creating them takes.
  *
- * <p>Thread safety: every method may be called from any thread.
+ * <p>Start: {@link #open} checks and replays the metadata (or throws
+ * {@link MetadataUnreadableException}); the broker restores {@link #recoveredMetadata()} (opening
+ * each durable queue's store with {@code recover}); then {@link #compactMetadata} rewrites the
+ * metadata log as what stands and sets aside queue directories nothing owns. Stop: the broker
+ * closes the queue stores on their owners, then {@link #close()} stops the maintenance thread, the
+ * metadata writer (after what it holds is durable) and the flusher.
+ *
+ * <p>Never deletes queue data it does not know to be garbage: a directory no declaration owns, or
+ * one found under the name of a newly declared queue, goes to {@code data/orphans/} ({@link Orphans}).
+ *
+ * <p>Thread safety: every method may be called from any thread; none waits for the disk except
+ * {@link #open}, {@link #compactMetadata}, {@link #close} and a {@code recover} open, which run at
+ * start and stop.
  */
 public final class DiskStorage implements BrokerStorage, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DiskStorage.class);
+    /** Threads creating new durable queues' files: enough for a burst of declares to share fsyncs, few for one disk. */
+    static final int QUEUE_FILE_THREADS = 4;
 
     private final Path dataDir;
     private final StorageSettings settings;
     private final LogFlusher flusher;
     private final MetadataLog metadata;
-    private final ScheduledExecutorService maintenance;
+    private final StoreMaintenance maintenance;
     private final Set<MessageQueue> queues = ConcurrentHashMap.newKeySet();
     private final AtomicLong spillLogs = new AtomicLong();
+    private final Orphans orphans;
+    private final QueueFileThreads queueFiles = new QueueFileThreads(QUEUE_FILE_THREADS);
 
     private DiskStorage(Path dataDir, StorageSettings settings, LogFlusher flusher, MetadataLog metadata) {
         this.dataDir = dataDir;
         this.settings = settings;
         this.flusher = flusher;
         this.metadata = metadata;
-        this.maintenance = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "ferry-store-maintenance");
-            thread.setDaemon(true);
-            return thread;
-        });
-        maintenance.scheduleWithFixedDelay(this::maintainQueues, settings.ackCheckpointIntervalMs(),
-                settings.ackCheckpointIntervalMs(), TimeUnit.MILLISECONDS);
+        this.orphans = new Orphans(dataDir, Instant.now());
+        this.maintenance = new StoreMaintenance(this::maintainQueues, settings.ackCheckpointIntervalMs());
     }
 
-    /** Opens the data directory's storage and replays its metadata. The caller holds the data directory lock. */
+    /**
+     * Opens the data directory's storage and replays its metadata. The caller holds the data directory lock.
+     *
+     * @throws MetadataUnreadableException if the metadata log cannot be read at all; nothing was changed then
+     */
     public static DiskStorage open(Path dataDir, StorageSettings settings) {
         LogFlusher flusher = new LogFlusher("ferry-fsync");
         try {
@@ -83,8 +102,9 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
     }
 
     /**
-     * Rewrites the metadata log as {@code standing} and removes queue directories that belong to no
-     * standing queue (left by a deletion interrupted by a crash).
+     * Rewrites the metadata log as {@code standing} and sets aside (in {@code data/orphans/}) every
+     * queue directory that belongs to no standing queue: left by a deletion a crash interrupted, or
+     * by a declaration the metadata lost. Called once at start, before clients connect.
      */
     public void compactMetadata(List<MetadataRecord> standing) {
         metadata.compact(standing);
@@ -103,8 +123,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
                 try (Stream<Path> queueDirs = Files.list(host)) {
                     for (Path queueDir : queueDirs.toList()) {
                         if (!live.contains(queueDir)) {
-                            LOG.info("Removing {}: no durable queue owns it", queueDir);
-                            StorageFiles.deleteRecursively(queueDir);
+                            setAside(queueDir, "the metadata has no declaration for it");
                         }
                     }
                 }
@@ -114,22 +133,73 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
         }
     }
 
-    @Override
-    public void record(MetadataRecord change) {
-        metadata.append(change);
+    /** The threads that create new queues' files; for tests that need to hold them still. */
+    QueueFileThreads queueFileThreads() {
+        return queueFiles;
     }
 
-    @Override
-    public MessageStore openQueueStore(QueueSettings queue, boolean recover) {
-        Path directory = StorageFiles.queueDirectory(dataDir, queue.virtualHost(), queue.name());
-        if (!recover) {
-            StorageFiles.deleteRecursively(directory);
+    private void setAside(Path queueDirectory, String why) {
+        try {
+            orphans.setAside(queueDirectory, why);
+        } catch (IOException e) {
+            LOG.error("Queue data {} is not owned by any durable queue ({}), and could not be moved aside: {};"
+                    + " left where it is", queueDirectory, why, e.toString());
         }
-        LogConfig config = queueLogConfig().fsyncPolicy(settings.queueFsync()).flushIntervalMs(settings.fsyncIntervalMs());
-        return LogMessageStore.open(directory, config, flusher, maintenance, settings.paging(), queue.description());
     }
 
-    /** A non-durable queue pages to a spill log of its own, never fsynced (nothing in it survives a restart). */
+    /** Makes a metadata change durable through the metadata writer (group commit); never waits. */
+    @Override
+    public CompletableFuture<Void> record(MetadataRecord change) {
+        ByteBuffer batch;
+        try {
+            batch = MetadataRecordCodec.encodeBatch(change);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return metadata.writer().append(batch);
+    }
+
+    /**
+     * A durable queue's store. At start ({@code recover}) it is opened here. A new queue's files
+     * are created on one of the {@link QueueFileThreads} (never on an event loop), and the queue's
+     * work waits for them ({@link OpeningQueueStore}); anything already under its name is first set
+     * aside in {@code data/orphans/}.
+     */
+    @Override
+    public QueueStore openQueueStore(QueueSettings queue, boolean recover, Executor owner,
+                                     CompletableFuture<Void> declarationDurable) {
+        Path directory = StorageFiles.queueDirectory(dataDir, queue.virtualHost(), queue.name());
+        if (recover) {
+            return QueueStore.ready(openLogStore(directory, queue, declarationDurable), owner);
+        }
+        OpeningQueueStore opening = new OpeningQueueStore(owner);
+        try {
+            queueFiles.execute(() -> {
+                try {
+                    if (Files.exists(directory)) {
+                        orphans.setAside(directory, "a new queue of that name was declared, and its files are no"
+                                + " queue's the broker knew of");
+                    }
+                    opening.opened(openLogStore(directory, queue, declarationDurable));
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("Creating the files of {} in {} failed: {}", queue.description(), directory, e.toString());
+                    opening.failed(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            opening.failed(e);
+        }
+        return new QueueStore(opening, opening.owner(), opening.ready());
+    }
+
+    private LogMessageStore openLogStore(Path directory, QueueSettings queue, CompletableFuture<Void> declarationDurable) {
+        LogConfig config = queueLogConfig().fsyncPolicy(settings.queueFsync()).flushIntervalMs(settings.fsyncIntervalMs());
+        LogMessageStore store = LogMessageStore.open(directory, config, flusher, maintenance, settings.paging(),
+                queue.description());
+        store.holdConfirmsUntil(declarationDurable);
+        return store;
+    }
+
     @Override
     public MessageStore openTransientQueueStore(QueueSettings queue) {
         Path directory = dataDir.resolve(StorageFiles.PAGING_DIRECTORY).resolve(Long.toString(spillLogs.incrementAndGet()));
@@ -156,17 +226,14 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
         }
     }
 
-    /** Stops housekeeping (pending checkpoint writes finish), closes the metadata log and the flusher. */
+    /**
+     * Stops housekeeping (pending checkpoint writes finish), then the metadata writer (what it holds
+     * becomes durable first) and the flusher.
+     */
     @Override
     public void close() {
-        maintenance.shutdown();
-        try {
-            if (!maintenance.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.warn("Store maintenance did not stop within 10 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        maintenance.close();
+        queueFiles.close();
         try {
             metadata.close();
         } finally {

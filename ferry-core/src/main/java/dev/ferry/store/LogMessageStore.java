@@ -118,6 +118,9 @@ public final class LogMessageStore implements MessageStore {
     private Consumer<QueuedMessage> evictedListener = message -> { };
     private boolean closed;
 
+    // Confirms wait for it too while it is incomplete: a new queue's declaration becoming durable.
+    private CompletableFuture<Void> declarationDurable = CompletableFuture.completedFuture(null);
+
     // The records of the current drain, with their messages and confirms; offsets from pendingFrom.
     private final List<SimpleRecord> pendingRecords = new ArrayList<>();
     private final List<QueuedMessage> pendingMessages = new ArrayList<>();
@@ -419,6 +422,15 @@ public final class LogMessageStore implements MessageStore {
         }
     }
 
+    /**
+     * No message is confirmed before {@code declared} completes (none at all if it fails): a new
+     * durable queue's messages must not be confirmed while a crash could still lose the queue's
+     * declaration. Called once, before the queue uses the store.
+     */
+    void holdConfirmsUntil(CompletableFuture<Void> declared) {
+        this.declarationDurable = declared;
+    }
+
     private void openSpillLog() {
         log = Log.open(directory, config, flusher);
         settled = new SettledOffsets(log.logEndOffset());
@@ -496,12 +508,18 @@ public final class LogMessageStore implements MessageStore {
         if (persistent.isEmpty()) {
             return;
         }
-        appended.whenComplete((result, error) -> {
+        // A new queue's confirms also wait for its declaration to be durable (isDone() once it is).
+        CompletableFuture<Void> declared = declarationDurable;
+        CompletableFuture<AppendResult> stored = declared.isDone() && !declared.isCompletedExceptionally() ? appended
+                : appended.thenCombine(declared, (result, ignored) -> result);
+        stored.whenComplete((result, error) -> {
             if (error == null) {
                 waiting.forEach(PublishConfirm::queueAccepted);
             } else {
                 waiting.forEach(confirm -> confirm.queueFailed(error));
-                failedSyncs.add(persistent); // the owner withdraws and settles them
+                if (appended.isCompletedExceptionally()) {
+                    failedSyncs.add(persistent); // the owner withdraws and settles them
+                }
             }
         });
     }

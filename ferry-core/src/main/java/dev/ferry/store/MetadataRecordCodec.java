@@ -9,6 +9,8 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
 
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.SimpleRecord;
 
@@ -20,7 +22,9 @@ import dev.ferry.route.ExchangeType;
 
 /**
  * One {@link MetadataRecord} as the value of one record of the metadata log (no key, no headers;
- * strings and tables as in {@link FieldCodec}, big-endian):
+ * strings and tables as in {@link FieldCodec}, big-endian). Each record travels in a RecordBatch of
+ * its own ({@link #encodeBatch}), so the batch's CRC32C is the record's checksum: damage costs
+ * that one record, never its neighbours.
  *
  * <pre>
  * byte    format version = 1
@@ -86,6 +90,14 @@ final class MetadataRecordCodec {
         return new SimpleRecord(System.currentTimeMillis(), (byte[]) null, bytes.toByteArray());
     }
 
+    /**
+     * The record as a RecordBatch v2 holding only it (uncompressed, base offset 0: the log assigns
+     * the real one when the batch is appended with {@code Log.appendBatch}).
+     */
+    static ByteBuffer encodeBatch(MetadataRecord record) {
+        return MemoryRecords.withRecords(Compression.NONE, encode(record)).buffer();
+    }
+
     private static void header(DataOutputStream out, int kind, MetadataRecord record) throws IOException {
         out.writeByte(kind);
         FieldCodec.writeString(out, record.virtualHost());
@@ -99,7 +111,10 @@ final class MetadataRecordCodec {
         FieldCodec.writeTable(out, binding.arguments());
     }
 
-    /** @throws IOException if the record is not a metadata record this version knows */
+    /**
+     * @throws IOException if the record is not a metadata record this version knows (an unknown
+     *                     version or kind, a field that does not decode or bytes left over)
+     */
     static MetadataRecord decode(Record record) throws IOException {
         ByteBuffer value = record.value();
         if (value == null) {
@@ -112,6 +127,20 @@ final class MetadataRecordCodec {
 
     static MetadataRecord decode(byte[] bytes) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+        MetadataRecord record;
+        try {
+            record = decodeFields(in);
+        } catch (RuntimeException e) {
+            // A field the constructors refuse (a null name, say): as undecodable as a bad tag.
+            throw new IOException("metadata record fields do not decode: " + e.getMessage(), e);
+        }
+        if (in.available() > 0) {
+            throw new IOException("metadata record has " + in.available() + " bytes after its last field");
+        }
+        return record;
+    }
+
+    private static MetadataRecord decodeFields(DataInputStream in) throws IOException {
         int version = in.readUnsignedByte();
         if (version != FORMAT_VERSION) {
             throw new IOException("metadata record version " + version + "; this Ferry reads " + FORMAT_VERSION);

@@ -1,5 +1,6 @@
 package dev.ferry.store;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,6 +9,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import org.slf4j.Logger;
@@ -21,6 +23,8 @@ import org.slf4j.LoggerFactory;
  *   metadata/                       the metadata log (dev.ferry.log, fsync always)
  *   queues/&lt;vhost&gt;/&lt;queue&gt;/          one log per durable queue, plus acks.checkpoint(.prev)
  *   paging/&lt;n&gt;/                     spill logs of non-durable queues while they page; emptied at start
+ *   orphans/&lt;run&gt;/&lt;vhost&gt;/&lt;queue&gt;/  queue directories no declaration owned, set aside (never deleted)
+ *   metadata.damaged-&lt;n&gt;/           a damaged metadata log as found, kept as evidence
  * </pre>
  *
  * Names are encoded so that any AMQP name is one safe path element: ASCII letters, digits, '-'
@@ -33,6 +37,8 @@ final class StorageFiles {
     static final String METADATA_DIRECTORY = "metadata";
     static final String QUEUES_DIRECTORY = "queues";
     static final String PAGING_DIRECTORY = "paging";
+    static final String ORPHANS_DIRECTORY = "orphans";
+    private static final char SHORTENED = '~';
     private static final int LONGEST_PLAIN_NAME = 120;
     private static final Logger LOG = LoggerFactory.getLogger(StorageFiles.class);
 
@@ -57,9 +63,40 @@ final class StorageFiles {
             return "%";
         }
         if (encoded.length() > LONGEST_PLAIN_NAME) {
-            return encoded.substring(0, 80) + "~" + sha256(name);
+            return encoded.substring(0, 80) + SHORTENED + sha256(name);
         }
         return encoded.toString();
+    }
+
+    /**
+     * The name {@link #encodeName} turned into {@code encoded}, or empty when the name was too long
+     * and only its beginning and hash are left (or {@code encoded} is no encoded name at all).
+     */
+    static Optional<String> decodeName(String encoded) {
+        if (encoded.equals("%")) {
+            return Optional.of("");
+        }
+        if (encoded.indexOf(SHORTENED) >= 0) {
+            return Optional.empty();
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(encoded.length());
+        for (int i = 0; i < encoded.length(); i++) {
+            char c = encoded.charAt(i);
+            if (c == '%') {
+                if (i + 3 > encoded.length()) {
+                    return Optional.empty();
+                }
+                try {
+                    bytes.write(HexFormat.fromHexDigits(encoded, i + 1, i + 3));
+                } catch (IllegalArgumentException e) {
+                    return Optional.empty();
+                }
+                i += 2;
+            } else {
+                bytes.write(c);
+            }
+        }
+        return Optional.of(bytes.toString(StandardCharsets.UTF_8));
     }
 
     private static String sha256(String name) {

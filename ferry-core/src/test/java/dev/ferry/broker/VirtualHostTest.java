@@ -42,7 +42,7 @@ class VirtualHostTest {
         }
     }
 
-    private QueueDeclareOk declareQueue(String name) {
+    private DeclaredQueue declareQueue(String name) {
         return vhost.declareQueue(new QueueDeclaration(name, false, false, false, Map.of(), CONNECTION));
     }
 
@@ -143,13 +143,14 @@ class VirtualHostTest {
 
     @Test
     void shouldGenerateServerNamesAndReturnCounts() {
-        QueueDeclareOk ok = declareQueue("");
+        DeclaredQueue declared = declareQueue("");
 
-        assertThat(ok.queue()).startsWith("amq.gen-").hasSizeGreaterThan(20);
-        assertThat(ok.messageCount()).isZero();
-        assertThat(declareQueue("").queue()).isNotEqualTo(ok.queue());
-        vhost.publish(message("", ok.queue(), "m"), false);
-        assertThat(vhost.checkQueueExists(ok.queue(), CONNECTION)).isEqualTo(new QueueDeclareOk(ok.queue(), 1, 0));
+        assertThat(declared.name()).startsWith("amq.gen-").hasSizeGreaterThan(20);
+        assertThat(declared.durable()).isCompleted();
+        assertThat(declared.queue().counts().join().messageCount()).isZero();
+        assertThat(declareQueue("").name()).isNotEqualTo(declared.name());
+        vhost.publish(message("", declared.name(), "m"), false);
+        assertThat(vhost.checkQueueExists(declared.name(), CONNECTION)).isEqualTo(new QueueDeclareOk(declared.name(), 1, 0));
     }
 
     @Test
@@ -202,11 +203,11 @@ class VirtualHostTest {
                     .as(key).hasMessageContaining("invalid arg '" + key + "'")
                     .extracting(e -> ((BrokerException) e).errorCode()).isEqualTo(ErrorCode.PRECONDITION_FAILED);
         }
-        QueueDeclareOk ok = vhost.declareQueue(new QueueDeclaration("q", false, false, false, Map.of(
+        DeclaredQueue ok = vhost.declareQueue(new QueueDeclaration("q", false, false, false, Map.of(
                 "x-message-ttl", 60_000, "x-max-length", 10L, "x-overflow", "reject-publish",
                 "x-dead-letter-exchange", "dlx", "x-dead-letter-routing-key", "dead", "x-max-priority", (byte) 5,
                 "x-single-active-consumer", true, "x-queue-type", "classic", "x-whatever", "accepted"), CONNECTION));
-        var arguments = vhost.queue(ok.queue()).orElseThrow().settings().arguments();
+        var arguments = vhost.queue(ok.name()).orElseThrow().settings().arguments();
         assertThat(arguments.messageTtlMs()).hasValue(60_000);
         assertThat(arguments.maxLength()).hasValue(10);
         assertThat(arguments.deadLetterExchange()).contains("dlx");

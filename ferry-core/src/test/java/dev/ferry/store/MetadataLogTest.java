@@ -1,17 +1,29 @@
 package dev.ferry.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.FileRecords;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.record.SimpleRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import ch.qos.logback.classic.Level;
 import dev.ferry.broker.MetadataRecord;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.route.Binding;
@@ -40,6 +52,51 @@ class MetadataLogTest {
         arguments.put("x-dead-letter-exchange", "dlx");
         arguments.put("x-retry-delays", List.of(100L, 200L));
         return arguments;
+    }
+
+    private Path directory() {
+        return dataDir.resolve("metadata");
+    }
+
+    private Path segment() {
+        return directory().resolve("00000000000000000000.log");
+    }
+
+    private static void append(MetadataLog log, MetadataRecord record) {
+        log.writer().append(MetadataRecordCodec.encodeBatch(record)).join();
+    }
+
+    private static MetadataRecord.QueueDeclared queue(String name) {
+        return new MetadataRecord.QueueDeclared("/", name, false, Map.of());
+    }
+
+    /** Writes queue declarations q0..q(count-1), one change at a time, and closes the log. */
+    private void writeQueues(int count) {
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            for (int i = 0; i < count; i++) {
+                append(log, queue("q" + i));
+            }
+        }
+    }
+
+    private static int indexOf(byte[] haystack, String needle) {
+        byte[] bytes = needle.getBytes(StandardCharsets.UTF_8);
+        outer:
+        for (int i = 0; i + bytes.length <= haystack.length; i++) {
+            for (int j = 0; j < bytes.length; j++) {
+                if (haystack[i + j] != bytes[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError(needle + " not found");
+    }
+
+    private List<Path> damagedCopies() throws IOException {
+        try (Stream<Path> entries = Files.list(dataDir)) {
+            return entries.filter(path -> path.getFileName().toString().startsWith("metadata.damaged-")).toList();
+        }
     }
 
     @Test
@@ -71,28 +128,27 @@ class MetadataLogTest {
 
     @Test
     void recordsSurviveReopeningAndCompactionKeepsOnlyWhatStands() throws Exception {
-        Path directory = dataDir.resolve("metadata");
         Binding headersBinding = new Binding("events", Destination.queue("orders"), "",
                 new LinkedHashMap<>(Map.of("x-match", "any", "present", Binding.VoidValue.INSTANCE)));
-        try (MetadataLog log = MetadataLog.open(directory, flusher)) {
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
             assertThat(log.recovered()).isEmpty();
-            log.append(new MetadataRecord.ExchangeDeclared("/", EVENTS));
-            log.append(new MetadataRecord.QueueDeclared("/", "orders", true, queueArguments()));
-            log.append(new MetadataRecord.BindingAdded("/", headersBinding));
+            append(log, new MetadataRecord.ExchangeDeclared("/", EVENTS));
+            append(log, new MetadataRecord.QueueDeclared("/", "orders", true, queueArguments()));
+            append(log, new MetadataRecord.BindingAdded("/", headersBinding));
             for (int i = 0; i < 50; i++) {
-                log.append(new MetadataRecord.QueueDeclared("/", "temp" + i, false, Map.of()));
-                log.append(new MetadataRecord.QueueDeleted("/", "temp" + i));
+                append(log, new MetadataRecord.QueueDeclared("/", "temp" + i, false, Map.of()));
+                append(log, new MetadataRecord.QueueDeleted("/", "temp" + i));
             }
         }
         List<MetadataRecord> expected = List.of(
                 new MetadataRecord.ExchangeDeclared("/", EVENTS),
                 new MetadataRecord.QueueDeclared("/", "orders", true, queueArguments()),
                 new MetadataRecord.BindingAdded("/", headersBinding));
-        try (MetadataLog log = MetadataLog.open(directory, flusher)) {
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
             assertThat(log.recovered()).isEqualTo(expected);
             log.compact(log.recovered());
         }
-        try (MetadataLog log = MetadataLog.open(directory, flusher)) {
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
             assertThat(log.recovered()).isEqualTo(expected);
         }
         assertThat(Files.exists(dataDir.resolve("metadata.old"))).isFalse();
@@ -100,16 +156,164 @@ class MetadataLogTest {
     }
 
     @Test
+    void shouldGiveEveryRecordABatchOfItsOwnAlsoWhenCompacting() throws Exception {
+        writeQueues(310);
+        List<MetadataRecord> standing;
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            standing = log.recovered().subList(10, 310);
+            log.compact(standing);
+        }
+        try (FileRecords records = FileRecords.open(segment().toFile())) {
+            List<Integer> recordsPerBatch = new ArrayList<>();
+            for (RecordBatch batch : records.batches()) {
+                recordsPerBatch.add(batch.countOrNull());
+            }
+            assertThat(recordsPerBatch).hasSize(300).containsOnly(1);
+        }
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).isEqualTo(standing);
+        }
+    }
+
+    @Test
     void aCompactionInterruptedBetweenItsRenamesIsRolledBack() throws Exception {
-        Path directory = dataDir.resolve("metadata");
-        try (MetadataLog log = MetadataLog.open(directory, flusher)) {
-            log.append(new MetadataRecord.ExchangeDeclared("/", EVENTS));
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            append(log, new MetadataRecord.ExchangeDeclared("/", EVENTS));
         }
         // As if the broker died after "metadata -> metadata.old", before "metadata.new -> metadata".
-        Files.move(directory, dataDir.resolve("metadata.old"));
+        Files.move(directory(), dataDir.resolve("metadata.old"));
         Files.createDirectories(dataDir.resolve("metadata.new"));
-        try (MetadataLog log = MetadataLog.open(directory, flusher)) {
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
             assertThat(log.recovered()).containsExactly(new MetadataRecord.ExchangeDeclared("/", EVENTS));
+        }
+    }
+
+    @Test
+    void shouldKeepACopyOfADamagedLogAndNameTheDamagedRecordInAnError() throws Exception {
+        writeQueues(10);
+        byte[] original = Files.readAllBytes(segment());
+        byte[] damaged = original.clone();
+        damaged[indexOf(damaged, "q7")] ^= 0x20;
+        Files.write(segment(), damaged);
+
+        try (LogCapture errors = new LogCapture(MetadataLog.class);
+             MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            // Whatever the log's recovery makes of the rest, the records before the damage stand.
+            assertThat(log.recovered()).startsWith(queue("q0"), queue("q1"), queue("q2"), queue("q3"), queue("q4"),
+                    queue("q5"), queue("q6"));
+            assertThat(log.recovered()).doesNotContain(queue("q7"));
+            assertThat(errors.lines(Level.ERROR)).anySatisfy(line -> assertThat(line)
+                    .contains("00000000000000000000.log").contains("from offset 7").contains("skipped"));
+            assertThat(errors.lines(Level.ERROR)).anySatisfy(line -> assertThat(line)
+                    .contains("a copy of it as found is kept in").contains("metadata.damaged-1"));
+            log.compact(log.recovered());
+        }
+        assertThat(damagedCopies()).containsExactly(dataDir.resolve("metadata.damaged-1"));
+        assertThat(Files.readAllBytes(dataDir.resolve("metadata.damaged-1").resolve("00000000000000000000.log")))
+                .as("the copy is the log as found, damage included").isEqualTo(damaged);
+        try (LogCapture errors = new LogCapture(MetadataLog.class);
+             MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(errors.lines(Level.ERROR)).as("the compacted log is clean again").isEmpty();
+            assertThat(log.recovered()).doesNotContain(queue("q7")).contains(queue("q6"));
+        }
+    }
+
+    @Test
+    void shouldSkipARecordThatIsIntactButDoesNotDecode() throws Exception {
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            append(log, queue("before"));
+            byte[] unknownKind = {MetadataRecordCodec.FORMAT_VERSION, 99, 0, 0, 0, 1, '/'};
+            log.writer().append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(unknownKind)).buffer()).join();
+            byte[] badField = {MetadataRecordCodec.FORMAT_VERSION, 3, 0, 0, 0, 1, '/', 0x7f, 0, 0, 0};
+            log.writer().append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(badField)).buffer()).join();
+            append(log, queue("after"));
+        }
+        try (LogCapture errors = new LogCapture(MetadataLog.class);
+             MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).containsExactly(queue("before"), queue("after"));
+            assertThat(errors.lines(Level.ERROR)).filteredOn(line -> line.contains("does not decode"))
+                    .hasSize(2)
+                    .anySatisfy(line -> assertThat(line).contains("offset 1").contains("unknown metadata record kind 99"))
+                    .anySatisfy(line -> assertThat(line).contains("offset 2"));
+        }
+        assertThat(damagedCopies()).as("a record this Ferry cannot read is kept, not compacted away").hasSize(1);
+    }
+
+    @Test
+    void shouldRefuseToOpenALogOfWhichNotOneRecordCanBeRead() throws Exception {
+        writeQueues(3);
+        byte[] garbage = Files.readAllBytes(segment());
+        for (int i = 0; i < garbage.length; i++) {
+            garbage[i] = (byte) (i * 31 + 7);
+        }
+        Files.write(segment(), garbage);
+
+        assertThatThrownBy(() -> MetadataLog.open(directory(), flusher))
+                .isInstanceOf(MetadataUnreadableException.class)
+                .hasMessageContaining(segment().toString())
+                .hasMessageContaining("not one intact record");
+        assertThat(Files.readAllBytes(segment())).as("nothing changed on disk").isEqualTo(garbage);
+    }
+
+    @Test
+    void shouldNeverOpenEmptyWhenOnlyTheFirstRecordIsDamaged() throws Exception {
+        writeQueues(10);
+        byte[] damaged = Files.readAllBytes(segment());
+        damaged[indexOf(damaged, "q0")] ^= 0x20;
+        Files.write(segment(), damaged);
+
+        // A log that keeps the batches after a damaged one gives the other nine back; one that cuts
+        // its newest segment at the first bad batch gives nothing back, and then the start is refused.
+        // Either way the metadata is never silently empty.
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).hasSize(9).doesNotContain(queue("q0"));
+        } catch (MetadataUnreadableException e) {
+            assertThat(e).hasMessageContaining("none of which came back")
+                    .hasMessageContaining("A copy of it as found is kept in " + dataDir.resolve("metadata.damaged-1"));
+        }
+        assertThat(Files.readAllBytes(dataDir.resolve("metadata.damaged-1").resolve("00000000000000000000.log")))
+                .isEqualTo(damaged);
+    }
+
+    @Test
+    void shouldRefuseToOpenWhenASegmentFileCannotBeRead() throws Exception {
+        writeQueues(3);
+        Files.delete(segment());
+        Files.createDirectory(segment());
+
+        assertThatThrownBy(() -> MetadataLog.open(directory(), flusher))
+                .isInstanceOf(MetadataUnreadableException.class)
+                .hasMessageContaining(segment().toString())
+                .hasMessageContaining("Is a directory");
+    }
+
+    @Test
+    void aTornLastWriteIsNotDamage() throws Exception {
+        writeQueues(4);
+        // The first 30 bytes of one more batch, as a crash in the middle of a write leaves them.
+        ByteBuffer next = MetadataRecordCodec.encodeBatch(queue("never-acknowledged"));
+        byte[] torn = new byte[30];
+        next.get(torn);
+        Files.write(segment(), torn, java.nio.file.StandardOpenOption.APPEND);
+
+        try (LogCapture errors = new LogCapture(MetadataLog.class);
+             MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).containsExactly(queue("q0"), queue("q1"), queue("q2"), queue("q3"));
+            assertThat(errors.lines(Level.ERROR)).isEmpty();
+        }
+        assertThat(damagedCopies()).isEmpty();
+    }
+
+    @Test
+    void aTornFirstWriteStartsEmptyRatherThanRefusing() throws Exception {
+        Files.createDirectories(directory());
+        ByteBuffer first = MetadataRecordCodec.encodeBatch(queue("never-acknowledged"));
+        byte[] torn = new byte[20];
+        first.get(torn);
+        Files.write(segment(), torn);
+
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).isEmpty();
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.ferry.server;
 
 import dev.ferry.server.config.BrokerSettings;
 import dev.ferry.server.config.ConfigException;
+import dev.ferry.store.MetadataUnreadableException;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,7 +11,9 @@ import picocli.CommandLine;
 /**
  * Entry point of the broker process. Exit codes: 0 after {@code --help}, {@code --version} or a
  * clean stop on SIGTERM / SIGINT; 2 for a usage or configuration error (the message says which
- * setting); 1 when the broker fails to start for another reason.
+ * setting); 3 when the metadata log cannot be read at all (the message names the file; the broker
+ * refuses to start with no metadata, and changed nothing on disk); 1 when the broker fails to
+ * start for another reason.
  */
 public final class FerryMain {
     private static final Logger log = LoggerFactory.getLogger(FerryMain.class);
@@ -18,6 +21,7 @@ public final class FerryMain {
     static final int EXIT_OK = 0;
     static final int EXIT_START_FAILED = 1;
     static final int EXIT_USAGE = 2;
+    static final int EXIT_METADATA_UNREADABLE = 3;
 
     private FerryMain() {
     }
@@ -53,6 +57,11 @@ public final class FerryMain {
             log.error("cannot start: {}", e.getMessage());
             server.close();
             System.exit(EXIT_USAGE);
+            return;
+        } catch (MetadataUnreadableException e) {
+            log.error("cannot start: {}", e.getMessage());
+            server.close();
+            System.exit(EXIT_METADATA_UNREADABLE);
             return;
         } catch (RuntimeException e) {
             log.error("cannot start", e);

@@ -15,8 +15,10 @@ import dev.ferry.broker.VirtualHost;
 
 /**
  * The exchange class (40): each method is one call into the virtual host, which applies
- * RabbitMQ's rules and throws the reply code for a refusal; the answer goes back unless the
- * client asked for no-wait.
+ * RabbitMQ's rules and throws the reply code for a refusal. The change is in effect at once; the
+ * answer goes back (unless the client asked for no-wait) when the virtual host's future says it is
+ * durable, on the channel's event loop. A change that could not be stored fails that future with
+ * 541, which closes the connection.
  */
 final class ExchangeMethodHandler {
     private final ChannelSession session;
@@ -30,20 +32,21 @@ final class ExchangeMethodHandler {
         if (method instanceof ExchangeDeclare declare) {
             if (declare.passive()) {
                 vhost.checkExchangeExists(declare.exchange());
-            } else {
-                vhost.declareExchange(declare.exchange(), declare.type(), declare.durable(), declare.autoDelete(),
-                        declare.internal(), declare.arguments());
+                session.replyUnlessNoWait(declare.noWait(), new ExchangeDeclareOk());
+                return;
             }
-            session.replyUnlessNoWait(declare.noWait(), new ExchangeDeclareOk());
+            session.replyLater(vhost.declareExchange(declare.exchange(), declare.type(), declare.durable(),
+                    declare.autoDelete(), declare.internal(), declare.arguments()), declare.noWait(),
+                    durable -> new ExchangeDeclareOk(), method);
         } else if (method instanceof ExchangeDelete delete) {
-            vhost.deleteExchange(delete.exchange(), delete.ifUnused());
-            session.replyUnlessNoWait(delete.noWait(), new ExchangeDeleteOk());
+            session.replyLater(vhost.deleteExchange(delete.exchange(), delete.ifUnused()), delete.noWait(),
+                    durable -> new ExchangeDeleteOk(), method);
         } else if (method instanceof ExchangeBind bind) {
-            vhost.bindExchange(bind.destination(), bind.source(), bind.routingKey(), bind.arguments());
-            session.replyUnlessNoWait(bind.noWait(), new ExchangeBindOk());
+            session.replyLater(vhost.bindExchange(bind.destination(), bind.source(), bind.routingKey(), bind.arguments()),
+                    bind.noWait(), durable -> new ExchangeBindOk(), method);
         } else if (method instanceof ExchangeUnbind unbind) {
-            vhost.unbindExchange(unbind.destination(), unbind.source(), unbind.routingKey(), unbind.arguments());
-            session.replyUnlessNoWait(unbind.noWait(), new ExchangeUnbindOk());
+            session.replyLater(vhost.unbindExchange(unbind.destination(), unbind.source(), unbind.routingKey(),
+                    unbind.arguments()), unbind.noWait(), durable -> new ExchangeUnbindOk(), method);
         } else {
             throw new BrokerException(ErrorCode.COMMAND_INVALID,
                     "COMMAND_INVALID - " + method.methodName() + " is not a client method");

@@ -1,5 +1,7 @@
 package dev.ferry.amqp.channel;
 
+import java.util.Optional;
+
 import dev.ferry.amqp.method.AmqpMethod;
 import dev.ferry.amqp.method.QueueBind;
 import dev.ferry.amqp.method.QueueBindOk;
@@ -12,13 +14,19 @@ import dev.ferry.amqp.method.QueuePurgeOk;
 import dev.ferry.amqp.method.QueueUnbind;
 import dev.ferry.amqp.method.QueueUnbindOk;
 import dev.ferry.broker.BrokerException;
+import dev.ferry.broker.DeclaredQueue;
 import dev.ferry.broker.ErrorCode;
 import dev.ferry.broker.QueueDeclaration;
 import dev.ferry.broker.VirtualHost;
+import dev.ferry.queue.MessageQueue;
+import dev.ferry.queue.QueueCounts;
 
 /**
- * The queue class (50). Declare, bind and unbind answer at once; purge and delete need the
- * queue's own state, so their answers come back from the queue's owner thread. An empty queue
+ * The queue class (50). Every change is in effect at once (a pipelined bind after a no-wait
+ * declare finds the queue), and answered when the virtual host's future says it is durable;
+ * declare-ok also carries the queue's counts and purge-ok and delete-ok the messages dropped, so
+ * those come back through the queue's owner thread. Answers are sent on the channel's event loop;
+ * a change that could not be stored fails with 541, which closes the connection. An empty queue
  * name means the queue this channel declared last, as AMQP 0-9-1 allows.
  */
 final class QueueMethodHandler {
@@ -37,28 +45,32 @@ final class QueueMethodHandler {
                 session.replyUnlessNoWait(declare.noWait(), new QueueDeclareOk(DirectReplyTo.PSEUDO_QUEUE, 0, 0));
                 return;
             }
-            dev.ferry.broker.QueueDeclareOk ok = declare.passive()
-                    ? vhost.checkQueueExists(session.queueName(declare.queue()), connectionId)
-                    : vhost.declareQueue(new QueueDeclaration(declare.queue(), declare.durable(), declare.exclusive(),
-                            declare.autoDelete(), declare.arguments(), connectionId));
-            session.rememberDeclaredQueue(ok.queue());
-            String name = ok.queue();
-            java.util.Optional<dev.ferry.queue.MessageQueue> queue = vhost.queue(name);
-            if (queue.isEmpty()) {
-                // Deleted between declare and now (an auto-delete race); report what declare saw.
-                session.replyUnlessNoWait(declare.noWait(), new QueueDeclareOk(name, ok.messageCount(), ok.consumerCount()));
-            } else {
-                session.replyLater(queue.get().counts(), declare.noWait(),
-                        counts -> new QueueDeclareOk(name, counts.messageCount(), counts.consumerCount()), method);
+            if (declare.passive()) {
+                String name = session.queueName(declare.queue());
+                dev.ferry.broker.QueueDeclareOk seen = vhost.checkQueueExists(name, connectionId);
+                session.rememberDeclaredQueue(name);
+                Optional<MessageQueue> queue = vhost.queue(name);
+                if (queue.isEmpty()) {
+                    // Deleted between the check and now (an auto-delete race); report what the check saw.
+                    session.replyUnlessNoWait(declare.noWait(), new QueueDeclareOk(name, seen.messageCount(),
+                            seen.consumerCount()));
+                } else {
+                    session.replyLater(queue.get().counts(), declare.noWait(), counts -> declareOk(name, counts), method);
+                }
+                return;
             }
+            DeclaredQueue declared = vhost.declareQueue(new QueueDeclaration(declare.queue(), declare.durable(),
+                    declare.exclusive(), declare.autoDelete(), declare.arguments(), connectionId));
+            session.rememberDeclaredQueue(declared.name());
+            // The counts are asked for once the declaration is durable, so they include what came since.
+            session.replyLater(declared.durable().thenCompose(durable -> declared.queue().counts()), declare.noWait(),
+                    counts -> declareOk(declared.name(), counts), method);
         } else if (method instanceof QueueBind bind) {
-            vhost.bindQueue(session.queueName(bind.queue()), bind.exchange(), bind.routingKey(), bind.arguments(),
-                    connectionId);
-            session.replyUnlessNoWait(bind.noWait(), new QueueBindOk());
+            session.replyLater(vhost.bindQueue(session.queueName(bind.queue()), bind.exchange(), bind.routingKey(),
+                    bind.arguments(), connectionId), bind.noWait(), durable -> new QueueBindOk(), method);
         } else if (method instanceof QueueUnbind unbind) {
-            vhost.unbindQueue(session.queueName(unbind.queue()), unbind.exchange(), unbind.routingKey(),
-                    unbind.arguments(), connectionId);
-            session.reply(new QueueUnbindOk());
+            session.replyLater(vhost.unbindQueue(session.queueName(unbind.queue()), unbind.exchange(), unbind.routingKey(),
+                    unbind.arguments(), connectionId), false, durable -> new QueueUnbindOk(), method);
         } else if (method instanceof QueuePurge purge) {
             session.replyLater(vhost.purgeQueue(session.queueName(purge.queue()), connectionId), purge.noWait(),
                     QueuePurgeOk::new, method);
@@ -69,5 +81,9 @@ final class QueueMethodHandler {
             throw new BrokerException(ErrorCode.COMMAND_INVALID,
                     "COMMAND_INVALID - " + method.methodName() + " is not a client method");
         }
+    }
+
+    private static QueueDeclareOk declareOk(String name, QueueCounts counts) {
+        return new QueueDeclareOk(name, counts.messageCount(), counts.consumerCount());
     }
 }

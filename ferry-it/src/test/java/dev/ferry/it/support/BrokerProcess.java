@@ -22,6 +22,9 @@ import java.util.regex.Pattern;
 public final class BrokerProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on amqp://[^:]+:(\\d+)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    // A wrapping main may instrument every class the broker loads (BlockHound does), which makes
+    // the start several times slower, more so on a busy machine.
+    private static final Duration WRAPPED_START_TIMEOUT = Duration.ofSeconds(90);
 
     private final Process process;
     private final List<String> output = new CopyOnWriteArrayList<>();
@@ -54,6 +57,25 @@ public final class BrokerProcess implements AutoCloseable {
     /** As {@link #launch(List)}, with extra environment variables (for the FERRY_* settings). */
     public static BrokerProcess launch(List<String> arguments, java.util.Map<String, String> environment)
             throws IOException {
+        return launch("dev.ferry.server.FerryMain", List.of(), arguments, environment);
+    }
+
+    /**
+     * Starts a broker through another main class of the test class path (one that wraps
+     * {@code FerryMain}, e.g. to install a checker first), with extra JVM options, on a free port
+     * with its data in {@code dataDir}, and waits until it listens.
+     */
+    public static BrokerProcess startWith(String mainClass, List<String> jvmOptions, Path dataDir, String... extraArgs)
+            throws IOException {
+        List<String> arguments = new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--amqp-port", "0"));
+        arguments.addAll(List.of(extraArgs));
+        BrokerProcess broker = launch(mainClass, jvmOptions, arguments, java.util.Map.of());
+        broker.awaitListening(WRAPPED_START_TIMEOUT);
+        return broker;
+    }
+
+    private static BrokerProcess launch(String mainClass, List<String> jvmOptions, List<String> arguments,
+                                        java.util.Map<String, String> environment) throws IOException {
         Path dataDir = null;
         int index = arguments.indexOf("--data-dir");
         if (index >= 0 && index + 1 < arguments.size()) {
@@ -63,9 +85,10 @@ public final class BrokerProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
         command.add("-ea");
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add("dev.ferry.server.FerryMain");
+        command.add(mainClass);
         command.addAll(arguments);
         return run(command, dataDir, environment);
     }
@@ -108,7 +131,11 @@ public final class BrokerProcess implements AutoCloseable {
     }
 
     private void awaitListening() {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        awaitListening(START_TIMEOUT);
+    }
+
+    private void awaitListening(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (amqpPort < 0) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("broker exited with " + process.exitValue() + " before listening:\n"
@@ -116,7 +143,7 @@ public final class BrokerProcess implements AutoCloseable {
             }
             if (System.nanoTime() > deadline) {
                 kill();
-                throw new IllegalStateException("broker did not listen within " + START_TIMEOUT + ":\n"
+                throw new IllegalStateException("broker did not listen within " + timeout + ":\n"
                         + String.join("\n", output));
             }
             try {

@@ -1,0 +1,158 @@
+package dev.ferry.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.common.record.DefaultRecordBatch;
+import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.ferry.broker.MetadataRecord;
+
+/** How the pre-open check classifies the bytes of metadata segment files. */
+class MetadataLogScanTest {
+    @TempDir
+    Path directory;
+
+    /** Batches for q0..q(count-1), with base offsets 0, 1, 2, ... as a log writes them; their start positions in {@code starts}. */
+    private static byte[] batches(int count, List<Integer> starts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < count; i++) {
+            ByteBuffer batch = MetadataRecordCodec.encodeBatch(new MetadataRecord.QueueDeclared("/", "q" + i, false, Map.of()));
+            batch.putLong(0, i);
+            starts.add(out.size());
+            byte[] bytes = new byte[batch.remaining()];
+            batch.get(bytes);
+            out.writeBytes(bytes);
+        }
+        return out.toByteArray();
+    }
+
+    private MetadataLogScan scan(byte[] newest) throws Exception {
+        Files.write(directory.resolve("00000000000000000000.log"), newest);
+        return MetadataLogScan.of(directory);
+    }
+
+    @Test
+    void shouldCountIntactBatchesAndFindNoDamage() throws Exception {
+        MetadataLogScan scan = scan(batches(5, new ArrayList<>()));
+
+        assertThat(scan.intactRecords()).isEqualTo(5);
+        assertThat(scan.hasDamage()).isFalse();
+        assertThat(scan.isUnreadable()).isFalse();
+    }
+
+    @Test
+    void shouldReportExactlyTheBatchWithAFlippedByteAndKeepCountingAfterIt() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] bytes = batches(5, starts);
+        bytes[starts.get(2) + 70] ^= 0x01;
+
+        MetadataLogScan scan = scan(bytes);
+
+        assertThat(scan.intactRecords()).isEqualTo(4);
+        assertThat(scan.damage()).hasSize(1);
+        MetadataLogScan.Damage damage = scan.damage().get(0);
+        assertThat(damage.position()).isEqualTo((long) starts.get(2));
+        assertThat(damage.bytes()).isEqualTo((long) (starts.get(3) - starts.get(2)));
+        assertThat(damage.offsetGuess()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldFindTheNextBatchAfterADamagedLengthField() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] bytes = batches(5, starts);
+        bytes[starts.get(1) + 8] = 0x55; // the length's top byte: now far past the end
+
+        MetadataLogScan scan = scan(bytes);
+
+        assertThat(scan.intactRecords()).isEqualTo(4);
+        assertThat(scan.damage()).singleElement().satisfies(damage -> {
+            assertThat(damage.position()).isEqualTo((long) starts.get(1));
+            assertThat(damage.bytes()).isEqualTo((long) (starts.get(2) - starts.get(1)));
+        });
+    }
+
+    @Test
+    void shouldTellADamagedLengthInTheLastBatchFromATornWrite() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] bytes = batches(3, starts);
+        bytes[starts.get(2) + 11] += 40; // claims 40 more bytes than the file holds, as a torn write would
+
+        MetadataLogScan scan = scan(bytes);
+
+        assertThat(scan.tornTailBytes()).isZero();
+        assertThat(scan.damage()).singleElement().satisfies(damage -> assertThat(damage.position()).isEqualTo((long) starts.get(2)));
+    }
+
+    @Test
+    void shouldTakeAnIncompleteOrZeroedEndOfTheNewestFileForATornWrite() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] whole = batches(4, starts);
+        byte[] cut = java.util.Arrays.copyOf(whole, starts.get(3) + 40);
+        assertThat(scan(cut).tornTailBytes()).isEqualTo(40);
+        assertThat(scan(cut).hasDamage()).isFalse();
+        assertThat(scan(cut).intactRecords()).isEqualTo(3);
+
+        byte[] zeroed = java.util.Arrays.copyOf(whole, whole.length + 4096);
+        assertThat(scan(zeroed).tornTailBytes()).isEqualTo(4096);
+        assertThat(scan(zeroed).hasDamage()).isFalse();
+    }
+
+    @Test
+    void shouldTakeAPlaceholderForATakenOutBatchAsIntactAndEmpty() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] first = batches(1, starts);
+        ByteBuffer placeholder = ByteBuffer.allocate(DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        DefaultRecordBatch.writeEmptyHeader(placeholder, RecordBatch.MAGIC_VALUE_V2, RecordBatch.NO_PRODUCER_ID,
+                RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE, 1, 2, RecordBatch.NO_PARTITION_LEADER_EPOCH,
+                TimestampType.CREATE_TIME, 1_700_000_000_000L, false, false);
+        ByteBuffer last = MetadataRecordCodec.encodeBatch(new MetadataRecord.QueueDeclared("/", "q3", false, Map.of()));
+        last.putLong(0, 3);
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        file.writeBytes(first);
+        file.writeBytes(placeholder.array());
+        file.writeBytes(java.util.Arrays.copyOfRange(last.array(), last.position(), last.limit()));
+
+        MetadataLogScan scan = scan(file.toByteArray());
+
+        assertThat(scan.hasDamage()).isFalse();
+        assertThat(scan.intactRecords()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldCallFilesWithoutOneIntactRecordUnreadableButNotATornFirstWrite() throws Exception {
+        byte[] garbage = new byte[500];
+        for (int i = 0; i < garbage.length; i++) {
+            garbage[i] = (byte) (i * 7 + 3);
+        }
+        assertThat(scan(garbage).isUnreadable()).isTrue();
+
+        byte[] tornFirst = java.util.Arrays.copyOf(batches(1, new ArrayList<>()), 25);
+        assertThat(scan(tornFirst).isUnreadable()).isFalse();
+        assertThat(scan(new byte[0]).isUnreadable()).isFalse();
+    }
+
+    @Test
+    void shouldCallDamageInAnOlderFileDamageEvenAtItsEnd() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] older = batches(3, starts);
+        Files.write(directory.resolve("00000000000000000000.log"), java.util.Arrays.copyOf(older, starts.get(2) + 20));
+        Files.write(directory.resolve("00000000000000000003.log"), batches(1, new ArrayList<>()));
+
+        MetadataLogScan scan = MetadataLogScan.of(directory);
+
+        assertThat(scan.tornTailBytes()).isZero();
+        assertThat(scan.damage()).singleElement().satisfies(damage ->
+                assertThat(damage.file().getFileName().toString()).isEqualTo("00000000000000000000.log"));
+    }
+}
