@@ -341,6 +341,16 @@ public final class VirtualHost {
     }
 
     /**
+     * The queue a channel on {@code connectionId} may consume from or get from, looked up now: 404
+     * when it does not exist, 405 when it is exclusive to another connection. A front that posts
+     * its consume or get to the queue itself knows the queue before the queue answers, so it can
+     * tell the queue when the channel closes even if that happens first.
+     */
+    public MessageQueue accessibleQueue(String queueName, long connectionId) {
+        return requireQueue(queueName, connectionId);
+    }
+
+    /**
      * The connection is gone: deletes its exclusive queues. Completes when they are deleted. (Its
      * channels must be closed on each queue they used with {@link MessageQueue#closeChannel}.)
      */

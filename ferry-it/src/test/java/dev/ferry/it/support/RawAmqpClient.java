@@ -147,6 +147,36 @@ public final class RawAmqpClient implements AutoCloseable {
         out.flush();
     }
 
+    /** One method frame's bytes, for tests that send several frames in a single write. */
+    public static byte[] methodFrame(int channel, MethodWriter method) {
+        return frameBytes(FRAME_METHOD, channel, method.toByteArray());
+    }
+
+    /** One frame's bytes (type, channel, size, payload, frame end), for sending in a single write. */
+    public static byte[] frameBytes(int type, int channel, byte[] payload) {
+        ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 8);
+        frame.write(type);
+        frame.write(channel >>> 8);
+        frame.write(channel);
+        frame.write(payload.length >>> 24);
+        frame.write(payload.length >>> 16);
+        frame.write(payload.length >>> 8);
+        frame.write(payload.length);
+        frame.writeBytes(payload);
+        frame.write(FRAME_END);
+        return frame.toByteArray();
+    }
+
+    /** Reads frames until the method given arrives on {@code channel}, skipping everything else. */
+    public Frame awaitMethod(int channel, int classId, int methodId) throws IOException {
+        while (true) {
+            Frame frame = readFrame();
+            if (frame.channel() == channel && frame.isMethod(classId, methodId)) {
+                return frame;
+            }
+        }
+    }
+
     /** The next frame from the broker. */
     public Frame readFrame() throws IOException {
         int type = in.readUnsignedByte();
@@ -238,6 +268,14 @@ public final class RawAmqpClient implements AutoCloseable {
 
         public MethodWriter longLong(long value) {
             return write(() -> data.writeLong(value));
+        }
+
+        /** A short string of exactly these bytes, valid UTF-8 or not. */
+        public MethodWriter shortString(byte[] value) {
+            return write(() -> {
+                data.writeByte(value.length);
+                data.write(value);
+            });
         }
 
         public MethodWriter shortString(String value) {
