@@ -101,8 +101,8 @@ public final class ChannelSession implements ChannelMethodHandler {
         if (method instanceof TxSelect) {
             publisher.selectTransactions();
             reply(new TxSelectOk());
-        } else if (method instanceof TxCommit) {
-            publisher.commit();
+        } else if (method instanceof TxCommit commit) {
+            publisher.commit(commit);
         } else if (method instanceof TxRollback) {
             publisher.rollback();
         } else {
