@@ -1,5 +1,6 @@
 package dev.ferry.amqp.channel;
 
+import dev.ferry.amqp.codec.ProtocolException;
 import dev.ferry.amqp.connection.AmqpChannel;
 import dev.ferry.amqp.connection.AssembledPublish;
 import dev.ferry.amqp.connection.ChannelMethodHandler;
@@ -8,6 +9,7 @@ import dev.ferry.amqp.method.ChannelFlow;
 import dev.ferry.amqp.method.ChannelFlowOk;
 import dev.ferry.amqp.method.ConfirmSelect;
 import dev.ferry.amqp.method.ConfirmSelectOk;
+import dev.ferry.amqp.method.ServerMethods;
 import dev.ferry.amqp.method.TxCommit;
 import dev.ferry.amqp.method.TxRollback;
 import dev.ferry.amqp.method.TxSelect;
@@ -64,11 +66,20 @@ public final class ChannelSession implements ChannelMethodHandler {
 
     @Override
     public void onMethod(AmqpMethod method) {
+        if (ServerMethods.isServerOnly(method) || method instanceof ChannelFlowOk) {
+            // Ferry never sends channel.flow, so a flow-ok answers nothing.
+            throw ProtocolException.unimplementedMethod(method.classId(), method.methodId());
+        }
         switch (method.classId()) {
             case 40 -> exchangeMethods.handle(method);
             case 50 -> queueMethods.handle(method);
             case 60 -> basicMethods.handle(method);
-            case 85 -> onConfirmSelect((ConfirmSelect) method);
+            case 85 -> {
+                if (!(method instanceof ConfirmSelect select)) {
+                    throw ProtocolException.unimplementedMethod(method.classId(), method.methodId());
+                }
+                onConfirmSelect(select);
+            }
             case 90 -> onTransactionMethod(method);
             case 20 -> onChannelFlow(method);
             default -> throw new BrokerException(ErrorCode.COMMAND_INVALID,

@@ -24,6 +24,7 @@ import dev.ferry.amqp.method.ConnectionStartOk;
 import dev.ferry.amqp.method.ConnectionTune;
 import dev.ferry.amqp.method.ConnectionTuneOk;
 import dev.ferry.amqp.method.ConnectionUnblocked;
+import dev.ferry.amqp.method.ConnectionUpdateSecret;
 import dev.ferry.broker.BrokerException;
 import dev.ferry.broker.ErrorCode;
 import dev.ferry.message.MessageProperties;
@@ -326,12 +327,11 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     private void onConnectionMethodWhileOpen(AmqpMethod method) {
-        if (method instanceof ConnectionCloseOk) {
-            return; // A close-ok for a close we never sent: harmless, ignore it.
+        if (method instanceof ConnectionUpdateSecret) {
+            throw new ProtocolException(ErrorCode.NOT_IMPLEMENTED, method.methodName() + " is not supported",
+                    method.classId(), method.methodId());
         }
-        throw new ProtocolException(method.classId() == ConnectionClose.CLASS_ID ? ErrorCode.NOT_IMPLEMENTED
-                : ErrorCode.COMMAND_INVALID, method.methodName() + " is not valid on an open connection's channel 0",
-                method.classId(), method.methodId());
+        throw ProtocolException.unexpectedOnOpenConnection(method.classId(), method.methodId());
     }
 
     private void onClientClose(ConnectionClose close) {
@@ -452,20 +452,17 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
             writeMethod(slot.number(), new ChannelCloseOk());
             return;
         }
-        if (method instanceof ChannelCloseOk) {
-            return; // Nothing to confirm: we sent no channel.close.
-        }
-        if (method.classId() == ConnectionClose.CLASS_ID) {
-            throw new ProtocolException(ErrorCode.COMMAND_INVALID, method.methodName() + " on channel "
-                    + slot.number() + "; connection methods belong on channel 0", method.classId(), method.methodId());
+        if (method instanceof ChannelCloseOk || method.classId() == ConnectionClose.CLASS_ID) {
+            // A close-ok for a close we never sent, or a connection method off channel 0.
+            throw ProtocolException.unimplementedMethod(method.classId(), method.methodId());
         }
         if (method instanceof BasicPublish publish) {
             slot.assembler.begin(publish);
             return;
         }
         if (method.hasContent()) {
-            throw new ProtocolException(ErrorCode.COMMAND_INVALID, method.methodName() + " is sent by the server only",
-                    method.classId(), method.methodId());
+            // basic.deliver, return or get-ok: sent by servers only.
+            throw ProtocolException.unimplementedMethod(method.classId(), method.methodId());
         }
         slot.handler.onMethod(method);
     }

@@ -46,6 +46,18 @@ public final class RawAmqpClient implements AutoCloseable {
             int length = payload[6] & 0xFF;
             return new String(payload, 7, length, StandardCharsets.UTF_8);
         }
+
+        /** For a connection.close or channel.close: the class id of the method it names. */
+        public int closeClassId() {
+            int at = 7 + (payload[6] & 0xFF);
+            return ((payload[at] & 0xFF) << 8) | (payload[at + 1] & 0xFF);
+        }
+
+        /** For a connection.close or channel.close: the method id of the method it names. */
+        public int closeMethodId() {
+            int at = 9 + (payload[6] & 0xFF);
+            return ((payload[at] & 0xFF) << 8) | (payload[at + 1] & 0xFF);
+        }
     }
 
     private final Socket socket;
@@ -235,6 +247,11 @@ public final class RawAmqpClient implements AutoCloseable {
         }
     }
 
+    /** This end's port: the broker names the connection after it ({@code /127.0.0.1:PORT}) in its log. */
+    public int localPort() {
+        return socket.getLocalPort();
+    }
+
     public void setReadTimeoutMillis(int millis) throws IOException {
         socket.setSoTimeout(millis);
     }
@@ -249,9 +266,27 @@ public final class RawAmqpClient implements AutoCloseable {
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private final DataOutputStream data = new DataOutputStream(bytes);
 
+        private final int classId;
+        private final int methodId;
+
         public MethodWriter(int classId, int methodId) {
+            this.classId = classId;
+            this.methodId = methodId;
             shortInt(classId);
             shortInt(methodId);
+        }
+
+        public int classId() {
+            return classId;
+        }
+
+        public int methodId() {
+            return methodId;
+        }
+
+        @Override
+        public String toString() {
+            return classId + "." + methodId;
         }
 
         public MethodWriter octet(int value) {
