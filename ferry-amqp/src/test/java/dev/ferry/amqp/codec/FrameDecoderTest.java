@@ -100,4 +100,21 @@ class FrameDecoderTest {
 
         assertThat(error.error().errorCode()).isEqualTo(ErrorCode.FRAME_ERROR);
     }
+
+    @Test
+    void shouldRefuseAMethodNameThatIsNotUtf8AsRabbitMqDoes() {
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(4096));
+        // queue.declare of "q\xff": the same name as "q\xfe" once decoded leniently
+        ByteBuf wire = Unpooled.buffer().writeBytes(AmqpFrames.protocolHeader())
+                .writeByte(1).writeShort(1).writeInt(14).writeShort(50).writeShort(10).writeShort(0)
+                .writeByte(2).writeByte('q').writeByte(0xFF).writeByte(0).writeInt(0).writeByte(0xCE);
+
+        channel.writeInbound(wire);
+        channel.readInbound();
+        InboundFrame.Error error = channel.readInbound();
+
+        assertThat(error.framingLost()).isFalse();
+        assertThat(error.error().errorCode()).isEqualTo(ErrorCode.FRAME_ERROR);
+        assertThat(error.error().getMessage()).isEqualTo("Malformed UTF-8 in shortstr");
+    }
 }
