@@ -657,7 +657,7 @@ public final class VirtualHost {
                 } catch (RuntimeException e) {
                     // The queue is gone (its store too); a restart will bring it back empty.
                     org.slf4j.LoggerFactory.getLogger(VirtualHost.class).error(
-                            "Recording the deletion of {} failed", queue, e);
+                            "Recording the deletion of {} failed", dev.ferry.text.LogSafe.text(queue), e);
                 }
             }
             queues.remove(queue.name(), queue);

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.ferry.message.Message;
+import dev.ferry.text.LogSafe;
 
 /**
  * A queue as the rest of the broker sees it: every method turns a request into a
@@ -262,7 +263,7 @@ public final class MessageQueue {
             } catch (RejectedExecutionException e) {
                 // The broker is shutting down; commands left now are dropped with it.
                 drainScheduled.set(false);
-                LOG.debug("Owner of {} rejected work during shutdown", settings.description());
+                LOG.debug("Owner of {} rejected work during shutdown", LogSafe.text(settings.description()));
             }
         }
     }
@@ -284,7 +285,7 @@ public final class MessageQueue {
                 // Many appends of this drain, one log append.
                 state.endOfDrain();
             } catch (RuntimeException e) {
-                LOG.error("Store of {} failed at the end of a drain", settings.description(), e);
+                LOG.error("Store of {} failed at the end of a drain", LogSafe.text(settings.description()), e);
             }
             boolean congested = state.isCongested(congestion != null);
             state.rearmAlarm(congested);
@@ -311,7 +312,7 @@ public final class MessageQueue {
         try {
             command.applyTo(state);
         } catch (RuntimeException e) {
-            LOG.error("Command {} failed on {}", command.getClass().getSimpleName(), settings.description(), e);
+            LOG.error("Command {} failed on {}", command.getClass().getSimpleName(), LogSafe.text(settings.description()), e);
         }
     }
 

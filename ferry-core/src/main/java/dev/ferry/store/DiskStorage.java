@@ -24,6 +24,7 @@ import dev.ferry.log.LogFlusher;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.MessageStore;
 import dev.ferry.queue.QueueSettings;
+import dev.ferry.text.LogSafe;
 
 /**
  * The broker's storage in its data directory: the {@link MetadataLog}, one {@link LogMessageStore}
@@ -126,7 +127,8 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
             StorageFiles.deleteRecursively(directory);
         }
         LogConfig config = queueLogConfig().fsyncPolicy(settings.queueFsync()).flushIntervalMs(settings.fsyncIntervalMs());
-        return LogMessageStore.open(directory, config, flusher, maintenance, settings.paging(), queue.description());
+        return LogMessageStore.open(directory, config, flusher, maintenance, settings.paging(),
+                LogSafe.text(queue.description()));
     }
 
     /** A non-durable queue pages to a spill log of its own, never fsynced (nothing in it survives a restart). */
@@ -134,7 +136,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
     public MessageStore openTransientQueueStore(QueueSettings queue) {
         Path directory = dataDir.resolve(StorageFiles.PAGING_DIRECTORY).resolve(Long.toString(spillLogs.incrementAndGet()));
         return LogMessageStore.openTransient(directory, queueLogConfig().fsyncPolicy(FsyncPolicy.NEVER), flusher,
-                settings.paging(), queue.description());
+                settings.paging(), LogSafe.text(queue.description()));
     }
 
     private LogConfig queueLogConfig() {

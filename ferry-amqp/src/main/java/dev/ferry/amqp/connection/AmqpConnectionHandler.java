@@ -28,6 +28,7 @@ import dev.ferry.amqp.method.ConnectionUpdateSecret;
 import dev.ferry.broker.BrokerException;
 import dev.ferry.broker.ErrorCode;
 import dev.ferry.message.MessageProperties;
+import dev.ferry.text.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -154,7 +155,8 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         closeAllChannels();
         deliveryGate.open();
         runCloseListeners();
-        LOG.info("connection {} closed {} (user '{}', vhost '{}')", name, closeReason, username, virtualHost);
+        LOG.info("connection {} closed {} (user '{}', vhost '{}')", name, LogSafe.text(closeReason),
+                LogSafe.text(username), LogSafe.text(virtualHost));
         context.fireChannelInactive();
     }
 
@@ -205,7 +207,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         } catch (BrokerException e) {
             fail(frame.channel(), new ProtocolException(e.errorCode(), e.getMessage(), failingClassId, failingMethodId));
         } catch (RuntimeException e) {
-            LOG.error("connection {} internal error handling {}", name, frame, e);
+            LOG.error("connection {} internal error handling {}", name, LogSafe.text(frame), e);
             fail(0, new ProtocolException(ErrorCode.INTERNAL_ERROR, "internal error", failingClassId, failingMethodId));
         }
     }
@@ -280,7 +282,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         if (credentials == null
                 || !config.authenticator().authenticate(credentials.username(), credentials.password(), remoteAddress())) {
             LOG.warn("connection {} refused: login failed for user '{}' with mechanism {}", name,
-                    credentials == null ? "?" : credentials.username(), startOk.mechanism());
+                    credentials == null ? "?" : LogSafe.text(credentials.username()), LogSafe.text(startOk.mechanism()));
             throw new ProtocolException(ErrorCode.ACCESS_REFUSED, "Login was refused using authentication mechanism "
                     + startOk.mechanism() + ". For details see the broker logfile.",
                     ConnectionStartOk.CLASS_ID, ConnectionStartOk.METHOD_ID, true);
@@ -321,8 +323,8 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         state = State.OPEN;
         cancelTimeout();
         writeMethod(0, new ConnectionOpenOk());
-        LOG.info("connection {} opened: user '{}', vhost '{}', client {}", name, username, virtualHost,
-                clientProperties.get("product"));
+        LOG.info("connection {} opened: user '{}', vhost '{}', client {}", name, LogSafe.text(username),
+                LogSafe.text(virtualHost), LogSafe.text(clientProperties.get("product")));
 
     }
 
@@ -482,7 +484,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     /** Sends channel.close for a channel error and waits for close-ok, discarding the channel's other frames. */
     void closeChannel(ChannelSlot slot, ProtocolException error) {
         LOG.warn("connection {} channel {} error: {} {} - {}", name, slot.number(), error.errorCode().code(),
-                error.errorCode(), error.getMessage());
+                error.errorCode(), LogSafe.text(error.getMessage()));
         slot.leaveOpen(ChannelSlot.State.CLOSING);
         writeMethod(slot.number(), new ChannelClose(error.errorCode().code(), replyText(error),
                 error.classId(), error.methodId()));
@@ -528,7 +530,8 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         if (state == State.CLOSING || state == State.CLOSED) {
             return;
         }
-        LOG.warn("connection {} error: {} {} - {}", name, error.errorCode().code(), error.errorCode(), error.getMessage());
+        LOG.warn("connection {} error: {} {} - {}", name, error.errorCode().code(), error.errorCode(),
+                LogSafe.text(error.getMessage()));
         closeReason = "by the server after error " + error.errorCode().code();
         state = State.CLOSING;
         closeAllChannels();
