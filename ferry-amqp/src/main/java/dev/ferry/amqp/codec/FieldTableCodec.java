@@ -136,10 +136,24 @@ public final class FieldTableCodec {
             case 'x' -> WireFormat.readLongBytes(in);
             case 'A' -> readArray(in, depth + 1);
             case 'V' -> null;
-            case 'T' -> new Date(in.readLong() * 1000L);
+            case 'T' -> readTimestamp(in);
             case 'F' -> readTable(in, depth + 1);
             default -> throw ProtocolException.syntaxError("unknown field table type '" + printable(tag) + "'");
         };
+    }
+
+    /**
+     * Seconds since the epoch, as a {@link Date} (milliseconds): a count of seconds whose
+     * milliseconds do not fit in a long (past the year 292 million) would wrap to another date, so
+     * it is refused instead.
+     */
+    private static Date readTimestamp(ByteBuf in) {
+        long seconds = in.readLong();
+        if (seconds > Long.MAX_VALUE / 1000 || seconds < Long.MIN_VALUE / 1000) {
+            throw ProtocolException.syntaxError("field table timestamp " + Long.toUnsignedString(seconds)
+                    + " s is out of range");
+        }
+        return new Date(seconds * 1000L);
     }
 
     private static BigDecimal readDecimal(ByteBuf in) {

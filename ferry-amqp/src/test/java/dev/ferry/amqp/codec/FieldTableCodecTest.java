@@ -145,6 +145,15 @@ class FieldTableCodecTest {
         assertThat(echoed).isEqualTo(sent);
     }
 
+    @Test
+    void shouldRefuseATimestampWhoseMillisecondsWouldWrapToAnotherDate() {
+        ByteBuf entries = Unpooled.buffer();
+        entry(entries, "T").writeByte('T').writeLong(Long.MAX_VALUE / 1000 + 1);
+
+        assertThatThrownBy(() -> FieldTableCodec.readTable(withLength(entries)))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("out of range");
+    }
+
     private static Arbitrary<String> keys() {
         return Arbitraries.strings().ofMinLength(1).ofMaxLength(30);
     }

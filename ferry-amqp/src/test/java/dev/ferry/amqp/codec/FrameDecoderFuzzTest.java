@@ -1,0 +1,77 @@
+package dev.ferry.amqp.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.Arrays;
+
+/**
+ * Coverage-guided fuzzing of everything a client's bytes go through before the connection sees
+ * them: {@link FrameDecoder} with the protocol header, framing, and the method and content-header
+ * decoders behind it. Any input must come out as frames, or as an {@link InboundFrame.Error}
+ * carrying a {@link ProtocolException}; nothing may escape as an exception, and the heap used stays
+ * in proportion to the bytes given. The input's first byte chooses how the rest is fed: whether a
+ * valid protocol header goes first (so most runs reach the frames), and in what chunk sizes, since
+ * a frame split across reads takes other paths through the decoder.
+ *
+ * <p>{@code mvn test} runs the committed inputs in {@code FrameDecoderFuzzTestInputs}; {@code mvn
+ * verify} fuzzes for {@code maxDuration}; README has the command for a long run.
+ */
+class FrameDecoderFuzzTest {
+    private static final byte[] PROTOCOL_HEADER = {'A', 'M', 'Q', 'P', 0, 0, 9, 1};
+    private static final int FRAME_MAX = 4096;
+
+    @FuzzTest(maxDuration = "12s")
+    void shouldTurnAnyStreamIntoFramesOrAProtocolError(byte[] input) {
+        fuzzerTestOneInput(input);
+    }
+
+    /** The target for Jazzer's own command line (long runs), the same as the test above. */
+    public static void fuzzerTestOneInput(byte[] input) {
+        if (input.length == 0) {
+            return;
+        }
+        int control = input[0] & 0xFF;
+        byte[] stream = Arrays.copyOfRange(input, 1, input.length);
+        if ((control & 1) == 0) {
+            byte[] withHeader = new byte[PROTOCOL_HEADER.length + stream.length];
+            System.arraycopy(PROTOCOL_HEADER, 0, withHeader, 0, PROTOCOL_HEADER.length);
+            System.arraycopy(stream, 0, withHeader, PROTOCOL_HEADER.length, stream.length);
+            stream = withHeader;
+        }
+        int chunk = 1 + (control >>> 1) * 8;
+        byte[] fed = stream;
+        DecodeInvariants.check(fed.length, false, () -> decode(fed, chunk));
+    }
+
+    /** Feeds {@code stream} to a new decoder {@code chunk} bytes at a time and checks what comes out. */
+    private static void decode(byte[] stream, int chunk) {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.config().setAllocator(UnpooledByteBufAllocator.DEFAULT);
+        channel.pipeline().addLast(new FrameDecoder(FRAME_MAX));
+        try {
+            // A bad protocol header is answered and the channel closed: nothing more can be fed.
+            for (int at = 0; at < stream.length && channel.isOpen(); at += chunk) {
+                channel.writeInbound(Unpooled.wrappedBuffer(stream, at, Math.min(chunk, stream.length - at)));
+                drain(channel);
+            }
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    private static void drain(EmbeddedChannel channel) {
+        Object frame;
+        while ((frame = channel.readInbound()) != null) {
+            assertThat(frame).isInstanceOf(InboundFrame.class);
+            if (frame instanceof InboundFrame.Body body) {
+                body.payload().release();
+            } else if (frame instanceof InboundFrame.Error error) {
+                assertThat(error.error()).isNotNull();
+            }
+        }
+    }
+}
