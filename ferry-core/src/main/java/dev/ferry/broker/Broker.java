@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ferry.error.BrokerException;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.QueueExecutorPool;
 import dev.ferry.queue.SystemQueueTimer;

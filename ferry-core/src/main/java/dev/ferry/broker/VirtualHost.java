@@ -15,6 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.message.Message;
 import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.ConsumerSpec;

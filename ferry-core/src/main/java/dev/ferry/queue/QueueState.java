@@ -8,8 +8,8 @@ import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.ferry.broker.BrokerException;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.message.Message;
 import dev.ferry.text.LogSafe;
 

@@ -11,8 +11,8 @@ import java.util.concurrent.CompletionException;
 
 import org.junit.jupiter.api.Test;
 
-import dev.ferry.broker.BrokerException;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
 

@@ -11,8 +11,8 @@ import dev.ferry.amqp.method.QueuePurge;
 import dev.ferry.amqp.method.QueuePurgeOk;
 import dev.ferry.amqp.method.QueueUnbind;
 import dev.ferry.amqp.method.QueueUnbindOk;
-import dev.ferry.broker.BrokerException;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.broker.QueueDeclaration;
 import dev.ferry.broker.VirtualHost;
 

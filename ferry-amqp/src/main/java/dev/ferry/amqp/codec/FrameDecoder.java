@@ -2,7 +2,7 @@ package dev.ferry.amqp.codec;
 
 import dev.ferry.amqp.method.AmqpMethod;
 import dev.ferry.amqp.method.MethodReader;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;

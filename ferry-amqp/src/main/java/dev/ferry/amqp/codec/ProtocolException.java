@@ -1,7 +1,7 @@
 package dev.ferry.amqp.codec;
 
-import dev.ferry.broker.BrokerException;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
 
 /**
  * A peer broke the AMQP rules: the reply code and text to send back, and the class and method the

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.amqp.method.BasicPublish;
 import dev.ferry.amqp.method.ChannelOpen;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.message.MessageProperties;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
