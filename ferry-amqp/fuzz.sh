@@ -3,6 +3,7 @@
 # Jazzer's JUnit integration in fuzzing mode, with libFuzzer's -max_total_time raised past the
 # @FuzzTest's own (jazzer.internal.arg.N are appended to libFuzzer's arguments, and the last
 # occurrence of a flag wins; Jazzer's maintainers name this as the way to set it, issue #951).
+# JUnit's own @Timeout is switched off for the run; libFuzzer keeps it as its per-input limit.
 #
 #   ferry-amqp/fuzz.sh TARGET SECONDS   # TARGET: FrameDecoder | FieldTable | ContentHeader | MethodReader
 #
@@ -22,4 +23,5 @@ esac
 
 JAZZER_FUZZ=1 exec mvn -o -B test -pl ferry-core,ferry-amqp -Dsurefire.failIfNoSpecifiedTests=false \
   -Dtest="${target}FuzzTest" -Djazzer.internal.arg.0=fake_argv0 \
-  -Djazzer.internal.arg.1="-max_total_time=$seconds" -Djazzer.internal.arg.2=-print_final_stats=1
+  -Djazzer.internal.arg.1="-max_total_time=$seconds" -Djazzer.internal.arg.2=-print_final_stats=1 \
+  -Djunit.jupiter.execution.timeout.mode=disabled

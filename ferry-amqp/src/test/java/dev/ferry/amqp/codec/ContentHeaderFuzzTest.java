@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzzes {@link ContentHeaderCodec}: any content-header payload gives a header, a
@@ -13,6 +15,9 @@ import io.netty.buffer.Unpooled;
  */
 class ContentHeaderFuzzTest {
 
+    // Jazzer turns @Timeout into libFuzzer's per-input limit, so a hang fails; JUnit applies it to
+    // the whole 12 s fuzzing run as well, hence the margin.
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
     @FuzzTest(maxDuration = "12s")
     void shouldReadAnyBytesAsAContentHeaderOrRefuseThem(byte[] input) {
         fuzzerTestOneInput(input);

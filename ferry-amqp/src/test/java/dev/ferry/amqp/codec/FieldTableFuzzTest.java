@@ -6,6 +6,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzzes {@link FieldTableCodec}: any bytes (read as a table's length and entries) give a table, a
@@ -15,6 +17,9 @@ import java.util.Map;
  */
 class FieldTableFuzzTest {
 
+    // Jazzer turns @Timeout into libFuzzer's per-input limit, so a hang fails; JUnit applies it to
+    // the whole 12 s fuzzing run as well, hence the margin.
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
     @FuzzTest(maxDuration = "12s")
     void shouldReadAnyBytesAsATableOrRefuseThem(byte[] input) {
         fuzzerTestOneInput(input);

@@ -7,6 +7,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing of everything a client's bytes go through before the connection sees
@@ -24,6 +26,9 @@ class FrameDecoderFuzzTest {
     private static final byte[] PROTOCOL_HEADER = {'A', 'M', 'Q', 'P', 0, 0, 9, 1};
     private static final int FRAME_MAX = 4096;
 
+    // Jazzer turns @Timeout into libFuzzer's per-input limit, so a hang fails; JUnit applies it to
+    // the whole 12 s fuzzing run as well, hence the margin.
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
     @FuzzTest(maxDuration = "12s")
     void shouldTurnAnyStreamIntoFramesOrAProtocolError(byte[] input) {
         fuzzerTestOneInput(input);

@@ -6,6 +6,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.ferry.amqp.codec.DecodeInvariants;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzzes {@link MethodReader} over a method frame's payload (class id, method id, arguments): a
@@ -15,6 +17,9 @@ import io.netty.buffer.Unpooled;
  */
 class MethodReaderFuzzTest {
 
+    // Jazzer turns @Timeout into libFuzzer's per-input limit, so a hang fails; JUnit applies it to
+    // the whole 12 s fuzzing run as well, hence the margin.
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
     @FuzzTest(maxDuration = "12s")
     void shouldReadAnyPayloadAsAMethodOrRefuseIt(byte[] input) {
         fuzzerTestOneInput(input);
