@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
  * {@link ProtocolException} or an index error past its end, within the heap budget of
  * {@link DecodeInvariants}; a header read is written back to bytes that read as the same header.
  */
-class ContentHeaderFuzzTest {
+public class ContentHeaderFuzzTest {
 
     // Jazzer turns @Timeout into libFuzzer's per-input limit, so a hang fails; JUnit applies it to
     // the whole 12 s fuzzing run as well, hence the margin.

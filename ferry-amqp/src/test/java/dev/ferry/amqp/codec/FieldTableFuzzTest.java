@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Timeout;
  * of {@link DecodeInvariants}; and a table read is written back to bytes that read as the same
  * table again (values compare by their encoding, so byte arrays and NaNs compare by content).
  */
-class FieldTableFuzzTest {
+public class FieldTableFuzzTest {
 
     // Jazzer turns @Timeout into libFuzzer's per-input limit, so a hang fails; JUnit applies it to
     // the whole 12 s fuzzing run as well, hence the margin.

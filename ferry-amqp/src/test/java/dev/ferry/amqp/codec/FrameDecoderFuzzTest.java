@@ -15,14 +15,15 @@ import org.junit.jupiter.api.Timeout;
  * them: {@link FrameDecoder} with the protocol header, framing, and the method and content-header
  * decoders behind it. Any input must come out as frames, or as an {@link InboundFrame.Error}
  * carrying a {@link ProtocolException}; nothing may escape as an exception, and the heap used stays
- * in proportion to the bytes given. The input's first byte chooses how the rest is fed: whether a
- * valid protocol header goes first (so most runs reach the frames), and in what chunk sizes, since
- * a frame split across reads takes other paths through the decoder.
+ * in proportion to the bytes given. The input's first byte chooses how the rest is used: whether a
+ * valid protocol header goes first (so most runs reach the frames), whether the rest is the raw
+ * stream or a description of frames with mostly valid framing, and in what chunk sizes it is fed,
+ * since a frame split across reads takes other paths through the decoder.
  *
  * <p>{@code mvn test} runs the committed inputs in {@code FrameDecoderFuzzTestInputs}; {@code mvn
  * verify} fuzzes for {@code maxDuration}; README has the command for a long run.
  */
-class FrameDecoderFuzzTest {
+public class FrameDecoderFuzzTest {
     private static final byte[] PROTOCOL_HEADER = {'A', 'M', 'Q', 'P', 0, 0, 9, 1};
     private static final int FRAME_MAX = 4096;
 
@@ -40,16 +41,48 @@ class FrameDecoderFuzzTest {
             return;
         }
         int control = input[0] & 0xFF;
-        byte[] stream = Arrays.copyOfRange(input, 1, input.length);
+        byte[] rest = Arrays.copyOfRange(input, 1, input.length);
+        // Bit 1: the rest describes frames whose sizes and frame ends are mostly right (see
+        // framed()), so that mutations reach method and content decoding instead of dying at
+        // the framing checks; otherwise it is the raw stream.
+        byte[] stream = (control & 2) != 0 ? framed(rest) : rest;
         if ((control & 1) == 0) {
             byte[] withHeader = new byte[PROTOCOL_HEADER.length + stream.length];
             System.arraycopy(PROTOCOL_HEADER, 0, withHeader, 0, PROTOCOL_HEADER.length);
             System.arraycopy(stream, 0, withHeader, PROTOCOL_HEADER.length, stream.length);
             stream = withHeader;
         }
-        int chunk = 1 + (control >>> 1) * 8;
+        int chunk = 1 + (control >>> 2) * 16;
         byte[] fed = stream;
         DecodeInvariants.check(fed.length, false, () -> decode(fed, chunk));
+    }
+
+    /**
+     * Frames built from a description: per frame a type octet, a channel octet, a length octet
+     * L, then L payload bytes; the frame gets the right size field and frame-end octet unless the
+     * type octet's top bit asks for a wrong one (size off by the channel octet, end 0x00).
+     */
+    static byte[] framed(byte[] description) {
+        java.io.ByteArrayOutputStream frames = new java.io.ByteArrayOutputStream();
+        int at = 0;
+        while (at + 3 <= description.length) {
+            int type = description[at] & 0xFF;
+            int channel = description[at + 1] & 0xFF;
+            int length = Math.min(description[at + 2] & 0xFF, description.length - at - 3);
+            boolean broken = (type & 0x80) != 0;
+            int size = broken ? length + channel : length;
+            frames.write(type & 0x7F);
+            frames.write(0);
+            frames.write(channel & 0x03);
+            frames.write(size >>> 24);
+            frames.write(size >>> 16);
+            frames.write(size >>> 8);
+            frames.write(size);
+            frames.write(description, at + 3, length);
+            frames.write(broken ? 0x00 : 0xCE);
+            at += 3 + length;
+        }
+        return frames.toByteArray();
     }
 
     /** Feeds {@code stream} to a new decoder {@code chunk} bytes at a time and checks what comes out. */

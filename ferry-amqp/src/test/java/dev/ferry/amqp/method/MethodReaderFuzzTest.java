@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Timeout;
  * is not UTF-8) or an index error past the end, within the heap budget of {@link DecodeInvariants};
  * a method read is written back to bytes that read as the same method.
  */
-class MethodReaderFuzzTest {
+public class MethodReaderFuzzTest {
 
     // Jazzer turns @Timeout into libFuzzer's per-input limit, so a hang fails; JUnit applies it to
     // the whole 12 s fuzzing run as well, hence the margin.
