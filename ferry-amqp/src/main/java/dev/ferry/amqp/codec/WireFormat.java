@@ -32,14 +32,17 @@ public final class WireFormat {
         int length = in.readUnsignedByte();
         checkReadable(in, length, "short string");
         int start = in.readerIndex();
-        if (!isAscii(in, start, length)) {
+        String value;
+        if (isAscii(in, start, length)) {
+            value = in.toString(start, length, StandardCharsets.US_ASCII);
+        } else {
             byte[] bytes = new byte[length];
             in.getBytes(start, bytes);
             if (!LosslessUtf8.isValid(bytes, 0, length)) {
                 throw ProtocolException.frameError("Malformed UTF-8 in shortstr");
             }
+            value = new String(bytes, StandardCharsets.UTF_8);
         }
-        String value = in.toString(start, length, StandardCharsets.UTF_8);
         in.skipBytes(length);
         return value;
     }
