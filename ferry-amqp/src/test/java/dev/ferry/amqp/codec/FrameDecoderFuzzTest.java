@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Timeout;
  * carrying a {@link ProtocolException}; nothing may escape as an exception, and the heap used stays
  * in proportion to the bytes given. The input's first byte chooses how the rest is used: whether a
  * valid protocol header goes first (so most runs reach the frames), whether the rest is the raw
- * stream or a description of frames with mostly valid framing, and in what chunk sizes it is fed,
- * since a frame split across reads takes other paths through the decoder.
+ * stream or a description of frames with mostly valid framing, whether frame_max is 4096 or 1 GiB,
+ * and in what chunk sizes it is fed, since a frame split across reads takes other paths through
+ * the decoder.
  *
  * <p>{@code mvn test} runs the committed inputs in {@code FrameDecoderFuzzTestInputs}; {@code mvn
  * verify} fuzzes for {@code maxDuration}; README has the command for a long run.
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
 public class FrameDecoderFuzzTest {
     private static final byte[] PROTOCOL_HEADER = {'A', 'M', 'Q', 'P', 0, 0, 9, 1};
     private static final int FRAME_MAX = 4096;
+    private static final int LARGE_FRAME_MAX = 1 << 30;
 
     // Jazzer turns @Timeout into libFuzzer's per-input limit, so a hang fails; JUnit applies it to
     // the whole 12 s fuzzing run as well, hence the margin.
@@ -52,9 +54,13 @@ public class FrameDecoderFuzzTest {
             System.arraycopy(stream, 0, withHeader, PROTOCOL_HEADER.length, stream.length);
             stream = withHeader;
         }
-        int chunk = 1 + (control >>> 2) * 16;
+        // Bit 2: frame_max of 1 GiB, so that a decoder allocating for a frame size it was only
+        // told about would blow the heap budget (with 4096 the budget would hide it).
+        int frameMax = (control & 4) != 0 ? LARGE_FRAME_MAX : FRAME_MAX;
+        int chunk = 1 + (control >>> 3) * 32;
         byte[] fed = stream;
-        DecodeInvariants.check(fed.length, false, () -> decode(fed, chunk));
+        int writes = (fed.length + chunk - 1) / chunk;
+        DecodeInvariants.check(fed.length, writes, false, () -> decode(fed, chunk, frameMax));
     }
 
     /**
@@ -86,10 +92,10 @@ public class FrameDecoderFuzzTest {
     }
 
     /** Feeds {@code stream} to a new decoder {@code chunk} bytes at a time and checks what comes out. */
-    private static void decode(byte[] stream, int chunk) {
+    private static void decode(byte[] stream, int chunk, int frameMax) {
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.config().setAllocator(UnpooledByteBufAllocator.DEFAULT);
-        channel.pipeline().addLast(new FrameDecoder(FRAME_MAX));
+        channel.pipeline().addLast(new FrameDecoder(frameMax));
         try {
             // A bad protocol header is answered and the channel closed: nothing more can be fed.
             for (int at = 0; at < stream.length && channel.isOpen(); at += chunk) {
