@@ -2,7 +2,7 @@ package dev.ferry.amqp;
 
 import dev.ferry.amqp.codec.FrameDecoder;
 import dev.ferry.amqp.connection.AmqpConnectionHandler;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.ErrorCode;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

@@ -14,9 +14,11 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ferry.error.BrokerException;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.QueueExecutorPool;
 import dev.ferry.queue.SystemQueueTimer;
+import dev.ferry.text.LogSafe;
 
 /**
  * The broker's messaging state: its virtual hosts, each with exchanges, queues and bindings. A
@@ -100,7 +102,8 @@ public final class Broker implements AutoCloseable {
             try {
                 virtualHost.restore(record);
             } catch (BrokerException e) {
-                LOG.warn("Recorded metadata no longer applies, skipped: {} ({})", record, e.getMessage());
+                LOG.warn("Recorded metadata no longer applies, skipped: {} ({})", LogSafe.text(record),
+                        LogSafe.text(e.getMessage()));
             }
         }
         return skipped;

@@ -2,6 +2,7 @@ package dev.ferry.broker;
 
 import java.util.Objects;
 
+import dev.ferry.error.BrokerException;
 import dev.ferry.route.Arguments;
 
 /**

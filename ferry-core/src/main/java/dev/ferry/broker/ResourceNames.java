@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.ThreadLocalRandom;
 
+import dev.ferry.error.BrokerException;
+
 /** Rules and texts for exchange and queue names. Stateless; thread-safe. */
 final class ResourceNames {
     /** AMQP short strings, and so names, hold at most 255 bytes. */

@@ -8,6 +8,9 @@ import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
+
 /**
  * One topology operation of a virtual host as it happened in memory: the futures that say when
  * what it recorded is durable, and how to take the in-memory change back if it cannot be. Built

@@ -15,6 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.message.Message;
 import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.ConsumerSpec;
@@ -400,6 +402,16 @@ public final class VirtualHost {
     /** basic.get: one ready message or none. 404 / 405 thrown at once. */
     public CompletableFuture<GetResult> get(String queueName, ChannelRef channel, boolean noAck) {
         return requireQueue(queueName, channel.connectionId()).get(channel, noAck);
+    }
+
+    /**
+     * The queue a channel on {@code connectionId} may consume from or get from, looked up now: 404
+     * when it does not exist, 405 when it is exclusive to another connection. A front that posts
+     * its consume or get to the queue itself knows the queue before the queue answers, so it can
+     * tell the queue when the channel closes even if that happens first.
+     */
+    public MessageQueue accessibleQueue(String queueName, long connectionId) {
+        return requireQueue(queueName, connectionId);
     }
 
     /**

@@ -3,7 +3,7 @@ package dev.ferry.queue;
 import java.util.Map;
 import java.util.Objects;
 
-import dev.ferry.broker.BrokerException;
+import dev.ferry.error.BrokerException;
 import dev.ferry.route.Arguments;
 
 /**

@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.ferry.message.Message;
+import dev.ferry.text.LogSafe;
 
 /**
  * One queue's dead-lettering: when the queue has an x-dead-letter-exchange, a message it gives up
@@ -38,7 +39,7 @@ final class DeadLetterer {
             services.deadLetterRouter().route(deadLettered, reason);
         } catch (RuntimeException e) {
             // A missing or broken dead-letter target must not break the queue that hands over.
-            LOG.warn("Dead-lettering from {} failed: {}", settings.description(), e.toString());
+            LOG.warn("Dead-lettering from {} failed: {}", LogSafe.text(settings.description()), LogSafe.text(e));
         }
     }
 }

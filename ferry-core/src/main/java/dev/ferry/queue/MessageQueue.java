@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.ferry.message.Message;
+import dev.ferry.text.LogSafe;
 
 /**
  * A queue as the rest of the broker sees it: every method turns a request into a
@@ -264,7 +265,7 @@ public final class MessageQueue {
             } catch (RejectedExecutionException e) {
                 // The broker is shutting down; commands left now are dropped with it.
                 drainScheduled.set(false);
-                LOG.debug("Owner of {} rejected work during shutdown", settings.description());
+                LOG.debug("Owner of {} rejected work during shutdown", LogSafe.text(settings.description()));
             }
         }
     }
@@ -283,7 +284,7 @@ public final class MessageQueue {
                 // so that a message whose write fails is nacked and never seen by a consumer.
                 state.endOfDrain();
             } catch (RuntimeException e) {
-                LOG.error("Store of {} failed at the end of a drain", settings.description(), e);
+                LOG.error("Store of {} failed at the end of a drain", LogSafe.text(settings.description()), e);
             }
             try {
                 if (state.deliverReady(DELIVERY_BATCH)) {
@@ -318,12 +319,12 @@ public final class MessageQueue {
         try {
             command.applyTo(state);
         } catch (RuntimeException e) {
-            LOG.error("Command {} failed on {}", command.getClass().getSimpleName(), settings.description(), e);
+            LOG.error("Command {} failed on {}", command.getClass().getSimpleName(), LogSafe.text(settings.description()), e);
             try {
                 command.failed(e);
             } catch (RuntimeException again) {
                 LOG.error("Failing command {} on {} failed too", command.getClass().getSimpleName(),
-                        settings.description(), again);
+                        LogSafe.text(settings.description()), again);
             }
         }
     }

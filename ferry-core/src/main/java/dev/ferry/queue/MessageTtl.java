@@ -2,7 +2,7 @@ package dev.ferry.queue;
 
 import java.util.OptionalLong;
 
-import dev.ferry.broker.BrokerException;
+import dev.ferry.error.BrokerException;
 
 /**
  * The per-message TTL in a message's {@code expiration} property: a string of decimal

@@ -8,9 +8,10 @@ import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.ferry.broker.BrokerException;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.message.Message;
+import dev.ferry.text.LogSafe;
 
 /**
  * The state machine of one queue: ready messages (in its {@link MessageStore}), unacked deliveries,
@@ -428,7 +429,8 @@ final class QueueState {
         try {
             consumer.spec.sink().deliver(delivery);
         } catch (RuntimeException e) {
-            LOG.error("Consumer sink of {} failed on {}", consumer.spec.consumerTag(), settings.description(), e);
+            LOG.error("Consumer sink of {} failed on {}", LogSafe.text(consumer.spec.consumerTag()),
+                    LogSafe.text(settings.description()), e);
         }
     }
 
@@ -557,7 +559,7 @@ final class QueueState {
             try {
                 consumer.spec.sink().cancelledByBroker(consumer.spec.consumerTag());
             } catch (RuntimeException e) {
-                LOG.error("Consumer sink of {} failed on cancel", consumer.spec.consumerTag(), e);
+                LOG.error("Consumer sink of {} failed on cancel", LogSafe.text(consumer.spec.consumerTag()), e);
             }
         }
         deletionListener.queueDeleted(queue);

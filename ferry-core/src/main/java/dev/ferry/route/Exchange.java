@@ -74,7 +74,7 @@ public abstract class Exchange {
 
     /**
      * Checks binding arguments before a binding is made, so a bad binding is refused rather than
-     * stored; throws {@link dev.ferry.broker.BrokerException} (406) when they are invalid.
+     * stored; throws {@link dev.ferry.error.BrokerException} (406) when they are invalid.
      */
     public void validateBindingArguments(Map<String, Object> arguments) {
         // Most exchange types ignore binding arguments.

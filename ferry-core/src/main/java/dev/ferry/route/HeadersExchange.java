@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.function.Consumer;
 
-import dev.ferry.broker.BrokerException;
+import dev.ferry.error.BrokerException;
 import dev.ferry.message.Message;
 
 /**

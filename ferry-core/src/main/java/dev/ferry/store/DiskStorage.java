@@ -27,6 +27,7 @@ import dev.ferry.log.LogFlusher;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.MessageStore;
 import dev.ferry.queue.QueueSettings;
+import dev.ferry.text.LogSafe;
 
 /**
  * The broker's storage in its data directory: the {@link MetadataLog} (owned, while the broker
@@ -182,7 +183,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
                     }
                     opening.opened(openLogStore(directory, queue, declarationDurable));
                 } catch (IOException | RuntimeException e) {
-                    LOG.error("Creating the files of {} in {} failed: {}", queue.description(), directory, e.toString());
+                    LOG.error("Creating the files of {} in {} failed: {}", LogSafe.text(queue.description()), directory, e.toString());
                     opening.failed(e);
                 }
             });
@@ -195,7 +196,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
     private LogMessageStore openLogStore(Path directory, QueueSettings queue, CompletableFuture<Void> declarationDurable) {
         LogConfig config = queueLogConfig().fsyncPolicy(settings.queueFsync()).flushIntervalMs(settings.fsyncIntervalMs());
         LogMessageStore store = LogMessageStore.open(directory, config, flusher, maintenance, settings.paging(),
-                queue.description());
+                LogSafe.text(queue.description()));
         store.holdConfirmsUntil(declarationDurable);
         return store;
     }
@@ -204,7 +205,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
     public MessageStore openTransientQueueStore(QueueSettings queue) {
         Path directory = dataDir.resolve(StorageFiles.PAGING_DIRECTORY).resolve(Long.toString(spillLogs.incrementAndGet()));
         return LogMessageStore.openTransient(directory, queueLogConfig().fsyncPolicy(FsyncPolicy.NEVER), flusher,
-                settings.paging(), queue.description());
+                settings.paging(), LogSafe.text(queue.description()));
     }
 
     private LogConfig queueLogConfig() {

@@ -5,7 +5,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
@@ -13,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.ferry.route.Binding;
+import dev.ferry.text.LosslessUtf8;
 
 /**
  * Ferry's compact binary encoding of AMQP field values (header tables, declaration arguments), as
@@ -37,7 +37,7 @@ import dev.ferry.route.Binding;
  * 'F'  Map (table)          table (below)
  * 'A'  List (array)         count (4) + values
  *
- * string = length (4, bytes) + UTF-8 bytes; a null string is length -1
+ * string = length (4, bytes) + UTF-8 bytes (or the client's bytes, see LosslessUtf8); null is length -1
  * table  = count (4) + count × (key string, value); null table = count -1
  * </pre>
  *
@@ -52,7 +52,8 @@ final class FieldCodec {
             out.writeInt(-1);
             return;
         }
-        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        // Header text keeps a client's bytes even when they are not UTF-8 (see LosslessUtf8).
+        byte[] bytes = LosslessUtf8.encode(value);
         out.writeInt(bytes.length);
         out.write(bytes);
     }
@@ -62,7 +63,7 @@ final class FieldCodec {
         if (length < -1) {
             throw new IOException("negative string length " + length);
         }
-        return length == -1 ? null : new String(in.readNBytes(checkLength(in, length)), StandardCharsets.UTF_8);
+        return length == -1 ? null : LosslessUtf8.decode(in.readNBytes(checkLength(in, length)));
     }
 
     static void writeTable(DataOutputStream out, Map<String, Object> table) throws IOException {

@@ -7,7 +7,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -16,13 +15,14 @@ import org.apache.kafka.common.record.SimpleRecord;
 
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
+import dev.ferry.text.LosslessUtf8;
 
 /**
  * A persistent AMQP message as one record of its queue's log (Kafka RecordBatch v2 record):
  *
  * <pre>
  * timestamp        arrival time at the queue (epoch ms)
- * key              routing key, UTF-8
+ * key              routing key, UTF-8 (or the publisher's bytes, see LosslessUtf8)
  * value            body, as published
  * header "ferry"   envelope, Ferry's own encoding (big-endian, strings and tables as in {@link FieldCodec}):
  *
@@ -109,7 +109,7 @@ final class MessageRecordCodec {
             throw new UncheckedIOException(e);
         }
         Header[] headers = {new RecordHeader(ENVELOPE_HEADER, bytes.toByteArray())};
-        return new SimpleRecord(arrivedAt, message.routingKey().getBytes(StandardCharsets.UTF_8), message.body(),
+        return new SimpleRecord(arrivedAt, LosslessUtf8.encode(message.routingKey()), message.body(),
                 headers);
     }
 
@@ -142,7 +142,7 @@ final class MessageRecordCodec {
         String clusterId = FieldCodec.readString(in);
         MessageProperties properties = new MessageProperties(contentType, contentEncoding, headers, deliveryMode,
                 priority, correlationId, replyTo, expiration, messageId, timestamp, type, userId, appId, clusterId);
-        String routingKey = record.hasKey() ? StandardCharsets.UTF_8.decode(record.key()).toString() : "";
+        String routingKey = record.hasKey() ? LosslessUtf8.decode(toArray(record.key())) : "";
         byte[] body = toArray(record.value());
         return new Decoded(new Message(exchange == null ? "" : exchange, routingKey, properties, body), expiresAt,
                 record.timestamp(), sequence, transientCopy);

@@ -1,5 +1,7 @@
 package dev.ferry.broker;
 
+import dev.ferry.error.ErrorCode;
+import dev.ferry.error.BrokerException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -21,6 +21,8 @@ import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.QueueSettings;
 import dev.ferry.queue.RecordingSink;
 import dev.ferry.queue.SystemQueueTimer;
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.route.Destination;
 
 /**

@@ -8,7 +8,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import dev.ferry.broker.BrokerException;
+import dev.ferry.error.BrokerException;
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
 

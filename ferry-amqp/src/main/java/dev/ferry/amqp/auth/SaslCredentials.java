@@ -1,6 +1,7 @@
 package dev.ferry.amqp.auth;
 
 import dev.ferry.amqp.codec.FieldTableCodec;
+import dev.ferry.text.LosslessUtf8;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
@@ -38,8 +39,9 @@ public record SaslCredentials(String username, String password) {
         if (second < 0) {
             return null;
         }
-        String username = new String(response, first + 1, second - first - 1, StandardCharsets.UTF_8);
-        String password = new String(response, second + 1, response.length - second - 1, StandardCharsets.UTF_8);
+        // Decoded without replacement characters, so bytes that are not UTF-8 never match a real name.
+        String username = LosslessUtf8.decode(response, first + 1, second - first - 1);
+        String password = LosslessUtf8.decode(response, second + 1, response.length - second - 1);
         return new SaslCredentials(username, password);
     }
 

@@ -17,8 +17,8 @@ import dev.ferry.amqp.method.BasicRecover;
 import dev.ferry.amqp.method.BasicRecoverAsync;
 import dev.ferry.amqp.method.BasicRecoverOk;
 import dev.ferry.amqp.method.BasicReject;
-import dev.ferry.broker.BrokerException;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.message.Message;
 import dev.ferry.queue.ChannelCredit;
 import dev.ferry.queue.ConsumerSink;
@@ -126,21 +126,23 @@ final class BasicMethodHandler {
             return;
         }
         String queueName = session.queueName(consume.queue());
+        // The queue is looked up now (404 / 405 at once) and remembered before the consume is
+        // posted: a channel that closes before the queue answers still tells the queue, which
+        // applies that close after the consume because this one thread posted both.
+        MessageQueue queue = session.virtualHost().accessibleQueue(queueName, session.connectionId());
+        session.touched(queue);
         ConsumerSpec spec = new ConsumerSpec(session.ref(), tag, consume.noAck(), consume.exclusive(),
                 consume.noAck() ? 0 : consumerPrefetch, consume.noAck() ? null : channelCredit,
                 ConsumerSpec.priorityFrom(consume.arguments()), new Sink(tag, consume.noAck()),
                 session.channel().connection().deliveryGate());
         // Registered before the queue can deliver, so the first delivery finds its consumer.
-        consumers.put(tag, new ConsumerEntry(null, consume.noAck()));
-        session.virtualHost().consume(queueName, spec).whenComplete((queue, error) -> session.onEventLoop(() -> {
+        ConsumerEntry entry = new ConsumerEntry(queue, consume.noAck());
+        consumers.put(tag, entry);
+        queue.consume(spec).whenComplete((registered, error) -> session.onEventLoop(() -> {
             if (error != null) {
-                consumers.remove(tag);
+                consumers.remove(tag, entry);
                 session.fail(error, consume);
                 return;
-            }
-            session.touched(queue);
-            if (consumers.containsKey(tag)) {
-                consumers.put(tag, new ConsumerEntry(queue, consume.noAck()));
             }
             if (!consume.noWait() && !session.isClosed()) {
                 session.reply(new BasicConsumeOk(tag));
@@ -188,40 +190,47 @@ final class BasicMethodHandler {
             return;
         }
         ConsumerEntry entry = consumers.remove(tag);
-        if (entry == null || entry.queue() == null) {
+        if (entry == null) {
             // Unknown tags are answered as RabbitMQ does: cancel-ok, nothing else.
             session.replyUnlessNoWait(cancel.noWait(), new BasicCancelOk(tag));
             return;
         }
+        // Posted after the consume, so the queue applies it after the consume even when the
+        // consume has not been answered yet.
         session.replyLater(entry.queue().cancel(session.ref(), tag), cancel.noWait(), existed -> new BasicCancelOk(tag),
                 cancel);
     }
 
     private void onGet(BasicGet get) {
         String queueName = session.queueName(get.queue());
-        session.virtualHost().get(queueName, session.ref(), get.noAck()).whenComplete((result, error) ->
-                session.onEventLoop(() -> {
-                    if (error != null) {
-                        session.fail(error, get);
-                        return;
-                    }
-                    if (session.isClosed()) {
-                        return;
-                    }
-                    if (result.isEmpty()) {
-                        session.reply(new BasicGetEmpty());
-                        return;
-                    }
-                    Delivery delivery = result.delivery().orElseThrow();
-                    session.touched(delivery.queue());
-                    long tag = ++lastDeliveryTag;
-                    if (!get.noAck()) {
-                        unacked.add(tag, delivery.queue(), delivery.deliveryId());
-                    }
-                    Message message = delivery.message();
-                    session.channel().sendContent(new BasicGetOk(tag, delivery.redelivered(), message.exchange(),
-                            message.routingKey(), result.messageCount()), message.properties(), message.body());
-                }));
+        MessageQueue queue = session.virtualHost().accessibleQueue(queueName, session.connectionId());
+        session.touched(queue);
+        // Taken unacknowledged even for a no-ack get: if the channel closes before the answer is
+        // back, the queue requeues the message when it applies the close, rather than losing a
+        // message that nobody received. A no-ack get settles it once get-ok is on its way.
+        queue.get(session.ref(), false).whenComplete((result, error) -> session.onEventLoop(() -> {
+            if (error != null) {
+                session.fail(error, get);
+                return;
+            }
+            if (session.isClosed()) {
+                return;
+            }
+            if (result.isEmpty()) {
+                session.reply(new BasicGetEmpty());
+                return;
+            }
+            Delivery delivery = result.delivery().orElseThrow();
+            long tag = ++lastDeliveryTag;
+            if (get.noAck()) {
+                delivery.queue().settle(session.ref(), delivery.deliveryId(), SettleOutcome.ACK);
+            } else {
+                unacked.add(tag, delivery.queue(), delivery.deliveryId());
+            }
+            Message message = delivery.message();
+            session.channel().sendContent(new BasicGetOk(tag, delivery.redelivered(), message.exchange(),
+                    message.routingKey(), result.messageCount()), message.properties(), message.body());
+        }));
     }
 
     private void recover() {

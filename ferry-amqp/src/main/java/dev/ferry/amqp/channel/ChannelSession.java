@@ -1,5 +1,6 @@
 package dev.ferry.amqp.channel;
 
+import dev.ferry.amqp.codec.ProtocolException;
 import dev.ferry.amqp.connection.AmqpChannel;
 import dev.ferry.amqp.connection.AssembledPublish;
 import dev.ferry.amqp.connection.ChannelMethodHandler;
@@ -8,12 +9,13 @@ import dev.ferry.amqp.method.ChannelFlow;
 import dev.ferry.amqp.method.ChannelFlowOk;
 import dev.ferry.amqp.method.ConfirmSelect;
 import dev.ferry.amqp.method.ConfirmSelectOk;
+import dev.ferry.amqp.method.ServerMethods;
 import dev.ferry.amqp.method.TxCommit;
 import dev.ferry.amqp.method.TxRollback;
 import dev.ferry.amqp.method.TxSelect;
 import dev.ferry.amqp.method.TxSelectOk;
-import dev.ferry.broker.BrokerException;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.broker.VirtualHost;
 import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.MessageQueue;
@@ -64,11 +66,20 @@ public final class ChannelSession implements ChannelMethodHandler {
 
     @Override
     public void onMethod(AmqpMethod method) {
+        if (ServerMethods.isServerOnly(method) || method instanceof ChannelFlowOk) {
+            // Ferry never sends channel.flow, so a flow-ok answers nothing.
+            throw ProtocolException.unimplementedMethod(method.classId(), method.methodId());
+        }
         switch (method.classId()) {
             case 40 -> exchangeMethods.handle(method);
             case 50 -> queueMethods.handle(method);
             case 60 -> basicMethods.handle(method);
-            case 85 -> onConfirmSelect((ConfirmSelect) method);
+            case 85 -> {
+                if (!(method instanceof ConfirmSelect select)) {
+                    throw ProtocolException.unimplementedMethod(method.classId(), method.methodId());
+                }
+                onConfirmSelect(select);
+            }
             case 90 -> onTransactionMethod(method);
             case 20 -> onChannelFlow(method);
             default -> throw new BrokerException(ErrorCode.COMMAND_INVALID,
@@ -101,8 +112,8 @@ public final class ChannelSession implements ChannelMethodHandler {
         if (method instanceof TxSelect) {
             publisher.selectTransactions();
             reply(new TxSelectOk());
-        } else if (method instanceof TxCommit) {
-            publisher.commit();
+        } else if (method instanceof TxCommit commit) {
+            publisher.commit(commit);
         } else if (method instanceof TxRollback) {
             publisher.rollback();
         } else {

@@ -9,8 +9,8 @@ import dev.ferry.amqp.method.ExchangeDelete;
 import dev.ferry.amqp.method.ExchangeDeleteOk;
 import dev.ferry.amqp.method.ExchangeUnbind;
 import dev.ferry.amqp.method.ExchangeUnbindOk;
-import dev.ferry.broker.BrokerException;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.broker.VirtualHost;
 
 /**

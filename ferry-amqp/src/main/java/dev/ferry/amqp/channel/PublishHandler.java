@@ -2,16 +2,19 @@ package dev.ferry.amqp.channel;
 
 import dev.ferry.amqp.connection.AssembledPublish;
 import dev.ferry.amqp.method.BasicReturn;
+import dev.ferry.amqp.method.TxCommit;
 import dev.ferry.amqp.method.TxCommitOk;
 import dev.ferry.amqp.method.TxRollbackOk;
-import dev.ferry.broker.BrokerException;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.broker.PublishResult;
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
+import dev.ferry.queue.QueueRefusedException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * basic.publish and the two publishing modes that change its answer: publisher confirms
@@ -159,18 +162,36 @@ final class PublishHandler {
         }
     }
 
-    /** Applies the transaction; commit-ok follows once every queue has stored its messages. */
-    void commit() {
+    /**
+     * Applies the transaction; commit-ok follows once every queue has stored its messages. When a
+     * queue refused one (x-overflow reject-publish) or could not store it (a failed write or
+     * fsync), there is no commit-ok: the channel closes with 406 "partial tx completion", as
+     * RabbitMQ answers a transaction one of whose messages was nacked, naming what failed.
+     */
+    void commit(TxCommit commit) {
         requireTransaction();
         transaction.applyAll();
         List<CompletableFuture<Void>> stores = transactionStores;
         transactionStores = new ArrayList<>();
         CompletableFuture.allOf(stores.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) ->
                 session.onEventLoop(() -> {
-                    if (!session.isClosed()) {
-                        session.reply(new TxCommitOk());
+                    if (session.isClosed()) {
+                        return;
                     }
+                    if (error != null) {
+                        session.fail(partialCompletion(error), commit);
+                        return;
+                    }
+                    session.reply(new TxCommitOk());
                 }));
+    }
+
+    private static BrokerException partialCompletion(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        String what = cause instanceof QueueRefusedException
+                ? cause.getMessage()
+                : "a queue could not store a message (" + cause.getMessage() + ")";
+        return BrokerException.preconditionFailed("PRECONDITION_FAILED - partial tx completion: " + what);
     }
 
     void rollback() {

@@ -1,6 +1,6 @@
 package dev.ferry.amqp.channel;
 
-import dev.ferry.broker.BrokerException;
+import dev.ferry.error.BrokerException;
 import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.SettleOutcome;

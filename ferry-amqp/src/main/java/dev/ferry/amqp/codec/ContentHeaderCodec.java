@@ -52,20 +52,20 @@ public final class ContentHeaderCodec {
         if ((flags & ~CONTINUATION) == 0) {
             return MessageProperties.EMPTY;
         }
-        String contentType = (flags & CONTENT_TYPE) != 0 ? WireFormat.readShortString(in) : null;
-        String contentEncoding = (flags & CONTENT_ENCODING) != 0 ? WireFormat.readShortString(in) : null;
+        String contentType = (flags & CONTENT_TYPE) != 0 ? WireFormat.readShortText(in) : null;
+        String contentEncoding = (flags & CONTENT_ENCODING) != 0 ? WireFormat.readShortText(in) : null;
         Map<String, Object> headers = (flags & HEADERS) != 0 ? FieldTableCodec.readTable(in) : null;
         int deliveryMode = (flags & DELIVERY_MODE) != 0 ? in.readUnsignedByte() : 0;
         int priority = (flags & PRIORITY) != 0 ? in.readUnsignedByte() : -1;
-        String correlationId = (flags & CORRELATION_ID) != 0 ? WireFormat.readShortString(in) : null;
-        String replyTo = (flags & REPLY_TO) != 0 ? WireFormat.readShortString(in) : null;
-        String expiration = (flags & EXPIRATION) != 0 ? WireFormat.readShortString(in) : null;
-        String messageId = (flags & MESSAGE_ID) != 0 ? WireFormat.readShortString(in) : null;
+        String correlationId = (flags & CORRELATION_ID) != 0 ? WireFormat.readShortText(in) : null;
+        String replyTo = (flags & REPLY_TO) != 0 ? WireFormat.readShortText(in) : null;
+        String expiration = (flags & EXPIRATION) != 0 ? WireFormat.readShortText(in) : null;
+        String messageId = (flags & MESSAGE_ID) != 0 ? WireFormat.readShortText(in) : null;
         Long timestamp = (flags & TIMESTAMP) != 0 ? in.readLong() : null;
-        String type = (flags & TYPE) != 0 ? WireFormat.readShortString(in) : null;
-        String userId = (flags & USER_ID) != 0 ? WireFormat.readShortString(in) : null;
-        String appId = (flags & APP_ID) != 0 ? WireFormat.readShortString(in) : null;
-        String clusterId = (flags & CLUSTER_ID) != 0 ? WireFormat.readShortString(in) : null;
+        String type = (flags & TYPE) != 0 ? WireFormat.readShortText(in) : null;
+        String userId = (flags & USER_ID) != 0 ? WireFormat.readShortText(in) : null;
+        String appId = (flags & APP_ID) != 0 ? WireFormat.readShortText(in) : null;
+        String clusterId = (flags & CLUSTER_ID) != 0 ? WireFormat.readShortText(in) : null;
         return new MessageProperties(contentType, contentEncoding, headers, deliveryMode, priority, correlationId,
                 replyTo, expiration, messageId, timestamp, type, userId, appId, clusterId);
     }

@@ -29,7 +29,7 @@ import java.util.Map;
  * f    IEEE float                     Float               Float
  * d    IEEE double                    Double              Double
  * D    scale octet + signed 32        BigDecimal          BigDecimal
- * S    long string (UTF-8)            String              String
+ * S    long string (any bytes)        String              String
  * x    long string (raw bytes)        byte[]              byte[]
  * A    32-bit length + values         List                List
  * V    nothing                        null                null
@@ -37,7 +37,10 @@ import java.util.Map;
  * F    32-bit length + table          Map                 Map
  * </pre>
  *
- * The unsigned tags have no Java type of their own, so they are read into the next wider signed
+ * Keys and {@code S} values keep the client's bytes even when they are not UTF-8 (RabbitMQ stores
+ * them as bytes and hands them back unchanged): see {@link WireFormat#readShortText}.
+ *
+ * <p>The unsigned tags have no Java type of their own, so they are read into the next wider signed
  * type and written back with that type's tag; the value is preserved, the tag is not.
  *
  * <p>Reads are bounded: a table or array whose length exceeds its enclosing buffer, an unknown tag
@@ -89,7 +92,7 @@ public final class FieldTableCodec {
         ByteBuf entries = in.readSlice(length);
         Map<String, Object> table = new LinkedHashMap<>();
         while (entries.isReadable()) {
-            String name = WireFormat.readShortString(entries);
+            String name = WireFormat.readShortText(entries);
             table.put(name, readValue(entries, depth));
         }
         return table;
@@ -133,10 +136,24 @@ public final class FieldTableCodec {
             case 'x' -> WireFormat.readLongBytes(in);
             case 'A' -> readArray(in, depth + 1);
             case 'V' -> null;
-            case 'T' -> new Date(in.readLong() * 1000L);
+            case 'T' -> readTimestamp(in);
             case 'F' -> readTable(in, depth + 1);
             default -> throw ProtocolException.syntaxError("unknown field table type '" + printable(tag) + "'");
         };
+    }
+
+    /**
+     * Seconds since the epoch, as a {@link Date} (milliseconds): a count of seconds whose
+     * milliseconds do not fit in a long (past the year 292 million) would wrap to another date, so
+     * it is refused instead.
+     */
+    private static Date readTimestamp(ByteBuf in) {
+        long seconds = in.readLong();
+        if (seconds > Long.MAX_VALUE / 1000 || seconds < Long.MIN_VALUE / 1000) {
+            throw ProtocolException.syntaxError("field table timestamp " + Long.toUnsignedString(seconds)
+                    + " s is out of range");
+        }
+        return new Date(seconds * 1000L);
     }
 
     private static BigDecimal readDecimal(ByteBuf in) {

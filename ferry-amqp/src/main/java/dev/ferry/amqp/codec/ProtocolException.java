@@ -1,7 +1,7 @@
 package dev.ferry.amqp.codec;
 
-import dev.ferry.broker.BrokerException;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
 
 /**
  * A peer broke the AMQP rules: the reply code and text to send back, and the class and method the
@@ -35,6 +35,24 @@ public final class ProtocolException extends BrokerException {
 
     public static ProtocolException syntaxError(String text) {
         return new ProtocolException(ErrorCode.SYNTAX_ERROR, text, 0, 0);
+    }
+
+    /**
+     * A method the client may not send on a channel: one only servers send, or one nothing asked
+     * for (channel.flow-ok, channel.close-ok on an open channel). RabbitMQ closes the connection
+     * with 503 and this text, naming the method by its ids.
+     */
+    public static ProtocolException unimplementedMethod(int classId, int methodId) {
+        return new ProtocolException(ErrorCode.COMMAND_INVALID, "unimplemented method", classId, methodId);
+    }
+
+    /**
+     * Anything but connection.close (or update-secret) on channel 0 of an open connection. RabbitMQ
+     * closes the connection with 504 and this text, naming the method by its ids.
+     */
+    public static ProtocolException unexpectedOnOpenConnection(int classId, int methodId) {
+        return new ProtocolException(ErrorCode.CHANNEL_ERROR, "unexpected method in connection state running",
+                classId, methodId);
     }
 
     public int classId() {

@@ -1,7 +1,7 @@
 package dev.ferry.amqp.connection;
 
 import dev.ferry.amqp.method.AmqpMethod;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.message.MessageProperties;
 
 /**

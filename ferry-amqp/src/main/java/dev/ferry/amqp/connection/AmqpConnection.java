@@ -1,6 +1,6 @@
 package dev.ferry.amqp.connection;
 
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.ErrorCode;
 import io.netty.channel.EventLoop;
 import java.net.SocketAddress;
 import java.util.Map;

@@ -24,9 +24,11 @@ import dev.ferry.amqp.method.ConnectionStartOk;
 import dev.ferry.amqp.method.ConnectionTune;
 import dev.ferry.amqp.method.ConnectionTuneOk;
 import dev.ferry.amqp.method.ConnectionUnblocked;
-import dev.ferry.broker.BrokerException;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.amqp.method.ConnectionUpdateSecret;
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.message.MessageProperties;
+import dev.ferry.text.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -153,7 +155,8 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         closeAllChannels();
         deliveryGate.open();
         runCloseListeners();
-        LOG.info("connection {} closed {} (user '{}', vhost '{}')", name, closeReason, username, virtualHost);
+        LOG.info("connection {} closed {} (user '{}', vhost '{}')", name, LogSafe.text(closeReason),
+                LogSafe.text(username), LogSafe.text(virtualHost));
         context.fireChannelInactive();
     }
 
@@ -204,7 +207,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         } catch (BrokerException e) {
             fail(frame.channel(), new ProtocolException(e.errorCode(), e.getMessage(), failingClassId, failingMethodId));
         } catch (RuntimeException e) {
-            LOG.error("connection {} internal error handling {}", name, frame, e);
+            LOG.error("connection {} internal error handling {}", name, LogSafe.text(frame), e);
             fail(0, new ProtocolException(ErrorCode.INTERNAL_ERROR, "internal error", failingClassId, failingMethodId));
         }
     }
@@ -279,7 +282,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         if (credentials == null
                 || !config.authenticator().authenticate(credentials.username(), credentials.password(), remoteAddress())) {
             LOG.warn("connection {} refused: login failed for user '{}' with mechanism {}", name,
-                    credentials == null ? "?" : credentials.username(), startOk.mechanism());
+                    credentials == null ? "?" : LogSafe.text(credentials.username()), LogSafe.text(startOk.mechanism()));
             throw new ProtocolException(ErrorCode.ACCESS_REFUSED, "Login was refused using authentication mechanism "
                     + startOk.mechanism() + ". For details see the broker logfile.",
                     ConnectionStartOk.CLASS_ID, ConnectionStartOk.METHOD_ID, true);
@@ -320,18 +323,17 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         state = State.OPEN;
         cancelTimeout();
         writeMethod(0, new ConnectionOpenOk());
-        LOG.info("connection {} opened: user '{}', vhost '{}', client {}", name, username, virtualHost,
-                clientProperties.get("product"));
+        LOG.info("connection {} opened: user '{}', vhost '{}', client {}", name, LogSafe.text(username),
+                LogSafe.text(virtualHost), LogSafe.text(clientProperties.get("product")));
 
     }
 
     private void onConnectionMethodWhileOpen(AmqpMethod method) {
-        if (method instanceof ConnectionCloseOk) {
-            return; // A close-ok for a close we never sent: harmless, ignore it.
+        if (method instanceof ConnectionUpdateSecret) {
+            throw new ProtocolException(ErrorCode.NOT_IMPLEMENTED, method.methodName() + " is not supported",
+                    method.classId(), method.methodId());
         }
-        throw new ProtocolException(method.classId() == ConnectionClose.CLASS_ID ? ErrorCode.NOT_IMPLEMENTED
-                : ErrorCode.COMMAND_INVALID, method.methodName() + " is not valid on an open connection's channel 0",
-                method.classId(), method.methodId());
+        throw ProtocolException.unexpectedOnOpenConnection(method.classId(), method.methodId());
     }
 
     private void onClientClose(ConnectionClose close) {
@@ -452,20 +454,17 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
             writeMethod(slot.number(), new ChannelCloseOk());
             return;
         }
-        if (method instanceof ChannelCloseOk) {
-            return; // Nothing to confirm: we sent no channel.close.
-        }
-        if (method.classId() == ConnectionClose.CLASS_ID) {
-            throw new ProtocolException(ErrorCode.COMMAND_INVALID, method.methodName() + " on channel "
-                    + slot.number() + "; connection methods belong on channel 0", method.classId(), method.methodId());
+        if (method instanceof ChannelCloseOk || method.classId() == ConnectionClose.CLASS_ID) {
+            // A close-ok for a close we never sent, or a connection method off channel 0.
+            throw ProtocolException.unimplementedMethod(method.classId(), method.methodId());
         }
         if (method instanceof BasicPublish publish) {
             slot.assembler.begin(publish);
             return;
         }
         if (method.hasContent()) {
-            throw new ProtocolException(ErrorCode.COMMAND_INVALID, method.methodName() + " is sent by the server only",
-                    method.classId(), method.methodId());
+            // basic.deliver, return or get-ok: sent by servers only.
+            throw ProtocolException.unimplementedMethod(method.classId(), method.methodId());
         }
         slot.handler.onMethod(method);
     }
@@ -485,7 +484,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     /** Sends channel.close for a channel error and waits for close-ok, discarding the channel's other frames. */
     void closeChannel(ChannelSlot slot, ProtocolException error) {
         LOG.warn("connection {} channel {} error: {} {} - {}", name, slot.number(), error.errorCode().code(),
-                error.errorCode(), error.getMessage());
+                error.errorCode(), LogSafe.text(error.getMessage()));
         slot.leaveOpen(ChannelSlot.State.CLOSING);
         writeMethod(slot.number(), new ChannelClose(error.errorCode().code(), replyText(error),
                 error.classId(), error.methodId()));
@@ -531,7 +530,8 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         if (state == State.CLOSING || state == State.CLOSED) {
             return;
         }
-        LOG.warn("connection {} error: {} {} - {}", name, error.errorCode().code(), error.errorCode(), error.getMessage());
+        LOG.warn("connection {} error: {} {} - {}", name, error.errorCode().code(), error.errorCode(),
+                LogSafe.text(error.getMessage()));
         closeReason = "by the server after error " + error.errorCode().code();
         state = State.CLOSING;
         closeAllChannels();

@@ -8,7 +8,7 @@ import dev.ferry.amqp.method.AmqpMethod;
  * framing rule; it hands this handler everything else, on the connection's event loop, one call at
  * a time.
  *
- * <p>To refuse a method, throw a {@link dev.ferry.broker.BrokerException}: a channel error code
+ * <p>To refuse a method, throw a {@link dev.ferry.error.BrokerException}: a channel error code
  * (404, 405, 406, 403) closes this channel with channel.close, a connection error code (5xx, 530)
  * closes the connection; either way the reply names the failing method. Replies and deliveries go
  * out through the {@link AmqpChannel} the factory was given.

@@ -2,7 +2,7 @@ package dev.ferry.amqp.connection;
 
 import dev.ferry.amqp.codec.ProtocolException;
 import dev.ferry.amqp.method.AmqpMethod;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.message.MessageProperties;
 import java.util.Objects;
 

@@ -3,7 +3,7 @@ package dev.ferry.amqp.connection;
 import dev.ferry.amqp.codec.ContentHeader;
 import dev.ferry.amqp.codec.ProtocolException;
 import dev.ferry.amqp.method.BasicPublish;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.message.MessageProperties;
 import io.netty.buffer.ByteBuf;
 

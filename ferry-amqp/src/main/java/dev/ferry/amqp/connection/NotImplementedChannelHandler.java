@@ -3,7 +3,7 @@ package dev.ferry.amqp.connection;
 import dev.ferry.amqp.codec.ProtocolException;
 import dev.ferry.amqp.method.AmqpMethod;
 import dev.ferry.amqp.method.BasicPublish;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.ErrorCode;
 
 /**
  * The channel semantics until the core's are plugged in: channels open and close, and every other

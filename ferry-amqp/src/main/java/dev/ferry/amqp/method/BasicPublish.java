@@ -42,8 +42,10 @@ public record BasicPublish(
 
     static BasicPublish read(ByteBuf in) {
         in.skipBytes(2);
-        String exchange = WireFormat.readShortString(in);
-        String routingKey = WireFormat.readShortString(in);
+        // Kept as sent, as RabbitMQ does: it reads a publish's exchange and routing key as bytes
+        // (a name that is not UTF-8 finds no exchange; a routing key reaches queues as bytes).
+        String exchange = WireFormat.readShortText(in);
+        String routingKey = WireFormat.readShortText(in);
         int bits = in.readUnsignedByte();
         boolean mandatory = (bits & 1) != 0;
         boolean immediate = (bits & 2) != 0;

@@ -1,7 +1,7 @@
 package dev.ferry.amqp.method;
 
 import dev.ferry.amqp.codec.ProtocolException;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.error.ErrorCode;
 import io.netty.buffer.ByteBuf;
 
 /**

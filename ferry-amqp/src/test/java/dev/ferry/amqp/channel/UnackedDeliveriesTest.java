@@ -3,7 +3,7 @@ package dev.ferry.amqp.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ferry.broker.BrokerException;
+import dev.ferry.error.BrokerException;
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.queue.ChannelRef;

@@ -125,6 +125,35 @@ class FieldTableCodecTest {
         return Arbitraries.maps(keys(), values).ofMaxSize(8).map(LinkedHashMap::new);
     }
 
+    @Test
+    void shouldGiveBackKeysAndStringsThatAreNotUtf8ByteForByte() {
+        ByteBuf entries = Unpooled.buffer();
+        entries.writeByte(2).writeByte('k').writeByte(0xFF).writeByte('S').writeInt(4).writeByte(0xFE).writeByte(0)
+                .writeByte(0xC3).writeByte(0x28);
+        entries.writeByte(2).writeByte('k').writeByte(0xFE).writeByte('S').writeInt(1).writeByte(0x80);
+        ByteBuf wire = withLength(entries);
+        byte[] sent = new byte[wire.readableBytes()];
+        wire.getBytes(wire.readerIndex(), sent);
+
+        Map<String, Object> table = FieldTableCodec.readTable(wire);
+        ByteBuf written = Unpooled.buffer();
+        FieldTableCodec.writeTable(written, table);
+
+        assertThat(table).hasSize(2);
+        byte[] echoed = new byte[written.readableBytes()];
+        written.readBytes(echoed);
+        assertThat(echoed).isEqualTo(sent);
+    }
+
+    @Test
+    void shouldRefuseATimestampWhoseMillisecondsWouldWrapToAnotherDate() {
+        ByteBuf entries = Unpooled.buffer();
+        entry(entries, "T").writeByte('T').writeLong(Long.MAX_VALUE / 1000 + 1);
+
+        assertThatThrownBy(() -> FieldTableCodec.readTable(withLength(entries)))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("out of range");
+    }
+
     private static Arbitrary<String> keys() {
         return Arbitraries.strings().ofMinLength(1).ofMaxLength(30);
     }

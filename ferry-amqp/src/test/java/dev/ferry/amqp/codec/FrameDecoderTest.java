@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.amqp.method.BasicPublish;
 import dev.ferry.amqp.method.ChannelOpen;
-import dev.ferry.broker.ErrorCode;
+import dev.ferry.amqp.method.ConnectionCloseOk;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.message.MessageProperties;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -76,7 +77,7 @@ class FrameDecoderTest {
         ByteBuf wire = Unpooled.buffer().writeBytes(AmqpFrames.protocolHeader())
                 // basic.publish whose arguments stop after the reserved short
                 .writeByte(1).writeShort(1).writeInt(6).writeShort(60).writeShort(40).writeShort(0).writeByte(0xCE);
-        FrameWriter.writeMethod(wire, 1, new ChannelOpen());
+        FrameWriter.writeMethod(wire, 0, new ConnectionCloseOk());
 
         channel.writeInbound(wire);
         channel.readInbound();
@@ -85,7 +86,8 @@ class FrameDecoderTest {
         assertThat(error.framingLost()).isFalse();
         assertThat(error.error().errorCode()).isEqualTo(ErrorCode.SYNTAX_ERROR);
         assertThat(error.error().classId()).isEqualTo(60);
-        assertThat((Object) channel.readInbound()).isEqualTo(new InboundFrame.Method(1, new ChannelOpen()));
+        // Framing is kept, so the close-ok that answers the connection.close is still read.
+        assertThat((Object) channel.readInbound()).isEqualTo(new InboundFrame.Method(0, new ConnectionCloseOk()));
     }
 
     @Test
@@ -99,5 +101,42 @@ class FrameDecoderTest {
         InboundFrame.Error error = channel.readInbound();
 
         assertThat(error.error().errorCode()).isEqualTo(ErrorCode.FRAME_ERROR);
+    }
+
+    @Test
+    void shouldRefuseAMethodNameThatIsNotUtf8AsRabbitMqDoes() {
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(4096));
+        // queue.declare of "q\xff": the same name as "q\xfe" once decoded leniently
+        ByteBuf wire = Unpooled.buffer().writeBytes(AmqpFrames.protocolHeader())
+                .writeByte(1).writeShort(1).writeInt(14).writeShort(50).writeShort(10).writeShort(0)
+                .writeByte(2).writeByte('q').writeByte(0xFF).writeByte(0).writeInt(0).writeByte(0xCE);
+
+        channel.writeInbound(wire);
+        channel.readInbound();
+        InboundFrame.Error error = channel.readInbound();
+
+        assertThat(error.framingLost()).isFalse();
+        assertThat(error.error().errorCode()).isEqualTo(ErrorCode.FRAME_ERROR);
+        assertThat(error.error().getMessage()).isEqualTo("Malformed UTF-8 in shortstr");
+    }
+
+    @Test
+    void shouldOnlyLookForConnectionCloseAfterAnErrorInsideAFrame() {
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(4096));
+        ByteBuf wire = Unpooled.buffer().writeBytes(AmqpFrames.protocolHeader());
+        // A content header too short for its fixed fields, a thousand times: one error, then silence.
+        for (int i = 0; i < 1000; i++) {
+            wire.writeByte(2).writeShort(1).writeInt(2).writeShort(60).writeByte(0xCE);
+        }
+        FrameWriter.writeMethod(wire, 1, new ChannelOpen());
+        FrameWriter.writeMethod(wire, 0, new ConnectionCloseOk());
+
+        channel.writeInbound(wire);
+        channel.readInbound();
+        InboundFrame.Error error = channel.readInbound();
+
+        assertThat(error.error().errorCode()).isEqualTo(ErrorCode.FRAME_ERROR);
+        assertThat((Object) channel.readInbound()).isEqualTo(new InboundFrame.Method(0, new ConnectionCloseOk()));
+        assertThat((Object) channel.readInbound()).isNull();
     }
 }

@@ -19,7 +19,7 @@ import dev.ferry.amqp.method.BasicConsumeOk;
 import dev.ferry.amqp.method.BasicDeliver;
 import dev.ferry.amqp.method.QueueDeclare;
 import dev.ferry.amqp.method.QueueDeclareOk;
-import dev.ferry.broker.BrokerException;
+import dev.ferry.error.BrokerException;
 import dev.ferry.message.MessageProperties;
 import java.io.IOException;
 import java.time.Duration;

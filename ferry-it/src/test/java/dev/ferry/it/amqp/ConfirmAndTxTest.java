@@ -8,6 +8,7 @@ import com.rabbitmq.client.Channel;
 import dev.ferry.it.support.AmqpTestBase;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -118,6 +119,40 @@ class ConfirmAndTxTest extends AmqpTestBase {
         tx.close();
 
         assertThat(channel.queueDeclarePassive(queue).getMessageCount()).isZero();
+    }
+
+    @Test
+    void shouldFailTheCommitWhenAQueueRefusesOneOfItsMessages() throws Exception {
+        String queue = unique("tx-full");
+        channel.queueDeclare(queue, false, false, false, Map.of("x-max-length", 1, "x-overflow", "reject-publish"));
+        Channel tx = connection.createChannel();
+        tx.txSelect();
+        tx.basicPublish("", queue, null, "fits".getBytes(StandardCharsets.UTF_8));
+        tx.basicPublish("", queue, null, "refused".getBytes(StandardCharsets.UTF_8));
+
+        Throwable thrown = catchThrowable(tx::txCommit);
+
+        // RabbitMQ: no commit-ok when a queue nacked one of the transaction's messages.
+        assertThat(replyCode(thrown)).isEqualTo(406);
+        assertThat(replyText(thrown)).startsWith("PRECONDITION_FAILED - partial tx completion");
+        assertThat(isConnectionError(thrown)).isFalse();
+        assertThat(channel.queueDeclarePassive(queue).getMessageCount()).isEqualTo(1);
+        assertThat(new String(channel.basicGet(queue, true).getBody(), StandardCharsets.UTF_8)).isEqualTo("fits");
+    }
+
+    @Test
+    void shouldNameTheFullQueueWhenTheCommitFails() throws Exception {
+        target.assumeFerryBehaviour("RabbitMQ's text is 'partial tx completion' alone");
+        String queue = unique("tx-full");
+        channel.queueDeclare(queue, false, false, false, Map.of("x-max-length", 0, "x-overflow", "reject-publish"));
+        Channel tx = connection.createChannel();
+        tx.txSelect();
+        tx.basicPublish("", queue, null, "refused".getBytes(StandardCharsets.UTF_8));
+
+        Throwable thrown = catchThrowable(tx::txCommit);
+
+        assertThat(replyText(thrown)).isEqualTo("PRECONDITION_FAILED - partial tx completion: queue '" + queue
+                + "' in vhost '/' is full and refuses new messages");
     }
 
     @Test

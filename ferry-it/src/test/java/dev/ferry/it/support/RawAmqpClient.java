@@ -46,6 +46,18 @@ public final class RawAmqpClient implements AutoCloseable {
             int length = payload[6] & 0xFF;
             return new String(payload, 7, length, StandardCharsets.UTF_8);
         }
+
+        /** For a connection.close or channel.close: the class id of the method it names. */
+        public int closeClassId() {
+            int at = 7 + (payload[6] & 0xFF);
+            return ((payload[at] & 0xFF) << 8) | (payload[at + 1] & 0xFF);
+        }
+
+        /** For a connection.close or channel.close: the method id of the method it names. */
+        public int closeMethodId() {
+            int at = 9 + (payload[6] & 0xFF);
+            return ((payload[at] & 0xFF) << 8) | (payload[at + 1] & 0xFF);
+        }
     }
 
     private final Socket socket;
@@ -147,6 +159,36 @@ public final class RawAmqpClient implements AutoCloseable {
         out.flush();
     }
 
+    /** One method frame's bytes, for tests that send several frames in a single write. */
+    public static byte[] methodFrame(int channel, MethodWriter method) {
+        return frameBytes(FRAME_METHOD, channel, method.toByteArray());
+    }
+
+    /** One frame's bytes (type, channel, size, payload, frame end), for sending in a single write. */
+    public static byte[] frameBytes(int type, int channel, byte[] payload) {
+        ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 8);
+        frame.write(type);
+        frame.write(channel >>> 8);
+        frame.write(channel);
+        frame.write(payload.length >>> 24);
+        frame.write(payload.length >>> 16);
+        frame.write(payload.length >>> 8);
+        frame.write(payload.length);
+        frame.writeBytes(payload);
+        frame.write(FRAME_END);
+        return frame.toByteArray();
+    }
+
+    /** Reads frames until the method given arrives on {@code channel}, skipping everything else. */
+    public Frame awaitMethod(int channel, int classId, int methodId) throws IOException {
+        while (true) {
+            Frame frame = readFrame();
+            if (frame.channel() == channel && frame.isMethod(classId, methodId)) {
+                return frame;
+            }
+        }
+    }
+
     /** The next frame from the broker. */
     public Frame readFrame() throws IOException {
         int type = in.readUnsignedByte();
@@ -205,6 +247,11 @@ public final class RawAmqpClient implements AutoCloseable {
         }
     }
 
+    /** This end's port: the broker names the connection after it ({@code /127.0.0.1:PORT}) in its log. */
+    public int localPort() {
+        return socket.getLocalPort();
+    }
+
     public void setReadTimeoutMillis(int millis) throws IOException {
         socket.setSoTimeout(millis);
     }
@@ -219,9 +266,27 @@ public final class RawAmqpClient implements AutoCloseable {
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private final DataOutputStream data = new DataOutputStream(bytes);
 
+        private final int classId;
+        private final int methodId;
+
         public MethodWriter(int classId, int methodId) {
+            this.classId = classId;
+            this.methodId = methodId;
             shortInt(classId);
             shortInt(methodId);
+        }
+
+        public int classId() {
+            return classId;
+        }
+
+        public int methodId() {
+            return methodId;
+        }
+
+        @Override
+        public String toString() {
+            return classId + "." + methodId;
         }
 
         public MethodWriter octet(int value) {
@@ -238,6 +303,14 @@ public final class RawAmqpClient implements AutoCloseable {
 
         public MethodWriter longLong(long value) {
             return write(() -> data.writeLong(value));
+        }
+
+        /** A short string of exactly these bytes, valid UTF-8 or not. */
+        public MethodWriter shortString(byte[] value) {
+            return write(() -> {
+                data.writeByte(value.length);
+                data.write(value);
+            });
         }
 
         public MethodWriter shortString(String value) {

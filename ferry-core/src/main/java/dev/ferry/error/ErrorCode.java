@@ -1,4 +1,4 @@
-package dev.ferry.broker;
+package dev.ferry.error;
 
 /**
  * Why the broker refused an operation. The numbers are AMQP 0-9-1's reply codes, which RabbitMQ's

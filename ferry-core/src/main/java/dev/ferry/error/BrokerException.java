@@ -1,4 +1,4 @@
-package dev.ferry.broker;
+package dev.ferry.error;
 
 /**
  * A request the broker refuses, with the code a protocol front reports and a text a person can act
