@@ -26,10 +26,10 @@ import dev.ferry.queue.ConsumerSpec;
 import dev.ferry.queue.Delivery;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.SettleOutcome;
-import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The basic class (60) except publishing: qos, consumers and their deliveries, get, the three ways
@@ -37,7 +37,6 @@ import java.util.Map;
  * loop before they get a delivery tag, so tags are issued in the order the client sees them.
  */
 final class BasicMethodHandler {
-    private static final SecureRandom TAG_RANDOM = new SecureRandom();
 
     /** A consumer of this channel: which queue feeds it, and whether its deliveries need settling. */
     private record ConsumerEntry(MessageQueue queue, boolean noAck) {
@@ -277,7 +276,8 @@ final class BasicMethodHandler {
 
     private static String generatedTag() {
         byte[] random = new byte[16];
-        TAG_RANDOM.nextBytes(random);
+        // A tag only has to be unique on its channel; SecureRandom would read /dev/urandom on the event loop.
+        ThreadLocalRandom.current().nextBytes(random);
         return "amq.ctag-" + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     }
 

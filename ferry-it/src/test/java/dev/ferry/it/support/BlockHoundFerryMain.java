@@ -67,10 +67,7 @@ public final class BlockHoundFerryMain {
                     + " the log close fsync on the queue thread", "queue stores"),
             new KnownBlockingCall("dev.ferry.queue.MessageQueue", "scheduleDrain", "handing a queue's drain to its owner"
                     + " executor (a JDK ThreadPoolExecutor: LinkedBlockingQueue locks) parks the poster, an event"
-                    + " loop or another queue's thread, when the lock is taken", "publish path / QueueExecutorPool"),
-            new KnownBlockingCall("dev.ferry.amqp.channel.BasicMethodHandler", "generatedTag", "SecureRandom (NativePRNG)"
-                    + " reads /dev/urandom for a server-generated consumer tag on the event loop",
-                    "BasicMethodHandler"));
+                    + " loop or another queue's thread, when the lock is taken", "publish path / QueueExecutorPool"));
 
     private BlockHoundFerryMain() {
     }
