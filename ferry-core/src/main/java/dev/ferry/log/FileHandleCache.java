@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A bounded set of open segment file descriptors shared by every log of a broker, so the number
  * of logs is not limited by the process's descriptor limit: a file is opened when it is needed
- * and closed when it has been idle longest and another file needs the slot (least recently used).
+ * and closed when another file needs the slot and it has not been used lately.
  *
  * <p>A handle is <em>pinned</em> while an append, fsync, read or transfer uses it, and a pinned
  * handle is never closed: eviction picks only idle ones. Pins last one I/O call, not the life of a
@@ -34,15 +36,23 @@ import org.slf4j.LoggerFactory;
  * {@link #processDefault()}. The cache also carries the {@link LogFileSystem} its logs use, so a
  * test that injects faults passes one object.
  *
+ * <p>Design note: pinning a file that is open already is the path every append and read takes,
+ * on queue threads and event loops alike, so it takes no lock: a compare-and-set on the file's own
+ * pin count, and a "used lately" flag. Which file to close is decided as the CLOCK algorithm does
+ * (an approximation of least recently used): the open files form a ring under the cache's lock;
+ * eviction walks it from its oldest end, gives each recently used file a second chance (clears its
+ * flag and moves it to the young end) and closes the first idle one it meets, claiming it by
+ * setting its pin count from 0 to -1 so that no pin can slip in while it closes. Opening a file
+ * (after eviction, or for the first time) takes the lock and the file's own monitor; that is the
+ * rare path.
+ *
  * <p>Design note: closing a file with data written but not yet fsynced and fsyncing it later
  * through a new descriptor is safe on Linux: fsync flushes the file's dirty pages whichever
  * descriptor wrote them, and since Linux 4.16 a writeback error not yet reported is reported to
  * the next fsync of any descriptor opened afterwards. So dirty files are not pinned, and a log
  * that is idle holds no descriptor at all.
  *
- * <p>Thread safety: safe for concurrent use. One lock guards the bookkeeping and is never held
- * during I/O; opening a file happens under that file's own monitor, so two readers of an evicted
- * file open it once.
+ * <p>Thread safety: safe for concurrent use. The lock is never held during I/O.
  */
 public final class FileHandleCache {
     private static final Logger LOG = LoggerFactory.getLogger(FileHandleCache.class);
@@ -50,17 +60,22 @@ public final class FileHandleCache {
     public static final int CAPACITY_MIN = 4;
     private static final int DEFAULT_CAPACITY_MIN = 16;
     private static final int DEFAULT_CAPACITY_MAX = 16_384;
+    /** A file's pin count while eviction or discarding closes it: no pin can be taken then. */
+    private static final int CLOSING = -1;
     private static volatile FileHandleCache processDefault;
 
     private final int capacity;
     private final LogFileSystem fileSystem;
     private final ReentrantLock lock = new ReentrantLock();
-    // Open, unpinned handles from least to most recently used; guarded by lock.
-    private CachedFile leastRecent;
-    private CachedFile mostRecent;
-    private int openCount;
-    private long opens;
-    private long evictions;
+    // Every file with an open channel, from the oldest end of the clock's ring to the youngest;
+    // guarded by lock.
+    private CachedFile oldest;
+    private CachedFile youngest;
+    private int ringSize;
+    // Channels open now (pinned or not), counting slots reserved by opens in progress.
+    private final AtomicInteger openCount = new AtomicInteger();
+    private final AtomicLong opens = new AtomicLong();
+    private final AtomicLong evictions = new AtomicLong();
 
     /** A cache of at most {@code capacity} idle open files on the real file system. */
     public FileHandleCache(int capacity) {
@@ -146,32 +161,17 @@ public final class FileHandleCache {
 
     /** Handles open now, pinned or idle. */
     public int openCount() {
-        lock.lock();
-        try {
-            return openCount;
-        } finally {
-            lock.unlock();
-        }
+        return openCount.get();
     }
 
     /** Files opened since the cache was created (first opens and reopens after eviction). */
     public long opens() {
-        lock.lock();
-        try {
-            return opens;
-        } finally {
-            lock.unlock();
-        }
+        return opens.get();
     }
 
     /** Idle handles closed to make room for others. */
     public long evictions() {
-        lock.lock();
-        try {
-            return evictions;
-        } finally {
-            lock.unlock();
-        }
+        return evictions.get();
     }
 
     /** A file this cache will open on demand with {@code options}; nothing is opened yet. */
@@ -186,46 +186,53 @@ public final class FileHandleCache {
      * @throws ClosedChannelException if the file was {@link #discard discarded}
      */
     FileChannel acquire(CachedFile file) throws IOException {
-        lock.lock();
-        try {
+        while (true) {
+            FileChannel channel = file.channel;
+            int pins = file.pins.get();
+            if (channel == null || pins == CLOSING) {
+                return acquireSlowly(file);
+            }
+            if (!file.pins.compareAndSet(pins, pins + 1)) {
+                continue; // another pin or an eviction moved first: look again
+            }
+            // Pinned: no eviction can close it now. Still ours, still open, still wanted?
             if (file.discarded) {
+                release(file);
                 throw new ClosedChannelException();
             }
-            file.pins++;
-            if (file.channel != null && !file.channel.isOpen()) {
-                // Closed under its users by a thread interrupted during I/O on it: open it afresh.
-                unlinkIdle(file);
-                file.channel = null;
-                openCount--;
+            if (file.channel == channel && channel.isOpen()) {
+                file.usedLately = true;
+                return channel;
             }
-            if (file.channel != null) {
-                unlinkIdle(file);
-                return file.channel;
-            }
-        } finally {
-            lock.unlock();
-        }
-        try {
-            return openPinned(file);
-        } catch (IOException | RuntimeException | Error e) {
             release(file);
-            throw e;
+            return acquireSlowly(file);
         }
     }
 
-    private FileChannel openPinned(CachedFile file) throws IOException {
+    /** Opens the file (or finds it opened by another thread meanwhile) and pins it. */
+    private FileChannel acquireSlowly(CachedFile file) throws IOException {
         synchronized (file) {
             List<FileChannel> victims;
             lock.lock();
             try {
-                if (file.channel != null) {
-                    return file.channel; // opened by another reader meanwhile; our pin kept it out of the idle list
-                }
                 if (file.discarded) {
                     throw new ClosedChannelException();
                 }
-                openCount++; // reserve the slot before opening, so concurrent opens see it
-                victims = evictOverCapacity();
+                FileChannel channel = file.channel;
+                if (channel != null && !channel.isOpen()) {
+                    // Closed under its users by a thread interrupted during I/O on it: open it afresh.
+                    dropLocked(file);
+                    channel = null;
+                }
+                if (channel != null) {
+                    // Opened by another thread meanwhile; under the lock no eviction is half done.
+                    file.pins.incrementAndGet();
+                    file.usedLately = true;
+                    return channel;
+                }
+                file.pins.incrementAndGet(); // pinned before it is in the ring, so eviction passes it by
+                openCount.incrementAndGet(); // the slot is reserved before opening, so concurrent opens see it
+                victims = evictOverCapacityLocked();
             } finally {
                 lock.unlock();
             }
@@ -234,48 +241,39 @@ public final class FileHandleCache {
             try {
                 channel = fileSystem.open(file.path, file.options);
             } catch (IOException | RuntimeException e) {
-                lock.lock();
-                try {
-                    openCount--;
-                } finally {
-                    lock.unlock();
-                }
+                openCount.decrementAndGet();
+                release(file);
                 throw e;
             }
             lock.lock();
             try {
                 file.channel = channel;
-                opens++;
+                file.usedLately = true;
+                linkYoungestLocked(file);
             } finally {
                 lock.unlock();
             }
+            opens.incrementAndGet();
             return channel;
         }
     }
 
-    /** Unpins; the handle becomes idle (most recently used) when no one else holds it. */
+    /** Unpins; the last release of a discarded file closes it, and one over capacity makes room. */
     void release(CachedFile file) {
-        List<FileChannel> victims;
-        FileChannel closeNow = null;
+        int pins = file.pins.decrementAndGet();
+        assert pins >= 0 : "release without acquire of " + file.path;
+        if (pins > 0 || !(file.discarded || openCount.get() > capacity)) {
+            return;
+        }
+        List<FileChannel> victims = new ArrayList<>(1);
         lock.lock();
         try {
-            assert file.pins > 0 : "release without acquire of " + file.path;
-            file.pins--;
-            if (file.pins == 0 && file.channel != null) {
-                if (file.discarded) {
-                    closeNow = file.channel;
-                    file.channel = null;
-                    openCount--;
-                } else {
-                    linkIdle(file);
-                }
+            if (file.discarded) {
+                closeIfIdleLocked(file, victims);
             }
-            victims = evictOverCapacity();
+            victims.addAll(evictOverCapacityLocked());
         } finally {
             lock.unlock();
-        }
-        if (closeNow != null) {
-            victims.add(closeNow);
         }
         closeAll(victims);
     }
@@ -288,9 +286,7 @@ public final class FileHandleCache {
         lock.lock();
         try {
             if (file.channel == closed) {
-                unlinkIdle(file);
-                file.channel = null;
-                openCount--;
+                dropLocked(file);
             }
         } finally {
             lock.unlock();
@@ -302,22 +298,15 @@ public final class FileHandleCache {
      * {@link #acquire} calls throw {@link ClosedChannelException}.
      */
     void discard(CachedFile file) {
-        FileChannel closeNow = null;
+        file.discarded = true;
+        List<FileChannel> victims = new ArrayList<>(1);
         lock.lock();
         try {
-            file.discarded = true;
-            if (file.pins == 0 && file.channel != null) {
-                unlinkIdle(file);
-                closeNow = file.channel;
-                file.channel = null;
-                openCount--;
-            }
+            closeIfIdleLocked(file, victims);
         } finally {
             lock.unlock();
         }
-        if (closeNow != null) {
-            closeAll(List.of(closeNow));
-        }
+        closeAll(victims);
     }
 
     /** Closes every idle handle (pinned ones close when released, if discarded). For tests and shutdown. */
@@ -325,12 +314,11 @@ public final class FileHandleCache {
         List<FileChannel> victims = new ArrayList<>();
         lock.lock();
         try {
-            while (leastRecent != null) {
-                CachedFile victim = leastRecent;
-                unlinkIdle(victim);
-                victims.add(victim.channel);
-                victim.channel = null;
-                openCount--;
+            CachedFile file = oldest;
+            while (file != null) {
+                CachedFile next = file.younger;
+                closeIfIdleLocked(file, victims);
+                file = next;
             }
         } finally {
             lock.unlock();
@@ -338,49 +326,79 @@ public final class FileHandleCache {
         closeAll(victims);
     }
 
-    private List<FileChannel> evictOverCapacity() {
+    /** Walks the ring as a clock hand while more files are open than the capacity; returns what to close. */
+    private List<FileChannel> evictOverCapacityLocked() {
         List<FileChannel> victims = new ArrayList<>(1);
-        while (openCount > capacity && leastRecent != null) {
-            CachedFile victim = leastRecent;
-            unlinkIdle(victim);
-            victims.add(victim.channel);
-            victim.channel = null;
-            openCount--;
-            evictions++;
+        // Two turns at most: the first clears every "used lately" flag, the second finds the idle files.
+        int steps = 2 * ringSize;
+        CachedFile hand = oldest;
+        while (openCount.get() > capacity && hand != null && steps-- > 0) {
+            CachedFile next = hand.younger;
+            if (hand.usedLately) {
+                hand.usedLately = false; // a second chance
+                unlinkLocked(hand);
+                linkYoungestLocked(hand);
+            } else if (closeIfIdleLocked(hand, victims)) {
+                evictions.incrementAndGet();
+            }
+            hand = next != null ? next : oldest;
         }
         return victims;
     }
 
-    private void linkIdle(CachedFile file) {
-        assert !file.idle;
-        file.idle = true;
-        file.newer = null;
-        file.older = mostRecent;
-        if (mostRecent != null) {
-            mostRecent.newer = file;
-        } else {
-            leastRecent = file;
+    /** Closes the file's channel if no one holds a pin on it; returns whether it did. */
+    private boolean closeIfIdleLocked(CachedFile file, List<FileChannel> victims) {
+        FileChannel channel = file.channel;
+        if (channel == null || !file.pins.compareAndSet(0, CLOSING)) {
+            return false;
         }
-        mostRecent = file;
+        unlinkLocked(file);
+        file.channel = null;
+        openCount.decrementAndGet();
+        file.pins.set(0); // after the channel is gone: a pin taken from here on sees no channel
+        victims.add(channel);
+        return true;
     }
 
-    private void unlinkIdle(CachedFile file) {
-        if (!file.idle) {
+    /** Forgets a channel that is closed already (users that pinned it fail and retry). */
+    private void dropLocked(CachedFile file) {
+        unlinkLocked(file);
+        file.channel = null;
+        openCount.decrementAndGet();
+    }
+
+    private void linkYoungestLocked(CachedFile file) {
+        assert !file.inRing;
+        file.inRing = true;
+        file.younger = null;
+        file.older = youngest;
+        if (youngest != null) {
+            youngest.younger = file;
+        } else {
+            oldest = file;
+        }
+        youngest = file;
+        ringSize++;
+    }
+
+    private void unlinkLocked(CachedFile file) {
+        if (!file.inRing) {
             return;
         }
-        file.idle = false;
+        file.inRing = false;
         if (file.older != null) {
-            file.older.newer = file.newer;
+            file.older.younger = file.younger;
         } else {
-            leastRecent = file.newer;
+            oldest = file.younger;
         }
-        if (file.newer != null) {
-            file.newer.older = file.older;
+        if (file.younger != null) {
+            file.younger.older = file.older;
         } else {
-            mostRecent = file.older;
+            youngest = file.older;
         }
         file.older = null;
-        file.newer = null;
+        file.younger = null;
+        ringSize--;
     }
 
     private static void closeAll(List<FileChannel> channels) {
@@ -399,18 +417,21 @@ public final class FileHandleCache {
     }
 
     /**
-     * One file the cache opens on demand. Its fields are guarded by the cache's lock; the object's
-     * monitor serialises opening it.
+     * One file the cache opens on demand. Its channel, pins and flags are read without the lock
+     * (the fast path); they change under the lock, except pins (compare-and-set) and the "used
+     * lately" flag. The ring links are guarded by the cache's lock; the object's monitor
+     * serialises opening it.
      */
     static final class CachedFile {
         final Path path;
         final OpenOption[] options;
-        FileChannel channel;
-        int pins;
-        boolean discarded;
-        boolean idle;
+        volatile FileChannel channel;
+        final AtomicInteger pins = new AtomicInteger();
+        volatile boolean discarded;
+        volatile boolean usedLately;
+        boolean inRing;
         CachedFile older;
-        CachedFile newer;
+        CachedFile younger;
 
         CachedFile(Path path, OpenOption[] options) {
             this.path = path;
@@ -419,7 +440,7 @@ public final class FileHandleCache {
 
         @Override
         public String toString() {
-            return "CachedFile{" + path + ", pins=" + pins + '}';
+            return "CachedFile{" + path + ", pins=" + pins.get() + '}';
         }
     }
 }
