@@ -54,6 +54,24 @@ public final class BrokerProcess implements AutoCloseable {
     /** As {@link #launch(List)}, with extra environment variables (for the FERRY_* settings). */
     public static BrokerProcess launch(List<String> arguments, java.util.Map<String, String> environment)
             throws IOException {
+        return launch(arguments, environment, List.of("-Xmx512m"));
+    }
+
+    /**
+     * Starts a broker on a free port with its data in {@code dataDir}, in a JVM started with
+     * {@code jvmOptions} (a heap size, for tests of memory bounds), and waits until it listens.
+     */
+    public static BrokerProcess startWithJvmOptions(Path dataDir, List<String> jvmOptions, String... extraArgs)
+            throws IOException {
+        List<String> arguments = new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--amqp-port", "0"));
+        arguments.addAll(List.of(extraArgs));
+        BrokerProcess broker = launch(arguments, java.util.Map.of(), jvmOptions);
+        broker.awaitListening();
+        return broker;
+    }
+
+    private static BrokerProcess launch(List<String> arguments, java.util.Map<String, String> environment,
+            List<String> jvmOptions) throws IOException {
         Path dataDir = null;
         int index = arguments.indexOf("--data-dir");
         if (index >= 0 && index + 1 < arguments.size()) {
@@ -61,7 +79,7 @@ public final class BrokerProcess implements AutoCloseable {
         }
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx512m");
+        command.addAll(jvmOptions);
         command.add("-ea");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
