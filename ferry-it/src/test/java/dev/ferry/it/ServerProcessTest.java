@@ -76,6 +76,29 @@ class ServerProcessTest {
     }
 
     @Test
+    void shouldRefuseIngressLimitsOutOfRangeWithExitCodeTwo() throws IOException {
+        for (List<String> bad : List.of(List.of("--max-message-bytes", "536870913"),
+                List.of("--content-budget-bytes", "-1"), List.of("--queue-mailbox-messages", "1"),
+                List.of("--queue-mailbox-bytes", "1"))) {
+            List<String> arguments = new java.util.ArrayList<>(bad);
+            arguments.addAll(List.of("--data-dir", temp.toString()));
+            BrokerProcess broker = BrokerProcess.launch(arguments);
+
+            assertThat(broker.awaitExit(EXIT_TIMEOUT)).as("%s", bad).isEqualTo(2);
+            assertThat(String.join("\n", broker.output())).as("%s", bad).contains(bad.get(0).substring(2));
+        }
+    }
+
+    @Test
+    void shouldAcceptTheLargestMessageSizeWithSegmentsToHoldIt() throws IOException {
+        try (BrokerProcess broker = BrokerProcess.start(temp.resolve("largest"), "--max-message-bytes", "536870912",
+                "--queue-segment-bytes", "1073741824")) {
+            assertThat(broker.output()).anyMatch(line -> line.contains("messages up to 536870912 bytes"));
+            assertThat(broker.terminate()).isZero();
+        }
+    }
+
+    @Test
     void shouldRefuseAnUnknownFlag() throws IOException {
         BrokerProcess broker = BrokerProcess.launch(List.of("--no-such-flag"));
 
