@@ -85,6 +85,12 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "Default: ${DEFAULT-VALUE}")
     double memoryHighWatermark;
 
+    @Option(names = "--heap-release-interval-ms", paramLabel = "MS", defaultValue = "10000",
+            description = "After this long with no garbage collection at all (a quiet broker), run one full "
+                    + "collection if the heap has grown since the last one, so that the heap shrinks and the memory "
+                    + "goes back to the operating system; 0 never does. Default: ${DEFAULT-VALUE}")
+    long heapReleaseIntervalMs;
+
     @Option(names = "--disk-free-limit-bytes", paramLabel = "BYTES", defaultValue = "52428800",
             description = "Free space the data directory's disk must keep; below it publishers are blocked. "
                     + "Default: ${DEFAULT-VALUE}")
@@ -154,6 +160,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.queueThreads = queueThreads;
         settings.memoryHighWatermark = memoryHighWatermark;
         settings.diskFreeLimitBytes = diskFreeLimitBytes;
+        settings.heapReleaseIntervalMs = heapReleaseIntervalMs;
         settings.fsync = fsync;
         settings.fsyncIntervalMs = fsyncIntervalMs;
         settings.ackCheckpointIntervalMs = ackCheckpointIntervalMs;

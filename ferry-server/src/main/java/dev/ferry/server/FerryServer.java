@@ -33,6 +33,7 @@ public final class FerryServer implements AutoCloseable {
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ContentBudget contentBudget;
     private IngressMetrics ingressMetrics;
+    private IdleHeapRelease idleHeapRelease;
     private ResourceMonitor resourceMonitor;
     private int amqpPort = -1;
     private boolean closed;
@@ -61,6 +62,10 @@ public final class FerryServer implements AutoCloseable {
                 settings.diskFreeLimitBytes, settings.dataDir);
         resourceMonitor.start();
         ingressMetrics = IngressMetrics.register(broker, contentBudget);
+        if (settings.heapReleaseIntervalMs > 0) {
+            idleHeapRelease = IdleHeapRelease.forThisProcess(settings.heapReleaseIntervalMs);
+            idleHeapRelease.start();
+        }
         log.info("Ingress limits: messages up to {} bytes, {} bytes of content received at once, {} messages / {} bytes "
                 + "waiting per queue", settings.maxMessageBytes, contentBudget.limitBytes(),
                 settings.queueMailboxMessages, settings.queueMailboxBytes);
@@ -126,6 +131,9 @@ public final class FerryServer implements AutoCloseable {
         }
         if (ingressMetrics != null) {
             ingressMetrics.unregister();
+        }
+        if (idleHeapRelease != null) {
+            idleHeapRelease.close();
         }
         if (amqpServer != null) {
             amqpServer.stop();

@@ -58,8 +58,10 @@ public interface AmqpConnection {
      * {@code resume} completes, or at most {@code maxPauseMillis} (so a connection whose own acks
      * the queue waits for is never stuck), unless something else stops it anyway. Ignored while
      * the connection is receiving a large body on another channel: that body's content budget must
-     * come back first. Unlike {@link #block}, the client is not told: it sees TCP back-pressure, as
-     * with RabbitMQ's credit flow. Event loop only.
+     * come back first. Called while a message is being handed over, it also keeps that message's
+     * content budget reserved until {@code resume} (the body waits in the queue's mailbox). Unlike
+     * {@link #block}, the client is not told: it sees TCP back-pressure, as with RabbitMQ's credit
+     * flow. Event loop only.
      */
     void pauseReading(CompletionStage<?> resume, long maxPauseMillis);
 

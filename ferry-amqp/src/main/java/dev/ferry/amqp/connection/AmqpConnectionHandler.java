@@ -418,15 +418,22 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
             }
             AssembledPublish publish = slot.assembler.onHeader(header.header(), reservation);
             if (publish != null) {
-                published();
-                slot.handler.onPublish(publish);
+                handOver(slot, publish);
             }
         } else if (frame instanceof InboundFrame.Body body) {
             AssembledPublish publish = slot.assembler.onBody(body.payload());
             if (publish != null) {
-                published();
-                slot.handler.onPublish(publish);
+                handOver(slot, publish);
             }
+        }
+    }
+
+    private void handOver(ChannelSlot slot, AssembledPublish publish) {
+        published();
+        try {
+            slot.handler.onPublish(publish);
+        } finally {
+            contentAdmission.handedOver();
         }
     }
 
@@ -770,6 +777,8 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     @Override
     public void pauseReading(CompletionStage<?> resume, long maxPauseMillis) {
         assert ctx.channel().eventLoop().inEventLoop() : "flow control off the event loop";
+        // The body just handed over keeps its content budget while it waits for the queue.
+        contentAdmission.holdUntil(resume, maxPauseMillis);
         // A connection in the middle of a large body keeps reading until it is whole, so that its
         // content budget comes back; its completion is a publish that checks congestion again.
         if (state != State.OPEN || contentAdmission.holdsReservation()) {

@@ -6,8 +6,12 @@ import dev.ferry.amqp.method.BasicPublish;
 import dev.ferry.broker.ErrorCode;
 import dev.ferry.front.ConnectionFlowControl;
 import dev.ferry.front.ContentBudget;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
-import java.util.concurrent.Executor;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -28,12 +32,20 @@ import java.util.function.Consumer;
  * rule 3): it must keep reading to finish those messages. If even the overdraft is refused, the
  * connection is closed with 506 RESOURCE_ERROR.
  *
+ * <p>When is a reservation given back? When the content is abandoned, at once. When the message is
+ * complete, once it has been handed to its channel, unless handing it over reported that a queue
+ * it went to cannot take it yet ({@link #holdUntil}: the queue's mailbox is full, or its consumers
+ * are behind): then the body waits in that queue's mailbox, still on the heap, and the reservation
+ * covers it until the queue catches up (at most the congestion pause's backstop). Without that,
+ * each of twenty publishers could park a 16 MiB body in a busy queue's mailbox while the next
+ * twenty were already being received: the budget would bound only what is in flight on the wire.
+ *
  * <p>Event loop only, except the budget's grant callback, which hops onto the event loop.
  */
 final class ContentAdmission implements ContentAssembler.Reservations {
     private final ContentBudget budget;
     private final ConnectionFlowControl flow;
-    private final Executor eventLoop;
+    private final EventExecutor eventLoop;
     private final Consumer<InboundFrame> frameHandler;
     private final ArrayDeque<InboundFrame> held = new ArrayDeque<>();
     private ContentBudget.Waiter waiter;
@@ -41,12 +53,16 @@ final class ContentAdmission implements ContentAssembler.Reservations {
     private long granted;
     // Reservations this connection's channels hold.
     private int reservations;
+    // The reservation of the message being handed to its channel now, and what to keep it for.
+    private long handedOver;
+    private CompletionStage<?> handedOverUntil;
+    private long handedOverMaxMillis;
 
     /**
      * @param frameHandler handles one frame as if it had just been read (and releases a body's
      *                     payload); held frames are replayed through it
      */
-    ContentAdmission(ContentBudget budget, ConnectionFlowControl flow, Executor eventLoop,
+    ContentAdmission(ContentBudget budget, ConnectionFlowControl flow, EventExecutor eventLoop,
             Consumer<InboundFrame> frameHandler) {
         this.budget = budget;
         this.flow = flow;
@@ -113,6 +129,49 @@ final class ContentAdmission implements ContentAssembler.Reservations {
     public void release(long bytes) {
         reservations--;
         budget.release(bytes);
+    }
+
+    @Override
+    public void completed(long bytes) {
+        reservations--;
+        handedOver = bytes;
+    }
+
+    /**
+     * The message being handed to its channel reached a queue that cannot take more yet: keep its
+     * reservation until {@code caughtUp} completes, or at most {@code maxMillis}.
+     */
+    void holdUntil(CompletionStage<?> caughtUp, long maxMillis) {
+        if (handedOver > 0 && handedOverUntil == null) {
+            handedOverUntil = caughtUp;
+            handedOverMaxMillis = maxMillis;
+        }
+    }
+
+    /** The message completed last has been handed to its channel: its reservation goes back, now or later. */
+    void handedOver() {
+        if (handedOver == 0) {
+            return;
+        }
+        long bytes = handedOver;
+        CompletionStage<?> until = handedOverUntil;
+        handedOver = 0;
+        handedOverUntil = null;
+        if (until == null) {
+            budget.release(bytes);
+            return;
+        }
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable releaseOnce = () -> {
+            if (released.compareAndSet(false, true)) {
+                budget.release(bytes);
+            }
+        };
+        ScheduledFuture<?> backstop = eventLoop.schedule(releaseOnce, handedOverMaxMillis, TimeUnit.MILLISECONDS);
+        until.whenComplete((ignored, error) -> {
+            backstop.cancel(false);
+            releaseOnce.run();
+        });
     }
 
     private void onGranted() {

@@ -14,8 +14,8 @@ import io.netty.buffer.ByteBuf;
  *
  * <p>Memory is committed only against the broker's content budget: a body longer than one frame
  * can carry is allocated at the header, and only after the connection has reserved its whole size
- * ({@link #reservationFor}, then {@link #onHeader} with the reservation); the reservation goes back
- * when the message is complete or abandoned. A body that fits in one frame needs no reservation:
+ * ({@link #reservationFor}, then {@link #onHeader} with the reservation); the reservation goes on
+ * with the complete message ({@link Reservations#completed}) or back when the message is abandoned. A body that fits in one frame needs no reservation:
  * it is allocated when its first body frame arrives, which normally carries all of it, so no memory
  * waits for bytes that may never come. (A client that splits such a body over several frames leaves
  * at most one frame's worth unfilled per channel.)
@@ -25,9 +25,13 @@ import io.netty.buffer.ByteBuf;
  * larger than the configured maximum is a channel error, 406, as RabbitMQ reports it.
  */
 final class ContentAssembler {
-    /** Where a reservation goes back. */
+    /** Where a reservation goes: back when content is abandoned, on with the message when it is complete. */
     interface Reservations {
+        /** The content was abandoned (channel or connection closed mid-message): give the bytes back. */
         void release(long bytes);
+
+        /** The message is complete and about to be handed to its channel, with these bytes reserved for it. */
+        void completed(long bytes);
     }
 
     private static final byte[] EMPTY = new byte[0];
@@ -143,6 +147,11 @@ final class ContentAssembler {
 
     private AssembledPublish complete() {
         AssembledPublish publish = new AssembledPublish(method, properties, body);
+        if (reservedBytes > 0) {
+            long handedOver = reservedBytes;
+            reservedBytes = 0;
+            reservations.completed(handedOver);
+        }
         reset();
         return publish;
     }

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -36,8 +37,14 @@ class ContentBudgetConnectionTest {
     private static AmqpServer server;
     private static int port;
 
+    // Publishes to "congested" report a queue that cannot take more until this completes.
+    private static volatile CompletableFuture<Void> congestion = new CompletableFuture<>();
+
     private static final class RecordingHandler implements ChannelMethodHandler {
+        private final AmqpChannel channel;
+
         RecordingHandler(AmqpChannel channel) {
+            this.channel = channel;
         }
 
         @Override
@@ -47,6 +54,9 @@ class ContentBudgetConnectionTest {
         @Override
         public void onPublish(AssembledPublish publish) {
             PUBLISHES.add(publish);
+            if (publish.routingKey().equals("congested")) {
+                channel.connection().pauseReading(congestion, 30_000);
+            }
         }
 
         @Override
@@ -149,6 +159,23 @@ class ContentBudgetConnectionTest {
             assertWhole("waiting-large", 50_000);
             assertWhole("waiting-small", 10);
             assertThat(CONTENT_BUDGET.peakReservedBytes()).isLessThanOrEqualTo(BUDGET * 2);
+        }
+    }
+
+    @Test
+    void shouldKeepALargeBodysReservationWhileTheQueueItWentToCannotTakeIt() throws Exception {
+        congestion = new CompletableFuture<>();
+        try (RawAmqpSocket publisher = connect(1)) {
+            publishWhole(publisher, 1, "congested", 60_000);
+            awaitPublished("congested");
+            // Handed over, but waiting in a full mailbox: its 60,000 bytes are still on the heap.
+            assertThat(CONTENT_BUDGET.reservedBytes()).isEqualTo(60_000);
+            congestion.complete(null);
+            await().atMost(Duration.ofSeconds(5)).until(() -> CONTENT_BUDGET.reservedBytes() == 0);
+
+            publishWhole(publisher, 1, "uncongested", 60_000);
+            awaitPublished("uncongested");
+            await().atMost(Duration.ofSeconds(5)).until(() -> CONTENT_BUDGET.reservedBytes() == 0);
         }
     }
 

@@ -42,6 +42,8 @@ public final class BrokerSettings {
     public int queueSegmentBytes = 256 * 1024 * 1024;
     public int queueMemoryMessages = PagingLimits.DEFAULTS.messages();
     public long queueMemoryBytes = PagingLimits.DEFAULTS.bytes();
+    /** 0: never. */
+    public long heapReleaseIntervalMs = 10_000;
     public int queueMailboxMessages = MailboxLimits.DEFAULTS.messages();
     public long queueMailboxBytes = MailboxLimits.DEFAULTS.bytes();
 
@@ -87,6 +89,9 @@ public final class BrokerSettings {
         if (!(memoryHighWatermark > 0 && memoryHighWatermark <= 1)) {
             throw new ConfigException("memory-high-watermark must be a fraction above 0 and at most 1, got "
                     + memoryHighWatermark);
+        }
+        if (heapReleaseIntervalMs < 0) {
+            throw new ConfigException("heap-release-interval-ms must be 0 (never) or more, got " + heapReleaseIntervalMs);
         }
         if (diskFreeLimitBytes < 0) {
             throw new ConfigException("disk-free-limit-bytes must not be negative, got " + diskFreeLimitBytes);
