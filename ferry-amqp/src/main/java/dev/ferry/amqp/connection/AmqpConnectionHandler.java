@@ -39,7 +39,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -73,7 +72,8 @@ import org.slf4j.LoggerFactory;
  * protocol-neutral classes: {@link OutboundBatcher} writes frames as they are produced and flushes
  * once per read or per batch of tasks, and {@link ConnectionFlowControl} stops and resumes reading
  * for alarms, congested queues and the content budget. {@link ContentAdmission} is this connection's
- * share of the content budget, with the frames it holds while it waits.
+ * share of the content budget, with the frames it holds while it waits, and {@link Heartbeats}
+ * sends and watches heartbeats.
  */
 public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter implements AmqpConnection {
     private static final Logger LOG = LoggerFactory.getLogger(AmqpConnectionHandler.class);
@@ -104,7 +104,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private int frameMax;
     private volatile boolean blocked;
     private ScheduledFuture<?> timeout;
-    private ScheduledFuture<?> heartbeatTask;
+    private Heartbeats heartbeats;
     /** Why the connection ended, for the one log line written when the socket closes. */
     private String closeReason = "by the network";
 
@@ -121,6 +121,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     public void handlerAdded(ChannelHandlerContext context) {
         this.ctx = context;
         this.output = new OutboundBatcher(context);
+        this.heartbeats = new Heartbeats(context);
         this.flow = new ConnectionFlowControl(context.channel());
         this.contentAdmission = new ContentAdmission(config.contentBudget(), flow, context.executor(), this::handleFrame);
     }
@@ -166,9 +167,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     public void channelInactive(ChannelHandlerContext context) {
         state = State.CLOSED;
         cancelTimeout();
-        if (heartbeatTask != null) {
-            heartbeatTask.cancel(false);
-        }
+        heartbeats.stop();
         closeAllChannels();
         contentAdmission.close();
         deliveryGate.open();
@@ -324,7 +323,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         channelMax = requestedChannelMax;
         frameMax = (int) requestedFrameMax;
         decoder.setFrameMax(frameMax);
-        startHeartbeats(tuneOk.heartbeat());
+        heartbeats.start(tuneOk.heartbeat());
         state = State.AWAIT_OPEN;
     }
 
@@ -358,9 +357,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         closeReason = "by the client: " + close.replyCode() + " " + close.replyText();
         state = State.CLOSED;
         cancelTimeout();
-        if (heartbeatTask != null) {
-            heartbeatTask.cancel(false);
-        }
+        heartbeats.stop();
         closeAllChannels();
         // Close-ok once the connection's exclusive queues are gone: a client that reconnects
         // after it must not find them (bounded, so a stuck queue cannot hold the socket open).
@@ -610,30 +607,6 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     // ---- heartbeats ----
-
-    private void startHeartbeats(int heartbeatSeconds) {
-        if (heartbeatSeconds == 0) {
-            return;
-        }
-        // Send at half the interval, as RabbitMQ does, so jitter never makes the client miss one;
-        // give up on a client silent for two whole intervals. Only reader idleness is watched by
-        // Netty: watching writer idleness would cost a promise and a listener on every write, so
-        // heartbeats go out on a timer instead, traffic or not.
-        long sendEveryMs = heartbeatSeconds * 1000L / 2;
-        long silentLimitMs = heartbeatSeconds * 2000L;
-        ctx.pipeline().addFirst("heartbeat", new IdleStateHandler(silentLimitMs, 0, 0, TimeUnit.MILLISECONDS));
-        heartbeatTask = ctx.executor().scheduleAtFixedRate(this::sendHeartbeat, sendEveryMs, sendEveryMs,
-                TimeUnit.MILLISECONDS);
-    }
-
-    private void sendHeartbeat() {
-        if (state == State.CLOSED || !ctx.channel().isActive()) {
-            return;
-        }
-        ByteBuf buffer = ctx.alloc().ioBuffer(AmqpFrames.OVERHEAD_BYTES);
-        FrameWriter.writeHeartbeat(buffer);
-        ctx.writeAndFlush(buffer, ctx.voidPromise());
-    }
 
     private void onIdle(IdleStateEvent idle) {
         switch (idle.state()) {
