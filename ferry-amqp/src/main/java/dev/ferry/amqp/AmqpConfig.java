@@ -153,7 +153,7 @@ public final class AmqpConfig {
 
     /**
      * The broker-wide budget for message bodies being received (shared with any other front); by
-     * default a thirty-second of the maximum heap, set by {@link #conclude()}.
+     * default a sixty-fourth of the maximum heap, set by {@link #conclude()}.
      */
     public AmqpConfig contentBudget(ContentBudget value) {
         this.contentBudget = value;

@@ -62,9 +62,14 @@ public final class ContentBudget {
         this.limitBytes = limitBytes;
     }
 
-    /** The default budget for a JVM whose heap may grow to {@code maxHeapBytes}: a thirty-second of it. */
+    /**
+     * The default budget for a JVM whose heap may grow to {@code maxHeapBytes}: a sixty-fourth of
+     * it, 32 MiB of a 2 GiB heap (two messages of the default maximum size at once). Small beside
+     * the memory alarm's share (0.4 of the heap) and the queues' in-memory backlogs, so that large
+     * messages never crowd out small ones; a larger message still goes, alone.
+     */
     public static long defaultLimitBytes(long maxHeapBytes) {
-        return Math.max(1, maxHeapBytes / 32);
+        return Math.max(1, maxHeapBytes / 64);
     }
 
     /**

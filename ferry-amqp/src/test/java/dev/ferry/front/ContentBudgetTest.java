@@ -107,6 +107,6 @@ class ContentBudgetTest {
         assertThat(ask("a", 10)).isNull();
         assertThatThrownBy(() -> budget.release(11)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> new ContentBudget(0)).isInstanceOf(IllegalArgumentException.class);
-        assertThat(ContentBudget.defaultLimitBytes(2048L << 20)).isEqualTo(64L << 20);
+        assertThat(ContentBudget.defaultLimitBytes(2048L << 20)).isEqualTo(32L << 20);
     }
 }

@@ -76,7 +76,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
 
     @Option(names = "--content-budget-bytes", paramLabel = "BYTES", defaultValue = "0",
             description = "Bytes of message bodies the broker receives at once, across all connections; a connection "
-                    + "that would go past it is not read until budget comes back. 0 means a thirty-second of the "
+                    + "that would go past it is not read until budget comes back. 0 means a sixty-fourth of the "
                     + "maximum heap. Default: ${DEFAULT-VALUE}")
     long contentBudgetBytes;
 

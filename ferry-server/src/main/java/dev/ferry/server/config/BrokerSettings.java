@@ -31,7 +31,7 @@ public final class BrokerSettings {
     public int channelMax = 2047;
     public int heartbeatSeconds = 60;
     public int maxMessageBytes = 16 * 1024 * 1024;
-    /** 0: a thirty-second of the maximum heap. */
+    /** 0: a sixty-fourth of the maximum heap. */
     public long contentBudgetBytes;
     public int queueThreads;
     public double memoryHighWatermark = 0.4;
@@ -83,7 +83,7 @@ public final class BrokerSettings {
         requireRange("heartbeat", heartbeatSeconds, 0, 65535, " (0 disables heartbeats)");
         requireRange("max-message-bytes", maxMessageBytes, 0, 512 * 1024 * 1024, " (512 MiB)");
         if (contentBudgetBytes < 0) {
-            throw new ConfigException("content-budget-bytes must be 0 (a thirty-second of the heap) or more, got "
+            throw new ConfigException("content-budget-bytes must be 0 (a sixty-fourth of the heap) or more, got "
                     + contentBudgetBytes);
         }
         if (!(memoryHighWatermark > 0 && memoryHighWatermark <= 1)) {
@@ -161,7 +161,7 @@ public final class BrokerSettings {
         return new MailboxLimits(queueMailboxMessages, queueMailboxBytes);
     }
 
-    /** The content budget in bytes: the setting, or a thirty-second of {@code maxHeapBytes} when it is 0. */
+    /** The content budget in bytes: the setting, or a sixty-fourth of {@code maxHeapBytes} when it is 0. */
     public long contentBudgetBytes(long maxHeapBytes) {
         return contentBudgetBytes > 0 ? contentBudgetBytes : ContentBudget.defaultLimitBytes(maxHeapBytes);
     }
