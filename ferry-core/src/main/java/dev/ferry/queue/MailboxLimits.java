@@ -8,18 +8,22 @@ package dev.ferry.queue;
  * flow in the sense of RabbitMQ's: a queue grants room as it processes, publishers spend it, and
  * they wait when it is spent; here the room is shared by all of the queue's publishers.
  *
- * <p>Why these defaults: the owner applies commands in drains of 256, so 4096 messages are sixteen
- * drains of work, enough that a publisher which resumes at the low mark (2048) refills the mailbox
- * long before the owner runs dry; and 4 MiB of bodies keeps a queue's in-flight share of the heap
- * below its in-memory backlog limit (8 MiB) even when messages are large. A single body larger
- * than the byte bound is admitted and holds its publisher until the owner has taken it.
+ * <p>Why these defaults: the owner applies commands in drains of 256, so at the low mark (512) two
+ * drains of work are left, milliseconds at the owner's pace, while a held-back connection needs tens
+ * of microseconds to be read again: the owner does not run dry. And publishes in flight should die
+ * young: what waits here when a young collection runs is copied, and whatever does not fit the
+ * survivor space (about a tenth of the young generation, a MiB or two with the start script's
+ * heap) is promoted and fills the old generation. Measured with four publishers flooding a queue
+ * nobody consumes (ferry-bench/ingress-memory.sh, 30 s): 4096 messages / 4 MiB gave 10 full
+ * collections and 3.4 s of pauses, 1024 / 1 MiB gave 3 and 1.7 s, at the same rate. A single body
+ * larger than the byte bound is admitted and holds its publisher until the owner has taken it.
  *
  * @param messages enqueues that may wait for the owner (at least 2)
  * @param bytes    body bytes of those enqueues (at least 2)
  */
 public record MailboxLimits(int messages, long bytes) {
 
-    public static final MailboxLimits DEFAULTS = new MailboxLimits(4096, 4L * 1024 * 1024);
+    public static final MailboxLimits DEFAULTS = new MailboxLimits(1024, 1024 * 1024);
 
     /** Bodies may be at most 512 MiB, so this leaves room for over two thousand of the largest to wait. */
     static final long BYTES_CEILING = 1L << 40;

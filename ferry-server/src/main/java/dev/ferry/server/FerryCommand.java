@@ -131,13 +131,13 @@ public final class FerryCommand implements Callable<BrokerSettings> {
             description = "Body bytes of ready messages each queue keeps in memory. Default: ${DEFAULT-VALUE}")
     long queueMemoryBytes;
 
-    @Option(names = "--queue-mailbox-messages", paramLabel = "N", defaultValue = "4096",
+    @Option(names = "--queue-mailbox-messages", paramLabel = "N", defaultValue = "1024",
             description = "Published messages that may wait for a queue's thread; past this (or "
                     + "--queue-mailbox-bytes) its publishers' connections are not read until half of it is left. "
                     + "Default: ${DEFAULT-VALUE}")
     int queueMailboxMessages;
 
-    @Option(names = "--queue-mailbox-bytes", paramLabel = "BYTES", defaultValue = "4194304",
+    @Option(names = "--queue-mailbox-bytes", paramLabel = "BYTES", defaultValue = "1048576",
             description = "Body bytes of the published messages that may wait for a queue's thread. "
                     + "Default: ${DEFAULT-VALUE}")
     long queueMailboxBytes;
