@@ -88,7 +88,8 @@ start_ferry() { # DIR
   exit 1
 }
 
-status_mib() { awk -v k="$2:" '$1 == k {printf "%d", $2 / 1024}' "/proc/$1/status"; }
+# A value of /proc/PID/status in MiB, or "exited" once the broker is gone (a run that killed it says so).
+status_mib() { awk -v k="$2:" '$1 == k {printf "%d", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo exited; }
 # The heap after the last full collection in a GC log ("Pause Full (System.gc()) 95M->9M(40M)").
 last_full_heap() { grep 'Pause Full' "$1" | tail -1 | sed -n 's/.*->\([0-9]*\)M(.*/\1/p'; }
 # Pause count, longest and total (ms) of the log lines after line $2.
@@ -130,18 +131,20 @@ for scenario in ${SCENARIOS//,/ }; do
   for t in $(seq 1 "$SECONDS_LOAD"); do
     sleep 1
     printf '%d\t%s\n' "$t" "$(status_mib "$ferry_pid" VmRSS)" >> "$dir/rss.tsv"
-    if [ "$t" = $(( SECONDS_LOAD - 3 )) ]; then
-      jcmd "$ferry_pid" GC.run > /dev/null
-      jcmd "$ferry_pid" GC.heap_info > "$dir/heap-under-load.txt"
+    if [ "$t" = $(( SECONDS_LOAD - 3 )) ] && kill -0 "$ferry_pid" 2>/dev/null; then
+      jcmd "$ferry_pid" GC.run > /dev/null || true
+      jcmd "$ferry_pid" GC.heap_info > "$dir/heap-under-load.txt" 2>&1 || true
     fi
   done
   wait "$load_pid" || log "$scenario: load generator exited with $?"
   wait "$probe_pid" || log "$scenario: probe exited with $?"
   live_mib="$(last_full_heap "$dir/gc.log")"
+  live_mib="${live_mib:-?}"
   read -r pauses longest total <<< "$(gc_pauses "$dir/gc.log" "$gc_start")"
   max_after="$(gc_max_after "$dir/gc.log" "$gc_start")"
   peak_rss="$(status_mib "$ferry_pid" VmHWM)"
   alarms="$(grep -c 'publishers blocked' "$dir/ferry.out" || true)"
+  ooms="$(grep -c 'OutOfMemoryError' "$dir/ferry.out" || true)"
   probe="$(sed -n 's/.*p50_us=\([0-9]*\) p99_us=\([0-9]*\) p999_us=\([0-9]*\) max_us=\([0-9]*\).*/\1 \2 \3 \4/p' "$dir/probe.txt")"
   read -r p50 p99 p999 pmax <<< "${probe:-- - - -}"
   load_line="$(grep -E '^(rawflood|largeburst)|sending rate avg' "$dir/load.txt" | tail -1 || true)"
@@ -156,7 +159,7 @@ for scenario in ${SCENARIOS//,/ }; do
   rm -rf "$dir/data"
 
   line="$scenario: live_heap_mib=$live_mib max_heap_after_gc_mib=$max_after gc_pauses=$pauses gc_longest_ms=$longest"
-  line="$line gc_total_ms=$total idle_rss_mib=$idle_rss peak_rss_mib=$peak_rss memory_alarms=$alarms"
+  line="$line gc_total_ms=$total idle_rss_mib=$idle_rss peak_rss_mib=$peak_rss memory_alarms=$alarms oom_lines=$ooms"
   line="$line probe_p50_us=$p50 probe_p99_us=$p99 probe_p999_us=$p999 probe_max_us=$pmax"
   line="$line rss_after_load_every_10s_mib=[${idle_trace# }] load=\"$load_line\""
   echo "$line" | tee -a "$summary"

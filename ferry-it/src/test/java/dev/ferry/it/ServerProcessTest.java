@@ -49,7 +49,7 @@ class ServerProcessTest {
 
         try (BrokerProcess sized = BrokerProcess.startScript(temp.resolve("sized"), Map.of())) {
             assertThat(commandLine(sized)).contains("-Xmx" + heapMb + "m", "-Xms32m", "-XX:+UseSerialGC",
-                    "-XX:-ShrinkHeapInSteps", "-XX:TrimNativeHeapInterval=10000", "-Djdk.nio.maxCachedBufferSize=1048576");
+                    "-XX:-ShrinkHeapInSteps", "-XX:PretenureSizeThreshold=1048576", "-XX:TrimNativeHeapInterval=10000", "-Djdk.nio.maxCachedBufferSize=1048576");
             assertThat(Files.readString(Path.of("/proc", Long.toString(sized.pid()), "environ")).split("\0"))
                     .contains("MALLOC_ARENA_MAX=2");
             assertThat(sized.terminate()).isZero();
