@@ -20,7 +20,7 @@ set -euo pipefail
 # Caveats printed in the report. One line per entry; keep them true for the commit you run.
 CAVEATS=(
   "Both brokers are durable in scenario 2: Ferry appends persistent messages in durable queues to the queue's log and confirms after the fsync that covers them (--fsync always, group commit across queues), as RabbitMQ confirms after its message store."
-  "Both brokers slow publishers that outrun their consumers: RabbitMQ by credit flow between its processes, Ferry by no longer reading a publishing connection while a queue it reaches has three quarters of its in-memory limit (8192 messages) waiting and a consumer taking messages."
+  "Both brokers slow publishers that outrun their queues: RabbitMQ by credit flow between its processes, Ferry by no longer reading a publishing connection while a queue it reaches has more than 1024 publishes (or 1 MiB) waiting for its thread, or three quarters of its in-memory limit (8192 messages) waiting and a consumer taking messages."
   "Ferry keeps at most 8192 waiting messages (8 MiB) per queue on the heap; the rest of a backlog waits in the queue's log, as RabbitMQ 3.10's classic queues page to disk under memory pressure."
 )
 # ---------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ import dev.ferry.amqp.auth.VirtualHostDirectory;
 import dev.ferry.amqp.codec.AmqpFrames;
 import dev.ferry.amqp.connection.ChannelMethodHandlerFactory;
 import dev.ferry.amqp.connection.NotImplementedChannelHandler;
+import dev.ferry.broker.ResourceAlarm;
+import dev.ferry.front.ContentBudget;
 import java.util.Objects;
 
 /**
@@ -16,6 +18,8 @@ import java.util.Objects;
 public final class AmqpConfig {
     /** RabbitMQ's largest accepted message; also the most a single byte[] body may reasonably hold. */
     public static final int MESSAGE_BYTES_LIMIT = 512 * 1024 * 1024;
+    /** RabbitMQ 4's default largest message. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     private String host = "0.0.0.0";
     private int port = 5672;
@@ -23,14 +27,15 @@ public final class AmqpConfig {
     private int channelMax = 2047;
     private int frameMax = 131072;
     private int heartbeatSeconds = 60;
-    private int maxMessageBytes = 128 * 1024 * 1024;
+    private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private long handshakeTimeoutMs = 10_000;
     private long closeTimeoutMs = 3_000;
     private String productVersion = "0.1.0";
     private Authenticator authenticator = PasswordAuthenticator.guestOnLoopback();
     private VirtualHostDirectory virtualHosts = VirtualHostDirectory.of("/");
     private ChannelMethodHandlerFactory channelHandlerFactory = NotImplementedChannelHandler::new;
-    private dev.ferry.broker.ResourceAlarm resourceAlarm = new dev.ferry.broker.ResourceAlarm();
+    private ResourceAlarm resourceAlarm = new ResourceAlarm();
+    private ContentBudget contentBudget;
 
     /** Checks every value once; throws {@link IllegalArgumentException} naming the first bad one. */
     public AmqpConfig conclude() {
@@ -39,6 +44,9 @@ public final class AmqpConfig {
         Objects.requireNonNull(virtualHosts, "virtualHosts");
         Objects.requireNonNull(channelHandlerFactory, "channelHandlerFactory");
         Objects.requireNonNull(resourceAlarm, "resourceAlarm");
+        if (contentBudget == null) {
+            contentBudget = new ContentBudget(ContentBudget.defaultLimitBytes(Runtime.getRuntime().maxMemory()));
+        }
         check(port >= 0 && port <= 65535, "port " + port + " is outside 0..65535");
         check(ioThreads >= 0, "ioThreads " + ioThreads + " is negative (0 means Netty's default)");
         check(channelMax >= 1 && channelMax <= 65535, "channelMax " + channelMax + " is outside 1..65535");
@@ -134,13 +142,26 @@ public final class AmqpConfig {
     }
 
     /** The alarm that pauses publishers; connections opened while it is raised start blocked. */
-    public AmqpConfig resourceAlarm(dev.ferry.broker.ResourceAlarm value) {
+    public AmqpConfig resourceAlarm(ResourceAlarm value) {
         this.resourceAlarm = value;
         return this;
     }
 
-    public dev.ferry.broker.ResourceAlarm resourceAlarm() {
+    public ResourceAlarm resourceAlarm() {
         return resourceAlarm;
+    }
+
+    /**
+     * The broker-wide budget for message bodies being received (shared with any other front); by
+     * default a sixty-fourth of the maximum heap, set by {@link #conclude()}.
+     */
+    public AmqpConfig contentBudget(ContentBudget value) {
+        this.contentBudget = value;
+        return this;
+    }
+
+    public ContentBudget contentBudget() {
+        return contentBudget;
     }
 
     public String host() {

@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.ferry.error.BrokerException;
+import dev.ferry.queue.MailboxLimits;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.QueueExecutorPool;
 import dev.ferry.queue.SystemQueueTimer;
@@ -34,6 +35,7 @@ public final class Broker implements AutoCloseable {
     private final Supplier<? extends Executor> queueOwners;
     private final QueueExecutorPool ownedPool;
     private final BrokerStorage storage;
+    private final MailboxLimits mailboxLimits;
     private final ConcurrentHashMap<String, VirtualHost> virtualHosts = new ConcurrentHashMap<>();
 
     /** A broker whose queues are owned by a pool of {@code queueThreads} threads, closed with it. */
@@ -43,8 +45,13 @@ public final class Broker implements AutoCloseable {
 
     /** As {@link #withQueueThreads(int)}, keeping durable metadata and messages in {@code storage}. */
     public static Broker withQueueThreads(int queueThreads, BrokerStorage storage) {
+        return withQueueThreads(queueThreads, storage, MailboxLimits.DEFAULTS);
+    }
+
+    /** As {@link #withQueueThreads(int, BrokerStorage)}, with each queue's mailbox bounded by {@code mailboxLimits}. */
+    public static Broker withQueueThreads(int queueThreads, BrokerStorage storage, MailboxLimits mailboxLimits) {
         QueueExecutorPool pool = new QueueExecutorPool(queueThreads);
-        return new Broker(pool::assign, pool, storage);
+        return new Broker(pool::assign, pool, storage, mailboxLimits);
     }
 
     /**
@@ -52,25 +59,27 @@ public final class Broker implements AutoCloseable {
      * or manual executor here to run queue commands deterministically.
      */
     public static Broker withQueueOwners(Supplier<? extends Executor> queueOwners) {
-        return new Broker(queueOwners, null, BrokerStorage.IN_MEMORY);
+        return new Broker(queueOwners, null, BrokerStorage.IN_MEMORY, MailboxLimits.DEFAULTS);
     }
 
     /** As {@link #withQueueOwners(Supplier)}, with storage. */
     public static Broker withQueueOwners(Supplier<? extends Executor> queueOwners, BrokerStorage storage) {
-        return new Broker(queueOwners, null, storage);
+        return new Broker(queueOwners, null, storage, MailboxLimits.DEFAULTS);
     }
 
-    private Broker(Supplier<? extends Executor> queueOwners, QueueExecutorPool ownedPool, BrokerStorage storage) {
+    private Broker(Supplier<? extends Executor> queueOwners, QueueExecutorPool ownedPool, BrokerStorage storage,
+                   MailboxLimits mailboxLimits) {
         this.queueOwners = Objects.requireNonNull(queueOwners, "queueOwners");
         this.ownedPool = ownedPool;
         this.storage = Objects.requireNonNull(storage, "storage");
+        this.mailboxLimits = Objects.requireNonNull(mailboxLimits, "mailboxLimits");
         addVirtualHost(DEFAULT_VIRTUAL_HOST);
     }
 
     /** Creates a virtual host, or returns the existing one of that name. */
     public VirtualHost addVirtualHost(String name) {
         return virtualHosts.computeIfAbsent(name,
-                n -> new VirtualHost(n, queueOwners, SystemQueueTimer.INSTANCE, storage));
+                n -> new VirtualHost(n, queueOwners, SystemQueueTimer.INSTANCE, storage, mailboxLimits));
     }
 
     /** The virtual host a connection names in connection.open; empty means refuse (402 / 530). */

@@ -14,9 +14,12 @@ import java.util.concurrent.CompletionStage;
  *                   limit with x-overflow reject-publish): basic.nack is due. Already complete when
  *                   no confirm was asked for or no queue was reached. Completes on a queue owner
  *                   thread: hop to your own thread.
- * @param congestion null, or, when a queue it reached is congested ({@link dev.ferry.queue.MessageQueue#congestion()}),
- *                   a stage that completes when that queue can take messages at full speed again;
- *                   the publisher's connection should stop reading until then
+ * @param congestion null, or, when a queue it reached cannot keep up, a stage that completes when
+ *                   that queue can take messages at full speed again; the publisher's connection
+ *                   should stop reading until then. Either the queue's mailbox is past its bound
+ *                   (its owner has not applied that much yet: {@link dev.ferry.queue.MessageQueue#enqueue})
+ *                   or its consumers are behind ({@link dev.ferry.queue.MessageQueue#congestion()}).
+ *                   Completes on a queue owner thread.
  */
 public record PublishResult(int queueCount, CompletionStage<Void> accepted, CompletionStage<Void> congestion) {
 

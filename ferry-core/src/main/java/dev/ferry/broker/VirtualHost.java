@@ -23,6 +23,7 @@ import dev.ferry.queue.ConsumerSpec;
 import dev.ferry.queue.DeathHistory;
 import dev.ferry.queue.DeathReason;
 import dev.ferry.queue.GetResult;
+import dev.ferry.queue.MailboxLimits;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.MessageTtl;
 import dev.ferry.queue.PublishConfirm;
@@ -102,10 +103,16 @@ public final class VirtualHost {
     /** @param storage where durable metadata and durable queues' messages are kept */
     public VirtualHost(String name, Supplier<? extends Executor> queueOwners, QueueTimer queueTimer,
                        BrokerStorage storage) {
+        this(name, queueOwners, queueTimer, storage, MailboxLimits.DEFAULTS);
+    }
+
+    /** @param mailboxLimits how much published work may wait for each queue's owner before publishers wait */
+    public VirtualHost(String name, Supplier<? extends Executor> queueOwners, QueueTimer queueTimer,
+                       BrokerStorage storage, MailboxLimits mailboxLimits) {
         this.storage = Objects.requireNonNull(storage, "storage");
         this.name = Objects.requireNonNull(name, "name");
         this.queueOwners = Objects.requireNonNull(queueOwners, "queueOwners");
-        this.queueServices = new QueueServices(queueTimer, this::routeDeadLetter);
+        this.queueServices = new QueueServices(queueTimer, this::routeDeadLetter, mailboxLimits);
         exchanges.put(DefaultExchange.NAME, new DefaultExchange());
         predeclare("amq.direct", ExchangeType.DIRECT);
         predeclare("amq.fanout", ExchangeType.FANOUT);
@@ -444,9 +451,12 @@ public final class VirtualHost {
     }
 
     /**
-     * As {@link #publish(Message, boolean)}, for a publisher on connection {@code publisherConnectionId}:
-     * a congested queue that has a consumer on that same connection is not reported (see
-     * {@link MessageQueue#hasConsumerOn}).
+     * As {@link #publish(Message, boolean)}, for a publisher on connection {@code publisherConnectionId}.
+     * The result's congestion is the first reason found among the queues reached: a queue whose
+     * mailbox is past its bound ({@link MessageQueue#enqueue}), or a queue whose consumers are behind
+     * ({@link MessageQueue#congestion()}) unless one of them is on that same connection (see
+     * {@link MessageQueue#hasConsumerOn}: holding up its reads would hold up its acks). A full
+     * mailbox is reported even then: the owner catches up on its own, acks or not.
      */
     public PublishResult publish(Message message, boolean confirm, long publisherConnectionId) {
         MessageTtl.parse(message.properties().expiration());
@@ -469,8 +479,10 @@ public final class VirtualHost {
         PublishConfirm tracker = confirm && !targets.isEmpty() ? new PublishConfirm(targets.size()) : null;
         CompletionStage<Void> congestion = null;
         for (MessageQueue queue : targets) {
-            queue.enqueue(message, tracker);
-            if (congestion == null) {
+            CompletableFuture<Void> backPressure = queue.enqueue(message, tracker);
+            if (congestion == null && backPressure != null) {
+                congestion = backPressure;
+            } else if (congestion == null) {
                 CompletableFuture<Void> congested = queue.congestion();
                 if (congested != null && !queue.hasConsumerOn(publisherConnectionId)) {
                     congestion = congested;

@@ -2,7 +2,6 @@ package dev.ferry.queue;
 
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,6 +31,10 @@ import dev.ferry.text.LogSafe;
  *
  * <p>Statistics ({@link #messageCount()} and friends) are published at the end of each drain and
  * may lag commands still in flight.
+ *
+ * <p>Back-pressure: publishes waiting in the mailbox are bounded by {@link MailboxLimits}; past the
+ * bound {@link #enqueue} returns a future the publisher should wait for (see {@link QueueMailbox}).
+ * Separately, {@link #congestion()} holds publishers to the pace of the queue's consumers.
  */
 public final class MessageQueue {
     static final int COMMAND_BATCH = 256;
@@ -41,7 +44,7 @@ public final class MessageQueue {
     private final QueueSettings settings;
     private final Executor owner;
     private final QueueState state;
-    private final ConcurrentLinkedQueue<QueueCommand> commands = new ConcurrentLinkedQueue<>();
+    private final QueueMailbox commands;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     // Identifies the thread inside drain(), so assertions can catch state touched from elsewhere.
     private volatile Thread drainingThread;
@@ -71,6 +74,7 @@ public final class MessageQueue {
                         QueueServices services) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.owner = Objects.requireNonNull(owner, "owner");
+        this.commands = new QueueMailbox(services.mailboxLimits());
         this.state = new QueueState(this, settings, store, listener, Objects.requireNonNull(services, "services"));
         if (state.hasRecoveredMessages()) {
             // One drain publishes the counts of the recovered messages and arms their TTL alarm.
@@ -86,9 +90,18 @@ public final class MessageQueue {
         return settings;
     }
 
-    /** Adds a routed message at the tail; {@code confirm} (nullable) learns when it is stored. */
-    public void enqueue(Message message, PublishConfirm confirm) {
-        post(new QueueCommand.Enqueue(message, confirm));
+    /**
+     * Adds a routed message at the tail; {@code confirm} (nullable) learns when it is stored.
+     *
+     * @return null while the publishes waiting for this queue's owner are within their bound
+     *         ({@link MailboxLimits}); otherwise a future that completes once the owner has caught up
+     *         to half of it. The publisher should not send this queue more until then (the AMQP
+     *         front stops reading its connection). The message is queued either way.
+     */
+    public CompletableFuture<Void> enqueue(Message message, PublishConfirm confirm) {
+        CompletableFuture<Void> backPressure = commands.addEnqueue(new QueueCommand.Enqueue(message, confirm));
+        scheduleDrain();
+        return backPressure;
     }
 
     /**
@@ -227,6 +240,26 @@ public final class MessageQueue {
      */
     public CompletableFuture<Void> congestion() {
         return congestion;
+    }
+
+    /** Publishes posted to this queue that its owner has not applied yet (diagnostics; any thread). */
+    public int waitingMessages() {
+        return commands.waitingMessages();
+    }
+
+    /** Body bytes of {@link #waitingMessages()}. */
+    public long waitingBytes() {
+        return commands.waitingBytes();
+    }
+
+    /** The most publishes a publisher found waiting for this queue's owner since it was created. */
+    public int peakWaitingMessages() {
+        return commands.peakMessages();
+    }
+
+    /** The most body bytes a publisher found waiting for this queue's owner since it was created. */
+    public long peakWaitingBytes() {
+        return commands.peakBytes();
     }
 
     /**

@@ -48,7 +48,8 @@ class ServerProcessTest {
         long heapMb = Math.max(256, Math.min(2048, memoryBytes / 1024 / 1024 / 8));
 
         try (BrokerProcess sized = BrokerProcess.startScript(temp.resolve("sized"), Map.of())) {
-            assertThat(commandLine(sized)).contains("-Xmx" + heapMb + "m", "-Xms32m", "-XX:+UseSerialGC");
+            assertThat(commandLine(sized)).contains("-Xmx" + heapMb + "m", "-Xms32m", "-XX:+UseSerialGC",
+                    "-XX:-ShrinkHeapInSteps", "-XX:PretenureSizeThreshold=1048576", "-XX:TrimNativeHeapInterval=10000", "-Djdk.nio.maxCachedBufferSize=1048576");
             assertThat(Files.readString(Path.of("/proc", Long.toString(sized.pid()), "environ")).split("\0"))
                     .contains("MALLOC_ARENA_MAX=2");
             assertThat(sized.terminate()).isZero();
@@ -56,6 +57,12 @@ class ServerProcessTest {
         try (BrokerProcess chosen = BrokerProcess.startScript(temp.resolve("chosen"), Map.of("FERRY_HEAP_MB", "300"))) {
             assertThat(commandLine(chosen)).contains("-Xmx300m");
             assertThat(chosen.terminate()).isZero();
+        }
+        // A collector named in FERRY_JAVA_OPTS replaces the script's; the JVM would refuse both.
+        try (BrokerProcess g1 = BrokerProcess.startScript(temp.resolve("g1"),
+                Map.of("FERRY_JAVA_OPTS", "-XX:+UseG1GC -XX:G1PeriodicGCInterval=10000"))) {
+            assertThat(commandLine(g1)).contains("-XX:+UseG1GC").doesNotContain("-XX:+UseSerialGC");
+            assertThat(g1.terminate()).isZero();
         }
     }
 
@@ -72,6 +79,29 @@ class ServerProcessTest {
 
             assertThat(broker.awaitExit(EXIT_TIMEOUT)).as("%s", bad).isEqualTo(2);
             assertThat(String.join("\n", broker.output())).contains(bad.get(0).substring(2));
+        }
+    }
+
+    @Test
+    void shouldRefuseIngressLimitsOutOfRangeWithExitCodeTwo() throws IOException {
+        for (List<String> bad : List.of(List.of("--max-message-bytes", "536870913"),
+                List.of("--content-budget-bytes", "-1"), List.of("--queue-mailbox-messages", "1"),
+                List.of("--queue-mailbox-bytes", "1"))) {
+            List<String> arguments = new java.util.ArrayList<>(bad);
+            arguments.addAll(List.of("--data-dir", temp.toString()));
+            BrokerProcess broker = BrokerProcess.launch(arguments);
+
+            assertThat(broker.awaitExit(EXIT_TIMEOUT)).as("%s", bad).isEqualTo(2);
+            assertThat(String.join("\n", broker.output())).as("%s", bad).contains(bad.get(0).substring(2));
+        }
+    }
+
+    @Test
+    void shouldAcceptTheLargestMessageSizeWithSegmentsToHoldIt() throws IOException {
+        try (BrokerProcess broker = BrokerProcess.start(temp.resolve("largest"), "--max-message-bytes", "536870912",
+                "--queue-segment-bytes", "1073741824")) {
+            assertThat(broker.output()).anyMatch(line -> line.contains("messages up to 536870912 bytes"));
+            assertThat(broker.terminate()).isZero();
         }
     }
 

@@ -69,14 +69,27 @@ public final class FerryCommand implements Callable<BrokerSettings> {
             description = "Heartbeat interval offered to clients; 0 disables. Default: ${DEFAULT-VALUE}")
     int heartbeatSeconds;
 
-    @Option(names = "--max-message-bytes", paramLabel = "BYTES", defaultValue = "134217728",
-            description = "Largest message body accepted; larger ones close the channel with 406. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--max-message-bytes", paramLabel = "BYTES", defaultValue = "16777216",
+            description = "Largest message body accepted, at most 536870912 (512 MiB); larger ones close the channel "
+                    + "with 406. Default: ${DEFAULT-VALUE}")
     int maxMessageBytes;
+
+    @Option(names = "--content-budget-bytes", paramLabel = "BYTES", defaultValue = "0",
+            description = "Bytes of message bodies the broker receives at once, across all connections; a connection "
+                    + "that would go past it is not read until budget comes back. 0 means a sixty-fourth of the "
+                    + "maximum heap. Default: ${DEFAULT-VALUE}")
+    long contentBudgetBytes;
 
     @Option(names = "--memory-high-watermark", paramLabel = "FRACTION", defaultValue = "0.4",
             description = "Share of the maximum heap that retained data may use before publishers are blocked. "
                     + "Default: ${DEFAULT-VALUE}")
     double memoryHighWatermark;
+
+    @Option(names = "--heap-release-interval-ms", paramLabel = "MS", defaultValue = "10000",
+            description = "After this long with no garbage collection at all (a quiet broker), run one full "
+                    + "collection if the heap has grown since the last one, so that the heap shrinks and the memory "
+                    + "goes back to the operating system; 0 never does. Default: ${DEFAULT-VALUE}")
+    long heapReleaseIntervalMs;
 
     @Option(names = "--disk-free-limit-bytes", paramLabel = "BYTES", defaultValue = "52428800",
             description = "Free space the data directory's disk must keep; below it publishers are blocked. "
@@ -118,6 +131,17 @@ public final class FerryCommand implements Callable<BrokerSettings> {
             description = "Body bytes of ready messages each queue keeps in memory. Default: ${DEFAULT-VALUE}")
     long queueMemoryBytes;
 
+    @Option(names = "--queue-mailbox-messages", paramLabel = "N", defaultValue = "1024",
+            description = "Published messages that may wait for a queue's thread; past this (or "
+                    + "--queue-mailbox-bytes) its publishers' connections are not read until half of it is left. "
+                    + "Default: ${DEFAULT-VALUE}")
+    int queueMailboxMessages;
+
+    @Option(names = "--queue-mailbox-bytes", paramLabel = "BYTES", defaultValue = "1048576",
+            description = "Body bytes of the published messages that may wait for a queue's thread. "
+                    + "Default: ${DEFAULT-VALUE}")
+    long queueMailboxBytes;
+
     /** Settings the parsed options describe, not yet checked. */
     @Override
     public BrokerSettings call() {
@@ -132,15 +156,19 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.channelMax = channelMax;
         settings.heartbeatSeconds = heartbeatSeconds;
         settings.maxMessageBytes = maxMessageBytes;
+        settings.contentBudgetBytes = contentBudgetBytes;
         settings.queueThreads = queueThreads;
         settings.memoryHighWatermark = memoryHighWatermark;
         settings.diskFreeLimitBytes = diskFreeLimitBytes;
+        settings.heapReleaseIntervalMs = heapReleaseIntervalMs;
         settings.fsync = fsync;
         settings.fsyncIntervalMs = fsyncIntervalMs;
         settings.ackCheckpointIntervalMs = ackCheckpointIntervalMs;
         settings.queueSegmentBytes = queueSegmentBytes;
         settings.queueMemoryMessages = queueMemoryMessages;
         settings.queueMemoryBytes = queueMemoryBytes;
+        settings.queueMailboxMessages = queueMailboxMessages;
+        settings.queueMailboxBytes = queueMailboxBytes;
         return settings;
     }
 

@@ -7,6 +7,7 @@ import dev.ferry.amqp.channel.BrokerChannelHandlerFactory;
 import dev.ferry.broker.Broker;
 import dev.ferry.broker.MetadataRecord;
 import dev.ferry.broker.ResourceAlarm;
+import dev.ferry.front.ContentBudget;
 import dev.ferry.server.config.BrokerSettings;
 import dev.ferry.store.DiskStorage;
 import java.io.IOException;
@@ -30,6 +31,9 @@ public final class FerryServer implements AutoCloseable {
     private Broker broker;
     private AmqpServer amqpServer;
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
+    private ContentBudget contentBudget;
+    private IngressMetrics ingressMetrics;
+    private IdleHeapRelease idleHeapRelease;
     private ResourceMonitor resourceMonitor;
     private int amqpPort = -1;
     private boolean closed;
@@ -41,7 +45,8 @@ public final class FerryServer implements AutoCloseable {
     public synchronized void start() {
         dataLock = DataDirectoryLock.acquire(settings.dataDir);
         storage = DiskStorage.open(settings.dataDir, settings.storageSettings());
-        broker = Broker.withQueueThreads(settings.queueThreads, storage);
+        broker = Broker.withQueueThreads(settings.queueThreads, storage, settings.mailboxLimits());
+        contentBudget = new ContentBudget(settings.contentBudgetBytes(Runtime.getRuntime().maxMemory()));
         for (String virtualHost : settings.virtualHosts) {
             broker.addVirtualHost(virtualHost);
         }
@@ -56,6 +61,14 @@ public final class FerryServer implements AutoCloseable {
         resourceMonitor = ResourceMonitor.forThisProcess(resourceAlarm, settings.memoryHighWatermark,
                 settings.diskFreeLimitBytes, settings.dataDir);
         resourceMonitor.start();
+        ingressMetrics = IngressMetrics.register(broker, contentBudget);
+        if (settings.heapReleaseIntervalMs > 0) {
+            idleHeapRelease = IdleHeapRelease.forThisProcess(settings.heapReleaseIntervalMs);
+            idleHeapRelease.start();
+        }
+        log.info("Ingress limits: messages up to {} bytes, {} bytes of content received at once, {} messages / {} bytes "
+                + "waiting per queue", settings.maxMessageBytes, contentBudget.limitBytes(),
+                settings.queueMailboxMessages, settings.queueMailboxBytes);
         log.info("Ferry {} listening on amqp://{}:{}; data in {}", FerryVersion.VERSION,
                 settings.bindAddress().getHostAddress(), amqpPort, settings.dataDir);
     }
@@ -95,7 +108,8 @@ public final class FerryServer implements AutoCloseable {
                 .authenticator(users.build())
                 .virtualHosts(name -> broker.virtualHost(name).isPresent())
                 .channelHandlerFactory(new BrokerChannelHandlerFactory(broker))
-                .resourceAlarm(resourceAlarm);
+                .resourceAlarm(resourceAlarm)
+                .contentBudget(contentBudget);
     }
 
     /** The bound AMQP port, once started. */
@@ -114,6 +128,12 @@ public final class FerryServer implements AutoCloseable {
         }
         if (resourceMonitor != null) {
             resourceMonitor.close();
+        }
+        if (ingressMetrics != null) {
+            ingressMetrics.unregister();
+        }
+        if (idleHeapRelease != null) {
+            idleHeapRelease.close();
         }
         if (amqpServer != null) {
             amqpServer.stop();

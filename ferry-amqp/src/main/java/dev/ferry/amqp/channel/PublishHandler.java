@@ -32,8 +32,9 @@ final class PublishHandler {
     private List<CompletableFuture<Void>> transactionStores = new ArrayList<>();
 
     // The longest a congested queue holds up a publisher's connection before it reads again (and,
-    // if the queue is still congested, pauses again). The queue itself releases publishers within
-    // a second of its consumers going quiet; this is a backstop, not the mechanism.
+    // if the queue is still congested, pauses again). The queue itself releases publishers as soon
+    // as its thread has caught up with its mailbox, or within a second of its consumers going
+    // quiet; this is a backstop, not the mechanism.
     private static final long MAX_FLOW_PAUSE_MS = 2000;
 
     PublishHandler(ChannelSession session, BasicMethodHandler basicMethods) {

@@ -1,9 +1,12 @@
 package dev.ferry.amqp.connection;
 
 import dev.ferry.error.ErrorCode;
+import dev.ferry.queue.DeliveryGate;
 import io.netty.channel.EventLoop;
 import java.net.SocketAddress;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * One client connection, past its handshake, as the channel semantics and the broker see it.
@@ -17,7 +20,7 @@ public interface AmqpConnection {
      * Closed while this connection's outbound buffer is over its high-water mark; consumers on the
      * connection pass it to their queues so deliveries wait there rather than in memory here.
      */
-    dev.ferry.queue.DeliveryGate deliveryGate();
+    DeliveryGate deliveryGate();
 
     /** A name for logs: the client's address and port. */
     String name();
@@ -50,13 +53,17 @@ public interface AmqpConnection {
     boolean isBlocked();
 
     /**
-     * Flow control: a queue this connection just published to is congested. Reading stops after
-     * the message being handled until {@code resume} completes, or at most {@code maxPauseMillis}
-     * (so a connection whose own acks the queue waits for is never stuck), unless an alarm blocks
-     * it anyway. Unlike {@link #block}, the client is not told: it sees TCP back-pressure, as with
-     * RabbitMQ's credit flow. Event loop only.
+     * Flow control: a queue this connection just published to is congested (its mailbox is full,
+     * or its consumers are behind). Reading stops after the message being handled until
+     * {@code resume} completes, or at most {@code maxPauseMillis} (so a connection whose own acks
+     * the queue waits for is never stuck), unless something else stops it anyway. Ignored while
+     * the connection is receiving a large body on another channel: that body's content budget must
+     * come back first. Called while a message is being handed over, it also keeps that message's
+     * content budget reserved until {@code resume} (the body waits in the queue's mailbox). Unlike
+     * {@link #block}, the client is not told: it sees TCP back-pressure, as with RabbitMQ's credit
+     * flow. Event loop only.
      */
-    void pauseReading(java.util.concurrent.CompletionStage<?> resume, long maxPauseMillis);
+    void pauseReading(CompletionStage<?> resume, long maxPauseMillis);
 
     /**
      * Runs {@code listener} on the event loop once the connection closes, after every channel's
@@ -65,7 +72,7 @@ public interface AmqpConnection {
      * listener returns, so that what the listener undoes (exclusive queues) is gone by the time the
      * client learns that the connection is.
      */
-    void addCloseListener(java.util.function.Supplier<? extends java.util.concurrent.CompletionStage<?>> listener);
+    void addCloseListener(Supplier<? extends CompletionStage<?>> listener);
 
     /** Closes the connection from the server side, such as 320 CONNECTION_FORCED on shutdown. */
     void close(ErrorCode code, String text);

@@ -27,7 +27,11 @@ import dev.ferry.amqp.method.ConnectionUnblocked;
 import dev.ferry.amqp.method.ConnectionUpdateSecret;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
+import dev.ferry.front.ConnectionFlowControl;
+import dev.ferry.front.ConnectionFlowControl.Pause;
+import dev.ferry.front.OutboundBatcher;
 import dev.ferry.message.MessageProperties;
+import dev.ferry.queue.DeliveryGate;
 import dev.ferry.text.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -37,7 +41,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -47,7 +50,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,9 +70,12 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>Everything here runs on the connection's event loop; the public {@link AmqpConnection} and
- * {@link AmqpChannel} methods hop onto it. Outbound frames are written as they are produced and
- * flushed once per read batch ({@link #channelReadComplete}) or once per batch of tasks from other
- * threads, never once per frame.
+ * {@link AmqpChannel} methods hop onto it. Two jobs a Kafka front needs as well live in their own,
+ * protocol-neutral classes: {@link OutboundBatcher} writes frames as they are produced and flushes
+ * once per read or per batch of tasks, and {@link ConnectionFlowControl} stops and resumes reading
+ * for alarms, congested queues and the content budget. {@link ContentAdmission} is this connection's
+ * share of the content budget, with the frames it holds while it waits, and {@link Heartbeats}
+ * sends and watches heartbeats.
  */
 public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter implements AmqpConnection {
     private static final Logger LOG = LoggerFactory.getLogger(AmqpConnectionHandler.class);
@@ -73,12 +83,20 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
 
     private enum State { AWAIT_HEADER, AWAIT_START_OK, AWAIT_TUNE_OK, AWAIT_OPEN, OPEN, CLOSING, CLOSED }
 
+    private static final long CLOSE_LISTENER_WAIT_MS = 5000;
+    private static final AtomicLong NEXT_ID = new AtomicLong();
+
     private final AmqpConfig config;
     private final FrameDecoder decoder;
     private final IntObjectMap<ChannelSlot> channels = new IntObjectHashMap<>();
-    private final Runnable flushTask = this::flushIfPending;
+    private final long id = NEXT_ID.incrementAndGet();
+    private final DeliveryGate deliveryGate = new DeliveryGate();
+    private final List<Supplier<? extends CompletionStage<?>>> closeListeners = new ArrayList<>();
 
     private ChannelHandlerContext ctx;
+    private OutboundBatcher output;
+    private ConnectionFlowControl flow;
+    private ContentAdmission contentAdmission;
     private volatile State state = State.AWAIT_HEADER;
     private String name = "unconnected";
     private volatile String username;
@@ -87,22 +105,10 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private int channelMax;
     private int frameMax;
     private volatile boolean blocked;
-    // Reading paused by flow control (pauseReading), on the event loop only.
-    private boolean flowPaused;
     private ScheduledFuture<?> timeout;
+    private Heartbeats heartbeats;
     /** Why the connection ended, for the one log line written when the socket closes. */
     private String closeReason = "by the network";
-
-    private boolean inRead;
-    private static final java.util.concurrent.atomic.AtomicLong NEXT_ID = new java.util.concurrent.atomic.AtomicLong();
-    private final long id = NEXT_ID.incrementAndGet();
-    private final dev.ferry.queue.DeliveryGate deliveryGate = new dev.ferry.queue.DeliveryGate();
-    private static final long CLOSE_LISTENER_WAIT_MS = 5000;
-    private final java.util.List<java.util.function.Supplier<? extends java.util.concurrent.CompletionStage<?>>>
-            closeListeners = new java.util.ArrayList<>();
-    private java.util.concurrent.ScheduledFuture<?> heartbeatTask;
-    private boolean flushPending;
-    private boolean flushScheduled;
 
     public AmqpConnectionHandler(AmqpConfig config, FrameDecoder decoder) {
         this.config = config;
@@ -116,6 +122,10 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     @Override
     public void handlerAdded(ChannelHandlerContext context) {
         this.ctx = context;
+        this.output = new OutboundBatcher(context);
+        this.heartbeats = new Heartbeats(context);
+        this.flow = new ConnectionFlowControl(context.channel());
+        this.contentAdmission = new ContentAdmission(config.contentBudget(), flow, context.executor(), this::handleFrame);
     }
 
     @Override
@@ -127,8 +137,19 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void channelRead(ChannelHandlerContext context, Object message) {
-        inRead = true;
+        output.readStarted();
         InboundFrame frame = (InboundFrame) message;
+        if (contentAdmission.isHolding()) {
+            // Decoded after reading stopped to wait for content budget: it must not overtake the
+            // frames already waiting (see ContentAdmission).
+            contentAdmission.hold(frame);
+            return;
+        }
+        handleFrame(frame);
+    }
+
+    /** Handles one frame, now or replayed after a wait for budget; the frame's payload is released after. */
+    private void handleFrame(InboundFrame frame) {
         try {
             onFrame(frame);
         } finally {
@@ -140,8 +161,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void channelReadComplete(ChannelHandlerContext context) {
-        inRead = false;
-        flushIfPending();
+        output.readComplete();
         context.fireChannelReadComplete();
     }
 
@@ -149,10 +169,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     public void channelInactive(ChannelHandlerContext context) {
         state = State.CLOSED;
         cancelTimeout();
-        if (heartbeatTask != null) {
-            heartbeatTask.cancel(false);
-        }
+        heartbeats.stop();
         closeAllChannels();
+        contentAdmission.close();
         deliveryGate.open();
         runCloseListeners();
         LOG.info("connection {} closed {} (user '{}', vhost '{}')", name, LogSafe.text(closeReason),
@@ -307,7 +326,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         channelMax = requestedChannelMax;
         frameMax = (int) requestedFrameMax;
         decoder.setFrameMax(frameMax);
-        startHeartbeats(tuneOk.heartbeat());
+        heartbeats.start(tuneOk.heartbeat());
         state = State.AWAIT_OPEN;
     }
 
@@ -340,23 +359,21 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         closeReason = "by the client: " + close.replyCode() + " " + close.replyText();
         state = State.CLOSED;
         cancelTimeout();
-        if (heartbeatTask != null) {
-            heartbeatTask.cancel(false);
-        }
+        heartbeats.stop();
         closeAllChannels();
         // Close-ok once the connection's exclusive queues are gone: a client that reconnects
         // after it must not find them (bounded, so a stuck queue cannot hold the socket open).
         runCloseListeners().orTimeout(CLOSE_LISTENER_WAIT_MS, TimeUnit.MILLISECONDS).whenComplete((ignored, error) ->
                 runOnEventLoop(() -> {
                     writeMethod(0, new ConnectionCloseOk());
-                    flushPending = false;
+                    output.forgetPending();
                     ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
                 }));
     }
 
     /** Runs the close listeners once; completes when the stages they return have. */
-    private java.util.concurrent.CompletableFuture<Void> runCloseListeners() {
-        java.util.List<java.util.concurrent.CompletableFuture<?>> stages = new java.util.ArrayList<>();
+    private CompletableFuture<Void> runCloseListeners() {
+        List<CompletableFuture<?>> stages = new ArrayList<>();
         for (var listener : closeListeners) {
             try {
                 stages.add(listener.get().toCompletableFuture());
@@ -365,7 +382,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
             }
         }
         closeListeners.clear();
-        return java.util.concurrent.CompletableFuture.allOf(stages.toArray(java.util.concurrent.CompletableFuture[]::new));
+        return CompletableFuture.allOf(stages.toArray(CompletableFuture[]::new));
     }
 
     // ---- channels ----
@@ -394,17 +411,28 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         } else if (frame instanceof InboundFrame.Method m) {
             onChannelMethod(slot, m.method());
         } else if (frame instanceof InboundFrame.Header header) {
-            AssembledPublish publish = slot.assembler.onHeader(header.header());
+            long reservation = slot.assembler.reservationFor(header.header());
+            if (reservation > 0 && !contentAdmission.admit(reservation, frame)) {
+                return; // held until the content budget has room; reading has stopped
+            }
+            AssembledPublish publish = slot.assembler.onHeader(header.header(), reservation);
             if (publish != null) {
-                published();
-                slot.handler.onPublish(publish);
+                handOver(slot, publish);
             }
         } else if (frame instanceof InboundFrame.Body body) {
             AssembledPublish publish = slot.assembler.onBody(body.payload());
             if (publish != null) {
-                published();
-                slot.handler.onPublish(publish);
+                handOver(slot, publish);
             }
+        }
+    }
+
+    private void handOver(ChannelSlot slot, AssembledPublish publish) {
+        published();
+        try {
+            slot.handler.onPublish(publish);
+        } finally {
+            contentAdmission.handedOver();
         }
     }
 
@@ -417,7 +445,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     private void openChannel(int number) {
-        ChannelSlot slot = new ChannelSlot(number, this, config.maxMessageBytes());
+        ContentAssembler assembler = new ContentAssembler(config.maxMessageBytes(), frameMax - AmqpFrames.OVERHEAD_BYTES,
+                contentAdmission);
+        ChannelSlot slot = new ChannelSlot(number, this, assembler);
         channels.put(number, slot);
         slot.handler = config.channelHandlerFactory().create(slot);
         writeMethod(number, new ChannelOpenOk());
@@ -426,16 +456,18 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     /**
      * A complete message arrived. Under a resource alarm this publisher is blocked from here on: as
      * in RabbitMQ, a connection opened during an alarm is told when it first publishes. Reading stops
-     * only once a message is whole, so no publish is left half-read while blocked; frames already
-     * read are still handled.
+     * only once a message is whole, and not while another channel of this connection is receiving a
+     * large body (that one must finish to give back its content budget; its own completion stops
+     * reading then), so no publish is left half-read while blocked; frames already read are still
+     * handled.
      */
     private void published() {
         String alarm = config.resourceAlarm().reason();
         if (alarm != null && !blocked) {
             block(alarm); // on the event loop already, so this takes effect at once
         }
-        if (blocked) {
-            ctx.channel().config().setAutoRead(false);
+        if (blocked && !contentAdmission.holdsReservation()) {
+            flow.pause(Pause.RESOURCE_ALARM);
         }
     }
 
@@ -535,8 +567,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         closeReason = "by the server after error " + error.errorCode().code();
         state = State.CLOSING;
         closeAllChannels();
+        contentAdmission.stopWaiting();
         writeMethod(0, new ConnectionClose(error.errorCode().code(), replyText(error), error.classId(), error.methodId()));
-        flushIfPending();
+        output.flush();
         cancelTimeout();
         timeout = ctx.executor().schedule(() -> {
             LOG.info("connection {}: no connection.close-ok within {} ms{}, closing the socket", name,
@@ -575,35 +608,11 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
 
     // ---- heartbeats ----
 
-    private void startHeartbeats(int heartbeatSeconds) {
-        if (heartbeatSeconds == 0) {
-            return;
-        }
-        // Send at half the interval, as RabbitMQ does, so jitter never makes the client miss one;
-        // give up on a client silent for two whole intervals. Only reader idleness is watched by
-        // Netty: watching writer idleness would cost a promise and a listener on every write, so
-        // heartbeats go out on a timer instead, traffic or not.
-        long sendEveryMs = heartbeatSeconds * 1000L / 2;
-        long silentLimitMs = heartbeatSeconds * 2000L;
-        ctx.pipeline().addFirst("heartbeat", new IdleStateHandler(silentLimitMs, 0, 0, TimeUnit.MILLISECONDS));
-        heartbeatTask = ctx.executor().scheduleAtFixedRate(this::sendHeartbeat, sendEveryMs, sendEveryMs,
-                TimeUnit.MILLISECONDS);
-    }
-
-    private void sendHeartbeat() {
-        if (state == State.CLOSED || !ctx.channel().isActive()) {
-            return;
-        }
-        ByteBuf buffer = ctx.alloc().ioBuffer(AmqpFrames.OVERHEAD_BYTES);
-        FrameWriter.writeHeartbeat(buffer);
-        ctx.writeAndFlush(buffer, ctx.voidPromise());
-    }
-
     private void onIdle(IdleStateEvent idle) {
         switch (idle.state()) {
             case READER_IDLE -> {
-                // While blocked we stopped reading on purpose; silence then is ours, not the client's.
-                if (ctx.channel().config().isAutoRead()) {
+                // While paused we stopped reading on purpose; silence then is ours, not the client's.
+                if (!flow.isPaused()) {
                     LOG.warn("connection {}: missed heartbeats from the client, closing", name);
                     closeReason = "by the server: missed heartbeats";
                     state = State.CLOSED;
@@ -632,37 +641,19 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     void writeMethod(int channel, AmqpMethod method) {
         ByteBuf buffer = ctx.alloc().ioBuffer(METHOD_BUFFER_BYTES);
         FrameWriter.writeMethod(buffer, channel, method);
-        write(buffer);
+        output.write(buffer);
     }
 
     void writeContent(int channel, AmqpMethod method, MessageProperties properties, byte[] body) {
         ByteBuf buffer = ctx.alloc().ioBuffer(FrameWriter.contentSizeEstimate(body, frameMax));
         FrameWriter.writeContent(buffer, channel, method, properties, body, frameMax);
-        write(buffer);
-    }
-
-    private void write(ByteBuf buffer) {
-        ctx.write(buffer, ctx.voidPromise());
-        flushPending = true;
-        if (!inRead && !flushScheduled) {
-            // Written from a task, not a read: flush once after the tasks queued so far have run.
-            flushScheduled = true;
-            ctx.executor().execute(flushTask);
-        }
-    }
-
-    private void flushIfPending() {
-        flushScheduled = false;
-        if (flushPending) {
-            flushPending = false;
-            ctx.flush();
-        }
+        output.write(buffer);
     }
 
     // ---- AmqpConnection ----
 
     @Override
-    public dev.ferry.queue.DeliveryGate deliveryGate() {
+    public DeliveryGate deliveryGate() {
         return deliveryGate;
     }
 
@@ -683,7 +674,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     @Override
-    public void addCloseListener(java.util.function.Supplier<? extends java.util.concurrent.CompletionStage<?>> listener) {
+    public void addCloseListener(Supplier<? extends CompletionStage<?>> listener) {
         runOnEventLoop(() -> {
             if (state == State.CLOSED) {
                 listener.get();
@@ -749,9 +740,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
                 return;
             }
             blocked = false;
-            if (!flowPaused) {
-                ctx.channel().config().setAutoRead(true);
-            }
+            flow.resume(Pause.RESOURCE_ALARM);
             if (state == State.OPEN && clientSupports("connection.blocked")) {
                 writeMethod(0, new ConnectionUnblocked());
             }
@@ -759,29 +748,16 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     @Override
-    public void pauseReading(java.util.concurrent.CompletionStage<?> resume, long maxPauseMillis) {
+    public void pauseReading(CompletionStage<?> resume, long maxPauseMillis) {
         assert ctx.channel().eventLoop().inEventLoop() : "flow control off the event loop";
-        if (flowPaused || state != State.OPEN) {
+        // The body just handed over keeps its content budget while it waits for the queue.
+        contentAdmission.holdUntil(resume, maxPauseMillis);
+        // A connection in the middle of a large body keeps reading until it is whole, so that its
+        // content budget comes back; its completion is a publish that checks congestion again.
+        if (state != State.OPEN || contentAdmission.holdsReservation()) {
             return;
         }
-        flowPaused = true;
-        ctx.channel().config().setAutoRead(false);
-        ScheduledFuture<?> deadline = ctx.channel().eventLoop().schedule(this::resumeReading, maxPauseMillis,
-                TimeUnit.MILLISECONDS);
-        resume.whenComplete((ignored, error) -> {
-            deadline.cancel(false);
-            runOnEventLoop(this::resumeReading);
-        });
-    }
-
-    private void resumeReading() {
-        if (!flowPaused) {
-            return;
-        }
-        flowPaused = false;
-        if (!blocked) {
-            ctx.channel().config().setAutoRead(true);
-        }
+        flow.pauseUntil(resume, maxPauseMillis);
     }
 
     @Override

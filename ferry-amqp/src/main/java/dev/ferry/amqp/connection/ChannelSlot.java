@@ -23,10 +23,10 @@ final class ChannelSlot implements AmqpChannel {
     ChannelMethodHandler handler;
     private volatile State state = State.OPEN;
 
-    ChannelSlot(int number, AmqpConnectionHandler connection, int maxMessageBytes) {
+    ChannelSlot(int number, AmqpConnectionHandler connection, ContentAssembler assembler) {
         this.number = number;
         this.connection = connection;
-        this.assembler = new ContentAssembler(maxMessageBytes);
+        this.assembler = assembler;
     }
 
     State state() {

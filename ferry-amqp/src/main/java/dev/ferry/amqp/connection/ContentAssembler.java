@@ -9,23 +9,53 @@ import io.netty.buffer.ByteBuf;
 
 /**
  * Joins basic.publish, its content header and its body frames into one {@link AssembledPublish}.
- * The body array is allocated once, at the header, with the announced size, and each body frame
- * is copied straight into it: one copy from the socket buffer, none after.
+ * The body array is allocated once, with the announced size, and each body frame is copied straight
+ * into it: one copy from the socket buffer, none after.
+ *
+ * <p>Memory is committed only against the broker's content budget: a body longer than one frame
+ * can carry is allocated at the header, and only after the connection has reserved its whole size
+ * ({@link #reservationFor}, then {@link #onHeader} with the reservation); the reservation goes on
+ * with the complete message ({@link Reservations#completed}) or back when the message is abandoned. A body that fits in one frame needs no reservation:
+ * it is allocated when its first body frame arrives, which normally carries all of it, so no memory
+ * waits for bytes that may never come. (A client that splits such a body over several frames leaves
+ * at most one frame's worth unfilled per channel.)
  *
  * <p>Owned by one channel on the event loop. Protocol violations (content without a method, a
  * method in the middle of content, more body than announced) are connection errors, 505; a body
  * larger than the configured maximum is a channel error, 406, as RabbitMQ reports it.
  */
 final class ContentAssembler {
+    /** Where a reservation goes: back when content is abandoned, on with the message when it is complete. */
+    interface Reservations {
+        /** The content was abandoned (channel or connection closed mid-message): give the bytes back. */
+        void release(long bytes);
+
+        /** The message is complete and about to be handed to its channel, with these bytes reserved for it. */
+        void completed(long bytes);
+    }
+
+    private static final byte[] EMPTY = new byte[0];
+
     private final int maxMessageBytes;
+    private final int singleFrameBodyBytes;
+    private final Reservations reservations;
 
     private BasicPublish method;
+    private boolean headerSeen;
     private MessageProperties properties;
+    private int bodySize;
     private byte[] body;
     private int bodyFilled;
+    private long reservedBytes;
 
-    ContentAssembler(int maxMessageBytes) {
+    /**
+     * @param singleFrameBodyBytes the largest body one frame carries (frame_max less its overhead);
+     *                             larger bodies need a reservation
+     */
+    ContentAssembler(int maxMessageBytes, int singleFrameBodyBytes, Reservations reservations) {
         this.maxMessageBytes = maxMessageBytes;
+        this.singleFrameBodyBytes = singleFrameBodyBytes;
+        this.reservations = reservations;
     }
 
     /** Whether no content is in progress, so a method may come next. */
@@ -36,13 +66,15 @@ final class ContentAssembler {
     void begin(BasicPublish publish) {
         assert method == null : "content already in progress";
         method = publish;
-        body = null;
-        bodyFilled = 0;
+        headerSeen = false;
     }
 
-    /** The finished publish when the body is empty, else {@code null} until the last body frame. */
-    AssembledPublish onHeader(ContentHeader header) {
-        if (method == null || body != null) {
+    /**
+     * Checks a content header before it is taken, changing nothing unless it is refused: the bytes
+     * of budget to reserve before {@link #onHeader}, or 0 when the body needs none.
+     */
+    long reservationFor(ContentHeader header) {
+        if (method == null || headerSeen) {
             throw unexpected("content header without a preceding content method");
         }
         if (header.classId() != method.classId()) {
@@ -54,35 +86,72 @@ final class ContentAssembler {
                     + " is larger than configured max size " + maxMessageBytes,
                     BasicPublish.CLASS_ID, BasicPublish.METHOD_ID);
         }
+        return header.bodySize() > singleFrameBodyBytes ? header.bodySize() : 0;
+    }
+
+    /**
+     * Takes a header that {@link #reservationFor} accepted, with the bytes reserved for it (which
+     * this assembler now holds). The finished publish when the body is empty, else null.
+     */
+    AssembledPublish onHeader(ContentHeader header, long reserved) {
+        headerSeen = true;
         properties = header.properties();
-        body = new byte[(int) header.bodySize()];
-        return body.length == 0 ? complete() : null;
+        bodySize = (int) header.bodySize();
+        reservedBytes = reserved;
+        if (bodySize == 0) {
+            body = EMPTY;
+            return complete();
+        }
+        if (reserved > 0) {
+            body = new byte[bodySize];
+        }
+        return null;
     }
 
     /** Copies the frame's payload into the body; the caller still owns (and releases) the payload. */
     AssembledPublish onBody(ByteBuf payload) {
-        if (body == null) {
+        if (!headerSeen) {
             throw unexpected("content body frame without a preceding content header");
         }
         int length = payload.readableBytes();
-        if (length > body.length - bodyFilled) {
-            throw unexpected("content body frames exceed the announced body size " + body.length);
+        if (length > bodySize - bodyFilled) {
+            throw unexpected("content body frames exceed the announced body size " + bodySize);
+        }
+        if (body == null) {
+            body = new byte[bodySize];
         }
         payload.readBytes(body, bodyFilled, length);
         bodyFilled += length;
-        return bodyFilled == body.length ? complete() : null;
+        return bodyFilled == bodySize ? complete() : null;
     }
 
-    /** Drops content in progress, when the channel closes mid-message. */
+    /** Drops content in progress (the channel closes mid-message) and gives back its reservation. */
     void reset() {
         method = null;
+        headerSeen = false;
         properties = null;
         body = null;
+        bodySize = 0;
         bodyFilled = 0;
+        if (reservedBytes > 0) {
+            long released = reservedBytes;
+            reservedBytes = 0;
+            reservations.release(released);
+        }
+    }
+
+    /** Whether this assembler holds a reservation of the content budget. */
+    boolean holdsReservation() {
+        return reservedBytes > 0;
     }
 
     private AssembledPublish complete() {
         AssembledPublish publish = new AssembledPublish(method, properties, body);
+        if (reservedBytes > 0) {
+            long handedOver = reservedBytes;
+            reservedBytes = 0;
+            reservations.completed(handedOver);
+        }
         reset();
         return publish;
     }

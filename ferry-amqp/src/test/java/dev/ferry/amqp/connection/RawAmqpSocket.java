@@ -74,8 +74,13 @@ final class RawAmqpSocket implements AutoCloseable {
     }
 
     void sendBody(int channel, byte[] body) throws IOException {
+        sendBody(channel, body, 1 << 20);
+    }
+
+    /** Body frames of at most {@code frameMax} octets each. */
+    void sendBody(int channel, byte[] body, int frameMax) throws IOException {
         ByteBuf buffer = Unpooled.buffer();
-        FrameWriter.writeBody(buffer, channel, body, 1 << 20);
+        FrameWriter.writeBody(buffer, channel, body, frameMax);
         send(buffer);
     }
 

@@ -35,10 +35,15 @@ class StalledConsumerTest extends AmqpTestBase {
             // From here on the raw client reads nothing.
 
             Channel publisher = newConnection().createChannel();
+            publisher.confirmSelect();
             byte[] body = new byte[BODY_BYTES];
             for (int i = 0; i < MESSAGES; i++) {
                 publisher.basicPublish("", queue, null, body);
             }
+            // Every message is in the queue once confirmed. (The publisher's connection is held back
+            // while the queue's thread catches up, so its last writes may take a while to be read;
+            // waiting for the confirms, not for the count to settle, is what says they have.)
+            publisher.waitForConfirmsOrDie(60_000);
 
             // About 1 MiB of outbound buffer and the kernel's socket buffers hold a few hundred
             // messages; everything else must still be in the queue, and stay there.

@@ -74,6 +74,20 @@ public final class BrokerProcess implements AutoCloseable {
         return broker;
     }
 
+    /**
+     * Starts a broker on a free port with its data in {@code dataDir}, in a JVM started with
+     * {@code jvmOptions} (a heap size, for tests of memory bounds), and waits until it listens.
+     */
+    public static BrokerProcess startWithJvmOptions(Path dataDir, List<String> jvmOptions, String... extraArgs)
+            throws IOException {
+        List<String> arguments = new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--amqp-port", "0"));
+        arguments.addAll(List.of(extraArgs));
+        BrokerProcess broker = launch("dev.ferry.server.FerryMain", jvmOptions, arguments, java.util.Map.of());
+        broker.awaitListening();
+        return broker;
+    }
+
+    /** Launches {@code mainClass}; a 512 MiB heap unless {@code jvmOptions} sets one. */
     private static BrokerProcess launch(String mainClass, List<String> jvmOptions, List<String> arguments,
                                         java.util.Map<String, String> environment) throws IOException {
         Path dataDir = null;
@@ -83,7 +97,9 @@ public final class BrokerProcess implements AutoCloseable {
         }
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx512m");
+        if (jvmOptions.stream().noneMatch(option -> option.startsWith("-Xmx"))) {
+            command.add("-Xmx512m");
+        }
         command.add("-ea");
         command.addAll(jvmOptions);
         command.add("-cp");

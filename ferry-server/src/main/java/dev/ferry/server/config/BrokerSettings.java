@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.ferry.front.ContentBudget;
 import dev.ferry.log.FsyncPolicy;
+import dev.ferry.queue.MailboxLimits;
 import dev.ferry.store.PagingLimits;
 import dev.ferry.store.StorageSettings;
 
@@ -28,7 +30,9 @@ public final class BrokerSettings {
     public int frameMax = 131_072;
     public int channelMax = 2047;
     public int heartbeatSeconds = 60;
-    public int maxMessageBytes = 128 * 1024 * 1024;
+    public int maxMessageBytes = 16 * 1024 * 1024;
+    /** 0: a sixty-fourth of the maximum heap. */
+    public long contentBudgetBytes;
     public int queueThreads;
     public double memoryHighWatermark = 0.4;
     public long diskFreeLimitBytes = 50L * 1024 * 1024;
@@ -38,6 +42,10 @@ public final class BrokerSettings {
     public int queueSegmentBytes = 256 * 1024 * 1024;
     public int queueMemoryMessages = PagingLimits.DEFAULTS.messages();
     public long queueMemoryBytes = PagingLimits.DEFAULTS.bytes();
+    /** 0: never. */
+    public long heapReleaseIntervalMs = 10_000;
+    public int queueMailboxMessages = MailboxLimits.DEFAULTS.messages();
+    public long queueMailboxBytes = MailboxLimits.DEFAULTS.bytes();
 
     private FsyncPolicy fsyncPolicy;
 
@@ -73,10 +81,17 @@ public final class BrokerSettings {
         requireRange("frame-max", frameMax, 4096, Integer.MAX_VALUE, " (4096 is the AMQP minimum)");
         requireRange("channel-max", channelMax, 1, 65535, "");
         requireRange("heartbeat", heartbeatSeconds, 0, 65535, " (0 disables heartbeats)");
-        requireRange("max-message-bytes", maxMessageBytes, 0, 512 * 1024 * 1024, "");
+        requireRange("max-message-bytes", maxMessageBytes, 0, 512 * 1024 * 1024, " (512 MiB)");
+        if (contentBudgetBytes < 0) {
+            throw new ConfigException("content-budget-bytes must be 0 (a sixty-fourth of the heap) or more, got "
+                    + contentBudgetBytes);
+        }
         if (!(memoryHighWatermark > 0 && memoryHighWatermark <= 1)) {
             throw new ConfigException("memory-high-watermark must be a fraction above 0 and at most 1, got "
                     + memoryHighWatermark);
+        }
+        if (heapReleaseIntervalMs < 0) {
+            throw new ConfigException("heap-release-interval-ms must be 0 (never) or more, got " + heapReleaseIntervalMs);
         }
         if (diskFreeLimitBytes < 0) {
             throw new ConfigException("disk-free-limit-bytes must not be negative, got " + diskFreeLimitBytes);
@@ -110,6 +125,11 @@ public final class BrokerSettings {
         if (queueMemoryBytes < 1) {
             throw new ConfigException("queue-memory-bytes must be positive, got " + queueMemoryBytes);
         }
+        try {
+            new MailboxLimits(queueMailboxMessages, queueMailboxBytes);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("queue-mailbox-messages / queue-mailbox-bytes: " + e.getMessage());
+        }
         dataDir = dataDir.toAbsolutePath().normalize();
         return this;
     }
@@ -134,6 +154,16 @@ public final class BrokerSettings {
         }
         return new StorageSettings(fsyncPolicy, fsyncIntervalMs, ackCheckpointIntervalMs, queueSegmentBytes,
                 new PagingLimits(queueMemoryMessages, queueMemoryBytes));
+    }
+
+    /** How much published work may wait for each queue's owner thread before publishers are held back. */
+    public MailboxLimits mailboxLimits() {
+        return new MailboxLimits(queueMailboxMessages, queueMailboxBytes);
+    }
+
+    /** The content budget in bytes: the setting, or a sixty-fourth of {@code maxHeapBytes} when it is 0. */
+    public long contentBudgetBytes(long maxHeapBytes) {
+        return contentBudgetBytes > 0 ? contentBudgetBytes : ContentBudget.defaultLimitBytes(maxHeapBytes);
     }
 
     /** User name to password, from {@link #users}, in the order given. */

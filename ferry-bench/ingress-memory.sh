@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Ingress memory benchmark: does the broker's memory stay bounded whoever publishes, and does an
+# unrelated publisher/consumer pair keep its latency meanwhile? (Issue 9, section 3.)
+#
+#   ferry-bench/ingress-memory.sh                          # all scenarios, 60 s load + 60 s idle each
+#   ferry-bench/ingress-memory.sh --scenarios large --seconds 20 --idle 30
+#   options: --seconds N (load), --idle N (watching RSS after the load), --scenarios LIST,
+#            --no-build, --out DIR (default: ferry-bench/target/ingress-memory/STAMP)
+#
+# Scenarios, each on a fresh broker started by bin/ferry (its JVM flags, plus a GC log):
+#   perftest  RabbitMQ PerfTest, 4 publishers, 1 KiB messages, no consumer (-x 4 -y 0 -s 1024)
+#   rawflood  scripts/RawFlood.java: 4 raw sockets writing pre-encoded 1 KiB publishes, no consumer
+#   large     scripts/LargeBurst.java: 20 connections publishing maximum-size (16 MiB) messages back
+#             to back, one consumer draining them
+# During each, scripts/LatencyProbe.java runs an unrelated publisher/consumer pair on its own queue
+# at 1,000 msg/s (3 warm-up seconds dropped). Three seconds before the load ends, `jcmd GC.run`
+# forces a full collection: the heap it leaves is the live heap under load. Reported per scenario:
+# that live heap, the largest heap left by any collection during the load (an upper bound of live
+# data), GC pauses (count, longest, total), peak RSS (VmHWM), whether a memory alarm was raised, the
+# probe's p50/p99/p99.9, and RSS while idle after the load (every 10 s). Every process it starts
+# is stopped by PID; broker data directories are removed after each scenario.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+PERFTEST_VERSION=2.22.1
+SECONDS_LOAD=60
+IDLE=60
+SCENARIOS="perftest,rawflood,large"
+PROBE_RATE=1000
+MAX_MESSAGE_BYTES=16777216
+build=1
+out_dir=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) SECONDS_LOAD="${2:?--seconds needs a number}"; shift ;;
+    --idle) IDLE="${2:?--idle needs a number}"; shift ;;
+    --scenarios) SCENARIOS="${2:?--scenarios needs a list}"; shift ;;
+    --no-build) build=0 ;;
+    --out) out_dir="${2:?--out needs a directory}"; shift ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "ingress-memory: unknown option $1 (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+PORT="${FERRY_BENCH_PORT:-5699}"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+work="${out_dir:-$repo/ferry-bench/target/ingress-memory/$stamp}"
+mkdir -p "$work"
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+PT_CP="$("$here/scripts/perftest-classpath.sh" "$PERFTEST_VERSION")"
+PROBE_CP="$("$here/scripts/perftest-classpath.sh" "$PERFTEST_VERSION" --client-only)"
+if [ "$build" = 1 ]; then
+  log "building Ferry (mvn -o -q -B -DskipTests package)"
+  (cd "$repo" && mvn -o -q -B -DskipTests package)
+fi
+
+ferry_pid=""
+pids=()
+stop_pid() { # PID: SIGTERM, then SIGKILL after 20 s
+  local pid="$1"
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  set +e
+  for pid in "${pids[@]}"; do stop_pid "$pid"; done
+  [ -n "$ferry_pid" ] && stop_pid "$ferry_pid"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start_ferry() { # DIR
+  local dir="$1"
+  mkdir -p "$dir"
+  FERRY_JAVA_OPTS="${FERRY_JAVA_OPTS:-} -Xlog:gc:file=$dir/gc.log:uptime" "$repo/bin/ferry" --data-dir "$dir/data" \
+    --amqp-port "$PORT" > "$dir/ferry.out" 2>&1 &
+  ferry_pid=$!
+  for _ in $(seq 1 120); do
+    grep -q "listening on amqp://127.0.0.1:$PORT" "$dir/ferry.out" 2>/dev/null && return 0
+    kill -0 "$ferry_pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  echo "ingress-memory: Ferry did not start; see $dir/ferry.out" >&2
+  exit 1
+}
+
+# A value of /proc/PID/status in MiB, or "exited" once the broker is gone (a run that killed it says so).
+status_mib() { awk -v k="$2:" '$1 == k {printf "%d", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo exited; }
+# The heap after the last full collection in a GC log ("Pause Full (System.gc()) 95M->9M(40M)").
+last_full_heap() { grep 'Pause Full' "$1" | tail -1 | sed -n 's/.*->\([0-9]*\)M(.*/\1/p'; }
+# Pause count, longest and total (ms) of the log lines after line $2.
+gc_pauses() {
+  tail -n +"$(( $2 + 1 ))" "$1" | grep 'Pause' | sed -n 's/.* \([0-9.]*\)ms$/\1/p' \
+    | awk '{n++; t += $1; if ($1 > m) m = $1} END {printf "%d %.1f %.0f", n, m, t}'
+}
+# The largest heap any collection left after line $2 (an upper bound of live data).
+gc_max_after() {
+  tail -n +"$(( $2 + 1 ))" "$1" | grep 'Pause' | sed -n 's/.*->\([0-9]*\)M(.*/\1/p' | sort -n | tail -1
+}
+
+summary="$work/summary.txt"
+: > "$summary"
+for scenario in ${SCENARIOS//,/ }; do
+  dir="$work/$scenario"
+  start_ferry "$dir"
+  sleep 3
+  idle_rss="$(status_mib "$ferry_pid" VmRSS)"
+  gc_start="$(wc -l < "$dir/gc.log")"
+  uri="amqp://guest:guest@127.0.0.1:$PORT"
+  log "$scenario: broker PID $ferry_pid, idle RSS $idle_rss MiB; load for $SECONDS_LOAD s"
+
+  java -cp "$PROBE_CP" "$here/scripts/LatencyProbe.java" "$uri" "$PROBE_RATE" "$SECONDS_LOAD" 3 > "$dir/probe.txt" 2>&1 &
+  probe_pid=$!
+  pids+=("$probe_pid")
+  case "$scenario" in
+    perftest) java -cp "$PT_CP" com.rabbitmq.perf.PerfTest -h "$uri" -x 4 -y 0 -s 1024 -u flood -ad false \
+                -z "$SECONDS_LOAD" > "$dir/load.txt" 2>&1 & ;;
+    rawflood) java "$here/scripts/RawFlood.java" 127.0.0.1 "$PORT" rawflood 4 "$SECONDS_LOAD" 1024 \
+                > "$dir/load.txt" 2>&1 & ;;
+    large) java -Xmx1g -cp "$PROBE_CP" "$here/scripts/LargeBurst.java" "$uri" large 20 "$SECONDS_LOAD" \
+             "$MAX_MESSAGE_BYTES" > "$dir/load.txt" 2>&1 & ;;
+    *) echo "ingress-memory: unknown scenario $scenario" >&2; exit 2 ;;
+  esac
+  load_pid=$!
+  pids+=("$load_pid")
+  : > "$dir/rss.tsv"
+  for t in $(seq 1 "$SECONDS_LOAD"); do
+    sleep 1
+    printf '%d\t%s\n' "$t" "$(status_mib "$ferry_pid" VmRSS)" >> "$dir/rss.tsv"
+    if [ "$t" = $(( SECONDS_LOAD - 3 )) ] && kill -0 "$ferry_pid" 2>/dev/null; then
+      jcmd "$ferry_pid" GC.run > /dev/null || true
+      jcmd "$ferry_pid" GC.heap_info > "$dir/heap-under-load.txt" 2>&1 || true
+    fi
+  done
+  wait "$load_pid" || log "$scenario: load generator exited with $?"
+  wait "$probe_pid" || log "$scenario: probe exited with $?"
+  live_mib="$(last_full_heap "$dir/gc.log")"
+  live_mib="${live_mib:-?}"
+  read -r pauses longest total <<< "$(gc_pauses "$dir/gc.log" "$gc_start")"
+  max_after="$(gc_max_after "$dir/gc.log" "$gc_start")"
+  peak_rss="$(status_mib "$ferry_pid" VmHWM)"
+  alarms="$(grep -c 'publishers blocked' "$dir/ferry.out" || true)"
+  ooms="$(grep -c 'OutOfMemoryError' "$dir/ferry.out" || true)"
+  probe="$(sed -n 's/.*p50_us=\([0-9]*\) p99_us=\([0-9]*\) p999_us=\([0-9]*\) max_us=\([0-9]*\).*/\1 \2 \3 \4/p' "$dir/probe.txt")"
+  read -r p50 p99 p999 pmax <<< "${probe:-- - - -}"
+  load_line="$(grep -E '^(rawflood|largeburst)|sending rate avg' "$dir/load.txt" | tail -1 || true)"
+
+  idle_trace=""
+  for t in $(seq 10 10 "$IDLE"); do
+    sleep 10
+    idle_trace="$idle_trace $(status_mib "$ferry_pid" VmRSS)"
+  done
+  stop_pid "$ferry_pid"
+  ferry_pid=""
+  rm -rf "$dir/data"
+
+  line="$scenario: live_heap_mib=$live_mib max_heap_after_gc_mib=$max_after gc_pauses=$pauses gc_longest_ms=$longest"
+  line="$line gc_total_ms=$total idle_rss_mib=$idle_rss peak_rss_mib=$peak_rss memory_alarms=$alarms oom_lines=$ooms"
+  line="$line probe_p50_us=$p50 probe_p99_us=$p99 probe_p999_us=$p999 probe_max_us=$pmax"
+  line="$line rss_after_load_every_10s_mib=[${idle_trace# }] load=\"$load_line\""
+  echo "$line" | tee -a "$summary"
+done
+log "results in $work (summary.txt, and per scenario: ferry.out, gc.log, rss.tsv, probe.txt, load.txt)"

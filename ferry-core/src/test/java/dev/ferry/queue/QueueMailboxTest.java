@@ -1,0 +1,175 @@
+package dev.ferry.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.ferry.message.Message;
+import dev.ferry.message.MessageProperties;
+
+/**
+ * The bound on publishes waiting for a queue's owner: when a publisher is told to wait, that the
+ * owner releases it at half the bound and not before, and that no publisher is left waiting when
+ * publishers and the owner race.
+ */
+class QueueMailboxTest {
+    private final List<ExecutorService> threads = new ArrayList<>();
+
+    @AfterEach
+    void stopThreads() {
+        threads.forEach(ExecutorService::shutdownNow);
+    }
+
+    private static QueueCommand.Enqueue enqueue(int bodyBytes) {
+        return new QueueCommand.Enqueue(new Message("", "q", MessageProperties.EMPTY, new byte[bodyBytes]), null);
+    }
+
+    @Test
+    void shouldHoldPublishersBackPastTheMessageBoundAndReleaseThemAtHalf() {
+        QueueMailbox mailbox = new QueueMailbox(new MailboxLimits(8, 1 << 20));
+        for (int i = 0; i < 8; i++) {
+            assertThat(mailbox.addEnqueue(enqueue(10))).as("enqueue %d is within the bound", i).isNull();
+        }
+        CompletableFuture<Void> held = mailbox.addEnqueue(enqueue(10));
+        assertThat(held).as("the ninth waiting publish passes the bound of 8").isNotNull().isNotDone();
+        assertThat(mailbox.addEnqueue(enqueue(10))).as("every publisher past the bound shares one future").isSameAs(held);
+        assertThat(mailbox.waitingMessages()).isEqualTo(10);
+        assertThat(mailbox.waitingBytes()).isEqualTo(100);
+
+        // The owner takes them one by one: still held at 5 waiting, released at 4 (half of 8).
+        for (int waiting = 9; waiting > 4; waiting--) {
+            assertThat(mailbox.poll()).isNotNull();
+            assertThat(held).as("%d waiting", waiting).isNotDone();
+        }
+        assertThat(mailbox.poll()).isNotNull();
+        assertThat(held).as("4 waiting: caught up").isDone();
+        assertThat(mailbox.backPressure()).isNull();
+        assertThat(mailbox.peakMessages()).isEqualTo(10);
+    }
+
+    @Test
+    void shouldCountBodyBytesAndLetABodyLargerThanTheBoundThroughAlone() {
+        QueueMailbox mailbox = new QueueMailbox(new MailboxLimits(1000, 1000));
+        assertThat(mailbox.addEnqueue(enqueue(600))).isNull();
+        CompletableFuture<Void> held = mailbox.addEnqueue(enqueue(600));
+        assertThat(held).as("1200 body bytes waiting, bound 1000").isNotNull();
+        mailbox.poll();
+        assertThat(held).as("600 bytes still waiting, above half the bound").isNotDone();
+        mailbox.poll();
+        assertThat(held).isDone();
+
+        CompletableFuture<Void> huge = mailbox.addEnqueue(enqueue(5000));
+        assertThat(huge).as("a body above the bound is queued and holds its publisher").isNotNull();
+        assertThat(mailbox.poll()).isInstanceOf(QueueCommand.Enqueue.class);
+        assertThat(huge).isDone();
+        assertThat(mailbox.peakBytes()).isEqualTo(5000);
+    }
+
+    @Test
+    void shouldNotCountCommandsThatAreNotPublishes() {
+        QueueMailbox mailbox = new QueueMailbox(new MailboxLimits(2, 1000));
+        for (int i = 0; i < 100; i++) {
+            mailbox.add(QueueCommand.Wake.INSTANCE);
+        }
+        assertThat(mailbox.addEnqueue(enqueue(1))).isNull();
+        assertThat(mailbox.waitingMessages()).isEqualTo(1);
+        for (int i = 0; i < 101; i++) {
+            assertThat(mailbox.poll()).isNotNull();
+        }
+        assertThat(mailbox.poll()).isNull();
+        assertThat(mailbox.isEmpty()).isTrue();
+        assertThat(mailbox.waitingMessages()).isZero();
+    }
+
+    @Test
+    void shouldCountCorrectlyAcrossTheWrapAroundOfItsCounters() {
+        // Both sums start just below the top of the long range, so every add below wraps.
+        QueueMailbox mailbox = new QueueMailbox(new MailboxLimits(4, 1 << 20), Long.MAX_VALUE - 3);
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 4; i++) {
+                assertThat(mailbox.addEnqueue(enqueue(7))).isNull();
+            }
+            assertThat(mailbox.waitingMessages()).isEqualTo(4);
+            assertThat(mailbox.waitingBytes()).isEqualTo(28);
+            CompletableFuture<Void> held = mailbox.addEnqueue(enqueue(7));
+            assertThat(held).isNotNull();
+            for (int i = 0; i < 5; i++) {
+                mailbox.poll();
+            }
+            assertThat(held).isDone();
+            assertThat(mailbox.waitingMessages()).isZero();
+            assertThat(mailbox.waitingBytes()).isZero();
+        }
+    }
+
+    /**
+     * Publishers that wait whenever told to, against an owner taking commands as fast as it can: no
+     * publisher is ever left waiting for a future nobody completes, and what waits never exceeds
+     * the bound by more than one publish per publisher (each may post one before it learns).
+     */
+    @Test
+    void shouldLeaveNoPublisherWaitingWhenPublishersRaceTheOwner() throws Exception {
+        int publishers = 4;
+        int perPublisher = 50_000;
+        MailboxLimits limits = new MailboxLimits(64, 1 << 20);
+        QueueMailbox mailbox = new QueueMailbox(limits);
+        AtomicBoolean publishing = new AtomicBoolean(true);
+        AtomicInteger taken = new AtomicInteger();
+        // Counted by a publisher before it posts and by the owner after it takes: never less than
+        // what truly waits, and more only by the publishes in progress (one per publisher).
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger mostInFlight = new AtomicInteger();
+        ExecutorService ownerThread = Executors.newSingleThreadExecutor();
+        threads.add(ownerThread);
+        Future<?> owner = ownerThread.submit(() -> {
+            while (publishing.get() || !mailbox.isEmpty()) {
+                if (mailbox.poll() != null) {
+                    taken.incrementAndGet();
+                    mostInFlight.accumulateAndGet(inFlight.getAndDecrement(), Math::max);
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+        });
+        ExecutorService publisherThreads = Executors.newFixedThreadPool(publishers);
+        threads.add(publisherThreads);
+        List<Future<?>> running = new ArrayList<>();
+        for (int p = 0; p < publishers; p++) {
+            running.add(publisherThreads.submit(() -> {
+                for (int i = 0; i < perPublisher; i++) {
+                    inFlight.incrementAndGet();
+                    CompletableFuture<Void> held = mailbox.addEnqueue(enqueue(1));
+                    if (held != null) {
+                        held.get(10, TimeUnit.SECONDS); // a lost wake-up fails here
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> publisher : running) {
+            publisher.get(Duration.ofSeconds(60).toMillis(), TimeUnit.MILLISECONDS);
+        }
+        publishing.set(false);
+        owner.get(10, TimeUnit.SECONDS);
+        assertThat(taken.get()).isEqualTo(publishers * perPublisher);
+        assertThat(mailbox.waitingMessages()).isZero();
+        // Each publisher may post one publish past the bound before it learns, and one more may be
+        // in progress when the owner looks.
+        assertThat(mostInFlight.get()).isLessThanOrEqualTo(limits.messages() + 2 * publishers);
+        assertThat(mailbox.peakMessages()).isLessThanOrEqualTo(mostInFlight.get());
+        assertThat(mailbox.backPressure()).isNull();
+    }
+}

@@ -1,0 +1,93 @@
+package dev.ferry.it.flow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
+import dev.ferry.it.support.BrokerJmx;
+import dev.ferry.it.support.BrokerProcess;
+import dev.ferry.it.support.RawPublisher;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Raw-socket publishers flooding a queue nobody consumes from. The queue's one thread writes every
+ * message to its spill log, more slowly than four connections can decode publishes; without a bound
+ * the difference piled up as enqueue commands on the heap (the issue saw 472,000 of them). With it,
+ * the publishers' connections stop being read whenever 1024 publishes (1 MiB of bodies) wait for the queue's thread,
+ * so they go at its pace, and every message still arrives.
+ *
+ * <p>What waits is read from the broker's own {@code dev.ferry:type=Ingress} JMX attributes, the
+ * largest backlog any publisher found.
+ */
+class PublisherFloodTest {
+    private static final int CONNECTIONS = 4;
+    private static final int MESSAGES_PER_CONNECTION = 40_000;
+    private static final int BODY_BYTES = 1024;
+    private static final int MAILBOX_MESSAGES = 1024; // the default (and 1 MiB of these 1 KiB bodies)
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void shouldHoldPublishersToTheQueuesPaceWithWhatWaitsForItBounded() throws Exception {
+        try (BrokerProcess broker = BrokerProcess.start(temp.resolve("data"), "--queue-threads", "1")) {
+            ConnectionFactory factory = new ConnectionFactory();
+            factory.setPort(broker.amqpPort());
+            factory.setAutomaticRecoveryEnabled(false);
+            try (Connection connection = factory.newConnection()) {
+                Channel channel = connection.createChannel();
+                channel.queueDeclare("flood", false, false, false, null);
+
+                ExecutorService publishers = Executors.newFixedThreadPool(CONNECTIONS);
+                List<RawPublisher> sockets = new ArrayList<>();
+                try {
+                    List<Future<?>> running = new ArrayList<>();
+                    for (int i = 0; i < CONNECTIONS; i++) {
+                        RawPublisher publisher = new RawPublisher("127.0.0.1", broker.amqpPort());
+                        sockets.add(publisher);
+                        running.add(publishers.submit(() -> {
+                            publisher.publish("flood", MESSAGES_PER_CONNECTION, BODY_BYTES);
+                            return null;
+                        }));
+                    }
+                    for (Future<?> publisher : running) {
+                        publisher.get(3, TimeUnit.MINUTES);
+                    }
+                    int total = CONNECTIONS * MESSAGES_PER_CONNECTION;
+                    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                            .until(() -> channel.queueDeclarePassive("flood").getMessageCount() == total);
+                } finally {
+                    for (RawPublisher publisher : sockets) {
+                        publisher.close();
+                    }
+                    publishers.shutdownNow();
+                }
+
+                long peak;
+                try (BrokerJmx jmx = BrokerJmx.attach(broker)) {
+                    peak = jmx.ingress("QueueMailboxPeakMessages");
+                    assertThat(jmx.ingress("QueueMailboxWaitingMessages")).isZero();
+                }
+                // Each connection may decode the rest of one socket read (64 KiB, about 60 publishes
+                // here) after the publish that found the mailbox full; twice the bound is well above that.
+                assertThat(peak).as("most publishes found waiting for the queue's thread: %d", peak)
+                        .isLessThanOrEqualTo(2L * MAILBOX_MESSAGES);
+
+                GetResponse first = channel.basicGet("flood", true);
+                assertThat(first.getBody()).hasSize(BODY_BYTES);
+            }
+        }
+    }
+}

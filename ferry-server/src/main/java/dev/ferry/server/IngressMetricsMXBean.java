@@ -1,0 +1,33 @@
+package dev.ferry.server;
+
+/**
+ * What the ingress limits are doing, as JMX attributes ({@code dev.ferry:type=Ingress}): how much
+ * published work waits for queue threads, and how much of the content budget is reserved. For
+ * operators (jconsole, {@code jcmd}-started agents) and for end-to-end tests that must observe a
+ * bound from outside the broker process.
+ */
+public interface IngressMetricsMXBean {
+    /** The most publishes found waiting for one queue's thread, over the queues that exist now. */
+    int getQueueMailboxPeakMessages();
+
+    /** The most body bytes found waiting for one queue's thread, over the queues that exist now. */
+    long getQueueMailboxPeakBytes();
+
+    /** Publishes waiting for queue threads now, all queues together. */
+    long getQueueMailboxWaitingMessages();
+
+    long getContentBudgetBytes();
+
+    long getContentReservedBytes();
+
+    long getContentReservedPeakBytes();
+
+    /** Connections waiting for content budget now. */
+    int getContentWaitingConnections();
+
+    /** How many times a connection has had to wait for content budget since start. */
+    long getContentWaits();
+
+    /** Connections closed because they would have overdrawn the content budget (506). */
+    long getContentOverdraftRefusals();
+}
