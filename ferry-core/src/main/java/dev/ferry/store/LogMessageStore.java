@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -144,6 +145,10 @@ public final class LogMessageStore implements MessageStore {
     private long readFailures; // page-in reads that failed in a row, for rate-limited logging
     // After a reopen that came back shorter: offsets whose in-memory messages lost their records.
     private final List<ForgottenRange> forgotten = new ArrayList<>();
+    // Offsets of messages whose fsync failed but that were not found to withdraw: paged out and
+    // read back before the failure was known, the ready set holds a copy decoded from the record,
+    // not the object the failed append carried. Such a copy is dropped when it reaches the head.
+    private final TreeSet<Long> withdrawnByOffset = new TreeSet<>();
 
     // Checkpoint files: the owner takes snapshots, the maintenance thread writes them.
     private final Object checkpointFiles = new Object();
@@ -634,8 +639,11 @@ public final class LogMessageStore implements MessageStore {
                     withdrawn++;
                 } else if (paged.removeAt(message.logOffset(), message.message().bodySize())) {
                     withdrawn++;
+                } else {
+                    // Delivered already (then it is the consumer's; it will not come back after a
+                    // restart), or paged in as a copy: that one must not be delivered.
+                    withdrawnByOffset.add(message.logOffset());
                 }
-                // One that was delivered already is the consumer's; it will not come back after a restart.
                 settleOffset(message.logOffset());
             }
             LOG.error("{}: the fsync of {} messages at offsets {}..{} failed; their publishers were nacked, {} of them "
@@ -696,6 +704,12 @@ public final class LogMessageStore implements MessageStore {
             pageIn();
         }
         QueuedMessage message = ready.pollReady();
+        while (message != null && !withdrawnByOffset.isEmpty() && hasRecord(message)
+                && withdrawnByOffset.remove(message.logOffset())) {
+            // A copy of a message whose fsync failed: its publisher was nacked, so it leaves unseen.
+            evictedListener.accept(message);
+            message = ready.pollReady();
+        }
         if (durable && message != null && message.logOffset() >= deliveredHighWater && hasRecord(message)) {
             deliveredHighWater = message.logOffset() + 1;
             checkpointDue = true;
@@ -861,6 +875,9 @@ public final class LogMessageStore implements MessageStore {
         if (hasRecord(message)) {
             settled.settle(message.logOffset());
             checkpointDue = true;
+            if (!withdrawnByOffset.isEmpty()) {
+                withdrawnByOffset.remove(message.logOffset()); // it was delivered before its fsync failed
+            }
             // Only a message that came back has a state to drop: no map lookup on the common ack.
             if (message.returnCount() > 0) {
                 returns.settled(message.logOffset());
@@ -1040,6 +1057,7 @@ public final class LogMessageStore implements MessageStore {
         segmentsDeletedBelow = Math.min(segmentsDeletedBelow, end);
         checkpointedLowWater = Math.min(checkpointedLowWater, end);
         forgotten.add(new ForgottenRange(end, endBefore, highestSequenceWritten + 1));
+        withdrawnByOffset.tailSet(end).clear(); // new records will carry those offsets
         long lost = paged.truncate(end);
         observer.lost(end, endBefore - 1, lost);
         LOG.error("{}: the reopened log ends at offset {}, below {}: the records between are gone ({} paged-out "
