@@ -973,7 +973,9 @@ public final class LogMessageStore implements MessageStore {
             return;
         }
         endOfDrain();
-        if (log != null && (reopenNeeded || (appendFailedSinceMaintain && logRefusesWrites()))) {
+        // A failed fsync reaches the store through the futures of persistent messages; one that
+        // covered only paged transient records (whose confirms do not wait for it) shows only here.
+        if (log != null && (reopenNeeded || log.hasFailed() || (appendFailedSinceMaintain && logRefusesWrites()))) {
             reopenLog();
         }
         appendFailedSinceMaintain = false;

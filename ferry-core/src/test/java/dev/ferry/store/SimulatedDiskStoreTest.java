@@ -36,6 +36,8 @@ class SimulatedDiskStoreTest {
     private static final ChannelRef CHANNEL = new ChannelRef(1, 1);
     private static final MessageProperties PERSISTENT = new MessageProperties(null, null, null, 2, -1, null, null,
             null, null, null, null, null, null, null);
+    private static final MessageProperties TRANSIENT = new MessageProperties(null, null, null, 1, -1, null, null,
+            null, null, null, null, null, null, null);
     private static final QueueSettings SETTINGS = new QueueSettings("/", "q", true, OptionalLong.empty(), false,
             QueueArguments.NONE);
 
@@ -63,8 +65,12 @@ class SimulatedDiskStoreTest {
     }
 
     private static PublishConfirm publish(MessageQueue queue, String body) {
+        return publish(queue, body, PERSISTENT);
+    }
+
+    private static PublishConfirm publish(MessageQueue queue, String body, MessageProperties properties) {
         PublishConfirm confirm = new PublishConfirm(1);
-        queue.enqueue(new Message("", "q", PERSISTENT, body.getBytes(StandardCharsets.UTF_8)), confirm);
+        queue.enqueue(new Message("", "q", properties, body.getBytes(StandardCharsets.UTF_8)), confirm);
         return confirm;
     }
 
@@ -91,5 +97,25 @@ class SimulatedDiskStoreTest {
 
         assertThat(confirms).allSatisfy(confirm -> assertThat(confirm.accepted()).isCompletedExceptionally());
         assertThat(get(queue)).as("a message whose publisher was nacked, delivered").isNull();
+    }
+
+    @Test
+    void shouldTakeNewMessagesAfterOneMaintenanceOnceAFailedFsyncCoveredOnlyPagedTransientRecords() {
+        MessageQueue queue = openQueue(new PagingLimits(2, 1024 * 1024));
+        publish(queue, "m0");
+        publish(queue, "m1");
+        flusher.doWork(0);
+        // Memory is full: a transient message goes to the log, confirmed once written.
+        PublishConfirm pagedTransient = publish(queue, "t0", TRANSIENT);
+        assertThat(pagedTransient.accepted()).isCompleted();
+        fileSystem.failForces(1);
+        flusher.doWork(0); // the fsync covering only that record fails: the log refuses appends now
+
+        fileSystem.failForces(0); // the disk is healthy again
+        queue.maintainStore();
+        PublishConfirm next = publish(queue, "m2");
+        flusher.doWork(0);
+
+        assertThat(next.accepted()).as("the first message after the fault: %s", next.accepted()).isCompleted();
     }
 }
