@@ -145,10 +145,11 @@ public final class LogMessageStore implements MessageStore {
     private long readFailures; // page-in reads that failed in a row, for rate-limited logging
     // After a reopen that came back shorter: offsets whose in-memory messages lost their records.
     private final List<ForgottenRange> forgotten = new ArrayList<>();
-    // Offsets of messages whose fsync failed but that were not found to withdraw: paged out and
+    // Sequences of messages whose fsync failed but that were not found to withdraw: paged out and
     // read back before the failure was known, the ready set holds a copy decoded from the record,
     // not the object the failed append carried. Such a copy is dropped when it reaches the head.
-    private final TreeSet<Long> withdrawnByOffset = new TreeSet<>();
+    // By sequence, not offset: a reopened log that comes back shorter gives the offset to another.
+    private final TreeSet<Long> withdrawnSequences = new TreeSet<>();
 
     // Checkpoint files: the owner takes snapshots, the maintenance thread writes them.
     private final Object checkpointFiles = new Object();
@@ -642,7 +643,7 @@ public final class LogMessageStore implements MessageStore {
                 } else {
                     // Delivered already (then it is the consumer's; it will not come back after a
                     // restart), or paged in as a copy: that one must not be delivered.
-                    withdrawnByOffset.add(message.logOffset());
+                    withdrawnSequences.add(message.sequence());
                 }
                 settleOffset(message.logOffset());
             }
@@ -704,8 +705,7 @@ public final class LogMessageStore implements MessageStore {
             pageIn();
         }
         QueuedMessage message = ready.pollReady();
-        while (message != null && !withdrawnByOffset.isEmpty() && hasRecord(message)
-                && withdrawnByOffset.remove(message.logOffset())) {
+        while (message != null && !withdrawnSequences.isEmpty() && withdrawnSequences.remove(message.sequence())) {
             // A copy of a message whose fsync failed: its publisher was nacked, so it leaves unseen.
             evictedListener.accept(message);
             message = ready.pollReady();
@@ -872,12 +872,12 @@ public final class LogMessageStore implements MessageStore {
     @Override
     public void settle(QueuedMessage message) {
         assert !isPending(message) : "settled before its record was written: " + message.logOffset();
+        if (!withdrawnSequences.isEmpty()) {
+            withdrawnSequences.remove(message.sequence()); // it was delivered before its fsync failed
+        }
         if (hasRecord(message)) {
             settled.settle(message.logOffset());
             checkpointDue = true;
-            if (!withdrawnByOffset.isEmpty()) {
-                withdrawnByOffset.remove(message.logOffset()); // it was delivered before its fsync failed
-            }
             // Only a message that came back has a state to drop: no map lookup on the common ack.
             if (message.returnCount() > 0) {
                 returns.settled(message.logOffset());
@@ -1059,7 +1059,6 @@ public final class LogMessageStore implements MessageStore {
         segmentsDeletedBelow = Math.min(segmentsDeletedBelow, end);
         checkpointedLowWater = Math.min(checkpointedLowWater, end);
         forgotten.add(new ForgottenRange(end, endBefore, highestSequenceWritten + 1));
-        withdrawnByOffset.tailSet(end).clear(); // new records will carry those offsets
         long lost = paged.truncate(end);
         observer.lost(end, endBefore - 1, lost);
         LOG.error("{}: the reopened log ends at offset {}, below {}: the records between are gone ({} paged-out "

@@ -100,6 +100,30 @@ class SimulatedDiskStoreTest {
     }
 
     @Test
+    void shouldNotDeliverAPagedInMessageWhoseFsyncFailedWhenTheReopenedLogGivesItsOffsetAway() {
+        MessageQueue queue = openQueue(new PagingLimits(2, 1024 * 1024));
+        List<PublishConfirm> confirms = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            confirms.add(publish(queue, "m" + i));
+        }
+        assertThat(get(queue)).isEqualTo("m0");
+        assertThat(get(queue)).isEqualTo("m1");
+        fileSystem.failForces(1);
+        flusher.doWork(0);
+        fileSystem.failForces(0);
+
+        // The failed log is closed (which cuts the failed appends' records) and opened again,
+        // shorter: the offsets of m2 and m3 go to the next records.
+        queue.maintainStore();
+        PublishConfirm next = publish(queue, "m4");
+        flusher.doWork(0);
+
+        assertThat(confirms).allSatisfy(confirm -> assertThat(confirm.accepted()).isCompletedExceptionally());
+        assertThat(next.accepted()).isCompleted();
+        assertThat(get(queue)).as("the first message delivered after the failure").isEqualTo("m4");
+    }
+
+    @Test
     void shouldTakeNewMessagesAfterOneMaintenanceOnceAFailedFsyncCoveredOnlyPagedTransientRecords() {
         MessageQueue queue = openQueue(new PagingLimits(2, 1024 * 1024));
         publish(queue, "m0");
