@@ -3,17 +3,16 @@ package dev.ferry.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import dev.ferry.log.LogFileSystem;
 
 /**
  * The settled state of a queue's log at one moment, as kept in a file beside the log.
@@ -245,10 +244,20 @@ record AckCheckpoint(long lowWater, long deliveredHighWater, OffsetRuns settled,
         }
     }
 
-    /** Writes this checkpoint durably as the current one in {@code directory}; see the class comment. */
+    /** Writes this checkpoint durably as the current one in {@code directory}, on the real file system. */
     void write(Path directory) throws IOException {
+        write(LogFileSystem.real(), directory);
+    }
+
+    /**
+     * Writes this checkpoint durably as the current one in {@code directory} of {@code fileSystem}
+     * (the one its queue's log is on); see the class comment. Returns once the directory is
+     * fsynced; after an exception the write may not survive a crash (the previous checkpoint then
+     * still counts).
+     */
+    void write(LogFileSystem fileSystem, Path directory) throws IOException {
         Path temp = directory.resolve(TEMP_FILE_NAME);
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel channel = fileSystem.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer data = ByteBuffer.wrap(toBytes());
             while (data.hasRemaining()) {
@@ -257,19 +266,24 @@ record AckCheckpoint(long lowWater, long deliveredHighWater, OffsetRuns settled,
             channel.force(true);
         }
         Path current = directory.resolve(FILE_NAME);
-        if (Files.exists(current)) {
-            atomicMove(current, directory.resolve(PREVIOUS_FILE_NAME));
+        if (fileSystem.exists(current)) {
+            fileSystem.moveAtomically(current, directory.resolve(PREVIOUS_FILE_NAME));
         }
-        atomicMove(temp, current);
-        syncDirectory(directory);
+        fileSystem.moveAtomically(temp, current);
+        fileSystem.fsyncDirectory(directory);
     }
 
-    /** The newest valid checkpoint in {@code directory}, or {@link #EMPTY}; see the class comment. */
+    /** The newest valid checkpoint in {@code directory} on the real file system, or {@link #EMPTY}. */
     static AckCheckpoint read(Path directory) {
+        return read(LogFileSystem.real(), directory);
+    }
+
+    /** The newest valid checkpoint in {@code directory} of {@code fileSystem}, or {@link #EMPTY}; see the class comment. */
+    static AckCheckpoint read(LogFileSystem fileSystem, Path directory) {
         for (String fileName : new String[] {FILE_NAME, PREVIOUS_FILE_NAME}) {
             Path file = directory.resolve(fileName);
             try {
-                return fromBytes(Files.readAllBytes(file));
+                return fromBytes(readAll(fileSystem, file));
             } catch (NoSuchFileException e) {
                 // Not written yet, or between the two renames of a write: try the previous one.
             } catch (IOException e) {
@@ -279,11 +293,17 @@ record AckCheckpoint(long lowWater, long deliveredHighWater, OffsetRuns settled,
         return EMPTY;
     }
 
-    private static void atomicMove(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+    private static byte[] readAll(LogFileSystem fileSystem, Path file) throws IOException {
+        try (FileChannel channel = fileSystem.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size > Integer.MAX_VALUE - 8) {
+                throw new IOException(size + " bytes, more than any checkpoint");
+            }
+            ByteBuffer bytes = ByteBuffer.allocate((int) size);
+            while (bytes.hasRemaining() && channel.read(bytes) >= 0) {
+                continue; // to the end of the file
+            }
+            return Arrays.copyOf(bytes.array(), bytes.position());
         }
     }
 

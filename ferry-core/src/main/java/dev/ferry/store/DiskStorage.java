@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import dev.ferry.broker.BrokerStorage;
 import dev.ferry.broker.MetadataRecord;
 import dev.ferry.broker.QueueStore;
+import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
@@ -34,7 +35,9 @@ import dev.ferry.text.LogSafe;
  * runs, by its {@link MetadataWriter} thread, which group-commits changes), one
  * {@link LogMessageStore} per queue (a durable queue's log, or a non-durable queue's spill log for
  * paging), one shared {@link LogFlusher} for all of them (one fsync thread per disk: a group commit
- * covers appends of many queues and the metadata), and one maintenance thread that asks every
+ * covers appends of many queues and the metadata), one {@link FileHandleCache} through which all of
+ * their segment files are opened ({@link StorageSettings#openFilesMax()} of them at most; an idle
+ * queue holds no descriptor), and one maintenance thread that asks every
  * durable queue to checkpoint its acks (and every queue to release settled segments) each interval
  * and writes those checkpoint files.
  *
@@ -63,6 +66,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
     private final Path dataDir;
     private final StorageSettings settings;
     private final LogFlusher flusher;
+    private final FileHandleCache files;
     private final MetadataLog metadata;
     private final StoreMaintenance maintenance;
     private final Set<MessageQueue> queues = ConcurrentHashMap.newKeySet();
@@ -70,10 +74,12 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
     private final Orphans orphans;
     private final QueueFileThreads queueFiles = new QueueFileThreads(QUEUE_FILE_THREADS);
 
-    private DiskStorage(Path dataDir, StorageSettings settings, LogFlusher flusher, MetadataLog metadata) {
+    private DiskStorage(Path dataDir, StorageSettings settings, LogFlusher flusher, FileHandleCache files,
+                        MetadataLog metadata) {
         this.dataDir = dataDir;
         this.settings = settings;
         this.flusher = flusher;
+        this.files = files;
         this.metadata = metadata;
         this.orphans = new Orphans(dataDir, Instant.now());
         this.maintenance = new StoreMaintenance(this::maintainQueues, settings.ackCheckpointIntervalMs());
@@ -86,11 +92,12 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
      */
     public static DiskStorage open(Path dataDir, StorageSettings settings) {
         LogFlusher flusher = new LogFlusher("ferry-fsync");
+        FileHandleCache files = new FileHandleCache(settings.openFilesMax());
         try {
-            MetadataLog metadata = MetadataLog.open(dataDir.resolve(StorageFiles.METADATA_DIRECTORY), flusher);
+            MetadataLog metadata = MetadataLog.open(dataDir.resolve(StorageFiles.METADATA_DIRECTORY), flusher, files);
             // Spill logs of non-durable queues from an earlier run hold nothing anyone can ask for.
             StorageFiles.deleteRecursively(dataDir.resolve(StorageFiles.PAGING_DIRECTORY));
-            return new DiskStorage(dataDir, settings, flusher, metadata);
+            return new DiskStorage(dataDir, settings, flusher, files, metadata);
         } catch (RuntimeException e) {
             flusher.close();
             throw e;
@@ -195,7 +202,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
 
     private LogMessageStore openLogStore(Path directory, QueueSettings queue, CompletableFuture<Void> declarationDurable) {
         LogConfig config = queueLogConfig().fsyncPolicy(settings.queueFsync()).flushIntervalMs(settings.fsyncIntervalMs());
-        LogMessageStore store = LogMessageStore.open(directory, config, flusher, maintenance, settings.paging(),
+        LogMessageStore store = LogMessageStore.open(directory, config, flusher, files, maintenance, settings.paging(),
                 LogSafe.text(queue.description()));
         store.holdConfirmsUntil(declarationDurable);
         return store;
@@ -204,7 +211,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
     @Override
     public MessageStore openTransientQueueStore(QueueSettings queue) {
         Path directory = dataDir.resolve(StorageFiles.PAGING_DIRECTORY).resolve(Long.toString(spillLogs.incrementAndGet()));
-        return LogMessageStore.openTransient(directory, queueLogConfig().fsyncPolicy(FsyncPolicy.NEVER), flusher,
+        return LogMessageStore.openTransient(directory, queueLogConfig().fsyncPolicy(FsyncPolicy.NEVER), flusher, files,
                 settings.paging(), LogSafe.text(queue.description()));
     }
 
@@ -239,6 +246,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
             metadata.close();
         } finally {
             flusher.close();
+            files.closeIdle();
         }
     }
 }

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -17,9 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.ferry.log.AppendResult;
+import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.Log;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogException;
+import dev.ferry.log.LogFileSystem;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.message.Message;
 import dev.ferry.queue.InMemoryMessageStore;
@@ -94,9 +97,14 @@ public final class LogMessageStore implements MessageStore {
     private final boolean durable;
     private final LogConfig config;
     private final LogFlusher flusher;
+    // The broker's open files: the log's segments are opened through it, and the checkpoint files
+    // are written on its file system.
+    private final FileHandleCache files;
+    private final LogFileSystem fileSystem;
     private final Executor checkpointWriter;
     private final PagingLimits limits;
     private final LogAppender appender;
+    private final StoreObserver observer;
     // Half the log's largest batch: a drain's records are appended in chunks of about this size.
     private final long batchLimit;
     private final int pageInReadBytes;
@@ -137,6 +145,11 @@ public final class LogMessageStore implements MessageStore {
     private long readFailures; // page-in reads that failed in a row, for rate-limited logging
     // After a reopen that came back shorter: offsets whose in-memory messages lost their records.
     private final List<ForgottenRange> forgotten = new ArrayList<>();
+    // Sequences of messages whose fsync failed but that were not found to withdraw: paged out and
+    // read back before the failure was known, the ready set holds a copy decoded from the record,
+    // not the object the failed append carried. Such a copy is dropped when it reaches the head.
+    // By sequence, not offset: a reopened log that comes back shorter gives the offset to another.
+    private final TreeSet<Long> withdrawnSequences = new TreeSet<>();
 
     // Checkpoint files: the owner takes snapshots, the maintenance thread writes them.
     private final Object checkpointFiles = new Object();
@@ -165,16 +178,41 @@ public final class LogMessageStore implements MessageStore {
         CompletableFuture<AppendResult> append(Log log, List<SimpleRecord> records);
     }
 
+    /**
+     * What the store tells a watcher besides its log lines: the queue fault simulation
+     * ({@code QueueStoreFaultSimulationTest}) checks every loss it reports and every checkpoint it
+     * writes against what the simulation did. Production passes {@link #NONE}. Called on the
+     * thread doing the work (the owner, or the checkpoint writer); must not block.
+     */
+    interface StoreObserver {
+        StoreObserver NONE = new StoreObserver() { };
+
+        /**
+         * Offsets {@code [first, last]} hold no readable record any more; {@code unsettled} of them
+         * held messages not yet settled, which are lost (each such report is also an ERROR line).
+         */
+        default void lost(long first, long last, long unsettled) {
+        }
+
+        /** {@code checkpoint} is durable in the store's directory (its write and the directory fsync returned). */
+        default void checkpointWritten(AckCheckpoint checkpoint) {
+        }
+    }
+
     private LogMessageStore(String description, Path directory, boolean durable, LogConfig config, LogFlusher flusher,
-                            Executor checkpointWriter, PagingLimits limits, LogAppender appender) {
+                            FileHandleCache files, Executor checkpointWriter, PagingLimits limits, LogAppender appender,
+                            StoreObserver observer) {
         this.description = description;
         this.directory = directory;
         this.durable = durable;
         this.config = config;
         this.flusher = flusher;
+        this.files = files;
+        this.fileSystem = files.fileSystem();
         this.checkpointWriter = checkpointWriter;
         this.limits = limits;
         this.appender = appender;
+        this.observer = observer;
         this.batchLimit = config.batchBytesMax() / 2;
         // A page-in never reads much more than memory may take: each read is checked whole.
         this.pageInReadBytes = (int) Math.max(MIN_PAGE_IN_BYTES, Math.min(READ_BYTES, limits.bytes()));
@@ -200,7 +238,8 @@ public final class LogMessageStore implements MessageStore {
 
     /**
      * Opens (creating if needed) the store of a durable queue in {@code directory} and recovers its
-     * unsettled messages.
+     * unsettled messages, with the process's shared {@link FileHandleCache#processDefault() file
+     * handle cache}.
      *
      * @param config           the queue log's settings; its batch limit bounds one append
      * @param flusher          the broker's shared flusher (one per disk), or null for a private one
@@ -210,15 +249,36 @@ public final class LogMessageStore implements MessageStore {
      */
     public static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher,
                                        Executor checkpointWriter, PagingLimits limits, String description) {
-        return open(directory, config, flusher, checkpointWriter, limits, description, LogAppender.DIRECT);
+        return open(directory, config, flusher, FileHandleCache.processDefault(), checkpointWriter, limits, description);
+    }
+
+    /**
+     * As {@link #open(Path, LogConfig, LogFlusher, Executor, PagingLimits, String)}, with the
+     * broker's {@code files}: the log's segment files are opened through that cache, and the
+     * checkpoint files are written on its file system.
+     */
+    public static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher, FileHandleCache files,
+                                       Executor checkpointWriter, PagingLimits limits, String description) {
+        return open(directory, config, flusher, files, checkpointWriter, limits, description, LogAppender.DIRECT,
+                StoreObserver.NONE);
     }
 
     /** As {@link #open(Path, LogConfig, LogFlusher, Executor, PagingLimits, String)}, appending through {@code appender}. */
     static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher, Executor checkpointWriter,
                                 PagingLimits limits, String description, LogAppender appender) {
-        Log log = Log.open(directory, config, flusher);
+        return open(directory, config, flusher, FileHandleCache.processDefault(), checkpointWriter, limits, description,
+                appender, StoreObserver.NONE);
+    }
+
+    /** The full form: appending through {@code appender}, telling {@code observer} of losses and checkpoints. */
+    static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher, FileHandleCache files,
+                                Executor checkpointWriter, PagingLimits limits, String description, LogAppender appender,
+                                StoreObserver observer) {
+        Log log = Log.open(directory, config, flusher, files);
         try {
-            AckCheckpoint read = AckCheckpoint.read(directory);
+            LogMessageStore store = new LogMessageStore(description, directory, true, config, flusher, files,
+                    checkpointWriter, limits, appender, observer);
+            AckCheckpoint read = AckCheckpoint.read(files.fileSystem(), directory);
             AckCheckpoint checkpoint = read.clampedTo(log.logEndOffset());
             boolean tailCut = !checkpoint.equals(read);
             if (tailCut) {
@@ -229,11 +289,9 @@ public final class LogMessageStore implements MessageStore {
                 // Written as both current and previous, so that no checkpoint left on disk settles
                 // offsets a cut tail will reuse, or claims a clean shutdown once deliveries resume.
                 AckCheckpoint running = checkpoint.withCleanShutdown(false);
-                running.write(directory);
-                running.write(directory);
+                store.writeCheckpointFile(running);
+                store.writeCheckpointFile(running);
             }
-            LogMessageStore store = new LogMessageStore(description, directory, true, config, flusher,
-                    checkpointWriter, limits, appender);
             store.startFrom(log, checkpoint);
             store.recover();
             return store;
@@ -249,13 +307,19 @@ public final class LogMessageStore implements MessageStore {
     /**
      * The store of a non-durable queue: in memory up to {@code limits}, then paged to a spill log
      * in {@code directory}. Whatever the directory holds (a previous run's spill) is removed first;
-     * nothing is created until the queue first pages.
+     * nothing is created until the queue first pages. On the process's shared file handle cache.
      */
     public static LogMessageStore openTransient(Path directory, LogConfig config, LogFlusher flusher,
                                                 PagingLimits limits, String description) {
-        StorageFiles.deleteRecursively(directory);
-        return new LogMessageStore(description, directory, false, config, flusher, Runnable::run, limits,
-                LogAppender.DIRECT);
+        return openTransient(directory, config, flusher, FileHandleCache.processDefault(), limits, description);
+    }
+
+    /** As {@link #openTransient(Path, LogConfig, LogFlusher, PagingLimits, String)}, with the broker's {@code files}. */
+    public static LogMessageStore openTransient(Path directory, LogConfig config, LogFlusher flusher,
+                                                FileHandleCache files, PagingLimits limits, String description) {
+        StorageFiles.deleteRecursively(files.fileSystem(), directory);
+        return new LogMessageStore(description, directory, false, config, flusher, files, Runnable::run, limits,
+                LogAppender.DIRECT, StoreObserver.NONE);
     }
 
     // ---- recovery
@@ -320,6 +384,7 @@ public final class LogMessageStore implements MessageStore {
         }
         settled.settleRun(first, last - first + 1);
         checkpointDue = true;
+        observer.lost(first, last, unsettled);
         if (unsettled > 0) {
             LOG.error("{}: {} unsettled messages at offsets {}..{} of {} are lost ({}); the queue goes on without them",
                     description, unsettled, first, last, segmentFile(first), why);
@@ -432,7 +497,7 @@ public final class LogMessageStore implements MessageStore {
     }
 
     private void openSpillLog() {
-        log = Log.open(directory, config, flusher);
+        log = Log.open(directory, config, flusher, files);
         settled = new SettledOffsets(log.logEndOffset());
         segmentsDeletedBelow = log.logStartOffset();
         LOG.debug("{}: paging to {}", description, directory);
@@ -575,8 +640,11 @@ public final class LogMessageStore implements MessageStore {
                     withdrawn++;
                 } else if (paged.removeAt(message.logOffset(), message.message().bodySize())) {
                     withdrawn++;
+                } else {
+                    // Delivered already (then it is the consumer's; it will not come back after a
+                    // restart), or paged in as a copy: that one must not be delivered.
+                    withdrawnSequences.add(message.sequence());
                 }
-                // One that was delivered already is the consumer's; it will not come back after a restart.
                 settleOffset(message.logOffset());
             }
             LOG.error("{}: the fsync of {} messages at offsets {}..{} failed; their publishers were nacked, {} of them "
@@ -637,6 +705,11 @@ public final class LogMessageStore implements MessageStore {
             pageIn();
         }
         QueuedMessage message = ready.pollReady();
+        while (message != null && !withdrawnSequences.isEmpty() && withdrawnSequences.remove(message.sequence())) {
+            // A copy of a message whose fsync failed: its publisher was nacked, so it leaves unseen.
+            evictedListener.accept(message);
+            message = ready.pollReady();
+        }
         if (durable && message != null && message.logOffset() >= deliveredHighWater && hasRecord(message)) {
             deliveredHighWater = message.logOffset() + 1;
             checkpointDue = true;
@@ -682,7 +755,9 @@ public final class LogMessageStore implements MessageStore {
                 }
                 if (paged.head() == page) {
                     // Read to its end and it still counts messages: their records are gone.
+                    long pageFirst = page.first();
                     int lost = paged.dropHead();
+                    observer.lost(pageFirst, page.end() - 1, lost);
                     LOG.error("{}: {} paged-out messages below offset {} are not in the log any more; they are lost",
                             description, lost, page.end());
                 }
@@ -713,6 +788,7 @@ public final class LogMessageStore implements MessageStore {
             paged.lost(page);
             lost++;
         }
+        observer.lost(first, last, lost);
         if (lost > 0) {
             LOG.error("{}: {} paged-out messages at offsets {}..{} of {} cannot be read ({}); they are lost",
                     description, lost, first, last, segmentFile(first), why);
@@ -796,6 +872,9 @@ public final class LogMessageStore implements MessageStore {
     @Override
     public void settle(QueuedMessage message) {
         assert !isPending(message) : "settled before its record was written: " + message.logOffset();
+        if (!withdrawnSequences.isEmpty()) {
+            withdrawnSequences.remove(message.sequence()); // it was delivered before its fsync failed
+        }
         if (hasRecord(message)) {
             settled.settle(message.logOffset());
             checkpointDue = true;
@@ -894,7 +973,9 @@ public final class LogMessageStore implements MessageStore {
             return;
         }
         endOfDrain();
-        if (log != null && (reopenNeeded || (appendFailedSinceMaintain && logRefusesWrites()))) {
+        // A failed fsync reaches the store through the futures of persistent messages; one that
+        // covered only paged transient records (whose confirms do not wait for it) shows only here.
+        if (log != null && (reopenNeeded || log.hasFailed() || (appendFailedSinceMaintain && logRefusesWrites()))) {
             reopenLog();
         }
         appendFailedSinceMaintain = false;
@@ -946,7 +1027,7 @@ public final class LogMessageStore implements MessageStore {
         settleFailedSyncs(); // the close failed whatever was still waiting for an fsync
         Log reopened;
         try {
-            reopened = Log.open(directory, config, flusher);
+            reopened = Log.open(directory, config, flusher, files);
         } catch (RuntimeException e) {
             LOG.error("{}: reopening the log failed; messages written to it are nacked until it opens: {}",
                     description, e.getMessage());
@@ -979,6 +1060,7 @@ public final class LogMessageStore implements MessageStore {
         checkpointedLowWater = Math.min(checkpointedLowWater, end);
         forgotten.add(new ForgottenRange(end, endBefore, highestSequenceWritten + 1));
         long lost = paged.truncate(end);
+        observer.lost(end, endBefore - 1, lost);
         LOG.error("{}: the reopened log ends at offset {}, below {}: the records between are gone ({} paged-out "
                 + "messages lost with them)", description, end, endBefore, lost);
         checkpointDue = true;
@@ -989,8 +1071,8 @@ public final class LogMessageStore implements MessageStore {
         AckCheckpoint snapshot = snapshot();
         synchronized (checkpointFiles) {
             try {
-                snapshot.write(directory);
-                snapshot.write(directory);
+                writeCheckpointFile(snapshot);
+                writeCheckpointFile(snapshot);
                 snapshotsWritten = ++snapshotsTaken; // older snapshots still queued are dropped
                 checkpointedLowWater = snapshot.lowWater();
                 checkpointDue = false;
@@ -1000,6 +1082,12 @@ public final class LogMessageStore implements MessageStore {
                 return false;
             }
         }
+    }
+
+    /** Writes {@code checkpoint} as the current one, durably, on the log's file system. */
+    private void writeCheckpointFile(AckCheckpoint checkpoint) throws IOException {
+        checkpoint.write(fileSystem, directory);
+        observer.checkpointWritten(checkpoint);
     }
 
     private AckCheckpoint snapshot() {
@@ -1015,7 +1103,7 @@ public final class LogMessageStore implements MessageStore {
                 return;
             }
             try {
-                snapshot.write(directory);
+                writeCheckpointFile(snapshot);
                 snapshotsWritten = sequence;
                 checkpointedLowWater = snapshot.lowWater();
             } catch (IOException e) {
@@ -1034,7 +1122,7 @@ public final class LogMessageStore implements MessageStore {
         if (paged.isEmpty() && lowWater == log.logEndOffset()) {
             log.close();
             log = null;
-            StorageFiles.deleteRecursively(directory);
+            StorageFiles.deleteRecursively(fileSystem, directory);
             LOG.debug("{}: paging ended, spill log removed", description);
         } else if (lowWater > segmentsDeletedBelow) {
             log.deleteSegmentsBelow(lowWater);
@@ -1073,7 +1161,7 @@ public final class LogMessageStore implements MessageStore {
             AckCheckpoint last = snapshot().withCleanShutdown(true);
             synchronized (checkpointFiles) {
                 filesReleased = true;
-                last.write(directory);
+                writeCheckpointFile(last);
             }
         } catch (IOException | RuntimeException e) {
             LOG.error("{}: the final ack checkpoint failed; acks since the last one may be redelivered", description, e);
@@ -1095,7 +1183,7 @@ public final class LogMessageStore implements MessageStore {
             }
             log = null;
         }
-        StorageFiles.deleteRecursively(directory);
+        StorageFiles.deleteRecursively(fileSystem, directory);
     }
 
     /** The queue is gone: its files go too. Messages collected in this drain count as accepted (RabbitMQ does so). */
@@ -1129,12 +1217,17 @@ public final class LogMessageStore implements MessageStore {
         } catch (RuntimeException e) {
             LOG.warn("{}: closing the deleted queue's log failed: {}", description, e.toString());
         }
-        StorageFiles.deleteRecursively(directory);
+        StorageFiles.deleteRecursively(fileSystem, directory);
     }
 
     /** The log's directory (for tests and diagnostics). */
     public Path directory() {
         return directory;
+    }
+
+    /** The log in use now (null for a spill log not opened yet); for tests that simulate a crash. */
+    Log currentLog() {
+        return log;
     }
 
     /** Where new messages will be appended; for tests. */

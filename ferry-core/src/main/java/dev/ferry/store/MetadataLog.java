@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.ferry.broker.MetadataRecord;
+import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.Log;
 import dev.ferry.log.LogConfig;
@@ -60,16 +61,18 @@ final class MetadataLog implements AutoCloseable {
 
     private final Path directory;
     private final LogFlusher flusher;
+    private final FileHandleCache files;
     private Log log;
     private final List<MetadataRecord> recovered;
     private final long recordsRead;
     private final boolean rewriteNeeded;
     private MetadataWriter writer;
 
-    private MetadataLog(Path directory, LogFlusher flusher, Log log, List<MetadataRecord> recovered, long recordsRead,
-                        boolean rewriteNeeded) {
+    private MetadataLog(Path directory, LogFlusher flusher, FileHandleCache files, Log log,
+                        List<MetadataRecord> recovered, long recordsRead, boolean rewriteNeeded) {
         this.directory = directory;
         this.flusher = flusher;
+        this.files = files;
         this.log = log;
         this.recovered = recovered;
         this.recordsRead = recordsRead;
@@ -82,6 +85,11 @@ final class MetadataLog implements AutoCloseable {
      * @throws MetadataUnreadableException if it cannot be read at all; nothing was changed then
      */
     static MetadataLog open(Path directory, LogFlusher flusher) {
+        return open(directory, flusher, FileHandleCache.processDefault());
+    }
+
+    /** As {@link #open(Path, LogFlusher)}, with the log's files opened through the broker's {@code files}. */
+    static MetadataLog open(Path directory, LogFlusher flusher, FileHandleCache files) {
         try {
             finishInterruptedCompaction(directory);
         } catch (IOException e) {
@@ -106,7 +114,7 @@ final class MetadataLog implements AutoCloseable {
         }
         Log log;
         try {
-            log = Log.open(directory, config(), flusher);
+            log = Log.open(directory, config(), flusher, files);
         } catch (RuntimeException e) {
             throw new MetadataUnreadableException(directory, e.getMessage(), damagedCopy, e);
         }
@@ -129,7 +137,7 @@ final class MetadataLog implements AutoCloseable {
             List<MetadataRecord> live = replay.folded.live();
             LOG.info("Metadata: {} records replayed, {} declarations standing", replay.decoded, live.size());
             boolean rewrite = damagedCopy != null || replay.offsetsWithoutRecords > 0;
-            return new MetadataLog(directory, flusher, log, live, replay.decoded, rewrite);
+            return new MetadataLog(directory, flusher, files, log, live, replay.decoded, rewrite);
         } catch (RuntimeException e) {
             log.close();
             throw e;
@@ -321,7 +329,7 @@ final class MetadataLog implements AutoCloseable {
         Path old = sibling(directory, ".old");
         try {
             StorageFiles.deleteRecursively(fresh);
-            try (Log compacted = Log.open(fresh, config(), flusher)) {
+            try (Log compacted = Log.open(fresh, config(), flusher, files)) {
                 List<ByteBuffer> batches = new ArrayList<>();
                 int bytes = 0;
                 for (MetadataRecord record : standing) {
@@ -343,13 +351,13 @@ final class MetadataLog implements AutoCloseable {
             Files.move(fresh, directory, StandardCopyOption.ATOMIC_MOVE);
             AckCheckpoint.syncDirectory(directory.getParent());
             StorageFiles.deleteRecursively(old);
-            log = Log.open(directory, config(), flusher);
+            log = Log.open(directory, config(), flusher, files);
             LOG.info("Metadata compacted: {} records became {}", recordsRead, standing.size());
         } catch (IOException e) {
             throw new UncheckedIOException("compacting the metadata log failed", e);
         } finally {
             if (log.isClosed()) {
-                log = Log.open(Files.exists(directory) ? directory : old, config(), flusher);
+                log = Log.open(Files.exists(directory) ? directory : old, config(), flusher, files);
             }
         }
     }

@@ -3,6 +3,7 @@ package dev.ferry.store;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -14,6 +15,8 @@ import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import dev.ferry.log.LogFileSystem;
 
 /**
  * Where things live in the data directory, and file helpers.
@@ -105,6 +108,33 @@ final class StorageFiles {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
         }
+    }
+
+    /**
+     * Deletes {@code directory} and everything under it through {@code fileSystem} (the one a
+     * queue's log is on), files first, each directory once empty. Logs a WARN and stops at the
+     * first failure.
+     */
+    static void deleteRecursively(LogFileSystem fileSystem, Path directory) {
+        if (!fileSystem.exists(directory)) {
+            return;
+        }
+        try {
+            deleteTree(fileSystem, directory);
+        } catch (IOException e) {
+            LOG.warn("Could not delete {}: {}", directory, e.toString());
+        }
+    }
+
+    private static void deleteTree(LogFileSystem fileSystem, Path directory) throws IOException {
+        for (Path entry : fileSystem.list(directory)) {
+            try {
+                fileSystem.deleteIfExists(entry);
+            } catch (DirectoryNotEmptyException e) {
+                deleteTree(fileSystem, entry);
+            }
+        }
+        fileSystem.deleteIfExists(directory);
     }
 
     static void deleteRecursively(Path directory) {

@@ -142,6 +142,13 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "Default: ${DEFAULT-VALUE}")
     long queueMailboxBytes;
 
+    @Option(names = "--open-files-max", paramLabel = "N", defaultValue = "0",
+            description = "Segment files of all queues' and the metadata's logs kept open at once; the least recently "
+                    + "used idle one is closed when more are needed, so an idle queue holds no descriptor. At least 4 and "
+                    + "below the descriptor limit (ulimit -n); 0 means half that limit, 16 to 16384. "
+                    + "Default: ${DEFAULT-VALUE}")
+    int openFilesMax;
+
     /** Settings the parsed options describe, not yet checked. */
     @Override
     public BrokerSettings call() {
@@ -169,6 +176,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.queueMemoryBytes = queueMemoryBytes;
         settings.queueMailboxMessages = queueMailboxMessages;
         settings.queueMailboxBytes = queueMailboxBytes;
+        settings.openFilesMax = openFilesMax;
         return settings;
     }
 

@@ -69,8 +69,9 @@ public final class FerryServer implements AutoCloseable {
         log.info("Ingress limits: messages up to {} bytes, {} bytes of content received at once, {} messages / {} bytes "
                 + "waiting per queue", settings.maxMessageBytes, contentBudget.limitBytes(),
                 settings.queueMailboxMessages, settings.queueMailboxBytes);
-        log.info("Ferry {} listening on amqp://{}:{}; data in {}", FerryVersion.VERSION,
-                settings.bindAddress().getHostAddress(), amqpPort, settings.dataDir);
+        log.info("Ferry {} listening on amqp://{}:{}; data in {} (at most {} log files open at once)",
+                FerryVersion.VERSION, settings.bindAddress().getHostAddress(), amqpPort, settings.dataDir,
+                settings.openFilesMax);
     }
 
     /**

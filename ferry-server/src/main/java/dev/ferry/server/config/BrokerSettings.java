@@ -7,8 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 
 import dev.ferry.front.ContentBudget;
+import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.queue.MailboxLimits;
 import dev.ferry.store.PagingLimits;
@@ -46,6 +48,8 @@ public final class BrokerSettings {
     public long heapReleaseIntervalMs = 10_000;
     public int queueMailboxMessages = MailboxLimits.DEFAULTS.messages();
     public long queueMailboxBytes = MailboxLimits.DEFAULTS.bytes();
+    /** 0: {@link FileHandleCache#defaultCapacity()}, half the process's descriptor limit. */
+    public int openFilesMax;
 
     private FsyncPolicy fsyncPolicy;
 
@@ -130,8 +134,29 @@ public final class BrokerSettings {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("queue-mailbox-messages / queue-mailbox-bytes: " + e.getMessage());
         }
+        checkOpenFilesMax(FileHandleCache.descriptorLimit());
         dataDir = dataDir.toAbsolutePath().normalize();
         return this;
+    }
+
+    /**
+     * 0 becomes the default; otherwise at least the cache's minimum and, when the process's
+     * descriptor limit is known, below it: a cache that may hold every descriptor would leave none
+     * for sockets and the broker would fail where it least should.
+     */
+    void checkOpenFilesMax(OptionalLong descriptorLimit) {
+        if (openFilesMax == 0) {
+            openFilesMax = FileHandleCache.defaultCapacity();
+            return;
+        }
+        if (openFilesMax < FileHandleCache.CAPACITY_MIN) {
+            throw new ConfigException("open-files-max must be 0 (half the descriptor limit) or at least "
+                    + FileHandleCache.CAPACITY_MIN + ", got " + openFilesMax);
+        }
+        if (descriptorLimit.isPresent() && openFilesMax >= descriptorLimit.getAsLong()) {
+            throw new ConfigException("open-files-max must be below the process's descriptor limit ("
+                    + descriptorLimit.getAsLong() + ", ulimit -n), which sockets and the JVM share, got " + openFilesMax);
+        }
     }
 
     private static void requireRange(String setting, int value, int min, int max, String hint) {
@@ -153,7 +178,7 @@ public final class BrokerSettings {
             throw new IllegalStateException("conclude() has not been called");
         }
         return new StorageSettings(fsyncPolicy, fsyncIntervalMs, ackCheckpointIntervalMs, queueSegmentBytes,
-                new PagingLimits(queueMemoryMessages, queueMemoryBytes));
+                new PagingLimits(queueMemoryMessages, queueMemoryBytes), openFilesMax);
     }
 
     /** How much published work may wait for each queue's owner thread before publishers are held back. */
