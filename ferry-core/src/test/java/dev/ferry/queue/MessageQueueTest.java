@@ -199,6 +199,38 @@ class MessageQueueTest {
 
     @ParameterizedTest
     @EnumSource(StoreKind.class)
+    void shouldAcceptANewConsumerOnceTheExclusiveOneCancels(StoreKind store) {
+        use(store);
+        RecordingSink exclusive = new RecordingSink();
+        queue.consume(new ConsumerSpec(CHANNEL, "x", false, true, 0, null, 0, exclusive)).join();
+        assertThat(failureOf(queue.consume(new ConsumerSpec(OTHER_CHANNEL, "y", false, false, 0, null, 0,
+                new RecordingSink())))).isInstanceOf(BrokerException.class);
+
+        queue.cancel(CHANNEL, "x").join();
+        RecordingSink next = consume(OTHER_CHANNEL, "y", 0, null, 0);
+        publish("1");
+
+        assertThat(next.bodies()).containsExactly("1");
+        assertThat(exclusive.deliveries).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldAcceptANewConsumerOnceTheExclusiveConsumersChannelCloses(StoreKind store) {
+        use(store);
+        queue.consume(new ConsumerSpec(CHANNEL, "x", false, true, 0, null, 0, new RecordingSink())).join();
+
+        queue.closeChannel(CHANNEL);
+        RecordingSink next = new RecordingSink();
+        queue.consume(new ConsumerSpec(OTHER_CHANNEL, "y", false, true, 0, null, 0, next)).join();
+        publish("1");
+
+        assertThat(next.bodies()).containsExactly("1");
+        assertThat(queue.consumerCount()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
     void shouldDeliverToOneActiveConsumerAndFailOverOnCancel(StoreKind store) {
         use(store);
         queue = newQueue(QueueArguments.parse(Map.of("x-single-active-consumer", true), "queue 'q'"), false);
