@@ -385,6 +385,38 @@ class MessageQueueTest {
 
     @ParameterizedTest
     @EnumSource(StoreKind.class)
+    void shouldGiveBackTheChannelCreditOfUnackedDeliveriesWhenDeleted(StoreKind store) {
+        use(store);
+        ChannelCredit credit = new ChannelCredit(2);
+        RecordingSink sink = consume(CHANNEL, "c", 0, credit, 0);
+        publish("1", "2");
+        assertThat(credit.inUse()).isEqualTo(2);
+
+        queue.delete(false, false).join();
+
+        assertThat(credit.inUse()).as("the channel may consume elsewhere again").isZero();
+        assertThat(sink.bodies()).containsExactly("1", "2");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldNotDeleteWhenAskedIfUnusedOrIfEmptyAndItIsNot(StoreKind store) {
+        use(store);
+        publish("1");
+        consume("c", 0);
+        assertThat(failureOf(queue.delete(true, false))).hasMessage("PRECONDITION_FAILED - queue 'q' in vhost '/' in use");
+        queue.cancel(CHANNEL, "c").join();
+        queue.closeChannel(CHANNEL);
+        assertThat(failureOf(queue.delete(false, true))).hasMessage("PRECONDITION_FAILED - queue 'q' in vhost '/' not empty");
+        assertThat(queue.isDeleted()).isFalse();
+
+        queue.get(CHANNEL, true).join();
+        assertThat(queue.delete(true, true).join()).as("unused and empty now").isZero();
+        assertThat(queue.isDeleted()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
     void shouldAutoDeleteWhenTheLastConsumerChannelCloses(StoreKind store) {
         use(store);
         queue = newQueue(QueueArguments.NONE, true);
