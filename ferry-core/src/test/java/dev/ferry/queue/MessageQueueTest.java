@@ -199,6 +199,38 @@ class MessageQueueTest {
 
     @ParameterizedTest
     @EnumSource(StoreKind.class)
+    void shouldAcceptANewConsumerOnceTheExclusiveOneCancels(StoreKind store) {
+        use(store);
+        RecordingSink exclusive = new RecordingSink();
+        queue.consume(new ConsumerSpec(CHANNEL, "x", false, true, 0, null, 0, exclusive)).join();
+        assertThat(failureOf(queue.consume(new ConsumerSpec(OTHER_CHANNEL, "y", false, false, 0, null, 0,
+                new RecordingSink())))).isInstanceOf(BrokerException.class);
+
+        queue.cancel(CHANNEL, "x").join();
+        RecordingSink next = consume(OTHER_CHANNEL, "y", 0, null, 0);
+        publish("1");
+
+        assertThat(next.bodies()).containsExactly("1");
+        assertThat(exclusive.deliveries).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldAcceptANewConsumerOnceTheExclusiveConsumersChannelCloses(StoreKind store) {
+        use(store);
+        queue.consume(new ConsumerSpec(CHANNEL, "x", false, true, 0, null, 0, new RecordingSink())).join();
+
+        queue.closeChannel(CHANNEL);
+        RecordingSink next = new RecordingSink();
+        queue.consume(new ConsumerSpec(OTHER_CHANNEL, "y", false, true, 0, null, 0, next)).join();
+        publish("1");
+
+        assertThat(next.bodies()).containsExactly("1");
+        assertThat(queue.consumerCount()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
     void shouldDeliverToOneActiveConsumerAndFailOverOnCancel(StoreKind store) {
         use(store);
         queue = newQueue(QueueArguments.parse(Map.of("x-single-active-consumer", true), "queue 'q'"), false);
@@ -349,6 +381,38 @@ class MessageQueueTest {
         PublishConfirm confirm = new PublishConfirm(1);
         queue.enqueue(message(""), confirm);
         assertThat(confirm.accepted()).as("late publishes are still confirmed").isCompleted();
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldGiveBackTheChannelCreditOfUnackedDeliveriesWhenDeleted(StoreKind store) {
+        use(store);
+        ChannelCredit credit = new ChannelCredit(2);
+        RecordingSink sink = consume(CHANNEL, "c", 0, credit, 0);
+        publish("1", "2");
+        assertThat(credit.inUse()).isEqualTo(2);
+
+        queue.delete(false, false).join();
+
+        assertThat(credit.inUse()).as("the channel may consume elsewhere again").isZero();
+        assertThat(sink.bodies()).containsExactly("1", "2");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldNotDeleteWhenAskedIfUnusedOrIfEmptyAndItIsNot(StoreKind store) {
+        use(store);
+        publish("1");
+        consume("c", 0);
+        assertThat(failureOf(queue.delete(true, false))).hasMessage("PRECONDITION_FAILED - queue 'q' in vhost '/' in use");
+        queue.cancel(CHANNEL, "c").join();
+        queue.closeChannel(CHANNEL);
+        assertThat(failureOf(queue.delete(false, true))).hasMessage("PRECONDITION_FAILED - queue 'q' in vhost '/' not empty");
+        assertThat(queue.isDeleted()).isFalse();
+
+        queue.get(CHANNEL, true).join();
+        assertThat(queue.delete(true, true).join()).as("unused and empty now").isZero();
+        assertThat(queue.isDeleted()).isTrue();
     }
 
     @ParameterizedTest
