@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // amqplib against a broker, the way Node services use it: a topic exchange and bindings, a confirm
 // channel, a consumer with prefetch and manual acks, nack without requeue into a dead-letter
-// queue, basic.get, and RPC over direct reply-to.
+// queue, basic.get, RPC over direct reply-to, and a credential refresh (connection.update-secret)
+// through both of amqplib's APIs, promises and callbacks.
 //
 // usage: node amqplib_client.js HOST PORT
 // Prints "amqplib ok" and exits 0 when every step checks out; otherwise one line and exit 1.
 'use strict';
 const amqp = require('amqplib');
+const amqpCallbacks = require('amqplib/callback_api');
 
 const TIMEOUT_MS = 30000;
 const [host, port] = [process.argv[2], Number(process.argv[3])];
@@ -118,12 +120,40 @@ async function rpcOverDirectReplyTo(connection) {
   await server.close();
 }
 
+// A refreshed secret is answered with update-secret-ok and the connection carries on.
+async function refreshSecret(connection) {
+  await connection.updateSecret(Buffer.from('guest'), 'token refresh');
+  const channel = await connection.createChannel();
+  const { queue } = await channel.assertQueue('', { exclusive: true });
+  check(queue.startsWith('amq.gen-'), 'declare after update-secret named ' + queue);
+  await channel.close();
+}
+
+// The same through the callback API, which calls back once update-secret-ok has arrived.
+function refreshSecretWithCallbacks() {
+  return new Promise((resolve) => {
+    amqpCallbacks.connect({ protocol: 'amqp', hostname: host, port, username: 'guest', password: 'guest' },
+      (error, connection) => {
+        check(!error, 'callback API connect: ' + error);
+        connection.on('error', (connectionError) => fail('callback API connection error ' + connectionError.message));
+        connection.updateSecret(Buffer.from('guest'), 'token refresh', () => {
+          connection.createChannel((channelError, channel) => {
+            check(!channelError, 'channel after update-secret: ' + channelError);
+            channel.close(() => connection.close(resolve));
+          });
+        });
+      });
+  });
+}
+
 (async () => {
   const connection = await amqp.connect({ protocol: 'amqp', hostname: host, port, username: 'guest', password: 'guest' });
   connection.on('error', (error) => fail('connection error ' + error.message));
   await routeThroughTopic(connection);
   await consumeAckAndDeadLetter(connection);
   await rpcOverDirectReplyTo(connection);
+  await refreshSecret(connection);
+  await refreshSecretWithCallbacks();
   await connection.close();
   console.log('amqplib ok');
   process.exit(0);

@@ -8,6 +8,10 @@ import dev.ferry.amqp.connection.ChannelMethodHandlerFactory;
 import dev.ferry.amqp.connection.NotImplementedChannelHandler;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.front.ContentBudget;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -21,7 +25,8 @@ public final class AmqpConfig {
     /** RabbitMQ 4's default largest message. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
-    private String host = "0.0.0.0";
+    private List<String> hosts = List.of("0.0.0.0");
+    private List<InetAddress> addresses;
     private int port = 5672;
     private int ioThreads = 0;
     private int channelMax = 2047;
@@ -30,6 +35,7 @@ public final class AmqpConfig {
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private long handshakeTimeoutMs = 10_000;
     private long closeTimeoutMs = 3_000;
+    private long refusalDelayMs = 3_000;
     private String productVersion = "0.1.0";
     private Authenticator authenticator = PasswordAuthenticator.guestOnLoopback();
     private VirtualHostDirectory virtualHosts = VirtualHostDirectory.of("/");
@@ -39,7 +45,7 @@ public final class AmqpConfig {
 
     /** Checks every value once; throws {@link IllegalArgumentException} naming the first bad one. */
     public AmqpConfig conclude() {
-        Objects.requireNonNull(host, "host");
+        addresses = resolve(hosts);
         Objects.requireNonNull(authenticator, "authenticator");
         Objects.requireNonNull(virtualHosts, "virtualHosts");
         Objects.requireNonNull(channelHandlerFactory, "channelHandlerFactory");
@@ -57,7 +63,25 @@ public final class AmqpConfig {
                 "maxMessageBytes " + maxMessageBytes + " is outside 0.." + MESSAGE_BYTES_LIMIT);
         check(handshakeTimeoutMs > 0, "handshakeTimeoutMs must be positive");
         check(closeTimeoutMs > 0, "closeTimeoutMs must be positive");
+        check(refusalDelayMs >= 0, "refusalDelayMs must not be negative");
         return this;
+    }
+
+    /** Each address once, in the order given; a name is resolved to its first address. */
+    private static List<InetAddress> resolve(List<String> hosts) {
+        Objects.requireNonNull(hosts, "hosts");
+        check(!hosts.isEmpty(), "no address to listen on");
+        LinkedHashSet<InetAddress> resolved = new LinkedHashSet<>();
+        for (String host : hosts) {
+            // An empty name would resolve to the loopback address, which nobody asked for.
+            check(host != null && !host.isBlank(), "an empty listen address in " + hosts);
+            try {
+                resolved.add(InetAddress.getByName(host.strip()));
+            } catch (UnknownHostException e) {
+                check(false, "listen address '" + host + "' cannot be resolved");
+            }
+        }
+        return List.copyOf(resolved);
     }
 
     private static void check(boolean valid, String message) {
@@ -66,9 +90,19 @@ public final class AmqpConfig {
         }
     }
 
-    /** The address to bind; "127.0.0.1" keeps the broker to this machine. */
+    /** The one address to bind; "127.0.0.1" keeps the broker to this machine. */
     public AmqpConfig host(String value) {
-        host = value;
+        hosts = List.of(value);
+        return this;
+    }
+
+    /**
+     * The addresses to bind, all on the same port (for example the loopback address of each
+     * family, "127.0.0.1" and "::1"); an IPv6 address this machine cannot have is skipped (see
+     * {@link dev.ferry.front.ListenAddresses}).
+     */
+    public AmqpConfig hosts(List<String> values) {
+        hosts = List.copyOf(values);
         return this;
     }
 
@@ -120,6 +154,17 @@ public final class AmqpConfig {
         return this;
     }
 
+    /**
+     * How long a connection refused without an answer during the handshake (a failed login from a
+     * client without the {@code authentication_failure_close} capability, a broken frame before
+     * tune-ok) waits, unread, before its socket closes; RabbitMQ waits 3 s, which slows down a
+     * client guessing passwords one connection after another.
+     */
+    public AmqpConfig refusalDelayMs(long value) {
+        refusalDelayMs = value;
+        return this;
+    }
+
     public AmqpConfig productVersion(String value) {
         productVersion = value;
         return this;
@@ -164,8 +209,12 @@ public final class AmqpConfig {
         return contentBudget;
     }
 
-    public String host() {
-        return host;
+    /** The addresses to bind, resolved by {@link #conclude()}. */
+    public List<InetAddress> addresses() {
+        if (addresses == null) {
+            throw new IllegalStateException("conclude() has not been called");
+        }
+        return addresses;
     }
 
     public int port() {
@@ -198,6 +247,10 @@ public final class AmqpConfig {
 
     public long closeTimeoutMs() {
         return closeTimeoutMs;
+    }
+
+    public long refusalDelayMs() {
+        return refusalDelayMs;
     }
 
     public String productVersion() {

@@ -1,10 +1,13 @@
 package dev.ferry.amqp;
 
+import dev.ferry.amqp.codec.AmqpFrames;
 import dev.ferry.amqp.codec.FrameDecoder;
 import dev.ferry.amqp.connection.AmqpConnectionHandler;
 import dev.ferry.error.ErrorCode;
+import dev.ferry.front.ListenAddresses;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -19,14 +22,19 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The AMQP 0-9-1 listener: binds a port and gives each accepted socket a {@link FrameDecoder} and
- * an {@link AmqpConnectionHandler}. Uses epoll where Netty's native transport loads, NIO elsewhere.
+ * The AMQP 0-9-1 listener: binds a port on each configured address and gives each accepted socket
+ * a {@link FrameDecoder} and an {@link AmqpConnectionHandler}. Uses epoll where Netty's native
+ * transport loads, NIO elsewhere.
  *
  * <pre>
  * AmqpServer server = new AmqpServer(new AmqpConfig().host("127.0.0.1").port(0));
@@ -37,20 +45,25 @@ import org.slf4j.LoggerFactory;
  */
 public final class AmqpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AmqpServer.class);
+    /** How often a free port is picked again when another program holds it on a later address. */
+    private static final int PORT_PICK_ATTEMPTS = 5;
 
     private final AmqpConfig config;
     private EventLoopGroup acceptGroup;
     private EventLoopGroup ioGroup;
     private ChannelGroup connections;
-    private Channel listener;
+    private final List<Channel> listeners = new ArrayList<>();
 
     public AmqpServer(AmqpConfig config) {
         this.config = config.conclude();
     }
 
-    /** Binds and starts accepting; returns the bound port (useful with port 0). */
+    /**
+     * Binds every usable address and starts accepting; returns the bound port (useful with port 0).
+     * A bind that fails stops the start with an {@link IllegalStateException} naming the address.
+     */
     public synchronized int start() throws InterruptedException {
-        if (listener != null) {
+        if (!listeners.isEmpty()) {
             throw new IllegalStateException("already started");
         }
         boolean epoll = Epoll.isAvailable();
@@ -70,21 +83,69 @@ public final class AmqpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         connections.add(channel);
-                        FrameDecoder decoder = new FrameDecoder(config.frameMax());
+                        FrameDecoder decoder = new FrameDecoder(AmqpFrames.HANDSHAKE_FRAME_MAX);
                         channel.pipeline().addLast("frames", decoder);
                         channel.pipeline().addLast("connection", new AmqpConnectionHandler(config, decoder));
                     }
                 });
+        int port;
         try {
-            listener = bootstrap.bind(config.host(), config.port()).sync().channel();
+            List<InetAddress> addresses = ListenAddresses.usable(config.addresses(), "AMQP");
+            if (addresses.isEmpty()) {
+                throw new IllegalStateException("AMQP: no usable address to listen on among " + config.addresses());
+            }
+            port = bindAll(bootstrap, addresses);
         } catch (InterruptedException | RuntimeException e) {
+            closeListeners();
             shutdownGroups();
             throw e;
         }
         config.resourceAlarm().addListener(this::onResourceAlarm);
-        int port = ((InetSocketAddress) listener.localAddress()).getPort();
-        LOG.info("AMQP 0-9-1 listening on {}:{} ({})", config.host(), port, epoll ? "epoll" : "nio");
+        LOG.info("AMQP 0-9-1 listening on {} ({})", boundAddresses().stream().map(ListenAddresses::format)
+                .collect(Collectors.joining(", ")), epoll ? "epoll" : "nio");
         return port;
+    }
+
+    /**
+     * Binds every address on the configured port. With port 0 the first bind picks a free port and
+     * the others take the same one, so a client reaches this broker whichever address its resolver
+     * gives for a name; if another program holds that port on a later address, every listener is
+     * closed and a new port is picked, a few times at most.
+     */
+    private int bindAll(ServerBootstrap bootstrap, List<InetAddress> addresses) throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            int port = config.port();
+            for (int i = 0; i < addresses.size(); i++) {
+                InetSocketAddress address = new InetSocketAddress(addresses.get(i), port);
+                ChannelFuture bound = bootstrap.bind(address).await();
+                if (!bound.isSuccess()) {
+                    closeListeners();
+                    boolean pickAgain = config.port() == 0 && i > 0 && attempt < PORT_PICK_ATTEMPTS;
+                    if (pickAgain) {
+                        break;
+                    }
+                    throw new IllegalStateException("AMQP: cannot listen on " + ListenAddresses.format(address) + ": "
+                            + bound.cause().getMessage(), bound.cause());
+                }
+                listeners.add(bound.channel());
+                port = ((InetSocketAddress) bound.channel().localAddress()).getPort();
+            }
+            if (listeners.size() == addresses.size()) {
+                return port;
+            }
+        }
+    }
+
+    /** Where the listener accepts connections, in the order the addresses were given. */
+    public synchronized List<InetSocketAddress> boundAddresses() {
+        return listeners.stream().map(listener -> (InetSocketAddress) listener.localAddress()).toList();
+    }
+
+    private void closeListeners() {
+        for (Channel listener : listeners) {
+            listener.close().syncUninterruptibly();
+        }
+        listeners.clear();
     }
 
     /**
@@ -93,10 +154,10 @@ public final class AmqpServer implements AutoCloseable {
      * and releases the event loops.
      */
     public synchronized void stop() {
-        if (listener == null) {
+        if (listeners.isEmpty()) {
             return;
         }
-        listener.close().syncUninterruptibly();
+        closeListeners();
         for (Channel connection : connections) {
             AmqpConnectionHandler handler = connection.pipeline().get(AmqpConnectionHandler.class);
             if (handler != null) {
@@ -106,7 +167,6 @@ public final class AmqpServer implements AutoCloseable {
         connections.newCloseFuture().awaitUninterruptibly(config.closeTimeoutMs());
         connections.close().syncUninterruptibly();
         shutdownGroups();
-        listener = null;
         LOG.info("AMQP 0-9-1 listener stopped");
     }
 

@@ -27,7 +27,9 @@ public final class ConnectionFlowControl {
         /** A queue this connection publishes to cannot keep up (its mailbox is full or its consumers are behind). */
         CONGESTION,
         /** The connection waits for the broker-wide budget of message content being received. */
-        CONTENT_BUDGET
+        CONTENT_BUDGET,
+        /** The connection was refused and its socket is about to close: nothing more is read. */
+        REFUSED
     }
 
     private final Channel channel;

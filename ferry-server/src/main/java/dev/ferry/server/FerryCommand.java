@@ -41,9 +41,11 @@ public final class FerryCommand implements Callable<BrokerSettings> {
             description = "AMQP 0-9-1 port; 0 picks a free port. Default: ${DEFAULT-VALUE}")
     int amqpPort;
 
-    @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
-            description = "Address the listeners bind to. Default: ${DEFAULT-VALUE}")
-    String bind;
+    @Option(names = "--bind", paramLabel = "ADDR", split = ",", defaultValue = "127.0.0.1,::1",
+            description = "Addresses the listeners bind to, comma separated or the flag repeated, all on the same "
+                    + "port. An IPv6 address this machine or JVM cannot have (no IPv6) is skipped with a warning. "
+                    + "Default: ${DEFAULT-VALUE}, this machine only")
+    java.util.List<String> bind;
 
     @Option(names = "--users", paramLabel = "NAME:PASSWORD", split = ",", defaultValue = "guest:guest",
             description = "Users allowed to connect, comma separated. Default: ${DEFAULT-VALUE}")

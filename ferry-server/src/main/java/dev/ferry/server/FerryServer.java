@@ -8,12 +8,15 @@ import dev.ferry.broker.Broker;
 import dev.ferry.broker.MetadataRecord;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.front.ContentBudget;
+import dev.ferry.front.ListenAddresses;
 import dev.ferry.server.config.BrokerSettings;
 import dev.ferry.store.DiskStorage;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,9 +72,11 @@ public final class FerryServer implements AutoCloseable {
         log.info("Ingress limits: messages up to {} bytes, {} bytes of content received at once, {} messages / {} bytes "
                 + "waiting per queue", settings.maxMessageBytes, contentBudget.limitBytes(),
                 settings.queueMailboxMessages, settings.queueMailboxBytes);
-        log.info("Ferry {} listening on amqp://{}:{}; data in {} (at most {} log files open at once)",
-                FerryVersion.VERSION, settings.bindAddress().getHostAddress(), amqpPort, settings.dataDir,
-                settings.openFilesMax);
+        // One line, the first address first: scripts and tests read the port off "listening on amqp://127.0.0.1:".
+        String listeners = amqpServer.boundAddresses().stream()
+                .map(address -> "amqp://" + ListenAddresses.format(address)).collect(Collectors.joining(", "));
+        log.info("Ferry {} listening on {}; data in {} (at most {} log files open at once)", FerryVersion.VERSION,
+                listeners, settings.dataDir, settings.openFilesMax);
     }
 
     /**
@@ -99,7 +104,7 @@ public final class FerryServer implements AutoCloseable {
             }
         }
         return new AmqpConfig()
-                .host(settings.bindAddress().getHostAddress())
+                .hosts(settings.bindAddresses().stream().map(InetAddress::getHostAddress).toList())
                 .port(settings.amqpPort)
                 .frameMax(settings.frameMax)
                 .channelMax(settings.channelMax)

@@ -37,8 +37,12 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
     private State state = State.PROTOCOL_HEADER;
     private int frameMax;
+    private boolean negotiated;
 
-    /** @param frameMax the largest frame accepted until {@link #setFrameMax} lowers it after tune-ok */
+    /**
+     * @param frameMax the largest frame accepted until {@link #setFrameMax} sets the negotiated one
+     *                 after tune-ok ({@link AmqpFrames#HANDSHAKE_FRAME_MAX} for a server)
+     */
     public FrameDecoder(int frameMax) {
         this.frameMax = frameMax;
     }
@@ -46,6 +50,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     /** The negotiated frame_max, total frame size in octets; called on the event loop after tune-ok. */
     public void setFrameMax(int frameMax) {
         this.frameMax = frameMax;
+        this.negotiated = true;
     }
 
     @Override
@@ -96,12 +101,12 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         if (type != AmqpFrames.TYPE_METHOD && type != AmqpFrames.TYPE_HEADER
                 && type != AmqpFrames.TYPE_BODY && type != AmqpFrames.TYPE_HEARTBEAT) {
             String octets = ByteBufUtil.hexDump(in, start, Math.min(in.readableBytes(), 16));
-            loseFraming(in, out, channel, "type " + type + ", first 16 octets = " + octets);
+            loseFraming(in, out, type, channel, "type " + type + ", first 16 octets = " + octets);
             return;
         }
         if (size + AmqpFrames.OVERHEAD_BYTES > frameMax) {
-            loseFraming(in, out, channel, "frame size " + (size + AmqpFrames.OVERHEAD_BYTES)
-                    + " exceeds negotiated frame_max " + frameMax);
+            loseFraming(in, out, type, channel, "frame size " + (size + AmqpFrames.OVERHEAD_BYTES) + " exceeds "
+                    + (negotiated ? "negotiated frame_max " : "the handshake's frame limit ") + frameMax);
             return;
         }
         int payloadSize = (int) size;
@@ -110,7 +115,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         }
         int frameEnd = in.getUnsignedByte(start + AmqpFrames.HEADER_BYTES + payloadSize);
         if (frameEnd != AmqpFrames.FRAME_END) {
-            loseFraming(in, out, channel, String.format("frame end octet 0x%02x where 0xce was expected", frameEnd));
+            loseFraming(in, out, type, channel, String.format("frame end octet 0x%02x where 0xce was expected", frameEnd));
             return;
         }
         ByteBuf payload = in.slice(start + AmqpFrames.HEADER_BYTES, payloadSize);
@@ -146,7 +151,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
     private static InboundFrame decodeMethod(int channel, ByteBuf payload) {
         if (payload.readableBytes() < 4) {
-            return framedError(channel, ProtocolException.frameError(
+            return framedError(AmqpFrames.TYPE_METHOD, channel, ProtocolException.frameError(
                     "method frame of " + payload.readableBytes() + " octets has no class and method id"));
         }
         int classId = payload.getUnsignedShort(payload.readerIndex());
@@ -155,9 +160,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             AmqpMethod method = MethodReader.read(payload);
             return new InboundFrame.Method(channel, method);
         } catch (ProtocolException e) {
-            return framedError(channel, e.attributedTo(classId, methodId));
+            return framedError(AmqpFrames.TYPE_METHOD, channel, e.attributedTo(classId, methodId));
         } catch (IndexOutOfBoundsException e) {
-            return framedError(channel, new ProtocolException(ErrorCode.SYNTAX_ERROR,
+            return framedError(AmqpFrames.TYPE_METHOD, channel, new ProtocolException(ErrorCode.SYNTAX_ERROR,
                     "arguments of method " + classId + "/" + methodId + " run past the end of the frame",
                     classId, methodId));
         }
@@ -167,27 +172,30 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         try {
             return new InboundFrame.Header(channel, ContentHeaderCodec.read(payload));
         } catch (ProtocolException e) {
-            return framedError(channel, e);
+            return framedError(AmqpFrames.TYPE_HEADER, channel, e);
         } catch (IndexOutOfBoundsException e) {
-            return framedError(channel, ProtocolException.frameError("content header runs past the end of the frame"));
+            return framedError(AmqpFrames.TYPE_HEADER, channel,
+                    ProtocolException.frameError("content header runs past the end of the frame"));
         }
     }
 
     private static InboundFrame decodeHeartbeat(int channel, ByteBuf payload) {
         if (channel != 0) {
-            return framedError(channel, ProtocolException.frameError("heartbeat frame on channel " + channel));
+            // A well-formed frame in the wrong place, as RabbitMQ reports it: 505, not a framing error.
+            return framedError(AmqpFrames.TYPE_HEARTBEAT, channel, new ProtocolException(ErrorCode.UNEXPECTED_FRAME,
+                    "heartbeat frame on channel " + channel + "; heartbeats belong on channel 0", 0, 0));
         }
         return new InboundFrame.Heartbeat(channel);
     }
 
     /** An error inside a well-framed frame: the stream is still in step and close-ok can be read. */
-    private static InboundFrame framedError(int channel, ProtocolException error) {
-        return new InboundFrame.Error(channel, error, false);
+    private static InboundFrame framedError(int type, int channel, ProtocolException error) {
+        return new InboundFrame.Error(channel, type, error, false);
     }
 
-    private void loseFraming(ByteBuf in, List<Object> out, int channel, String text) {
+    private void loseFraming(ByteBuf in, List<Object> out, int type, int channel, String text) {
         state = State.DISCARDING;
         in.skipBytes(in.readableBytes());
-        out.add(new InboundFrame.Error(channel, ProtocolException.frameError(text), true));
+        out.add(new InboundFrame.Error(channel, type, ProtocolException.frameError(text), true));
     }
 }

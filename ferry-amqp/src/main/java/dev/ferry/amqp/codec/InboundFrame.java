@@ -39,10 +39,12 @@ public sealed interface InboundFrame {
     }
 
     /**
-     * A frame the decoder could not accept. When {@code framingLost} is true the decoder no longer
-     * knows where the next frame starts and reads nothing more: the connection can send its
+     * A frame the decoder could not accept, with the frame type octet it arrived with (so that a
+     * content header the connection did not expect is refused for being out of place before its
+     * bytes are held against it). When {@code framingLost} is true the decoder no longer knows
+     * where the next frame starts and reads nothing more: the connection can send its
      * connection.close but cannot wait for close-ok.
      */
-    record Error(int channel, ProtocolException error, boolean framingLost) implements InboundFrame {
+    record Error(int channel, int frameType, ProtocolException error, boolean framingLost) implements InboundFrame {
     }
 }

@@ -25,6 +25,7 @@ import dev.ferry.amqp.method.ConnectionTune;
 import dev.ferry.amqp.method.ConnectionTuneOk;
 import dev.ferry.amqp.method.ConnectionUnblocked;
 import dev.ferry.amqp.method.ConnectionUpdateSecret;
+import dev.ferry.amqp.method.ConnectionUpdateSecretOk;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.front.ConnectionFlowControl;
@@ -67,6 +68,7 @@ import org.slf4j.LoggerFactory;
  * AWAIT_HEADER -> AWAIT_START_OK -> AWAIT_TUNE_OK -> AWAIT_OPEN -> OPEN
  *        any state --(error or server close)--> CLOSING --(close-ok or timeout)--> socket closed
  *        any state --(client connection.close)--> close-ok sent, socket closed
+ *        AWAIT_START_OK, AWAIT_TUNE_OK --(error RabbitMQ does not answer)--> REFUSED --(delay)--> socket closed
  * </pre>
  *
  * <p>Everything here runs on the connection's event loop; the public {@link AmqpConnection} and
@@ -81,7 +83,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private static final Logger LOG = LoggerFactory.getLogger(AmqpConnectionHandler.class);
     private static final int METHOD_BUFFER_BYTES = 256;
 
-    private enum State { AWAIT_HEADER, AWAIT_START_OK, AWAIT_TUNE_OK, AWAIT_OPEN, OPEN, CLOSING, CLOSED }
+    private enum State { AWAIT_HEADER, AWAIT_START_OK, AWAIT_TUNE_OK, AWAIT_OPEN, OPEN, CLOSING, REFUSED, CLOSED }
 
     private static final long CLOSE_LISTENER_WAIT_MS = 5000;
     private static final AtomicLong NEXT_ID = new AtomicLong();
@@ -91,6 +93,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private final IntObjectMap<ChannelSlot> channels = new IntObjectHashMap<>();
     private final long id = NEXT_ID.incrementAndGet();
     private final DeliveryGate deliveryGate = new DeliveryGate();
+    private final ConnectionLogin login;
     private final List<Supplier<? extends CompletionStage<?>>> closeListeners = new ArrayList<>();
 
     private ChannelHandlerContext ctx;
@@ -113,6 +116,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     public AmqpConnectionHandler(AmqpConfig config, FrameDecoder decoder) {
         this.config = config;
         this.decoder = decoder;
+        this.login = new ConnectionLogin(config.authenticator());
         this.channelMax = config.channelMax();
         this.frameMax = config.frameMax();
     }
@@ -202,7 +206,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     // ---- frame dispatch ----
 
     private void onFrame(InboundFrame frame) {
-        if (state == State.CLOSED) {
+        if (state == State.CLOSED || state == State.REFUSED) {
             return;
         }
         if (state == State.CLOSING) {
@@ -233,9 +237,13 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
 
     private void dispatch(InboundFrame frame) {
         if (frame instanceof InboundFrame.Error error) {
-            if (error.framingLost()) {
+            if (error.framingLost() && isBeforeTuneOk()) {
+                // Before tune-ok RabbitMQ answers a broken or oversized frame with silence.
+                refuseSilently("bad frame during the handshake: " + error.error().getMessage());
+            } else if (error.framingLost()) {
                 closeConnection(error.error(), true);
             } else {
+                checkContentHeaderInPlace(error);
                 throw error.error();
             }
         } else if (frame instanceof InboundFrame.ProtocolHeader) {
@@ -295,18 +303,24 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         return type.cast(method);
     }
 
+    /**
+     * A refused login is told only to a client that announced {@code authentication_failure_close}:
+     * connection.close 403, naming no method (as RabbitMQ does), so the client can raise its
+     * authentication error. Any other client just loses the socket, as with RabbitMQ.
+     */
     private void onStartOk(ConnectionStartOk startOk) {
         clientProperties = startOk.clientProperties();
-        SaslCredentials credentials = SaslCredentials.parse(startOk.mechanism(), startOk.response());
-        if (credentials == null
-                || !config.authenticator().authenticate(credentials.username(), credentials.password(), remoteAddress())) {
-            LOG.warn("connection {} refused: login failed for user '{}' with mechanism {}", name,
-                    credentials == null ? "?" : LogSafe.text(credentials.username()), LogSafe.text(startOk.mechanism()));
-            throw new ProtocolException(ErrorCode.ACCESS_REFUSED, "Login was refused using authentication mechanism "
-                    + startOk.mechanism() + ". For details see the broker logfile.",
-                    ConnectionStartOk.CLASS_ID, ConnectionStartOk.METHOD_ID, true);
+        if (!login.logIn(startOk.mechanism(), startOk.response(), remoteAddress())) {
+            String failure = "login failed for user '" + login.offeredUsername() + "' with mechanism "
+                    + startOk.mechanism();
+            if (!clientSupports("authentication_failure_close")) {
+                refuseSilently(failure);
+                return;
+            }
+            LOG.warn("connection {} refused: {}", name, LogSafe.text(failure));
+            throw new ProtocolException(ErrorCode.ACCESS_REFUSED, login.refusalText(), 0, 0, true);
         }
-        username = credentials.username();
+        username = login.username();
         state = State.AWAIT_TUNE_OK;
         writeMethod(0, new ConnectionTune(config.channelMax(), config.frameMax(), config.heartbeatSeconds()));
     }
@@ -348,11 +362,27 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     private void onConnectionMethodWhileOpen(AmqpMethod method) {
-        if (method instanceof ConnectionUpdateSecret) {
-            throw new ProtocolException(ErrorCode.NOT_IMPLEMENTED, method.methodName() + " is not supported",
-                    method.classId(), method.methodId());
+        if (method instanceof ConnectionUpdateSecret update) {
+            onUpdateSecret(update);
+            return;
         }
         throw ProtocolException.unexpectedOnOpenConnection(method.classId(), method.methodId());
+    }
+
+    /**
+     * A client replaces its secret (an OAuth 2 token refresh): it must still be a secret of the user
+     * who logged in. RabbitMQ refuses one its backend rejects with 530 and this text, naming the method.
+     */
+    private void onUpdateSecret(ConnectionUpdateSecret update) {
+        if (!login.acceptsNewSecret(update.newSecret(), remoteAddress())) {
+            LOG.warn("connection {}: new secret refused for user '{}' (reason given: '{}')", name,
+                    LogSafe.text(username), LogSafe.text(update.reason()));
+            throw new ProtocolException(ErrorCode.NOT_ALLOWED, "New secret was refused by one of the backends",
+                    update.classId(), update.methodId());
+        }
+        writeMethod(0, new ConnectionUpdateSecretOk());
+        LOG.info("connection {}: user '{}' updated secret, reason: '{}'", name, LogSafe.text(username),
+                LogSafe.text(update.reason()));
     }
 
     private void onClientClose(ConnectionClose close) {
@@ -559,7 +589,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
      * client hangs up.
      */
     private void closeConnection(ProtocolException error, boolean framingLost) {
-        if (state == State.CLOSING || state == State.CLOSED) {
+        if (state == State.CLOSING || state == State.REFUSED || state == State.CLOSED) {
             return;
         }
         LOG.warn("connection {} error: {} {} - {}", name, error.errorCode().code(), error.errorCode(),
@@ -592,8 +622,45 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         return text;
     }
 
+    /**
+     * Ends a connection refused during the handshake without a word, as RabbitMQ does with a client it
+     * cannot trust yet: nothing more is read or answered, and the socket closes after the refusal
+     * delay, so that a client cannot try one password after another at full speed.
+     */
+    private void refuseSilently(String why) {
+        LOG.warn("connection {} refused: {}; closing the socket in {} ms without an answer", name, LogSafe.text(why),
+                config.refusalDelayMs());
+        closeReason = "by the server, unanswered: " + why;
+        state = State.REFUSED;
+        flow.pause(Pause.REFUSED);
+        cancelTimeout();
+        timeout = ctx.executor().schedule(() -> ctx.close(), config.refusalDelayMs(), TimeUnit.MILLISECONDS);
+    }
+
+    private boolean isBeforeTuneOk() {
+        return state == State.AWAIT_START_OK || state == State.AWAIT_TUNE_OK;
+    }
+
+    /**
+     * A content header that could not be decoded is refused first for being where no header may be,
+     * as RabbitMQ does: it judges a frame by its type and place before reading it. So a client that
+     * sends, say, a method's bytes as a header frame learns 505 UNEXPECTED_FRAME, not 502.
+     */
+    private void checkContentHeaderInPlace(InboundFrame.Error error) {
+        if (error.frameType() != AmqpFrames.TYPE_HEADER) {
+            return;
+        }
+        if (error.channel() == 0) {
+            throw new ProtocolException(ErrorCode.UNEXPECTED_FRAME, "content frame on channel 0", 0, 0);
+        }
+        ChannelSlot slot = channels.get(error.channel());
+        if (state == State.OPEN && slot != null && slot.state() == ChannelSlot.State.OPEN) {
+            slot.assembler.checkHeaderExpected();
+        }
+    }
+
     private void handshakeTimedOut() {
-        if (state != State.OPEN && state != State.CLOSED && state != State.CLOSING) {
+        if (state != State.OPEN && state != State.CLOSED && state != State.CLOSING && state != State.REFUSED) {
             closeReason = "by the server: handshake not completed within " + config.handshakeTimeoutMs() + " ms";
             ctx.close();
         }

@@ -35,6 +35,7 @@ final class ContentAssembler {
     }
 
     private static final byte[] EMPTY = new byte[0];
+    private static final String EXPECTED_METHOD = "expected method frame, got non method frame instead";
 
     private final int maxMessageBytes;
     private final int singleFrameBodyBytes;
@@ -74,11 +75,10 @@ final class ContentAssembler {
      * of budget to reserve before {@link #onHeader}, or 0 when the body needs none.
      */
     long reservationFor(ContentHeader header) {
-        if (method == null || headerSeen) {
-            throw unexpected("content header without a preceding content method");
-        }
+        checkHeaderExpected();
         if (header.classId() != method.classId()) {
-            throw unexpected("content header of class " + header.classId() + " after " + method.methodName());
+            throw unexpected("expected content header for class " + method.classId() + ", got one for class "
+                    + header.classId() + " instead");
         }
         if (header.bodySize() > maxMessageBytes) {
             reset();
@@ -108,10 +108,28 @@ final class ContentAssembler {
         return null;
     }
 
+    /**
+     * Refuses a content header that comes where none is expected: with no content method before it,
+     * or a second one. The texts are RabbitMQ's, which judges a frame by its type and place before
+     * reading it, so this holds for a header whose bytes cannot even be read.
+     */
+    void checkHeaderExpected() {
+        if (method == null) {
+            throw unexpected(EXPECTED_METHOD);
+        }
+        if (headerSeen) {
+            throw unexpected("expected content body, got non content body frame instead");
+        }
+    }
+
     /** Copies the frame's payload into the body; the caller still owns (and releases) the payload. */
     AssembledPublish onBody(ByteBuf payload) {
+        if (method == null) {
+            throw unexpected(EXPECTED_METHOD);
+        }
         if (!headerSeen) {
-            throw unexpected("content body frame without a preceding content header");
+            throw unexpected("expected content header for class " + method.classId()
+                    + ", got non content header frame instead");
         }
         int length = payload.readableBytes();
         if (length > bodySize - bodyFilled) {

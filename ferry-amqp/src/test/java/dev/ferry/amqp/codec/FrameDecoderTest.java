@@ -54,7 +54,9 @@ class FrameDecoderTest {
 
     @Test
     void shouldReportOversizedFrameAndDiscardEverythingAfter() {
-        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(4096));
+        FrameDecoder decoder = new FrameDecoder(AmqpFrames.HANDSHAKE_FRAME_MAX);
+        decoder.setFrameMax(4096);
+        EmbeddedChannel channel = new EmbeddedChannel(decoder);
         ByteBuf wire = Unpooled.buffer().writeBytes(AmqpFrames.protocolHeader())
                 .writeByte(3).writeShort(1).writeInt(4089).writeBytes(new byte[100]);
 
@@ -91,6 +93,35 @@ class FrameDecoderTest {
     }
 
     @Test
+    void shouldAcceptAPayloadOfTheMinimumFrameSizeBeforeFrameMaxIsNegotiated() {
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(AmqpFrames.HANDSHAKE_FRAME_MAX));
+        ByteBuf wire = Unpooled.buffer().writeBytes(AmqpFrames.protocolHeader())
+                .writeByte(3).writeShort(1).writeInt(4096).writeBytes(new byte[4096]).writeByte(0xCE);
+
+        channel.writeInbound(wire);
+        channel.readInbound();
+        InboundFrame.Body body = channel.readInbound();
+
+        assertThat(body.payload().readableBytes()).isEqualTo(4096);
+        body.payload().release();
+    }
+
+    @Test
+    void shouldRefuseALargerPayloadBeforeFrameMaxIsNegotiated() {
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(AmqpFrames.HANDSHAKE_FRAME_MAX));
+        ByteBuf wire = Unpooled.buffer().writeBytes(AmqpFrames.protocolHeader())
+                .writeByte(1).writeShort(0).writeInt(4097).writeBytes(new byte[100]);
+
+        channel.writeInbound(wire);
+        channel.readInbound();
+        InboundFrame.Error error = channel.readInbound();
+
+        assertThat(error.framingLost()).isTrue();
+        assertThat(error.frameType()).isEqualTo(AmqpFrames.TYPE_METHOD);
+        assertThat(error.error().getMessage()).contains("frame size 4105 exceeds the handshake's frame limit 4104");
+    }
+
+    @Test
     void shouldRefuseHeartbeatOnANonZeroChannel() {
         EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(4096));
         ByteBuf wire = Unpooled.buffer().writeBytes(AmqpFrames.protocolHeader())
@@ -100,7 +131,9 @@ class FrameDecoderTest {
         channel.readInbound();
         InboundFrame.Error error = channel.readInbound();
 
-        assertThat(error.error().errorCode()).isEqualTo(ErrorCode.FRAME_ERROR);
+        // Well framed but out of place: 505 as RabbitMQ answers it, and close-ok can still be read.
+        assertThat(error.error().errorCode()).isEqualTo(ErrorCode.UNEXPECTED_FRAME);
+        assertThat(error.framingLost()).isFalse();
     }
 
     @Test

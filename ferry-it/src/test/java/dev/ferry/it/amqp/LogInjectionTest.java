@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,9 @@ class LogInjectionTest {
             client.sendBytes(RawAmqpClient.PROTOCOL_HEADER);
             client.expectMethod(10, 10);
             String user = "eve\n" + marker + FORGED + CONTROLS;
-            client.sendMethod(0, new MethodWriter(10, 11).table().shortString("PLAIN")
+            // The capability makes the broker answer with connection.close; without it the socket just closes.
+            client.sendMethod(0, new MethodWriter(10, 11)
+                    .table(Map.of("capabilities", Map.of("authentication_failure_close", true))).shortString("PLAIN")
                     .longString(("\0" + user + "\0secret").getBytes(StandardCharsets.UTF_8)).shortString("en_US"));
 
             assertThat(client.awaitConnectionClose().replyCode()).isEqualTo(403);

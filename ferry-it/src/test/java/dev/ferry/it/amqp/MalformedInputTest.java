@@ -12,6 +12,7 @@ import dev.ferry.it.support.RawAmqpClient.MethodWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,6 +26,12 @@ import org.junit.jupiter.api.Test;
 class MalformedInputTest {
     private static final int CONNECTION_CLOSE_CLASS = 10;
     private static final int CONNECTION_CLOSE_METHOD = 50;
+    private static final String EXPECTED_METHOD = "UNEXPECTED_FRAME - expected method frame, got non method frame instead";
+    /**
+     * The largest payload a frame may have before tune-ok: frame-min-size (4096), which RabbitMQ
+     * counts as payload, not as the whole frame (it lets a frame go 8 octets over frame_max).
+     */
+    private static final int HANDSHAKE_PAYLOAD_MAX = 4096;
 
     private final AmqpTarget target = AmqpTarget.shared();
     private Connection bystander;
@@ -233,6 +240,103 @@ class MalformedInputTest {
             client.sendMethod(1, new MethodWriter(50, 10).shortInt(0).shortString("q").octet(0).table());
 
             assertThat(client.awaitConnectionClose().replyCode()).isEqualTo(505);
+        }
+    }
+
+    @Test
+    void shouldCloseWithUnexpectedFrameForAContentBodyWithoutAPublish() throws IOException {
+        try (RawAmqpClient client = raw()) {
+            client.handshake(0);
+            client.openChannel(1);
+
+            client.sendFrame(RawAmqpClient.FRAME_BODY, 1, "Hello".getBytes(StandardCharsets.UTF_8));
+
+            Frame close = client.awaitConnectionClose();
+            assertThat(close.replyCode()).isEqualTo(505);
+            assertThat(close.replyText()).isEqualTo(EXPECTED_METHOD);
+        }
+    }
+
+    @Test
+    void shouldCloseWithUnexpectedFrameForAPublishSentAsAContentHeader() throws IOException {
+        // What the Java client's own test suite sends to check this (UnexpectedFrames.missingMethod):
+        // the method's bytes in a header frame, which do not read as a content header either.
+        try (RawAmqpClient client = raw()) {
+            client.handshake(0);
+            client.openChannel(1);
+            byte[] publish = new MethodWriter(60, 40).shortInt(0).shortString("").shortString(bystanderQueue).octet(0)
+                    .toByteArray();
+
+            client.sendFrame(RawAmqpClient.FRAME_HEADER, 1, publish);
+            client.sendFrame(RawAmqpClient.FRAME_BODY, 1, "Hello".getBytes(StandardCharsets.UTF_8));
+
+            Frame close = client.awaitConnectionClose();
+            assertThat(close.replyCode()).isEqualTo(505);
+            assertThat(close.replyText()).isEqualTo(EXPECTED_METHOD);
+        }
+    }
+
+    @Test
+    void shouldCloseWithUnexpectedFrameForAContentHeaderSentAsABody() throws IOException {
+        try (RawAmqpClient client = raw()) {
+            client.handshake(0);
+            client.openChannel(1);
+            client.sendMethod(1, new MethodWriter(60, 40).shortInt(0).shortString("").shortString(bystanderQueue).octet(0));
+
+            client.sendFrame(RawAmqpClient.FRAME_BODY, 1, contentHeader(5));
+
+            Frame close = client.awaitConnectionClose();
+            assertThat(close.replyCode()).isEqualTo(505);
+            assertThat(close.replyText())
+                    .isEqualTo("UNEXPECTED_FRAME - expected content header for class 60, got non content header frame instead");
+        }
+    }
+
+    @Test
+    void shouldCloseWithUnexpectedFrameForAHeartbeatOnAChannel() throws IOException {
+        try (RawAmqpClient client = raw()) {
+            client.handshake(0);
+            client.openChannel(1);
+
+            client.sendFrame(RawAmqpClient.FRAME_HEARTBEAT, 1, new byte[0]);
+
+            Frame close = client.awaitConnectionClose();
+            assertThat(close.replyCode()).isEqualTo(505);
+            assertThat(close.replyText()).startsWith("UNEXPECTED_FRAME - ");
+        }
+    }
+
+    @Test
+    void shouldAcceptHandshakeFramesUpToTheMinimumFrameSize() throws IOException {
+        try (RawAmqpClient client = raw()) {
+            client.sendStartOkOfPayloadSize(HANDSHAKE_PAYLOAD_MAX);
+
+            assertThat(client.nextMethod().isMethod(10, 30)).as("connection.tune follows").isTrue();
+        }
+    }
+
+    @Test
+    void shouldRefuseAStartOkLargerThanTheMinimumFrameSize() throws IOException {
+        try (RawAmqpClient client = raw()) {
+            client.sendStartOkOfPayloadSize(HANDSHAKE_PAYLOAD_MAX + 1);
+
+            assertThat(client.framesUntilClosed()).as("frames before the socket closed").isEmpty();
+        }
+    }
+
+    @Test
+    void shouldRefuseATuneOkLargerThanTheMinimumFrameSize() throws IOException {
+        try (RawAmqpClient client = raw()) {
+            client.sendStartOk(Map.of("product", "ferry-it"), "guest", "guest");
+            client.expectMethod(10, 30);
+            // A frame_max far above the minimum is on offer, but nothing is agreed before tune-ok is read.
+            MethodWriter tuneOk = new MethodWriter(10, 31).shortInt(16).longInt(131072).shortInt(0)
+                    .raw(new byte[HANDSHAKE_PAYLOAD_MAX + 1 - 12]);
+
+            client.sendMethod(0, tuneOk);
+            client.sendMethod(0, new MethodWriter(10, 40).shortString("/").shortString("").octet(0));
+
+            assertThat(client.framesUntilClosed()).as("frames before the socket closed").isEmpty();
         }
     }
 

@@ -62,6 +62,14 @@ class PikaInteropTest {
         assertScriptSucceeds("async_client.py");
     }
 
+    @Test
+    void shouldRaiseProbableAuthenticationErrorWithTheBrokersAccessRefused() throws Exception {
+        try (PythonScript run = PythonScript.start("auth_failure.py", target.host(), Integer.toString(target.port()))) {
+            assertThat(run.awaitExit(SCRIPT_TIMEOUT)).as(run.transcript()).isZero();
+            assertThat(run.output()).as(run.transcript()).contains("auth_failure ok");
+        }
+    }
+
     private void assertScriptSucceeds(String script) throws Exception {
         try (PythonScript run = PythonScript.start(script, target.host(), Integer.toString(target.port()))) {
             assertThat(run.awaitExit(SCRIPT_TIMEOUT)).as(run.transcript()).isZero();

@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * crash would.
  */
 public final class BrokerProcess implements AutoCloseable {
-    private static final Pattern LISTENING = Pattern.compile("listening on amqp://[^:]+:(\\d+)");
+    /** The first address of the broker's "listening on" line; an IPv6 one is bracketed. */
+    private static final Pattern LISTENING = Pattern.compile("listening on amqp://(?:\\[[^\\]]+\\]|[^:/\\[]+):(\\d+)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     // A wrapping main may instrument every class the broker loads (BlockHound does), which makes
     // the start several times slower, more so on a busy machine.

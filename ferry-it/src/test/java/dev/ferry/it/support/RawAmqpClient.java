@@ -6,8 +6,13 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A hand-driven AMQP 0-9-1 socket for tests that send what no well-behaved client library would:
@@ -124,6 +129,65 @@ public final class RawAmqpClient implements AutoCloseable {
         open.octet(0);
         sendMethod(0, open);
         expectMethod(10, 41);
+    }
+
+    /**
+     * Protocol header, then connection.start-ok (PLAIN) with these client properties, without waiting
+     * for anything after connection.start: for tests of what the broker does with a login or a frame
+     * during the handshake.
+     */
+    public void sendStartOk(Map<String, Object> clientProperties, String username, String password)
+            throws IOException {
+        sendBytes(PROTOCOL_HEADER);
+        expectMethod(10, 10);
+        MethodWriter startOk = new MethodWriter(10, 11);
+        startOk.table(clientProperties);
+        startOk.shortString("PLAIN");
+        startOk.longString(("\0" + username + "\0" + password).getBytes(StandardCharsets.UTF_8));
+        startOk.shortString("en_US");
+        sendMethod(0, startOk);
+    }
+
+    /**
+     * Protocol header, then a start-ok for guest/guest whose payload is exactly {@code payloadBytes}
+     * octets (a client property pads it), for tests of the frame size allowed during the handshake.
+     */
+    public void sendStartOkOfPayloadSize(int payloadBytes) throws IOException {
+        sendBytes(PROTOCOL_HEADER);
+        expectMethod(10, 10);
+        int unpadded = startOkWithPadding(0).toByteArray().length;
+        if (payloadBytes < unpadded) {
+            throw new IllegalArgumentException("a start-ok takes at least " + unpadded + " octets");
+        }
+        sendMethod(0, startOkWithPadding(payloadBytes - unpadded));
+    }
+
+    private static MethodWriter startOkWithPadding(int paddingChars) {
+        MethodWriter startOk = new MethodWriter(10, 11);
+        startOk.table(Map.of("product", "ferry-it", "padding", "x".repeat(paddingChars)));
+        startOk.shortString("PLAIN");
+        startOk.longString("\0guest\0guest".getBytes(StandardCharsets.UTF_8));
+        startOk.shortString("en_US");
+        return startOk;
+    }
+
+    /**
+     * Every frame the broker sends until it closes the socket (end of stream or a reset), answering a
+     * connection.close with close-ok; fails if the socket is still open after the read timeout.
+     */
+    public List<Frame> framesUntilClosed() throws IOException {
+        List<Frame> frames = new ArrayList<>();
+        try {
+            while (true) {
+                Frame frame = readFrame();
+                frames.add(frame);
+                if (frame.isMethod(10, 50)) {
+                    sendMethod(0, new MethodWriter(10, 51));
+                }
+            }
+        } catch (EOFException | SocketException closed) {
+            return frames;
+        }
     }
 
     public void openChannel(int channel) throws IOException {
@@ -331,6 +395,41 @@ public final class RawAmqpClient implements AutoCloseable {
         /** An empty field table. */
         public MethodWriter table() {
             return longInt(0);
+        }
+
+        /** A field table of strings ({@code S}), booleans ({@code t}) and nested tables ({@code F}). */
+        public MethodWriter table(Map<String, Object> entries) {
+            ByteArrayOutputStream encoded = new ByteArrayOutputStream();
+            DataOutputStream table = new DataOutputStream(encoded);
+            write(() -> {
+                for (Map.Entry<String, Object> entry : entries.entrySet()) {
+                    byte[] key = entry.getKey().getBytes(StandardCharsets.UTF_8);
+                    table.writeByte(key.length);
+                    table.write(key);
+                    Object value = entry.getValue();
+                    if (value instanceof Boolean flag) {
+                        table.writeByte('t');
+                        table.writeBoolean(flag);
+                    } else if (value instanceof Map<?, ?> nested) {
+                        table.writeByte('F');
+                        @SuppressWarnings("unchecked")
+                        Map<String, Object> inner = (Map<String, Object>) nested;
+                        table.write(new MethodWriter(0, 0).table(inner).tableBytes());
+                    } else {
+                        byte[] text = value.toString().getBytes(StandardCharsets.UTF_8);
+                        table.writeByte('S');
+                        table.writeInt(text.length);
+                        table.write(text);
+                    }
+                }
+            });
+            return longString(encoded.toByteArray());
+        }
+
+        /** What was written after the class and method ids (for a table written on its own). */
+        private byte[] tableBytes() {
+            byte[] all = toByteArray();
+            return Arrays.copyOfRange(all, 4, all.length);
         }
 
         public MethodWriter raw(byte[] value) {

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,7 +26,8 @@ import dev.ferry.store.StorageSettings;
 public final class BrokerSettings {
     public Path dataDir = Path.of("data");
     public int amqpPort = 5672;
-    public String bind = "127.0.0.1";
+    /** Listen addresses: by default the loopback address of each family. */
+    public List<String> bind = List.of("127.0.0.1", "::1");
     public List<String> users = List.of("guest:guest");
     public List<String> loopbackUsers = List.of("guest");
     public List<String> virtualHosts = List.of("/");
@@ -53,7 +55,7 @@ public final class BrokerSettings {
 
     private FsyncPolicy fsyncPolicy;
 
-    private InetAddress bindAddress;
+    private List<InetAddress> bindAddresses;
     private final Map<String, String> passwords = new LinkedHashMap<>();
 
     /** Checks every value and resolves derived ones; throws {@link ConfigException} naming the first bad one. */
@@ -61,11 +63,7 @@ public final class BrokerSettings {
         if (amqpPort < 0 || amqpPort > 65535) {
             throw new ConfigException("amqp-port must be between 0 and 65535 (0 picks a free port), got " + amqpPort);
         }
-        try {
-            bindAddress = InetAddress.getByName(bind);
-        } catch (UnknownHostException e) {
-            throw new ConfigException("bind address '" + bind + "' cannot be resolved");
-        }
+        bindAddresses = resolveBindAddresses(bind);
         passwords.clear();
         for (String user : users) {
             int colon = user.indexOf(':');
@@ -159,17 +157,37 @@ public final class BrokerSettings {
         }
     }
 
+    private static List<InetAddress> resolveBindAddresses(List<String> addresses) {
+        if (addresses.isEmpty()) {
+            throw new ConfigException("bind must name at least one address");
+        }
+        LinkedHashSet<InetAddress> resolved = new LinkedHashSet<>();
+        for (String address : addresses) {
+            // An empty entry ("127.0.0.1,") would resolve to loopback, which nobody asked for.
+            if (address.isBlank()) {
+                throw new ConfigException("bind has an empty address in " + addresses);
+            }
+            try {
+                resolved.add(InetAddress.getByName(address.strip()));
+            } catch (UnknownHostException e) {
+                throw new ConfigException("bind address '" + address + "' cannot be resolved");
+            }
+        }
+        return List.copyOf(resolved);
+    }
+
     private static void requireRange(String setting, int value, int min, int max, String hint) {
         if (value < min || value > max) {
             throw new ConfigException(setting + " must be between " + min + " and " + max + hint + ", got " + value);
         }
     }
 
-    public InetAddress bindAddress() {
-        if (bindAddress == null) {
+    /** The listen addresses, each once, in the order given. */
+    public List<InetAddress> bindAddresses() {
+        if (bindAddresses == null) {
             throw new IllegalStateException("conclude() has not been called");
         }
-        return bindAddress;
+        return bindAddresses;
     }
 
     /** How durable queues and metadata are stored, from the fsync, checkpoint and segment settings. */

@@ -1,0 +1,67 @@
+package dev.ferry.amqp.connection;
+
+import dev.ferry.amqp.auth.Authenticator;
+import dev.ferry.amqp.auth.SaslCredentials;
+import dev.ferry.text.LosslessUtf8;
+import java.net.SocketAddress;
+
+/**
+ * Who one connection logged in as, and the checks of the secrets it presents: the SASL response of
+ * connection.start-ok, and later each new secret of connection.update-secret (an OAuth 2 client
+ * sends one when its token is refreshed). A new secret replaces the secret, never the user: it is
+ * accepted only if the user who logged in could log in with it, from the same address.
+ *
+ * <p>Event loop only, like the connection that owns it.
+ */
+final class ConnectionLogin {
+    private final Authenticator authenticator;
+    private String mechanism;
+    private String username;
+    private String offeredUsername;
+
+    ConnectionLogin(Authenticator authenticator) {
+        this.authenticator = authenticator;
+    }
+
+    /**
+     * Checks start-ok's response. On success the user is known from then on; on failure nothing
+     * changes but {@link #offeredUsername} (for the log line) and the mechanism.
+     */
+    boolean logIn(String saslMechanism, byte[] response, SocketAddress from) {
+        mechanism = saslMechanism;
+        SaslCredentials credentials = SaslCredentials.parse(saslMechanism, response);
+        offeredUsername = credentials == null ? null : credentials.username();
+        if (credentials == null || !authenticator.authenticate(credentials.username(), credentials.password(), from)) {
+            return false;
+        }
+        username = credentials.username();
+        return true;
+    }
+
+    /** Whether {@code newSecret} is a secret the logged-in user may log in with from {@code from}. */
+    boolean acceptsNewSecret(byte[] newSecret, SocketAddress from) {
+        if (username == null) {
+            throw new IllegalStateException("update-secret before login");
+        }
+        // Bytes that are not UTF-8 stay distinct, so they can never match a real password.
+        return authenticator.authenticate(username, LosslessUtf8.decode(newSecret), from);
+    }
+
+    /** The user who logged in; null before a successful login. */
+    String username() {
+        return username;
+    }
+
+    /** The user name a refused login offered, if its response could be read at all. */
+    String offeredUsername() {
+        return offeredUsername;
+    }
+
+    /**
+     * RabbitMQ's text for a refused login: it names the mechanism and nothing else, so a client
+     * cannot tell an unknown user from a wrong password.
+     */
+    String refusalText() {
+        return "Login was refused using authentication mechanism " + mechanism + ". For details see the broker logfile.";
+    }
+}
