@@ -323,9 +323,14 @@ public final class VirtualHost {
         }
     }
 
-    /** A passive queue.declare: 404 when missing, 405 when exclusive to another connection. */
+    /**
+     * A passive queue.declare: 404 when missing, 405 when exclusive to another connection. Like any
+     * other use, it renews the queue's x-expires lease, as in RabbitMQ.
+     */
     public QueueDeclareOk checkQueueExists(String queueName, long connectionId) {
-        return declareOk(requireQueue(queueName, connectionId));
+        MessageQueue queue = requireQueue(queueName, connectionId);
+        queue.touch();
+        return declareOk(queue);
     }
 
     public Optional<MessageQueue> queue(String queueName) {

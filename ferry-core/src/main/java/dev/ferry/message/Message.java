@@ -1,5 +1,6 @@
 package dev.ferry.message;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -13,12 +14,26 @@ public final class Message {
     private final String routingKey;
     private final MessageProperties properties;
     private final byte[] body;
+    // Null for nearly every message: routing then looks at the routing key alone.
+    private final List<String> extraRoutingKeys;
 
     public Message(String exchange, String routingKey, MessageProperties properties, byte[] body) {
+        this(exchange, routingKey, properties, body, null);
+    }
+
+    /**
+     * @param extraRoutingKeys keys the message is routed by besides {@code routingKey} (sender-selected
+     *                         distribution: the CC then BCC keys of an AMQP publish, see
+     *                         {@link dev.ferry.route.SenderSelectedRoutes}); null or empty for none
+     */
+    public Message(String exchange, String routingKey, MessageProperties properties, byte[] body,
+                   List<String> extraRoutingKeys) {
         this.exchange = Objects.requireNonNull(exchange, "exchange");
         this.routingKey = Objects.requireNonNull(routingKey, "routingKey");
         this.properties = Objects.requireNonNull(properties, "properties");
         this.body = Objects.requireNonNull(body, "body");
+        this.extraRoutingKeys = extraRoutingKeys == null || extraRoutingKeys.isEmpty()
+                ? null : List.copyOf(extraRoutingKeys);
     }
 
     public String exchange() {
@@ -27,6 +42,15 @@ public final class Message {
 
     public String routingKey() {
         return routingKey;
+    }
+
+    /**
+     * The keys routed by besides {@link #routingKey()}, in order, or null when there are none (the
+     * common case, tested with one comparison on the routing path). They outlive the header they came
+     * from: BCC keys are not in the delivered headers, yet a dead letter is routed by them again.
+     */
+    public List<String> extraRoutingKeysOrNull() {
+        return extraRoutingKeys;
     }
 
     public MessageProperties properties() {
@@ -42,9 +66,14 @@ public final class Message {
         return body.length;
     }
 
-    /** The same body re-addressed, as dead-lettering and alternate exchanges do. */
+    /** The same body re-addressed, keeping its extra routing keys (dead-lettering without a new key). */
     public Message withRoute(String newExchange, String newRoutingKey, MessageProperties newProperties) {
-        return new Message(newExchange, newRoutingKey, newProperties, body);
+        return new Message(newExchange, newRoutingKey, newProperties, body, extraRoutingKeys);
+    }
+
+    /** The same body re-addressed to one routing key only (dead-lettering with x-dead-letter-routing-key). */
+    public Message withOnlyRoute(String newExchange, String newRoutingKey, MessageProperties newProperties) {
+        return new Message(newExchange, newRoutingKey, newProperties, body, null);
     }
 
     @Override

@@ -1,7 +1,9 @@
 package dev.ferry.queue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,13 +11,15 @@ import java.util.Objects;
 
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
+import dev.ferry.route.SenderSelectedRoutes;
 
 /**
  * The {@code x-death} history a dead-lettered message carries, written the way RabbitMQ writes it:
  * an array of tables, one per (queue, reason), most recent first, each with {@code count},
  * {@code reason}, {@code queue}, {@code time}, {@code exchange}, {@code routing-keys} and, when the
  * message had a per-message TTL, {@code original-expiration}; plus {@code x-first-death-reason},
- * {@code -queue} and {@code -exchange}, set by the first death and never changed.
+ * {@code -queue} and {@code -exchange}, set by the first death and never changed. Older histories
+ * (one table per death, no count) are folded into that shape; see {@link #recordDeath}.
  *
  * <p>Stateless; the message and its headers are immutable, so every change makes a copy.
  */
@@ -30,26 +34,33 @@ public final class DeathHistory {
 
     /**
      * The message as it leaves {@code queueName} for the dead-letter exchange: addressed to
-     * {@code deadLetterExchange} with {@code deadLetterRoutingKey} (or its own key when null), its
-     * death recorded, and its {@code expiration} property removed so it does not expire again in
-     * the dead-letter queue.
+     * {@code deadLetterExchange}, its death recorded, and its {@code expiration} property removed so
+     * it does not expire again in the dead-letter queue. With {@code deadLetterRoutingKey} it is
+     * routed by that key alone and loses its {@code CC} header, as in RabbitMQ; without, it keeps its
+     * routing key and its sender-selected keys (BCC ones included, though no longer in its headers).
+     *
+     * <p>The {@code x-death} array keeps one table per (queue, reason). Histories written by
+     * RabbitMQ before 3.5, which added a table per death and no {@code count}, are folded on the way:
+     * the most recent table of each (queue, reason) stays, counting the tables it stands for, in
+     * most-recent-first order. A table of a later death in the same queue for the same reason is
+     * that table with its count raised, moved to the front; its first death's time, exchange and keys
+     * stay. {@code x-first-death-*} are written when the message has no {@code x-death} header yet
+     * (replacing any it carries), and never changed after.
      */
     public static Message recordDeath(Message message, String queueName, DeathReason reason, long nowMillis,
                                       String deadLetterExchange, String deadLetterRoutingKey) {
         MessageProperties properties = message.properties();
         Map<String, Object> headers = properties.headers() == null
                 ? new LinkedHashMap<>() : new LinkedHashMap<>(properties.headers());
-        List<Object> deaths = new ArrayList<>();
-        if (headers.get(X_DEATH) instanceof List<?> previous) {
-            deaths.addAll(previous);
-        }
+        boolean firstDeath = !headers.containsKey(X_DEATH);
+        List<Object> deaths = headers.get(X_DEATH) instanceof List<?> previous ? foldByQueueAndReason(previous)
+                : new ArrayList<>();
         Map<String, Object> death = null;
         for (int i = 0; i < deaths.size(); i++) {
             if (deaths.get(i) instanceof Map<?, ?> entry && sameText(entry.get("queue"), queueName)
                     && sameText(entry.get("reason"), reason.wireName())) {
-                // The same death again: RabbitMQ counts it in the old entry and moves it to the front.
                 death = new LinkedHashMap<>(castTable(entry));
-                death.put("count", countOf(entry) + 1);
+                death.put("count", countOf(entry, 1) + 1);
                 deaths.remove(i);
                 break;
             }
@@ -69,12 +80,49 @@ public final class DeathHistory {
         }
         deaths.add(0, death);
         headers.put(X_DEATH, deaths);
-        headers.putIfAbsent(FIRST_DEATH_REASON, reason.wireName());
-        headers.putIfAbsent(FIRST_DEATH_QUEUE, queueName);
-        headers.putIfAbsent(FIRST_DEATH_EXCHANGE, message.exchange());
+        if (firstDeath) {
+            headers.put(FIRST_DEATH_REASON, reason.wireName());
+            headers.put(FIRST_DEATH_QUEUE, queueName);
+            headers.put(FIRST_DEATH_EXCHANGE, message.exchange());
+        }
+        if (deadLetterRoutingKey != null) {
+            headers.remove(SenderSelectedRoutes.CC);
+        }
         MessageProperties annotated = properties.withHeaders(headers).withExpiration(null);
-        return message.withRoute(deadLetterExchange,
-                deadLetterRoutingKey != null ? deadLetterRoutingKey : message.routingKey(), annotated);
+        return deadLetterRoutingKey != null
+                ? message.withOnlyRoute(deadLetterExchange, deadLetterRoutingKey, annotated)
+                : message.withRoute(deadLetterExchange, message.routingKey(), annotated);
+    }
+
+    /**
+     * One table per (queue, reason), the most recent of each, in the order they first appear; a
+     * table without a count gets the number of tables it stands for. Entries that are not tables
+     * are kept where they are (no broker wrote them, but they are not Ferry's to drop).
+     */
+    private static List<Object> foldByQueueAndReason(List<?> previous) {
+        List<Object> folded = new ArrayList<>(previous.size());
+        Map<List<String>, Integer> positions = new HashMap<>();
+        Map<List<String>, Integer> tablesPerKey = new HashMap<>();
+        for (Object item : previous) {
+            if (!(item instanceof Map<?, ?> entry)) {
+                folded.add(item);
+                continue;
+            }
+            List<String> key = Arrays.asList(textOf(entry.get("queue")), textOf(entry.get("reason")));
+            if (tablesPerKey.merge(key, 1, Integer::sum) == 1) {
+                positions.put(key, folded.size());
+                folded.add(entry);
+            }
+        }
+        for (Map.Entry<List<String>, Integer> position : positions.entrySet()) {
+            Map<?, ?> entry = (Map<?, ?>) folded.get(position.getValue());
+            if (!(entry.get("count") instanceof Number)) {
+                Map<String, Object> counted = new LinkedHashMap<>(castTable(entry));
+                counted.put("count", (long) tablesPerKey.get(position.getKey()));
+                folded.set(position.getValue(), counted);
+            }
+        }
+        return folded;
     }
 
     /**
@@ -103,21 +151,20 @@ public final class DeathHistory {
         return false;
     }
 
-    /** The routing key it was published with, then its CC and BCC keys, as RabbitMQ lists them. */
+    /**
+     * The routing key it was published with, then its CC keys, as RabbitMQ lists them (BCC keys are
+     * not in the headers any more, so a dead letter does not reveal them).
+     */
     private static List<String> routingKeys(Message message) {
-        List<String> keys = new ArrayList<>();
+        List<String> cc = SenderSelectedRoutes.ccKeys(message.properties().headers());
+        List<String> keys = new ArrayList<>(1 + cc.size());
         keys.add(message.routingKey());
-        Map<String, Object> headers = message.properties().headers();
-        if (headers != null) {
-            for (String header : new String[] {"CC", "BCC"}) {
-                if (headers.get(header) instanceof List<?> extra) {
-                    for (Object key : extra) {
-                        keys.add(String.valueOf(key));
-                    }
-                }
-            }
-        }
+        keys.addAll(cc);
         return keys;
+    }
+
+    private static String textOf(Object value) {
+        return value == null ? null : value.toString();
     }
 
     private static boolean sameText(Object value, String text) {
@@ -125,8 +172,8 @@ public final class DeathHistory {
         return value != null && Objects.equals(value.toString(), text);
     }
 
-    private static long countOf(Map<?, ?> death) {
-        return death.get("count") instanceof Number number ? number.longValue() : 1L;
+    private static long countOf(Map<?, ?> death, long otherwise) {
+        return death.get("count") instanceof Number number ? number.longValue() : otherwise;
     }
 
     @SuppressWarnings("unchecked")

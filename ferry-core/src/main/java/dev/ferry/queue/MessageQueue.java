@@ -189,7 +189,7 @@ public final class MessageQueue {
         post(QueueCommand.Wake.INSTANCE);
     }
 
-    /** The queue was redeclared: for x-expires it counts as used now. */
+    /** The queue was redeclared, or declared passively: for x-expires it counts as used now. */
     public void touch() {
         post(QueueCommand.Touch.INSTANCE);
     }

@@ -1,5 +1,6 @@
 package dev.ferry.route;
 
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -21,6 +22,13 @@ public final class DefaultExchange extends Exchange {
     @Override
     public void route(Message message, Consumer<Destination> sink) {
         sink.accept(Destination.queue(message.routingKey()));
+        List<String> extraKeys = message.extraRoutingKeysOrNull();
+        if (extraKeys != null) {
+            // A direct exchange like the others: CC and BCC name more queues.
+            for (String key : extraKeys) {
+                sink.accept(Destination.queue(key));
+            }
+        }
     }
 
     @Override

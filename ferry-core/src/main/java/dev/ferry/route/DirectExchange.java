@@ -1,5 +1,6 @@
 package dev.ferry.route;
 
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -7,7 +8,7 @@ import dev.ferry.message.Message;
 
 /**
  * Routes a message to the destinations bound with a key equal to its routing key: one hash lookup
- * per message. Thread safety as in {@link Exchange}.
+ * per message, and one more per sender-selected (CC / BCC) key it carries. Thread safety as in {@link Exchange}.
  */
 public class DirectExchange extends Exchange {
     private final ConcurrentHashMap<String, DestinationSet> byKey = new ConcurrentHashMap<>();
@@ -21,6 +22,16 @@ public class DirectExchange extends Exchange {
         DestinationSet destinations = byKey.get(message.routingKey());
         if (destinations != null) {
             destinations.forEach(sink);
+        }
+        List<String> extraKeys = message.extraRoutingKeysOrNull();
+        if (extraKeys != null) {
+            // CC / BCC keys; a destination found twice is reached once (the router's walk dedups).
+            for (String key : extraKeys) {
+                DestinationSet more = byKey.get(key);
+                if (more != null) {
+                    more.forEach(sink);
+                }
+            }
         }
     }
 

@@ -7,6 +7,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -27,7 +29,8 @@ import dev.ferry.text.LosslessUtf8;
  * header "ferry"   envelope, Ferry's own encoding (big-endian, strings and tables as in {@link FieldCodec}):
  *
  *   byte    format version = 2
- *   byte    flags: bit 0 set = a transient message paged out of memory, dropped on recovery
+ *   byte    flags: bit 0 set = a transient message paged out of memory, dropped on recovery;
+ *                  bit 1 set = extra routing keys follow the last property
  *   long    the message's sequence in its queue when it was written (orders it against messages
  *           in memory; meaningful only until the broker restarts, when offsets give the order)
  *   string  exchange it was published to
@@ -46,9 +49,13 @@ import dev.ferry.text.LosslessUtf8;
  *   string  user-id
  *   string  app-id
  *   string  cluster-id
+ *   (flag bit 1 only)
+ *   int     number of extra routing keys (sender-selected CC / BCC keys), then each as a string
  * </pre>
  *
- * Version 1 (no flags, no sequence: every record persistent) is still read. A record whose
+ * Version 1 (no flags, no sequence: every record persistent) is still read. Flag bit 1 came later
+ * within version 2: a Ferry that predates it ignores the flag and the bytes after cluster-id, so it
+ * reads the message without its extra keys. A record whose
  * envelope has another version is refused on recovery (never guessed at). A Kafka
  * consumer reading a queue log sees the routing key and the body as they were published.
  *
@@ -58,6 +65,7 @@ final class MessageRecordCodec {
     static final String ENVELOPE_HEADER = "ferry";
     static final int FORMAT_VERSION = 2;
     private static final int FLAG_TRANSIENT = 1;
+    private static final int FLAG_EXTRA_ROUTING_KEYS = 2;
     /** {@link Decoded#sequence()} of a version 1 record, which did not store one. */
     static final long NO_SEQUENCE = -1;
 
@@ -82,7 +90,8 @@ final class MessageRecordCodec {
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             MessageProperties p = message.properties();
             out.writeByte(FORMAT_VERSION);
-            out.writeByte(transientCopy ? FLAG_TRANSIENT : 0);
+            List<String> extraKeys = message.extraRoutingKeysOrNull();
+            out.writeByte((transientCopy ? FLAG_TRANSIENT : 0) | (extraKeys != null ? FLAG_EXTRA_ROUTING_KEYS : 0));
             out.writeLong(sequence);
             FieldCodec.writeString(out, message.exchange());
             out.writeLong(expiresAt);
@@ -105,6 +114,12 @@ final class MessageRecordCodec {
             FieldCodec.writeString(out, p.userId());
             FieldCodec.writeString(out, p.appId());
             FieldCodec.writeString(out, p.clusterId());
+            if (extraKeys != null) {
+                out.writeInt(extraKeys.size());
+                for (String key : extraKeys) {
+                    FieldCodec.writeString(out, key);
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -119,9 +134,12 @@ final class MessageRecordCodec {
         int version = in.readUnsignedByte();
         checkVersion(record, version);
         boolean transientCopy = false;
+        boolean hasExtraKeys = false;
         long sequence = NO_SEQUENCE;
         if (version >= 2) {
-            transientCopy = (in.readUnsignedByte() & FLAG_TRANSIENT) != 0;
+            int flags = in.readUnsignedByte();
+            transientCopy = (flags & FLAG_TRANSIENT) != 0;
+            hasExtraKeys = (flags & FLAG_EXTRA_ROUTING_KEYS) != 0;
             sequence = in.readLong();
         }
         String exchange = FieldCodec.readString(in);
@@ -140,11 +158,26 @@ final class MessageRecordCodec {
         String userId = FieldCodec.readString(in);
         String appId = FieldCodec.readString(in);
         String clusterId = FieldCodec.readString(in);
+        List<String> extraKeys = null;
+        if (hasExtraKeys) {
+            int count = in.readInt();
+            if (count < 0 || count > in.available()) {
+                throw new IOException("record " + record.offset() + " claims " + count + " extra routing keys");
+            }
+            extraKeys = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                String key = FieldCodec.readString(in);
+                if (key == null) {
+                    throw new IOException("record " + record.offset() + " has a null extra routing key");
+                }
+                extraKeys.add(key);
+            }
+        }
         MessageProperties properties = new MessageProperties(contentType, contentEncoding, headers, deliveryMode,
                 priority, correlationId, replyTo, expiration, messageId, timestamp, type, userId, appId, clusterId);
         String routingKey = record.hasKey() ? LosslessUtf8.decode(toArray(record.key())) : "";
         byte[] body = toArray(record.value());
-        return new Decoded(new Message(exchange == null ? "" : exchange, routingKey, properties, body), expiresAt,
+        return new Decoded(new Message(exchange == null ? "" : exchange, routingKey, properties, body, extraKeys), expiresAt,
                 record.timestamp(), sequence, transientCopy);
     }
 

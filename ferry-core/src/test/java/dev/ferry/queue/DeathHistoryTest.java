@@ -3,6 +3,8 @@ package dev.ferry.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -11,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import dev.ferry.error.BrokerException;
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
+import dev.ferry.route.SenderSelectedRoutes;
 
 /** The x-death history, RabbitMQ's cycle rule, and the checks on expiration and x-retry-delays. */
 class DeathHistoryTest {
@@ -26,11 +29,90 @@ class DeathHistoryTest {
     }
 
     @Test
-    void shouldListCcAndBccKeysAfterTheRoutingKey() {
-        Message dead = DeathHistory.recordDeath(published(Map.of("CC", List.of("c1"), "BCC", List.of("b1"))),
-                "q", DeathReason.REJECTED, NOW, "dlx", null);
-        assertThat(deaths(dead).get(0)).containsEntry("routing-keys", List.of("key", "c1", "b1"));
+    void shouldListCcKeysAfterTheRoutingKeyButKeepBccKeysOutOfSight() {
+        Message resolved = SenderSelectedRoutes.resolve(published(Map.of("CC", List.of("c1", 5), "BCC", List.of("b1"))));
+
+        Message dead = DeathHistory.recordDeath(resolved, "q", DeathReason.REJECTED, NOW, "dlx", null);
+
+        assertThat(deaths(dead).get(0)).containsEntry("routing-keys", List.of("key", "c1"));
         assertThat(deaths(dead).get(0)).doesNotContainKey("original-expiration");
+        assertThat(dead.properties().headers()).containsKey("CC").doesNotContainKey("BCC");
+        assertThat(dead.routingKey()).isEqualTo("key");
+        assertThat(dead.extraRoutingKeysOrNull()).as("routed again by every key").containsExactly("c1", "b1");
+    }
+
+    @Test
+    void shouldRouteByTheNewKeyAloneAndDropCcWhenTheQueueSetsOne() {
+        Message resolved = SenderSelectedRoutes.resolve(published(Map.of("CC", List.of("c1"), "BCC", List.of("b1"))));
+
+        Message dead = DeathHistory.recordDeath(resolved, "q", DeathReason.EXPIRED, NOW, "dlx", "new");
+
+        assertThat(dead.routingKey()).isEqualTo("new");
+        assertThat(dead.extraRoutingKeysOrNull()).isNull();
+        assertThat(dead.properties().headers()).doesNotContainKeys("CC", "BCC");
+        assertThat(deaths(dead).get(0)).containsEntry("routing-keys", List.of("key", "c1"));
+    }
+
+    private static Map<String, Object> olderTable(String queue, String reason, String exchange, Long count) {
+        Map<String, Object> table = new LinkedHashMap<>();
+        table.put("reason", reason);
+        table.put("queue", queue);
+        table.put("exchange", exchange);
+        table.put("time", new Date(1_000_000_000_000L));
+        table.put("routing-keys", List.of(exchange));
+        if (count != null) {
+            table.put("count", count);
+        }
+        return table;
+    }
+
+    @Test
+    void shouldFoldAHistoryWithATablePerDeathIntoOneCountedTablePerQueueAndReason() {
+        List<Object> older = List.of(
+                olderTable("other", "expired", "x2", null),
+                olderTable("q", "rejected", "x1", null),
+                "not a table",
+                olderTable("q", "rejected", "x3", null),
+                olderTable("other", "expired", "x4", null),
+                olderTable("third", "maxlen", "x5", 7L),
+                olderTable("third", "maxlen", "x6", 3L));
+
+        Message dead = DeathHistory.recordDeath(published(Map.of(DeathHistory.X_DEATH, older)), "q",
+                DeathReason.REJECTED, NOW, "dlx", null);
+
+        List<Map<String, Object>> deaths = deaths(dead);
+        assertThat(deaths).hasSize(4);
+        assertThat(deaths.get(0)).containsEntry("queue", "q").containsEntry("count", 3L).containsEntry("exchange", "x1");
+        assertThat(deaths.get(1)).containsEntry("queue", "other").containsEntry("count", 2L)
+                .containsEntry("exchange", "x2");
+        assertThat((Object) deaths.get(2)).isEqualTo("not a table");
+        assertThat(deaths.get(3)).containsEntry("queue", "third").containsEntry("count", 7L)
+                .containsEntry("exchange", "x5");
+        assertThat(dead.properties().headers()).doesNotContainKey(DeathHistory.FIRST_DEATH_QUEUE);
+    }
+
+    @Test
+    void shouldCountASingleOlderTableAsOneDeath() {
+        Message dead = DeathHistory.recordDeath(published(Map.of(DeathHistory.X_DEATH,
+                List.of(olderTable("q", "rejected", "x1", null)))), "q", DeathReason.REJECTED, NOW, "dlx", null);
+
+        assertThat(deaths(dead)).singleElement().satisfies(death -> assertThat(death).containsEntry("count", 2L));
+    }
+
+    @Test
+    void shouldReplaceFirstDeathHeadersOnlyWhenThereIsNoHistory() {
+        Message copied = published(Map.of(DeathHistory.FIRST_DEATH_QUEUE, "elsewhere",
+                DeathHistory.FIRST_DEATH_REASON, "expired", DeathHistory.FIRST_DEATH_EXCHANGE, "nowhere"));
+        Message notAnArray = published(Map.of(DeathHistory.X_DEATH, "garbled"));
+
+        Message first = DeathHistory.recordDeath(copied, "q", DeathReason.REJECTED, NOW, "dlx", null);
+        Message fresh = DeathHistory.recordDeath(notAnArray, "q", DeathReason.REJECTED, NOW, "dlx", null);
+
+        assertThat(first.properties().headers()).containsEntry(DeathHistory.FIRST_DEATH_QUEUE, "q")
+                .containsEntry(DeathHistory.FIRST_DEATH_REASON, "rejected")
+                .containsEntry(DeathHistory.FIRST_DEATH_EXCHANGE, "ex");
+        assertThat(deaths(fresh)).singleElement().satisfies(death -> assertThat(death).containsEntry("count", 1L));
+        assertThat(fresh.properties().headers()).doesNotContainKey(DeathHistory.FIRST_DEATH_QUEUE);
     }
 
     @Test

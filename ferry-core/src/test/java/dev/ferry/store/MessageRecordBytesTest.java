@@ -6,6 +6,7 @@ import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.text.LosslessUtf8;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.MemoryRecords;
@@ -40,5 +41,32 @@ class MessageRecordBytesTest {
         assertThat(LosslessUtf8.encode((String) decoded.properties().headers().get(key)))
                 .isEqualTo(new byte[] {(byte) 0xFF, 0, (byte) 0xFE});
         assertThat(LosslessUtf8.encode(decoded.properties().contentType())).isEqualTo(new byte[] {'t', (byte) 0x80});
+    }
+
+    @Test
+    void shouldKeepSenderSelectedRoutingKeysThatAreInNoHeader() throws Exception {
+        Message message = new Message("amq.direct", "key", MessageProperties.EMPTY, new byte[] {3},
+                List.of("cc-key", "", "bcc-key"));
+
+        Record record = MemoryRecords.withRecords(Compression.NONE,
+                MessageRecordCodec.encode(message, 0, 1, 7, false)).records().iterator().next();
+        MessageRecordCodec.Decoded decoded = MessageRecordCodec.decode(record);
+
+        assertThat(decoded.message().extraRoutingKeysOrNull()).containsExactly("cc-key", "", "bcc-key");
+        assertThat(decoded.message().routingKey()).isEqualTo("key");
+        assertThat(decoded.sequence()).isEqualTo(7);
+        assertThat(decoded.transientCopy()).isFalse();
+    }
+
+    @Test
+    void shouldReadARecordWithoutExtraKeysAsBefore() throws Exception {
+        Message message = new Message("amq.direct", "key", MessageProperties.EMPTY, new byte[] {3});
+
+        Record record = MemoryRecords.withRecords(Compression.NONE,
+                MessageRecordCodec.encode(message, 0, 1, 7, true)).records().iterator().next();
+        MessageRecordCodec.Decoded decoded = MessageRecordCodec.decode(record);
+
+        assertThat(decoded.message().extraRoutingKeysOrNull()).isNull();
+        assertThat(decoded.transientCopy()).isTrue();
     }
 }

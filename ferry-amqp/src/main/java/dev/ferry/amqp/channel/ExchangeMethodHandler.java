@@ -9,6 +9,7 @@ import dev.ferry.amqp.method.ExchangeDelete;
 import dev.ferry.amqp.method.ExchangeDeleteOk;
 import dev.ferry.amqp.method.ExchangeUnbind;
 import dev.ferry.amqp.method.ExchangeUnbindOk;
+import dev.ferry.broker.ClientSuppliedNames;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.broker.VirtualHost;
@@ -18,7 +19,8 @@ import dev.ferry.broker.VirtualHost;
  * RabbitMQ's rules and throws the reply code for a refusal. The change is in effect at once; the
  * answer goes back (unless the client asked for no-wait) when the virtual host's future says it is
  * durable, on the channel's event loop. A change that could not be stored fails that future with
- * 541, which closes the connection.
+ * 541, which closes the connection. Line feeds and carriage returns are stripped from every
+ * exchange name here, as RabbitMQ strips them (routing keys are kept as sent).
  */
 final class ExchangeMethodHandler {
     private final ChannelSession session;
@@ -30,23 +32,26 @@ final class ExchangeMethodHandler {
     void handle(AmqpMethod method) {
         VirtualHost vhost = session.virtualHost();
         if (method instanceof ExchangeDeclare declare) {
+            String exchange = ClientSuppliedNames.stripLineBreaks(declare.exchange());
             if (declare.passive()) {
-                vhost.checkExchangeExists(declare.exchange());
+                vhost.checkExchangeExists(exchange);
                 session.replyUnlessNoWait(declare.noWait(), new ExchangeDeclareOk());
                 return;
             }
-            session.replyLater(vhost.declareExchange(declare.exchange(), declare.type(), declare.durable(),
+            session.replyLater(vhost.declareExchange(exchange, declare.type(), declare.durable(),
                     declare.autoDelete(), declare.internal(), declare.arguments()), declare.noWait(),
                     durable -> new ExchangeDeclareOk(), method);
         } else if (method instanceof ExchangeDelete delete) {
-            session.replyLater(vhost.deleteExchange(delete.exchange(), delete.ifUnused()), delete.noWait(),
-                    durable -> new ExchangeDeleteOk(), method);
+            session.replyLater(vhost.deleteExchange(ClientSuppliedNames.stripLineBreaks(delete.exchange()),
+                    delete.ifUnused()), delete.noWait(), durable -> new ExchangeDeleteOk(), method);
         } else if (method instanceof ExchangeBind bind) {
-            session.replyLater(vhost.bindExchange(bind.destination(), bind.source(), bind.routingKey(), bind.arguments()),
+            session.replyLater(vhost.bindExchange(ClientSuppliedNames.stripLineBreaks(bind.destination()),
+                    ClientSuppliedNames.stripLineBreaks(bind.source()), bind.routingKey(), bind.arguments()),
                     bind.noWait(), durable -> new ExchangeBindOk(), method);
         } else if (method instanceof ExchangeUnbind unbind) {
-            session.replyLater(vhost.unbindExchange(unbind.destination(), unbind.source(), unbind.routingKey(),
-                    unbind.arguments()), unbind.noWait(), durable -> new ExchangeUnbindOk(), method);
+            session.replyLater(vhost.unbindExchange(ClientSuppliedNames.stripLineBreaks(unbind.destination()),
+                    ClientSuppliedNames.stripLineBreaks(unbind.source()), unbind.routingKey(), unbind.arguments()),
+                    unbind.noWait(), durable -> new ExchangeUnbindOk(), method);
         } else {
             throw new BrokerException(ErrorCode.COMMAND_INVALID,
                     "COMMAND_INVALID - " + method.methodName() + " is not a client method");

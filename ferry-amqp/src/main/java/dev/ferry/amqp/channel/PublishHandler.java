@@ -11,6 +11,7 @@ import dev.ferry.broker.PublishResult;
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.queue.QueueRefusedException;
+import dev.ferry.route.SenderSelectedRoutes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -91,8 +92,10 @@ final class PublishHandler {
      * that reply-to to this channel's address.
      */
     private Message checked(AssembledPublish publish) {
-        Message message = new Message(canonicalExchange(publish.exchange()), canonicalRoutingKey(publish.routingKey()),
-                publish.properties(), publish.body());
+        // CC / BCC are read (and BCC removed) before anything else: a non-array one is 406 at publish,
+        // inside a transaction too, as in RabbitMQ.
+        Message message = SenderSelectedRoutes.resolve(new Message(canonicalExchange(publish.exchange()),
+                canonicalRoutingKey(publish.routingKey()), publish.properties(), publish.body()));
         MessageProperties properties = message.properties();
         String user = session.channel().connection().username();
         if (properties.userId() != null && !properties.userId().equals(user)) {

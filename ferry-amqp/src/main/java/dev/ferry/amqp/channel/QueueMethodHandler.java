@@ -13,6 +13,7 @@ import dev.ferry.amqp.method.QueuePurge;
 import dev.ferry.amqp.method.QueuePurgeOk;
 import dev.ferry.amqp.method.QueueUnbind;
 import dev.ferry.amqp.method.QueueUnbindOk;
+import dev.ferry.broker.ClientSuppliedNames;
 import dev.ferry.broker.DeclaredQueue;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
@@ -27,7 +28,10 @@ import dev.ferry.queue.QueueCounts;
  * declare-ok also carries the queue's counts and purge-ok and delete-ok the messages dropped, so
  * those come back through the queue's owner thread. Answers are sent on the channel's event loop;
  * a change that could not be stored fails with 541, which closes the connection. An empty queue
- * name means the queue this channel declared last, as AMQP 0-9-1 allows.
+ * name means the queue this channel declared last, as AMQP 0-9-1 allows (except in a passive
+ * declare), and an empty key in a bind or unbind of that queue means its name; with no queue
+ * declared on the channel, 404. Line feeds and carriage returns are stripped from the names of
+ * declare, delete, bind and unbind, as RabbitMQ strips them.
  */
 final class QueueMethodHandler {
     private final ChannelSession session;
@@ -40,47 +44,75 @@ final class QueueMethodHandler {
         VirtualHost vhost = session.virtualHost();
         long connectionId = session.connectionId();
         if (method instanceof QueueDeclare declare) {
-            if (declare.passive() && declare.queue().equals(DirectReplyTo.PSEUDO_QUEUE)) {
-                // Clients (Spring AMQP among them) probe for direct reply-to this way, as RabbitMQ allows.
-                session.replyUnlessNoWait(declare.noWait(), new QueueDeclareOk(DirectReplyTo.PSEUDO_QUEUE, 0, 0));
-                return;
-            }
+            String requested = ClientSuppliedNames.stripLineBreaks(declare.queue());
             if (declare.passive()) {
-                String name = session.queueName(declare.queue());
-                dev.ferry.broker.QueueDeclareOk seen = vhost.checkQueueExists(name, connectionId);
-                session.rememberDeclaredQueue(name);
-                Optional<MessageQueue> queue = vhost.queue(name);
-                if (queue.isEmpty()) {
-                    // Deleted between the check and now (an auto-delete race); report what the check saw.
-                    session.replyUnlessNoWait(declare.noWait(), new QueueDeclareOk(name, seen.messageCount(),
-                            seen.consumerCount()));
-                } else {
-                    session.replyLater(queue.get().counts(), declare.noWait(), counts -> declareOk(name, counts), method);
-                }
+                declarePassively(declare, requested);
                 return;
             }
-            DeclaredQueue declared = vhost.declareQueue(new QueueDeclaration(declare.queue(), declare.durable(),
+            DeclaredQueue declared = vhost.declareQueue(new QueueDeclaration(requested, declare.durable(),
                     declare.exclusive(), declare.autoDelete(), declare.arguments(), connectionId));
             session.rememberDeclaredQueue(declared.name());
             // The counts are asked for once the declaration is durable, so they include what came since.
             session.replyLater(declared.durable().thenCompose(durable -> declared.queue().counts()), declare.noWait(),
                     counts -> declareOk(declared.name(), counts), method);
         } else if (method instanceof QueueBind bind) {
-            session.replyLater(vhost.bindQueue(session.queueName(bind.queue()), bind.exchange(), bind.routingKey(),
-                    bind.arguments(), connectionId), bind.noWait(), durable -> new QueueBindOk(), method);
+            session.replyLater(vhost.bindQueue(namedQueue(bind.queue()), exchangeName(bind.exchange()),
+                    bindingKey(bind.queue(), bind.routingKey()), bind.arguments(), connectionId), bind.noWait(),
+                    durable -> new QueueBindOk(), method);
         } else if (method instanceof QueueUnbind unbind) {
-            session.replyLater(vhost.unbindQueue(session.queueName(unbind.queue()), unbind.exchange(), unbind.routingKey(),
-                    unbind.arguments(), connectionId), false, durable -> new QueueUnbindOk(), method);
+            session.replyLater(vhost.unbindQueue(namedQueue(unbind.queue()), exchangeName(unbind.exchange()),
+                    bindingKey(unbind.queue(), unbind.routingKey()), unbind.arguments(), connectionId), false,
+                    durable -> new QueueUnbindOk(), method);
         } else if (method instanceof QueuePurge purge) {
+            // RabbitMQ strips line breaks from the names of declare, delete and (un)bind, not of purge.
             session.replyLater(vhost.purgeQueue(session.queueName(purge.queue()), connectionId), purge.noWait(),
                     QueuePurgeOk::new, method);
         } else if (method instanceof QueueDelete delete) {
-            session.replyLater(vhost.deleteQueue(session.queueName(delete.queue()), connectionId, delete.ifUnused(),
+            session.replyLater(vhost.deleteQueue(namedQueue(delete.queue()), connectionId, delete.ifUnused(),
                     delete.ifEmpty()), delete.noWait(), QueueDeleteOk::new, method);
         } else {
             throw new BrokerException(ErrorCode.COMMAND_INVALID,
                     "COMMAND_INVALID - " + method.methodName() + " is not a client method");
         }
+    }
+
+    /**
+     * A passive declare names its queue in full: an empty name is not the last declared queue (404,
+     * as RabbitMQ). A live direct reply-to address is found from any channel, with its requester as
+     * its one consumer; a forged or released one is not.
+     */
+    private void declarePassively(QueueDeclare declare, String name) {
+        VirtualHost vhost = session.virtualHost();
+        if (name.equals(DirectReplyTo.PSEUDO_QUEUE)
+                || DirectReplyTo.isAddress(name) && session.directReplyTo().channelFor(name).isPresent()) {
+            // Clients (Spring AMQP among them) probe for direct reply-to this way, as RabbitMQ allows.
+            session.replyUnlessNoWait(declare.noWait(), new QueueDeclareOk(name, 0, 1));
+            return;
+        }
+        dev.ferry.broker.QueueDeclareOk seen = vhost.checkQueueExists(name, session.connectionId());
+        session.rememberDeclaredQueue(name);
+        Optional<MessageQueue> queue = vhost.queue(name);
+        if (queue.isEmpty()) {
+            // Deleted between the check and now (an auto-delete race); report what the check saw.
+            session.replyUnlessNoWait(declare.noWait(), new QueueDeclareOk(name, seen.messageCount(),
+                    seen.consumerCount()));
+        } else {
+            session.replyLater(queue.get().counts(), declare.noWait(), counts -> declareOk(name, counts), declare);
+        }
+    }
+
+    /** A queue name of declare, delete, bind or unbind: empty means the last declared, then line breaks go. */
+    private String namedQueue(String requested) {
+        return ClientSuppliedNames.stripLineBreaks(session.queueName(requested));
+    }
+
+    private static String exchangeName(String requested) {
+        return ClientSuppliedNames.stripLineBreaks(requested);
+    }
+
+    /** AMQP 0-9-1: a bind (or unbind) of the last declared queue with an empty key uses its name as the key. */
+    private String bindingKey(String requestedQueue, String routingKey) {
+        return requestedQueue.isEmpty() && routingKey.isEmpty() ? session.queueName(requestedQueue) : routingKey;
     }
 
     private static QueueDeclareOk declareOk(String name, QueueCounts counts) {

@@ -192,6 +192,123 @@ class ExchangeTest extends AmqpTestBase {
         assertThat(replyCode(thrown)).isEqualTo(404);
     }
 
+    private boolean exchangeExists(String exchange) throws IOException {
+        Channel probe = newConnection().createChannel();
+        try {
+            probe.exchangeDeclarePassive(exchange);
+            return true;
+        } catch (IOException e) {
+            assertThat(replyCode(e)).isEqualTo(404);
+            return false;
+        }
+    }
+
+    @Test
+    void shouldDeleteAnAutoDeleteExchangeWhenTheQueueHoldingAllItsBindingsIsDeleted() throws IOException {
+        String exchange = unique("x-auto");
+        channel.exchangeDeclare(exchange, "direct", false, true, null);
+        String queue = channel.queueDeclare().getQueue();
+        channel.queueBind(queue, exchange, "a");
+        channel.queueBind(queue, exchange, "b");
+
+        channel.queueDelete(queue);
+
+        assertThat(exchangeExists(exchange)).isFalse();
+    }
+
+    @Test
+    void shouldDeleteAnAutoDeleteExchangeWhenTheConnectionOfItsExclusiveQueuesCloses() throws IOException {
+        String exchange = unique("x-auto");
+        channel.exchangeDeclare(exchange, "topic", false, true, null);
+        com.rabbitmq.client.Connection owner = newConnection();
+        Channel ownerChannel = owner.createChannel();
+        for (String key : new String[] {"a.#", "b.*", "c"}) {
+            String queue = ownerChannel.queueDeclare("", false, true, false, null).getQueue();
+            ownerChannel.queueBind(queue, exchange, key);
+        }
+        assertThat(exchangeExists(exchange)).isTrue();
+
+        owner.close();
+
+        assertThat(exchangeExists(exchange)).isFalse();
+    }
+
+    @Test
+    void shouldKeepAnAutoDeleteExchangeThatNeverHadABinding() throws IOException {
+        String exchange = unique("x-auto");
+        channel.exchangeDeclare(exchange, "fanout", false, true, null);
+
+        assertThat(exchangeExists(exchange)).isTrue();
+    }
+
+    @Test
+    void shouldDeleteAutoDeleteExchangesAlongAChainOfExchangeBindings() throws IOException {
+        String upstream = unique("x-auto-up");
+        String downstream = unique("x-auto-down");
+        channel.exchangeDeclare(upstream, "direct", false, true, null);
+        channel.exchangeDeclare(downstream, "direct", false, true, null);
+        channel.exchangeBind(downstream, upstream, "k");
+        String queue = channel.queueDeclare().getQueue();
+        channel.queueBind(queue, downstream, "k");
+
+        // The queue's binding was downstream's last; the binding to downstream was upstream's last.
+        channel.queueDelete(queue);
+
+        assertThat(exchangeExists(downstream)).isFalse();
+        assertThat(exchangeExists(upstream)).isFalse();
+    }
+
+    @Test
+    void shouldDeleteAnAutoDeleteSourceWhenItsLastExchangeBindingGoesButNotItsDestination() throws IOException {
+        String source = unique("x-auto-src");
+        String destination = unique("x-auto-dst");
+        channel.exchangeDeclare(source, "direct", false, true, null);
+        channel.exchangeDeclare(destination, "direct", false, true, null);
+        channel.exchangeBind(destination, source, "k");
+
+        channel.exchangeUnbind(destination, source, "k");
+
+        assertThat(exchangeExists(source)).isFalse();
+        assertThat(exchangeExists(destination)).as("only bindings from an exchange count").isTrue();
+    }
+
+    @Test
+    void shouldDeleteAnAutoDeleteSourceWhenTheExchangeItIsBoundToIsDeleted() throws IOException {
+        String source = unique("x-auto-src");
+        String destination = unique("x-dst");
+        channel.exchangeDeclare(source, "direct", false, true, null);
+        channel.exchangeDeclare(destination, "direct", false, false, null);
+        channel.exchangeBind(destination, source, "k");
+
+        channel.exchangeDelete(destination);
+
+        assertThat(exchangeExists(source)).isFalse();
+    }
+
+    @Test
+    void shouldRouteNothingThroughAnAutoDeletedExchange() throws Exception {
+        String upstream = unique("x-up");
+        String autoDeleted = unique("x-auto");
+        channel.exchangeDeclare(upstream, "fanout", false, true, null);
+        channel.exchangeDeclare(autoDeleted, "fanout", false, true, null);
+        channel.exchangeBind(autoDeleted, upstream, "");
+        String doomed = unique("doomed");
+        channel.queueDeclare(doomed, false, true, true, null);
+        channel.queueBind(doomed, autoDeleted, "");
+        String survivor = channel.queueDeclare().getQueue();
+        channel.queueBind(survivor, upstream, "");
+
+        channel.queueDelete(doomed);
+        // Declared again under the same name, without bindings: nothing may reach it.
+        channel.queueDeclare(doomed, false, true, true, null);
+        channel.exchangeDeclare(autoDeleted, "fanout", false, true, null);
+        channel.basicPublish(upstream, "", null, "after".getBytes());
+
+        assertThat(getBody(survivor)).isEqualTo("after");
+        channel.basicPublish("", doomed, null, "marker".getBytes());
+        assertThat(getBody(doomed)).isEqualTo("marker");
+    }
+
     private String getBody(String queue) throws IOException {
         GetResponse response = null;
         for (int attempt = 0; attempt < 100 && response == null; attempt++) {

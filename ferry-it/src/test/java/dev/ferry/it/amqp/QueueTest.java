@@ -215,6 +215,27 @@ class QueueTest extends AmqpTestBase {
         assertThat(replyCode(thrown)).isEqualTo(404);
     }
 
+    @Test
+    void shouldRenewTheExpiresLeaseOnAPassiveDeclare() throws Exception {
+        String queue = unique("leased");
+        channel.queueDeclare(queue, false, false, false, Map.of("x-expires", 1500));
+        long declaredAt = System.nanoTime();
+
+        // Twice the lease, used only by passive declares a third of a lease apart.
+        while (System.nanoTime() - declaredAt < Duration.ofMillis(3000).toNanos()) {
+            Thread.sleep(500);
+            channel.queueDeclarePassive(queue);
+        }
+
+        // A bind finds the queue without using it, so the lease runs out while this waits.
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            Channel probe = connection.createChannel();
+            Throwable thrown = catchThrowable(() -> probe.queueBind(queue, "amq.direct", "lease-probe"));
+            assertThat(thrown).as("the queue expired once the passive declares stopped").isNotNull();
+            assertThat(replyCode(thrown)).isEqualTo(404);
+        });
+    }
+
     /** Waits until a passive declare of {@code queue} says 404; each probe uses a fresh channel. */
     private void awaitQueueGone(String queue) {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {

@@ -339,6 +339,188 @@ class DeadLetterTest extends AmqpTestBase {
         }
     }
 
+    /** Whatever is in {@code queue} before a marker published to it now (the marker comes after it, same channel). */
+    private List<GetResponse> drain(String queue) throws Exception {
+        channel.basicPublish("", queue, null, "marker".getBytes(StandardCharsets.UTF_8));
+        List<GetResponse> before = new ArrayList<>();
+        while (true) {
+            GetResponse response = awaitMessage(queue);
+            if (body(response).equals("marker")) {
+                return before;
+            }
+            before.add(response);
+        }
+    }
+
+    private String queueBoundTo(String exchange, String key) throws IOException {
+        String queue = unique("dl-by-" + key);
+        channel.queueDeclare(queue, false, false, true, null);
+        channel.queueBind(queue, exchange, key);
+        return queue;
+    }
+
+    @Test
+    void shouldDeadLetterByTheCcAndBccKeysUnlessANewRoutingKeyIsSet() throws Exception {
+        String source = unique("dl-src");
+        channel.exchangeDeclare(source, "direct", false, true, null);
+        String dlx = unique("dl-direct");
+        channel.exchangeDeclare(dlx, "direct", false, true, null);
+        String byKey = queueBoundTo(dlx, "a");
+        String byCc = queueBoundTo(dlx, "b");
+        String byBcc = queueBoundTo(dlx, "c");
+        String byNewKey = queueBoundTo(dlx, "new");
+        String keepsKeys = declareWork(args("x-dead-letter-exchange", dlx));
+        String newKey = declareWork(args("x-dead-letter-exchange", dlx, "x-dead-letter-routing-key", "new"));
+        channel.queueBind(keepsKeys, source, "a");
+        channel.queueBind(newKey, source, "a");
+
+        channel.basicPublish(source, "a", new AMQP.BasicProperties.Builder()
+                .headers(Map.of("CC", List.of("b"), "BCC", List.of("c"))).build(), "both".getBytes(StandardCharsets.UTF_8));
+        channel.basicReject(awaitMessage(keepsKeys, false).getEnvelope().getDeliveryTag(), false);
+        channel.basicReject(awaitMessage(newKey, false).getEnvelope().getDeliveryTag(), false);
+
+        // Without a new key: routed again by its key, its CC keys and its BCC keys, though BCC is no header.
+        for (String queue : List.of(byKey, byCc, byBcc)) {
+            List<GetResponse> copies = drain(queue);
+            assertThat(copies).as("dead letters in " + queue).hasSize(1);
+            Map<String, Object> headers = copies.get(0).getProps().getHeaders();
+            assertThat(texts(headers.get("CC"))).containsExactly("b");
+            assertThat(headers).doesNotContainKey("BCC");
+            assertThat(text(xDeath(copies.get(0).getProps()).get(0).get("queue"))).isEqualTo(keepsKeys);
+            assertThat(texts(xDeath(copies.get(0).getProps()).get(0).get("routing-keys"))).containsExactly("a", "b");
+        }
+        // With one: that key alone, and CC is gone; x-death still names the keys it was published with.
+        List<GetResponse> renamed = drain(byNewKey);
+        assertThat(renamed).hasSize(1);
+        assertThat(renamed.get(0).getEnvelope().getRoutingKey()).isEqualTo("new");
+        assertThat(renamed.get(0).getProps().getHeaders()).doesNotContainKeys("CC", "BCC");
+        Map<String, Object> death = xDeath(renamed.get(0).getProps()).get(0);
+        assertThat(text(death.get("queue"))).isEqualTo(newKey);
+        assertThat(texts(death.get("routing-keys"))).containsExactly("a", "b");
+    }
+
+    @Test
+    void shouldCountRepeatedDeathsInOneEntryPerQueueAndReason() throws Exception {
+        String dlx = unique("dl-ring");
+        channel.exchangeDeclare(dlx, "direct", false, true, null);
+        String first = unique("ring-1");
+        String second = unique("ring-2");
+        channel.queueDeclare(first, false, false, true, args("x-dead-letter-exchange", dlx,
+                "x-dead-letter-routing-key", second));
+        channel.queueDeclare(second, false, false, true, args("x-dead-letter-exchange", dlx,
+                "x-dead-letter-routing-key", first));
+        channel.queueBind(first, dlx, first);
+        channel.queueBind(second, dlx, second);
+        publish(first, "round", null);
+
+        // Rejected in first, second, first, second, first: rejections never count as a cycle.
+        for (int death = 0; death < 5; death++) {
+            String queue = death % 2 == 0 ? first : second;
+            channel.basicReject(awaitMessage(queue, false).getEnvelope().getDeliveryTag(), false);
+        }
+        GetResponse back = awaitMessage(second);
+
+        List<Map<String, Object>> deaths = xDeath(back.getProps());
+        assertThat(deaths).hasSize(2);
+        assertThat(text(deaths.get(0).get("queue"))).as("the latest death first").isEqualTo(first);
+        assertThat(deaths.get(0).get("count")).isEqualTo(3L);
+        assertThat(text(deaths.get(1).get("queue"))).isEqualTo(second);
+        assertThat(deaths.get(1).get("count")).isEqualTo(2L);
+        Map<String, Object> headers = back.getProps().getHeaders();
+        assertThat(text(headers.get("x-first-death-queue"))).isEqualTo(first);
+        assertThat(text(headers.get("x-first-death-reason"))).isEqualTo("rejected");
+        assertThat(texts(deaths.get(0).get("routing-keys"))).as("the first death's keys stay").containsExactly(first);
+    }
+
+    private static Map<String, Object> olderDeath(String queue, String reason, String exchange, long epochSeconds,
+                                                  Long count) {
+        Map<String, Object> death = new HashMap<>();
+        death.put("queue", queue);
+        death.put("reason", reason);
+        death.put("exchange", exchange);
+        death.put("routing-keys", List.of(exchange + "-key"));
+        death.put("time", new Date(epochSeconds * 1000));
+        if (count != null) {
+            death.put("count", count);
+        }
+        return death;
+    }
+
+    @Test
+    void shouldFoldAnOlderRabbitMqsHistoryIntoOneEntryPerQueueAndReason() throws Exception {
+        DeadLetterTarget dlx = deadLetterTarget();
+        String work = declareWork(args("x-dead-letter-exchange", dlx.exchange()));
+        // As RabbitMQ before 3.5 wrote it, most recent first: a table per death, no count. Then two
+        // newer tables of one (queue, reason) as a client copying headers might leave them.
+        List<Object> history = List.of(
+                olderDeath("other", "expired", "x2", 1_100_000_000L, null),
+                olderDeath(work, "rejected", "x1", 1_000_000_000L, null),
+                olderDeath(work, "rejected", "x3", 900_000_000L, null),
+                olderDeath("other", "expired", "x4", 800_000_000L, null),
+                olderDeath("third", "maxlen", "x5", 700_000_000L, 7L),
+                olderDeath("third", "maxlen", "x6", 600_000_000L, 3L));
+        publish(work, "old", new AMQP.BasicProperties.Builder().headers(Map.of("x-death", history)).build());
+
+        channel.basicReject(awaitMessage(work, false).getEnvelope().getDeliveryTag(), false);
+        List<Map<String, Object>> deaths = xDeath(awaitMessage(dlx.queue()).getProps());
+
+        assertThat(deaths).hasSize(3);
+        Map<String, Object> latest = deaths.get(0);
+        assertThat(text(latest.get("queue"))).isEqualTo(work);
+        assertThat(latest.get("count")).as("two older deaths and this one").isEqualTo(3L);
+        assertThat(text(latest.get("exchange"))).as("the most recent older table stands for them").isEqualTo("x1");
+        Map<String, Map<String, Object>> byQueue = new HashMap<>();
+        deaths.forEach(death -> byQueue.put(text(death.get("queue")), death));
+        assertThat(byQueue.get("other").get("count")).isEqualTo(2L);
+        assertThat(text(byQueue.get("other").get("exchange"))).isEqualTo("x2");
+        assertThat(byQueue.get("third").get("count")).as("a count already there is kept").isEqualTo(7L);
+        assertThat(text(byQueue.get("third").get("exchange"))).isEqualTo("x5");
+        // RabbitMQ 3.10 reverses the order of the other tables at every death; Ferry keeps the most
+        // recent first, as RabbitMQ 4 does.
+        target.assumeFerryBehaviour("x-death tables after the first keep most-recent-first order");
+        assertThat(deaths.stream().map(death -> text(death.get("queue")))).containsExactly(work, "other", "third");
+    }
+
+    @Test
+    void shouldWriteFirstDeathHeadersOnlyWhenTheMessageHasNoHistory() throws Exception {
+        DeadLetterTarget dlx = deadLetterTarget();
+        String work = declareWork(args("x-dead-letter-exchange", dlx.exchange()));
+        // Copied by a client from a message it consumed, without the x-death they came with.
+        publish(work, "stale first death", new AMQP.BasicProperties.Builder().headers(Map.of(
+                "x-first-death-reason", "expired", "x-first-death-queue", "elsewhere",
+                "x-first-death-exchange", "nowhere")).build());
+        // A history without first-death headers (RabbitMQ before 3.7 wrote none).
+        publish(work, "history", new AMQP.BasicProperties.Builder().headers(Map.of(
+                "x-death", List.of(olderDeath("older", "expired", "x", 1_000_000_000L, 1L)))).build());
+
+        channel.basicReject(awaitMessage(work, false).getEnvelope().getDeliveryTag(), false);
+        channel.basicReject(awaitMessage(work, false).getEnvelope().getDeliveryTag(), false);
+        Map<String, Object> replaced = awaitMessage(dlx.queue()).getProps().getHeaders();
+        Map<String, Object> continued = awaitMessage(dlx.queue()).getProps().getHeaders();
+
+        assertThat(text(replaced.get("x-first-death-reason"))).isEqualTo("rejected");
+        assertThat(text(replaced.get("x-first-death-queue"))).isEqualTo(work);
+        assertThat(text(replaced.get("x-first-death-exchange"))).isEqualTo("");
+        assertThat(continued).doesNotContainKeys("x-first-death-reason", "x-first-death-queue",
+                "x-first-death-exchange");
+        assertThat((List<?>) continued.get("x-death")).hasSize(2);
+    }
+
+    @Test
+    void shouldStartAFreshHistoryWhenXDeathIsNotAnArray() throws Exception {
+        DeadLetterTarget dlx = deadLetterTarget();
+        String work = declareWork(args("x-dead-letter-exchange", dlx.exchange()));
+        publish(work, "garbled", new AMQP.BasicProperties.Builder().headers(Map.of("x-death", "garbled")).build());
+
+        channel.basicReject(awaitMessage(work, false).getEnvelope().getDeliveryTag(), false);
+        Map<String, Object> headers = awaitMessage(dlx.queue()).getProps().getHeaders();
+
+        List<Map<String, Object>> deaths = xDeath(new AMQP.BasicProperties.Builder().headers(headers).build());
+        assertThat(deaths).hasSize(1);
+        assertThat(deaths.get(0).get("count")).isEqualTo(1L);
+        assertThat(text(deaths.get(0).get("queue"))).isEqualTo(work);
+    }
+
     private Confirms confirmMode() throws IOException {
         Confirms confirms = new Confirms();
         channel.confirmSelect();

@@ -133,6 +133,43 @@ class DurabilityTest extends BrokerProcessTestBase {
         }
     }
 
+    @Test
+    void shouldKeepAutoDeletedDurableExchangesDeletedAfterARestart() throws Exception {
+        BrokerProcess broker = start();
+        Channel channel = channel(broker);
+        channel.queueDeclare("ad-kept-q", true, false, false, null);
+        channel.queueDeclare("ad-doomed-q", true, false, false, null);
+        channel.exchangeDeclare("ad-plain", "direct", true, false, null);
+        // Each goes with its last binding: the queue deleted, the exchange binding removed, a
+        // transient queue's binding going with the queue.
+        channel.exchangeDeclare("ad-by-queue", "direct", true, true, null);
+        channel.queueBind("ad-doomed-q", "ad-by-queue", "a");
+        channel.queueBind("ad-doomed-q", "ad-by-queue", "b");
+        channel.exchangeDeclare("ad-by-unbind", "direct", true, true, null);
+        channel.exchangeBind("ad-plain", "ad-by-unbind", "k");
+        channel.exchangeDeclare("ad-by-transient", "fanout", true, true, null);
+        String transientQueue = channel.queueDeclare().getQueue();
+        channel.queueBind(transientQueue, "ad-by-transient", "");
+        channel.exchangeDeclare("ad-kept", "direct", true, true, null);
+        channel.queueBind("ad-kept-q", "ad-kept", "k");
+
+        channel.queueDelete("ad-doomed-q");
+        channel.exchangeUnbind("ad-plain", "ad-by-unbind", "k");
+        channel.queueDelete(transientQueue);
+        assertThat(exists(broker, this, false, "ad-by-queue")).isFalse();
+        broker.kill();
+        broker = start();
+
+        for (String gone : List.of("ad-by-queue", "ad-by-unbind", "ad-by-transient")) {
+            assertThat(exists(broker, this, false, gone)).as(gone).isFalse();
+        }
+        assertThat(exists(broker, this, false, "ad-plain")).isTrue();
+        assertThat(exists(broker, this, false, "ad-kept")).isTrue();
+        channel = channel(broker);
+        publishConfirmed(channel, "ad-kept", "k", List.of("still routed"));
+        assertThat(drain(channel, "ad-kept-q", new ArrayList<>())).containsKey("still routed");
+    }
+
     // ------------------------------------------------------------------ (b) crash test
 
     @Test
