@@ -290,7 +290,7 @@ class QuorumQueueTest extends AmqpTestBase {
         String queue = unique("stream");
         assertThat(replyText(declareRefused(queue, true, false, false, Map.of("x-queue-type", "stream"))))
                 .isEqualTo("PRECONDITION_FAILED - invalid arg 'x-queue-type' for " + describe(queue)
-                        + ": stream queues are not available yet; they arrive with Ferry's streams");
+                        + ": stream queues are not available yet; they arrive with Ferry's streams work");
     }
 
     private GetResponse awaitGet(String queue) {
