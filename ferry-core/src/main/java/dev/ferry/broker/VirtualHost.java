@@ -275,6 +275,9 @@ public final class VirtualHost {
             }
             String description = ResourceNames.queue(queueName, name);
             QueueArguments arguments = QueueArguments.parse(declaration.arguments(), description);
+            if (serverNamed) {
+                QueueTypeRules.checkServerNamed(arguments);
+            }
             OptionalLong owner = declaration.exclusive() ? OptionalLong.of(declaration.connectionId()) : OptionalLong.empty();
             MessageQueue existing = queues.get(queueName);
             if (existing != null) {
@@ -285,12 +288,18 @@ public final class VirtualHost {
                 Equivalence.requireSameField("durable", current.durable(), declaration.durable(), description);
                 Equivalence.requireSameField("auto_delete", current.autoDelete(), declaration.autoDelete(), description);
                 for (String key : QueueArguments.EQUIVALENCE_KEYS) {
+                    if (key.equals(QueueArguments.QUEUE_TYPE)) {
+                        QueueTypeRules.requireSameType(current.arguments(), arguments, description);
+                        continue;
+                    }
                     Equivalence.requireSameArgument(key, current.arguments().raw().get(key), arguments.raw().get(key),
                             description);
                 }
                 existing.touch();
                 return new DeclaredQueue(existing, afterRecorded());
             }
+            QueueTypeRules.checkNewQueue(declaration, arguments, description);
+            QueueTypeRules.logFallbacks(arguments, description);
             QueueSettings settings = new QueueSettings(name, queueName, declaration.durable(), owner,
                     declaration.autoDelete(), arguments);
             if (!isPersisted(settings)) {

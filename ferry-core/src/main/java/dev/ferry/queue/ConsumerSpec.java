@@ -49,16 +49,19 @@ public record ConsumerSpec(
     }
 
     /**
-     * The consumer priority from basic.consume arguments: 0 when absent, 406 when not an integer.
+     * The consumer priority from basic.consume arguments: 0 when absent; 406 when present but not
+     * an integer, a void value included (RabbitMQ's text, naming the queue).
+     *
+     * @param queueDescription the queue consumed from, as error texts name it
      */
-    public static int priorityFrom(Map<String, Object> consumeArguments) {
-        Object value = consumeArguments == null ? null : consumeArguments.get(PRIORITY_ARGUMENT);
-        if (value == null) {
+    public static int priorityFrom(Map<String, Object> consumeArguments, String queueDescription) {
+        if (consumeArguments == null || !consumeArguments.containsKey(PRIORITY_ARGUMENT)) {
             return 0;
         }
+        Object value = consumeArguments.get(PRIORITY_ARGUMENT);
         if (!Arguments.isIntegral(value)) {
             throw BrokerException.preconditionFailed("PRECONDITION_FAILED - invalid arg '" + PRIORITY_ARGUMENT
-                    + "' for consumer: {unacceptable_type," + Arguments.amqpTypeName(value) + "}");
+                    + "' for " + queueDescription + ": \"expected integer, got " + Arguments.amqpTypeName(value) + "\"");
         }
         long priority = ((Number) value).longValue();
         return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, priority));

@@ -1,5 +1,6 @@
 package dev.ferry.queue;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,7 +13,15 @@ import dev.ferry.route.Arguments;
 /**
  * The x-arguments of a queue declaration, checked once and kept typed so that later features (TTL
  * expiry, dead-lettering, length limits, priorities) read fields instead of re-parsing a table.
- * Unknown arguments are accepted and kept in {@link #raw()}, as RabbitMQ does.
+ * Unknown arguments are accepted and kept in {@link #raw()}, as RabbitMQ does; arguments of
+ * another queue type are refused ({@link QueueType#refuses}).
+ *
+ * <p>Fields hold what is in effect, which for a quorum queue is not always what was sent (RabbitMQ's
+ * rules): {@link #deliveryLimit()} is {@value QueueType#QUORUM_DEFAULT_DELIVERY_LIMIT} when absent
+ * (RabbitMQ 4) and empty (no limit) when negative; {@code x-overflow} = {@code reject-publish-dlx}
+ * acts as {@code drop-head}; {@code at-least-once} dead-lettering without {@code reject-publish}
+ * or without a dead-letter exchange falls back to {@code at-most-once}. {@link #fallbacks()} says
+ * which of those applied, for the log. {@link #raw()} is what was sent, compared on redeclare.
  *
  * <p>Immutable.
  */
@@ -28,7 +37,10 @@ public record QueueArguments(
         boolean singleActiveConsumer,
         OptionalLong deliveryLimit,
         Map<String, Object> raw,
-        List<Long> retryDelaysMs) {
+        List<Long> retryDelaysMs,
+        QueueType queueType,
+        DeadLetterStrategy deadLetterStrategy,
+        List<String> fallbacks) {
 
     public static final String MESSAGE_TTL = "x-message-ttl";
     public static final String EXPIRES = "x-expires";
@@ -41,13 +53,19 @@ public record QueueArguments(
     public static final String SINGLE_ACTIVE_CONSUMER = "x-single-active-consumer";
     public static final String DELIVERY_LIMIT = "x-delivery-limit";
     public static final String QUEUE_TYPE = "x-queue-type";
+    public static final String DEAD_LETTER_STRATEGY = "x-dead-letter-strategy";
+    public static final String QUORUM_INITIAL_GROUP_SIZE = "x-quorum-initial-group-size";
+    public static final String QUEUE_LEADER_LOCATOR = "x-queue-leader-locator";
     /** Ferry's own: an array of waits (ms) before the 1st, 2nd, ... return of a message is ready again. */
     public static final String RETRY_DELAYS = "x-retry-delays";
 
     /** The arguments a redeclaration must repeat with the same value (RabbitMQ's list). */
     public static final List<String> EQUIVALENCE_KEYS = List.of(MESSAGE_TTL, EXPIRES, MAX_LENGTH,
             MAX_LENGTH_BYTES, OVERFLOW, DEAD_LETTER_EXCHANGE, DEAD_LETTER_ROUTING_KEY, MAX_PRIORITY,
-            SINGLE_ACTIVE_CONSUMER, DELIVERY_LIMIT, QUEUE_TYPE, RETRY_DELAYS);
+            SINGLE_ACTIVE_CONSUMER, DELIVERY_LIMIT, QUEUE_TYPE, RETRY_DELAYS, DEAD_LETTER_STRATEGY,
+            QUORUM_INITIAL_GROUP_SIZE, QUEUE_LEADER_LOCATOR);
+
+    private static final List<String> LEADER_LOCATORS = List.of("client-local", "balanced", "random", "least-leaders");
 
     /** The largest x-max-priority RabbitMQ accepts. */
     public static final int MAX_SUPPORTED_PRIORITY = 255;
@@ -63,6 +81,18 @@ public record QueueArguments(
     public static QueueArguments parse(Map<String, Object> arguments, String queueDescription) {
         Map<String, Object> raw = Arguments.copyWithoutVoids(arguments);
         Parser parser = new Parser(raw, queueDescription);
+        QueueType queueType = parser.string(QUEUE_TYPE).map(name -> QueueType.fromWireName(name).orElseThrow(
+                () -> parser.invalid(QUEUE_TYPE, name.equals("stream")
+                        ? "stream queues are not available yet; they arrive with Ferry's streams work"
+                        : "\"unsupported queue type '" + name + "'\"")))
+                .orElse(QueueType.CLASSIC);
+        for (String key : raw.keySet()) {
+            if (queueType.refuses(key)) {
+                throw BrokerException.preconditionFailed("PRECONDITION_FAILED - invalid arg '" + key + "' for "
+                        + queueDescription + " of queue type " + queueType.moduleName());
+            }
+        }
+        List<String> fallbacks = new ArrayList<>(0);
         OptionalLong messageTtl = parser.integer(MESSAGE_TTL, 0);
         OptionalLong expires = parser.integer(EXPIRES, 1);
         OptionalLong maxLength = parser.integer(MAX_LENGTH, 0);
@@ -81,17 +111,46 @@ public record QueueArguments(
             throw parser.invalid(MAX_PRIORITY, "{max_value_exceeded," + maxPriority.getAsLong() + "}");
         }
         boolean singleActiveConsumer = parser.bool(SINGLE_ACTIVE_CONSUMER);
-        OptionalLong deliveryLimit = parser.integer(DELIVERY_LIMIT, 0);
-        parser.string(QUEUE_TYPE).ifPresent(type -> {
-            if (!type.equals("classic")) {
-                throw parser.invalid(QUEUE_TYPE, "{unsupported_queue_type," + type + "}");
+        OptionalLong deliveryLimit = queueType == QueueType.QUORUM
+                ? quorumDeliveryLimit(parser.integer(DELIVERY_LIMIT, Long.MIN_VALUE))
+                : parser.integer(DELIVERY_LIMIT, 0);
+        List<Long> retryDelays = parser.millisArray(RETRY_DELAYS);
+        Optional<DeadLetterStrategy> strategy = parser.string(DEAD_LETTER_STRATEGY).map(name -> DeadLetterStrategy
+                .fromWireName(name).orElseThrow(() -> parser.invalid(DEAD_LETTER_STRATEGY, "invalid_dlx_strategy")));
+        parser.integerExpected(QUORUM_INITIAL_GROUP_SIZE, 1);
+        parser.string(QUEUE_LEADER_LOCATOR).ifPresent(locator -> {
+            if (!LEADER_LOCATORS.contains(locator)) {
+                throw parser.invalid(QUEUE_LEADER_LOCATOR, "invalid_queue_locator_arg");
             }
         });
-        List<Long> retryDelays = parser.millisArray(RETRY_DELAYS);
+        if (queueType == QueueType.QUORUM && overflow == Overflow.REJECT_PUBLISH_DLX) {
+            fallbacks.add("x-overflow reject-publish-dlx acts as drop-head on a quorum queue");
+            overflow = Overflow.DROP_HEAD;
+        }
+        DeadLetterStrategy deadLetterStrategy = strategy.orElse(DeadLetterStrategy.AT_MOST_ONCE);
+        if (deadLetterStrategy == DeadLetterStrategy.AT_LEAST_ONCE) {
+            if (deadLetterExchange.isEmpty()) {
+                fallbacks.add("x-dead-letter-strategy at-least-once has no effect without x-dead-letter-exchange");
+                deadLetterStrategy = DeadLetterStrategy.AT_MOST_ONCE;
+            } else if (overflow != Overflow.REJECT_PUBLISH) {
+                fallbacks.add("x-dead-letter-strategy at-least-once falls back to at-most-once: it needs"
+                        + " x-overflow reject-publish, not " + overflow.wireName());
+                deadLetterStrategy = DeadLetterStrategy.AT_MOST_ONCE;
+            }
+        }
         return new QueueArguments(messageTtl, expires, maxLength, maxLengthBytes, overflow,
                 deadLetterExchange, deadLetterRoutingKey,
                 maxPriority.isPresent() ? OptionalInt.of((int) maxPriority.getAsLong()) : OptionalInt.empty(),
-                singleActiveConsumer, deliveryLimit, raw, retryDelays);
+                singleActiveConsumer, deliveryLimit, raw, retryDelays, queueType, deadLetterStrategy,
+                List.copyOf(fallbacks));
+    }
+
+    /** RabbitMQ 4: a quorum queue always has a delivery limit unless it is set negative. */
+    private static OptionalLong quorumDeliveryLimit(OptionalLong declared) {
+        if (declared.isEmpty()) {
+            return OptionalLong.of(QueueType.QUORUM_DEFAULT_DELIVERY_LIMIT);
+        }
+        return declared.getAsLong() < 0 ? OptionalLong.empty() : declared;
     }
 
     /** Reads one argument at a time and phrases errors the way RabbitMQ does. */
@@ -110,6 +169,15 @@ public record QueueArguments(
                 throw invalid(key, (number < 0 ? "{value_negative," : "{value_zero,") + number + "}");
             }
             return OptionalLong.of(number);
+        }
+
+        /** An integer argument RabbitMQ checks with its other validator, which words a wrong type differently. */
+        OptionalLong integerExpected(String key, long minimum) {
+            Object value = raw.get(key);
+            if (value != null && !Arguments.isIntegral(value)) {
+                throw invalid(key, "\"expected integer, got " + Arguments.amqpTypeName(value) + "\"");
+            }
+            return integer(key, minimum);
         }
 
         Optional<String> string(String key) {
@@ -131,7 +199,7 @@ public record QueueArguments(
             if (!(value instanceof List<?> items)) {
                 throw unacceptableType(key, value);
             }
-            List<Long> millis = new java.util.ArrayList<>(items.size());
+            List<Long> millis = new ArrayList<>(items.size());
             for (Object item : items) {
                 if (!Arguments.isIntegral(item)) {
                     throw unacceptableType(key, item);

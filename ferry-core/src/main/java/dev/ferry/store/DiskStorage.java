@@ -205,6 +205,9 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
         LogMessageStore store = LogMessageStore.open(directory, config, flusher, files, maintenance, settings.paging(),
                 LogSafe.text(queue.description()));
         store.holdConfirmsUntil(declarationDurable);
+        if (queue.arguments().queueType().keepsEveryMessage()) {
+            store.keepTransientMessages();
+        }
         return store;
     }
 

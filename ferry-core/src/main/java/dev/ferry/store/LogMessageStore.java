@@ -199,6 +199,10 @@ public final class LogMessageStore implements MessageStore {
         }
     }
 
+    // A quorum queue's store: transient messages are kept like persistent ones (RabbitMQ's quorum
+    // queues write every message). Set once, before the queue uses the store.
+    private boolean keepsTransientMessages;
+
     private LogMessageStore(String description, Path directory, boolean durable, LogConfig config, LogFlusher flusher,
                             FileHandleCache files, Executor checkpointWriter, PagingLimits limits, LogAppender appender,
                             StoreObserver observer) {
@@ -454,7 +458,7 @@ public final class LogMessageStore implements MessageStore {
     @Override
     public void append(QueuedMessage message, PublishConfirm confirm) {
         Message content = message.message();
-        boolean persist = durable && content.properties().persistent();
+        boolean persist = keeps(content);
         boolean page = !paged.isEmpty() || limits.full(ready.readyCount(), ready.readyBytes(), content.bodySize());
         if (closed || (!persist && !page)) {
             ready.append(message, confirm);
@@ -485,6 +489,21 @@ public final class LogMessageStore implements MessageStore {
         } else {
             ready.append(message, null);
         }
+    }
+
+    /**
+     * Every message is written and recovered as if it were persistent (a quorum queue's rule),
+     * delivery mode 1 or not; the message keeps its delivery mode. Only for a durable queue's
+     * store, called once before the queue uses it.
+     */
+    public void keepTransientMessages() {
+        assert durable : "only a durable queue keeps messages across restarts";
+        keepsTransientMessages = true;
+    }
+
+    /** Whether {@code message} outlives a restart in this store. */
+    private boolean keeps(Message message) {
+        return durable && (keepsTransientMessages || message.properties().persistent());
     }
 
     /**
@@ -590,7 +609,7 @@ public final class LogMessageStore implements MessageStore {
     }
 
     private boolean isPersisted(QueuedMessage message) {
-        return durable && message.message().properties().persistent();
+        return keeps(message.message());
     }
 
     /**
@@ -898,7 +917,7 @@ public final class LogMessageStore implements MessageStore {
      */
     @Override
     public void returned(QueuedMessage message) {
-        if (durable && hasRecord(message) && message.message().properties().persistent()) {
+        if (hasRecord(message) && keeps(message.message())) {
             returns.returned(message.logOffset(), message.returnCount(), message.retryDueAt());
             checkpointDue = true;
         }

@@ -198,7 +198,7 @@ class VirtualHostTest {
                 "PRECONDITION_FAILED - invalid arg 'x-expires' for queue 'q' in vhost '/': {value_zero,0}");
         for (Map<String, Object> bad : java.util.List.<Map<String, Object>>of(
                 Map.of("x-overflow", "drop-tail"), Map.of("x-max-priority", 256), Map.of("x-single-active-consumer", 1),
-                Map.of("x-dead-letter-routing-key", "k"), Map.of("x-queue-type", "quorum"),
+                Map.of("x-dead-letter-routing-key", "k"), Map.of("x-queue-type", "QUORUM"),
                 Map.of("x-delivery-limit", -2), Map.of("x-max-length-bytes", 1.5), Map.of("x-dead-letter-exchange", 5))) {
             String key = bad.keySet().iterator().next();
             assertThatThrownBy(() -> vhost.declareQueue(new QueueDeclaration("q", false, false, false, bad, CONNECTION)))

@@ -390,6 +390,40 @@ class DeadLetteringTest {
 
     @ParameterizedTest
     @EnumSource(StoreKind.class)
+    void shouldGiveAQuorumQueueRabbitMq4sDeliveryLimitOfTwentyByDefault(StoreKind store) {
+        use(store);
+        newQueue(withDlx("x-queue-type", "quorum"));
+        publish("poison");
+        RecordingSink sink = consume(0);
+        for (int i = 0; i < 20; i++) {
+            queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
+        }
+        assertThat(deadLetters).as("20 returns are allowed").isEmpty();
+        assertThat(sink.last().message().properties().headers()).containsEntry("x-delivery-count", 20L);
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
+
+        assertThat(sink.deliveries).hasSize(21);
+        assertThat(deadReasons()).containsExactly(DeathReason.DELIVERY_LIMIT);
+        assertThat(queue.messageCount()).isZero();
+        assertSettled(0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldNeverGiveUpOnAQuorumQueuesMessageWithANegativeDeliveryLimit(StoreKind store) {
+        use(store);
+        newQueue(withDlx("x-queue-type", "quorum", "x-delivery-limit", -1));
+        publish("again");
+        RecordingSink sink = consume(0);
+        for (int i = 0; i < 50; i++) {
+            queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
+        }
+        assertThat(sink.deliveries).hasSize(51);
+        assertThat(deadLetters).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
     void shouldCountAChannelClosedWithTheMessageUnackedAsAReturn(StoreKind store) {
         use(store);
         newQueue(withDlx("x-delivery-limit", 0));

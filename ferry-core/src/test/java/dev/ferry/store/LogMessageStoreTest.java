@@ -110,6 +110,29 @@ class LogMessageStoreTest {
     }
 
     @Test
+    void aStoreThatKeepsTransientMessagesRecoversThemWithTheirDeliveryMode() throws Exception {
+        // A quorum queue's store: transient messages are written, confirmed after the fsync and
+        // recovered like persistent ones, and still read as transient.
+        Path directory = dataDir.resolve("q");
+        LogConfig config = new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentDeleteDelayMs(0);
+        LogMessageStore store = LogMessageStore.open(directory, config, flusher, Runnable::run, PagingLimits.DEFAULTS,
+                "queue 'q'");
+        store.keepTransientMessages();
+        MessageQueue queue = new MessageQueue(new QueueSettings("/", "q", true, OptionalLong.empty(), false,
+                QueueArguments.NONE), store, Runnable::run, q -> { });
+        open.add(queue);
+        publish(queue, "t0", TRANSIENT).accepted().get(5, TimeUnit.SECONDS);
+        publish(queue, "p1", PERSISTENT).accepted().get(5, TimeUnit.SECONDS);
+        publish(queue, "t2", TRANSIENT).accepted().get(5, TimeUnit.SECONDS);
+
+        MessageQueue recovered = openQueue(crashCopy(directory, dataDir), 1024 * 1024);
+        Delivery first = get(recovered);
+        assertThat(body(first)).isEqualTo("t0");
+        assertThat(first.message().properties()).isEqualTo(TRANSIENT);
+        assertThat(drain(recovered, new ArrayList<>())).containsExactly("p1", "t2");
+    }
+
+    @Test
     void recoveredMessagesKeepTheirRoutingAndProperties() throws Exception {
         Path directory = dataDir.resolve("q");
         MessageQueue queue = openQueue(directory, 1024 * 1024);

@@ -130,9 +130,13 @@ final class BasicMethodHandler {
         // applies that close after the consume because this one thread posted both.
         MessageQueue queue = session.virtualHost().accessibleQueue(queueName, session.connectionId());
         session.touched(queue);
+        if (channelCredit != null && channelCredit.limit() > 0 && !queue.settings().arguments().queueType().supportsGlobalQos()) {
+            throw new BrokerException(ErrorCode.NOT_IMPLEMENTED, "NOT_IMPLEMENTED - " + queue.settings().description()
+                    + " does not support global qos");
+        }
         ConsumerSpec spec = new ConsumerSpec(session.ref(), tag, consume.noAck(), consume.exclusive(),
                 consume.noAck() ? 0 : consumerPrefetch, consume.noAck() ? null : channelCredit,
-                ConsumerSpec.priorityFrom(consume.arguments()), new Sink(tag, consume.noAck()),
+                ConsumerSpec.priorityFrom(consume.arguments(), queue.settings().description()), new Sink(tag, consume.noAck()),
                 session.channel().connection().deliveryGate());
         // Registered before the queue can deliver, so the first delivery finds its consumer.
         ConsumerEntry entry = new ConsumerEntry(queue, consume.noAck());
