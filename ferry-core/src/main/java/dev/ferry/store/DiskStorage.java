@@ -24,6 +24,7 @@ import dev.ferry.broker.QueueStore;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
+import dev.ferry.queue.MessagePriority;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.MessageStore;
 import dev.ferry.queue.QueueSettings;
@@ -196,7 +197,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
     private LogMessageStore openLogStore(Path directory, QueueSettings queue, CompletableFuture<Void> declarationDurable) {
         LogConfig config = queueLogConfig().fsyncPolicy(settings.queueFsync()).flushIntervalMs(settings.fsyncIntervalMs());
         LogMessageStore store = LogMessageStore.open(directory, config, flusher, maintenance, settings.paging(),
-                LogSafe.text(queue.description()));
+                LogSafe.text(queue.description()), MessagePriority.topLevel(queue.arguments()));
         store.holdConfirmsUntil(declarationDurable);
         return store;
     }
@@ -205,7 +206,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
     public MessageStore openTransientQueueStore(QueueSettings queue) {
         Path directory = dataDir.resolve(StorageFiles.PAGING_DIRECTORY).resolve(Long.toString(spillLogs.incrementAndGet()));
         return LogMessageStore.openTransient(directory, queueLogConfig().fsyncPolicy(FsyncPolicy.NEVER), flusher,
-                settings.paging(), LogSafe.text(queue.description()));
+                settings.paging(), LogSafe.text(queue.description()), MessagePriority.topLevel(queue.arguments()));
     }
 
     private LogConfig queueLogConfig() {
