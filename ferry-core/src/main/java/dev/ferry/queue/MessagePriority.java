@@ -21,10 +21,11 @@ public final class MessagePriority {
 
     /** The level of {@code message} in a queue whose highest level is {@code topLevel}. */
     public static int levelOf(Message message, int topLevel) {
-        if (topLevel == 0) {
-            return 0;
-        }
-        int priority = message.properties().priority(); // -1 when not set
+        return topLevel == 0 ? 0 : levelOf(message.properties().priority(), topLevel);
+    }
+
+    /** The level of a message whose priority property is {@code priority} (-1 when not set). */
+    public static int levelOf(int priority, int topLevel) {
         return priority <= 0 ? 0 : Math.min(priority, topLevel);
     }
 }

@@ -733,7 +733,7 @@ public final class LogMessageStore implements MessageStore {
      * @throws IOException if the envelope cannot be read
      */
     private int levelOfRecord(Record record) throws IOException {
-        return topLevel == 0 ? 0 : Math.min(Math.max(MessageRecordCodec.priority(record), 0), topLevel);
+        return topLevel == 0 ? 0 : MessagePriority.levelOf(MessageRecordCodec.priority(record), topLevel);
     }
 
     /** Whether the record at a paged-out offset is one of {@code level}'s (pages of one level span others' offsets). */

@@ -41,8 +41,13 @@ public final class StoreFixture implements AutoCloseable {
 
     /** A new, empty store for one queue. */
     public MessageStore newStore() {
+        return newStore(0);
+    }
+
+    /** A new, empty store for one queue with priority levels 0 to {@code topLevel} (x-max-priority). */
+    public MessageStore newStore(int topLevel) {
         if (kind == StoreKind.IN_MEMORY) {
-            return new InMemoryMessageStore();
+            return new InMemoryMessageStore(topLevel);
         }
         if (flusher == null) {
             flusher = new LogFlusher("test-flusher");
@@ -50,8 +55,9 @@ public final class StoreFixture implements AutoCloseable {
         Path queueDirectory = directory.resolve("queue-" + stores.size());
         LogMessageStore store = kind == StoreKind.DURABLE_LOG
                 ? LogMessageStore.open(queueDirectory, config(FsyncPolicy.ALWAYS), flusher, Runnable::run,
-                        PagingLimits.DEFAULTS, "queue 'q'")
-                : LogMessageStore.openTransient(queueDirectory, config(FsyncPolicy.NEVER), flusher, TINY, "queue 'q'");
+                        PagingLimits.DEFAULTS, "queue 'q'", topLevel)
+                : LogMessageStore.openTransient(queueDirectory, config(FsyncPolicy.NEVER), flusher, TINY, "queue 'q'",
+                        topLevel);
         stores.add(store);
         return store;
     }
