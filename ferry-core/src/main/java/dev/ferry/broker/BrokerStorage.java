@@ -4,6 +4,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 import dev.ferry.queue.InMemoryMessageStore;
+import dev.ferry.queue.MessagePriority;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.MessageStore;
 import dev.ferry.queue.QueueSettings;
@@ -46,7 +47,7 @@ public interface BrokerStorage {
 
     /** The store of a queue that is not persisted (non-durable or exclusive): its messages never outlive the broker. */
     default MessageStore openTransientQueueStore(QueueSettings settings) {
-        return new InMemoryMessageStore();
+        return new InMemoryMessageStore(MessagePriority.topLevel(settings.arguments()));
     }
 
     /** A queue with a store from this storage is live; the storage may schedule its housekeeping. */
@@ -63,7 +64,7 @@ public interface BrokerStorage {
         @Override
         public QueueStore openQueueStore(QueueSettings settings, boolean recover, Executor owner,
                                          CompletableFuture<Void> declarationDurable) {
-            return QueueStore.ready(new InMemoryMessageStore(), owner);
+            return QueueStore.ready(new InMemoryMessageStore(MessagePriority.topLevel(settings.arguments())), owner);
         }
     };
 }

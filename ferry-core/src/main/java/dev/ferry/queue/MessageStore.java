@@ -6,7 +6,8 @@ import java.util.function.Consumer;
 import dev.ferry.message.Message;
 
 /**
- * Where a queue keeps its ready messages, in sequence order. The queue's state machine owns the
+ * Where a queue keeps its ready messages, in delivery order: by priority level
+ * ({@link MessagePriority}; one level without x-max-priority), then by sequence. The queue's state machine owns the
  * unacked set and consumer state; the store only holds what is waiting and learns when a message is
  * finished with, so a log-backed store can advance its settled offsets.
  *
@@ -96,7 +97,10 @@ public interface MessageStore {
     default void deleted() {
     }
 
-    /** Removes and returns the ready message with the lowest sequence, or null when none is ready. */
+    /**
+     * Removes and returns the next ready message: the one with the lowest sequence in the highest
+     * priority level that holds one; null when none is ready.
+     */
     QueuedMessage pollReady();
 
     /**
@@ -110,8 +114,8 @@ public interface MessageStore {
     }
 
     /**
-     * Makes a delivered message ready again at its original position (its sequence); also a message
-     * whose retry delay is over.
+     * Makes a delivered message ready again at its original position (its sequence, within its
+     * priority level); also a message whose retry delay is over.
      */
     void returnToReady(QueuedMessage message);
 

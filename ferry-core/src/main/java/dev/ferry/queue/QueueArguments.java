@@ -80,7 +80,7 @@ public record QueueArguments(
      */
     public static QueueArguments parse(Map<String, Object> arguments, String queueDescription) {
         Map<String, Object> raw = Arguments.copyWithoutVoids(arguments);
-        Parser parser = new Parser(raw, queueDescription);
+        Parser parser = new Parser(raw, arguments == null ? Map.of() : arguments, queueDescription);
         QueueType queueType = parser.string(QUEUE_TYPE).map(name -> QueueType.fromWireName(name).orElseThrow(
                 () -> parser.invalid(QUEUE_TYPE, name.equals("stream")
                         ? "stream queues are not available yet; they arrive with Ferry's streams work"
@@ -153,16 +153,22 @@ public record QueueArguments(
         return declared.getAsLong() < 0 ? OptionalLong.empty() : declared;
     }
 
-    /** Reads one argument at a time and phrases errors the way RabbitMQ does. */
-    private record Parser(Map<String, Object> raw, String queueDescription) {
+    /**
+     * Reads one argument at a time and phrases errors the way RabbitMQ does. {@code declared} is the
+     * table as sent, voids included: RabbitMQ refuses a void where it expects an integer.
+     */
+    private record Parser(Map<String, Object> raw, Map<String, Object> declared, String queueDescription) {
 
         OptionalLong integer(String key, long minimum) {
             Object value = raw.get(key);
             if (value == null) {
+                if (declared.containsKey(key)) {
+                    throw notAnInteger(key, null);
+                }
                 return OptionalLong.empty();
             }
             if (!Arguments.isIntegral(value)) {
-                throw unacceptableType(key, value);
+                throw notAnInteger(key, value);
             }
             long number = ((Number) value).longValue();
             if (number < minimum) {
@@ -222,6 +228,11 @@ public record QueueArguments(
                 throw unacceptableType(key, value);
             }
             return flag;
+        }
+
+        /** RabbitMQ's text for an integer argument of another type (an Erlang string, hence the quotes). */
+        BrokerException notAnInteger(String key, Object value) {
+            return invalid(key, "\"expected integer, got " + Arguments.amqpTypeName(value) + "\"");
         }
 
         BrokerException unacceptableType(String key, Object value) {

@@ -157,8 +157,16 @@ final class QueueState {
         deliverTo(consumerIndex, written);
     }
 
-    /** x-overflow drop-head: the oldest ready messages make room, dead-lettered as maxlen. */
+    /**
+     * x-overflow drop-head: the head (the next message to deliver: the oldest of the highest
+     * priority) makes room, dead-lettered as maxlen, after a publish and after a requeue, as in
+     * RabbitMQ; a requeued message goes back to its place first, usually the head, so it is the one
+     * that goes. Under reject-publish a requeue may leave the queue over its limit until it drains.
+     */
     private void dropHeadWhileOverLimit() {
+        if (lengthLimit.refusesPublish()) {
+            return;
+        }
         while (lengthLimit.isOver(store.readyCount(), store.readyBytes())) {
             QueuedMessage oldest = store.pollReady();
             expiryIndex.remove(oldest);
@@ -203,6 +211,7 @@ final class QueueState {
         for (QueuedMessage due : retrySchedule.pollDue(now)) {
             due.retryDone();
             makeReady(due);
+            dropHeadWhileOverLimit();
         }
         QueuedMessage expired;
         while ((expired = expiryIndex.pollExpired(now)) != null) {
@@ -506,6 +515,7 @@ final class QueueState {
             } else {
                 store.returned(message);
                 makeReady(message);
+                dropHeadWhileOverLimit();
             }
         } else if (outcome == SettleOutcome.DISCARD && !deleted) {
             store.settle(message);

@@ -25,6 +25,7 @@ import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
+import dev.ferry.queue.MessagePriority;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.MessageStore;
 import dev.ferry.queue.QueueSettings;
@@ -203,7 +204,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
     private LogMessageStore openLogStore(Path directory, QueueSettings queue, CompletableFuture<Void> declarationDurable) {
         LogConfig config = queueLogConfig().fsyncPolicy(settings.queueFsync()).flushIntervalMs(settings.fsyncIntervalMs());
         LogMessageStore store = LogMessageStore.open(directory, config, flusher, files, maintenance, settings.paging(),
-                LogSafe.text(queue.description()));
+                LogSafe.text(queue.description()), MessagePriority.topLevel(queue.arguments()));
         store.holdConfirmsUntil(declarationDurable);
         if (queue.arguments().queueType().keepsEveryMessage()) {
             store.keepTransientMessages();
@@ -215,7 +216,7 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
     public MessageStore openTransientQueueStore(QueueSettings queue) {
         Path directory = dataDir.resolve(StorageFiles.PAGING_DIRECTORY).resolve(Long.toString(spillLogs.incrementAndGet()));
         return LogMessageStore.openTransient(directory, queueLogConfig().fsyncPolicy(FsyncPolicy.NEVER), flusher, files,
-                settings.paging(), LogSafe.text(queue.description()));
+                settings.paging(), LogSafe.text(queue.description()), MessagePriority.topLevel(queue.arguments()));
     }
 
     private LogConfig queueLogConfig() {

@@ -26,6 +26,7 @@ import dev.ferry.log.LogFileSystem;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.message.Message;
 import dev.ferry.queue.InMemoryMessageStore;
+import dev.ferry.queue.MessagePriority;
 import dev.ferry.queue.MessageStore;
 import dev.ferry.queue.PublishConfirm;
 import dev.ferry.queue.QueuedMessage;
@@ -108,8 +109,11 @@ public final class LogMessageStore implements MessageStore {
     // Half the log's largest batch: a drain's records are appended in chunks of about this size.
     private final long batchLimit;
     private final int pageInReadBytes;
-    private final InMemoryMessageStore ready = new InMemoryMessageStore();
-    private final PagedRange paged = new PagedRange();
+    // Ready messages in memory and paged out, each by priority level (one level without x-max-priority).
+    private final int topLevel;
+    private final InMemoryMessageStore ready;
+    private final PagedRange[] pagedLevels;
+    private int highestPagedLevelMade; // levels above it have no PagedRange yet
     private Log log; // a spill log is opened when paging first needs it
     private SettledOffsets settled;
     private long deliveredHighWater;
@@ -205,8 +209,12 @@ public final class LogMessageStore implements MessageStore {
 
     private LogMessageStore(String description, Path directory, boolean durable, LogConfig config, LogFlusher flusher,
                             FileHandleCache files, Executor checkpointWriter, PagingLimits limits, LogAppender appender,
-                            StoreObserver observer) {
+                            StoreObserver observer, int topLevel) {
         this.description = description;
+        this.topLevel = topLevel;
+        this.ready = new InMemoryMessageStore(topLevel);
+        this.pagedLevels = new PagedRange[topLevel + 1];
+        this.pagedLevels[0] = new PagedRange();
         this.directory = directory;
         this.durable = durable;
         this.config = config;
@@ -263,25 +271,34 @@ public final class LogMessageStore implements MessageStore {
      */
     public static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher, FileHandleCache files,
                                        Executor checkpointWriter, PagingLimits limits, String description) {
+        return open(directory, config, flusher, files, checkpointWriter, limits, description, 0);
+    }
+
+    /**
+     * As {@link #open(Path, LogConfig, LogFlusher, FileHandleCache, Executor, PagingLimits, String)}, for a
+     * queue with priority levels 0 to {@code topLevel} ({@link MessagePriority#topLevel}; 0 without priorities).
+     */
+    public static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher, FileHandleCache files,
+                                       Executor checkpointWriter, PagingLimits limits, String description, int topLevel) {
         return open(directory, config, flusher, files, checkpointWriter, limits, description, LogAppender.DIRECT,
-                StoreObserver.NONE);
+                StoreObserver.NONE, topLevel);
     }
 
     /** As {@link #open(Path, LogConfig, LogFlusher, Executor, PagingLimits, String)}, appending through {@code appender}. */
     static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher, Executor checkpointWriter,
                                 PagingLimits limits, String description, LogAppender appender) {
         return open(directory, config, flusher, FileHandleCache.processDefault(), checkpointWriter, limits, description,
-                appender, StoreObserver.NONE);
+                appender, StoreObserver.NONE, 0);
     }
 
     /** The full form: appending through {@code appender}, telling {@code observer} of losses and checkpoints. */
     static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher, FileHandleCache files,
                                 Executor checkpointWriter, PagingLimits limits, String description, LogAppender appender,
-                                StoreObserver observer) {
+                                StoreObserver observer, int topLevel) {
         Log log = Log.open(directory, config, flusher, files);
         try {
             LogMessageStore store = new LogMessageStore(description, directory, true, config, flusher, files,
-                    checkpointWriter, limits, appender, observer);
+                    checkpointWriter, limits, appender, observer, topLevel);
             AckCheckpoint read = AckCheckpoint.read(files.fileSystem(), directory);
             AckCheckpoint checkpoint = read.clampedTo(log.logEndOffset());
             boolean tailCut = !checkpoint.equals(read);
@@ -315,15 +332,19 @@ public final class LogMessageStore implements MessageStore {
      */
     public static LogMessageStore openTransient(Path directory, LogConfig config, LogFlusher flusher,
                                                 PagingLimits limits, String description) {
-        return openTransient(directory, config, flusher, FileHandleCache.processDefault(), limits, description);
+        return openTransient(directory, config, flusher, FileHandleCache.processDefault(), limits, description, 0);
     }
 
-    /** As {@link #openTransient(Path, LogConfig, LogFlusher, PagingLimits, String)}, with the broker's {@code files}. */
+    /**
+     * As {@link #openTransient(Path, LogConfig, LogFlusher, PagingLimits, String)}, with the broker's
+     * {@code files} and priority levels 0 to {@code topLevel}.
+     */
     public static LogMessageStore openTransient(Path directory, LogConfig config, LogFlusher flusher,
-                                                FileHandleCache files, PagingLimits limits, String description) {
+                                                FileHandleCache files, PagingLimits limits, String description,
+                                                int topLevel) {
         StorageFiles.deleteRecursively(files.fileSystem(), directory);
         return new LogMessageStore(description, directory, false, config, flusher, files, Runnable::run, limits,
-                LogAppender.DIRECT, StoreObserver.NONE);
+                LogAppender.DIRECT, StoreObserver.NONE, topLevel);
     }
 
     // ---- recovery
@@ -357,12 +378,16 @@ public final class LogMessageStore implements MessageStore {
                     QueuedMessage message = decodeRecord(record);
                     message.waitForRetryUntil(retryDueAt);
                     waiting.add(message);
-                } else if (paged.isEmpty() && !limits.full(ready.readyCount(), ready.readyBytes(), bodySize(record))) {
-                    QueuedMessage message = decodeRecord(record);
-                    ready.append(message, null);
-                    messages.add(message);
                 } else {
-                    paged.add(offset, bodySize(record), summary.expiresAt());
+                    // Memory takes the oldest of each level; once a level pages, the rest of it follows.
+                    PagedRange paged = pagedAt(levelOfRecord(record));
+                    if (paged.isEmpty() && !limits.full(ready.readyCount(), ready.readyBytes(), bodySize(record))) {
+                        QueuedMessage message = decodeRecord(record);
+                        ready.append(message, null);
+                        messages.add(message);
+                    } else {
+                        paged.add(offset, bodySize(record), summary.expiresAt());
+                    }
                 }
             } catch (IOException e) {
                 lostAtRecovery(offset, offset, e.getMessage());
@@ -371,7 +396,7 @@ public final class LogMessageStore implements MessageStore {
         recovered = messages;
         recoveredWaiting = waiting;
         LOG.info("{}: recovered {} messages ({} paged out, {} waiting to be retried) from offsets [{}, {}); "
-                + "{} transient copies dropped", description, readyCount(), paged.count(), waiting.size(), lowWater,
+                + "{} transient copies dropped", description, readyCount(), pagedCount(), waiting.size(), lowWater,
                 end, dropped);
     }
 
@@ -459,7 +484,9 @@ public final class LogMessageStore implements MessageStore {
     public void append(QueuedMessage message, PublishConfirm confirm) {
         Message content = message.message();
         boolean persist = keeps(content);
-        boolean page = !paged.isEmpty() || limits.full(ready.readyCount(), ready.readyBytes(), content.bodySize());
+        PagedRange paged = pagedLevels[ready.levelOf(message)];
+        boolean page = (paged != null && !paged.isEmpty())
+                || limits.full(ready.readyCount(), ready.readyBytes(), content.bodySize());
         if (closed || (!persist && !page)) {
             ready.append(message, confirm);
             return;
@@ -485,7 +512,7 @@ public final class LogMessageStore implements MessageStore {
         pendingMessages.add(message);
         pendingConfirms.add(confirm);
         if (page) {
-            paged.add(offset, content.bodySize(), message.expiresAt());
+            pagedAt(ready.levelOf(message)).add(offset, content.bodySize(), message.expiresAt());
         } else {
             ready.append(message, null);
         }
@@ -623,7 +650,7 @@ public final class LogMessageStore implements MessageStore {
             if (ready.removeRecent(message)) {
                 evictedListener.accept(message);
             } else {
-                paged.removeNewest(message.logOffset(), message.message().bodySize());
+                pagedAt(ready.levelOf(message)).removeNewest(message.logOffset(), message.message().bodySize());
             }
             fail(confirms.get(i), cause);
         }
@@ -657,7 +684,7 @@ public final class LogMessageStore implements MessageStore {
                 if (ready.removeRecent(message)) {
                     evictedListener.accept(message);
                     withdrawn++;
-                } else if (paged.removeAt(message.logOffset(), message.message().bodySize())) {
+                } else if (pagedAt(ready.levelOf(message)).removeAt(message.logOffset(), message.message().bodySize())) {
                     withdrawn++;
                 } else {
                     // Delivered already (then it is the consumer's; it will not come back after a
@@ -720,9 +747,7 @@ public final class LogMessageStore implements MessageStore {
         if (head != null && isPending(head)) {
             endOfDrain(); // written before it is seen
         }
-        if (!paged.isEmpty() && limits.wantsPageIn(ready.readyCount(), ready.readyBytes())) {
-            pageIn();
-        }
+        pageInWhereNeeded();
         QueuedMessage message = ready.pollReady();
         while (message != null && !withdrawnSequences.isEmpty() && withdrawnSequences.remove(message.sequence())) {
             // A copy of a message whose fsync failed: its publisher was nacked, so it leaves unseen.
@@ -736,24 +761,103 @@ public final class LogMessageStore implements MessageStore {
         return message;
     }
 
-    /** Reads paged-out messages back into memory, in order, until memory is full again. */
-    private void pageIn() {
+    /**
+     * Reads paged-out messages back before the next one is taken. A level whose messages are all
+     * on disk while a lower level has some in memory is read at once (otherwise the lower level
+     * would overtake it), up to the memory limits counted for that level alone and at most twice
+     * the limits in all; otherwise levels are read, highest first, once memory has drained to half.
+     */
+    private void pageInWhereNeeded() {
+        int highestPaged = highestPagedLevel();
+        if (highestPaged < 0) {
+            return;
+        }
+        if (highestPaged > ready.highestReadyLevel()) {
+            pageIn(highestPaged, true);
+            return;
+        }
+        if (!limits.wantsPageIn(ready.readyCount(), ready.readyBytes())) {
+            return;
+        }
+        for (int level = highestPaged; level >= 0; level--) {
+            PagedRange paged = pagedLevels[level];
+            if (paged != null && !paged.isEmpty()) {
+                pageIn(level, false);
+                if (limits.full(ready.readyCount(), ready.readyBytes(), 0)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** The highest priority level with paged-out messages, or -1 when none is paged out. */
+    private int highestPagedLevel() {
+        for (int level = highestPagedLevelMade; level >= 0; level--) {
+            PagedRange paged = pagedLevels[level];
+            if (paged != null && !paged.isEmpty()) {
+                return level;
+            }
+        }
+        return -1;
+    }
+
+    /** The paged-out messages of {@code level}, made on first use. */
+    private PagedRange pagedAt(int level) {
+        PagedRange paged = pagedLevels[level];
+        if (paged == null) {
+            paged = new PagedRange();
+            pagedLevels[level] = paged;
+            highestPagedLevelMade = Math.max(highestPagedLevelMade, level);
+        }
+        return paged;
+    }
+
+    /**
+     * The priority level of a record, read from its envelope only for a queue with priorities.
+     *
+     * @throws IOException if the envelope cannot be read
+     */
+    private int levelOfRecord(Record record) throws IOException {
+        return topLevel == 0 ? 0 : MessagePriority.levelOf(MessageRecordCodec.priority(record), topLevel);
+    }
+
+    /** Whether the record at a paged-out offset is one of {@code level}'s (pages of one level span others' offsets). */
+    private boolean isOfLevel(Record record, int level) {
+        if (topLevel == 0) {
+            return true;
+        }
+        try {
+            return levelOfRecord(record) == level;
+        } catch (IOException e) {
+            return false; // undecodable: whose it was is unknown; the page's count says it is lost
+        }
+    }
+
+    /**
+     * Reads paged-out messages of {@code level} back into memory, in order, until memory is full
+     * again. {@code aboveMemory}: every message in memory is of a lower level, so only what this
+     * reads counts against the limits (and the whole memory against twice the limits).
+     */
+    private void pageIn(int level, boolean aboveMemory) {
         endOfDrain(); // the head page may still be in this drain's batch
+        PagedRange paged = pagedLevels[level];
+        int baseCount = aboveMemory ? ready.readyCount() : 0;
+        long baseBytes = aboveMemory ? ready.readyBytes() : 0;
         int loaded = 0;
         try {
-            while (!paged.isEmpty() && (loaded == 0 || !limits.full(ready.readyCount(), ready.readyBytes(), 0))) {
+            while (!paged.isEmpty() && (loaded == 0 || !memoryFull(baseCount, baseBytes))) {
                 PagedRange.Page page = paged.head();
                 RecordCursor cursor = new RecordCursor(log, page.first(), page.end(), pageInReadBytes,
-                        (first, last, why) -> lostPaged(page, first, last, why));
+                        (first, last, why) -> lostPaged(paged, page, first, last, why));
                 Record record;
                 boolean memoryFull = false;
                 while (paged.head() == page && (record = cursor.next()) != null) {
-                    if (loaded > 0 && limits.full(ready.readyCount(), ready.readyBytes(), 0)) {
+                    if (loaded > 0 && memoryFull(baseCount, baseBytes)) {
                         memoryFull = true; // this record stays paged out: the next page-in reads it again
                         break;
                     }
                     long offset = record.offset();
-                    if (settled.isSettled(offset) || returns.isWaiting(offset)) {
+                    if (settled.isSettled(offset) || returns.isWaiting(offset) || !isOfLevel(record, level)) {
                         paged.skipped(page, offset);
                         continue;
                     }
@@ -761,7 +865,7 @@ public final class LogMessageStore implements MessageStore {
                     try {
                         message = decodeRecord(record);
                     } catch (IOException e) {
-                        lostPaged(page, offset, offset, e.getMessage());
+                        lostPaged(paged, page, offset, offset, e.getMessage());
                         continue;
                     }
                     paged.pagedIn(page, offset, bodySize(record));
@@ -787,16 +891,31 @@ public final class LogMessageStore implements MessageStore {
             // stay paged out and the next delivery attempt tries again.
             if (readFailures++ == 0) {
                 LOG.error("{}: reading paged-out messages failed; {} stay paged out and are tried again: {}",
-                        description, paged.count(), e.getMessage());
+                        description, pagedCount(), e.getMessage());
             }
         }
+    }
+
+    private boolean memoryFull(int baseCount, long baseBytes) {
+        int count = ready.readyCount();
+        long bytes = ready.readyBytes();
+        return limits.full(count - baseCount, bytes - baseBytes, 0)
+                || (baseCount > 0 && limits.full(count / 2, bytes / 2, 0));
     }
 
     /**
      * Offsets of a page without a readable record: each unsettled one was a paged-out message, now
      * lost. They are settled and leave the page.
      */
-    private void lostPaged(PagedRange.Page page, long first, long last, String why) {
+    private void lostPaged(PagedRange paged, PagedRange.Page page, long first, long last, String why) {
+        if (topLevel > 0) {
+            // A page of one level spans other levels' offsets, some of them in memory or delivered:
+            // which unreadable offsets were this level's is unknown, so none is settled here. The
+            // page's count finds them lost when it has been read (the restart's recovery settles them).
+            LOG.error("{}: paged-out messages at offsets {}..{} of {} cannot be read ({})",
+                    description, first, last, segmentFile(first), why);
+            return;
+        }
         int lost = 0;
         for (long offset = Math.max(first, page.first()); offset <= last && offset < page.end() && page.count() > 0;
                 offset++) {
@@ -824,7 +943,8 @@ public final class LogMessageStore implements MessageStore {
         if (durable && message.returnCount() > 0 && hasRecord(message) && returns.retryDone(message.logOffset())) {
             checkpointDue = true;
         }
-        if (!paged.isEmpty() && hasRecord(message) && message.logOffset() >= paged.head().first()) {
+        PagedRange paged = pagedLevels[ready.levelOf(message)];
+        if (paged != null && !paged.isEmpty() && hasRecord(message) && message.logOffset() >= paged.head().first()) {
             paged.putBack(message.logOffset(), message.message().bodySize(), message.expiresAt());
             evictedListener.accept(message);
             return;
@@ -842,25 +962,42 @@ public final class LogMessageStore implements MessageStore {
 
     @Override
     public long nextPagedExpiry() {
-        return paged.nextExpiry();
+        long earliest = Long.MAX_VALUE;
+        for (int level = 0; level <= highestPagedLevelMade; level++) {
+            PagedRange paged = pagedLevels[level];
+            if (paged != null) {
+                earliest = Math.min(earliest, paged.nextExpiry());
+            }
+        }
+        return earliest;
     }
 
     /** Reads each page whose earliest expiry has passed and removes its expired messages. */
     @Override
     public void expirePaged(long now, Consumer<Message> expired) {
-        if (paged.nextExpiry() > now) {
+        if (nextPagedExpiry() > now) {
             return;
         }
         endOfDrain();
+        // Highest level first: the order in which they would have been delivered.
+        for (int level = highestPagedLevelMade; level >= 0; level--) {
+            PagedRange paged = pagedLevels[level];
+            if (paged != null && paged.nextExpiry() <= now) {
+                expirePaged(paged, level, now, expired);
+            }
+        }
+    }
+
+    private void expirePaged(PagedRange paged, int level, long now, Consumer<Message> expired) {
         try {
             for (PagedRange.Page page : paged.pagesExpiringBy(now)) {
                 long earliestLeft = Long.MAX_VALUE;
                 RecordCursor cursor = new RecordCursor(log, page.first(), page.end(), READ_BYTES,
-                        (first, last, why) -> lostPaged(page, first, last, why));
+                        (first, last, why) -> lostPaged(paged, page, first, last, why));
                 Record record;
                 while (page.count() > 0 && (record = cursor.next()) != null) {
                     long offset = record.offset();
-                    if (settled.isSettled(offset) || returns.isWaiting(offset)) {
+                    if (settled.isSettled(offset) || returns.isWaiting(offset) || !isOfLevel(record, level)) {
                         continue;
                     }
                     Message message;
@@ -872,7 +1009,7 @@ public final class LogMessageStore implements MessageStore {
                         }
                         message = MessageRecordCodec.decode(record).message();
                     } catch (IOException e) {
-                        lostPaged(page, offset, offset, e.getMessage());
+                        lostPaged(paged, page, offset, offset, e.getMessage());
                         continue;
                     }
                     settleOffset(offset);
@@ -932,13 +1069,51 @@ public final class LogMessageStore implements MessageStore {
             settle(message);
             purged++;
         }
-        for (PagedRange.Page page : paged.pages()) {
-            for (long offset = page.first(); offset < page.end(); offset++) {
-                if (!settled.isSettled(offset) && !returns.isWaiting(offset)) {
-                    settleOffset(offset);
-                    purged++;
+        if (topLevel == 0) {
+            PagedRange paged = pagedLevels[0];
+            for (PagedRange.Page page : paged.pages()) {
+                for (long offset = page.first(); offset < page.end(); offset++) {
+                    if (!settled.isSettled(offset) && !returns.isWaiting(offset)) {
+                        settleOffset(offset);
+                        purged++;
+                    }
                 }
             }
+            paged.clear();
+            return purged;
+        }
+        for (int level = 0; level <= highestPagedLevelMade; level++) {
+            PagedRange paged = pagedLevels[level];
+            if (paged != null && !paged.isEmpty()) {
+                purged += purgePagedLevel(paged, level);
+            }
+        }
+        return purged;
+    }
+
+    /**
+     * Settles the paged-out messages of one priority level. Its pages span other levels' offsets,
+     * which may belong to messages in memory or delivered, so the records are read to tell whose
+     * each offset is.
+     */
+    private int purgePagedLevel(PagedRange paged, int level) {
+        int purged = 0;
+        try {
+            for (PagedRange.Page page : paged.pages()) {
+                RecordCursor cursor = new RecordCursor(log, page.first(), page.end(), READ_BYTES,
+                        (first, last, why) -> lostPaged(paged, page, first, last, why));
+                Record record;
+                while ((record = cursor.next()) != null) {
+                    long offset = record.offset();
+                    if (!settled.isSettled(offset) && !returns.isWaiting(offset) && isOfLevel(record, level)) {
+                        settleOffset(offset);
+                        purged++;
+                    }
+                }
+            }
+        } catch (LogException e) {
+            LOG.error("{}: reading paged-out messages to purge them failed; those not read come back after a restart: {}",
+                    description, e.getMessage());
         }
         paged.clear();
         return purged;
@@ -946,18 +1121,25 @@ public final class LogMessageStore implements MessageStore {
 
     @Override
     public int readyCount() {
-        return ready.readyCount() + (int) paged.count();
+        return ready.readyCount() + (int) pagedCount();
     }
 
     @Override
     public long readyBytes() {
-        return ready.readyBytes() + paged.bytes();
+        long bytes = ready.readyBytes();
+        for (int level = 0; level <= highestPagedLevelMade; level++) {
+            PagedRange paged = pagedLevels[level];
+            if (paged != null) {
+                bytes += paged.bytes();
+            }
+        }
+        return bytes;
     }
 
     /** Backed up at three quarters of the memory limits (or when paging), clear again at half. */
     @Override
     public boolean isBackedUp(boolean wasBackedUp) {
-        if (!paged.isEmpty()) {
+        if (highestPagedLevel() >= 0) {
             return true;
         }
         int count = ready.readyCount();
@@ -970,12 +1152,26 @@ public final class LogMessageStore implements MessageStore {
 
     /** Messages of the queue that are paged out (for tests and diagnostics). */
     long pagedCount() {
-        return paged.count();
+        long count = 0;
+        for (int level = 0; level <= highestPagedLevelMade; level++) {
+            PagedRange paged = pagedLevels[level];
+            if (paged != null) {
+                count += paged.count();
+            }
+        }
+        return count;
     }
 
     /** Pages the paged-out messages take (for tests and diagnostics). */
     int pageCount() {
-        return paged.pages().size();
+        int pages = 0;
+        for (int level = 0; level <= highestPagedLevelMade; level++) {
+            PagedRange paged = pagedLevels[level];
+            if (paged != null) {
+                pages += paged.pages().size();
+            }
+        }
+        return pages;
     }
 
     // ---- housekeeping
@@ -1078,7 +1274,13 @@ public final class LogMessageStore implements MessageStore {
         segmentsDeletedBelow = Math.min(segmentsDeletedBelow, end);
         checkpointedLowWater = Math.min(checkpointedLowWater, end);
         forgotten.add(new ForgottenRange(end, endBefore, highestSequenceWritten + 1));
-        long lost = paged.truncate(end);
+        long lost = 0;
+        for (int level = 0; level <= highestPagedLevelMade; level++) {
+            PagedRange paged = pagedLevels[level];
+            if (paged != null) {
+                lost += paged.truncate(end);
+            }
+        }
         observer.lost(end, endBefore - 1, lost);
         LOG.error("{}: the reopened log ends at offset {}, below {}: the records between are gone ({} paged-out "
                 + "messages lost with them)", description, end, endBefore, lost);
@@ -1138,7 +1340,7 @@ public final class LogMessageStore implements MessageStore {
             return;
         }
         long lowWater = settled.lowWater();
-        if (paged.isEmpty() && lowWater == log.logEndOffset()) {
+        if (highestPagedLevel() < 0 && lowWater == log.logEndOffset()) {
             log.close();
             log = null;
             StorageFiles.deleteRecursively(fileSystem, directory);

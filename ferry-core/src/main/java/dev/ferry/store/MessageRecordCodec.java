@@ -195,6 +195,27 @@ final class MessageRecordCodec {
         return new Summary(in.readLong(), transientCopy);
     }
 
+    /**
+     * The message's priority property (-1 when not set), read from the envelope without decoding
+     * the rest: what a priority queue needs to know whose page a record belongs to.
+     */
+    static int priority(Record record) throws IOException {
+        DataInputStream in = openEnvelope(record);
+        int version = in.readUnsignedByte();
+        checkVersion(record, version);
+        if (version >= 2) {
+            in.readUnsignedByte();
+            in.readLong();
+        }
+        FieldCodec.readString(in); // exchange
+        in.readLong(); // expires at
+        FieldCodec.readString(in); // content-type
+        FieldCodec.readString(in); // content-encoding
+        FieldCodec.readTable(in); // headers
+        in.readUnsignedByte(); // delivery-mode
+        return in.readShort();
+    }
+
     private static DataInputStream openEnvelope(Record record) throws IOException {
         for (Header header : record.headers()) {
             if (ENVELOPE_HEADER.equals(header.key())) {

@@ -189,7 +189,7 @@ class VirtualHostTest {
     void shouldValidateQueueArgumentsByTypeAndValue() {
         assertRefused(() -> vhost.declareQueue(new QueueDeclaration("q", false, false, false,
                 Map.of("x-message-ttl", "soon"), CONNECTION)), ErrorCode.PRECONDITION_FAILED,
-                "PRECONDITION_FAILED - invalid arg 'x-message-ttl' for queue 'q' in vhost '/': {unacceptable_type,longstr}");
+                "PRECONDITION_FAILED - invalid arg 'x-message-ttl' for queue 'q' in vhost '/': \"expected integer, got longstr\"");
         assertRefused(() -> vhost.declareQueue(new QueueDeclaration("q", false, false, false,
                 Map.of("x-max-length", -1), CONNECTION)), ErrorCode.PRECONDITION_FAILED,
                 "PRECONDITION_FAILED - invalid arg 'x-max-length' for queue 'q' in vhost '/': {value_negative,-1}");

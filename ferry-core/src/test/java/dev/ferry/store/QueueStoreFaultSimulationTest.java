@@ -367,7 +367,7 @@ class QueueStoreFaultSimulationTest {
                     writeEpoch = -1;
                     store = LogMessageStore.open(DIRECTORY, config, flusher, new FileHandleCache(cacheCapacity, fileSystem),
                             this::checkpointLater, limits, "queue 'q' in vhost '/'", LogMessageStore.LogAppender.DIRECT,
-                            new Observer());
+                            new Observer(), 0);
                     if (random.nextInt(4) != 0) {
                         clearFaults();
                     }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
+import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
@@ -41,17 +42,25 @@ public final class StoreFixture implements AutoCloseable {
 
     /** A new, empty store for one queue. */
     public MessageStore newStore() {
+        return newStore(0);
+    }
+
+    /** A new, empty store for one queue with priority levels 0 to {@code topLevel} (x-max-priority). */
+    public MessageStore newStore(int topLevel) {
         if (kind == StoreKind.IN_MEMORY) {
-            return new InMemoryMessageStore();
+            return new InMemoryMessageStore(topLevel);
         }
         if (flusher == null) {
             flusher = new LogFlusher("test-flusher");
         }
         Path queueDirectory = directory.resolve("queue-" + stores.size());
         LogMessageStore store = kind == StoreKind.DURABLE_LOG
-                ? LogMessageStore.open(queueDirectory, config(FsyncPolicy.ALWAYS), flusher, Runnable::run,
-                        PagingLimits.DEFAULTS, "queue 'q'")
-                : LogMessageStore.openTransient(queueDirectory, config(FsyncPolicy.NEVER), flusher, TINY, "queue 'q'");
+                ? LogMessageStore.open(queueDirectory, config(FsyncPolicy.ALWAYS), flusher, FileHandleCache.processDefault(),
+                        Runnable::run,
+                        PagingLimits.DEFAULTS, "queue 'q'", topLevel)
+                : LogMessageStore.openTransient(queueDirectory, config(FsyncPolicy.NEVER), flusher,
+                        FileHandleCache.processDefault(), TINY, "queue 'q'",
+                        topLevel);
         stores.add(store);
         return store;
     }
