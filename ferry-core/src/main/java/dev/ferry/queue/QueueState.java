@@ -482,8 +482,10 @@ final class QueueState {
     }
 
     /**
-     * The index of the first consumer, in preference order, that may take a message now; it has
-     * already taken a unit of its channel's shared credit. Returns -1 when none can.
+     * The index of the first consumer, in preference order, that may take a message now; unless it
+     * is no-ack, it has already taken a unit of its channel's shared credit (one handed to this
+     * queue first, else a free one). Returns -1 when none can; the queue then waits in the line of
+     * each channel credit that stopped it.
      */
     private int takeConsumerWithCredit() {
         int candidates = settings.arguments().singleActiveConsumer() ? Math.min(1, consumers.size()) : consumers.size();
