@@ -11,10 +11,12 @@ import dev.ferry.route.Arguments;
  *
  * @param channel       the channel that will settle the deliveries
  * @param consumerTag   unique within the channel
- * @param noAck         deliveries count as settled when sent (AMQP no-ack / auto-ack); no prefetch applies
+ * @param noAck         deliveries count as settled when sent (AMQP no-ack / auto-ack); no prefetch applies,
+ *                      but the consumer waits while its channel credit is at its limit
  * @param exclusive     the consumer must be the queue's only one
  * @param prefetchCount most unacked deliveries to this consumer; 0 means no limit (basic.qos global=false)
- * @param channelCredit the channel-wide limit shared with its other consumers, or null (basic.qos global=true)
+ * @param channelCredit the channel-wide limit (basic.qos global=true) shared with the channel's other
+ *                      consumers, no-ack ones too; null for a consumer no channel limit can ever apply to
  * @param priority      higher-priority consumers get messages first while they have credit (x-priority)
  * @param sink          where deliveries and broker-side cancels go
  * @param gate          closed while the consumer's connection cannot take more deliveries, or null

@@ -184,9 +184,18 @@ public final class MessageQueue {
         return done;
     }
 
-    /** Wake-up from a {@link ChannelCredit}: credit returned, look for deliveries again. */
+    /** Wake-up from a {@link DeliveryGate}: the connection can take more, look for deliveries again. */
     public void creditAvailable() {
         post(QueueCommand.Wake.INSTANCE);
+    }
+
+    /**
+     * A {@link ChannelCredit} this queue waited on hands it one unit, already taken: the queue's
+     * next delivery to that channel uses it, or the queue gives it back (the next queue waiting
+     * gets it).
+     */
+    void creditGranted(ChannelCredit credit) {
+        post(new QueueCommand.CreditGranted(credit));
     }
 
     /** The queue was redeclared, or declared passively: for x-expires it counts as used now. */

@@ -144,6 +144,13 @@ interface QueueCommand {
         }
     }
 
+    /** A channel handed this queue a unit of its credit, which the queue waited for. */
+    record CreditGranted(ChannelCredit credit) implements QueueCommand {
+        public void applyTo(QueueState state) {
+            state.creditGranted(credit);
+        }
+    }
+
     /** Periodic store housekeeping (checkpoints, segment deletion). */
     enum MaintainStore implements QueueCommand {
         INSTANCE;

@@ -39,6 +39,10 @@ final class QueueState {
      */
     private final List<ConsumerState> consumers = new ArrayList<>();
     private final LongKeyTable<Unacked> unacked = new LongKeyTable<>();
+    // Channel credit handed to this queue while it waited, and credit to give back after a command.
+    private final CreditGrants grants = new CreditGrants();
+    private ChannelCredit releasing;
+    private int releasingUnits;
     private long nextSequence;
     private long nextDeliveryId = 1;
     private boolean hadConsumer;
@@ -320,10 +324,17 @@ final class QueueState {
             unacked.remove(deliveryId);
             finish(delivery, outcome);
         }
+        releaseCredit();
     }
 
     void requeueUnacked(ChannelRef channel) {
         unacked.removeIf(delivery -> delivery.channel.equals(channel), delivery -> finish(delivery, SettleOutcome.REQUEUE));
+        releaseCredit();
+    }
+
+    /** A channel handed this queue a unit of credit it waited for; the next delivery pass uses it or gives it back. */
+    void creditGranted(ChannelCredit credit) {
+        grants.add(credit);
     }
 
     void closeChannel(ChannelRef channel) {
@@ -393,6 +404,15 @@ final class QueueState {
      * @return whether it stopped at the budget with deliverable work left
      */
     boolean deliverReady(int budget) {
+        try {
+            return deliverReadyWithin(budget);
+        } finally {
+            // A unit this pass could not use goes to the next queue waiting on that channel.
+            grants.returnUnused();
+        }
+    }
+
+    private boolean deliverReadyWithin(int budget) {
         int delivered = 0;
         while (!deleted && store.readyCount() > 0) {
             if (delivered == budget) {
@@ -450,9 +470,31 @@ final class QueueState {
         }
     }
 
+    /** Notes a unit of channel credit to give back once the current command is done (one release per batch). */
+    private void releaseLater(ChannelCredit credit) {
+        if (credit != releasing) {
+            releaseCredit();
+            releasing = credit;
+        }
+        releasingUnits++;
+    }
+
+    /** Gives back the units noted by {@link #releaseLater}; waiting queues of that channel get them first. */
+    private void releaseCredit() {
+        ChannelCredit credit = releasing;
+        int units = releasingUnits;
+        releasing = null;
+        releasingUnits = 0;
+        if (credit != null) {
+            credit.release(units);
+        }
+    }
+
     /**
-     * The index of the first consumer, in preference order, that may take a message now; it has
-     * already taken a unit of its channel's shared credit. Returns -1 when none can.
+     * The index of the first consumer, in preference order, that may take a message now; unless it
+     * is no-ack, it has already taken a unit of its channel's shared credit (one handed to this
+     * queue first, else a free one). Returns -1 when none can; the queue then waits in the line of
+     * each channel credit that stopped it.
      */
     private int takeConsumerWithCredit() {
         int candidates = settings.arguments().singleActiveConsumer() ? Math.min(1, consumers.size()) : consumers.size();
@@ -467,10 +509,19 @@ final class QueueState {
                 continue;
             }
             ChannelCredit credit = consumer.spec.channelCredit();
-            if (consumer.spec.noAck() || credit == null || credit.tryAcquire()) {
+            if (credit == null) {
                 return i;
             }
-            credit.wakeWhenAvailable(queue);
+            if (consumer.spec.noAck()) {
+                // Takes no unit, but waits while the channel is at its limit, as RabbitMQ's limiter
+                // holds back every consumer of the channel; a unit handed to this queue lets it pass.
+                if (grants.holds(credit) || !credit.isAtLimit()) {
+                    return i;
+                }
+            } else if (grants.tryTake(credit) || credit.tryAcquire()) {
+                return i;
+            }
+            credit.waitForUnit(queue);
         }
         return -1;
     }
@@ -498,7 +549,7 @@ final class QueueState {
             delivery.consumer.unackedCount--;
         }
         if (delivery.credit != null) {
-            delivery.credit.release(1);
+            releaseLater(delivery.credit);
         }
         QueuedMessage message = delivery.message;
         if (outcome == SettleOutcome.REQUEUE && !deleted) {
@@ -555,11 +606,12 @@ final class QueueState {
         int dropped = store.purgeReady();
         unacked.forEach(delivery -> {
             if (delivery.credit != null) {
-                delivery.credit.release(1);
+                releaseLater(delivery.credit);
             }
             store.settle(delivery.message);
         });
         unacked.clear();
+        releaseCredit();
         store.deleted();
         List<ConsumerState> cancelled = new ArrayList<>(consumers);
         consumers.clear();

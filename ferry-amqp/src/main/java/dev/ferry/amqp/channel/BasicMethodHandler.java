@@ -28,6 +28,7 @@ import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.SettleOutcome;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -47,7 +48,9 @@ final class BasicMethodHandler {
     private final Map<String, ConsumerEntry> consumers = new HashMap<>();
     private long lastDeliveryTag;
     private int consumerPrefetch;
-    private ChannelCredit channelCredit;
+    // One for the channel's life, limit 0 until basic.qos global=true: every consumer shares it, so
+    // a limit set later applies to consumers already running and counts what they hold unacked.
+    private final ChannelCredit channelCredit = new ChannelCredit();
     private String replyConsumerTag;
     private String replyAddress;
     private TransactionBuffer transaction;
@@ -72,10 +75,10 @@ final class BasicMethodHandler {
         } else if (method instanceof BasicGet get) {
             onGet(get);
         } else if (method instanceof BasicRecover recover) {
-            recover();
+            recover(recover.requeue());
             session.reply(new BasicRecoverOk());
-        } else if (method instanceof BasicRecoverAsync) {
-            recover();
+        } else if (method instanceof BasicRecoverAsync recover) {
+            recover(recover.requeue());
         } else {
             throw new BrokerException(ErrorCode.COMMAND_INVALID,
                     "COMMAND_INVALID - " + method.methodName() + " is not a client method");
@@ -89,13 +92,20 @@ final class BasicMethodHandler {
 
     private void settle(long deliveryTag, boolean multiple, SettleOutcome outcome) {
         if (transaction != null) {
-            if (!(multiple && deliveryTag == 0) && !unacked.contains(deliveryTag)) {
-                throw BrokerException.preconditionFailed("PRECONDITION_FAILED - unknown delivery tag " + deliveryTag);
-            }
-            transaction.add(() -> unacked.settle(session.ref(), deliveryTag, multiple, outcome));
+            // Out of the unacked set now, so settling it again in this transaction is 406 and
+            // recover leaves it alone; the queues hear of it at commit.
+            TakenDeliveries taken = unacked.take(deliveryTag, multiple);
+            transaction.addSettlement(taken, () -> UnackedDeliveries.settle(session.ref(), taken, outcome));
             return;
         }
         unacked.settle(session.ref(), deliveryTag, multiple, outcome);
+    }
+
+    /** tx.rollback: what the transaction settled is unacknowledged again, under the same tags. */
+    void rollBack(List<TakenDeliveries> unsettled) {
+        for (TakenDeliveries taken : unsettled) {
+            unacked.restore(taken);
+        }
     }
 
     private void onQos(BasicQos qos) {
@@ -104,11 +114,7 @@ final class BasicMethodHandler {
                     "NOT_IMPLEMENTED - prefetch_size!=0 (" + qos.prefetchSize() + ")");
         }
         if (qos.global()) {
-            if (channelCredit == null) {
-                channelCredit = new ChannelCredit(qos.prefetchCount());
-            } else {
-                channelCredit.setLimit(qos.prefetchCount());
-            }
+            channelCredit.setLimit(qos.prefetchCount());
         } else {
             consumerPrefetch = qos.prefetchCount();
         }
@@ -135,7 +141,7 @@ final class BasicMethodHandler {
                     + " does not support global qos");
         }
         ConsumerSpec spec = new ConsumerSpec(session.ref(), tag, consume.noAck(), consume.exclusive(),
-                consume.noAck() ? 0 : consumerPrefetch, consume.noAck() ? null : channelCredit,
+                consume.noAck() ? 0 : consumerPrefetch, channelCredit,
                 ConsumerSpec.priorityFrom(consume.arguments(), queue.settings().description()), new Sink(tag, consume.noAck()),
                 session.channel().connection().deliveryGate());
         // Registered before the queue can deliver, so the first delivery finds its consumer.
@@ -236,9 +242,15 @@ final class BasicMethodHandler {
         }));
     }
 
-    private void recover() {
-        unacked.clear();
-        session.requeueUnackedEverywhere();
+    /**
+     * Requeues what the channel holds unacked, as RabbitMQ does: deliveries settled in an open
+     * transaction are not the channel's to requeue any more, and requeue=false is refused (540).
+     */
+    private void recover(boolean requeue) {
+        if (!requeue) {
+            throw new BrokerException(ErrorCode.NOT_IMPLEMENTED, "NOT_IMPLEMENTED - requeue=false");
+        }
+        unacked.settle(session.ref(), 0, true, SettleOutcome.REQUEUE);
     }
 
     private void onDelivery(Delivery delivery, String consumerTag, boolean noAck) {

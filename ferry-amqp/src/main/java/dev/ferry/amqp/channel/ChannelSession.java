@@ -169,13 +169,6 @@ public final class ChannelSession implements ChannelMethodHandler {
         touchedQueues.add(queue);
     }
 
-    /** basic.recover: every queue requeues what this channel holds unacked, at the original positions. */
-    void requeueUnackedEverywhere() {
-        for (MessageQueue queue : touchedQueues) {
-            queue.requeueUnacked(ref);
-        }
-    }
-
     void rememberDeclaredQueue(String queue) {
         lastDeclaredQueue = queue;
     }

@@ -44,6 +44,10 @@ final class PublishHandler {
     }
 
     void publish(AssembledPublish publish) {
+        if (publish.method().immediate()) {
+            // As RabbitMQ since 3.0: a connection error, before anything else is looked at.
+            throw new BrokerException(ErrorCode.NOT_IMPLEMENTED, "NOT_IMPLEMENTED - immediate=true");
+        }
         Message message = checked(publish);
         if (publish.exchange().isEmpty() && DirectReplyTo.isAddress(publish.routingKey())) {
             replyDirectly(message, publish.mandatory());
@@ -200,7 +204,7 @@ final class PublishHandler {
 
     void rollback() {
         requireTransaction();
-        transaction.discard();
+        basicMethods.rollBack(transaction.discard());
         session.reply(new TxRollbackOk());
     }
 

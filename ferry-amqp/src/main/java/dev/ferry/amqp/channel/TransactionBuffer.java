@@ -5,26 +5,39 @@ import java.util.List;
 
 /**
  * What a transactional channel has published and settled since its last commit or rollback, in
- * order. Commit applies it; rollback forgets it (settled deliveries stay unacked, as AMQP says).
- * Event-loop confined.
+ * order. Commit applies it; rollback forgets the publishes and hands back the settled deliveries,
+ * which go back to the channel's unacknowledged set (as RabbitMQ does: they stay unacked, nothing
+ * is redelivered). Event-loop confined.
  */
 final class TransactionBuffer {
     private final List<Runnable> actions = new ArrayList<>();
+    private final List<TakenDeliveries> settled = new ArrayList<>();
 
     void add(Runnable action) {
         actions.add(action);
+    }
+
+    /** A settlement: {@code apply} runs at commit; at rollback {@code taken} goes back to the unacked set. */
+    void addSettlement(TakenDeliveries taken, Runnable apply) {
+        settled.add(taken);
+        actions.add(apply);
     }
 
     /** Applies everything in order and empties the buffer. */
     void applyAll() {
         List<Runnable> pending = List.copyOf(actions);
         actions.clear();
+        settled.clear();
         for (Runnable action : pending) {
             action.run();
         }
     }
 
-    void discard() {
+    /** Forgets everything; returns the deliveries settled in the transaction, to be made unacked again. */
+    List<TakenDeliveries> discard() {
+        List<TakenDeliveries> unsettled = List.copyOf(settled);
         actions.clear();
+        settled.clear();
+        return unsettled;
     }
 }

@@ -94,6 +94,94 @@ final class UnackedDeliveries {
         settleGroupedByQueue(channel, batchQueues, batchIds, outcome);
     }
 
+    /**
+     * Takes {@code deliveryTag} (or with {@code multiple} every tag up to it, 0 meaning all) out of
+     * the set without telling the queues: a transaction settles them at commit, or puts them back
+     * with {@link #restore} at rollback. An unknown tag is 406 and takes nothing, so a delivery
+     * settled earlier in the same transaction cannot be settled again.
+     */
+    TakenDeliveries take(long deliveryTag, boolean multiple) {
+        if (deliveryTag != 0 || !multiple) {
+            if (find(deliveryTag) < 0) {
+                throw unknownTag(deliveryTag);
+            }
+        }
+        int count = 0;
+        for (int k = 0; k < slots; k++) {
+            int slot = slot(k);
+            long tag = tags[slot];
+            if (queues[slot] != null && (multiple ? deliveryTag == 0 || tag <= deliveryTag : tag == deliveryTag)) {
+                count++;
+            }
+        }
+        long[] takenTags = new long[count];
+        MessageQueue[] takenQueues = new MessageQueue[count];
+        long[] takenIds = new long[count];
+        int n = 0;
+        for (int k = 0; k < slots && n < count; k++) {
+            int slot = slot(k);
+            long tag = tags[slot];
+            if (queues[slot] != null && (multiple ? deliveryTag == 0 || tag <= deliveryTag : tag == deliveryTag)) {
+                takenTags[n] = tag;
+                takenQueues[n] = queues[slot];
+                takenIds[n++] = ids[slot];
+                queues[slot] = null;
+            }
+        }
+        live -= count;
+        dropHolesAtHead();
+        compactIfSparse();
+        return new TakenDeliveries(takenTags, takenQueues, takenIds);
+    }
+
+    /** Puts deliveries taken by a transaction back, each at its place in tag order (tx.rollback). */
+    void restore(TakenDeliveries taken) {
+        int total = live + taken.tags().length;
+        int capacity = tags.length;
+        while (capacity < total) {
+            capacity *= 2;
+        }
+        long[] newTags = new long[capacity];
+        MessageQueue[] newQueues = new MessageQueue[capacity];
+        long[] newIds = new long[capacity];
+        int n = 0;
+        int t = 0;
+        for (int k = 0; k <= slots; k++) {
+            long nextLive = Long.MAX_VALUE;
+            int slot = -1;
+            if (k < slots) {
+                slot = slot(k);
+                if (queues[slot] == null) {
+                    continue;
+                }
+                nextLive = tags[slot];
+            }
+            while (t < taken.tags().length && taken.tags()[t] < nextLive) {
+                newTags[n] = taken.tags()[t];
+                newQueues[n] = taken.queues()[t];
+                newIds[n++] = taken.ids()[t++];
+            }
+            if (slot >= 0) {
+                newTags[n] = tags[slot];
+                newQueues[n] = queues[slot];
+                newIds[n++] = ids[slot];
+            }
+        }
+        tags = newTags;
+        queues = newQueues;
+        ids = newIds;
+        head = 0;
+        slots = n;
+        live = n;
+    }
+
+    /** Settles deliveries taken earlier (a transaction's commit): one settle command per queue. */
+    static void settle(ChannelRef channel, TakenDeliveries taken, SettleOutcome outcome) {
+        if (taken.tags().length > 0) {
+            settleGroupedByQueue(channel, taken.queues().clone(), taken.ids(), outcome);
+        }
+    }
+
     /** One settle command per distinct queue, its ids in tag order. */
     private static void settleGroupedByQueue(ChannelRef channel, MessageQueue[] batchQueues, long[] batchIds,
                                              SettleOutcome outcome) {
@@ -120,7 +208,7 @@ final class UnackedDeliveries {
         }
     }
 
-    /** Whether a tag is awaiting settlement; for checks made before a transaction applies it. */
+    /** Whether a tag is awaiting settlement. */
     boolean contains(long deliveryTag) {
         return find(deliveryTag) >= 0;
     }

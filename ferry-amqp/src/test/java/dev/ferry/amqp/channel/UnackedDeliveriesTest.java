@@ -110,4 +110,58 @@ class UnackedDeliveriesTest {
         unacked.settle(CHANNEL, 1, true, SettleOutcome.ACK);
         assertThat(queue.unackedCount()).isZero();
     }
+
+    /**
+     * A transaction's settlements against the model: taken tags leave the set at once (taking one
+     * again is 406), the queues still hold them until commit, and rollback puts them back in tag
+     * order among the deliveries that arrived meanwhile, so "multiple" works on them again.
+     */
+    @Test
+    void takenTagsLeaveTheSetAndRollbackPutsThemBackInOrder() {
+        List<MessageQueue> queues = List.of(queue("a"), queue("b"));
+        for (long seed = 1; seed <= 20; seed++) {
+            Random random = new Random(seed);
+            UnackedDeliveries unacked = new UnackedDeliveries();
+            TreeMap<Long, MessageQueue> model = new TreeMap<>();
+            List<TakenDeliveries> transaction = new ArrayList<>();
+            long tag = 0;
+            for (int step = 0; step < 500; step++) {
+                int action = random.nextInt(10);
+                if (action < 4 || model.isEmpty()) {
+                    tag += 1 + random.nextInt(3);
+                    MessageQueue queue = queues.get(random.nextInt(queues.size()));
+                    unacked.add(tag, queue, deliver(queue));
+                    model.put(tag, queue);
+                } else if (action < 8) {
+                    List<Long> tags = new ArrayList<>(model.keySet());
+                    long chosen = tags.get(random.nextInt(tags.size()));
+                    boolean multiple = random.nextBoolean();
+                    TakenDeliveries taken = unacked.take(chosen, multiple);
+                    var expected = multiple ? model.headMap(chosen, true) : model.subMap(chosen, true, chosen, true);
+                    assertThat(taken.tags()).containsExactly(expected.keySet().stream().mapToLong(Long::longValue).toArray());
+                    expected.clear();
+                    transaction.add(taken);
+                    assertThatThrownBy(() -> unacked.take(chosen, false))
+                            .hasMessage("PRECONDITION_FAILED - unknown delivery tag " + chosen);
+                } else {
+                    for (TakenDeliveries taken : transaction) {
+                        unacked.restore(taken);
+                        for (int i = 0; i < taken.tags().length; i++) {
+                            model.put(taken.tags()[i], taken.queues()[i]);
+                        }
+                    }
+                    transaction.clear();
+                }
+                assertThat(unacked.size()).isEqualTo(model.size());
+                long probe = 1 + random.nextInt((int) tag);
+                assertThat(unacked.contains(probe)).as("tag %d at step %d (seed %d)", probe, step, seed)
+                        .isEqualTo(model.containsKey(probe));
+            }
+            for (TakenDeliveries taken : transaction) {
+                UnackedDeliveries.settle(CHANNEL, taken, SettleOutcome.ACK);
+            }
+            unacked.settle(CHANNEL, 0, true, SettleOutcome.ACK);
+            queues.forEach(queue -> assertThat(queue.unackedCount()).as("seed %d", 0).isZero());
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.ferry.bench.queue;
 
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
+import dev.ferry.queue.ChannelCredit;
 import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.ConsumerSink;
 import dev.ferry.queue.ConsumerSpec;
@@ -45,6 +46,12 @@ import org.openjdk.jmh.annotations.State;
  *   <li>{@code noAck}: an auto-ack consumer (no unacked bookkeeping, no settle): the enqueue and
  *       deliver half alone.</li>
  * </ul>
+ *
+ * <p>{@code channelCredit} is what the consumer's channel shares with its other consumers:
+ * {@code none} (no {@link ChannelCredit}, as AMQP consumers had before every channel got one),
+ * {@code unlimited} (a credit with no limit: what every AMQP consumer has unless the client sets
+ * basic.qos global=true; it still counts deliveries) and {@code limited} (a limit of 1000, above
+ * any prefetch here, so it never holds a delivery back but takes the compare-and-set path).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -85,14 +92,26 @@ public class QueueCycleBenchmark {
         return new MessageQueue(settings, new InMemoryMessageStore(), Runnable::run, q -> { });
     }
 
-    static void consume(MessageQueue queue, boolean noAck, int prefetch, ConsumerSink sink) {
-        queue.consume(new ConsumerSpec(CHANNEL, "ctag", noAck, false, prefetch, null, 0, sink)).join();
+    static void consume(MessageQueue queue, boolean noAck, int prefetch, String channelCredit, ConsumerSink sink) {
+        queue.consume(new ConsumerSpec(CHANNEL, "ctag", noAck, false, prefetch, credit(channelCredit), 0, sink)).join();
+    }
+
+    static ChannelCredit credit(String kind) {
+        return switch (kind) {
+            case "none" -> null;
+            case "unlimited" -> new ChannelCredit(0);
+            case "limited" -> new ChannelCredit(1000);
+            default -> throw new IllegalArgumentException("channelCredit: " + kind);
+        };
     }
 
     @State(Scope.Thread)
     public static class AckEach {
         @Param({"1", "100"})
         public int prefetch;
+
+        @Param({"none", "unlimited", "limited"})
+        public String channelCredit;
 
         MessageQueue queue;
         RecordingSink sink;
@@ -101,7 +120,7 @@ public class QueueCycleBenchmark {
         public void setUp() {
             queue = queue();
             sink = new RecordingSink();
-            consume(queue, false, prefetch, sink);
+            consume(queue, false, prefetch, channelCredit, sink);
         }
     }
 
@@ -116,6 +135,9 @@ public class QueueCycleBenchmark {
 
     @State(Scope.Thread)
     public static class BatchAck {
+        @Param({"none", "unlimited", "limited"})
+        public String channelCredit;
+
         MessageQueue queue;
         RecordingSink sink;
         final long[] ids = new long[BATCH];
@@ -124,7 +146,7 @@ public class QueueCycleBenchmark {
         public void setUp() {
             queue = queue();
             sink = new RecordingSink();
-            consume(queue, false, BATCH, sink);
+            consume(queue, false, BATCH, channelCredit, sink);
         }
     }
 
@@ -147,6 +169,9 @@ public class QueueCycleBenchmark {
 
     @State(Scope.Thread)
     public static class NoAck {
+        @Param({"none", "unlimited", "limited"})
+        public String channelCredit;
+
         MessageQueue queue;
         RecordingSink sink;
 
@@ -154,7 +179,7 @@ public class QueueCycleBenchmark {
         public void setUp() {
             queue = queue();
             sink = new RecordingSink();
-            consume(queue, true, 0, sink);
+            consume(queue, true, 0, channelCredit, sink);
         }
     }
 
