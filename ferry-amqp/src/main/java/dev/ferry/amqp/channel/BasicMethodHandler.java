@@ -136,7 +136,7 @@ final class BasicMethodHandler {
         // applies that close after the consume because this one thread posted both.
         MessageQueue queue = session.virtualHost().accessibleQueue(queueName, session.connectionId());
         session.touched(queue);
-        if (channelCredit != null && channelCredit.limit() > 0 && !queue.settings().arguments().queueType().supportsGlobalQos()) {
+        if (channelCredit.limit() > 0 && !queue.settings().arguments().queueType().supportsGlobalQos()) {
             throw new BrokerException(ErrorCode.NOT_IMPLEMENTED, "NOT_IMPLEMENTED - " + queue.settings().description()
                     + " does not support global qos");
         }
