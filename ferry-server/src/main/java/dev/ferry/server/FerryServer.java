@@ -75,8 +75,9 @@ public final class FerryServer implements AutoCloseable {
         // One line, the first address first: scripts and tests read the port off "listening on amqp://127.0.0.1:".
         String listeners = amqpServer.boundAddresses().stream()
                 .map(address -> "amqp://" + ListenAddresses.format(address)).collect(Collectors.joining(", "));
-        log.info("Ferry {} listening on {}; data in {} (at most {} log files open at once)", FerryVersion.VERSION,
-                listeners, settings.dataDir, settings.openFilesMax);
+        // The data directory ends the line: scripts take the rest of the line as its path.
+        log.info("Ferry {} listening on {}; at most {} log files open at once; data in {}", FerryVersion.VERSION,
+                listeners, settings.openFilesMax, settings.dataDir);
     }
 
     /**
