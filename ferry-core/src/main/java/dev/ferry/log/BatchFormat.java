@@ -2,7 +2,7 @@ package dev.ferry.log;
 
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
-import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.record.internal.RecordBatch;
 
 /**
  * Kafka's RecordBatch v2 as Ferry stores it: field positions, the structural checks a batch must

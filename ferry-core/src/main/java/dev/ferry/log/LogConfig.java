@@ -2,7 +2,7 @@ package dev.ferry.log;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.common.record.DefaultRecordBatch;
+import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 
 /**
  * The settings of one {@link Log}: set what differs from the defaults, then {@link #conclude()}

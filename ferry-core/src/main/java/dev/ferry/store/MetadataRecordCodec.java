@@ -10,9 +10,9 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 
 import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.record.MemoryRecords;
-import org.apache.kafka.common.record.Record;
-import org.apache.kafka.common.record.SimpleRecord;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 
 import dev.ferry.broker.MetadataRecord;
 import dev.ferry.route.Binding;

@@ -8,8 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.kafka.common.record.MemoryRecords;
-import org.apache.kafka.common.record.Record;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -157,7 +157,7 @@ class LogTest {
     @Test
     void shouldKeepRecordsWithoutKeyOrHeaders() {
         try (Log log = Log.open(directory.resolve("bare"), smallConfig(FsyncPolicy.NEVER))) {
-            log.append(List.of(new org.apache.kafka.common.record.SimpleRecord(5L, null, "v".getBytes()))).join();
+            log.append(List.of(new org.apache.kafka.common.record.internal.SimpleRecord(5L, null, "v".getBytes()))).join();
             Record record = log.read(0, 100).readRecords().get(0);
 
             assertThat(record.hasKey()).isFalse();
@@ -191,8 +191,8 @@ class LogTest {
                     java.nio.file.StandardOpenOption.WRITE)) {
                 slice.transferTo(target);
             }
-            org.apache.kafka.common.record.MemoryRecords sent =
-                    org.apache.kafka.common.record.MemoryRecords.readableRecords(java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(copy)));
+            org.apache.kafka.common.record.internal.MemoryRecords sent =
+                    org.apache.kafka.common.record.internal.MemoryRecords.readableRecords(java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(copy)));
 
             assertThat(sent.batches()).hasSize(1).allSatisfy(batch -> {
                 batch.ensureValid();
