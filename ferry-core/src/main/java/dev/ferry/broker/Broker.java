@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.ferry.error.BrokerException;
 import dev.ferry.queue.MailboxLimits;
+import dev.ferry.queue.QueueServices;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.QueueExecutorPool;
 import dev.ferry.queue.SystemQueueTimer;
@@ -36,6 +37,7 @@ public final class Broker implements AutoCloseable {
     private final QueueExecutorPool ownedPool;
     private final BrokerStorage storage;
     private final MailboxLimits mailboxLimits;
+    private final long deadLetterRetryMs;
     private final ConcurrentHashMap<String, VirtualHost> virtualHosts = new ConcurrentHashMap<>();
 
     /** A broker whose queues are owned by a pool of {@code queueThreads} threads, closed with it. */
@@ -50,8 +52,17 @@ public final class Broker implements AutoCloseable {
 
     /** As {@link #withQueueThreads(int, BrokerStorage)}, with each queue's mailbox bounded by {@code mailboxLimits}. */
     public static Broker withQueueThreads(int queueThreads, BrokerStorage storage, MailboxLimits mailboxLimits) {
+        return withQueueThreads(queueThreads, storage, mailboxLimits, QueueServices.DEFAULT_DEAD_LETTER_RETRY_MS);
+    }
+
+    /**
+     * As {@link #withQueueThreads(int, BrokerStorage, MailboxLimits)}; an at-least-once dead letter
+     * that could not be handed over is routed again after {@code deadLetterRetryMs}.
+     */
+    public static Broker withQueueThreads(int queueThreads, BrokerStorage storage, MailboxLimits mailboxLimits,
+                                          long deadLetterRetryMs) {
         QueueExecutorPool pool = new QueueExecutorPool(queueThreads);
-        return new Broker(pool::assign, pool, storage, mailboxLimits);
+        return new Broker(pool::assign, pool, storage, mailboxLimits, deadLetterRetryMs);
     }
 
     /**
@@ -59,16 +70,18 @@ public final class Broker implements AutoCloseable {
      * or manual executor here to run queue commands deterministically.
      */
     public static Broker withQueueOwners(Supplier<? extends Executor> queueOwners) {
-        return new Broker(queueOwners, null, BrokerStorage.IN_MEMORY, MailboxLimits.DEFAULTS);
+        return new Broker(queueOwners, null, BrokerStorage.IN_MEMORY, MailboxLimits.DEFAULTS,
+                QueueServices.DEFAULT_DEAD_LETTER_RETRY_MS);
     }
 
     /** As {@link #withQueueOwners(Supplier)}, with storage. */
     public static Broker withQueueOwners(Supplier<? extends Executor> queueOwners, BrokerStorage storage) {
-        return new Broker(queueOwners, null, storage, MailboxLimits.DEFAULTS);
+        return new Broker(queueOwners, null, storage, MailboxLimits.DEFAULTS, QueueServices.DEFAULT_DEAD_LETTER_RETRY_MS);
     }
 
     private Broker(Supplier<? extends Executor> queueOwners, QueueExecutorPool ownedPool, BrokerStorage storage,
-                   MailboxLimits mailboxLimits) {
+                   MailboxLimits mailboxLimits, long deadLetterRetryMs) {
+        this.deadLetterRetryMs = deadLetterRetryMs;
         this.queueOwners = Objects.requireNonNull(queueOwners, "queueOwners");
         this.ownedPool = ownedPool;
         this.storage = Objects.requireNonNull(storage, "storage");
@@ -79,7 +92,8 @@ public final class Broker implements AutoCloseable {
     /** Creates a virtual host, or returns the existing one of that name. */
     public VirtualHost addVirtualHost(String name) {
         return virtualHosts.computeIfAbsent(name,
-                n -> new VirtualHost(n, queueOwners, SystemQueueTimer.INSTANCE, storage, mailboxLimits));
+                n -> new VirtualHost(n, queueOwners, SystemQueueTimer.INSTANCE, storage, mailboxLimits,
+                        deadLetterRetryMs));
     }
 
     /** The virtual host a connection names in connection.open; empty means refuse (402 / 530). */

@@ -20,6 +20,7 @@ import dev.ferry.error.ErrorCode;
 import dev.ferry.message.Message;
 import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.ConsumerSpec;
+import dev.ferry.queue.DeadLetterRouter;
 import dev.ferry.queue.DeathHistory;
 import dev.ferry.queue.DeathReason;
 import dev.ferry.queue.GetResult;
@@ -109,10 +110,26 @@ public final class VirtualHost {
     /** @param mailboxLimits how much published work may wait for each queue's owner before publishers wait */
     public VirtualHost(String name, Supplier<? extends Executor> queueOwners, QueueTimer queueTimer,
                        BrokerStorage storage, MailboxLimits mailboxLimits) {
+        this(name, queueOwners, queueTimer, storage, mailboxLimits, QueueServices.DEFAULT_DEAD_LETTER_RETRY_MS);
+    }
+
+    /** @param deadLetterRetryMs how long an at-least-once dead letter that could not be handed over waits to be routed again */
+    public VirtualHost(String name, Supplier<? extends Executor> queueOwners, QueueTimer queueTimer,
+                       BrokerStorage storage, MailboxLimits mailboxLimits, long deadLetterRetryMs) {
         this.storage = Objects.requireNonNull(storage, "storage");
         this.name = Objects.requireNonNull(name, "name");
         this.queueOwners = Objects.requireNonNull(queueOwners, "queueOwners");
-        this.queueServices = new QueueServices(queueTimer, this::routeDeadLetter, mailboxLimits);
+        this.queueServices = new QueueServices(queueTimer, new DeadLetterRouter() {
+            @Override
+            public void route(Message deadLettered, DeathReason reason) {
+                routeDeadLetter(deadLettered, reason);
+            }
+
+            @Override
+            public CompletableFuture<Void> routeConfirmed(Message deadLettered, DeathReason reason) {
+                return routeDeadLetterConfirmed(deadLettered, reason);
+            }
+        }, mailboxLimits, deadLetterRetryMs);
         exchanges.put(DefaultExchange.NAME, new DefaultExchange());
         predeclare("amq.direct", ExchangeType.DIRECT);
         predeclare("amq.fanout", ExchangeType.FANOUT);
@@ -514,17 +531,41 @@ public final class VirtualHost {
      * message would reach in an automatic cycle ({@link DeathHistory#isAutomaticCycle}).
      */
     private void routeDeadLetter(Message deadLettered, DeathReason reason) {
+        for (MessageQueue target : deadLetterTargets(deadLettered, reason)) {
+            target.enqueue(deadLettered, null);
+        }
+    }
+
+    /**
+     * An at-least-once hand-over: routed as {@link #routeDeadLetter}, with a confirm that completes
+     * once every target queue has stored the message; {@code null} when it reaches no queue.
+     */
+    private CompletableFuture<Void> routeDeadLetterConfirmed(Message deadLettered, DeathReason reason) {
+        List<MessageQueue> targets = deadLetterTargets(deadLettered, reason);
+        if (targets.isEmpty()) {
+            return null;
+        }
+        PublishConfirm tracker = new PublishConfirm(targets.size());
+        for (MessageQueue target : targets) {
+            target.enqueue(deadLettered, tracker);
+        }
+        return tracker.accepted();
+    }
+
+    private List<MessageQueue> deadLetterTargets(Message deadLettered, DeathReason reason) {
         Exchange exchange = exchanges.get(deadLettered.exchange());
         if (exchange == null) {
-            return;
+            return List.of();
         }
+        List<MessageQueue> targets = new ArrayList<>(2);
         for (String queueName : router.route(exchange, deadLettered)) {
             MessageQueue target = queues.get(queueName);
             if (target != null && (reason == DeathReason.REJECTED
                     || !DeathHistory.isAutomaticCycle(deadLettered, queueName))) {
-                target.enqueue(deadLettered, null);
+                targets.add(target);
             }
         }
+        return targets;
     }
 
     // ---------------------------------------------------------------- durability

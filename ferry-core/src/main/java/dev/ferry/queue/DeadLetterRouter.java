@@ -1,5 +1,7 @@
 package dev.ferry.queue;
 
+import java.util.concurrent.CompletableFuture;
+
 import dev.ferry.message.Message;
 
 /**
@@ -19,4 +21,15 @@ public interface DeadLetterRouter {
      * @param reason       why it died; cycles are only refused when no death in them was a reject
      */
     void route(Message deadLettered, DeathReason reason);
+
+    /**
+     * As {@link #route}, for an at-least-once hand-over ({@link DeadLetterStrategy#AT_LEAST_ONCE}):
+     * the future completes when every queue reached has stored the message, exceptionally when one
+     * refused or failed it; {@code null} when it reached no queue. A router that cannot tell (the
+     * default) counts the message as handed over at once.
+     */
+    default CompletableFuture<Void> routeConfirmed(Message deadLettered, DeathReason reason) {
+        route(deadLettered, reason);
+        return CompletableFuture.completedFuture(null);
+    }
 }

@@ -1,5 +1,7 @@
 package dev.ferry.queue;
 
+import java.util.concurrent.CompletableFuture;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,19 +29,50 @@ final class DeadLetterer {
         return settings.arguments().deadLetterExchange().isPresent();
     }
 
+    /**
+     * Whether the queue keeps a dead letter until its targets have stored it: the strategy in
+     * effect is at-least-once (which already implies a dead-letter exchange).
+     */
+    boolean isAtLeastOnce() {
+        return hasDeadLetterExchange() && settings.arguments().deadLetterStrategy() == DeadLetterStrategy.AT_LEAST_ONCE;
+    }
+
     /** Dead-letters (or drops) a message the queue no longer holds; the caller settled it in the store. */
     void deadLetter(Message message, DeathReason reason) {
         if (!hasDeadLetterExchange()) {
             return;
         }
-        Message deadLettered = DeathHistory.recordDeath(message, settings.name(), reason,
-                services.timer().currentTimeMillis(), settings.arguments().deadLetterExchange().get(),
-                settings.arguments().deadLetterRoutingKey().orElse(null));
+        Message deadLettered = annotate(message, reason);
         try {
             services.deadLetterRouter().route(deadLettered, reason);
         } catch (RuntimeException e) {
             // A missing or broken dead-letter target must not break the queue that hands over.
             LOG.warn("Dead-lettering from {} failed: {}", LogSafe.text(settings.description()), LogSafe.text(e));
         }
+    }
+
+    /** The message as it leaves this queue: addressed to the dead-letter exchange, its death recorded. */
+    Message annotate(Message message, DeathReason reason) {
+        return DeathHistory.recordDeath(message, settings.name(), reason, services.timer().currentTimeMillis(),
+                settings.arguments().deadLetterExchange().get(), settings.arguments().deadLetterRoutingKey().orElse(null));
+    }
+
+    /**
+     * Routes an annotated dead letter for an at-least-once hand-over: the future completes when
+     * its targets have stored it; {@code null} when it reached no queue (or routing failed), to be
+     * tried again after {@link #retryIntervalMs()}.
+     */
+    CompletableFuture<Void> handOver(Message deadLettered, DeathReason reason) {
+        try {
+            return services.deadLetterRouter().routeConfirmed(deadLettered, reason);
+        } catch (RuntimeException e) {
+            LOG.warn("Dead-lettering from {} failed, will retry: {}", LogSafe.text(settings.description()),
+                    LogSafe.text(e));
+            return null;
+        }
+    }
+
+    long retryIntervalMs() {
+        return services.deadLetterRetryMs();
     }
 }

@@ -198,6 +198,11 @@ public final class MessageQueue {
         post(new QueueCommand.CreditGranted(credit));
     }
 
+    /** The targets of an at-least-once dead letter from this queue answered (any thread). */
+    void deadLetterHandedOver(long sequence, boolean stored) {
+        post(new QueueCommand.DeadLetterHandedOver(sequence, stored));
+    }
+
     /** The queue was redeclared, or declared passively: for x-expires it counts as used now. */
     public void touch() {
         post(QueueCommand.Touch.INSTANCE);

@@ -151,6 +151,16 @@ interface QueueCommand {
         }
     }
 
+    /**
+     * Every queue an at-least-once dead letter of this queue reached has stored it ({@code stored}),
+     * or one refused or failed it. Data only: the sequence names the pending dead letter.
+     */
+    record DeadLetterHandedOver(long sequence, boolean stored) implements QueueCommand {
+        public void applyTo(QueueState state) {
+            state.deadLetterHandedOver(sequence, stored);
+        }
+    }
+
     /** Periodic store housekeeping (checkpoints, segment deletion). */
     enum MaintainStore implements QueueCommand {
         INSTANCE;

@@ -53,6 +53,8 @@ final class QueueState {
     private final QueueTimer timer;
     private final DeadLetterer deadLetterer;
     private final ExpiryIndex expiryIndex = new ExpiryIndex();
+    private final PendingDeadLetters pendingDeadLetters = new PendingDeadLetters();
+    private boolean warnedUnroutableDeadLetters;
     private final RetrySchedule retrySchedule;
     private final LengthLimit lengthLimit;
     private final QueueAlarm alarm;
@@ -174,8 +176,7 @@ final class QueueState {
         while (lengthLimit.isOver(store.readyCount(), store.readyBytes())) {
             QueuedMessage oldest = store.pollReady();
             expiryIndex.remove(oldest);
-            store.settle(oldest);
-            deadLetterer.deadLetter(oldest.message(), DeathReason.MAXLEN);
+            giveUp(oldest, DeathReason.MAXLEN);
         }
     }
 
@@ -191,10 +192,59 @@ final class QueueState {
             if (message.expiresAt() > now) {
                 return message;
             }
-            store.settle(message);
-            deadLetterer.deadLetter(message.message(), DeathReason.EXPIRED);
+            giveUp(message, DeathReason.EXPIRED);
         }
         return null;
+    }
+
+    /**
+     * The queue gives up on a message it holds in its store: dead-lettered (or dropped without a
+     * dead-letter exchange). At-most-once settles it first; at-least-once keeps it unsettled, out of
+     * the ready order, until its targets have stored it ({@link PendingDeadLetters}).
+     */
+    private void giveUp(QueuedMessage message, DeathReason reason) {
+        if (!deadLetterer.isAtLeastOnce()) {
+            store.settle(message);
+            deadLetterer.deadLetter(message.message(), reason);
+            return;
+        }
+        pendingDeadLetters.hold(message, deadLetterer.annotate(message.message(), reason), reason);
+        handOver(pendingDeadLetters.get(message.sequence()));
+    }
+
+    private void handOver(PendingDeadLetters.Pending pending) {
+        long sequence = pending.held().sequence();
+        CompletableFuture<Void> stored = deadLetterer.handOver(pending.deadLettered(), pending.reason());
+        if (stored == null) {
+            if (!warnedUnroutableDeadLetters) {
+                // Once until a hand-over succeeds again: thousands of rejects must not mean thousands of lines.
+                warnedUnroutableDeadLetters = true;
+                LOG.warn("{}: a {} dead letter reached no queue through its dead-letter exchange; it stays in the "
+                        + "queue and is routed again every {} ms", LogSafe.text(settings.description()),
+                        pending.reason().wireName(), deadLetterer.retryIntervalMs());
+            }
+            pendingDeadLetters.retryAt(sequence, timer.currentTimeMillis() + deadLetterer.retryIntervalMs());
+        } else if (stored.isDone()) {
+            deadLetterHandedOver(sequence, !stored.isCompletedExceptionally());
+        } else {
+            stored.whenComplete((ok, failure) -> queue.deadLetterHandedOver(sequence, failure == null));
+        }
+    }
+
+    /** The targets of an at-least-once dead letter answered: all stored it, or one refused or failed it. */
+    void deadLetterHandedOver(long sequence, boolean stored) {
+        if (deleted) {
+            return;
+        }
+        if (stored) {
+            PendingDeadLetters.Pending released = pendingDeadLetters.release(sequence);
+            if (released != null) {
+                warnedUnroutableDeadLetters = false;
+                store.settle(released.held());
+            }
+        } else {
+            pendingDeadLetters.retryAt(sequence, timer.currentTimeMillis() + deadLetterer.retryIntervalMs());
+        }
     }
 
     /** Makes a returned message ready again at its original position. */
@@ -221,12 +271,18 @@ final class QueueState {
         while ((expired = expiryIndex.pollExpired(now)) != null) {
             // A store that cannot remove from the middle keeps it; takeReady expires it at the head.
             if (store.removeReady(expired)) {
-                store.settle(expired);
-                deadLetterer.deadLetter(expired.message(), DeathReason.EXPIRED);
+                giveUp(expired, DeathReason.EXPIRED);
             }
         }
+        for (PendingDeadLetters.Pending pending : pendingDeadLetters.pollDue(now)) {
+            handOver(pending);
+        }
         // Paged-out messages come after every message in memory, so they are dead-lettered after them.
-        store.expirePaged(now, message -> deadLetterer.deadLetter(message, DeathReason.EXPIRED));
+        // An at-least-once queue leaves them to expire once paged in (as a quorum queue expires at its
+        // head): the store settles what expirePaged hands out, before any target has it.
+        if (!deadLetterer.isAtLeastOnce()) {
+            store.expirePaged(now, message -> deadLetterer.deadLetter(message, DeathReason.EXPIRED));
+        }
         if (now >= idleDeadline()) {
             deleteNow();
         }
@@ -242,7 +298,9 @@ final class QueueState {
             alarm.cancel();
             return;
         }
-        long nextExpiry = Math.min(expiryIndex.nextExpiry(), store.nextPagedExpiry());
+        long nextExpiry = deadLetterer.isAtLeastOnce()
+                ? Math.min(expiryIndex.nextExpiry(), pendingDeadLetters.nextRetry())
+                : Math.min(expiryIndex.nextExpiry(), store.nextPagedExpiry());
         long consumersIdle = congested ? lastDeliveryAt + ACTIVE_CONSUMER_MS : Long.MAX_VALUE;
         alarm.rearm(Math.min(Math.min(Math.min(nextExpiry, retrySchedule.nextDue()), idleDeadline()), consumersIdle));
     }
@@ -556,8 +614,7 @@ final class QueueState {
             message.markReturned();
             if (message.returnCount() > returnLimit()) {
                 store.returned(message);
-                store.settle(message);
-                deadLetterer.deadLetter(message.message(), DeathReason.DELIVERY_LIMIT);
+                giveUp(message, DeathReason.DELIVERY_LIMIT);
             } else if (retrySchedule.hasDelays()) {
                 // Out of the ready order while it waits, so the messages behind it are not held up.
                 message.waitForRetryUntil(timer.currentTimeMillis() + retrySchedule.delayFor(message));
@@ -569,8 +626,7 @@ final class QueueState {
                 dropHeadWhileOverLimit();
             }
         } else if (outcome == SettleOutcome.DISCARD && !deleted) {
-            store.settle(message);
-            deadLetterer.deadLetter(message.message(), DeathReason.REJECTED);
+            giveUp(message, DeathReason.REJECTED);
         } else {
             store.settle(message);
         }
@@ -611,6 +667,7 @@ final class QueueState {
             store.settle(delivery.message);
         });
         unacked.clear();
+        pendingDeadLetters.clear();
         releaseCredit();
         store.deleted();
         List<ConsumerState> cancelled = new ArrayList<>(consumers);

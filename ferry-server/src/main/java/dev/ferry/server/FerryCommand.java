@@ -139,6 +139,12 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "Default: ${DEFAULT-VALUE}")
     int queueMailboxMessages;
 
+    @Option(names = "--dead-letter-retry-ms", paramLabel = "MS", defaultValue = "180000",
+            description = "How long a dead letter of an at-least-once quorum queue that reached no queue, or that "
+                    + "a target refused, waits before it is routed again (RabbitMQ's "
+                    + "dead_letter_worker_publisher_confirm_timeout). Default: ${DEFAULT-VALUE}")
+    long deadLetterRetryMs;
+
     @Option(names = "--queue-mailbox-bytes", paramLabel = "BYTES", defaultValue = "1048576",
             description = "Body bytes of the published messages that may wait for a queue's thread. "
                     + "Default: ${DEFAULT-VALUE}")
@@ -178,6 +184,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.queueMemoryBytes = queueMemoryBytes;
         settings.queueMailboxMessages = queueMailboxMessages;
         settings.queueMailboxBytes = queueMailboxBytes;
+        settings.deadLetterRetryMs = deadLetterRetryMs;
         settings.openFilesMax = openFilesMax;
         return settings;
     }

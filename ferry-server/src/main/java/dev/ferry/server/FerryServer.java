@@ -48,7 +48,7 @@ public final class FerryServer implements AutoCloseable {
     public synchronized void start() {
         dataLock = DataDirectoryLock.acquire(settings.dataDir);
         storage = DiskStorage.open(settings.dataDir, settings.storageSettings());
-        broker = Broker.withQueueThreads(settings.queueThreads, storage, settings.mailboxLimits());
+        broker = Broker.withQueueThreads(settings.queueThreads, storage, settings.mailboxLimits(), settings.deadLetterRetryMs);
         contentBudget = new ContentBudget(settings.contentBudgetBytes(Runtime.getRuntime().maxMemory()));
         for (String virtualHost : settings.virtualHosts) {
             broker.addVirtualHost(virtualHost);

@@ -285,6 +285,45 @@ class QuorumQueueTest extends AmqpTestBase {
     }
 
     @Test
+    void shouldNotCountAtLeastOnceDeadLettersNoQueueTookAgainstTheLengthLimit() throws Exception {
+        String deadLetterExchange = unique("dlx");
+        channel.exchangeDeclare(deadLetterExchange, "fanout", false, true, null);
+        // Nothing bound to the dead-letter exchange: the rejected message stays with its source.
+        String queue = declareQuorum("qq", quorum("x-max-length", 1, "x-overflow", "reject-publish",
+                "x-dead-letter-exchange", deadLetterExchange, "x-dead-letter-strategy", "at-least-once"));
+        channel.confirmSelect();
+        publish(queue, "first");
+        channel.waitForConfirmsOrDie(10_000);
+        GetResponse first = channel.basicGet(queue, false);
+        channel.basicReject(first.getEnvelope().getDeliveryTag(), false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> channel.queueDeclarePassive(queue).getMessageCount() == 0);
+
+        // RabbitMQ 3.10 checks x-max-length against ready messages only, not those waiting to be dead-lettered.
+        publish(queue, "second");
+        channel.waitForConfirmsOrDie(10_000);
+        assertThat(new String(awaitGet(queue).getBody(), StandardCharsets.UTF_8)).isEqualTo("second");
+    }
+
+    @Test
+    void shouldDeadLetterAtMostOnceWithoutRejectPublish() throws Exception {
+        String deadLetterExchange = unique("dlx");
+        channel.exchangeDeclare(deadLetterExchange, "fanout", false, true, null);
+        // drop-head is the default overflow: at-least-once falls back to at-most-once and lets go.
+        String queue = declareQuorum("qq", quorum("x-max-length", 1,
+                "x-dead-letter-exchange", deadLetterExchange, "x-dead-letter-strategy", "at-least-once"));
+        channel.confirmSelect();
+        publish(queue, "first");
+        channel.waitForConfirmsOrDie(10_000);
+        GetResponse first = channel.basicGet(queue, false);
+        channel.basicReject(first.getEnvelope().getDeliveryTag(), false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> channel.queueDeclarePassive(queue).getMessageCount() == 0);
+
+        publish(queue, "second");
+        channel.waitForConfirmsOrDie(10_000);
+        assertThat(new String(awaitGet(queue).getBody(), StandardCharsets.UTF_8)).isEqualTo("second");
+    }
+
+    @Test
     void shouldRefuseStreamsUntilTheyArrive() throws Exception {
         target.assumeFerryBehaviour("RabbitMQ has stream queues; Ferry's arrive with its streams work");
         String queue = unique("stream");

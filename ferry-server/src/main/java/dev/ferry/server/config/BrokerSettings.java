@@ -14,6 +14,7 @@ import dev.ferry.front.ContentBudget;
 import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.queue.MailboxLimits;
+import dev.ferry.queue.QueueServices;
 import dev.ferry.store.PagingLimits;
 import dev.ferry.store.StorageSettings;
 
@@ -50,6 +51,7 @@ public final class BrokerSettings {
     public long heapReleaseIntervalMs = 10_000;
     public int queueMailboxMessages = MailboxLimits.DEFAULTS.messages();
     public long queueMailboxBytes = MailboxLimits.DEFAULTS.bytes();
+    public long deadLetterRetryMs = QueueServices.DEFAULT_DEAD_LETTER_RETRY_MS;
     /** 0: {@link FileHandleCache#defaultCapacity()}, half the process's descriptor limit. */
     public int openFilesMax;
 
@@ -120,6 +122,9 @@ public final class BrokerSettings {
         if (queueSegmentBytes < largestRecord) {
             throw new ConfigException("queue-segment-bytes must hold the largest message: at least max-message-bytes"
                     + " + frame-max + 4096 = " + largestRecord + ", got " + queueSegmentBytes);
+        }
+        if (deadLetterRetryMs <= 0) {
+            throw new ConfigException("dead-letter-retry-ms must be positive, got " + deadLetterRetryMs);
         }
         if (queueMemoryMessages < 2) {
             throw new ConfigException("queue-memory-messages must be at least 2, got " + queueMemoryMessages);
