@@ -2,6 +2,7 @@ package dev.ferry.kafka;
 
 import dev.ferry.kafka.api.ApiHandlers;
 import dev.ferry.kafka.api.ApiVersionsHandler;
+import dev.ferry.kafka.api.DescribeClusterHandler;
 import dev.ferry.kafka.api.MetadataHandler;
 
 /**
@@ -16,6 +17,7 @@ public final class BrokerApis {
         ApiHandlers handlers = new ApiHandlers();
         handlers.register(new ApiVersionsHandler(handlers));
         handlers.register(new MetadataHandler(node));
+        handlers.register(new DescribeClusterHandler(node));
         return handlers;
     }
 }
