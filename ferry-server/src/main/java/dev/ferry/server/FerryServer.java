@@ -9,8 +9,14 @@ import dev.ferry.broker.MetadataRecord;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.front.ContentBudget;
 import dev.ferry.front.ListenAddresses;
+import dev.ferry.kafka.BrokerApis;
+import dev.ferry.kafka.KafkaConfig;
+import dev.ferry.kafka.KafkaServer;
+import dev.ferry.kafka.LocalNode;
 import dev.ferry.server.config.BrokerSettings;
 import dev.ferry.store.DiskStorage;
+import dev.ferry.stream.ClusterIdentity;
+import dev.ferry.stream.TopicRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -27,18 +33,23 @@ import org.slf4j.LoggerFactory;
  */
 public final class FerryServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FerryServer.class);
+    /** Kafka's {@code log.retention.check.interval.ms} default: how often topics apply retention and roll segments. */
+    private static final long RETENTION_CHECK_INTERVAL_MS = 300_000;
 
     private final BrokerSettings settings;
     private DataDirectoryLock dataLock;
     private DiskStorage storage;
     private Broker broker;
+    private TopicRegistry topics;
     private AmqpServer amqpServer;
+    private KafkaServer kafkaServer;
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ContentBudget contentBudget;
     private IngressMetrics ingressMetrics;
     private IdleHeapRelease idleHeapRelease;
     private ResourceMonitor resourceMonitor;
     private int amqpPort = -1;
+    private int kafkaPort = -1;
     private boolean closed;
 
     public FerryServer(BrokerSettings settings) {
@@ -54,12 +65,18 @@ public final class FerryServer implements AutoCloseable {
             broker.addVirtualHost(virtualHost);
         }
         recoverDurableState();
+        // Topics come back (every partition opened, its producer state rebuilt) before any listener opens.
+        topics = TopicRegistry.open(settings.dataDir, storage.flusher(), storage.fileHandles(), settings.queueThreads);
+        topics.startMaintenance(RETENTION_CHECK_INTERVAL_MS);
         amqpServer = new AmqpServer(amqpConfig());
+        kafkaServer = new KafkaServer(kafkaConfig());
         try {
             amqpPort = amqpServer.start();
+            // Its own line ("Kafka listening on 127.0.0.1:9092, ..."), before the line below that scripts wait for.
+            kafkaPort = kafkaServer.start();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while binding the AMQP port", e);
+            throw new IllegalStateException("interrupted while binding the listening ports", e);
         }
         resourceMonitor = ResourceMonitor.forThisProcess(resourceAlarm, settings.memoryHighWatermark,
                 settings.diskFreeLimitBytes, settings.dataDir);
@@ -119,6 +136,21 @@ public final class FerryServer implements AutoCloseable {
                 .contentBudget(contentBudget);
     }
 
+    private KafkaConfig kafkaConfig() {
+        ClusterIdentity identity = topics.identity();
+        LocalNode node = new LocalNode(identity.nodeId(), identity.clusterId(), settings.kafkaAdvertisedHost());
+        return new KafkaConfig()
+                .addresses(settings.bindAddresses())
+                .port(settings.kafkaPort)
+                .node(node)
+                .handlers(BrokerApis.create(node, topics));
+    }
+
+    /** The bound Kafka port, once started. */
+    public synchronized int kafkaPort() {
+        return kafkaPort;
+    }
+
     /** The bound AMQP port, once started. */
     public synchronized int amqpPort() {
         return amqpPort;
@@ -142,8 +174,19 @@ public final class FerryServer implements AutoCloseable {
         if (idleHeapRelease != null) {
             idleHeapRelease.close();
         }
+        if (kafkaServer != null) {
+            kafkaServer.stop();
+        }
         if (amqpServer != null) {
             amqpServer.stop();
+        }
+        if (topics != null) {
+            try {
+                // Every partition closes (fsyncs) its log; appends that were answered are on disk already.
+                topics.close();
+            } catch (RuntimeException e) {
+                log.warn("closing the topics failed: {}", e.toString());
+            }
         }
         if (broker != null) {
             try {

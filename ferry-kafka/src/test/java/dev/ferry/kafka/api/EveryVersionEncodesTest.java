@@ -1,0 +1,136 @@
+package dev.ferry.kafka.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.kafka.BrokerApis;
+import dev.ferry.kafka.LocalNode;
+import dev.ferry.kafka.wire.ResponseWriter;
+import dev.ferry.stream.Topic;
+import dev.ferry.stream.TopicRegistry;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every handler's answer, at every version it advertises, encodes: the generated classes refuse a
+ * field set to a non-default value in a version that does not have it, which would otherwise only
+ * show as a client waiting for a response that never comes.
+ */
+class EveryVersionEncodesTest {
+    @TempDir
+    Path dataDir;
+    private TopicRegistry topics;
+    private ApiHandlers handlers;
+    private Topic topic;
+    private final ScheduledExecutorService eventLoop = Executors.newSingleThreadScheduledExecutor();
+
+    @BeforeEach
+    void openTopics() throws Exception {
+        topics = TopicRegistry.open(dataDir);
+        LocalNode node = new LocalNode(topics.identity().nodeId(), topics.identity().clusterId(), "127.0.0.1");
+        handlers = BrokerApis.create(node, topics);
+        topic = topics.create("t", 1, java.util.Map.of()).get(30, TimeUnit.SECONDS);
+        topic.partition(0).append(batch(), System.currentTimeMillis()).get(30, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void close() {
+        eventLoop.shutdownNow();
+        topics.close();
+    }
+
+    @Test
+    void shouldEncodeEveryHandlersAnswerAtEveryServedVersion() throws Exception {
+        for (ApiHandler handler : handlers.all()) {
+            for (short version = handler.oldestVersion(); version <= handler.latestVersion(); version++) {
+                ApiMessage request = request(handler.apiKey(), version);
+                RequestContext context = new RequestContext(version, 1, "test", "test", System.currentTimeMillis(), eventLoop);
+                ApiMessage response = handler.handle(context, request).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                if (response == null) {
+                    continue;
+                }
+                List<Object> parts = ResponseWriter.encode(UnpooledByteBufAllocator.DEFAULT, 1, handler.apiKey(), version,
+                        response);
+                assertThat(parts).as("%s v%d", handler.apiKey(), version).isNotEmpty();
+                parts.forEach(ReferenceCountUtil::release);
+            }
+        }
+    }
+
+    private ApiMessage request(ApiKeys key, short version) {
+        Uuid topicId = new Uuid(topic.id().getMostSignificantBits(), topic.id().getLeastSignificantBits());
+        boolean byId13 = version >= 13;
+        return switch (key) {
+            case API_VERSIONS -> new ApiVersionsRequestData().setClientSoftwareName("t").setClientSoftwareVersion("1");
+            case METADATA -> new MetadataRequestData().setTopics(version == 0 ? List.of() : null);
+            case DESCRIBE_CLUSTER -> new DescribeClusterRequestData();
+            case PRODUCE -> {
+                ProduceRequestData data = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(1000);
+                ProduceRequestData.TopicProduceData topicData = new ProduceRequestData.TopicProduceData()
+                        .setName(byId13 ? "" : "t").setTopicId(byId13 ? topicId : Uuid.ZERO_UUID);
+                topicData.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(
+                        MemoryRecords.readableRecords(batch())));
+                data.topicData().add(topicData);
+                yield data;
+            }
+            case FETCH -> new FetchRequestData().setMaxWaitMs(0).setMinBytes(1).setMaxBytes(1 << 20).setTopics(List.of(
+                    new FetchRequestData.FetchTopic().setTopic(byId13 ? "" : "t").setTopicId(byId13 ? topicId : Uuid.ZERO_UUID)
+                            .setPartitions(List.of(new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0)
+                                    .setPartitionMaxBytes(1 << 20)))));
+            case LIST_OFFSETS -> {
+                ListOffsetsRequestData data = new ListOffsetsRequestData();
+                ListOffsetsRequestData.ListOffsetsTopic listed = new ListOffsetsRequestData.ListOffsetsTopic().setName("t");
+                for (long timestamp : new long[] {-1, -2, 0}) {
+                    listed.partitions().add(new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(0)
+                            .setTimestamp(timestamp));
+                }
+                if (version >= 7) {
+                    listed.partitions().add(new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(0)
+                            .setTimestamp(-3));
+                }
+                data.topics().add(listed);
+                yield data;
+            }
+            case CREATE_TOPICS -> {
+                CreateTopicsRequestData data = new CreateTopicsRequestData().setValidateOnly(version >= 1);
+                data.topics().add(new CreateTopicsRequestData.CreatableTopic().setName("new-" + version)
+                        .setNumPartitions(2).setReplicationFactor((short) 1));
+                yield data;
+            }
+            case DELETE_TOPICS -> version >= 6
+                    ? new DeleteTopicsRequestData().setTopics(List.of(new DeleteTopicsRequestData.DeleteTopicState()
+                            .setName("missing").setTopicId(Uuid.ZERO_UUID)))
+                    : new DeleteTopicsRequestData().setTopicNames(List.of("missing"));
+            case INIT_PRODUCER_ID -> new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(1000);
+            default -> throw new AssertionError("no sample request for " + key + "; add one");
+        };
+    }
+
+    private static java.nio.ByteBuffer batch() {
+        return MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(System.currentTimeMillis(),
+                "k".getBytes(), "v".getBytes())).buffer();
+    }
+}
