@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = FerryCommand.VersionProvider.class,
         sortOptions = false,
-        description = "Ferry message broker: AMQP 0-9-1 queues on a durable log.",
+        description = "Ferry message broker: AMQP 0-9-1 queues and Kafka topics on a durable log.",
         footer = {"", "Each option may also come from the environment (FERRY_AMQP_PORT=5673) or the "
                 + "configuration file (amqp-port = 5673); flags win over the environment, which wins over the file."})
 public final class FerryCommand implements Callable<BrokerSettings> {
@@ -40,6 +40,15 @@ public final class FerryCommand implements Callable<BrokerSettings> {
     @Option(names = "--amqp-port", paramLabel = "N", defaultValue = "5672",
             description = "AMQP 0-9-1 port; 0 picks a free port. Default: ${DEFAULT-VALUE}")
     int amqpPort;
+
+    @Option(names = "--kafka-port", paramLabel = "N", defaultValue = "9092",
+            description = "Kafka protocol port; 0 picks a free port. Default: ${DEFAULT-VALUE}")
+    int kafkaPort;
+
+    @Option(names = "--kafka-advertised-host", paramLabel = "HOST", defaultValue = "",
+            description = "Host name or address Kafka clients are told to connect to (Metadata). Default: the first "
+                    + "--bind address, or this machine's name when that is a wildcard")
+    String kafkaAdvertisedHost;
 
     @Option(names = "--bind", paramLabel = "ADDR", split = ",", defaultValue = "127.0.0.1,::1",
             description = "Addresses the listeners bind to, comma separated or the flag repeated, all on the same "
@@ -157,6 +166,8 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         BrokerSettings settings = new BrokerSettings();
         settings.dataDir = dataDir;
         settings.amqpPort = amqpPort;
+        settings.kafkaPort = kafkaPort;
+        settings.kafkaAdvertisedHost = kafkaAdvertisedHost;
         settings.bind = bind;
         settings.users = users;
         settings.loopbackUsers = loopbackUsers;

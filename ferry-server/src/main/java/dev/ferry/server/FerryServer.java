@@ -9,6 +9,10 @@ import dev.ferry.broker.MetadataRecord;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.front.ContentBudget;
 import dev.ferry.front.ListenAddresses;
+import dev.ferry.kafka.BrokerApis;
+import dev.ferry.kafka.KafkaConfig;
+import dev.ferry.kafka.KafkaServer;
+import dev.ferry.kafka.LocalNode;
 import dev.ferry.server.config.BrokerSettings;
 import dev.ferry.store.DiskStorage;
 import java.io.IOException;
@@ -33,12 +37,14 @@ public final class FerryServer implements AutoCloseable {
     private DiskStorage storage;
     private Broker broker;
     private AmqpServer amqpServer;
+    private KafkaServer kafkaServer;
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ContentBudget contentBudget;
     private IngressMetrics ingressMetrics;
     private IdleHeapRelease idleHeapRelease;
     private ResourceMonitor resourceMonitor;
     private int amqpPort = -1;
+    private int kafkaPort = -1;
     private boolean closed;
 
     public FerryServer(BrokerSettings settings) {
@@ -55,11 +61,14 @@ public final class FerryServer implements AutoCloseable {
         }
         recoverDurableState();
         amqpServer = new AmqpServer(amqpConfig());
+        kafkaServer = new KafkaServer(kafkaConfig());
         try {
             amqpPort = amqpServer.start();
+            // Its own line ("Kafka listening on 127.0.0.1:9092, ..."), before the line below that scripts wait for.
+            kafkaPort = kafkaServer.start();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while binding the AMQP port", e);
+            throw new IllegalStateException("interrupted while binding the listening ports", e);
         }
         resourceMonitor = ResourceMonitor.forThisProcess(resourceAlarm, settings.memoryHighWatermark,
                 settings.diskFreeLimitBytes, settings.dataDir);
@@ -119,6 +128,20 @@ public final class FerryServer implements AutoCloseable {
                 .contentBudget(contentBudget);
     }
 
+    private KafkaConfig kafkaConfig() {
+        LocalNode node = new LocalNode(0, ClusterIdFile.loadOrCreate(settings.dataDir), settings.kafkaAdvertisedHost());
+        return new KafkaConfig()
+                .addresses(settings.bindAddresses())
+                .port(settings.kafkaPort)
+                .node(node)
+                .handlers(BrokerApis.create(node));
+    }
+
+    /** The bound Kafka port, once started. */
+    public synchronized int kafkaPort() {
+        return kafkaPort;
+    }
+
     /** The bound AMQP port, once started. */
     public synchronized int amqpPort() {
         return amqpPort;
@@ -141,6 +164,9 @@ public final class FerryServer implements AutoCloseable {
         }
         if (idleHeapRelease != null) {
             idleHeapRelease.close();
+        }
+        if (kafkaServer != null) {
+            kafkaServer.stop();
         }
         if (amqpServer != null) {
             amqpServer.stop();

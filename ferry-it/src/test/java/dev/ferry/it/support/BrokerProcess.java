@@ -22,6 +22,8 @@ import java.util.regex.Pattern;
 public final class BrokerProcess implements AutoCloseable {
     /** The first address of the broker's "listening on" line; an IPv6 one is bracketed. */
     private static final Pattern LISTENING = Pattern.compile("listening on amqp://(?:\\[[^\\]]+\\]|[^:/\\[]+):(\\d+)");
+    /** The Kafka listener's line, logged before the line above; its first address. */
+    private static final Pattern KAFKA_LISTENING = Pattern.compile("Kafka listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     // A wrapping main may instrument every class the broker loads (BlockHound does), which makes
     // the start several times slower, more so on a busy machine.
@@ -32,6 +34,7 @@ public final class BrokerProcess implements AutoCloseable {
     private final Path dataDir;
     private final Thread outputReader;
     private volatile int amqpPort = -1;
+    private volatile int kafkaPort = -1;
 
     private BrokerProcess(Process process, Path dataDir) {
         this.process = process;
@@ -127,6 +130,9 @@ public final class BrokerProcess implements AutoCloseable {
             throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().keySet().removeIf(name -> name.startsWith("FERRY_") || name.equals("MALLOC_ARENA_MAX"));
+        // A free Kafka port unless the test chooses one (a flag beats this): brokers of parallel
+        // builds on one machine must not all want 9092.
+        builder.environment().put("FERRY_KAFKA_PORT", "0");
         builder.environment().putAll(environment);
         return new BrokerProcess(builder.start(), dataDir);
     }
@@ -137,6 +143,10 @@ public final class BrokerProcess implements AutoCloseable {
             String line;
             while ((line = reader.readLine()) != null) {
                 output.add(line);
+                Matcher kafka = KAFKA_LISTENING.matcher(line);
+                if (kafka.find()) {
+                    kafkaPort = Integer.parseInt(kafka.group(1));
+                }
                 Matcher matcher = LISTENING.matcher(line);
                 if (matcher.find()) {
                     amqpPort = Integer.parseInt(matcher.group(1));
@@ -175,6 +185,11 @@ public final class BrokerProcess implements AutoCloseable {
 
     public int amqpPort() {
         return amqpPort;
+    }
+
+    /** The Kafka listener's port (its first address), once the broker listens. */
+    public int kafkaPort() {
+        return kafkaPort;
     }
 
     public long pid() {

@@ -26,6 +26,10 @@ import dev.ferry.store.StorageSettings;
 public final class BrokerSettings {
     public Path dataDir = Path.of("data");
     public int amqpPort = 5672;
+    /** Kafka's default port. */
+    public int kafkaPort = 9092;
+    /** The host Kafka clients are told to connect to; empty: the first bind address (or this machine's name for a wildcard). */
+    public String kafkaAdvertisedHost = "";
     /** Listen addresses: by default the loopback address of each family. */
     public List<String> bind = List.of("127.0.0.1", "::1");
     public List<String> users = List.of("guest:guest");
@@ -62,6 +66,17 @@ public final class BrokerSettings {
     public BrokerSettings conclude() {
         if (amqpPort < 0 || amqpPort > 65535) {
             throw new ConfigException("amqp-port must be between 0 and 65535 (0 picks a free port), got " + amqpPort);
+        }
+        if (kafkaPort < 0 || kafkaPort > 65535) {
+            throw new ConfigException("kafka-port must be between 0 and 65535 (0 picks a free port), got " + kafkaPort);
+        }
+        if (amqpPort != 0 && amqpPort == kafkaPort) {
+            throw new ConfigException("amqp-port and kafka-port must differ, both are " + amqpPort);
+        }
+        kafkaAdvertisedHost = kafkaAdvertisedHost == null ? "" : kafkaAdvertisedHost.strip();
+        if (kafkaAdvertisedHost.contains(" ") || kafkaAdvertisedHost.contains(",")) {
+            throw new ConfigException("kafka-advertised-host must be one host name or address, got '"
+                    + kafkaAdvertisedHost + "'");
         }
         bindAddresses = resolveBindAddresses(bind);
         passwords.clear();
@@ -188,6 +203,26 @@ public final class BrokerSettings {
             throw new IllegalStateException("conclude() has not been called");
         }
         return bindAddresses;
+    }
+
+    /**
+     * The host Kafka clients are sent to by Metadata: the setting if given, else the first listen
+     * address, or for a wildcard address (which no client can connect to) this machine's name.
+     */
+    public String kafkaAdvertisedHost() {
+        if (!kafkaAdvertisedHost.isEmpty()) {
+            return kafkaAdvertisedHost;
+        }
+        InetAddress first = bindAddresses().get(0);
+        if (first.isAnyLocalAddress()) {
+            try {
+                return InetAddress.getLocalHost().getCanonicalHostName();
+            } catch (UnknownHostException e) {
+                throw new ConfigException("kafka-advertised-host is needed: the listen address " + bind.get(0)
+                        + " is a wildcard and this machine's name does not resolve (" + e.getMessage() + ")");
+            }
+        }
+        return first.getHostAddress();
     }
 
     /** How durable queues and metadata are stored, from the fsync, checkpoint and segment settings. */

@@ -38,9 +38,13 @@ public final class OutboundBatcher {
         flush();
     }
 
-    /** Writes {@code buffer} (taking ownership of it); it reaches the socket at the end of the batch. */
-    public void write(ByteBuf buffer) {
-        context.write(buffer, context.voidPromise());
+    /**
+     * Writes {@code message} (taking ownership of it): a {@link ByteBuf}, or a
+     * {@link io.netty.channel.FileRegion} for bytes sent straight from a file. It reaches the socket
+     * at the end of the batch.
+     */
+    public void write(Object message) {
+        context.write(message, context.voidPromise());
         flushPending = true;
         if (!inRead && !flushScheduled) {
             flushScheduled = true;

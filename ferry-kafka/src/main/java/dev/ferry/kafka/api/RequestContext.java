@@ -1,0 +1,17 @@
+package dev.ferry.kafka.api;
+
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What a handler knows about the request besides its body.
+ *
+ * @param apiVersion     the request's version (the response is written in the same one)
+ * @param correlationId  the client's id for the request
+ * @param clientId       the client's self-chosen name, possibly null; escape it before logging
+ * @param connection     how the connection is named in log lines
+ * @param receivedAtMs   wall-clock time the request was read: handlers take time from here, not the clock
+ * @param eventLoop      the connection's event loop, for timers (a long poll's max.wait.ms)
+ */
+public record RequestContext(short apiVersion, int correlationId, String clientId, String connection,
+                             long receivedAtMs, ScheduledExecutorService eventLoop) {
+}
