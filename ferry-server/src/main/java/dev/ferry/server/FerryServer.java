@@ -9,10 +9,14 @@ import dev.ferry.broker.MetadataRecord;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.front.ContentBudget;
 import dev.ferry.front.ListenAddresses;
+import dev.ferry.group.GroupConfig;
+import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.BrokerApis;
 import dev.ferry.kafka.KafkaConfig;
 import dev.ferry.kafka.KafkaServer;
 import dev.ferry.kafka.LocalNode;
+import dev.ferry.kafka.group.ConsumerSubscriptions;
+import dev.ferry.log.FileHandleCache;
 import dev.ferry.server.config.BrokerSettings;
 import dev.ferry.store.DiskStorage;
 import java.io.IOException;
@@ -38,6 +42,7 @@ public final class FerryServer implements AutoCloseable {
     private Broker broker;
     private AmqpServer amqpServer;
     private KafkaServer kafkaServer;
+    private GroupCoordinator groupCoordinator;
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ContentBudget contentBudget;
     private IngressMetrics ingressMetrics;
@@ -61,6 +66,10 @@ public final class FerryServer implements AutoCloseable {
         }
         recoverDurableState();
         amqpServer = new AmqpServer(amqpConfig());
+        groupCoordinator = GroupCoordinator.open(settings.dataDir.resolve("groups"), GroupConfig.defaults()
+                        .withInitialRebalanceDelayMs(settings.groupInitialRebalanceDelayMs)
+                        .withSubscriptions(new ConsumerSubscriptions()),
+                null, FileHandleCache.processDefault(), System::currentTimeMillis);
         kafkaServer = new KafkaServer(kafkaConfig());
         try {
             amqpPort = amqpServer.start();
@@ -134,7 +143,7 @@ public final class FerryServer implements AutoCloseable {
                 .addresses(settings.bindAddresses())
                 .port(settings.kafkaPort)
                 .node(node)
-                .handlers(BrokerApis.create(node));
+                .handlers(BrokerApis.create(node, groupCoordinator));
     }
 
     /** The bound Kafka port, once started. */
@@ -167,6 +176,13 @@ public final class FerryServer implements AutoCloseable {
         }
         if (kafkaServer != null) {
             kafkaServer.stop();
+        }
+        if (groupCoordinator != null) {
+            try {
+                groupCoordinator.close();
+            } catch (RuntimeException e) {
+                log.warn("closing the group coordinator failed: {}", e.toString());
+            }
         }
         if (amqpServer != null) {
             amqpServer.stop();
