@@ -4,6 +4,11 @@ package dev.ferry.error;
  * Why the broker refused an operation. The numbers are AMQP 0-9-1's reply codes, which RabbitMQ's
  * clients show to users and which other fronts (Kafka) map to their own error codes.
  *
+ * <p>The stream values (from {@code UNKNOWN_TOPIC_OR_PARTITION} on) are Kafka's refusals in Ferry's
+ * words: the Kafka front maps each to Kafka's error code, and their AMQP code is the nearest reply
+ * code for the day an AMQP stream consumer meets one (404 for what does not exist, 406 for a
+ * request the state refuses, 311 for size, 541 for storage).
+ *
  * <p>A <em>channel</em> error ends only the channel (or the single request) that caused it; a
  * <em>connection</em> error ends the whole connection, as the AMQP specification assigns them.
  */
@@ -51,7 +56,40 @@ public enum ErrorCode {
     RESOURCE_ERROR(506, true),
     NOT_ALLOWED(530, true),
     NOT_IMPLEMENTED(540, true),
-    INTERNAL_ERROR(541, true);
+    INTERNAL_ERROR(541, true),
+
+    // Streams (the Kafka model). Each refuses one request (one partition of it), never a connection.
+    /** No such topic, or no such partition in it. */
+    UNKNOWN_TOPIC_OR_PARTITION(404, false),
+    /** A read or deletion at an offset outside the partition's [log start, high watermark]. */
+    OFFSET_OUT_OF_RANGE(406, false),
+    /** A batch that fails its CRC or its header checks: refused, never stored. */
+    CORRUPT_RECORD(406, false),
+    /** A well-formed batch the partition does not take (more than one batch, transactional, control). */
+    INVALID_RECORD(406, false),
+    /** A batch larger than the topic's {@code max.message.bytes}. */
+    RECORD_TOO_LARGE(311, false),
+    /** A timestamp outside the topic's {@code message.timestamp.before/after.max.ms} window. */
+    INVALID_TIMESTAMP(406, false),
+    /** An idempotent producer's batch whose sequence does not follow the last one stored. */
+    OUT_OF_ORDER_SEQUENCE(406, false),
+    /** A retried batch older than the ones the partition still remembers. */
+    DUPLICATE_SEQUENCE(406, false),
+    /** A producer epoch older than the one the partition has seen for that producer id. */
+    INVALID_PRODUCER_EPOCH(406, false),
+    /** A producer id that a newer instance took over (its epoch was bumped by InitProducerId). */
+    PRODUCER_FENCED(406, false),
+    /** A producer id the partition has no state for, with a sequence that is not a first one. */
+    UNKNOWN_PRODUCER_ID(406, false),
+    TOPIC_ALREADY_EXISTS(406, false),
+    /** A topic name Kafka's rules refuse (empty, too long, characters outside [a-zA-Z0-9._-]). */
+    INVALID_TOPIC(406, false),
+    /** A partition count that is not positive, or a CreatePartitions that does not add any. */
+    INVALID_PARTITIONS(406, false),
+    /** An unknown topic config name, or a value it does not take. */
+    INVALID_CONFIG(406, false),
+    /** The partition's log failed (a failed fsync) or its files cannot be written. */
+    STORAGE_ERROR(541, false);
 
     private final int code;
     private final boolean connectionError;

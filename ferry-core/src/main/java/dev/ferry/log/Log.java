@@ -87,6 +87,8 @@ public final class Log implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Log.class);
     /** Build buffers larger than this are not kept for the next append. */
     private static final int BUILD_BUFFER_RETAINED_MAX = 1024 * 1024;
+    /** The leader epoch of a batch no leader stamped (queues' batches, producers' batches as sent). */
+    public static final int NO_LEADER_EPOCH = -1;
     /**
      * Where {@link #append} encodes a batch before writing it. Per writer thread rather than per
      * log: a broker has a handful of queue threads and may have 100,000 logs. The bytes are
@@ -276,6 +278,17 @@ public final class Log implements AutoCloseable {
      * @throws LogStorageException as {@link #append}
      */
     public CompletableFuture<AppendResult> appendBatch(ByteBuffer batches) {
+        return appendBatch(batches, NO_LEADER_EPOCH);
+    }
+
+    /**
+     * As {@link #appendBatch(ByteBuffer)}, and stamps {@code leaderEpoch} into every batch's
+     * partition leader epoch field (outside the CRC, like the base offset), so that the epoch of
+     * the leader that appended a record is kept with it: replication will truncate by it.
+     *
+     * @param leaderEpoch the epoch to stamp, 0 or more; {@link #NO_LEADER_EPOCH} leaves the field as sent
+     */
+    public CompletableFuture<AppendResult> appendBatch(ByteBuffer batches, int leaderEpoch) {
         assert writerGuard.enter(name);
         try {
             checkWritable();
@@ -311,6 +324,9 @@ public final class Log implements AutoCloseable {
             for (int at = 0; at < totalBytes; ) {
                 int batchBytes = BatchFormat.LOG_OVERHEAD_BYTES + view.getInt(at + BatchFormat.LENGTH_POSITION);
                 view.putLong(at, nextOffset);
+                if (leaderEpoch != NO_LEADER_EPOCH) {
+                    view.putInt(at + BatchFormat.LEADER_EPOCH_POSITION, leaderEpoch);
+                }
                 nextOffset += view.getInt(at + BatchFormat.LAST_OFFSET_DELTA_POSITION) + 1L;
                 at += batchBytes;
             }
@@ -422,6 +438,19 @@ public final class Log implements AutoCloseable {
      * @throws LogCorruptedException if a batch header on the way to {@code startOffset} is damaged
      */
     public LogSlice read(long startOffset, int maxBytes) {
+        return read(startOffset, maxBytes, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #read(long, int)}, and the slice ends before {@code maxOffset}: a stream partition
+     * passes its high watermark so that no reader sees a record before it is durable. An offset at
+     * or past {@code maxOffset} gives an empty slice. {@code maxOffset} must fall on a batch
+     * boundary (a log end offset seen earlier, such as {@link #durableEndOffset()}), as every
+     * append ends on one.
+     *
+     * @throws LogOffsetOutOfRangeException as {@link #read(long, int)}
+     */
+    public LogSlice read(long startOffset, int maxBytes, long maxOffset) {
         checkOpen();
         if (maxBytes <= 0) {
             throw new IllegalArgumentException("maxBytes=" + maxBytes + " must be positive (reading log '" + name + "')");
@@ -431,7 +460,7 @@ public final class Log implements AutoCloseable {
         if (startOffset < startOffsetOfLog || startOffset > endOffset) {
             throw new LogOffsetOutOfRangeException(name, startOffset, startOffsetOfLog, endOffset);
         }
-        if (startOffset == endOffset) {
+        if (startOffset >= Math.min(endOffset, maxOffset)) {
             return LogSlice.empty(name, startOffset);
         }
         try {
@@ -443,7 +472,16 @@ public final class Log implements AutoCloseable {
                     int position = (int) (location >>> 32);
                     int firstBatchBytes = (int) location;
                     SegmentFile file = segment.file();
-                    int bytes = (int) Math.min(Math.max(maxBytes, firstBatchBytes), (long) file.size() - position);
+                    long limit = file.size();
+                    if (maxOffset < endOffset) {
+                        // The batch starting at the bound exists; if it is in this segment the slice
+                        // stops there, and if it is in a later one this segment is sealed below it.
+                        long boundLocation = segment.locate(maxOffset);
+                        if (boundLocation >= 0) {
+                            limit = boundLocation >>> 32;
+                        }
+                    }
+                    int bytes = (int) Math.min(Math.max(maxBytes, firstBatchBytes), limit - position);
                     return new LogSlice(name, startOffset, file, position, bytes);
                 }
             }
@@ -525,28 +563,39 @@ public final class Log implements AutoCloseable {
      * @return how many segments were deleted
      */
     public int applyRetention(long nowMs) {
+        return applyRetention(nowMs, config.retentionMs(), config.retentionBytes());
+    }
+
+    /**
+     * As {@link #applyRetention(long)} with the limits given rather than the log's config: a stream
+     * topic's {@code retention.ms} and {@code retention.bytes} may change while its log is open.
+     *
+     * @param retentionMs -1 (or any value not positive) keeps segments whatever their age
+     * @param retentionBytes -1 (or any value not positive) keeps segments whatever the total size
+     */
+    public int applyRetention(long nowMs, long retentionMs, long retentionBytes) {
         assert writerGuard.enter(name);
         try {
             checkOpen();
             int deleted = 0;
-            if (config.retentionMs() > 0) {
-                long oldestKeptMs = nowMs - config.retentionMs();
+            if (retentionMs > 0) {
+                long oldestKeptMs = nowMs - retentionMs;
                 for (LogSegment segment : segments.values()) {
                     if (segment == activeSegment || segment.maxTimestampMs() >= oldestKeptMs) {
                         break;
                     }
-                    delete(segment, "retentionMs=" + config.retentionMs());
+                    delete(segment, "retentionMs=" + retentionMs);
                     deleted++;
                 }
             }
-            if (config.retentionBytes() > 0) {
+            if (retentionBytes > 0) {
                 long totalBytes = sizeInBytes();
                 for (LogSegment segment : segments.values()) {
-                    if (segment == activeSegment || totalBytes - segment.sizeInBytes() < config.retentionBytes()) {
+                    if (segment == activeSegment || totalBytes - segment.sizeInBytes() < retentionBytes) {
                         break;
                     }
                     totalBytes -= segment.sizeInBytes();
-                    delete(segment, "retentionBytes=" + config.retentionBytes());
+                    delete(segment, "retentionBytes=" + retentionBytes);
                     deleted++;
                 }
             }
@@ -555,6 +604,38 @@ public final class Log implements AutoCloseable {
         } finally {
             assert writerGuard.exit();
         }
+    }
+
+    /**
+     * Seals the active segment and starts a new one at the log end, if the active segment holds
+     * anything: a stream topic's {@code segment.ms} rolls by age, which the log does not track.
+     * Writer only.
+     *
+     * @return whether it rolled
+     * @throws LogStorageException as an append's roll (the active segment stays as it was)
+     */
+    public boolean rollActiveSegment() {
+        assert writerGuard.enter(name);
+        try {
+            checkWritable();
+            if (activeSegment.sizeInBytes() == 0) {
+                return false;
+            }
+            roll();
+            return true;
+        } finally {
+            assert writerGuard.exit();
+        }
+    }
+
+    /** The base offset of the segment appends go to now. */
+    public long activeSegmentBaseOffset() {
+        return activeSegment.baseOffset();
+    }
+
+    /** Bytes in the segment appends go to now. */
+    public int activeSegmentSizeInBytes() {
+        return activeSegment.sizeInBytes();
     }
 
     private void delete(LogSegment segment, String reason) {

@@ -105,6 +105,16 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
         }
     }
 
+    /** The broker's fsync thread (group commit): topics share it with queues and metadata. */
+    public LogFlusher flusher() {
+        return flusher;
+    }
+
+    /** The broker's one cache of open segment files: topics share it with queues and metadata. */
+    public FileHandleCache fileHandles() {
+        return files;
+    }
+
     /** The durable declarations found on disk, to be restored before clients connect. */
     public List<MetadataRecord> recoveredMetadata() {
         return metadata.recovered();

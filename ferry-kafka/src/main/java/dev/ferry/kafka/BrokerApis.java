@@ -3,23 +3,40 @@ package dev.ferry.kafka;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.api.ApiHandlers;
 import dev.ferry.kafka.api.ApiVersionsHandler;
+import dev.ferry.kafka.api.CreateTopicsHandler;
+import dev.ferry.kafka.api.DeleteTopicsHandler;
 import dev.ferry.kafka.api.DescribeClusterHandler;
+import dev.ferry.kafka.api.FetchHandler;
+import dev.ferry.kafka.api.InitProducerIdHandler;
+import dev.ferry.kafka.api.ListOffsetsHandler;
 import dev.ferry.kafka.api.MetadataHandler;
+import dev.ferry.kafka.api.ProduceHandler;
 import dev.ferry.kafka.group.GroupApis;
+import dev.ferry.stream.TopicRegistry;
 
 /**
  * The API handlers of a broker, wired to the core: the one place that says which Kafka APIs Ferry
- * serves. ApiVersions advertises exactly what is registered here.
+ * serves. ApiVersions advertises exactly what is registered here. More handlers (the group APIs)
+ * register on the returned table before the listener starts.
  */
 public final class BrokerApis {
+    /** Kafka's {@code auto.create.topics.enable} default. */
+    public static final boolean AUTO_CREATE_TOPICS = true;
+
     private BrokerApis() {
     }
 
-    public static ApiHandlers create(LocalNode node, GroupCoordinator groups) {
+    public static ApiHandlers create(LocalNode node, TopicRegistry topics, GroupCoordinator groups) {
         ApiHandlers handlers = new ApiHandlers();
         handlers.register(new ApiVersionsHandler(handlers));
-        handlers.register(new MetadataHandler(node));
+        handlers.register(new MetadataHandler(node, topics, AUTO_CREATE_TOPICS));
         handlers.register(new DescribeClusterHandler(node));
+        handlers.register(new ProduceHandler(topics));
+        handlers.register(new FetchHandler(topics));
+        handlers.register(new ListOffsetsHandler(topics));
+        handlers.register(new CreateTopicsHandler(topics, node));
+        handlers.register(new DeleteTopicsHandler(topics));
+        handlers.register(new InitProducerIdHandler(topics));
         GroupApis.register(handlers, node, groups);
         return handlers;
     }

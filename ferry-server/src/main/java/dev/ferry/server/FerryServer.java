@@ -16,9 +16,10 @@ import dev.ferry.kafka.KafkaConfig;
 import dev.ferry.kafka.KafkaServer;
 import dev.ferry.kafka.LocalNode;
 import dev.ferry.kafka.group.ConsumerSubscriptions;
-import dev.ferry.log.FileHandleCache;
 import dev.ferry.server.config.BrokerSettings;
 import dev.ferry.store.DiskStorage;
+import dev.ferry.stream.ClusterIdentity;
+import dev.ferry.stream.TopicRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -35,11 +36,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class FerryServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FerryServer.class);
+    /** Kafka's {@code log.retention.check.interval.ms} default: how often topics apply retention and roll segments. */
+    private static final long RETENTION_CHECK_INTERVAL_MS = 300_000;
 
     private final BrokerSettings settings;
     private DataDirectoryLock dataLock;
     private DiskStorage storage;
     private Broker broker;
+    private TopicRegistry topics;
     private AmqpServer amqpServer;
     private KafkaServer kafkaServer;
     private GroupCoordinator groupCoordinator;
@@ -65,11 +69,14 @@ public final class FerryServer implements AutoCloseable {
             broker.addVirtualHost(virtualHost);
         }
         recoverDurableState();
+        // Topics come back (every partition opened, its producer state rebuilt) before any listener opens.
+        topics = TopicRegistry.open(settings.dataDir, storage.flusher(), storage.fileHandles(), settings.queueThreads);
+        topics.startMaintenance(RETENTION_CHECK_INTERVAL_MS);
         amqpServer = new AmqpServer(amqpConfig());
         groupCoordinator = GroupCoordinator.open(settings.dataDir.resolve("groups"), GroupConfig.defaults()
                         .withInitialRebalanceDelayMs(settings.groupInitialRebalanceDelayMs)
                         .withSubscriptions(new ConsumerSubscriptions()),
-                null, FileHandleCache.processDefault(), System::currentTimeMillis);
+                storage.flusher(), storage.fileHandles(), System::currentTimeMillis);
         kafkaServer = new KafkaServer(kafkaConfig());
         try {
             amqpPort = amqpServer.start();
@@ -138,12 +145,13 @@ public final class FerryServer implements AutoCloseable {
     }
 
     private KafkaConfig kafkaConfig() {
-        LocalNode node = new LocalNode(0, ClusterIdFile.loadOrCreate(settings.dataDir), settings.kafkaAdvertisedHost());
+        ClusterIdentity identity = topics.identity();
+        LocalNode node = new LocalNode(identity.nodeId(), identity.clusterId(), settings.kafkaAdvertisedHost());
         return new KafkaConfig()
                 .addresses(settings.bindAddresses())
                 .port(settings.kafkaPort)
                 .node(node)
-                .handlers(BrokerApis.create(node, groupCoordinator));
+                .handlers(BrokerApis.create(node, topics, groupCoordinator));
     }
 
     /** The bound Kafka port, once started. */
@@ -186,6 +194,14 @@ public final class FerryServer implements AutoCloseable {
         }
         if (amqpServer != null) {
             amqpServer.stop();
+        }
+        if (topics != null) {
+            try {
+                // Every partition closes (fsyncs) its log; appends that were answered are on disk already.
+                topics.close();
+            } catch (RuntimeException e) {
+                log.warn("closing the topics failed: {}", e.toString());
+            }
         }
         if (broker != null) {
             try {

@@ -1,25 +1,45 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
 import dev.ferry.kafka.LocalNode;
+import dev.ferry.stream.Partition;
+import dev.ferry.stream.Topic;
+import dev.ferry.stream.TopicRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataRequestData.MetadataRequestTopic;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * Metadata: this broker as the only node, the controller and the leader of every partition; the
- * cluster id; and the topics asked for (all of them when the request names none).
+ * Metadata: this broker as the only node, the controller and the leader of every partition (with
+ * the partition's leader epoch); the cluster id; and the topics asked for, all of them when the
+ * request names none (null, or an empty list in v0).
+ *
+ * <p>A topic asked for by name that does not exist is created with Kafka's defaults
+ * ({@code auto.create.topics.enable=true}, {@code num.partitions=1}) when the request allows it,
+ * and the answer waits for the creation to be durable, so the client sees the topic at once
+ * instead of retrying on LEADER_NOT_AVAILABLE as it would with Kafka.
  */
 public final class MetadataHandler implements ApiHandler {
     private final LocalNode node;
+    private final TopicRegistry topics;
+    private final boolean autoCreateTopics;
 
-    public MetadataHandler(LocalNode node) {
+    public MetadataHandler(LocalNode node, TopicRegistry topics, boolean autoCreateTopics) {
         this.node = node;
+        this.topics = topics;
+        this.autoCreateTopics = autoCreateTopics;
     }
 
     @Override
@@ -45,12 +65,73 @@ public final class MetadataHandler implements ApiHandler {
                 .setControllerId(node.nodeId());
         response.brokers().add(new MetadataResponseBroker().setNodeId(node.nodeId()).setHost(node.advertisedHost())
                 .setPort(node.advertisedPort()));
-        if (data.topics() != null) {
-            for (MetadataRequestData.MetadataRequestTopic topic : data.topics()) {
-                response.topics().add(new MetadataResponseTopic().setName(topic.name())
+        boolean allTopics = data.topics() == null || (context.apiVersion() == 0 && data.topics().isEmpty());
+        if (allTopics) {
+            for (Topic topic : topics.topics()) {
+                response.topics().add(describe(topic));
+            }
+            return CompletableFuture.completedFuture(response);
+        }
+        boolean mayCreate = autoCreateTopics && (context.apiVersion() < 4 || data.allowAutoTopicCreation());
+        List<CompletableFuture<?>> creations = new ArrayList<>();
+        for (MetadataRequestTopic requested : data.topics()) {
+            Optional<Topic> topic = TopicIds.find(topics, requested.name(), requested.topicId());
+            if (topic.isPresent()) {
+                response.topics().add(describe(topic.get()));
+            } else if (TopicIds.byId(requested.topicId())) {
+                response.topics().add(new MetadataResponseTopic().setTopicId(requested.topicId())
+                        .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
+            } else if (mayCreate && requested.name() != null) {
+                MetadataResponseTopic answer = new MetadataResponseTopic().setName(requested.name());
+                response.topics().add(answer);
+                creations.add(autoCreate(requested.name()).handle((created, error) -> {
+                    if (error == null) {
+                        fill(answer, created);
+                    } else {
+                        answer.setErrorCode(KafkaErrors.of(error).code());
+                    }
+                    return null;
+                }));
+            } else {
+                response.topics().add(new MetadataResponseTopic().setName(requested.name())
                         .setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
             }
         }
-        return CompletableFuture.completedFuture(response);
+        return CompletableFuture.allOf(creations.toArray(CompletableFuture[]::new)).thenApply(ignored -> response);
+    }
+
+    /** Creates a topic with the defaults; another client creating it first is no failure. */
+    private CompletableFuture<Topic> autoCreate(String name) {
+        CompletableFuture<Topic> created;
+        try {
+            created = topics.create(name, CreateTopicsHandler.DEFAULT_PARTITIONS, java.util.Map.of());
+        } catch (RuntimeException e) {
+            created = CompletableFuture.failedFuture(e);
+        }
+        return created.exceptionallyCompose(error -> {
+            Throwable cause = KafkaErrors.unwrap(error);
+            Optional<Topic> existing = topics.topic(name);
+            if (cause instanceof BrokerException refused && refused.errorCode() == ErrorCode.TOPIC_ALREADY_EXISTS
+                    && existing.isPresent()) {
+                return CompletableFuture.completedFuture(existing.get());
+            }
+            return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    private MetadataResponseTopic describe(Topic topic) {
+        MetadataResponseTopic answer = new MetadataResponseTopic().setName(topic.name());
+        fill(answer, topic);
+        return answer;
+    }
+
+    private void fill(MetadataResponseTopic answer, Topic topic) {
+        answer.setTopicId(TopicIds.toKafka(topic.id())).setIsInternal(topic.isInternal()).setErrorCode(Errors.NONE.code());
+        List<Integer> replicas = List.of(node.nodeId());
+        for (Partition partition : topic.partitions()) {
+            answer.partitions().add(new MetadataResponsePartition().setPartitionIndex(partition.index())
+                    .setLeaderId(node.nodeId()).setLeaderEpoch(partition.leaderEpoch())
+                    .setReplicaNodes(replicas).setIsrNodes(replicas).setOfflineReplicas(List.of()));
+        }
     }
 }

@@ -17,6 +17,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.message.RequestHeaderData;
@@ -200,8 +201,17 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             if (head.response != null) {
                 short headerVersion = head.headerVersion >= 0 ? head.headerVersion
                         : head.apiKey.responseHeaderVersion(head.apiVersion);
-                for (Object part : ResponseWriter.encode(context.alloc(), head.correlationId, headerVersion,
-                        head.apiVersion, head.response)) {
+                List<Object> parts;
+                try {
+                    parts = ResponseWriter.encode(context.alloc(), head.correlationId, headerVersion, head.apiVersion,
+                            head.response);
+                } catch (RuntimeException e) {
+                    LOG.error("Kafka connection {}: the {} v{} response (correlation id {}) does not encode; closing the "
+                            + "connection", name, head.apiKey.name, head.apiVersion, head.correlationId, e);
+                    refuse("an internal error");
+                    return;
+                }
+                for (Object part : parts) {
                     batcher.write(part);
                 }
             }

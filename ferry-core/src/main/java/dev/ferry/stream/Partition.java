@@ -1,0 +1,580 @@
+package dev.ferry.stream;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
+import dev.ferry.log.FileHandleCache;
+import dev.ferry.log.FsyncPolicy;
+import dev.ferry.log.Log;
+import dev.ferry.log.LogConfig;
+import dev.ferry.log.LogFlusher;
+import dev.ferry.log.LogSlice;
+
+/**
+ * One partition of a topic: a {@link Log} and the state Kafka keeps beside it — the log start
+ * offset, the high watermark, the leader epoch and the idempotent producers' sequences.
+ *
+ * <h2>Threads</h2>
+ * Every change ({@link #append}, {@link #deleteRecordsBefore}, retention and segment roll, close)
+ * is a command run by the partition's owner: one thread of a small pool, the same for the
+ * partition's whole life, so its log has one writer and its producer state needs no lock. A command
+ * carries the time it was issued at; nothing in it reads a clock. Readers ({@link #read},
+ * {@link #offsetForTimestamp}, the offset getters, {@link #whenHighWatermarkAbove}) never go
+ * through the owner and may call from any thread.
+ *
+ * <h2>Durability</h2>
+ * An append's future completes once its batch is fsynced (the broker's {@link LogFlusher} group
+ * commit: one fsync for every batch written meanwhile), and the high watermark is the durable end
+ * of the log: a reader never sees a record that a crash could take back.
+ *
+ * <h2>Files</h2>
+ * The log's directory ({@code <data>/topics/<topic>-<partition>/}) also holds
+ * {@code partition.metadata} (the topic id the directory belongs to, so a directory left by a
+ * deleted topic of the same name is never taken for the new one's) and {@code log-start-offset}
+ * (the start {@link #deleteRecordsBefore} moved to inside a segment); both written atomically.
+ */
+public final class Partition {
+    private static final Logger LOG = LoggerFactory.getLogger(Partition.class);
+    static final String METADATA_FILE = "partition.metadata";
+    static final String LOG_START_FILE = "log-start-offset";
+    private static final int SCAN_BYTES = 1024 * 1024;
+
+    private final String topic;
+    private final UUID topicId;
+    private final int index;
+    private final String name;
+    private final Log log;
+    private final Executor owner;
+    private final int leaderEpoch;
+    private final HighWatermarkWaiters waiters;
+    private volatile TopicConfig config;
+    private volatile long logStartOffset;
+    private volatile boolean closed;
+
+    // Owner-only.
+    private final ProducerStateTable producers = new ProducerStateTable();
+    private long activeSegmentBaseOffset;
+    private long activeSegmentSinceMs;
+
+    private Partition(String topic, UUID topicId, int index, Log log, Executor owner, TopicConfig config,
+            long logStartOffset, int leaderEpoch, long nowMs) {
+        this.topic = topic;
+        this.topicId = topicId;
+        this.index = index;
+        this.name = topic + "-" + index;
+        this.log = log;
+        this.owner = owner;
+        this.config = config;
+        this.logStartOffset = logStartOffset;
+        this.leaderEpoch = leaderEpoch;
+        this.waiters = new HighWatermarkWaiters(log::durableEndOffset);
+        this.activeSegmentBaseOffset = log.activeSegmentBaseOffset();
+        this.activeSegmentSinceMs = nowMs;
+    }
+
+    /**
+     * Opens (creating if needed) the partition in {@code directory}: its log, its log start
+     * checkpoint, its producer state rebuilt from the log's batch headers. Runs on the caller's
+     * thread; afterwards the owner is the log's writer.
+     *
+     * @throws IOException if the partition's small files cannot be read or written
+     */
+    static Partition open(String topic, UUID topicId, int index, Path directory, TopicConfig config,
+            LogFlusher flusher, FileHandleCache files, Executor owner, long nowMs) throws IOException {
+        Log log = Log.open(directory, logConfig(config), flusher, files);
+        try {
+            Path metadata = directory.resolve(METADATA_FILE);
+            if (!Files.exists(metadata)) {
+                SmallFiles.writeDurably(metadata, "version: 0\ntopic_id: " + topicId + "\n");
+            }
+            long checkpointed = readLogStart(directory.resolve(LOG_START_FILE));
+            long start = Math.max(log.logStartOffset(), Math.min(checkpointed, log.logEndOffset()));
+            Partition partition = new Partition(topic, topicId, index, log, owner, config, start, 0, nowMs);
+            partition.rebuildProducerState();
+            return partition;
+        } catch (IOException | RuntimeException e) {
+            log.close();
+            throw e;
+        }
+    }
+
+    /** The topic id a partition directory belongs to, from its {@code partition.metadata}; null if it has none. */
+    static UUID directoryTopicId(Path directory) throws IOException {
+        Path metadata = directory.resolve(METADATA_FILE);
+        if (!Files.exists(metadata)) {
+            return null;
+        }
+        String id = SmallFiles.readPairs(metadata).get("topic_id");
+        try {
+            return id == null ? null : UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(metadata + ": topic_id '" + id + "' is not a UUID", e);
+        }
+    }
+
+    private static long readLogStart(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        String value = SmallFiles.readPairs(file).get("log_start_offset");
+        try {
+            return value == null ? 0 : Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IOException(file + ": log_start_offset '" + value + "' is not a number", e);
+        }
+    }
+
+    static LogConfig logConfig(TopicConfig config) {
+        // Retention runs from the partition's maintenance with the topic's current values, not from the log config.
+        return new LogConfig()
+                .segmentBytesMax(config.segmentBytes())
+                .batchBytesMax(config.segmentBytes())
+                .indexIntervalBytes(config.indexIntervalBytes())
+                .segmentDeleteDelayMs(config.fileDeleteDelayMs())
+                .fsyncPolicy(FsyncPolicy.ALWAYS)
+                // Only the newest segment can be torn by a crash (a roll fsyncs the sealed one);
+                // damage in sealed segments is found by the reader that meets it.
+                .validateSegmentsAtOpen(false);
+    }
+
+    /** Replays every batch header of the log into the producer state table (owner or opener only). */
+    private void rebuildProducerState() {
+        long offset = log.logStartOffset();
+        long end = log.logEndOffset();
+        int batches = 0;
+        while (offset < end) {
+            ByteBuffer bytes = log.read(offset, SCAN_BYTES).readBytes();
+            long next = offset;
+            int at = 0;
+            while (bytes.limit() - at >= ProducedBatch.HEADER_BYTES) {
+                int batchBytes = ProducedBatch.LOG_OVERHEAD_BYTES + bytes.getInt(at + ProducedBatch.LENGTH);
+                if (batchBytes < ProducedBatch.HEADER_BYTES || at + batchBytes > bytes.limit()) {
+                    break;
+                }
+                ByteBuffer batch = bytes.duplicate().position(at).limit(at + batchBytes);
+                long baseOffset = batch.getLong(at);
+                long lastOffset = baseOffset + batch.getInt(at + ProducedBatch.LAST_OFFSET_DELTA);
+                long producerId = ProducedBatch.producerId(batch);
+                int recordCount = ProducedBatch.recordCount(batch);
+                if (producerId >= 0 && recordCount > 0) {
+                    int firstSequence = ProducedBatch.baseSequence(batch);
+                    producers.record(producerId, ProducedBatch.producerEpoch(batch),
+                            new ProducerStateTable.BatchMetadata(firstSequence,
+                                    ProducerStateTable.lastSequence(firstSequence, recordCount), baseOffset, lastOffset,
+                                    ProducedBatch.maxTimestamp(batch)), ProducedBatch.maxTimestamp(batch));
+                    batches++;
+                }
+                next = Math.max(next, lastOffset + 1);
+                at += batchBytes;
+            }
+            if (next <= offset) {
+                throw new BrokerException(ErrorCode.STORAGE_ERROR, "partition " + name
+                        + ": cannot read the batch header at offset " + offset + " to rebuild producer state");
+            }
+            offset = next;
+        }
+        if (batches > 0) {
+            LOG.info("Partition {}: producer state of {} producers rebuilt from {} batches", name, producers.size(), batches);
+        }
+    }
+
+    /**
+     * Appends one batch exactly as a Kafka producer sent it (RecordBatch v2, compressed or not):
+     * checked (shape, size, timestamps, CRC: a corrupt batch is refused with
+     * {@link ErrorCode#CORRUPT_RECORD} and never stored), checked against the producer's
+     * sequence if it is idempotent (a retried duplicate gets its original offsets and is not stored
+     * again), given its offsets and the leader epoch in place, and written.
+     *
+     * <p>The buffer belongs to the partition until the future completes: its base offset, leader
+     * epoch (and under {@code LogAppendTime} its timestamp and CRC) are overwritten in it.
+     *
+     * @param batch one batch, from position to limit; a heap or direct buffer, not read-only
+     * @param nowMs the time of the request, for timestamp checks and {@code LogAppendTime}
+     * @return completes once the batch is durable (fsynced); fails with a {@link BrokerException}
+     */
+    public CompletableFuture<AppendResult> append(ByteBuffer batch, long nowMs) {
+        CompletableFuture<AppendResult> result = new CompletableFuture<>();
+        if (!submit(() -> applyAppend(batch, nowMs, result))) {
+            result.completeExceptionally(StreamErrors.unknownPartition(topic, index));
+        }
+        return result;
+    }
+
+    private void applyAppend(ByteBuffer batch, long nowMs, CompletableFuture<AppendResult> result) {
+        try {
+            if (closed) {
+                throw StreamErrors.unknownPartition(topic, index);
+            }
+            TopicConfig topicConfig = config;
+            ProducedBatch.checkShape(batch, Math.min(topicConfig.maxMessageBytes(), topicConfig.segmentBytes()), name);
+            long appendTimeMs = -1;
+            if (topicConfig.logAppendTime()) {
+                if (!ProducedBatch.crcMatches(batch)) {
+                    throw new BrokerException(ErrorCode.CORRUPT_RECORD, "partition " + name
+                            + " refused a batch: it fails its CRC check");
+                }
+                ProducedBatch.stampLogAppendTime(batch, nowMs);
+                appendTimeMs = nowMs;
+            } else {
+                checkTimestamps(batch, topicConfig, nowMs);
+            }
+            int recordCount = ProducedBatch.recordCount(batch);
+            long producerId = ProducedBatch.producerId(batch);
+            short producerEpoch = 0;
+            int firstSequence = 0;
+            int lastSequence = 0;
+            if (producerId != ProducerStateTable.NO_PRODUCER_ID) {
+                producerEpoch = ProducedBatch.producerEpoch(batch);
+                firstSequence = ProducedBatch.baseSequence(batch);
+                if (producerId < 0 || producerEpoch < 0 || firstSequence < 0) {
+                    throw new BrokerException(ErrorCode.INVALID_RECORD, "partition " + name + " refused a batch: producer id "
+                            + producerId + ", epoch " + producerEpoch + ", sequence " + firstSequence);
+                }
+                lastSequence = ProducerStateTable.lastSequence(firstSequence, recordCount);
+                ProducerStateTable.Check check = producers.check(producerId, producerEpoch, firstSequence, lastSequence);
+                if (check.isDuplicate()) {
+                    answerDuplicate(batch, check.duplicate(), result);
+                    return;
+                }
+            }
+            long firstOffset = log.logEndOffset();
+            long lastOffset = firstOffset + recordCount - 1;
+            long startAtAppend = logStartOffset;
+            CompletableFuture<dev.ferry.log.AppendResult> written = log.appendBatch(batch, leaderEpoch);
+            if (producerId != ProducerStateTable.NO_PRODUCER_ID) {
+                producers.record(producerId, producerEpoch, new ProducerStateTable.BatchMetadata(firstSequence,
+                        lastSequence, firstOffset, lastOffset, ProducedBatch.maxTimestamp(batch)), nowMs);
+            }
+            noteActiveSegment(nowMs);
+            long reportedAppendTimeMs = appendTimeMs;
+            written.whenComplete((appended, failure) -> {
+                if (failure != null) {
+                    result.completeExceptionally(StreamErrors.translate(failure, name));
+                    return;
+                }
+                waiters.advanced(log.durableEndOffset());
+                result.complete(new AppendResult(firstOffset, lastOffset, reportedAppendTimeMs, startAtAppend));
+            });
+        } catch (RuntimeException e) {
+            result.completeExceptionally(StreamErrors.translate(e, name));
+        }
+    }
+
+    private static void checkTimestamps(ByteBuffer batch, TopicConfig config, long nowMs) {
+        long maxTimestamp = ProducedBatch.maxTimestamp(batch);
+        long baseTimestamp = ProducedBatch.baseTimestamp(batch);
+        if (maxTimestamp >= 0 && maxTimestamp - nowMs > config.timestampAfterMaxMs()) {
+            throw new BrokerException(ErrorCode.INVALID_TIMESTAMP, "timestamp " + maxTimestamp + " is more than "
+                    + config.timestampAfterMaxMs() + " ms ahead of the broker's " + nowMs
+                    + " (message.timestamp.after.max.ms)");
+        }
+        if (baseTimestamp >= 0 && nowMs - baseTimestamp > config.timestampBeforeMaxMs()) {
+            throw new BrokerException(ErrorCode.INVALID_TIMESTAMP, "timestamp " + baseTimestamp + " is more than "
+                    + config.timestampBeforeMaxMs() + " ms behind the broker's " + nowMs
+                    + " (message.timestamp.before.max.ms)");
+        }
+    }
+
+    /** A retried batch: its original offsets, once they are durable (they may still be on their way to the disk). */
+    private void answerDuplicate(ByteBuffer batch, ProducerStateTable.BatchMetadata original,
+            CompletableFuture<AppendResult> result) {
+        if (!ProducedBatch.crcMatches(batch)) {
+            throw new BrokerException(ErrorCode.CORRUPT_RECORD, "partition " + name + " refused a batch: it fails its CRC check");
+        }
+        AppendResult answer = new AppendResult(original.firstOffset(), original.lastOffset(), -1, logStartOffset);
+        waiters.register(original.lastOffset(), () -> {
+            if (highWatermark() > original.lastOffset()) {
+                result.complete(answer);
+            } else {
+                result.completeExceptionally(new BrokerException(ErrorCode.STORAGE_ERROR, "partition " + name
+                        + " closed before the original of a retried batch was durable"));
+            }
+        });
+    }
+
+    private void noteActiveSegment(long nowMs) {
+        long base = log.activeSegmentBaseOffset();
+        if (base != activeSegmentBaseOffset) {
+            activeSegmentBaseOffset = base;
+            activeSegmentSinceMs = nowMs;
+        }
+    }
+
+    /**
+     * Moves the log start offset to {@code offset} (Kafka's DeleteRecords): durably (a checkpoint
+     * file) before anything is deleted, then the segments wholly below it go.
+     *
+     * @param offset the new log start; -1 means the high watermark
+     * @return completes with the log start offset after the change; fails with
+     *     {@link ErrorCode#OFFSET_OUT_OF_RANGE} for an offset above the high watermark or below -1
+     */
+    public CompletableFuture<Long> deleteRecordsBefore(long offset) {
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        if (!submit(() -> {
+            try {
+                result.complete(applyDeleteRecords(offset));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(StreamErrors.translate(e, name));
+            }
+        })) {
+            result.completeExceptionally(StreamErrors.unknownPartition(topic, index));
+        }
+        return result;
+    }
+
+    private long applyDeleteRecords(long requested) {
+        if (closed) {
+            throw StreamErrors.unknownPartition(topic, index);
+        }
+        long highWatermark = highWatermark();
+        long offset = requested == -1 ? highWatermark : requested;
+        if (offset < 0 || offset > highWatermark) {
+            throw new BrokerException(ErrorCode.OFFSET_OUT_OF_RANGE, "partition " + name + ": cannot delete records before "
+                    + requested + ": the high watermark is " + highWatermark);
+        }
+        if (offset <= logStartOffset) {
+            return logStartOffset;
+        }
+        try {
+            SmallFiles.writeDurably(log.directory().resolve(LOG_START_FILE),
+                    "version: 0\nlog_start_offset: " + offset + "\n");
+        } catch (IOException e) {
+            throw new BrokerException(ErrorCode.STORAGE_ERROR, "partition " + name + ": writing the log start offset "
+                    + offset + " failed: " + e);
+        }
+        logStartOffset = offset;
+        log.deleteSegmentsBelow(offset);
+        producers.forgetBelow(offset);
+        LOG.info("Partition {}: log start offset moved to {} (records deleted)", name, offset);
+        return offset;
+    }
+
+    /**
+     * The periodic upkeep, as one command: rolls the active segment once it is
+     * {@code segment.ms} old, deletes sealed segments past {@code retention.ms} or beyond
+     * {@code retention.bytes}, and forgets producers whose batches are gone.
+     *
+     * @param nowMs the time of the maintenance round, passed in
+     * @return completes when done (with how many segments were deleted)
+     */
+    CompletableFuture<Integer> maintain(long nowMs) {
+        CompletableFuture<Integer> result = new CompletableFuture<>();
+        if (!submit(() -> {
+            try {
+                result.complete(applyMaintenance(nowMs));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(StreamErrors.translate(e, name));
+            }
+        })) {
+            result.complete(0);
+        }
+        return result;
+    }
+
+    private int applyMaintenance(long nowMs) {
+        if (closed || log.hasFailed()) {
+            return 0;
+        }
+        TopicConfig topicConfig = config;
+        if (log.activeSegmentSizeInBytes() > 0 && nowMs - activeSegmentSinceMs >= topicConfig.segmentMs()) {
+            if (log.rollActiveSegment()) {
+                activeSegmentBaseOffset = log.activeSegmentBaseOffset();
+                activeSegmentSinceMs = nowMs;
+                LOG.debug("Partition {}: rolled the active segment (segment.ms={})", name, topicConfig.segmentMs());
+            }
+        }
+        int deleted = log.applyRetention(nowMs, topicConfig.retentionMs(), topicConfig.retentionBytes());
+        if (deleted > 0) {
+            long start = log.logStartOffset();
+            if (start > logStartOffset) {
+                logStartOffset = start;
+            }
+            producers.forgetBelow(logStartOffset);
+        }
+        return deleted;
+    }
+
+    /** Replaces the topic config this partition applies (from the next command on). */
+    void configure(TopicConfig newConfig) {
+        this.config = newConfig;
+    }
+
+    /**
+     * Reads whole batches from the one holding {@code offset}, up to {@code maxBytes} (at least one
+     * batch), never at or past the high watermark: the bytes a Fetch response carries, to be sent
+     * with {@link LogSlice#transferTo}. Between the high watermark and the log end the slice is
+     * empty (the records are on their way to the disk).
+     *
+     * @throws BrokerException {@link ErrorCode#OFFSET_OUT_OF_RANGE} below the log start or above the
+     *     log end; {@link ErrorCode#UNKNOWN_TOPIC_OR_PARTITION} once closed or deleted
+     */
+    public LogSlice read(long offset, int maxBytes) {
+        if (closed) {
+            throw StreamErrors.unknownPartition(topic, index);
+        }
+        long highWatermark = highWatermark();
+        long start = logStartOffset;
+        long end = log.logEndOffset();
+        if (offset < start || offset > end) {
+            throw new BrokerException(ErrorCode.OFFSET_OUT_OF_RANGE, "partition " + name + ": offset " + offset
+                    + " is outside [" + start + ", " + end + "]");
+        }
+        try {
+            return log.read(offset, maxBytes, highWatermark);
+        } catch (RuntimeException e) {
+            throw StreamErrors.translate(e, name);
+        }
+    }
+
+    /**
+     * Runs {@code wake} once the high watermark is above {@code offset} (at once if it already
+     * is), or when the partition closes or is deleted. {@code wake} runs on the thread that moved
+     * the high watermark (the flusher): it must only hand work on. Cancel the returned wait when
+     * the Fetch times out, so waits do not pile up on an idle partition.
+     */
+    public HighWatermarkWait whenHighWatermarkAbove(long offset, Runnable wake) {
+        HighWatermarkWait wait = waiters.register(offset, wake);
+        if (closed) {
+            waiters.wakeAll(); // registered after the close woke the others
+        }
+        return wait;
+    }
+
+    /**
+     * The offset of the first record with a timestamp at or after {@code timestampMs} below the
+     * high watermark, or -1 if there is none (ListOffsets by time).
+     */
+    public long offsetForTimestamp(long timestampMs) {
+        if (closed) {
+            throw StreamErrors.unknownPartition(topic, index);
+        }
+        long highWatermark = highWatermark();
+        try {
+            OptionalLong found = log.offsetForTimestamp(timestampMs);
+            if (found.isEmpty() || found.getAsLong() >= highWatermark) {
+                return -1;
+            }
+            return Math.max(found.getAsLong(), logStartOffset);
+        } catch (RuntimeException e) {
+            throw StreamErrors.translate(e, name);
+        }
+    }
+
+    /** The first offset a reader may ask for: moved by retention and {@link #deleteRecordsBefore}. */
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    /** One past the last durable (fsynced) record: what readers may see. */
+    public long highWatermark() {
+        return log.durableEndOffset();
+    }
+
+    /** One past the last record written, durable or not. */
+    public long logEndOffset() {
+        return log.logEndOffset();
+    }
+
+    /** The epoch stamped into every batch this partition appends; constant on one node. */
+    public int leaderEpoch() {
+        return leaderEpoch;
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    public UUID topicId() {
+        return topicId;
+    }
+
+    /** The partition's number within its topic. */
+    public int index() {
+        return index;
+    }
+
+    /** {@code <topic>-<partition>}, as Kafka names a partition and its directory. */
+    public String name() {
+        return name;
+    }
+
+    public TopicConfig config() {
+        return config;
+    }
+
+    /** Bytes stored in the partition's segment files. */
+    public long sizeInBytes() {
+        return log.sizeInBytes();
+    }
+
+    public Path directory() {
+        return log.directory();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * A copy of the producer state, taken on the owner thread: for tests and diagnostics.
+     */
+    CompletableFuture<Map<Long, ProducerStateTable.ProducerEntry>> producerStates() {
+        CompletableFuture<Map<Long, ProducerStateTable.ProducerEntry>> result = new CompletableFuture<>();
+        if (!submit(() -> result.complete(Map.copyOf(producers.entries())))) {
+            result.completeExceptionally(StreamErrors.unknownPartition(topic, index));
+        }
+        return result;
+    }
+
+    /**
+     * Closes the log on the owner (every append that returned is durable afterwards) and wakes
+     * every parked reader; later commands fail with {@link ErrorCode#UNKNOWN_TOPIC_OR_PARTITION}.
+     */
+    CompletableFuture<Void> close() {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        Runnable closing = () -> {
+            try {
+                if (!closed) {
+                    closed = true;
+                    log.close();
+                }
+                result.complete(null);
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            } finally {
+                waiters.wakeAll();
+            }
+        };
+        if (!submit(closing)) {
+            closing.run(); // the owner has stopped: nothing else writes the log any more
+        }
+        return result;
+    }
+
+    private boolean submit(Runnable command) {
+        try {
+            owner.execute(command);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Partition{" + name + ", [" + logStartOffset + ", " + highWatermark() + ", " + logEndOffset() + ")}";
+    }
+}

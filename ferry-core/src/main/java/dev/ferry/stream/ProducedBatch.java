@@ -1,0 +1,124 @@
+package dev.ferry.stream;
+
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
+
+/**
+ * Reads and checks the header of one RecordBatch v2 as a producer sent it, in place (absolute
+ * reads from the buffer's position; nothing is copied or decoded). The layout is drawn in
+ * {@code dev.ferry.log.BatchFormat}; the positions here are the same, counted from the batch start.
+ */
+final class ProducedBatch {
+    static final int LOG_OVERHEAD_BYTES = 12;
+    static final int HEADER_BYTES = 61;
+    static final int LENGTH = 8;
+    static final int MAGIC = 16;
+    static final int CRC = 17;
+    static final int ATTRIBUTES = 21;
+    static final int LAST_OFFSET_DELTA = 23;
+    static final int BASE_TIMESTAMP = 27;
+    static final int MAX_TIMESTAMP = 35;
+    static final int PRODUCER_ID = 43;
+    static final int PRODUCER_EPOCH = 51;
+    static final int BASE_SEQUENCE = 53;
+    static final int RECORD_COUNT = 57;
+    static final byte MAGIC_V2 = 2;
+    static final int TIMESTAMP_TYPE_FLAG = 0x08;
+    static final int TRANSACTIONAL_FLAG = 0x10;
+    static final int CONTROL_FLAG = 0x20;
+
+    private ProducedBatch() {
+    }
+
+    /**
+     * Checks that {@code batch} (position to limit) is exactly one v2 batch of a shape a partition
+     * stores: framing, magic, record count against offsets, not a control or transactional batch,
+     * within {@code maxMessageBytes}. The CRC is checked by the log as it appends.
+     *
+     * @throws BrokerException CORRUPT_RECORD, INVALID_RECORD or RECORD_TOO_LARGE
+     */
+    static void checkShape(ByteBuffer batch, int maxMessageBytes, String partition) {
+        int base = batch.position();
+        int size = batch.remaining();
+        if (size < HEADER_BYTES) {
+            throw refuse(ErrorCode.CORRUPT_RECORD, partition, size + " bytes are less than one batch header");
+        }
+        byte magic = batch.get(base + MAGIC);
+        if (magic != MAGIC_V2) {
+            throw refuse(ErrorCode.CORRUPT_RECORD, partition, "magic " + magic + "; only RecordBatch v2 is taken");
+        }
+        long batchBytes = LOG_OVERHEAD_BYTES + (long) batch.getInt(base + LENGTH);
+        if (batchBytes > size || batchBytes < HEADER_BYTES) {
+            throw refuse(ErrorCode.CORRUPT_RECORD, partition, "batch length " + (batchBytes - LOG_OVERHEAD_BYTES)
+                    + " does not fit the " + size + " bytes sent");
+        }
+        if (batchBytes < size) {
+            throw refuse(ErrorCode.INVALID_RECORD, partition, "a produce request carries exactly one batch per partition");
+        }
+        if (size > maxMessageBytes) {
+            throw refuse(ErrorCode.RECORD_TOO_LARGE, partition, "batch of " + size + " bytes exceeds max.message.bytes="
+                    + maxMessageBytes);
+        }
+        int recordCount = batch.getInt(base + RECORD_COUNT);
+        if (recordCount <= 0 || batch.getInt(base + LAST_OFFSET_DELTA) != recordCount - 1) {
+            throw refuse(ErrorCode.CORRUPT_RECORD, partition, "record count " + recordCount
+                    + " does not match last offset delta " + batch.getInt(base + LAST_OFFSET_DELTA));
+        }
+        short attributes = batch.getShort(base + ATTRIBUTES);
+        if ((attributes & CONTROL_FLAG) != 0) {
+            throw refuse(ErrorCode.INVALID_RECORD, partition, "a producer may not send control batches");
+        }
+        if ((attributes & TRANSACTIONAL_FLAG) != 0) {
+            throw refuse(ErrorCode.INVALID_RECORD, partition, "transactional batches are not supported");
+        }
+    }
+
+    static boolean crcMatches(ByteBuffer batch) {
+        int base = batch.position();
+        CRC32C crc = new CRC32C();
+        crc.update(batch.duplicate().position(base + ATTRIBUTES));
+        return (int) crc.getValue() == batch.getInt(base + CRC);
+    }
+
+    /** Marks the batch as log-append-time stamped at {@code nowMs} and recomputes its CRC (check the old one first). */
+    static void stampLogAppendTime(ByteBuffer batch, long nowMs) {
+        int base = batch.position();
+        short attributes = batch.getShort(base + ATTRIBUTES);
+        batch.putShort(base + ATTRIBUTES, (short) (attributes | TIMESTAMP_TYPE_FLAG));
+        batch.putLong(base + MAX_TIMESTAMP, nowMs);
+        CRC32C crc = new CRC32C();
+        crc.update(batch.duplicate().position(base + ATTRIBUTES));
+        batch.putInt(base + CRC, (int) crc.getValue());
+    }
+
+    static int recordCount(ByteBuffer batch) {
+        return batch.getInt(batch.position() + RECORD_COUNT);
+    }
+
+    static long baseTimestamp(ByteBuffer batch) {
+        return batch.getLong(batch.position() + BASE_TIMESTAMP);
+    }
+
+    static long maxTimestamp(ByteBuffer batch) {
+        return batch.getLong(batch.position() + MAX_TIMESTAMP);
+    }
+
+    static long producerId(ByteBuffer batch) {
+        return batch.getLong(batch.position() + PRODUCER_ID);
+    }
+
+    static short producerEpoch(ByteBuffer batch) {
+        return batch.getShort(batch.position() + PRODUCER_EPOCH);
+    }
+
+    static int baseSequence(ByteBuffer batch) {
+        return batch.getInt(batch.position() + BASE_SEQUENCE);
+    }
+
+    private static BrokerException refuse(ErrorCode code, String partition, String reason) {
+        return new BrokerException(code, "partition " + partition + " refused a batch: " + reason);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.ferry.stream;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A named, partitioned stream: its id (stable across restarts, new for a topic re-created under
+ * the same name), its partitions and its config. A snapshot as of when it was looked up: adding
+ * partitions or changing configs publishes a new {@code Topic} in the {@link TopicRegistry}; the
+ * {@link Partition} objects themselves are shared between snapshots.
+ *
+ * <p>Immutable; thread-safe.
+ */
+public final class Topic {
+    private final String name;
+    private final UUID id;
+    private final List<Partition> partitions;
+    private final TopicConfig config;
+
+    Topic(String name, UUID id, List<Partition> partitions, TopicConfig config) {
+        this.name = name;
+        this.id = id;
+        this.partitions = List.copyOf(partitions);
+        this.config = config;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The topic id; a Kafka front shows it as {@code new Uuid(msb, lsb)}. */
+    public UUID id() {
+        return id;
+    }
+
+    public int partitionCount() {
+        return partitions.size();
+    }
+
+    /**
+     * Partition {@code index}.
+     *
+     * @throws dev.ferry.error.BrokerException {@link dev.ferry.error.ErrorCode#UNKNOWN_TOPIC_OR_PARTITION} if there is none
+     */
+    public Partition partition(int index) {
+        if (index < 0 || index >= partitions.size()) {
+            throw StreamErrors.unknownPartition(name, index);
+        }
+        return partitions.get(index);
+    }
+
+    /** The partitions in order. */
+    public List<Partition> partitions() {
+        return partitions;
+    }
+
+    public TopicConfig config() {
+        return config;
+    }
+
+    /** Whether this topic's name is one Kafka reserves for internal topics ({@code __consumer_offsets}, ...). */
+    public boolean isInternal() {
+        return name.startsWith("__");
+    }
+
+    @Override
+    public String toString() {
+        return "Topic{" + name + ", " + id + ", " + partitions.size() + " partitions}";
+    }
+}

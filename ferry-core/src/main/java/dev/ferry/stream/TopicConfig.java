@@ -1,0 +1,312 @@
+package dev.ferry.stream;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
+import dev.ferry.log.LogConfig;
+
+/**
+ * A topic's settings, under Kafka's names and with Kafka 4's defaults, so that an admin client's
+ * CreateTopics and DescribeConfigs read as they do against Kafka. A topic stores only what was
+ * set ({@link #overrides()}); every other name has its default ({@link #DEFAULTS}).
+ *
+ * <p>Ferry acts on {@code retention.ms}, {@code retention.bytes}, {@code segment.bytes},
+ * {@code segment.ms}, {@code max.message.bytes}, {@code message.timestamp.type},
+ * {@code message.timestamp.before.max.ms}, {@code message.timestamp.after.max.ms},
+ * {@code index.interval.bytes} and {@code file.delete.delay.ms}. The other names are accepted and
+ * reported (so tools that set them work) but change nothing: a single node has no replicas to
+ * throttle or elect, and every append is fsynced whatever {@code flush.messages} says.
+ * {@code cleanup.policy=compact} is refused: Ferry does not compact, and a compacted topic that
+ * silently kept everything, or deleted by age, would lose what its users count on.
+ *
+ * <p>Immutable; thread-safe.
+ */
+public final class TopicConfig {
+    public static final String CLEANUP_POLICY = "cleanup.policy";
+    public static final String RETENTION_MS = "retention.ms";
+    public static final String RETENTION_BYTES = "retention.bytes";
+    public static final String SEGMENT_BYTES = "segment.bytes";
+    public static final String SEGMENT_MS = "segment.ms";
+    public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
+    public static final String MESSAGE_TIMESTAMP_TYPE = "message.timestamp.type";
+    public static final String MESSAGE_TIMESTAMP_BEFORE_MAX_MS = "message.timestamp.before.max.ms";
+    public static final String MESSAGE_TIMESTAMP_AFTER_MAX_MS = "message.timestamp.after.max.ms";
+    public static final String INDEX_INTERVAL_BYTES = "index.interval.bytes";
+    public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
+
+    public static final String CREATE_TIME = "CreateTime";
+    public static final String LOG_APPEND_TIME = "LogAppendTime";
+
+    private enum Type { LONG, INT, BOOLEAN, DOUBLE, STRING }
+
+    private record Definition(String defaultValue, Type type, long min) {
+    }
+
+    private static final String LONG_MAX = Long.toString(Long.MAX_VALUE);
+    private static final Map<String, Definition> DEFINITIONS = definitions();
+
+    /** Every topic config name Ferry knows, with Kafka 4's default, in name order. */
+    public static final Map<String, String> DEFAULTS;
+
+    static {
+        Map<String, String> defaults = new TreeMap<>();
+        DEFINITIONS.forEach((name, definition) -> defaults.put(name, definition.defaultValue()));
+        DEFAULTS = Collections.unmodifiableMap(defaults);
+    }
+
+    private static final TopicConfig DEFAULT = new TopicConfig(Map.of());
+
+    private final Map<String, String> overrides;
+    private final long retentionMs;
+    private final long retentionBytes;
+    private final int segmentBytes;
+    private final long segmentMs;
+    private final int maxMessageBytes;
+    private final boolean logAppendTime;
+    private final long timestampBeforeMaxMs;
+    private final long timestampAfterMaxMs;
+    private final int indexIntervalBytes;
+    private final long fileDeleteDelayMs;
+
+    private TopicConfig(Map<String, String> overrides) {
+        this.overrides = overrides;
+        this.retentionMs = Long.parseLong(value(RETENTION_MS));
+        this.retentionBytes = Long.parseLong(value(RETENTION_BYTES));
+        this.segmentBytes = Integer.parseInt(value(SEGMENT_BYTES));
+        this.segmentMs = Long.parseLong(value(SEGMENT_MS));
+        this.maxMessageBytes = Integer.parseInt(value(MAX_MESSAGE_BYTES));
+        this.logAppendTime = LOG_APPEND_TIME.equals(value(MESSAGE_TIMESTAMP_TYPE));
+        this.timestampBeforeMaxMs = Long.parseLong(value(MESSAGE_TIMESTAMP_BEFORE_MAX_MS));
+        this.timestampAfterMaxMs = Long.parseLong(value(MESSAGE_TIMESTAMP_AFTER_MAX_MS));
+        this.indexIntervalBytes = Integer.parseInt(value(INDEX_INTERVAL_BYTES));
+        this.fileDeleteDelayMs = Long.parseLong(value(FILE_DELETE_DELAY_MS));
+    }
+
+    /** Every default. */
+    public static TopicConfig defaults() {
+        return DEFAULT;
+    }
+
+    /**
+     * The config with {@code overrides} set and every other name at its default.
+     *
+     * @throws BrokerException {@link ErrorCode#INVALID_CONFIG} naming the first unknown name or wrong value
+     */
+    public static TopicConfig of(Map<String, String> overrides) {
+        if (overrides == null || overrides.isEmpty()) {
+            return DEFAULT;
+        }
+        Map<String, String> checked = new TreeMap<>();
+        for (Map.Entry<String, String> entry : overrides.entrySet()) {
+            String name = entry.getKey();
+            String value = entry.getValue();
+            Definition definition = DEFINITIONS.get(name);
+            if (definition == null) {
+                throw invalid("unknown topic config name '" + name + "'");
+            }
+            if (value == null) {
+                continue; // Kafka's "use the default"
+            }
+            check(name, value.trim(), definition);
+            checked.put(name, value.trim());
+        }
+        return new TopicConfig(Collections.unmodifiableMap(checked));
+    }
+
+    /** This config with {@code changes} applied: a null value removes an override (back to the default). */
+    public TopicConfig with(Map<String, String> changes) {
+        Map<String, String> merged = new LinkedHashMap<>(overrides);
+        changes.forEach((name, value) -> {
+            if (value == null) {
+                if (!DEFINITIONS.containsKey(name)) {
+                    throw invalid("unknown topic config name '" + name + "'");
+                }
+                merged.remove(name);
+            } else {
+                merged.put(name, value);
+            }
+        });
+        return of(merged);
+    }
+
+    private static void check(String name, String value, Definition definition) {
+        switch (definition.type()) {
+            case LONG, INT -> {
+                long parsed;
+                try {
+                    parsed = definition.type() == Type.INT ? Integer.parseInt(value) : Long.parseLong(value);
+                } catch (NumberFormatException e) {
+                    throw invalid(name + "=" + value + ": not " + (definition.type() == Type.INT ? "an int" : "a long"));
+                }
+                if (parsed < definition.min()) {
+                    throw invalid(name + "=" + value + ": must be at least " + definition.min());
+                }
+            }
+            case BOOLEAN -> {
+                if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+                    throw invalid(name + "=" + value + ": must be true or false");
+                }
+            }
+            case DOUBLE -> {
+                try {
+                    Double.parseDouble(value);
+                } catch (NumberFormatException e) {
+                    throw invalid(name + "=" + value + ": not a number");
+                }
+            }
+            case STRING -> checkString(name, value);
+        }
+    }
+
+    private static void checkString(String name, String value) {
+        switch (name) {
+            case CLEANUP_POLICY -> {
+                if (!value.equals("delete")) {
+                    throw invalid(name + "=" + value + ": Ferry keeps topics by retention only ('delete'); "
+                            + "compaction is not supported");
+                }
+            }
+            case MESSAGE_TIMESTAMP_TYPE -> {
+                if (!value.equals(CREATE_TIME) && !value.equals(LOG_APPEND_TIME)) {
+                    throw invalid(name + "=" + value + ": must be " + CREATE_TIME + " or " + LOG_APPEND_TIME);
+                }
+            }
+            case "compression.type" -> {
+                if (!value.equals("producer")) {
+                    throw invalid(name + "=" + value + ": Ferry stores batches as the producer compressed them "
+                            + "('producer'); recompression is not supported");
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private static BrokerException invalid(String text) {
+        return new BrokerException(ErrorCode.INVALID_CONFIG, text);
+    }
+
+    /** The value of {@code name}: its override, or its default; null for a name Ferry does not know. */
+    public String value(String name) {
+        String value = overrides.get(name);
+        if (value != null) {
+            return value;
+        }
+        Definition definition = DEFINITIONS.get(name);
+        return definition == null ? null : definition.defaultValue();
+    }
+
+    /** Whether {@code name} was set for this topic rather than left at its default. */
+    public boolean isOverridden(String name) {
+        return overrides.containsKey(name);
+    }
+
+    /** What was set for the topic, by name. Immutable. */
+    public Map<String, String> overrides() {
+        return overrides;
+    }
+
+    /** Every name Ferry knows with this topic's value, in name order. */
+    public Map<String, String> values() {
+        Map<String, String> values = new TreeMap<>(DEFAULTS);
+        values.putAll(overrides);
+        return values;
+    }
+
+    public long retentionMs() {
+        return retentionMs;
+    }
+
+    public long retentionBytes() {
+        return retentionBytes;
+    }
+
+    public int segmentBytes() {
+        return segmentBytes;
+    }
+
+    public long segmentMs() {
+        return segmentMs;
+    }
+
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    /** Whether the partition stamps its own clock into each batch ({@code LogAppendTime}). */
+    public boolean logAppendTime() {
+        return logAppendTime;
+    }
+
+    public long timestampBeforeMaxMs() {
+        return timestampBeforeMaxMs;
+    }
+
+    public long timestampAfterMaxMs() {
+        return timestampAfterMaxMs;
+    }
+
+    public int indexIntervalBytes() {
+        return indexIntervalBytes;
+    }
+
+    public long fileDeleteDelayMs() {
+        return fileDeleteDelayMs;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof TopicConfig config && config.overrides.equals(overrides);
+    }
+
+    @Override
+    public int hashCode() {
+        return overrides.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "TopicConfig" + overrides;
+    }
+
+    private static Map<String, Definition> definitions() {
+        Map<String, Definition> d = new LinkedHashMap<>();
+        d.put(CLEANUP_POLICY, new Definition("delete", Type.STRING, 0));
+        d.put("compression.type", new Definition("producer", Type.STRING, 0));
+        d.put("compression.gzip.level", new Definition("-1", Type.INT, Integer.MIN_VALUE));
+        d.put("compression.lz4.level", new Definition("9", Type.INT, 1));
+        d.put("compression.zstd.level", new Definition("3", Type.INT, Integer.MIN_VALUE));
+        d.put("delete.retention.ms", new Definition("86400000", Type.LONG, 0));
+        d.put(FILE_DELETE_DELAY_MS, new Definition("60000", Type.LONG, 0));
+        d.put("flush.messages", new Definition(LONG_MAX, Type.LONG, 1));
+        d.put("flush.ms", new Definition(LONG_MAX, Type.LONG, 0));
+        d.put("follower.replication.throttled.replicas", new Definition("", Type.STRING, 0));
+        d.put(INDEX_INTERVAL_BYTES, new Definition("4096", Type.INT, 0));
+        d.put("leader.replication.throttled.replicas", new Definition("", Type.STRING, 0));
+        d.put("local.retention.bytes", new Definition("-2", Type.LONG, -2));
+        d.put("local.retention.ms", new Definition("-2", Type.LONG, -2));
+        d.put("max.compaction.lag.ms", new Definition(LONG_MAX, Type.LONG, 1));
+        d.put(MAX_MESSAGE_BYTES, new Definition("1048588", Type.INT, 0));
+        d.put(MESSAGE_TIMESTAMP_AFTER_MAX_MS, new Definition("3600000", Type.LONG, 0));
+        d.put(MESSAGE_TIMESTAMP_BEFORE_MAX_MS, new Definition(LONG_MAX, Type.LONG, 0));
+        d.put(MESSAGE_TIMESTAMP_TYPE, new Definition(CREATE_TIME, Type.STRING, 0));
+        d.put("min.cleanable.dirty.ratio", new Definition("0.5", Type.DOUBLE, 0));
+        d.put("min.compaction.lag.ms", new Definition("0", Type.LONG, 0));
+        d.put("min.insync.replicas", new Definition("1", Type.INT, 1));
+        d.put("preallocate", new Definition("false", Type.BOOLEAN, 0));
+        d.put("remote.storage.enable", new Definition("false", Type.BOOLEAN, 0));
+        d.put(RETENTION_BYTES, new Definition("-1", Type.LONG, -1));
+        d.put(RETENTION_MS, new Definition("604800000", Type.LONG, -1));
+        // Kafka 4 refuses less than 1 MiB; Ferry takes down to the log's own minimum, for tests and small disks.
+        d.put(SEGMENT_BYTES, new Definition("1073741824", Type.INT, LogConfig.SEGMENT_BYTES_MIN));
+        d.put("segment.index.bytes", new Definition("10485760", Type.INT, 4));
+        d.put("segment.jitter.ms", new Definition("0", Type.LONG, 0));
+        d.put(SEGMENT_MS, new Definition("604800000", Type.LONG, 1));
+        d.put("unclean.leader.election.enable", new Definition("false", Type.BOOLEAN, 0));
+        return Collections.unmodifiableMap(d);
+    }
+}

@@ -1,0 +1,128 @@
+package dev.ferry.stream;
+
+import static dev.ferry.stream.StreamTestSupport.await;
+import static dev.ferry.stream.StreamTestSupport.failure;
+import static dev.ferry.stream.StreamTestSupport.idempotentBatch;
+import static dev.ferry.stream.StreamTestSupport.values;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.ferry.error.ErrorCode;
+import dev.ferry.log.FileHandleCache;
+
+/** Kafka's idempotent producer rules on a real partition, and their survival across a restart. */
+class IdempotentProducerTest {
+    private static final long NOW = 1_700_000_000_000L;
+    private static final long PID = 4242;
+
+    @TempDir
+    Path data;
+
+    private TopicRegistry registry;
+    private Partition partition;
+
+    @BeforeEach
+    void createTopic() {
+        registry = TopicRegistry.open(data, null, FileHandleCache.processDefault(), 2);
+        partition = await(registry.create("idem", 1, Map.of())).partition(0);
+    }
+
+    @AfterEach
+    void closeRegistry() {
+        registry.close();
+    }
+
+    private Partition reopen() {
+        registry.close();
+        registry = TopicRegistry.open(data, null, FileHandleCache.processDefault(), 2);
+        partition = registry.topic("idem").orElseThrow().partition(0);
+        return partition;
+    }
+
+    @Test
+    void shouldStoreARetriedBatchOnceAndAnswerWithItsOriginalOffsets() {
+        AppendResult first = await(partition.append(idempotentBatch(PID, (short) 0, 0, NOW, "a", "b"), NOW));
+        await(partition.append(idempotentBatch(PID, (short) 0, 2, NOW, "c"), NOW));
+
+        AppendResult retried = await(partition.append(idempotentBatch(PID, (short) 0, 0, NOW, "a", "b"), NOW));
+
+        assertThat(retried.baseOffset()).isEqualTo(first.baseOffset());
+        assertThat(retried.lastOffset()).isEqualTo(first.lastOffset());
+        assertThat(values(partition, 0)).containsExactly("a", "b", "c");
+    }
+
+    @Test
+    void shouldRefuseASequenceThatSkipsAhead() {
+        await(partition.append(idempotentBatch(PID, (short) 0, 0, NOW, "a"), NOW));
+
+        assertThat(failure(partition.append(idempotentBatch(PID, (short) 0, 2, NOW, "gap"), NOW)))
+                .isEqualTo(ErrorCode.OUT_OF_ORDER_SEQUENCE);
+        assertThat(values(partition, 0)).containsExactly("a");
+    }
+
+    @Test
+    void shouldRefuseADuplicateOlderThanTheLastFiveBatches() {
+        for (int sequence = 0; sequence < 6; sequence++) {
+            await(partition.append(idempotentBatch(PID, (short) 0, sequence, NOW, "v" + sequence), NOW));
+        }
+
+        assertThat(failure(partition.append(idempotentBatch(PID, (short) 0, 0, NOW, "v0"), NOW)))
+                .isEqualTo(ErrorCode.OUT_OF_ORDER_SEQUENCE);
+        assertThat(await(partition.append(idempotentBatch(PID, (short) 0, 1, NOW, "v1"), NOW)).baseOffset()).isEqualTo(1);
+        assertThat(partition.logEndOffset()).isEqualTo(6);
+    }
+
+    @Test
+    void shouldFenceAnOlderEpochAndStartANewEpochAtSequenceZero() {
+        await(partition.append(idempotentBatch(PID, (short) 1, 0, NOW, "a"), NOW));
+
+        assertThat(failure(partition.append(idempotentBatch(PID, (short) 0, 1, NOW, "stale"), NOW)))
+                .isEqualTo(ErrorCode.INVALID_PRODUCER_EPOCH);
+        assertThat(failure(partition.append(idempotentBatch(PID, (short) 2, 5, NOW, "bad start"), NOW)))
+                .isEqualTo(ErrorCode.OUT_OF_ORDER_SEQUENCE);
+        await(partition.append(idempotentBatch(PID, (short) 2, 0, NOW, "b"), NOW));
+        assertThat(values(partition, 0)).containsExactly("a", "b");
+    }
+
+    @Test
+    void shouldAcceptAnyFirstSequenceFromAnUnknownProducer() {
+        await(partition.append(idempotentBatch(PID, (short) 0, 17, NOW, "a"), NOW));
+        await(partition.append(idempotentBatch(PID, (short) 0, 18, NOW, "b"), NOW));
+
+        assertThat(partition.logEndOffset()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldRecogniseARetryAfterARestart() {
+        AppendResult first = await(partition.append(idempotentBatch(PID, (short) 3, 0, NOW, "a", "b"), NOW));
+
+        Partition reopened = reopen();
+
+        AppendResult retried = await(reopened.append(idempotentBatch(PID, (short) 3, 0, NOW, "a", "b"), NOW));
+        assertThat(retried.baseOffset()).isEqualTo(first.baseOffset());
+        assertThat(failure(reopened.append(idempotentBatch(PID, (short) 3, 5, NOW, "gap"), NOW)))
+                .isEqualTo(ErrorCode.OUT_OF_ORDER_SEQUENCE);
+        assertThat(failure(reopened.append(idempotentBatch(PID, (short) 2, 2, NOW, "stale"), NOW)))
+                .isEqualTo(ErrorCode.INVALID_PRODUCER_EPOCH);
+        await(reopened.append(idempotentBatch(PID, (short) 3, 2, NOW, "c"), NOW));
+        assertThat(values(reopened, 0)).containsExactly("a", "b", "c");
+    }
+
+    @Test
+    void shouldKeepProducersApart() {
+        await(partition.append(idempotentBatch(1, (short) 0, 0, NOW, "one"), NOW));
+        await(partition.append(idempotentBatch(2, (short) 0, 0, NOW, "two"), NOW));
+
+        AppendResult retriedOne = await(partition.append(idempotentBatch(1, (short) 0, 0, NOW, "one"), NOW));
+
+        assertThat(retriedOne.baseOffset()).isZero();
+        assertThat(partition.logEndOffset()).isEqualTo(2);
+    }
+}

@@ -1,0 +1,169 @@
+package dev.ferry.stream;
+
+import static dev.ferry.stream.StreamTestSupport.await;
+import static dev.ferry.stream.StreamTestSupport.batch;
+import static dev.ferry.stream.StreamTestSupport.failure;
+import static dev.ferry.stream.StreamTestSupport.values;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
+
+class TopicRegistryTest {
+    private static final long NOW = 1_700_000_000_000L;
+
+    @TempDir
+    Path data;
+
+    private TopicRegistry registry;
+
+    @AfterEach
+    void closeRegistry() {
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    private TopicRegistry open() {
+        registry = TopicRegistry.open(data, null, dev.ferry.log.FileHandleCache.processDefault(), 2);
+        return registry;
+    }
+
+    private TopicRegistry reopen() {
+        registry.close();
+        return open();
+    }
+
+    @Test
+    void shouldCreateTopicWithPartitionDirectoriesAndKeepItAcrossRestarts() {
+        Topic created = await(open().create("orders", 3, Map.of(TopicConfig.RETENTION_MS, "3600000")));
+
+        assertThat(created.partitionCount()).isEqualTo(3);
+        assertThat(data.resolve("topics/orders-0")).isDirectory();
+        assertThat(data.resolve("topics/orders-2")).isDirectory();
+        Topic reopened = reopen().topic("orders").orElseThrow();
+        assertThat(reopened.id()).isEqualTo(created.id());
+        assertThat(reopened.partitionCount()).isEqualTo(3);
+        assertThat(reopened.config().retentionMs()).isEqualTo(3_600_000L);
+        assertThat(registry.topic(created.id())).contains(reopened);
+    }
+
+    @Test
+    void shouldRefuseAnExistingNameABadNameAndBadPartitionCounts() {
+        await(open().create("orders", 1, Map.of()));
+
+        assertThat(failure(registry.create("orders", 1, Map.of()))).isEqualTo(ErrorCode.TOPIC_ALREADY_EXISTS);
+        assertThat(failure(registry.create("or/ders", 1, Map.of()))).isEqualTo(ErrorCode.INVALID_TOPIC);
+        assertThat(failure(registry.create("", 1, Map.of()))).isEqualTo(ErrorCode.INVALID_TOPIC);
+        assertThat(failure(registry.create("x".repeat(250), 1, Map.of()))).isEqualTo(ErrorCode.INVALID_TOPIC);
+        assertThat(failure(registry.create("zero", 0, Map.of()))).isEqualTo(ErrorCode.INVALID_PARTITIONS);
+        assertThat(failure(registry.create("bad", 1, Map.of("retention.ms", "soon")))).isEqualTo(ErrorCode.INVALID_CONFIG);
+        assertThat(failure(registry.create("bad", 1, Map.of("no.such.config", "1")))).isEqualTo(ErrorCode.INVALID_CONFIG);
+        assertThat(registry.topics()).extracting(Topic::name).containsExactly("orders");
+    }
+
+    @Test
+    void shouldRefuseANameThatCollidesWithAnotherOnDotAndUnderscore() {
+        await(open().create("a_b", 1, Map.of()));
+
+        assertThat(failure(registry.create("a.b", 1, Map.of()))).isEqualTo(ErrorCode.INVALID_TOPIC);
+    }
+
+    @Test
+    void shouldDeleteTopicAndItsFilesAndGiveARecreatedTopicANewIdAndNoOldRecords() {
+        Topic first = await(open().create("events", 1, Map.of()));
+        await(first.partition(0).append(batch(NOW, "old"), NOW));
+
+        await(registry.delete("events"));
+
+        assertThat(registry.topic("events")).isEmpty();
+        assertThat(data.resolve("topics/events-0")).doesNotExist();
+        assertThat(failure(first.partition(0).append(batch(NOW, "late"), NOW)))
+                .isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        Topic second = await(registry.create("events", 1, Map.of()));
+        assertThat(second.id()).isNotEqualTo(first.id());
+        assertThat(second.partition(0).logEndOffset()).isZero();
+        assertThat(reopen().topic("events").orElseThrow().id()).isEqualTo(second.id());
+        assertThat(failure(registry.delete("nothing"))).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+
+    @Test
+    void shouldNotTakeADirectoryOfAnotherTopicIdForItsPartition() throws Exception {
+        Topic first = await(open().create("events", 1, Map.of()));
+        await(first.partition(0).append(batch(NOW, "old"), NOW));
+        registry.close();
+        registry = null;
+        // A deletion that crashed after recording itself but before its files went: simulate by
+        // stamping another topic id into the directory of a re-created topic.
+        Path directory = data.resolve("topics/events-0");
+        Files.writeString(directory.resolve(Partition.METADATA_FILE), "version: 0\ntopic_id: " + UUID.randomUUID() + "\n");
+
+        Topic reopened = open().topic("events").orElseThrow();
+
+        assertThat(reopened.partition(0).logEndOffset()).isZero();
+        try (var children = Files.list(data.resolve("topics"))) {
+            assertThat(children.map(p -> p.getFileName().toString())).anyMatch(n -> n.endsWith("-stray"));
+        }
+    }
+
+    @Test
+    void shouldAddPartitionsDurably() {
+        await(open().create("grow", 2, Map.of()));
+
+        Topic grown = await(registry.createPartitions("grow", 5));
+
+        assertThat(grown.partitionCount()).isEqualTo(5);
+        assertThat(failure(registry.createPartitions("grow", 5))).isEqualTo(ErrorCode.INVALID_PARTITIONS);
+        assertThat(failure(registry.createPartitions("none", 5))).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        assertThat(reopen().topic("grow").orElseThrow().partitionCount()).isEqualTo(5);
+    }
+
+    @Test
+    void shouldKeepClusterIdentityAcrossRestarts() {
+        ClusterIdentity identity = open().identity();
+
+        assertThat(identity.clusterId()).hasSize(22);
+        assertThat(reopen().identity()).isEqualTo(identity);
+    }
+
+    @Test
+    void shouldNeverHandOutAProducerIdTwiceAcrossRestarts() {
+        long first = await(open().allocateProducerId());
+        long second = await(registry.allocateProducerId());
+        assertThat(second).isGreaterThan(first);
+
+        long afterRestart = await(reopen().allocateProducerId());
+
+        assertThat(afterRestart).isGreaterThan(second);
+    }
+
+    @Test
+    void shouldKeepRecordsAcrossRestarts() {
+        Partition partition = await(open().create("log", 1, Map.of())).partition(0);
+        await(partition.append(batch(NOW, "a", "b"), NOW));
+        await(partition.append(batch(NOW, "c"), NOW));
+
+        Partition reopened = reopen().topic("log").orElseThrow().partition(0);
+
+        assertThat(values(reopened, 0)).containsExactly("a", "b", "c");
+        assertThat(reopened.highWatermark()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldNameAMissingPartition() {
+        Topic topic = await(open().create("one", 1, Map.of()));
+
+        assertThatThrownBy(() -> topic.partition(1)).isInstanceOf(BrokerException.class)
+                .extracting(e -> ((BrokerException) e).errorCode()).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+}

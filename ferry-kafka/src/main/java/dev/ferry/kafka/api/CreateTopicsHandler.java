@@ -1,0 +1,174 @@
+package dev.ferry.kafka.api;
+
+import dev.ferry.kafka.LocalNode;
+import dev.ferry.stream.Topic;
+import dev.ferry.stream.TopicConfig;
+import dev.ferry.stream.TopicRegistry;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableReplicaAssignment;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicConfig;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * CreateTopics: each topic through {@link TopicRegistry#create} (recorded and fsynced before it is
+ * answered), or only checked with {@code validate_only}. Kafka's defaults fill what the request
+ * leaves at -1: {@code num.partitions} = 1 and a replication factor of 1, the only one a single
+ * node can have. Explicit replica assignments are taken when they name this node alone.
+ */
+public final class CreateTopicsHandler implements ApiHandler {
+    /** Kafka's {@code num.partitions} default. */
+    static final int DEFAULT_PARTITIONS = 1;
+    /** DescribeConfigs' config sources, as CreateTopics v5+ reports them. */
+    private static final byte TOPIC_CONFIG = 1;
+    private static final byte DEFAULT_CONFIG = 5;
+
+    private final TopicRegistry topics;
+    private final LocalNode node;
+
+    public CreateTopicsHandler(TopicRegistry topics, LocalNode node) {
+        this.topics = topics;
+        this.node = node;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.CREATE_TOPICS;
+    }
+
+    @Override
+    public short oldestVersion() {
+        return 2;
+    }
+
+    @Override
+    public short latestVersion() {
+        return 7;
+    }
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
+        CreateTopicsRequestData data = (CreateTopicsRequestData) request;
+        CreateTopicsResponseData response = new CreateTopicsResponseData();
+        List<CompletableFuture<?>> creations = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        Set<String> duplicates = new HashSet<>();
+        for (CreatableTopic topic : data.topics()) {
+            if (!seen.add(topic.name())) {
+                duplicates.add(topic.name());
+            }
+        }
+        for (CreatableTopic requested : data.topics()) {
+            CreatableTopicResult result = new CreatableTopicResult().setName(requested.name()).setNumPartitions(-1)
+                    .setReplicationFactor((short) -1);
+            if (response.topics().find(requested.name()) != null) {
+                continue;
+            }
+            response.topics().add(result);
+            if (duplicates.contains(requested.name())) {
+                fail(result, Errors.INVALID_REQUEST, "topic '" + requested.name() + "' appears more than once in the request");
+                continue;
+            }
+            int partitions;
+            try {
+                partitions = partitionCount(requested);
+            } catch (IllegalArgumentException e) {
+                fail(result, e instanceof ReplicationException ? Errors.INVALID_REPLICATION_FACTOR
+                        : Errors.INVALID_REPLICA_ASSIGNMENT, e.getMessage());
+                continue;
+            }
+            Map<String, String> configs = new LinkedHashMap<>();
+            for (CreatableTopicConfig config : requested.configs()) {
+                configs.put(config.name(), config.value());
+            }
+            if (data.validateOnly()) {
+                try {
+                    TopicConfig config = topics.validateCreate(requested.name(), partitions, configs);
+                    describe(result, partitions, config, context.apiVersion());
+                } catch (RuntimeException e) {
+                    fail(result, KafkaErrors.of(e), KafkaErrors.message(e));
+                }
+                continue;
+            }
+            CompletableFuture<Topic> created;
+            try {
+                created = topics.create(requested.name(), partitions, configs);
+            } catch (RuntimeException e) {
+                created = CompletableFuture.failedFuture(e);
+            }
+            creations.add(created.handle((topic, error) -> {
+                if (error != null) {
+                    fail(result, KafkaErrors.of(error), KafkaErrors.message(error));
+                } else {
+                    result.setTopicId(TopicIds.toKafka(topic.id()));
+                    describe(result, topic.partitionCount(), topic.config(), context.apiVersion());
+                }
+                return null;
+            }));
+        }
+        return CompletableFuture.allOf(creations.toArray(CompletableFuture[]::new)).thenApply(ignored -> response);
+    }
+
+    /** The partition count asked for, from the count or the assignments; -1 is Kafka's default. */
+    private int partitionCount(CreatableTopic requested) {
+        if (requested.replicationFactor() != -1 && requested.replicationFactor() != 1) {
+            throw new ReplicationException("Unable to replicate the partition " + requested.replicationFactor()
+                    + " time(s): the target replication factor of " + requested.replicationFactor()
+                    + " cannot be reached because only 1 broker(s) are registered.");
+        }
+        if (requested.assignments().isEmpty()) {
+            return requested.numPartitions() == -1 ? DEFAULT_PARTITIONS : requested.numPartitions();
+        }
+        if (requested.numPartitions() != -1 || requested.replicationFactor() != -1) {
+            throw new IllegalArgumentException("both manual partition assignment and partition count or replication "
+                    + "factor were given");
+        }
+        int count = requested.assignments().size();
+        for (CreatableReplicaAssignment assignment : requested.assignments()) {
+            if (assignment.partitionIndex() < 0 || assignment.partitionIndex() >= count
+                    || !assignment.brokerIds().equals(List.of(node.nodeId()))) {
+                throw new IllegalArgumentException("partition " + assignment.partitionIndex() + " is assigned to "
+                        + assignment.brokerIds() + "; this cluster has partitions 0 to " + (count - 1)
+                        + " and the one node " + node.nodeId());
+            }
+        }
+        return count;
+    }
+
+    private static void describe(CreatableTopicResult result, int partitions, TopicConfig config, short version) {
+        result.setNumPartitions(partitions).setReplicationFactor((short) 1);
+        if (version >= 5) {
+            for (Map.Entry<String, String> entry : config.values().entrySet()) {
+                result.configs().add(new CreatableTopicConfigs().setName(entry.getKey()).setValue(entry.getValue())
+                        .setReadOnly(false).setIsSensitive(false)
+                        .setConfigSource(config.isOverridden(entry.getKey()) ? TOPIC_CONFIG : DEFAULT_CONFIG));
+            }
+        }
+    }
+
+    private static void fail(CreatableTopicResult result, Errors error, String message) {
+        result.setErrorCode(error.code()).setErrorMessage(message).setNumPartitions(-1).setReplicationFactor((short) -1);
+    }
+
+    /** A replication factor a single node cannot give. */
+    private static final class ReplicationException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        ReplicationException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.ferry.kafka.api;
+
+import dev.ferry.stream.Topic;
+import dev.ferry.stream.TopicRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * DeleteTopics: by name (v1-5) or by name or id (v6+), each through {@link TopicRegistry#delete},
+ * answered once the deletion is recorded durably.
+ */
+public final class DeleteTopicsHandler implements ApiHandler {
+    private final TopicRegistry topics;
+
+    public DeleteTopicsHandler(TopicRegistry topics) {
+        this.topics = topics;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.DELETE_TOPICS;
+    }
+
+    @Override
+    public short oldestVersion() {
+        return 1;
+    }
+
+    @Override
+    public short latestVersion() {
+        return 6;
+    }
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
+        DeleteTopicsRequestData data = (DeleteTopicsRequestData) request;
+        List<DeleteTopicState> requested = new ArrayList<>(data.topics());
+        for (String name : data.topicNames()) {
+            requested.add(new DeleteTopicState().setName(name).setTopicId(Uuid.ZERO_UUID));
+        }
+        DeleteTopicsResponseData response = new DeleteTopicsResponseData();
+        List<CompletableFuture<?>> deletions = new ArrayList<>();
+        for (DeleteTopicState state : requested) {
+            DeletableTopicResult result = new DeletableTopicResult().setName(state.name()).setTopicId(state.topicId());
+            response.responses().add(result);
+            Optional<Topic> topic = TopicIds.find(topics, state.name(), state.topicId());
+            if (topic.isEmpty()) {
+                result.setErrorCode((TopicIds.byId(state.topicId()) ? Errors.UNKNOWN_TOPIC_ID
+                        : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
+                continue;
+            }
+            result.setName(topic.get().name()).setTopicId(TopicIds.toKafka(topic.get().id()));
+            CompletableFuture<Void> deleted;
+            try {
+                deleted = topics.delete(topic.get().name());
+            } catch (RuntimeException e) {
+                deleted = CompletableFuture.failedFuture(e);
+            }
+            deletions.add(deleted.handle((ignored, error) -> {
+                if (error != null) {
+                    result.setErrorCode(KafkaErrors.of(error).code()).setErrorMessage(KafkaErrors.message(error));
+                }
+                return null;
+            }));
+        }
+        return CompletableFuture.allOf(deletions.toArray(CompletableFuture[]::new)).thenApply(ignored -> response);
+    }
+}

@@ -1,0 +1,193 @@
+package dev.ferry.kafka.api;
+
+import dev.ferry.kafka.wire.LogSliceRecords;
+import dev.ferry.log.LogSlice;
+import dev.ferry.stream.HighWatermarkWait;
+import dev.ferry.stream.Partition;
+import dev.ferry.stream.Topic;
+import dev.ferry.stream.TopicRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
+import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+
+/**
+ * Fetch: whole batches from each partition's segment files, never above the high watermark (what
+ * is fsynced), sent without re-encoding as file regions ({@link LogSliceRecords}).
+ *
+ * <p>Long poll: when the partitions hold fewer than {@code min.bytes} new bytes, the request parks
+ * on every partition it reads ({@link Partition#whenHighWatermarkAbove}) and on a timer at
+ * {@code max.wait.ms}; the first to fire reads again, on the connection's event loop, and either
+ * answers or parks again until the deadline. Nothing is held while parked but the waits.
+ *
+ * <p>Fetch sessions (KIP-227) are not kept: every answer carries session id 0, which tells the
+ * client that no session was created, so it sends full fetch requests, as clients accept. Both
+ * isolation levels read up to the high watermark: Ferry has no transactions, so the last stable
+ * offset is the high watermark.
+ */
+public final class FetchHandler implements ApiHandler {
+    private final TopicRegistry topics;
+
+    public FetchHandler(TopicRegistry topics) {
+        this.topics = topics;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.FETCH;
+    }
+
+    @Override
+    public short oldestVersion() {
+        return 4;
+    }
+
+    @Override
+    public short latestVersion() {
+        return 18;
+    }
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
+        FetchRequestData data = (FetchRequestData) request;
+        if (context.apiVersion() >= 7 && data.sessionId() != 0) {
+            // We never hand out a session, so an incremental fetch names one we do not know.
+            return CompletableFuture.completedFuture(new FetchResponseData().setErrorCode(
+                    Errors.FETCH_SESSION_ID_NOT_FOUND.code()).setSessionId(0));
+        }
+        LongPoll poll = new LongPoll(context, data);
+        poll.attempt(false);
+        return poll.result;
+    }
+
+    /** One Fetch request from its first read until it is answered. */
+    private final class LongPoll {
+        private final RequestContext context;
+        private final FetchRequestData request;
+        private final long deadlineMs;
+        private final CompletableFuture<ApiMessage> result = new CompletableFuture<>();
+        private final List<HighWatermarkWait> waits = new ArrayList<>();
+        private ScheduledFuture<?> timer;
+        private boolean woken;
+
+        LongPoll(RequestContext context, FetchRequestData request) {
+            this.context = context;
+            this.request = request;
+            this.deadlineMs = context.receivedAtMs() + Math.max(0, request.maxWaitMs());
+        }
+
+        /** Reads every partition; answers, or parks until data arrives or the deadline. Event loop only. */
+        void attempt(boolean finalAttempt) {
+            int remainingBytes = request.maxBytes() > 0 ? request.maxBytes() : Integer.MAX_VALUE;
+            long totalBytes = 0;
+            boolean anyError = false;
+            List<Parked> parkable = new ArrayList<>();
+            FetchResponseData response = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
+            for (FetchTopic fetchTopic : request.topics()) {
+                FetchableTopicResponse topicResponse = new FetchableTopicResponse().setTopic(fetchTopic.topic())
+                        .setTopicId(fetchTopic.topicId());
+                response.responses().add(topicResponse);
+                Optional<Topic> topic = TopicIds.find(topics, fetchTopic.topic(), fetchTopic.topicId());
+                for (FetchPartition fetchPartition : fetchTopic.partitions()) {
+                    PartitionData partitionResponse = new PartitionData().setPartitionIndex(fetchPartition.partition())
+                            .setRecords(MemoryRecords.EMPTY);
+                    topicResponse.partitions().add(partitionResponse);
+                    if (topic.isEmpty() || fetchPartition.partition() < 0
+                            || fetchPartition.partition() >= topic.get().partitionCount()) {
+                        Errors error = topic.isEmpty() && TopicIds.byId(fetchTopic.topicId()) ? Errors.UNKNOWN_TOPIC_ID
+                                : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                        fail(partitionResponse, error);
+                        anyError = true;
+                        continue;
+                    }
+                    Partition partition = topic.get().partition(fetchPartition.partition());
+                    Errors epochError = LeaderEpochs.check(fetchPartition.currentLeaderEpoch(), partition.leaderEpoch());
+                    if (epochError != Errors.NONE) {
+                        fail(partitionResponse, epochError);
+                        anyError = true;
+                        continue;
+                    }
+                    try {
+                        long highWatermark = partition.highWatermark();
+                        long logStart = partition.logStartOffset();
+                        // The response's byte budget spent, later partitions only report their offsets.
+                        LogSlice slice = null;
+                        if (remainingBytes > 0 || totalBytes == 0) {
+                            int limit = Math.max(1, Math.min(fetchPartition.partitionMaxBytes(), remainingBytes));
+                            slice = partition.read(fetchPartition.fetchOffset(), limit);
+                        }
+                        partitionResponse.setHighWatermark(highWatermark).setLastStableOffset(highWatermark)
+                                .setLogStartOffset(logStart);
+                        if (slice != null && !slice.isEmpty()) {
+                            partitionResponse.setRecords(new LogSliceRecords(slice));
+                            totalBytes += slice.sizeInBytes();
+                            remainingBytes -= slice.sizeInBytes();
+                        } else {
+                            parkable.add(new Parked(partition, fetchPartition.fetchOffset()));
+                        }
+                    } catch (RuntimeException e) {
+                        fail(partitionResponse, KafkaErrors.of(e));
+                        anyError = true;
+                    }
+                }
+            }
+            boolean enough = totalBytes >= Math.max(1, request.minBytes());
+            long waitMs = deadlineMs - System.currentTimeMillis();
+            if (finalAttempt || enough || anyError || request.minBytes() <= 0 || waitMs <= 0 || parkable.isEmpty()) {
+                result.complete(response);
+                return;
+            }
+            park(parkable, waitMs);
+        }
+
+        private void park(List<Parked> parkable, long waitMs) {
+            woken = false;
+            for (Parked parked : parkable) {
+                waits.add(parked.partition.whenHighWatermarkAbove(parked.offset, this::wakeFromAnyThread));
+            }
+            timer = context.eventLoop().schedule(() -> wake(true), waitMs, TimeUnit.MILLISECONDS);
+        }
+
+        private void wakeFromAnyThread() {
+            context.eventLoop().execute(() -> wake(false));
+        }
+
+        /** The first wake of a parking reads again; later ones (other partitions, the timer) find it done. */
+        private void wake(boolean timedOut) {
+            if (woken) {
+                return;
+            }
+            woken = true;
+            for (HighWatermarkWait wait : waits) {
+                wait.cancel();
+            }
+            waits.clear();
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+            attempt(timedOut);
+        }
+    }
+
+    private static void fail(PartitionData partitionResponse, Errors error) {
+        partitionResponse.setErrorCode(error.code()).setHighWatermark(-1).setLastStableOffset(-1).setLogStartOffset(-1)
+                .setRecords(MemoryRecords.EMPTY);
+    }
+
+    private record Parked(Partition partition, long offset) {
+    }
+}

@@ -1,0 +1,54 @@
+package dev.ferry.kafka.api;
+
+import dev.ferry.stream.TopicRegistry;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * InitProducerId for idempotent producers without a transactional id: a new producer id (durably
+ * reserved, never handed out twice, across restarts too) with epoch 0, as Kafka does for a
+ * non-transactional producer whether or not it names its current id. Transactions are not served.
+ */
+public final class InitProducerIdHandler implements ApiHandler {
+    private final TopicRegistry topics;
+
+    public InitProducerIdHandler(TopicRegistry topics) {
+        this.topics = topics;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.INIT_PRODUCER_ID;
+    }
+
+    @Override
+    public short oldestVersion() {
+        return 0;
+    }
+
+    @Override
+    public short latestVersion() {
+        return 5;
+    }
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
+        InitProducerIdRequestData data = (InitProducerIdRequestData) request;
+        if (data.transactionalId() != null) {
+            return CompletableFuture.completedFuture(new InitProducerIdResponseData().setProducerId(-1)
+                    .setProducerEpoch((short) -1).setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()));
+        }
+        return topics.allocateProducerId().handle((producerId, error) -> {
+            InitProducerIdResponseData response = new InitProducerIdResponseData();
+            if (error != null) {
+                return response.setErrorCode(KafkaErrors.of(error).code()).setProducerId(-1).setProducerEpoch((short) -1);
+            }
+            return response.setProducerId(producerId).setProducerEpoch((short) 0);
+        });
+    }
+}

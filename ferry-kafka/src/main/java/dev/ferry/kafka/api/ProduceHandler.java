@@ -1,0 +1,114 @@
+package dev.ferry.kafka.api;
+
+import dev.ferry.stream.AppendResult;
+import dev.ferry.stream.Partition;
+import dev.ferry.stream.Topic;
+import dev.ferry.stream.TopicRegistry;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
+import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+
+/**
+ * Produce: each partition's batch goes to {@link Partition#append} exactly as the producer sent it
+ * (the partition checks its CRC, size and producer sequence, assigns offsets and stamps the leader
+ * epoch in place), and the response waits for every append's fsync. acks=1 and acks=all both mean
+ * "fsynced" on one node; acks=0 gets no response at all (the request still holds its connection's
+ * place in line until its batches are written, so its buffer outlives the append).
+ *
+ * <p>No per-record work here: one append per partition, one future per append.
+ */
+public final class ProduceHandler implements ApiHandler {
+    private final TopicRegistry topics;
+
+    public ProduceHandler(TopicRegistry topics) {
+        this.topics = topics;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.PRODUCE;
+    }
+
+    @Override
+    public short oldestVersion() {
+        return 3;
+    }
+
+    @Override
+    public short latestVersion() {
+        return 13;
+    }
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
+        ProduceRequestData data = (ProduceRequestData) request;
+        short acks = data.acks();
+        boolean validAcks = acks == -1 || acks == 0 || acks == 1;
+        ProduceResponseData response = new ProduceResponseData();
+        List<CompletableFuture<?>> appends = new ArrayList<>();
+        for (TopicProduceData topicData : data.topicData()) {
+            TopicProduceResponse topicResponse = new TopicProduceResponse().setName(topicData.name())
+                    .setTopicId(topicData.topicId());
+            response.responses().add(topicResponse);
+            Optional<Topic> topic = TopicIds.find(topics, topicData.name(), topicData.topicId());
+            for (PartitionProduceData partitionData : topicData.partitionData()) {
+                PartitionProduceResponse partitionResponse = new PartitionProduceResponse()
+                        .setIndex(partitionData.index()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
+                topicResponse.partitionResponses().add(partitionResponse);
+                if (!validAcks) {
+                    partitionResponse.setErrorCode(Errors.INVALID_REQUIRED_ACKS.code());
+                    continue;
+                }
+                if (data.transactionalId() != null) {
+                    partitionResponse.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code())
+                            .setErrorMessage("transactions are not supported");
+                    continue;
+                }
+                if (topic.isEmpty() || partitionData.index() < 0 || partitionData.index() >= topic.get().partitionCount()) {
+                    Errors error = topic.isEmpty() && TopicIds.byId(topicData.topicId()) ? Errors.UNKNOWN_TOPIC_ID
+                            : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                    partitionResponse.setErrorCode(error.code());
+                    continue;
+                }
+                if (!(partitionData.records() instanceof MemoryRecords records) || records.sizeInBytes() == 0) {
+                    partitionResponse.setErrorCode(Errors.INVALID_RECORD.code()).setErrorMessage("no record batch");
+                    continue;
+                }
+                Partition partition = topic.get().partition(partitionData.index());
+                ByteBuffer batch = records.buffer();
+                CompletableFuture<AppendResult> append;
+                try {
+                    append = partition.append(batch, context.receivedAtMs());
+                } catch (RuntimeException e) {
+                    append = CompletableFuture.failedFuture(e);
+                }
+                appends.add(append.handle((result, error) -> {
+                    if (error != null) {
+                        partitionResponse.setErrorCode(KafkaErrors.of(error).code())
+                                .setErrorMessage(KafkaErrors.message(error));
+                    } else {
+                        partitionResponse.setBaseOffset(result.baseOffset()).setLogAppendTimeMs(result.logAppendTimeMs())
+                                .setLogStartOffset(result.logStartOffset());
+                    }
+                    return null;
+                }));
+            }
+        }
+        CompletableFuture<Void> all = CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new));
+        // The partition responses are written by the append callbacks; allOf orders them before this.
+        return all.thenApply(ignored -> acks == 0 ? null : response);
+    }
+}
