@@ -1,5 +1,6 @@
 package dev.ferry.kafka;
 
+import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.api.ApiHandlers;
 import dev.ferry.kafka.api.ApiVersionsHandler;
 import dev.ferry.kafka.api.CreateTopicsHandler;
@@ -10,6 +11,7 @@ import dev.ferry.kafka.api.InitProducerIdHandler;
 import dev.ferry.kafka.api.ListOffsetsHandler;
 import dev.ferry.kafka.api.MetadataHandler;
 import dev.ferry.kafka.api.ProduceHandler;
+import dev.ferry.kafka.group.GroupApis;
 import dev.ferry.stream.TopicRegistry;
 
 /**
@@ -24,7 +26,7 @@ public final class BrokerApis {
     private BrokerApis() {
     }
 
-    public static ApiHandlers create(LocalNode node, TopicRegistry topics) {
+    public static ApiHandlers create(LocalNode node, TopicRegistry topics, GroupCoordinator groups) {
         ApiHandlers handlers = new ApiHandlers();
         handlers.register(new ApiVersionsHandler(handlers));
         handlers.register(new MetadataHandler(node, topics, AUTO_CREATE_TOPICS));
@@ -35,6 +37,7 @@ public final class BrokerApis {
         handlers.register(new CreateTopicsHandler(topics, node));
         handlers.register(new DeleteTopicsHandler(topics));
         handlers.register(new InitProducerIdHandler(topics));
+        GroupApis.register(handlers, node, groups);
         return handlers;
     }
 }

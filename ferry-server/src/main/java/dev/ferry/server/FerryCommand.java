@@ -50,6 +50,11 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "--bind address, or this machine's name when that is a wildcard")
     String kafkaAdvertisedHost;
 
+    @Option(names = "--group-initial-rebalance-delay-ms", paramLabel = "MS", defaultValue = "3000",
+            description = "How long the first rebalance of an empty consumer group waits for more members "
+                    + "(Kafka's group.initial.rebalance.delay.ms). Default: ${DEFAULT-VALUE}")
+    int groupInitialRebalanceDelayMs;
+
     @Option(names = "--bind", paramLabel = "ADDR", split = ",", defaultValue = "127.0.0.1,::1",
             description = "Addresses the listeners bind to, comma separated or the flag repeated, all on the same "
                     + "port. An IPv6 address this machine or JVM cannot have (no IPv6) is skipped with a warning. "
@@ -174,6 +179,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.amqpPort = amqpPort;
         settings.kafkaPort = kafkaPort;
         settings.kafkaAdvertisedHost = kafkaAdvertisedHost;
+        settings.groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs;
         settings.bind = bind;
         settings.users = users;
         settings.loopbackUsers = loopbackUsers;

@@ -9,10 +9,13 @@ import dev.ferry.broker.MetadataRecord;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.front.ContentBudget;
 import dev.ferry.front.ListenAddresses;
+import dev.ferry.group.GroupConfig;
+import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.BrokerApis;
 import dev.ferry.kafka.KafkaConfig;
 import dev.ferry.kafka.KafkaServer;
 import dev.ferry.kafka.LocalNode;
+import dev.ferry.kafka.group.ConsumerSubscriptions;
 import dev.ferry.server.config.BrokerSettings;
 import dev.ferry.store.DiskStorage;
 import dev.ferry.stream.ClusterIdentity;
@@ -43,6 +46,7 @@ public final class FerryServer implements AutoCloseable {
     private TopicRegistry topics;
     private AmqpServer amqpServer;
     private KafkaServer kafkaServer;
+    private GroupCoordinator groupCoordinator;
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ContentBudget contentBudget;
     private IngressMetrics ingressMetrics;
@@ -69,6 +73,10 @@ public final class FerryServer implements AutoCloseable {
         topics = TopicRegistry.open(settings.dataDir, storage.flusher(), storage.fileHandles(), settings.queueThreads);
         topics.startMaintenance(RETENTION_CHECK_INTERVAL_MS);
         amqpServer = new AmqpServer(amqpConfig());
+        groupCoordinator = GroupCoordinator.open(settings.dataDir.resolve("groups"), GroupConfig.defaults()
+                        .withInitialRebalanceDelayMs(settings.groupInitialRebalanceDelayMs)
+                        .withSubscriptions(new ConsumerSubscriptions()),
+                storage.flusher(), storage.fileHandles(), System::currentTimeMillis);
         kafkaServer = new KafkaServer(kafkaConfig());
         try {
             amqpPort = amqpServer.start();
@@ -143,7 +151,7 @@ public final class FerryServer implements AutoCloseable {
                 .addresses(settings.bindAddresses())
                 .port(settings.kafkaPort)
                 .node(node)
-                .handlers(BrokerApis.create(node, topics));
+                .handlers(BrokerApis.create(node, topics, groupCoordinator));
     }
 
     /** The bound Kafka port, once started. */
@@ -176,6 +184,13 @@ public final class FerryServer implements AutoCloseable {
         }
         if (kafkaServer != null) {
             kafkaServer.stop();
+        }
+        if (groupCoordinator != null) {
+            try {
+                groupCoordinator.close();
+            } catch (RuntimeException e) {
+                log.warn("closing the group coordinator failed: {}", e.toString());
+            }
         }
         if (amqpServer != null) {
             amqpServer.stop();

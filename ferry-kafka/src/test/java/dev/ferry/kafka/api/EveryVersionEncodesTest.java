@@ -2,6 +2,8 @@ package dev.ferry.kafka.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.group.GroupConfig;
+import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.BrokerApis;
 import dev.ferry.kafka.LocalNode;
 import dev.ferry.kafka.wire.ResponseWriter;
@@ -18,13 +20,24 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -43,6 +56,7 @@ class EveryVersionEncodesTest {
     @TempDir
     Path dataDir;
     private TopicRegistry topics;
+    private GroupCoordinator groups;
     private ApiHandlers handlers;
     private Topic topic;
     private final ScheduledExecutorService eventLoop = Executors.newSingleThreadScheduledExecutor();
@@ -51,7 +65,9 @@ class EveryVersionEncodesTest {
     void openTopics() throws Exception {
         topics = TopicRegistry.open(dataDir);
         LocalNode node = new LocalNode(topics.identity().nodeId(), topics.identity().clusterId(), "127.0.0.1");
-        handlers = BrokerApis.create(node, topics);
+        groups = GroupCoordinator.inMemory(GroupConfig.defaults().withInitialRebalanceDelayMs(0),
+                System::currentTimeMillis);
+        handlers = BrokerApis.create(node, topics, groups);
         topic = topics.create("t", 1, java.util.Map.of()).get(30, TimeUnit.SECONDS);
         topic.partition(0).append(batch(), System.currentTimeMillis()).get(30, TimeUnit.SECONDS);
     }
@@ -59,6 +75,7 @@ class EveryVersionEncodesTest {
     @AfterEach
     void close() {
         eventLoop.shutdownNow();
+        groups.close();
         topics.close();
     }
 
@@ -125,6 +142,39 @@ class EveryVersionEncodesTest {
                             .setName("missing").setTopicId(Uuid.ZERO_UUID)))
                     : new DeleteTopicsRequestData().setTopicNames(List.of("missing"));
             case INIT_PRODUCER_ID -> new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(1000);
+            // Group APIs: a fresh member of a one-member group, then requests that name unknown
+            // members and groups, so that both the success and the error shapes are encoded.
+            case FIND_COORDINATOR -> version >= 4
+                    ? new FindCoordinatorRequestData().setKeyType((byte) 0).setCoordinatorKeys(List.of("g"))
+                    : new FindCoordinatorRequestData().setKey("g");
+            case JOIN_GROUP -> new JoinGroupRequestData().setGroupId("join-" + version).setSessionTimeoutMs(10_000)
+                    .setRebalanceTimeoutMs(10_000).setMemberId("").setProtocolType("consumer")
+                    .setProtocols(new JoinGroupRequestData.JoinGroupRequestProtocolCollection(List.of(
+                            new JoinGroupRequestData.JoinGroupRequestProtocol().setName("range")
+                                    .setMetadata(new byte[0])).iterator()));
+            case SYNC_GROUP -> new SyncGroupRequestData().setGroupId("g").setGenerationId(1).setMemberId("nobody")
+                    .setProtocolType("consumer").setProtocolName("range");
+            case HEARTBEAT -> new HeartbeatRequestData().setGroupId("g").setGenerationId(1).setMemberId("nobody");
+            case LEAVE_GROUP -> version >= 3
+                    ? new LeaveGroupRequestData().setGroupId("g").setMembers(List.of(
+                            new LeaveGroupRequestData.MemberIdentity().setMemberId("nobody")))
+                    : new LeaveGroupRequestData().setGroupId("g").setMemberId("nobody");
+            case OFFSET_COMMIT -> new OffsetCommitRequestData().setGroupId("commits").setGenerationIdOrMemberEpoch(-1)
+                    .setMemberId("").setTopics(List.of(new OffsetCommitRequestData.OffsetCommitRequestTopic()
+                            .setName("t").setPartitions(List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition()
+                                    .setPartitionIndex(0).setCommittedOffset(1).setCommittedMetadata("m")))));
+            case OFFSET_FETCH -> version >= 8
+                    ? new OffsetFetchRequestData().setGroups(List.of(new OffsetFetchRequestData.OffsetFetchRequestGroup()
+                            .setGroupId("commits").setTopics(null)))
+                    : new OffsetFetchRequestData().setGroupId("commits").setTopics(null);
+            case OFFSET_DELETE -> new OffsetDeleteRequestData().setGroupId("missing").setTopics(
+                    new OffsetDeleteRequestData.OffsetDeleteRequestTopicCollection(List.of(
+                            new OffsetDeleteRequestData.OffsetDeleteRequestTopic().setName("t").setPartitions(List.of(
+                                    new OffsetDeleteRequestData.OffsetDeleteRequestPartition().setPartitionIndex(0))))
+                            .iterator()));
+            case LIST_GROUPS -> new ListGroupsRequestData();
+            case DESCRIBE_GROUPS -> new DescribeGroupsRequestData().setGroups(List.of("commits", "missing"));
+            case DELETE_GROUPS -> new DeleteGroupsRequestData().setGroupsNames(List.of("missing"));
             default -> throw new AssertionError("no sample request for " + key + "; add one");
         };
     }

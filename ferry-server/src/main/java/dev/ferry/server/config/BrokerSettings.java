@@ -31,6 +31,8 @@ public final class BrokerSettings {
     public int kafkaPort = 9092;
     /** The host Kafka clients are told to connect to; empty: the first bind address (or this machine's name for a wildcard). */
     public String kafkaAdvertisedHost = "";
+    /** Kafka's group.initial.rebalance.delay.ms. */
+    public int groupInitialRebalanceDelayMs = 3000;
     /** Listen addresses: by default the loopback address of each family. */
     public List<String> bind = List.of("127.0.0.1", "::1");
     public List<String> users = List.of("guest:guest");
@@ -74,6 +76,10 @@ public final class BrokerSettings {
         }
         if (amqpPort != 0 && amqpPort == kafkaPort) {
             throw new ConfigException("amqp-port and kafka-port must differ, both are " + amqpPort);
+        }
+        if (groupInitialRebalanceDelayMs < 0) {
+            throw new ConfigException("group-initial-rebalance-delay-ms must be 0 or more, got "
+                    + groupInitialRebalanceDelayMs);
         }
         kafkaAdvertisedHost = kafkaAdvertisedHost == null ? "" : kafkaAdvertisedHost.strip();
         if (kafkaAdvertisedHost.contains(" ") || kafkaAdvertisedHost.contains(",")) {

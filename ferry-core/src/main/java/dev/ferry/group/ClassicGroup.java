@@ -1,0 +1,786 @@
+package dev.ferry.group;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+import dev.ferry.error.ErrorCode;
+import dev.ferry.group.GroupCommand.CommitOffsets;
+import dev.ferry.group.GroupCommand.DeleteOffsets;
+import dev.ferry.group.GroupCommand.Heartbeat;
+import dev.ferry.group.GroupCommand.Join;
+import dev.ferry.group.GroupCommand.Leave;
+import dev.ferry.group.GroupCommand.LeavingMember;
+import dev.ferry.group.GroupCommand.OffsetToCommit;
+import dev.ferry.group.GroupCommand.Sync;
+import dev.ferry.group.GroupResult.CommitResult;
+import dev.ferry.group.GroupResult.DeleteGroupResult;
+import dev.ferry.group.GroupResult.DeleteOffsetsResult;
+import dev.ferry.group.GroupResult.HeartbeatResult;
+import dev.ferry.group.GroupResult.JoinResult;
+import dev.ferry.group.GroupResult.JoinedMember;
+import dev.ferry.group.GroupResult.LeaveResult;
+import dev.ferry.group.GroupResult.MemberOutcome;
+import dev.ferry.group.GroupResult.PartitionOutcome;
+import dev.ferry.group.GroupResult.SyncResult;
+
+/**
+ * One consumer group under Kafka's classic protocol: its members, generation, chosen protocol,
+ * leader, the assignment the leader handed out, and its committed offsets. A deterministic state
+ * machine: each method applies one {@link GroupCommand} at the command's time and adds the replies
+ * and records it produced to an {@link GroupOutcome.Builder}; nothing here reads a clock, starts a
+ * timer or completes a future. Timers are deadlines the owner reads with {@link #nextDeadlineMs()}
+ * and fires with {@link #expireTimers(long, GroupOutcome.Builder)}.
+ *
+ * <p>The rules are Kafka's (KIP-345's static members aside):
+ * <ul>
+ *   <li>A rebalance ({@code PreparingRebalance}) completes when every member has sent a JoinGroup
+ *       and no member given an id by {@code MEMBER_ID_REQUIRED} is still expected, or when the
+ *       largest rebalance timeout of the members has passed, dropping those that did not join.
+ *       The first rebalance of an empty group instead waits {@code initialRebalanceDelayMs}, and as
+ *       long again each time members arrived meanwhile, up to the rebalance timeout.</li>
+ *   <li>Completing it starts a new generation: the protocol is the one every member supports that
+ *       most members list first; the leader (the first member, kept while it stays) gets everyone's
+ *       metadata; all parked joins are answered.</li>
+ *   <li>The leader's SyncGroup makes the group Stable and answers every parked sync with its
+ *       member's assignment; members that have not synced within the rebalance timeout are
+ *       dropped and the group rebalances.</li>
+ *   <li>A member whose session timeout passes without a heartbeat (or commit, join or sync) is
+ *       dropped, except while its join or sync is parked.</li>
+ * </ul>
+ *
+ * <p>Not thread-safe: its owner applies commands one at a time.
+ */
+final class ClassicGroup {
+    static final long NO_DEADLINE = Long.MAX_VALUE;
+    static final String CONSUMER_PROTOCOL_TYPE = "consumer";
+
+    private final String groupId;
+    private final GroupConfig config;
+    private GroupState state = GroupState.EMPTY;
+    private String protocolType;
+    private String protocolName;
+    private int generationId;
+    private String leaderId;
+    private final LinkedHashMap<String, GroupMember> members = new LinkedHashMap<>();
+    /** Ids handed out with MEMBER_ID_REQUIRED, each with the time by which it must join. */
+    private final LinkedHashMap<String, Long> pendingMembers = new LinkedHashMap<>();
+    /** Members answered in the last rebalance that have not synced yet. */
+    private final LinkedHashSet<String> pendingSyncMembers = new LinkedHashSet<>();
+    private final TreeMap<PartitionRef, CommittedOffset> offsets = new TreeMap<>();
+
+    /** While preparing a rebalance: when it completes even if members are missing. */
+    private long joinDeadlineMs = NO_DEADLINE;
+    /** The first rebalance of an empty group waits for more members rather than completing early. */
+    private boolean initialDelayRunning;
+    private long initialDelayRemainingMs;
+    private boolean newMemberAddedDuringDelay;
+    /** After a rebalance: when members that have not synced are dropped. */
+    private long syncDeadlineMs = NO_DEADLINE;
+
+    ClassicGroup(String groupId, GroupConfig config) {
+        this.groupId = Objects.requireNonNull(groupId, "groupId");
+        this.config = config;
+    }
+
+    String groupId() {
+        return groupId;
+    }
+
+    GroupState state() {
+        return state;
+    }
+
+    int generationId() {
+        return generationId;
+    }
+
+    String leaderId() {
+        return leaderId;
+    }
+
+    String protocolName() {
+        return protocolName;
+    }
+
+    String protocolType() {
+        return protocolType;
+    }
+
+    boolean hasMembers() {
+        return !members.isEmpty();
+    }
+
+    Collection<GroupMember> members() {
+        return members.values();
+    }
+
+    Set<String> pendingSyncMemberIds() {
+        return pendingSyncMembers;
+    }
+
+    Map<PartitionRef, CommittedOffset> offsets() {
+        return offsets;
+    }
+
+    // ---------------------------------------------------------------- JoinGroup
+
+    void join(Join command, GroupOutcome.Builder out) {
+        long requestId = command.requestId();
+        if (state == GroupState.DEAD) {
+            out.reply(requestId, JoinResult.failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, command.memberId()));
+            return;
+        }
+        if (!supportsProtocols(command.protocolType(), command.protocols())) {
+            out.reply(requestId, JoinResult.failed(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, command.memberId()));
+            return;
+        }
+        if (command.memberId().isEmpty()) {
+            String memberId = command.newMemberId();
+            if (command.requireKnownMemberId()) {
+                // The member must come back with this id; until then a rebalance waits for it.
+                pendingMembers.put(memberId, command.nowMs() + command.sessionTimeoutMs());
+                out.reply(requestId, JoinResult.failed(ErrorCode.MEMBER_ID_REQUIRED, memberId));
+            } else {
+                addMemberAndRebalance(command, memberId, out);
+            }
+            return;
+        }
+        String memberId = command.memberId();
+        if (pendingMembers.remove(memberId) != null) {
+            addMemberAndRebalance(command, memberId, out);
+            return;
+        }
+        GroupMember member = members.get(memberId);
+        if (member == null) {
+            out.reply(requestId, JoinResult.failed(ErrorCode.UNKNOWN_MEMBER_ID, memberId));
+            return;
+        }
+        member.lastHeartbeatMs = command.nowMs();
+        switch (state) {
+            case PREPARING_REBALANCE -> updateMemberAndRebalance(member, command, out);
+            case COMPLETING_REBALANCE -> {
+                if (member.protocols.equals(command.protocols())) {
+                    // A retried join of this generation: answer it as the rebalance did.
+                    out.reply(requestId, currentJoinResult(member));
+                } else {
+                    updateMemberAndRebalance(member, command, out);
+                }
+            }
+            case STABLE -> {
+                if (memberId.equals(leaderId) || !member.protocols.equals(command.protocols())) {
+                    // The leader rejoins to make the group assign again (a subscription changed).
+                    updateMemberAndRebalance(member, command, out);
+                } else {
+                    out.reply(requestId, currentJoinResult(member));
+                }
+            }
+            default -> out.reply(requestId, JoinResult.failed(ErrorCode.UNKNOWN_MEMBER_ID, memberId));
+        }
+    }
+
+    private JoinResult currentJoinResult(GroupMember member) {
+        List<JoinedMember> list = member.memberId.equals(leaderId) ? joinedMembers() : List.of();
+        return new JoinResult(null, generationId, protocolType, protocolName, leaderId, member.memberId, list);
+    }
+
+    private List<JoinedMember> joinedMembers() {
+        List<JoinedMember> list = new ArrayList<>(members.size());
+        for (GroupMember member : members.values()) {
+            list.add(new JoinedMember(member.memberId, member.groupInstanceId, member.metadata(protocolName)));
+        }
+        return list;
+    }
+
+    /**
+     * Whether a member with these protocols may be in the group: any member may start an empty
+     * group; afterwards the protocol type must be the group's and at least one of the protocols
+     * must be supported by every member.
+     */
+    private boolean supportsProtocols(String memberProtocolType, List<Protocol> memberProtocols) {
+        if (memberProtocolType == null || memberProtocolType.isEmpty() || memberProtocols.isEmpty()) {
+            return false;
+        }
+        if (members.isEmpty()) {
+            return true;
+        }
+        if (!memberProtocolType.equals(protocolType)) {
+            return false;
+        }
+        for (Protocol protocol : memberProtocols) {
+            boolean all = true;
+            for (GroupMember member : members.values()) {
+                if (!member.supports(protocol.name())) {
+                    all = false;
+                    break;
+                }
+            }
+            if (all) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void addMemberAndRebalance(Join command, String memberId, GroupOutcome.Builder out) {
+        GroupMember member = new GroupMember(memberId, command.groupInstanceId(), command.clientId(),
+                command.clientHost(), command.sessionTimeoutMs(), command.rebalanceTimeoutMs(), command.protocols(),
+                command.nowMs());
+        member.isNew = true;
+        member.joinRequestId = command.requestId();
+        if (members.isEmpty()) {
+            protocolType = command.protocolType();
+        }
+        members.put(memberId, member);
+        if (leaderId == null) {
+            leaderId = memberId;
+        }
+        if (state == GroupState.PREPARING_REBALANCE && initialDelayRunning) {
+            newMemberAddedDuringDelay = true;
+        }
+        maybePrepareRebalance(command.nowMs(), out);
+        tryCompleteJoin(command.nowMs(), out);
+    }
+
+    private void updateMemberAndRebalance(GroupMember member, Join command, GroupOutcome.Builder out) {
+        if (member.isAwaitingJoin()) {
+            // A second join while the first is parked: the newer one is the one to answer.
+            out.reply(member.joinRequestId, JoinResult.failed(ErrorCode.REBALANCE_IN_PROGRESS, member.memberId));
+        }
+        member.protocols = command.protocols();
+        member.sessionTimeoutMs = command.sessionTimeoutMs();
+        member.rebalanceTimeoutMs = command.rebalanceTimeoutMs();
+        member.joinRequestId = command.requestId();
+        maybePrepareRebalance(command.nowMs(), out);
+        tryCompleteJoin(command.nowMs(), out);
+    }
+
+    private void maybePrepareRebalance(long nowMs, GroupOutcome.Builder out) {
+        if (state == GroupState.STABLE || state == GroupState.COMPLETING_REBALANCE || state == GroupState.EMPTY) {
+            prepareRebalance(nowMs, out);
+        }
+    }
+
+    private void prepareRebalance(long nowMs, GroupOutcome.Builder out) {
+        if (state == GroupState.COMPLETING_REBALANCE) {
+            // The assignment being made is void: members parked in sync must join again.
+            for (GroupMember member : members.values()) {
+                member.assignment = GroupMember.NO_ASSIGNMENT;
+                if (member.isAwaitingSync()) {
+                    out.reply(member.syncRequestId, SyncResult.failed(ErrorCode.REBALANCE_IN_PROGRESS));
+                    member.syncRequestId = GroupMember.NO_REQUEST;
+                }
+            }
+        }
+        pendingSyncMembers.clear();
+        syncDeadlineMs = NO_DEADLINE;
+        boolean fromEmpty = state == GroupState.EMPTY;
+        state = GroupState.PREPARING_REBALANCE;
+        if (fromEmpty) {
+            initialDelayRunning = true;
+            newMemberAddedDuringDelay = false;
+            int delayMs = config.initialRebalanceDelayMs();
+            initialDelayRemainingMs = Math.max(rebalanceTimeoutMs() - delayMs, 0);
+            joinDeadlineMs = nowMs + delayMs;
+        } else {
+            initialDelayRunning = false;
+            joinDeadlineMs = nowMs + rebalanceTimeoutMs();
+        }
+    }
+
+    /** The largest rebalance timeout of the members: how long a rebalance may wait for them. */
+    private int rebalanceTimeoutMs() {
+        int max = 0;
+        for (GroupMember member : members.values()) {
+            max = Math.max(max, member.rebalanceTimeoutMs);
+        }
+        return max;
+    }
+
+    private boolean allMembersJoined() {
+        if (!pendingMembers.isEmpty()) {
+            return false;
+        }
+        for (GroupMember member : members.values()) {
+            if (!member.isAwaitingJoin()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void tryCompleteJoin(long nowMs, GroupOutcome.Builder out) {
+        if (state == GroupState.PREPARING_REBALANCE && !initialDelayRunning && allMembersJoined()) {
+            completeJoin(nowMs, out);
+        }
+    }
+
+    private void completeJoin(long nowMs, GroupOutcome.Builder out) {
+        for (GroupMember member : new ArrayList<>(members.values())) {
+            if (!member.isAwaitingJoin()) {
+                removeMember(member, out);
+            }
+        }
+        joinDeadlineMs = NO_DEADLINE;
+        initialDelayRunning = false;
+        generationId++;
+        if (members.isEmpty()) {
+            protocolName = null;
+            leaderId = null;
+            state = GroupState.EMPTY;
+            out.record(metadataRecord());
+            return;
+        }
+        protocolName = selectProtocol();
+        state = GroupState.COMPLETING_REBALANCE;
+        for (GroupMember member : members.values()) {
+            out.reply(member.joinRequestId, currentJoinResult(member));
+            member.joinRequestId = GroupMember.NO_REQUEST;
+            member.isNew = false;
+            member.lastHeartbeatMs = nowMs;
+            pendingSyncMembers.add(member.memberId);
+        }
+        syncDeadlineMs = nowMs + rebalanceTimeoutMs();
+    }
+
+    /**
+     * The protocol every member supports that most members prefer (each votes for the first of
+     * its own list that all support); a tie goes to the one the leader lists first.
+     */
+    private String selectProtocol() {
+        Map<String, Integer> votes = new LinkedHashMap<>();
+        GroupMember leader = members.get(leaderId);
+        for (Protocol protocol : leader.protocols) {
+            if (supportedByAll(protocol.name())) {
+                votes.put(protocol.name(), 0);
+            }
+        }
+        for (GroupMember member : members.values()) {
+            for (Protocol protocol : member.protocols) {
+                if (votes.containsKey(protocol.name())) {
+                    votes.merge(protocol.name(), 1, Integer::sum);
+                    break;
+                }
+            }
+        }
+        String best = null;
+        int bestVotes = -1;
+        for (Map.Entry<String, Integer> entry : votes.entrySet()) {
+            if (entry.getValue() > bestVotes) {
+                best = entry.getKey();
+                bestVotes = entry.getValue();
+            }
+        }
+        if (best == null) {
+            throw new IllegalStateException("group " + groupId + " has no protocol all members support");
+        }
+        return best;
+    }
+
+    private boolean supportedByAll(String name) {
+        for (GroupMember member : members.values()) {
+            if (!member.supports(name)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void removeMember(GroupMember member, GroupOutcome.Builder out) {
+        members.remove(member.memberId);
+        pendingSyncMembers.remove(member.memberId);
+        if (member.isAwaitingJoin()) {
+            out.reply(member.joinRequestId, JoinResult.failed(ErrorCode.UNKNOWN_MEMBER_ID, member.memberId));
+        }
+        if (member.isAwaitingSync()) {
+            out.reply(member.syncRequestId, SyncResult.failed(ErrorCode.UNKNOWN_MEMBER_ID));
+        }
+        if (member.memberId.equals(leaderId)) {
+            leaderId = members.isEmpty() ? null : members.keySet().iterator().next();
+        }
+    }
+
+    private void removeMemberAndUpdateGroup(GroupMember member, long nowMs, GroupOutcome.Builder out) {
+        removeMember(member, out);
+        if (state == GroupState.STABLE || state == GroupState.COMPLETING_REBALANCE) {
+            prepareRebalance(nowMs, out);
+        }
+        tryCompleteJoin(nowMs, out);
+    }
+
+    // ---------------------------------------------------------------- SyncGroup
+
+    void sync(Sync command, GroupOutcome.Builder out) {
+        long requestId = command.requestId();
+        if (state == GroupState.DEAD) {
+            out.reply(requestId, SyncResult.failed(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+            return;
+        }
+        GroupMember member = members.get(command.memberId());
+        if (member == null) {
+            out.reply(requestId, SyncResult.failed(ErrorCode.UNKNOWN_MEMBER_ID));
+            return;
+        }
+        if (command.generationId() != generationId) {
+            out.reply(requestId, SyncResult.failed(ErrorCode.ILLEGAL_GENERATION));
+            return;
+        }
+        if ((command.protocolType() != null && !command.protocolType().equals(protocolType))
+                || (command.protocolName() != null && !command.protocolName().equals(protocolName))) {
+            out.reply(requestId, SyncResult.failed(ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+            return;
+        }
+        member.lastHeartbeatMs = command.nowMs();
+        switch (state) {
+            case PREPARING_REBALANCE -> out.reply(requestId, SyncResult.failed(ErrorCode.REBALANCE_IN_PROGRESS));
+            case COMPLETING_REBALANCE -> {
+                if (member.isAwaitingSync()) {
+                    out.reply(member.syncRequestId, SyncResult.failed(ErrorCode.REBALANCE_IN_PROGRESS));
+                }
+                member.syncRequestId = requestId;
+                syncDone(member.memberId);
+                if (member.memberId.equals(leaderId)) {
+                    for (GroupMember each : members.values()) {
+                        byte[] assignment = command.assignments().get(each.memberId);
+                        each.assignment = assignment != null ? assignment : GroupMember.NO_ASSIGNMENT;
+                    }
+                    state = GroupState.STABLE;
+                    out.record(metadataRecord());
+                    for (GroupMember each : members.values()) {
+                        if (each.isAwaitingSync()) {
+                            out.reply(each.syncRequestId,
+                                    new SyncResult(null, protocolType, protocolName, each.assignment));
+                            each.syncRequestId = GroupMember.NO_REQUEST;
+                        }
+                    }
+                }
+            }
+            case STABLE -> {
+                syncDone(member.memberId);
+                out.reply(requestId, new SyncResult(null, protocolType, protocolName, member.assignment));
+            }
+            default -> out.reply(requestId, SyncResult.failed(ErrorCode.UNKNOWN_MEMBER_ID));
+        }
+    }
+
+    private void syncDone(String memberId) {
+        pendingSyncMembers.remove(memberId);
+        if (pendingSyncMembers.isEmpty()) {
+            syncDeadlineMs = NO_DEADLINE;
+        }
+    }
+
+    // ---------------------------------------------------------------- Heartbeat, LeaveGroup
+
+    void heartbeat(Heartbeat command, GroupOutcome.Builder out) {
+        out.reply(command.requestId(), new HeartbeatResult(heartbeatError(command)));
+    }
+
+    private ErrorCode heartbeatError(Heartbeat command) {
+        if (state == GroupState.DEAD) {
+            return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        }
+        GroupMember member = members.get(command.memberId());
+        if (member == null) {
+            return ErrorCode.UNKNOWN_MEMBER_ID;
+        }
+        if (command.generationId() != generationId) {
+            return ErrorCode.ILLEGAL_GENERATION;
+        }
+        member.lastHeartbeatMs = command.nowMs();
+        return state == GroupState.PREPARING_REBALANCE ? ErrorCode.REBALANCE_IN_PROGRESS : null;
+    }
+
+    void leave(Leave command, GroupOutcome.Builder out) {
+        if (state == GroupState.DEAD) {
+            out.reply(command.requestId(), new LeaveResult(ErrorCode.COORDINATOR_NOT_AVAILABLE, List.of()));
+            return;
+        }
+        List<MemberOutcome> outcomes = new ArrayList<>();
+        for (LeavingMember leaving : command.members()) {
+            GroupMember member = findLeaving(leaving);
+            if (member != null) {
+                removeMemberAndUpdateGroup(member, command.nowMs(), out);
+                outcomes.add(new MemberOutcome(member.memberId, leaving.groupInstanceId(), null));
+            } else if (leaving.memberId() != null && pendingMembers.remove(leaving.memberId()) != null) {
+                tryCompleteJoin(command.nowMs(), out);
+                outcomes.add(new MemberOutcome(leaving.memberId(), leaving.groupInstanceId(), null));
+            } else {
+                outcomes.add(new MemberOutcome(leaving.memberId(), leaving.groupInstanceId(),
+                        ErrorCode.UNKNOWN_MEMBER_ID));
+            }
+        }
+        out.reply(command.requestId(), new LeaveResult(null, outcomes));
+    }
+
+    private GroupMember findLeaving(LeavingMember leaving) {
+        if (leaving.groupInstanceId() != null) {
+            for (GroupMember member : members.values()) {
+                if (leaving.groupInstanceId().equals(member.groupInstanceId)
+                        && (leaving.memberId() == null || leaving.memberId().isEmpty()
+                            || leaving.memberId().equals(member.memberId))) {
+                    return member;
+                }
+            }
+            return null;
+        }
+        return leaving.memberId() == null ? null : members.get(leaving.memberId());
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    /** The earliest time at which {@link #expireTimers} has something to do; {@link #NO_DEADLINE} if never. */
+    long nextDeadlineMs() {
+        long next = NO_DEADLINE;
+        for (long deadline : pendingMembers.values()) {
+            next = Math.min(next, deadline);
+        }
+        for (GroupMember member : members.values()) {
+            next = Math.min(next, sessionDeadlineMs(member));
+        }
+        if (state == GroupState.PREPARING_REBALANCE) {
+            next = Math.min(next, joinDeadlineMs);
+        }
+        if (!pendingSyncMembers.isEmpty()) {
+            next = Math.min(next, syncDeadlineMs);
+        }
+        return next;
+    }
+
+    /**
+     * When the member is dropped for silence: a parked join keeps an old member (the rebalance
+     * timeout bounds the wait) and a new one for {@code newMemberJoinTimeoutMs}; a parked sync
+     * keeps it (the sync deadline bounds the wait); otherwise its session timeout after the last
+     * sign of life.
+     */
+    private long sessionDeadlineMs(GroupMember member) {
+        if (member.isAwaitingJoin()) {
+            return member.isNew ? member.lastHeartbeatMs + config.newMemberJoinTimeoutMs() : NO_DEADLINE;
+        }
+        if (member.isAwaitingSync()) {
+            return NO_DEADLINE;
+        }
+        return member.lastHeartbeatMs + member.sessionTimeoutMs;
+    }
+
+    void expireTimers(long nowMs, GroupOutcome.Builder out) {
+        boolean pendingExpired = pendingMembers.values().removeIf(deadline -> deadline <= nowMs);
+        for (GroupMember member : new ArrayList<>(members.values())) {
+            if (members.containsKey(member.memberId) && sessionDeadlineMs(member) <= nowMs) {
+                removeMemberAndUpdateGroup(member, nowMs, out);
+            }
+        }
+        if (state == GroupState.PREPARING_REBALANCE && joinDeadlineMs <= nowMs) {
+            if (initialDelayRunning && newMemberAddedDuringDelay && initialDelayRemainingMs > 0) {
+                // Members are still arriving: wait once more, within the rebalance timeout.
+                newMemberAddedDuringDelay = false;
+                long delayMs = Math.min(config.initialRebalanceDelayMs(), initialDelayRemainingMs);
+                initialDelayRemainingMs = Math.max(initialDelayRemainingMs - config.initialRebalanceDelayMs(), 0);
+                joinDeadlineMs = nowMs + delayMs;
+            } else {
+                completeJoin(nowMs, out);
+            }
+        }
+        if ((state == GroupState.COMPLETING_REBALANCE || state == GroupState.STABLE)
+                && !pendingSyncMembers.isEmpty() && syncDeadlineMs <= nowMs) {
+            for (String memberId : new ArrayList<>(pendingSyncMembers)) {
+                removeMember(members.get(memberId), out);
+            }
+            prepareRebalance(nowMs, out);
+            tryCompleteJoin(nowMs, out);
+        }
+        if (pendingExpired) {
+            tryCompleteJoin(nowMs, out);
+        }
+    }
+
+    // ---------------------------------------------------------------- offsets
+
+    void commitOffsets(CommitOffsets command, GroupOutcome.Builder out) {
+        ErrorCode error = commitError(command);
+        List<PartitionOutcome> outcomes = new ArrayList<>(command.offsets().size());
+        for (OffsetToCommit offset : command.offsets()) {
+            String metadata = offset.metadata() == null ? "" : offset.metadata();
+            if (error != null) {
+                outcomes.add(new PartitionOutcome(offset.partition(), error));
+            } else if (metadata.length() > config.offsetMetadataMaxBytes()) {
+                outcomes.add(new PartitionOutcome(offset.partition(), ErrorCode.OFFSET_METADATA_TOO_LARGE));
+            } else {
+                CommittedOffset committed = new CommittedOffset(offset.offset(), offset.leaderEpoch(), metadata,
+                        command.nowMs());
+                offsets.put(offset.partition(), committed);
+                out.record(new GroupRecord.OffsetCommitted(groupId, offset.partition(), committed));
+                outcomes.add(new PartitionOutcome(offset.partition(), null));
+            }
+        }
+        out.reply(command.requestId(), new CommitResult(outcomes));
+    }
+
+    private ErrorCode commitError(CommitOffsets command) {
+        if (state == GroupState.DEAD) {
+            return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        }
+        boolean fromMember = command.generationId() >= 0 || !command.memberId().isEmpty()
+                || command.groupInstanceId() != null;
+        if (!fromMember) {
+            // Outside group management: only while no member could be consuming the partitions.
+            return state == GroupState.EMPTY ? null : ErrorCode.UNKNOWN_MEMBER_ID;
+        }
+        GroupMember member = members.get(command.memberId());
+        if (member == null) {
+            return ErrorCode.UNKNOWN_MEMBER_ID;
+        }
+        if (command.generationId() != generationId) {
+            return ErrorCode.ILLEGAL_GENERATION;
+        }
+        if (state == GroupState.COMPLETING_REBALANCE) {
+            return ErrorCode.REBALANCE_IN_PROGRESS;
+        }
+        member.lastHeartbeatMs = command.nowMs();
+        return null;
+    }
+
+    void deleteOffsets(DeleteOffsets command, GroupOutcome.Builder out) {
+        if (state == GroupState.DEAD) {
+            out.reply(command.requestId(), new DeleteOffsetsResult(ErrorCode.GROUP_ID_NOT_FOUND, List.of()));
+            return;
+        }
+        Set<String> subscribed;
+        if (state == GroupState.EMPTY) {
+            subscribed = Set.of();
+        } else if (CONSUMER_PROTOCOL_TYPE.equals(protocolType)) {
+            subscribed = subscribedTopics();
+        } else {
+            out.reply(command.requestId(), new DeleteOffsetsResult(ErrorCode.NON_EMPTY_GROUP, List.of()));
+            return;
+        }
+        List<PartitionOutcome> outcomes = new ArrayList<>();
+        for (PartitionRef partition : command.partitions()) {
+            if (subscribed.contains(partition.topic())) {
+                outcomes.add(new PartitionOutcome(partition, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC));
+            } else {
+                if (offsets.remove(partition) != null) {
+                    out.record(new GroupRecord.OffsetRemoved(groupId, partition));
+                }
+                outcomes.add(new PartitionOutcome(partition, null));
+            }
+        }
+        out.reply(command.requestId(), new DeleteOffsetsResult(null, outcomes));
+    }
+
+    /** The topics the members of the current generation subscribe to, as far as they can be read. */
+    private Set<String> subscribedTopics() {
+        Set<String> topics = new HashSet<>();
+        if (protocolName == null) {
+            return topics;
+        }
+        for (GroupMember member : members.values()) {
+            byte[] metadata = member.metadata(protocolName);
+            if (metadata != null) {
+                Optional<Set<String>> read = config.subscriptions().topics(metadata);
+                read.ifPresent(topics::addAll);
+            }
+        }
+        return topics;
+    }
+
+    void delete(GroupCommand.DeleteGroup command, GroupOutcome.Builder out) {
+        if (state == GroupState.DEAD) {
+            out.reply(command.requestId(), new DeleteGroupResult(ErrorCode.GROUP_ID_NOT_FOUND));
+            return;
+        }
+        if (state != GroupState.EMPTY) {
+            out.reply(command.requestId(), new DeleteGroupResult(ErrorCode.NON_EMPTY_GROUP));
+            return;
+        }
+        for (PartitionRef partition : offsets.keySet()) {
+            out.record(new GroupRecord.OffsetRemoved(groupId, partition));
+        }
+        offsets.clear();
+        pendingMembers.clear();
+        state = GroupState.DEAD;
+        out.record(new GroupRecord.GroupRemoved(groupId));
+        out.reply(command.requestId(), new DeleteGroupResult(null));
+    }
+
+    // ---------------------------------------------------------------- records and views
+
+    GroupRecord.GroupMetadata metadataRecord() {
+        List<GroupRecord.StoredMember> stored = new ArrayList<>(members.size());
+        for (GroupMember member : members.values()) {
+            byte[] subscription = protocolName == null ? null : member.metadata(protocolName);
+            stored.add(new GroupRecord.StoredMember(member.memberId, member.groupInstanceId, member.clientId,
+                    member.clientHost, member.rebalanceTimeoutMs, member.sessionTimeoutMs,
+                    subscription == null ? GroupMember.NO_ASSIGNMENT : subscription, member.assignment));
+        }
+        return new GroupRecord.GroupMetadata(groupId, protocolType, generationId, protocolName, leaderId, stored);
+    }
+
+    /**
+     * Puts the group back as a record of its last completed rebalance left it: Stable with those
+     * members (each counted alive from {@code nowMs}, so members whose clients do not come back
+     * time out as usual), or Empty.
+     */
+    void restore(GroupRecord.GroupMetadata record, long nowMs) {
+        members.clear();
+        pendingMembers.clear();
+        pendingSyncMembers.clear();
+        protocolType = record.protocolType();
+        protocolName = record.protocolName();
+        generationId = record.generationId();
+        leaderId = record.leaderId();
+        for (GroupRecord.StoredMember stored : record.members()) {
+            List<Protocol> protocols = protocolName == null ? List.of()
+                    : List.of(new Protocol(protocolName, stored.subscription()));
+            GroupMember member = new GroupMember(stored.memberId(), stored.groupInstanceId(), stored.clientId(),
+                    stored.clientHost(), stored.sessionTimeoutMs(), stored.rebalanceTimeoutMs(), protocols, nowMs);
+            member.assignment = stored.assignment();
+            members.put(member.memberId, member);
+        }
+        if (members.isEmpty()) {
+            leaderId = null;
+            state = GroupState.EMPTY;
+        } else {
+            if (leaderId == null || !members.containsKey(leaderId)) {
+                leaderId = members.keySet().iterator().next();
+            }
+            state = GroupState.STABLE;
+        }
+        joinDeadlineMs = NO_DEADLINE;
+        syncDeadlineMs = NO_DEADLINE;
+        initialDelayRunning = false;
+    }
+
+    void restoreOffset(PartitionRef partition, CommittedOffset offset) {
+        offsets.put(partition, offset);
+    }
+
+    void restoreOffsetRemoved(PartitionRef partition) {
+        offsets.remove(partition);
+    }
+
+    GroupDescription describe() {
+        boolean stable = state == GroupState.STABLE;
+        List<GroupDescription.MemberDescription> list = new ArrayList<>(members.size());
+        for (GroupMember member : members.values()) {
+            byte[] metadata = stable ? member.metadata(protocolName) : null;
+            list.add(new GroupDescription.MemberDescription(member.memberId, member.groupInstanceId,
+                    member.clientId, member.clientHost, metadata == null ? GroupMember.NO_ASSIGNMENT : metadata,
+                    stable ? member.assignment : GroupMember.NO_ASSIGNMENT));
+        }
+        return new GroupDescription(groupId, state, protocolType == null ? "" : protocolType,
+                stable ? protocolName : "", list);
+    }
+
+    GroupListing listing() {
+        return new GroupListing(groupId, protocolType == null ? "" : protocolType, state);
+    }
+}

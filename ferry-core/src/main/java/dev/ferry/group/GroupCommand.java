@@ -1,0 +1,94 @@
+package dev.ferry.group;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A change to a consumer group, as data: no future, no callback, no clock reading inside. The time
+ * is the command's {@code nowMs}; the answer to a request is a {@link GroupOutcome.Reply} carrying
+ * the command's {@code requestId}, which the caller chose (it may come at once or when a later
+ * command completes a rebalance). Applying the same commands to the same state gives the same
+ * states, replies and records, which is what replay and replication need.
+ *
+ * <p>Strings the client may leave out are {@code null} ({@code groupInstanceId}, and the
+ * {@code protocolType} / {@code protocolName} of a SyncGroup before v5); an unknown member id is
+ * {@code ""}, as on the wire.
+ */
+public sealed interface GroupCommand {
+    String groupId();
+
+    long nowMs();
+
+    /**
+     * JoinGroup. {@code newMemberId} is the id the member gets if it has none yet, chosen by the
+     * caller (Kafka's {@code clientId-UUID}) so that applying the command stays deterministic.
+     * {@code requireKnownMemberId} is true from JoinGroup v4: a member without an id is first sent
+     * away with {@code MEMBER_ID_REQUIRED} and its new id.
+     */
+    record Join(long requestId, String groupId, String memberId, String newMemberId, String groupInstanceId,
+                String clientId, String clientHost, int sessionTimeoutMs, int rebalanceTimeoutMs,
+                String protocolType, List<Protocol> protocols, boolean requireKnownMemberId, long nowMs)
+            implements GroupCommand {
+        public Join {
+            protocols = List.copyOf(protocols);
+        }
+    }
+
+    /** SyncGroup: the leader sends every member's assignment, the others send none. */
+    record Sync(long requestId, String groupId, int generationId, String memberId, String groupInstanceId,
+                String protocolType, String protocolName, Map<String, byte[]> assignments, long nowMs)
+            implements GroupCommand {
+        public Sync {
+            assignments = Map.copyOf(assignments);
+        }
+    }
+
+    record Heartbeat(long requestId, String groupId, int generationId, String memberId, String groupInstanceId,
+                     long nowMs) implements GroupCommand {
+    }
+
+    /** LeaveGroup, for one or more members (batched from v3). */
+    record Leave(long requestId, String groupId, List<LeavingMember> members, long nowMs) implements GroupCommand {
+        public Leave {
+            members = List.copyOf(members);
+        }
+    }
+
+    record LeavingMember(String memberId, String groupInstanceId) {
+    }
+
+    /**
+     * OffsetCommit. A negative generation with an empty member id is a commit from outside group
+     * management (an admin tool, a consumer using assign()); it is taken only while the group has no members.
+     */
+    record CommitOffsets(long requestId, String groupId, int generationId, String memberId, String groupInstanceId,
+                         List<OffsetToCommit> offsets, long nowMs) implements GroupCommand {
+        public CommitOffsets {
+            offsets = List.copyOf(offsets);
+        }
+    }
+
+    /** One partition's offset in an OffsetCommit; {@code metadata} null counts as "". */
+    record OffsetToCommit(PartitionRef partition, long offset, int leaderEpoch, String metadata) {
+    }
+
+    /** OffsetDelete. */
+    record DeleteOffsets(long requestId, String groupId, List<PartitionRef> partitions, long nowMs)
+            implements GroupCommand {
+        public DeleteOffsets {
+            partitions = List.copyOf(partitions);
+        }
+    }
+
+    /** One group of a DeleteGroups request. */
+    record DeleteGroup(long requestId, String groupId, long nowMs) implements GroupCommand {
+    }
+
+    /**
+     * The group's timers: session timeouts of members and of members that were given an id but
+     * never joined with it, the initial rebalance delay, the rebalance timeout, and the time the
+     * members have to sync after a rebalance. Whatever is due at {@code nowMs} fires; nothing else.
+     */
+    record ExpireTimers(String groupId, long nowMs) implements GroupCommand {
+    }
+}

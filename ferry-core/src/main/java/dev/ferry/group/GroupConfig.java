@@ -1,0 +1,67 @@
+package dev.ferry.group;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The broker's settings for consumer groups, Kafka's defaults unless changed. Checked once when
+ * built: every wrong value is named in one {@link IllegalArgumentException}.
+ *
+ * @param initialRebalanceDelayMs {@code group.initial.rebalance.delay.ms}: how long the first
+ *     rebalance of an empty group waits for more members before it completes (extended by the same
+ *     again while members keep arriving, up to the rebalance timeout)
+ * @param minSessionTimeoutMs {@code group.min.session.timeout.ms}
+ * @param maxSessionTimeoutMs {@code group.max.session.timeout.ms}
+ * @param offsetMetadataMaxBytes {@code offset.metadata.max.bytes}: longer metadata strings are refused
+ * @param newMemberJoinTimeoutMs how long a member that has never completed a join may wait in a
+ *     rebalance before it is dropped (Kafka's fixed 5 minutes)
+ * @param subscriptions reads consumer subscriptions, for OffsetDelete's "subscribed" check
+ */
+public record GroupConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, int maxSessionTimeoutMs,
+                          int offsetMetadataMaxBytes, int newMemberJoinTimeoutMs, SubscriptionDecoder subscriptions) {
+
+    public GroupConfig {
+        Objects.requireNonNull(subscriptions, "subscriptions");
+        List<String> problems = new ArrayList<>();
+        if (initialRebalanceDelayMs < 0) {
+            problems.add("initialRebalanceDelayMs=" + initialRebalanceDelayMs + ": must be 0 or more");
+        }
+        if (minSessionTimeoutMs < 0) {
+            problems.add("minSessionTimeoutMs=" + minSessionTimeoutMs + ": must be 0 or more");
+        }
+        if (maxSessionTimeoutMs < minSessionTimeoutMs) {
+            problems.add("maxSessionTimeoutMs=" + maxSessionTimeoutMs + ": must not be below minSessionTimeoutMs="
+                    + minSessionTimeoutMs);
+        }
+        if (offsetMetadataMaxBytes < 0) {
+            problems.add("offsetMetadataMaxBytes=" + offsetMetadataMaxBytes + ": must be 0 or more");
+        }
+        if (newMemberJoinTimeoutMs <= 0) {
+            problems.add("newMemberJoinTimeoutMs=" + newMemberJoinTimeoutMs + ": must be positive");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid group settings: " + String.join("; ", problems));
+        }
+    }
+
+    /** Kafka's defaults: 3 s initial delay, sessions of 6 s to 30 min, 4096 bytes of metadata. */
+    public static GroupConfig defaults() {
+        return new GroupConfig(3000, 6000, 1_800_000, 4096, 300_000, SubscriptionDecoder.NONE);
+    }
+
+    public GroupConfig withInitialRebalanceDelayMs(int delayMs) {
+        return new GroupConfig(delayMs, minSessionTimeoutMs, maxSessionTimeoutMs, offsetMetadataMaxBytes,
+                newMemberJoinTimeoutMs, subscriptions);
+    }
+
+    public GroupConfig withSessionTimeoutBounds(int minMs, int maxMs) {
+        return new GroupConfig(initialRebalanceDelayMs, minMs, maxMs, offsetMetadataMaxBytes,
+                newMemberJoinTimeoutMs, subscriptions);
+    }
+
+    public GroupConfig withSubscriptions(SubscriptionDecoder decoder) {
+        return new GroupConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs,
+                offsetMetadataMaxBytes, newMemberJoinTimeoutMs, decoder);
+    }
+}

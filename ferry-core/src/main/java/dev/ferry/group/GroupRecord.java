@@ -1,0 +1,59 @@
+package dev.ferry.group;
+
+import java.util.List;
+
+/**
+ * What a group change leaves in the groups' log ({@link GroupLog}), as data. Replaying every record
+ * of the log in order ({@link Groups#restore}) gives back each group's committed offsets and its
+ * last completed generation.
+ */
+public sealed interface GroupRecord {
+    String groupId();
+
+    /** The key compaction keeps the latest record of. */
+    String key();
+
+    record OffsetCommitted(String groupId, PartitionRef partition, CommittedOffset offset) implements GroupRecord {
+        @Override
+        public String key() {
+            return "o/" + groupId + "/" + partition.topic() + "/" + partition.partition();
+        }
+    }
+
+    /** A tombstone: the group's offset for the partition was deleted (OffsetDelete, DeleteGroups). */
+    record OffsetRemoved(String groupId, PartitionRef partition) implements GroupRecord {
+        @Override
+        public String key() {
+            return "o/" + groupId + "/" + partition.topic() + "/" + partition.partition();
+        }
+    }
+
+    /**
+     * A group's membership as of its last completed rebalance: written when the leader's
+     * assignment is handed out, and when a rebalance ends with no member.
+     */
+    record GroupMetadata(String groupId, String protocolType, int generationId, String protocolName, String leaderId,
+                         List<StoredMember> members) implements GroupRecord {
+        public GroupMetadata {
+            members = List.copyOf(members);
+        }
+
+        @Override
+        public String key() {
+            return "g/" + groupId;
+        }
+    }
+
+    /** One member in {@link GroupMetadata}: its metadata for the chosen protocol and its assignment. */
+    record StoredMember(String memberId, String groupInstanceId, String clientId, String clientHost,
+                        int rebalanceTimeoutMs, int sessionTimeoutMs, byte[] subscription, byte[] assignment) {
+    }
+
+    /** A tombstone: the group was deleted. */
+    record GroupRemoved(String groupId) implements GroupRecord {
+        @Override
+        public String key() {
+            return "g/" + groupId;
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package dev.ferry.group;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Encodes {@link GroupRecord}s as the key and value of a log record, and back. Keys name what a
+ * record is about, so the latest record per key is the state (compaction keeps only those);
+ * a tombstone has no value.
+ *
+ * <pre>
+ * key, offset:   int8 kind=1 | string groupId | string topic | int32 partition
+ * key, group:    int8 kind=2 | string groupId
+ *
+ * value, offset: int8 version=1 | int64 offset | int32 leaderEpoch | string metadata | int64 commitTimestampMs
+ * value, group:  int8 version=1 | string? protocolType | int32 generationId | string? protocolName
+ *                | string? leaderId | int32 memberCount | member*
+ * member:        string memberId | string? groupInstanceId | string clientId | string clientHost
+ *                | int32 rebalanceTimeoutMs | int32 sessionTimeoutMs | bytes subscription | bytes assignment
+ *
+ * string:  int32 length | UTF-8 bytes       string?: as string, length -1 for null
+ * bytes:   int32 length | bytes             (all integers big-endian)
+ * </pre>
+ *
+ * A value whose version is not 1 is refused rather than guessed at: a newer broker's records are
+ * not read by an older one.
+ */
+final class GroupRecordCodec {
+    static final byte KIND_OFFSET = 1;
+    static final byte KIND_GROUP = 2;
+    static final byte VALUE_VERSION = 1;
+
+    private GroupRecordCodec() {
+    }
+
+    /** A record as key and value bytes; {@code value} is null for a tombstone. */
+    record Encoded(byte[] key, byte[] value) {
+    }
+
+    static Encoded encode(GroupRecord record) {
+        try {
+            if (record instanceof GroupRecord.OffsetCommitted committed) {
+                return new Encoded(offsetKey(committed.groupId(), committed.partition()), offsetValue(committed.offset()));
+            }
+            if (record instanceof GroupRecord.OffsetRemoved removed) {
+                return new Encoded(offsetKey(removed.groupId(), removed.partition()), null);
+            }
+            if (record instanceof GroupRecord.GroupMetadata metadata) {
+                return new Encoded(groupKey(metadata.groupId()), groupValue(metadata));
+            }
+            GroupRecord.GroupRemoved removed = (GroupRecord.GroupRemoved) record;
+            return new Encoded(groupKey(removed.groupId()), null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] offsetKey(String groupId, PartitionRef partition) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeByte(KIND_OFFSET);
+        writeString(out, groupId);
+        writeString(out, partition.topic());
+        out.writeInt(partition.partition());
+        return bytes.toByteArray();
+    }
+
+    private static byte[] groupKey(String groupId) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeByte(KIND_GROUP);
+        writeString(out, groupId);
+        return bytes.toByteArray();
+    }
+
+    private static byte[] offsetValue(CommittedOffset offset) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(32 + offset.metadata().length());
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeByte(VALUE_VERSION);
+        out.writeLong(offset.offset());
+        out.writeInt(offset.leaderEpoch());
+        writeString(out, offset.metadata());
+        out.writeLong(offset.commitTimestampMs());
+        return bytes.toByteArray();
+    }
+
+    private static byte[] groupValue(GroupRecord.GroupMetadata metadata) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeByte(VALUE_VERSION);
+        writeString(out, metadata.protocolType());
+        out.writeInt(metadata.generationId());
+        writeString(out, metadata.protocolName());
+        writeString(out, metadata.leaderId());
+        out.writeInt(metadata.members().size());
+        for (GroupRecord.StoredMember member : metadata.members()) {
+            writeString(out, member.memberId());
+            writeString(out, member.groupInstanceId());
+            writeString(out, member.clientId());
+            writeString(out, member.clientHost());
+            out.writeInt(member.rebalanceTimeoutMs());
+            out.writeInt(member.sessionTimeoutMs());
+            writeBytes(out, member.subscription());
+            writeBytes(out, member.assignment());
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeString(DataOutputStream out, String value) throws IOException {
+        if (value == null) {
+            out.writeInt(-1);
+            return;
+        }
+        writeBytes(out, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void writeBytes(DataOutputStream out, byte[] value) throws IOException {
+        out.writeInt(value.length);
+        out.write(value);
+    }
+
+    /**
+     * Decodes a record from its key and value ({@code value} null for a tombstone).
+     *
+     * @throws IllegalArgumentException if the bytes are not a record this codec wrote
+     */
+    static GroupRecord decode(ByteBuffer key, ByteBuffer value) {
+        try {
+            byte kind = key.get();
+            String groupId = readString(key, false);
+            if (kind == KIND_OFFSET) {
+                PartitionRef partition = new PartitionRef(readString(key, false), key.getInt());
+                requireEnd(key, "offset key");
+                if (value == null) {
+                    return new GroupRecord.OffsetRemoved(groupId, partition);
+                }
+                checkVersion(value);
+                CommittedOffset offset = new CommittedOffset(value.getLong(), value.getInt(), readString(value, false),
+                        value.getLong());
+                requireEnd(value, "offset value");
+                return new GroupRecord.OffsetCommitted(groupId, partition, offset);
+            }
+            if (kind == KIND_GROUP) {
+                requireEnd(key, "group key");
+                if (value == null) {
+                    return new GroupRecord.GroupRemoved(groupId);
+                }
+                checkVersion(value);
+                String protocolType = readString(value, true);
+                int generationId = value.getInt();
+                String protocolName = readString(value, true);
+                String leaderId = readString(value, true);
+                int count = value.getInt();
+                if (count < 0 || count > value.remaining()) {
+                    throw new IllegalArgumentException("member count " + count + " does not fit the record");
+                }
+                List<GroupRecord.StoredMember> members = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    members.add(new GroupRecord.StoredMember(readString(value, false), readString(value, true),
+                            readString(value, false), readString(value, false), value.getInt(), value.getInt(),
+                            readBytes(value), readBytes(value)));
+                }
+                requireEnd(value, "group value");
+                return new GroupRecord.GroupMetadata(groupId, protocolType, generationId, protocolName, leaderId,
+                        members);
+            }
+            throw new IllegalArgumentException("unknown record kind " + kind);
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new IllegalArgumentException("record ends early", e);
+        }
+    }
+
+    private static void checkVersion(ByteBuffer value) {
+        byte version = value.get();
+        if (version != VALUE_VERSION) {
+            throw new IllegalArgumentException("value version " + version + ", this broker reads " + VALUE_VERSION);
+        }
+    }
+
+    private static void requireEnd(ByteBuffer buffer, String what) {
+        if (buffer.hasRemaining()) {
+            throw new IllegalArgumentException(buffer.remaining() + " bytes after the end of the " + what);
+        }
+    }
+
+    private static String readString(ByteBuffer buffer, boolean nullable) {
+        int length = buffer.getInt();
+        if (length == -1 && nullable) {
+            return null;
+        }
+        return new String(readBytes(buffer, length), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] readBytes(ByteBuffer buffer) {
+        return readBytes(buffer, buffer.getInt());
+    }
+
+    private static byte[] readBytes(ByteBuffer buffer, int length) {
+        if (length < 0 || length > buffer.remaining()) {
+            throw new IllegalArgumentException("length " + length + " does not fit the " + buffer.remaining()
+                    + " bytes left");
+        }
+        byte[] bytes = new byte[length];
+        buffer.get(bytes);
+        return bytes;
+    }
+}

@@ -1,0 +1,237 @@
+package dev.ferry.group;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import dev.ferry.error.ErrorCode;
+import dev.ferry.group.GroupCommand.CommitOffsets;
+import dev.ferry.group.GroupCommand.DeleteGroup;
+import dev.ferry.group.GroupCommand.DeleteOffsets;
+import dev.ferry.group.GroupCommand.ExpireTimers;
+import dev.ferry.group.GroupCommand.Heartbeat;
+import dev.ferry.group.GroupCommand.Join;
+import dev.ferry.group.GroupCommand.Leave;
+import dev.ferry.group.GroupCommand.Sync;
+import dev.ferry.group.GroupResult.CommitResult;
+import dev.ferry.group.GroupResult.DeleteGroupResult;
+import dev.ferry.group.GroupResult.DeleteOffsetsResult;
+import dev.ferry.group.GroupResult.HeartbeatResult;
+import dev.ferry.group.GroupResult.JoinResult;
+import dev.ferry.group.GroupResult.LeaveResult;
+import dev.ferry.group.GroupResult.MemberOutcome;
+import dev.ferry.group.GroupResult.PartitionOutcome;
+import dev.ferry.group.GroupResult.SyncResult;
+
+/**
+ * Every consumer group of the broker, as one deterministic state machine: {@link #apply} takes a
+ * {@link GroupCommand}, finds (or creates) its group and returns the {@link GroupOutcome}. Groups
+ * come into being with a first JoinGroup or a commit from outside group management, and go with
+ * DeleteGroups. Queries ({@link #fetchOffsets}, {@link #describe}, {@link #list}) change nothing.
+ *
+ * <p>Not thread-safe: the {@link GroupCoordinator} applies commands on its one thread.
+ */
+public final class Groups {
+    private final GroupConfig config;
+    private final Map<String, ClassicGroup> groups = new LinkedHashMap<>();
+
+    public Groups(GroupConfig config) {
+        this.config = config;
+    }
+
+    public GroupConfig config() {
+        return config;
+    }
+
+    public GroupOutcome apply(GroupCommand command) {
+        GroupOutcome.Builder out = new GroupOutcome.Builder();
+        if (command instanceof Join join) {
+            join(join, out);
+        } else if (command instanceof Sync sync) {
+            ClassicGroup group = groups.get(sync.groupId());
+            if (group == null) {
+                out.reply(sync.requestId(), SyncResult.failed(ErrorCode.UNKNOWN_MEMBER_ID));
+            } else {
+                group.sync(sync, out);
+            }
+        } else if (command instanceof Heartbeat heartbeat) {
+            ClassicGroup group = groups.get(heartbeat.groupId());
+            if (group == null) {
+                out.reply(heartbeat.requestId(), new HeartbeatResult(ErrorCode.UNKNOWN_MEMBER_ID));
+            } else {
+                group.heartbeat(heartbeat, out);
+            }
+        } else if (command instanceof Leave leave) {
+            ClassicGroup group = groups.get(leave.groupId());
+            if (group == null) {
+                List<MemberOutcome> unknown = new ArrayList<>();
+                for (GroupCommand.LeavingMember member : leave.members()) {
+                    unknown.add(new MemberOutcome(member.memberId(), member.groupInstanceId(),
+                            ErrorCode.UNKNOWN_MEMBER_ID));
+                }
+                out.reply(leave.requestId(), new LeaveResult(null, unknown));
+            } else {
+                group.leave(leave, out);
+            }
+        } else if (command instanceof CommitOffsets commit) {
+            commit(commit, out);
+        } else if (command instanceof DeleteOffsets delete) {
+            ClassicGroup group = groups.get(delete.groupId());
+            if (group == null) {
+                out.reply(delete.requestId(), new DeleteOffsetsResult(ErrorCode.GROUP_ID_NOT_FOUND, List.of()));
+            } else {
+                group.deleteOffsets(delete, out);
+            }
+        } else if (command instanceof DeleteGroup delete) {
+            ClassicGroup group = groups.get(delete.groupId());
+            if (group == null) {
+                out.reply(delete.requestId(), new DeleteGroupResult(ErrorCode.GROUP_ID_NOT_FOUND));
+            } else {
+                group.delete(delete, out);
+                if (group.state() == GroupState.DEAD) {
+                    groups.remove(delete.groupId());
+                }
+            }
+        } else if (command instanceof ExpireTimers expire) {
+            ClassicGroup group = groups.get(expire.groupId());
+            if (group != null) {
+                group.expireTimers(expire.nowMs(), out);
+            }
+        }
+        return out.build();
+    }
+
+    private void join(Join join, GroupOutcome.Builder out) {
+        if (join.groupId() == null || join.groupId().isEmpty()) {
+            out.reply(join.requestId(), JoinResult.failed(ErrorCode.INVALID_GROUP_ID, join.memberId()));
+            return;
+        }
+        if (join.sessionTimeoutMs() < config.minSessionTimeoutMs()
+                || join.sessionTimeoutMs() > config.maxSessionTimeoutMs()) {
+            out.reply(join.requestId(), JoinResult.failed(ErrorCode.INVALID_SESSION_TIMEOUT, join.memberId()));
+            return;
+        }
+        ClassicGroup group = groups.get(join.groupId());
+        if (group == null) {
+            if (!join.memberId().isEmpty()) {
+                out.reply(join.requestId(), JoinResult.failed(ErrorCode.UNKNOWN_MEMBER_ID, join.memberId()));
+                return;
+            }
+            group = new ClassicGroup(join.groupId(), config);
+            groups.put(join.groupId(), group);
+        }
+        group.join(join, out);
+    }
+
+    private void commit(CommitOffsets commit, GroupOutcome.Builder out) {
+        ClassicGroup group = groups.get(commit.groupId());
+        if (group == null) {
+            if (commit.generationId() >= 0 || commit.groupId().isEmpty()) {
+                // A member of a generation of a group that does not exist: it is out of date.
+                ErrorCode error = commit.groupId().isEmpty() ? ErrorCode.INVALID_GROUP_ID : ErrorCode.ILLEGAL_GENERATION;
+                List<PartitionOutcome> outcomes = new ArrayList<>();
+                for (GroupCommand.OffsetToCommit offset : commit.offsets()) {
+                    outcomes.add(new PartitionOutcome(offset.partition(), error));
+                }
+                out.reply(commit.requestId(), new CommitResult(outcomes));
+                return;
+            }
+            group = new ClassicGroup(commit.groupId(), config);
+            groups.put(commit.groupId(), group);
+        }
+        group.commitOffsets(commit, out);
+    }
+
+    /** When {@code groupId}'s timers next have something to do; {@link Long#MAX_VALUE} if never or no such group. */
+    public long nextDeadlineMs(String groupId) {
+        ClassicGroup group = groups.get(groupId);
+        return group == null ? ClassicGroup.NO_DEADLINE : group.nextDeadlineMs();
+    }
+
+    /**
+     * The group's committed offsets for {@code partitions} (all of them when null); a partition
+     * without one is absent from the map.
+     */
+    public Map<PartitionRef, CommittedOffset> fetchOffsets(String groupId, Collection<PartitionRef> partitions) {
+        ClassicGroup group = groups.get(groupId);
+        Map<PartitionRef, CommittedOffset> found = new TreeMap<>();
+        if (group == null) {
+            return found;
+        }
+        if (partitions == null) {
+            found.putAll(group.offsets());
+        } else {
+            for (PartitionRef partition : partitions) {
+                CommittedOffset offset = group.offsets().get(partition);
+                if (offset != null) {
+                    found.put(partition, offset);
+                }
+            }
+        }
+        return found;
+    }
+
+    /** The group as DescribeGroups shows it; empty when there is no such group. */
+    public Optional<GroupDescription> describe(String groupId) {
+        ClassicGroup group = groups.get(groupId);
+        return group == null ? Optional.empty() : Optional.of(group.describe());
+    }
+
+    public List<GroupListing> list() {
+        List<GroupListing> listings = new ArrayList<>(groups.size());
+        for (ClassicGroup group : groups.values()) {
+            listings.add(group.listing());
+        }
+        return listings;
+    }
+
+    /** The group's state machine, for tests and invariant checks in this package. */
+    ClassicGroup group(String groupId) {
+        return groups.get(groupId);
+    }
+
+    Collection<ClassicGroup> all() {
+        return groups.values();
+    }
+
+    /**
+     * Applies one record read back from the groups' log at start. Offsets of a group that has no
+     * metadata record create it Empty (a group only committed to).
+     */
+    public void restore(GroupRecord record, long nowMs) {
+        if (record instanceof GroupRecord.OffsetCommitted committed) {
+            groups.computeIfAbsent(committed.groupId(), id -> new ClassicGroup(id, config))
+                    .restoreOffset(committed.partition(), committed.offset());
+        } else if (record instanceof GroupRecord.OffsetRemoved removed) {
+            ClassicGroup group = groups.get(removed.groupId());
+            if (group != null) {
+                group.restoreOffsetRemoved(removed.partition());
+            }
+        } else if (record instanceof GroupRecord.GroupMetadata metadata) {
+            groups.computeIfAbsent(metadata.groupId(), id -> new ClassicGroup(id, config)).restore(metadata, nowMs);
+        } else if (record instanceof GroupRecord.GroupRemoved removed) {
+            groups.remove(removed.groupId());
+        }
+    }
+
+    /**
+     * The records that say everything standing now: per group its metadata (if it ever completed a
+     * rebalance or has members) and its offsets. What compaction writes.
+     */
+    public List<GroupRecord> snapshot() {
+        List<GroupRecord> records = new ArrayList<>();
+        for (ClassicGroup group : groups.values()) {
+            if (group.generationId() > 0 || group.hasMembers()) {
+                records.add(group.metadataRecord());
+            }
+            for (Map.Entry<PartitionRef, CommittedOffset> offset : group.offsets().entrySet()) {
+                records.add(new GroupRecord.OffsetCommitted(group.groupId(), offset.getKey(), offset.getValue()));
+            }
+        }
+        return records;
+    }
+}

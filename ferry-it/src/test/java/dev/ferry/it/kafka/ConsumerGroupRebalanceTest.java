@@ -1,0 +1,268 @@
+package dev.ferry.it.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.it.support.BrokerProcess;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * kafka-clients consumers sharing a 6-partition topic in one group while records are produced:
+ * members leave and join mid-stream, the partitions move (with the eager range assignor and with
+ * the cooperative sticky one, which the broker only relays), and every record produced is
+ * processed; committed offsets survive a broker SIGKILL and consumers resume from them.
+ */
+class ConsumerGroupRebalanceTest {
+    private static final int PARTITIONS = 6;
+
+    @TempDir
+    Path dataRoot;
+    private BrokerProcess broker;
+    private final List<GroupConsumer> consumers = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        consumers.forEach(GroupConsumer::close);
+        if (broker != null) {
+            broker.terminate();
+        }
+    }
+
+    private void startBroker() throws Exception {
+        broker = BrokerProcess.start(dataRoot.resolve("data"), "--kafka-port", "0",
+                "--group-initial-rebalance-delay-ms", "200");
+    }
+
+    private String bootstrap() {
+        return "127.0.0.1:" + broker.kafkaPort();
+    }
+
+    private Admin admin() {
+        Properties properties = new Properties();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        return Admin.create(properties);
+    }
+
+    private KafkaProducer<String, String> producer() {
+        Properties properties = new Properties();
+        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        properties.put(ProducerConfig.ACKS_CONFIG, "all");
+        properties.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        return new KafkaProducer<>(properties);
+    }
+
+    /** One consumer on its own thread: polls, processes (records the value), commits after each poll. */
+    private final class GroupConsumer implements AutoCloseable {
+        final Set<TopicPartition> assignment = ConcurrentHashMap.newKeySet();
+        final List<String> processed = new CopyOnWriteArrayList<>();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Thread thread;
+        volatile Throwable failure;
+
+        GroupConsumer(String groupId, String topic, String assignor, Collection<String> allProcessed) {
+            Properties properties = new Properties();
+            properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+            properties.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+            properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "c-" + UUID.randomUUID().toString().substring(0, 6));
+            properties.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, assignor);
+            properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            properties.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+            properties.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
+            properties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
+            properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+            properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+            KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties);
+            thread = new Thread(() -> {
+                try (consumer) {
+                    consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+                        @Override
+                        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                            assignment.removeAll(partitions);
+                        }
+
+                        @Override
+                        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                            assignment.addAll(partitions);
+                        }
+
+                        @Override
+                        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                            assignment.removeAll(partitions);
+                        }
+                    });
+                    while (running.get()) {
+                        var records = consumer.poll(Duration.ofMillis(100));
+                        for (ConsumerRecord<String, String> record : records) {
+                            processed.add(record.value());
+                            allProcessed.add(record.value());
+                        }
+                        if (!records.isEmpty()) {
+                            consumer.commitSync();
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure = e;
+                }
+            }, "consumer-" + groupId);
+            thread.start();
+        }
+
+        @Override
+        public void close() {
+            running.set(false);
+            try {
+                thread.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void produce(KafkaProducer<String, String> producer, String topic, int from, int to)
+            throws Exception {
+        List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            sends.add(producer.send(new ProducerRecord<>(topic, "key-" + i, String.valueOf(i))));
+        }
+        for (java.util.concurrent.Future<?> send : sends) {
+            send.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Set<String> values(int from, int to) {
+        Set<String> values = new HashSet<>();
+        for (int i = from; i < to; i++) {
+            values.add(String.valueOf(i));
+        }
+        return values;
+    }
+
+    private void awaitAssignmentsCover(List<GroupConsumer> members) {
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            List<TopicPartition> all = new ArrayList<>();
+            for (GroupConsumer member : members) {
+                assertThat(member.failure).isNull();
+                assertThat(member.assignment).as("each member's share").hasSize(PARTITIONS / members.size());
+                all.addAll(member.assignment);
+            }
+            assertThat(new HashSet<>(all)).hasSize(PARTITIONS);
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(classes = {RangeAssignor.class, CooperativeStickyAssignor.class})
+    void shouldProcessEveryRecordWhileMembersLeaveAndJoin(Class<?> assignor) throws Exception {
+        startBroker();
+        String topic = "orders-" + UUID.randomUUID().toString().substring(0, 6);
+        String group = "processors-" + UUID.randomUUID().toString().substring(0, 6);
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        Set<String> processed = ConcurrentHashMap.newKeySet();
+        try (KafkaProducer<String, String> producer = producer()) {
+            GroupConsumer first = new GroupConsumer(group, topic, assignor.getName(), processed);
+            GroupConsumer second = new GroupConsumer(group, topic, assignor.getName(), processed);
+            GroupConsumer third = new GroupConsumer(group, topic, assignor.getName(), processed);
+            consumers.addAll(List.of(first, second, third));
+            awaitAssignmentsCover(List.of(first, second, third));
+
+            produce(producer, topic, 0, 1000);
+            await().atMost(Duration.ofSeconds(60)).until(() -> processed.size() >= 300);
+
+            // One member leaves mid-stream: its partitions go to the other two.
+            second.close();
+            produce(producer, topic, 1000, 2000);
+            awaitAssignmentsCover(List.of(first, third));
+            assertThat(second.processed).isNotEmpty();
+
+            // A new one joins mid-stream: it takes its share.
+            GroupConsumer fourth = new GroupConsumer(group, topic, assignor.getName(), processed);
+            consumers.add(fourth);
+            produce(producer, topic, 2000, 3000);
+            awaitAssignmentsCover(List.of(first, third, fourth));
+            produce(producer, topic, 3000, 4000);
+
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(processed).containsAll(values(0, 4000)));
+            assertThat(fourth.processed).isNotEmpty();
+        }
+        // Every partition's committed offset reaches its end: 4000 records in all.
+        try (Admin admin = admin()) {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                        .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                assertThat(committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum()).isEqualTo(4000);
+            });
+        }
+    }
+
+    @Test
+    void shouldResumeFromCommittedOffsetsAfterABrokerKill() throws Exception {
+        startBroker();
+        String topic = "ledger-" + UUID.randomUUID().toString().substring(0, 6);
+        String group = "auditors";
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        try (KafkaProducer<String, String> producer = producer()) {
+            produce(producer, topic, 0, 600);
+        }
+        Set<String> processed = ConcurrentHashMap.newKeySet();
+        GroupConsumer before = new GroupConsumer(group, topic, RangeAssignor.class.getName(), processed);
+        consumers.add(before);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(processed).containsAll(values(0, 600)));
+        // The last commitSync returned: its offsets are durable. Kill the broker under the live member.
+        before.close();
+        broker.kill();
+        broker = BrokerProcess.start(dataRoot.resolve("data"), "--kafka-port", "0",
+                "--group-initial-rebalance-delay-ms", "200");
+        try (KafkaProducer<String, String> producer = producer()) {
+            produce(producer, topic, 600, 700);
+        }
+        Set<String> afterRestart = ConcurrentHashMap.newKeySet();
+        GroupConsumer after = new GroupConsumer(group, topic, RangeAssignor.class.getName(), afterRestart);
+        consumers.add(after);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(afterRestart).containsAll(values(600, 700)));
+        // Nothing committed before the kill is read again: the consumer started from the committed offsets.
+        assertThat(afterRestart).doesNotContainAnyElementsOf(values(0, 600));
+        assertThat(afterRestart).hasSize(100);
+    }
+}

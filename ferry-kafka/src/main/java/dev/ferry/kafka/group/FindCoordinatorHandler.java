@@ -1,0 +1,82 @@
+package dev.ferry.kafka.group;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import dev.ferry.kafka.LocalNode;
+import dev.ferry.kafka.api.ApiHandler;
+import dev.ferry.kafka.api.RequestContext;
+
+/**
+ * FindCoordinator: this broker coordinates every group. Transactions have no coordinator yet, so
+ * a transactional key gets COORDINATOR_NOT_AVAILABLE (clients retry, then fail their transaction
+ * calls), and any other key type INVALID_REQUEST, as in Kafka. v0-3 ask for one key, v4+ for a batch.
+ */
+public final class FindCoordinatorHandler implements ApiHandler {
+    private static final byte GROUP_KEY = 0;
+    private static final byte TRANSACTION_KEY = 1;
+
+    private final LocalNode node;
+
+    public FindCoordinatorHandler(LocalNode node) {
+        this.node = node;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.FIND_COORDINATOR;
+    }
+
+    @Override
+    public short oldestVersion() {
+        return 0;
+    }
+
+    @Override
+    public short latestVersion() {
+        return 6;
+    }
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage message) {
+        FindCoordinatorRequestData request = (FindCoordinatorRequestData) message;
+        FindCoordinatorResponseData response = new FindCoordinatorResponseData();
+        if (context.apiVersion() < 4) {
+            Errors error = errorFor(request.keyType());
+            response.setErrorCode(error.code()).setErrorMessage(error == Errors.NONE ? null : error.message());
+            if (error == Errors.NONE) {
+                response.setNodeId(node.nodeId()).setHost(node.advertisedHost()).setPort(node.advertisedPort());
+            } else {
+                response.setNodeId(-1).setHost("").setPort(-1);
+            }
+            return CompletableFuture.completedFuture(response);
+        }
+        List<String> keys = request.coordinatorKeys();
+        for (String key : keys) {
+            Errors error = errorFor(request.keyType());
+            Coordinator coordinator = new Coordinator().setKey(key).setErrorCode(error.code());
+            if (error == Errors.NONE) {
+                coordinator.setNodeId(node.nodeId()).setHost(node.advertisedHost()).setPort(node.advertisedPort());
+            } else {
+                coordinator.setNodeId(-1).setHost("").setPort(-1).setErrorMessage(error.message());
+            }
+            response.coordinators().add(coordinator);
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private static Errors errorFor(byte keyType) {
+        if (keyType == GROUP_KEY) {
+            return Errors.NONE;
+        }
+        return keyType == TRANSACTION_KEY ? Errors.COORDINATOR_NOT_AVAILABLE : Errors.INVALID_REQUEST;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.ferry.kafka.group;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+
+import dev.ferry.group.GroupCoordinator;
+import dev.ferry.group.GroupListing;
+import dev.ferry.kafka.api.ApiHandler;
+import dev.ferry.kafka.api.RequestContext;
+
+/** ListGroups, with v4's state filter and v5's type filter (every Ferry group is of type "classic"). */
+public final class ListGroupsHandler implements ApiHandler {
+    static final String CLASSIC = "classic";
+
+    private final GroupCoordinator coordinator;
+
+    public ListGroupsHandler(GroupCoordinator coordinator) {
+        this.coordinator = coordinator;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.LIST_GROUPS;
+    }
+
+    @Override
+    public short oldestVersion() {
+        return 0;
+    }
+
+    @Override
+    public short latestVersion() {
+        return 5;
+    }
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage message) {
+        ListGroupsRequestData request = (ListGroupsRequestData) message;
+        List<String> states = request.statesFilter();
+        List<String> types = request.typesFilter();
+        boolean classicWanted = types.isEmpty()
+                || types.stream().anyMatch(type -> type.toLowerCase(Locale.ROOT).equals(CLASSIC));
+        return coordinator.list().thenApply(listings -> {
+            ListGroupsResponseData response = new ListGroupsResponseData();
+            if (!classicWanted) {
+                return response;
+            }
+            for (GroupListing listing : listings) {
+                String state = listing.state().displayName();
+                if (!states.isEmpty() && states.stream().noneMatch(state::equalsIgnoreCase)) {
+                    continue;
+                }
+                response.groups().add(new ListedGroup().setGroupId(listing.groupId())
+                        .setProtocolType(listing.protocolType()).setGroupState(state).setGroupType(CLASSIC));
+            }
+            return response;
+        });
+    }
+}

@@ -1,0 +1,141 @@
+package dev.ferry.kafka.group;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopic;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartition;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopic;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+
+import dev.ferry.group.CommittedOffset;
+import dev.ferry.group.GroupCoordinator;
+import dev.ferry.group.PartitionRef;
+import dev.ferry.kafka.api.ApiHandler;
+import dev.ferry.kafka.api.RequestContext;
+
+/**
+ * OffsetFetch: v1-7 for one group, v8+ for a batch of groups; no topics means every partition the
+ * group committed. A partition without a committed offset gets offset -1 and no error, as in Kafka.
+ * Served up to v9 (v10 names topics by id). Ferry has no transactional offsets, so
+ * {@code requireStable} never has to wait.
+ */
+public final class OffsetFetchHandler implements ApiHandler {
+    private final GroupCoordinator coordinator;
+
+    public OffsetFetchHandler(GroupCoordinator coordinator) {
+        this.coordinator = coordinator;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.OFFSET_FETCH;
+    }
+
+    @Override
+    public short oldestVersion() {
+        return 1;
+    }
+
+    @Override
+    public short latestVersion() {
+        return 9;
+    }
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage message) {
+        OffsetFetchRequestData request = (OffsetFetchRequestData) message;
+        if (context.apiVersion() < 8) {
+            List<PartitionRef> partitions = null;
+            if (request.topics() != null) {
+                partitions = new ArrayList<>();
+                for (OffsetFetchRequestTopic topic : request.topics()) {
+                    for (int index : topic.partitionIndexes()) {
+                        partitions.add(new PartitionRef(topic.name(), index));
+                    }
+                }
+            }
+            List<PartitionRef> asked = partitions;
+            return coordinator.fetchOffsets(request.groupId(), asked).thenApply(found -> {
+                OffsetFetchResponseData response = new OffsetFetchResponseData();
+                for (Map.Entry<String, List<OffsetFetchResponsePartition>> topic
+                        : byTopic(asked, found, OffsetFetchHandler::singleGroupPartition).entrySet()) {
+                    response.topics().add(new OffsetFetchResponseTopic().setName(topic.getKey())
+                            .setPartitions(topic.getValue()));
+                }
+                return response;
+            });
+        }
+        List<CompletableFuture<OffsetFetchResponseGroup>> groups = new ArrayList<>();
+        for (OffsetFetchRequestGroup group : request.groups()) {
+            List<PartitionRef> partitions = null;
+            if (group.topics() != null) {
+                partitions = new ArrayList<>();
+                for (OffsetFetchRequestTopics topic : group.topics()) {
+                    for (int index : topic.partitionIndexes()) {
+                        partitions.add(new PartitionRef(topic.name(), index));
+                    }
+                }
+            }
+            List<PartitionRef> asked = partitions;
+            groups.add(coordinator.fetchOffsets(group.groupId(), asked).thenApply(found -> {
+                OffsetFetchResponseGroup answer = new OffsetFetchResponseGroup().setGroupId(group.groupId());
+                for (Map.Entry<String, List<OffsetFetchResponsePartitions>> topic
+                        : byTopic(asked, found, OffsetFetchHandler::batchPartition).entrySet()) {
+                    answer.topics().add(new OffsetFetchResponseTopics().setName(topic.getKey())
+                            .setPartitions(topic.getValue()));
+                }
+                return answer;
+            }));
+        }
+        return CompletableFuture.allOf(groups.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            OffsetFetchResponseData response = new OffsetFetchResponseData();
+            for (CompletableFuture<OffsetFetchResponseGroup> group : groups) {
+                response.groups().add(group.join());
+            }
+            return response;
+        });
+    }
+
+    @FunctionalInterface
+    private interface PartitionAnswer<P> {
+        P of(int partition, CommittedOffset offset);
+    }
+
+    /** The answer per topic: every partition asked for (or every one committed, when none were named). */
+    private static <P> Map<String, List<P>> byTopic(List<PartitionRef> asked, Map<PartitionRef, CommittedOffset> found,
+                                                    PartitionAnswer<P> answer) {
+        Map<String, List<P>> topics = new LinkedHashMap<>();
+        for (PartitionRef partition : asked != null ? asked : found.keySet()) {
+            topics.computeIfAbsent(partition.topic(), name -> new ArrayList<>())
+                    .add(answer.of(partition.partition(), found.get(partition)));
+        }
+        return topics;
+    }
+
+    private static OffsetFetchResponsePartition singleGroupPartition(int partition, CommittedOffset offset) {
+        return new OffsetFetchResponsePartition().setPartitionIndex(partition)
+                .setCommittedOffset(offset == null ? -1 : offset.offset())
+                .setCommittedLeaderEpoch(offset == null ? -1 : offset.leaderEpoch())
+                .setMetadata(offset == null ? "" : offset.metadata());
+    }
+
+    private static OffsetFetchResponsePartitions batchPartition(int partition, CommittedOffset offset) {
+        return new OffsetFetchResponsePartitions().setPartitionIndex(partition)
+                .setCommittedOffset(offset == null ? -1 : offset.offset())
+                .setCommittedLeaderEpoch(offset == null ? -1 : offset.leaderEpoch())
+                .setMetadata(offset == null ? "" : offset.metadata());
+    }
+}

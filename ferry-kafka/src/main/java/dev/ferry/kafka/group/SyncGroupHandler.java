@@ -1,0 +1,61 @@
+package dev.ferry.kafka.group;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupRequestData.SyncGroupRequestAssignment;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import dev.ferry.group.GroupCoordinator;
+import dev.ferry.kafka.api.ApiHandler;
+import dev.ferry.kafka.api.RequestContext;
+
+/** SyncGroup: the leader's assignment in, each member's own assignment out once the leader's is in. */
+public final class SyncGroupHandler implements ApiHandler {
+    private final GroupCoordinator coordinator;
+
+    public SyncGroupHandler(GroupCoordinator coordinator) {
+        this.coordinator = coordinator;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.SYNC_GROUP;
+    }
+
+    @Override
+    public short oldestVersion() {
+        return 0;
+    }
+
+    @Override
+    public short latestVersion() {
+        return 5;
+    }
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage message) {
+        SyncGroupRequestData request = (SyncGroupRequestData) message;
+        if (request.groupId() == null || request.groupId().isEmpty()) {
+            return CompletableFuture.completedFuture(new SyncGroupResponseData()
+                    .setErrorCode(Errors.INVALID_GROUP_ID.code()).setAssignment(new byte[0]));
+        }
+        Map<String, byte[]> assignments = new HashMap<>();
+        for (SyncGroupRequestAssignment assignment : request.assignments()) {
+            assignments.put(assignment.memberId(), assignment.assignment());
+        }
+        return coordinator.sync(request.groupId(), request.generationId(), request.memberId(),
+                        request.groupInstanceId(), request.protocolType(), request.protocolName(), assignments)
+                .thenApply(result -> new SyncGroupResponseData()
+                        .setErrorCode(GroupErrors.code(result.error()))
+                        .setProtocolType(result.protocolType())
+                        .setProtocolName(result.protocolName())
+                        .setAssignment(result.assignment()));
+    }
+}
