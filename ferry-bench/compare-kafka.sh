@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: Ferry's Kafka front against Apache Kafka (KRaft, one node) on this
+# machine, in one run, driven by Kafka's own tools (ProducerPerformance, ConsumerPerformance,
+# EndToEndLatency) with identical parameters for both brokers.
+#
+#   ferry-bench/compare-kafka.sh           # full run; writes docs/benchmarks/kafka-comparison.md
+#   ferry-bench/compare-kafka.sh --quick   # small counts; checks the harness; writes under
+#                                          # ferry-bench/target/ only
+#
+# Options: --quick, --out DIR (where the report and raw results go), --no-build (use the jars that
+# are there). Ports: KAFKA_BENCH_PORT (default 9192; the controller uses PORT+1) and
+# FERRY_BENCH_KAFKA_PORT (9292). Kafka's jars come from Maven Central (scripts/kafka-classpath.sh).
+#
+# Each broker starts on loopback with a fresh data directory, runs every scenario, and is stopped
+# by PID (also when the script exits early, whatever the reason). Kafka runs with the heap and
+# collector its own start script gives it (-Xmx1G -Xms1G, G1); Ferry runs through bin/ferry.
+set -euo pipefail
+
+KAFKA_VERSION=4.3.1
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+command_line="ferry-bench/compare-kafka.sh $*"
+
+quick=0
+build=1
+out_dir=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --no-build) build=0 ;;
+    --out) out_dir="${2:?--out needs a directory}"; shift ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "compare-kafka: unknown option $1 (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ "$quick" = 1 ]; then
+  SMALL_RECORDS=200000; LARGE_RECORDS=50000; LATENCY_RECORDS=2000
+else
+  SMALL_RECORDS=3000000; LARGE_RECORDS=500000; LATENCY_RECORDS=20000
+fi
+KAFKA_PORT="${KAFKA_BENCH_PORT:-9192}"
+FERRY_PORT="${FERRY_BENCH_KAFKA_PORT:-9292}"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+work="$repo/ferry-bench/target/compare-kafka/$stamp-$([ "$quick" = 1 ] && echo quick || echo full)"
+if [ -z "$out_dir" ]; then
+  out_dir="$([ "$quick" = 1 ] && echo "$work/report" || echo "$repo/docs/benchmarks")"
+fi
+mkdir -p "$work" "$out_dir"
+results="$work/results.tsv"
+printf 'broker\tscenario\tmetric\tvalue\n' > "$results"
+
+log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$work/run.log" >&2; }
+
+broker_pid=""
+stop_broker() {
+  if [ -n "$broker_pid" ] && kill -0 "$broker_pid" 2>/dev/null; then
+    kill "$broker_pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$broker_pid" 2>/dev/null || true
+  fi
+  broker_pid=""
+}
+trap stop_broker EXIT
+
+if [ "$build" = 1 ]; then
+  log "building Ferry (mvn -o -q -B -DskipTests package)"
+  (cd "$repo" && mvn -o -q -B -DskipTests package)
+fi
+KCP="$("$here/scripts/kafka-classpath.sh" "$KAFKA_VERSION")"
+tool() { java -Xmx512m -cp "$KCP" "$@"; }
+
+await_port() {
+  local port="$1" what="$2"
+  for _ in $(seq 1 600); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    kill -0 "$broker_pid" 2>/dev/null || { log "$what exited before listening; see $work"; exit 1; }
+    sleep 0.1
+  done
+  log "$what did not listen on $port within 60 s"; exit 1
+}
+
+start_kafka() {
+  local dir="$work/kafka"
+  mkdir -p "$dir/data"
+  cat > "$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$((KAFKA_PORT + 1))
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$((KAFKA_PORT + 1))
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir/data
+num.partitions=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+PROPS
+  java -cp "$KCP" kafka.tools.StorageTool format -t "$(java -cp "$KCP" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)" \
+    -c "$dir/server.properties" > "$dir/format.log" 2>&1
+  java -Xmx1G -Xms1G -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+    -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true -cp "$KCP" kafka.Kafka "$dir/server.properties" \
+    > "$dir/broker.log" 2>&1 &
+  broker_pid=$!
+  await_port "$KAFKA_PORT" "Kafka"
+}
+
+start_ferry() {
+  local dir="$work/ferry"
+  mkdir -p "$dir"
+  "$repo/bin/ferry" --data-dir "$dir/data" --amqp-port 0 --kafka-port "$FERRY_PORT" > "$dir/broker.log" 2>&1 &
+  broker_pid=$!
+  await_port "$FERRY_PORT" "Ferry"
+}
+
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> "$results"; }
+
+cpu_seconds() {
+  # utime + stime of the broker, in seconds (clock ticks per second from getconf).
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$broker_pid/stat"
+}
+
+run_scenarios() {
+  local broker="$1" bootstrap="127.0.0.1:$2" dir="$work/$1"
+  for topic in small large; do
+    tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --create --topic "$topic" \
+      --partitions 3 --replication-factor 1 >> "$dir/tools.log" 2>&1
+  done
+  tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --create --topic latency \
+    --partitions 1 --replication-factor 1 >> "$dir/tools.log" 2>&1
+
+  local cpu0 line
+  log "$broker: produce $SMALL_RECORDS x 100 B, acks=1, 3 partitions"
+  cpu0="$(cpu_seconds)"
+  line="$(tool org.apache.kafka.tools.ProducerPerformance --topic small --num-records "$SMALL_RECORDS" --record-size 100 \
+    --throughput -1 --command-property bootstrap.servers="$bootstrap" acks=1 2>>"$dir/tools.log" | tee -a "$dir/tools.log" | tail -1)"
+  parse_producer "$broker" "1. produce 100 B acks=1" "$line" "$cpu0" "$SMALL_RECORDS"
+
+  log "$broker: produce $LARGE_RECORDS x 1000 B, acks=all, idempotent"
+  cpu0="$(cpu_seconds)"
+  line="$(tool org.apache.kafka.tools.ProducerPerformance --topic large --num-records "$LARGE_RECORDS" --record-size 1000 \
+    --throughput -1 --command-property bootstrap.servers="$bootstrap" acks=all enable.idempotence=true \
+    2>>"$dir/tools.log" | tee -a "$dir/tools.log" | tail -1)"
+  parse_producer "$broker" "2. produce 1000 B acks=all idempotent" "$line" "$cpu0" "$LARGE_RECORDS"
+
+  log "$broker: consume the $SMALL_RECORDS small records in a group"
+  cpu0="$(cpu_seconds)"
+  line="$(tool org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$bootstrap" --topic small \
+    --num-records "$SMALL_RECORDS" --timeout 120000 --group "perf-$broker" 2>>"$dir/tools.log" | tee -a "$dir/tools.log" | tail -1)"
+  # start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, ...
+  record "$broker" "3. consume 100 B" "records/s" "$(echo "$line" | awk -F', *' '{ printf "%.0f", $6 }')"
+  record "$broker" "3. consume 100 B" "records" "$(echo "$line" | awk -F', *' '{ print $5 }')"
+  record "$broker" "3. consume 100 B" "broker CPU µs/record" \
+    "$(awk -v a="$cpu0" -v b="$(cpu_seconds)" -v n="$SMALL_RECORDS" 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }')"
+
+  log "$broker: end-to-end latency, $LATENCY_RECORDS x 100 B one at a time, acks=1"
+  line="$(tool org.apache.kafka.tools.EndToEndLatency "$bootstrap" latency "$LATENCY_RECORDS" 1 100 \
+    2>>"$dir/tools.log" | tee -a "$dir/tools.log" | grep -i 'percentiles' | tail -1)"
+  # "Percentiles: 50th = 1, 99th = 9, 99.9th = 12"
+  record "$broker" "4. end-to-end latency" "p50 ms" "$(echo "$line" | sed -E 's/.*50th = ([0-9.]+).*/\1/')"
+  record "$broker" "4. end-to-end latency" "p99 ms" "$(echo "$line" | sed -E 's/.*99th = ([0-9.]+),.*/\1/')"
+  record "$broker" "4. end-to-end latency" "p99.9 ms" "$(echo "$line" | sed -E 's/.*99\.9th = ([0-9.]+).*/\1/')"
+
+  record "$broker" "all" "peak RSS MiB" "$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$broker_pid/status")"
+  record "$broker" "all" "disk used MiB" "$(du -sm "$dir/data" 2>/dev/null | cut -f1)"
+}
+
+parse_producer() {
+  # "N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, p50 ms 50th, p95 ms 95th, p99 ms 99th, p999 ms 99.9th."
+  local broker="$1" scenario="$2" line="$3" cpu0="$4" count="$5"
+  record "$broker" "$scenario" "records/s" "$(echo "$line" | sed -E 's/.* ([0-9.]+) records\/sec.*/\1/' | awk '{ printf "%.0f", $1 }')"
+  record "$broker" "$scenario" "MB/s" "$(echo "$line" | sed -E 's/.*\(([0-9.]+) MB\/sec\).*/\1/')"
+  record "$broker" "$scenario" "latency p50 ms" "$(echo "$line" | sed -E 's/.* ([0-9]+) ms 50th.*/\1/')"
+  record "$broker" "$scenario" "latency p99 ms" "$(echo "$line" | sed -E 's/.* ([0-9]+) ms 99th.*/\1/')"
+  record "$broker" "$scenario" "broker CPU µs/record" \
+    "$(awk -v a="$cpu0" -v b="$(cpu_seconds)" -v n="$count" 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }')"
+}
+
+log "Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$KAFKA_PORT"
+start_kafka
+run_scenarios kafka "$KAFKA_PORT"
+stop_broker
+
+log "Ferry (bin/ferry) on 127.0.0.1:$FERRY_PORT"
+start_ferry
+run_scenarios ferry "$FERRY_PORT"
+stop_broker
+
+# ---- report: one table, Ferry / Kafka per metric
+report="$out_dir/kafka-comparison.md"
+{
+  echo "# Ferry and Apache Kafka side by side"
+  echo
+  echo "Measured $(date -u '+%Y-%m-%d %H:%M') UTC by \`$command_line\` on $(nproc) cores, load average"
+  echo "$(cut -d' ' -f1-3 /proc/loadavg) at the end. Kafka $KAFKA_VERSION in KRaft mode (one node, its start"
+  echo "script's JVM flags) and Ferry ($(git -C "$repo" rev-parse --short HEAD), \`bin/ferry\`) ran one after the"
+  echo "other on loopback with fresh data directories, driven by Kafka's own tools on the same cores."
+  echo
+  echo "**Caveats.** Kafka acknowledges acks=all once the record is in its page cache (it fsyncs"
+  echo "later, by default never on the produce path); Ferry acknowledges acks=1 and acks=all only after"
+  echo "the fsync that covers the batch. The machine is shared: compare ratios within one run."
+  echo
+  echo "| scenario | metric | Kafka | Ferry | Ferry / Kafka |"
+  echo "| --- | --- | ---: | ---: | ---: |"
+  awk -F'\t' 'NR > 1 { key = $2 "\t" $3; if (!(key in seen)) { order[++n] = key; seen[key] = 1 } v[$1 "\t" key] = $4 }
+    END {
+      for (i = 1; i <= n; i++) {
+        split(order[i], parts, "\t"); k = v["kafka\t" order[i]]; f = v["ferry\t" order[i]];
+        ratio = (k + 0 > 0 && f != "") ? sprintf("%.2f×", f / k) : "—";
+        printf "| %s | %s | %s | %s | %s |\n", parts[1], parts[2], k, f, ratio
+      }
+    }' "$results"
+  echo
+  echo "Raw tool output and broker logs: \`ferry-bench/target/compare-kafka/$(basename "$work")\`."
+} > "$report"
+cp "$results" "$out_dir/kafka-comparison.tsv"
+log "report: $report"
