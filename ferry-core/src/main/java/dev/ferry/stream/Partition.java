@@ -506,6 +506,29 @@ public final class Partition {
         }
     }
 
+    /**
+     * The record with the largest timestamp below the high watermark, the first of them if several
+     * share it (ListOffsets MAX_TIMESTAMP); null if there is none, or it is not durable yet.
+     */
+    public TimestampAndOffset maxTimestamp() {
+        if (closed) {
+            throw StreamErrors.unknownPartition(topic, index);
+        }
+        try {
+            long maxTimestampMs = log.maxTimestampMs();
+            if (maxTimestampMs < 0) {
+                return null;
+            }
+            OptionalLong found = log.offsetForTimestamp(maxTimestampMs);
+            if (found.isEmpty() || found.getAsLong() >= highWatermark() || found.getAsLong() < logStartOffset) {
+                return null;
+            }
+            return new TimestampAndOffset(maxTimestampMs, found.getAsLong());
+        } catch (RuntimeException e) {
+            throw StreamErrors.translate(e, name);
+        }
+    }
+
     /** The first offset a reader may ask for: moved by retention and {@link #deleteRecordsBefore}. */
     public long logStartOffset() {
         return logStartOffset;
