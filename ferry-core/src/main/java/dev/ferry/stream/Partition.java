@@ -53,6 +53,8 @@ public final class Partition {
     static final String METADATA_FILE = "partition.metadata";
     static final String LOG_START_FILE = "log-start-offset";
     private static final int SCAN_BYTES = 1024 * 1024;
+    /** Kafka's {@code producer.id.expiration.ms}: a producer silent this long is forgotten. */
+    static final long PRODUCER_ID_EXPIRATION_MS = 86_400_000L;
 
     private final String topic;
     private final UUID topicId;
@@ -436,6 +438,7 @@ public final class Partition {
             }
             producers.forgetBelow(logStartOffset);
         }
+        producers.expire(nowMs, PRODUCER_ID_EXPIRATION_MS);
         snapshotProducerState();
         return deleted;
     }

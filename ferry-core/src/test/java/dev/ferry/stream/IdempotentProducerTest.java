@@ -116,6 +116,18 @@ class IdempotentProducerTest {
     }
 
     @Test
+    void shouldForgetAProducerSilentForADay() {
+        await(partition.append(idempotentBatch(PID, (short) 0, 0, NOW, "a"), NOW));
+        await(partition.append(idempotentBatch(PID + 1, (short) 0, 0, NOW + 3_600_000, "b"), NOW + 3_600_000));
+
+        await(registry.runMaintenance(NOW + 86_400_000L));
+
+        await(partition.append(idempotentBatch(PID, (short) 0, 7, NOW, "a again, forgotten"), NOW + 86_400_000L));
+        assertThat(failure(partition.append(idempotentBatch(PID + 1, (short) 0, 7, NOW, "b gap"), NOW + 86_400_000L)))
+                .isEqualTo(ErrorCode.OUT_OF_ORDER_SEQUENCE);
+    }
+
+    @Test
     void shouldKeepProducersApart() {
         await(partition.append(idempotentBatch(1, (short) 0, 0, NOW, "one"), NOW));
         await(partition.append(idempotentBatch(2, (short) 0, 0, NOW, "two"), NOW));
