@@ -628,6 +628,18 @@ public final class Log implements AutoCloseable {
         }
     }
 
+    /**
+     * The largest record timestamp in the log (each segment keeps its own), or -1 if no record has
+     * one. With {@link #offsetForTimestamp} it finds the record Kafka's ListOffsets MAX_TIMESTAMP asks for.
+     */
+    public long maxTimestampMs() {
+        long max = -1;
+        for (LogSegment segment : segments.values()) {
+            max = Math.max(max, segment.maxTimestampMs());
+        }
+        return max;
+    }
+
     /** The base offset of the segment appends go to now. */
     public long activeSegmentBaseOffset() {
         return activeSegment.baseOffset();

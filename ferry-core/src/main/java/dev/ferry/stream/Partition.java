@@ -45,12 +45,16 @@ import dev.ferry.log.LogSlice;
  * {@code partition.metadata} (the topic id the directory belongs to, so a directory left by a
  * deleted topic of the same name is never taken for the new one's) and {@code log-start-offset}
  * (the start {@link #deleteRecordsBefore} moved to inside a segment); both written atomically.
+ * And {@code producer-state.snapshot} ({@link ProducerStateSnapshot}), written at close and by
+ * maintenance, so that an open rebuilds producer state from the batches after it only.
  */
 public final class Partition {
     private static final Logger LOG = LoggerFactory.getLogger(Partition.class);
     static final String METADATA_FILE = "partition.metadata";
     static final String LOG_START_FILE = "log-start-offset";
     private static final int SCAN_BYTES = 1024 * 1024;
+    /** Kafka's {@code producer.id.expiration.ms}: a producer silent this long is forgotten. */
+    static final long PRODUCER_ID_EXPIRATION_MS = 86_400_000L;
 
     private final String topic;
     private final UUID topicId;
@@ -68,6 +72,9 @@ public final class Partition {
     private final ProducerStateTable producers = new ProducerStateTable();
     private long activeSegmentBaseOffset;
     private long activeSegmentSinceMs;
+    private long lastSnapshotOffset = -1;
+    /** How many batch headers the open read to rebuild producer state (for tests of the snapshot). */
+    int batchesScannedAtOpen;
 
     private Partition(String topic, UUID topicId, int index, Log log, Executor owner, TopicConfig config,
             long logStartOffset, int leaderEpoch, long nowMs) {
@@ -150,9 +157,17 @@ public final class Partition {
                 .validateSegmentsAtOpen(false);
     }
 
-    /** Replays every batch header of the log into the producer state table (owner or opener only). */
+    /**
+     * Loads the producer state snapshot if it can be trusted, then replays the batch headers after
+     * it (all of them without one) into the producer state table. Opener only.
+     */
     private void rebuildProducerState() {
-        long offset = log.logStartOffset();
+        StringBuilder problem = new StringBuilder();
+        long snapshotOffset = ProducerStateSnapshot.load(log.directory(), producers, log.logEndOffset(), problem);
+        if (problem.length() > 0) {
+            LOG.warn("Partition {}: producer state snapshot not used ({}); scanning the whole log", name, problem);
+        }
+        long offset = Math.max(log.logStartOffset(), snapshotOffset);
         long end = log.logEndOffset();
         int batches = 0;
         while (offset < end) {
@@ -186,8 +201,27 @@ public final class Partition {
             }
             offset = next;
         }
+        producers.forgetBelow(logStartOffset);
+        batchesScannedAtOpen = batches;
+        lastSnapshotOffset = snapshotOffset;
         if (batches > 0) {
-            LOG.info("Partition {}: producer state of {} producers rebuilt from {} batches", name, producers.size(), batches);
+            LOG.info("Partition {}: producer state of {} producers rebuilt from {} batches{}", name, producers.size(),
+                    batches, snapshotOffset >= 0 ? " after the snapshot at offset " + snapshotOffset : "");
+        }
+    }
+
+    /** Writes the producer state snapshot if the log moved since the last one. Owner only. */
+    private void snapshotProducerState() {
+        long end = log.logEndOffset();
+        if (end == lastSnapshotOffset) {
+            return;
+        }
+        try {
+            ProducerStateSnapshot.write(log.directory(), end, producers);
+            lastSnapshotOffset = end;
+        } catch (IOException e) {
+            LOG.warn("Partition {}: writing the producer state snapshot failed ({}); the next open scans more of the log",
+                    name, e.toString());
         }
     }
 
@@ -404,6 +438,8 @@ public final class Partition {
             }
             producers.forgetBelow(logStartOffset);
         }
+        producers.expire(nowMs, PRODUCER_ID_EXPIRATION_MS);
+        snapshotProducerState();
         return deleted;
     }
 
@@ -468,6 +504,29 @@ public final class Partition {
                 return -1;
             }
             return Math.max(found.getAsLong(), logStartOffset);
+        } catch (RuntimeException e) {
+            throw StreamErrors.translate(e, name);
+        }
+    }
+
+    /**
+     * The record with the largest timestamp below the high watermark, the first of them if several
+     * share it (ListOffsets MAX_TIMESTAMP); null if there is none, or it is not durable yet.
+     */
+    public TimestampAndOffset maxTimestamp() {
+        if (closed) {
+            throw StreamErrors.unknownPartition(topic, index);
+        }
+        try {
+            long maxTimestampMs = log.maxTimestampMs();
+            if (maxTimestampMs < 0) {
+                return null;
+            }
+            OptionalLong found = log.offsetForTimestamp(maxTimestampMs);
+            if (found.isEmpty() || found.getAsLong() >= highWatermark() || found.getAsLong() < logStartOffset) {
+                return null;
+            }
+            return new TimestampAndOffset(maxTimestampMs, found.getAsLong());
         } catch (RuntimeException e) {
             throw StreamErrors.translate(e, name);
         }
@@ -549,7 +608,11 @@ public final class Partition {
             try {
                 if (!closed) {
                     closed = true;
+                    boolean failed = log.hasFailed();
                     log.close();
+                    if (!failed) {
+                        snapshotProducerState(); // after the close's fsync: the snapshot never runs ahead of the log
+                    }
                 }
                 result.complete(null);
             } catch (RuntimeException e) {

@@ -58,9 +58,10 @@ public final class Topic {
         return config;
     }
 
-    /** Whether this topic's name is one Kafka reserves for internal topics ({@code __consumer_offsets}, ...). */
+    /** Whether this is one of the topics Kafka marks internal in Metadata responses. */
     public boolean isInternal() {
-        return name.startsWith("__");
+        return name.equals("__consumer_offsets") || name.equals("__transaction_state")
+                || name.equals("__share_group_state");
     }
 
     @Override

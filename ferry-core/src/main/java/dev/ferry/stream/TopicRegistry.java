@@ -496,6 +496,19 @@ public final class TopicRegistry implements AutoCloseable {
         return Optional.ofNullable(topicsById.get(id));
     }
 
+    /**
+     * Partition {@code index} of topic {@code name}: the lookup a Produce or Fetch makes per partition.
+     *
+     * @throws BrokerException {@link ErrorCode#UNKNOWN_TOPIC_OR_PARTITION} if either does not exist
+     */
+    public Partition partition(String name, int index) {
+        Topic topic = topics.get(name);
+        if (topic == null) {
+            throw StreamErrors.unknownTopic(name);
+        }
+        return topic.partition(index);
+    }
+
     /** Every topic, in no particular order. */
     public Collection<Topic> topics() {
         return List.copyOf(topics.values());

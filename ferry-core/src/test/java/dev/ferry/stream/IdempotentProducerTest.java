@@ -116,6 +116,18 @@ class IdempotentProducerTest {
     }
 
     @Test
+    void shouldForgetAProducerSilentForADay() {
+        await(partition.append(idempotentBatch(PID, (short) 0, 0, NOW, "a"), NOW));
+        await(partition.append(idempotentBatch(PID + 1, (short) 0, 0, NOW + 3_600_000, "b"), NOW + 3_600_000));
+
+        await(registry.runMaintenance(NOW + 86_400_000L));
+
+        await(partition.append(idempotentBatch(PID, (short) 0, 7, NOW, "a again, forgotten"), NOW + 86_400_000L));
+        assertThat(failure(partition.append(idempotentBatch(PID + 1, (short) 0, 7, NOW, "b gap"), NOW + 86_400_000L)))
+                .isEqualTo(ErrorCode.OUT_OF_ORDER_SEQUENCE);
+    }
+
+    @Test
     void shouldKeepProducersApart() {
         await(partition.append(idempotentBatch(1, (short) 0, 0, NOW, "one"), NOW));
         await(partition.append(idempotentBatch(2, (short) 0, 0, NOW, "two"), NOW));
@@ -124,5 +136,71 @@ class IdempotentProducerTest {
 
         assertThat(retriedOne.baseOffset()).isZero();
         assertThat(partition.logEndOffset()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldRebuildProducerStateFromTheSnapshotWithoutScanningTheLog() {
+        AppendResult first = await(partition.append(idempotentBatch(PID, (short) 0, 0, NOW, "a"), NOW));
+        await(partition.append(idempotentBatch(PID, (short) 0, 1, NOW, "b"), NOW));
+
+        Partition reopened = reopen();
+
+        assertThat(data.resolve("topics/idem-0/" + ProducerStateSnapshot.FILE)).exists();
+        assertThat(reopened.batchesScannedAtOpen).isZero();
+        assertThat(await(reopened.append(idempotentBatch(PID, (short) 0, 0, NOW, "a"), NOW)).baseOffset())
+                .isEqualTo(first.baseOffset());
+        assertThat(failure(reopened.append(idempotentBatch(PID, (short) 0, 3, NOW, "gap"), NOW)))
+                .isEqualTo(ErrorCode.OUT_OF_ORDER_SEQUENCE);
+    }
+
+    @Test
+    void shouldScanTheWholeLogWhenTheSnapshotIsDamaged() throws Exception {
+        await(partition.append(idempotentBatch(PID, (short) 0, 0, NOW, "a"), NOW));
+        await(partition.append(idempotentBatch(PID, (short) 0, 1, NOW, "b"), NOW));
+        registry.close();
+        Path snapshot = data.resolve("topics/idem-0/" + ProducerStateSnapshot.FILE);
+        byte[] bytes = java.nio.file.Files.readAllBytes(snapshot);
+        bytes[10] ^= 0x40;
+        java.nio.file.Files.write(snapshot, bytes);
+        registry = TopicRegistry.open(data, null, FileHandleCache.processDefault(), 2);
+        partition = registry.topic("idem").orElseThrow().partition(0);
+
+        assertThat(partition.batchesScannedAtOpen).isEqualTo(2);
+        assertThat(await(partition.append(idempotentBatch(PID, (short) 0, 1, NOW, "b"), NOW)).baseOffset()).isEqualTo(1);
+        assertThat(partition.logEndOffset()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldScanOnlyTheBatchesAfterTheSnapshotOfAMaintenanceRound() {
+        await(partition.append(idempotentBatch(PID, (short) 0, 0, NOW, "a"), NOW));
+        await(registry.runMaintenance(NOW));
+        await(partition.append(idempotentBatch(PID, (short) 0, 1, NOW, "b"), NOW));
+        // Close writes a newer snapshot; put the maintenance round's back, as if the process had died.
+        Path snapshot = data.resolve("topics/idem-0/" + ProducerStateSnapshot.FILE);
+        byte[] fromMaintenance = readUnchecked(snapshot);
+        registry.close();
+        writeUnchecked(snapshot, fromMaintenance);
+        registry = TopicRegistry.open(data, null, FileHandleCache.processDefault(), 2);
+        partition = registry.topic("idem").orElseThrow().partition(0);
+
+        assertThat(partition.batchesScannedAtOpen).isEqualTo(1);
+        assertThat(await(partition.append(idempotentBatch(PID, (short) 0, 0, NOW, "a"), NOW)).baseOffset()).isZero();
+        assertThat(await(partition.append(idempotentBatch(PID, (short) 0, 1, NOW, "b"), NOW)).baseOffset()).isEqualTo(1);
+    }
+
+    private static byte[] readUnchecked(Path file) {
+        try {
+            return java.nio.file.Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void writeUnchecked(Path file, byte[] bytes) {
+        try {
+            java.nio.file.Files.write(file, bytes);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

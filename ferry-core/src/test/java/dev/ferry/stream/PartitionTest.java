@@ -189,6 +189,16 @@ class PartitionTest {
     }
 
     @Test
+    void shouldFindTheFirstRecordWithTheLargestTimestamp() {
+        assertThat(partition.maxTimestamp()).isNull();
+        await(partition.append(batch(NOW, "a"), NOW));
+        await(partition.append(batch(NOW + 5_000, "b", "c"), NOW));
+        await(partition.append(batch(NOW + 1_000, "d"), NOW));
+
+        assertThat(partition.maxTimestamp()).isEqualTo(new TimestampAndOffset(NOW + 5_000, 1));
+    }
+
+    @Test
     void shouldMoveTheLogStartDurablyWithDeleteRecords() {
         await(partition.append(batch(NOW, "a", "b"), NOW));
         await(partition.append(batch(NOW, "c"), NOW));

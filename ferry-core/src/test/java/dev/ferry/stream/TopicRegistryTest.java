@@ -165,5 +165,8 @@ class TopicRegistryTest {
 
         assertThatThrownBy(() -> topic.partition(1)).isInstanceOf(BrokerException.class)
                 .extracting(e -> ((BrokerException) e).errorCode()).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        assertThat(registry.partition("one", 0)).isSameAs(topic.partition(0));
+        assertThatThrownBy(() -> registry.partition("two", 0)).isInstanceOf(BrokerException.class)
+                .extracting(e -> ((BrokerException) e).errorCode()).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     }
 }
