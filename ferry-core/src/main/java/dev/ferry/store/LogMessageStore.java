@@ -24,6 +24,7 @@ import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogException;
 import dev.ferry.log.LogFileSystem;
 import dev.ferry.log.LogFlusher;
+import dev.ferry.log.LogStorageException;
 import dev.ferry.message.Message;
 import dev.ferry.queue.InMemoryMessageStore;
 import dev.ferry.queue.MessagePriority;
@@ -1255,7 +1256,12 @@ public final class LogMessageStore implements MessageStore {
         } else if (end < endBefore) {
             forgetFrom(end, endBefore);
             if (durable && !writeCheckpointNow()) {
-                reopened.close();
+                try {
+                    reopened.close();
+                } catch (RuntimeException e) {
+                    // Under the same fault as the checkpoint: this log is opened afresh next time anyway.
+                    LOG.debug("{}: closing the reopened log: {}", description, e.toString());
+                }
                 return; // tried again at the next maintenance
             }
         }
@@ -1341,7 +1347,13 @@ public final class LogMessageStore implements MessageStore {
         }
         long lowWater = settled.lowWater();
         if (highestPagedLevel() < 0 && lowWater == log.logEndOffset()) {
-            log.close();
+            try {
+                log.close();
+            } catch (LogStorageException e) {
+                // Its final fsync failed, but every record in it is settled and the files go next:
+                // nothing is lost, and the queue must not fail over a log it is throwing away.
+                LOG.debug("{}: closing the drained spill log: {}", description, e.getMessage());
+            }
             log = null;
             StorageFiles.deleteRecursively(fileSystem, directory);
             LOG.debug("{}: paging ended, spill log removed", description);
