@@ -70,8 +70,11 @@ import dev.ferry.queue.SettleOutcome;
  *   <li>no queue command throws (the queue logs it at ERROR and carries on, which would hide a bug).</li>
  * </ul>
  *
- * <p>Runs seeds from a random base until {@value #SEEDS_DEFAULT} seeds or
+ * <p>Runs seeds from base {@value #BASE_SEED_DEFAULT} until {@value #SEEDS_DEFAULT} seeds or
  * {@value #BUDGET_SECONDS_DEFAULT} s have passed (a bound on the work, not an assertion on speed).
+ * The base is fixed so that CI only fails on a change, never on a seed it happened to draw:
+ * {@code -Dferry.store.simulation.baseSeed=random} explores new seeds (docs/reliability.md lists
+ * the failing seeds such runs found and have not been fixed yet).
  * A failure names its seed; replay it alone with
  * {@code mvn -o -q -B -pl ferry-core test -Dtest=QueueStoreFaultSimulationTest -Dferry.store.simulation.seed=SEED}
  * (add {@code -Dferry.store.simulation.verbose=true} for every step and the store's own log lines).
@@ -80,6 +83,7 @@ import dev.ferry.queue.SettleOutcome;
  */
 class QueueStoreFaultSimulationTest {
     private static final int SEEDS_DEFAULT = 2000;
+    private static final long BASE_SEED_DEFAULT = 20261201L;
     private static final int BUDGET_SECONDS_DEFAULT = 20;
     private static final String PREFIX = "ferry.store.simulation.";
 
@@ -97,7 +101,8 @@ class QueueStoreFaultSimulationTest {
                 runSeed(Long.parseLong(single), commandFailures);
                 return;
             }
-            long baseSeed = Long.getLong(PREFIX + "baseSeed", new SplittableRandom().nextLong());
+            String base = System.getProperty(PREFIX + "baseSeed", Long.toString(BASE_SEED_DEFAULT));
+            long baseSeed = base.equals("random") ? new SplittableRandom().nextLong() : Long.parseLong(base);
             int seeds = Integer.getInteger(PREFIX + "seeds", SEEDS_DEFAULT);
             long deadline = System.nanoTime()
                     + TimeUnit.SECONDS.toNanos(Integer.getInteger(PREFIX + "seconds", BUDGET_SECONDS_DEFAULT));
