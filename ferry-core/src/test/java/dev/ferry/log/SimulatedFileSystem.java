@@ -417,7 +417,14 @@ public final class SimulatedFileSystem implements LogFileSystem {
                 length = (int) truncate.size();
             }
         }
-        inode.durable = data;
+        // The size is the inode's, not a page's: a successful fsync writes the size the file has
+        // now, even when a failed fsync before it dropped the pages (and the truncation) it
+        // covered. Bytes past that size do not survive; a range the lost pages covered reads as zeros.
+        if (inode.currentLength < length) {
+            Arrays.fill(data, inode.currentLength, length, (byte) 0);
+        }
+        length = inode.currentLength;
+        inode.durable = Arrays.copyOf(data, length);
         inode.durableLength = length;
         inode.pending.clear();
         forces++;
