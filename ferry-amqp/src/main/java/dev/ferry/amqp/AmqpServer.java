@@ -5,36 +5,18 @@ import dev.ferry.amqp.codec.FrameDecoder;
 import dev.ferry.amqp.connection.AmqpConnectionHandler;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.front.ListenAddresses;
-import io.netty.bootstrap.ServerBootstrap;
+import dev.ferry.front.TcpListener;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.ServerChannel;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.GlobalEventExecutor;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The AMQP 0-9-1 listener: binds a port on each configured address and gives each accepted socket
- * a {@link FrameDecoder} and an {@link AmqpConnectionHandler}. Uses epoll where Netty's native
- * transport loads, NIO elsewhere.
+ * The AMQP 0-9-1 listener: a {@link TcpListener} on each configured address whose accepted sockets
+ * get a {@link FrameDecoder} and an {@link AmqpConnectionHandler}.
  *
  * <pre>
  * AmqpServer server = new AmqpServer(new AmqpConfig().host("127.0.0.1").port(0));
@@ -45,14 +27,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class AmqpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AmqpServer.class);
-    /** How often a free port is picked again when another program holds it on a later address. */
-    private static final int PORT_PICK_ATTEMPTS = 5;
 
     private final AmqpConfig config;
-    private EventLoopGroup acceptGroup;
-    private EventLoopGroup ioGroup;
-    private ChannelGroup connections;
-    private final List<Channel> listeners = new ArrayList<>();
+    private TcpListener listener;
 
     public AmqpServer(AmqpConfig config) {
         this.config = config.conclude();
@@ -63,89 +40,24 @@ public final class AmqpServer implements AutoCloseable {
      * A bind that fails stops the start with an {@link IllegalStateException} naming the address.
      */
     public synchronized int start() throws InterruptedException {
-        if (!listeners.isEmpty()) {
+        if (listener != null && listener.isListening()) {
             throw new IllegalStateException("already started");
         }
-        boolean epoll = Epoll.isAvailable();
-        acceptGroup = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
-        ioGroup = epoll ? new EpollEventLoopGroup(config.ioThreads()) : new NioEventLoopGroup(config.ioThreads());
-        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        connections = new DefaultChannelGroup("amqp-connections", GlobalEventExecutor.INSTANCE);
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(acceptGroup, ioGroup)
-                .channel(channelType)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
-                // Deliveries stop at 1 MiB queued for a slow client and resume below 512 KiB.
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(512 * 1024, 1024 * 1024))
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel channel) {
-                        connections.add(channel);
-                        FrameDecoder decoder = new FrameDecoder(AmqpFrames.HANDSHAKE_FRAME_MAX);
-                        channel.pipeline().addLast("frames", decoder);
-                        channel.pipeline().addLast("connection", new AmqpConnectionHandler(config, decoder));
-                    }
-                });
-        int port;
-        try {
-            List<InetAddress> addresses = ListenAddresses.usable(config.addresses(), "AMQP");
-            if (addresses.isEmpty()) {
-                throw new IllegalStateException("AMQP: no usable address to listen on among " + config.addresses());
-            }
-            port = bindAll(bootstrap, addresses);
-        } catch (InterruptedException | RuntimeException e) {
-            closeListeners();
-            shutdownGroups();
-            throw e;
-        }
+        listener = new TcpListener("AMQP", config.ioThreads(), channel -> {
+            FrameDecoder decoder = new FrameDecoder(AmqpFrames.HANDSHAKE_FRAME_MAX);
+            channel.pipeline().addLast("frames", decoder);
+            channel.pipeline().addLast("connection", new AmqpConnectionHandler(config, decoder));
+        });
+        int port = listener.bind(config.addresses(), config.port(), bound -> { });
         config.resourceAlarm().addListener(this::onResourceAlarm);
         LOG.info("AMQP 0-9-1 listening on {} ({})", boundAddresses().stream().map(ListenAddresses::format)
-                .collect(Collectors.joining(", ")), epoll ? "epoll" : "nio");
+                .collect(Collectors.joining(", ")), listener.transport());
         return port;
-    }
-
-    /**
-     * Binds every address on the configured port. With port 0 the first bind picks a free port and
-     * the others take the same one, so a client reaches this broker whichever address its resolver
-     * gives for a name; if another program holds that port on a later address, every listener is
-     * closed and a new port is picked, a few times at most.
-     */
-    private int bindAll(ServerBootstrap bootstrap, List<InetAddress> addresses) throws InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            int port = config.port();
-            for (int i = 0; i < addresses.size(); i++) {
-                InetSocketAddress address = new InetSocketAddress(addresses.get(i), port);
-                ChannelFuture bound = bootstrap.bind(address).await();
-                if (!bound.isSuccess()) {
-                    closeListeners();
-                    boolean pickAgain = config.port() == 0 && i > 0 && attempt < PORT_PICK_ATTEMPTS;
-                    if (pickAgain) {
-                        break;
-                    }
-                    throw new IllegalStateException("AMQP: cannot listen on " + ListenAddresses.format(address) + ": "
-                            + bound.cause().getMessage(), bound.cause());
-                }
-                listeners.add(bound.channel());
-                port = ((InetSocketAddress) bound.channel().localAddress()).getPort();
-            }
-            if (listeners.size() == addresses.size()) {
-                return port;
-            }
-        }
     }
 
     /** Where the listener accepts connections, in the order the addresses were given. */
     public synchronized List<InetSocketAddress> boundAddresses() {
-        return listeners.stream().map(listener -> (InetSocketAddress) listener.localAddress()).toList();
-    }
-
-    private void closeListeners() {
-        for (Channel listener : listeners) {
-            listener.close().syncUninterruptibly();
-        }
-        listeners.clear();
+        return listener == null ? List.of() : listener.boundAddresses();
     }
 
     /**
@@ -154,10 +66,11 @@ public final class AmqpServer implements AutoCloseable {
      * and releases the event loops.
      */
     public synchronized void stop() {
-        if (listeners.isEmpty()) {
+        if (listener == null || !listener.isListening()) {
             return;
         }
-        closeListeners();
+        listener.closeListeners();
+        ChannelGroup connections = listener.connections();
         for (Channel connection : connections) {
             AmqpConnectionHandler handler = connection.pipeline().get(AmqpConnectionHandler.class);
             if (handler != null) {
@@ -165,8 +78,7 @@ public final class AmqpServer implements AutoCloseable {
             }
         }
         connections.newCloseFuture().awaitUninterruptibly(config.closeTimeoutMs());
-        connections.close().syncUninterruptibly();
-        shutdownGroups();
+        listener.shutdown();
         LOG.info("AMQP 0-9-1 listener stopped");
     }
 
@@ -177,10 +89,11 @@ public final class AmqpServer implements AutoCloseable {
 
     /** Blocks every open connection's publishers while {@code reason} is set; unblocks when it is null. */
     private void onResourceAlarm(String reason) {
-        ChannelGroup open = connections;
-        if (open == null) {
+        TcpListener current = listener;
+        if (current == null) {
             return;
         }
+        ChannelGroup open = current.connections();
         if (reason != null) {
             LOG.warn("publishers blocked: {}", reason);
         } else {
@@ -196,10 +109,5 @@ public final class AmqpServer implements AutoCloseable {
                 }
             }
         }
-    }
-
-    private void shutdownGroups() {
-        acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }
