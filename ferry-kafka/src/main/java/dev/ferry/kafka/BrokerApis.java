@@ -3,10 +3,15 @@ package dev.ferry.kafka;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.api.ApiHandlers;
 import dev.ferry.kafka.api.ApiVersionsHandler;
+import dev.ferry.kafka.api.CreatePartitionsHandler;
 import dev.ferry.kafka.api.CreateTopicsHandler;
+import dev.ferry.kafka.api.DeleteRecordsHandler;
 import dev.ferry.kafka.api.DeleteTopicsHandler;
 import dev.ferry.kafka.api.DescribeClusterHandler;
+import dev.ferry.kafka.api.DescribeConfigsHandler;
+import dev.ferry.kafka.api.DescribeLogDirsHandler;
 import dev.ferry.kafka.api.FetchHandler;
+import dev.ferry.kafka.api.IncrementalAlterConfigsHandler;
 import dev.ferry.kafka.api.InitProducerIdHandler;
 import dev.ferry.kafka.api.ListOffsetsHandler;
 import dev.ferry.kafka.api.MetadataHandler;
@@ -37,6 +42,11 @@ public final class BrokerApis {
         handlers.register(new CreateTopicsHandler(topics, node));
         handlers.register(new DeleteTopicsHandler(topics));
         handlers.register(new InitProducerIdHandler(topics));
+        handlers.register(new DescribeConfigsHandler(node, topics, groups));
+        handlers.register(new IncrementalAlterConfigsHandler(node, topics));
+        handlers.register(new CreatePartitionsHandler(topics, node));
+        handlers.register(new DeleteRecordsHandler(topics));
+        handlers.register(new DescribeLogDirsHandler(topics));
         GroupApis.register(handlers, node, groups);
         return handlers;
     }
