@@ -509,11 +509,6 @@ public final class TopicRegistry implements AutoCloseable {
         return topic.partition(index);
     }
 
-    /** The directory every topic lives under (Kafka's log dir, as DescribeLogDirs reports it). */
-    public Path dataDirectory() {
-        return dataDirectory;
-    }
-
     /** Every topic, in no particular order. */
     public Collection<Topic> topics() {
         return List.copyOf(topics.values());

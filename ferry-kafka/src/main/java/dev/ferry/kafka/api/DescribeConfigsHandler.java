@@ -5,6 +5,7 @@ import dev.ferry.kafka.LocalNode;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicConfig;
 import dev.ferry.stream.TopicRegistry;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,11 +35,13 @@ public final class DescribeConfigsHandler implements ApiHandler {
     private final LocalNode node;
     private final TopicRegistry topics;
     private final GroupCoordinator groups;
+    private final Path logDirectory;
 
-    public DescribeConfigsHandler(LocalNode node, TopicRegistry topics, GroupCoordinator groups) {
+    public DescribeConfigsHandler(LocalNode node, TopicRegistry topics, GroupCoordinator groups, Path logDirectory) {
         this.node = node;
         this.topics = topics;
         this.groups = groups;
+        this.logDirectory = logDirectory;
     }
 
     @Override
@@ -99,7 +102,7 @@ public final class DescribeConfigsHandler implements ApiHandler {
                             + node.nodeId() + " or the empty string, but received " + name);
                     continue;
                 }
-                for (BrokerConfigs.Entry entry : BrokerConfigs.of(node, topics.dataDirectory(), groups.config())) {
+                for (BrokerConfigs.Entry entry : BrokerConfigs.of(node, logDirectory, groups.config())) {
                     if (!wanted(resource, entry.name())) {
                         continue;
                     }

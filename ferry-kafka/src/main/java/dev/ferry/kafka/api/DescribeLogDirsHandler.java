@@ -31,9 +31,11 @@ import org.apache.kafka.common.protocol.Errors;
  */
 public final class DescribeLogDirsHandler implements ApiHandler {
     private final TopicRegistry topics;
+    private final Path logDirectory;
 
-    public DescribeLogDirsHandler(TopicRegistry topics) {
+    public DescribeLogDirsHandler(TopicRegistry topics, Path logDirectory) {
         this.topics = topics;
+        this.logDirectory = logDirectory;
     }
 
     @Override
@@ -54,7 +56,7 @@ public final class DescribeLogDirsHandler implements ApiHandler {
     @Override
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
         DescribeLogDirsRequestData data = (DescribeLogDirsRequestData) request;
-        Path directory = topics.dataDirectory().toAbsolutePath();
+        Path directory = logDirectory.toAbsolutePath();
         DescribeLogDirsResult dir = new DescribeLogDirsResult().setLogDir(directory.toString())
                 .setErrorCode(Errors.NONE.code());
         if (data.topics() == null) {

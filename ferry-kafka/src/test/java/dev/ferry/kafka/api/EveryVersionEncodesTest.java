@@ -72,7 +72,7 @@ class EveryVersionEncodesTest {
         LocalNode node = new LocalNode(topics.identity().nodeId(), topics.identity().clusterId(), "127.0.0.1");
         groups = GroupCoordinator.inMemory(GroupConfig.defaults().withInitialRebalanceDelayMs(0),
                 System::currentTimeMillis);
-        handlers = BrokerApis.create(node, topics, groups);
+        handlers = BrokerApis.create(node, topics, groups, dataDir);
         topic = topics.create("t", 1, java.util.Map.of()).get(30, TimeUnit.SECONDS);
         topic.partition(0).append(batch(), System.currentTimeMillis()).get(30, TimeUnit.SECONDS);
     }
