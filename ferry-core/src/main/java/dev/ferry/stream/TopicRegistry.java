@@ -34,6 +34,7 @@ import dev.ferry.log.Log;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.log.LogSlice;
+import dev.ferry.text.LogSafe;
 
 /**
  * Every topic of the broker, and the durable record of their definitions.
@@ -429,7 +430,7 @@ public final class TopicRegistry implements AutoCloseable {
             topic.partitions().forEach(p -> p.configure(config));
             Topic changed = new Topic(name, topic.id(), topic.partitions(), config);
             publish(changed);
-            LOG.info("Topic '{}': configs now {}", name, config.overrides());
+            LOG.info("Topic '{}': configs now {}", LogSafe.text(name), LogSafe.text(String.valueOf(config.overrides())));
             return changed;
         });
     }

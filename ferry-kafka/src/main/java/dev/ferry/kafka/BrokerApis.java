@@ -3,16 +3,22 @@ package dev.ferry.kafka;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.api.ApiHandlers;
 import dev.ferry.kafka.api.ApiVersionsHandler;
+import dev.ferry.kafka.api.CreatePartitionsHandler;
 import dev.ferry.kafka.api.CreateTopicsHandler;
+import dev.ferry.kafka.api.DeleteRecordsHandler;
 import dev.ferry.kafka.api.DeleteTopicsHandler;
 import dev.ferry.kafka.api.DescribeClusterHandler;
+import dev.ferry.kafka.api.DescribeConfigsHandler;
+import dev.ferry.kafka.api.DescribeLogDirsHandler;
 import dev.ferry.kafka.api.FetchHandler;
+import dev.ferry.kafka.api.IncrementalAlterConfigsHandler;
 import dev.ferry.kafka.api.InitProducerIdHandler;
 import dev.ferry.kafka.api.ListOffsetsHandler;
 import dev.ferry.kafka.api.MetadataHandler;
 import dev.ferry.kafka.api.ProduceHandler;
 import dev.ferry.kafka.group.GroupApis;
 import dev.ferry.stream.TopicRegistry;
+import java.nio.file.Path;
 
 /**
  * The API handlers of a broker, wired to the core: the one place that says which Kafka APIs Ferry
@@ -26,7 +32,11 @@ public final class BrokerApis {
     private BrokerApis() {
     }
 
-    public static ApiHandlers create(LocalNode node, TopicRegistry topics, GroupCoordinator groups) {
+    /**
+     * @param logDirectory the directory {@code topics} was opened on: Kafka's log dir, as DescribeLogDirs
+     *     and the broker's {@code log.dirs} config report it
+     */
+    public static ApiHandlers create(LocalNode node, TopicRegistry topics, GroupCoordinator groups, Path logDirectory) {
         ApiHandlers handlers = new ApiHandlers();
         handlers.register(new ApiVersionsHandler(handlers));
         handlers.register(new MetadataHandler(node, topics, AUTO_CREATE_TOPICS));
@@ -37,6 +47,11 @@ public final class BrokerApis {
         handlers.register(new CreateTopicsHandler(topics, node));
         handlers.register(new DeleteTopicsHandler(topics));
         handlers.register(new InitProducerIdHandler(topics));
+        handlers.register(new DescribeConfigsHandler(node, topics, groups, logDirectory));
+        handlers.register(new IncrementalAlterConfigsHandler(node, topics));
+        handlers.register(new CreatePartitionsHandler(topics, node));
+        handlers.register(new DeleteRecordsHandler(topics));
+        handlers.register(new DescribeLogDirsHandler(topics, logDirectory));
         GroupApis.register(handlers, node, groups);
         return handlers;
     }

@@ -151,7 +151,7 @@ public final class FerryServer implements AutoCloseable {
                 .addresses(settings.bindAddresses())
                 .port(settings.kafkaPort)
                 .node(node)
-                .handlers(BrokerApis.create(node, topics, groupCoordinator));
+                .handlers(BrokerApis.create(node, topics, groupCoordinator, settings.dataDir));
     }
 
     /** The bound Kafka port, once started. */

@@ -19,7 +19,12 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.DescribeLogDirsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
@@ -67,7 +72,7 @@ class EveryVersionEncodesTest {
         LocalNode node = new LocalNode(topics.identity().nodeId(), topics.identity().clusterId(), "127.0.0.1");
         groups = GroupCoordinator.inMemory(GroupConfig.defaults().withInitialRebalanceDelayMs(0),
                 System::currentTimeMillis);
-        handlers = BrokerApis.create(node, topics, groups);
+        handlers = BrokerApis.create(node, topics, groups, dataDir);
         topic = topics.create("t", 1, java.util.Map.of()).get(30, TimeUnit.SECONDS);
         topic.partition(0).append(batch(), System.currentTimeMillis()).get(30, TimeUnit.SECONDS);
     }
@@ -175,6 +180,36 @@ class EveryVersionEncodesTest {
             case LIST_GROUPS -> new ListGroupsRequestData();
             case DESCRIBE_GROUPS -> new DescribeGroupsRequestData().setGroups(List.of("commits", "missing"));
             case DELETE_GROUPS -> new DeleteGroupsRequestData().setGroupsNames(List.of("missing"));
+            // Admin APIs: a success and a refusal in each request, so that both shapes are encoded.
+            case DESCRIBE_CONFIGS -> new DescribeConfigsRequestData().setIncludeSynonyms(true)
+                    .setIncludeDocumentation(version >= 3).setResources(List.of(
+                            new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 2)
+                                    .setResourceName("t").setConfigurationKeys(null),
+                            new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 4)
+                                    .setResourceName("").setConfigurationKeys(null),
+                            new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 2)
+                                    .setResourceName("missing").setConfigurationKeys(null)));
+            case INCREMENTAL_ALTER_CONFIGS -> new IncrementalAlterConfigsRequestData().setResources(
+                    new IncrementalAlterConfigsRequestData.AlterConfigsResourceCollection(List.of(
+                            new IncrementalAlterConfigsRequestData.AlterConfigsResource().setResourceType((byte) 2)
+                                    .setResourceName("t").setConfigs(
+                                            new IncrementalAlterConfigsRequestData.AlterableConfigCollection(List.of(
+                                                    new IncrementalAlterConfigsRequestData.AlterableConfig()
+                                                            .setName("retention.ms").setConfigOperation((byte) 0)
+                                                            .setValue("1000")).iterator())),
+                            new IncrementalAlterConfigsRequestData.AlterConfigsResource().setResourceType((byte) 2)
+                                    .setResourceName("missing")).iterator()));
+            case CREATE_PARTITIONS -> new CreatePartitionsRequestData().setTimeoutMs(1000).setValidateOnly(true)
+                    .setTopics(new CreatePartitionsRequestData.CreatePartitionsTopicCollection(List.of(
+                            new CreatePartitionsRequestData.CreatePartitionsTopic().setName("t").setCount(2)
+                                    .setAssignments(null),
+                            new CreatePartitionsRequestData.CreatePartitionsTopic().setName("missing").setCount(2)
+                                    .setAssignments(null)).iterator()));
+            case DELETE_RECORDS -> new DeleteRecordsRequestData().setTimeoutMs(1000).setTopics(List.of(
+                    new DeleteRecordsRequestData.DeleteRecordsTopic().setName("t").setPartitions(List.of(
+                            new DeleteRecordsRequestData.DeleteRecordsPartition().setPartitionIndex(0).setOffset(0),
+                            new DeleteRecordsRequestData.DeleteRecordsPartition().setPartitionIndex(7).setOffset(0)))));
+            case DESCRIBE_LOG_DIRS -> new DescribeLogDirsRequestData().setTopics(null);
             default -> throw new AssertionError("no sample request for " + key + "; add one");
         };
     }

@@ -1,0 +1,139 @@
+package dev.ferry.kafka.api;
+
+import dev.ferry.group.GroupCoordinator;
+import dev.ferry.kafka.LocalNode;
+import dev.ferry.stream.Topic;
+import dev.ferry.stream.TopicConfig;
+import dev.ferry.stream.TopicRegistry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
+import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResult;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsSynonym;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * DescribeConfigs for topics (every config {@link TopicConfig} knows: the topic's override as
+ * DYNAMIC_TOPIC_CONFIG, else the default as DEFAULT_CONFIG, none read-only, as Kafka reports them)
+ * and for this broker ({@link BrokerConfigs}, all read-only). Named keys Ferry does not know are
+ * left out of the answer, as Kafka does. Other resource types get INVALID_REQUEST.
+ */
+public final class DescribeConfigsHandler implements ApiHandler {
+    static final byte DYNAMIC_TOPIC_CONFIG = 1;
+
+    private final LocalNode node;
+    private final TopicRegistry topics;
+    private final GroupCoordinator groups;
+    private final Path logDirectory;
+
+    public DescribeConfigsHandler(LocalNode node, TopicRegistry topics, GroupCoordinator groups, Path logDirectory) {
+        this.node = node;
+        this.topics = topics;
+        this.groups = groups;
+        this.logDirectory = logDirectory;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.DESCRIBE_CONFIGS;
+    }
+
+    @Override
+    public short oldestVersion() {
+        return 1;
+    }
+
+    @Override
+    public short latestVersion() {
+        return 4;
+    }
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
+        DescribeConfigsRequestData data = (DescribeConfigsRequestData) request;
+        DescribeConfigsResponseData response = new DescribeConfigsResponseData();
+        boolean typed = context.apiVersion() >= 3;
+        for (DescribeConfigsResource resource : data.resources()) {
+            DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(resource.resourceType())
+                    .setResourceName(resource.resourceName());
+            response.results().add(result);
+            ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
+            if (type == ConfigResource.Type.TOPIC) {
+                Optional<Topic> topic = topics.topic(resource.resourceName());
+                if (topic.isEmpty()) {
+                    result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
+                            .setErrorMessage("topic '" + resource.resourceName() + "' does not exist");
+                    continue;
+                }
+                TopicConfig config = topic.get().config();
+                for (Map.Entry<String, String> entry : config.values().entrySet()) {
+                    String name = entry.getKey();
+                    if (!wanted(resource, name)) {
+                        continue;
+                    }
+                    byte source = config.isOverridden(name) ? DYNAMIC_TOPIC_CONFIG : BrokerConfigs.DEFAULT_CONFIG;
+                    DescribeConfigsResourceResult described = entry(name, entry.getValue(), false, source,
+                            TopicConfigTypes.of(name), typed);
+                    if (data.includeSynonyms()) {
+                        if (config.isOverridden(name)) {
+                            described.synonyms().add(new DescribeConfigsSynonym().setName(name)
+                                    .setValue(entry.getValue()).setSource(DYNAMIC_TOPIC_CONFIG));
+                        }
+                        described.synonyms().add(new DescribeConfigsSynonym().setName(name)
+                                .setValue(TopicConfig.DEFAULTS.get(name)).setSource(BrokerConfigs.DEFAULT_CONFIG));
+                    }
+                    result.configs().add(described);
+                }
+            } else if (type == ConfigResource.Type.BROKER) {
+                String name = resource.resourceName();
+                if (!name.isEmpty() && !name.equals(Integer.toString(node.nodeId()))) {
+                    result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("unexpected broker id, expected "
+                            + node.nodeId() + " or the empty string, but received " + name);
+                    continue;
+                }
+                for (BrokerConfigs.Entry entry : BrokerConfigs.of(node, logDirectory, groups.config())) {
+                    if (!wanted(resource, entry.name())) {
+                        continue;
+                    }
+                    DescribeConfigsResourceResult described = entry(entry.name(), entry.value(), true, entry.source(),
+                            entry.type(), typed);
+                    if (data.includeSynonyms()) {
+                        described.synonyms().add(new DescribeConfigsSynonym().setName(entry.name())
+                                .setValue(entry.value()).setSource(entry.source()));
+                    }
+                    result.configs().add(described);
+                }
+            } else {
+                result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Ferry describes the configs of "
+                        + "topics and of the broker only, not of resource type " + resource.resourceType());
+            }
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private static boolean wanted(DescribeConfigsResource resource, String name) {
+        List<String> keys = resource.configurationKeys();
+        return keys == null || keys.contains(name);
+    }
+
+    private static DescribeConfigsResourceResult entry(String name, String value, boolean readOnly, byte source,
+            byte type, boolean typed) {
+        DescribeConfigsResourceResult described = new DescribeConfigsResourceResult().setName(name).setValue(value)
+                .setReadOnly(readOnly).setConfigSource(source).setIsSensitive(false).setSynonyms(new ArrayList<>());
+        if (typed) {
+            described.setConfigType(type).setDocumentation(null);
+        }
+        return described;
+    }
+}

@@ -1,0 +1,191 @@
+package dev.ferry.kafka.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.group.GroupConfig;
+import dev.ferry.group.GroupCoordinator;
+import dev.ferry.kafka.LocalNode;
+import dev.ferry.stream.Topic;
+import dev.ferry.stream.TopicRegistry;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterConfigsResource;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfig;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The admin handlers' answers to what AdminClient never sends but other clients may. */
+class AdminHandlersTest {
+    private static final byte TOPIC = 2;
+    private static final byte BROKER = 4;
+    private static final byte SET = 0;
+    private static final byte DELETE = 1;
+    private static final byte APPEND = 2;
+    private static final byte SUBTRACT = 3;
+
+    @TempDir
+    Path dataDir;
+    private TopicRegistry topics;
+    private LocalNode node;
+    private GroupCoordinator groups;
+    private final ScheduledExecutorService eventLoop = Executors.newSingleThreadScheduledExecutor();
+
+    @BeforeEach
+    void openTopics() throws Exception {
+        topics = TopicRegistry.open(dataDir);
+        node = new LocalNode(topics.identity().nodeId(), topics.identity().clusterId(), "127.0.0.1");
+        groups = GroupCoordinator.inMemory(GroupConfig.defaults(), System::currentTimeMillis);
+        topics.create("t", 1, Map.of()).get(30, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void close() {
+        eventLoop.shutdownNow();
+        groups.close();
+        topics.close();
+    }
+
+    @Test
+    void shouldAppendToAndSubtractFromListConfigsOnly() throws Exception {
+        assertThat(alter(List.of(config("leader.replication.throttled.replicas", APPEND, "0:1")))).isEqualTo(Errors.NONE);
+        assertThat(alter(List.of(config("leader.replication.throttled.replicas", APPEND, "1:1,0:1")))).isEqualTo(Errors.NONE);
+        assertThat(topic().config().value("leader.replication.throttled.replicas")).isEqualTo("0:1,1:1");
+
+        assertThat(alter(List.of(config("leader.replication.throttled.replicas", SUBTRACT, "0:1")))).isEqualTo(Errors.NONE);
+        assertThat(topic().config().value("leader.replication.throttled.replicas")).isEqualTo("1:1");
+
+        assertThat(alter(List.of(config("segment.ms", APPEND, "1")))).isEqualTo(Errors.INVALID_CONFIG);
+        assertThat(alter(List.of(config("segment.ms", SUBTRACT, "1")))).isEqualTo(Errors.INVALID_CONFIG);
+    }
+
+    @Test
+    void shouldApplyAResourcesChangesTogetherOrNotAtAll() throws Exception {
+        assertThat(alter(List.of(config("retention.ms", SET, "1000"), config("segment.ms", SET, "-5"))))
+                .isEqualTo(Errors.INVALID_CONFIG);
+        assertThat(topic().config().overrides()).isEmpty();
+
+        assertThat(alter(List.of(config("retention.ms", SET, "1000"), config("retention.ms", DELETE, null))))
+                .isEqualTo(Errors.INVALID_REQUEST);
+        assertThat(alter(List.of(config("retention.ms", SET, null)))).isEqualTo(Errors.INVALID_REQUEST);
+        assertThat(topic().config().overrides()).isEmpty();
+    }
+
+    @Test
+    void shouldCheckButNotChangeWhenValidateOnly() throws Exception {
+        IncrementalAlterConfigsResponseData response = (IncrementalAlterConfigsResponseData) handle(
+                new IncrementalAlterConfigsHandler(node, topics), new IncrementalAlterConfigsRequestData()
+                        .setValidateOnly(true).setResources(resources(TOPIC, "t", List.of(config("retention.ms", SET, "1000")))));
+
+        assertThat(response.responses().get(0).errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(topic().config().overrides()).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseChangesToTheBrokersConfigs() throws Exception {
+        IncrementalAlterConfigsResponseData response = (IncrementalAlterConfigsResponseData) handle(
+                new IncrementalAlterConfigsHandler(node, topics), new IncrementalAlterConfigsRequestData()
+                        .setResources(resources(BROKER, "", List.of(config("num.partitions", SET, "3")))));
+
+        assertThat(response.responses().get(0).errorCode()).isEqualTo(Errors.INVALID_CONFIG.code());
+    }
+
+    @Test
+    void shouldDescribeOnlyTheNamedKeysAndRefuseOtherBrokersAndResourceTypes() throws Exception {
+        DescribeConfigsResponseData response = (DescribeConfigsResponseData) handle(describer(),
+                new DescribeConfigsRequestData().setResources(List.of(
+                        describe(TOPIC, "t", List.of("retention.ms", "no.such.config")),
+                        describe(BROKER, Integer.toString(node.nodeId() + 1), null),
+                        describe((byte) 8, "dev.ferry", null))));
+
+        assertThat(response.results().get(0).configs()).extracting(c -> c.name()).containsExactly("retention.ms");
+        assertThat(response.results().get(1).errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
+        assertThat(response.results().get(2).errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
+    }
+
+    @Test
+    void shouldAnswerUnknownPartitionsOfDeleteRecordsWithoutTouchingTheOthers() throws Exception {
+        DeleteRecordsResponseData response = (DeleteRecordsResponseData) handle(new DeleteRecordsHandler(topics),
+                new DeleteRecordsRequestData().setTopics(List.of(
+                        new DeleteRecordsRequestData.DeleteRecordsTopic().setName("t").setPartitions(List.of(
+                                new DeleteRecordsRequestData.DeleteRecordsPartition().setPartitionIndex(0).setOffset(0),
+                                new DeleteRecordsRequestData.DeleteRecordsPartition().setPartitionIndex(3).setOffset(0))),
+                        new DeleteRecordsRequestData.DeleteRecordsTopic().setName("missing").setPartitions(List.of(
+                                new DeleteRecordsRequestData.DeleteRecordsPartition().setPartitionIndex(0).setOffset(0))))));
+
+        DeleteRecordsResponseData.DeleteRecordsTopicResult t = response.topics().find("t");
+        assertThat(t.partitions().find(0).errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(t.partitions().find(0).lowWatermark()).isZero();
+        assertThat(t.partitions().find(3).errorCode()).isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+        assertThat(response.topics().find("missing").partitions().find(0).errorCode())
+                .isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+    }
+
+    @Test
+    void shouldRefuseAssignmentsToOtherNodesAndLeaveTheCountAlone() throws Exception {
+        CreatePartitionsResponseData response = (CreatePartitionsResponseData) handle(
+                new CreatePartitionsHandler(topics, node), new CreatePartitionsRequestData().setTopics(
+                        new CreatePartitionsRequestData.CreatePartitionsTopicCollection(List.of(
+                                new CreatePartitionsRequestData.CreatePartitionsTopic().setName("t").setCount(2)
+                                        .setAssignments(List.of(new CreatePartitionsRequestData.CreatePartitionsAssignment()
+                                                .setBrokerIds(List.of(node.nodeId() + 1))))).iterator())));
+
+        assertThat(response.results().get(0).errorCode()).isEqualTo(Errors.INVALID_REPLICA_ASSIGNMENT.code());
+        assertThat(topic().partitionCount()).isEqualTo(1);
+    }
+
+    private DescribeConfigsHandler describer() {
+        return new DescribeConfigsHandler(node, topics, groups, dataDir);
+    }
+
+    private Topic topic() {
+        return topics.topic("t").orElseThrow();
+    }
+
+    private Errors alter(List<AlterableConfig> configs) throws Exception {
+        IncrementalAlterConfigsResponseData response = (IncrementalAlterConfigsResponseData) handle(
+                new IncrementalAlterConfigsHandler(node, topics),
+                new IncrementalAlterConfigsRequestData().setResources(resources(TOPIC, "t", configs)));
+        return Errors.forCode(response.responses().get(0).errorCode());
+    }
+
+    private static IncrementalAlterConfigsRequestData.AlterConfigsResourceCollection resources(byte type, String name,
+            List<AlterableConfig> configs) {
+        // The generated collection keeps one entry per name and operation; a list keeps what the test asks for.
+        AlterConfigsResource resource = new AlterConfigsResource().setResourceType(type).setResourceName(name);
+        for (AlterableConfig config : configs) {
+            resource.configs().mustAdd(config.duplicate());
+        }
+        return new IncrementalAlterConfigsRequestData.AlterConfigsResourceCollection(List.of(resource).iterator());
+    }
+
+    private static AlterableConfig config(String name, byte operation, String value) {
+        return new AlterableConfig().setName(name).setConfigOperation(operation).setValue(value);
+    }
+
+    private static DescribeConfigsRequestData.DescribeConfigsResource describe(byte type, String name, List<String> keys) {
+        return new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType(type).setResourceName(name)
+                .setConfigurationKeys(keys);
+    }
+
+    private ApiMessage handle(ApiHandler handler, ApiMessage request) throws Exception {
+        RequestContext context = new RequestContext(handler.latestVersion(), 1, "test", "test",
+                System.currentTimeMillis(), eventLoop);
+        return handler.handle(context, request).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+}
