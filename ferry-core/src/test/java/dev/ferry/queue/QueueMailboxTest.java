@@ -1,6 +1,7 @@
 package dev.ferry.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +36,31 @@ class QueueMailboxTest {
 
     private static QueueCommand.Enqueue enqueue(int bodyBytes) {
         return new QueueCommand.Enqueue(new Message("", "q", MessageProperties.EMPTY, new byte[bodyBytes]), null);
+    }
+
+    @Test
+    void shouldAcceptBoundsFromTwoUpToTheCeilingsOnly() {
+        new MailboxLimits(2, 2);
+        new MailboxLimits(MailboxLimits.MESSAGES_CEILING, MailboxLimits.BYTES_CEILING / 2);
+        assertThatThrownBy(() -> new MailboxLimits(1, 1000)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("message bound");
+        assertThatThrownBy(() -> new MailboxLimits(MailboxLimits.MESSAGES_CEILING + 1, 1000))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("message bound");
+        assertThatThrownBy(() -> new MailboxLimits(1000, 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("byte bound");
+        assertThatThrownBy(() -> new MailboxLimits(1000, MailboxLimits.BYTES_CEILING / 2 + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("byte bound");
+    }
+
+    @Test
+    void shouldHoldBackOnlyPastABoundAndReleaseAtHalfOfBoth() {
+        MailboxLimits limits = new MailboxLimits(8, 100);
+        assertThat(limits.exceeded(8, 100)).as("at both bounds").isFalse();
+        assertThat(limits.exceeded(9, 0)).isTrue();
+        assertThat(limits.exceeded(0, 101)).isTrue();
+        assertThat(limits.caughtUp(4, 50)).as("at half of both").isTrue();
+        assertThat(limits.caughtUp(5, 0)).isFalse();
+        assertThat(limits.caughtUp(0, 51)).isFalse();
     }
 
     @Test
