@@ -69,8 +69,12 @@ class QueueMailboxTest {
         for (int i = 0; i < 8; i++) {
             assertThat(mailbox.addEnqueue(enqueue(10))).as("enqueue %d is within the bound", i).isNull();
         }
+        assertThat(mailbox.peakMessages()).as("the peak counts publishes within the bound too").isEqualTo(8);
+        assertThat(mailbox.peakBytes()).isEqualTo(80);
+        assertThat(mailbox.backPressure()).isNull();
         CompletableFuture<Void> held = mailbox.addEnqueue(enqueue(10));
         assertThat(held).as("the ninth waiting publish passes the bound of 8").isNotNull().isNotDone();
+        assertThat(mailbox.backPressure()).as("what a publisher of another connection waits for").isSameAs(held);
         assertThat(mailbox.addEnqueue(enqueue(10))).as("every publisher past the bound shares one future").isSameAs(held);
         assertThat(mailbox.waitingMessages()).isEqualTo(10);
         assertThat(mailbox.waitingBytes()).isEqualTo(100);
