@@ -40,6 +40,7 @@ class DeadLetteringTest {
     private final List<MessageQueue> deleted = new ArrayList<>();
     private StoreFixture stores;
     private MessageQueue queue;
+    private String lastTag;
 
     /** Every test runs once per store: in memory, on a durable log, on a spill log that pages nearly everything. */
     private void use(StoreKind kind) {
@@ -86,7 +87,8 @@ class DeadLetteringTest {
 
     private RecordingSink consume(int prefetch) {
         RecordingSink sink = new RecordingSink();
-        queue.consume(new ConsumerSpec(CHANNEL, "c" + System.nanoTime(), false, false, prefetch, null, 0, sink)).join();
+        lastTag = "c" + System.nanoTime();
+        queue.consume(new ConsumerSpec(CHANNEL, lastTag, false, false, prefetch, null, 0, sink)).join();
         return sink;
     }
 
@@ -601,6 +603,20 @@ class DeadLetteringTest {
         queue.get(CHANNEL, true).join();
         timer.advance(600);
         queue.touch();
+        timer.advance(999);
+        assertThat(deleted).isEmpty();
+        timer.advance(1);
+        assertThat(deleted).containsExactly(queue);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldCountXExpiresFromTheCancelOfTheLastConsumer(StoreKind store) {
+        use(store);
+        newQueue(Map.of("x-expires", 1000));
+        consume(0);
+        timer.advance(5000);
+        queue.cancel(CHANNEL, lastTag).join();
         timer.advance(999);
         assertThat(deleted).isEmpty();
         timer.advance(1);
