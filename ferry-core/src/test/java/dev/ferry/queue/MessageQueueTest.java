@@ -249,6 +249,35 @@ class MessageQueueTest {
 
     @ParameterizedTest
     @EnumSource(StoreKind.class)
+    void shouldPassOverAConsumerAtItsPrefetchToTheNextOne(StoreKind store) {
+        use(store);
+        RecordingSink full = consume("full", 1);
+        RecordingSink free = consume("free", 0);
+        publish("1", "2", "3", "4");
+
+        assertThat(full.bodies()).containsExactly("1");
+        assertThat(free.bodies()).containsExactly("2", "3", "4");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void aSingleActiveConsumerAtItsPrefetchHoldsTheQueueBack(StoreKind store) {
+        use(store);
+        queue = newQueue(QueueArguments.parse(Map.of("x-single-active-consumer", true), "queue 'q'"), false);
+        RecordingSink active = consume("active", 1);
+        RecordingSink waiting = consume("waiting", 0);
+        publish("1", "2");
+
+        assertThat(active.bodies()).containsExactly("1");
+        assertThat(waiting.deliveries).as("it waits its turn even with credit").isEmpty();
+        assertThat(queue.messageCount()).isEqualTo(1);
+
+        queue.settle(CHANNEL, active.last().deliveryId(), SettleOutcome.ACK);
+        assertThat(active.bodies()).containsExactly("1", "2");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
     void shouldRequeueAtTheOriginalPositionFlaggedRedelivered(StoreKind store) {
         use(store);
         publish("1", "2", "3", "4");
