@@ -412,7 +412,8 @@ class MessageQueueTest {
         assertThat(confirm.accepted()).as("late publishes are still confirmed").isCompleted();
         assertThat(queue.messageCount()).as("but not kept").isZero();
         assertThat(queue.consumerCount()).isZero();
-        assertThat(((BrokerException) failureOf(consume(CHANNEL, "late", 0))).errorCode()).isEqualTo(ErrorCode.NOT_FOUND);
+        assertThat(((BrokerException) failureOf(queue.consume(
+                new ConsumerSpec(CHANNEL, "late", false, false, 0, null, 0, new RecordingSink())))).errorCode()).isEqualTo(ErrorCode.NOT_FOUND);
         assertThat(((BrokerException) failureOf(queue.purge())).errorCode()).isEqualTo(ErrorCode.NOT_FOUND);
         assertThat(queue.delete(false, false).join()).as("a second delete finds nothing to drop").isZero();
         assertThat(deleted).as("and does not report the deletion again").containsExactly(queue);
