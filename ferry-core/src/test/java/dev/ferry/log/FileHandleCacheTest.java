@@ -174,6 +174,7 @@ class FileHandleCacheTest {
             pinned.add(cache.acquire(file));
         }
         assertThat(cache.openCount()).as("no pinned handle is closed").isEqualTo(6);
+        assertThat(cache.evictions()).isZero();
         assertThat(pinned).allMatch(FileChannel::isOpen);
 
         cache.release(files.get(0));
@@ -221,5 +222,8 @@ class FileHandleCacheTest {
         assertThat(second.isOpen()).isTrue();
         assertThat(cache.openCount()).isEqualTo(1);
         cache.release(file);
+        cache.closeIdle();
+        assertThat(second.isOpen()).as("released: idle, so it may be closed").isFalse();
+        assertThat(cache.openCount()).isZero();
     }
 }
