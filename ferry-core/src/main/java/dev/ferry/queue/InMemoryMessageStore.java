@@ -36,10 +36,6 @@ public final class InMemoryMessageStore implements MessageStore {
             return fresh.isEmpty() && returned.isEmpty();
         }
 
-        int size() {
-            return fresh.size() + returned.size();
-        }
-
         QueuedMessage poll() {
             Map.Entry<Long, QueuedMessage> first = returned.pollFirstEntry();
             return first != null ? first.getValue() : fresh.pollFirst();
@@ -65,11 +61,6 @@ public final class InMemoryMessageStore implements MessageStore {
         this.levels = new ReadyLevel[topLevel + 1];
         this.single = new ReadyLevel();
         levels[0] = single;
-    }
-
-    /** The highest priority level of this store: 0 without priorities. */
-    public int topLevel() {
-        return topLevel;
     }
 
     /** The priority level {@code message} belongs to. */
@@ -116,12 +107,6 @@ public final class InMemoryMessageStore implements MessageStore {
         }
         highestReady();
         return highestUsed;
-    }
-
-    /** Ready messages at {@code level}. */
-    public int readyCount(int level) {
-        ReadyLevel ready = levels[level];
-        return ready == null ? 0 : ready.size();
     }
 
     @Override

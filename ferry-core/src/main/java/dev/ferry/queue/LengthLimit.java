@@ -12,10 +12,6 @@ record LengthLimit(long maxMessages, long maxBytes, Overflow overflow) {
                 arguments.maxLengthBytes().orElse(Long.MAX_VALUE), arguments.overflow());
     }
 
-    boolean isSet() {
-        return maxMessages != Long.MAX_VALUE || maxBytes != Long.MAX_VALUE;
-    }
-
     boolean refusesPublish() {
         return overflow != Overflow.DROP_HEAD;
     }

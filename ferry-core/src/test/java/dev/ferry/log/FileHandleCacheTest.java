@@ -118,4 +118,112 @@ class FileHandleCacheTest {
         assertThat(channels.get(2).isOpen()).as("the oldest idle one").isFalse();
         assertThat(cache.openCount()).isEqualTo(cache.capacity());
     }
+
+    @Test
+    void shouldRefuseACapacityBelowTheMinimumAndSizeTheDefaultFromTheDescriptorLimit() {
+        assertThatThrownBy(() -> new FileHandleCache(FileHandleCache.CAPACITY_MIN - 1))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(new FileHandleCache(FileHandleCache.CAPACITY_MIN).capacity()).isEqualTo(FileHandleCache.CAPACITY_MIN);
+
+        assertThat(FileHandleCache.descriptorLimit()).as("Linux tells").isPresent();
+        long expected = Math.max(16, Math.min(16_384, FileHandleCache.descriptorLimit().getAsLong() / 2));
+        assertThat(FileHandleCache.defaultCapacity()).isEqualTo((int) expected);
+        assertThat(FileHandleCache.processDefault()).isSameAs(FileHandleCache.processDefault());
+        assertThat(FileHandleCache.processDefault().capacity()).isEqualTo(FileHandleCache.defaultCapacity());
+    }
+
+    @Test
+    void shouldOpenAFileOnceWhileItKeepsItsSlotAndCountEveryOpenAndEviction() throws Exception {
+        FileHandleCache cache = new FileHandleCache(FileHandleCache.CAPACITY_MIN);
+        List<FileHandleCache.CachedFile> files = files(cache, 5);
+        FileChannel first = cache.acquire(files.get(0));
+        cache.release(files.get(0));
+        assertThat(cache.acquire(files.get(0))).as("the same handle again").isSameAs(first);
+        cache.release(files.get(0));
+        assertThat(cache.opens()).isEqualTo(1);
+        assertThat(cache.openCount()).isEqualTo(1);
+        assertThat(cache.evictions()).isZero();
+
+        for (FileHandleCache.CachedFile file : files.subList(1, 5)) {
+            cache.acquire(file);
+            cache.release(file);
+        }
+        assertThat(cache.opens()).isEqualTo(5);
+        assertThat(cache.evictions()).isEqualTo(1);
+        assertThat(cache.openCount()).isEqualTo(FileHandleCache.CAPACITY_MIN);
+
+        cache.closeIdle();
+        assertThat(cache.openCount()).isZero();
+        assertThat(first.isOpen()).isFalse();
+        FileChannel reopened = cache.acquire(files.get(0));
+        assertThat(reopened.isOpen()).isTrue();
+        ByteBuffer content = ByteBuffer.allocate(1);
+        reopened.read(content, 0);
+        assertThat(content.get(0)).as("the file's own bytes").isEqualTo((byte) 0);
+        cache.release(files.get(0));
+        assertThat(cache.opens()).isEqualTo(6);
+        assertThat(cache).hasToString("FileHandleCache{capacity=4, open=1}");
+    }
+
+    @Test
+    void shouldOpenBeyondCapacityWhileEveryHandleIsPinnedAndShrinkBackOnRelease() throws Exception {
+        FileHandleCache cache = new FileHandleCache(FileHandleCache.CAPACITY_MIN);
+        List<FileHandleCache.CachedFile> files = files(cache, 6);
+        List<FileChannel> pinned = new ArrayList<>();
+        for (FileHandleCache.CachedFile file : files) {
+            pinned.add(cache.acquire(file));
+        }
+        assertThat(cache.openCount()).as("no pinned handle is closed").isEqualTo(6);
+        assertThat(cache.evictions()).isZero();
+        assertThat(pinned).allMatch(FileChannel::isOpen);
+
+        cache.release(files.get(0));
+        assertThat(cache.openCount()).as("an idle handle over capacity closes at its release").isEqualTo(5);
+        assertThat(pinned.get(0).isOpen()).isFalse();
+        for (FileHandleCache.CachedFile file : files.subList(1, 6)) {
+            cache.release(file);
+        }
+        assertThat(cache.openCount()).isEqualTo(FileHandleCache.CAPACITY_MIN);
+    }
+
+    @Test
+    void aDiscardedIdleFileClosesAtOnceAndAnInvalidatedOneIsOpenedAgain() throws Exception {
+        FileHandleCache cache = new FileHandleCache(FileHandleCache.CAPACITY_MIN);
+        List<FileHandleCache.CachedFile> files = files(cache, 2);
+        FileChannel idle = cache.acquire(files.get(0));
+        cache.release(files.get(0));
+        cache.discard(files.get(0));
+        assertThat(idle.isOpen()).isFalse();
+        assertThat(cache.openCount()).isZero();
+        assertThatThrownBy(() -> cache.acquire(files.get(0))).isInstanceOf(ClosedChannelException.class);
+
+        FileChannel broken = cache.acquire(files.get(1));
+        broken.close(); // as an interrupted thread's I/O does
+        cache.invalidate(files.get(1), broken);
+        cache.release(files.get(1));
+        assertThat(cache.openCount()).isZero();
+        FileChannel fresh = cache.acquire(files.get(1));
+        assertThat(fresh).isNotSameAs(broken);
+        assertThat(fresh.isOpen()).isTrue();
+        cache.release(files.get(1));
+        assertThat(cache.opens()).isEqualTo(3);
+    }
+
+    @Test
+    void aChannelClosedUnderItsUsersIsReplacedAtTheNextAcquire() throws Exception {
+        FileHandleCache cache = new FileHandleCache(FileHandleCache.CAPACITY_MIN);
+        FileHandleCache.CachedFile file = files(cache, 1).get(0);
+        FileChannel first = cache.acquire(file);
+        cache.release(file);
+        first.close();
+
+        FileChannel second = cache.acquire(file);
+        assertThat(second).isNotSameAs(first);
+        assertThat(second.isOpen()).isTrue();
+        assertThat(cache.openCount()).isEqualTo(1);
+        cache.release(file);
+        cache.closeIdle();
+        assertThat(second.isOpen()).as("released: idle, so it may be closed").isFalse();
+        assertThat(cache.openCount()).isZero();
+    }
 }

@@ -73,6 +73,45 @@ class OffsetIndexTest {
         assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1050)).hasMessageContaining("missing");
     }
 
+    @Test
+    void shouldAcceptEntriesUpToTheSegmentsLastByteAndOffsetOnly() throws Exception {
+        Path file = directory.resolve("00000000000000001000.index");
+        sample().writeTo(LogFileSystem.real(), file);
+
+        assertThat(OffsetIndex.load(LogFileSystem.real(), file, 1000, 1501, 1041).entryCount()).isEqualTo(3);
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 1500, 1041))
+                .as("a batch cannot start at the segment's end").hasMessageContaining("outside the segment");
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 1501, 1040))
+                .as("offset 1040 is past the segment's last offset").hasMessageContaining("outside the segment");
+    }
+
+    @Test
+    void shouldRejectEntriesOutOfOrder() throws Exception {
+        Path file = directory.resolve("00000000000000001000.index");
+        writeEntries(file, 10, 400, 10, 900);
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1050))
+                .as("a repeated offset").hasMessageContaining("out of order");
+        writeEntries(file, 10, 400, 20, 400);
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1050))
+                .as("a repeated position").hasMessageContaining("out of order");
+        writeEntries(file, 20, 400, 10, 900);
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1050))
+                .hasMessageContaining("out of order");
+        writeEntries(file, 0, 0, 10, 400);
+        OffsetIndex fromTheFirstByte = OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1050);
+        assertThat(fromTheFirstByte.offsetAt(0)).isEqualTo(1000);
+        assertThat(fromTheFirstByte.positionAt(1)).isEqualTo(400);
+    }
+
+    private static void writeEntries(Path file, int... relativeOffsetsAndPositions) throws IOException {
+        java.nio.ByteBuffer buffer = IndexFile.allocate(OffsetIndex.MAGIC, OffsetIndex.VERSION, OffsetIndex.ENTRY_BYTES, 1000,
+                relativeOffsetsAndPositions.length / 2);
+        for (int value : relativeOffsetsAndPositions) {
+            buffer.putInt(value);
+        }
+        IndexFile.writeAtomically(LogFileSystem.real(), file, buffer);
+    }
+
     /** Against a brute-force search: the index never points past the batch holding the offset. */
     @Property(tries = 200, seed = "7301")
     void shouldNeverPointPastTheTarget(@ForAll @Size(max = 60) java.util.List<@IntRange(min = 1, max = 50) Integer> gaps,

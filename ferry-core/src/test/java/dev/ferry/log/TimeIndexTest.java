@@ -53,4 +53,35 @@ class TimeIndexTest {
         OffsetIndexTest.flipByte(file, IndexFile.HEADER_BYTES + 2);
         assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, 140)).hasMessageContaining("CRC");
     }
+
+    @Test
+    void shouldAcceptEntriesUpToTheSegmentsLastOffsetAndRefuseThemOutOfOrder() throws Exception {
+        Path file = directory.resolve("00000000000000000100.timeindex");
+        sample().writeTo(LogFileSystem.real(), file);
+        assertThat(TimeIndex.load(LogFileSystem.real(), file, 100, 131).entryCount()).isEqualTo(3);
+        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, 130))
+                .as("offset 130 is past the segment's last offset").hasMessageContaining("outside the segment");
+
+        writeEntries(file, 1_000, 5, 1_000, 10);
+        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, 140))
+                .as("a timestamp that does not grow").hasMessageContaining("out of order");
+        writeEntries(file, 1_000, 5, 2_000, 5);
+        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, 140))
+                .as("an offset that does not grow").hasMessageContaining("out of order");
+        writeEntries(file, 0, 0, 2_000, 5); // timestamp 0 is a time like any other
+        TimeIndex fromTheFirstOffset = TimeIndex.load(LogFileSystem.real(), file, 100, 140);
+        assertThat(fromTheFirstOffset.entryCount()).isEqualTo(2);
+        assertThat(fromTheFirstOffset.searchStartOffset(2_000)).isEqualTo(100);
+        assertThat(fromTheFirstOffset.searchStartOffset(2_001)).isEqualTo(105);
+        assertThat(fromTheFirstOffset.lastTimestampMs()).isEqualTo(2_000);
+    }
+
+    private static void writeEntries(Path file, long... timestampsAndRelativeOffsets) throws java.io.IOException {
+        java.nio.ByteBuffer buffer = IndexFile.allocate(TimeIndex.MAGIC, TimeIndex.VERSION, TimeIndex.ENTRY_BYTES, 100,
+                timestampsAndRelativeOffsets.length / 2);
+        for (int i = 0; i < timestampsAndRelativeOffsets.length; i += 2) {
+            buffer.putLong(timestampsAndRelativeOffsets[i]).putInt((int) timestampsAndRelativeOffsets[i + 1]);
+        }
+        IndexFile.writeAtomically(LogFileSystem.real(), file, buffer);
+    }
 }

@@ -40,6 +40,7 @@ class DeadLetteringTest {
     private final List<MessageQueue> deleted = new ArrayList<>();
     private StoreFixture stores;
     private MessageQueue queue;
+    private String lastTag;
 
     /** Every test runs once per store: in memory, on a durable log, on a spill log that pages nearly everything. */
     private void use(StoreKind kind) {
@@ -86,7 +87,8 @@ class DeadLetteringTest {
 
     private RecordingSink consume(int prefetch) {
         RecordingSink sink = new RecordingSink();
-        queue.consume(new ConsumerSpec(CHANNEL, "c" + System.nanoTime(), false, false, prefetch, null, 0, sink)).join();
+        lastTag = "c" + System.nanoTime();
+        queue.consume(new ConsumerSpec(CHANNEL, lastTag, false, false, prefetch, null, 0, sink)).join();
         return sink;
     }
 
@@ -304,6 +306,68 @@ class DeadLetteringTest {
         assertThat(deadBodies()).containsExactly("aa");
         assertSettled(2);
         assertThat(drainWithGet()).containsExactly("bb", "cc");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldKeepMessagesThatExactlyFillMaxLengthBytes(StoreKind store) {
+        use(store);
+        newQueue(withDlx("x-max-length-bytes", 4));
+        publish("aa", "bb");
+        assertThat(deadBodies()).as("4 bytes ready is at the limit, not over it").isEmpty();
+        publish("c");
+        assertThat(deadBodies()).containsExactly("aa");
+        assertSettled(2);
+        assertThat(drainWithGet()).containsExactly("bb", "c");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldRefuseAPublishOnceTheReadyBytesReachMaxLengthBytes(StoreKind store) {
+        use(store);
+        newQueue(withDlx("x-max-length-bytes", 4, "x-overflow", "reject-publish"));
+        PublishConfirm first = new PublishConfirm(1);
+        PublishConfirm second = new PublishConfirm(1);
+        PublishConfirm third = new PublishConfirm(1);
+        queue.enqueue(message("aa", null), first);
+        queue.enqueue(message("bb", null), second);
+        queue.enqueue(message("c", null), third);
+
+        assertThat(first.accepted()).succeedsWithin(java.time.Duration.ofSeconds(5));
+        assertThat(second.accepted()).as("2 bytes ready, under the limit").succeedsWithin(java.time.Duration.ofSeconds(5));
+        assertThatRefused(third);
+        assertThat(drainWithGet()).containsExactly("aa", "bb");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldCountOnlyReadyBytesAgainstMaxLengthBytes(StoreKind store) {
+        use(store);
+        newQueue(withDlx("x-max-length-bytes", 4, "x-overflow", "reject-publish"));
+        publish("aaaa");
+        GetResult taken = queue.get(CHANNEL, false).join();
+        long deliveryId = taken.delivery().orElseThrow().deliveryId();
+
+        PublishConfirm whileUnacked = new PublishConfirm(1);
+        queue.enqueue(message("bbbb", null), whileUnacked);
+        assertThat(whileUnacked.accepted()).as("an unacked message's bytes are not ready bytes")
+                .succeedsWithin(java.time.Duration.ofSeconds(5));
+
+        queue.settle(CHANNEL, deliveryId, SettleOutcome.REQUEUE);
+        PublishConfirm afterRequeue = new PublishConfirm(1);
+        queue.enqueue(message("c", null), afterRequeue);
+        assertThatRefused(afterRequeue);
+        assertThat(drainWithGet()).containsExactly("aaaa", "bbbb");
+
+        PublishConfirm drained = new PublishConfirm(1);
+        queue.enqueue(message("dddd", null), drained);
+        assertThat(drained.accepted()).as("a drained queue holds no ready bytes").succeedsWithin(java.time.Duration.ofSeconds(5));
+        assertThat(queue.purge().join()).isEqualTo(1);
+
+        PublishConfirm purged = new PublishConfirm(1);
+        queue.enqueue(message("eeee", null), purged);
+        assertThat(purged.accepted()).as("a purged queue holds no ready bytes").succeedsWithin(java.time.Duration.ofSeconds(5));
+        assertThat(drainWithGet()).containsExactly("eeee");
     }
 
     @ParameterizedTest
@@ -539,6 +603,20 @@ class DeadLetteringTest {
         queue.get(CHANNEL, true).join();
         timer.advance(600);
         queue.touch();
+        timer.advance(999);
+        assertThat(deleted).isEmpty();
+        timer.advance(1);
+        assertThat(deleted).containsExactly(queue);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldCountXExpiresFromTheCancelOfTheLastConsumer(StoreKind store) {
+        use(store);
+        newQueue(Map.of("x-expires", 1000));
+        consume(0);
+        timer.advance(5000);
+        queue.cancel(CHANNEL, lastTag).join();
         timer.advance(999);
         assertThat(deleted).isEmpty();
         timer.advance(1);

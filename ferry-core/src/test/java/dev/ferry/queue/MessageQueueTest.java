@@ -249,6 +249,35 @@ class MessageQueueTest {
 
     @ParameterizedTest
     @EnumSource(StoreKind.class)
+    void shouldPassOverAConsumerAtItsPrefetchToTheNextOne(StoreKind store) {
+        use(store);
+        RecordingSink full = consume("full", 1);
+        RecordingSink free = consume("free", 0);
+        publish("1", "2", "3", "4");
+
+        assertThat(full.bodies()).containsExactly("1");
+        assertThat(free.bodies()).containsExactly("2", "3", "4");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void aSingleActiveConsumerAtItsPrefetchHoldsTheQueueBack(StoreKind store) {
+        use(store);
+        queue = newQueue(QueueArguments.parse(Map.of("x-single-active-consumer", true), "queue 'q'"), false);
+        RecordingSink active = consume("active", 1);
+        RecordingSink waiting = consume("waiting", 0);
+        publish("1", "2");
+
+        assertThat(active.bodies()).containsExactly("1");
+        assertThat(waiting.deliveries).as("it waits its turn even with credit").isEmpty();
+        assertThat(queue.messageCount()).isEqualTo(1);
+
+        queue.settle(CHANNEL, active.last().deliveryId(), SettleOutcome.ACK);
+        assertThat(active.bodies()).containsExactly("1", "2");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
     void shouldRequeueAtTheOriginalPositionFlaggedRedelivered(StoreKind store) {
         use(store);
         publish("1", "2", "3", "4");
@@ -381,6 +410,13 @@ class MessageQueueTest {
         PublishConfirm confirm = new PublishConfirm(1);
         queue.enqueue(message(""), confirm);
         assertThat(confirm.accepted()).as("late publishes are still confirmed").isCompleted();
+        assertThat(queue.messageCount()).as("but not kept").isZero();
+        assertThat(queue.consumerCount()).isZero();
+        assertThat(((BrokerException) failureOf(queue.consume(
+                new ConsumerSpec(CHANNEL, "late", false, false, 0, null, 0, new RecordingSink())))).errorCode()).isEqualTo(ErrorCode.NOT_FOUND);
+        assertThat(((BrokerException) failureOf(queue.purge())).errorCode()).isEqualTo(ErrorCode.NOT_FOUND);
+        assertThat(queue.delete(false, false).join()).as("a second delete finds nothing to drop").isZero();
+        assertThat(deleted).as("and does not report the deletion again").containsExactly(queue);
     }
 
     @ParameterizedTest
@@ -396,6 +432,33 @@ class MessageQueueTest {
 
         assertThat(credit.inUse()).as("the channel may consume elsewhere again").isZero();
         assertThat(sink.bodies()).containsExactly("1", "2");
+        assertThat(queue.unackedCount()).isZero();
+
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.ACK);
+        assertThat(credit.inUse()).as("a late ack of a deleted queue's delivery gives back nothing twice").isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldKnowWhichConnectionsHoldItsConsumers(StoreKind store) {
+        use(store);
+        ChannelRef firstConnection = new ChannelRef(1, 1);
+        ChannelRef secondConnection = new ChannelRef(2, 1);
+        ChannelRef secondConnectionOtherChannel = new ChannelRef(2, 2);
+        consume(firstConnection, "a", 0, null, 0);
+        consume(secondConnection, "b", 0, null, 0);
+        consume(secondConnectionOtherChannel, "c", 0, null, 0);
+        assertThat(queue.hasConsumerOn(1)).isTrue();
+        assertThat(queue.hasConsumerOn(2)).isTrue();
+        assertThat(queue.hasConsumerOn(3)).isFalse();
+
+        queue.cancel(firstConnection, "a").join();
+        assertThat(queue.hasConsumerOn(1)).as("cancelled").isFalse();
+        queue.closeChannel(secondConnection);
+        assertThat(queue.hasConsumerOn(2)).as("its other channel still consumes").isTrue();
+
+        queue.delete(false, false).join();
+        assertThat(queue.hasConsumerOn(2)).as("deleted").isFalse();
     }
 
     @ParameterizedTest
@@ -424,6 +487,22 @@ class MessageQueueTest {
 
         queue.closeChannel(CHANNEL);
 
+        assertThat(deleted).containsExactly(queue);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldAutoDeleteWhenTheLastConsumerCancelsButNotBefore(StoreKind store) {
+        use(store);
+        queue = newQueue(QueueArguments.NONE, true);
+        assertThat(queue.cancel(CHANNEL, "never-registered").join()).isFalse();
+        assertThat(deleted).as("an auto-delete queue that never had a consumer stays").isEmpty();
+        consume("a", 0);
+        consume(new ChannelRef(2, 1), "b", 0, null, 0);
+
+        assertThat(queue.cancel(CHANNEL, "a").join()).isTrue();
+        assertThat(deleted).as("one consumer is left").isEmpty();
+        assertThat(queue.cancel(new ChannelRef(2, 1), "b").join()).isTrue();
         assertThat(deleted).containsExactly(queue);
     }
 

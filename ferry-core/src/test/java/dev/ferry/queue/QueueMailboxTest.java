@@ -1,6 +1,7 @@
 package dev.ferry.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,13 +39,42 @@ class QueueMailboxTest {
     }
 
     @Test
+    void shouldAcceptBoundsFromTwoUpToTheCeilingsOnly() {
+        new MailboxLimits(2, 2);
+        new MailboxLimits(MailboxLimits.MESSAGES_CEILING, MailboxLimits.BYTES_CEILING / 2);
+        assertThatThrownBy(() -> new MailboxLimits(1, 1000)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("message bound");
+        assertThatThrownBy(() -> new MailboxLimits(MailboxLimits.MESSAGES_CEILING + 1, 1000))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("message bound");
+        assertThatThrownBy(() -> new MailboxLimits(1000, 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("byte bound");
+        assertThatThrownBy(() -> new MailboxLimits(1000, MailboxLimits.BYTES_CEILING / 2 + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("byte bound");
+    }
+
+    @Test
+    void shouldHoldBackOnlyPastABoundAndReleaseAtHalfOfBoth() {
+        MailboxLimits limits = new MailboxLimits(8, 100);
+        assertThat(limits.exceeded(8, 100)).as("at both bounds").isFalse();
+        assertThat(limits.exceeded(9, 0)).isTrue();
+        assertThat(limits.exceeded(0, 101)).isTrue();
+        assertThat(limits.caughtUp(4, 50)).as("at half of both").isTrue();
+        assertThat(limits.caughtUp(5, 0)).isFalse();
+        assertThat(limits.caughtUp(0, 51)).isFalse();
+    }
+
+    @Test
     void shouldHoldPublishersBackPastTheMessageBoundAndReleaseThemAtHalf() {
         QueueMailbox mailbox = new QueueMailbox(new MailboxLimits(8, 1 << 20));
         for (int i = 0; i < 8; i++) {
             assertThat(mailbox.addEnqueue(enqueue(10))).as("enqueue %d is within the bound", i).isNull();
         }
+        assertThat(mailbox.peakMessages()).as("the peak counts publishes within the bound too").isEqualTo(8);
+        assertThat(mailbox.peakBytes()).isEqualTo(80);
+        assertThat(mailbox.backPressure()).isNull();
         CompletableFuture<Void> held = mailbox.addEnqueue(enqueue(10));
         assertThat(held).as("the ninth waiting publish passes the bound of 8").isNotNull().isNotDone();
+        assertThat(mailbox.backPressure()).as("what a publisher of another connection waits for").isSameAs(held);
         assertThat(mailbox.addEnqueue(enqueue(10))).as("every publisher past the bound shares one future").isSameAs(held);
         assertThat(mailbox.waitingMessages()).isEqualTo(10);
         assertThat(mailbox.waitingBytes()).isEqualTo(100);

@@ -33,9 +33,11 @@ class ExchangeBindingsTest {
         assertThat(direct.removeBinding(binding)).isFalse();
         direct.addBinding(binding);
         assertThat(direct.bindings()).containsExactly(binding);
+        assertThat(direct.hasBindings()).as("what exchange.delete if-unused asks").isTrue();
         assertThat(direct.removeBinding(binding)).isTrue();
         assertThat(direct.removeBinding(binding)).isFalse();
         assertThat(direct.bindings()).isEmpty();
+        assertThat(direct.hasBindings()).as("what auto-delete asks").isFalse();
     }
 
     @Test
@@ -86,6 +88,7 @@ class ExchangeBindingsTest {
 
         assertThat(topic.type()).isEqualTo(ExchangeType.TOPIC);
         assertThat(topic.isInternal()).isTrue();
+        assertThat(exchange("public", ExchangeType.TOPIC).isInternal()).as("clients may publish to it").isFalse();
         assertThat(topic.settings().durable()).isTrue();
         assertThat(topic).hasToString("exchange 't' (topic)");
         assertThat(Destination.queue("q")).hasToString("queue 'q'");

@@ -5,8 +5,11 @@ import static dev.ferry.route.RoutingFixtures.exchange;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.math.BigDecimal;
 import java.util.Arrays;
+import java.util.Date;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -67,6 +70,35 @@ class SenderSelectedRoutesTest {
                 .hasMessage("PRECONDITION_FAILED - invalid message: {unacceptable_type_in_header,\"BCC\",long}");
         assertThatThrownBy(() -> SenderSelectedRoutes.resolve(published("k", voidCc)))
                 .hasMessage("PRECONDITION_FAILED - invalid message: {unacceptable_type_in_header,\"CC\",void}");
+    }
+
+    @Test
+    void shouldNameEveryFieldTypeInTheRefusalAsRabbitMqDoes() {
+        Map<Object, String> names = new LinkedHashMap<>();
+        names.put(5, "signedint");
+        names.put((short) 5, "short");
+        names.put((byte) 5, "byte");
+        names.put(true, "bool");
+        names.put(1.5f, "float");
+        names.put(1.5d, "double");
+        names.put(new BigDecimal("1.5"), "decimal");
+        names.put(new Date(0), "timestamp");
+        names.put(new byte[] {'b'}, "binary");
+        names.put(Map.of("k", "v"), "table");
+
+        names.forEach((value, name) -> assertThatThrownBy(
+                () -> SenderSelectedRoutes.resolve(published("k", Map.of("BCC", value))))
+                        .isInstanceOf(BrokerException.class)
+                        .hasMessage("PRECONDITION_FAILED - invalid message: {unacceptable_type_in_header,\"BCC\"," + name + "}"));
+    }
+
+    @Test
+    void shouldListOnlyTheStringEntriesOfCcForXDeath() {
+        assertThat(SenderSelectedRoutes.ccKeys(null)).isEmpty();
+        assertThat(SenderSelectedRoutes.ccKeys(Map.of("CC", "not-an-array"))).isEmpty();
+        assertThat(SenderSelectedRoutes.ccKeys(Map.of("BCC", List.of("b")))).as("BCC is never recorded").isEmpty();
+        assertThat(SenderSelectedRoutes.ccKeys(Map.of("CC", Arrays.asList("c1", 5, new byte[] {'x'}, "", "c2"))))
+                .containsExactly("c1", "", "c2");
     }
 
     @Test

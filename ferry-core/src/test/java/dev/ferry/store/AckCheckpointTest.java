@@ -158,4 +158,55 @@ class AckCheckpointTest {
         AckCheckpoint run = new AckCheckpoint(10, 20, new long[] {12, 13, 14, 15, 16});
         assertEquals(new AckCheckpoint(10, 14, new long[] {12, 13}), run.clampedTo(14), "a run crossing the end is cut");
     }
+
+    @Test
+    void refusesReturnCountsThatNoQueueCouldHaveWritten() {
+        long[] noDue = {AckCheckpoint.NOT_WAITING};
+        assertThrows(IllegalArgumentException.class, () -> new AckCheckpoint(10, 10, OffsetRuns.of(), false,
+                new long[] {9}, new int[] {1}, noDue), "a counted offset below the low-water mark is settled");
+        assertThrows(IllegalArgumentException.class, () -> new AckCheckpoint(10, 10, OffsetRuns.of(), false,
+                new long[] {12, 12}, new int[] {1, 1}, new long[] {-1, -1}), "offsets must ascend strictly");
+        assertThrows(IllegalArgumentException.class, () -> new AckCheckpoint(10, 10, OffsetRuns.of(), false,
+                new long[] {12}, new int[] {0}, noDue), "a counted message came back at least once");
+        assertThrows(IllegalArgumentException.class, () -> new AckCheckpoint(10, 10, OffsetRuns.of(), false,
+                new long[] {12}, new int[] {1, 2}, noDue));
+        assertThrows(IllegalArgumentException.class, () -> new AckCheckpoint(10, 10, OffsetRuns.of(), false,
+                new long[] {12}, new int[] {1}, new long[0]));
+        assertThrows(IllegalArgumentException.class, () -> new AckCheckpoint(10, 10, new long[] {10}),
+                "offset 10 is below the low-water mark's bound, not above it");
+        assertThrows(IllegalArgumentException.class, () -> new AckCheckpoint(-1, 0, new long[0]));
+        assertThrows(IllegalArgumentException.class, () -> new AckCheckpoint(0, -1, new long[0]));
+
+        AckCheckpoint atTheBounds = new AckCheckpoint(10, 10, OffsetRuns.of(11), false, new long[] {10, 12},
+                new int[] {1, 3}, new long[] {0, AckCheckpoint.NOT_WAITING});
+        assertArrayEquals(new long[] {10, 12}, atTheBounds.countedOffsets());
+    }
+
+    @Test
+    void refusesAVersionTwoFileThatEndsBeforeItsReturnCounts() {
+        ByteBuffer v2 = ByteBuffer.allocate(28 + 8 + 4);
+        v2.putInt(AckCheckpoint.MAGIC).putShort((short) 2).putShort((short) 0).putLong(10).putLong(15).putInt(1)
+                .putLong(12);
+        assertThrows(IOException.class, () -> AckCheckpoint.fromBytes(withCrc(v2)));
+        ByteBuffer extra = ByteBuffer.allocate(28 + 8 + 4 + 4 + 4);
+        extra.putInt(AckCheckpoint.MAGIC).putShort((short) 2).putShort((short) 0).putLong(10).putLong(15).putInt(1)
+                .putLong(12).putInt(0).putInt(0);
+        assertThrows(IOException.class, () -> AckCheckpoint.fromBytes(withCrc(extra)), "bytes after the last entry");
+        ByteBuffer negative = ByteBuffer.allocate(28 + 4 + 4);
+        negative.putInt(AckCheckpoint.MAGIC).putShort(AckCheckpoint.VERSION).putShort((short) 0).putLong(10)
+                .putLong(15).putInt(-1);
+        assertThrows(IOException.class, () -> AckCheckpoint.fromBytes(withCrc(negative)));
+    }
+
+    @Test
+    void clampingDropsReturnCountsOfRecordsBeyondTheLogEnd() {
+        AckCheckpoint counted = new AckCheckpoint(10, 20, OffsetRuns.of(), false, new long[] {10, 13, 16},
+                new int[] {1, 2, 3}, new long[] {AckCheckpoint.NOT_WAITING, 500, AckCheckpoint.NOT_WAITING});
+        AckCheckpoint clamped = counted.clampedTo(13);
+        assertArrayEquals(new long[] {10}, clamped.countedOffsets(), "offset 13 is gone: a new record will reuse it");
+        assertArrayEquals(new int[] {1}, clamped.returnCounts());
+        assertArrayEquals(new long[] {AckCheckpoint.NOT_WAITING}, clamped.retryDueAt());
+        assertArrayEquals(new long[] {10, 13}, counted.clampedTo(14).countedOffsets());
+        assertEquals(500, counted.clampedTo(14).retryDueAt()[1]);
+    }
 }
