@@ -194,6 +194,31 @@ class LogMessageStoreTest {
     }
 
     @Test
+    void aCleanCloseIsNotTrustedAfterAKillEvenWhenTheNewestCheckpointIsDamaged() throws Exception {
+        // The start after a clean close replaces both checkpoint files: the previous one, read when
+        // the current one is damaged, must not claim the clean close either.
+        Path directory = dataDir.resolve("q");
+        MessageQueue queue = openQueue(directory, 1024 * 1024);
+        for (int i = 0; i < 2; i++) {
+            publish(queue, "p" + i, PERSISTENT).accepted().get(5, TimeUnit.SECONDS);
+        }
+        queue.closeStore().join();
+        open.remove(queue);
+
+        MessageQueue reopened = openQueue(directory, 1024 * 1024);
+        assertThat(get(reopened).redelivered()).isFalse();
+        Path killed = crashCopy(directory, dataDir);
+        Path current = killed.resolve(AckCheckpoint.FILE_NAME);
+        byte[] bytes = Files.readAllBytes(current);
+        bytes[bytes.length - 1] ^= 1;
+        Files.write(current, bytes);
+
+        List<Boolean> flags = new ArrayList<>();
+        assertThat(drain(openQueue(killed, 1024 * 1024), flags)).containsExactly("p0", "p1");
+        assertThat(flags).as("p0 may have been delivered before the kill").containsExactly(true, true);
+    }
+
+    @Test
     void aStuckHeadWithThousandsOfAcksBehindItCheckpointsInAFewBytes() throws Exception {
         Path directory = dataDir.resolve("q");
         MessageQueue queue = openQueue(directory, 1024 * 1024);
