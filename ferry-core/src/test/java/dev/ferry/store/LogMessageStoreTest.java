@@ -219,6 +219,28 @@ class LogMessageStoreTest {
     }
 
     @Test
+    void aPublishTakenInTheSameDrainAsTheDeletionIsConfirmedAndItsFilesGo() {
+        Path directory = dataDir.resolve("q");
+        LogConfig config = new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentDeleteDelayMs(0);
+        LogMessageStore store = LogMessageStore.open(directory, config, flusher, Runnable::run, PagingLimits.DEFAULTS,
+                "queue 'q'");
+        List<Runnable> ownerWork = new ArrayList<>();
+        QueueSettings settings = new QueueSettings("/", "q", true, OptionalLong.empty(), false, QueueArguments.NONE);
+        MessageQueue queue = new MessageQueue(settings, store, ownerWork::add, q -> { });
+
+        PublishConfirm confirm = publish(queue, "last", PERSISTENT);
+        var deletion = queue.delete(false, false);
+        assertThat(confirm.accepted()).as("nothing ran on the owner yet").isNotDone();
+        while (!ownerWork.isEmpty()) {
+            ownerWork.remove(0).run(); // one drain takes both commands
+        }
+
+        assertThat(deletion.join()).isEqualTo(1);
+        assertThat(confirm.accepted()).as("RabbitMQ confirms what a deleted queue had taken").isCompleted();
+        assertThat(directory).doesNotExist();
+    }
+
+    @Test
     void aStuckHeadWithThousandsOfAcksBehindItCheckpointsInAFewBytes() throws Exception {
         Path directory = dataDir.resolve("q");
         MessageQueue queue = openQueue(directory, 1024 * 1024);
