@@ -209,4 +209,49 @@ class AckCheckpointTest {
         assertArrayEquals(new long[] {10, 13}, counted.clampedTo(14).countedOffsets());
         assertEquals(500, counted.clampedTo(14).retryDueAt()[1]);
     }
+
+    @Test
+    void aCheckpointDiffersFromAnotherInEveryPartRecoveryCompares() {
+        // Recovery compares the checkpoint read with the one clamped to the log's end to notice a cut tail.
+        AckCheckpoint base = new AckCheckpoint(10, 15, OffsetRuns.of(12), false, new long[] {11}, new int[] {2},
+                new long[] {500});
+        assertEquals(base, new AckCheckpoint(10, 15, OffsetRuns.of(12), false, new long[] {11}, new int[] {2},
+                new long[] {500}));
+        assertEquals(base, base.clampedTo(16), "nothing at or beyond the end: no cut");
+        org.junit.jupiter.api.Assertions.assertNotEquals(base, base.clampedTo(12), "settled offset 12 is gone");
+        for (AckCheckpoint other : new AckCheckpoint[] {
+                new AckCheckpoint(9, 15, OffsetRuns.of(12), false, new long[] {11}, new int[] {2}, new long[] {500}),
+                new AckCheckpoint(10, 14, OffsetRuns.of(12), false, new long[] {11}, new int[] {2}, new long[] {500}),
+                new AckCheckpoint(10, 15, OffsetRuns.of(13), false, new long[] {11}, new int[] {2}, new long[] {500}),
+                base.withCleanShutdown(true),
+                new AckCheckpoint(10, 15, OffsetRuns.of(12), false, new long[] {13}, new int[] {2}, new long[] {500}),
+                new AckCheckpoint(10, 15, OffsetRuns.of(12), false, new long[] {11}, new int[] {3}, new long[] {500}),
+                new AckCheckpoint(10, 15, OffsetRuns.of(12), false, new long[] {11}, new int[] {2}, new long[] {501})}) {
+            org.junit.jupiter.api.Assertions.assertNotEquals(base, other, other.toString());
+        }
+        org.junit.jupiter.api.Assertions.assertNotEquals(base, "not a checkpoint");
+    }
+
+    @Test
+    void refusesAFileOfAnotherFormatOrVersionOrWithCountsItDoesNotHoldEvenWithAValidCrc() {
+        ByteBuffer otherMagic = ByteBuffer.allocate(28 + 4 + 4);
+        otherMagic.putInt(AckCheckpoint.MAGIC + 1).putShort(AckCheckpoint.VERSION).putShort((short) 0).putLong(10)
+                .putLong(10).putInt(0).putInt(0);
+        assertThrows(IOException.class, () -> AckCheckpoint.fromBytes(withCrc(otherMagic)));
+        for (short version : new short[] {0, (short) (AckCheckpoint.VERSION + 1)}) {
+            ByteBuffer unknown = ByteBuffer.allocate(28 + 4 + 4);
+            unknown.putInt(AckCheckpoint.MAGIC).putShort(version).putShort((short) 0).putLong(10).putLong(10).putInt(0)
+                    .putInt(0);
+            assertThrows(IOException.class, () -> AckCheckpoint.fromBytes(withCrc(unknown)), "version " + version);
+        }
+        ByteBuffer moreRunsThanBytes = ByteBuffer.allocate(28 + 12 + 4 + 4);
+        moreRunsThanBytes.putInt(AckCheckpoint.MAGIC).putShort(AckCheckpoint.VERSION).putShort((short) 0).putLong(10)
+                .putLong(10).putInt(2).putLong(12).putInt(1).putInt(0);
+        assertThrows(IOException.class, () -> AckCheckpoint.fromBytes(withCrc(moreRunsThanBytes)));
+        ByteBuffer v1MoreOffsetsThanBytes = ByteBuffer.allocate(28 + 8 + 4);
+        v1MoreOffsetsThanBytes.putInt(AckCheckpoint.MAGIC).putShort((short) 1).putShort((short) 0).putLong(10)
+                .putLong(10).putInt(2).putLong(12);
+        assertThrows(IOException.class, () -> AckCheckpoint.fromBytes(withCrc(v1MoreOffsetsThanBytes)));
+        assertThrows(IOException.class, () -> AckCheckpoint.fromBytes(new byte[AckCheckpoint.HEADER_BYTES + 3]));
+    }
 }

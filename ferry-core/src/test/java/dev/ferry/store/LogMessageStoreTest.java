@@ -194,6 +194,53 @@ class LogMessageStoreTest {
     }
 
     @Test
+    void aCleanCloseIsNotTrustedAfterAKillEvenWhenTheNewestCheckpointIsDamaged() throws Exception {
+        // The start after a clean close replaces both checkpoint files: the previous one, read when
+        // the current one is damaged, must not claim the clean close either.
+        Path directory = dataDir.resolve("q");
+        MessageQueue queue = openQueue(directory, 1024 * 1024);
+        for (int i = 0; i < 2; i++) {
+            publish(queue, "p" + i, PERSISTENT).accepted().get(5, TimeUnit.SECONDS);
+        }
+        queue.closeStore().join();
+        open.remove(queue);
+
+        MessageQueue reopened = openQueue(directory, 1024 * 1024);
+        assertThat(get(reopened).redelivered()).isFalse();
+        Path killed = crashCopy(directory, dataDir);
+        Path current = killed.resolve(AckCheckpoint.FILE_NAME);
+        byte[] bytes = Files.readAllBytes(current);
+        bytes[bytes.length - 1] ^= 1;
+        Files.write(current, bytes);
+
+        List<Boolean> flags = new ArrayList<>();
+        assertThat(drain(openQueue(killed, 1024 * 1024), flags)).containsExactly("p0", "p1");
+        assertThat(flags).as("p0 may have been delivered before the kill").containsExactly(true, true);
+    }
+
+    @Test
+    void aPublishTakenInTheSameDrainAsTheDeletionIsConfirmedAndItsFilesGo() {
+        Path directory = dataDir.resolve("q");
+        LogConfig config = new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentDeleteDelayMs(0);
+        LogMessageStore store = LogMessageStore.open(directory, config, flusher, Runnable::run, PagingLimits.DEFAULTS,
+                "queue 'q'");
+        List<Runnable> ownerWork = new ArrayList<>();
+        QueueSettings settings = new QueueSettings("/", "q", true, OptionalLong.empty(), false, QueueArguments.NONE);
+        MessageQueue queue = new MessageQueue(settings, store, ownerWork::add, q -> { });
+
+        PublishConfirm confirm = publish(queue, "last", PERSISTENT);
+        var deletion = queue.delete(false, false);
+        assertThat(confirm.accepted()).as("nothing ran on the owner yet").isNotDone();
+        while (!ownerWork.isEmpty()) {
+            ownerWork.remove(0).run(); // one drain takes both commands
+        }
+
+        assertThat(deletion.join()).isEqualTo(1);
+        assertThat(confirm.accepted()).as("RabbitMQ confirms what a deleted queue had taken").isCompleted();
+        assertThat(directory).doesNotExist();
+    }
+
+    @Test
     void aStuckHeadWithThousandsOfAcksBehindItCheckpointsInAFewBytes() throws Exception {
         Path directory = dataDir.resolve("q");
         MessageQueue queue = openQueue(directory, 1024 * 1024);
