@@ -378,6 +378,10 @@ class DeadLetterTest extends AmqpTestBase {
                 .headers(Map.of("CC", List.of("b"), "BCC", List.of("c"))).build(), "both".getBytes(StandardCharsets.UTF_8));
         channel.basicReject(awaitMessage(keepsKeys, false).getEnvelope().getDeliveryTag(), false);
         channel.basicReject(awaitMessage(newKey, false).getEnvelope().getDeliveryTag(), false);
+        // basic.reject has no reply: a passive declare each source answers after the reject, so the
+        // dead letters are on their way before drain's marker is published.
+        channel.queueDeclarePassive(keepsKeys);
+        channel.queueDeclarePassive(newKey);
 
         // Without a new key: routed again by its key, its CC keys and its BCC keys, though BCC is no header.
         for (String queue : List.of(byKey, byCc, byBcc)) {
