@@ -1297,10 +1297,13 @@ public final class LogMessageStore implements MessageStore {
     private boolean writeCheckpointNow() {
         AckCheckpoint snapshot = snapshot();
         synchronized (checkpointFiles) {
+            long sequence = ++snapshotsTaken;
             try {
                 writeCheckpointFile(snapshot);
+                // Durable from here: an older snapshot still queued must be dropped even if the
+                // second write fails, or it would land after this one and settle less.
+                snapshotsWritten = sequence;
                 writeCheckpointFile(snapshot);
-                snapshotsWritten = ++snapshotsTaken; // older snapshots still queued are dropped
                 checkpointedLowWater = snapshot.lowWater();
                 checkpointDue = false;
                 return true;
