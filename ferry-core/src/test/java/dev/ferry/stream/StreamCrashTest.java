@@ -64,7 +64,16 @@ class StreamCrashTest {
                 // The producer resends what it had in flight (at most 5 after the last acknowledgement),
                 // in order: what was stored answers with its offset, the rest is appended; nothing twice.
                 long now = System.currentTimeMillis();
-                for (int sequence = lastSequence + 1; sequence <= lastSequence + 5; sequence++) {
+                // The child keeps at most 5 batches unacknowledged, but its last report may die with
+                // it: any stored batch more than 5 behind the newest stored one was acknowledged.
+                int newestStored = -1;
+                for (String value : stored) {
+                    if (value.startsWith("e" + epoch + "s")) {
+                        newestStored = Math.max(newestStored, Integer.parseInt(value.substring(value.indexOf('s') + 1)));
+                    }
+                }
+                int firstResent = Math.max(lastSequence, newestStored - 5) + 1;
+                for (int sequence = firstResent; sequence <= firstResent + 4; sequence++) {
                     String value = "e" + epoch + "s" + sequence;
                     int storedAt = stored.indexOf(value);
                     AppendResult resent;
