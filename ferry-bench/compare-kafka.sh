@@ -21,19 +21,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 command_line="ferry-bench/compare-kafka.sh $*"
 
-quick=0
-build=1
-out_dir=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --quick) quick=1 ;;
-    --no-build) build=0 ;;
-    --out) out_dir="${2:?--out needs a directory}"; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "compare-kafka: unknown option $1 (try --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
+. "$here/scripts/comparison-options.sh"
+parse_comparison_options "$@"
 
 if [ "$quick" = 1 ]; then
   SMALL_RECORDS=200000; LARGE_RECORDS=50000; LATENCY_RECORDS=2000

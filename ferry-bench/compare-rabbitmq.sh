@@ -34,19 +34,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 command_line="ferry-bench/compare-rabbitmq.sh $*"
 
-quick=0
-build=1
-out_dir=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --quick) quick=1 ;;
-    --no-build) build=0 ;;
-    --out) out_dir="${2:?--out needs a directory}"; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "compare-rabbitmq: unknown option $1 (try --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
+. "$here/scripts/comparison-options.sh"
+parse_comparison_options "$@"
 
 if [ "$quick" = 1 ]; then
   DURATION=5; BACKLOG=100000; PROBE_WARMUP=1; WARMUP=3; mode=quick
