@@ -55,7 +55,7 @@ class AccessLimitsTest {
         try {
             Throwable second = catchThrowable(() -> setup.connect(LIMITED, PASSWORD, "/"));
             assertThat(replyCode(second)).isEqualTo(530);
-            assertThat(replyText(second)).isEqualTo("NOT_ALLOWED - Connection refused for user '" + LIMITED
+            assertThat(replyText(second)).isEqualTo("NOT_ALLOWED - connection refused for user '" + LIMITED
                     + "': user connection limit (1) is reached");
             Channel one = first.createChannel();
             first.createChannel();
