@@ -68,8 +68,9 @@ public final class DefinitionsFile {
     }
 
     /**
-     * Applies the file to {@code access} and waits until every change is durable. Checked as a whole
-     * first: a wrong entry stops the start with a message naming it, before anything changes.
+     * Applies the file to {@code access} and waits until every change is durable. Parsed as a whole
+     * first, so a malformed entry stops the start before anything changes; a permission naming a
+     * user or vhost that exists neither in the file nor in the broker stops it when reached.
      */
     public void applyTo(AccessControl access) {
         List<Runnable> changes = new ArrayList<>();
