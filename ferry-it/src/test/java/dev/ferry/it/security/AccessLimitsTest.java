@@ -70,8 +70,11 @@ class AccessLimitsTest {
                 first.close();
             }
         }
-        // The refused connection and the closed one gave their places back.
-        setup.connect(LIMITED, PASSWORD, "/").close();
+        // The refused connection and the closed one gave their places back, and so did its channels.
+        Connection again = setup.connect(LIMITED, PASSWORD, "/");
+        again.createChannel().exchangeDeclarePassive("amq.direct");
+        again.createChannel().exchangeDeclarePassive("amq.direct");
+        again.close();
     }
 
     @Test
