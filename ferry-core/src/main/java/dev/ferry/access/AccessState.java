@@ -101,6 +101,16 @@ public final class AccessState {
         return virtualHostLimits.getOrDefault(virtualHost, VirtualHostLimits.NONE);
     }
 
+    /** Every user with limits set, by name (for listings such as GET /api/user-limits). */
+    public Map<String, UserLimits> allUserLimits() {
+        return userLimits;
+    }
+
+    /** Every virtual host with limits set, by name (GET /api/vhost-limits). */
+    public Map<String, VirtualHostLimits> allVirtualHostLimits() {
+        return virtualHostLimits;
+    }
+
     /**
      * Refuses a command that names a user or virtual host that does not exist, with RabbitMQ's
      * words; applying a checked command cannot fail.

@@ -5,6 +5,7 @@ import static dev.ferry.it.support.AmqpTestBase.replyCode;
 import static dev.ferry.it.support.AmqpTestBase.replyText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BuiltinExchangeType;
@@ -14,7 +15,10 @@ import com.rabbitmq.client.GetResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -176,6 +180,36 @@ class PermissionMatrixTest {
         // With a DLX bob may write to, the declaration works.
         assertAllowed(bob, ch -> ch.queueDeclare("sec-bob-dlq-" + UUID.randomUUID(), false, false, true,
                 Map.of("x-dead-letter-exchange", bobExchange)));
+    }
+
+    /**
+     * What the declarer of an alternate or dead-letter exchange was allowed at declaration holds for
+     * every message: a publisher is checked only on the exchange it publishes to (RabbitMQ's rule).
+     * Alice, who may write anywhere, points bob's exchange and queue at her exchange; bob's messages
+     * reach her queue.
+     */
+    @Test
+    void shouldCheckThePublisherOnlyOnTheExchangeItPublishesTo() throws Exception {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        String bobsAlternateSource = "sec-bob-ae-src-" + id;
+        String bobsExpiringQueue = "sec-bob-dlq-" + id;
+        Channel channel = alice.createChannel();
+        channel.exchangeDeclare(bobsAlternateSource, "direct", false, true, Map.of("alternate-exchange", aliceExchange));
+        channel.queueDeclare(bobsExpiringQueue, false, false, true, Map.of("x-dead-letter-exchange", aliceExchange));
+        channel.queueBind(bobsExpiringQueue, bobExchange, "");
+        assertAllowed(bob, ch -> ch.basicPublish(bobsAlternateSource, "unroutable", null,
+                "via alternate".getBytes(StandardCharsets.UTF_8)));
+        assertAllowed(bob, ch -> ch.basicPublish(bobExchange, "", new AMQP.BasicProperties.Builder().expiration("0")
+                .build(), "via dead letter".getBytes(StandardCharsets.UTF_8)));
+        Set<String> arrived = new HashSet<>();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            GetResponse got = channel.basicGet(aliceQueue, true);
+            if (got != null) {
+                arrived.add(new String(got.getBody(), StandardCharsets.UTF_8));
+            }
+            return arrived.size() == 2;
+        });
+        assertThat(arrived).containsExactlyInAnyOrder("via alternate", "via dead letter");
     }
 
     @Test
