@@ -294,20 +294,21 @@ public final class AccessControl implements AutoCloseable {
     /**
      * Checks {@code command} against every change accepted before it, records it, and applies it once
      * durable. Refusals (an unknown user or virtual host) are thrown at once, as BrokerException 404.
+     * A change the store cannot write fails its future and is never applied; the store then refuses
+     * every later change too, until a restart replays what is on disk.
      */
     private CompletableFuture<Void> change(AccessCommand command, String description) {
-        CompletableFuture<Void> durable;
         synchronized (changeLock) {
             accepted.check(command);
             accepted = accepted.apply(command);
-            durable = store.record(command);
+            // Registered under the lock: the store completes futures in recording order (on its one
+            // thread, or at once for a store that keeps nothing), so changes apply in the order accepted.
+            return store.record(command).thenRun(() -> {
+                state = state.apply(command);
+                LOG.info("Access change: {}", LogSafe.text(description));
+                applyToBroker(command);
+            });
         }
-        // The store completes futures in recording order on one thread, so changes apply in order.
-        return durable.thenRun(() -> {
-            state = state.apply(command);
-            LOG.info("Access change: {}", LogSafe.text(description));
-            applyToBroker(command);
-        });
     }
 
     private void applyToBroker(AccessCommand command) {

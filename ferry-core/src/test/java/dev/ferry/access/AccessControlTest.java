@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -69,6 +71,40 @@ class AccessControlTest {
             assertThat(access.mayWriteTopic(alice, "orders", "other.topic", "bob.orders"))
                     .as("no entry for the exchange: unrestricted").isTrue();
             assertThat(access.userLimits("alice")).isEqualTo(new UserLimits(2, 10));
+        }
+    }
+
+    @Test
+    void shouldFindEveryAcknowledgedChangeWithoutAClose() {
+        // Like kill -9: the first instance is never closed; what its futures confirmed must be on disk.
+        AccessControl crashed = AccessControl.open(dir, null, Set.of());
+        crashed.putUser("alice", PasswordHash.of("a"), Set.of());
+        crashed.addVirtualHost("v");
+        crashed.setPermissions(Permission.full("alice", "v")).join();
+        try (AccessControl reopened = AccessControl.open(dir, null, Set.of())) {
+            User alice = reopened.authenticate("alice", "a", REMOTE).orElseThrow();
+            assertThat(reopened.mayOpen(alice, "v")).isTrue();
+        }
+    }
+
+    @Test
+    void shouldApplyChangesFromManyThreadsWithoutLosingOne() throws Exception {
+        // The in-memory store completes at once, on the caller's thread: applying must still be in order.
+        try (AccessControl access = AccessControl.inMemory(null, Set.of())) {
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                threads.add(new Thread(() -> {
+                    for (int i = 0; i < 25; i++) {
+                        access.addVirtualHost("v-" + thread + "-" + i).join();
+                    }
+                }));
+            }
+            threads.forEach(Thread::start);
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            assertThat(access.virtualHosts()).hasSize(101);
         }
     }
 
