@@ -30,7 +30,12 @@ class DefinitionsFileTest {
         assertThat(hash).as("base64 of 36 bytes").matches("[A-Za-z0-9+/]{48}");
         Path definitions = workDir.resolve("definitions.json");
         Files.writeString(definitions, "{\"users\":[{\"name\":\"sec-ops\",\"password_hash\":\"" + hash
-                + "\",\"hashing_algorithm\":\"rabbit_password_hashing_sha256\",\"tags\":\"administrator,monitoring\"}],"
+                + "\",\"hashing_algorithm\":\"rabbit_password_hashing_sha256\",\"tags\":\"administrator,monitoring\","
+                + "\"limits\":{\"max-connections\":5}}],"
+                + "\"topic_permissions\":[{\"user\":\"sec-ops\",\"vhost\":\"ops\",\"exchange\":\"amq.topic\","
+                + "\"write\":\"^ops\\\\.\",\"read\":\".*\"}],"
+                + "\"parameters\":[{\"vhost\":\"ops\",\"component\":\"vhost-limits\",\"name\":\"limits\","
+                + "\"value\":{\"max-queues\":10}}],"
                 + "\"vhosts\":[{\"name\":\"ops\"}],"
                 + "\"permissions\":[{\"user\":\"sec-ops\",\"vhost\":\"ops\",\"configure\":\".*\",\"write\":\".*\","
                 + "\"read\":\".*\"}],\"queues\":[{\"name\":\"q\",\"vhost\":\"ops\"}]}");
@@ -43,6 +48,12 @@ class DefinitionsFileTest {
                     .isInstanceOf(AuthenticationFailureException.class);
             assertThat(broker.output()).anyMatch(line -> line.contains("'queues' not applied"));
             assertThat(broker.output()).noneMatch(line -> line.contains("from-stdin-Pw"));
+        }
+        // Applied at every start, as upserts: what is stored already records nothing new.
+        try (BrokerProcess again = BrokerProcess.startWithEnvironment(data,
+                Map.of("FERRY_DEFINITIONS", definitions.toString()))) {
+            assertThat(again.output()).anyMatch(line -> line.contains("applied: 0 changes"));
+            factory(again, "sec-ops", "from-stdin-Pw", "ops").newConnection().close();
         }
     }
 

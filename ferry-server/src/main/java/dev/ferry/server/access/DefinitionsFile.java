@@ -92,7 +92,7 @@ public final class DefinitionsFile {
                 if (!sameUser(access, name, hash, user, tags)) {
                     pending.add(access.putUser(name, hash, tags));
                 }
-                if (userLimits != null) {
+                if (userLimits != null && !userLimits.equals(access.state().userLimits(name))) {
                     pending.add(access.setUserLimits(name, userLimits));
                 }
             });
@@ -107,7 +107,12 @@ public final class DefinitionsFile {
         }
         for (JsonNode p : array("topic_permissions")) {
             TopicPermission permission = topicPermissionOf(p);
-            changes.add(() -> pending.add(access.setTopicPermissions(permission)));
+            changes.add(() -> {
+                if (!permission.equals(access.state().topicPermission(permission.user(), permission.virtualHost(),
+                        permission.exchange()))) {
+                    pending.add(access.setTopicPermissions(permission));
+                }
+            });
         }
         for (JsonNode parameter : array("parameters")) {
             if ("vhost-limits".equals(parameter.path("component").asText())) {
@@ -115,7 +120,11 @@ public final class DefinitionsFile {
                 JsonNode value = parameter.path("value");
                 VirtualHostLimits limits = new VirtualHostLimits(number(value, "max-connections"),
                         number(value, "max-queues"));
-                changes.add(() -> pending.add(access.setVirtualHostLimits(vhost, limits)));
+                changes.add(() -> {
+                    if (!limits.equals(access.state().virtualHostLimits(vhost))) {
+                        pending.add(access.setVirtualHostLimits(vhost, limits));
+                    }
+                });
             }
         }
         for (String ignored : List.of("queues", "exchanges", "bindings", "policies")) {
@@ -134,7 +143,7 @@ public final class DefinitionsFile {
         LOG.info("Definitions file {} applied: {} changes", file, pending.size());
     }
 
-    /** Whether the stored user already is what the file says (so restarts do not rewrite it). */
+    /** Whether the stored user already is what the file says (so restarts record nothing new for it). */
     private static boolean sameUser(AccessControl access, String name, PasswordHash hash, JsonNode entry, Set<String> tags) {
         User stored = access.user(name).orElse(null);
         if (stored == null || !stored.tags().equals(tags)) {
