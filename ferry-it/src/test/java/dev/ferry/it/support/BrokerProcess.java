@@ -53,6 +53,19 @@ public final class BrokerProcess implements AutoCloseable {
         return broker;
     }
 
+    /**
+     * As {@link #start(Path, String...)}, with extra environment variables (a {@code FERRY_*}
+     * setting given the way an operator keeps it out of the command line).
+     */
+    public static BrokerProcess startWithEnvironment(Path dataDir, java.util.Map<String, String> environment,
+                                                     String... extraArgs) throws IOException {
+        List<String> arguments = new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--amqp-port", "0"));
+        arguments.addAll(List.of(extraArgs));
+        BrokerProcess broker = launch(arguments, environment);
+        broker.awaitListening();
+        return broker;
+    }
+
     /** Starts the broker process with exactly these arguments and does not wait for anything. */
     public static BrokerProcess launch(List<String> arguments) throws IOException {
         return launch(arguments, java.util.Map.of());
