@@ -8,6 +8,7 @@ import dev.ferry.amqp.connection.ChannelMethodHandlerFactory;
 import dev.ferry.amqp.connection.NotImplementedChannelHandler;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.front.ContentBudget;
+import dev.ferry.front.tls.TlsContextProvider;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.LinkedHashSet;
@@ -42,6 +43,7 @@ public final class AmqpConfig {
     private ChannelMethodHandlerFactory channelHandlerFactory = NotImplementedChannelHandler::new;
     private ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ContentBudget contentBudget;
+    private TlsContextProvider tls;
 
     /** Checks every value once; throws {@link IllegalArgumentException} naming the first bad one. */
     public AmqpConfig conclude() {
@@ -207,6 +209,25 @@ public final class AmqpConfig {
 
     public ContentBudget contentBudget() {
         return contentBudget;
+    }
+
+    /**
+     * Makes this an AMQPS listener: every accepted connection is TLS with this provider's current
+     * context, and a client whose certificate the handshake verified may log in with SASL EXTERNAL.
+     * Null (the default) for plain AMQP.
+     */
+    public AmqpConfig tls(TlsContextProvider value) {
+        this.tls = value;
+        return this;
+    }
+
+    public TlsContextProvider tls() {
+        return tls;
+    }
+
+    /** The listener's name in log lines: "AMQPS" over TLS, "AMQP 0-9-1" otherwise. */
+    public String listenerName() {
+        return tls == null ? "AMQP 0-9-1" : "AMQPS";
     }
 
     /** The addresses to bind, resolved by {@link #conclude()}. */

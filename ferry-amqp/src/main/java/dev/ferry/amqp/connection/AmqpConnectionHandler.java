@@ -1,7 +1,6 @@
 package dev.ferry.amqp.connection;
 
 import dev.ferry.amqp.AmqpConfig;
-import dev.ferry.amqp.auth.SaslCredentials;
 import dev.ferry.amqp.codec.AmqpFrames;
 import dev.ferry.amqp.codec.FrameDecoder;
 import dev.ferry.amqp.codec.FrameWriter;
@@ -31,6 +30,7 @@ import dev.ferry.error.ErrorCode;
 import dev.ferry.front.ConnectionFlowControl;
 import dev.ferry.front.ConnectionFlowControl.Pause;
 import dev.ferry.front.OutboundBatcher;
+import dev.ferry.front.tls.TlsPeer;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.queue.DeliveryGate;
 import dev.ferry.text.LogSafe;
@@ -273,8 +273,10 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
 
     private void onProtocolHeader() {
         state = State.AWAIT_START_OK;
+        // On AMQPS the TLS handshake is over before the protocol header can be read.
+        TlsPeer.verifiedCertificate(ctx.channel()).flatMap(TlsPeer::commonName).ifPresent(login::offerExternal);
         writeMethod(0, new ConnectionStart(0, 9, ServerProperties.of(config.productVersion()),
-                SaslCredentials.MECHANISMS, "en_US"));
+                login.mechanisms(), "en_US"));
     }
 
     private void onConnectionFrame(InboundFrame frame) {

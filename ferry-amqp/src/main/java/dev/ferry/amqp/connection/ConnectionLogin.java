@@ -18,9 +18,25 @@ final class ConnectionLogin {
     private String mechanism;
     private String username;
     private String offeredUsername;
+    /** The common name of the client's verified certificate; null when EXTERNAL is not offered. */
+    private String certificateUser;
 
     ConnectionLogin(Authenticator authenticator) {
         this.authenticator = authenticator;
+    }
+
+    /**
+     * Offers SASL EXTERNAL for this connection: its TLS handshake verified a client certificate
+     * whose common name is {@code username}. Called before connection.start is sent.
+     */
+    void offerExternal(String username) {
+        certificateUser = username;
+    }
+
+    /** The mechanisms for connection.start: EXTERNAL first where a verified certificate allows it. */
+    String mechanisms() {
+        return certificateUser == null ? SaslCredentials.MECHANISMS
+                : SaslCredentials.EXTERNAL + " " + SaslCredentials.MECHANISMS;
     }
 
     /**
@@ -29,12 +45,24 @@ final class ConnectionLogin {
      */
     boolean logIn(String saslMechanism, byte[] response, SocketAddress from) {
         mechanism = saslMechanism;
+        if (SaslCredentials.EXTERNAL.equals(saslMechanism)) {
+            return logInByCertificate(from);
+        }
         SaslCredentials credentials = SaslCredentials.parse(saslMechanism, response);
         offeredUsername = credentials == null ? null : credentials.username();
         if (credentials == null || !authenticator.authenticate(credentials.username(), credentials.password(), from)) {
             return false;
         }
         username = credentials.username();
+        return true;
+    }
+
+    private boolean logInByCertificate(SocketAddress from) {
+        offeredUsername = certificateUser;
+        if (certificateUser == null || !authenticator.authenticateByCertificate(certificateUser, from)) {
+            return false;
+        }
+        username = certificateUser;
         return true;
     }
 
