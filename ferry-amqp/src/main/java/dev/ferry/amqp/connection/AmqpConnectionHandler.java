@@ -274,7 +274,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private void onProtocolHeader() {
         state = State.AWAIT_START_OK;
         // On AMQPS the TLS handshake is over before the protocol header can be read.
-        TlsPeer.verifiedCertificate(ctx.channel()).flatMap(TlsPeer::commonName).ifPresent(login::offerExternal);
+        if (config.tls() != null && config.tls().settings().verifiesPeers()) {
+            login.offerExternal(TlsPeer.verifiedCertificate(ctx.channel()).flatMap(TlsPeer::commonName).orElse(null));
+        }
         writeMethod(0, new ConnectionStart(0, 9, ServerProperties.of(config.productVersion()),
                 login.mechanisms(), "en_US"));
     }

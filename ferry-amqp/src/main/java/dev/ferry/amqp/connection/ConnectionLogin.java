@@ -18,7 +18,8 @@ final class ConnectionLogin {
     private String mechanism;
     private String username;
     private String offeredUsername;
-    /** The common name of the client's verified certificate; null when EXTERNAL is not offered. */
+    private boolean externalOffered;
+    /** The common name of the client's verified certificate; null without one. */
     private String certificateUser;
 
     ConnectionLogin(Authenticator authenticator) {
@@ -26,17 +27,23 @@ final class ConnectionLogin {
     }
 
     /**
-     * Offers SASL EXTERNAL for this connection: its TLS handshake verified a client certificate
-     * whose common name is {@code username}. Called before connection.start is sent.
+     * Offers SASL EXTERNAL on this connection, a TLS connection whose listener asks for client
+     * certificates: {@code username} is the common name of the certificate its handshake verified,
+     * or null when the client sent none. As RabbitMQ with rabbitmq_auth_mechanism_ssl, the mechanism
+     * is offered either way, and refused with the usual 403 text when there is no certificate.
+     * Called before connection.start is sent.
      */
     void offerExternal(String username) {
+        externalOffered = true;
         certificateUser = username;
     }
 
-    /** The mechanisms for connection.start: EXTERNAL first where a verified certificate allows it. */
+    /**
+     * The mechanisms for connection.start, in the order of RabbitMQ's documented configuration
+     * ({@code auth_mechanisms.1 = PLAIN}, {@code .2 = AMQPLAIN}, {@code .3 = EXTERNAL}).
+     */
     String mechanisms() {
-        return certificateUser == null ? SaslCredentials.MECHANISMS
-                : SaslCredentials.EXTERNAL + " " + SaslCredentials.MECHANISMS;
+        return externalOffered ? SaslCredentials.MECHANISMS + " " + SaslCredentials.EXTERNAL : SaslCredentials.MECHANISMS;
     }
 
     /**
@@ -45,7 +52,7 @@ final class ConnectionLogin {
      */
     boolean logIn(String saslMechanism, byte[] response, SocketAddress from) {
         mechanism = saslMechanism;
-        if (SaslCredentials.EXTERNAL.equals(saslMechanism)) {
+        if (externalOffered && SaslCredentials.EXTERNAL.equals(saslMechanism)) {
             return logInByCertificate(from);
         }
         SaslCredentials credentials = SaslCredentials.parse(saslMechanism, response);

@@ -7,7 +7,10 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import org.junit.jupiter.api.Test;
 
-/** SASL EXTERNAL: the user named by a verified client certificate, offered only where there is one. */
+/**
+ * SASL EXTERNAL: the user named by a verified client certificate, offered on connections whose
+ * listener asks for certificates, refused (with RabbitMQ's text) without one.
+ */
 class ConnectionLoginTest {
     private static final SocketAddress LOOPBACK = new InetSocketAddress("127.0.0.1", 40000);
     private static final SocketAddress REMOTE = new InetSocketAddress("192.0.2.7", 40000);
@@ -17,13 +20,20 @@ class ConnectionLoginTest {
             .user("app", "app-password").loopbackUser("guest", "guest").build();
 
     @Test
-    void shouldOfferExternalFirstOnlyWithAVerifiedCertificate() {
+    void shouldOfferExternalLastWhereCertificatesAreAskedFor() {
         ConnectionLogin plain = new ConnectionLogin(users);
-        ConnectionLogin withCertificate = new ConnectionLogin(users);
-        withCertificate.offerExternal("app");
+        ConnectionLogin withoutCertificate = new ConnectionLogin(users);
+        withoutCertificate.offerExternal(null);
 
         assertThat(plain.mechanisms()).isEqualTo("PLAIN AMQPLAIN");
-        assertThat(withCertificate.mechanisms()).isEqualTo("EXTERNAL PLAIN AMQPLAIN");
+        assertThat(withoutCertificate.mechanisms()).isEqualTo("PLAIN AMQPLAIN EXTERNAL");
+    }
+
+    @Test
+    void shouldRefuseExternalWhereItWasNotOffered() {
+        ConnectionLogin login = new ConnectionLogin(users);
+
+        assertThat(login.logIn("EXTERNAL", NO_RESPONSE, LOOPBACK)).isFalse();
     }
 
     @Test
@@ -38,6 +48,7 @@ class ConnectionLoginTest {
     @Test
     void shouldRefuseExternalWithoutACertificate() {
         ConnectionLogin login = new ConnectionLogin(users);
+        login.offerExternal(null);
 
         assertThat(login.logIn("EXTERNAL", NO_RESPONSE, LOOPBACK)).isFalse();
         assertThat(login.username()).isNull();

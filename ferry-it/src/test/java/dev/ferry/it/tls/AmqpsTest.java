@@ -113,13 +113,23 @@ class AmqpsTest {
     }
 
     @Test
-    void shouldNotOfferSaslExternalWithoutAClientCertificate() throws Exception {
+    void shouldOfferSaslExternalButRefuseItWithoutAClientCertificate() throws Exception {
         ConnectionFactory factory = amqps(authority.clientContext());
         factory.setSaslConfig(DefaultSaslConfig.EXTERNAL);
 
+        // RabbitMQ 3.10 with rabbitmq_auth_mechanism_ssl offers it on every TLS connection and refuses it so.
+        assertThatThrownBy(factory::newConnection).isInstanceOf(AuthenticationFailureException.class)
+                .hasMessageContaining("ACCESS_REFUSED - Login was refused using authentication mechanism EXTERNAL");
+    }
+
+    @Test
+    void shouldNotOfferSaslExternalOnPlainAmqp() throws Exception {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setPort(broker.amqpPort());
+        factory.setSaslConfig(DefaultSaslConfig.EXTERNAL);
+
         assertThatThrownBy(factory::newConnection).isInstanceOf(IOException.class)
-                .hasMessageContaining("No compatible authentication mechanism found")
-                .hasMessageContaining("server offered [PLAIN AMQPLAIN]");
+                .hasMessageContaining("No compatible authentication mechanism found - server offered [PLAIN AMQPLAIN]");
     }
 
     @Test
