@@ -21,7 +21,8 @@ public record SaslCredentials(String username, String password) {
     public static final String AMQPLAIN = "AMQPLAIN";
     /**
      * The user name comes from the client's verified TLS certificate; the response is ignored, as
-     * RabbitMQ's rabbitmq_auth_mechanism_ssl does. Offered only on such connections.
+     * RabbitMQ's rabbitmq_auth_mechanism_ssl does. Offered only on TLS connections whose listener
+     * asks for client certificates.
      */
     public static final String EXTERNAL = "EXTERNAL";
     /** The mechanisms connection.start offers, space-separated as the spec asks. */

@@ -41,7 +41,8 @@ public final class TlsPeer {
 
     /**
      * The subject's common name (CN), as RabbitMQ's {@code rabbitmq_auth_mechanism_ssl} takes the
-     * user name by default ({@code ssl_cert_login_from = common_name}); when the subject has several,
+     * user name with {@code ssl_cert_login_from = common_name} (its default is the whole
+     * distinguished name); when the subject has several,
      * the most specific one (the first in the RFC 2253 form). Empty when the subject has none.
      */
     public static Optional<String> commonName(X509Certificate certificate) {

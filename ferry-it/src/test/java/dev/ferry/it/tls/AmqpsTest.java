@@ -26,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * AMQP 0-9-1 over TLS (AMQPS) beside plain AMQP, with the RabbitMQ Java client and pika, both
  * trusting only the test authority and checking the host name; mutual TLS and SASL EXTERNAL with
- * the client certificate's CN as the user name (RabbitMQ's rabbitmq_auth_mechanism_ssl default).
+ * the client certificate's CN as the user name (RabbitMQ's rabbitmq_auth_mechanism_ssl with
+ * {@code ssl_cert_login_from = common_name}; the texts and the offered mechanisms were compared
+ * with a RabbitMQ 3.10 node configured so).
  * The broker asks for client certificates but does not require them (verify_peer without
  * fail_if_no_peer_cert), so clients without one log in with a password.
  */
