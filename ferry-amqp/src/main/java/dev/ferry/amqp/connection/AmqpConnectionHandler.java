@@ -1,6 +1,7 @@
 package dev.ferry.amqp.connection;
 
 import dev.ferry.amqp.AmqpConfig;
+import dev.ferry.amqp.auth.SaslCredentials;
 import dev.ferry.amqp.codec.AmqpFrames;
 import dev.ferry.amqp.codec.FrameDecoder;
 import dev.ferry.amqp.codec.FrameWriter;
@@ -315,8 +316,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private void onStartOk(ConnectionStartOk startOk) {
         clientProperties = startOk.clientProperties();
         if (!login.logIn(startOk.mechanism(), startOk.response(), remoteAddress())) {
-            String failure = "login failed for user '" + login.offeredUsername() + "' with mechanism "
-                    + startOk.mechanism();
+            String failure = login.offeredUsername() == null && SaslCredentials.EXTERNAL.equals(startOk.mechanism())
+                    ? "login failed with mechanism EXTERNAL: no verified client certificate"
+                    : "login failed for user '" + login.offeredUsername() + "' with mechanism " + startOk.mechanism();
             if (!clientSupports("authentication_failure_close")) {
                 refuseSilently(failure);
                 return;

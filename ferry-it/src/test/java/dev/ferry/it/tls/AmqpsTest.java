@@ -122,6 +122,8 @@ class AmqpsTest {
         // RabbitMQ 3.10 with rabbitmq_auth_mechanism_ssl offers it on every TLS connection and refuses it so.
         assertThatThrownBy(factory::newConnection).isInstanceOf(AuthenticationFailureException.class)
                 .hasMessageContaining("ACCESS_REFUSED - Login was refused using authentication mechanism EXTERNAL");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(broker.output()).anyMatch(line ->
+                line.contains("login failed with mechanism EXTERNAL: no verified client certificate")));
     }
 
     @Test
