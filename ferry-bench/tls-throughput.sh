@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # AMQP throughput over TLS beside plain TCP, on one Ferry process: PerfTest runs the same load
 # against amqp:// and amqps:// (one after the other, twice each, alternating): as fast as it goes,
-# then at a fixed 2,000 msg/s. The script prints PerfTest's closing summary of each run, the
+# then at a fixed 2,000 msg/s, after one warm-up run of each. The script prints PerfTest's closing summary of each run, the
 # broker's CPU time per 1,000 messages received (from /proc, the figure a busy machine disturbs
 # least) and the machine's load average around each run.
 #   ferry-bench/tls-throughput.sh [SECONDS_PER_RUN] [SIZE_BYTES] [--no-build]
@@ -56,6 +56,9 @@ run() {  # NAME URI [PerfTest options...]
   fi
   echo "   load after: $(cut -d' ' -f1-3 /proc/loadavg)" >> summary.txt
 }
+# Warm-up, reported but not compared: the JIT compiles the TLS and AES-GCM paths of both sides.
+run "warm-up-plain" "amqp://guest:guest@127.0.0.1:$amqp_port"
+run "warm-up-tls" "amqps://guest:guest@localhost:$amqps_port"
 for round in 1 2; do
   run "plain-max-$round" "amqp://guest:guest@127.0.0.1:$amqp_port"
   run "tls-max-$round" "amqps://guest:guest@localhost:$amqps_port"
