@@ -7,6 +7,8 @@
 #   rabbitmq-node.sh stop DIR         # stops the node started with DIR (by the PID recorded there)
 #   rabbitmq-node.sh ctl DIR ARGS...  # runs rabbitmqctl ARGS against the node started with DIR
 #                                     # (tests create users and permissions this way)
+# Optional: RABBITMQ_NODE_EXTRA_CONF, lines appended to the node's rabbitmq.conf (a TLS listener,
+# for example), and RABBITMQ_NODE_PLUGINS, plugins to enable (e.g. "rabbitmq_auth_mechanism_ssl").
 set -euo pipefail
 
 command="${1:?usage: rabbitmq-node.sh start DIR PORT | stop DIR | ctl DIR ARGS...}"
@@ -43,7 +45,7 @@ export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127
 case "$command" in
   start)
     echo "$port" > "$dir/node.port"
-    printf '[].\n' > "$dir/enabled_plugins"
+    printf '[%s].\n' "${RABBITMQ_NODE_PLUGINS:-}" > "$dir/enabled_plugins"
     # Our own epmd on its own port, started here so that we know its PID and can stop it.
     epmd -address 127.0.0.1 -port "$ERL_EPMD_PORT" > "$dir/epmd.out" 2>&1 &
     echo $! > "$dir/epmd.pid"
@@ -54,7 +56,8 @@ case "$command" in
       sleep 0.1
     done
     # Listeners on loopback only; no management plugin, so no HTTP port.
-    printf 'loopback_users.guest = true\nlisteners.tcp.default = 127.0.0.1:%s\n' "$port" > "$dir/rabbitmq.conf"
+    printf 'loopback_users.guest = true\nlisteners.tcp.default = 127.0.0.1:%s\n%s\n' "$port" \
+      "${RABBITMQ_NODE_EXTRA_CONF:-}" > "$dir/rabbitmq.conf"
     /usr/lib/rabbitmq/bin/rabbitmq-server > "$dir/server.out" 2>&1 &
     for _ in $(seq 1 120); do
       if /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBITMQ_NODENAME" await_startup --timeout 1 >/dev/null 2>&1; then

@@ -2,6 +2,7 @@ package dev.ferry.amqp;
 
 import dev.ferry.access.AccessControl;
 import dev.ferry.access.LoginThrottle;
+import dev.ferry.amqp.auth.AccessControlAuthenticator;
 import dev.ferry.amqp.auth.Authenticator;
 import dev.ferry.amqp.auth.PasswordAuthenticator;
 import dev.ferry.amqp.auth.VirtualHostDirectory;
@@ -10,6 +11,7 @@ import dev.ferry.amqp.connection.ChannelMethodHandlerFactory;
 import dev.ferry.amqp.connection.NotImplementedChannelHandler;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.front.ContentBudget;
+import dev.ferry.front.tls.TlsContextProvider;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.LinkedHashSet;
@@ -46,6 +48,7 @@ public final class AmqpConfig {
     private ContentBudget contentBudget;
     private AccessControl accessControl;
     private LoginThrottle loginThrottle = new LoginThrottle();
+    private TlsContextProvider tls;
 
     /** Checks every value once; throws {@link IllegalArgumentException} naming the first bad one. */
     public AmqpConfig conclude() {
@@ -191,7 +194,7 @@ public final class AmqpConfig {
      */
     public AmqpConfig accessControl(AccessControl value) {
         accessControl = value;
-        authenticator = (username, password, from) -> value.authenticate(username, password, from).isPresent();
+        authenticator = new AccessControlAuthenticator(value);
         virtualHosts = value::virtualHostExists;
         return this;
     }
@@ -238,6 +241,25 @@ public final class AmqpConfig {
 
     public ContentBudget contentBudget() {
         return contentBudget;
+    }
+
+    /**
+     * Makes this an AMQPS listener: every accepted connection is TLS with this provider's current
+     * context, and a client whose certificate the handshake verified may log in with SASL EXTERNAL.
+     * Null (the default) for plain AMQP.
+     */
+    public AmqpConfig tls(TlsContextProvider value) {
+        this.tls = value;
+        return this;
+    }
+
+    public TlsContextProvider tls() {
+        return tls;
+    }
+
+    /** The listener's name in log lines: "AMQPS" over TLS, "AMQP 0-9-1" otherwise. */
+    public String listenerName() {
+        return tls == null ? "AMQP 0-9-1" : "AMQPS";
     }
 
     /** The addresses to bind, resolved by {@link #conclude()}. */

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The AMQP 0-9-1 listener: a {@link TcpListener} on each configured address whose accepted sockets
- * get a {@link FrameDecoder} and an {@link AmqpConnectionHandler}.
+ * get a {@link FrameDecoder} and an {@link AmqpConnectionHandler}; for AMQPS ({@link AmqpConfig#tls})
+ * a TLS handler comes first. A broker with both runs two servers sharing one configuration.
  *
  * <pre>
  * AmqpServer server = new AmqpServer(new AmqpConfig().host("127.0.0.1").port(0));
@@ -43,14 +44,18 @@ public final class AmqpServer implements AutoCloseable {
         if (listener != null && listener.isListening()) {
             throw new IllegalStateException("already started");
         }
-        listener = new TcpListener("AMQP", config.ioThreads(), channel -> {
+        listener = new TcpListener(config.tls() == null ? "AMQP" : "AMQPS", config.ioThreads(), channel -> {
+            if (config.tls() != null) {
+                config.tls().addTo(channel.pipeline(), "AMQPS");
+            }
             FrameDecoder decoder = new FrameDecoder(AmqpFrames.HANDSHAKE_FRAME_MAX);
             channel.pipeline().addLast("frames", decoder);
             channel.pipeline().addLast("connection", new AmqpConnectionHandler(config, decoder));
         });
         int port = listener.bind(config.addresses(), config.port(), bound -> { });
         config.resourceAlarm().addListener(this::onResourceAlarm);
-        LOG.info("AMQP 0-9-1 listening on {} ({})", boundAddresses().stream().map(ListenAddresses::format)
+        // "AMQPS listening on 127.0.0.1:5671, ..." is read by scripts and tests like the other ports' lines.
+        LOG.info("{} listening on {} ({})", config.listenerName(), boundAddresses().stream().map(ListenAddresses::format)
                 .collect(Collectors.joining(", ")), listener.transport());
         return port;
     }
@@ -79,7 +84,7 @@ public final class AmqpServer implements AutoCloseable {
         }
         connections.newCloseFuture().awaitUninterruptibly(config.closeTimeoutMs());
         listener.shutdown();
-        LOG.info("AMQP 0-9-1 listener stopped");
+        LOG.info("{} listener stopped", config.listenerName());
     }
 
     @Override

@@ -1,8 +1,10 @@
 package dev.ferry.kafka;
 
+import dev.ferry.front.tls.TlsContextProvider;
 import dev.ferry.kafka.api.ApiHandlers;
 import java.net.InetAddress;
 import java.util.List;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 /**
  * What the Kafka listener needs, checked once by {@link #conclude()}. Defaults are Kafka's where
@@ -19,6 +21,7 @@ public final class KafkaConfig {
     private int maxRequestsInFlight = 64;
     private LocalNode node;
     private ApiHandlers handlers;
+    private TlsContextProvider tls;
 
     public KafkaConfig addresses(List<InetAddress> addresses) {
         this.addresses = List.copyOf(addresses);
@@ -54,6 +57,24 @@ public final class KafkaConfig {
     public KafkaConfig handlers(ApiHandlers handlers) {
         this.handlers = handlers;
         return this;
+    }
+
+    /**
+     * Makes this the SSL listener (Kafka's {@code listeners=SSL://...}): every connection is TLS with
+     * this provider's current context. Null (the default) for the PLAINTEXT listener.
+     */
+    public KafkaConfig tls(TlsContextProvider tls) {
+        this.tls = tls;
+        return this;
+    }
+
+    public TlsContextProvider tls() {
+        return tls;
+    }
+
+    /** PLAINTEXT, or SSL with {@link #tls}. */
+    public SecurityProtocol securityProtocol() {
+        return tls == null ? SecurityProtocol.PLAINTEXT : SecurityProtocol.SSL;
     }
 
     KafkaConfig conclude() {

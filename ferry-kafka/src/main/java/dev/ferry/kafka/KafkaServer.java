@@ -2,17 +2,22 @@ package dev.ferry.kafka;
 
 import dev.ferry.front.ListenAddresses;
 import dev.ferry.front.TcpListener;
+import dev.ferry.front.tls.FileRegionCopier;
 import dev.ferry.kafka.connection.KafkaConnectionHandler;
 import dev.ferry.kafka.wire.RequestFrameDecoder;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The Kafka listener: a {@link TcpListener} on each configured address whose accepted sockets get
- * a {@link RequestFrameDecoder} and a {@link KafkaConnectionHandler}.
+ * a {@link RequestFrameDecoder} and a {@link KafkaConnectionHandler}. The SSL listener
+ * ({@link KafkaConfig#tls}) puts TLS in front of them, and copies fetched segment slices into
+ * buffers (TLS encrypts in user space, so sendfile is out); a broker with both runs two servers on
+ * one {@link LocalNode}, each setting its listener's advertised port.
  *
  * <pre>
  * KafkaServer server = new KafkaServer(new KafkaConfig().addresses(addresses).port(0).node(node).handlers(handlers));
@@ -36,16 +41,24 @@ public final class KafkaServer implements AutoCloseable {
         if (listener != null && listener.isListening()) {
             throw new IllegalStateException("already started");
         }
-        listener = new TcpListener("Kafka", config.ioThreads(), channel -> {
+        SecurityProtocol protocol = config.securityProtocol();
+        String name = listenerName();
+        listener = new TcpListener(name, config.ioThreads(), channel -> {
+            if (config.tls() != null) {
+                config.tls().addTo(channel.pipeline(), name);
+                channel.pipeline().addLast("file-regions", new FileRegionCopier());
+            }
             channel.pipeline().addLast("frames", new RequestFrameDecoder(config.requestMaxBytes()));
-            channel.pipeline().addLast("requests", new KafkaConnectionHandler(config.handlers(), config.maxRequestsInFlight()));
+            channel.pipeline().addLast("requests",
+                    new KafkaConnectionHandler(config.handlers(), config.maxRequestsInFlight(), protocol));
         });
         // Set before any bind: a client may connect the moment the first listener is bound.
         if (config.port() != 0) {
-            config.node().advertisedPort(config.port());
+            config.node().advertisedPort(protocol, config.port());
         }
-        int port = listener.bind(config.addresses(), config.port(), bound -> config.node().advertisedPort(bound));
-        LOG.info("Kafka listening on {} ({}), advertised as {}:{}, node {} of cluster {}",
+        int port = listener.bind(config.addresses(), config.port(), bound -> config.node().advertisedPort(protocol, bound));
+        // "Kafka listening on" and "Kafka SSL listening on" are read by scripts and tests.
+        LOG.info("{} listening on {} ({}), advertised as {}:{}, node {} of cluster {}", name,
                 boundAddresses().stream().map(ListenAddresses::format).collect(Collectors.joining(", ")),
                 listener.transport(), config.node().advertisedHost(), port, config.node().nodeId(),
                 config.node().clusterId());
@@ -63,7 +76,11 @@ public final class KafkaServer implements AutoCloseable {
             return;
         }
         listener.shutdown();
-        LOG.info("Kafka listener stopped");
+        LOG.info("{} listener stopped", listenerName());
+    }
+
+    private String listenerName() {
+        return config.tls() == null ? "Kafka" : "Kafka SSL";
     }
 
     @Override

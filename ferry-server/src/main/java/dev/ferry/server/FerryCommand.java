@@ -45,6 +45,41 @@ public final class FerryCommand implements Callable<BrokerSettings> {
             description = "Kafka protocol port; 0 picks a free port. Default: ${DEFAULT-VALUE}")
     int kafkaPort;
 
+    @Option(names = "--amqps-port", paramLabel = "N",
+            description = "AMQP 0-9-1 over TLS (AMQPS) port, beside the plain one; 0 picks a free port, -1 turns it "
+                    + "off. Needs --tls-cert and --tls-key. Default: 5671 when a certificate is given")
+    Integer amqpsPort;
+
+    @Option(names = "--kafka-ssl-port", paramLabel = "N",
+            description = "Kafka protocol over TLS port (Kafka's listeners=SSL://:N), beside the plain one; 0 picks a "
+                    + "free port, -1 turns it off. Needs --tls-cert and --tls-key. Default: 9093 when a certificate "
+                    + "is given")
+    Integer kafkaSslPort;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "PEM file with the server certificate (then any intermediates) for the TLS listeners")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+            description = "PEM file with the certificate's private key, unencrypted PKCS#8 (BEGIN PRIVATE KEY)")
+    Path tlsKey;
+
+    @Option(names = "--tls-ca", paramLabel = "FILE",
+            description = "PEM file with the authorities client certificates must chain to. When given, TLS clients are "
+                    + "asked for a certificate and one they send is verified (RabbitMQ's verify_peer); on AMQPS a "
+                    + "verified certificate's CN can log in with SASL EXTERNAL")
+    Path tlsCa;
+
+    @Option(names = "--tls-fail-if-no-peer-cert", paramLabel = "BOOL", arity = "0..1", defaultValue = "false",
+            description = "Refuse TLS clients without a certificate (RabbitMQ's fail_if_no_peer_cert, Kafka's "
+                    + "ssl.client.auth=required); needs --tls-ca. Default: ${DEFAULT-VALUE}")
+    boolean tlsFailIfNoPeerCert;
+
+    @Option(names = "--tls-reload-interval-ms", paramLabel = "MS", defaultValue = "10000",
+            description = "How often the TLS files are checked for changes; changed files are loaded for new "
+                    + "connections without a restart. 0 never reloads. Default: ${DEFAULT-VALUE}")
+    long tlsReloadIntervalMs;
+
     @Option(names = "--kafka-advertised-host", paramLabel = "HOST", defaultValue = "",
             description = "Host name or address Kafka clients are told to connect to (Metadata). Default: the first "
                     + "--bind address, or this machine's name when that is a wildcard")
@@ -187,6 +222,13 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.amqpPort = amqpPort;
         settings.kafkaPort = kafkaPort;
         settings.kafkaAdvertisedHost = kafkaAdvertisedHost;
+        settings.amqpsPort = amqpsPort;
+        settings.kafkaSslPort = kafkaSslPort;
+        settings.tlsCert = tlsCert;
+        settings.tlsKey = tlsKey;
+        settings.tlsCa = tlsCa;
+        settings.tlsFailIfNoPeerCert = tlsFailIfNoPeerCert;
+        settings.tlsReloadIntervalMs = tlsReloadIntervalMs;
         settings.groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs;
         settings.bind = bind;
         settings.users = users;

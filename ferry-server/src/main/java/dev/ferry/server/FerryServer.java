@@ -13,6 +13,8 @@ import dev.ferry.broker.MetadataRecord;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.front.ContentBudget;
 import dev.ferry.front.ListenAddresses;
+import dev.ferry.front.tls.TlsConfigurationException;
+import dev.ferry.front.tls.TlsContextProvider;
 import dev.ferry.group.GroupConfig;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.BrokerApis;
@@ -22,6 +24,7 @@ import dev.ferry.kafka.LocalNode;
 import dev.ferry.kafka.group.ConsumerSubscriptions;
 import dev.ferry.server.access.DefinitionsFile;
 import dev.ferry.server.config.BrokerSettings;
+import dev.ferry.server.config.ConfigException;
 import dev.ferry.store.DiskStorage;
 import dev.ferry.stream.ClusterIdentity;
 import dev.ferry.stream.TopicRegistry;
@@ -53,6 +56,9 @@ public final class FerryServer implements AutoCloseable {
     private TopicRegistry topics;
     private AmqpServer amqpServer;
     private KafkaServer kafkaServer;
+    private TlsContextProvider tls;
+    private AmqpServer amqpsServer;
+    private KafkaServer kafkaSslServer;
     private GroupCoordinator groupCoordinator;
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ContentBudget contentBudget;
@@ -61,6 +67,8 @@ public final class FerryServer implements AutoCloseable {
     private ResourceMonitor resourceMonitor;
     private int amqpPort = -1;
     private int kafkaPort = -1;
+    private int amqpsPort = -1;
+    private int kafkaSslPort = -1;
     private boolean closed;
 
     public FerryServer(BrokerSettings settings) {
@@ -68,6 +76,14 @@ public final class FerryServer implements AutoCloseable {
     }
 
     public synchronized void start() {
+        // Certificate files are checked before anything else: a broker that cannot serve TLS stops at once (exit 2).
+        if (settings.tlsSettings() != null) {
+            try {
+                tls = TlsContextProvider.load(settings.tlsSettings());
+            } catch (TlsConfigurationException e) {
+                throw new ConfigException(e.getMessage());
+            }
+        }
         dataLock = DataDirectoryLock.acquire(settings.dataDir);
         storage = DiskStorage.open(settings.dataDir, settings.storageSettings());
         broker = Broker.withQueueThreads(settings.queueThreads, storage, settings.mailboxLimits(), settings.deadLetterRetryMs);
@@ -82,14 +98,33 @@ public final class FerryServer implements AutoCloseable {
                         .withInitialRebalanceDelayMs(settings.groupInitialRebalanceDelayMs)
                         .withSubscriptions(new ConsumerSubscriptions()),
                 storage.flusher(), storage.fileHandles(), System::currentTimeMillis);
-        kafkaServer = new KafkaServer(kafkaConfig());
+        KafkaConfig kafka = kafkaConfig();
+        kafkaServer = new KafkaServer(kafka);
+        if (tls != null && settings.amqpsPort >= 0) {
+            amqpsServer = new AmqpServer(amqpConfig().port(settings.amqpsPort).tls(tls));
+        }
+        if (tls != null && settings.kafkaSslPort >= 0) {
+            // The same node and handlers: one broker with two listeners, each advertising its own port.
+            kafkaSslServer = new KafkaServer(new KafkaConfig().addresses(settings.bindAddresses())
+                    .port(settings.kafkaSslPort).node(kafka.node()).handlers(kafka.handlers()).tls(tls));
+        }
         try {
             amqpPort = amqpServer.start();
-            // Its own line ("Kafka listening on 127.0.0.1:9092, ..."), before the line below that scripts wait for.
+            // Each its own line ("AMQPS listening on 127.0.0.1:5671, ...", "Kafka listening on 127.0.0.1:9092, ...",
+            // "Kafka SSL listening on ..."), before the line below that scripts wait for.
+            if (amqpsServer != null) {
+                amqpsPort = amqpsServer.start();
+            }
             kafkaPort = kafkaServer.start();
+            if (kafkaSslServer != null) {
+                kafkaSslPort = kafkaSslServer.start();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while binding the listening ports", e);
+        }
+        if (tls != null) {
+            tls.startReloading();
         }
         resourceMonitor = ResourceMonitor.forThisProcess(resourceAlarm, settings.memoryHighWatermark,
                 settings.diskFreeLimitBytes, settings.dataDir);
@@ -105,6 +140,10 @@ public final class FerryServer implements AutoCloseable {
         // One line, the first address first: scripts and tests read the port off "listening on amqp://127.0.0.1:".
         String listeners = amqpServer.boundAddresses().stream()
                 .map(address -> "amqp://" + ListenAddresses.format(address)).collect(Collectors.joining(", "));
+        if (amqpsServer != null) {
+            listeners += amqpsServer.boundAddresses().stream()
+                    .map(address -> ", amqps://" + ListenAddresses.format(address)).collect(Collectors.joining());
+        }
         // The data directory ends the line: scripts take the rest of the line as its path.
         log.info("Ferry {} listening on {}; at most {} log files open at once; data in {}", FerryVersion.VERSION,
                 listeners, settings.openFilesMax, settings.dataDir);
@@ -207,6 +246,16 @@ public final class FerryServer implements AutoCloseable {
         return kafkaPort;
     }
 
+    /** The bound AMQPS port, once started; -1 without one. */
+    public synchronized int amqpsPort() {
+        return amqpsPort;
+    }
+
+    /** The bound Kafka SSL port, once started; -1 without one. */
+    public synchronized int kafkaSslPort() {
+        return kafkaSslPort;
+    }
+
     /** The bound AMQP port, once started. */
     public synchronized int amqpPort() {
         return amqpPort;
@@ -218,6 +267,9 @@ public final class FerryServer implements AutoCloseable {
             return;
         }
         closed = true;
+        if (tls != null) {
+            tls.close();
+        }
         if (dataLock == null) {
             return;
         }
@@ -230,6 +282,9 @@ public final class FerryServer implements AutoCloseable {
         if (idleHeapRelease != null) {
             idleHeapRelease.close();
         }
+        if (kafkaSslServer != null) {
+            kafkaSslServer.stop();
+        }
         if (kafkaServer != null) {
             kafkaServer.stop();
         }
@@ -239,6 +294,9 @@ public final class FerryServer implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.warn("closing the group coordinator failed: {}", e.toString());
             }
+        }
+        if (amqpsServer != null) {
+            amqpsServer.stop();
         }
         if (amqpServer != null) {
             amqpServer.stop();

@@ -10,4 +10,14 @@ import java.net.SocketAddress;
 public interface Authenticator {
     /** Whether {@code username} with {@code password} may connect from {@code remoteAddress}. */
     boolean authenticate(String username, String password, SocketAddress remoteAddress);
+
+    /**
+     * Whether {@code username}, the common name of a client certificate the TLS handshake verified
+     * (SASL EXTERNAL), may connect from {@code remoteAddress} without a password: the certificate is
+     * the credential, so the user must exist, and the address rules hold as for a password login.
+     * None by default.
+     */
+    default boolean authenticateByCertificate(String username, SocketAddress remoteAddress) {
+        return false;
+    }
 }

@@ -47,6 +47,11 @@ public final class PasswordAuthenticator implements Authenticator {
         return !loopbackOnly.contains(username) || isLoopback(remoteAddress);
     }
 
+    @Override
+    public boolean authenticateByCertificate(String username, SocketAddress remoteAddress) {
+        return passwords.containsKey(username) && (!loopbackOnly.contains(username) || isLoopback(remoteAddress));
+    }
+
     private static boolean isLoopback(SocketAddress address) {
         return address instanceof InetSocketAddress inet && inet.getAddress() != null
                 && inet.getAddress().isLoopbackAddress();

@@ -19,6 +19,12 @@ import java.util.Map;
 public record SaslCredentials(String username, String password) {
     public static final String PLAIN = "PLAIN";
     public static final String AMQPLAIN = "AMQPLAIN";
+    /**
+     * The user name comes from the client's verified TLS certificate; the response is ignored, as
+     * RabbitMQ's rabbitmq_auth_mechanism_ssl does. Offered only on TLS connections whose listener
+     * asks for client certificates.
+     */
+    public static final String EXTERNAL = "EXTERNAL";
     /** The mechanisms connection.start offers, space-separated as the spec asks. */
     public static final String MECHANISMS = PLAIN + " " + AMQPLAIN;
 

@@ -32,6 +32,7 @@ import dev.ferry.error.ErrorCode;
 import dev.ferry.front.ConnectionFlowControl;
 import dev.ferry.front.ConnectionFlowControl.Pause;
 import dev.ferry.front.OutboundBatcher;
+import dev.ferry.front.tls.TlsPeer;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.queue.DeliveryGate;
 import dev.ferry.text.LogSafe;
@@ -281,8 +282,12 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
 
     private void onProtocolHeader() {
         state = State.AWAIT_START_OK;
+        // On AMQPS the TLS handshake is over before the protocol header can be read.
+        if (config.tls() != null && config.tls().settings().verifiesPeers()) {
+            login.offerExternal(TlsPeer.verifiedCertificate(ctx.channel()).flatMap(TlsPeer::commonName).orElse(null));
+        }
         writeMethod(0, new ConnectionStart(0, 9, ServerProperties.of(config.productVersion()),
-                SaslCredentials.MECHANISMS, "en_US"));
+                login.mechanisms(), "en_US"));
     }
 
     private void onConnectionFrame(InboundFrame frame) {
@@ -352,8 +357,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private void checkLogin(ConnectionStartOk startOk) {
         if (!login.logIn(startOk.mechanism(), startOk.response(), remoteAddress())) {
             config.loginThrottle().failed(addressKey(), System.currentTimeMillis());
-            String failure = "login failed for user '" + login.offeredUsername() + "' with mechanism "
-                    + startOk.mechanism();
+            String failure = login.offeredUsername() == null && SaslCredentials.EXTERNAL.equals(startOk.mechanism())
+                    ? "login failed with mechanism EXTERNAL: no verified client certificate"
+                    : "login failed for user '" + login.offeredUsername() + "' with mechanism " + startOk.mechanism();
             if (!clientSupports("authentication_failure_close")) {
                 refuseSilently(failure);
                 return;

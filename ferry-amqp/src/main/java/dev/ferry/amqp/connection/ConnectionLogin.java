@@ -18,9 +18,32 @@ final class ConnectionLogin {
     private String mechanism;
     private String username;
     private String offeredUsername;
+    private boolean externalOffered;
+    /** The common name of the client's verified certificate; null without one. */
+    private String certificateUser;
 
     ConnectionLogin(Authenticator authenticator) {
         this.authenticator = authenticator;
+    }
+
+    /**
+     * Offers SASL EXTERNAL on this connection, a TLS connection whose listener asks for client
+     * certificates: {@code username} is the common name of the certificate its handshake verified,
+     * or null when the client sent none. As RabbitMQ with rabbitmq_auth_mechanism_ssl, the mechanism
+     * is offered either way, and refused with the usual 403 text when there is no certificate.
+     * Called before connection.start is sent.
+     */
+    void offerExternal(String username) {
+        externalOffered = true;
+        certificateUser = username;
+    }
+
+    /**
+     * The mechanisms for connection.start, in the order of RabbitMQ's documented configuration
+     * ({@code auth_mechanisms.1 = PLAIN}, {@code .2 = AMQPLAIN}, {@code .3 = EXTERNAL}).
+     */
+    String mechanisms() {
+        return externalOffered ? SaslCredentials.MECHANISMS + " " + SaslCredentials.EXTERNAL : SaslCredentials.MECHANISMS;
     }
 
     /**
@@ -29,12 +52,24 @@ final class ConnectionLogin {
      */
     boolean logIn(String saslMechanism, byte[] response, SocketAddress from) {
         mechanism = saslMechanism;
+        if (externalOffered && SaslCredentials.EXTERNAL.equals(saslMechanism)) {
+            return logInByCertificate(from);
+        }
         SaslCredentials credentials = SaslCredentials.parse(saslMechanism, response);
         offeredUsername = credentials == null ? null : credentials.username();
         if (credentials == null || !authenticator.authenticate(credentials.username(), credentials.password(), from)) {
             return false;
         }
         username = credentials.username();
+        return true;
+    }
+
+    private boolean logInByCertificate(SocketAddress from) {
+        offeredUsername = certificateUser;
+        if (certificateUser == null || !authenticator.authenticateByCertificate(certificateUser, from)) {
+            return false;
+        }
+        username = certificateUser;
         return true;
     }
 

@@ -22,6 +22,10 @@ import java.util.regex.Pattern;
 public final class BrokerProcess implements AutoCloseable {
     /** The first address of the broker's "listening on" line; an IPv6 one is bracketed. */
     private static final Pattern LISTENING = Pattern.compile("listening on amqp://(?:\\[[^\\]]+\\]|[^:/\\[]+):(\\d+)");
+    /** The TLS listeners' lines: "AMQPS listening on 127.0.0.1:5671, ..." and "Kafka SSL listening on ...". */
+    private static final Pattern AMQPS_LISTENING = Pattern.compile("AMQPS listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
+    private static final Pattern KAFKA_SSL_LISTENING =
+            Pattern.compile("Kafka SSL listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
     /** The Kafka listener's line, logged before the line above; its first address. */
     private static final Pattern KAFKA_LISTENING = Pattern.compile("Kafka listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
@@ -35,6 +39,8 @@ public final class BrokerProcess implements AutoCloseable {
     private final Thread outputReader;
     private volatile int amqpPort = -1;
     private volatile int kafkaPort = -1;
+    private volatile int amqpsPort = -1;
+    private volatile int kafkaSslPort = -1;
 
     private BrokerProcess(Process process, Path dataDir) {
         this.process = process;
@@ -156,6 +162,14 @@ public final class BrokerProcess implements AutoCloseable {
             String line;
             while ((line = reader.readLine()) != null) {
                 output.add(line);
+                Matcher amqps = AMQPS_LISTENING.matcher(line);
+                if (amqps.find()) {
+                    amqpsPort = Integer.parseInt(amqps.group(1));
+                }
+                Matcher kafkaSsl = KAFKA_SSL_LISTENING.matcher(line);
+                if (kafkaSsl.find()) {
+                    kafkaSslPort = Integer.parseInt(kafkaSsl.group(1));
+                }
                 Matcher kafka = KAFKA_LISTENING.matcher(line);
                 if (kafka.find()) {
                     kafkaPort = Integer.parseInt(kafka.group(1));
@@ -198,6 +212,16 @@ public final class BrokerProcess implements AutoCloseable {
 
     public int amqpPort() {
         return amqpPort;
+    }
+
+    /** The AMQPS listener's port (its first address), once the broker listens; -1 without one. */
+    public int amqpsPort() {
+        return amqpsPort;
+    }
+
+    /** The Kafka SSL listener's port (its first address), once the broker listens; -1 without one. */
+    public int kafkaSslPort() {
+        return kafkaSslPort;
     }
 
     /** The Kafka listener's port (its first address), once the broker listens. */

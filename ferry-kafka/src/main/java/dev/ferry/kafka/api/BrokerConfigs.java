@@ -32,8 +32,9 @@ final class BrokerConfigs {
         entries.add(fixed("broker.id", nodeId, TopicConfigTypes.INT));
         entries.add(fixed("process.roles", "broker,controller", TopicConfigTypes.LIST));
         entries.add(fixed("log.dirs", dataDirectory.toAbsolutePath().toString(), TopicConfigTypes.STRING));
-        entries.add(fixed("advertised.listeners", "PLAINTEXT://" + node.advertisedHost() + ":" + node.advertisedPort(),
-                TopicConfigTypes.STRING));
+        String listeners = "PLAINTEXT://" + node.advertisedHost() + ":" + node.advertisedPort()
+                + (node.advertisedSslPort() < 0 ? "" : ",SSL://" + node.advertisedHost() + ":" + node.advertisedSslPort());
+        entries.add(fixed("advertised.listeners", listeners, TopicConfigTypes.STRING));
         // A single node: every replication factor is 1, whatever Kafka's multi-node defaults say.
         entries.add(fixed("default.replication.factor", "1", TopicConfigTypes.INT));
         entries.add(fixed("offsets.topic.replication.factor", "1", TopicConfigTypes.SHORT));

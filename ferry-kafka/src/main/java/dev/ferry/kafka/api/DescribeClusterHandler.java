@@ -52,7 +52,7 @@ public final class DescribeClusterHandler implements ApiHandler {
                     .setErrorMessage("this broker serves broker endpoints only"));
         }
         response.brokers().add(new DescribeClusterBroker().setBrokerId(node.nodeId()).setHost(node.advertisedHost())
-                .setPort(node.advertisedPort()));
+                .setPort(node.advertisedPort(context.securityProtocol())));
         return CompletableFuture.completedFuture(response);
     }
 }

@@ -64,7 +64,7 @@ public final class MetadataHandler implements ApiHandler {
                 .setClusterId(node.clusterId())
                 .setControllerId(node.nodeId());
         response.brokers().add(new MetadataResponseBroker().setNodeId(node.nodeId()).setHost(node.advertisedHost())
-                .setPort(node.advertisedPort()));
+                .setPort(node.advertisedPort(context.securityProtocol())));
         boolean allTopics = data.topics() == null || (context.apiVersion() == 0 && data.topics().isEmpty());
         if (allTopics) {
             for (Topic topic : topics.topics()) {

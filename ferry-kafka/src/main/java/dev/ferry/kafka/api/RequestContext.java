@@ -1,6 +1,8 @@
 package dev.ferry.kafka.api;
 
 import java.util.concurrent.ScheduledExecutorService;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 /**
  * What a handler knows about the request besides its body.
@@ -11,7 +13,19 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param connection     how the connection is named in log lines
  * @param receivedAtMs   wall-clock time the request was read: handlers take time from here, not the clock
  * @param eventLoop      the connection's event loop, for timers (a long poll's max.wait.ms)
+ * @param securityProtocol the listener the connection came in on: PLAINTEXT or SSL; brokers are
+ *                       advertised with that listener's port, as Kafka answers on the client's listener
+ * @param principal      who the client is: from a verified SSL client certificate "User:" + its
+ *                       distinguished name, as Kafka's default principal builder says; otherwise
+ *                       User:ANONYMOUS. Kept for ACLs.
  */
 public record RequestContext(short apiVersion, int correlationId, String clientId, String connection,
-                             long receivedAtMs, ScheduledExecutorService eventLoop) {
+                             long receivedAtMs, ScheduledExecutorService eventLoop,
+                             SecurityProtocol securityProtocol, KafkaPrincipal principal) {
+    /** A request on a plain-text connection, from an anonymous client. */
+    public RequestContext(short apiVersion, int correlationId, String clientId, String connection, long receivedAtMs,
+                          ScheduledExecutorService eventLoop) {
+        this(apiVersion, correlationId, clientId, connection, receivedAtMs, eventLoop, SecurityProtocol.PLAINTEXT,
+                KafkaPrincipal.ANONYMOUS);
+    }
 }

@@ -3,6 +3,7 @@ package dev.ferry.kafka.connection;
 import dev.ferry.front.ConnectionFlowControl;
 import dev.ferry.front.ConnectionFlowControl.Pause;
 import dev.ferry.front.OutboundBatcher;
+import dev.ferry.front.tls.TlsPeer;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.ApiHandlers;
 import dev.ferry.kafka.api.ApiVersionsHandler;
@@ -24,6 +25,8 @@ import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +56,9 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private final ApiHandlers handlers;
     private final ApiVersionsHandler apiVersions;
     private final int maxRequestsInFlight;
+    private final SecurityProtocol securityProtocol;
+    /** Known once the first request arrives, when an SSL connection's handshake is over. */
+    private KafkaPrincipal principal;
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     private ChannelHandlerContext context;
     private OutboundBatcher batcher;
@@ -61,9 +67,15 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
 
     public KafkaConnectionHandler(ApiHandlers handlers, int maxRequestsInFlight) {
+        this(handlers, maxRequestsInFlight, SecurityProtocol.PLAINTEXT);
+    }
+
+    /** @param securityProtocol the listener's: SSL when a TLS handler is in front of this one */
+    public KafkaConnectionHandler(ApiHandlers handlers, int maxRequestsInFlight, SecurityProtocol securityProtocol) {
         this.handlers = handlers;
         this.apiVersions = (ApiVersionsHandler) handlers.forId(ApiKeys.API_VERSIONS.id);
         this.maxRequestsInFlight = maxRequestsInFlight;
+        this.securityProtocol = securityProtocol;
     }
 
     @Override
@@ -165,7 +177,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             flowControl.pause(Pause.CONGESTION);
         }
         RequestContext requestContext = new RequestContext(version, correlationId, header.clientId(), name,
-                System.currentTimeMillis(), context.executor());
+                System.currentTimeMillis(), context.executor(), securityProtocol, principal());
         CompletionStage<? extends ApiMessage> response;
         try {
             response = handler.handle(requestContext, body);
@@ -179,6 +191,22 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 context.executor().execute(() -> complete(request, answer, error));
             }
         });
+    }
+
+    /**
+     * Kafka's default principal: an SSL client with a verified certificate is "User:" + the
+     * certificate's distinguished name, everyone else User:ANONYMOUS.
+     */
+    private KafkaPrincipal principal() {
+        if (principal == null) {
+            principal = TlsPeer.verifiedCertificate(context.channel())
+                    .map(certificate -> new KafkaPrincipal(KafkaPrincipal.USER_TYPE, TlsPeer.distinguishedName(certificate)))
+                    .orElse(KafkaPrincipal.ANONYMOUS);
+            if (securityProtocol == SecurityProtocol.SSL) {
+                LOG.info("Kafka connection {} is {}", name, LogSafe.text(principal.toString()));
+            }
+        }
+        return principal;
     }
 
     /** A request is answered: its frame goes back, and every answered request at the head is written. */

@@ -53,7 +53,8 @@ public final class FindCoordinatorHandler implements ApiHandler {
             Errors error = errorFor(request.keyType());
             response.setErrorCode(error.code()).setErrorMessage(error == Errors.NONE ? null : error.message());
             if (error == Errors.NONE) {
-                response.setNodeId(node.nodeId()).setHost(node.advertisedHost()).setPort(node.advertisedPort());
+                response.setNodeId(node.nodeId()).setHost(node.advertisedHost())
+                        .setPort(node.advertisedPort(context.securityProtocol()));
             } else {
                 response.setNodeId(-1).setHost("").setPort(-1);
             }
@@ -64,7 +65,8 @@ public final class FindCoordinatorHandler implements ApiHandler {
             Errors error = errorFor(request.keyType());
             Coordinator coordinator = new Coordinator().setKey(key).setErrorCode(error.code());
             if (error == Errors.NONE) {
-                coordinator.setNodeId(node.nodeId()).setHost(node.advertisedHost()).setPort(node.advertisedPort());
+                coordinator.setNodeId(node.nodeId()).setHost(node.advertisedHost())
+                        .setPort(node.advertisedPort(context.securityProtocol()));
             } else {
                 coordinator.setNodeId(-1).setHost("").setPort(-1).setErrorMessage(error.message());
             }

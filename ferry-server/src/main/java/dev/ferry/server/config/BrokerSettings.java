@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.OptionalLong;
 
 import dev.ferry.front.ContentBudget;
+import dev.ferry.front.tls.TlsConfigurationException;
+import dev.ferry.front.tls.TlsSettings;
 import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.queue.MailboxLimits;
@@ -30,6 +32,16 @@ public final class BrokerSettings {
     public int amqpPort = 5672;
     /** Kafka's default port. */
     public int kafkaPort = 9092;
+    /** AMQPS port; null: 5671 when a certificate is given; -1: none. */
+    public Integer amqpsPort;
+    /** Kafka SSL listener port; null: 9093 when a certificate is given; -1: none. */
+    public Integer kafkaSslPort;
+    /** PEM files of the TLS listeners; no certificate, no TLS listener. */
+    public Path tlsCert;
+    public Path tlsKey;
+    public Path tlsCa;
+    public boolean tlsFailIfNoPeerCert;
+    public long tlsReloadIntervalMs = TlsSettings.DEFAULT_RELOAD_INTERVAL_MS;
     /** The host Kafka clients are told to connect to; empty: the first bind address (or this machine's name for a wildcard). */
     public String kafkaAdvertisedHost = "";
     /** Kafka's group.initial.rebalance.delay.ms. */
@@ -65,6 +77,7 @@ public final class BrokerSettings {
     public int openFilesMax;
 
     private FsyncPolicy fsyncPolicy;
+    private TlsSettings tlsSettings;
 
     private List<InetAddress> bindAddresses;
     private final Map<String, String> passwords = new LinkedHashMap<>();
@@ -80,6 +93,7 @@ public final class BrokerSettings {
         if (amqpPort != 0 && amqpPort == kafkaPort) {
             throw new ConfigException("amqp-port and kafka-port must differ, both are " + amqpPort);
         }
+        concludeTls();
         if (groupInitialRebalanceDelayMs < 0) {
             throw new ConfigException("group-initial-rebalance-delay-ms must be 0 or more, got "
                     + groupInitialRebalanceDelayMs);
@@ -167,6 +181,61 @@ public final class BrokerSettings {
         checkOpenFilesMax(FileHandleCache.descriptorLimit());
         dataDir = dataDir.toAbsolutePath().normalize();
         return this;
+    }
+
+    /**
+     * TLS listeners exist when a certificate and its key are given; their ports then default to
+     * 5671 (AMQPS, RabbitMQ's) and 9093 (Kafka SSL, the usual second Kafka listener). A TLS port or
+     * client-certificate setting without a certificate is a mistake, not something to ignore.
+     * The files themselves are read when the server starts.
+     */
+    private void concludeTls() {
+        boolean certificateGiven = tlsCert != null;
+        if (certificateGiven != (tlsKey != null)) {
+            throw new ConfigException(certificateGiven ? "tls-cert needs tls-key, the certificate's private key"
+                    : "tls-key needs tls-cert, the certificate it belongs to");
+        }
+        if (!certificateGiven) {
+            if (amqpsPort != null && amqpsPort != -1) {
+                throw new ConfigException("amqps-port needs tls-cert and tls-key");
+            }
+            if (kafkaSslPort != null && kafkaSslPort != -1) {
+                throw new ConfigException("kafka-ssl-port needs tls-cert and tls-key");
+            }
+            if (tlsCa != null || tlsFailIfNoPeerCert) {
+                throw new ConfigException((tlsCa != null ? "tls-ca" : "tls-fail-if-no-peer-cert")
+                        + " needs tls-cert and tls-key: client certificates are asked for on TLS listeners only");
+            }
+            amqpsPort = -1;
+            kafkaSslPort = -1;
+            tlsSettings = null;
+            return;
+        }
+        amqpsPort = amqpsPort == null ? 5671 : amqpsPort;
+        kafkaSslPort = kafkaSslPort == null ? 9093 : kafkaSslPort;
+        requireRange("amqps-port", amqpsPort, -1, 65535, " (0 picks a free port, -1 turns it off)");
+        requireRange("kafka-ssl-port", kafkaSslPort, -1, 65535, " (0 picks a free port, -1 turns it off)");
+        List<Integer> fixedPorts = new java.util.ArrayList<>();
+        for (int port : new int[] {amqpPort, kafkaPort, amqpsPort, kafkaSslPort}) {
+            if (port > 0) {
+                if (fixedPorts.contains(port)) {
+                    throw new ConfigException("amqp-port, kafka-port, amqps-port and kafka-ssl-port must differ, "
+                            + port + " is given twice");
+                }
+                fixedPorts.add(port);
+            }
+        }
+        try {
+            tlsSettings = new TlsSettings(tlsCert.toAbsolutePath(), tlsKey.toAbsolutePath(),
+                    tlsCa == null ? null : tlsCa.toAbsolutePath(), tlsFailIfNoPeerCert, tlsReloadIntervalMs);
+        } catch (TlsConfigurationException e) {
+            throw new ConfigException(e.getMessage());
+        }
+    }
+
+    /** The TLS listeners' files and client-certificate policy; null when no certificate is given. */
+    public TlsSettings tlsSettings() {
+        return tlsSettings;
     }
 
     /**
