@@ -3,11 +3,14 @@
 # expectations match RabbitMQ's behaviour: its own node name, ports and data directory, loopback
 # only, stopped by PID.
 #
-#   rabbitmq-node.sh start DIR PORT   # starts a node with data under DIR, AMQP on PORT; prints its PID
+#   rabbitmq-node.sh start DIR PORT [HTTP_PORT]
+#                                     # starts a node with data under DIR, AMQP on PORT; prints its PID.
+#                                     # With HTTP_PORT, the management plugin listens there too (127.0.0.1),
+#                                     # to compare Ferry's management HTTP API with RabbitMQ's.
 #   rabbitmq-node.sh stop DIR         # stops the node started with DIR (by the PID recorded there)
 set -euo pipefail
 
-command="${1:?usage: rabbitmq-node.sh start DIR PORT | stop DIR}"
+command="${1:?usage: rabbitmq-node.sh start DIR PORT [HTTP_PORT] | stop DIR}"
 dir="$(mkdir -p "${2:?data directory}" && cd "$2" && pwd)"
 
 if ! command -v /usr/lib/rabbitmq/bin/rabbitmq-server >/dev/null 2>&1; then
@@ -16,6 +19,7 @@ if ! command -v /usr/lib/rabbitmq/bin/rabbitmq-server >/dev/null 2>&1; then
 fi
 
 port="${3:-5682}"
+http_port="${4:-}"
 export RABBITMQ_NODENAME="ferrycmp${port}@localhost"
 export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
 export RABBITMQ_NODE_PORT="$port"
@@ -33,7 +37,11 @@ export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127
 
 case "$command" in
   start)
-    printf '[].\n' > "$dir/enabled_plugins"
+    if [ -n "$http_port" ]; then
+      printf '[rabbitmq_management].\n' > "$dir/enabled_plugins"
+    else
+      printf '[].\n' > "$dir/enabled_plugins"
+    fi
     # Our own epmd on its own port, started here so that we know its PID and can stop it.
     epmd -address 127.0.0.1 -port "$ERL_EPMD_PORT" > "$dir/epmd.out" 2>&1 &
     echo $! > "$dir/epmd.pid"
@@ -43,8 +51,11 @@ case "$command" in
       (exec 3<>"/dev/tcp/127.0.0.1/$ERL_EPMD_PORT") 2>/dev/null && break
       sleep 0.1
     done
-    # Listeners on loopback only; no management plugin, so no HTTP port.
+    # Listeners on loopback only; the management plugin (HTTP) only when asked for.
     printf 'loopback_users.guest = true\nlisteners.tcp.default = 127.0.0.1:%s\n' "$port" > "$dir/rabbitmq.conf"
+    if [ -n "$http_port" ]; then
+      printf 'management.tcp.port = %s\nmanagement.tcp.ip = 127.0.0.1\n' "$http_port" >> "$dir/rabbitmq.conf"
+    fi
     /usr/lib/rabbitmq/bin/rabbitmq-server > "$dir/server.out" 2>&1 &
     for _ in $(seq 1 120); do
       if /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBITMQ_NODENAME" await_startup --timeout 1 >/dev/null 2>&1; then
@@ -73,7 +84,7 @@ case "$command" in
     done
     ;;
   *)
-    echo "usage: rabbitmq-node.sh start DIR PORT | stop DIR" >&2
+    echo "usage: rabbitmq-node.sh start DIR PORT [HTTP_PORT] | stop DIR" >&2
     exit 2
     ;;
 esac

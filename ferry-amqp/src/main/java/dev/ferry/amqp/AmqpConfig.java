@@ -8,6 +8,7 @@ import dev.ferry.amqp.connection.ChannelMethodHandlerFactory;
 import dev.ferry.amqp.connection.NotImplementedChannelHandler;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.front.ContentBudget;
+import dev.ferry.front.registry.ClientConnections;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.LinkedHashSet;
@@ -42,6 +43,7 @@ public final class AmqpConfig {
     private ChannelMethodHandlerFactory channelHandlerFactory = NotImplementedChannelHandler::new;
     private ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ContentBudget contentBudget;
+    private ClientConnections clientConnections = new ClientConnections();
 
     /** Checks every value once; throws {@link IllegalArgumentException} naming the first bad one. */
     public AmqpConfig conclude() {
@@ -207,6 +209,16 @@ public final class AmqpConfig {
 
     public ContentBudget contentBudget() {
         return contentBudget;
+    }
+
+    /** Where open connections are listed for the management API (a private registry by default). */
+    public AmqpConfig clientConnections(ClientConnections value) {
+        this.clientConnections = Objects.requireNonNull(value, "clientConnections");
+        return this;
+    }
+
+    public ClientConnections clientConnections() {
+        return clientConnections;
     }
 
     /** The addresses to bind, resolved by {@link #conclude()}. */

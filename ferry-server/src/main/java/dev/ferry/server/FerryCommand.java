@@ -45,6 +45,15 @@ public final class FerryCommand implements Callable<BrokerSettings> {
             description = "Kafka protocol port; 0 picks a free port. Default: ${DEFAULT-VALUE}")
     int kafkaPort;
 
+    @Option(names = "--http-port", paramLabel = "N", defaultValue = "15672",
+            description = "Management HTTP API port (RabbitMQ's management API); 0 picks a free port. "
+                    + "Default: ${DEFAULT-VALUE}")
+    int httpPort;
+
+    @Option(names = "--http-bind", paramLabel = "ADDR", split = ",", defaultValue = "",
+            description = "Addresses the management HTTP API binds to, comma separated. Default: the --bind addresses")
+    java.util.List<String> httpBind;
+
     @Option(names = "--kafka-advertised-host", paramLabel = "HOST", defaultValue = "",
             description = "Host name or address Kafka clients are told to connect to (Metadata). Default: the first "
                     + "--bind address, or this machine's name when that is a wildcard")
@@ -179,6 +188,8 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.amqpPort = amqpPort;
         settings.kafkaPort = kafkaPort;
         settings.kafkaAdvertisedHost = kafkaAdvertisedHost;
+        settings.httpPort = httpPort;
+        settings.httpBind = httpBind;
         settings.groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs;
         settings.bind = bind;
         settings.users = users;

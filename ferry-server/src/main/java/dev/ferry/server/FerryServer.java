@@ -9,8 +9,11 @@ import dev.ferry.broker.MetadataRecord;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.front.ContentBudget;
 import dev.ferry.front.ListenAddresses;
+import dev.ferry.front.registry.ClientConnections;
 import dev.ferry.group.GroupConfig;
 import dev.ferry.group.GroupCoordinator;
+import dev.ferry.http.HttpApiConfig;
+import dev.ferry.http.HttpApiServer;
 import dev.ferry.kafka.BrokerApis;
 import dev.ferry.kafka.KafkaConfig;
 import dev.ferry.kafka.KafkaServer;
@@ -46,6 +49,9 @@ public final class FerryServer implements AutoCloseable {
     private TopicRegistry topics;
     private AmqpServer amqpServer;
     private KafkaServer kafkaServer;
+    private HttpApiServer httpServer;
+    /** Open client connections of every front, for the management API. */
+    private final ClientConnections clientConnections = new ClientConnections();
     private GroupCoordinator groupCoordinator;
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ContentBudget contentBudget;
@@ -54,6 +60,7 @@ public final class FerryServer implements AutoCloseable {
     private ResourceMonitor resourceMonitor;
     private int amqpPort = -1;
     private int kafkaPort = -1;
+    private int httpPort = -1;
     private boolean closed;
 
     public FerryServer(BrokerSettings settings) {
@@ -82,6 +89,9 @@ public final class FerryServer implements AutoCloseable {
             amqpPort = amqpServer.start();
             // Its own line ("Kafka listening on 127.0.0.1:9092, ..."), before the line below that scripts wait for.
             kafkaPort = kafkaServer.start();
+            // Its own line too ("HTTP listening on 127.0.0.1:15672, ..."), before the line scripts wait for.
+            httpServer = new HttpApiServer(httpConfig());
+            httpPort = httpServer.start();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while binding the listening ports", e);
@@ -120,7 +130,7 @@ public final class FerryServer implements AutoCloseable {
         storage.compactMetadata(standing);
     }
 
-    private AmqpConfig amqpConfig() {
+    private PasswordAuthenticator passwordAuthenticator() {
         PasswordAuthenticator.Builder users = PasswordAuthenticator.builder();
         for (Map.Entry<String, String> user : settings.passwords().entrySet()) {
             if (settings.loopbackUsers.contains(user.getKey())) {
@@ -129,6 +139,10 @@ public final class FerryServer implements AutoCloseable {
                 users.user(user.getKey(), user.getValue());
             }
         }
+        return users.build();
+    }
+
+    private AmqpConfig amqpConfig() {
         return new AmqpConfig()
                 .hosts(settings.bindAddresses().stream().map(InetAddress::getHostAddress).toList())
                 .port(settings.amqpPort)
@@ -137,11 +151,27 @@ public final class FerryServer implements AutoCloseable {
                 .heartbeatSeconds(settings.heartbeatSeconds)
                 .maxMessageBytes(settings.maxMessageBytes)
                 .productVersion(FerryVersion.VERSION)
-                .authenticator(users.build())
+                .authenticator(passwordAuthenticator())
                 .virtualHosts(name -> broker.virtualHost(name).isPresent())
                 .channelHandlerFactory(new BrokerChannelHandlerFactory(broker))
                 .resourceAlarm(resourceAlarm)
-                .contentBudget(contentBudget);
+                .contentBudget(contentBudget)
+                .clientConnections(clientConnections);
+    }
+
+    private HttpApiConfig httpConfig() {
+        return new HttpApiConfig()
+                .addresses(settings.httpBindAddresses())
+                .port(settings.httpPort)
+                .broker(broker)
+                .connections(clientConnections)
+                .resourceAlarm(resourceAlarm)
+                .users(new ConfiguredApiUsers(passwordAuthenticator()))
+                .nodeName("ferry@" + settings.kafkaAdvertisedHost())
+                .productVersion(FerryVersion.VERSION)
+                .maxBodyBytes(Math.max(1024 * 1024, settings.maxMessageBytes * 2))
+                .listener("amqp", amqpPort)
+                .listener("kafka", kafkaPort);
     }
 
     private KafkaConfig kafkaConfig() {
@@ -157,6 +187,11 @@ public final class FerryServer implements AutoCloseable {
     /** The bound Kafka port, once started. */
     public synchronized int kafkaPort() {
         return kafkaPort;
+    }
+
+    /** The bound management HTTP port, once started. */
+    public synchronized int httpPort() {
+        return httpPort;
     }
 
     /** The bound AMQP port, once started. */
@@ -181,6 +216,9 @@ public final class FerryServer implements AutoCloseable {
         }
         if (idleHeapRelease != null) {
             idleHeapRelease.close();
+        }
+        if (httpServer != null) {
+            httpServer.stop();
         }
         if (kafkaServer != null) {
             kafkaServer.stop();

@@ -31,6 +31,7 @@ import dev.ferry.error.ErrorCode;
 import dev.ferry.front.ConnectionFlowControl;
 import dev.ferry.front.ConnectionFlowControl.Pause;
 import dev.ferry.front.OutboundBatcher;
+import dev.ferry.front.registry.ChannelSnapshot;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.queue.DeliveryGate;
 import dev.ferry.text.LogSafe;
@@ -49,6 +50,7 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -110,6 +112,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private volatile boolean blocked;
     private ScheduledFuture<?> timeout;
     private Heartbeats heartbeats;
+    private int heartbeatSeconds;
+    /** This connection in the management API's registry, from connection.open until the socket closes. */
+    private AmqpClientConnection listed;
     /** Why the connection ended, for the one log line written when the socket closes. */
     private String closeReason = "by the network";
 
@@ -178,6 +183,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         contentAdmission.close();
         deliveryGate.open();
         runCloseListeners();
+        if (listed != null) {
+            config.clientConnections().remove(listed);
+        }
         LOG.info("connection {} closed {} (user '{}', vhost '{}')", name, LogSafe.text(closeReason),
                 LogSafe.text(username), LogSafe.text(virtualHost));
         context.fireChannelInactive();
@@ -341,6 +349,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         frameMax = (int) requestedFrameMax;
         decoder.setFrameMax(frameMax);
         heartbeats.start(tuneOk.heartbeat());
+        heartbeatSeconds = tuneOk.heartbeat();
         state = State.AWAIT_OPEN;
     }
 
@@ -356,6 +365,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         state = State.OPEN;
         cancelTimeout();
         writeMethod(0, new ConnectionOpenOk());
+        listed = new AmqpClientConnection(this, ctx.channel().localAddress(), frameMax, channelMax, heartbeatSeconds,
+                System.currentTimeMillis());
+        config.clientConnections().add(listed);
         LOG.info("connection {} opened: user '{}', vhost '{}', client {}", name, LogSafe.text(username),
                 LogSafe.text(virtualHost), LogSafe.text(clientProperties.get("product")));
 
@@ -830,6 +842,22 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     @Override
     public boolean isBlocked() {
         return blocked;
+    }
+
+    /** The open channels as the management API shows them; answered on the event loop. */
+    CompletionStage<List<ChannelSnapshot>> channelSnapshots() {
+        CompletableFuture<List<ChannelSnapshot>> answer = new CompletableFuture<>();
+        runOnEventLoop(() -> {
+            List<ChannelSnapshot> open = new ArrayList<>(channels.size());
+            for (ChannelSlot slot : channels.values()) {
+                if (slot.state() == ChannelSlot.State.OPEN && slot.handler != null) {
+                    open.add(slot.handler.snapshot(slot.number()));
+                }
+            }
+            open.sort(Comparator.comparingInt(ChannelSnapshot::number));
+            answer.complete(open);
+        });
+        return answer;
     }
 
     @Override

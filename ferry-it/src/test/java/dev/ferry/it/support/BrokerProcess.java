@@ -23,6 +23,7 @@ public final class BrokerProcess implements AutoCloseable {
     /** The first address of the broker's "listening on" line; an IPv6 one is bracketed. */
     private static final Pattern LISTENING = Pattern.compile("listening on amqp://(?:\\[[^\\]]+\\]|[^:/\\[]+):(\\d+)");
     /** The Kafka listener's line, logged before the line above; its first address. */
+    private static final Pattern HTTP_LISTENING = Pattern.compile("HTTP listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
     private static final Pattern KAFKA_LISTENING = Pattern.compile("Kafka listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     // A wrapping main may instrument every class the broker loads (BlockHound does), which makes
@@ -35,6 +36,7 @@ public final class BrokerProcess implements AutoCloseable {
     private final Thread outputReader;
     private volatile int amqpPort = -1;
     private volatile int kafkaPort = -1;
+    private volatile int httpPort = -1;
 
     private BrokerProcess(Process process, Path dataDir) {
         this.process = process;
@@ -133,6 +135,8 @@ public final class BrokerProcess implements AutoCloseable {
         // A free Kafka port unless the test chooses one (a flag beats this): brokers of parallel
         // builds on one machine must not all want 9092.
         builder.environment().put("FERRY_KAFKA_PORT", "0");
+        // The same for the management API's 15672.
+        builder.environment().put("FERRY_HTTP_PORT", "0");
         builder.environment().putAll(environment);
         return new BrokerProcess(builder.start(), dataDir);
     }
@@ -143,6 +147,10 @@ public final class BrokerProcess implements AutoCloseable {
             String line;
             while ((line = reader.readLine()) != null) {
                 output.add(line);
+                Matcher http = HTTP_LISTENING.matcher(line);
+                if (http.find()) {
+                    httpPort = Integer.parseInt(http.group(1));
+                }
                 Matcher kafka = KAFKA_LISTENING.matcher(line);
                 if (kafka.find()) {
                     kafkaPort = Integer.parseInt(kafka.group(1));
@@ -185,6 +193,11 @@ public final class BrokerProcess implements AutoCloseable {
 
     public int amqpPort() {
         return amqpPort;
+    }
+
+    /** The management HTTP API's port (its first address), once the broker listens. */
+    public int httpPort() {
+        return httpPort;
     }
 
     /** The Kafka listener's port (its first address), once the broker listens. */

@@ -33,6 +33,10 @@ public final class BrokerSettings {
     public String kafkaAdvertisedHost = "";
     /** Kafka's group.initial.rebalance.delay.ms. */
     public int groupInitialRebalanceDelayMs = 3000;
+    /** RabbitMQ's management port; 0 picks a free port. */
+    public int httpPort = 15672;
+    /** Where the management API listens; empty: the same addresses as {@link #bind}. */
+    public List<String> httpBind = List.of();
     /** Listen addresses: by default the loopback address of each family. */
     public List<String> bind = List.of("127.0.0.1", "::1");
     public List<String> users = List.of("guest:guest");
@@ -64,6 +68,7 @@ public final class BrokerSettings {
     private FsyncPolicy fsyncPolicy;
 
     private List<InetAddress> bindAddresses;
+    private List<InetAddress> httpBindAddresses;
     private final Map<String, String> passwords = new LinkedHashMap<>();
 
     /** Checks every value and resolves derived ones; throws {@link ConfigException} naming the first bad one. */
@@ -77,6 +82,12 @@ public final class BrokerSettings {
         if (amqpPort != 0 && amqpPort == kafkaPort) {
             throw new ConfigException("amqp-port and kafka-port must differ, both are " + amqpPort);
         }
+        if (httpPort < 0 || httpPort > 65535) {
+            throw new ConfigException("http-port must be between 0 and 65535 (0 picks a free port), got " + httpPort);
+        }
+        if (httpPort != 0 && (httpPort == amqpPort || httpPort == kafkaPort)) {
+            throw new ConfigException("http-port must differ from amqp-port and kafka-port, got " + httpPort);
+        }
         if (groupInitialRebalanceDelayMs < 0) {
             throw new ConfigException("group-initial-rebalance-delay-ms must be 0 or more, got "
                     + groupInitialRebalanceDelayMs);
@@ -87,6 +98,8 @@ public final class BrokerSettings {
                     + kafkaAdvertisedHost + "'");
         }
         bindAddresses = resolveBindAddresses(bind);
+        httpBindAddresses = httpBind == null || httpBind.isEmpty() || httpBind.stream().allMatch(String::isBlank)
+                ? bindAddresses : resolveBindAddresses(httpBind);
         passwords.clear();
         for (String user : users) {
             int colon = user.indexOf(':');
@@ -206,6 +219,14 @@ public final class BrokerSettings {
         if (value < min || value > max) {
             throw new ConfigException(setting + " must be between " + min + " and " + max + hint + ", got " + value);
         }
+    }
+
+    /** Where the management API listens, resolved by {@link #conclude()}. */
+    public List<InetAddress> httpBindAddresses() {
+        if (httpBindAddresses == null) {
+            throw new IllegalStateException("conclude() has not been called");
+        }
+        return httpBindAddresses;
     }
 
     /** The listen addresses, each once, in the order given. */
