@@ -8,6 +8,8 @@ import dev.ferry.route.Binding;
 import dev.ferry.route.DefaultExchange;
 import dev.ferry.route.Destination;
 import dev.ferry.route.Exchange;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -195,15 +197,17 @@ final class BindingsEndpoint {
     }
 
     /**
-     * The binding's name in paths. Like RabbitMQ's: the routing key alone without arguments ({@code ~}
-     * for an empty key); with arguments, the key, {@code ~} and a hash of them. The hash is Ferry's
-     * own (RabbitMQ hashes Erlang terms), so keys with arguments differ between the two brokers.
+     * The binding's name in paths. Like RabbitMQ's: the routing key form-encoded (a space is
+     * {@code +}; {@code ~}, {@code *}, {@code #} and {@code /} are escaped), alone without arguments
+     * ({@code ~} for an empty key); with arguments, the key, {@code ~} and a hash of them. The hash
+     * is Ferry's own (RabbitMQ hashes Erlang terms), so keys with arguments differ between the two.
      */
     static String propertiesKey(Binding binding) {
+        String key = URLEncoder.encode(binding.routingKey(), StandardCharsets.UTF_8).replace("*", "%2A");
         if (binding.arguments().isEmpty()) {
-            return binding.routingKey().isEmpty() ? "~" : binding.routingKey();
+            return key.isEmpty() ? "~" : key;
         }
         String arguments = new TreeMap<>(binding.arguments()).toString();
-        return binding.routingKey() + "~" + Integer.toUnsignedString(arguments.hashCode(), 36);
+        return key + "~" + Integer.toUnsignedString(arguments.hashCode(), 36);
     }
 }

@@ -17,8 +17,9 @@ import java.util.regex.PatternSyntaxException;
 /**
  * The query parameters RabbitMQ's list endpoints take, and how they shape the answer:
  * <ul>
- *   <li>{@code name}: keeps items whose name contains it, ignoring case; with
- *       {@code use_regex=true} a regular expression found anywhere in the name, ignoring case.</li>
+ *   <li>{@code name}, with {@code page} only (RabbitMQ ignores it without): keeps items whose name
+ *       contains it, ignoring case; with {@code use_regex=true} a regular expression found
+ *       anywhere in the name, ignoring case.</li>
  *   <li>{@code sort} (a field, dotted for nested ones: {@code message_stats.publish}) and
  *       {@code sort_reverse=true}; without {@code sort}, the endpoint's own order.</li>
  *   <li>{@code page} (from 1) and {@code page_size} (1 to 500, default 100): the answer becomes
@@ -67,7 +68,7 @@ public final class ListQuery {
         }
         String name = query.get("name");
         Predicate<String> nameFilter = null;
-        if (name != null && !name.isEmpty()) {
+        if (page != null && name != null && !name.isEmpty()) {
             if ("true".equals(query.get("use_regex"))) {
                 try {
                     Pattern pattern = Pattern.compile(name, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);

@@ -67,7 +67,9 @@ class ManagementErrorsTest {
 
         HttpResponse<String> unknownType = target.send("PUT", "exchanges/%2F/mgmt-bad-type", "{\"type\":\"bogus\"}");
         assertThat(unknownType.statusCode()).isEqualTo(400);
-        assertThat(ManagementTarget.parse(unknownType.body()).path("reason").asText()).isEqualTo("unknown exchange type 'bogus'");
+        // RabbitMQ says "unknown" the first time a type name is seen and "invalid" after (an Erlang atom table quirk).
+        assertThat(ManagementTarget.parse(unknownType.body()).path("reason").asText())
+                .matches("(unknown|invalid) exchange type 'bogus'");
     }
 
     @Test

@@ -34,7 +34,9 @@ final class ManagementTarget implements AutoCloseable {
     private final String amqpHost;
     private final int amqpPort;
     private final URI api;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            // HTTP/1.1 as curl and rabbitmqadmin speak it (RabbitMQ's Cowboy drops a POST that asks for an h2c upgrade).
+            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     private ManagementTarget(BrokerProcess ferry, String amqpHost, int amqpPort, URI api) {
         this.ferry = ferry;
