@@ -12,6 +12,7 @@ final class ApiRouter {
     private final ExchangesEndpoint exchanges;
     private final BindingsEndpoint bindings;
     private final ConnectionsEndpoint connections;
+    private final AccessEndpoint access;
 
     ApiRouter(HttpApiConfig config) {
         BrokerView view = new BrokerView(config);
@@ -20,6 +21,7 @@ final class ApiRouter {
         this.exchanges = new ExchangesEndpoint(view);
         this.bindings = new BindingsEndpoint(view);
         this.connections = new ConnectionsEndpoint(view);
+        this.access = config.accessControl() == null ? null : new AccessEndpoint(view, config.accessControl());
     }
 
     /** The answer; throws (or fails with) {@link ApiException} for what the API refuses. */
@@ -40,6 +42,8 @@ final class ApiRouter {
             case "connections" -> connections.connections(request);
             case "channels" -> connections.channels(request);
             case "consumers" -> connections.consumers(request);
+            case "users" -> requireAccess().users(request);
+            case "permissions" -> requireAccess().permissions(request);
             default -> throw ApiException.notFound();
         };
     }
@@ -51,6 +55,19 @@ final class ApiRouter {
         if (request.path().size() == 3 && request.segment(2).equals("channels")) {
             return connections.ofVirtualHost(request, request.segment(1), true);
         }
+        if (request.path().size() == 3 && request.segment(2).equals("permissions")) {
+            return requireAccess().permissionsOf(request, request.segment(1));
+        }
+        if (request.path().size() == 2 && !request.method().equals("GET")) {
+            return requireAccess().changeVirtualHost(request, request.segment(1));
+        }
         return node.virtualHosts(request);
+    }
+
+    private AccessEndpoint requireAccess() {
+        if (access == null) {
+            throw ApiException.notFound();
+        }
+        return access;
     }
 }

@@ -67,6 +67,12 @@ final class BindingsEndpoint {
                     between.add(listed);
                 }
             }
+            if (!reading) {
+                // As queue.bind: write on the destination, read on the source.
+                view.requireWrite(request.user(), host.name(), toQueue ? "queue" : "exchange", destination);
+                view.requireRead(request.user(), host.name(), "exchange",
+                        source.isEmpty() ? ExchangesEndpoint.DEFAULT_EXCHANGE_PATH_NAME : source);
+            }
             if (depth == 6) {
                 return switch (request.method()) {
                     case "GET" -> list(request, between);

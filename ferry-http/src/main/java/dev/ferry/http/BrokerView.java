@@ -50,12 +50,47 @@ final class BrokerView {
         return host;
     }
 
-    /** Changes (declare, delete, publish, purge, close) need more than the monitoring tag. */
+    /**
+     * The virtual host of a change (declare, delete, publish, get, purge): as in RabbitMQ, every
+     * user, administrators too, needs a permission entry there; the monitoring tag is not enough.
+     */
     VirtualHost virtualHostToChange(ApiUser user, String name) {
         VirtualHost host = config.broker().virtualHost(name).orElseThrow(ApiException::notFound);
-        if (!user.isAdministrator() && !config.users().mayAccess(user, name)) {
+        if (!config.users().mayAccess(user, name)) {
             throw ApiException.notAuthorised("User not authorised to access virtual host");
         }
         return host;
+    }
+
+    /** Configure permission on a queue or exchange (declare, delete): 401 "Access refused." as RabbitMQ. */
+    void requireConfigure(ApiUser user, String virtualHost, String resource) {
+        if (!config.users().mayConfigure(user, virtualHost, resource)) {
+            throw ApiException.notAuthorised("Access refused.");
+        }
+    }
+
+    /** Read permission on a queue (get, purge): 401 with the AMQP refusal text, as RabbitMQ. */
+    void requireRead(ApiUser user, String virtualHost, String kind, String resource) {
+        if (!config.users().mayRead(user, virtualHost, resource)) {
+            throw ApiException.notAuthorised(refusal(user, virtualHost, kind, resource));
+        }
+    }
+
+    void requireWrite(ApiUser user, String virtualHost, String kind, String resource) {
+        if (!config.users().mayWrite(user, virtualHost, resource)) {
+            throw ApiException.notAuthorised(refusal(user, virtualHost, kind, resource));
+        }
+    }
+
+    static String refusal(ApiUser user, String virtualHost, String kind, String resource) {
+        return "ACCESS_REFUSED - access to " + kind + " '" + resource + "' in vhost '" + virtualHost
+                + "' refused for user '" + user.name() + "'";
+    }
+
+    /** The users, permissions and virtual hosts endpoints: administrators only. */
+    static void requireAdministrator(ApiUser user) {
+        if (!user.isAdministrator()) {
+            throw ApiException.notAuthorised("Not administrator user");
+        }
     }
 }

@@ -59,9 +59,14 @@ final class ExchangesEndpoint {
                     yield ApiResponse.now(ApiResponse.okValue(ListQuery.from(request.query())
                             .select(exchangeJson(exchange, host.name()))));
                 }
-                case "PUT" -> declare(request, view.virtualHostToChange(request.user(), request.segment(1)), name);
+                case "PUT" -> {
+                    VirtualHost host = view.virtualHostToChange(request.user(), request.segment(1));
+                    view.requireConfigure(request.user(), host.name(), name);
+                    yield declare(request, host, name);
+                }
                 case "DELETE" -> {
                     VirtualHost host = view.virtualHostToChange(request.user(), request.segment(1));
+                    view.requireConfigure(request.user(), host.name(), name);
                     host.exchange(name).orElseThrow(ApiException::notFound);
                     try {
                         yield host.deleteExchange(name, "true".equals(request.queryParameter("if-unused")))
@@ -75,7 +80,13 @@ final class ExchangesEndpoint {
         }
         if (depth == 4 && request.segment(3).equals("publish")) {
             QueuesEndpoint.requireMethod(method, "POST");
-            return publish(request, view.virtualHostToChange(request.user(), request.segment(1)), name);
+            VirtualHost host = view.virtualHostToChange(request.user(), request.segment(1));
+            if (!view.config.users().mayWrite(request.user(), host.name(), name.isEmpty() ? DEFAULT_EXCHANGE_PATH_NAME : name)) {
+                // As RabbitMQ: the channel's 403, reported as a bad request.
+                throw ApiException.badRequest("403 " + BrokerView.refusal(request.user(), host.name(), "exchange",
+                        name.isEmpty() ? DEFAULT_EXCHANGE_PATH_NAME : name));
+            }
+            return publish(request, host, name);
         }
         if (depth == 5 && request.segment(3).equals("bindings")) {
             QueuesEndpoint.requireGet(method);

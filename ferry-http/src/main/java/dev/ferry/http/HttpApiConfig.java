@@ -1,5 +1,6 @@
 package dev.ferry.http;
 
+import dev.ferry.access.AccessControl;
 import dev.ferry.broker.Broker;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.front.registry.ClientConnections;
@@ -27,6 +28,7 @@ public final class HttpApiConfig {
     private ClientConnections connections = new ClientConnections();
     private ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ApiUsers users;
+    private AccessControl accessControl;
     private String nodeName = "ferry@localhost";
     private String productVersion = "0";
     private final Map<String, Integer> listeners = new LinkedHashMap<>();
@@ -122,6 +124,21 @@ public final class HttpApiConfig {
 
     public ApiUsers users() {
         return users;
+    }
+
+    /**
+     * The broker's users, permissions and virtual hosts: logs API users in and serves
+     * /api/users, /api/permissions and PUT / DELETE /api/vhosts/{name}. Sets {@link #users} too.
+     */
+    public HttpApiConfig accessControl(AccessControl value) {
+        this.accessControl = value;
+        this.users = new AccessControlUsers(value);
+        return this;
+    }
+
+    /** Null when the API was given only {@link #users}: then the user and permission endpoints answer 404. */
+    public AccessControl accessControl() {
+        return accessControl;
     }
 
     /** The node name shown in /api/nodes and each object's "node" field. */

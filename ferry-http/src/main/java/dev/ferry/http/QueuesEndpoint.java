@@ -62,8 +62,16 @@ final class QueuesEndpoint {
                     Map<String, Object> json = queueJson(queue);
                     yield ApiResponse.now(ApiResponse.okValue(query.select(json)));
                 }
-                case "PUT" -> declare(request, view.virtualHostToChange(request.user(), request.segment(1)), queueName);
-                case "DELETE" -> delete(request, view.virtualHostToChange(request.user(), request.segment(1)), queueName);
+                case "PUT" -> {
+                    VirtualHost host = view.virtualHostToChange(request.user(), request.segment(1));
+                    view.requireConfigure(request.user(), host.name(), queueName);
+                    yield declare(request, host, queueName);
+                }
+                case "DELETE" -> {
+                    VirtualHost host = view.virtualHostToChange(request.user(), request.segment(1));
+                    view.requireConfigure(request.user(), host.name(), queueName);
+                    yield delete(request, host, queueName);
+                }
                 default -> throw ApiException.methodNotAllowed();
             };
         }
@@ -71,11 +79,15 @@ final class QueuesEndpoint {
             switch (request.segment(3)) {
                 case "get" -> {
                     requireMethod(method, "POST");
-                    return get(request, existing(view.virtualHostToChange(request.user(), request.segment(1)), queueName));
+                    VirtualHost host = view.virtualHostToChange(request.user(), request.segment(1));
+                    view.requireRead(request.user(), host.name(), "queue", queueName);
+                    return get(request, existing(host, queueName));
                 }
                 case "contents" -> {
                     requireMethod(method, "DELETE");
-                    MessageQueue queue = existing(view.virtualHostToChange(request.user(), request.segment(1)), queueName);
+                    VirtualHost host = view.virtualHostToChange(request.user(), request.segment(1));
+                    view.requireRead(request.user(), host.name(), "queue", queueName);
+                    MessageQueue queue = existing(host, queueName);
                     return queue.purge().thenApply(ignored -> ApiResponse.noContent());
                 }
                 case "bindings" -> {

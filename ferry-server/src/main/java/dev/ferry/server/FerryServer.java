@@ -1,5 +1,6 @@
 package dev.ferry.server;
 
+import dev.ferry.access.AccessControl;
 import dev.ferry.amqp.AmqpConfig;
 import dev.ferry.amqp.AmqpServer;
 import dev.ferry.amqp.auth.PasswordAuthenticator;
@@ -28,6 +29,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +52,7 @@ public final class FerryServer implements AutoCloseable {
     private AmqpServer amqpServer;
     private KafkaServer kafkaServer;
     private HttpApiServer httpServer;
+    private AccessControl accessControl;
     /** Open client connections of every front, for the management API. */
     private final ClientConnections clientConnections = new ClientConnections();
     private GroupCoordinator groupCoordinator;
@@ -76,6 +79,8 @@ public final class FerryServer implements AutoCloseable {
             broker.addVirtualHost(virtualHost);
         }
         recoverDurableState();
+        // Users, permissions and virtual hosts kept in the data directory; the management API logs in against them.
+        accessControl = AccessControl.open(settings.dataDir.resolve("access"), broker, Set.copyOf(settings.loopbackUsers));
         // Topics come back (every partition opened, its producer state rebuilt) before any listener opens.
         topics = TopicRegistry.open(settings.dataDir, storage.flusher(), storage.fileHandles(), settings.queueThreads);
         topics.startMaintenance(RETENTION_CHECK_INTERVAL_MS);
@@ -130,7 +135,7 @@ public final class FerryServer implements AutoCloseable {
         storage.compactMetadata(standing);
     }
 
-    private PasswordAuthenticator passwordAuthenticator() {
+    private AmqpConfig amqpConfig() {
         PasswordAuthenticator.Builder users = PasswordAuthenticator.builder();
         for (Map.Entry<String, String> user : settings.passwords().entrySet()) {
             if (settings.loopbackUsers.contains(user.getKey())) {
@@ -139,10 +144,6 @@ public final class FerryServer implements AutoCloseable {
                 users.user(user.getKey(), user.getValue());
             }
         }
-        return users.build();
-    }
-
-    private AmqpConfig amqpConfig() {
         return new AmqpConfig()
                 .hosts(settings.bindAddresses().stream().map(InetAddress::getHostAddress).toList())
                 .port(settings.amqpPort)
@@ -151,7 +152,7 @@ public final class FerryServer implements AutoCloseable {
                 .heartbeatSeconds(settings.heartbeatSeconds)
                 .maxMessageBytes(settings.maxMessageBytes)
                 .productVersion(FerryVersion.VERSION)
-                .authenticator(passwordAuthenticator())
+                .authenticator(users.build())
                 .virtualHosts(name -> broker.virtualHost(name).isPresent())
                 .channelHandlerFactory(new BrokerChannelHandlerFactory(broker))
                 .resourceAlarm(resourceAlarm)
@@ -166,7 +167,7 @@ public final class FerryServer implements AutoCloseable {
                 .broker(broker)
                 .connections(clientConnections)
                 .resourceAlarm(resourceAlarm)
-                .users(new ConfiguredApiUsers(passwordAuthenticator()))
+                .accessControl(accessControl)
                 .nodeName("ferry@" + settings.kafkaAdvertisedHost())
                 .productVersion(FerryVersion.VERSION)
                 .maxBodyBytes(Math.max(1024 * 1024, settings.maxMessageBytes * 2))
@@ -219,6 +220,13 @@ public final class FerryServer implements AutoCloseable {
         }
         if (httpServer != null) {
             httpServer.stop();
+        }
+        if (accessControl != null) {
+            try {
+                accessControl.close();
+            } catch (RuntimeException e) {
+                log.warn("closing the access control failed: {}", e.toString());
+            }
         }
         if (kafkaServer != null) {
             kafkaServer.stop();

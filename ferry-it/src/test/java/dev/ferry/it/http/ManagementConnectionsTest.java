@@ -48,8 +48,10 @@ class ManagementConnectionsTest {
         assertThat(name).isEqualTo("127.0.0.1:" + listed.path("peer_port").asInt() + " -> 127.0.0.1:" + connection.getPort());
         assertThat(target.get("connections/" + segment(name)).path("name").asText()).isEqualTo(name);
 
+        // RabbitMQ fills a channel's details from its next statistics event; Ferry asks the connection.
         JsonNode channels = await().atMost(Duration.ofSeconds(20)).until(
-                () -> target.get("connections/" + segment(name) + "/channels"), found -> found.size() == 2);
+                () -> target.get("connections/" + segment(name) + "/channels"), found -> found.size() == 2
+                        && found.get(0).path("consumer_count").asInt() + found.get(1).path("consumer_count").asInt() == 1);
         JsonNode first = channels.get(0).path("number").asInt() == 1 ? channels.get(0) : channels.get(1);
         JsonNode second = first == channels.get(0) ? channels.get(1) : channels.get(0);
         assertThat(first.path("name").asText()).isEqualTo(name + " (1)");

@@ -67,9 +67,8 @@ class ManagementQueuesTest {
         channel.waitForConfirmsOrDie(10_000);
 
         // Counts are statistics, published after the queue applied the messages (RabbitMQ: every 5 s).
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-                assertThat(target.get(queuePath(queue)).path("messages_ready").asInt()).isEqualTo(3));
-        JsonNode shown = target.get(queuePath(queue));
+        JsonNode shown = await().atMost(Duration.ofSeconds(20)).until(() -> target.get(queuePath(queue)),
+                queueShown -> queueShown.path("messages_ready").asInt() == 3 && queueShown.has("state"));
         assertThat(shown.path("name").asText()).isEqualTo(queue);
         assertThat(shown.path("vhost").asText()).isEqualTo("/");
         assertThat(shown.path("durable").asBoolean()).isTrue();
