@@ -50,8 +50,14 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "Default: ${DEFAULT-VALUE}")
     int httpPort;
 
+    @Option(names = "--prometheus-port", paramLabel = "N", defaultValue = "15692",
+            description = "Prometheus metrics (/metrics, /metrics/per-object) with rabbitmq_prometheus's names, on the "
+                    + "--http-bind addresses; 0 picks a free port. Default: ${DEFAULT-VALUE}")
+    int prometheusPort;
+
     @Option(names = "--http-bind", paramLabel = "ADDR", split = ",", defaultValue = "",
-            description = "Addresses the management HTTP API binds to, comma separated. Default: the --bind addresses")
+            description = "Addresses the management HTTP API and the Prometheus metrics bind to, comma separated. "
+                    + "Default: the --bind addresses")
     java.util.List<String> httpBind;
 
     @Option(names = "--kafka-advertised-host", paramLabel = "HOST", defaultValue = "",
@@ -190,6 +196,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.kafkaAdvertisedHost = kafkaAdvertisedHost;
         settings.httpPort = httpPort;
         settings.httpBind = httpBind;
+        settings.prometheusPort = prometheusPort;
         settings.groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs;
         settings.bind = bind;
         settings.users = users;

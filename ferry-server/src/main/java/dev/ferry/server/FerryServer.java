@@ -15,6 +15,8 @@ import dev.ferry.group.GroupConfig;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.http.HttpApiConfig;
 import dev.ferry.http.HttpApiServer;
+import dev.ferry.http.metrics.BrokerMetrics;
+import dev.ferry.http.metrics.PrometheusServer;
 import dev.ferry.kafka.BrokerApis;
 import dev.ferry.kafka.KafkaConfig;
 import dev.ferry.kafka.KafkaServer;
@@ -53,6 +55,7 @@ public final class FerryServer implements AutoCloseable {
     private KafkaServer kafkaServer;
     private HttpApiServer httpServer;
     private AccessControl accessControl;
+    private PrometheusServer prometheusServer;
     /** Open client connections of every front, for the management API. */
     private final ClientConnections clientConnections = new ClientConnections();
     private GroupCoordinator groupCoordinator;
@@ -64,6 +67,7 @@ public final class FerryServer implements AutoCloseable {
     private int amqpPort = -1;
     private int kafkaPort = -1;
     private int httpPort = -1;
+    private int prometheusPort = -1;
     private boolean closed;
 
     public FerryServer(BrokerSettings settings) {
@@ -97,6 +101,9 @@ public final class FerryServer implements AutoCloseable {
             // Its own line too ("HTTP listening on 127.0.0.1:15672, ..."), before the line scripts wait for.
             httpServer = new HttpApiServer(httpConfig());
             httpPort = httpServer.start();
+            prometheusServer = new PrometheusServer(new BrokerMetrics(broker, clientConnections, resourceAlarm,
+                    nodeName(), FerryVersion.VERSION), settings.httpBindAddresses(), settings.prometheusPort);
+            prometheusPort = prometheusServer.start();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while binding the listening ports", e);
@@ -168,11 +175,16 @@ public final class FerryServer implements AutoCloseable {
                 .connections(clientConnections)
                 .resourceAlarm(resourceAlarm)
                 .accessControl(accessControl)
-                .nodeName("ferry@" + settings.kafkaAdvertisedHost())
+                .nodeName(nodeName())
                 .productVersion(FerryVersion.VERSION)
                 .maxBodyBytes(Math.max(1024 * 1024, settings.maxMessageBytes * 2))
                 .listener("amqp", amqpPort)
                 .listener("kafka", kafkaPort);
+    }
+
+    /** RabbitMQ's node name form, for the management API and the metrics. */
+    private String nodeName() {
+        return "ferry@" + settings.kafkaAdvertisedHost();
     }
 
     private KafkaConfig kafkaConfig() {
@@ -188,6 +200,11 @@ public final class FerryServer implements AutoCloseable {
     /** The bound Kafka port, once started. */
     public synchronized int kafkaPort() {
         return kafkaPort;
+    }
+
+    /** The bound Prometheus port, once started. */
+    public synchronized int prometheusPort() {
+        return prometheusPort;
     }
 
     /** The bound management HTTP port, once started. */
@@ -217,6 +234,9 @@ public final class FerryServer implements AutoCloseable {
         }
         if (idleHeapRelease != null) {
             idleHeapRelease.close();
+        }
+        if (prometheusServer != null) {
+            prometheusServer.stop();
         }
         if (httpServer != null) {
             httpServer.stop();

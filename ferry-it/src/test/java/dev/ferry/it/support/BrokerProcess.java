@@ -24,6 +24,7 @@ public final class BrokerProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on amqp://(?:\\[[^\\]]+\\]|[^:/\\[]+):(\\d+)");
     /** The Kafka listener's line, logged before the line above; its first address. */
     private static final Pattern HTTP_LISTENING = Pattern.compile("HTTP listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
+    private static final Pattern PROMETHEUS_LISTENING = Pattern.compile("Prometheus listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
     private static final Pattern KAFKA_LISTENING = Pattern.compile("Kafka listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     // A wrapping main may instrument every class the broker loads (BlockHound does), which makes
@@ -37,6 +38,7 @@ public final class BrokerProcess implements AutoCloseable {
     private volatile int amqpPort = -1;
     private volatile int kafkaPort = -1;
     private volatile int httpPort = -1;
+    private volatile int prometheusPort = -1;
 
     private BrokerProcess(Process process, Path dataDir) {
         this.process = process;
@@ -137,6 +139,7 @@ public final class BrokerProcess implements AutoCloseable {
         builder.environment().put("FERRY_KAFKA_PORT", "0");
         // The same for the management API's 15672.
         builder.environment().put("FERRY_HTTP_PORT", "0");
+        builder.environment().put("FERRY_PROMETHEUS_PORT", "0");
         builder.environment().putAll(environment);
         return new BrokerProcess(builder.start(), dataDir);
     }
@@ -147,6 +150,10 @@ public final class BrokerProcess implements AutoCloseable {
             String line;
             while ((line = reader.readLine()) != null) {
                 output.add(line);
+                Matcher prometheus = PROMETHEUS_LISTENING.matcher(line);
+                if (prometheus.find()) {
+                    prometheusPort = Integer.parseInt(prometheus.group(1));
+                }
                 Matcher http = HTTP_LISTENING.matcher(line);
                 if (http.find()) {
                     httpPort = Integer.parseInt(http.group(1));
@@ -193,6 +200,11 @@ public final class BrokerProcess implements AutoCloseable {
 
     public int amqpPort() {
         return amqpPort;
+    }
+
+    /** The Prometheus metrics port (its first address), once the broker listens. */
+    public int prometheusPort() {
+        return prometheusPort;
     }
 
     /** The management HTTP API's port (its first address), once the broker listens. */

@@ -243,6 +243,11 @@ class NoBlockingCallsTest {
                 + "\"routing_key\":\"by-http\",\"payload\":\"x\",\"payload_encoding\":\"string\"}")).isEqualTo(200);
         assertThat(api(broker, "DELETE", "queues/%2F/by-http/contents", null)).isEqualTo(204);
         assertThat(api(broker, "DELETE", "queues/%2F/by-http", null)).isEqualTo(204);
+        for (String metrics : List.of("/metrics", "/metrics/per-object")) {
+            HttpResponse<String> scraped = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + broker.prometheusPort() + metrics)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(scraped.statusCode()).as(metrics).isEqualTo(200);
+        }
         List<String> before = connectionNames(broker);
         Connection closedByApi = connect(broker);
         List<String> opened = await().atMost(Duration.ofSeconds(10)).until(() -> connectionNames(broker),

@@ -35,7 +35,9 @@ public final class BrokerSettings {
     public int groupInitialRebalanceDelayMs = 3000;
     /** RabbitMQ's management port; 0 picks a free port. */
     public int httpPort = 15672;
-    /** Where the management API listens; empty: the same addresses as {@link #bind}. */
+    /** rabbitmq_prometheus's port for /metrics; 0 picks a free port. */
+    public int prometheusPort = 15692;
+    /** Where the management API and /metrics listen; empty: the same addresses as {@link #bind}. */
     public List<String> httpBind = List.of();
     /** Listen addresses: by default the loopback address of each family. */
     public List<String> bind = List.of("127.0.0.1", "::1");
@@ -87,6 +89,14 @@ public final class BrokerSettings {
         }
         if (httpPort != 0 && (httpPort == amqpPort || httpPort == kafkaPort)) {
             throw new ConfigException("http-port must differ from amqp-port and kafka-port, got " + httpPort);
+        }
+        if (prometheusPort < 0 || prometheusPort > 65535) {
+            throw new ConfigException("prometheus-port must be between 0 and 65535 (0 picks a free port), got "
+                    + prometheusPort);
+        }
+        if (prometheusPort != 0 && (prometheusPort == amqpPort || prometheusPort == kafkaPort || prometheusPort == httpPort)) {
+            throw new ConfigException("prometheus-port must differ from amqp-port, kafka-port and http-port, got "
+                    + prometheusPort);
         }
         if (groupInitialRebalanceDelayMs < 0) {
             throw new ConfigException("group-initial-rebalance-delay-ms must be 0 or more, got "
