@@ -8,9 +8,11 @@
 #                                     # With HTTP_PORT, the management plugin listens there too (127.0.0.1),
 #                                     # to compare Ferry's management HTTP API with RabbitMQ's.
 #   rabbitmq-node.sh stop DIR         # stops the node started with DIR (by the PID recorded there)
+#   rabbitmq-node.sh ctl DIR ARGS...  # runs rabbitmqctl ARGS against the node started with DIR
+#                                     # (tests create users and permissions this way)
 set -euo pipefail
 
-command="${1:?usage: rabbitmq-node.sh start DIR PORT [HTTP_PORT] | stop DIR}"
+command="${1:?usage: rabbitmq-node.sh start DIR PORT [HTTP_PORT] | stop DIR | ctl DIR ARGS...}"
 dir="$(mkdir -p "${2:?data directory}" && cd "$2" && pwd)"
 
 if ! command -v /usr/lib/rabbitmq/bin/rabbitmq-server >/dev/null 2>&1; then
@@ -18,8 +20,16 @@ if ! command -v /usr/lib/rabbitmq/bin/rabbitmq-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server
 fi
 
-port="${3:-5682}"
-http_port="${4:-}"
+http_port=""
+if [ "$command" = start ]; then
+  port="${3:-5682}"
+  http_port="${4:-}"
+elif [ -f "$dir/node.port" ]; then
+  # stop and ctl find the node by the port start recorded.
+  port="$(cat "$dir/node.port")"
+else
+  port="${3:-5682}"
+fi
 export RABBITMQ_NODENAME="ferrycmp${port}@localhost"
 export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
 export RABBITMQ_NODE_PORT="$port"
@@ -37,6 +47,7 @@ export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127
 
 case "$command" in
   start)
+    echo "$port" > "$dir/node.port"
     if [ -n "$http_port" ]; then
       printf '[rabbitmq_management].\n' > "$dir/enabled_plugins"
     else
@@ -83,8 +94,12 @@ case "$command" in
       fi
     done
     ;;
+  ctl)
+    shift 2
+    exec /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBITMQ_NODENAME" -q "$@"
+    ;;
   *)
-    echo "usage: rabbitmq-node.sh start DIR PORT [HTTP_PORT] | stop DIR" >&2
+    echo "usage: rabbitmq-node.sh start DIR PORT [HTTP_PORT] | stop DIR | ctl DIR ARGS..." >&2
     exit 2
     ;;
 esac

@@ -37,7 +37,7 @@ public final class OpenConnections {
         int userLimit = access.userLimits(user).maxConnections();
         if (!tryIncrement(connectionsByUser, user, userLimit)) {
             decrement(connectionsByVirtualHost, virtualHost);
-            return "Connection refused for user '" + user + "': user connection limit (" + userLimit + ") is reached";
+            return "connection refused for user '" + user + "': user connection limit (" + userLimit + ") is reached";
         }
         return null;
     }

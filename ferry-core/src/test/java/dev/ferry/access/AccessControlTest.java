@@ -174,7 +174,7 @@ class AccessControlTest {
             OpenConnections open = access.connections();
             assertThat(open.admitConnection("guest", "/")).isNull();
             assertThat(open.admitConnection("guest", "/"))
-                    .isEqualTo("Connection refused for user 'guest': user connection limit (1) is reached");
+                    .isEqualTo("connection refused for user 'guest': user connection limit (1) is reached");
             assertThat(open.connectionsTo("/")).as("the refused one is not counted").isEqualTo(1);
             open.connectionClosed("guest", "/");
             assertThat(open.admitConnection("guest", "/")).isNull();
