@@ -3,7 +3,10 @@
 # expectations match RabbitMQ's behaviour: its own node name, ports and data directory, loopback
 # only, stopped by PID.
 #
-#   rabbitmq-node.sh start DIR PORT   # starts a node with data under DIR, AMQP on PORT; prints its PID
+#   rabbitmq-node.sh start DIR PORT [HTTP_PORT]
+#                                     # starts a node with data under DIR, AMQP on PORT; prints its PID.
+#                                     # With HTTP_PORT, the management plugin listens there too (127.0.0.1),
+#                                     # to compare Ferry's management HTTP API with RabbitMQ's.
 #   rabbitmq-node.sh stop DIR         # stops the node started with DIR (by the PID recorded there)
 #   rabbitmq-node.sh ctl DIR ARGS...  # runs rabbitmqctl ARGS against the node started with DIR
 #                                     # (tests create users and permissions this way)
@@ -11,7 +14,7 @@
 # for example), and RABBITMQ_NODE_PLUGINS, plugins to enable (e.g. "rabbitmq_auth_mechanism_ssl").
 set -euo pipefail
 
-command="${1:?usage: rabbitmq-node.sh start DIR PORT | stop DIR | ctl DIR ARGS...}"
+command="${1:?usage: rabbitmq-node.sh start DIR PORT [HTTP_PORT] | stop DIR | ctl DIR ARGS...}"
 dir="$(mkdir -p "${2:?data directory}" && cd "$2" && pwd)"
 
 if ! command -v /usr/lib/rabbitmq/bin/rabbitmq-server >/dev/null 2>&1; then
@@ -19,8 +22,10 @@ if ! command -v /usr/lib/rabbitmq/bin/rabbitmq-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server
 fi
 
+http_port=""
 if [ "$command" = start ]; then
   port="${3:-5682}"
+  http_port="${4:-}"
 elif [ -f "$dir/node.port" ]; then
   # stop and ctl find the node by the port start recorded.
   port="$(cat "$dir/node.port")"
@@ -45,7 +50,11 @@ export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127
 case "$command" in
   start)
     echo "$port" > "$dir/node.port"
-    printf '[%s].\n' "${RABBITMQ_NODE_PLUGINS:-}" > "$dir/enabled_plugins"
+    plugins="${RABBITMQ_NODE_PLUGINS:-}"
+    if [ -n "$http_port" ]; then
+      plugins="rabbitmq_management${plugins:+,$plugins}"
+    fi
+    printf '[%s].\n' "$plugins" > "$dir/enabled_plugins"
     # Our own epmd on its own port, started here so that we know its PID and can stop it.
     epmd -address 127.0.0.1 -port "$ERL_EPMD_PORT" > "$dir/epmd.out" 2>&1 &
     echo $! > "$dir/epmd.pid"
@@ -55,9 +64,12 @@ case "$command" in
       (exec 3<>"/dev/tcp/127.0.0.1/$ERL_EPMD_PORT") 2>/dev/null && break
       sleep 0.1
     done
-    # Listeners on loopback only; no management plugin, so no HTTP port.
+    # Listeners on loopback only; the management plugin (HTTP) only when asked for.
     printf 'loopback_users.guest = true\nlisteners.tcp.default = 127.0.0.1:%s\n%s\n' "$port" \
       "${RABBITMQ_NODE_EXTRA_CONF:-}" > "$dir/rabbitmq.conf"
+    if [ -n "$http_port" ]; then
+      printf 'management.tcp.port = %s\nmanagement.tcp.ip = 127.0.0.1\n' "$http_port" >> "$dir/rabbitmq.conf"
+    fi
     /usr/lib/rabbitmq/bin/rabbitmq-server > "$dir/server.out" 2>&1 &
     for _ in $(seq 1 120); do
       if /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBITMQ_NODENAME" await_startup --timeout 1 >/dev/null 2>&1; then
@@ -90,7 +102,7 @@ case "$command" in
     exec /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBITMQ_NODENAME" -q "$@"
     ;;
   *)
-    echo "usage: rabbitmq-node.sh start DIR PORT | stop DIR | ctl DIR ARGS..." >&2
+    echo "usage: rabbitmq-node.sh start DIR PORT [HTTP_PORT] | stop DIR | ctl DIR ARGS..." >&2
     exit 2
     ;;
 esac

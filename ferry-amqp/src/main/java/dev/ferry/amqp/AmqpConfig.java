@@ -12,6 +12,7 @@ import dev.ferry.amqp.connection.NotImplementedChannelHandler;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.front.ContentBudget;
 import dev.ferry.front.tls.TlsContextProvider;
+import dev.ferry.front.registry.ClientConnections;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.LinkedHashSet;
@@ -46,6 +47,7 @@ public final class AmqpConfig {
     private ChannelMethodHandlerFactory channelHandlerFactory = NotImplementedChannelHandler::new;
     private ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ContentBudget contentBudget;
+    private ClientConnections clientConnections = new ClientConnections();
     private AccessControl accessControl;
     private LoginThrottle loginThrottle = new LoginThrottle();
     private TlsContextProvider tls;
@@ -260,6 +262,16 @@ public final class AmqpConfig {
     /** The listener's name in log lines: "AMQPS" over TLS, "AMQP 0-9-1" otherwise. */
     public String listenerName() {
         return tls == null ? "AMQP 0-9-1" : "AMQPS";
+    }
+
+    /** Where open connections are listed for the management API (a private registry by default). */
+    public AmqpConfig clientConnections(ClientConnections value) {
+        this.clientConnections = Objects.requireNonNull(value, "clientConnections");
+        return this;
+    }
+
+    public ClientConnections clientConnections() {
+        return clientConnections;
     }
 
     /** The addresses to bind, resolved by {@link #conclude()}. */

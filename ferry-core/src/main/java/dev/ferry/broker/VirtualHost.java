@@ -230,6 +230,11 @@ public final class VirtualHost {
         return Optional.ofNullable(exchanges.get(exchangeName));
     }
 
+    /** The exchanges that exist now, the default one (named "") and the predeclared ones included. */
+    public List<Exchange> exchanges() {
+        return List.copyOf(exchanges.values());
+    }
+
     /**
      * Binds exchange {@code source} to exchange {@code destination} (exchange.bind); binding an
      * existing binding again is a no-op.

@@ -80,6 +80,21 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "connections without a restart. 0 never reloads. Default: ${DEFAULT-VALUE}")
     long tlsReloadIntervalMs;
 
+    @Option(names = "--http-port", paramLabel = "N", defaultValue = "15672",
+            description = "Management HTTP API port (RabbitMQ's management API); 0 picks a free port. "
+                    + "Default: ${DEFAULT-VALUE}")
+    int httpPort;
+
+    @Option(names = "--prometheus-port", paramLabel = "N", defaultValue = "15692",
+            description = "Prometheus metrics (/metrics, /metrics/per-object) with rabbitmq_prometheus's names, on the "
+                    + "--http-bind addresses; 0 picks a free port. Default: ${DEFAULT-VALUE}")
+    int prometheusPort;
+
+    @Option(names = "--http-bind", paramLabel = "ADDR", split = ",", defaultValue = "",
+            description = "Addresses the management HTTP API and the Prometheus metrics bind to, comma separated. "
+                    + "Default: the --bind addresses")
+    java.util.List<String> httpBind;
+
     @Option(names = "--kafka-advertised-host", paramLabel = "HOST", defaultValue = "",
             description = "Host name or address Kafka clients are told to connect to (Metadata). Default: the first "
                     + "--bind address, or this machine's name when that is a wildcard")
@@ -229,6 +244,9 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.tlsCa = tlsCa;
         settings.tlsFailIfNoPeerCert = tlsFailIfNoPeerCert;
         settings.tlsReloadIntervalMs = tlsReloadIntervalMs;
+        settings.httpPort = httpPort;
+        settings.httpBind = httpBind;
+        settings.prometheusPort = prometheusPort;
         settings.groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs;
         settings.bind = bind;
         settings.users = users;

@@ -15,8 +15,13 @@ import dev.ferry.front.ContentBudget;
 import dev.ferry.front.ListenAddresses;
 import dev.ferry.front.tls.TlsConfigurationException;
 import dev.ferry.front.tls.TlsContextProvider;
+import dev.ferry.front.registry.ClientConnections;
 import dev.ferry.group.GroupConfig;
 import dev.ferry.group.GroupCoordinator;
+import dev.ferry.http.HttpApiConfig;
+import dev.ferry.http.HttpApiServer;
+import dev.ferry.http.metrics.BrokerMetrics;
+import dev.ferry.http.metrics.PrometheusServer;
 import dev.ferry.kafka.BrokerApis;
 import dev.ferry.kafka.KafkaConfig;
 import dev.ferry.kafka.KafkaServer;
@@ -59,6 +64,10 @@ public final class FerryServer implements AutoCloseable {
     private TlsContextProvider tls;
     private AmqpServer amqpsServer;
     private KafkaServer kafkaSslServer;
+    private HttpApiServer httpServer;
+    private PrometheusServer prometheusServer;
+    /** Open client connections of every front, for the management API. */
+    private final ClientConnections clientConnections = new ClientConnections();
     private GroupCoordinator groupCoordinator;
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ContentBudget contentBudget;
@@ -69,6 +78,8 @@ public final class FerryServer implements AutoCloseable {
     private int kafkaPort = -1;
     private int amqpsPort = -1;
     private int kafkaSslPort = -1;
+    private int httpPort = -1;
+    private int prometheusPort = -1;
     private boolean closed;
 
     public FerryServer(BrokerSettings settings) {
@@ -119,6 +130,12 @@ public final class FerryServer implements AutoCloseable {
             if (kafkaSslServer != null) {
                 kafkaSslPort = kafkaSslServer.start();
             }
+            // Its own line too ("HTTP listening on 127.0.0.1:15672, ..."), before the line scripts wait for.
+            httpServer = new HttpApiServer(httpConfig());
+            httpPort = httpServer.start();
+            prometheusServer = new PrometheusServer(new BrokerMetrics(broker, clientConnections, resourceAlarm,
+                    nodeName(), FerryVersion.VERSION), settings.httpBindAddresses(), settings.prometheusPort);
+            prometheusPort = prometheusServer.start();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while binding the listening ports", e);
@@ -228,7 +245,28 @@ public final class FerryServer implements AutoCloseable {
                 .accessControl(accessControl)
                 .channelHandlerFactory(new BrokerChannelHandlerFactory(broker, accessControl))
                 .resourceAlarm(resourceAlarm)
-                .contentBudget(contentBudget);
+                .contentBudget(contentBudget)
+                .clientConnections(clientConnections);
+    }
+
+    private HttpApiConfig httpConfig() {
+        return new HttpApiConfig()
+                .addresses(settings.httpBindAddresses())
+                .port(settings.httpPort)
+                .broker(broker)
+                .connections(clientConnections)
+                .resourceAlarm(resourceAlarm)
+                .accessControl(accessControl)
+                .nodeName(nodeName())
+                .productVersion(FerryVersion.VERSION)
+                .maxBodyBytes(Math.max(1024 * 1024, settings.maxMessageBytes * 2))
+                .listener("amqp", amqpPort)
+                .listener("kafka", kafkaPort);
+    }
+
+    /** RabbitMQ's node name form, for the management API and the metrics. */
+    private String nodeName() {
+        return "ferry@" + settings.kafkaAdvertisedHost();
     }
 
     private KafkaConfig kafkaConfig() {
@@ -254,6 +292,16 @@ public final class FerryServer implements AutoCloseable {
     /** The bound Kafka SSL port, once started; -1 without one. */
     public synchronized int kafkaSslPort() {
         return kafkaSslPort;
+    }
+
+    /** The bound Prometheus port, once started. */
+    public synchronized int prometheusPort() {
+        return prometheusPort;
+    }
+
+    /** The bound management HTTP port, once started. */
+    public synchronized int httpPort() {
+        return httpPort;
     }
 
     /** The bound AMQP port, once started. */
@@ -284,6 +332,12 @@ public final class FerryServer implements AutoCloseable {
         }
         if (kafkaSslServer != null) {
             kafkaSslServer.stop();
+        }
+        if (prometheusServer != null) {
+            prometheusServer.stop();
+        }
+        if (httpServer != null) {
+            httpServer.stop();
         }
         if (kafkaServer != null) {
             kafkaServer.stop();

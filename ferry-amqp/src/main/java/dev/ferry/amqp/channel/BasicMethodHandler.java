@@ -20,6 +20,8 @@ import dev.ferry.amqp.method.BasicRecoverOk;
 import dev.ferry.amqp.method.BasicReject;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
+import dev.ferry.front.registry.ChannelSnapshot;
+import dev.ferry.front.registry.ConsumerSnapshot;
 import dev.ferry.message.Message;
 import dev.ferry.queue.ChannelCredit;
 import dev.ferry.queue.ConsumerSink;
@@ -27,6 +29,7 @@ import dev.ferry.queue.ConsumerSpec;
 import dev.ferry.queue.Delivery;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.SettleOutcome;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -41,7 +44,7 @@ import java.util.concurrent.ThreadLocalRandom;
 final class BasicMethodHandler {
 
     /** A consumer of this channel: which queue feeds it, and whether its deliveries need settling. */
-    private record ConsumerEntry(MessageQueue queue, boolean noAck) {
+    private record ConsumerEntry(MessageQueue queue, boolean noAck, int prefetchCount) {
     }
 
     private final ChannelSession session;
@@ -84,6 +87,15 @@ final class BasicMethodHandler {
             throw new BrokerException(ErrorCode.COMMAND_INVALID,
                     "COMMAND_INVALID - " + method.methodName() + " is not a client method");
         }
+    }
+
+    /** The channel's qos, unacked deliveries and consumers, for the management API's channel list. */
+    ChannelSnapshot snapshot(int channelNumber, boolean confirming, boolean transactional) {
+        List<ConsumerSnapshot> listed = new ArrayList<>(consumers.size());
+        consumers.forEach((tag, entry) -> listed.add(new ConsumerSnapshot(tag, entry.queue().name(), !entry.noAck(),
+                entry.prefetchCount())));
+        return new ChannelSnapshot(channelNumber, consumerPrefetch, channelCredit.limit(), unacked.size(), confirming,
+                transactional, listed);
     }
 
     /** Transactions buffer settlements until commit; null turns buffering off. */
@@ -147,7 +159,7 @@ final class BasicMethodHandler {
                 ConsumerSpec.priorityFrom(consume.arguments(), queue.settings().description()), new Sink(tag, consume.noAck()),
                 session.channel().connection().deliveryGate());
         // Registered before the queue can deliver, so the first delivery finds its consumer.
-        ConsumerEntry entry = new ConsumerEntry(queue, consume.noAck());
+        ConsumerEntry entry = new ConsumerEntry(queue, consume.noAck(), consume.noAck() ? 0 : consumerPrefetch);
         consumers.put(tag, entry);
         queue.consume(spec).whenComplete((registered, error) -> session.onEventLoop(() -> {
             if (error != null) {

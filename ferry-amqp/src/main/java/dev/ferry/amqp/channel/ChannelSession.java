@@ -15,9 +15,10 @@ import dev.ferry.amqp.method.TxCommit;
 import dev.ferry.amqp.method.TxRollback;
 import dev.ferry.amqp.method.TxSelect;
 import dev.ferry.amqp.method.TxSelectOk;
+import dev.ferry.broker.VirtualHost;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
-import dev.ferry.broker.VirtualHost;
+import dev.ferry.front.registry.ChannelSnapshot;
 import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.MessageQueue;
 import io.netty.channel.EventLoop;
@@ -111,6 +112,11 @@ public final class ChannelSession implements ChannelMethodHandler {
             queue.closeChannel(ref);
         }
         touchedQueues.clear();
+    }
+
+    @Override
+    public ChannelSnapshot snapshot(int channelNumber) {
+        return basicMethods.snapshot(channelNumber, publisher.confirming(), publisher.transactional());
     }
 
     private void onConfirmSelect(ConfirmSelect select) {

@@ -170,6 +170,14 @@ final class PublishHandler {
         }
     }
 
+    boolean confirming() {
+        return confirms != null;
+    }
+
+    boolean transactional() {
+        return transaction != null;
+    }
+
     void selectConfirms() {
         if (transaction != null) {
             throw BrokerException.preconditionFailed("PRECONDITION_FAILED - cannot switch from tx to confirm mode");

@@ -33,6 +33,7 @@ import dev.ferry.front.ConnectionFlowControl;
 import dev.ferry.front.ConnectionFlowControl.Pause;
 import dev.ferry.front.OutboundBatcher;
 import dev.ferry.front.tls.TlsPeer;
+import dev.ferry.front.registry.ChannelSnapshot;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.queue.DeliveryGate;
 import dev.ferry.text.LogSafe;
@@ -52,6 +53,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -113,6 +115,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private volatile boolean blocked;
     private ScheduledFuture<?> timeout;
     private Heartbeats heartbeats;
+    private int heartbeatSeconds;
+    /** This connection in the management API's registry, from connection.open until the socket closes. */
+    private AmqpClientConnection listed;
     /** The virtual host whose (and whose user's) connection count includes this connection; null when none does. */
     private String countedIn;
     private boolean loginDelayed;
@@ -185,6 +190,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         contentAdmission.close();
         deliveryGate.open();
         runCloseListeners();
+        if (listed != null) {
+            config.clientConnections().remove(listed);
+        }
         LOG.info("connection {} closed {} (user '{}', vhost '{}')", name, LogSafe.text(closeReason),
                 LogSafe.text(username), LogSafe.text(virtualHost));
         context.fireChannelInactive();
@@ -389,6 +397,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         frameMax = (int) requestedFrameMax;
         decoder.setFrameMax(frameMax);
         heartbeats.start(tuneOk.heartbeat());
+        heartbeatSeconds = tuneOk.heartbeat();
         state = State.AWAIT_OPEN;
     }
 
@@ -424,6 +433,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         state = State.OPEN;
         cancelTimeout();
         writeMethod(0, new ConnectionOpenOk());
+        listed = new AmqpClientConnection(this, ctx.channel().localAddress(), frameMax, channelMax, heartbeatSeconds,
+                System.currentTimeMillis());
+        config.clientConnections().add(listed);
         LOG.info("connection {} opened: user '{}', vhost '{}', client {}", name, LogSafe.text(username),
                 LogSafe.text(virtualHost), LogSafe.text(clientProperties.get("product")));
 
@@ -906,6 +918,22 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     @Override
     public boolean isBlocked() {
         return blocked;
+    }
+
+    /** The open channels as the management API shows them; answered on the event loop. */
+    CompletionStage<List<ChannelSnapshot>> channelSnapshots() {
+        CompletableFuture<List<ChannelSnapshot>> answer = new CompletableFuture<>();
+        runOnEventLoop(() -> {
+            List<ChannelSnapshot> open = new ArrayList<>(channels.size());
+            for (ChannelSlot slot : channels.values()) {
+                if (slot.state() == ChannelSlot.State.OPEN && slot.handler != null) {
+                    open.add(slot.handler.snapshot(slot.number()));
+                }
+            }
+            open.sort(Comparator.comparingInt(ChannelSnapshot::number));
+            answer.complete(open);
+        });
+        return answer;
     }
 
     @Override

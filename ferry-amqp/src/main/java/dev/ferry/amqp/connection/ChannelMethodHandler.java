@@ -1,6 +1,8 @@
 package dev.ferry.amqp.connection;
 
 import dev.ferry.amqp.method.AmqpMethod;
+import dev.ferry.front.registry.ChannelSnapshot;
+import java.util.List;
 
 /**
  * The channel semantics behind one open AMQP channel: exchanges, queues, consumers, acks. The
@@ -26,4 +28,12 @@ public interface ChannelMethodHandler {
      * through the {@link AmqpChannel} after this reaches the client.
      */
     void onClosed();
+
+    /**
+     * What the management API shows of this channel (prefetch, unacked, consumers); on the event
+     * loop, like every other call.
+     */
+    default ChannelSnapshot snapshot(int channelNumber) {
+        return new ChannelSnapshot(channelNumber, 0, 0, 0, false, false, List.of());
+    }
 }

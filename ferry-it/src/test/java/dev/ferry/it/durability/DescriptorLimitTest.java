@@ -112,7 +112,8 @@ class DescriptorLimitTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder("bash", "-c", "ulimit -n " + DESCRIPTOR_LIMIT + " && exec \"$@\"", "bash",
                 java, "-Xmx512m", "-ea", "-cp", System.getProperty("java.class.path"), "dev.ferry.server.FerryMain",
-                "--data-dir", dataDir.toString(), "--amqp-port", "0", "--kafka-port", "0").redirectErrorStream(true);
+                "--data-dir", dataDir.toString(), "--amqp-port", "0", "--kafka-port", "0", "--http-port", "0",
+                "--prometheus-port", "0").redirectErrorStream(true);
         builder.environment().keySet().removeIf(name -> name.startsWith("FERRY_"));
         broker = builder.start();
         Process process = broker;

@@ -27,6 +27,8 @@ public final class BrokerProcess implements AutoCloseable {
     private static final Pattern KAFKA_SSL_LISTENING =
             Pattern.compile("Kafka SSL listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
     /** The Kafka listener's line, logged before the line above; its first address. */
+    private static final Pattern HTTP_LISTENING = Pattern.compile("HTTP listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
+    private static final Pattern PROMETHEUS_LISTENING = Pattern.compile("Prometheus listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
     private static final Pattern KAFKA_LISTENING = Pattern.compile("Kafka listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     // A wrapping main may instrument every class the broker loads (BlockHound does), which makes
@@ -41,6 +43,8 @@ public final class BrokerProcess implements AutoCloseable {
     private volatile int kafkaPort = -1;
     private volatile int amqpsPort = -1;
     private volatile int kafkaSslPort = -1;
+    private volatile int httpPort = -1;
+    private volatile int prometheusPort = -1;
 
     private BrokerProcess(Process process, Path dataDir) {
         this.process = process;
@@ -152,6 +156,9 @@ public final class BrokerProcess implements AutoCloseable {
         // A free Kafka port unless the test chooses one (a flag beats this): brokers of parallel
         // builds on one machine must not all want 9092.
         builder.environment().put("FERRY_KAFKA_PORT", "0");
+        // The same for the management API's 15672.
+        builder.environment().put("FERRY_HTTP_PORT", "0");
+        builder.environment().put("FERRY_PROMETHEUS_PORT", "0");
         builder.environment().putAll(environment);
         return new BrokerProcess(builder.start(), dataDir);
     }
@@ -169,6 +176,14 @@ public final class BrokerProcess implements AutoCloseable {
                 Matcher kafkaSsl = KAFKA_SSL_LISTENING.matcher(line);
                 if (kafkaSsl.find()) {
                     kafkaSslPort = Integer.parseInt(kafkaSsl.group(1));
+                }
+                Matcher prometheus = PROMETHEUS_LISTENING.matcher(line);
+                if (prometheus.find()) {
+                    prometheusPort = Integer.parseInt(prometheus.group(1));
+                }
+                Matcher http = HTTP_LISTENING.matcher(line);
+                if (http.find()) {
+                    httpPort = Integer.parseInt(http.group(1));
                 }
                 Matcher kafka = KAFKA_LISTENING.matcher(line);
                 if (kafka.find()) {
@@ -222,6 +237,16 @@ public final class BrokerProcess implements AutoCloseable {
     /** The Kafka SSL listener's port (its first address), once the broker listens; -1 without one. */
     public int kafkaSslPort() {
         return kafkaSslPort;
+    }
+
+    /** The Prometheus metrics port (its first address), once the broker listens. */
+    public int prometheusPort() {
+        return prometheusPort;
+    }
+
+    /** The management HTTP API's port (its first address), once the broker listens. */
+    public int httpPort() {
+        return httpPort;
     }
 
     /** The Kafka listener's port (its first address), once the broker listens. */

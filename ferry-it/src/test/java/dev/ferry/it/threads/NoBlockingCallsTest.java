@@ -4,10 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -21,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
@@ -221,6 +228,34 @@ class NoBlockingCallsTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> !exists(probe, "expires"));
         await().atMost(Duration.ofSeconds(10)).until(() -> messageCount(probe, "dead-letters") == 20);
         channel.queuePurge("transient");
+
+        // The management API: listings that ask connections on their event loops, gets and
+        // purges that ask queue owners, declares, publishes and a connection closed by the API.
+        for (String path : List.of("overview", "queues?page=1&page_size=10&sort=messages", "exchanges", "bindings",
+                "connections", "channels", "consumers", "nodes", "vhosts", "users", "permissions", "aliveness-test/%2F",
+                "queues/%2F/work", "health/checks/alarms")) {
+            assertThat(api(broker, "GET", path, null)).as(path).isEqualTo(200);
+        }
+        assertThat(api(broker, "POST", "queues/%2F/audit-log/get",
+                "{\"count\":5,\"ackmode\":\"ack_requeue_true\",\"encoding\":\"auto\"}")).isEqualTo(200);
+        assertThat(api(broker, "PUT", "queues/%2F/by-http", "{\"durable\":true}")).isEqualTo(201);
+        assertThat(api(broker, "POST", "exchanges/%2F/amq.default/publish", "{\"properties\":{\"delivery_mode\":2},"
+                + "\"routing_key\":\"by-http\",\"payload\":\"x\",\"payload_encoding\":\"string\"}")).isEqualTo(200);
+        assertThat(api(broker, "DELETE", "queues/%2F/by-http/contents", null)).isEqualTo(204);
+        assertThat(api(broker, "DELETE", "queues/%2F/by-http", null)).isEqualTo(204);
+        for (String metrics : List.of("/metrics", "/metrics/per-object")) {
+            HttpResponse<String> scraped = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + broker.prometheusPort() + metrics)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(scraped.statusCode()).as(metrics).isEqualTo(200);
+        }
+        List<String> before = connectionNames(broker);
+        Connection closedByApi = connect(broker);
+        List<String> opened = await().atMost(Duration.ofSeconds(10)).until(() -> connectionNames(broker),
+                names -> names.size() > before.size());
+        opened.removeAll(before);
+        assertThat(api(broker, "DELETE", "connections/" + URLEncoder.encode(opened.get(0), StandardCharsets.UTF_8)
+                .replace("+", "%20"), null)).isEqualTo(204);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !closedByApi.isOpen());
         connection.close();
 
         // A clean restart: recovery with paged messages, then more of the same.
@@ -243,6 +278,31 @@ class NoBlockingCallsTest {
         List<String> found = new ArrayList<>(violations(broker));
         found.addAll(violations(restarted));
         assertThat(found).as("blocking calls on event loops or queue threads").isEmpty();
+    }
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    /** One management API request as guest; the status code. */
+    private static int api(BrokerProcess broker, String method, String path, String body) throws Exception {
+        return apiCall(broker, method, path, body).statusCode();
+    }
+
+    private static HttpResponse<String> apiCall(BrokerProcess broker, String method, String path, String body)
+            throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + "/api/" + path))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("guest:guest".getBytes(StandardCharsets.UTF_8)))
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .timeout(Duration.ofSeconds(30))
+                .build();
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static List<String> connectionNames(BrokerProcess broker) throws Exception {
+        List<String> names = new ArrayList<>();
+        new ObjectMapper().readTree(apiCall(broker, "GET", "connections?columns=name", null).body())
+                .forEach(connection -> names.add(connection.path("name").asText()));
+        return names;
     }
 
     /** A passive declare on a channel of its own (a 404 closes the channel, not the connection). */

@@ -46,6 +46,12 @@ public final class BrokerSettings {
     public String kafkaAdvertisedHost = "";
     /** Kafka's group.initial.rebalance.delay.ms. */
     public int groupInitialRebalanceDelayMs = 3000;
+    /** RabbitMQ's management port; 0 picks a free port. */
+    public int httpPort = 15672;
+    /** rabbitmq_prometheus's port for /metrics; 0 picks a free port. */
+    public int prometheusPort = 15692;
+    /** Where the management API and /metrics listen; empty: the same addresses as {@link #bind}. */
+    public List<String> httpBind = List.of();
     /** Listen addresses: by default the loopback address of each family. */
     public List<String> bind = List.of("127.0.0.1", "::1");
     public List<String> users = List.of("guest:guest");
@@ -80,6 +86,7 @@ public final class BrokerSettings {
     private TlsSettings tlsSettings;
 
     private List<InetAddress> bindAddresses;
+    private List<InetAddress> httpBindAddresses;
     private final Map<String, String> passwords = new LinkedHashMap<>();
 
     /** Checks every value and resolves derived ones; throws {@link ConfigException} naming the first bad one. */
@@ -94,6 +101,20 @@ public final class BrokerSettings {
             throw new ConfigException("amqp-port and kafka-port must differ, both are " + amqpPort);
         }
         concludeTls();
+        if (httpPort < 0 || httpPort > 65535) {
+            throw new ConfigException("http-port must be between 0 and 65535 (0 picks a free port), got " + httpPort);
+        }
+        if (httpPort != 0 && (httpPort == amqpPort || httpPort == kafkaPort)) {
+            throw new ConfigException("http-port must differ from amqp-port and kafka-port, got " + httpPort);
+        }
+        if (prometheusPort < 0 || prometheusPort > 65535) {
+            throw new ConfigException("prometheus-port must be between 0 and 65535 (0 picks a free port), got "
+                    + prometheusPort);
+        }
+        if (prometheusPort != 0 && (prometheusPort == amqpPort || prometheusPort == kafkaPort || prometheusPort == httpPort)) {
+            throw new ConfigException("prometheus-port must differ from amqp-port, kafka-port and http-port, got "
+                    + prometheusPort);
+        }
         if (groupInitialRebalanceDelayMs < 0) {
             throw new ConfigException("group-initial-rebalance-delay-ms must be 0 or more, got "
                     + groupInitialRebalanceDelayMs);
@@ -104,6 +125,8 @@ public final class BrokerSettings {
                     + kafkaAdvertisedHost + "'");
         }
         bindAddresses = resolveBindAddresses(bind);
+        httpBindAddresses = httpBind == null || httpBind.isEmpty() || httpBind.stream().allMatch(String::isBlank)
+                ? bindAddresses : resolveBindAddresses(httpBind);
         passwords.clear();
         for (String user : users) {
             int colon = user.indexOf(':');
@@ -281,6 +304,14 @@ public final class BrokerSettings {
         if (value < min || value > max) {
             throw new ConfigException(setting + " must be between " + min + " and " + max + hint + ", got " + value);
         }
+    }
+
+    /** Where the management API listens, resolved by {@link #conclude()}. */
+    public List<InetAddress> httpBindAddresses() {
+        if (httpBindAddresses == null) {
+            throw new IllegalStateException("conclude() has not been called");
+        }
+        return httpBindAddresses;
     }
 
     /** The listen addresses, each once, in the order given. */

@@ -1,0 +1,96 @@
+package dev.ferry.http;
+
+import dev.ferry.broker.VirtualHost;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What every endpoint needs: the configuration and the rules of who sees which virtual host.
+ * Stateless apart from the counter that gives each API operation on queues its own session id.
+ */
+final class BrokerView {
+    // Negative, so they never meet an AMQP connection's id (those count up from 1).
+    private static final AtomicLong NEXT_SESSION_ID = new AtomicLong();
+
+    final HttpApiConfig config;
+
+    BrokerView(HttpApiConfig config) {
+        this.config = config;
+    }
+
+    /** A connection id of its own for one API operation (get, declare) on queues. */
+    static long sessionId() {
+        return -1 - NEXT_SESSION_ID.getAndIncrement();
+    }
+
+    boolean maySee(ApiUser user, String virtualHost) {
+        return user.isMonitor() || config.users().mayAccess(user, virtualHost);
+    }
+
+    /** The virtual hosts {@code user} may see, by name. */
+    List<VirtualHost> visibleVirtualHosts(ApiUser user) {
+        List<VirtualHost> visible = new ArrayList<>();
+        for (VirtualHost host : config.broker().virtualHosts()) {
+            if (maySee(user, host.name())) {
+                visible.add(host);
+            }
+        }
+        visible.sort(Comparator.comparing(VirtualHost::name));
+        return visible;
+    }
+
+    /** The virtual host named in a path: 404 when it does not exist, 401 when the user may not see it. */
+    VirtualHost virtualHost(ApiUser user, String name) {
+        VirtualHost host = config.broker().virtualHost(name).orElseThrow(ApiException::notFound);
+        if (!maySee(user, name)) {
+            throw ApiException.notAuthorised("User not authorised to access virtual host");
+        }
+        return host;
+    }
+
+    /**
+     * The virtual host of a change (declare, delete, publish, get, purge): as in RabbitMQ, every
+     * user, administrators too, needs a permission entry there; the monitoring tag is not enough.
+     */
+    VirtualHost virtualHostToChange(ApiUser user, String name) {
+        VirtualHost host = config.broker().virtualHost(name).orElseThrow(ApiException::notFound);
+        if (!config.users().mayAccess(user, name)) {
+            throw ApiException.notAuthorised("User not authorised to access virtual host");
+        }
+        return host;
+    }
+
+    /** Configure permission on a queue or exchange (declare, delete): 401 "Access refused." as RabbitMQ. */
+    void requireConfigure(ApiUser user, String virtualHost, String resource) {
+        if (!config.users().mayConfigure(user, virtualHost, resource)) {
+            throw ApiException.notAuthorised("Access refused.");
+        }
+    }
+
+    /** Read permission on a queue (get, purge): 401 with the AMQP refusal text, as RabbitMQ. */
+    void requireRead(ApiUser user, String virtualHost, String kind, String resource) {
+        if (!config.users().mayRead(user, virtualHost, resource)) {
+            throw ApiException.notAuthorised(refusal(user, virtualHost, kind, resource));
+        }
+    }
+
+    void requireWrite(ApiUser user, String virtualHost, String kind, String resource) {
+        if (!config.users().mayWrite(user, virtualHost, resource)) {
+            throw ApiException.notAuthorised(refusal(user, virtualHost, kind, resource));
+        }
+    }
+
+    static String refusal(ApiUser user, String virtualHost, String kind, String resource) {
+        return "ACCESS_REFUSED - access to " + kind + " '" + resource + "' in vhost '" + virtualHost
+                + "' refused for user '" + user.name() + "'";
+    }
+
+    /** The users, permissions and virtual hosts endpoints: administrators only. */
+    static void requireAdministrator(ApiUser user) {
+        if (!user.isAdministrator()) {
+            throw ApiException.notAuthorised("Not administrator user");
+        }
+    }
+}

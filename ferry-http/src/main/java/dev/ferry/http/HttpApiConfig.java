@@ -1,0 +1,186 @@
+package dev.ferry.http;
+
+import dev.ferry.access.AccessControl;
+import dev.ferry.broker.Broker;
+import dev.ferry.broker.ResourceAlarm;
+import dev.ferry.front.registry.ClientConnections;
+import java.net.InetAddress;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything the management API is built from: where it listens, the broker it shows, the
+ * connections the fronts registered, the users who may log in. {@link #conclude()} checks it once.
+ */
+public final class HttpApiConfig {
+    /** Longest request line plus headers accepted; past it the connection gets 431 and is closed. */
+    public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+
+    private List<InetAddress> addresses = List.of(InetAddress.getLoopbackAddress());
+    private int port = 15672;
+    private int ioThreads = 1;
+    private int workerThreads = 2;
+    private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
+    private int maxBodyBytes = 64 * 1024 * 1024;
+    private Broker broker;
+    private ClientConnections connections = new ClientConnections();
+    private ResourceAlarm resourceAlarm = new ResourceAlarm();
+    private ApiUsers users;
+    private AccessControl accessControl;
+    private String nodeName = "ferry@localhost";
+    private String productVersion = "0";
+    private final Map<String, Integer> listeners = new LinkedHashMap<>();
+
+    public HttpApiConfig addresses(List<InetAddress> value) {
+        this.addresses = List.copyOf(value);
+        return this;
+    }
+
+    public List<InetAddress> addresses() {
+        return addresses;
+    }
+
+    /** 0 picks a free port. */
+    public HttpApiConfig port(int value) {
+        this.port = value;
+        return this;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public HttpApiConfig ioThreads(int value) {
+        this.ioThreads = value;
+        return this;
+    }
+
+    public int ioThreads() {
+        return ioThreads;
+    }
+
+    /** Threads that run requests (JSON, waiting for queues' answers), so event loops only move bytes. */
+    public HttpApiConfig workerThreads(int value) {
+        this.workerThreads = value;
+        return this;
+    }
+
+    public int workerThreads() {
+        return workerThreads;
+    }
+
+    public HttpApiConfig maxHeaderBytes(int value) {
+        this.maxHeaderBytes = value;
+        return this;
+    }
+
+    public int maxHeaderBytes() {
+        return maxHeaderBytes;
+    }
+
+    /** Largest request body (a message published through the API); past it: 413 and the connection closes. */
+    public HttpApiConfig maxBodyBytes(int value) {
+        this.maxBodyBytes = value;
+        return this;
+    }
+
+    public int maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    public HttpApiConfig broker(Broker value) {
+        this.broker = value;
+        return this;
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    public HttpApiConfig connections(ClientConnections value) {
+        this.connections = value;
+        return this;
+    }
+
+    public ClientConnections connections() {
+        return connections;
+    }
+
+    public HttpApiConfig resourceAlarm(ResourceAlarm value) {
+        this.resourceAlarm = value;
+        return this;
+    }
+
+    public ResourceAlarm resourceAlarm() {
+        return resourceAlarm;
+    }
+
+    public HttpApiConfig users(ApiUsers value) {
+        this.users = value;
+        return this;
+    }
+
+    public ApiUsers users() {
+        return users;
+    }
+
+    /**
+     * The broker's users, permissions and virtual hosts: logs API users in and serves
+     * /api/users, /api/permissions and PUT / DELETE /api/vhosts/{name}. Sets {@link #users} too.
+     */
+    public HttpApiConfig accessControl(AccessControl value) {
+        this.accessControl = value;
+        this.users = new AccessControlUsers(value);
+        return this;
+    }
+
+    /** Null when the API was given only {@link #users}: then the user and permission endpoints answer 404. */
+    public AccessControl accessControl() {
+        return accessControl;
+    }
+
+    /** The node name shown in /api/nodes and each object's "node" field. */
+    public HttpApiConfig nodeName(String value) {
+        this.nodeName = value;
+        return this;
+    }
+
+    public String nodeName() {
+        return nodeName;
+    }
+
+    public HttpApiConfig productVersion(String value) {
+        this.productVersion = value;
+        return this;
+    }
+
+    public String productVersion() {
+        return productVersion;
+    }
+
+    /** A protocol listener shown in /api/overview ("amqp" → 5672). */
+    public HttpApiConfig listener(String protocol, int listenerPort) {
+        listeners.put(protocol, listenerPort);
+        return this;
+    }
+
+    public Map<String, Integer> listeners() {
+        return Map.copyOf(listeners);
+    }
+
+    HttpApiConfig conclude() {
+        Objects.requireNonNull(broker, "broker");
+        Objects.requireNonNull(users, "users");
+        Objects.requireNonNull(connections, "connections");
+        Objects.requireNonNull(resourceAlarm, "resourceAlarm");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("HTTP port must be between 0 and 65535, got " + port);
+        }
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException("HTTP: no address to listen on");
+        }
+        return this;
+    }
+}

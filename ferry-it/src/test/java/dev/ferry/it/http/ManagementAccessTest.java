@@ -1,0 +1,138 @@
+package dev.ferry.it.http;
+
+import static dev.ferry.it.http.ManagementTarget.segment;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Users, tags and permissions through the API: what RabbitMQ's tags let each user see and do
+ * (administrator, monitoring, management, none), the permission regexes on queues and exchanges,
+ * and users, permissions and virtual hosts created and deleted by an administrator.
+ */
+class ManagementAccessTest {
+    private final ManagementTarget target = ManagementTarget.shared();
+    private final String prefix = "acc-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+
+    private void putUser(String name, String tags) {
+        HttpResponse<String> created = target.send("PUT", "users/" + segment(name),
+                "{\"password\":\"pw-" + name + "\",\"tags\":\"" + tags + "\"}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    }
+
+    private HttpResponse<String> as(String user, String method, String path, String body) {
+        return target.sendAs(user, "pw-" + user, method, path, body);
+    }
+
+    private static void assertRefused(HttpResponse<String> response, String reason) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(401);
+        JsonNode error = ManagementTarget.parse(response.body());
+        assertThat(error.path("error").asText()).isEqualTo("not_authorised");
+        assertThat(error.path("reason").asText()).isEqualTo(reason);
+    }
+
+    @Test
+    void shouldRefuseAUserWithoutAManagementTag() {
+        String user = prefix + "plain";
+        putUser(user, "");
+
+        assertRefused(as(user, "GET", "overview", null), "Not management user");
+    }
+
+    @Test
+    void shouldLetAMonitoringUserSeeEverythingButChangeNothing() {
+        String user = prefix + "monitor";
+        putUser(user, "monitoring");
+
+        assertThat(as(user, "GET", "overview", null).statusCode()).isEqualTo(200);
+        assertThat(as(user, "GET", "nodes", null).statusCode()).isEqualTo(200);
+        assertThat(as(user, "GET", "queues", null).statusCode()).isEqualTo(200);
+        JsonNode whoami = ManagementTarget.parse(as(user, "GET", "whoami", null).body());
+        assertThat(whoami.path("tags").get(0).asText()).isEqualTo("monitoring");
+        assertRefused(as(user, "PUT", "queues/%2F/" + segment(prefix + "q"), "{}"), "User not authorised to access virtual host");
+        assertRefused(as(user, "GET", "users", null), "Not administrator user");
+    }
+
+    @Test
+    void shouldHoldAManagementUserToItsPermissions() {
+        String user = prefix + "manager";
+        putUser(user, "management");
+        assertThat(target.send("PUT", "permissions/%2F/" + segment(user),
+                "{\"configure\":\"^" + prefix + "\",\"write\":\"^" + prefix + "\",\"read\":\"^" + prefix + "\"}")
+                .statusCode()).isEqualTo(201);
+
+        assertThat(as(user, "PUT", "queues/%2F/" + segment(prefix + "mine"), "{\"durable\":false}").statusCode())
+                .isEqualTo(201);
+        assertRefused(as(user, "PUT", "queues/%2F/" + segment("other-" + prefix), "{\"durable\":false}"), "Access refused.");
+        target.send("PUT", "queues/%2F/" + segment("other-" + prefix), "{\"durable\":false}");
+        assertRefused(as(user, "POST", "queues/%2F/" + segment("other-" + prefix) + "/get",
+                        "{\"count\":1,\"ackmode\":\"ack_requeue_true\",\"encoding\":\"auto\"}"),
+                "ACCESS_REFUSED - access to queue 'other-" + prefix + "' in vhost '/' refused for user '" + user + "'");
+        assertRefused(as(user, "GET", "nodes", null), "Not monitor user");
+        assertThat(as(user, "DELETE", "queues/%2F/" + segment(prefix + "mine"), null).statusCode()).isEqualTo(204);
+        target.send("DELETE", "queues/%2F/" + segment("other-" + prefix), null);
+    }
+
+    @Test
+    void shouldCreateListAndDeleteUsersPermissionsAndVirtualHosts() {
+        String user = prefix + "lifecycle";
+        String vhost = prefix + "vhost";
+        putUser(user, "management");
+        assertThat(target.send("PUT", "users/" + segment(user), "{\"password\":\"pw-" + user + "\",\"tags\":\"management\"}")
+                .statusCode()).isEqualTo(204);
+        JsonNode shown = target.get("users/" + segment(user));
+        assertThat(shown.path("tags").get(0).asText()).isEqualTo("management");
+        assertThat(shown.path("hashing_algorithm").asText()).isEqualTo("rabbit_password_hashing_sha256");
+        assertThat(shown.path("password_hash").asText()).isNotEmpty();
+
+        assertThat(target.send("PUT", "vhosts/" + segment(vhost), null).statusCode()).isEqualTo(201);
+        assertThat(target.send("PUT", "vhosts/" + segment(vhost), null).statusCode()).isEqualTo(204);
+        assertRefused(as(user, "GET", "queues/" + segment(vhost), null), "User not authorised to access virtual host");
+        HttpResponse<String> unknownUser = target.send("PUT", "permissions/" + segment(vhost) + "/" + segment(prefix + "nobody"),
+                "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}");
+        assertThat(unknownUser.statusCode()).isEqualTo(400);
+        assertThat(ManagementTarget.parse(unknownUser.body()).path("reason").asText()).isEqualTo("vhost_or_user_not_found");
+        assertThat(target.send("PUT", "permissions/" + segment(vhost) + "/" + segment(user),
+                "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}").statusCode()).isEqualTo(201);
+
+        assertThat(as(user, "GET", "queues/" + segment(vhost), null).statusCode()).isEqualTo(200);
+        assertThat(target.get("permissions/" + segment(vhost) + "/" + segment(user)).path("configure").asText()).isEqualTo(".*");
+        assertThat(names(target.get("users/" + segment(user) + "/permissions"), "vhost")).containsExactly(vhost);
+        assertThat(names(target.get("vhosts/" + segment(vhost) + "/permissions"), "user")).contains(user);
+        assertThat(names(target.get("permissions"), "user")).contains(user);
+        // What the user may see: its own virtual hosts only.
+        assertThat(names(ManagementTarget.parse(as(user, "GET", "vhosts", null).body()), "name")).containsExactly(vhost);
+
+        assertThat(target.send("DELETE", "permissions/" + segment(vhost) + "/" + segment(user), null).statusCode())
+                .isEqualTo(204);
+        assertThat(target.send("DELETE", "vhosts/" + segment(vhost), null).statusCode()).isEqualTo(204);
+        assertThat(target.send("DELETE", "vhosts/" + segment(vhost), null).statusCode()).isEqualTo(404);
+        assertThat(target.send("DELETE", "users/" + segment(user), null).statusCode()).isEqualTo(204);
+        assertThat(target.send("DELETE", "users/" + segment(user), null).statusCode()).isEqualTo(404);
+        assertThat(as(user, "GET", "whoami", null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void shouldLogAFailedLoginWithTheUserAndWhereItCameFrom() {
+        target.assumeFerryBehaviour("reads Ferry's log");
+        String user = prefix + "intruder";
+
+        assertThat(target.sendAs(user, "wrong", "GET", "overview", null).statusCode()).isEqualTo(401);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> target.ferry().output().stream()
+                .anyMatch(line -> line.contains("HTTP login failed for user '" + user + "' from /127.0.0.1:")));
+    }
+
+    private static List<String> names(JsonNode list, String field) {
+        List<String> names = new ArrayList<>();
+        list.forEach(item -> names.add(item.path(field).asText()));
+        return names;
+    }
+}
