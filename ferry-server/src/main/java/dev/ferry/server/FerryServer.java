@@ -19,6 +19,7 @@ import dev.ferry.kafka.group.ConsumerSubscriptions;
 import dev.ferry.server.config.BrokerSettings;
 import dev.ferry.store.DiskStorage;
 import dev.ferry.stream.ClusterIdentity;
+import dev.ferry.stream.StreamQueues;
 import dev.ferry.stream.TopicRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -44,6 +45,7 @@ public final class FerryServer implements AutoCloseable {
     private DiskStorage storage;
     private Broker broker;
     private TopicRegistry topics;
+    private StreamQueues streamQueues;
     private AmqpServer amqpServer;
     private KafkaServer kafkaServer;
     private GroupCoordinator groupCoordinator;
@@ -68,9 +70,13 @@ public final class FerryServer implements AutoCloseable {
         for (String virtualHost : settings.virtualHosts) {
             broker.addVirtualHost(virtualHost);
         }
-        recoverDurableState();
-        // Topics come back (every partition opened, its producer state rebuilt) before any listener opens.
+        // Topics come back (every partition opened, its producer state rebuilt) before any listener opens,
+        // and before the AMQP metadata, whose bindings may lead to them (stream queues).
         topics = TopicRegistry.open(settings.dataDir, storage.flusher(), storage.fileHandles(), settings.queueThreads);
+        streamQueues = new StreamQueues(topics, settings.streamVirtualHost, settings.streamKeyHeader,
+                System::currentTimeMillis);
+        broker.virtualHost(settings.streamVirtualHost).orElseThrow().attachStreams(streamQueues);
+        recoverDurableState();
         topics.startMaintenance(RETENTION_CHECK_INTERVAL_MS);
         amqpServer = new AmqpServer(amqpConfig());
         groupCoordinator = GroupCoordinator.open(settings.dataDir.resolve("groups"), GroupConfig.defaults()
@@ -139,7 +145,7 @@ public final class FerryServer implements AutoCloseable {
                 .productVersion(FerryVersion.VERSION)
                 .authenticator(users.build())
                 .virtualHosts(name -> broker.virtualHost(name).isPresent())
-                .channelHandlerFactory(new BrokerChannelHandlerFactory(broker))
+                .channelHandlerFactory(new BrokerChannelHandlerFactory(broker, streamQueues))
                 .resourceAlarm(resourceAlarm)
                 .contentBudget(contentBudget);
     }

@@ -8,8 +8,10 @@ import dev.ferry.broker.Broker;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.broker.VirtualHost;
+import dev.ferry.stream.StreamQueues;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+
 
 /**
  * Joins AMQP channels to the broker's core: each opened channel becomes a {@link ChannelSession}
@@ -18,11 +20,21 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class BrokerChannelHandlerFactory implements ChannelMethodHandlerFactory {
     private final Broker broker;
+    private final StreamQueues streams;
     private final DirectReplyTo directReplyTo = new DirectReplyTo();
     private final Set<Long> watchedConnections = ConcurrentHashMap.newKeySet();
 
     public BrokerChannelHandlerFactory(Broker broker) {
+        this(broker, null);
+    }
+
+    /**
+     * @param streams the Kafka topics as stream queues, shown in {@link StreamQueues#virtualHost()};
+     *                null for none
+     */
+    public BrokerChannelHandlerFactory(Broker broker, StreamQueues streams) {
         this.broker = broker;
+        this.streams = streams;
     }
 
     @Override
@@ -36,6 +48,7 @@ public final class BrokerChannelHandlerFactory implements ChannelMethodHandlerFa
                 return virtualHost.connectionClosed(connection.id());
             });
         }
-        return new ChannelSession(channel, virtualHost, directReplyTo);
+        StreamQueues streamsHere = streams != null && streams.virtualHost().equals(virtualHost.name()) ? streams : null;
+        return new ChannelSession(channel, virtualHost, directReplyTo, streamsHere);
     }
 }

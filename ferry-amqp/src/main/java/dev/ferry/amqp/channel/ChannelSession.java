@@ -17,6 +17,7 @@ import dev.ferry.amqp.method.TxSelectOk;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.broker.VirtualHost;
+import dev.ferry.stream.StreamQueues;
 import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.MessageQueue;
 import io.netty.channel.EventLoop;
@@ -46,6 +47,7 @@ public final class ChannelSession implements ChannelMethodHandler {
     private final ChannelRef ref;
     private final EventLoop eventLoop;
     private final DirectReplyTo directReplyTo;
+    private final StreamQueues streams;
     private final ExchangeMethodHandler exchangeMethods = new ExchangeMethodHandler(this);
     private final QueueMethodHandler queueMethods = new QueueMethodHandler(this);
     private final BasicMethodHandler basicMethods;
@@ -55,6 +57,12 @@ public final class ChannelSession implements ChannelMethodHandler {
     private boolean closed;
 
     ChannelSession(AmqpChannel channel, VirtualHost virtualHost, DirectReplyTo directReplyTo) {
+        this(channel, virtualHost, directReplyTo, null);
+    }
+
+    /** @param streams the stream queues of this channel's virtual host, or null when it shows none */
+    ChannelSession(AmqpChannel channel, VirtualHost virtualHost, DirectReplyTo directReplyTo, StreamQueues streams) {
+        this.streams = streams;
         this.channel = channel;
         this.virtualHost = virtualHost;
         this.ref = new ChannelRef(channel.connection().id(), channel.number());
@@ -138,6 +146,19 @@ public final class ChannelSession implements ChannelMethodHandler {
 
     VirtualHost virtualHost() {
         return virtualHost;
+    }
+
+    /** The stream of that name in this channel's virtual host, unless a queue has the name. */
+    java.util.Optional<dev.ferry.stream.Topic> stream(String name) {
+        if (streams == null || virtualHost.queue(name).isPresent()) {
+            return java.util.Optional.empty();
+        }
+        return streams.stream(name);
+    }
+
+    /** The stream queues of this channel's virtual host, or null when it shows none. */
+    StreamQueues streams() {
+        return streams;
     }
 
     long connectionId() {

@@ -21,6 +21,7 @@ import dev.ferry.broker.QueueDeclaration;
 import dev.ferry.broker.VirtualHost;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.QueueCounts;
+import dev.ferry.stream.StreamQueues;
 
 /**
  * The queue class (50). Every change is in effect at once (a pipelined bind after a no-wait
@@ -49,6 +50,10 @@ final class QueueMethodHandler {
                 declarePassively(declare, requested);
                 return;
             }
+            if (StreamQueues.asksForStream(declare.arguments())) {
+                declareStream(declare, requested);
+                return;
+            }
             DeclaredQueue declared = vhost.declareQueue(new QueueDeclaration(requested, declare.durable(),
                     declare.exclusive(), declare.autoDelete(), declare.arguments(), connectionId));
             session.rememberDeclaredQueue(declared.name());
@@ -65,15 +70,39 @@ final class QueueMethodHandler {
                     durable -> new QueueUnbindOk(), method);
         } else if (method instanceof QueuePurge purge) {
             // RabbitMQ strips line breaks from the names of declare, delete and (un)bind, not of purge.
+            if (session.stream(session.queueName(purge.queue())).isPresent()) {
+                throw new BrokerException(ErrorCode.NOT_IMPLEMENTED, "NOT_IMPLEMENTED - queue.purge not supported by "
+                        + "stream queues " + session.streams().describe(session.queueName(purge.queue())));
+            }
             session.replyLater(vhost.purgeQueue(session.queueName(purge.queue()), connectionId), purge.noWait(),
                     QueuePurgeOk::new, method);
         } else if (method instanceof QueueDelete delete) {
+            String streamName = namedQueue(delete.queue());
+            if (session.stream(streamName).isPresent()) {
+                // Its records go with it; a stream has no ready count to report, as in RabbitMQ.
+                session.replyLater(vhost.deleteStream(streamName), delete.noWait(), deleted -> new QueueDeleteOk(0),
+                        method);
+                return;
+            }
             session.replyLater(vhost.deleteQueue(namedQueue(delete.queue()), connectionId, delete.ifUnused(),
                     delete.ifEmpty()), delete.noWait(), QueueDeleteOk::new, method);
         } else {
             throw new BrokerException(ErrorCode.COMMAND_INVALID,
                     "COMMAND_INVALID - " + method.methodName() + " is not a client method");
         }
+    }
+
+    /**
+     * queue.declare with {@code x-queue-type: stream}: a Kafka topic with one partition, or the
+     * existing topic of that name. Answered once the topic is recorded; declare-ok reports no
+     * messages and no consumers, as RabbitMQ 3.10 does for a stream.
+     */
+    private void declareStream(QueueDeclare declare, String name) {
+        session.virtualHost().checkStreamDeclaration(name);
+        session.rememberDeclaredQueue(name);
+        session.replyLater(session.streams().declare(name, declare.durable(), declare.exclusive(),
+                declare.autoDelete(), declare.arguments()), declare.noWait(), topic -> new QueueDeclareOk(name, 0, 0),
+                declare);
     }
 
     /**
@@ -87,6 +116,11 @@ final class QueueMethodHandler {
                 || DirectReplyTo.isAddress(name) && session.directReplyTo().channelFor(name).isPresent()) {
             // Clients (Spring AMQP among them) probe for direct reply-to this way, as RabbitMQ allows.
             session.replyUnlessNoWait(declare.noWait(), new QueueDeclareOk(name, 0, 1));
+            return;
+        }
+        if (session.stream(name).isPresent()) {
+            session.rememberDeclaredQueue(name);
+            session.replyUnlessNoWait(declare.noWait(), new QueueDeclareOk(name, 0, 0));
             return;
         }
         dev.ferry.broker.QueueDeclareOk seen = vhost.checkQueueExists(name, session.connectionId());
