@@ -273,6 +273,34 @@ class StreamKafkaInteropTest {
         assertThat(all.get(confirmed).body()).isEqualTo("after-restart");
     }
 
+    @Test
+    void shouldCancelAmqpConsumersOfATopicKafkaDeletesAndDeleteTheTopicOnQueueDelete() throws Exception {
+        String topic = unique("short-lived");
+        try (Admin admin = Admin.create(kafka(Map.of()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            Channel channel = connection.createChannel();
+            channel.basicQos(10);
+            List<String> cancelled = new CopyOnWriteArrayList<>();
+            channel.basicConsume(topic, false, Map.of("x-stream-offset", "next"), new DefaultConsumer(channel) {
+                @Override
+                public void handleCancel(String consumerTag) {
+                    cancelled.add(consumerTag);
+                }
+            });
+
+            admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> cancelled.size() == 1);
+            assertThat(channel.isOpen()).isTrue();
+
+            String declared = unique("declared");
+            channel.queueDeclare(declared, true, false, false, Map.of("x-queue-type", "stream"));
+            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains(declared);
+            channel.queueDelete(declared);
+            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).doesNotContain(declared, topic);
+        }
+    }
+
     /** One AMQP delivery as the client received it. */
     record Delivered(String exchange, String routingKey, AMQP.BasicProperties properties, String body) {
     }

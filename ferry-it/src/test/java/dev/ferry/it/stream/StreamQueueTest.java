@@ -268,6 +268,16 @@ class StreamQueueTest extends AmqpTestBase {
     }
 
     @Test
+    void shouldNotTakeAChannelWidePrefetchForAConsumerOne() throws IOException {
+        String stream = declareStream();
+        Channel consumer = connection.createChannel();
+        consumer.basicQos(10, true);
+        assertRefused(() -> consumer.basicConsume(stream, false, Map.of("x-stream-offset", "first"),
+                new DefaultConsumer(consumer)), 406,
+                "PRECONDITION_FAILED - consumer prefetch count is not set for 'queue '" + stream + "' in vhost '/''");
+    }
+
+    @Test
     void shouldRefuseAutomaticAcknowledgement() throws IOException {
         String stream = declareStream();
         Channel consumer = connection.createChannel();
