@@ -25,6 +25,12 @@ public interface StreamTargets {
      */
     CompletableFuture<?> appendIfExists(String name, Message message);
 
+    /**
+     * null while the stream keeps up with what is published into it; else a stage that completes
+     * once its backlog of appends has drained, for publishers to wait on (as for a queue's mailbox).
+     */
+    CompletableFuture<Void> congestion(String name);
+
     /** Deletes the stream of that name with everything in it. */
     CompletableFuture<Void> delete(String name);
 }

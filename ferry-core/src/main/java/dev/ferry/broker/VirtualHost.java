@@ -579,10 +579,10 @@ public final class VirtualHost {
         }
         int reached = targets.size() + (streamNames == null ? 0 : streamNames.size());
         PublishConfirm tracker = confirm && reached > 0 ? new PublishConfirm(reached) : null;
-        if (streamNames != null) {
-            appendToStreams(streamNames, message, tracker);
-        }
         CompletionStage<Void> congestion = null;
+        if (streamNames != null) {
+            congestion = appendToStreams(streamNames, message, tracker);
+        }
         for (MessageQueue queue : targets) {
             CompletableFuture<Void> backPressure = queue.enqueue(message, tracker);
             if (congestion == null && backPressure != null) {
@@ -600,10 +600,12 @@ public final class VirtualHost {
 
     /**
      * Each stream gets the message as one record; a confirm waits for the fsync that makes it
-     * durable, and a failed append (topic deleted meanwhile, record too large) nacks it.
+     * durable, and a failed append (topic deleted meanwhile, record too large) nacks it. Returns the
+     * first stream's congestion (its backlog of appends past its bound), or null.
      */
-    private void appendToStreams(List<String> streamNames, Message message, PublishConfirm tracker) {
+    private CompletableFuture<Void> appendToStreams(List<String> streamNames, Message message, PublishConfirm tracker) {
         StreamTargets current = streams;
+        CompletableFuture<Void> congestion = null;
         for (String streamName : streamNames) {
             CompletableFuture<?> appended;
             try {
@@ -624,7 +626,11 @@ public final class VirtualHost {
                     }
                 });
             }
+            if (congestion == null) {
+                congestion = current.congestion(streamName);
+            }
         }
+        return congestion;
     }
 
     /**

@@ -6,7 +6,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -62,6 +64,12 @@ public final class StreamQueues implements StreamTargets {
     private final String virtualHost;
     private final String keyHeader;
     private final LongSupplier clockMs;
+    // Appends on their way into each topic (by id, so a re-created name starts afresh).
+    private final ConcurrentHashMap<UUID, AppendBacklog> backlogs = new ConcurrentHashMap<>();
+
+    /** Appends that may be on their way into one stream before its publishers wait (like a queue's mailbox). */
+    static final int BACKLOG_HIGH = 1024;
+    static final int BACKLOG_LOW = BACKLOG_HIGH / 2;
 
     /**
      * @param virtualHost the virtual host the topics appear in
@@ -146,10 +154,21 @@ public final class StreamQueues implements StreamTargets {
         return topic.isEmpty() ? null : append(topic.get(), message);
     }
 
+    @Override
+    public CompletableFuture<Void> congestion(String name) {
+        Optional<Topic> topic = stream(name);
+        if (topic.isEmpty()) {
+            return null;
+        }
+        AppendBacklog backlog = backlogs.get(topic.get().id());
+        return backlog == null ? null : backlog.congestion();
+    }
+
     /** queue.delete of a stream: its topic goes, with every record. */
     @Override
     public CompletableFuture<Void> delete(String name) {
-        return topics.delete(name);
+        Optional<Topic> topic = stream(name);
+        return topics.delete(name).whenComplete((ignored, error) -> topic.ifPresent(t -> backlogs.remove(t.id())));
     }
 
     /**
@@ -212,7 +231,11 @@ public final class StreamQueues implements StreamTargets {
         long nowMs = clockMs.getAsLong();
         ByteBuffer batch = MemoryRecords.withRecords(Compression.NONE,
                 AmqpRecordMapping.toRecord(message, key, nowMs)).buffer();
-        return partition.append(batch, nowMs);
+        AppendBacklog backlog = backlogs.computeIfAbsent(topic.id(), id -> new AppendBacklog(BACKLOG_HIGH, BACKLOG_LOW));
+        backlog.started();
+        CompletableFuture<AppendResult> appended = partition.append(batch, nowMs);
+        appended.whenComplete((result, error) -> backlog.finished());
+        return appended;
     }
 
     /** The Kafka key of a message: the key header's value when it carries one, else the routing key. */
