@@ -28,9 +28,9 @@ import dev.ferry.text.LogSafe;
  *
  * <p>When it has credit and has read everything durable, it parks on the partition's high
  * watermark and is woken (on the flusher's thread, which only hands over to the event loop) when a
- * new record is fsynced: no polling. Reads are bounded by the credit (at most one read of
- * {@link #READ_BYTES_MAX} per wake-up and delivery burst), so a consumer never reads far ahead of
- * what it may deliver.
+ * new record is fsynced: no polling. It reads whole batches, at most {@link #READ_BYTES_MAX} at a
+ * time (more only when one batch is larger), and keeps what it read but could not deliver yet for
+ * the next credit, so a small prefetch does not read the same bytes again for every ack.
  *
  * <p>Event-loop confined: everything runs on the channel's event loop.
  */
@@ -38,7 +38,7 @@ final class StreamConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(StreamConsumer.class);
     /** The AMQP header that tells a stream consumer a record's offset (RabbitMQ's name). */
     static final String OFFSET_HEADER = "x-stream-offset";
-    private static final int READ_BYTES_MAX = 1 << 20;
+    private static final int READ_BYTES_MAX = 256 * 1024;
 
     /** What to do when the stream is gone (deleted) while consuming. */
     interface Ended {
@@ -53,6 +53,11 @@ final class StreamConsumer {
     private final Ended ended;
     private final Runnable pumpOnEventLoop = this::pump;
     private long nextOffset;
+    // Records read but not delivered yet (no credit left), from nextOffset on; null when none.
+    private List<Record> readAhead;
+    private int readAheadIndex;
+    // Where the read that filled readAhead said to continue once it is used up.
+    private long readAheadContinueAt;
     private int unacked;
     private HighWatermarkWait parked;
     private boolean stopped;
@@ -116,6 +121,7 @@ final class StreamConsumer {
             return;
         }
         parked = null;
+        deliverReadAhead();
         while (unacked < prefetch) {
             if (partition.isClosed()) {
                 end(new BrokerException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "the stream was deleted"));
@@ -125,6 +131,7 @@ final class StreamConsumer {
             if (nextOffset < partition.logStartOffset()) {
                 // Retention or DeleteRecords removed what this consumer had not read yet.
                 nextOffset = partition.logStartOffset();
+                readAhead = null;
             }
             if (nextOffset >= highWatermark) {
                 park();
@@ -146,19 +153,23 @@ final class StreamConsumer {
                 end(e);
                 return;
             }
+            long continueAt = slice.nextOffset();
             int delivered = 0;
-            for (Record record : records) {
+            for (int i = 0; i < records.size(); i++) {
+                Record record = records.get(i);
                 if (record.offset() < nextOffset) {
                     continue;
                 }
                 if (unacked >= prefetch) {
+                    readAhead = records;
+                    readAheadIndex = i;
+                    readAheadContinueAt = continueAt;
                     return;
                 }
                 deliver(record);
                 nextOffset = record.offset() + 1;
                 delivered++;
             }
-            long continueAt = slice.nextOffset();
             if (continueAt > nextOffset) {
                 nextOffset = continueAt; // past records a batch holds before nextOffset, or empty batches
             } else if (delivered == 0) {
@@ -166,6 +177,24 @@ final class StreamConsumer {
                 park();
                 return;
             }
+        }
+    }
+
+    /** Delivers what an earlier read left over, as far as the credit goes. */
+    private void deliverReadAhead() {
+        if (readAhead == null) {
+            return;
+        }
+        while (readAheadIndex < readAhead.size() && unacked < prefetch) {
+            Record record = readAhead.get(readAheadIndex++);
+            if (record.offset() >= nextOffset) {
+                deliver(record);
+                nextOffset = record.offset() + 1;
+            }
+        }
+        if (readAheadIndex >= readAhead.size()) {
+            readAhead = null;
+            nextOffset = Math.max(nextOffset, readAheadContinueAt);
         }
     }
 
@@ -198,6 +227,7 @@ final class StreamConsumer {
     /** Cancelled by the client or the channel closed: no more deliveries, no wake-ups left behind. */
     void stop() {
         stopped = true;
+        readAhead = null;
         HighWatermarkWait wait = parked;
         parked = null;
         if (wait != null) {
