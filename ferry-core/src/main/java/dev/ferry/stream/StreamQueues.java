@@ -1,6 +1,7 @@
 package dev.ferry.stream;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -249,7 +250,7 @@ public final class StreamQueues implements StreamTargets {
                 return bytes;
             }
             if (value != null) {
-                return value.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                return value.toString().getBytes(StandardCharsets.UTF_8);
             }
         }
         return LosslessUtf8.encode(message.routingKey());

@@ -18,10 +18,12 @@ import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.broker.VirtualHost;
 import dev.ferry.stream.StreamQueues;
+import dev.ferry.stream.Topic;
 import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.MessageQueue;
 import io.netty.channel.EventLoop;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -149,9 +151,9 @@ public final class ChannelSession implements ChannelMethodHandler {
     }
 
     /** The stream of that name in this channel's virtual host, unless a queue has the name. */
-    java.util.Optional<dev.ferry.stream.Topic> stream(String name) {
+    Optional<Topic> stream(String name) {
         if (streams == null || virtualHost.queue(name).isPresent()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         return streams.stream(name);
     }
