@@ -242,7 +242,8 @@ final class BasicMethodHandler {
         }
         Map<String, Object> arguments = consume.arguments() == null ? Map.of() : consume.arguments();
         Partition partition = topic.partition(partitionIndex(arguments.get(STREAM_PARTITION_ARGUMENT), topic, description));
-        long start = StreamConsumer.startOffset(arguments.get(StreamConsumer.OFFSET_HEADER), partition, description);
+        long start = StreamConsumer.startOffset(arguments.get(StreamConsumer.OFFSET_HEADER), partition, description,
+                System.currentTimeMillis());
         StreamConsumer consumer = new StreamConsumer(session, tag, description, partition, start, consumerPrefetch,
                 this::onStreamEnded);
         streamConsumers.put(tag, consumer);

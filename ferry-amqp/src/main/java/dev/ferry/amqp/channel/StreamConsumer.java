@@ -4,6 +4,7 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.apache.kafka.common.record.internal.Record;
 import org.slf4j.Logger;
@@ -15,9 +16,11 @@ import dev.ferry.error.ErrorCode;
 import dev.ferry.log.LogSlice;
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
+import dev.ferry.route.Arguments;
 import dev.ferry.stream.AmqpRecordMapping;
 import dev.ferry.stream.HighWatermarkWait;
 import dev.ferry.stream.Partition;
+import dev.ferry.stream.StreamQueues;
 import dev.ferry.text.LogSafe;
 
 /**
@@ -77,11 +80,14 @@ final class StreamConsumer {
      * The first offset a consumer reads, from its {@code x-stream-offset} argument: absent or
      * {@code next} = the records appended from now on; {@code first} = the oldest kept; {@code last}
      * = the newest record (or the next one of an empty stream); a number = that offset, within what
-     * the stream holds; a timestamp = the first record at or after it.
+     * the stream holds; a timestamp = the first record at or after it; an interval in
+     * {@code x-max-age}'s form ({@code "1h"}, {@code "7D"}) = the first record at or after that long
+     * ago.
      *
-     * @throws BrokerException 406 for another value (RabbitMQ 3.10 fails with 541 INTERNAL_ERROR)
+     * @throws BrokerException 406 with RabbitMQ 3.10's text for another value (RabbitMQ itself
+     *     fails some of them, e.g. a word, with 541 INTERNAL_ERROR)
      */
-    static long startOffset(Object argument, Partition partition, String streamDescription) {
+    static long startOffset(Object argument, Partition partition, String streamDescription, long nowMs) {
         long start = partition.logStartOffset();
         long end = partition.highWatermark();
         if (argument == null || "next".equals(argument)) {
@@ -94,17 +100,28 @@ final class StreamConsumer {
             return Math.max(start, end - 1);
         }
         if (argument instanceof Date timestamp) {
-            long offset = partition.offsetForTimestamp(timestamp.getTime());
-            return offset < 0 ? end : Math.max(start, offset);
+            return fromTimestamp(partition, timestamp.getTime());
+        }
+        if (argument instanceof String interval) {
+            Optional<Long> ago = StreamQueues.maxAgeMs(interval);
+            if (ago.isPresent()) {
+                return fromTimestamp(partition, nowMs - ago.get());
+            }
         }
         if (argument instanceof Byte || argument instanceof Short || argument instanceof Integer
                 || argument instanceof Long) {
             long offset = ((Number) argument).longValue();
             return Math.min(Math.max(start, offset), end);
         }
-        throw BrokerException.preconditionFailed("PRECONDITION_FAILED - invalid x-stream-offset for consumer on "
-                + streamDescription + ": '" + LogSafe.text(String.valueOf(argument))
-                + "' (expected first, last, next, an offset or a timestamp)");
+        String shown = argument instanceof String text ? "<<\"" + text + "\">>" : String.valueOf(argument);
+        throw BrokerException.preconditionFailed("PRECONDITION_FAILED - invalid arg '" + OFFSET_HEADER + "' for "
+                + streamDescription + ": {invalid_stream_offset_arg,{" + Arguments.amqpTypeName(argument) + ","
+                + shown + "}}");
+    }
+
+    private static long fromTimestamp(Partition partition, long timestampMs) {
+        long offset = partition.offsetForTimestamp(timestampMs);
+        return offset < 0 ? partition.highWatermark() : Math.max(partition.logStartOffset(), offset);
     }
 
     String consumerTag() {
