@@ -19,7 +19,6 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 
 import dev.ferry.broker.StreamTargets;
 import dev.ferry.error.BrokerException;
-import dev.ferry.error.ErrorCode;
 import dev.ferry.message.Message;
 import dev.ferry.route.Arguments;
 import dev.ferry.text.LosslessUtf8;
@@ -277,10 +276,5 @@ public final class StreamQueues implements StreamTargets {
 
     private static BrokerException preconditionFailed(String text) {
         return BrokerException.preconditionFailed("PRECONDITION_FAILED - " + text);
-    }
-
-    /** Ferry's error code for a stream that is not there, for fronts that look one up by name. */
-    public static BrokerException notFound(String description) {
-        return new BrokerException(ErrorCode.NOT_FOUND, "NOT_FOUND - no " + description);
     }
 }
