@@ -80,6 +80,8 @@ public final class VirtualHost {
     private final Router router = new Router(exchanges::get);
     private final QueueServices queueServices;
     private final BrokerStorage storage;
+    // The topics seen as stream queues here, when this is the virtual host Kafka topics appear in.
+    private volatile StreamTargets streams;
     // True while restore() replays recorded metadata: nothing is recorded again, stores are recovered.
     private boolean restoring;
     // The newest record's future: completes once everything recorded so far is durable (in order).
@@ -144,6 +146,63 @@ public final class VirtualHost {
 
     public String name() {
         return name;
+    }
+
+    /**
+     * Makes the streams of {@code streamTargets} (the Kafka topics) appear here as queues:
+     * publishes routed to a stream's name are appended to it and queue.bind accepts it. Called
+     * once, before clients connect and before {@link #restore} replays bindings to streams.
+     */
+    public void attachStreams(StreamTargets streamTargets) {
+        this.streams = Objects.requireNonNull(streamTargets, "streamTargets");
+    }
+
+    /** Whether this virtual host shows the streams. */
+    public boolean hasStreams() {
+        return streams != null;
+    }
+
+    private boolean isStream(String streamName) {
+        StreamTargets current = streams;
+        return current != null && current.exists(streamName);
+    }
+
+    /**
+     * What a stream declaration must pass here before the stream's own checks: 406 in a virtual
+     * host without streams, 403 for an {@code amq.} name, 406 (inequivalent x-queue-type) when a
+     * queue of another type has the name.
+     */
+    public void checkStreamDeclaration(String queueName) {
+        String description = ResourceNames.queue(queueName, name);
+        if (streams == null) {
+            throw BrokerException.preconditionFailed("PRECONDITION_FAILED - invalid arg 'x-queue-type' for "
+                    + description + ": stream queues are the Kafka topics, shown in the one virtual host "
+                    + "chosen with --stream-virtual-host");
+        }
+        if (!queueName.isEmpty()) {
+            ResourceNames.requireNotReserved("queue", queueName);
+            ResourceNames.requireShortEnough("queue", queueName);
+        }
+        MessageQueue existing = queues.get(queueName);
+        if (existing != null) {
+            Equivalence.requireSameArgument(QueueArguments.QUEUE_TYPE,
+                    existing.settings().arguments().raw().get(QueueArguments.QUEUE_TYPE), "stream", description);
+        }
+    }
+
+    /** queue.delete of a stream: its bindings go, then the stream with its records. */
+    public CompletableFuture<Void> deleteStream(String streamName) {
+        StreamTargets current = streams;
+        if (current == null || !current.exists(streamName)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> bindingsRemoved;
+        synchronized (metadataLock) {
+            TopologyChange change = new TopologyChange();
+            removeBindingsTo(change, Destination.queue(streamName));
+            bindingsRemoved = whenDurable(change, "the deletion of " + ResourceNames.queue(streamName, name));
+        }
+        return bindingsRemoved.thenCompose(ignored -> current.delete(streamName));
     }
 
     // ---------------------------------------------------------------- exchanges
@@ -296,6 +355,11 @@ public final class VirtualHost {
                 queueName = ResourceNames.generateQueueName();
             }
             String description = ResourceNames.queue(queueName, name);
+            if (!serverNamed && isStream(queueName)) {
+                Equivalence.requireSameArgument(QueueArguments.QUEUE_TYPE, "stream",
+                        declaration.arguments() == null ? null : declaration.arguments().get(QueueArguments.QUEUE_TYPE),
+                        description);
+            }
             QueueArguments arguments = QueueArguments.parse(declaration.arguments(), description);
             if (serverNamed) {
                 QueueTypeRules.checkServerNamed(arguments);
@@ -384,7 +448,7 @@ public final class VirtualHost {
                                              Map<String, Object> arguments, long connectionId) {
         requireNotDefault(exchangeName);
         synchronized (metadataLock) {
-            requireQueue(queueName, connectionId);
+            requireQueueOrStream(queueName, connectionId);
             Exchange exchange = requireExchange(exchangeName);
             TopologyChange change = new TopologyChange();
             addBindingLocked(change, exchange, new Binding(exchangeName, Destination.queue(queueName), routingKey, arguments));
@@ -400,7 +464,7 @@ public final class VirtualHost {
                                                Map<String, Object> arguments, long connectionId) {
         requireNotDefault(exchangeName);
         synchronized (metadataLock) {
-            requireQueue(queueName, connectionId);
+            requireQueueOrStream(queueName, connectionId);
             requireExchange(exchangeName);
             TopologyChange change = new TopologyChange();
             unbindLocked(change, new Binding(exchangeName, Destination.queue(queueName), routingKey, arguments));
@@ -526,14 +590,24 @@ public final class VirtualHost {
         }
         Set<String> queueNames = router.route(exchange, message);
         List<MessageQueue> targets = new ArrayList<>(queueNames.size());
+        List<String> streamNames = null;
         for (String queueName : queueNames) {
             MessageQueue queue = queues.get(queueName);
             if (queue != null) {
                 targets.add(queue);
+            } else if (isStream(queueName)) {
+                if (streamNames == null) {
+                    streamNames = new ArrayList<>(1);
+                }
+                streamNames.add(queueName);
             }
         }
-        PublishConfirm tracker = confirm && !targets.isEmpty() ? new PublishConfirm(targets.size()) : null;
+        int reached = targets.size() + (streamNames == null ? 0 : streamNames.size());
+        PublishConfirm tracker = confirm && reached > 0 ? new PublishConfirm(reached) : null;
         CompletionStage<Void> congestion = null;
+        if (streamNames != null) {
+            congestion = appendToStreams(streamNames, message, tracker);
+        }
         for (MessageQueue queue : targets) {
             CompletableFuture<Void> backPressure = queue.enqueue(message, tracker);
             if (congestion == null && backPressure != null) {
@@ -545,8 +619,43 @@ public final class VirtualHost {
                 }
             }
         }
-        return new PublishResult(targets.size(), tracker == null ? PublishResult.ALREADY_ACCEPTED : tracker.accepted(),
+        return new PublishResult(reached, tracker == null ? PublishResult.ALREADY_ACCEPTED : tracker.accepted(),
                 congestion);
+    }
+
+    /**
+     * Each stream gets the message as one record; a confirm waits for the fsync that makes it
+     * durable, and a failed append (topic deleted meanwhile, record too large) nacks it. Returns the
+     * first stream's congestion (its backlog of appends past its bound), or null.
+     */
+    private CompletableFuture<Void> appendToStreams(List<String> streamNames, Message message, PublishConfirm tracker) {
+        StreamTargets current = streams;
+        CompletableFuture<Void> congestion = null;
+        for (String streamName : streamNames) {
+            CompletableFuture<?> appended;
+            try {
+                appended = current.appendIfExists(streamName, message);
+            } catch (RuntimeException e) {
+                appended = CompletableFuture.failedFuture(e);
+            }
+            if (appended == null) {
+                appended = CompletableFuture.failedFuture(BrokerException.notFound("NOT_FOUND - no "
+                        + ResourceNames.queue(streamName, name)));
+            }
+            if (tracker != null) {
+                appended.whenComplete((result, error) -> {
+                    if (error == null) {
+                        tracker.queueAccepted();
+                    } else {
+                        tracker.queueFailed(error);
+                    }
+                });
+            }
+            if (congestion == null) {
+                congestion = current.congestion(streamName);
+            }
+        }
+        return congestion;
     }
 
     /**
@@ -619,7 +728,8 @@ public final class VirtualHost {
                 } else if (record instanceof MetadataRecord.BindingAdded added) {
                     Binding binding = added.binding();
                     Exchange source = requireExchange(binding.source());
-                    if (binding.destination().isQueue() ? !queues.containsKey(binding.destination().name())
+                    if (binding.destination().isQueue()
+                            ? !queues.containsKey(binding.destination().name()) && !isStream(binding.destination().name())
                             : !exchanges.containsKey(binding.destination().name())) {
                         throw BrokerException.notFound("NOT_FOUND - no " + binding.destination());
                     }
@@ -675,7 +785,7 @@ public final class VirtualHost {
         }
         if (binding.destination().isQueue()) {
             MessageQueue queue = queues.get(binding.destination().name());
-            return queue != null && isPersisted(queue.settings());
+            return queue != null ? isPersisted(queue.settings()) : isStream(binding.destination().name());
         }
         Exchange destination = exchanges.get(binding.destination().name());
         return destination != null && destination.settings().durable();
@@ -723,6 +833,14 @@ public final class VirtualHost {
             throw BrokerException.notFound("NOT_FOUND - no " + ResourceNames.exchange(exchangeName, name));
         }
         return exchange;
+    }
+
+    /** A queue (404 / 405 as {@link #requireQueue}) or, failing that, a stream of that name. */
+    private void requireQueueOrStream(String queueName, long connectionId) {
+        if (!queues.containsKey(queueName) && isStream(queueName)) {
+            return;
+        }
+        requireQueue(queueName, connectionId);
     }
 
     private MessageQueue requireQueue(String queueName, long connectionId) {

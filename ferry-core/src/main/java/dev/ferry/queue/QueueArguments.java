@@ -83,7 +83,7 @@ public record QueueArguments(
         Parser parser = new Parser(raw, arguments == null ? Map.of() : arguments, queueDescription);
         QueueType queueType = parser.string(QUEUE_TYPE).map(name -> QueueType.fromWireName(name).orElseThrow(
                 () -> parser.invalid(QUEUE_TYPE, name.equals("stream")
-                        ? "stream queues are not available yet; they arrive with Ferry's streams work"
+                        ? "a stream is a Kafka topic, declared through the stream queues of the virtual host"
                         : "\"unsupported queue type '" + name + "'\"")))
                 .orElse(QueueType.CLASSIC);
         for (String key : raw.keySet()) {

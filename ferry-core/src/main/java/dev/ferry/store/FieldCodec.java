@@ -43,7 +43,7 @@ import dev.ferry.text.LosslessUtf8;
  *
  * <p>All integers are big-endian. Thread safety: stateless.
  */
-final class FieldCodec {
+public final class FieldCodec {
     private FieldCodec() {
     }
 
@@ -92,7 +92,7 @@ final class FieldCodec {
         return table;
     }
 
-    static void writeValue(DataOutputStream out, Object value) throws IOException {
+    public static void writeValue(DataOutputStream out, Object value) throws IOException {
         if (value == null || value == Binding.VoidValue.INSTANCE) {
             out.writeByte('V');
         } else if (value instanceof Boolean b) {
@@ -148,7 +148,7 @@ final class FieldCodec {
         }
     }
 
-    static Object readValue(DataInputStream in) throws IOException {
+    public static Object readValue(DataInputStream in) throws IOException {
         int tag = in.readUnsignedByte();
         switch (tag) {
             case 'V':

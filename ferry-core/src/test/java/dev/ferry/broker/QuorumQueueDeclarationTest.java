@@ -74,8 +74,8 @@ class QuorumQueueDeclarationTest {
         assertRefused(new QueueDeclaration("q", true, false, false, Map.of("x-queue-type", "foo"), CONNECTION),
                 "PRECONDITION_FAILED - invalid arg 'x-queue-type' for queue 'q' in vhost '/': \"unsupported queue type 'foo'\"");
         assertRefused(new QueueDeclaration("q", true, false, false, Map.of("x-queue-type", "stream"), CONNECTION),
-                "PRECONDITION_FAILED - invalid arg 'x-queue-type' for queue 'q' in vhost '/': stream queues are not"
-                        + " available yet; they arrive with Ferry's streams work");
+                "PRECONDITION_FAILED - invalid arg 'x-queue-type' for queue 'q' in vhost '/': a stream is a Kafka"
+                        + " topic, declared through the stream queues of the virtual host");
         assertRefused(new QueueDeclaration("q", true, false, false, quorum("x-dead-letter-strategy", "sometimes"), CONNECTION),
                 "PRECONDITION_FAILED - invalid arg 'x-dead-letter-strategy' for queue 'q' in vhost '/': invalid_dlx_strategy");
         assertRefused(new QueueDeclaration("q", true, false, false, quorum("x-dead-letter-strategy", 5), CONNECTION),

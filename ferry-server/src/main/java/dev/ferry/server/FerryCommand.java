@@ -131,6 +131,16 @@ public final class FerryCommand implements Callable<BrokerSettings> {
             description = "Virtual hosts, comma separated. Default: ${DEFAULT-VALUE}")
     java.util.List<String> virtualHosts;
 
+    @Option(names = "--stream-virtual-host", paramLabel = "NAME", defaultValue = "/",
+            description = "Virtual host where the Kafka topics appear as AMQP stream queues (x-queue-type: stream); "
+                    + "one of --vhosts. Default: ${DEFAULT-VALUE}")
+    String streamVirtualHost;
+
+    @Option(names = "--stream-key-header", paramLabel = "NAME", defaultValue = "",
+            description = "AMQP header whose value, when a message routed into a stream carries it, is the Kafka key "
+                    + "(and so picks the partition); without it the routing key is. Default: none")
+    String streamKeyHeader;
+
     @Option(names = "--frame-max", paramLabel = "BYTES", defaultValue = "131072",
             description = "Largest AMQP frame offered in connection.tune. Default: ${DEFAULT-VALUE}")
     int frameMax;
@@ -253,6 +263,8 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.definitions = definitions;
         settings.loopbackUsers = loopbackUsers;
         settings.virtualHosts = virtualHosts;
+        settings.streamVirtualHost = streamVirtualHost;
+        settings.streamKeyHeader = streamKeyHeader;
         settings.frameMax = frameMax;
         settings.channelMax = channelMax;
         settings.heartbeatSeconds = heartbeatSeconds;

@@ -32,6 +32,7 @@ import dev.ferry.server.config.BrokerSettings;
 import dev.ferry.server.config.ConfigException;
 import dev.ferry.store.DiskStorage;
 import dev.ferry.stream.ClusterIdentity;
+import dev.ferry.stream.StreamQueues;
 import dev.ferry.stream.TopicRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -59,6 +60,7 @@ public final class FerryServer implements AutoCloseable {
     private Broker broker;
     private AccessControl accessControl;
     private TopicRegistry topics;
+    private StreamQueues streamQueues;
     private AmqpServer amqpServer;
     private KafkaServer kafkaServer;
     private TlsContextProvider tls;
@@ -100,9 +102,13 @@ public final class FerryServer implements AutoCloseable {
         broker = Broker.withQueueThreads(settings.queueThreads, storage, settings.mailboxLimits(), settings.deadLetterRetryMs);
         contentBudget = new ContentBudget(settings.contentBudgetBytes(Runtime.getRuntime().maxMemory()));
         openAccessControl();
-        recoverDurableState();
-        // Topics come back (every partition opened, its producer state rebuilt) before any listener opens.
+        // Topics come back (every partition opened, its producer state rebuilt) before any listener opens,
+        // and before the AMQP metadata, whose bindings may lead to them (stream queues).
         topics = TopicRegistry.open(settings.dataDir, storage.flusher(), storage.fileHandles(), settings.queueThreads);
+        streamQueues = new StreamQueues(topics, settings.streamVirtualHost, settings.streamKeyHeader,
+                System::currentTimeMillis);
+        broker.virtualHost(settings.streamVirtualHost).orElseThrow().attachStreams(streamQueues);
+        recoverDurableState();
         topics.startMaintenance(RETENTION_CHECK_INTERVAL_MS);
         amqpServer = new AmqpServer(amqpConfig());
         groupCoordinator = GroupCoordinator.open(settings.dataDir.resolve("groups"), GroupConfig.defaults()
@@ -243,7 +249,7 @@ public final class FerryServer implements AutoCloseable {
                 .maxMessageBytes(settings.maxMessageBytes)
                 .productVersion(FerryVersion.VERSION)
                 .accessControl(accessControl)
-                .channelHandlerFactory(new BrokerChannelHandlerFactory(broker, accessControl))
+                .channelHandlerFactory(new BrokerChannelHandlerFactory(broker, accessControl, streamQueues))
                 .resourceAlarm(resourceAlarm)
                 .contentBudget(contentBudget)
                 .clientConnections(clientConnections);

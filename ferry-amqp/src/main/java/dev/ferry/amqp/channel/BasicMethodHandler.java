@@ -30,10 +30,13 @@ import dev.ferry.queue.Delivery;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.SettleOutcome;
 import java.util.ArrayList;
+import dev.ferry.stream.Partition;
+import dev.ferry.stream.Topic;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -50,6 +53,9 @@ final class BasicMethodHandler {
     private final ChannelSession session;
     private final UnackedDeliveries unacked = new UnackedDeliveries();
     private final Map<String, ConsumerEntry> consumers = new HashMap<>();
+    // Consumers of streams (topics seen as queues) and their unacknowledged tags: see StreamConsumer.
+    private final Map<String, StreamConsumer> streamConsumers = new HashMap<>();
+    private final StreamDeliveries streamDeliveries = new StreamDeliveries();
     private long lastDeliveryTag;
     private int consumerPrefetch;
     // One for the channel's life, limit 0 until basic.qos global=true: every consumer shares it, so
@@ -104,6 +110,9 @@ final class BasicMethodHandler {
     }
 
     private void settle(long deliveryTag, boolean multiple, SettleOutcome outcome) {
+        if (!streamDeliveries.isEmpty() && settleStreamDeliveries(deliveryTag, multiple, outcome)) {
+            return;
+        }
         if (transaction != null) {
             // Out of the unacked set now, so settling it again in this transaction is 406 and
             // recover leaves it alone; the queues hear of it at commit.
@@ -112,6 +121,57 @@ final class BasicMethodHandler {
             return;
         }
         unacked.settle(session.ref(), deliveryTag, multiple, outcome);
+    }
+
+    /**
+     * Settles what {@code deliveryTag} covers when a stream delivery is among it; returns false
+     * when it covers none, for the queue path to handle (and refuse an unknown tag). An ack of a
+     * stream delivery gives its consumer credit back, at once even in a transaction; nack and
+     * reject are refused as RabbitMQ refuses them (540). Queue deliveries the same multiple ack
+     * covers are settled as usual (outside a transaction).
+     */
+    private boolean settleStreamDeliveries(long deliveryTag, boolean multiple, SettleOutcome outcome) {
+        if (!multiple) {
+            StreamConsumer consumer = streamDeliveries.consumerOf(deliveryTag);
+            if (consumer == null) {
+                return false;
+            }
+            if (outcome != SettleOutcome.ACK) {
+                throw nackNotSupported(consumer);
+            }
+            streamDeliveries.ack(deliveryTag);
+            return true;
+        }
+        if (deliveryTag != 0 && !streamDeliveries.contains(deliveryTag) && !unacked.contains(deliveryTag)) {
+            return false;
+        }
+        if (outcome != SettleOutcome.ACK) {
+            StreamConsumer first = streamDeliveries.consumerOf(deliveryTag);
+            throw nackNotSupported(first != null ? first : streamConsumers.values().stream().findFirst().orElse(null));
+        }
+        streamDeliveries.ackThrough(deliveryTag);
+        if (unacked.size() > 0) {
+            if (transaction != null && (deliveryTag == 0 || unacked.contains(deliveryTag))) {
+                TakenDeliveries taken = unacked.take(deliveryTag, true);
+                transaction.addSettlement(taken, () -> UnackedDeliveries.settle(session.ref(), taken, outcome));
+            } else if (transaction == null) {
+                unacked.settleThrough(session.ref(), deliveryTag, outcome);
+            }
+        }
+        return true;
+    }
+
+    private BrokerException nackNotSupported(StreamConsumer consumer) {
+        String stream = consumer == null ? "" : " " + consumer.streamDescription();
+        return new BrokerException(ErrorCode.NOT_IMPLEMENTED,
+                "NOT_IMPLEMENTED - basic.nack and basic.reject not supported by stream queues" + stream);
+    }
+
+    /** The next delivery tag, for a stream delivery that awaits its ack. */
+    long nextStreamDeliveryTag(StreamConsumer consumer) {
+        long tag = ++lastDeliveryTag;
+        streamDeliveries.add(tag, consumer);
+        return tag;
     }
 
     /** tx.rollback: what the transaction settled is unacknowledged again, under the same tags. */
@@ -136,7 +196,7 @@ final class BasicMethodHandler {
 
     private void onConsume(BasicConsume consume) {
         String tag = consume.consumerTag().isEmpty() ? generatedTag() : consume.consumerTag();
-        if (consumers.containsKey(tag) || tag.equals(replyConsumerTag)) {
+        if (consumers.containsKey(tag) || streamConsumers.containsKey(tag) || tag.equals(replyConsumerTag)) {
             throw new BrokerException(ErrorCode.NOT_ALLOWED, "NOT_ALLOWED - attempt to reuse consumer tag '" + tag + "'");
         }
         if (consume.queue().equals(DirectReplyTo.PSEUDO_QUEUE)) {
@@ -145,6 +205,11 @@ final class BasicMethodHandler {
         }
         String queueName = session.queueName(consume.queue());
         session.access().checkRead(UserAccess.Kind.QUEUE, queueName);
+        Optional<Topic> stream = session.stream(queueName);
+        if (stream.isPresent()) {
+            consumeStream(consume, tag, queueName, stream.get());
+            return;
+        }
         // The queue is looked up now (404 / 405 at once) and remembered before the consume is
         // posted: a channel that closes before the queue answers still tells the queue, which
         // applies that close after the consume because this one thread posted both.
@@ -171,6 +236,56 @@ final class BasicMethodHandler {
                 session.reply(new BasicConsumeOk(tag));
             }
         }));
+    }
+
+    /**
+     * A consumer of a stream, checked as RabbitMQ 3.10 checks it: acknowledgements required (540),
+     * a per-consumer prefetch required (406), {@code x-stream-offset} where to start. A topic of
+     * several partitions is read one partition at a time, chosen with Ferry's own
+     * {@code x-stream-partition} argument.
+     */
+    private void consumeStream(BasicConsume consume, String tag, String streamName, Topic topic) {
+        String description = session.streams().describe(streamName);
+        if (consume.noAck()) {
+            throw new BrokerException(ErrorCode.NOT_IMPLEMENTED,
+                    "NOT_IMPLEMENTED - automatic acknowledgement not supported by stream queues " + description);
+        }
+        if (consumerPrefetch == 0) {
+            throw BrokerException.preconditionFailed("PRECONDITION_FAILED - consumer prefetch count is not set for '"
+                    + description + "'");
+        }
+        Map<String, Object> arguments = consume.arguments() == null ? Map.of() : consume.arguments();
+        Partition partition = topic.partition(partitionIndex(arguments.get(STREAM_PARTITION_ARGUMENT), topic, description));
+        long start = StreamConsumer.startOffset(arguments.get(StreamConsumer.OFFSET_HEADER), partition, description,
+                System.currentTimeMillis());
+        StreamConsumer consumer = new StreamConsumer(session, tag, description, partition, start, consumerPrefetch,
+                this::onStreamEnded);
+        streamConsumers.put(tag, consumer);
+        session.replyUnlessNoWait(consume.noWait(), new BasicConsumeOk(tag));
+        consumer.pump();
+    }
+
+    /** Ferry's own consume argument: which partition of a partitioned topic an AMQP consumer reads. */
+    static final String STREAM_PARTITION_ARGUMENT = "x-stream-partition";
+
+    private static int partitionIndex(Object argument, Topic topic, String description) {
+        if (argument == null && topic.partitionCount() == 1) {
+            return 0;
+        }
+        if (argument instanceof Number number && !(argument instanceof Float) && !(argument instanceof Double)
+                && number.longValue() >= 0 && number.longValue() < topic.partitionCount()) {
+            return number.intValue();
+        }
+        throw BrokerException.preconditionFailed("PRECONDITION_FAILED - " + description + " has "
+                + topic.partitionCount() + " partitions: choose one with " + STREAM_PARTITION_ARGUMENT + " (0 to "
+                + (topic.partitionCount() - 1) + ")");
+    }
+
+    private void onStreamEnded(StreamConsumer consumer) {
+        if (streamConsumers.remove(consumer.consumerTag(), consumer) && !session.isClosed()
+                && session.channel().connection().clientSupports("consumer_cancel_notify")) {
+            session.reply(new BasicCancel(consumer.consumerTag(), true));
+        }
     }
 
     private void consumeReplies(BasicConsume consume, String tag) {
@@ -212,6 +327,12 @@ final class BasicMethodHandler {
             session.replyUnlessNoWait(cancel.noWait(), new BasicCancelOk(tag));
             return;
         }
+        StreamConsumer streamConsumer = streamConsumers.remove(tag);
+        if (streamConsumer != null) {
+            streamConsumer.stop();
+            session.replyUnlessNoWait(cancel.noWait(), new BasicCancelOk(tag));
+            return;
+        }
         ConsumerEntry entry = consumers.remove(tag);
         if (entry == null) {
             // Unknown tags are answered as RabbitMQ does: cancel-ok, nothing else.
@@ -227,6 +348,10 @@ final class BasicMethodHandler {
     private void onGet(BasicGet get) {
         String queueName = session.queueName(get.queue());
         session.access().checkRead(UserAccess.Kind.QUEUE, queueName);
+        if (session.stream(queueName).isPresent()) {
+            throw new BrokerException(ErrorCode.NOT_IMPLEMENTED, "NOT_IMPLEMENTED - basic.get not supported by stream queues "
+                    + session.streams().describe(queueName));
+        }
         MessageQueue queue = session.virtualHost().accessibleQueue(queueName, session.connectionId());
         session.touched(queue);
         // Taken unacknowledged even for a no-ack get: if the channel closes before the answer is
@@ -292,6 +417,9 @@ final class BasicMethodHandler {
     }
 
     void channelClosed() {
+        streamConsumers.values().forEach(StreamConsumer::stop);
+        streamConsumers.clear();
+        streamDeliveries.clear();
         unacked.clear();
         consumers.clear();
         releaseReplyAddress();

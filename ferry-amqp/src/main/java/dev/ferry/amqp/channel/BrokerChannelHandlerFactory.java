@@ -10,8 +10,10 @@ import dev.ferry.broker.Broker;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.broker.VirtualHost;
+import dev.ferry.stream.StreamQueues;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+
 
 /**
  * Joins AMQP channels to the broker's core: each opened channel becomes a {@link ChannelSession}
@@ -21,18 +23,29 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class BrokerChannelHandlerFactory implements ChannelMethodHandlerFactory {
     private final Broker broker;
     private final AccessControl access;
+    private final StreamQueues streams;
     private final DirectReplyTo directReplyTo = new DirectReplyTo();
     private final Set<Long> watchedConnections = ConcurrentHashMap.newKeySet();
 
     /** Channels without permission checks: every logged-in user may do anything. */
     public BrokerChannelHandlerFactory(Broker broker) {
-        this(broker, null);
+        this(broker, null, null);
     }
 
-    /** Channels whose every declare, delete, bind, publish, consume, get and purge is checked against {@code access}. */
+    /** Channels without stream queues whose every declare, delete, bind, publish, consume, get and purge is checked against {@code access}. */
     public BrokerChannelHandlerFactory(Broker broker, AccessControl access) {
+        this(broker, access, null);
+    }
+
+    /**
+     * @param access  checks every declare, delete, bind, publish, consume, get and purge; null for none
+     * @param streams the Kafka topics as stream queues, shown in {@link StreamQueues#virtualHost()};
+     *                null for none
+     */
+    public BrokerChannelHandlerFactory(Broker broker, AccessControl access, StreamQueues streams) {
         this.broker = broker;
         this.access = access;
+        this.streams = streams;
     }
 
     @Override
@@ -56,6 +69,7 @@ public final class BrokerChannelHandlerFactory implements ChannelMethodHandlerFa
             }
             release = () -> access.connections().channelClosed(connection.username());
         }
-        return new ChannelSession(channel, virtualHost, directReplyTo, userAccess, release);
+        StreamQueues streamsHere = streams != null && streams.virtualHost().equals(virtualHost.name()) ? streams : null;
+        return new ChannelSession(channel, virtualHost, directReplyTo, userAccess, release, streamsHere);
     }
 }

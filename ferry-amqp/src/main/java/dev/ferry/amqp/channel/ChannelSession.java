@@ -19,10 +19,14 @@ import dev.ferry.broker.VirtualHost;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.front.registry.ChannelSnapshot;
+import dev.ferry.broker.VirtualHost;
+import dev.ferry.stream.StreamQueues;
+import dev.ferry.stream.Topic;
 import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.MessageQueue;
 import io.netty.channel.EventLoop;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -48,6 +52,7 @@ public final class ChannelSession implements ChannelMethodHandler {
     private final ChannelRef ref;
     private final EventLoop eventLoop;
     private final DirectReplyTo directReplyTo;
+    private final StreamQueues streams;
     private final ExchangeMethodHandler exchangeMethods = new ExchangeMethodHandler(this);
     private final QueueMethodHandler queueMethods = new QueueMethodHandler(this);
     private final BasicMethodHandler basicMethods;
@@ -58,11 +63,15 @@ public final class ChannelSession implements ChannelMethodHandler {
     private String lastDeclaredQueue;
     private boolean closed;
 
-    /** @param releaseChannel run once when the channel closes (gives back its place under the user's channel limit) */
+    /**
+     * @param releaseChannel run once when the channel closes (gives back its place under the user's channel limit)
+     * @param streams        the stream queues of this channel's virtual host, or null when it shows none
+     */
     ChannelSession(AmqpChannel channel, VirtualHost virtualHost, DirectReplyTo directReplyTo, UserAccess access,
-                   Runnable releaseChannel) {
+                   Runnable releaseChannel, StreamQueues streams) {
         this.access = access;
         this.releaseChannel = releaseChannel;
+        this.streams = streams;
         this.channel = channel;
         this.virtualHost = virtualHost;
         this.ref = new ChannelRef(channel.connection().id(), channel.number());
@@ -159,6 +168,19 @@ public final class ChannelSession implements ChannelMethodHandler {
     /** The permission checks of this channel's user. */
     UserAccess access() {
         return access;
+    }
+
+    /** The stream of that name in this channel's virtual host, unless a queue has the name. */
+    Optional<Topic> stream(String name) {
+        if (streams == null || virtualHost.queue(name).isPresent()) {
+            return Optional.empty();
+        }
+        return streams.stream(name);
+    }
+
+    /** The stream queues of this channel's virtual host, or null when it shows none. */
+    StreamQueues streams() {
+        return streams;
     }
 
     long connectionId() {

@@ -23,6 +23,7 @@ import dev.ferry.broker.QueueDeclaration;
 import dev.ferry.broker.VirtualHost;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.QueueCounts;
+import dev.ferry.stream.StreamQueues;
 
 /**
  * The queue class (50). Every change is in effect at once (a pipelined bind after a no-wait
@@ -54,6 +55,10 @@ final class QueueMethodHandler {
                 return;
             }
             checkDeclare(requested, declare);
+            if (StreamQueues.asksForStream(declare.arguments())) {
+                declareStream(declare, requested);
+                return;
+            }
             DeclaredQueue declared = vhost.declareQueue(new QueueDeclaration(requested, declare.durable(),
                     declare.exclusive(), declare.autoDelete(), declare.arguments(), connectionId));
             session.rememberDeclaredQueue(declared.name());
@@ -76,11 +81,21 @@ final class QueueMethodHandler {
             // RabbitMQ strips line breaks from the names of declare, delete and (un)bind, not of purge.
             String queue = session.queueName(purge.queue());
             session.access().checkRead(Kind.QUEUE, queue);
+            if (session.stream(queue).isPresent()) {
+                throw new BrokerException(ErrorCode.NOT_IMPLEMENTED, "NOT_IMPLEMENTED - queue.purge not supported by "
+                        + "stream queues " + session.streams().describe(queue));
+            }
             session.replyLater(vhost.purgeQueue(queue, connectionId), purge.noWait(),
                     QueuePurgeOk::new, method);
         } else if (method instanceof QueueDelete delete) {
             String queue = namedQueue(delete.queue());
             session.access().checkConfigure(Kind.QUEUE, queue);
+            if (session.stream(queue).isPresent()) {
+                // Its records go with it; a stream has no ready count to report, as in RabbitMQ.
+                session.replyLater(vhost.deleteStream(queue), delete.noWait(), deleted -> new QueueDeleteOk(0),
+                        method);
+                return;
+            }
             session.replyLater(vhost.deleteQueue(queue, connectionId, delete.ifUnused(),
                     delete.ifEmpty()), delete.noWait(), QueueDeleteOk::new, method);
         } else {
@@ -113,6 +128,19 @@ final class QueueMethodHandler {
     }
 
     /**
+     * queue.declare with {@code x-queue-type: stream}: a Kafka topic with one partition, or the
+     * existing topic of that name. Answered once the topic is recorded; declare-ok reports no
+     * messages and no consumers, as RabbitMQ 3.10 does for a stream.
+     */
+    private void declareStream(QueueDeclare declare, String name) {
+        session.virtualHost().checkStreamDeclaration(name);
+        session.rememberDeclaredQueue(name);
+        session.replyLater(session.streams().declare(name, declare.durable(), declare.exclusive(),
+                declare.autoDelete(), declare.arguments()), declare.noWait(), topic -> new QueueDeclareOk(name, 0, 0),
+                declare);
+    }
+
+    /**
      * A passive declare names its queue in full: an empty name is not the last declared queue (404,
      * as RabbitMQ). A live direct reply-to address is found from any channel, with its requester as
      * its one consumer; a forged or released one is not.
@@ -123,6 +151,11 @@ final class QueueMethodHandler {
                 || DirectReplyTo.isAddress(name) && session.directReplyTo().channelFor(name).isPresent()) {
             // Clients (Spring AMQP among them) probe for direct reply-to this way, as RabbitMQ allows.
             session.replyUnlessNoWait(declare.noWait(), new QueueDeclareOk(name, 0, 1));
+            return;
+        }
+        if (session.stream(name).isPresent()) {
+            session.rememberDeclaredQueue(name);
+            session.replyUnlessNoWait(declare.noWait(), new QueueDeclareOk(name, 0, 0));
             return;
         }
         dev.ferry.broker.QueueDeclareOk seen = vhost.checkQueueExists(name, session.connectionId());

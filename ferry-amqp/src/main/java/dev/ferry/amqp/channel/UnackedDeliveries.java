@@ -48,6 +48,27 @@ final class UnackedDeliveries {
     }
 
     /**
+     * Settles every tag up to {@code deliveryTag} (0: all) that is here, without requiring that tag
+     * itself to be: it may be a stream delivery of the same channel ({@link StreamDeliveries}).
+     */
+    void settleThrough(ChannelRef channel, long deliveryTag, SettleOutcome outcome) {
+        long last = deliveryTag;
+        if (deliveryTag != 0 && find(deliveryTag) < 0) {
+            // Settle the prefix up to the largest tag here that is not above deliveryTag.
+            last = -1;
+            for (int k = 0; k < slots && tags[slot(k)] <= deliveryTag; k++) {
+                if (queues[slot(k)] != null) {
+                    last = tags[slot(k)];
+                }
+            }
+            if (last < 0) {
+                return;
+            }
+        }
+        settle(channel, last, true, outcome);
+    }
+
+    /**
      * Settles {@code deliveryTag}, or with {@code multiple} every tag up to it (tag 0 with multiple
      * means all). An unknown tag is a channel error, 406, as in RabbitMQ; nothing is settled then.
      */

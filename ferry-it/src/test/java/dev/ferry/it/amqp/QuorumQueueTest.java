@@ -323,15 +323,6 @@ class QuorumQueueTest extends AmqpTestBase {
         assertThat(new String(awaitGet(queue).getBody(), StandardCharsets.UTF_8)).isEqualTo("second");
     }
 
-    @Test
-    void shouldRefuseStreamsUntilTheyArrive() throws Exception {
-        target.assumeFerryBehaviour("RabbitMQ has stream queues; Ferry's arrive with its streams work");
-        String queue = unique("stream");
-        assertThat(replyText(declareRefused(queue, true, false, false, Map.of("x-queue-type", "stream"))))
-                .isEqualTo("PRECONDITION_FAILED - invalid arg 'x-queue-type' for " + describe(queue)
-                        + ": stream queues are not available yet; they arrive with Ferry's streams work");
-    }
-
     private GetResponse awaitGet(String queue) {
         List<GetResponse> got = Collections.synchronizedList(new ArrayList<>());
         await().atMost(Duration.ofSeconds(10)).until(() -> {

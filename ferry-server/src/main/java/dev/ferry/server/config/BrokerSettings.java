@@ -59,6 +59,10 @@ public final class BrokerSettings {
     public List<String> virtualHosts = List.of("/");
     /** A RabbitMQ definitions file of users, vhosts, permissions and limits, applied at every start; null: none. */
     public Path definitions;
+    /** The virtual host where the Kafka topics appear as stream queues; one of virtualHosts. */
+    public String streamVirtualHost = "/";
+    /** A header whose value, when a message routed into a stream carries it, is the Kafka key; empty: the routing key. */
+    public String streamKeyHeader = "";
     public int frameMax = 131_072;
     public int channelMax = 2047;
     public int heartbeatSeconds = 60;
@@ -146,6 +150,10 @@ public final class BrokerSettings {
         if (virtualHosts.isEmpty() || virtualHosts.stream().anyMatch(String::isEmpty)) {
             throw new ConfigException("vhosts must list at least one non-empty name, got " + virtualHosts);
         }
+        if (!virtualHosts.contains(streamVirtualHost)) {
+            throw new ConfigException("stream-virtual-host '" + streamVirtualHost + "' is not among vhosts " + virtualHosts);
+        }
+        streamKeyHeader = streamKeyHeader == null ? "" : streamKeyHeader;
         requireRange("frame-max", frameMax, 4096, Integer.MAX_VALUE, " (4096 is the AMQP minimum)");
         requireRange("channel-max", channelMax, 1, 65535, "");
         requireRange("heartbeat", heartbeatSeconds, 0, 65535, " (0 disables heartbeats)");
