@@ -38,16 +38,17 @@ public final class KafkaServer implements AutoCloseable {
         }
         listener = new TcpListener("Kafka", config.ioThreads(), channel -> {
             channel.pipeline().addLast("frames", new RequestFrameDecoder(config.requestMaxBytes()));
-            channel.pipeline().addLast("requests", new KafkaConnectionHandler(config.handlers(), config.maxRequestsInFlight()));
+            channel.pipeline().addLast("requests", new KafkaConnectionHandler(config.handlers(), config.maxRequestsInFlight(),
+                    config.authentication()));
         });
         // Set before any bind: a client may connect the moment the first listener is bound.
         if (config.port() != 0) {
             config.node().advertisedPort(config.port());
         }
         int port = listener.bind(config.addresses(), config.port(), bound -> config.node().advertisedPort(bound));
-        LOG.info("Kafka listening on {} ({}), advertised as {}:{}, node {} of cluster {}",
+        LOG.info("Kafka listening on {} ({}, {}), advertised as {}:{}, node {} of cluster {}",
                 boundAddresses().stream().map(ListenAddresses::format).collect(Collectors.joining(", ")),
-                listener.transport(), config.node().advertisedHost(), port, config.node().nodeId(),
+                listener.transport(), config.authentication().securityProtocol(), config.node().advertisedHost(), port, config.node().nodeId(),
                 config.node().clusterId());
         return port;
     }

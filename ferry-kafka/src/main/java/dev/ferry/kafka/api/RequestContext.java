@@ -1,5 +1,6 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.kafka.security.KafkaSession;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -11,7 +12,15 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param connection     how the connection is named in log lines
  * @param receivedAtMs   wall-clock time the request was read: handlers take time from here, not the clock
  * @param eventLoop      the connection's event loop, for timers (a long poll's max.wait.ms)
+ * @param session        who the connection is (the user it acts as) and how far its SASL login got;
+ *                       null where no connection stands behind the request (handler unit tests)
  */
 public record RequestContext(short apiVersion, int correlationId, String clientId, String connection,
-                             long receivedAtMs, ScheduledExecutorService eventLoop) {
+                             long receivedAtMs, ScheduledExecutorService eventLoop, KafkaSession session) {
+
+    /** A request with no connection's session behind it. */
+    public RequestContext(short apiVersion, int correlationId, String clientId, String connection, long receivedAtMs,
+                          ScheduledExecutorService eventLoop) {
+        this(apiVersion, correlationId, clientId, connection, receivedAtMs, eventLoop, null);
+    }
 }
