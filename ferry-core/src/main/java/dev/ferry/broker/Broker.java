@@ -96,6 +96,18 @@ public final class Broker implements AutoCloseable {
                         deadLetterRetryMs));
     }
 
+    /**
+     * Deletes a virtual host's queues and exchanges and then the virtual host, except the default
+     * one, which stays (empty) because fronts fall back on it. Completes when the deletions are durable.
+     */
+    public CompletableFuture<Void> deleteVirtualHost(String name) {
+        VirtualHost virtualHost = name.equals(DEFAULT_VIRTUAL_HOST) ? virtualHosts.get(name) : virtualHosts.remove(name);
+        if (virtualHost == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return virtualHost.deleteContents();
+    }
+
     /** The virtual host a connection names in connection.open; empty means refuse (402 / 530). */
     public Optional<VirtualHost> virtualHost(String name) {
         return Optional.ofNullable(virtualHosts.get(name));

@@ -403,6 +403,26 @@ public final class VirtualHost {
         }
     }
 
+    /**
+     * Deletes every queue (exclusive ones too) and every exchange but the default and {@code amq.*}
+     * ones, as deleting the virtual host does; completes when the deletions are durable.
+     */
+    public CompletableFuture<Void> deleteContents() {
+        List<CompletableFuture<?>> deletions = new ArrayList<>();
+        for (MessageQueue queue : queues()) {
+            deletions.add(queue.delete(false, false).thenCompose(dropped -> {
+                CompletableFuture<Void> recorded = deletionsBeingRecorded.remove(queue);
+                return recorded != null ? recorded : afterRecorded();
+            }));
+        }
+        for (String exchangeName : List.copyOf(exchanges.keySet())) {
+            if (!exchangeName.isEmpty() && !exchangeName.startsWith(ResourceNames.RESERVED_PREFIX)) {
+                deletions.add(deleteExchange(exchangeName, false));
+            }
+        }
+        return CompletableFuture.allOf(deletions.toArray(CompletableFuture[]::new));
+    }
+
     /** Drops a queue's ready messages; completes with how many. 404 / 405 thrown at once. */
     public CompletableFuture<Integer> purgeQueue(String queueName, long connectionId) {
         return requireQueue(queueName, connectionId).purge();

@@ -1,0 +1,193 @@
+package dev.ferry.access;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+import dev.ferry.access.AccessCommand.AddVirtualHost;
+import dev.ferry.access.AccessCommand.ClearPermission;
+import dev.ferry.access.AccessCommand.ClearTopicPermission;
+import dev.ferry.access.AccessCommand.DeleteUser;
+import dev.ferry.access.AccessCommand.DeleteVirtualHost;
+import dev.ferry.access.AccessCommand.PutUser;
+import dev.ferry.access.AccessCommand.SetPermission;
+import dev.ferry.access.AccessCommand.SetTopicPermission;
+import dev.ferry.access.AccessCommand.SetUserLimits;
+import dev.ferry.access.AccessCommand.SetVirtualHostLimits;
+
+/**
+ * The bytes of one {@link AccessCommand} in the access log: a kind byte, then the command's fields
+ * in order. A string is a 4-byte length and UTF-8; bytes are a 4-byte length (-1 for absent) and
+ * the bytes; a set is a 4-byte count and its strings; a number is 4 bytes, big-endian.
+ *
+ * <pre>
+ * kind 1 PutUser          name, tags(set), scramSalt(bytes), scramIterations(int), storedKey(bytes),
+ *                         serverKey(bytes), rabbitSha256(bytes)
+ * kind 2 DeleteUser       name
+ * kind 3 AddVirtualHost   name
+ * kind 4 DeleteVirtualHost name
+ * kind 5 SetPermission    user, vhost, configure, write, read
+ * kind 6 ClearPermission  user, vhost
+ * kind 7 SetTopicPermission user, vhost, exchange, write, read
+ * kind 8 ClearTopicPermission user, vhost, exchange(bytes; -1 = every exchange)
+ * kind 9 SetUserLimits    user, maxConnections, maxChannels
+ * kind 10 SetVirtualHostLimits vhost, maxConnections, maxQueues
+ * </pre>
+ */
+final class AccessCommandCodec {
+    private static final int MAX_FIELD_BYTES = 1 << 20;
+
+    private AccessCommandCodec() {
+    }
+
+    static byte[] encode(AccessCommand command) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            if (command instanceof PutUser c) {
+                out.writeByte(1);
+                string(out, c.name());
+                out.writeInt(c.tags().size());
+                for (String tag : c.tags()) {
+                    string(out, tag);
+                }
+                PasswordHash h = c.hash();
+                bytes(out, h.scramSaltBytes());
+                out.writeInt(h.scramIterations());
+                bytes(out, h.storedKeyBytes());
+                bytes(out, h.serverKeyBytes());
+                bytes(out, h.rabbitSha256Bytes());
+            } else if (command instanceof DeleteUser c) {
+                out.writeByte(2);
+                string(out, c.name());
+            } else if (command instanceof AddVirtualHost c) {
+                out.writeByte(3);
+                string(out, c.name());
+            } else if (command instanceof DeleteVirtualHost c) {
+                out.writeByte(4);
+                string(out, c.name());
+            } else if (command instanceof SetPermission c) {
+                Permission p = c.permission();
+                out.writeByte(5);
+                strings(out, p.user(), p.virtualHost(), p.configure(), p.write(), p.read());
+            } else if (command instanceof ClearPermission c) {
+                out.writeByte(6);
+                strings(out, c.user(), c.virtualHost());
+            } else if (command instanceof SetTopicPermission c) {
+                TopicPermission p = c.permission();
+                out.writeByte(7);
+                strings(out, p.user(), p.virtualHost(), p.exchange(), p.write(), p.read());
+            } else if (command instanceof ClearTopicPermission c) {
+                out.writeByte(8);
+                strings(out, c.user(), c.virtualHost());
+                bytes(out, c.exchange() == null ? null : c.exchange().getBytes(StandardCharsets.UTF_8));
+            } else if (command instanceof SetUserLimits c) {
+                out.writeByte(9);
+                string(out, c.user());
+                out.writeInt(c.limits().maxConnections());
+                out.writeInt(c.limits().maxChannels());
+            } else if (command instanceof SetVirtualHostLimits c) {
+                out.writeByte(10);
+                string(out, c.virtualHost());
+                out.writeInt(c.limits().maxConnections());
+                out.writeInt(c.limits().maxQueues());
+            } else {
+                throw new IllegalArgumentException("unknown command " + command);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** @throws IllegalArgumentException if the bytes are not one command */
+    static AccessCommand decode(byte[] payload) {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload));
+        try {
+            int kind = in.readUnsignedByte();
+            AccessCommand command = switch (kind) {
+                case 1 -> {
+                    String name = string(in);
+                    int count = in.readInt();
+                    if (count < 0 || count > 1024) {
+                        throw new IllegalArgumentException("tag count " + count);
+                    }
+                    Set<String> tags = new LinkedHashSet<>();
+                    for (int i = 0; i < count; i++) {
+                        tags.add(string(in));
+                    }
+                    byte[] salt = bytes(in);
+                    int iterations = in.readInt();
+                    PasswordHash hash = PasswordHash.stored(salt, iterations, bytes(in), bytes(in), bytes(in));
+                    yield new PutUser(name, hash, tags);
+                }
+                case 2 -> new DeleteUser(string(in));
+                case 3 -> new AddVirtualHost(string(in));
+                case 4 -> new DeleteVirtualHost(string(in));
+                case 5 -> new SetPermission(new Permission(string(in), string(in), string(in), string(in), string(in)));
+                case 6 -> new ClearPermission(string(in), string(in));
+                case 7 -> new SetTopicPermission(new TopicPermission(string(in), string(in), string(in), string(in),
+                        string(in)));
+                case 8 -> {
+                    String user = string(in);
+                    String vhost = string(in);
+                    byte[] exchange = bytes(in);
+                    yield new ClearTopicPermission(user, vhost,
+                            exchange == null ? null : new String(exchange, StandardCharsets.UTF_8));
+                }
+                case 9 -> new SetUserLimits(string(in), new UserLimits(in.readInt(), in.readInt()));
+                case 10 -> new SetVirtualHostLimits(string(in), new VirtualHostLimits(in.readInt(), in.readInt()));
+                default -> throw new IllegalArgumentException("unknown access command kind " + kind);
+            };
+            if (in.available() != 0) {
+                throw new IllegalArgumentException(in.available() + " bytes after the command");
+            }
+            return command;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("truncated access command", e);
+        }
+    }
+
+    private static void strings(DataOutputStream out, String... values) throws IOException {
+        for (String value : values) {
+            string(out, value);
+        }
+    }
+
+    private static void string(DataOutputStream out, String value) throws IOException {
+        bytes(out, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void bytes(DataOutputStream out, byte[] value) throws IOException {
+        if (value == null) {
+            out.writeInt(-1);
+            return;
+        }
+        out.writeInt(value.length);
+        out.write(value);
+    }
+
+    private static String string(DataInputStream in) throws IOException {
+        byte[] bytes = bytes(in);
+        if (bytes == null) {
+            throw new IllegalArgumentException("absent string");
+        }
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length == -1) {
+            return null;
+        }
+        if (length < 0 || length > MAX_FIELD_BYTES || length > in.available()) {
+            throw new IllegalArgumentException("field length " + length);
+        }
+        return in.readNBytes(length);
+    }
+}

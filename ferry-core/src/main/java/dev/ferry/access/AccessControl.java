@@ -1,0 +1,298 @@
+package dev.ferry.access;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ferry.access.AccessCommand.AddVirtualHost;
+import dev.ferry.access.AccessCommand.ClearPermission;
+import dev.ferry.access.AccessCommand.ClearTopicPermission;
+import dev.ferry.access.AccessCommand.DeleteUser;
+import dev.ferry.access.AccessCommand.DeleteVirtualHost;
+import dev.ferry.access.AccessCommand.PutUser;
+import dev.ferry.access.AccessCommand.SetPermission;
+import dev.ferry.access.AccessCommand.SetTopicPermission;
+import dev.ferry.access.AccessCommand.SetUserLimits;
+import dev.ferry.access.AccessCommand.SetVirtualHostLimits;
+import dev.ferry.broker.Broker;
+import dev.ferry.text.LogSafe;
+
+/**
+ * Who may log in and what each user may do: users, virtual hosts, permissions, topic permissions
+ * and limits, one per broker, for every protocol front (AMQP now; Kafka and HTTP use the same).
+ *
+ * <p>Reads ({@link #authenticate}, the {@code may*} checks) use an immutable {@link AccessState}
+ * snapshot: no lock, safe from any event loop. A change is an {@link AccessCommand}: checked against
+ * the state all earlier changes will make, recorded in the {@link AccessStore}, and applied only
+ * once it is durable; its future completes then. A change names its object and is logged.
+ *
+ * <p>Virtual hosts live in the {@link Broker} too: adding one here adds it there once durable;
+ * deleting one deletes its queues and exchanges.
+ */
+public final class AccessControl implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AccessControl.class);
+    public static final String GUEST = "guest";
+
+    private final AccessStore store;
+    private final Broker broker;
+    private final Set<String> loopbackUsers;
+    private final OpenConnections connections = new OpenConnections(this);
+    private final Object changeLock = new Object();
+    /** What readers see: every change applied once durable. */
+    private volatile AccessState state;
+    /** The state after every change accepted so far, durable or not: what new changes are checked against. */
+    private AccessState accepted;
+
+    private AccessControl(AccessStore store, AccessState state, Broker broker, Set<String> loopbackUsers) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.state = state;
+        this.accepted = state;
+        this.broker = broker;
+        this.loopbackUsers = Set.copyOf(loopbackUsers);
+        if (broker != null) {
+            state.virtualHosts().forEach(broker::addVirtualHost);
+        }
+    }
+
+    /**
+     * The access control kept in {@code directory} (the data directory's {@code access/}). When
+     * nothing is stored yet, RabbitMQ's defaults are recorded first: virtual host {@code /}, user
+     * {@code guest}/{@code guest} tagged {@code administrator} with full permissions on {@code /}.
+     *
+     * @param loopbackUsers users who may log in from loopback addresses only (RabbitMQ's {@code loopback_users})
+     */
+    public static AccessControl open(Path directory, Broker broker, Set<String> loopbackUsers) {
+        AccessLog.Opened opened = AccessLog.open(directory);
+        if (opened.state() != null) {
+            AccessState state = opened.state();
+            LOG.info("Access control: {} users, {} virtual hosts, {} permissions from {}", state.users().size(),
+                    state.virtualHosts().size(), state.permissions().size(), directory);
+            return new AccessControl(opened.log(), state, broker, loopbackUsers);
+        }
+        AccessControl access = new AccessControl(opened.log(), AccessState.EMPTY, broker, loopbackUsers);
+        access.recordDefaults().join();
+        LOG.info("Access control: nothing stored in {}; created virtual host '/' and user 'guest' (loopback only)",
+                directory);
+        return access;
+    }
+
+    /** Access control that keeps nothing on disk, starting from RabbitMQ's defaults. */
+    public static AccessControl inMemory(Broker broker, Set<String> loopbackUsers) {
+        AccessControl access = new AccessControl(AccessStore.IN_MEMORY, AccessState.EMPTY, broker, loopbackUsers);
+        access.recordDefaults().join();
+        return access;
+    }
+
+    /** Access control over {@code store}, starting from {@code state} (tests). */
+    static AccessControl of(AccessStore store, AccessState state, Broker broker, Set<String> loopbackUsers) {
+        return new AccessControl(store, state, broker, loopbackUsers);
+    }
+
+    private CompletableFuture<Void> recordDefaults() {
+        addVirtualHost(Broker.DEFAULT_VIRTUAL_HOST);
+        putUser(GUEST, PasswordHash.of(GUEST), Set.of(User.ADMINISTRATOR));
+        return setPermissions(Permission.full(GUEST, Broker.DEFAULT_VIRTUAL_HOST));
+    }
+
+    /** The current snapshot (management listings read one snapshot for a consistent answer). */
+    public AccessState state() {
+        return state;
+    }
+
+    // ---- authentication ----
+
+    /**
+     * The user {@code username} if {@code password} is theirs and they may log in from {@code from}
+     * (a loopback-only user from a loopback address only). Unknown user and wrong password look alike.
+     */
+    public Optional<User> authenticate(String username, String password, SocketAddress from) {
+        User user = state.user(username);
+        if (user == null || !user.hash().matches(password)) {
+            return Optional.empty();
+        }
+        if (loopbackUsers.contains(username) && !isLoopback(from)) {
+            return Optional.empty();
+        }
+        return Optional.of(user);
+    }
+
+    private static boolean isLoopback(SocketAddress address) {
+        return address instanceof InetSocketAddress inet && inet.getAddress() != null
+                && inet.getAddress().isLoopbackAddress();
+    }
+
+    public boolean isLoopbackOnly(String username) {
+        return loopbackUsers.contains(username);
+    }
+
+    public Optional<User> user(String name) {
+        return Optional.ofNullable(state.user(name));
+    }
+
+    public Collection<User> users() {
+        return state.users();
+    }
+
+    // ---- authorisation ----
+
+    public boolean virtualHostExists(String virtualHost) {
+        return state.hasVirtualHost(virtualHost);
+    }
+
+    public List<String> virtualHosts() {
+        return state.virtualHosts();
+    }
+
+    /** Whether the user has a permission entry in the virtual host (what connection.open needs). */
+    public boolean mayOpen(User user, String virtualHost) {
+        return state.permission(user.name(), virtualHost) != null;
+    }
+
+    public boolean mayConfigure(User user, String virtualHost, String resource) {
+        Permission p = state.permission(user.name(), virtualHost);
+        return p != null && p.allowsConfigure(resource);
+    }
+
+    public boolean mayWrite(User user, String virtualHost, String resource) {
+        Permission p = state.permission(user.name(), virtualHost);
+        return p != null && p.allowsWrite(resource);
+    }
+
+    public boolean mayRead(User user, String virtualHost, String resource) {
+        Permission p = state.permission(user.name(), virtualHost);
+        return p != null && p.allowsRead(resource);
+    }
+
+    /**
+     * Whether the user may publish to topic exchange {@code exchange} with {@code routingKey}: true
+     * when the user has no topic permission on it. The caller asks only for topic exchanges.
+     */
+    public boolean mayWriteTopic(User user, String virtualHost, String exchange, String routingKey) {
+        TopicPermission p = state.topicPermission(user.name(), virtualHost, exchange);
+        return p == null || p.allowsWrite(routingKey);
+    }
+
+    /** Whether the user may bind from topic exchange {@code exchange} with {@code routingKey}. */
+    public boolean mayReadTopic(User user, String virtualHost, String exchange, String routingKey) {
+        TopicPermission p = state.topicPermission(user.name(), virtualHost, exchange);
+        return p == null || p.allowsRead(routingKey);
+    }
+
+    public List<Permission> permissions() {
+        return state.permissions();
+    }
+
+    public List<TopicPermission> topicPermissions() {
+        return state.topicPermissions();
+    }
+
+    public UserLimits userLimits(String user) {
+        return state.userLimits(user);
+    }
+
+    public VirtualHostLimits virtualHostLimits(String virtualHost) {
+        return state.virtualHostLimits(virtualHost);
+    }
+
+    /** Connections and channels open per user and virtual host, against their limits. */
+    public OpenConnections connections() {
+        return connections;
+    }
+
+    // ---- changes ----
+
+    /** Creates or replaces a user (RabbitMQ's add_user / change_password / set_user_tags in one). */
+    public CompletableFuture<Void> putUser(String name, PasswordHash hash, Set<String> tags) {
+        return change(new PutUser(name, hash, tags), "user '" + name + "' stored with tags " + tags);
+    }
+
+    public CompletableFuture<Void> deleteUser(String name) {
+        return change(new DeleteUser(name), "user '" + name + "' deleted");
+    }
+
+    public CompletableFuture<Void> setPermissions(Permission p) {
+        return change(new SetPermission(p), "permissions of user '" + p.user() + "' in vhost '" + p.virtualHost()
+                + "' set to configure '" + p.configure() + "' write '" + p.write() + "' read '" + p.read() + "'");
+    }
+
+    public CompletableFuture<Void> clearPermissions(String user, String virtualHost) {
+        return change(new ClearPermission(user, virtualHost), "permissions of user '" + user + "' in vhost '"
+                + virtualHost + "' cleared");
+    }
+
+    public CompletableFuture<Void> setTopicPermissions(TopicPermission p) {
+        return change(new SetTopicPermission(p), "topic permissions of user '" + p.user() + "' in vhost '"
+                + p.virtualHost() + "' on exchange '" + p.exchange() + "' set to write '" + p.write() + "' read '"
+                + p.read() + "'");
+    }
+
+    /** Clears the user's topic permissions on {@code exchange}, or on every exchange when it is null. */
+    public CompletableFuture<Void> clearTopicPermissions(String user, String virtualHost, String exchange) {
+        return change(new ClearTopicPermission(user, virtualHost, exchange), "topic permissions of user '" + user
+                + "' in vhost '" + virtualHost + "' on " + (exchange == null ? "every exchange" : "exchange '"
+                + exchange + "'") + " cleared");
+    }
+
+    /** Adds a virtual host (here and in the broker); an existing one is left as it is. */
+    public CompletableFuture<Void> addVirtualHost(String name) {
+        return change(new AddVirtualHost(name), "vhost '" + name + "' added");
+    }
+
+    /** Deletes a virtual host: its permissions, limits, and in the broker its queues and exchanges. */
+    public CompletableFuture<Void> deleteVirtualHost(String name) {
+        return change(new DeleteVirtualHost(name), "vhost '" + name + "' deleted");
+    }
+
+    public CompletableFuture<Void> setUserLimits(String user, UserLimits limits) {
+        return change(new SetUserLimits(user, limits), "limits of user '" + user + "' set to " + limits);
+    }
+
+    public CompletableFuture<Void> setVirtualHostLimits(String virtualHost, VirtualHostLimits limits) {
+        return change(new SetVirtualHostLimits(virtualHost, limits), "limits of vhost '" + virtualHost + "' set to "
+                + limits);
+    }
+
+    /**
+     * Checks {@code command} against every change accepted before it, records it, and applies it once
+     * durable. Refusals (an unknown user or virtual host) are thrown at once, as BrokerException 404.
+     */
+    private CompletableFuture<Void> change(AccessCommand command, String description) {
+        CompletableFuture<Void> durable;
+        synchronized (changeLock) {
+            accepted.check(command);
+            accepted = accepted.apply(command);
+            durable = store.record(command);
+        }
+        // The store completes futures in recording order on one thread, so changes apply in order.
+        return durable.thenRun(() -> {
+            state = state.apply(command);
+            LOG.info("Access change: {}", LogSafe.text(description));
+            applyToBroker(command);
+        });
+    }
+
+    private void applyToBroker(AccessCommand command) {
+        if (broker == null) {
+            return;
+        }
+        if (command instanceof AddVirtualHost add) {
+            broker.addVirtualHost(add.name());
+        } else if (command instanceof DeleteVirtualHost delete) {
+            broker.deleteVirtualHost(delete.name());
+        }
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}

@@ -1,0 +1,216 @@
+package dev.ferry.access;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.Random;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * A user's password, kept only as salted hashes, in up to two forms:
+ * <ul>
+ *   <li><b>SCRAM-SHA-256</b> credentials (RFC 5802 / RFC 7677): salt, iteration count, StoredKey and
+ *       ServerKey, so that a SCRAM exchange (Kafka's SASL SCRAM-SHA-256) can be served without the
+ *       password;</li>
+ *   <li><b>RabbitMQ's {@code rabbit_password_hashing_sha256}</b> form:
+ *       {@code base64(salt[4] ++ SHA-256(salt[4] ++ utf8(password)))}, the {@code password_hash} of a
+ *       RabbitMQ definitions file, so a user imported from RabbitMQ keeps its password.</li>
+ * </ul>
+ * A hash made from a password ({@link #of(String)}) has both; one imported from RabbitMQ has only the
+ * second (SCRAM needs the password itself, which RabbitMQ does not keep); {@link #NONE} has neither
+ * and matches no password (RabbitMQ's user without a password, who can only log in by other means).
+ *
+ * <p>Immutable. Its arrays never leave it without a copy.
+ */
+public final class PasswordHash {
+    /** RFC 7677 asks for at least 4096 iterations. */
+    public static final int SCRAM_ITERATIONS = 4096;
+    private static final int SCRAM_SALT_BYTES = 16;
+    private static final int RABBIT_SALT_BYTES = 4;
+    private static final int SHA256_BYTES = 32;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** No password: nothing matches it. */
+    public static final PasswordHash NONE = new PasswordHash(null, 0, null, null, null);
+
+    private final byte[] scramSalt;
+    private final int scramIterations;
+    private final byte[] storedKey;
+    private final byte[] serverKey;
+    private final byte[] rabbitSha256;
+
+    private PasswordHash(byte[] scramSalt, int scramIterations, byte[] storedKey, byte[] serverKey,
+                         byte[] rabbitSha256) {
+        this.scramSalt = scramSalt;
+        this.scramIterations = scramIterations;
+        this.storedKey = storedKey;
+        this.serverKey = serverKey;
+        this.rabbitSha256 = rabbitSha256;
+    }
+
+    /** Both forms of {@code password}, with fresh random salts. */
+    public static PasswordHash of(String password) {
+        return of(password, RANDOM);
+    }
+
+    /** As {@link #of(String)}, salts drawn from {@code random} (tests pass a seeded one). */
+    public static PasswordHash of(String password, Random random) {
+        byte[] utf8 = password.getBytes(StandardCharsets.UTF_8);
+        byte[] salt = new byte[SCRAM_SALT_BYTES];
+        random.nextBytes(salt);
+        byte[] salted = hi(utf8, salt, SCRAM_ITERATIONS);
+        byte[] clientKey = hmac(salted, "Client Key");
+        byte[] rabbitSalt = new byte[RABBIT_SALT_BYTES];
+        random.nextBytes(rabbitSalt);
+        return new PasswordHash(salt, SCRAM_ITERATIONS, sha256(clientKey), hmac(salted, "Server Key"),
+                rabbitForm(rabbitSalt, utf8));
+    }
+
+    /**
+     * A RabbitMQ {@code password_hash} made with {@code rabbit_password_hashing_sha256}.
+     *
+     * @throws IllegalArgumentException if it is not base64 of 4 salt bytes and a SHA-256 digest
+     */
+    public static PasswordHash fromRabbitSha256(String base64) {
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("password_hash is not base64");
+        }
+        if (bytes.length != RABBIT_SALT_BYTES + SHA256_BYTES) {
+            throw new IllegalArgumentException("password_hash must be 4 bytes of salt and a SHA-256 digest (36 bytes), "
+                    + "got " + bytes.length + " bytes");
+        }
+        return new PasswordHash(null, 0, null, null, bytes);
+    }
+
+    /** The hash as stored: any part may be null (absent). */
+    static PasswordHash stored(byte[] scramSalt, int scramIterations, byte[] storedKey, byte[] serverKey,
+                               byte[] rabbitSha256) {
+        if ((scramSalt == null) != (storedKey == null) || (storedKey == null) != (serverKey == null)) {
+            throw new IllegalArgumentException("SCRAM credentials are incomplete");
+        }
+        return new PasswordHash(scramSalt, scramIterations, storedKey, serverKey, rabbitSha256);
+    }
+
+    /**
+     * Whether {@code password} is this password. Uses the RabbitMQ form when present (one digest),
+     * else the SCRAM StoredKey (the iterations); both comparisons take constant time.
+     */
+    public boolean matches(String password) {
+        if (password == null) {
+            return false;
+        }
+        byte[] utf8 = password.getBytes(StandardCharsets.UTF_8);
+        if (rabbitSha256 != null) {
+            byte[] salt = Arrays.copyOf(rabbitSha256, RABBIT_SALT_BYTES);
+            return MessageDigest.isEqual(rabbitSha256, rabbitForm(salt, utf8));
+        }
+        if (storedKey != null) {
+            byte[] salted = hi(utf8, scramSalt, scramIterations);
+            return MessageDigest.isEqual(storedKey, sha256(hmac(salted, "Client Key")));
+        }
+        return false;
+    }
+
+    /** The SCRAM-SHA-256 credentials, absent for a hash imported from RabbitMQ. */
+    public Optional<ScramCredential> scramSha256() {
+        if (storedKey == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new ScramCredential(scramSalt.clone(), scramIterations, storedKey.clone(), serverKey.clone()));
+    }
+
+    /** RabbitMQ's {@code password_hash} ({@code rabbit_password_hashing_sha256}), if this hash has that form. */
+    public Optional<String> rabbitSha256() {
+        return rabbitSha256 == null ? Optional.empty() : Optional.of(Base64.getEncoder().encodeToString(rabbitSha256));
+    }
+
+    byte[] scramSaltBytes() {
+        return scramSalt;
+    }
+
+    int scramIterations() {
+        return scramIterations;
+    }
+
+    byte[] storedKeyBytes() {
+        return storedKey;
+    }
+
+    byte[] serverKeyBytes() {
+        return serverKey;
+    }
+
+    byte[] rabbitSha256Bytes() {
+        return rabbitSha256;
+    }
+
+    /** SCRAM credentials as RFC 5802 names them; the arrays are copies. */
+    public record ScramCredential(byte[] salt, int iterations, byte[] storedKey, byte[] serverKey) {
+    }
+
+    private static byte[] rabbitForm(byte[] salt, byte[] utf8) {
+        MessageDigest digest = sha256Digest();
+        digest.update(salt);
+        digest.update(utf8);
+        byte[] out = new byte[RABBIT_SALT_BYTES + SHA256_BYTES];
+        System.arraycopy(salt, 0, out, 0, RABBIT_SALT_BYTES);
+        System.arraycopy(digest.digest(), 0, out, RABBIT_SALT_BYTES, SHA256_BYTES);
+        return out;
+    }
+
+    /** RFC 5802's Hi(): PBKDF2 with HMAC-SHA-256 and one block. */
+    private static byte[] hi(byte[] password, byte[] salt, int iterations) {
+        Mac mac = mac(password);
+        mac.update(salt);
+        byte[] u = mac.doFinal(new byte[] {0, 0, 0, 1});
+        byte[] result = u.clone();
+        for (int i = 1; i < iterations; i++) {
+            u = mac.doFinal(u);
+            for (int j = 0; j < result.length; j++) {
+                result[j] ^= u[j];
+            }
+        }
+        return result;
+    }
+
+    private static byte[] hmac(byte[] key, String text) {
+        return mac(key).doFinal(text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static Mac mac(byte[] key) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            // An empty password is a valid key for HMAC, but SecretKeySpec refuses empty keys.
+            mac.init(new SecretKeySpec(key.length == 0 ? new byte[1] : key, "HmacSHA256"));
+            return mac;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
+        }
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        return sha256Digest().digest(bytes);
+    }
+
+    private static MessageDigest sha256Digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PasswordHash[" + (storedKey != null ? "scram-sha-256" : "") + (rabbitSha256 != null ? " rabbit-sha256" : "")
+                + (storedKey == null && rabbitSha256 == null ? "none" : "") + "]";
+    }
+}
