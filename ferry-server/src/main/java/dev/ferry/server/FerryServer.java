@@ -11,7 +11,12 @@ import dev.ferry.front.ContentBudget;
 import dev.ferry.front.ListenAddresses;
 import dev.ferry.group.GroupConfig;
 import dev.ferry.group.GroupCoordinator;
+import dev.ferry.access.AccessControl;
+import dev.ferry.access.LoginThrottle;
+import dev.ferry.access.PasswordHash;
+import dev.ferry.access.User;
 import dev.ferry.kafka.BrokerApis;
+import dev.ferry.kafka.security.KafkaAuthentication;
 import dev.ferry.kafka.KafkaConfig;
 import dev.ferry.kafka.KafkaServer;
 import dev.ferry.kafka.LocalNode;
@@ -25,6 +30,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +52,7 @@ public final class FerryServer implements AutoCloseable {
     private TopicRegistry topics;
     private AmqpServer amqpServer;
     private KafkaServer kafkaServer;
+    private AccessControl access;
     private GroupCoordinator groupCoordinator;
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ContentBudget contentBudget;
@@ -69,6 +76,10 @@ public final class FerryServer implements AutoCloseable {
             broker.addVirtualHost(virtualHost);
         }
         recoverDurableState();
+        access = AccessControl.open(settings.dataDir.resolve("access"), broker, Set.copyOf(settings.loopbackUsers));
+        for (Map.Entry<String, String> user : settings.passwords().entrySet()) {
+            access.putUser(user.getKey(), PasswordHash.of(user.getValue()), Set.of(User.ADMINISTRATOR)).join();
+        }
         // Topics come back (every partition opened, its producer state rebuilt) before any listener opens.
         topics = TopicRegistry.open(settings.dataDir, storage.flusher(), storage.fileHandles(), settings.queueThreads);
         topics.startMaintenance(RETENTION_CHECK_INTERVAL_MS);
@@ -151,7 +162,9 @@ public final class FerryServer implements AutoCloseable {
                 .addresses(settings.bindAddresses())
                 .port(settings.kafkaPort)
                 .node(node)
-                .handlers(BrokerApis.create(node, topics, groupCoordinator, settings.dataDir));
+                .handlers(BrokerApis.create(node, topics, groupCoordinator, settings.dataDir))
+                .authentication(KafkaAuthentication.of(settings.kafkaSecurityProtocol, settings.kafkaSaslMechanisms,
+                        new KafkaUsers(access, new LoginThrottle(), System::currentTimeMillis)));
     }
 
     /** The bound Kafka port, once started. */
@@ -194,6 +207,9 @@ public final class FerryServer implements AutoCloseable {
         }
         if (amqpServer != null) {
             amqpServer.stop();
+        }
+        if (access != null) {
+            access.close();
         }
         if (topics != null) {
             try {

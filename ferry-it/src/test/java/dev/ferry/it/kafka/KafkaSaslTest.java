@@ -88,7 +88,7 @@ class KafkaSaslTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"})
+    @ValueSource(strings = {"PLAIN", "SCRAM-SHA-256"})
     void shouldProduceAndConsumeAfterLoggingIn(String mechanism) throws Exception {
         String topic = "sasl-" + mechanism.toLowerCase().replace('-', '_');
         Properties properties = login(mechanism, USER, PASSWORD);
@@ -126,8 +126,8 @@ class KafkaSaslTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"})
-    void shouldRefuseAWrongPasswordWithKafkasError(String mechanism) {
+    @ValueSource(strings = {"PLAIN", "SCRAM-SHA-256"})
+    void shouldRefuseAWrongPasswordWithKafkasError(String mechanism) throws Exception {
         try (Admin admin = Admin.create(login(mechanism, USER, "not-the-password"))) {
             assertThatThrownBy(() -> admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class)
@@ -136,7 +136,7 @@ class KafkaSaslTest {
         }
         // The broker carries on: the right password still works.
         try (Admin admin = Admin.create(login(mechanism, USER, PASSWORD))) {
-            assertThat(admin.describeCluster().nodes()).succeedsWithin(Duration.ofSeconds(30)).asList().hasSize(1);
+            assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
         }
     }
 
@@ -150,6 +150,7 @@ class KafkaSaslTest {
 
     @Test
     void shouldMakeRepeatedFailuresFromOneAddressWaitLonger() throws Exception {
+        int linesBefore = broker.output().size();
         for (int attempt = 0; attempt < 3; attempt++) {
             try (RawKafkaClient raw = raw()) {
                 handshake(raw, "PLAIN");
@@ -166,10 +167,11 @@ class KafkaSaslTest {
             }
         }
         List<Long> delays = new ArrayList<>();
-        Pattern delay = Pattern.compile("failed to log in with PLAIN: .*guess.* \\(answered after (\\d+) ms\\)");
+        Pattern delay = Pattern.compile("failed to log in with PLAIN: .* \\(answered after (\\d+) ms\\)");
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
             delays.clear();
-            for (String line : broker.output()) {
+            List<String> output = broker.output();
+            for (String line : output.subList(linesBefore, output.size())) {
                 Matcher matcher = delay.matcher(line);
                 if (matcher.find()) {
                     delays.add(Long.parseLong(matcher.group(1)));
@@ -177,7 +179,11 @@ class KafkaSaslTest {
             }
             return delays.size() >= 3;
         });
-        assertThat(delays.get(2)).isGreaterThan(delays.get(0));
+        // Each failure doubles the wait (200 ms first), up to a ceiling of 5 s that these three cannot reach:
+        // a successful login clears the address, and other tests leave at most one failure behind them.
+        assertThat(delays).hasSize(3);
+        assertThat(delays.get(1)).isGreaterThan(delays.get(0));
+        assertThat(delays.get(2)).isGreaterThan(delays.get(1));
     }
 
     @Test
@@ -188,7 +194,7 @@ class KafkaSaslTest {
             ByteBufferAccessor reader = new ByteBufferAccessor(raw.readFrame());
             new org.apache.kafka.common.message.ResponseHeaderData(reader, (short) 0);
             ApiVersionsResponseData versions = new ApiVersionsResponseData(reader, (short) 3);
-            assertThat(versions.apiKeys().find(ApiKeys.SASL_HANDSHAKE.id).minVersion()).isEqualTo((short) 1);
+            assertThat(versions.apiKeys().find(ApiKeys.SASL_HANDSHAKE.id).maxVersion()).isEqualTo((short) 1);
 
             raw.writeFrame(KafkaMalformedInputTest.request(ApiKeys.METADATA, (short) 12, 2,
                     new MetadataRequestData().setTopics(null)));
@@ -203,7 +209,7 @@ class KafkaSaslTest {
         try (RawKafkaClient raw = raw()) {
             SaslHandshakeResponseData answer = handshake(raw, "GSSAPI");
             assertThat(answer.errorCode()).isEqualTo(Errors.UNSUPPORTED_SASL_MECHANISM.code());
-            assertThat(answer.mechanisms()).containsExactly("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
+            assertThat(answer.mechanisms()).containsExactly("PLAIN", "SCRAM-SHA-256");
             assertThat(raw.closedByBroker()).isTrue();
         }
     }

@@ -3,7 +3,6 @@ package dev.ferry.kafka.security;
 import java.net.SocketAddress;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import javax.security.auth.callback.Callback;
 import javax.security.auth.callback.CallbackHandler;
@@ -16,17 +15,16 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.security.plain.PlainAuthenticateCallback;
 import org.apache.kafka.common.security.plain.internals.PlainSaslServer;
-import org.apache.kafka.common.security.scram.ScramCredentialCallback;
 import org.apache.kafka.common.security.scram.internals.ScramMechanism;
-import org.apache.kafka.common.security.scram.internals.ScramSaslServer;
 
 /**
  * Who one Kafka connection is, and how far its login got. On a PLAINTEXT listener the client acts
  * as the anonymous user from the start (or is refused); on SASL_PLAINTEXT it must first name a
  * mechanism (SaslHandshake v1) and then finish that mechanism's exchange in SaslAuthenticate
  * requests, and until it has, nothing but ApiVersions and those two is served (Kafka's broker
- * closes such a connection too). The exchanges themselves are kafka-clients' own server sides of
- * PLAIN and SCRAM (RFC 5802), fed with Ferry's users through {@link KafkaCredentials}.
+ * closes such a connection too). PLAIN is kafka-clients' own server side; SCRAM is
+ * {@link ScramExchange} on kafka-clients' message classes; both are fed with Ferry's users through
+ * {@link KafkaCredentials}.
  *
  * <p>Event loop only: one per connection, never shared.
  */
@@ -106,6 +104,15 @@ public final class KafkaSession {
         return Errors.NONE;
     }
 
+    /** A handshake whose version cannot go on (0: raw tokens would follow): the login has failed. */
+    public Errors refuseHandshake() {
+        if (state != State.AWAITING_HANDSHAKE) {
+            return Errors.ILLEGAL_SASL_STATE;
+        }
+        state = State.FAILED;
+        return Errors.UNSUPPORTED_VERSION;
+    }
+
     public List<String> mechanisms() {
         return authentication.mechanisms();
     }
@@ -164,13 +171,7 @@ public final class KafkaSession {
             }));
         }
         ScramMechanism scram = ScramMechanism.forMechanismName(name);
-        return new ScramSaslServer(scram, Map.of(), callbacks((username, callback) -> {
-            if (callback instanceof ScramCredentialCallback credential) {
-                credential.scramCredential(credentials.scramCredential(scram, username, remote).orElse(null));
-                return true;
-            }
-            return false;
-        }));
+        return new ScramExchange(scram, username -> credentials.scramCredential(scram, username, remote));
     }
 
     /** A callback handler answering the name callback kafka-clients' servers send, then {@code answer} the rest. */

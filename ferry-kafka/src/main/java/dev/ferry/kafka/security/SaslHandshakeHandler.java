@@ -11,9 +11,11 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * SaslHandshake: the client names its mechanism; the answer lists those enabled. Only version 1 is
- * served: after it the mechanism's tokens travel in SaslAuthenticate requests (version 0's raw
- * tokens on the socket belong to clients older than Kafka 1.0, which Kafka 4 no longer serves either).
+ * SaslHandshake: the client names its mechanism; the answer lists those enabled. Versions 0 and 1
+ * are advertised, because librdkafka takes a range without 0 for a broker that has no SASL at all;
+ * but only a version 1 handshake goes on, with the mechanism's tokens in SaslAuthenticate requests.
+ * A version 0 handshake (after which a client older than Kafka 1.0 would write raw tokens on the
+ * socket) is answered with UNSUPPORTED_VERSION and the connection closes.
  */
 public final class SaslHandshakeHandler implements ApiHandler {
     @Override
@@ -23,7 +25,7 @@ public final class SaslHandshakeHandler implements ApiHandler {
 
     @Override
     public short oldestVersion() {
-        return 1;
+        return 0;
     }
 
     @Override
@@ -35,7 +37,14 @@ public final class SaslHandshakeHandler implements ApiHandler {
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
         SaslHandshakeRequestData data = (SaslHandshakeRequestData) request;
         KafkaSession session = context.session();
-        Errors error = session == null ? Errors.ILLEGAL_SASL_STATE : session.handshake(data.mechanism());
+        Errors error;
+        if (session == null) {
+            error = Errors.ILLEGAL_SASL_STATE;
+        } else if (context.apiVersion() == 0) {
+            error = session.refuseHandshake();
+        } else {
+            error = session.handshake(data.mechanism());
+        }
         SaslHandshakeResponseData response = new SaslHandshakeResponseData().setErrorCode(error.code());
         if (session != null) {
             response.setMechanisms(session.mechanisms());

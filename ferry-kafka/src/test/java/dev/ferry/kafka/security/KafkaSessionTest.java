@@ -20,6 +20,7 @@ import org.apache.kafka.common.security.scram.ScramCredential;
 import org.apache.kafka.common.security.scram.ScramExtensionsCallback;
 import org.apache.kafka.common.security.scram.internals.ScramFormatter;
 import org.apache.kafka.common.security.scram.internals.ScramMechanism;
+import org.apache.kafka.common.security.scram.internals.ScramMessages;
 import org.apache.kafka.common.security.scram.internals.ScramSaslClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -110,6 +111,14 @@ class KafkaSessionTest {
     }
 
     @Test
+    void shouldFailAVersionZeroHandshake() throws Exception {
+        KafkaSession session = sasl(new Users());
+        assertThat(session.refuseHandshake()).isEqualTo(Errors.UNSUPPORTED_VERSION);
+        assertThat(session.failed()).isTrue();
+        assertThat(session.handshake("PLAIN")).isEqualTo(Errors.ILLEGAL_SASL_STATE);
+    }
+
+    @Test
     void shouldLogInWithPlain() throws Exception {
         Users users = new Users();
         KafkaSession session = sasl(users);
@@ -182,6 +191,40 @@ class KafkaSessionTest {
                 .evaluateChallenge(new byte[0]));
         assertThat(refused.error()).isEqualTo(Errors.SASL_AUTHENTICATION_FAILED);
         assertThat(refused.message()).isEqualTo(text);
+    }
+
+    @Test
+    void shouldAcceptTheFinalNonceOldLibrdkafkaSends() throws Exception {
+        KafkaSession session = sasl(new Users());
+        session.handshake("SCRAM-SHA-256");
+        // librdkafka before 2.6.1 writes its own nonce once more in front of the server's (which already starts with it).
+        KafkaSession.Step last = finishScram(session, "secret", (clientNonce, serverNonce) -> clientNonce + serverNonce);
+        assertThat(last.error()).isEqualTo(Errors.NONE);
+        assertThat(session.user()).contains("alice");
+    }
+
+    @Test
+    void shouldRefuseAFinalMessageWithoutThisExchangesNonce() throws Exception {
+        KafkaSession session = sasl(new Users());
+        session.handshake("SCRAM-SHA-256");
+        // A proof made for another exchange (a replay) names that exchange's nonce: the password is right, the nonce is not.
+        KafkaSession.Step last = finishScram(session, "secret", (clientNonce, serverNonce) -> clientNonce + "0ther5erverN0nce");
+        assertThat(last.error()).isEqualTo(Errors.SASL_AUTHENTICATION_FAILED);
+        assertThat(session.user()).isEmpty();
+    }
+
+    private static KafkaSession.Step finishScram(KafkaSession session, String password,
+                                                 java.util.function.BinaryOperator<String> finalNonce) throws Exception {
+        ScramFormatter formatter = new ScramFormatter(ScramMechanism.SCRAM_SHA_256);
+        ScramMessages.ClientFirstMessage first = new ScramMessages.ClientFirstMessage("alice", "c1ientN0nce", Map.of());
+        KafkaSession.Step answer = session.authenticate(first.toBytes());
+        assertThat(answer.error()).isEqualTo(Errors.NONE);
+        ScramMessages.ServerFirstMessage serverFirst = new ScramMessages.ServerFirstMessage(answer.challenge());
+        ScramMessages.ClientFinalMessage last = new ScramMessages.ClientFinalMessage(
+                "n,,".getBytes(StandardCharsets.UTF_8), finalNonce.apply(first.nonce(), serverFirst.nonce()));
+        byte[] salted = formatter.saltedPassword(password, serverFirst.salt(), serverFirst.iterations());
+        last.proof(formatter.clientProof(salted, first, serverFirst, last));
+        return session.authenticate(last.toBytes());
     }
 
     private static SaslClient scramClient(ScramMechanism mechanism, String user, String password) throws Exception {
