@@ -5,9 +5,11 @@
 #
 #   rabbitmq-node.sh start DIR PORT   # starts a node with data under DIR, AMQP on PORT; prints its PID
 #   rabbitmq-node.sh stop DIR         # stops the node started with DIR (by the PID recorded there)
+#   rabbitmq-node.sh ctl DIR ARGS...  # runs rabbitmqctl ARGS against the node started with DIR
+#                                     # (tests create users and permissions this way)
 set -euo pipefail
 
-command="${1:?usage: rabbitmq-node.sh start DIR PORT | stop DIR}"
+command="${1:?usage: rabbitmq-node.sh start DIR PORT | stop DIR | ctl DIR ARGS...}"
 dir="$(mkdir -p "${2:?data directory}" && cd "$2" && pwd)"
 
 if ! command -v /usr/lib/rabbitmq/bin/rabbitmq-server >/dev/null 2>&1; then
@@ -15,7 +17,14 @@ if ! command -v /usr/lib/rabbitmq/bin/rabbitmq-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server
 fi
 
-port="${3:-5682}"
+if [ "$command" = start ]; then
+  port="${3:-5682}"
+elif [ -f "$dir/node.port" ]; then
+  # stop and ctl find the node by the port start recorded.
+  port="$(cat "$dir/node.port")"
+else
+  port="${3:-5682}"
+fi
 export RABBITMQ_NODENAME="ferrycmp${port}@localhost"
 export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
 export RABBITMQ_NODE_PORT="$port"
@@ -33,6 +42,7 @@ export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127
 
 case "$command" in
   start)
+    echo "$port" > "$dir/node.port"
     printf '[].\n' > "$dir/enabled_plugins"
     # Our own epmd on its own port, started here so that we know its PID and can stop it.
     epmd -address 127.0.0.1 -port "$ERL_EPMD_PORT" > "$dir/epmd.out" 2>&1 &
@@ -72,8 +82,12 @@ case "$command" in
       fi
     done
     ;;
+  ctl)
+    shift 2
+    exec /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBITMQ_NODENAME" -q "$@"
+    ;;
   *)
-    echo "usage: rabbitmq-node.sh start DIR PORT | stop DIR" >&2
+    echo "usage: rabbitmq-node.sh start DIR PORT | stop DIR | ctl DIR ARGS..." >&2
     exit 2
     ;;
 esac

@@ -1,5 +1,7 @@
 package dev.ferry.amqp;
 
+import dev.ferry.access.AccessControl;
+import dev.ferry.access.LoginThrottle;
 import dev.ferry.amqp.auth.Authenticator;
 import dev.ferry.amqp.auth.PasswordAuthenticator;
 import dev.ferry.amqp.auth.VirtualHostDirectory;
@@ -42,6 +44,8 @@ public final class AmqpConfig {
     private ChannelMethodHandlerFactory channelHandlerFactory = NotImplementedChannelHandler::new;
     private ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ContentBudget contentBudget;
+    private AccessControl accessControl;
+    private LoginThrottle loginThrottle = new LoginThrottle();
 
     /** Checks every value once; throws {@link IllegalArgumentException} naming the first bad one. */
     public AmqpConfig conclude() {
@@ -178,6 +182,33 @@ public final class AmqpConfig {
     public AmqpConfig virtualHosts(VirtualHostDirectory value) {
         virtualHosts = value;
         return this;
+    }
+
+    /**
+     * Users, virtual hosts, permissions and limits: logins are checked against it (replacing
+     * {@link #authenticator(Authenticator)} and {@link #virtualHosts(VirtualHostDirectory)}), and so
+     * are connection.open and the connection limits. Without it every logged-in user may do anything.
+     */
+    public AmqpConfig accessControl(AccessControl value) {
+        accessControl = value;
+        authenticator = (username, password, from) -> value.authenticate(username, password, from).isPresent();
+        virtualHosts = value::virtualHostExists;
+        return this;
+    }
+
+    /** Null when logins are checked by a plain {@link Authenticator}. */
+    public AccessControl accessControl() {
+        return accessControl;
+    }
+
+    /** Delays the answers to logins from addresses that failed before (one per server; shared by its connections). */
+    public AmqpConfig loginThrottle(LoginThrottle value) {
+        loginThrottle = value;
+        return this;
+    }
+
+    public LoginThrottle loginThrottle() {
+        return loginThrottle;
     }
 
     /** Creates the per-channel handler that implements the channel semantics. */

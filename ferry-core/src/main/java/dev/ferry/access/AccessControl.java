@@ -47,6 +47,7 @@ public final class AccessControl implements AutoCloseable {
     private final Set<String> loopbackUsers;
     private final OpenConnections connections = new OpenConnections(this);
     private final Object changeLock = new Object();
+    private boolean firstStart;
     /** What readers see: every change applied once durable. */
     private volatile AccessState state;
     /** The state after every change accepted so far, durable or not: what new changes are checked against. */
@@ -71,6 +72,15 @@ public final class AccessControl implements AutoCloseable {
      * @param loopbackUsers users who may log in from loopback addresses only (RabbitMQ's {@code loopback_users})
      */
     public static AccessControl open(Path directory, Broker broker, Set<String> loopbackUsers) {
+        return open(directory, broker, loopbackUsers, rabbitMqDefaults());
+    }
+
+    /**
+     * As {@link #open(Path, Broker, Set)}, recording {@code firstStart} instead of RabbitMQ's defaults
+     * when nothing is stored yet (a first-start bootstrap such as {@code --users}).
+     */
+    public static AccessControl open(Path directory, Broker broker, Set<String> loopbackUsers,
+                                     List<AccessCommand> firstStart) {
         AccessLog.Opened opened = AccessLog.open(directory);
         if (opened.state() != null) {
             AccessState state = opened.state();
@@ -79,28 +89,43 @@ public final class AccessControl implements AutoCloseable {
             return new AccessControl(opened.log(), state, broker, loopbackUsers);
         }
         AccessControl access = new AccessControl(opened.log(), AccessState.EMPTY, broker, loopbackUsers);
-        access.recordDefaults().join();
-        LOG.info("Access control: nothing stored in {}; created virtual host '/' and user 'guest' (loopback only)",
-                directory);
+        access.firstStart = true;
+        CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
+        for (AccessCommand command : firstStart) {
+            last = access.apply(command);
+        }
+        last.join();
+        LOG.info("Access control: nothing stored in {}; first-start users and virtual hosts recorded: {}", directory,
+                access.state().users().stream().map(User::name).toList());
         return access;
+    }
+
+    /**
+     * RabbitMQ's defaults for an empty broker: virtual host {@code /}, user {@code guest} (password
+     * {@code guest}, tag {@code administrator}) with full permissions there. guest is loopback-only
+     * as long as it is among the loopback users.
+     */
+    public static List<AccessCommand> rabbitMqDefaults() {
+        return List.of(new AddVirtualHost(Broker.DEFAULT_VIRTUAL_HOST),
+                new PutUser(GUEST, PasswordHash.of(GUEST), Set.of(User.ADMINISTRATOR)),
+                new SetPermission(Permission.full(GUEST, Broker.DEFAULT_VIRTUAL_HOST)));
+    }
+
+    /** Whether nothing was stored when this opened: the first start of a data directory. */
+    public boolean isFirstStart() {
+        return firstStart;
     }
 
     /** Access control that keeps nothing on disk, starting from RabbitMQ's defaults. */
     public static AccessControl inMemory(Broker broker, Set<String> loopbackUsers) {
         AccessControl access = new AccessControl(AccessStore.IN_MEMORY, AccessState.EMPTY, broker, loopbackUsers);
-        access.recordDefaults().join();
+        rabbitMqDefaults().forEach(access::apply);
         return access;
     }
 
     /** Access control over {@code store}, starting from {@code state} (tests). */
     static AccessControl of(AccessStore store, AccessState state, Broker broker, Set<String> loopbackUsers) {
         return new AccessControl(store, state, broker, loopbackUsers);
-    }
-
-    private CompletableFuture<Void> recordDefaults() {
-        addVirtualHost(Broker.DEFAULT_VIRTUAL_HOST);
-        putUser(GUEST, PasswordHash.of(GUEST), Set.of(User.ADMINISTRATOR));
-        return setPermissions(Permission.full(GUEST, Broker.DEFAULT_VIRTUAL_HOST));
     }
 
     /** The current snapshot (management listings read one snapshot for a consistent answer). */
@@ -259,6 +284,11 @@ public final class AccessControl implements AutoCloseable {
     public CompletableFuture<Void> setVirtualHostLimits(String virtualHost, VirtualHostLimits limits) {
         return change(new SetVirtualHostLimits(virtualHost, limits), "limits of vhost '" + virtualHost + "' set to "
                 + limits);
+    }
+
+    /** Applies any change (the typed methods above are shorthands); logged as the command. */
+    public CompletableFuture<Void> apply(AccessCommand command) {
+        return change(command, command.toString());
     }
 
     /**

@@ -82,6 +82,11 @@ public final class AccessState {
         return topicPermissions.getOrDefault(virtualHost, Map.of()).getOrDefault(user, Map.of()).get(exchange);
     }
 
+    /** Whether the user has a topic permission on any exchange of the virtual host (else topic checks can be skipped). */
+    public boolean hasTopicPermissions(String user, String virtualHost) {
+        return !topicPermissions.getOrDefault(virtualHost, Map.of()).getOrDefault(user, Map.of()).isEmpty();
+    }
+
     public List<TopicPermission> topicPermissions() {
         List<TopicPermission> all = new ArrayList<>();
         topicPermissions.values().forEach(byUser -> byUser.values().forEach(byExchange -> all.addAll(byExchange.values())));

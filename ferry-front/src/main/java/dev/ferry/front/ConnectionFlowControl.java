@@ -29,7 +29,9 @@ public final class ConnectionFlowControl {
         /** The connection waits for the broker-wide budget of message content being received. */
         CONTENT_BUDGET,
         /** The connection was refused and its socket is about to close: nothing more is read. */
-        REFUSED
+        REFUSED,
+        /** The answer to a login waits out the delay earlier failed logins from its address earned. */
+        LOGIN_DELAY
     }
 
     private final Channel channel;

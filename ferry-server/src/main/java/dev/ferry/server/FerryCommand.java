@@ -72,8 +72,16 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "Default: ${DEFAULT-VALUE}, this machine only")
     java.util.List<String> bind;
 
+    @Option(names = "--definitions", paramLabel = "FILE",
+            description = "RabbitMQ definitions JSON (users with password_hash or password, vhosts, permissions, "
+                    + "topic_permissions, limits), applied at every start: created or updated, never deleted. "
+                    + "Env: FERRY_DEFINITIONS.")
+    Path definitions;
+
     @Option(names = "--users", paramLabel = "NAME:PASSWORD", split = ",", defaultValue = "guest:guest",
-            description = "Users allowed to connect, comma separated. Default: ${DEFAULT-VALUE}")
+            description = "Users created on the first start only (empty data directory), with full permissions on "
+                    + "every --vhosts; visible to other local users in the process list: prefer --definitions. "
+                    + "Default: ${DEFAULT-VALUE}")
     java.util.List<String> users;
 
     @Option(names = "--loopback-users", paramLabel = "NAME", split = ",", defaultValue = "guest",
@@ -195,6 +203,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs;
         settings.bind = bind;
         settings.users = users;
+        settings.definitions = definitions;
         settings.loopbackUsers = loopbackUsers;
         settings.virtualHosts = virtualHosts;
         settings.frameMax = frameMax;

@@ -1,8 +1,13 @@
 package dev.ferry.server;
 
+import dev.ferry.access.PasswordHash;
 import dev.ferry.server.config.BrokerSettings;
 import dev.ferry.server.config.ConfigException;
 import dev.ferry.store.MetadataUnreadableException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +32,10 @@ public final class FerryMain {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("hash-password")) {
+            System.exit(hashPassword());
+            return;
+        }
         BrokerSettings settings;
         try {
             CommandLine commandLine = FerryCommand.commandLine(args, System.getenv());
@@ -47,6 +56,32 @@ public final class FerryMain {
             return;
         }
         run(settings);
+    }
+
+    /**
+     * {@code ferry hash-password}: reads a password (from the terminal without echo, else the first
+     * line of standard input) and prints its {@code password_hash} for a definitions file, in
+     * RabbitMQ's {@code rabbit_password_hashing_sha256} form, so the password itself never has to be
+     * written into a file or a command line.
+     */
+    private static int hashPassword() {
+        String password;
+        if (System.console() != null) {
+            char[] typed = System.console().readPassword("Password: ");
+            password = typed == null ? null : new String(typed);
+        } else {
+            try {
+                password = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            } catch (IOException e) {
+                password = null;
+            }
+        }
+        if (password == null || password.isEmpty()) {
+            System.err.println("ferry hash-password: no password given");
+            return EXIT_USAGE;
+        }
+        System.out.println(PasswordHash.of(password).rabbitSha256().orElseThrow());
+        return EXIT_OK;
     }
 
     private static void run(BrokerSettings settings) {

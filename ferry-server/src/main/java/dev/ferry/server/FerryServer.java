@@ -1,8 +1,12 @@
 package dev.ferry.server;
 
+import dev.ferry.access.AccessCommand;
+import dev.ferry.access.AccessControl;
+import dev.ferry.access.PasswordHash;
+import dev.ferry.access.Permission;
+import dev.ferry.access.User;
 import dev.ferry.amqp.AmqpConfig;
 import dev.ferry.amqp.AmqpServer;
-import dev.ferry.amqp.auth.PasswordAuthenticator;
 import dev.ferry.amqp.channel.BrokerChannelHandlerFactory;
 import dev.ferry.broker.Broker;
 import dev.ferry.broker.MetadataRecord;
@@ -21,6 +25,7 @@ import dev.ferry.kafka.KafkaConfig;
 import dev.ferry.kafka.KafkaServer;
 import dev.ferry.kafka.LocalNode;
 import dev.ferry.kafka.group.ConsumerSubscriptions;
+import dev.ferry.server.access.DefinitionsFile;
 import dev.ferry.server.config.BrokerSettings;
 import dev.ferry.store.DiskStorage;
 import dev.ferry.stream.ClusterIdentity;
@@ -49,6 +54,7 @@ public final class FerryServer implements AutoCloseable {
     private DataDirectoryLock dataLock;
     private DiskStorage storage;
     private Broker broker;
+    private AccessControl accessControl;
     private TopicRegistry topics;
     private AmqpServer amqpServer;
     private KafkaServer kafkaServer;
@@ -72,9 +78,7 @@ public final class FerryServer implements AutoCloseable {
         storage = DiskStorage.open(settings.dataDir, settings.storageSettings());
         broker = Broker.withQueueThreads(settings.queueThreads, storage, settings.mailboxLimits(), settings.deadLetterRetryMs);
         contentBudget = new ContentBudget(settings.contentBudgetBytes(Runtime.getRuntime().maxMemory()));
-        for (String virtualHost : settings.virtualHosts) {
-            broker.addVirtualHost(virtualHost);
-        }
+        openAccessControl();
         recoverDurableState();
         access = AccessControl.open(settings.dataDir.resolve("access"), broker, Set.copyOf(settings.loopbackUsers));
         for (Map.Entry<String, String> user : settings.passwords().entrySet()) {
@@ -117,6 +121,58 @@ public final class FerryServer implements AutoCloseable {
     }
 
     /**
+     * Users, virtual hosts and permissions come back (their virtual hosts join the broker) before the
+     * broker's own metadata, which needs the virtual hosts. A first start records {@code --users}
+     * (or RabbitMQ's guest) and {@code --vhosts}; every start adds a missing {@code --vhosts} entry
+     * and applies the definitions file.
+     */
+    private void openAccessControl() {
+        Set<String> loopbackUsers = settings.loopbackUsers.stream().filter(name -> !name.isEmpty())
+                .collect(Collectors.toSet());
+        boolean usersGiven = !settings.users.equals(List.of("guest:guest"));
+        accessControl = AccessControl.open(settings.dataDir.resolve("access"), broker, loopbackUsers,
+                firstStartAccess(usersGiven));
+        if (usersGiven) {
+            log.warn("--users is applied on the first start only, and a command line is visible to every local user "
+                    + "(ps); give users in a --definitions file (or FERRY_DEFINITIONS) instead{}",
+                    accessControl.isFirstStart() ? "" : "; ignored: users are stored in the data directory already");
+        }
+        for (String virtualHost : settings.virtualHosts) {
+            if (!accessControl.virtualHostExists(virtualHost)) {
+                accessControl.addVirtualHost(virtualHost).join();
+            }
+        }
+        if (settings.definitions != null) {
+            DefinitionsFile.read(settings.definitions).applyTo(accessControl);
+        }
+    }
+
+    /** What an empty data directory starts with: RabbitMQ's guest, or the --users, with full permissions on every --vhosts. */
+    private List<AccessCommand> firstStartAccess(boolean usersGiven) {
+        List<AccessCommand> commands = new ArrayList<>();
+        if (!usersGiven) {
+            commands.addAll(AccessControl.rabbitMqDefaults());
+        }
+        for (String virtualHost : settings.virtualHosts) {
+            commands.add(new AccessCommand.AddVirtualHost(virtualHost));
+        }
+        for (Map.Entry<String, String> user : settings.passwords().entrySet()) {
+            if (!usersGiven) {
+                continue; // guest is in the defaults
+            }
+            // Before permissions, users could do anything: bootstrap users are administrators.
+            commands.add(new AccessCommand.PutUser(user.getKey(), PasswordHash.of(user.getValue()),
+                    Set.of(User.ADMINISTRATOR)));
+        }
+        for (String name : settings.passwords().keySet()) {
+            for (String virtualHost : settings.virtualHosts) {
+                commands.add(new AccessCommand.SetPermission(Permission.full(name, virtualHost)));
+            }
+        }
+        return commands;
+    }
+
+    /**
      * Durable exchanges, queues (with their unsettled messages) and bindings come back before the
      * AMQP listener accepts anyone; then the metadata log is compacted to what stands.
      */
@@ -132,14 +188,6 @@ public final class FerryServer implements AutoCloseable {
     }
 
     private AmqpConfig amqpConfig() {
-        PasswordAuthenticator.Builder users = PasswordAuthenticator.builder();
-        for (Map.Entry<String, String> user : settings.passwords().entrySet()) {
-            if (settings.loopbackUsers.contains(user.getKey())) {
-                users.loopbackUser(user.getKey(), user.getValue());
-            } else {
-                users.user(user.getKey(), user.getValue());
-            }
-        }
         return new AmqpConfig()
                 .hosts(settings.bindAddresses().stream().map(InetAddress::getHostAddress).toList())
                 .port(settings.amqpPort)
@@ -148,9 +196,8 @@ public final class FerryServer implements AutoCloseable {
                 .heartbeatSeconds(settings.heartbeatSeconds)
                 .maxMessageBytes(settings.maxMessageBytes)
                 .productVersion(FerryVersion.VERSION)
-                .authenticator(users.build())
-                .virtualHosts(name -> broker.virtualHost(name).isPresent())
-                .channelHandlerFactory(new BrokerChannelHandlerFactory(broker))
+                .accessControl(accessControl)
+                .channelHandlerFactory(new BrokerChannelHandlerFactory(broker, accessControl))
                 .resourceAlarm(resourceAlarm)
                 .contentBudget(contentBudget);
     }
@@ -226,6 +273,9 @@ public final class FerryServer implements AutoCloseable {
             } catch (Exception e) {
                 log.warn("stopping the queues failed: {}", e.toString());
             }
+        }
+        if (accessControl != null) {
+            accessControl.close();
         }
         if (storage != null) {
             try {

@@ -4,6 +4,7 @@ import dev.ferry.amqp.method.AmqpMethod;
 import dev.ferry.amqp.method.BasicAck;
 import dev.ferry.amqp.method.BasicCancel;
 import dev.ferry.amqp.method.BasicCancelOk;
+import dev.ferry.amqp.auth.UserAccess;
 import dev.ferry.amqp.method.BasicConsume;
 import dev.ferry.amqp.method.BasicConsumeOk;
 import dev.ferry.amqp.method.BasicDeliver;
@@ -131,6 +132,7 @@ final class BasicMethodHandler {
             return;
         }
         String queueName = session.queueName(consume.queue());
+        session.access().checkRead(UserAccess.Kind.QUEUE, queueName);
         // The queue is looked up now (404 / 405 at once) and remembered before the consume is
         // posted: a channel that closes before the queue answers still tells the queue, which
         // applies that close after the consume because this one thread posted both.
@@ -212,6 +214,7 @@ final class BasicMethodHandler {
 
     private void onGet(BasicGet get) {
         String queueName = session.queueName(get.queue());
+        session.access().checkRead(UserAccess.Kind.QUEUE, queueName);
         MessageQueue queue = session.virtualHost().accessibleQueue(queueName, session.connectionId());
         session.touched(queue);
         // Taken unacknowledged even for a no-ack get: if the channel closes before the answer is

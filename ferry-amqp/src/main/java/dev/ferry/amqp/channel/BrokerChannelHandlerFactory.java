@@ -1,5 +1,7 @@
 package dev.ferry.amqp.channel;
 
+import dev.ferry.access.AccessControl;
+import dev.ferry.amqp.auth.UserAccess;
 import dev.ferry.amqp.connection.AmqpChannel;
 import dev.ferry.amqp.connection.AmqpConnection;
 import dev.ferry.amqp.connection.ChannelMethodHandler;
@@ -18,11 +20,19 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class BrokerChannelHandlerFactory implements ChannelMethodHandlerFactory {
     private final Broker broker;
+    private final AccessControl access;
     private final DirectReplyTo directReplyTo = new DirectReplyTo();
     private final Set<Long> watchedConnections = ConcurrentHashMap.newKeySet();
 
+    /** Channels without permission checks: every logged-in user may do anything. */
     public BrokerChannelHandlerFactory(Broker broker) {
+        this(broker, null);
+    }
+
+    /** Channels whose every declare, delete, bind, publish, consume, get and purge is checked against {@code access}. */
+    public BrokerChannelHandlerFactory(Broker broker, AccessControl access) {
         this.broker = broker;
+        this.access = access;
     }
 
     @Override
@@ -36,6 +46,16 @@ public final class BrokerChannelHandlerFactory implements ChannelMethodHandlerFa
                 return virtualHost.connectionClosed(connection.id());
             });
         }
-        return new ChannelSession(channel, virtualHost, directReplyTo);
+        UserAccess userAccess = new UserAccess(access, connection.username(), connection.virtualHost(),
+                String.valueOf(connection.remoteAddress()));
+        Runnable release = () -> { };
+        if (access != null) {
+            String refusal = access.connections().admitChannel(connection.username());
+            if (refusal != null) {
+                throw new BrokerException(ErrorCode.NOT_ALLOWED, "NOT_ALLOWED - " + refusal);
+            }
+            release = () -> access.connections().channelClosed(connection.username());
+        }
+        return new ChannelSession(channel, virtualHost, directReplyTo, userAccess, release);
     }
 }

@@ -1,5 +1,6 @@
 package dev.ferry.amqp.channel;
 
+import dev.ferry.amqp.auth.UserAccess;
 import dev.ferry.amqp.codec.ProtocolException;
 import dev.ferry.amqp.connection.AmqpChannel;
 import dev.ferry.amqp.connection.AssembledPublish;
@@ -51,10 +52,16 @@ public final class ChannelSession implements ChannelMethodHandler {
     private final BasicMethodHandler basicMethods;
     private final PublishHandler publisher;
     private final Set<MessageQueue> touchedQueues = new HashSet<>();
+    private final UserAccess access;
+    private final Runnable releaseChannel;
     private String lastDeclaredQueue;
     private boolean closed;
 
-    ChannelSession(AmqpChannel channel, VirtualHost virtualHost, DirectReplyTo directReplyTo) {
+    /** @param releaseChannel run once when the channel closes (gives back its place under the user's channel limit) */
+    ChannelSession(AmqpChannel channel, VirtualHost virtualHost, DirectReplyTo directReplyTo, UserAccess access,
+                   Runnable releaseChannel) {
+        this.access = access;
+        this.releaseChannel = releaseChannel;
         this.channel = channel;
         this.virtualHost = virtualHost;
         this.ref = new ChannelRef(channel.connection().id(), channel.number());
@@ -94,6 +101,9 @@ public final class ChannelSession implements ChannelMethodHandler {
 
     @Override
     public void onClosed() {
+        if (!closed) {
+            releaseChannel.run();
+        }
         closed = true;
         basicMethods.channelClosed();
         publisher.channelClosed();
@@ -138,6 +148,11 @@ public final class ChannelSession implements ChannelMethodHandler {
 
     VirtualHost virtualHost() {
         return virtualHost;
+    }
+
+    /** The permission checks of this channel's user. */
+    UserAccess access() {
+        return access;
     }
 
     long connectionId() {

@@ -1,5 +1,6 @@
 package dev.ferry.amqp.channel;
 
+import dev.ferry.amqp.auth.UserAccess;
 import dev.ferry.amqp.connection.AssembledPublish;
 import dev.ferry.amqp.method.BasicReturn;
 import dev.ferry.amqp.method.TxCommit;
@@ -11,9 +12,12 @@ import dev.ferry.broker.PublishResult;
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.queue.QueueRefusedException;
+import dev.ferry.route.Exchange;
+import dev.ferry.route.ExchangeType;
 import dev.ferry.route.SenderSelectedRoutes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -48,6 +52,7 @@ final class PublishHandler {
             // As RabbitMQ since 3.0: a connection error, before anything else is looked at.
             throw new BrokerException(ErrorCode.NOT_IMPLEMENTED, "NOT_IMPLEMENTED - immediate=true");
         }
+        checkPermissions(publish);
         Message message = checked(publish);
         if (publish.exchange().isEmpty() && DirectReplyTo.isAddress(publish.routingKey())) {
             replyDirectly(message, publish.mandatory());
@@ -91,6 +96,24 @@ final class PublishHandler {
     }
 
     /**
+     * Write permission on the exchange (the default exchange as {@code amq.default}, direct reply-to
+     * included), then, for a topic exchange, topic write permission for the routing key: RabbitMQ's
+     * checks, in its order, before anything else about the message. Dead letters and alternate
+     * exchanges are not checked per message: their targets were checked when the queue or exchange
+     * that names them was declared.
+     */
+    private void checkPermissions(AssembledPublish publish) {
+        UserAccess access = session.access();
+        access.checkWrite(UserAccess.Kind.EXCHANGE, publish.exchange());
+        if (!publish.exchange().isEmpty() && access.hasTopicPermissions()) {
+            Optional<Exchange> exchange = session.virtualHost().exchange(publish.exchange());
+            if (exchange.isPresent() && exchange.get().type() == ExchangeType.TOPIC) {
+                access.checkTopicWrite(publish.exchange(), publish.routingKey());
+            }
+        }
+    }
+
+    /**
      * Refuses what RabbitMQ refuses before routing: a user-id that is not the publisher's own, and
      * a reply-to of the direct reply-to pseudo-queue from a channel not consuming it; and rewrites
      * that reply-to to this channel's address.
@@ -101,11 +124,7 @@ final class PublishHandler {
         Message message = SenderSelectedRoutes.resolve(new Message(canonicalExchange(publish.exchange()),
                 canonicalRoutingKey(publish.routingKey()), publish.properties(), publish.body()));
         MessageProperties properties = message.properties();
-        String user = session.channel().connection().username();
-        if (properties.userId() != null && !properties.userId().equals(user)) {
-            throw BrokerException.preconditionFailed("PRECONDITION_FAILED - user_id property set to '"
-                    + properties.userId() + "' but authenticated user was '" + user + "'");
-        }
+        session.access().checkUserId(properties.userId());
         if (DirectReplyTo.PSEUDO_QUEUE.equals(properties.replyTo())) {
             MessageProperties rewritten = new MessageProperties(properties.contentType(), properties.contentEncoding(),
                     properties.headers(), properties.deliveryMode(), properties.priority(), properties.correlationId(),

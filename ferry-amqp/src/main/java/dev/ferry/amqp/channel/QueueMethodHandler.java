@@ -2,6 +2,8 @@ package dev.ferry.amqp.channel;
 
 import java.util.Optional;
 
+import dev.ferry.amqp.auth.UserAccess;
+import dev.ferry.amqp.auth.UserAccess.Kind;
 import dev.ferry.amqp.method.AmqpMethod;
 import dev.ferry.amqp.method.QueueBind;
 import dev.ferry.amqp.method.QueueBindOk;
@@ -34,6 +36,8 @@ import dev.ferry.queue.QueueCounts;
  * declare, delete, bind and unbind, as RabbitMQ strips them.
  */
 final class QueueMethodHandler {
+    /** The shape of a generated name, for the permission checks of a server-named declare. */
+    private static final String SERVER_NAMED_EXAMPLE = "amq.gen-AAAAAAAAAAAAAAAAAAAAAA";
     private final ChannelSession session;
 
     QueueMethodHandler(ChannelSession session) {
@@ -49,6 +53,7 @@ final class QueueMethodHandler {
                 declarePassively(declare, requested);
                 return;
             }
+            checkDeclare(requested, declare);
             DeclaredQueue declared = vhost.declareQueue(new QueueDeclaration(requested, declare.durable(),
                     declare.exclusive(), declare.autoDelete(), declare.arguments(), connectionId));
             session.rememberDeclaredQueue(declared.name());
@@ -56,23 +61,54 @@ final class QueueMethodHandler {
             session.replyLater(declared.durable().thenCompose(durable -> declared.queue().counts()), declare.noWait(),
                     counts -> declareOk(declared.name(), counts), method);
         } else if (method instanceof QueueBind bind) {
+            BindingChecks.check(session, Kind.QUEUE, namedQueue(bind.queue()), exchangeName(bind.exchange()),
+                    bindingKey(bind.queue(), bind.routingKey()));
             session.replyLater(vhost.bindQueue(namedQueue(bind.queue()), exchangeName(bind.exchange()),
                     bindingKey(bind.queue(), bind.routingKey()), bind.arguments(), connectionId), bind.noWait(),
                     durable -> new QueueBindOk(), method);
         } else if (method instanceof QueueUnbind unbind) {
+            BindingChecks.check(session, Kind.QUEUE, namedQueue(unbind.queue()), exchangeName(unbind.exchange()),
+                    bindingKey(unbind.queue(), unbind.routingKey()));
             session.replyLater(vhost.unbindQueue(namedQueue(unbind.queue()), exchangeName(unbind.exchange()),
                     bindingKey(unbind.queue(), unbind.routingKey()), unbind.arguments(), connectionId), false,
                     durable -> new QueueUnbindOk(), method);
         } else if (method instanceof QueuePurge purge) {
             // RabbitMQ strips line breaks from the names of declare, delete and (un)bind, not of purge.
-            session.replyLater(vhost.purgeQueue(session.queueName(purge.queue()), connectionId), purge.noWait(),
+            String queue = session.queueName(purge.queue());
+            session.access().checkRead(Kind.QUEUE, queue);
+            session.replyLater(vhost.purgeQueue(queue, connectionId), purge.noWait(),
                     QueuePurgeOk::new, method);
         } else if (method instanceof QueueDelete delete) {
-            session.replyLater(vhost.deleteQueue(namedQueue(delete.queue()), connectionId, delete.ifUnused(),
+            String queue = namedQueue(delete.queue());
+            session.access().checkConfigure(Kind.QUEUE, queue);
+            session.replyLater(vhost.deleteQueue(queue, connectionId, delete.ifUnused(),
                     delete.ifEmpty()), delete.noWait(), QueueDeleteOk::new, method);
         } else {
             throw new BrokerException(ErrorCode.COMMAND_INVALID,
                     "COMMAND_INVALID - " + method.methodName() + " is not a client method");
+        }
+    }
+
+    /**
+     * What a (non-passive) declare needs, as RabbitMQ checks it: configure on the queue; and for a
+     * queue that does not exist yet, room under the virtual host's queue limit, and with a
+     * dead-letter exchange, read on the queue and write on that exchange (dead letters are not
+     * checked again when they flow). A server-named queue is checked under the {@code amq.gen-}
+     * name it will get.
+     */
+    private void checkDeclare(String requested, QueueDeclare declare) {
+        UserAccess access = session.access();
+        String name = requested.isEmpty() ? SERVER_NAMED_EXAMPLE : requested;
+        access.checkConfigure(Kind.QUEUE, name);
+        VirtualHost vhost = session.virtualHost();
+        if (requested.isEmpty() || vhost.queue(requested).isEmpty()) {
+            access.checkQueueLimit(name, vhost.queues().size());
+            Object deadLetterExchange = declare.arguments() == null ? null
+                    : declare.arguments().get("x-dead-letter-exchange");
+            if (deadLetterExchange instanceof String exchange) {
+                access.checkRead(Kind.QUEUE, name);
+                access.checkWrite(Kind.EXCHANGE, exchange);
+            }
         }
     }
 

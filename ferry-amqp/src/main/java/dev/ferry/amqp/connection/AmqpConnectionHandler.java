@@ -1,5 +1,6 @@
 package dev.ferry.amqp.connection;
 
+import dev.ferry.access.AccessControl;
 import dev.ferry.amqp.AmqpConfig;
 import dev.ferry.amqp.auth.SaslCredentials;
 import dev.ferry.amqp.codec.AmqpFrames;
@@ -46,6 +47,7 @@ import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -110,6 +112,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private volatile boolean blocked;
     private ScheduledFuture<?> timeout;
     private Heartbeats heartbeats;
+    /** The virtual host whose (and whose user's) connection count includes this connection; null when none does. */
+    private String countedIn;
+    private boolean loginDelayed;
     /** Why the connection ended, for the one log line written when the socket closes. */
     private String closeReason = "by the network";
 
@@ -175,6 +180,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         cancelTimeout();
         heartbeats.stop();
         closeAllChannels();
+        releaseConnectionCount();
         contentAdmission.close();
         deliveryGate.open();
         runCloseListeners();
@@ -206,7 +212,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     // ---- frame dispatch ----
 
     private void onFrame(InboundFrame frame) {
-        if (state == State.CLOSED || state == State.REFUSED) {
+        if (state == State.CLOSED || state == State.REFUSED || loginDelayed) {
+            // While a login waits out its delay nothing is read; a frame already decoded is dropped
+            // (a client sends nothing between start-ok and the answer to it).
             return;
         }
         if (state == State.CLOSING) {
@@ -310,7 +318,40 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
      */
     private void onStartOk(ConnectionStartOk startOk) {
         clientProperties = startOk.clientProperties();
+        long delayMs = config.loginThrottle().delayMs(addressKey(), System.currentTimeMillis());
+        if (delayMs == 0) {
+            checkLogin(startOk);
+            return;
+        }
+        // Earlier failures from this address: the answer waits, on a timer, not on this thread.
+        loginDelayed = true;
+        flow.pause(Pause.LOGIN_DELAY);
+        ctx.executor().schedule(() -> {
+            loginDelayed = false;
+            flow.resume(Pause.LOGIN_DELAY);
+            if (state != State.AWAIT_START_OK) {
+                return;
+            }
+            try {
+                checkLogin(startOk);
+                output.flush();
+            } catch (ProtocolException e) {
+                fail(0, e);
+                output.flush();
+            }
+        }, delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** The key of the login throttle: the client's IP address, without the port. */
+    private String addressKey() {
+        SocketAddress address = remoteAddress();
+        return address instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() : String.valueOf(address);
+    }
+
+    private void checkLogin(ConnectionStartOk startOk) {
         if (!login.logIn(startOk.mechanism(), startOk.response(), remoteAddress())) {
+            config.loginThrottle().failed(addressKey(), System.currentTimeMillis());
             String failure = "login failed for user '" + login.offeredUsername() + "' with mechanism "
                     + startOk.mechanism();
             if (!clientSupports("authentication_failure_close")) {
@@ -320,6 +361,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
             LOG.warn("connection {} refused: {}", name, LogSafe.text(failure));
             throw new ProtocolException(ErrorCode.ACCESS_REFUSED, login.refusalText(), 0, 0, true);
         }
+        config.loginThrottle().succeeded(addressKey());
         username = login.username();
         state = State.AWAIT_TUNE_OK;
         writeMethod(0, new ConnectionTune(config.channelMax(), config.frameMax(), config.heartbeatSeconds()));
@@ -348,9 +390,29 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         return new ProtocolException(ErrorCode.NOT_ALLOWED, text, method.classId(), method.methodId());
     }
 
+    /**
+     * RabbitMQ's order: the virtual host's connection limit, the user's, then whether the virtual host
+     * exists and the user has permissions there; each refusal is 530 with RabbitMQ's text.
+     */
     private void onOpen(ConnectionOpen open) {
+        AccessControl access = config.accessControl();
+        if (access != null) {
+            String refusal = access.connections().admitConnection(username, open.virtualHost());
+            if (refusal != null) {
+                LOG.warn("connection {} refused: {}", name, LogSafe.text(refusal));
+                throw notAllowed(open, refusal);
+            }
+            countedIn = open.virtualHost();
+        }
         if (!config.virtualHosts().exists(open.virtualHost())) {
+            releaseConnectionCount();
             throw notAllowed(open, "vhost " + open.virtualHost() + " not found");
+        }
+        if (access != null && !access.user(username).map(user -> access.mayOpen(user, open.virtualHost())).orElse(false)) {
+            releaseConnectionCount();
+            String refusal = "access to vhost '" + open.virtualHost() + "' refused for user '" + username + "'";
+            LOG.warn("connection {} refused: {}", name, LogSafe.text(refusal));
+            throw notAllowed(open, refusal);
         }
         virtualHost = open.virtualHost();
         state = State.OPEN;
@@ -359,6 +421,14 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         LOG.info("connection {} opened: user '{}', vhost '{}', client {}", name, LogSafe.text(username),
                 LogSafe.text(virtualHost), LogSafe.text(clientProperties.get("product")));
 
+    }
+
+    /** Gives back this connection's place under its user's and virtual host's connection limits, once. */
+    private void releaseConnectionCount() {
+        if (countedIn != null) {
+            config.accessControl().connections().connectionClosed(username, countedIn);
+            countedIn = null;
+        }
     }
 
     private void onConnectionMethodWhileOpen(AmqpMethod method) {

@@ -2,6 +2,7 @@ package dev.ferry.server.config;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -42,6 +43,8 @@ public final class BrokerSettings {
     public List<String> users = List.of("guest:guest");
     public List<String> loopbackUsers = List.of("guest");
     public List<String> virtualHosts = List.of("/");
+    /** A RabbitMQ definitions file of users, vhosts, permissions and limits, applied at every start; null: none. */
+    public Path definitions;
     public int frameMax = 131_072;
     public int channelMax = 2047;
     public int heartbeatSeconds = 60;
@@ -114,6 +117,9 @@ public final class BrokerSettings {
                 throw new ConfigException("users must be NAME:PASSWORD entries, got '" + user + "'");
             }
             passwords.put(user.substring(0, colon), user.substring(colon + 1));
+        }
+        if (definitions != null && !Files.isReadable(definitions)) {
+            throw new ConfigException("definitions file " + definitions + " does not exist or cannot be read");
         }
         for (String name : loopbackUsers) {
             if (!name.isEmpty() && !passwords.containsKey(name)) {
