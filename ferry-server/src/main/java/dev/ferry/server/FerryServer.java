@@ -15,10 +15,7 @@ import dev.ferry.front.ContentBudget;
 import dev.ferry.front.ListenAddresses;
 import dev.ferry.group.GroupConfig;
 import dev.ferry.group.GroupCoordinator;
-import dev.ferry.access.AccessControl;
 import dev.ferry.access.LoginThrottle;
-import dev.ferry.access.PasswordHash;
-import dev.ferry.access.User;
 import dev.ferry.kafka.BrokerApis;
 import dev.ferry.kafka.security.KafkaAuthentication;
 import dev.ferry.kafka.KafkaConfig;
@@ -58,7 +55,8 @@ public final class FerryServer implements AutoCloseable {
     private TopicRegistry topics;
     private AmqpServer amqpServer;
     private KafkaServer kafkaServer;
-    private AccessControl access;
+    /** One for every port: guesses over AMQP and over Kafka from one address slow each other down. */
+    private final LoginThrottle loginThrottle = new LoginThrottle();
     private GroupCoordinator groupCoordinator;
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ContentBudget contentBudget;
@@ -80,10 +78,6 @@ public final class FerryServer implements AutoCloseable {
         contentBudget = new ContentBudget(settings.contentBudgetBytes(Runtime.getRuntime().maxMemory()));
         openAccessControl();
         recoverDurableState();
-        access = AccessControl.open(settings.dataDir.resolve("access"), broker, Set.copyOf(settings.loopbackUsers));
-        for (Map.Entry<String, String> user : settings.passwords().entrySet()) {
-            access.putUser(user.getKey(), PasswordHash.of(user.getValue()), Set.of(User.ADMINISTRATOR)).join();
-        }
         // Topics come back (every partition opened, its producer state rebuilt) before any listener opens.
         topics = TopicRegistry.open(settings.dataDir, storage.flusher(), storage.fileHandles(), settings.queueThreads);
         topics.startMaintenance(RETENTION_CHECK_INTERVAL_MS);
@@ -197,6 +191,7 @@ public final class FerryServer implements AutoCloseable {
                 .maxMessageBytes(settings.maxMessageBytes)
                 .productVersion(FerryVersion.VERSION)
                 .accessControl(accessControl)
+                .loginThrottle(loginThrottle)
                 .channelHandlerFactory(new BrokerChannelHandlerFactory(broker, accessControl))
                 .resourceAlarm(resourceAlarm)
                 .contentBudget(contentBudget);
@@ -211,7 +206,7 @@ public final class FerryServer implements AutoCloseable {
                 .node(node)
                 .handlers(BrokerApis.create(node, topics, groupCoordinator, settings.dataDir))
                 .authentication(KafkaAuthentication.of(settings.kafkaSecurityProtocol, settings.kafkaSaslMechanisms,
-                        new KafkaUsers(access, new LoginThrottle(), System::currentTimeMillis)));
+                        new KafkaUsers(accessControl, loginThrottle, System::currentTimeMillis)));
     }
 
     /** The bound Kafka port, once started. */
@@ -254,9 +249,6 @@ public final class FerryServer implements AutoCloseable {
         }
         if (amqpServer != null) {
             amqpServer.stop();
-        }
-        if (access != null) {
-            access.close();
         }
         if (topics != null) {
             try {
