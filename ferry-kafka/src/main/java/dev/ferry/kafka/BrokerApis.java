@@ -17,6 +17,8 @@ import dev.ferry.kafka.api.ListOffsetsHandler;
 import dev.ferry.kafka.api.MetadataHandler;
 import dev.ferry.kafka.api.ProduceHandler;
 import dev.ferry.kafka.group.GroupApis;
+import dev.ferry.kafka.security.SaslAuthenticateHandler;
+import dev.ferry.kafka.security.SaslHandshakeHandler;
 import dev.ferry.stream.TopicRegistry;
 import java.nio.file.Path;
 
@@ -52,6 +54,8 @@ public final class BrokerApis {
         handlers.register(new CreatePartitionsHandler(topics, node));
         handlers.register(new DeleteRecordsHandler(topics));
         handlers.register(new DescribeLogDirsHandler(topics, logDirectory));
+        handlers.register(new SaslHandshakeHandler());
+        handlers.register(new SaslAuthenticateHandler());
         GroupApis.register(handlers, node, groups);
         return handlers;
     }

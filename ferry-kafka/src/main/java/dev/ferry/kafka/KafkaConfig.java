@@ -2,9 +2,15 @@ package dev.ferry.kafka;
 
 import dev.ferry.front.tls.TlsContextProvider;
 import dev.ferry.kafka.api.ApiHandlers;
+import dev.ferry.kafka.security.KafkaAuthentication;
+import dev.ferry.kafka.security.KafkaCredentials;
+import java.net.SocketAddress;
 import java.net.InetAddress;
 import java.util.List;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
+import java.util.Optional;
+import org.apache.kafka.common.security.scram.ScramCredential;
+import org.apache.kafka.common.security.scram.internals.ScramMechanism;
 
 /**
  * What the Kafka listener needs, checked once by {@link #conclude()}. Defaults are Kafka's where
@@ -22,6 +28,7 @@ public final class KafkaConfig {
     private LocalNode node;
     private ApiHandlers handlers;
     private TlsContextProvider tls;
+    private KafkaAuthentication authentication = new KafkaAuthentication(false, List.of(), NO_USERS);
 
     public KafkaConfig addresses(List<InetAddress> addresses) {
         this.addresses = List.copyOf(addresses);
@@ -51,6 +58,12 @@ public final class KafkaConfig {
 
     public KafkaConfig node(LocalNode node) {
         this.node = node;
+        return this;
+    }
+
+    /** How clients log in; by default nobody does (PLAINTEXT) and every client acts as ANONYMOUS. */
+    public KafkaConfig authentication(KafkaAuthentication authentication) {
+        this.authentication = authentication;
         return this;
     }
 
@@ -90,7 +103,7 @@ public final class KafkaConfig {
         if (ioThreads < 1 || maxRequestsInFlight < 1) {
             throw new IllegalArgumentException("Kafka: io threads and requests in flight must be positive");
         }
-        if (node == null || handlers == null) {
+        if (node == null || handlers == null || authentication == null) {
             throw new IllegalArgumentException("Kafka: the local node and the API handlers are required");
         }
         return this;
@@ -123,4 +136,35 @@ public final class KafkaConfig {
     public ApiHandlers handlers() {
         return handlers;
     }
+
+    public KafkaAuthentication authentication() {
+        return authentication;
+    }
+
+    /** No users at all: anonymous clients are let in, every login fails. For embedding and tests. */
+    private static final KafkaCredentials NO_USERS = new KafkaCredentials() {
+        @Override
+        public boolean passwordMatches(String username, String password, SocketAddress from) {
+            return false;
+        }
+
+        @Override
+        public Optional<ScramCredential> scramCredential(ScramMechanism mechanism, String username, SocketAddress from) {
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<String> anonymousUser(SocketAddress from) {
+            return Optional.of("ANONYMOUS");
+        }
+
+        @Override
+        public long failedLoginDelayMs(SocketAddress from) {
+            return 0;
+        }
+
+        @Override
+        public void loginSucceeded(SocketAddress from) {
+        }
+    };
 }

@@ -49,8 +49,8 @@ public final class KafkaServer implements AutoCloseable {
                 channel.pipeline().addLast("file-regions", new FileRegionCopier());
             }
             channel.pipeline().addLast("frames", new RequestFrameDecoder(config.requestMaxBytes()));
-            channel.pipeline().addLast("requests",
-                    new KafkaConnectionHandler(config.handlers(), config.maxRequestsInFlight(), protocol));
+            channel.pipeline().addLast("requests", new KafkaConnectionHandler(config.handlers(),
+                    config.maxRequestsInFlight(), protocol, config.authentication()));
         });
         // Set before any bind: a client may connect the moment the first listener is bound.
         if (config.port() != 0) {
@@ -58,9 +58,9 @@ public final class KafkaServer implements AutoCloseable {
         }
         int port = listener.bind(config.addresses(), config.port(), bound -> config.node().advertisedPort(protocol, bound));
         // "Kafka listening on" and "Kafka SSL listening on" are read by scripts and tests.
-        LOG.info("{} listening on {} ({}), advertised as {}:{}, node {} of cluster {}", name,
+        LOG.info("{} listening on {} ({}, {}), advertised as {}:{}, node {} of cluster {}", name,
                 boundAddresses().stream().map(ListenAddresses::format).collect(Collectors.joining(", ")),
-                listener.transport(), config.node().advertisedHost(), port, config.node().nodeId(),
+                listener.transport(), securityProtocolName(), config.node().advertisedHost(), port, config.node().nodeId(),
                 config.node().clusterId());
         return port;
     }
@@ -77,6 +77,15 @@ public final class KafkaServer implements AutoCloseable {
         }
         listener.shutdown();
         LOG.info("{} listener stopped", listenerName());
+    }
+
+    /** Kafka's name for how this listener's clients connect: PLAINTEXT, SASL_PLAINTEXT, SSL or SASL_SSL. */
+    private String securityProtocolName() {
+        boolean sasl = config.authentication().saslRequired();
+        if (config.tls() == null) {
+            return sasl ? "SASL_PLAINTEXT" : "PLAINTEXT";
+        }
+        return sasl ? "SASL_SSL" : "SSL";
     }
 
     private String listenerName() {

@@ -100,6 +100,17 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "--bind address, or this machine's name when that is a wildcard")
     String kafkaAdvertisedHost;
 
+    @Option(names = "--kafka-security-protocol", paramLabel = "PROTOCOL", defaultValue = "PLAINTEXT",
+            description = "How Kafka clients log in: PLAINTEXT (they do not; they act as guest, so from this machine "
+                    + "only) or SASL_PLAINTEXT (as one of the broker's users). Default: ${DEFAULT-VALUE}")
+    String kafkaSecurityProtocol;
+
+    @Option(names = "--kafka-sasl-mechanisms", paramLabel = "NAME", split = ",",
+            defaultValue = "PLAIN,SCRAM-SHA-256",
+            description = "SASL mechanisms Kafka clients may log in with (Kafka's sasl.enabled.mechanisms): PLAIN, "
+                    + "SCRAM-SHA-256, SCRAM-SHA-512. Default: ${DEFAULT-VALUE}")
+    java.util.List<String> kafkaSaslMechanisms;
+
     @Option(names = "--group-initial-rebalance-delay-ms", paramLabel = "MS", defaultValue = "3000",
             description = "How long the first rebalance of an empty consumer group waits for more members "
                     + "(Kafka's group.initial.rebalance.delay.ms). Default: ${DEFAULT-VALUE}")
@@ -257,6 +268,8 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.httpPort = httpPort;
         settings.httpBind = httpBind;
         settings.prometheusPort = prometheusPort;
+        settings.kafkaSecurityProtocol = kafkaSecurityProtocol;
+        settings.kafkaSaslMechanisms = kafkaSaslMechanisms;
         settings.groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs;
         settings.bind = bind;
         settings.users = users;

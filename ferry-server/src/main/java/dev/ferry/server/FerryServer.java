@@ -22,7 +22,9 @@ import dev.ferry.http.HttpApiConfig;
 import dev.ferry.http.HttpApiServer;
 import dev.ferry.http.metrics.BrokerMetrics;
 import dev.ferry.http.metrics.PrometheusServer;
+import dev.ferry.access.LoginThrottle;
 import dev.ferry.kafka.BrokerApis;
+import dev.ferry.kafka.security.KafkaAuthentication;
 import dev.ferry.kafka.KafkaConfig;
 import dev.ferry.kafka.KafkaServer;
 import dev.ferry.kafka.LocalNode;
@@ -70,6 +72,8 @@ public final class FerryServer implements AutoCloseable {
     private PrometheusServer prometheusServer;
     /** Open client connections of every front, for the management API. */
     private final ClientConnections clientConnections = new ClientConnections();
+    /** One for every port: guesses over AMQP and over Kafka from one address slow each other down. */
+    private final LoginThrottle loginThrottle = new LoginThrottle();
     private GroupCoordinator groupCoordinator;
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ContentBudget contentBudget;
@@ -249,6 +253,7 @@ public final class FerryServer implements AutoCloseable {
                 .maxMessageBytes(settings.maxMessageBytes)
                 .productVersion(FerryVersion.VERSION)
                 .accessControl(accessControl)
+                .loginThrottle(loginThrottle)
                 .channelHandlerFactory(new BrokerChannelHandlerFactory(broker, accessControl, streamQueues))
                 .resourceAlarm(resourceAlarm)
                 .contentBudget(contentBudget)
@@ -282,7 +287,9 @@ public final class FerryServer implements AutoCloseable {
                 .addresses(settings.bindAddresses())
                 .port(settings.kafkaPort)
                 .node(node)
-                .handlers(BrokerApis.create(node, topics, groupCoordinator, settings.dataDir));
+                .handlers(BrokerApis.create(node, topics, groupCoordinator, settings.dataDir))
+                .authentication(KafkaAuthentication.of(settings.kafkaSecurityProtocol, settings.kafkaSaslMechanisms,
+                        new KafkaUsers(accessControl, loginThrottle, System::currentTimeMillis)));
     }
 
     /** The bound Kafka port, once started. */

@@ -1,5 +1,6 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.kafka.security.KafkaSession;
 import java.util.concurrent.ScheduledExecutorService;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
@@ -18,14 +19,16 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
  * @param principal      who the client is: from a verified SSL client certificate "User:" + its
  *                       distinguished name, as Kafka's default principal builder says; otherwise
  *                       User:ANONYMOUS. Kept for ACLs.
+ * @param session        who the connection logged in as (the user it acts as) and how far its SASL
+ *                       login got; null where no connection stands behind the request (handler unit tests)
  */
 public record RequestContext(short apiVersion, int correlationId, String clientId, String connection,
                              long receivedAtMs, ScheduledExecutorService eventLoop,
-                             SecurityProtocol securityProtocol, KafkaPrincipal principal) {
-    /** A request on a plain-text connection, from an anonymous client. */
+                             SecurityProtocol securityProtocol, KafkaPrincipal principal, KafkaSession session) {
+    /** A request on a plain-text connection, from an anonymous client, with no session behind it. */
     public RequestContext(short apiVersion, int correlationId, String clientId, String connection, long receivedAtMs,
                           ScheduledExecutorService eventLoop) {
         this(apiVersion, correlationId, clientId, connection, receivedAtMs, eventLoop, SecurityProtocol.PLAINTEXT,
-                KafkaPrincipal.ANONYMOUS);
+                KafkaPrincipal.ANONYMOUS, null);
     }
 }

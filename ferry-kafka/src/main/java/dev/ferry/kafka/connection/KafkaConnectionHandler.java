@@ -8,6 +8,8 @@ import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.ApiHandlers;
 import dev.ferry.kafka.api.ApiVersionsHandler;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAuthentication;
+import dev.ferry.kafka.security.KafkaSession;
 import dev.ferry.kafka.wire.ConnectionNames;
 import dev.ferry.kafka.wire.ResponseWriter;
 import dev.ferry.text.LogSafe;
@@ -59,23 +61,26 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private final SecurityProtocol securityProtocol;
     /** Known once the first request arrives, when an SSL connection's handshake is over. */
     private KafkaPrincipal principal;
+    private final KafkaAuthentication authentication;
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     private ChannelHandlerContext context;
     private OutboundBatcher batcher;
     private ConnectionFlowControl flowControl;
     private String name;
+    private KafkaSession session;
     private boolean closing;
 
-    public KafkaConnectionHandler(ApiHandlers handlers, int maxRequestsInFlight) {
-        this(handlers, maxRequestsInFlight, SecurityProtocol.PLAINTEXT);
-    }
-
-    /** @param securityProtocol the listener's: SSL when a TLS handler is in front of this one */
-    public KafkaConnectionHandler(ApiHandlers handlers, int maxRequestsInFlight, SecurityProtocol securityProtocol) {
+    /**
+     * @param securityProtocol the listener's: SSL when a TLS handler is in front of this one
+     * @param authentication   how clients log in (SASL, or anonymous)
+     */
+    public KafkaConnectionHandler(ApiHandlers handlers, int maxRequestsInFlight, SecurityProtocol securityProtocol,
+                                  KafkaAuthentication authentication) {
         this.handlers = handlers;
         this.apiVersions = (ApiVersionsHandler) handlers.forId(ApiKeys.API_VERSIONS.id);
         this.maxRequestsInFlight = maxRequestsInFlight;
         this.securityProtocol = securityProtocol;
+        this.authentication = authentication;
     }
 
     @Override
@@ -88,6 +93,15 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext context) {
         name = ConnectionNames.of(context.channel());
+        session = KafkaSession.open(authentication, context.channel().remoteAddress());
+        if (session.refused()) {
+            // Said once here, not per request: the client learns nothing it could use to probe.
+            LOG.warn("Kafka connection {} refused: unauthenticated (PLAINTEXT) clients are not let in from there; "
+                    + "log in over SASL_PLAINTEXT instead", name);
+            closing = true;
+            context.close();
+            return;
+        }
         LOG.info("Kafka connection {} opened", name);
         context.fireChannelActive();
     }
@@ -171,13 +185,19 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             refuse("a " + apiKey.name + " v" + version + " request that does not decode: " + e.getMessage());
             return;
         }
+        if (!session.mayServe(apiKey)) {
+            frame.release();
+            refuse(session.failed() ? "a " + apiKey.name + " request after a failed login"
+                    : "unexpected Kafka request of type " + apiKey.name + " during SASL handshake");
+            return;
+        }
         InFlight request = new InFlight(apiKey, version, correlationId, frame);
         inFlight.add(request);
         if (inFlight.size() >= maxRequestsInFlight) {
             flowControl.pause(Pause.CONGESTION);
         }
         RequestContext requestContext = new RequestContext(version, correlationId, header.clientId(), name,
-                System.currentTimeMillis(), context.executor(), securityProtocol, principal());
+                System.currentTimeMillis(), context.executor(), securityProtocol, principal(), session);
         CompletionStage<? extends ApiMessage> response;
         try {
             response = handler.handle(requestContext, body);
@@ -242,6 +262,13 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 for (Object part : parts) {
                     batcher.write(part);
                 }
+            }
+            if (session.failed() && (head.apiKey == ApiKeys.SASL_HANDSHAKE || head.apiKey == ApiKeys.SASL_AUTHENTICATE)) {
+                // The client has its SASL error; Kafka closes the connection after it, and so do we.
+                closing = true;
+                flowControl.pause(Pause.REFUSED);
+                batcher.forgetPending();
+                context.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             }
         }
         if (closing) {

@@ -44,6 +44,10 @@ public final class BrokerSettings {
     public long tlsReloadIntervalMs = TlsSettings.DEFAULT_RELOAD_INTERVAL_MS;
     /** The host Kafka clients are told to connect to; empty: the first bind address (or this machine's name for a wildcard). */
     public String kafkaAdvertisedHost = "";
+    /** PLAINTEXT or SASL_PLAINTEXT: how Kafka clients log in. */
+    public String kafkaSecurityProtocol = "PLAINTEXT";
+    /** Kafka's sasl.enabled.mechanisms. */
+    public List<String> kafkaSaslMechanisms = List.of("PLAIN", "SCRAM-SHA-256");
     /** Kafka's group.initial.rebalance.delay.ms. */
     public int groupInitialRebalanceDelayMs = 3000;
     /** RabbitMQ's management port; 0 picks a free port. */
@@ -127,6 +131,22 @@ public final class BrokerSettings {
         if (kafkaAdvertisedHost.contains(" ") || kafkaAdvertisedHost.contains(",")) {
             throw new ConfigException("kafka-advertised-host must be one host name or address, got '"
                     + kafkaAdvertisedHost + "'");
+        }
+        kafkaSecurityProtocol = kafkaSecurityProtocol.strip().toUpperCase(java.util.Locale.ROOT);
+        if (!kafkaSecurityProtocol.equals("PLAINTEXT") && !kafkaSecurityProtocol.equals("SASL_PLAINTEXT")) {
+            throw new ConfigException("kafka-security-protocol must be PLAINTEXT or SASL_PLAINTEXT, got '"
+                    + kafkaSecurityProtocol + "'");
+        }
+        kafkaSaslMechanisms = kafkaSaslMechanisms.stream().map(String::strip).map(m -> m.toUpperCase(java.util.Locale.ROOT))
+                .toList();
+        for (String mechanism : kafkaSaslMechanisms) {
+            if (!List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512").contains(mechanism)) {
+                throw new ConfigException("kafka-sasl-mechanisms: " + mechanism + " is not served; choose from PLAIN, "
+                        + "SCRAM-SHA-256, SCRAM-SHA-512");
+            }
+        }
+        if (kafkaSecurityProtocol.equals("SASL_PLAINTEXT") && kafkaSaslMechanisms.isEmpty()) {
+            throw new ConfigException("kafka-sasl-mechanisms must name at least one mechanism for SASL_PLAINTEXT");
         }
         bindAddresses = resolveBindAddresses(bind);
         httpBindAddresses = httpBind == null || httpBind.isEmpty() || httpBind.stream().allMatch(String::isBlank)
