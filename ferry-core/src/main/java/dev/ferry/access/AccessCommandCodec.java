@@ -28,7 +28,9 @@ import dev.ferry.access.AccessCommand.SetVirtualHostLimits;
  *
  * <pre>
  * kind 1 PutUser          name, tags(set), scramSalt(bytes), scramIterations(int), storedKey(bytes),
- *                         serverKey(bytes), rabbitSha256(bytes)
+ *                         serverKey(bytes), rabbitSha256(bytes)[, scram512Salt(bytes), scram512Iterations(int),
+ *                         scram512StoredKey(bytes), scram512ServerKey(bytes)] (the last four absent in
+ *                         records written before SCRAM-SHA-512 was kept; absent salt = no credential)
  * kind 2 DeleteUser       name
  * kind 3 AddVirtualHost   name
  * kind 4 DeleteVirtualHost name
@@ -62,6 +64,11 @@ final class AccessCommandCodec {
                 bytes(out, h.storedKeyBytes());
                 bytes(out, h.serverKeyBytes());
                 bytes(out, h.rabbitSha256Bytes());
+                PasswordHash.ScramCredential sha512 = h.scramSha512Stored();
+                bytes(out, sha512 == null ? null : sha512.salt());
+                out.writeInt(sha512 == null ? 0 : sha512.iterations());
+                bytes(out, sha512 == null ? null : sha512.storedKey());
+                bytes(out, sha512 == null ? null : sha512.serverKey());
             } else if (command instanceof DeleteUser c) {
                 out.writeByte(2);
                 string(out, c.name());
@@ -123,7 +130,23 @@ final class AccessCommandCodec {
                     }
                     byte[] salt = bytes(in);
                     int iterations = in.readInt();
-                    PasswordHash hash = PasswordHash.stored(salt, iterations, bytes(in), bytes(in), bytes(in));
+                    byte[] storedKey = bytes(in);
+                    byte[] serverKey = bytes(in);
+                    byte[] rabbit = bytes(in);
+                    PasswordHash.ScramCredential sha512 = null;
+                    if (in.available() > 0) {
+                        byte[] salt512 = bytes(in);
+                        int iterations512 = in.readInt();
+                        byte[] storedKey512 = bytes(in);
+                        byte[] serverKey512 = bytes(in);
+                        if (salt512 != null) {
+                            if (storedKey512 == null || serverKey512 == null) {
+                                throw new IllegalArgumentException("SCRAM-SHA-512 credentials are incomplete");
+                            }
+                            sha512 = new PasswordHash.ScramCredential(salt512, iterations512, storedKey512, serverKey512);
+                        }
+                    }
+                    PasswordHash hash = PasswordHash.stored(salt, iterations, storedKey, serverKey, rabbit, sha512);
                     yield new PutUser(name, hash, tags);
                 }
                 case 2 -> new DeleteUser(string(in));

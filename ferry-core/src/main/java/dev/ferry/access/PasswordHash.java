@@ -12,17 +12,17 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * A user's password, kept only as salted hashes, in up to two forms:
+ * A user's password, kept only as salted hashes, in up to three forms:
  * <ul>
- *   <li><b>SCRAM-SHA-256</b> credentials (RFC 5802 / RFC 7677): salt, iteration count, StoredKey and
- *       ServerKey, so that a SCRAM exchange (Kafka's SASL SCRAM-SHA-256) can be served without the
- *       password;</li>
+ *   <li><b>SCRAM-SHA-256</b> and <b>SCRAM-SHA-512</b> credentials (RFC 5802 / RFC 7677): salt,
+ *       iteration count, StoredKey and ServerKey, so that a SCRAM exchange (Kafka's SASL SCRAM-SHA-256
+ *       and SCRAM-SHA-512) can be served without the password;</li>
  *   <li><b>RabbitMQ's {@code rabbit_password_hashing_sha256}</b> form:
  *       {@code base64(salt[4] ++ SHA-256(salt[4] ++ utf8(password)))}, the {@code password_hash} of a
  *       RabbitMQ definitions file, so a user imported from RabbitMQ keeps its password.</li>
  * </ul>
- * A hash made from a password ({@link #of(String)}) has both; one imported from RabbitMQ has only the
- * second (SCRAM needs the password itself, which RabbitMQ does not keep); {@link #NONE} has neither
+ * A hash made from a password ({@link #of(String)}) has all; one imported from RabbitMQ has only the
+ * last (SCRAM needs the password itself, which RabbitMQ does not keep); {@link #NONE} has neither
  * and matches no password (RabbitMQ's user without a password, who can only log in by other means).
  *
  * <p>Immutable. Its arrays never leave it without a copy.
@@ -36,21 +36,24 @@ public final class PasswordHash {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** No password: nothing matches it. */
-    public static final PasswordHash NONE = new PasswordHash(null, 0, null, null, null);
+    public static final PasswordHash NONE = new PasswordHash(null, 0, null, null, null, null);
 
     private final byte[] scramSalt;
     private final int scramIterations;
     private final byte[] storedKey;
     private final byte[] serverKey;
     private final byte[] rabbitSha256;
+    /** SCRAM-SHA-512's credentials; null for a hash stored before Ferry kept them, or imported. */
+    private final ScramCredential scramSha512;
 
     private PasswordHash(byte[] scramSalt, int scramIterations, byte[] storedKey, byte[] serverKey,
-                         byte[] rabbitSha256) {
+                         byte[] rabbitSha256, ScramCredential scramSha512) {
         this.scramSalt = scramSalt;
         this.scramIterations = scramIterations;
         this.storedKey = storedKey;
         this.serverKey = serverKey;
         this.rabbitSha256 = rabbitSha256;
+        this.scramSha512 = scramSha512;
     }
 
     /** Both forms of {@code password}, with fresh random salts. */
@@ -63,12 +66,17 @@ public final class PasswordHash {
         byte[] utf8 = password.getBytes(StandardCharsets.UTF_8);
         byte[] salt = new byte[SCRAM_SALT_BYTES];
         random.nextBytes(salt);
-        byte[] salted = hi(utf8, salt, SCRAM_ITERATIONS);
-        byte[] clientKey = hmac(salted, "Client Key");
+        byte[] salted = hi(SHA256, utf8, salt, SCRAM_ITERATIONS);
+        byte[] clientKey = hmac(SHA256, salted, "Client Key");
         byte[] rabbitSalt = new byte[RABBIT_SALT_BYTES];
         random.nextBytes(rabbitSalt);
-        return new PasswordHash(salt, SCRAM_ITERATIONS, sha256(clientKey), hmac(salted, "Server Key"),
-                rabbitForm(rabbitSalt, utf8));
+        byte[] salt512 = new byte[SCRAM_SALT_BYTES];
+        random.nextBytes(salt512);
+        byte[] salted512 = hi(SHA512, utf8, salt512, SCRAM_ITERATIONS);
+        ScramCredential sha512 = new ScramCredential(salt512, SCRAM_ITERATIONS,
+                digest("SHA-512").digest(hmac(SHA512, salted512, "Client Key")), hmac(SHA512, salted512, "Server Key"));
+        return new PasswordHash(salt, SCRAM_ITERATIONS, sha256(clientKey), hmac(SHA256, salted, "Server Key"),
+                rabbitForm(rabbitSalt, utf8), sha512);
     }
 
     /**
@@ -87,16 +95,22 @@ public final class PasswordHash {
             throw new IllegalArgumentException("password_hash must be 4 bytes of salt and a SHA-256 digest (36 bytes), "
                     + "got " + bytes.length + " bytes");
         }
-        return new PasswordHash(null, 0, null, null, bytes);
+        return new PasswordHash(null, 0, null, null, bytes, null);
     }
 
     /** The hash as stored: any part may be null (absent). */
     static PasswordHash stored(byte[] scramSalt, int scramIterations, byte[] storedKey, byte[] serverKey,
                                byte[] rabbitSha256) {
+        return stored(scramSalt, scramIterations, storedKey, serverKey, rabbitSha256, null);
+    }
+
+    /** The hash as stored, with SCRAM-SHA-512's credentials (null: none). */
+    static PasswordHash stored(byte[] scramSalt, int scramIterations, byte[] storedKey, byte[] serverKey,
+                               byte[] rabbitSha256, ScramCredential scramSha512) {
         if ((scramSalt == null) != (storedKey == null) || (storedKey == null) != (serverKey == null)) {
             throw new IllegalArgumentException("SCRAM credentials are incomplete");
         }
-        return new PasswordHash(scramSalt, scramIterations, storedKey, serverKey, rabbitSha256);
+        return new PasswordHash(scramSalt, scramIterations, storedKey, serverKey, rabbitSha256, scramSha512);
     }
 
     /**
@@ -113,8 +127,8 @@ public final class PasswordHash {
             return MessageDigest.isEqual(rabbitSha256, rabbitForm(salt, utf8));
         }
         if (storedKey != null) {
-            byte[] salted = hi(utf8, scramSalt, scramIterations);
-            return MessageDigest.isEqual(storedKey, sha256(hmac(salted, "Client Key")));
+            byte[] salted = hi(SHA256, utf8, scramSalt, scramIterations);
+            return MessageDigest.isEqual(storedKey, sha256(hmac(SHA256, salted, "Client Key")));
         }
         return false;
     }
@@ -125,6 +139,17 @@ public final class PasswordHash {
             return Optional.empty();
         }
         return Optional.of(new ScramCredential(scramSalt.clone(), scramIterations, storedKey.clone(), serverKey.clone()));
+    }
+
+    /** The SCRAM-SHA-512 credentials, absent for a hash imported from RabbitMQ or stored before Ferry kept them. */
+    public Optional<ScramCredential> scramSha512() {
+        return Optional.ofNullable(scramSha512).map(c -> new ScramCredential(c.salt().clone(), c.iterations(),
+                c.storedKey().clone(), c.serverKey().clone()));
+    }
+
+    /** The SCRAM-SHA-512 credentials as stored (no copy), or null. */
+    ScramCredential scramSha512Stored() {
+        return scramSha512;
     }
 
     /** RabbitMQ's {@code password_hash} ({@code rabbit_password_hashing_sha256}), if this hash has that form. */
@@ -166,9 +191,12 @@ public final class PasswordHash {
         return out;
     }
 
-    /** RFC 5802's Hi(): PBKDF2 with HMAC-SHA-256 and one block. */
-    private static byte[] hi(byte[] password, byte[] salt, int iterations) {
-        Mac mac = mac(password);
+    private static final String SHA256 = "HmacSHA256";
+    private static final String SHA512 = "HmacSHA512";
+
+    /** RFC 5802's Hi(): PBKDF2 with the HMAC {@code algorithm} and one block. */
+    private static byte[] hi(String algorithm, byte[] password, byte[] salt, int iterations) {
+        Mac mac = mac(algorithm, password);
         mac.update(salt);
         byte[] u = mac.doFinal(new byte[] {0, 0, 0, 1});
         byte[] result = u.clone();
@@ -181,18 +209,18 @@ public final class PasswordHash {
         return result;
     }
 
-    private static byte[] hmac(byte[] key, String text) {
-        return mac(key).doFinal(text.getBytes(StandardCharsets.US_ASCII));
+    private static byte[] hmac(String algorithm, byte[] key, String text) {
+        return mac(algorithm, key).doFinal(text.getBytes(StandardCharsets.US_ASCII));
     }
 
-    private static Mac mac(byte[] key) {
+    private static Mac mac(String algorithm, byte[] key) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
+            Mac mac = Mac.getInstance(algorithm);
             // An empty password is a valid key for HMAC, but SecretKeySpec refuses empty keys.
-            mac.init(new SecretKeySpec(key.length == 0 ? new byte[1] : key, "HmacSHA256"));
+            mac.init(new SecretKeySpec(key.length == 0 ? new byte[1] : key, algorithm));
             return mac;
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
+            throw new IllegalStateException(algorithm + " is part of every Java runtime", e);
         }
     }
 
@@ -201,16 +229,20 @@ public final class PasswordHash {
     }
 
     private static MessageDigest sha256Digest() {
+        return digest("SHA-256");
+    }
+
+    private static MessageDigest digest(String algorithm) {
         try {
-            return MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance(algorithm);
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+            throw new IllegalStateException(algorithm + " is part of every Java runtime", e);
         }
     }
 
     @Override
     public String toString() {
-        return "PasswordHash[" + (storedKey != null ? "scram-sha-256" : "") + (rabbitSha256 != null ? " rabbit-sha256" : "")
+        return "PasswordHash[" + (storedKey != null ? "scram-sha-256" : "") + (scramSha512 != null ? " scram-sha-512" : "") + (rabbitSha256 != null ? " rabbit-sha256" : "")
                 + (storedKey == null && rabbitSha256 == null ? "none" : "") + "]";
     }
 }

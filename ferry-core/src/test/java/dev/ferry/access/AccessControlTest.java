@@ -193,6 +193,27 @@ class AccessControlTest {
     }
 
     @Test
+    void shouldKeepScramCredentialsForBothHashesAcrossAReopen() throws Exception {
+        try (AccessControl access = AccessControl.open(dir, null, Set.of())) {
+            access.putUser("alice", PasswordHash.of("pencil"), Set.of()).join();
+        }
+        try (AccessControl reopened = AccessControl.open(dir, null, Set.of())) {
+            PasswordHash stored = reopened.user("alice").orElseThrow().hash();
+            for (org.apache.kafka.common.security.scram.internals.ScramMechanism mechanism
+                    : org.apache.kafka.common.security.scram.internals.ScramMechanism.values()) {
+                PasswordHash.ScramCredential kept = mechanism.mechanismName().endsWith("512")
+                        ? stored.scramSha512().orElseThrow() : stored.scramSha256().orElseThrow();
+                // What Kafka's own SCRAM code derives from the password with the same salt and count.
+                var formatter = new org.apache.kafka.common.security.scram.internals.ScramFormatter(mechanism);
+                byte[] salted = formatter.saltedPassword("pencil", kept.salt(), kept.iterations());
+                assertThat(kept.storedKey()).isEqualTo(formatter.storedKey(formatter.clientKey(salted)));
+                assertThat(kept.serverKey()).isEqualTo(formatter.serverKey(salted));
+                assertThat(kept.iterations()).isGreaterThanOrEqualTo(mechanism.minIterations());
+            }
+        }
+    }
+
+    @Test
     void shouldCheckScramStoredKeyWhenOnlyScramIsKept() {
         PasswordHash made = PasswordHash.of("pencil", new Random(2));
         PasswordHash.ScramCredential scram = made.scramSha256().orElseThrow();

@@ -106,7 +106,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
     String kafkaSecurityProtocol;
 
     @Option(names = "--kafka-sasl-mechanisms", paramLabel = "NAME", split = ",",
-            defaultValue = "PLAIN,SCRAM-SHA-256",
+            defaultValue = "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
             description = "SASL mechanisms Kafka clients may log in with (Kafka's sasl.enabled.mechanisms): PLAIN, "
                     + "SCRAM-SHA-256, SCRAM-SHA-512. Default: ${DEFAULT-VALUE}")
     java.util.List<String> kafkaSaslMechanisms;

@@ -36,10 +36,11 @@ final class KafkaUsers implements KafkaCredentials {
 
     @Override
     public Optional<ScramCredential> scramCredential(ScramMechanism mechanism, String username, SocketAddress from) {
-        if (mechanism != ScramMechanism.SCRAM_SHA_256 || !mayLogInFrom(username, from)) {
+        if (!mayLogInFrom(username, from)) {
             return Optional.empty();
         }
-        return access.user(username).map(User::hash).flatMap(PasswordHash::scramSha256)
+        return access.user(username).map(User::hash)
+                .flatMap(mechanism == ScramMechanism.SCRAM_SHA_512 ? PasswordHash::scramSha512 : PasswordHash::scramSha256)
                 .map(stored -> new ScramCredential(stored.salt(), stored.storedKey(), stored.serverKey(), stored.iterations()));
     }
 

@@ -88,7 +88,7 @@ class KafkaSaslTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"PLAIN", "SCRAM-SHA-256"})
+    @ValueSource(strings = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"})
     void shouldProduceAndConsumeAfterLoggingIn(String mechanism) throws Exception {
         String topic = "sasl-" + mechanism.toLowerCase().replace('-', '_');
         Properties properties = login(mechanism, USER, PASSWORD);
@@ -126,7 +126,7 @@ class KafkaSaslTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"PLAIN", "SCRAM-SHA-256"})
+    @ValueSource(strings = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"})
     void shouldRefuseAWrongPasswordWithKafkasError(String mechanism) throws Exception {
         try (Admin admin = Admin.create(login(mechanism, USER, "not-the-password"))) {
             assertThatThrownBy(() -> admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS))
@@ -209,7 +209,7 @@ class KafkaSaslTest {
         try (RawKafkaClient raw = raw()) {
             SaslHandshakeResponseData answer = handshake(raw, "GSSAPI");
             assertThat(answer.errorCode()).isEqualTo(Errors.UNSUPPORTED_SASL_MECHANISM.code());
-            assertThat(answer.mechanisms()).containsExactly("PLAIN", "SCRAM-SHA-256");
+            assertThat(answer.mechanisms()).containsExactly("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
             assertThat(raw.closedByBroker()).isTrue();
         }
     }

@@ -47,7 +47,7 @@ public final class BrokerSettings {
     /** PLAINTEXT or SASL_PLAINTEXT: how Kafka clients log in. */
     public String kafkaSecurityProtocol = "PLAINTEXT";
     /** Kafka's sasl.enabled.mechanisms. */
-    public List<String> kafkaSaslMechanisms = List.of("PLAIN", "SCRAM-SHA-256");
+    public List<String> kafkaSaslMechanisms = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
     /** Kafka's group.initial.rebalance.delay.ms. */
     public int groupInitialRebalanceDelayMs = 3000;
     /** RabbitMQ's management port; 0 picks a free port. */
