@@ -1,6 +1,7 @@
 package dev.ferry.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.ferry.access.LoginThrottle;
 import dev.ferry.error.BrokerException;
 import dev.ferry.text.LogSafe;
 import io.netty.buffer.ByteBufUtil;
@@ -23,6 +24,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -35,6 +37,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * request out of Netty's buffers and queues it; a worker thread logs the user in, runs the
  * endpoint and writes the answer. Requests of one connection run one at a time, in order (HTTP/1.1
  * pipelining), and the socket is not read while one is running, so a client cannot queue up work.
+ *
+ * <p>A failed login (wrong user or password, not a missing Authorization header, which browsers and
+ * curl send first) is answered 401 after the delay the broker's {@link LoginThrottle} sets for that
+ * address; the delay is a timer, no worker waits, and the connection's next request waits behind it.
  *
  * <p>A request the codec could not decode (a malformed line, headers past the limit) is answered
  * with 400 / 414 / 431 and its connection closed; no other connection notices.
@@ -58,13 +65,15 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
 
     private final ApiRouter router;
     private final ApiUsers users;
+    private final LoginThrottle throttle;
     private final Executor worker;
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     private boolean running;
 
-    ApiChannelHandler(ApiRouter router, ApiUsers users, Executor worker) {
+    ApiChannelHandler(ApiRouter router, ApiUsers users, LoginThrottle throttle, Executor worker) {
         this.router = router;
         this.users = users;
+        this.throttle = throttle;
         this.worker = worker;
     }
 
@@ -118,6 +127,12 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
         CompletableFuture<ApiResponse> answer;
         try {
             answer = answer(ctx.channel().remoteAddress(), request);
+        } catch (LoginFailed e) {
+            // Answered later, by a timer: guessing passwords costs the guesser time, not a worker.
+            answer = new CompletableFuture<>();
+            CompletableFuture<ApiResponse> refused = answer;
+            CompletableFuture.delayedExecutor(e.delayMs, TimeUnit.MILLISECONDS, worker)
+                    .execute(() -> refused.completeExceptionally(e.refusal));
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }
@@ -177,15 +192,38 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
             throw new ApiException(401, "not_authorized", "Login failed");
         }
         Optional<ApiUser> user = users.authenticate(username, password, from);
+        String address = address(from);
         if (user.isEmpty()) {
-            LOG.warn("HTTP login failed for user '{}' from {}", LogSafe.text(username), from);
-            throw new ApiException(401, "not_authorized", "Login failed");
+            long now = System.currentTimeMillis();
+            throttle.failed(address, now);
+            long delayMs = throttle.delayMs(address, now);
+            LOG.warn("HTTP login failed for user '{}' from {} (answered after {} ms)", LogSafe.text(username), from,
+                    delayMs);
+            throw new LoginFailed(new ApiException(401, "not_authorized", "Login failed"), delayMs);
         }
+        throttle.succeeded(address);
         if (!user.get().isManagementUser()) {
             LOG.warn("HTTP access refused to user '{}' from {}: no management tag", LogSafe.text(username), from);
             throw ApiException.notAuthorised("Not management user");
         }
         return user.get();
+    }
+
+    private static String address(SocketAddress from) {
+        return from instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() : String.valueOf(from);
+    }
+
+    /** A wrong user name or password: the 401 to answer and how long it waits. */
+    private static final class LoginFailed extends RuntimeException {
+        final ApiException refusal;
+        final long delayMs;
+
+        LoginFailed(ApiException refusal, long delayMs) {
+            super(null, null, false, false);
+            this.refusal = refusal;
+            this.delayMs = delayMs;
+        }
     }
 
     private static void write(ChannelHandlerContext ctx, ApiResponse response, boolean keepAlive) {

@@ -1,6 +1,7 @@
 package dev.ferry.http;
 
 import dev.ferry.access.AccessControl;
+import dev.ferry.access.LoginThrottle;
 import dev.ferry.broker.Broker;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.front.registry.ClientConnections;
@@ -28,6 +29,7 @@ public final class HttpApiConfig {
     private ClientConnections connections = new ClientConnections();
     private ResourceAlarm resourceAlarm = new ResourceAlarm();
     private ApiUsers users;
+    private LoginThrottle loginThrottle = new LoginThrottle();
     private AccessControl accessControl;
     private String nodeName = "ferry@localhost";
     private String productVersion = "0";
@@ -115,6 +117,16 @@ public final class HttpApiConfig {
 
     public ResourceAlarm resourceAlarm() {
         return resourceAlarm;
+    }
+
+    /** Delays the answers to failed logins from addresses that failed before (the broker's one, shared with AMQP and Kafka). */
+    public HttpApiConfig loginThrottle(LoginThrottle value) {
+        this.loginThrottle = value;
+        return this;
+    }
+
+    public LoginThrottle loginThrottle() {
+        return loginThrottle;
     }
 
     public HttpApiConfig users(ApiUsers value) {

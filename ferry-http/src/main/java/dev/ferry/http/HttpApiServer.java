@@ -57,7 +57,8 @@ public final class HttpApiServer implements AutoCloseable {
             channel.pipeline().addLast("http", new HttpServerCodec(MAX_INITIAL_LINE_BYTES, config.maxHeaderBytes(),
                     8192));
             channel.pipeline().addLast("aggregator", new HttpObjectAggregator(config.maxBodyBytes(), true));
-            channel.pipeline().addLast("api", new ApiChannelHandler(router, config.users(), requestWorkers));
+            channel.pipeline().addLast("api", new ApiChannelHandler(router, config.users(), config.loginThrottle(),
+                    requestWorkers));
         });
         int port = listener.bind(config.addresses(), config.port(), bound -> { });
         LOG.info("HTTP listening on {} ({}): management API", boundAddresses().stream().map(ListenAddresses::format)

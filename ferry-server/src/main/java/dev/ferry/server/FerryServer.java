@@ -262,6 +262,7 @@ public final class FerryServer implements AutoCloseable {
 
     private HttpApiConfig httpConfig() {
         return new HttpApiConfig()
+                .loginThrottle(loginThrottle)
                 .addresses(settings.httpBindAddresses())
                 .port(settings.httpPort)
                 .broker(broker)

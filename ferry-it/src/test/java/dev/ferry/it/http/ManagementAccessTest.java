@@ -130,6 +130,33 @@ class ManagementAccessTest {
                 .anyMatch(line -> line.contains("HTTP login failed for user '" + user + "' from /127.0.0.1:")));
     }
 
+    @Test
+    void shouldAnswerRepeatedFailedLoginsFromOneAddressLaterEachTime() {
+        target.assumeFerryBehaviour("RabbitMQ answers failed logins at once; reads Ferry's log");
+        String user = prefix + "guesser";
+        for (int attempt = 0; attempt < 3; attempt++) {
+            assertThat(target.sendAs(user, "guess-" + attempt, "GET", "overview", null).statusCode()).isEqualTo(401);
+        }
+        java.util.regex.Pattern answered = java.util.regex.Pattern.compile(
+                "HTTP login failed for user '" + java.util.regex.Pattern.quote(user) + "' .*\\(answered after (\\d+) ms\\)");
+        List<Long> delays = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            delays.clear();
+            for (String line : target.ferry().output()) {
+                java.util.regex.Matcher matcher = answered.matcher(line);
+                if (matcher.find()) {
+                    delays.add(Long.parseLong(matcher.group(1)));
+                }
+            }
+            return delays.size() == 3;
+        });
+        // The broker's login throttle: each failure from the address doubles the wait (shared with AMQP and Kafka).
+        assertThat(delays.get(1)).isGreaterThan(delays.get(0));
+        assertThat(delays.get(2)).isGreaterThan(delays.get(1));
+        // A right password still gets in, and clears the address.
+        assertThat(target.send("GET", "whoami", null).statusCode()).isEqualTo(200);
+    }
+
     private static List<String> names(JsonNode list, String field) {
         List<String> names = new ArrayList<>();
         list.forEach(item -> names.add(item.path(field).asText()));
