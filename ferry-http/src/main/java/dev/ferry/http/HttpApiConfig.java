@@ -2,6 +2,7 @@ package dev.ferry.http;
 
 import dev.ferry.access.AccessControl;
 import dev.ferry.access.LoginThrottle;
+import dev.ferry.front.tls.TlsContextProvider;
 import dev.ferry.broker.Broker;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.front.registry.ClientConnections;
@@ -21,6 +22,7 @@ public final class HttpApiConfig {
 
     private List<InetAddress> addresses = List.of(InetAddress.getLoopbackAddress());
     private int port = 15672;
+    private TlsContextProvider tls;
     private int ioThreads = 1;
     private int workerThreads = 2;
     private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
@@ -45,6 +47,16 @@ public final class HttpApiConfig {
     }
 
     /** 0 picks a free port. */
+    /** Makes this an HTTPS listener with this provider's current certificate (null, the default: plain HTTP). */
+    public HttpApiConfig tls(TlsContextProvider value) {
+        this.tls = value;
+        return this;
+    }
+
+    public TlsContextProvider tls() {
+        return tls;
+    }
+
     public HttpApiConfig port(int value) {
         this.port = value;
         return this;

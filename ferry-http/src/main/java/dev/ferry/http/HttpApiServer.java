@@ -53,7 +53,11 @@ public final class HttpApiServer implements AutoCloseable {
             return thread;
         }, null, true);
         ExecutorService requestWorkers = workers;
-        listener = new TcpListener("HTTP", config.ioThreads(), channel -> {
+        String name = config.tls() == null ? "HTTP" : "HTTPS";
+        listener = new TcpListener(name, config.ioThreads(), channel -> {
+            if (config.tls() != null) {
+                config.tls().addTo(channel.pipeline(), name);
+            }
             channel.pipeline().addLast("http", new HttpServerCodec(MAX_INITIAL_LINE_BYTES, config.maxHeaderBytes(),
                     8192));
             channel.pipeline().addLast("aggregator", new HttpObjectAggregator(config.maxBodyBytes(), true));
@@ -61,7 +65,8 @@ public final class HttpApiServer implements AutoCloseable {
                     requestWorkers));
         });
         int port = listener.bind(config.addresses(), config.port(), bound -> { });
-        LOG.info("HTTP listening on {} ({}): management API", boundAddresses().stream().map(ListenAddresses::format)
+        // "HTTP listening on" and "HTTPS listening on" are read by scripts and tests.
+        LOG.info("{} listening on {} ({}): management API", name, boundAddresses().stream().map(ListenAddresses::format)
                 .collect(Collectors.joining(", ")), listener.transport());
         return port;
     }
@@ -82,7 +87,7 @@ public final class HttpApiServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        LOG.info("HTTP listener stopped");
+        LOG.info("{} listener stopped", config.tls() == null ? "HTTP" : "HTTPS");
     }
 
     @Override

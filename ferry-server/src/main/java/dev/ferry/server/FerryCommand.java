@@ -56,6 +56,11 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "is given")
     Integer kafkaSslPort;
 
+    @Option(names = "--https-port", paramLabel = "N",
+            description = "Management HTTP API over TLS (RabbitMQ's management.ssl.port, usually 15671), beside the "
+                    + "plain one; 0 picks a free port. Needs --tls-cert and --tls-key. Default: none")
+    Integer httpsPort;
+
     @Option(names = "--tls-cert", paramLabel = "FILE",
             description = "PEM file with the server certificate (then any intermediates) for the TLS listeners")
     Path tlsCert;
@@ -260,6 +265,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.kafkaAdvertisedHost = kafkaAdvertisedHost;
         settings.amqpsPort = amqpsPort;
         settings.kafkaSslPort = kafkaSslPort;
+        settings.httpsPort = httpsPort;
         settings.tlsCert = tlsCert;
         settings.tlsKey = tlsKey;
         settings.tlsCa = tlsCa;

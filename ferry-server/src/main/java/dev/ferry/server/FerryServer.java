@@ -69,6 +69,7 @@ public final class FerryServer implements AutoCloseable {
     private AmqpServer amqpsServer;
     private KafkaServer kafkaSslServer;
     private HttpApiServer httpServer;
+    private HttpApiServer httpsServer;
     private PrometheusServer prometheusServer;
     /** Open client connections of every front, for the management API. */
     private final ClientConnections clientConnections = new ClientConnections();
@@ -85,6 +86,7 @@ public final class FerryServer implements AutoCloseable {
     private int amqpsPort = -1;
     private int kafkaSslPort = -1;
     private int httpPort = -1;
+    private int httpsPort = -1;
     private int prometheusPort = -1;
     private boolean closed;
 
@@ -143,6 +145,11 @@ public final class FerryServer implements AutoCloseable {
             // Its own line too ("HTTP listening on 127.0.0.1:15672, ..."), before the line scripts wait for.
             httpServer = new HttpApiServer(httpConfig());
             httpPort = httpServer.start();
+            if (tls != null && settings.httpsPort >= 0) {
+                // The same API over TLS ("HTTPS listening on ..."), as RabbitMQ's management.ssl listener.
+                httpsServer = new HttpApiServer(httpConfig().port(settings.httpsPort).tls(tls));
+                httpsPort = httpsServer.start();
+            }
             prometheusServer = new PrometheusServer(new BrokerMetrics(broker, clientConnections, resourceAlarm,
                     nodeName(), FerryVersion.VERSION), settings.httpBindAddresses(), settings.prometheusPort);
             prometheusPort = prometheusServer.start();
@@ -313,6 +320,11 @@ public final class FerryServer implements AutoCloseable {
         return prometheusPort;
     }
 
+    /** The bound management HTTPS port, once started; -1 without one. */
+    public synchronized int httpsPort() {
+        return httpsPort;
+    }
+
     /** The bound management HTTP port, once started. */
     public synchronized int httpPort() {
         return httpPort;
@@ -349,6 +361,9 @@ public final class FerryServer implements AutoCloseable {
         }
         if (prometheusServer != null) {
             prometheusServer.stop();
+        }
+        if (httpsServer != null) {
+            httpsServer.stop();
         }
         if (httpServer != null) {
             httpServer.stop();

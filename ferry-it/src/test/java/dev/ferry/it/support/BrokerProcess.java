@@ -28,6 +28,7 @@ public final class BrokerProcess implements AutoCloseable {
             Pattern.compile("Kafka SSL listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
     /** The Kafka listener's line, logged before the line above; its first address. */
     private static final Pattern HTTP_LISTENING = Pattern.compile("HTTP listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
+    private static final Pattern HTTPS_LISTENING = Pattern.compile("HTTPS listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
     private static final Pattern PROMETHEUS_LISTENING = Pattern.compile("Prometheus listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
     private static final Pattern KAFKA_LISTENING = Pattern.compile("Kafka listening on (?:\\[[^\\]]+\\]|[^:\\s\\[]+):(\\d+)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
@@ -44,6 +45,7 @@ public final class BrokerProcess implements AutoCloseable {
     private volatile int amqpsPort = -1;
     private volatile int kafkaSslPort = -1;
     private volatile int httpPort = -1;
+    private volatile int httpsPort = -1;
     private volatile int prometheusPort = -1;
 
     private BrokerProcess(Process process, Path dataDir) {
@@ -181,6 +183,10 @@ public final class BrokerProcess implements AutoCloseable {
                 if (prometheus.find()) {
                     prometheusPort = Integer.parseInt(prometheus.group(1));
                 }
+                Matcher https = HTTPS_LISTENING.matcher(line);
+                if (https.find()) {
+                    httpsPort = Integer.parseInt(https.group(1));
+                }
                 Matcher http = HTTP_LISTENING.matcher(line);
                 if (http.find()) {
                     httpPort = Integer.parseInt(http.group(1));
@@ -242,6 +248,11 @@ public final class BrokerProcess implements AutoCloseable {
     /** The Prometheus metrics port (its first address), once the broker listens. */
     public int prometheusPort() {
         return prometheusPort;
+    }
+
+    /** The management API's HTTPS port (its first address), once the broker listens; -1 without one. */
+    public int httpsPort() {
+        return httpsPort;
     }
 
     /** The management HTTP API's port (its first address), once the broker listens. */

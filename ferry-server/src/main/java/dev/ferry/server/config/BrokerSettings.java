@@ -36,6 +36,8 @@ public final class BrokerSettings {
     public Integer amqpsPort;
     /** Kafka SSL listener port; null: 9093 when a certificate is given; -1: none. */
     public Integer kafkaSslPort;
+    /** The management API over TLS (RabbitMQ's management.ssl.port, usually 15671); null or -1: none. */
+    public Integer httpsPort;
     /** PEM files of the TLS listeners; no certificate, no TLS listener. */
     public Path tlsCert;
     public Path tlsKey;
@@ -253,12 +255,16 @@ public final class BrokerSettings {
             if (kafkaSslPort != null && kafkaSslPort != -1) {
                 throw new ConfigException("kafka-ssl-port needs tls-cert and tls-key");
             }
+            if (httpsPort != null && httpsPort != -1) {
+                throw new ConfigException("https-port needs tls-cert and tls-key");
+            }
             if (tlsCa != null || tlsFailIfNoPeerCert) {
                 throw new ConfigException((tlsCa != null ? "tls-ca" : "tls-fail-if-no-peer-cert")
                         + " needs tls-cert and tls-key: client certificates are asked for on TLS listeners only");
             }
             amqpsPort = -1;
             kafkaSslPort = -1;
+            httpsPort = -1;
             tlsSettings = null;
             return;
         }
@@ -266,11 +272,14 @@ public final class BrokerSettings {
         kafkaSslPort = kafkaSslPort == null ? 9093 : kafkaSslPort;
         requireRange("amqps-port", amqpsPort, -1, 65535, " (0 picks a free port, -1 turns it off)");
         requireRange("kafka-ssl-port", kafkaSslPort, -1, 65535, " (0 picks a free port, -1 turns it off)");
+        httpsPort = httpsPort == null ? -1 : httpsPort;
+        requireRange("https-port", httpsPort, -1, 65535, " (0 picks a free port, -1 turns it off)");
         List<Integer> fixedPorts = new java.util.ArrayList<>();
-        for (int port : new int[] {amqpPort, kafkaPort, amqpsPort, kafkaSslPort}) {
+        for (int port : new int[] {amqpPort, kafkaPort, amqpsPort, kafkaSslPort, httpsPort, httpPort, prometheusPort}) {
             if (port > 0) {
                 if (fixedPorts.contains(port)) {
-                    throw new ConfigException("amqp-port, kafka-port, amqps-port and kafka-ssl-port must differ, "
+                    throw new ConfigException("amqp-port, kafka-port, amqps-port, kafka-ssl-port, https-port, http-port "
+                            + "and prometheus-port must differ, "
                             + port + " is given twice");
                 }
                 fixedPorts.add(port);
