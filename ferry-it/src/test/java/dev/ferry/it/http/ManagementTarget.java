@@ -96,6 +96,19 @@ final class ManagementTarget implements AutoCloseable {
         return factory.newConnection(clientName);
     }
 
+    /** An AMQP connection as {@code user} to {@code virtualHost}. */
+    Connection connect(String clientName, String user, String password, String virtualHost)
+            throws IOException, TimeoutException {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(amqpHost);
+        factory.setPort(amqpPort);
+        factory.setUsername(user);
+        factory.setPassword(password);
+        factory.setVirtualHost(virtualHost);
+        factory.setAutomaticRecoveryEnabled(false);
+        return factory.newConnection(clientName);
+    }
+
     /** A path segment as the API wants it: "/" is %2F. */
     static String segment(String text) {
         return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");

@@ -1,0 +1,227 @@
+package dev.ferry.it.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.GetResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code /api/definitions}: a document exported from RabbitMQ 3.10.8 (recorded from an isolated
+ * node, {@code ferry-bench/rabbitmq-node.sh start DIR 5795 15795}, set up through its management
+ * API and exported with {@code curl .../api/definitions}: users with sha256 hashes and limits, a
+ * vhost with a limit, permissions, topic permissions, classic and quorum queues, topic and fanout
+ * exchanges, an exchange-to-exchange binding) imported into a fresh broker: its users log in with
+ * their passwords and an AMQP publish is routed as in RabbitMQ; Ferry's export imports into another
+ * fresh broker to the same definitions; bad documents are refused whole.
+ *
+ * <p>Each test has a broker of its own (the import changes guest's hash and adds a vhost). Runs
+ * against RabbitMQ with {@code -Dferry.it.http} / {@code -Dferry.it.amqp}; the refusals RabbitMQ
+ * does not make (it accepts an unknown hashing algorithm and skips a binding to a missing queue)
+ * are Ferry's on purpose.
+ */
+class ManagementDefinitionsTest {
+    private static final String EXPORT = "/definitions/rabbitmq-3.10.8-export.json";
+
+    private final List<ManagementTarget> targets = new ArrayList<>();
+    private ManagementTarget target;
+
+    @BeforeEach
+    void start() {
+        target = started();
+    }
+
+    private ManagementTarget started() {
+        ManagementTarget started = ManagementTarget.start();
+        targets.add(started);
+        return started;
+    }
+
+    @AfterEach
+    void stop() {
+        targets.forEach(ManagementTarget::close);
+    }
+
+    private static String rabbitMqExport() throws IOException {
+        try (InputStream in = ManagementDefinitionsTest.class.getResourceAsStream(EXPORT)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static void assertStatus(HttpResponse<String> response, int status) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    }
+
+    private static String bodyOf(GetResponse response) {
+        return response == null ? null : new String(response.getBody(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void shouldImportARabbitMqExportSoItsUsersLogInAndItsTopologyRoutes() throws Exception {
+        assertStatus(target.send("POST", "definitions", rabbitMqExport()), 204);
+
+        assertStatus(target.sendAs("alice", "alice-secret", "GET", "whoami", null), 200);
+        assertStatus(target.sendAs("bob", "bob-secret", "GET", "whoami", null), 200);
+        assertStatus(target.sendAs("bob", "wrong", "GET", "whoami", null), 401);
+        String tag = UUID.randomUUID().toString();
+        try (Connection alice = target.connect("defs-alice", "alice", "alice-secret", "shop")) {
+            Channel channel = alice.createChannel();
+            channel.confirmSelect();
+            channel.basicPublish("orders", "eu.paris", null, ("eu-" + tag).getBytes(StandardCharsets.UTF_8));
+            channel.basicPublish("orders", "us.boston", null, ("us-" + tag).getBytes(StandardCharsets.UTF_8));
+            channel.waitForConfirmsOrDie(10_000);
+
+            assertThat(bodyOf(channel.basicGet("orders.eu", true))).isEqualTo("eu-" + tag);
+            assertThat(channel.basicGet("orders.eu", true)).isNull();
+            assertThat(bodyOf(channel.basicGet("orders.us", true))).isEqualTo("us-" + tag);
+            // orders -> audit (exchange to exchange, "#") -> audit.log (fanout): both messages.
+            assertThat(bodyOf(channel.basicGet("audit.log", true))).isEqualTo("eu-" + tag);
+            assertThat(bodyOf(channel.basicGet("audit.log", true))).isEqualTo("us-" + tag);
+        }
+        // bob's permissions and topic permissions came along: "^orders$" write, topic "^eu\." only.
+        try (Connection bob = target.connect("defs-bob", "bob", "bob-secret", "shop")) {
+            Channel channel = bob.createChannel();
+            channel.basicPublish("orders", "us.denver", null, new byte[0]);
+            assertThat(channel.isOpen()).isTrue();
+            org.awaitility.Awaitility.await().until(() -> !channel.isOpen());
+            assertThat(channel.getCloseReason().getMessage()).contains("403");
+        }
+
+        JsonNode exported = target.get("definitions");
+        assertThat(find(exported.path("users"), "name", "bob").path("limits").path("max-channels").asInt())
+                .isEqualTo(20);
+        assertThat(find(exported.path("users"), "name", "alice").path("password_hash").asText())
+                .isEqualTo("uIJCBb83zSdpwxJudv0RE7HDc/5a7pNH6O8B7GEF4c07vb/Q");
+        assertThat(find(exported.path("parameters"), "vhost", "shop").path("value").path("max-connections").asInt())
+                .isEqualTo(50);
+        assertThat(find(exported.path("topic_permissions"), "user", "bob").path("write").asText()).isEqualTo("^eu\\.");
+        assertThat(find(exported.path("queues"), "name", "orders.us").path("arguments").path("x-queue-type").asText())
+                .isEqualTo("quorum");
+    }
+
+    @Test
+    void shouldExportWhatAFreshBrokerImportsToTheSameDefinitions() throws Exception {
+        assertStatus(target.send("POST", "definitions", rabbitMqExport()), 204);
+        String exported = target.send("GET", "definitions", null).body();
+        JsonNode first = ManagementTarget.parse(exported);
+        assertThat(first.path("product_version").asText()).isNotEmpty();
+        assertThat(first.path("exchanges").toString()).doesNotContain("\"amq.");
+
+        ManagementTarget fresh = started();
+        assertStatus(fresh.send("POST", "definitions", exported), 204);
+        JsonNode second = fresh.get("definitions");
+
+        for (String section : List.of("users", "vhosts", "permissions", "topic_permissions", "parameters", "queues",
+                "exchanges", "bindings")) {
+            assertThat(sorted(second.path(section))).as(section).isEqualTo(sorted(first.path(section)));
+        }
+        try (Connection alice = fresh.connect("defs-alice-2", "alice", "alice-secret", "shop")) {
+            Channel channel = alice.createChannel();
+            channel.confirmSelect();
+            channel.basicPublish("orders", "eu.rome", null, "rome".getBytes(StandardCharsets.UTF_8));
+            channel.waitForConfirmsOrDie(10_000);
+            assertThat(bodyOf(channel.basicGet("orders.eu", true))).isEqualTo("rome");
+        }
+    }
+
+    @Test
+    void shouldExportAndImportOneVirtualHostWithoutItsName() throws Exception {
+        assertStatus(target.send("PUT", "vhosts/solo", null), 201);
+        assertStatus(target.send("PUT", "permissions/solo/guest", "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}"),
+                201);
+        String scoped = "{\"exchanges\":[{\"name\":\"in\",\"type\":\"direct\",\"durable\":true,\"auto_delete\":false,"
+                + "\"internal\":false,\"arguments\":{}}],"
+                + "\"queues\":[{\"name\":\"work\",\"durable\":true,\"auto_delete\":false,\"arguments\":{}}],"
+                + "\"bindings\":[{\"source\":\"in\",\"destination\":\"work\",\"destination_type\":\"queue\","
+                + "\"routing_key\":\"k\",\"arguments\":{}}]}";
+        assertStatus(target.send("POST", "definitions/solo", scoped), 204);
+
+        JsonNode exported = target.get("definitions/solo");
+        assertThat(exported.has("users")).isFalse();
+        assertThat(find(exported.path("queues"), "name", "work").has("vhost")).isFalse();
+        assertThat(find(exported.path("bindings"), "destination", "work").path("routing_key").asText()).isEqualTo("k");
+        assertThat(target.get("queues/solo/work").path("durable").asBoolean()).isTrue();
+        assertStatus(target.send("DELETE", "vhosts/solo", null), 204);
+    }
+
+    @Test
+    void shouldRefuseBadDocumentsAsRabbitMqDoes() throws Exception {
+        HttpResponse<String> notJson = target.send("POST", "definitions", "{not json");
+        assertStatus(notJson, 400);
+        assertThat(ManagementTarget.parse(notJson.body()).path("reason").asText()).isEqualTo("failed_to_parse_json");
+        HttpResponse<String> noVhost = target.send("GET", "definitions/no-such-vhost", null);
+        assertStatus(noVhost, 400);
+        assertThat(ManagementTarget.parse(noVhost.body()).path("reason").asText()).isEqualTo("vhost_not_found");
+
+        assertStatus(target.send("PUT", "users/defs-manager", "{\"password\":\"pw\",\"tags\":\"management\"}"), 201);
+        HttpResponse<String> notAdmin = target.sendAs("defs-manager", "pw", "GET", "definitions", null);
+        assertStatus(notAdmin, 401);
+        assertThat(ManagementTarget.parse(notAdmin.body()).path("reason").asText()).isEqualTo("Not administrator user");
+        assertStatus(target.sendAs("defs-manager", "pw", "POST", "definitions", "{}"), 401);
+    }
+
+    @Test
+    void shouldRefuseAnUnknownHashingAlgorithmAndChangeNothing() throws Exception {
+        target.assumeFerryBehaviour("RabbitMQ 3.10 stores any hashing_algorithm (the user then cannot log in)");
+        ObjectNode document = (ObjectNode) ManagementTarget.parse(rabbitMqExport());
+        ObjectNode bob = (ObjectNode) find(document.path("users"), "name", "bob");
+        bob.put("hashing_algorithm", "rabbit_password_hashing_md4");
+
+        HttpResponse<String> refused = target.send("POST", "definitions", document.toString());
+
+        assertStatus(refused, 400);
+        JsonNode error = ManagementTarget.parse(refused.body());
+        assertThat(error.path("error").asText()).isEqualTo("bad_request");
+        assertThat(error.path("reason").asText()).contains("user 'bob'").contains("rabbit_password_hashing_md4");
+        assertStatus(target.send("GET", "users/alice", null), 404);
+        assertStatus(target.send("GET", "vhosts/shop", null), 404);
+    }
+
+    @Test
+    void shouldRefuseABindingToAMissingQueueAndChangeNothing() throws Exception {
+        target.assumeFerryBehaviour("RabbitMQ 3.10 skips the binding and imports the rest (204)");
+        ObjectNode document = (ObjectNode) ManagementTarget.parse(rabbitMqExport());
+        ((ObjectNode) find(document.path("bindings"), "destination", "orders.eu")).put("destination", "orders.asia");
+
+        HttpResponse<String> refused = target.send("POST", "definitions", document.toString());
+
+        assertStatus(refused, 400);
+        assertThat(ManagementTarget.parse(refused.body()).path("reason").asText())
+                .isEqualTo("binding from exchange 'orders' to queue 'orders.asia' in vhost 'shop': "
+                        + "queue 'orders.asia' does not exist");
+        assertStatus(target.send("GET", "vhosts/shop", null), 404);
+        assertStatus(target.send("GET", "users/alice", null), 404);
+        assertThat(target.sendAs("guest", "guest", "GET", "whoami", null).statusCode()).isEqualTo(200);
+    }
+
+    private static JsonNode find(JsonNode array, String field, String value) {
+        for (JsonNode item : array) {
+            if (item.path(field).asText().equals(value)) {
+                return item;
+            }
+        }
+        throw new AssertionError("no entry with " + field + " = " + value + " in " + array);
+    }
+
+    /** A section as a sorted list of its entries' JSON, since neither broker promises an order. */
+    private static List<String> sorted(JsonNode section) {
+        assertThat(section).isInstanceOf(ArrayNode.class);
+        List<String> entries = new ArrayList<>();
+        section.forEach(entry -> entries.add(entry.toString()));
+        entries.sort(null);
+        return entries;
+    }
+}
