@@ -79,6 +79,9 @@ class ManagementDefinitionsTest {
         String tag = UUID.randomUUID().toString();
         try (Connection alice = target.connect("defs-alice", "alice", "alice-secret", "shop")) {
             Channel channel = alice.createChannel();
+            for (String queue : List.of("orders.eu", "orders.us", "audit.log")) {
+                channel.queuePurge(queue); // a RabbitMQ node may hold an earlier run's messages
+            }
             channel.confirmSelect();
             channel.basicPublish("orders", "eu.paris", null, ("eu-" + tag).getBytes(StandardCharsets.UTF_8));
             channel.basicPublish("orders", "us.boston", null, ("us-" + tag).getBytes(StandardCharsets.UTF_8));
@@ -130,6 +133,7 @@ class ManagementDefinitionsTest {
         }
         try (Connection alice = fresh.connect("defs-alice-2", "alice", "alice-secret", "shop")) {
             Channel channel = alice.createChannel();
+            channel.queuePurge("orders.eu");
             channel.confirmSelect();
             channel.basicPublish("orders", "eu.rome", null, "rome".getBytes(StandardCharsets.UTF_8));
             channel.waitForConfirmsOrDie(10_000);
@@ -139,22 +143,24 @@ class ManagementDefinitionsTest {
 
     @Test
     void shouldExportAndImportOneVirtualHostWithoutItsName() throws Exception {
-        assertStatus(target.send("PUT", "vhosts/solo", null), 201);
-        assertStatus(target.send("PUT", "permissions/solo/guest", "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}"),
-                201);
+        String solo = "solo-" + UUID.randomUUID().toString().substring(0, 8);
+        assertStatus(target.send("PUT", "vhosts/" + solo, null), 201);
+        // RabbitMQ grants the creating user every right on a new vhost (204 here), Ferry does not (201).
+        assertThat(target.send("PUT", "permissions/" + solo + "/guest",
+                "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}").statusCode()).isIn(201, 204);
         String scoped = "{\"exchanges\":[{\"name\":\"in\",\"type\":\"direct\",\"durable\":true,\"auto_delete\":false,"
                 + "\"internal\":false,\"arguments\":{}}],"
                 + "\"queues\":[{\"name\":\"work\",\"durable\":true,\"auto_delete\":false,\"arguments\":{}}],"
                 + "\"bindings\":[{\"source\":\"in\",\"destination\":\"work\",\"destination_type\":\"queue\","
                 + "\"routing_key\":\"k\",\"arguments\":{}}]}";
-        assertStatus(target.send("POST", "definitions/solo", scoped), 204);
+        assertStatus(target.send("POST", "definitions/" + solo, scoped), 204);
 
-        JsonNode exported = target.get("definitions/solo");
+        JsonNode exported = target.get("definitions/" + solo);
         assertThat(exported.has("users")).isFalse();
         assertThat(find(exported.path("queues"), "name", "work").has("vhost")).isFalse();
         assertThat(find(exported.path("bindings"), "destination", "work").path("routing_key").asText()).isEqualTo("k");
-        assertThat(target.get("queues/solo/work").path("durable").asBoolean()).isTrue();
-        assertStatus(target.send("DELETE", "vhosts/solo", null), 204);
+        assertThat(target.get("queues/" + solo + "/work").path("durable").asBoolean()).isTrue();
+        assertStatus(target.send("DELETE", "vhosts/" + solo, null), 204);
     }
 
     @Test
@@ -166,7 +172,8 @@ class ManagementDefinitionsTest {
         assertStatus(noVhost, 400);
         assertThat(ManagementTarget.parse(noVhost.body()).path("reason").asText()).isEqualTo("vhost_not_found");
 
-        assertStatus(target.send("PUT", "users/defs-manager", "{\"password\":\"pw\",\"tags\":\"management\"}"), 201);
+        assertThat(target.send("PUT", "users/defs-manager", "{\"password\":\"pw\",\"tags\":\"management\"}")
+                .statusCode()).isIn(201, 204);
         HttpResponse<String> notAdmin = target.sendAs("defs-manager", "pw", "GET", "definitions", null);
         assertStatus(notAdmin, 401);
         assertThat(ManagementTarget.parse(notAdmin.body()).path("reason").asText()).isEqualTo("Not administrator user");
