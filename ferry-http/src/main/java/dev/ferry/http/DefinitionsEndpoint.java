@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * <p>As RabbitMQ 3.10 exports: every queue that is not exclusive (durable or not), every exchange
  * but the default and the predeclared {@code amq.*} ones, every binding between them (bindings
  * from {@code amq.*} exchanges included). The per-vhost export leaves users, virtual hosts and
- * permissions out and the {@code vhost} field out of queues, exchanges and bindings.
+ * permissions out and the {@code vhost} field out of queues, exchanges and bindings. Arguments are
+ * written in key order, as RabbitMQ writes them.
  */
 final class DefinitionsEndpoint {
     private static final Logger LOG = LoggerFactory.getLogger(DefinitionsEndpoint.class);
@@ -195,7 +197,7 @@ final class DefinitionsEndpoint {
             }
             json.put("durable", queue.settings().durable());
             json.put("auto_delete", queue.settings().autoDelete());
-            json.put("arguments", queue.settings().arguments().raw());
+            json.put("arguments", new TreeMap<>(queue.settings().arguments().raw()));
             queues.add(json);
         }
         List<Exchange> hostExchanges = new ArrayList<>(host.exchanges());
@@ -214,7 +216,7 @@ final class DefinitionsEndpoint {
             json.put("durable", settings.durable());
             json.put("auto_delete", settings.autoDelete());
             json.put("internal", settings.internal());
-            json.put("arguments", settings.arguments());
+            json.put("arguments", new TreeMap<>(settings.arguments()));
             exchanges.add(json);
         }
         for (Exchange exchange : hostExchanges) {
@@ -233,7 +235,7 @@ final class DefinitionsEndpoint {
                 json.put("destination", binding.destination().name());
                 json.put("destination_type", binding.destination().isQueue() ? "queue" : "exchange");
                 json.put("routing_key", binding.routingKey());
-                json.put("arguments", binding.arguments());
+                json.put("arguments", new TreeMap<>(binding.arguments()));
                 bindings.add(json);
             }
         }

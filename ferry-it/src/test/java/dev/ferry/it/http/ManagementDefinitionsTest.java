@@ -3,6 +3,8 @@ package dev.ferry.it.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.rabbitmq.client.Channel;
@@ -141,6 +143,43 @@ class ManagementDefinitionsTest {
         }
     }
 
+    /**
+     * Ferry's export imported by RabbitMQ: only with {@code -Dferry.it.rabbitmq.http=http://127.0.0.1:15795}
+     * (a node of {@code ferry-bench/rabbitmq-node.sh}, guest/guest) while the target is Ferry. The
+     * vhost RabbitMQ then exports must be the one Ferry exported.
+     */
+    @Test
+    void shouldExportWhatRabbitMqImportsToTheSameVirtualHost() throws Exception {
+        String rabbitMq = System.getProperty("ferry.it.rabbitmq.http", "");
+        org.junit.jupiter.api.Assumptions.assumeTrue(target.isFerry() && !rabbitMq.isBlank(),
+                "needs -Dferry.it.rabbitmq.http and a Ferry target");
+        String vhost = "from-ferry-" + UUID.randomUUID().toString().substring(0, 8);
+        assertStatus(target.send("POST", "definitions", rabbitMqExport().replace("\"shop\"", "\"" + vhost + "\"")), 204);
+        assertStatus(target.send("PUT", "exchanges/" + vhost + "/hdr", "{\"type\":\"headers\",\"durable\":true}"), 201);
+        assertStatus(target.send("PUT", "queues/" + vhost + "/ttl.q",
+                "{\"durable\":true,\"arguments\":{\"x-message-ttl\":60000,\"x-dead-letter-exchange\":\"audit\"}}"), 201);
+        assertStatus(target.send("POST", "bindings/" + vhost + "/e/hdr/q/ttl.q",
+                "{\"routing_key\":\"\",\"arguments\":{\"x-match\":\"all\",\"region\":\"eu\"}}"), 201);
+        assertStatus(target.send("POST", "bindings/" + vhost + "/e/amq.topic/q/ttl.q", "{\"routing_key\":\"t.#\"}"), 201);
+        String exported = target.send("GET", "definitions", null).body();
+
+        System.setProperty("ferry.it.http", rabbitMq);
+        ManagementTarget rabbit;
+        try {
+            rabbit = started();
+        } finally {
+            System.clearProperty("ferry.it.http");
+        }
+        assertStatus(rabbit.send("POST", "definitions", exported), 204);
+        JsonNode fromFerry = target.get("definitions/" + vhost);
+        JsonNode fromRabbitMq = rabbit.get("definitions/" + vhost);
+        for (String section : List.of("parameters", "queues", "exchanges", "bindings")) {
+            assertThat(sorted(fromRabbitMq.path(section))).as(section).isEqualTo(sorted(fromFerry.path(section)));
+        }
+        assertStatus(rabbit.sendAs("alice", "alice-secret", "GET", "whoami", null), 200);
+        assertStatus(rabbit.send("DELETE", "vhosts/" + vhost, null), 204);
+    }
+
     @Test
     void shouldExportAndImportOneVirtualHostWithoutItsName() throws Exception {
         String solo = "solo-" + UUID.randomUUID().toString().substring(0, 8);
@@ -223,11 +262,19 @@ class ManagementDefinitionsTest {
         throw new AssertionError("no entry with " + field + " = " + value + " in " + array);
     }
 
-    /** A section as a sorted list of its entries' JSON, since neither broker promises an order. */
-    private static List<String> sorted(JsonNode section) {
+    private static final ObjectMapper KEY_ORDER = new ObjectMapper()
+            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+    /**
+     * A section as a sorted list of its entries' JSON with keys in order, since neither broker
+     * promises an order of entries (nor of fields).
+     */
+    private static List<String> sorted(JsonNode section) throws IOException {
         assertThat(section).isInstanceOf(ArrayNode.class);
         List<String> entries = new ArrayList<>();
-        section.forEach(entry -> entries.add(entry.toString()));
+        for (JsonNode entry : section) {
+            entries.add(KEY_ORDER.writeValueAsString(KEY_ORDER.treeToValue(entry, Object.class)));
+        }
         entries.sort(null);
         return entries;
     }
