@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -294,16 +295,18 @@ public final class Definitions {
      * Applies virtual hosts, users, permissions, topic permissions and limits, skipping what is
      * already as the document says (so a bootstrap file applied at every start records nothing new).
      *
+     * @param steps runs each step after the first (a thread of the caller's, not the one that
+     *              happened to complete the previous step's last future: that may be a queue's owner)
      * @return completes with the number of changes once every one is durable
      */
-    public CompletableFuture<Integer> applyAccess(AccessControl access) {
+    public CompletableFuture<Integer> applyAccess(AccessControl access, Executor steps) {
         List<Supplier<CompletableFuture<Void>>> hostChanges = new ArrayList<>();
         for (String name : virtualHosts) {
             if (!access.virtualHostExists(name)) {
                 hostChanges.add(() -> access.addVirtualHost(name));
             }
         }
-        return runAll(hostChanges).thenCompose(hostCount -> {
+        return runAll(hostChanges).thenComposeAsync(hostCount -> {
             List<Supplier<CompletableFuture<Void>>> changes = new ArrayList<>();
             for (UserEntry user : users) {
                 if (!sameUser(access, user)) {
@@ -313,7 +316,7 @@ public final class Definitions {
                     changes.add(() -> access.setUserLimits(user.name(), user.limits()));
                 }
             }
-            return runAll(changes).thenCompose(userCount -> {
+            return runAll(changes).thenComposeAsync(userCount -> {
                 List<Supplier<CompletableFuture<Void>>> grants = new ArrayList<>();
                 for (Permission p : permissions) {
                     if (!p.equals(access.state().permission(p.user(), p.virtualHost()))) {
@@ -331,8 +334,8 @@ public final class Definitions {
                     }
                 });
                 return runAll(grants).thenApply(grantCount -> hostCount + userCount + grantCount);
-            });
-        });
+            }, steps);
+        }, steps);
     }
 
     /** Whether the stored user already is what the document says. */
@@ -351,8 +354,10 @@ public final class Definitions {
      * Declares the exchanges, then the queues, then the bindings, each step once the previous one
      * is durable. A declaration the broker refuses (an existing queue declared differently) fails
      * the future with {@link InvalidDefinitionsException} naming it; what was declared before stays.
+     *
+     * @param steps runs each step (as for {@link #applyAccess})
      */
-    public CompletableFuture<Void> applyTopology(Broker broker) {
+    public CompletableFuture<Void> applyTopology(Broker broker, Executor steps) {
         List<Supplier<CompletableFuture<Void>>> exchangeDeclarations = new ArrayList<>();
         for (ExchangeEntry e : exchanges) {
             exchangeDeclarations.add(() -> {
@@ -380,9 +385,10 @@ public final class Definitions {
                         : host.bindExchange(b.destination(), b.source(), b.routingKey(), b.arguments());
             }));
         }
-        return runAll(exchangeDeclarations)
-                .thenCompose(ignored -> runAll(queueDeclarations))
-                .thenCompose(ignored -> runAll(bindingDeclarations))
+        return CompletableFuture.supplyAsync(() -> runAll(exchangeDeclarations), steps)
+                .thenCompose(declared -> declared)
+                .thenComposeAsync(ignored -> runAll(queueDeclarations), steps)
+                .thenComposeAsync(ignored -> runAll(bindingDeclarations), steps)
                 .thenApply(ignored -> null);
     }
 

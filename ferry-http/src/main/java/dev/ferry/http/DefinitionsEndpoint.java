@@ -24,6 +24,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -269,8 +272,13 @@ final class DefinitionsEndpoint {
             LOG.info("Definitions import by user '{}': not applied (not supported yet): {}",
                     LogSafe.text(request.user().name()), LogSafe.text(String.join(", ", definitions.ignored())));
         }
-        return definitions.applyAccess(access)
-                .thenCompose(changes -> definitions.applyTopology(view.config.broker()).thenApply(ignored -> changes))
+        // Steps run on the request's own worker pool, not on whichever thread (a queue's owner, the
+        // access log's writer) completed the previous step.
+        ForkJoinPool workers = ForkJoinTask.getPool();
+        Executor steps = workers != null ? workers : ForkJoinPool.commonPool();
+        return definitions.applyAccess(access, steps)
+                .thenCompose(changes -> definitions.applyTopology(view.config.broker(), steps)
+                        .thenApply(ignored -> changes))
                 .handle((changes, error) -> {
                     if (error != null) {
                         Throwable cause = error instanceof CompletionException && error.getCause() != null

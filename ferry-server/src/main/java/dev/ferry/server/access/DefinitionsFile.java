@@ -79,7 +79,7 @@ public final class DefinitionsFile {
         }
         int changes;
         try {
-            changes = definitions.applyAccess(access).join();
+            changes = definitions.applyAccess(access, Runnable::run).join();
         } catch (RuntimeException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new ConfigException("definitions file " + file + ": " + cause.getMessage());
