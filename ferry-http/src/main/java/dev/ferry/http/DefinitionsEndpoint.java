@@ -13,6 +13,15 @@ import dev.ferry.route.DefaultExchange;
 import dev.ferry.route.Exchange;
 import dev.ferry.route.ExchangeSettings;
 import dev.ferry.text.LogSafe;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.multipart.DefaultHttpDataFactory;
+import io.netty.handler.codec.http.multipart.HttpData;
+import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
+import io.netty.handler.codec.http.multipart.InterfaceHttpData;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -248,11 +257,43 @@ final class DefinitionsEndpoint {
         return exchange.equals(DefaultExchange.NAME) || exchange.startsWith("amq.");
     }
 
+    /**
+     * The document: the body, or, for the management UI's upload ({@code multipart/form-data}), its
+     * {@code file} part (the first file part when none is called so).
+     */
+    private static byte[] uploadedFile(ApiRequest request) throws IOException {
+        String contentType = request.headers().apply("Content-Type");
+        if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
+            return request.body();
+        }
+        DefaultFullHttpRequest upload = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/",
+                Unpooled.wrappedBuffer(request.body()));
+        upload.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        HttpPostRequestDecoder decoder = new HttpPostRequestDecoder(new DefaultHttpDataFactory(false), upload);
+        try {
+            byte[] found = null;
+            for (InterfaceHttpData part : decoder.getBodyHttpDatas()) {
+                if (part instanceof HttpData data && (found == null || part.getName().equals("file"))) {
+                    found = data.get();
+                    if (part.getName().equals("file")) {
+                        break;
+                    }
+                }
+            }
+            return found == null ? new byte[0] : found;
+        } catch (HttpPostRequestDecoder.ErrorDataDecoderException e) {
+            throw new IOException(e);
+        } finally {
+            decoder.destroy();
+        }
+    }
+
     /** Checks the whole document first (400 naming the entry, nothing changed), then applies it; 204 when done. */
     private CompletableFuture<ApiResponse> importDefinitions(ApiRequest request, String onlyVirtualHost) {
         JsonNode root;
         try {
-            root = request.body().length == 0 ? null : ApiRequest.JSON.readTree(request.body());
+            byte[] document = uploadedFile(request);
+            root = document.length == 0 ? null : ApiRequest.JSON.readTree(document);
         } catch (IOException e) {
             throw ApiException.badRequest("failed_to_parse_json");
         }

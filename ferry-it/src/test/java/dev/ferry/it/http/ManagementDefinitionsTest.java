@@ -203,6 +203,23 @@ class ManagementDefinitionsTest {
     }
 
     @Test
+    void shouldImportTheFileOfAManagementUiUpload() {
+        String vhost = "uploaded-" + UUID.randomUUID().toString().substring(0, 8);
+        String boundary = "----ferry" + UUID.randomUUID().toString().replace("-", "");
+        String upload = "--" + boundary + "\r\n"
+                + "Content-Disposition: form-data; name=\"file\"; filename=\"definitions.json\"\r\n"
+                + "Content-Type: application/json\r\n\r\n"
+                + "{\"vhosts\":[{\"name\":\"" + vhost + "\"}]}\r\n"
+                + "--" + boundary + "--\r\n";
+
+        assertStatus(target.send("POST", "definitions", upload, "Content-Type", "multipart/form-data; boundary=" + boundary),
+                204);
+
+        assertStatus(target.send("GET", "vhosts/" + vhost, null), 200);
+        assertStatus(target.send("DELETE", "vhosts/" + vhost, null), 204);
+    }
+
+    @Test
     void shouldRefuseBadDocumentsAsRabbitMqDoes() throws Exception {
         HttpResponse<String> notJson = target.send("POST", "definitions", "{not json");
         assertStatus(notJson, 400);

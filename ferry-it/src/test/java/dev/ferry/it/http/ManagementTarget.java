@@ -123,7 +123,11 @@ final class ManagementTarget implements AutoCloseable {
             request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
                     (user + ":" + password).getBytes(StandardCharsets.UTF_8)));
         }
-        if (body != null) {
+        boolean ownType = false;
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            ownType |= headers[i].equalsIgnoreCase("Content-Type");
+        }
+        if (body != null && !ownType) {
             request.header("Content-Type", "application/json");
         }
         for (int i = 0; i + 1 < headers.length; i += 2) {
