@@ -13,6 +13,7 @@ import dev.ferry.broker.Broker;
 import dev.ferry.broker.QueueDeclaration;
 import dev.ferry.broker.VirtualHost;
 import dev.ferry.error.BrokerException;
+import dev.ferry.queue.QueueArguments;
 import dev.ferry.route.ExchangeType;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,7 +32,8 @@ import java.util.function.Supplier;
  * export_definitions}), read and checked as a whole before anything is applied: a malformed entry,
  * an unsupported hashing algorithm, or a permission, queue, exchange or binding that refers to a
  * user, virtual host, queue or exchange that exists neither in the document nor in the broker is
- * refused with a reason naming the entry, and nothing changes.
+ * refused with a reason naming the entry, and nothing changes; so is a queue whose arguments a
+ * declaration would refuse.
  *
  * <p>Applied as upserts in dependency order: virtual hosts, users (and their limits), permissions,
  * topic permissions, virtual host limits, then exchanges, queues and bindings through the
@@ -250,7 +252,14 @@ public final class Definitions {
             exchangeKeys.add(key(exchange.virtualHost(), exchange.name()));
         }
         for (QueueEntry queue : queues) {
-            requireHost(hosts, queue.virtualHost(), "queue '" + queue.name() + "'");
+            String what = "queue '" + queue.name() + "' in vhost '" + queue.virtualHost() + "'";
+            requireHost(hosts, queue.virtualHost(), what);
+            try {
+                // The arguments declare would refuse (a stream, a malformed x-argument), refused before any change.
+                QueueArguments.parse(queue.arguments(), what);
+            } catch (BrokerException refusal) {
+                throw new InvalidDefinitionsException(what + ": " + refusal.getMessage());
+            }
             queueKeys.add(key(queue.virtualHost(), queue.name()));
         }
         for (BindingEntry binding : bindings) {

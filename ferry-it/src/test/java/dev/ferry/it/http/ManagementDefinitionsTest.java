@@ -270,6 +270,21 @@ class ManagementDefinitionsTest {
         assertThat(target.sendAs("guest", "guest", "GET", "whoami", null).statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void shouldRefuseAQueueWithArgumentsADeclareRefusesAndChangeNothing() throws Exception {
+        target.assumeFerryBehaviour("RabbitMQ 3.10 applies the entries before the refused queue");
+        ObjectNode document = (ObjectNode) ManagementTarget.parse(rabbitMqExport());
+        ((ObjectNode) find(document.path("queues"), "name", "orders.eu").path("arguments")).put("x-max-length", "many");
+
+        HttpResponse<String> refused = target.send("POST", "definitions", document.toString());
+
+        assertStatus(refused, 400);
+        assertThat(ManagementTarget.parse(refused.body()).path("reason").asText())
+                .startsWith("queue 'orders.eu' in vhost 'shop': ").contains("x-max-length");
+        assertStatus(target.send("GET", "vhosts/shop", null), 404);
+        assertStatus(target.send("GET", "users/alice", null), 404);
+    }
+
     private static JsonNode find(JsonNode array, String field, String value) {
         for (JsonNode item : array) {
             if (item.path(field).asText().equals(value)) {
