@@ -13,6 +13,7 @@ final class ApiRouter {
     private final BindingsEndpoint bindings;
     private final ConnectionsEndpoint connections;
     private final AccessEndpoint access;
+    private final DefinitionsEndpoint definitions;
 
     ApiRouter(HttpApiConfig config) {
         BrokerView view = new BrokerView(config);
@@ -22,6 +23,8 @@ final class ApiRouter {
         this.bindings = new BindingsEndpoint(view);
         this.connections = new ConnectionsEndpoint(view);
         this.access = config.accessControl() == null ? null : new AccessEndpoint(view, config.accessControl());
+        this.definitions = config.accessControl() == null ? null
+                : new DefinitionsEndpoint(view, config.accessControl());
     }
 
     /** The answer; throws (or fails with) {@link ApiException} for what the API refuses. */
@@ -44,6 +47,10 @@ final class ApiRouter {
             case "consumers" -> connections.consumers(request);
             case "users" -> requireAccess().users(request);
             case "permissions" -> requireAccess().permissions(request);
+            case "definitions" -> {
+                requireAccess();
+                yield definitions.handle(request);
+            }
             default -> throw ApiException.notFound();
         };
     }

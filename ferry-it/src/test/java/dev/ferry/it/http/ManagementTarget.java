@@ -96,6 +96,19 @@ final class ManagementTarget implements AutoCloseable {
         return factory.newConnection(clientName);
     }
 
+    /** An AMQP connection as {@code user} to {@code virtualHost}. */
+    Connection connect(String clientName, String user, String password, String virtualHost)
+            throws IOException, TimeoutException {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(amqpHost);
+        factory.setPort(amqpPort);
+        factory.setUsername(user);
+        factory.setPassword(password);
+        factory.setVirtualHost(virtualHost);
+        factory.setAutomaticRecoveryEnabled(false);
+        return factory.newConnection(clientName);
+    }
+
     /** A path segment as the API wants it: "/" is %2F. */
     static String segment(String text) {
         return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
@@ -110,7 +123,11 @@ final class ManagementTarget implements AutoCloseable {
             request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
                     (user + ":" + password).getBytes(StandardCharsets.UTF_8)));
         }
-        if (body != null) {
+        boolean ownType = false;
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            ownType |= headers[i].equalsIgnoreCase("Content-Type");
+        }
+        if (body != null && !ownType) {
             request.header("Content-Type", "application/json");
         }
         for (int i = 0; i + 1 < headers.length; i += 2) {

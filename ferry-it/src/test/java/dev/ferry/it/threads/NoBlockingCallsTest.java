@@ -233,7 +233,7 @@ class NoBlockingCallsTest {
         // purges that ask queue owners, declares, publishes and a connection closed by the API.
         for (String path : List.of("overview", "queues?page=1&page_size=10&sort=messages", "exchanges", "bindings",
                 "connections", "channels", "consumers", "nodes", "vhosts", "users", "permissions", "aliveness-test/%2F",
-                "queues/%2F/work", "health/checks/alarms")) {
+                "queues/%2F/work", "health/checks/alarms", "definitions", "definitions/%2F")) {
             assertThat(api(broker, "GET", path, null)).as(path).isEqualTo(200);
         }
         assertThat(api(broker, "POST", "queues/%2F/audit-log/get",
@@ -242,6 +242,14 @@ class NoBlockingCallsTest {
         assertThat(api(broker, "POST", "exchanges/%2F/amq.default/publish", "{\"properties\":{\"delivery_mode\":2},"
                 + "\"routing_key\":\"by-http\",\"payload\":\"x\",\"payload_encoding\":\"string\"}")).isEqualTo(200);
         assertThat(api(broker, "DELETE", "queues/%2F/by-http/contents", null)).isEqualTo(204);
+        // A definitions import: access changes, then declares and bindings, each step after a future.
+        assertThat(api(broker, "POST", "definitions", "{\"vhosts\":[{\"name\":\"imported\"}],"
+                + "\"permissions\":[{\"user\":\"guest\",\"vhost\":\"imported\",\"configure\":\".*\","
+                + "\"write\":\".*\",\"read\":\".*\"}],"
+                + "\"exchanges\":[{\"name\":\"in\",\"vhost\":\"imported\",\"type\":\"topic\",\"durable\":true}],"
+                + "\"queues\":[{\"name\":\"q\",\"vhost\":\"imported\",\"durable\":true}],"
+                + "\"bindings\":[{\"source\":\"in\",\"vhost\":\"imported\",\"destination\":\"q\","
+                + "\"destination_type\":\"queue\",\"routing_key\":\"#\"}]}")).isEqualTo(204);
         assertThat(api(broker, "DELETE", "queues/%2F/by-http", null)).isEqualTo(204);
         for (String metrics : List.of("/metrics", "/metrics/per-object")) {
             HttpResponse<String> scraped = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
