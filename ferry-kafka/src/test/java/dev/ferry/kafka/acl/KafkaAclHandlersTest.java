@@ -97,7 +97,7 @@ class KafkaAclHandlersTest {
 
         DescribeAclsResponseData described = (DescribeAclsResponseData) handle("admin", new DescribeAclsHandler(acls),
                 new DescribeAclsRequestData().setResourceTypeFilter(TOPIC).setResourceNameFilter("orders")
-                        .setPatternTypeFilter(MATCH).setOperation(ANY).setPermissionType(ANY));
+                        .setPrincipalFilter(null).setHostFilter(null).setPatternTypeFilter(MATCH).setOperation(ANY).setPermissionType(ANY));
         assertThat(described.errorCode()).isZero();
         assertThat(described.resources()).hasSize(1);
         assertThat(described.resources().get(0).acls()).singleElement()
@@ -110,6 +110,7 @@ class KafkaAclHandlersTest {
 
         DeleteAclsResponseData deleted = (DeleteAclsResponseData) handle("admin", new DeleteAclsHandler(acls),
                 new DeleteAclsRequestData().setFilters(List.of(new DeleteAclsRequestData.DeleteAclsFilter()
+                        .setResourceNameFilter(null).setPrincipalFilter(null).setHostFilter(null)
                         .setResourceTypeFilter(ANY).setPatternTypeFilter(ANY).setOperation(ANY)
                         .setPermissionType(ANY))));
         assertThat(deleted.filterResults().get(0).matchingAcls()).hasSize(1);
@@ -124,7 +125,8 @@ class KafkaAclHandlersTest {
                 new CreateAclsRequestData().setCreations(List.of(creation(TOPIC, "orders", "User:bob", WRITE))));
         assertThat(Errors.forCode(created.results().get(0).errorCode())).isEqualTo(Errors.CLUSTER_AUTHORIZATION_FAILED);
         DescribeAclsResponseData described = (DescribeAclsResponseData) handle("bob", new DescribeAclsHandler(acls),
-                new DescribeAclsRequestData().setResourceTypeFilter(ANY).setPatternTypeFilter(ANY).setOperation(ANY)
+                new DescribeAclsRequestData().setResourceTypeFilter(ANY).setResourceNameFilter(null)
+                        .setPrincipalFilter(null).setHostFilter(null).setPatternTypeFilter(ANY).setOperation(ANY)
                         .setPermissionType(ANY));
         assertThat(Errors.forCode(described.errorCode())).isEqualTo(Errors.CLUSTER_AUTHORIZATION_FAILED);
         assertThat(access.acls(dev.ferry.access.AclFilter.ANY)).hasSize(1);

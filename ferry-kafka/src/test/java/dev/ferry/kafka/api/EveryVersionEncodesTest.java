@@ -222,10 +222,16 @@ class EveryVersionEncodesTest {
                     .setResourceType((byte) 2).setResourceName("t").setResourcePatternType((byte) 3)
                     .setPrincipal("User:alice").setHost("*").setOperation((byte) 3).setPermissionType((byte) 3)));
             case DESCRIBE_ACLS -> new DescribeAclsRequestData().setResourceTypeFilter((byte) 1)
+                    .setResourceNameFilter(null).setPrincipalFilter(null).setHostFilter(null)
                     .setPatternTypeFilter((byte) 1).setOperation((byte) 1).setPermissionType((byte) 1);
             case DELETE_ACLS -> new DeleteAclsRequestData().setFilters(List.of(new DeleteAclsRequestData.DeleteAclsFilter()
-                    .setResourceTypeFilter((byte) 1).setPatternTypeFilter((byte) 1).setOperation((byte) 1)
+                    .setResourceTypeFilter((byte) 1).setResourceNameFilter(null).setPrincipalFilter(null)
+                    .setHostFilter(null).setPatternTypeFilter((byte) 1).setOperation((byte) 1)
                     .setPermissionType((byte) 1)));
+            // Without a connection behind the request both answer with an error; the answer still encodes.
+            case SASL_HANDSHAKE -> new org.apache.kafka.common.message.SaslHandshakeRequestData().setMechanism("PLAIN");
+            case SASL_AUTHENTICATE -> new org.apache.kafka.common.message.SaslAuthenticateRequestData()
+                    .setAuthBytes(new byte[0]);
             default -> throw new AssertionError("no sample request for " + key + "; add one");
         };
     }
