@@ -58,10 +58,10 @@ public final class BrokerApis {
         handlers.register(new DescribeClusterHandler(node));
         handlers.register(new ProduceHandler(topics, acls));
         handlers.register(new FetchHandler(topics, acls));
-        handlers.register(new ListOffsetsHandler(topics));
+        handlers.register(new ListOffsetsHandler(topics, acls));
         handlers.register(new CreateTopicsHandler(topics, node, acls));
         handlers.register(new DeleteTopicsHandler(topics, acls));
-        handlers.register(new InitProducerIdHandler(topics));
+        handlers.register(new InitProducerIdHandler(topics, acls));
         handlers.register(new DescribeConfigsHandler(node, topics, groups, logDirectory));
         handlers.register(new IncrementalAlterConfigsHandler(node, topics));
         handlers.register(new CreatePartitionsHandler(topics, node));

@@ -14,18 +14,18 @@ public final class GroupApis {
         register(handlers, node, coordinator, KafkaAcls.ALLOW_ALL);
     }
 
-    /** With ACLs checked by FindCoordinator, JoinGroup, SyncGroup, Heartbeat, OffsetCommit and OffsetFetch. */
+    /** With ACLs checked by every handler but OffsetDelete. */
     public static void register(ApiHandlers handlers, LocalNode node, GroupCoordinator coordinator, KafkaAcls acls) {
         handlers.register(new FindCoordinatorHandler(node, acls));
         handlers.register(new JoinGroupHandler(coordinator, acls));
         handlers.register(new SyncGroupHandler(coordinator, acls));
         handlers.register(new HeartbeatHandler(coordinator, acls));
-        handlers.register(new LeaveGroupHandler(coordinator));
+        handlers.register(new LeaveGroupHandler(coordinator, acls));
         handlers.register(new OffsetCommitHandler(coordinator, acls));
         handlers.register(new OffsetFetchHandler(coordinator, acls));
         handlers.register(new OffsetDeleteHandler(coordinator));
-        handlers.register(new ListGroupsHandler(coordinator));
-        handlers.register(new DescribeGroupsHandler(coordinator));
-        handlers.register(new DeleteGroupsHandler(coordinator));
+        handlers.register(new ListGroupsHandler(coordinator, acls));
+        handlers.register(new DescribeGroupsHandler(coordinator, acls));
+        handlers.register(new DeleteGroupsHandler(coordinator, acls));
     }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ferry.access.AccessControl;
 import dev.ferry.access.PasswordHash;
 import dev.ferry.kafka.api.ApiHandler;
+import dev.ferry.kafka.api.InitProducerIdHandler;
+import dev.ferry.kafka.api.ListOffsetsHandler;
 import dev.ferry.kafka.api.ProduceHandler;
 import dev.ferry.kafka.api.RequestContext;
 import dev.ferry.kafka.security.KafkaAcls;
@@ -29,6 +31,10 @@ import org.apache.kafka.common.message.DeleteAclsRequestData;
 import org.apache.kafka.common.message.DeleteAclsResponseData;
 import org.apache.kafka.common.message.DescribeAclsRequestData;
 import org.apache.kafka.common.message.DescribeAclsResponseData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -139,6 +145,29 @@ class KafkaAclHandlersTest {
         assertThat(produce("alice")).isEqualTo(Errors.NONE);
         assertThat(produce("bob")).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED);
         assertThat(topics.topic("orders").orElseThrow().partition(0).highWatermark()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldRefuseIdempotentProducersWithoutWriteAnywhereAndOffsetsWithoutDescribe() throws Exception {
+        handle("admin", new CreateAclsHandler(acls), new CreateAclsRequestData().setCreations(List.of(
+                creation(TOPIC, "orders", "User:alice", WRITE))));
+        InitProducerIdHandler init = new InitProducerIdHandler(topics, acls);
+        InitProducerIdRequestData idempotent = new InitProducerIdRequestData().setTransactionalId(null)
+                .setTransactionTimeoutMs(-1);
+        assertThat(Errors.forCode(((InitProducerIdResponseData) handle("alice", init, idempotent)).errorCode()))
+                .isEqualTo(Errors.NONE);
+        assertThat(Errors.forCode(((InitProducerIdResponseData) handle("bob", init, idempotent)).errorCode()))
+                .isEqualTo(Errors.CLUSTER_AUTHORIZATION_FAILED);
+
+        ListOffsetsHandler offsets = new ListOffsetsHandler(topics, acls);
+        ListOffsetsRequestData latest = new ListOffsetsRequestData().setTopics(List.of(
+                new ListOffsetsRequestData.ListOffsetsTopic().setName("orders").setPartitions(List.of(
+                        new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(0).setTimestamp(-1)))));
+        // WRITE implies DESCRIBE.
+        assertThat(Errors.forCode(((ListOffsetsResponseData) handle("alice", offsets, latest)).topics().get(0)
+                .partitions().get(0).errorCode())).isEqualTo(Errors.NONE);
+        assertThat(Errors.forCode(((ListOffsetsResponseData) handle("bob", offsets, latest)).topics().get(0)
+                .partitions().get(0).errorCode())).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED);
     }
 
     private Errors produce(String user) throws Exception {
