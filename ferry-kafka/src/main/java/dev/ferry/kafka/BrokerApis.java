@@ -62,10 +62,10 @@ public final class BrokerApis {
         handlers.register(new CreateTopicsHandler(topics, node, acls));
         handlers.register(new DeleteTopicsHandler(topics, acls));
         handlers.register(new InitProducerIdHandler(topics, acls));
-        handlers.register(new DescribeConfigsHandler(node, topics, groups, logDirectory));
-        handlers.register(new IncrementalAlterConfigsHandler(node, topics));
-        handlers.register(new CreatePartitionsHandler(topics, node));
-        handlers.register(new DeleteRecordsHandler(topics));
+        handlers.register(new DescribeConfigsHandler(node, topics, groups, logDirectory, acls));
+        handlers.register(new IncrementalAlterConfigsHandler(node, topics, acls));
+        handlers.register(new CreatePartitionsHandler(topics, node, acls));
+        handlers.register(new DeleteRecordsHandler(topics, acls));
         handlers.register(new DescribeLogDirsHandler(topics, logDirectory));
         handlers.register(new SaslHandshakeHandler());
         handlers.register(new SaslAuthenticateHandler());

@@ -14,7 +14,7 @@ public final class GroupApis {
         register(handlers, node, coordinator, KafkaAcls.ALLOW_ALL);
     }
 
-    /** With ACLs checked by every handler but OffsetDelete. */
+    /** With ACLs checked by every handler. */
     public static void register(ApiHandlers handlers, LocalNode node, GroupCoordinator coordinator, KafkaAcls acls) {
         handlers.register(new FindCoordinatorHandler(node, acls));
         handlers.register(new JoinGroupHandler(coordinator, acls));
@@ -23,7 +23,7 @@ public final class GroupApis {
         handlers.register(new LeaveGroupHandler(coordinator, acls));
         handlers.register(new OffsetCommitHandler(coordinator, acls));
         handlers.register(new OffsetFetchHandler(coordinator, acls));
-        handlers.register(new OffsetDeleteHandler(coordinator));
+        handlers.register(new OffsetDeleteHandler(coordinator, acls));
         handlers.register(new ListGroupsHandler(coordinator, acls));
         handlers.register(new DescribeGroupsHandler(coordinator, acls));
         handlers.register(new DeleteGroupsHandler(coordinator, acls));

@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ferry.access.AccessControl;
 import dev.ferry.access.PasswordHash;
 import dev.ferry.kafka.api.ApiHandler;
+import dev.ferry.group.GroupConfig;
+import dev.ferry.group.GroupCoordinator;
+import dev.ferry.kafka.api.DescribeConfigsHandler;
 import dev.ferry.kafka.api.InitProducerIdHandler;
+import dev.ferry.kafka.group.JoinGroupHandler;
 import dev.ferry.kafka.api.ListOffsetsHandler;
 import dev.ferry.kafka.api.ProduceHandler;
 import dev.ferry.kafka.api.RequestContext;
@@ -31,7 +35,11 @@ import org.apache.kafka.common.message.DeleteAclsRequestData;
 import org.apache.kafka.common.message.DeleteAclsResponseData;
 import org.apache.kafka.common.message.DescribeAclsRequestData;
 import org.apache.kafka.common.message.DescribeAclsResponseData;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
@@ -168,6 +176,39 @@ class KafkaAclHandlersTest {
                 .partitions().get(0).errorCode())).isEqualTo(Errors.NONE);
         assertThat(Errors.forCode(((ListOffsetsResponseData) handle("bob", offsets, latest)).topics().get(0)
                 .partitions().get(0).errorCode())).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED);
+    }
+
+    @Test
+    void shouldRefuseGroupsAndConfigsWithoutTheirAcls() throws Exception {
+        handle("admin", new CreateAclsHandler(acls), new CreateAclsRequestData().setCreations(List.of(
+                creation(TOPIC, "orders", "User:alice", (byte) 11 /* ALTER_CONFIGS */),
+                creation((byte) 3 /* GROUP */, "g", "User:alice", (byte) 3 /* READ */))));
+        GroupCoordinator groups = GroupCoordinator.inMemory(GroupConfig.defaults(), System::currentTimeMillis);
+        try {
+            JoinGroupRequestData join = new JoinGroupRequestData().setGroupId("g").setMemberId("")
+                    .setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(10_000).setProtocolType("consumer");
+            join.protocols().add(new JoinGroupRequestData.JoinGroupRequestProtocol().setName("range")
+                    .setMetadata(new byte[0]));
+            JoinGroupResponseData refused = (JoinGroupResponseData) handle("bob", new JoinGroupHandler(groups, acls),
+                    join);
+            assertThat(Errors.forCode(refused.errorCode())).isEqualTo(Errors.GROUP_AUTHORIZATION_FAILED);
+            JoinGroupResponseData allowed = (JoinGroupResponseData) handle("alice", new JoinGroupHandler(groups, acls),
+                    join);
+            // Past the ACL check: the coordinator's own answer (a member id first, from v4).
+            assertThat(Errors.forCode(allowed.errorCode())).isEqualTo(Errors.MEMBER_ID_REQUIRED);
+        } finally {
+            groups.close();
+        }
+
+        DescribeConfigsHandler configs = new DescribeConfigsHandler(null, topics, null, dataDir, acls);
+        DescribeConfigsRequestData describe = new DescribeConfigsRequestData().setResources(List.of(
+                new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType(TOPIC)
+                        .setResourceName("orders").setConfigurationKeys(List.of("retention.ms"))));
+        // ALTER_CONFIGS implies DESCRIBE_CONFIGS.
+        assertThat(Errors.forCode(((DescribeConfigsResponseData) handle("alice", configs, describe)).results().get(0)
+                .errorCode())).isEqualTo(Errors.NONE);
+        assertThat(Errors.forCode(((DescribeConfigsResponseData) handle("bob", configs, describe)).results().get(0)
+                .errorCode())).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED);
     }
 
     private Errors produce(String user) throws Exception {
