@@ -81,7 +81,7 @@ public final class CreateTopicsHandler implements ApiHandler {
                 duplicates.add(topic.name());
             }
         }
-        boolean clusterCreate = acls.allowedOnCluster(context, Operation.CREATE);
+        boolean clusterCreate = acls.allowedOnClusterQuietly(context, Operation.CREATE);
         for (CreatableTopic requested : data.topics()) {
             CreatableTopicResult result = new CreatableTopicResult().setName(requested.name()).setNumPartitions(-1)
                     .setReplicationFactor((short) -1);

@@ -103,7 +103,7 @@ public final class MetadataHandler implements ApiHandler {
                 response.topics().add(new MetadataResponseTopic().setTopicId(requested.topicId())
                         .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
             } else if (mayCreate && requested.name() != null
-                    && !acls.allowedOnCluster(context, Operation.CREATE)
+                    && !acls.allowedOnClusterQuietly(context, Operation.CREATE)
                     && !acls.allowed(context, Operation.CREATE, ResourceType.TOPIC, requested.name())) {
                 response.topics().add(new MetadataResponseTopic().setName(requested.name())
                         .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));

@@ -60,6 +60,11 @@ public final class KafkaAcls {
         return allowed(context, operation, ResourceType.CLUSTER, AclBinding.CLUSTER_NAME);
     }
 
+    /** As {@link #allowedOnCluster}, without a log line: for a check that a narrower one follows. */
+    public boolean allowedOnClusterQuietly(RequestContext context, Operation operation) {
+        return allowedQuietly(context, operation, ResourceType.CLUSTER, AclBinding.CLUSTER_NAME);
+    }
+
     /** Whether the user may do {@code operation} on at least one resource of {@code type} (no log line). */
     public boolean allowedOnAny(RequestContext context, Operation operation, ResourceType type) {
         return access == null
