@@ -66,7 +66,7 @@ public final class BrokerApis {
         handlers.register(new IncrementalAlterConfigsHandler(node, topics, acls));
         handlers.register(new CreatePartitionsHandler(topics, node, acls));
         handlers.register(new DeleteRecordsHandler(topics, acls));
-        handlers.register(new DescribeLogDirsHandler(topics, logDirectory));
+        handlers.register(new DescribeLogDirsHandler(topics, logDirectory, acls));
         handlers.register(new SaslHandshakeHandler());
         handlers.register(new SaslAuthenticateHandler());
         handlers.register(new CreateAclsHandler(acls));

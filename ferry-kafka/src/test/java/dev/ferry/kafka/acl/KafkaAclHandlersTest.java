@@ -8,6 +8,7 @@ import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.group.GroupConfig;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.api.DescribeConfigsHandler;
+import dev.ferry.kafka.api.DescribeLogDirsHandler;
 import dev.ferry.kafka.api.InitProducerIdHandler;
 import dev.ferry.kafka.group.JoinGroupHandler;
 import dev.ferry.kafka.api.ListOffsetsHandler;
@@ -36,6 +37,8 @@ import org.apache.kafka.common.message.DeleteAclsResponseData;
 import org.apache.kafka.common.message.DescribeAclsRequestData;
 import org.apache.kafka.common.message.DescribeAclsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.DescribeLogDirsRequestData;
+import org.apache.kafka.common.message.DescribeLogDirsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
@@ -209,6 +212,14 @@ class KafkaAclHandlersTest {
                 .errorCode())).isEqualTo(Errors.NONE);
         assertThat(Errors.forCode(((DescribeConfigsResponseData) handle("bob", configs, describe)).results().get(0)
                 .errorCode())).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED);
+
+        DescribeLogDirsHandler logDirs = new DescribeLogDirsHandler(topics, dataDir, acls);
+        DescribeLogDirsResponseData refusedDirs = (DescribeLogDirsResponseData) handle("bob", logDirs,
+                new DescribeLogDirsRequestData().setTopics(null));
+        assertThat(Errors.forCode(refusedDirs.errorCode())).isEqualTo(Errors.CLUSTER_AUTHORIZATION_FAILED);
+        assertThat(refusedDirs.results()).isEmpty();
+        assertThat(((DescribeLogDirsResponseData) handle("admin", logDirs, new DescribeLogDirsRequestData()
+                .setTopics(null))).results()).hasSize(1);
     }
 
     private Errors produce(String user) throws Exception {
