@@ -9,6 +9,7 @@ import dev.ferry.kafka.api.RequestContext;
 import dev.ferry.text.LogSafe;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +73,9 @@ public final class KafkaAcls {
     }
 
     private static String user(RequestContext context) {
+        if (context.securityProtocol() == SecurityProtocol.SSL && context.principal() != null) {
+            return context.principal().getName();
+        }
         KafkaSession session = context.session();
         if (session != null && session.user().isPresent()) {
             return session.user().get();

@@ -53,6 +53,8 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.security.scram.ScramCredential;
 import org.apache.kafka.common.security.scram.internals.ScramMechanism;
 import org.junit.jupiter.api.AfterEach;
@@ -220,6 +222,34 @@ class KafkaAclHandlersTest {
         assertThat(refusedDirs.results()).isEmpty();
         assertThat(((DescribeLogDirsResponseData) handle("admin", logDirs, new DescribeLogDirsRequestData()
                 .setTopics(null))).results()).hasSize(1);
+    }
+
+    @Test
+    void shouldTakeTheCertificatePrincipalOnTheSslListener() throws Exception {
+        handle("admin", new CreateAclsHandler(acls), new CreateAclsRequestData().setCreations(List.of(
+                creation(TOPIC, "orders", "User:CN=app,O=acme", WRITE))));
+        assertThat(produceOverSsl(new KafkaPrincipal(KafkaPrincipal.USER_TYPE, "CN=app,O=acme")))
+                .isEqualTo(Errors.NONE);
+        assertThat(produceOverSsl(KafkaPrincipal.ANONYMOUS)).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED);
+    }
+
+    private Errors produceOverSsl(KafkaPrincipal principal) throws Exception {
+        ProduceHandler handler = new ProduceHandler(topics, acls);
+        KafkaSession session = KafkaSession.open(new KafkaAuthentication(false, List.of(), actingAs("ANONYMOUS")),
+                new InetSocketAddress("10.1.2.3", 40000));
+        RequestContext context = new RequestContext(handler.latestVersion(), 1, "test", "test",
+                System.currentTimeMillis(), eventLoop, SecurityProtocol.SSL, principal, session);
+        ProduceResponseData response = (ProduceResponseData) handler.handle(context, produceRequest())
+                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        return Errors.forCode(response.responses().iterator().next().partitionResponses().get(0).errorCode());
+    }
+
+    private static ProduceRequestData produceRequest() {
+        ProduceRequestData request = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(1000);
+        request.topicData().add(new ProduceRequestData.TopicProduceData().setName("orders").setPartitionData(List.of(
+                new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(MemoryRecords.withRecords(
+                        Compression.NONE, new SimpleRecord("v".getBytes()))))));
+        return request;
     }
 
     private Errors produce(String user) throws Exception {
