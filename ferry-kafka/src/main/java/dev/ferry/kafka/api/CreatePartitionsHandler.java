@@ -2,8 +2,8 @@ package dev.ferry.kafka.api;
 
 import dev.ferry.access.AclBinding.Operation;
 import dev.ferry.access.AclBinding.ResourceType;
-import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.LocalNode;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
 import java.util.ArrayList;

@@ -2,10 +2,10 @@ package dev.ferry.kafka.api;
 
 import dev.ferry.access.AclBinding.Operation;
 import dev.ferry.access.AclBinding.ResourceType;
-import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.kafka.LocalNode;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicConfig;
 import dev.ferry.stream.TopicRegistry;

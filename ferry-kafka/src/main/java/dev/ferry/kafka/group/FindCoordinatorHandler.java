@@ -11,12 +11,12 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
-import dev.ferry.kafka.LocalNode;
 import dev.ferry.access.AclBinding.Operation;
 import dev.ferry.access.AclBinding.ResourceType;
+import dev.ferry.kafka.LocalNode;
 import dev.ferry.kafka.api.ApiHandler;
-import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /**
  * FindCoordinator: this broker coordinates every group. Transactions have no coordinator yet, so

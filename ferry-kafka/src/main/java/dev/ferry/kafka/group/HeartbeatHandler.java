@@ -9,12 +9,12 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
-import dev.ferry.group.GroupCoordinator;
 import dev.ferry.access.AclBinding.Operation;
 import dev.ferry.access.AclBinding.ResourceType;
+import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.api.ApiHandler;
-import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /** Heartbeat: keeps the member's session; REBALANCE_IN_PROGRESS tells it to join again. */
 public final class HeartbeatHandler implements ApiHandler {

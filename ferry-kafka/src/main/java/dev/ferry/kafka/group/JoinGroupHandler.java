@@ -13,15 +13,15 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.group.GroupResult.JoinResult;
 import dev.ferry.group.GroupResult.JoinedMember;
 import dev.ferry.group.Protocol;
-import dev.ferry.access.AclBinding.Operation;
-import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.kafka.api.ApiHandler;
-import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /**
  * JoinGroup. The answer comes when the rebalance completes (or at once for an error, or for

@@ -13,15 +13,15 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.GroupCommand.LeavingMember;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.group.GroupResult.LeaveResult;
 import dev.ferry.group.GroupResult.MemberOutcome;
-import dev.ferry.access.AclBinding.Operation;
-import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.kafka.api.ApiHandler;
-import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /**
  * LeaveGroup: v0-2 name one member and answer with its error at the top; v3+ name a batch and

@@ -10,13 +10,13 @@ import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 
-import dev.ferry.group.GroupCoordinator;
-import dev.ferry.group.GroupListing;
 import dev.ferry.access.AclBinding.Operation;
 import dev.ferry.access.AclBinding.ResourceType;
+import dev.ferry.group.GroupCoordinator;
+import dev.ferry.group.GroupListing;
 import dev.ferry.kafka.api.ApiHandler;
-import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /** ListGroups, with v4's state filter and v5's type filter (every Ferry group is of type "classic"). */
 public final class ListGroupsHandler implements ApiHandler {

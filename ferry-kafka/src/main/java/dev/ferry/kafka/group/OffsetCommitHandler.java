@@ -17,16 +17,16 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.GroupCommand.OffsetToCommit;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.group.GroupResult.CommitResult;
 import dev.ferry.group.GroupResult.PartitionOutcome;
 import dev.ferry.group.PartitionRef;
-import dev.ferry.access.AclBinding.Operation;
-import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.kafka.api.ApiHandler;
-import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /**
  * OffsetCommit, answered once the offsets are fsynced in the groups' log. Served up to v9 (v10

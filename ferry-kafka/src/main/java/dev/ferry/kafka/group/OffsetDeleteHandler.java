@@ -15,15 +15,15 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.group.GroupResult.DeleteOffsetsResult;
 import dev.ferry.group.GroupResult.PartitionOutcome;
 import dev.ferry.group.PartitionRef;
-import dev.ferry.access.AclBinding.Operation;
-import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.kafka.api.ApiHandler;
-import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /** OffsetDelete: removes a group's offsets of topics none of its members subscribes to. */
 public final class OffsetDeleteHandler implements ApiHandler {

@@ -21,14 +21,14 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.CommittedOffset;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.group.PartitionRef;
-import dev.ferry.access.AclBinding.Operation;
-import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.kafka.api.ApiHandler;
-import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /**
  * OffsetFetch: v1-7 for one group, v8+ for a batch of groups; no topics means every partition the

@@ -12,12 +12,12 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
-import dev.ferry.group.GroupCoordinator;
 import dev.ferry.access.AclBinding.Operation;
 import dev.ferry.access.AclBinding.ResourceType;
+import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.api.ApiHandler;
-import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /** SyncGroup: the leader's assignment in, each member's own assignment out once the leader's is in. */
 public final class SyncGroupHandler implements ApiHandler {
