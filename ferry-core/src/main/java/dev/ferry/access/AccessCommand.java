@@ -1,5 +1,6 @@
 package dev.ferry.access;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -74,6 +75,23 @@ public sealed interface AccessCommand {
         public SetVirtualHostLimits {
             Objects.requireNonNull(virtualHost, "virtualHost");
             Objects.requireNonNull(limits, "limits");
+        }
+    }
+
+    /** Adds Kafka ACL bindings (one already present stays once). */
+    record CreateAcls(List<AclBinding> bindings) implements AccessCommand {
+        public CreateAcls {
+            bindings = List.copyOf(bindings);
+        }
+    }
+
+    /**
+     * Removes exactly these Kafka ACL bindings: a DeleteAcls filter is resolved to the bindings it
+     * matches when the change is accepted, so replaying the command needs no filter logic.
+     */
+    record DeleteAcls(List<AclBinding> bindings) implements AccessCommand {
+        public DeleteAcls {
+            bindings = List.copyOf(bindings);
         }
     }
 }

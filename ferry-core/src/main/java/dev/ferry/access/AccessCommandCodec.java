@@ -7,11 +7,15 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 import dev.ferry.access.AccessCommand.AddVirtualHost;
 import dev.ferry.access.AccessCommand.ClearPermission;
+import dev.ferry.access.AccessCommand.CreateAcls;
+import dev.ferry.access.AccessCommand.DeleteAcls;
 import dev.ferry.access.AccessCommand.ClearTopicPermission;
 import dev.ferry.access.AccessCommand.DeleteUser;
 import dev.ferry.access.AccessCommand.DeleteVirtualHost;
@@ -40,6 +44,12 @@ import dev.ferry.access.AccessCommand.SetVirtualHostLimits;
  * kind 8 ClearTopicPermission user, vhost, exchange(bytes; -1 = every exchange)
  * kind 9 SetUserLimits    user, maxConnections, maxChannels
  * kind 10 SetVirtualHostLimits vhost, maxConnections, maxQueues
+ * kind 11 CreateAcls       count(int), then per binding: resourceType, resourceName, patternType,
+ *                         principal, host, operation, permission (the enums by their names)
+ * kind 12 DeleteAcls       as kind 11
+ * </pre>
+ * Kinds are only ever added: a log written before ACLs existed reads as it did.
+ * <pre>
  * </pre>
  */
 final class AccessCommandCodec {
@@ -103,6 +113,12 @@ final class AccessCommandCodec {
                 string(out, c.virtualHost());
                 out.writeInt(c.limits().maxConnections());
                 out.writeInt(c.limits().maxQueues());
+            } else if (command instanceof CreateAcls c) {
+                out.writeByte(11);
+                acls(out, c.bindings());
+            } else if (command instanceof DeleteAcls c) {
+                out.writeByte(12);
+                acls(out, c.bindings());
             } else {
                 throw new IllegalArgumentException("unknown command " + command);
             }
@@ -165,6 +181,8 @@ final class AccessCommandCodec {
                 }
                 case 9 -> new SetUserLimits(string(in), new UserLimits(in.readInt(), in.readInt()));
                 case 10 -> new SetVirtualHostLimits(string(in), new VirtualHostLimits(in.readInt(), in.readInt()));
+                case 11 -> new CreateAcls(acls(in));
+                case 12 -> new DeleteAcls(acls(in));
                 default -> throw new IllegalArgumentException("unknown access command kind " + kind);
             };
             if (in.available() != 0) {
@@ -174,6 +192,28 @@ final class AccessCommandCodec {
         } catch (IOException e) {
             throw new IllegalArgumentException("truncated access command", e);
         }
+    }
+
+    private static void acls(DataOutputStream out, List<AclBinding> bindings) throws IOException {
+        out.writeInt(bindings.size());
+        for (AclBinding b : bindings) {
+            strings(out, b.resourceType().name(), b.resourceName(), b.patternType().name(), b.principal(), b.host(),
+                    b.operation().name(), b.permission().name());
+        }
+    }
+
+    private static List<AclBinding> acls(DataInputStream in) throws IOException {
+        int count = in.readInt();
+        if (count < 0 || count > in.available()) {
+            throw new IllegalArgumentException("ACL count " + count);
+        }
+        List<AclBinding> bindings = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            bindings.add(new AclBinding(AclBinding.ResourceType.valueOf(string(in)), string(in),
+                    AclBinding.PatternType.valueOf(string(in)), string(in), string(in),
+                    AclBinding.Operation.valueOf(string(in)), AclBinding.AclPermission.valueOf(string(in))));
+        }
+        return bindings;
     }
 
     private static void strings(DataOutputStream out, String... values) throws IOException {

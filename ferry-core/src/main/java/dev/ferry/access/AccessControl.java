@@ -3,7 +3,9 @@ package dev.ferry.access;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -15,6 +17,8 @@ import org.slf4j.LoggerFactory;
 
 import dev.ferry.access.AccessCommand.AddVirtualHost;
 import dev.ferry.access.AccessCommand.ClearPermission;
+import dev.ferry.access.AccessCommand.CreateAcls;
+import dev.ferry.access.AccessCommand.DeleteAcls;
 import dev.ferry.access.AccessCommand.ClearTopicPermission;
 import dev.ferry.access.AccessCommand.DeleteUser;
 import dev.ferry.access.AccessCommand.DeleteVirtualHost;
@@ -284,6 +288,42 @@ public final class AccessControl implements AutoCloseable {
     public CompletableFuture<Void> setVirtualHostLimits(String virtualHost, VirtualHostLimits limits) {
         return change(new SetVirtualHostLimits(virtualHost, limits), "limits of vhost '" + virtualHost + "' set to "
                 + limits);
+    }
+
+    /** Adds Kafka ACL bindings, durable once the future completes. */
+    public CompletableFuture<Void> createAcls(List<AclBinding> bindings) {
+        return change(new CreateAcls(bindings), "Kafka ACLs created: " + bindings);
+    }
+
+    /**
+     * Deletes the Kafka ACL bindings each filter matches; the future gives, per filter in order, the
+     * bindings it deleted (a binding two filters match is reported under the first). The filters are
+     * resolved against every change accepted so far, under the same lock that orders changes.
+     */
+    public CompletableFuture<List<List<AclBinding>>> deleteAcls(List<AclFilter> filters) {
+        synchronized (changeLock) {
+            List<List<AclBinding>> matched = new ArrayList<>();
+            Set<AclBinding> taken = new LinkedHashSet<>();
+            for (AclFilter filter : filters) {
+                List<AclBinding> mine = new ArrayList<>();
+                for (AclBinding binding : accepted.acls()) {
+                    if (filter.matches(binding) && taken.add(binding)) {
+                        mine.add(binding);
+                    }
+                }
+                matched.add(mine);
+            }
+            if (taken.isEmpty()) {
+                return CompletableFuture.completedFuture(matched);
+            }
+            return change(new DeleteAcls(List.copyOf(taken)), "Kafka ACLs deleted: " + taken)
+                    .thenApply(done -> matched);
+        }
+    }
+
+    /** Kafka ACL bindings a filter matches, in the durable state. */
+    public List<AclBinding> acls(AclFilter filter) {
+        return state.acls().stream().filter(filter::matches).toList();
     }
 
     /** Applies any change (the typed methods above are shorthands); logged as the command. */

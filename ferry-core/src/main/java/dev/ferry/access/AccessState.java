@@ -10,6 +10,8 @@ import java.util.Set;
 
 import dev.ferry.access.AccessCommand.AddVirtualHost;
 import dev.ferry.access.AccessCommand.ClearPermission;
+import dev.ferry.access.AccessCommand.CreateAcls;
+import dev.ferry.access.AccessCommand.DeleteAcls;
 import dev.ferry.access.AccessCommand.ClearTopicPermission;
 import dev.ferry.access.AccessCommand.DeleteUser;
 import dev.ferry.access.AccessCommand.DeleteVirtualHost;
@@ -27,7 +29,8 @@ import dev.ferry.error.BrokerException;
  * permissions in it and its limits.
  */
 public final class AccessState {
-    public static final AccessState EMPTY = new AccessState(Map.of(), Set.of(), Map.of(), Map.of(), Map.of(), Map.of());
+    public static final AccessState EMPTY = new AccessState(Map.of(), Set.of(), Map.of(), Map.of(), Map.of(), Map.of(),
+            List.of());
 
     private final Map<String, User> users;
     private final Set<String> virtualHosts;
@@ -37,17 +40,26 @@ public final class AccessState {
     private final Map<String, Map<String, Map<String, TopicPermission>>> topicPermissions;
     private final Map<String, UserLimits> userLimits;
     private final Map<String, VirtualHostLimits> virtualHostLimits;
+    /** Kafka ACL bindings, each once, in the order created. */
+    private final List<AclBinding> acls;
 
     private AccessState(Map<String, User> users, Set<String> virtualHosts,
                         Map<String, Map<String, Permission>> permissions,
                         Map<String, Map<String, Map<String, TopicPermission>>> topicPermissions,
-                        Map<String, UserLimits> userLimits, Map<String, VirtualHostLimits> virtualHostLimits) {
+                        Map<String, UserLimits> userLimits, Map<String, VirtualHostLimits> virtualHostLimits,
+                        List<AclBinding> acls) {
         this.users = users;
         this.virtualHosts = virtualHosts;
         this.permissions = permissions;
         this.topicPermissions = topicPermissions;
         this.userLimits = userLimits;
         this.virtualHostLimits = virtualHostLimits;
+        this.acls = acls;
+    }
+
+    /** Every Kafka ACL binding (Kafka principals are not checked against the users: Kafka does not either). */
+    public List<AclBinding> acls() {
+        return acls;
     }
 
     public User user(String name) {
@@ -197,6 +209,10 @@ public final class AccessState {
             if (next.virtualHosts.contains(c.virtualHost())) {
                 next.virtualHostLimits.put(c.virtualHost(), c.limits());
             }
+        } else if (command instanceof CreateAcls c) {
+            next.acls.addAll(c.bindings());
+        } else if (command instanceof DeleteAcls c) {
+            c.bindings().forEach(next.acls::remove);
         }
         return next.build();
     }
@@ -210,6 +226,9 @@ public final class AccessState {
         topicPermissions().forEach(p -> commands.add(new SetTopicPermission(p)));
         userLimits.forEach((u, l) -> commands.add(new SetUserLimits(u, l)));
         virtualHostLimits.forEach((v, l) -> commands.add(new SetVirtualHostLimits(v, l)));
+        if (!acls.isEmpty()) {
+            commands.add(new CreateAcls(acls));
+        }
         return commands;
     }
 
@@ -221,6 +240,7 @@ public final class AccessState {
         final Map<String, Map<String, Map<String, TopicPermission>>> topicPermissions = new LinkedHashMap<>();
         final Map<String, UserLimits> userLimits;
         final Map<String, VirtualHostLimits> virtualHostLimits;
+        final Set<AclBinding> acls;
 
         Builder(AccessState from) {
             users = new LinkedHashMap<>(from.users);
@@ -233,6 +253,7 @@ public final class AccessState {
             });
             userLimits = new LinkedHashMap<>(from.userLimits);
             virtualHostLimits = new LinkedHashMap<>(from.virtualHostLimits);
+            acls = new LinkedHashSet<>(from.acls);
         }
 
         AccessState build() {
@@ -246,7 +267,8 @@ public final class AccessState {
             });
             return new AccessState(Collections.unmodifiableMap(users), Collections.unmodifiableSet(virtualHosts),
                     Collections.unmodifiableMap(frozenPermissions), Collections.unmodifiableMap(frozenTopic),
-                    Collections.unmodifiableMap(userLimits), Collections.unmodifiableMap(virtualHostLimits));
+                    Collections.unmodifiableMap(userLimits), Collections.unmodifiableMap(virtualHostLimits),
+                    List.copyOf(acls));
         }
     }
 }

@@ -1,6 +1,9 @@
 package dev.ferry.kafka;
 
 import dev.ferry.group.GroupCoordinator;
+import dev.ferry.kafka.acl.CreateAclsHandler;
+import dev.ferry.kafka.acl.DeleteAclsHandler;
+import dev.ferry.kafka.acl.DescribeAclsHandler;
 import dev.ferry.kafka.api.ApiHandlers;
 import dev.ferry.kafka.api.ApiVersionsHandler;
 import dev.ferry.kafka.api.CreatePartitionsHandler;
@@ -17,6 +20,7 @@ import dev.ferry.kafka.api.ListOffsetsHandler;
 import dev.ferry.kafka.api.MetadataHandler;
 import dev.ferry.kafka.api.ProduceHandler;
 import dev.ferry.kafka.group.GroupApis;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.security.SaslAuthenticateHandler;
 import dev.ferry.kafka.security.SaslHandshakeHandler;
 import dev.ferry.stream.TopicRegistry;
@@ -39,24 +43,36 @@ public final class BrokerApis {
      *     and the broker's {@code log.dirs} config report it
      */
     public static ApiHandlers create(LocalNode node, TopicRegistry topics, GroupCoordinator groups, Path logDirectory) {
+        return create(node, topics, groups, logDirectory, KafkaAcls.ALLOW_ALL);
+    }
+
+    /**
+     * @param acls the broker's Kafka ACLs: kept by CreateAcls / DeleteAcls, listed by DescribeAcls,
+     *     checked by the data and group APIs; {@link KafkaAcls#ALLOW_ALL} keeps none and allows all
+     */
+    public static ApiHandlers create(LocalNode node, TopicRegistry topics, GroupCoordinator groups, Path logDirectory,
+                                     KafkaAcls acls) {
         ApiHandlers handlers = new ApiHandlers();
         handlers.register(new ApiVersionsHandler(handlers));
-        handlers.register(new MetadataHandler(node, topics, AUTO_CREATE_TOPICS));
+        handlers.register(new MetadataHandler(node, topics, AUTO_CREATE_TOPICS, acls));
         handlers.register(new DescribeClusterHandler(node));
-        handlers.register(new ProduceHandler(topics));
-        handlers.register(new FetchHandler(topics));
-        handlers.register(new ListOffsetsHandler(topics));
-        handlers.register(new CreateTopicsHandler(topics, node));
-        handlers.register(new DeleteTopicsHandler(topics));
-        handlers.register(new InitProducerIdHandler(topics));
-        handlers.register(new DescribeConfigsHandler(node, topics, groups, logDirectory));
-        handlers.register(new IncrementalAlterConfigsHandler(node, topics));
-        handlers.register(new CreatePartitionsHandler(topics, node));
-        handlers.register(new DeleteRecordsHandler(topics));
-        handlers.register(new DescribeLogDirsHandler(topics, logDirectory));
+        handlers.register(new ProduceHandler(topics, acls));
+        handlers.register(new FetchHandler(topics, acls));
+        handlers.register(new ListOffsetsHandler(topics, acls));
+        handlers.register(new CreateTopicsHandler(topics, node, acls));
+        handlers.register(new DeleteTopicsHandler(topics, acls));
+        handlers.register(new InitProducerIdHandler(topics, acls));
+        handlers.register(new DescribeConfigsHandler(node, topics, groups, logDirectory, acls));
+        handlers.register(new IncrementalAlterConfigsHandler(node, topics, acls));
+        handlers.register(new CreatePartitionsHandler(topics, node, acls));
+        handlers.register(new DeleteRecordsHandler(topics, acls));
+        handlers.register(new DescribeLogDirsHandler(topics, logDirectory, acls));
         handlers.register(new SaslHandshakeHandler());
         handlers.register(new SaslAuthenticateHandler());
-        GroupApis.register(handlers, node, groups);
+        handlers.register(new CreateAclsHandler(acls));
+        handlers.register(new DescribeAclsHandler(acls));
+        handlers.register(new DeleteAclsHandler(acls));
+        GroupApis.register(handlers, node, groups, acls);
         return handlers;
     }
 }

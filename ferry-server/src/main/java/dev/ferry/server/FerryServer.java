@@ -24,6 +24,7 @@ import dev.ferry.http.metrics.BrokerMetrics;
 import dev.ferry.http.metrics.PrometheusServer;
 import dev.ferry.access.LoginThrottle;
 import dev.ferry.kafka.BrokerApis;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.security.KafkaAuthentication;
 import dev.ferry.kafka.KafkaConfig;
 import dev.ferry.kafka.KafkaServer;
@@ -295,7 +296,7 @@ public final class FerryServer implements AutoCloseable {
                 .addresses(settings.bindAddresses())
                 .port(settings.kafkaPort)
                 .node(node)
-                .handlers(BrokerApis.create(node, topics, groupCoordinator, settings.dataDir))
+                .handlers(BrokerApis.create(node, topics, groupCoordinator, settings.dataDir, new KafkaAcls(accessControl)))
                 .authentication(KafkaAuthentication.of(settings.kafkaSecurityProtocol, settings.kafkaSaslMechanisms,
                         new KafkaUsers(accessControl, loginThrottle, System::currentTimeMillis)));
     }

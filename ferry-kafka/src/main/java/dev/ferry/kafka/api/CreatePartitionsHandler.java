@@ -1,6 +1,9 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.kafka.LocalNode;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
 import java.util.ArrayList;
@@ -27,10 +30,17 @@ import org.apache.kafka.common.protocol.Errors;
 public final class CreatePartitionsHandler implements ApiHandler {
     private final TopicRegistry topics;
     private final LocalNode node;
+    private final KafkaAcls acls;
 
     public CreatePartitionsHandler(TopicRegistry topics, LocalNode node) {
+        this(topics, node, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: adding partitions needs ALTER on the topic, else TOPIC_AUTHORIZATION_FAILED. */
+    public CreatePartitionsHandler(TopicRegistry topics, LocalNode node, KafkaAcls acls) {
         this.topics = topics;
         this.node = node;
+        this.acls = acls;
     }
 
     @Override
@@ -62,6 +72,10 @@ public final class CreatePartitionsHandler implements ApiHandler {
             response.results().add(result);
             if (seen.get(requested.name()) > 1) {
                 fail(result, Errors.INVALID_REQUEST, "topic '" + requested.name() + "' appears more than once in the request");
+                continue;
+            }
+            if (!acls.allowed(context, Operation.ALTER, ResourceType.TOPIC, requested.name())) {
+                fail(result, Errors.TOPIC_AUTHORIZATION_FAILED, Errors.TOPIC_AUTHORIZATION_FAILED.message());
                 continue;
             }
             Optional<Topic> topic = topics.topic(requested.name());

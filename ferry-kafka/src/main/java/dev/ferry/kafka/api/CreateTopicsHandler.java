@@ -1,6 +1,9 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.kafka.LocalNode;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicConfig;
 import dev.ferry.stream.TopicRegistry;
@@ -37,11 +40,18 @@ public final class CreateTopicsHandler implements ApiHandler {
     private static final byte DEFAULT_CONFIG = 5;
 
     private final TopicRegistry topics;
+    private final KafkaAcls acls;
     private final LocalNode node;
 
     public CreateTopicsHandler(TopicRegistry topics, LocalNode node) {
+        this(topics, node, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: creating needs CREATE on the cluster or on the topic, else TOPIC_AUTHORIZATION_FAILED. */
+    public CreateTopicsHandler(TopicRegistry topics, LocalNode node, KafkaAcls acls) {
         this.topics = topics;
         this.node = node;
+        this.acls = acls;
     }
 
     @Override
@@ -71,6 +81,7 @@ public final class CreateTopicsHandler implements ApiHandler {
                 duplicates.add(topic.name());
             }
         }
+        boolean clusterCreate = acls.allowedOnClusterQuietly(context, Operation.CREATE);
         for (CreatableTopic requested : data.topics()) {
             CreatableTopicResult result = new CreatableTopicResult().setName(requested.name()).setNumPartitions(-1)
                     .setReplicationFactor((short) -1);
@@ -80,6 +91,10 @@ public final class CreateTopicsHandler implements ApiHandler {
             response.topics().add(result);
             if (duplicates.contains(requested.name())) {
                 fail(result, Errors.INVALID_REQUEST, "topic '" + requested.name() + "' appears more than once in the request");
+                continue;
+            }
+            if (!clusterCreate && !acls.allowed(context, Operation.CREATE, ResourceType.TOPIC, requested.name())) {
+                fail(result, Errors.TOPIC_AUTHORIZATION_FAILED, "Authorization failed.");
                 continue;
             }
             int partitions;

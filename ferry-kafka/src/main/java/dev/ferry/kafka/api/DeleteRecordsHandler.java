@@ -1,5 +1,8 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Partition;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
@@ -25,9 +28,16 @@ import org.apache.kafka.common.protocol.Errors;
  */
 public final class DeleteRecordsHandler implements ApiHandler {
     private final TopicRegistry topics;
+    private final KafkaAcls acls;
 
     public DeleteRecordsHandler(TopicRegistry topics) {
+        this(topics, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: deleting records needs DELETE on the topic, else TOPIC_AUTHORIZATION_FAILED per partition. */
+    public DeleteRecordsHandler(TopicRegistry topics, KafkaAcls acls) {
         this.topics = topics;
+        this.acls = acls;
     }
 
     @Override
@@ -57,6 +67,7 @@ public final class DeleteRecordsHandler implements ApiHandler {
                 response.topics().add(topicResult);
             }
             Optional<Topic> topic = topics.topic(requested.name());
+            boolean mayDelete = acls.allowed(context, Operation.DELETE, ResourceType.TOPIC, requested.name());
             for (DeleteRecordsPartition partition : requested.partitions()) {
                 if (topicResult.partitions().find(partition.partitionIndex()) != null) {
                     continue;
@@ -64,6 +75,10 @@ public final class DeleteRecordsHandler implements ApiHandler {
                 DeleteRecordsPartitionResult result = new DeleteRecordsPartitionResult()
                         .setPartitionIndex(partition.partitionIndex()).setLowWatermark(-1);
                 topicResult.partitions().add(result);
+                if (!mayDelete) {
+                    result.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                    continue;
+                }
                 if (topic.isEmpty() || partition.partitionIndex() < 0
                         || partition.partitionIndex() >= topic.get().partitionCount()) {
                     result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());

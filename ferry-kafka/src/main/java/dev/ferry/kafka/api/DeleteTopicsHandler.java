@@ -1,5 +1,8 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
 import java.util.ArrayList;
@@ -22,9 +25,16 @@ import org.apache.kafka.common.protocol.Errors;
  */
 public final class DeleteTopicsHandler implements ApiHandler {
     private final TopicRegistry topics;
+    private final KafkaAcls acls;
 
     public DeleteTopicsHandler(TopicRegistry topics) {
+        this(topics, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: deleting needs DELETE on the topic, else TOPIC_AUTHORIZATION_FAILED. */
+    public DeleteTopicsHandler(TopicRegistry topics, KafkaAcls acls) {
         this.topics = topics;
+        this.acls = acls;
     }
 
     @Override
@@ -55,6 +65,12 @@ public final class DeleteTopicsHandler implements ApiHandler {
             DeletableTopicResult result = new DeletableTopicResult().setName(state.name()).setTopicId(state.topicId());
             response.responses().add(result);
             Optional<Topic> topic = TopicIds.find(topics, state.name(), state.topicId());
+            String name = topic.map(Topic::name).orElse(state.name());
+            if (name != null && !acls.allowed(context, Operation.DELETE, ResourceType.TOPIC, name)) {
+                result.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                        .setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message());
+                continue;
+            }
             if (topic.isEmpty()) {
                 result.setErrorCode((TopicIds.byId(state.topicId()) ? Errors.UNKNOWN_TOPIC_ID
                         : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());

@@ -1,7 +1,10 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.LocalNode;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicConfig;
 import dev.ferry.stream.TopicRegistry;
@@ -36,12 +39,23 @@ public final class DescribeConfigsHandler implements ApiHandler {
     private final TopicRegistry topics;
     private final GroupCoordinator groups;
     private final Path logDirectory;
+    private final KafkaAcls acls;
 
     public DescribeConfigsHandler(LocalNode node, TopicRegistry topics, GroupCoordinator groups, Path logDirectory) {
+        this(node, topics, groups, logDirectory, KafkaAcls.ALLOW_ALL);
+    }
+
+    /**
+     * With ACLs: a topic's configs need DESCRIBE_CONFIGS on it (else TOPIC_AUTHORIZATION_FAILED), the
+     * broker's DESCRIBE_CONFIGS on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
+     */
+    public DescribeConfigsHandler(LocalNode node, TopicRegistry topics, GroupCoordinator groups, Path logDirectory,
+                                  KafkaAcls acls) {
         this.node = node;
         this.topics = topics;
         this.groups = groups;
         this.logDirectory = logDirectory;
+        this.acls = acls;
     }
 
     @Override
@@ -69,7 +83,15 @@ public final class DescribeConfigsHandler implements ApiHandler {
                     .setResourceName(resource.resourceName());
             response.results().add(result);
             ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
-            if (type == ConfigResource.Type.TOPIC) {
+            if (type == ConfigResource.Type.TOPIC
+                    && !acls.allowed(context, Operation.DESCRIBE_CONFIGS, ResourceType.TOPIC, resource.resourceName())) {
+                result.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                        .setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message());
+            } else if (type == ConfigResource.Type.BROKER
+                    && !acls.allowedOnCluster(context, Operation.DESCRIBE_CONFIGS)) {
+                result.setErrorCode(Errors.CLUSTER_AUTHORIZATION_FAILED.code())
+                        .setErrorMessage(Errors.CLUSTER_AUTHORIZATION_FAILED.message());
+            } else if (type == ConfigResource.Type.TOPIC) {
                 Optional<Topic> topic = topics.topic(resource.resourceName());
                 if (topic.isEmpty()) {
                     result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())

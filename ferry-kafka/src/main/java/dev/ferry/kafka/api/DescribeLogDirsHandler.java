@@ -1,5 +1,7 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Partition;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
@@ -32,10 +34,20 @@ import org.apache.kafka.common.protocol.Errors;
 public final class DescribeLogDirsHandler implements ApiHandler {
     private final TopicRegistry topics;
     private final Path logDirectory;
+    private final KafkaAcls acls;
 
     public DescribeLogDirsHandler(TopicRegistry topics, Path logDirectory) {
+        this(topics, logDirectory, KafkaAcls.ALLOW_ALL);
+    }
+
+    /**
+     * With ACLs, as Kafka: without DESCRIBE on the cluster the answer lists no log dir and carries
+     * CLUSTER_AUTHORIZATION_FAILED (from v3, the first version with a top-level error).
+     */
+    public DescribeLogDirsHandler(TopicRegistry topics, Path logDirectory, KafkaAcls acls) {
         this.topics = topics;
         this.logDirectory = logDirectory;
+        this.acls = acls;
     }
 
     @Override
@@ -56,6 +68,10 @@ public final class DescribeLogDirsHandler implements ApiHandler {
     @Override
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
         DescribeLogDirsRequestData data = (DescribeLogDirsRequestData) request;
+        if (!acls.allowedOnCluster(context, Operation.DESCRIBE)) {
+            return CompletableFuture.completedFuture(new DescribeLogDirsResponseData()
+                    .setErrorCode(Errors.CLUSTER_AUTHORIZATION_FAILED.code()));
+        }
         Path directory = logDirectory.toAbsolutePath();
         DescribeLogDirsResult dir = new DescribeLogDirsResult().setLogDir(directory.toString())
                 .setErrorCode(Errors.NONE.code());

@@ -1,5 +1,10 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
+import dev.ferry.kafka.security.KafkaAcls;
+import java.util.HashMap;
+import java.util.Map;
 import dev.ferry.kafka.wire.LogSliceRecords;
 import dev.ferry.log.LogSlice;
 import dev.ferry.stream.HighWatermarkWait;
@@ -40,9 +45,16 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  */
 public final class FetchHandler implements ApiHandler {
     private final TopicRegistry topics;
+    private final KafkaAcls acls;
 
     public FetchHandler(TopicRegistry topics) {
+        this(topics, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: a topic the user may not READ gets TOPIC_AUTHORIZATION_FAILED on each of its partitions. */
+    public FetchHandler(TopicRegistry topics, KafkaAcls acls) {
         this.topics = topics;
+        this.acls = acls;
     }
 
     @Override
@@ -80,6 +92,8 @@ public final class FetchHandler implements ApiHandler {
         private final long deadlineMs;
         private final CompletableFuture<ApiMessage> result = new CompletableFuture<>();
         private final List<HighWatermarkWait> waits = new ArrayList<>();
+        /** Per topic name, asked once per request however often a long poll reads again. */
+        private final Map<String, Boolean> authorized = new HashMap<>();
         private ScheduledFuture<?> timer;
         private boolean woken;
 
@@ -101,10 +115,17 @@ public final class FetchHandler implements ApiHandler {
                         .setTopicId(fetchTopic.topicId());
                 response.responses().add(topicResponse);
                 Optional<Topic> topic = TopicIds.find(topics, fetchTopic.topic(), fetchTopic.topicId());
+                boolean mayRead = authorized.computeIfAbsent(topic.map(Topic::name).orElse(fetchTopic.topic()),
+                        name -> acls.allowed(context, Operation.READ, ResourceType.TOPIC, name));
                 for (FetchPartition fetchPartition : fetchTopic.partitions()) {
                     PartitionData partitionResponse = new PartitionData().setPartitionIndex(fetchPartition.partition())
                             .setRecords(MemoryRecords.EMPTY);
                     topicResponse.partitions().add(partitionResponse);
+                    if (!mayRead) {
+                        fail(partitionResponse, Errors.TOPIC_AUTHORIZATION_FAILED);
+                        anyError = true;
+                        continue;
+                    }
                     if (topic.isEmpty() || fetchPartition.partition() < 0
                             || fetchPartition.partition() >= topic.get().partitionCount()) {
                         Errors error = topic.isEmpty() && TopicIds.byId(fetchTopic.topicId()) ? Errors.UNKNOWN_TOPIC_ID

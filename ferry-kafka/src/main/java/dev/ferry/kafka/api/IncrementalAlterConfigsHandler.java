@@ -1,8 +1,11 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.kafka.LocalNode;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicConfig;
 import dev.ferry.stream.TopicRegistry;
@@ -40,10 +43,20 @@ import org.apache.kafka.common.protocol.Errors;
 public final class IncrementalAlterConfigsHandler implements ApiHandler {
     private final LocalNode node;
     private final TopicRegistry topics;
+    private final KafkaAcls acls;
 
     public IncrementalAlterConfigsHandler(LocalNode node, TopicRegistry topics) {
+        this(node, topics, KafkaAcls.ALLOW_ALL);
+    }
+
+    /**
+     * With ACLs: a topic's configs need ALTER_CONFIGS on it (else TOPIC_AUTHORIZATION_FAILED), the
+     * broker's ALTER_CONFIGS on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
+     */
+    public IncrementalAlterConfigsHandler(LocalNode node, TopicRegistry topics, KafkaAcls acls) {
         this.node = node;
         this.topics = topics;
+        this.acls = acls;
     }
 
     @Override
@@ -80,6 +93,15 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
                 continue;
             }
             ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
+            if (type == ConfigResource.Type.TOPIC
+                    && !acls.allowed(context, Operation.ALTER_CONFIGS, ResourceType.TOPIC, resource.resourceName())) {
+                fail(result, Errors.TOPIC_AUTHORIZATION_FAILED, Errors.TOPIC_AUTHORIZATION_FAILED.message());
+                continue;
+            }
+            if (type == ConfigResource.Type.BROKER && !acls.allowedOnCluster(context, Operation.ALTER_CONFIGS)) {
+                fail(result, Errors.CLUSTER_AUTHORIZATION_FAILED, Errors.CLUSTER_AUTHORIZATION_FAILED.message());
+                continue;
+            }
             if (type == ConfigResource.Type.BROKER) {
                 String name = resource.resourceName();
                 fail(result, name.isEmpty() || name.equals(Integer.toString(node.nodeId())) ? Errors.INVALID_CONFIG

@@ -1,5 +1,8 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.TopicRegistry;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -16,9 +19,19 @@ import org.apache.kafka.common.protocol.Errors;
  */
 public final class InitProducerIdHandler implements ApiHandler {
     private final TopicRegistry topics;
+    private final KafkaAcls acls;
 
     public InitProducerIdHandler(TopicRegistry topics) {
+        this(topics, KafkaAcls.ALLOW_ALL);
+    }
+
+    /**
+     * With ACLs, as Kafka since 2.8 (KIP-679): an idempotent producer needs IDEMPOTENT_WRITE on the
+     * cluster or WRITE on at least one topic, else CLUSTER_AUTHORIZATION_FAILED.
+     */
+    public InitProducerIdHandler(TopicRegistry topics, KafkaAcls acls) {
         this.topics = topics;
+        this.acls = acls;
     }
 
     @Override
@@ -42,6 +55,11 @@ public final class InitProducerIdHandler implements ApiHandler {
         if (data.transactionalId() != null) {
             return CompletableFuture.completedFuture(new InitProducerIdResponseData().setProducerId(-1)
                     .setProducerEpoch((short) -1).setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()));
+        }
+        if (!acls.allowedOnAny(context, Operation.WRITE, ResourceType.TOPIC)
+                && !acls.allowedOnCluster(context, Operation.IDEMPOTENT_WRITE)) {
+            return CompletableFuture.completedFuture(new InitProducerIdResponseData().setProducerId(-1)
+                    .setProducerEpoch((short) -1).setErrorCode(Errors.CLUSTER_AUTHORIZATION_FAILED.code()));
         }
         return topics.allocateProducerId().handle((producerId, error) -> {
             InitProducerIdResponseData response = new InitProducerIdResponseData();

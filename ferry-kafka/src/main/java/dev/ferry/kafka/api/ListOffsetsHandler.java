@@ -1,5 +1,8 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.log.LogSlice;
 import dev.ferry.stream.Partition;
 import dev.ferry.stream.Topic;
@@ -37,9 +40,16 @@ public final class ListOffsetsHandler implements ApiHandler {
     private static final int SCAN_BYTES = 1024 * 1024;
 
     private final TopicRegistry topics;
+    private final KafkaAcls acls;
 
     public ListOffsetsHandler(TopicRegistry topics) {
+        this(topics, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: a topic the user may not DESCRIBE gets TOPIC_AUTHORIZATION_FAILED on each of its partitions. */
+    public ListOffsetsHandler(TopicRegistry topics, KafkaAcls acls) {
         this.topics = topics;
+        this.acls = acls;
     }
 
     @Override
@@ -65,10 +75,15 @@ public final class ListOffsetsHandler implements ApiHandler {
             ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(requestTopic.name());
             response.topics().add(topicResponse);
             Optional<Topic> topic = topics.topic(requestTopic.name());
+            boolean mayDescribe = acls.allowed(context, Operation.DESCRIBE, ResourceType.TOPIC, requestTopic.name());
             for (ListOffsetsPartition requested : requestTopic.partitions()) {
                 ListOffsetsPartitionResponse answer = new ListOffsetsPartitionResponse()
                         .setPartitionIndex(requested.partitionIndex()).setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
                 topicResponse.partitions().add(answer);
+                if (!mayDescribe) {
+                    answer.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                    continue;
+                }
                 if (topic.isEmpty() || requested.partitionIndex() < 0
                         || requested.partitionIndex() >= topic.get().partitionCount()) {
                     answer.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());

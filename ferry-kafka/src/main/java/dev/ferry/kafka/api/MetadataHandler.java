@@ -1,8 +1,11 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.kafka.LocalNode;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Partition;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
@@ -35,11 +38,22 @@ public final class MetadataHandler implements ApiHandler {
     private final LocalNode node;
     private final TopicRegistry topics;
     private final boolean autoCreateTopics;
+    private final KafkaAcls acls;
 
     public MetadataHandler(LocalNode node, TopicRegistry topics, boolean autoCreateTopics) {
+        this(node, topics, autoCreateTopics, KafkaAcls.ALLOW_ALL);
+    }
+
+    /**
+     * With ACLs, as Kafka: a listing of all topics leaves out those the user may not DESCRIBE; a
+     * topic asked for by name or id gets TOPIC_AUTHORIZATION_FAILED instead; auto-creation needs
+     * CREATE on the cluster or on the topic, else TOPIC_AUTHORIZATION_FAILED.
+     */
+    public MetadataHandler(LocalNode node, TopicRegistry topics, boolean autoCreateTopics, KafkaAcls acls) {
         this.node = node;
         this.topics = topics;
         this.autoCreateTopics = autoCreateTopics;
+        this.acls = acls;
     }
 
     @Override
@@ -68,7 +82,9 @@ public final class MetadataHandler implements ApiHandler {
         boolean allTopics = data.topics() == null || (context.apiVersion() == 0 && data.topics().isEmpty());
         if (allTopics) {
             for (Topic topic : topics.topics()) {
-                response.topics().add(describe(topic));
+                if (acls.allowedQuietly(context, Operation.DESCRIBE, ResourceType.TOPIC, topic.name())) {
+                    response.topics().add(describe(topic));
+                }
             }
             return CompletableFuture.completedFuture(response);
         }
@@ -76,11 +92,21 @@ public final class MetadataHandler implements ApiHandler {
         List<CompletableFuture<?>> creations = new ArrayList<>();
         for (MetadataRequestTopic requested : data.topics()) {
             Optional<Topic> topic = TopicIds.find(topics, requested.name(), requested.topicId());
-            if (topic.isPresent()) {
+            String name = topic.map(Topic::name).orElse(requested.name());
+            if (name != null && !acls.allowed(context, Operation.DESCRIBE, ResourceType.TOPIC, name)) {
+                // By id: the name stays unsaid, as Kafka leaves it out for a topic the user may not see.
+                response.topics().add(new MetadataResponseTopic().setName(requested.name())
+                        .setTopicId(requested.topicId()).setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+            } else if (topic.isPresent()) {
                 response.topics().add(describe(topic.get()));
             } else if (TopicIds.byId(requested.topicId())) {
                 response.topics().add(new MetadataResponseTopic().setTopicId(requested.topicId())
                         .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
+            } else if (mayCreate && requested.name() != null
+                    && !acls.allowedOnClusterQuietly(context, Operation.CREATE)
+                    && !acls.allowed(context, Operation.CREATE, ResourceType.TOPIC, requested.name())) {
+                response.topics().add(new MetadataResponseTopic().setName(requested.name())
+                        .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
             } else if (mayCreate && requested.name() != null) {
                 MetadataResponseTopic answer = new MetadataResponseTopic().setName(requested.name());
                 response.topics().add(answer);

@@ -1,5 +1,8 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.AppendResult;
 import dev.ferry.stream.Partition;
 import dev.ferry.stream.Topic;
@@ -32,9 +35,16 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  */
 public final class ProduceHandler implements ApiHandler {
     private final TopicRegistry topics;
+    private final KafkaAcls acls;
 
     public ProduceHandler(TopicRegistry topics) {
+        this(topics, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: a topic the user may not WRITE gets TOPIC_AUTHORIZATION_FAILED on each of its partitions. */
+    public ProduceHandler(TopicRegistry topics, KafkaAcls acls) {
         this.topics = topics;
+        this.acls = acls;
     }
 
     @Override
@@ -64,6 +74,9 @@ public final class ProduceHandler implements ApiHandler {
                     .setTopicId(topicData.topicId());
             response.responses().add(topicResponse);
             Optional<Topic> topic = TopicIds.find(topics, topicData.name(), topicData.topicId());
+            // Once per topic, not per record; checked before existence, so a refused user learns nothing of it.
+            boolean authorized = acls.allowed(context, Operation.WRITE, ResourceType.TOPIC,
+                    topic.map(Topic::name).orElse(topicData.name()));
             for (PartitionProduceData partitionData : topicData.partitionData()) {
                 PartitionProduceResponse partitionResponse = new PartitionProduceResponse()
                         .setIndex(partitionData.index()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
@@ -75,6 +88,10 @@ public final class ProduceHandler implements ApiHandler {
                 if (data.transactionalId() != null) {
                     partitionResponse.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code())
                             .setErrorMessage("transactions are not supported");
+                    continue;
+                }
+                if (!authorized) {
+                    partitionResponse.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
                     continue;
                 }
                 if (topic.isEmpty() || partitionData.index() < 0 || partitionData.index() >= topic.get().partitionCount()) {

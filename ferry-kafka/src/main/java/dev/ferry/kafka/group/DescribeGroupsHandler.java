@@ -14,11 +14,14 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.group.GroupDescription;
 import dev.ferry.group.GroupState;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /**
  * DescribeGroups. A group that does not exist is "Dead" with no error before v6 and
@@ -26,9 +29,16 @@ import dev.ferry.kafka.api.RequestContext;
  */
 public final class DescribeGroupsHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
+    private final KafkaAcls acls;
 
     public DescribeGroupsHandler(GroupCoordinator coordinator) {
+        this(coordinator, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: a group the user may not DESCRIBE is answered GROUP_AUTHORIZATION_FAILED. */
+    public DescribeGroupsHandler(GroupCoordinator coordinator, KafkaAcls acls) {
         this.coordinator = coordinator;
+        this.acls = acls;
     }
 
     @Override
@@ -52,6 +62,12 @@ public final class DescribeGroupsHandler implements ApiHandler {
         short version = context.apiVersion();
         List<CompletableFuture<DescribedGroup>> groups = new ArrayList<>();
         for (String groupId : request.groups()) {
+            if (!acls.allowed(context, Operation.DESCRIBE, ResourceType.GROUP, groupId)) {
+                groups.add(CompletableFuture.completedFuture(new DescribedGroup().setGroupId(groupId)
+                        .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()).setGroupState("")
+                        .setProtocolType("").setProtocolData("")));
+                continue;
+            }
             groups.add(coordinator.describe(groupId).thenApply(found -> described(groupId, found, version)));
         }
         return CompletableFuture.allOf(groups.toArray(CompletableFuture[]::new)).thenApply(done -> {

@@ -11,9 +11,12 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.kafka.LocalNode;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /**
  * FindCoordinator: this broker coordinates every group. Transactions have no coordinator yet, so
@@ -25,9 +28,16 @@ public final class FindCoordinatorHandler implements ApiHandler {
     private static final byte TRANSACTION_KEY = 1;
 
     private final LocalNode node;
+    private final KafkaAcls acls;
 
     public FindCoordinatorHandler(LocalNode node) {
+        this(node, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: a group key needs DESCRIBE on the group, else GROUP_AUTHORIZATION_FAILED. */
+    public FindCoordinatorHandler(LocalNode node, KafkaAcls acls) {
         this.node = node;
+        this.acls = acls;
     }
 
     @Override
@@ -50,7 +60,7 @@ public final class FindCoordinatorHandler implements ApiHandler {
         FindCoordinatorRequestData request = (FindCoordinatorRequestData) message;
         FindCoordinatorResponseData response = new FindCoordinatorResponseData();
         if (context.apiVersion() < 4) {
-            Errors error = errorFor(request.keyType());
+            Errors error = errorFor(context, request.keyType(), request.key());
             response.setErrorCode(error.code()).setErrorMessage(error == Errors.NONE ? null : error.message());
             if (error == Errors.NONE) {
                 response.setNodeId(node.nodeId()).setHost(node.advertisedHost())
@@ -62,7 +72,7 @@ public final class FindCoordinatorHandler implements ApiHandler {
         }
         List<String> keys = request.coordinatorKeys();
         for (String key : keys) {
-            Errors error = errorFor(request.keyType());
+            Errors error = errorFor(context, request.keyType(), key);
             Coordinator coordinator = new Coordinator().setKey(key).setErrorCode(error.code());
             if (error == Errors.NONE) {
                 coordinator.setNodeId(node.nodeId()).setHost(node.advertisedHost())
@@ -75,9 +85,10 @@ public final class FindCoordinatorHandler implements ApiHandler {
         return CompletableFuture.completedFuture(response);
     }
 
-    private static Errors errorFor(byte keyType) {
+    private Errors errorFor(RequestContext context, byte keyType, String key) {
         if (keyType == GROUP_KEY) {
-            return Errors.NONE;
+            return acls.allowed(context, Operation.DESCRIBE, ResourceType.GROUP, key) ? Errors.NONE
+                    : Errors.GROUP_AUTHORIZATION_FAILED;
         }
         return keyType == TRANSACTION_KEY ? Errors.COORDINATOR_NOT_AVAILABLE : Errors.INVALID_REQUEST;
     }

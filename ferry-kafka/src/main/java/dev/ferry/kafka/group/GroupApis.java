@@ -3,6 +3,7 @@ package dev.ferry.kafka.group;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.LocalNode;
 import dev.ferry.kafka.api.ApiHandlers;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /** The consumer-group APIs (classic protocol) and the offset APIs, all served by one {@link GroupCoordinator}. */
 public final class GroupApis {
@@ -10,16 +11,21 @@ public final class GroupApis {
     }
 
     public static void register(ApiHandlers handlers, LocalNode node, GroupCoordinator coordinator) {
-        handlers.register(new FindCoordinatorHandler(node));
-        handlers.register(new JoinGroupHandler(coordinator));
-        handlers.register(new SyncGroupHandler(coordinator));
-        handlers.register(new HeartbeatHandler(coordinator));
-        handlers.register(new LeaveGroupHandler(coordinator));
-        handlers.register(new OffsetCommitHandler(coordinator));
-        handlers.register(new OffsetFetchHandler(coordinator));
-        handlers.register(new OffsetDeleteHandler(coordinator));
-        handlers.register(new ListGroupsHandler(coordinator));
-        handlers.register(new DescribeGroupsHandler(coordinator));
-        handlers.register(new DeleteGroupsHandler(coordinator));
+        register(handlers, node, coordinator, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs checked by every handler. */
+    public static void register(ApiHandlers handlers, LocalNode node, GroupCoordinator coordinator, KafkaAcls acls) {
+        handlers.register(new FindCoordinatorHandler(node, acls));
+        handlers.register(new JoinGroupHandler(coordinator, acls));
+        handlers.register(new SyncGroupHandler(coordinator, acls));
+        handlers.register(new HeartbeatHandler(coordinator, acls));
+        handlers.register(new LeaveGroupHandler(coordinator, acls));
+        handlers.register(new OffsetCommitHandler(coordinator, acls));
+        handlers.register(new OffsetFetchHandler(coordinator, acls));
+        handlers.register(new OffsetDeleteHandler(coordinator, acls));
+        handlers.register(new ListGroupsHandler(coordinator, acls));
+        handlers.register(new DescribeGroupsHandler(coordinator, acls));
+        handlers.register(new DeleteGroupsHandler(coordinator, acls));
     }
 }

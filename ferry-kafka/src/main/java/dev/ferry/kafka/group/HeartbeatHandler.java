@@ -9,16 +9,26 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /** Heartbeat: keeps the member's session; REBALANCE_IN_PROGRESS tells it to join again. */
 public final class HeartbeatHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
+    private final KafkaAcls acls;
 
     public HeartbeatHandler(GroupCoordinator coordinator) {
+        this(coordinator, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: needs READ on the group, else GROUP_AUTHORIZATION_FAILED. */
+    public HeartbeatHandler(GroupCoordinator coordinator, KafkaAcls acls) {
         this.coordinator = coordinator;
+        this.acls = acls;
     }
 
     @Override
@@ -42,6 +52,10 @@ public final class HeartbeatHandler implements ApiHandler {
         if (request.groupId() == null || request.groupId().isEmpty()) {
             return CompletableFuture.completedFuture(new HeartbeatResponseData()
                     .setErrorCode(Errors.INVALID_GROUP_ID.code()));
+        }
+        if (!acls.allowed(context, Operation.READ, ResourceType.GROUP, request.groupId())) {
+            return CompletableFuture.completedFuture(new HeartbeatResponseData()
+                    .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
         }
         return coordinator.heartbeat(request.groupId(), request.generationId(), request.memberId(),
                         request.groupInstanceId())

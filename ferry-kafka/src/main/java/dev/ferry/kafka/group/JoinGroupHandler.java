@@ -2,6 +2,7 @@ package dev.ferry.kafka.group;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import org.apache.kafka.common.message.JoinGroupRequestData;
@@ -10,13 +11,17 @@ import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.JoinGroupResponseData.JoinGroupResponseMember;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.group.GroupResult.JoinResult;
 import dev.ferry.group.GroupResult.JoinedMember;
 import dev.ferry.group.Protocol;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /**
  * JoinGroup. The answer comes when the rebalance completes (or at once for an error, or for
@@ -24,9 +29,16 @@ import dev.ferry.kafka.api.RequestContext;
  */
 public final class JoinGroupHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
+    private final KafkaAcls acls;
 
     public JoinGroupHandler(GroupCoordinator coordinator) {
+        this(coordinator, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: joining needs READ on the group, else GROUP_AUTHORIZATION_FAILED. */
+    public JoinGroupHandler(GroupCoordinator coordinator, KafkaAcls acls) {
         this.coordinator = coordinator;
+        this.acls = acls;
     }
 
     @Override
@@ -47,6 +59,12 @@ public final class JoinGroupHandler implements ApiHandler {
     @Override
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage message) {
         JoinGroupRequestData request = (JoinGroupRequestData) message;
+        if (!acls.allowed(context, Operation.READ, ResourceType.GROUP, request.groupId())) {
+            return CompletableFuture.completedFuture(new JoinGroupResponseData()
+                    .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()).setGenerationId(-1)
+                    .setMemberId(request.memberId()).setLeader("")
+                    .setProtocolName(context.apiVersion() >= 7 ? null : ""));
+        }
         List<Protocol> protocols = new ArrayList<>(request.protocols().size());
         for (JoinGroupRequestProtocol protocol : request.protocols()) {
             protocols.add(new Protocol(protocol.name(), protocol.metadata()));

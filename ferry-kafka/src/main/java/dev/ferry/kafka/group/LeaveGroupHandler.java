@@ -13,12 +13,15 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.GroupCommand.LeavingMember;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.group.GroupResult.LeaveResult;
 import dev.ferry.group.GroupResult.MemberOutcome;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /**
  * LeaveGroup: v0-2 name one member and answer with its error at the top; v3+ name a batch and
@@ -26,9 +29,16 @@ import dev.ferry.kafka.api.RequestContext;
  */
 public final class LeaveGroupHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
+    private final KafkaAcls acls;
 
     public LeaveGroupHandler(GroupCoordinator coordinator) {
+        this(coordinator, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: needs READ on the group, else GROUP_AUTHORIZATION_FAILED. */
+    public LeaveGroupHandler(GroupCoordinator coordinator, KafkaAcls acls) {
         this.coordinator = coordinator;
+        this.acls = acls;
     }
 
     @Override
@@ -52,6 +62,10 @@ public final class LeaveGroupHandler implements ApiHandler {
         if (request.groupId() == null || request.groupId().isEmpty()) {
             return CompletableFuture.completedFuture(new LeaveGroupResponseData()
                     .setErrorCode(Errors.INVALID_GROUP_ID.code()));
+        }
+        if (!acls.allowed(context, Operation.READ, ResourceType.GROUP, request.groupId())) {
+            return CompletableFuture.completedFuture(new LeaveGroupResponseData()
+                    .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
         }
         boolean batched = context.apiVersion() >= 3;
         List<LeavingMember> members = new ArrayList<>();

@@ -10,19 +10,29 @@ import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.group.GroupListing;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /** ListGroups, with v4's state filter and v5's type filter (every Ferry group is of type "classic"). */
 public final class ListGroupsHandler implements ApiHandler {
     static final String CLASSIC = "classic";
 
     private final GroupCoordinator coordinator;
+    private final KafkaAcls acls;
 
     public ListGroupsHandler(GroupCoordinator coordinator) {
+        this(coordinator, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs, as Kafka: DESCRIBE on the cluster lists every group, otherwise only the groups the user may DESCRIBE. */
+    public ListGroupsHandler(GroupCoordinator coordinator, KafkaAcls acls) {
         this.coordinator = coordinator;
+        this.acls = acls;
     }
 
     @Override
@@ -47,6 +57,7 @@ public final class ListGroupsHandler implements ApiHandler {
         List<String> types = request.typesFilter();
         boolean classicWanted = types.isEmpty()
                 || types.stream().anyMatch(type -> type.toLowerCase(Locale.ROOT).equals(CLASSIC));
+        boolean everyGroup = acls.allowedOnClusterQuietly(context, Operation.DESCRIBE);
         return coordinator.list().thenApply(listings -> {
             ListGroupsResponseData response = new ListGroupsResponseData();
             if (!classicWanted) {
@@ -55,6 +66,10 @@ public final class ListGroupsHandler implements ApiHandler {
             for (GroupListing listing : listings) {
                 String state = listing.state().displayName();
                 if (!states.isEmpty() && states.stream().noneMatch(state::equalsIgnoreCase)) {
+                    continue;
+                }
+                if (!everyGroup && !acls.allowedQuietly(context, Operation.DESCRIBE, ResourceType.GROUP,
+                        listing.groupId())) {
                     continue;
                 }
                 response.groups().add(new ListedGroup().setGroupId(listing.groupId())

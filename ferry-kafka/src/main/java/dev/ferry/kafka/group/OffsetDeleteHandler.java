@@ -2,6 +2,7 @@ package dev.ferry.kafka.group;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
@@ -12,20 +13,31 @@ import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResp
 import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponseTopic;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.group.GroupResult.DeleteOffsetsResult;
 import dev.ferry.group.GroupResult.PartitionOutcome;
 import dev.ferry.group.PartitionRef;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /** OffsetDelete: removes a group's offsets of topics none of its members subscribes to. */
 public final class OffsetDeleteHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
+    private final KafkaAcls acls;
 
     public OffsetDeleteHandler(GroupCoordinator coordinator) {
+        this(coordinator, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: needs DELETE on the group (else GROUP_AUTHORIZATION_FAILED) and READ on each topic. */
+    public OffsetDeleteHandler(GroupCoordinator coordinator, KafkaAcls acls) {
         this.coordinator = coordinator;
+        this.acls = acls;
     }
 
     @Override
@@ -46,16 +58,35 @@ public final class OffsetDeleteHandler implements ApiHandler {
     @Override
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage message) {
         OffsetDeleteRequestData request = (OffsetDeleteRequestData) message;
+        if (!acls.allowed(context, Operation.DELETE, ResourceType.GROUP, request.groupId())) {
+            return CompletableFuture.completedFuture(new OffsetDeleteResponseData()
+                    .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
+        }
         List<PartitionRef> partitions = new ArrayList<>();
+        List<OffsetDeleteResponseTopic> refused = new ArrayList<>();
         for (OffsetDeleteRequestTopic topic : request.topics()) {
+            if (!acls.allowed(context, Operation.READ, ResourceType.TOPIC, topic.name())) {
+                OffsetDeleteResponseTopic answer = new OffsetDeleteResponseTopic().setName(topic.name());
+                for (OffsetDeleteRequestPartition partition : topic.partitions()) {
+                    answer.partitions().add(new OffsetDeleteResponsePartition()
+                            .setPartitionIndex(partition.partitionIndex())
+                            .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                }
+                refused.add(answer);
+                continue;
+            }
             for (OffsetDeleteRequestPartition partition : topic.partitions()) {
                 partitions.add(new PartitionRef(topic.name(), partition.partitionIndex()));
             }
         }
-        return coordinator.deleteOffsets(request.groupId(), partitions).thenApply(OffsetDeleteHandler::response);
+        return coordinator.deleteOffsets(request.groupId(), partitions).thenApply(result -> {
+            OffsetDeleteResponseData response = response(result);
+            refused.forEach(topic -> response.topics().add(topic));
+            return response;
+        });
     }
 
-    private static ApiMessage response(DeleteOffsetsResult result) {
+    private static OffsetDeleteResponseData response(DeleteOffsetsResult result) {
         OffsetDeleteResponseData response = new OffsetDeleteResponseData().setErrorCode(GroupErrors.code(result.error()));
         for (PartitionOutcome outcome : result.partitions()) {
             OffsetDeleteResponseTopic topic = response.topics().find(outcome.partition().topic());

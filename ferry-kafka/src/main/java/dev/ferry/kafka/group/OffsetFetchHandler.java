@@ -19,12 +19,16 @@ import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchRespon
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.CommittedOffset;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.group.PartitionRef;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /**
  * OffsetFetch: v1-7 for one group, v8+ for a batch of groups; no topics means every partition the
@@ -34,9 +38,16 @@ import dev.ferry.kafka.api.RequestContext;
  */
 public final class OffsetFetchHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
+    private final KafkaAcls acls;
 
     public OffsetFetchHandler(GroupCoordinator coordinator) {
+        this(coordinator, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: needs DESCRIBE on the group, else GROUP_AUTHORIZATION_FAILED. */
+    public OffsetFetchHandler(GroupCoordinator coordinator, KafkaAcls acls) {
         this.coordinator = coordinator;
+        this.acls = acls;
     }
 
     @Override
@@ -58,6 +69,10 @@ public final class OffsetFetchHandler implements ApiHandler {
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage message) {
         OffsetFetchRequestData request = (OffsetFetchRequestData) message;
         if (context.apiVersion() < 8) {
+            if (!acls.allowed(context, Operation.DESCRIBE, ResourceType.GROUP, request.groupId())) {
+                return CompletableFuture.completedFuture(new OffsetFetchResponseData()
+                        .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
+            }
             List<PartitionRef> partitions = null;
             if (request.topics() != null) {
                 partitions = new ArrayList<>();
@@ -80,6 +95,11 @@ public final class OffsetFetchHandler implements ApiHandler {
         }
         List<CompletableFuture<OffsetFetchResponseGroup>> groups = new ArrayList<>();
         for (OffsetFetchRequestGroup group : request.groups()) {
+            if (!acls.allowed(context, Operation.DESCRIBE, ResourceType.GROUP, group.groupId())) {
+                groups.add(CompletableFuture.completedFuture(new OffsetFetchResponseGroup().setGroupId(group.groupId())
+                        .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())));
+                continue;
+            }
             List<PartitionRef> partitions = null;
             if (group.topics() != null) {
                 partitions = new ArrayList<>();

@@ -12,16 +12,26 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 
 /** SyncGroup: the leader's assignment in, each member's own assignment out once the leader's is in. */
 public final class SyncGroupHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
+    private final KafkaAcls acls;
 
     public SyncGroupHandler(GroupCoordinator coordinator) {
+        this(coordinator, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: needs READ on the group, else GROUP_AUTHORIZATION_FAILED. */
+    public SyncGroupHandler(GroupCoordinator coordinator, KafkaAcls acls) {
         this.coordinator = coordinator;
+        this.acls = acls;
     }
 
     @Override
@@ -45,6 +55,10 @@ public final class SyncGroupHandler implements ApiHandler {
         if (request.groupId() == null || request.groupId().isEmpty()) {
             return CompletableFuture.completedFuture(new SyncGroupResponseData()
                     .setErrorCode(Errors.INVALID_GROUP_ID.code()).setAssignment(new byte[0]));
+        }
+        if (!acls.allowed(context, Operation.READ, ResourceType.GROUP, request.groupId())) {
+            return CompletableFuture.completedFuture(new SyncGroupResponseData()
+                    .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()).setAssignment(new byte[0]));
         }
         Map<String, byte[]> assignments = new HashMap<>();
         for (SyncGroupRequestAssignment assignment : request.assignments()) {
