@@ -286,8 +286,14 @@ public final class FerryCtl {
     int listConnections(@Parameters(arity = "0..*", paramLabel = "<column>") List<String> columns) throws CtlException {
         InfoTable.select(CONNECTION_COLUMNS, columns, List.of());
         info("Listing connections ...");
-        table(CONNECTION_COLUMNS, columns, List.of("user", "peer_host", "peer_port", "state"),
-                client().get("connections").orFail().json());
+        JsonNode connections = client().get("connections").orFail().json();
+        for (JsonNode connection : connections) {
+            // The API's "AMQP 0-9-1" is the version tuple {0,9,1} in rabbitmqctl's listing.
+            if (connection.path("protocol").asText().equals("AMQP 0-9-1")) {
+                ((ObjectNode) connection).put("protocol", "{0,9,1}");
+            }
+        }
+        table(CONNECTION_COLUMNS, columns, List.of("user", "peer_host", "peer_port", "state"), connections);
         return ExitCodes.OK;
     }
 
