@@ -179,12 +179,15 @@ class FerryCtlTest {
                     found -> found != null);
             assertThat(consumerRow.split("\t", -1)).contains("ctl-consumer-tag", "true", "7");
 
-            String connectionName = await().atMost(Duration.ofSeconds(20)).until(
-                    () -> ctl.run("-s", "list_connections", "name", "user", "client_properties").lines().stream()
+            String[] connectionRow = await().atMost(Duration.ofSeconds(20)).until(
+                    () -> ctl.run("-s", "list_connections", "name", "user", "protocol", "client_properties").lines().stream()
                             .filter(line -> line.contains("{\"connection_name\",\"" + clientName + "\"}"))
-                            .map(line -> line.split("\t")[0]).findFirst().orElse(null),
+                            .map(line -> line.split("\t")).findFirst().orElse(null),
                     found -> found != null);
+            String connectionName = connectionRow[0];
             assertThat(connectionName).endsWith(" -> 127.0.0.1:" + broker.amqpPort());
+            assertThat(connectionRow[1]).isEqualTo("guest");
+            assertThat(connectionRow[2]).isEqualTo("{0,9,1}");
 
             FerryCtlProcess.Result result = ctl.run("close_connection", connectionName, "maintenance window");
             assertThat(result.exitCode()).as(result.toString()).isZero();
