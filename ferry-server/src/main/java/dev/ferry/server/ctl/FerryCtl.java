@@ -115,7 +115,9 @@ public final class FerryCtl {
                 return ExitCodes.USAGE;
             }
             if (e instanceof CtlException refused) {
-                err.println("Error:");
+                if (!refused.bare()) {
+                    err.println("Error:");
+                }
                 err.println(refused.getMessage());
                 return refused.exitCode();
             }
@@ -204,11 +206,11 @@ public final class FerryCtl {
         table.write(out, list, options.headers(), options.json);
     }
 
-    /** A list in a vhost; a vhost that does not exist is rabbitmqctl's data error. */
+    /** A list of objects in a vhost: none in a vhost that does not exist, as rabbitmqctl lists them. */
     private JsonNode listIn(String path) throws CtlException {
         ManagementClient.Answer answer = client().get(path);
         if (answer.status() == 404) {
-            throw new CtlException(ExitCodes.DATA_ERROR, "Virtual host '" + options.vhost + "' does not exist");
+            return ManagementClient.JSON.createArrayNode();
         }
         return answer.orFail().json();
     }
@@ -390,7 +392,7 @@ public final class FerryCtl {
         info("Deleting vhost \"" + vhost + "\" ...");
         ManagementClient.Answer answer = client().delete("vhosts/" + vhostPath(vhost));
         if (answer.status() == 404) {
-            throw new CtlException(ExitCodes.DATA_ERROR, "Virtual host '" + vhost + "' does not exist");
+            throw new CtlException(ExitCodes.DATA_ERROR, "Virtual host '" + vhost + "' does not exist", true);
         }
         answer.orFail();
         return ExitCodes.OK;
@@ -435,8 +437,11 @@ public final class FerryCtl {
     int listPermissions(@Parameters(arity = "0..*", paramLabel = "<column>") List<String> columns) throws CtlException {
         InfoTable.select(PERMISSION_COLUMNS, columns, List.of());
         info("Listing permissions for vhost \"" + options.vhost + "\" ...");
-        table(PERMISSION_COLUMNS, columns, List.of("user", "configure", "write", "read"),
-                listIn("vhosts/" + vhostPath(options.vhost) + "/permissions"));
+        ManagementClient.Answer answer = client().get("vhosts/" + vhostPath(options.vhost) + "/permissions");
+        if (answer.status() == 404) {
+            throw new CtlException(ExitCodes.DATA_ERROR, "Virtual host '" + options.vhost + "' does not exist", true);
+        }
+        table(PERMISSION_COLUMNS, columns, List.of("user", "configure", "write", "read"), answer.orFail().json());
         return ExitCodes.OK;
     }
 
