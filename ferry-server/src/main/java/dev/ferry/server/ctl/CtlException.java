@@ -1,0 +1,29 @@
+package dev.ferry.server.ctl;
+
+/**
+ * A command that cannot be carried out, with the text ferryctl prints after {@code Error:} and the
+ * exit code rabbitmqctl uses for the same kind of failure ({@link ExitCodes}).
+ */
+class CtlException extends Exception {
+    private final int exitCode;
+    private final boolean bare;
+
+    CtlException(int exitCode, String message) {
+        this(exitCode, message, false);
+    }
+
+    /** {@code bare}: printed without the {@code Error:} line, as rabbitmqctl prints some refusals. */
+    CtlException(int exitCode, String message, boolean bare) {
+        super(message, null, false, false);
+        this.exitCode = exitCode;
+        this.bare = bare;
+    }
+
+    boolean bare() {
+        return bare;
+    }
+
+    int exitCode() {
+        return exitCode;
+    }
+}
