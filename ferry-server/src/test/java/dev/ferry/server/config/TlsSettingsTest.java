@@ -74,7 +74,22 @@ class TlsSettingsTest {
         settings.amqpsPort = 5672;
 
         assertThatThrownBy(settings::conclude).isInstanceOf(ConfigException.class)
-                .hasMessage("amqp-port, kafka-port, amqps-port and kafka-ssl-port must differ, 5672 is given twice");
+                .hasMessage("amqp-port, kafka-port, amqps-port, kafka-ssl-port, https-port, http-port and prometheus-port "
+                        + "must differ, 5672 is given twice");
+    }
+
+    @Test
+    void shouldRefuseTheHttpsPortWithoutACertificateAndOnAnotherListenersPort() {
+        settings.httpsPort = 15671;
+        assertThatThrownBy(settings::conclude).isInstanceOf(ConfigException.class)
+                .hasMessage("https-port needs tls-cert and tls-key");
+
+        BrokerSettings sharing = new BrokerSettings();
+        sharing.tlsCert = Path.of("cert.pem");
+        sharing.tlsKey = Path.of("key.pem");
+        sharing.httpsPort = sharing.httpPort;
+        assertThatThrownBy(sharing::conclude).isInstanceOf(ConfigException.class)
+                .hasMessageEndingWith("must differ, " + sharing.httpPort + " is given twice");
     }
 
     @Test
