@@ -1,6 +1,5 @@
 package dev.ferry.access;
 
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -148,15 +147,12 @@ public final class AccessControl implements AutoCloseable {
         if (user == null || !user.hash().matches(password)) {
             return Optional.empty();
         }
-        if (loopbackUsers.contains(username) && !isLoopback(from)) {
-            return Optional.empty();
-        }
-        return Optional.of(user);
+        return mayLogInFrom(username, from) ? Optional.of(user) : Optional.empty();
     }
 
-    private static boolean isLoopback(SocketAddress address) {
-        return address instanceof InetSocketAddress inet && inet.getAddress() != null
-                && inet.getAddress().isLoopbackAddress();
+    /** The address rule of every login, with or without a password: a loopback-only user from loopback only. */
+    public boolean mayLogInFrom(String username, SocketAddress from) {
+        return !loopbackUsers.contains(username) || ClientAddress.isLoopback(from);
     }
 
     public boolean isLoopbackOnly(String username) {

@@ -1,6 +1,7 @@
 package dev.ferry.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.ferry.access.ClientAddress;
 import dev.ferry.access.LoginThrottle;
 import dev.ferry.error.BrokerException;
 import dev.ferry.text.LogSafe;
@@ -24,7 +25,6 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -192,7 +192,7 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
             throw new ApiException(401, "not_authorized", "Login failed");
         }
         Optional<ApiUser> user = users.authenticate(username, password, from);
-        String address = address(from);
+        String address = ClientAddress.host(from);
         if (user.isEmpty()) {
             long now = System.currentTimeMillis();
             throttle.failed(address, now);
@@ -207,11 +207,6 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
             throw ApiException.notAuthorised("Not management user");
         }
         return user.get();
-    }
-
-    private static String address(SocketAddress from) {
-        return from instanceof InetSocketAddress inet && inet.getAddress() != null
-                ? inet.getAddress().getHostAddress() : String.valueOf(from);
     }
 
     /** A wrong user name or password: the 401 to answer and how long it waits. */

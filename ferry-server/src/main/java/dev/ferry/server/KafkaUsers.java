@@ -1,11 +1,11 @@
 package dev.ferry.server;
 
 import dev.ferry.access.AccessControl;
+import dev.ferry.access.ClientAddress;
 import dev.ferry.access.LoginThrottle;
 import dev.ferry.access.PasswordHash;
 import dev.ferry.access.User;
 import dev.ferry.kafka.security.KafkaCredentials;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Optional;
 import java.util.function.LongSupplier;
@@ -36,7 +36,7 @@ final class KafkaUsers implements KafkaCredentials {
 
     @Override
     public Optional<ScramCredential> scramCredential(ScramMechanism mechanism, String username, SocketAddress from) {
-        if (!mayLogInFrom(username, from)) {
+        if (!access.mayLogInFrom(username, from)) {
             return Optional.empty();
         }
         return access.user(username).map(User::hash)
@@ -46,13 +46,13 @@ final class KafkaUsers implements KafkaCredentials {
 
     @Override
     public Optional<String> anonymousUser(SocketAddress from) {
-        return mayLogInFrom(AccessControl.GUEST, from) && access.user(AccessControl.GUEST).isPresent()
+        return access.mayLogInFrom(AccessControl.GUEST, from) && access.user(AccessControl.GUEST).isPresent()
                 ? Optional.of(AccessControl.GUEST) : Optional.empty();
     }
 
     @Override
     public long failedLoginDelayMs(SocketAddress from) {
-        String address = address(from);
+        String address = ClientAddress.host(from);
         long now = clock.getAsLong();
         throttle.failed(address, now);
         return throttle.delayMs(address, now);
@@ -60,20 +60,6 @@ final class KafkaUsers implements KafkaCredentials {
 
     @Override
     public void loginSucceeded(SocketAddress from) {
-        throttle.succeeded(address(from));
-    }
-
-    private boolean mayLogInFrom(String username, SocketAddress from) {
-        return !access.isLoopbackOnly(username) || isLoopback(from);
-    }
-
-    private static boolean isLoopback(SocketAddress address) {
-        return address instanceof InetSocketAddress inet && inet.getAddress() != null
-                && inet.getAddress().isLoopbackAddress();
-    }
-
-    private static String address(SocketAddress from) {
-        return from instanceof InetSocketAddress inet && inet.getAddress() != null
-                ? inet.getAddress().getHostAddress() : String.valueOf(from);
+        throttle.succeeded(ClientAddress.host(from));
     }
 }

@@ -1,7 +1,6 @@
 package dev.ferry.amqp.auth;
 
 import dev.ferry.access.AccessControl;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
@@ -23,11 +22,6 @@ public final class AccessControlAuthenticator implements Authenticator {
 
     @Override
     public boolean authenticateByCertificate(String username, SocketAddress remoteAddress) {
-        return access.user(username).isPresent() && (!access.isLoopbackOnly(username) || isLoopback(remoteAddress));
-    }
-
-    private static boolean isLoopback(SocketAddress address) {
-        return address instanceof InetSocketAddress inet && inet.getAddress() != null
-                && inet.getAddress().isLoopbackAddress();
+        return access.user(username).isPresent() && access.mayLogInFrom(username, remoteAddress);
     }
 }

@@ -1,6 +1,6 @@
 package dev.ferry.amqp.auth;
 
-import java.net.InetSocketAddress;
+import dev.ferry.access.ClientAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -44,17 +44,12 @@ public final class PasswordAuthenticator implements Authenticator {
         if (!MessageDigest.isEqual(expected, password.getBytes(StandardCharsets.UTF_8))) {
             return false;
         }
-        return !loopbackOnly.contains(username) || isLoopback(remoteAddress);
+        return !loopbackOnly.contains(username) || ClientAddress.isLoopback(remoteAddress);
     }
 
     @Override
     public boolean authenticateByCertificate(String username, SocketAddress remoteAddress) {
-        return passwords.containsKey(username) && (!loopbackOnly.contains(username) || isLoopback(remoteAddress));
-    }
-
-    private static boolean isLoopback(SocketAddress address) {
-        return address instanceof InetSocketAddress inet && inet.getAddress() != null
-                && inet.getAddress().isLoopbackAddress();
+        return passwords.containsKey(username) && (!loopbackOnly.contains(username) || ClientAddress.isLoopback(remoteAddress));
     }
 
     public static final class Builder {

@@ -1,5 +1,6 @@
 package dev.ferry.amqp.connection;
 
+import dev.ferry.access.ClientAddress;
 import dev.ferry.access.AccessControl;
 import dev.ferry.amqp.AmqpConfig;
 import dev.ferry.amqp.auth.SaslCredentials;
@@ -49,7 +50,6 @@ import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -357,9 +357,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
 
     /** The key of the login throttle: the client's IP address, without the port. */
     private String addressKey() {
-        SocketAddress address = remoteAddress();
-        return address instanceof InetSocketAddress inet && inet.getAddress() != null
-                ? inet.getAddress().getHostAddress() : String.valueOf(address);
+        return ClientAddress.host(remoteAddress());
     }
 
     private void checkLogin(ConnectionStartOk startOk) {
