@@ -183,6 +183,15 @@ export class LineChart {
         }
       }
       context.stroke();
+      // The newest value as a dot, so a single sample shows too.
+      const newest = this.samples.length ? this.samples[this.samples.length - 1].values[one.key] : null;
+      if (typeof newest === 'number') {
+        context.setLineDash([]);
+        context.fillStyle = one.colour;
+        context.beginPath();
+        context.arc(x(now), y(newest), 3, 0, 2 * Math.PI);
+        context.fill();
+      }
     }
     context.restore();
     context.setLineDash([]);

@@ -3,7 +3,7 @@
 // from an error.
 
 import { getOptional } from '../api.js';
-import { h, replace, number, section, show, every } from '../dom.js';
+import { h, replace, number, bytes, section, show, every } from '../dom.js';
 import { BarChart } from '../chart.js';
 import { PagedTable } from '../table.js';
 
@@ -43,8 +43,17 @@ export function lagBars(lag) {
   return typeof lag === 'number' ? [{ label: 'total', value: lag }] : [];
 }
 
-function totalLag(lag) {
-  return lagBars(lag).reduce((sum, bar) => sum + (Number.isFinite(bar.value) ? bar.value : 0), 0);
+/** Bars per partition: Ferry's groups list partitions with their lag; a bare lag is one bar. */
+function groupBars(group) {
+  return Array.isArray(group.partitions) ? lagBars(group.partitions.filter((entry) => entry.lag !== null))
+    : lagBars(group.lag);
+}
+
+function totalLag(group) {
+  if (typeof group.lag === 'number') {
+    return group.lag;
+  }
+  return groupBars(group).reduce((sum, bar) => sum + (Number.isFinite(bar.value) ? bar.value : 0), 0);
 }
 
 export function render(main) {
@@ -64,13 +73,14 @@ export function render(main) {
           'Not available: this broker does not report streams through its API.'));
       } else {
         streamTable = new PagedTable({
-          path: 'streams', noun: 'streams', refreshMs: 0, sort: 'name', empty: 'No streams yet.',
+          path: 'streams', noun: 'streams', refreshMs: 0, apiColumns: 'name,vhost,partition_count,messages,size_bytes', sort: 'name', empty: 'No streams yet.',
           columns: [
             { key: 'vhost', label: 'Virtual host', sort: 'vhost' },
             { key: 'name', label: 'Name', sort: 'name' },
-            { key: 'partitions', label: 'Partitions', numeric: true, render: (stream) => number(count(stream.partitions)) },
-            { key: 'messages', label: 'Messages', numeric: true, sort: 'messages',
-              render: (stream) => number(stream.messages ?? stream.high_watermark) },
+            { key: 'partitions', label: 'Partitions', numeric: true, sort: 'partition_count',
+              render: (stream) => number(stream.partition_count ?? count(stream.partitions)) },
+            { key: 'messages', label: 'Messages', numeric: true, sort: 'messages' },
+            { key: 'size_bytes', label: 'Size', numeric: true, sort: 'size_bytes', render: (stream) => bytes(stream.size_bytes) },
           ],
         });
         replace(streams, streamTable.element);
@@ -90,8 +100,8 @@ export function render(main) {
       : h('table', { id: 'groups-table' }, h('thead', {}, h('tr', {}, ['Group', 'State', 'Members', 'Total lag']
         .map((label) => h('th', { scope: 'col' }, label)))),
       h('tbody', {}, items.map((group) => h('tr', {}, h('td', {}, group.name), h('td', {}, show(group.state)),
-        h('td', { class: 'numeric' }, number(count(group.members))),
-        h('td', { class: 'numeric' }, number(totalLag(group.lag))))))));
+        h('td', { class: 'numeric' }, number(group.member_count ?? count(group.members))),
+        h('td', { class: 'numeric' }, number(totalLag(group))))))));
     const seen = new Set();
     for (const group of items) {
       seen.add(group.name);
@@ -101,7 +111,7 @@ export function render(main) {
         barCharts.set(group.name, chart);
         charts.appendChild(chart.element);
       }
-      chart.set(lagBars(group.lag));
+      chart.set(groupBars(group));
     }
     for (const [name, chart] of barCharts) {
       if (!seen.has(name)) {
