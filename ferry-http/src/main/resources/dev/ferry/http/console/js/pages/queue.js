@@ -196,8 +196,8 @@ function getMessages(path) {
 }
 
 /**
- * Moves messages to another queue, by default each back to the queue its first x-death entry
- * names. The API moves at most `count` per call; calling it in chunks shows progress and lets the
+ * Moves messages to another queue, by default each back to the queue its latest x-death entry
+ * (the first of the list) names. The API moves at most `count` per call; calling it in chunks shows progress and lets the
  * user stop between two chunks.
  */
 function moveMessages(path, name) {
@@ -215,7 +215,7 @@ function moveMessages(path, name) {
   let cancelled = false;
   cancel.addEventListener('click', () => { cancelled = true; });
   const form = h('form', { class: 'inline-form' },
-    field('Destination queue', destination, 'Empty: each message goes back to the queue its first x-death entry names.'),
+    field('Destination queue', destination, 'Empty: each message goes back to the queue its latest x-death entry names.'),
     field('Which', scope), field('Count', count), field('Dead-lettered because', reason),
     h('div', { class: 'actions' }, submit, cancel));
   form.addEventListener('submit', async (event) => {
@@ -248,7 +248,8 @@ function moveMessages(path, name) {
         moved += answer.moved;
         skipped = answer.skipped ?? skipped;
         remaining = answer.remaining;
-        const total = limit === Infinity ? moved + (remaining ?? 0) : limit;
+        // Skipped messages stay in the queue: they are not part of what is left to move.
+        const total = limit === Infinity ? moved + Math.max(0, (remaining ?? 0) - skipped) : limit;
         progress.max = Math.max(1, total);
         progress.value = Math.min(moved, progress.max);
         status.textContent = `Moved ${number(moved)} of ${number(total)} to ${target}; ${number(remaining)} left in ${name}`
@@ -259,6 +260,10 @@ function moveMessages(path, name) {
       }
       status.textContent = `${cancelled ? 'Stopped' : 'Done'}: moved ${number(moved)} message${moved === 1 ? '' : 's'} `
         + `to ${target}${skipped ? `, ${number(skipped)} skipped` : ''}; ${number(remaining)} left in ${name}.`;
+      if (!cancelled) {
+        progress.max = Math.max(1, moved);
+        progress.value = progress.max;
+      }
       status.dataset.moved = String(moved);
       status.dataset.done = 'true';
     } catch (e) {
