@@ -370,8 +370,15 @@ class ConsoleBrowserTest {
             browser.screenshot(screenshots.resolve("queues.png"));
 
             browser.open("/queues/%2F/orders.dead");
+            browser.element(By.id("get-count")).clear();
+            browser.element(By.id("get-count")).sendKeys("1");
             browser.element(By.id("get-messages")).click();
             WebElement deaths = browser.element(By.cssSelector("#get-result .x-death"));
+            new Select(browser.element(By.id("move-scope"))).selectByValue("some");
+            browser.element(By.id("move-count")).clear();
+            browser.element(By.id("move-count")).sendKeys("5");
+            browser.element(By.id("move-start")).click();
+            await().atMost(ConsoleBrowser.WAIT).until(() -> browser.data("move-status", "done"), "true"::equals);
             browser.script("arguments[0].closest('section').scrollIntoView()", deaths);
             browser.screenshot(screenshots.resolve("dead-letter-queue.png"));
 
