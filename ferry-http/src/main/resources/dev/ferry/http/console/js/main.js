@@ -52,6 +52,7 @@ function showLogin(message) {
       route();
     } catch (e) {
       error.textContent = e.message;
+      password.focus();
       password.select();
     } finally {
       submit.disabled = false;
@@ -91,6 +92,12 @@ function route() {
   const stop = found.page.render(main, params);
   stopPage = typeof stop === 'function' ? stop : () => {};
 }
+
+// The skip link moves the focus itself: following "#main" would change the route.
+document.querySelector('.skip').addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
 
 document.getElementById('log-out').addEventListener('click', () => {
   logOut();
