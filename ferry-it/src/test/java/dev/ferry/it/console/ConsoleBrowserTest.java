@@ -131,6 +131,48 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void shouldPageSortAndFilterTheQueuesThroughTheApi() throws Exception {
+        for (int i = 0; i < 120; i++) {
+            channel.queueDeclare(String.format("%sq%03d", prefix, i), false, false, true, null);
+        }
+        browser.logIn("guest", "guest");
+        browser.open("/queues");
+        WebElement filter = browser.element(By.cssSelector("#queues-table input[type=search]"));
+        filter.sendKeys(prefix);
+        await().atMost(ConsoleBrowser.WAIT).until(() -> pagerText(), text -> text.contains("Page 1 of 3"));
+        assertThat(browser.script("return document.querySelector('#queues-table .counts').textContent")).asString()
+                .startsWith("120 ");
+        assertThat(firstQueueShown()).isEqualTo(prefix + "q000");
+
+        browser.driver().findElement(By.xpath("//div[@id='queues-table']//button[normalize-space()='Next ›']")).click();
+        await().atMost(ConsoleBrowser.WAIT).until(() -> pagerText(), text -> text.contains("Page 2 of 3"));
+        assertThat(firstQueueShown()).isEqualTo(prefix + "q050");
+
+        // Sorting by name again reverses it, from the first page.
+        browser.driver().findElement(By.cssSelector("#queues-table button[data-sort='name']")).click();
+        await().atMost(ConsoleBrowser.WAIT).until(this::firstQueueShown, (prefix + "q119")::equals);
+        assertThat(browser.driver().findElement(By.cssSelector("#queues-table th[data-sort='name']")).getDomAttribute("aria-sort"))
+                .isEqualTo("descending");
+
+        filter.sendKeys("q11");
+        await().atMost(ConsoleBrowser.WAIT).until(() -> String.valueOf(browser.script(
+                "return document.querySelector('#queues-table .counts').textContent")).startsWith("10 of "));
+        assertThat(pagerText()).contains("Page 1 of 1");
+    }
+
+    private String pagerText() {
+        Object text = browser.script("const e = document.querySelector('#queues-table .page-of'); return e ? e.textContent : '';");
+        return String.valueOf(text);
+    }
+
+    /** The first queue name in the table as the page has it now (read in one script: the table reloads every 5 s). */
+    private String firstQueueShown() {
+        Object text = browser.script("const e = document.querySelector('#queues-table tbody a[data-queue]');"
+                + "return e ? e.dataset.queue : '';");
+        return String.valueOf(text);
+    }
+
+    @Test
     void shouldMoveTheDepthChartWhileAClientPublishes() throws Exception {
         String queue = prefix + "filling";
         channel.queueDeclare(queue, true, false, false, null);
@@ -167,7 +209,7 @@ class ConsoleBrowserTest {
         }
         int total = published.get();
         await().atMost(ConsoleBrowser.WAIT).until(() -> depthShown("queue-depth-chart"), depth -> depth == total);
-        await().atMost(ConsoleBrowser.WAIT).until(() -> browser.text("queue-messages"), text -> text.equals(String.format("%,d", total)));
+        await().atMost(ConsoleBrowser.WAIT).until(() -> browser.text("queue-messages"), text -> text.equals(String.format(java.util.Locale.US, "%,d", total)));
         assertThat(Integer.parseInt(browser.data("queue-depth-chart", "points"))).isGreaterThanOrEqualTo(pointsBefore + 2);
         assertThat(channel.queueDeclarePassive(queue).getMessageCount()).isEqualTo(total);
     }
