@@ -29,18 +29,24 @@ final class ConsoleBrowser implements AutoCloseable {
 
     private final ChromeDriver driver;
     private final String base;
+    private final Path downloads;
 
-    private ConsoleBrowser(ChromeDriver driver, String base) {
+    private ConsoleBrowser(ChromeDriver driver, String base, Path downloads) {
         this.driver = driver;
         this.base = base;
+        this.downloads = downloads;
     }
 
     /** A browser for the console at {@code base} (http://127.0.0.1:port); skips the test class without chromium. */
-    static ConsoleBrowser start(String base) {
+    static ConsoleBrowser start(String base) throws java.io.IOException {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "needs Debian's chromium and chromium-driver (.ci/run installs them)");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
+        // Downloads (a definitions export) go to a directory of the test's, not the user's home.
+        Path downloads = Files.createTempDirectory("ferry-console-downloads");
+        options.setExperimentalOption("prefs", java.util.Map.of("download.default_directory", downloads.toString(),
+                "download.prompt_for_download", false));
         // --no-sandbox: CI runs as root, where chromium's sandbox refuses to start.
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                 "--window-size=1440,900", "--lang=en-US", "--no-first-run", "--disable-extensions");
@@ -48,11 +54,16 @@ final class ConsoleBrowser implements AutoCloseable {
                 .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
         ChromeDriver driver = new ChromeDriver(service, options);
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
-        return new ConsoleBrowser(driver, base);
+        return new ConsoleBrowser(driver, base, downloads);
     }
 
     ChromeDriver driver() {
         return driver;
+    }
+
+    /** Where the browser saves what it downloads. */
+    Path downloads() {
+        return downloads;
     }
 
     /** Goes to a console location: {@code open("/queues")} is {@code base/#/queues}. */

@@ -290,6 +290,61 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void shouldCloseTheConnectionAClientOpenedWithTheReasonItIsGiven() throws Exception {
+        String clientName = prefix + "closing";
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost("127.0.0.1");
+        factory.setPort(broker.amqpPort());
+        factory.setAutomaticRecoveryEnabled(false);
+        Connection closing = factory.newConnection(clientName);
+        java.util.concurrent.CompletableFuture<com.rabbitmq.client.ShutdownSignalException> closed =
+                new java.util.concurrent.CompletableFuture<>();
+        closing.addShutdownListener(closed::complete);
+
+        browser.logIn("guest", "guest");
+        browser.open("/connections");
+        WebElement close = await().atMost(ConsoleBrowser.WAIT).ignoreExceptions().until(() -> browser.driver().findElement(
+                By.xpath("//div[@id='connections-table']//tr[td[contains(., '(" + clientName + ")')]]//button")), WebElement::isEnabled);
+        close.click();
+        browser.driver().switchTo().alert().accept();
+
+        com.rabbitmq.client.ShutdownSignalException signal = closed.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(signal.isInitiatedByApplication()).isFalse();
+        AMQP.Connection.Close reason = (AMQP.Connection.Close) signal.getReason();
+        assertThat(reason.getReplyCode()).isEqualTo(320);
+        assertThat(reason.getReplyText()).contains("Closed from the Ferry console");
+        assertThat(connection.isOpen()).isTrue();
+    }
+
+    @Test
+    void shouldImportDefinitionsFromAFileAndExportThemToOne() throws Exception {
+        String imported = prefix + "imported";
+        Path file = Files.createTempFile("ferry-console-definitions", ".json");
+        Files.writeString(file, "{\"queues\": [{\"name\": \"" + imported + "\", \"vhost\": \"/\", \"durable\": true, "
+                + "\"auto_delete\": false, \"arguments\": {\"x-max-length\": 7}}]}");
+        browser.logIn("guest", "guest");
+        browser.open("/definitions");
+        browser.element(By.id("definitions-file")).sendKeys(file.toAbsolutePath().toString());
+        browser.element(By.id("definitions-import")).click();
+        await().atMost(ConsoleBrowser.WAIT).until(() -> browser.text("definitions-import-result"), text -> text.startsWith("Imported"));
+        assertThat(channel.queueDeclarePassive(imported).getQueue()).isEqualTo(imported);
+
+        browser.element(By.id("definitions-export")).click();
+        Path exported = await().atMost(ConsoleBrowser.WAIT).until(() -> {
+            try (var listing = Files.list(browser.downloads())) {
+                return listing.filter(path -> path.getFileName().toString().matches("ferry-definitions-.*\\.json"))
+                        .findFirst().orElse(null);
+            }
+        }, path -> path != null && path.toFile().length() > 0);
+        JsonNode definitions = await().atMost(ConsoleBrowser.WAIT).ignoreExceptions().until(() -> JSON.readTree(exported.toFile()),
+                document -> document.has("queues"));
+        List<String> names = new java.util.ArrayList<>();
+        definitions.path("queues").forEach(queue -> names.add(queue.path("name").asText()));
+        assertThat(names).contains(imported);
+        assertThat(browser.text("definitions-summary")).contains("queues");
+    }
+
+    @Test
     void shouldServeTheConsoleFilesWithTheirTypesAndNothingOutsideThem() throws Exception {
         String page = rawGet("/", "");
         assertThat(page).startsWith("HTTP/1.1 200").containsIgnoringCase("content-type: text/html; charset=utf-8")
