@@ -97,8 +97,8 @@ export function render(main) {
     }
     const items = Array.isArray(list) ? list : list.items || [];
     replace(groups, items.length === 0 ? h('p', { class: 'muted' }, 'No consumer groups.')
-      : h('table', { id: 'groups-table' }, h('thead', {}, h('tr', {}, ['Group', 'State', 'Members', 'Total lag']
-        .map((label) => h('th', { scope: 'col' }, label)))),
+      : h('table', { id: 'groups-table' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Group'), h('th', { scope: 'col' }, 'State'),
+        h('th', { scope: 'col', class: 'numeric' }, 'Members'), h('th', { scope: 'col', class: 'numeric' }, 'Total lag'))),
       h('tbody', {}, items.map((group) => h('tr', {}, h('td', {}, group.name), h('td', {}, show(group.state)),
         h('td', { class: 'numeric' }, number(group.member_count ?? count(group.members))),
         h('td', { class: 'numeric' }, number(totalLag(group))))))));
