@@ -122,6 +122,7 @@ export class PagedTable {
   async load() {
     const path = typeof this.path === 'function' ? this.path() : this.path;
     const sequence = (this.sequence = (this.sequence || 0) + 1);
+    const filter = this.state.name;
     let answer;
     try {
       answer = await get(`${path}${path.includes('?') ? '&' : '?'}${this.query()}`);
@@ -138,6 +139,8 @@ export class PagedTable {
     const page = Array.isArray(answer) ? this.pageHere(answer) : answer;
     this.loaded = true;
     this.show(page);
+    // What the rows shown were filtered by (the browser tests wait for it after typing).
+    this.element.dataset.filter = filter;
   }
 
   /** Paging, sorting and filtering for an endpoint that answers the whole list. */

@@ -108,6 +108,7 @@ export function render(main) {
       let chart = barCharts.get(group.name);
       if (!chart) {
         chart = new BarChart({ title: `Lag of ${group.name} per partition`, unit: 'messages' });
+        chart.element.dataset.group = group.name;
         barCharts.set(group.name, chart);
         charts.appendChild(chart.element);
       }
