@@ -55,7 +55,8 @@ class ConsoleBrowserTest {
 
     @BeforeAll
     static void start() throws IOException {
-        broker = BrokerProcess.start(Files.createTempDirectory("ferry-it-console"));
+        // A consumer group forms at once instead of after Kafka's 3 s wait for more members.
+        broker = BrokerProcess.start(Files.createTempDirectory("ferry-it-console"), "--group-initial-rebalance-delay-ms", "0");
         base = "http://127.0.0.1:" + broker.httpPort();
         try {
             browser = ConsoleBrowser.start(base);
@@ -368,9 +369,10 @@ class ConsoleBrowserTest {
         try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(producerSettings)) {
             for (int partition = 0; partition < 3; partition++) {
                 for (int i = 0; i < 30; i++) {
-                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, partition, "k" + i, "v" + i)).get();
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, partition, "k" + i, "v" + i));
                 }
             }
+            producer.flush();
         }
         Map<String, Object> consumerSettings = Map.of("bootstrap.servers", bootstrap, "group.id", group,
                 "enable.auto.commit", "false", "auto.offset.reset", "earliest",
