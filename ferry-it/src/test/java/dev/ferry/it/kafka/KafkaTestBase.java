@@ -14,7 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 
 /**
  * One broker process per test class, reached by Kafka clients on its Kafka port; tests keep apart
- * by using topic names of their own ({@link #unique}).
+ * by using topic names of their own ({@link #unique}). With {@code -Dferry.it.kafka=HOST:PORT}
+ * nothing is started and tests that need no more than {@link #bootstrap()} run against that broker.
  */
 abstract class KafkaTestBase {
     protected static BrokerProcess broker;
@@ -22,6 +23,9 @@ abstract class KafkaTestBase {
 
     @BeforeAll
     static void startBroker() throws IOException {
+        if (externalBootstrap() != null) {
+            return;
+        }
         dataRoot = Files.createTempDirectory("ferry-kafka-it");
         broker = BrokerProcess.start(dataRoot.resolve("data"));
     }
@@ -34,7 +38,16 @@ abstract class KafkaTestBase {
     }
 
     protected static String bootstrap() {
-        return "127.0.0.1:" + broker.kafkaPort();
+        return externalBootstrap() != null ? externalBootstrap() : "127.0.0.1:" + broker.kafkaPort();
+    }
+
+    /**
+     * {@code -Dferry.it.kafka=HOST:PORT} points the tests that only use {@link #bootstrap()} at a
+     * broker already running, a real Kafka to compare with; null when not set.
+     */
+    private static String externalBootstrap() {
+        String external = System.getProperty("ferry.it.kafka");
+        return external == null || external.isBlank() ? null : external;
     }
 
     /** Settings every client of these tests shares: this broker, and short timeouts so a failure shows quickly. */
