@@ -89,6 +89,13 @@ final class ClassicGroup {
     private boolean newMemberAddedDuringDelay;
     /** After a rebalance: when members that have not synced are dropped. */
     private long syncDeadlineMs = NO_DEADLINE;
+    /**
+     * When the group last became empty (its members all gone), the start of its offsets'
+     * retention; {@link #NEVER_EMPTIED} while it never had members, whose offsets count from
+     * their commits. A group restored empty counts from the restart: never earlier than Kafka.
+     */
+    private long emptySinceMs = NEVER_EMPTIED;
+    private static final long NEVER_EMPTIED = Long.MIN_VALUE;
 
     ClassicGroup(String groupId, GroupConfig config) {
         this.groupId = Objects.requireNonNull(groupId, "groupId");
@@ -436,6 +443,7 @@ final class ClassicGroup {
             protocolName = null;
             leaderId = null;
             state = GroupState.EMPTY;
+            emptySinceMs = nowMs;
             out.record(metadataRecord());
             return;
         }
@@ -802,6 +810,60 @@ final class ClassicGroup {
         return topics;
     }
 
+    /**
+     * Kafka's offsets clean-up: an empty group loses the offsets older than {@code retentionMs},
+     * counted from when it became empty (from their commit if it never had members); a stable
+     * consumer group loses those of topics none of its members subscribes to any more, counted
+     * from their commit (nothing when a subscription cannot be read). An empty group left with no
+     * offsets is removed. Returns how many offsets went.
+     */
+    int expireOffsets(long nowMs, long retentionMs, GroupOutcome.Builder out) {
+        Set<String> keepTopics;
+        if (state == GroupState.EMPTY) {
+            keepTopics = Set.of();
+        } else if (state == GroupState.STABLE && CONSUMER_PROTOCOL_TYPE.equals(protocolType)) {
+            keepTopics = readableSubscriptions();
+            if (keepTopics == null) {
+                return 0;
+            }
+        } else {
+            return 0;
+        }
+        int expired = 0;
+        for (var iterator = offsets.entrySet().iterator(); iterator.hasNext(); ) {
+            Map.Entry<PartitionRef, CommittedOffset> entry = iterator.next();
+            if (keepTopics.contains(entry.getKey().topic())) {
+                continue;
+            }
+            long since = state == GroupState.EMPTY && emptySinceMs != NEVER_EMPTIED ? emptySinceMs
+                    : entry.getValue().commitTimestampMs();
+            if (nowMs - since >= retentionMs) {
+                iterator.remove();
+                out.record(new GroupRecord.OffsetRemoved(groupId, entry.getKey()));
+                expired++;
+            }
+        }
+        if (state == GroupState.EMPTY && offsets.isEmpty() && members.isEmpty() && pendingMembers.isEmpty()) {
+            state = GroupState.DEAD;
+            out.record(new GroupRecord.GroupRemoved(groupId));
+        }
+        return expired;
+    }
+
+    /** Every topic the members subscribe to, or null when one member's subscription cannot be read. */
+    private Set<String> readableSubscriptions() {
+        Set<String> topics = new HashSet<>();
+        for (GroupMember member : members.values()) {
+            byte[] metadata = protocolName == null ? null : member.metadata(protocolName);
+            Optional<Set<String>> read = metadata == null ? Optional.empty() : config.subscriptions().topics(metadata);
+            if (read.isEmpty()) {
+                return null;
+            }
+            topics.addAll(read.get());
+        }
+        return topics;
+    }
+
     void delete(GroupCommand.DeleteGroup command, GroupOutcome.Builder out) {
         if (state == GroupState.DEAD) {
             out.reply(command.requestId(), new DeleteGroupResult(ErrorCode.GROUP_ID_NOT_FOUND));
@@ -858,6 +920,7 @@ final class ClassicGroup {
         if (members.isEmpty()) {
             leaderId = null;
             state = GroupState.EMPTY;
+            emptySinceMs = protocolType == null ? NEVER_EMPTIED : nowMs;
         } else {
             if (leaderId == null || !members.containsKey(leaderId)) {
                 leaderId = members.keySet().iterator().next();

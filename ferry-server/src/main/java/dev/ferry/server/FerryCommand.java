@@ -121,6 +121,16 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "(Kafka's group.initial.rebalance.delay.ms). Default: ${DEFAULT-VALUE}")
     int groupInitialRebalanceDelayMs;
 
+    @Option(names = "--offsets-retention-minutes", paramLabel = "MIN", defaultValue = "10080",
+            description = "How long an empty consumer group keeps its committed offsets, and a stable one those of "
+                    + "topics it no longer subscribes to (Kafka's offsets.retention.minutes). Default: ${DEFAULT-VALUE}")
+    long offsetsRetentionMinutes;
+
+    @Option(names = "--offsets-retention-check-interval-ms", paramLabel = "MS", defaultValue = "600000",
+            description = "How often expired offsets are looked for (Kafka's offsets.retention.check.interval.ms). "
+                    + "Default: ${DEFAULT-VALUE}")
+    long offsetsRetentionCheckIntervalMs;
+
     @Option(names = "--bind", paramLabel = "ADDR", split = ",", defaultValue = "127.0.0.1,::1",
             description = "Addresses the listeners bind to, comma separated or the flag repeated, all on the same "
                     + "port. An IPv6 address this machine or JVM cannot have (no IPv6) is skipped with a warning. "
@@ -277,6 +287,8 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.kafkaSecurityProtocol = kafkaSecurityProtocol;
         settings.kafkaSaslMechanisms = kafkaSaslMechanisms;
         settings.groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs;
+        settings.offsetsRetentionMinutes = offsetsRetentionMinutes;
+        settings.offsetsRetentionCheckIntervalMs = offsetsRetentionCheckIntervalMs;
         settings.bind = bind;
         settings.users = users;
         settings.definitions = definitions;

@@ -120,7 +120,9 @@ public final class FerryServer implements AutoCloseable {
         amqpServer = new AmqpServer(amqpConfig());
         groupCoordinator = GroupCoordinator.open(settings.dataDir.resolve("groups"), GroupConfig.defaults()
                         .withInitialRebalanceDelayMs(settings.groupInitialRebalanceDelayMs)
-                        .withSubscriptions(new ConsumerSubscriptions()),
+                        .withSubscriptions(new ConsumerSubscriptions())
+                        .withOffsetsRetention(settings.offsetsRetentionMinutes * 60_000,
+                                settings.offsetsRetentionCheckIntervalMs),
                 storage.flusher(), storage.fileHandles(), System::currentTimeMillis);
         KafkaConfig kafka = kafkaConfig();
         kafkaServer = new KafkaServer(kafka);
