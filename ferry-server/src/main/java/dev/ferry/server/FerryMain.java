@@ -85,22 +85,19 @@ public final class FerryMain {
     }
 
     private static void run(BrokerSettings settings) {
-        FerryServer server = new FerryServer(settings);
+        FerryServer server;
         try {
-            server.start();
+            server = FerryServer.startWith(settings);
         } catch (ConfigException e) {
             log.error("cannot start: {}", e.getMessage());
-            server.close();
             System.exit(EXIT_USAGE);
             return;
         } catch (MetadataUnreadableException e) {
             log.error("cannot start: {}", e.getMessage());
-            server.close();
             System.exit(EXIT_METADATA_UNREADABLE);
             return;
         } catch (RuntimeException e) {
             log.error("cannot start", e);
-            server.close();
             System.exit(EXIT_START_FAILED);
             return;
         }
