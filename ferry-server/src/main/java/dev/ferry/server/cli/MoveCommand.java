@@ -13,10 +13,11 @@ import picocli.CommandLine.Option;
 /**
  * {@code ferry move --from DLQ [--to QUEUE] [--reason R]}: replays a dead-letter queue through
  * the broker's {@code POST /api/queues/{vhost}/{name}/move}, {@value #CHUNK} messages a call so
- * that the progress bar moves and an interrupted move leaves every message in one queue or the
- * other. Without {@code --to} each message goes back to the queue its first {@code x-death} entry
- * names. It stops when the source is empty, when every message that was there at the start has
- * been looked at once (those skipped by the filter stay), or at {@code --count}.
+ * that the progress bar moves (the broker moves at least once: a message is acknowledged in the
+ * source only once its destination stored it). Without {@code --to} each message goes back to the
+ * queue its latest {@code x-death} entry names. It stops when a call moved fewer than it asked for
+ * (the broker's walk met every message), when only skipped messages are left, or at
+ * {@code --count}. A queue that is not there is exit code 65, as is a destination that is not.
  */
 @Command(name = "move", mixinStandardHelpOptions = true,
         description = "Moves messages from one queue to another (replays a dead-letter queue)",
@@ -32,11 +33,11 @@ final class MoveCommand implements Callable<Integer> {
     String from;
 
     @Option(names = "--to", paramLabel = "QUEUE",
-            description = "Where they go. Default: the queue named in each message's first x-death entry")
+            description = "Where they go. Default: the queue named in each message's latest x-death entry")
     String to;
 
     @Option(names = "--reason", paramLabel = "REASON",
-            description = "Only messages dead-lettered for this reason (their first x-death): rejected, expired, "
+            description = "Only messages dead-lettered for this reason (their latest x-death): rejected, expired, "
                     + "maxlen or delivery_limit")
     DeathReason reason;
 
@@ -58,13 +59,16 @@ final class MoveCommand implements Callable<Integer> {
                     + client.vhost + "'");
         }
         long present = source.orFail().json().path("messages_ready").asLong();
+        // Each call walks the source from its head; the messages it skips go back there, so the next
+        // call meets them again: a call's "skipped" counts every message left behind so far.
         long total = count == null ? present : Math.min(count, present);
         long moved = 0;
         long skipped = 0;
         long remaining = present;
         try (ProgressBar progress = client.progress("move", total)) {
-            while (moved + skipped < total && remaining > 0) {
-                ObjectNode request = client.object().put("count", (int) Math.min(CHUNK, total - moved - skipped));
+            while (remaining > skipped && (count == null || moved < count)) {
+                long wanted = count == null ? CHUNK : Math.min(CHUNK, count - moved);
+                ObjectNode request = client.object().put("count", (int) wanted);
                 if (to != null) {
                     request.put("destination", to);
                 }
@@ -73,19 +77,17 @@ final class MoveCommand implements Callable<Integer> {
                 }
                 ManagementClient.Answer answer = client.client().post(queuePath + "/move", request);
                 if (answer.status() == 404 || answer.status() == 405) {
-                    throw new CtlException(answer.status() == 405 ? ExitCodes.UNAVAILABLE : ExitCodes.DATA_ERROR,
-                            answer.status() == 405 ? "this broker cannot move messages (no /api/queues/.../move)"
-                                    : "cannot move: " + answer.reason());
+                    throw new CtlException(ExitCodes.UNAVAILABLE, "this broker cannot move messages "
+                            + "(no POST /api/queues/{vhost}/{name}/move): " + answer.reason());
                 }
                 JsonNode result = answer.orFail().json();
                 long movedNow = result.path("moved").asLong();
-                long skippedNow = result.path("skipped").asLong();
                 moved += movedNow;
-                skipped += skippedNow;
-                remaining = result.path("remaining").asLong(remaining - movedNow);
-                progress.update(moved + skipped);
-                if (movedNow + skippedNow == 0) {
-                    break;
+                skipped = result.path("skipped").asLong();
+                remaining = result.path("remaining").asLong();
+                progress.update(Math.min(total, count == null ? moved + skipped : moved));
+                if (movedNow < wanted) {
+                    break; // the walk met every message and moved what it could
                 }
             }
         }
