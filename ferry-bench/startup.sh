@@ -38,6 +38,8 @@ for i in $(seq 1 "$rounds"); do
 done
 
 echo "== RabbitMQ 3.10 (rabbitmq-node.sh: own epmd, node and data directory)"
+# From the work directory: a node that fails writes MnesiaCore.* dumps into its working directory.
+cd "$work"
 for i in $(seq 1 "$rounds"); do
   port=$((5950 + i * 3))
   line="$(run_probe process "$port" bash "$here/rabbitmq-node.sh" start "$work/rabbit$i" "$port")"
