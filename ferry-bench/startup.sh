@@ -44,5 +44,8 @@ for i in $(seq 1 "$rounds"); do
   port=$((5950 + i * 3))
   line="$(run_probe process "$port" bash "$here/rabbitmq-node.sh" start "$work/rabbit$i" "$port")"
   echo "round $i: $line"
-  "$here/rabbitmq-node.sh" stop "$work/rabbit$i" >/dev/null 2>&1 || true
+  # The start script carries on until rabbitmqctl await_startup passes and it records the node's PID,
+  # which stop needs: wait for that before stopping the node.
+  for _ in $(seq 1 240); do [ -f "$work/rabbit$i/node.pid" ] && break; sleep 0.5; done
+  "$here/rabbitmq-node.sh" stop "$work/rabbit$i" >/dev/null 2>&1 || echo "round $i: stop failed; node PID in $work/rabbit$i" >&2
 done
