@@ -229,8 +229,6 @@ class FerryCliTest {
         FerryCtlProcess.Result refused = ferry.run("connections", "--username", user, "--password", "first");
         assertThat(refused.exitCode()).isEqualTo(69);
         assertThat(refused.err()).contains("refused the credentials").doesNotContain("\n\n").hasLineCount(1);
-        ok(ferry.run("users", "tags", user));
-        assertThat(ferry.run("connections", "--username", user, "--password", "second").exitCode()).isEqualTo(77);
         ok(ferry.run("users", "delete", user));
         assertThat(ferry.run("users", "delete", user).exitCode()).isEqualTo(67);
     }
@@ -258,8 +256,7 @@ class FerryCliTest {
 
         FerryCtlProcess.Result badReason = ferry.run("move", "--from", "q", "--reason", "bored");
         assertThat(badReason.exitCode()).isEqualTo(64);
-        FerryCtlProcess.Result badFormat = ferry.run("queues", "--format", "yaml");
-        assertThat(badFormat.exitCode()).isEqualTo(64);
+        assertThat(badReason.err()).contains("bored").contains("rejected, expired, maxlen, delivery_limit");
 
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -273,12 +270,11 @@ class FerryCliTest {
 
         FerryCtlProcess.Result help = ok(ferry.run("publish", "--help"));
         assertThat(help.out()).contains("--count").contains("--rate").contains("--file");
-        FerryCtlProcess.Result list = ok(ferry.run("help"));
-        assertThat(list.out()).contains("queues").contains("move").contains("bench").contains("server");
+        assertThat(ok(ferry.run("help")).out()).contains("queues").contains("move").contains("bench").contains("server");
         FerryCtlProcess.Result completion = ok(ferry.run("completion"));
         assertThat(completion.out()).contains("complete -F").contains("publish").contains("definitions");
         FerryCtlProcess.Result serverHelp = ok(ferry.run("server", "--help"));
-        assertThat(serverHelp.out()).contains("--data-dir").contains("--amqp-port");
+        assertThat(serverHelp.out()).contains("--data-dir").contains("--amqp-port").contains("ferry help");
     }
 
     private static FerryCtlProcess.Result ok(FerryCtlProcess.Result result) {
