@@ -69,7 +69,8 @@ final class PublishCommand implements Callable<Integer> {
     double rate;
 
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "8",
-            description = "Requests in flight at once with --count (each waits for its confirm). Default: ${DEFAULT-VALUE}")
+            description = "Requests in flight at once with --count (each waits for its confirm); 1 keeps the "
+                    + "messages in order. Default: ${DEFAULT-VALUE}")
     int parallel;
 
     @Option(names = "--persistent", negatable = true, defaultValue = "true", fallbackValue = "true",
