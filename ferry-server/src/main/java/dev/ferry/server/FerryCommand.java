@@ -26,7 +26,9 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         description = "Ferry message broker: AMQP 0-9-1 queues and Kafka topics on a durable log.",
         footer = {"", "Each option may also come from the environment (FERRY_AMQP_PORT=5673) or the "
-                + "configuration file (amqp-port = 5673); flags win over the environment, which wins over the file."})
+                + "configuration file (amqp-port = 5673); flags win over the environment, which wins over the file.",
+                "", "With a command (ferry queues, ferry publish, ferry move, ...) ferry is a client of a running broker; "
+                + "'ferry help' lists the commands."})
 public final class FerryCommand implements Callable<BrokerSettings> {
 
     @Option(names = "--config", paramLabel = "FILE",

@@ -95,6 +95,12 @@ public final class BrokerSettings {
     public long deadLetterRetryMs = QueueServices.DEFAULT_DEAD_LETTER_RETRY_MS;
     /** 0: {@link FileHandleCache#defaultCapacity()}, half the process's descriptor limit. */
     public int openFilesMax;
+    /**
+     * Queues' messages and the broker's declarations kept in memory only (ferry-core's
+     * {@code BrokerStorage.IN_MEMORY}): nothing of them survives a stop. For embedded brokers in
+     * tests; topics, consumer groups and users still live in {@link #dataDir}. No flag sets it.
+     */
+    public boolean inMemoryQueues;
 
     private FsyncPolicy fsyncPolicy;
     private TlsSettings tlsSettings;
