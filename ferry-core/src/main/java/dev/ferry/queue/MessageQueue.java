@@ -204,6 +204,14 @@ public final class MessageQueue {
     }
 
     /** The queue was redeclared, or declared passively: for x-expires it counts as used now. */
+    /**
+     * Hands the queue the arguments now in effect (its declared ones merged with the policies that
+     * match it); applied on the owner thread after the commands already posted.
+     */
+    public void applyArguments(QueueArguments effective) {
+        post(new QueueCommand.ApplyArguments(Objects.requireNonNull(effective, "effective")));
+    }
+
     public void touch() {
         post(QueueCommand.Touch.INSTANCE);
     }

@@ -145,6 +145,13 @@ interface QueueCommand {
     }
 
     /** A channel handed this queue a unit of its credit, which the queue waited for. */
+    /** The arguments in effect changed (a policy was set or cleared). */
+    record ApplyArguments(QueueArguments arguments) implements QueueCommand {
+        public void applyTo(QueueState state) {
+            state.applyArguments(arguments);
+        }
+    }
+
     record CreditGranted(ChannelCredit credit) implements QueueCommand {
         public void applyTo(QueueState state) {
             state.creditGranted(credit);
