@@ -255,17 +255,13 @@ final class DefinitionsEndpoint {
         }
     }
 
-    /** The policies (not the operator policies: RabbitMQ's export leaves them out too), of one virtual host without its name. */
+    /** The policies, of every virtual host or of one (not the operator policies: RabbitMQ's export leaves them out too). */
     private List<Map<String, Object>> policies(String onlyVirtualHost) {
         List<Map<String, Object>> policies = new ArrayList<>();
         for (Policy policy : access.policies()) {
             if (policy.kind() == PolicyKind.USER
                     && (onlyVirtualHost == null || policy.virtualHost().equals(onlyVirtualHost))) {
-                Map<String, Object> entry = PoliciesEndpoint.policyJson(policy);
-                if (onlyVirtualHost != null) {
-                    entry.remove("vhost");
-                }
-                policies.add(entry);
+                policies.add(PoliciesEndpoint.policyJson(policy)); // with its vhost, even in a vhost's export (RabbitMQ too)
             }
         }
         return policies;
