@@ -113,8 +113,8 @@ final class PoliciesEndpoint {
         } else if (priority.isTextual() && priority.asText().matches("-?[0-9]{1,18}")) {
             priorityValue = Long.parseLong(priority.asText());
         } else if (!priority.isMissingNode() && !priority.isNull()) {
-            throw ApiException.badRequest("Validation failed\n\npriority should be a number, actually was "
-                    + (priority.isTextual() ? "<<\"" + priority.asText() + "\">>" : priority.toString()) + "\n");
+            throw ApiException.badRequest(escaped(kind, "Validation failed\n\npriority should be a number, actually was "
+                    + (priority.isTextual() ? "<<\"" + priority.asText() + "\">>" : priority.toString()) + "\n"));
         }
         if (definition == null || !definition.isObject()) {
             throw ApiException.badRequest("Validation failed\n\ndefinition must be a JSON object\n");
@@ -125,8 +125,17 @@ final class PoliciesEndpoint {
             return Policy.create(kind, virtualHost, name, body.path("pattern").asText(),
                     body.path("apply-to").asText("all"), priorityValue, keys);
         } catch (PolicyValidationException e) {
-            throw ApiException.badRequest(e.reason());
+            throw ApiException.badRequest(escaped(kind, e.reason()));
         }
+    }
+
+    /**
+     * RabbitMQ 3.10 escapes the Erlang terms of a policy's validation text as HTML ({@code &lt;&lt;"x"&gt;&gt;})
+     * on {@code /api/policies}, and not on {@code /api/operator-policies}; so do we, for scripts that match it.
+     */
+    private static String escaped(PolicyKind kind, String reason) {
+        return kind == PolicyKind.OPERATOR ? reason
+                : reason.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     static Map<String, Object> policyJson(Policy policy) {

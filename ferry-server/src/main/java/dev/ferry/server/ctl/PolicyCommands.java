@@ -59,7 +59,9 @@ final class PolicyCommands {
         ManagementClient.Answer answer = client.put(path() + "/" + ManagementClient.segment(name), body);
         refuseMissingVirtualHost(answer);
         if (answer.status() == 400) {
-            throw new CtlException(ExitCodes.UNAVAILABLE, answer.reason());
+            // The HTTP API escapes the text as HTML; rabbitmqctl prints it as it is.
+            throw new CtlException(ExitCodes.UNAVAILABLE, answer.reason().replace("&lt;", "<").replace("&gt;", ">")
+                    .replace("&amp;", "&"));
         }
         answer.orFail();
     }
