@@ -233,6 +233,42 @@ class ManagementPoliciesTest {
     }
 
     @Test
+    void shouldImportARabbitMqVhostExportWhosePoliciesTakeEffect() throws Exception {
+        String vhost = prefix + "import";
+        assertStatus(target.send("PUT", "vhosts/" + segment(vhost), null), 201);
+        try {
+            assertStatus(target.send("PUT", "permissions/" + segment(vhost) + "/guest",
+                    "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}"), 201);
+            String export;
+            try (var in = getClass().getResourceAsStream("/definitions/rabbitmq-3.10.8-vhost-policies-export.json")) {
+                export = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            HttpResponse<String> imported = target.send("POST", "definitions/" + segment(vhost), export);
+            assertThat(imported.statusCode()).as(imported.body()).isIn(201, 204);
+            JsonNode listed = target.get("policies/" + segment(vhost));
+            assertThat(listed.findValuesAsText("name")).containsExactlyInAnyOrder("everything-lazy", "orders-unrouted",
+                    "orders-limits");
+
+            try (Connection other = target.connect("policies-import", "guest", "guest", vhost)) {
+                Channel ch = other.createChannel();
+                ch.confirmSelect();
+                for (int i = 0; i < 5; i++) {
+                    ch.basicPublish("orders.in", "new", null, ("o" + i).getBytes(StandardCharsets.UTF_8));
+                }
+                ch.basicPublish("orders.in", "unknown-key", null, "stray".getBytes(StandardCharsets.UTF_8));
+                ch.waitForConfirmsOrDie(10_000);
+                // orders-limits (priority 7 over everything-lazy): max-length 2, dead-lettered to orders.dlx.
+                await().atMost(APPLIED).until(() -> ch.queueDeclarePassive("orders").getMessageCount() == 2
+                        && ch.queueDeclarePassive("orders.dead").getMessageCount() == 3);
+                // orders-unrouted: the alternate exchange of orders.in.
+                await().atMost(APPLIED).until(() -> ch.queueDeclarePassive("orders.unrouted").getMessageCount() == 1);
+            }
+        } finally {
+            target.send("DELETE", "vhosts/" + segment(vhost), null);
+        }
+    }
+
+    @Test
     void shouldRefuseBadDefinitionsWithRabbitMqsTexts() {
         String path = "policies/%2F/" + segment(prefix + "bad");
         // RabbitMQ escapes the Erlang terms of /api/policies' texts as HTML (not those of operator policies).
