@@ -203,7 +203,6 @@ public final class MessageQueue {
         post(new QueueCommand.DeadLetterHandedOver(sequence, stored));
     }
 
-    /** The queue was redeclared, or declared passively: for x-expires it counts as used now. */
     /**
      * Hands the queue the arguments now in effect (its declared ones merged with the policies that
      * match it); applied on the owner thread after the commands already posted.
@@ -212,6 +211,7 @@ public final class MessageQueue {
         post(new QueueCommand.ApplyArguments(Objects.requireNonNull(effective, "effective")));
     }
 
+    /** The queue was redeclared, or declared passively: for x-expires it counts as used now. */
     public void touch() {
         post(QueueCommand.Touch.INSTANCE);
     }

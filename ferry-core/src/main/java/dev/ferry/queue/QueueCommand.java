@@ -144,7 +144,6 @@ interface QueueCommand {
         }
     }
 
-    /** A channel handed this queue a unit of its credit, which the queue waited for. */
     /** The arguments in effect changed (a policy was set or cleared). */
     record ApplyArguments(QueueArguments arguments) implements QueueCommand {
         public void applyTo(QueueState state) {
@@ -152,6 +151,7 @@ interface QueueCommand {
         }
     }
 
+    /** A channel handed this queue a unit of its credit, which the queue waited for. */
     record CreditGranted(ChannelCredit credit) implements QueueCommand {
         public void applyTo(QueueState state) {
             state.creditGranted(credit);
