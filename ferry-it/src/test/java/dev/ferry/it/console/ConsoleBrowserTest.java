@@ -110,6 +110,43 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void shouldSetAPolicyThatTrimsAQueueAClientFilledAndDeleteIt() throws Exception {
+        String queue = prefix + "capped";
+        channel.queueDeclare(queue, true, false, false, null);
+        channel.confirmSelect();
+        for (int i = 0; i < 5; i++) {
+            channel.basicPublish("", queue, MessageProperties.PERSISTENT_TEXT_PLAIN, ("m" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        channel.waitForConfirmsOrDie(10_000);
+        browser.logIn("guest", "guest");
+        browser.open("/policies");
+
+        String policy = prefix + "cap";
+        browser.element(By.id("policy-name")).sendKeys(policy);
+        browser.element(By.id("policy-pattern")).sendKeys("^" + prefix + "capped$");
+        new Select(browser.element(By.id("policy-apply-to"))).selectByValue("queues");
+        browser.element(By.id("policy-definition")).sendKeys("{\"max-length\": 2}");
+        browser.element(By.cssSelector("#policy-definition")).submit();
+
+        // The policy applies at once to the queue the client filled: the two newest stay.
+        await().atMost(ConsoleBrowser.WAIT).until(() -> channel.queueDeclarePassive(queue).getMessageCount() == 2);
+        GetResponse first = channel.basicGet(queue, true);
+        assertThat(new String(first.getBody(), StandardCharsets.UTF_8)).isEqualTo("m3");
+        await().atMost(ConsoleBrowser.WAIT).until(() -> browser.driver().findElement(By.id("policies-table")).getText(),
+                text -> text.contains(policy) && text.contains("max-length"));
+
+        browser.script("window.confirm = () => true;");
+        browser.element(By.cssSelector("[aria-label='Delete policy " + policy + "']")).click();
+        await().atMost(ConsoleBrowser.WAIT).until(() -> browser.driver().findElement(By.id("policies-table")).getText(),
+                text -> !text.contains(policy));
+        for (int i = 0; i < 4; i++) {
+            channel.basicPublish("", queue, MessageProperties.PERSISTENT_TEXT_PLAIN, ("n" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        channel.waitForConfirmsOrDie(10_000);
+        assertThat(channel.queueDeclarePassive(queue).getMessageCount()).as("no limit once the policy is gone").isEqualTo(5);
+    }
+
+    @Test
     void shouldShowAQueueOnceAnAmqpClientDeclaresIt() throws Exception {
         String queue = prefix + "appears";
         browser.logIn("guest", "guest");
