@@ -137,6 +137,10 @@ public final class FerryServer implements AutoCloseable {
                 System::currentTimeMillis);
         broker.virtualHost(settings.streamVirtualHost).orElseThrow().attachStreams(streamQueues);
         recoverDurableState();
+        if (settings.definitions != null) {
+            // RabbitMQ's load_definitions at boot: the topology too, before any client can connect.
+            DefinitionsFile.read(settings.definitions).applyTopology(broker);
+        }
         topics.startMaintenance(RETENTION_CHECK_INTERVAL_MS);
         amqpServer = new AmqpServer(amqpConfig());
         groupCoordinator = GroupCoordinator.open(settings.dataDir.resolve("groups"), GroupConfig.defaults()

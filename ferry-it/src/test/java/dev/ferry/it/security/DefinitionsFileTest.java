@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.rabbitmq.client.AuthenticationFailureException;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
 import dev.ferry.it.support.BrokerProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The documented way to create users without a password on a command line: {@code ferry
  * hash-password} prints a hash, a definitions file carries it, {@code FERRY_DEFINITIONS} names the
- * file. Ferry only.
+ * file; the file's exchanges, queues and bindings are declared at start too. Ferry only.
  */
 class DefinitionsFileTest {
     @TempDir
@@ -38,22 +42,50 @@ class DefinitionsFileTest {
                 + "\"value\":{\"max-queues\":10}}],"
                 + "\"vhosts\":[{\"name\":\"ops\"}],"
                 + "\"permissions\":[{\"user\":\"sec-ops\",\"vhost\":\"ops\",\"configure\":\".*\",\"write\":\".*\","
-                + "\"read\":\".*\"}],\"queues\":[{\"name\":\"q\",\"vhost\":\"ops\"}]}");
+                + "\"read\":\".*\"}],"
+                + "\"exchanges\":[{\"name\":\"ops.events\",\"vhost\":\"ops\",\"type\":\"topic\",\"durable\":true,"
+                + "\"auto_delete\":false,\"internal\":false,\"arguments\":{}}],"
+                + "\"queues\":[{\"name\":\"q\",\"vhost\":\"ops\",\"durable\":true,\"auto_delete\":false,"
+                + "\"arguments\":{\"x-max-length\":100}}],"
+                + "\"bindings\":[{\"source\":\"ops.events\",\"vhost\":\"ops\",\"destination\":\"q\","
+                + "\"destination_type\":\"queue\",\"routing_key\":\"orders.#\",\"arguments\":{}}]}");
         Path data = workDir.resolve("data");
         Files.createDirectories(data);
         try (BrokerProcess broker = BrokerProcess.startWithEnvironment(data,
                 Map.of("FERRY_DEFINITIONS", definitions.toString()))) {
-            factory(broker, "sec-ops", "from-stdin-Pw", "ops").newConnection().close();
+            assertRoutesIntoTheDeclaredQueue(broker);
             assertThat(catchThrowable(() -> factory(broker, "sec-ops", "wrong", "ops").newConnection()))
                     .isInstanceOf(AuthenticationFailureException.class);
-            assertThat(broker.output()).anyMatch(line -> line.contains("'queues' not applied"));
             assertThat(broker.output()).noneMatch(line -> line.contains("from-stdin-Pw"));
         }
         // Applied at every start, as upserts: what is stored already records nothing new.
         try (BrokerProcess again = BrokerProcess.startWithEnvironment(data,
                 Map.of("FERRY_DEFINITIONS", definitions.toString()))) {
             assertThat(again.output()).anyMatch(line -> line.contains("applied: 0 changes"));
-            factory(again, "sec-ops", "from-stdin-Pw", "ops").newConnection().close();
+            assertRoutesIntoTheDeclaredQueue(again);
+        }
+        // A queue the file declares otherwise than it exists stops the start, naming it.
+        Files.writeString(definitions, Files.readString(definitions).replace("\"x-max-length\":100", "\"x-max-length\":7"));
+        BrokerProcess refused = BrokerProcess.launch(List.of("--data-dir", data.toString(), "--amqp-port", "0"),
+                Map.of("FERRY_DEFINITIONS", definitions.toString()));
+        try {
+            assertThat(refused.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
+            assertThat(refused.output()).anyMatch(line -> line.contains("queue 'q' in vhost 'ops'"));
+        } finally {
+            refused.close();
+        }
+    }
+
+    /** The file's exchange, queue and binding were declared at start (as RabbitMQ's load_definitions does). */
+    private static void assertRoutesIntoTheDeclaredQueue(BrokerProcess broker) throws Exception {
+        try (Connection connection = factory(broker, "sec-ops", "from-stdin-Pw", "ops").newConnection()) {
+            Channel channel = connection.createChannel();
+            channel.confirmSelect();
+            channel.basicPublish("ops.events", "orders.created", null, "o".getBytes(StandardCharsets.UTF_8));
+            channel.waitForConfirmsOrDie(10_000);
+            GetResponse routed = channel.basicGet("q", true);
+            assertThat(routed).as("routed through the file's binding").isNotNull();
+            assertThat(new String(routed.getBody(), StandardCharsets.UTF_8)).isEqualTo("o");
         }
     }
 

@@ -4,13 +4,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.access.AccessControl;
+import dev.ferry.broker.Broker;
 import dev.ferry.http.Definitions;
 import dev.ferry.server.config.ConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ForkJoinPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +29,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code topic_permissions}: {@code user}, {@code vhost}, {@code exchange}, {@code write}, {@code read}.</li>
  *   <li>{@code parameters} of component {@code vhost-limits}: {@code max-connections} / {@code max-queues}.</li>
  * </ul>
- * Queues, exchanges, bindings and policies in the file are not applied at start (logged once);
- * {@code POST /api/definitions} applies them. The reading is {@link Definitions}'.
+ * plus {@code policies} and {@code operator_policies}, which live with the access state. Then,
+ * once the broker's own metadata is back ({@link #applyTopology}), {@code exchanges},
+ * {@code queues} and {@code bindings}, declared as {@code POST /api/definitions} declares them: as
+ * RabbitMQ's {@code load_definitions} does at boot, before any listener opens. The reading is
+ * {@link Definitions}'.
  */
 public final class DefinitionsFile {
     private static final Logger LOG = LoggerFactory.getLogger(DefinitionsFile.class);
@@ -71,12 +75,6 @@ public final class DefinitionsFile {
         } catch (Definitions.InvalidDefinitionsException e) {
             throw new ConfigException("definitions file " + file + ": " + e.getMessage());
         }
-        for (String ignored : List.of("queues", "exchanges", "bindings", "policies")) {
-            if (root.path(ignored).size() > 0) {
-                LOG.info("Definitions file {}: '{}' not applied (Ferry applies users, vhosts, permissions and limits "
-                        + "at start; POST /api/definitions applies the topology too)", file, ignored);
-            }
-        }
         int changes;
         try {
             changes = definitions.applyAccess(access, Runnable::run).join();
@@ -85,6 +83,34 @@ public final class DefinitionsFile {
             throw new ConfigException("definitions file " + file + ": " + cause.getMessage());
         }
         LOG.info("Definitions file {} applied: {} changes", file, changes);
+    }
+
+    /**
+     * Declares the file's exchanges, queues and bindings on {@code broker} (whose metadata is
+     * recovered) and waits until they are durable; what exists already as the file says is left
+     * as it is. A declaration the broker refuses (a queue that exists with other arguments) stops
+     * the start, naming it.
+     */
+    public void applyTopology(Broker broker) {
+        Definitions definitions;
+        try {
+            definitions = Definitions.parse(root, null);
+        } catch (Definitions.InvalidDefinitionsException e) {
+            throw new ConfigException("definitions file " + file + ": " + e.getMessage());
+        }
+        int declarations = root.path("exchanges").size() + root.path("queues").size() + root.path("bindings").size();
+        if (declarations == 0) {
+            return;
+        }
+        try {
+            // Each step on a pool thread, not on the queue or metadata thread that finished the last one.
+            definitions.applyTopology(broker, ForkJoinPool.commonPool()).join();
+        } catch (RuntimeException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new ConfigException("definitions file " + file + ": " + cause.getMessage());
+        }
+        LOG.info("Definitions file {}: {} exchanges, {} queues and {} bindings declared", file,
+                root.path("exchanges").size(), root.path("queues").size(), root.path("bindings").size());
     }
 
     @Override
