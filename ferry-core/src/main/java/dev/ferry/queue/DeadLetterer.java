@@ -6,6 +6,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.ferry.message.Message;
+import dev.ferry.stats.MessageCounter;
+import dev.ferry.stats.MessageCounts;
 import dev.ferry.text.LogSafe;
 
 /**
@@ -19,10 +21,12 @@ final class DeadLetterer {
 
     private final QueueSettings settings;
     private final QueueServices services;
+    private final MessageCounts counts;
 
-    DeadLetterer(QueueSettings settings, QueueServices services) {
+    DeadLetterer(QueueSettings settings, QueueServices services, MessageCounts counts) {
         this.settings = settings;
         this.services = services;
+        this.counts = counts;
     }
 
     boolean hasDeadLetterExchange() {
@@ -42,6 +46,7 @@ final class DeadLetterer {
         if (!hasDeadLetterExchange()) {
             return;
         }
+        counts.increment(MessageCounter.DEAD_LETTERED);
         Message deadLettered = annotate(message, reason);
         try {
             services.deadLetterRouter().route(deadLettered, reason);

@@ -15,9 +15,11 @@ final class BrokerView {
     private static final AtomicLong NEXT_SESSION_ID = new AtomicLong();
 
     final HttpApiConfig config;
+    final MessageRates rates;
 
     BrokerView(HttpApiConfig config) {
         this.config = config;
+        this.rates = new MessageRates(config.broker(), config.connections(), config.statisticsIntervalMs());
     }
 
     /** A connection id of its own for one API operation (get, declare) on queues. */
