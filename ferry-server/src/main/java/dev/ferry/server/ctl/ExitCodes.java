@@ -17,6 +17,8 @@ final class ExitCodes {
     /** The broker answered something ferryctl did not expect. */
     static final int SOFTWARE = 70;
     /** The broker did not answer within the timeout. */
+    /** sysexits' EX_CANTCREAT: an output file could not be written. */
+    static final int CANT_CREATE = 73;
     static final int TEMPORARY_FAILURE = 75;
     /** Ferry's own: the user ferryctl logs in as lacks the tag or permission the command needs. */
     static final int NO_PERMISSION = 77;

@@ -60,6 +60,10 @@ final class ManagementClient {
         return send("PUT", path, body, null);
     }
 
+    Answer post(String path, JsonNode body) throws CtlException {
+        return send("POST", path, body, null);
+    }
+
     Answer delete(String path) throws CtlException {
         return send("DELETE", path, null, null);
     }
