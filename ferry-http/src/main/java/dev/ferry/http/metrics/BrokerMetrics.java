@@ -51,7 +51,8 @@ public final class BrokerMetrics {
     private final MultiGauge queueUnacked;
     private final MultiGauge queueMessages;
     private final MultiGauge queueConsumers;
-    private final MultiGauge queuePublished;
+    // One counter per queue (a counter, so Prometheus' rate() applies); queues gone are removed at the next scrape.
+    private final Map<MessageQueue, FunctionCounter> queuePublished = new java.util.HashMap<>();
     private final MultiGauge groupLag;
     private final MultiGauge partitionHighWatermark;
     private final MultiGauge partitionLogStart;
@@ -126,8 +127,6 @@ public final class BrokerMetrics {
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(aggregated);
         groupLag = MultiGauge.builder("ferry.consumer.group.lag")
                 .description("Messages a consumer group has not committed yet, summed over its partitions").register(aggregated);
-        queuePublished = MultiGauge.builder("rabbitmq.queue.messages.published")
-                .description("Messages published into a queue").register(perObject);
         partitionHighWatermark = MultiGauge.builder("ferry.stream.partition.high.watermark")
                 .description("One past the last durable record of a stream partition").register(perObject);
         partitionLogStart = MultiGauge.builder("ferry.stream.partition.log.start.offset")
@@ -235,7 +234,7 @@ public final class BrokerMetrics {
         List<MultiGauge.Row<?>> unacked = new ArrayList<>();
         List<MultiGauge.Row<?>> messages = new ArrayList<>();
         List<MultiGauge.Row<?>> consumers = new ArrayList<>();
-        List<MultiGauge.Row<?>> published = new ArrayList<>();
+        java.util.Set<MessageQueue> seen = new java.util.HashSet<>();
         for (VirtualHost host : broker.virtualHosts()) {
             for (MessageQueue queue : host.queues()) {
                 Tags tags = Tags.of("vhost", host.name(), "queue", queue.name());
@@ -245,14 +244,24 @@ public final class BrokerMetrics {
                 unacked.add(MultiGauge.Row.of(tags, queueUnacked));
                 messages.add(MultiGauge.Row.of(tags, (long) queueReady + queueUnacked));
                 consumers.add(MultiGauge.Row.of(tags, queue.consumerCount()));
-                published.add(MultiGauge.Row.of(tags, queue.messageStats()[MessageCounter.PUBLISH.ordinal()]));
+                seen.add(queue);
+                queuePublished.computeIfAbsent(queue, added -> FunctionCounter.builder("rabbitmq.queue.messages.published",
+                                added, counted -> counted.messageStats()[MessageCounter.PUBLISH.ordinal()])
+                        .description("Messages published into a queue").tags(tags)
+                        .register(perObject));
             }
         }
         queueReady.register(ready, true);
         queueUnacked.register(unacked, true);
         queueMessages.register(messages, true);
         queueConsumers.register(consumers, true);
-        queuePublished.register(published, true);
+        queuePublished.entrySet().removeIf(entry -> {
+            boolean gone = !seen.contains(entry.getKey());
+            if (gone) {
+                perObject.remove(entry.getValue());
+            }
+            return gone;
+        });
         List<MultiGauge.Row<?>> highWatermarks = new ArrayList<>();
         List<MultiGauge.Row<?>> logStarts = new ArrayList<>();
         if (topics != null) {
