@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# What message_stats cost on the message path: the same PerfTest loads against two builds of Ferry,
-# this tree (counters on queue threads and channel event loops, adders on exchanges and virtual
-# hosts, rates sampled every 5 s) and a base commit without them, alternating runs so that both
-# builds see the same machine (the order swaps every round). Prints a Markdown table of each
-# build's median throughput and the ratio with / without, and the machine's load while it ran.
+# What message_stats cost on the message path, two ways, each against two builds of Ferry: this
+# tree (counters on queue threads and channel event loops, adders on exchanges and virtual hosts,
+# rates sampled every 5 s) and a base commit without them, alternating runs so that both builds
+# see the same machine (the order swaps every round):
+#   1. JMH, QueueRoundTripBenchmark: a message enqueued, delivered and acked by one queue's state
+#      machine in process (the base's ferry-core jar put first on the class path);
+#   2. PerfTest against a started broker (transient 12 B messages; auto-ack, and confirms + acks).
+# Prints Markdown tables of each build's median and the ratio with / without, and the machine's
+# load while it ran.
 #
 #   ferry-bench/stats-overhead.sh [BASE_REF] [ROUNDS] [SECONDS]
 #       BASE_REF  the build without counters (default: the commit before message_stats, found as
@@ -33,13 +37,36 @@ install_build() { # install_build NAME SOURCE_TREE
   cp "$2/ferry-server/target/ferry.jar" "$work/$1/ferry-server/target/ferry.jar"
 }
 log "building this tree"
-(cd "$repo" && mvn -q -B -ntp -o -pl ferry-server -am package -DskipTests)
+(cd "$repo" && mvn -q -B -ntp -o -pl ferry-server,ferry-bench -am package -DskipTests)
 install_build with "$repo"
+cp "$repo/ferry-bench/target/benchmarks.jar" "$work/benchmarks.jar"
 log "building $base_ref"
 git -C "$repo" worktree add --detach -f "$work/base-src" "$base_ref" >/dev/null 2>&1
 (cd "$work/base-src" && mvn -q -B -ntp -o -pl ferry-server -am package -DskipTests)
 install_build without "$work/base-src"
+cp "$work"/base-src/ferry-core/target/ferry-core-*.jar "$work/without-core.jar"
 git -C "$repo" worktree remove --force "$work/base-src"
+
+median() { sort -n | awk '{v[NR]=$1} END {if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+loads=()
+
+# 1. JMH: the queue's own work per message.
+jmh="$work/jmh.tsv"
+: > "$jmh"
+for round in $(seq 1 "$rounds"); do
+  order=(without with)
+  [ $((round % 2)) = 0 ] && order=(with without)
+  for build in "${order[@]}"; do
+    classpath="$work/benchmarks.jar"
+    [ "$build" = without ] && classpath="$work/without-core.jar:$classpath"
+    java -cp "$classpath" org.openjdk.jmh.Main 'QueueRoundTripBenchmark' -f 1 -wi 2 -i 3 -w 2s -r 2s \
+      -rf csv -rff "$work/jmh-$build-$round.csv" > "$work/jmh-$build-$round.out" 2>&1
+    score="$(tail -1 "$work/jmh-$build-$round.csv" | awk -F, '{gsub(/"/, "", $5); printf "%.0f", $5}')"
+    loads+=("$(cut -d' ' -f1 /proc/loadavg)")
+    log "JMH round $round $build: $score msg/s"
+    printf '%s\t%s\t%s\n' "$build" "$round" "$score" >> "$jmh"
+  done
+done
 
 PT_CP="$("$here/scripts/perftest-classpath.sh" "$PERFTEST_VERSION")"
 
@@ -78,7 +105,6 @@ declare -A SCENARIO=(
 )
 results="$work/results.tsv"
 : > "$results"
-loads=()
 for round in $(seq 1 "$rounds"); do
   order=(without with)
   [ $((round % 2)) = 0 ] && order=(with without)
@@ -98,7 +124,13 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-median() { sort -n | awk '{v[NR]=$1} END {if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+jmh_without="$(awk -F'\t' '$1=="without" {print $3}' "$jmh" | median)"
+jmh_with="$(awk -F'\t' '$1=="with" {print $3}' "$jmh" | median)"
+echo "| JMH QueueRoundTripBenchmark.publishDeliverAck | without counters (msg/s, median of $rounds) | with counters | with / without | runs (without; with) |"
+echo "| --- | ---: | ---: | ---: | --- |"
+echo "| enqueue, deliver, ack in one queue, 12 B | $jmh_without | $jmh_with | $(awk -v a="$jmh_with" -v b="$jmh_without" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}') |" \
+  "$(awk -F'\t' '$1=="without" {print $3}' "$jmh" | paste -sd, -); $(awk -F'\t' '$1=="with" {print $3}' "$jmh" | paste -sd, -) |"
+echo
 echo "| scenario | without counters (msg/s, median of $rounds) | with counters | with / without | runs (without; with) |"
 echo "| --- | ---: | ---: | ---: | --- |"
 for scenario in auto-ack confirm-ack; do

@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * The {@code *_details.rate} of {@code message_stats}: every {@code intervalMs} (RabbitMQ's
  * {@code collect_statistics_interval}, 5 s by default) one thread of its own samples the counters
  * of every queue, exchange, virtual host and channel, and a rate is the difference between an
- * object's last two samples over the time between them. Nothing here runs on the message path:
+ * object's last two samples over the time between them; the overview's are the sum of the
+ * virtual hosts' the user sees. Nothing here runs on the message path:
  * counters are read as their owners published them (queues, channels) or summed (exchanges,
  * virtual hosts); channels are asked on their connection's event loop and answer asynchronously.
  *
@@ -27,9 +28,6 @@ import java.util.concurrent.TimeUnit;
  * the object was not seen in two rounds, so deleted queues and closed channels do not accumulate.
  */
 final class MessageRates implements AutoCloseable {
-    /** The key of the broker-wide totals ({@code /api/overview}). */
-    static final Object OVERVIEW = new Object();
-
     private record Sample(long atNanos, long[] counts) {
     }
 
@@ -113,13 +111,8 @@ final class MessageRates implements AutoCloseable {
     void sample() {
         long now = System.nanoTime();
         long current = ++round;
-        long[] overview = new long[MessageCounter.count()];
         for (VirtualHost host : broker.virtualHosts()) {
-            long[] hostCounts = host.messageStats().snapshot();
-            record(host, now, hostCounts, current);
-            for (int i = 0; i < overview.length; i++) {
-                overview[i] += hostCounts[i];
-            }
+            record(host, now, host.messageStats().snapshot(), current);
             for (MessageQueue queue : host.queues()) {
                 record(queue, now, queue.messageStats(), current);
             }
@@ -127,7 +120,6 @@ final class MessageRates implements AutoCloseable {
                 record(exchange, now, exchangeCounts(exchange), current);
             }
         }
-        record(OVERVIEW, now, overview, current);
         for (ClientConnection connection : connections.all()) {
             connection.channels().thenAccept(channels -> {
                 long at = System.nanoTime();

@@ -86,13 +86,36 @@ class MonitoringTest {
     }
 
     private JsonNode api(String path) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                        + broker.httpPort() + "/api/" + path))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                        "guest:guest".getBytes(StandardCharsets.UTF_8)))
-                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = request("GET", path, "guest", null);
         assertThat(response.statusCode()).as("GET /api/%s: %s", path, response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
+    }
+
+    private HttpResponse<String> request(String method, String path, String user, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + "/api/" + path))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                        (user + ":" + user).getBytes(StandardCharsets.UTF_8)))
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Streams and groups follow the queues' tag rules: a management user without access to their vhost sees none. */
+    private void assertOnlyUsersWhoSeeTheStreamVirtualHostSeeStreamsAndGroups(String topic) throws Exception {
+        assertThat(request("PUT", "users/mon-management", "guest",
+                "{\"password\":\"mon-management\",\"tags\":\"management\"}").statusCode()).isIn(201, 204);
+        assertThat(request("PUT", "users/mon-monitoring", "guest",
+                "{\"password\":\"mon-monitoring\",\"tags\":\"monitoring\"}").statusCode()).isIn(201, 204);
+        HttpResponse<String> streams = request("GET", "streams", "mon-management", null);
+        assertThat(streams.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(streams.body())).isEmpty();
+        assertThat(JSON.readTree(request("GET", "groups", "mon-management", null).body())).isEmpty();
+        assertThat(request("GET", "streams/%2F/" + topic, "mon-management", null).statusCode()).isEqualTo(401);
+        assertThat(request("GET", "groups/mon-group", "mon-management", null).statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(request("GET", "streams", "mon-monitoring", null).body()).findValuesAsText("name"))
+                .contains(topic);
+        assertThat(JSON.readTree(request("GET", "groups", "mon-monitoring", null).body()).findValuesAsText("name"))
+                .contains("mon-group");
     }
 
     private String scrape(String path) throws Exception {
@@ -325,6 +348,7 @@ class MonitoringTest {
             assertThat(value(scrape("/metrics/per-object"),
                     "ferry_stream_partition_high_watermark{partition=\"1\",stream=\"" + topic + "\"}")).isEqualTo(5);
             assertDashboardNamesOnlyLiveMetrics();
+            assertOnlyUsersWhoSeeTheStreamVirtualHostSeeStreamsAndGroups(topic);
         }
     }
 
