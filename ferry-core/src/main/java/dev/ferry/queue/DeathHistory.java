@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
@@ -149,6 +150,25 @@ public final class DeathHistory {
             }
         }
         return false;
+    }
+
+    /**
+     * The queue a dead letter most recently died in and why: the first table of its {@code x-death}
+     * (most recent first). Empty for a message that never died, or whose first entry is not a
+     * table naming a queue and a reason (a client wrote it).
+     */
+    public static Optional<Death> latestDeath(Message message) {
+        Map<String, Object> headers = message.properties().headers();
+        if (headers == null || !(headers.get(X_DEATH) instanceof List<?> deaths) || deaths.isEmpty()
+                || !(deaths.get(0) instanceof Map<?, ?> latest)
+                || latest.get("queue") == null || latest.get("reason") == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Death(textOf(latest.get("queue")), textOf(latest.get("reason"))));
+    }
+
+    /** One death of a message: the queue it left and RabbitMQ's wire name of the reason. */
+    public record Death(String queue, String reason) {
     }
 
     /**

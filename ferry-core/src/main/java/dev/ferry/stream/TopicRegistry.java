@@ -276,7 +276,7 @@ public final class TopicRegistry implements AutoCloseable {
     public TopicConfig validateCreate(String name, int partitions, Map<String, String> configs) {
         TopicNames.check(name);
         if (topics.containsKey(name)) {
-            throw new BrokerException(ErrorCode.TOPIC_ALREADY_EXISTS, "topic '" + name + "' already exists");
+            throw new BrokerException(ErrorCode.TOPIC_ALREADY_EXISTS, "Topic '" + name + "' already exists.");
         }
         String key = TopicNames.collisionKey(name);
         for (String existing : topics.keySet()) {

@@ -67,6 +67,22 @@ class DeathHistoryTest {
     }
 
     @Test
+    void shouldNameTheQueueAndReasonOfTheLatestDeath() {
+        Message twice = DeathHistory.recordDeath(
+                DeathHistory.recordDeath(published(Map.of()), "orders", DeathReason.REJECTED, NOW, "dlx", null),
+                "retry", DeathReason.EXPIRED, NOW, "dlx", null);
+
+        assertThat(DeathHistory.latestDeath(twice)).contains(new DeathHistory.Death("retry", "expired"));
+        assertThat(DeathHistory.latestDeath(published(Map.of()))).isEmpty();
+        assertThat(DeathHistory.latestDeath(published(Map.of(DeathHistory.X_DEATH, List.of())))).isEmpty();
+        assertThat(DeathHistory.latestDeath(published(Map.of(DeathHistory.X_DEATH, List.of("not a table"))))).isEmpty();
+        assertThat(DeathHistory.latestDeath(published(Map.of(DeathHistory.X_DEATH,
+                List.of(Map.of("queue", "q")))))).isEmpty();
+        assertThat(DeathHistory.latestDeath(published(Map.of(DeathHistory.X_DEATH,
+                List.of(Map.of("reason", "rejected")))))).isEmpty();
+    }
+
+    @Test
     void shouldFoldAHistoryWithATablePerDeathIntoOneCountedTablePerQueueAndReason() {
         List<Object> older = List.of(
                 olderTable("other", "expired", "x2", null),

@@ -19,8 +19,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * {@code /api/queues[/{vhost}[/{name}[/get|/contents|/bindings]]]}: list, show, declare (PUT),
- * delete, peek (POST get) and purge (DELETE contents). Counts are the queue's own statistics as of
+ * {@code /api/queues[/{vhost}[/{name}[/get|/contents|/bindings|/move]]]}: list, show, declare (PUT),
+ * delete, peek (POST get), purge (DELETE contents) and Ferry's move (POST, see {@link QueueMove}). Counts are the queue's own statistics as of
  * its owner's last drain (volatile reads, no command); everything that changes a queue is a
  * command to its owner, answered through a future, so no thread here ever waits.
  */
@@ -89,6 +89,14 @@ final class QueuesEndpoint {
                     view.requireRead(request.user(), host.name(), "queue", queueName);
                     MessageQueue queue = existing(host, queueName);
                     return queue.purge().thenApply(ignored -> ApiResponse.noContent());
+                }
+                case "move" -> {
+                    requireMethod(method, "POST");
+                    VirtualHost host = view.virtualHostToChange(request.user(), request.segment(1));
+                    view.requireRead(request.user(), host.name(), "queue", queueName);
+                    // Moved messages are published through the default exchange.
+                    view.requireWrite(request.user(), host.name(), "exchange", ExchangesEndpoint.DEFAULT_EXCHANGE_PATH_NAME);
+                    return QueueMove.run(request, host, existing(host, queueName));
                 }
                 case "bindings" -> {
                     requireGet(method);
