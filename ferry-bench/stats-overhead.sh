@@ -14,6 +14,7 @@
 #                 the parent of the first commit on this branch that touched ferry-core/.../stats)
 #       ROUNDS    runs per build and scenario (default 3); SECONDS per run (default 15)
 #
+# STATS_OVERHEAD_REUSE=DIR reuses the base build of an earlier run's work directory.
 # Brokers listen on loopback (FERRY_BENCH_PORT, default 5697), start from fresh data directories
 # and are stopped by PID when the script exits.
 set -euo pipefail
@@ -40,12 +41,19 @@ log "building this tree"
 (cd "$repo" && mvn -q -B -ntp -o -pl ferry-server,ferry-bench -am package -DskipTests)
 install_build with "$repo"
 cp "$repo/ferry-bench/target/benchmarks.jar" "$work/benchmarks.jar"
-log "building $base_ref"
-git -C "$repo" worktree add --detach -f "$work/base-src" "$base_ref" >/dev/null 2>&1
-(cd "$work/base-src" && mvn -q -B -ntp -o -pl ferry-server -am package -DskipTests)
-install_build without "$work/base-src"
-cp "$work"/base-src/ferry-core/target/ferry-core-*.jar "$work/without-core.jar"
-git -C "$repo" worktree remove --force "$work/base-src"
+if [ -n "${STATS_OVERHEAD_REUSE:-}" ]; then
+  log "reusing the base build in $STATS_OVERHEAD_REUSE"
+  cp -r "$STATS_OVERHEAD_REUSE/without" "$STATS_OVERHEAD_REUSE/without-core.jar" "$work/"
+else
+  log "building $base_ref"
+  git -C "$repo" worktree add --detach -f "$work/base-src" "$base_ref" >/dev/null 2>&1
+  (cd "$work/base-src" && mvn -q -B -ntp -o -pl ferry-server -am package -DskipTests)
+  install_build without "$work/base-src"
+  cp "$work"/base-src/ferry-core/target/ferry-core-*.jar "$work/without-core.jar"
+  git -C "$repo" worktree remove --force "$work/base-src"
+fi
+
+PT_CP="$("$here/scripts/perftest-classpath.sh" "$PERFTEST_VERSION")"
 
 median() { sort -n | awk '{v[NR]=$1} END {if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 loads=()
@@ -61,14 +69,15 @@ for round in $(seq 1 "$rounds"); do
     [ "$build" = without ] && classpath="$work/without-core.jar:$classpath"
     java -cp "$classpath" org.openjdk.jmh.Main 'QueueRoundTripBenchmark' -f 1 -wi 2 -i 3 -w 2s -r 2s \
       -rf csv -rff "$work/jmh-$build-$round.csv" > "$work/jmh-$build-$round.out" 2>&1
-    score="$(tail -1 "$work/jmh-$build-$round.csv" | awk -F, '{gsub(/"/, "", $5); printf "%.0f", $5}')"
+    # Line 2: messages per second; line 3: the thread's CPU nanoseconds per second (AuxCounters).
+    score="$(sed -n 2p "$work/jmh-$build-$round.csv" | awk -F, '{printf "%.0f", $5}')"
+    cpu_ns="$(sed -n 3p "$work/jmh-$build-$round.csv" | awk -F, -v s="$score" '{printf "%.1f", (s > 0 ? $5 / s : 0)}')"
     loads+=("$(cut -d' ' -f1 /proc/loadavg)")
-    log "JMH round $round $build: $score msg/s"
-    printf '%s\t%s\t%s\n' "$build" "$round" "$score" >> "$jmh"
+    log "JMH round $round $build: $score msg/s, $cpu_ns ns CPU/msg"
+    printf '%s\t%s\t%s\t%s\n' "$build" "$round" "$score" "$cpu_ns" >> "$jmh"
   done
 done
 
-PT_CP="$("$here/scripts/perftest-classpath.sh" "$PERFTEST_VERSION")"
 
 broker_pid=""
 stop_broker() {
@@ -98,6 +107,9 @@ start_broker() { # start_broker BUILD DIR
 
 # PerfTest's closing summary: "sending rate avg: N msg/s" and "receiving rate avg: N msg/s".
 received_rate() { sed -n 's/.*receiving rate avg: \([0-9]*\) msg\/s.*/\1/p' "$1" | tail -1; }
+# The broker's CPU time so far (user + system), in clock ticks: less sensitive to a busy machine
+# than throughput, so the report gives CPU per message too.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$broker_pid/stat"; }
 
 declare -A SCENARIO=(
   [auto-ack]="-x 1 -y 1 -u stats-a -s 12 -a"
@@ -112,24 +124,35 @@ for round in $(seq 1 "$rounds"); do
     for build in "${order[@]}"; do
       dir="$work/$build-$scenario-$round"
       start_broker "$build" "$dir"
+      cpu_before="$(cpu_ticks)"
       # shellcheck disable=SC2086
       timeout -s KILL $((seconds + 60)) java -cp "$PT_CP" com.rabbitmq.perf.PerfTest \
         -h "amqp://guest:guest@127.0.0.1:$port" ${SCENARIO[$scenario]} -z "$seconds" > "$dir/perftest.out" 2>&1 || true
       rate="$(received_rate "$dir/perftest.out")"
+      cpu_after="$(cpu_ticks)"
+      # CPU microseconds per message received: ticks / CLK_TCK over rate × seconds.
+      cpu_us="$(awk -v t=$((cpu_after - cpu_before)) -v hz="$(getconf CLK_TCK)" -v r="${rate:-0}" -v s="$seconds" \
+        'BEGIN {printf "%.2f", (r > 0 ? t / hz * 1e6 / (r * s) : 0)}')"
       loads+=("$(cut -d' ' -f1 /proc/loadavg)")
       stop_broker
-      log "round $round $scenario $build: ${rate:-?} msg/s"
-      printf '%s\t%s\t%s\t%s\n' "$scenario" "$build" "$round" "${rate:-0}" >> "$results"
+      log "round $round $scenario $build: ${rate:-?} msg/s, $cpu_us us CPU/msg"
+      printf '%s\t%s\t%s\t%s\t%s\n' "$scenario" "$build" "$round" "${rate:-0}" "$cpu_us" >> "$results"
     done
   done
 done
 
-jmh_without="$(awk -F'\t' '$1=="without" {print $3}' "$jmh" | median)"
-jmh_with="$(awk -F'\t' '$1=="with" {print $3}' "$jmh" | median)"
-echo "| JMH QueueRoundTripBenchmark.publishDeliverAck | without counters (msg/s, median of $rounds) | with counters | with / without | runs (without; with) |"
+# jmh_row TITLE COLUMN: one table row, medians of both builds and their ratio, then every run.
+jmh_row() {
+  local without with
+  without="$(awk -F'\t' -v c="$2" '$1=="without" {print $c}' "$jmh" | median)"
+  with="$(awk -F'\t' -v c="$2" '$1=="with" {print $c}' "$jmh" | median)"
+  echo "| $1 | $without | $with | $(awk -v a="$with" -v b="$without" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}') |" \
+    "$(awk -F'\t' -v c="$2" '$1=="without" {print $c}' "$jmh" | paste -sd, -); $(awk -F'\t' -v c="$2" '$1=="with" {print $c}' "$jmh" | paste -sd, -) |"
+}
+echo "| JMH QueueRoundTripBenchmark.publishDeliverAck (enqueue, deliver, ack; 12 B) | without counters (median of $rounds) | with counters | with / without | runs (without; with) |"
 echo "| --- | ---: | ---: | ---: | --- |"
-echo "| enqueue, deliver, ack in one queue, 12 B | $jmh_without | $jmh_with | $(awk -v a="$jmh_with" -v b="$jmh_without" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}') |" \
-  "$(awk -F'\t' '$1=="without" {print $3}' "$jmh" | paste -sd, -); $(awk -F'\t' '$1=="with" {print $3}' "$jmh" | paste -sd, -) |"
+jmh_row "throughput, msg/s" 3
+jmh_row "CPU per message, ns" 4
 echo
 echo "| scenario | without counters (msg/s, median of $rounds) | with counters | with / without | runs (without; with) |"
 echo "| --- | ---: | ---: | ---: | --- |"
@@ -140,6 +163,17 @@ for scenario in auto-ack confirm-ack; do
   runs_with="$(awk -F'\t' -v s="$scenario" '$1==s && $2=="with" {print $4}' "$results" | paste -sd, -)"
   ratio="$(awk -v a="$with" -v b="$without" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}')"
   echo "| $scenario: PerfTest ${SCENARIO[$scenario]} | $without | $with | $ratio | $runs_without; $runs_with |"
+done
+echo
+echo "| scenario | broker CPU per message without (us, median) | with | with / without | runs (without; with) |"
+echo "| --- | ---: | ---: | ---: | --- |"
+for scenario in auto-ack confirm-ack; do
+  without="$(awk -F'\t' -v s="$scenario" '$1==s && $2=="without" {print $5}' "$results" | median)"
+  with="$(awk -F'\t' -v s="$scenario" '$1==s && $2=="with" {print $5}' "$results" | median)"
+  ratio="$(awk -v a="$with" -v b="$without" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}')"
+  echo "| $scenario | $without | $with | $ratio |" \
+    "$(awk -F'\t' -v s="$scenario" '$1==s && $2=="without" {print $5}' "$results" | paste -sd, -);" \
+    "$(awk -F'\t' -v s="$scenario" '$1==s && $2=="with" {print $5}' "$results" | paste -sd, -) |"
 done
 echo
 echo "Base: $(git -C "$repo" rev-parse --short "$base_ref"); this tree: $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet || echo ' (modified)');" \

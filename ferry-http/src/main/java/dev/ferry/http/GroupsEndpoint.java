@@ -37,8 +37,7 @@ final class GroupsEndpoint {
         QueuesEndpoint.requireGet(request.method());
         GroupCoordinator groups = view.config.groups();
         String streamHost = view.config.streamVirtualHost();
-        boolean visible = groups != null && view.visibleVirtualHosts(request.user()).stream()
-                .anyMatch(host -> host.name().equals(streamHost));
+        boolean visible = groups != null && view.maySee(request.user(), streamHost);
         int depth = request.path().size();
         ListQuery query = ListQuery.from(request.query());
         if (depth == 1) {

@@ -37,8 +37,7 @@ final class StreamsEndpoint {
         String streamHost = view.config.streamVirtualHost();
         int depth = request.path().size();
         if (depth == 1) {
-            boolean visible = topics != null && view.visibleVirtualHosts(request.user()).stream()
-                    .anyMatch(host -> host.name().equals(streamHost));
+            boolean visible = topics != null && view.maySee(request.user(), streamHost);
             return list(request, visible ? streams(topics) : List.of());
         }
         VirtualHost host = view.virtualHost(request.user(), request.segment(1));

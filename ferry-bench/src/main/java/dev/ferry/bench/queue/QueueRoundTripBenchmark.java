@@ -14,6 +14,9 @@ import dev.ferry.queue.QueueSettings;
 import dev.ferry.queue.SettleOutcome;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -30,6 +33,10 @@ import org.openjdk.jmh.annotations.State;
  * (a direct executor), so what is measured is the queue's own work per message, message_stats
  * counting included. Uses only API that predates the counters, so the same benchmark runs against
  * a ferry-core without them (put that jar first on the class path: {@code ferry-bench/stats-overhead.sh}).
+ *
+ * <p>Besides throughput it reports {@code cpuNanos}, the benchmark thread's CPU time (as a rate:
+ * divided by the throughput it is CPU nanoseconds per message), which a machine busy with other
+ * work disturbs far less than wall-clock throughput.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -42,6 +49,18 @@ public class QueueRoundTripBenchmark {
     private final long[] delivered = new long[BATCH];
     private int deliveredCount;
     private Message message;
+
+    /** The benchmark thread's CPU time, summed per iteration; JMH reports it per second. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class CpuTime {
+        private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+        public long cpuNanos;
+
+        long now() {
+            return THREADS.getCurrentThreadCpuTime();
+        }
+    }
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -62,7 +81,8 @@ public class QueueRoundTripBenchmark {
 
     @Benchmark
     @OperationsPerInvocation(BATCH)
-    public int publishDeliverAck() {
+    public int publishDeliverAck(CpuTime cpu) {
+        long start = cpu.now();
         deliveredCount = 0;
         for (int i = 0; i < BATCH; i++) {
             queue.enqueue(message, null);
@@ -71,6 +91,7 @@ public class QueueRoundTripBenchmark {
             throw new IllegalStateException("delivered " + deliveredCount + " of " + BATCH);
         }
         queue.settle(CHANNEL, delivered.clone(), SettleOutcome.ACK);
+        cpu.cpuNanos += cpu.now() - start;
         return deliveredCount;
     }
 }

@@ -127,18 +127,19 @@ public final class BrokerMetrics {
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(aggregated);
         groupLag = MultiGauge.builder("ferry.consumer.group.lag")
                 .description("Messages a consumer group has not committed yet, summed over its partitions").register(aggregated);
-        partitionHighWatermark = MultiGauge.builder("ferry.stream.partition.high.watermark")
-                .description("One past the last durable record of a stream partition").register(perObject);
-        partitionLogStart = MultiGauge.builder("ferry.stream.partition.log.start.offset")
-                .description("The first offset a reader may ask for in a stream partition").register(perObject);
-        queueReady = MultiGauge.builder("rabbitmq.queue.messages.ready")
-                .description("Messages ready to be delivered to consumers").register(perObject);
-        queueUnacked = MultiGauge.builder("rabbitmq.queue.messages.unacked")
-                .description("Messages delivered to consumers but not yet acknowledged").register(perObject);
-        queueMessages = MultiGauge.builder("rabbitmq.queue.messages")
-                .description("Sum of ready and unacknowledged messages").register(perObject);
-        queueConsumers = MultiGauge.builder("rabbitmq.queue.consumers")
-                .description("Consumers on a queue").register(perObject);
+        partitionHighWatermark = perObjectGauge("ferry.stream.partition.high.watermark",
+                "One past the last durable record of a stream partition");
+        partitionLogStart = perObjectGauge("ferry.stream.partition.log.start.offset",
+                "The first offset a reader may ask for in a stream partition");
+        queueReady = perObjectGauge("rabbitmq.queue.messages.ready", "Messages ready to be delivered to consumers");
+        queueUnacked = perObjectGauge("rabbitmq.queue.messages.unacked",
+                "Messages delivered to consumers but not yet acknowledged");
+        queueMessages = perObjectGauge("rabbitmq.queue.messages", "Sum of ready and unacknowledged messages");
+        queueConsumers = perObjectGauge("rabbitmq.queue.consumers", "Consumers on a queue");
+    }
+
+    private MultiGauge perObjectGauge(String name, String description) {
+        return MultiGauge.builder(name).description(description).register(perObject);
     }
 
     private void globalCounter(String name, String description, MessageCounter counter) {
