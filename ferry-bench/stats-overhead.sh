@@ -3,8 +3,9 @@
 # tree (counters on queue threads and channel event loops, adders on exchanges and virtual hosts,
 # rates sampled every 5 s) and a base commit without them, alternating runs so that both builds
 # see the same machine (the order swaps every round):
-#   1. JMH, QueueRoundTripBenchmark: a message enqueued, delivered and acked by one queue's state
-#      machine in process (the base's ferry-core jar put first on the class path);
+#   1. JMH, QueueCycleBenchmark.batchAck100 (channelCredit=unlimited, as an AMQP consumer has): a
+#      message enqueued, delivered and acked by one queue's state machine in process (the base's
+#      ferry-core jar put first on the class path), throughput and CPU per message;
 #   2. PerfTest against a started broker (transient 12 B messages; auto-ack, and confirms + acks).
 # Prints Markdown tables of each build's median and the ratio with / without, and the machine's
 # load while it ran.
@@ -67,7 +68,8 @@ for round in $(seq 1 "$rounds"); do
   for build in "${order[@]}"; do
     classpath="$work/benchmarks.jar"
     [ "$build" = without ] && classpath="$work/without-core.jar:$classpath"
-    java -cp "$classpath" org.openjdk.jmh.Main 'QueueRoundTripBenchmark' -f 1 -wi 2 -i 3 -w 2s -r 2s \
+    java -cp "$classpath" org.openjdk.jmh.Main 'QueueCycleBenchmark.batchAck100' -p channelCredit=unlimited \
+      -f 1 -wi 2 -i 3 -w 2s -r 2s \
       -rf csv -rff "$work/jmh-$build-$round.csv" > "$work/jmh-$build-$round.out" 2>&1
     # Line 2: messages per second; line 3: the thread's CPU nanoseconds per second (AuxCounters).
     score="$(sed -n 2p "$work/jmh-$build-$round.csv" | awk -F, '{printf "%.0f", $5}')"
@@ -149,7 +151,7 @@ jmh_row() {
   echo "| $1 | $without | $with | $(awk -v a="$with" -v b="$without" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}') |" \
     "$(awk -F'\t' -v c="$2" '$1=="without" {print $c}' "$jmh" | paste -sd, -); $(awk -F'\t' -v c="$2" '$1=="with" {print $c}' "$jmh" | paste -sd, -) |"
 }
-echo "| JMH QueueRoundTripBenchmark.publishDeliverAck (enqueue, deliver, ack; 12 B) | without counters (median of $rounds) | with counters | with / without | runs (without; with) |"
+echo "| JMH QueueCycleBenchmark.batchAck100, channelCredit=unlimited (enqueue, deliver, ack; 12 B) | without counters (median of $rounds) | with counters | with / without | runs (without; with) |"
 echo "| --- | ---: | ---: | ---: | --- |"
 jmh_row "throughput, msg/s" 3
 jmh_row "CPU per message, ns" 4
