@@ -143,39 +143,28 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-# jmh_row TITLE COLUMN: one table row, medians of both builds and their ratio, then every run.
-jmh_row() {
+# row TITLE FILE FILTER COLUMN: one table row for the rows of FILE whose first column is FILTER
+# (or any, when empty) and whose build column says without / with: the two medians of COLUMN,
+# their ratio, then every run.
+row() {
+  values() { awk -F'\t' -v f="$3" -v b="$1" -v c="$4" '(f == "" || $1 == f) && $(f == "" ? 1 : 2) == b {print $c}' "$2"; }
   local without with
-  without="$(awk -F'\t' -v c="$2" '$1=="without" {print $c}' "$jmh" | median)"
-  with="$(awk -F'\t' -v c="$2" '$1=="with" {print $c}' "$jmh" | median)"
+  without="$(values without "$2" "$3" "$4" | median)"
+  with="$(values with "$2" "$3" "$4" | median)"
   echo "| $1 | $without | $with | $(awk -v a="$with" -v b="$without" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}') |" \
-    "$(awk -F'\t' -v c="$2" '$1=="without" {print $c}' "$jmh" | paste -sd, -); $(awk -F'\t' -v c="$2" '$1=="with" {print $c}' "$jmh" | paste -sd, -) |"
+    "$(values without "$2" "$3" "$4" | paste -sd, -); $(values with "$2" "$3" "$4" | paste -sd, -) |"
 }
 echo "| JMH QueueCycleBenchmark.batchAck100, channelCredit=unlimited (enqueue, deliver, ack; 12 B) | without counters (median of $rounds) | with counters | with / without | runs (without; with) |"
 echo "| --- | ---: | ---: | ---: | --- |"
-jmh_row "throughput, msg/s" 3
-jmh_row "CPU per message, ns" 4
-echo
-echo "| scenario | without counters (msg/s, median of $rounds) | with counters | with / without | runs (without; with) |"
-echo "| --- | ---: | ---: | ---: | --- |"
-for scenario in auto-ack confirm-ack; do
-  without="$(awk -F'\t' -v s="$scenario" '$1==s && $2=="without" {print $4}' "$results" | median)"
-  with="$(awk -F'\t' -v s="$scenario" '$1==s && $2=="with" {print $4}' "$results" | median)"
-  runs_without="$(awk -F'\t' -v s="$scenario" '$1==s && $2=="without" {print $4}' "$results" | paste -sd, -)"
-  runs_with="$(awk -F'\t' -v s="$scenario" '$1==s && $2=="with" {print $4}' "$results" | paste -sd, -)"
-  ratio="$(awk -v a="$with" -v b="$without" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}')"
-  echo "| $scenario: PerfTest ${SCENARIO[$scenario]} | $without | $with | $ratio | $runs_without; $runs_with |"
-done
-echo
-echo "| scenario | broker CPU per message without (us, median) | with | with / without | runs (without; with) |"
-echo "| --- | ---: | ---: | ---: | --- |"
-for scenario in auto-ack confirm-ack; do
-  without="$(awk -F'\t' -v s="$scenario" '$1==s && $2=="without" {print $5}' "$results" | median)"
-  with="$(awk -F'\t' -v s="$scenario" '$1==s && $2=="with" {print $5}' "$results" | median)"
-  ratio="$(awk -v a="$with" -v b="$without" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}')"
-  echo "| $scenario | $without | $with | $ratio |" \
-    "$(awk -F'\t' -v s="$scenario" '$1==s && $2=="without" {print $5}' "$results" | paste -sd, -);" \
-    "$(awk -F'\t' -v s="$scenario" '$1==s && $2=="with" {print $5}' "$results" | paste -sd, -) |"
+row "throughput, msg/s" "$jmh" "" 3
+row "CPU per message, ns" "$jmh" "" 4
+for measure in "msg/s received:4" "broker CPU per message, us:5"; do
+  echo
+  echo "| PerfTest, ${measure%%:*} | without counters (median of $rounds) | with counters | with / without | runs (without; with) |"
+  echo "| --- | ---: | ---: | ---: | --- |"
+  for scenario in auto-ack confirm-ack; do
+    row "$scenario: ${SCENARIO[$scenario]}" "$results" "$scenario" "${measure##*:}"
+  done
 done
 echo
 echo "Base: $(git -C "$repo" rev-parse --short "$base_ref"); this tree: $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet || echo ' (modified)');" \

@@ -31,6 +31,11 @@ final class BrokerView {
         return user.isMonitor() || config.users().mayAccess(user, virtualHost);
     }
 
+    /** Whether {@code user} sees the streams and consumer groups: the virtual host they belong to. */
+    boolean seesStreams(ApiUser user) {
+        return maySee(user, config.streamVirtualHost());
+    }
+
     /** The virtual hosts {@code user} may see, by name. */
     List<VirtualHost> visibleVirtualHosts(ApiUser user) {
         List<VirtualHost> visible = new ArrayList<>();

@@ -36,8 +36,7 @@ final class GroupsEndpoint {
     CompletableFuture<ApiResponse> handle(ApiRequest request) {
         QueuesEndpoint.requireGet(request.method());
         GroupCoordinator groups = view.config.groups();
-        String streamHost = view.config.streamVirtualHost();
-        boolean visible = groups != null && view.maySee(request.user(), streamHost);
+        boolean visible = groups != null && view.seesStreams(request.user());
         int depth = request.path().size();
         ListQuery query = ListQuery.from(request.query());
         if (depth == 1) {

@@ -37,7 +37,7 @@ final class StreamsEndpoint {
         String streamHost = view.config.streamVirtualHost();
         int depth = request.path().size();
         if (depth == 1) {
-            boolean visible = topics != null && view.maySee(request.user(), streamHost);
+            boolean visible = topics != null && view.seesStreams(request.user());
             return list(request, visible ? streams(topics) : List.of());
         }
         VirtualHost host = view.virtualHost(request.user(), request.segment(1));
