@@ -4,6 +4,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
+import dev.ferry.policy.Policy;
+import dev.ferry.policy.PolicyKind;
+
 /**
  * One change to users, virtual hosts, permissions or limits: data only, no clock and no callback,
  * so that the access log stores it, a restart replays it, and (later) Raft replicates it. Applying
@@ -92,6 +95,21 @@ public sealed interface AccessCommand {
     record DeleteAcls(List<AclBinding> bindings) implements AccessCommand {
         public DeleteAcls {
             bindings = List.copyOf(bindings);
+        }
+    }
+
+    /** Sets (creates or replaces) a policy or an operator policy, checked when it was made. */
+    record SetPolicy(Policy policy) implements AccessCommand {
+        public SetPolicy {
+            Objects.requireNonNull(policy, "policy");
+        }
+    }
+
+    record ClearPolicy(PolicyKind kind, String virtualHost, String name) implements AccessCommand {
+        public ClearPolicy {
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(virtualHost, "virtualHost");
+            Objects.requireNonNull(name, "name");
         }
     }
 }

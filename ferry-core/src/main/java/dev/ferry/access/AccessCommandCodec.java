@@ -8,12 +8,19 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import dev.ferry.access.AccessCommand.AddVirtualHost;
 import dev.ferry.access.AccessCommand.ClearPermission;
+import dev.ferry.access.AccessCommand.ClearPolicy;
+import dev.ferry.access.AccessCommand.SetPolicy;
+import dev.ferry.policy.Policy;
+import dev.ferry.policy.PolicyKind;
+import dev.ferry.policy.PolicyValidationException;
 import dev.ferry.access.AccessCommand.CreateAcls;
 import dev.ferry.access.AccessCommand.DeleteAcls;
 import dev.ferry.access.AccessCommand.ClearTopicPermission;
@@ -47,6 +54,10 @@ import dev.ferry.access.AccessCommand.SetVirtualHostLimits;
  * kind 11 CreateAcls       count(int), then per binding: resourceType, resourceName, patternType,
  *                         principal, host, operation, permission (the enums by their names)
  * kind 12 DeleteAcls       as kind 11
+ * kind 13 SetPolicy        kind(USER|OPERATOR), vhost, name, pattern, applyTo, priority(int64), definition(value)
+ * kind 14 ClearPolicy      kind, vhost, name
+ * value: tag byte, then 0 null | 1 string | 2 int64 | 3 float64 | 4 boolean(byte) |
+ *        5 list: count(int), values | 6 map: count(int), (string key, value)*
  * </pre>
  * Kinds are only ever added: a log written before ACLs existed reads as it did.
  * <pre>
@@ -119,6 +130,15 @@ final class AccessCommandCodec {
             } else if (command instanceof DeleteAcls c) {
                 out.writeByte(12);
                 acls(out, c.bindings());
+            } else if (command instanceof SetPolicy c) {
+                Policy p = c.policy();
+                out.writeByte(13);
+                strings(out, p.kind().name(), p.virtualHost(), p.name(), p.pattern(), p.target().wireName());
+                out.writeLong(p.priority());
+                value(out, p.definition());
+            } else if (command instanceof ClearPolicy c) {
+                out.writeByte(14);
+                strings(out, c.kind().name(), c.virtualHost(), c.name());
             } else {
                 throw new IllegalArgumentException("unknown command " + command);
             }
@@ -183,6 +203,26 @@ final class AccessCommandCodec {
                 case 10 -> new SetVirtualHostLimits(string(in), new VirtualHostLimits(in.readInt(), in.readInt()));
                 case 11 -> new CreateAcls(acls(in));
                 case 12 -> new DeleteAcls(acls(in));
+                case 13 -> {
+                    PolicyKind policyKind = PolicyKind.valueOf(string(in));
+                    String vhost = string(in);
+                    String name = string(in);
+                    String pattern = string(in);
+                    String target = string(in);
+                    long priority = in.readLong();
+                    if (!(value(in, 0) instanceof Map<?, ?> definition)) {
+                        throw new IllegalArgumentException("a policy definition that is not a map");
+                    }
+                    try {
+                        @SuppressWarnings("unchecked")
+                        Map<String, Object> keys = (Map<String, Object>) definition;
+                        yield new SetPolicy(Policy.create(policyKind, vhost, name, pattern, target, priority, keys));
+                    } catch (PolicyValidationException e) {
+                        throw new IllegalArgumentException("stored policy " + name + " no longer validates: "
+                                + e.getMessage());
+                    }
+                }
+                case 14 -> new ClearPolicy(PolicyKind.valueOf(string(in)), string(in), string(in));
                 default -> throw new IllegalArgumentException("unknown access command kind " + kind);
             };
             if (in.available() != 0) {
@@ -214,6 +254,76 @@ final class AccessCommandCodec {
                     AclBinding.Operation.valueOf(string(in)), AclBinding.AclPermission.valueOf(string(in))));
         }
         return bindings;
+    }
+
+    private static void value(DataOutputStream out, Object value) throws IOException {
+        if (value == null) {
+            out.writeByte(0);
+        } else if (value instanceof String text) {
+            out.writeByte(1);
+            string(out, text);
+        } else if (value instanceof Long number) {
+            out.writeByte(2);
+            out.writeLong(number);
+        } else if (value instanceof Double number) {
+            out.writeByte(3);
+            out.writeDouble(number);
+        } else if (value instanceof Boolean flag) {
+            out.writeByte(4);
+            out.writeBoolean(flag);
+        } else if (value instanceof List<?> list) {
+            out.writeByte(5);
+            out.writeInt(list.size());
+            for (Object item : list) {
+                value(out, item);
+            }
+        } else if (value instanceof Map<?, ?> map) {
+            out.writeByte(6);
+            out.writeInt(map.size());
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                string(out, String.valueOf(entry.getKey()));
+                value(out, entry.getValue());
+            }
+        } else {
+            throw new IllegalArgumentException("a policy value of type " + value.getClass().getName());
+        }
+    }
+
+    private static Object value(DataInputStream in, int depth) throws IOException {
+        if (depth > 32) {
+            throw new IllegalArgumentException("policy value nested too deep");
+        }
+        int tag = in.readUnsignedByte();
+        switch (tag) {
+            case 0: return null;
+            case 1: return string(in);
+            case 2: return in.readLong();
+            case 3: return in.readDouble();
+            case 4: return in.readBoolean();
+            case 5: {
+                int count = in.readInt();
+                if (count < 0 || count > in.available()) {
+                    throw new IllegalArgumentException("list count " + count);
+                }
+                List<Object> list = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    list.add(value(in, depth + 1));
+                }
+                return list;
+            }
+            case 6: {
+                int count = in.readInt();
+                if (count < 0 || count > in.available()) {
+                    throw new IllegalArgumentException("map count " + count);
+                }
+                Map<String, Object> map = new LinkedHashMap<>();
+                for (int i = 0; i < count; i++) {
+                    map.put(string(in), value(in, depth + 1));
+                }
+                return map;
+            }
+            default: throw new IllegalArgumentException("unknown value tag " + tag);
+        }
     }
 
     private static void strings(DataOutputStream out, String... values) throws IOException {

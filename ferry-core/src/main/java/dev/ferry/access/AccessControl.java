@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
 
 import dev.ferry.access.AccessCommand.AddVirtualHost;
 import dev.ferry.access.AccessCommand.ClearPermission;
+import dev.ferry.access.AccessCommand.ClearPolicy;
+import dev.ferry.access.AccessCommand.SetPolicy;
 import dev.ferry.access.AccessCommand.CreateAcls;
 import dev.ferry.access.AccessCommand.DeleteAcls;
 import dev.ferry.access.AccessCommand.ClearTopicPermission;
@@ -27,6 +29,9 @@ import dev.ferry.access.AccessCommand.SetTopicPermission;
 import dev.ferry.access.AccessCommand.SetUserLimits;
 import dev.ferry.access.AccessCommand.SetVirtualHostLimits;
 import dev.ferry.broker.Broker;
+import dev.ferry.policy.Policy;
+import dev.ferry.policy.PolicyKind;
+import dev.ferry.policy.VirtualHostPolicies;
 import dev.ferry.text.LogSafe;
 
 /**
@@ -64,6 +69,7 @@ public final class AccessControl implements AutoCloseable {
         this.loopbackUsers = Set.copyOf(loopbackUsers);
         if (broker != null) {
             state.virtualHosts().forEach(broker::addVirtualHost);
+            state.virtualHosts().forEach(this::applyPolicies);
         }
     }
 
@@ -353,9 +359,39 @@ public final class AccessControl implements AutoCloseable {
         }
         if (command instanceof AddVirtualHost add) {
             broker.addVirtualHost(add.name());
+            applyPolicies(add.name());
         } else if (command instanceof DeleteVirtualHost delete) {
             broker.deleteVirtualHost(delete.name());
+        } else if (command instanceof SetPolicy set) {
+            applyPolicies(set.policy().virtualHost());
+        } else if (command instanceof ClearPolicy clear) {
+            applyPolicies(clear.virtualHost());
         }
+    }
+
+    /** Hands the virtual host its policies as they stand now (they apply to its queues at once). */
+    private void applyPolicies(String virtualHost) {
+        broker.virtualHost(virtualHost).ifPresent(v -> v.usePolicies(new VirtualHostPolicies(state.policies(virtualHost))));
+    }
+
+    // ---- policies (RabbitMQ keeps them as runtime parameters; they share the access log here) ----
+
+    /** Sets a policy or operator policy (made by {@link Policy#create}); in effect once durable. */
+    public CompletableFuture<Void> setPolicy(Policy policy) {
+        return change(new SetPolicy(policy), "set " + policy.kind().wireName() + " '" + policy.name() + "' in vhost '"
+                + policy.virtualHost() + "': pattern " + policy.pattern() + ", apply-to " + policy.target().wireName()
+                + ", priority " + policy.priority() + ", definition " + policy.definition());
+    }
+
+    /** Clears a policy; 404 "Parameter does not exist" (rabbitmqctl's words) when there is none of that name. */
+    public CompletableFuture<Void> clearPolicy(PolicyKind kind, String virtualHost, String name) {
+        return change(new ClearPolicy(kind, virtualHost, name), "clear " + kind.wireName() + " '" + name
+                + "' in vhost '" + virtualHost + "'");
+    }
+
+    /** The policies and operator policies in effect (durable). */
+    public List<Policy> policies() {
+        return state.policies();
     }
 
     @Override

@@ -20,7 +20,11 @@ import dev.ferry.access.AccessCommand.SetPermission;
 import dev.ferry.access.AccessCommand.SetTopicPermission;
 import dev.ferry.access.AccessCommand.SetUserLimits;
 import dev.ferry.access.AccessCommand.SetVirtualHostLimits;
+import dev.ferry.access.AccessCommand.ClearPolicy;
+import dev.ferry.access.AccessCommand.SetPolicy;
 import dev.ferry.error.BrokerException;
+import dev.ferry.policy.Policy;
+import dev.ferry.policy.PolicyKind;
 
 /**
  * Users, virtual hosts, permissions and limits at one point of the access log: an immutable value,
@@ -30,7 +34,7 @@ import dev.ferry.error.BrokerException;
  */
 public final class AccessState {
     public static final AccessState EMPTY = new AccessState(Map.of(), Set.of(), Map.of(), Map.of(), Map.of(), Map.of(),
-            List.of());
+            List.of(), Map.of());
 
     private final Map<String, User> users;
     private final Set<String> virtualHosts;
@@ -42,12 +46,17 @@ public final class AccessState {
     private final Map<String, VirtualHostLimits> virtualHostLimits;
     /** Kafka ACL bindings, each once, in the order created. */
     private final List<AclBinding> acls;
+    /** Policies and operator policies, in the order set (RabbitMQ's runtime parameters; kept here for the same log). */
+    private final Map<PolicyKey, Policy> policies;
+
+    private record PolicyKey(PolicyKind kind, String virtualHost, String name) {
+    }
 
     private AccessState(Map<String, User> users, Set<String> virtualHosts,
                         Map<String, Map<String, Permission>> permissions,
                         Map<String, Map<String, Map<String, TopicPermission>>> topicPermissions,
                         Map<String, UserLimits> userLimits, Map<String, VirtualHostLimits> virtualHostLimits,
-                        List<AclBinding> acls) {
+                        List<AclBinding> acls, Map<PolicyKey, Policy> policies) {
         this.users = users;
         this.virtualHosts = virtualHosts;
         this.permissions = permissions;
@@ -55,6 +64,22 @@ public final class AccessState {
         this.userLimits = userLimits;
         this.virtualHostLimits = virtualHostLimits;
         this.acls = acls;
+        this.policies = policies;
+    }
+
+    /** Every policy and operator policy. */
+    public List<Policy> policies() {
+        return List.copyOf(policies.values());
+    }
+
+    /** The policies and operator policies of one virtual host. */
+    public List<Policy> policies(String virtualHost) {
+        return policies.values().stream().filter(p -> p.virtualHost().equals(virtualHost)).toList();
+    }
+
+    /** The policy of that kind and name in the virtual host, or null. */
+    public Policy policy(PolicyKind kind, String virtualHost, String name) {
+        return policies.get(new PolicyKey(kind, virtualHost, name));
     }
 
     /** Every Kafka ACL binding (Kafka principals are not checked against the users: Kafka does not either). */
@@ -144,6 +169,13 @@ public final class AccessState {
             requireUser(c.user());
         } else if (command instanceof SetVirtualHostLimits c) {
             requireVirtualHost(c.virtualHost());
+        } else if (command instanceof SetPolicy c) {
+            requireVirtualHost(c.policy().virtualHost());
+        } else if (command instanceof ClearPolicy c) {
+            requireVirtualHost(c.virtualHost());
+            if (policy(c.kind(), c.virtualHost(), c.name()) == null) {
+                throw BrokerException.notFound("Parameter does not exist");
+            }
         }
     }
 
@@ -181,6 +213,7 @@ public final class AccessState {
             next.permissions.remove(c.name());
             next.topicPermissions.remove(c.name());
             next.virtualHostLimits.remove(c.name());
+            next.policies.keySet().removeIf(key -> key.virtualHost().equals(c.name()));
         } else if (command instanceof SetPermission c) {
             Permission p = c.permission();
             if (next.users.containsKey(p.user()) && next.virtualHosts.contains(p.virtualHost())) {
@@ -213,6 +246,13 @@ public final class AccessState {
             next.acls.addAll(c.bindings());
         } else if (command instanceof DeleteAcls c) {
             c.bindings().forEach(next.acls::remove);
+        } else if (command instanceof SetPolicy c) {
+            Policy p = c.policy();
+            if (next.virtualHosts.contains(p.virtualHost())) {
+                next.policies.put(new PolicyKey(p.kind(), p.virtualHost(), p.name()), p);
+            }
+        } else if (command instanceof ClearPolicy c) {
+            next.policies.remove(new PolicyKey(c.kind(), c.virtualHost(), c.name()));
         }
         return next.build();
     }
@@ -229,6 +269,7 @@ public final class AccessState {
         if (!acls.isEmpty()) {
             commands.add(new CreateAcls(acls));
         }
+        policies.values().forEach(p -> commands.add(new SetPolicy(p)));
         return commands;
     }
 
@@ -241,6 +282,7 @@ public final class AccessState {
         final Map<String, UserLimits> userLimits;
         final Map<String, VirtualHostLimits> virtualHostLimits;
         final Set<AclBinding> acls;
+        final Map<PolicyKey, Policy> policies;
 
         Builder(AccessState from) {
             users = new LinkedHashMap<>(from.users);
@@ -254,6 +296,7 @@ public final class AccessState {
             userLimits = new LinkedHashMap<>(from.userLimits);
             virtualHostLimits = new LinkedHashMap<>(from.virtualHostLimits);
             acls = new LinkedHashSet<>(from.acls);
+            policies = new LinkedHashMap<>(from.policies);
         }
 
         AccessState build() {
@@ -268,7 +311,7 @@ public final class AccessState {
             return new AccessState(Collections.unmodifiableMap(users), Collections.unmodifiableSet(virtualHosts),
                     Collections.unmodifiableMap(frozenPermissions), Collections.unmodifiableMap(frozenTopic),
                     Collections.unmodifiableMap(userLimits), Collections.unmodifiableMap(virtualHostLimits),
-                    List.copyOf(acls));
+                    List.copyOf(acls), Collections.unmodifiableMap(policies));
         }
     }
 }

@@ -30,6 +30,9 @@ import dev.ferry.queue.MailboxLimits;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.MessageTtl;
 import dev.ferry.queue.PublishConfirm;
+import dev.ferry.policy.PolicyDefinitions;
+import dev.ferry.policy.QueuePolicy;
+import dev.ferry.policy.VirtualHostPolicies;
 import dev.ferry.queue.QueueArguments;
 import dev.ferry.queue.QueueServices;
 import dev.ferry.queue.QueueSettings;
@@ -77,6 +80,8 @@ public final class VirtualHost {
     private final Object metadataLock = new Object();
     private final ConcurrentHashMap<String, Exchange> exchanges = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, MessageQueue> queues = new ConcurrentHashMap<>();
+    // Set by AccessControl once a policy change is durable; written under metadataLock.
+    private volatile VirtualHostPolicies policies = VirtualHostPolicies.NONE;
     // Bindings by where they lead, so deleting a queue or exchange finds its bindings without a scan.
     private final Map<Destination, Set<Binding>> bindingsByDestination = new HashMap<>();
     private final Router router = new Router(exchanges::get);
@@ -241,6 +246,7 @@ public final class VirtualHost {
             Exchange existing = exchanges.get(exchangeName);
             if (existing == null) {
                 Exchange created = Exchange.create(declared);
+                applyPolicy(created);
                 exchanges.put(exchangeName, created);
                 TopologyChange change = new TopologyChange();
                 if (durable) {
@@ -403,6 +409,7 @@ public final class VirtualHost {
             if (!isPersisted(settings)) {
                 MessageQueue queue = new MessageQueue(settings, storage.openTransientQueueStore(settings),
                         queueOwners.get(), this::queueDeleted, queueServices);
+                applyPolicy(queue, policies.forQueue(queueName));
                 queues.put(queueName, queue);
                 storage.queueOpened(queue);
                 return new DeclaredQueue(queue, afterRecorded());
@@ -411,6 +418,7 @@ public final class VirtualHost {
             CompletableFuture<Void> declared = new CompletableFuture<>();
             QueueStore store = storage.openQueueStore(settings, restoring, queueOwners.get(), declared);
             MessageQueue queue = new MessageQueue(settings, store.store(), store.owner(), this::queueDeleted, queueServices);
+            applyPolicy(queue, policies.forQueue(queueName));
             queues.put(queueName, queue);
             storage.queueOpened(queue);
             TopologyChange change = new TopologyChange();
@@ -428,6 +436,44 @@ public final class VirtualHost {
             });
             return new DeclaredQueue(queue, durable);
         }
+    }
+
+    /** The policies and operator policies of this virtual host as they stand. */
+    public VirtualHostPolicies policies() {
+        return policies;
+    }
+
+    /**
+     * The virtual host's policies changed (a durable change, applied by AccessControl): every queue
+     * whose policy, operator policy or their definition changed gets its new effective arguments
+     * through a queue command, at once; every exchange its alternate exchange. Queues declared
+     * later get them when they are created.
+     */
+    public void usePolicies(VirtualHostPolicies next) {
+        synchronized (metadataLock) {
+            VirtualHostPolicies previous = policies;
+            policies = next;
+            for (MessageQueue queue : queues.values()) {
+                QueuePolicy after = next.forQueue(queue.name());
+                if (!VirtualHostPolicies.sameForQueue(previous.forQueue(queue.name()), after)) {
+                    queue.applyArguments(after.effectiveArguments(queue.settings().arguments(),
+                            queue.settings().description()));
+                }
+            }
+            exchanges.values().forEach(this::applyPolicy);
+        }
+    }
+
+    private void applyPolicy(MessageQueue queue, QueuePolicy policy) {
+        if (!policy.isEmpty()) {
+            queue.applyArguments(policy.effectiveArguments(queue.settings().arguments(), queue.settings().description()));
+        }
+    }
+
+    private void applyPolicy(Exchange exchange) {
+        exchange.usePolicyAlternateExchange(policies.forExchange(exchange.name())
+                .map(p -> p.definition().get(PolicyDefinitions.ALTERNATE_EXCHANGE))
+                .filter(String.class::isInstance).map(String.class::cast).orElse(null));
     }
 
     /**
@@ -733,7 +779,9 @@ public final class VirtualHost {
                 if (record instanceof MetadataRecord.ExchangeDeclared declared) {
                     ExchangeSettings settings = declared.settings();
                     if (!exchanges.containsKey(settings.name())) {
-                        exchanges.put(settings.name(), Exchange.create(settings));
+                        Exchange restored = Exchange.create(settings);
+                        applyPolicy(restored);
+                        exchanges.put(settings.name(), restored);
                     }
                 } else if (record instanceof MetadataRecord.QueueDeclared declared) {
                     declareQueue(new QueueDeclaration(declared.name(), true, false, declared.autoDelete(),

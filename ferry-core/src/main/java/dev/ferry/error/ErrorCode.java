@@ -32,6 +32,8 @@ public enum ErrorCode {
     REBALANCE_IN_PROGRESS(406, false),
     /** A new member must join again with the member id this answer carries. */
     MEMBER_ID_REQUIRED(406, false),
+    /** Another member joined with this member's static group.instance.id and replaced it (KIP-345). */
+    FENCED_INSTANCE_ID(406, false),
     /** The member's protocol type or protocols do not match the group's. */
     INCONSISTENT_GROUP_PROTOCOL(406, false),
     /** The group id is empty or otherwise unusable. */

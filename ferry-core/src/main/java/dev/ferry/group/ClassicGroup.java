@@ -40,7 +40,7 @@ import dev.ferry.group.GroupResult.SyncResult;
  * timer or completes a future. Timers are deadlines the owner reads with {@link #nextDeadlineMs()}
  * and fires with {@link #expireTimers(long, GroupOutcome.Builder)}.
  *
- * <p>The rules are Kafka's (KIP-345's static members aside):
+ * <p>The rules are Kafka's, static members (KIP-345) included:
  * <ul>
  *   <li>A rebalance ({@code PreparingRebalance}) completes when every member has sent a JoinGroup
  *       and no member given an id by {@code MEMBER_ID_REQUIRED} is still expected, or when the
@@ -55,6 +55,10 @@ import dev.ferry.group.GroupResult.SyncResult;
  *       dropped and the group rebalances.</li>
  *   <li>A member whose session timeout passes without a heartbeat (or commit, join or sync) is
  *       dropped, except while its join or sync is parked.</li>
+ *   <li>A member with a {@code group.instance.id} is static: it joins without MEMBER_ID_REQUIRED,
+ *       and a join under the same instance id with no member id replaces it (a restarted
+ *       process) without a rebalance when the group is stable and would keep its protocol;
+ *       requests of the replaced member get FENCED_INSTANCE_ID.</li>
  * </ul>
  *
  * <p>Not thread-safe: its owner applies commands one at a time.
@@ -85,6 +89,13 @@ final class ClassicGroup {
     private boolean newMemberAddedDuringDelay;
     /** After a rebalance: when members that have not synced are dropped. */
     private long syncDeadlineMs = NO_DEADLINE;
+    /**
+     * When the group last became empty (its members all gone), the start of its offsets'
+     * retention; {@link #NEVER_EMPTIED} while it never had members, whose offsets count from
+     * their commits. A group restored empty counts from the restart: never earlier than Kafka.
+     */
+    private long emptySinceMs = NEVER_EMPTIED;
+    private static final long NEVER_EMPTIED = Long.MIN_VALUE;
 
     ClassicGroup(String groupId, GroupConfig config) {
         this.groupId = Objects.requireNonNull(groupId, "groupId");
@@ -143,6 +154,21 @@ final class ClassicGroup {
             out.reply(requestId, JoinResult.failed(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, command.memberId()));
             return;
         }
+        String instanceId = command.groupInstanceId();
+        if (command.memberId().isEmpty() && instanceId != null) {
+            // A static member (KIP-345) joins at once, and takes over its predecessor's place if any.
+            GroupMember predecessor = staticMember(instanceId);
+            if (predecessor == null) {
+                addMemberAndRebalance(command, command.newMemberId(), out);
+            } else {
+                replaceStaticMember(predecessor, command, out);
+            }
+            return;
+        }
+        if (isFenced(instanceId, command.memberId())) {
+            out.reply(requestId, JoinResult.failed(ErrorCode.FENCED_INSTANCE_ID, command.memberId()));
+            return;
+        }
         if (command.memberId().isEmpty()) {
             String memberId = command.newMemberId();
             if (command.requireKnownMemberId()) {
@@ -184,6 +210,87 @@ final class ClassicGroup {
                 }
             }
             default -> out.reply(requestId, JoinResult.failed(ErrorCode.UNKNOWN_MEMBER_ID, memberId));
+        }
+    }
+
+    /** The member holding static {@code instanceId}, or null. */
+    private GroupMember staticMember(String instanceId) {
+        for (GroupMember member : members.values()) {
+            if (instanceId.equals(member.groupInstanceId)) {
+                return member;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether a request naming {@code instanceId} comes from a member that a newer one with the
+     * same instance id replaced: Kafka's FENCED_INSTANCE_ID, so the old process stops.
+     */
+    private boolean isFenced(String instanceId, String memberId) {
+        if (instanceId == null) {
+            return false;
+        }
+        GroupMember holder = staticMember(instanceId);
+        return holder != null && !holder.memberId.equals(memberId);
+    }
+
+    /**
+     * A static member came back under a new member id (a restarted process): it takes its
+     * predecessor's place, assignment included, and the predecessor's parked requests are answered
+     * FENCED_INSTANCE_ID. In a stable group whose protocol would stay the same nothing is
+     * rebalanced: the member gets the current generation (a leader gets the members but is told not to assign);
+     * otherwise the group rebalances with it, as Kafka does.
+     */
+    private void replaceStaticMember(GroupMember predecessor, Join command, GroupOutcome.Builder out) {
+        String memberId = command.newMemberId();
+        if (predecessor.isAwaitingJoin()) {
+            out.reply(predecessor.joinRequestId, JoinResult.failed(ErrorCode.FENCED_INSTANCE_ID, predecessor.memberId));
+        }
+        if (predecessor.isAwaitingSync()) {
+            out.reply(predecessor.syncRequestId, SyncResult.failed(ErrorCode.FENCED_INSTANCE_ID));
+        }
+        GroupMember member = new GroupMember(memberId, predecessor.groupInstanceId, command.clientId(),
+                command.clientHost(), command.sessionTimeoutMs(), command.rebalanceTimeoutMs(), predecessor.protocols,
+                command.nowMs());
+        member.assignment = predecessor.assignment;
+        LinkedHashMap<String, GroupMember> reordered = new LinkedHashMap<>();
+        for (Map.Entry<String, GroupMember> entry : members.entrySet()) {
+            if (entry.getKey().equals(predecessor.memberId)) {
+                reordered.put(memberId, member);
+            } else {
+                reordered.put(entry.getKey(), entry.getValue());
+            }
+        }
+        members.clear();
+        members.putAll(reordered);
+        if (pendingSyncMembers.remove(predecessor.memberId)) {
+            pendingSyncMembers.add(memberId);
+        }
+        if (predecessor.memberId.equals(leaderId)) {
+            leaderId = memberId;
+        }
+        if (state == GroupState.STABLE && selectsSameProtocol(member, command.protocols())) {
+            // Kafka's test: only a change of the group's protocol needs a rebalance. The metadata
+            // differs anyway (a restarted consumer owns no partitions yet) and is taken as sent.
+            member.protocols = command.protocols();
+            out.record(metadataRecord());
+            boolean leader = memberId.equals(leaderId);
+            out.reply(command.requestId(), new JoinResult(null, generationId, protocolType, protocolName, leaderId,
+                    memberId, leader ? joinedMembers() : List.of(), leader));
+            return;
+        }
+        updateMemberAndRebalance(member, command, out);
+    }
+
+    /** Whether the group would still choose its current protocol with {@code member} listing {@code protocols}. */
+    private boolean selectsSameProtocol(GroupMember member, List<Protocol> protocols) {
+        List<Protocol> previous = member.protocols;
+        member.protocols = protocols;
+        try {
+            return protocolName != null && protocolName.equals(selectProtocol());
+        } finally {
+            member.protocols = previous;
         }
     }
 
@@ -336,6 +443,7 @@ final class ClassicGroup {
             protocolName = null;
             leaderId = null;
             state = GroupState.EMPTY;
+            emptySinceMs = nowMs;
             out.record(metadataRecord());
             return;
         }
@@ -424,6 +532,10 @@ final class ClassicGroup {
             out.reply(requestId, SyncResult.failed(ErrorCode.COORDINATOR_NOT_AVAILABLE));
             return;
         }
+        if (isFenced(command.groupInstanceId(), command.memberId())) {
+            out.reply(requestId, SyncResult.failed(ErrorCode.FENCED_INSTANCE_ID));
+            return;
+        }
         GroupMember member = members.get(command.memberId());
         if (member == null) {
             out.reply(requestId, SyncResult.failed(ErrorCode.UNKNOWN_MEMBER_ID));
@@ -487,6 +599,9 @@ final class ClassicGroup {
     private ErrorCode heartbeatError(Heartbeat command) {
         if (state == GroupState.DEAD) {
             return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        }
+        if (isFenced(command.groupInstanceId(), command.memberId())) {
+            return ErrorCode.FENCED_INSTANCE_ID;
         }
         GroupMember member = members.get(command.memberId());
         if (member == null) {
@@ -634,6 +749,9 @@ final class ClassicGroup {
             // Outside group management: only while no member could be consuming the partitions.
             return state == GroupState.EMPTY ? null : ErrorCode.UNKNOWN_MEMBER_ID;
         }
+        if (isFenced(command.groupInstanceId(), command.memberId())) {
+            return ErrorCode.FENCED_INSTANCE_ID;
+        }
         GroupMember member = members.get(command.memberId());
         if (member == null) {
             return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -688,6 +806,60 @@ final class ClassicGroup {
                 Optional<Set<String>> read = config.subscriptions().topics(metadata);
                 read.ifPresent(topics::addAll);
             }
+        }
+        return topics;
+    }
+
+    /**
+     * Kafka's offsets clean-up: an empty group loses the offsets older than {@code retentionMs},
+     * counted from when it became empty (from their commit if it never had members); a stable
+     * consumer group loses those of topics none of its members subscribes to any more, counted
+     * from their commit (nothing when a subscription cannot be read). An empty group left with no
+     * offsets is removed. Returns how many offsets went.
+     */
+    int expireOffsets(long nowMs, long retentionMs, GroupOutcome.Builder out) {
+        Set<String> keepTopics;
+        if (state == GroupState.EMPTY) {
+            keepTopics = Set.of();
+        } else if (state == GroupState.STABLE && CONSUMER_PROTOCOL_TYPE.equals(protocolType)) {
+            keepTopics = readableSubscriptions();
+            if (keepTopics == null) {
+                return 0;
+            }
+        } else {
+            return 0;
+        }
+        int expired = 0;
+        for (var iterator = offsets.entrySet().iterator(); iterator.hasNext(); ) {
+            Map.Entry<PartitionRef, CommittedOffset> entry = iterator.next();
+            if (keepTopics.contains(entry.getKey().topic())) {
+                continue;
+            }
+            long since = state == GroupState.EMPTY && emptySinceMs != NEVER_EMPTIED ? emptySinceMs
+                    : entry.getValue().commitTimestampMs();
+            if (nowMs - since >= retentionMs) {
+                iterator.remove();
+                out.record(new GroupRecord.OffsetRemoved(groupId, entry.getKey()));
+                expired++;
+            }
+        }
+        if (state == GroupState.EMPTY && offsets.isEmpty() && members.isEmpty() && pendingMembers.isEmpty()) {
+            state = GroupState.DEAD;
+            out.record(new GroupRecord.GroupRemoved(groupId));
+        }
+        return expired;
+    }
+
+    /** Every topic the members subscribe to, or null when one member's subscription cannot be read. */
+    private Set<String> readableSubscriptions() {
+        Set<String> topics = new HashSet<>();
+        for (GroupMember member : members.values()) {
+            byte[] metadata = protocolName == null ? null : member.metadata(protocolName);
+            Optional<Set<String>> read = metadata == null ? Optional.empty() : config.subscriptions().topics(metadata);
+            if (read.isEmpty()) {
+                return null;
+            }
+            topics.addAll(read.get());
         }
         return topics;
     }
@@ -748,6 +920,7 @@ final class ClassicGroup {
         if (members.isEmpty()) {
             leaderId = null;
             state = GroupState.EMPTY;
+            emptySinceMs = protocolType == null ? NEVER_EMPTIED : nowMs;
         } else {
             if (leaderId == null || !members.containsKey(leaderId)) {
                 leaderId = members.keySet().iterator().next();

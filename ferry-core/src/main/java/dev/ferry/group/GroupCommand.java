@@ -89,6 +89,18 @@ public sealed interface GroupCommand {
      * never joined with it, the initial rebalance delay, the rebalance timeout, and the time the
      * members have to sync after a rebalance. Whatever is due at {@code nowMs} fires; nothing else.
      */
+    /**
+     * The periodic offsets clean-up of every group ({@code offsets.retention.check.interval.ms}):
+     * offsets past {@code offsets.retention.minutes} go, and so does an empty group left with none.
+     */
+    record ExpireOffsets(long nowMs) implements GroupCommand {
+        /** Every group: the clean-up is not one group's command. */
+        @Override
+        public String groupId() {
+            return "";
+        }
+    }
+
     record ExpireTimers(String groupId, long nowMs) implements GroupCommand {
     }
 }

@@ -17,9 +17,19 @@ import java.util.Objects;
  * @param newMemberJoinTimeoutMs how long a member that has never completed a join may wait in a
  *     rebalance before it is dropped (Kafka's fixed 5 minutes)
  * @param subscriptions reads consumer subscriptions, for OffsetDelete's "subscribed" check
+ * @param offsetsRetentionMs {@code offsets.retention.minutes} in ms: how long an empty group keeps
+ *     its offsets (counted from when it became empty), and how long a stable group keeps those of
+ *     topics it no longer subscribes to (from their commit)
+ * @param offsetsRetentionCheckIntervalMs {@code offsets.retention.check.interval.ms}
  */
 public record GroupConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, int maxSessionTimeoutMs,
-                          int offsetMetadataMaxBytes, int newMemberJoinTimeoutMs, SubscriptionDecoder subscriptions) {
+                          int offsetMetadataMaxBytes, int newMemberJoinTimeoutMs, SubscriptionDecoder subscriptions,
+                          long offsetsRetentionMs, long offsetsRetentionCheckIntervalMs) {
+
+    /** Kafka's {@code offsets.retention.minutes} default, 7 days. */
+    public static final long DEFAULT_OFFSETS_RETENTION_MS = 7L * 24 * 60 * 60 * 1000;
+    /** Kafka's {@code offsets.retention.check.interval.ms} default, 10 minutes. */
+    public static final long DEFAULT_OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
 
     public GroupConfig {
         Objects.requireNonNull(subscriptions, "subscriptions");
@@ -40,28 +50,44 @@ public record GroupConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, 
         if (newMemberJoinTimeoutMs <= 0) {
             problems.add("newMemberJoinTimeoutMs=" + newMemberJoinTimeoutMs + ": must be positive");
         }
+        if (offsetsRetentionMs <= 0) {
+            problems.add("offsetsRetentionMs=" + offsetsRetentionMs + ": must be positive");
+        }
+        if (offsetsRetentionCheckIntervalMs <= 0) {
+            problems.add("offsetsRetentionCheckIntervalMs=" + offsetsRetentionCheckIntervalMs + ": must be positive");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid group settings: " + String.join("; ", problems));
         }
     }
 
-    /** Kafka's defaults: 3 s initial delay, sessions of 6 s to 30 min, 4096 bytes of metadata. */
+    /**
+     * Kafka's defaults: 3 s initial delay, sessions of 6 s to 30 min, 4096 bytes of metadata,
+     * offsets kept 7 days, checked every 10 minutes.
+     */
     public static GroupConfig defaults() {
-        return new GroupConfig(3000, 6000, 1_800_000, 4096, 300_000, SubscriptionDecoder.NONE);
+        return new GroupConfig(3000, 6000, 1_800_000, 4096, 300_000, SubscriptionDecoder.NONE,
+                DEFAULT_OFFSETS_RETENTION_MS, DEFAULT_OFFSETS_RETENTION_CHECK_INTERVAL_MS);
     }
 
     public GroupConfig withInitialRebalanceDelayMs(int delayMs) {
         return new GroupConfig(delayMs, minSessionTimeoutMs, maxSessionTimeoutMs, offsetMetadataMaxBytes,
-                newMemberJoinTimeoutMs, subscriptions);
+                newMemberJoinTimeoutMs, subscriptions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs);
     }
 
     public GroupConfig withSessionTimeoutBounds(int minMs, int maxMs) {
         return new GroupConfig(initialRebalanceDelayMs, minMs, maxMs, offsetMetadataMaxBytes,
-                newMemberJoinTimeoutMs, subscriptions);
+                newMemberJoinTimeoutMs, subscriptions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs);
     }
 
     public GroupConfig withSubscriptions(SubscriptionDecoder decoder) {
         return new GroupConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs,
-                offsetMetadataMaxBytes, newMemberJoinTimeoutMs, decoder);
+                offsetMetadataMaxBytes, newMemberJoinTimeoutMs, decoder, offsetsRetentionMs,
+                offsetsRetentionCheckIntervalMs);
+    }
+
+    public GroupConfig withOffsetsRetention(long retentionMs, long checkIntervalMs) {
+        return new GroupConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs,
+                offsetMetadataMaxBytes, newMemberJoinTimeoutMs, subscriptions, retentionMs, checkIntervalMs);
     }
 }

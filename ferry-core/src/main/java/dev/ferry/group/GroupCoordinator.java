@@ -74,6 +74,26 @@ public final class GroupCoordinator implements AutoCloseable {
         });
         thread.setRemoveOnCancelPolicy(true);
         thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        long interval = groups.config().offsetsRetentionCheckIntervalMs();
+        thread.scheduleWithFixedDelay(this::expireOffsets, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    /** Kafka's periodic offsets clean-up ({@link GroupCommand.ExpireOffsets}), on the owner thread. */
+    private void expireOffsets() {
+        if (closed) {
+            return;
+        }
+        try {
+            GroupOutcome outcome = apply(new GroupCommand.ExpireOffsets(clockMs.getAsLong()));
+            long offsets = outcome.records().stream().filter(GroupRecord.OffsetRemoved.class::isInstance).count();
+            long removed = outcome.records().stream().filter(GroupRecord.GroupRemoved.class::isInstance).count();
+            if (offsets > 0 || removed > 0) {
+                LOG.info("Groups: {} committed offsets older than offsets.retention.minutes expired, {} empty groups "
+                        + "removed", offsets, removed);
+            }
+        } catch (RuntimeException | AssertionError e) {
+            LOG.error("Groups: the offsets clean-up failed: {}", e.toString(), e);
+        }
     }
 
     /** A coordinator that keeps nothing on disk (a broker without a data directory, tests). */
@@ -222,11 +242,11 @@ public final class GroupCoordinator implements AutoCloseable {
         }
     }
 
-    private void apply(GroupCommand command) {
+    private GroupOutcome apply(GroupCommand command) {
         GroupOutcome outcome = groups.apply(command);
         if (outcome.records().isEmpty() || log == null) {
             complete(outcome.replies(), null);
-            return;
+            return outcome;
         }
         CompletableFuture<Void> written;
         try {
@@ -241,6 +261,7 @@ public final class GroupCoordinator implements AutoCloseable {
                 complete(outcome.replies(), failure);
             }
         });
+        return outcome;
     }
 
     private void complete(List<GroupOutcome.Reply> replies, Throwable writeFailure) {

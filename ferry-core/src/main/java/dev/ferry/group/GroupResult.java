@@ -19,10 +19,19 @@ public sealed interface GroupResult {
      * generation is -1 and {@code memberId} is what the member should use next ("" or, with
      * {@code MEMBER_ID_REQUIRED}, its new id).
      */
+    /**
+     * @param skipAssignment the leader gets the members but must not assign: a static leader came
+     *                       back in a stable group, whose assignment stands (JoinGroup v9's flag)
+     */
     record JoinResult(ErrorCode error, int generationId, String protocolType, String protocolName, String leaderId,
-                      String memberId, List<JoinedMember> members) implements GroupResult {
+                      String memberId, List<JoinedMember> members, boolean skipAssignment) implements GroupResult {
         public JoinResult {
             members = List.copyOf(members);
+        }
+
+        public JoinResult(ErrorCode error, int generationId, String protocolType, String protocolName, String leaderId,
+                          String memberId, List<JoinedMember> members) {
+            this(error, generationId, protocolType, protocolName, leaderId, memberId, members, false);
         }
 
         static JoinResult failed(ErrorCode error, String memberId) {

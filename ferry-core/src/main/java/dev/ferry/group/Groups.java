@@ -96,6 +96,14 @@ public final class Groups {
                     groups.remove(delete.groupId());
                 }
             }
+        } else if (command instanceof GroupCommand.ExpireOffsets expire) {
+            for (var iterator = groups.values().iterator(); iterator.hasNext(); ) {
+                ClassicGroup group = iterator.next();
+                group.expireOffsets(expire.nowMs(), config.offsetsRetentionMs(), out);
+                if (group.state() == GroupState.DEAD) {
+                    iterator.remove();
+                }
+            }
         } else if (command instanceof ExpireTimers expire) {
             ClassicGroup group = groups.get(expire.groupId());
             if (group != null) {

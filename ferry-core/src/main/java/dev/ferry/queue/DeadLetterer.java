@@ -23,14 +23,22 @@ final class DeadLetterer {
     private final QueueServices services;
     private final MessageCounts counts;
 
+    // The arguments in effect (a policy may change them); owner thread only.
+    private QueueArguments arguments;
+
     DeadLetterer(QueueSettings settings, QueueServices services, MessageCounts counts) {
         this.settings = settings;
         this.services = services;
         this.counts = counts;
+        this.arguments = settings.arguments();
+    }
+
+    void useArguments(QueueArguments effective) {
+        this.arguments = effective;
     }
 
     boolean hasDeadLetterExchange() {
-        return settings.arguments().deadLetterExchange().isPresent();
+        return arguments.deadLetterExchange().isPresent();
     }
 
     /**
@@ -38,7 +46,7 @@ final class DeadLetterer {
      * effect is at-least-once (which already implies a dead-letter exchange).
      */
     boolean isAtLeastOnce() {
-        return hasDeadLetterExchange() && settings.arguments().deadLetterStrategy() == DeadLetterStrategy.AT_LEAST_ONCE;
+        return hasDeadLetterExchange() && arguments.deadLetterStrategy() == DeadLetterStrategy.AT_LEAST_ONCE;
     }
 
     /** Dead-letters (or drops) a message the queue no longer holds; the caller settled it in the store. */
@@ -59,7 +67,7 @@ final class DeadLetterer {
     /** The message as it leaves this queue: addressed to the dead-letter exchange, its death recorded. */
     Message annotate(Message message, DeathReason reason) {
         return DeathHistory.recordDeath(message, settings.name(), reason, services.timer().currentTimeMillis(),
-                settings.arguments().deadLetterExchange().get(), settings.arguments().deadLetterRoutingKey().orElse(null));
+                arguments.deadLetterExchange().get(), arguments.deadLetterRoutingKey().orElse(null));
     }
 
     /**

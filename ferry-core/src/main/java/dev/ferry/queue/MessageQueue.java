@@ -206,6 +206,14 @@ public final class MessageQueue {
         post(new QueueCommand.DeadLetterHandedOver(sequence, stored));
     }
 
+    /**
+     * Hands the queue the arguments now in effect (its declared ones merged with the policies that
+     * match it); applied on the owner thread after the commands already posted.
+     */
+    public void applyArguments(QueueArguments effective) {
+        post(new QueueCommand.ApplyArguments(Objects.requireNonNull(effective, "effective")));
+    }
+
     /** The queue was redeclared, or declared passively: for x-expires it counts as used now. */
     public void touch() {
         post(QueueCommand.Touch.INSTANCE);

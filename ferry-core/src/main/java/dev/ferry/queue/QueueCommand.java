@@ -144,6 +144,13 @@ interface QueueCommand {
         }
     }
 
+    /** The arguments in effect changed (a policy was set or cleared). */
+    record ApplyArguments(QueueArguments arguments) implements QueueCommand {
+        public void applyTo(QueueState state) {
+            state.applyArguments(arguments);
+        }
+    }
+
     /** A channel handed this queue a unit of its credit, which the queue waited for. */
     record CreditGranted(ChannelCredit credit) implements QueueCommand {
         public void applyTo(QueueState state) {

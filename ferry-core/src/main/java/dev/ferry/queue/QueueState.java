@@ -60,7 +60,9 @@ final class QueueState {
     private final PendingDeadLetters pendingDeadLetters = new PendingDeadLetters();
     private boolean warnedUnroutableDeadLetters;
     private final RetrySchedule retrySchedule;
-    private final LengthLimit lengthLimit;
+    private LengthLimit lengthLimit;
+    // The arguments in effect: the declared ones until a policy changes them (applyArguments).
+    private QueueArguments effective;
     private final QueueAlarm alarm;
     private long lastUsedAt;
     // The connections of the current consumers, distinct; a new array whenever consumers change.
@@ -80,8 +82,9 @@ final class QueueState {
         this.timer = services.timer();
         this.counts = queue.messageCounts();
         this.deadLetterer = new DeadLetterer(settings, services, counts);
-        this.retrySchedule = new RetrySchedule(settings.arguments().retryDelaysMs());
-        this.lengthLimit = LengthLimit.of(settings.arguments());
+        this.effective = settings.arguments();
+        this.retrySchedule = new RetrySchedule(effective.retryDelaysMs());
+        this.lengthLimit = LengthLimit.of(effective);
         this.alarm = new QueueAlarm(timer, queue::timersDue);
         this.lastUsedAt = timer.currentTimeMillis();
         this.nextSequence = store.firstFreeSequence();
@@ -139,9 +142,28 @@ final class QueueState {
         dropHeadWhileOverLimit();
     }
 
+    /**
+     * A policy changed the arguments in effect ({@code arguments} merges the declared ones with the
+     * policies, see dev.ferry.policy.QueuePolicy). Takes effect at once, as RabbitMQ's queue does
+     * when its policy changes: a lower length limit drops (dead-letters) the head now, a new
+     * dead-letter exchange takes the next dead letters, new retry delays the next returns, a new
+     * x-expires restarts from the last use. A new message TTL applies to messages that arrive
+     * from now on; those already queued keep the deadline they got on arrival (RabbitMQ too).
+     */
+    void applyArguments(QueueArguments arguments) {
+        if (deleted) {
+            return;
+        }
+        effective = arguments;
+        deadLetterer.useArguments(arguments);
+        retrySchedule.useDelays(arguments.retryDelaysMs());
+        lengthLimit = LengthLimit.of(arguments);
+        dropHeadWhileOverLimit();
+    }
+
     /** The message's TTL: the lower of the queue's x-message-ttl and its own expiration. */
     private long timeToLive(Message message) {
-        long ttl = settings.arguments().messageTtlMs().orElse(Long.MAX_VALUE);
+        long ttl = effective.messageTtlMs().orElse(Long.MAX_VALUE);
         return Math.min(ttl, MessageTtl.parseChecked(message.properties().expiration()).orElse(Long.MAX_VALUE));
     }
 
@@ -314,10 +336,10 @@ final class QueueState {
 
     /** When x-expires deletes the queue if nothing uses it until then. */
     private long idleDeadline() {
-        if (settings.arguments().expiresMs().isEmpty() || !consumers.isEmpty()) {
+        if (effective.expiresMs().isEmpty() || !consumers.isEmpty()) {
             return Long.MAX_VALUE;
         }
-        return lastUsedAt + settings.arguments().expiresMs().getAsLong();
+        return lastUsedAt + effective.expiresMs().getAsLong();
     }
 
     /** Redeclared (or otherwise used without consuming): x-expires counts from now. */
@@ -327,7 +349,7 @@ final class QueueState {
 
     /** How many returns a message may have; one more dead-letters it as delivery_limit. */
     private long returnLimit() {
-        long limit = settings.arguments().deliveryLimit().orElse(Long.MAX_VALUE);
+        long limit = effective.deliveryLimit().orElse(Long.MAX_VALUE);
         return retrySchedule.hasDelays() ? Math.min(limit, retrySchedule.retries()) : limit;
     }
 

@@ -11,7 +11,7 @@ import java.util.TreeMap;
  * their original position (their sequence). Owner thread only.
  */
 final class RetrySchedule {
-    private final List<Long> delaysMs;
+    private List<Long> delaysMs;
     // Keyed by (due time, sequence) so that equal due times keep queue order.
     private final TreeMap<DueKey, QueuedMessage> waiting = new TreeMap<>();
 
@@ -24,6 +24,11 @@ final class RetrySchedule {
 
     RetrySchedule(List<Long> delaysMs) {
         this.delaysMs = List.copyOf(delaysMs);
+    }
+
+    /** New delays (a policy changed them): they count for the next returns; waiting messages keep their due time. */
+    void useDelays(List<Long> delays) {
+        this.delaysMs = List.copyOf(delays);
     }
 
     boolean hasDelays() {

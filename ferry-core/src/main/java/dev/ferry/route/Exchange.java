@@ -21,8 +21,10 @@ import dev.ferry.message.Message;
  */
 public abstract class Exchange {
     private final ExchangeSettings settings;
-    // Resolved once: routing asks for it on every message that matches nothing.
-    private final String alternateExchange;
+    // Resolved when it changes: routing asks for it on every message that matches nothing. The
+    // declared argument wins over a policy's alternate-exchange, as in RabbitMQ.
+    private final String declaredAlternateExchange;
+    private volatile String alternateExchange;
     // Every binding, for unbind, if-unused and listing. A concurrent set rather than a snapshot
     // list: copying a list on each change would make declaring n bindings cost O(n^2).
     private final Set<Binding> bindingSet = ConcurrentHashMap.newKeySet();
@@ -32,7 +34,13 @@ public abstract class Exchange {
 
     protected Exchange(ExchangeSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.alternateExchange = settings.alternateExchange().orElse(null);
+        this.declaredAlternateExchange = settings.alternateExchange().orElse(null);
+        this.alternateExchange = declaredAlternateExchange;
+    }
+
+    /** The alternate exchange a policy gives this exchange (null: none); its own argument still wins. */
+    public void usePolicyAlternateExchange(String policyAlternateExchange) {
+        this.alternateExchange = declaredAlternateExchange != null ? declaredAlternateExchange : policyAlternateExchange;
     }
 
     /** Builds the exchange implementation for {@code settings.type()}. */

@@ -43,6 +43,112 @@ class ClassicGroupTest {
         return ids;
     }
 
+    /** Static members "a" (the leader) and "b" joined and synced: returns their member ids. */
+    private String[] twoStaticMembersStable() {
+        long joinA = harness.joinStatic("", "a", RANGE);
+        long joinB = harness.joinStatic("", "b", RANGE);
+        harness.completeRebalance();
+        String a = harness.joinResult(joinA).memberId();
+        String b = harness.joinResult(joinB).memberId();
+        assertThat(harness.joinResult(joinA).error()).as("no MEMBER_ID_REQUIRED for a static member").isNull();
+        harness.syncStatic(b, "b", 1, Map.of());
+        harness.syncStatic(a, "a", 1, Map.of(a, bytes("A"), b, bytes("B")));
+        assertThat(harness.state()).isEqualTo(GroupState.STABLE);
+        return new String[] {a, b};
+    }
+
+    @Test
+    void shouldLetARestartedStaticFollowerTakeItsPlaceWithoutARebalance() {
+        String[] ids = twoStaticMembersStable();
+
+        long rejoin = harness.joinStatic("", "b", RANGE);
+
+        JoinResult result = harness.joinResult(rejoin);
+        assertThat(result.error()).isNull();
+        assertThat(result.memberId()).isNotEqualTo(ids[1]);
+        assertThat(result.generationId()).isEqualTo(1);
+        assertThat(result.leaderId()).isEqualTo(ids[0]);
+        assertThat(result.members()).isEmpty();
+        assertThat(result.skipAssignment()).isFalse();
+        assertThat(harness.state()).isEqualTo(GroupState.STABLE);
+        long sync = harness.syncStatic(result.memberId(), "b", 1, Map.of());
+        assertThat(harness.syncResult(sync).assignment()).as("the predecessor's assignment").isEqualTo(bytes("B"));
+        assertThat(harness.heartbeatResult(harness.heartbeatStatic(ids[0], "a", 1)).error()).isNull();
+        assertThat(harness.heartbeatResult(harness.heartbeatStatic(ids[1], "b", 1)).error())
+                .isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
+        assertThat(harness.syncResult(harness.syncStatic(ids[1], "b", 1, Map.of())).error())
+                .isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
+        GroupRecord.GroupMetadata stored = (GroupRecord.GroupMetadata) harness.records.get(harness.records.size() - 1);
+        assertThat(stored.members()).extracting(GroupRecord.StoredMember::memberId)
+                .containsExactly(ids[0], result.memberId());
+    }
+
+    @Test
+    void shouldTellARestartedStaticLeaderToSkipTheAssignment() {
+        String[] ids = twoStaticMembersStable();
+
+        JoinResult result = harness.joinResult(harness.joinStatic("", "a", RANGE));
+
+        assertThat(result.error()).isNull();
+        assertThat(result.leaderId()).isEqualTo(result.memberId()).isNotEqualTo(ids[0]);
+        assertThat(result.skipAssignment()).isTrue();
+        assertThat(result.members()).extracting(JoinedMember::memberId).containsExactly(result.memberId(), ids[1]);
+        assertThat(harness.state()).isEqualTo(GroupState.STABLE);
+        long sync = harness.syncStatic(result.memberId(), "a", 1, Map.of());
+        assertThat(harness.syncResult(sync).assignment()).isEqualTo(bytes("A"));
+    }
+
+    @Test
+    void shouldKeepTheGenerationWhenAStaticMemberComesBackWithOtherMetadata() {
+        String[] ids = twoStaticMembersStable();
+        List<Protocol> owningNothing = List.of(new Protocol("range", bytes("restarted")));
+
+        JoinResult result = harness.joinResult(harness.joinStatic("", "b", owningNothing));
+
+        assertThat(result.error()).isNull();
+        assertThat(result.generationId()).isEqualTo(1);
+        assertThat(harness.state()).isEqualTo(GroupState.STABLE);
+        assertThat(harness.group().members()).filteredOn(member -> "b".equals(member.groupInstanceId))
+                .singleElement().satisfies(member -> assertThat(member.protocols).isEqualTo(owningNothing));
+        assertThat(ids[0]).isEqualTo(result.leaderId());
+    }
+
+    @Test
+    void shouldRebalanceWhenAStaticMembersReturnChangesTheGroupsProtocol() {
+        long first = harness.joinStatic("", "solo", List.of(protocol("range"), protocol("sticky")));
+        harness.completeRebalance();
+        String solo = harness.joinResult(first).memberId();
+        harness.syncStatic(solo, "solo", 1, Map.of(solo, bytes("S")));
+        assertThat(harness.state()).isEqualTo(GroupState.STABLE);
+
+        long rejoin = harness.joinStatic("", "solo", List.of(protocol("sticky"), protocol("range")));
+        harness.completeRebalance();
+
+        JoinResult result = harness.joinResult(rejoin);
+        assertThat(result.generationId()).isEqualTo(2);
+        assertThat(result.protocolName()).isEqualTo("sticky");
+        assertThat(result.skipAssignment()).isFalse();
+    }
+
+    @Test
+    void shouldFenceAParkedJoinOfTheReplacedStaticMember() {
+        String[] ids = twoStaticMembersStable();
+        long parked = harness.joinStatic(ids[0], "a", List.of(protocol("range"), protocol("sticky")));
+        assertThat(harness.answered(parked)).as("waits for b").isFalse();
+
+        long replacement = harness.joinStatic("", "a", RANGE);
+
+        assertThat(harness.joinResult(parked).error()).isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
+        long follower = harness.joinStatic(ids[1], "b", RANGE);
+        harness.completeRebalance();
+        JoinResult replaced = harness.joinResult(replacement);
+        assertThat(replaced.error()).isNull();
+        assertThat(replaced.generationId()).isEqualTo(2);
+        assertThat(replaced.leaderId()).isEqualTo(replaced.memberId());
+        assertThat(harness.joinResult(follower).leaderId()).isEqualTo(replaced.memberId());
+        assertThat(harness.answeredTwice).isEmpty();
+    }
+
     @Test
     void shouldAskANewMemberToRejoinWithTheIdItIsGiven() {
         long first = harness.join("", true, RANGE);

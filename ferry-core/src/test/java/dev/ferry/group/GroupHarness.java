@@ -75,6 +75,26 @@ final class GroupHarness {
         return id;
     }
 
+    /** A JoinGroup v5+ of a static member: {@code instanceId} as its group.instance.id. */
+    long joinStatic(String memberId, String instanceId, List<Protocol> protocols) {
+        long id = nextRequest();
+        apply(new GroupCommand.Join(id, GROUP, memberId, "m" + (nextMemberNumber++), instanceId, "client",
+                "/127.0.0.1", SESSION_MS, REBALANCE_MS, "consumer", protocols, true, nowMs));
+        return id;
+    }
+
+    long syncStatic(String memberId, String instanceId, int generation, Map<String, byte[]> assignments) {
+        long id = nextRequest();
+        apply(new GroupCommand.Sync(id, GROUP, generation, memberId, instanceId, "consumer", null, assignments, nowMs));
+        return id;
+    }
+
+    long heartbeatStatic(String memberId, String instanceId, int generation) {
+        long id = nextRequest();
+        apply(new GroupCommand.Heartbeat(id, GROUP, generation, memberId, instanceId, nowMs));
+        return id;
+    }
+
     long join(String memberId) {
         return join(memberId, false, List.of(protocol("range")));
     }

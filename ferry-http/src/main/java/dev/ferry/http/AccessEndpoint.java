@@ -206,7 +206,7 @@ final class AccessEndpoint {
     }
 
     /** Runs a change; 201 when it created something, 204 otherwise, once it is durable. */
-    private static CompletableFuture<ApiResponse> changed(Supplier<CompletableFuture<Void>> change,
+    static CompletableFuture<ApiResponse> changed(Supplier<CompletableFuture<Void>> change,
                                                           boolean created) {
         try {
             return change.get().thenApply(ignored -> created ? ApiResponse.created() : ApiResponse.noContent());

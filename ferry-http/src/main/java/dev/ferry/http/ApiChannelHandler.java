@@ -58,6 +58,8 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
     private static final Logger LOG = LoggerFactory.getLogger(ApiChannelHandler.class);
     private static final String API_PREFIX = "/api/";
     private static final String REALM = "Basic realm=\"RabbitMQ Management\"";
+    /** The web console's files, served on this port beside the API (no login: the page logs in through the API). */
+    private static final ConsoleFiles CONSOLE = new ConsoleFiles();
 
     /** A request copied off Netty's buffers, ready for a worker. */
     private record Pending(String method, String uri, HttpHeaders headers, byte[] body, boolean keepAlive) {
@@ -124,6 +126,16 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
     // ---------------------------------------------------------------- on a worker thread
 
     private void process(ChannelHandlerContext ctx, Pending request) {
+        String rawPath = new QueryStringDecoder(request.uri()).rawPath();
+        if (ConsoleFiles.isConsolePath(rawPath)) {
+            try {
+                send(ctx, CONSOLE.respond(request.method(), rawPath, request.headers().get(HttpHeaderNames.IF_NONE_MATCH),
+                        request.keepAlive()), request.keepAlive());
+            } finally {
+                ctx.executor().execute(() -> finished(ctx));
+            }
+            return;
+        }
         CompletableFuture<ApiResponse> answer;
         try {
             answer = answer(ctx.channel().remoteAddress(), request);

@@ -1,5 +1,6 @@
 package dev.ferry.http;
 
+import dev.ferry.policy.PolicyKind;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -14,6 +15,7 @@ final class ApiRouter {
     private final ConnectionsEndpoint connections;
     private final AccessEndpoint access;
     private final DefinitionsEndpoint definitions;
+    private final PoliciesEndpoint policies;
 
     private final BrokerView view;
     private final StreamsEndpoint streams;
@@ -31,6 +33,7 @@ final class ApiRouter {
         this.access = config.accessControl() == null ? null : new AccessEndpoint(view, config.accessControl());
         this.definitions = config.accessControl() == null ? null
                 : new DefinitionsEndpoint(view, config.accessControl());
+        this.policies = config.accessControl() == null ? null : new PoliciesEndpoint(view, config.accessControl());
     }
 
     /** The sampler behind message_stats rates; started and stopped with the server. */
@@ -60,6 +63,8 @@ final class ApiRouter {
             case "consumers" -> connections.consumers(request);
             case "users" -> requireAccess().users(request);
             case "permissions" -> requireAccess().permissions(request);
+            case "policies" -> requirePolicies().handle(request, PolicyKind.USER);
+            case "operator-policies" -> requirePolicies().handle(request, PolicyKind.OPERATOR);
             case "definitions" -> {
                 requireAccess();
                 yield definitions.handle(request);
@@ -82,6 +87,13 @@ final class ApiRouter {
             return requireAccess().changeVirtualHost(request, request.segment(1));
         }
         return node.virtualHosts(request);
+    }
+
+    private PoliciesEndpoint requirePolicies() {
+        if (policies == null) {
+            throw ApiException.notFound();
+        }
+        return policies;
     }
 
     private AccessEndpoint requireAccess() {

@@ -13,6 +13,8 @@ import dev.ferry.broker.Broker;
 import dev.ferry.broker.QueueDeclaration;
 import dev.ferry.broker.VirtualHost;
 import dev.ferry.error.BrokerException;
+import dev.ferry.policy.Policy;
+import dev.ferry.policy.PolicyKind;
 import dev.ferry.queue.QueueArguments;
 import dev.ferry.route.ExchangeType;
 import java.util.ArrayList;
@@ -46,8 +48,11 @@ import java.util.function.Supplier;
  *       {@code rabbit_password_hashing_sha256} (the default when absent), or, a Ferry extension, a
  *       plain {@code password}; {@code tags} as a list (RabbitMQ 3.10) or one comma-separated string
  *       (older exports); {@code limits} {@code max-connections} / {@code max-channels}.</li>
- *   <li>{@code parameters} of component {@code vhost-limits}; other components and
- *       {@code policies} are not applied yet (counted in {@link #ignored()}).</li>
+ *   <li>{@code parameters} of component {@code vhost-limits}; other components are not applied
+ *       yet (counted in {@link #ignored()}).</li>
+ *   <li>{@code policies}: checked as {@code PUT /api/policies} checks them, set after the
+ *       permissions (they apply to the queues and exchanges of the document, and to those that
+ *       already exist, at once).</li>
  * </ul>
  */
 public final class Definitions {
@@ -87,6 +92,7 @@ public final class Definitions {
     private final List<ExchangeEntry> exchanges = new ArrayList<>();
     private final List<QueueEntry> queues = new ArrayList<>();
     private final List<BindingEntry> bindings = new ArrayList<>();
+    private final List<Policy> policies = new ArrayList<>();
     private final List<String> ignored = new ArrayList<>();
 
     private Definitions() {
@@ -146,7 +152,15 @@ public final class Definitions {
             }
         }
         for (JsonNode policy : array(root, "policies")) {
-            ignored.add("policy " + policy.path("name").asText());
+            String name = text(policy, "name", "policies");
+            String vhost = virtualHostOf(policy, onlyVirtualHost, "policies");
+            try {
+                RequiredFields.require((ObjectNode) policy, "pattern", "definition");
+                policies.add(PoliciesEndpoint.parse(policy, PolicyKind.USER, vhost, name));
+            } catch (ApiException refusal) {
+                throw new InvalidDefinitionsException("policy '" + name + "' in vhost '" + vhost + "': "
+                        + refusal.reason());
+            }
         }
         for (JsonNode exchange : array(root, "exchanges")) {
             String name = text(exchange, "name", "exchanges");
@@ -245,6 +259,9 @@ public final class Definitions {
         for (String vhost : virtualHostLimits.keySet()) {
             requireHost(hosts, vhost, "vhost-limits of vhost '" + vhost + "'");
         }
+        for (Policy policy : policies) {
+            requireHost(hosts, policy.virtualHost(), "policy '" + policy.name() + "'");
+        }
         Set<String> exchangeKeys = new HashSet<>();
         Set<String> queueKeys = new HashSet<>();
         for (ExchangeEntry exchange : exchanges) {
@@ -342,6 +359,11 @@ public final class Definitions {
                         grants.add(() -> access.setVirtualHostLimits(vhost, limits));
                     }
                 });
+                for (Policy policy : policies) {
+                    if (!policy.equals(access.state().policy(policy.kind(), policy.virtualHost(), policy.name()))) {
+                        grants.add(() -> access.setPolicy(policy));
+                    }
+                }
                 return runAll(grants).thenApply(grantCount -> hostCount + userCount + grantCount);
             }, steps);
         }, steps);
@@ -436,7 +458,7 @@ public final class Definitions {
         return CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).thenApply(ignored -> started.size());
     }
 
-    /** What the document holds that Ferry does not apply yet (policies, other parameters). */
+    /** What the document holds that Ferry does not apply yet (parameters of other components). */
     public List<String> ignored() {
         return List.copyOf(ignored);
     }

@@ -7,6 +7,8 @@ import dev.ferry.access.User;
 import dev.ferry.access.UserLimits;
 import dev.ferry.access.VirtualHostLimits;
 import dev.ferry.broker.VirtualHost;
+import dev.ferry.policy.Policy;
+import dev.ferry.policy.PolicyKind;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.route.Binding;
 import dev.ferry.route.DefaultExchange;
@@ -116,7 +118,7 @@ final class DefinitionsEndpoint {
         }
         json.put("parameters", parameters);
         json.put("global_parameters", List.of());
-        json.put("policies", List.of());
+        json.put("policies", policies(null));
         List<Map<String, Object>> queues = new ArrayList<>();
         List<Map<String, Object>> exchanges = new ArrayList<>();
         List<Map<String, Object>> bindings = new ArrayList<>();
@@ -134,7 +136,7 @@ final class DefinitionsEndpoint {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("rabbit_version", NodeEndpoint.RABBITMQ_API_VERSION);
         json.put("parameters", limitParameters(name));
-        json.put("policies", List.of());
+        json.put("policies", policies(name));
         List<Map<String, Object>> queues = new ArrayList<>();
         List<Map<String, Object>> exchanges = new ArrayList<>();
         List<Map<String, Object>> bindings = new ArrayList<>();
@@ -251,6 +253,18 @@ final class DefinitionsEndpoint {
                 bindings.add(json);
             }
         }
+    }
+
+    /** The policies, of every virtual host or of one (not the operator policies: RabbitMQ's export leaves them out too). */
+    private List<Map<String, Object>> policies(String onlyVirtualHost) {
+        List<Map<String, Object>> policies = new ArrayList<>();
+        for (Policy policy : access.policies()) {
+            if (policy.kind() == PolicyKind.USER
+                    && (onlyVirtualHost == null || policy.virtualHost().equals(onlyVirtualHost))) {
+                policies.add(PoliciesEndpoint.policyJson(policy)); // with its vhost, even in a vhost's export (RabbitMQ too)
+            }
+        }
+        return policies;
     }
 
     private static boolean isPredeclared(String exchange) {

@@ -127,7 +127,7 @@ final class ExchangesEndpoint {
         return json;
     }
 
-    static Map<String, Object> exchangeJson(Exchange exchange, String virtualHost) {
+    Map<String, Object> exchangeJson(Exchange exchange, String virtualHost) {
         ExchangeSettings settings = exchange.settings();
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("name", settings.name());
@@ -137,6 +137,11 @@ final class ExchangesEndpoint {
         json.put("auto_delete", settings.autoDelete());
         json.put("internal", settings.internal());
         json.put("arguments", settings.arguments());
+        String policy = PoliciesEndpoint.exchangePolicy(view.config.broker().virtualHost(virtualHost).orElse(null),
+                settings.name());
+        if (policy != null) {
+            json.put("policy", policy); // RabbitMQ leaves the field out when no policy applies
+        }
         return json;
     }
 

@@ -137,9 +137,8 @@ final class QueuesEndpoint {
         json.put("messages", (long) ready + unacked);
         json.put("messages_ready", ready);
         json.put("messages_unacknowledged", unacked);
-        json.put("policy", null);
-        json.put("operator_policy", null);
-        json.put("effective_policy_definition", Map.of());
+        PoliciesEndpoint.putQueuePolicy(json, view.config.broker().virtualHost(settings.virtualHost()).orElse(null),
+                settings.name());
         json.put("exclusive_consumer_tag", null);
         json.put("single_active_consumer_tag", null);
         json.put("head_message_timestamp", null);

@@ -26,7 +26,9 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         description = "Ferry message broker: AMQP 0-9-1 queues and Kafka topics on a durable log.",
         footer = {"", "Each option may also come from the environment (FERRY_AMQP_PORT=5673) or the "
-                + "configuration file (amqp-port = 5673); flags win over the environment, which wins over the file."})
+                + "configuration file (amqp-port = 5673); flags win over the environment, which wins over the file.",
+                "", "With a command (ferry queues, ferry publish, ferry move, ...) ferry is a client of a running broker; "
+                + "'ferry help' lists the commands."})
 public final class FerryCommand implements Callable<BrokerSettings> {
 
     @Option(names = "--config", paramLabel = "FILE",
@@ -125,6 +127,16 @@ public final class FerryCommand implements Callable<BrokerSettings> {
             description = "How long the first rebalance of an empty consumer group waits for more members "
                     + "(Kafka's group.initial.rebalance.delay.ms). Default: ${DEFAULT-VALUE}")
     int groupInitialRebalanceDelayMs;
+
+    @Option(names = "--offsets-retention-minutes", paramLabel = "MIN", defaultValue = "10080",
+            description = "How long an empty consumer group keeps its committed offsets, and a stable one those of "
+                    + "topics it no longer subscribes to (Kafka's offsets.retention.minutes). Default: ${DEFAULT-VALUE}")
+    long offsetsRetentionMinutes;
+
+    @Option(names = "--offsets-retention-check-interval-ms", paramLabel = "MS", defaultValue = "600000",
+            description = "How often expired offsets are looked for (Kafka's offsets.retention.check.interval.ms). "
+                    + "Default: ${DEFAULT-VALUE}")
+    long offsetsRetentionCheckIntervalMs;
 
     @Option(names = "--bind", paramLabel = "ADDR", split = ",", defaultValue = "127.0.0.1,::1",
             description = "Addresses the listeners bind to, comma separated or the flag repeated, all on the same "
@@ -283,6 +295,8 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.kafkaSecurityProtocol = kafkaSecurityProtocol;
         settings.kafkaSaslMechanisms = kafkaSaslMechanisms;
         settings.groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs;
+        settings.offsetsRetentionMinutes = offsetsRetentionMinutes;
+        settings.offsetsRetentionCheckIntervalMs = offsetsRetentionCheckIntervalMs;
         settings.bind = bind;
         settings.users = users;
         settings.definitions = definitions;

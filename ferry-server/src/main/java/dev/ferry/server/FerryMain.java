@@ -1,6 +1,7 @@
 package dev.ferry.server;
 
 import dev.ferry.access.PasswordHash;
+import dev.ferry.server.cli.FerryCli;
 import dev.ferry.server.config.BrokerSettings;
 import dev.ferry.server.config.ConfigException;
 import dev.ferry.store.MetadataUnreadableException;
@@ -8,6 +9,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +34,15 @@ public final class FerryMain {
     }
 
     public static void main(String[] args) {
+        // `ferry queues ...` and the other client commands talk to a running broker (FerryCli);
+        // `ferry server ...` is `ferry ...`: the broker, so the README's first command stays as it is.
+        if (args.length > 0 && FerryCli.isClientCommand(args[0])) {
+            System.exit(FerryCli.main(args, System.getenv()));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("server")) {
+            args = Arrays.copyOfRange(args, 1, args.length);
+        }
         if (args.length > 0 && args[0].equals("hash-password")) {
             System.exit(hashPassword());
             return;
@@ -85,22 +96,19 @@ public final class FerryMain {
     }
 
     private static void run(BrokerSettings settings) {
-        FerryServer server = new FerryServer(settings);
+        FerryServer server;
         try {
-            server.start();
+            server = FerryServer.startWith(settings);
         } catch (ConfigException e) {
             log.error("cannot start: {}", e.getMessage());
-            server.close();
             System.exit(EXIT_USAGE);
             return;
         } catch (MetadataUnreadableException e) {
             log.error("cannot start: {}", e.getMessage());
-            server.close();
             System.exit(EXIT_METADATA_UNREADABLE);
             return;
         } catch (RuntimeException e) {
             log.error("cannot start", e);
-            server.close();
             System.exit(EXIT_START_FAILED);
             return;
         }

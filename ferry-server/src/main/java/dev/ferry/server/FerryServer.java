@@ -9,6 +9,7 @@ import dev.ferry.amqp.AmqpConfig;
 import dev.ferry.amqp.AmqpServer;
 import dev.ferry.amqp.channel.BrokerChannelHandlerFactory;
 import dev.ferry.broker.Broker;
+import dev.ferry.broker.BrokerStorage;
 import dev.ferry.broker.MetadataRecord;
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.front.ContentBudget;
@@ -95,6 +96,23 @@ public final class FerryServer implements AutoCloseable {
         this.settings = settings;
     }
 
+    /**
+     * The one way a broker starts, for the {@code ferry} process and for embedded brokers alike:
+     * a server for these (concluded) settings, started, or closed again if its start failed (the
+     * failure is rethrown: {@link ConfigException}, {@code MetadataUnreadableException}, or another
+     * runtime exception).
+     */
+    public static FerryServer startWith(BrokerSettings settings) {
+        FerryServer server = new FerryServer(settings);
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
     public synchronized void start() {
         // Certificate files are checked before anything else: a broker that cannot serve TLS stops at once (exit 2).
         if (settings.tlsSettings() != null) {
@@ -106,7 +124,10 @@ public final class FerryServer implements AutoCloseable {
         }
         dataLock = DataDirectoryLock.acquire(settings.dataDir);
         storage = DiskStorage.open(settings.dataDir, settings.storageSettings());
-        broker = Broker.withQueueThreads(settings.queueThreads, storage, settings.mailboxLimits(), settings.deadLetterRetryMs);
+        // In memory, the metadata log stays empty and only topics, groups and users use the files.
+        BrokerStorage queueStorage = settings.inMemoryQueues ? BrokerStorage.IN_MEMORY : storage;
+        broker = Broker.withQueueThreads(settings.queueThreads, queueStorage, settings.mailboxLimits(),
+                settings.deadLetterRetryMs);
         contentBudget = new ContentBudget(settings.contentBudgetBytes(Runtime.getRuntime().maxMemory()));
         openAccessControl();
         // Topics come back (every partition opened, its producer state rebuilt) before any listener opens,
@@ -120,7 +141,9 @@ public final class FerryServer implements AutoCloseable {
         amqpServer = new AmqpServer(amqpConfig());
         groupCoordinator = GroupCoordinator.open(settings.dataDir.resolve("groups"), GroupConfig.defaults()
                         .withInitialRebalanceDelayMs(settings.groupInitialRebalanceDelayMs)
-                        .withSubscriptions(new ConsumerSubscriptions()),
+                        .withSubscriptions(new ConsumerSubscriptions())
+                        .withOffsetsRetention(settings.offsetsRetentionMinutes * 60_000,
+                                settings.offsetsRetentionCheckIntervalMs),
                 storage.flusher(), storage.fileHandles(), System::currentTimeMillis);
         KafkaConfig kafka = kafkaConfig();
         kafkaServer = new KafkaServer(kafka);

@@ -12,16 +12,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs {@code bin/ferryctl} as an operator does, as a child process of its own, and collects its
+ * Runs {@code bin/ferryctl} (or {@code bin/ferry}) as an operator does, as a child process of its own, and collects its
  * exit code, standard output and standard error. Its environment has no FERRY_* settings but those
  * the test gives, and a HOME of the test's own, so no ~/.ferryctl of the machine leaks in.
  */
 final class FerryCtlProcess {
-    private static final Path SCRIPT = Path.of(System.getProperty("basedir", "."), "..", "bin", "ferryctl").normalize();
-
+    private final Path script;
     private final Map<String, String> environment;
 
     FerryCtlProcess(Map<String, String> environment) {
+        this("ferryctl", environment);
+    }
+
+    /** Runs {@code bin/<script>} instead: {@code ferry} for its client commands. */
+    FerryCtlProcess(String script, Map<String, String> environment) {
+        this.script = Path.of(System.getProperty("basedir", "."), "..", "bin", script).normalize();
         this.environment = Map.copyOf(environment);
     }
 
@@ -41,7 +46,7 @@ final class FerryCtlProcess {
     }
 
     Result run(Map<String, String> extraEnvironment, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
+        List<String> command = new ArrayList<>(List.of("bash", script.toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().keySet().removeIf(name -> name.startsWith("FERRY_"));
@@ -53,7 +58,7 @@ final class FerryCtlProcess {
         CompletableFuture<String> err = read(process.getErrorStream());
         if (!process.waitFor(120, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            throw new IllegalStateException("ferryctl " + String.join(" ", args) + " did not finish in 120 s");
+            throw new IllegalStateException(script.getFileName() + " " + String.join(" ", args) + " did not finish in 120 s");
         }
         return new Result(process.exitValue(), out.join(), err.join());
     }

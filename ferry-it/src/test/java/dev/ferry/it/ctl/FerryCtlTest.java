@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * AMQP clients see: a queue's depth, a user it creates logging in, permissions it sets taking
  * effect, a connection it closes reaching the client, a purge emptying the queue; and its answers
  * to bad command lines, unknown objects and a broker that is not there, with rabbitmqctl's texts
- * and exit codes.
+ * and exit codes; policies it sets trimming a queue a client filled.
  */
 class FerryCtlTest {
     @TempDir
@@ -288,6 +288,90 @@ class FerryCtlTest {
         FerryCtlProcess.Result wrong = ctl.run(environment, "--password", "not-it", "list_users");
         assertThat(wrong.exitCode()).isEqualTo(69);
         assertThat(wrong.err()).contains("refused the credentials");
+    }
+
+    // ---- policies: texts and exit codes recorded from rabbitmqctl 3.10.8 against an isolated node
+
+    @Test
+    void shouldSetListAndClearAPolicyThatTrimsAQueueAtOnce() throws Exception {
+        try (Connection connection = connect("guest", "guest")) {
+            Channel channel = connection.createChannel();
+            channel.queueDeclare("ctl-capped", true, false, false, null);
+            channel.confirmSelect();
+            for (int i = 0; i < 3; i++) {
+                channel.basicPublish("", "ctl-capped", null, ("m" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            channel.waitForConfirmsOrDie(10_000);
+
+            FerryCtlProcess.Result set = ctl.run("set_policy", "--priority", "3", "--apply-to", "queues", "cap",
+                    "^ctl-capped$", "{\"max-length\":1}");
+            assertThat(set.exitCode()).as(set.toString()).isZero();
+            assertThat(set.out()).isEqualTo("Setting policy \"cap\" for pattern \"^ctl-capped$\" to \"{\"max-length\":1}\""
+                    + " with priority \"3\" for vhost \"/\" ...\n");
+            await().atMost(Duration.ofSeconds(20)).until(() -> channel.queueDeclarePassive("ctl-capped").getMessageCount() == 1);
+
+            FerryCtlProcess.Result listed = ctl.run("list_policies");
+            assertThat(listed.out()).isEqualTo("Listing policies for vhost \"/\" ...\n"
+                    + "vhost\tname\tpattern\tapply-to\tdefinition\tpriority\n"
+                    + "/\tcap\t^ctl-capped$\tqueues\t{\"max-length\":1}\t3\n");
+
+            FerryCtlProcess.Result cleared = ctl.run("clear_policy", "cap");
+            assertThat(cleared.exitCode()).as(cleared.toString()).isZero();
+            assertThat(cleared.out()).isEqualTo("Clearing policy \"cap\" on vhost \"/\" ...\n");
+            assertThat(ctl.run("-q", "list_policies").out()).isEmpty();
+            FerryCtlProcess.Result again = ctl.run("clear_policy", "cap");
+            assertThat(again.exitCode()).isEqualTo(69);
+            assertThat(again.err()).isEqualTo("Error:\nParameter does not exist\n");
+        }
+    }
+
+    @Test
+    void shouldSetAndClearAnOperatorPolicyThatTakesLimitsOnly() throws Exception {
+        FerryCtlProcess.Result set = ctl.run("set_operator_policy", "limits", "^ctl-op-", "{\"max-length\":100}");
+        assertThat(set.exitCode()).as(set.toString()).isZero();
+        assertThat(set.out()).isEqualTo("Setting operator policy override \"limits\" for pattern \"^ctl-op-\" to "
+                + "\"{\"max-length\":100}\" with priority \"0\" for vhost \"/\" ...\n");
+        assertThat(ctl.run("-q", "list_operator_policies").out()).isEqualTo(
+                "vhost\tname\tpattern\tapply-to\tdefinition\tpriority\n/\tlimits\t^ctl-op-\tall\t{\"max-length\":100}\t0\n");
+        FerryCtlProcess.Result refused = ctl.run("set_operator_policy", "dlx", "^ctl-op-", "{\"dead-letter-exchange\":\"x\"}");
+        assertThat(refused.exitCode()).isEqualTo(69);
+        assertThat(refused.err()).isEqualTo("Error:\nValidation failed\n\n[{<<\"dead-letter-exchange\">>,<<\"x\">>}] "
+                + "are not recognised policy settings\n\n");
+        FerryCtlProcess.Result cleared = ctl.run("clear_operator_policy", "limits");
+        assertThat(cleared.out()).isEqualTo("Clearing operator policy \"limits\" on vhost \"/\" ...\n");
+        assertThat(ctl.run("-q", "list_operator_policies").out()).isEmpty();
+    }
+
+    @Test
+    void shouldAnswerBadPolicyCommandLinesAsRabbitmqctl() throws Exception {
+        FerryCtlProcess.Result invalid = ctl.run("set_policy", "p", "^x", "{\"message-ttl\":\"x\"}");
+        assertThat(invalid.exitCode()).isEqualTo(69);
+        assertThat(invalid.err()).isEqualTo("Error:\nValidation failed\n\n<<\"x\">> is not a valid message TTL\n\n");
+
+        FerryCtlProcess.Result notJson = ctl.run("set_policy", "p", "^x", "notjson");
+        assertThat(notJson.exitCode()).isEqualTo(69);
+        assertThat(notJson.err()).isEqualTo("Error:\nJSON decoding error. Reason: badarg\n");
+
+        FerryCtlProcess.Result missing = ctl.run("set_policy", "p", "^x");
+        assertThat(missing.exitCode()).isEqualTo(64);
+        assertThat(missing.err()).startsWith("Error (argument validation): not enough arguments.\n");
+
+        FerryCtlProcess.Result priority = ctl.run("set_policy", "--priority", "x", "p", "^x", "{\"max-length\":1}");
+        assertThat(priority.exitCode()).isEqualTo(64);
+        assertThat(priority.err()).startsWith("Error (argument validation): Invalid options for this command:\n--priority : x\n");
+
+        FerryCtlProcess.Result noVhost = ctl.run("set_policy", "-p", "nosuch", "p", "^x", "{\"max-length\":1}");
+        assertThat(noVhost.exitCode()).isEqualTo(65);
+        assertThat(noVhost.err()).isEqualTo("Virtual host 'nosuch' does not exist\n");
+        FerryCtlProcess.Result listNoVhost = ctl.run("list_policies", "-p", "nosuch");
+        assertThat(listNoVhost.exitCode()).isEqualTo(65);
+        assertThat(listNoVhost.err()).isEqualTo("Virtual host 'nosuch' does not exist\n");
+
+        FerryCtlProcess.Result applyTo = ctl.run("set_policy", "--apply-to", "foo", "p", "^x", "{}");
+        assertThat(applyTo.exitCode()).isEqualTo(69);
+        assertThat(applyTo.err()).isEqualTo("Error:\nValidation failed\n\nno policy provided\n"
+                + "apply-to 'foo' unrecognised; should be 'queues', 'exchanges' or 'all'\n\n");
+        assertThat(ctl.run("-q", "list_policies").out()).as("nothing was set").isEmpty();
     }
 
     private static Connection connect(String user, String password) throws IOException, TimeoutException {

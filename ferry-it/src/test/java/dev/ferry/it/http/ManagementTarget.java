@@ -72,6 +72,12 @@ final class ManagementTarget implements AutoCloseable {
         }
     }
 
+    /** A target over a Ferry the test started itself (a test that restarts or kills its broker). */
+    static ManagementTarget over(BrokerProcess broker) {
+        return new ManagementTarget(broker, "127.0.0.1", broker.amqpPort(),
+                URI.create("http://127.0.0.1:" + broker.httpPort() + "/api/"));
+    }
+
     boolean isFerry() {
         return ferry != null;
     }

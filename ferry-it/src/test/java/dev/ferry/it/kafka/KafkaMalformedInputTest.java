@@ -2,8 +2,12 @@ package dev.ferry.it.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.it.support.BrokerProcess;
 import dev.ferry.it.support.RawKafkaClient;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
@@ -17,14 +21,34 @@ import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Bytes no Kafka client sends, over a raw socket: each ends only its own connection (or gets the
  * error code Kafka assigns), with a line in the broker's log, and another client keeps working.
  */
-class KafkaMalformedInputTest extends KafkaTestBase {
+class KafkaMalformedInputTest {
+    // A broker process of its own: the checks read its log and that it is still alive.
+    private static BrokerProcess broker;
+
+    @BeforeAll
+    static void startBroker() throws IOException {
+        broker = BrokerProcess.start(Files.createTempDirectory("ferry-kafka-malformed").resolve("data"));
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (broker != null) {
+            broker.terminate();
+        }
+    }
+
+    private static Admin admin() {
+        return Admin.create(KafkaTestBase.clientProperties("127.0.0.1:" + broker.kafkaPort(), Map.of()));
+    }
 
     @AfterEach
     void brokerStillServesOthers() throws Exception {

@@ -1,9 +1,6 @@
 package dev.ferry.it.kafka;
 
-import dev.ferry.it.support.BrokerProcess;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.ferry.embedded.Ferry;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
@@ -13,34 +10,54 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * One broker process per test class, reached by Kafka clients on its Kafka port; tests keep apart
- * by using topic names of their own ({@link #unique}).
+ * One broker per test class, embedded in the test's JVM (ferry-embedded, the durable log in a
+ * temporary directory: these tests need no process to kill or log to read), reached by Kafka
+ * clients on its Kafka port; tests keep apart by using topic names of their own ({@link #unique}).
+ * With {@code -Dferry.it.kafka=HOST:PORT} nothing is started and tests that need no more than
+ * {@link #bootstrap()} run against that broker.
  */
 abstract class KafkaTestBase {
-    protected static BrokerProcess broker;
-    private static Path dataRoot;
+    protected static Ferry broker;
 
     @BeforeAll
-    static void startBroker() throws IOException {
-        dataRoot = Files.createTempDirectory("ferry-kafka-it");
-        broker = BrokerProcess.start(dataRoot.resolve("data"));
+    static void startBroker() {
+        if (externalBootstrap() != null) {
+            return;
+        }
+        // Kafka's own default, which the embedded broker's test defaults leave out.
+        broker = Ferry.builder().settings(settings -> settings.groupInitialRebalanceDelayMs = 3000).start();
     }
 
     @AfterAll
     static void stopBroker() {
         if (broker != null) {
-            broker.terminate();
+            broker.close();
+            broker = null;
         }
     }
 
     protected static String bootstrap() {
-        return "127.0.0.1:" + broker.kafkaPort();
+        return externalBootstrap() != null ? externalBootstrap() : broker.kafkaBootstrapServers();
+    }
+
+    /**
+     * {@code -Dferry.it.kafka=HOST:PORT} points the tests that only use {@link #bootstrap()} at a
+     * broker already running, a real Kafka to compare with; null when not set.
+     */
+    private static String externalBootstrap() {
+        String external = System.getProperty("ferry.it.kafka");
+        return external == null || external.isBlank() ? null : external;
     }
 
     /** Settings every client of these tests shares: this broker, and short timeouts so a failure shows quickly. */
     protected static Properties clientProperties(Map<String, Object> extra) {
+        return clientProperties(bootstrap(), extra);
+    }
+
+    /** As {@link #clientProperties(Map)}, for a broker at {@code bootstrap}. */
+    static Properties clientProperties(String bootstrap, Map<String, Object> extra) {
         Properties properties = new Properties();
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
         properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
         properties.putAll(extra);

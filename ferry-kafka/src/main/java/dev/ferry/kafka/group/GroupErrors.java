@@ -18,6 +18,7 @@ final class GroupErrors {
             case ILLEGAL_GENERATION -> Errors.ILLEGAL_GENERATION;
             case REBALANCE_IN_PROGRESS -> Errors.REBALANCE_IN_PROGRESS;
             case MEMBER_ID_REQUIRED -> Errors.MEMBER_ID_REQUIRED;
+            case FENCED_INSTANCE_ID -> Errors.FENCED_INSTANCE_ID;
             case INCONSISTENT_GROUP_PROTOCOL -> Errors.INCONSISTENT_GROUP_PROTOCOL;
             case INVALID_GROUP_ID -> Errors.INVALID_GROUP_ID;
             case INVALID_SESSION_TIMEOUT -> Errors.INVALID_SESSION_TIMEOUT;

@@ -88,6 +88,9 @@ public final class JoinGroupHandler implements ApiHandler {
         String protocolName = result.protocolName();
         response.setProtocolName(protocolName != null || version >= 7 ? protocolName : "");
         response.setProtocolType(result.protocolType());
+        if (version >= 9) {
+            response.setSkipAssignment(result.skipAssignment());
+        }
         for (JoinedMember member : result.members()) {
             response.members().add(new JoinGroupResponseMember().setMemberId(member.memberId())
                     .setGroupInstanceId(member.groupInstanceId()).setMetadata(member.metadata()));

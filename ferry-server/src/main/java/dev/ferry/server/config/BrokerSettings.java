@@ -52,6 +52,10 @@ public final class BrokerSettings {
     public List<String> kafkaSaslMechanisms = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
     /** Kafka's group.initial.rebalance.delay.ms. */
     public int groupInitialRebalanceDelayMs = 3000;
+    /** Kafka's offsets.retention.minutes (7 days). */
+    public long offsetsRetentionMinutes = 10080;
+    /** Kafka's offsets.retention.check.interval.ms. */
+    public long offsetsRetentionCheckIntervalMs = 600_000;
     /** RabbitMQ's management port; 0 picks a free port. */
     public int httpPort = 15672;
     /** rabbitmq_prometheus's port for /metrics; 0 picks a free port. */
@@ -94,6 +98,12 @@ public final class BrokerSettings {
     public long deadLetterRetryMs = QueueServices.DEFAULT_DEAD_LETTER_RETRY_MS;
     /** 0: {@link FileHandleCache#defaultCapacity()}, half the process's descriptor limit. */
     public int openFilesMax;
+    /**
+     * Queues' messages and the broker's declarations kept in memory only (ferry-core's
+     * {@code BrokerStorage.IN_MEMORY}): nothing of them survives a stop. For embedded brokers in
+     * tests; topics, consumer groups and users still live in {@link #dataDir}. No flag sets it.
+     */
+    public boolean inMemoryQueues;
 
     private FsyncPolicy fsyncPolicy;
     private TlsSettings tlsSettings;
@@ -134,6 +144,13 @@ public final class BrokerSettings {
         if (groupInitialRebalanceDelayMs < 0) {
             throw new ConfigException("group-initial-rebalance-delay-ms must be 0 or more, got "
                     + groupInitialRebalanceDelayMs);
+        }
+        if (offsetsRetentionMinutes < 1 || offsetsRetentionMinutes > Long.MAX_VALUE / 60_000) {
+            throw new ConfigException("offsets-retention-minutes must be 1 or more, got " + offsetsRetentionMinutes);
+        }
+        if (offsetsRetentionCheckIntervalMs < 1) {
+            throw new ConfigException("offsets-retention-check-interval-ms must be 1 or more, got "
+                    + offsetsRetentionCheckIntervalMs);
         }
         kafkaAdvertisedHost = kafkaAdvertisedHost == null ? "" : kafkaAdvertisedHost.strip();
         if (kafkaAdvertisedHost.contains(" ") || kafkaAdvertisedHost.contains(",")) {

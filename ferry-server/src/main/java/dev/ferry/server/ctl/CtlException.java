@@ -4,11 +4,11 @@ package dev.ferry.server.ctl;
  * A command that cannot be carried out, with the text ferryctl prints after {@code Error:} and the
  * exit code rabbitmqctl uses for the same kind of failure ({@link ExitCodes}).
  */
-class CtlException extends Exception {
+public class CtlException extends Exception {
     private final int exitCode;
     private final boolean bare;
 
-    CtlException(int exitCode, String message) {
+    public CtlException(int exitCode, String message) {
         this(exitCode, message, false);
     }
 
@@ -19,11 +19,11 @@ class CtlException extends Exception {
         this.bare = bare;
     }
 
-    boolean bare() {
+    public boolean bare() {
         return bare;
     }
 
-    int exitCode() {
+    public int exitCode() {
         return exitCode;
     }
 }

@@ -456,6 +456,54 @@ public final class FerryCtl {
         return ExitCodes.OK;
     }
 
+    @Command(name = "set_policy", description = "Sets or updates a policy")
+    int setPolicy(@Parameters(index = "0", paramLabel = "<name>") String name,
+                  @Parameters(index = "1", paramLabel = "<pattern>") String pattern,
+                  @Parameters(index = "2", paramLabel = "<definition>") String definition,
+                  @Option(names = "--priority", paramLabel = "<priority>") String priority,
+                  @Option(names = "--apply-to", paramLabel = "<apply-to>") String applyTo) throws CtlException {
+        policies(false).set(name, pattern, definition, priority, applyTo);
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "clear_policy", description = "Clears (removes) a policy")
+    int clearPolicy(@Parameters(index = "0", paramLabel = "<name>") String name) throws CtlException {
+        policies(false).clear(name);
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "list_policies", description = "Lists all policies in a virtual host")
+    int listPolicies() throws CtlException {
+        table(PolicyCommands.COLUMNS, List.of(), PolicyCommands.COLUMN_KEYS, policies(false).list());
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "set_operator_policy", description = "Sets an operator policy that overrides a subset of arguments in user policies")
+    int setOperatorPolicy(@Parameters(index = "0", paramLabel = "<name>") String name,
+                          @Parameters(index = "1", paramLabel = "<pattern>") String pattern,
+                          @Parameters(index = "2", paramLabel = "<definition>") String definition,
+                          @Option(names = "--priority", paramLabel = "<priority>") String priority,
+                          @Option(names = "--apply-to", paramLabel = "<apply-to>") String applyTo) throws CtlException {
+        policies(true).set(name, pattern, definition, priority, applyTo);
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "clear_operator_policy", description = "Clears an operator policy")
+    int clearOperatorPolicy(@Parameters(index = "0", paramLabel = "<name>") String name) throws CtlException {
+        policies(true).clear(name);
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "list_operator_policies", description = "Lists operator policy overrides in a virtual host")
+    int listOperatorPolicies() throws CtlException {
+        table(PolicyCommands.COLUMNS, List.of(), PolicyCommands.COLUMN_KEYS, policies(true).list());
+        return ExitCodes.OK;
+    }
+
+    private PolicyCommands policies(boolean operator) throws CtlException {
+        return new PolicyCommands(client(), options.vhost, this::info, operator);
+    }
+
     @Command(name = "purge_queue", description = "Purges a queue (removes all messages in it)")
     int purgeQueue(@Parameters(index = "0", paramLabel = "<queue>") String queue) throws CtlException {
         info("Purging queue '" + queue + "' in vhost '" + options.vhost + "' ...");

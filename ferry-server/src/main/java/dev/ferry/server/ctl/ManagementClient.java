@@ -22,15 +22,15 @@ import java.util.Base64;
  * answer with a status is returned as it is, for the command to judge (a 404 means "no such user"
  * to one command and "no such queue" to another).
  */
-final class ManagementClient {
-    static final ObjectMapper JSON = new ObjectMapper();
+public final class ManagementClient {
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI base;
     private final String authorization;
     private final Duration timeout;
     private final HttpClient http;
 
-    ManagementClient(URI base, String username, String password, Duration timeout) {
+    public ManagementClient(URI base, String username, String password, Duration timeout) {
         String text = base.toString();
         this.base = URI.create(text.endsWith("/") ? text : text + "/");
         this.authorization = "Basic " + Base64.getEncoder().encodeToString(
@@ -43,33 +43,33 @@ final class ManagementClient {
                 .build();
     }
 
-    URI base() {
+    public URI base() {
         return base;
     }
 
     /** One path segment, percent-encoded as the API expects ({@code /} is {@code %2F}). */
-    static String segment(String value) {
+    public static String segment(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    Answer get(String path) throws CtlException {
+    public Answer get(String path) throws CtlException {
         return send("GET", path, null, null);
     }
 
-    Answer put(String path, JsonNode body) throws CtlException {
+    public Answer put(String path, JsonNode body) throws CtlException {
         return send("PUT", path, body, null);
     }
 
-    Answer post(String path, JsonNode body) throws CtlException {
-        return send("POST", path, body, null);
-    }
-
-    Answer delete(String path) throws CtlException {
+    public Answer delete(String path) throws CtlException {
         return send("DELETE", path, null, null);
     }
 
-    Answer delete(String path, String reason) throws CtlException {
+    public Answer delete(String path, String reason) throws CtlException {
         return send("DELETE", path, null, reason);
+    }
+
+    public Answer post(String path, JsonNode body) throws CtlException {
+        return send("POST", path, body, null);
     }
 
     private Answer send(String method, String path, JsonNode body, String reason) throws CtlException {
@@ -142,19 +142,19 @@ final class ManagementClient {
     }
 
     /** A status and the JSON the broker answered (a missing node when there was no body). */
-    record Answer(int status, JsonNode json) {
-        boolean ok() {
+    public record Answer(int status, JsonNode json) {
+        public boolean ok() {
             return status >= 200 && status < 300;
         }
 
         /** The broker's error text: the {@code reason} of RabbitMQ's error document. */
-        String reason() {
+        public String reason() {
             String reason = json.path("reason").asText("");
             return reason.isEmpty() ? json.path("error").asText("HTTP " + status) : reason;
         }
 
         /** Fails with the broker's reason unless the request succeeded. */
-        Answer orFail() throws CtlException {
+        public Answer orFail() throws CtlException {
             if (ok()) {
                 return this;
             }
