@@ -21,6 +21,8 @@ import dev.ferry.message.Message;
 import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.ConsumerSpec;
 import dev.ferry.queue.DeadLetterRouter;
+import dev.ferry.stats.MessageCounter;
+import dev.ferry.stats.SharedMessageCounts;
 import dev.ferry.queue.DeathHistory;
 import dev.ferry.queue.DeathReason;
 import dev.ferry.queue.GetResult;
@@ -84,6 +86,8 @@ public final class VirtualHost {
     private final Map<Destination, Set<Binding>> bindingsByDestination = new HashMap<>();
     private final Router router = new Router(exchanges::get);
     private final QueueServices queueServices;
+    // What this host's channels count (publish, confirm, deliver, ack, ...): many writers, so adders.
+    private final SharedMessageCounts messageStats = new SharedMessageCounts();
     private final BrokerStorage storage;
     // The topics seen as stream queues here, when this is the virtual host Kafka topics appear in.
     private volatile StreamTargets streams;
@@ -129,11 +133,14 @@ public final class VirtualHost {
         this.queueServices = new QueueServices(queueTimer, new DeadLetterRouter() {
             @Override
             public void route(Message deadLettered, DeathReason reason) {
+                messageStats.increment(MessageCounter.DEAD_LETTERED);
                 routeDeadLetter(deadLettered, reason);
             }
 
             @Override
             public CompletableFuture<Void> routeConfirmed(Message deadLettered, DeathReason reason) {
+                // Counted per hand-over attempt: a retry (after deadLetterRetryMs) counts again.
+                messageStats.increment(MessageCounter.DEAD_LETTERED);
                 return routeDeadLetterConfirmed(deadLettered, reason);
             }
         }, mailboxLimits, deadLetterRetryMs);
@@ -151,6 +158,11 @@ public final class VirtualHost {
 
     public String name() {
         return name;
+    }
+
+    /** The virtual host's message_stats counters; its channels count into them from their own threads. */
+    public SharedMessageCounts messageStats() {
+        return messageStats;
     }
 
     /**
@@ -635,6 +647,7 @@ public final class VirtualHost {
                     + ResourceNames.exchange(message.exchange(), name));
         }
         Set<String> queueNames = router.route(exchange, message);
+        exchange.countPublished(queueNames.size());
         List<MessageQueue> targets = new ArrayList<>(queueNames.size());
         List<String> streamNames = null;
         for (String queueName : queueNames) {

@@ -2,7 +2,9 @@ package dev.ferry.log;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +35,8 @@ public final class LogFlusher implements AutoCloseable {
     private final ConcurrentLinkedQueue<Log> logsToSync = new ConcurrentLinkedQueue<>();
     private final CopyOnWriteArrayList<Log> intervalLogs = new CopyOnWriteArrayList<>();
     private volatile boolean running = true;
+    // Told how long each sync took (fsync and completing its appends), for the fsync latency metric.
+    private volatile LongConsumer syncObserver = nanos -> { };
 
     /** Starts the flusher thread (a daemon) under {@code threadName}. */
     public LogFlusher(String threadName) {
@@ -70,6 +74,17 @@ public final class LogFlusher implements AutoCloseable {
         return synced;
     }
 
+    /** {@code observer} hears, on this flusher's thread, how many nanoseconds each sync took. */
+    public void observeSyncs(LongConsumer observer) {
+        this.syncObserver = Objects.requireNonNull(observer, "observer");
+    }
+
+    private void timedSync(Log log) {
+        long start = System.nanoTime();
+        log.syncRequested();
+        syncObserver.accept(System.nanoTime() - start);
+    }
+
     /** Called by a writer after it set the log's sync-scheduled flag. */
     void requestSync(Log log) {
         logsToSync.offer(log);
@@ -99,7 +114,7 @@ public final class LogFlusher implements AutoCloseable {
             boolean synced = false;
             Log log;
             while ((log = logsToSync.poll()) != null) {
-                log.syncRequested();
+                timedSync(log);
                 synced = true;
             }
             long parkNanos = syncDueIntervalLogs(System.nanoTime());
@@ -116,7 +131,7 @@ public final class LogFlusher implements AutoCloseable {
         for (Log log : intervalLogs) {
             long untilDeadline = log.nextIntervalSyncNanos - nowNanos;
             if (untilDeadline <= 0) {
-                log.syncRequested();
+                timedSync(log);
                 long intervalNanos = TimeUnit.MILLISECONDS.toNanos(log.config().flushIntervalMs());
                 log.nextIntervalSyncNanos = nowNanos + intervalNanos;
                 untilDeadline = intervalNanos;

@@ -6,6 +6,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.ferry.message.Message;
+import dev.ferry.stats.MessageCounter;
+import dev.ferry.stats.MessageCounts;
 import dev.ferry.text.LogSafe;
 
 /**
@@ -19,13 +21,15 @@ final class DeadLetterer {
 
     private final QueueSettings settings;
     private final QueueServices services;
+    private final MessageCounts counts;
 
     // The arguments in effect (a policy may change them); owner thread only.
     private QueueArguments arguments;
 
-    DeadLetterer(QueueSettings settings, QueueServices services) {
+    DeadLetterer(QueueSettings settings, QueueServices services, MessageCounts counts) {
         this.settings = settings;
         this.services = services;
+        this.counts = counts;
         this.arguments = settings.arguments();
     }
 
@@ -50,6 +54,7 @@ final class DeadLetterer {
         if (!hasDeadLetterExchange()) {
             return;
         }
+        counts.increment(MessageCounter.DEAD_LETTERED);
         Message deadLettered = annotate(message, reason);
         try {
             services.deadLetterRouter().route(deadLettered, reason);

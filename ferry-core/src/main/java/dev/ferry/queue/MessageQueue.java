@@ -10,6 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.ferry.message.Message;
+import dev.ferry.stats.MessageCounter;
+import dev.ferry.stats.MessageCounts;
 import dev.ferry.text.LogSafe;
 
 /**
@@ -45,6 +47,7 @@ public final class MessageQueue {
     private final Executor owner;
     private final QueueState state;
     private final QueueMailbox commands;
+    private final MessageCounts counts = new MessageCounts();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     // Identifies the thread inside drain(), so assertions can catch state touched from elsewhere.
     private volatile Thread drainingThread;
@@ -249,6 +252,16 @@ public final class MessageQueue {
         return unackedCount;
     }
 
+    /** message_stats counters as of the last drain, indexed by {@link MessageCounter#ordinal()}; any thread. */
+    public long[] messageStats() {
+        return counts.snapshot();
+    }
+
+    /** The owner thread's counters, for the queue state to count into. */
+    MessageCounts messageCounts() {
+        return counts;
+    }
+
     public boolean isDeleted() {
         return deleted;
     }
@@ -355,6 +368,7 @@ public final class MessageQueue {
             consumerCount = state.consumerCount();
             unackedCount = state.unackedCount();
             deleted = state.isDeleted();
+            counts.publish();
             updateCongestion(congested);
             long[] connections = state.consumerConnections();
             if (connections != consumerConnections) {

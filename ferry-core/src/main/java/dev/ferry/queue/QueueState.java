@@ -11,6 +11,8 @@ import org.slf4j.LoggerFactory;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.message.Message;
+import dev.ferry.stats.MessageCounter;
+import dev.ferry.stats.MessageCounts;
 import dev.ferry.text.LogSafe;
 
 /**
@@ -52,6 +54,8 @@ final class QueueState {
     // Dead-lettering, TTLs, retries, length limits and x-expires: see the "queue" section of the README.
     private final QueueTimer timer;
     private final DeadLetterer deadLetterer;
+    // message_stats: plain counters on this (the owner) thread, published by the queue after each drain.
+    private final MessageCounts counts;
     private final ExpiryIndex expiryIndex = new ExpiryIndex();
     private final PendingDeadLetters pendingDeadLetters = new PendingDeadLetters();
     private boolean warnedUnroutableDeadLetters;
@@ -76,7 +80,8 @@ final class QueueState {
         this.store = store;
         this.deletionListener = listener;
         this.timer = services.timer();
-        this.deadLetterer = new DeadLetterer(settings, services);
+        this.counts = queue.messageCounts();
+        this.deadLetterer = new DeadLetterer(settings, services, counts);
         this.effective = settings.arguments();
         this.retrySchedule = new RetrySchedule(effective.retryDelaysMs());
         this.lengthLimit = LengthLimit.of(effective);
@@ -112,6 +117,7 @@ final class QueueState {
             }
             return;
         }
+        counts.increment(MessageCounter.PUBLISH);
         long now = timer.currentTimeMillis();
         QueuedMessage queued = new QueuedMessage(nextSequence++, message);
         long ttl = timeToLive(message);
@@ -230,6 +236,7 @@ final class QueueState {
             deadLetterer.deadLetter(message.message(), reason);
             return;
         }
+        counts.increment(MessageCounter.DEAD_LETTERED);
         pendingDeadLetters.hold(message, deadLetterer.annotate(message.message(), reason), reason);
         handOver(pendingDeadLetters.get(message.sequence()));
     }
@@ -443,6 +450,7 @@ final class QueueState {
         touch();
         QueuedMessage message = takeReady();
         if (message == null) {
+            counts.increment(MessageCounter.GET_EMPTY);
             done.complete(GetResult.empty());
             return;
         }
@@ -610,6 +618,11 @@ final class QueueState {
                                     boolean noAck, ChannelCredit credit) {
         boolean redelivered = message.redelivered();
         message.markDelivered();
+        counts.increment(consumer == null ? (noAck ? MessageCounter.GET_NO_ACK : MessageCounter.GET)
+                : (noAck ? MessageCounter.DELIVER_NO_ACK : MessageCounter.DELIVER));
+        if (redelivered) {
+            counts.increment(MessageCounter.REDELIVER);
+        }
         long deliveryId = nextDeliveryId++;
         if (noAck) {
             store.settle(message);
@@ -650,6 +663,9 @@ final class QueueState {
         } else if (outcome == SettleOutcome.DISCARD && !deleted) {
             giveUp(message, DeathReason.REJECTED);
         } else {
+            if (outcome == SettleOutcome.ACK) {
+                counts.increment(MessageCounter.ACK);
+            }
             store.settle(message);
         }
     }

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 import dev.ferry.message.Message;
@@ -27,6 +28,9 @@ public abstract class Exchange {
     // Every binding, for unbind, if-unused and listing. A concurrent set rather than a snapshot
     // list: copying a list on each change would make declaring n bindings cost O(n^2).
     private final Set<Binding> bindingSet = ConcurrentHashMap.newKeySet();
+    // message_stats publish_in / publish_out: every publisher's thread counts here, so adders.
+    private final LongAdder publishIn = new LongAdder();
+    private final LongAdder publishOut = new LongAdder();
 
     protected Exchange(ExchangeSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -47,6 +51,24 @@ public abstract class Exchange {
             case TOPIC -> new TopicExchange(settings);
             case HEADERS -> new HeadersExchange(settings);
         };
+    }
+
+    /** Counts one message published to this exchange that reached {@code destinations} queues or streams. */
+    public void countPublished(int destinations) {
+        publishIn.increment();
+        if (destinations > 0) {
+            publishOut.add(destinations);
+        }
+    }
+
+    /** Messages published to this exchange (message_stats publish_in). */
+    public long publishedIn() {
+        return publishIn.sum();
+    }
+
+    /** Copies routed from this exchange to queues and streams, one per destination (message_stats publish_out). */
+    public long publishedOut() {
+        return publishOut.sum();
     }
 
     public ExchangeSettings settings() {

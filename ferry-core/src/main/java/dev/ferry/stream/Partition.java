@@ -579,6 +579,11 @@ public final class Partition {
         return log.sizeInBytes();
     }
 
+    /** Segment files of the partition, the active one included. */
+    public int segmentCount() {
+        return log.segmentCount();
+    }
+
     public Path directory() {
         return log.directory();
     }

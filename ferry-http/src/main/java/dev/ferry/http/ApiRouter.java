@@ -17,17 +17,28 @@ final class ApiRouter {
     private final DefinitionsEndpoint definitions;
     private final PoliciesEndpoint policies;
 
+    private final BrokerView view;
+    private final StreamsEndpoint streams;
+    private final GroupsEndpoint groups;
+
     ApiRouter(HttpApiConfig config) {
-        BrokerView view = new BrokerView(config);
+        this.view = new BrokerView(config);
         this.node = new NodeEndpoint(view);
         this.queues = new QueuesEndpoint(view);
         this.exchanges = new ExchangesEndpoint(view);
         this.bindings = new BindingsEndpoint(view);
         this.connections = new ConnectionsEndpoint(view);
+        this.streams = new StreamsEndpoint(view);
+        this.groups = new GroupsEndpoint(view);
         this.access = config.accessControl() == null ? null : new AccessEndpoint(view, config.accessControl());
         this.definitions = config.accessControl() == null ? null
                 : new DefinitionsEndpoint(view, config.accessControl());
         this.policies = config.accessControl() == null ? null : new PoliciesEndpoint(view, config.accessControl());
+    }
+
+    /** The sampler behind message_stats rates; started and stopped with the server. */
+    MessageRates rates() {
+        return view.rates;
     }
 
     /** The answer; throws (or fails with) {@link ApiException} for what the API refuses. */
@@ -47,6 +58,8 @@ final class ApiRouter {
             case "bindings" -> bindings.handle(request);
             case "connections" -> connections.connections(request);
             case "channels" -> connections.channels(request);
+            case "streams" -> streams.handle(request);
+            case "groups" -> groups.handle(request);
             case "consumers" -> connections.consumers(request);
             case "users" -> requireAccess().users(request);
             case "permissions" -> requireAccess().permissions(request);

@@ -15,9 +15,11 @@ final class BrokerView {
     private static final AtomicLong NEXT_SESSION_ID = new AtomicLong();
 
     final HttpApiConfig config;
+    final MessageRates rates;
 
     BrokerView(HttpApiConfig config) {
         this.config = config;
+        this.rates = new MessageRates(config.broker(), config.connections(), config.statisticsIntervalMs());
     }
 
     /** A connection id of its own for one API operation (get, declare) on queues. */
@@ -27,6 +29,11 @@ final class BrokerView {
 
     boolean maySee(ApiUser user, String virtualHost) {
         return user.isMonitor() || config.users().mayAccess(user, virtualHost);
+    }
+
+    /** Whether {@code user} sees the streams and consumer groups: the virtual host they belong to. */
+    boolean seesStreams(ApiUser user) {
+        return maySee(user, config.streamVirtualHost());
     }
 
     /** The virtual hosts {@code user} may see, by name. */

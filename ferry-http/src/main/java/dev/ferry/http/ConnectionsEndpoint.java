@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,7 +143,18 @@ final class ConnectionsEndpoint {
     private static CompletableFuture<List<ConnectionChannel>> channelsOf(List<ClientConnection> connections) {
         List<CompletableFuture<List<ConnectionChannel>>> answers = new ArrayList<>(connections.size());
         for (ClientConnection connection : connections) {
-            answers.add(connection.channels().toCompletableFuture()
+            // Relayed off the event loop before the timeout: completing a future that has one
+            // cancels its timer, which takes the JDK's shared delay queue's lock, and an event
+            // loop must not wait for a lock (NoBlockingCallsTest met it under concurrent requests).
+            CompletableFuture<List<ChannelSnapshot>> relayed = new CompletableFuture<>();
+            connection.channels().whenCompleteAsync((snapshots, error) -> {
+                if (error != null) {
+                    relayed.completeExceptionally(error);
+                } else {
+                    relayed.complete(snapshots);
+                }
+            }, ForkJoinPool.commonPool());
+            answers.add(relayed
                     .orTimeout(CHANNELS_ANSWER_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                     .thenApply(snapshots -> snapshots.stream().map(s -> new ConnectionChannel(connection, s)).toList())
                     .exceptionally(error -> List.of()));
@@ -220,6 +232,10 @@ final class ConnectionsEndpoint {
         json.put("global_prefetch_count", snapshot.globalPrefetch());
         json.put("confirm", snapshot.confirm());
         json.put("transactional", snapshot.transactional());
+        if (!snapshot.messageStats().isEmpty()) {
+            json.put("message_stats", view.rates.messageStats(MessageRates.channelKey(connection, snapshot),
+                    MessageRates.countsOf(snapshot.messageStats()), MessageRates.CHANNEL_FIELDS, true));
+        }
         return json;
     }
 

@@ -57,7 +57,7 @@ final class ExchangesEndpoint {
                     VirtualHost host = view.virtualHost(request.user(), request.segment(1));
                     Exchange exchange = host.exchange(name).orElseThrow(ApiException::notFound);
                     yield ApiResponse.now(ApiResponse.okValue(ListQuery.from(request.query())
-                            .select(exchangeJson(exchange, host.name()))));
+                            .select(withStats(exchange, host.name()))));
                 }
                 case "PUT" -> {
                     VirtualHost host = view.virtualHostToChange(request.user(), request.segment(1));
@@ -116,7 +116,15 @@ final class ExchangesEndpoint {
         }
         listed.sort(Comparator.comparing(Listed::host).thenComparing(entry -> entry.exchange().name()));
         return ApiResponse.now(ApiResponse.ok(json -> query.write(json, listed, entry -> entry.exchange().name(),
-                entry -> exchangeJson(entry.exchange(), entry.host()))));
+                entry -> withStats(entry.exchange(), entry.host()))));
+    }
+
+    /** An exchange with its message_stats (publish_in, publish_out and their rates). */
+    private Map<String, Object> withStats(Exchange exchange, String virtualHost) {
+        Map<String, Object> json = exchangeJson(exchange, virtualHost);
+        json.put("message_stats", view.rates.messageStats(exchange, MessageRates.exchangeCounts(exchange),
+                MessageRates.EXCHANGE_FIELDS, false));
+        return json;
     }
 
     Map<String, Object> exchangeJson(Exchange exchange, String virtualHost) {

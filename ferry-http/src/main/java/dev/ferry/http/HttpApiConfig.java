@@ -5,6 +5,8 @@ import dev.ferry.access.LoginThrottle;
 import dev.ferry.front.tls.TlsContextProvider;
 import dev.ferry.broker.Broker;
 import dev.ferry.broker.ResourceAlarm;
+import dev.ferry.group.GroupCoordinator;
+import dev.ferry.stream.TopicRegistry;
 import dev.ferry.front.registry.ClientConnections;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
@@ -35,6 +37,10 @@ public final class HttpApiConfig {
     private AccessControl accessControl;
     private String nodeName = "ferry@localhost";
     private String productVersion = "0";
+    private long statisticsIntervalMs = 5000;
+    private TopicRegistry topics;
+    private GroupCoordinator groups;
+    private String streamVirtualHost = "/";
     private final Map<String, Integer> listeners = new LinkedHashMap<>();
 
     public HttpApiConfig addresses(List<InetAddress> value) {
@@ -173,6 +179,52 @@ public final class HttpApiConfig {
 
     public String nodeName() {
         return nodeName;
+    }
+
+    /**
+     * How often message counters are sampled for their rates (RabbitMQ's
+     * {@code collect_statistics_interval}, 5000 ms by default).
+     */
+    public HttpApiConfig statisticsIntervalMs(long value) {
+        if (value < 100) {
+            throw new IllegalArgumentException("statistics interval must be at least 100 ms, got " + value);
+        }
+        this.statisticsIntervalMs = value;
+        return this;
+    }
+
+    public long statisticsIntervalMs() {
+        return statisticsIntervalMs;
+    }
+
+    /** The streams (Kafka topics) {@code /api/streams} lists; none when not set. */
+    public HttpApiConfig topics(TopicRegistry value) {
+        this.topics = value;
+        return this;
+    }
+
+    public TopicRegistry topics() {
+        return topics;
+    }
+
+    /** The consumer groups {@code /api/groups} lists; none when not set. */
+    public HttpApiConfig groups(GroupCoordinator value) {
+        this.groups = value;
+        return this;
+    }
+
+    public GroupCoordinator groups() {
+        return groups;
+    }
+
+    /** The virtual host streams and groups belong to (the server's {@code --stream-virtual-host}). */
+    public HttpApiConfig streamVirtualHost(String value) {
+        this.streamVirtualHost = Objects.requireNonNull(value, "streamVirtualHost");
+        return this;
+    }
+
+    public String streamVirtualHost() {
+        return streamVirtualHost;
     }
 
     public HttpApiConfig productVersion(String value) {

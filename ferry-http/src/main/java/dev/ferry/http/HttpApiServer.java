@@ -65,6 +65,7 @@ public final class HttpApiServer implements AutoCloseable {
                     requestWorkers));
         });
         int port = listener.bind(config.addresses(), config.port(), bound -> { });
+        router.rates().start();
         // "HTTP listening on" and "HTTPS listening on" are read by scripts and tests.
         LOG.info("{} listening on {} ({}): management API", name, boundAddresses().stream().map(ListenAddresses::format)
                 .collect(Collectors.joining(", ")), listener.transport());
@@ -81,6 +82,7 @@ public final class HttpApiServer implements AutoCloseable {
             return;
         }
         listener.shutdown();
+        router.rates().close();
         workers.shutdown();
         try {
             workers.awaitTermination(5, TimeUnit.SECONDS);

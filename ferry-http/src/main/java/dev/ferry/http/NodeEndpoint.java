@@ -3,6 +3,7 @@ package dev.ferry.http;
 import dev.ferry.broker.DeclaredQueue;
 import dev.ferry.broker.QueueDeclaration;
 import dev.ferry.broker.VirtualHost;
+import dev.ferry.stats.MessageCounter;
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.queue.ChannelRef;
@@ -50,7 +51,16 @@ final class NodeEndpoint {
         int queues = 0;
         int exchanges = 0;
         int consumers = 0;
-        for (VirtualHost host : view.visibleVirtualHosts(request.user())) {
+        long[] counts = new long[MessageCounter.count()];
+        double[] rates = new double[MessageCounter.count()];
+        List<VirtualHost> visible = view.visibleVirtualHosts(request.user());
+        for (VirtualHost host : visible) {
+            long[] hostCounts = host.messageStats().snapshot();
+            double[] hostRates = view.rates.rates(host);
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] += hostCounts[i];
+                rates[i] += hostRates[i];
+            }
             for (MessageQueue queue : host.queues()) {
                 ready += queue.messageCount();
                 unacked += queue.unackedCount();
@@ -61,7 +71,7 @@ final class NodeEndpoint {
         }
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("management_version", view.config.productVersion());
-        json.put("rates_mode", "none");
+        json.put("rates_mode", "basic");
         json.put("exchange_types", exchangeTypes());
         json.put("product_version", view.config.productVersion());
         json.put("product_name", "Ferry");
@@ -69,6 +79,7 @@ final class NodeEndpoint {
         json.put("cluster_name", view.config.nodeName());
         json.put("erlang_version", "none (Java " + Runtime.version().feature() + ")");
         json.put("node", view.config.nodeName());
+        json.put("message_stats", MessageRates.json(counts, rates, MessageRates.VIRTUAL_HOST_FIELDS, true));
         json.put("queue_totals", Map.of("messages", ready + unacked, "messages_ready", ready,
                 "messages_unacknowledged", unacked));
         json.put("object_totals", Map.of("connections", view.config.connections().size(), "consumers", consumers,
@@ -120,7 +131,7 @@ final class NodeEndpoint {
         json.put("mem_alarm", alarm && view.config.resourceAlarm().reason().contains("memory"));
         json.put("disk_free_alarm", alarm && view.config.resourceAlarm().reason().contains("disk"));
         json.put("partitions", List.of());
-        json.put("rates_mode", "none");
+        json.put("rates_mode", "basic");
         json.put("exchange_types", exchangeTypes());
         return json;
     }
@@ -157,6 +168,8 @@ final class NodeEndpoint {
         json.put("messages", ready + unacked);
         json.put("messages_ready", ready);
         json.put("messages_unacknowledged", unacked);
+        json.put("message_stats", view.rates.messageStats(host, host.messageStats().snapshot(),
+                MessageRates.VIRTUAL_HOST_FIELDS, true));
         return json;
     }
 

@@ -97,6 +97,11 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "--http-bind addresses; 0 picks a free port. Default: ${DEFAULT-VALUE}")
     int prometheusPort;
 
+    @Option(names = "--collect-statistics-interval", paramLabel = "MS", defaultValue = "5000",
+            description = "How often message counters are sampled for the management API's rates (RabbitMQ's "
+                    + "collect_statistics_interval), in milliseconds; at least 100. Default: ${DEFAULT-VALUE}")
+    long statisticsIntervalMs;
+
     @Option(names = "--http-bind", paramLabel = "ADDR", split = ",", defaultValue = "",
             description = "Addresses the management HTTP API and the Prometheus metrics bind to, comma separated. "
                     + "Default: the --bind addresses")
@@ -286,6 +291,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.httpPort = httpPort;
         settings.httpBind = httpBind;
         settings.prometheusPort = prometheusPort;
+        settings.statisticsIntervalMs = statisticsIntervalMs;
         settings.kafkaSecurityProtocol = kafkaSecurityProtocol;
         settings.kafkaSaslMechanisms = kafkaSaslMechanisms;
         settings.groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs;

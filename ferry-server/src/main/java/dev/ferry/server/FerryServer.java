@@ -178,8 +178,10 @@ public final class FerryServer implements AutoCloseable {
                 httpsServer = new HttpApiServer(httpConfig().port(settings.httpsPort).tls(tls));
                 httpsPort = httpsServer.start();
             }
-            prometheusServer = new PrometheusServer(new BrokerMetrics(broker, clientConnections, resourceAlarm,
-                    nodeName(), FerryVersion.VERSION), settings.httpBindAddresses(), settings.prometheusPort);
+            BrokerMetrics metrics = new BrokerMetrics(broker, clientConnections, resourceAlarm, nodeName(),
+                    FerryVersion.VERSION).streams(topics, groupCoordinator);
+            storage.flusher().observeSyncs(metrics.fsyncObserver());
+            prometheusServer = new PrometheusServer(metrics, settings.httpBindAddresses(), settings.prometheusPort);
             prometheusPort = prometheusServer.start();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -304,6 +306,10 @@ public final class FerryServer implements AutoCloseable {
                 .connections(clientConnections)
                 .resourceAlarm(resourceAlarm)
                 .accessControl(accessControl)
+                .topics(topics)
+                .groups(groupCoordinator)
+                .streamVirtualHost(settings.streamVirtualHost)
+                .statisticsIntervalMs(settings.statisticsIntervalMs)
                 .nodeName(nodeName())
                 .productVersion(FerryVersion.VERSION)
                 .maxBodyBytes(Math.max(1024 * 1024, settings.maxMessageBytes * 2))

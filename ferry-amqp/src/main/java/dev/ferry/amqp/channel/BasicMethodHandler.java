@@ -29,6 +29,7 @@ import dev.ferry.queue.ConsumerSpec;
 import dev.ferry.queue.Delivery;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.SettleOutcome;
+import dev.ferry.stats.MessageCounter;
 import java.util.ArrayList;
 import dev.ferry.stream.Partition;
 import dev.ferry.stream.Topic;
@@ -101,7 +102,7 @@ final class BasicMethodHandler {
         consumers.forEach((tag, entry) -> listed.add(new ConsumerSnapshot(tag, entry.queue().name(), !entry.noAck(),
                 entry.prefetchCount())));
         return new ChannelSnapshot(channelNumber, consumerPrefetch, channelCredit.limit(), unacked.size(), confirming,
-                transactional, listed);
+                transactional, listed, session.counters().snapshot());
     }
 
     /** Transactions buffer settlements until commit; null turns buffering off. */
@@ -120,7 +121,11 @@ final class BasicMethodHandler {
             transaction.addSettlement(taken, () -> UnackedDeliveries.settle(session.ref(), taken, outcome));
             return;
         }
+        int before = unacked.size();
         unacked.settle(session.ref(), deliveryTag, multiple, outcome);
+        if (outcome == SettleOutcome.ACK) {
+            session.counters().add(MessageCounter.ACK, before - unacked.size());
+        }
     }
 
     /**
@@ -366,11 +371,16 @@ final class BasicMethodHandler {
                 return;
             }
             if (result.isEmpty()) {
+                session.counters().increment(MessageCounter.GET_EMPTY);
                 session.reply(new BasicGetEmpty());
                 return;
             }
             Delivery delivery = result.delivery().orElseThrow();
             long tag = ++lastDeliveryTag;
+            session.counters().increment(get.noAck() ? MessageCounter.GET_NO_ACK : MessageCounter.GET);
+            if (delivery.redelivered()) {
+                session.counters().increment(MessageCounter.REDELIVER);
+            }
             if (get.noAck()) {
                 delivery.queue().settle(session.ref(), delivery.deliveryId(), SettleOutcome.ACK);
             } else {
@@ -403,6 +413,10 @@ final class BasicMethodHandler {
         long tag = ++lastDeliveryTag;
         if (!noAck) {
             unacked.add(tag, delivery.queue(), delivery.deliveryId());
+        }
+        session.counters().increment(noAck ? MessageCounter.DELIVER_NO_ACK : MessageCounter.DELIVER);
+        if (delivery.redelivered()) {
+            session.counters().increment(MessageCounter.REDELIVER);
         }
         Message message = delivery.message();
         session.channel().sendContent(new BasicDeliver(consumerTag, tag, delivery.redelivered(), message.exchange(),

@@ -56,6 +56,7 @@ public final class ChannelSession implements ChannelMethodHandler {
     private final ExchangeMethodHandler exchangeMethods = new ExchangeMethodHandler(this);
     private final QueueMethodHandler queueMethods = new QueueMethodHandler(this);
     private final BasicMethodHandler basicMethods;
+    private final ChannelCounters counters;
     private final PublishHandler publisher;
     private final Set<MessageQueue> touchedQueues = new HashSet<>();
     private final UserAccess access;
@@ -77,6 +78,7 @@ public final class ChannelSession implements ChannelMethodHandler {
         this.ref = new ChannelRef(channel.connection().id(), channel.number());
         this.eventLoop = channel.connection().eventLoop();
         this.directReplyTo = directReplyTo;
+        this.counters = new ChannelCounters(virtualHost.messageStats());
         this.basicMethods = new BasicMethodHandler(this);
         this.publisher = new PublishHandler(this, basicMethods);
     }
@@ -193,6 +195,11 @@ public final class ChannelSession implements ChannelMethodHandler {
 
     AmqpChannel channel() {
         return channel;
+    }
+
+    /** This channel's message_stats; event loop only. */
+    ChannelCounters counters() {
+        return counters;
     }
 
     BasicMethodHandler basicMethods() {

@@ -15,6 +15,7 @@ import dev.ferry.queue.QueueRefusedException;
 import dev.ferry.route.Exchange;
 import dev.ferry.route.ExchangeType;
 import dev.ferry.route.SenderSelectedRoutes;
+import dev.ferry.stats.MessageCounter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -70,8 +71,14 @@ final class PublishHandler {
     private void route(Message message, boolean mandatory) {
         boolean confirming = confirms != null || transaction != null;
         PublishResult result = session.virtualHost().publish(message, confirming, session.ref().connectionId());
-        if (!result.routed() && mandatory) {
-            returnUnroutable(message);
+        session.counters().increment(MessageCounter.PUBLISH);
+        if (!result.routed()) {
+            if (mandatory) {
+                session.counters().increment(MessageCounter.RETURN_UNROUTABLE);
+                returnUnroutable(message);
+            } else {
+                session.counters().increment(MessageCounter.DROP_UNROUTABLE);
+            }
         }
         if (result.congestion() != null) {
             session.channel().connection().pauseReading(result.congestion(), MAX_FLOW_PAUSE_MS);
@@ -80,6 +87,9 @@ final class PublishHandler {
             long sequence = confirms.nextPublish();
             result.accepted().whenComplete((ignored, error) -> session.onEventLoop(() -> {
                 // A refusal (a full queue with x-overflow reject-publish) is answered with basic.nack.
+                if (error == null) {
+                    session.counters().increment(MessageCounter.CONFIRM);
+                }
                 if (error == null ? confirms.stored(sequence) : confirms.refused(sequence)) {
                     // One ack for every confirm that completes in this turn of the event loop.
                     session.onEventLoopLater(confirms::flush);

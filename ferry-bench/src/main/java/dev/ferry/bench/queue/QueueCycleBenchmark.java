@@ -12,8 +12,11 @@ import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.QueueArguments;
 import dev.ferry.queue.QueueSettings;
 import dev.ferry.queue.SettleOutcome;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -42,7 +45,10 @@ import org.openjdk.jmh.annotations.State;
  *       deliveries unacked, as a pipelining client does.</li>
  *   <li>{@code batchAck100}: prefetch 100; one invocation enqueues 100 messages (each delivered at
  *       once) and settles all 100 ids with one {@code settle(channel, long[100], ACK)}, as a
- *       basic.ack with multiple=true does; figures are per message.</li>
+ *       basic.ack with multiple=true does; figures are per message. It also reports
+ *       {@code cpuNanos}, the benchmark thread's CPU time per second: divided by the throughput,
+ *       CPU nanoseconds per message, which a machine busy with other work disturbs far less than
+ *       wall-clock throughput ({@code ferry-bench/stats-overhead.sh} compares it between builds).</li>
  *   <li>{@code noAck}: an auto-ack consumer (no unacked bookkeeping, no settle): the enqueue and
  *       deliver half alone.</li>
  * </ul>
@@ -150,9 +156,22 @@ public class QueueCycleBenchmark {
         }
     }
 
+    /** The benchmark thread's CPU time, summed per iteration and reported per second. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class CpuTime {
+        private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+        public long cpuNanos;
+
+        long now() {
+            return THREADS.getCurrentThreadCpuTime();
+        }
+    }
+
     @Benchmark
     @OperationsPerInvocation(BATCH)
-    public int batchAck100(BatchAck s) {
+    public int batchAck100(BatchAck s, CpuTime cpu) {
+        long start = cpu.now();
         for (int i = 0; i < BATCH; i++) {
             s.queue.enqueue(MESSAGE, null);
         }
@@ -164,6 +183,7 @@ public class QueueCycleBenchmark {
             s.ids[i] = sink.takeOldest();
         }
         s.queue.settle(CHANNEL, s.ids, SettleOutcome.ACK);
+        cpu.cpuNanos += cpu.now() - start;
         return s.queue.unackedCount();
     }
 

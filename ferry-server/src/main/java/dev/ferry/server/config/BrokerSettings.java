@@ -60,6 +60,9 @@ public final class BrokerSettings {
     public int httpPort = 15672;
     /** rabbitmq_prometheus's port for /metrics; 0 picks a free port. */
     public int prometheusPort = 15692;
+
+    /** How often the management API samples message counters for rates: RabbitMQ's collect_statistics_interval. */
+    public long statisticsIntervalMs = 5000;
     /** Where the management API and /metrics listen; empty: the same addresses as {@link #bind}. */
     public List<String> httpBind = List.of();
     /** Listen addresses: by default the loopback address of each family. */
@@ -126,6 +129,9 @@ public final class BrokerSettings {
         }
         if (httpPort != 0 && (httpPort == amqpPort || httpPort == kafkaPort)) {
             throw new ConfigException("http-port must differ from amqp-port and kafka-port, got " + httpPort);
+        }
+        if (statisticsIntervalMs < 100) {
+            throw new ConfigException("collect-statistics-interval must be at least 100 (ms), got " + statisticsIntervalMs);
         }
         if (prometheusPort < 0 || prometheusPort > 65535) {
             throw new ConfigException("prometheus-port must be between 0 and 65535 (0 picks a free port), got "

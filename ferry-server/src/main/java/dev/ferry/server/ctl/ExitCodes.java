@@ -16,6 +16,8 @@ public final class ExitCodes {
     public static final int UNAVAILABLE = 69;
     /** The broker answered something ferryctl did not expect. */
     public static final int SOFTWARE = 70;
+    /** sysexits' EX_CANTCREAT: an output file could not be written. */
+    public static final int CANT_CREATE = 73;
     /** The broker did not answer within the timeout. */
     public static final int TEMPORARY_FAILURE = 75;
     /** Ferry's own: the user ferryctl logs in as lacks the tag or permission the command needs. */

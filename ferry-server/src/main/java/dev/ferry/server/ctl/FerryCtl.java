@@ -627,6 +627,61 @@ public final class FerryCtl {
         }
     }
 
+    @Command(name = "export_definitions", description = "Exports definitions (users, virtual hosts, permissions, "
+            + "queues, exchanges, bindings, ...) in JSON to a file, or to standard output with -")
+    int exportDefinitions(@Parameters(index = "0", paramLabel = "<file>|-") String target) throws CtlException {
+        JsonNode definitions = client().get("definitions").orFail().json();
+        String text;
+        try {
+            text = ManagementClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(definitions);
+        } catch (java.io.IOException e) {
+            throw new CtlException(ExitCodes.SOFTWARE, "could not format the definitions: " + e.getMessage());
+        }
+        if (target.equals("-")) {
+            // Nothing but the document on standard output, so it can be piped.
+            out.println(text);
+            return ExitCodes.OK;
+        }
+        info("Exporting definitions in JSON to a file at \"" + target + "\" ...");
+        try {
+            java.nio.file.Files.writeString(Path.of(target), text + "\n", StandardCharsets.UTF_8);
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            throw new CtlException(ExitCodes.CANT_CREATE, "could not write definitions to " + target + ": " + e);
+        }
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "import_definitions", description = "Imports definitions in JSON from a file, or from standard "
+            + "input with - or no argument")
+    int importDefinitions(@Parameters(index = "0", paramLabel = "<file>|-", arity = "0..1") String source)
+            throws CtlException {
+        boolean fromStandardInput = source == null || source.equals("-");
+        info(fromStandardInput ? "Importing definitions in JSON from standard input ..."
+                : "Importing definitions in JSON from a file at \"" + source + "\" ...");
+        String text;
+        try {
+            text = fromStandardInput ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+                    : java.nio.file.Files.readString(Path.of(source), StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new CtlException(ExitCodes.DATA_ERROR, "file " + source + " does not exist");
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            throw new CtlException(ExitCodes.DATA_ERROR, "could not read " + source + ": " + e.getMessage());
+        }
+        JsonNode document;
+        try {
+            document = ManagementClient.JSON.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new CtlException(ExitCodes.DATA_ERROR, "failed to decode definitions in JSON from "
+                    + (fromStandardInput ? "standard input" : source) + ": " + e.getOriginalMessage());
+        }
+        if (document == null || !document.isObject()) {
+            throw new CtlException(ExitCodes.DATA_ERROR, "definitions must be a JSON object");
+        }
+        client().post("definitions", document).orFail();
+        info("Successfully started definition import. This process is asynchronous and can take some time.");
+        return ExitCodes.OK;
+    }
+
     private String timeoutText() {
         return options.timeoutSeconds == null ? "60.0" : Double.toString(options.timeoutSeconds);
     }
