@@ -19,6 +19,9 @@ import java.util.Objects;
  * connections the fronts registered, the users who may log in. {@link #conclude()} checks it once.
  */
 public final class HttpApiConfig {
+    private java.nio.file.Path dataDirectory;
+    private long diskFreeLimitBytes;
+    private SyncLatency syncLatency;
     /** Longest request line plus headers accepted; past it the connection gets 431 and is closed. */
     public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 
@@ -172,6 +175,31 @@ public final class HttpApiConfig {
     }
 
     /** The node name shown in /api/nodes and each object's "node" field. */
+    /** Where the broker keeps its data: {@code /api/nodes} reports the free space there. */
+    public HttpApiConfig dataDirectory(java.nio.file.Path value, long freeLimitBytes) {
+        this.dataDirectory = value;
+        this.diskFreeLimitBytes = freeLimitBytes;
+        return this;
+    }
+
+    public java.nio.file.Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    public long diskFreeLimitBytes() {
+        return diskFreeLimitBytes;
+    }
+
+    /** The log's sync times, for {@code /api/nodes}; none when not given. */
+    public HttpApiConfig syncLatency(SyncLatency value) {
+        this.syncLatency = value;
+        return this;
+    }
+
+    public SyncLatency syncLatency() {
+        return syncLatency;
+    }
+
     public HttpApiConfig nodeName(String value) {
         this.nodeName = value;
         return this;

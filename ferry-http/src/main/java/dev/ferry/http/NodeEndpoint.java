@@ -11,8 +11,11 @@ import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.SettleOutcome;
 import dev.ferry.route.DefaultExchange;
 import dev.ferry.route.ExchangeType;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +28,8 @@ import java.util.concurrent.CompletableFuture;
  * {@code /api/health/checks/local-alarms} and {@code /api/aliveness-test/{vhost}}.
  */
 final class NodeEndpoint {
+    /** Linux's page size on the machines Ferry runs on (statm counts pages). */
+    private static final long PAGE_BYTES = 4096;
     /** The RabbitMQ release whose management API Ferry follows; tools read it to pick features. */
     static final String RABBITMQ_API_VERSION = "3.10.0";
     private static final String ALIVENESS_QUEUE = "aliveness-test";
@@ -127,6 +132,21 @@ final class NodeEndpoint {
         json.put("uptime", ManagementFactory.getRuntimeMXBean().getUptime());
         json.put("mem_used", runtime.totalMemory() - runtime.freeMemory());
         json.put("mem_limit", runtime.maxMemory());
+        // Ferry's own: the process's resident memory, heap and everything else (Linux's statm).
+        residentBytes().ifPresent(rss -> json.put("mem_rss", rss));
+        if (view.config.dataDirectory() != null) {
+            try {
+                json.put("disk_free", Files.getFileStore(view.config.dataDirectory()).getUsableSpace());
+                json.put("disk_free_limit", view.config.diskFreeLimitBytes());
+            } catch (IOException e) {
+                // The directory went away or cannot be asked: leave the figure out rather than fail the page.
+            }
+        }
+        SyncLatency syncs = view.config.syncLatency();
+        if (syncs != null && syncs.syncs() > 0) {
+            json.put("fsync_latency_ms", Math.round(syncs.averageMillis() * 1000) / 1000.0);
+            json.put("fsync_count", syncs.syncs());
+        }
         // Ferry keeps one alarm for memory and disk together; its reason names which.
         json.put("mem_alarm", alarm && view.config.resourceAlarm().reason().contains("memory"));
         json.put("disk_free_alarm", alarm && view.config.resourceAlarm().reason().contains("disk"));
@@ -134,6 +154,16 @@ final class NodeEndpoint {
         json.put("rates_mode", "basic");
         json.put("exchange_types", exchangeTypes());
         return json;
+    }
+
+    /** Resident set size from /proc/self/statm (pages); empty where there is no such file. */
+    private static java.util.OptionalLong residentBytes() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/self/statm")).trim().split("\\s+");
+            return java.util.OptionalLong.of(Long.parseLong(fields[1]) * PAGE_BYTES);
+        } catch (IOException | RuntimeException e) {
+            return java.util.OptionalLong.empty();
+        }
     }
 
     CompletableFuture<ApiResponse> virtualHosts(ApiRequest request) {

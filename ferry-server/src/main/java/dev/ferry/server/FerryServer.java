@@ -21,6 +21,7 @@ import dev.ferry.group.GroupConfig;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.http.HttpApiConfig;
 import dev.ferry.http.HttpApiServer;
+import dev.ferry.http.SyncLatency;
 import dev.ferry.http.metrics.BrokerMetrics;
 import dev.ferry.http.metrics.PrometheusServer;
 import dev.ferry.access.LoginThrottle;
@@ -79,6 +80,7 @@ public final class FerryServer implements AutoCloseable {
     private final LoginThrottle loginThrottle = new LoginThrottle();
     private GroupCoordinator groupCoordinator;
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
+    private final SyncLatency syncLatency = new SyncLatency();
     private ContentBudget contentBudget;
     private IngressMetrics ingressMetrics;
     private IdleHeapRelease idleHeapRelease;
@@ -180,7 +182,7 @@ public final class FerryServer implements AutoCloseable {
             }
             BrokerMetrics metrics = new BrokerMetrics(broker, clientConnections, resourceAlarm, nodeName(),
                     FerryVersion.VERSION).streams(topics, groupCoordinator);
-            storage.flusher().observeSyncs(metrics.fsyncObserver());
+            storage.flusher().observeSyncs(metrics.fsyncObserver().andThen(syncLatency));
             prometheusServer = new PrometheusServer(metrics, settings.httpBindAddresses(), settings.prometheusPort);
             prometheusPort = prometheusServer.start();
         } catch (InterruptedException e) {
@@ -311,6 +313,8 @@ public final class FerryServer implements AutoCloseable {
                 .streamVirtualHost(settings.streamVirtualHost)
                 .statisticsIntervalMs(settings.statisticsIntervalMs)
                 .nodeName(nodeName())
+                .dataDirectory(settings.dataDir, settings.diskFreeLimitBytes)
+                .syncLatency(syncLatency)
                 .productVersion(FerryVersion.VERSION)
                 .maxBodyBytes(Math.max(1024 * 1024, settings.maxMessageBytes * 2))
                 .listener("amqp", amqpPort)

@@ -269,6 +269,25 @@ class ManagementQueuesTest {
         assertThat(target.get("vhosts/%2F").path("name").asText()).isEqualTo("/");
     }
 
+    @Test
+    void shouldReportTheNodesResidentMemoryDiskAndSyncTimes() throws Exception {
+        target.assumeFerryBehaviour("mem_rss and fsync_latency_ms are Ferry's own node fields");
+        String queue = prefix + "synced";
+        channel.queueDeclare(queue, true, false, false, null);
+        channel.confirmSelect();
+        channel.basicPublish("", queue, MessageProperties.PERSISTENT_TEXT_PLAIN, "s".getBytes(StandardCharsets.UTF_8));
+        channel.waitForConfirmsOrDie(10_000);
+
+        JsonNode node = target.get("nodes").get(0);
+
+        assertThat(node.path("mem_rss").asLong()).as("resident memory beyond the heap in use")
+                .isGreaterThan(node.path("mem_used").asLong());
+        assertThat(node.path("disk_free").asLong()).isPositive();
+        assertThat(node.path("disk_free_limit").asLong()).isPositive();
+        assertThat(node.path("fsync_count").asLong()).as("the confirmed publish was synced").isPositive();
+        assertThat(node.path("fsync_latency_ms").isNumber()).isTrue();
+    }
+
     private JsonNode post(String path, String body) {
         HttpResponse<String> response = target.send("POST", path, body);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
