@@ -171,7 +171,10 @@ public final class VirtualHost {
      * once, before clients connect and before {@link #restore} replays bindings to streams.
      */
     public void attachStreams(StreamTargets streamTargets) {
-        this.streams = Objects.requireNonNull(streamTargets, "streamTargets");
+        synchronized (metadataLock) {
+            this.streams = Objects.requireNonNull(streamTargets, "streamTargets");
+            streamTargets.usePolicies(policies);
+        }
     }
 
     /** Whether this virtual host shows the streams. */
@@ -446,8 +449,8 @@ public final class VirtualHost {
     /**
      * The virtual host's policies changed (a durable change, applied by AccessControl): every queue
      * whose policy, operator policy or their definition changed gets its new effective arguments
-     * through a queue command, at once; every exchange its alternate exchange. Queues declared
-     * later get them when they are created.
+     * through a queue command, at once; every exchange its alternate exchange; the streams what
+     * the policies set on them. Queues declared later get them when they are created.
      */
     public void usePolicies(VirtualHostPolicies next) {
         synchronized (metadataLock) {
@@ -461,6 +464,10 @@ public final class VirtualHost {
                 }
             }
             exchanges.values().forEach(this::applyPolicy);
+            StreamTargets current = streams;
+            if (current != null) {
+                current.usePolicies(next);
+            }
         }
     }
 
