@@ -22,7 +22,7 @@ import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.ConsumerSpec;
 import dev.ferry.queue.DeadLetterRouter;
 import dev.ferry.stats.MessageCounter;
-import dev.ferry.stats.SharedMessageCounts;
+import dev.ferry.stats.VirtualHostMessageCounts;
 import dev.ferry.queue.DeathHistory;
 import dev.ferry.queue.DeathReason;
 import dev.ferry.queue.GetResult;
@@ -87,7 +87,7 @@ public final class VirtualHost {
     private final Router router = new Router(exchanges::get);
     private final QueueServices queueServices;
     // What this host's channels count (publish, confirm, deliver, ack, ...): many writers, so adders.
-    private final SharedMessageCounts messageStats = new SharedMessageCounts();
+    private final VirtualHostMessageCounts messageStats = new VirtualHostMessageCounts();
     private final BrokerStorage storage;
     // The topics seen as stream queues here, when this is the virtual host Kafka topics appear in.
     private volatile StreamTargets streams;
@@ -160,8 +160,8 @@ public final class VirtualHost {
         return name;
     }
 
-    /** The virtual host's message_stats counters; its channels count into them from their own threads. */
-    public SharedMessageCounts messageStats() {
+    /** The virtual host's message_stats counters: its channels' own, summed when read, and its dead letters. */
+    public VirtualHostMessageCounts messageStats() {
         return messageStats;
     }
 
