@@ -138,6 +138,11 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "Default: ${DEFAULT-VALUE}")
     long offsetsRetentionCheckIntervalMs;
 
+    @Option(names = "--log-retention-check-interval-ms", paramLabel = "MS", defaultValue = "300000",
+            description = "How often streams are trimmed by their retention (Kafka's log.retention.check.interval.ms); "
+                    + "a policy that changes a stream's retention trims it at once too. Default: ${DEFAULT-VALUE}")
+    long logRetentionCheckIntervalMs;
+
     @Option(names = "--bind", paramLabel = "ADDR", split = ",", defaultValue = "127.0.0.1,::1",
             description = "Addresses the listeners bind to, comma separated or the flag repeated, all on the same "
                     + "port. An IPv6 address this machine or JVM cannot have (no IPv6) is skipped with a warning. "
@@ -297,6 +302,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs;
         settings.offsetsRetentionMinutes = offsetsRetentionMinutes;
         settings.offsetsRetentionCheckIntervalMs = offsetsRetentionCheckIntervalMs;
+        settings.logRetentionCheckIntervalMs = logRetentionCheckIntervalMs;
         settings.bind = bind;
         settings.users = users;
         settings.definitions = definitions;

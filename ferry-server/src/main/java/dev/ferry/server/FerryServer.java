@@ -56,8 +56,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class FerryServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FerryServer.class);
-    /** Kafka's {@code log.retention.check.interval.ms} default: how often topics apply retention and roll segments. */
-    private static final long RETENTION_CHECK_INTERVAL_MS = 300_000;
 
     private final BrokerSettings settings;
     private DataDirectoryLock dataLock;
@@ -134,7 +132,9 @@ public final class FerryServer implements AutoCloseable {
         openAccessControl();
         // Topics come back (every partition opened, its producer state rebuilt) before any listener opens,
         // and before the AMQP metadata, whose bindings may lead to them (stream queues).
-        topics = TopicRegistry.open(settings.dataDir, storage.flusher(), storage.fileHandles(), settings.queueThreads);
+        // With the streams' virtual host's policies as they stand, so a policy's segment size holds from the start.
+        topics = TopicRegistry.open(settings.dataDir, storage.flusher(), storage.fileHandles(), settings.queueThreads,
+                broker.virtualHost(settings.streamVirtualHost).orElseThrow().policies());
         streamQueues = new StreamQueues(topics, settings.streamVirtualHost, settings.streamKeyHeader,
                 System::currentTimeMillis);
         broker.virtualHost(settings.streamVirtualHost).orElseThrow().attachStreams(streamQueues);
@@ -143,7 +143,7 @@ public final class FerryServer implements AutoCloseable {
             // RabbitMQ's load_definitions at boot: the topology too, before any client can connect.
             DefinitionsFile.read(settings.definitions).applyTopology(broker);
         }
-        topics.startMaintenance(RETENTION_CHECK_INTERVAL_MS);
+        topics.startMaintenance(settings.logRetentionCheckIntervalMs);
         amqpServer = new AmqpServer(amqpConfig());
         groupCoordinator = GroupCoordinator.open(settings.dataDir.resolve("groups"), GroupConfig.defaults()
                         .withInitialRebalanceDelayMs(settings.groupInitialRebalanceDelayMs)
