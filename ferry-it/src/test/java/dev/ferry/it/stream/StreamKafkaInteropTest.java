@@ -10,8 +10,8 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import dev.ferry.embedded.Ferry;
 import dev.ferry.it.support.AmqpTestBase;
-import dev.ferry.it.support.BrokerProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -42,47 +42,53 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One log, two protocols: a stream queue is a Kafka topic. pika publishes through a topic exchange
  * and a kafka-clients consumer group reads the records with the mapped key, headers and timestamp;
  * a kafka-clients producer writes and an AMQP stream consumer (RabbitMQ's Java client) reads from
  * first, an offset, a timestamp or only new records; with several partitions an AMQP publish lands
- * in the partition a Kafka producer picks for the same key; what was confirmed survives SIGKILL.
- * Ferry only (RabbitMQ has no Kafka port), so each test starts its own broker.
+ * in the partition a Kafka producer picks for the same key ({@link StreamKafkaKillTest}: what was
+ * confirmed survives SIGKILL). Ferry only (RabbitMQ has no Kafka port): one broker for the class,
+ * embedded in the test's JVM (nothing here kills it or reads its log); tests keep apart by names
+ * of their own, each on its own AMQP connection.
  */
 class StreamKafkaInteropTest {
-    @TempDir
-    Path dataDir;
-    private BrokerProcess broker;
+    private static Ferry broker;
     private Connection connection;
 
-    @BeforeEach
-    void startBroker() throws Exception {
-        broker = BrokerProcess.start(dataDir);
-        connection = amqp(broker);
+    @BeforeAll
+    static void startBroker() {
+        broker = Ferry.builder().start();
     }
 
-    @AfterEach
-    void stopBroker() throws IOException {
-        if (connection != null && connection.isOpen()) {
-            connection.abort();
-        }
+    @AfterAll
+    static void stopBroker() {
         if (broker != null) {
             broker.close();
+            broker = null;
         }
     }
 
-    private static Connection amqp(BrokerProcess broker) throws Exception {
+    @BeforeEach
+    void connect() throws Exception {
         ConnectionFactory factory = new ConnectionFactory();
         factory.setHost("127.0.0.1");
         factory.setPort(broker.amqpPort());
         factory.setAutomaticRecoveryEnabled(false);
-        return factory.newConnection();
+        connection = factory.newConnection();
+    }
+
+    @AfterEach
+    void disconnect() {
+        if (connection != null && connection.isOpen()) {
+            connection.abort();
+        }
     }
 
     private static String unique(String prefix) {
@@ -91,7 +97,7 @@ class StreamKafkaInteropTest {
 
     private Properties kafka(Map<String, Object> extra) {
         Properties properties = new Properties();
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.kafkaPort());
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.kafkaBootstrapServers());
         properties.putAll(extra);
         return properties;
     }
@@ -236,41 +242,6 @@ class StreamKafkaInteropTest {
         List<Delivered> partitionTwo = consume(topic, "first", Map.of("x-stream-partition", 2));
         long expected = kafkaPartition.values().stream().filter(p -> p == 2).count() * 2;
         await().atMost(Duration.ofSeconds(20)).until(() -> partitionTwo.size() == expected);
-    }
-
-    @Test
-    void shouldKeepConfirmedStreamRecordsAndBindingsAcrossKillNine() throws Exception {
-        String stream = unique("durable");
-        String exchange = unique("feed");
-        Channel channel = connection.createChannel();
-        channel.queueDeclare(stream, true, false, false, Map.of("x-queue-type", "stream"));
-        channel.exchangeDeclare(exchange, "fanout", true);
-        channel.queueBind(stream, exchange, "");
-        channel.confirmSelect();
-        int confirmed = 0;
-        for (int batch = 0; batch < 10; batch++) {
-            for (int i = 0; i < 50; i++) {
-                channel.basicPublish(exchange, "", null, ("m-" + (batch * 50 + i)).getBytes(StandardCharsets.UTF_8));
-            }
-            channel.waitForConfirmsOrDie(10_000);
-            confirmed += 50;
-        }
-
-        broker.kill();
-        broker = BrokerProcess.start(dataDir);
-        connection = amqp(broker);
-
-        Channel after = connection.createChannel();
-        after.confirmSelect();
-        after.basicPublish(exchange, "", null, "after-restart".getBytes(StandardCharsets.UTF_8));
-        after.waitForConfirmsOrDie(10_000);
-        List<Delivered> all = consume(stream, "first");
-        int total = confirmed + 1;
-        await().atMost(Duration.ofSeconds(30)).until(() -> all.size() == total);
-        for (int i = 0; i < confirmed; i++) {
-            assertThat(all.get(i).body()).isEqualTo("m-" + i);
-        }
-        assertThat(all.get(confirmed).body()).isEqualTo("after-restart");
     }
 
     @Test
