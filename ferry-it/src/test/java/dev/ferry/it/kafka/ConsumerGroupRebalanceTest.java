@@ -3,6 +3,7 @@ package dev.ferry.it.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ferry.embedded.Ferry;
 import dev.ferry.it.support.BrokerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +36,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,15 +48,34 @@ import org.junit.jupiter.params.provider.ValueSource;
  * kafka-clients consumers sharing a 6-partition topic in one group while records are produced:
  * members leave and join mid-stream, the partitions move (with the eager range assignor and with
  * the cooperative sticky one, which the broker only relays), and every record produced is
- * processed; committed offsets survive a broker SIGKILL and consumers resume from them.
+ * processed; committed offsets survive a broker SIGKILL and consumers resume from them. The
+ * rebalance tests share one broker embedded in the test's JVM (each has its own topic and group);
+ * the SIGKILL test starts a broker process of its own, the one it kills.
  */
 class ConsumerGroupRebalanceTest {
     private static final int PARTITIONS = 6;
 
+    /** The broker of the tests that need no process to kill: in the test's JVM, one for the class. */
+    private static Ferry embedded;
     @TempDir
     Path dataRoot;
+    /** The broker process of the test that kills it; null in the others. */
     private BrokerProcess broker;
+    private String bootstrap;
     private final List<GroupConsumer> consumers = new ArrayList<>();
+
+    @BeforeAll
+    static void startEmbedded() {
+        embedded = Ferry.builder().settings(settings -> settings.groupInitialRebalanceDelayMs = 200).start();
+    }
+
+    @AfterAll
+    static void stopEmbedded() {
+        if (embedded != null) {
+            embedded.close();
+            embedded = null;
+        }
+    }
 
     @AfterEach
     void stop() {
@@ -63,13 +85,14 @@ class ConsumerGroupRebalanceTest {
         }
     }
 
-    private void startBroker() throws Exception {
+    private void startBrokerProcess() throws Exception {
         broker = BrokerProcess.start(dataRoot.resolve("data"), "--kafka-port", "0",
                 "--group-initial-rebalance-delay-ms", "200");
+        bootstrap = "127.0.0.1:" + broker.kafkaPort();
     }
 
     private String bootstrap() {
-        return "127.0.0.1:" + broker.kafkaPort();
+        return bootstrap;
     }
 
     private Admin admin() {
@@ -196,7 +219,7 @@ class ConsumerGroupRebalanceTest {
     @ParameterizedTest
     @ValueSource(classes = {RangeAssignor.class, CooperativeStickyAssignor.class})
     void shouldProcessEveryRecordWhileMembersLeaveAndJoin(Class<?> assignor) throws Exception {
-        startBroker();
+        bootstrap = embedded.kafkaBootstrapServers();
         String topic = "orders-" + UUID.randomUUID().toString().substring(0, 6);
         String group = "processors-" + UUID.randomUUID().toString().substring(0, 6);
         try (Admin admin = admin()) {
@@ -242,7 +265,7 @@ class ConsumerGroupRebalanceTest {
 
     @Test
     void shouldResumeFromCommittedOffsetsAfterABrokerKill() throws Exception {
-        startBroker();
+        startBrokerProcess();
         String topic = "ledger-" + UUID.randomUUID().toString().substring(0, 6);
         String group = "auditors";
         try (Admin admin = admin()) {
@@ -258,8 +281,7 @@ class ConsumerGroupRebalanceTest {
         // The last commitSync returned: its offsets are durable. Kill the broker under the live member.
         before.close();
         broker.kill();
-        broker = BrokerProcess.start(dataRoot.resolve("data"), "--kafka-port", "0",
-                "--group-initial-rebalance-delay-ms", "200");
+        startBrokerProcess();
         try (KafkaProducer<String, String> producer = producer()) {
             produce(producer, topic, 600, 700);
         }
