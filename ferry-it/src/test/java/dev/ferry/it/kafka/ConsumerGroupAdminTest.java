@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.ferry.embedded.Ferry;
 import dev.ferry.it.support.BrokerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,12 +35,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Consumer groups and their offsets through kafka-clients' consumer and AdminClient: membership as
- * consumers come and go, offsets committed, read, deleted, and kept across a broker SIGKILL.
+ * consumers come and go (a broker embedded in the test's JVM), offsets committed, read, deleted, and
+ * kept across a broker SIGKILL (a broker process, the one the test kills).
  */
 class ConsumerGroupAdminTest {
     @TempDir
     Path dataRoot;
+    /** The broker process of the test that kills it; null in the other. */
     private BrokerProcess broker;
+    /** The broker of the test that needs no process to kill, in the test's JVM; null in the other. */
+    private Ferry embedded;
+    private String bootstrap;
     private final List<PollingConsumer> consumers = new ArrayList<>();
 
     @AfterEach
@@ -48,16 +54,20 @@ class ConsumerGroupAdminTest {
         if (broker != null) {
             broker.terminate();
         }
+        if (embedded != null) {
+            embedded.close();
+        }
     }
 
-    private void startBroker() throws Exception {
+    private void startBrokerProcess() throws Exception {
         broker = BrokerProcess.start(dataRoot.resolve("data"), "--kafka-port", "0",
                 "--group-initial-rebalance-delay-ms", "0");
+        bootstrap = "127.0.0.1:" + broker.kafkaPort();
     }
 
     private Admin admin() {
         Properties properties = new Properties();
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.kafkaPort());
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
         properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
         return Admin.create(properties);
@@ -70,7 +80,7 @@ class ConsumerGroupAdminTest {
 
         PollingConsumer(String groupId, String topic) {
             Properties properties = new Properties();
-            properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.kafkaPort());
+            properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             properties.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
             properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "it-" + UUID.randomUUID().toString().substring(0, 6));
             properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -106,7 +116,8 @@ class ConsumerGroupAdminTest {
 
     @Test
     void shouldShowConsumersJoiningAndLeavingOneGroup() throws Exception {
-        startBroker();
+        embedded = Ferry.builder().settings(settings -> settings.groupInitialRebalanceDelayMs = 0).start();
+        bootstrap = embedded.kafkaBootstrapServers();
         String group = "members-" + UUID.randomUUID().toString().substring(0, 8);
         try (Admin admin = admin()) {
             PollingConsumer first = new PollingConsumer(group, "no-such-topic");
@@ -149,7 +160,7 @@ class ConsumerGroupAdminTest {
 
     @Test
     void shouldKeepCommittedOffsetsAcrossABrokerKill() throws Exception {
-        startBroker();
+        startBrokerProcess();
         String group = "offsets-" + UUID.randomUUID().toString().substring(0, 8);
         TopicPartition p0 = new TopicPartition("orders", 0);
         TopicPartition p1 = new TopicPartition("orders", 1);
@@ -160,8 +171,7 @@ class ConsumerGroupAdminTest {
             admin.deleteConsumerGroupOffsets(group, Set.of(other)).all().get(30, TimeUnit.SECONDS);
         }
         broker.kill();
-        broker = BrokerProcess.start(dataRoot.resolve("data"), "--kafka-port", "0",
-                "--group-initial-rebalance-delay-ms", "0");
+        startBrokerProcess();
         try (Admin admin = admin()) {
             Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
                     .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
