@@ -75,6 +75,16 @@ public final class Ferry implements AutoCloseable {
         return server.prometheusPort();
     }
 
+    /** The AMQPS (AMQP over TLS) port, when {@code settings.amqpsPort} asked for one with a certificate; -1 otherwise. */
+    public int amqpsPort() {
+        return server.amqpsPort();
+    }
+
+    /** The Kafka SSL port, when {@code settings.kafkaSslPort} asked for one with a certificate; -1 otherwise. */
+    public int kafkaSslPort() {
+        return server.kafkaSslPort();
+    }
+
     /** {@code amqp://guest:guest@127.0.0.1:PORT}, for a client's {@code setUri} (virtual host {@code /}). */
     public URI amqpUri() {
         return URI.create("amqp://guest:guest@" + HOST + ":" + amqpPort());

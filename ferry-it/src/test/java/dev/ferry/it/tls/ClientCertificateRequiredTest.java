@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultSaslConfig;
-import dev.ferry.it.support.BrokerProcess;
+import dev.ferry.embedded.Ferry;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,17 +24,23 @@ class ClientCertificateRequiredTest {
     static Path directory;
     static TestCertificates authority;
     static TestCertificates.Issued client;
-    static BrokerProcess broker;
+    /** In the test's JVM: nothing here kills it or reads its log. */
+    static Ferry broker;
 
     @BeforeAll
     static void startBroker() throws IOException {
         authority = TestCertificates.authority(directory.resolve("ca"), "Ferry test CA");
         TestCertificates.Issued server = authority.server("server");
         client = authority.client("app", "app");
-        broker = BrokerProcess.start(directory.resolve("data"), "--users", "guest:guest,app:unused",
-                "--tls-cert", server.certificate().toString(), "--tls-key", server.key().toString(),
-                "--tls-ca", authority.caCertificate.toString(), "--tls-fail-if-no-peer-cert",
-                "--amqps-port", "0", "--kafka-ssl-port", "0");
+        broker = Ferry.builder().dataDir(directory.resolve("data")).settings(settings -> {
+            settings.users = List.of("guest:guest", "app:unused");
+            settings.tlsCert = server.certificate();
+            settings.tlsKey = server.key();
+            settings.tlsCa = authority.caCertificate;
+            settings.tlsFailIfNoPeerCert = true;
+            settings.amqpsPort = 0;
+            settings.kafkaSslPort = 0;
+        }).start();
     }
 
     @AfterAll
