@@ -13,6 +13,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -111,8 +112,11 @@ class KafkaProduceConsumeTest extends KafkaTestBase {
         createTopic(topic, 1);
         TopicPartition partition = new TopicPartition(topic, 0);
         // fetch.max.wait.ms of a minute: a poll answered only by the timer would take that long.
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 60_000,
+        KafkaConsumer<byte[], byte[]> consumer = consumer(Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 60_000,
                 ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1));
+        // Its next fetch is parked at the broker for that minute: a plain close() would wait for it
+        // until request.timeout.ms (15 s here), time that checks nothing.
+        try (AutoCloseable closeAtOnce = () -> consumer.close(CloseOptions.timeout(Duration.ZERO));
              KafkaProducer<byte[], byte[]> producer = producer(Map.of())) {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
