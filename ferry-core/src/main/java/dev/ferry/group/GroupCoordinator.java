@@ -173,6 +173,12 @@ public final class GroupCoordinator implements AutoCloseable {
                 memberId, groupInstanceId, offsets, nowMs), CommitResult.class);
     }
 
+    /** The offsets of a committed transaction: taken whatever the group's state (see {@link GroupCommand.CommitTransactionalOffsets}). */
+    public CompletableFuture<CommitResult> commitTransactionalOffsets(String groupId, List<OffsetToCommit> offsets) {
+        return submit(groupId, (requestId, nowMs) -> new GroupCommand.CommitTransactionalOffsets(requestId, groupId,
+                offsets, nowMs), CommitResult.class);
+    }
+
     public CompletableFuture<DeleteOffsetsResult> deleteOffsets(String groupId, List<PartitionRef> partitions) {
         return submit(groupId, (requestId, nowMs) -> new GroupCommand.DeleteOffsets(requestId, groupId, partitions,
                 nowMs), DeleteOffsetsResult.class);
