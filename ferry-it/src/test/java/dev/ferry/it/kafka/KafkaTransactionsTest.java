@@ -39,15 +39,24 @@ import org.junit.jupiter.api.Test;
  * of an earlier producer with the same {@code transactional.id}, offsets sent to a transaction
  * (read-process-write), the transaction timeout, and the admin client's Describe/ListTransactions.
  * The broker checks transaction timeouts every 200 ms (Kafka: every 10 s) so the timeout test is short.
+ * With {@code -Dferry.it.kafka=HOST:PORT} the tests run against that broker instead (a real Kafka to
+ * compare with).
  */
 class KafkaTransactionsTest {
     private static Ferry broker;
+    private static String bootstrap;
     private static Admin admin;
 
     @BeforeAll
     static void startBroker() {
-        broker = Ferry.builder().settings(settings -> settings.transactionAbortCheckIntervalMs = 200).start();
-        admin = Admin.create(KafkaTestBase.clientProperties(broker.kafkaBootstrapServers(), Map.of()));
+        String external = System.getProperty("ferry.it.kafka");
+        if (external != null && !external.isBlank()) {
+            bootstrap = external;
+        } else {
+            broker = Ferry.builder().settings(settings -> settings.transactionAbortCheckIntervalMs = 200).start();
+            bootstrap = broker.kafkaBootstrapServers();
+        }
+        admin = Admin.create(KafkaTestBase.clientProperties(bootstrap, Map.of()));
     }
 
     @AfterAll
@@ -214,9 +223,12 @@ class KafkaTransactionsTest {
             assertThat(ongoing).contains(transactionalId);
 
             producer.commitTransaction();
+            // Ferry answers the commit once it is complete; Kafka may still be writing its markers.
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> admin.describeTransactions(
+                    List.of(transactionalId)).description(transactionalId).get(30, TimeUnit.SECONDS).state()
+                    .toString().equals("CompleteCommit"));
             TransactionDescription committed = admin.describeTransactions(List.of(transactionalId))
                     .description(transactionalId).get(30, TimeUnit.SECONDS);
-            assertThat(committed.state().toString()).isEqualTo("CompleteCommit");
             assertThat(committed.topicPartitions()).isEmpty();
             assertThat(committed.producerId()).isEqualTo(open.producerId());
         }
@@ -235,7 +247,7 @@ class KafkaTransactionsTest {
                 StringSerializer.class, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
                 ProducerConfig.ACKS_CONFIG, "all"));
         settings.putAll(extra);
-        return KafkaTestBase.clientProperties(broker.kafkaBootstrapServers(), settings);
+        return KafkaTestBase.clientProperties(bootstrap, settings);
     }
 
     private static KafkaProducer<String, String> transactionalProducer(String transactionalId, Map<String, Object> extra) {
@@ -253,7 +265,7 @@ class KafkaTransactionsTest {
         if (group != null) {
             settings.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         }
-        return new KafkaConsumer<>(KafkaTestBase.clientProperties(broker.kafkaBootstrapServers(), settings));
+        return new KafkaConsumer<>(KafkaTestBase.clientProperties(bootstrap, settings));
     }
 
     private static long endOffset(TopicPartition partition, String isolation) {
