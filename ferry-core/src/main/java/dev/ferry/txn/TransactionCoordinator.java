@@ -9,15 +9,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ferry.coordinator.CoordinatorThread;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.group.GroupCommand.OffsetToCommit;
@@ -61,11 +58,11 @@ public final class TransactionCoordinator implements AutoCloseable {
     private final TopicRegistry topics;
     private final GroupCoordinator groups;
     private final LongSupplier clockMs;
-    private final ScheduledThreadPoolExecutor thread;
+    private final CoordinatorThread thread = new CoordinatorThread("ferry-transactions", "Transaction coordinator",
+            TransactionCoordinator::notAvailable);
     // Owner thread only.
     private long nextRequestId = 1;
     private final Map<Long, CompletableFuture<TransactionResult>> waiting = new HashMap<>();
-    private boolean closed;
 
     private TransactionCoordinator(Transactions transactions, StateLog<TransactionMetadata> log, TopicRegistry topics,
                                    GroupCoordinator groups, LongSupplier clockMs, long abortCheckIntervalMs) {
@@ -74,15 +71,7 @@ public final class TransactionCoordinator implements AutoCloseable {
         this.topics = topics;
         this.groups = groups;
         this.clockMs = clockMs;
-        this.thread = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread t = new Thread(runnable, "ferry-transactions");
-            t.setDaemon(true);
-            return t;
-        });
-        thread.setRemoveOnCancelPolicy(true);
-        thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        thread.scheduleWithFixedDelay(this::expireTransactions, abortCheckIntervalMs, abortCheckIntervalMs,
-                TimeUnit.MILLISECONDS);
+        thread.scheduleWithFixedDelay(this::expireTransactions, abortCheckIntervalMs);
     }
 
     /**
@@ -106,7 +95,7 @@ public final class TransactionCoordinator implements AutoCloseable {
                     .toList();
             LOG.info("Transactions: {} records replayed, {} transactional ids restored, {} transactions to complete",
                     log.recovered().size(), transactions.all().size(), preparing.size());
-            coordinator.thread.execute(() -> preparing.forEach(coordinator::writeMarkers));
+            coordinator.thread.submit(() -> preparing.forEach(coordinator::writeMarkers));
             return coordinator;
         } catch (RuntimeException e) {
             log.close();
@@ -123,13 +112,13 @@ public final class TransactionCoordinator implements AutoCloseable {
     public CompletableFuture<TransactionResult> initProducerId(String transactionalId, int timeoutMs,
                                                                long expectedProducerId, short expectedEpoch) {
         CompletableFuture<TransactionResult> future = new CompletableFuture<>();
-        execute(future, () -> {
+        thread.execute(future, () -> {
             if (!transactions.needsNewProducerId(transactionalId)) {
                 submitOnThread(future, (requestId, nowMs) -> new TransactionCommand.InitProducerId(requestId,
                         transactionalId, timeoutMs, expectedProducerId, expectedEpoch, -1, nowMs));
                 return;
             }
-            topics.allocateProducerId().whenComplete((producerId, failure) -> execute(future, () -> {
+            topics.allocateProducerId().whenComplete((producerId, failure) -> thread.execute(future, () -> {
                 if (failure != null) {
                     future.completeExceptionally(failure);
                     return;
@@ -167,11 +156,11 @@ public final class TransactionCoordinator implements AutoCloseable {
     }
 
     public CompletableFuture<Optional<TransactionMetadata>> describe(String transactionalId) {
-        return query(() -> Optional.ofNullable(transactions.get(transactionalId)));
+        return thread.query(() -> Optional.ofNullable(transactions.get(transactionalId)));
     }
 
     public CompletableFuture<List<TransactionMetadata>> list() {
-        return query(() -> new ArrayList<>(transactions.all()));
+        return thread.query(() -> new ArrayList<>(transactions.all()));
     }
 
     /**
@@ -179,7 +168,7 @@ public final class TransactionCoordinator implements AutoCloseable {
      * OffsetFetch with {@code require_stable} answers UNSTABLE_OFFSET_COMMIT for.
      */
     public CompletableFuture<Set<PartitionRef>> pendingOffsets(String groupId) {
-        return query(() -> {
+        return thread.query(() -> {
             Set<PartitionRef> pending = new TreeSet<>();
             for (TransactionMetadata metadata : transactions.all()) {
                 if (metadata.state() == TransactionState.ONGOING || metadata.state() == TransactionState.PREPARE_COMMIT) {
@@ -201,7 +190,7 @@ public final class TransactionCoordinator implements AutoCloseable {
 
     private CompletableFuture<TransactionResult> submit(CommandFactory factory) {
         CompletableFuture<TransactionResult> future = new CompletableFuture<>();
-        execute(future, () -> submitOnThread(future, factory));
+        thread.execute(future, () -> submitOnThread(future, factory));
         return future;
     }
 
@@ -209,31 +198,6 @@ public final class TransactionCoordinator implements AutoCloseable {
         long requestId = nextRequestId++;
         waiting.put(requestId, future);
         apply(factory.create(requestId, clockMs.getAsLong()));
-    }
-
-    private <T> CompletableFuture<T> query(Supplier<T> read) {
-        CompletableFuture<T> future = new CompletableFuture<>();
-        execute(future, () -> future.complete(read.get()));
-        return future;
-    }
-
-    private void execute(CompletableFuture<?> future, Runnable task) {
-        try {
-            thread.execute(() -> {
-                if (closed) {
-                    future.completeExceptionally(notAvailable());
-                    return;
-                }
-                try {
-                    task.run();
-                } catch (RuntimeException | AssertionError e) {
-                    LOG.error("Transaction coordinator: a request failed: {}", e.toString(), e);
-                    future.completeExceptionally(e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            future.completeExceptionally(notAvailable());
-        }
     }
 
     private static BrokerException notAvailable() {
@@ -256,20 +220,13 @@ public final class TransactionCoordinator implements AutoCloseable {
         } catch (RuntimeException e) {
             written = CompletableFuture.failedFuture(e);
         }
-        written.whenComplete((ignored, failure) -> onThread(() -> {
+        // Once closed, the replies fail in close() and unwritten markers are written after the restart.
+        written.whenComplete((ignored, failure) -> thread.submit(() -> {
             complete(outcome.replies(), failure);
             if (failure == null) {
                 outcome.toComplete().forEach(this::writeMarkers);
             }
         }));
-    }
-
-    private void onThread(Runnable task) {
-        try {
-            thread.execute(task);
-        } catch (RejectedExecutionException closing) {
-            // Closed: the replies fail in close(); unwritten markers are written after the restart.
-        }
     }
 
     private void complete(List<TransactionOutcome.Reply> replies, Throwable writeFailure) {
@@ -288,7 +245,7 @@ public final class TransactionCoordinator implements AutoCloseable {
 
     /** Writes the markers (and a commit's group offsets) of a preparing transaction, then completes it. */
     private void writeMarkers(TransactionMetadata metadata) {
-        if (closed) {
+        if (thread.isClosed()) {
             return;
         }
         boolean commit = metadata.state() == TransactionState.PREPARE_COMMIT;
@@ -309,14 +266,10 @@ public final class TransactionCoordinator implements AutoCloseable {
                 LOG.warn("Transaction {}: writing its {} markers failed ({}); retrying in {} ms",
                         LogSafe.text(metadata.transactionalId()), commit ? "commit" : "abort", failure.toString(),
                         MARKER_RETRY_MS);
-                try {
-                    thread.schedule(() -> retryMarkers(metadata), MARKER_RETRY_MS, TimeUnit.MILLISECONDS);
-                } catch (RejectedExecutionException closing) {
-                    // Written again after the restart.
-                }
+                thread.schedule(() -> retryMarkers(metadata), MARKER_RETRY_MS); // or after the restart
                 return;
             }
-            onThread(() -> apply(new TransactionCommand.MarkersWritten(metadata.transactionalId(),
+            thread.submit(() -> apply(new TransactionCommand.MarkersWritten(metadata.transactionalId(),
                     metadata.producerId(), metadata.producerEpoch(), commit, clockMs.getAsLong())));
         });
     }
@@ -355,7 +308,7 @@ public final class TransactionCoordinator implements AutoCloseable {
     }
 
     private void expireTransactions() {
-        if (closed) {
+        if (thread.isClosed()) {
             return;
         }
         try {
@@ -375,21 +328,8 @@ public final class TransactionCoordinator implements AutoCloseable {
     /** Stops the thread (requests still waiting fail) and closes the log, after what was written is durable. */
     @Override
     public void close() {
-        CompletableFuture<Void> stopped = new CompletableFuture<>();
-        try {
-            thread.execute(() -> {
-                closed = true;
-                stopped.complete(null);
-            });
-            stopped.join();
-        } catch (RejectedExecutionException alreadyClosed) {
+        if (!thread.close(() -> { })) {
             return;
-        }
-        thread.shutdown();
-        try {
-            thread.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
         log.close();
         for (CompletableFuture<TransactionResult> future : waiting.values()) {
