@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.ferry.error.ErrorCode;
-import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.LogSlice;
 
 /**
@@ -36,24 +34,22 @@ class TransactionalPartitionTest {
     @TempDir
     Path data;
 
-    private TopicRegistry registry;
+    private SinglePartitionTopic topic;
     private Partition partition;
 
     @BeforeEach
     void createTopic() {
-        registry = TopicRegistry.open(data, null, FileHandleCache.processDefault(), 2);
-        partition = await(registry.create("txn", 1, Map.of())).partition(0);
+        topic = new SinglePartitionTopic(data, "txn");
+        partition = topic.partition();
     }
 
     @AfterEach
     void closeRegistry() {
-        registry.close();
+        topic.close();
     }
 
     private void reopen() {
-        registry.close();
-        registry = TopicRegistry.open(data, null, FileHandleCache.processDefault(), 2);
-        partition = registry.topic("txn").orElseThrow().partition(0);
+        partition = topic.reopen();
     }
 
     @Test

@@ -8,7 +8,6 @@ import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
 import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
-import org.apache.kafka.common.protocol.Errors;
 
 /** AddOffsetsToTxn: the group's offsets (sent next with TxnOffsetCommit) become part of the transaction. */
 public final class AddOffsetsToTxnHandler implements ApiHandler {
@@ -37,10 +36,7 @@ public final class AddOffsetsToTxnHandler implements ApiHandler {
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage message) {
         AddOffsetsToTxnRequestData request = (AddOffsetsToTxnRequestData) message;
         return coordinator.addOffsets(request.transactionalId(), request.producerId(), request.producerEpoch(),
-                request.groupId()).handle((result, failure) -> {
-                    Errors error = failure != null ? TransactionErrors.of(failure)
-                            : TransactionErrors.of(result, context.apiVersion(), 2);
-                    return new AddOffsetsToTxnResponseData().setErrorCode(error.code());
-                });
+                request.groupId()).handle((result, failure) -> new AddOffsetsToTxnResponseData().setErrorCode(
+                        TransactionErrors.of(result, failure, context.apiVersion(), 2).code()));
     }
 }

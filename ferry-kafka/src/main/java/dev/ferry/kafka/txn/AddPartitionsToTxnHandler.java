@@ -74,8 +74,7 @@ public final class AddPartitionsToTxnHandler implements ApiHandler {
         }
         return coordinator.addPartitions(request.v3AndBelowTransactionalId(), request.v3AndBelowProducerId(),
                 request.v3AndBelowProducerEpoch(), partitions).handle((result, failure) -> {
-                    Errors error = failure != null ? TransactionErrors.of(failure)
-                            : TransactionErrors.of(result, context.apiVersion(), 2);
+                    Errors error = TransactionErrors.of(result, failure, context.apiVersion(), 2);
                     return answer(request, ref -> error);
                 });
     }

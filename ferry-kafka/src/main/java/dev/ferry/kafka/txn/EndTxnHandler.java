@@ -8,7 +8,6 @@ import org.apache.kafka.common.message.EndTxnRequestData;
 import org.apache.kafka.common.message.EndTxnResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
-import org.apache.kafka.common.protocol.Errors;
 
 /**
  * EndTxn (v0-4; v5 is transaction version 2, which Ferry does not advertise): commit or abort,
@@ -40,10 +39,7 @@ public final class EndTxnHandler implements ApiHandler {
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage message) {
         EndTxnRequestData request = (EndTxnRequestData) message;
         return coordinator.endTransaction(request.transactionalId(), request.producerId(), request.producerEpoch(),
-                request.committed()).handle((result, failure) -> {
-                    Errors error = failure != null ? TransactionErrors.of(failure)
-                            : TransactionErrors.of(result, context.apiVersion(), 2);
-                    return new EndTxnResponseData().setErrorCode(error.code());
-                });
+                request.committed()).handle((result, failure) -> new EndTxnResponseData().setErrorCode(
+                        TransactionErrors.of(result, failure, context.apiVersion(), 2).code()));
     }
 }

@@ -28,4 +28,9 @@ final class TransactionErrors {
     static Errors of(Throwable failure) {
         return KafkaErrors.of(failure);
     }
+
+    /** The error for a coordinator call that completed with {@code result} or failed with {@code failure}. */
+    static Errors of(TransactionResult result, Throwable failure, short apiVersion, int fencedSinceVersion) {
+        return failure != null ? of(failure) : of(result, apiVersion, fencedSinceVersion);
+    }
 }

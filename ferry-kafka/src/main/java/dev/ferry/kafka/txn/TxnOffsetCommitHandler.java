@@ -59,8 +59,7 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
         }
         return coordinator.commitOffsets(request.transactionalId(), request.producerId(), request.producerEpoch(),
                 request.groupId(), offsets).handle((result, failure) -> {
-                    Errors error = failure != null ? TransactionErrors.of(failure)
-                            : TransactionErrors.of(result, context.apiVersion(), 3);
+                    Errors error = TransactionErrors.of(result, failure, context.apiVersion(), 3);
                     TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
                     for (TxnOffsetCommitRequestTopic topic : request.topics()) {
                         TxnOffsetCommitResponseTopic answer = new TxnOffsetCommitResponseTopic().setName(topic.name());
