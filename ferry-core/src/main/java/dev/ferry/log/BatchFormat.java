@@ -23,8 +23,10 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  *   +-----------+--------+----------+---------+----------------------------+
  * </pre>
  * The batch length counts the bytes after itself, so a batch occupies {@code 12 + length} bytes.
- * A batch with records has {@code last offset delta == record count - 1}: Ferry never compacts, so
- * offsets inside a batch have no gaps.
+ * A batch as a producer sends it has {@code last offset delta == record count - 1}. On disk a batch
+ * the {@link LogCleaner} rewrote may have gaps inside it: it keeps its base offset and last offset
+ * delta (so batches stay back to back in offset order) but holds fewer records, each with its
+ * original offset delta. So on disk {@code last offset delta >= record count - 1}.
  *
  * <p><b>The empty batch.</b> Where recovery removed damaged bytes it writes one (or, for more
  * than 2^31 offsets, several) header-only batch: length 49, record count 0, last offset delta =
@@ -63,7 +65,8 @@ final class BatchFormat {
      * @param header at least {@link #HEADER_BYTES} bytes from the batch's start, at index 0
      * @param expectedBaseOffset the offset the batch must start at, or -1 not to check it
      * @param bytesAvailable bytes from the batch's start to the end of what holds it
-     * @param emptyAllowed whether the empty batch shape is acceptable (on disk yes, from a producer no)
+     * @param emptyAllowed whether the batch is read from disk, where the empty batch shape and the gaps
+     *     compaction leaves inside a batch are acceptable, rather than from a producer
      */
     static String checkHeader(ByteBuffer header, long expectedBaseOffset, long bytesAvailable, boolean emptyAllowed) {
         int length = header.getInt(LENGTH_POSITION);
@@ -82,6 +85,9 @@ final class BatchFormat {
         if (recordCount == 0 && !emptyAllowed) {
             return "a batch without records";
         }
+        if (!emptyAllowed && recordCount > 0 && lastOffsetDelta != recordCount - 1) {
+            return "record count " + recordCount + " does not match last offset delta " + lastOffsetDelta;
+        }
         if (!shapeIsValid(recordCount, lastOffsetDelta, length)) {
             return "record count " + recordCount + " does not match last offset delta " + lastOffsetDelta
                     + " and length " + length;
@@ -96,10 +102,10 @@ final class BatchFormat {
         return null;
     }
 
-    /** Records with contiguous offsets, or Ferry's empty batch. */
+    /** Records (with gaps between them if compaction removed some), or Ferry's empty batch. */
     static boolean shapeIsValid(int recordCount, int lastOffsetDelta, int length) {
         if (recordCount > 0) {
-            return lastOffsetDelta == recordCount - 1 && length > EMPTY_BATCH_LENGTH;
+            return lastOffsetDelta >= recordCount - 1 && length > EMPTY_BATCH_LENGTH;
         }
         return recordCount == 0 && lastOffsetDelta >= 0 && length == EMPTY_BATCH_LENGTH;
     }

@@ -126,6 +126,15 @@ public final class Log implements AutoCloseable {
     // Writer-owned.
     private final ArrayDeque<RetiredSegment> retiredSegments = new ArrayDeque<>();
 
+    /**
+     * Held while a segment leaves the log (retention, deletion, close) and while the
+     * {@link LogCleaner} swaps a cleaned segment in, so that a swap never brings back a deleted
+     * segment. Appends and reads never take it.
+     */
+    private final Object segmentRemovalLock = new Object();
+    /** Segments the cleaner replaced, kept open for readers that found them; the cleaner closes them later. */
+    private final ConcurrentLinkedQueue<RetiredSegment> cleanedAway = new ConcurrentLinkedQueue<>();
+
     private Log(String name, Path directory, LogConfig config, FileHandleCache cache, LogLoader.Loaded loaded,
             LogFlusher flusher, boolean ownsFlusher, Object directoryClaim) {
         this.name = name;
@@ -651,6 +660,12 @@ public final class Log implements AutoCloseable {
     }
 
     private void delete(LogSegment segment, String reason) {
+        synchronized (segmentRemovalLock) {
+            deleteLocked(segment, reason);
+        }
+    }
+
+    private void deleteLocked(LogSegment segment, String reason) {
         segments.remove(segment.baseOffset());
         logStartOffset = segments.firstKey();
         try {
@@ -779,32 +794,38 @@ public final class Log implements AutoCloseable {
                 return;
             }
             LogStorageException finalSyncFailure = null;
-            flushLock.lock();
-            try {
-                if (failure == null) {
-                    try {
-                        activeSegment.flush();
-                        durableEndOffset = logEndOffset;
-                        completePendingBelow(durableEndOffset);
-                    } catch (IOException e) {
-                        durableEndOffset = Math.max(durableEndOffset, activeSegment.baseOffset());
-                        completePendingBelow(durableEndOffset);
-                        finalSyncFailure = failWrites("the final fsync on close", e);
+            synchronized (segmentRemovalLock) {
+                flushLock.lock();
+                try {
+                    if (failure == null) {
+                        try {
+                            activeSegment.flush();
+                            durableEndOffset = logEndOffset;
+                            completePendingBelow(durableEndOffset);
+                        } catch (IOException e) {
+                            durableEndOffset = Math.max(durableEndOffset, activeSegment.baseOffset());
+                            completePendingBelow(durableEndOffset);
+                            finalSyncFailure = failWrites("the final fsync on close", e);
+                        }
                     }
+                    closed = true;
+                    failPending(failure != null ? failure : new LogClosedException(name, "complete an append"));
+                    if (failure != null) {
+                        cutFailedAppends();
+                    }
+                    for (LogSegment segment : segments.values()) {
+                        segment.close();
+                    }
+                    while (!retiredSegments.isEmpty()) {
+                        retiredSegments.poll().segment.close();
+                    }
+                    RetiredSegment cleaned;
+                    while ((cleaned = cleanedAway.poll()) != null) {
+                        cleaned.segment.close();
+                    }
+                } finally {
+                    flushLock.unlock();
                 }
-                closed = true;
-                failPending(failure != null ? failure : new LogClosedException(name, "complete an append"));
-                if (failure != null) {
-                    cutFailedAppends();
-                }
-                for (LogSegment segment : segments.values()) {
-                    segment.close();
-                }
-                while (!retiredSegments.isEmpty()) {
-                    retiredSegments.poll().segment.close();
-                }
-            } finally {
-                flushLock.unlock();
             }
             if (flusher != null) {
                 flusher.unregisterInterval(this);
@@ -848,6 +869,90 @@ public final class Log implements AutoCloseable {
         }
     }
 
+    /** The sealed segments, oldest first: every segment but the active one. Safe from any thread. */
+    List<LogSegment> sealedSegments() {
+        LogSegment active = activeSegment;
+        List<LogSegment> sealed = new java.util.ArrayList<>();
+        for (LogSegment segment : segments.values()) {
+            if (segment == active || segment.baseOffset() >= active.baseOffset()) {
+                break;
+            }
+            sealed.add(segment);
+        }
+        return sealed;
+    }
+
+    /**
+     * Replaces sealed segment {@code original} with the cleaned copy the {@link LogCleaner} wrote
+     * and fsynced at {@link SegmentSwap#cleanedFile}, in the steps {@link SegmentSwap} describes.
+     * Readers that found the original keep reading it (its file stays open until the cleaner
+     * closes it, {@link LogConfig#segmentDeleteDelayMs()} later); later readers find the copy.
+     * The cleaner's thread; never blocks the writer except a retention or deletion that waits
+     * for the renames.
+     *
+     * @param batches the cleaned file's batches in order, to index it without reading it again
+     * @param beforeInstall a test hook run after the swap is committed and before it is installed
+     * @return false if the original has left the log meanwhile (or the log closed): the copy is deleted
+     */
+    boolean swapInCleaned(LogSegment original, List<CleanedBatch> batches, Runnable beforeInstall) throws IOException {
+        long baseOffset = original.baseOffset();
+        synchronized (segmentRemovalLock) {
+            if (closed || segments.get(baseOffset) != original || original == activeSegment) {
+                fileSystem.deleteIfExists(SegmentSwap.cleanedFile(directory, baseOffset));
+                return false;
+            }
+            SegmentSwap.commit(fileSystem, directory, baseOffset);
+            beforeInstall.run();
+            // Pinned: were its handle closed now, reopening it by name would find the copy's bytes.
+            original.holdOpenForReaders();
+            try {
+                SegmentSwap.install(fileSystem, directory, baseOffset);
+            } catch (IOException e) {
+                // The swap is committed on disk; the next open finishes it. Until then the original serves.
+                OpenLogDirectories.markUnsynced(fileSystem, directory);
+                throw e;
+            }
+            LogSegment replacement = new LogSegment(name, directory, baseOffset,
+                    SegmentFile.open(cache, LogSegment.logFile(directory, baseOffset)), fileSystem, config.indexIntervalBytes());
+            long nextOffset = baseOffset;
+            for (CleanedBatch batch : batches) {
+                replacement.recovered(batch.baseOffset(), batch.lastOffset(), batch.position(), batch.bytes(),
+                        batch.maxTimestampMs());
+                nextOffset = batch.lastOffset() + 1;
+            }
+            if (nextOffset != original.nextOffset()) {
+                throw new IllegalStateException("cleaned segment " + LogSegment.fileStem(baseOffset) + " of log '" + name
+                        + "' ends at offset " + nextOffset + ", the original at " + original.nextOffset());
+            }
+            replacement.sealIndexes();
+            try {
+                replacement.writeIndexes();
+            } catch (IOException e) {
+                // The in-memory indexes serve; the next open rebuilds the files from the segment.
+                LOG.warn("Log '{}': writing the indexes of cleaned segment {} failed: {}", name,
+                        LogSegment.fileStem(baseOffset), e.toString());
+            }
+            segments.put(baseOffset, replacement);
+            cleanedAway.add(new RetiredSegment(original, System.nanoTime()));
+            return true;
+        }
+    }
+
+    /** Closes the segments the cleaner replaced once no reader can still be using them. The cleaner's thread. */
+    void closeCleanedAwaySegments(long nowNanos) {
+        long delayNanos = TimeUnit.MILLISECONDS.toNanos(config.segmentDeleteDelayMs());
+        RetiredSegment retired;
+        while ((retired = cleanedAway.peek()) != null && nowNanos - retired.retiredAtNanos >= delayNanos) {
+            if (cleanedAway.remove(retired)) {
+                retired.segment.close();
+            }
+        }
+    }
+
+    /** One batch of a cleaned segment file: where it lies and what it covers. */
+    record CleanedBatch(long baseOffset, long lastOffset, int position, int bytes, long maxTimestampMs) {
+    }
+
     /**
      * Forgets this log as a crashed process would: no flush, no close of files (they belong to a
      * file system the caller is throwing away), the directory claim released, pending futures left
@@ -871,6 +976,10 @@ public final class Log implements AutoCloseable {
 
     public Path directory() {
         return directory;
+    }
+
+    FileHandleCache cache() {
+        return cache;
     }
 
     LogConfig config() {
