@@ -31,6 +31,7 @@ import dev.ferry.error.ErrorCode;
 import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.Log;
+import dev.ferry.log.LogCleaner;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.log.LogSlice;
@@ -84,6 +85,7 @@ public final class TopicRegistry implements AutoCloseable {
     private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, Topic> topicsById = new ConcurrentHashMap<>();
     private volatile ScheduledExecutorService maintenance;
+    private volatile LogCleaner cleaner;
     private volatile boolean closed;
 
     // Registry-thread-only (and the opening thread before the registry is published).
@@ -411,7 +413,7 @@ public final class TopicRegistry implements AutoCloseable {
     /**
      * Changes a topic's config overrides: each entry sets a value, or with a null value returns the
      * name to its default (Kafka's IncrementalAlterConfigs SET and DELETE). Retention, segment age,
-     * size and timestamp limits take effect at once; {@code segment.bytes},
+     * size and timestamp limits, the cleanup policy and the compaction settings take effect at once; {@code segment.bytes},
      * {@code index.interval.bytes} and {@code file.delete.delay.ms} when the partition is next opened.
      *
      * @return completes with the new topic snapshot; fails with UNKNOWN_TOPIC_OR_PARTITION or INVALID_CONFIG
@@ -564,6 +566,36 @@ public final class TopicRegistry implements AutoCloseable {
     }
 
     /**
+     * Starts the log cleaner, which compacts the partitions of topics whose {@code cleanup.policy}
+     * holds {@code compact} on a thread of its own, looking for work every {@code backoffMs}
+     * (Kafka's {@code log.cleaner.backoff.ms}). Once.
+     */
+    public synchronized void startCleaner(long backoffMs) {
+        if (cleaner != null || closed) {
+            return;
+        }
+        cleaner = new LogCleaner(this::compactedLogs, backoffMs, LogCleaner.KEY_MAP_BYTES_DEFAULT).start();
+    }
+
+    /** The running log cleaner, or null before {@link #startCleaner}. */
+    public LogCleaner cleaner() {
+        return cleaner;
+    }
+
+    /** Every partition log of a compacted topic, with its topic's compaction settings now. */
+    private List<LogCleaner.Target> compactedLogs() {
+        List<LogCleaner.Target> targets = new ArrayList<>();
+        for (Topic topic : topics.values()) {
+            if (topic.config().cleanupCompacts()) {
+                for (Partition partition : topic.partitions()) {
+                    targets.add(new LogCleaner.Target(partition.log(), topic.config().compactionSettings()));
+                }
+            }
+        }
+        return targets;
+    }
+
+    /**
      * Closes every partition (each append that returned is durable afterwards) and the registry.
      * Idempotent.
      */
@@ -576,6 +608,10 @@ public final class TopicRegistry implements AutoCloseable {
         ScheduledExecutorService scheduler = maintenance;
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        LogCleaner logCleaner = cleaner;
+        if (logCleaner != null) {
+            logCleaner.close();
         }
         registryThread.shutdown();
         try {

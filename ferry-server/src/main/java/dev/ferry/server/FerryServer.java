@@ -144,6 +144,7 @@ public final class FerryServer implements AutoCloseable {
             DefinitionsFile.read(settings.definitions).applyTopology(broker);
         }
         topics.startMaintenance(RETENTION_CHECK_INTERVAL_MS);
+        topics.startCleaner(settings.logCleanerBackoffMs);
         amqpServer = new AmqpServer(amqpConfig());
         groupCoordinator = GroupCoordinator.open(settings.dataDir.resolve("groups"), GroupConfig.defaults()
                         .withInitialRebalanceDelayMs(settings.groupInitialRebalanceDelayMs)
