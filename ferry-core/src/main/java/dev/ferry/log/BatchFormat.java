@@ -47,7 +47,9 @@ final class BatchFormat {
     static final int CRC_POSITION = 17;
     static final int ATTRIBUTES_POSITION = 21;
     static final int LAST_OFFSET_DELTA_POSITION = 23;
+    static final int BASE_TIMESTAMP_POSITION = 27;
     static final int MAX_TIMESTAMP_POSITION = 35;
+    static final int PRODUCER_ID_POSITION = 43;
     static final int RECORD_COUNT_POSITION = 57;
     /** The length field of a batch without records. */
     static final int EMPTY_BATCH_LENGTH = HEADER_BYTES - LOG_OVERHEAD_BYTES;
@@ -138,6 +140,25 @@ final class BatchFormat {
         }
         long offsets = lastOffset - firstOffset + 1;
         return (int) ((offsets + Integer.MAX_VALUE - 1) / Integer.MAX_VALUE) * HEADER_BYTES;
+    }
+
+    /**
+     * The header of {@code batch} alone: an empty batch over the same offsets that keeps its
+     * producer id, epoch, base sequence, timestamps, leader epoch and attributes. The cleaner
+     * leaves one where all records of a producer's last batch went, so that the producer's state
+     * (its last sequence) can still be rebuilt from the log, as Kafka's cleaner does.
+     *
+     * @param batch one whole batch from index 0
+     */
+    static ByteBuffer headerOnly(ByteBuffer batch) {
+        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
+        header.put(batch.duplicate().position(0).limit(HEADER_BYTES)).flip();
+        header.putInt(LENGTH_POSITION, EMPTY_BATCH_LENGTH);
+        header.putInt(RECORD_COUNT_POSITION, 0);
+        CRC32C crc = new CRC32C();
+        crc.update(header.duplicate().position(ATTRIBUTES_POSITION));
+        header.putInt(CRC_POSITION, (int) crc.getValue());
+        return header;
     }
 
     private static void writeEmptyBatch(ByteBuffer buffer, long baseOffset, long lastOffset) {

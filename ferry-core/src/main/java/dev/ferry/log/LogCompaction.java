@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * over their offsets ({@link BatchFormat}), so batches stay back to back and every reader skips
  * the gap. Records without a key, control batches (transaction markers) and transactional batches
  * are kept whole and never replace anything: until the cleaner knows which transactions aborted,
- * a committed value must not give way to an aborted one.
+ * a committed value must not give way to an aborted one. The last batch of each producer in the
+ * cleaned range keeps at least its header (an empty batch with the producer's id, epoch and
+ * sequence), so that its producer state can be rebuilt from the log after a crash.
  *
  * <p><b>Swapping in.</b> Each rewritten segment replaces its original one at a time through
  * {@link Log#swapInCleaned}, crash-safe as {@link SegmentSwap} describes; a segment from which
@@ -115,11 +117,13 @@ final class LogCompaction {
         List<LogSegment> cleanable = cleanableSegments();
         long firstDirty = firstDirtyOffset();
         Map<ByteBuffer, Long> latest = new HashMap<>();
+        Map<Long, Long> producersLastBatch = new HashMap<>();
         long mapBytes = 0;
         long mappedUpTo = firstDirty;
         long bytesCleaned = 0;
         for (LogSegment segment : cleanable) {
             if (segment.nextOffset() <= firstDirty) {
+                noteProducers(segment, producersLastBatch); // the clean head: headers only
                 continue;
             }
             if (mapBytes >= keyMapBytesMax && mappedUpTo > firstDirty) {
@@ -128,6 +132,7 @@ final class LogCompaction {
             SegmentReader reader = new SegmentReader(segment);
             for (ByteBuffer batchBytes; (batchBytes = reader.next()) != null; ) {
                 checkCancelled();
+                noteProducer(batchBytes, producersLastBatch);
                 MutableRecordBatch batch = decode(segment, batchBytes);
                 if (batch == null || batch.isControlBatch() || batch.isTransactional()) {
                     continue;
@@ -154,7 +159,7 @@ final class LogCompaction {
                 break;
             }
             checkCancelled();
-            SegmentRewrite rewrite = new SegmentRewrite(segment, latest);
+            SegmentRewrite rewrite = new SegmentRewrite(segment, latest, producersLastBatch);
             rewrite.run();
             bytesCleaned += segment.sizeInBytes();
             if (rewrite.removed == 0) {
@@ -174,6 +179,22 @@ final class LogCompaction {
                     rewritten, mappedUpTo, removed, bytesWritten);
         }
         return new Result(rewritten, bytesCleaned, bytesWritten, removed, firstDirty);
+    }
+
+    private void noteProducers(LogSegment segment, Map<Long, Long> producersLastBatch) throws IOException {
+        SegmentReader reader = new SegmentReader(segment);
+        for (ByteBuffer batchBytes; (batchBytes = reader.next()) != null; ) {
+            checkCancelled();
+            noteProducer(batchBytes, producersLastBatch);
+        }
+    }
+
+    /** Remembers the batch as its producer's latest so far (batches come in offset order). */
+    private static void noteProducer(ByteBuffer batchBytes, Map<Long, Long> producersLastBatch) {
+        long producerId = batchBytes.getLong(BatchFormat.PRODUCER_ID_POSITION);
+        if (producerId >= 0) {
+            producersLastBatch.put(producerId, batchBytes.getLong(0));
+        }
     }
 
     /** The sealed segments old enough to clean: from the oldest up to the first one holding a record too young. */
@@ -320,6 +341,7 @@ final class LogCompaction {
     private final class SegmentRewrite {
         private final LogSegment segment;
         private final Map<ByteBuffer, Long> latest;
+        private final Map<Long, Long> producersLastBatch;
         final List<Log.CleanedBatch> batches = new ArrayList<>();
         long removed;
         int written;
@@ -329,9 +351,10 @@ final class LogCompaction {
         private FileChannel channel;
         private long channelPosition;
 
-        SegmentRewrite(LogSegment segment, Map<ByteBuffer, Long> latest) {
+        SegmentRewrite(LogSegment segment, Map<ByteBuffer, Long> latest, Map<Long, Long> producersLastBatch) {
             this.segment = segment;
             this.latest = latest;
+            this.producersLastBatch = producersLastBatch;
         }
 
         void run() throws IOException {
@@ -356,8 +379,16 @@ final class LogCompaction {
             long baseOffset = batchBytes.getLong(0);
             long lastOffset = baseOffset + batchBytes.getInt(BatchFormat.LAST_OFFSET_DELTA_POSITION);
             MutableRecordBatch batch = decode(segment, batchBytes);
+            boolean producersLast = isProducersLastBatch(batchBytes);
             if (batch == null) {
-                extendGap(baseOffset, lastOffset);
+                if (producersLast) {
+                    keep(batchBytes); // already cut to its header by an earlier cleaning
+                } else {
+                    if (batchBytes.getLong(BatchFormat.PRODUCER_ID_POSITION) >= 0) {
+                        removed++; // a producer's header that a later batch of it now stands for
+                    }
+                    extendGap(baseOffset, lastOffset);
+                }
                 return;
             }
             if (batch.isControlBatch() || batch.isTransactional()) {
@@ -375,11 +406,18 @@ final class LogCompaction {
             removed += count - kept.size();
             if (kept.size() == count) {
                 keep(batchBytes);
+            } else if (kept.isEmpty() && producersLast) {
+                keep(BatchFormat.headerOnly(batchBytes));
             } else if (kept.isEmpty()) {
                 extendGap(baseOffset, lastOffset);
             } else {
                 keep(rebuild(batch, kept, batchBytes.remaining()));
             }
+        }
+
+        private boolean isProducersLastBatch(ByteBuffer batchBytes) {
+            long producerId = batchBytes.getLong(BatchFormat.PRODUCER_ID_POSITION);
+            return producerId >= 0 && producersLastBatch.getOrDefault(producerId, -1L) == batchBytes.getLong(0);
         }
 
         /** Whether a record survives: no key, or the latest of its key and not a tombstone past its retention. */

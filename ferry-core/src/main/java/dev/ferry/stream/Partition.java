@@ -183,8 +183,8 @@ public final class Partition {
                 long baseOffset = batch.getLong(at);
                 long lastOffset = baseOffset + batch.getInt(at + ProducedBatch.LAST_OFFSET_DELTA);
                 long producerId = ProducedBatch.producerId(batch);
-                int recordCount = ProducedBatch.recordCount(batch);
-                if (producerId >= 0 && recordCount > 0) {
+                // A batch the log cleaner cut to its header (no records) still carries its producer's sequence.
+                if (producerId >= 0) {
                     int firstSequence = ProducedBatch.baseSequence(batch);
                     producers.record(producerId, ProducedBatch.producerEpoch(batch),
                             // The offset span, not the record count: compaction may have removed records.

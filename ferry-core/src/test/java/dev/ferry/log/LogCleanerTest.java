@@ -15,7 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -231,6 +236,46 @@ class LogCleanerTest {
 
             LogCleaner.cleanIfDirty(reopened, EAGER, NOW);
             assertThat(readBack(reopened).keySet()).containsExactlyElementsOf(expectedOffsets(activeBase));
+        }
+    }
+
+    @Test
+    void shouldKeepTheHeaderOfEachProducersLastBatchForItsSequence() throws IOException {
+        try (Log log = Log.open(directory.resolve("producers"), config())) {
+            long producerId = 7;
+            for (int batch = 0; batch < 5; batch++) {
+                ByteBuffer buffer = ByteBuffer.allocate(1024);
+                MemoryRecordsBuilder builder = MemoryRecords.builder(buffer, RecordBatch.MAGIC_VALUE_V2, Compression.NONE,
+                        TimestampType.CREATE_TIME, 0, NOW, producerId, (short) 3, batch * 4);
+                for (int r = 0; r < 4; r++) {
+                    appended.put(log.logEndOffset() + r, new String[] {"shared", "from producer " + batch});
+                    builder.append(NOW, "shared".getBytes(StandardCharsets.UTF_8),
+                            ("from producer " + batch).getBytes(StandardCharsets.UTF_8));
+                }
+                log.appendBatch(builder.build().buffer()).join();
+            }
+            long producersLastBase = log.logEndOffset() - 4;
+            appendUpdates(log, 60, 1, NOW, "other-");
+            appended.put(log.logEndOffset(), new String[] {"shared", "later"});
+            log.append(List.of(new SimpleRecord(NOW, "shared".getBytes(), "later".getBytes()))).join();
+            appendUpdates(log, 60, 1, NOW, "seal-");
+
+            LogCleaner.cleanIfDirty(log, EAGER, NOW);
+
+            List<long[]> producerBatches = new ArrayList<>();
+            for (long next = log.logStartOffset(); next < log.logEndOffset(); ) {
+                LogSlice slice = log.read(next, 64 * 1024);
+                for (RecordBatch batch : MemoryRecords.readableRecords(slice.readBytes()).batches()) {
+                    if (batch.producerId() == producerId) {
+                        producerBatches.add(new long[] {batch.baseOffset(), batch.lastOffset(), batch.baseSequence(),
+                                batch.lastSequence(), batch.countOrNull()});
+                    }
+                }
+                next = slice.nextOffset();
+            }
+            assertThat(producerBatches).as("only the producer's last batch, cut to its header").hasSize(1);
+            assertThat(producerBatches.get(0)).containsExactly(producersLastBase, producersLastBase + 3, 16, 19, 0);
+            assertThat(readBack(log).values()).extracting(r -> r[1]).doesNotContain("from producer 4");
         }
     }
 
