@@ -27,10 +27,11 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  * <p>For each round: a log of {@code logMiB} MiB of keyed updates ({@code keys} distinct keys,
  * uniformly random, {@code valueBytes}-byte values, 64-record batches, 16 MiB segments, fsync
  * ALWAYS) is written; then a closed-loop appender (one 16-record batch at a time, waiting for its
- * fsync) runs for a baseline period alone, then again while {@link LogCleaner#cleanIfDirty}
- * cleans every sealed segment on another thread. Printed: MB/s cleaned (sealed bytes read and
+ * fsync) runs for 5 s alone, then while {@link LogCleaner#cleanIfDirty} cleans every sealed
+ * segment on another thread, then 5 s alone again (the disk is shared, so the two periods alone
+ * show how much of a difference is the machine's own drift). Printed: MB/s cleaned (sealed bytes read and
  * rewritten per second of cleaning), bytes before and after, and append latency percentiles for
- * both periods.
+ * the three periods.
  *
  * <pre>
  * java -cp ferry-bench/target/benchmarks.jar dev.ferry.bench.log.CompactionBenchmark [logMiB] [keys] [valueBytes] [rounds]
@@ -94,12 +95,14 @@ public final class CompactionBenchmark {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            long[] after = appendFor(log, TimeUnit.SECONDS.toNanos(5), null, keys, valueBytes, random);
             double seconds = cleanNanos[0] / 1e9;
             System.out.printf("round %d: cleaned %.1f MB in %.2f s = %.1f MB/s; %d records removed; log %.1f MB -> %.1f MB%n",
                     round, result[0].bytesCleaned() / 1e6, seconds, result[0].bytesCleaned() / 1e6 / seconds,
                     result[0].recordsRemoved(), before / 1e6, log.sizeInBytes() / 1e6);
-            System.out.printf("  append latency alone (%d appends):      %s%n", baseline.length, percentiles(baseline));
-            System.out.printf("  append latency while cleaning (%d):     %s%n", during.length, percentiles(during));
+            System.out.printf("  append latency before, alone (%d appends):  %s%n", baseline.length, percentiles(baseline));
+            System.out.printf("  append latency while cleaning (%d appends): %s%n", during.length, percentiles(during));
+            System.out.printf("  append latency after, alone (%d appends):   %s%n", after.length, percentiles(after));
         } finally {
             BenchLogs.deleteRecursively(directory.getParent());
         }
