@@ -19,9 +19,11 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ferry.log.CompactionSettings;
 import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.Log;
+import dev.ferry.log.LogCleaner;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogCorruptedException;
 import dev.ferry.log.LogFlusher;
@@ -38,7 +40,10 @@ import dev.ferry.log.LogSlice;
  * more records than that, so the log grows only with the changes of one run. The rewrite goes to
  * {@code groups.new/}, is fsynced, and replaces {@code groups/} by renames (a {@code groups.new/}
  * found at start is unfinished and deleted; a {@code groups.old/} is deleted, or renamed back if
- * {@code groups/} is missing).
+ * {@code groups/} is missing). While the broker runs, the broker's {@link LogCleaner} compacts
+ * the log's sealed segments like a compacted topic's ({@link #cleanerTarget}): Kafka's offsets
+ * topic is compacted the same way. Its tombstones go at the first cleaning (records carry no
+ * timestamp): only this log's own replay ever reads it, and it reads it whole.
  *
  * <p><b>Damage.</b> The log's own recovery cuts a torn tail (the commit it held was never
  * answered) and sets damaged batches aside with an ERROR; a record that is intact but does not
@@ -52,16 +57,23 @@ public final class GroupLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupLog.class);
     private static final int READ_BYTES = 1024 * 1024;
     static final int BATCH_BYTES_MAX = 16 * 1024 * 1024;
+    static final int SEGMENT_BYTES_MAX = 64 * 1024 * 1024;
+    /** Kafka's offsets topic defaults: cleaned once half its sealed bytes are new; no lag. */
+    static final CompactionSettings COMPACTION = new CompactionSettings(86_400_000L, 0.5, 0);
 
     private final Path directory;
     private final LogFlusher flusher;
     private final FileHandleCache files;
-    private Log log;
+    private final int segmentBytesMax;
+    /** Replaced by {@link #compact} at start; read by the log cleaner's thread. */
+    private volatile Log log;
     private final List<GroupRecord> recovered;
     private long recordsInLog;
 
-    private GroupLog(Path directory, LogFlusher flusher, FileHandleCache files, Log log, List<GroupRecord> recovered) {
+    private GroupLog(Path directory, LogFlusher flusher, FileHandleCache files, int segmentBytesMax, Log log,
+            List<GroupRecord> recovered) {
         this.directory = directory;
+        this.segmentBytesMax = segmentBytesMax;
         this.flusher = flusher;
         this.files = files;
         this.log = log;
@@ -75,24 +87,34 @@ public final class GroupLog implements AutoCloseable {
      * @param flusher the broker's shared flusher, or null for a private one
      */
     public static GroupLog open(Path directory, LogFlusher flusher, FileHandleCache files) {
+        return open(directory, flusher, files, SEGMENT_BYTES_MAX);
+    }
+
+    /** As {@link #open(Path, LogFlusher, FileHandleCache)} with segments of {@code segmentBytesMax}, for tests. */
+    static GroupLog open(Path directory, LogFlusher flusher, FileHandleCache files, int segmentBytesMax) {
         try {
             finishInterruptedCompaction(directory);
         } catch (IOException e) {
             throw new UncheckedIOException("tidying up after an interrupted compaction of " + directory + " failed", e);
         }
-        Log log = Log.open(directory, config(), flusher, files);
+        Log log = Log.open(directory, config(segmentBytesMax), flusher, files);
         try {
             List<GroupRecord> records = replay(directory, log);
-            return new GroupLog(directory, flusher, files, log, records);
+            return new GroupLog(directory, flusher, files, segmentBytesMax, log, records);
         } catch (RuntimeException e) {
             log.close();
             throw e;
         }
     }
 
-    static LogConfig config() {
-        return new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentBytesMax(64 * 1024 * 1024)
-                .batchBytesMax(BATCH_BYTES_MAX).segmentDeleteDelayMs(0);
+    static LogConfig config(int segmentBytesMax) {
+        return new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentBytesMax(segmentBytesMax)
+                .batchBytesMax(Math.min(BATCH_BYTES_MAX, segmentBytesMax)).segmentDeleteDelayMs(0);
+    }
+
+    /** The log and settings the broker's {@link LogCleaner} compacts it with. */
+    public LogCleaner.Target cleanerTarget() {
+        return new LogCleaner.Target(log, COMPACTION);
     }
 
     private static List<GroupRecord> replay(Path directory, Log log) {
@@ -173,7 +195,7 @@ public final class GroupLog implements AutoCloseable {
         Path old = sibling(directory, ".old");
         try {
             deleteRecursively(fresh);
-            try (Log compacted = Log.open(fresh, config(), flusher, files)) {
+            try (Log compacted = Log.open(fresh, config(segmentBytesMax), flusher, files)) {
                 List<SimpleRecord> batch = new ArrayList<>();
                 int bytes = 0;
                 for (GroupRecord record : standing) {
@@ -196,14 +218,14 @@ public final class GroupLog implements AutoCloseable {
             Files.move(fresh, directory, StandardCopyOption.ATOMIC_MOVE);
             syncDirectory(directory.toAbsolutePath().getParent());
             deleteRecursively(old);
-            log = Log.open(directory, config(), flusher, files);
+            log = Log.open(directory, config(segmentBytesMax), flusher, files);
             LOG.info("Groups log compacted: {} records became {}", recordsInLog, standing.size());
             recordsInLog = standing.size();
         } catch (IOException e) {
             throw new UncheckedIOException("compacting the groups log " + directory + " failed", e);
         } finally {
             if (log.isClosed()) {
-                log = Log.open(Files.exists(directory) ? directory : old, config(), flusher, files);
+                log = Log.open(Files.exists(directory) ? directory : old, config(segmentBytesMax), flusher, files);
             }
         }
     }

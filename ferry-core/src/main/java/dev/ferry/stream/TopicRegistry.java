@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import org.apache.kafka.common.record.internal.Record;
@@ -571,10 +572,22 @@ public final class TopicRegistry implements AutoCloseable {
      * (Kafka's {@code log.cleaner.backoff.ms}). Once.
      */
     public synchronized void startCleaner(long backoffMs) {
+        startCleaner(backoffMs, List::of);
+    }
+
+    /**
+     * As {@link #startCleaner(long)}, the cleaner also compacting the logs {@code internalLogs}
+     * names each round (the consumer groups' offsets log).
+     */
+    public synchronized void startCleaner(long backoffMs, Supplier<List<LogCleaner.Target>> internalLogs) {
         if (cleaner != null || closed) {
             return;
         }
-        cleaner = new LogCleaner(this::compactedLogs, backoffMs, LogCleaner.KEY_MAP_BYTES_DEFAULT).start();
+        cleaner = new LogCleaner(() -> {
+            List<LogCleaner.Target> targets = compactedLogs();
+            targets.addAll(internalLogs.get());
+            return targets;
+        }, backoffMs, LogCleaner.KEY_MAP_BYTES_DEFAULT).start();
     }
 
     /** The running log cleaner, or null before {@link #startCleaner}. */

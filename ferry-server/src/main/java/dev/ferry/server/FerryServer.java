@@ -144,7 +144,6 @@ public final class FerryServer implements AutoCloseable {
             DefinitionsFile.read(settings.definitions).applyTopology(broker);
         }
         topics.startMaintenance(RETENTION_CHECK_INTERVAL_MS);
-        topics.startCleaner(settings.logCleanerBackoffMs);
         amqpServer = new AmqpServer(amqpConfig());
         groupCoordinator = GroupCoordinator.open(settings.dataDir.resolve("groups"), GroupConfig.defaults()
                         .withInitialRebalanceDelayMs(settings.groupInitialRebalanceDelayMs)
@@ -152,6 +151,9 @@ public final class FerryServer implements AutoCloseable {
                         .withOffsetsRetention(settings.offsetsRetentionMinutes * 60_000,
                                 settings.offsetsRetentionCheckIntervalMs),
                 storage.flusher(), storage.fileHandles(), System::currentTimeMillis);
+        // Compacted topics and the groups' offsets log, on the cleaner's own thread.
+        GroupCoordinator groups = groupCoordinator;
+        topics.startCleaner(settings.logCleanerBackoffMs, () -> List.of(groups.cleanerTarget()));
         KafkaConfig kafka = kafkaConfig();
         kafkaServer = new KafkaServer(kafka);
         if (tls != null && settings.amqpsPort >= 0) {
