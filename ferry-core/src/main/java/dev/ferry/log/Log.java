@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  *       concurrently with each other. They may come from different threads over time if the calls
  *       are ordered (handed over through an executor or a queue). With assertions on, an overlap
  *       fails with an {@link AssertionError}. There is no lock on the append path.</li>
+ *   <li><b>One cleaner.</b> The {@link LogCleaner} reads sealed segments as a reader does and
+ *       replaces one through {@link #swapInCleaned} under a lock that appends and reads never
+ *       take; the writer's retention and deletion only try it.</li>
  *   <li><b>Any number of readers.</b> {@link #read}, {@link #offsetForTimestamp} and the offset
  *       getters are safe from any thread at any time, concurrently with the writer. A reader sees
  *       every batch whose append has returned and never part of a batch.</li>
@@ -129,9 +132,10 @@ public final class Log implements AutoCloseable {
     /**
      * Held while a segment leaves the log (retention, deletion, close) and while the
      * {@link LogCleaner} swaps a cleaned segment in, so that a swap never brings back a deleted
-     * segment. Appends and reads never take it.
+     * segment. Appends and reads never take it, and the writer only tries it (retention and
+     * deletion skip a round rather than wait for a swap's fsyncs).
      */
-    private final Object segmentRemovalLock = new Object();
+    private final ReentrantLock segmentRemovalLock = new ReentrantLock();
     /** Segments the cleaner replaced, kept open for readers that found them; the cleaner closes them later. */
     private final ConcurrentLinkedQueue<RetiredSegment> cleanedAway = new ConcurrentLinkedQueue<>();
 
@@ -529,7 +533,9 @@ public final class Log implements AutoCloseable {
      * Deletes every segment whose records all lie below {@code offset} (for queues: all settled).
      * When {@code offset} is the log end and the active segment holds records, the active segment
      * is rolled first (sealed, a new empty one started) so it can go too: a drained queue gives its
-     * disk back. If that roll fails (disk full) the older segments are still deleted. Writer only.
+     * disk back. If that roll fails (disk full) the older segments are still deleted. Deletes
+     * nothing (returns 0) while the {@link LogCleaner} is swapping a segment in, rather than wait;
+     * the next call deletes them. Writer only.
      *
      * @return how many segments were deleted
      * @throws LogOffsetOutOfRangeException if {@code offset} is beyond {@link #logEndOffset()}
@@ -548,13 +554,22 @@ public final class Log implements AutoCloseable {
                     LOG.warn("Log '{}': the settled active segment stays for now: {}", name, e.getMessage());
                 }
             }
+            if (!segmentRemovalLock.tryLock()) {
+                LOG.debug("Log '{}': the log cleaner is swapping a segment in; deletion below {} waits for the next call",
+                        name, offset);
+                return 0;
+            }
             int deleted = 0;
-            for (LogSegment segment : segments.values()) {
-                if (segment == activeSegment || segment.nextOffset() > offset) {
-                    break;
+            try {
+                for (LogSegment segment : segments.values()) {
+                    if (segment == activeSegment || segment.nextOffset() > offset) {
+                        break;
+                    }
+                    delete(segment, "below offset " + offset);
+                    deleted++;
                 }
-                delete(segment, "below offset " + offset);
-                deleted++;
+            } finally {
+                segmentRemovalLock.unlock();
             }
             closeRetiredSegments(System.nanoTime());
             return deleted;
@@ -566,7 +581,8 @@ public final class Log implements AutoCloseable {
     /**
      * Applies the retention settings: first deletes the oldest sealed segments whose newest record
      * is older than {@code nowMs - retentionMs}, then the oldest while the log would still hold at
-     * least {@code retentionBytes} without them. The active segment is never deleted. Writer only.
+     * least {@code retentionBytes} without them. The active segment is never deleted. A round that
+     * finds the {@link LogCleaner} swapping a segment in deletes nothing rather than wait. Writer only.
      *
      * @param nowMs the current time in ms, passed in so tests control the clock
      * @return how many segments were deleted
@@ -586,27 +602,35 @@ public final class Log implements AutoCloseable {
         assert writerGuard.enter(name);
         try {
             checkOpen();
-            int deleted = 0;
-            if (retentionMs > 0) {
-                long oldestKeptMs = nowMs - retentionMs;
-                for (LogSegment segment : segments.values()) {
-                    if (segment == activeSegment || segment.maxTimestampMs() >= oldestKeptMs) {
-                        break;
-                    }
-                    delete(segment, "retentionMs=" + retentionMs);
-                    deleted++;
-                }
+            if (!segmentRemovalLock.tryLock()) {
+                LOG.debug("Log '{}': the log cleaner is swapping a segment in; retention waits for the next round", name);
+                return 0;
             }
-            if (retentionBytes > 0) {
-                long totalBytes = sizeInBytes();
-                for (LogSegment segment : segments.values()) {
-                    if (segment == activeSegment || totalBytes - segment.sizeInBytes() < retentionBytes) {
-                        break;
+            int deleted = 0;
+            try {
+                if (retentionMs > 0) {
+                    long oldestKeptMs = nowMs - retentionMs;
+                    for (LogSegment segment : segments.values()) {
+                        if (segment == activeSegment || segment.maxTimestampMs() >= oldestKeptMs) {
+                            break;
+                        }
+                        delete(segment, "retentionMs=" + retentionMs);
+                        deleted++;
                     }
-                    totalBytes -= segment.sizeInBytes();
-                    delete(segment, "retentionBytes=" + retentionBytes);
-                    deleted++;
                 }
+                if (retentionBytes > 0) {
+                    long totalBytes = sizeInBytes();
+                    for (LogSegment segment : segments.values()) {
+                        if (segment == activeSegment || totalBytes - segment.sizeInBytes() < retentionBytes) {
+                            break;
+                        }
+                        totalBytes -= segment.sizeInBytes();
+                        delete(segment, "retentionBytes=" + retentionBytes);
+                        deleted++;
+                    }
+                }
+            } finally {
+                segmentRemovalLock.unlock();
             }
             closeRetiredSegments(System.nanoTime());
             return deleted;
@@ -659,13 +683,9 @@ public final class Log implements AutoCloseable {
         return activeSegment.sizeInBytes();
     }
 
+    /** Removes a sealed segment; the caller holds {@link #segmentRemovalLock}. */
     private void delete(LogSegment segment, String reason) {
-        synchronized (segmentRemovalLock) {
-            deleteLocked(segment, reason);
-        }
-    }
-
-    private void deleteLocked(LogSegment segment, String reason) {
+        assert segmentRemovalLock.isHeldByCurrentThread();
         segments.remove(segment.baseOffset());
         logStartOffset = segments.firstKey();
         try {
@@ -794,7 +814,8 @@ public final class Log implements AutoCloseable {
                 return;
             }
             LogStorageException finalSyncFailure = null;
-            synchronized (segmentRemovalLock) {
+            segmentRemovalLock.lock();
+            try {
                 flushLock.lock();
                 try {
                     if (failure == null) {
@@ -826,6 +847,8 @@ public final class Log implements AutoCloseable {
                 } finally {
                     flushLock.unlock();
                 }
+            } finally {
+                segmentRemovalLock.unlock();
             }
             if (flusher != null) {
                 flusher.unregisterInterval(this);
@@ -896,7 +919,8 @@ public final class Log implements AutoCloseable {
      */
     boolean swapInCleaned(LogSegment original, List<CleanedBatch> batches, Runnable beforeInstall) throws IOException {
         long baseOffset = original.baseOffset();
-        synchronized (segmentRemovalLock) {
+        segmentRemovalLock.lock();
+        try {
             if (closed || segments.get(baseOffset) != original || original == activeSegment) {
                 fileSystem.deleteIfExists(SegmentSwap.cleanedFile(directory, baseOffset));
                 return false;
@@ -935,6 +959,8 @@ public final class Log implements AutoCloseable {
             segments.put(baseOffset, replacement);
             cleanedAway.add(new RetiredSegment(original, System.nanoTime()));
             return true;
+        } finally {
+            segmentRemovalLock.unlock();
         }
     }
 

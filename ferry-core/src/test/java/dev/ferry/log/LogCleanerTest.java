@@ -279,6 +279,37 @@ class LogCleanerTest {
         }
     }
 
+    @Test
+    void shouldLetRetentionSkipARoundRatherThanWaitForASwap() throws Exception {
+        try (Log log = Log.open(directory.resolve("retention"), config())) {
+            appendUpdates(log, 100, 5, NOW - 3_600_000L);
+            int segments = log.segmentCount();
+            int[] deletedDuringSwap = new int[1];
+            long[] waitedNanos = new long[1];
+
+            LogCleaner.clean(log, EAGER, NOW, LogCleaner.KEY_MAP_BYTES_DEFAULT, () -> {
+                if (deletedDuringSwap[0] == 0) {
+                    Thread writer = new Thread(() -> {
+                        long start = System.nanoTime();
+                        deletedDuringSwap[0] = log.applyRetention(NOW, 1_000, -1) - 1; // -1: ran, 0 deleted
+                        waitedNanos[0] = System.nanoTime() - start;
+                    });
+                    writer.start();
+                    try {
+                        writer.join(10_000);
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            });
+
+            assertThat(deletedDuringSwap[0]).as("retention ran beside the swap and deleted nothing").isEqualTo(-1);
+            assertThat(waitedNanos[0]).as("without waiting for the swap").isLessThan(5_000_000_000L);
+            assertThat(log.segmentCount()).isEqualTo(segments);
+            assertThat(log.applyRetention(NOW, 1_000, -1)).as("the next round deletes").isEqualTo(segments - 1);
+        }
+    }
+
     private static List<String> files(Path directory) throws IOException {
         try (Stream<Path> listing = Files.list(directory)) {
             return listing.map(path -> path.getFileName().toString()).toList();
