@@ -163,7 +163,7 @@ class GroupLogTest {
             log.append(List.of(new GroupRecord.OffsetCommitted("g", P0, new CommittedOffset(1, -1, "", 0)))).get();
         }
         // An intact record this broker cannot read (a value version from the future).
-        try (dev.ferry.log.Log raw = dev.ferry.log.Log.open(directory(), GroupLog.config(GroupLog.SEGMENT_BYTES_MAX), flusher, files)) {
+        try (dev.ferry.log.Log raw = dev.ferry.log.Log.open(directory(), GroupLog.config(), flusher, files)) {
             byte[] key = GroupRecordCodec.encode(new GroupRecord.OffsetRemoved("g", P1)).key();
             raw.append(List.of(new org.apache.kafka.common.record.internal.SimpleRecord(-1L, key, new byte[] {9, 9})))
                     .get();
@@ -193,42 +193,6 @@ class GroupLogTest {
                     encoded.value() == null ? null : ByteBuffer.wrap(encoded.value()));
             assertThat(GroupRecordCodec.encode(decoded)).usingRecursiveComparison().isEqualTo(encoded);
             assertThat(decoded.key()).isEqualTo(record.key());
-        }
-    }
-
-    @Test
-    void shouldKeepTheLatestCommitOfEachPartitionWhenTheLogCleanerCompactsIt() throws Exception {
-        GroupLog groupLog = GroupLog.open(directory(), flusher, files, 4096);
-        try {
-            for (int i = 0; i < 400; i++) {
-                PartitionRef partition = i % 2 == 0 ? P0 : P1;
-                await(groupLog.append(List.of(new GroupRecord.OffsetCommitted("billing", partition,
-                        new CommittedOffset(i, -1, "", 1_000L + i)))));
-            }
-            dev.ferry.log.Log log = groupLog.cleanerTarget().log();
-            long sizeBefore = log.sizeInBytes();
-
-            dev.ferry.log.LogCleaner.Result result = dev.ferry.log.LogCleaner.cleanIfDirty(log, GroupLog.COMPACTION,
-                    System.currentTimeMillis());
-
-            assertThat(result.recordsRemoved()).isPositive();
-            assertThat(log.sizeInBytes()).isLessThan(sizeBefore / 2);
-        } finally {
-            groupLog.close();
-        }
-        GroupLog reopened = GroupLog.open(directory(), flusher, files, 4096);
-        try {
-            Map<PartitionRef, Long> committed = new java.util.HashMap<>();
-            for (GroupRecord record : reopened.recovered()) {
-                if (record instanceof GroupRecord.OffsetCommitted commit) {
-                    committed.put(commit.partition(), commit.offset().offset());
-                }
-            }
-            assertThat(committed).containsEntry(P0, 398L).containsEntry(P1, 399L);
-            assertThat(reopened.recovered().size()).as("the cleaned segments hold one commit per partition")
-                    .isLessThan(200);
-        } finally {
-            reopened.close();
         }
     }
 }

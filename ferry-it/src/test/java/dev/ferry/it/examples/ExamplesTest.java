@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ferry.examples.DirectRouting;
 import dev.ferry.examples.Example;
 import dev.ferry.examples.ExampleResult;
+import dev.ferry.examples.OrderPipeline;
 import dev.ferry.examples.OrderRetries;
+import dev.ferry.examples.PeakSmoothing;
 import dev.ferry.examples.PublishSubscribe;
 import dev.ferry.examples.PublisherConfirms;
 import dev.ferry.examples.RpcDirectReplyTo;
@@ -30,6 +32,7 @@ class ExamplesTest {
     }
 
     private static void assertSucceeded(ExampleResult result) {
+        System.out.print(result.summary()); // the report in the test's output, as a user running it sees it
         assertThat(result.succeeded()).as(result.summary()).isTrue();
     }
 
@@ -67,5 +70,16 @@ class ExamplesTest {
     void shouldRetryBadOrdersWithBackoffParkThemAndReplayThemOnceFixed() throws Exception {
         AmqpTarget.shared().assumeFerryBehaviour("x-retry-delays is Ferry's own");
         assertSucceeded(run(new OrderRetries()));
+    }
+
+    @Test
+    void shouldFanOrdersOutRetryAndParkFailedPaymentsAndChargeEachOrderOnce() throws Exception {
+        AmqpTarget.shared().assumeFerryBehaviour("x-retry-delays is Ferry's own");
+        assertSucceeded(run(new OrderPipeline()));
+    }
+
+    @Test
+    void shouldAbsorbABurstOfOrdersThatOneWorkerDrainsAtItsOwnPace() throws Exception {
+        assertSucceeded(run(new PeakSmoothing()));
     }
 }
