@@ -28,6 +28,7 @@ import dev.ferry.group.GroupResult.LeaveResult;
 import dev.ferry.group.GroupResult.PartitionOutcome;
 import dev.ferry.group.GroupResult.SyncResult;
 import dev.ferry.log.FileHandleCache;
+import dev.ferry.log.LogCleaner;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.text.LogSafe;
 
@@ -319,6 +320,11 @@ public final class GroupCoordinator implements AutoCloseable {
     private GroupState stateOf(String groupId) {
         ClassicGroup group = groups.group(groupId);
         return group == null ? null : group.state();
+    }
+
+    /** The groups' log for the broker's log cleaner, which compacts it as Kafka compacts its offsets topic. */
+    public LogCleaner.Target cleanerTarget() {
+        return log.cleanerTarget();
     }
 
     /** Stops the thread (requests still waiting fail) and closes the log, after what was written is durable. */

@@ -5,8 +5,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import dev.ferry.log.CompactionSettings;
 import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.FsyncPolicy;
+import dev.ferry.log.LogCleaner;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.log.StateLog;
@@ -16,7 +18,9 @@ import dev.ferry.log.StateLog;
  * generation, as {@link GroupRecord}s in a {@link StateLog} of their own ({@code data/groups/}, fsync
  * {@link FsyncPolicy#ALWAYS}), keyed as {@link GroupRecordCodec} describes. Start, compaction and
  * damage are the state log's: a lost offset commit means the group reads some records again, never
- * that it skips any.
+ * that it skips any. While the broker runs, its {@link dev.ferry.log.LogCleaner} also compacts the
+ * log's sealed segments ({@link #cleanerTarget}), as Kafka compacts its offsets topic; tombstones
+ * go at the first cleaning (records carry no timestamp), since only the replay reads them.
  *
  * <p>Thread safety: one owner at a time; while the broker runs, the {@link GroupCoordinator}'s thread.
  */
@@ -38,6 +42,9 @@ public final class GroupLog implements AutoCloseable {
         }
     };
 
+    /** Kafka's offsets topic defaults: cleaned once half its sealed bytes are new; no lag. */
+    static final CompactionSettings COMPACTION = new CompactionSettings(86_400_000L, 0.5, 0);
+
     private final StateLog<GroupRecord> log;
 
     private GroupLog(StateLog<GroupRecord> log) {
@@ -51,6 +58,11 @@ public final class GroupLog implements AutoCloseable {
      */
     public static GroupLog open(Path directory, LogFlusher flusher, FileHandleCache files) {
         return new GroupLog(StateLog.open("Groups log", CODEC, directory, flusher, files));
+    }
+
+    /** The log and settings the broker's log cleaner compacts it with. */
+    public LogCleaner.Target cleanerTarget() {
+        return log.cleanerTarget(COMPACTION);
     }
 
     static LogConfig config() {

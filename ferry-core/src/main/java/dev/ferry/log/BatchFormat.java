@@ -23,8 +23,10 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  *   +-----------+--------+----------+---------+----------------------------+
  * </pre>
  * The batch length counts the bytes after itself, so a batch occupies {@code 12 + length} bytes.
- * A batch with records has {@code last offset delta == record count - 1}: Ferry never compacts, so
- * offsets inside a batch have no gaps.
+ * A batch as a producer sends it has {@code last offset delta == record count - 1}. On disk a batch
+ * the {@link LogCleaner} rewrote may have gaps inside it: it keeps its base offset and last offset
+ * delta (so batches stay back to back in offset order) but holds fewer records, each with its
+ * original offset delta. So on disk {@code last offset delta >= record count - 1}.
  *
  * <p><b>The empty batch.</b> Where recovery removed damaged bytes it writes one (or, for more
  * than 2^31 offsets, several) header-only batch: length 49, record count 0, last offset delta =
@@ -45,7 +47,9 @@ final class BatchFormat {
     static final int CRC_POSITION = 17;
     static final int ATTRIBUTES_POSITION = 21;
     static final int LAST_OFFSET_DELTA_POSITION = 23;
+    static final int BASE_TIMESTAMP_POSITION = 27;
     static final int MAX_TIMESTAMP_POSITION = 35;
+    static final int PRODUCER_ID_POSITION = 43;
     static final int RECORD_COUNT_POSITION = 57;
     /** The length field of a batch without records. */
     static final int EMPTY_BATCH_LENGTH = HEADER_BYTES - LOG_OVERHEAD_BYTES;
@@ -63,7 +67,8 @@ final class BatchFormat {
      * @param header at least {@link #HEADER_BYTES} bytes from the batch's start, at index 0
      * @param expectedBaseOffset the offset the batch must start at, or -1 not to check it
      * @param bytesAvailable bytes from the batch's start to the end of what holds it
-     * @param emptyAllowed whether the empty batch shape is acceptable (on disk yes, from a producer no)
+     * @param emptyAllowed whether the batch is read from disk, where the empty batch shape and the gaps
+     *     compaction leaves inside a batch are acceptable, rather than from a producer
      */
     static String checkHeader(ByteBuffer header, long expectedBaseOffset, long bytesAvailable, boolean emptyAllowed) {
         int length = header.getInt(LENGTH_POSITION);
@@ -82,6 +87,9 @@ final class BatchFormat {
         if (recordCount == 0 && !emptyAllowed) {
             return "a batch without records";
         }
+        if (!emptyAllowed && recordCount > 0 && lastOffsetDelta != recordCount - 1) {
+            return "record count " + recordCount + " does not match last offset delta " + lastOffsetDelta;
+        }
         if (!shapeIsValid(recordCount, lastOffsetDelta, length)) {
             return "record count " + recordCount + " does not match last offset delta " + lastOffsetDelta
                     + " and length " + length;
@@ -96,10 +104,10 @@ final class BatchFormat {
         return null;
     }
 
-    /** Records with contiguous offsets, or Ferry's empty batch. */
+    /** Records (with gaps between them if compaction removed some), or Ferry's empty batch. */
     static boolean shapeIsValid(int recordCount, int lastOffsetDelta, int length) {
         if (recordCount > 0) {
-            return lastOffsetDelta == recordCount - 1 && length > EMPTY_BATCH_LENGTH;
+            return lastOffsetDelta >= recordCount - 1 && length > EMPTY_BATCH_LENGTH;
         }
         return recordCount == 0 && lastOffsetDelta >= 0 && length == EMPTY_BATCH_LENGTH;
     }
@@ -132,6 +140,25 @@ final class BatchFormat {
         }
         long offsets = lastOffset - firstOffset + 1;
         return (int) ((offsets + Integer.MAX_VALUE - 1) / Integer.MAX_VALUE) * HEADER_BYTES;
+    }
+
+    /**
+     * The header of {@code batch} alone: an empty batch over the same offsets that keeps its
+     * producer id, epoch, base sequence, timestamps, leader epoch and attributes. The cleaner
+     * leaves one where all records of a producer's last batch went, so that the producer's state
+     * (its last sequence) can still be rebuilt from the log, as Kafka's cleaner does.
+     *
+     * @param batch one whole batch from index 0
+     */
+    static ByteBuffer headerOnly(ByteBuffer batch) {
+        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
+        header.put(batch.duplicate().position(0).limit(HEADER_BYTES)).flip();
+        header.putInt(LENGTH_POSITION, EMPTY_BATCH_LENGTH);
+        header.putInt(RECORD_COUNT_POSITION, 0);
+        CRC32C crc = new CRC32C();
+        crc.update(header.duplicate().position(ATTRIBUTES_POSITION));
+        header.putInt(CRC_POSITION, (int) crc.getValue());
+        return header;
     }
 
     private static void writeEmptyBatch(ByteBuffer buffer, long baseOffset, long lastOffset) {

@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  *       concurrently with each other. They may come from different threads over time if the calls
  *       are ordered (handed over through an executor or a queue). With assertions on, an overlap
  *       fails with an {@link AssertionError}. There is no lock on the append path.</li>
+ *   <li><b>One cleaner.</b> The {@link LogCleaner} reads sealed segments as a reader does and
+ *       replaces one through {@link #swapInCleaned} under a lock that appends and reads never
+ *       take; the writer's retention and deletion only try it.</li>
  *   <li><b>Any number of readers.</b> {@link #read}, {@link #offsetForTimestamp} and the offset
  *       getters are safe from any thread at any time, concurrently with the writer. A reader sees
  *       every batch whose append has returned and never part of a batch.</li>
@@ -125,6 +128,16 @@ public final class Log implements AutoCloseable {
 
     // Writer-owned.
     private final ArrayDeque<RetiredSegment> retiredSegments = new ArrayDeque<>();
+
+    /**
+     * Held while a segment leaves the log (retention, deletion, close) and while the
+     * {@link LogCleaner} swaps a cleaned segment in, so that a swap never brings back a deleted
+     * segment. Appends and reads never take it, and the writer only tries it (retention and
+     * deletion skip a round rather than wait for a swap's fsyncs).
+     */
+    private final ReentrantLock segmentRemovalLock = new ReentrantLock();
+    /** Segments the cleaner replaced, kept open for readers that found them; the cleaner closes them later. */
+    private final ConcurrentLinkedQueue<RetiredSegment> cleanedAway = new ConcurrentLinkedQueue<>();
 
     private Log(String name, Path directory, LogConfig config, FileHandleCache cache, LogLoader.Loaded loaded,
             LogFlusher flusher, boolean ownsFlusher, Object directoryClaim) {
@@ -520,7 +533,9 @@ public final class Log implements AutoCloseable {
      * Deletes every segment whose records all lie below {@code offset} (for queues: all settled).
      * When {@code offset} is the log end and the active segment holds records, the active segment
      * is rolled first (sealed, a new empty one started) so it can go too: a drained queue gives its
-     * disk back. If that roll fails (disk full) the older segments are still deleted. Writer only.
+     * disk back. If that roll fails (disk full) the older segments are still deleted. Deletes
+     * nothing (returns 0) while the {@link LogCleaner} is swapping a segment in, rather than wait;
+     * the next call deletes them. Writer only.
      *
      * @return how many segments were deleted
      * @throws LogOffsetOutOfRangeException if {@code offset} is beyond {@link #logEndOffset()}
@@ -539,13 +554,22 @@ public final class Log implements AutoCloseable {
                     LOG.warn("Log '{}': the settled active segment stays for now: {}", name, e.getMessage());
                 }
             }
+            if (!segmentRemovalLock.tryLock()) {
+                LOG.debug("Log '{}': the log cleaner is swapping a segment in; deletion below {} waits for the next call",
+                        name, offset);
+                return 0;
+            }
             int deleted = 0;
-            for (LogSegment segment : segments.values()) {
-                if (segment == activeSegment || segment.nextOffset() > offset) {
-                    break;
+            try {
+                for (LogSegment segment : segments.values()) {
+                    if (segment == activeSegment || segment.nextOffset() > offset) {
+                        break;
+                    }
+                    delete(segment, "below offset " + offset);
+                    deleted++;
                 }
-                delete(segment, "below offset " + offset);
-                deleted++;
+            } finally {
+                segmentRemovalLock.unlock();
             }
             closeRetiredSegments(System.nanoTime());
             return deleted;
@@ -557,7 +581,8 @@ public final class Log implements AutoCloseable {
     /**
      * Applies the retention settings: first deletes the oldest sealed segments whose newest record
      * is older than {@code nowMs - retentionMs}, then the oldest while the log would still hold at
-     * least {@code retentionBytes} without them. The active segment is never deleted. Writer only.
+     * least {@code retentionBytes} without them. The active segment is never deleted. A round that
+     * finds the {@link LogCleaner} swapping a segment in deletes nothing rather than wait. Writer only.
      *
      * @param nowMs the current time in ms, passed in so tests control the clock
      * @return how many segments were deleted
@@ -577,27 +602,35 @@ public final class Log implements AutoCloseable {
         assert writerGuard.enter(name);
         try {
             checkOpen();
-            int deleted = 0;
-            if (retentionMs > 0) {
-                long oldestKeptMs = nowMs - retentionMs;
-                for (LogSegment segment : segments.values()) {
-                    if (segment == activeSegment || segment.maxTimestampMs() >= oldestKeptMs) {
-                        break;
-                    }
-                    delete(segment, "retentionMs=" + retentionMs);
-                    deleted++;
-                }
+            if (!segmentRemovalLock.tryLock()) {
+                LOG.debug("Log '{}': the log cleaner is swapping a segment in; retention waits for the next round", name);
+                return 0;
             }
-            if (retentionBytes > 0) {
-                long totalBytes = sizeInBytes();
-                for (LogSegment segment : segments.values()) {
-                    if (segment == activeSegment || totalBytes - segment.sizeInBytes() < retentionBytes) {
-                        break;
+            int deleted = 0;
+            try {
+                if (retentionMs > 0) {
+                    long oldestKeptMs = nowMs - retentionMs;
+                    for (LogSegment segment : segments.values()) {
+                        if (segment == activeSegment || segment.maxTimestampMs() >= oldestKeptMs) {
+                            break;
+                        }
+                        delete(segment, "retentionMs=" + retentionMs);
+                        deleted++;
                     }
-                    totalBytes -= segment.sizeInBytes();
-                    delete(segment, "retentionBytes=" + retentionBytes);
-                    deleted++;
                 }
+                if (retentionBytes > 0) {
+                    long totalBytes = sizeInBytes();
+                    for (LogSegment segment : segments.values()) {
+                        if (segment == activeSegment || totalBytes - segment.sizeInBytes() < retentionBytes) {
+                            break;
+                        }
+                        totalBytes -= segment.sizeInBytes();
+                        delete(segment, "retentionBytes=" + retentionBytes);
+                        deleted++;
+                    }
+                }
+            } finally {
+                segmentRemovalLock.unlock();
             }
             closeRetiredSegments(System.nanoTime());
             return deleted;
@@ -650,7 +683,9 @@ public final class Log implements AutoCloseable {
         return activeSegment.sizeInBytes();
     }
 
+    /** Removes a sealed segment; the caller holds {@link #segmentRemovalLock}. */
     private void delete(LogSegment segment, String reason) {
+        assert segmentRemovalLock.isHeldByCurrentThread();
         segments.remove(segment.baseOffset());
         logStartOffset = segments.firstKey();
         try {
@@ -779,32 +814,41 @@ public final class Log implements AutoCloseable {
                 return;
             }
             LogStorageException finalSyncFailure = null;
-            flushLock.lock();
+            segmentRemovalLock.lock();
             try {
-                if (failure == null) {
-                    try {
-                        activeSegment.flush();
-                        durableEndOffset = logEndOffset;
-                        completePendingBelow(durableEndOffset);
-                    } catch (IOException e) {
-                        durableEndOffset = Math.max(durableEndOffset, activeSegment.baseOffset());
-                        completePendingBelow(durableEndOffset);
-                        finalSyncFailure = failWrites("the final fsync on close", e);
+                flushLock.lock();
+                try {
+                    if (failure == null) {
+                        try {
+                            activeSegment.flush();
+                            durableEndOffset = logEndOffset;
+                            completePendingBelow(durableEndOffset);
+                        } catch (IOException e) {
+                            durableEndOffset = Math.max(durableEndOffset, activeSegment.baseOffset());
+                            completePendingBelow(durableEndOffset);
+                            finalSyncFailure = failWrites("the final fsync on close", e);
+                        }
                     }
-                }
-                closed = true;
-                failPending(failure != null ? failure : new LogClosedException(name, "complete an append"));
-                if (failure != null) {
-                    cutFailedAppends();
-                }
-                for (LogSegment segment : segments.values()) {
-                    segment.close();
-                }
-                while (!retiredSegments.isEmpty()) {
-                    retiredSegments.poll().segment.close();
+                    closed = true;
+                    failPending(failure != null ? failure : new LogClosedException(name, "complete an append"));
+                    if (failure != null) {
+                        cutFailedAppends();
+                    }
+                    for (LogSegment segment : segments.values()) {
+                        segment.close();
+                    }
+                    while (!retiredSegments.isEmpty()) {
+                        retiredSegments.poll().segment.close();
+                    }
+                    RetiredSegment cleaned;
+                    while ((cleaned = cleanedAway.poll()) != null) {
+                        cleaned.segment.close();
+                    }
+                } finally {
+                    flushLock.unlock();
                 }
             } finally {
-                flushLock.unlock();
+                segmentRemovalLock.unlock();
             }
             if (flusher != null) {
                 flusher.unregisterInterval(this);
@@ -848,6 +892,93 @@ public final class Log implements AutoCloseable {
         }
     }
 
+    /** The sealed segments, oldest first: every segment but the active one. Safe from any thread. */
+    List<LogSegment> sealedSegments() {
+        LogSegment active = activeSegment;
+        List<LogSegment> sealed = new java.util.ArrayList<>();
+        for (LogSegment segment : segments.values()) {
+            if (segment == active || segment.baseOffset() >= active.baseOffset()) {
+                break;
+            }
+            sealed.add(segment);
+        }
+        return sealed;
+    }
+
+    /**
+     * Replaces sealed segment {@code original} with the cleaned copy the {@link LogCleaner} wrote
+     * and fsynced at {@link SegmentSwap#cleanedFile}, in the steps {@link SegmentSwap} describes.
+     * Readers that found the original keep reading it (its file stays open until the cleaner
+     * closes it, {@link LogConfig#segmentDeleteDelayMs()} later); later readers find the copy.
+     * The cleaner's thread; never blocks the writer except a retention or deletion that waits
+     * for the renames.
+     *
+     * @param batches the cleaned file's batches in order, to index it without reading it again
+     * @param beforeInstall a test hook run after the swap is committed and before it is installed
+     * @return false if the original has left the log meanwhile (or the log closed): the copy is deleted
+     */
+    boolean swapInCleaned(LogSegment original, List<CleanedBatch> batches, Runnable beforeInstall) throws IOException {
+        long baseOffset = original.baseOffset();
+        segmentRemovalLock.lock();
+        try {
+            if (closed || segments.get(baseOffset) != original || original == activeSegment) {
+                fileSystem.deleteIfExists(SegmentSwap.cleanedFile(directory, baseOffset));
+                return false;
+            }
+            SegmentSwap.commit(fileSystem, directory, baseOffset);
+            beforeInstall.run();
+            // Pinned: were its handle closed now, reopening it by name would find the copy's bytes.
+            original.holdOpenForReaders();
+            try {
+                SegmentSwap.install(fileSystem, directory, baseOffset);
+            } catch (IOException e) {
+                // The swap is committed on disk; the next open finishes it. Until then the original serves.
+                OpenLogDirectories.markUnsynced(fileSystem, directory);
+                throw e;
+            }
+            LogSegment replacement = new LogSegment(name, directory, baseOffset,
+                    SegmentFile.open(cache, LogSegment.logFile(directory, baseOffset)), fileSystem, config.indexIntervalBytes());
+            long nextOffset = baseOffset;
+            for (CleanedBatch batch : batches) {
+                replacement.recovered(batch.baseOffset(), batch.lastOffset(), batch.position(), batch.bytes(),
+                        batch.maxTimestampMs());
+                nextOffset = batch.lastOffset() + 1;
+            }
+            if (nextOffset != original.nextOffset()) {
+                throw new IllegalStateException("cleaned segment " + LogSegment.fileStem(baseOffset) + " of log '" + name
+                        + "' ends at offset " + nextOffset + ", the original at " + original.nextOffset());
+            }
+            replacement.sealIndexes();
+            try {
+                replacement.writeIndexes();
+            } catch (IOException e) {
+                // The in-memory indexes serve; the next open rebuilds the files from the segment.
+                LOG.warn("Log '{}': writing the indexes of cleaned segment {} failed: {}", name,
+                        LogSegment.fileStem(baseOffset), e.toString());
+            }
+            segments.put(baseOffset, replacement);
+            cleanedAway.add(new RetiredSegment(original, System.nanoTime()));
+            return true;
+        } finally {
+            segmentRemovalLock.unlock();
+        }
+    }
+
+    /** Closes the segments the cleaner replaced once no reader can still be using them. The cleaner's thread. */
+    void closeCleanedAwaySegments(long nowNanos) {
+        long delayNanos = TimeUnit.MILLISECONDS.toNanos(config.segmentDeleteDelayMs());
+        RetiredSegment retired;
+        while ((retired = cleanedAway.peek()) != null && nowNanos - retired.retiredAtNanos >= delayNanos) {
+            if (cleanedAway.remove(retired)) {
+                retired.segment.close();
+            }
+        }
+    }
+
+    /** One batch of a cleaned segment file: where it lies and what it covers. */
+    record CleanedBatch(long baseOffset, long lastOffset, int position, int bytes, long maxTimestampMs) {
+    }
+
     /**
      * Forgets this log as a crashed process would: no flush, no close of files (they belong to a
      * file system the caller is throwing away), the directory claim released, pending futures left
@@ -871,6 +1002,10 @@ public final class Log implements AutoCloseable {
 
     public Path directory() {
         return directory;
+    }
+
+    FileHandleCache cache() {
+        return cache;
     }
 
     LogConfig config() {

@@ -61,6 +61,10 @@ import org.slf4j.LoggerFactory;
  * and a {@code .tmp} file found at the next start is deleted (the original still stands and is
  * validated again). A torn tail alone is cut in place (truncate, fsync).
  *
+ * <p><b>Compaction.</b> A {@code .cleaned} file (a cleaning that had not committed) is deleted; a
+ * {@code .swap} file (a committed one) replaces its segment, whose indexes are then rebuilt
+ * ({@link SegmentSwap}).
+ *
  * <p>Also cleaned up: index files whose segment is gone (a deletion interrupted half way). A
  * {@code .corrupt} file whose segment is gone is left alone.
  */
@@ -82,8 +86,20 @@ final class LogLoader {
         TreeSet<Long> baseOffsets = new TreeSet<>();
         List<Path> indexFiles = new ArrayList<>();
         List<Path> corruptFiles = new ArrayList<>();
+        List<Long> swaps = new ArrayList<>();
         for (Path file : fileSystem.list(directory)) {
             String fileName = file.getFileName().toString();
+            if (SegmentSwap.baseOffsetOf(fileName, SegmentSwap.CLEANED_SUFFIX) >= 0) {
+                LOG.info("Log '{}': deleting {}, a cleaning the broker stopped before committing it; the original "
+                        + "segment stands", logName, fileName);
+                fileSystem.deleteIfExists(file);
+                continue;
+            }
+            long swapBase = SegmentSwap.baseOffsetOf(fileName, SegmentSwap.SWAP_SUFFIX);
+            if (swapBase >= 0) {
+                swaps.add(swapBase);
+                continue;
+            }
             if (fileName.endsWith(".tmp")) {
                 LOG.info("Log '{}': deleting {} left by an interrupted index write or repair", logName, fileName);
                 fileSystem.deleteIfExists(file);
@@ -97,6 +113,17 @@ final class LogLoader {
                 case "log" -> baseOffsets.add(Long.parseLong(matcher.group(1)));
                 case "corrupt" -> corruptFiles.add(file);
                 default -> indexFiles.add(file);
+            }
+        }
+        for (long swapBase : swaps) {
+            if (baseOffsets.contains(swapBase)) {
+                LOG.warn("Log '{}': finishing the swap of cleaned segment {} that the broker stopped half way", logName,
+                        LogSegment.fileStem(swapBase));
+                SegmentSwap.install(fileSystem, directory, swapBase);
+            } else {
+                LOG.warn("Log '{}': deleting the cleaned copy of segment {}, which is gone", logName,
+                        LogSegment.fileStem(swapBase));
+                fileSystem.deleteIfExists(SegmentSwap.swapFile(directory, swapBase));
             }
         }
         for (Path indexFile : indexFiles) {

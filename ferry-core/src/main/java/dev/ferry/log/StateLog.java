@@ -63,7 +63,8 @@ public final class StateLog<R> implements AutoCloseable {
     private final Path directory;
     private final LogFlusher flusher;
     private final FileHandleCache files;
-    private Log log;
+    /** Replaced by {@link #compact} at start; read by the log cleaner's thread. */
+    private volatile Log log;
     private final List<R> recovered;
     private long recordsInLog;
 
@@ -100,6 +101,11 @@ public final class StateLog<R> implements AutoCloseable {
             log.close();
             throw e;
         }
+    }
+
+    /** The log as the broker's {@link LogCleaner} compacts it while it runs, with {@code settings}. */
+    public LogCleaner.Target cleanerTarget(CompactionSettings settings) {
+        return new LogCleaner.Target(log, settings);
     }
 
     public static LogConfig config() {

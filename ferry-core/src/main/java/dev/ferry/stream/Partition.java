@@ -209,14 +209,17 @@ public final class Partition {
                                 ProducedBatch.maxTimestamp(batch));
                         transactions.end(producerId, baseOffset, type == ControlRecordType.COMMIT, end);
                     }
-                } else if (producerId >= 0 && recordCount > 0) {
-                    if (ProducedBatch.isTransactional(batch)) {
+                } else if (producerId >= 0) {
+                    // A batch the log cleaner cut to its header (no records) still carries its producer's sequence.
+                    if (ProducedBatch.isTransactional(batch) && recordCount > 0) {
                         transactions.begin(producerId, baseOffset);
                     }
                     int firstSequence = ProducedBatch.baseSequence(batch);
                     producers.record(producerId, ProducedBatch.producerEpoch(batch),
+                            // The offset span, not the record count: compaction may have removed records.
                             new ProducerStateTable.BatchMetadata(firstSequence,
-                                    ProducerStateTable.lastSequence(firstSequence, recordCount), baseOffset, lastOffset,
+                                    ProducerStateTable.lastSequence(firstSequence, (int) (lastOffset - baseOffset) + 1),
+                                    baseOffset, lastOffset,
                                     ProducedBatch.maxTimestamp(batch)), ProducedBatch.maxTimestamp(batch));
                     batches++;
                 }
@@ -530,7 +533,8 @@ public final class Partition {
                 LOG.debug("Partition {}: rolled the active segment (segment.ms={})", name, topicConfig.segmentMs());
             }
         }
-        int deleted = log.applyRetention(nowMs, topicConfig.retentionMs(), topicConfig.retentionBytes());
+        int deleted = topicConfig.cleanupDeletes()
+                ? log.applyRetention(nowMs, topicConfig.retentionMs(), topicConfig.retentionBytes()) : 0;
         if (deleted > 0) {
             long start = log.logStartOffset();
             if (start > logStartOffset) {
@@ -695,6 +699,11 @@ public final class Partition {
     /** {@code <topic>-<partition>}, as Kafka names a partition and its directory. */
     public String name() {
         return name;
+    }
+
+    /** The partition's log, for the log cleaner (which only reads it and swaps sealed segments). */
+    Log log() {
+        return log;
     }
 
     public TopicConfig config() {

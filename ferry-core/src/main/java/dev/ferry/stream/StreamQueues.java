@@ -37,7 +37,13 @@ import dev.ferry.text.LosslessUtf8;
  *                                                   a year is 365 days, a month 30)
  * x-max-length-bytes               retention.bytes
  * x-stream-max-segment-size-bytes  segment.bytes
+ * x-ferry-cleanup-policy           cleanup.policy ("delete", "compact" or "compact,delete"; Ferry's
+ *                                                   own: RabbitMQ streams do not compact)
  * </pre>
+ *
+ * A compacted stream keeps, in its sealed segments, the latest message of each key (the routing
+ * key, or the key header's value). An AMQP publish is never a tombstone (an empty body is an empty
+ * value); a Kafka producer deletes a key by sending it with a null value.
  *
  * A publish routed to a stream becomes one record ({@link AmqpRecordMapping}); in a topic of more
  * than one partition its key picks the partition as Kafka's default partitioner does. The key is the
@@ -53,6 +59,8 @@ public final class StreamQueues implements StreamTargets {
     public static final String MAX_AGE = "x-max-age";
     public static final String MAX_LENGTH_BYTES = "x-max-length-bytes";
     public static final String MAX_SEGMENT_SIZE_BYTES = "x-stream-max-segment-size-bytes";
+    /** Ferry's own argument: compaction by key ({@code compact}), retention ({@code delete}) or both. */
+    public static final String CLEANUP_POLICY = "x-ferry-cleanup-policy";
 
     /** Arguments of other queue types that RabbitMQ 3.10 refuses on a stream (checked against it). */
     private static final Set<String> REFUSED_ARGUMENTS = Set.of("x-max-length", "x-max-priority", "x-message-ttl",
@@ -202,6 +210,20 @@ public final class StreamQueues implements StreamTargets {
                 .ifPresent(bytes -> configs.put(TopicConfig.RETENTION_BYTES, Long.toString(bytes)));
         nonNegativeInteger(arguments, MAX_SEGMENT_SIZE_BYTES, description)
                 .ifPresent(bytes -> configs.put(TopicConfig.SEGMENT_BYTES, Long.toString(bytes)));
+        Object cleanupPolicy = arguments.get(CLEANUP_POLICY);
+        if (cleanupPolicy != null) {
+            String text = cleanupPolicy instanceof String string ? string : null;
+            if (text == null) {
+                throw invalidArgument(CLEANUP_POLICY, description,
+                        "{unacceptable_type," + Arguments.amqpTypeName(cleanupPolicy) + "}");
+            }
+            try {
+                TopicConfig.of(Map.of(TopicConfig.CLEANUP_POLICY, text));
+            } catch (BrokerException e) {
+                throw invalidArgument(CLEANUP_POLICY, description, "invalid_cleanup_policy");
+            }
+            configs.put(TopicConfig.CLEANUP_POLICY, text);
+        }
         return configs;
     }
 

@@ -1,12 +1,15 @@
 package dev.ferry.stream;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
+import dev.ferry.log.CompactionSettings;
 import dev.ferry.log.LogConfig;
 
 /**
@@ -17,11 +20,13 @@ import dev.ferry.log.LogConfig;
  * <p>Ferry acts on {@code retention.ms}, {@code retention.bytes}, {@code segment.bytes},
  * {@code segment.ms}, {@code max.message.bytes}, {@code message.timestamp.type},
  * {@code message.timestamp.before.max.ms}, {@code message.timestamp.after.max.ms},
- * {@code index.interval.bytes} and {@code file.delete.delay.ms}. The other names are accepted and
- * reported (so tools that set them work) but change nothing: a single node has no replicas to
- * throttle or elect, and every append is fsynced whatever {@code flush.messages} says.
- * {@code cleanup.policy=compact} is refused: Ferry does not compact, and a compacted topic that
- * silently kept everything, or deleted by age, would lose what its users count on.
+ * {@code index.interval.bytes}, {@code file.delete.delay.ms}, and for compaction
+ * {@code cleanup.policy} ({@code delete}, {@code compact} or both), {@code delete.retention.ms},
+ * {@code min.cleanable.dirty.ratio} and {@code min.compaction.lag.ms} (see
+ * {@link dev.ferry.log.LogCleaner}). The other names are accepted and reported (so tools that set
+ * them work) but change nothing: a single node has no replicas to throttle or elect, every append
+ * is fsynced whatever {@code flush.messages} says, and {@code max.compaction.lag.ms} is not
+ * enforced (the cleaner goes by the dirty ratio).
  *
  * <p>Immutable; thread-safe.
  */
@@ -37,6 +42,11 @@ public final class TopicConfig {
     public static final String MESSAGE_TIMESTAMP_AFTER_MAX_MS = "message.timestamp.after.max.ms";
     public static final String INDEX_INTERVAL_BYTES = "index.interval.bytes";
     public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
+    public static final String DELETE_RETENTION_MS = "delete.retention.ms";
+    public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
+    public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
+    public static final String CLEANUP_DELETE = "delete";
+    public static final String CLEANUP_COMPACT = "compact";
 
     public static final String CREATE_TIME = "CreateTime";
     public static final String LOG_APPEND_TIME = "LogAppendTime";
@@ -71,6 +81,9 @@ public final class TopicConfig {
     private final long timestampAfterMaxMs;
     private final int indexIntervalBytes;
     private final long fileDeleteDelayMs;
+    private final boolean cleanupDeletes;
+    private final boolean cleanupCompacts;
+    private final CompactionSettings compaction;
 
     private TopicConfig(Map<String, String> overrides) {
         this.overrides = overrides;
@@ -84,6 +97,16 @@ public final class TopicConfig {
         this.timestampAfterMaxMs = Long.parseLong(value(MESSAGE_TIMESTAMP_AFTER_MAX_MS));
         this.indexIntervalBytes = Integer.parseInt(value(INDEX_INTERVAL_BYTES));
         this.fileDeleteDelayMs = Long.parseLong(value(FILE_DELETE_DELAY_MS));
+        List<String> policies = cleanupPolicies(value(CLEANUP_POLICY));
+        this.cleanupDeletes = policies.contains(CLEANUP_DELETE);
+        this.cleanupCompacts = policies.contains(CLEANUP_COMPACT);
+        this.compaction = new CompactionSettings(Long.parseLong(value(DELETE_RETENTION_MS)),
+                Double.parseDouble(value(MIN_CLEANABLE_DIRTY_RATIO)), Long.parseLong(value(MIN_COMPACTION_LAG_MS)));
+    }
+
+    /** The policies of a {@code cleanup.policy} list ("compact,delete"), trimmed. */
+    private static List<String> cleanupPolicies(String value) {
+        return Arrays.stream(value.split(",")).map(String::trim).filter(policy -> !policy.isEmpty()).toList();
     }
 
     /** Every default. */
@@ -152,10 +175,14 @@ public final class TopicConfig {
                 }
             }
             case DOUBLE -> {
+                double parsed;
                 try {
-                    Double.parseDouble(value);
+                    parsed = Double.parseDouble(value);
                 } catch (NumberFormatException e) {
                     throw invalid(name + "=" + value + ": not a number");
+                }
+                if (name.equals(MIN_CLEANABLE_DIRTY_RATIO) && !(parsed >= 0 && parsed <= 1)) {
+                    throw invalid(name + "=" + value + ": must be between 0 and 1");
                 }
             }
             case STRING -> checkString(name, value);
@@ -165,9 +192,10 @@ public final class TopicConfig {
     private static void checkString(String name, String value) {
         switch (name) {
             case CLEANUP_POLICY -> {
-                if (!value.equals("delete")) {
-                    throw invalid(name + "=" + value + ": Ferry keeps topics by retention only ('delete'); "
-                            + "compaction is not supported");
+                List<String> policies = cleanupPolicies(value);
+                if (policies.isEmpty() || !List.of(CLEANUP_DELETE, CLEANUP_COMPACT).containsAll(policies)) {
+                    throw invalid(name + "=" + value + ": must be a list of '" + CLEANUP_DELETE + "' and '"
+                            + CLEANUP_COMPACT + "'");
                 }
             }
             case MESSAGE_TIMESTAMP_TYPE -> {
@@ -258,6 +286,21 @@ public final class TopicConfig {
         return fileDeleteDelayMs;
     }
 
+    /** Whether {@code cleanup.policy} holds {@code delete}: retention by time and size applies. */
+    public boolean cleanupDeletes() {
+        return cleanupDeletes;
+    }
+
+    /** Whether {@code cleanup.policy} holds {@code compact}: the log cleaner keeps the latest record per key. */
+    public boolean cleanupCompacts() {
+        return cleanupCompacts;
+    }
+
+    /** {@code delete.retention.ms}, {@code min.cleanable.dirty.ratio} and {@code min.compaction.lag.ms}. */
+    public CompactionSettings compactionSettings() {
+        return compaction;
+    }
+
     @Override
     public boolean equals(Object other) {
         return other instanceof TopicConfig config && config.overrides.equals(overrides);
@@ -280,7 +323,7 @@ public final class TopicConfig {
         d.put("compression.gzip.level", new Definition("-1", Type.INT, Integer.MIN_VALUE));
         d.put("compression.lz4.level", new Definition("9", Type.INT, 1));
         d.put("compression.zstd.level", new Definition("3", Type.INT, Integer.MIN_VALUE));
-        d.put("delete.retention.ms", new Definition("86400000", Type.LONG, 0));
+        d.put(DELETE_RETENTION_MS, new Definition("86400000", Type.LONG, 0));
         d.put(FILE_DELETE_DELAY_MS, new Definition("60000", Type.LONG, 0));
         d.put("flush.messages", new Definition(LONG_MAX, Type.LONG, 1));
         d.put("flush.ms", new Definition(LONG_MAX, Type.LONG, 0));
@@ -294,8 +337,8 @@ public final class TopicConfig {
         d.put(MESSAGE_TIMESTAMP_AFTER_MAX_MS, new Definition("3600000", Type.LONG, 0));
         d.put(MESSAGE_TIMESTAMP_BEFORE_MAX_MS, new Definition(LONG_MAX, Type.LONG, 0));
         d.put(MESSAGE_TIMESTAMP_TYPE, new Definition(CREATE_TIME, Type.STRING, 0));
-        d.put("min.cleanable.dirty.ratio", new Definition("0.5", Type.DOUBLE, 0));
-        d.put("min.compaction.lag.ms", new Definition("0", Type.LONG, 0));
+        d.put(MIN_CLEANABLE_DIRTY_RATIO, new Definition("0.5", Type.DOUBLE, 0));
+        d.put(MIN_COMPACTION_LAG_MS, new Definition("0", Type.LONG, 0));
         d.put("min.insync.replicas", new Definition("1", Type.INT, 1));
         d.put("preallocate", new Definition("false", Type.BOOLEAN, 0));
         d.put("remote.storage.enable", new Definition("false", Type.BOOLEAN, 0));

@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import org.apache.kafka.common.record.internal.Record;
@@ -31,6 +32,7 @@ import dev.ferry.error.ErrorCode;
 import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.Log;
+import dev.ferry.log.LogCleaner;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.log.LogSlice;
@@ -92,6 +94,7 @@ public final class TopicRegistry implements AutoCloseable {
     private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, Topic> topicsById = new ConcurrentHashMap<>();
     private volatile ScheduledExecutorService maintenance;
+    private volatile LogCleaner cleaner;
     private volatile boolean closed;
 
     // Registry-thread-only (and the opening thread before the registry is published).
@@ -433,7 +436,7 @@ public final class TopicRegistry implements AutoCloseable {
     /**
      * Changes a topic's config overrides: each entry sets a value, or with a null value returns the
      * name to its default (Kafka's IncrementalAlterConfigs SET and DELETE). Retention, segment age,
-     * size and timestamp limits take effect at once; {@code segment.bytes},
+     * size and timestamp limits, the cleanup policy and the compaction settings take effect at once; {@code segment.bytes},
      * {@code index.interval.bytes} and {@code file.delete.delay.ms} when the partition is next opened.
      *
      * @return completes with the new topic snapshot; fails with UNKNOWN_TOPIC_OR_PARTITION or INVALID_CONFIG
@@ -623,6 +626,48 @@ public final class TopicRegistry implements AutoCloseable {
     }
 
     /**
+     * Starts the log cleaner, which compacts the partitions of topics whose {@code cleanup.policy}
+     * holds {@code compact} on a thread of its own, looking for work every {@code backoffMs}
+     * (Kafka's {@code log.cleaner.backoff.ms}). Once.
+     */
+    public synchronized void startCleaner(long backoffMs) {
+        startCleaner(backoffMs, List::of);
+    }
+
+    /**
+     * As {@link #startCleaner(long)}, the cleaner also compacting the logs {@code internalLogs}
+     * names each round (the consumer groups' offsets log).
+     */
+    public synchronized void startCleaner(long backoffMs, Supplier<List<LogCleaner.Target>> internalLogs) {
+        if (cleaner != null || closed) {
+            return;
+        }
+        cleaner = new LogCleaner(() -> {
+            List<LogCleaner.Target> targets = compactedLogs();
+            targets.addAll(internalLogs.get());
+            return targets;
+        }, backoffMs, LogCleaner.KEY_MAP_BYTES_DEFAULT).start();
+    }
+
+    /** The running log cleaner, or null before {@link #startCleaner}. */
+    public LogCleaner cleaner() {
+        return cleaner;
+    }
+
+    /** Every partition log of a compacted topic, with its topic's compaction settings now. */
+    private List<LogCleaner.Target> compactedLogs() {
+        List<LogCleaner.Target> targets = new ArrayList<>();
+        for (Topic topic : topics.values()) {
+            if (topic.config().cleanupCompacts()) {
+                for (Partition partition : topic.partitions()) {
+                    targets.add(new LogCleaner.Target(partition.log(), topic.config().compactionSettings()));
+                }
+            }
+        }
+        return targets;
+    }
+
+    /**
      * Closes every partition (each append that returned is durable afterwards) and the registry.
      * Idempotent.
      */
@@ -635,6 +680,10 @@ public final class TopicRegistry implements AutoCloseable {
         ScheduledExecutorService scheduler = maintenance;
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        LogCleaner logCleaner = cleaner;
+        if (logCleaner != null) {
+            logCleaner.close();
         }
         registryThread.shutdown();
         try {

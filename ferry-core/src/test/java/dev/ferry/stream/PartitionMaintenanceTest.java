@@ -109,7 +109,9 @@ class PartitionMaintenanceTest {
 
         assertThat(altered.config().retentionMs()).isEqualTo(1000);
         assertThat(await(registry.runMaintenance(NOW + 10_000))).isPositive();
-        assertThat(failure(registry.alterConfigs("altered", Map.of(TopicConfig.CLEANUP_POLICY, "compact"))))
+        assertThat(failure(registry.alterConfigs("altered", Map.of(TopicConfig.CLEANUP_POLICY, "shred"))))
+                .isEqualTo(ErrorCode.INVALID_CONFIG);
+        assertThat(failure(registry.alterConfigs("altered", Map.of(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, "1.5"))))
                 .isEqualTo(ErrorCode.INVALID_CONFIG);
         Map<String, String> backToDefault = new HashMap<>();
         backToDefault.put(TopicConfig.RETENTION_MS, null);

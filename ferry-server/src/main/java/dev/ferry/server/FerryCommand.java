@@ -128,6 +128,11 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "(Kafka's group.initial.rebalance.delay.ms). Default: ${DEFAULT-VALUE}")
     int groupInitialRebalanceDelayMs;
 
+    @Option(names = "--log-cleaner-backoff-ms", paramLabel = "MS", defaultValue = "15000",
+            description = "How long the log cleaner sleeps when no compacted topic is due for cleaning "
+                    + "(Kafka's log.cleaner.backoff.ms). Default: ${DEFAULT-VALUE}")
+    long logCleanerBackoffMs;
+
     @Option(names = "--offsets-retention-minutes", paramLabel = "MIN", defaultValue = "10080",
             description = "How long an empty consumer group keeps its committed offsets, and a stable one those of "
                     + "topics it no longer subscribes to (Kafka's offsets.retention.minutes). Default: ${DEFAULT-VALUE}")
@@ -304,6 +309,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.kafkaSecurityProtocol = kafkaSecurityProtocol;
         settings.kafkaSaslMechanisms = kafkaSaslMechanisms;
         settings.groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs;
+        settings.logCleanerBackoffMs = logCleanerBackoffMs;
         settings.offsetsRetentionMinutes = offsetsRetentionMinutes;
         settings.offsetsRetentionCheckIntervalMs = offsetsRetentionCheckIntervalMs;
         settings.logRetentionCheckIntervalMs = logRetentionCheckIntervalMs;

@@ -52,6 +52,8 @@ public final class BrokerSettings {
     public List<String> kafkaSaslMechanisms = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
     /** Kafka's group.initial.rebalance.delay.ms. */
     public int groupInitialRebalanceDelayMs = 3000;
+    /** Kafka's log.cleaner.backoff.ms: how long the log cleaner sleeps when no compacted topic is due. */
+    public long logCleanerBackoffMs = 15_000;
     /** Kafka's offsets.retention.minutes (7 days). */
     public long offsetsRetentionMinutes = 10080;
     /** Kafka's offsets.retention.check.interval.ms. */
@@ -148,6 +150,9 @@ public final class BrokerSettings {
         if (groupInitialRebalanceDelayMs < 0) {
             throw new ConfigException("group-initial-rebalance-delay-ms must be 0 or more, got "
                     + groupInitialRebalanceDelayMs);
+        }
+        if (logCleanerBackoffMs < 1) {
+            throw new ConfigException("log-cleaner-backoff-ms must be 1 or more, got " + logCleanerBackoffMs);
         }
         if (offsetsRetentionMinutes < 1 || offsetsRetentionMinutes > Long.MAX_VALUE / 60_000) {
             throw new ConfigException("offsets-retention-minutes must be 1 or more, got " + offsetsRetentionMinutes);
