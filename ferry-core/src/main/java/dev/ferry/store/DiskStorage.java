@@ -219,6 +219,14 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
         if (queue.arguments().queueType().keepsEveryMessage()) {
             store.keepTransientMessages();
         }
+        if (queue.arguments().deduplication().isPresent()) {
+            try {
+                store.openDeduplicationJournal();
+            } catch (RuntimeException e) {
+                store.close();
+                throw e;
+            }
+        }
         return store;
     }
 

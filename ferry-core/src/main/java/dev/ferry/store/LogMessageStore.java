@@ -26,6 +26,7 @@ import dev.ferry.log.LogFileSystem;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.log.LogStorageException;
 import dev.ferry.message.Message;
+import dev.ferry.queue.DeduplicationWindow;
 import dev.ferry.queue.InMemoryMessageStore;
 import dev.ferry.queue.MessagePriority;
 import dev.ferry.queue.MessageStore;
@@ -140,6 +141,17 @@ public final class LogMessageStore implements MessageStore {
     private final List<PublishConfirm> pendingConfirms = new ArrayList<>();
     private long pendingFrom;
     private long highestSequenceWritten = -1;
+    // The last write confirms wait for (the log's append, with the ids' and the declaration's):
+    // a duplicate's confirm follows it, since the log completes writes in order.
+    private CompletableFuture<?> lastStored;
+
+    // x-message-deduplication: the ids' journal (durable queues only), the queue's window once the
+    // queue gave it, the ids read back at open until then, and this drain's duplicates' confirms.
+    private DeduplicationJournal journal;
+    private DeduplicationWindow window;
+    private List<DeduplicationJournal.Entry> recoveredIds = List.of();
+    private final List<PublishConfirm> duplicateConfirms = new ArrayList<>();
+    private CompletableFuture<AppendResult> drainIdsWritten;
 
     // Write trouble. Appends whose fsync failed, handed over by the flusher thread.
     private final ConcurrentLinkedQueue<List<QueuedMessage>> failedSyncs = new ConcurrentLinkedQueue<>();
@@ -529,6 +541,69 @@ public final class LogMessageStore implements MessageStore {
         keepsTransientMessages = true;
     }
 
+    /**
+     * Opens the queue's deduplication journal ({@link DeduplicationJournal}) and reads back the
+     * window it holds. For a durable queue with x-message-deduplication, once, before the queue
+     * uses the store (on the thread that opened it: this may wait for an fsync).
+     */
+    public void openDeduplicationJournal() {
+        assert durable && journal == null : "once, for a durable queue";
+        journal = DeduplicationJournal.open(directory, config, flusher, files, description);
+        try {
+            recoveredIds = journal.recover(log.logEndOffset());
+        } catch (RuntimeException e) {
+            journal.close();
+            journal = null;
+            throw e;
+        }
+        if (!recoveredIds.isEmpty()) {
+            LOG.info("{}: {} deduplication ids read back", description, recoveredIds.size());
+        }
+    }
+
+    @Override
+    public void restoreDeduplication(DeduplicationWindow queueWindow) {
+        window = queueWindow;
+        for (DeduplicationJournal.Entry entry : recoveredIds) {
+            queueWindow.restore(entry.id(), entry.admittedAtMs(), entry.journalOffset());
+        }
+        recoveredIds = List.of();
+    }
+
+    @Override
+    public long journalDeduplicationId(QueuedMessage message, String id, long admittedAtMs) {
+        if (journal == null || closed || !keeps(message.message()) || message.logOffset() == QueuedMessage.NOT_IN_LOG) {
+            return DeduplicationWindow.NOT_JOURNALED; // it does not outlive a restart, nor does its id
+        }
+        return journal.add(id, admittedAtMs, message.logOffset());
+    }
+
+    @Override
+    public void confirmDuplicate(PublishConfirm confirm) {
+        if (closed) {
+            confirm.queueAccepted();
+        } else if (!pendingRecords.isEmpty()) {
+            duplicateConfirms.add(confirm); // its original may be among them: after this drain's write
+        } else {
+            confirmAfterLastWrite(confirm);
+        }
+    }
+
+    private void confirmAfterLastWrite(PublishConfirm confirm) {
+        CompletableFuture<?> last = lastStored;
+        if (last == null || (last.isDone() && !last.isCompletedExceptionally())) {
+            confirm.queueAccepted();
+        } else {
+            last.whenComplete((result, error) -> {
+                if (error == null) {
+                    confirm.queueAccepted();
+                } else {
+                    confirm.queueFailed(error);
+                }
+            });
+        }
+    }
+
     /** Whether {@code message} outlives a restart in this store. */
     private boolean keeps(Message message) {
         return durable && (keepsTransientMessages || message.properties().persistent());
@@ -566,7 +641,29 @@ public final class LogMessageStore implements MessageStore {
             settleFailedSyncs();
         }
         if (pendingRecords.isEmpty()) {
+            confirmDuplicates(null);
             return;
+        }
+        drainIdsWritten = null;
+        if (journal != null && journal.hasPending()) {
+            List<String> ids = List.copyOf(journal.pendingIds());
+            try {
+                drainIdsWritten = journal.write();
+            } catch (RuntimeException e) {
+                // Without their ids on disk the messages must not be stored either: the whole drain
+                // is refused, as a failed write of the messages themselves would be.
+                if (window != null) {
+                    ids.forEach(window::forget);
+                }
+                List<QueuedMessage> messages = new ArrayList<>(pendingMessages);
+                List<PublishConfirm> confirms = new ArrayList<>(pendingConfirms);
+                pendingRecords.clear();
+                pendingMessages.clear();
+                pendingConfirms.clear();
+                withdraw(messages, confirms, e);
+                confirmDuplicates(e);
+                return;
+            }
         }
         List<SimpleRecord> records = new ArrayList<>(pendingRecords);
         List<QueuedMessage> messages = new ArrayList<>(pendingMessages);
@@ -586,16 +683,33 @@ public final class LogMessageStore implements MessageStore {
                 appendChunk(records.subList(from, to), messages.subList(from, to), confirms.subList(from, to));
             } catch (RuntimeException e) {
                 withdraw(messages.subList(from, records.size()), confirms.subList(from, records.size()), e);
+                confirmDuplicates(e);
                 return;
             }
             from = to;
         }
+        confirmDuplicates(null);
         if (failedAppends > 0) {
             LOG.info("{}: writes succeed again after {} failed appends ({} messages nacked)", description,
                     failedAppends, nackedInTrouble);
             failedAppends = 0;
             nackedInTrouble = 0;
         }
+    }
+
+    /** This drain's duplicates: nacked if its write failed (their originals may be in it), else after the last write. */
+    private void confirmDuplicates(RuntimeException writeFailed) {
+        if (duplicateConfirms.isEmpty()) {
+            return;
+        }
+        for (PublishConfirm confirm : duplicateConfirms) {
+            if (writeFailed != null) {
+                confirm.queueFailed(writeFailed);
+            } else {
+                confirmAfterLastWrite(confirm);
+            }
+        }
+        duplicateConfirms.clear();
     }
 
     /** @throws RuntimeException (a {@link LogException} normally) if the write failed or was refused: nothing of it counts */
@@ -620,10 +734,15 @@ public final class LogMessageStore implements MessageStore {
         if (persistent.isEmpty()) {
             return;
         }
-        // A new queue's confirms also wait for its declaration to be durable (isDone() once it is).
+        // A message's deduplication id must be as durable as the message, and a new queue's
+        // confirms also wait for its declaration to be durable (isDone() once it is).
+        CompletableFuture<AppendResult> idsWritten = drainIdsWritten;
+        CompletableFuture<AppendResult> written = idsWritten == null ? appended
+                : appended.thenCombine(idsWritten, (result, ignored) -> result);
         CompletableFuture<Void> declared = declarationDurable;
-        CompletableFuture<AppendResult> stored = declared.isDone() && !declared.isCompletedExceptionally() ? appended
-                : appended.thenCombine(declared, (result, ignored) -> result);
+        CompletableFuture<AppendResult> stored = declared.isDone() && !declared.isCompletedExceptionally() ? written
+                : written.thenCombine(declared, (result, ignored) -> result);
+        lastStored = stored;
         stored.whenComplete((result, error) -> {
             if (error == null) {
                 waiting.forEach(PublishConfirm::queueAccepted);
@@ -679,6 +798,12 @@ public final class LogMessageStore implements MessageStore {
             reopenNeeded = true;
             int withdrawn = 0;
             for (QueuedMessage message : failed) {
+                if (window != null) {
+                    String id = window.settings().idOf(message.message());
+                    if (id != null) {
+                        window.forget(id); // nacked: a resend must be stored
+                    }
+                }
                 if (!hasRecord(message)) {
                     continue; // a reopened log forgot its offset already
                 }
@@ -1202,6 +1327,9 @@ public final class LogMessageStore implements MessageStore {
         if (!log.isClosed()) {
             deleteSettledSegments();
         }
+        if (journal != null && window != null) {
+            journal.deleteBelow(window.oldestJournalOffset(journal.endOffset()));
+        }
         if (checkpointDue) {
             AckCheckpoint snapshot = snapshot();
             long sequence = ++snapshotsTaken;
@@ -1404,6 +1532,17 @@ public final class LogMessageStore implements MessageStore {
         } finally {
             closed = true;
             log.close();
+            closeJournal();
+        }
+    }
+
+    private void closeJournal() {
+        if (journal != null) {
+            try {
+                journal.close();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: closing the deduplication journal failed: {}", description, e.toString());
+            }
         }
     }
 
@@ -1434,6 +1573,8 @@ public final class LogMessageStore implements MessageStore {
                 confirm.queueAccepted();
             }
         });
+        duplicateConfirms.forEach(PublishConfirm::queueAccepted);
+        duplicateConfirms.clear();
         pendingRecords.clear();
         pendingMessages.clear();
         pendingConfirms.clear();
@@ -1453,6 +1594,7 @@ public final class LogMessageStore implements MessageStore {
         } catch (RuntimeException e) {
             LOG.warn("{}: closing the deleted queue's log failed: {}", description, e.toString());
         }
+        closeJournal();
         StorageFiles.deleteRecursively(fileSystem, directory);
     }
 
