@@ -68,15 +68,24 @@ final class DeduplicationJournal {
     record Entry(String id, long admittedAtMs, long journalOffset) {
     }
 
-    private final Log log;
+    private Log log;
+    private final Path queueDirectory;
+    private final LogConfig config;
+    private final LogFlusher flusher;
+    private final FileHandleCache files;
     private final String description;
     private final List<SimpleRecord> pending = new ArrayList<>();
     private final List<String> pendingIds = new ArrayList<>();
     private long deletedBelow;
 
-    private DeduplicationJournal(Log log, String description) {
-        this.log = log;
+    private DeduplicationJournal(Path queueDirectory, LogConfig config, LogFlusher flusher, FileHandleCache files,
+                                 String description) {
+        this.queueDirectory = queueDirectory;
+        this.config = config;
+        this.flusher = flusher;
+        this.files = files;
         this.description = description;
+        this.log = Log.open(queueDirectory.resolve(DIRECTORY), config, flusher, files);
         this.deletedBelow = log.logStartOffset();
     }
 
@@ -89,8 +98,7 @@ final class DeduplicationJournal {
                 .fsyncPolicy(queueConfig.fsyncPolicy())
                 .flushIntervalMs(queueConfig.flushIntervalMs())
                 .segmentDeleteDelayMs(0);
-        return new DeduplicationJournal(Log.open(queueDirectory.resolve(DIRECTORY), config, flusher, files),
-                description);
+        return new DeduplicationJournal(queueDirectory, config, flusher, files, description);
     }
 
     /**
@@ -145,6 +153,31 @@ final class DeduplicationJournal {
         pending.add(record(id, admittedAtMs, ADMITTED, messageOffset));
         pendingIds.add(id);
         return offset;
+    }
+
+    /**
+     * Adds a FORGOTTEN record to the next write: the id's message was nacked after all (its fsync
+     * failed), so a restart must not bring the id back.
+     */
+    void forget(String id) {
+        pending.add(record(id, System.currentTimeMillis(), FORGOTTEN, -1));
+    }
+
+    /** Whether a failed fsync left the log refusing writes: {@link #reopen} it. */
+    boolean hasFailed() {
+        return log.hasFailed();
+    }
+
+    /** Closes and opens the log again (which cuts the records whose fsync failed) so it takes writes again. */
+    void reopen() {
+        try {
+            log.close();
+        } catch (RuntimeException e) {
+            LOG.warn("{}: closing the failed deduplication journal: {}", description, e.toString());
+        }
+        log = Log.open(queueDirectory.resolve(DIRECTORY), config, flusher, files);
+        deletedBelow = log.logStartOffset();
+        LOG.info("{}: deduplication journal reopened after a failed write", description);
     }
 
     boolean hasPending() {

@@ -640,10 +640,6 @@ public final class LogMessageStore implements MessageStore {
         if (!failedSyncs.isEmpty()) {
             settleFailedSyncs();
         }
-        if (pendingRecords.isEmpty()) {
-            confirmDuplicates(null);
-            return;
-        }
         drainIdsWritten = null;
         if (journal != null && journal.hasPending()) {
             List<String> ids = List.copyOf(journal.pendingIds());
@@ -660,10 +656,16 @@ public final class LogMessageStore implements MessageStore {
                 pendingRecords.clear();
                 pendingMessages.clear();
                 pendingConfirms.clear();
-                withdraw(messages, confirms, e);
+                if (!messages.isEmpty()) {
+                    withdraw(messages, confirms, e);
+                }
                 confirmDuplicates(e);
                 return;
             }
+        }
+        if (pendingRecords.isEmpty()) {
+            confirmDuplicates(null);
+            return;
         }
         List<SimpleRecord> records = new ArrayList<>(pendingRecords);
         List<QueuedMessage> messages = new ArrayList<>(pendingMessages);
@@ -748,7 +750,7 @@ public final class LogMessageStore implements MessageStore {
                 waiting.forEach(PublishConfirm::queueAccepted);
             } else {
                 waiting.forEach(confirm -> confirm.queueFailed(error));
-                if (appended.isCompletedExceptionally()) {
+                if (appended.isCompletedExceptionally() || (idsWritten != null && idsWritten.isCompletedExceptionally())) {
                     failedSyncs.add(persistent); // the owner withdraws and settles them
                 }
             }
@@ -801,7 +803,10 @@ public final class LogMessageStore implements MessageStore {
                 if (window != null) {
                     String id = window.settings().idOf(message.message());
                     if (id != null) {
-                        window.forget(id); // nacked: a resend must be stored
+                        window.forget(id); // nacked: a resend must be stored, after a restart too
+                        if (journal != null) {
+                            journal.forget(id);
+                        }
                     }
                 }
                 if (!hasRecord(message)) {
@@ -1326,6 +1331,9 @@ public final class LogMessageStore implements MessageStore {
         }
         if (!log.isClosed()) {
             deleteSettledSegments();
+        }
+        if (journal != null && journal.hasFailed()) {
+            journal.reopen();
         }
         if (journal != null && window != null) {
             journal.deleteBelow(window.oldestJournalOffset(journal.endOffset()));

@@ -1,0 +1,165 @@
+package dev.ferry.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.ferry.log.FileHandleCache;
+import dev.ferry.log.FsyncPolicy;
+import dev.ferry.log.LogConfig;
+import dev.ferry.log.LogFlusher;
+import dev.ferry.log.SimulatedFileSystem;
+import dev.ferry.message.Message;
+import dev.ferry.message.MessageProperties;
+import dev.ferry.queue.ChannelRef;
+import dev.ferry.queue.GetResult;
+import dev.ferry.queue.MessageQueue;
+import dev.ferry.queue.PublishConfirm;
+import dev.ferry.queue.QueueArguments;
+import dev.ferry.queue.QueueSettings;
+
+/**
+ * A durable deduplicating queue on its real store: a duplicate's confirm waits for its original's
+ * fsync (and fails with it), and ids whose messages a crash took back are forgotten at open, for
+ * good, so a resend of those messages is stored.
+ */
+class DeduplicatingStoreTest {
+    private static final ChannelRef CHANNEL = new ChannelRef(1, 1);
+    private static final QueueSettings SETTINGS = new QueueSettings("/", "q", true, OptionalLong.empty(), false,
+            QueueArguments.parse(Map.of("x-message-deduplication", true), "queue 'q'"));
+    private static final LogConfig CONFIG = new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentBytesMax(64 * 1024)
+            .batchBytesMax(16 * 1024).segmentDeleteDelayMs(0);
+
+    @TempDir
+    Path directory;
+    private final List<MessageQueue> queues = new ArrayList<>();
+
+    @AfterEach
+    void closeQueues() {
+        for (MessageQueue queue : queues) {
+            queue.closeStore().handle((ok, error) -> null).join();
+        }
+    }
+
+    private MessageQueue openQueue(Path queueDirectory, LogFlusher flusher, FileHandleCache files) {
+        LogMessageStore store = LogMessageStore.open(queueDirectory, CONFIG, flusher, files, Runnable::run,
+                PagingLimits.DEFAULTS, "queue 'q'");
+        store.openDeduplicationJournal();
+        MessageQueue queue = new MessageQueue(SETTINGS, store, Runnable::run, q -> { });
+        queues.add(queue);
+        return queue;
+    }
+
+    private static PublishConfirm publish(MessageQueue queue, String id, String body) {
+        MessageProperties properties = new MessageProperties(null, null, null, 2, -1, null, null, null, id, null, null,
+                null, null, null);
+        PublishConfirm confirm = new PublishConfirm(1);
+        queue.enqueue(new Message("", "q", properties, body.getBytes(StandardCharsets.UTF_8)), confirm);
+        return confirm;
+    }
+
+    private static List<String> drain(MessageQueue queue) {
+        List<String> bodies = new ArrayList<>();
+        while (true) {
+            GetResult result = queue.get(CHANNEL, true).join();
+            if (result.isEmpty()) {
+                return bodies;
+            }
+            bodies.add(new String(result.delivery().orElseThrow().message().body(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void shouldNotConfirmADuplicateBeforeItsOriginalIsOnDisk() {
+        LogFlusher flusher = LogFlusher.manual();
+        MessageQueue queue = openQueue(Path.of("/simulated/q"), flusher,
+                new FileHandleCache(FileHandleCache.CAPACITY_MIN, new SimulatedFileSystem()));
+
+        PublishConfirm original = publish(queue, "x", "original");
+        PublishConfirm duplicate = publish(queue, "x", "resent");
+
+        assertThat(original.accepted()).isNotDone();
+        assertThat(duplicate.accepted()).as("confirmed before the original's fsync").isNotDone();
+        flusher.doWork(0);
+        assertThat(original.accepted()).isCompleted();
+        assertThat(duplicate.accepted()).isCompleted();
+        assertThat(drain(queue)).containsExactly("original");
+    }
+
+    @Test
+    void shouldNackADuplicateWhoseOriginalCouldNotBeMadeDurableAndStoreTheNextResend() {
+        LogFlusher flusher = LogFlusher.manual();
+        SimulatedFileSystem fileSystem = new SimulatedFileSystem();
+        MessageQueue queue = openQueue(Path.of("/simulated/q"), flusher,
+                new FileHandleCache(FileHandleCache.CAPACITY_MIN, fileSystem));
+        PublishConfirm original = publish(queue, "x", "original");
+        PublishConfirm duplicate = publish(queue, "x", "resent");
+
+        fileSystem.failForces(1);
+        flusher.doWork(0);
+        fileSystem.failForces(0);
+
+        assertThat(original.accepted()).isCompletedExceptionally();
+        assertThat(duplicate.accepted()).isCompletedExceptionally();
+        queue.maintainStore(); // reopens the log the failed fsync left refusing writes
+        PublishConfirm again = publish(queue, "x", "resent after the nack");
+        flusher.doWork(0);
+        assertThat(again.accepted()).isCompleted();
+        assertThat(again.accepted()).isNotCompletedExceptionally();
+        assertThat(drain(queue)).containsExactly("resent after the nack");
+    }
+
+    @Test
+    void shouldForgetForGoodTheIdsOfMessagesACrashTookBack() throws IOException {
+        Path queueDirectory = directory.resolve("q");
+        FileHandleCache files = new FileHandleCache(FileHandleCache.CAPACITY_MIN);
+        LogFlusher flusher = new LogFlusher("test-flusher");
+        try {
+            MessageQueue queue = openQueue(queueDirectory, flusher, files);
+            publish(queue, "a", "a").accepted().join();
+            publish(queue, "b", "b").accepted().join();
+            long sizeWithTwo = Files.size(segment(queueDirectory));
+            publish(queue, "c", "c").accepted().join();
+            queue.closeStore().join();
+            // A crash that kept c's id on disk but not c itself: its record is cut from the queue's log.
+            try (FileChannel channel = FileChannel.open(segment(queueDirectory), StandardOpenOption.WRITE)) {
+                channel.truncate(sizeWithTwo);
+            }
+
+            MessageQueue reopened = openQueue(queueDirectory, flusher, files);
+            publish(reopened, "a", "a resent").accepted().join();
+            publish(reopened, "c", "c resent").accepted().join();
+            assertThat(drain(reopened)).containsExactly("a", "b", "c resent");
+            reopened.closeStore().join();
+
+            MessageQueue again = openQueue(queueDirectory, flusher, files);
+            publish(again, "c", "c resent twice").accepted().join();
+            publish(again, "d", "d").accepted().join();
+            assertThat(drain(again)).as("c's resend is in the window now").containsExactly("d");
+        } finally {
+            closeQueues();
+            queues.clear();
+            flusher.close();
+        }
+    }
+
+    private static Path segment(Path queueDirectory) throws IOException {
+        try (Stream<Path> files = Files.list(queueDirectory)) {
+            return files.filter(file -> file.getFileName().toString().endsWith(".log")).findFirst().orElseThrow();
+        }
+    }
+}
