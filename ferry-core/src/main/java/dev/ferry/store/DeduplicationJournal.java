@@ -59,9 +59,9 @@ final class DeduplicationJournal {
     private static final byte ADMITTED = 1;
     private static final byte FORGOTTEN = 2;
     private static final int VALUE_BYTES = 10;
-    private static final int SEGMENT_BYTES = 1024 * 1024;
-    // Ids are at most 1024 chars (DeduplicationSettings.MAX_ID_LENGTH), 3 KiB of UTF-8: this many fit in a batch.
-    private static final int RECORDS_PER_APPEND = 256;
+    private static final int SEGMENT_BYTES_MAX = 1024 * 1024;
+    // A record's bytes beyond its key and value, at most (length, attributes, deltas, header count).
+    private static final int RECORD_OVERHEAD_BYTES = 32;
     private static final int READ_BYTES = 1024 * 1024;
 
     /** An id read back at open, for the window; in journal order. */
@@ -77,6 +77,8 @@ final class DeduplicationJournal {
     private final List<SimpleRecord> pending = new ArrayList<>();
     private final List<String> pendingIds = new ArrayList<>();
     private long deletedBelow;
+    // Half the largest batch: a write is cut into appends of about this size.
+    private final int appendBytes;
 
     private DeduplicationJournal(Path queueDirectory, LogConfig config, LogFlusher flusher, FileHandleCache files,
                                  String description) {
@@ -85,6 +87,7 @@ final class DeduplicationJournal {
         this.flusher = flusher;
         this.files = files;
         this.description = description;
+        this.appendBytes = config.batchBytesMax() / 2;
         this.log = Log.open(queueDirectory.resolve(DIRECTORY), config, flusher, files);
         this.deletedBelow = log.logStartOffset();
     }
@@ -92,9 +95,11 @@ final class DeduplicationJournal {
     /** Opens (creating if needed) the journal of the queue in {@code queueDirectory}, fsynced as {@code queueConfig} says. */
     static DeduplicationJournal open(Path queueDirectory, LogConfig queueConfig, LogFlusher flusher, FileHandleCache files,
                                      String description) {
+        // Ids are small: segments of at most 1 MiB, so that ids leaving the window free their disk soon.
+        int segmentBytes = Math.min(SEGMENT_BYTES_MAX, queueConfig.segmentBytesMax());
         LogConfig config = new LogConfig()
-                .segmentBytesMax(SEGMENT_BYTES)
-                .batchBytesMax(SEGMENT_BYTES)
+                .segmentBytesMax(segmentBytes)
+                .batchBytesMax(segmentBytes)
                 .fsyncPolicy(queueConfig.fsyncPolicy())
                 .flushIntervalMs(queueConfig.flushIntervalMs())
                 .segmentDeleteDelayMs(0);
@@ -198,8 +203,16 @@ final class DeduplicationJournal {
     CompletableFuture<AppendResult> write() {
         try {
             CompletableFuture<AppendResult> last = null;
-            for (int from = 0; from < pending.size(); from += RECORDS_PER_APPEND) {
-                last = log.append(pending.subList(from, Math.min(pending.size(), from + RECORDS_PER_APPEND)));
+            int from = 0;
+            while (from < pending.size()) {
+                int to = from;
+                long bytes = 0;
+                while (to < pending.size() && (to == from || bytes + bytes(pending.get(to)) <= appendBytes)) {
+                    bytes += bytes(pending.get(to));
+                    to++;
+                }
+                last = log.append(pending.subList(from, to));
+                from = to;
             }
             return last;
         } finally {
@@ -223,6 +236,10 @@ final class DeduplicationJournal {
 
     void close() {
         log.close();
+    }
+
+    private static long bytes(SimpleRecord record) {
+        return RECORD_OVERHEAD_BYTES + record.key().remaining() + VALUE_BYTES;
     }
 
     private static SimpleRecord record(String id, long atMs, byte kind, long messageOffset) {

@@ -157,6 +157,50 @@ class DeduplicatingStoreTest {
         }
     }
 
+    @Test
+    void shouldDeleteJournalSegmentsWhoseIdsLeftTheWindow() throws IOException {
+        Path queueDirectory = directory.resolve("q");
+        LogFlusher flusher = new LogFlusher("test-flusher");
+        QueueSettings small = new QueueSettings("/", "q", true, OptionalLong.empty(), false, QueueArguments.parse(
+                Map.of("x-message-deduplication", true, "x-cache-size", 10), "queue 'q'"));
+        try {
+            LogMessageStore store = LogMessageStore.open(queueDirectory, CONFIG, flusher,
+                    new FileHandleCache(FileHandleCache.CAPACITY_MIN), Runnable::run, PagingLimits.DEFAULTS, "queue 'q'");
+            store.openDeduplicationJournal();
+            MessageQueue queue = new MessageQueue(small, store, Runnable::run, q -> { });
+            queues.add(queue);
+            // About 60 bytes a record: 3,000 ids fill three 64 KiB segments.
+            List<PublishConfirm> confirms = new ArrayList<>();
+            for (int i = 0; i < 3000; i++) {
+                confirms.add(publish(queue, "payment-" + i, "m" + i));
+            }
+            confirms.forEach(confirm -> confirm.accepted().join());
+            long before = journalSegments(queueDirectory);
+            assertThat(before).isGreaterThanOrEqualTo(3);
+
+            queue.maintainStore();
+
+            assertThat(journalSegments(queueDirectory)).as("only the segments holding the last 10 ids")
+                    .isLessThanOrEqualTo(2).isLessThan(before);
+            publish(queue, "payment-2990", "resent, in the window").accepted().join();
+            publish(queue, "payment-2989", "resent, out of the window").accepted().join();
+            queue.closeStore().join();
+            MessageQueue reopened = openQueue(queueDirectory, flusher, new FileHandleCache(FileHandleCache.CAPACITY_MIN));
+            publish(reopened, "payment-2999", "resent after the restart").accepted().join();
+            assertThat(drain(reopened)).hasSize(3001).endsWith("m2999", "resent, out of the window");
+        } finally {
+            closeQueues();
+            queues.clear();
+            flusher.close();
+        }
+    }
+
+    private static long journalSegments(Path queueDirectory) throws IOException {
+        try (Stream<Path> files = Files.list(queueDirectory.resolve("deduplication"))) {
+            return files.filter(file -> file.getFileName().toString().endsWith(".log")).count();
+        }
+    }
+
     private static Path segment(Path queueDirectory) throws IOException {
         try (Stream<Path> files = Files.list(queueDirectory)) {
             return files.filter(file -> file.getFileName().toString().endsWith(".log")).findFirst().orElseThrow();
