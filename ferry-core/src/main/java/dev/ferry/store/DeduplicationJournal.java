@@ -1,20 +1,23 @@
 package dev.ferry.store;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.HashSet;
+import java.util.Set;
 
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.ferry.log.AppendResult;
 import dev.ferry.log.FileHandleCache;
+import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.Log;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
@@ -34,7 +37,7 @@ import dev.ferry.text.LosslessUtf8;
  *              | version (1)       | kind              | message offset    |
  *              +-------------------+-------------------+-------------------+
  *              kind 1 = ADMITTED: the id came with the message at that offset of the queue's log
- *              kind 2 = FORGOTTEN: the id's message is not in the queue's log (offset unused, -1)
+ *              kind 2 = FORGOTTEN: the id's message was taken back (its offset, or -1 if unknown)
  * </pre>
  * Records are data only (no clock reading at replay, no reference to memory): replaying them in
  * order rebuilds the window, which is what a replicated queue will do with them too.
@@ -43,11 +46,19 @@ import dev.ferry.text.LosslessUtf8;
  * window must outlive its messages: a message consumed and acked is settled and its segment
  * deleted, yet its id stays in the window for up to {@code x-cache-size} ids or
  * {@code x-cache-ttl} ms. This log keeps a few dozen bytes per id instead of whole bodies, and
- * its segments are deleted once every id in them has left the window. The two logs are fsynced
- * by the same flusher; a message's confirm waits for both records. At open, an ADMITTED record
- * whose message offset is at or beyond the queue log's end (the id's fsync made it, the
- * message's did not, so its publisher was never confirmed) is taken back with a FORGOTTEN record,
- * made durable before the queue runs, so a resend of that message is stored.
+ * its segments are deleted once every id in them has left the window.
+ *
+ * <p>Design note on durability: the journal is written with every drain but not fsynced on the
+ * message path, so a confirm costs one fsync, the message log's, as without deduplication. That is
+ * safe because the id is also in the message's own record (its header or message-id), fsynced
+ * before the confirm: the journal only has to be durable before the queue's log deletes a segment
+ * holding records it has not covered. The shared flusher fsyncs it every 500 ms (never on the
+ * queue's thread); the store deletes its log's segments only below the records whose ids the
+ * journal's durable end covers, and the journal is fsynced at close. At open, the ids of records after the last one the journal names are
+ * read back from the queue's log ({@code LogMessageStore}). An ADMITTED record whose message
+ * offset is at or beyond the queue log's end (the journal's write reached the disk, the message's
+ * did not, so its publisher was never confirmed) is taken back with a FORGOTTEN record, fsynced
+ * before the queue runs, so a resend of that message is stored.
  *
  * <p>Thread safety: none; the queue's owner thread (and the opening thread before it).
  */
@@ -63,36 +74,37 @@ final class DeduplicationJournal {
     // A record's bytes beyond its key and value, at most (length, attributes, deltas, header count).
     private static final int RECORD_OVERHEAD_BYTES = 32;
     private static final int READ_BYTES = 1024 * 1024;
+    private static final long FLUSH_INTERVAL_MS = 500;
 
     /** An id read back at open, for the window; in journal order. */
     record Entry(String id, long admittedAtMs, long journalOffset) {
     }
 
-    private Log log;
-    private final Path queueDirectory;
-    private final LogConfig config;
-    private final LogFlusher flusher;
-    private final FileHandleCache files;
+    /**
+     * What {@link #recover} read: the ids, the highest message offset the journal covers (-1 for
+     * none: read every record of the queue's log), and the message offsets whose ids were taken back.
+     */
+    record Recovered(List<Entry> entries, long lastMessageOffset, Set<Long> forgottenMessageOffsets) {
+    }
+
+    private final Log log;
     private final String description;
     private final List<SimpleRecord> pending = new ArrayList<>();
-    private final List<String> pendingIds = new ArrayList<>();
     private long deletedBelow;
+    private boolean unflushed; // written since the last flush()
+    private boolean writeFailing; // for one WARN per run of failed writes
     // Half the largest batch: a write is cut into appends of about this size.
     private final int appendBytes;
 
     private DeduplicationJournal(Path queueDirectory, LogConfig config, LogFlusher flusher, FileHandleCache files,
                                  String description) {
-        this.queueDirectory = queueDirectory;
-        this.config = config;
-        this.flusher = flusher;
-        this.files = files;
         this.description = description;
         this.appendBytes = config.batchBytesMax() / 2;
         this.log = Log.open(queueDirectory.resolve(DIRECTORY), config, flusher, files);
         this.deletedBelow = log.logStartOffset();
     }
 
-    /** Opens (creating if needed) the journal of the queue in {@code queueDirectory}, fsynced as {@code queueConfig} says. */
+    /** Opens (creating if needed) the journal of the queue in {@code queueDirectory}; segments as {@code queueConfig}'s, at most 1 MiB. */
     static DeduplicationJournal open(Path queueDirectory, LogConfig queueConfig, LogFlusher flusher, FileHandleCache files,
                                      String description) {
         // Ids are small: segments of at most 1 MiB, so that ids leaving the window free their disk soon.
@@ -100,8 +112,8 @@ final class DeduplicationJournal {
         LogConfig config = new LogConfig()
                 .segmentBytesMax(segmentBytes)
                 .batchBytesMax(segmentBytes)
-                .fsyncPolicy(queueConfig.fsyncPolicy())
-                .flushIntervalMs(queueConfig.flushIntervalMs())
+                .fsyncPolicy(FsyncPolicy.INTERVAL) // by the flusher thread, off the message path: see the design note
+                .flushIntervalMs(FLUSH_INTERVAL_MS)
                 .segmentDeleteDelayMs(0);
         return new DeduplicationJournal(queueDirectory, config, flusher, files, description);
     }
@@ -111,9 +123,11 @@ final class DeduplicationJournal {
      * counts at its newest place). Ids whose message lies at or beyond {@code messageLogEnd} are
      * taken back, durably, before this returns.
      */
-    List<Entry> recover(long messageLogEnd) {
+    Recovered recover(long messageLogEnd) {
         Map<String, Entry> admitted = new LinkedHashMap<>();
         List<String> lostIds = new ArrayList<>();
+        Set<Long> forgottenOffsets = new HashSet<>();
+        long lastMessageOffset = -1;
         RecordCursor cursor = new RecordCursor(log, log.logStartOffset(), log.logEndOffset(), READ_BYTES,
                 (first, last, why) -> LOG.error("{}: deduplication ids at offsets {}..{} of its journal are lost ({});"
                         + " a resend of their messages is stored again", description, first, last, why));
@@ -129,12 +143,17 @@ final class DeduplicationJournal {
             record.key().get(key);
             String id = LosslessUtf8.decode(key);
             admitted.remove(id);
+            long messageOffset = value.getLong(2);
             if (value.get(1) == ADMITTED) {
-                if (value.getLong(2) >= messageLogEnd) {
+                if (messageOffset >= messageLogEnd) {
                     lostIds.add(id);
                 } else {
                     admitted.put(id, new Entry(id, record.timestamp(), record.offset()));
+                    lastMessageOffset = Math.max(lastMessageOffset, messageOffset);
                 }
+            } else if (messageOffset >= 0 && messageOffset < messageLogEnd) {
+                forgottenOffsets.add(messageOffset);
+                lastMessageOffset = Math.max(lastMessageOffset, messageOffset);
             }
         }
         if (unreadable > 0) {
@@ -144,19 +163,20 @@ final class DeduplicationJournal {
             for (String id : lostIds) {
                 pending.add(record(id, System.currentTimeMillis(), FORGOTTEN, -1));
             }
-            pendingIds.clear();
-            write().join();
+            write();
+            if (!flush()) {
+                throw new UncheckedIOException(new IOException(description + ": its deduplication journal could not be fsynced"));
+            }
             LOG.warn("{}: {} deduplication ids whose messages a crash took back are forgotten", description,
                     lostIds.size());
         }
-        return new ArrayList<>(admitted.values());
+        return new Recovered(new ArrayList<>(admitted.values()), lastMessageOffset, forgottenOffsets);
     }
 
     /** Adds an ADMITTED record to the next write; returns its offset in the journal. */
     long add(String id, long admittedAtMs, long messageOffset) {
         long offset = log.logEndOffset() + pending.size();
         pending.add(record(id, admittedAtMs, ADMITTED, messageOffset));
-        pendingIds.add(id);
         return offset;
     }
 
@@ -164,66 +184,84 @@ final class DeduplicationJournal {
      * Adds a FORGOTTEN record to the next write: the id's message was nacked after all (its fsync
      * failed), so a restart must not bring the id back.
      */
-    void forget(String id) {
-        pending.add(record(id, System.currentTimeMillis(), FORGOTTEN, -1));
-    }
-
-    /** Whether a failed fsync left the log refusing writes: {@link #reopen} it. */
-    boolean hasFailed() {
-        return log.hasFailed();
-    }
-
-    /** Closes and opens the log again (which cuts the records whose fsync failed) so it takes writes again. */
-    void reopen() {
-        try {
-            log.close();
-        } catch (RuntimeException e) {
-            LOG.warn("{}: closing the failed deduplication journal: {}", description, e.toString());
-        }
-        log = Log.open(queueDirectory.resolve(DIRECTORY), config, flusher, files);
-        deletedBelow = log.logStartOffset();
-        LOG.info("{}: deduplication journal reopened after a failed write", description);
+    void forget(String id, long messageOffset) {
+        pending.add(record(id, System.currentTimeMillis(), FORGOTTEN, messageOffset));
     }
 
     boolean hasPending() {
         return !pending.isEmpty();
     }
 
-    /** The ids of the records not written yet (a failed write takes them back). */
-    List<String> pendingIds() {
-        return pendingIds;
-    }
-
     /**
-     * Appends what is pending; the future completes when it is durable (as the log's fsync policy
-     * says) and completes after every earlier write's. Pending records are gone either way.
-     *
-     * @throws RuntimeException if the log refused the write: none of it counts
+     * Writes what is pending (to the file, not fsynced). A write that fails (a full disk) is kept
+     * and tried again with the next one; meanwhile {@link #flush} answers false, so the queue's
+     * log keeps the records the journal does not cover yet.
      */
-    CompletableFuture<AppendResult> write() {
+    void write() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        if (log.hasFailed()) {
+            // A failed fsync: the log takes nothing until the broker restarts, and the store keeps
+            // every segment of its own log meanwhile, so recovery reads these ids back from there.
+            pending.clear();
+            return;
+        }
         try {
-            CompletableFuture<AppendResult> last = null;
-            int from = 0;
-            while (from < pending.size()) {
-                int to = from;
+            // One append per half batch limit (normally one), each taken off the pending list once written.
+            while (!pending.isEmpty()) {
+                int to = 0;
                 long bytes = 0;
-                while (to < pending.size() && (to == from || bytes + bytes(pending.get(to)) <= appendBytes)) {
+                while (to < pending.size() && (to == 0 || bytes + bytes(pending.get(to)) <= appendBytes)) {
                     bytes += bytes(pending.get(to));
                     to++;
                 }
-                last = log.append(pending.subList(from, to));
-                from = to;
+                log.append(pending.subList(0, to));
+                pending.subList(0, to).clear();
+                unflushed = true;
             }
-            return last;
-        } finally {
-            pending.clear();
-            pendingIds.clear();
+            writeFailing = false;
+        } catch (RuntimeException e) {
+            if (!writeFailing) {
+                LOG.warn("{}: writing {} deduplication ids failed, tried again with the next ones: {}", description,
+                        pending.size(), e.toString());
+                writeFailing = true;
+            }
         }
     }
 
-    /** Deletes the segments wholly below {@code offset} (ids that left the window). */
+    /** Whether a failed fsync stopped the journal until the broker restarts. */
+    boolean hasFailed() {
+        return log.hasFailed();
+    }
+
+    /** Offsets below this are fsynced. */
+    long durableEndOffset() {
+        return log.durableEndOffset();
+    }
+
+    /**
+     * Writes what is pending and fsyncs it on this thread (at open): true once everything the
+     * journal was given is durable.
+     */
+    boolean flush() {
+        write();
+        if (!pending.isEmpty() || log.hasFailed()) {
+            return false;
+        }
+        if (unflushed) {
+            log.flush();
+            unflushed = false;
+        }
+        return true;
+    }
+
+    /**
+     * Deletes the segments wholly below {@code offset} (ids that left the window), keeping the
+     * newest record always: it says how far the journal covers the queue's log.
+     */
     void deleteBelow(long offset) {
-        long below = Math.min(offset, log.logEndOffset());
+        long below = Math.min(offset, log.logEndOffset() - 1);
         if (below > deletedBelow) {
             log.deleteSegmentsBelow(below);
             deletedBelow = below;

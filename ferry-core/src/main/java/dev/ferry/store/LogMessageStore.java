@@ -26,6 +26,7 @@ import dev.ferry.log.LogFileSystem;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.log.LogStorageException;
 import dev.ferry.message.Message;
+import dev.ferry.queue.DeduplicationSettings;
 import dev.ferry.queue.DeduplicationWindow;
 import dev.ferry.queue.InMemoryMessageStore;
 import dev.ferry.queue.MessagePriority;
@@ -151,7 +152,12 @@ public final class LogMessageStore implements MessageStore {
     private DeduplicationWindow window;
     private List<DeduplicationJournal.Entry> recoveredIds = List.of();
     private final List<PublishConfirm> duplicateConfirms = new ArrayList<>();
-    private CompletableFuture<AppendResult> drainIdsWritten;
+    // Segments of the queue's log may go only below idsDurableBelow: the records whose ids the
+    // journal holds durably. The marks: once the journal is durable up to journalMark, every id of
+    // the records below messageMark is (both taken when all of them were written to the journal).
+    private long idsDurableBelow = Long.MAX_VALUE;
+    private long journalMark = -1;
+    private long messageMark;
 
     // Write trouble. Appends whose fsync failed, handed over by the flusher thread.
     private final ConcurrentLinkedQueue<List<QueuedMessage>> failedSyncs = new ConcurrentLinkedQueue<>();
@@ -304,11 +310,33 @@ public final class LogMessageStore implements MessageStore {
                 appender, StoreObserver.NONE, 0);
     }
 
+    /**
+     * As {@link #open(Path, LogConfig, LogFlusher, FileHandleCache, Executor, PagingLimits, String, int)}, for a
+     * queue with x-message-deduplication ({@code deduplication}; null for none): its journal is opened and its
+     * window read back, from the journal and from the records the journal does not cover yet
+     * ({@link DeduplicationJournal}); it may wait for an fsync, so not on an event loop.
+     */
+    public static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher, FileHandleCache files,
+                                       Executor checkpointWriter, PagingLimits limits, String description, int topLevel,
+                                       DeduplicationSettings deduplication) {
+        return open(directory, config, flusher, files, checkpointWriter, limits, description, LogAppender.DIRECT,
+                StoreObserver.NONE, topLevel, deduplication);
+    }
+
     /** The full form: appending through {@code appender}, telling {@code observer} of losses and checkpoints. */
     static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher, FileHandleCache files,
                                 Executor checkpointWriter, PagingLimits limits, String description, LogAppender appender,
                                 StoreObserver observer, int topLevel) {
+        return open(directory, config, flusher, files, checkpointWriter, limits, description, appender, observer,
+                topLevel, null);
+    }
+
+    private static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher, FileHandleCache files,
+                                        Executor checkpointWriter, PagingLimits limits, String description,
+                                        LogAppender appender, StoreObserver observer, int topLevel,
+                                        DeduplicationSettings deduplication) {
         Log log = Log.open(directory, config, flusher, files);
+        LogMessageStore opened = null;
         try {
             LogMessageStore store = new LogMessageStore(description, directory, true, config, flusher, files,
                     checkpointWriter, limits, appender, observer, topLevel);
@@ -327,9 +355,17 @@ public final class LogMessageStore implements MessageStore {
                 store.writeCheckpointFile(running);
             }
             store.startFrom(log, checkpoint);
+            opened = store;
+            if (deduplication != null) {
+                // Before recover(), which deletes settled segments: their records may hold ids the journal lacks.
+                store.openJournal(deduplication);
+            }
             store.recover();
             return store;
         } catch (IOException | RuntimeException e) {
+            if (opened != null) {
+                opened.closeJournal();
+            }
             log.close();
             if (e instanceof IOException io) {
                 throw new UncheckedIOException("cannot recover " + description, io);
@@ -542,22 +578,41 @@ public final class LogMessageStore implements MessageStore {
     }
 
     /**
-     * Opens the queue's deduplication journal ({@link DeduplicationJournal}) and reads back the
-     * window it holds. For a durable queue with x-message-deduplication, once, before the queue
-     * uses the store (on the thread that opened it: this may wait for an fsync).
+     * Opens the deduplication journal and reads the window back: the journal's ids, then those of
+     * the queue's records after the last one the journal covers (written, not yet journaled, when
+     * the broker stopped), which are journaled now, fsynced before the queue runs.
      */
-    public void openDeduplicationJournal() {
-        assert durable && journal == null : "once, for a durable queue";
+    private void openJournal(DeduplicationSettings deduplication) {
         journal = DeduplicationJournal.open(directory, config, flusher, files, description);
-        try {
-            recoveredIds = journal.recover(log.logEndOffset());
-        } catch (RuntimeException e) {
-            journal.close();
-            journal = null;
-            throw e;
+        DeduplicationJournal.Recovered read = journal.recover(log.logEndOffset());
+        List<DeduplicationJournal.Entry> entries = new ArrayList<>(read.entries());
+        long from = Math.max(log.logStartOffset(), read.lastMessageOffset() + 1);
+        // Unreadable records are reported (and settled) by recover(), which reads them next.
+        RecordCursor cursor = new RecordCursor(log, from, log.logEndOffset(), READ_BYTES, (first, last, why) -> { });
+        Record record;
+        while ((record = cursor.next()) != null) {
+            if (read.forgottenMessageOffsets().contains(record.offset())) {
+                continue; // its message was nacked: a resend must be stored
+            }
+            try {
+                MessageRecordCodec.Decoded decoded = MessageRecordCodec.decode(record);
+                String id = decoded.transientCopy() ? null : deduplication.idOf(decoded.message());
+                if (id != null) {
+                    long journalOffset = journal.add(id, decoded.arrivedAt(), record.offset());
+                    entries.add(new DeduplicationJournal.Entry(id, decoded.arrivedAt(), journalOffset));
+                }
+            } catch (IOException e) {
+                // Not a message record recovery can read either: no id to keep.
+            }
         }
-        if (!recoveredIds.isEmpty()) {
-            LOG.info("{}: {} deduplication ids read back", description, recoveredIds.size());
+        if (journal.hasPending() && !journal.flush()) {
+            throw new UncheckedIOException(new IOException(description + ": its deduplication journal could not be written"));
+        }
+        recoveredIds = entries;
+        idsDurableBelow = log.logEndOffset();
+        if (!entries.isEmpty()) {
+            LOG.info("{}: {} deduplication ids read back ({} from records the journal did not cover)", description,
+                    entries.size(), entries.size() - read.entries().size());
         }
     }
 
@@ -640,28 +695,8 @@ public final class LogMessageStore implements MessageStore {
         if (!failedSyncs.isEmpty()) {
             settleFailedSyncs();
         }
-        drainIdsWritten = null;
-        if (journal != null && journal.hasPending()) {
-            List<String> ids = List.copyOf(journal.pendingIds());
-            try {
-                drainIdsWritten = journal.write();
-            } catch (RuntimeException e) {
-                // Without their ids on disk the messages must not be stored either: the whole drain
-                // is refused, as a failed write of the messages themselves would be.
-                if (window != null) {
-                    ids.forEach(window::forget);
-                }
-                List<QueuedMessage> messages = new ArrayList<>(pendingMessages);
-                List<PublishConfirm> confirms = new ArrayList<>(pendingConfirms);
-                pendingRecords.clear();
-                pendingMessages.clear();
-                pendingConfirms.clear();
-                if (!messages.isEmpty()) {
-                    withdraw(messages, confirms, e);
-                }
-                confirmDuplicates(e);
-                return;
-            }
+        if (journal != null) {
+            journal.write(); // not fsynced: the ids are in the messages' own records too (see DeduplicationJournal)
         }
         if (pendingRecords.isEmpty()) {
             confirmDuplicates(null);
@@ -736,21 +771,17 @@ public final class LogMessageStore implements MessageStore {
         if (persistent.isEmpty()) {
             return;
         }
-        // A message's deduplication id must be as durable as the message, and a new queue's
-        // confirms also wait for its declaration to be durable (isDone() once it is).
-        CompletableFuture<AppendResult> idsWritten = drainIdsWritten;
-        CompletableFuture<AppendResult> written = idsWritten == null ? appended
-                : appended.thenCombine(idsWritten, (result, ignored) -> result);
+        // A new queue's confirms also wait for its declaration to be durable (isDone() once it is).
         CompletableFuture<Void> declared = declarationDurable;
-        CompletableFuture<AppendResult> stored = declared.isDone() && !declared.isCompletedExceptionally() ? written
-                : written.thenCombine(declared, (result, ignored) -> result);
+        CompletableFuture<AppendResult> stored = declared.isDone() && !declared.isCompletedExceptionally() ? appended
+                : appended.thenCombine(declared, (result, ignored) -> result);
         lastStored = stored;
         stored.whenComplete((result, error) -> {
             if (error == null) {
                 waiting.forEach(PublishConfirm::queueAccepted);
             } else {
                 waiting.forEach(confirm -> confirm.queueFailed(error));
-                if (appended.isCompletedExceptionally() || (idsWritten != null && idsWritten.isCompletedExceptionally())) {
+                if (appended.isCompletedExceptionally()) {
                     failedSyncs.add(persistent); // the owner withdraws and settles them
                 }
             }
@@ -805,7 +836,7 @@ public final class LogMessageStore implements MessageStore {
                     if (id != null) {
                         window.forget(id); // nacked: a resend must be stored, after a restart too
                         if (journal != null) {
-                            journal.forget(id);
+                            journal.forget(id, message.logOffset());
                         }
                     }
                 }
@@ -1329,11 +1360,11 @@ public final class LogMessageStore implements MessageStore {
             releaseSettledSpill();
             return;
         }
+        if (journal != null) {
+            advanceIdsDurable();
+        }
         if (!log.isClosed()) {
             deleteSettledSegments();
-        }
-        if (journal != null && journal.hasFailed()) {
-            journal.reopen();
         }
         if (journal != null && window != null) {
             journal.deleteBelow(window.oldestJournalOffset(journal.endOffset()));
@@ -1507,7 +1538,7 @@ public final class LogMessageStore implements MessageStore {
      * mark is the log's end, and the log gives back its active segment too.
      */
     private void deleteSettledSegments() {
-        long below = Math.min(checkpointedLowWater, log.logEndOffset());
+        long below = Math.min(Math.min(checkpointedLowWater, log.logEndOffset()), idsDurableBelow);
         if (below > segmentsDeletedBelow) {
             log.deleteSegmentsBelow(below);
             segmentsDeletedBelow = below;
@@ -1541,6 +1572,26 @@ public final class LogMessageStore implements MessageStore {
             closed = true;
             log.close();
             closeJournal();
+        }
+    }
+
+    /**
+     * Moves {@link #idsDurableBelow} on as the flusher fsyncs the journal (every 500 ms), and takes
+     * new marks. Not while journal writes fail (their ids are still pending) or after a failed
+     * fsync: then the log keeps its segments, and a restart reads the ids back from them.
+     */
+    private void advanceIdsDurable() {
+        journal.write();
+        if (journal.hasPending() || journal.hasFailed()) {
+            return;
+        }
+        boolean markReached = journal.durableEndOffset() >= journalMark;
+        if (journalMark >= 0 && markReached) {
+            idsDurableBelow = messageMark;
+        }
+        if (journalMark < 0 || markReached) {
+            journalMark = journal.endOffset();
+            messageMark = log.logEndOffset();
         }
     }
 

@@ -34,8 +34,9 @@ import dev.ferry.queue.QueueSettings;
 
 /**
  * A durable deduplicating queue on its real store: a duplicate's confirm waits for its original's
- * fsync (and fails with it), and ids whose messages a crash took back are forgotten at open, for
- * good, so a resend of those messages is stored.
+ * fsync (and fails with it); ids whose messages a crash took back are forgotten at open, for good,
+ * so a resend of those messages is stored; ids the journal lost are read back from the queue's
+ * records; journal segments go once their ids left the window.
  */
 class DeduplicatingStoreTest {
     private static final ChannelRef CHANNEL = new ChannelRef(1, 1);
@@ -57,8 +58,7 @@ class DeduplicatingStoreTest {
 
     private MessageQueue openQueue(Path queueDirectory, LogFlusher flusher, FileHandleCache files) {
         LogMessageStore store = LogMessageStore.open(queueDirectory, CONFIG, flusher, files, Runnable::run,
-                PagingLimits.DEFAULTS, "queue 'q'");
-        store.openDeduplicationJournal();
+                PagingLimits.DEFAULTS, "queue 'q'", 0, SETTINGS.arguments().deduplication().orElseThrow());
         MessageQueue queue = new MessageQueue(SETTINGS, store, Runnable::run, q -> { });
         queues.add(queue);
         return queue;
@@ -158,6 +158,38 @@ class DeduplicatingStoreTest {
     }
 
     @Test
+    void shouldReadBackFromTheQueuesRecordsTheIdsTheJournalLost() throws IOException {
+        Path queueDirectory = directory.resolve("q");
+        FileHandleCache files = new FileHandleCache(FileHandleCache.CAPACITY_MIN);
+        LogFlusher flusher = new LogFlusher("test-flusher");
+        try {
+            MessageQueue queue = openQueue(queueDirectory, flusher, files);
+            publish(queue, "a", "a").accepted().join();
+            publish(queue, "b", "b").accepted().join();
+            GetResult taken = queue.get(CHANNEL, true).join(); // a is consumed: its id must stay all the same
+            assertThat(taken.isEmpty()).isFalse();
+            queue.closeStore().join();
+            // A machine crash before the journal's first fsync: it never reached the disk.
+            try (Stream<Path> journal = Files.list(queueDirectory.resolve("deduplication"))) {
+                for (Path file : journal.toList()) {
+                    Files.delete(file);
+                }
+            }
+
+            MessageQueue reopened = openQueue(queueDirectory, flusher, files);
+            publish(reopened, "a", "a resent").accepted().join();
+            publish(reopened, "b", "b resent").accepted().join();
+            publish(reopened, "c", "c").accepted().join();
+
+            assertThat(drain(reopened)).containsExactly("b", "c");
+        } finally {
+            closeQueues();
+            queues.clear();
+            flusher.close();
+        }
+    }
+
+    @Test
     void shouldDeleteJournalSegmentsWhoseIdsLeftTheWindow() throws IOException {
         Path queueDirectory = directory.resolve("q");
         LogFlusher flusher = new LogFlusher("test-flusher");
@@ -165,8 +197,8 @@ class DeduplicatingStoreTest {
                 Map.of("x-message-deduplication", true, "x-cache-size", 10), "queue 'q'"));
         try {
             LogMessageStore store = LogMessageStore.open(queueDirectory, CONFIG, flusher,
-                    new FileHandleCache(FileHandleCache.CAPACITY_MIN), Runnable::run, PagingLimits.DEFAULTS, "queue 'q'");
-            store.openDeduplicationJournal();
+                    new FileHandleCache(FileHandleCache.CAPACITY_MIN), Runnable::run, PagingLimits.DEFAULTS, "queue 'q'",
+                    0, small.arguments().deduplication().orElseThrow());
             MessageQueue queue = new MessageQueue(small, store, Runnable::run, q -> { });
             queues.add(queue);
             // About 60 bytes a record: 3,000 ids fill three 64 KiB segments.
