@@ -48,6 +48,7 @@ class DeduplicatingStoreTest {
     @TempDir
     Path directory;
     private final List<MessageQueue> queues = new ArrayList<>();
+    private LogMessageStore lastStore;
 
     @AfterEach
     void closeQueues() {
@@ -59,6 +60,7 @@ class DeduplicatingStoreTest {
     private MessageQueue openQueue(Path queueDirectory, LogFlusher flusher, FileHandleCache files) {
         LogMessageStore store = LogMessageStore.open(queueDirectory, CONFIG, flusher, files, Runnable::run,
                 PagingLimits.DEFAULTS, "queue 'q'", 0, SETTINGS.arguments().deduplication().orElseThrow());
+        lastStore = store;
         MessageQueue queue = new MessageQueue(SETTINGS, store, Runnable::run, q -> { });
         queues.add(queue);
         return queue;
@@ -121,6 +123,33 @@ class DeduplicatingStoreTest {
         assertThat(again.accepted()).isCompleted();
         assertThat(again.accepted()).isNotCompletedExceptionally();
         assertThat(drain(queue)).containsExactly("resent after the nack");
+    }
+
+    @Test
+    void shouldKeepTheQueuesSegmentsUntilTheJournalHoldsTheirIdsDurably() {
+        LogFlusher flusher = LogFlusher.manual();
+        MessageQueue queue = openQueue(Path.of("/simulated/q"), flusher,
+                new FileHandleCache(FileHandleCache.CAPACITY_MIN, new SimulatedFileSystem()));
+        String body = "x".repeat(2048);
+        List<PublishConfirm> confirms = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            confirms.add(publish(queue, "id-" + i, body));
+        }
+        flusher.doWork(0); // the queue's log: confirms go out; the journal waits for its interval
+        confirms.forEach(confirm -> assertThat(confirm.accepted()).isCompleted());
+        assertThat(drain(queue)).hasSize(100);
+        int segments = lastStore.segmentCount();
+        assertThat(segments).isGreaterThanOrEqualTo(3);
+
+        for (int i = 0; i < 3; i++) {
+            queue.maintainStore(); // checkpoints the acks; the journal is not durable yet
+        }
+        assertThat(lastStore.segmentCount()).as("segments whose ids only they hold durably").isEqualTo(segments);
+
+        flusher.doWork(System.nanoTime() + 60_000_000_000L); // the journal's interval fsync
+        queue.maintainStore();
+        queue.maintainStore();
+        assertThat(lastStore.segmentCount()).isEqualTo(1);
     }
 
     @Test
