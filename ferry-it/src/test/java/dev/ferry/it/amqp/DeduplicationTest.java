@@ -100,6 +100,20 @@ class DeduplicationTest extends AmqpTestBase {
     }
 
     @Test
+    void shouldDeduplicateInANonDurableQueueAndForTransientMessages() throws Exception {
+        String queue = unique("dedup-transient");
+        channel.queueDeclare(queue, false, false, true, Map.of("x-message-deduplication", true));
+        channel.confirmSelect();
+        AMQP.BasicProperties transientMessage = new AMQP.BasicProperties.Builder().messageId("t-1").build();
+
+        publish(queue, transientMessage, "first");
+        publish(queue, transientMessage, "again");
+        channel.waitForConfirmsOrDie(10_000);
+
+        assertThat(drain(queue)).containsExactly("first");
+    }
+
+    @Test
     void shouldKeepMessagesWithOtherIdsOrWithoutAny() throws Exception {
         String queue = dedupQueue(Map.of());
         channel.confirmSelect();
