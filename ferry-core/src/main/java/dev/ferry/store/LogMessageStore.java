@@ -142,8 +142,8 @@ public final class LogMessageStore implements MessageStore {
     private final List<PublishConfirm> pendingConfirms = new ArrayList<>();
     private long pendingFrom;
     private long highestSequenceWritten = -1;
-    // The last write confirms wait for (the log's append, with the ids' and the declaration's):
-    // a duplicate's confirm follows it, since the log completes writes in order.
+    // The last write confirms wait for (the log's append, with the declaration's): a duplicate's
+    // confirm follows it, since the log completes writes in order.
     private CompletableFuture<?> lastStored;
 
     // x-message-deduplication: the ids' journal (durable queues only), the queue's window once the
