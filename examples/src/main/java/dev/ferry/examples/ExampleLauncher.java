@@ -1,6 +1,8 @@
 package dev.ferry.examples;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,6 +27,39 @@ public final class ExampleLauncher {
         System.exit(runAndReport(example, args));
     }
 
+    /** As {@link #launch(Example, String[])}, for a scenario that also speaks Kafka: {@code [host [amqp-port [kafka-port]]]}. */
+    public static void launch(StreamExample example, String[] args) {
+        BrokerAddress address;
+        String kafka;
+        try {
+            address = BrokerAddress.fromArgsOrEnvironment(args, System.getenv());
+            kafka = address.host() + ":" + kafkaPort(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println(example.name() + ": " + e.getMessage()
+                    + " (usage: [host [amqp-port [kafka-port]]], or FERRY_HOST / FERRY_PORT / FERRY_KAFKA_PORT)");
+            System.exit(2);
+            return;
+        }
+        System.out.println(example.name() + ": running against " + address + " (AMQP) and " + kafka + " (Kafka)");
+        System.exit(runWithWatchdog(example.name(), () -> example.run(address.connectionFactory(), kafka, DEFAULT_TIMEOUT)));
+    }
+
+    static int kafkaPort(String[] args, Map<String, String> environment) {
+        String text = args.length > 2 ? args[2] : environment.get("FERRY_KAFKA_PORT");
+        if (text == null || text.isBlank()) {
+            return 9092;
+        }
+        try {
+            int port = Integer.parseInt(text.trim());
+            if (port < 1 || port > 65_535) {
+                throw new IllegalArgumentException("Kafka port must be in 1..65535, was " + port);
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Kafka port is not a number: '" + text + "'", e);
+        }
+    }
+
     static int runAndReport(Example example, String[] args) {
         BrokerAddress address;
         try {
@@ -34,25 +69,29 @@ public final class ExampleLauncher {
             return 2;
         }
         System.out.println(example.name() + ": running against " + address);
+        return runWithWatchdog(example.name(), () -> example.run(address.connectionFactory(), DEFAULT_TIMEOUT));
+    }
+
+    private static int runWithWatchdog(String name, Callable<ExampleResult> scenario) {
         ExecutorService runner = Executors.newSingleThreadExecutor(task -> {
-            Thread thread = new Thread(task, "example-" + example.name());
+            Thread thread = new Thread(task, "example-" + name);
             thread.setDaemon(true);
             return thread;
         });
         try {
-            Future<ExampleResult> outcome = runner.submit(() -> example.run(address.connectionFactory(), DEFAULT_TIMEOUT));
+            Future<ExampleResult> outcome = runner.submit(scenario);
             ExampleResult result = outcome.get(DEFAULT_TIMEOUT.plus(WATCHDOG_SLACK).toMillis(), TimeUnit.MILLISECONDS);
             System.out.print(result.summary());
             return result.succeeded() ? 0 : 1;
         } catch (TimeoutException e) {
-            System.err.println(example.name() + ": FAILED, did not finish within " + DEFAULT_TIMEOUT.plus(WATCHDOG_SLACK).toSeconds() + " s");
+            System.err.println(name + ": FAILED, did not finish within " + DEFAULT_TIMEOUT.plus(WATCHDOG_SLACK).toSeconds() + " s");
             return 3;
         } catch (ExecutionException e) {
-            System.err.println(example.name() + ": FAILED, " + e.getCause());
+            System.err.println(name + ": FAILED, " + e.getCause());
             return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            System.err.println(example.name() + ": interrupted");
+            System.err.println(name + ": interrupted");
             return 1;
         } finally {
             runner.shutdownNow();

@@ -159,7 +159,7 @@ public final class OrderRetries implements Example {
     }
 
     /** Takes (unacked) the parked orders as they arrive, until {@code count} or the timeout. */
-    private static List<GetResponse> awaitParked(Channel channel, String parked, int count, Duration timeout)
+    static List<GetResponse> awaitParked(Channel channel, String parked, int count, Duration timeout)
             throws Exception {
         List<GetResponse> taken = new ArrayList<>();
         long deadline = System.currentTimeMillis() + timeout.toMillis();
@@ -176,7 +176,7 @@ public final class OrderRetries implements Example {
 
     /** The most recent x-death entry: the reason and queue of the latest death. */
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> firstDeath(AMQP.BasicProperties properties) {
+    static Map<String, Object> firstDeath(AMQP.BasicProperties properties) {
         Map<String, Object> headers = properties.getHeaders();
         if (headers == null || !(headers.get("x-death") instanceof List<?> deaths) || deaths.isEmpty()) {
             return null;

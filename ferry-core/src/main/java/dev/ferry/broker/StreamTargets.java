@@ -3,6 +3,7 @@ package dev.ferry.broker;
 import java.util.concurrent.CompletableFuture;
 
 import dev.ferry.message.Message;
+import dev.ferry.policy.VirtualHostPolicies;
 
 /**
  * Streams as a virtual host sees them: names that are not queues but that bindings may lead to and
@@ -33,4 +34,10 @@ public interface StreamTargets {
 
     /** Deletes the stream of that name with everything in it. */
     CompletableFuture<Void> delete(String name);
+
+    /**
+     * The virtual host's policies as they stand now (once durable), for what they set on streams
+     * (retention, segment size); streams created later get them too.
+     */
+    void usePolicies(VirtualHostPolicies policies);
 }

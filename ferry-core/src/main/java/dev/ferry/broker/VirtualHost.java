@@ -22,7 +22,7 @@ import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.ConsumerSpec;
 import dev.ferry.queue.DeadLetterRouter;
 import dev.ferry.stats.MessageCounter;
-import dev.ferry.stats.SharedMessageCounts;
+import dev.ferry.stats.VirtualHostMessageCounts;
 import dev.ferry.queue.DeathHistory;
 import dev.ferry.queue.DeathReason;
 import dev.ferry.queue.GetResult;
@@ -87,7 +87,7 @@ public final class VirtualHost {
     private final Router router = new Router(exchanges::get);
     private final QueueServices queueServices;
     // What this host's channels count (publish, confirm, deliver, ack, ...): many writers, so adders.
-    private final SharedMessageCounts messageStats = new SharedMessageCounts();
+    private final VirtualHostMessageCounts messageStats = new VirtualHostMessageCounts();
     private final BrokerStorage storage;
     // The topics seen as stream queues here, when this is the virtual host Kafka topics appear in.
     private volatile StreamTargets streams;
@@ -160,8 +160,8 @@ public final class VirtualHost {
         return name;
     }
 
-    /** The virtual host's message_stats counters; its channels count into them from their own threads. */
-    public SharedMessageCounts messageStats() {
+    /** The virtual host's message_stats counters: its channels' own, summed when read, and its dead letters. */
+    public VirtualHostMessageCounts messageStats() {
         return messageStats;
     }
 
@@ -171,7 +171,10 @@ public final class VirtualHost {
      * once, before clients connect and before {@link #restore} replays bindings to streams.
      */
     public void attachStreams(StreamTargets streamTargets) {
-        this.streams = Objects.requireNonNull(streamTargets, "streamTargets");
+        synchronized (metadataLock) {
+            this.streams = Objects.requireNonNull(streamTargets, "streamTargets");
+            streamTargets.usePolicies(policies);
+        }
     }
 
     /** Whether this virtual host shows the streams. */
@@ -446,8 +449,8 @@ public final class VirtualHost {
     /**
      * The virtual host's policies changed (a durable change, applied by AccessControl): every queue
      * whose policy, operator policy or their definition changed gets its new effective arguments
-     * through a queue command, at once; every exchange its alternate exchange. Queues declared
-     * later get them when they are created.
+     * through a queue command, at once; every exchange its alternate exchange; the streams what
+     * the policies set on them. Queues declared later get them when they are created.
      */
     public void usePolicies(VirtualHostPolicies next) {
         synchronized (metadataLock) {
@@ -461,6 +464,10 @@ public final class VirtualHost {
                 }
             }
             exchanges.values().forEach(this::applyPolicy);
+            StreamTargets current = streams;
+            if (current != null) {
+                current.usePolicies(next);
+            }
         }
     }
 

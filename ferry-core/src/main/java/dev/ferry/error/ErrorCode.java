@@ -83,6 +83,16 @@ public enum ErrorCode {
     PRODUCER_FENCED(406, false),
     /** A producer id the partition has no state for, with a sequence that is not a first one. */
     UNKNOWN_PRODUCER_ID(406, false),
+    /** A transactional request while the transaction coordinator is still completing the previous transaction (retriable). */
+    CONCURRENT_TRANSACTIONS(406, false),
+    /** A transactional request the transaction's state does not allow (commit of an aborting one, ...). */
+    INVALID_TXN_STATE(406, false),
+    /** A transaction timeout outside (0, transaction.max.timeout.ms]. */
+    INVALID_TRANSACTION_TIMEOUT(406, false),
+    /** A producer id that is not the one the transactional id holds. */
+    INVALID_PRODUCER_ID_MAPPING(406, false),
+    /** DescribeTransactions of a transactional id the coordinator does not know. */
+    TRANSACTIONAL_ID_NOT_FOUND(404, false),
     TOPIC_ALREADY_EXISTS(406, false),
     /** A topic name Kafka's rules refuse (empty, too long, characters outside [a-zA-Z0-9._-]). */
     INVALID_TOPIC(406, false),

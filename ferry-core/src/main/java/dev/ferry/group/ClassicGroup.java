@@ -739,6 +739,18 @@ final class ClassicGroup {
         out.reply(command.requestId(), new CommitResult(outcomes));
     }
 
+    void commitTransactionalOffsets(GroupCommand.CommitTransactionalOffsets command, GroupOutcome.Builder out) {
+        List<PartitionOutcome> outcomes = new ArrayList<>(command.offsets().size());
+        for (OffsetToCommit offset : command.offsets()) {
+            CommittedOffset committed = new CommittedOffset(offset.offset(), offset.leaderEpoch(),
+                    offset.metadata() == null ? "" : offset.metadata(), command.nowMs());
+            offsets.put(offset.partition(), committed);
+            out.record(new GroupRecord.OffsetCommitted(groupId, offset.partition(), committed));
+            outcomes.add(new PartitionOutcome(offset.partition(), null));
+        }
+        out.reply(command.requestId(), new CommitResult(outcomes));
+    }
+
     private ErrorCode commitError(CommitOffsets command) {
         if (state == GroupState.DEAD) {
             return ErrorCode.COORDINATOR_NOT_AVAILABLE;

@@ -68,6 +68,18 @@ public sealed interface GroupCommand {
         }
     }
 
+    /**
+     * The offsets a committed transaction carried (TxnOffsetCommit, then EndTxn): taken whatever the
+     * group's state or generation, as Kafka's transaction marker makes them visible. The transaction
+     * coordinator sends it, again after a restart if need be (committing the same offsets twice is harmless).
+     */
+    record CommitTransactionalOffsets(long requestId, String groupId, List<OffsetToCommit> offsets, long nowMs)
+            implements GroupCommand {
+        public CommitTransactionalOffsets {
+            offsets = List.copyOf(offsets);
+        }
+    }
+
     /** One partition's offset in an OffsetCommit; {@code metadata} null counts as "". */
     record OffsetToCommit(PartitionRef partition, long offset, int leaderEpoch, String metadata) {
     }

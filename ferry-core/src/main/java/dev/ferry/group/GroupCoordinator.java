@@ -10,13 +10,12 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ferry.coordinator.CoordinatorThread;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.group.GroupCommand.LeavingMember;
 import dev.ferry.group.GroupCommand.OffsetToCommit;
@@ -53,12 +52,12 @@ public final class GroupCoordinator implements AutoCloseable {
     private final Groups groups;
     private final GroupLog log;
     private final LongSupplier clockMs;
-    private final ScheduledThreadPoolExecutor thread;
+    private final CoordinatorThread thread = new CoordinatorThread("ferry-groups", "Group coordinator",
+            () -> new IllegalStateException("the group coordinator is closed"));
     // Owner thread only.
     private long nextRequestId = 1;
     private final Map<Long, CompletableFuture<GroupResult>> waiting = new HashMap<>();
     private final Map<String, ScheduledTimer> timers = new HashMap<>();
-    private boolean closed;
 
     private record ScheduledTimer(long deadlineMs, ScheduledFuture<?> future) {
     }
@@ -67,20 +66,12 @@ public final class GroupCoordinator implements AutoCloseable {
         this.groups = groups;
         this.log = log;
         this.clockMs = clockMs;
-        this.thread = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread t = new Thread(runnable, "ferry-groups");
-            t.setDaemon(true);
-            return t;
-        });
-        thread.setRemoveOnCancelPolicy(true);
-        thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        long interval = groups.config().offsetsRetentionCheckIntervalMs();
-        thread.scheduleWithFixedDelay(this::expireOffsets, interval, interval, TimeUnit.MILLISECONDS);
+        thread.scheduleWithFixedDelay(this::expireOffsets, groups.config().offsetsRetentionCheckIntervalMs());
     }
 
     /** Kafka's periodic offsets clean-up ({@link GroupCommand.ExpireOffsets}), on the owner thread. */
     private void expireOffsets() {
-        if (closed) {
+        if (thread.isClosed()) {
             return;
         }
         try {
@@ -118,7 +109,7 @@ public final class GroupCoordinator implements AutoCloseable {
             log.compact(groups.snapshot());
             LOG.info("Groups: {} records replayed, {} groups restored", log.recovered().size(), groups.list().size());
             GroupCoordinator coordinator = new GroupCoordinator(groups, log, clockMs);
-            coordinator.thread.execute(() -> {
+            coordinator.thread.submit(() -> {
                 for (GroupListing listing : groups.list()) {
                     coordinator.rescheduleTimer(listing.groupId());
                 }
@@ -173,6 +164,12 @@ public final class GroupCoordinator implements AutoCloseable {
                 memberId, groupInstanceId, offsets, nowMs), CommitResult.class);
     }
 
+    /** The offsets of a committed transaction: taken whatever the group's state (see {@link GroupCommand.CommitTransactionalOffsets}). */
+    public CompletableFuture<CommitResult> commitTransactionalOffsets(String groupId, List<OffsetToCommit> offsets) {
+        return submit(groupId, (requestId, nowMs) -> new GroupCommand.CommitTransactionalOffsets(requestId, groupId,
+                offsets, nowMs), CommitResult.class);
+    }
+
     public CompletableFuture<DeleteOffsetsResult> deleteOffsets(String groupId, List<PartitionRef> partitions) {
         return submit(groupId, (requestId, nowMs) -> new GroupCommand.DeleteOffsets(requestId, groupId, partitions,
                 nowMs), DeleteOffsetsResult.class);
@@ -187,15 +184,15 @@ public final class GroupCoordinator implements AutoCloseable {
     public CompletableFuture<Map<PartitionRef, CommittedOffset>> fetchOffsets(String groupId,
                                                                              Collection<PartitionRef> partitions) {
         List<PartitionRef> copy = partitions == null ? null : new ArrayList<>(partitions);
-        return query(() -> groups.fetchOffsets(groupId, copy));
+        return thread.query(() -> groups.fetchOffsets(groupId, copy));
     }
 
     public CompletableFuture<Optional<GroupDescription>> describe(String groupId) {
-        return query(() -> groups.describe(groupId));
+        return thread.query(() -> groups.describe(groupId));
     }
 
     public CompletableFuture<List<GroupListing>> list() {
-        return query(groups::list);
+        return thread.query(groups::list);
     }
 
     // ---------------------------------------------------------------- the owner thread
@@ -207,7 +204,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     private <R extends GroupResult> CompletableFuture<R> submit(String groupId, CommandFactory factory, Class<R> type) {
         CompletableFuture<GroupResult> future = new CompletableFuture<>();
-        execute(future, () -> {
+        thread.execute(future, () -> {
             long requestId = nextRequestId++;
             waiting.put(requestId, future);
             GroupCommand command = factory.create(requestId, clockMs.getAsLong());
@@ -215,31 +212,6 @@ public final class GroupCoordinator implements AutoCloseable {
             rescheduleTimer(groupId);
         });
         return future.thenApply(type::cast);
-    }
-
-    private <T> CompletableFuture<T> query(java.util.function.Supplier<T> read) {
-        CompletableFuture<T> future = new CompletableFuture<>();
-        execute(future, () -> future.complete(read.get()));
-        return future;
-    }
-
-    private void execute(CompletableFuture<?> future, Runnable task) {
-        try {
-            thread.execute(() -> {
-                if (closed) {
-                    future.completeExceptionally(new IllegalStateException("the group coordinator is closed"));
-                    return;
-                }
-                try {
-                    task.run();
-                } catch (RuntimeException | AssertionError e) {
-                    LOG.error("Group coordinator: a request failed: {}", e.toString(), e);
-                    future.completeExceptionally(e);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            future.completeExceptionally(new IllegalStateException("the group coordinator is closed"));
-        }
     }
 
     private GroupOutcome apply(GroupCommand command) {
@@ -255,9 +227,7 @@ public final class GroupCoordinator implements AutoCloseable {
             written = CompletableFuture.failedFuture(e);
         }
         written.whenComplete((ignored, failure) -> {
-            try {
-                thread.execute(() -> complete(outcome.replies(), failure));
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
+            if (!thread.submit(() -> complete(outcome.replies(), failure))) {
                 complete(outcome.replies(), failure);
             }
         });
@@ -316,18 +286,19 @@ public final class GroupCoordinator implements AutoCloseable {
             current.future().cancel(false);
             timers.remove(groupId);
         }
-        if (deadlineMs == ClassicGroup.NO_DEADLINE || closed) {
+        if (deadlineMs == ClassicGroup.NO_DEADLINE || thread.isClosed()) {
             return;
         }
         long delayMs = Math.max(0, deadlineMs - clockMs.getAsLong());
-        ScheduledFuture<?> future = thread.schedule(() -> fireTimer(groupId, deadlineMs), delayMs,
-                TimeUnit.MILLISECONDS);
-        timers.put(groupId, new ScheduledTimer(deadlineMs, future));
+        ScheduledFuture<?> future = thread.schedule(() -> fireTimer(groupId, deadlineMs), delayMs);
+        if (future != null) {
+            timers.put(groupId, new ScheduledTimer(deadlineMs, future));
+        }
     }
 
     private void fireTimer(String groupId, long deadlineMs) {
         ScheduledTimer current = timers.get(groupId);
-        if (closed || current == null || current.deadlineMs() != deadlineMs) {
+        if (thread.isClosed() || current == null || current.deadlineMs() != deadlineMs) {
             return;
         }
         timers.remove(groupId);
@@ -353,23 +324,12 @@ public final class GroupCoordinator implements AutoCloseable {
     /** Stops the thread (requests still waiting fail) and closes the log, after what was written is durable. */
     @Override
     public void close() {
-        CompletableFuture<Void> stopped = new CompletableFuture<>();
-        try {
-            thread.execute(() -> {
-                closed = true;
-                timers.values().forEach(timer -> timer.future().cancel(false));
-                timers.clear();
-                stopped.complete(null);
-            });
-            stopped.join();
-        } catch (java.util.concurrent.RejectedExecutionException alreadyClosed) {
+        boolean closing = thread.close(() -> {
+            timers.values().forEach(timer -> timer.future().cancel(false));
+            timers.clear();
+        });
+        if (!closing) {
             return;
-        }
-        thread.shutdown();
-        try {
-            thread.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
         if (log != null) {
             log.close();

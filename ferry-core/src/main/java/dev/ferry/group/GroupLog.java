@@ -1,72 +1,47 @@
 package dev.ferry.group;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
-
-import org.apache.kafka.common.record.internal.Record;
-import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.FsyncPolicy;
-import dev.ferry.log.Log;
 import dev.ferry.log.LogConfig;
-import dev.ferry.log.LogCorruptedException;
 import dev.ferry.log.LogFlusher;
-import dev.ferry.log.LogSlice;
+import dev.ferry.log.StateLog;
 
 /**
  * The durable side of consumer groups: committed offsets and each group's last completed
- * generation, as {@link GroupRecord}s in a {@link Log} of its own ({@code data/groups/}, fsync
- * {@link FsyncPolicy#ALWAYS}), keyed as {@link GroupRecordCodec} describes. The records of one
- * command go in one batch (one CRC, one write), so a command is on disk entirely or not at all.
- *
- * <p><b>Start.</b> {@link #open} replays every record in order; {@link #compact} then rewrites the
- * log as just what stands (the latest record of each key, tombstones dropped) whenever it holds
- * more records than that, so the log grows only with the changes of one run. The rewrite goes to
- * {@code groups.new/}, is fsynced, and replaces {@code groups/} by renames (a {@code groups.new/}
- * found at start is unfinished and deleted; a {@code groups.old/} is deleted, or renamed back if
- * {@code groups/} is missing).
- *
- * <p><b>Damage.</b> The log's own recovery cuts a torn tail (the commit it held was never
- * answered) and sets damaged batches aside with an ERROR; a record that is intact but does not
- * decode is skipped with an ERROR naming its offset. Either way the broker starts with every record
- * that could be read: a lost offset commit means the group reads some records again, never that
- * it skips any.
+ * generation, as {@link GroupRecord}s in a {@link StateLog} of their own ({@code data/groups/}, fsync
+ * {@link FsyncPolicy#ALWAYS}), keyed as {@link GroupRecordCodec} describes. Start, compaction and
+ * damage are the state log's: a lost offset commit means the group reads some records again, never
+ * that it skips any.
  *
  * <p>Thread safety: one owner at a time; while the broker runs, the {@link GroupCoordinator}'s thread.
  */
 public final class GroupLog implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(GroupLog.class);
-    private static final int READ_BYTES = 1024 * 1024;
-    static final int BATCH_BYTES_MAX = 16 * 1024 * 1024;
+    private static final StateLog.Codec<GroupRecord> CODEC = new StateLog.Codec<>() {
+        @Override
+        public byte[] key(GroupRecord record) {
+            return GroupRecordCodec.encode(record).key();
+        }
 
-    private final Path directory;
-    private final LogFlusher flusher;
-    private final FileHandleCache files;
-    private Log log;
-    private final List<GroupRecord> recovered;
-    private long recordsInLog;
+        @Override
+        public byte[] value(GroupRecord record) {
+            return GroupRecordCodec.encode(record).value();
+        }
 
-    private GroupLog(Path directory, LogFlusher flusher, FileHandleCache files, Log log, List<GroupRecord> recovered) {
-        this.directory = directory;
-        this.flusher = flusher;
-        this.files = files;
+        @Override
+        public GroupRecord decode(ByteBuffer key, ByteBuffer value) {
+            return GroupRecordCodec.decode(key, value);
+        }
+    };
+
+    private final StateLog<GroupRecord> log;
+
+    private GroupLog(StateLog<GroupRecord> log) {
         this.log = log;
-        this.recovered = recovered;
-        this.recordsInLog = recovered.size();
     }
 
     /**
@@ -75,179 +50,34 @@ public final class GroupLog implements AutoCloseable {
      * @param flusher the broker's shared flusher, or null for a private one
      */
     public static GroupLog open(Path directory, LogFlusher flusher, FileHandleCache files) {
-        try {
-            finishInterruptedCompaction(directory);
-        } catch (IOException e) {
-            throw new UncheckedIOException("tidying up after an interrupted compaction of " + directory + " failed", e);
-        }
-        Log log = Log.open(directory, config(), flusher, files);
-        try {
-            List<GroupRecord> records = replay(directory, log);
-            return new GroupLog(directory, flusher, files, log, records);
-        } catch (RuntimeException e) {
-            log.close();
-            throw e;
-        }
+        return new GroupLog(StateLog.open("Groups log", CODEC, directory, flusher, files));
     }
 
     static LogConfig config() {
-        return new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentBytesMax(64 * 1024 * 1024)
-                .batchBytesMax(BATCH_BYTES_MAX).segmentDeleteDelayMs(0);
-    }
-
-    private static List<GroupRecord> replay(Path directory, Log log) {
-        List<GroupRecord> records = new ArrayList<>();
-        long offset = log.logStartOffset();
-        long end = log.logEndOffset();
-        while (offset < end) {
-            LogSlice slice = log.read(offset, READ_BYTES);
-            List<Record> batch;
-            try {
-                batch = slice.readRecords();
-            } catch (LogCorruptedException e) {
-                long next = nextSegmentAfter(log, offset, end);
-                LOG.error("Groups log {}: offsets {}..{} are damaged and skipped (committed offsets there are lost;"
-                        + " their groups read those records again): {}", directory, offset, next - 1, e.getMessage());
-                offset = next;
-                continue;
-            }
-            for (Record record : batch) {
-                try {
-                    records.add(GroupRecordCodec.decode(record.key(), record.hasValue() ? record.value() : null));
-                } catch (RuntimeException e) {
-                    LOG.error("Groups log {}: the record at offset {} is intact but does not decode, skipped: {}",
-                            directory, record.offset(), e.getMessage());
-                }
-                offset = record.offset() + 1;
-            }
-            if (batch.isEmpty()) {
-                long next = slice.nextOffset();
-                if (next <= offset) {
-                    LOG.error("Groups log {}: nothing readable from offset {} to {}; replay stops there", directory,
-                            offset, end);
-                    break;
-                }
-                offset = next;
-            }
-        }
-        return records;
-    }
-
-    private static long nextSegmentAfter(Log log, long offset, long end) {
-        for (long base : log.segmentBaseOffsets()) {
-            if (base > offset) {
-                return base;
-            }
-        }
-        return end;
+        return StateLog.config();
     }
 
     /** The records read at open, in log order. */
     public List<GroupRecord> recovered() {
-        return recovered;
+        return log.recovered();
     }
 
-    /**
-     * Appends the records of one command as one batch; the future completes after the fsync that
-     * covers them (on the flusher's thread).
-     */
+    /** Appends the records of one command as one batch; completes after the fsync that covers them. */
     public CompletableFuture<Void> append(List<GroupRecord> records) {
-        List<SimpleRecord> encoded = new ArrayList<>(records.size());
-        for (GroupRecord record : records) {
-            GroupRecordCodec.Encoded bytes = GroupRecordCodec.encode(record);
-            encoded.add(new SimpleRecord(-1L, bytes.key(), bytes.value()));
-        }
-        recordsInLog += records.size();
-        return log.append(encoded).thenApply(result -> null);
+        return log.append(records);
     }
 
-    /**
-     * Rewrites the log as exactly {@code standing} when it holds more records than that. Called at
-     * start, after the replay and before the first {@link #append}.
-     */
+    /** Rewrites the log as exactly {@code standing} when it holds more records than that (at start). */
     public void compact(List<GroupRecord> standing) {
-        if (recordsInLog <= standing.size() && log.logEndOffset() - log.logStartOffset() == recordsInLog) {
-            return;
-        }
-        Path fresh = sibling(directory, ".new");
-        Path old = sibling(directory, ".old");
-        try {
-            deleteRecursively(fresh);
-            try (Log compacted = Log.open(fresh, config(), flusher, files)) {
-                List<SimpleRecord> batch = new ArrayList<>();
-                int bytes = 0;
-                for (GroupRecord record : standing) {
-                    GroupRecordCodec.Encoded encoded = GroupRecordCodec.encode(record);
-                    int size = encoded.key().length + encoded.value().length + 32;
-                    if (bytes + size > BATCH_BYTES_MAX / 2 && !batch.isEmpty()) {
-                        compacted.append(batch);
-                        batch = new ArrayList<>();
-                        bytes = 0;
-                    }
-                    batch.add(new SimpleRecord(-1L, encoded.key(), encoded.value()));
-                    bytes += size;
-                }
-                if (!batch.isEmpty()) {
-                    compacted.append(batch);
-                }
-            }
-            log.close();
-            Files.move(directory, old, StandardCopyOption.ATOMIC_MOVE);
-            Files.move(fresh, directory, StandardCopyOption.ATOMIC_MOVE);
-            syncDirectory(directory.toAbsolutePath().getParent());
-            deleteRecursively(old);
-            log = Log.open(directory, config(), flusher, files);
-            LOG.info("Groups log compacted: {} records became {}", recordsInLog, standing.size());
-            recordsInLog = standing.size();
-        } catch (IOException e) {
-            throw new UncheckedIOException("compacting the groups log " + directory + " failed", e);
-        } finally {
-            if (log.isClosed()) {
-                log = Log.open(Files.exists(directory) ? directory : old, config(), flusher, files);
-            }
-        }
+        log.compact(standing);
     }
 
-    /** Records written since the log was last compacted (or opened, when it was already compact). */
     long recordsInLog() {
-        return recordsInLog;
+        return log.recordsInLog();
     }
 
     @Override
     public void close() {
         log.close();
-    }
-
-    private static Path sibling(Path directory, String suffix) {
-        return directory.resolveSibling(directory.getFileName() + suffix);
-    }
-
-    private static void finishInterruptedCompaction(Path directory) throws IOException {
-        deleteRecursively(sibling(directory, ".new"));
-        Path old = sibling(directory, ".old");
-        if (Files.exists(old)) {
-            if (Files.exists(directory)) {
-                deleteRecursively(old);
-            } else {
-                Files.move(old, directory, StandardCopyOption.ATOMIC_MOVE);
-            }
-        }
-    }
-
-    private static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path each : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(each);
-            }
-        }
-    }
-
-    private static void syncDirectory(Path directory) throws IOException {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
     }
 }

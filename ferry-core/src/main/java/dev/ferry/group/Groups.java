@@ -79,6 +79,9 @@ public final class Groups {
             }
         } else if (command instanceof CommitOffsets commit) {
             commit(commit, out);
+        } else if (command instanceof GroupCommand.CommitTransactionalOffsets commit) {
+            groups.computeIfAbsent(commit.groupId(), id -> new ClassicGroup(id, config)).commitTransactionalOffsets(
+                    commit, out);
         } else if (command instanceof DeleteOffsets delete) {
             ClassicGroup group = groups.get(delete.groupId());
             if (group == null) {

@@ -157,7 +157,19 @@ public final class MessageQueue {
     /** Takes one ready message, if any, outside any consumer (basic.get); ignores prefetch. */
     public CompletableFuture<GetResult> get(ChannelRef channel, boolean noAck) {
         CompletableFuture<GetResult> done = new CompletableFuture<>();
-        post(new QueueCommand.Get(channel, noAck, done));
+        post(new QueueCommand.Get(channel, noAck, false, done));
+        return done;
+    }
+
+    /**
+     * basic.get with no-ack as an AMQP channel does it: counted as {@code get_no_ack} (RabbitMQ's
+     * message_stats), but held unacknowledged until the channel settles it with
+     * {@link SettleOutcome#ACK} once get-ok is on its way (a settlement not counted as an ack), so
+     * that a channel closed before that has the message requeued rather than lost.
+     */
+    public CompletableFuture<GetResult> getNoAckHeld(ChannelRef channel) {
+        CompletableFuture<GetResult> done = new CompletableFuture<>();
+        post(new QueueCommand.Get(channel, false, true, done));
         return done;
     }
 

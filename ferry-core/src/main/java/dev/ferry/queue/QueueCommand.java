@@ -74,9 +74,10 @@ interface QueueCommand {
         }
     }
 
-    record Get(ChannelRef channel, boolean noAck, CompletableFuture<GetResult> done) implements QueueCommand {
+    record Get(ChannelRef channel, boolean noAck, boolean heldNoAck, CompletableFuture<GetResult> done)
+            implements QueueCommand {
         public void applyTo(QueueState state) {
-            state.get(channel, noAck, done);
+            state.get(channel, noAck, heldNoAck, done);
         }
 
         public void failed(Throwable cause) {

@@ -111,8 +111,13 @@ final class QueueState {
         return store.readyCount() > 0 || retrySchedule.size() > 0;
     }
 
-    /** A delivery waiting for settlement; consumer is null for a get. */
-    private record Unacked(QueuedMessage message, ConsumerState consumer, ChannelRef channel, ChannelCredit credit) {
+    /**
+     * A delivery waiting for settlement; consumer is null for a get. A no-ack get the channel holds
+     * until get-ok is sent ({@link MessageQueue#getNoAckHeld}) was counted as get_no_ack, so its
+     * settlement is not an ack in message_stats ({@code countsAck} false).
+     */
+    private record Unacked(QueuedMessage message, ConsumerState consumer, ChannelRef channel, ChannelCredit credit,
+                           boolean countsAck) {
     }
 
     void enqueue(Message message, PublishConfirm confirm) {
@@ -466,7 +471,8 @@ final class QueueState {
         }
     }
 
-    void get(ChannelRef channel, boolean noAck, CompletableFuture<GetResult> done) {
+    /** basic.get; {@code heldNoAck}: a no-ack get the channel settles itself (see {@link MessageQueue#getNoAckHeld}). */
+    void get(ChannelRef channel, boolean noAck, boolean heldNoAck, CompletableFuture<GetResult> done) {
         if (deleted) {
             done.completeExceptionally(notFound());
             return;
@@ -478,7 +484,7 @@ final class QueueState {
             done.complete(GetResult.empty());
             return;
         }
-        Delivery delivery = recordDelivery(message, null, channel, noAck, null);
+        Delivery delivery = recordDelivery(message, null, channel, noAck && !heldNoAck, null, heldNoAck);
         done.complete(new GetResult(java.util.Optional.of(delivery), store.readyCount()));
     }
 
@@ -566,7 +572,7 @@ final class QueueState {
             moveToEndOfPriorityGroup(consumerIndex);
         }
         ChannelCredit credit = consumer.spec.noAck() ? null : consumer.spec.channelCredit();
-        Delivery delivery = recordDelivery(message, consumer, consumer.spec.channel(), consumer.spec.noAck(), credit);
+        Delivery delivery = recordDelivery(message, consumer, consumer.spec.channel(), consumer.spec.noAck(), credit, false);
         try {
             consumer.spec.sink().deliver(delivery);
         } catch (RuntimeException e) {
@@ -639,10 +645,10 @@ final class QueueState {
     }
 
     private Delivery recordDelivery(QueuedMessage message, ConsumerState consumer, ChannelRef channel,
-                                    boolean noAck, ChannelCredit credit) {
+                                    boolean noAck, ChannelCredit credit, boolean heldNoAck) {
         boolean redelivered = message.redelivered();
         message.markDelivered();
-        counts.increment(consumer == null ? (noAck ? MessageCounter.GET_NO_ACK : MessageCounter.GET)
+        counts.increment(consumer == null ? (noAck || heldNoAck ? MessageCounter.GET_NO_ACK : MessageCounter.GET)
                 : (noAck ? MessageCounter.DELIVER_NO_ACK : MessageCounter.DELIVER));
         if (redelivered) {
             counts.increment(MessageCounter.REDELIVER);
@@ -651,7 +657,7 @@ final class QueueState {
         if (noAck) {
             store.settle(message);
         } else {
-            unacked.put(deliveryId, new Unacked(message, consumer, channel, credit));
+            unacked.put(deliveryId, new Unacked(message, consumer, channel, credit, !heldNoAck));
             if (consumer != null) {
                 consumer.unackedCount++;
             }
@@ -687,7 +693,7 @@ final class QueueState {
         } else if (outcome == SettleOutcome.DISCARD && !deleted) {
             giveUp(message, DeathReason.REJECTED);
         } else {
-            if (outcome == SettleOutcome.ACK) {
+            if (outcome == SettleOutcome.ACK && delivery.countsAck) {
                 counts.increment(MessageCounter.ACK);
             }
             store.settle(message);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.UUID;
@@ -11,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
+import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,11 +49,22 @@ import dev.ferry.log.LogSlice;
  * (the start {@link #deleteRecordsBefore} moved to inside a segment); both written atomically.
  * And {@code producer-state.snapshot} ({@link ProducerStateSnapshot}), written at close and by
  * maintenance, so that an open rebuilds producer state from the batches after it only.
+ *
+ * <h2>Transactions</h2>
+ * Transactional batches open a transaction of their producer on the partition; a marker
+ * ({@link #writeTransactionMarker}, a control batch written for the transaction coordinator) ends
+ * it. {@link #lastStableOffset} and {@link #readCommitted} bound {@code read_committed} readers by
+ * the first undecided transaction, and {@link #abortedTransactions} is the aborted-transaction
+ * index ({@link PartitionTransactions}). A partition that ever took a transactional batch is marked
+ * by a {@code transactional} file and rebuilds all this (with its producer state) from every batch
+ * header at open, not from the snapshot.
  */
 public final class Partition {
     private static final Logger LOG = LoggerFactory.getLogger(Partition.class);
     static final String METADATA_FILE = "partition.metadata";
     static final String LOG_START_FILE = "log-start-offset";
+    /** Present once the partition has held a transactional batch: its open rebuilds transactions from the whole log. */
+    static final String TRANSACTIONAL_FILE = "transactional";
     private static final int SCAN_BYTES = 1024 * 1024;
     /** Kafka's {@code producer.id.expiration.ms}: a producer silent this long is forgotten. */
     static final long PRODUCER_ID_EXPIRATION_MS = 86_400_000L;
@@ -70,6 +83,8 @@ public final class Partition {
 
     // Owner-only.
     private final ProducerStateTable producers = new ProducerStateTable();
+    private final PartitionTransactions transactions = new PartitionTransactions();
+    private boolean transactional;
     private long activeSegmentBaseOffset;
     private long activeSegmentSinceMs;
     private long lastSnapshotOffset = -1;
@@ -110,6 +125,7 @@ public final class Partition {
             long checkpointed = readLogStart(directory.resolve(LOG_START_FILE));
             long start = Math.max(log.logStartOffset(), Math.min(checkpointed, log.logEndOffset()));
             Partition partition = new Partition(topic, topicId, index, log, owner, config, start, 0, nowMs);
+            partition.transactional = Files.exists(directory.resolve(TRANSACTIONAL_FILE));
             partition.rebuildProducerState();
             return partition;
         } catch (IOException | RuntimeException e) {
@@ -163,7 +179,9 @@ public final class Partition {
      */
     private void rebuildProducerState() {
         StringBuilder problem = new StringBuilder();
-        long snapshotOffset = ProducerStateSnapshot.load(log.directory(), producers, log.logEndOffset(), problem);
+        // Transactions are not in the snapshot: a transactional partition reads every batch header.
+        long snapshotOffset = transactional ? -1
+                : ProducerStateSnapshot.load(log.directory(), producers, log.logEndOffset(), problem);
         if (problem.length() > 0) {
             LOG.warn("Partition {}: producer state snapshot not used ({}); scanning the whole log", name, problem);
         }
@@ -184,7 +202,17 @@ public final class Partition {
                 long lastOffset = baseOffset + batch.getInt(at + ProducedBatch.LAST_OFFSET_DELTA);
                 long producerId = ProducedBatch.producerId(batch);
                 int recordCount = ProducedBatch.recordCount(batch);
-                if (producerId >= 0 && recordCount > 0) {
+                if (producerId >= 0 && ProducedBatch.isControl(batch)) {
+                    ControlRecordType type = ProducedBatch.controlType(batch);
+                    if (type == ControlRecordType.COMMIT || type == ControlRecordType.ABORT) {
+                        producers.recordMarker(producerId, ProducedBatch.producerEpoch(batch), baseOffset,
+                                ProducedBatch.maxTimestamp(batch));
+                        transactions.end(producerId, baseOffset, type == ControlRecordType.COMMIT, end);
+                    }
+                } else if (producerId >= 0 && recordCount > 0) {
+                    if (ProducedBatch.isTransactional(batch)) {
+                        transactions.begin(producerId, baseOffset);
+                    }
                     int firstSequence = ProducedBatch.baseSequence(batch);
                     producers.record(producerId, ProducedBatch.producerEpoch(batch),
                             new ProducerStateTable.BatchMetadata(firstSequence,
@@ -287,10 +315,17 @@ public final class Partition {
             long firstOffset = log.logEndOffset();
             long lastOffset = firstOffset + recordCount - 1;
             long startAtAppend = logStartOffset;
+            boolean inTransaction = ProducedBatch.isTransactional(batch);
+            if (inTransaction) {
+                markTransactional();
+            }
             CompletableFuture<dev.ferry.log.AppendResult> written = log.appendBatch(batch, leaderEpoch);
             if (producerId != ProducerStateTable.NO_PRODUCER_ID) {
                 producers.record(producerId, producerEpoch, new ProducerStateTable.BatchMetadata(firstSequence,
                         lastSequence, firstOffset, lastOffset, ProducedBatch.maxTimestamp(batch)), nowMs);
+            }
+            if (inTransaction) {
+                transactions.begin(producerId, firstOffset);
             }
             noteActiveSegment(nowMs);
             long reportedAppendTimeMs = appendTimeMs;
@@ -301,6 +336,70 @@ public final class Partition {
                 }
                 waiters.advanced(log.durableEndOffset());
                 result.complete(new AppendResult(firstOffset, lastOffset, reportedAppendTimeMs, startAtAppend));
+            });
+        } catch (RuntimeException e) {
+            result.completeExceptionally(StreamErrors.translate(e, name));
+        }
+    }
+
+    /** Writes the {@code transactional} file before the partition's first transactional batch. Owner only. */
+    private void markTransactional() {
+        if (transactional) {
+            return;
+        }
+        try {
+            SmallFiles.writeDurably(log.directory().resolve(TRANSACTIONAL_FILE), "version: 0\n");
+        } catch (IOException e) {
+            throw new BrokerException(ErrorCode.STORAGE_ERROR, "partition " + name + ": writing " + TRANSACTIONAL_FILE
+                    + " failed: " + e);
+        }
+        transactional = true;
+    }
+
+    /**
+     * Writes a transaction marker (a control batch) for {@code producerId}: COMMIT or ABORT ends the
+     * producer's transaction on this partition, and its epoch becomes the producer's here, fencing
+     * batches of older epochs. A marker for a producer with no open transaction here is written all
+     * the same (the coordinator rewrites markers after a restart) and changes nothing else.
+     *
+     * @return completes with the marker's offset once it is durable; fails with
+     *     {@link ErrorCode#INVALID_PRODUCER_EPOCH} if the partition knows a newer epoch of the producer
+     */
+    public CompletableFuture<Long> writeTransactionMarker(long producerId, short producerEpoch, boolean commit,
+            int coordinatorEpoch, long nowMs) {
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        if (!submit(() -> applyMarker(producerId, producerEpoch, commit, coordinatorEpoch, nowMs, result))) {
+            result.completeExceptionally(StreamErrors.unknownPartition(topic, index));
+        }
+        return result;
+    }
+
+    private void applyMarker(long producerId, short producerEpoch, boolean commit, int coordinatorEpoch, long nowMs,
+            CompletableFuture<Long> result) {
+        try {
+            if (closed) {
+                throw StreamErrors.unknownPartition(topic, index);
+            }
+            ProducerStateTable.ProducerEntry entry = producers.entry(producerId);
+            if (entry != null && entry.epoch() > producerEpoch) {
+                throw new BrokerException(ErrorCode.INVALID_PRODUCER_EPOCH, "partition " + name + ": a marker of producer "
+                        + producerId + " epoch " + producerEpoch + ", older than the partition's " + entry.epoch());
+            }
+            markTransactional();
+            long offset = log.logEndOffset();
+            ByteBuffer marker = ProducedBatch.transactionMarker(offset, nowMs, leaderEpoch, producerId, producerEpoch,
+                    commit, coordinatorEpoch);
+            CompletableFuture<dev.ferry.log.AppendResult> written = log.appendBatch(marker, leaderEpoch);
+            producers.recordMarker(producerId, producerEpoch, offset, nowMs);
+            transactions.end(producerId, offset, commit, highWatermark());
+            noteActiveSegment(nowMs);
+            written.whenComplete((appended, failure) -> {
+                if (failure != null) {
+                    result.completeExceptionally(StreamErrors.translate(failure, name));
+                    return;
+                }
+                waiters.advanced(log.durableEndOffset());
+                result.complete(offset);
             });
         } catch (RuntimeException e) {
             result.completeExceptionally(StreamErrors.translate(e, name));
@@ -392,6 +491,7 @@ public final class Partition {
         logStartOffset = offset;
         log.deleteSegmentsBelow(offset);
         producers.forgetBelow(offset);
+        transactions.forgetBelow(offset);
         LOG.info("Partition {}: log start offset moved to {} (records deleted)", name, offset);
         return offset;
     }
@@ -437,7 +537,9 @@ public final class Partition {
                 logStartOffset = start;
             }
             producers.forgetBelow(logStartOffset);
+            transactions.forgetBelow(logStartOffset);
         }
+        transactions.settle(highWatermark());
         producers.expire(nowMs, PRODUCER_ID_EXPIRATION_MS);
         snapshotProducerState();
         return deleted;
@@ -458,10 +560,21 @@ public final class Partition {
      *     log end; {@link ErrorCode#UNKNOWN_TOPIC_OR_PARTITION} once closed or deleted
      */
     public LogSlice read(long offset, int maxBytes) {
+        return read(offset, maxBytes, highWatermark());
+    }
+
+    /**
+     * As {@link #read}, for a {@code read_committed} reader: never at or past the last stable offset.
+     * Aborted records in the slice are there; {@link #abortedTransactions} says which they are.
+     */
+    public LogSlice readCommitted(long offset, int maxBytes) {
+        return read(offset, maxBytes, lastStableOffset());
+    }
+
+    private LogSlice read(long offset, int maxBytes, long upTo) {
         if (closed) {
             throw StreamErrors.unknownPartition(topic, index);
         }
-        long highWatermark = highWatermark();
         long start = logStartOffset;
         long end = log.logEndOffset();
         if (offset < start || offset > end) {
@@ -469,7 +582,7 @@ public final class Partition {
                     + " is outside [" + start + ", " + end + "]");
         }
         try {
-            return log.read(offset, maxBytes, highWatermark);
+            return log.read(offset, maxBytes, upTo);
         } catch (RuntimeException e) {
             throw StreamErrors.translate(e, name);
         }
@@ -540,6 +653,20 @@ public final class Partition {
     /** One past the last durable (fsynced) record: what readers may see. */
     public long highWatermark() {
         return log.durableEndOffset();
+    }
+
+    /**
+     * The last stable offset: the first offset of the earliest transaction on this partition not yet
+     * decided by a durable marker, or the high watermark if it is lower. What {@code read_committed}
+     * readers may read up to.
+     */
+    public long lastStableOffset() {
+        return transactions.lastStableOffset(highWatermark());
+    }
+
+    /** The aborted transactions with records in [fromOffset, toOffset): a {@code read_committed} Fetch's list. */
+    public List<AbortedTransaction> abortedTransactions(long fromOffset, long toOffset) {
+        return transactions.abortedBetween(fromOffset, toOffset);
     }
 
     /** One past the last record written, durable or not. */

@@ -3,6 +3,12 @@ package dev.ferry.stream;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 
@@ -35,7 +41,8 @@ final class ProducedBatch {
 
     /**
      * Checks that {@code batch} (position to limit) is exactly one v2 batch of a shape a partition
-     * stores: framing, magic, record count against offsets, not a control or transactional batch,
+     * stores: framing, magic, record count against offsets, not a control batch (a transactional one
+     * has a producer id),
      * within {@code maxMessageBytes}. The CRC is checked by the log as it appends.
      *
      * @throws BrokerException CORRUPT_RECORD, INVALID_RECORD or RECORD_TOO_LARGE
@@ -71,9 +78,39 @@ final class ProducedBatch {
         if ((attributes & CONTROL_FLAG) != 0) {
             throw refuse(ErrorCode.INVALID_RECORD, partition, "a producer may not send control batches");
         }
-        if ((attributes & TRANSACTIONAL_FLAG) != 0) {
-            throw refuse(ErrorCode.INVALID_RECORD, partition, "transactional batches are not supported");
+        if ((attributes & TRANSACTIONAL_FLAG) != 0 && batch.getLong(base + PRODUCER_ID) < 0) {
+            throw refuse(ErrorCode.INVALID_RECORD, partition, "a transactional batch without a producer id");
         }
+    }
+
+    static boolean isTransactional(ByteBuffer batch) {
+        return (batch.getShort(batch.position() + ATTRIBUTES) & TRANSACTIONAL_FLAG) != 0;
+    }
+
+    static boolean isControl(ByteBuffer batch) {
+        return (batch.getShort(batch.position() + ATTRIBUTES) & CONTROL_FLAG) != 0;
+    }
+
+    /**
+     * The type of the control record a control batch holds (its first record's key): COMMIT or
+     * ABORT for a transaction marker. Decodes the record; for the rare control batch only.
+     */
+    static ControlRecordType controlType(ByteBuffer batch) {
+        for (RecordBatch decoded : MemoryRecords.readableRecords(batch.slice()).batches()) {
+            for (Record record : decoded) {
+                return ControlRecordType.parse(record.key());
+            }
+        }
+        return ControlRecordType.UNKNOWN;
+    }
+
+    /** A transaction marker batch (RecordBatch v2, control and transactional) at {@code offset}. */
+    static ByteBuffer transactionMarker(long offset, long timestampMs, int leaderEpoch, long producerId,
+            short producerEpoch, boolean commit, int coordinatorEpoch) {
+        EndTransactionMarker marker = new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT,
+                coordinatorEpoch);
+        return MemoryRecords.withEndTransactionMarker(offset, timestampMs, leaderEpoch, producerId, producerEpoch, marker)
+                .buffer();
     }
 
     static boolean crcMatches(ByteBuffer batch) {

@@ -63,6 +63,8 @@ public final class ProducerStateTable {
         private short epoch;
         private final ArrayDeque<BatchMetadata> batches = new ArrayDeque<>(BATCHES_KEPT);
         private long lastUpdateMs;
+        /** The offset of the producer's last transaction marker here, or -1. */
+        private long markerOffset = -1;
 
         ProducerEntry(short epoch) {
             this.epoch = epoch;
@@ -84,7 +86,7 @@ public final class ProducerStateTable {
 
         public long lastOffset() {
             BatchMetadata last = batches.peekLast();
-            return last == null ? -1 : last.lastOffset();
+            return Math.max(markerOffset, last == null ? -1 : last.lastOffset());
         }
 
         public long lastUpdateMs() {
@@ -155,6 +157,21 @@ public final class ProducerStateTable {
             entry.batches.pollFirst();
         }
         entry.batches.addLast(batch);
+        entry.lastUpdateMs = nowMs;
+    }
+
+    /**
+     * A transaction marker of {@code producerId} at {@code epoch} was written: an epoch newer than the
+     * producer's becomes its epoch (with no batches kept), so batches of the older epoch (a fenced
+     * producer's) are refused from now on.
+     */
+    public void recordMarker(long producerId, short epoch, long markerOffset, long nowMs) {
+        ProducerEntry entry = producers.get(producerId);
+        if (entry == null || epoch > entry.epoch) {
+            entry = new ProducerEntry(epoch);
+            producers.put(producerId, entry);
+        }
+        entry.markerOffset = Math.max(entry.markerOffset, markerOffset);
         entry.lastUpdateMs = nowMs;
     }
 

@@ -20,6 +20,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import dev.ferry.broker.StreamTargets;
 import dev.ferry.error.BrokerException;
 import dev.ferry.message.Message;
+import dev.ferry.policy.VirtualHostPolicies;
 import dev.ferry.route.Arguments;
 import dev.ferry.text.LosslessUtf8;
 
@@ -28,7 +29,8 @@ import dev.ferry.text.LosslessUtf8;
  * in one virtual host: every topic that is not internal is a stream of the same name there, and a
  * stream declared over AMQP is a topic with one partition. What RabbitMQ checks at a stream's
  * declaration is checked here, with RabbitMQ 3.10's texts; its retention arguments become topic
- * configs:
+ * configs, which a policy's {@code max-age}, {@code max-length-bytes} and
+ * {@code stream-max-segment-size-bytes} replace ({@link StreamPolicyConfigs}):
  *
  * <pre>
  * x-max-age                        retention.ms   ("7D": a positive number and one of Y M D h m s;
@@ -169,6 +171,12 @@ public final class StreamQueues implements StreamTargets {
     public CompletableFuture<Void> delete(String name) {
         Optional<Topic> topic = stream(name);
         return topics.delete(name).whenComplete((ignored, error) -> topic.ifPresent(t -> backlogs.remove(t.id())));
+    }
+
+    /** The policies of this virtual host: what they set on streams goes to the topics ({@link StreamPolicyConfigs}). */
+    @Override
+    public void usePolicies(VirtualHostPolicies policies) {
+        topics.usePolicies(policies);
     }
 
     /**

@@ -9,6 +9,11 @@ import java.util.UUID;
  * partitions or changing configs publishes a new {@code Topic} in the {@link TopicRegistry}; the
  * {@link Partition} objects themselves are shared between snapshots.
  *
+ * <p>Two configs: {@link #config()} is the topic's own (what was set at creation or through
+ * AlterConfigs, recorded in the registry), {@link #effectiveConfig()} what its partitions apply,
+ * the own config with what a policy of the streams' virtual host sets in its place
+ * ({@link StreamPolicyConfigs}).
+ *
  * <p>Immutable; thread-safe.
  */
 public final class Topic {
@@ -16,12 +21,14 @@ public final class Topic {
     private final UUID id;
     private final List<Partition> partitions;
     private final TopicConfig config;
+    private final TopicConfig effectiveConfig;
 
-    Topic(String name, UUID id, List<Partition> partitions, TopicConfig config) {
+    Topic(String name, UUID id, List<Partition> partitions, TopicConfig config, TopicConfig effectiveConfig) {
         this.name = name;
         this.id = id;
         this.partitions = List.copyOf(partitions);
         this.config = config;
+        this.effectiveConfig = effectiveConfig;
     }
 
     public String name() {
@@ -54,12 +61,22 @@ public final class Topic {
         return partitions;
     }
 
+    /** The topic's own config: its overrides are what Kafka's DescribeConfigs reports as set for the topic. */
     public TopicConfig config() {
         return config;
     }
 
+    /** The config the partitions apply: {@link #config()} with a policy's retention and segment size in their place. */
+    public TopicConfig effectiveConfig() {
+        return effectiveConfig;
+    }
+
     /** Whether this is one of the topics Kafka marks internal in Metadata responses. */
     public boolean isInternal() {
+        return isInternalName(name);
+    }
+
+    static boolean isInternalName(String name) {
         return name.equals("__consumer_offsets") || name.equals("__transaction_state")
                 || name.equals("__share_group_state");
     }

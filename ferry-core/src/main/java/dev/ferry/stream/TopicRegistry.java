@@ -34,6 +34,7 @@ import dev.ferry.log.Log;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.log.LogSlice;
+import dev.ferry.policy.VirtualHostPolicies;
 import dev.ferry.text.LogSafe;
 
 /**
@@ -56,6 +57,13 @@ import dev.ferry.text.LogSafe;
  * A crash after the record and before the directories were made is finished at the next start,
  * which replays the record; a crash while a deleted topic's files are being removed leaves
  * {@code -delete} directories that the next start removes.
+ *
+ * <h2>Policies</h2>
+ * The policies of the virtual host the streams appear in ({@link #usePolicies}) may set a stream's
+ * retention and segment size ({@link StreamPolicyConfigs}). They are not recorded here: they are
+ * the access log's, and arrive again at every start. A policy change reconfigures every topic whose
+ * effective config it changes and runs a retention round on its partitions at once, as RabbitMQ
+ * applies a stream's new retention at once; clearing the policy gives the topic its own config back.
  *
  * <p>Lookups ({@link #topic}, {@link #topics}) read a concurrent map and never wait.
  *
@@ -90,9 +98,10 @@ public final class TopicRegistry implements AutoCloseable {
     private final Log registryLog;
     private long nextProducerId;
     private long producerIdsReservedUpTo;
+    private VirtualHostPolicies policies;
 
     private TopicRegistry(Path dataDirectory, LogFlusher flusher, boolean ownsFlusher, FileHandleCache files,
-            ClusterIdentity identity, Log registryLog, int ownerThreads) {
+            ClusterIdentity identity, Log registryLog, int ownerThreads, VirtualHostPolicies policies) {
         this.dataDirectory = dataDirectory;
         this.topicsDirectory = dataDirectory.resolve(TOPICS_DIRECTORY);
         this.flusher = flusher;
@@ -100,6 +109,7 @@ public final class TopicRegistry implements AutoCloseable {
         this.files = files;
         this.identity = identity;
         this.registryLog = registryLog;
+        this.policies = policies;
         this.registryThread = Executors.newSingleThreadExecutor(task -> {
             Thread thread = new Thread(task, "ferry-topic-registry");
             thread.setDaemon(true);
@@ -124,6 +134,16 @@ public final class TopicRegistry implements AutoCloseable {
      * @throws UncheckedIOException if the identity, the registry or a partition cannot be read
      */
     public static TopicRegistry open(Path dataDirectory, LogFlusher sharedFlusher, FileHandleCache files, int ownerThreads) {
+        return open(dataDirectory, sharedFlusher, files, ownerThreads, VirtualHostPolicies.NONE);
+    }
+
+    /**
+     * As {@link #open(Path, LogFlusher, FileHandleCache, int)}, the partitions opened with what
+     * {@code policies} (those of the streams' virtual host, as they stand at start) make of their
+     * configs, so that a policy's segment size holds from the first append.
+     */
+    public static TopicRegistry open(Path dataDirectory, LogFlusher sharedFlusher, FileHandleCache files, int ownerThreads,
+                                     VirtualHostPolicies policies) {
         LogFlusher flusher = sharedFlusher != null ? sharedFlusher : new LogFlusher("ferry-stream-flusher");
         Log registryLog = null;
         TopicRegistry registry = null;
@@ -132,7 +152,7 @@ public final class TopicRegistry implements AutoCloseable {
             ClusterIdentity identity = ClusterIdentity.loadOrCreate(dataDirectory);
             registryLog = Log.open(dataDirectory.resolve(REGISTRY_DIRECTORY), registryLogConfig(), flusher, files);
             registry = new TopicRegistry(dataDirectory, flusher, sharedFlusher == null, files, identity, registryLog,
-                    ownerThreads);
+                    ownerThreads, policies);
             registry.recover(System.currentTimeMillis());
             return registry;
         } catch (IOException | RuntimeException e) {
@@ -186,16 +206,17 @@ public final class TopicRegistry implements AutoCloseable {
         removeHalfDeleted();
         for (Definition definition : standing.values()) {
             TopicConfig config = TopicConfig.of(definition.configs());
+            TopicConfig effective = effectiveConfig(definition.name(), config);
             List<Partition> partitions = new ArrayList<>();
             try {
                 for (int i = 0; i < definition.partitions(); i++) {
-                    partitions.add(openPartition(definition.name(), definition.id(), i, config, nowMs));
+                    partitions.add(openPartition(definition.name(), definition.id(), i, effective, nowMs));
                 }
             } catch (IOException | RuntimeException e) {
                 partitions.forEach(Partition::close);
                 throw e;
             }
-            publish(new Topic(definition.name(), definition.id(), partitions, config));
+            publish(new Topic(definition.name(), definition.id(), partitions, config, effective));
         }
         reportStrays(standing);
         LOG.info("Topics: {} opened from {} (cluster id {}, node {})", topics.size(), dataDirectory,
@@ -311,10 +332,11 @@ public final class TopicRegistry implements AutoCloseable {
             UUID id = UUID.randomUUID();
             record(new RegistryRecord.TopicCreated(id, name, partitions, config.overrides()));
             long nowMs = System.currentTimeMillis();
+            TopicConfig effective = effectiveConfig(name, config);
             List<Partition> opened = new ArrayList<>();
             try {
                 for (int i = 0; i < partitions; i++) {
-                    opened.add(openPartition(name, id, i, config, nowMs));
+                    opened.add(openPartition(name, id, i, effective, nowMs));
                 }
             } catch (IOException | RuntimeException e) {
                 opened.forEach(p -> p.close().join());
@@ -322,7 +344,7 @@ public final class TopicRegistry implements AutoCloseable {
                 throw new BrokerException(ErrorCode.STORAGE_ERROR, "creating the partitions of topic '" + name
                         + "' failed: " + e.getMessage());
             }
-            Topic topic = new Topic(name, id, opened, config);
+            Topic topic = new Topic(name, id, opened, config, effective);
             publish(topic);
             LOG.info("Topic '{}' created: id {}, {} partitions{}", name, id, partitions,
                     config.overrides().isEmpty() ? "" : ", " + config.overrides());
@@ -393,7 +415,7 @@ public final class TopicRegistry implements AutoCloseable {
             long nowMs = System.currentTimeMillis();
             try {
                 for (int i = current; i < totalCount; i++) {
-                    partitions.add(openPartition(name, topic.id(), i, topic.config(), nowMs));
+                    partitions.add(openPartition(name, topic.id(), i, topic.effectiveConfig(), nowMs));
                 }
             } catch (IOException | RuntimeException e) {
                 partitions.subList(current, partitions.size()).forEach(p -> p.close().join());
@@ -401,7 +423,7 @@ public final class TopicRegistry implements AutoCloseable {
                 throw new BrokerException(ErrorCode.STORAGE_ERROR, "adding partitions to topic '" + name + "' failed: "
                         + e.getMessage());
             }
-            Topic grown = new Topic(name, topic.id(), partitions, topic.config());
+            Topic grown = new Topic(name, topic.id(), partitions, topic.config(), topic.effectiveConfig());
             publish(grown);
             LOG.info("Topic '{}': partitions {} -> {}", name, current, totalCount);
             return grown;
@@ -427,12 +449,49 @@ public final class TopicRegistry implements AutoCloseable {
                 return topic;
             }
             record(new RegistryRecord.ConfigsChanged(topic.id(), config.overrides()));
-            topic.partitions().forEach(p -> p.configure(config));
-            Topic changed = new Topic(name, topic.id(), topic.partitions(), config);
+            TopicConfig effective = effectiveConfig(name, config);
+            topic.partitions().forEach(p -> p.configure(effective));
+            Topic changed = new Topic(name, topic.id(), topic.partitions(), config, effective);
             publish(changed);
             LOG.info("Topic '{}': configs now {}", LogSafe.text(name), LogSafe.text(String.valueOf(config.overrides())));
             return changed;
         });
+    }
+
+    /**
+     * The policies of the streams' virtual host changed (a durable change of the access log): every
+     * topic whose effective config they change gets it, and a retention round at once. Retention and
+     * segment age apply from that round on; a segment size when the partition is next opened.
+     *
+     * @return completes once every topic is reconfigured (the retention rounds may still be running)
+     */
+    public CompletableFuture<Void> usePolicies(VirtualHostPolicies next) {
+        return onRegistryThread(() -> {
+            policies = next;
+            long nowMs = System.currentTimeMillis();
+            for (Topic topic : topics.values()) {
+                TopicConfig effective = effectiveConfig(topic.name(), topic.config());
+                if (effective.equals(topic.effectiveConfig())) {
+                    continue;
+                }
+                topic.partitions().forEach(p -> p.configure(effective));
+                publish(new Topic(topic.name(), topic.id(), topic.partitions(), topic.config(), effective));
+                LOG.info("Topic '{}': policy makes its configs {}", LogSafe.text(topic.name()),
+                        LogSafe.text(String.valueOf(effective.overrides())));
+                for (Partition partition : topic.partitions()) {
+                    partition.maintain(nowMs).exceptionally(e -> {
+                        LOG.warn("Partition {}: retention after a policy change failed: {}", partition.name(), e.getMessage());
+                        return 0;
+                    });
+                }
+            }
+            return null;
+        });
+    }
+
+    /** What the policies make of a topic's own config. Registry thread (or the opening thread) only. */
+    private TopicConfig effectiveConfig(String name, TopicConfig own) {
+        return StreamPolicyConfigs.effective(own, StreamPolicyConfigs.of(policies, name, Topic.isInternalName(name)));
     }
 
     /**

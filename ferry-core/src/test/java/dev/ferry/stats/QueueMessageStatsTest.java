@@ -69,6 +69,25 @@ class QueueMessageStatsTest {
     }
 
     @Test
+    void shouldCountANoAckGetTheChannelHoldsAsGetNoAckAndItsSettlementAsNoAck() {
+        MessageQueue queue = new MessageQueue(new QueueSettings("/", "held", false, OptionalLong.empty(), false,
+                QueueArguments.NONE), new InMemoryMessageStore(), Runnable::run, deleted -> { });
+        queue.enqueue(new Message("", "held", MessageProperties.EMPTY, new byte[] {1}), null);
+        queue.enqueue(new Message("", "held", MessageProperties.EMPTY, new byte[] {2}), null);
+        GetResult held = queue.getNoAckHeld(CHANNEL).join();
+        assertThat(queue.unackedCount()).as("held until get-ok is sent").isEqualTo(1);
+        queue.settle(CHANNEL, held.delivery().orElseThrow().deliveryId(), SettleOutcome.ACK);
+        // A channel that closes while holding one gets it requeued, not lost.
+        queue.getNoAckHeld(CHANNEL).join();
+        queue.closeChannel(CHANNEL);
+
+        assertThat(count(queue, MessageCounter.GET_NO_ACK)).isEqualTo(2);
+        assertThat(count(queue, MessageCounter.GET)).isZero();
+        assertThat(count(queue, MessageCounter.ACK)).isZero();
+        assertThat(queue.messageCount()).isEqualTo(1);
+    }
+
+    @Test
     void shouldShowReadersOnlyWhatTheWriterPublished() {
         MessageCounts counts = new MessageCounts();
         counts.increment(MessageCounter.PUBLISH);

@@ -41,6 +41,12 @@ final class StreamTestSupport {
                 records(timestampMs, values)).buffer());
     }
 
+    static ByteBuffer transactionalBatch(long producerId, short epoch, int baseSequence, long timestampMs,
+            String... values) {
+        return copy(MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, epoch, baseSequence,
+                records(timestampMs, values)).buffer());
+    }
+
     private static SimpleRecord[] records(long timestampMs, String... values) {
         SimpleRecord[] records = new SimpleRecord[values.length];
         for (int i = 0; i < values.length; i++) {

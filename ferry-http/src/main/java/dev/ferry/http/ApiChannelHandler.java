@@ -145,7 +145,9 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
             CompletableFuture<ApiResponse> refused = answer;
             CompletableFuture.delayedExecutor(e.delayMs, TimeUnit.MILLISECONDS, worker)
                     .execute(() -> refused.completeExceptionally(e.refusal));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError | StackOverflowError e) {
+            // A linkage error (a class built against another version) or a runaway recursion fails
+            // this request with a 500; thrown on, it left the client waiting for an answer.
             answer = CompletableFuture.failedFuture(e);
         }
         // Endpoints complete on queue owner threads; the JSON is written back here, on a worker.

@@ -232,10 +232,8 @@ final class ConnectionsEndpoint {
         json.put("global_prefetch_count", snapshot.globalPrefetch());
         json.put("confirm", snapshot.confirm());
         json.put("transactional", snapshot.transactional());
-        if (!snapshot.messageStats().isEmpty()) {
-            json.put("message_stats", view.rates.messageStats(MessageRates.channelKey(connection, snapshot),
-                    MessageRates.countsOf(snapshot.messageStats()), MessageRates.CHANNEL_FIELDS, true));
-        }
+        view.rates.putMessageStats(json, MessageRates.channelKey(connection, snapshot),
+                MessageRates.countsOf(snapshot.messageStats()), MessageRates.CHANNEL_FIELDS);
         return json;
     }
 

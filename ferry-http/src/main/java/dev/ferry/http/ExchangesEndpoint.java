@@ -119,11 +119,10 @@ final class ExchangesEndpoint {
                 entry -> withStats(entry.exchange(), entry.host()))));
     }
 
-    /** An exchange with its message_stats (publish_in, publish_out and their rates). */
+    /** An exchange with its message_stats (publish_in, publish_out and their rates; none while idle). */
     private Map<String, Object> withStats(Exchange exchange, String virtualHost) {
         Map<String, Object> json = exchangeJson(exchange, virtualHost);
-        json.put("message_stats", view.rates.messageStats(exchange, MessageRates.exchangeCounts(exchange),
-                MessageRates.EXCHANGE_FIELDS, false));
+        view.rates.putMessageStats(json, exchange, MessageRates.exchangeCounts(exchange), MessageRates.EXCHANGE_FIELDS);
         return json;
     }
 

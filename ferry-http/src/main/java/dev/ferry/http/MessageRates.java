@@ -8,7 +8,7 @@ import dev.ferry.front.registry.ClientConnections;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.route.Exchange;
 import dev.ferry.stats.MessageCounter;
-import java.util.LinkedHashMap;
+import java.util.TreeMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -44,26 +44,45 @@ final class MessageRates implements AutoCloseable {
         }
     }
 
-    /** What RabbitMQ 3.10 reports for a queue, and Ferry's dead_lettered. */
-    static final MessageCounter[] QUEUE_FIELDS = {
-        MessageCounter.ACK, MessageCounter.DELIVER, MessageCounter.DELIVER_NO_ACK, MessageCounter.GET,
-        MessageCounter.GET_EMPTY, MessageCounter.GET_NO_ACK, MessageCounter.PUBLISH, MessageCounter.REDELIVER,
-        MessageCounter.DEAD_LETTERED,
-    };
-    static final MessageCounter[] EXCHANGE_FIELDS = {MessageCounter.PUBLISH_IN, MessageCounter.PUBLISH_OUT};
-    /** What RabbitMQ 3.10 reports for a channel. */
-    static final MessageCounter[] CHANNEL_FIELDS = {
-        MessageCounter.ACK, MessageCounter.CONFIRM, MessageCounter.DELIVER, MessageCounter.DELIVER_NO_ACK,
-        MessageCounter.DROP_UNROUTABLE, MessageCounter.GET, MessageCounter.GET_EMPTY, MessageCounter.GET_NO_ACK,
-        MessageCounter.PUBLISH, MessageCounter.REDELIVER, MessageCounter.RETURN_UNROUTABLE,
-    };
-    /** A virtual host's and the overview's: a channel's, and Ferry's dead_lettered. */
-    static final MessageCounter[] VIRTUAL_HOST_FIELDS = {
-        MessageCounter.ACK, MessageCounter.CONFIRM, MessageCounter.DELIVER, MessageCounter.DELIVER_NO_ACK,
-        MessageCounter.DROP_UNROUTABLE, MessageCounter.GET, MessageCounter.GET_EMPTY, MessageCounter.GET_NO_ACK,
-        MessageCounter.PUBLISH, MessageCounter.REDELIVER, MessageCounter.RETURN_UNROUTABLE,
-        MessageCounter.DEAD_LETTERED,
-    };
+    /**
+     * A group of message_stats fields that RabbitMQ 3.10 shows together: it keeps one series of
+     * samples per group and object, made by the group's first event, so a group is in an object's
+     * message_stats once something it counts happened (here: once one of its counters is not zero)
+     * and an object with no group at all has no message_stats. {@code deliver_get} goes with the
+     * deliveries.
+     */
+    record FieldGroup(boolean withDeliverGet, MessageCounter... fields) {
+        boolean isPresentIn(long[] counts) {
+            for (MessageCounter field : fields) {
+                if (counts[field.ordinal()] != 0) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** What a channel publishes (RabbitMQ's fine_stats of channels and virtual hosts). */
+    private static final FieldGroup PUBLISHES = new FieldGroup(false, MessageCounter.CONFIRM,
+            MessageCounter.DROP_UNROUTABLE, MessageCounter.PUBLISH, MessageCounter.RETURN_UNROUTABLE);
+    /** What is handed out and settled (RabbitMQ's deliver_get stats). */
+    private static final FieldGroup DELIVERIES = new FieldGroup(true, MessageCounter.ACK, MessageCounter.DELIVER,
+            MessageCounter.DELIVER_NO_ACK, MessageCounter.GET, MessageCounter.GET_EMPTY, MessageCounter.GET_NO_ACK,
+            MessageCounter.REDELIVER);
+    /** Ferry's own, not in RabbitMQ 3.10's message_stats. */
+    private static final FieldGroup DEAD_LETTERS = new FieldGroup(false, MessageCounter.DEAD_LETTERED);
+
+    /** A queue's: what reached it ({@code publish}), its deliveries, Ferry's dead_lettered. */
+    static final FieldGroup[] QUEUE_FIELDS = {new FieldGroup(false, MessageCounter.PUBLISH), DELIVERIES, DEAD_LETTERS};
+    /** An exchange's: {@code publish_in} and {@code publish_out}, each its own group in RabbitMQ. */
+    static final FieldGroup[] EXCHANGE_FIELDS = {new FieldGroup(false, MessageCounter.PUBLISH_IN),
+        new FieldGroup(false, MessageCounter.PUBLISH_OUT)};
+    static final FieldGroup[] CHANNEL_FIELDS = {PUBLISHES, DELIVERIES};
+    /**
+     * A virtual host's and the overview's: a channel's, and Ferry's dead_lettered. (RabbitMQ's
+     * overview also has {@code disk_reads} / {@code disk_writes}, which Ferry does not count.)
+     */
+    static final FieldGroup[] VIRTUAL_HOST_FIELDS = {PUBLISHES, DELIVERIES, DEAD_LETTERS};
 
     private final Broker broker;
     private final ClientConnections connections;
@@ -156,12 +175,21 @@ final class MessageRates implements AutoCloseable {
     }
 
     /**
-     * RabbitMQ's {@code message_stats} object for one sampled object: each of {@code fields} with its
-     * count and {@code <field>_details: {"rate": r}}, messages per second over the last sample
-     * interval (0 until the object has two samples); {@code deliver_get} too when {@code withDeliverGet}.
+     * RabbitMQ's {@code message_stats} object for one sampled object: each field of each group
+     * present ({@link FieldGroup}) with its count and {@code <field>_details: {"rate": r}}, messages
+     * per second over the last sample interval (0 until the object has two samples). Empty when no
+     * group is present: RabbitMQ then leaves message_stats out of the object, the overview shows {}.
      */
-    Map<String, Object> messageStats(Object key, long[] counts, MessageCounter[] fields, boolean withDeliverGet) {
-        return json(counts, rates(key), fields, withDeliverGet);
+    Map<String, Object> messageStats(Object key, long[] counts, FieldGroup[] groups) {
+        return json(counts, rates(key), groups);
+    }
+
+    /** Puts {@code message_stats} into an object's JSON unless it is empty, as RabbitMQ leaves it out then. */
+    void putMessageStats(Map<String, Object> json, Object key, long[] counts, FieldGroup[] groups) {
+        Map<String, Object> stats = messageStats(key, counts, groups);
+        if (!stats.isEmpty()) {
+            json.put("message_stats", stats);
+        }
     }
 
     /** Per counter, messages per second between the object's last two samples; zeros before it has two. */
@@ -181,15 +209,21 @@ final class MessageRates implements AutoCloseable {
         return rates;
     }
 
-    static Map<String, Object> json(long[] counts, double[] rates, MessageCounter[] fields, boolean withDeliverGet) {
-        Map<String, Object> json = new LinkedHashMap<>();
-        for (MessageCounter field : fields) {
-            put(json, field.fieldName(), counts[field.ordinal()], rates[field.ordinal()]);
-        }
-        if (withDeliverGet) {
-            double deliverGetRate = rates[MessageCounter.DELIVER.ordinal()] + rates[MessageCounter.DELIVER_NO_ACK.ordinal()]
-                    + rates[MessageCounter.GET.ordinal()] + rates[MessageCounter.GET_NO_ACK.ordinal()];
-            put(json, "deliver_get", MessageCounter.deliverGet(counts), deliverGetRate);
+    static Map<String, Object> json(long[] counts, double[] rates, FieldGroup[] groups) {
+        Map<String, Object> json = new TreeMap<>();
+        for (FieldGroup group : groups) {
+            if (!group.isPresentIn(counts)) {
+                continue;
+            }
+            for (MessageCounter field : group.fields()) {
+                put(json, field.fieldName(), counts[field.ordinal()], rates[field.ordinal()]);
+            }
+            if (group.withDeliverGet()) {
+                double deliverGetRate = rates[MessageCounter.DELIVER.ordinal()]
+                        + rates[MessageCounter.DELIVER_NO_ACK.ordinal()] + rates[MessageCounter.GET.ordinal()]
+                        + rates[MessageCounter.GET_NO_ACK.ordinal()];
+                put(json, "deliver_get", MessageCounter.deliverGet(counts), deliverGetRate);
+            }
         }
         return json;
     }

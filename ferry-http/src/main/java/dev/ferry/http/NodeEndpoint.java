@@ -84,7 +84,8 @@ final class NodeEndpoint {
         json.put("cluster_name", view.config.nodeName());
         json.put("erlang_version", "none (Java " + Runtime.version().feature() + ")");
         json.put("node", view.config.nodeName());
-        json.put("message_stats", MessageRates.json(counts, rates, MessageRates.VIRTUAL_HOST_FIELDS, true));
+        // Always there, {} on a broker that has done nothing yet, as RabbitMQ's overview has it.
+        json.put("message_stats", MessageRates.json(counts, rates, MessageRates.VIRTUAL_HOST_FIELDS));
         json.put("queue_totals", Map.of("messages", ready + unacked, "messages_ready", ready,
                 "messages_unacknowledged", unacked));
         json.put("object_totals", Map.of("connections", view.config.connections().size(), "consumers", consumers,
@@ -198,8 +199,7 @@ final class NodeEndpoint {
         json.put("messages", ready + unacked);
         json.put("messages_ready", ready);
         json.put("messages_unacknowledged", unacked);
-        json.put("message_stats", view.rates.messageStats(host, host.messageStats().snapshot(),
-                MessageRates.VIRTUAL_HOST_FIELDS, true));
+        view.rates.putMessageStats(json, host, host.messageStats().snapshot(), MessageRates.VIRTUAL_HOST_FIELDS);
         return json;
     }
 

@@ -142,7 +142,7 @@ final class QueuesEndpoint {
         json.put("exclusive_consumer_tag", null);
         json.put("single_active_consumer_tag", null);
         json.put("head_message_timestamp", null);
-        json.put("message_stats", view.rates.messageStats(queue, queue.messageStats(), MessageRates.QUEUE_FIELDS, true));
+        view.rates.putMessageStats(json, queue, queue.messageStats(), MessageRates.QUEUE_FIELDS);
         return json;
     }
 

@@ -1,6 +1,7 @@
 package dev.ferry.http;
 
 import dev.ferry.broker.VirtualHost;
+import dev.ferry.policy.QueuePolicy;
 import dev.ferry.stream.Partition;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicConfig;
@@ -15,7 +16,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * {@code /api/streams[/{vhost}[/{name}]]}: Ferry's streams (Kafka topics) in the style of
  * RabbitMQ's list endpoints (paging, sorting, {@code columns=}), each with its partitions' log
- * start offset, high watermark, size and segment count and the retention settings in effect.
+ * start offset, high watermark, size and segment count and the retention settings in effect
+ * ({@code config}: the topic's own {@code config_overrides} with what a {@code policy} sets in
+ * their place).
  * Streams live in one virtual host (the server's {@code --stream-virtual-host}); who sees that
  * virtual host sees its streams, by the same tag rules as queues. Every value is a volatile read of
  * what the partition published; nothing here is a command to a partition's owner.
@@ -87,11 +90,14 @@ final class StreamsEndpoint {
             bytes += size;
             segments += segmentCount;
         }
-        TopicConfig config = topic.config();
+        TopicConfig effective = topic.effectiveConfig();
         Map<String, Object> retention = new LinkedHashMap<>();
         for (String setting : RETENTION_SETTINGS) {
-            retention.put(setting, config.value(setting));
+            retention.put(setting, effective.value(setting));
         }
+        QueuePolicy policy = topic.isInternal() ? QueuePolicy.NONE : view.config.broker()
+                .virtualHost(view.config.streamVirtualHost()).map(host -> host.policies().forQueue(topic.name()))
+                .orElse(QueuePolicy.NONE);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("name", topic.name());
         json.put("vhost", view.config.streamVirtualHost());
@@ -104,7 +110,10 @@ final class StreamsEndpoint {
         json.put("size_bytes", bytes);
         json.put("segments", segments);
         json.put("config", retention);
-        json.put("config_overrides", config.overrides());
+        json.put("config_overrides", topic.config().overrides());
+        json.put("policy", policy.policyName());
+        json.put("operator_policy", policy.operatorPolicyName());
+        json.put("effective_policy_definition", policy.effectiveDefinition());
         json.put("partitions", partitions);
         return json;
     }

@@ -23,7 +23,9 @@ import dev.ferry.kafka.group.GroupApis;
 import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.security.SaslAuthenticateHandler;
 import dev.ferry.kafka.security.SaslHandshakeHandler;
+import dev.ferry.kafka.txn.TransactionApis;
 import dev.ferry.stream.TopicRegistry;
+import dev.ferry.txn.TransactionCoordinator;
 import java.nio.file.Path;
 
 /**
@@ -52,6 +54,15 @@ public final class BrokerApis {
      */
     public static ApiHandlers create(LocalNode node, TopicRegistry topics, GroupCoordinator groups, Path logDirectory,
                                      KafkaAcls acls) {
+        return create(node, topics, groups, null, logDirectory, acls);
+    }
+
+    /**
+     * @param transactions the transaction coordinator; null serves no transaction API (a transactional
+     *     InitProducerId is refused, ApiVersions leaves the transaction APIs out)
+     */
+    public static ApiHandlers create(LocalNode node, TopicRegistry topics, GroupCoordinator groups,
+                                     TransactionCoordinator transactions, Path logDirectory, KafkaAcls acls) {
         ApiHandlers handlers = new ApiHandlers();
         handlers.register(new ApiVersionsHandler(handlers));
         handlers.register(new MetadataHandler(node, topics, AUTO_CREATE_TOPICS, acls));
@@ -61,7 +72,7 @@ public final class BrokerApis {
         handlers.register(new ListOffsetsHandler(topics, acls));
         handlers.register(new CreateTopicsHandler(topics, node, acls));
         handlers.register(new DeleteTopicsHandler(topics, acls));
-        handlers.register(new InitProducerIdHandler(topics, acls));
+        handlers.register(new InitProducerIdHandler(topics, acls, transactions));
         handlers.register(new DescribeConfigsHandler(node, topics, groups, logDirectory, acls));
         handlers.register(new IncrementalAlterConfigsHandler(node, topics, acls));
         handlers.register(new CreatePartitionsHandler(topics, node, acls));
@@ -72,7 +83,10 @@ public final class BrokerApis {
         handlers.register(new CreateAclsHandler(acls));
         handlers.register(new DescribeAclsHandler(acls));
         handlers.register(new DeleteAclsHandler(acls));
-        GroupApis.register(handlers, node, groups, acls);
+        GroupApis.register(handlers, node, groups, acls, transactions);
+        if (transactions != null) {
+            TransactionApis.register(handlers, transactions, topics);
+        }
         return handlers;
     }
 }

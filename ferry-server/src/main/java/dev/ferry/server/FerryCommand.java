@@ -138,6 +138,15 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "Default: ${DEFAULT-VALUE}")
     long offsetsRetentionCheckIntervalMs;
 
+    @Option(names = "--log-retention-check-interval-ms", paramLabel = "MS", defaultValue = "300000",
+            description = "How often streams are trimmed by their retention (Kafka's log.retention.check.interval.ms); "
+                    + "a policy that changes a stream's retention trims it at once too. Default: ${DEFAULT-VALUE}")
+    long logRetentionCheckIntervalMs;
+    @Option(names = "--transaction-abort-check-interval-ms", paramLabel = "MS", defaultValue = "10000",
+            description = "How often open Kafka transactions are checked against their timeout, those past it aborted "
+                    + "(Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms). Default: ${DEFAULT-VALUE}")
+    long transactionAbortCheckIntervalMs;
+
     @Option(names = "--bind", paramLabel = "ADDR", split = ",", defaultValue = "127.0.0.1,::1",
             description = "Addresses the listeners bind to, comma separated or the flag repeated, all on the same "
                     + "port. An IPv6 address this machine or JVM cannot have (no IPv6) is skipped with a warning. "
@@ -297,6 +306,8 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs;
         settings.offsetsRetentionMinutes = offsetsRetentionMinutes;
         settings.offsetsRetentionCheckIntervalMs = offsetsRetentionCheckIntervalMs;
+        settings.logRetentionCheckIntervalMs = logRetentionCheckIntervalMs;
+        settings.transactionAbortCheckIntervalMs = transactionAbortCheckIntervalMs;
         settings.bind = bind;
         settings.users = users;
         settings.definitions = definitions;

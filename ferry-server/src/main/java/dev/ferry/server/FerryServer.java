@@ -19,6 +19,7 @@ import dev.ferry.front.tls.TlsContextProvider;
 import dev.ferry.front.registry.ClientConnections;
 import dev.ferry.group.GroupConfig;
 import dev.ferry.group.GroupCoordinator;
+import dev.ferry.txn.TransactionCoordinator;
 import dev.ferry.http.HttpApiConfig;
 import dev.ferry.http.HttpApiServer;
 import dev.ferry.http.SyncLatency;
@@ -56,8 +57,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class FerryServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FerryServer.class);
-    /** Kafka's {@code log.retention.check.interval.ms} default: how often topics apply retention and roll segments. */
-    private static final long RETENTION_CHECK_INTERVAL_MS = 300_000;
 
     private final BrokerSettings settings;
     private DataDirectoryLock dataLock;
@@ -79,6 +78,7 @@ public final class FerryServer implements AutoCloseable {
     /** One for every port: guesses over AMQP and over Kafka from one address slow each other down. */
     private final LoginThrottle loginThrottle = new LoginThrottle();
     private GroupCoordinator groupCoordinator;
+    private TransactionCoordinator transactionCoordinator;
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private final SyncLatency syncLatency = new SyncLatency();
     private ContentBudget contentBudget;
@@ -134,7 +134,9 @@ public final class FerryServer implements AutoCloseable {
         openAccessControl();
         // Topics come back (every partition opened, its producer state rebuilt) before any listener opens,
         // and before the AMQP metadata, whose bindings may lead to them (stream queues).
-        topics = TopicRegistry.open(settings.dataDir, storage.flusher(), storage.fileHandles(), settings.queueThreads);
+        // With the streams' virtual host's policies as they stand, so a policy's segment size holds from the start.
+        topics = TopicRegistry.open(settings.dataDir, storage.flusher(), storage.fileHandles(), settings.queueThreads,
+                broker.virtualHost(settings.streamVirtualHost).orElseThrow().policies());
         streamQueues = new StreamQueues(topics, settings.streamVirtualHost, settings.streamKeyHeader,
                 System::currentTimeMillis);
         broker.virtualHost(settings.streamVirtualHost).orElseThrow().attachStreams(streamQueues);
@@ -143,7 +145,7 @@ public final class FerryServer implements AutoCloseable {
             // RabbitMQ's load_definitions at boot: the topology too, before any client can connect.
             DefinitionsFile.read(settings.definitions).applyTopology(broker);
         }
-        topics.startMaintenance(RETENTION_CHECK_INTERVAL_MS);
+        topics.startMaintenance(settings.logRetentionCheckIntervalMs);
         amqpServer = new AmqpServer(amqpConfig());
         groupCoordinator = GroupCoordinator.open(settings.dataDir.resolve("groups"), GroupConfig.defaults()
                         .withInitialRebalanceDelayMs(settings.groupInitialRebalanceDelayMs)
@@ -151,6 +153,10 @@ public final class FerryServer implements AutoCloseable {
                         .withOffsetsRetention(settings.offsetsRetentionMinutes * 60_000,
                                 settings.offsetsRetentionCheckIntervalMs),
                 storage.flusher(), storage.fileHandles(), System::currentTimeMillis);
+        // After topics and groups: transactions found preparing at start write their markers and offsets there.
+        transactionCoordinator = TransactionCoordinator.open(settings.dataDir.resolve("transactions"), topics,
+                groupCoordinator, storage.flusher(), storage.fileHandles(), System::currentTimeMillis,
+                settings.transactionAbortCheckIntervalMs);
         KafkaConfig kafka = kafkaConfig();
         kafkaServer = new KafkaServer(kafka);
         if (tls != null && settings.amqpsPort >= 0) {
@@ -333,7 +339,8 @@ public final class FerryServer implements AutoCloseable {
                 .addresses(settings.bindAddresses())
                 .port(settings.kafkaPort)
                 .node(node)
-                .handlers(BrokerApis.create(node, topics, groupCoordinator, settings.dataDir, new KafkaAcls(accessControl)))
+                .handlers(BrokerApis.create(node, topics, groupCoordinator, transactionCoordinator, settings.dataDir,
+                        new KafkaAcls(accessControl)))
                 .authentication(KafkaAuthentication.of(settings.kafkaSecurityProtocol, settings.kafkaSaslMechanisms,
                         new KafkaUsers(accessControl, loginThrottle, System::currentTimeMillis)));
     }
@@ -408,6 +415,13 @@ public final class FerryServer implements AutoCloseable {
         }
         if (kafkaServer != null) {
             kafkaServer.stop();
+        }
+        if (transactionCoordinator != null) {
+            try {
+                transactionCoordinator.close();
+            } catch (RuntimeException e) {
+                log.warn("closing the transaction coordinator failed: {}", e.toString());
+            }
         }
         if (groupCoordinator != null) {
             try {

@@ -362,7 +362,8 @@ final class BasicMethodHandler {
         // Taken unacknowledged even for a no-ack get: if the channel closes before the answer is
         // back, the queue requeues the message when it applies the close, rather than losing a
         // message that nobody received. A no-ack get settles it once get-ok is on its way.
-        queue.get(session.ref(), false).whenComplete((result, error) -> session.onEventLoop(() -> {
+        (get.noAck() ? queue.getNoAckHeld(session.ref()) : queue.get(session.ref(), false))
+                .whenComplete((result, error) -> session.onEventLoop(() -> {
             if (error != null) {
                 session.fail(error, get);
                 return;

@@ -1,40 +1,43 @@
 package dev.ferry.amqp.channel;
 
+import dev.ferry.stats.ChannelMessageCounts;
 import dev.ferry.stats.MessageCounter;
-import dev.ferry.stats.SharedMessageCounts;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One channel's message_stats, counted on its event loop in plain fields (no lock, no fence), and
- * added to its virtual host's totals, which outlive the channel (RabbitMQ's vhost and overview
- * rates are the sum over channels too).
+ * One channel's message_stats, counted on its event loop into counters of its own (no lock, no
+ * fence, nothing shared with other channels); its virtual host sums the open channels' counters
+ * when read and keeps what closed ones counted (RabbitMQ's vhost and overview figures are the sum
+ * over channels too).
  */
 final class ChannelCounters {
-    private final long[] counts = new long[MessageCounter.count()];
-    private final SharedMessageCounts virtualHost;
+    private final ChannelMessageCounts counts;
 
-    ChannelCounters(SharedMessageCounts virtualHost) {
-        this.virtualHost = virtualHost;
+    ChannelCounters(ChannelMessageCounts counts) {
+        this.counts = counts;
     }
 
     void increment(MessageCounter counter) {
-        counts[counter.ordinal()]++;
-        virtualHost.increment(counter);
+        counts.increment(counter);
     }
 
     void add(MessageCounter counter, int amount) {
         if (amount > 0) {
-            counts[counter.ordinal()] += amount;
-            virtualHost.add(counter, amount);
+            counts.add(counter, amount);
         }
+    }
+
+    /** The channel closed: its counts go to its virtual host's totals. Event loop only. */
+    void retire() {
+        counts.retire();
     }
 
     /** The counters a channel reports, by field name; event loop only. */
     Map<String, Long> snapshot() {
         Map<String, Long> stats = new LinkedHashMap<>();
         for (MessageCounter counter : CHANNEL_COUNTERS) {
-            stats.put(counter.fieldName(), counts[counter.ordinal()]);
+            stats.put(counter.fieldName(), counts.get(counter));
         }
         return stats;
     }

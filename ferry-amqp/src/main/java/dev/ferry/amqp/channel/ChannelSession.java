@@ -78,7 +78,7 @@ public final class ChannelSession implements ChannelMethodHandler {
         this.ref = new ChannelRef(channel.connection().id(), channel.number());
         this.eventLoop = channel.connection().eventLoop();
         this.directReplyTo = directReplyTo;
-        this.counters = new ChannelCounters(virtualHost.messageStats());
+        this.counters = new ChannelCounters(virtualHost.messageStats().openChannel());
         this.basicMethods = new BasicMethodHandler(this);
         this.publisher = new PublishHandler(this, basicMethods);
     }
@@ -117,6 +117,7 @@ public final class ChannelSession implements ChannelMethodHandler {
             releaseChannel.run();
         }
         closed = true;
+        counters.retire();
         basicMethods.channelClosed();
         publisher.channelClosed();
         for (MessageQueue queue : touchedQueues) {

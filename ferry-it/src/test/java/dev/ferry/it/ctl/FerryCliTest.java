@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code bin/ferry} with a command, run as a child process against a started broker, checked
- * against what a real AMQP client sees: what the CLI declares, publishes, consumes, purges, moves
+ * {@code ferry} with a command against a started broker (in the test's JVM; {@code bin/ferry} as a
+ * child process where the script's exit code matters), checked against what a real AMQP client sees: what the CLI declares, publishes, consumes, purges, moves
  * and deletes is what the client finds in the broker, and what a client does is what the CLI
  * lists. Also its answers to bad command lines and to a broker that is not there: one line, and
  * an exit code a script can test.
@@ -246,7 +246,7 @@ class FerryCliTest {
 
     @Test
     void shouldAnswerBadCommandLinesAndAnUnreachableBrokerWithOneLineAndAnExitCode() throws Exception {
-        FerryCtlProcess.Result unknownCommand = ferry.run("frobnicate");
+        FerryCtlProcess.Result unknownCommand = ferry.runScript("frobnicate");
         assertThat(unknownCommand.exitCode()).isEqualTo(64);
         assertThat(unknownCommand.err()).startsWith("ferry: unknown command 'frobnicate'\n");
 
@@ -262,7 +262,7 @@ class FerryCliTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        FerryCtlProcess.Result unreachable = ferry.run("queues", "--url", "http://127.0.0.1:" + closedPort);
+        FerryCtlProcess.Result unreachable = ferry.runScript("queues", "--url", "http://127.0.0.1:" + closedPort);
         assertThat(unreachable.exitCode()).isEqualTo(69);
         assertThat(unreachable.out()).isEmpty();
         assertThat(unreachable.err()).hasLineCount(1).startsWith("ferry: ").contains("127.0.0.1:" + closedPort)

@@ -1,32 +1,41 @@
 package dev.ferry.it.ctl;
 
+import dev.ferry.server.cli.FerryCli;
+import dev.ferry.server.ctl.FerryCtl;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs {@code bin/ferryctl} (or {@code bin/ferry}) as an operator does, as a child process of its own, and collects its
- * exit code, standard output and standard error. Its environment has no FERRY_* settings but those
- * the test gives, and a HOME of the test's own, so no ~/.ferryctl of the machine leaks in.
+ * Runs {@code ferryctl} (or {@code ferry}'s client commands) as an operator does and collects its
+ * exit code, standard output and standard error. {@link #run} calls the command's entry point in
+ * the test's JVM with captured streams and an environment of the test's own (a JVM per command
+ * cost CI more than a minute and a half); {@link #runScript} starts {@code bin/<script>} as a child
+ * process, so the scripts themselves stay tested. Either way the environment has no FERRY_*
+ * settings but those the test gives, a HOME of the test's own, so no ~/.ferryctl of the machine
+ * leaks in, and an empty standard input.
  */
 final class FerryCtlProcess {
-    private final Path script;
+    private final String script;
     private final Map<String, String> environment;
 
     FerryCtlProcess(Map<String, String> environment) {
         this("ferryctl", environment);
     }
 
-    /** Runs {@code bin/<script>} instead: {@code ferry} for its client commands. */
+    /** Runs {@code ferry} instead: its client commands. */
     FerryCtlProcess(String script, Map<String, String> environment) {
-        this.script = Path.of(System.getProperty("basedir", "."), "..", "bin", script).normalize();
+        this.script = script;
         this.environment = Map.copyOf(environment);
     }
 
@@ -45,8 +54,35 @@ final class FerryCtlProcess {
         return run(Map.of(), args);
     }
 
+    /** In this JVM, with {@code extraEnvironment} over the test's; the broker start ({@code ferry server}) as a process. */
     Result run(Map<String, String> extraEnvironment, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("bash", script.toString()));
+        boolean ferry = script.equals("ferry");
+        if (ferry && (args.length == 0 || !FerryCli.isClientCommand(args[0]))) {
+            return runScript(extraEnvironment, args);
+        }
+        Map<String, String> merged = new HashMap<>(environment);
+        merged.putAll(extraEnvironment);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exitCode;
+        try (PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
+                PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            // Standard input closed at once, as runScript gives it (the test JVM's own is Surefire's channel).
+            InputStream nothing = InputStream.nullInputStream();
+            exitCode = ferry ? FerryCli.run(args, merged, nothing, outStream, errStream)
+                    : FerryCtl.run(args, merged, nothing, outStream, errStream);
+        }
+        return new Result(exitCode, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    Result runScript(String... args) throws IOException, InterruptedException {
+        return runScript(Map.of(), args);
+    }
+
+    /** {@code bin/<script>} as a child process. */
+    Result runScript(Map<String, String> extraEnvironment, String... args) throws IOException, InterruptedException {
+        Path path = Path.of(System.getProperty("basedir", "."), "..", "bin", script).normalize();
+        List<String> command = new ArrayList<>(List.of("bash", path.toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().keySet().removeIf(name -> name.startsWith("FERRY_"));
@@ -58,7 +94,7 @@ final class FerryCtlProcess {
         CompletableFuture<String> err = read(process.getErrorStream());
         if (!process.waitFor(120, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            throw new IllegalStateException(script.getFileName() + " " + String.join(" ", args) + " did not finish in 120 s");
+            throw new IllegalStateException(script + " " + String.join(" ", args) + " did not finish in 120 s");
         }
         return new Result(process.exitValue(), out.join(), err.join());
     }

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code bin/ferryctl} run as a child process against a started broker, checked against what real
- * AMQP clients see: a queue's depth, a user it creates logging in, permissions it sets taking
+ * {@code ferryctl} against a started broker (in the test's JVM; {@code bin/ferryctl} as a child
+ * process where the script's exit code matters), checked against what real AMQP clients see: a queue's depth, a user it creates logging in, permissions it sets taking
  * effect, a connection it closes reaching the client, a purge emptying the queue; and its answers
  * to bad command lines, unknown objects and a broker that is not there, with rabbitmqctl's texts
  * and exit codes; policies it sets trimming a queue a client filled.
@@ -228,7 +228,7 @@ class FerryCtlTest {
 
     @Test
     void shouldAnswerBadCommandLinesWithUsageAndExitCode64() throws Exception {
-        FerryCtlProcess.Result unknown = ctl.run("frobnicate");
+        FerryCtlProcess.Result unknown = ctl.runScript("frobnicate");
         assertThat(unknown.exitCode()).isEqualTo(64);
         assertThat(unknown.err()).contains("Command 'frobnicate' not found.").contains("list_queues");
 
@@ -246,7 +246,7 @@ class FerryCtlTest {
         assertThat(badColumn.err()).startsWith("Error (argument validation): Info key(s) bogus are not supported\n");
         assertThat(badColumn.out()).isEmpty();
 
-        assertThat(ctl.run().exitCode()).isEqualTo(64);
+        assertThat(ctl.runScript().exitCode()).isEqualTo(64);
     }
 
     @Test
@@ -255,13 +255,13 @@ class FerryCtlTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        FerryCtlProcess.Result down = ctl.run("--url", "http://127.0.0.1:" + closedPort, "list_queues");
+        FerryCtlProcess.Result down = ctl.runScript("--url", "http://127.0.0.1:" + closedPort, "list_queues");
         assertThat(down.exitCode()).isEqualTo(69);
         assertThat(down.err()).startsWith("Error:\nunable to perform an operation on node http://127.0.0.1:" + closedPort);
 
         FerryCtlProcess.Result waited = ctl.run("--url", "http://127.0.0.1:" + closedPort, "--timeout", "1", "await_startup");
         assertThat(waited.exitCode()).isEqualTo(75);
-        assertThat(ctl.run("await_startup").exitCode()).isZero();
+        assertThat(ctl.runScript("await_startup").exitCode()).isZero();
     }
 
     @Test

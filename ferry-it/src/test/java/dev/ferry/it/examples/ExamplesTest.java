@@ -6,7 +6,9 @@ import dev.ferry.examples.DirectRouting;
 import dev.ferry.examples.Example;
 import dev.ferry.examples.ExampleResult;
 import dev.ferry.examples.IdempotentPayments;
+import dev.ferry.examples.OrderPipeline;
 import dev.ferry.examples.OrderRetries;
+import dev.ferry.examples.PeakSmoothing;
 import dev.ferry.examples.PublishSubscribe;
 import dev.ferry.examples.PublisherConfirms;
 import dev.ferry.examples.RpcDirectReplyTo;
@@ -31,6 +33,7 @@ class ExamplesTest {
     }
 
     private static void assertSucceeded(ExampleResult result) {
+        System.out.print(result.summary()); // the report in the test's output, as a user running it sees it
         assertThat(result.succeeded()).as(result.summary()).isTrue();
     }
 
@@ -74,5 +77,16 @@ class ExamplesTest {
     void shouldStoreResentPaymentsOnceAndApplyARedeliveredOneOnce() throws Exception {
         AmqpTarget.shared().assumeFerryBehaviour("x-message-deduplication is a plugin on RabbitMQ");
         assertSucceeded(run(new IdempotentPayments()));
+    }
+
+    @Test
+    void shouldFanOrdersOutRetryAndParkFailedPaymentsAndChargeEachOrderOnce() throws Exception {
+        AmqpTarget.shared().assumeFerryBehaviour("x-retry-delays is Ferry's own");
+        assertSucceeded(run(new OrderPipeline()));
+    }
+
+    @Test
+    void shouldAbsorbABurstOfOrdersThatOneWorkerDrainsAtItsOwnPace() throws Exception {
+        assertSucceeded(run(new PeakSmoothing()));
     }
 }

@@ -47,7 +47,7 @@ class ManagementDefinitionsTest {
     }
 
     private ManagementTarget started() {
-        ManagementTarget started = ManagementTarget.start();
+        ManagementTarget started = ManagementTarget.startEmbedded();
         targets.add(started);
         return started;
     }

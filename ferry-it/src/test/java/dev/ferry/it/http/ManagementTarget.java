@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import dev.ferry.embedded.Ferry;
 import dev.ferry.it.support.BrokerProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * The broker the management API tests talk to: a Ferry process of their own (its HTTP port read
- * from "HTTP listening on ..."), or, with {@code -Dferry.it.http=http://127.0.0.1:15790} and
+ * from "HTTP listening on ..."), a Ferry in the test's JVM ({@link #startEmbedded()}), or, with {@code -Dferry.it.http=http://127.0.0.1:15790} and
  * {@code -Dferry.it.amqp=amqp://guest:guest@127.0.0.1:5790}, a RabbitMQ node with the management
  * plugin ({@code ferry-bench/rabbitmq-node.sh start DIR 5790 15790}), which is how the expectations
  * are checked against RabbitMQ 3.10.
@@ -31,6 +32,8 @@ final class ManagementTarget implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
     private final BrokerProcess ferry;
+    /** The broker this target started in the test's JVM, closed with it; null otherwise. */
+    private final Ferry embedded;
     private final String amqpHost;
     private final int amqpPort;
     private final URI api;
@@ -39,7 +42,12 @@ final class ManagementTarget implements AutoCloseable {
             .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     private ManagementTarget(BrokerProcess ferry, String amqpHost, int amqpPort, URI api) {
+        this(ferry, null, amqpHost, amqpPort, api);
+    }
+
+    private ManagementTarget(BrokerProcess ferry, Ferry embedded, String amqpHost, int amqpPort, URI api) {
         this.ferry = ferry;
+        this.embedded = embedded;
         this.amqpHost = amqpHost;
         this.amqpPort = amqpPort;
         this.api = api;
@@ -72,6 +80,20 @@ final class ManagementTarget implements AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #start()}, but a Ferry in the test's JVM (ferry-embedded) instead of a process:
+     * for tests that start several brokers and read neither their output nor their process.
+     */
+    static ManagementTarget startEmbedded() {
+        String external = System.getProperty("ferry.it.http");
+        if (external != null && !external.isBlank()) {
+            return start();
+        }
+        Ferry broker = Ferry.builder().start();
+        return new ManagementTarget(null, broker, "127.0.0.1", broker.amqpPort(),
+                URI.create("http://127.0.0.1:" + broker.httpPort() + "/api/"));
+    }
+
     /** A target over a Ferry the test started itself (a test that restarts or kills its broker). */
     static ManagementTarget over(BrokerProcess broker) {
         return new ManagementTarget(broker, "127.0.0.1", broker.amqpPort(),
@@ -79,14 +101,18 @@ final class ManagementTarget implements AutoCloseable {
     }
 
     boolean isFerry() {
-        return ferry != null;
+        return ferry != null || embedded != null;
     }
 
     void assumeFerryBehaviour(String why) {
         Assumptions.assumeTrue(isFerry(), "RabbitMQ differs on purpose: " + why);
     }
 
+    /** The broker process; fails for a target that is not one. */
     BrokerProcess ferry() {
+        if (ferry == null) {
+            throw new IllegalStateException("this target is not a Ferry process");
+        }
         return ferry;
     }
 
@@ -174,6 +200,9 @@ final class ManagementTarget implements AutoCloseable {
     public void close() {
         if (ferry != null) {
             ferry.close();
+        }
+        if (embedded != null) {
+            embedded.close();
         }
     }
 }

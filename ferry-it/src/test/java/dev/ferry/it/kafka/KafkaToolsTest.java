@@ -349,6 +349,36 @@ class KafkaToolsTest {
                 .contains("Could not match any topic-partitions with the specified filters");
     }
 
+    @Test
+    void transactionsCommandListsAndDescribesAnOpenTransaction() throws Exception {
+        String topic = unique("tools-txn");
+        String transactionalId = unique("tools-txn-id");
+        topics("--create", "--topic", topic, "--partitions", "2", "--replication-factor", "1");
+        Properties properties = clientProperties();
+        properties.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(properties, new StringSerializer(),
+                new StringSerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 1, "k", "v")).get(30, TimeUnit.SECONDS);
+
+            ToolRun list = tool("org.apache.kafka.tools.TransactionsCommand", "list");
+            assertThat(list.exitCode()).isZero();
+            assertThat(list.out()).containsPattern("(?m)^" + transactionalId + "\\s+\\d+\\s+\\d+\\s+Ongoing\\s*$");
+            ToolRun describe = tool("org.apache.kafka.tools.TransactionsCommand", "describe", "--transactional-id",
+                    transactionalId);
+            assertThat(describe.exitCode()).isZero();
+            assertThat(describe.out()).contains("Ongoing").contains("60000").contains(topic + "-1");
+
+            producer.commitTransaction();
+            // Kafka may still be writing the markers after the commit returned; Ferry has written them.
+            await().atMost(Duration.ofSeconds(30)).until(() -> tool("org.apache.kafka.tools.TransactionsCommand",
+                    "describe", "--transactional-id", transactionalId).out().contains("CompleteCommit"));
+            assertThat(tool("org.apache.kafka.tools.TransactionsCommand", "describe", "--transactional-id",
+                    transactionalId).out()).doesNotContain(topic + "-1");
+        }
+    }
+
     private static List<String> lines(ToolRun run) {
         Pattern offsetLine = Pattern.compile("^\\S+:\\d+:-?\\d*$");
         List<String> lines = new ArrayList<>();

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import dev.ferry.kafka.wire.LogSliceRecords;
 import dev.ferry.log.LogSlice;
+import dev.ferry.stream.AbortedTransaction;
 import dev.ferry.stream.HighWatermarkWait;
 import dev.ferry.stream.Partition;
 import dev.ferry.stream.Topic;
@@ -39,11 +40,15 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * answers or parks again until the deadline. Nothing is held while parked but the waits.
  *
  * <p>Fetch sessions (KIP-227) are not kept: every answer carries session id 0, which tells the
- * client that no session was created, so it sends full fetch requests, as clients accept. Both
- * isolation levels read up to the high watermark: Ferry has no transactions, so the last stable
- * offset is the high watermark.
+ * client that no session was created, so it sends full fetch requests, as clients accept.
+ *
+ * <p>{@code read_uncommitted} reads up to the high watermark; {@code read_committed} up to the last
+ * stable offset (the first offset of the earliest undecided transaction), with the aborted
+ * transactions the data overlaps listed so that the consumer drops their records.
  */
 public final class FetchHandler implements ApiHandler {
+    /** Kafka's {@code IsolationLevel.READ_COMMITTED} id in a Fetch or ListOffsets request. */
+    static final byte READ_COMMITTED = 1;
     private final TopicRegistry topics;
     private final KafkaAcls acls;
 
@@ -110,6 +115,7 @@ public final class FetchHandler implements ApiHandler {
             boolean anyError = false;
             List<Parked> parkable = new ArrayList<>();
             FetchResponseData response = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
+            boolean readCommitted = request.isolationLevel() == READ_COMMITTED;
             for (FetchTopic fetchTopic : request.topics()) {
                 FetchableTopicResponse topicResponse = new FetchableTopicResponse().setTopic(fetchTopic.topic())
                         .setTopicId(fetchTopic.topicId());
@@ -143,21 +149,31 @@ public final class FetchHandler implements ApiHandler {
                     }
                     try {
                         long highWatermark = partition.highWatermark();
+                        long lastStable = partition.lastStableOffset();
                         long logStart = partition.logStartOffset();
                         // The response's byte budget spent, later partitions only report their offsets.
                         LogSlice slice = null;
                         if (remainingBytes > 0 || totalBytes == 0) {
                             int limit = Math.max(1, Math.min(fetchPartition.partitionMaxBytes(), remainingBytes));
-                            slice = partition.read(fetchPartition.fetchOffset(), limit);
+                            slice = readCommitted ? partition.readCommitted(fetchPartition.fetchOffset(), limit)
+                                    : partition.read(fetchPartition.fetchOffset(), limit);
                         }
-                        partitionResponse.setHighWatermark(highWatermark).setLastStableOffset(highWatermark)
+                        partitionResponse.setHighWatermark(highWatermark).setLastStableOffset(lastStable)
                                 .setLogStartOffset(logStart);
                         if (slice != null && !slice.isEmpty()) {
                             partitionResponse.setRecords(new LogSliceRecords(slice));
+                            if (readCommitted) {
+                                partitionResponse.setAbortedTransactions(abortedTransactions(partition,
+                                        fetchPartition.fetchOffset(), slice.nextOffset()));
+                            }
                             totalBytes += slice.sizeInBytes();
                             remainingBytes -= slice.sizeInBytes();
                         } else {
-                            parkable.add(new Parked(partition, fetchPartition.fetchOffset()));
+                            // read_committed below an open transaction: only a marker made durable moves the
+                            // last stable offset, and it moves the high watermark too.
+                            long wakeAbove = readCommitted ? Math.max(fetchPartition.fetchOffset(), highWatermark)
+                                    : fetchPartition.fetchOffset();
+                            parkable.add(new Parked(partition, wakeAbove));
                         }
                     } catch (RuntimeException e) {
                         fail(partitionResponse, KafkaErrors.of(e));
@@ -202,6 +218,16 @@ public final class FetchHandler implements ApiHandler {
             }
             attempt(timedOut);
         }
+    }
+
+    private static List<FetchResponseData.AbortedTransaction> abortedTransactions(Partition partition, long fromOffset,
+                                                                                 long toOffset) {
+        List<FetchResponseData.AbortedTransaction> aborted = new ArrayList<>();
+        for (AbortedTransaction transaction : partition.abortedTransactions(fromOffset, toOffset)) {
+            aborted.add(new FetchResponseData.AbortedTransaction().setProducerId(transaction.producerId())
+                    .setFirstOffset(transaction.firstOffset()));
+        }
+        return aborted;
     }
 
     private static void fail(PartitionData partitionResponse, Errors error) {

@@ -24,8 +24,8 @@ import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
 
 /**
- * ListOffsets: the log start (earliest, -2; earliest local, -4), the high watermark (latest, -1:
- * what a consumer can read, with either isolation level since there are no transactions), the
+ * ListOffsets: the log start (earliest, -2; earliest local, -4), the latest (-1: what a consumer can
+ * read: the high watermark, or under {@code read_committed} the last stable offset), the
  * first offset at or after a timestamp, and the record with the largest timestamp (-3).
  *
  * <p>By timestamp uses the partition's time index; the record's own timestamp is read from its batch.
@@ -96,7 +96,8 @@ public final class ListOffsetsHandler implements ApiHandler {
                     continue;
                 }
                 try {
-                    answer(partition, requested.timestamp(), answer);
+                    answer(partition, requested.timestamp(), data.isolationLevel() == FetchHandler.READ_COMMITTED,
+                            answer);
                     if (context.apiVersion() < 4) {
                         answer.setLeaderEpoch(-1); // not in the response before v4
                     }
@@ -108,11 +109,13 @@ public final class ListOffsetsHandler implements ApiHandler {
         return CompletableFuture.completedFuture(response);
     }
 
-    private static void answer(Partition partition, long timestamp, ListOffsetsPartitionResponse answer) {
+    private static void answer(Partition partition, long timestamp, boolean readCommitted,
+                               ListOffsetsPartitionResponse answer) {
         if (timestamp == EARLIEST || timestamp == EARLIEST_LOCAL) {
             answer.setOffset(partition.logStartOffset()).setLeaderEpoch(partition.leaderEpoch());
         } else if (timestamp == LATEST) {
-            answer.setOffset(partition.highWatermark()).setLeaderEpoch(partition.leaderEpoch());
+            answer.setOffset(readCommitted ? partition.lastStableOffset() : partition.highWatermark())
+                    .setLeaderEpoch(partition.leaderEpoch());
         } else if (timestamp == MAX_TIMESTAMP) {
             maxTimestamp(partition, answer);
         } else if (timestamp >= 0) {

@@ -31,6 +31,9 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * "fsynced" on one node; acks=0 gets no response at all (the request still holds its connection's
  * place in line until its batches are written, so its buffer outlives the append).
  *
+ * <p>Transactional batches are stored like any other; the partition opens its producer's
+ * transaction on them (the transaction coordinator's marker closes it).
+ *
  * <p>No per-record work here: one append per partition, one future per append.
  */
 public final class ProduceHandler implements ApiHandler {
@@ -83,11 +86,6 @@ public final class ProduceHandler implements ApiHandler {
                 topicResponse.partitionResponses().add(partitionResponse);
                 if (!validAcks) {
                     partitionResponse.setErrorCode(Errors.INVALID_REQUIRED_ACKS.code());
-                    continue;
-                }
-                if (data.transactionalId() != null) {
-                    partitionResponse.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code())
-                            .setErrorMessage("transactions are not supported");
                     continue;
                 }
                 if (!authorized) {

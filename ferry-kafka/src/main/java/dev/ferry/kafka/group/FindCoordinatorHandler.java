@@ -19,9 +19,10 @@ import dev.ferry.kafka.api.RequestContext;
 import dev.ferry.kafka.security.KafkaAcls;
 
 /**
- * FindCoordinator: this broker coordinates every group. Transactions have no coordinator yet, so
- * a transactional key gets COORDINATOR_NOT_AVAILABLE (clients retry, then fail their transaction
- * calls), and any other key type INVALID_REQUEST, as in Kafka. v0-3 ask for one key, v4+ for a batch.
+ * FindCoordinator: this broker coordinates every group and, when it runs a transaction
+ * coordinator, every transactional id (without one a transactional key gets
+ * COORDINATOR_NOT_AVAILABLE); any other key type INVALID_REQUEST, as in Kafka. v0-3 ask for one
+ * key, v4+ for a batch.
  */
 public final class FindCoordinatorHandler implements ApiHandler {
     private static final byte GROUP_KEY = 0;
@@ -29,15 +30,22 @@ public final class FindCoordinatorHandler implements ApiHandler {
 
     private final LocalNode node;
     private final KafkaAcls acls;
+    private final boolean transactions;
 
     public FindCoordinatorHandler(LocalNode node) {
         this(node, KafkaAcls.ALLOW_ALL);
     }
 
-    /** With ACLs: a group key needs DESCRIBE on the group, else GROUP_AUTHORIZATION_FAILED. */
     public FindCoordinatorHandler(LocalNode node, KafkaAcls acls) {
+        this(node, acls, false);
+    }
+
+    /** With ACLs: a group key needs DESCRIBE on the group, else GROUP_AUTHORIZATION_FAILED. */
+    /** @param transactions whether this broker is a transaction coordinator: transaction keys are answered with it */
+    public FindCoordinatorHandler(LocalNode node, KafkaAcls acls, boolean transactions) {
         this.node = node;
         this.acls = acls;
+        this.transactions = transactions;
     }
 
     @Override
@@ -90,6 +98,9 @@ public final class FindCoordinatorHandler implements ApiHandler {
             return acls.allowed(context, Operation.DESCRIBE, ResourceType.GROUP, key) ? Errors.NONE
                     : Errors.GROUP_AUTHORIZATION_FAILED;
         }
-        return keyType == TRANSACTION_KEY ? Errors.COORDINATOR_NOT_AVAILABLE : Errors.INVALID_REQUEST;
+        if (keyType == TRANSACTION_KEY) {
+            return transactions ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
+        }
+        return Errors.INVALID_REQUEST;
     }
 }

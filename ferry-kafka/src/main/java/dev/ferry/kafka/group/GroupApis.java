@@ -4,6 +4,7 @@ import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.LocalNode;
 import dev.ferry.kafka.api.ApiHandlers;
 import dev.ferry.kafka.security.KafkaAcls;
+import dev.ferry.txn.TransactionCoordinator;
 
 /** The consumer-group APIs (classic protocol) and the offset APIs, all served by one {@link GroupCoordinator}. */
 public final class GroupApis {
@@ -16,13 +17,22 @@ public final class GroupApis {
 
     /** With ACLs checked by every handler. */
     public static void register(ApiHandlers handlers, LocalNode node, GroupCoordinator coordinator, KafkaAcls acls) {
-        handlers.register(new FindCoordinatorHandler(node, acls));
+        register(handlers, node, coordinator, acls, null);
+    }
+
+    /**
+     * With a transaction coordinator: FindCoordinator answers transaction keys, and OffsetFetch's
+     * {@code require_stable} sees the offsets transactions hold.
+     */
+    public static void register(ApiHandlers handlers, LocalNode node, GroupCoordinator coordinator, KafkaAcls acls,
+                                TransactionCoordinator transactions) {
+        handlers.register(new FindCoordinatorHandler(node, acls, transactions != null));
         handlers.register(new JoinGroupHandler(coordinator, acls));
         handlers.register(new SyncGroupHandler(coordinator, acls));
         handlers.register(new HeartbeatHandler(coordinator, acls));
         handlers.register(new LeaveGroupHandler(coordinator, acls));
         handlers.register(new OffsetCommitHandler(coordinator, acls));
-        handlers.register(new OffsetFetchHandler(coordinator, acls));
+        handlers.register(new OffsetFetchHandler(coordinator, acls, transactions));
         handlers.register(new OffsetDeleteHandler(coordinator, acls));
         handlers.register(new ListGroupsHandler(coordinator, acls));
         handlers.register(new DescribeGroupsHandler(coordinator, acls));

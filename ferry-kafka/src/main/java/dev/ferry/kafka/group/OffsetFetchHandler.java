@@ -2,8 +2,10 @@ package dev.ferry.kafka.group;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -29,16 +31,19 @@ import dev.ferry.group.PartitionRef;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
 import dev.ferry.kafka.security.KafkaAcls;
+import dev.ferry.txn.TransactionCoordinator;
 
 /**
  * OffsetFetch: v1-7 for one group, v8+ for a batch of groups; no topics means every partition the
  * group committed. A partition without a committed offset gets offset -1 and no error, as in Kafka.
- * Served up to v9 (v10 names topics by id). Ferry has no transactional offsets, so
- * {@code requireStable} never has to wait.
+ * Served up to v9 (v10 names topics by id). With {@code require_stable} (v7+), a partition whose
+ * offset a transaction holds (TxnOffsetCommit, not yet committed or aborted) gets
+ * UNSTABLE_OFFSET_COMMIT, which the consumer retries, as Kafka answers.
  */
 public final class OffsetFetchHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
     private final KafkaAcls acls;
+    private final TransactionCoordinator transactions;
 
     public OffsetFetchHandler(GroupCoordinator coordinator) {
         this(coordinator, KafkaAcls.ALLOW_ALL);
@@ -46,8 +51,22 @@ public final class OffsetFetchHandler implements ApiHandler {
 
     /** With ACLs: needs DESCRIBE on the group, else GROUP_AUTHORIZATION_FAILED. */
     public OffsetFetchHandler(GroupCoordinator coordinator, KafkaAcls acls) {
+        this(coordinator, acls, null);
+    }
+
+    /** @param transactions the transaction coordinator whose held offsets {@code require_stable} waits for; null if none */
+    public OffsetFetchHandler(GroupCoordinator coordinator, KafkaAcls acls, TransactionCoordinator transactions) {
         this.coordinator = coordinator;
         this.acls = acls;
+        this.transactions = transactions;
+    }
+
+    /** The group's partitions whose offsets a transaction holds, when the request asks for stable offsets. */
+    private CompletableFuture<Set<PartitionRef>> unstable(String groupId, boolean requireStable) {
+        if (!requireStable || transactions == null) {
+            return CompletableFuture.completedFuture(Set.of());
+        }
+        return transactions.pendingOffsets(groupId);
     }
 
     @Override
@@ -83,10 +102,11 @@ public final class OffsetFetchHandler implements ApiHandler {
                 }
             }
             List<PartitionRef> asked = partitions;
-            return coordinator.fetchOffsets(request.groupId(), asked).thenApply(found -> {
+            return coordinator.fetchOffsets(request.groupId(), asked).thenCombine(unstable(request.groupId(),
+                    request.requireStable()), (found, pending) -> {
                 OffsetFetchResponseData response = new OffsetFetchResponseData();
                 for (Map.Entry<String, List<OffsetFetchResponsePartition>> topic
-                        : byTopic(asked, found, OffsetFetchHandler::singleGroupPartition).entrySet()) {
+                        : byTopic(asked, found, pending, OffsetFetchHandler::singleGroupPartition).entrySet()) {
                     response.topics().add(new OffsetFetchResponseTopic().setName(topic.getKey())
                             .setPartitions(topic.getValue()));
                 }
@@ -110,10 +130,11 @@ public final class OffsetFetchHandler implements ApiHandler {
                 }
             }
             List<PartitionRef> asked = partitions;
-            groups.add(coordinator.fetchOffsets(group.groupId(), asked).thenApply(found -> {
+            groups.add(coordinator.fetchOffsets(group.groupId(), asked).thenCombine(unstable(group.groupId(),
+                    request.requireStable()), (found, pending) -> {
                 OffsetFetchResponseGroup answer = new OffsetFetchResponseGroup().setGroupId(group.groupId());
                 for (Map.Entry<String, List<OffsetFetchResponsePartitions>> topic
-                        : byTopic(asked, found, OffsetFetchHandler::batchPartition).entrySet()) {
+                        : byTopic(asked, found, pending, OffsetFetchHandler::batchPartition).entrySet()) {
                     answer.topics().add(new OffsetFetchResponseTopics().setName(topic.getKey())
                             .setPartitions(topic.getValue()));
                 }
@@ -131,28 +152,42 @@ public final class OffsetFetchHandler implements ApiHandler {
 
     @FunctionalInterface
     private interface PartitionAnswer<P> {
-        P of(int partition, CommittedOffset offset);
+        P of(int partition, CommittedOffset offset, boolean unstable);
     }
 
     /** The answer per topic: every partition asked for (or every one committed, when none were named). */
     private static <P> Map<String, List<P>> byTopic(List<PartitionRef> asked, Map<PartitionRef, CommittedOffset> found,
-                                                    PartitionAnswer<P> answer) {
+                                                    Set<PartitionRef> unstable, PartitionAnswer<P> answer) {
         Map<String, List<P>> topics = new LinkedHashMap<>();
-        for (PartitionRef partition : asked != null ? asked : found.keySet()) {
+        Set<PartitionRef> all = new LinkedHashSet<>(asked != null ? asked : found.keySet());
+        if (asked == null) {
+            all.addAll(unstable);
+        }
+        for (PartitionRef partition : all) {
             topics.computeIfAbsent(partition.topic(), name -> new ArrayList<>())
-                    .add(answer.of(partition.partition(), found.get(partition)));
+                    .add(answer.of(partition.partition(), found.get(partition), unstable.contains(partition)));
         }
         return topics;
     }
 
-    private static OffsetFetchResponsePartition singleGroupPartition(int partition, CommittedOffset offset) {
+    private static OffsetFetchResponsePartition singleGroupPartition(int partition, CommittedOffset offset,
+                                                                     boolean unstable) {
+        if (unstable) {
+            return new OffsetFetchResponsePartition().setPartitionIndex(partition).setCommittedOffset(-1)
+                    .setErrorCode(Errors.UNSTABLE_OFFSET_COMMIT.code());
+        }
         return new OffsetFetchResponsePartition().setPartitionIndex(partition)
                 .setCommittedOffset(offset == null ? -1 : offset.offset())
                 .setCommittedLeaderEpoch(offset == null ? -1 : offset.leaderEpoch())
                 .setMetadata(offset == null ? "" : offset.metadata());
     }
 
-    private static OffsetFetchResponsePartitions batchPartition(int partition, CommittedOffset offset) {
+    private static OffsetFetchResponsePartitions batchPartition(int partition, CommittedOffset offset,
+                                                                boolean unstable) {
+        if (unstable) {
+            return new OffsetFetchResponsePartitions().setPartitionIndex(partition).setCommittedOffset(-1)
+                    .setErrorCode(Errors.UNSTABLE_OFFSET_COMMIT.code());
+        }
         return new OffsetFetchResponsePartitions().setPartitionIndex(partition)
                 .setCommittedOffset(offset == null ? -1 : offset.offset())
                 .setCommittedLeaderEpoch(offset == null ? -1 : offset.leaderEpoch())

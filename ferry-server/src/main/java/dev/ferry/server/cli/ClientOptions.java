@@ -6,6 +6,7 @@ import dev.ferry.server.ctl.CtlCredentials;
 import dev.ferry.server.ctl.CtlException;
 import dev.ferry.server.ctl.ExitCodes;
 import dev.ferry.server.ctl.ManagementClient;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
@@ -53,6 +54,11 @@ public final class ClientOptions {
 
     void bind(FerryCli.Context context) {
         this.context = context;
+    }
+
+    /** What the command reads where a shell user would pipe or type input. */
+    InputStream in() {
+        return context.in();
     }
 
     PrintStream out() {

@@ -3,6 +3,7 @@ package dev.ferry.server.cli;
 import dev.ferry.server.FerryMain;
 import dev.ferry.server.ctl.CtlException;
 import dev.ferry.server.ctl.ExitCodes;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -37,8 +38,8 @@ import picocli.CommandLine.Command;
             FerryCli.CompletionCommand.class, CommandLine.HelpCommand.class,
         })
 public final class FerryCli {
-    /** Where a command writes, and the environment it reads (FERRY_URL, COLUMNS, FERRY_STDERR_TTY). */
-    record Context(PrintStream out, PrintStream err, Map<String, String> environment) {
+    /** Where a command reads and writes, and the environment it reads (FERRY_URL, COLUMNS, FERRY_STDERR_TTY). */
+    record Context(InputStream in, PrintStream out, PrintStream err, Map<String, String> environment) {
     }
 
     private FerryCli() {
@@ -61,9 +62,18 @@ public final class FerryCli {
                 && !firstArgument.equals("hash-password");
     }
 
-    /** Runs one client command line and returns its exit code. */
+    /** Runs one client command line on the process's standard input and returns its exit code. */
     public static int run(String[] args, Map<String, String> environment, PrintStream out, PrintStream err) {
-        Context context = new Context(out, err, environment);
+        return run(args, environment, System.in, out, err);
+    }
+
+    /**
+     * Runs one client command line and returns its exit code; what a command would read from
+     * standard input (a message body, a password) comes from {@code in}.
+     */
+    public static int run(String[] args, Map<String, String> environment, InputStream in, PrintStream out,
+            PrintStream err) {
+        Context context = new Context(in, out, err, environment);
         CommandLine commandLine = commandLine(context);
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));

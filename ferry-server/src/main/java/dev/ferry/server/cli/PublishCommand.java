@@ -212,7 +212,7 @@ final class PublishCommand implements Callable<Integer> {
             return null;
         }
         try {
-            return System.in.readAllBytes();
+            return client.in().readAllBytes();
         } catch (IOException e) {
             throw new CtlException(ExitCodes.DATA_ERROR, "cannot read standard input: " + e.getMessage());
         }

@@ -62,7 +62,7 @@ final class UsersCommand {
             if (client.client().get(userPath(name)).ok()) {
                 throw new CtlException(ExitCodes.DATA_ERROR, "user '" + name + "' already exists");
             }
-            ObjectNode body = client.object().put("password", password(newPassword));
+            ObjectNode body = client.object().put("password", password(client, newPassword));
             tagList(body, tags);
             client.client().put(userPath(name), body).orFail();
             client.err().println("added user " + name);
@@ -104,7 +104,7 @@ final class UsersCommand {
         @Override
         public Integer call() throws CtlException {
             JsonNode user = existing(client, name);
-            ObjectNode body = client.object().put("password", password(newPassword));
+            ObjectNode body = client.object().put("password", password(client, newPassword));
             body.set("tags", user.path("tags"));
             client.client().put(userPath(name), body).orFail();
             client.err().println("changed the password of " + name);
@@ -153,7 +153,7 @@ final class UsersCommand {
         }
     }
 
-    private static String password(String given) throws CtlException {
+    private static String password(ClientOptions client, String given) throws CtlException {
         if (given != null) {
             return given;
         }
@@ -163,7 +163,7 @@ final class UsersCommand {
             read = typed == null ? null : new String(typed);
         } else {
             try {
-                read = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                read = new BufferedReader(new InputStreamReader(client.in(), StandardCharsets.UTF_8)).readLine();
             } catch (IOException e) {
                 read = null;
             }

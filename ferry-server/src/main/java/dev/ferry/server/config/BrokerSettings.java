@@ -56,6 +56,10 @@ public final class BrokerSettings {
     public long offsetsRetentionMinutes = 10080;
     /** Kafka's offsets.retention.check.interval.ms. */
     public long offsetsRetentionCheckIntervalMs = 600_000;
+    /** Kafka's log.retention.check.interval.ms: how often streams are trimmed by retention (5 minutes). */
+    public long logRetentionCheckIntervalMs = 300_000;
+    /** Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms. */
+    public long transactionAbortCheckIntervalMs = 10_000;
     /** RabbitMQ's management port; 0 picks a free port. */
     public int httpPort = 15672;
     /** rabbitmq_prometheus's port for /metrics; 0 picks a free port. */
@@ -151,6 +155,14 @@ public final class BrokerSettings {
         if (offsetsRetentionCheckIntervalMs < 1) {
             throw new ConfigException("offsets-retention-check-interval-ms must be 1 or more, got "
                     + offsetsRetentionCheckIntervalMs);
+        }
+        if (logRetentionCheckIntervalMs < 1) {
+            throw new ConfigException("log-retention-check-interval-ms must be 1 or more, got "
+                    + logRetentionCheckIntervalMs);
+        }
+        if (transactionAbortCheckIntervalMs < 1) {
+            throw new ConfigException("transaction-abort-check-interval-ms must be 1 or more, got "
+                    + transactionAbortCheckIntervalMs);
         }
         kafkaAdvertisedHost = kafkaAdvertisedHost == null ? "" : kafkaAdvertisedHost.strip();
         if (kafkaAdvertisedHost.contains(" ") || kafkaAdvertisedHost.contains(",")) {

@@ -3,6 +3,7 @@ package dev.ferry.server.ctl;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -60,13 +61,15 @@ public final class FerryCtl {
 
     private final GlobalOptions options;
     private final Map<String, String> environment;
+    private final InputStream in;
     private final PrintStream out;
     private final PrintStream err;
     private ManagementClient client;
 
-    FerryCtl(GlobalOptions options, Map<String, String> environment, PrintStream out, PrintStream err) {
+    FerryCtl(GlobalOptions options, Map<String, String> environment, InputStream in, PrintStream out, PrintStream err) {
         this.options = options;
         this.environment = environment;
+        this.in = in;
         this.out = out;
         this.err = err;
     }
@@ -77,8 +80,18 @@ public final class FerryCtl {
         System.exit(run(args, System.getenv(), out, err));
     }
 
-    /** Runs one command line and returns the exit code. */
-    static int run(String[] args, Map<String, String> environment, PrintStream out, PrintStream err) {
+    /**
+     * Runs one command line and returns the exit code, writing to the given streams and reading
+     * settings only from {@code environment}; the same as {@code bin/ferryctl} without a JVM of
+     * its own (tests run it in theirs).
+     */
+    public static int run(String[] args, Map<String, String> environment, PrintStream out, PrintStream err) {
+        return run(args, environment, System.in, out, err);
+    }
+
+    /** As {@link #run(String[], Map, PrintStream, PrintStream)}, with standard input (import_definitions -) from {@code in}. */
+    public static int run(String[] args, Map<String, String> environment, InputStream in, PrintStream out,
+            PrintStream err) {
         GlobalOptions options;
         try {
             options = GlobalOptions.parse(args);
@@ -86,7 +99,7 @@ public final class FerryCtl {
             err.println("Error: " + e.getMessage());
             return ExitCodes.USAGE;
         }
-        FerryCtl ctl = new FerryCtl(options, environment, out, err);
+        FerryCtl ctl = new FerryCtl(options, environment, in, out, err);
         CommandLine commandLine = new CommandLine(ctl);
         commandLine.setOut(new java.io.PrintWriter(out, true));
         commandLine.setErr(new java.io.PrintWriter(err, true));
@@ -235,7 +248,7 @@ public final class FerryCtl {
 
     @Command(name = "help", description = "Displays usage information for a command")
     int help(@Parameters(arity = "0..1", paramLabel = "<command>") String command) {
-        CommandLine root = new CommandLine(new FerryCtl(options, environment, out, err));
+        CommandLine root = new CommandLine(new FerryCtl(options, environment, in, out, err));
         if (command == null) {
             out.println(commandList(root));
             return ExitCodes.OK;
@@ -660,7 +673,7 @@ public final class FerryCtl {
                 : "Importing definitions in JSON from a file at \"" + source + "\" ...");
         String text;
         try {
-            text = fromStandardInput ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+            text = fromStandardInput ? new String(in.readAllBytes(), StandardCharsets.UTF_8)
                     : java.nio.file.Files.readString(Path.of(source), StandardCharsets.UTF_8);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new CtlException(ExitCodes.DATA_ERROR, "file " + source + " does not exist");

@@ -1,0 +1,45 @@
+package dev.ferry.kafka.txn;
+
+import dev.ferry.kafka.api.ApiHandler;
+import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.txn.TransactionCoordinator;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.message.EndTxnRequestData;
+import org.apache.kafka.common.message.EndTxnResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+
+/**
+ * EndTxn (v0-4; v5 is transaction version 2, which Ferry does not advertise): commit or abort,
+ * answered once every marker of the transaction is durable.
+ */
+public final class EndTxnHandler implements ApiHandler {
+    private final TransactionCoordinator coordinator;
+
+    public EndTxnHandler(TransactionCoordinator coordinator) {
+        this.coordinator = coordinator;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.END_TXN;
+    }
+
+    @Override
+    public short oldestVersion() {
+        return 0;
+    }
+
+    @Override
+    public short latestVersion() {
+        return 4;
+    }
+
+    @Override
+    public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage message) {
+        EndTxnRequestData request = (EndTxnRequestData) message;
+        return coordinator.endTransaction(request.transactionalId(), request.producerId(), request.producerEpoch(),
+                request.committed()).handle((result, failure) -> new EndTxnResponseData().setErrorCode(
+                        TransactionErrors.of(result, failure, context.apiVersion(), 2).code()));
+    }
+}

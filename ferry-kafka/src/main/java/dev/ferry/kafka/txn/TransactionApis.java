@@ -1,0 +1,24 @@
+package dev.ferry.kafka.txn;
+
+import dev.ferry.kafka.api.ApiHandlers;
+import dev.ferry.stream.TopicRegistry;
+import dev.ferry.txn.TransactionCoordinator;
+
+/**
+ * The transaction APIs, all served by one {@link TransactionCoordinator}. InitProducerId (with a
+ * transactional id), FindCoordinator for transaction keys, OffsetFetch's {@code require_stable} and
+ * Fetch's {@code read_committed} are served by their own handlers given the coordinator.
+ */
+public final class TransactionApis {
+    private TransactionApis() {
+    }
+
+    public static void register(ApiHandlers handlers, TransactionCoordinator coordinator, TopicRegistry topics) {
+        handlers.register(new AddPartitionsToTxnHandler(coordinator, topics));
+        handlers.register(new AddOffsetsToTxnHandler(coordinator));
+        handlers.register(new TxnOffsetCommitHandler(coordinator));
+        handlers.register(new EndTxnHandler(coordinator));
+        handlers.register(new DescribeTransactionsHandler(coordinator));
+        handlers.register(new ListTransactionsHandler(coordinator));
+    }
+}
