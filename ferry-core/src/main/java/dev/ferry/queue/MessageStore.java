@@ -28,6 +28,34 @@ public interface MessageStore {
     void append(QueuedMessage message, PublishConfirm confirm);
 
     /**
+     * A message the queue drops as a duplicate (its id is in the queue's {@link DeduplicationWindow}):
+     * {@code confirm} is told once everything the store took before is stored, so a duplicate is
+     * never confirmed ahead of its original (for a log, after the fsync covering it), and fails if
+     * that did. A store that stores at once confirms at once.
+     */
+    default void confirmDuplicate(PublishConfirm confirm) {
+        confirm.queueAccepted();
+    }
+
+    /**
+     * {@code message}, just {@link #append appended}, was admitted to the deduplication window under
+     * {@code id} at {@code admittedAtMs}. A durable store records the id with it, so that the window
+     * outlives a restart, and confirms the message only once that record is durable too. Returns
+     * where the id was recorded, or {@link DeduplicationWindow#NOT_JOURNALED}.
+     */
+    default long journalDeduplicationId(QueuedMessage message, String id, long admittedAtMs) {
+        return DeduplicationWindow.NOT_JOURNALED;
+    }
+
+    /**
+     * Fills the queue's new deduplication {@code window} with the ids the store recovered, oldest
+     * first; the store may keep the window to learn which of its records are still needed. Called
+     * once, by the queue's constructor.
+     */
+    default void restoreDeduplication(DeduplicationWindow window) {
+    }
+
+    /**
      * The messages the store recovered from disk into memory when it opened, already ready, in
      * sequence order. (A store may also have recovered messages it keeps paged out; they count in
      * {@link #readyCount()}.) Called once, by the queue's constructor.

@@ -40,7 +40,8 @@ public record QueueArguments(
         List<Long> retryDelaysMs,
         QueueType queueType,
         DeadLetterStrategy deadLetterStrategy,
-        List<String> fallbacks) {
+        List<String> fallbacks,
+        Optional<DeduplicationSettings> deduplication) {
 
     public static final String MESSAGE_TTL = "x-message-ttl";
     public static final String EXPIRES = "x-expires";
@@ -63,7 +64,8 @@ public record QueueArguments(
     public static final List<String> EQUIVALENCE_KEYS = List.of(MESSAGE_TTL, EXPIRES, MAX_LENGTH,
             MAX_LENGTH_BYTES, OVERFLOW, DEAD_LETTER_EXCHANGE, DEAD_LETTER_ROUTING_KEY, MAX_PRIORITY,
             SINGLE_ACTIVE_CONSUMER, DELIVERY_LIMIT, QUEUE_TYPE, RETRY_DELAYS, DEAD_LETTER_STRATEGY,
-            QUORUM_INITIAL_GROUP_SIZE, QUEUE_LEADER_LOCATOR);
+            QUORUM_INITIAL_GROUP_SIZE, QUEUE_LEADER_LOCATOR, DeduplicationSettings.ENABLED,
+            DeduplicationSettings.CACHE_SIZE, DeduplicationSettings.CACHE_TTL, DeduplicationSettings.HEADER_NAME);
 
     private static final List<String> LEADER_LOCATORS = List.of("client-local", "balanced", "random", "least-leaders");
 
@@ -123,6 +125,7 @@ public record QueueArguments(
                 throw parser.invalid(QUEUE_LEADER_LOCATOR, "invalid_queue_locator_arg");
             }
         });
+        Optional<DeduplicationSettings> deduplication = deduplication(parser);
         if (queueType == QueueType.QUORUM && overflow == Overflow.REJECT_PUBLISH_DLX) {
             fallbacks.add("x-overflow reject-publish-dlx acts as drop-head on a quorum queue");
             overflow = Overflow.DROP_HEAD;
@@ -142,7 +145,30 @@ public record QueueArguments(
                 deadLetterExchange, deadLetterRoutingKey,
                 maxPriority.isPresent() ? OptionalInt.of((int) maxPriority.getAsLong()) : OptionalInt.empty(),
                 singleActiveConsumer, deliveryLimit, raw, retryDelays, queueType, deadLetterStrategy,
-                List.copyOf(fallbacks));
+                List.copyOf(fallbacks), deduplication);
+    }
+
+    /**
+     * The deduplication window, when {@code x-message-deduplication} is true. Its other arguments
+     * are checked whenever they are present, so a mistake shows even while deduplication is off.
+     */
+    private static Optional<DeduplicationSettings> deduplication(Parser parser) {
+        boolean enabled = parser.bool(DeduplicationSettings.ENABLED);
+        OptionalLong cacheSize = parser.integer(DeduplicationSettings.CACHE_SIZE, 1);
+        if (cacheSize.isPresent() && cacheSize.getAsLong() > DeduplicationSettings.MAX_CACHE_SIZE) {
+            throw parser.invalid(DeduplicationSettings.CACHE_SIZE, "{max_value_exceeded," + cacheSize.getAsLong()
+                    + "}: at most " + DeduplicationSettings.MAX_CACHE_SIZE + " ids");
+        }
+        OptionalLong cacheTtl = parser.integer(DeduplicationSettings.CACHE_TTL, 1);
+        Optional<String> headerName = parser.string(DeduplicationSettings.HEADER_NAME);
+        if (headerName.isPresent() && headerName.get().isEmpty()) {
+            throw parser.invalid(DeduplicationSettings.HEADER_NAME, "\"an empty header name\"");
+        }
+        if (!enabled) {
+            return Optional.empty();
+        }
+        return Optional.of(new DeduplicationSettings(cacheSize.orElse(DeduplicationSettings.DEFAULT_CACHE_SIZE),
+                cacheTtl, headerName.orElse(DeduplicationSettings.DEFAULT_HEADER)));
     }
 
     /** RabbitMQ 4: a quorum queue always has a delivery limit unless it is set negative. */

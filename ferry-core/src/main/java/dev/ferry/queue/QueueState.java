@@ -68,6 +68,8 @@ final class QueueState {
     // The connections of the current consumers, distinct; a new array whenever consumers change.
     private long[] consumerConnections = new long[0];
     private long lastDeliveryAt = Long.MIN_VALUE / 2; // "never", without overflow in now - lastDeliveryAt
+    // x-message-deduplication: the ids taken lately; null when the queue does not deduplicate.
+    private final DeduplicationWindow deduplication;
 
     QueueState(MessageQueue queue, QueueSettings settings, MessageStore store, QueueDeletionListener listener) {
         this(queue, settings, store, listener, QueueServices.STANDALONE);
@@ -98,6 +100,10 @@ final class QueueState {
         }
         store.setPagedInListener(expiryIndex::add);
         store.setEvictedListener(expiryIndex::remove);
+        this.deduplication = settings.arguments().deduplication().map(DeduplicationWindow::new).orElse(null);
+        if (deduplication != null) {
+            store.restoreDeduplication(deduplication);
+        }
     }
 
     /** Whether the store brought back messages from disk (the queue then drains once to arm its alarm). */
@@ -124,6 +130,14 @@ final class QueueState {
         }
         counts.increment(MessageCounter.PUBLISH);
         long now = timer.currentTimeMillis();
+        String id = deduplication == null ? null : deduplication.settings().idOf(message);
+        if (id != null && deduplication.contains(id, now)) {
+            // Taken before: stored once, confirmed again (after the original is).
+            if (confirm != null) {
+                store.confirmDuplicate(confirm);
+            }
+            return;
+        }
         QueuedMessage queued = new QueuedMessage(nextSequence++, message);
         long ttl = timeToLive(message);
         if (ttl != Long.MAX_VALUE) {
@@ -138,11 +152,12 @@ final class QueueState {
             }
             return;
         }
+        long admission = id == null ? -1 : deduplication.admit(id, now);
         if (queued.expiresAt() <= now) {
-            deliverAtOnceOrExpire(queued, confirm);
+            deliverAtOnceOrExpire(queued, confirm, id, admission, now);
             return;
         }
-        store.append(queued, confirm);
+        append(queued, confirm, id, admission, now);
         expiryIndex.add(queued);
         dropHeadWhileOverLimit();
     }
@@ -176,7 +191,16 @@ final class QueueState {
      * A message with TTL 0 lives only if a consumer can take it right now, with nothing ahead of it
      * (RabbitMQ's rule); otherwise it expires on arrival.
      */
-    private void deliverAtOnceOrExpire(QueuedMessage queued, PublishConfirm confirm) {
+    /** Hands a new message to the store, with its deduplication id when it has one. */
+    private void append(QueuedMessage queued, PublishConfirm confirm, String id, long admission, long now) {
+        store.append(queued, confirm);
+        if (id != null) {
+            deduplication.journaled(admission, store.journalDeduplicationId(queued, id, now));
+        }
+    }
+
+    private void deliverAtOnceOrExpire(QueuedMessage queued, PublishConfirm confirm, String id, long admission,
+                                       long now) {
         int consumerIndex = store.readyCount() == 0 ? takeConsumerWithCredit() : -1;
         if (consumerIndex < 0) {
             if (confirm != null) {
@@ -186,7 +210,7 @@ final class QueueState {
             return;
         }
         // Through the store like any message, so a durable store sees it arrive and leave.
-        store.append(queued, confirm);
+        append(queued, confirm, id, admission, now);
         QueuedMessage written = store.pollReady();
         if (written == null) {
             // Its write failed: nacked, and not delivered.

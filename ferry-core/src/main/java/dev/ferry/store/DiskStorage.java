@@ -214,7 +214,8 @@ public final class DiskStorage implements BrokerStorage, AutoCloseable {
     private LogMessageStore openLogStore(Path directory, QueueSettings queue, CompletableFuture<Void> declarationDurable) {
         LogConfig config = queueLogConfig().fsyncPolicy(settings.queueFsync()).flushIntervalMs(settings.fsyncIntervalMs());
         LogMessageStore store = LogMessageStore.open(directory, config, flusher, files, maintenance, settings.paging(),
-                LogSafe.text(queue.description()), MessagePriority.topLevel(queue.arguments()));
+                LogSafe.text(queue.description()), MessagePriority.topLevel(queue.arguments()),
+                queue.arguments().deduplication().orElse(null));
         store.holdConfirmsUntil(declarationDurable);
         if (queue.arguments().queueType().keepsEveryMessage()) {
             store.keepTransientMessages();

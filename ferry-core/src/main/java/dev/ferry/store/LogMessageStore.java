@@ -26,6 +26,8 @@ import dev.ferry.log.LogFileSystem;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.log.LogStorageException;
 import dev.ferry.message.Message;
+import dev.ferry.queue.DeduplicationSettings;
+import dev.ferry.queue.DeduplicationWindow;
 import dev.ferry.queue.InMemoryMessageStore;
 import dev.ferry.queue.MessagePriority;
 import dev.ferry.queue.MessageStore;
@@ -140,6 +142,22 @@ public final class LogMessageStore implements MessageStore {
     private final List<PublishConfirm> pendingConfirms = new ArrayList<>();
     private long pendingFrom;
     private long highestSequenceWritten = -1;
+    // The last write confirms wait for (the log's append, with the declaration's): a duplicate's
+    // confirm follows it, since the log completes writes in order.
+    private CompletableFuture<?> lastStored;
+
+    // x-message-deduplication: the ids' journal (durable queues only), the queue's window once the
+    // queue gave it, the ids read back at open until then, and this drain's duplicates' confirms.
+    private DeduplicationJournal journal;
+    private DeduplicationWindow window;
+    private List<DeduplicationJournal.Entry> recoveredIds = List.of();
+    private final List<PublishConfirm> duplicateConfirms = new ArrayList<>();
+    // Segments of the queue's log may go only below idsDurableBelow: the records whose ids the
+    // journal holds durably. The marks: once the journal is durable up to journalMark, every id of
+    // the records below messageMark is (both taken when all of them were written to the journal).
+    private long idsDurableBelow = Long.MAX_VALUE;
+    private long journalMark = -1;
+    private long messageMark;
 
     // Write trouble. Appends whose fsync failed, handed over by the flusher thread.
     private final ConcurrentLinkedQueue<List<QueuedMessage>> failedSyncs = new ConcurrentLinkedQueue<>();
@@ -292,11 +310,33 @@ public final class LogMessageStore implements MessageStore {
                 appender, StoreObserver.NONE, 0);
     }
 
+    /**
+     * As {@link #open(Path, LogConfig, LogFlusher, FileHandleCache, Executor, PagingLimits, String, int)}, for a
+     * queue with x-message-deduplication ({@code deduplication}; null for none): its journal is opened and its
+     * window read back, from the journal and from the records the journal does not cover yet
+     * ({@link DeduplicationJournal}); it may wait for an fsync, so not on an event loop.
+     */
+    public static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher, FileHandleCache files,
+                                       Executor checkpointWriter, PagingLimits limits, String description, int topLevel,
+                                       DeduplicationSettings deduplication) {
+        return open(directory, config, flusher, files, checkpointWriter, limits, description, LogAppender.DIRECT,
+                StoreObserver.NONE, topLevel, deduplication);
+    }
+
     /** The full form: appending through {@code appender}, telling {@code observer} of losses and checkpoints. */
     static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher, FileHandleCache files,
                                 Executor checkpointWriter, PagingLimits limits, String description, LogAppender appender,
                                 StoreObserver observer, int topLevel) {
+        return open(directory, config, flusher, files, checkpointWriter, limits, description, appender, observer,
+                topLevel, null);
+    }
+
+    private static LogMessageStore open(Path directory, LogConfig config, LogFlusher flusher, FileHandleCache files,
+                                        Executor checkpointWriter, PagingLimits limits, String description,
+                                        LogAppender appender, StoreObserver observer, int topLevel,
+                                        DeduplicationSettings deduplication) {
         Log log = Log.open(directory, config, flusher, files);
+        LogMessageStore opened = null;
         try {
             LogMessageStore store = new LogMessageStore(description, directory, true, config, flusher, files,
                     checkpointWriter, limits, appender, observer, topLevel);
@@ -315,9 +355,17 @@ public final class LogMessageStore implements MessageStore {
                 store.writeCheckpointFile(running);
             }
             store.startFrom(log, checkpoint);
+            opened = store;
+            if (deduplication != null) {
+                // Before recover(), which deletes settled segments: their records may hold ids the journal lacks.
+                store.openJournal(deduplication);
+            }
             store.recover();
             return store;
         } catch (IOException | RuntimeException e) {
+            if (opened != null) {
+                opened.closeJournal();
+            }
             log.close();
             if (e instanceof IOException io) {
                 throw new UncheckedIOException("cannot recover " + description, io);
@@ -529,6 +577,88 @@ public final class LogMessageStore implements MessageStore {
         keepsTransientMessages = true;
     }
 
+    /**
+     * Opens the deduplication journal and reads the window back: the journal's ids, then those of
+     * the queue's records after the last one the journal covers (written, not yet journaled, when
+     * the broker stopped), which are journaled now, fsynced before the queue runs.
+     */
+    private void openJournal(DeduplicationSettings deduplication) {
+        journal = DeduplicationJournal.open(directory, config, flusher, files, description);
+        DeduplicationJournal.Recovered read = journal.recover(log.logEndOffset());
+        List<DeduplicationJournal.Entry> entries = new ArrayList<>(read.entries());
+        long from = Math.max(log.logStartOffset(), read.lastMessageOffset() + 1);
+        // Unreadable records are reported (and settled) by recover(), which reads them next.
+        RecordCursor cursor = new RecordCursor(log, from, log.logEndOffset(), READ_BYTES, (first, last, why) -> { });
+        Record record;
+        while ((record = cursor.next()) != null) {
+            if (read.forgottenMessageOffsets().contains(record.offset())) {
+                continue; // its message was nacked: a resend must be stored
+            }
+            try {
+                MessageRecordCodec.Decoded decoded = MessageRecordCodec.decode(record);
+                String id = decoded.transientCopy() ? null : deduplication.idOf(decoded.message());
+                if (id != null) {
+                    long journalOffset = journal.add(id, decoded.arrivedAt(), record.offset());
+                    entries.add(new DeduplicationJournal.Entry(id, decoded.arrivedAt(), journalOffset));
+                }
+            } catch (IOException e) {
+                // Not a message record recovery can read either: no id to keep.
+            }
+        }
+        if (journal.hasPending() && !journal.flush()) {
+            throw new UncheckedIOException(new IOException(description + ": its deduplication journal could not be written"));
+        }
+        recoveredIds = entries;
+        idsDurableBelow = log.logEndOffset();
+        if (!entries.isEmpty()) {
+            LOG.info("{}: {} deduplication ids read back ({} from records the journal did not cover)", description,
+                    entries.size(), entries.size() - read.entries().size());
+        }
+    }
+
+    @Override
+    public void restoreDeduplication(DeduplicationWindow queueWindow) {
+        window = queueWindow;
+        for (DeduplicationJournal.Entry entry : recoveredIds) {
+            queueWindow.restore(entry.id(), entry.admittedAtMs(), entry.journalOffset());
+        }
+        recoveredIds = List.of();
+    }
+
+    @Override
+    public long journalDeduplicationId(QueuedMessage message, String id, long admittedAtMs) {
+        if (journal == null || closed || !keeps(message.message()) || message.logOffset() == QueuedMessage.NOT_IN_LOG) {
+            return DeduplicationWindow.NOT_JOURNALED; // it does not outlive a restart, nor does its id
+        }
+        return journal.add(id, admittedAtMs, message.logOffset());
+    }
+
+    @Override
+    public void confirmDuplicate(PublishConfirm confirm) {
+        if (closed) {
+            confirm.queueAccepted();
+        } else if (!pendingRecords.isEmpty()) {
+            duplicateConfirms.add(confirm); // its original may be among them: after this drain's write
+        } else {
+            confirmAfterLastWrite(confirm);
+        }
+    }
+
+    private void confirmAfterLastWrite(PublishConfirm confirm) {
+        CompletableFuture<?> last = lastStored;
+        if (last == null || (last.isDone() && !last.isCompletedExceptionally())) {
+            confirm.queueAccepted();
+        } else {
+            last.whenComplete((result, error) -> {
+                if (error == null) {
+                    confirm.queueAccepted();
+                } else {
+                    confirm.queueFailed(error);
+                }
+            });
+        }
+    }
+
     /** Whether {@code message} outlives a restart in this store. */
     private boolean keeps(Message message) {
         return durable && (keepsTransientMessages || message.properties().persistent());
@@ -565,7 +695,11 @@ public final class LogMessageStore implements MessageStore {
         if (!failedSyncs.isEmpty()) {
             settleFailedSyncs();
         }
+        if (journal != null) {
+            journal.write(); // not fsynced: the ids are in the messages' own records too (see DeduplicationJournal)
+        }
         if (pendingRecords.isEmpty()) {
+            confirmDuplicates(null);
             return;
         }
         List<SimpleRecord> records = new ArrayList<>(pendingRecords);
@@ -586,16 +720,33 @@ public final class LogMessageStore implements MessageStore {
                 appendChunk(records.subList(from, to), messages.subList(from, to), confirms.subList(from, to));
             } catch (RuntimeException e) {
                 withdraw(messages.subList(from, records.size()), confirms.subList(from, records.size()), e);
+                confirmDuplicates(e);
                 return;
             }
             from = to;
         }
+        confirmDuplicates(null);
         if (failedAppends > 0) {
             LOG.info("{}: writes succeed again after {} failed appends ({} messages nacked)", description,
                     failedAppends, nackedInTrouble);
             failedAppends = 0;
             nackedInTrouble = 0;
         }
+    }
+
+    /** This drain's duplicates: nacked if its write failed (their originals may be in it), else after the last write. */
+    private void confirmDuplicates(RuntimeException writeFailed) {
+        if (duplicateConfirms.isEmpty()) {
+            return;
+        }
+        for (PublishConfirm confirm : duplicateConfirms) {
+            if (writeFailed != null) {
+                confirm.queueFailed(writeFailed);
+            } else {
+                confirmAfterLastWrite(confirm);
+            }
+        }
+        duplicateConfirms.clear();
     }
 
     /** @throws RuntimeException (a {@link LogException} normally) if the write failed or was refused: nothing of it counts */
@@ -624,6 +775,7 @@ public final class LogMessageStore implements MessageStore {
         CompletableFuture<Void> declared = declarationDurable;
         CompletableFuture<AppendResult> stored = declared.isDone() && !declared.isCompletedExceptionally() ? appended
                 : appended.thenCombine(declared, (result, ignored) -> result);
+        lastStored = stored;
         stored.whenComplete((result, error) -> {
             if (error == null) {
                 waiting.forEach(PublishConfirm::queueAccepted);
@@ -679,6 +831,15 @@ public final class LogMessageStore implements MessageStore {
             reopenNeeded = true;
             int withdrawn = 0;
             for (QueuedMessage message : failed) {
+                if (window != null) {
+                    String id = window.settings().idOf(message.message());
+                    if (id != null) {
+                        window.forget(id); // nacked: a resend must be stored, after a restart too
+                        if (journal != null) {
+                            journal.forget(id, message.logOffset());
+                        }
+                    }
+                }
                 if (!hasRecord(message)) {
                     continue; // a reopened log forgot its offset already
                 }
@@ -1199,8 +1360,14 @@ public final class LogMessageStore implements MessageStore {
             releaseSettledSpill();
             return;
         }
+        if (journal != null) {
+            advanceIdsDurable();
+        }
         if (!log.isClosed()) {
             deleteSettledSegments();
+        }
+        if (journal != null && window != null) {
+            journal.deleteBelow(window.oldestJournalOffset(journal.endOffset()));
         }
         if (checkpointDue) {
             AckCheckpoint snapshot = snapshot();
@@ -1371,7 +1538,7 @@ public final class LogMessageStore implements MessageStore {
      * mark is the log's end, and the log gives back its active segment too.
      */
     private void deleteSettledSegments() {
-        long below = Math.min(checkpointedLowWater, log.logEndOffset());
+        long below = Math.min(Math.min(checkpointedLowWater, log.logEndOffset()), idsDurableBelow);
         if (below > segmentsDeletedBelow) {
             log.deleteSegmentsBelow(below);
             segmentsDeletedBelow = below;
@@ -1404,6 +1571,37 @@ public final class LogMessageStore implements MessageStore {
         } finally {
             closed = true;
             log.close();
+            closeJournal();
+        }
+    }
+
+    /**
+     * Moves {@link #idsDurableBelow} on as the flusher fsyncs the journal (every 500 ms), and takes
+     * new marks. Not while journal writes fail (their ids are still pending) or after a failed
+     * fsync: then the log keeps its segments, and a restart reads the ids back from them.
+     */
+    private void advanceIdsDurable() {
+        journal.write();
+        if (journal.hasPending() || journal.hasFailed()) {
+            return;
+        }
+        boolean markReached = journal.durableEndOffset() >= journalMark;
+        if (journalMark >= 0 && markReached) {
+            idsDurableBelow = messageMark;
+        }
+        if (journalMark < 0 || markReached) {
+            journalMark = journal.endOffset();
+            messageMark = log.logEndOffset();
+        }
+    }
+
+    private void closeJournal() {
+        if (journal != null) {
+            try {
+                journal.close();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: closing the deduplication journal failed: {}", description, e.toString());
+            }
         }
     }
 
@@ -1434,6 +1632,8 @@ public final class LogMessageStore implements MessageStore {
                 confirm.queueAccepted();
             }
         });
+        duplicateConfirms.forEach(PublishConfirm::queueAccepted);
+        duplicateConfirms.clear();
         pendingRecords.clear();
         pendingMessages.clear();
         pendingConfirms.clear();
@@ -1453,6 +1653,7 @@ public final class LogMessageStore implements MessageStore {
         } catch (RuntimeException e) {
             LOG.warn("{}: closing the deleted queue's log failed: {}", description, e.toString());
         }
+        closeJournal();
         StorageFiles.deleteRecursively(fileSystem, directory);
     }
 

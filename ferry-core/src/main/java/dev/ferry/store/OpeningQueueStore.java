@@ -7,6 +7,7 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 import dev.ferry.message.Message;
+import dev.ferry.queue.DeduplicationWindow;
 import dev.ferry.queue.InMemoryMessageStore;
 import dev.ferry.queue.MessageStore;
 import dev.ferry.queue.PublishConfirm;
@@ -38,6 +39,7 @@ final class OpeningQueueStore implements MessageStore {
     private volatile MessageStore delegate;
     private volatile Throwable failure;
     private volatile Consumer<QueuedMessage> pagedInListener;
+    private volatile DeduplicationWindow window;
 
     OpeningQueueStore(Executor realOwner) {
         this.realOwner = realOwner;
@@ -70,6 +72,10 @@ final class OpeningQueueStore implements MessageStore {
         Consumer<QueuedMessage> listener = pagedInListener;
         if (listener != null) {
             store.setPagedInListener(listener);
+        }
+        DeduplicationWindow deduplication = window;
+        if (deduplication != null) {
+            store.restoreDeduplication(deduplication);
         }
         delegate = store;
     }
@@ -104,6 +110,27 @@ final class OpeningQueueStore implements MessageStore {
             return;
         }
         delegate.append(message, confirm);
+    }
+
+    @Override
+    public void confirmDuplicate(PublishConfirm confirm) {
+        delegate.confirmDuplicate(confirm);
+    }
+
+    @Override
+    public long journalDeduplicationId(QueuedMessage message, String id, long admittedAtMs) {
+        return delegate.journalDeduplicationId(message, id, admittedAtMs);
+    }
+
+    @Override
+    public void restoreDeduplication(DeduplicationWindow window) {
+        // Called by the queue's constructor, before the files exist: a new queue recovers no ids.
+        // The window goes to the real store when it is opened, so its journal can be trimmed.
+        this.window = window;
+        MessageStore opened = delegate;
+        if (opened != null) {
+            opened.restoreDeduplication(window);
+        }
     }
 
     // What a new store has before it opens; only the queue's constructor asks this early.

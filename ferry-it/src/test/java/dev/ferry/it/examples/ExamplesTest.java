@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ferry.examples.DirectRouting;
 import dev.ferry.examples.Example;
 import dev.ferry.examples.ExampleResult;
+import dev.ferry.examples.IdempotentPayments;
 import dev.ferry.examples.OrderPipeline;
 import dev.ferry.examples.OrderRetries;
 import dev.ferry.examples.PeakSmoothing;
@@ -70,6 +71,12 @@ class ExamplesTest {
     void shouldRetryBadOrdersWithBackoffParkThemAndReplayThemOnceFixed() throws Exception {
         AmqpTarget.shared().assumeFerryBehaviour("x-retry-delays is Ferry's own");
         assertSucceeded(run(new OrderRetries()));
+    }
+
+    @Test
+    void shouldStoreResentPaymentsOnceAndApplyARedeliveredOneOnce() throws Exception {
+        AmqpTarget.shared().assumeFerryBehaviour("x-message-deduplication is a plugin on RabbitMQ");
+        assertSucceeded(run(new IdempotentPayments()));
     }
 
     @Test
