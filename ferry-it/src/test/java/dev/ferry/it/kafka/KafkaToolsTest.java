@@ -99,8 +99,12 @@ class KafkaToolsTest {
     private record ToolRun(int exitCode, String out) {
     }
 
-    /** Thrown through a tool's main by the exit procedure put in place of {@code System.exit}. */
-    private static final class ToolExited extends RuntimeException {
+    /**
+     * Thrown through a tool's main by the exit procedure put in place of {@code System.exit}; an
+     * Error, so that a tool's {@code catch (Exception e)} around its run (the copier's) does not
+     * take a successful exit for a failure.
+     */
+    private static final class ToolExited extends Error {
         private final int code;
 
         ToolExited(int code) {
@@ -116,9 +120,14 @@ class KafkaToolsTest {
      * a JVM per run cost two seconds each. Tests of this class run one at a time, so capturing
      * {@code System.out} and {@code System.err} is safe.
      */
-    private static synchronized ToolRun tool(String mainClass, String... arguments) throws Exception {
+    private static ToolRun tool(String mainClass, String... arguments) throws Exception {
         List<String> command = new ArrayList<>(List.of("--bootstrap-server", bootstrap));
         command.addAll(List.of(arguments));
+        return toolWith(mainClass, command);
+    }
+
+    /** As {@link #tool}, with the command line as given (a tool that names the broker otherwise). */
+    private static synchronized ToolRun toolWith(String mainClass, List<String> command) throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         PrintStream capture = new PrintStream(printed, true, StandardCharsets.UTF_8);
         PrintStream out = System.out;
@@ -379,6 +388,49 @@ class KafkaToolsTest {
                     "describe", "--transactional-id", transactionalId).out().contains("CompleteCommit"));
             assertThat(tool("org.apache.kafka.tools.TransactionsCommand", "describe", "--transactional-id",
                     transactionalId).out()).doesNotContain(topic + "-1");
+        }
+    }
+
+    @Test
+    void transactionalMessageCopierCopiesAPartitionExactlyOnceThroughRandomAborts() throws Exception {
+        String input = unique("copier-in");
+        String output = unique("copier-out");
+        String group = unique("copier-group");
+        topics("--create", "--topic", input, "--partitions", "1", "--replication-factor", "1");
+        topics("--create", "--topic", output, "--partitions", "1", "--replication-factor", "1");
+        int records = 600;
+        produce(input, 1, records);
+
+        // Kafka's own read-process-write tool: transactions of 50, offsets sent with each, and
+        // some transactions aborted on purpose (the copier then rewinds to its committed offset).
+        ToolRun copier = toolWith("org.apache.kafka.tools.TransactionalMessageCopier", List.of(
+                "--broker-list", bootstrap, "--input-topic", input, "--input-partition", "0",
+                "--output-topic", output, "--transactional-id", unique("copier"), "--consumer-group", group,
+                "--transaction-size", "50", "--enable-random-aborts", "--use-group-metadata"));
+        assertThat(copier.exitCode()).as(copier.out()).isZero();
+
+        Properties properties = clientProperties();
+        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<String> copied = new ArrayList<>();
+        TopicPartition partition = new TopicPartition(output, 0);
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties, new StringDeserializer(),
+                new StringDeserializer())) {
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(record -> copied.add(record.value()));
+                return consumer.position(partition) >= end;
+            });
+        }
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < records; i++) {
+            expected.add("v" + i);
+        }
+        assertThat(copied).as("committed output").containsExactlyElementsOf(expected);
+        try (Admin admin = Admin.create(clientProperties())) {
+            assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                    .get(new TopicPartition(input, 0)).offset()).isEqualTo(records);
         }
     }
 
