@@ -85,7 +85,7 @@ class KafkaToolsTest {
     }
 
     /** kafka-tools and its dependencies, resolved by the same script the benchmarks use (offline once cached). */
-    private static String resolveToolsClasspath() throws IOException, InterruptedException {
+    static String resolveToolsClasspath() throws IOException, InterruptedException {
         Path script = Path.of("..", "ferry-bench", "scripts", "maven-classpath.sh").toAbsolutePath().normalize();
         Process process = new ProcessBuilder("bash", script.toString(), "kafka-tools-" + KAFKA_VERSION,
                 "org.apache.kafka:kafka-tools:" + KAFKA_VERSION)

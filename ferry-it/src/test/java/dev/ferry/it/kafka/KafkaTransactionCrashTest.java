@@ -108,6 +108,107 @@ class KafkaTransactionCrashTest {
         }
     }
 
+    /**
+     * The same with Kafka's own {@code TransactionalMessageCopier} (kafka-tools 4.3.1) as a process
+     * of its own: it copies one partition in transactions of 20, committing its offsets with each.
+     * The broker is killed twice while it runs; a copier that gives up on the dead broker is started
+     * again (same transactional id: it fences what its predecessor left open, then resumes from the
+     * committed offset) until one finishes with exit code 0.
+     */
+    @Test
+    void shouldLetKafkasTransactionalMessageCopierCopyExactlyOnceAcrossKillNine() throws Exception {
+        int port = freePort();
+        String bootstrap = "127.0.0.1:" + port;
+        int records = 6_000;
+        BrokerProcess broker = start(port);
+        String toolsClasspath = KafkaToolsTest.resolveToolsClasspath();
+        AtomicBoolean finished = new AtomicBoolean();
+        AtomicLong runs = new AtomicLong();
+        Thread supervisor = new Thread(() -> {
+            while (!finished.get() && runs.get() < 20) {
+                runs.incrementAndGet();
+                try {
+                    Process copier = new ProcessBuilder("java", "-Xmx128m", "-cp", toolsClasspath,
+                            "org.apache.kafka.tools.TransactionalMessageCopier", "--broker-list", bootstrap,
+                            "--input-topic", "tool-in", "--input-partition", "0", "--output-topic", "tool-out",
+                            "--transactional-id", "tool-copier", "--consumer-group", "tool-copier",
+                            "--transaction-size", "20", "--use-group-metadata")
+                            .redirectErrorStream(true)
+                            .redirectOutput(dataDir.getParent().resolve("copier-" + runs.get() + ".log").toFile())
+                            .start();
+                    if (!copier.waitFor(120, TimeUnit.SECONDS)) {
+                        copier.destroyForcibly();
+                    } else if (copier.exitValue() == 0) {
+                        finished.set(true);
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }, "copier-supervisor");
+        try {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                admin.createTopics(List.of(new NewTopic("tool-in", 1, (short) 1), new NewTopic("tool-out", 1, (short) 1)))
+                        .all().get(30, TimeUnit.SECONDS);
+            }
+            List<String> sent = new ArrayList<>();
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(properties(bootstrap,
+                    Map.of(ProducerConfig.ACKS_CONFIG, "all")), new StringSerializer(), new StringSerializer())) {
+                for (int i = 0; i < records; i++) {
+                    sent.add("tool-record-" + i);
+                    producer.send(new ProducerRecord<>("tool-in", 0, Integer.toString(i), sent.get(i)));
+                }
+                producer.flush();
+            }
+            supervisor.start();
+            TopicPartition in = new TopicPartition("tool-in", 0);
+            for (int kill = 0; kill < 2 && !finished.get(); kill++) {
+                long before = committed(bootstrap, "tool-copier", in);
+                Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> finished.get() || committed(bootstrap, "tool-copier", in) > before);
+                broker.kill();
+                broker.close();
+                broker = start(port);
+            }
+            supervisor.join(180_000);
+            assertThat(finished).as("a copier run finished with exit code 0 (%d runs)", runs.get()).isTrue();
+
+            List<String> copied = new ArrayList<>();
+            TopicPartition out = new TopicPartition("tool-out", 0);
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties(bootstrap, Map.of(
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")), new StringDeserializer(),
+                    new StringDeserializer())) {
+                consumer.assign(List.of(out));
+                consumer.seekToBeginning(List.of(out));
+                long end = consumer.endOffsets(List.of(out), Duration.ofSeconds(30)).get(out);
+                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    consumer.poll(Duration.ofMillis(200)).forEach(record -> copied.add(record.value()));
+                    return consumer.position(out) >= end;
+                });
+            }
+            assertThat(copied).as("committed output after %d copier runs", runs.get()).containsExactlyElementsOf(sent);
+            assertThat(committed(bootstrap, "tool-copier", in)).isEqualTo(records);
+        } finally {
+            finished.set(true);
+            supervisor.join(60_000);
+            broker.close();
+        }
+    }
+
+    /** The group's committed offset of {@code partition}; 0 when none, -1 while the broker cannot answer. */
+    private static long committed(String bootstrap, String group, TopicPartition partition) {
+        try (Admin admin = Admin.create(properties(bootstrap, Map.of()))) {
+            OffsetAndMetadata offset = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                    .get(5, TimeUnit.SECONDS).get(partition);
+            return offset == null ? 0 : offset.offset();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
     /** Whether the copier's committed offsets reached the end of the input. */
     private static boolean copiedAll(BrokerProcess broker, List<TopicPartition> input) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
