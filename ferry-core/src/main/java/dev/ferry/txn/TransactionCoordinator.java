@@ -20,7 +20,9 @@ import dev.ferry.error.ErrorCode;
 import dev.ferry.group.GroupCommand.OffsetToCommit;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.group.PartitionRef;
+import dev.ferry.log.CompactionSettings;
 import dev.ferry.log.FileHandleCache;
+import dev.ferry.log.LogCleaner;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.log.StateLog;
 import dev.ferry.stream.Partition;
@@ -54,6 +56,12 @@ public final class TransactionCoordinator implements AutoCloseable {
     private static final long MARKER_RETRY_MS = 1_000;
 
     private final Transactions transactions;
+    /**
+     * Kafka's transaction state topic defaults: cleaned once half its sealed bytes are new, no lag;
+     * each record holds a transactional id's whole state, so the latest per id is all a replay needs.
+     */
+    static final CompactionSettings COMPACTION = new CompactionSettings(86_400_000L, 0.5, 0);
+
     private final StateLog<TransactionMetadata> log;
     private final TopicRegistry topics;
     private final GroupCoordinator groups;
@@ -72,6 +80,11 @@ public final class TransactionCoordinator implements AutoCloseable {
         this.groups = groups;
         this.clockMs = clockMs;
         thread.scheduleWithFixedDelay(this::expireTransactions, abortCheckIntervalMs);
+    }
+
+    /** The transaction log and the settings the broker's log cleaner compacts it with while it runs. */
+    public LogCleaner.Target cleanerTarget() {
+        return log.cleanerTarget(COMPACTION);
     }
 
     /**

@@ -153,13 +153,15 @@ public final class FerryServer implements AutoCloseable {
                         .withOffsetsRetention(settings.offsetsRetentionMinutes * 60_000,
                                 settings.offsetsRetentionCheckIntervalMs),
                 storage.flusher(), storage.fileHandles(), System::currentTimeMillis);
-        // Compacted topics and the groups' offsets log, on the cleaner's own thread.
-        GroupCoordinator groups = groupCoordinator;
-        topics.startCleaner(settings.logCleanerBackoffMs, () -> List.of(groups.cleanerTarget()));
         // After topics and groups: transactions found preparing at start write their markers and offsets there.
         transactionCoordinator = TransactionCoordinator.open(settings.dataDir.resolve("transactions"), topics,
                 groupCoordinator, storage.flusher(), storage.fileHandles(), System::currentTimeMillis,
                 settings.transactionAbortCheckIntervalMs);
+        // Compacted topics, the groups' offsets log and the transaction log, on the cleaner's own thread.
+        GroupCoordinator groups = groupCoordinator;
+        TransactionCoordinator transactions = transactionCoordinator;
+        topics.startCleaner(settings.logCleanerBackoffMs,
+                () -> List.of(groups.cleanerTarget(), transactions.cleanerTarget()));
         KafkaConfig kafka = kafkaConfig();
         kafkaServer = new KafkaServer(kafka);
         if (tls != null && settings.amqpsPort >= 0) {
