@@ -77,6 +77,10 @@ public final class OrderPipeline implements Example {
             Map<String, AtomicInteger> paymentDeliveries = new ConcurrentHashMap<>();
             Map<String, AtomicInteger> receipts = new ConcurrentHashMap<>();
             CountDownLatch allReceipts = new CountDownLatch(ORDERS);
+            // Deliveries each service has finished with (acked or given back), to know when all is quiet.
+            AtomicInteger inventoryHandled = new AtomicInteger();
+            AtomicInteger paymentHandled = new AtomicInteger();
+            AtomicInteger emailHandled = new AtomicInteger();
 
             // Inventory: reserve stock once per order id.
             Channel inventoryService = connection.createChannel();
@@ -87,6 +91,7 @@ public final class OrderPipeline implements Example {
                     reservations.computeIfAbsent(order, o -> new AtomicInteger()).incrementAndGet();
                 }
                 inventoryService.basicAck(delivery.getEnvelope().getDeliveryTag(), false);
+                inventoryHandled.incrementAndGet();
             }, tag -> { });
 
             // Payment: charge once per order id, then announce order.paid; an expired card is given back.
@@ -100,6 +105,7 @@ public final class OrderPipeline implements Example {
                 paymentDeliveries.computeIfAbsent(order, o -> new AtomicInteger()).incrementAndGet();
                 if (expiredCard(order) && !cardsUpdated.contains(order)) {
                     paymentService.basicReject(delivery.getEnvelope().getDeliveryTag(), true);
+                    paymentHandled.incrementAndGet();
                     return;
                 }
                 if (charged.add(order)) {
@@ -112,6 +118,7 @@ public final class OrderPipeline implements Example {
                     }
                 }
                 paymentService.basicAck(delivery.getEnvelope().getDeliveryTag(), false);
+                paymentHandled.incrementAndGet();
             }, tag -> { });
 
             // E-mail: one receipt per paid order.
@@ -124,6 +131,7 @@ public final class OrderPipeline implements Example {
                     allReceipts.countDown();
                 }
                 emailService.basicAck(delivery.getEnvelope().getDeliveryTag(), false);
+                emailHandled.incrementAndGet();
             }, tag -> { });
 
             Channel shop = connection.createChannel();
@@ -169,6 +177,16 @@ public final class OrderPipeline implements Example {
             result.checkEquals(2, paymentDeliveries.getOrDefault(RESENT, new AtomicInteger()).get(),
                     "the resent " + RESENT + " reached payment twice (and was charged once)");
             result.checkEquals(orders, counted(receipts, orders, 1), "exactly one receipt e-mail per order");
+            // Every delivery the flow makes, then none in flight when the services stop: inventory each
+            // order and the resend; payment each order once, the resend, three retries of each
+            // expired card and the replays; e-mail one per order.
+            result.check(awaitCount(inventoryHandled, ORDERS + 1, timeout), "inventory handled "
+                    + inventoryHandled.get() + " deliveries, the " + ORDERS + " orders and the resend");
+            int paymentExpected = ORDERS + 1 + failing.size() * RETRY_DELAYS_MS.size() + failing.size();
+            result.check(awaitCount(paymentHandled, paymentExpected, timeout), "payment handled "
+                    + paymentHandled.get() + " deliveries of " + paymentExpected + " expected");
+            result.check(awaitCount(emailHandled, ORDERS, timeout), "e-mail handled " + emailHandled.get()
+                    + " deliveries, one per order");
             inventoryService.close();
             paymentService.close();
             emailService.close();
@@ -179,6 +197,15 @@ public final class OrderPipeline implements Example {
             Cleanup.delete(factory, List.of(inventory, payment, parked, email), List.of(exchange));
         }
         return result.build();
+    }
+
+    /** Waits until {@code count} reaches {@code expected}; false if it does not within {@code timeout}. */
+    private static boolean awaitCount(AtomicInteger count, int expected, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (count.get() < expected && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return count.get() == expected;
     }
 
     /** The orders whose count is exactly {@code times}, in order. */
