@@ -23,31 +23,9 @@ log "building this tree"
 (cd "$repo" && mvn -q -B -ntp -o -pl ferry-server -am package -DskipTests)
 PROBE_CP="$("$here/scripts/maven-classpath.sh" dedup-probe com.rabbitmq:amqp-client:5.22.0 org.slf4j:slf4j-nop:2.0.16)"
 
-broker_pid=""
-stop_broker() {
-  [ -n "$broker_pid" ] || return 0
-  kill -TERM "$broker_pid" 2>/dev/null || true
-  for _ in $(seq 1 40); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.5; done
-  kill -KILL "$broker_pid" 2>/dev/null || true
-  wait "$broker_pid" 2>/dev/null || true
-  broker_pid=""
-}
-trap stop_broker EXIT
-trap 'exit 130' INT TERM
-
-start_broker() { # start_broker DIR
-  mkdir -p "$1"
-  "$repo/bin/ferry" --data-dir "$1/data" --bind 127.0.0.1 --amqp-port "$port" --kafka-port 0 --http-port 0 \
-    --prometheus-port 0 > "$1/ferry.out" 2>&1 &
-  broker_pid=$!
-  for _ in $(seq 1 120); do
-    grep -q "listening on amqp://127.0.0.1:$port" "$1/ferry.out" 2>/dev/null && return 0
-    kill -0 "$broker_pid" 2>/dev/null || break
-    sleep 0.5
-  done
-  echo "dedup-overhead: the broker did not start; see $1/ferry.out" >&2
-  exit 1
-}
+# shellcheck source=scripts/ferry-broker.sh
+. "$here/scripts/ferry-broker.sh"
+start_broker() { start_ferry "$repo/bin/ferry" "$1" "$port" dedup-overhead; } # start_broker DIR
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$broker_pid/stat"; }
 median() { sort -n | awk '{v[NR]=$1} END {if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 

@@ -81,31 +81,9 @@ for round in $(seq 1 "$rounds"); do
 done
 
 
-broker_pid=""
-stop_broker() {
-  [ -n "$broker_pid" ] || return 0
-  kill -TERM "$broker_pid" 2>/dev/null || true
-  for _ in $(seq 1 40); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.5; done
-  kill -KILL "$broker_pid" 2>/dev/null || true
-  wait "$broker_pid" 2>/dev/null || true
-  broker_pid=""
-}
-trap stop_broker EXIT
-trap 'exit 130' INT TERM
-
-start_broker() { # start_broker BUILD DIR
-  mkdir -p "$2"
-  "$work/$1/bin/ferry" --data-dir "$2/data" --bind 127.0.0.1 --amqp-port "$port" --kafka-port 0 --http-port 0 \
-    --prometheus-port 0 > "$2/ferry.out" 2>&1 &
-  broker_pid=$!
-  for _ in $(seq 1 120); do
-    grep -q "listening on amqp://127.0.0.1:$port" "$2/ferry.out" 2>/dev/null && return 0
-    kill -0 "$broker_pid" 2>/dev/null || break
-    sleep 0.5
-  done
-  echo "stats-overhead: $1 did not start; see $2/ferry.out" >&2
-  exit 1
-}
+# shellcheck source=scripts/ferry-broker.sh
+. "$here/scripts/ferry-broker.sh"
+start_broker() { start_ferry "$work/$1/bin/ferry" "$2" "$port" stats-overhead; } # start_broker BUILD DIR
 
 # PerfTest's closing summary: "sending rate avg: N msg/s" and "receiving rate avg: N msg/s".
 received_rate() { sed -n 's/.*receiving rate avg: \([0-9]*\) msg\/s.*/\1/p' "$1" | tail -1; }
