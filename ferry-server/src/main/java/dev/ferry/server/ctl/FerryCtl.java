@@ -470,13 +470,8 @@ public final class FerryCtl {
     }
 
     @Command(name = "set_policy", description = "Sets or updates a policy")
-    int setPolicy(@Parameters(index = "0", paramLabel = "<name>") String name,
-                  @Parameters(index = "1", paramLabel = "<pattern>") String pattern,
-                  @Parameters(index = "2", paramLabel = "<definition>") String definition,
-                  @Option(names = "--priority", paramLabel = "<priority>") String priority,
-                  @Option(names = "--apply-to", paramLabel = "<apply-to>") String applyTo) throws CtlException {
-        policies(false).set(name, pattern, definition, priority, applyTo);
-        return ExitCodes.OK;
+    int setPolicy(@CommandLine.Mixin PolicyArguments policy) throws CtlException {
+        return policy.setWith(policies(false));
     }
 
     @Command(name = "clear_policy", description = "Clears (removes) a policy")
@@ -492,13 +487,27 @@ public final class FerryCtl {
     }
 
     @Command(name = "set_operator_policy", description = "Sets an operator policy that overrides a subset of arguments in user policies")
-    int setOperatorPolicy(@Parameters(index = "0", paramLabel = "<name>") String name,
-                          @Parameters(index = "1", paramLabel = "<pattern>") String pattern,
-                          @Parameters(index = "2", paramLabel = "<definition>") String definition,
-                          @Option(names = "--priority", paramLabel = "<priority>") String priority,
-                          @Option(names = "--apply-to", paramLabel = "<apply-to>") String applyTo) throws CtlException {
-        policies(true).set(name, pattern, definition, priority, applyTo);
-        return ExitCodes.OK;
+    int setOperatorPolicy(@CommandLine.Mixin PolicyArguments policy) throws CtlException {
+        return policy.setWith(policies(true));
+    }
+
+    /** What set_policy and set_operator_policy take, as rabbitmqctl names it. */
+    static final class PolicyArguments {
+        @Parameters(index = "0", paramLabel = "<name>")
+        String name;
+        @Parameters(index = "1", paramLabel = "<pattern>")
+        String pattern;
+        @Parameters(index = "2", paramLabel = "<definition>")
+        String definition;
+        @Option(names = "--priority", paramLabel = "<priority>")
+        String priority;
+        @Option(names = "--apply-to", paramLabel = "<apply-to>")
+        String applyTo;
+
+        int setWith(PolicyCommands policies) throws CtlException {
+            policies.set(name, pattern, definition, priority, applyTo);
+            return ExitCodes.OK;
+        }
     }
 
     @Command(name = "clear_operator_policy", description = "Clears an operator policy")
