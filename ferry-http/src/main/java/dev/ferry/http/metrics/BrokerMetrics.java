@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -151,6 +152,25 @@ public final class BrokerMetrics {
     public synchronized BrokerMetrics streams(TopicRegistry topicRegistry, GroupCoordinator groupCoordinator) {
         this.topics = topicRegistry;
         this.groups = groupCoordinator;
+        return this;
+    }
+
+    /**
+     * The Kafka front's fetch sessions (KIP-227), as Kafka's FetchSessionCache metrics: sessions
+     * held, partitions over them, evictions, and incremental fetches accepted.
+     */
+    public BrokerMetrics fetchSessions(LongSupplier sessions, LongSupplier partitions, LongSupplier evictions,
+                                       LongSupplier incrementalFetches) {
+        Gauge.builder("ferry.kafka.fetch.sessions", sessions, LongSupplier::getAsLong)
+                .description("Kafka fetch sessions the node holds (Kafka's NumIncrementalFetchSessions)")
+                .register(aggregated);
+        Gauge.builder("ferry.kafka.fetch.session.partitions", partitions, LongSupplier::getAsLong)
+                .description("Partitions over every fetch session (Kafka's NumIncrementalFetchPartitionsCached)")
+                .register(aggregated);
+        FunctionCounter.builder("ferry.kafka.fetch.session.evictions", evictions, LongSupplier::getAsLong)
+                .description("Fetch sessions evicted to make room for new ones").register(aggregated);
+        FunctionCounter.builder("ferry.kafka.fetch.incremental", incrementalFetches, LongSupplier::getAsLong)
+                .description("Incremental fetch requests served in a fetch session").register(aggregated);
         return this;
     }
 
