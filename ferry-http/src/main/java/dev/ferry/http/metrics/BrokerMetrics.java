@@ -63,6 +63,8 @@ public final class BrokerMetrics {
     private volatile long queuePublishedTotal;
     private TopicRegistry topics;
     private GroupCoordinator groups;
+    /** The Kafka front's fetch session figures: sessions, partitions, evictions, incremental fetches. */
+    private volatile LongSupplier[] fetchSessionValues;
 
     /** One walk over every queue. */
     private record Totals(long queues, long ready, long unacked, long consumers, long exchanges, long waitingPublishes) {
@@ -159,17 +161,20 @@ public final class BrokerMetrics {
      * The Kafka front's fetch sessions (KIP-227), as Kafka's FetchSessionCache metrics: sessions
      * held, partitions over them, evictions, and incremental fetches accepted.
      */
-    public BrokerMetrics fetchSessions(LongSupplier sessions, LongSupplier partitions, LongSupplier evictions,
-                                       LongSupplier incrementalFetches) {
-        Gauge.builder("ferry.kafka.fetch.sessions", sessions, LongSupplier::getAsLong)
+    public synchronized BrokerMetrics fetchSessions(LongSupplier sessions, LongSupplier partitions,
+                                                    LongSupplier evictions, LongSupplier incrementalFetches) {
+        // Read through this object, which the server holds: Micrometer keeps only a weak reference to what it is given.
+        fetchSessionValues = new LongSupplier[] {sessions, partitions, evictions, incrementalFetches};
+        Gauge.builder("ferry.kafka.fetch.sessions", this, metrics -> metrics.fetchSessionValues[0].getAsLong())
                 .description("Kafka fetch sessions the node holds (Kafka's NumIncrementalFetchSessions)")
                 .register(aggregated);
-        Gauge.builder("ferry.kafka.fetch.session.partitions", partitions, LongSupplier::getAsLong)
+        Gauge.builder("ferry.kafka.fetch.session.partitions", this, metrics -> metrics.fetchSessionValues[1].getAsLong())
                 .description("Partitions over every fetch session (Kafka's NumIncrementalFetchPartitionsCached)")
                 .register(aggregated);
-        FunctionCounter.builder("ferry.kafka.fetch.session.evictions", evictions, LongSupplier::getAsLong)
+        FunctionCounter.builder("ferry.kafka.fetch.session.evictions", this,
+                        metrics -> metrics.fetchSessionValues[2].getAsLong())
                 .description("Fetch sessions evicted to make room for new ones").register(aggregated);
-        FunctionCounter.builder("ferry.kafka.fetch.incremental", incrementalFetches, LongSupplier::getAsLong)
+        FunctionCounter.builder("ferry.kafka.fetch.incremental", this, metrics -> metrics.fetchSessionValues[3].getAsLong())
                 .description("Incremental fetch requests served in a fetch session").register(aggregated);
         return this;
     }

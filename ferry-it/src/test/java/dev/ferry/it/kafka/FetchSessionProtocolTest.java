@@ -10,7 +10,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -222,6 +233,61 @@ class FetchSessionProtocolTest {
             opened.clear();
             assertThat(opened(fetch(raw, request(0, 0).setTopics(List.of(fetchTopic(topic, 0, 0)))))).isNotZero();
         }
+    }
+
+    @Test
+    void shouldDeliverEveryRecordOnceToAConsumerOnIncrementalFetches() throws Exception {
+        Uuid topic = topicWithRecords(3, 100);
+        long incrementalBefore = broker == null ? 0 : metric("ferry_kafka_fetch_incremental_total");
+        List<String> seen = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(KafkaTestBase.clientProperties(bootstrap(),
+                Map.of(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100)))) {
+            List<TopicPartition> partitions = List.of(0, 1, 2).stream()
+                    .map(partition -> new TopicPartition(TOPIC_NAMES.get(topic), partition)).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            pollUntil(consumer, seen, 300);
+            // Partition 2 alone gets more while the consumer is in its session: only it has news.
+            for (int i = 0; i < 50; i++) {
+                send(topic, 2, "late" + i);
+            }
+            pollUntil(consumer, seen, 350);
+            if (broker != null) {
+                assertThat(metric("ferry_kafka_fetch_sessions")).as("the consumer's session").isPositive();
+            }
+        }
+        assertThat(seen).doesNotHaveDuplicates().hasSize(350);
+        if (broker != null) {
+            assertThat(metric("ferry_kafka_fetch_incremental_total") - incrementalBefore)
+                    .as("incremental fetches served").isGreaterThanOrEqualTo(2);
+            // Closing, the consumer closes its session (epoch -1).
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> metric("ferry_kafka_fetch_sessions") == 0);
+        }
+    }
+
+    private static void pollUntil(KafkaConsumer<String, String> consumer, List<String> seen, int count) {
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
+            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(100))) {
+                seen.add(record.partition() + "/" + record.offset() + "/" + record.value());
+            }
+            return seen.size() >= count;
+        });
+    }
+
+    /** A value from the broker's Prometheus endpoint. */
+    private static long metric(String name) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + broker.prometheusPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return response.body().lines().filter(line -> line.startsWith(name + " ")).findFirst()
+                .map(line -> (long) Double.parseDouble(line.substring(name.length() + 1).trim()))
+                .orElseThrow(() -> new AssertionError(name + " not in /metrics"));
+    }
+
+    private static String bootstrap() {
+        return host + ":" + port;
     }
 
     // ---- helpers ----
