@@ -251,8 +251,9 @@ class FetchSessionProtocolTest {
             pollUntil(consumer, seen, 300);
             // Partition 2 alone gets more while the consumer is in its session: only it has news.
             for (int i = 0; i < 50; i++) {
-                send(topic, 2, "late" + i);
+                producer.send(new ProducerRecord<>(TOPIC_NAMES.get(topic), 2, null, "late" + i));
             }
+            producer.flush();
             pollUntil(consumer, seen, 350);
             if (broker != null) {
                 assertThat(metric("ferry_kafka_fetch_sessions")).as("the consumer's session").isPositive();
@@ -264,6 +265,25 @@ class FetchSessionProtocolTest {
                     .as("incremental fetches served").isGreaterThanOrEqualTo(2);
             // Closing, the consumer closes its session (epoch -1).
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> metric("ferry_kafka_fetch_sessions") == 0);
+        }
+    }
+
+    @Test
+    void shouldKeepServingLibrdkafkaWhichFetchesWithoutSessions() throws Exception {
+        Uuid topic = topicWithRecords(3, 20);
+        long incrementalBefore = broker == null ? 0 : metric("ferry_kafka_fetch_incremental_total");
+        // librdkafka 2.0 does not implement KIP-227: every fetch is a full one at epoch -1.
+        Process kcat = new ProcessBuilder("kcat", "-b", bootstrap(), "-m", "15", "-C", "-t", TOPIC_NAMES.get(topic),
+                "-o", "beginning", "-e", "-f", "%p/%o/%s\n").redirectErrorStream(true).start();
+        kcat.getOutputStream().close();
+        String output = new String(kcat.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(kcat.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as(output).isTrue();
+        assertThat(kcat.exitValue()).as(output).isZero();
+        List<String> records = output.lines().filter(line -> line.matches("\\d/\\d+/r\\d+")).toList();
+        assertThat(records).as(output).doesNotHaveDuplicates().hasSize(60);
+        if (broker != null) {
+            assertThat(metric("ferry_kafka_fetch_sessions")).isZero();
+            assertThat(metric("ferry_kafka_fetch_incremental_total")).isEqualTo(incrementalBefore);
         }
     }
 
@@ -306,10 +326,14 @@ class FetchSessionProtocolTest {
         admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
         Uuid id = admin.describeTopics(List.of(name)).allTopicNames().get().get(name).topicId();
         TOPIC_NAMES.put(id, name);
+        List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
         for (int partition = 0; partition < partitions; partition++) {
             for (int i = 0; i < records; i++) {
-                send(id, partition, "r" + i);
+                sent.add(producer.send(new ProducerRecord<>(name, partition, null, "r" + i)));
             }
+        }
+        for (java.util.concurrent.Future<?> future : sent) {
+            future.get();
         }
         return id;
     }

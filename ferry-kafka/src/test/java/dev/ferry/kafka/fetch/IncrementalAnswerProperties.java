@@ -34,7 +34,7 @@ class IncrementalAnswerProperties {
     record Read(long highWatermark, long lastStable, long logStart, boolean records, boolean error) {
     }
 
-    @Property(tries = 300)
+    @Property(tries = 200)
     void shouldReportExactlyThePartitionsWithNews(@ForAll("rounds") List<List<Read>> rounds) {
         FetchSessionCache cache = new FetchSessionCache(1, 1_000);
         int[] all = {0, 1, 2, 3};
