@@ -235,7 +235,12 @@ public final class FetchHandler implements ApiHandler {
             boolean enough = totalBytes >= Math.max(1, request.minBytes());
             long waitMs = deadlineMs - System.currentTimeMillis();
             if (finalAttempt || enough || anyError || request.minBytes() <= 0 || waitMs <= 0 || parkable.isEmpty()) {
-                finish.accept(response);
+                try {
+                    finish.accept(response);
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                    return;
+                }
                 result.complete(response);
                 return;
             }
