@@ -107,7 +107,7 @@ public final class FetchHandler implements ApiHandler {
             }
             // As Kafka, the session is made once the full answer is known: it starts from what the client was told.
             return poll(context, data, data.topics(), answer -> answer.setSessionId(
-                    sessions.create(context.receivedAtMs(), usesTopicIds, data.topics(), answer)));
+                    sessions.create(System.currentTimeMillis(), usesTopicIds, data.topics(), answer)));
         }
         FetchSessionCache.Incremental incremental = sessions.incremental(data.sessionId(), data.sessionEpoch(),
                 usesTopicIds, data.topics(), data.forgottenTopicsData(), context.receivedAtMs());
