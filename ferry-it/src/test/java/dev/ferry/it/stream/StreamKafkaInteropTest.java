@@ -230,11 +230,11 @@ class StreamKafkaInteropTest {
         }
         assertThat(amqpPartition).isEqualTo(kafkaPartition);
 
-        // An AMQP consumer of a partitioned topic names its partition (Ferry's x-stream-partition).
+        // An AMQP consumer may read one partition of a partitioned topic (Ferry's x-stream-partition).
         Channel consumer = connection.createChannel();
         consumer.basicQos(10);
-        assertThatThrownBy(() -> consumer.basicConsume(topic, false, Map.of("x-stream-offset", "first"),
-                new DefaultConsumer(consumer))).satisfies(thrown -> {
+        assertThatThrownBy(() -> consumer.basicConsume(topic, false, Map.of("x-stream-offset", "first",
+                "x-stream-partition", 3), new DefaultConsumer(consumer))).satisfies(thrown -> {
                     assertThat(AmqpTestBase.replyCode(thrown)).isEqualTo(406);
                     assertThat(AmqpTestBase.replyText(thrown)).isEqualTo("PRECONDITION_FAILED - queue '" + topic
                             + "' in vhost '/' has 3 partitions: choose one with x-stream-partition (0 to 2)");
