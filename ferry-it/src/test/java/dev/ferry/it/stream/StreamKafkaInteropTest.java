@@ -310,7 +310,7 @@ class StreamKafkaInteropTest {
     }
 
     /** Runs a script under src/test/python with /usr/bin/python3; returns its output once it exits 0. */
-    private static List<String> runPython(String script, String... arguments) throws Exception {
+    static List<String> runPython(String script, String... arguments) throws Exception {
         List<String> command = new ArrayList<>(List.of("/usr/bin/python3",
                 Path.of(System.getProperty("basedir", "."), "src", "test", "python", script).toString()));
         command.addAll(List.of(arguments));
