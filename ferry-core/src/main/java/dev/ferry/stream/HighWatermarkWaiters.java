@@ -46,6 +46,14 @@ final class HighWatermarkWaiters {
         }
     }
 
+    /**
+     * Drops withdrawn waits. {@link #advanced} does it as a partition's high watermark moves; a
+     * topic's partition count seldom moves, so its waits are dropped this way before each new one.
+     */
+    void dropCancelled() {
+        waits.removeIf(HighWatermarkWait::isDone);
+    }
+
     /** Wakes every wait: the partition closed or was deleted, and each reader finds out by reading. */
     void wakeAll() {
         HighWatermarkWait wait;

@@ -593,12 +593,19 @@ public final class TopicRegistry implements AutoCloseable {
             Topic current = topicsById.get(id);
             return current == null ? Long.MAX_VALUE : current.partitionCount();
         }));
+        waiters.dropCancelled(); // consumers that came and went on a topic that never grew
         HighWatermarkWait wait = waiters.register(partitionCount, wake);
         if (!topicsById.containsKey(topicId)) {
             // Gone: the wait fired at once (the count reads as unbounded); drop the entry made again for it.
             growthWaiters.remove(topicId, waiters);
         }
         return wait;
+    }
+
+    /** How many waits on the partition count of topic {@code topicId} are kept, withdrawn ones included. */
+    int partitionCountWaits(UUID topicId) {
+        HighWatermarkWaiters waiters = growthWaiters.get(topicId);
+        return waiters == null ? 0 : waiters.size();
     }
 
     /** Every topic, in no particular order. */

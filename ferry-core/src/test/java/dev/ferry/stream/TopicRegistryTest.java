@@ -140,6 +140,10 @@ class TopicRegistryTest {
         HighWatermarkWait growth = registry.whenPartitionCountAbove(topic.id(), 2, grew::incrementAndGet);
         HighWatermarkWait cancelled = registry.whenPartitionCountAbove(topic.id(), 2, withdrawn::incrementAndGet);
         assertThat(cancelled.cancel()).isTrue();
+        for (int i = 0; i < 1000; i++) {
+            registry.whenPartitionCountAbove(topic.id(), 2, withdrawn::incrementAndGet).cancel();
+        }
+        assertThat(registry.partitionCountWaits(topic.id())).as("withdrawn waits do not pile up").isLessThanOrEqualTo(2);
         assertThat(grew).hasValue(0);
         await(registry.createPartitions("watched", 3));
         assertThat(grew).hasValue(1);
