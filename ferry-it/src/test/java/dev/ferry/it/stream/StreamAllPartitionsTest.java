@@ -6,14 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
-import com.rabbitmq.client.Envelope;
 import dev.ferry.embedded.Ferry;
-import dev.ferry.it.stream.StreamKafkaInteropTest.Delivered;
 import dev.ferry.it.support.AmqpTestBase;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,26 +17,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,39 +40,8 @@ import org.junit.jupiter.api.Test;
  * added while consuming are read from their start. One broker for the class, embedded in the test's
  * JVM; tests keep apart by topic names of their own, each on its own AMQP connection.
  */
-class StreamAllPartitionsTest {
+class StreamAllPartitionsTest extends StreamInteropTestBase {
     private static final long BASE_MS = 1_700_000_000_000L;
-    private static Ferry broker;
-    private Connection connection;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = Ferry.builder().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-            broker = null;
-        }
-    }
-
-    @BeforeEach
-    void connect() throws Exception {
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost("127.0.0.1");
-        factory.setPort(broker.amqpPort());
-        factory.setAutomaticRecoveryEnabled(false);
-        connection = factory.newConnection();
-    }
-
-    @AfterEach
-    void disconnect() {
-        if (connection != null && connection.isOpen()) {
-            connection.abort();
-        }
-    }
 
     @Test
     void shouldDeliverEveryRecordOfEveryPartitionOnceInPartitionOrder() throws Exception {
@@ -123,7 +78,7 @@ class StreamAllPartitionsTest {
         String topic = createTopic("backlog", 3);
         try (KafkaProducer<String, String> producer = producer()) {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
-            for (int i = 0; i < 400; i++) {
+            for (int i = 0; i < 200; i++) {
                 sent.add(producer.send(new ProducerRecord<>(topic, 0, "deep", "deep-" + i)));
             }
             for (int i = 0; i < 6; i++) {
@@ -144,11 +99,11 @@ class StreamAllPartitionsTest {
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> received.size() == 5);
         acking.set(true);
         channel.basicAck(0, true);
-        await().atMost(Duration.ofSeconds(30)).until(() -> received.size() >= 412);
-        assertThat(received).extracting(Delivered::body).doesNotHaveDuplicates().hasSize(412);
+        await().atMost(Duration.ofSeconds(30)).until(() -> received.size() >= 212);
+        assertThat(received).extracting(Delivered::body).doesNotHaveDuplicates().hasSize(212);
         assertInPartitionOrder(received);
         // Partitions 1 and 2 take turns with the deep one: their 12 records come within the first
-        // deliveries (one turn each per credit freed), not after partition 0's 400.
+        // deliveries (one turn each per credit freed), not after partition 0's 200.
         int lastOfTheShallow = 0;
         for (int i = 0; i < received.size(); i++) {
             if (!received.get(i).body().startsWith("deep-")) {
@@ -212,7 +167,7 @@ class StreamAllPartitionsTest {
         assertThat(after).extracting(Delivered::body).containsExactlyInAnyOrderElementsOf(afterReconsume.keySet());
         assertThat(before).extracting(Delivered::body).containsExactlyInAnyOrderElementsOf(beforeCancel.keySet());
 
-        try (Admin admin = Admin.create(kafka())) {
+        try (Admin admin = Admin.create(kafka(Map.of()))) {
             admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(4))).all().get(30, TimeUnit.SECONDS);
         }
         try (KafkaProducer<String, String> producer = producer()) {
@@ -235,7 +190,7 @@ class StreamAllPartitionsTest {
         String topic = createTopic("pika", 3);
         Map<String, RecordMetadata> written = produceKeyed(topic, 0, 40);
 
-        List<String> output = StreamKafkaInteropTest.runPython("stream_partitions_consumer.py",
+        List<String> output = runPython("stream_partitions_consumer.py",
                 Integer.toString(broker.amqpPort()), topic, "40");
 
         assertThat(output).last().isEqualTo("done");
@@ -281,8 +236,8 @@ class StreamAllPartitionsTest {
     }
 
     private String createTopic(String prefix, int partitions) throws Exception {
-        String topic = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-        try (Admin admin = Admin.create(kafka())) {
+        String topic = unique(prefix);
+        try (Admin admin = Admin.create(kafka(Map.of()))) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
         return topic;
@@ -302,42 +257,5 @@ class StreamAllPartitionsTest {
             }
         }
         return written;
-    }
-
-    /** A consumer on {@code channel} that acknowledges each delivery while {@code acking} is set. */
-    private static List<Delivered> consume(Channel channel, String stream, int prefetch, Map<String, Object> arguments,
-                                           AtomicBoolean acking) throws IOException {
-        return consume(channel, "", stream, prefetch, arguments, acking);
-    }
-
-    /** As {@link #consume(Channel, String, int, Map, AtomicBoolean)} with a consumer tag of the test's. */
-    private static List<Delivered> consume(Channel channel, String consumerTag, String stream, int prefetch,
-                                           Map<String, Object> arguments, AtomicBoolean acking) throws IOException {
-        channel.basicQos(prefetch);
-        List<Delivered> received = new CopyOnWriteArrayList<>();
-        channel.basicConsume(stream, false, consumerTag, false, false, arguments, new DefaultConsumer(channel) {
-            @Override
-            public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
-                                       byte[] body) throws IOException {
-                received.add(new Delivered(envelope.getExchange(), envelope.getRoutingKey(), properties,
-                        new String(body, StandardCharsets.UTF_8)));
-                if (acking.get()) {
-                    getChannel().basicAck(envelope.getDeliveryTag(), false);
-                }
-            }
-        });
-        return received;
-    }
-
-    private Map<String, Object> kafka() {
-        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.kafkaBootstrapServers());
-    }
-
-    private KafkaProducer<String, String> producer() {
-        Map<String, Object> properties = new HashMap<>(kafka());
-        properties.put(ProducerConfig.ACKS_CONFIG, "all");
-        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        return new KafkaProducer<>(properties);
     }
 }
