@@ -277,6 +277,9 @@ final class BasicMethodHandler {
                         + topic.partitionCount() + " partitions: name one with " + STREAM_PARTITION_ARGUMENT
                         + ", or start every partition at first, last, next, a timestamp or an interval");
             }
+            if (partitioned && offsetArgument instanceof Map<?, ?> table) {
+                checkOffsetTable(table, topic, description);
+            }
             consumer.readEveryPartition(topic, offsetArgument, nowMs);
         }
         streamConsumers.put(tag, consumer);
@@ -286,6 +289,21 @@ final class BasicMethodHandler {
 
     /** Ferry's own consume argument: which partition of a partitioned topic an AMQP consumer reads. */
     static final String STREAM_PARTITION_ARGUMENT = StreamConsumer.PARTITION_HEADER;
+
+    /**
+     * An {@code x-stream-offset} table (Ferry's own, for a topic of several partitions) names
+     * partitions by their number as text; anything else in it is 406.
+     */
+    private static void checkOffsetTable(Map<?, ?> table, Topic topic, String description) {
+        for (Object key : table.keySet()) {
+            String name = String.valueOf(key);
+            if (!name.matches("0|[1-9][0-9]{0,9}") || Long.parseLong(name) >= topic.partitionCount()) {
+                throw BrokerException.preconditionFailed("PRECONDITION_FAILED - " + StreamConsumer.OFFSET_HEADER
+                        + " names partition '" + name + "', which " + description + " does not have (0 to "
+                        + (topic.partitionCount() - 1) + ")");
+            }
+        }
+    }
 
     private static int partitionIndex(Object argument, Topic topic, String description) {
         if (argument instanceof Number number && !(argument instanceof Float) && !(argument instanceof Double)

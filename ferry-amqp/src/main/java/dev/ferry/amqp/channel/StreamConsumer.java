@@ -90,13 +90,24 @@ final class StreamConsumer {
     /**
      * Reads every partition of {@code topic} from the offsets {@code startOffset} gives, and each
      * partition added later from its first record (all of which were written after this consume).
+     * On a topic of several partitions a table as {@code x-stream-offset} gives each partition its
+     * own start, keyed by the partition's number as text; a partition it leaves out starts at its
+     * first record (a consumer that resumes has read nothing of it).
      */
     void readEveryPartition(Topic topic, Object offsetArgument, long nowMs) {
         for (Partition partition : topic.partitions()) {
-            read(partition, startOffset(offsetArgument, partition, streamDescription, nowMs));
+            // One partition keeps RabbitMQ's rule: a table is no offset form (406).
+            Object partitionOffset = offsetArgument instanceof Map<?, ?> table && topic.partitionCount() > 1
+                    ? offsetIn(table, partition.index()) : offsetArgument;
+            read(partition, startOffset(partitionOffset, partition, streamDescription, nowMs));
         }
         followed = topic;
         awaitNewPartitions();
+    }
+
+    private static Object offsetIn(Map<?, ?> table, int partitionIndex) {
+        Object offset = table.get(Integer.toString(partitionIndex));
+        return offset == null ? "first" : offset;
     }
 
     private void awaitNewPartitions() {

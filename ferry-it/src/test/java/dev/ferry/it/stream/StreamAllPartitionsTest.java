@@ -114,7 +114,7 @@ class StreamAllPartitionsTest extends StreamInteropTestBase {
     }
 
     @Test
-    void shouldRefuseAPlainOffsetForEveryPartitionAndResumeEachPartitionFromItsHeaders() throws Exception {
+    void shouldRefuseAPlainOffsetForEveryPartitionAndResumeEachPartitionFromItsHeadersOrATable() throws Exception {
         String topic = createTopic("resume", 3);
         produceKeyed(topic, 0, 30);
         Channel refused = connection.createChannel();
@@ -148,6 +148,22 @@ class StreamAllPartitionsTest extends StreamInteropTestBase {
             resumed.addAll(ofPartition);
         }
         assertThat(resumed).extracting(Delivered::body).containsExactlyInAnyOrderElementsOf(later.keySet());
+
+        // Or one consumer resumes them all: a table of offsets by partition (Ferry's own form).
+        Map<String, Object> resumeAt = new HashMap<>();
+        lastOffsets.forEach((partition, offset) -> resumeAt.put(Integer.toString(partition), offset + 1));
+        List<Delivered> resumedAtOnce = consume(connection.createChannel(), topic, 10,
+                Map.of("x-stream-offset", resumeAt), new AtomicBoolean(true));
+        await().atMost(Duration.ofSeconds(20)).until(() -> resumedAtOnce.size() >= later.size());
+        assertThat(resumedAtOnce).extracting(Delivered::body).containsExactlyInAnyOrderElementsOf(later.keySet());
+        Channel wrongTable = connection.createChannel();
+        wrongTable.basicQos(10);
+        assertThatThrownBy(() -> wrongTable.basicConsume(topic, false, Map.of("x-stream-offset", Map.of("3", 0)),
+                new DefaultConsumer(wrongTable))).satisfies(thrown -> {
+                    assertThat(AmqpTestBase.replyCode(thrown)).isEqualTo(406);
+                    assertThat(AmqpTestBase.replyText(thrown)).isEqualTo("PRECONDITION_FAILED - x-stream-offset names"
+                            + " partition '3', which queue '" + topic + "' in vhost '/' does not have (0 to 2)");
+                });
     }
 
     @Test
