@@ -8,12 +8,12 @@ import java.nio.ByteBuffer;
  * Buffers for batches too large to keep a per-thread buffer for: off the Java heap, and given back
  * at once when the caller is done with them.
  *
- * <p>Why off the heap: a 16 MiB message body written to its log and read back used to cost four
- * 16 MiB heap arrays besides the body itself (the encoded batch, the batch read back, and the
- * JDK's own temporary direct copies of both, since a {@code FileChannel} can only do I/O from
- * native memory). With the serial collector each one lands in the old generation and brings the
- * next full collection nearer. A direct buffer is written and read by the channel as it is: no
- * heap array, no temporary copy.
+ * <p>Why off the heap: a 16 MiB message body written to its log and read back used to cost a
+ * 16 MiB heap array for the encoded batch and another for the batch read back, besides the body,
+ * and the JDK copied each into a temporary native buffer of the same size (a {@code FileChannel}
+ * does I/O from native memory only). With the serial collector each array lands in the old
+ * generation and brings the next full collection nearer. A direct buffer is written and read by
+ * the channel as it is: no heap array, no temporary copy.
  *
  * <p>Why given back explicitly: a direct buffer's native memory otherwise goes only when a
  * collection finds the small {@code ByteBuffer} object unreachable, which may take long enough
