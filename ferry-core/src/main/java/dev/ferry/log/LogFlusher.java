@@ -186,10 +186,11 @@ public final class LogFlusher implements AutoCloseable {
         for (Thread thread : threads) {
             LockSupport.unpark(thread);
         }
+        if (isFlusherThread()) {
+            // Closed from one of its own callbacks: joining a sibling could wait on a lock this thread holds.
+            return;
+        }
         for (Thread thread : threads) {
-            if (thread == Thread.currentThread()) {
-                continue;
-            }
             try {
                 thread.join();
             } catch (InterruptedException e) {
