@@ -101,7 +101,9 @@ PROPS
 start_ferry() {
   local dir="$work/ferry"
   mkdir -p "$dir"
-  "$repo/bin/ferry" --data-dir "$dir/data" --amqp-port 0 --kafka-port "$FERRY_PORT" > "$dir/broker.log" 2>&1 &
+  # Every other listener on a free port: other brokers (and other people's) may hold the defaults.
+  "$repo/bin/ferry" --data-dir "$dir/data" --bind 127.0.0.1 --amqp-port 0 --http-port 0 --prometheus-port 0 \
+    --kafka-port "$FERRY_PORT" > "$dir/broker.log" 2>&1 &
   broker_pid=$!
   await_port "$FERRY_PORT" "Ferry"
 }
