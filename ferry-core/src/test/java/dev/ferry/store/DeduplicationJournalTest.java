@@ -64,13 +64,15 @@ class DeduplicationJournalTest {
         journal.forget("z", 4);
         journal.forget("y", 99); // beyond the queue log's end: not a forgotten offset
         journal.forget("x", -1);
+        journal.forget("w", 0); // the first offset is one
+        journal.forget("v", 7); // the queue log's end is not
         assertThat(journal.flush()).isTrue();
 
         DeduplicationJournal.Recovered recovered = reopen(journal, 1024 * 1024).recover(7);
         assertThat(recovered.entries()).containsExactly(new DeduplicationJournal.Entry("c", 1002, 2),
                 new DeduplicationJournal.Entry("a", 1003, 4));
         assertThat(recovered.lastMessageOffset()).isEqualTo(6);
-        assertThat(recovered.forgottenMessageOffsets()).containsExactlyInAnyOrder(1L, 4L);
+        assertThat(recovered.forgottenMessageOffsets()).containsExactlyInAnyOrder(0L, 1L, 4L);
     }
 
     @Test
