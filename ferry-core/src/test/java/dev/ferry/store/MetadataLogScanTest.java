@@ -155,4 +155,59 @@ class MetadataLogScanTest {
         assertThat(scan.damage()).singleElement().satisfies(damage ->
                 assertThat(damage.file().getFileName().toString()).isEqualTo("00000000000000000000.log"));
     }
+
+    @Test
+    void shouldTakeTheNewestFileCutAtAnyByteOfItsLastBatchForATornWrite() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] whole = batches(3, starts);
+        int last = starts.get(2);
+        for (int cut = last + 1; cut < whole.length; cut++) {
+            MetadataLogScan scan = scan(java.util.Arrays.copyOf(whole, cut));
+            assertThat(scan.tornTailBytes()).as("cut %d bytes into the batch", cut - last).isEqualTo(cut - last);
+            assertThat(scan.hasDamage()).as("cut %d bytes into the batch", cut - last).isFalse();
+            assertThat(scan.intactRecords()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void shouldCallACutLastBatchWithADamagedMagicByteDamageOnceTheMagicByteIsThere() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] whole = batches(3, starts);
+        int last = starts.get(2);
+        whole[last + 16] = 1; // the magic byte: no batch of this format starts here
+        for (int cut = last + 17; cut < whole.length; cut++) {
+            MetadataLogScan scan = scan(java.util.Arrays.copyOf(whole, cut));
+            assertThat(scan.tornTailBytes()).as("cut %d bytes into the batch", cut - last).isZero();
+            assertThat(scan.damage()).singleElement().satisfies(damage -> {
+                assertThat(damage.position()).isEqualTo((long) last);
+                assertThat(damage.offsetGuess()).isEqualTo(2);
+            });
+        }
+        assertThat(scan(java.util.Arrays.copyOf(whole, last + 16)).tornTailBytes()).as("the magic byte not written yet")
+                .isEqualTo(16);
+    }
+
+    @Test
+    void shouldFindAPlaceholderBatchThatEndsTheFileAfterDamage() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] two = batches(2, starts);
+        two[starts.get(1) + 70] ^= 0x01; // the second batch's record: its CRC fails
+        ByteBuffer placeholder = ByteBuffer.allocate(DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        DefaultRecordBatch.writeEmptyHeader(placeholder, RecordBatch.MAGIC_VALUE_V2, RecordBatch.NO_PRODUCER_ID,
+                RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE, 2, 2, RecordBatch.NO_PARTITION_LEADER_EPOCH,
+                TimestampType.CREATE_TIME, 1_700_000_000_000L, false, false);
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        file.writeBytes(two);
+        file.writeBytes(placeholder.array());
+
+        MetadataLogScan scan = scan(file.toByteArray());
+
+        assertThat(scan.intactRecords()).isEqualTo(1);
+        assertThat(scan.tornTailBytes()).isZero();
+        assertThat(scan.damage()).singleElement().satisfies(damage -> {
+            assertThat(damage.position()).isEqualTo((long) starts.get(1));
+            assertThat(damage.bytes()).isEqualTo((long) (two.length - starts.get(1)));
+            assertThat(damage.offsetGuess()).isEqualTo(1);
+        });
+    }
 }
