@@ -176,6 +176,48 @@ class MetadataLogTest {
     }
 
     @Test
+    void aLogHoldingOnlyWhatStandsIsNotRewrittenAndOneHoldingMoreIs() throws Exception {
+        writeQueues(3);
+        byte[] before = Files.readAllBytes(segment());
+        try (LogCapture info = new LogCapture(MetadataLog.class);
+             MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            log.compact(log.recovered());
+            assertThat(info.lines(Level.INFO)).noneMatch(line -> line.startsWith("Metadata compacted"));
+        }
+        assertThat(Files.readAllBytes(segment())).as("the same file, not a rewritten one").isEqualTo(before);
+
+        try (LogCapture info = new LogCapture(MetadataLog.class);
+             MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            log.compact(log.recovered().subList(1, 3)); // q0 was deleted meanwhile
+            assertThat(info.lines(Level.INFO)).contains("Metadata compacted: 3 records became 2");
+        }
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).containsExactly(queue("q1"), queue("q2"));
+        }
+    }
+
+    @Test
+    void compactionComesBeforeAnyWrite() {
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            append(log, queue("q0"));
+            assertThatThrownBy(() -> log.compact(List.of())).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void leftoversOfACompactionThatCompletedItsRenamesAreRemoved() throws Exception {
+        writeQueues(1);
+        Files.createDirectories(dataDir.resolve("metadata.old"));
+        Files.writeString(dataDir.resolve("metadata.old").resolve("00000000000000000000.log"), "stale");
+        Files.createDirectories(dataDir.resolve("metadata.new"));
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).containsExactly(queue("q0"));
+        }
+        assertThat(dataDir.resolve("metadata.old")).doesNotExist();
+        assertThat(dataDir.resolve("metadata.new")).doesNotExist();
+    }
+
+    @Test
     void aCompactionInterruptedBetweenItsRenamesIsRolledBack() throws Exception {
         try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
             append(log, new MetadataRecord.ExchangeDeclared("/", EVENTS));
