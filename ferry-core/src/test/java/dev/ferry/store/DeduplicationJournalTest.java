@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import ch.qos.logback.classic.Level;
 import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.Log;
 import dev.ferry.log.LogConfig;
@@ -68,7 +69,13 @@ class DeduplicationJournalTest {
         journal.forget("v", 7); // the queue log's end is not
         assertThat(journal.flush()).isTrue();
 
-        DeduplicationJournal.Recovered recovered = reopen(journal, 1024 * 1024).recover(7);
+        DeduplicationJournal reopened = reopen(journal, 1024 * 1024);
+        DeduplicationJournal.Recovered recovered;
+        try (LogCapture log = new LogCapture(DeduplicationJournal.class)) {
+            recovered = reopened.recover(7);
+            assertThat(log.lines(Level.ERROR)).as("nothing was unreadable").isEmpty();
+            assertThat(log.lines(Level.WARN)).as("nothing was taken back").isEmpty();
+        }
         assertThat(recovered.entries()).containsExactly(new DeduplicationJournal.Entry("c", 1002, 2),
                 new DeduplicationJournal.Entry("a", 1003, 4));
         assertThat(recovered.lastMessageOffset()).isEqualTo(6);
