@@ -151,7 +151,8 @@ final class PagedRange {
      */
     boolean removeAt(long offset, int bodyBytes) {
         Page page = pageHolding(offset);
-        if (page == null || offset < page.first || page.count == 0) {
+        // No page in the range is empty: remove() drops a page with its last message.
+        if (page == null || offset < page.first) {
             return false;
         }
         remove(page, bodyBytes);
