@@ -131,7 +131,7 @@ final class PagedRange {
      * range, counted at the page's average size since its own is unknown. The caller settles it.
      */
     void lost(Page page) {
-        remove(page, (int) (page.count == 1 ? page.bytes : page.bytes / page.count));
+        remove(page, (int) (page.bytes / page.count)); // the last one takes what is left
     }
 
     /**

@@ -152,8 +152,11 @@ class MetadataLogScanTest {
         MetadataLogScan scan = MetadataLogScan.of(directory);
 
         assertThat(scan.tornTailBytes()).isZero();
-        assertThat(scan.damage()).singleElement().satisfies(damage ->
-                assertThat(damage.file().getFileName().toString()).isEqualTo("00000000000000000000.log"));
+        assertThat(scan.damage()).singleElement().satisfies(damage -> {
+            assertThat(damage.file().getFileName().toString()).isEqualTo("00000000000000000000.log");
+            assertThat(damage.position()).isEqualTo((long) starts.get(2));
+            assertThat(damage.bytes()).as("to the end of the file").isEqualTo(20);
+        });
     }
 
     @Test
@@ -209,5 +212,45 @@ class MetadataLogScanTest {
             assertThat(damage.bytes()).isEqualTo((long) (two.length - starts.get(1)));
             assertThat(damage.offsetGuess()).isEqualTo(1);
         });
+    }
+
+    @Test
+    void shouldFindNoDamageInTwoIntactFiles() throws Exception {
+        Files.write(directory.resolve("00000000000000000000.log"), batches(3, new ArrayList<>()));
+        Files.write(directory.resolve("00000000000000000003.log"), batches(2, new ArrayList<>()));
+
+        MetadataLogScan scan = MetadataLogScan.of(directory);
+
+        assertThat(scan.hasDamage()).isFalse();
+        assertThat(scan.tornTailBytes()).isZero();
+        assertThat(scan.intactRecords()).isEqualTo(5);
+    }
+
+    @Test
+    void shouldCallAWholeLastBatchThatFailsItsCrcDamageNotATornWrite() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] bytes = batches(3, starts);
+        bytes[bytes.length - 5] ^= 0x01;
+
+        MetadataLogScan scan = scan(bytes);
+
+        assertThat(scan.tornTailBytes()).isZero();
+        assertThat(scan.damage()).singleElement().satisfies(damage -> {
+            assertThat(damage.position()).isEqualTo((long) starts.get(2));
+            assertThat(damage.bytes()).isEqualTo((long) (bytes.length - starts.get(2)));
+        });
+    }
+
+    @Test
+    void shouldCallALastBatchHeaderWithAnImpossibleLengthDamage() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] whole = batches(3, starts);
+        byte[] cut = java.util.Arrays.copyOf(whole, starts.get(2) + 12); // base offset and length only
+        ByteBuffer.wrap(cut).putInt(starts.get(2) + 8, 0);
+
+        MetadataLogScan scan = scan(cut);
+
+        assertThat(scan.tornTailBytes()).isZero();
+        assertThat(scan.damage()).singleElement().satisfies(damage -> assertThat(damage.bytes()).isEqualTo(12));
     }
 }

@@ -142,6 +142,13 @@ class PagedRangeTest {
         paged.putBack(PAGE_RECORDS - 1, 2, NEVER); // the last offset of the first span
         assertThat(paged.head().count()).isEqualTo(3);
         assertThat(paged.head().end()).isEqualTo(PAGE_RECORDS);
+
+        // The page's own bytes grew with each message put back: losing all of it takes exactly those.
+        for (int i = 0; i < 3; i++) {
+            paged.lost(second);
+        }
+        assertThat(paged.pages()).containsExactly(paged.head());
+        assertThat(paged.bytes()).as("what the first page holds").isEqualTo(4);
     }
 
     @Test
