@@ -147,4 +147,27 @@ class MessageRecordBytesTest {
                 .isInstanceOf(IOException.class).hasMessageContaining("null extra routing key");
         assertThat(Arrays.copyOfRange(envelope, count, envelope.length)).containsExactly(0, 0, 0, 1, 0, 0, 0, 1, 'a');
     }
+
+    @Test
+    void shouldReadAVersionOneEnvelopeWhichHasNoFlagsNorSequence() throws Exception {
+        MessageProperties properties = new MessageProperties(null, null, null, 2, 7, null, null, null, null, null,
+                null, null, null, null);
+        byte[] v2 = envelope(new Message("ex", "rk", properties, new byte[] {1}));
+        // Version 1 is version 2 without the flags byte and the sequence that follow the version.
+        byte[] v1 = new byte[v2.length - 9];
+        v1[0] = 1;
+        System.arraycopy(v2, 10, v1, 1, v2.length - 10);
+        Record record = record(new byte[] {'r', 'k'}, new byte[] {1}, v1);
+
+        MessageRecordCodec.Decoded decoded = MessageRecordCodec.decode(record);
+        assertThat(decoded.message().exchange()).isEqualTo("ex");
+        assertThat(decoded.message().properties().priority()).isEqualTo(7);
+        assertThat(decoded.sequence()).isEqualTo(MessageRecordCodec.NO_SEQUENCE);
+        assertThat(decoded.transientCopy()).isFalse();
+        assertThat(MessageRecordCodec.summarize(record).expiresAt()).isEqualTo(5);
+        assertThat(MessageRecordCodec.priority(record)).isEqualTo(7);
+        assertThat(MessageRecordCodec.priority(record(null, new byte[1], v2))).isEqualTo(7);
+        assertThat(MessageRecordCodec.priority(record(null, new byte[1],
+                envelope(new Message("ex", "rk", MessageProperties.EMPTY, new byte[1]))))).as("not set").isEqualTo(-1);
+    }
 }
