@@ -136,7 +136,12 @@ class DeduplicationJournalTest {
                     new SimpleRecord(1, key, otherVersion))).join();
             log.flush();
         }
-        DeduplicationJournal.Recovered recovered = openJournal(1024 * 1024).recover(10);
+        DeduplicationJournal.Recovered recovered;
+        try (LogCapture log = new LogCapture(DeduplicationJournal.class)) {
+            recovered = openJournal(1024 * 1024).recover(10);
+            assertThat(log.lines(Level.ERROR)).containsExactly(
+                    "queue 'q': 5 records of its deduplication journal do not decode; skipped");
+        }
         assertThat(recovered.entries()).extracting(DeduplicationJournal.Entry::id).containsExactly("a");
         assertThat(recovered.lastMessageOffset()).isZero();
     }

@@ -190,6 +190,7 @@ class MetadataLogTest {
              MetadataLog log = MetadataLog.open(directory(), flusher)) {
             log.compact(log.recovered().subList(1, 3)); // q0 was deleted meanwhile
             assertThat(info.lines(Level.INFO)).contains("Metadata compacted: 3 records became 2");
+            assertThat(dataDir.resolve("metadata.old")).as("the old log goes at once").doesNotExist();
         }
         try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
             assertThat(log.recovered()).containsExactly(queue("q1"), queue("q2"));
@@ -279,6 +280,31 @@ class MetadataLogTest {
                     .anySatisfy(line -> assertThat(line).contains("offset 2"));
         }
         assertThat(damagedCopies()).as("a record this Ferry cannot read is kept, not compacted away").hasSize(1);
+    }
+
+    @Test
+    void shouldRefuseToOpenALogWhoseIntactRecordsNoneDecodes() throws Exception {
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            byte[] unknownKind = {MetadataRecordCodec.FORMAT_VERSION, 99, 0, 0, 0, 1, '/'};
+            log.writer().append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(unknownKind)).buffer()).join();
+        }
+        assertThatThrownBy(() -> MetadataLog.open(directory(), flusher))
+                .isInstanceOf(MetadataUnreadableException.class)
+                .hasMessageContaining("1 intact records in the files, none of which came back from the log or decoded");
+        assertThat(damagedCopies()).as("kept as found").hasSize(1);
+    }
+
+    @Test
+    void eachStartThatFindsTheLogDamagedKeepsACopyOfItsOwn() throws Exception {
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            append(log, queue("before"));
+            byte[] unknownKind = {MetadataRecordCodec.FORMAT_VERSION, 99, 0, 0, 0, 1, '/'};
+            log.writer().append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(unknownKind)).buffer()).join();
+        }
+        MetadataLog.open(directory(), flusher).close(); // not compacted: the next start finds it again
+        MetadataLog.open(directory(), flusher).close();
+        assertThat(damagedCopies()).containsExactlyInAnyOrder(dataDir.resolve("metadata.damaged-1"),
+                dataDir.resolve("metadata.damaged-2"));
     }
 
     @Test
