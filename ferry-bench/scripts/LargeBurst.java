@@ -20,7 +20,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * Run: java -cp AMQP_CLIENT_CLASSPATH LargeBurst.java URI QUEUE PUBLISHERS SECONDS BODY_BYTES
  */
 public class LargeBurst {
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      run(args);
+    } catch (Exception e) {
+      // Publisher connections opened before the failure keep non-daemon threads: exit, or the
+      // benchmark script waits for this process for ever.
+      System.err.println("largeburst: failed: " + e);
+      System.exit(1);
+    }
+  }
+
+  private static void run(String[] args) throws Exception {
     if (args.length != 5) {
       System.err.println("usage: LargeBurst URI QUEUE PUBLISHERS SECONDS BODY_BYTES");
       System.exit(2);
@@ -36,6 +47,8 @@ public class LargeBurst {
     factory.setAutomaticRecoveryEnabled(false);
     factory.setMaxInboundMessageBodySize(Math.max(bodyBytes + 1, 64 << 20));
     factory.setRequestedHeartbeat(0);
+    // On a machine shared with builds, the default 10 s handshake timeout was seen to expire.
+    factory.setHandshakeTimeout(60_000);
 
     AtomicLong published = new AtomicLong();
     AtomicLong consumed = new AtomicLong();

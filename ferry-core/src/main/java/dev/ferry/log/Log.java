@@ -257,18 +257,27 @@ public final class Log implements AutoCloseable {
                 throw new BatchTooLargeException(name, batchBytes, config.batchBytesMax());
             }
             long firstOffset = logEndOffset;
-            ByteBuffer buffer = buildBuffer(batchBytes);
-            MemoryRecords batch;
-            try (MemoryRecordsBuilder builder = MemoryRecords.builder(buffer, RecordBatch.MAGIC_VALUE_V2,
-                    Compression.NONE, TimestampType.CREATE_TIME, firstOffset)) {
-                for (SimpleRecord record : records) {
-                    builder.append(record);
+            // A large batch (a large message body) is built off the heap and freed once written:
+            // no heap copy of the body, and no temporary direct copy inside the file channel.
+            boolean large = LargeBuffers.isLarge(batchBytes);
+            ByteBuffer buffer = large ? LargeBuffers.allocate(batchBytes) : buildBuffer(batchBytes);
+            try {
+                MemoryRecords batch;
+                try (MemoryRecordsBuilder builder = MemoryRecords.builder(buffer, RecordBatch.MAGIC_VALUE_V2,
+                        Compression.NONE, TimestampType.CREATE_TIME, firstOffset)) {
+                    for (SimpleRecord record : records) {
+                        builder.append(record);
+                    }
+                    batch = builder.build();
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidBatchException(name, e.getMessage());
                 }
-                batch = builder.build();
-            } catch (IllegalArgumentException e) {
-                throw new InvalidBatchException(name, e.getMessage());
+                return write(batch.buffer(), firstOffset, firstOffset + records.size() - 1);
+            } finally {
+                if (large) {
+                    LargeBuffers.free(buffer); // written (or failed) and referenced by nothing now
+                }
             }
-            return write(batch.buffer(), firstOffset, firstOffset + records.size() - 1);
         } finally {
             assert writerGuard.exit();
         }

@@ -98,7 +98,10 @@ public final class LogSlice {
 
     /** A copy of the slice's bytes, as a Kafka {@link MemoryRecords} would wrap them. */
     public ByteBuffer readBytes() {
-        ByteBuffer buffer = ByteBuffer.allocate(sizeInBytes);
+        return readInto(ByteBuffer.allocate(sizeInBytes));
+    }
+
+    private ByteBuffer readInto(ByteBuffer buffer) {
         if (sizeInBytes > 0) {
             try {
                 file.readFully(buffer, filePosition);
@@ -141,11 +144,34 @@ public final class LogSlice {
     }
 
     private Decoded decodeNow() {
-        List<Record> records = new ArrayList<>();
         if (sizeInBytes == 0) {
-            return new Decoded(records, startOffset);
+            return new Decoded(List.of(), startOffset);
         }
-        ByteBuffer buffer = readBytes();
+        return decodeNow(readBytes());
+    }
+
+    /**
+     * As {@link #readRecords()}, but a large slice is read into {@code into} (off the heap, reused)
+     * instead of a new heap buffer; a small one is read as {@link #readRecords()} reads it. The
+     * records returned are valid until {@code into} is used again or closed, and so are those of
+     * later {@link #readRecords()} calls on this slice (it keeps what it decoded).
+     *
+     * @throws LogCorruptedException as {@link #readRecords()}
+     */
+    public List<Record> readRecords(ReadBuffer into) {
+        if (!LargeBuffers.isLarge(sizeInBytes)) {
+            return readRecords();
+        }
+        Decoded result = decoded;
+        if (result == null) {
+            result = decodeNow(readInto(into.take(sizeInBytes)));
+            decoded = result;
+        }
+        return result.records;
+    }
+
+    private Decoded decodeNow(ByteBuffer buffer) {
+        List<Record> records = new ArrayList<>();
         long nextOffset = startOffset;
         int at = 0;
         while (sizeInBytes - at >= BatchFormat.HEADER_BYTES) {

@@ -128,32 +128,33 @@ final class DeduplicationJournal {
         List<String> lostIds = new ArrayList<>();
         Set<Long> forgottenOffsets = new HashSet<>();
         long lastMessageOffset = -1;
-        RecordCursor cursor = new RecordCursor(log, log.logStartOffset(), log.logEndOffset(), READ_BYTES,
-                (first, last, why) -> LOG.error("{}: deduplication ids at offsets {}..{} of its journal are lost ({});"
-                        + " a resend of their messages is stored again", description, first, last, why));
-        Record record;
         int unreadable = 0;
-        while ((record = cursor.next()) != null) {
-            ByteBuffer value = record.value();
-            if (!record.hasKey() || value == null || value.remaining() != VALUE_BYTES || value.get(0) != VERSION) {
-                unreadable++;
-                continue;
-            }
-            byte[] key = new byte[record.keySize()];
-            record.key().get(key);
-            String id = LosslessUtf8.decode(key);
-            admitted.remove(id);
-            long messageOffset = value.getLong(2);
-            if (value.get(1) == ADMITTED) {
-                if (messageOffset >= messageLogEnd) {
-                    lostIds.add(id);
-                } else {
-                    admitted.put(id, new Entry(id, record.timestamp(), record.offset()));
+        try (RecordCursor cursor = new RecordCursor(log, log.logStartOffset(), log.logEndOffset(), READ_BYTES,
+                (first, last, why) -> LOG.error("{}: deduplication ids at offsets {}..{} of its journal are lost ({});"
+                        + " a resend of their messages is stored again", description, first, last, why))) {
+            Record record;
+            while ((record = cursor.next()) != null) {
+                ByteBuffer value = record.value();
+                if (!record.hasKey() || value == null || value.remaining() != VALUE_BYTES || value.get(0) != VERSION) {
+                    unreadable++;
+                    continue;
+                }
+                byte[] key = new byte[record.keySize()];
+                record.key().get(key);
+                String id = LosslessUtf8.decode(key);
+                admitted.remove(id);
+                long messageOffset = value.getLong(2);
+                if (value.get(1) == ADMITTED) {
+                    if (messageOffset >= messageLogEnd) {
+                        lostIds.add(id);
+                    } else {
+                        admitted.put(id, new Entry(id, record.timestamp(), record.offset()));
+                        lastMessageOffset = Math.max(lastMessageOffset, messageOffset);
+                    }
+                } else if (messageOffset >= 0 && messageOffset < messageLogEnd) {
+                    forgottenOffsets.add(messageOffset);
                     lastMessageOffset = Math.max(lastMessageOffset, messageOffset);
                 }
-            } else if (messageOffset >= 0 && messageOffset < messageLogEnd) {
-                forgottenOffsets.add(messageOffset);
-                lastMessageOffset = Math.max(lastMessageOffset, messageOffset);
             }
         }
         if (unreadable > 0) {

@@ -109,7 +109,7 @@ public final class LogMessageStore implements MessageStore {
     private final PagingLimits limits;
     private final LogAppender appender;
     private final StoreObserver observer;
-    // Half the log's largest batch: a drain's records are appended in chunks of about this size.
+    // Half the log's largest batch, at most a page-in read: a drain's records are appended in chunks of about this size.
     private final long batchLimit;
     private final int pageInReadBytes;
     // Ready messages in memory and paged out, each by priority level (one level without x-max-priority).
@@ -244,7 +244,9 @@ public final class LogMessageStore implements MessageStore {
         this.limits = limits;
         this.appender = appender;
         this.observer = observer;
-        this.batchLimit = config.batchBytesMax() / 2;
+        // And at most one page-in read: a page-in reads whole batches, so a larger batch of several
+        // large messages would be read whole for each of them while memory has room for one.
+        this.batchLimit = Math.min(config.batchBytesMax() / 2, READ_BYTES);
         // A page-in never reads much more than memory may take: each read is checked whole.
         this.pageInReadBytes = (int) Math.max(MIN_PAGE_IN_BYTES, Math.min(READ_BYTES, limits.bytes()));
         this.settled = new SettledOffsets(0);
@@ -408,38 +410,39 @@ public final class LogMessageStore implements MessageStore {
         List<QueuedMessage> waiting = new ArrayList<>();
         long end = log.logEndOffset();
         int dropped = 0;
-        RecordCursor cursor = new RecordCursor(log, lowWater, end, READ_BYTES, this::lostAtRecovery);
-        Record record;
-        while ((record = cursor.next()) != null) {
-            long offset = record.offset();
-            if (settled.isSettled(offset)) {
-                continue;
-            }
-            try {
-                MessageRecordCodec.Summary summary = MessageRecordCodec.summarize(record);
-                long retryDueAt = returns.retryDueAt(offset);
-                if (summary.transientCopy()) {
-                    // A transient message that was only paged out: lost on restart, as in memory.
-                    settleOffset(offset);
-                    dropped++;
-                } else if (retryDueAt != QueuedMessage.NOT_WAITING) {
-                    // Out of the ready order until its retry delay is over, as before the restart.
-                    QueuedMessage message = decodeRecord(record);
-                    message.waitForRetryUntil(retryDueAt);
-                    waiting.add(message);
-                } else {
-                    // Memory takes the oldest of each level; once a level pages, the rest of it follows.
-                    PagedRange paged = pagedAt(levelOfRecord(record));
-                    if (paged.isEmpty() && !limits.full(ready.readyCount(), ready.readyBytes(), bodySize(record))) {
-                        QueuedMessage message = decodeRecord(record);
-                        ready.append(message, null);
-                        messages.add(message);
-                    } else {
-                        paged.add(offset, bodySize(record), summary.expiresAt());
-                    }
+        try (RecordCursor cursor = new RecordCursor(log, lowWater, end, READ_BYTES, this::lostAtRecovery)) {
+            Record record;
+            while ((record = cursor.next()) != null) {
+                long offset = record.offset();
+                if (settled.isSettled(offset)) {
+                    continue;
                 }
-            } catch (IOException e) {
-                lostAtRecovery(offset, offset, e.getMessage());
+                try {
+                    MessageRecordCodec.Summary summary = MessageRecordCodec.summarize(record);
+                    long retryDueAt = returns.retryDueAt(offset);
+                    if (summary.transientCopy()) {
+                        // A transient message that was only paged out: lost on restart, as in memory.
+                        settleOffset(offset);
+                        dropped++;
+                    } else if (retryDueAt != QueuedMessage.NOT_WAITING) {
+                        // Out of the ready order until its retry delay is over, as before the restart.
+                        QueuedMessage message = decodeRecord(record);
+                        message.waitForRetryUntil(retryDueAt);
+                        waiting.add(message);
+                    } else {
+                        // Memory takes the oldest of each level; once a level pages, the rest of it follows.
+                        PagedRange paged = pagedAt(levelOfRecord(record));
+                        if (paged.isEmpty() && !limits.full(ready.readyCount(), ready.readyBytes(), bodySize(record))) {
+                            QueuedMessage message = decodeRecord(record);
+                            ready.append(message, null);
+                            messages.add(message);
+                        } else {
+                            paged.add(offset, bodySize(record), summary.expiresAt());
+                        }
+                    }
+                } catch (IOException e) {
+                    lostAtRecovery(offset, offset, e.getMessage());
+                }
             }
         }
         recovered = messages;
@@ -588,21 +591,22 @@ public final class LogMessageStore implements MessageStore {
         List<DeduplicationJournal.Entry> entries = new ArrayList<>(read.entries());
         long from = Math.max(log.logStartOffset(), read.lastMessageOffset() + 1);
         // Unreadable records are reported (and settled) by recover(), which reads them next.
-        RecordCursor cursor = new RecordCursor(log, from, log.logEndOffset(), READ_BYTES, (first, last, why) -> { });
-        Record record;
-        while ((record = cursor.next()) != null) {
-            if (read.forgottenMessageOffsets().contains(record.offset())) {
-                continue; // its message was nacked: a resend must be stored
-            }
-            try {
-                MessageRecordCodec.Decoded decoded = MessageRecordCodec.decode(record);
-                String id = decoded.transientCopy() ? null : deduplication.idOf(decoded.message());
-                if (id != null) {
-                    long journalOffset = journal.add(id, decoded.arrivedAt(), record.offset());
-                    entries.add(new DeduplicationJournal.Entry(id, decoded.arrivedAt(), journalOffset));
+        try (RecordCursor cursor = new RecordCursor(log, from, log.logEndOffset(), READ_BYTES, (first, last, why) -> { })) {
+            Record record;
+            while ((record = cursor.next()) != null) {
+                if (read.forgottenMessageOffsets().contains(record.offset())) {
+                    continue; // its message was nacked: a resend must be stored
                 }
-            } catch (IOException e) {
-                // Not a message record recovery can read either: no id to keep.
+                try {
+                    MessageRecordCodec.Decoded decoded = MessageRecordCodec.decode(record);
+                    String id = decoded.transientCopy() ? null : deduplication.idOf(decoded.message());
+                    if (id != null) {
+                        long journalOffset = journal.add(id, decoded.arrivedAt(), record.offset());
+                        entries.add(new DeduplicationJournal.Entry(id, decoded.arrivedAt(), journalOffset));
+                    }
+                } catch (IOException e) {
+                    // Not a message record recovery can read either: no id to keep.
+                }
             }
         }
         if (journal.hasPending() && !journal.flush()) {
@@ -1009,31 +1013,38 @@ public final class LogMessageStore implements MessageStore {
         try {
             while (!paged.isEmpty() && (loaded == 0 || !memoryFull(baseCount, baseBytes))) {
                 PagedRange.Page page = paged.head();
-                RecordCursor cursor = new RecordCursor(log, page.first(), page.end(), pageInReadBytes,
-                        (first, last, why) -> lostPaged(paged, page, first, last, why));
-                Record record;
                 boolean memoryFull = false;
-                while (paged.head() == page && (record = cursor.next()) != null) {
-                    if (loaded > 0 && memoryFull(baseCount, baseBytes)) {
-                        memoryFull = true; // this record stays paged out: the next page-in reads it again
-                        break;
+                try (RecordCursor cursor = new RecordCursor(log, page.first(), page.end(), pageInReadBytes,
+                        (first, last, why) -> lostPaged(paged, page, first, last, why))) {
+                    while (paged.head() == page) {
+                        // Checked before the next read, not after: a record read only to be left paged
+                        // out would be read again by the next page-in, twice the disk reads and, for a
+                        // large message, a second copy of its body for nothing.
+                        if (loaded > 0 && memoryFull(baseCount, baseBytes)) {
+                            memoryFull = true;
+                            break;
+                        }
+                        Record record = cursor.next();
+                        if (record == null) {
+                            break;
+                        }
+                        long offset = record.offset();
+                        if (settled.isSettled(offset) || returns.isWaiting(offset) || !isOfLevel(record, level)) {
+                            paged.skipped(page, offset);
+                            continue;
+                        }
+                        QueuedMessage message;
+                        try {
+                            message = decodeRecord(record);
+                        } catch (IOException e) {
+                            lostPaged(paged, page, offset, offset, e.getMessage());
+                            continue;
+                        }
+                        paged.pagedIn(page, offset, bodySize(record));
+                        ready.insert(message);
+                        pagedInListener.accept(message);
+                        loaded++;
                     }
-                    long offset = record.offset();
-                    if (settled.isSettled(offset) || returns.isWaiting(offset) || !isOfLevel(record, level)) {
-                        paged.skipped(page, offset);
-                        continue;
-                    }
-                    QueuedMessage message;
-                    try {
-                        message = decodeRecord(record);
-                    } catch (IOException e) {
-                        lostPaged(paged, page, offset, offset, e.getMessage());
-                        continue;
-                    }
-                    paged.pagedIn(page, offset, bodySize(record));
-                    ready.insert(message);
-                    pagedInListener.accept(message);
-                    loaded++;
                 }
                 if (memoryFull) {
                     break;
@@ -1154,29 +1165,30 @@ public final class LogMessageStore implements MessageStore {
         try {
             for (PagedRange.Page page : paged.pagesExpiringBy(now)) {
                 long earliestLeft = Long.MAX_VALUE;
-                RecordCursor cursor = new RecordCursor(log, page.first(), page.end(), READ_BYTES,
-                        (first, last, why) -> lostPaged(paged, page, first, last, why));
-                Record record;
-                while (page.count() > 0 && (record = cursor.next()) != null) {
-                    long offset = record.offset();
-                    if (settled.isSettled(offset) || returns.isWaiting(offset) || !isOfLevel(record, level)) {
-                        continue;
-                    }
-                    Message message;
-                    try {
-                        long expiresAt = MessageRecordCodec.summarize(record).expiresAt();
-                        if (expiresAt > now) {
-                            earliestLeft = Math.min(earliestLeft, expiresAt);
+                try (RecordCursor cursor = new RecordCursor(log, page.first(), page.end(), READ_BYTES,
+                        (first, last, why) -> lostPaged(paged, page, first, last, why))) {
+                    Record record;
+                    while (page.count() > 0 && (record = cursor.next()) != null) {
+                        long offset = record.offset();
+                        if (settled.isSettled(offset) || returns.isWaiting(offset) || !isOfLevel(record, level)) {
                             continue;
                         }
-                        message = MessageRecordCodec.decode(record).message();
-                    } catch (IOException e) {
-                        lostPaged(paged, page, offset, offset, e.getMessage());
-                        continue;
+                        Message message;
+                        try {
+                            long expiresAt = MessageRecordCodec.summarize(record).expiresAt();
+                            if (expiresAt > now) {
+                                earliestLeft = Math.min(earliestLeft, expiresAt);
+                                continue;
+                            }
+                            message = MessageRecordCodec.decode(record).message();
+                        } catch (IOException e) {
+                            lostPaged(paged, page, offset, offset, e.getMessage());
+                            continue;
+                        }
+                        settleOffset(offset);
+                        paged.remove(page, bodySize(record));
+                        expired.accept(message);
                     }
-                    settleOffset(offset);
-                    paged.remove(page, bodySize(record));
-                    expired.accept(message);
                 }
                 if (page.count() > 0) {
                     paged.expiryScanned(page, earliestLeft);
@@ -1262,14 +1274,15 @@ public final class LogMessageStore implements MessageStore {
         int purged = 0;
         try {
             for (PagedRange.Page page : paged.pages()) {
-                RecordCursor cursor = new RecordCursor(log, page.first(), page.end(), READ_BYTES,
-                        (first, last, why) -> lostPaged(paged, page, first, last, why));
-                Record record;
-                while ((record = cursor.next()) != null) {
-                    long offset = record.offset();
-                    if (!settled.isSettled(offset) && !returns.isWaiting(offset) && isOfLevel(record, level)) {
-                        settleOffset(offset);
-                        purged++;
+                try (RecordCursor cursor = new RecordCursor(log, page.first(), page.end(), READ_BYTES,
+                        (first, last, why) -> lostPaged(paged, page, first, last, why))) {
+                    Record record;
+                    while ((record = cursor.next()) != null) {
+                        long offset = record.offset();
+                        if (!settled.isSettled(offset) && !returns.isWaiting(offset) && isOfLevel(record, level)) {
+                            settleOffset(offset);
+                            purged++;
+                        }
                     }
                 }
             }

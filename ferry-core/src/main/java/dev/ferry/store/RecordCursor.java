@@ -10,6 +10,7 @@ import dev.ferry.log.Log;
 import dev.ferry.log.LogClosedException;
 import dev.ferry.log.LogOffsetOutOfRangeException;
 import dev.ferry.log.LogSlice;
+import dev.ferry.log.ReadBuffer;
 
 /**
  * Reads a queue log's records in offset order, for the store's every walk over its log (recovery,
@@ -27,9 +28,14 @@ import dev.ferry.log.LogSlice;
  * fail and the offsets after it read again, so the cursor probes forward at doubling distances
  * until a read succeeds, then bisects back to the first offset that reads.
  *
+ * <p>Large batches (large message bodies) are read into one {@link ReadBuffer} off the heap, reused
+ * for every read of the walk: a record returned by {@link #next()} is valid until the next call
+ * to {@link #next()} or {@link #close()}, so callers decode what they need of it at once. Close
+ * the cursor (try-with-resources) to free that buffer.
+ *
  * <p>Thread safety: none; one walk on one thread.
  */
-final class RecordCursor {
+final class RecordCursor implements AutoCloseable {
     /** Told of offsets {@code [first, last]} that hold no readable record. */
     @FunctionalInterface
     interface LossListener {
@@ -42,6 +48,7 @@ final class RecordCursor {
     private final LossListener onLoss;
     private long position;
     private Iterator<Record> buffered = Collections.emptyIterator();
+    private final ReadBuffer readBuffer = new ReadBuffer();
 
     /**
      * @param from      the first offset to read
@@ -102,7 +109,8 @@ final class RecordCursor {
         List<Record> records;
         try {
             slice = log.read(position, readBytes);
-            records = slice.readRecords();
+            buffered = Collections.emptyIterator(); // the last slice's records may be overwritten now
+            records = slice.readRecords(readBuffer);
         } catch (LogClosedException e) {
             throw e;
         } catch (LogOffsetOutOfRangeException e) {
@@ -136,6 +144,13 @@ final class RecordCursor {
         long resume = Math.min(next, end);
         lose(position, resume - 1, "the log holds no record there");
         position = resume;
+    }
+
+    /** Frees the read buffer: records this cursor returned must not be touched any more. */
+    @Override
+    public void close() {
+        buffered = Collections.emptyIterator();
+        readBuffer.close();
     }
 
     /** The first offset after {@code bad} that reads, or the end: probes at doubling distances, then bisects. */

@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A reader parked on a partition until its high watermark passes an offset (a long-polling Fetch).
  * Runs its wake-up at most once: when the high watermark moves past {@link #offset()}, when the
  * partition closes or is deleted, or never if {@link #cancel() cancelled} first (the Fetch's
- * {@code max.wait.ms} ran out).
+ * {@code max.wait.ms} ran out). {@link TopicRegistry#whenPartitionCountAbove} uses the same wait for
+ * a topic's partition count.
  */
 public final class HighWatermarkWait {
     private final long offset;

@@ -5,7 +5,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.LongSupplier;
 
 /**
- * The readers parked on one partition. Lock-free: a wait registers from any thread, and the thread
+ * The readers parked on one partition (or, in {@link TopicRegistry}, on a topic's partition count,
+ * which only grows as a high watermark does). Lock-free: a wait registers from any thread, and the thread
  * that moves the high watermark (the flusher, after an fsync) wakes what it passed. Each wake-up
  * runs on that thread, so it must be short (hand the Fetch back to its event loop).
  *
@@ -43,6 +44,14 @@ final class HighWatermarkWaiters {
                 wait.fire();
             }
         }
+    }
+
+    /**
+     * Drops withdrawn waits. {@link #advanced} does it as a partition's high watermark moves; a
+     * topic's partition count seldom moves, so its waits are dropped this way before each new one.
+     */
+    void dropCancelled() {
+        waits.removeIf(HighWatermarkWait::isDone);
     }
 
     /** Wakes every wait: the partition closed or was deleted, and each reader finds out by reading. */

@@ -107,6 +107,14 @@ public final class StreamQueues implements StreamTargets {
         return topics.topic(name).filter(topic -> !topic.isInternal());
     }
 
+    /**
+     * Runs {@code wake} once {@code topic} has more partitions than {@code partitionCount}, or is
+     * deleted; see {@link TopicRegistry#whenPartitionCountAbove}.
+     */
+    public HighWatermarkWait whenPartitionCountAbove(Topic topic, int partitionCount, Runnable wake) {
+        return topics.whenPartitionCountAbove(topic.id(), partitionCount, wake);
+    }
+
     /** How RabbitMQ names a queue in its texts. */
     public String describe(String name) {
         return "queue '" + name + "' in vhost '" + virtualHost + "'";

@@ -93,6 +93,8 @@ public final class TopicRegistry implements AutoCloseable {
     private final PartitionOwners owners;
     private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, Topic> topicsById = new ConcurrentHashMap<>();
+    // Readers of every partition of a topic (AMQP stream consumers) parked until it grows: by topic id.
+    private final ConcurrentHashMap<UUID, HighWatermarkWaiters> growthWaiters = new ConcurrentHashMap<>();
     private volatile ScheduledExecutorService maintenance;
     private volatile LogCleaner cleaner;
     private volatile boolean closed;
@@ -370,6 +372,10 @@ public final class TopicRegistry implements AutoCloseable {
             record(new RegistryRecord.TopicDeleted(topic.id(), name));
             topics.remove(name);
             topicsById.remove(topic.id());
+            HighWatermarkWaiters growth = growthWaiters.remove(topic.id());
+            if (growth != null) {
+                growth.wakeAll();
+            }
             for (Partition partition : topic.partitions()) {
                 try {
                     partition.close().join();
@@ -428,6 +434,10 @@ public final class TopicRegistry implements AutoCloseable {
             }
             Topic grown = new Topic(name, topic.id(), partitions, topic.config(), topic.effectiveConfig());
             publish(grown);
+            HighWatermarkWaiters growth = growthWaiters.get(topic.id());
+            if (growth != null) {
+                growth.advanced(totalCount);
+            }
             LOG.info("Topic '{}': partitions {} -> {}", name, current, totalCount);
             return grown;
         });
@@ -570,6 +580,32 @@ public final class TopicRegistry implements AutoCloseable {
             throw StreamErrors.unknownTopic(name);
         }
         return topic.partition(index);
+    }
+
+    /**
+     * Runs {@code wake} once topic {@code topicId} has more than {@code partitionCount} partitions
+     * (at once if it already has), or when it is deleted (at once if it is gone): for a reader of
+     * every partition, which then starts on the new ones. {@code wake} runs on the registry thread
+     * and must only hand work on; cancel the returned wait when the reader stops.
+     */
+    public HighWatermarkWait whenPartitionCountAbove(UUID topicId, int partitionCount, Runnable wake) {
+        HighWatermarkWaiters waiters = growthWaiters.computeIfAbsent(topicId, id -> new HighWatermarkWaiters(() -> {
+            Topic current = topicsById.get(id);
+            return current == null ? Long.MAX_VALUE : current.partitionCount();
+        }));
+        waiters.dropCancelled(); // consumers that came and went on a topic that never grew
+        HighWatermarkWait wait = waiters.register(partitionCount, wake);
+        if (!topicsById.containsKey(topicId)) {
+            // Gone: the wait fired at once (the count reads as unbounded); drop the entry made again for it.
+            growthWaiters.remove(topicId, waiters);
+        }
+        return wait;
+    }
+
+    /** How many waits on the partition count of topic {@code topicId} are kept, withdrawn ones included. */
+    int partitionCountWaits(UUID topicId) {
+        HighWatermarkWaiters waiters = growthWaiters.get(topicId);
+        return waiters == null ? 0 : waiters.size();
     }
 
     /** Every topic, in no particular order. */

@@ -52,6 +52,7 @@ public final class SimulatedFileSystem implements LogFileSystem {
     private int forceFailures;
     private int directorySyncFailures;
     private long forces;
+    private long bytesRead;
 
     /** A file's data. */
     private static final class Inode {
@@ -117,6 +118,11 @@ public final class SimulatedFileSystem implements LogFileSystem {
     /** The next {@code count} directory fsyncs fail. */
     public synchronized void failDirectorySyncs(int count) {
         directorySyncFailures = count;
+    }
+
+    /** How many bytes were read from files so far (positional and sequential reads). */
+    public synchronized long bytesRead() {
+        return bytesRead;
     }
 
     /** How many file fsyncs succeeded so far. */
@@ -575,6 +581,7 @@ public final class SimulatedFileSystem implements LogFileSystem {
                 }
                 int bytes = (int) Math.min(destination.remaining(), inode.currentLength - at);
                 destination.put(inode.current, (int) at, bytes);
+                bytesRead += bytes;
                 return bytes;
             }
         }

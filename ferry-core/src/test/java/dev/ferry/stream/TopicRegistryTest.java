@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -126,6 +127,37 @@ class TopicRegistryTest {
         assertThat(failure(registry.createPartitions("grow", 5))).isEqualTo(ErrorCode.INVALID_PARTITIONS);
         assertThat(failure(registry.createPartitions("none", 5))).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         assertThat(reopen().topic("grow").orElseThrow().partitionCount()).isEqualTo(5);
+    }
+
+    @Test
+    void shouldWakeAReaderOfEveryPartitionWhenTheTopicGrowsOrIsDeleted() {
+        Topic topic = await(open().create("watched", 2, Map.of()));
+        AtomicInteger grew = new AtomicInteger();
+        AtomicInteger withdrawn = new AtomicInteger();
+        AtomicInteger deleted = new AtomicInteger();
+        AtomicInteger late = new AtomicInteger();
+
+        HighWatermarkWait growth = registry.whenPartitionCountAbove(topic.id(), 2, grew::incrementAndGet);
+        HighWatermarkWait cancelled = registry.whenPartitionCountAbove(topic.id(), 2, withdrawn::incrementAndGet);
+        assertThat(cancelled.cancel()).isTrue();
+        for (int i = 0; i < 1000; i++) {
+            registry.whenPartitionCountAbove(topic.id(), 2, withdrawn::incrementAndGet).cancel();
+        }
+        assertThat(registry.partitionCountWaits(topic.id())).as("withdrawn waits do not pile up").isLessThanOrEqualTo(2);
+        assertThat(grew).hasValue(0);
+        await(registry.createPartitions("watched", 3));
+        assertThat(grew).hasValue(1);
+        assertThat(growth.cancel()).as("already ran").isFalse();
+        assertThat(withdrawn).hasValue(0);
+
+        registry.whenPartitionCountAbove(topic.id(), 3, deleted::incrementAndGet);
+        registry.whenPartitionCountAbove(topic.id(), 2, late::incrementAndGet);
+        assertThat(late).as("the count is already above 2").hasValue(1);
+        await(registry.delete("watched"));
+        assertThat(deleted).hasValue(1);
+        AtomicInteger afterDelete = new AtomicInteger();
+        registry.whenPartitionCountAbove(topic.id(), 3, afterDelete::incrementAndGet);
+        assertThat(afterDelete).as("a deleted topic wakes at once").hasValue(1);
     }
 
     @Test

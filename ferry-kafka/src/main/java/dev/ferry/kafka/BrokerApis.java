@@ -19,6 +19,7 @@ import dev.ferry.kafka.api.InitProducerIdHandler;
 import dev.ferry.kafka.api.ListOffsetsHandler;
 import dev.ferry.kafka.api.MetadataHandler;
 import dev.ferry.kafka.api.ProduceHandler;
+import dev.ferry.kafka.fetch.FetchSessionCache;
 import dev.ferry.kafka.group.GroupApis;
 import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.security.SaslAuthenticateHandler;
@@ -63,12 +64,22 @@ public final class BrokerApis {
      */
     public static ApiHandlers create(LocalNode node, TopicRegistry topics, GroupCoordinator groups,
                                      TransactionCoordinator transactions, Path logDirectory, KafkaAcls acls) {
+        return create(node, topics, groups, transactions, logDirectory, acls,
+                new FetchSessionCache(FetchSessionCache.DEFAULT_SLOTS));
+    }
+
+    /**
+     * @param fetchSessions the node's fetch sessions, sized by {@code max.incremental.fetch.session.cache.slots}
+     */
+    public static ApiHandlers create(LocalNode node, TopicRegistry topics, GroupCoordinator groups,
+                                     TransactionCoordinator transactions, Path logDirectory, KafkaAcls acls,
+                                     FetchSessionCache fetchSessions) {
         ApiHandlers handlers = new ApiHandlers();
         handlers.register(new ApiVersionsHandler(handlers));
         handlers.register(new MetadataHandler(node, topics, AUTO_CREATE_TOPICS, acls));
         handlers.register(new DescribeClusterHandler(node));
         handlers.register(new ProduceHandler(topics, acls));
-        handlers.register(new FetchHandler(topics, acls));
+        handlers.register(new FetchHandler(topics, acls, fetchSessions));
         handlers.register(new ListOffsetsHandler(topics, acls));
         handlers.register(new CreateTopicsHandler(topics, node, acls));
         handlers.register(new DeleteTopicsHandler(topics, acls));

@@ -152,6 +152,11 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "(Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms). Default: ${DEFAULT-VALUE}")
     long transactionAbortCheckIntervalMs;
 
+    @Option(names = "--max-incremental-fetch-session-cache-slots", paramLabel = "N", defaultValue = "1000",
+            description = "How many Kafka fetch sessions (KIP-227) the node keeps; 0 keeps none, so consumers send "
+                    + "full fetches (Kafka's max.incremental.fetch.session.cache.slots). Default: ${DEFAULT-VALUE}")
+    int maxIncrementalFetchSessionCacheSlots;
+
     @Option(names = "--bind", paramLabel = "ADDR", split = ",", defaultValue = "127.0.0.1,::1",
             description = "Addresses the listeners bind to, comma separated or the flag repeated, all on the same "
                     + "port. An IPv6 address this machine or JVM cannot have (no IPv6) is skipped with a warning. "
@@ -314,6 +319,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.offsetsRetentionCheckIntervalMs = offsetsRetentionCheckIntervalMs;
         settings.logRetentionCheckIntervalMs = logRetentionCheckIntervalMs;
         settings.transactionAbortCheckIntervalMs = transactionAbortCheckIntervalMs;
+        settings.maxIncrementalFetchSessionCacheSlots = maxIncrementalFetchSessionCacheSlots;
         settings.bind = bind;
         settings.users = users;
         settings.definitions = definitions;

@@ -27,6 +27,7 @@ import dev.ferry.http.metrics.BrokerMetrics;
 import dev.ferry.http.metrics.PrometheusServer;
 import dev.ferry.access.LoginThrottle;
 import dev.ferry.kafka.BrokerApis;
+import dev.ferry.kafka.fetch.FetchSessionCache;
 import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.security.KafkaAuthentication;
 import dev.ferry.kafka.KafkaConfig;
@@ -79,6 +80,8 @@ public final class FerryServer implements AutoCloseable {
     private final LoginThrottle loginThrottle = new LoginThrottle();
     private GroupCoordinator groupCoordinator;
     private TransactionCoordinator transactionCoordinator;
+    /** The Kafka front's fetch sessions: per node and in memory, as Kafka's. */
+    private FetchSessionCache fetchSessions;
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private final SyncLatency syncLatency = new SyncLatency();
     private ContentBudget contentBudget;
@@ -162,6 +165,7 @@ public final class FerryServer implements AutoCloseable {
         TransactionCoordinator transactions = transactionCoordinator;
         topics.startCleaner(settings.logCleanerBackoffMs,
                 () -> List.of(groups.cleanerTarget(), transactions.cleanerTarget()));
+        fetchSessions = new FetchSessionCache(settings.maxIncrementalFetchSessionCacheSlots);
         KafkaConfig kafka = kafkaConfig();
         kafkaServer = new KafkaServer(kafka);
         if (tls != null && settings.amqpsPort >= 0) {
@@ -192,7 +196,9 @@ public final class FerryServer implements AutoCloseable {
                 httpsPort = httpsServer.start();
             }
             BrokerMetrics metrics = new BrokerMetrics(broker, clientConnections, resourceAlarm, nodeName(),
-                    FerryVersion.VERSION).streams(topics, groupCoordinator);
+                    FerryVersion.VERSION).streams(topics, groupCoordinator)
+                    .fetchSessions(fetchSessions::size, fetchSessions::partitionCount, fetchSessions::evictions,
+                            fetchSessions::incrementalFetches);
             storage.flusher().observeSyncs(metrics.fsyncObserver().andThen(syncLatency));
             prometheusServer = new PrometheusServer(metrics, settings.httpBindAddresses(), settings.prometheusPort);
             prometheusPort = prometheusServer.start();
@@ -345,7 +351,7 @@ public final class FerryServer implements AutoCloseable {
                 .port(settings.kafkaPort)
                 .node(node)
                 .handlers(BrokerApis.create(node, topics, groupCoordinator, transactionCoordinator, settings.dataDir,
-                        new KafkaAcls(accessControl)))
+                        new KafkaAcls(accessControl), fetchSessions))
                 .authentication(KafkaAuthentication.of(settings.kafkaSecurityProtocol, settings.kafkaSaslMechanisms,
                         new KafkaUsers(accessControl, loginThrottle, System::currentTimeMillis)));
     }

@@ -245,9 +245,10 @@ final class BasicMethodHandler {
 
     /**
      * A consumer of a stream, checked as RabbitMQ 3.10 checks it: acknowledgements required (540),
-     * a per-consumer prefetch required (406), {@code x-stream-offset} where to start. A topic of
-     * several partitions is read one partition at a time, chosen with Ferry's own
-     * {@code x-stream-partition} argument.
+     * a per-consumer prefetch required (406), {@code x-stream-offset} where to start. It reads every
+     * partition of the topic, or the one Ferry's own {@code x-stream-partition} argument names; a
+     * plain numeric offset is a place in one partition, so it needs a named partition when the
+     * topic has several (406 otherwise).
      */
     private void consumeStream(BasicConsume consume, String tag, String streamName, Topic topic) {
         String description = session.streams().describe(streamName);
@@ -260,23 +261,51 @@ final class BasicMethodHandler {
                     + description + "'");
         }
         Map<String, Object> arguments = consume.arguments() == null ? Map.of() : consume.arguments();
-        Partition partition = topic.partition(partitionIndex(arguments.get(STREAM_PARTITION_ARGUMENT), topic, description));
-        long start = StreamConsumer.startOffset(arguments.get(StreamConsumer.OFFSET_HEADER), partition, description,
-                System.currentTimeMillis());
-        StreamConsumer consumer = new StreamConsumer(session, tag, description, partition, start, consumerPrefetch,
+        Object partitionArgument = arguments.get(STREAM_PARTITION_ARGUMENT);
+        Object offsetArgument = arguments.get(StreamConsumer.OFFSET_HEADER);
+        long nowMs = System.currentTimeMillis();
+        boolean partitioned = topic.partitionCount() > 1;
+        StreamConsumer consumer = new StreamConsumer(session, tag, description, consumerPrefetch, partitioned,
                 this::onStreamEnded);
+        if (partitionArgument != null) {
+            Partition partition = topic.partition(partitionIndex(partitionArgument, topic, description));
+            consumer.read(partition, StreamConsumer.startOffset(offsetArgument, partition, description, nowMs));
+        } else {
+            if (partitioned && StreamConsumer.isNumericOffset(offsetArgument)) {
+                throw BrokerException.preconditionFailed("PRECONDITION_FAILED - " + StreamConsumer.OFFSET_HEADER + " "
+                        + offsetArgument + " is an offset in one partition, and " + description + " has "
+                        + topic.partitionCount() + " partitions: name one with " + STREAM_PARTITION_ARGUMENT
+                        + ", or start every partition at first, last, next, a timestamp or an interval");
+            }
+            if (partitioned && offsetArgument instanceof Map<?, ?> table) {
+                checkOffsetTable(table, topic, description);
+            }
+            consumer.readEveryPartition(topic, offsetArgument, nowMs);
+        }
         streamConsumers.put(tag, consumer);
         session.replyUnlessNoWait(consume.noWait(), new BasicConsumeOk(tag));
         consumer.pump();
     }
 
     /** Ferry's own consume argument: which partition of a partitioned topic an AMQP consumer reads. */
-    static final String STREAM_PARTITION_ARGUMENT = "x-stream-partition";
+    static final String STREAM_PARTITION_ARGUMENT = StreamConsumer.PARTITION_HEADER;
+
+    /**
+     * An {@code x-stream-offset} table (Ferry's own, for a topic of several partitions) names
+     * partitions by their number as text; anything else in it is 406.
+     */
+    private static void checkOffsetTable(Map<?, ?> table, Topic topic, String description) {
+        for (Object key : table.keySet()) {
+            String name = String.valueOf(key);
+            if (!name.matches("0|[1-9][0-9]{0,9}") || Long.parseLong(name) >= topic.partitionCount()) {
+                throw BrokerException.preconditionFailed("PRECONDITION_FAILED - " + StreamConsumer.OFFSET_HEADER
+                        + " names partition '" + name + "', which " + description + " does not have (0 to "
+                        + (topic.partitionCount() - 1) + ")");
+            }
+        }
+    }
 
     private static int partitionIndex(Object argument, Topic topic, String description) {
-        if (argument == null && topic.partitionCount() == 1) {
-            return 0;
-        }
         if (argument instanceof Number number && !(argument instanceof Float) && !(argument instanceof Double)
                 && number.longValue() >= 0 && number.longValue() < topic.partitionCount()) {
             return number.intValue();

@@ -1,5 +1,6 @@
 package dev.ferry.amqp.channel;
 
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,8 +13,6 @@ import org.slf4j.LoggerFactory;
 
 import dev.ferry.amqp.method.BasicDeliver;
 import dev.ferry.error.BrokerException;
-import dev.ferry.error.ErrorCode;
-import dev.ferry.log.LogSlice;
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.route.Arguments;
@@ -21,19 +20,22 @@ import dev.ferry.stream.AmqpRecordMapping;
 import dev.ferry.stream.HighWatermarkWait;
 import dev.ferry.stream.Partition;
 import dev.ferry.stream.StreamQueues;
+import dev.ferry.stream.Topic;
 import dev.ferry.text.LogSafe;
 
 /**
- * One AMQP consumer of a stream (a topic partition): it reads the partition from its own offset
- * and sends each record as a basic.deliver carrying {@code x-stream-offset}, at most
- * {@code prefetch} unacknowledged at a time. An ack gives credit back and moves nothing else, as in
- * RabbitMQ: the stream keeps every record until retention removes it.
+ * One AMQP consumer of a stream: it reads one partition of the topic, or every partition
+ * (also those CreatePartitions adds while it runs), each through a {@link PartitionReader} from
+ * its own offset, and sends each record as a basic.deliver carrying {@code x-stream-offset} (and,
+ * for a topic of several partitions, Ferry's {@code x-stream-partition}), at most {@code prefetch}
+ * unacknowledged at a time across all its partitions. An ack gives credit back and moves nothing
+ * else, as in RabbitMQ: the stream keeps every record until retention removes it.
  *
- * <p>When it has credit and has read everything durable, it parks on the partition's high
- * watermark and is woken (on the flusher's thread, which only hands over to the event loop) when a
- * new record is fsynced: no polling. It reads whole batches, at most {@link #READ_BYTES_MAX} at a
- * time (more only when one batch is larger), and keeps what it read but could not deliver yet for
- * the next credit, so a small prefetch does not read the same bytes again for every ack.
+ * <p>Design note: the partitions take turns, each sending at most {@link #TURN_RECORDS_MAX}
+ * records (fewer when the credit runs out), and the next turn after a pause goes to the partition
+ * after the one that had the last. So a partition with a deep backlog cannot starve the others,
+ * while records of one partition keep their order. A partition with nothing durable left to read
+ * parks on its high watermark and is skipped until it is woken.
  *
  * <p>Event-loop confined: everything runs on the channel's event loop.
  */
@@ -41,7 +43,13 @@ final class StreamConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(StreamConsumer.class);
     /** The AMQP header that tells a stream consumer a record's offset (RabbitMQ's name). */
     static final String OFFSET_HEADER = "x-stream-offset";
-    private static final int READ_BYTES_MAX = 256 * 1024;
+    /**
+     * Ferry's header (and consume argument) naming a record's partition in a topic of several
+     * partitions; RabbitMQ 3.10 has no partitioned streams over AMQP.
+     */
+    static final String PARTITION_HEADER = "x-stream-partition";
+    /** The most records one partition sends in a turn before the next partition's turn. */
+    static final int TURN_RECORDS_MAX = 32;
 
     /** What to do when the stream is gone (deleted) while consuming. */
     interface Ended {
@@ -51,29 +59,87 @@ final class StreamConsumer {
     private final ChannelSession session;
     private final String consumerTag;
     private final String streamDescription;
-    private final Partition partition;
     private final int prefetch;
     private final Ended ended;
-    private final Runnable pumpOnEventLoop = this::pump;
-    private long nextOffset;
-    // Records read but not delivered yet (no credit left), from nextOffset on; null when none.
-    private List<Record> readAhead;
-    private int readAheadIndex;
-    // Where the read that filled readAhead said to continue once it is used up.
-    private long readAheadContinueAt;
+    private final List<PartitionReader> readers = new ArrayList<>();
+    private final Runnable addPartitionsOnEventLoop = this::addNewPartitions;
+    private int nextTurn;
+    // Whether deliveries name their partition: the topic has (or came to have) several.
+    private boolean partitionHeader;
     private int unacked;
-    private HighWatermarkWait parked;
+    // Set when the consumer reads every partition: the topic it follows, and its wait for more partitions.
+    private Topic followed;
+    private HighWatermarkWait growthWait;
     private boolean stopped;
 
-    StreamConsumer(ChannelSession session, String consumerTag, String streamDescription, Partition partition,
-                   long startOffset, int prefetch, Ended ended) {
+    StreamConsumer(ChannelSession session, String consumerTag, String streamDescription, int prefetch,
+                   boolean partitionHeader, Ended ended) {
         this.session = session;
         this.consumerTag = consumerTag;
         this.streamDescription = streamDescription;
-        this.partition = partition;
-        this.nextOffset = startOffset;
         this.prefetch = prefetch;
+        this.partitionHeader = partitionHeader;
         this.ended = ended;
+    }
+
+    /** Reads {@code partition} from {@code startOffset}; before {@link #pump()}. */
+    void read(Partition partition, long startOffset) {
+        readers.add(new PartitionReader(this, session, partition, startOffset));
+    }
+
+    /**
+     * Reads every partition of {@code topic} from the offsets {@code startOffset} gives, and each
+     * partition added later from its first record (all of which were written after this consume).
+     * On a topic of several partitions a table as {@code x-stream-offset} gives each partition its
+     * own start, keyed by the partition's number as text; a partition it leaves out starts at its
+     * first record (a consumer that resumes has read nothing of it).
+     */
+    void readEveryPartition(Topic topic, Object offsetArgument, long nowMs) {
+        for (Partition partition : topic.partitions()) {
+            // One partition keeps RabbitMQ's rule: a table is no offset form (406).
+            Object partitionOffset = offsetArgument instanceof Map<?, ?> table && topic.partitionCount() > 1
+                    ? offsetIn(table, partition.index()) : offsetArgument;
+            read(partition, startOffset(partitionOffset, partition, streamDescription, nowMs));
+        }
+        followed = topic;
+        awaitNewPartitions();
+    }
+
+    private static Object offsetIn(Map<?, ?> table, int partitionIndex) {
+        Object offset = table.get(Integer.toString(partitionIndex));
+        return offset == null ? "first" : offset;
+    }
+
+    private void awaitNewPartitions() {
+        growthWait = session.streams().whenPartitionCountAbove(followed, readers.size(),
+                () -> session.onEventLoopLater(addPartitionsOnEventLoop));
+    }
+
+    private void addNewPartitions() {
+        growthWait = null;
+        if (stopped || session.isClosed()) {
+            return;
+        }
+        Optional<Topic> grown = session.streams().stream(followed.name()).filter(t -> t.id().equals(followed.id()));
+        if (grown.isEmpty()) {
+            return; // deleted: the readers find their partitions closed at their next turn
+        }
+        followed = grown.get();
+        for (int index = readers.size(); index < followed.partitionCount(); index++) {
+            Partition partition = followed.partition(index);
+            read(partition, partition.logStartOffset());
+        }
+        partitionHeader = followed.partitionCount() > 1;
+        awaitNewPartitions();
+        pump();
+    }
+
+    /**
+     * Whether {@code x-stream-offset} is a plain offset, which names a place in one partition only.
+     */
+    static boolean isNumericOffset(Object argument) {
+        return argument instanceof Byte || argument instanceof Short || argument instanceof Integer
+                || argument instanceof Long;
     }
 
     /**
@@ -108,8 +174,7 @@ final class StreamConsumer {
                 return fromTimestamp(partition, nowMs - ago.get());
             }
         }
-        if (argument instanceof Byte || argument instanceof Short || argument instanceof Integer
-                || argument instanceof Long) {
+        if (isNumericOffset(argument)) {
             long offset = ((Number) argument).longValue();
             return Math.min(Math.max(start, offset), end);
         }
@@ -132,100 +197,38 @@ final class StreamConsumer {
         return streamDescription;
     }
 
-    /** Starts (or resumes) delivering; called after consume-ok is on its way. */
+    /**
+     * Starts (or resumes) delivering: partitions take turns while there is credit and one of them
+     * has something to send. Called after consume-ok is on its way, on an ack that frees credit,
+     * and when a parked partition is woken.
+     */
     void pump() {
         if (stopped || session.isClosed()) {
             return;
         }
-        parked = null;
-        deliverReadAhead();
-        while (unacked < prefetch) {
-            if (partition.isClosed()) {
-                end(new BrokerException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "the stream was deleted"));
+        int idleTurns = 0;
+        while (unacked < prefetch && idleTurns < readers.size()) {
+            PartitionReader reader = readers.get(nextTurn);
+            nextTurn = (nextTurn + 1) % readers.size();
+            int delivered = reader.deliver(Math.min(prefetch - unacked, TURN_RECORDS_MAX));
+            if (delivered == PartitionReader.ENDED) {
+                end(reader);
                 return;
             }
-            long highWatermark = partition.highWatermark();
-            if (nextOffset < partition.logStartOffset()) {
-                // Retention or DeleteRecords removed what this consumer had not read yet.
-                nextOffset = partition.logStartOffset();
-                readAhead = null;
-            }
-            if (nextOffset >= highWatermark) {
-                park();
-                return;
-            }
-            LogSlice slice;
-            List<Record> records;
-            try {
-                slice = partition.read(nextOffset, READ_BYTES_MAX);
-                records = slice.readRecords();
-            } catch (BrokerException e) {
-                if (e.errorCode() == ErrorCode.OFFSET_OUT_OF_RANGE) {
-                    nextOffset = Math.max(partition.logStartOffset(), Math.min(nextOffset, partition.highWatermark()));
-                    continue;
-                }
-                end(e);
-                return;
-            } catch (RuntimeException e) {
-                end(e);
-                return;
-            }
-            long continueAt = slice.nextOffset();
-            int delivered = 0;
-            for (int i = 0; i < records.size(); i++) {
-                Record record = records.get(i);
-                if (record.offset() < nextOffset) {
-                    continue;
-                }
-                if (unacked >= prefetch) {
-                    readAhead = records;
-                    readAheadIndex = i;
-                    readAheadContinueAt = continueAt;
-                    return;
-                }
-                deliver(record);
-                nextOffset = record.offset() + 1;
-                delivered++;
-            }
-            if (continueAt > nextOffset) {
-                nextOffset = continueAt; // past records a batch holds before nextOffset, or empty batches
-            } else if (delivered == 0) {
-                // Nothing readable yet below the high watermark (it moved while reading): wait for it.
-                park();
-                return;
-            }
+            idleTurns = delivered == 0 ? idleTurns + 1 : 0;
         }
     }
 
-    /** Delivers what an earlier read left over, as far as the credit goes. */
-    private void deliverReadAhead() {
-        if (readAhead == null) {
-            return;
-        }
-        while (readAheadIndex < readAhead.size() && unacked < prefetch) {
-            Record record = readAhead.get(readAheadIndex++);
-            if (record.offset() >= nextOffset) {
-                deliver(record);
-                nextOffset = record.offset() + 1;
-            }
-        }
-        if (readAheadIndex >= readAhead.size()) {
-            readAhead = null;
-            nextOffset = Math.max(nextOffset, readAheadContinueAt);
-        }
-    }
-
-    private void park() {
-        long waitFor = nextOffset;
-        parked = partition.whenHighWatermarkAbove(waitFor, () -> session.onEventLoop(pumpOnEventLoop));
-    }
-
-    private void deliver(Record record) {
+    /** Sends one record of {@code reader}'s partition; the reader moves its offset. */
+    void deliver(PartitionReader reader, Record record) {
         Message message = AmqpRecordMapping.toMessage(record);
         MessageProperties properties = message.properties();
         Map<String, Object> headers = properties.headers() == null ? new LinkedHashMap<>()
                 : new LinkedHashMap<>(properties.headers());
         headers.put(OFFSET_HEADER, record.offset());
+        if (partitionHeader) {
+            headers.put(PARTITION_HEADER, reader.partitionIndex());
+        }
         long tag = session.basicMethods().nextStreamDeliveryTag(this);
         unacked++;
         session.channel().sendContent(new BasicDeliver(consumerTag, tag, false, message.exchange(),
@@ -244,20 +247,20 @@ final class StreamConsumer {
     /** Cancelled by the client or the channel closed: no more deliveries, no wake-ups left behind. */
     void stop() {
         stopped = true;
-        readAhead = null;
-        HighWatermarkWait wait = parked;
-        parked = null;
+        readers.forEach(PartitionReader::stop);
+        HighWatermarkWait wait = growthWait;
+        growthWait = null;
         if (wait != null) {
             wait.cancel();
         }
     }
 
-    private void end(Exception cause) {
-        if (partition.isClosed()) {
+    private void end(PartitionReader reader) {
+        if (reader.partitionClosed()) {
             LOG.info("Consumer '{}' of {} ends: the stream was deleted", LogSafe.text(consumerTag), streamDescription);
         } else {
-            LOG.warn("Consumer '{}' of {} ends: reading offset {} failed: {}", LogSafe.text(consumerTag),
-                    streamDescription, nextOffset, cause.toString());
+            LOG.warn("Consumer '{}' of {} ends: reading partition {} at offset {} failed: {}", LogSafe.text(consumerTag),
+                    streamDescription, reader.partitionIndex(), reader.nextOffset(), String.valueOf(reader.failure()));
         }
         stop();
         ended.streamEnded(this);

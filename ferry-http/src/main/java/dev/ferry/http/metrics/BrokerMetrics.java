@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -62,6 +63,8 @@ public final class BrokerMetrics {
     private volatile long queuePublishedTotal;
     private TopicRegistry topics;
     private GroupCoordinator groups;
+    /** The Kafka front's fetch session figures: sessions, partitions, evictions, incremental fetches. */
+    private volatile LongSupplier[] fetchSessionValues;
 
     /** One walk over every queue. */
     private record Totals(long queues, long ready, long unacked, long consumers, long exchanges, long waitingPublishes) {
@@ -151,6 +154,28 @@ public final class BrokerMetrics {
     public synchronized BrokerMetrics streams(TopicRegistry topicRegistry, GroupCoordinator groupCoordinator) {
         this.topics = topicRegistry;
         this.groups = groupCoordinator;
+        return this;
+    }
+
+    /**
+     * The Kafka front's fetch sessions (KIP-227), as Kafka's FetchSessionCache metrics: sessions
+     * held, partitions over them, evictions, and incremental fetches accepted.
+     */
+    public synchronized BrokerMetrics fetchSessions(LongSupplier sessions, LongSupplier partitions,
+                                                    LongSupplier evictions, LongSupplier incrementalFetches) {
+        // Read through this object, which the server holds: Micrometer keeps only a weak reference to what it is given.
+        fetchSessionValues = new LongSupplier[] {sessions, partitions, evictions, incrementalFetches};
+        Gauge.builder("ferry.kafka.fetch.sessions", this, metrics -> metrics.fetchSessionValues[0].getAsLong())
+                .description("Kafka fetch sessions the node holds (Kafka's NumIncrementalFetchSessions)")
+                .register(aggregated);
+        Gauge.builder("ferry.kafka.fetch.session.partitions", this, metrics -> metrics.fetchSessionValues[1].getAsLong())
+                .description("Partitions over every fetch session (Kafka's NumIncrementalFetchPartitionsCached)")
+                .register(aggregated);
+        FunctionCounter.builder("ferry.kafka.fetch.session.evictions", this,
+                        metrics -> metrics.fetchSessionValues[2].getAsLong())
+                .description("Fetch sessions evicted to make room for new ones").register(aggregated);
+        FunctionCounter.builder("ferry.kafka.fetch.incremental", this, metrics -> metrics.fetchSessionValues[3].getAsLong())
+                .description("Incremental fetch requests served in a fetch session").register(aggregated);
         return this;
     }
 

@@ -6,46 +6,32 @@ import static org.awaitility.Awaitility.await;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
-import com.rabbitmq.client.Envelope;
 import dev.ferry.embedded.Ferry;
 import dev.ferry.it.support.AmqpTestBase;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,50 +44,7 @@ import org.junit.jupiter.api.Test;
  * embedded in the test's JVM (nothing here kills it or reads its log); tests keep apart by names
  * of their own, each on its own AMQP connection.
  */
-class StreamKafkaInteropTest {
-    private static Ferry broker;
-    private Connection connection;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = Ferry.builder().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-            broker = null;
-        }
-    }
-
-    @BeforeEach
-    void connect() throws Exception {
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost("127.0.0.1");
-        factory.setPort(broker.amqpPort());
-        factory.setAutomaticRecoveryEnabled(false);
-        connection = factory.newConnection();
-    }
-
-    @AfterEach
-    void disconnect() {
-        if (connection != null && connection.isOpen()) {
-            connection.abort();
-        }
-    }
-
-    private static String unique(String prefix) {
-        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    private Properties kafka(Map<String, Object> extra) {
-        Properties properties = new Properties();
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.kafkaBootstrapServers());
-        properties.putAll(extra);
-        return properties;
-    }
-
+class StreamKafkaInteropTest extends StreamInteropTestBase {
     @Test
     void shouldLetAKafkaGroupReadWhatPikaPublishedThroughATopicExchange() throws Exception {
         String stream = unique("orders");
@@ -230,11 +173,11 @@ class StreamKafkaInteropTest {
         }
         assertThat(amqpPartition).isEqualTo(kafkaPartition);
 
-        // An AMQP consumer of a partitioned topic names its partition (Ferry's x-stream-partition).
+        // An AMQP consumer may read one partition of a partitioned topic (Ferry's x-stream-partition).
         Channel consumer = connection.createChannel();
         consumer.basicQos(10);
-        assertThatThrownBy(() -> consumer.basicConsume(topic, false, Map.of("x-stream-offset", "first"),
-                new DefaultConsumer(consumer))).satisfies(thrown -> {
+        assertThatThrownBy(() -> consumer.basicConsume(topic, false, Map.of("x-stream-offset", "first",
+                "x-stream-partition", 3), new DefaultConsumer(consumer))).satisfies(thrown -> {
                     assertThat(AmqpTestBase.replyCode(thrown)).isEqualTo(406);
                     assertThat(AmqpTestBase.replyText(thrown)).isEqualTo("PRECONDITION_FAILED - queue '" + topic
                             + "' in vhost '/' has 3 partitions: choose one with x-stream-partition (0 to 2)");
@@ -272,63 +215,18 @@ class StreamKafkaInteropTest {
         }
     }
 
-    /** One AMQP delivery as the client received it. */
-    record Delivered(String exchange, String routingKey, AMQP.BasicProperties properties, String body) {
-    }
-
     private List<Delivered> consume(String stream, Object offset) throws IOException {
         return consume(stream, offset, Map.of());
     }
 
     private List<Delivered> consume(String stream, Object offset, Map<String, Object> more) throws IOException {
-        Channel channel = connection.createChannel();
-        channel.basicQos(50);
         Map<String, Object> arguments = new HashMap<>(more);
         arguments.put("x-stream-offset", offset);
-        List<Delivered> received = new CopyOnWriteArrayList<>();
-        channel.basicConsume(stream, false, arguments, new DefaultConsumer(channel) {
-            @Override
-            public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
-                                       byte[] body) throws IOException {
-                received.add(new Delivered(envelope.getExchange(), envelope.getRoutingKey(), properties,
-                        new String(body, StandardCharsets.UTF_8)));
-                getChannel().basicAck(envelope.getDeliveryTag(), false);
-            }
-        });
-        return received;
-    }
-
-    private KafkaProducer<String, String> producer() {
-        return new KafkaProducer<>(kafka(Map.of(ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName())));
+        return consume(connection.createChannel(), stream, 50, arguments, new AtomicBoolean(true));
     }
 
     private static String text(Header header) {
         assertThat(header).isNotNull();
         return new String(header.value(), StandardCharsets.UTF_8);
-    }
-
-    /** Runs a script under src/test/python with /usr/bin/python3; returns its output once it exits 0. */
-    private static List<String> runPython(String script, String... arguments) throws Exception {
-        List<String> command = new ArrayList<>(List.of("/usr/bin/python3",
-                Path.of(System.getProperty("basedir", "."), "src", "test", "python", script).toString()));
-        command.addAll(List.of(arguments));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().put("PYTHONDONTWRITEBYTECODE", "1");
-        Process process = builder.start();
-        List<String> output = new ArrayList<>();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                output.add(line);
-            }
-        }
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-        }
-        assertThat(process.exitValue()).as(String.join("\n", output)).isZero();
-        return output;
     }
 }

@@ -2,6 +2,9 @@ package dev.ferry.kafka.api;
 
 import dev.ferry.access.AclBinding.Operation;
 import dev.ferry.access.AclBinding.ResourceType;
+import dev.ferry.kafka.fetch.FetchEpochs;
+import dev.ferry.kafka.fetch.FetchSession;
+import dev.ferry.kafka.fetch.FetchSessionCache;
 import dev.ferry.kafka.security.KafkaAcls;
 import java.util.HashMap;
 import java.util.Map;
@@ -19,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
 import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
@@ -39,8 +43,12 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * {@code max.wait.ms}; the first to fire reads again, on the connection's event loop, and either
  * answers or parks again until the deadline. Nothing is held while parked but the waits.
  *
- * <p>Fetch sessions (KIP-227) are not kept: every answer carries session id 0, which tells the
- * client that no session was created, so it sends full fetch requests, as clients accept.
+ * <p>Fetch sessions (KIP-227, v7+), kept in a {@link FetchSessionCache} as Kafka does: a full fetch
+ * at epoch 0 opens a session (its answer carries the new id, or 0 when the cache has no slot); an
+ * incremental fetch names only the partitions it adds, changes or forgets, is read over every
+ * partition of the session and answered with those that have records, an error or moved offsets;
+ * epoch -1 asks for no session and closes the one it names. A wrong session id or epoch gets
+ * FETCH_SESSION_ID_NOT_FOUND or INVALID_FETCH_SESSION_EPOCH and no data.
  *
  * <p>{@code read_uncommitted} reads up to the high watermark; {@code read_committed} up to the last
  * stable offset (the first offset of the earliest undecided transaction), with the aborted
@@ -51,15 +59,20 @@ public final class FetchHandler implements ApiHandler {
     static final byte READ_COMMITTED = 1;
     private final TopicRegistry topics;
     private final KafkaAcls acls;
+    private final FetchSessionCache sessions;
 
     public FetchHandler(TopicRegistry topics) {
-        this(topics, KafkaAcls.ALLOW_ALL);
+        this(topics, KafkaAcls.ALLOW_ALL, new FetchSessionCache(FetchSessionCache.DEFAULT_SLOTS));
     }
 
-    /** With ACLs: a topic the user may not READ gets TOPIC_AUTHORIZATION_FAILED on each of its partitions. */
-    public FetchHandler(TopicRegistry topics, KafkaAcls acls) {
+    /**
+     * With ACLs (a topic the user may not READ gets TOPIC_AUTHORIZATION_FAILED on each of its
+     * partitions) and the node's fetch sessions.
+     */
+    public FetchHandler(TopicRegistry topics, KafkaAcls acls, FetchSessionCache sessions) {
         this.topics = topics;
         this.acls = acls;
+        this.sessions = sessions;
     }
 
     @Override
@@ -80,12 +93,42 @@ public final class FetchHandler implements ApiHandler {
     @Override
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
         FetchRequestData data = (FetchRequestData) request;
-        if (context.apiVersion() >= 7 && data.sessionId() != 0) {
-            // We never hand out a session, so an incremental fetch names one we do not know.
-            return CompletableFuture.completedFuture(new FetchResponseData().setErrorCode(
-                    Errors.FETCH_SESSION_ID_NOT_FOUND.code()).setSessionId(0));
+        if (context.apiVersion() < 7) {
+            // Before v7 the request has no session fields: every fetch is full and sessionless.
+            return poll(context, data, data.topics(), answer -> { });
         }
-        LongPoll poll = new LongPoll(context, data);
+        boolean usesTopicIds = context.apiVersion() >= 13;
+        if (FetchEpochs.isFull(data.sessionEpoch())) {
+            if (data.sessionId() != FetchEpochs.NO_SESSION) {
+                sessions.remove(data.sessionId());
+            }
+            if (data.sessionEpoch() == FetchEpochs.FINAL) {
+                return poll(context, data, data.topics(), answer -> { });
+            }
+            // As Kafka, the session is made once the full answer is known: it starts from what the client was told.
+            return poll(context, data, data.topics(), answer -> answer.setSessionId(
+                    sessions.create(System.currentTimeMillis(), usesTopicIds, data.topics(), answer)));
+        }
+        FetchSessionCache.Incremental incremental = sessions.incremental(data.sessionId(), data.sessionEpoch(),
+                usesTopicIds, data.topics(), data.forgottenTopicsData(), context.receivedAtMs());
+        if (incremental.error() != Errors.NONE) {
+            return CompletableFuture.completedFuture(new FetchResponseData().setErrorCode(incremental.error().code())
+                    .setSessionId(FetchEpochs.NO_SESSION));
+        }
+        FetchSession session = incremental.session();
+        if (session == null) {
+            // Every partition forgotten: the session is gone and this fetch is answered as a sessionless one.
+            return poll(context, data, data.topics(), answer -> { });
+        }
+        return poll(context, data, session.toFetch(), answer -> {
+            session.keepIncremental(answer);
+            answer.setSessionId(session.id());
+        });
+    }
+
+    private CompletionStage<ApiMessage> poll(RequestContext context, FetchRequestData data, List<FetchTopic> toRead,
+                                             Consumer<FetchResponseData> finish) {
+        LongPoll poll = new LongPoll(context, data, toRead, finish);
         poll.attempt(false);
         return poll.result;
     }
@@ -94,6 +137,10 @@ public final class FetchHandler implements ApiHandler {
     private final class LongPoll {
         private final RequestContext context;
         private final FetchRequestData request;
+        /** The request's partitions, or for an incremental fetch every partition of its session. */
+        private final List<FetchTopic> toRead;
+        /** Applied to the answer before it goes: the session's part (its id, leaving out what has not changed). */
+        private final Consumer<FetchResponseData> finish;
         private final long deadlineMs;
         private final CompletableFuture<ApiMessage> result = new CompletableFuture<>();
         private final List<HighWatermarkWait> waits = new ArrayList<>();
@@ -102,9 +149,12 @@ public final class FetchHandler implements ApiHandler {
         private ScheduledFuture<?> timer;
         private boolean woken;
 
-        LongPoll(RequestContext context, FetchRequestData request) {
+        LongPoll(RequestContext context, FetchRequestData request, List<FetchTopic> toRead,
+                 Consumer<FetchResponseData> finish) {
             this.context = context;
             this.request = request;
+            this.toRead = toRead;
+            this.finish = finish;
             this.deadlineMs = context.receivedAtMs() + Math.max(0, request.maxWaitMs());
         }
 
@@ -114,9 +164,10 @@ public final class FetchHandler implements ApiHandler {
             long totalBytes = 0;
             boolean anyError = false;
             List<Parked> parkable = new ArrayList<>();
-            FetchResponseData response = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
+            FetchResponseData response = new FetchResponseData().setErrorCode(Errors.NONE.code())
+                    .setSessionId(FetchEpochs.NO_SESSION);
             boolean readCommitted = request.isolationLevel() == READ_COMMITTED;
-            for (FetchTopic fetchTopic : request.topics()) {
+            for (FetchTopic fetchTopic : toRead) {
                 FetchableTopicResponse topicResponse = new FetchableTopicResponse().setTopic(fetchTopic.topic())
                         .setTopicId(fetchTopic.topicId());
                 response.responses().add(topicResponse);
@@ -184,6 +235,12 @@ public final class FetchHandler implements ApiHandler {
             boolean enough = totalBytes >= Math.max(1, request.minBytes());
             long waitMs = deadlineMs - System.currentTimeMillis();
             if (finalAttempt || enough || anyError || request.minBytes() <= 0 || waitMs <= 0 || parkable.isEmpty()) {
+                try {
+                    finish.accept(response);
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                    return;
+                }
                 result.complete(response);
                 return;
             }

@@ -62,6 +62,8 @@ public final class BrokerSettings {
     public long logRetentionCheckIntervalMs = 300_000;
     /** Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms. */
     public long transactionAbortCheckIntervalMs = 10_000;
+    /** Kafka's max.incremental.fetch.session.cache.slots: how many fetch sessions the node keeps. */
+    public int maxIncrementalFetchSessionCacheSlots = 1000;
     /** RabbitMQ's management port; 0 picks a free port. */
     public int httpPort = 15672;
     /** rabbitmq_prometheus's port for /metrics; 0 picks a free port. */
@@ -168,6 +170,10 @@ public final class BrokerSettings {
         if (transactionAbortCheckIntervalMs < 1) {
             throw new ConfigException("transaction-abort-check-interval-ms must be 1 or more, got "
                     + transactionAbortCheckIntervalMs);
+        }
+        if (maxIncrementalFetchSessionCacheSlots < 0) {
+            throw new ConfigException("max-incremental-fetch-session-cache-slots must be 0 or more, got "
+                    + maxIncrementalFetchSessionCacheSlots);
         }
         kafkaAdvertisedHost = kafkaAdvertisedHost == null ? "" : kafkaAdvertisedHost.strip();
         if (kafkaAdvertisedHost.contains(" ") || kafkaAdvertisedHost.contains(",")) {
