@@ -66,6 +66,12 @@ class MetadataLogTest {
         log.writer().append(MetadataRecordCodec.encodeBatch(record)).join();
     }
 
+    /** Appends an intact record of a kind this Ferry does not know (kind 99). */
+    private static void appendUnknownKind(MetadataLog log) {
+        byte[] unknownKind = {MetadataRecordCodec.FORMAT_VERSION, 99, 0, 0, 0, 1, '/'};
+        log.writer().append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(unknownKind)).buffer()).join();
+    }
+
     private static MetadataRecord.QueueDeclared queue(String name) {
         return new MetadataRecord.QueueDeclared("/", name, false, Map.of());
     }
@@ -265,8 +271,7 @@ class MetadataLogTest {
     void shouldSkipARecordThatIsIntactButDoesNotDecode() throws Exception {
         try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
             append(log, queue("before"));
-            byte[] unknownKind = {MetadataRecordCodec.FORMAT_VERSION, 99, 0, 0, 0, 1, '/'};
-            log.writer().append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(unknownKind)).buffer()).join();
+            appendUnknownKind(log);
             byte[] badField = {MetadataRecordCodec.FORMAT_VERSION, 3, 0, 0, 0, 1, '/', 0x7f, 0, 0, 0};
             log.writer().append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(badField)).buffer()).join();
             append(log, queue("after"));
@@ -285,8 +290,7 @@ class MetadataLogTest {
     @Test
     void shouldRefuseToOpenALogWhoseIntactRecordsNoneDecodes() throws Exception {
         try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
-            byte[] unknownKind = {MetadataRecordCodec.FORMAT_VERSION, 99, 0, 0, 0, 1, '/'};
-            log.writer().append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(unknownKind)).buffer()).join();
+            appendUnknownKind(log);
         }
         assertThatThrownBy(() -> MetadataLog.open(directory(), flusher))
                 .isInstanceOf(MetadataUnreadableException.class)
@@ -298,8 +302,7 @@ class MetadataLogTest {
     void eachStartThatFindsTheLogDamagedKeepsACopyOfItsOwn() throws Exception {
         try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
             append(log, queue("before"));
-            byte[] unknownKind = {MetadataRecordCodec.FORMAT_VERSION, 99, 0, 0, 0, 1, '/'};
-            log.writer().append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(unknownKind)).buffer()).join();
+            appendUnknownKind(log);
         }
         MetadataLog.open(directory(), flusher).close(); // not compacted: the next start finds it again
         MetadataLog.open(directory(), flusher).close();
