@@ -64,6 +64,8 @@ class OffsetRunsTest {
         assertThatThrownBy(() -> builder.add(14, 1)).as("overlaps 10..14").isInstanceOf(IllegalArgumentException.class);
         builder.add(15, 1); // right after the run: joins it
         assertThat(builder.build()).isEqualTo(OffsetRuns.of(10, 11, 12, 13, 14, 15));
+        assertThatThrownBy(() -> new OffsetRuns.Builder().add(-1, 1)).as("the first run too")
+                .isInstanceOf(IllegalArgumentException.class);
         assertThat(new OffsetRuns.Builder().add(0, 1).build()).isEqualTo(OffsetRuns.of(0));
     }
 
