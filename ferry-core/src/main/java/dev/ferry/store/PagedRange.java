@@ -131,7 +131,7 @@ final class PagedRange {
      * range, counted at the page's average size since its own is unknown. The caller settles it.
      */
     void lost(Page page) {
-        remove(page, (int) (page.count == 1 ? page.bytes : page.bytes / page.count));
+        remove(page, (int) (page.bytes / page.count)); // the last one takes what is left
     }
 
     /**
@@ -151,7 +151,8 @@ final class PagedRange {
      */
     boolean removeAt(long offset, int bodyBytes) {
         Page page = pageHolding(offset);
-        if (page == null || offset < page.first || page.count == 0) {
+        // No page in the range is empty: remove() drops a page with its last message.
+        if (page == null || offset < page.first) {
             return false;
         }
         remove(page, bodyBytes);

@@ -71,9 +71,13 @@ class DamagedLogRecoveryTest {
     }
 
     private LogMessageStore openStore(Path directory) {
+        return openStore(directory, PagingLimits.DEFAULTS);
+    }
+
+    private LogMessageStore openStore(Path directory, PagingLimits limits) {
         LogConfig config = new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentBytesMax(SEGMENT_BYTES)
                 .batchBytesMax(SEGMENT_BYTES).segmentDeleteDelayMs(0);
-        return LogMessageStore.open(directory, config, flusher, Runnable::run, PagingLimits.DEFAULTS, "queue 'q'");
+        return LogMessageStore.open(directory, config, flusher, Runnable::run, limits, "queue 'q'");
     }
 
     private MessageQueue queueOn(LogMessageStore store) {
@@ -169,6 +173,31 @@ class DamagedLogRecoveryTest {
         publishAll(again, names("o", 1));
         MessageQueue afterCrash = queueOn(openStore(crashCopy(directory, dataDir)));
         assertThat(drainNames(afterCrash)).containsExactly("o0");
+    }
+
+    @Test
+    void aPagedOutMessageWhoseRecordIsDamagedWhileTheQueueRunsIsLostAndSettled() throws IOException {
+        Path directory = dataDir.resolve("q");
+        LogMessageStore store = openStore(directory, new PagingLimits(4, 1024 * 1024));
+        MessageQueue queue = queueOn(store);
+        publishAll(queue, names("m", 10)); // m0..m3 in memory, m4..m9 paged out
+        assertThat(store.pagedCount()).isEqualTo(6);
+        Path firstSegment = directory.resolve("00000000000000000000.log");
+        long[] batch = findBatch(firstSegment, 6);
+        flip(firstSegment, batch[0] + batch[1] - 20, 16); // inside m6's record: its CRC fails
+
+        List<String> expected = new ArrayList<>(names("m", 10));
+        expected.remove("m6");
+        assertThat(drainNames(queue)).containsExactlyElementsOf(expected);
+        assertThat(store.pagedCount()).isZero();
+        assertThat(store.readyCount()).isZero();
+        assertThat(logLines.list).anySatisfy(line -> {
+            assertThat(line.getLevel()).isEqualTo(Level.ERROR);
+            assertThat(line.getFormattedMessage()).contains("queue 'q': 1 paged-out messages at offsets 6..6")
+                    .contains(firstSegment.toString()).contains("they are lost");
+        });
+        queue.maintainStore(); // the checkpoint settles the lost offset with the delivered ones
+        assertThat(drainNames(queueOn(openStore(crashCopy(directory, dataDir))))).isEmpty();
     }
 
     @Test

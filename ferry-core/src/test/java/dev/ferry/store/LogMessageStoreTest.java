@@ -241,6 +241,43 @@ class LogMessageStoreTest {
     }
 
     @Test
+    void aDrainLargerThanTheBatchLimitIsWrittenInSeveralAppendsWhateverPartOfTheRecordsIsLarge() throws Exception {
+        // 8 KiB batches: each drain of 30 records of about 1 KiB must be cut into appends that fit,
+        // whether the bytes are in the routing key (the record's key), the body (its value) or the
+        // properties (its envelope header).
+        String large = "x".repeat(1000);
+        MessageProperties largeProperties = new MessageProperties(null, null, Map.of("h", large), 2, -1, null, null,
+                null, null, null, null, null, null, null);
+        List<Message> kinds = List.of(new Message("ex", large, PERSISTENT, new byte[1]),
+                new Message("ex", "rk", PERSISTENT, large.getBytes(StandardCharsets.UTF_8)),
+                new Message("ex", "rk", largeProperties, new byte[1]));
+        for (int kind = 0; kind < kinds.size(); kind++) {
+            Path directory = dataDir.resolve("q" + kind);
+            LogConfig config = new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentBytesMax(64 * 1024)
+                    .batchBytesMax(8 * 1024).segmentDeleteDelayMs(0);
+            LogMessageStore store = LogMessageStore.open(directory, config, flusher, Runnable::run,
+                    PagingLimits.DEFAULTS, "queue 'q'");
+            List<Runnable> ownerWork = new ArrayList<>();
+            QueueSettings settings = new QueueSettings("/", "q", true, OptionalLong.empty(), false, QueueArguments.NONE);
+            MessageQueue queue = new MessageQueue(settings, store, ownerWork::add, q -> { });
+            List<PublishConfirm> confirms = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                PublishConfirm confirm = new PublishConfirm(1);
+                queue.enqueue(kinds.get(kind), confirm);
+                confirms.add(confirm);
+            }
+            while (!ownerWork.isEmpty()) {
+                ownerWork.remove(0).run(); // one drain takes every publish
+            }
+            for (PublishConfirm confirm : confirms) {
+                confirm.accepted().get(5, TimeUnit.SECONDS); // a batch the log refused fails it
+            }
+            assertThat(store.logEndOffset()).isEqualTo(30);
+            store.close();
+        }
+    }
+
+    @Test
     void aStuckHeadWithThousandsOfAcksBehindItCheckpointsInAFewBytes() throws Exception {
         Path directory = dataDir.resolve("q");
         MessageQueue queue = openQueue(directory, 1024 * 1024);

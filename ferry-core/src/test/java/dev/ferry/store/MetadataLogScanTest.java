@@ -152,7 +152,105 @@ class MetadataLogScanTest {
         MetadataLogScan scan = MetadataLogScan.of(directory);
 
         assertThat(scan.tornTailBytes()).isZero();
-        assertThat(scan.damage()).singleElement().satisfies(damage ->
-                assertThat(damage.file().getFileName().toString()).isEqualTo("00000000000000000000.log"));
+        assertThat(scan.damage()).singleElement().satisfies(damage -> {
+            assertThat(damage.file().getFileName().toString()).isEqualTo("00000000000000000000.log");
+            assertThat(damage.position()).isEqualTo((long) starts.get(2));
+            assertThat(damage.bytes()).as("to the end of the file").isEqualTo(20);
+        });
+    }
+
+    @Test
+    void shouldTakeTheNewestFileCutAtAnyByteOfItsLastBatchForATornWrite() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] whole = batches(3, starts);
+        int last = starts.get(2);
+        for (int cut = last + 1; cut < whole.length; cut++) {
+            MetadataLogScan scan = scan(java.util.Arrays.copyOf(whole, cut));
+            assertThat(scan.tornTailBytes()).as("cut %d bytes into the batch", cut - last).isEqualTo(cut - last);
+            assertThat(scan.hasDamage()).as("cut %d bytes into the batch", cut - last).isFalse();
+            assertThat(scan.intactRecords()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void shouldCallACutLastBatchWithADamagedMagicByteDamageOnceTheMagicByteIsThere() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] whole = batches(3, starts);
+        int last = starts.get(2);
+        whole[last + 16] = 1; // the magic byte: no batch of this format starts here
+        for (int cut = last + 17; cut < whole.length; cut++) {
+            MetadataLogScan scan = scan(java.util.Arrays.copyOf(whole, cut));
+            assertThat(scan.tornTailBytes()).as("cut %d bytes into the batch", cut - last).isZero();
+            assertThat(scan.damage()).singleElement().satisfies(damage -> {
+                assertThat(damage.position()).isEqualTo((long) last);
+                assertThat(damage.offsetGuess()).isEqualTo(2);
+            });
+        }
+        assertThat(scan(java.util.Arrays.copyOf(whole, last + 16)).tornTailBytes()).as("the magic byte not written yet")
+                .isEqualTo(16);
+    }
+
+    @Test
+    void shouldFindAPlaceholderBatchThatEndsTheFileAfterDamage() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] two = batches(2, starts);
+        two[starts.get(1) + 70] ^= 0x01; // the second batch's record: its CRC fails
+        ByteBuffer placeholder = ByteBuffer.allocate(DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        DefaultRecordBatch.writeEmptyHeader(placeholder, RecordBatch.MAGIC_VALUE_V2, RecordBatch.NO_PRODUCER_ID,
+                RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE, 2, 2, RecordBatch.NO_PARTITION_LEADER_EPOCH,
+                TimestampType.CREATE_TIME, 1_700_000_000_000L, false, false);
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        file.writeBytes(two);
+        file.writeBytes(placeholder.array());
+
+        MetadataLogScan scan = scan(file.toByteArray());
+
+        assertThat(scan.intactRecords()).isEqualTo(1);
+        assertThat(scan.tornTailBytes()).isZero();
+        assertThat(scan.damage()).singleElement().satisfies(damage -> {
+            assertThat(damage.position()).isEqualTo((long) starts.get(1));
+            assertThat(damage.bytes()).isEqualTo((long) (two.length - starts.get(1)));
+            assertThat(damage.offsetGuess()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void shouldFindNoDamageInTwoIntactFiles() throws Exception {
+        Files.write(directory.resolve("00000000000000000000.log"), batches(3, new ArrayList<>()));
+        Files.write(directory.resolve("00000000000000000003.log"), batches(2, new ArrayList<>()));
+
+        MetadataLogScan scan = MetadataLogScan.of(directory);
+
+        assertThat(scan.hasDamage()).isFalse();
+        assertThat(scan.tornTailBytes()).isZero();
+        assertThat(scan.intactRecords()).isEqualTo(5);
+    }
+
+    @Test
+    void shouldCallAWholeLastBatchThatFailsItsCrcDamageNotATornWrite() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] bytes = batches(3, starts);
+        bytes[bytes.length - 5] ^= 0x01;
+
+        MetadataLogScan scan = scan(bytes);
+
+        assertThat(scan.tornTailBytes()).isZero();
+        assertThat(scan.damage()).singleElement().satisfies(damage -> {
+            assertThat(damage.position()).isEqualTo((long) starts.get(2));
+            assertThat(damage.bytes()).isEqualTo((long) (bytes.length - starts.get(2)));
+        });
+    }
+
+    @Test
+    void shouldCallALastBatchHeaderWithAnImpossibleLengthDamage() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] whole = batches(3, starts);
+        byte[] cut = java.util.Arrays.copyOf(whole, starts.get(2) + 12); // base offset and length only
+        ByteBuffer.wrap(cut).putInt(starts.get(2) + 8, 0);
+
+        MetadataLogScan scan = scan(cut);
+
+        assertThat(scan.tornTailBytes()).isZero();
+        assertThat(scan.damage()).singleElement().satisfies(damage -> assertThat(damage.bytes()).isEqualTo(12));
     }
 }

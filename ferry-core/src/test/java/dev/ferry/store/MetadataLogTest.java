@@ -66,6 +66,12 @@ class MetadataLogTest {
         log.writer().append(MetadataRecordCodec.encodeBatch(record)).join();
     }
 
+    /** Appends an intact record of a kind this Ferry does not know (kind 99). */
+    private static void appendUnknownKind(MetadataLog log) {
+        byte[] unknownKind = {MetadataRecordCodec.FORMAT_VERSION, 99, 0, 0, 0, 1, '/'};
+        log.writer().append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(unknownKind)).buffer()).join();
+    }
+
     private static MetadataRecord.QueueDeclared queue(String name) {
         return new MetadataRecord.QueueDeclared("/", name, false, Map.of());
     }
@@ -176,6 +182,49 @@ class MetadataLogTest {
     }
 
     @Test
+    void aLogHoldingOnlyWhatStandsIsNotRewrittenAndOneHoldingMoreIs() throws Exception {
+        writeQueues(3);
+        byte[] before = Files.readAllBytes(segment());
+        try (LogCapture info = new LogCapture(MetadataLog.class);
+             MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            log.compact(log.recovered());
+            assertThat(info.lines(Level.INFO)).noneMatch(line -> line.startsWith("Metadata compacted"));
+        }
+        assertThat(Files.readAllBytes(segment())).as("the same file, not a rewritten one").isEqualTo(before);
+
+        try (LogCapture info = new LogCapture(MetadataLog.class);
+             MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            log.compact(log.recovered().subList(1, 3)); // q0 was deleted meanwhile
+            assertThat(info.lines(Level.INFO)).contains("Metadata compacted: 3 records became 2");
+            assertThat(dataDir.resolve("metadata.old")).as("the old log goes at once").doesNotExist();
+        }
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).containsExactly(queue("q1"), queue("q2"));
+        }
+    }
+
+    @Test
+    void compactionComesBeforeAnyWrite() {
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            append(log, queue("q0"));
+            assertThatThrownBy(() -> log.compact(List.of())).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void leftoversOfACompactionThatCompletedItsRenamesAreRemoved() throws Exception {
+        writeQueues(1);
+        Files.createDirectories(dataDir.resolve("metadata.old"));
+        Files.writeString(dataDir.resolve("metadata.old").resolve("00000000000000000000.log"), "stale");
+        Files.createDirectories(dataDir.resolve("metadata.new"));
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).containsExactly(queue("q0"));
+        }
+        assertThat(dataDir.resolve("metadata.old")).doesNotExist();
+        assertThat(dataDir.resolve("metadata.new")).doesNotExist();
+    }
+
+    @Test
     void aCompactionInterruptedBetweenItsRenamesIsRolledBack() throws Exception {
         try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
             append(log, new MetadataRecord.ExchangeDeclared("/", EVENTS));
@@ -222,8 +271,7 @@ class MetadataLogTest {
     void shouldSkipARecordThatIsIntactButDoesNotDecode() throws Exception {
         try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
             append(log, queue("before"));
-            byte[] unknownKind = {MetadataRecordCodec.FORMAT_VERSION, 99, 0, 0, 0, 1, '/'};
-            log.writer().append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(unknownKind)).buffer()).join();
+            appendUnknownKind(log);
             byte[] badField = {MetadataRecordCodec.FORMAT_VERSION, 3, 0, 0, 0, 1, '/', 0x7f, 0, 0, 0};
             log.writer().append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(badField)).buffer()).join();
             append(log, queue("after"));
@@ -237,6 +285,29 @@ class MetadataLogTest {
                     .anySatisfy(line -> assertThat(line).contains("offset 2"));
         }
         assertThat(damagedCopies()).as("a record this Ferry cannot read is kept, not compacted away").hasSize(1);
+    }
+
+    @Test
+    void shouldRefuseToOpenALogWhoseIntactRecordsNoneDecodes() throws Exception {
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            appendUnknownKind(log);
+        }
+        assertThatThrownBy(() -> MetadataLog.open(directory(), flusher))
+                .isInstanceOf(MetadataUnreadableException.class)
+                .hasMessageContaining("1 intact records in the files, none of which came back from the log or decoded");
+        assertThat(damagedCopies()).as("kept as found").hasSize(1);
+    }
+
+    @Test
+    void eachStartThatFindsTheLogDamagedKeepsACopyOfItsOwn() throws Exception {
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            append(log, queue("before"));
+            appendUnknownKind(log);
+        }
+        MetadataLog.open(directory(), flusher).close(); // not compacted: the next start finds it again
+        MetadataLog.open(directory(), flusher).close();
+        assertThat(damagedCopies()).containsExactlyInAnyOrder(dataDir.resolve("metadata.damaged-1"),
+                dataDir.resolve("metadata.damaged-2"));
     }
 
     @Test

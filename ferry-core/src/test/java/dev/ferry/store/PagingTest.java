@@ -104,6 +104,38 @@ class PagingTest {
     }
 
     @Test
+    void aQueueIsBackedUpAtThreeQuartersOfItsMessageLimitAndClearAgainAtHalf() {
+        MessageQueue queue = transientQueue(dataDir.resolve("t"), new PagingLimits(8, 1024 * 1024), Map.of());
+        LogMessageStore store = stores.get(0);
+        for (int i = 0; i < 5; i++) {
+            publish(queue, "m" + i, TRANSIENT);
+        }
+        assertThat(store.isBackedUp(false)).as("5 of 8").isFalse();
+        assertThat(store.isBackedUp(true)).as("5 of 8, above half").isTrue();
+        publish(queue, "m5", TRANSIENT);
+        assertThat(store.isBackedUp(false)).as("6 of 8").isTrue();
+        queue.get(CHANNEL, true).join();
+        queue.get(CHANNEL, true).join();
+        assertThat(store.isBackedUp(true)).as("4 of 8").isFalse();
+        assertThat(store.pagedCount()).isZero();
+    }
+
+    @Test
+    void aQueueIsBackedUpAtThreeQuartersOfItsByteLimitAndClearAgainAtHalf() {
+        MessageQueue queue = transientQueue(dataDir.resolve("t"), new PagingLimits(1000, 400), Map.of());
+        LogMessageStore store = stores.get(0);
+        String hundredBytes = "x".repeat(99);
+        publish(queue, "a" + hundredBytes, TRANSIENT);
+        publish(queue, "b" + hundredBytes, TRANSIENT);
+        assertThat(store.isBackedUp(false)).as("200 of 400 bytes").isFalse();
+        assertThat(store.isBackedUp(true)).as("200 of 400 bytes, at half").isFalse();
+        publish(queue, "c" + hundredBytes, TRANSIENT);
+        assertThat(store.isBackedUp(false)).as("300 of 400 bytes").isTrue();
+        assertThat(store.isBackedUp(true)).as("300 of 400 bytes, above half").isTrue();
+        assertThat(store.pagedCount()).isZero();
+    }
+
+    @Test
     void aBacklogBeyondTheLimitsIsPagedOutAndComesBackInOrder() throws Exception {
         MessageQueue queue = durableQueue(dataDir.resolve("q"), FOUR);
         List<PublishConfirm> confirms = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.ferry.store;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -99,5 +100,16 @@ class SettledOffsetsTest {
         assertFalse(settled.isSettled(100));
         settled.settleRun(100, 10);
         assertEquals(110, settled.lowWater());
+    }
+
+    @Test
+    void settlingBelowTheMarkChangesNothingAndAnOffsetTooFarAboveItIsRefused() {
+        SettledOffsets settled = new SettledOffsets(100);
+        settled.settle(5);
+        assertEquals(100, settled.lowWater());
+        assertArrayEquals(new long[0], settled.settledAboveLowWater());
+        assertThrows(IllegalStateException.class, () -> settled.settle(100 + (1L << 32)));
+        assertEquals(100, settled.lowWater());
+        assertFalse(settled.isSettled(100));
     }
 }
