@@ -398,6 +398,64 @@ class LogDamageTest {
     }
 
     @Test
+    void shouldRefuseAReadPastABatchHeaderDamagedAfterOpenWhicheverFieldIsWrong() throws IOException {
+        List<Batch> batches = write(12);
+        Batch damaged = batches.get(4);
+        Path segment = damaged.segment();
+        long readAt = batches.get(6).baseOffset() + 1;
+        // One index entry at most, so a read scans every header from the segment's start.
+        try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS).indexIntervalBytes(1 << 20))) {
+            long previousLast = batches.get(3).lastOffset();
+            int pastTheEnd = (int) Files.size(segment) - damaged.position() - BatchFormat.LOG_OVERHEAD_BYTES + 1;
+            List<Runnable> damages = List.of(
+                    () -> putLong(segment, damaged.position(), previousLast - 1),
+                    () -> putLong(segment, damaged.position(), previousLast),
+                    () -> putInt(segment, damaged.position() + BatchFormat.LAST_OFFSET_DELTA_POSITION, -1),
+                    () -> putByte(segment, damaged.position() + BatchFormat.MAGIC_POSITION, 1),
+                    () -> putInt(segment, damaged.position() + BatchFormat.LENGTH_POSITION, BatchFormat.EMPTY_BATCH_LENGTH - 1),
+                    () -> putInt(segment, damaged.position() + BatchFormat.LENGTH_POSITION, pastTheEnd));
+            byte[] header = Arrays.copyOfRange(Files.readAllBytes(segment), damaged.position(),
+                    damaged.position() + BatchFormat.HEADER_BYTES);
+            for (int i = 0; i < damages.size(); i++) {
+                damages.get(i).run();
+                assertThatThrownBy(() -> log.read(readAt, 100)).as("damage %d", i)
+                        .isInstanceOf(LogCorruptedException.class)
+                        .hasMessageContaining("byte " + damaged.position())
+                        .hasMessageContaining("offset " + readAt + " cannot be read");
+                assertThat(log.read(batches.get(3).baseOffset(), 100).readRecords()).as("the batch before it, damage %d", i)
+                        .extracting(Record::offset).containsExactly(9L, 10L, 11L);
+                try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
+                    file.seek(damaged.position());
+                    file.write(header);
+                }
+                assertThat(log.read(readAt, 100).readRecords()).as("restored after damage %d", i)
+                        .extracting(Record::offset).startsWith(readAt);
+            }
+        }
+    }
+
+    private static void putLong(Path file, long position, long value) {
+        put(file, position, java.nio.ByteBuffer.allocate(8).putLong(0, value).array());
+    }
+
+    private static void putInt(Path file, long position, int value) {
+        put(file, position, java.nio.ByteBuffer.allocate(4).putInt(0, value).array());
+    }
+
+    private static void putByte(Path file, long position, int value) {
+        put(file, position, new byte[] {(byte) value});
+    }
+
+    private static void put(Path file, long position, byte[] bytes) {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(position);
+            raf.write(bytes);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void shouldTrustSealedSegmentsWhenValidationIsSwitchedOffAndStillNeverReturnDamage() throws IOException {
         List<Batch> batches = write(60);
         Batch damaged = batches.get(4);
