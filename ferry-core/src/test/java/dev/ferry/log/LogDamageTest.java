@@ -564,6 +564,36 @@ class LogDamageTest {
         }
     }
 
+    @Test
+    void shouldSkipIntactBatchesWithOffsetsOutOfPlaceWhileResynchronising() throws IOException {
+        List<Batch> batches = write(80);
+        List<Batch> first = batches.stream().filter(batch -> batch.segment().equals(batches.get(0).segment())).toList();
+        Batch nextSegmentsFirst = batches.get(first.size());
+        assertThat(first.size()).isGreaterThan(12);
+        byte[] segment = Files.readAllBytes(first.get(0).segment());
+        byte[] next = Files.readAllBytes(nextSegmentsFirst.segment());
+        // After a damaged batch, an intact one that belongs to the next segment (its base offset is the bound) ...
+        flipByte(first.get(4).segment(), first.get(4).position() + 100);
+        Batch replaced = first.get(5);
+        assertThat(nextSegmentsFirst.bytes()).isEqualTo(replaced.bytes());
+        put(replaced.segment(), replaced.position(), Arrays.copyOfRange(next, nextSegmentsFirst.position(),
+                nextSegmentsFirst.position() + nextSegmentsFirst.bytes()));
+        // ... and, further on, an intact copy of an earlier batch (its base offset is behind): stale bytes, not offsets.
+        flipByte(first.get(10).segment(), first.get(10).position() + 100);
+        Batch stale = first.get(1);
+        assertThat(stale.bytes()).isLessThanOrEqualTo(first.get(11).bytes());
+        put(first.get(11).segment(), first.get(11).position(), Arrays.copyOfRange(segment, stale.position(),
+                stale.position() + stale.bytes()));
+        long[] lost = java.util.stream.LongStream.concat(
+                java.util.stream.LongStream.rangeClosed(first.get(4).baseOffset(), first.get(5).lastOffset()),
+                java.util.stream.LongStream.rangeClosed(first.get(10).baseOffset(), first.get(11).lastOffset())).toArray();
+
+        List<LogDamage> damage = reopenAndCheck(240, lost);
+
+        assertThat(damage).extracting(LogDamage::bytes).containsExactly((long) first.get(4).bytes() + replaced.bytes(),
+                (long) first.get(10).bytes() + first.get(11).bytes());
+    }
+
     private static Batch damageBody(Batch batch) throws IOException {
         flipByte(batch.segment(), batch.position() + batch.bytes() - 10);
         return batch;
