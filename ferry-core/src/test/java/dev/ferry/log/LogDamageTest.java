@@ -259,6 +259,21 @@ class LogDamageTest {
     }
 
     @Test
+    void shouldCutATornTailInPlaceWithoutRewritingTheSegment() throws IOException {
+        List<Batch> batches = write(12);
+        Batch torn = batches.get(11);
+        truncate(torn.segment(), torn.position() + 100);
+
+        reopenAndCheck(33);
+
+        assertThat(loaderLog.list).filteredOn(event -> event.getLevel() == Level.WARN).singleElement()
+                .extracting(ILoggingEvent::getFormattedMessage).asString()
+                .contains("truncating segment " + torn.segment().getFileName() + " from " + (torn.position() + 100)
+                        + " to " + torn.position() + " bytes at offset 33");
+        assertThat(CorruptFile.path(logDirectory(), 0)).doesNotExist();
+    }
+
+    @Test
     void shouldSkipSixteenFlippedBytesInAClosedSegmentWhoseIndexIsValid() throws IOException {
         // The case: 16 bytes flipped in the middle of a queue's first, closed segment,
         // whose index files still pass their checks, so the old loader trusted the segment.
