@@ -253,6 +253,24 @@ class LogDamageTest {
         List<LogDamage> damage = reopenAndCheck(33, offsets(damaged));
 
         assertThat(damage).singleElement().extracting(LogDamage::bytes).isEqualTo((long) damaged.bytes());
+        assertThat(loaderLog.list).filteredOn(event -> event.getFormattedMessage().contains("torn tail")).singleElement()
+                .extracting(ILoggingEvent::getFormattedMessage).asString()
+                .contains("incomplete batch after offset 32 at byte " + torn.position());
+    }
+
+    @Test
+    void shouldCutATornTailInPlaceWithoutRewritingTheSegment() throws IOException {
+        List<Batch> batches = write(12);
+        Batch torn = batches.get(11);
+        truncate(torn.segment(), torn.position() + 100);
+
+        reopenAndCheck(33);
+
+        assertThat(loaderLog.list).filteredOn(event -> event.getLevel() == Level.WARN).singleElement()
+                .extracting(ILoggingEvent::getFormattedMessage).asString()
+                .contains("truncating segment " + torn.segment().getFileName() + " from " + (torn.position() + 100)
+                        + " to " + torn.position() + " bytes at offset 33");
+        assertThat(CorruptFile.path(logDirectory(), 0)).doesNotExist();
     }
 
     @Test
@@ -394,6 +412,300 @@ class LogDamageTest {
                     .hasMessageContaining("offset " + (header.baseOffset() + 1));
             assertThat(log.read(batches.get(20).baseOffset(), 1).readRecords()).first().extracting(Record::offset)
                     .as("batches elsewhere are still served").isEqualTo(batches.get(20).baseOffset());
+        }
+    }
+
+    /** Opens the log and closes it again, appending nothing: the repairs of this open are all that changes. */
+    private List<LogDamage> openAndClose() {
+        try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS))) {
+            return log.damage();
+        }
+    }
+
+    private long openAndCloseForEndOffset() {
+        try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS))) {
+            return log.logEndOffset();
+        }
+    }
+
+    @Test
+    void shouldKeepTheEmptyBatchOfARepairAtTheEndOfTheNewestSegmentAndItsOffsetsWhenItIsDamagedInTurn() throws IOException {
+        List<Batch> batches = write(12);
+        Batch last = batches.get(11);
+        flipByte(last.segment(), last.position() + last.bytes() - 10);
+        assertThat(openAndClose()).singleElement().extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                .containsExactly(33L, 35L);
+        Batch empty = batchesOnDisk().get(11);
+        assertThat(empty.bytes()).as("the repair left one empty batch, exactly a header, at the end")
+                .isEqualTo(BatchFormat.HEADER_BYTES);
+        assertThat(Files.size(last.segment())).isEqualTo(empty.position() + BatchFormat.HEADER_BYTES);
+
+        assertThat(openAndClose()).as("an intact empty batch at the very end is neither torn nor damage")
+                .noneMatch(LogDamage::newlyFound);
+        assertThat(openAndCloseForEndOffset()).isEqualTo(36);
+
+        // A byte its CRC covers: the empty batch is damage, and its offsets are still not handed out again.
+        flipByte(last.segment(), empty.position() + BatchFormat.BASE_TIMESTAMP_POSITION);
+        assertThat(openAndClose()).filteredOn(LogDamage::newlyFound).singleElement()
+                .extracting(LogDamage::firstOffset, LogDamage::lastOffset).containsExactly(33L, 35L);
+        // Its last offset delta damaged as well: the span the repair recorded in the .corrupt file holds.
+        putInt(last.segment(), empty.position() + BatchFormat.LAST_OFFSET_DELTA_POSITION, 0);
+        assertThat(openAndClose()).filteredOn(LogDamage::newlyFound).singleElement()
+                .extracting(LogDamage::firstOffset, LogDamage::lastOffset).containsExactly(33L, 35L);
+        // A delta with its sign bit flipped counts without that bit, the larger span: offsets 36..38 held nothing.
+        putInt(last.segment(), empty.position() + BatchFormat.LAST_OFFSET_DELTA_POSITION, Integer.MIN_VALUE | 5);
+        assertThat(openAndClose()).filteredOn(LogDamage::newlyFound).singleElement()
+                .extracting(LogDamage::firstOffset, LogDamage::lastOffset).containsExactly(33L, 38L);
+        assertThat(openAndCloseForEndOffset()).isEqualTo(39);
+    }
+
+    @Test
+    void shouldReportTheLargerPlausibleSpanOfADamagedLastBatchOfTheNewestSegment() throws IOException {
+        List<Batch> batches = write(12);
+        Batch last = batches.get(11);
+        Path pristine = directory.resolve("pristine");
+        copyDirectory(logDirectory(), pristine);
+        // An uncompressed batch cannot hold more records than its bytes allow, 7 bytes each at least.
+        int recordsMax = (last.bytes() - BatchFormat.LOG_OVERHEAD_BYTES - BatchFormat.EMPTY_BATCH_LENGTH)
+                / BatchFormat.RECORD_BYTES_MIN;
+        int delta = BatchFormat.LAST_OFFSET_DELTA_POSITION;
+        int count = BatchFormat.RECORD_COUNT_POSITION;
+        record Case(String what, int field, int value, long endOffset) {
+        }
+        List<Case> cases = List.of(
+                new Case("a delta past what the bytes hold", delta, recordsMax, 36),
+                new Case("the largest delta the bytes allow", delta, recordsMax - 1, 33 + recordsMax),
+                new Case("a larger delta", delta, 5, 39),
+                new Case("a negative delta", delta, -7, 36),
+                new Case("a count past what the bytes hold", count, recordsMax + 1, 36),
+                new Case("the largest count the bytes allow", count, recordsMax, 33 + recordsMax),
+                new Case("a larger count", count, 7, 40),
+                new Case("no record", count, 0, 36));
+        for (Case damage : cases) {
+            deleteRecursively(logDirectory());
+            copyDirectory(pristine, logDirectory());
+            putInt(last.segment(), last.position() + damage.field(), damage.value());
+            try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS))) {
+                assertThat(log.logEndOffset()).as(damage.what()).isEqualTo(damage.endOffset());
+                assertThat(log.damage()).as(damage.what()).singleElement()
+                        .extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                        .containsExactly(33L, damage.endOffset() - 1);
+                assertThat(readAll(log, 100_000)).as(damage.what()).hasSize(33);
+            }
+        }
+        deleteRecursively(logDirectory());
+        copyDirectory(pristine, logDirectory());
+        putInt(last.segment(), last.position() + delta, 1000);
+        putByte(last.segment(), last.position() + BatchFormat.ATTRIBUTES_POSITION + 1, 1);
+        assertThat(openAndCloseForEndOffset()).as("a compressed batch's size does not bound its records").isEqualTo(1034);
+    }
+
+    @Test
+    void shouldNotHandOutAgainTheOffsetOfALostOneRecordBatchAtTheEnd() throws IOException {
+        write(12);
+        try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS))) {
+            appendRecords(log, 1, VALUE_BYTES);
+        }
+        Batch single = batchesOnDisk().get(12);
+        assertThat(single.lastOffset()).isEqualTo(single.baseOffset()).isEqualTo(36);
+        flipByte(single.segment(), single.position() + single.bytes() - 10);
+
+        reopenAndCheck(37, 36);
+    }
+
+    @Test
+    void shouldRestoreTheDamagedLengthOfAnEmptyBatchARepairLeftWithoutReportingALossAgain() throws IOException {
+        List<Batch> batches = write(12);
+        flipByte(batches.get(3).segment(), batches.get(3).position() + 100);
+        openAndClose();
+        Batch empty = batchesOnDisk().get(3);
+        assertThat(empty.bytes()).isEqualTo(BatchFormat.HEADER_BYTES);
+        flipByte(empty.segment(), empty.position() + BatchFormat.LENGTH_POSITION + 3);
+        loaderLog.list.clear();
+
+        reopenAndCheck(36, new long[0], offsets(batches.get(3)));
+
+        assertThat(loaderLog.list).filteredOn(event -> event.getLevel() == Level.WARN).singleElement()
+                .satisfies(event -> assertThat(event.getFormattedMessage()).contains("records are intact"));
+    }
+
+    @Test
+    void shouldReadEveryOffsetThroughTheIndexesAfterSeveralRepairsInOneSegment() throws IOException {
+        List<Batch> batches = write(80);
+        List<List<Batch>> segments = new ArrayList<>(batches.stream()
+                .collect(java.util.stream.Collectors.groupingBy(Batch::segment, java.util.TreeMap::new,
+                        java.util.stream.Collectors.toList())).values());
+        assertThat(segments).hasSizeGreaterThanOrEqualTo(4);
+        List<Batch> lost = new ArrayList<>();
+        // Sealed: two damaged batches, each replaced by a smaller empty batch, so the later ones move.
+        List<Batch> first = segments.get(0);
+        lost.add(damageBody(first.get(2)));
+        lost.add(damageBody(first.get(5)));
+        // Sealed: a damaged batch, then the segment cut inside its last batch (nothing valid follows).
+        List<Batch> second = segments.get(1);
+        lost.add(damageBody(second.get(3)));
+        Batch cut = second.get(second.size() - 1);
+        truncate(cut.segment(), cut.position() + 30);
+        lost.add(cut);
+        // Sealed: a damaged batch, then the segment cut exactly before its last batch (it ends early).
+        List<Batch> third = segments.get(2);
+        lost.add(damageBody(third.get(1)));
+        Batch missing = third.get(third.size() - 1);
+        truncate(missing.segment(), missing.position());
+        lost.add(missing);
+        // Newest: a damaged batch in the middle, and a complete but damaged last batch.
+        List<Batch> newest = segments.get(segments.size() - 1);
+        lost.add(damageBody(newest.get(1)));
+        lost.add(damageBody(newest.get(newest.size() - 1)));
+
+        try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS))) {
+            assertThat(log.logEndOffset()).isEqualTo(240);
+            assertThat(log.damage()).hasSize(lost.size());
+            for (Batch batch : batches) {
+                boolean isLost = lost.contains(batch);
+                for (long offset = batch.baseOffset(); offset <= batch.lastOffset(); offset++) {
+                    LogSlice slice = log.read(offset, 1);
+                    if (isLost) {
+                        assertThat(slice.readRecords()).as("lost offset %d", offset).isEmpty();
+                        assertThat(slice.nextOffset()).as("after lost offset %d", offset).isGreaterThan(batch.lastOffset());
+                    } else {
+                        assertThat(slice.readRecords()).as("offset %d", offset).first().extracting(Record::offset)
+                                .isEqualTo(offset);
+                        assertThat(log.offsetForTimestamp(LogTestSupport.timestampFor(offset))).as("timestamp of %d", offset)
+                                .hasValue(offset);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldSkipIntactBatchesWithOffsetsOutOfPlaceWhileResynchronising() throws IOException {
+        List<Batch> batches = write(80);
+        List<Batch> first = batches.stream().filter(batch -> batch.segment().equals(batches.get(0).segment())).toList();
+        Batch nextSegmentsFirst = batches.get(first.size());
+        assertThat(first.size()).isGreaterThan(12);
+        byte[] segment = Files.readAllBytes(first.get(0).segment());
+        byte[] next = Files.readAllBytes(nextSegmentsFirst.segment());
+        // After a damaged batch, an intact one that belongs to the next segment (its base offset is the bound) ...
+        flipByte(first.get(4).segment(), first.get(4).position() + 100);
+        Batch replaced = first.get(5);
+        assertThat(nextSegmentsFirst.bytes()).isEqualTo(replaced.bytes());
+        put(replaced.segment(), replaced.position(), Arrays.copyOfRange(next, nextSegmentsFirst.position(),
+                nextSegmentsFirst.position() + nextSegmentsFirst.bytes()));
+        // ... and, further on, an intact copy of an earlier batch (its base offset is behind): stale bytes, not offsets.
+        flipByte(first.get(10).segment(), first.get(10).position() + 100);
+        Batch stale = first.get(1);
+        assertThat(stale.bytes()).isLessThanOrEqualTo(first.get(11).bytes());
+        put(first.get(11).segment(), first.get(11).position(), Arrays.copyOfRange(segment, stale.position(),
+                stale.position() + stale.bytes()));
+        long[] lost = java.util.stream.LongStream.concat(
+                java.util.stream.LongStream.rangeClosed(first.get(4).baseOffset(), first.get(5).lastOffset()),
+                java.util.stream.LongStream.rangeClosed(first.get(10).baseOffset(), first.get(11).lastOffset())).toArray();
+
+        List<LogDamage> damage = reopenAndCheck(240, lost);
+
+        assertThat(damage).extracting(LogDamage::bytes).containsExactly((long) first.get(4).bytes() + replaced.bytes(),
+                (long) first.get(10).bytes() + first.get(11).bytes());
+    }
+
+    private static Batch damageBody(Batch batch) throws IOException {
+        flipByte(batch.segment(), batch.position() + batch.bytes() - 10);
+        return batch;
+    }
+
+    @Test
+    void shouldValidateASegmentLargerThanTheReadWindowAndRepairDamageBeyondIt() throws IOException {
+        // The validator reads through a 256 KiB window: batches of about 23 KiB, some across its edges.
+        LogConfig config = smallConfig(FsyncPolicy.NEVER).segmentBytesMax(1 << 20).batchBytesMax(64 * 1024);
+        try (Log log = Log.open(logDirectory(), config)) {
+            for (int i = 0; i < 30; i++) {
+                appendRecords(log, 100, VALUE_BYTES);
+            }
+        }
+        List<Batch> batches = batchesOnDisk();
+        assertThat(batches.get(29).position()).isGreaterThan(2 * 256 * 1024);
+        try (Log log = Log.open(logDirectory(), config)) {
+            assertThat(log.damage()).as("a clean segment read across windows").isEmpty();
+        }
+        Batch acrossTheEdge = batches.stream().filter(batch -> batch.position() < 256 * 1024
+                && batch.position() + batch.bytes() > 256 * 1024).findFirst().orElseThrow();
+        Batch beyond = batches.get(20);
+        Batch lengthDamaged = batches.get(24);
+        flipByte(acrossTheEdge.segment(), acrossTheEdge.position() + acrossTheEdge.bytes() - 10);
+        flipByte(beyond.segment(), beyond.position() + 1000);
+        flipByte(lengthDamaged.segment(), lengthDamaged.position() + BatchFormat.LENGTH_POSITION + 1);
+
+        try (Log log = Log.open(logDirectory(), config)) {
+            assertThat(log.damage()).extracting(LogDamage::firstOffset, LogDamage::lastOffset).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple(acrossTheEdge.baseOffset(), acrossTheEdge.lastOffset()),
+                    org.assertj.core.groups.Tuple.tuple(beyond.baseOffset(), beyond.lastOffset()));
+            assertThat(log.logEndOffset()).isEqualTo(3000);
+            List<Long> returned = new ArrayList<>();
+            for (Record record : readAll(log, 1 << 20)) {
+                assertThat(LogTestSupport.matches(record, VALUE_BYTES)).as("content at %d", record.offset()).isTrue();
+                returned.add(record.offset());
+            }
+            assertThat(returned).hasSize(3000 - 200).doesNotContain(acrossTheEdge.baseOffset(), beyond.lastOffset())
+                    .contains(lengthDamaged.baseOffset(), lengthDamaged.lastOffset());
+        }
+    }
+
+    @Test
+    void shouldRefuseAReadPastABatchHeaderDamagedAfterOpenWhicheverFieldIsWrong() throws IOException {
+        List<Batch> batches = write(12);
+        Batch damaged = batches.get(4);
+        Path segment = damaged.segment();
+        long readAt = batches.get(6).baseOffset() + 1;
+        // One index entry at most, so a read scans every header from the segment's start.
+        try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS).indexIntervalBytes(1 << 20))) {
+            long previousLast = batches.get(3).lastOffset();
+            int pastTheEnd = (int) Files.size(segment) - damaged.position() - BatchFormat.LOG_OVERHEAD_BYTES + 1;
+            List<Runnable> damages = List.of(
+                    () -> putLong(segment, damaged.position(), previousLast - 1),
+                    () -> putLong(segment, damaged.position(), previousLast),
+                    () -> putInt(segment, damaged.position() + BatchFormat.LAST_OFFSET_DELTA_POSITION, -1),
+                    () -> putByte(segment, damaged.position() + BatchFormat.MAGIC_POSITION, 1),
+                    () -> putInt(segment, damaged.position() + BatchFormat.LENGTH_POSITION, BatchFormat.EMPTY_BATCH_LENGTH - 1),
+                    () -> putInt(segment, damaged.position() + BatchFormat.LENGTH_POSITION, pastTheEnd));
+            byte[] header = Arrays.copyOfRange(Files.readAllBytes(segment), damaged.position(),
+                    damaged.position() + BatchFormat.HEADER_BYTES);
+            for (int i = 0; i < damages.size(); i++) {
+                damages.get(i).run();
+                assertThatThrownBy(() -> log.read(readAt, 100)).as("damage %d", i)
+                        .isInstanceOf(LogCorruptedException.class)
+                        .hasMessageContaining("byte " + damaged.position())
+                        .hasMessageContaining("offset " + readAt + " cannot be read");
+                assertThat(log.read(batches.get(3).baseOffset(), 100).readRecords()).as("the batch before it, damage %d", i)
+                        .extracting(Record::offset).containsExactly(9L, 10L, 11L);
+                try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
+                    file.seek(damaged.position());
+                    file.write(header);
+                }
+                assertThat(log.read(readAt, 100).readRecords()).as("restored after damage %d", i)
+                        .extracting(Record::offset).startsWith(readAt);
+            }
+        }
+    }
+
+    private static void putLong(Path file, long position, long value) {
+        put(file, position, java.nio.ByteBuffer.allocate(8).putLong(0, value).array());
+    }
+
+    private static void putInt(Path file, long position, int value) {
+        put(file, position, java.nio.ByteBuffer.allocate(4).putInt(0, value).array());
+    }
+
+    private static void putByte(Path file, long position, int value) {
+        put(file, position, new byte[] {(byte) value});
+    }
+
+    private static void put(Path file, long position, byte[] bytes) {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(position);
+            raf.write(bytes);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -5,6 +5,7 @@ import static dev.ferry.log.LogTestSupport.readAll;
 import static dev.ferry.log.LogTestSupport.recordsFor;
 import static dev.ferry.log.LogTestSupport.smallConfig;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -17,6 +18,29 @@ import org.junit.jupiter.api.io.TempDir;
 class LogTest {
     @TempDir
     Path directory;
+
+    @Test
+    void shouldTellItsNameNewestTimestampAndStateAndRefuseReadsOnceClosed() {
+        Log log = Log.open(directory.resolve("orders"), smallConfig(FsyncPolicy.NEVER));
+        assertThat(log.name()).isEqualTo("orders");
+        assertThat(log.maxTimestampMs()).as("no record yet").isEqualTo(-1);
+        for (int i = 0; i < 30; i++) {
+            appendRecords(log, 3, 200);
+        }
+        assertThat(log.segmentCount()).isGreaterThan(1);
+        assertThat(log.maxTimestampMs()).isEqualTo(LogTestSupport.timestampFor(89));
+        assertThat(log.toString()).contains("orders").contains("[0, 90)");
+        assertThat(log.isClosed()).isFalse();
+
+        log.close();
+
+        assertThat(log.isClosed()).isTrue();
+        assertThatThrownBy(() -> log.read(0, 100)).isInstanceOf(LogClosedException.class);
+        assertThatThrownBy(() -> log.offsetForTimestamp(0)).isInstanceOf(LogClosedException.class);
+        assertThatThrownBy(() -> log.applyRetention(Long.MAX_VALUE)).isInstanceOf(LogClosedException.class);
+        assertThatThrownBy(() -> log.deleteSegmentsBelow(0)).isInstanceOf(LogClosedException.class);
+        assertThatThrownBy(log::rollActiveSegment).isInstanceOf(LogClosedException.class);
+    }
 
     @Test
     void shouldGiveContiguousOffsetsStartingAtZero() {
