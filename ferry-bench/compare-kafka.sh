@@ -195,6 +195,8 @@ report="$out_dir/kafka-comparison.md"
   echo "later, by default never on the produce path); Ferry acknowledges acks=1 and acks=all only after"
   echo "the fsync that covers the batch. The machine is shared: compare ratios within one run."
   echo
+  echo "![Ferry / Kafka per metric](kafka-comparison.png)"
+  echo
   echo "| scenario | metric | Kafka | Ferry | Ferry / Kafka |"
   echo "| --- | --- | ---: | ---: | ---: |"
   awk -F'\t' 'NR > 1 { key = $2 "\t" $3; if (!(key in seen)) { order[++n] = key; seen[key] = 1 } v[$1 "\t" key] = $4 }
@@ -209,4 +211,5 @@ report="$out_dir/kafka-comparison.md"
   echo "Raw tool output and broker logs: \`ferry-bench/target/compare-kafka/$(basename "$work")\`."
 } > "$report"
 cp "$results" "$out_dir/kafka-comparison.tsv"
+java "$here/scripts/RenderKafkaChart.java" "$results" "$out_dir/kafka-comparison.png"
 log "report: $report"
