@@ -9,7 +9,7 @@
 #
 # Options: --quick, --out DIR (where the report and raw results go), --no-build (use the jars that
 # are there). Ports: KAFKA_BENCH_PORT (default 9192; the controller uses PORT+1) and
-# FERRY_BENCH_KAFKA_PORT (9292). Kafka's jars come from Maven Central (scripts/kafka-classpath.sh).
+# FERRY_BENCH_KAFKA_PORT (9292). FERRY_BENCH_ARGS: more bin/ferry options, for an A/B of one setting. Kafka's jars come from Maven Central (scripts/kafka-classpath.sh).
 #
 # Each broker starts on loopback with a fresh data directory, runs every scenario, and is stopped
 # by PID (also when the script exits early, whatever the reason). Kafka runs with the heap and
@@ -103,7 +103,7 @@ start_ferry() {
   mkdir -p "$dir"
   # Every other listener on a free port: other brokers (and other people's) may hold the defaults.
   "$repo/bin/ferry" --data-dir "$dir/data" --bind 127.0.0.1 --amqp-port 0 --http-port 0 --prometheus-port 0 \
-    --kafka-port "$FERRY_PORT" > "$dir/broker.log" 2>&1 &
+    --kafka-port "$FERRY_PORT" ${FERRY_BENCH_ARGS:-} > "$dir/broker.log" 2>&1 &
   broker_pid=$!
   await_port "$FERRY_PORT" "Ferry"
 }
