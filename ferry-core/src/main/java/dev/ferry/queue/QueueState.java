@@ -50,6 +50,9 @@ final class QueueState {
     private boolean hadConsumer;
     private boolean exclusiveConsumerPresent;
     private boolean deleted;
+    // The broker is stopping (closeStore): the alarm no longer fires. What it would have done (expire,
+    // retry, x-expires) happens after the restart, from the log; done now, it would happen twice.
+    private boolean closed;
 
     // Dead-lettering, TTLs, retries, length limits and x-expires: see the "queue" section of the README.
     private final QueueTimer timer;
@@ -316,7 +319,7 @@ final class QueueState {
      * (anywhere in the queue) are dead-lettered, and an unused queue past its x-expires is deleted.
      */
     void timersDue() {
-        if (deleted) {
+        if (deleted || closed) {
             return;
         }
         long now = timer.currentTimeMillis();
@@ -352,7 +355,7 @@ final class QueueState {
      * released even if nothing else happens (their own connection may hold the consumer's acks).
      */
     void rearmAlarm(boolean congested) {
-        if (deleted) {
+        if (deleted || closed) {
             alarm.cancel();
             return;
         }
@@ -773,6 +776,7 @@ final class QueueState {
 
     void closeStore() {
         if (!deleted) {
+            closed = true;
             store.close();
         }
     }
