@@ -64,6 +64,12 @@ class RecoveredQueueTest {
         open.remove(queue);
     }
 
+    /** Stops {@code before} cleanly and opens its log again, as a restart of the broker does. */
+    private MessageQueue reopen(MessageQueue before, Map<String, Object> arguments) {
+        restart(before);
+        return openQueue(arguments);
+    }
+
     private static String body(Message message) {
         return new String(message.body(), StandardCharsets.UTF_8);
     }
@@ -86,9 +92,7 @@ class RecoveredQueueTest {
         MessageQueue before = openQueue(Map.of("x-dead-letter-exchange", "dlx"));
         publish(before, "short", "1000");
         publish(before, "long", "5000");
-        restart(before);
-
-        MessageQueue recovered = openQueue(Map.of("x-dead-letter-exchange", "dlx"));
+        MessageQueue recovered = reopen(before, Map.of("x-dead-letter-exchange", "dlx"));
         assertThat(recovered.messageCount()).as("published by the queue's first drain").isEqualTo(2);
         timer.advance(1000);
 
@@ -119,9 +123,7 @@ class RecoveredQueueTest {
         publish(before, "a", null);
         getAndReturn(before);
         assertThat(before.messageCount()).as("a waits out its delay").isZero();
-        restart(before);
-
-        MessageQueue recovered = openQueue(retryASecond);
+        MessageQueue recovered = reopen(before, retryASecond);
         assertThat(recovered.messageCount()).isZero();
         timer.advance(1000);
 
@@ -137,9 +139,7 @@ class RecoveredQueueTest {
         publish(before, "a", null);
         getAndReturn(before);
         getAndReturn(before);
-        restart(before);
-
-        MessageQueue recovered = openQueue(Map.of("x-delivery-limit", 2, "x-dead-letter-exchange", "dlx"));
+        MessageQueue recovered = reopen(before, Map.of("x-delivery-limit", 2, "x-dead-letter-exchange", "dlx"));
         Delivery third = recovered.get(CHANNEL, false).join().delivery().orElseThrow();
         assertThat(third.deliveryCount()).isEqualTo(3);
         assertThat(third.message().properties().headers()).containsEntry("x-delivery-count", 2L);
@@ -157,9 +157,7 @@ class RecoveredQueueTest {
         publish(before, "b", null);
         getAndReturn(before);
         timer.advance(30_000);
-        restart(before);
-
-        MessageQueue recovered = openQueue(retryAMinute);
+        MessageQueue recovered = reopen(before, retryAMinute);
         assertThat(recovered.messageCount()).as("a still waits").isEqualTo(1);
         timer.advance(29_999);
         assertThat(recovered.messageCount()).isEqualTo(1);

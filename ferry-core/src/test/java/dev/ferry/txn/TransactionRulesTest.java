@@ -212,6 +212,28 @@ class TransactionRulesTest {
     }
 
     @Test
+    void shouldTreatProducerIdZeroAsAnyOther() {
+        assertThat(init(60_000, 0)).as("a new id of 0 is an id").isEqualTo(new TransactionResult(null, 0, (short) 0));
+        assertThat(reply(new InitProducerId(++requestId, ID, 60_000, 0, (short) 5, -1, 1)).error())
+                .as("producer 0 naming an epoch it does not hold").isEqualTo(ErrorCode.PRODUCER_FENCED);
+    }
+
+    @Test
+    void shouldAnswerAnEndTxnRetriedAfterARestartOnceTheMarkersAreWritten() {
+        // Replayed from the log: preparing, and the EndTxn that began it was lost with the restart.
+        transactions.restore(at((short) 0, TransactionState.PREPARE_COMMIT));
+        long retried = ++requestId;
+        assertThat(transactions.apply(new EndTxn(retried, ID, PRODUCER, (short) 0, true, 1)).replies()).isEmpty();
+
+        TransactionOutcome done = transactions.apply(new MarkersWritten(ID, PRODUCER, (short) 0, true, 2));
+        assertThat(done.replies()).singleElement().satisfies(r -> {
+            assertThat(r.requestId()).isEqualTo(retried);
+            assertThat(r.result().succeeded()).isTrue();
+        });
+        assertThat(transactions.get(ID).state()).isEqualTo(TransactionState.COMPLETE_COMMIT);
+    }
+
+    @Test
     void shouldRefuseToEndATransactionThatNeverBegan() {
         init(60_000, PRODUCER);
         assertThat(reply(new EndTxn(++requestId, ID, PRODUCER, (short) 0, true, 1)).error())
