@@ -104,4 +104,14 @@ class ExpiredAtDeliveryTest {
         assertThat(deadLetters).containsExactly("old:EXPIRED");
         assertThat(queue.get(CHANNEL, true).join().isEmpty()).isTrue();
     }
+
+    @Test
+    void shouldKeepAMessageWhoseTtlReachesPastTheLargestTime() {
+        publish("far", "9223372036854775000"); // now + TTL overflows a long: it never expires
+
+        timer.advance(1);
+
+        assertThat(deadLetters).isEmpty();
+        assertThat(body(queue.get(CHANNEL, true).join().delivery().orElseThrow().message())).isEqualTo("far");
+    }
 }
