@@ -46,7 +46,7 @@ class LogFlusherManualTest {
         LogFlusher flusher = LogFlusher.manual();
         AtomicInteger syncs = new AtomicInteger();
         flusher.observeSyncs(nanos -> {
-            assertThat(nanos).isNotNegative();
+            assertThat(nanos).as("how long the sync took").isNotNegative().isLessThan(TimeUnit.MINUTES.toNanos(1));
             syncs.incrementAndGet();
         });
         LogConfig config = smallConfig(FsyncPolicy.INTERVAL).flushIntervalMs(INTERVAL_MS);
@@ -92,6 +92,8 @@ class LogFlusherManualTest {
             assertThat(single.isFlusherThread()).as("the test's thread").isFalse();
             assertThat(threadNames()).contains("single-flusher", "pair-flusher-0", "pair-flusher-1")
                     .doesNotContain("single-flusher-0", "pair-flusher");
+            assertThat(Thread.getAllStackTraces().keySet()).filteredOn(thread -> thread.getName().startsWith("pair-flusher-"))
+                    .as("sync threads never keep the JVM alive").hasSize(2).allMatch(Thread::isDaemon);
         }
     }
 
