@@ -91,7 +91,9 @@ class LogSegmentIndexTest {
         }
     }
 
-    private void assertDensity(Log log, Path logDirectory, String when) throws IOException {
+    /** Returns how many sealed segments needed the sealing time entry (their last batch has no entry). */
+    private int assertDensity(Log log, Path logDirectory, String when) throws IOException {
+        int sealingEntries = 0;
         List<LogSegment> all = new ArrayList<>(log.sealedSegments());
         int sealedCount = all.size();
         assertThat(sealedCount).isGreaterThanOrEqualTo(3);
@@ -103,19 +105,44 @@ class LogSegmentIndexTest {
             // One time entry per offset entry, and the newest timestamp unless the last batch has an entry.
             boolean lastBatchIndexed = expected.get(expected.size() - 1).offset()
                     == lastBatchBase(LogSegment.logFile(logDirectory, segment.baseOffset()));
+            sealingEntries += lastBatchIndexed ? 0 : 1;
             assertThat(segment.timeIndex().entryCount()).as("%s: time index of sealed segment %d", when, i)
                     .isEqualTo(expected.size() + (lastBatchIndexed ? 0 : 1));
             assertThat(segment.timeIndex().lastTimestampMs()).as("%s: newest timestamp of segment %d", when, i)
                     .isEqualTo(LogTestSupport.timestampFor(segment.nextOffset() - 1));
         }
+        return sealingEntries;
     }
 
     @Test
     void shouldPlaceIndexEntriesByTheIntervalWhenAppendingLoadingAndValidating() throws IOException {
-        Path logDirectory = directory.resolve("indexed");
+        checkEveryWay(directory.resolve("indexed"));
+    }
+
+    @Test
+    void shouldAddTheNewestTimestampWhenSealingASegmentWhoseLastBatchHasNoEntry() throws IOException {
+        indexIntervalBytes *= 3; // sparse enough that a segment's last batch often has no entry
+        assertThat(checkEveryWay(directory.resolve("sparse"))).as("segments sealed by a time entry of their own")
+                .isPositive();
+    }
+
+    @Test
+    void shouldSealASegmentOfOneBatchAtOffsetZeroWithItsTimestamp() {
+        try (Log log = Log.open(directory.resolve("single"), config(true))) {
+            appendRecords(log, 2, 60);
+            assertThat(log.rollActiveSegment()).isTrue();
+
+            TimeIndex sealed = log.sealedSegments().get(0).timeIndex();
+            assertThat(sealed.entryCount()).as("the batch at byte 0 has no offset entry, so only sealing adds one").isOne();
+            assertThat(sealed.lastTimestampMs()).isEqualTo(LogTestSupport.timestampFor(1));
+        }
+    }
+
+    private int checkEveryWay(Path logDirectory) throws IOException {
+        int sealingEntries;
         try (Log log = Log.open(logDirectory, config(true))) {
             fill(log);
-            assertDensity(log, logDirectory, "appended");
+            sealingEntries = assertDensity(log, logDirectory, "appended");
         }
         try (Log log = Log.open(logDirectory, config(false))) {
             assertDensity(log, logDirectory, "loaded from the index files");
@@ -123,5 +150,6 @@ class LogSegmentIndexTest {
         try (Log log = Log.open(logDirectory, config(true))) {
             assertDensity(log, logDirectory, "rebuilt by validation");
         }
+        return sealingEntries;
     }
 }
