@@ -88,6 +88,33 @@ class LogDiskFaultTest {
     }
 
     @Test
+    void shouldFsyncTheDirectoryAtTheNextOpenAfterARollCouldNotRemoveItsHalfMadeSegmentDurably() {
+        log = open();
+        append(5);
+        sync();
+        // The new segment's directory fsync fails, and so does the one after removing it again.
+        fileSystem.failDirectorySyncs(2);
+        assertThatThrownBy(log::rollActiveSegment).isInstanceOf(LogStorageException.class)
+                .hasMessageContaining("half-made");
+        assertThat(log.hasFailed()).isTrue();
+        log.close();
+
+        fileSystem.failDirectorySyncs(1);
+        assertThatThrownBy(this::open).as("the open that must fsync the directory first, and cannot")
+                .isInstanceOf(LogStorageException.class);
+        assertThat(cache.openCount()).as("handles the failed open left open").isZero();
+
+        log = open();
+        assertHolds(log, 5);
+        log.close();
+        fileSystem.failDirectorySyncs(1);
+        log = open();
+        assertThat(log.isClosed()).as("synced once, the directory needs no fsync at the next open").isFalse();
+        assertHolds(log, 5);
+        fileSystem.failDirectorySyncs(0);
+    }
+
+    @Test
     void shouldRecoverFromARollThatRunsOutOfSpace() {
         log = open();
         while (log.segmentCount() == 1 && log.sizeInBytes() < 3500) {
