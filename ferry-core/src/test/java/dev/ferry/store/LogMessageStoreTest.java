@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import ch.qos.logback.classic.Level;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
@@ -168,6 +169,56 @@ class LogMessageStoreTest {
         assertThat(drain(openQueue(directory, 1024 * 1024), flags)).containsExactly("p2", "p3");
         // After a clean close the flags are exact.
         assertThat(flags).containsExactly(true, false);
+    }
+
+    /** A durable queue whose checkpoint writer runs its snapshots only when the test says so. */
+    private MessageQueue openQueueWithHeldCheckpoints(Path directory, List<Runnable> checkpointWrites) {
+        LogConfig config = new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentDeleteDelayMs(0);
+        LogMessageStore store = LogMessageStore.open(directory, config, flusher, checkpointWrites::add,
+                PagingLimits.DEFAULTS, "queue 'q'");
+        QueueSettings settings = new QueueSettings("/", "q", true, OptionalLong.empty(), false, QueueArguments.NONE);
+        MessageQueue queue = new MessageQueue(settings, store, Runnable::run, q -> { });
+        open.add(queue);
+        return queue;
+    }
+
+    @Test
+    void aSnapshotStillQueuedAtACleanCloseIsNotWrittenOverTheFinalCheckpoint() throws Exception {
+        Path directory = dataDir.resolve("q");
+        List<Runnable> checkpointWrites = new ArrayList<>();
+        MessageQueue queue = openQueueWithHeldCheckpoints(directory, checkpointWrites);
+        for (int i = 0; i < 3; i++) {
+            publish(queue, "p" + i, PERSISTENT).accepted().get(5, TimeUnit.SECONDS);
+        }
+        queue.settle(CHANNEL, get(queue).deliveryId(), SettleOutcome.ACK);
+        queue.maintainStore(); // a snapshot with p0 acked, held
+        queue.settle(CHANNEL, get(queue).deliveryId(), SettleOutcome.ACK);
+        queue.closeStore().join(); // the final checkpoint: p0 and p1 acked, a clean close
+        open.remove(queue);
+        assertThat(checkpointWrites).hasSize(1);
+        checkpointWrites.forEach(Runnable::run); // the writer gets to the old snapshot only now
+
+        List<Boolean> flags = new ArrayList<>();
+        assertThat(drain(openQueue(directory, 1024 * 1024), flags)).containsExactly("p2");
+        assertThat(flags).containsExactly(false);
+    }
+
+    @Test
+    void aSnapshotStillQueuedWhenTheQueueIsDeletedWritesNothing() throws Exception {
+        Path directory = dataDir.resolve("q");
+        List<Runnable> checkpointWrites = new ArrayList<>();
+        MessageQueue queue = openQueueWithHeldCheckpoints(directory, checkpointWrites);
+        publish(queue, "p0", PERSISTENT).accepted().get(5, TimeUnit.SECONDS);
+        queue.settle(CHANNEL, get(queue).deliveryId(), SettleOutcome.ACK);
+        queue.maintainStore();
+        queue.delete(false, false).join();
+        open.remove(queue);
+        assertThat(directory).doesNotExist();
+        try (LogCapture warnings = new LogCapture(LogMessageStore.class)) {
+            checkpointWrites.forEach(Runnable::run);
+            assertThat(warnings.lines(Level.WARN)).isEmpty();
+        }
+        assertThat(directory).doesNotExist();
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +13,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.FileRecords;
@@ -225,6 +229,22 @@ class MetadataLogTest {
     }
 
     @Test
+    void closingStopsTheWritersThread() {
+        Set<Thread> before = writerThreads();
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            append(log, queue("q0"));
+            assertThat(writerThreads()).hasSizeGreaterThan(before.size());
+        }
+        assertThat(writerThreads()).as("no writer thread of this log left").isSubsetOf(before);
+    }
+
+    private static Set<Thread> writerThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().equals("ferry-metadata") && thread.isAlive())
+                .collect(Collectors.toSet());
+    }
+
+    @Test
     void compactionComesBeforeAnyWrite() {
         try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
             append(log, queue("q0"));
@@ -255,7 +275,7 @@ class MetadataLogTest {
             Files.createDirectories(old);
             Files.writeString(old.resolve("in-the-way"), "x");
             assertThatThrownBy(() -> log.compact(log.recovered().subList(1, 3)))
-                    .isInstanceOf(java.io.UncheckedIOException.class);
+                    .isInstanceOf(UncheckedIOException.class);
             append(log, queue("q3"));
         }
         try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
@@ -335,6 +355,10 @@ class MetadataLogTest {
                 .isInstanceOf(MetadataUnreadableException.class)
                 .hasMessageContaining("1 intact records in the files, none of which came back from the log or decoded");
         assertThat(damagedCopies()).as("kept as found").hasSize(1);
+        // The refusal closed the log: the next attempt finds the same problem, not a locked log.
+        assertThatThrownBy(() -> MetadataLog.open(directory(), flusher))
+                .isInstanceOf(MetadataUnreadableException.class)
+                .hasMessageContaining("none of which came back from the log or decoded");
     }
 
     @Test
@@ -364,7 +388,7 @@ class MetadataLogTest {
         int second = 12 + ByteBuffer.wrap(bytes).getInt(8);
         int secondEnd = second + 12 + ByteBuffer.wrap(bytes).getInt(second + 8);
         bytes[secondEnd - 1] = 1; // the header count, zigzag-encoded: -1
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        CRC32C crc = new CRC32C();
         crc.update(bytes, second + 21, secondEnd - second - 21);
         ByteBuffer.wrap(bytes).putInt(second + 17, (int) crc.getValue());
         Files.write(segment(), bytes);
