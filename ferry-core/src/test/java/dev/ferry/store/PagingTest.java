@@ -318,6 +318,21 @@ class PagingTest {
     }
 
     @Test
+    void readyBytesCountPagedOutMessagesOfEveryLevel() {
+        MessageQueue queue = priorityQueue(FOUR);
+        LogMessageStore store = stores.get(0);
+        for (String body : names("low", 6)) { // 4 bytes each: two paged out at level 0
+            publish(queue, body, priority(0));
+        }
+        for (String body : names("hi", 3)) { // 3 bytes each: all paged out at level 5
+            publish(queue, body, priority(5));
+        }
+        assertThat(store.pagedCount()).isEqualTo(5);
+        assertThat(store.readyCount()).isEqualTo(9);
+        assertThat(store.readyBytes()).isEqualTo(6 * 4 + 3 * 3);
+    }
+
+    @Test
     void requeuedMessagesGoBackAheadOfPagedOnes() throws Exception {
         MessageQueue queue = transientQueue(dataDir.resolve("t"), FOUR, Map.of());
         for (String body : names("m", 20)) {
