@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -60,10 +61,14 @@ class LogMessageStoreTest {
     }
 
     private MessageQueue openQueue(Path directory, int segmentBytes) {
+        return openQueue(directory, segmentBytes, Runnable::run);
+    }
+
+    private MessageQueue openQueue(Path directory, int segmentBytes, Executor checkpointWriter) {
         LogConfig config = new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentBytesMax(segmentBytes)
                 .batchBytesMax(segmentBytes).segmentDeleteDelayMs(0);
-        LogMessageStore store = LogMessageStore.open(directory, config, flusher, Runnable::run, PagingLimits.DEFAULTS,
-                "queue 'q'");
+        LogMessageStore store = LogMessageStore.open(directory, config, flusher, checkpointWriter,
+                PagingLimits.DEFAULTS, "queue 'q'");
         QueueSettings settings = new QueueSettings("/", "q", true, OptionalLong.empty(), false, QueueArguments.NONE);
         MessageQueue queue = new MessageQueue(settings, store, Runnable::run, q -> { });
         open.add(queue);
@@ -171,22 +176,12 @@ class LogMessageStoreTest {
         assertThat(flags).containsExactly(true, false);
     }
 
-    /** A durable queue whose checkpoint writer runs its snapshots only when the test says so. */
-    private MessageQueue openQueueWithHeldCheckpoints(Path directory, List<Runnable> checkpointWrites) {
-        LogConfig config = new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentDeleteDelayMs(0);
-        LogMessageStore store = LogMessageStore.open(directory, config, flusher, checkpointWrites::add,
-                PagingLimits.DEFAULTS, "queue 'q'");
-        QueueSettings settings = new QueueSettings("/", "q", true, OptionalLong.empty(), false, QueueArguments.NONE);
-        MessageQueue queue = new MessageQueue(settings, store, Runnable::run, q -> { });
-        open.add(queue);
-        return queue;
-    }
-
     @Test
     void aSnapshotStillQueuedAtACleanCloseIsNotWrittenOverTheFinalCheckpoint() throws Exception {
         Path directory = dataDir.resolve("q");
         List<Runnable> checkpointWrites = new ArrayList<>();
-        MessageQueue queue = openQueueWithHeldCheckpoints(directory, checkpointWrites);
+        // The checkpoint writer runs the snapshots handed to it only when the test says so.
+        MessageQueue queue = openQueue(directory, 1024 * 1024, checkpointWrites::add);
         for (int i = 0; i < 3; i++) {
             publish(queue, "p" + i, PERSISTENT).accepted().get(5, TimeUnit.SECONDS);
         }
@@ -207,7 +202,7 @@ class LogMessageStoreTest {
     void aSnapshotStillQueuedWhenTheQueueIsDeletedWritesNothing() throws Exception {
         Path directory = dataDir.resolve("q");
         List<Runnable> checkpointWrites = new ArrayList<>();
-        MessageQueue queue = openQueueWithHeldCheckpoints(directory, checkpointWrites);
+        MessageQueue queue = openQueue(directory, 1024 * 1024, checkpointWrites::add);
         publish(queue, "p0", PERSISTENT).accepted().get(5, TimeUnit.SECONDS);
         queue.settle(CHANNEL, get(queue).deliveryId(), SettleOutcome.ACK);
         queue.maintainStore();
