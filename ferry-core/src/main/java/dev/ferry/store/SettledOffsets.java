@@ -59,8 +59,7 @@ final class SettledOffsets {
         if (to <= from) {
             return;
         }
-        index(to - 1); // checks the range before anything changes
-        bits.set(index(from), index(to));
+        bits.set(index(from), index(to)); // index checks the range before anything changes
         if (from == lowWater) {
             settle(lowWater); // advances the mark over the run and rebases
         }
@@ -77,12 +76,10 @@ final class SettledOffsets {
             bits = new BitSet();
             return;
         }
-        if (end < lowWater) {
-            // Offsets in [end, lowWater) were settled by being below the mark: keep them as bits
-            // only up to end, which is the new mark.
-            bits.set(index(base), index(end));
-            lowWater = end;
-        }
+        // Offsets in [end, lowWater) were settled by being below the mark; end becomes the mark.
+        // No bit below the mark is ever read (settle and runsAboveLowWater start at it), so none
+        // needs setting for them.
+        lowWater = Math.min(lowWater, end);
         bits.clear(index(end), Math.max(index(end), bits.length()));
     }
 

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import ch.qos.logback.classic.Level;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
@@ -59,10 +61,14 @@ class LogMessageStoreTest {
     }
 
     private MessageQueue openQueue(Path directory, int segmentBytes) {
+        return openQueue(directory, segmentBytes, Runnable::run);
+    }
+
+    private MessageQueue openQueue(Path directory, int segmentBytes, Executor checkpointWriter) {
         LogConfig config = new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentBytesMax(segmentBytes)
                 .batchBytesMax(segmentBytes).segmentDeleteDelayMs(0);
-        LogMessageStore store = LogMessageStore.open(directory, config, flusher, Runnable::run, PagingLimits.DEFAULTS,
-                "queue 'q'");
+        LogMessageStore store = LogMessageStore.open(directory, config, flusher, checkpointWriter,
+                PagingLimits.DEFAULTS, "queue 'q'");
         QueueSettings settings = new QueueSettings("/", "q", true, OptionalLong.empty(), false, QueueArguments.NONE);
         MessageQueue queue = new MessageQueue(settings, store, Runnable::run, q -> { });
         open.add(queue);
@@ -168,6 +174,46 @@ class LogMessageStoreTest {
         assertThat(drain(openQueue(directory, 1024 * 1024), flags)).containsExactly("p2", "p3");
         // After a clean close the flags are exact.
         assertThat(flags).containsExactly(true, false);
+    }
+
+    @Test
+    void aSnapshotStillQueuedAtACleanCloseIsNotWrittenOverTheFinalCheckpoint() throws Exception {
+        Path directory = dataDir.resolve("q");
+        List<Runnable> checkpointWrites = new ArrayList<>();
+        // The checkpoint writer runs the snapshots handed to it only when the test says so.
+        MessageQueue queue = openQueue(directory, 1024 * 1024, checkpointWrites::add);
+        for (int i = 0; i < 3; i++) {
+            publish(queue, "p" + i, PERSISTENT).accepted().get(5, TimeUnit.SECONDS);
+        }
+        queue.settle(CHANNEL, get(queue).deliveryId(), SettleOutcome.ACK);
+        queue.maintainStore(); // a snapshot with p0 acked, held
+        queue.settle(CHANNEL, get(queue).deliveryId(), SettleOutcome.ACK);
+        queue.closeStore().join(); // the final checkpoint: p0 and p1 acked, a clean close
+        open.remove(queue);
+        assertThat(checkpointWrites).hasSize(1);
+        checkpointWrites.forEach(Runnable::run); // the writer gets to the old snapshot only now
+
+        List<Boolean> flags = new ArrayList<>();
+        assertThat(drain(openQueue(directory, 1024 * 1024), flags)).containsExactly("p2");
+        assertThat(flags).containsExactly(false);
+    }
+
+    @Test
+    void aSnapshotStillQueuedWhenTheQueueIsDeletedWritesNothing() throws Exception {
+        Path directory = dataDir.resolve("q");
+        List<Runnable> checkpointWrites = new ArrayList<>();
+        MessageQueue queue = openQueue(directory, 1024 * 1024, checkpointWrites::add);
+        publish(queue, "p0", PERSISTENT).accepted().get(5, TimeUnit.SECONDS);
+        queue.settle(CHANNEL, get(queue).deliveryId(), SettleOutcome.ACK);
+        queue.maintainStore();
+        queue.delete(false, false).join();
+        open.remove(queue);
+        assertThat(directory).doesNotExist();
+        try (LogCapture warnings = new LogCapture(LogMessageStore.class)) {
+            checkpointWrites.forEach(Runnable::run);
+            assertThat(warnings.lines(Level.WARN)).isEmpty();
+        }
+        assertThat(directory).doesNotExist();
     }
 
     @Test

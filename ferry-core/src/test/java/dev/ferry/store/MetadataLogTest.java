@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +13,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.FileRecords;
@@ -182,6 +186,27 @@ class MetadataLogTest {
     }
 
     @Test
+    void aCompactionOfMoreThanOneWriteCanTakeIsSplitIntoSeveralWrites() throws Exception {
+        // Nine 2 MiB declarations stand: 18 MiB, more than the 16 MiB one append of the log takes.
+        String large = "v".repeat(2 * 1024 * 1024);
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            for (int i = 0; i < 10; i++) {
+                append(log, new MetadataRecord.QueueDeclared("/", "big" + i, false, Map.of("x-note", large)));
+            }
+        }
+        List<MetadataRecord> standing;
+        try (LogCapture info = new LogCapture(MetadataLog.class);
+             MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            standing = log.recovered().subList(1, 10);
+            log.compact(standing);
+            assertThat(info.lines(Level.INFO)).contains("Metadata compacted: 10 records became 9");
+        }
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).isEqualTo(standing);
+        }
+    }
+
+    @Test
     void aLogHoldingOnlyWhatStandsIsNotRewrittenAndOneHoldingMoreIs() throws Exception {
         writeQueues(3);
         byte[] before = Files.readAllBytes(segment());
@@ -204,6 +229,22 @@ class MetadataLogTest {
     }
 
     @Test
+    void closingStopsTheWritersThread() {
+        Set<Thread> before = writerThreads();
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            append(log, queue("q0"));
+            assertThat(writerThreads()).hasSizeGreaterThan(before.size());
+        }
+        assertThat(writerThreads()).as("no writer thread of this log left").isSubsetOf(before);
+    }
+
+    private static Set<Thread> writerThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().equals("ferry-metadata") && thread.isAlive())
+                .collect(Collectors.toSet());
+    }
+
+    @Test
     void compactionComesBeforeAnyWrite() {
         try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
             append(log, queue("q0"));
@@ -222,6 +263,24 @@ class MetadataLogTest {
         }
         assertThat(dataDir.resolve("metadata.old")).doesNotExist();
         assertThat(dataDir.resolve("metadata.new")).doesNotExist();
+    }
+
+    @Test
+    void aCompactionThatFailsLeavesTheLogOpenAndWritableWhereItWas() throws Exception {
+        writeQueues(3);
+        // Something in the way of "metadata -> metadata.old" (it appeared after open tidied up):
+        // the rename fails after the live log was closed for it.
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            Path old = dataDir.resolve("metadata.old");
+            Files.createDirectories(old);
+            Files.writeString(old.resolve("in-the-way"), "x");
+            assertThatThrownBy(() -> log.compact(log.recovered().subList(1, 3)))
+                    .isInstanceOf(UncheckedIOException.class);
+            append(log, queue("q3"));
+        }
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).containsExactly(queue("q0"), queue("q1"), queue("q2"), queue("q3"));
+        }
     }
 
     @Test
@@ -296,6 +355,57 @@ class MetadataLogTest {
                 .isInstanceOf(MetadataUnreadableException.class)
                 .hasMessageContaining("1 intact records in the files, none of which came back from the log or decoded");
         assertThat(damagedCopies()).as("kept as found").hasSize(1);
+        // The refusal closed the log: the next attempt finds the same problem, not a locked log.
+        assertThatThrownBy(() -> MetadataLog.open(directory(), flusher))
+                .isInstanceOf(MetadataUnreadableException.class)
+                .hasMessageContaining("none of which came back from the log or decoded");
+    }
+
+    @Test
+    void aDamagedLogOfWhichNoIntactRecordDecodesIsRefusedNamingTheOneCopyKept() throws Exception {
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            append(log, queue("q0"));
+            appendUnknownKind(log);
+        }
+        byte[] damaged = Files.readAllBytes(segment());
+        damaged[indexOf(damaged, "q0")] ^= 0x20;
+        Files.write(segment(), damaged);
+
+        assertThatThrownBy(() -> MetadataLog.open(directory(), flusher))
+                .isInstanceOf(MetadataUnreadableException.class)
+                .hasMessageContaining("none of which came back from the log or decoded")
+                .hasMessageContaining("kept in " + dataDir.resolve("metadata.damaged-1"));
+        assertThat(damagedCopies()).as("the copy made before the log was opened, no second one")
+                .containsExactly(dataDir.resolve("metadata.damaged-1"));
+    }
+
+    @Test
+    void aBatchWhoseChecksumHoldsButWhoseRecordsDoNotDecodeIsSkippedAndTheReplayGoesOnAfterIt() throws Exception {
+        writeQueues(3);
+        byte[] bytes = Files.readAllBytes(segment());
+        // The second batch (q1): make its one record claim -1 headers, then give the batch a CRC
+        // that matches, as a faulty writer would: every check before the records' decoding passes.
+        int second = 12 + ByteBuffer.wrap(bytes).getInt(8);
+        int secondEnd = second + 12 + ByteBuffer.wrap(bytes).getInt(second + 8);
+        bytes[secondEnd - 1] = 1; // the header count, zigzag-encoded: -1
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, second + 21, secondEnd - second - 21);
+        ByteBuffer.wrap(bytes).putInt(second + 17, (int) crc.getValue());
+        Files.write(segment(), bytes);
+
+        try (LogCapture errors = new LogCapture(MetadataLog.class);
+             MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).containsExactly(queue("q0"), queue("q2"));
+            assertThat(errors.lines(Level.ERROR)).anySatisfy(line -> assertThat(line)
+                    .contains("offsets 1..1 in 00000000000000000000.log are damaged and skipped"));
+            assertThat(damagedCopies()).hasSize(1);
+            log.compact(log.recovered());
+        }
+        try (LogCapture errors = new LogCapture(MetadataLog.class);
+             MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(errors.lines(Level.ERROR)).as("the compacted log is clean again").isEmpty();
+            assertThat(log.recovered()).containsExactly(queue("q0"), queue("q2"));
+        }
     }
 
     @Test

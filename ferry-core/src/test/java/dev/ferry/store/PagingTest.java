@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
@@ -246,6 +247,89 @@ class PagingTest {
         }
         assertThat(directory).isDirectory();
         assertThat(drain(queue, new ArrayList<>())).containsExactlyElementsOf(names("n", 20));
+    }
+
+    /** A non-durable queue with priorities 0 to 5 (x-max-priority 5), paging to a spill log. */
+    private MessageQueue priorityQueue(PagingLimits limits) {
+        return queue(LogMessageStore.openTransient(dataDir.resolve("t"), config(FsyncPolicy.NEVER), flusher,
+                FileHandleCache.processDefault(), limits, "queue 't'", 5), false,
+                Map.of("x-max-priority", 5));
+    }
+
+    private static MessageProperties priority(int priority) {
+        return new MessageProperties(null, null, null, 1, priority, null, null, null, null, null, null, null, null,
+                null);
+    }
+
+    private static String first(MessageQueue queue) {
+        return StoreTestSupport.body(queue.get(CHANNEL, true).join().delivery().orElseThrow());
+    }
+
+    @Test
+    void pagedMessagesAboveEveryLevelInMemoryComeBackUpToTheMessageLimitCountedForThemAlone() {
+        MessageQueue queue = priorityQueue(FOUR);
+        LogMessageStore store = stores.get(0);
+        for (String body : names("low", 4)) {
+            publish(queue, body, priority(0));
+        }
+        for (String body : names("high", 8)) {
+            publish(queue, body, priority(5));
+        }
+        assertThat(store.pagedCount()).isEqualTo(8);
+        assertThat(first(queue)).isEqualTo("high0");
+        // Four read (the limit for the high level alone, and half of the eight then in memory):
+        // three wait in memory, four stay on disk.
+        assertThat(store.pagedCount()).isEqualTo(4);
+        List<String> rest = new ArrayList<>(names("high", 8).subList(1, 8));
+        rest.addAll(names("low", 4));
+        assertThat(drain(queue, new ArrayList<>())).containsExactlyElementsOf(rest);
+    }
+
+    @Test
+    void pagedMessagesAboveMemoryComeBackOnlyUntilTheWholeMemoryHoldsTwiceTheByteLimit() {
+        MessageQueue queue = priorityQueue(new PagingLimits(100, 1000));
+        LogMessageStore store = stores.get(0);
+        publish(queue, "low" + "x".repeat(1897), priority(0)); // 1,900 bytes: alone in memory
+        List<String> high = IntStream.range(0, 10).mapToObj(i -> "high" + i + "y".repeat(94)).toList(); // 100 bytes
+        for (String body : high) {
+            publish(queue, body, priority(5));
+        }
+        assertThat(store.pagedCount()).isEqualTo(10);
+        assertThat(first(queue)).isEqualTo(high.get(0));
+        // 1,900 + 2 x 100 bytes is over twice the 1,000-byte limit: two read, eight stay on disk,
+        // although the high level's own 200 bytes are well within the limit.
+        assertThat(store.pagedCount()).isEqualTo(8);
+    }
+
+    @Test
+    void aPagedMessageAboveMemoryIsReadBackEvenWhenMemoryIsOverTwiceTheLimitAlready() {
+        MessageQueue queue = priorityQueue(new PagingLimits(100, 1000));
+        LogMessageStore store = stores.get(0);
+        publish(queue, "low" + "x".repeat(2097), priority(0)); // 2,100 bytes
+        for (String body : names("high", 3)) {
+            publish(queue, body, priority(5));
+        }
+        assertThat(store.pagedCount()).isEqualTo(3);
+        assertThat(first(queue)).as("a higher priority is never overtaken").isEqualTo("high0");
+        assertThat(store.pagedCount()).as("one read at a time").isEqualTo(2);
+        assertThat(first(queue)).isEqualTo("high1");
+        assertThat(first(queue)).isEqualTo("high2");
+        assertThat(store.pagedCount()).isZero();
+    }
+
+    @Test
+    void readyBytesCountPagedOutMessagesOfEveryLevel() {
+        MessageQueue queue = priorityQueue(FOUR);
+        LogMessageStore store = stores.get(0);
+        for (String body : names("low", 6)) { // 4 bytes each: two paged out at level 0
+            publish(queue, body, priority(0));
+        }
+        for (String body : names("hi", 3)) { // 3 bytes each: all paged out at level 5
+            publish(queue, body, priority(5));
+        }
+        assertThat(store.pagedCount()).isEqualTo(5);
+        assertThat(store.readyCount()).isEqualTo(9);
+        assertThat(store.readyBytes()).isEqualTo(6 * 4 + 3 * 3);
     }
 
     @Test

@@ -23,6 +23,8 @@ class SettledOffsetsTest {
         settled.settle(101);
         assertEquals(100, settled.lowWater());
         assertArrayEquals(new long[] {101, 102}, settled.settledAboveLowWater());
+        assertTrue(settled.isSettled(101));
+        assertFalse(settled.isSettled(100));
         settled.settle(100);
         assertEquals(103, settled.lowWater());
         assertArrayEquals(new long[0], settled.settledAboveLowWater());
@@ -111,5 +113,34 @@ class SettledOffsetsTest {
         assertThrows(IllegalStateException.class, () -> settled.settle(100 + (1L << 32)));
         assertEquals(100, settled.lowWater());
         assertFalse(settled.isSettled(100));
+    }
+
+    @Test
+    void anEmptyRunOrOneEndingAtTheMarkSettlesNothing() {
+        SettledOffsets settled = new SettledOffsets(10);
+        settled.settleRun(10, 0);
+        settled.settleRun(5, 5); // [5, 10): all below the mark
+        settled.settleRun(2, 3);
+        assertEquals(10, settled.lowWater());
+        assertFalse(settled.isSettled(10));
+        settled.settleRun(10, 1);
+        assertEquals(11, settled.lowWater());
+    }
+
+    @Test
+    void acceptsOffsetsUpToTheLimitAboveTheBaseAndNoFurther() {
+        SettledOffsets settled = new SettledOffsets(0);
+        long limit = Integer.MAX_VALUE - 64;
+        assertFalse(settled.isSettled(limit));
+        assertThrows(IllegalStateException.class, () -> settled.isSettled(limit + 1));
+    }
+
+    @Test
+    void theLimitMovesUpWithTheMarkOnceItHasMovedByTheRebaseDistance() {
+        SettledOffsets settled = new SettledOffsets(0);
+        settled.settleRun(0, 64 * 1024); // exactly the distance at which the bits are rebased
+        long limit = 64L * 1024 + Integer.MAX_VALUE - 64;
+        assertFalse(settled.isSettled(limit)); // not refused as too far above the old base
+        assertThrows(IllegalStateException.class, () -> settled.isSettled(limit + 1));
     }
 }
