@@ -109,6 +109,12 @@ class DeadLetteringTest {
         return bodies;
     }
 
+    /** The body of the next message, taken no-ack. */
+    private String drainOneWithGet() {
+        Message taken = queue.get(CHANNEL, true).join().delivery().orElseThrow().message();
+        return new String(taken.body(), StandardCharsets.UTF_8);
+    }
+
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> xDeath(Message message) {
         return (List<Map<String, Object>>) message.properties().headers().get("x-death");
@@ -207,6 +213,31 @@ class DeadLetteringTest {
         assertThat(queue.messageCount()).isEqualTo(2);
         assertSettled(2);
         assertThat(drainWithGet()).containsExactly("a", "c");
+    }
+
+    /**
+     * On the spill log only "a" stays in memory; the get of "b" pages in "b" and "c" together, so
+     * "c" then waits in memory as a new object read from the log. The queue's expiry index held
+     * the object published straight to disk, which the store no longer knows, and kept it over the
+     * paged-in copy (same expiry, same sequence): "c" stayed in the queue, unexpired, until a
+     * consumer reached it.
+     */
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldExpireAMessageWhileItWaitsInMemoryAfterAPageIn(StoreKind store) {
+        use(store);
+        newQueue(withDlx());
+        queue.enqueue(message("a", null), null);
+        queue.enqueue(message("b", null), null);
+        queue.enqueue(message("c", "1000"), null);
+        assertThat(drainOneWithGet()).isEqualTo("a");
+        assertThat(drainOneWithGet()).isEqualTo("b");
+
+        timer.advance(1000);
+
+        assertThat(deadBodies()).containsExactly("c");
+        assertThat(queue.messageCount()).isZero();
+        assertSettled(0);
     }
 
     @ParameterizedTest
