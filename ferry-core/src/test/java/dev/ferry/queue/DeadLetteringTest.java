@@ -688,4 +688,71 @@ class DeadLetteringTest {
         queue.settle(CHANNEL, sink.ids(), SettleOutcome.ACK);
         assertSettled(0);
     }
+
+    // ---- arguments changed by a policy (applyArguments)
+
+    private static QueueArguments arguments(Map<String, Object> arguments) {
+        return QueueArguments.parse(arguments, "queue 'q' in vhost '/'");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldDropTheHeadAtOnceWhenAPolicyLowersTheLengthLimit(StoreKind store) {
+        use(store);
+        newQueue(Map.of());
+        publish("a", "b", "c");
+        queue.applyArguments(arguments(withDlx("x-max-length", 1)));
+
+        assertThat(deadBodies()).as("the new dead-letter exchange takes them").containsExactly("a", "b");
+        assertThat(deadReasons()).containsOnly(DeathReason.MAXLEN);
+        assertThat(deadLetters.get(0).message().exchange()).isEqualTo("dlx");
+        assertThat(queue.messageCount()).isEqualTo(1);
+        assertSettled(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldGiveNewMessagesTheTtlOfAPolicyAndKeepTheDeadlinesOfThoseQueued(StoreKind store) {
+        use(store);
+        newQueue(withDlx());
+        publish("before");
+        queue.applyArguments(arguments(withDlx("x-message-ttl", 1000)));
+        publish("after");
+
+        timer.advance(1000);
+        assertThat(deadBodies()).containsExactly("after");
+        assertThat(drainWithGet()).containsExactly("before");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldApplyTheRetryDelaysAndDeliveryLimitOfAPolicyToTheNextReturns(StoreKind store) {
+        use(store);
+        newQueue(withDlx());
+        publish("a");
+        queue.applyArguments(arguments(withDlx("x-retry-delays", List.of(500))));
+        RecordingSink sink = consume(0);
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
+        assertThat(sink.deliveries).as("waits out the policy's delay").hasSize(1);
+        timer.advance(500);
+        assertThat(sink.deliveries).hasSize(2);
+
+        queue.applyArguments(arguments(withDlx("x-delivery-limit", 1)));
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
+        assertThat(deadReasons()).as("its second return, over the policy's limit of one")
+                .containsExactly(DeathReason.DELIVERY_LIMIT);
+        assertSettled(0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldDeleteTheQueueByTheExpiresOfAPolicy(StoreKind store) {
+        use(store);
+        newQueue(Map.of());
+        timer.advance(5000);
+        queue.applyArguments(arguments(Map.of("x-expires", 1000)));
+        assertThat(deleted).isEmpty();
+        timer.advance(0); // the alarm the queue set, already due
+        assertThat(deleted).as("counted from the last use, the declaration").containsExactly(queue);
+    }
 }

@@ -622,4 +622,26 @@ class MessageQueueTest {
         assertThat(twoQueues.accepted()).failsWithin(Duration.ZERO)
                 .withThrowableOfType(ExecutionException.class).withMessageContaining("broken append");
     }
+
+    /** Publishes the owner has not applied yet hold the publisher back past the mailbox bound, until it catches up. */
+    @Test
+    void shouldHoldBackPublishersWhileTheOwnerFallsBehindItsMailboxBound() {
+        java.util.Queue<Runnable> ownerTasks = new java.util.ArrayDeque<>();
+        QueueSettings settings = new QueueSettings("/", "slow", false, OptionalLong.empty(), false, QueueArguments.NONE);
+        MessageQueue slow = new MessageQueue(settings, new InMemoryMessageStore(), ownerTasks::add, q -> { },
+                new QueueServices(new ManualQueueTimer(0), DeadLetterRouter.DROP, new MailboxLimits(2, 1 << 20)));
+        assertThat(slow.name()).isEqualTo("slow");
+
+        assertThat(slow.enqueue(message("a"), null)).isNull();
+        assertThat(slow.enqueue(message("b"), null)).isNull();
+        java.util.concurrent.CompletableFuture<Void> held = slow.enqueue(message("c"), null);
+        assertThat(held).as("three waiting, the bound is two").isNotNull().isNotDone();
+
+        Runnable drain;
+        while ((drain = ownerTasks.poll()) != null) {
+            drain.run();
+        }
+        assertThat(held).isDone();
+        assertThat(slow.messageCount()).isEqualTo(3);
+    }
 }
