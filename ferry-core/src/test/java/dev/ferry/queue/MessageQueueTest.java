@@ -644,4 +644,36 @@ class MessageQueueTest {
         assertThat(held).isDone();
         assertThat(slow.messageCount()).isEqualTo(3);
     }
+
+    private void publishWithId(String body, String id, PublishConfirm confirm) {
+        queue.enqueue(new Message("", "q", StoreKind.PERSISTENT.withHeaders(Map.of("x-deduplication-header", id)),
+                body.getBytes(StandardCharsets.UTF_8)), confirm);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldStoreAMessageOnceAndConfirmEveryCopyWhenTheQueueDeduplicates(StoreKind kind) {
+        use(kind);
+        queue = newQueue(QueueArguments.parse(Map.of("x-message-deduplication", true, "x-cache-ttl", 60_000),
+                "queue 'q' in vhost '/'"), false);
+        PublishConfirm original = new PublishConfirm(1);
+        PublishConfirm copy = new PublishConfirm(1);
+        publishWithId("first", "order-1", original);
+        publishWithId("copy", "order-1", copy);
+        publishWithId("other", "order-2", null);
+        publish("no id", "no id");
+
+        assertThat(original.accepted()).succeedsWithin(Duration.ofSeconds(5));
+        assertThat(copy.accepted()).as("confirmed as stored: it was, the first time").succeedsWithin(Duration.ofSeconds(5));
+        assertThat(drainWithGet()).containsExactly("first", "other", "no id", "no id");
+    }
+
+    private List<String> drainWithGet() {
+        List<String> bodies = new ArrayList<>();
+        GetResult result;
+        while (!(result = queue.get(CHANNEL, true).join()).isEmpty()) {
+            bodies.add(new String(result.delivery().orElseThrow().message().body(), StandardCharsets.UTF_8));
+        }
+        return bodies;
+    }
 }
