@@ -101,12 +101,7 @@ class DeadLetteringTest {
     }
 
     private List<String> drainWithGet() {
-        List<String> bodies = new ArrayList<>();
-        GetResult result;
-        while (!(result = queue.get(CHANNEL, true).join()).isEmpty()) {
-            bodies.add(new String(result.delivery().orElseThrow().message().body(), StandardCharsets.UTF_8));
-        }
-        return bodies;
+        return QueueGets.drainWithGet(queue, CHANNEL);
     }
 
     /** The body of the next message, taken no-ack. */

@@ -669,11 +669,6 @@ class MessageQueueTest {
     }
 
     private List<String> drainWithGet() {
-        List<String> bodies = new ArrayList<>();
-        GetResult result;
-        while (!(result = queue.get(CHANNEL, true).join()).isEmpty()) {
-            bodies.add(new String(result.delivery().orElseThrow().message().body(), StandardCharsets.UTF_8));
-        }
-        return bodies;
+        return QueueGets.drainWithGet(queue, CHANNEL);
     }
 }
