@@ -15,11 +15,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * loads a partition: one writer thread keeps {@code inFlight} 16 KiB batches (16 records of
  * 1000 B) waiting for their futures, appending the next as soon as one completes. Printed per
  * round: batches/s, fsyncs/s (the flusher's count) and p50/p99 of the time from an append to its
- * future's completion, with the load average. Compare builds by running their jars alternately;
+ * future's completion, with the load average. The flusher has {@code syncThreads} threads (4, as
+ * the broker's). Compare builds by running their jars alternately;
  * {@link FsyncOverlapProbe} measures the same question on a bare file.
  *
  * <pre>
- * java -cp ferry-bench/target/benchmarks.jar dev.ferry.bench.log.LogFsyncProbe [seconds] [rounds] [inFlight]
+ * java -cp ferry-bench/target/benchmarks.jar dev.ferry.bench.log.LogFsyncProbe [seconds] [rounds] [inFlight] [syncThreads]
  * </pre>
  */
 public final class LogFsyncProbe {
@@ -33,18 +34,19 @@ public final class LogFsyncProbe {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         int inFlight = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        int syncThreads = args.length > 3 ? Integer.parseInt(args[3]) : 4;
         ByteBuffer batch = BenchLogs.encodedBatch(RECORDS_PER_BATCH, RECORD_BYTES, 42);
         for (int round = 1; round <= rounds; round++) {
             Path directory = BenchLogs.scratchDirectory("ferry-log-fsync-probe");
             try {
-                runRound(round, directory, batch, seconds, inFlight);
+                runRound(round, directory, batch, seconds, inFlight, syncThreads);
             } finally {
                 BenchLogs.deleteRecursively(directory.getParent());
             }
         }
     }
 
-    private static void runRound(int round, Path directory, ByteBuffer batch, int seconds, int inFlight)
+    private static void runRound(int round, Path directory, ByteBuffer batch, int seconds, int inFlight, int syncThreads)
             throws InterruptedException {
         int capacity = 400_000;
         long[] latencyNanos = new long[capacity];
@@ -53,7 +55,7 @@ public final class LogFsyncProbe {
         int appended = 0;
         long start;
         long elapsed;
-        try (LogFlusher flusher = new LogFlusher("probe-flusher");
+        try (LogFlusher flusher = new LogFlusher("probe-flusher", syncThreads);
                 Log log = Log.open(directory, BenchLogs.config(FsyncPolicy.ALWAYS), flusher)) {
             flusher.observeSyncs(nanos -> syncs.incrementAndGet());
             start = System.nanoTime();
