@@ -830,7 +830,8 @@ public final class Log implements AutoCloseable {
             } else if (failure == null && sync.endOffset > durableEndOffset) {
                 durableEndOffset = sync.endOffset;
             }
-            // Only now, with the outcome recorded: see SegmentFile.startSync.
+            // Only now, with the outcome recorded: see SegmentFile.startSync. Before the completions:
+            // a callback may flush or close the log, which must not count this sync as running.
             sync.segment.file().endSync(sync.slot);
             if (complete && failure == null) {
                 completePendingBelow(durableEndOffset);
