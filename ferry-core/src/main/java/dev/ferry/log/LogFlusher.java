@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * one (1.5 fsyncs on average). Now a sync requested while one of the log runs starts at once on
  * another sync thread, so it waits about one fsync; a second fsync of the same file started
  * while one runs also finishes sooner than one started after it (measured on this machine with
- * {@code FsyncOverlapProbe}: a writer keeping five 16 KiB appends waiting made 2.5 to 2.8 times as
- * many durable appends per second; see docs/benchmarks/kafka-comparison.md). At most two per log
+ * {@code FsyncOverlapProbe}: a writer keeping five 16 KiB appends waiting on one file made 2.5 to
+ * 3.7 times as many durable appends per second; through a {@link Log}, {@code LogFsyncProbe}, about
+ * 15% more under heavy CPU load; see docs/benchmarks/kafka-comparison.md). At most two per log
  * ({@link SegmentFile#SYNC_SLOTS}); a request finding both running is remembered and asked again
  * when one ends. Each uses its own descriptor, opened before the first fsync of the burst, so a
  * writeback error (reported once per open file description) reaches every fsync that could cover

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The durable latency of one {@link Log} under {@link FsyncPolicy#ALWAYS} as a Kafka producer
  * loads a partition: one writer thread keeps {@code inFlight} 16 KiB batches (16 records of
  * 1000 B) waiting for their futures, appending the next as soon as one completes. Printed per
- * round: batches/s, fsyncs/s (the flusher's count) and p50/p99 of the time from an append to its
+ * round: batches/s, flusher passes/s (each sync the flusher was asked for, whether it fsynced or
+ * found a running fsync covering it) and p50/p99 of the time from an append to its
  * future's completion, with the load average. The flusher has {@code syncThreads} threads (4, as
  * the broker's). Compare builds by running their jars alternately;
  * {@link FsyncOverlapProbe} measures the same question on a bare file.
@@ -76,7 +77,7 @@ public final class LogFsyncProbe {
         long[] sorted = Arrays.copyOf(latencyNanos, appended);
         Arrays.sort(sorted);
         double elapsedSeconds = elapsed / 1e9;
-        System.out.printf("round %d inFlight=%d batches/s %7.0f  syncs/s %6.0f  p50 %6.3f ms  p99 %6.3f ms  load %s%n", round, inFlight,
+        System.out.printf("round %d inFlight=%d batches/s %7.0f  passes/s %6.0f  p50 %6.3f ms  p99 %6.3f ms  load %s%n", round, inFlight,
                 appended / elapsedSeconds, syncs.get() / elapsedSeconds, sorted[appended / 2] / 1e6, sorted[(int) (appended * 0.99)] / 1e6,
                 FsyncOverlapProbe.loadAverage());
     }
