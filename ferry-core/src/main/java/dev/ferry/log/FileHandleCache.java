@@ -315,14 +315,7 @@ public final class FileHandleCache {
      */
     void discard(CachedFile file) {
         file.discarded = true;
-        List<FileChannel> victims = new ArrayList<>(1);
-        lock.lock();
-        try {
-            closeIfIdleLocked(file, victims);
-        } finally {
-            lock.unlock();
-        }
-        closeAll(victims);
+        closeIfIdle(file);
     }
 
     /** Closes every idle handle (pinned ones close when released, if discarded). For tests and shutdown. */

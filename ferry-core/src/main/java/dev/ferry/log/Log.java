@@ -816,7 +816,7 @@ public final class Log implements AutoCloseable {
     LogStorageException runSync(Sync sync, boolean complete) {
         IOException error = null;
         try {
-            sync.segment.file().forceSlot(sync.slot);
+            sync.segment().file().forceSlot(sync.slot());
         } catch (IOException e) {
             error = e;
         }
@@ -826,13 +826,13 @@ public final class Log implements AutoCloseable {
         try {
             syncsRunning--;
             if (error != null) {
-                failed = failSyncLocked(sync.segment, sync.kind, error);
-            } else if (failure == null && sync.endOffset > durableEndOffset) {
-                durableEndOffset = sync.endOffset;
+                failed = failSyncLocked(sync.segment(), sync.kind(), error);
+            } else if (failure == null && sync.endOffset() > durableEndOffset) {
+                durableEndOffset = sync.endOffset();
             }
             // Only now, with the outcome recorded: see SegmentFile.startSync. Before the completions:
             // a callback may flush or close the log, which must not count this sync as running.
-            sync.segment.file().endSync(sync.slot);
+            sync.segment().file().endSync(sync.slot());
             if (complete && failure == null) {
                 completePendingBelow(durableEndOffset);
             }
@@ -1242,24 +1242,8 @@ public final class Log implements AutoCloseable {
     /** Why a sync runs: its failure message says so. */
     enum SyncKind { FLUSHER, FLUSH, ROLL, CLOSE }
 
-    /** One fsync started and not yet ended: the end it makes durable, the segment and the descriptor slot it uses. */
-    static final class Sync {
-        final LogSegment segment;
-        final long endOffset;
-        final int slot;
-        final SyncKind kind;
-
-        Sync(LogSegment segment, long endOffset, int slot, SyncKind kind) {
-            this.segment = segment;
-            this.endOffset = endOffset;
-            this.slot = slot;
-            this.kind = kind;
-        }
-
-        @Override
-        public String toString() {
-            return "Sync{" + segment.logFile().getFileName() + " to offset " + endOffset + ", slot " + slot + ", " + kind + '}';
-        }
+    /** One fsync started and not yet ended: the segment, the end it makes durable, the descriptor slot it uses, why. */
+    record Sync(LogSegment segment, long endOffset, int slot, SyncKind kind) {
     }
 
     private static final class RetiredSegment {

@@ -32,6 +32,8 @@ class LogOverlappingSyncTest {
 
     private final LogFlusher flusher = LogFlusher.manual();
     private final List<Long> completedFirstOffsets = Collections.synchronizedList(new ArrayList<>());
+    /** The callbacks recording completions: joining an append's future does not wait for them. */
+    private final List<CompletableFuture<Void>> recordings = new ArrayList<>();
     private Log log;
 
     @AfterEach
@@ -48,38 +50,47 @@ class LogOverlappingSyncTest {
 
     private CompletableFuture<AppendResult> append(int records) {
         CompletableFuture<AppendResult> future = log.append(recordsFor(log.logEndOffset(), records, VALUE_BYTES));
-        future.thenAccept(result -> completedFirstOffsets.add(result.firstOffset()));
+        recordings.add(future.thenAccept(result -> completedFirstOffsets.add(result.firstOffset())));
         return future;
+    }
+
+    /** Appends 3 records, starts a sync covering them, appends 2 more, starts a second sync covering all 5. */
+    private TwoSyncs startTwoSyncs() {
+        CompletableFuture<AppendResult> first = append(3);
+        Log.Sync coveringFirst = log.startRequestedSync();
+        CompletableFuture<AppendResult> second = append(2);
+        return new TwoSyncs(first, coveringFirst, second, log.startRequestedSync());
+    }
+
+    private record TwoSyncs(CompletableFuture<AppendResult> first, Log.Sync coveringFirst,
+            CompletableFuture<AppendResult> second, Log.Sync coveringBoth) {
     }
 
     @Test
     void shouldCompleteEverythingBelowTheHigherEndWhenTheLaterSyncEndsFirst() {
         FileHandleCache cache = new FileHandleCache(16);
         log = Log.open(directory.resolve("later-first"), config(), flusher, cache);
-        CompletableFuture<AppendResult> first = append(3);
-        Log.Sync coveringFirst = log.startRequestedSync();
-        CompletableFuture<AppendResult> second = append(2);
-        Log.Sync coveringBoth = log.startRequestedSync();
+        TwoSyncs syncs = startTwoSyncs();
 
-        assertThat(coveringFirst.endOffset).isEqualTo(3);
-        assertThat(coveringBoth.endOffset).isEqualTo(5);
-        assertThat(coveringBoth.slot).as("each sync has its own descriptor").isNotEqualTo(coveringFirst.slot);
+        assertThat(syncs.coveringFirst().endOffset()).isEqualTo(3);
+        assertThat(syncs.coveringBoth().endOffset()).isEqualTo(5);
+        assertThat(syncs.coveringBoth().slot()).as("each sync has its own descriptor").isNotEqualTo(syncs.coveringFirst().slot());
         assertThat(cache.openCount()).as("the writer's descriptor and one per sync slot").isEqualTo(3);
         CompletableFuture<AppendResult> third = append(1);
         assertThat(log.startRequestedSync()).as("a third sync while two run").isNull();
 
-        log.runSync(coveringBoth, true);
+        log.runSync(syncs.coveringBoth(), true);
 
-        assertThat(first).isCompletedWithValue(new AppendResult(0, 2));
-        assertThat(second).isCompletedWithValue(new AppendResult(3, 4));
+        assertThat(syncs.first()).isCompletedWithValue(new AppendResult(0, 2));
+        assertThat(syncs.second()).isCompletedWithValue(new AppendResult(3, 4));
         assertThat(third).isNotDone();
         assertThat(log.durableEndOffset()).isEqualTo(5);
 
-        log.runSync(coveringFirst, true);
+        log.runSync(syncs.coveringFirst(), true);
 
         assertThat(log.durableEndOffset()).as("an end below the durable one changes nothing").isEqualTo(5);
         assertThat(third).isNotDone();
-        assertThat(flusher.doWork(0)).as("the sync wanted while two ran is asked for").isPositive();
+        assertThat(flusher.doWork(0)).as("the flusher's queued request syncs the rest").isPositive();
         assertThat(third).isCompletedWithValue(new AppendResult(5, 5));
         assertThat(completedFirstOffsets).containsExactly(0L, 3L, 5L);
     }
@@ -87,20 +98,17 @@ class LogOverlappingSyncTest {
     @Test
     void shouldCompleteEachSyncsAppendsInTurnWhenTheEarlierSyncEndsFirst() {
         log = Log.open(directory.resolve("earlier-first"), config(), flusher, new FileHandleCache(16));
-        CompletableFuture<AppendResult> first = append(3);
-        Log.Sync coveringFirst = log.startRequestedSync();
-        CompletableFuture<AppendResult> second = append(2);
-        Log.Sync coveringBoth = log.startRequestedSync();
+        TwoSyncs syncs = startTwoSyncs();
 
-        log.runSync(coveringFirst, true);
+        log.runSync(syncs.coveringFirst(), true);
 
-        assertThat(first).isCompletedWithValue(new AppendResult(0, 2));
-        assertThat(second).as("written after the first sync began").isNotDone();
+        assertThat(syncs.first()).isCompletedWithValue(new AppendResult(0, 2));
+        assertThat(syncs.second()).as("written after the first sync began").isNotDone();
         assertThat(log.durableEndOffset()).isEqualTo(3);
 
-        log.runSync(coveringBoth, true);
+        log.runSync(syncs.coveringBoth(), true);
 
-        assertThat(second).isCompletedWithValue(new AppendResult(3, 4));
+        assertThat(syncs.second()).isCompletedWithValue(new AppendResult(3, 4));
         assertThat(log.durableEndOffset()).isEqualTo(5);
         assertThat(completedFirstOffsets).containsExactly(0L, 3L);
     }
@@ -109,20 +117,17 @@ class LogOverlappingSyncTest {
     void shouldFailEveryAppendNotDurableWhenTheLaterSyncFailsAndIgnoreTheEarlierOneEndingWell() {
         SimulatedFileSystem fileSystem = new SimulatedFileSystem();
         log = Log.open(Path.of("/simulated/later-fails"), config(), flusher, new FileHandleCache(16, fileSystem));
-        CompletableFuture<AppendResult> first = append(3);
-        Log.Sync coveringFirst = log.startRequestedSync();
-        CompletableFuture<AppendResult> second = append(2);
-        Log.Sync coveringBoth = log.startRequestedSync();
+        TwoSyncs syncs = startTwoSyncs();
         fileSystem.failForces(1);
 
-        log.runSync(coveringBoth, true);
+        log.runSync(syncs.coveringBoth(), true);
 
         assertThat(log.hasFailed()).isTrue();
-        assertThat(first).as("its own sync has not ended").isCompletedExceptionally();
-        assertThat(second).isCompletedExceptionally();
-        assertThatThrownBy(first::join).hasCauseInstanceOf(LogStorageException.class).hasMessageContaining("fsync");
+        assertThat(syncs.first()).as("its own sync has not ended").isCompletedExceptionally();
+        assertThat(syncs.second()).isCompletedExceptionally();
+        assertThatThrownBy(syncs.first()::join).hasCauseInstanceOf(LogStorageException.class).hasMessageContaining("fsync");
 
-        log.runSync(coveringFirst, true);
+        log.runSync(syncs.coveringFirst(), true);
 
         assertThat(log.durableEndOffset()).as("a sync ending well after the log failed").isZero();
         assertThatThrownBy(() -> append(1)).isInstanceOf(LogStorageException.class);
@@ -133,19 +138,16 @@ class LogOverlappingSyncTest {
     void shouldFailOnlyWhatIsNotDurableWhenTheEarlierSyncFailsAfterTheLaterEndedWell() {
         SimulatedFileSystem fileSystem = new SimulatedFileSystem();
         log = Log.open(Path.of("/simulated/earlier-fails"), config(), flusher, new FileHandleCache(16, fileSystem));
-        CompletableFuture<AppendResult> first = append(3);
-        Log.Sync coveringFirst = log.startRequestedSync();
-        CompletableFuture<AppendResult> second = append(2);
-        Log.Sync coveringBoth = log.startRequestedSync();
-        log.runSync(coveringBoth, true);
+        TwoSyncs syncs = startTwoSyncs();
+        log.runSync(syncs.coveringBoth(), true);
         CompletableFuture<AppendResult> third = append(2);
         fileSystem.failForces(1);
 
-        log.runSync(coveringFirst, true);
+        log.runSync(syncs.coveringFirst(), true);
 
         assertThat(log.hasFailed()).isTrue();
-        assertThat(first).isCompletedWithValue(new AppendResult(0, 2));
-        assertThat(second).isCompletedWithValue(new AppendResult(3, 4));
+        assertThat(syncs.first()).isCompletedWithValue(new AppendResult(0, 2));
+        assertThat(syncs.second()).isCompletedWithValue(new AppendResult(3, 4));
         assertThat(third).isCompletedExceptionally();
         assertThat(log.durableEndOffset()).isEqualTo(5);
         assertReopenedHolds(fileSystem, "/simulated/earlier-fails", 5);
@@ -155,17 +157,14 @@ class LogOverlappingSyncTest {
     void shouldIgnoreTheLaterSyncEndingWellAfterTheEarlierFailed() {
         SimulatedFileSystem fileSystem = new SimulatedFileSystem();
         log = Log.open(Path.of("/simulated/earlier-fails-first"), config(), flusher, new FileHandleCache(16, fileSystem));
-        CompletableFuture<AppendResult> first = append(3);
-        Log.Sync coveringFirst = log.startRequestedSync();
-        CompletableFuture<AppendResult> second = append(2);
-        Log.Sync coveringBoth = log.startRequestedSync();
+        TwoSyncs syncs = startTwoSyncs();
         fileSystem.failForces(1);
 
-        log.runSync(coveringFirst, true);
-        log.runSync(coveringBoth, true);
+        log.runSync(syncs.coveringFirst(), true);
+        log.runSync(syncs.coveringBoth(), true);
 
-        assertThat(first).isCompletedExceptionally();
-        assertThat(second).as("failed by the first failure, not revived by a later success").isCompletedExceptionally();
+        assertThat(syncs.first()).isCompletedExceptionally();
+        assertThat(syncs.second()).as("failed by the first failure, not revived by a later success").isCompletedExceptionally();
         assertThat(log.durableEndOffset()).isZero();
         assertReopenedHolds(fileSystem, "/simulated/earlier-fails-first", 0);
     }
@@ -215,15 +214,13 @@ class LogOverlappingSyncTest {
         try (LogFlusher threads = new LogFlusher("overlap-flusher", 4)) {
             FileHandleCache cache = new FileHandleCache(16);
             log = Log.open(directory.resolve("threaded"), config().segmentBytesMax(64 * 1024), threads, cache);
-            List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
             List<Boolean> durableAtCompletion = Collections.synchronizedList(new ArrayList<>());
             for (int i = 0; i < 400; i++) {
                 CompletableFuture<AppendResult> future = append(1 + i % 3);
-                future.thenAccept(result -> durableAtCompletion.add(log.durableEndOffset() > result.lastOffset()));
-                appends.add(future);
+                recordings.add(future.thenAccept(result -> durableAtCompletion.add(log.durableEndOffset() > result.lastOffset())));
             }
 
-            CompletableFuture.allOf(appends.toArray(new CompletableFuture<?>[0])).join();
+            CompletableFuture.allOf(recordings.toArray(new CompletableFuture<?>[0])).join();
 
             assertThat(completedFirstOffsets).hasSize(400).isSorted();
             assertThat(durableAtCompletion).hasSize(400).containsOnly(true);
