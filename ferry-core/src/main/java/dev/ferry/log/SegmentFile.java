@@ -202,7 +202,7 @@ final class SegmentFile {
         channel.force(false);
     }
 
-    /** Gives the slot back; the last sync running unpins every slot's descriptor (the cache may then close them). */
+    /** Gives the slot back; the last sync running unpins and closes every slot's descriptor. */
     void endSync(int slot) {
         synchronized (syncSlots) {
             busySlots &= ~(1 << slot);
