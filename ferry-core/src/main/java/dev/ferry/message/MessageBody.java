@@ -35,6 +35,7 @@ public final class MessageBody {
     public static final MessageBody EMPTY = new MessageBody(new byte[0]);
 
     private static final AtomicLong DIRECT_BYTES_IN_USE = new AtomicLong();
+    private static final AtomicLong DIRECT_BYTES_LEFT_TO_COLLECTOR = new AtomicLong();
     // Uncounts a body nobody released once the collector finds it (its buffer's own cleaner frees the memory).
     private static final Cleaner UNCOUNTER = Cleaner.create();
     private static final AtomicIntegerFieldUpdater<MessageBody> REFERENCES =
@@ -61,7 +62,10 @@ public final class MessageBody {
         this.references = 1;
         DIRECT_BYTES_IN_USE.addAndGet(size);
         long counted = size;
-        this.uncount = UNCOUNTER.register(this, () -> DIRECT_BYTES_IN_USE.addAndGet(-counted));
+        this.uncount = UNCOUNTER.register(this, () -> {
+            DIRECT_BYTES_IN_USE.addAndGet(-counted);
+            DIRECT_BYTES_LEFT_TO_COLLECTOR.addAndGet(counted);
+        });
     }
 
     /** A heap body that takes {@code array} as it is (the caller no longer modifies it). */
@@ -105,6 +109,14 @@ public final class MessageBody {
     /** Bytes held off the heap by bodies not yet freed, over the whole JVM (for the memory alarm and tests). */
     public static long directBytesInUse() {
         return DIRECT_BYTES_IN_USE.get();
+    }
+
+    /**
+     * Bytes of off-heap bodies that nobody released, freed by the collector instead, since the JVM
+     * started: a path that keeps bodies without giving them back shows up here.
+     */
+    public static long directBytesLeftToCollector() {
+        return DIRECT_BYTES_LEFT_TO_COLLECTOR.get();
     }
 
     public int size() {
@@ -173,7 +185,8 @@ public final class MessageBody {
         }
         int count = REFERENCES.decrementAndGet(this);
         if (count == 0) {
-            uncount.clean(); // runs at most once, here or when the collector finds the body
+            DIRECT_BYTES_LEFT_TO_COLLECTOR.addAndGet(-size); // uncount adds it back: it runs once, here or later
+            uncount.clean();
             DirectMemory.free(direct);
         } else if (count < 0) {
             throw new IllegalStateException("message body of " + size + " bytes released once more than retained");
