@@ -32,6 +32,14 @@ public final class MessageBody {
     /** Bodies from this size up live off the heap: the serial collector's pretenuring size in bin/ferry. */
     public static final int DIRECT_FROM_BYTES = Integer.getInteger("ferry.directBodyBytes", 1024 * 1024);
 
+    /**
+     * The most off-heap body bytes held at once; beyond it, large bodies go on the heap as they
+     * used to. Half of bin/ferry's -XX:MaxDirectMemorySize (256 MiB), so that Netty's and the log's
+     * direct buffers keep room, and so that the JDK never gets to its last resort for a full direct
+     * memory (a full collection and up to a second of retries per allocation).
+     */
+    public static final long DIRECT_LIMIT_BYTES = Long.getLong("ferry.directBodyLimitBytes", 128L * 1024 * 1024);
+
     public static final MessageBody EMPTY = new MessageBody(new byte[0]);
 
     private static final AtomicLong DIRECT_BYTES_IN_USE = new AtomicLong();
@@ -77,7 +85,8 @@ public final class MessageBody {
     /**
      * A zero-filled body of {@code size} bytes for its creator to fill ({@link #fillView()}) before
      * handing it on: off the heap from {@link #DIRECT_FROM_BYTES} up, with the creator's reference.
-     * Falls back to the heap when direct memory is exhausted, rather than failing the message.
+     * On the heap when off-heap bodies would pass {@link #DIRECT_LIMIT_BYTES}, or direct memory is
+     * exhausted: a message is never failed for it.
      */
     public static MessageBody allocate(int size) {
         if (size < 0) {
@@ -86,7 +95,7 @@ public final class MessageBody {
         if (size == 0) {
             return EMPTY;
         }
-        if (size >= DIRECT_FROM_BYTES) {
+        if (size >= DIRECT_FROM_BYTES && DIRECT_BYTES_IN_USE.get() + size <= DIRECT_LIMIT_BYTES) {
             try {
                 return new MessageBody(DirectMemory.allocate(size));
             } catch (OutOfMemoryError e) {
