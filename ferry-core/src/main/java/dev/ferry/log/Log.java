@@ -273,6 +273,14 @@ public final class Log implements AutoCloseable {
             boolean large = LargeBuffers.isLarge(batchBytes);
             ByteBuffer buffer = large ? LargeBuffers.allocate(batchBytes) : buildBuffer(batchBytes);
             try {
+                if (large && BulkBatchEncoder.canEncode(records)) {
+                    BulkBatchEncoder.encode(buffer, firstOffset, records);
+                    if (buffer.position() != batchBytes) {
+                        throw new IllegalStateException("encoded " + buffer.position() + " bytes, sized " + batchBytes);
+                    }
+                    buffer.flip();
+                    return write(buffer, firstOffset, firstOffset + records.size() - 1);
+                }
                 MemoryRecords batch;
                 try (MemoryRecordsBuilder builder = MemoryRecords.builder(buffer, RecordBatch.MAGIC_VALUE_V2,
                         Compression.NONE, TimestampType.CREATE_TIME, firstOffset)) {
