@@ -63,6 +63,64 @@ class CorruptFileTest {
         }
     }
 
+    @Test
+    void shouldCopyARegionLargerThanItsCopyChunkWhole() throws Exception {
+        SegmentFile segment = segmentOf(200_000);
+        Path file = CorruptFile.path(DIRECTORY, 0);
+        CorruptFile.Region large = new CorruptFile.Region(1_000, 150_001, 3, 90);
+
+        CorruptFile.append(fileSystem, file, 0, List.of(large), segment);
+
+        assertThat(fileSystem.size(file)).isEqualTo(CorruptFile.HEADER_BYTES + CorruptFile.ENTRY_HEADER_BYTES + 150_001L);
+        CorruptFile.Entry entry = CorruptFile.read(fileSystem, file).get(0);
+        assertThat(entry.region()).isEqualTo(large);
+        assertThat(entry.bytesIntact()).isTrue();
+        byte[] expected = new byte[150_001];
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = (byte) (1_000 + i);
+        }
+        assertThat(entry.bytes()).isEqualTo(expected);
+        assertThat(fileSystem.exists(file.resolveSibling(file.getFileName() + ".tmp"))).isFalse();
+    }
+
+    @Test
+    void shouldTellWhichEntrysBytesNoLongerMatchTheirChecksum() throws Exception {
+        SegmentFile segment = segmentOf(1000);
+        Path file = CorruptFile.path(DIRECTORY, 0);
+        CorruptFile.append(fileSystem, file, 0, List.of(new CorruptFile.Region(100, 50, 7, 9),
+                new CorruptFile.Region(300, 20, 12, 12)), segment);
+
+        fileSystem.flipBit(file, CorruptFile.HEADER_BYTES + CorruptFile.ENTRY_HEADER_BYTES + 49, 3);
+
+        List<CorruptFile.Entry> entries = CorruptFile.read(fileSystem, file);
+        assertThat(entries).extracting(CorruptFile.Entry::bytesIntact).containsExactly(false, true);
+        assertThat(entries.get(0).bytes()[49]).isEqualTo((byte) (149 ^ 8));
+        assertThat(CorruptFile.readRegions(fileSystem, file)).containsExactly(new CorruptFile.Region(100, 50, 7, 9),
+                new CorruptFile.Region(300, 20, 12, 12));
+    }
+
+    @Test
+    void shouldSkipAnEntryWhoseLengthRunsPastTheEndOfTheFile() throws Exception {
+        SegmentFile segment = segmentOf(1000);
+        Path file = CorruptFile.path(DIRECTORY, 0);
+        CorruptFile.append(fileSystem, file, 0, List.of(new CorruptFile.Region(100, 50, 7, 9),
+                new CorruptFile.Region(300, 20, 12, 12)), segment);
+        long size = fileSystem.size(file);
+
+        cut(file, size - 1);
+
+        assertThat(CorruptFile.readRegions(fileSystem, file)).as("the last entry's bytes are cut short")
+                .containsExactly(new CorruptFile.Region(100, 50, 7, 9));
+        cut(file, size - 20);
+        assertThat(CorruptFile.readRegions(fileSystem, file)).containsExactly(new CorruptFile.Region(100, 50, 7, 9));
+    }
+
+    private void cut(Path file, long size) throws Exception {
+        try (java.nio.channels.FileChannel channel = fileSystem.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(size);
+        }
+    }
+
     /** Whether byte {@code position} of the file lies in {@code region}'s entry header. */
     private static boolean hits(List<CorruptFile.Region> regions, CorruptFile.Region region, long position) {
         long start = CorruptFile.HEADER_BYTES;
