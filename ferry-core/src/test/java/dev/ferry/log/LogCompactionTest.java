@@ -79,7 +79,7 @@ class LogCompactionTest {
     private static Map<Long, String> records(Log log) {
         Map<Long, String> records = new LinkedHashMap<>();
         for (Record record : LogTestSupport.readAll(log, 8 * 1024 * 1024)) {
-            records.put(record.offset(), text(record.key()) + "=" + (record.hasValue() ? text(record.value()) : ""));
+            records.put(record.offset(), (record.hasKey() ? text(record.key()) : "") + "=" + (record.hasValue() ? text(record.value()) : ""));
         }
         return records;
     }
@@ -150,6 +150,24 @@ class LogCompactionTest {
             assertThat(result.recordsRemoved()).as("v=1 only").isEqualTo(1);
             assertThat(records(log)).containsExactly(Map.entry(0L, "t=in-transaction"), Map.entry(1L, "u=in-transaction"),
                     Map.entry(2L, "t=later"), Map.entry(3L, "u=later"), Map.entry(5L, "v=2"));
+        }
+    }
+
+    @Test
+    void shouldDropATombstoneOnlyOnceItIsOlderThanTheRetentionAndNeverARecordWithoutAKey() throws IOException {
+        long retention = EAGER.deleteRetentionMs();
+        try (Log log = open("tombstones")) {
+            log.append(List.of(new SimpleRecord(NOW - retention, utf8("at-bound"), null))).join(); // 0
+            log.append(List.of(new SimpleRecord(NOW - retention - 1, utf8("past-bound"), null))).join(); // 1
+            log.append(List.of(new SimpleRecord(NOW - 10 * retention, (byte[]) null, null))).join(); // 2: no key, no value
+            put(log, "filler", "1"); // 3
+            put(log, "filler", "2"); // 4
+            log.rollActiveSegment();
+
+            LogCleaner.Result result = LogCleaner.clean(log, EAGER, NOW, LogCleaner.KEY_MAP_BYTES_DEFAULT, () -> { });
+
+            assertThat(result.recordsRemoved()).as("the older tombstone and filler=1").isEqualTo(2);
+            assertThat(records(log)).containsOnlyKeys(0L, 2L, 4L);
         }
     }
 
