@@ -242,6 +242,36 @@ class LogCompactionTest {
     }
 
     @Test
+    void shouldDropTheCleanedCopyOfASegmentThatLeftTheLogWhileItWasWritten() throws IOException {
+        try (Log log = open("deleted-meanwhile")) {
+            put(log, "a", "1");
+            put(log, "a", "2");
+            log.rollActiveSegment();
+            put(log, "b", "1");
+            log.rollActiveSegment();
+            Path cleaned = SegmentSwap.cleanedFile(log.directory(), 0);
+            boolean[] deleted = {false};
+            // While segment 0's copy is written, the log's owner deletes segment 0 (all of it settled).
+            LogCompaction compaction = new LogCompaction(log, EAGER, NOW, LogCleaner.KEY_MAP_BYTES_DEFAULT, () -> {
+                if (!deleted[0] && Files.exists(cleaned)) {
+                    deleted[0] = true;
+                    assertThat(log.deleteSegmentsBelow(2)).isEqualTo(1);
+                }
+                return false;
+            }, () -> { });
+
+            LogCompaction.Result result = compaction.clean();
+
+            assertThat(deleted[0]).isTrue();
+            assertThat(result.segmentsRewritten()).isZero();
+            assertThat(cleaned).doesNotExist();
+            assertThat(log.directory().resolve(LogCompaction.CHECKPOINT_FILE)).as("nothing was cleaned").doesNotExist();
+            assertThat(log.segmentBaseOffsets()).containsExactly(2L, 3L);
+            assertThat(records(log)).containsExactly(Map.entry(2L, "b=1"));
+        }
+    }
+
+    @Test
     void shouldStopACleaningCancelledWhileItRewritesASegmentAndLeaveTheSegmentAsItWas() throws IOException {
         try (Log log = open("cancelled")) {
             put(log, "a", "1");
