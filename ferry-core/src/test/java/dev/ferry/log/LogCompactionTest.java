@@ -230,6 +230,13 @@ class LogCompactionTest {
 
             assertThat(result.segmentsRewritten()).isEqualTo(1);
             assertThat(records(log)).containsExactlyEntriesOf(expected);
+            LogSegment cleaned = log.sealedSegments().get(0);
+            OffsetIndex index = cleaned.offsetIndex();
+            assertThat(index.entryCount()).as("the cleaned copy is indexed from where its batches lie").isPositive();
+            byte[] file = Files.readAllBytes(cleaned.logFile());
+            for (int i = 0; i < index.entryCount(); i++) {
+                assertThat(ByteBuffer.wrap(file).getLong(index.positionAt(i))).isEqualTo(index.offsetAt(i));
+            }
             for (long offset : expected.keySet()) {
                 assertThat(log.read(offset, 1).readRecords()).as("offset %d through the index", offset)
                         .extracting(Record::offset).contains(offset);
