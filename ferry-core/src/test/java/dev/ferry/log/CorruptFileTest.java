@@ -115,6 +115,25 @@ class CorruptFileTest {
         assertThat(CorruptFile.readRegions(fileSystem, file)).containsExactly(new CorruptFile.Region(100, 50, 7, 9));
     }
 
+    /** An entry header whose own CRC holds but whose length is negative, as a faulty writer could leave. */
+    @Test
+    void shouldSkipAnEntryThatClaimsANegativeLength() throws Exception {
+        SegmentFile segment = segmentOf(1000);
+        Path file = CorruptFile.path(DIRECTORY, 0);
+        CorruptFile.append(fileSystem, file, 0, List.of(new CorruptFile.Region(100, 50, 7, 9)), segment);
+        ByteBuffer bad = ByteBuffer.allocate(CorruptFile.ENTRY_HEADER_BYTES);
+        bad.putInt(CorruptFile.ENTRY_MAGIC).putLong(300).putInt(-1).putLong(12).putLong(12);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bad.duplicate().flip());
+        bad.putInt((int) crc.getValue()).putInt(0).flip();
+        try (java.nio.channels.FileChannel channel = fileSystem.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.write(bad, fileSystem.size(file));
+        }
+
+        assertThat(CorruptFile.readRegions(fileSystem, file)).containsExactly(new CorruptFile.Region(100, 50, 7, 9));
+        assertThat(CorruptFile.read(fileSystem, file)).hasSize(1);
+    }
+
     private void cut(Path file, long size) throws Exception {
         try (java.nio.channels.FileChannel channel = fileSystem.open(file, java.nio.file.StandardOpenOption.WRITE)) {
             channel.truncate(size);
