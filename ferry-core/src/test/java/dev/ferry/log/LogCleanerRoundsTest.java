@@ -56,33 +56,42 @@ class LogCleanerRoundsTest {
 
     @Test
     void shouldCleanTheDirtiestDueLogFirstAndCountWhatItRemoved() throws Exception {
-        try (Log halfDirty = open("half"); Log allDirty = open("all"); Log notDue = open("not-due")) {
+        try (Log halfDirty = open("half"); Log allDirty = open("all"); Log allDirtyToo = open("all-too");
+             Log notDue = open("not-due"); Log closedDirty = open("closed")) {
             sealedUpdates(halfDirty, 10, 10);
             LogCleaner.clean(halfDirty, EAGER, NOW, LogCleaner.KEY_MAP_BYTES_DEFAULT, () -> { });
             sealedUpdates(halfDirty, 10, 5); // dirty share one half; keys 0-4 twice there and once before: 10 to remove
-            sealedUpdates(allDirty, 10, 2); // never cleaned: all dirty; 8 records to remove
+            sealedUpdates(allDirty, 10, 2); // never cleaned: all dirty, exactly its ratio setting; 8 to remove
+            sealedUpdates(allDirtyToo, 10, 2); // as dirty, listed after it: waits its turn
             sealedUpdates(notDue, 10, 1); // all dirty, but its ratio setting is above 1
+            sealedUpdates(closedDirty, 10, 1); // all dirty, listed first, but closed
+            closedDirty.close();
+            long allDirtyBytes = allDirty.sealedSegments().get(0).sizeInBytes();
+            CompactionSettings exactlyAllDirty = new CompactionSettings(3_600_000L, 1.0, 0);
             CompactionSettings never = new CompactionSettings(3_600_000L, 1.5, 0);
-            LogCleaner cleaner = new LogCleaner(() -> List.of(new LogCleaner.Target(halfDirty, EAGER),
-                    new LogCleaner.Target(allDirty, EAGER), new LogCleaner.Target(notDue, never)), 1_000, 1 << 20);
+            LogCleaner cleaner = new LogCleaner(() -> List.of(new LogCleaner.Target(closedDirty, EAGER),
+                    new LogCleaner.Target(halfDirty, EAGER), new LogCleaner.Target(allDirty, exactlyAllDirty),
+                    new LogCleaner.Target(allDirtyToo, EAGER), new LogCleaner.Target(notDue, never)), 1_000, 1 << 20);
 
             assertThat(cleaner.doWork(NOW)).isTrue();
             assertThat(recordCount(allDirty)).isEqualTo(2);
+            assertThat(recordCount(allDirtyToo)).as("not yet").isEqualTo(10);
             assertThat(recordCount(halfDirty)).as("not yet").isEqualTo(20);
             assertThat(cleaner.cleanings()).isEqualTo(1);
             assertThat(cleaner.recordsRemoved()).isEqualTo(8);
-            long firstBytes = cleaner.bytesCleaned();
-            assertThat(firstBytes).isPositive();
+            assertThat(cleaner.bytesCleaned()).as("the one segment read and rewritten").isEqualTo(allDirtyBytes);
 
             assertThat(cleaner.doWork(NOW)).isTrue();
+            assertThat(recordCount(allDirtyToo)).isEqualTo(2);
+            assertThat(cleaner.doWork(NOW)).isTrue();
             assertThat(recordCount(halfDirty)).isEqualTo(10);
-            assertThat(cleaner.cleanings()).isEqualTo(2);
-            assertThat(cleaner.recordsRemoved()).isEqualTo(18);
-            assertThat(cleaner.bytesCleaned()).isGreaterThan(firstBytes);
+            assertThat(cleaner.cleanings()).isEqualTo(3);
+            assertThat(cleaner.recordsRemoved()).isEqualTo(8 + 8 + 10);
+            assertThat(cleaner.bytesCleaned()).isGreaterThan(2 * allDirtyBytes);
 
             assertThat(cleaner.doWork(NOW)).as("nothing dirty is due").isFalse();
             assertThat(recordCount(notDue)).isEqualTo(10);
-            assertThat(cleaner.cleanings()).isEqualTo(2);
+            assertThat(cleaner.cleanings()).isEqualTo(3);
         }
     }
 

@@ -135,21 +135,144 @@ class LogCompactionTest {
         }
     }
 
+    private static long checkpoint(Log log) throws IOException {
+        String text = Files.readString(log.directory().resolve(LogCompaction.CHECKPOINT_FILE)).trim();
+        return Long.parseLong(text.substring("first_dirty_offset: ".length()));
+    }
+
+    /**
+     * Keys "k00".."k09" cost 3 + 96 bytes each in the key map: a map of exactly 990 bytes is full
+     * after the first dirty segment; a key repeated costs once; segments past the map wait, old
+     * tombstones in them included.
+     */
+    @Test
+    void shouldStopMappingOnceTheKeyMapIsFullAndCleanOnlyWhatItMapped() throws IOException {
+        try (Log log = open("key-map")) {
+            for (int i = 0; i < 10; i++) {
+                put(log, "k0" + i, "1");
+            }
+            log.rollActiveSegment(); // segment 0: ten keys, 990 bytes of map
+            for (int i = 0; i < 10; i++) {
+                put(log, "k00", "again-" + i);
+            }
+            log.rollActiveSegment(); // segment 10: one key ten times
+            log.append(List.of(new SimpleRecord(NOW - 10 * EAGER.deleteRetentionMs(), utf8("old"), null))).join();
+            put(log, "k01", "2");
+            log.rollActiveSegment(); // segment 20: an old tombstone, k01 again
+
+            LogCleaner.Result first = LogCleaner.clean(log, EAGER, NOW, 990, () -> { });
+
+            assertThat(checkpoint(log)).as("the map was full after segment 0").isEqualTo(10);
+            assertThat(first.recordsRemoved()).as("nothing in segment 0 is replaced by segment 0").isZero();
+
+            LogCleaner.Result second = LogCleaner.clean(log, EAGER, NOW, 500, () -> { });
+
+            assertThat(checkpoint(log)).as("one key repeated costs 99 bytes: segment 20 fits too").isEqualTo(22);
+            assertThat(second.recordsRemoved()).as("k00 nine times and once before, k01 once, the tombstone").isEqualTo(12);
+            assertThat(records(log)).containsExactly(Map.entry(2L, "k02=1"), Map.entry(3L, "k03=1"), Map.entry(4L, "k04=1"),
+                    Map.entry(5L, "k05=1"), Map.entry(6L, "k06=1"), Map.entry(7L, "k07=1"), Map.entry(8L, "k08=1"),
+                    Map.entry(9L, "k09=1"), Map.entry(19L, "k00=again-9"), Map.entry(21L, "k01=2"));
+        }
+    }
+
+    @Test
+    void shouldLeaveSegmentsPastAFullKeyMapAsTheyAre() throws IOException {
+        try (Log log = open("past-the-map")) {
+            put(log, "a", "1");
+            put(log, "a", "2");
+            log.rollActiveSegment(); // segment 0
+            log.append(List.of(new SimpleRecord(NOW - 10 * EAGER.deleteRetentionMs(), utf8("old"), null))).join();
+            log.rollActiveSegment(); // segment 2: an old tombstone, past the map
+
+            LogCleaner.Result result = LogCleaner.clean(log, EAGER, NOW, 1, () -> { });
+
+            assertThat(result.recordsRemoved()).isEqualTo(1);
+            assertThat(records(log)).containsExactly(Map.entry(1L, "a=2"), Map.entry(2L, "old="));
+            assertThat(checkpoint(log)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void shouldAnswerNothingWhenEverythingCleanableIsClean() throws IOException {
+        try (Log log = open("clean")) {
+            put(log, "a", "1");
+            put(log, "a", "2");
+            log.append(List.of(new SimpleRecord(NOW - 10 * EAGER.deleteRetentionMs(), utf8("old"), null))).join();
+            log.rollActiveSegment();
+            LogCleaner.Result first = LogCleaner.clean(log, EAGER, NOW, LogCleaner.KEY_MAP_BYTES_DEFAULT, () -> { });
+            assertThat(first.recordsRemoved()).isEqualTo(2);
+            assertThat(first.bytesCleaned()).isPositive();
+            long size = log.sizeInBytes();
+
+            LogCompaction.Result again = new LogCompaction(log, EAGER, NOW, LogCleaner.KEY_MAP_BYTES_DEFAULT, () -> false,
+                    () -> { }).clean();
+
+            assertThat(again).isEqualTo(LogCompaction.Result.NOTHING);
+            assertThat(log.sizeInBytes()).isEqualTo(size);
+        }
+    }
+
+    /** A dirty share of exactly the setting is enough; a share of 0 never is. */
+    @Test
+    void shouldCleanAtExactlyTheMinimumDirtyRatio() throws IOException {
+        CompactionSettings half = new CompactionSettings(EAGER.deleteRetentionMs(), 0.5, 0);
+        try (Log log = open("ratio")) {
+            for (int i = 0; i < 10; i++) {
+                put(log, "a" + i, "1");
+            }
+            log.rollActiveSegment();
+            LogCleaner.clean(log, EAGER, NOW, LogCleaner.KEY_MAP_BYTES_DEFAULT, () -> { });
+            assertThat(LogCleaner.cleanIfDirty(log, EAGER, NOW).bytesCleaned()).as("nothing dirty").isZero();
+            for (int i = 0; i < 10; i++) {
+                put(log, "b" + i, "1");
+            }
+            log.rollActiveSegment();
+            assertThat(LogCleaner.dirtyRatio(log, half, NOW)).isEqualTo(0.5);
+
+            LogCleaner.Result result = LogCleaner.cleanIfDirty(log, half, NOW);
+
+            assertThat(result.bytesCleaned()).as("both segments read").isEqualTo(log.sizeInBytes() - log.activeSegmentSizeInBytes());
+            assertThat(checkpoint(log)).isEqualTo(20);
+        }
+    }
+
+    /** A segment is cleanable once its newest record is exactly the lag old; a lag of 0 takes records from the future too. */
+    @Test
+    void shouldCleanASegmentExactlyTheCompactionLagOld() throws IOException {
+        long lag = 60_000;
+        try (Log log = open("lag")) {
+            log.append(List.of(new SimpleRecord(NOW - lag, utf8("a"), utf8("1")))).join();
+            log.append(List.of(new SimpleRecord(NOW - lag, utf8("a"), utf8("2")))).join();
+            log.rollActiveSegment();
+            log.append(List.of(new SimpleRecord(NOW + lag, utf8("b"), utf8("1")))).join();
+            log.append(List.of(new SimpleRecord(NOW + lag, utf8("b"), utf8("2")))).join();
+            log.rollActiveSegment();
+
+            LogCleaner.Result lagged = LogCleaner.clean(log, new CompactionSettings(EAGER.deleteRetentionMs(), 0.0, lag), NOW,
+                    LogCleaner.KEY_MAP_BYTES_DEFAULT, () -> { });
+            assertThat(lagged.recordsRemoved()).as("a=1 only: segment 2 is too young").isEqualTo(1);
+
+            LogCleaner.Result noLag = LogCleaner.clean(log, EAGER, NOW, LogCleaner.KEY_MAP_BYTES_DEFAULT, () -> { });
+            assertThat(noLag.recordsRemoved()).isEqualTo(1);
+            assertThat(records(log)).containsExactly(Map.entry(1L, "a=2"), Map.entry(3L, "b=2"));
+        }
+    }
+
     @Test
     void shouldKeepATransactionalBatchWholeWhateverReplacesItsKeys() throws IOException {
         try (Log log = open("transactions")) {
-            putFromProducer(log, 5, 0, true, "t=in-transaction", "u=in-transaction");
-            put(log, "t", "later");
-            put(log, "u", "later");
-            put(log, "v", "1");
-            put(log, "v", "2");
+            put(log, "w", "before-transaction"); // a transaction may abort: its w must not replace this one
+            putFromProducer(log, 5, 0, true, "t=in-transaction", "w=in-transaction"); // 1, 2
+            put(log, "t", "later"); // 3
+            put(log, "v", "1"); // 4
+            put(log, "v", "2"); // 5
             log.rollActiveSegment();
 
             LogCleaner.Result result = LogCleaner.clean(log, EAGER, NOW, LogCleaner.KEY_MAP_BYTES_DEFAULT, () -> { });
 
             assertThat(result.recordsRemoved()).as("v=1 only").isEqualTo(1);
-            assertThat(records(log)).containsExactly(Map.entry(0L, "t=in-transaction"), Map.entry(1L, "u=in-transaction"),
-                    Map.entry(2L, "t=later"), Map.entry(3L, "u=later"), Map.entry(5L, "v=2"));
+            assertThat(records(log)).containsExactly(Map.entry(0L, "w=before-transaction"), Map.entry(1L, "t=in-transaction"),
+                    Map.entry(2L, "w=in-transaction"), Map.entry(3L, "t=later"), Map.entry(5L, "v=2"));
         }
     }
 
