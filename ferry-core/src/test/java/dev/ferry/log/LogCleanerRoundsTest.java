@@ -95,6 +95,24 @@ class LogCleanerRoundsTest {
         }
     }
 
+    /** The crash tests' hook: the cleaner's round waits between committing a swap and installing it. */
+    @Test
+    void shouldPauseBeforeInstallingASwapWhenTheTestHookAsks() {
+        try (Log log = open("paused")) {
+            sealedUpdates(log, 10, 1);
+            LogCleaner cleaner = new LogCleaner(() -> List.of(new LogCleaner.Target(log, EAGER)), 1_000, 1 << 20);
+            System.setProperty(LogCleaner.PAUSE_BEFORE_INSTALL_PROPERTY, "300");
+            long startNanos = System.nanoTime();
+            try {
+                assertThat(cleaner.doWork(NOW)).isTrue();
+            } finally {
+                System.clearProperty(LogCleaner.PAUSE_BEFORE_INSTALL_PROPERTY);
+            }
+            assertThat(System.nanoTime() - startNanos).isGreaterThanOrEqualTo(300_000_000L);
+            assertThat(recordCount(log)).isEqualTo(1);
+        }
+    }
+
     @Test
     void shouldPassOverAClosedLog() {
         Log closed = open("closed");
