@@ -164,6 +164,8 @@ class LogCompactionTest {
 
             assertThat(checkpoint(log)).as("the map was full after segment 0").isEqualTo(10);
             assertThat(first.recordsRemoved()).as("nothing in segment 0 is replaced by segment 0").isZero();
+            assertThat(first.segmentsRewritten()).as("a segment that loses nothing is left as it is").isZero();
+            assertThat(SegmentSwap.cleanedFile(log.directory(), 0)).doesNotExist();
 
             LogCleaner.Result second = LogCleaner.clean(log, EAGER, NOW, 500, () -> { });
 
@@ -354,6 +356,7 @@ class LogCompactionTest {
             assertThat(result.segmentsRewritten()).isEqualTo(1);
             assertThat(records(log)).containsExactlyEntriesOf(expected);
             LogSegment cleaned = log.sealedSegments().get(0);
+            assertThat(result.bytesWritten()).isEqualTo(Files.size(cleaned.logFile()));
             OffsetIndex index = cleaned.offsetIndex();
             assertThat(index.entryCount()).as("the cleaned copy is indexed from where its batches lie").isPositive();
             byte[] file = Files.readAllBytes(cleaned.logFile());
