@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StateLogTest {
     /** "key=value" records, "key=" a tombstone; a key starting with "bad" does not decode. */
-    private static final StateLog.Codec<String> CODEC = new StateLog.Codec<>() {
+    static final StateLog.Codec<String> CODEC = new StateLog.Codec<>() {
         @Override
         public byte[] key(String record) {
             return record.substring(0, record.indexOf('=')).getBytes(StandardCharsets.UTF_8);
@@ -107,6 +107,25 @@ class StateLogTest {
     }
 
     /**
+     * Makes batch {@code index} of {@code segment} claim -1 headers in its last record (the last
+     * byte, zigzag-encoded) and gives it a CRC that matches, as a faulty writer would: every check
+     * before the records' decoding passes.
+     */
+    private static void makeUndecodable(Path segment, int index) throws Exception {
+        byte[] bytes = Files.readAllBytes(segment);
+        int start = 0;
+        for (int i = 0; i < index; i++) {
+            start += 12 + ByteBuffer.wrap(bytes).getInt(start + 8);
+        }
+        int end = start + 12 + ByteBuffer.wrap(bytes).getInt(start + 8);
+        bytes[end - 1] = 1;
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, start + 21, end - start - 21);
+        ByteBuffer.wrap(bytes).putInt(start + 17, (int) crc.getValue());
+        Files.write(segment, bytes);
+    }
+
+    /**
      * A batch whose checksum holds (log recovery keeps it) but whose records do not decode, first
      * in its segment: the replay skips the rest of that segment and goes on with the next.
      */
@@ -121,14 +140,7 @@ class StateLogTest {
             underlying(log).rollActiveSegment();
             append(log, "b=4");
         }
-        Path segment = directory().resolve(LogSegment.fileStem(2) + ".log");
-        byte[] bytes = Files.readAllBytes(segment);
-        int firstEnd = 12 + ByteBuffer.wrap(bytes).getInt(8);
-        bytes[firstEnd - 1] = 1; // the record's header count, zigzag: -1
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, 21, firstEnd - 21);
-        ByteBuffer.wrap(bytes).putInt(17, (int) crc.getValue());
-        Files.write(segment, bytes);
+        makeUndecodable(directory().resolve(LogSegment.fileStem(2) + ".log"), 0);
 
         try (LogCapture errors = new LogCapture(StateLog.class); StateLog<String> log = open()) {
             assertThat(log.recovered()).containsExactly("a=0", "a=1", "b=4");
@@ -143,15 +155,7 @@ class StateLogTest {
             append(log, "a=0");
             append(log, "x=1");
         }
-        Path segment = directory().resolve(LogSegment.fileStem(0) + ".log");
-        byte[] bytes = Files.readAllBytes(segment);
-        int second = 12 + ByteBuffer.wrap(bytes).getInt(8);
-        int secondEnd = second + 12 + ByteBuffer.wrap(bytes).getInt(second + 8);
-        bytes[secondEnd - 1] = 1;
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, second + 21, secondEnd - second - 21);
-        ByteBuffer.wrap(bytes).putInt(second + 17, (int) crc.getValue());
-        Files.write(segment, bytes);
+        makeUndecodable(directory().resolve(LogSegment.fileStem(0) + ".log"), 1);
 
         try (LogCapture errors = new LogCapture(StateLog.class); StateLog<String> log = open()) {
             assertThat(log.recovered()).containsExactly("a=0");
