@@ -85,10 +85,7 @@ class CorruptFileTest {
 
     @Test
     void shouldTellWhichEntrysBytesNoLongerMatchTheirChecksum() throws Exception {
-        SegmentFile segment = segmentOf(1000);
-        Path file = CorruptFile.path(DIRECTORY, 0);
-        CorruptFile.append(fileSystem, file, 0, List.of(new CorruptFile.Region(100, 50, 7, 9),
-                new CorruptFile.Region(300, 20, 12, 12)), segment);
+        Path file = withTwoRegions();
 
         fileSystem.flipBit(file, CorruptFile.HEADER_BYTES + CorruptFile.ENTRY_HEADER_BYTES + 49, 3);
 
@@ -101,10 +98,7 @@ class CorruptFileTest {
 
     @Test
     void shouldSkipAnEntryWhoseLengthRunsPastTheEndOfTheFile() throws Exception {
-        SegmentFile segment = segmentOf(1000);
-        Path file = CorruptFile.path(DIRECTORY, 0);
-        CorruptFile.append(fileSystem, file, 0, List.of(new CorruptFile.Region(100, 50, 7, 9),
-                new CorruptFile.Region(300, 20, 12, 12)), segment);
+        Path file = withTwoRegions();
         long size = fileSystem.size(file);
 
         cut(file, size - 1);
@@ -132,6 +126,14 @@ class CorruptFileTest {
 
         assertThat(CorruptFile.readRegions(fileSystem, file)).containsExactly(new CorruptFile.Region(100, 50, 7, 9));
         assertThat(CorruptFile.read(fileSystem, file)).hasSize(1);
+    }
+
+    /** A {@code .corrupt} file holding regions (100, 50 bytes, offsets 7..9) and (300, 20 bytes, offset 12). */
+    private Path withTwoRegions() throws Exception {
+        Path file = CorruptFile.path(DIRECTORY, 0);
+        CorruptFile.append(fileSystem, file, 0, List.of(new CorruptFile.Region(100, 50, 7, 9),
+                new CorruptFile.Region(300, 20, 12, 12)), segmentOf(1000));
+        return file;
     }
 
     private void cut(Path file, long size) throws Exception {
