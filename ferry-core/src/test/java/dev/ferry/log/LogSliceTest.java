@@ -87,7 +87,8 @@ class LogSliceTest {
             assertThat(nothing.writes).isZero();
 
             assertThatThrownBy(() -> slice.transferTo(size - 30, 31, new SlowChannel(size)))
-                    .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("outside the slice's " + size);
+                    .isInstanceOf(IndexOutOfBoundsException.class)
+                    .hasMessage("bytes " + (size - 30) + ".." + (size + 1) + " are outside the slice's " + size);
             assertThatThrownBy(() -> slice.transferTo(-1, 1, new SlowChannel(size)))
                     .isInstanceOf(IndexOutOfBoundsException.class);
             assertThatThrownBy(() -> slice.transferTo(0, -1, new SlowChannel(size)))
@@ -155,15 +156,20 @@ class LogSliceTest {
     void shouldKeepTheRecordsALargeSliceDecodedIntoTheReadBuffer() {
         try (Log log = Log.open(directory.resolve("large"), new LogConfig().fsyncPolicy(FsyncPolicy.NEVER)
                 .batchBytesMax(4 * LargeBuffers.DIRECT_FROM_BYTES)); ReadBuffer buffer = new ReadBuffer()) {
-            log.append(List.of(LogTestSupport.recordFor(0, LargeBuffers.DIRECT_FROM_BYTES))).join();
-            LogSlice slice = log.read(0, 1);
+            log.append(List.of(LogTestSupport.recordFor(0, 100))).join();
+            log.append(List.of(LogTestSupport.recordFor(1, LargeBuffers.DIRECT_FROM_BYTES))).join();
+            LogSlice slice = log.read(1, 1);
             assertThat(LargeBuffers.isLarge(slice.sizeInBytes())).isTrue();
 
             List<Record> viaBuffer = slice.readRecords(buffer);
             assertThat(viaBuffer).hasSize(1);
             assertThat(slice.readRecords(buffer)).isSameAs(viaBuffer);
             assertThat(slice.readRecords()).isSameAs(viaBuffer);
-            assertThat(slice.nextOffset()).isEqualTo(1);
+            assertThat(slice.nextOffset()).isEqualTo(2);
+            assertThat(log.read(0, 1).readRecords(buffer)).singleElement()
+                    .satisfies(record -> assertThat(LogTestSupport.matches(record, 100)).isTrue());
+            assertThat(LogTestSupport.matches(viaBuffer.get(0), LargeBuffers.DIRECT_FROM_BYTES))
+                    .as("a small slice is read on the heap, leaving the buffer's records alone").isTrue();
         }
     }
 
