@@ -193,16 +193,20 @@ class StateLogTest {
             append(log, "a=2", "c=1");
         }
         try (StateLog<String> log = open()) {
-            log.compact(List.of("a=2", "b=1"));
-            assertThat(log.recordsInLog()).isEqualTo(2);
-            assertThat(underlying(log).logEndOffset()).isEqualTo(2);
+            // A copy of the log left where the compaction writes: it must start from nothing.
+            Files.createDirectories(parent.resolve("state.new"));
+            Files.copy(directory().resolve(LogSegment.fileStem(0) + ".log"),
+                    parent.resolve("state.new").resolve(LogSegment.fileStem(0) + ".log"));
+            log.compact(List.of("a=2", "b=1", "c="));
+            assertThat(log.recordsInLog()).isEqualTo(3);
+            assertThat(underlying(log).logEndOffset()).isEqualTo(3);
             assertThat(underlying(log).isClosed()).isFalse();
             append(log, "d=1");
         }
         assertThat(parent.resolve("state.new")).doesNotExist();
         assertThat(parent.resolve("state.old")).doesNotExist();
         try (StateLog<String> log = open()) {
-            assertThat(log.recovered()).containsExactly("a=2", "b=1", "d=1");
+            assertThat(log.recovered()).as("a tombstone that stands is written as one").containsExactly("a=2", "b=1", "c=", "d=1");
         }
     }
 
