@@ -10,18 +10,18 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 
 /** Collects what one class logs during a test, to check that damage is reported, not silent. */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
     private final Logger logger;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
-    LogCapture(Class<?> source) {
+    public LogCapture(Class<?> source) {
         logger = (Logger) LoggerFactory.getLogger(source);
         appender.start();
         logger.addAppender(appender);
     }
 
     /** Every line logged at {@code level} so far, formatted. */
-    List<String> lines(Level level) {
+    public List<String> lines(Level level) {
         return appender.list.stream().filter(event -> event.getLevel() == level)
                 .map(ILoggingEvent::getFormattedMessage).toList();
     }
