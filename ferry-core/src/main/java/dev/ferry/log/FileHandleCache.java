@@ -279,6 +279,22 @@ public final class FileHandleCache {
     }
 
     /**
+     * Closes the file's channel now if no one has it pinned, rather than leave it idle for
+     * eviction: for descriptors that are only worth keeping while a burst of work uses them (an
+     * fsync's own descriptor, {@link SegmentFile#startSync}). The file can be acquired again later.
+     */
+    void closeIfIdle(CachedFile file) {
+        List<FileChannel> victims = new ArrayList<>(1);
+        lock.lock();
+        try {
+            closeIfIdleLocked(file, victims);
+        } finally {
+            lock.unlock();
+        }
+        closeAll(victims);
+    }
+
+    /**
      * Drops a channel found closed under its users (a thread interrupted during I/O closes a
      * {@link FileChannel} for everyone), so the next {@link #acquire} opens the file again.
      */
@@ -299,14 +315,7 @@ public final class FileHandleCache {
      */
     void discard(CachedFile file) {
         file.discarded = true;
-        List<FileChannel> victims = new ArrayList<>(1);
-        lock.lock();
-        try {
-            closeIfIdleLocked(file, victims);
-        } finally {
-            lock.unlock();
-        }
-        closeAll(victims);
+        closeIfIdle(file);
     }
 
     /** Closes every idle handle (pinned ones close when released, if discarded). For tests and shutdown. */

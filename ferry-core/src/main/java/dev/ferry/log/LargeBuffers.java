@@ -1,12 +1,11 @@
 package dev.ferry.log;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
+import dev.ferry.memory.DirectMemory;
 import java.nio.ByteBuffer;
 
 /**
- * Buffers for batches too large to keep a per-thread buffer for: off the Java heap, and given back
- * at once when the caller is done with them.
+ * Buffers for batches too large to keep a per-thread buffer for: off the Java heap
+ * ({@link DirectMemory}), and given back at once when the caller is done with them.
  *
  * <p>Why off the heap: a 16 MiB message body written to its log and read back used to cost a
  * 16 MiB heap array for the encoded batch and another for the batch read back, besides the body,
@@ -15,39 +14,12 @@ import java.nio.ByteBuffer;
  * generation and brings the next full collection nearer. A direct buffer is written and read by
  * the channel as it is: no heap array, no temporary copy.
  *
- * <p>Why given back explicitly: a direct buffer's native memory otherwise goes only when a
- * collection finds the small {@code ByteBuffer} object unreachable, which may take long enough
- * for hundreds of megabytes to pile up (and {@code -XX:MaxDirectMemorySize} then forces a full
- * collection). {@link #free} releases it through the JDK's own cleaner
- * ({@code sun.misc.Unsafe.invokeCleaner}, in the {@code jdk.unsupported} module); where that is
- * not available it does nothing and the collector frees the memory later.
- *
  * <p>Thread safety: stateless. A freed buffer must never be touched again, by anyone: the caller
  * frees only a buffer no slice, view or record still refers to.
  */
 final class LargeBuffers {
     /** Batches up to this size are built and read on the heap (small, and reused or short-lived). */
     static final int DIRECT_FROM_BYTES = 1024 * 1024;
-
-    private static final Object UNSAFE;
-    private static final Method INVOKE_CLEANER;
-
-    static {
-        Object unsafe = null;
-        Method invokeCleaner = null;
-        try {
-            Class<?> type = Class.forName("sun.misc.Unsafe");
-            Field field = type.getDeclaredField("theUnsafe");
-            field.setAccessible(true);
-            unsafe = field.get(null);
-            invokeCleaner = type.getMethod("invokeCleaner", ByteBuffer.class);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            unsafe = null;
-            invokeCleaner = null;
-        }
-        UNSAFE = unsafe;
-        INVOKE_CLEANER = invokeCleaner;
-    }
 
     private LargeBuffers() {
     }
@@ -59,18 +31,11 @@ final class LargeBuffers {
 
     /** A direct buffer of {@code bytes}, position 0, limit = capacity. */
     static ByteBuffer allocate(int bytes) {
-        return ByteBuffer.allocateDirect(bytes);
+        return DirectMemory.allocate(bytes);
     }
 
     /** Releases a buffer from {@link #allocate} now. Heap buffers and views are left to the collector. */
     static void free(ByteBuffer buffer) {
-        if (buffer == null || !buffer.isDirect() || INVOKE_CLEANER == null) {
-            return;
-        }
-        try {
-            INVOKE_CLEANER.invoke(UNSAFE, buffer);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            // A view (slice, duplicate) has no cleaner of its own: the collector frees its memory.
-        }
+        DirectMemory.free(buffer);
     }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.DefaultRecordBatch;
@@ -119,8 +120,17 @@ public final class Log implements AutoCloseable {
     /** Set by a failed fsync (or a failed write that could not be cut back); final until reopen. */
     private volatile LogStorageException failure;
 
-    // Group commit: the writer enqueues, the flusher (or close) completes, under flushLock.
+    // Group commit: the writer enqueues, the flusher (or close) completes, under flushLock. A sync
+    // claims the end it covers under flushLock, fsyncs without it (up to SegmentFile.SYNC_SLOTS at
+    // once, each on its own descriptor) and records its outcome under it again.
     private final ReentrantLock flushLock = new ReentrantLock();
+    /** Signalled when a sync ends, for a writer (roll, flush, close) waiting for a slot or for a sync to end. */
+    private final Condition syncEnded = flushLock.newCondition();
+    private int syncsRunning; // guarded by flushLock
+    /** The highest end a started sync covers (durable once it ends well); guarded by flushLock. */
+    private long claimedEndOffset;
+    /** A sync request found every slot busy: the next sync to end asks the flusher again. Guarded by flushLock. */
+    private boolean syncWanted;
     private final ConcurrentLinkedQueue<PendingAppend> pendingAppends = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean syncScheduled = new AtomicBoolean();
     /** Next periodic sync under INTERVAL; read and written by the flusher thread only. */
@@ -158,6 +168,7 @@ public final class Log implements AutoCloseable {
         this.logStartOffset = loadedSegments.get(0).baseOffset();
         this.logEndOffset = activeSegment.nextOffset();
         this.durableEndOffset = logEndOffset;
+        this.claimedEndOffset = logEndOffset;
     }
 
     /**
@@ -262,6 +273,14 @@ public final class Log implements AutoCloseable {
             boolean large = LargeBuffers.isLarge(batchBytes);
             ByteBuffer buffer = large ? LargeBuffers.allocate(batchBytes) : buildBuffer(batchBytes);
             try {
+                if (large && BulkBatchEncoder.canEncode(records)) {
+                    BulkBatchEncoder.encode(buffer, firstOffset, records);
+                    if (buffer.position() != batchBytes) {
+                        throw new IllegalStateException("encoded " + buffer.position() + " bytes, sized " + batchBytes);
+                    }
+                    buffer.flip();
+                    return write(buffer, firstOffset, firstOffset + records.size() - 1);
+                }
                 MemoryRecords batch;
                 try (MemoryRecordsBuilder builder = MemoryRecords.builder(buffer, RecordBatch.MAGIC_VALUE_V2,
                         Compression.NONE, TimestampType.CREATE_TIME, firstOffset)) {
@@ -411,10 +430,10 @@ public final class Log implements AutoCloseable {
      */
     private LogSegment roll() {
         LogSegment sealed = activeSegment;
-        try {
-            sealed.flush();
-        } catch (IOException e) {
-            throw failWrites("the fsync sealing segment " + sealed.logFile().getFileName(), e);
+        // Through the sync slots, not the writer's descriptor: see SegmentFile.startSync.
+        LogStorageException failed = syncAllWritten(SyncKind.ROLL, false, true);
+        if (failed != null) {
+            throw failed;
         }
         sealed.sealIndexes();
         Path nextFile = LogSegment.logFile(directory, logEndOffset);
@@ -728,8 +747,7 @@ public final class Log implements AutoCloseable {
         assert writerGuard.enter(name);
         try {
             checkWritable();
-            syncAndCompletePending();
-            LogStorageException failed = failure;
+            LogStorageException failed = syncAllWritten(SyncKind.FLUSH, true, false);
             if (failed != null) {
                 throw failed;
             }
@@ -741,34 +759,158 @@ public final class Log implements AutoCloseable {
     /** The flusher calls this after dequeuing the log; clearing the flag first is what makes commits group. */
     void syncRequested() {
         syncScheduled.set(false);
-        syncAndCompletePending();
+        Sync sync = startRequestedSync();
+        if (sync != null) {
+            runSync(sync, true);
+        }
     }
 
-    private void syncAndCompletePending() {
+    /**
+     * Under the flusher's request: starts a sync of everything written unless a running one covers
+     * it (then completes what is durable already), or notes that one is wanted if every slot is
+     * busy. Package-private so a test can hold a sync between its start and {@link #runSync}.
+     *
+     * @return the sync to run, or null
+     */
+    Sync startRequestedSync() {
         flushLock.lock();
         try {
             if (closed || failure != null) {
-                return;
+                return null;
             }
-            // Read the end before the segment: an end written to an older segment was fsynced by its roll.
-            long endOffset = logEndOffset;
-            LogSegment segment = activeSegment;
-            if (endOffset > durableEndOffset) {
-                try {
-                    segment.flush();
-                } catch (IOException e) {
-                    // Everything before this segment was fsynced by the roll that sealed it.
-                    durableEndOffset = Math.max(durableEndOffset, segment.baseOffset());
-                    completePendingBelow(durableEndOffset);
-                    failWrites("the fsync of " + segment.logFile().getFileName(), e);
-                    return;
-                }
-                durableEndOffset = endOffset;
+            if (logEndOffset <= claimedEndOffset) {
+                completePendingBelow(durableEndOffset);
+                return null;
             }
-            completePendingBelow(durableEndOffset);
+            if (syncsRunning == SegmentFile.SYNC_SLOTS) {
+                syncWanted = true;
+                return null;
+            }
+            return startSyncLocked(SyncKind.FLUSHER);
         } finally {
             flushLock.unlock();
         }
+    }
+
+    /**
+     * Claims everything written for one fsync and a slot (a descriptor) of the active segment for
+     * it. The caller holds flushLock and has checked that the log is open and not failed, that the
+     * end is not claimed yet and that a slot is free. Null if no descriptor could be opened: the
+     * log has failed then.
+     */
+    private Sync startSyncLocked(SyncKind kind) {
+        // Read the end before the segment: an end written to an older segment was fsynced by its roll.
+        long endOffset = logEndOffset;
+        LogSegment segment = activeSegment;
+        int slot;
+        try {
+            slot = segment.file().startSync();
+        } catch (IOException e) {
+            failSyncLocked(segment, kind, e);
+            return null;
+        }
+        syncsRunning++;
+        claimedEndOffset = Math.max(claimedEndOffset, endOffset);
+        return new Sync(segment, endOffset, slot, kind);
+    }
+
+    /**
+     * Fsyncs without flushLock, then records the outcome under it: success moves the durable end
+     * forward (never back: a sync that ends after one covering more changes nothing) and, if
+     * {@code complete}, completes the appends below it in offset order; failure fails the log.
+     *
+     * @return the log's failure if this sync failed, else null
+     */
+    LogStorageException runSync(Sync sync, boolean complete) {
+        IOException error = null;
+        try {
+            sync.segment().file().forceSlot(sync.slot());
+        } catch (IOException e) {
+            error = e;
+        }
+        boolean askAgain;
+        LogStorageException failed = null;
+        flushLock.lock();
+        try {
+            syncsRunning--;
+            if (error != null) {
+                failed = failSyncLocked(sync.segment(), sync.kind(), error);
+            } else if (failure == null && sync.endOffset() > durableEndOffset) {
+                durableEndOffset = sync.endOffset();
+            }
+            // Only now, with the outcome recorded: see SegmentFile.startSync. Before the completions:
+            // a callback may flush or close the log, which must not count this sync as running.
+            sync.segment().file().endSync(sync.slot());
+            if (complete && failure == null) {
+                completePendingBelow(durableEndOffset);
+            }
+            askAgain = syncWanted && failure == null && !closed;
+            syncWanted = false;
+            syncEnded.signalAll();
+        } finally {
+            flushLock.unlock();
+        }
+        if (askAgain && syncScheduled.compareAndSet(false, true)) {
+            flusher.requestSync(this);
+        }
+        return failed;
+    }
+
+    /**
+     * For the writer (roll, flush, close): returns once everything written so far is durable,
+     * starting a sync when no running one covers it, waiting when every slot is busy or a running
+     * sync covers it. A roll and a close ({@code ownSync}) always run an fsync of their own, even
+     * if nothing new was written: it also makes durable what an append cut back after a failed
+     * write changed in the file. If {@code complete}, completes the appends that are durable, on
+     * this thread.
+     *
+     * @return the log's failure, if it has failed (by this call or before)
+     */
+    private LogStorageException syncAllWritten(SyncKind kind, boolean complete, boolean ownSync) {
+        long endOffset = logEndOffset;
+        boolean ranOwn = false;
+        while (true) {
+            Sync sync = null;
+            flushLock.lock();
+            try {
+                boolean needed = ownSync ? !ranOwn : durableEndOffset < endOffset;
+                if (failure == null && !closed && needed) {
+                    if ((ownSync || claimedEndOffset < endOffset) && syncsRunning < SegmentFile.SYNC_SLOTS) {
+                        sync = startSyncLocked(kind);
+                    } else {
+                        syncEnded.awaitUninterruptibly();
+                        continue;
+                    }
+                }
+                if (sync == null) {
+                    if (complete && failure == null) {
+                        completePendingBelow(durableEndOffset);
+                    }
+                    return failure;
+                }
+            } finally {
+                flushLock.unlock();
+            }
+            runSync(sync, complete);
+            ranOwn = true;
+        }
+    }
+
+    /**
+     * A sync failed: the kernel may have dropped pages it covered. Everything before its segment
+     * was fsynced by the roll that sealed the one before; everything after fails. Under flushLock.
+     */
+    private LogStorageException failSyncLocked(LogSegment segment, SyncKind kind, IOException cause) {
+        if (failure == null) {
+            durableEndOffset = Math.max(durableEndOffset, segment.baseOffset());
+            completePendingBelow(durableEndOffset);
+        }
+        String what = switch (kind) {
+            case ROLL -> "the fsync sealing segment " + segment.logFile().getFileName();
+            case CLOSE -> "the final fsync on close";
+            case FLUSHER, FLUSH -> "the fsync of " + segment.logFile().getFileName();
+        };
+        return failWrites(what, cause);
     }
 
     private void completePendingBelow(long endOffset) {
@@ -828,15 +970,12 @@ public final class Log implements AutoCloseable {
                 flushLock.lock();
                 try {
                     if (failure == null) {
-                        try {
-                            activeSegment.flush();
-                            durableEndOffset = logEndOffset;
-                            completePendingBelow(durableEndOffset);
-                        } catch (IOException e) {
-                            durableEndOffset = Math.max(durableEndOffset, activeSegment.baseOffset());
-                            completePendingBelow(durableEndOffset);
-                            finalSyncFailure = failWrites("the final fsync on close", e);
-                        }
+                        finalSyncFailure = syncAllWritten(SyncKind.CLOSE, true, true);
+                    }
+                    // Syncs covering less may still run (one covering more ended first): their descriptors
+                    // must not close under them, and no sync may record an outcome after the close.
+                    while (syncsRunning > 0) {
+                        syncEnded.awaitUninterruptibly();
                     }
                     closed = true;
                     failPending(failure != null ? failure : new LogClosedException(name, "complete an append"));
@@ -1106,6 +1245,13 @@ public final class Log implements AutoCloseable {
         PendingAppend(AppendResult result) {
             this.result = result;
         }
+    }
+
+    /** Why a sync runs: its failure message says so. */
+    enum SyncKind { FLUSHER, FLUSH, ROLL, CLOSE }
+
+    /** One fsync started and not yet ended: the segment, the end it makes durable, the descriptor slot it uses, why. */
+    record Sync(LogSegment segment, long endOffset, int slot, SyncKind kind) {
     }
 
     private static final class RetiredSegment {

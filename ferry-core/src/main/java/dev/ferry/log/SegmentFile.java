@@ -27,6 +27,16 @@ final class SegmentFile {
     private final Path path;
     private volatile int size;
     private boolean heldOpen;
+    // The descriptors fsyncs use, one per sync that may run at once: see startSync. Guarded by syncSlots.
+    private final Object syncSlots = new Object();
+    private FileHandleCache.CachedFile[] syncHandles;
+    private final FileChannel[] syncChannels = new FileChannel[SYNC_SLOTS];
+    private int syncsRunning;
+    private int busySlots; // a bit per slot
+    private boolean closed;
+
+    /** How many fsyncs of one file may run at once, each on its own descriptor. */
+    static final int SYNC_SLOTS = 2;
 
     private SegmentFile(FileHandleCache cache, Path path, int size) {
         this.cache = cache;
@@ -126,6 +136,88 @@ final class SegmentFile {
         }
     }
 
+    /**
+     * Claims a descriptor for one fsync that may run beside another of this file, and returns its
+     * slot for {@link #forceSlot} and {@link #endSync}. The first sync of a burst (none running)
+     * opens and pins every slot's descriptor; they stay pinned until the last running sync ends.
+     *
+     * <p>Why: Linux reports a writeback error once to each open file description, at its next
+     * fsync. Two fsyncs through one descriptor could see one error between them, and the one that
+     * did not see it would report pages durable that are not. With a descriptor each, and every
+     * descriptor opened before the first fsync of the burst began, each fsync sees any error that
+     * could touch the pages it covers. An error seen by an fsync of an earlier burst failed the log
+     * before the burst ended (the caller ends a sync only after recording its outcome), so a
+     * descriptor opened afresh for a new burst misses nothing that matters.
+     *
+     * @throws IOException if a descriptor cannot be opened (nothing stays claimed)
+     */
+    int startSync() throws IOException {
+        synchronized (syncSlots) {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            if (syncsRunning == SYNC_SLOTS) {
+                throw new IllegalStateException("more than " + SYNC_SLOTS + " fsyncs of " + path.getFileName() + " at once");
+            }
+            if (syncsRunning == 0) {
+                if (syncHandles == null) {
+                    syncHandles = new FileHandleCache.CachedFile[SYNC_SLOTS];
+                    for (int slot = 0; slot < SYNC_SLOTS; slot++) {
+                        syncHandles[slot] = cache.file(path, StandardOpenOption.WRITE);
+                    }
+                }
+                int pinned = 0;
+                try {
+                    for (; pinned < SYNC_SLOTS; pinned++) {
+                        syncChannels[pinned] = cache.acquire(syncHandles[pinned]);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    for (int slot = 0; slot < pinned; slot++) {
+                        syncChannels[slot] = null;
+                        cache.release(syncHandles[slot]);
+                    }
+                    throw e;
+                }
+            }
+            for (int slot = 0; ; slot++) {
+                if (syncChannels[slot] != null && !isSlotBusy(slot)) {
+                    busySlots |= 1 << slot;
+                    syncsRunning++;
+                    return slot;
+                }
+            }
+        }
+    }
+
+    private boolean isSlotBusy(int slot) {
+        return (busySlots & (1 << slot)) != 0;
+    }
+
+    /** Fsyncs (fdatasync) through the descriptor of a slot {@link #startSync} claimed; no lock held. */
+    void forceSlot(int slot) throws IOException {
+        FileChannel channel;
+        synchronized (syncSlots) {
+            channel = syncChannels[slot];
+        }
+        channel.force(false);
+    }
+
+    /** Gives the slot back; the last sync running unpins and closes every slot's descriptor. */
+    void endSync(int slot) {
+        synchronized (syncSlots) {
+            busySlots &= ~(1 << slot);
+            if (--syncsRunning == 0) {
+                // Closed rather than left idle in the cache: a log between bursts holds no more
+                // descriptors than before fsyncs overlapped (two opens per burst are cheap beside an fsync).
+                for (int i = 0; i < SYNC_SLOTS; i++) {
+                    syncChannels[i] = null;
+                    cache.release(syncHandles[i]);
+                    cache.closeIfIdle(syncHandles[i]);
+                }
+            }
+        }
+    }
+
     /** Sends {@code count} bytes from {@code position} to {@code target} (sendfile where possible); returns bytes sent. */
     long transferTo(long position, long count, WritableByteChannel target) throws IOException {
         for (int attempt = 0; ; attempt++) {
@@ -170,6 +262,14 @@ final class SegmentFile {
     /** Closes the handle for good (at once if idle, else when its users release it). */
     void close() {
         cache.discard(handle);
+        synchronized (syncSlots) {
+            closed = true;
+            if (syncHandles != null) {
+                for (FileHandleCache.CachedFile syncHandle : syncHandles) {
+                    cache.discard(syncHandle); // a running sync keeps its descriptor until it ends
+                }
+            }
+        }
         if (heldOpen) {
             heldOpen = false;
             cache.release(handle);

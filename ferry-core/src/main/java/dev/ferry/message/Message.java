@@ -7,18 +7,28 @@ import java.util.Objects;
  * One published message as it enters the core: where it was published to, its properties and its
  * body. Immutable, so a message routed to several queues is shared by all of them, never copied.
  *
- * <p>The body array is owned by the message once constructed: callers must not modify it.
+ * <p>The body array is owned by the message once constructed: callers must not modify it. A large
+ * body lives off the heap ({@link MessageBody}); re-addressed copies of a message share it.
  */
 public final class Message {
     private final String exchange;
     private final String routingKey;
     private final MessageProperties properties;
-    private final byte[] body;
+    private final MessageBody body;
     // Null for nearly every message: routing then looks at the routing key alone.
     private final List<String> extraRoutingKeys;
 
     public Message(String exchange, String routingKey, MessageProperties properties, byte[] body) {
+        this(exchange, routingKey, properties, MessageBody.of(body), null);
+    }
+
+    public Message(String exchange, String routingKey, MessageProperties properties, MessageBody body) {
         this(exchange, routingKey, properties, body, null);
+    }
+
+    public Message(String exchange, String routingKey, MessageProperties properties, byte[] body,
+                   List<String> extraRoutingKeys) {
+        this(exchange, routingKey, properties, MessageBody.of(body), extraRoutingKeys);
     }
 
     /**
@@ -26,7 +36,7 @@ public final class Message {
      *                         distribution: the CC then BCC keys of an AMQP publish, see
      *                         {@link dev.ferry.route.SenderSelectedRoutes}); null or empty for none
      */
-    public Message(String exchange, String routingKey, MessageProperties properties, byte[] body,
+    public Message(String exchange, String routingKey, MessageProperties properties, MessageBody body,
                    List<String> extraRoutingKeys) {
         this.exchange = Objects.requireNonNull(exchange, "exchange");
         this.routingKey = Objects.requireNonNull(routingKey, "routingKey");
@@ -57,13 +67,21 @@ public final class Message {
         return properties;
     }
 
-    /** The body itself, not a copy; see the class comment. */
+    /**
+     * The body as an array: a heap body itself, not a copy (see the class comment); an off-heap
+     * body copied. The message path uses {@link #messageBody()}.
+     */
     public byte[] body() {
+        return body.array();
+    }
+
+    /** The body as it is held, on or off the heap; see {@link MessageBody} for references. */
+    public MessageBody messageBody() {
         return body;
     }
 
     public int bodySize() {
-        return body.length;
+        return body.size();
     }
 
     /** The same body re-addressed, keeping its extra routing keys (dead-lettering without a new key). */
@@ -78,6 +96,6 @@ public final class Message {
 
     @Override
     public String toString() {
-        return "Message[exchange=" + exchange + ", routingKey=" + routingKey + ", bodySize=" + body.length + "]";
+        return "Message[exchange=" + exchange + ", routingKey=" + routingKey + ", bodySize=" + body.size() + "]";
     }
 }

@@ -99,9 +99,11 @@ public final class MessageQueue {
      * @return null while the publishes waiting for this queue's owner are within their bound
      *         ({@link MailboxLimits}); otherwise a future that completes once the owner has caught up
      *         to half of it. The publisher should not send this queue more until then (the AMQP
-     *         front stops reading its connection). The message is queued either way.
+     *         front stops reading its connection). The message is queued either way, with a
+     *         reference of the queue's own to its body ({@link dev.ferry.message.MessageBody}).
      */
     public CompletableFuture<Void> enqueue(Message message, PublishConfirm confirm) {
+        message.messageBody().retain(); // the queue's own, while the caller still holds one
         CompletableFuture<Void> backPressure = commands.addEnqueue(new QueueCommand.Enqueue(message, confirm));
         scheduleDrain();
         return backPressure;

@@ -657,8 +657,11 @@ final class QueueState {
             counts.increment(MessageCounter.REDELIVER);
         }
         long deliveryId = nextDeliveryId++;
+        Message delivered = DeliveryCountHeader.applyTo(message);
+        delivered.messageBody().retain(); // the delivery's own, before the queue may give back its
         if (noAck) {
             store.settle(message);
+            message.message().messageBody().release();
         } else {
             unacked.put(deliveryId, new Unacked(message, consumer, channel, credit, !heldNoAck));
             if (consumer != null) {
@@ -666,7 +669,7 @@ final class QueueState {
             }
         }
         return new Delivery(queue, deliveryId, consumer == null ? null : consumer.spec.consumerTag(),
-                DeliveryCountHeader.applyTo(message), redelivered, message.deliveryCount());
+                delivered, redelivered, message.deliveryCount());
     }
 
     /** Releases what an unacked delivery held and applies the outcome to its message. */
@@ -700,6 +703,8 @@ final class QueueState {
                 counts.increment(MessageCounter.ACK);
             }
             store.settle(message);
+            // Finished with: the queue's body reference goes back (other ways out leave it to the collector).
+            message.message().messageBody().release();
         }
     }
 

@@ -58,7 +58,7 @@ public final class SenderSelectedRoutes {
         }
         return new Message(message.exchange(), message.routingKey(),
                 delivered == headers ? message.properties() : message.properties().withHeaders(delivered),
-                message.body(), keys);
+                message.messageBody(), keys);
     }
 
     /** The string entries of a CC header as RabbitMQ lists them in x-death: anything else is skipped. */

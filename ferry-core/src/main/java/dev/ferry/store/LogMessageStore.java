@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -140,6 +141,8 @@ public final class LogMessageStore implements MessageStore {
     private final List<SimpleRecord> pendingRecords = new ArrayList<>();
     private final List<QueuedMessage> pendingMessages = new ArrayList<>();
     private final List<PublishConfirm> pendingConfirms = new ArrayList<>();
+    // Which of the pending messages are paged (kept on disk only), by their index in pendingMessages.
+    private final BitSet pendingPaged = new BitSet();
     private long pendingFrom;
     private long highestSequenceWritten = -1;
     // The last write confirms wait for (the log's append, with the declaration's): a duplicate's
@@ -561,6 +564,9 @@ public final class LogMessageStore implements MessageStore {
         highestSequenceWritten = Math.max(highestSequenceWritten, message.sequence());
         pendingRecords.add(MessageRecordCodec.encode(content, message.expiresAt(), System.currentTimeMillis(),
                 message.sequence(), !persist));
+        if (page) {
+            pendingPaged.set(pendingMessages.size());
+        }
         pendingMessages.add(message);
         pendingConfirms.add(confirm);
         if (page) {
@@ -709,9 +715,11 @@ public final class LogMessageStore implements MessageStore {
         List<SimpleRecord> records = new ArrayList<>(pendingRecords);
         List<QueuedMessage> messages = new ArrayList<>(pendingMessages);
         List<PublishConfirm> confirms = new ArrayList<>(pendingConfirms);
+        BitSet paged = (BitSet) pendingPaged.clone();
         pendingRecords.clear();
         pendingMessages.clear();
         pendingConfirms.clear();
+        pendingPaged.clear();
         int from = 0;
         while (from < records.size()) {
             int to = from;
@@ -727,6 +735,7 @@ public final class LogMessageStore implements MessageStore {
                 confirmDuplicates(e);
                 return;
             }
+            releasePagedBodies(messages, paged, from, to);
             from = to;
         }
         confirmDuplicates(null);
@@ -790,6 +799,20 @@ public final class LogMessageStore implements MessageStore {
                 }
             }
         });
+    }
+
+    /**
+     * Written, a paged message's body is on disk only: the queue's reference to the in-memory copy
+     * goes back (a large one's memory at once). It comes back from the log as a new message when its
+     * turn comes. One with an expiry is left to the collector: the queue's expiry index still holds it.
+     */
+    private static void releasePagedBodies(List<QueuedMessage> messages, BitSet paged, int from, int to) {
+        for (int i = paged.nextSetBit(from); i >= 0 && i < to; i = paged.nextSetBit(i + 1)) {
+            QueuedMessage message = messages.get(i);
+            if (message.expiresAt() == Long.MAX_VALUE) {
+                message.message().messageBody().release();
+            }
+        }
     }
 
     private boolean isPersisted(QueuedMessage message) {
@@ -1622,6 +1645,7 @@ public final class LogMessageStore implements MessageStore {
         pendingRecords.clear();
         pendingMessages.clear();
         pendingConfirms.clear();
+        pendingPaged.clear();
         if (log != null) {
             try {
                 log.close();
@@ -1650,6 +1674,7 @@ public final class LogMessageStore implements MessageStore {
         pendingRecords.clear();
         pendingMessages.clear();
         pendingConfirms.clear();
+        pendingPaged.clear();
         synchronized (checkpointFiles) {
             filesReleased = true;
         }

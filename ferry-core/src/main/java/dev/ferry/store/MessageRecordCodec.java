@@ -16,6 +16,7 @@ import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 
 import dev.ferry.message.Message;
+import dev.ferry.message.MessageBody;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.text.LosslessUtf8;
 
@@ -124,8 +125,9 @@ final class MessageRecordCodec {
             throw new UncheckedIOException(e);
         }
         Header[] headers = {new RecordHeader(ENVELOPE_HEADER, bytes.toByteArray())};
-        return new SimpleRecord(arrivedAt, LosslessUtf8.encode(message.routingKey()), message.body(),
-                headers);
+        // The body as it is held: a large one off the heap is copied once, into the batch being written.
+        return new SimpleRecord(arrivedAt, ByteBuffer.wrap(LosslessUtf8.encode(message.routingKey())),
+                message.messageBody().buffer(), headers);
     }
 
     /** @throws IOException if the envelope is missing, of an unknown version, or malformed */
@@ -176,7 +178,7 @@ final class MessageRecordCodec {
         MessageProperties properties = new MessageProperties(contentType, contentEncoding, headers, deliveryMode,
                 priority, correlationId, replyTo, expiration, messageId, timestamp, type, userId, appId, clusterId);
         String routingKey = record.hasKey() ? LosslessUtf8.decode(toArray(record.key())) : "";
-        byte[] body = toArray(record.value());
+        MessageBody body = MessageBody.copyOf(record.value()); // off the heap when large
         return new Decoded(new Message(exchange == null ? "" : exchange, routingKey, properties, body, extraKeys), expiresAt,
                 record.timestamp(), sequence, transientCopy);
     }

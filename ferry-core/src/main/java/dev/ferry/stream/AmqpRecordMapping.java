@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -129,7 +130,9 @@ public final class AmqpRecordMapping {
             }
         }
         long timestampMs = properties.timestamp() != null ? properties.timestamp() * 1000 : nowMs;
-        return new SimpleRecord(timestampMs, key, message.body(), headers.toArray(Header[]::new));
+        // The body as it is held (no copy of a large one off the heap): the caller encodes it at once.
+        return new SimpleRecord(timestampMs, key == null ? null : ByteBuffer.wrap(key), message.messageBody().buffer(),
+                headers.toArray(Header[]::new));
     }
 
     /** The AMQP message a stream consumer receives for a record (not yet carrying x-stream-offset). */

@@ -226,4 +226,23 @@ class FileHandleCacheTest {
         assertThat(second.isOpen()).as("released: idle, so it may be closed").isFalse();
         assertThat(cache.openCount()).isZero();
     }
+
+    @Test
+    void aFailedOpenGivesItsSlotAndPinBack() throws Exception {
+        FileHandleCache cache = new FileHandleCache(FileHandleCache.CAPACITY_MIN);
+        Path missing = directory.resolve("not-yet");
+        FileHandleCache.CachedFile file = cache.file(missing, StandardOpenOption.READ);
+
+        assertThatThrownBy(() -> cache.acquire(file)).isInstanceOf(java.nio.file.NoSuchFileException.class);
+        assertThat(cache.openCount()).isZero();
+        assertThat(cache.opens()).isZero();
+
+        Files.write(missing, new byte[] {7});
+        FileChannel opened = cache.acquire(file);
+        cache.release(file);
+        cache.closeIdle();
+        assertThat(opened.isOpen()).as("unpinned by the failed open, so idle now").isFalse();
+        assertThat(cache.openCount()).isZero();
+        assertThat(cache.opens()).isEqualTo(1);
+    }
 }

@@ -103,6 +103,69 @@ class OffsetIndexTest {
         assertThat(fromTheFirstByte.positionAt(1)).isEqualTo(400);
     }
 
+    @Test
+    void shouldNameEachHeaderFieldThatDoesNotMatch() throws Exception {
+        Path file = directory.resolve("00000000000000001000.index");
+        sample().writeTo(LogFileSystem.real(), file);
+        byte[] intact = Files.readAllBytes(file);
+
+        assertThatThrownBy(() -> IndexFile.readChecked(LogFileSystem.real(), file, OffsetIndex.MAGIC, (short) 2,
+                OffsetIndex.ENTRY_BYTES, 1000)).hasMessage("version 1, expected 2");
+        assertThatThrownBy(() -> IndexFile.readChecked(LogFileSystem.real(), file, OffsetIndex.MAGIC, OffsetIndex.VERSION,
+                12, 1000)).hasMessage("entry size 8, expected 12");
+        java.nio.ByteBuffer entries = IndexFile.readChecked(LogFileSystem.real(), file, OffsetIndex.MAGIC,
+                OffsetIndex.VERSION, OffsetIndex.ENTRY_BYTES, 1000);
+        assertThat(entries.position()).isEqualTo(IndexFile.HEADER_BYTES);
+        assertThat(entries.remaining()).isEqualTo(3 * OffsetIndex.ENTRY_BYTES);
+
+        Files.write(file, java.util.Arrays.copyOf(intact, IndexFile.HEADER_BYTES - 1));
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1050))
+                .hasMessage("shorter than its header (23 bytes)");
+        Files.write(file, java.util.Arrays.copyOf(intact, IndexFile.HEADER_BYTES));
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1050))
+                .as("a header alone that claims three entries").hasMessage("3 entries do not match the file length 24");
+        byte[] negativeCount = intact.clone();
+        java.nio.ByteBuffer.wrap(negativeCount).putInt(16, -1);
+        Files.write(file, negativeCount);
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1050))
+                .hasMessageContaining("-1 entries do not match");
+        byte[] oneMore = java.util.Arrays.copyOf(intact, intact.length + OffsetIndex.ENTRY_BYTES);
+        Files.write(file, oneMore);
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1050))
+                .hasMessage("3 entries do not match the file length " + oneMore.length);
+    }
+
+    @Test
+    void shouldLoadAnEmptyIndexAndRefuseAnEntryBelowTheSegmentsBase() throws Exception {
+        Path file = directory.resolve("00000000000000001000.index");
+        writeEntries(file);
+        OffsetIndex empty = OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1050);
+        assertThat(empty.entryCount()).isZero();
+        assertThat(empty.floorPosition(1040)).isZero();
+
+        writeEntries(file, -5, 100);
+        assertThatThrownBy(() -> OffsetIndex.load(LogFileSystem.real(), file, 1000, 2000, 1050))
+                .hasMessage("entry (995, 100) outside the segment");
+    }
+
+    @Test
+    void shouldKeepEveryEntryAcrossGrowthAndWriteThemAll() throws Exception {
+        OffsetIndex index = new OffsetIndex(500);
+        for (int i = 1; i <= 40; i++) {
+            index.append(500 + i * 3, i * 100);
+        }
+        Path file = directory.resolve("00000000000000000500.index");
+        index.writeTo(LogFileSystem.real(), file);
+        OffsetIndex loaded = OffsetIndex.load(LogFileSystem.real(), file, 500, 5000, 1000);
+
+        assertThat(loaded.entryCount()).isEqualTo(40);
+        for (int i = 1; i <= 40; i++) {
+            assertThat(loaded.offsetAt(i - 1)).isEqualTo(500 + i * 3);
+            assertThat(loaded.positionAt(i - 1)).isEqualTo(i * 100);
+            assertThat(index.floorPosition(500 + i * 3 + 2)).isEqualTo(i * 100);
+        }
+    }
+
     private static void writeEntries(Path file, int... relativeOffsetsAndPositions) throws IOException {
         java.nio.ByteBuffer buffer = IndexFile.allocate(OffsetIndex.MAGIC, OffsetIndex.VERSION, OffsetIndex.ENTRY_BYTES, 1000,
                 relativeOffsetsAndPositions.length / 2);

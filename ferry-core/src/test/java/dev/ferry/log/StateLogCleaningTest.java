@@ -2,8 +2,6 @@ package dev.ferry.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -18,22 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StateLogCleaningTest {
     /** "key=value" records; the key is the text before '='. */
-    private static final StateLog.Codec<String> CODEC = new StateLog.Codec<>() {
-        @Override
-        public byte[] key(String record) {
-            return record.substring(0, record.indexOf('=')).getBytes(StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public byte[] value(String record) {
-            return record.substring(record.indexOf('=') + 1).getBytes(StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public String decode(ByteBuffer key, ByteBuffer value) {
-            return StandardCharsets.UTF_8.decode(key) + "=" + StandardCharsets.UTF_8.decode(value);
-        }
-    };
+    private static final StateLog.Codec<String> CODEC = StateLogTest.CODEC;
     private static final CompactionSettings SETTINGS = new CompactionSettings(86_400_000L, 0.5, 0);
 
     @TempDir

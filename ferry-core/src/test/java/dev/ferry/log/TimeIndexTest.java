@@ -76,6 +76,41 @@ class TimeIndexTest {
         assertThat(fromTheFirstOffset.lastTimestampMs()).isEqualTo(2_000);
     }
 
+    @Test
+    void shouldIgnoreRecordsWithoutATimestampAndAnswerNoneWhenEmpty() {
+        TimeIndex index = new TimeIndex(100);
+        assertThat(index.lastTimestampMs()).isEqualTo(TimeIndex.NO_TIMESTAMP);
+        assertThat(index.searchStartOffset(5)).isEqualTo(100);
+
+        index.maybeAppend(-1, 101);
+        assertThat(index.entryCount()).isZero();
+        index.maybeAppend(0, 102);
+        assertThat(index.entryCount()).isEqualTo(1);
+        assertThat(index.lastTimestampMs()).isZero();
+        assertThat(index.searchStartOffset(1)).isEqualTo(102);
+    }
+
+    @Test
+    void shouldKeepEveryEntryAcrossGrowthAndRefuseAnOffsetBelowTheSegmentsBase() throws Exception {
+        TimeIndex index = new TimeIndex(100);
+        for (int i = 1; i <= 40; i++) {
+            index.maybeAppend(1_000L * i, 100 + 2L * i);
+        }
+        Path file = directory.resolve("00000000000000000100.timeindex");
+        index.writeTo(LogFileSystem.real(), file);
+        TimeIndex loaded = TimeIndex.load(LogFileSystem.real(), file, 100, 200);
+
+        assertThat(loaded.entryCount()).isEqualTo(40);
+        assertThat(loaded.lastTimestampMs()).isEqualTo(40_000);
+        for (int i = 1; i <= 40; i++) {
+            assertThat(loaded.searchStartOffset(1_000L * i + 1)).isEqualTo(100 + 2L * i);
+        }
+
+        writeEntries(file, 1_000, -5);
+        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, 140))
+                .hasMessage("entry offset 95 outside the segment");
+    }
+
     private static void writeEntries(Path file, long... timestampsAndRelativeOffsets) throws java.io.IOException {
         java.nio.ByteBuffer buffer = IndexFile.allocate(TimeIndex.MAGIC, TimeIndex.VERSION, TimeIndex.ENTRY_BYTES, 100,
                 timestampsAndRelativeOffsets.length / 2);

@@ -163,7 +163,7 @@ final class QueueMove {
         for (Delivery delivery : batch) {
             Message original = delivery.message();
             Message copy = new Message(DefaultExchange.NAME, target(original).orElseThrow(), original.properties(),
-                    original.body());
+                    original.messageBody());
             stored.add(storedEverywhere(copy));
         }
         return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).thenRun(() -> {

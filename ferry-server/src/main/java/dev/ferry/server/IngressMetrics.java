@@ -3,6 +3,7 @@ package dev.ferry.server;
 import dev.ferry.broker.Broker;
 import dev.ferry.broker.VirtualHost;
 import dev.ferry.front.ContentBudget;
+import dev.ferry.message.MessageBody;
 import dev.ferry.queue.MessageQueue;
 import java.lang.management.ManagementFactory;
 import javax.management.JMException;
@@ -82,6 +83,16 @@ final class IngressMetrics implements IngressMetricsMXBean {
             }
         }
         return waiting;
+    }
+
+    @Override
+    public long getOffHeapBodyBytes() {
+        return MessageBody.directBytesInUse();
+    }
+
+    @Override
+    public long getOffHeapBodyBytesLeftToCollector() {
+        return MessageBody.directBytesLeftToCollector();
     }
 
     @Override

@@ -30,4 +30,13 @@ public interface IngressMetricsMXBean {
 
     /** Connections closed because they would have overdrawn the content budget (506). */
     long getContentOverdraftRefusals();
+
+    /**
+     * Bytes of large message bodies held off the heap now ({@link dev.ferry.message.MessageBody}):
+     * back to zero once every large message is consumed and acknowledged, or paged to disk.
+     */
+    long getOffHeapBodyBytes();
+
+    /** Bytes of large bodies nobody released, freed by the garbage collector instead, since start. */
+    long getOffHeapBodyBytesLeftToCollector();
 }

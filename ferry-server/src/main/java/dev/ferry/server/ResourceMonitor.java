@@ -2,6 +2,7 @@ package dev.ferry.server;
 
 import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.broker.ResourceAlarm.Resource;
+import dev.ferry.message.MessageBody;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -146,7 +147,12 @@ final class ResourceMonitor implements AutoCloseable {
         return heapUsedBytes.getAsLong();
     }
 
+    /** The old generation (or the heap), plus large message bodies held off the heap: both are message memory. */
     private static long retainedHeapBytes() {
+        return retainedHeapOnly() + MessageBody.directBytesInUse();
+    }
+
+    private static long retainedHeapOnly() {
         long oldGeneration = -1;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             String name = pool.getName();

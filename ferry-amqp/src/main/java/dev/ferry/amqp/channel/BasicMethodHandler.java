@@ -417,8 +417,9 @@ final class BasicMethodHandler {
                 unacked.add(tag, delivery.queue(), delivery.deliveryId());
             }
             Message message = delivery.message();
+            // The delivery's body reference goes with the frames (see Delivery).
             session.channel().sendContent(new BasicGetOk(tag, delivery.redelivered(), message.exchange(),
-                    message.routingKey(), result.messageCount()), message.properties(), message.body());
+                    message.routingKey(), result.messageCount()), message.properties(), message.messageBody());
         }));
     }
 
@@ -436,6 +437,7 @@ final class BasicMethodHandler {
     private void onDelivery(Delivery delivery, String consumerTag, boolean noAck) {
         if (session.isClosed()) {
             // The queue requeues it when it applies the channel's close, which it has not yet.
+            delivery.message().messageBody().release();
             return;
         }
         // A consumer the client just cancelled still gets what the queue sent before cancel-ok:
@@ -450,7 +452,7 @@ final class BasicMethodHandler {
         }
         Message message = delivery.message();
         session.channel().sendContent(new BasicDeliver(consumerTag, tag, delivery.redelivered(), message.exchange(),
-                message.routingKey()), message.properties(), message.body());
+                message.routingKey()), message.properties(), message.messageBody());
     }
 
     private void onCancelledByBroker(String consumerTag) {

@@ -10,6 +10,7 @@ import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.broker.PublishResult;
 import dev.ferry.message.Message;
+import dev.ferry.message.MessageBody;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.queue.QueueRefusedException;
 import dev.ferry.route.Exchange;
@@ -48,24 +49,44 @@ final class PublishHandler {
         this.basicMethods = basicMethods;
     }
 
+    /**
+     * Routes (or, in a transaction, keeps for the commit) a publish, then gives back the body
+     * reference it came with: each queue that keeps the message took its own while routing.
+     */
     void publish(AssembledPublish publish) {
-        if (publish.method().immediate()) {
-            // As RabbitMQ since 3.0: a connection error, before anything else is looked at.
-            throw new BrokerException(ErrorCode.NOT_IMPLEMENTED, "NOT_IMPLEMENTED - immediate=true");
+        MessageBody body = publish.body();
+        boolean keptForCommit = false;
+        try {
+            if (publish.method().immediate()) {
+                // As RabbitMQ since 3.0: a connection error, before anything else is looked at.
+                throw new BrokerException(ErrorCode.NOT_IMPLEMENTED, "NOT_IMPLEMENTED - immediate=true");
+            }
+            checkPermissions(publish);
+            Message message = checked(publish);
+            if (publish.exchange().isEmpty() && DirectReplyTo.isAddress(publish.routingKey())) {
+                replyDirectly(message, publish.mandatory());
+                return;
+            }
+            if (transaction != null) {
+                // Routing errors (404) surface at publish time, as in RabbitMQ; storing waits for commit.
+                session.virtualHost().checkExchangeExists(message.exchange());
+                // A rolled-back publish never gives its reference back: the collector frees its body.
+                transaction.add(() -> {
+                    try {
+                        route(message, publish.mandatory());
+                    } finally {
+                        body.release();
+                    }
+                });
+                keptForCommit = true;
+                return;
+            }
+            route(message, publish.mandatory());
+        } finally {
+            if (!keptForCommit) {
+                body.release();
+            }
         }
-        checkPermissions(publish);
-        Message message = checked(publish);
-        if (publish.exchange().isEmpty() && DirectReplyTo.isAddress(publish.routingKey())) {
-            replyDirectly(message, publish.mandatory());
-            return;
-        }
-        if (transaction != null) {
-            // Routing errors (404) surface at publish time, as in RabbitMQ; storing waits for commit.
-            session.virtualHost().checkExchangeExists(message.exchange());
-            transaction.add(() -> route(message, publish.mandatory()));
-            return;
-        }
-        route(message, publish.mandatory());
     }
 
     private void route(Message message, boolean mandatory) {

@@ -3,6 +3,7 @@ package dev.ferry.amqp.codec;
 import dev.ferry.amqp.method.AmqpMethod;
 import dev.ferry.message.MessageProperties;
 import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
 
 /**
  * Writes outbound frames straight into a (pooled) {@link ByteBuf}. A frame's size is not known
@@ -35,13 +36,24 @@ public final class FrameWriter {
 
     /** Writes {@code body} as body frames of at most {@code frameMax} octets each (none for an empty body). */
     public static void writeBody(ByteBuf out, int channel, byte[] body, int frameMax) {
+        writeBody(out, channel, ByteBuffer.wrap(body), frameMax);
+    }
+
+    /**
+     * Writes {@code body}'s remaining bytes as body frames of at most {@code frameMax} octets each;
+     * the buffer's position is not moved (a large body off the heap is copied into {@code out} as it is).
+     */
+    public static void writeBody(ByteBuf out, int channel, ByteBuffer body, int frameMax) {
         int chunkMax = frameMax - AmqpFrames.OVERHEAD_BYTES;
-        for (int offset = 0; offset < body.length; offset += chunkMax) {
-            int length = Math.min(chunkMax, body.length - offset);
+        ByteBuffer chunk = body.duplicate();
+        int end = body.limit();
+        for (int offset = body.position(); offset < end; offset += chunkMax) {
+            int length = Math.min(chunkMax, end - offset);
             out.writeByte(AmqpFrames.TYPE_BODY);
             out.writeShort(channel);
             out.writeInt(length);
-            out.writeBytes(body, offset, length);
+            chunk.limit(offset + length).position(offset);
+            out.writeBytes(chunk);
             out.writeByte(AmqpFrames.FRAME_END);
         }
     }
@@ -49,15 +61,26 @@ public final class FrameWriter {
     /** Method frame, content header and body frames, in that order, into one buffer. */
     public static void writeContent(ByteBuf out, int channel, AmqpMethod method, MessageProperties properties,
             byte[] body, int frameMax) {
+        writeContent(out, channel, method, properties, ByteBuffer.wrap(body), frameMax);
+    }
+
+    /** As {@link #writeContent(ByteBuf, int, AmqpMethod, MessageProperties, byte[], int)}, the body being {@code body}'s remaining bytes. */
+    public static void writeContent(ByteBuf out, int channel, AmqpMethod method, MessageProperties properties,
+            ByteBuffer body, int frameMax) {
         writeMethod(out, channel, method);
-        writeContentHeader(out, channel, method.classId(), body.length, properties);
+        writeContentHeader(out, channel, method.classId(), body.remaining(), properties);
         writeBody(out, channel, body, frameMax);
     }
 
     /** A buffer size that usually holds {@link #writeContent}'s output without growing. */
     public static int contentSizeEstimate(byte[] body, int frameMax) {
-        int frames = body.length / (frameMax - AmqpFrames.OVERHEAD_BYTES) + 1;
-        return CONTENT_PREAMBLE_ESTIMATE + body.length + frames * AmqpFrames.OVERHEAD_BYTES;
+        return contentSizeEstimate(body.length, frameMax);
+    }
+
+    /** As {@link #contentSizeEstimate(byte[], int)} for a body of {@code bodySize} bytes. */
+    public static int contentSizeEstimate(int bodySize, int frameMax) {
+        int frames = bodySize / (frameMax - AmqpFrames.OVERHEAD_BYTES) + 1;
+        return CONTENT_PREAMBLE_ESTIMATE + bodySize + frames * AmqpFrames.OVERHEAD_BYTES;
     }
 
     public static void writeHeartbeat(ByteBuf out) {

@@ -2,6 +2,7 @@ package dev.ferry.amqp.connection;
 
 import dev.ferry.amqp.method.AmqpMethod;
 import dev.ferry.error.ErrorCode;
+import dev.ferry.message.MessageBody;
 import dev.ferry.message.MessageProperties;
 
 /**
@@ -28,6 +29,12 @@ public interface AmqpChannel {
      * not modify it afterwards (Ferry's message bodies are immutable anyway).
      */
     void sendContent(AmqpMethod method, MessageProperties properties, byte[] body);
+
+    /**
+     * As {@link #sendContent(AmqpMethod, MessageProperties, byte[])}, taking over one reference to
+     * {@code body}: it is given back once the frames are written, or at once if the channel closed.
+     */
+    void sendContent(AmqpMethod method, MessageProperties properties, MessageBody body);
 
     /** Closes this channel with a channel error (channel.close carrying the code and failing method). */
     void close(ErrorCode code, String text, int failingClassId, int failingMethodId);

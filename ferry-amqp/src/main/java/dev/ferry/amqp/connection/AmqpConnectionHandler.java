@@ -35,6 +35,7 @@ import dev.ferry.front.ConnectionFlowControl.Pause;
 import dev.ferry.front.OutboundBatcher;
 import dev.ferry.front.tls.TlsPeer;
 import dev.ferry.front.registry.ChannelSnapshot;
+import dev.ferry.message.MessageBody;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.queue.DeliveryGate;
 import dev.ferry.text.LogSafe;
@@ -797,9 +798,10 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         output.write(buffer);
     }
 
-    void writeContent(int channel, AmqpMethod method, MessageProperties properties, byte[] body) {
-        ByteBuf buffer = ctx.alloc().ioBuffer(FrameWriter.contentSizeEstimate(body, frameMax));
-        FrameWriter.writeContent(buffer, channel, method, properties, body, frameMax);
+    /** Writes a method with its content; the caller keeps its reference to {@code body}. */
+    void writeContent(int channel, AmqpMethod method, MessageProperties properties, MessageBody body) {
+        ByteBuf buffer = ctx.alloc().ioBuffer(FrameWriter.contentSizeEstimate(body.size(), frameMax));
+        FrameWriter.writeContent(buffer, channel, method, properties, body.buffer(), frameMax);
         output.write(buffer);
     }
 

@@ -2,13 +2,15 @@ package dev.ferry.amqp.connection;
 
 import dev.ferry.amqp.method.BasicPublish;
 import dev.ferry.message.Message;
+import dev.ferry.message.MessageBody;
 import dev.ferry.message.MessageProperties;
 
 /**
- * A basic.publish with its content header and every body frame, joined. The body array was
- * allocated once at the content header and filled straight from the body frames.
+ * A basic.publish with its content header and every body frame, joined. The body was allocated
+ * once at the content header and filled straight from the body frames; the publish holds its
+ * creator's reference ({@link MessageBody}), which whoever routes it gives back.
  */
-public record AssembledPublish(BasicPublish method, MessageProperties properties, byte[] body) {
+public record AssembledPublish(BasicPublish method, MessageProperties properties, MessageBody body) {
     public String exchange() {
         return method.exchange();
     }

@@ -3,6 +3,7 @@ package dev.ferry.amqp.connection;
 import dev.ferry.amqp.codec.ProtocolException;
 import dev.ferry.amqp.method.AmqpMethod;
 import dev.ferry.error.ErrorCode;
+import dev.ferry.message.MessageBody;
 import dev.ferry.message.MessageProperties;
 import java.util.Objects;
 
@@ -66,14 +67,24 @@ final class ChannelSlot implements AmqpChannel {
 
     @Override
     public void sendContent(AmqpMethod method, MessageProperties properties, byte[] body) {
+        sendContent(method, properties, MessageBody.of(Objects.requireNonNull(body, "body")));
+    }
+
+    @Override
+    public void sendContent(AmqpMethod method, MessageProperties properties, MessageBody body) {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(body, "body");
         if (!method.hasContent()) {
+            body.release();
             throw new IllegalArgumentException(method.methodName() + " carries no content");
         }
         connection.runOnEventLoop(() -> {
-            if (state == State.OPEN) {
-                connection.writeContent(number, method, properties, body);
+            try {
+                if (state == State.OPEN) {
+                    connection.writeContent(number, method, properties, body);
+                }
+            } finally {
+                body.release(); // copied into the frames (or not needed): the socket holds no reference
             }
         });
     }

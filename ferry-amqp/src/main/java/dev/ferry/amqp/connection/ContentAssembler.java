@@ -4,13 +4,17 @@ import dev.ferry.amqp.codec.ContentHeader;
 import dev.ferry.amqp.codec.ProtocolException;
 import dev.ferry.amqp.method.BasicPublish;
 import dev.ferry.error.ErrorCode;
+import dev.ferry.message.MessageBody;
 import dev.ferry.message.MessageProperties;
 import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
 
 /**
  * Joins basic.publish, its content header and its body frames into one {@link AssembledPublish}.
- * The body array is allocated once, with the announced size, and each body frame is copied straight
- * into it: one copy from the socket buffer, none after.
+ * The body is allocated once, with the announced size, and each body frame is copied straight
+ * into it: one copy from the socket buffer, none after. A large body is allocated off the heap
+ * ({@link MessageBody}); the finished publish carries the assembler's reference to it, and an
+ * abandoned one gives it back.
  *
  * <p>Memory is committed only against the broker's content budget: a body longer than one frame
  * can carry is allocated at the header, and only after the connection has reserved its whole size
@@ -34,7 +38,6 @@ final class ContentAssembler {
         void completed(long bytes);
     }
 
-    private static final byte[] EMPTY = new byte[0];
     private static final String EXPECTED_METHOD = "expected method frame, got non method frame instead";
 
     private final int maxMessageBytes;
@@ -45,7 +48,8 @@ final class ContentAssembler {
     private boolean headerSeen;
     private MessageProperties properties;
     private int bodySize;
-    private byte[] body;
+    private MessageBody body;
+    private ByteBuffer bodyFill; // the body's fill view, at bodyFilled
     private int bodyFilled;
     private long reservedBytes;
 
@@ -99,11 +103,11 @@ final class ContentAssembler {
         bodySize = (int) header.bodySize();
         reservedBytes = reserved;
         if (bodySize == 0) {
-            body = EMPTY;
+            body = MessageBody.EMPTY;
             return complete();
         }
         if (reserved > 0) {
-            body = new byte[bodySize];
+            allocateBody();
         }
         return null;
     }
@@ -136,19 +140,33 @@ final class ContentAssembler {
             throw unexpected("content body frames exceed the announced body size " + bodySize);
         }
         if (body == null) {
-            body = new byte[bodySize];
+            allocateBody();
         }
-        payload.readBytes(body, bodyFilled, length);
+        bodyFill.limit(bodyFilled + length);
+        payload.readBytes(bodyFill);
         bodyFilled += length;
         return bodyFilled == bodySize ? complete() : null;
     }
 
+    private void allocateBody() {
+        body = MessageBody.allocate(bodySize);
+        bodyFill = body.fillView();
+    }
+
     /** Drops content in progress (the channel closes mid-message) and gives back its reservation. */
     void reset() {
+        if (body != null) {
+            body.release(); // nobody else has seen it
+        }
+        resetState();
+    }
+
+    private void resetState() {
         method = null;
         headerSeen = false;
         properties = null;
         body = null;
+        bodyFill = null;
         bodySize = 0;
         bodyFilled = 0;
         if (reservedBytes > 0) {
@@ -170,7 +188,7 @@ final class ContentAssembler {
             reservedBytes = 0;
             reservations.completed(handedOver);
         }
-        reset();
+        resetState(); // the publish took the body and its reference
         return publish;
     }
 

@@ -128,7 +128,7 @@ class ContentBudgetConnectionTest {
 
     private static void assertWhole(String key, int size) {
         AssembledPublish publish = PUBLISHES.stream().filter(p -> p.routingKey().equals(key)).findFirst().orElseThrow();
-        assertThat(publish.body()).as(key).isEqualTo(body(key, size));
+        assertThat(publish.body().array()).as(key).isEqualTo(body(key, size));
     }
 
     @Test

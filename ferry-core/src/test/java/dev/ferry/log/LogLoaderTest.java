@@ -1,0 +1,113 @@
+package dev.ferry.log;
+
+import static dev.ferry.log.LogTestSupport.appendRecords;
+import static dev.ferry.log.LogTestSupport.readAll;
+import static dev.ferry.log.LogTestSupport.smallConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Level;
+import dev.ferry.store.LogCapture;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.kafka.common.record.internal.Record;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the loader does around a repair: the intact parts of a large segment copied whole (in
+ * several chunks), files of segments that are gone, and the segments it opened closed again when
+ * a repair fails.
+ */
+class LogLoaderTest {
+    private static final int VALUE_BYTES = 200;
+
+    @TempDir
+    Path directory;
+
+    private static void flipByte(Path file, long position) throws Exception {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(position);
+            int value = raf.read();
+            raf.seek(position);
+            raf.write(value ^ 0x5A);
+        }
+    }
+
+    /** Damage near both ends of a segment of about 700 KiB: the part between them is more than two copy chunks. */
+    @Test
+    void shouldCopyTheIntactPartsOfALargeSegmentAroundItsDamageByteForByte() throws Exception {
+        LogConfig config = smallConfig(FsyncPolicy.NEVER).segmentBytesMax(2 << 20).batchBytesMax(64 * 1024);
+        Path logDirectory = directory.resolve("large");
+        long[] batchStarts = new long[31];
+        try (Log log = Log.open(logDirectory, config)) {
+            for (int i = 0; i < 30; i++) {
+                batchStarts[i] = log.sizeInBytes();
+                appendRecords(log, 100, VALUE_BYTES);
+            }
+            batchStarts[30] = log.sizeInBytes();
+        }
+        assertThat(batchStarts[28] - batchStarts[2]).isGreaterThan(2 * 256 * 1024);
+        Path segment = logDirectory.resolve(LogSegment.fileStem(0) + ".log");
+        flipByte(segment, batchStarts[1] + 500);
+        flipByte(segment, batchStarts[28] + 500);
+
+        try (Log log = Log.open(logDirectory, config)) {
+            assertThat(log.damage()).extracting(LogDamage::firstOffset).containsExactly(100L, 2800L);
+            List<Record> records = readAll(log, 1 << 20);
+            assertThat(records).hasSize(2800);
+            assertThat(records).allSatisfy(record -> assertThat(LogTestSupport.matches(record, VALUE_BYTES))
+                    .as("content at %d", record.offset()).isTrue());
+            assertThat(records.get(records.size() - 1).offset()).isEqualTo(2999);
+            assertThat(Files.size(segment)).as("two batches of 100 records became two empty batches")
+                    .isEqualTo(batchStarts[30] - (batchStarts[2] - batchStarts[1]) - (batchStarts[29] - batchStarts[28])
+                            + 2L * BatchFormat.HEADER_BYTES);
+        }
+    }
+
+    @Test
+    void shouldWarnOfACorruptFileWhoseSegmentIsGoneAndLeaveIt() throws Exception {
+        Path logDirectory = directory.resolve("orphans");
+        try (Log log = Log.open(logDirectory, smallConfig(FsyncPolicy.NEVER))) {
+            appendRecords(log, 5, VALUE_BYTES);
+        }
+        Path orphan = CorruptFile.path(logDirectory, 1_000);
+        Files.write(orphan, new byte[] {1, 2, 3});
+        Path orphanIndex = LogSegment.offsetIndexFile(logDirectory, 1_000);
+        Files.write(orphanIndex, new byte[] {1, 2, 3});
+
+        try (LogCapture lines = new LogCapture(LogLoader.class);
+             Log log = Log.open(logDirectory, smallConfig(FsyncPolicy.NEVER))) {
+            assertThat(lines.lines(Level.WARN)).singleElement().satisfies(line -> assertThat(line)
+                    .contains(orphan.getFileName().toString()).contains("a segment that is gone; left in place"));
+            assertThat(log.damage()).isEmpty();
+        }
+        assertThat(orphan).exists();
+        assertThat(orphanIndex).doesNotExist();
+    }
+
+    @Test
+    void shouldCloseTheSegmentsItOpenedWhenARepairFails() throws Exception {
+        Path logDirectory = Path.of("/simulated/orders");
+        SimulatedFileSystem fileSystem = new SimulatedFileSystem();
+        FileHandleCache cache = new FileHandleCache(8, fileSystem);
+        LogConfig config = smallConfig(FsyncPolicy.NEVER).segmentBytesMax(4096).batchBytesMax(2048);
+        try (Log log = Log.open(logDirectory, config, LogFlusher.manual(), cache)) {
+            while (log.segmentCount() < 3) {
+                appendRecords(log, 3, VALUE_BYTES);
+            }
+        }
+        fileSystem.flipBit(logDirectory.resolve(LogSegment.fileStem(0) + ".log"), 200, 3);
+        fileSystem.failForces(1); // the repaired copy's fsync
+
+        assertThatThrownBy(() -> Log.open(logDirectory, config, LogFlusher.manual(), cache))
+                .isInstanceOf(LogStorageException.class);
+        assertThat(cache.openCount()).as("handles the failed open left open").isZero();
+
+        try (Log log = Log.open(logDirectory, config, LogFlusher.manual(), cache)) {
+            assertThat(log.damage()).extracting(LogDamage::firstOffset).containsExactly(0L);
+        }
+    }
+}

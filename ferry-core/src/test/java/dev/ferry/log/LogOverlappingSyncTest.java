@@ -1,0 +1,241 @@
+package dev.ferry.log;
+
+import static dev.ferry.log.LogTestSupport.readAll;
+import static dev.ferry.log.LogTestSupport.recordsFor;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.record.internal.Record;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two fsyncs of one log at once (issue 11): a sync requested while one runs starts at once, on its
+ * own descriptor. The test holds each sync between its start ({@link Log#startRequestedSync}) and
+ * its run ({@link Log#runSync}) to end them in either order: the durable end only moves forward,
+ * futures complete in offset order, a failure of either fails every append not yet durable, and
+ * no descriptor outlives the log.
+ */
+class LogOverlappingSyncTest {
+    private static final int VALUE_BYTES = 100;
+
+    @TempDir
+    Path directory;
+
+    private final LogFlusher flusher = LogFlusher.manual();
+    private final List<Long> completedFirstOffsets = Collections.synchronizedList(new ArrayList<>());
+    /** The callbacks recording completions: joining an append's future does not wait for them. */
+    private final List<CompletableFuture<Void>> recordings = new ArrayList<>();
+    private Log log;
+
+    @AfterEach
+    void closeLog() {
+        if (log != null && !log.isClosed()) {
+            log.close();
+        }
+    }
+
+    private static LogConfig config() {
+        return new LogConfig().segmentBytesMax(4096).batchBytesMax(2048).indexIntervalBytes(256)
+                .fsyncPolicy(FsyncPolicy.ALWAYS).segmentDeleteDelayMs(0);
+    }
+
+    private CompletableFuture<AppendResult> append(int records) {
+        CompletableFuture<AppendResult> future = log.append(recordsFor(log.logEndOffset(), records, VALUE_BYTES));
+        recordings.add(future.thenAccept(result -> completedFirstOffsets.add(result.firstOffset())));
+        return future;
+    }
+
+    /** Appends 3 records, starts a sync covering them, appends 2 more, starts a second sync covering all 5. */
+    private TwoSyncs startTwoSyncs() {
+        CompletableFuture<AppendResult> first = append(3);
+        Log.Sync coveringFirst = log.startRequestedSync();
+        CompletableFuture<AppendResult> second = append(2);
+        return new TwoSyncs(first, coveringFirst, second, log.startRequestedSync());
+    }
+
+    private record TwoSyncs(CompletableFuture<AppendResult> first, Log.Sync coveringFirst,
+            CompletableFuture<AppendResult> second, Log.Sync coveringBoth) {
+    }
+
+    @Test
+    void shouldCompleteEverythingBelowTheHigherEndWhenTheLaterSyncEndsFirst() {
+        FileHandleCache cache = new FileHandleCache(16);
+        log = Log.open(directory.resolve("later-first"), config(), flusher, cache);
+        TwoSyncs syncs = startTwoSyncs();
+
+        assertThat(syncs.coveringFirst().endOffset()).isEqualTo(3);
+        assertThat(syncs.coveringBoth().endOffset()).isEqualTo(5);
+        assertThat(syncs.coveringBoth().slot()).as("each sync has its own descriptor").isNotEqualTo(syncs.coveringFirst().slot());
+        assertThat(cache.openCount()).as("the writer's descriptor and one per sync slot").isEqualTo(3);
+        CompletableFuture<AppendResult> third = append(1);
+        assertThat(log.startRequestedSync()).as("a third sync while two run").isNull();
+
+        log.runSync(syncs.coveringBoth(), true);
+
+        assertThat(syncs.first()).isCompletedWithValue(new AppendResult(0, 2));
+        assertThat(syncs.second()).isCompletedWithValue(new AppendResult(3, 4));
+        assertThat(third).isNotDone();
+        assertThat(log.durableEndOffset()).isEqualTo(5);
+
+        log.runSync(syncs.coveringFirst(), true);
+
+        assertThat(log.durableEndOffset()).as("an end below the durable one changes nothing").isEqualTo(5);
+        assertThat(third).isNotDone();
+        assertThat(flusher.doWork(0)).as("the flusher's queued request syncs the rest").isPositive();
+        assertThat(third).isCompletedWithValue(new AppendResult(5, 5));
+        assertThat(completedFirstOffsets).containsExactly(0L, 3L, 5L);
+    }
+
+    @Test
+    void shouldCompleteEachSyncsAppendsInTurnWhenTheEarlierSyncEndsFirst() {
+        log = Log.open(directory.resolve("earlier-first"), config(), flusher, new FileHandleCache(16));
+        TwoSyncs syncs = startTwoSyncs();
+
+        log.runSync(syncs.coveringFirst(), true);
+
+        assertThat(syncs.first()).isCompletedWithValue(new AppendResult(0, 2));
+        assertThat(syncs.second()).as("written after the first sync began").isNotDone();
+        assertThat(log.durableEndOffset()).isEqualTo(3);
+
+        log.runSync(syncs.coveringBoth(), true);
+
+        assertThat(syncs.second()).isCompletedWithValue(new AppendResult(3, 4));
+        assertThat(log.durableEndOffset()).isEqualTo(5);
+        assertThat(completedFirstOffsets).containsExactly(0L, 3L);
+    }
+
+    @Test
+    void shouldFailEveryAppendNotDurableWhenTheLaterSyncFailsAndIgnoreTheEarlierOneEndingWell() {
+        SimulatedFileSystem fileSystem = new SimulatedFileSystem();
+        log = Log.open(Path.of("/simulated/later-fails"), config(), flusher, new FileHandleCache(16, fileSystem));
+        TwoSyncs syncs = startTwoSyncs();
+        fileSystem.failForces(1);
+
+        log.runSync(syncs.coveringBoth(), true);
+
+        assertThat(log.hasFailed()).isTrue();
+        assertThat(syncs.first()).as("its own sync has not ended").isCompletedExceptionally();
+        assertThat(syncs.second()).isCompletedExceptionally();
+        assertThatThrownBy(syncs.first()::join).hasCauseInstanceOf(LogStorageException.class).hasMessageContaining("fsync");
+
+        log.runSync(syncs.coveringFirst(), true);
+
+        assertThat(log.durableEndOffset()).as("a sync ending well after the log failed").isZero();
+        assertThatThrownBy(() -> append(1)).isInstanceOf(LogStorageException.class);
+        assertReopenedHolds(fileSystem, "/simulated/later-fails", 0);
+    }
+
+    @Test
+    void shouldFailOnlyWhatIsNotDurableWhenTheEarlierSyncFailsAfterTheLaterEndedWell() {
+        SimulatedFileSystem fileSystem = new SimulatedFileSystem();
+        log = Log.open(Path.of("/simulated/earlier-fails"), config(), flusher, new FileHandleCache(16, fileSystem));
+        TwoSyncs syncs = startTwoSyncs();
+        log.runSync(syncs.coveringBoth(), true);
+        CompletableFuture<AppendResult> third = append(2);
+        fileSystem.failForces(1);
+
+        log.runSync(syncs.coveringFirst(), true);
+
+        assertThat(log.hasFailed()).isTrue();
+        assertThat(syncs.first()).isCompletedWithValue(new AppendResult(0, 2));
+        assertThat(syncs.second()).isCompletedWithValue(new AppendResult(3, 4));
+        assertThat(third).isCompletedExceptionally();
+        assertThat(log.durableEndOffset()).isEqualTo(5);
+        assertReopenedHolds(fileSystem, "/simulated/earlier-fails", 5);
+    }
+
+    @Test
+    void shouldIgnoreTheLaterSyncEndingWellAfterTheEarlierFailed() {
+        SimulatedFileSystem fileSystem = new SimulatedFileSystem();
+        log = Log.open(Path.of("/simulated/earlier-fails-first"), config(), flusher, new FileHandleCache(16, fileSystem));
+        TwoSyncs syncs = startTwoSyncs();
+        fileSystem.failForces(1);
+
+        log.runSync(syncs.coveringFirst(), true);
+        log.runSync(syncs.coveringBoth(), true);
+
+        assertThat(syncs.first()).isCompletedExceptionally();
+        assertThat(syncs.second()).as("failed by the first failure, not revived by a later success").isCompletedExceptionally();
+        assertThat(log.durableEndOffset()).isZero();
+        assertReopenedHolds(fileSystem, "/simulated/earlier-fails-first", 0);
+    }
+
+    @Test
+    void shouldWaitOnCloseForARunningSyncAndLeaveNoDescriptorOpen() {
+        FileHandleCache cache = new FileHandleCache(16);
+        log = Log.open(directory.resolve("closing"), config(), flusher, cache);
+        CompletableFuture<AppendResult> first = append(3);
+        Log.Sync running = log.startRequestedSync();
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(log::close);
+
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> !closing.isDone());
+        log.runSync(running, true);
+
+        closing.join();
+        assertThat(first).isCompletedWithValue(new AppendResult(0, 2));
+        assertThat(log.isClosed()).isTrue();
+        assertThat(cache.openCount()).as("descriptors left open after close").isZero();
+    }
+
+    @Test
+    void shouldRollWhileASyncOfTheSealedSegmentRunsAndReleaseItsDescriptors() {
+        FileHandleCache cache = new FileHandleCache(16);
+        log = Log.open(directory.resolve("rolling"), config(), flusher, cache);
+        CompletableFuture<AppendResult> first = append(3);
+        Log.Sync running = log.startRequestedSync();
+        List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
+        while (log.segmentCount() == 1) {
+            appends.add(append(3));
+        }
+        long sealedEnd = log.segmentBaseOffsets().get(1);
+        assertThat(log.durableEndOffset()).as("the roll's own fsync, beside the running one").isEqualTo(sealedEnd);
+
+        log.runSync(running, true);
+        flusher.doWork(0);
+        log.close();
+
+        assertThat(first).isCompletedWithValue(new AppendResult(0, 2));
+        assertThat(appends).allMatch(future -> future.isDone() && !future.isCompletedExceptionally());
+        assertThat(completedFirstOffsets).isSorted().hasSize(appends.size() + 1);
+        assertThat(cache.openCount()).as("descriptors left open after close").isZero();
+    }
+
+    @Test
+    void shouldCompleteOneLogsFuturesInOffsetOrderWithFourSyncThreads() {
+        try (LogFlusher threads = new LogFlusher("overlap-flusher", 4)) {
+            FileHandleCache cache = new FileHandleCache(16);
+            log = Log.open(directory.resolve("threaded"), config().segmentBytesMax(64 * 1024), threads, cache);
+            List<Boolean> durableAtCompletion = Collections.synchronizedList(new ArrayList<>());
+            for (int i = 0; i < 400; i++) {
+                CompletableFuture<AppendResult> future = append(1 + i % 3);
+                recordings.add(future.thenAccept(result -> durableAtCompletion.add(log.durableEndOffset() > result.lastOffset())));
+            }
+
+            CompletableFuture.allOf(recordings.toArray(new CompletableFuture<?>[0])).join();
+
+            assertThat(completedFirstOffsets).hasSize(400).isSorted();
+            assertThat(durableAtCompletion).hasSize(400).containsOnly(true);
+            assertThat(log.durableEndOffset()).isEqualTo(log.logEndOffset());
+            log.close();
+            assertThat(cache.openCount()).as("descriptors left open after close").isZero();
+        }
+    }
+
+    private void assertReopenedHolds(SimulatedFileSystem fileSystem, String path, long endOffset) {
+        log.close();
+        try (Log reopened = Log.open(Path.of(path), config(), LogFlusher.manual(), new FileHandleCache(16, fileSystem))) {
+            assertThat(reopened.logEndOffset()).isEqualTo(endOffset);
+            assertThat(readAll(reopened, 100_000)).extracting(Record::offset)
+                    .containsExactlyElementsOf(java.util.stream.LongStream.range(0, endOffset).boxed().toList());
+        }
+    }
+}
