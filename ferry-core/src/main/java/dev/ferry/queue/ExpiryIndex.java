@@ -23,6 +23,18 @@ final class ExpiryIndex {
         }
     }
 
+    /**
+     * Adds a message a paging store read back into memory. It is a new object, and the index may
+     * still hold the one the queue added when it was published straight to disk (an equal key), which
+     * the store no longer knows: that one is replaced, so the expiry finds the message in memory.
+     */
+    void addPagedIn(QueuedMessage message) {
+        if (message.expiresAt() != Long.MAX_VALUE) {
+            byExpiry.remove(message);
+            byExpiry.add(message);
+        }
+    }
+
     void remove(QueuedMessage message) {
         if (message.expiresAt() != Long.MAX_VALUE) {
             byExpiry.remove(message);

@@ -84,7 +84,7 @@ public final class InMemoryMessageStore implements MessageStore {
         return level;
     }
 
-    /** The highest level holding a message, or null when none does. */
+    /** The highest level holding a message; only while one is ready ({@code readyCount > 0}). */
     private ReadyLevel highestReady() {
         if (topLevel == 0) {
             return single;
@@ -96,8 +96,7 @@ public final class InMemoryMessageStore implements MessageStore {
                 return level;
             }
         }
-        highestUsed = 0;
-        return single;
+        throw new IllegalStateException("no level holds a message although " + readyCount + " are ready");
     }
 
     /** The highest priority level that holds a ready message, or -1 when none is ready. */

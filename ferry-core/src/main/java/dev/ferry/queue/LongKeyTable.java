@@ -39,10 +39,6 @@ final class LongKeyTable<V> {
         return size;
     }
 
-    boolean isEmpty() {
-        return size == 0;
-    }
-
     @SuppressWarnings("unchecked")
     V get(long key) {
         int mask = keys.length - 1;

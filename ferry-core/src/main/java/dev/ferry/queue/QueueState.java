@@ -101,7 +101,7 @@ final class QueueState {
             assert waiting.sequence() < nextSequence : "recovered sequence above the first free one";
             retrySchedule.hold(waiting);
         }
-        store.setPagedInListener(expiryIndex::add);
+        store.setPagedInListener(expiryIndex::addPagedIn);
         store.setEvictedListener(expiryIndex::remove);
         this.deduplication = settings.arguments().deduplication().map(DeduplicationWindow::new).orElse(null);
         if (deduplication != null) {

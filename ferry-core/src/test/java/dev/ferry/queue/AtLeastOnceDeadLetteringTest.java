@@ -16,7 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import ch.qos.logback.classic.Level;
+
 import dev.ferry.message.Message;
+import dev.ferry.stats.MessageCounter;
+import dev.ferry.store.LogCapture;
 import dev.ferry.store.StoreFixture;
 import dev.ferry.store.StoreKind;
 
@@ -40,6 +44,8 @@ class AtLeastOnceDeadLetteringTest {
     private final ManualQueueTimer timer = new ManualQueueTimer(START);
     private final List<Routing> routings = new ArrayList<>();
     private boolean routable = true;
+    // When set, the hand-over's answer is already there when routing returns (a target that stored it at once).
+    private CompletableFuture<Void> answeredAtOnce;
     private StoreFixture stores;
     private MessageQueue queue;
 
@@ -51,7 +57,8 @@ class AtLeastOnceDeadLetteringTest {
 
         @Override
         public CompletableFuture<Void> routeConfirmed(Message deadLettered, DeathReason reason) {
-            CompletableFuture<Void> stored = routable ? new CompletableFuture<>() : null;
+            CompletableFuture<Void> stored = !routable ? null
+                    : answeredAtOnce != null ? answeredAtOnce : new CompletableFuture<>();
             routings.add(new Routing(deadLettered, reason, stored));
             return stored;
         }
@@ -172,5 +179,66 @@ class AtLeastOnceDeadLetteringTest {
         queue.delete(false, false).join();
         timer.advance(RETRY_MS * 2);
         assertThat(routings).as("a deleted queue routes nothing again").hasSize(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldCountADeadLetterOnceHoweverOftenItIsRoutedAgain(StoreKind kind) {
+        newQueue(kind);
+        routable = false;
+        publishAndReject("e");
+        timer.advance(RETRY_MS);
+        timer.advance(RETRY_MS);
+
+        assertThat(routings).hasSize(3);
+        assertThat(queue.messageStats()[MessageCounter.DEAD_LETTERED.ordinal()]).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldSettleADeadLetterWhoseTargetsAnsweredBeforeRoutingReturned(StoreKind kind) {
+        newQueue(kind);
+        answeredAtOnce = CompletableFuture.completedFuture(null);
+        publishAndReject("f");
+
+        stores.assertSettled(queue, 0);
+        timer.advance(RETRY_MS * 2);
+        assertThat(routings).as("nothing routed again once stored").hasSize(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldRouteAgainADeadLetterRefusedBeforeRoutingReturned(StoreKind kind) {
+        newQueue(kind);
+        answeredAtOnce = CompletableFuture.failedFuture(new QueueRefusedException("queue 'dlq' in vhost '/'"));
+        publishAndReject("g");
+        stores.assertSettled(queue, 1);
+
+        answeredAtOnce = CompletableFuture.completedFuture(null);
+        timer.advance(RETRY_MS);
+        assertThat(routings).hasSize(2);
+        stores.assertSettled(queue, 0);
+    }
+
+    /** One warning while dead letters reach no queue, not one per routing; one more once one got through and the next did not. */
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldWarnOnceWhileDeadLettersReachNoQueue(StoreKind kind) {
+        try (LogCapture log = new LogCapture(QueueState.class)) {
+            newQueue(kind);
+            routable = false;
+            publishAndReject("h");
+            publishAndReject("i");
+            timer.advance(RETRY_MS);
+            assertThat(routings).hasSize(4);
+            assertThat(log.lines(Level.WARN)).singleElement().asString().contains("reached no queue");
+
+            routable = true;
+            timer.advance(RETRY_MS);
+            routings.get(4).stored().complete(null);
+            routable = false;
+            publishAndReject("j");
+            assertThat(log.lines(Level.WARN)).hasSize(2);
+        }
     }
 }

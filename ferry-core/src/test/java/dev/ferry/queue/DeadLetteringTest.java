@@ -101,12 +101,13 @@ class DeadLetteringTest {
     }
 
     private List<String> drainWithGet() {
-        List<String> bodies = new ArrayList<>();
-        GetResult result;
-        while (!(result = queue.get(CHANNEL, true).join()).isEmpty()) {
-            bodies.add(new String(result.delivery().orElseThrow().message().body(), StandardCharsets.UTF_8));
-        }
-        return bodies;
+        return QueueGets.drainWithGet(queue, CHANNEL);
+    }
+
+    /** The body of the next message, taken no-ack. */
+    private String drainOneWithGet() {
+        Message taken = queue.get(CHANNEL, true).join().delivery().orElseThrow().message();
+        return new String(taken.body(), StandardCharsets.UTF_8);
     }
 
     @SuppressWarnings("unchecked")
@@ -207,6 +208,31 @@ class DeadLetteringTest {
         assertThat(queue.messageCount()).isEqualTo(2);
         assertSettled(2);
         assertThat(drainWithGet()).containsExactly("a", "c");
+    }
+
+    /**
+     * On the spill log only "a" stays in memory; the get of "b" pages in "b" and "c" together, so
+     * "c" then waits in memory as a new object read from the log. The queue's expiry index held
+     * the object published straight to disk, which the store no longer knows, and kept it over the
+     * paged-in copy (same expiry, same sequence): "c" stayed in the queue, unexpired, until a
+     * consumer reached it.
+     */
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldExpireAMessageWhileItWaitsInMemoryAfterAPageIn(StoreKind store) {
+        use(store);
+        newQueue(withDlx());
+        queue.enqueue(message("a", null), null);
+        queue.enqueue(message("b", null), null);
+        queue.enqueue(message("c", "1000"), null);
+        assertThat(drainOneWithGet()).isEqualTo("a");
+        assertThat(drainOneWithGet()).isEqualTo("b");
+
+        timer.advance(1000);
+
+        assertThat(deadBodies()).containsExactly("c");
+        assertThat(queue.messageCount()).isZero();
+        assertSettled(0);
     }
 
     @ParameterizedTest
@@ -656,5 +682,72 @@ class DeadLetteringTest {
         assertThat(sink.bodies()).containsExactly("a", "b", "c", "a", "b");
         queue.settle(CHANNEL, sink.ids(), SettleOutcome.ACK);
         assertSettled(0);
+    }
+
+    // ---- arguments changed by a policy (applyArguments)
+
+    private static QueueArguments arguments(Map<String, Object> arguments) {
+        return QueueArguments.parse(arguments, "queue 'q' in vhost '/'");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldDropTheHeadAtOnceWhenAPolicyLowersTheLengthLimit(StoreKind store) {
+        use(store);
+        newQueue(Map.of());
+        publish("a", "b", "c");
+        queue.applyArguments(arguments(withDlx("x-max-length", 1)));
+
+        assertThat(deadBodies()).as("the new dead-letter exchange takes them").containsExactly("a", "b");
+        assertThat(deadReasons()).containsOnly(DeathReason.MAXLEN);
+        assertThat(deadLetters.get(0).message().exchange()).isEqualTo("dlx");
+        assertThat(queue.messageCount()).isEqualTo(1);
+        assertSettled(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldGiveNewMessagesTheTtlOfAPolicyAndKeepTheDeadlinesOfThoseQueued(StoreKind store) {
+        use(store);
+        newQueue(withDlx());
+        publish("before");
+        queue.applyArguments(arguments(withDlx("x-message-ttl", 1000)));
+        publish("after");
+
+        timer.advance(1000);
+        assertThat(deadBodies()).containsExactly("after");
+        assertThat(drainWithGet()).containsExactly("before");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldApplyTheRetryDelaysAndDeliveryLimitOfAPolicyToTheNextReturns(StoreKind store) {
+        use(store);
+        newQueue(withDlx());
+        publish("a");
+        queue.applyArguments(arguments(withDlx("x-retry-delays", List.of(500))));
+        RecordingSink sink = consume(0);
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
+        assertThat(sink.deliveries).as("waits out the policy's delay").hasSize(1);
+        timer.advance(500);
+        assertThat(sink.deliveries).hasSize(2);
+
+        queue.applyArguments(arguments(withDlx("x-delivery-limit", 1)));
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
+        assertThat(deadReasons()).as("its second return, over the policy's limit of one")
+                .containsExactly(DeathReason.DELIVERY_LIMIT);
+        assertSettled(0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldDeleteTheQueueByTheExpiresOfAPolicy(StoreKind store) {
+        use(store);
+        newQueue(Map.of());
+        timer.advance(5000);
+        queue.applyArguments(arguments(Map.of("x-expires", 1000)));
+        assertThat(deleted).isEmpty();
+        timer.advance(0); // the alarm the queue set, already due
+        assertThat(deleted).as("counted from the last use, the declaration").containsExactly(queue);
     }
 }

@@ -72,4 +72,37 @@ class DeduplicationWindowTest {
         window.admit("v", 0); // y is out by count; z, w, v were never journaled
         assertThat(window.oldestJournalOffset(12)).isEqualTo(12);
     }
+
+    @Test
+    void shouldLetIdsWhoseTimeIsOverLeaveWhenTheNextIsAdmitted() {
+        DeduplicationWindow window = window(100, 1000);
+        window.admit("a", 0);
+        window.admit("b", 1000);
+
+        assertThat(window.size()).as("a left on b's arrival, without a lookup in between").isOne();
+    }
+
+    /**
+     * Ids leave by time before the 16-slot ring is full, so it must grow when the oldest admission
+     * left is the 10th: the ring's bound is the span from the oldest to the next, not the next alone.
+     */
+    @Test
+    void shouldGrowItsRingAfterIdsLeftByTime() {
+        DeduplicationWindow window = window(100, 1000);
+        for (int i = 0; i < 9; i++) {
+            window.admit("early-" + i, 0);
+        }
+        for (int i = 0; i < 17; i++) {
+            window.admit("late-" + i, 2000);
+        }
+        assertThat(window.size()).isEqualTo(17);
+        for (int i = 0; i < 17; i++) {
+            assertThat(window.contains("late-" + i, 2999)).as("late-%d", i).isTrue();
+        }
+
+        for (int i = 0; i < 17; i++) {
+            assertThat(window.contains("late-" + i, 3000)).as("late-%d once its time is over", i).isFalse();
+        }
+        assertThat(window.size()).isZero();
+    }
 }

@@ -622,4 +622,53 @@ class MessageQueueTest {
         assertThat(twoQueues.accepted()).failsWithin(Duration.ZERO)
                 .withThrowableOfType(ExecutionException.class).withMessageContaining("broken append");
     }
+
+    /** Publishes the owner has not applied yet hold the publisher back past the mailbox bound, until it catches up. */
+    @Test
+    void shouldHoldBackPublishersWhileTheOwnerFallsBehindItsMailboxBound() {
+        java.util.Queue<Runnable> ownerTasks = new java.util.ArrayDeque<>();
+        QueueSettings settings = new QueueSettings("/", "slow", false, OptionalLong.empty(), false, QueueArguments.NONE);
+        MessageQueue slow = new MessageQueue(settings, new InMemoryMessageStore(), ownerTasks::add, q -> { },
+                new QueueServices(new ManualQueueTimer(0), DeadLetterRouter.DROP, new MailboxLimits(2, 1 << 20)));
+        assertThat(slow.name()).isEqualTo("slow");
+
+        assertThat(slow.enqueue(message("a"), null)).isNull();
+        assertThat(slow.enqueue(message("b"), null)).isNull();
+        java.util.concurrent.CompletableFuture<Void> held = slow.enqueue(message("c"), null);
+        assertThat(held).as("three waiting, the bound is two").isNotNull().isNotDone();
+
+        Runnable drain;
+        while ((drain = ownerTasks.poll()) != null) {
+            drain.run();
+        }
+        assertThat(held).isDone();
+        assertThat(slow.messageCount()).isEqualTo(3);
+    }
+
+    private void publishWithId(String body, String id, PublishConfirm confirm) {
+        queue.enqueue(new Message("", "q", StoreKind.PERSISTENT.withHeaders(Map.of("x-deduplication-header", id)),
+                body.getBytes(StandardCharsets.UTF_8)), confirm);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldStoreAMessageOnceAndConfirmEveryCopyWhenTheQueueDeduplicates(StoreKind kind) {
+        use(kind);
+        queue = newQueue(QueueArguments.parse(Map.of("x-message-deduplication", true, "x-cache-ttl", 60_000),
+                "queue 'q' in vhost '/'"), false);
+        PublishConfirm original = new PublishConfirm(1);
+        PublishConfirm copy = new PublishConfirm(1);
+        publishWithId("first", "order-1", original);
+        publishWithId("copy", "order-1", copy);
+        publishWithId("other", "order-2", null);
+        publish("no id", "no id");
+
+        assertThat(original.accepted()).succeedsWithin(Duration.ofSeconds(5));
+        assertThat(copy.accepted()).as("confirmed as stored: it was, the first time").succeedsWithin(Duration.ofSeconds(5));
+        assertThat(drainWithGet()).containsExactly("first", "other", "no id", "no id");
+    }
+
+    private List<String> drainWithGet() {
+        return QueueGets.drainWithGet(queue, CHANNEL);
+    }
 }

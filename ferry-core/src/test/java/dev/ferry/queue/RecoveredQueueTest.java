@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.ferry.log.FileHandleCache;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
@@ -49,10 +50,13 @@ class RecoveredQueueTest {
     private MessageQueue openQueue(Map<String, Object> arguments) {
         LogConfig config = new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentBytesMax(64 * 1024)
                 .batchBytesMax(64 * 1024).segmentDeleteDelayMs(0);
-        LogMessageStore store = LogMessageStore.open(directory.resolve("q"), config, flusher, Runnable::run,
-                PagingLimits.DEFAULTS, "queue 'q'");
-        QueueSettings settings = new QueueSettings("/", "q", true, OptionalLong.empty(), false,
-                QueueArguments.parse(arguments, "queue 'q'"));
+        QueueArguments parsed = QueueArguments.parse(arguments, "queue 'q'");
+        LogMessageStore store = parsed.deduplication()
+                .map(window -> LogMessageStore.open(directory.resolve("q"), config, flusher,
+                        FileHandleCache.processDefault(), Runnable::run, PagingLimits.DEFAULTS, "queue 'q'", 0, window))
+                .orElseGet(() -> LogMessageStore.open(directory.resolve("q"), config, flusher, Runnable::run,
+                        PagingLimits.DEFAULTS, "queue 'q'"));
+        QueueSettings settings = new QueueSettings("/", "q", true, OptionalLong.empty(), false, parsed);
         MessageQueue queue = new MessageQueue(settings, store, Runnable::run, q -> { },
                 new QueueServices(timer, (message, reason) -> deadLetters.add(body(message) + ":" + reason)));
         open.add(queue);
@@ -163,5 +167,26 @@ class RecoveredQueueTest {
         assertThat(recovered.messageCount()).isEqualTo(1);
         timer.advance(1);
         assertThat(recovered.messageCount()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldKeepTheDeduplicationWindowAcrossARestart() {
+        Map<String, Object> deduplicating = Map.of("x-message-deduplication", true);
+        MessageQueue before = openQueue(deduplicating);
+        publishWithId(before, "first", "order-1");
+        MessageQueue recovered = reopen(before, deduplicating);
+        publishWithId(recovered, "resent", "order-1");
+        publishWithId(recovered, "new", "order-2");
+
+        assertThat(recovered.messageCount()).isEqualTo(2);
+        assertThat(body(recovered.get(CHANNEL, true).join().delivery().orElseThrow().message())).isEqualTo("first");
+        assertThat(body(recovered.get(CHANNEL, true).join().delivery().orElseThrow().message())).isEqualTo("new");
+    }
+
+    private static void publishWithId(MessageQueue queue, String body, String id) {
+        PublishConfirm confirm = new PublishConfirm(1);
+        queue.enqueue(new Message("", "q", StoreKind.PERSISTENT.withHeaders(Map.of("x-deduplication-header", id)),
+                body.getBytes(StandardCharsets.UTF_8)), confirm);
+        assertThat(confirm.accepted()).succeedsWithin(Duration.ofSeconds(5));
     }
 }
