@@ -1,6 +1,7 @@
 package dev.ferry.front;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 
 /**
@@ -45,6 +46,20 @@ public final class OutboundBatcher {
      */
     public void write(Object message) {
         context.write(message, context.voidPromise());
+        flushLater();
+    }
+
+    /**
+     * Runs {@code whenDone} once everything written so far has reached the socket, or failed to
+     * (the connection closed first): what a caller waits for before it frees memory the written
+     * buffers only point at.
+     */
+    public void whenWritten(Runnable whenDone) {
+        context.write(Unpooled.EMPTY_BUFFER).addListener(future -> whenDone.run());
+        flushLater();
+    }
+
+    private void flushLater() {
         flushPending = true;
         if (!inRead && !flushScheduled) {
             flushScheduled = true;

@@ -3,7 +3,10 @@ package dev.ferry.amqp.codec;
 import dev.ferry.amqp.method.AmqpMethod;
 import dev.ferry.message.MessageProperties;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
+import java.util.function.Consumer;
 
 /**
  * Writes outbound frames straight into a (pooled) {@link ByteBuf}. A frame's size is not known
@@ -70,6 +73,35 @@ public final class FrameWriter {
         writeMethod(out, channel, method);
         writeContentHeader(out, channel, method.classId(), body.remaining(), properties);
         writeBody(out, channel, body, frameMax);
+    }
+
+    /**
+     * The same bytes as {@link #writeContent(ByteBuf, int, AmqpMethod, MessageProperties, ByteBuffer, int)},
+     * handed to {@code out} as a sequence of buffers in which the body is not copied: each body
+     * frame's payload is a view of {@code body}, between small buffers holding the frame headers and
+     * ends. For large bodies off the heap, whose copy into one buffer would cost the event loop a
+     * 16 MiB allocation and copy per delivery. The views do not own {@code body}'s memory: the caller
+     * keeps it alive until the buffers are written.
+     */
+    public static void writeContentAsViews(ByteBufAllocator alloc, int channel, AmqpMethod method,
+            MessageProperties properties, ByteBuffer body, int frameMax, Consumer<ByteBuf> out) {
+        ByteBuf head = alloc.ioBuffer(CONTENT_PREAMBLE_ESTIMATE);
+        writeMethod(head, channel, method);
+        writeContentHeader(head, channel, method.classId(), body.remaining(), properties);
+        int chunkMax = frameMax - AmqpFrames.OVERHEAD_BYTES;
+        int end = body.limit();
+        for (int offset = body.position(); offset < end; offset += chunkMax) {
+            int length = Math.min(chunkMax, end - offset);
+            // The frame end of the previous body frame and this one's header share a buffer.
+            head.writeByte(AmqpFrames.TYPE_BODY);
+            head.writeShort(channel);
+            head.writeInt(length);
+            out.accept(head);
+            out.accept(Unpooled.wrappedBuffer(body.slice(offset, length)));
+            head = alloc.ioBuffer(AmqpFrames.OVERHEAD_BYTES);
+            head.writeByte(AmqpFrames.FRAME_END);
+        }
+        out.accept(head); // the last body frame's end, or the method and header of an empty body
     }
 
     /** A buffer size that usually holds {@link #writeContent}'s output without growing. */

@@ -800,6 +800,15 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
 
     /** Writes a method with its content; the caller keeps its reference to {@code body}. */
     void writeContent(int channel, AmqpMethod method, MessageProperties properties, MessageBody body) {
+        if (body.isDirect()) {
+            // Frames that point into the body instead of a 16 MiB copy of it; the body is kept
+            // until the socket has them (the caller gives its own reference back on return).
+            body.retain();
+            FrameWriter.writeContentAsViews(ctx.alloc(), channel, method, properties, body.buffer(), frameMax,
+                    output::write);
+            output.whenWritten(body::release);
+            return;
+        }
         ByteBuf buffer = ctx.alloc().ioBuffer(FrameWriter.contentSizeEstimate(body.size(), frameMax));
         FrameWriter.writeContent(buffer, channel, method, properties, body.buffer(), frameMax);
         output.write(buffer);

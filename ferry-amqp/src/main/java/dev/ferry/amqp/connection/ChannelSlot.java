@@ -84,7 +84,7 @@ final class ChannelSlot implements AmqpChannel {
                     connection.writeContent(number, method, properties, body);
                 }
             } finally {
-                body.release(); // copied into the frames (or not needed): the socket holds no reference
+                body.release(); // copied into the frames, or kept by the writer until written, or not needed
             }
         });
     }
