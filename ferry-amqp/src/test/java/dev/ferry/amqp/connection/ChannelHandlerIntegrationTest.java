@@ -20,8 +20,10 @@ import dev.ferry.amqp.method.BasicDeliver;
 import dev.ferry.amqp.method.QueueDeclare;
 import dev.ferry.amqp.method.QueueDeclareOk;
 import dev.ferry.error.BrokerException;
+import dev.ferry.message.MessageBody;
 import dev.ferry.message.MessageProperties;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,6 +44,8 @@ class ChannelHandlerIntegrationTest {
     private static final List<AssembledPublish> PUBLISHES = new CopyOnWriteArrayList<>();
     private static final List<AmqpConnection> CONNECTIONS = new CopyOnWriteArrayList<>();
     private static final ExecutorService CORE = Executors.newSingleThreadExecutor();
+    /** What the stand-in delivers to a consumer of "large": off the heap, as the broker keeps bodies from 1 MiB. */
+    private static final MessageBody LARGE = largeBody(3 * 1024 * 1024 + 123);
     private static AmqpServer server;
     private static int port;
 
@@ -60,6 +65,13 @@ class ChannelHandlerIntegrationTest {
                     throw BrokerException.notFound("no queue 'missing' in vhost '/'");
                 }
                 CORE.execute(() -> channel.send(new QueueDeclareOk(declare.queue(), 3, 1)));
+            } else if (method instanceof BasicConsume consume && consume.queue().equals("large")) {
+                CORE.execute(() -> {
+                    channel.send(new BasicConsumeOk("large"));
+                    // The test keeps its own reference; this one is the delivery's, given back once written.
+                    channel.sendContent(new BasicDeliver("large", 1, false, "", "large"), MessageProperties.EMPTY,
+                            LARGE.retain());
+                });
             } else if (method instanceof BasicConsume consume) {
                 CORE.execute(() -> {
                     channel.send(new BasicConsumeOk("ctag"));
@@ -146,6 +158,38 @@ class ChannelHandlerIntegrationTest {
             assertThat(received).containsExactly("1:message 0", "2:message 1", "3:message 2");
             assertThat(headers).containsExactly(0, 1, 2);
         }
+    }
+
+    @Test
+    void shouldDeliverABodyOffTheHeapIntactAndGiveItsReferenceBackOnceWritten() throws Exception {
+        assertThat(LARGE.isDirect()).isTrue();
+        byte[] expected = new byte[LARGE.size()];
+        LARGE.buffer().get(expected);
+        try (Connection connection = RealClientTest.factory(port).newConnection()) {
+            Channel channel = connection.createChannel();
+            CompletableFuture<byte[]> received = new CompletableFuture<>();
+            channel.basicConsume("large", true, "large", new DefaultConsumer(channel) {
+                @Override
+                public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties,
+                        byte[] body) {
+                    received.complete(body);
+                }
+            });
+            // 769 body frames at frame_max 4096, each a view of the body between its header and end.
+            assertThat(received.get(10, TimeUnit.SECONDS)).isEqualTo(expected);
+            await().atMost(Duration.ofSeconds(5)).until(() -> LARGE.references() == 1);
+        }
+        LARGE.release();
+        assertThat(LARGE.references()).isZero();
+    }
+
+    private static MessageBody largeBody(int size) {
+        MessageBody body = MessageBody.allocate(size);
+        ByteBuffer fill = body.fillView();
+        for (int i = 0; i < size; i++) {
+            fill.put((byte) (i * 7 + i / 4093));
+        }
+        return body;
     }
 
     @Test
