@@ -13,6 +13,7 @@
 #   rawflood  scripts/RawFlood.java: 4 raw sockets writing pre-encoded 1 KiB publishes, no consumer
 #   large     scripts/LargeBurst.java: 20 connections publishing maximum-size (16 MiB) messages back
 #             to back, one consumer draining them
+#   largebacklog  the same with no consumer: every body is paged to disk (not in the default list)
 # During each, scripts/LatencyProbe.java runs an unrelated publisher/consumer pair on its own queue
 # at 1,000 msg/s (3 warm-up seconds dropped) until about four seconds before the load ends. Three
 # seconds before the load ends, `jcmd GC.run` forces a full collection: the heap it leaves is the
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
     --scenarios) SCENARIOS="${2:?--scenarios needs a list}"; shift ;;
     --no-build) build=0 ;;
     --out) out_dir="${2:?--out needs a directory}"; shift ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ingress-memory: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -116,6 +117,8 @@ start_load() {
                 > "$output" 2>&1 & ;;
     large) java -Xmx1g -cp "$PROBE_CP" "$here/scripts/LargeBurst.java" "$uri" large 20 "$seconds" \
              "$MAX_MESSAGE_BYTES" > "$output" 2>&1 & ;;
+    largebacklog) java -Xmx1g -cp "$PROBE_CP" "$here/scripts/LargeBurst.java" "$uri" large 20 "$seconds" \
+             "$MAX_MESSAGE_BYTES" noconsumer > "$output" 2>&1 & ;;
     *) echo "ingress-memory: unknown scenario $scenario" >&2; exit 2 ;;
   esac
   load_pid=$!

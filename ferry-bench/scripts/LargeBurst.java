@@ -12,12 +12,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * Large-message load for ingress-memory.sh: PUBLISHERS connections (one thread each) publish
  * bodies of BODY_BYTES (the broker's maximum message size) back to back to QUEUE for SECONDS, so
  * that up to PUBLISHERS maximum-size messages are on their way at any moment; one consumer
- * connection drains the queue (manual acks, prefetch 2) and checks every body's size. The queue is
- * declared non-durable. Prints one line:
+ * connection drains the queue (manual acks, prefetch 2) and checks every body's size; with the
+ * optional last argument "noconsumer" nobody drains it, and the backlog is counted at the end. The
+ * queue is declared non-durable. Prints one line:
  *
- *   largeburst publishers=20 seconds=60 body=16777216 published=N consumed=N wrong_size=0 max_publish_ms=N
+ *   largeburst publishers=20 seconds=60 body=16777216 published=N consumed=N wrong_size=0 max_publish_ms=N backlog=N
  *
- * Run: java -cp AMQP_CLIENT_CLASSPATH LargeBurst.java URI QUEUE PUBLISHERS SECONDS BODY_BYTES
+ * Run: java -cp AMQP_CLIENT_CLASSPATH LargeBurst.java URI QUEUE PUBLISHERS SECONDS BODY_BYTES [noconsumer]
  */
 public class LargeBurst {
   public static void main(String[] args) {
@@ -32,10 +33,11 @@ public class LargeBurst {
   }
 
   private static void run(String[] args) throws Exception {
-    if (args.length != 5) {
-      System.err.println("usage: LargeBurst URI QUEUE PUBLISHERS SECONDS BODY_BYTES");
+    if (args.length != 5 && !(args.length == 6 && args[5].equals("noconsumer"))) {
+      System.err.println("usage: LargeBurst URI QUEUE PUBLISHERS SECONDS BODY_BYTES [noconsumer]");
       System.exit(2);
     }
+    boolean consume = args.length == 5;
     String uri = args[0];
     String queue = args[1];
     int publishers = Integer.parseInt(args[2]);
@@ -54,6 +56,7 @@ public class LargeBurst {
     AtomicLong consumed = new AtomicLong();
     AtomicLong wrongSize = new AtomicLong();
     AtomicLong maxPublishNanos = new AtomicLong();
+    long backlog;
     // One body for every publisher: the client only reads it.
     byte[] body = new byte[bodyBytes];
     for (int i = 0; i < bodyBytes; i++) {
@@ -71,7 +74,9 @@ public class LargeBurst {
         consumed.incrementAndGet();
         consumer.basicAck(delivery.getEnvelope().getDeliveryTag(), false);
       };
-      consumer.basicConsume(queue, false, onDelivery, tag -> { });
+      if (consume) {
+        consumer.basicConsume(queue, false, onDelivery, tag -> { });
+      }
 
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
       List<Thread> threads = new ArrayList<>();
@@ -100,16 +105,17 @@ public class LargeBurst {
       }
       // Whatever was published is drained before the run ends (a minute at most).
       long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (consumed.get() < published.get() && System.nanoTime() < drainDeadline) {
+      while (consume && consumed.get() < published.get() && System.nanoTime() < drainDeadline) {
         Thread.sleep(50);
       }
       for (Connection connection : connections) {
         connection.close(10_000);
       }
+      backlog = consumer.queueDeclarePassive(queue).getMessageCount();
       consumer.queueDelete(queue);
     }
-    System.out.printf("largeburst publishers=%d seconds=%d body=%d published=%d consumed=%d wrong_size=%d max_publish_ms=%d%n",
+    System.out.printf("largeburst publishers=%d seconds=%d body=%d published=%d consumed=%d wrong_size=%d max_publish_ms=%d backlog=%d%n",
         publishers, seconds, bodyBytes, published.get(), consumed.get(), wrongSize.get(),
-        maxPublishNanos.get() / 1_000_000);
+        maxPublishNanos.get() / 1_000_000, backlog);
   }
 }
