@@ -9,6 +9,7 @@ import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.utils.ByteUtils;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * Encodes records as one uncompressed RecordBatch v2, byte for byte what kafka-clients'
@@ -83,7 +84,7 @@ final class BulkBatchEncoder {
         int bodySize = 1 + ByteUtils.sizeOfVarlong(timestampDelta) + ByteUtils.sizeOfVarint(offsetDelta)
                 + sizeOfBytes(key) + sizeOfBytes(value) + ByteUtils.sizeOfVarint(headers.length);
         for (Header header : headers) {
-            int keyBytes = utf8Length(header.key());
+            int keyBytes = Utils.utf8Length(header.key()); // counted, not encoded: it is encoded once below
             bodySize += ByteUtils.sizeOfVarint(keyBytes) + keyBytes + sizeOfBytes(header.value());
         }
         ByteUtils.writeVarint(bodySize, out);
@@ -122,9 +123,5 @@ final class BulkBatchEncoder {
         }
         ByteUtils.writeVarint(bytes.remaining(), out);
         out.put(bytes.duplicate()); // one bulk copy, heap or direct
-    }
-
-    private static int utf8Length(String text) {
-        return text.getBytes(StandardCharsets.UTF_8).length;
     }
 }

@@ -52,7 +52,8 @@ public final class MessageBody {
     private final byte[] array; // null for an off-heap body
     private final ByteBuffer direct; // null for a heap body; position 0, limit = size
     private final int size;
-    private final Cleaner.Cleanable uncount; // null for a heap body
+    private final Uncount uncount; // null for a heap body
+    private final Cleaner.Cleanable uncountOnce; // null for a heap body
     private volatile int references;
 
     private MessageBody(byte[] array) {
@@ -60,6 +61,7 @@ public final class MessageBody {
         this.direct = null;
         this.size = array.length;
         this.uncount = null;
+        this.uncountOnce = null;
         this.references = 1;
     }
 
@@ -69,11 +71,8 @@ public final class MessageBody {
         this.size = direct.capacity();
         this.references = 1;
         DIRECT_BYTES_IN_USE.addAndGet(size);
-        long counted = size;
-        this.uncount = UNCOUNTER.register(this, () -> {
-            DIRECT_BYTES_IN_USE.addAndGet(-counted);
-            DIRECT_BYTES_LEFT_TO_COLLECTOR.addAndGet(counted);
-        });
+        this.uncount = new Uncount(size);
+        this.uncountOnce = UNCOUNTER.register(this, uncount);
     }
 
     /** A heap body that takes {@code array} as it is (the caller no longer modifies it). */
@@ -194,8 +193,8 @@ public final class MessageBody {
         }
         int count = REFERENCES.decrementAndGet(this);
         if (count == 0) {
-            DIRECT_BYTES_LEFT_TO_COLLECTOR.addAndGet(-size); // uncount adds it back: it runs once, here or later
-            uncount.clean();
+            uncount.released = true;
+            uncountOnce.clean();
             DirectMemory.free(direct);
         } else if (count < 0) {
             throw new IllegalStateException("message body of " + size + " bytes released once more than retained");
@@ -210,6 +209,28 @@ public final class MessageBody {
     private void checkLive() {
         if (references <= 0) {
             throw new IllegalStateException("message body of " + size + " bytes read after it was freed");
+        }
+    }
+
+    /**
+     * Takes an off-heap body's bytes out of the count, once: at its last release, or when the
+     * collector finds the body unreleased (the buffer's own cleaner frees the memory then). Holds
+     * no reference to the body, which would keep it from being collected.
+     */
+    private static final class Uncount implements Runnable {
+        private final long size;
+        volatile boolean released;
+
+        Uncount(long size) {
+            this.size = size;
+        }
+
+        @Override
+        public void run() {
+            DIRECT_BYTES_IN_USE.addAndGet(-size);
+            if (!released) {
+                DIRECT_BYTES_LEFT_TO_COLLECTOR.addAndGet(size);
+            }
         }
     }
 }
