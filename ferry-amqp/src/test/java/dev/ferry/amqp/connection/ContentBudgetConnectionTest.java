@@ -12,6 +12,7 @@ import dev.ferry.amqp.method.ChannelOpenOk;
 import dev.ferry.amqp.method.ConnectionClose;
 import dev.ferry.amqp.method.ConnectionCloseOk;
 import dev.ferry.front.ContentBudget;
+import dev.ferry.message.MessageBody;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
@@ -246,5 +247,27 @@ class ContentBudgetConnectionTest {
             awaitPublished("waiting");
             assertWhole("waiting", 90_000);
         }
+    }
+
+    @Test
+    void shouldFreeAnOffHeapBodyAbandonedMidMessageAtOnce() throws Exception {
+        int size = 2 * 1024 * 1024; // off the heap: from 1 MiB up
+        long before = MessageBody.directBytesInUse();
+        try (RawAmqpSocket failing = connect(1); RawAmqpSocket dropping = connect(1)) {
+            startMessage(failing, 1, "failing", size);
+            sendBody(failing, 1, "failing", size, 0, 10_000);
+            await().atMost(Duration.ofSeconds(5)).until(() -> MessageBody.directBytesInUse() - before >= size);
+            // A method in the middle of content ends the connection (505); the body goes back with it.
+            failing.sendMethod(1, new ChannelOpen());
+            assertThat(failing.expectMethod(ConnectionClose.class).replyCode()).isEqualTo(505);
+            await().atMost(Duration.ofSeconds(5)).until(() -> MessageBody.directBytesInUse() <= before);
+
+            startMessage(dropping, 1, "dropping", size);
+            sendBody(dropping, 1, "dropping", size, 0, 10_000);
+            await().atMost(Duration.ofSeconds(5)).until(() -> MessageBody.directBytesInUse() - before >= size);
+        }
+        // The dropping socket closed mid-message: freed now, not when a collection finds it.
+        await().atMost(Duration.ofSeconds(5)).until(() -> MessageBody.directBytesInUse() <= before);
+        assertThat(PUBLISHES).isEmpty();
     }
 }
