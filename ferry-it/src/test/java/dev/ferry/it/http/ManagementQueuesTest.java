@@ -126,8 +126,11 @@ class ManagementQueuesTest {
     void shouldPeekWithRequeueThenTakeWithAck() throws Exception {
         String queue = prefix + "peek";
         channel.queueDeclare(queue, false, false, false, null);
+        // Confirmed first: the HTTP get goes another way and could reach the queue before the publishes.
+        channel.confirmSelect();
         channel.basicPublish("", queue, null, "first".getBytes(StandardCharsets.UTF_8));
         channel.basicPublish("", queue, null, new byte[] {(byte) 0xff, 0, 1});
+        channel.waitForConfirmsOrDie(10_000);
 
         JsonNode peeked = post(queuePath(queue) + "/get", "{\"count\":5,\"ackmode\":\"ack_requeue_true\",\"encoding\":\"auto\"}");
         assertThat(peeked).hasSize(2);
