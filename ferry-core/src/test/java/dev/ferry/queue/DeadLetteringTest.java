@@ -576,6 +576,29 @@ class DeadLetteringTest {
 
     @ParameterizedTest
     @EnumSource(StoreKind.class)
+    void shouldLetAMessageOnItsFirstRetryPassOneWaitingOutALongerSecondDelayAheadOfIt(StoreKind store) {
+        use(store);
+        newQueue(withDlx("x-retry-delays", List.of(100, 10_000)));
+        publish("a", "b");
+        RecordingSink sink = consume(0);
+        queue.settle(CHANNEL, sink.deliveries.get(0).deliveryId(), SettleOutcome.REQUEUE);
+        timer.advance(100);
+        assertThat(sink.bodies()).containsExactly("a", "b", "a");
+
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
+        queue.settle(CHANNEL, sink.deliveries.get(1).deliveryId(), SettleOutcome.REQUEUE);
+        timer.advance(100);
+
+        assertThat(sink.bodies()).as("b, due first, is not held behind a, which is ahead of it in the queue")
+                .containsExactly("a", "b", "a", "b");
+        timer.advance(9_899);
+        assertThat(sink.deliveries).hasSize(4);
+        timer.advance(1);
+        assertThat(sink.bodies()).containsExactly("a", "b", "a", "b", "a");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
     void shouldReturnADelayedMessageToItsOriginalPosition(StoreKind store) {
         use(store);
         newQueue(Map.of("x-retry-delays", List.of(100)));
