@@ -633,9 +633,11 @@ class MessageQueueTest {
         assertThat(slow.name()).isEqualTo("slow");
 
         assertThat(slow.enqueue(message("a"), null)).isNull();
-        assertThat(slow.enqueue(message("b"), null)).isNull();
-        java.util.concurrent.CompletableFuture<Void> held = slow.enqueue(message("c"), null);
+        assertThat(slow.enqueue(message("bb"), null)).isNull();
+        java.util.concurrent.CompletableFuture<Void> held = slow.enqueue(message("ccc"), null);
         assertThat(held).as("three waiting, the bound is two").isNotNull().isNotDone();
+        assertThat(slow.waitingMessages()).isEqualTo(3);
+        assertThat(slow.waitingBytes()).isEqualTo(6);
 
         Runnable drain;
         while ((drain = ownerTasks.poll()) != null) {
@@ -643,6 +645,30 @@ class MessageQueueTest {
         }
         assertThat(held).isDone();
         assertThat(slow.messageCount()).isEqualTo(3);
+        assertThat(slow.waitingMessages()).isZero();
+        assertThat(slow.waitingBytes()).isZero();
+        assertThat(slow.peakWaitingMessages()).as("the most a publisher found waiting").isEqualTo(3);
+        assertThat(slow.peakWaitingBytes()).isEqualTo(6);
+    }
+
+    @Test
+    void shouldAskItsOwnerAgainAfterTheOwnerRefusedADrain() {
+        java.util.concurrent.atomic.AtomicBoolean refusing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.Executor owner = task -> {
+            if (refusing.get()) {
+                throw new java.util.concurrent.RejectedExecutionException("shutting down");
+            }
+            task.run();
+        };
+        QueueSettings settings = new QueueSettings("/", "refused", false, OptionalLong.empty(), false, QueueArguments.NONE);
+        MessageQueue refused = new MessageQueue(settings, new InMemoryMessageStore(), owner, q -> { });
+
+        refused.enqueue(message("a"), null);
+        assertThat(refused.messageCount()).isZero();
+        refusing.set(false);
+        refused.enqueue(message("b"), null);
+
+        assertThat(refused.messageCount()).as("the next command schedules a drain, which applies both").isEqualTo(2);
     }
 
     private void publishWithId(String body, String id, PublishConfirm confirm) {
