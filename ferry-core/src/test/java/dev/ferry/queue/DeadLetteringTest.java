@@ -270,6 +270,30 @@ class DeadLetteringTest {
 
     @ParameterizedTest
     @EnumSource(StoreKind.class)
+    void shouldExpireATtlZeroMessageThatArrivesBehindAReadyOneInTheSameDrain(StoreKind store) {
+        use(store);
+        java.util.Queue<Runnable> ownerTasks = new java.util.ArrayDeque<>();
+        QueueSettings settings = new QueueSettings("/", "q", stores.kind().durable(), OptionalLong.empty(), false,
+                QueueArguments.parse(withDlx(), "queue 'q' in vhost '/'"));
+        queue = new MessageQueue(settings, stores.newStore(), ownerTasks::add, deleted::add,
+                new QueueServices(timer, (message, reason) -> deadLetters.add(new DeadLetter(message, reason))));
+        RecordingSink sink = new RecordingSink();
+        queue.consume(new ConsumerSpec(CHANNEL, "c", false, false, 1, null, 0, sink));
+        queue.enqueue(message("ahead", null), null);
+        queue.enqueue(message("now-or-never", "0"), null);
+
+        Runnable drain;
+        while ((drain = ownerTasks.poll()) != null) {
+            drain.run(); // one drain applies both publishes before it delivers
+        }
+
+        assertThat(sink.bodies()).containsExactly("ahead");
+        assertThat(deadBodies()).as("a message was ahead of it: it could not be taken at once").containsExactly("now-or-never");
+        assertThat(queue.messageCount()).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
     void shouldExpireATtlZeroMessageWhenTheConsumerHasNoCredit(StoreKind store) {
         use(store);
         newQueue(withDlx("x-message-ttl", 0));

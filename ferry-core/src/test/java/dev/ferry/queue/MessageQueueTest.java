@@ -631,6 +631,8 @@ class MessageQueueTest {
         MessageQueue slow = new MessageQueue(settings, new InMemoryMessageStore(), ownerTasks::add, q -> { },
                 new QueueServices(new ManualQueueTimer(0), DeadLetterRouter.DROP, new MailboxLimits(2, 1 << 20)));
         assertThat(slow.name()).isEqualTo("slow");
+        assertThat(slow.settings()).isSameAs(settings);
+        assertThat(slow).hasToString(settings.description());
 
         assertThat(slow.enqueue(message("a"), null)).isNull();
         assertThat(slow.enqueue(message("bb"), null)).isNull();
