@@ -21,6 +21,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.message.Message;
+import dev.ferry.message.MessageBody;
 import dev.ferry.store.StoreFixture;
 import dev.ferry.store.StoreKind;
 
@@ -651,6 +652,33 @@ class MessageQueueTest {
         assertThat(slow.waitingBytes()).isZero();
         assertThat(slow.peakWaitingMessages()).as("the most a publisher found waiting").isEqualTo(3);
         assertThat(slow.peakWaitingBytes()).isEqualTo(6);
+    }
+
+    @Test
+    void shouldGiveBackItsReferenceToALargeBodyOnceItIsAckedOrDeliveredWithoutAck() {
+        MessageBody acked = MessageBody.allocate(MessageBody.DIRECT_FROM_BYTES);
+        MessageBody autoAcked = MessageBody.allocate(MessageBody.DIRECT_FROM_BYTES);
+        assertThat(acked.isDirect() && autoAcked.isDirect()).as("off the heap, so references count").isTrue();
+        RecordingSink ackedSink = new RecordingSink();
+        RecordingSink autoSink = new RecordingSink();
+        for (boolean noAck : new boolean[] {false, true}) {
+            String name = noAck ? "auto" : "acked";
+            QueueSettings settings = new QueueSettings("/", name, false, OptionalLong.empty(), false, QueueArguments.NONE);
+            MessageQueue large = new MessageQueue(settings, new InMemoryMessageStore(), Runnable::run, q -> { });
+            MessageBody body = noAck ? autoAcked : acked;
+            large.enqueue(new Message("", name, StoreKind.PERSISTENT, body), null);
+            body.release(); // the publisher's
+            large.consume(new ConsumerSpec(CHANNEL, "c", noAck, false, 0, null, 0, noAck ? autoSink : ackedSink)).join();
+            if (!noAck) {
+                ackedSink.last().message().messageBody().release(); // the delivery's, once sent
+                assertThat(acked.references()).as("the queue's, until the ack").isEqualTo(1);
+                large.settle(CHANNEL, ackedSink.last().deliveryId(), SettleOutcome.ACK);
+            }
+        }
+        autoSink.last().message().messageBody().release();
+
+        assertThat(acked.references()).isZero();
+        assertThat(autoAcked.references()).as("the queue gave its reference back at the no-ack delivery").isZero();
     }
 
     @Test
