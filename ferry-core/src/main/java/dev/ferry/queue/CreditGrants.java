@@ -58,10 +58,6 @@ final class CreditGrants {
         size = 0;
     }
 
-    boolean isEmpty() {
-        return size == 0;
-    }
-
     private int indexOf(ChannelCredit credit) {
         for (int i = 0; i < size; i++) {
             if (credits[i] == credit) {

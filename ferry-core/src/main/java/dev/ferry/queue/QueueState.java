@@ -190,10 +190,6 @@ final class QueueState {
         return Math.min(ttl, MessageTtl.parseChecked(message.properties().expiration()).orElse(Long.MAX_VALUE));
     }
 
-    /**
-     * A message with TTL 0 lives only if a consumer can take it right now, with nothing ahead of it
-     * (RabbitMQ's rule); otherwise it expires on arrival.
-     */
     /** Hands a new message to the store, with its deduplication id when it has one. */
     private void append(QueuedMessage queued, PublishConfirm confirm, String id, long admission, long now) {
         store.append(queued, confirm);
@@ -202,6 +198,10 @@ final class QueueState {
         }
     }
 
+    /**
+     * A message with TTL 0 lives only if a consumer can take it right now, with nothing ahead of it
+     * (RabbitMQ's rule); otherwise it expires on arrival.
+     */
     private void deliverAtOnceOrExpire(QueuedMessage queued, PublishConfirm confirm, String id, long admission,
                                        long now) {
         int consumerIndex = store.readyCount() == 0 ? takeConsumerWithCredit() : -1;

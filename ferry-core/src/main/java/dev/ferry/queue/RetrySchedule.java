@@ -40,10 +40,13 @@ final class RetrySchedule {
         return delaysMs.size();
     }
 
-    /** The wait before the message's latest return takes effect; its nth return waits the nth delay. */
+    /**
+     * The wait before the message's latest return takes effect; its nth return waits the nth delay.
+     * Only a return the delays allow waits: the one after the last delay dead-letters the message
+     * ({@link #retries()} bounds the queue's return limit).
+     */
     long delayFor(QueuedMessage message) {
-        int index = message.returnCount() - 1;
-        return index < delaysMs.size() ? delaysMs.get(index) : 0;
+        return delaysMs.get(message.returnCount() - 1);
     }
 
     /** Holds {@code message} until its {@link QueuedMessage#retryDueAt()}. */

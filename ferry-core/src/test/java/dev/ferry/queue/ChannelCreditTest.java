@@ -1,6 +1,7 @@
 package dev.ferry.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
@@ -181,6 +182,59 @@ class ChannelCreditTest {
         runAll();
         assertThat(secondSink.deliveries).hasSize(2);
         assertThat(firstSink.deliveries).hasSize(2);
+    }
+
+    @Test
+    void shouldRefuseANegativeLimitAndKeepTheOneItHad() {
+        ChannelCredit credit = new ChannelCredit(3);
+
+        assertThatThrownBy(() -> credit.setLimit(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-1");
+        assertThatThrownBy(() -> new ChannelCredit(-2)).isInstanceOf(IllegalArgumentException.class);
+
+        assertThat(credit.limit()).isEqualTo(3);
+        credit.setLimit(0);
+        assertThat(credit.limit()).isZero();
+    }
+
+    @Test
+    void shouldBeAtItsLimitOnlyWhenItHasOneAndEveryUnitIsTaken() {
+        ChannelCredit unlimited = new ChannelCredit();
+        for (int i = 0; i < 3; i++) {
+            assertThat(unlimited.tryAcquire()).isTrue();
+        }
+        assertThat(unlimited.isAtLimit()).as("no limit: never at it").isFalse();
+
+        ChannelCredit limited = new ChannelCredit(2);
+        assertThat(limited.tryAcquire()).isTrue();
+        assertThat(limited.isAtLimit()).isFalse();
+        assertThat(limited.tryAcquire()).isTrue();
+        assertThat(limited.isAtLimit()).isTrue();
+        assertThat(limited.tryAcquire()).isFalse();
+        limited.release(1);
+        assertThat(limited.isAtLimit()).isFalse();
+    }
+
+    @Test
+    void shouldHandAUnitFreedBeforeAWaitingQueueJoinedTheLineToThatQueue() {
+        ChannelCredit credit = new ChannelCredit(1);
+        MessageQueue queue = newQueue("late");
+        RecordingSink sink = consume(queue, false, 0, credit);
+        assertThat(credit.tryAcquire()).as("another queue's delivery holds the unit").isTrue();
+        publish(queue, 1);
+
+        // The queue's owner finds the channel at its limit; the other delivery is acked before the
+        // owner joins the line, so that release found nobody waiting and the unit stayed free.
+        assertThat(credit.tryAcquire()).isFalse();
+        credit.release(1);
+        credit.waitForUnit(queue);
+
+        assertThat(credit.hasWaitingQueues()).as("the free unit went to the queue as it joined").isFalse();
+        assertThat(credit.inUse()).isEqualTo(1);
+        runAll();
+        assertThat(sink.deliveries).hasSize(1);
+        assertThat(credit.inUse()).isEqualTo(1);
+        assertThat(credit.hasWaitingQueues()).isFalse();
     }
 
     @Test

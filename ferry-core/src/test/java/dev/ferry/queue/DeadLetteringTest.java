@@ -270,6 +270,30 @@ class DeadLetteringTest {
 
     @ParameterizedTest
     @EnumSource(StoreKind.class)
+    void shouldExpireATtlZeroMessageThatArrivesBehindAReadyOneInTheSameDrain(StoreKind store) {
+        use(store);
+        java.util.Queue<Runnable> ownerTasks = new java.util.ArrayDeque<>();
+        QueueSettings settings = new QueueSettings("/", "q", stores.kind().durable(), OptionalLong.empty(), false,
+                QueueArguments.parse(withDlx(), "queue 'q' in vhost '/'"));
+        queue = new MessageQueue(settings, stores.newStore(), ownerTasks::add, deleted::add,
+                new QueueServices(timer, (message, reason) -> deadLetters.add(new DeadLetter(message, reason))));
+        RecordingSink sink = new RecordingSink();
+        queue.consume(new ConsumerSpec(CHANNEL, "c", false, false, 1, null, 0, sink));
+        queue.enqueue(message("ahead", null), null);
+        queue.enqueue(message("now-or-never", "0"), null);
+
+        Runnable drain;
+        while ((drain = ownerTasks.poll()) != null) {
+            drain.run(); // one drain applies both publishes before it delivers
+        }
+
+        assertThat(sink.bodies()).containsExactly("ahead");
+        assertThat(deadBodies()).as("a message was ahead of it: it could not be taken at once").containsExactly("now-or-never");
+        assertThat(queue.messageCount()).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
     void shouldExpireATtlZeroMessageWhenTheConsumerHasNoCredit(StoreKind store) {
         use(store);
         newQueue(withDlx("x-message-ttl", 0));
@@ -572,6 +596,29 @@ class DeadLetteringTest {
         assertThat(deadReasons()).as("the delays are used up").containsExactly(DeathReason.DELIVERY_LIMIT);
         assertThat(timer.pendingAlarms()).isZero();
         assertSettled(0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void shouldLetAMessageOnItsFirstRetryPassOneWaitingOutALongerSecondDelayAheadOfIt(StoreKind store) {
+        use(store);
+        newQueue(withDlx("x-retry-delays", List.of(100, 10_000)));
+        publish("a", "b");
+        RecordingSink sink = consume(0);
+        queue.settle(CHANNEL, sink.deliveries.get(0).deliveryId(), SettleOutcome.REQUEUE);
+        timer.advance(100);
+        assertThat(sink.bodies()).containsExactly("a", "b", "a");
+
+        queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.REQUEUE);
+        queue.settle(CHANNEL, sink.deliveries.get(1).deliveryId(), SettleOutcome.REQUEUE);
+        timer.advance(100);
+
+        assertThat(sink.bodies()).as("b, due first, is not held behind a, which is ahead of it in the queue")
+                .containsExactly("a", "b", "a", "b");
+        timer.advance(9_899);
+        assertThat(sink.deliveries).hasSize(4);
+        timer.advance(1);
+        assertThat(sink.bodies()).containsExactly("a", "b", "a", "b", "a");
     }
 
     @ParameterizedTest

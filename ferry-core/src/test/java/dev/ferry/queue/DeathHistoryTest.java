@@ -163,6 +163,42 @@ class DeathHistoryTest {
     }
 
     @Test
+    void shouldSeeNoAutomaticCycleOnceAnEntryIsNotABrokersTable() {
+        Message expiredInA = DeathHistory.recordDeath(published(null), "a", DeathReason.EXPIRED, NOW, "dlx", null);
+        List<Object> withClientEntry = new java.util.ArrayList<>(deaths(expiredInA));
+        withClientEntry.add(0, "written by a client");
+
+        assertThat(DeathHistory.isAutomaticCycle(published(Map.of(DeathHistory.X_DEATH, withClientEntry)), "a"))
+                .as("a client wrote into the history: it chose to send the message round").isFalse();
+    }
+
+    @Test
+    void shouldListEveryCcKeyOfTheDeadLetter() {
+        Message resolved = SenderSelectedRoutes.resolve(published(Map.of("CC", List.of("c1", "c2", "c3"))));
+
+        Message dead = DeathHistory.recordDeath(resolved, "q", DeathReason.EXPIRED, NOW, "dlx", null);
+
+        assertThat(deaths(dead).get(0)).containsEntry("routing-keys", List.of("key", "c1", "c2", "c3"));
+    }
+
+    @Test
+    void shouldKeepAnOlderTableThatNamesNoQueueWhenFolding() {
+        Map<String, Object> noQueue = olderTable("q", "rejected", "x1", null);
+        noQueue.remove("queue");
+        Map<String, Object> noReason = olderTable("q", "rejected", "x2", null);
+        noReason.remove("reason");
+
+        Message dead = DeathHistory.recordDeath(published(Map.of(DeathHistory.X_DEATH, List.of(noQueue, noReason))),
+                "q", DeathReason.REJECTED, NOW, "dlx", null);
+
+        List<Map<String, Object>> deaths = deaths(dead);
+        assertThat(deaths).hasSize(3);
+        assertThat(deaths.get(0)).containsEntry("queue", "q").containsEntry("count", 1L);
+        assertThat(deaths.get(1)).doesNotContainKey("queue").containsEntry("exchange", "x1").containsEntry("count", 1L);
+        assertThat(deaths.get(2)).doesNotContainKey("reason").containsEntry("exchange", "x2").containsEntry("count", 1L);
+    }
+
+    @Test
     void shouldCheckTheExpirationProperty() {
         assertThat(MessageTtl.parse(null)).isEmpty();
         assertThat(MessageTtl.parse("0")).hasValue(0);

@@ -21,6 +21,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.message.Message;
+import dev.ferry.message.MessageBody;
 import dev.ferry.store.StoreFixture;
 import dev.ferry.store.StoreKind;
 
@@ -631,11 +632,15 @@ class MessageQueueTest {
         MessageQueue slow = new MessageQueue(settings, new InMemoryMessageStore(), ownerTasks::add, q -> { },
                 new QueueServices(new ManualQueueTimer(0), DeadLetterRouter.DROP, new MailboxLimits(2, 1 << 20)));
         assertThat(slow.name()).isEqualTo("slow");
+        assertThat(slow.settings()).isSameAs(settings);
+        assertThat(slow).hasToString(settings.description());
 
         assertThat(slow.enqueue(message("a"), null)).isNull();
-        assertThat(slow.enqueue(message("b"), null)).isNull();
-        java.util.concurrent.CompletableFuture<Void> held = slow.enqueue(message("c"), null);
+        assertThat(slow.enqueue(message("bb"), null)).isNull();
+        java.util.concurrent.CompletableFuture<Void> held = slow.enqueue(message("ccc"), null);
         assertThat(held).as("three waiting, the bound is two").isNotNull().isNotDone();
+        assertThat(slow.waitingMessages()).isEqualTo(3);
+        assertThat(slow.waitingBytes()).isEqualTo(6);
 
         Runnable drain;
         while ((drain = ownerTasks.poll()) != null) {
@@ -643,6 +648,57 @@ class MessageQueueTest {
         }
         assertThat(held).isDone();
         assertThat(slow.messageCount()).isEqualTo(3);
+        assertThat(slow.waitingMessages()).isZero();
+        assertThat(slow.waitingBytes()).isZero();
+        assertThat(slow.peakWaitingMessages()).as("the most a publisher found waiting").isEqualTo(3);
+        assertThat(slow.peakWaitingBytes()).isEqualTo(6);
+    }
+
+    @Test
+    void shouldGiveBackItsReferenceToALargeBodyOnceItIsAckedOrDeliveredWithoutAck() {
+        MessageBody acked = MessageBody.allocate(MessageBody.DIRECT_FROM_BYTES);
+        MessageBody autoAcked = MessageBody.allocate(MessageBody.DIRECT_FROM_BYTES);
+        assertThat(acked.isDirect() && autoAcked.isDirect()).as("off the heap, so references count").isTrue();
+        RecordingSink ackedSink = new RecordingSink();
+        RecordingSink autoSink = new RecordingSink();
+        for (boolean noAck : new boolean[] {false, true}) {
+            String name = noAck ? "auto" : "acked";
+            QueueSettings settings = new QueueSettings("/", name, false, OptionalLong.empty(), false, QueueArguments.NONE);
+            MessageQueue large = new MessageQueue(settings, new InMemoryMessageStore(), Runnable::run, q -> { });
+            MessageBody body = noAck ? autoAcked : acked;
+            large.enqueue(new Message("", name, StoreKind.PERSISTENT, body), null);
+            body.release(); // the publisher's
+            large.consume(new ConsumerSpec(CHANNEL, "c", noAck, false, 0, null, 0, noAck ? autoSink : ackedSink)).join();
+            if (!noAck) {
+                ackedSink.last().message().messageBody().release(); // the delivery's, once sent
+                assertThat(acked.references()).as("the queue's, until the ack").isEqualTo(1);
+                large.settle(CHANNEL, ackedSink.last().deliveryId(), SettleOutcome.ACK);
+            }
+        }
+        autoSink.last().message().messageBody().release();
+
+        assertThat(acked.references()).isZero();
+        assertThat(autoAcked.references()).as("the queue gave its reference back at the no-ack delivery").isZero();
+    }
+
+    @Test
+    void shouldAskItsOwnerAgainAfterTheOwnerRefusedADrain() {
+        java.util.concurrent.atomic.AtomicBoolean refusing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.Executor owner = task -> {
+            if (refusing.get()) {
+                throw new java.util.concurrent.RejectedExecutionException("shutting down");
+            }
+            task.run();
+        };
+        QueueSettings settings = new QueueSettings("/", "refused", false, OptionalLong.empty(), false, QueueArguments.NONE);
+        MessageQueue refused = new MessageQueue(settings, new InMemoryMessageStore(), owner, q -> { });
+
+        refused.enqueue(message("a"), null);
+        assertThat(refused.messageCount()).isZero();
+        refusing.set(false);
+        refused.enqueue(message("b"), null);
+
+        assertThat(refused.messageCount()).as("the next command schedules a drain, which applies both").isEqualTo(2);
     }
 
     private void publishWithId(String body, String id, PublishConfirm confirm) {
