@@ -97,6 +97,7 @@ class LogStreamSupportTest {
             while (log.segmentCount() < 3) {
                 appendRecords(log, 5, 100);
             }
+            appendRecords(log, 5, 100);
             long secondSegment = log.segmentBaseOffsets().get(1);
             long bound = log.segmentBaseOffsets().get(2) + 5;
             int firstSegmentBytes = log.sealedSegments().get(0).sizeInBytes();
