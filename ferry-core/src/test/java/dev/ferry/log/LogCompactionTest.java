@@ -491,4 +491,30 @@ class LogCompactionTest {
             assertThat(records(reopened)).hasSize(4);
         }
     }
+
+    @Test
+    void shouldLetAReaderThatFoundTheOriginalSegmentReadItAfterTheCleanedCopyReplacedIt() throws IOException {
+        FileHandleCache cache = new FileHandleCache(16);
+        try (Log log = Log.open(directory.resolve("pinned"), new LogConfig().fsyncPolicy(FsyncPolicy.NEVER)
+                .segmentDeleteDelayMs(0), null, cache)) {
+            put(log, "a", "1");
+            put(log, "a", "2");
+            put(log, "b", "1");
+            log.rollActiveSegment();
+            put(log, "c", "1");
+            byte[] original = Files.readAllBytes(LogSegment.logFile(log.directory(), 0));
+            LogSlice foundBefore = log.read(0, 1 << 20);
+
+            LogCompaction.Result result = new LogCompaction(log, EAGER, NOW, LogCleaner.KEY_MAP_BYTES_DEFAULT, () -> false,
+                    () -> { }).clean();
+            cache.closeIdle(); // an idle handle would be reopened by name, which now finds the copy
+
+            assertThat(result.segmentsRewritten()).isOne();
+            assertThat(Files.size(LogSegment.logFile(log.directory(), 0))).isLessThan(original.length);
+            assertThat(foundBefore.readBytes()).as("the original's bytes, through its pinned handle")
+                    .isEqualTo(ByteBuffer.wrap(original));
+            assertThat(records(log)).containsExactly(Map.entry(1L, "a=2"), Map.entry(2L, "b=1"), Map.entry(3L, "c=1"));
+        }
+        assertThat(cache.openCount()).isZero();
+    }
 }

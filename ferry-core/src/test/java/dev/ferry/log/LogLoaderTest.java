@@ -148,4 +148,24 @@ class LogLoaderTest {
         assertThat(fileKey(intactTimeIndex)).isEqualTo(intactTimeIndexKey);
         assertThat(fileKey(damagedIndex)).as("a damaged index file is written again").isNotEqualTo(damagedIndexKey);
     }
+
+    @Test
+    void shouldNameWhatIsWrongWithAnIndexFileWhenItValidatesTheSegmentInstead() throws Exception {
+        Path logDirectory = directory.resolve("index-problem");
+        LogConfig config = smallConfig(FsyncPolicy.NEVER).segmentBytesMax(4096).batchBytesMax(2048)
+                .validateSegmentsAtOpen(false);
+        try (Log log = Log.open(logDirectory, config)) {
+            while (log.segmentCount() < 2) {
+                appendRecords(log, 3, VALUE_BYTES);
+            }
+        }
+        flipByte(LogSegment.offsetIndexFile(logDirectory, 0), 0);
+
+        try (LogCapture lines = new LogCapture(LogLoader.class); Log log = Log.open(logDirectory, config)) {
+            assertThat(lines.lines(Level.WARN)).singleElement().satisfies(line -> assertThat(line)
+                    .contains("validating sealed segment " + LogSegment.fileStem(0) + ".log to rebuild its indexes")
+                    .contains("magic"));
+            assertThat(log.damage()).isEmpty();
+        }
+    }
 }
