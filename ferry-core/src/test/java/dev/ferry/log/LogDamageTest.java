@@ -651,6 +651,36 @@ class LogDamageTest {
         }
     }
 
+    /**
+     * The validator's window reloaded in the middle of a header: a resynchronisation scan across a
+     * window edge through bytes that look like a batch's magic (every value byte is 2), so the
+     * length field before the magic lies below the reloaded window; and a batch larger than the
+     * window found after the damage, whose CRC check reloads the window past its base offset.
+     */
+    @Test
+    void shouldReadHeaderFieldsLyingBeforeTheWindowAfterAReloadInTheMiddleOfAHeader() throws IOException {
+        LogConfig config = smallConfig(FsyncPolicy.NEVER).segmentBytesMax(4 << 20).batchBytesMax(1 << 20);
+        byte[] magicLike = new byte[300 * 1024];
+        Arrays.fill(magicLike, (byte) 2);
+        try (Log log = Log.open(logDirectory(), config)) {
+            appendRecords(log, 3, VALUE_BYTES);
+            log.append(List.of(new org.apache.kafka.common.record.internal.SimpleRecord(1L, null, magicLike))).join();
+            log.append(List.of(new org.apache.kafka.common.record.internal.SimpleRecord(2L, null, magicLike))).join();
+            appendRecords(log, 3, VALUE_BYTES);
+        }
+        List<Batch> batches = batchesOnDisk();
+        assertThat(batches).extracting(Batch::bytes).allMatch(bytes -> bytes < 300 * 1024 + 100);
+        Batch damaged = batches.get(1);
+        assertThat(damaged.bytes()).isGreaterThan(256 * 1024);
+        flipByte(damaged.segment(), damaged.position() + 1000);
+
+        try (Log log = Log.open(logDirectory(), config)) {
+            assertThat(log.damage()).extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(3L, 3L));
+            assertThat(readAll(log, 1 << 20)).extracting(Record::offset).containsExactly(0L, 1L, 2L, 4L, 5L, 6L, 7L);
+        }
+    }
+
     @Test
     void shouldRefuseAReadPastABatchHeaderDamagedAfterOpenWhicheverFieldIsWrong() throws IOException {
         List<Batch> batches = write(12);
