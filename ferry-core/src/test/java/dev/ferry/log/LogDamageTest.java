@@ -682,6 +682,62 @@ class LogDamageTest {
     }
 
     @Test
+    void shouldResynchroniseOnAnEmptyBatchThatEndsExactlyAtTheEndOfTheFile() throws IOException {
+        List<Batch> batches = write(12);
+        Batch last = batches.get(11);
+        flipByte(last.segment(), last.position() + last.bytes() - 10);
+        assertThat(openAndClose()).extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(33L, 35L));
+        Batch empty = batchesOnDisk().get(11);
+        assertThat(empty.position() + empty.bytes()).as("an empty batch, the file's last bytes")
+                .isEqualTo(Files.size(last.segment()));
+
+        flipByte(last.segment(), batches.get(10).position() + 100);
+
+        assertThat(openAndClose()).as("the scan after the damage finds the empty batch: 33..35 stay an earlier loss")
+                .filteredOn(LogDamage::newlyFound).extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(30L, 32L));
+    }
+
+    @Test
+    void shouldKeepTheBatchRightAfterBytesThatHoldNoOffset() throws IOException {
+        List<Batch> batches = write(12);
+        Path segment = batches.get(0).segment();
+        byte[] bytes = Files.readAllBytes(segment);
+        int at = batches.get(5).position();
+        // 100 bytes that are no batch, between batches 4 and 5: a write the file system put in the wrong place.
+        byte[] withJunk = new byte[bytes.length + 100];
+        System.arraycopy(bytes, 0, withJunk, 0, at);
+        System.arraycopy(bytes, at, withJunk, at + 100, bytes.length - at);
+        Files.write(segment, withJunk);
+
+        List<LogDamage> damage = reopenAndCheck(36);
+
+        assertThat(damage).singleElement().satisfies(region -> {
+            assertThat(region.position()).isEqualTo(at);
+            assertThat(region.bytes()).isEqualTo(100);
+            assertThat(region.offsetsLost()).isZero();
+        });
+    }
+
+    @Test
+    void shouldCountAsDamageTheOffsetsOfASealedSegmentThatReachTheNextSegmentsBase() throws IOException {
+        List<Batch> batches = write(25);
+        Path second = batches.get(24).segment();
+        Batch lastOfFirst = batches.stream().filter(batch -> !batch.segment().equals(second)).reduce((a, b) -> b)
+                .orElseThrow();
+        long secondBase = lastOfFirst.lastOffset() + 1;
+        // The second segment's name one below its content: the first segment's last batch reaches the named base.
+        Files.move(second, LogSegment.logFile(logDirectory(), secondBase - 1));
+        Files.deleteIfExists(LogSegment.offsetIndexFile(logDirectory(), secondBase));
+        Files.deleteIfExists(LogSegment.timeIndexFile(logDirectory(), secondBase));
+
+        assertThat(openAndClose()).filteredOn(region -> region.segmentFile().equals(lastOfFirst.segment().getFileName()
+                .toString())).extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(lastOfFirst.baseOffset(), secondBase - 2));
+    }
+
+    @Test
     void shouldRefuseAReadPastABatchHeaderDamagedAfterOpenWhicheverFieldIsWrong() throws IOException {
         List<Batch> batches = write(12);
         Batch damaged = batches.get(4);
