@@ -269,7 +269,9 @@ class LogDamageTest {
         assertThat(loaderLog.list).filteredOn(event -> event.getLevel() == Level.WARN).singleElement()
                 .extracting(ILoggingEvent::getFormattedMessage).asString()
                 .contains("truncating segment " + torn.segment().getFileName() + " from " + (torn.position() + 100)
-                        + " to " + torn.position() + " bytes at offset 33");
+                        + " to " + torn.position() + " bytes at offset 33")
+                .as("no whole batch claimed the next offset: the reason is what the torn header says")
+                .contains("torn batch: length " + (torn.bytes() - BatchFormat.LOG_OVERHEAD_BYTES) + " runs past the 100 bytes present");
         assertThat(CorruptFile.path(logDirectory(), 0)).doesNotExist();
     }
 
@@ -735,6 +737,24 @@ class LogDamageTest {
         assertThat(openAndClose()).filteredOn(region -> region.segmentFile().equals(lastOfFirst.segment().getFileName()
                 .toString())).extracting(LogDamage::firstOffset, LogDamage::lastOffset)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(lastOfFirst.baseOffset(), secondBase - 2));
+    }
+
+    @Test
+    void shouldRestoreTheDamagedLengthOfAOneRecordBatch() throws IOException {
+        try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS))) {
+            appendRecords(log, 3, VALUE_BYTES);
+            appendRecords(log, 1, VALUE_BYTES); // offset 3, alone in its batch: last offset delta 0
+            appendRecords(log, 3, VALUE_BYTES);
+        }
+        Batch single = batchesOnDisk().get(1);
+        assertThat(single.lastOffset()).isEqualTo(single.baseOffset());
+        putInt(single.segment(), single.position() + BatchFormat.LENGTH_POSITION, 1_000_000);
+
+        assertThat(reopenAndCheck(7)).as("its records are intact: only the length, outside the CRC, is restored").isEmpty();
+        assertThat(loaderLog.list).filteredOn(event -> event.getLevel() == Level.WARN)
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .anySatisfy(line -> assertThat(line).contains("restored the header fields of the batch at byte "
+                        + single.position()));
     }
 
     @Test
