@@ -243,6 +243,19 @@ class LogDamageTest {
     }
 
     @Test
+    void shouldCutATornTailTooShortToHoldTheMagicByte() throws IOException {
+        List<Batch> batches = write(12);
+        Batch torn = batches.get(11);
+        truncate(torn.segment(), torn.position() + BatchFormat.MAGIC_POSITION - 6);
+
+        assertThat(reopenAndCheck(33)).isEmpty();
+
+        assertThat(loaderLog.list).filteredOn(event -> event.getLevel() == Level.WARN).singleElement()
+                .extracting(ILoggingEvent::getFormattedMessage).asString()
+                .contains("torn batch header: " + (BatchFormat.MAGIC_POSITION - 6) + " bytes left");
+    }
+
+    @Test
     void shouldKeepADamagedBatchAsideAndCutTheTornBatchAfterIt() throws IOException {
         List<Batch> batches = write(12);
         Batch damaged = batches.get(10);
