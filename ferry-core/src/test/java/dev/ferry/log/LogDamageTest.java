@@ -475,6 +475,22 @@ class LogDamageTest {
     }
 
     @Test
+    void shouldTakeTheSpanOfADamagedEmptyBatchAtTheEndFromItsDeltaWhenTheCorruptFileIsGone() throws IOException {
+        List<Batch> batches = write(12);
+        Batch last = batches.get(11);
+        flipByte(last.segment(), last.position() + last.bytes() - 10);
+        assertThat(openAndClose()).extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(33L, 35L));
+        Batch empty = batchesOnDisk().get(11);
+        Files.delete(CorruptFile.path(logDirectory(), 0));
+        flipByte(last.segment(), empty.position() + BatchFormat.BASE_TIMESTAMP_POSITION);
+
+        assertThat(openAndClose()).as("the empty batch's own last offset delta, 2: offsets 33..35")
+                .singleElement().extracting(LogDamage::firstOffset, LogDamage::lastOffset).containsExactly(33L, 35L);
+        assertThat(openAndCloseForEndOffset()).isEqualTo(36);
+    }
+
+    @Test
     void shouldReportTheLargerPlausibleSpanOfADamagedLastBatchOfTheNewestSegment() throws IOException {
         List<Batch> batches = write(12);
         Batch last = batches.get(11);
