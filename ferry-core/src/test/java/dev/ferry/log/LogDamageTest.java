@@ -491,6 +491,27 @@ class LogDamageTest {
     }
 
     @Test
+    void shouldRestoreTheDamagedLengthOfACompressedLastBatchFromTheBytesLeftInTheFile() throws IOException {
+        try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS))) {
+            appendRecords(log, 3, VALUE_BYTES);
+            // Compressed: its records' lengths cannot be read off its bytes; only the rest of the file tells its length.
+            org.apache.kafka.common.record.internal.MemoryRecordsBuilder builder =
+                    org.apache.kafka.common.record.internal.MemoryRecords.builder(java.nio.ByteBuffer.allocate(4096),
+                            org.apache.kafka.common.record.internal.RecordBatch.MAGIC_VALUE_V2,
+                            org.apache.kafka.common.compress.Compression.gzip().build(),
+                            org.apache.kafka.common.record.TimestampType.CREATE_TIME, 0L);
+            for (int i = 3; i < 6; i++) {
+                builder.append(LogTestSupport.recordFor(i, VALUE_BYTES));
+            }
+            log.appendBatch(builder.build().buffer()).join();
+        }
+        Batch compressed = batchesOnDisk().get(1);
+        putInt(compressed.segment(), compressed.position() + BatchFormat.LENGTH_POSITION, 1_000_000);
+
+        assertThat(reopenAndCheck(6)).as("restored to the bytes left: no offset lost").isEmpty();
+    }
+
+    @Test
     void shouldReportTheLargerPlausibleSpanOfADamagedLastBatchOfTheNewestSegment() throws IOException {
         List<Batch> batches = write(12);
         Batch last = batches.get(11);
