@@ -1064,6 +1064,7 @@ public final class Log implements AutoCloseable {
      * @param batches the cleaned file's batches in order, to index it without reading it again
      * @param beforeInstall a test hook run after the swap is committed and before it is installed
      * @return false if the original has left the log meanwhile (or the log closed): the copy is deleted
+     * @throws IllegalStateException if the batches end at another offset than the original (nothing swapped, the copy deleted)
      */
     boolean swapInCleaned(LogSegment original, List<CleanedBatch> batches, Runnable beforeInstall) throws IOException {
         long baseOffset = original.baseOffset();
@@ -1072,6 +1073,13 @@ public final class Log implements AutoCloseable {
             if (closed || segments.get(baseOffset) != original || original == activeSegment) {
                 fileSystem.deleteIfExists(SegmentSwap.cleanedFile(directory, baseOffset));
                 return false;
+            }
+            long nextOffset = batches.isEmpty() ? baseOffset : batches.get(batches.size() - 1).lastOffset() + 1;
+            if (nextOffset != original.nextOffset()) {
+                // Checked before the commit: once committed, the next open would install the copy whatever happens here.
+                fileSystem.deleteIfExists(SegmentSwap.cleanedFile(directory, baseOffset));
+                throw new IllegalStateException("cleaned segment " + LogSegment.fileStem(baseOffset) + " of log '" + name
+                        + "' ends at offset " + nextOffset + ", the original at " + original.nextOffset());
             }
             SegmentSwap.commit(fileSystem, directory, baseOffset);
             beforeInstall.run();
@@ -1086,15 +1094,9 @@ public final class Log implements AutoCloseable {
             }
             LogSegment replacement = new LogSegment(name, directory, baseOffset,
                     SegmentFile.open(cache, LogSegment.logFile(directory, baseOffset)), fileSystem, config.indexIntervalBytes());
-            long nextOffset = baseOffset;
             for (CleanedBatch batch : batches) {
                 replacement.recovered(batch.baseOffset(), batch.lastOffset(), batch.position(), batch.bytes(),
                         batch.maxTimestampMs());
-                nextOffset = batch.lastOffset() + 1;
-            }
-            if (nextOffset != original.nextOffset()) {
-                throw new IllegalStateException("cleaned segment " + LogSegment.fileStem(baseOffset) + " of log '" + name
-                        + "' ends at offset " + nextOffset + ", the original at " + original.nextOffset());
             }
             replacement.sealIndexes();
             try {

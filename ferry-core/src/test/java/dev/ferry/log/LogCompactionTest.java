@@ -423,4 +423,98 @@ class LogCompactionTest {
             assertThat(log.directory().resolve(LogCompaction.CHECKPOINT_FILE)).doesNotExist();
         }
     }
+
+    /** The batches of sealed segment {@code segment} as the cleaner lists those of its copy: position and span of each. */
+    private static List<Log.CleanedBatch> cleanedBatchesOf(Log log, LogSegment segment) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(LogSegment.logFile(log.directory(), segment.baseOffset())));
+        List<Log.CleanedBatch> batches = new ArrayList<>();
+        int position = 0;
+        for (RecordBatch batch : MemoryRecords.readableRecords(bytes).batches()) {
+            batches.add(new Log.CleanedBatch(batch.baseOffset(), batch.lastOffset(), position, batch.sizeInBytes(),
+                    batch.maxTimestamp()));
+            position += batch.sizeInBytes();
+        }
+        return batches;
+    }
+
+    @Test
+    void shouldRefuseToSwapACleanedCopyInOnceTheLogIsClosed() throws IOException {
+        Log log = open("closed-meanwhile");
+        put(log, "a", "1");
+        put(log, "a", "2");
+        log.rollActiveSegment();
+        put(log, "b", "1");
+        LogSegment segment = log.sealedSegments().get(0);
+        List<Log.CleanedBatch> batches = cleanedBatchesOf(log, segment);
+        Path cleaned = SegmentSwap.cleanedFile(log.directory(), 0);
+        Files.copy(LogSegment.logFile(log.directory(), 0), cleaned);
+        log.close();
+        boolean[] installHookRan = {false};
+
+        assertThat(log.swapInCleaned(segment, batches, () -> installHookRan[0] = true)).isFalse();
+
+        assertThat(installHookRan[0]).as("nothing committed").isFalse();
+        assertThat(cleaned).doesNotExist();
+        assertThat(SegmentSwap.swapFile(log.directory(), 0)).doesNotExist();
+        try (Log reopened = open("closed-meanwhile")) {
+            assertThat(records(reopened)).containsExactly(Map.entry(0L, "a=1"), Map.entry(1L, "a=2"), Map.entry(2L, "b=1"));
+        }
+    }
+
+    @Test
+    void shouldRefuseBeforeCommittingACleanedCopyThatEndsAtAnotherOffsetThanTheOriginal() throws IOException {
+        try (Log log = open("short-copy")) {
+            put(log, "a", "1");
+            put(log, "b", "1");
+            put(log, "c", "1");
+            log.rollActiveSegment();
+            put(log, "d", "1");
+            LogSegment segment = log.sealedSegments().get(0);
+            List<Log.CleanedBatch> batches = cleanedBatchesOf(log, segment);
+            // A copy that lost the segment's last batch: its offset would be missing between this segment and the next.
+            Log.CleanedBatch last = batches.remove(batches.size() - 1);
+            Path cleaned = SegmentSwap.cleanedFile(log.directory(), 0);
+            byte[] original = Files.readAllBytes(LogSegment.logFile(log.directory(), 0));
+            Files.write(cleaned, java.util.Arrays.copyOf(original, last.position()));
+
+            assertThatThrownBy(() -> log.swapInCleaned(segment, batches, () -> { }))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("ends at offset 2, the original at 3");
+
+            assertThat(cleaned).doesNotExist();
+            assertThat(SegmentSwap.swapFile(log.directory(), 0)).as("never committed").doesNotExist();
+            assertThat(LogSegment.logFile(log.directory(), 0)).hasBinaryContent(original);
+            assertThat(records(log)).containsExactly(Map.entry(0L, "a=1"), Map.entry(1L, "b=1"), Map.entry(2L, "c=1"),
+                    Map.entry(3L, "d=1"));
+        }
+        try (Log reopened = open("short-copy")) {
+            assertThat(reopened.damage()).isEmpty();
+            assertThat(records(reopened)).hasSize(4);
+        }
+    }
+
+    @Test
+    void shouldLetAReaderThatFoundTheOriginalSegmentReadItAfterTheCleanedCopyReplacedIt() throws IOException {
+        FileHandleCache cache = new FileHandleCache(16);
+        try (Log log = Log.open(directory.resolve("pinned"), new LogConfig().fsyncPolicy(FsyncPolicy.NEVER)
+                .segmentDeleteDelayMs(0), null, cache)) {
+            put(log, "a", "1");
+            put(log, "a", "2");
+            put(log, "b", "1");
+            log.rollActiveSegment();
+            put(log, "c", "1");
+            byte[] original = Files.readAllBytes(LogSegment.logFile(log.directory(), 0));
+            LogSlice foundBefore = log.read(0, 1 << 20);
+
+            LogCompaction.Result result = new LogCompaction(log, EAGER, NOW, LogCleaner.KEY_MAP_BYTES_DEFAULT, () -> false,
+                    () -> { }).clean();
+            cache.closeIdle(); // an idle handle would be reopened by name, which now finds the copy
+
+            assertThat(result.segmentsRewritten()).isOne();
+            assertThat(Files.size(LogSegment.logFile(log.directory(), 0))).isLessThan(original.length);
+            assertThat(foundBefore.readBytes()).as("the original's bytes, through its pinned handle")
+                    .isEqualTo(ByteBuffer.wrap(original));
+            assertThat(records(log)).containsExactly(Map.entry(1L, "a=2"), Map.entry(2L, "b=1"), Map.entry(3L, "c=1"));
+        }
+        assertThat(cache.openCount()).isZero();
+    }
 }

@@ -243,6 +243,19 @@ class LogDamageTest {
     }
 
     @Test
+    void shouldCutATornTailTooShortToHoldTheMagicByte() throws IOException {
+        List<Batch> batches = write(12);
+        Batch torn = batches.get(11);
+        truncate(torn.segment(), torn.position() + BatchFormat.MAGIC_POSITION - 6);
+
+        assertThat(reopenAndCheck(33)).isEmpty();
+
+        assertThat(loaderLog.list).filteredOn(event -> event.getLevel() == Level.WARN).singleElement()
+                .extracting(ILoggingEvent::getFormattedMessage).asString()
+                .contains("torn batch header: " + (BatchFormat.MAGIC_POSITION - 6) + " bytes left");
+    }
+
+    @Test
     void shouldKeepADamagedBatchAsideAndCutTheTornBatchAfterIt() throws IOException {
         List<Batch> batches = write(12);
         Batch damaged = batches.get(10);
@@ -269,7 +282,9 @@ class LogDamageTest {
         assertThat(loaderLog.list).filteredOn(event -> event.getLevel() == Level.WARN).singleElement()
                 .extracting(ILoggingEvent::getFormattedMessage).asString()
                 .contains("truncating segment " + torn.segment().getFileName() + " from " + (torn.position() + 100)
-                        + " to " + torn.position() + " bytes at offset 33");
+                        + " to " + torn.position() + " bytes at offset 33")
+                .as("no whole batch claimed the next offset: the reason is what the torn header says")
+                .contains("torn batch: length " + (torn.bytes() - BatchFormat.LOG_OVERHEAD_BYTES) + " runs past the 100 bytes present");
         assertThat(CorruptFile.path(logDirectory(), 0)).doesNotExist();
     }
 
@@ -457,6 +472,43 @@ class LogDamageTest {
         assertThat(openAndClose()).filteredOn(LogDamage::newlyFound).singleElement()
                 .extracting(LogDamage::firstOffset, LogDamage::lastOffset).containsExactly(33L, 38L);
         assertThat(openAndCloseForEndOffset()).isEqualTo(39);
+    }
+
+    @Test
+    void shouldTakeTheSpanOfADamagedEmptyBatchAtTheEndFromItsDeltaWhenTheCorruptFileIsGone() throws IOException {
+        List<Batch> batches = write(12);
+        Batch last = batches.get(11);
+        flipByte(last.segment(), last.position() + last.bytes() - 10);
+        assertThat(openAndClose()).extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(33L, 35L));
+        Batch empty = batchesOnDisk().get(11);
+        Files.delete(CorruptFile.path(logDirectory(), 0));
+        flipByte(last.segment(), empty.position() + BatchFormat.BASE_TIMESTAMP_POSITION);
+
+        assertThat(openAndClose()).as("the empty batch's own last offset delta, 2: offsets 33..35")
+                .singleElement().extracting(LogDamage::firstOffset, LogDamage::lastOffset).containsExactly(33L, 35L);
+        assertThat(openAndCloseForEndOffset()).isEqualTo(36);
+    }
+
+    @Test
+    void shouldRestoreTheDamagedLengthOfACompressedLastBatchFromTheBytesLeftInTheFile() throws IOException {
+        try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS))) {
+            appendRecords(log, 3, VALUE_BYTES);
+            // Compressed: its records' lengths cannot be read off its bytes; only the rest of the file tells its length.
+            org.apache.kafka.common.record.internal.MemoryRecordsBuilder builder =
+                    org.apache.kafka.common.record.internal.MemoryRecords.builder(java.nio.ByteBuffer.allocate(4096),
+                            org.apache.kafka.common.record.internal.RecordBatch.MAGIC_VALUE_V2,
+                            org.apache.kafka.common.compress.Compression.gzip().build(),
+                            org.apache.kafka.common.record.TimestampType.CREATE_TIME, 0L);
+            for (int i = 3; i < 6; i++) {
+                builder.append(LogTestSupport.recordFor(i, VALUE_BYTES));
+            }
+            log.appendBatch(builder.build().buffer()).join();
+        }
+        Batch compressed = batchesOnDisk().get(1);
+        putInt(compressed.segment(), compressed.position() + BatchFormat.LENGTH_POSITION, 1_000_000);
+
+        assertThat(reopenAndCheck(6)).as("restored to the bytes left: no offset lost").isEmpty();
     }
 
     @Test
@@ -649,6 +701,110 @@ class LogDamageTest {
             assertThat(returned).hasSize(3000 - 200).doesNotContain(acrossTheEdge.baseOffset(), beyond.lastOffset())
                     .contains(lengthDamaged.baseOffset(), lengthDamaged.lastOffset());
         }
+    }
+
+    /**
+     * The validator's window reloaded in the middle of a header: a resynchronisation scan across a
+     * window edge through bytes that look like a batch's magic (every value byte is 2), so the
+     * length field before the magic lies below the reloaded window; and a batch larger than the
+     * window found after the damage, whose CRC check reloads the window past its base offset.
+     */
+    @Test
+    void shouldReadHeaderFieldsLyingBeforeTheWindowAfterAReloadInTheMiddleOfAHeader() throws IOException {
+        LogConfig config = smallConfig(FsyncPolicy.NEVER).segmentBytesMax(4 << 20).batchBytesMax(1 << 20);
+        byte[] magicLike = new byte[300 * 1024];
+        Arrays.fill(magicLike, (byte) 2);
+        try (Log log = Log.open(logDirectory(), config)) {
+            appendRecords(log, 3, VALUE_BYTES);
+            log.append(List.of(new org.apache.kafka.common.record.internal.SimpleRecord(1L, null, magicLike))).join();
+            log.append(List.of(new org.apache.kafka.common.record.internal.SimpleRecord(2L, null, magicLike))).join();
+            appendRecords(log, 3, VALUE_BYTES);
+        }
+        List<Batch> batches = batchesOnDisk();
+        assertThat(batches).extracting(Batch::bytes).allMatch(bytes -> bytes < 300 * 1024 + 100);
+        Batch damaged = batches.get(1);
+        assertThat(damaged.bytes()).isGreaterThan(256 * 1024);
+        flipByte(damaged.segment(), damaged.position() + 1000);
+
+        try (Log log = Log.open(logDirectory(), config)) {
+            assertThat(log.damage()).extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(3L, 3L));
+            assertThat(readAll(log, 1 << 20)).extracting(Record::offset).containsExactly(0L, 1L, 2L, 4L, 5L, 6L, 7L);
+        }
+    }
+
+    @Test
+    void shouldResynchroniseOnAnEmptyBatchThatEndsExactlyAtTheEndOfTheFile() throws IOException {
+        List<Batch> batches = write(12);
+        Batch last = batches.get(11);
+        flipByte(last.segment(), last.position() + last.bytes() - 10);
+        assertThat(openAndClose()).extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(33L, 35L));
+        Batch empty = batchesOnDisk().get(11);
+        assertThat(empty.position() + empty.bytes()).as("an empty batch, the file's last bytes")
+                .isEqualTo(Files.size(last.segment()));
+
+        flipByte(last.segment(), batches.get(10).position() + 100);
+
+        assertThat(openAndClose()).as("the scan after the damage finds the empty batch: 33..35 stay an earlier loss")
+                .filteredOn(LogDamage::newlyFound).extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(30L, 32L));
+    }
+
+    @Test
+    void shouldKeepTheBatchRightAfterBytesThatHoldNoOffset() throws IOException {
+        List<Batch> batches = write(12);
+        Path segment = batches.get(0).segment();
+        byte[] bytes = Files.readAllBytes(segment);
+        int at = batches.get(5).position();
+        // 100 bytes that are no batch, between batches 4 and 5: a write the file system put in the wrong place.
+        byte[] withJunk = new byte[bytes.length + 100];
+        System.arraycopy(bytes, 0, withJunk, 0, at);
+        System.arraycopy(bytes, at, withJunk, at + 100, bytes.length - at);
+        Files.write(segment, withJunk);
+
+        List<LogDamage> damage = reopenAndCheck(36);
+
+        assertThat(damage).singleElement().satisfies(region -> {
+            assertThat(region.position()).isEqualTo(at);
+            assertThat(region.bytes()).isEqualTo(100);
+            assertThat(region.offsetsLost()).isZero();
+        });
+    }
+
+    @Test
+    void shouldCountAsDamageTheOffsetsOfASealedSegmentThatReachTheNextSegmentsBase() throws IOException {
+        List<Batch> batches = write(25);
+        Path second = batches.get(24).segment();
+        Batch lastOfFirst = batches.stream().filter(batch -> !batch.segment().equals(second)).reduce((a, b) -> b)
+                .orElseThrow();
+        long secondBase = lastOfFirst.lastOffset() + 1;
+        // The second segment's name one below its content: the first segment's last batch reaches the named base.
+        Files.move(second, LogSegment.logFile(logDirectory(), secondBase - 1));
+        Files.deleteIfExists(LogSegment.offsetIndexFile(logDirectory(), secondBase));
+        Files.deleteIfExists(LogSegment.timeIndexFile(logDirectory(), secondBase));
+
+        assertThat(openAndClose()).filteredOn(region -> region.segmentFile().equals(lastOfFirst.segment().getFileName()
+                .toString())).extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(lastOfFirst.baseOffset(), secondBase - 2));
+    }
+
+    @Test
+    void shouldRestoreTheDamagedLengthOfAOneRecordBatch() throws IOException {
+        try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS))) {
+            appendRecords(log, 3, VALUE_BYTES);
+            appendRecords(log, 1, VALUE_BYTES); // offset 3, alone in its batch: last offset delta 0
+            appendRecords(log, 3, VALUE_BYTES);
+        }
+        Batch single = batchesOnDisk().get(1);
+        assertThat(single.lastOffset()).isEqualTo(single.baseOffset());
+        putInt(single.segment(), single.position() + BatchFormat.LENGTH_POSITION, 1_000_000);
+
+        assertThat(reopenAndCheck(7)).as("its records are intact: only the length, outside the CRC, is restored").isEmpty();
+        assertThat(loaderLog.list).filteredOn(event -> event.getLevel() == Level.WARN)
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .anySatisfy(line -> assertThat(line).contains("restored the header fields of the batch at byte "
+                        + single.position()));
     }
 
     @Test

@@ -106,6 +106,28 @@ class LogFlusherThreadsTest {
     }
 
     @Test
+    void shouldLetOneOfItsOwnSyncThreadsCloseItWithoutWaitingForItself() throws Exception {
+        LogFlusher flusher = new LogFlusher("self-closing-flusher", 2);
+        CompletableFuture<Boolean> closedOnASyncThread = new CompletableFuture<>();
+        // The observer runs on the sync thread that did the sync: a close there must not join that thread.
+        flusher.observeSyncs(nanos -> {
+            if (!closedOnASyncThread.isDone()) {
+                boolean ownThread = flusher.isFlusherThread();
+                flusher.close();
+                closedOnASyncThread.complete(ownThread);
+            }
+        });
+        try (Log log = Log.open(directory.resolve("self-closing"), smallConfig(FsyncPolicy.ALWAYS), flusher,
+                new FileHandleCache(16))) {
+            CompletableFuture<AppendResult> appended = log.append(recordsFor(0, 1, 10));
+
+            assertThat(closedOnASyncThread.get(10, TimeUnit.SECONDS)).as("closed on one of its sync threads").isTrue();
+            assertThat(appended.get(10, TimeUnit.SECONDS)).isEqualTo(new AppendResult(0, 0));
+            await().atMost(Duration.ofSeconds(10)).until(() -> threadsNamed("self-closing-flusher-").isEmpty());
+        }
+    }
+
+    @Test
     void shouldRefuseAFlusherWithoutThreads() {
         org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
                 .isThrownBy(() -> new LogFlusher("no-threads", 0));

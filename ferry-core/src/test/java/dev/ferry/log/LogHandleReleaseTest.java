@@ -196,4 +196,29 @@ class LogHandleReleaseTest {
             log.append(records).join();
         }
     }
+
+    @Test
+    void shouldCloseTheHandleOfASegmentThatARepairReplacedAtOpen() throws IOException {
+        Path logDirectory = directory.resolve("repaired");
+        LogConfig config = smallConfig(FsyncPolicy.NEVER);
+        try (Log log = Log.open(logDirectory, config, null, cache)) {
+            fillSegments(log, 3);
+        }
+        assertThat(cache.openCount()).isZero();
+        Path firstSegment = LogSegment.logFile(logDirectory, 0);
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(firstSegment,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            // A byte inside the first batch's records: its CRC fails, the repair writes a copy and swaps it in.
+            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+            channel.read(one, 300);
+            channel.write(one.put(0, (byte) (one.get(0) ^ 0x5A)).rewind(), 300);
+        }
+
+        Log log = Log.open(logDirectory, config, null, cache);
+        assertThat(log.damage()).extracting(LogDamage::firstOffset).containsExactly(0L);
+        assertThat(readAll(log, 100_000)).isNotEmpty();
+        log.close();
+
+        assertThat(cache.openCount()).as("handles left open: the damaged original's among them").isZero();
+    }
 }

@@ -110,4 +110,62 @@ class LogLoaderTest {
             assertThat(log.damage()).extracting(LogDamage::firstOffset).containsExactly(0L);
         }
     }
+
+    /** The identity of a file (device and inode): an atomic rewrite gives the name a new one. */
+    private static Object fileKey(Path file) throws Exception {
+        return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+    }
+
+    @Test
+    void shouldLeaveTheIntactIndexFilesOfACleanSealedSegmentAsTheyAreAndRewriteOnlyDamagedOnes() throws Exception {
+        Path logDirectory = directory.resolve("indexes");
+        LogConfig config = smallConfig(FsyncPolicy.NEVER).segmentBytesMax(4096).batchBytesMax(2048)
+                .validateSegmentsAtOpen(true);
+        try (Log log = Log.open(logDirectory, config)) {
+            while (log.segmentCount() < 3) {
+                appendRecords(log, 3, VALUE_BYTES);
+            }
+        }
+        Path intactIndex = LogSegment.offsetIndexFile(logDirectory, 0);
+        Path intactTimeIndex = LogSegment.timeIndexFile(logDirectory, 0);
+        Object intactIndexKey = fileKey(intactIndex);
+        Object intactTimeIndexKey = fileKey(intactTimeIndex);
+        long secondBase;
+        try (Log log = Log.open(logDirectory, config)) {
+            secondBase = log.segmentBaseOffsets().get(1);
+        }
+        Path damagedIndex = LogSegment.offsetIndexFile(logDirectory, secondBase);
+        flipByte(damagedIndex, 3);
+        Object damagedIndexKey = fileKey(damagedIndex);
+
+        try (Log log = Log.open(logDirectory, config)) {
+            assertThat(log.damage()).isEmpty();
+            assertThat(readAll(log, 1 << 20)).hasSize((int) log.logEndOffset());
+        }
+
+        assertThat(fileKey(intactIndex)).as("validated clean, its index files intact: not written again")
+                .isEqualTo(intactIndexKey);
+        assertThat(fileKey(intactTimeIndex)).isEqualTo(intactTimeIndexKey);
+        assertThat(fileKey(damagedIndex)).as("a damaged index file is written again").isNotEqualTo(damagedIndexKey);
+    }
+
+    @Test
+    void shouldNameWhatIsWrongWithAnIndexFileWhenItValidatesTheSegmentInstead() throws Exception {
+        Path logDirectory = directory.resolve("index-problem");
+        LogConfig config = smallConfig(FsyncPolicy.NEVER).segmentBytesMax(4096).batchBytesMax(2048)
+                .validateSegmentsAtOpen(false);
+        try (Log log = Log.open(logDirectory, config)) {
+            while (log.segmentCount() < 2) {
+                appendRecords(log, 3, VALUE_BYTES);
+            }
+        }
+        flipByte(LogSegment.offsetIndexFile(logDirectory, 0), 0);
+
+        try (LogCapture lines = new LogCapture(LogLoader.class); Log log = Log.open(logDirectory, config)) {
+            assertThat(lines.lines(Level.WARN)).singleElement().satisfies(line -> assertThat(line)
+                    .contains("validating sealed segment " + LogSegment.fileStem(0) + ".log to rebuild its indexes")
+                    .contains("magic"));
+            assertThat(log.damage()).isEmpty();
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.ferry.log;
 
 import static dev.ferry.log.LogTestSupport.appendRecords;
+import static dev.ferry.log.LogTestSupport.readAll;
 import static dev.ferry.log.LogTestSupport.smallConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.LongStream;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -135,6 +138,33 @@ class LogSegmentIndexTest {
             TimeIndex sealed = log.sealedSegments().get(0).timeIndex();
             assertThat(sealed.entryCount()).as("the batch at byte 0 has no offset entry, so only sealing adds one").isOne();
             assertThat(sealed.lastTimestampMs()).isEqualTo(LogTestSupport.timestampFor(1));
+        }
+    }
+
+    @Test
+    void shouldIndexEachBatchOfAWriteOfSeveralBatchesAtItsPlaceInASegmentThatHoldsData() throws IOException {
+        Path logDirectory = directory.resolve("multi");
+        try (Log log = Log.open(logDirectory, config(true))) {
+            for (int write = 0; log.segmentCount() < 3; write++) {
+                appendRecords(log, 1, 60); // the segment holds data before every write of several batches
+                // Three batches of different sizes in one write: an entry placed one batch off lands mid-batch.
+                ByteBuffer batches = ByteBuffer.allocate(4 * 1024);
+                for (int batch = 0; batch < 3; batch++) {
+                    batches.put(LogTestSupport.encodedBatch(0, 1 + (write + batch) % 3, 60));
+                }
+                log.appendBatch(batches.flip()).join();
+            }
+            List<LogSegment> sealed = log.sealedSegments();
+            for (int i = 0; i < sealed.size(); i++) {
+                LogSegment segment = sealed.get(i);
+                assertThat(entries(segment)).as("offset index of sealed segment %d", i)
+                        .isEqualTo(expectedEntries(LogSegment.logFile(logDirectory, segment.baseOffset())))
+                        .hasSizeGreaterThan(2);
+                assertThat(segment.nextOffset()).as("the offset after sealed segment %d", i)
+                        .isEqualTo(log.segmentBaseOffsets().get(i + 1));
+            }
+            assertThat(readAll(log, 100_000)).extracting(Record::offset)
+                    .containsExactlyElementsOf(LongStream.range(0, log.logEndOffset()).boxed().toList());
         }
     }
 

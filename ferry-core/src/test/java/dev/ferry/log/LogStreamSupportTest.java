@@ -68,6 +68,53 @@ class LogStreamSupportTest {
     }
 
     @Test
+    void shouldBoundAReadByAnOffsetInsideABatchAtTheLogEndOrAboveIt() {
+        try (Log log = Log.open(directory, new LogConfig().fsyncPolicy(FsyncPolicy.NEVER))) {
+            appendRecords(log, 3, 10);
+            appendRecords(log, 2, 10);
+            appendRecords(log, 4, 10);
+            int wholeLog = (int) log.sizeInBytes();
+
+            assertThat(log.read(0, 1 << 20, 4).readRecords()).as("a bound inside a batch leaves that batch out")
+                    .extracting(Record::offset).containsExactly(0L, 1L, 2L);
+            assertThat(log.read(0, 1 << 20, 7).readRecords()).extracting(Record::offset)
+                    .containsExactly(0L, 1L, 2L, 3L, 4L);
+            LogSlice fromInsideABatch = log.read(4, 1 << 20, 9);
+            assertThat(fromInsideABatch.readRecords()).as("from inside a batch to the log end")
+                    .extracting(Record::offset).containsExactly(4L, 5L, 6L, 7L, 8L);
+            assertThat(fromInsideABatch.sizeInBytes()).as("from the start of the batch holding offset 4")
+                    .isEqualTo(wholeLog - (int) log.read(0, 1).sizeInBytes());
+            LogSlice aboveTheEnd = log.read(0, 1 << 20, 1_000);
+            assertThat(aboveTheEnd.sizeInBytes()).isEqualTo(wholeLog);
+            assertThat(aboveTheEnd.nextOffset()).isEqualTo(9);
+            assertThat(log.read(9, 1 << 20, 1_000).isEmpty()).as("at the end, below the bound").isTrue();
+        }
+    }
+
+    @Test
+    void shouldEndABoundedReadAtTheSegmentEndWhenTheBoundLiesInALaterSegment() {
+        try (Log log = Log.open(directory, smallConfig(FsyncPolicy.NEVER))) {
+            while (log.segmentCount() < 3) {
+                appendRecords(log, 5, 100);
+            }
+            appendRecords(log, 5, 100);
+            long secondSegment = log.segmentBaseOffsets().get(1);
+            long bound = log.segmentBaseOffsets().get(2) + 5;
+            int firstSegmentBytes = log.sealedSegments().get(0).sizeInBytes();
+            int firstBatchBytes = (int) log.read(0, 1).sizeInBytes();
+
+            LogSlice fromTheStart = log.read(0, 1 << 20, bound);
+            LogSlice fromTheSecondBatch = log.read(5, 1 << 20, bound);
+
+            assertThat(fromTheStart.sizeInBytes()).as("the whole first segment, no byte past its end")
+                    .isEqualTo(firstSegmentBytes);
+            assertThat(fromTheStart.nextOffset()).isEqualTo(secondSegment);
+            assertThat(fromTheSecondBatch.sizeInBytes()).isEqualTo(firstSegmentBytes - firstBatchBytes);
+            assertThat(fromTheSecondBatch.nextOffset()).isEqualTo(secondSegment);
+        }
+    }
+
+    @Test
     void shouldApplyRetentionWithLimitsGivenRatherThanConfigured() {
         long now = BASE_TIMESTAMP_MS + 1_000_000;
         try (Log bySize = Log.open(directory.resolve("size"), smallConfig(FsyncPolicy.ALWAYS));

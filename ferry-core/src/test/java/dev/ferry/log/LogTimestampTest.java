@@ -66,4 +66,20 @@ class LogTimestampTest {
         }
         return OptionalLong.empty();
     }
+
+    @Test
+    void shouldRefuseToAnswerFromABatchWhoseRecordsWereDamagedAfterOpen() throws Exception {
+        Path logDirectory = directory.resolve("damaged");
+        try (Log log = Log.open(logDirectory, smallConfig(FsyncPolicy.NEVER))) {
+            appendRecords(log, 3, 100);
+            appendRecords(log, 3, 100);
+            int secondBatch = (int) log.read(0, 1).sizeInBytes();
+            // A byte of the second batch's records, which its CRC covers; the header stays intact.
+            LogDamageTest.flipByte(LogSegment.logFile(logDirectory, 0), secondBatch + 200);
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.offsetForTimestamp(timestampFor(4)))
+                    .isInstanceOf(LogCorruptedException.class).hasMessageContaining("fails its CRC check");
+            assertThat(log.offsetForTimestamp(timestampFor(1))).as("the intact batch before it").hasValue(1);
+        }
+    }
 }
