@@ -10,6 +10,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultSaslConfig;
 import com.rabbitmq.client.GetResponse;
+import dev.ferry.it.support.BrokerJmx;
 import dev.ferry.it.support.BrokerProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -81,6 +82,29 @@ class AmqpsTest {
         }
         assertThat(broker.output()).anyMatch(line -> line.contains("AMQPS listening on 127.0.0.1:" + broker.amqpsPort()))
                 .anyMatch(line -> line.contains("amqps://127.0.0.1:" + broker.amqpsPort()));
+    }
+
+    @Test
+    void shouldDeliverABodyOffTheHeapOverTlsIntactAndThenFreeIt() throws Exception {
+        // 3 MiB: off the heap, and delivered as frames that point into the body, which TLS encrypts.
+        byte[] body = new byte[3 * 1024 * 1024 + 17];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = (byte) (i * 13 + i / 1021);
+        }
+        ConnectionFactory factory = amqps(authority.clientContext());
+        factory.setUsername("guest");
+        factory.setPassword("guest");
+        try (Connection connection = factory.newConnection(); Channel channel = connection.createChannel();
+             BrokerJmx jmx = BrokerJmx.attach(broker)) {
+            String queue = channel.queueDeclare().getQueue();
+            channel.confirmSelect();
+            channel.basicPublish("", queue, null, body);
+            channel.waitForConfirmsOrDie(10_000);
+            assertThat(jmx.ingress("OffHeapBodyBytes")).as("the queued body is off the heap").isPositive();
+
+            assertThat(awaitMessage(channel, queue).getBody()).isEqualTo(body);
+            await().atMost(Duration.ofSeconds(5)).until(() -> jmx.ingress("OffHeapBodyBytes") == 0);
+        }
     }
 
     @Test
