@@ -67,7 +67,11 @@ public final class BlockHoundFerryMain {
                     + " the log close fsync on the queue thread", "queue stores"),
             new KnownBlockingCall("dev.ferry.queue.MessageQueue", "scheduleDrain", "handing a queue's drain to its owner"
                     + " executor (a JDK ThreadPoolExecutor: LinkedBlockingQueue locks) parks the poster, an event"
-                    + " loop or another queue's thread, when the lock is taken", "publish path / QueueExecutorPool"));
+                    + " loop or another queue's thread, when the lock is taken", "publish path / QueueExecutorPool"),
+            new KnownBlockingCall("dev.ferry.log.FileHandleCache", "acquireSlowly", "opening a file's handle takes the"
+                    + " cache's lock for its bookkeeping (not for the open itself); a queue thread parks when another"
+                    + " thread, a flusher opening its sync descriptor or another queue, holds it at that moment"
+                    + " (seen once in CI, 2026-12-02)", "dev.ferry.log"));
 
     private BlockHoundFerryMain() {
     }
