@@ -822,15 +822,21 @@ public final class LogMessageStore implements MessageStore {
     /**
      * A write failed: these messages (the newest, in order) were never written, so they leave the
      * ready set or the paged range unseen and their publishers are nacked. Their offsets go to
-     * the next records the log takes.
+     * the next records the log takes. The queue's references to their bodies go back at once: on a
+     * full disk, publishers of large messages keep sending, and every nacked body left to the
+     * collector would hold its off-heap memory until a collection that a quiet heap may not run.
      */
     private void withdraw(List<QueuedMessage> messages, List<PublishConfirm> confirms, RuntimeException cause) {
         for (int i = messages.size() - 1; i >= 0; i--) {
             QueuedMessage message = messages.get(i);
             if (ready.removeRecent(message)) {
                 evictedListener.accept(message);
+                message.message().messageBody().release();
             } else {
                 pagedAt(ready.levelOf(message)).removeNewest(message.logOffset(), message.message().bodySize());
+                if (message.expiresAt() == Long.MAX_VALUE) {
+                    message.message().messageBody().release(); // else the expiry index still holds it
+                }
             }
             fail(confirms.get(i), cause);
         }
@@ -872,6 +878,7 @@ public final class LogMessageStore implements MessageStore {
                 }
                 if (ready.removeRecent(message)) {
                     evictedListener.accept(message);
+                    message.message().messageBody().release();
                     withdrawn++;
                 } else if (pagedAt(ready.levelOf(message)).removeAt(message.logOffset(), message.message().bodySize())) {
                     withdrawn++;
@@ -941,6 +948,7 @@ public final class LogMessageStore implements MessageStore {
         while (message != null && !withdrawnSequences.isEmpty() && withdrawnSequences.remove(message.sequence())) {
             // A copy of a message whose fsync failed: its publisher was nacked, so it leaves unseen.
             evictedListener.accept(message);
+            message.message().messageBody().release();
             message = ready.pollReady();
         }
         if (durable && message != null && message.logOffset() >= deliveredHighWater && hasRecord(message)) {

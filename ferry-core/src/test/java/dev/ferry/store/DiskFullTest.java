@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -24,6 +25,7 @@ import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.message.Message;
+import dev.ferry.message.MessageBody;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.queue.GetResult;
 import dev.ferry.queue.MessageQueue;
@@ -138,6 +140,32 @@ class DiskFullTest {
      * Publishes {@code count} messages named {@code prefix0, prefix1, ...} and waits for every
      * publisher's answer: the confirmed ones go to {@code confirmed}, the nacked to {@code nacked}.
      */
+    @Test
+    void aLargeBodyWhoseWriteFailedIsGivenBackAtOnce() throws Exception {
+        disk = SmallDisk.mount(dataDir.resolve("disk"), 8);
+        MessageQueue queue = durableQueue(disk.path().resolve("q"));
+        disk.fill(512 * 1024);
+        List<MessageBody> bodies = new ArrayList<>();
+        List<PublishConfirm> confirms = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            MessageBody body = MessageBody.allocate(MessageBody.DIRECT_FROM_BYTES);
+            assertThat(body.isDirect()).as("off the heap, so references count").isTrue();
+            PublishConfirm confirm = new PublishConfirm(1);
+            queue.enqueue(new Message("", "q", PERSISTENT, body), confirm);
+            body.release(); // the publisher's
+            bodies.add(body);
+            confirms.add(confirm);
+        }
+        for (int i = 0; i < 3; i++) {
+            PublishConfirm confirm = confirms.get(i);
+            assertThat(confirm.accepted()).as("a mebibyte cannot fit in half of one")
+                    .failsWithin(Duration.ofSeconds(10));
+            assertThat(bodies.get(i).references()).as("the queue's reference to body " + i + " went back with the nack")
+                    .isZero();
+        }
+        assertThat(queue.get(CHANNEL, true).join().isEmpty()).isTrue();
+    }
+
     private static void publishSorted(MessageQueue queue, String prefix, int count, MessageProperties properties,
                                       List<String> confirmed, List<String> nacked) {
         List<PublishConfirm> confirms = new ArrayList<>();

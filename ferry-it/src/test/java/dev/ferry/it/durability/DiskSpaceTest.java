@@ -25,6 +25,7 @@ import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.MessageProperties;
 
+import dev.ferry.it.support.BrokerJmx;
 import dev.ferry.it.support.BrokerProcess;
 import dev.ferry.it.support.SmallDisk;
 
@@ -54,6 +55,12 @@ class DiskSpaceTest extends BrokerProcessTestBase {
      * with publisher confirms, and waits for every answer.
      */
     private static Answers publish(Channel channel, String queue, String prefix, int count) throws Exception {
+        return publish(channel, queue, prefix, count, PADDING);
+    }
+
+    /** As {@link #publish(Channel, String, String, int)}, each body ending with {@code padding}. */
+    private static Answers publish(Channel channel, String queue, String prefix, int count, String padding)
+            throws Exception {
         ConcurrentNavigableMap<Long, Integer> outstanding = new ConcurrentSkipListMap<>();
         Set<Integer> acked = ConcurrentHashMap.newKeySet();
         Set<Integer> nacked = ConcurrentHashMap.newKeySet();
@@ -81,7 +88,7 @@ class DiskSpaceTest extends BrokerProcessTestBase {
             for (int i = 0; i < count; i++) {
                 outstanding.put(channel.getNextPublishSeqNo(), i);
                 channel.basicPublish("", queue, MessageProperties.PERSISTENT_BASIC,
-                        (prefix + i + ":" + PADDING).getBytes(StandardCharsets.UTF_8));
+                        (prefix + i + ":" + padding).getBytes(StandardCharsets.UTF_8));
             }
             await().atMost(Duration.ofSeconds(60)).until(outstanding::isEmpty);
         } finally {
@@ -159,6 +166,45 @@ class DiskSpaceTest extends BrokerProcessTestBase {
         }
         assertThat(recovered).containsExactlyElementsOf(expected);
         assertThat(Collections.disjoint(recovered, full.nacked())).isTrue();
+    }
+
+    @Test
+    void shouldNackLargeBodiesTheFullDiskCannotTakeAndGiveTheirMemoryBack() throws Exception {
+        // Bodies of 3 MiB are held off the heap while they wait; a failed append must free them too.
+        disk = SmallDisk.mount(dataDir.resolve("disk"), 24);
+        Path data = disk.path().resolve("data");
+        String[] arguments = {"--disk-free-limit-bytes", "0", "--ack-checkpoint-interval-ms", "100"};
+        BrokerProcess broker = BrokerProcess.start(data, arguments);
+        brokers.add(broker);
+        Channel channel = channel(broker);
+        channel.queueDeclare("large", true, false, false, null);
+        Path filler = disk.fill(8L << 20);
+        String large = "y".repeat(3 << 20);
+
+        Answers full = publish(channel, "large", "a", 8, large);
+        assertThat(full.nacked()).as("the disk filled up: nacks came").isNotEmpty();
+
+        try (BrokerJmx jmx = BrokerJmx.attach(broker)) {
+            Channel reader = channel(broker);
+            List<String> delivered = new ArrayList<>();
+            GetResponse response;
+            while ((response = reader.basicGet("large", false)) != null) {
+                assertThat(response.getBody()).hasSize(("a0:" + large).length());
+                delivered.add(id(response));
+                reader.basicAck(response.getEnvelope().getDeliveryTag(), false);
+            }
+            assertThat(delivered).containsExactlyElementsOf(full.acked());
+            // Nothing waits any more: every body, nacked or delivered, has been given back.
+            await().atMost(Duration.ofSeconds(10)).until(() -> jmx.ingress("OffHeapBodyBytes") == 0);
+            assertThat(jmx.ingress("OffHeapBodyBytesLeftToCollector"))
+                    .as("the nacked bodies were freed, not left to a collection").isZero();
+
+            // With the space back, a large message is taken and kept.
+            Files.delete(filler);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> publish(channel, "large", "b", 1, large).nacked().isEmpty());
+        }
+        assertThat(channel(broker).queueDeclarePassive("large").getMessageCount()).isPositive();
     }
 
     @Test
