@@ -6,7 +6,10 @@
 #   ferry-bench/ingress-memory.sh --scenarios large --seconds 20 --idle 30
 #   options: --seconds N (load), --idle N (watching RSS after the load), --scenarios LIST,
 #            --warmup N (the same load for N seconds first, unmeasured, default 0), --no-build,
-#            --out DIR (default: ferry-bench/target/ingress-memory/STAMP)
+#            --out DIR (default: ferry-bench/target/ingress-memory/STAMP),
+#            --broker ferry|rabbitmq|both (default ferry): rabbitmq runs the same load and probe
+#            against Debian's RabbitMQ 3.10 (rabbitmq-node.sh, an isolated node); both alternates
+#            the two per scenario, Ferry first
 #
 # Scenarios, each on a fresh broker started by bin/ferry (its JVM flags, plus a GC log):
 #   perftest  RabbitMQ PerfTest, 4 publishers, 1 KiB messages, no consumer (-x 4 -y 0 -s 1024)
@@ -32,6 +35,7 @@ WARMUP=0
 SCENARIOS="perftest,rawflood,large"
 PROBE_RATE=1000
 MAX_MESSAGE_BYTES=16777216
+BROKERS=ferry
 build=1
 out_dir=""
 while [ $# -gt 0 ]; do
@@ -42,11 +46,17 @@ while [ $# -gt 0 ]; do
     --scenarios) SCENARIOS="${2:?--scenarios needs a list}"; shift ;;
     --no-build) build=0 ;;
     --out) out_dir="${2:?--out needs a directory}"; shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --broker) BROKERS="${2:?--broker needs ferry, rabbitmq or both}"; shift ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ingress-memory: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
 done
+case "$BROKERS" in
+  ferry|rabbitmq) ;;
+  both) BROKERS="ferry rabbitmq" ;;
+  *) echo "ingress-memory: --broker takes ferry, rabbitmq or both" >&2; exit 2 ;;
+esac
 PORT="${FERRY_BENCH_PORT:-5699}"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 work="${out_dir:-$repo/ferry-bench/target/ingress-memory/$stamp}"
@@ -55,12 +65,13 @@ log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 PT_CP="$("$here/scripts/perftest-classpath.sh" "$PERFTEST_VERSION")"
 PROBE_CP="$("$here/scripts/perftest-classpath.sh" "$PERFTEST_VERSION" --client-only)"
-if [ "$build" = 1 ]; then
+if [ "$build" = 1 ] && [[ " $BROKERS " == *" ferry "* ]]; then
   log "building Ferry (mvn -o -q -B -DskipTests package)"
   (cd "$repo" && mvn -o -q -B -DskipTests package)
 fi
 
 ferry_pid=""
+rabbit_dir=""
 pids=()
 stop_pid() { # PID: SIGTERM, then SIGKILL after 20 s
   local pid="$1"
@@ -74,6 +85,7 @@ cleanup() {
   set +e
   for pid in "${pids[@]}"; do stop_pid "$pid"; done
   [ -n "$ferry_pid" ] && stop_pid "$ferry_pid"
+  [ -n "$rabbit_dir" ] && "$here/rabbitmq-node.sh" stop "$rabbit_dir" > /dev/null 2>&1
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -91,6 +103,23 @@ start_ferry() { # DIR
   done
   echo "ingress-memory: Ferry did not start; see $dir/ferry.out" >&2
   exit 1
+}
+
+start_rabbitmq() { # DIR: sets ferry_pid to the node's Erlang VM (the process measured) and rabbit_dir
+  local dir="$1"
+  mkdir -p "$dir"
+  rabbit_dir="$dir/node"
+  ferry_pid="$("$here/rabbitmq-node.sh" start "$rabbit_dir" "$PORT" | tail -1)"
+}
+
+stop_broker() {
+  if [ -n "$rabbit_dir" ]; then
+    "$here/rabbitmq-node.sh" stop "$rabbit_dir" > /dev/null 2>&1 || true
+    rabbit_dir=""
+  else
+    stop_pid "$ferry_pid"
+  fi
+  ferry_pid=""
 }
 
 # A value of /proc/PID/status in MiB, or "exited" once the broker is gone (a run that killed it says so).
@@ -128,8 +157,9 @@ start_load() {
 summary="$work/summary.txt"
 : > "$summary"
 for scenario in ${SCENARIOS//,/ }; do
-  dir="$work/$scenario"
-  start_ferry "$dir"
+ for broker in $BROKERS; do
+  if [ "$BROKERS" = ferry ]; then dir="$work/$scenario"; else dir="$work/$scenario-$broker"; fi
+  if [ "$broker" = ferry ]; then start_ferry "$dir"; else start_rabbitmq "$dir"; fi
   sleep 3
   idle_rss="$(status_mib "$ferry_pid" VmRSS)"
   uri="amqp://guest:guest@127.0.0.1:$PORT"
@@ -141,8 +171,9 @@ for scenario in ${SCENARIOS//,/ }; do
     wait "$load_pid" || log "$scenario: warm-up load exited with $?"
     sleep 3
   fi
-  gc_start="$(wc -l < "$dir/gc.log")"
-  log "$scenario: broker PID $ferry_pid, idle RSS $idle_rss MiB; load for $SECONDS_LOAD s"
+  gc_start=0
+  [ -f "$dir/gc.log" ] && gc_start="$(wc -l < "$dir/gc.log")"
+  log "$scenario ($broker): broker PID $ferry_pid, idle RSS $idle_rss MiB; load for $SECONDS_LOAD s"
 
   # The probe (its JVM starts in about a second) stops before the forced collection below: that
   # pause (50-65 ms with the serial collector) is the benchmark measuring the heap, not the broker.
@@ -154,20 +185,26 @@ for scenario in ${SCENARIOS//,/ }; do
   for t in $(seq 1 "$SECONDS_LOAD"); do
     sleep 1
     printf '%d\t%s\n' "$t" "$(status_mib "$ferry_pid" VmRSS)" >> "$dir/rss.tsv"
-    if [ "$t" = $(( SECONDS_LOAD - 3 )) ] && kill -0 "$ferry_pid" 2>/dev/null; then
+    if [ "$broker" = ferry ] && [ "$t" = $(( SECONDS_LOAD - 3 )) ] && kill -0 "$ferry_pid" 2>/dev/null; then
       jcmd "$ferry_pid" GC.run > /dev/null || true
       jcmd "$ferry_pid" GC.heap_info > "$dir/heap-under-load.txt" 2>&1 || true
     fi
   done
   wait "$load_pid" || log "$scenario: load generator exited with $?"
   wait "$probe_pid" || log "$scenario: probe exited with $?"
-  live_mib="$(last_full_heap "$dir/gc.log")"
-  live_mib="${live_mib:-?}"
-  read -r pauses longest total <<< "$(gc_pauses "$dir/gc.log" "$gc_start")"
-  max_after="$(gc_max_after "$dir/gc.log" "$gc_start")"
+  if [ "$broker" = ferry ]; then
+    live_mib="$(last_full_heap "$dir/gc.log")"
+    live_mib="${live_mib:-?}"
+    read -r pauses longest total <<< "$(gc_pauses "$dir/gc.log" "$gc_start")"
+    max_after="$(gc_max_after "$dir/gc.log" "$gc_start")"
+    alarms="$(grep -c 'publishers blocked' "$dir/ferry.out" || true)"
+    ooms="$(grep -c 'OutOfMemoryError' "$dir/ferry.out" || true)"
+  else
+    # No JVM heap or GC log: the node's RSS and its memory alarm are what compare.
+    live_mib=-; max_after=-; pauses=-; longest=-; total=-; ooms=-
+    alarms="$(cat "$rabbit_dir"/log/*.log 2>/dev/null | grep -c 'memory resource limit alarm set' || true)"
+  fi
   peak_rss="$(status_mib "$ferry_pid" VmHWM)"
-  alarms="$(grep -c 'publishers blocked' "$dir/ferry.out" || true)"
-  ooms="$(grep -c 'OutOfMemoryError' "$dir/ferry.out" || true)"
   probe="$(sed -n 's/.*p50_us=\([0-9]*\) p99_us=\([0-9]*\) p999_us=\([0-9]*\) max_us=\([0-9]*\).*/\1 \2 \3 \4/p' "$dir/probe.txt")"
   read -r p50 p99 p999 pmax <<< "${probe:-- - - -}"
   load_line="$(grep -E '^(rawflood|largeburst)|sending rate avg' "$dir/load.txt" | tail -1 || true)"
@@ -177,14 +214,15 @@ for scenario in ${SCENARIOS//,/ }; do
     sleep 10
     idle_trace="$idle_trace $(status_mib "$ferry_pid" VmRSS)"
   done
-  stop_pid "$ferry_pid"
-  ferry_pid=""
-  rm -rf "$dir/data"
+  stop_broker
+  rm -rf "$dir/data" "$dir/node/mnesia"
 
-  line="$scenario: live_heap_mib=$live_mib max_heap_after_gc_mib=$max_after gc_pauses=$pauses gc_longest_ms=$longest"
+  label="$scenario"; [ "$BROKERS" = ferry ] || label="$scenario $broker"
+  line="$label: live_heap_mib=$live_mib max_heap_after_gc_mib=$max_after gc_pauses=$pauses gc_longest_ms=$longest"
   line="$line gc_total_ms=$total idle_rss_mib=$idle_rss peak_rss_mib=$peak_rss memory_alarms=$alarms oom_lines=$ooms"
   line="$line probe_p50_us=$p50 probe_p99_us=$p99 probe_p999_us=$p999 probe_max_us=$pmax"
   line="$line rss_after_load_every_10s_mib=[${idle_trace# }] load=\"$load_line\""
   echo "$line" | tee -a "$summary"
+ done
 done
 log "results in $work (summary.txt, and per scenario: ferry.out, gc.log, rss.tsv, probe.txt, load.txt)"
