@@ -844,7 +844,10 @@ public final class Log implements AutoCloseable {
             if (complete && failure == null) {
                 completePendingBelow(durableEndOffset);
             }
-            askAgain = syncWanted && failure == null && !closed;
+            // A sync that does not complete (a roll's, on the writer) may be the last to end: a flusher
+            // pass that found the end claimed by it left the appends it covers to whoever completes
+            // next, and with no append after them nobody would. A flusher pass completes them.
+            askAgain = (syncWanted || !complete && hasPendingBelow(durableEndOffset)) && failure == null && !closed;
             syncWanted = false;
             syncEnded.signalAll();
         } finally {
@@ -854,6 +857,12 @@ public final class Log implements AutoCloseable {
             flusher.requestSync(this);
         }
         return failed;
+    }
+
+    /** Whether an append below {@code endOffset} still waits for its future. Under flushLock. */
+    private boolean hasPendingBelow(long endOffset) {
+        PendingAppend oldest = pendingAppends.peek();
+        return oldest != null && oldest.result.lastOffset() < endOffset;
     }
 
     /**

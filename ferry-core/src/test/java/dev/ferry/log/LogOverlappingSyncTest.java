@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.record.internal.Record;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -167,6 +169,37 @@ class LogOverlappingSyncTest {
         assertThat(syncs.second()).as("failed by the first failure, not revived by a later success").isCompletedExceptionally();
         assertThat(log.durableEndOffset()).isZero();
         assertReopenedHolds(fileSystem, "/simulated/earlier-fails-first", 0);
+    }
+
+    @Test
+    void shouldCompleteAnAppendThatOnlyARollsFsyncMadeDurable() throws Exception {
+        // The roll's fsync (on the writer, which does not complete futures) ends after the flusher's
+        // pass found everything claimed by it: someone must still complete the append it covered.
+        SimulatedFileSystem fileSystem = new SimulatedFileSystem();
+        log = Log.open(Path.of("/simulated/roll-last"), config(), flusher, new FileHandleCache(16, fileSystem));
+        CompletableFuture<AppendResult> appended = append(3);
+        CountDownLatch rollSyncing = new CountDownLatch(1);
+        CountDownLatch passDone = new CountDownLatch(1);
+        fileSystem.beforeEachForce(() -> {
+            rollSyncing.countDown();
+            try {
+                passDone.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        CompletableFuture<Integer> rolling = CompletableFuture.supplyAsync(() -> log.deleteSegmentsBelow(log.logEndOffset()));
+        assertThat(rollSyncing.await(10, TimeUnit.SECONDS)).as("the roll's fsync began").isTrue();
+
+        assertThat(flusher.doWork(0)).as("the append's own request, served while the roll's fsync runs").isEqualTo(1);
+        assertThat(appended).as("not durable yet: the roll's fsync has not ended").isNotDone();
+        fileSystem.beforeEachForce(() -> { });
+        passDone.countDown();
+        rolling.get(10, TimeUnit.SECONDS);
+
+        assertThat(log.durableEndOffset()).as("the roll's fsync made it durable").isEqualTo(3);
+        flusher.doWork(0);
+        assertThat(appended).as("completed by the flusher pass the roll asked for").isCompletedWithValue(new AppendResult(0, 2));
     }
 
     @Test

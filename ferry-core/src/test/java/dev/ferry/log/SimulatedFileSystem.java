@@ -47,6 +47,7 @@ import java.util.TreeMap;
  * may use it beside the writer.
  */
 public final class SimulatedFileSystem implements LogFileSystem {
+    private volatile Runnable beforeEachForce = () -> { };
     private final Map<Path, Directory> directories = new HashMap<>();
     private long spaceBytes = Long.MAX_VALUE;
     private int forceFailures;
@@ -108,6 +109,14 @@ public final class SimulatedFileSystem implements LogFileSystem {
             used += inode.currentLength;
         }
         return used;
+    }
+
+    /**
+     * Runs {@code hook} at the start of every file fsync, on the fsyncing thread and without this file
+     * system's lock: a test blocks it there to end fsyncs in the order it needs.
+     */
+    public void beforeEachForce(Runnable hook) {
+        beforeEachForce = hook;
     }
 
     /** The next {@code count} file fsyncs fail. */
@@ -537,6 +546,7 @@ public final class SimulatedFileSystem implements LogFileSystem {
 
         @Override
         public void force(boolean metaData) throws IOException {
+            beforeEachForce.run(); // outside the monitor: a test may hold an fsync here while others go on
             synchronized (SimulatedFileSystem.this) {
                 checkOpen();
                 SimulatedFileSystem.this.force(inode);

@@ -3,6 +3,7 @@ package dev.ferry.bench.log;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.Log;
 import dev.ferry.log.LogFlusher;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -15,8 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * loads a partition: one writer thread keeps {@code inFlight} 16 KiB batches (16 records of
  * 1000 B) waiting for their futures, appending the next as soon as one completes. Printed per
  * round: batches/s, flusher passes/s (each sync the flusher was asked for, whether it fsynced or
- * found a running fsync covering it) and p50/p99 of the time from an append to its
- * future's completion, with the load average. The flusher has {@code syncThreads} threads (4, as
+ * found a running fsync covering it), p50/p99 of the time from an append to its
+ * future's completion and the process's CPU time per batch, with the load average. The flusher has {@code syncThreads} threads (4, as
  * the broker's). Compare builds by running their jars alternately;
  * {@link FsyncOverlapProbe} measures the same question on a bare file.
  *
@@ -56,9 +57,12 @@ public final class LogFsyncProbe {
         int appended = 0;
         long start;
         long elapsed;
+        long cpuStart;
+        long cpu;
         try (LogFlusher flusher = new LogFlusher("probe-flusher", syncThreads);
                 Log log = Log.open(directory, BenchLogs.config(FsyncPolicy.ALWAYS), flusher)) {
             flusher.observeSyncs(nanos -> syncs.incrementAndGet());
+            cpuStart = processCpuNanos();
             start = System.nanoTime();
             long end = start + TimeUnit.SECONDS.toNanos(seconds);
             while (System.nanoTime() < end && appended < capacity) {
@@ -73,12 +77,21 @@ public final class LogFsyncProbe {
             }
             slots.acquire(inFlight);
             elapsed = System.nanoTime() - start;
+            cpu = processCpuNanos() - cpuStart;
         }
         long[] sorted = Arrays.copyOf(latencyNanos, appended);
         Arrays.sort(sorted);
         double elapsedSeconds = elapsed / 1e9;
-        System.out.printf("round %d inFlight=%d batches/s %7.0f  passes/s %6.0f  p50 %6.3f ms  p99 %6.3f ms  load %s%n", round, inFlight,
-                appended / elapsedSeconds, syncs.get() / elapsedSeconds, sorted[appended / 2] / 1e6, sorted[(int) (appended * 0.99)] / 1e6,
-                FsyncOverlapProbe.loadAverage());
+        System.out.printf("round %d inFlight=%d batches/s %7.0f  passes/s %6.0f  p50 %6.3f ms  p99 %6.3f ms  cpu/batch %5.1f us  load %s%n",
+                round, inFlight, appended / elapsedSeconds, syncs.get() / elapsedSeconds, sorted[appended / 2] / 1e6,
+                sorted[(int) (appended * 0.99)] / 1e6, cpu / 1e3 / appended, FsyncOverlapProbe.loadAverage());
+    }
+
+    /**
+     * CPU time of the whole process, user and system (the kernel's time in the fsync and open calls
+     * counts): a busy machine moves it less than it moves throughput.
+     */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 }
