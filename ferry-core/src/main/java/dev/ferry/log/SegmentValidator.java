@@ -56,9 +56,6 @@ final class SegmentValidator {
      */
     record Edit(EditKind kind, long position, long length, ByteBuffer replacement, long firstOffsetLost,
             long lastOffsetLost, String reason) {
-        int replacementBytes() {
-            return replacement.remaining();
-        }
     }
 
     /** What the segment will be after {@code edits}: the offset after its last batch and its size. */

@@ -882,6 +882,41 @@ class LogDamageTest {
     }
 
     /**
+     * A damaged batch, then a torn one missing only its last 10 bytes: the torn batch is no place
+     * to resynchronise (its CRC would be read past the file's end), so it is cut as a torn tail.
+     */
+    @Test
+    void shouldCutATornBatchMissingOnlyItsLastBytesAfterADamagedBatch() throws IOException {
+        List<Batch> batches = write(12);
+        Batch damaged = damageBody(batches.get(10));
+        Batch torn = batches.get(11);
+        truncate(torn.segment(), torn.position() + torn.bytes() - 10);
+
+        assertThat(reopenAndCheck(33, offsets(damaged))).singleElement().extracting(LogDamage::bytes)
+                .isEqualTo((long) damaged.bytes());
+        assertThat(loaderLog.list).filteredOn(event -> event.getFormattedMessage().contains("torn tail")).hasSize(1);
+    }
+
+    /**
+     * After a damaged batch, an intact one whose base offset (outside the CRC) was damaged to a
+     * value so large that adding its last offset delta overflows: no place to resynchronise. It
+     * is lost with the damaged one, and the scan goes on to the batch after it.
+     */
+    @Test
+    void shouldNotResynchroniseOnABatchWhoseBaseOffsetIsDamagedToNearTheLargestOffset() throws IOException {
+        List<Batch> batches = write(12);
+        Batch damaged = damageBody(batches.get(4));
+        Batch baseDamaged = batches.get(5);
+        putLong(baseDamaged.segment(), baseDamaged.position(), Long.MAX_VALUE - 1);
+
+        List<LogDamage> damage = reopenAndCheck(36, java.util.stream.LongStream.rangeClosed(damaged.baseOffset(),
+                baseDamaged.lastOffset()).toArray());
+
+        assertThat(damage).singleElement().extracting(LogDamage::bytes)
+                .isEqualTo((long) damaged.bytes() + baseDamaged.bytes());
+    }
+
+    /**
      * After damage in a sealed segment, an intact batch whose last offset is exactly the next
      * segment's base is no place to resynchronise: the damage runs to the segment's end as one region.
      */

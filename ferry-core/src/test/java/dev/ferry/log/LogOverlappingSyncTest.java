@@ -95,6 +95,38 @@ class LogOverlappingSyncTest {
         assertThat(completedFirstOffsets).containsExactly(0L, 3L, 5L);
     }
 
+    /**
+     * A request finding everything written claimed by a sync already (a running one, or a roll's
+     * own fsync) starts no sync: it completes the appends that are durable, and only those.
+     */
+    @Test
+    void shouldStartNoSyncForWhatIsClaimedAlreadyAndCompleteWhatARollMadeDurable() {
+        log = Log.open(directory.resolve("claimed"), config(), flusher, new FileHandleCache(16));
+        CompletableFuture<AppendResult> first = append(3);
+        Log.Sync running = log.startRequestedSync();
+
+        assertThat(runIfStarted(log.startRequestedSync())).as("nothing written since the running sync began").isNull();
+        assertThat(first).isNotDone();
+
+        log.runSync(running, true);
+        assertThat(first).isCompletedWithValue(new AppendResult(0, 2));
+        CompletableFuture<AppendResult> second = append(2);
+        log.rollActiveSegment();
+        assertThat(log.durableEndOffset()).as("the roll's own fsync").isEqualTo(5);
+        assertThat(second).as("a roll completes nothing itself").isNotDone();
+
+        assertThat(runIfStarted(log.startRequestedSync())).as("the roll claimed everything written").isNull();
+        assertThat(second).isCompletedWithValue(new AppendResult(3, 4));
+    }
+
+    /** Runs a sync that should not have started, so that the failing test does not leave close waiting for it. */
+    private Log.Sync runIfStarted(Log.Sync sync) {
+        if (sync != null) {
+            log.runSync(sync, false);
+        }
+        return sync;
+    }
+
     @Test
     void shouldCompleteEachSyncsAppendsInTurnWhenTheEarlierSyncEndsFirst() {
         log = Log.open(directory.resolve("earlier-first"), config(), flusher, new FileHandleCache(16));
