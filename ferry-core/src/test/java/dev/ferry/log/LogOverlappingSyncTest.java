@@ -119,6 +119,26 @@ class LogOverlappingSyncTest {
         assertThat(second).isCompletedWithValue(new AppendResult(3, 4));
     }
 
+    /** A flush whose writes a running sync covers waits for that sync's end rather than starting another fsync. */
+    @Test
+    void shouldLetAFlushWaitForTheRunningSyncThatCoversItsWrites() throws InterruptedException {
+        log = Log.open(directory.resolve("flush-waits"), config(), flusher, new FileHandleCache(16));
+        CompletableFuture<AppendResult> appended = append(3);
+        Log.Sync running = log.startRequestedSync();
+        Thread flushing = new Thread(log::flush, "flushing");
+        flushing.start();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> flushing.getState() == Thread.State.WAITING);
+            assertThat(appended).as("no fsync of the flush's own").isNotDone();
+        } finally {
+            log.runSync(running, false);
+        }
+        flushing.join(10_000);
+
+        assertThat(flushing.isAlive()).isFalse();
+        assertThat(appended).as("completed by the flush once the sync ended").isCompletedWithValue(new AppendResult(0, 2));
+    }
+
     /** Runs a sync that should not have started, so that the failing test does not leave close waiting for it. */
     private Log.Sync runIfStarted(Log.Sync sync) {
         if (sync != null) {
