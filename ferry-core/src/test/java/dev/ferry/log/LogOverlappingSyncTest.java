@@ -139,6 +139,27 @@ class LogOverlappingSyncTest {
         assertThat(appended).as("completed by the flush once the sync ended").isCompletedWithValue(new AppendResult(0, 2));
     }
 
+    /**
+     * The flusher's request found both sync slots busy and was used up: the sync that ends next
+     * asks the flusher again, so what was written after both began is synced without a new append.
+     */
+    @Test
+    void shouldAskTheFlusherAgainWhenASyncEndsAfterARequestFoundEverySlotBusy() {
+        log = Log.open(directory.resolve("asked-again"), config(), flusher, new FileHandleCache(16));
+        TwoSyncs syncs = startTwoSyncs();
+        CompletableFuture<AppendResult> third = append(1);
+        assertThat(flusher.doWork(0)).as("the request of the appends, which finds both slots busy").isOne();
+        assertThat(third).isNotDone();
+
+        log.runSync(syncs.coveringBoth(), true);
+        log.runSync(syncs.coveringFirst(), true);
+
+        assertThat(third).isNotDone();
+        assertThat(flusher.doWork(0)).as("asked again by the sync that ended").isOne();
+        assertThat(third).isCompletedWithValue(new AppendResult(5, 5));
+        assertThat(flusher.doWork(0)).as("once").isZero();
+    }
+
     /** Runs a sync that should not have started, so that the failing test does not leave close waiting for it. */
     private Log.Sync runIfStarted(Log.Sync sync) {
         if (sync != null) {
