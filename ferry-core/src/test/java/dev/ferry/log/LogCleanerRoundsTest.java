@@ -98,6 +98,20 @@ class LogCleanerRoundsTest {
         }
     }
 
+    /** Without the crash tests' property the round does not pause and does not say it would. */
+    @Test
+    void shouldNotPauseOrWarnBeforeInstallingASwapWithoutTheTestHook() {
+        try (Log log = open("unpaused"); LogCapture warnings = new LogCapture(LogCleaner.class)) {
+            sealedUpdates(log, 10, 1);
+            LogCleaner cleaner = new LogCleaner(() -> List.of(new LogCleaner.Target(log, EAGER)), 1_000, 1 << 20);
+
+            assertThat(cleaner.doWork(NOW)).isTrue();
+
+            assertThat(recordCount(log)).isEqualTo(1);
+            assertThat(warnings.lines(Level.WARN)).isEmpty();
+        }
+    }
+
     /** The crash tests' hook: the cleaner's round waits between committing a swap and installing it. */
     @Test
     void shouldPauseBetweenCommittingAndInstallingASwapWhenTheTestHookAsks() throws Exception {
