@@ -56,9 +56,6 @@ final class SegmentValidator {
      */
     record Edit(EditKind kind, long position, long length, ByteBuffer replacement, long firstOffsetLost,
             long lastOffsetLost, String reason) {
-        int replacementBytes() {
-            return replacement.remaining();
-        }
     }
 
     /** What the segment will be after {@code edits}: the offset after its last batch and its size. */
@@ -278,10 +275,7 @@ final class SegmentValidator {
         if ((attributes & COMPRESSION_MASK) != 0 || recordCount < 0) {
             return -1;
         }
-        if (recordCount == 0) {
-            return EMPTY_BATCH_LENGTH;
-        }
-        long at = position + HEADER_BYTES;
+        long at = position + HEADER_BYTES; // no records: EMPTY_BATCH_LENGTH
         for (int i = 0; i < recordCount; i++) {
             int value = 0;
             int shift = 0;

@@ -10,7 +10,10 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.AbstractCollection;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.common.record.internal.SimpleRecord;
@@ -95,6 +98,20 @@ class LogCleanerRoundsTest {
         }
     }
 
+    /** Without the crash tests' property the round does not pause and does not say it would. */
+    @Test
+    void shouldNotPauseOrWarnBeforeInstallingASwapWithoutTheTestHook() {
+        try (Log log = open("unpaused"); LogCapture warnings = new LogCapture(LogCleaner.class)) {
+            sealedUpdates(log, 10, 1);
+            LogCleaner cleaner = new LogCleaner(() -> List.of(new LogCleaner.Target(log, EAGER)), 1_000, 1 << 20);
+
+            assertThat(cleaner.doWork(NOW)).isTrue();
+
+            assertThat(recordCount(log)).isEqualTo(1);
+            assertThat(warnings.lines(Level.WARN)).isEmpty();
+        }
+    }
+
     /** The crash tests' hook: the cleaner's round waits between committing a swap and installing it. */
     @Test
     void shouldPauseBetweenCommittingAndInstallingASwapWhenTheTestHookAsks() throws Exception {
@@ -126,6 +143,53 @@ class LogCleanerRoundsTest {
 
         assertThat(cleaner.doWork(NOW)).isFalse();
         assertThat(cleaner.cleanings()).isZero();
+    }
+
+    /**
+     * A log closed after the round chose it and before its cleaning (a topic deleted meanwhile):
+     * staged on one thread by a target list whose iterator closes the log once the round has weighed
+     * every target. The round answers that it cleaned nothing, without an ERROR and without setting
+     * the log aside as failed.
+     */
+    @Test
+    void shouldGiveUpQuietlyOnALogClosedBetweenTheRoundsChoiceAndItsCleaning() {
+        Log log = open("closing");
+        sealedUpdates(log, 10, 1);
+        Collection<LogCleaner.Target> closingOnceWeighed = new AbstractCollection<>() {
+            @Override
+            public Iterator<LogCleaner.Target> iterator() {
+                Iterator<LogCleaner.Target> targets = List.of(new LogCleaner.Target(log, EAGER)).iterator();
+                return new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        boolean more = targets.hasNext();
+                        if (!more) {
+                            log.close();
+                        }
+                        return more;
+                    }
+
+                    @Override
+                    public LogCleaner.Target next() {
+                        return targets.next();
+                    }
+                };
+            }
+
+            @Override
+            public int size() {
+                return 1;
+            }
+        };
+        try (LogCapture errors = new LogCapture(LogCleaner.class)) {
+            LogCleaner cleaner = new LogCleaner(() -> closingOnceWeighed, 1_000, 1 << 20);
+
+            assertThat(cleaner.doWork(NOW)).as("chosen, then closed: nothing cleaned").isFalse();
+
+            assertThat(log.isClosed()).isTrue();
+            assertThat(cleaner.cleanings()).isZero();
+            assertThat(errors.lines(Level.ERROR)).isEmpty();
+        }
     }
 
     @Test

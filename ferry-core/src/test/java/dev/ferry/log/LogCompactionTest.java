@@ -517,4 +517,35 @@ class LogCompactionTest {
         }
         assertThat(cache.openCount()).isZero();
     }
+
+    /**
+     * A cleaned segment's index files are written when it is swapped in, its newest timestamp
+     * included: the next open uses them as they are, and finds a record by its segment's newest
+     * timestamp in that segment.
+     */
+    @Test
+    void shouldWriteTheIndexFilesOfACleanedSegmentWithItsNewestTimestamp() throws IOException {
+        try (Log log = open("indexed")) {
+            String[] keys = {"a", "b", "a", "c"};
+            for (int i = 0; i < keys.length; i++) {
+                log.append(List.of(new SimpleRecord(NOW + i, utf8(keys[i]), utf8("v" + i)))).join();
+            }
+            log.rollActiveSegment();
+            log.append(List.of(new SimpleRecord(NOW + 10, utf8("d"), utf8("v")))).join();
+
+            assertThat(LogCleaner.cleanIfDirty(log, EAGER, NOW).segmentsRewritten()).isOne();
+
+            assertThat(LogSegment.offsetIndexFile(log.directory(), 0)).as("written with the swap").exists();
+            assertThat(LogSegment.timeIndexFile(log.directory(), 0)).exists();
+        }
+        // Sealed segments trusted at open: their indexes come from the files alone.
+        try (dev.ferry.store.LogCapture warnings = new dev.ferry.store.LogCapture(LogLoader.class);
+             Log reopened = Log.open(directory.resolve("indexed"), new LogConfig().segmentBytesMax(16 * 1024 * 1024)
+                     .batchBytesMax(4 * 1024 * 1024).fsyncPolicy(FsyncPolicy.NEVER).validateSegmentsAtOpen(false))) {
+            assertThat(warnings.lines(ch.qos.logback.classic.Level.WARN)).as("the index files are used as written").isEmpty();
+            assertThat(reopened.offsetForTimestamp(NOW + 3)).as("the cleaned segment's newest record")
+                    .hasValue(3);
+            assertThat(reopened.offsetForTimestamp(NOW + 4)).hasValue(4);
+        }
+    }
 }

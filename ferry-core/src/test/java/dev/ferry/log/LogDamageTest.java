@@ -240,6 +240,8 @@ class LogDamageTest {
             assertThat(region.lastOffset()).isEqualTo(35);
         });
         assertThat(CorruptFile.read(LogFileSystem.real(), CorruptFile.path(logDirectory(), 0))).hasSize(1);
+        assertThat(loaderLog.list).as("the damage reaches the file's end: nothing is left to cut")
+                .noneMatch(event -> event.getFormattedMessage().contains("torn tail"));
     }
 
     @Test
@@ -842,6 +844,98 @@ class LogDamageTest {
                         .extracting(Record::offset).startsWith(readAt);
             }
         }
+    }
+
+    /**
+     * Two complete but damaged batches at the end of the newest segment, the first about as large
+     * as the validator's 256 KiB window: the window loaded at the first one's base ends between the
+     * second one's last offset delta and its record count, so reading its attributes to weigh its
+     * claimed span reloads the window backwards.
+     */
+    @Test
+    void shouldReadTheAttributesOfAClaimedBatchLyingBeforeTheWindowAfterAReloadPastThem() throws IOException {
+        LogConfig config = smallConfig(FsyncPolicy.NEVER).segmentBytesMax(4 << 20).batchBytesMax(1 << 20);
+        byte[] large = new byte[262_030];
+        Arrays.fill(large, (byte) 7);
+        try (Log log = Log.open(logDirectory(), config)) {
+            appendRecords(log, 3, VALUE_BYTES);
+            log.append(List.of(new org.apache.kafka.common.record.internal.SimpleRecord(1L, null, large))).join();
+            appendRecords(log, 3, VALUE_BYTES);
+        }
+        List<Batch> batches = batchesOnDisk();
+        Batch first = batches.get(1);
+        Batch second = batches.get(2);
+        int windowEnd = first.position() + 256 * 1024;
+        assertThat(windowEnd).as("the window from the first claimed batch ends inside the second one's header")
+                .isBetween(second.position() + BatchFormat.LAST_OFFSET_DELTA_POSITION + 4,
+                        second.position() + BatchFormat.RECORD_COUNT_POSITION + 3);
+        assertThat(second.position() + second.bytes()).isEqualTo((int) Files.size(second.segment()));
+        flipByte(first.segment(), first.position() + first.bytes() - 10);
+        flipByte(second.segment(), second.position() + second.bytes() - 10);
+
+        try (Log log = Log.open(logDirectory(), config)) {
+            assertThat(log.damage()).extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(3L, 6L));
+            assertThat(log.logEndOffset()).isEqualTo(7);
+            assertThat(readAll(log, 1 << 20)).extracting(Record::offset).containsExactly(0L, 1L, 2L);
+        }
+    }
+
+    /**
+     * A damaged batch, then a torn one missing only its last 10 bytes: the torn batch is no place
+     * to resynchronise (its CRC would be read past the file's end), so it is cut as a torn tail.
+     */
+    @Test
+    void shouldCutATornBatchMissingOnlyItsLastBytesAfterADamagedBatch() throws IOException {
+        List<Batch> batches = write(12);
+        Batch damaged = damageBody(batches.get(10));
+        Batch torn = batches.get(11);
+        truncate(torn.segment(), torn.position() + torn.bytes() - 10);
+
+        assertThat(reopenAndCheck(33, offsets(damaged))).singleElement().extracting(LogDamage::bytes)
+                .isEqualTo((long) damaged.bytes());
+        assertThat(loaderLog.list).filteredOn(event -> event.getFormattedMessage().contains("torn tail")).hasSize(1);
+    }
+
+    /**
+     * After a damaged batch, an intact one whose base offset (outside the CRC) was damaged to a
+     * value so large that adding its last offset delta overflows: no place to resynchronise. It
+     * is lost with the damaged one, and the scan goes on to the batch after it.
+     */
+    @Test
+    void shouldNotResynchroniseOnABatchWhoseBaseOffsetIsDamagedToNearTheLargestOffset() throws IOException {
+        List<Batch> batches = write(12);
+        Batch damaged = damageBody(batches.get(4));
+        Batch baseDamaged = batches.get(5);
+        putLong(baseDamaged.segment(), baseDamaged.position(), Long.MAX_VALUE - 1);
+
+        List<LogDamage> damage = reopenAndCheck(36, java.util.stream.LongStream.rangeClosed(damaged.baseOffset(),
+                baseDamaged.lastOffset()).toArray());
+
+        assertThat(damage).singleElement().extracting(LogDamage::bytes)
+                .isEqualTo((long) damaged.bytes() + baseDamaged.bytes());
+    }
+
+    /**
+     * After damage in a sealed segment, an intact batch whose last offset is exactly the next
+     * segment's base is no place to resynchronise: the damage runs to the segment's end as one region.
+     */
+    @Test
+    void shouldNotResynchroniseOnABatchWhoseLastOffsetIsTheNextSegmentsBase() throws IOException {
+        List<Batch> batches = write(25);
+        Path firstSegment = batches.get(0).segment();
+        List<Batch> first = batches.stream().filter(batch -> batch.segment().equals(firstSegment)).toList();
+        Batch last = first.get(first.size() - 1);
+        Batch damaged = first.get(first.size() - 2);
+        long nextBase = last.lastOffset() + 1;
+        assertThat(batches.get(first.size()).baseOffset()).isEqualTo(nextBase);
+        damageBody(damaged);
+        // The base offset lies outside the CRC: one higher, the intact batch's last offset is the next base.
+        putLong(firstSegment, last.position(), last.baseOffset() + 1);
+
+        assertThat(openAndClose()).filteredOn(region -> region.segmentFile().equals(firstSegment.getFileName().toString()))
+                .extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(damaged.baseOffset(), nextBase - 1));
     }
 
     private static void putLong(Path file, long position, long value) {

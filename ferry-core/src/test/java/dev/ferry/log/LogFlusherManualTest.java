@@ -73,6 +73,25 @@ class LogFlusherManualTest {
         }
     }
 
+    /** An INTERVAL log's first sync falls due one interval after it registered, not at once. */
+    @Test
+    void shouldSetTheFirstIntervalDeadlineOneIntervalAfterTheLogOpened() {
+        LogFlusher flusher = LogFlusher.manual();
+        AtomicInteger syncs = new AtomicInteger();
+        flusher.observeSyncs(nanos -> syncs.incrementAndGet());
+        long hourMs = TimeUnit.HOURS.toMillis(1);
+        long before = System.nanoTime();
+        try (Log log = Log.open(directory.resolve("first-deadline"), smallConfig(FsyncPolicy.INTERVAL).flushIntervalMs(hourMs),
+                flusher)) {
+            long after = System.nanoTime();
+
+            assertThat(log.nextIntervalSyncNanos).isBetween(before + TimeUnit.MILLISECONDS.toNanos(hourMs),
+                    after + TimeUnit.MILLISECONDS.toNanos(hourMs));
+            flusher.doWork(after);
+            assertThat(syncs).as("not due for an hour").hasValue(0);
+        }
+    }
+
     @Test
     void shouldRefuseToBeDrivenByHandWhenItRunsItsOwnThreads() {
         try (LogFlusher flusher = new LogFlusher("threaded-flusher")) {

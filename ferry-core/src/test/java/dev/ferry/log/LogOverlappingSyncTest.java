@@ -97,6 +97,79 @@ class LogOverlappingSyncTest {
         assertThat(completedFirstOffsets).containsExactly(0L, 3L, 5L);
     }
 
+    /**
+     * A request finding everything written claimed by a sync already (a running one, or a roll's
+     * own fsync) starts no sync: it completes the appends that are durable, and only those.
+     */
+    @Test
+    void shouldStartNoSyncForWhatIsClaimedAlreadyAndCompleteWhatARollMadeDurable() {
+        log = Log.open(directory.resolve("claimed"), config(), flusher, new FileHandleCache(16));
+        CompletableFuture<AppendResult> first = append(3);
+        Log.Sync running = log.startRequestedSync();
+        Log.Sync again = runIfStarted(log.startRequestedSync());
+        assertThat(first).isNotDone();
+        log.runSync(running, true);
+
+        assertThat(again).as("nothing written since the running sync began").isNull();
+        assertThat(first).isCompletedWithValue(new AppendResult(0, 2));
+        CompletableFuture<AppendResult> second = append(2);
+        log.rollActiveSegment();
+        assertThat(log.durableEndOffset()).as("the roll's own fsync").isEqualTo(5);
+        assertThat(second).as("a roll completes nothing itself").isNotDone();
+
+        assertThat(runIfStarted(log.startRequestedSync())).as("the roll claimed everything written").isNull();
+        assertThat(second).isCompletedWithValue(new AppendResult(3, 4));
+    }
+
+    /** A flush whose writes a running sync covers waits for that sync's end rather than starting another fsync. */
+    @Test
+    void shouldLetAFlushWaitForTheRunningSyncThatCoversItsWrites() throws InterruptedException {
+        log = Log.open(directory.resolve("flush-waits"), config(), flusher, new FileHandleCache(16));
+        CompletableFuture<AppendResult> appended = append(3);
+        Log.Sync running = log.startRequestedSync();
+        Thread flushing = new Thread(log::flush, "flushing");
+        flushing.start();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> flushing.getState() == Thread.State.WAITING);
+            assertThat(appended).as("no fsync of the flush's own").isNotDone();
+        } finally {
+            log.runSync(running, false);
+        }
+        flushing.join(10_000);
+
+        assertThat(flushing.isAlive()).isFalse();
+        assertThat(appended).as("completed by the flush once the sync ended").isCompletedWithValue(new AppendResult(0, 2));
+    }
+
+    /**
+     * The flusher's request found both sync slots busy and was used up: the sync that ends next
+     * asks the flusher again, so what was written after both began is synced without a new append.
+     */
+    @Test
+    void shouldAskTheFlusherAgainWhenASyncEndsAfterARequestFoundEverySlotBusy() {
+        log = Log.open(directory.resolve("asked-again"), config(), flusher, new FileHandleCache(16));
+        TwoSyncs syncs = startTwoSyncs();
+        CompletableFuture<AppendResult> third = append(1);
+        assertThat(flusher.doWork(0)).as("the request of the appends, which finds both slots busy").isOne();
+        assertThat(third).isNotDone();
+
+        log.runSync(syncs.coveringBoth(), true);
+        log.runSync(syncs.coveringFirst(), true);
+
+        assertThat(third).isNotDone();
+        assertThat(flusher.doWork(0)).as("asked again by the sync that ended").isOne();
+        assertThat(third).isCompletedWithValue(new AppendResult(5, 5));
+        assertThat(flusher.doWork(0)).as("once").isZero();
+    }
+
+    /** Runs a sync that should not have started, so that the failing test does not leave close waiting for it. */
+    private Log.Sync runIfStarted(Log.Sync sync) {
+        if (sync != null) {
+            log.runSync(sync, false);
+        }
+        return sync;
+    }
+
     @Test
     void shouldCompleteEachSyncsAppendsInTurnWhenTheEarlierSyncEndsFirst() {
         log = Log.open(directory.resolve("earlier-first"), config(), flusher, new FileHandleCache(16));

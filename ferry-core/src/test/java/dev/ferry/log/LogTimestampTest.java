@@ -82,4 +82,30 @@ class LogTimestampTest {
             assertThat(log.offsetForTimestamp(timestampFor(1))).as("the intact batch before it").hasValue(1);
         }
     }
+
+    /**
+     * A batch header damaged after open on the way to the batch a timestamp search wants (no index
+     * entry past byte 0, so the search scans every header): refused, not skipped by the length it
+     * now claims.
+     */
+    @Test
+    void shouldRefuseToSearchByTimestampPastABatchHeaderDamagedAfterOpen() throws Exception {
+        Path logDirectory = directory.resolve("header-damaged");
+        try (Log log = Log.open(logDirectory, smallConfig(FsyncPolicy.NEVER).indexIntervalBytes(1 << 20))) {
+            appendRecords(log, 3, 100);
+            appendRecords(log, 3, 100);
+            appendRecords(log, 3, 100);
+            int secondBatch = (int) log.read(0, 1).sizeInBytes();
+            try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(LogSegment.logFile(logDirectory, 0).toFile(), "rw")) {
+                file.seek(secondBatch + BatchFormat.LENGTH_POSITION);
+                // Outside the CRC: the batch now runs 100 bytes past the end of the file.
+                file.writeInt((int) file.length() - secondBatch - BatchFormat.LOG_OVERHEAD_BYTES + 100);
+            }
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.offsetForTimestamp(timestampFor(7)))
+                    .isInstanceOf(LogCorruptedException.class)
+                    .hasMessageContaining("searching for timestamp " + timestampFor(7) + ", the batch at byte " + secondBatch);
+            assertThat(log.offsetForTimestamp(timestampFor(1))).as("the intact batch before it").hasValue(1);
+        }
+    }
 }
