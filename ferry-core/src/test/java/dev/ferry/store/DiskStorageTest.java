@@ -154,6 +154,39 @@ class DiskStorageTest {
     }
 
     @Test
+    void shouldKeepTheTransientMessagesOfAQuorumQueueAcrossARestartAndNotThoseOfAClassicOne() throws Exception {
+        // RabbitMQ writes every message of a quorum queue to disk, whatever its delivery mode.
+        QueueSettings quorum = new QueueSettings("/", "quorum", true, OptionalLong.empty(), false,
+                QueueArguments.parse(Map.of("x-queue-type", "quorum"), "queue 'quorum'"));
+        QueueSettings classic = durableQueue("classic");
+        Message transientMessage = new Message("", "q", MessageProperties.EMPTY, "t".getBytes(StandardCharsets.UTF_8));
+        storage = DiskStorage.open(dataDir, StorageSettings.DEFAULTS);
+        for (QueueSettings settings : List.of(quorum, classic)) {
+            QueueStore store = storage.openQueueStore(settings, false, Runnable::run, CompletableFuture.completedFuture(null));
+            store.ready().get(10, TimeUnit.SECONDS);
+            MessageQueue queue = new MessageQueue(settings, store.store(), store.owner(), q -> { });
+            PublishConfirm confirm = new PublishConfirm(1);
+            queue.enqueue(transientMessage, confirm);
+            confirm.accepted().get(10, TimeUnit.SECONDS);
+            queue.closeStore().join();
+        }
+        storage.close();
+
+        storage = DiskStorage.open(dataDir, StorageSettings.DEFAULTS);
+        int[] recovered = new int[2];
+        for (int i = 0; i < 2; i++) {
+            QueueSettings settings = i == 0 ? quorum : classic;
+            QueueStore store = storage.openQueueStore(settings, true, Runnable::run, CompletableFuture.completedFuture(null));
+            store.ready().get(10, TimeUnit.SECONDS);
+            MessageQueue queue = new MessageQueue(settings, store.store(), store.owner(), q -> { });
+            recovered[i] = queue.messageCount();
+            queue.closeStore().join();
+        }
+        assertThat(recovered[0]).as("the quorum queue's transient message").isEqualTo(1);
+        assertThat(recovered[1]).as("the classic queue's transient message").isZero();
+    }
+
+    @Test
     void shouldConfirmNoMessageBeforeItsQueuesDeclarationIsDurable() throws Exception {
         storage = DiskStorage.open(dataDir, StorageSettings.DEFAULTS);
         CompletableFuture<Void> declared = new CompletableFuture<>();
