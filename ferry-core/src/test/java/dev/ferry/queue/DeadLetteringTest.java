@@ -19,6 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.ferry.message.Message;
 import dev.ferry.message.MessageProperties;
+import dev.ferry.stats.MessageCounter;
 import dev.ferry.store.StoreFixture;
 import dev.ferry.store.StoreKind;
 
@@ -142,6 +143,7 @@ class DeadLetteringTest {
                 .containsEntry("x-first-death-queue", "q").containsEntry("x-first-death-exchange", "orders");
         assertThat(queue.messageCount()).isZero();
         assertThat(queue.unackedCount()).isZero();
+        assertThat(queue.messageStats()[MessageCounter.DEAD_LETTERED.ordinal()]).as("dead_lettered").isEqualTo(1);
         assertSettled(0);
     }
 
@@ -155,6 +157,7 @@ class DeadLetteringTest {
         queue.settle(CHANNEL, sink.last().deliveryId(), SettleOutcome.DISCARD);
 
         assertThat(deadLetters).isEmpty();
+        assertThat(queue.messageStats()[MessageCounter.DEAD_LETTERED.ordinal()]).as("dropped, not dead-lettered").isZero();
         assertThat(queue.messageCount()).isZero();
         assertSettled(0);
     }
