@@ -65,6 +65,23 @@ class LogDamageTest {
     record Batch(long baseOffset, long lastOffset, Path segment, int position, int bytes) {
     }
 
+    /** The 12 batches {@link #write} made, and the empty batch a reopen left in place of the last one. */
+    private record Repaired(List<Batch> written, Batch empty) {
+    }
+
+    /**
+     * Writes 12 batches and damages the last one's records: the reopen keeps its bytes aside (offsets
+     * 33..35 lost) and leaves an empty batch, one header, in its place, holding those offsets.
+     */
+    private Repaired lastBatchRepairedIntoAnEmptyOne() throws IOException {
+        List<Batch> written = write(12);
+        Batch last = written.get(11);
+        flipByte(last.segment(), last.position() + last.bytes() - 10);
+        assertThat(openAndClose()).singleElement().extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                .containsExactly(33L, 35L);
+        return new Repaired(written, batchesOnDisk().get(11));
+    }
+
     /** Appends {@code batches} batches of 3 records and returns where each landed, after a clean close. */
     private List<Batch> write(int batches) throws IOException {
         try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS))) {
@@ -447,12 +464,10 @@ class LogDamageTest {
 
     @Test
     void shouldKeepTheEmptyBatchOfARepairAtTheEndOfTheNewestSegmentAndItsOffsetsWhenItIsDamagedInTurn() throws IOException {
-        List<Batch> batches = write(12);
+        Repaired repaired = lastBatchRepairedIntoAnEmptyOne();
+        List<Batch> batches = repaired.written();
         Batch last = batches.get(11);
-        flipByte(last.segment(), last.position() + last.bytes() - 10);
-        assertThat(openAndClose()).singleElement().extracting(LogDamage::firstOffset, LogDamage::lastOffset)
-                .containsExactly(33L, 35L);
-        Batch empty = batchesOnDisk().get(11);
+        Batch empty = repaired.empty();
         assertThat(empty.bytes()).as("the repair left one empty batch, exactly a header, at the end")
                 .isEqualTo(BatchFormat.HEADER_BYTES);
         assertThat(Files.size(last.segment())).isEqualTo(empty.position() + BatchFormat.HEADER_BYTES);
@@ -478,12 +493,10 @@ class LogDamageTest {
 
     @Test
     void shouldTakeTheSpanOfADamagedEmptyBatchAtTheEndFromItsDeltaWhenTheCorruptFileIsGone() throws IOException {
-        List<Batch> batches = write(12);
+        Repaired repaired = lastBatchRepairedIntoAnEmptyOne();
+        List<Batch> batches = repaired.written();
         Batch last = batches.get(11);
-        flipByte(last.segment(), last.position() + last.bytes() - 10);
-        assertThat(openAndClose()).extracting(LogDamage::firstOffset, LogDamage::lastOffset)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(33L, 35L));
-        Batch empty = batchesOnDisk().get(11);
+        Batch empty = repaired.empty();
         Files.delete(CorruptFile.path(logDirectory(), 0));
         flipByte(last.segment(), empty.position() + BatchFormat.BASE_TIMESTAMP_POSITION);
 
@@ -737,12 +750,10 @@ class LogDamageTest {
 
     @Test
     void shouldResynchroniseOnAnEmptyBatchThatEndsExactlyAtTheEndOfTheFile() throws IOException {
-        List<Batch> batches = write(12);
+        Repaired repaired = lastBatchRepairedIntoAnEmptyOne();
+        List<Batch> batches = repaired.written();
         Batch last = batches.get(11);
-        flipByte(last.segment(), last.position() + last.bytes() - 10);
-        assertThat(openAndClose()).extracting(LogDamage::firstOffset, LogDamage::lastOffset)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(33L, 35L));
-        Batch empty = batchesOnDisk().get(11);
+        Batch empty = repaired.empty();
         assertThat(empty.position() + empty.bytes()).as("an empty batch, the file's last bytes")
                 .isEqualTo(Files.size(last.segment()));
 

@@ -111,6 +111,20 @@ class LogLoaderTest {
         }
     }
 
+    /** 4 KiB segments of 2 KiB batches, not fsynced; {@code validate}: sealed segments are validated at open. */
+    private static LogConfig smallSegments(boolean validate) {
+        return smallConfig(FsyncPolicy.NEVER).segmentBytesMax(4096).batchBytesMax(2048).validateSegmentsAtOpen(validate);
+    }
+
+    /** Appends to a log in {@code logDirectory} until it has {@code segments} segments, then closes it. */
+    private static void writeSegments(Path logDirectory, LogConfig config, int segments) {
+        try (Log log = Log.open(logDirectory, config)) {
+            while (log.segmentCount() < segments) {
+                appendRecords(log, 3, VALUE_BYTES);
+            }
+        }
+    }
+
     /** The identity of a file (device and inode): an atomic rewrite gives the name a new one. */
     private static Object fileKey(Path file) throws Exception {
         return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
@@ -119,13 +133,8 @@ class LogLoaderTest {
     @Test
     void shouldLeaveTheIntactIndexFilesOfACleanSealedSegmentAsTheyAreAndRewriteOnlyDamagedOnes() throws Exception {
         Path logDirectory = directory.resolve("indexes");
-        LogConfig config = smallConfig(FsyncPolicy.NEVER).segmentBytesMax(4096).batchBytesMax(2048)
-                .validateSegmentsAtOpen(true);
-        try (Log log = Log.open(logDirectory, config)) {
-            while (log.segmentCount() < 3) {
-                appendRecords(log, 3, VALUE_BYTES);
-            }
-        }
+        LogConfig config = smallSegments(true);
+        writeSegments(logDirectory, config, 3);
         Path intactIndex = LogSegment.offsetIndexFile(logDirectory, 0);
         Path intactTimeIndex = LogSegment.timeIndexFile(logDirectory, 0);
         Object intactIndexKey = fileKey(intactIndex);
@@ -152,13 +161,8 @@ class LogLoaderTest {
     @Test
     void shouldNameWhatIsWrongWithAnIndexFileWhenItValidatesTheSegmentInstead() throws Exception {
         Path logDirectory = directory.resolve("index-problem");
-        LogConfig config = smallConfig(FsyncPolicy.NEVER).segmentBytesMax(4096).batchBytesMax(2048)
-                .validateSegmentsAtOpen(false);
-        try (Log log = Log.open(logDirectory, config)) {
-            while (log.segmentCount() < 2) {
-                appendRecords(log, 3, VALUE_BYTES);
-            }
-        }
+        LogConfig config = smallSegments(false);
+        writeSegments(logDirectory, config, 2);
         flipByte(LogSegment.offsetIndexFile(logDirectory, 0), 0);
 
         try (LogCapture lines = new LogCapture(LogLoader.class); Log log = Log.open(logDirectory, config)) {
