@@ -89,19 +89,35 @@ public final class FrameWriter {
         writeMethod(head, channel, method);
         writeContentHeader(head, channel, method.classId(), body.remaining(), properties);
         int chunkMax = frameMax - AmqpFrames.OVERHEAD_BYTES;
+        int start = body.position();
         int end = body.limit();
-        for (int offset = body.position(); offset < end; offset += chunkMax) {
-            int length = Math.min(chunkMax, end - offset);
-            // The frame end of the previous body frame and this one's header share a buffer.
-            head.writeByte(AmqpFrames.TYPE_BODY);
-            head.writeShort(channel);
-            head.writeInt(length);
+        if (start == end) {
             out.accept(head);
-            out.accept(Unpooled.wrappedBuffer(body.slice(offset, length)));
-            head = alloc.ioBuffer(AmqpFrames.OVERHEAD_BYTES);
-            head.writeByte(AmqpFrames.FRAME_END);
+            return;
         }
-        out.accept(head); // the last body frame's end, or the method and header of an empty body
+        head.writeByte(AmqpFrames.TYPE_BODY);
+        head.writeShort(channel);
+        head.writeInt(Math.min(chunkMax, end - start));
+        out.accept(head);
+        // Between two views goes the frame end of one and the header of the next: all of them are
+        // written into one buffer and handed out as slices of it, not one small buffer per frame.
+        int frames = (end - start + chunkMax - 1) / chunkMax;
+        ByteBuf separators = alloc.ioBuffer((frames - 1) * AmqpFrames.OVERHEAD_BYTES + 1);
+        for (int offset = start + chunkMax; offset < end; offset += chunkMax) {
+            separators.writeByte(AmqpFrames.FRAME_END);
+            separators.writeByte(AmqpFrames.TYPE_BODY);
+            separators.writeShort(channel);
+            separators.writeInt(Math.min(chunkMax, end - offset));
+        }
+        separators.writeByte(AmqpFrames.FRAME_END);
+        for (int offset = start; offset < end; offset += chunkMax) {
+            out.accept(Unpooled.wrappedBuffer(body.slice(offset, Math.min(chunkMax, end - offset))));
+            if (offset + chunkMax < end) {
+                out.accept(separators.retainedSlice(separators.readerIndex(), AmqpFrames.OVERHEAD_BYTES));
+                separators.skipBytes(AmqpFrames.OVERHEAD_BYTES);
+            }
+        }
+        out.accept(separators); // the last body frame's end, and the reference the slices share
     }
 
     /** A buffer size that usually holds {@link #writeContent}'s output without growing. */

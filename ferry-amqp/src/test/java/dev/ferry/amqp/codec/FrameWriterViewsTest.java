@@ -40,6 +40,7 @@ class FrameWriterViewsTest {
         FrameWriter.writeContent(copied, 3, method, PROPERTIES, body, frameMax);
         List<ByteBuf> parts = new ArrayList<>();
         FrameWriter.writeContentAsViews(ByteBufAllocator.DEFAULT, 3, method, PROPERTIES, body, frameMax, parts::add);
+        List<ByteBuf> shared = parts.stream().map(ByteBuf::unwrap).filter(b -> b != null).toList();
         ByteBuf joined = Unpooled.wrappedBuffer(parts.toArray(ByteBuf[]::new));
         try {
             assertThat(ByteBufUtil.getBytes(joined)).isEqualTo(ByteBufUtil.getBytes(copied));
@@ -48,6 +49,8 @@ class FrameWriterViewsTest {
             joined.release();
             copied.release();
         }
+        assertThat(parts).as("every part is given back once written").allMatch(part -> part.refCnt() == 0);
+        assertThat(shared).as("the buffers the parts were cut from").allMatch(buffer -> buffer.refCnt() == 0);
     }
 
     @Test
@@ -72,6 +75,8 @@ class FrameWriterViewsTest {
         ByteBuf firstView = parts.get(1);
         body.put(0, (byte) 99);
         assertThat(firstView.getByte(0)).isEqualTo((byte) 99);
+        assertThat(parts.get(2).unwrap()).as("the separators are slices of one buffer")
+                .isSameAs(parts.get(parts.size() - 1)).isSameAs(parts.get(4).unwrap());
         parts.forEach(ByteBuf::release);
     }
 }
