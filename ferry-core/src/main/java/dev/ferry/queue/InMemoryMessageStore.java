@@ -215,6 +215,9 @@ public final class InMemoryMessageStore implements MessageStore {
         int count = readyCount;
         for (ReadyLevel level : levels) {
             if (level != null) {
+                // Purged: the queue's body references go back (a large body's memory at once).
+                level.fresh.forEach(message -> message.message().messageBody().release());
+                level.returned.values().forEach(message -> message.message().messageBody().release());
                 level.fresh.clear();
                 level.returned.clear();
             }

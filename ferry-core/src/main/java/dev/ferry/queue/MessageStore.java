@@ -100,7 +100,10 @@ public interface MessageStore {
         return Long.MAX_VALUE;
     }
 
-    /** Removes paged-out messages that expired by {@code now}, settled, handing each to {@code expired}. */
+    /**
+     * Removes paged-out messages that expired by {@code now}, settled, handing each to {@code expired}
+     * with a body read back for it: {@code expired} owns that body's reference.
+     */
     default void expirePaged(long now, Consumer<Message> expired) {
     }
 

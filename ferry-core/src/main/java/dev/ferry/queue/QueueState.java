@@ -129,6 +129,7 @@ final class QueueState {
             if (confirm != null) {
                 confirm.queueAccepted();
             }
+            message.messageBody().release(); // the queue's own (see MessageQueue.enqueue): never kept
             return;
         }
         counts.increment(MessageCounter.PUBLISH);
@@ -139,6 +140,7 @@ final class QueueState {
             if (confirm != null) {
                 store.confirmDuplicate(confirm);
             }
+            message.messageBody().release();
             return;
         }
         QueuedMessage queued = new QueuedMessage(nextSequence++, message);
@@ -153,6 +155,7 @@ final class QueueState {
             if (lengthLimit.overflow() == Overflow.REJECT_PUBLISH_DLX) {
                 deadLetterer.deadLetter(message, DeathReason.MAXLEN);
             }
+            message.messageBody().release();
             return;
         }
         long admission = id == null ? -1 : deduplication.admit(id, now);
@@ -210,6 +213,7 @@ final class QueueState {
                 confirm.queueAccepted();
             }
             deadLetterer.deadLetter(queued.message(), DeathReason.EXPIRED);
+            queued.message().messageBody().release();
             return;
         }
         // Through the store like any message, so a durable store sees it arrive and leave.
@@ -266,6 +270,7 @@ final class QueueState {
         if (!deadLetterer.isAtLeastOnce()) {
             store.settle(message);
             deadLetterer.deadLetter(message.message(), reason);
+            message.message().messageBody().release(); // its targets took their own while routed
             return;
         }
         counts.increment(MessageCounter.DEAD_LETTERED);
@@ -302,6 +307,7 @@ final class QueueState {
             if (released != null) {
                 warnedUnroutableDeadLetters = false;
                 store.settle(released.held());
+                released.held().message().messageBody().release();
             }
         } else {
             pendingDeadLetters.retryAt(sequence, timer.currentTimeMillis() + deadLetterer.retryIntervalMs());
@@ -342,7 +348,10 @@ final class QueueState {
         // An at-least-once queue leaves them to expire once paged in (as a quorum queue expires at its
         // head): the store settles what expirePaged hands out, before any target has it.
         if (!deadLetterer.isAtLeastOnce()) {
-            store.expirePaged(now, message -> deadLetterer.deadLetter(message, DeathReason.EXPIRED));
+            store.expirePaged(now, message -> {
+                deadLetterer.deadLetter(message, DeathReason.EXPIRED);
+                message.messageBody().release(); // the copy read back for it was the queue's
+            });
         }
         if (now >= idleDeadline()) {
             deleteNow();
@@ -703,7 +712,7 @@ final class QueueState {
                 counts.increment(MessageCounter.ACK);
             }
             store.settle(message);
-            // Finished with: the queue's body reference goes back (other ways out leave it to the collector).
+            // Finished with: the queue's body reference goes back.
             message.message().messageBody().release();
         }
     }

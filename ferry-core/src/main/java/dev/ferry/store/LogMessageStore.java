@@ -804,14 +804,13 @@ public final class LogMessageStore implements MessageStore {
     /**
      * Written, a paged message's body is on disk only: the queue's reference to the in-memory copy
      * goes back (a large one's memory at once). It comes back from the log as a new message when its
-     * turn comes. One with an expiry is left to the collector: the queue's expiry index still holds it.
+     * turn comes. The queue's expiry index may still hold one with an expiry, as a key only: an
+     * expiry takes from memory only what {@link #removeReady} finds there, and reads the rest back
+     * ({@link #expirePaged}).
      */
     private static void releasePagedBodies(List<QueuedMessage> messages, BitSet paged, int from, int to) {
         for (int i = paged.nextSetBit(from); i >= 0 && i < to; i = paged.nextSetBit(i + 1)) {
-            QueuedMessage message = messages.get(i);
-            if (message.expiresAt() == Long.MAX_VALUE) {
-                message.message().messageBody().release();
-            }
+            messages.get(i).message().messageBody().release();
         }
     }
 
@@ -834,9 +833,7 @@ public final class LogMessageStore implements MessageStore {
                 message.message().messageBody().release();
             } else {
                 pagedAt(ready.levelOf(message)).removeNewest(message.logOffset(), message.message().bodySize());
-                if (message.expiresAt() == Long.MAX_VALUE) {
-                    message.message().messageBody().release(); // else the expiry index still holds it
-                }
+                message.message().messageBody().release();
             }
             fail(confirms.get(i), cause);
         }
@@ -1151,6 +1148,7 @@ public final class LogMessageStore implements MessageStore {
         if (paged != null && !paged.isEmpty() && hasRecord(message) && message.logOffset() >= paged.head().first()) {
             paged.putBack(message.logOffset(), message.message().bodySize(), message.expiresAt());
             evictedListener.accept(message);
+            message.message().messageBody().release(); // on disk only again, as written paged messages
             return;
         }
         ready.returnToReady(message);
@@ -1272,6 +1270,7 @@ public final class LogMessageStore implements MessageStore {
         QueuedMessage message;
         while ((message = ready.pollReady()) != null) {
             settle(message);
+            message.message().messageBody().release(); // the queue's
             purged++;
         }
         if (topLevel == 0) {

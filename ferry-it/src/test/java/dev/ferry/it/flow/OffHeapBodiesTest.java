@@ -74,8 +74,62 @@ class OffHeapBodiesTest {
         }
     }
 
+    /**
+     * The other ways out of a queue: dropped by a length limit (dead-lettered), refused by a full
+     * queue, expired without a dead-letter exchange, rejected (dead-lettered). Only the dead letters
+     * are consumed; afterwards nothing is held off the heap and nothing was left to the collector.
+     */
+    @Test
+    void shouldGiveBackTheBodiesOfMessagesDroppedRefusedExpiredAndDeadLettered() throws Exception {
+        try (BrokerProcess broker = BrokerProcess.start(temp.resolve("data"))) {
+            ConnectionFactory factory = new ConnectionFactory();
+            factory.setPort(broker.amqpPort());
+            factory.setAutomaticRecoveryEnabled(false);
+            try (Connection connection = factory.newConnection()) {
+                Channel channel = connection.createChannel();
+                channel.exchangeDeclare("dlx", "fanout");
+                channel.queueDeclare("parked", true, false, false, null);
+                channel.queueBind("parked", "dlx", "");
+                channel.queueDeclare("short", true, false, false, Map.of("x-max-length", 2, "x-dead-letter-exchange", "dlx"));
+                channel.queueDeclare("fleeting", false, false, false, Map.of("x-message-ttl", 100));
+                channel.queueDeclare("refusing", true, false, false, Map.of("x-max-length", 1, "x-overflow", "reject-publish"));
+                channel.confirmSelect();
+                Map<Integer, Long> sent = new ConcurrentHashMap<>();
+                for (int i = 0; i < 5; i++) {
+                    byte[] body = body(i);
+                    sent.put(i, checksum(body));
+                    channel.basicPublish("", "short", MessageProperties.PERSISTENT_BASIC, body);
+                    channel.basicPublish("", "fleeting", null, body);
+                }
+                channel.waitForConfirmsOrDie(60_000);
+                channel.basicPublish("", "refusing", MessageProperties.PERSISTENT_BASIC, body(100));
+                channel.basicPublish("", "refusing", MessageProperties.PERSISTENT_BASIC, body(101));
+                assertThat(channel.waitForConfirms(60_000)).as("the second is refused by the full queue").isFalse();
+                for (int rejected = 0; rejected < 2; rejected++) {
+                    long tag = channel.basicGet("short", false).getEnvelope().getDeliveryTag();
+                    channel.basicReject(tag, false);
+                }
+                channel.queuePurge("refusing");
+                await().atMost(Duration.ofSeconds(10)).until(() -> channel.messageCount("fleeting") == 0);
+
+                try (BrokerJmx jmx = BrokerJmx.attach(broker)) {
+                    assertThat(consumeAll(connection, "parked", 5)).as("three dropped and two rejected, intact")
+                            .isEqualTo(sent);
+                    await().atMost(Duration.ofSeconds(5)).until(() -> jmx.ingress("OffHeapBodyBytes") == 0);
+                    assertThat(jmx.ingress("OffHeapBodyBytesLeftToCollector"))
+                            .as("every body was released, none waited for a collection").isZero();
+                }
+            }
+            assertThat(broker.isAlive()).isTrue();
+        }
+    }
+
     /** Consumes every message of the queue with prefetch 2 and manual acks; checksums by message number. */
     private static Map<Integer, Long> consumeAll(Connection connection, String queue) throws Exception {
+        return consumeAll(connection, queue, MESSAGES);
+    }
+
+    private static Map<Integer, Long> consumeAll(Connection connection, String queue, int messages) throws Exception {
         Channel channel = connection.createChannel();
         channel.basicQos(2);
         Map<Integer, Long> received = new ConcurrentHashMap<>();
@@ -87,7 +141,7 @@ class OffHeapBodiesTest {
                 getChannel().basicAck(envelope.getDeliveryTag(), false);
             }
         });
-        await().atMost(Duration.ofSeconds(60)).until(() -> received.size() == MESSAGES);
+        await().atMost(Duration.ofSeconds(60)).until(() -> received.size() == messages);
         channel.close();
         return received;
     }
