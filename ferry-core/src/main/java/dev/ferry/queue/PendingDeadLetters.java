@@ -73,9 +73,12 @@ final class PendingDeadLetters {
         return next;
     }
 
-    /** The queue is deleted: they go with it, as in RabbitMQ. */
-    void clear() {
+    /** The queue is deleted: they go with it, as in RabbitMQ. Returns the messages it held. */
+    List<QueuedMessage> clear() {
+        List<QueuedMessage> held = new ArrayList<>(bySequence.size());
+        bySequence.values().forEach(pending -> held.add(pending.held()));
         bySequence.clear();
         retryAt.clear();
+        return held;
     }
 }

@@ -741,8 +741,11 @@ final class QueueState {
         deleted = true;
         alarm.cancel();
         expiryIndex.clear();
+        // Every message goes with the queue, and with it the queue's body reference (the deliveries
+        // still being written hold their own).
         for (QueuedMessage waiting : retrySchedule.drainAll()) {
             store.settle(waiting);
+            waiting.message().messageBody().release();
         }
         int dropped = store.purgeReady();
         unacked.forEach(delivery -> {
@@ -750,9 +753,10 @@ final class QueueState {
                 releaseLater(delivery.credit);
             }
             store.settle(delivery.message);
+            delivery.message.message().messageBody().release();
         });
         unacked.clear();
-        pendingDeadLetters.clear();
+        pendingDeadLetters.clear().forEach(held -> held.message().messageBody().release());
         releaseCredit();
         store.deleted();
         List<ConsumerState> cancelled = new ArrayList<>(consumers);

@@ -39,6 +39,8 @@ class QueueBodyReferencesTest {
     /** What the dead-letter router was handed; it keeps a reference of its own, as a target queue does. */
     private final List<Message> deadLetters = new ArrayList<>();
     private final LogFlusher flusher = new LogFlusher("test-flusher");
+    /** The answer the targets of an at-least-once dead letter give. */
+    private CompletableFuture<Void> handOver = CompletableFuture.completedFuture(null);
     private MessageStore store;
     private MessageQueue queue;
 
@@ -79,7 +81,7 @@ class QueueBodyReferencesTest {
             @Override
             public CompletableFuture<Void> routeConfirmed(Message deadLettered, DeathReason reason) {
                 route(deadLettered, reason);
-                return CompletableFuture.completedFuture(null);
+                return handOver;
             }
         };
         queue = new MessageQueue(settings, store, Runnable::run, ignored -> { },
@@ -221,6 +223,43 @@ class QueueBodyReferencesTest {
         assertThat(queue.purge().join()).isEqualTo(3);
         assertThat(purged).allSatisfy(body -> assertThat(body.references()).isZero());
         assertThat(returned.message().messageBody().references()).as("the one requeued first").isZero();
+    }
+
+    /** Deleted with a message waiting out a retry delay, one unacknowledged and one ready. */
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void aDeletedQueueGivesBackEveryMessageItHeld(StoreKind kind) {
+        newQueue(kind, arguments("x-retry-delays", List.of(10_000)));
+        publish(null);
+        publish(null);
+        MessageBody ready = publish(null);
+        Delivery retried = queue.get(CHANNEL, false).join().delivery().orElseThrow();
+        retried.message().messageBody().release();
+        queue.settle(CHANNEL, retried.deliveryId(), SettleOutcome.REQUEUE);
+        Delivery unacked = queue.get(CHANNEL, false).join().delivery().orElseThrow();
+        unacked.message().messageBody().release();
+
+        assertThat(queue.delete(false, false).join()).isEqualTo(1);
+        assertThat(retried.message().messageBody().references()).as("waiting out its retry delay").isZero();
+        assertThat(unacked.message().messageBody().references()).as("unacknowledged").isZero();
+        assertThat(ready.references()).as("ready").isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void aDeletedQueueGivesBackADeadLetterItsTargetsHaveNotStoredYet(StoreKind kind) {
+        handOver = new CompletableFuture<>();
+        newQueue(kind, arguments("x-queue-type", "quorum", "x-dead-letter-exchange", "dlx", "x-dead-letter-strategy",
+                "at-least-once", "x-overflow", "reject-publish"));
+        publish(null);
+        Delivery delivery = queue.get(CHANNEL, false).join().delivery().orElseThrow();
+        delivery.message().messageBody().release();
+        queue.settle(CHANNEL, delivery.deliveryId(), SettleOutcome.DISCARD);
+        MessageBody pending = deadLetters.get(0).messageBody();
+        assertThat(pending.references()).as("the queue's and the target's").isEqualTo(2);
+
+        queue.delete(false, false).join();
+        assertThat(pending.references()).as("the target's only").isEqualTo(1);
     }
 
     @ParameterizedTest

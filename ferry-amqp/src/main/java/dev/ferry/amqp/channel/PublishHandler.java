@@ -70,14 +70,14 @@ final class PublishHandler {
             if (transaction != null) {
                 // Routing errors (404) surface at publish time, as in RabbitMQ; storing waits for commit.
                 session.virtualHost().checkExchangeExists(message.exchange());
-                // A rolled-back publish never gives its reference back: the collector frees its body.
-                transaction.add(() -> {
+                // The publish's reference goes back after the routing at commit, or at rollback.
+                transaction.addPublish(() -> {
                     try {
                         route(message, publish.mandatory());
                     } finally {
                         body.release();
                     }
-                });
+                }, body::release);
                 keptForCommit = true;
                 return;
             }

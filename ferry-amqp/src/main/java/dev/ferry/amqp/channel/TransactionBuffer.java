@@ -12,9 +12,12 @@ import java.util.List;
 final class TransactionBuffer {
     private final List<Runnable> actions = new ArrayList<>();
     private final List<TakenDeliveries> settled = new ArrayList<>();
+    private final List<Runnable> onDiscard = new ArrayList<>();
 
-    void add(Runnable action) {
-        actions.add(action);
+    /** A publish: {@code apply} routes it at commit; {@code drop} gives back what it holds if it never is. */
+    void addPublish(Runnable apply, Runnable drop) {
+        actions.add(apply);
+        onDiscard.add(drop);
     }
 
     /** A settlement: {@code apply} runs at commit; at rollback {@code taken} goes back to the unacked set. */
@@ -28,6 +31,7 @@ final class TransactionBuffer {
         List<Runnable> pending = List.copyOf(actions);
         actions.clear();
         settled.clear();
+        onDiscard.clear();
         for (Runnable action : pending) {
             action.run();
         }
@@ -38,6 +42,9 @@ final class TransactionBuffer {
         List<TakenDeliveries> unsettled = List.copyOf(settled);
         actions.clear();
         settled.clear();
+        List<Runnable> drops = List.copyOf(onDiscard);
+        onDiscard.clear();
+        drops.forEach(Runnable::run);
         return unsettled;
     }
 }

@@ -76,7 +76,8 @@ class OffHeapBodiesTest {
 
     /**
      * The other ways out of a queue: dropped by a length limit (dead-lettered), refused by a full
-     * queue, expired without a dead-letter exchange, rejected (dead-lettered). Only the dead letters
+     * queue, expired without a dead-letter exchange, rejected (dead-lettered), purged; and publishes
+     * of a transaction rolled back or left uncommitted. Only the dead letters
      * are consumed; afterwards nothing is held off the heap and nothing was left to the collector.
      */
     @Test
@@ -110,6 +111,12 @@ class OffHeapBodiesTest {
                     channel.basicReject(tag, false);
                 }
                 channel.queuePurge("refusing");
+                Channel transactional = connection.createChannel();
+                transactional.txSelect();
+                transactional.basicPublish("", "parked", MessageProperties.PERSISTENT_BASIC, body(200));
+                transactional.txRollback();
+                transactional.basicPublish("", "parked", MessageProperties.PERSISTENT_BASIC, body(201));
+                transactional.close(); // uncommitted: dropped with the channel
                 await().atMost(Duration.ofSeconds(10)).until(() -> channel.messageCount("fleeting") == 0);
 
                 try (BrokerJmx jmx = BrokerJmx.attach(broker)) {
