@@ -139,6 +139,7 @@ final class QueueMove {
                 batch.add(delivery);
             } else {
                 skipped.add(delivery.deliveryId());
+                delivery.message().messageBody().release(); // the get's: stays in the source, not read
             }
             return take(batch, wanted);
         });
@@ -165,6 +166,7 @@ final class QueueMove {
             Message copy = new Message(DefaultExchange.NAME, target(original).orElseThrow(), original.properties(),
                     original.messageBody());
             stored.add(storedEverywhere(copy));
+            original.messageBody().release(); // the get's: each queue the copy reached took its own
         }
         return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).thenRun(() -> {
             List<Long> done = new ArrayList<>(batch.size());

@@ -225,6 +225,7 @@ final class QueuesEndpoint {
             Delivery delivery = result.delivery().orElseThrow();
             taken.add(delivery.deliveryId());
             messages.add(messageJson(delivery, result.messageCount(), truncate, auto));
+            delivery.message().messageBody().release(); // the get's, once its payload is in the answer
             return takeNext(queue, session, remaining - 1, messages, taken, truncate, auto);
         });
     }

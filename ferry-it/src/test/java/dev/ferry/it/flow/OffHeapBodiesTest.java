@@ -12,7 +12,13 @@ import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.MessageProperties;
 import dev.ferry.it.support.BrokerJmx;
 import dev.ferry.it.support.BrokerProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -77,7 +83,7 @@ class OffHeapBodiesTest {
     /**
      * The other ways out of a queue: dropped by a length limit (dead-lettered), refused by a full
      * queue, expired without a dead-letter exchange, rejected (dead-lettered), purged; and publishes
-     * of a transaction rolled back or left uncommitted. Only the dead letters
+     * of a transaction rolled back or left uncommitted; a message taken by the HTTP API's get. Only the dead letters
      * are consumed; afterwards nothing is held off the heap and nothing was left to the collector.
      */
     @Test
@@ -117,6 +123,19 @@ class OffHeapBodiesTest {
                 transactional.txRollback();
                 transactional.basicPublish("", "parked", MessageProperties.PERSISTENT_BASIC, body(201));
                 transactional.close(); // uncommitted: dropped with the channel
+                channel.queueDeclare("peeked", false, false, false, null);
+                channel.basicPublish("", "peeked", null, body(300));
+                channel.waitForConfirmsOrDie(60_000);
+                HttpResponse<String> got = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + broker.httpPort() + "/api/queues/%2F/peeked/get"))
+                        .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                                "guest:guest".getBytes(StandardCharsets.UTF_8)))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"count\":1,\"ackmode\":\"ack_requeue_false\",\"encoding\":\"base64\",\"truncate\":8}"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(got.statusCode()).as(got.body()).isEqualTo(200);
+                assertThat(got.body()).contains("\"payload_bytes\":" + BODY_BYTES);
                 await().atMost(Duration.ofSeconds(10)).until(() -> channel.messageCount("fleeting") == 0);
 
                 try (BrokerJmx jmx = BrokerJmx.attach(broker)) {
