@@ -338,4 +338,22 @@ class LogMessageStoreDrainTest {
         assertThat(List.of(inMemory, alsoInMemory, paged)).allSatisfy(message -> assertThat(references(message))
                 .as("the store's reference given back").isEqualTo(1));
     }
+
+    @Test
+    void aMessageKeptInMemoryKeepsItsBodyWhereAnEarlierDrainPagedOne() {
+        LogMessageStore store = open(new PagingLimits(2, 64L * 1024 * 1024), 4 * LARGE);
+        store.append(message("a"), null);
+        store.append(message("b"), null);
+        store.endOfDrain();
+        store.append(message("c"), null); // paged: the first of its drain
+        store.endOfDrain();
+        for (int i = 0; i < 3; i++) {
+            assertThat(store.pollReady()).isNotNull();
+        }
+        QueuedMessage inMemory = large(Long.MAX_VALUE); // the first of its drain too, in memory this time
+        store.append(inMemory, null);
+        store.endOfDrain();
+        assertThat(store.pagedCount()).isZero();
+        assertThat(references(inMemory)).isEqualTo(2);
+    }
 }
