@@ -356,4 +356,15 @@ class LogMessageStoreDrainTest {
         assertThat(store.pagedCount()).isZero();
         assertThat(references(inMemory)).isEqualTo(2);
     }
+
+    @Test
+    void aSpillLogNotOpenedYetHoldsNothingUnsettled() {
+        LogConfig config = new LogConfig().fsyncPolicy(FsyncPolicy.NEVER).segmentDeleteDelayMs(0);
+        LogMessageStore store = LogMessageStore.openTransient(dataDir.resolve("t"), config, flusher,
+                new PagingLimits(2, 1024 * 1024), "queue 't'");
+        stores.add(store);
+        store.append(message("a"), null);
+        assertThat(store.currentLog()).isNull();
+        assertThat(store.unsettledInLog()).isZero();
+    }
 }
