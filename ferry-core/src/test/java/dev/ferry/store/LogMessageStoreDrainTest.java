@@ -244,6 +244,7 @@ class LogMessageStoreDrainTest {
         assertThat(store.pagedCount()).as("memory at three of four").isEqualTo(6);
         taken.add(text(store.pollReady()));
         assertThat(store.pagedCount()).isEqualTo(6);
+        assertThat(store.isBackedUp(false)).as("memory at half, but paging").isTrue();
         taken.add(text(store.pollReady())); // memory at half: read back up to the limit first
         assertThat(store.pagedCount()).isEqualTo(4);
         QueuedMessage next;
