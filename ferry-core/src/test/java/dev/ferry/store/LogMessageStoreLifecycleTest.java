@@ -115,8 +115,11 @@ class LogMessageStoreLifecycleTest {
             other.append(message("m" + i, TRANSIENT), null);
         }
         other.endOfDrain();
+        LogMessageStore neverPaged = spilling(dataDir.resolve("n"));
+        neverPaged.append(message("m", TRANSIENT), null);
         try (LogCapture lines = new LogCapture(LogMessageStore.class)) {
             other.deleted();
+            neverPaged.deleted(); // no spill log to close
             assertThat(lines.lines(Level.WARN)).isEmpty();
         }
         assertThat(deleted).doesNotExist();
