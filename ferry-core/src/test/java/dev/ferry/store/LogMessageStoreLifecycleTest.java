@@ -152,4 +152,50 @@ class LogMessageStoreLifecycleTest {
         assertThat(expired).as("due at exactly now").containsExactly("c");
         assertThat(store.pagedCount()).isEqualTo(1);
     }
+
+    @Test
+    void aMessageRemovedInTheDrainThatStoredItIsWrittenFirst() {
+        LogMessageStore store = durable(dataDir.resolve("q"), PagingLimits.DEFAULTS, 0);
+        QueuedMessage a = message("a", PERSISTENT);
+        store.append(a, null);
+        assertThat(store.removeReady(a)).isTrue();
+        assertThat(store.logEndOffset()).as("its record is written before it leaves").isEqualTo(1);
+        store.settle(a);
+        assertThat(store.unsettledInLog()).isZero();
+    }
+
+    @Test
+    void aRestartDropsPagedTransientCopiesAndSaysHowMany() {
+        Path directory = dataDir.resolve("q");
+        LogMessageStore store = durable(directory, TWO, 0);
+        store.append(message("a", PERSISTENT), null);
+        store.append(message("b", PERSISTENT), null);
+        store.append(message("t", TRANSIENT), null); // paged: written as a transient copy
+        store.endOfDrain();
+        store.close();
+        try (LogCapture lines = new LogCapture(LogMessageStore.class)) {
+            LogMessageStore reopened = durable(directory, TWO, 0);
+            assertThat(reopened.readyCount()).isEqualTo(2);
+            assertThat(lines.lines(Level.INFO)).filteredOn(line -> line.contains("recovered"))
+                    .singleElement().asString().endsWith("; 1 transient copies dropped");
+        }
+    }
+
+    @Test
+    void theFinalCheckpointIsReportedToTheObserver() {
+        List<AckCheckpoint> written = new ArrayList<>();
+        LogMessageStore.StoreObserver observer = new LogMessageStore.StoreObserver() {
+            @Override
+            public void checkpointWritten(AckCheckpoint checkpoint) {
+                written.add(checkpoint);
+            }
+        };
+        LogMessageStore store = LogMessageStore.open(dataDir.resolve("q"), CONFIG, flusher,
+                FileHandleCache.processDefault(), Runnable::run, TWO, "queue 'q'", LogMessageStore.LogAppender.DIRECT,
+                observer, 0);
+        stores.add(store);
+        store.append(message("a", PERSISTENT), null);
+        store.close();
+        assertThat(written).singleElement().satisfies(checkpoint -> assertThat(checkpoint.cleanShutdown()).isTrue());
+    }
 }

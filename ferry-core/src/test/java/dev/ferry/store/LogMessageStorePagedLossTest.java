@@ -124,4 +124,14 @@ class LogMessageStorePagedLossTest {
         assertThat(losses).containsExactly("2..4: 1");
         assertThat(store.pagedCount()).isZero();
     }
+
+    @Test
+    void aRecordDamagedWhileTheQueueWasDownIsReportedLostAtTheRestart() throws IOException {
+        LogMessageStore store = fiveWithTheFourthDamaged(0);
+        store.close();
+        stores.remove(store);
+        LogMessageStore reopened = open(0);
+        assertThat(losses).containsExactly("3..3: 1");
+        assertThat(reopened.readyCount()).isEqualTo(4);
+    }
 }
