@@ -1078,10 +1078,10 @@ public final class LogMessageStore implements MessageStore {
                     break;
                 }
                 if (paged.head() == page) {
-                    // Read to its end and it still counts messages: their records are gone.
-                    long pageFirst = page.first();
+                    // Read to its end and it still counts messages: their records are gone, somewhere in
+                    // the page (its first offset not yet paged in has passed them by now).
                     int lost = paged.dropHead();
-                    observer.lost(pageFirst, page.end() - 1, lost);
+                    observer.lost(page.start(), page.end() - 1, lost);
                     LOG.error("{}: {} paged-out messages below offset {} are not in the log any more; they are lost",
                             description, lost, page.end());
                 }

@@ -34,6 +34,11 @@ final class PagedRange {
             this.end = offset;
         }
 
+        /** The page's lowest offset, paged in or not. */
+        long start() {
+            return start;
+        }
+
         /** The lowest offset of the page not yet paged in. */
         long first() {
             return first;

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import ch.qos.logback.classic.Level;
+
 import dev.ferry.log.AppendResult;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.Log;
@@ -31,12 +33,14 @@ import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogException;
 import dev.ferry.log.LogFlusher;
 import dev.ferry.message.Message;
+import dev.ferry.message.MessageBody;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.queue.Delivery;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.PublishConfirm;
 import dev.ferry.queue.QueueArguments;
 import dev.ferry.queue.QueueSettings;
+import dev.ferry.queue.QueuedMessage;
 import dev.ferry.queue.SettleOutcome;
 
 /**
@@ -60,6 +64,7 @@ class FailedFsyncTest {
     private final LogFlusher flusher = new LogFlusher("test-flusher");
     private final List<MessageQueue> open = new ArrayList<>();
     private final FailingFsync fsync = new FailingFsync();
+    private final List<LogMessageStore> stores = new ArrayList<>();
 
     /** TEST DOUBLE (see the class comment): fails the fsync of the next append once armed. */
     private static final class FailingFsync implements LogMessageStore.LogAppender {
@@ -103,6 +108,13 @@ class FailedFsyncTest {
     void closeEverything() {
         for (MessageQueue queue : open) {
             queue.closeStore().handle((ok, error) -> null).join();
+        }
+        for (LogMessageStore store : stores) {
+            try {
+                store.close();
+            } catch (RuntimeException e) {
+                // a failed fsync may leave it unable to close cleanly
+            }
         }
         flusher.close();
     }
@@ -228,5 +240,103 @@ class FailedFsyncTest {
         // A crash now, before the maintenance thread wrote anything: the checkpoint on disk must
         // not settle c.
         assertThat(drain(openQueue(crashCopy(directory, dataDir)), new ArrayList<>())).containsExactly("c");
+    }
+
+    // ---- on the store itself (no queue): what the owner sees of a failed fsync at its next step
+
+    private LogMessageStore openStore(Path directory, PagingLimits limits) {
+        LogConfig config = new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentBytesMax(64 * 1024 * 1024)
+                .batchBytesMax(4 * MessageBody.DIRECT_FROM_BYTES).segmentDeleteDelayMs(0);
+        LogMessageStore store = LogMessageStore.open(directory, config, flusher, Runnable::run, limits, "queue 'q'",
+                fsync);
+        stores.add(store);
+        return store;
+    }
+
+    private long nextSequence;
+
+    private QueuedMessage small(String body) {
+        return new QueuedMessage(nextSequence++, new Message("", "q", PERSISTENT, body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** A message with an off-heap body of which the test keeps a reference of its own. */
+    private QueuedMessage large() {
+        MessageBody body = MessageBody.allocate(MessageBody.DIRECT_FROM_BYTES);
+        assertThat(body.isDirect()).isTrue();
+        body.retain();
+        return new QueuedMessage(nextSequence++, new Message("", "q", PERSISTENT, body));
+    }
+
+    @Test
+    void theNextDrainAfterAFailedFsyncTakesItsMessagesOutOfMemoryAndOutOfThePagedRange() {
+        LogMessageStore store = openStore(dataDir.resolve("q"), new PagingLimits(2, 1024 * 1024));
+        List<QueuedMessage> evicted = new ArrayList<>();
+        store.setEvictedListener(evicted::add);
+        QueuedMessage a = small("a");
+        QueuedMessage b = small("b");
+        fsync.armNextAppend();
+        store.append(a, null);
+        store.append(b, null);
+        store.append(small("c"), null); // paged
+        store.endOfDrain();
+        assertThat(store.readyCount()).isEqualTo(3);
+        fsync.failNow();
+        try (LogCapture lines = new LogCapture(LogMessageStore.class)) {
+            store.endOfDrain();
+            assertThat(lines.lines(Level.ERROR)).containsExactly("queue 'q': the fsync of 3 messages at offsets 0..2 "
+                    + "failed; their publishers were nacked, 3 of them left the queue before delivery");
+        }
+        assertThat(store.readyCount()).isZero();
+        assertThat(evicted).containsExactly(a, b);
+    }
+
+    @Test
+    void aMessageWhoseFsyncFailedIsNotHandedOutByTheNextTake() {
+        LogMessageStore store = openStore(dataDir.resolve("q"), PagingLimits.DEFAULTS);
+        fsync.armNextAppend();
+        store.append(small("a"), null);
+        store.endOfDrain();
+        fsync.failNow();
+        assertThat(store.pollReady()).isNull();
+    }
+
+    @Test
+    void aMessageWhoseFsyncFailedGivesItsBodyBack() {
+        LogMessageStore store = openStore(dataDir.resolve("q"), PagingLimits.DEFAULTS);
+        QueuedMessage a = large();
+        fsync.armNextAppend();
+        store.append(a, null);
+        store.endOfDrain();
+        fsync.failNow();
+        store.endOfDrain();
+        assertThat(a.message().messageBody().references()).as("the store's reference given back").isEqualTo(1);
+    }
+
+    @Test
+    void aCopyReadBackBeforeItsFsyncFailedLeavesUnseenWhenItReachesTheHead() {
+        LogMessageStore store = openStore(dataDir.resolve("q"), new PagingLimits(2, 64L * 1024 * 1024));
+        List<QueuedMessage> pagedIn = new ArrayList<>();
+        store.setPagedInListener(message -> {
+            message.message().messageBody().retain(); // the test's own reference
+            pagedIn.add(message);
+        });
+        List<QueuedMessage> evicted = new ArrayList<>();
+        store.setEvictedListener(evicted::add);
+        store.append(small("a"), null);
+        store.append(small("b"), null);
+        store.endOfDrain();
+        fsync.armNextAppend();
+        store.append(large(), null); // paged, its fsync held
+        store.endOfDrain();
+        assertThat(store.pollReady().sequence()).isEqualTo(0);
+        assertThat(store.pollReady().sequence()).isEqualTo(1);
+        assertThat(pagedIn).hasSize(1); // read back as a new object
+        QueuedMessage copy = pagedIn.get(0);
+        assertThat(copy.message().messageBody().isDirect()).isTrue();
+        fsync.failNow();
+
+        assertThat(store.pollReady()).isNull();
+        assertThat(evicted).containsExactly(copy);
+        assertThat(copy.message().messageBody().references()).as("the store's reference given back").isEqualTo(1);
     }
 }
