@@ -79,6 +79,14 @@ class DiskStorageLifecycleTest {
         topic.append(List.of(new org.apache.kafka.common.record.internal.SimpleRecord(1L, null, new byte[] {1}))).join();
         assertThat(topic.durableEndOffset()).isEqualTo(1);
         topic.close();
+        assertThat(storage.flusher()).isNotNull();
+        QueueStore opened = storage.openQueueStore(durable("q"), false, Runnable::run, CompletableFuture.completedFuture(null));
+        opened.ready().get(10, TimeUnit.SECONDS);
+        MessageQueue queue = new MessageQueue(durable("q"), opened.store(), opened.owner(), q -> { });
+        PublishConfirm confirm = new PublishConfirm(1);
+        queue.enqueue(new Message("", "q", StoreKind.PERSISTENT, new byte[] {1}), confirm);
+        confirm.accepted().get(10, TimeUnit.SECONDS);
+        queue.closeStore().get(10, TimeUnit.SECONDS); // its segment's handle stays in the cache, idle
         assertThat(storage.fileHandles().openCount()).as("the metadata segment, at least").isPositive();
         Set<Thread> started = new java.util.HashSet<>(ferryThreads());
         started.removeAll(before);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
@@ -19,8 +18,7 @@ import dev.ferry.log.LogFlusher;
 /**
  * When the metadata log is rewritten at start and when not: a clean log that is exactly what
  * stands is left alone, a log whose last record a reopen repaired into an empty batch is replayed
- * up to it and rewritten, and a compaction an earlier run left half done does not leak into the
- * new log.
+ * up to it and rewritten.
  */
 class MetadataLogRepairTest {
     @TempDir
@@ -88,20 +86,5 @@ class MetadataLogRepairTest {
         try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
             assertThat(log.recovered()).containsExactly(queue("a"), queue("b"));
         }
-    }
-
-    @Test
-    void shouldStartTheCompactedLogAfreshWhenAnEarlierCompactionLeftOneBehind() throws Exception {
-        writeQueues(directory(), "a", "b", "c");
-        writeQueues(dataDir.resolve("metadata.new"), "left", "behind");
-
-        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
-            log.compact(List.of(queue("b")));
-        }
-
-        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
-            assertThat(log.recovered()).containsExactly(queue("b"));
-        }
-        assertThat(dataDir.resolve("metadata.new")).doesNotExist();
     }
 }

@@ -25,6 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.ferry.broker.QueueStore;
 import dev.ferry.log.FsyncPolicy;
+import dev.ferry.log.LogConfig;
+import dev.ferry.log.LogFlusher;
 import dev.ferry.message.Message;
 import dev.ferry.queue.Delivery;
 import dev.ferry.queue.MessageQueue;
@@ -33,6 +35,7 @@ import dev.ferry.queue.PublishConfirm;
 import dev.ferry.queue.QueueArguments;
 import dev.ferry.queue.QueueCounts;
 import dev.ferry.queue.QueueSettings;
+import dev.ferry.queue.QueuedMessage;
 import dev.ferry.queue.SettleOutcome;
 
 /**
@@ -51,6 +54,7 @@ class OpeningQueueStoreTest {
     Path dataDir;
     private DiskStorage storage;
     private final List<MessageQueue> queues = new ArrayList<>();
+    private final LogFlusher flusher = new LogFlusher("test-flusher");
 
     @AfterEach
     void closeEverything() {
@@ -60,6 +64,7 @@ class OpeningQueueStoreTest {
         if (storage != null) {
             storage.close();
         }
+        flusher.close();
     }
 
     private void openStorage(PagingLimits paging) {
@@ -265,6 +270,41 @@ class OpeningQueueStoreTest {
         assertThat(queue.counts().join().messageCount()).isEqualTo(1);
     }
 
+    /**
+     * The store trims its deduplication journal by the queue's window, which reaches it through
+     * this store whether the queue was built before its files existed or after.
+     */
+    @ParameterizedTest(name = "queue built before its files exist: {0}")
+    @ValueSource(booleans = {true, false})
+    void shouldDeleteJournalSegmentsWhoseIdsLeftTheQueuesWindow(boolean builtBeforeOpen) throws Exception {
+        // 8 KiB segments: the journal's too, about 130 ids each.
+        storage = DiskStorage.open(dataDir, new StorageSettings(FsyncPolicy.ALWAYS, 1000, 60_000, 8 * 1024,
+                PagingLimits.DEFAULTS));
+        QueueSettings settings = durable("q", Map.of("x-message-deduplication", true, "x-cache-size", 10));
+        CountDownLatch release = builtBeforeOpen ? holdQueueFileThreads() : new CountDownLatch(0);
+        QueueStore opening = newQueueStore(settings);
+        MessageQueue queue = queueOn(settings, opening);
+        release.countDown();
+        opening.ready().get(10, TimeUnit.SECONDS);
+        List<PublishConfirm> confirms = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            confirms.add(publishWithId(queue, "payment-" + i));
+        }
+        confirms.forEach(confirm -> assertThat(confirm.accepted()).succeedsWithin(Duration.ofSeconds(10)));
+        Path journal = StorageFiles.queueDirectory(dataDir, "/", "q").resolve(DeduplicationJournal.DIRECTORY);
+        assertThat(journalSegments(journal)).isGreaterThanOrEqualTo(4);
+
+        queue.maintainStore();
+
+        assertThat(journalSegments(journal)).as("only the segments holding the last 10 ids").isLessThanOrEqualTo(2);
+    }
+
+    private static long journalSegments(Path journal) throws java.io.IOException {
+        try (var files = Files.list(journal)) {
+            return files.filter(file -> file.getFileName().toString().endsWith(".log")).count();
+        }
+    }
+
     private static PublishConfirm publishWithId(MessageQueue queue, String id) {
         var properties = new dev.ferry.message.MessageProperties(null, null, null, 2, -1, null, null, null, id, null,
                 null, null, null, null);
@@ -292,5 +332,75 @@ class OpeningQueueStoreTest {
         assertThat(counts).as("the work held while opening runs").succeedsWithin(Duration.ofSeconds(10));
         PublishConfirm late = publish(queue, "after the failure");
         assertThat(late.accepted()).failsWithin(Duration.ofSeconds(10));
+        // The queue runs on in memory until its virtual host deletes it: it holds what it was sent.
+        assertThat(body(get(queue, true))).isEqualTo("while opening");
+        assertThat(body(get(queue, true))).isEqualTo("after the failure");
+    }
+
+    /** A store for a queue directory that already holds {@code count} persistent messages, as a recovery opens it. */
+    private LogMessageStore storeWithMessages(Path directory, int count, PagingLimits limits) {
+        LogConfig config = new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentBytesMax(1 << 20).batchBytesMax(1 << 20);
+        try (LogFlusher setup = new LogFlusher("setup-flusher")) {
+            LogMessageStore store = LogMessageStore.open(directory, config, setup, Runnable::run, limits, "queue 'q'");
+            for (int i = 0; i < count; i++) {
+                PublishConfirm confirm = new PublishConfirm(1);
+                store.append(new QueuedMessage(i, new Message("", "q", StoreKind.PERSISTENT,
+                        ("m" + i).getBytes(StandardCharsets.UTF_8))), confirm);
+            }
+            store.endOfDrain();
+            store.close();
+        }
+        return LogMessageStore.open(directory, config, flusher, Runnable::run, limits, "queue 'q'");
+    }
+
+    @Test
+    void shouldHandOnWhatTheStoreOpenedForItRecoveredAndItsReadyMessages() {
+        OpeningQueueStore opening = new OpeningQueueStore(Runnable::run);
+        LogMessageStore store = storeWithMessages(dataDir.resolve("q"), 3, PagingLimits.DEFAULTS);
+        assertThat(opening.recovered()).as("nothing before it opens").isEmpty();
+        assertThat(opening.firstFreeSequence()).isZero();
+
+        opening.opened(store);
+
+        List<QueuedMessage> recovered = opening.recovered();
+        assertThat(recovered).extracting(m -> new String(m.message().body(), StandardCharsets.UTF_8))
+                .containsExactly("m0", "m1", "m2");
+        assertThat(opening.firstFreeSequence()).isEqualTo(store.firstFreeSequence()).isPositive();
+        assertThat(opening.readyCount()).isEqualTo(3);
+        QueuedMessage head = opening.pollReady();
+        assertThat(opening.readyCount()).isEqualTo(2);
+        opening.returnToReady(head);
+        assertThat(opening.readyCount()).as("given back").isEqualTo(3);
+        QueuedMessage last = recovered.get(2);
+        assertThat(opening.removeReady(last)).isTrue();
+        assertThat(opening.readyCount()).isEqualTo(2);
+        opening.close();
+    }
+
+    @ParameterizedTest(name = "listener set before the store opened: {0}")
+    @ValueSource(booleans = {true, false})
+    void shouldTellItsListenerOfEveryMessagePagedIn(boolean beforeOpen) {
+        OpeningQueueStore opening = new OpeningQueueStore(Runnable::run);
+        LogMessageStore store = storeWithMessages(dataDir.resolve("q"), 6, new PagingLimits(2, 1 << 20));
+        List<QueuedMessage> pagedIn = new ArrayList<>();
+        if (beforeOpen) {
+            opening.setPagedInListener(pagedIn::add);
+        }
+        opening.opened(store);
+        if (!beforeOpen) {
+            opening.setPagedInListener(pagedIn::add);
+        }
+        opening.recovered();
+
+        List<String> taken = new ArrayList<>();
+        QueuedMessage next;
+        while ((next = opening.pollReady()) != null) {
+            taken.add(new String(next.message().body(), StandardCharsets.UTF_8));
+            opening.settle(next);
+        }
+
+        assertThat(taken).containsExactly("m0", "m1", "m2", "m3", "m4", "m5");
+        assertThat(pagedIn).as("the messages read back from disk").isNotEmpty();
+        opening.close();
     }
 }
