@@ -105,6 +105,19 @@ class OpeningQueueStoreTest {
         return release;
     }
 
+    /** A new queue's store, its queue built while the files are held back, or once they exist. */
+    private QueueStore openWithQueueBuilt(QueueSettings settings, boolean beforeOpen) throws Exception {
+        CountDownLatch release = beforeOpen ? holdQueueFileThreads() : new CountDownLatch(0);
+        QueueStore opening = newQueueStore(settings);
+        if (!beforeOpen) {
+            opening.ready().get(10, TimeUnit.SECONDS);
+        }
+        queueOn(settings, opening);
+        release.countDown();
+        opening.ready().get(10, TimeUnit.SECONDS);
+        return opening;
+    }
+
     private static PublishConfirm publish(MessageQueue queue, String body) {
         PublishConfirm confirm = new PublishConfirm(1);
         queue.enqueue(new Message("", "q", StoreKind.PERSISTENT, body.getBytes(StandardCharsets.UTF_8)), confirm);
@@ -237,11 +250,8 @@ class OpeningQueueStoreTest {
     void shouldExpireMessagesInMemoryPagedOutAndPagedIn(boolean builtBeforeOpen) throws Exception {
         openStorage(TWO_IN_MEMORY);
         QueueSettings settings = durable("q", Map.of("x-message-ttl", 300));
-        CountDownLatch release = builtBeforeOpen ? holdQueueFileThreads() : new CountDownLatch(0);
-        QueueStore opening = newQueueStore(settings);
-        MessageQueue queue = queueOn(settings, opening);
-        release.countDown();
-        opening.ready().get(10, TimeUnit.SECONDS);
+        QueueStore opening = openWithQueueBuilt(settings, builtBeforeOpen);
+        MessageQueue queue = queues.get(queues.size() - 1);
         publishAll(queue, "taken", "1", "2", "3", "4", "5");
         assertThat(opening.store().nextPagedExpiry()).as("the first paged message's deadline")
                 .isGreaterThan(System.currentTimeMillis() - 1000).isLessThan(Long.MAX_VALUE);
@@ -281,11 +291,8 @@ class OpeningQueueStoreTest {
         storage = DiskStorage.open(dataDir, new StorageSettings(FsyncPolicy.ALWAYS, 1000, 60_000, 8 * 1024,
                 PagingLimits.DEFAULTS));
         QueueSettings settings = durable("q", Map.of("x-message-deduplication", true, "x-cache-size", 10));
-        CountDownLatch release = builtBeforeOpen ? holdQueueFileThreads() : new CountDownLatch(0);
-        QueueStore opening = newQueueStore(settings);
-        MessageQueue queue = queueOn(settings, opening);
-        release.countDown();
-        opening.ready().get(10, TimeUnit.SECONDS);
+        QueueStore opening = openWithQueueBuilt(settings, builtBeforeOpen);
+        MessageQueue queue = queues.get(queues.size() - 1);
         List<PublishConfirm> confirms = new ArrayList<>();
         for (int i = 0; i < 600; i++) {
             confirms.add(publishWithId(queue, "payment-" + i));
