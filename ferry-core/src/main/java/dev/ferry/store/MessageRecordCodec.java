@@ -234,10 +234,8 @@ final class MessageRecordCodec {
         }
     }
 
+    /** Only a record's key, which {@code decode} reads only when the record has one. */
     private static byte[] toArray(ByteBuffer buffer) {
-        if (buffer == null) {
-            return new byte[0];
-        }
         byte[] bytes = new byte[buffer.remaining()];
         buffer.get(bytes);
         return bytes;

@@ -50,7 +50,9 @@ final class StoreMaintenance implements Executor, AutoCloseable {
             if (untilPeriodic <= 0) {
                 runSafely(periodic);
                 nextPeriodic = System.nanoTime() + periodNanos;
-            } else if (tasks.isEmpty()) {
+            } else if (tasks.isEmpty() && running) {
+                // running is read again here: close() may have come while a task ran, and its
+                // unpark may have gone to a wait inside that task, so this park would sleep out the period.
                 LockSupport.parkNanos(this, untilPeriodic);
             }
         }
