@@ -81,6 +81,13 @@ class OpeningQueueStoreTest {
         return storage.openQueueStore(settings, false, Runnable::run, CompletableFuture.completedFuture(null));
     }
 
+    /** A queue on a new store whose files are open already. */
+    private MessageQueue queueOnOpenedStore(QueueSettings settings) throws Exception {
+        QueueStore opened = newQueueStore(settings);
+        opened.ready().get(10, TimeUnit.SECONDS);
+        return queueOn(settings, opened);
+    }
+
     private MessageQueue queueOn(QueueSettings settings, QueueStore store) {
         MessageQueue queue = new MessageQueue(settings, store.store(), store.owner(), q -> { });
         queues.add(queue);
@@ -174,9 +181,7 @@ class OpeningQueueStoreTest {
     void shouldKeepWhatTheQueueAckedAndRequeuedAcrossACleanRestart() throws Exception {
         openStorage(PagingLimits.DEFAULTS);
         QueueSettings settings = durable("q", Map.of());
-        QueueStore opened = newQueueStore(settings);
-        opened.ready().get(10, TimeUnit.SECONDS);
-        MessageQueue queue = queueOn(settings, opened);
+        MessageQueue queue = queueOnOpenedStore(settings);
         publishAll(queue, "acked", "requeued", "untouched");
         Delivery acked = get(queue, false);
         Delivery requeued = get(queue, false);
@@ -201,9 +206,7 @@ class OpeningQueueStoreTest {
     void shouldCheckpointAcksWhenTheQueueMaintainsItsStore() throws Exception {
         openStorage(PagingLimits.DEFAULTS);
         QueueSettings settings = durable("q", Map.of());
-        QueueStore opened = newQueueStore(settings);
-        opened.ready().get(10, TimeUnit.SECONDS);
-        MessageQueue queue = queueOn(settings, opened);
+        MessageQueue queue = queueOnOpenedStore(settings);
         publishAll(queue, "a", "b", "c");
         get(queue, true);
         get(queue, true);
@@ -229,9 +232,7 @@ class OpeningQueueStoreTest {
     void shouldDeleteTheQueuesFilesWithTheQueue() throws Exception {
         openStorage(PagingLimits.DEFAULTS);
         QueueSettings settings = durable("q", Map.of());
-        QueueStore opened = newQueueStore(settings);
-        opened.ready().get(10, TimeUnit.SECONDS);
-        MessageQueue queue = queueOn(settings, opened);
+        MessageQueue queue = queueOnOpenedStore(settings);
         publishAll(queue, "a");
         Path directory = StorageFiles.queueDirectory(dataDir, "/", "q");
         assertThat(directory).isDirectory();

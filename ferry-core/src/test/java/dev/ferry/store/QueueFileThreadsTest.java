@@ -44,17 +44,7 @@ class QueueFileThreadsTest {
     @Test
     void shouldKeepTheCallersInterruptWhenCloseIsInterrupted() throws Exception {
         QueueFileThreads threads = new QueueFileThreads(1);
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch entered = new CountDownLatch(1);
-        threads.execute(() -> {
-            entered.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
+        CountDownLatch release = StoreMaintenanceTest.hold(threads::execute);
         Thread.currentThread().interrupt();
         try {
             threads.close();

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,9 +30,14 @@ class StoreMaintenanceTest {
 
     /** Blocks the maintenance thread in a task until the returned latch is released. */
     private static CountDownLatch hold(StoreMaintenance maintenance) throws InterruptedException {
+        return hold(maintenance::execute);
+    }
+
+    /** Blocks the thread that {@code execute} runs a task on until the returned latch is released. */
+    static CountDownLatch hold(Consumer<Runnable> execute) throws InterruptedException {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        maintenance.execute(() -> {
+        execute.accept(() -> {
             entered.countDown();
             try {
                 release.await();

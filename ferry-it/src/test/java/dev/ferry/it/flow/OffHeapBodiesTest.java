@@ -44,10 +44,7 @@ class OffHeapBodiesTest {
     @Test
     void shouldGiveBackEveryLargeBodyOnceConsumedAndAcknowledged() throws Exception {
         try (BrokerProcess broker = BrokerProcess.start(temp.resolve("data"))) {
-            ConnectionFactory factory = new ConnectionFactory();
-            factory.setPort(broker.amqpPort());
-            factory.setAutomaticRecoveryEnabled(false);
-            try (Connection connection = factory.newConnection()) {
+            try (Connection connection = connect(broker)) {
                 Channel publisher = connection.createChannel();
                 publisher.exchangeDeclare("large", "fanout");
                 publisher.queueDeclare("large-durable", true, false, false, null);
@@ -89,10 +86,7 @@ class OffHeapBodiesTest {
     @Test
     void shouldGiveBackTheBodiesOfMessagesDroppedRefusedExpiredAndDeadLettered() throws Exception {
         try (BrokerProcess broker = BrokerProcess.start(temp.resolve("data"))) {
-            ConnectionFactory factory = new ConnectionFactory();
-            factory.setPort(broker.amqpPort());
-            factory.setAutomaticRecoveryEnabled(false);
-            try (Connection connection = factory.newConnection()) {
+            try (Connection connection = connect(broker)) {
                 Channel channel = connection.createChannel();
                 channel.exchangeDeclare("dlx", "fanout");
                 channel.queueDeclare("parked", true, false, false, null);
@@ -148,6 +142,13 @@ class OffHeapBodiesTest {
             }
             assertThat(broker.isAlive()).isTrue();
         }
+    }
+
+    private static Connection connect(BrokerProcess broker) throws Exception {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setPort(broker.amqpPort());
+        factory.setAutomaticRecoveryEnabled(false);
+        return factory.newConnection();
     }
 
     /** Consumes every message of the queue with prefetch 2 and manual acks; checksums by message number. */
