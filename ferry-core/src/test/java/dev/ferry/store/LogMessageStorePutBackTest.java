@@ -32,6 +32,7 @@ import dev.ferry.queue.PublishConfirm;
 import dev.ferry.queue.QueueArguments;
 import dev.ferry.queue.QueueServices;
 import dev.ferry.queue.QueueSettings;
+import dev.ferry.queue.QueuedMessage;
 import dev.ferry.queue.SettleOutcome;
 
 /**
@@ -147,5 +148,31 @@ class LogMessageStorePutBackTest {
 
         assertThat(store.pagedCount()).as("m2 in memory, ahead of the paged-out ones").isEqualTo(2);
         assertThat(drain(queue, new ArrayList<>())).containsExactly("m0", "m1", "m2", "m3", "m4");
+    }
+
+    @Test
+    void aWaitingMessagePutBackOnDiskLeavesMemory() {
+        Path directory = queueWithOneWaiting(3);
+        LogMessageStore store = openStore(directory, new PagingLimits(2, 1024 * 1024));
+        try {
+            List<QueuedMessage> evicted = new ArrayList<>();
+            store.setEvictedListener(evicted::add);
+            assertThat(store.recovered()).hasSize(2);
+            QueuedMessage m3 = store.recoveredWaiting().get(0);
+            store.pollReady();
+            store.pollReady(); // m2 read in: m3's offset is the next to read
+
+            store.returnToReady(m3);
+
+            assertThat(evicted).as("the object goes; its record is read back as a new one").containsExactly(m3);
+            assertThat(store.pagedCount()).isEqualTo(2);
+            QueuedMessage next = store.pollReady();
+            assertThat(next.sequence()).isEqualTo(2);
+            QueuedMessage readBack = store.pollReady();
+            assertThat(readBack).isNotSameAs(m3);
+            assertThat(readBack.logOffset()).isEqualTo(3);
+        } finally {
+            store.close();
+        }
     }
 }
