@@ -166,6 +166,9 @@ public final class LogMessageStore implements MessageStore {
     private final ConcurrentLinkedQueue<List<QueuedMessage>> failedSyncs = new ConcurrentLinkedQueue<>();
     private boolean appendFailedSinceMaintain;
     private boolean reopenNeeded;
+    // A reopened log came back shorter and no checkpoint on disk says so yet (durable queues): one
+    // must be written before the log takes a record, or it could settle the offsets new records reuse.
+    private boolean cutNotCheckpointed;
     private long failedAppends; // since writes last succeeded; 0 = no trouble
     private long nackedInTrouble;
     private long readFailures; // page-in reads that failed in a row, for rate-limited logging
@@ -1465,15 +1468,17 @@ public final class LogMessageStore implements MessageStore {
             checkpointDue = true;
         } else if (end < endBefore) {
             forgetFrom(end, endBefore);
-            if (durable && !writeCheckpointNow()) {
-                try {
-                    reopened.close();
-                } catch (RuntimeException e) {
-                    // Under the same fault as the checkpoint: this log is opened afresh next time anyway.
-                    LOG.debug("{}: closing the reopened log: {}", description, e.toString());
-                }
-                return; // tried again at the next maintenance
+        }
+        // Also when an earlier attempt cut the log and failed at this checkpoint: that attempt's
+        // close left the failed log as short as the reopened one, so nothing looks cut now.
+        if (cutNotCheckpointed && !writeCheckpointNow()) {
+            try {
+                reopened.close();
+            } catch (RuntimeException e) {
+                // Under the same fault as the checkpoint: this log is opened afresh next time anyway.
+                LOG.debug("{}: closing the reopened log: {}", description, e.toString());
             }
+            return; // tried again at the next maintenance
         }
         log = reopened;
         reopenNeeded = false;
@@ -1490,6 +1495,7 @@ public final class LogMessageStore implements MessageStore {
         segmentsDeletedBelow = Math.min(segmentsDeletedBelow, end);
         checkpointedLowWater = Math.min(checkpointedLowWater, end);
         forgotten.add(new ForgottenRange(end, endBefore, highestSequenceWritten + 1));
+        cutNotCheckpointed = durable;
         long lost = 0;
         for (int level = 0; level <= highestPagedLevelMade; level++) {
             PagedRange paged = pagedLevels[level];
@@ -1516,6 +1522,7 @@ public final class LogMessageStore implements MessageStore {
                 writeCheckpointFile(snapshot);
                 checkpointedLowWater = snapshot.lowWater();
                 checkpointDue = false;
+                cutNotCheckpointed = false;
                 return true;
             } catch (IOException e) {
                 LOG.error("{}: writing the ack checkpoint after a reopen failed: {}", description, e.toString());

@@ -339,4 +339,49 @@ class FailedFsyncTest {
         assertThat(evicted).containsExactly(copy);
         assertThat(copy.message().messageBody().references()).as("the store's reference given back").isEqualTo(1);
     }
+
+    @Test
+    void aReopenThatLosesNothingLeavesItsCheckpointToTheMaintenanceThread() throws IOException {
+        Path directory = dataDir.resolve("q");
+        List<AckCheckpoint> written = new ArrayList<>();
+        List<Runnable> checkpointTasks = new ArrayList<>();
+        LogMessageStore.StoreObserver observer = new LogMessageStore.StoreObserver() {
+            @Override
+            public void checkpointWritten(AckCheckpoint checkpoint) {
+                written.add(checkpoint);
+            }
+        };
+        LogConfig config = new LogConfig().fsyncPolicy(FsyncPolicy.ALWAYS).segmentBytesMax(1024 * 1024)
+                .batchBytesMax(1024 * 1024).segmentDeleteDelayMs(0);
+        LogMessageStore store = LogMessageStore.open(directory, config, flusher,
+                dev.ferry.log.FileHandleCache.processDefault(), checkpointTasks::add, PagingLimits.DEFAULTS, "queue 'q'",
+                fsync, observer, 0);
+        stores.add(store);
+        store.append(small("a"), null);
+        store.endOfDrain();
+        long sizeBeforeB = Files.size(activeSegment(directory));
+        fsync.armNextAppend();
+        store.append(small("b"), null);
+        store.endOfDrain();
+        fsync.failNow();
+        try (FileChannel segment = FileChannel.open(activeSegment(directory), StandardOpenOption.WRITE)) {
+            segment.truncate(sizeBeforeB); // b's batch never reached the disk
+        }
+        store.maintain(); // reopened shorter: the checkpoint saying so written at once, on this thread
+        assertThat(written).hasSize(2);
+        assertThat(checkpointTasks).isEmpty();
+
+        fsync.armNextAppend();
+        store.append(small("c"), null);
+        store.endOfDrain();
+        fsync.failNow();
+        store.maintain(); // reopened as long as before: c's record is on disk, settled
+
+        assertThat(written).as("nothing written on the owner's thread").hasSize(2);
+        assertThat(checkpointTasks).as("the settled c left to the maintenance thread").hasSize(1);
+        checkpointTasks.forEach(Runnable::run);
+        assertThat(written).hasSize(3);
+        assertThat(written.get(2).lowWater()).as("a unsettled; c settled above it").isZero();
+        assertThat(written.get(2).settled().count()).isEqualTo(1);
+    }
 }
