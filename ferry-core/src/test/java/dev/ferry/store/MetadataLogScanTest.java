@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32C;
 
 import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -252,5 +253,79 @@ class MetadataLogScanTest {
 
         assertThat(scan.tornTailBytes()).isZero();
         assertThat(scan.damage()).singleElement().satisfies(damage -> assertThat(damage.bytes()).isEqualTo(12));
+    }
+
+    /** Gives the batch starting at {@code start} a right CRC32C again after its header was changed. */
+    private static void recomputeCrc(byte[] bytes, int start, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, start + 21, length - 21); // from the attributes on
+        ByteBuffer.wrap(bytes).putInt(start + 17, (int) crc.getValue());
+    }
+
+    private static ByteBuffer emptyBatch(long baseOffset, long lastOffset) {
+        ByteBuffer batch = ByteBuffer.allocate(DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        DefaultRecordBatch.writeEmptyHeader(batch, RecordBatch.MAGIC_VALUE_V2, RecordBatch.NO_PRODUCER_ID,
+                RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE, baseOffset, lastOffset,
+                RecordBatch.NO_PARTITION_LEADER_EPOCH, TimestampType.CREATE_TIME, 1_700_000_000_000L, false, false);
+        return batch;
+    }
+
+    @Test
+    void shouldCallABatchWhoseRecordCountDisagreesWithItsOffsetsDamageEvenWithARightCrc() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] bytes = batches(3, starts);
+        int second = starts.get(1);
+        // One record, but the header says it covers offsets 1..6: the CRC is made right again, so only the
+        // header's consistency tells.
+        ByteBuffer.wrap(bytes).putInt(second + DefaultRecordBatch.LAST_OFFSET_DELTA_OFFSET, 5);
+        recomputeCrc(bytes, second, starts.get(2) - second);
+
+        MetadataLogScan scan = scan(bytes);
+
+        assertThat(scan.intactRecords()).isEqualTo(2);
+        assertThat(scan.damage()).singleElement().satisfies(damage -> {
+            assertThat(damage.position()).isEqualTo((long) second);
+            assertThat(damage.bytes()).isEqualTo((long) (starts.get(2) - second));
+        });
+    }
+
+    @Test
+    void shouldCallAnEmptyBatchThatCoversNoOffsetsDamageNotAPlaceholder() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] first = batches(1, starts);
+        ByteBuffer coversNothing = emptyBatch(1, 0); // last offset below its base: no placeholder a log leaves
+        ByteBuffer last = MetadataRecordCodec.encodeBatch(new MetadataRecord.QueueDeclared("/", "q1", false, Map.of()));
+        last.putLong(0, 1);
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        file.writeBytes(first);
+        file.writeBytes(coversNothing.array());
+        file.writeBytes(java.util.Arrays.copyOfRange(last.array(), last.position(), last.limit()));
+
+        MetadataLogScan scan = scan(file.toByteArray());
+
+        assertThat(scan.intactRecords()).isEqualTo(2);
+        assertThat(scan.damage()).singleElement().satisfies(damage -> {
+            assertThat(damage.position()).isEqualTo((long) first.length);
+            assertThat(damage.bytes()).isEqualTo((long) DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        });
+    }
+
+    @Test
+    void shouldCallAWholePlaceholderAtTheEndWithADamagedLengthDamageNotATornWrite() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] two = batches(2, starts);
+        ByteBuffer placeholder = emptyBatch(2, 3);
+        placeholder.putInt(8, placeholder.getInt(8) + 40); // the length field, which the CRC does not cover
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        file.writeBytes(two);
+        file.writeBytes(placeholder.array());
+
+        MetadataLogScan scan = scan(file.toByteArray());
+
+        assertThat(scan.tornTailBytes()).as("all of it is there; only its length is wrong").isZero();
+        assertThat(scan.damage()).singleElement().satisfies(damage -> {
+            assertThat(damage.position()).isEqualTo((long) two.length);
+            assertThat(damage.bytes()).isEqualTo((long) DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        });
     }
 }
