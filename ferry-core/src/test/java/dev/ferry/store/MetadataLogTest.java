@@ -229,6 +229,48 @@ class MetadataLogTest {
     }
 
     @Test
+    void aLogThatStartsPastOffsetZeroAndHoldsOnlyWhatStandsIsNotRewritten() throws Exception {
+        // Its first segment starts at offset 5 (what came before was rolled away): the count of
+        // records is its end less its start.
+        Files.createDirectories(directory());
+        Path fifth = directory().resolve("00000000000000000005.log");
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < 3; i++) {
+            ByteBuffer batch = MetadataRecordCodec.encodeBatch(queue("q" + i));
+            batch.putLong(0, 5 + i);
+            bytes.write(batch.array(), batch.position(), batch.remaining());
+        }
+        Files.write(fifth, bytes.toByteArray());
+        try (LogCapture info = new LogCapture(MetadataLog.class);
+             MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).containsExactly(queue("q0"), queue("q1"), queue("q2"));
+            log.compact(log.recovered());
+            assertThat(info.lines(Level.INFO)).noneMatch(line -> line.startsWith("Metadata compacted"));
+        }
+        assertThat(fifth).as("the same file, not a rewritten one from offset 0").exists();
+        assertThat(segment()).doesNotExist();
+    }
+
+    @Test
+    void aCompactionStartsItsNewLogFromNothingWhateverIsLeftWhereItIsWritten() throws Exception {
+        writeQueues(3);
+        Path other = dataDir.resolve("other");
+        try (MetadataLog log = MetadataLog.open(other, flusher)) {
+            append(log, queue("stale"));
+        }
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            // A metadata.new that appeared after open tidied up, holding a record of its own.
+            Path fresh = dataDir.resolve("metadata.new");
+            Files.createDirectories(fresh);
+            Files.copy(other.resolve("00000000000000000000.log"), fresh.resolve("00000000000000000000.log"));
+            log.compact(log.recovered().subList(1, 3));
+        }
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).containsExactly(queue("q1"), queue("q2"));
+        }
+    }
+
+    @Test
     void closingStopsTheWritersThread() {
         Set<Thread> before = writerThreads();
         try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
