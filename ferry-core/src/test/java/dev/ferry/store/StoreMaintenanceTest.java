@@ -125,4 +125,51 @@ class StoreMaintenanceTest {
         maintenance.close();
         maintenance = null;
     }
+
+    @Test
+    void shouldRunWorkHandedOverWhileItsPeriodicTaskRanWhenCloseCameMeanwhile() throws Exception {
+        CountDownLatch periodicEntered = new CountDownLatch(1);
+        CountDownLatch releasePeriodic = new CountDownLatch(1);
+        maintenance = new StoreMaintenance(() -> {
+            periodicEntered.countDown();
+            try {
+                releasePeriodic.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, 10);
+        assertThat(periodicEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> handedOver = new CompletableFuture<>();
+        maintenance.execute(() -> handedOver.complete(null));
+        CompletableFuture<Void> closed = closeOnAThreadOfItsOwn(maintenance::close);
+        await().atMost(Duration.ofSeconds(5)).until(() -> closerWaits());
+
+        releasePeriodic.countDown();
+
+        closed.get(5, TimeUnit.SECONDS);
+        assertThat(handedOver).as("the checkpoint a queue handed over last still gets written").isCompleted();
+        maintenance = null;
+    }
+
+    @Test
+    void shouldGoOnWithItsWorkAfterATaskFails() throws Exception {
+        maintenance = new StoreMaintenance(() -> { }, 60_000);
+        CompletableFuture<Void> after = new CompletableFuture<>();
+        try (LogCapture errors = new LogCapture(StoreMaintenance.class)) {
+            maintenance.execute(() -> {
+                throw new IllegalStateException("a failed checkpoint");
+            });
+            maintenance.execute(() -> after.complete(null));
+
+            after.get(5, TimeUnit.SECONDS);
+            assertThat(errors.lines(ch.qos.logback.classic.Level.ERROR)).singleElement().asString()
+                    .contains("Store maintenance task failed");
+        }
+    }
+
+    /** Whether the test's closer thread waits in close (for the maintenance thread to end). */
+    private static boolean closerWaits() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(thread -> thread.getName().equals("test-closer") && thread.getState() == Thread.State.TIMED_WAITING);
+    }
 }
