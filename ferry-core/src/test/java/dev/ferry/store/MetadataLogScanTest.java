@@ -328,4 +328,41 @@ class MetadataLogScanTest {
             assertThat(damage.bytes()).isEqualTo((long) DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
         });
     }
+
+    @Test
+    void shouldNameADamagedRangeByItsFirstAndLastByteAndTheOffsetItMostLikelyHeld() {
+        Path file = directory.resolve("00000000000000000000.log");
+
+        assertThat(new MetadataLogScan.Damage(file, 86, 20, 1)).hasToString(file + " bytes 86..105 (from offset 1)");
+        assertThat(new MetadataLogScan.Damage(file, 0, 1, 0)).hasToString(file + " bytes 0..0 (from offset 0)");
+        assertThat(new MetadataLogScan.Damage(file, 0, 61, -1)).as("offset unknown").hasToString(file + " bytes 0..60");
+    }
+
+    @Test
+    void shouldTakeOnlyTheNewestOfManyFilesForOneThatATornWriteCanEndAndCountTheBytesOfAll() throws Exception {
+        // Created oldest first; whatever order the directory lists them in, the newest is the one
+        // with the highest base offset. Each file ends in a batch cut 30 bytes in.
+        long total = 0;
+        for (int file = 0; file < 6; file++) {
+            List<Integer> starts = new ArrayList<>();
+            byte[] whole = batches(3, starts);
+            byte[] cut = java.util.Arrays.copyOf(whole, starts.get(2) + 30);
+            for (int i = 0; i < 3; i++) {
+                ByteBuffer.wrap(cut).putLong(starts.get(i), 3L * file + i);
+            }
+            Files.write(directory.resolve(String.format("%020d.log", 3L * file)), cut);
+            total += cut.length;
+        }
+
+        MetadataLogScan scan = MetadataLogScan.of(directory);
+
+        assertThat(scan.files()).extracting(path -> path.getFileName().toString())
+                .containsExactly("00000000000000000000.log", "00000000000000000003.log", "00000000000000000006.log",
+                        "00000000000000000009.log", "00000000000000000012.log", "00000000000000000015.log");
+        assertThat(scan.tornTailBytes()).isEqualTo(30);
+        assertThat(scan.damage()).hasSize(5).allSatisfy(damage -> assertThat(damage.bytes()).isEqualTo(30))
+                .extracting(MetadataLogScan.Damage::offsetGuess).containsExactly(2L, 5L, 8L, 11L, 14L);
+        assertThat(scan.intactRecords()).isEqualTo(12);
+        assertThat(scan.totalBytes()).isEqualTo(total);
+    }
 }
