@@ -54,4 +54,17 @@ class QueueFileThreadsTest {
             release.countDown();
         }
     }
+
+    @Test
+    void shouldUseNoProcessorTimeWhileTheyWaitForWork() throws Exception {
+        QueueFileThreads threads = new QueueFileThreads(2);
+        try {
+            CompletableFuture<Thread> ranOn = new CompletableFuture<>();
+            threads.execute(() -> ranOn.complete(Thread.currentThread()));
+
+            StoreMaintenanceTest.assertWaitsWithoutSpinning(ranOn.get(5, TimeUnit.SECONDS));
+        } finally {
+            threads.close();
+        }
+    }
 }
