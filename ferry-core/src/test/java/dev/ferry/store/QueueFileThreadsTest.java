@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
@@ -66,5 +69,25 @@ class QueueFileThreadsTest {
         } finally {
             threads.close();
         }
+    }
+
+    @Test
+    void shouldStartAsManyThreadsAsAskedFor() {
+        Set<Thread> before = queueFileThreads();
+        QueueFileThreads threads = new QueueFileThreads(2);
+        try {
+            Set<Thread> started = new HashSet<>(queueFileThreads());
+            started.removeAll(before);
+            assertThat(started).extracting(Thread::getName)
+                    .containsExactlyInAnyOrder("ferry-queue-files-0", "ferry-queue-files-1");
+        } finally {
+            threads.close();
+        }
+    }
+
+    private static Set<Thread> queueFileThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().startsWith("ferry-queue-files-") && thread.isAlive())
+                .collect(Collectors.toSet());
     }
 }
