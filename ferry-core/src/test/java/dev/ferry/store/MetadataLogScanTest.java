@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32C;
 
 import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -252,5 +253,116 @@ class MetadataLogScanTest {
 
         assertThat(scan.tornTailBytes()).isZero();
         assertThat(scan.damage()).singleElement().satisfies(damage -> assertThat(damage.bytes()).isEqualTo(12));
+    }
+
+    /** Gives the batch starting at {@code start} a right CRC32C again after its header was changed. */
+    private static void recomputeCrc(byte[] bytes, int start, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, start + 21, length - 21); // from the attributes on
+        ByteBuffer.wrap(bytes).putInt(start + 17, (int) crc.getValue());
+    }
+
+    private static ByteBuffer emptyBatch(long baseOffset, long lastOffset) {
+        ByteBuffer batch = ByteBuffer.allocate(DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        DefaultRecordBatch.writeEmptyHeader(batch, RecordBatch.MAGIC_VALUE_V2, RecordBatch.NO_PRODUCER_ID,
+                RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE, baseOffset, lastOffset,
+                RecordBatch.NO_PARTITION_LEADER_EPOCH, TimestampType.CREATE_TIME, 1_700_000_000_000L, false, false);
+        return batch;
+    }
+
+    @Test
+    void shouldCallABatchWhoseRecordCountDisagreesWithItsOffsetsDamageEvenWithARightCrc() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] bytes = batches(3, starts);
+        int second = starts.get(1);
+        // One record, but the header says it covers offsets 1..6: the CRC is made right again, so only the
+        // header's consistency tells.
+        ByteBuffer.wrap(bytes).putInt(second + DefaultRecordBatch.LAST_OFFSET_DELTA_OFFSET, 5);
+        recomputeCrc(bytes, second, starts.get(2) - second);
+
+        MetadataLogScan scan = scan(bytes);
+
+        assertThat(scan.intactRecords()).isEqualTo(2);
+        assertThat(scan.damage()).singleElement().satisfies(damage -> {
+            assertThat(damage.position()).isEqualTo((long) second);
+            assertThat(damage.bytes()).isEqualTo((long) (starts.get(2) - second));
+        });
+    }
+
+    @Test
+    void shouldCallAnEmptyBatchThatCoversNoOffsetsDamageNotAPlaceholder() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] first = batches(1, starts);
+        ByteBuffer coversNothing = emptyBatch(1, 0); // last offset below its base: no placeholder a log leaves
+        ByteBuffer last = MetadataRecordCodec.encodeBatch(new MetadataRecord.QueueDeclared("/", "q1", false, Map.of()));
+        last.putLong(0, 1);
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        file.writeBytes(first);
+        file.writeBytes(coversNothing.array());
+        file.writeBytes(java.util.Arrays.copyOfRange(last.array(), last.position(), last.limit()));
+
+        MetadataLogScan scan = scan(file.toByteArray());
+
+        assertThat(scan.intactRecords()).isEqualTo(2);
+        assertThat(scan.damage()).singleElement().satisfies(damage -> {
+            assertThat(damage.position()).isEqualTo((long) first.length);
+            assertThat(damage.bytes()).isEqualTo((long) DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        });
+    }
+
+    @Test
+    void shouldCallAWholePlaceholderAtTheEndWithADamagedLengthDamageNotATornWrite() throws Exception {
+        List<Integer> starts = new ArrayList<>();
+        byte[] two = batches(2, starts);
+        ByteBuffer placeholder = emptyBatch(2, 3);
+        placeholder.putInt(8, placeholder.getInt(8) + 40); // the length field, which the CRC does not cover
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        file.writeBytes(two);
+        file.writeBytes(placeholder.array());
+
+        MetadataLogScan scan = scan(file.toByteArray());
+
+        assertThat(scan.tornTailBytes()).as("all of it is there; only its length is wrong").isZero();
+        assertThat(scan.damage()).singleElement().satisfies(damage -> {
+            assertThat(damage.position()).isEqualTo((long) two.length);
+            assertThat(damage.bytes()).isEqualTo((long) DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        });
+    }
+
+    @Test
+    void shouldNameADamagedRangeByItsFirstAndLastByteAndTheOffsetItMostLikelyHeld() {
+        Path file = directory.resolve("00000000000000000000.log");
+
+        assertThat(new MetadataLogScan.Damage(file, 86, 20, 1)).hasToString(file + " bytes 86..105 (from offset 1)");
+        assertThat(new MetadataLogScan.Damage(file, 0, 1, 0)).hasToString(file + " bytes 0..0 (from offset 0)");
+        assertThat(new MetadataLogScan.Damage(file, 0, 61, -1)).as("offset unknown").hasToString(file + " bytes 0..60");
+    }
+
+    @Test
+    void shouldTakeOnlyTheNewestOfManyFilesForOneThatATornWriteCanEndAndCountTheBytesOfAll() throws Exception {
+        // Created oldest first; whatever order the directory lists them in, the newest is the one
+        // with the highest base offset. Each file ends in a batch cut 30 bytes in.
+        long total = 0;
+        for (int file = 0; file < 6; file++) {
+            List<Integer> starts = new ArrayList<>();
+            byte[] whole = batches(3, starts);
+            byte[] cut = java.util.Arrays.copyOf(whole, starts.get(2) + 30);
+            for (int i = 0; i < 3; i++) {
+                ByteBuffer.wrap(cut).putLong(starts.get(i), 3L * file + i);
+            }
+            Files.write(directory.resolve(String.format("%020d.log", 3L * file)), cut);
+            total += cut.length;
+        }
+
+        MetadataLogScan scan = MetadataLogScan.of(directory);
+
+        assertThat(scan.files()).extracting(path -> path.getFileName().toString())
+                .containsExactly("00000000000000000000.log", "00000000000000000003.log", "00000000000000000006.log",
+                        "00000000000000000009.log", "00000000000000000012.log", "00000000000000000015.log");
+        assertThat(scan.tornTailBytes()).isEqualTo(30);
+        assertThat(scan.damage()).hasSize(5).allSatisfy(damage -> assertThat(damage.bytes()).isEqualTo(30))
+                .extracting(MetadataLogScan.Damage::offsetGuess).containsExactly(2L, 5L, 8L, 11L, 14L);
+        assertThat(scan.intactRecords()).isEqualTo(12);
+        assertThat(scan.totalBytes()).isEqualTo(total);
     }
 }

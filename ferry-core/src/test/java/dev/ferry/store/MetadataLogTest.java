@@ -229,6 +229,42 @@ class MetadataLogTest {
     }
 
     @Test
+    void aLogThatStartsPastOffsetZeroAndHoldsOnlyWhatStandsIsNotRewritten() throws Exception {
+        // Its first segment starts at offset 5 (what came before was rolled away): the count of
+        // records is its end less its start.
+        Files.createDirectories(directory());
+        Path fifth = directory().resolve("00000000000000000005.log");
+        Files.write(fifth, rawBatches(5, 3));
+        try (LogCapture info = new LogCapture(MetadataLog.class);
+             MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).containsExactly(queue("q5"), queue("q6"), queue("q7"));
+            log.compact(log.recovered());
+            assertThat(info.lines(Level.INFO)).noneMatch(line -> line.startsWith("Metadata compacted"));
+        }
+        assertThat(fifth).as("the same file, not a rewritten one from offset 0").exists();
+        assertThat(segment()).doesNotExist();
+    }
+
+    @Test
+    void aCompactionStartsItsNewLogFromNothingWhateverIsLeftWhereItIsWritten() throws Exception {
+        writeQueues(3);
+        Path other = dataDir.resolve("other");
+        try (MetadataLog log = MetadataLog.open(other, flusher)) {
+            append(log, queue("stale"));
+        }
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            // A metadata.new that appeared after open tidied up, holding a record of its own.
+            Path fresh = dataDir.resolve("metadata.new");
+            Files.createDirectories(fresh);
+            Files.copy(other.resolve("00000000000000000000.log"), fresh.resolve("00000000000000000000.log"));
+            log.compact(log.recovered().subList(1, 3));
+        }
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).containsExactly(queue("q1"), queue("q2"));
+        }
+    }
+
+    @Test
     void closingStopsTheWritersThread() {
         Set<Thread> before = writerThreads();
         try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
@@ -406,6 +442,73 @@ class MetadataLogTest {
             assertThat(errors.lines(Level.ERROR)).as("the compacted log is clean again").isEmpty();
             assertThat(log.recovered()).containsExactly(queue("q0"), queue("q2"));
         }
+    }
+
+    @Test
+    void aDamagedBatchOfSeveralRecordsIsSkippedAsAWholeAndTheReplayGoesOnAfterIt() throws Exception {
+        try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            append(log, queue("q0"));
+            SimpleRecord[] three = Stream.of("q1", "q2", "q3").map(name -> new SimpleRecord(valueOf(queue(name))))
+                    .toArray(SimpleRecord[]::new);
+            log.writer().append(MemoryRecords.withRecords(Compression.NONE, three).buffer()).join();
+            append(log, queue("q4"));
+        }
+        byte[] bytes = Files.readAllBytes(segment());
+        // The second batch (offsets 1..3): its last record claims -1 headers, under a CRC that matches.
+        int second = 12 + ByteBuffer.wrap(bytes).getInt(8);
+        int secondEnd = second + 12 + ByteBuffer.wrap(bytes).getInt(second + 8);
+        bytes[secondEnd - 1] = 1;
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, second + 21, secondEnd - second - 21);
+        ByteBuffer.wrap(bytes).putInt(second + 17, (int) crc.getValue());
+        Files.write(segment(), bytes);
+
+        try (LogCapture errors = new LogCapture(MetadataLog.class);
+             MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).containsExactly(queue("q0"), queue("q4"));
+            assertThat(errors.lines(Level.ERROR)).anySatisfy(line -> assertThat(line)
+                    .contains("offsets 1..3 in 00000000000000000000.log are damaged and skipped"));
+        }
+    }
+
+    @Test
+    void shouldNameTheSegmentFileThatHoldsARecordThatDoesNotDecode() throws Exception {
+        Files.createDirectories(directory());
+        Files.write(segment(), rawBatches(0, 5));
+        byte[] unknownKind = {MetadataRecordCodec.FORMAT_VERSION, 99, 0, 0, 0, 1, '/'};
+        ByteBuffer undecodable = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(unknownKind)).buffer();
+        undecodable.putLong(0, 5);
+        java.io.ByteArrayOutputStream newer = new java.io.ByteArrayOutputStream();
+        newer.write(undecodable.array(), undecodable.position(), undecodable.remaining());
+        newer.writeBytes(rawBatches(6, 1));
+        Files.write(directory().resolve("00000000000000000005.log"), newer.toByteArray());
+
+        try (LogCapture errors = new LogCapture(MetadataLog.class);
+             MetadataLog log = MetadataLog.open(directory(), flusher)) {
+            assertThat(log.recovered()).hasSize(6).contains(queue("q4"), queue("q6"));
+            assertThat(errors.lines(Level.ERROR)).anySatisfy(line -> assertThat(line)
+                    .contains("the record at offset 5 in 00000000000000000005.log is intact but does not decode"));
+        }
+    }
+
+    /** The value of the one record in {@code record}'s batch. */
+    private static byte[] valueOf(MetadataRecord record) {
+        ByteBuffer value = MemoryRecords.readableRecords(MetadataRecordCodec.encodeBatch(record)).records().iterator()
+                .next().value();
+        byte[] bytes = new byte[value.remaining()];
+        value.get(bytes);
+        return bytes;
+    }
+
+    /** Batches of queue declarations q{first}.. as a log writes them from offset {@code first}. */
+    private static byte[] rawBatches(int first, int count) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int i = first; i < first + count; i++) {
+            ByteBuffer batch = MetadataRecordCodec.encodeBatch(queue("q" + i));
+            batch.putLong(0, i);
+            bytes.write(batch.array(), batch.position(), batch.remaining());
+        }
+        return bytes.toByteArray();
     }
 
     @Test

@@ -137,4 +137,19 @@ class MetadataWriterTest {
         writer.execute(() -> { }, () -> refused[0] = true);
         assertThat(refused[0]).isTrue();
     }
+
+    @Test
+    void shouldUseNoProcessorTimeWhileItWaitsForChanges() throws Exception {
+        Log log = Log.open(directory, MetadataLog.config(), flusher);
+        MetadataWriter writer = new MetadataWriter(log);
+        try {
+            writer.append(MetadataRecordCodec.encodeBatch(change(0))).get(10, TimeUnit.SECONDS);
+            CompletableFuture<Thread> ranOn = new CompletableFuture<>();
+            writer.execute(() -> ranOn.complete(Thread.currentThread()), () -> { });
+
+            StoreMaintenanceTest.assertWaitsWithoutSpinning(ranOn.get(5, TimeUnit.SECONDS));
+        } finally {
+            writer.close();
+        }
+    }
 }

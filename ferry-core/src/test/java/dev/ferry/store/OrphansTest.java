@@ -51,4 +51,21 @@ class OrphansTest {
                     .contains("it begins '" + "x".repeat(80) + "' encoded");
         }
     }
+
+    @Test
+    void shouldPutEveryQueueSetAsideDuringOneRunInThatRunsDirectoryAndNameItInTheWarning() throws Exception {
+        Orphans orphans = new Orphans(dataDir, STARTED);
+        Path run = dataDir.resolve(StorageFiles.ORPHANS_DIRECTORY).resolve("20261202T060000Z");
+        try (LogCapture warnings = new LogCapture(Orphans.class)) {
+            Path first = orphans.setAside(queueDirectory("orders"), "no declaration");
+            Path second = orphans.setAside(queueDirectory("invoices"), "no declaration");
+
+            assertThat(first).isEqualTo(run.resolve("%2F").resolve("orders"));
+            assertThat(second).isEqualTo(run.resolve("%2F").resolve("invoices"));
+            assertThat(second.resolve("00000000000000000000.log")).hasContent("invoices");
+            assertThat(warnings.lines(Level.WARN)).hasSize(2).last().asString()
+                    .contains("durable queue 'invoices' in vhost '/'").contains("(no declaration)");
+        }
+        assertThat(dataDir.resolve(StorageFiles.ORPHANS_DIRECTORY)).isDirectoryNotContaining("glob:**-2");
+    }
 }

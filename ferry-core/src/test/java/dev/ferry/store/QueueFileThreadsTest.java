@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
@@ -53,5 +56,38 @@ class QueueFileThreadsTest {
             Thread.interrupted();
             release.countDown();
         }
+    }
+
+    @Test
+    void shouldUseNoProcessorTimeWhileTheyWaitForWork() throws Exception {
+        QueueFileThreads threads = new QueueFileThreads(2);
+        try {
+            CompletableFuture<Thread> ranOn = new CompletableFuture<>();
+            threads.execute(() -> ranOn.complete(Thread.currentThread()));
+
+            StoreMaintenanceTest.assertWaitsWithoutSpinning(ranOn.get(5, TimeUnit.SECONDS));
+        } finally {
+            threads.close();
+        }
+    }
+
+    @Test
+    void shouldStartAsManyThreadsAsAskedFor() {
+        Set<Thread> before = queueFileThreads();
+        QueueFileThreads threads = new QueueFileThreads(2);
+        try {
+            Set<Thread> started = new HashSet<>(queueFileThreads());
+            started.removeAll(before);
+            assertThat(started).extracting(Thread::getName)
+                    .containsExactlyInAnyOrder("ferry-queue-files-0", "ferry-queue-files-1");
+        } finally {
+            threads.close();
+        }
+    }
+
+    private static Set<Thread> queueFileThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().startsWith("ferry-queue-files-") && thread.isAlive())
+                .collect(Collectors.toSet());
     }
 }

@@ -1,9 +1,12 @@
 package dev.ferry.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.Log;
 import dev.ferry.log.LogConfig;
+import dev.ferry.memory.DirectMemory;
 
 /**
  * The store's reader of a queue log on real files: it starts and stops inside a batch at the
@@ -161,5 +165,59 @@ class RecordCursorTest {
             assertThat(readAll(cursor)).isEqualTo(expected);
         }
         assertThat(lost).containsExactly(new Lost(6, 9));
+    }
+
+    @Test
+    void shouldFindWhereRecordsResumeAfterADamagedRangeWhenAnotherDamagedRangeLiesFurtherOn() throws IOException {
+        write(40, 1);
+        damageBatches(5, 6);
+        damageBatches(20, 25); // where a search over all of 5..40 would look first
+
+        List<Lost> lost = new ArrayList<>();
+        try (RecordCursor cursor = new RecordCursor(log, 0, 40, 1 << 20, (first, last, why) -> lost.add(new Lost(first, last)))) {
+            List<Long> expected = range(0, 5);
+            expected.addAll(range(7, 20));
+            expected.addAll(range(26, 40));
+            assertThat(readAll(cursor)).isEqualTo(expected);
+        }
+        assertThat(lost).containsExactly(new Lost(5, 6), new Lost(20, 25));
+    }
+
+    @Test
+    void shouldReportNoLostOffsetAtOrPastItsEndWhenTheDamageRunsOnPastIt() throws IOException {
+        write(40, 1);
+        damageBatches(30, 36);
+
+        List<Lost> lost = new ArrayList<>();
+        try (RecordCursor cursor = new RecordCursor(log, 25, 35, 1 << 20, (first, last, why) -> lost.add(new Lost(first, last)))) {
+            assertThat(readAll(cursor)).isEqualTo(range(25, 30));
+            assertThat(cursor.position()).isEqualTo(35);
+        }
+        assertThat(lost).containsExactly(new Lost(30, 34));
+    }
+
+    @Test
+    void shouldFreeTheMemoryItReadLargeBatchesIntoWhenClosed() {
+        assumeTrue(DirectMemory.freesExplicitly(), "this JVM frees direct memory only when collecting");
+        int large = 3 << 19; // 1.5 MiB: read off the heap
+        log = Log.open(directory, config().batchBytesMax(4 << 20).segmentBytesMax(8 << 20));
+        log.append(List.of(new SimpleRecord(0L, null, new byte[large]))).join();
+        BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(pool -> pool.getName().equals("direct")).findFirst().orElseThrow();
+        readTheLargeRecord(large); // whatever the first read sets up for good (a file channel's own buffers)
+        long before = direct.getMemoryUsed();
+
+        try (RecordCursor cursor = new RecordCursor(log, 0, 1, 1 << 20, (first, last, why) -> { })) {
+            assertThat(cursor.next().valueSize()).isEqualTo(large);
+            assertThat(direct.getMemoryUsed()).as("read off the heap").isGreaterThanOrEqualTo(before + large);
+        }
+
+        assertThat(direct.getMemoryUsed()).as("freed by close").isLessThan(before + large);
+    }
+
+    private void readTheLargeRecord(int large) {
+        try (RecordCursor cursor = new RecordCursor(log, 0, 1, 1 << 20, (first, last, why) -> { })) {
+            assertThat(cursor.next().valueSize()).isEqualTo(large);
+        }
     }
 }

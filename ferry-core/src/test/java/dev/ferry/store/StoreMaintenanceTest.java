@@ -2,7 +2,10 @@ package dev.ferry.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -124,5 +127,74 @@ class StoreMaintenanceTest {
         }
         maintenance.close();
         maintenance = null;
+    }
+
+    @Test
+    void shouldRunWorkHandedOverWhileItsPeriodicTaskRanWhenCloseCameMeanwhile() throws Exception {
+        CountDownLatch periodicEntered = new CountDownLatch(1);
+        CountDownLatch releasePeriodic = new CountDownLatch(1);
+        maintenance = new StoreMaintenance(() -> {
+            periodicEntered.countDown();
+            try {
+                releasePeriodic.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, 10);
+        assertThat(periodicEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> handedOver = new CompletableFuture<>();
+        maintenance.execute(() -> handedOver.complete(null));
+        CompletableFuture<Void> closed = closeOnAThreadOfItsOwn(maintenance::close);
+        await().atMost(Duration.ofSeconds(5)).until(() -> closerWaits());
+
+        releasePeriodic.countDown();
+
+        closed.get(5, TimeUnit.SECONDS);
+        assertThat(handedOver).as("the checkpoint a queue handed over last still gets written").isCompleted();
+        maintenance = null;
+    }
+
+    @Test
+    void shouldGoOnWithItsWorkAfterATaskFails() throws Exception {
+        maintenance = new StoreMaintenance(() -> { }, 60_000);
+        CompletableFuture<Void> after = new CompletableFuture<>();
+        try (LogCapture errors = new LogCapture(StoreMaintenance.class)) {
+            maintenance.execute(() -> {
+                throw new IllegalStateException("a failed checkpoint");
+            });
+            maintenance.execute(() -> after.complete(null));
+
+            after.get(5, TimeUnit.SECONDS);
+            assertThat(errors.lines(ch.qos.logback.classic.Level.ERROR)).singleElement().asString()
+                    .contains("Store maintenance task failed");
+        }
+    }
+
+    @Test
+    void shouldUseNoProcessorTimeWhileItWaitsForItsPeriod() throws Exception {
+        maintenance = new StoreMaintenance(() -> { }, 60_000);
+        CompletableFuture<Thread> ranOn = new CompletableFuture<>();
+        maintenance.execute(() -> ranOn.complete(Thread.currentThread()));
+
+        assertWaitsWithoutSpinning(ranOn.get(5, TimeUnit.SECONDS));
+    }
+
+    /**
+     * Asserts that {@code thread} uses (next to) no processor time for a second: it waits parked
+     * and does not poll. A thread that spins gets far more, even on a busy machine.
+     */
+    static void assertWaitsWithoutSpinning(Thread thread) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        assumeTrue(threads.isThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled(), "no thread CPU times here");
+        long start = threads.getThreadCpuTime(thread.getId());
+        long limit = TimeUnit.MILLISECONDS.toNanos(20);
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                .until(() -> threads.getThreadCpuTime(thread.getId()) - start < limit);
+    }
+
+    /** Whether the test's closer thread waits in close (for the maintenance thread to end). */
+    private static boolean closerWaits() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(thread -> thread.getName().equals("test-closer") && thread.getState() == Thread.State.TIMED_WAITING);
     }
 }
