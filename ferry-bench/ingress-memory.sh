@@ -10,6 +10,9 @@
 #            --broker ferry|rabbitmq|both (default ferry): rabbitmq runs the same load and probe
 #            against Debian's RabbitMQ 3.10 (rabbitmq-node.sh, an isolated node); both alternates
 #            the two per scenario, Ferry first
+#            --load-nice N: runs the load generator at nice N (default 0, as fast as the rest). On two
+#            shared cores the generator's 20 client threads compete with the broker and the probe;
+#            a niced generator stands in for clients on other hosts. Figures taken with it say so.
 #
 # Scenarios, each on a fresh broker started by bin/ferry (its JVM flags, plus a GC log):
 #   perftest  RabbitMQ PerfTest, 4 publishers, 1 KiB messages, no consumer (-x 4 -y 0 -s 1024)
@@ -36,6 +39,7 @@ SCENARIOS="perftest,rawflood,large"
 PROBE_RATE=1000
 MAX_MESSAGE_BYTES=16777216
 BROKERS=ferry
+LOAD_NICE=0
 build=1
 out_dir=""
 while [ $# -gt 0 ]; do
@@ -46,8 +50,9 @@ while [ $# -gt 0 ]; do
     --scenarios) SCENARIOS="${2:?--scenarios needs a list}"; shift ;;
     --no-build) build=0 ;;
     --out) out_dir="${2:?--out needs a directory}"; shift ;;
+    --load-nice) LOAD_NICE="${2:?--load-nice needs a number}"; shift ;;
     --broker) BROKERS="${2:?--broker needs ferry, rabbitmq or both}"; shift ;;
-    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ingress-memory: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -140,13 +145,13 @@ gc_max_after() {
 start_load() {
   local scenario="$1" seconds="$2" output="$3"
   case "$scenario" in
-    perftest) java -cp "$PT_CP" com.rabbitmq.perf.PerfTest -h "$uri" -x 4 -y 0 -s 1024 -u flood -ad false \
+    perftest) nice -n "$LOAD_NICE" java -cp "$PT_CP" com.rabbitmq.perf.PerfTest -h "$uri" -x 4 -y 0 -s 1024 -u flood -ad false \
                 -z "$seconds" > "$output" 2>&1 & ;;
-    rawflood) java "$here/scripts/RawFlood.java" 127.0.0.1 "$PORT" rawflood 4 "$seconds" 1024 \
+    rawflood) nice -n "$LOAD_NICE" java "$here/scripts/RawFlood.java" 127.0.0.1 "$PORT" rawflood 4 "$seconds" 1024 \
                 > "$output" 2>&1 & ;;
-    large) java -Xmx1g -cp "$PROBE_CP" "$here/scripts/LargeBurst.java" "$uri" large 20 "$seconds" \
+    large) nice -n "$LOAD_NICE" java -Xmx1g -cp "$PROBE_CP" "$here/scripts/LargeBurst.java" "$uri" large 20 "$seconds" \
              "$MAX_MESSAGE_BYTES" > "$output" 2>&1 & ;;
-    largebacklog) java -Xmx1g -cp "$PROBE_CP" "$here/scripts/LargeBurst.java" "$uri" large 20 "$seconds" \
+    largebacklog) nice -n "$LOAD_NICE" java -Xmx1g -cp "$PROBE_CP" "$here/scripts/LargeBurst.java" "$uri" large 20 "$seconds" \
              "$MAX_MESSAGE_BYTES" noconsumer > "$output" 2>&1 & ;;
     *) echo "ingress-memory: unknown scenario $scenario" >&2; exit 2 ;;
   esac
@@ -221,6 +226,7 @@ for scenario in ${SCENARIOS//,/ }; do
   line="$label: live_heap_mib=$live_mib max_heap_after_gc_mib=$max_after gc_pauses=$pauses gc_longest_ms=$longest"
   line="$line gc_total_ms=$total idle_rss_mib=$idle_rss peak_rss_mib=$peak_rss memory_alarms=$alarms oom_lines=$ooms"
   line="$line probe_p50_us=$p50 probe_p99_us=$p99 probe_p999_us=$p999 probe_max_us=$pmax"
+  [ "$LOAD_NICE" = 0 ] || line="$line load_nice=$LOAD_NICE"
   line="$line rss_after_load_every_10s_mib=[${idle_trace# }] load=\"$load_line\""
   echo "$line" | tee -a "$summary"
  done
