@@ -7,9 +7,7 @@ import static dev.ferry.store.StoreTestSupport.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,12 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogFlusher;
-import dev.ferry.message.Message;
-import dev.ferry.message.MessageProperties;
 import dev.ferry.queue.Delivery;
 import dev.ferry.queue.ManualQueueTimer;
 import dev.ferry.queue.MessageQueue;
-import dev.ferry.queue.PublishConfirm;
 import dev.ferry.queue.QueueArguments;
 import dev.ferry.queue.QueueServices;
 import dev.ferry.queue.QueueSettings;
@@ -42,8 +37,6 @@ import dev.ferry.queue.SettleOutcome;
  */
 class LogMessageStorePutBackTest {
     private static final long START = 1_700_000_000_000L;
-    private static final MessageProperties PERSISTENT = new MessageProperties(null, null, null, 2, -1, null, null,
-            null, null, null, null, null, null, null);
     private static final Map<String, Object> RETRY_A_MINUTE = Map.of("x-retry-delays", List.of(60_000));
 
     @TempDir
@@ -80,16 +73,6 @@ class LogMessageStorePutBackTest {
         return queue;
     }
 
-    private static void publish(MessageQueue queue, String... bodies) {
-        List<PublishConfirm> confirms = new ArrayList<>();
-        for (String body : bodies) {
-            PublishConfirm confirm = new PublishConfirm(1);
-            queue.enqueue(new Message("", "q", PERSISTENT, body.getBytes(StandardCharsets.UTF_8)), confirm);
-            confirms.add(confirm);
-        }
-        confirms.forEach(confirm -> assertThat(confirm.accepted()).succeedsWithin(Duration.ofSeconds(5)));
-    }
-
     private static String get(MessageQueue queue) {
         return body(queue.get(CHANNEL, true).join().delivery().orElseThrow());
     }
@@ -101,7 +84,7 @@ class LogMessageStorePutBackTest {
     private Path queueWithOneWaiting(int waiting) {
         Path directory = dataDir.resolve("q");
         MessageQueue queue = openQueue(openStore(directory, PagingLimits.DEFAULTS));
-        publish(queue, "m0", "m1", "m2", "m3", "m4");
+        RetryDelayRecoveryTest.publish(queue, "m0", "m1", "m2", "m3", "m4");
         List<Delivery> taken = new ArrayList<>();
         for (int i = 0; i <= waiting; i++) {
             taken.add(queue.get(CHANNEL, false).join().delivery().orElseThrow());

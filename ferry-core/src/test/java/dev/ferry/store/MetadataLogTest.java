@@ -418,16 +418,8 @@ class MetadataLogTest {
     @Test
     void aBatchWhoseChecksumHoldsButWhoseRecordsDoNotDecodeIsSkippedAndTheReplayGoesOnAfterIt() throws Exception {
         writeQueues(3);
-        byte[] bytes = Files.readAllBytes(segment());
-        // The second batch (q1): make its one record claim -1 headers, then give the batch a CRC
-        // that matches, as a faulty writer would: every check before the records' decoding passes.
-        int second = 12 + ByteBuffer.wrap(bytes).getInt(8);
-        int secondEnd = second + 12 + ByteBuffer.wrap(bytes).getInt(second + 8);
-        bytes[secondEnd - 1] = 1; // the header count, zigzag-encoded: -1
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, second + 21, secondEnd - second - 21);
-        ByteBuffer.wrap(bytes).putInt(second + 17, (int) crc.getValue());
-        Files.write(segment(), bytes);
+        // The second batch (q1): its one record claims -1 headers under a CRC that matches.
+        damageSecondBatchsLastRecordUnderAValidCrc();
 
         try (LogCapture errors = new LogCapture(MetadataLog.class);
              MetadataLog log = MetadataLog.open(directory(), flusher)) {
@@ -453,15 +445,8 @@ class MetadataLogTest {
             log.writer().append(MemoryRecords.withRecords(Compression.NONE, three).buffer()).join();
             append(log, queue("q4"));
         }
-        byte[] bytes = Files.readAllBytes(segment());
-        // The second batch (offsets 1..3): its last record claims -1 headers, under a CRC that matches.
-        int second = 12 + ByteBuffer.wrap(bytes).getInt(8);
-        int secondEnd = second + 12 + ByteBuffer.wrap(bytes).getInt(second + 8);
-        bytes[secondEnd - 1] = 1;
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, second + 21, secondEnd - second - 21);
-        ByteBuffer.wrap(bytes).putInt(second + 17, (int) crc.getValue());
-        Files.write(segment(), bytes);
+        // The second batch (offsets 1..3): its last record claims -1 headers under a CRC that matches.
+        damageSecondBatchsLastRecordUnderAValidCrc();
 
         try (LogCapture errors = new LogCapture(MetadataLog.class);
              MetadataLog log = MetadataLog.open(directory(), flusher)) {
@@ -599,5 +584,20 @@ class MetadataLogTest {
         try (MetadataLog log = MetadataLog.open(directory(), flusher)) {
             assertThat(log.recovered()).isEmpty();
         }
+    }
+
+    /**
+     * Makes the last record of the segment's second batch claim -1 headers and gives the batch a
+     * CRC that matches, as a faulty writer would: every check before the records' decoding passes.
+     */
+    private void damageSecondBatchsLastRecordUnderAValidCrc() throws IOException {
+        byte[] bytes = Files.readAllBytes(segment());
+        int second = 12 + ByteBuffer.wrap(bytes).getInt(8);
+        int secondEnd = second + 12 + ByteBuffer.wrap(bytes).getInt(second + 8);
+        bytes[secondEnd - 1] = 1; // the header count, zigzag-encoded: -1
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, second + 21, secondEnd - second - 21);
+        ByteBuffer.wrap(bytes).putInt(second + 17, (int) crc.getValue());
+        Files.write(segment(), bytes);
     }
 }

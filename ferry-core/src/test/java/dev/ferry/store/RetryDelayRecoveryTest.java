@@ -70,7 +70,8 @@ class RetryDelayRecoveryTest {
         return queue;
     }
 
-    private static void publish(MessageQueue queue, String... bodies) {
+    /** Publishes persistent messages to {@code q} and waits until each is confirmed. */
+    static void publish(MessageQueue queue, String... bodies) {
         List<PublishConfirm> confirms = new ArrayList<>();
         for (String body : bodies) {
             PublishConfirm confirm = new PublishConfirm(1);
