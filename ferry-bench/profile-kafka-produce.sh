@@ -55,7 +55,7 @@ echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 stop_broker
 
 # Per thread (event loops, partition owners, fsync threads), the innermost two frames by share.
-for thread in ferry-fsync ferry-partition epollEventLoopGroup; do
+for thread in ferry-fsync ferry-partition kafka-io; do
   echo "== $thread*"
   grep "^\[$thread" "$work/profile.collapsed" | awk '{
       n = $NF; $NF = ""; k = split($0, frames, ";"); key = frames[k - 1] ";" frames[k]

@@ -27,13 +27,19 @@ import java.util.Objects;
 public final class AmqpConfig {
     /** RabbitMQ's largest accepted message; also the most a single byte[] body may reasonably hold. */
     public static final int MESSAGE_BYTES_LIMIT = 512 * 1024 * 1024;
+    /**
+     * Event loops at most: enough that the connections of most deployments each have a thread of
+     * their own (docs/benchmarks/ingress-memory.md, "A loop per connection"); loops are made only
+     * as connections need them.
+     */
+    public static final int DEFAULT_IO_THREADS = 64;
     /** RabbitMQ 4's default largest message. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     private List<String> hosts = List.of("0.0.0.0");
     private List<InetAddress> addresses;
     private int port = 5672;
-    private int ioThreads = 0;
+    private int ioThreads = DEFAULT_IO_THREADS;
     private int channelMax = 2047;
     private int frameMax = 131072;
     private int heartbeatSeconds = 60;
@@ -121,7 +127,11 @@ public final class AmqpConfig {
         return this;
     }
 
-    /** Event-loop threads; 0 for Netty's default (twice the cores). */
+    /**
+     * The most event loops (threads) for connections, made as connections need them; each new
+     * connection goes to the loop with the fewest, so up to this many have one of their own. 0 for
+     * Netty's default of twice the cores.
+     */
     public AmqpConfig ioThreads(int value) {
         ioThreads = value;
         return this;

@@ -21,15 +21,17 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
  * The TCP side both protocol fronts share: one port bound on every usable address, an accept
- * thread and a pool of I/O event loops (epoll where Netty's native transport loads, NIO elsewhere),
- * the open connections as a group, and the socket options every front wants. The front gives the
- * pipeline of an accepted socket; what it speaks is none of this class's business.
+ * thread and a pool of I/O event loops (epoll where Netty's native transport loads, NIO elsewhere)
+ * made as connections need them, each new connection going to the loop with the fewest open ones
+ * ({@link BalancedLoopGroup}), the open connections as a group, and the socket options every front
+ * wants. The front gives the pipeline of an accepted socket; what it speaks is none of this class's business.
  *
  * <p>With port 0 the first bind picks a free port and the others take the same one, so a client
  * reaches the broker whichever address its resolver gives for a name; if another program holds
@@ -42,20 +44,22 @@ public final class TcpListener {
     private final String protocol;
     private final boolean epoll = Epoll.isAvailable();
     private final EventLoopGroup acceptGroup;
-    private final EventLoopGroup ioGroup;
+    private final BalancedLoopGroup ioGroup;
     private final ChannelGroup connections;
     private final ServerBootstrap bootstrap;
     private final List<Channel> listeners = new ArrayList<>();
 
     /**
      * @param protocol    the front's name in errors and thread names ("AMQP", "Kafka")
-     * @param ioThreads   event loops for accepted connections
+     * @param ioThreads   the most event loops for accepted connections (0: twice the cores, Netty's
+     *                    default); a loop is made, with its thread, when a connection first needs it
      * @param pipeline    adds the front's handlers to an accepted socket's pipeline
      */
     public TcpListener(String protocol, int ioThreads, Consumer<SocketChannel> pipeline) {
         this.protocol = protocol;
         this.acceptGroup = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
-        this.ioGroup = epoll ? new EpollEventLoopGroup(ioThreads) : new NioEventLoopGroup(ioThreads);
+        int loops = ioThreads > 0 ? ioThreads : 2 * Runtime.getRuntime().availableProcessors();
+        this.ioGroup = new BalancedLoopGroup(loops, epoll, protocol.toLowerCase(Locale.ROOT) + "-io");
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         this.connections = new DefaultChannelGroup(protocol + "-connections", GlobalEventExecutor.INSTANCE);
         this.bootstrap = new ServerBootstrap()
@@ -140,6 +144,11 @@ public final class TcpListener {
     /** The accepted connections still open. */
     public ChannelGroup connections() {
         return connections;
+    }
+
+    /** Open connections per event loop, in the group's order. */
+    int[] connectionsPerLoop() {
+        return ioGroup.connectionsPerLoop();
     }
 
     /** Stops accepting new connections; the open ones carry on. */

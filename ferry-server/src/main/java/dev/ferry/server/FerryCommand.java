@@ -232,6 +232,11 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "Default: ${DEFAULT-VALUE}")
     long diskFreeLimitBytes;
 
+    @Option(names = "--io-threads", paramLabel = "N", defaultValue = "64",
+            description = "Event loops (threads) for AMQP connections; each new connection goes to the loop with the "
+                    + "fewest, so up to N connections have one of their own. Default: ${DEFAULT-VALUE}")
+    int ioThreads;
+
     @Option(names = "--queue-threads", paramLabel = "N", defaultValue = "0",
             description = "Threads that own queues; 0 means one per core. Default: ${DEFAULT-VALUE}")
     int queueThreads;
@@ -332,6 +337,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.heartbeatSeconds = heartbeatSeconds;
         settings.maxMessageBytes = maxMessageBytes;
         settings.contentBudgetBytes = contentBudgetBytes;
+        settings.ioThreads = ioThreads;
         settings.queueThreads = queueThreads;
         settings.memoryHighWatermark = memoryHighWatermark;
         settings.diskFreeLimitBytes = diskFreeLimitBytes;

@@ -303,6 +303,7 @@ public final class FerryServer implements AutoCloseable {
         return new AmqpConfig()
                 .hosts(settings.bindAddresses().stream().map(InetAddress::getHostAddress).toList())
                 .port(settings.amqpPort)
+                .ioThreads(settings.ioThreads)
                 .frameMax(settings.frameMax)
                 .channelMax(settings.channelMax)
                 .heartbeatSeconds(settings.heartbeatSeconds)

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 
+import dev.ferry.amqp.AmqpConfig;
 import dev.ferry.front.ContentBudget;
 import dev.ferry.front.tls.TlsConfigurationException;
 import dev.ferry.front.tls.TlsSettings;
@@ -90,6 +91,12 @@ public final class BrokerSettings {
     public int maxMessageBytes = 16 * 1024 * 1024;
     /** 0: a sixty-fourth of the maximum heap. */
     public long contentBudgetBytes;
+    /**
+     * AMQP event loops. A loop is a thread only once a connection uses it; up to this many
+     * connections each get one, so that one busy connection never holds up another's turn
+     * (docs/benchmarks/ingress-memory.md, "A loop per connection").
+     */
+    public int ioThreads = AmqpConfig.DEFAULT_IO_THREADS;
     public int queueThreads;
     public double memoryHighWatermark = 0.4;
     public long diskFreeLimitBytes = 50L * 1024 * 1024;
@@ -240,6 +247,7 @@ public final class BrokerSettings {
         if (diskFreeLimitBytes < 0) {
             throw new ConfigException("disk-free-limit-bytes must not be negative, got " + diskFreeLimitBytes);
         }
+        requireRange("io-threads", ioThreads, 1, 4096, "");
         if (queueThreads < 0) {
             throw new ConfigException("queue-threads must be 0 (one per core) or more, got " + queueThreads);
         }
