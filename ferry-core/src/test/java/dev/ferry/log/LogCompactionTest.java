@@ -425,7 +425,7 @@ class LogCompactionTest {
     }
 
     /** The batches of sealed segment {@code segment} as the cleaner lists those of its copy: position and span of each. */
-    private static List<Log.CleanedBatch> cleanedBatchesOf(Log log, LogSegment segment) throws IOException {
+    static List<Log.CleanedBatch> cleanedBatchesOf(Log log, LogSegment segment) throws IOException {
         ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(LogSegment.logFile(log.directory(), segment.baseOffset())));
         List<Log.CleanedBatch> batches = new ArrayList<>();
         int position = 0;
