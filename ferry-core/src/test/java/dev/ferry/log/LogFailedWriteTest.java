@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * A write that fills the disk part way through its batch: the bytes it got onto the file are cut
  * off again, on the file and not only in the log's count, and the segment's seal makes that cut
  * durable even though no record was written since the last fsync, so a power cut after the seal
- * never brings the torn batch back.
+ * never brings the torn batch back. If the cut fails too, the log fails (as after a failed fsync)
+ * and the reopen cuts the torn batch.
  */
 class LogFailedWriteTest {
     private static final Path LOG_DIRECTORY = Path.of("/simulated/failed-write");
@@ -80,5 +81,31 @@ class LogFailedWriteTest {
             assertThat(readAll(reopened, 100_000)).extracting(Record::offset)
                     .containsExactlyElementsOf(LongStream.range(0, 3).boxed().toList());
         }
+    }
+
+    @Test
+    void shouldFailTheLogWhenTheFailedWriteCannotBeCutOffEither() {
+        log = Log.open(LOG_DIRECTORY, config(), null, cache);
+        log.append(recordsFor(0, 3, VALUE_BYTES));
+        log.flush();
+        fileSystem.limitSpace(fileSystem.usedBytes() + 200);
+        fileSystem.failTruncates(1);
+
+        assertThatThrownBy(() -> log.append(recordsFor(3, 3, VALUE_BYTES))).isInstanceOf(LogStorageException.class)
+                .hasMessageContaining("cutting the file back").satisfies(thrown -> {
+                    Throwable writeFailure = thrown.getCause();
+                    assertThat(writeFailure).hasMessageContaining("No space left on device");
+                    assertThat(writeFailure.getSuppressed()).as("the failed cut, kept with the failed write")
+                            .singleElement().satisfies(cut -> assertThat(cut).hasMessageContaining("truncate"));
+                });
+
+        fileSystem.unlimitSpace();
+        assertThat(log.hasFailed()).isTrue();
+        assertThatThrownBy(() -> log.append(recordsFor(3, 1, VALUE_BYTES))).isInstanceOf(LogStorageException.class)
+                .hasMessageContaining("refusing appends");
+        log.close();
+        log = Log.open(LOG_DIRECTORY, config(), null, cache);
+        assertThat(log.logEndOffset()).as("the torn batch, cut at the reopen").isEqualTo(3);
+        assertThat(readAll(log, 100_000)).extracting(Record::offset).containsExactly(0L, 1L, 2L);
     }
 }
