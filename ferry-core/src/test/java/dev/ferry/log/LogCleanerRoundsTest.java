@@ -152,6 +152,79 @@ class LogCleanerRoundsTest {
      * the log aside as failed.
      */
     @Test
+    void shouldGiveUpQuietlyOnALogDeletedWhileItsCleaningWritesTheCheckpoint() throws Exception {
+        Path logDirectory = directory.resolve("deleted");
+        Log[] opened = new Log[1];
+        LogFileSystem real = LogFileSystem.real();
+        // The topic is deleted as the cleaning, which found nothing to remove, drops its unused
+        // cleaned copy: the log closes and its directory goes, so the checkpoint cannot be written.
+        LogFileSystem deletedMeanwhile = new LogFileSystem() {
+            @Override
+            public java.nio.channels.FileChannel open(Path file, java.nio.file.OpenOption... options)
+                    throws java.io.IOException {
+                return real.open(file, options);
+            }
+
+            @Override
+            public void createDirectories(Path directory) throws java.io.IOException {
+                real.createDirectories(directory);
+            }
+
+            @Override
+            public boolean exists(Path path) {
+                return real.exists(path);
+            }
+
+            @Override
+            public long size(Path file) throws java.io.IOException {
+                return real.size(file);
+            }
+
+            @Override
+            public List<Path> list(Path directory) throws java.io.IOException {
+                return real.list(directory);
+            }
+
+            @Override
+            public boolean deleteIfExists(Path file) throws java.io.IOException {
+                boolean deleted = real.deleteIfExists(file);
+                if (file.getFileName().toString().endsWith(SegmentSwap.CLEANED_SUFFIX) && opened[0] != null
+                        && !opened[0].isClosed()) {
+                    opened[0].close();
+                    for (Path left : real.list(logDirectory)) {
+                        real.deleteIfExists(left);
+                    }
+                    real.deleteIfExists(logDirectory);
+                }
+                return deleted;
+            }
+
+            @Override
+            public void moveAtomically(Path source, Path target) throws java.io.IOException {
+                real.moveAtomically(source, target);
+            }
+
+            @Override
+            public void fsyncDirectory(Path directory) throws java.io.IOException {
+                real.fsyncDirectory(directory);
+            }
+        };
+        opened[0] = Log.open(logDirectory, new LogConfig().fsyncPolicy(FsyncPolicy.NEVER).segmentDeleteDelayMs(0), null,
+                new FileHandleCache(8, deletedMeanwhile));
+        sealedUpdates(opened[0], 10, 10); // ten keys once each: dirty, but nothing to remove
+        try (LogCapture errors = new LogCapture(LogCleaner.class)) {
+            LogCleaner cleaner = new LogCleaner(() -> List.of(new LogCleaner.Target(opened[0], EAGER)), 1_000, 1 << 20);
+
+            assertThat(cleaner.doWork(NOW)).as("deleted meanwhile: nothing cleaned").isFalse();
+
+            assertThat(opened[0].isClosed()).isTrue();
+            assertThat(logDirectory).doesNotExist();
+            assertThat(cleaner.cleanings()).isZero();
+            assertThat(errors.lines(Level.ERROR)).isEmpty();
+        }
+    }
+
+    @Test
     void shouldGiveUpQuietlyOnALogClosedBetweenTheRoundsChoiceAndItsCleaning() {
         Log log = open("closing");
         sealedUpdates(log, 10, 1);
