@@ -135,6 +135,29 @@ class LogCompactionTest {
         }
     }
 
+    @Test
+    void shouldSearchPastAProducersHeaderThatKeepsTheTimestampOfItsRemovedRecords() throws IOException {
+        try (Log log = open("timestamps")) {
+            put(log, "x", "1"); // offset 0, at NOW
+            MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(1024), RecordBatch.MAGIC_VALUE_V2,
+                    Compression.NONE, TimestampType.CREATE_TIME, 0, NOW + 100, 5L, (short) 1, 0, false,
+                    RecordBatch.NO_PARTITION_LEADER_EPOCH);
+            builder.append(NOW + 100, utf8("shared"), utf8("b"));
+            log.appendBatch(builder.build().buffer()).join(); // offset 1, producer 5's last batch, at NOW + 100
+            log.rollActiveSegment();
+            log.append(List.of(new SimpleRecord(NOW + 200, utf8("shared"), utf8("c")))).join(); // offset 2
+            log.rollActiveSegment();
+
+            LogCleaner.clean(log, EAGER, NOW, LogCleaner.KEY_MAP_BYTES_DEFAULT, () -> { });
+
+            assertThat(ofProducer(batches(log), 5)).as("cut to its header, which keeps its newest timestamp")
+                    .singleElement().satisfies(batch -> assertThat(batch).containsExactly(1, 1, 5, 0));
+            assertThat(log.offsetForTimestamp(NOW + 100)).as("the header holds no record: the next one at or after it")
+                    .hasValue(2);
+            assertThat(log.offsetForTimestamp(NOW)).hasValue(0);
+        }
+    }
+
     private static long checkpoint(Log log) throws IOException {
         String text = Files.readString(log.directory().resolve(LogCompaction.CHECKPOINT_FILE)).trim();
         return Long.parseLong(text.substring("first_dirty_offset: ".length()));
