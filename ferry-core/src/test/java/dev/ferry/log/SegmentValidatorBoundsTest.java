@@ -129,6 +129,24 @@ class SegmentValidatorBoundsTest {
         }
     }
 
+    @Test
+    void shouldFillWithTwoEmptyBatchesASealedSegmentThatLostMoreOffsetsThanOneCanSpan() throws IOException {
+        long nextBase = 3_000_000_000L;
+        appendToFile(segment(0), ByteBuffer.allocate(0)); // every byte of segment 0 gone
+        appendToFile(segment(nextBase), batchAt(nextBase, nextBase + 1));
+
+        try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS).indexIntervalBytes(1))) {
+            assertThat(log.damage()).singleElement().extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                    .containsExactly(0L, nextBase - 1);
+            assertThat(readAll(log, 100_000)).extracting(Record::offset).containsExactly(nextBase, nextBase + 1);
+            // The second empty batch, at byte 61, starts at the last offset the segment can address.
+            LogSlice secondGap = log.read(Integer.MAX_VALUE + 5L, 100_000);
+            assertThat(secondGap.readRecords()).isEmpty();
+            assertThat(secondGap.nextOffset()).isEqualTo(nextBase);
+        }
+        assertThat(Files.size(segment(0))).isEqualTo(2L * BatchFormat.HEADER_BYTES);
+    }
+
     /** A gzip batch of offsets 3..5 after an uncompressed one of 0..2, with its length field damaged. */
     private int compressedLastBatchWithDamagedLength() throws IOException {
         try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS))) {
