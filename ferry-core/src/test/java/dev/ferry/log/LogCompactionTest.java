@@ -158,6 +158,36 @@ class LogCompactionTest {
         }
     }
 
+    @Test
+    void shouldStartNoCopyOfTheNextSegmentOnceCancelledBetweenTwoSegments() throws IOException {
+        try (Log log = open("cancelled-between")) {
+            put(log, "a", "1"); // 0
+            log.rollActiveSegment();
+            put(log, "a", "2"); // 1
+            put(log, "b", "1"); // 2
+            put(log, "b", "2"); // 3
+            log.rollActiveSegment();
+            Path firstCopy = SegmentSwap.cleanedFile(log.directory(), 0);
+            Path secondCopy = SegmentSwap.cleanedFile(log.directory(), 1);
+            boolean[] firstCopyWritten = {false};
+            // Cancelled once the first segment's copy has been written: before the second one's starts.
+            LogCompaction cancelledBetween = new LogCompaction(log, EAGER, NOW, LogCleaner.KEY_MAP_BYTES_DEFAULT, () -> {
+                if (Files.exists(firstCopy)) {
+                    firstCopyWritten[0] = true;
+                    return false;
+                }
+                return firstCopyWritten[0];
+            }, () -> { });
+
+            assertThatThrownBy(cancelledBetween::clean).isInstanceOf(LogClosedException.class);
+
+            assertThat(firstCopyWritten[0]).isTrue();
+            assertThat(secondCopy).as("no copy of the second segment begun").doesNotExist();
+            assertThat(records(log)).containsExactly(Map.entry(1L, "a=2"), Map.entry(2L, "b=1"), Map.entry(3L, "b=2"));
+            assertThat(log.directory().resolve(LogCompaction.CHECKPOINT_FILE)).doesNotExist();
+        }
+    }
+
     private static long checkpoint(Log log) throws IOException {
         String text = Files.readString(log.directory().resolve(LogCompaction.CHECKPOINT_FILE)).trim();
         return Long.parseLong(text.substring("first_dirty_offset: ".length()));
