@@ -147,6 +147,26 @@ class SegmentValidatorBoundsTest {
         assertThat(Files.size(segment(0))).isEqualTo(2L * BatchFormat.HEADER_BYTES);
     }
 
+    @Test
+    void shouldSetAsideADamagedLargeFirstBatchOfASegmentWrittenAtLeaderEpochTwo() throws IOException {
+        LogConfig config = new LogConfig().segmentBytesMax(1 << 20).batchBytesMax(64 * 1024).fsyncPolicy(FsyncPolicy.ALWAYS)
+                .segmentDeleteDelayMs(0);
+        try (Log log = Log.open(logDirectory(), config)) {
+            log.appendBatch(LogTestSupport.encodedBatch(0, 80, VALUE_BYTES), 2).join(); // offsets 0..79, some 20 KB
+            log.appendBatch(LogTestSupport.encodedBatch(80, 3, VALUE_BYTES), 2).join();
+        }
+        FileChannelRecordBatch first = batchesOf(segment(0)).get(0);
+        assertThat(ByteBuffer.wrap(Files.readAllBytes(segment(0))).getInt(BatchFormat.LEADER_EPOCH_POSITION)).isEqualTo(2);
+        assertThat(first.sizeInBytes()).isGreaterThan(49 * 256 + BatchFormat.LOG_OVERHEAD_BYTES);
+        LogDamageTest.flipByte(segment(0), first.sizeInBytes() / 2);
+
+        try (Log log = Log.open(logDirectory(), config)) {
+            assertThat(log.damage()).singleElement().extracting(LogDamage::firstOffset, LogDamage::lastOffset)
+                    .containsExactly(0L, 79L);
+            assertThat(readAll(log, 100_000)).extracting(Record::offset).containsExactly(80L, 81L, 82L);
+        }
+    }
+
     /** A gzip batch of offsets 3..5 after an uncompressed one of 0..2, with its length field damaged. */
     private int compressedLastBatchWithDamagedLength() throws IOException {
         try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS))) {
