@@ -314,4 +314,33 @@ class LogCleanerRoundsTest {
             assertThat(askedOn.get(0).isAlive()).as("stopped by close").isFalse();
         }
     }
+
+    @Test
+    void shouldKeepTheInterruptOfAThreadThatClosesItWhileARoundRuns() throws Exception {
+        java.util.concurrent.CountDownLatch roundStarted = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch roundMayEnd = new java.util.concurrent.CountDownLatch(1);
+        List<Thread> askedOn = new CopyOnWriteArrayList<>();
+        LogCleaner cleaner = new LogCleaner(() -> {
+            askedOn.add(Thread.currentThread());
+            roundStarted.countDown();
+            try {
+                roundMayEnd.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return List.of();
+        }, 60_000, 1 << 20).start();
+        try {
+            assertThat(roundStarted.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+            Thread.currentThread().interrupt();
+            cleaner.close(); // its thread is held in a round: the wait for it ends at once
+
+            assertThat(Thread.interrupted()).as("the closing thread's interrupt kept").isTrue();
+        } finally {
+            Thread.interrupted();
+            roundMayEnd.countDown();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> !askedOn.get(0).isAlive());
+    }
 }
