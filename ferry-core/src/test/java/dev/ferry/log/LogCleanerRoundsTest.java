@@ -135,6 +135,31 @@ class LogCleanerRoundsTest {
     }
 
     @Test
+    void shouldKeepTheInterruptOfARoundsThreadInterruptedWhileTheTestHookPauses() throws Exception {
+        try (Log log = open("paused-interrupted")) {
+            sealedUpdates(log, 10, 1);
+            Path swap = SegmentSwap.swapFile(log.directory(), 0);
+            LogCleaner cleaner = new LogCleaner(() -> List.of(new LogCleaner.Target(log, EAGER)), 1_000, 1 << 20);
+            boolean[] interruptedAfterRound = {false};
+            Thread round = new Thread(() -> {
+                cleaner.doWork(NOW);
+                interruptedAfterRound[0] = Thread.currentThread().isInterrupted();
+            });
+            System.setProperty(LogCleaner.PAUSE_BEFORE_INSTALL_PROPERTY, "600000");
+            try {
+                round.start();
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> java.nio.file.Files.exists(swap));
+                round.interrupt();
+                round.join(10_000);
+            } finally {
+                System.clearProperty(LogCleaner.PAUSE_BEFORE_INSTALL_PROPERTY);
+            }
+            assertThat(round.isAlive()).as("the pause ended by the interrupt").isFalse();
+            assertThat(interruptedAfterRound[0]).as("so that the cleaner's thread still sees it and stops").isTrue();
+        }
+    }
+
+    @Test
     void shouldPassOverAClosedLog() {
         Log closed = open("closed");
         sealedUpdates(closed, 10, 1);
