@@ -135,6 +135,31 @@ class LogCleanerRoundsTest {
     }
 
     @Test
+    void shouldKeepTheInterruptOfARoundsThreadInterruptedWhileTheTestHookPauses() throws Exception {
+        try (Log log = open("paused-interrupted")) {
+            sealedUpdates(log, 10, 1);
+            Path swap = SegmentSwap.swapFile(log.directory(), 0);
+            LogCleaner cleaner = new LogCleaner(() -> List.of(new LogCleaner.Target(log, EAGER)), 1_000, 1 << 20);
+            boolean[] interruptedAfterRound = {false};
+            Thread round = new Thread(() -> {
+                cleaner.doWork(NOW);
+                interruptedAfterRound[0] = Thread.currentThread().isInterrupted();
+            });
+            System.setProperty(LogCleaner.PAUSE_BEFORE_INSTALL_PROPERTY, "600000");
+            try {
+                round.start();
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> java.nio.file.Files.exists(swap));
+                round.interrupt();
+                round.join(10_000);
+            } finally {
+                System.clearProperty(LogCleaner.PAUSE_BEFORE_INSTALL_PROPERTY);
+            }
+            assertThat(round.isAlive()).as("the pause ended by the interrupt").isFalse();
+            assertThat(interruptedAfterRound[0]).as("so that the cleaner's thread still sees it and stops").isTrue();
+        }
+    }
+
+    @Test
     void shouldPassOverAClosedLog() {
         Log closed = open("closed");
         sealedUpdates(closed, 10, 1);
@@ -151,6 +176,79 @@ class LogCleanerRoundsTest {
      * every target. The round answers that it cleaned nothing, without an ERROR and without setting
      * the log aside as failed.
      */
+    @Test
+    void shouldGiveUpQuietlyOnALogDeletedWhileItsCleaningWritesTheCheckpoint() throws Exception {
+        Path logDirectory = directory.resolve("deleted");
+        Log[] opened = new Log[1];
+        LogFileSystem real = LogFileSystem.real();
+        // The topic is deleted as the cleaning, which found nothing to remove, drops its unused
+        // cleaned copy: the log closes and its directory goes, so the checkpoint cannot be written.
+        LogFileSystem deletedMeanwhile = new LogFileSystem() {
+            @Override
+            public java.nio.channels.FileChannel open(Path file, java.nio.file.OpenOption... options)
+                    throws java.io.IOException {
+                return real.open(file, options);
+            }
+
+            @Override
+            public void createDirectories(Path directory) throws java.io.IOException {
+                real.createDirectories(directory);
+            }
+
+            @Override
+            public boolean exists(Path path) {
+                return real.exists(path);
+            }
+
+            @Override
+            public long size(Path file) throws java.io.IOException {
+                return real.size(file);
+            }
+
+            @Override
+            public List<Path> list(Path directory) throws java.io.IOException {
+                return real.list(directory);
+            }
+
+            @Override
+            public boolean deleteIfExists(Path file) throws java.io.IOException {
+                boolean deleted = real.deleteIfExists(file);
+                if (file.getFileName().toString().endsWith(SegmentSwap.CLEANED_SUFFIX) && opened[0] != null
+                        && !opened[0].isClosed()) {
+                    opened[0].close();
+                    for (Path left : real.list(logDirectory)) {
+                        real.deleteIfExists(left);
+                    }
+                    real.deleteIfExists(logDirectory);
+                }
+                return deleted;
+            }
+
+            @Override
+            public void moveAtomically(Path source, Path target) throws java.io.IOException {
+                real.moveAtomically(source, target);
+            }
+
+            @Override
+            public void fsyncDirectory(Path directory) throws java.io.IOException {
+                real.fsyncDirectory(directory);
+            }
+        };
+        opened[0] = Log.open(logDirectory, new LogConfig().fsyncPolicy(FsyncPolicy.NEVER).segmentDeleteDelayMs(0), null,
+                new FileHandleCache(8, deletedMeanwhile));
+        sealedUpdates(opened[0], 10, 10); // ten keys once each: dirty, but nothing to remove
+        try (LogCapture errors = new LogCapture(LogCleaner.class)) {
+            LogCleaner cleaner = new LogCleaner(() -> List.of(new LogCleaner.Target(opened[0], EAGER)), 1_000, 1 << 20);
+
+            assertThat(cleaner.doWork(NOW)).as("deleted meanwhile: nothing cleaned").isFalse();
+
+            assertThat(opened[0].isClosed()).isTrue();
+            assertThat(logDirectory).doesNotExist();
+            assertThat(cleaner.cleanings()).isZero();
+            assertThat(errors.lines(Level.ERROR)).isEmpty();
+        }
+    }
+
     @Test
     void shouldGiveUpQuietlyOnALogClosedBetweenTheRoundsChoiceAndItsCleaning() {
         Log log = open("closing");
@@ -240,5 +338,34 @@ class LogCleanerRoundsTest {
             }
             assertThat(askedOn.get(0).isAlive()).as("stopped by close").isFalse();
         }
+    }
+
+    @Test
+    void shouldKeepTheInterruptOfAThreadThatClosesItWhileARoundRuns() throws Exception {
+        java.util.concurrent.CountDownLatch roundStarted = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch roundMayEnd = new java.util.concurrent.CountDownLatch(1);
+        List<Thread> askedOn = new CopyOnWriteArrayList<>();
+        LogCleaner cleaner = new LogCleaner(() -> {
+            askedOn.add(Thread.currentThread());
+            roundStarted.countDown();
+            try {
+                roundMayEnd.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return List.of();
+        }, 60_000, 1 << 20).start();
+        try {
+            assertThat(roundStarted.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+            Thread.currentThread().interrupt();
+            cleaner.close(); // its thread is held in a round: the wait for it ends at once
+
+            assertThat(Thread.interrupted()).as("the closing thread's interrupt kept").isTrue();
+        } finally {
+            Thread.interrupted();
+            roundMayEnd.countDown();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> !askedOn.get(0).isAlive());
     }
 }

@@ -135,6 +135,59 @@ class LogCompactionTest {
         }
     }
 
+    @Test
+    void shouldSearchPastAProducersHeaderThatKeepsTheTimestampOfItsRemovedRecords() throws IOException {
+        try (Log log = open("timestamps")) {
+            put(log, "x", "1"); // offset 0, at NOW
+            MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(1024), RecordBatch.MAGIC_VALUE_V2,
+                    Compression.NONE, TimestampType.CREATE_TIME, 0, NOW + 100, 5L, (short) 1, 0, false,
+                    RecordBatch.NO_PARTITION_LEADER_EPOCH);
+            builder.append(NOW + 100, utf8("shared"), utf8("b"));
+            log.appendBatch(builder.build().buffer()).join(); // offset 1, producer 5's last batch, at NOW + 100
+            log.rollActiveSegment();
+            log.append(List.of(new SimpleRecord(NOW + 200, utf8("shared"), utf8("c")))).join(); // offset 2
+            log.rollActiveSegment();
+
+            LogCleaner.clean(log, EAGER, NOW, LogCleaner.KEY_MAP_BYTES_DEFAULT, () -> { });
+
+            assertThat(ofProducer(batches(log), 5)).as("cut to its header, which keeps its newest timestamp")
+                    .singleElement().satisfies(batch -> assertThat(batch).containsExactly(1, 1, 5, 0));
+            assertThat(log.offsetForTimestamp(NOW + 100)).as("the header holds no record: the next one at or after it")
+                    .hasValue(2);
+            assertThat(log.offsetForTimestamp(NOW)).hasValue(0);
+        }
+    }
+
+    @Test
+    void shouldStartNoCopyOfTheNextSegmentOnceCancelledBetweenTwoSegments() throws IOException {
+        try (Log log = open("cancelled-between")) {
+            put(log, "a", "1"); // 0
+            log.rollActiveSegment();
+            put(log, "a", "2"); // 1
+            put(log, "b", "1"); // 2
+            put(log, "b", "2"); // 3
+            log.rollActiveSegment();
+            Path firstCopy = SegmentSwap.cleanedFile(log.directory(), 0);
+            Path secondCopy = SegmentSwap.cleanedFile(log.directory(), 1);
+            boolean[] firstCopyWritten = {false};
+            // Cancelled once the first segment's copy has been written: before the second one's starts.
+            LogCompaction cancelledBetween = new LogCompaction(log, EAGER, NOW, LogCleaner.KEY_MAP_BYTES_DEFAULT, () -> {
+                if (Files.exists(firstCopy)) {
+                    firstCopyWritten[0] = true;
+                    return false;
+                }
+                return firstCopyWritten[0];
+            }, () -> { });
+
+            assertThatThrownBy(cancelledBetween::clean).isInstanceOf(LogClosedException.class);
+
+            assertThat(firstCopyWritten[0]).isTrue();
+            assertThat(secondCopy).as("no copy of the second segment begun").doesNotExist();
+            assertThat(records(log)).containsExactly(Map.entry(1L, "a=2"), Map.entry(2L, "b=1"), Map.entry(3L, "b=2"));
+            assertThat(log.directory().resolve(LogCompaction.CHECKPOINT_FILE)).doesNotExist();
+        }
+    }
+
     private static long checkpoint(Log log) throws IOException {
         String text = Files.readString(log.directory().resolve(LogCompaction.CHECKPOINT_FILE)).trim();
         return Long.parseLong(text.substring("first_dirty_offset: ".length()));
@@ -425,7 +478,7 @@ class LogCompactionTest {
     }
 
     /** The batches of sealed segment {@code segment} as the cleaner lists those of its copy: position and span of each. */
-    private static List<Log.CleanedBatch> cleanedBatchesOf(Log log, LogSegment segment) throws IOException {
+    static List<Log.CleanedBatch> cleanedBatchesOf(Log log, LogSegment segment) throws IOException {
         ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(LogSegment.logFile(log.directory(), segment.baseOffset())));
         List<Log.CleanedBatch> batches = new ArrayList<>();
         int position = 0;

@@ -125,4 +125,18 @@ class LogEdgeTest {
             assertThat(reopened.logEndOffset()).isZero();
         }
     }
+
+    @Test
+    void shouldStopItsPrivateFlusherThreadWhenAbandonedAfterASimulatedCrash() {
+        String threadName = "ferry-log-flusher-abandoned-private";
+        Log log = Log.open(Path.of("/simulated/abandoned-private"), smallConfig(FsyncPolicy.ALWAYS), null,
+                new FileHandleCache(8, new SimulatedFileSystem()));
+        appendRecords(log, 1, 10);
+        assertThat(liveThread(threadName)).isTrue();
+
+        log.abandonAfterSimulatedCrash();
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(liveThread(threadName)).as("the abandoned log's private flusher thread").isFalse());
+    }
 }

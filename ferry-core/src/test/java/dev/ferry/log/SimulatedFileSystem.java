@@ -40,7 +40,7 @@ import java.util.TreeMap;
  * <p>Faults: {@link #limitSpace} (writes past it write what fits, then fail with "No space left
  * on device"), {@link #failForces} (the next n fsyncs fail and, as on Linux, the data they should
  * have made durable is dropped from the durable state while reads still see it),
- * {@link #failDirectorySyncs}, and {@link #flipBit} (damage on the medium, in durable data and in
+ * {@link #failDirectorySyncs}, {@link #failTruncates}, and {@link #flipBit} (damage on the medium, in durable data and in
  * what reads see alike).
  *
  * <p>Thread safety: every operation synchronises on the file system, so a log's flusher thread
@@ -52,6 +52,7 @@ public final class SimulatedFileSystem implements LogFileSystem {
     private long spaceBytes = Long.MAX_VALUE;
     private int forceFailures;
     private int directorySyncFailures;
+    private int truncateFailures;
     private long forces;
     private long bytesRead;
 
@@ -127,6 +128,11 @@ public final class SimulatedFileSystem implements LogFileSystem {
     /** The next {@code count} directory fsyncs fail. */
     public synchronized void failDirectorySyncs(int count) {
         directorySyncFailures = count;
+    }
+
+    /** The next {@code count} truncations of a file through a channel fail, changing nothing. */
+    public synchronized void failTruncates(int count) {
+        truncateFailures = count;
     }
 
     /** How many bytes were read from files so far (positional and sequential reads). */
@@ -537,6 +543,10 @@ public final class SimulatedFileSystem implements LogFileSystem {
                 checkOpen();
                 if (!writable) {
                     throw new NonWritableChannelException();
+                }
+                if (truncateFailures > 0) {
+                    truncateFailures--;
+                    throw new IOException("Input/output error (simulated, truncate)");
                 }
                 SimulatedFileSystem.this.truncate(inode, size);
                 position = Math.min(position, size);
