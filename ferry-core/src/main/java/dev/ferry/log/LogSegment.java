@@ -154,7 +154,11 @@ final class LogSegment {
         if (batchMaxTimestampMs > maxTimestampMs) {
             maxTimestampMs = batchMaxTimestampMs;
         }
-        if (bytesSinceLastIndexEntry >= indexIntervalBytes && position > 0) {
+        // An index entry holds an int offset relative to the base; only a gap filler (an empty batch
+        // recovery writes for offsets a damaged segment lost) can start further on, and it goes
+        // unindexed: a lookup there scans on from the last entry.
+        if (bytesSinceLastIndexEntry >= indexIntervalBytes && position > 0
+                && batchBaseOffset - baseOffset <= Integer.MAX_VALUE) {
             offsetIndex.append(batchBaseOffset, position);
             timeIndex.maybeAppend(maxTimestampMs, batchBaseOffset);
             bytesSinceLastIndexEntry = 0;

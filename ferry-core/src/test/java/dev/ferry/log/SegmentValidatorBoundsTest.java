@@ -130,6 +130,23 @@ class SegmentValidatorBoundsTest {
     }
 
     @Test
+    void shouldIndexNoGapFillerBeyondWhatTheSegmentsIndexCanAddress() throws IOException {
+        long nextBase = 3_000_000_000L;
+        appendToFile(segment(0), batchAt(0, 1)); // records kept, then a gap of about 3 billion offsets
+        appendToFile(segment(nextBase), batchAt(nextBase, nextBase + 1));
+
+        // With an index entry per batch the fillers would be indexed; the second one starts further
+        // past the segment's base than an index entry can say (tests run with assertions on).
+        try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS).indexIntervalBytes(1))) {
+            assertThat(readAll(log, 100_000)).extracting(Record::offset).containsExactly(0L, 1L, nextBase, nextBase + 1);
+            assertThat(log.read(1, 100_000).readRecords()).extracting(Record::offset).first().isEqualTo(1L);
+            LogSlice secondGap = log.read(Integer.MAX_VALUE + 5L, 100_000);
+            assertThat(secondGap.readRecords()).isEmpty();
+            assertThat(secondGap.nextOffset()).isEqualTo(nextBase);
+        }
+    }
+
+    @Test
     void shouldFillWithTwoEmptyBatchesASealedSegmentThatLostMoreOffsetsThanOneCanSpan() throws IOException {
         long nextBase = 3_000_000_000L;
         appendToFile(segment(0), ByteBuffer.allocate(0)); // every byte of segment 0 gone
