@@ -28,8 +28,7 @@ class LogDiskFaultTest {
     private Log log;
 
     private static LogConfig config() {
-        return new LogConfig().segmentBytesMax(4096).batchBytesMax(2048).indexIntervalBytes(256)
-                .fsyncPolicy(FsyncPolicy.ALWAYS).segmentDeleteDelayMs(0);
+        return LogTestSupport.tinyConfig(FsyncPolicy.ALWAYS);
     }
 
     private Log open() {

@@ -37,8 +37,7 @@ class LogFailedWriteTest {
     }
 
     private static LogConfig config() {
-        return new LogConfig().segmentBytesMax(4096).batchBytesMax(2048).indexIntervalBytes(256)
-                .fsyncPolicy(FsyncPolicy.NEVER).segmentDeleteDelayMs(0);
+        return LogTestSupport.tinyConfig(FsyncPolicy.NEVER);
     }
 
     /** Appends 3 records, fsyncs them, then fails an append of 3 more that gets 200 bytes onto the file. */

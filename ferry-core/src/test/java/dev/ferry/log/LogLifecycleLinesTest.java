@@ -38,8 +38,7 @@ class LogLifecycleLinesTest {
     }
 
     private static LogConfig config() {
-        return new LogConfig().segmentBytesMax(4096).batchBytesMax(2048).indexIntervalBytes(256)
-                .fsyncPolicy(FsyncPolicy.NEVER).segmentDeleteDelayMs(0);
+        return LogTestSupport.tinyConfig(FsyncPolicy.NEVER);
     }
 
     private List<String> linesStartingWith(String start) {

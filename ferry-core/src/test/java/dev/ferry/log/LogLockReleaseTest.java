@@ -35,8 +35,7 @@ class LogLockReleaseTest {
     }
 
     private static LogConfig config() {
-        return new LogConfig().segmentBytesMax(4096).batchBytesMax(2048).indexIntervalBytes(256)
-                .fsyncPolicy(FsyncPolicy.ALWAYS).segmentDeleteDelayMs(0);
+        return LogTestSupport.tinyConfig(FsyncPolicy.ALWAYS);
     }
 
     @Test

@@ -46,8 +46,7 @@ class LogOverlappingSyncTest {
     }
 
     private static LogConfig config() {
-        return new LogConfig().segmentBytesMax(4096).batchBytesMax(2048).indexIntervalBytes(256)
-                .fsyncPolicy(FsyncPolicy.ALWAYS).segmentDeleteDelayMs(0);
+        return LogTestSupport.tinyConfig(FsyncPolicy.ALWAYS);
     }
 
     private CompletableFuture<AppendResult> append(int records) {

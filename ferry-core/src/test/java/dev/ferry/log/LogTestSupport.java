@@ -106,6 +106,12 @@ final class LogTestSupport {
         return records;
     }
 
+    /** Segments of 4 KiB and batches of at most 2 KiB: a few appends roll a segment. */
+    static LogConfig tinyConfig(FsyncPolicy policy) {
+        return new LogConfig().segmentBytesMax(4096).batchBytesMax(2048).indexIntervalBytes(256)
+                .fsyncPolicy(policy).segmentDeleteDelayMs(0);
+    }
+
     static LogConfig smallConfig(FsyncPolicy policy) {
         return new LogConfig().segmentBytesMax(16 * 1024).batchBytesMax(8 * 1024).indexIntervalBytes(256)
                 .fsyncPolicy(policy).flushIntervalMs(10).segmentDeleteDelayMs(0);
