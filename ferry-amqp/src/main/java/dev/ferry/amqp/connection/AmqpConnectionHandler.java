@@ -478,6 +478,8 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         cancelTimeout();
         heartbeats.stop();
         closeAllChannels();
+        // Before close-ok: a client that reconnects as soon as it has it must find its place free.
+        releaseConnectionCount();
         // Close-ok once the connection's exclusive queues are gone: a client that reconnects
         // after it must not find them (bounded, so a stuck queue cannot hold the socket open).
         runCloseListeners().orTimeout(CLOSE_LISTENER_WAIT_MS, TimeUnit.MILLISECONDS).whenComplete((ignored, error) ->
@@ -684,6 +686,9 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         closeReason = "by the server after error " + error.errorCode().code();
         state = State.CLOSING;
         closeAllChannels();
+        // Before our connection.close: the client may reconnect as soon as it reads it, without waiting
+        // for the socket to close, and nothing more is done on this connection.
+        releaseConnectionCount();
         contentAdmission.stopWaiting();
         writeMethod(0, new ConnectionClose(error.errorCode().code(), replyText(error), error.classId(), error.methodId()));
         output.flush();

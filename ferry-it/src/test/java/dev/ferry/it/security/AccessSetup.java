@@ -148,6 +148,14 @@ final class AccessSetup implements AutoCloseable {
         }
     }
 
+    String host() {
+        return host;
+    }
+
+    int port() {
+        return port;
+    }
+
     BrokerProcess ferry() {
         return ferry;
     }

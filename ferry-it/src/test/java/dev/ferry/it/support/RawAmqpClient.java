@@ -105,14 +105,13 @@ public final class RawAmqpClient implements AutoCloseable {
      * heartbeat given), connection.open on "/".
      */
     public void handshake(int heartbeatSeconds) throws IOException {
-        sendBytes(PROTOCOL_HEADER);
-        expectMethod(10, 10);
-        MethodWriter startOk = new MethodWriter(10, 11);
-        startOk.table();
-        startOk.shortString("PLAIN");
-        startOk.longString("\0guest\0guest".getBytes(StandardCharsets.UTF_8));
-        startOk.shortString("en_US");
-        sendMethod(0, startOk);
+        handshake(heartbeatSeconds, "guest", "guest", "/");
+    }
+
+    /** As {@link #handshake(int)}, as this user (PLAIN) and into this virtual host. */
+    public void handshake(int heartbeatSeconds, String username, String password, String virtualHost)
+            throws IOException {
+        sendStartOk(Map.of(), username, password);
         Frame tune = expectMethod(10, 30);
         DataInputStream tuneArgs = new DataInputStream(new java.io.ByteArrayInputStream(tune.payload(), 4,
                 tune.payload().length - 4));
@@ -124,7 +123,7 @@ public final class RawAmqpClient implements AutoCloseable {
         tuneOk.shortInt(heartbeatSeconds);
         sendMethod(0, tuneOk);
         MethodWriter open = new MethodWriter(10, 40);
-        open.shortString("/");
+        open.shortString(virtualHost);
         open.shortString("");
         open.octet(0);
         sendMethod(0, open);
