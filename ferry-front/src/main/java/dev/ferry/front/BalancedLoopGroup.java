@@ -15,6 +15,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.Promise;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ThreadFactory;
@@ -47,7 +48,7 @@ final class BalancedLoopGroup extends AbstractEventExecutorGroup implements Even
     // Guarded by lock.
     private final List<EventLoopGroup> groups = new ArrayList<>();
     private final List<EventLoop> loops = new ArrayList<>();
-    private final List<Integer> open = new ArrayList<>();
+    private final int[] open;
     private boolean shuttingDown;
     private final Promise<Void> terminated = new DefaultPromise<>(GlobalEventExecutor.INSTANCE);
 
@@ -61,6 +62,7 @@ final class BalancedLoopGroup extends AbstractEventExecutorGroup implements Even
             throw new IllegalArgumentException("a loop group needs at least one loop, got " + maxLoops);
         }
         this.maxLoops = maxLoops;
+        this.open = new int[maxLoops];
         this.epoll = epoll;
         this.threads = new DefaultThreadFactory(name, false);
     }
@@ -71,31 +73,36 @@ final class BalancedLoopGroup extends AbstractEventExecutorGroup implements Even
      * until {@code channel} closes.
      */
     private EventLoop claim(Channel channel) {
-        int index;
+        int claimed;
+        EventLoop loop;
         synchronized (lock) {
             if (shuttingDown) {
                 throw new IllegalStateException("event loops are shutting down");
             }
-            index = 0;
-            for (int i = 1; i < loops.size(); i++) {
-                if (open.get(i) < open.get(index)) {
-                    index = i;
-                }
-            }
-            if (loops.isEmpty() || (open.get(index) > 0 && loops.size() < maxLoops)) {
-                index = newLoop();
-            }
-            open.set(index, open.get(index) + 1);
+            claimed = leastLoaded();
+            open[claimed]++;
+            loop = loops.get(claimed);
         }
-        int claimed = index;
         channel.closeFuture().addListener(closed -> {
             synchronized (lock) {
-                open.set(claimed, open.get(claimed) - 1);
+                open[claimed]--;
             }
         });
-        synchronized (lock) {
-            return loops.get(claimed);
+        return loop;
+    }
+
+    /** The index of the loop a new connection goes to, made if need be. Under the lock. */
+    private int leastLoaded() {
+        int index = 0;
+        for (int i = 1; i < loops.size(); i++) {
+            if (open[i] < open[index]) {
+                index = i;
+            }
         }
+        if (loops.isEmpty() || (open[index] > 0 && loops.size() < maxLoops)) {
+            index = newLoop();
+        }
+        return index;
     }
 
     /** Makes one more loop, with no connection yet; returns its index. Under the lock. */
@@ -103,14 +110,13 @@ final class BalancedLoopGroup extends AbstractEventExecutorGroup implements Even
         EventLoopGroup group = epoll ? new EpollEventLoopGroup(1, threads) : new NioEventLoopGroup(1, threads);
         groups.add(group);
         loops.add((EventLoop) group.next());
-        open.add(0);
         return loops.size() - 1;
     }
 
     /** Open connections per loop, in the order the loops were made. */
     int[] connectionsPerLoop() {
         synchronized (lock) {
-            return open.stream().mapToInt(Integer::intValue).toArray();
+            return Arrays.copyOf(open, loops.size());
         }
     }
 
