@@ -24,7 +24,6 @@ public final class LogConfig {
     private long retentionBytes = -1;
     private long segmentDeleteDelayMs = 60_000;
     private boolean validateSegmentsAtOpen = true;
-    private boolean concluded;
 
     /** A segment is sealed and a new one started when the next append would pass this size. */
     public LogConfig segmentBytesMax(int segmentBytesMax) {
@@ -164,12 +163,7 @@ public final class LogConfig {
         if (!problems.isEmpty()) {
             throw new InvalidLogConfigException(problems);
         }
-        concluded = true;
         return this;
-    }
-
-    boolean isConcluded() {
-        return concluded;
     }
 
     @Override
