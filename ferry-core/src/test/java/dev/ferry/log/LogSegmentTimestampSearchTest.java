@@ -81,7 +81,7 @@ class LogSegmentTimestampSearchTest {
     @Test
     void shouldAnswerATimestampAfterTheNewestWithoutReadingTheFile() throws IOException {
         segmentWithThreeBatches(1);
-        damageMagicOfBatchAt(0);
+        damageMagicOfBatchAt(segment.offsetIndex().positionAt(1)); // the newest batch, where a scan would start
 
         assertThat(segment.findOffsetByTimestamp(311)).isEmpty();
     }
