@@ -31,6 +31,10 @@ final class TweakableFileSystem implements LogFileSystem {
     /** Whether every channel opened is closed before its first use. */
     volatile boolean openClosed;
     volatile boolean failTruncate;
+    /** How many positional reads (from the next) return no bytes, as the channel contract allows. */
+    final AtomicInteger emptyReads = new AtomicInteger();
+    /** Bytes a channel's {@code size()} reports beyond the file's own. */
+    volatile long extraChannelBytes;
     /** How many more write-only opens (the descriptors fsyncs use) succeed, or -1 for no limit. */
     volatile int writeOnlyOpensLeft = -1;
 
@@ -99,6 +103,9 @@ final class TweakableFileSystem implements LogFileSystem {
 
         @Override
         public int read(ByteBuffer destination, long position) throws IOException {
+            if (emptyReads.get() > 0 && emptyReads.getAndDecrement() > 0) {
+                return 0;
+            }
             closeIfDue(this);
             int limit = maxBytesPerRead;
             if (!isOpen()) {
@@ -171,7 +178,7 @@ final class TweakableFileSystem implements LogFileSystem {
 
         @Override
         public long size() throws IOException {
-            return delegate.size();
+            return delegate.size() + extraChannelBytes;
         }
 
         @Override
