@@ -64,17 +64,19 @@ final class IndexFile {
     /**
      * Reads and checks a whole index file.
      *
+     * @param segmentBytes the size of the segment the file indexes: it holds at most one entry per
+     *     batch, so a file longer than that many entries is damaged and is not read at all
      * @return the entries, positioned at the first one, with exactly {@code entryCount * entryBytes} remaining
      * @throws DamagedException naming what is wrong, when the file is missing or fails any check
      */
     static ByteBuffer readChecked(LogFileSystem fileSystem, Path file, int magic, short version, int entryBytes,
-            long baseOffset) throws DamagedException {
+            long baseOffset, int segmentBytes) throws DamagedException {
         byte[] content;
         try {
             if (!fileSystem.exists(file)) {
                 throw new DamagedException("missing");
             }
-            content = readAll(fileSystem, file);
+            content = readAll(fileSystem, file, HEADER_BYTES + maxEntries(segmentBytes) * entryBytes, segmentBytes);
         } catch (IOException e) {
             throw new DamagedException("unreadable: " + e);
         }
@@ -111,11 +113,20 @@ final class IndexFile {
         return buffer;
     }
 
-    private static byte[] readAll(LogFileSystem fileSystem, Path file) throws IOException {
+    /** Every entry names a batch of its own, and no batch is shorter than its header. */
+    static long maxEntries(int segmentBytes) {
+        return segmentBytes / BatchFormat.HEADER_BYTES + 1;
+    }
+
+    // The length is checked before anything is allocated: a damaged file must cost a rebuild of the
+    // index, never an array as large as whatever length the damage left (an OutOfMemoryError).
+    private static byte[] readAll(LogFileSystem fileSystem, Path file, long maxBytes, int segmentBytes)
+            throws IOException, DamagedException {
         try (FileChannel channel = fileSystem.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
-            if (size > Integer.MAX_VALUE) {
-                throw new IOException("index file of " + size + " bytes");
+            if (size > maxBytes) {
+                throw new DamagedException(size + " bytes, longer than an index of a segment of " + segmentBytes
+                        + " bytes can be (" + maxBytes + ")");
             }
             ByteBuffer buffer = ByteBuffer.allocate((int) size);
             while (buffer.hasRemaining()) {

@@ -101,7 +101,7 @@ final class LogSegment {
     boolean loadIndexes(long nextSegmentBaseOffset) {
         try {
             offsetIndex = OffsetIndex.load(fileSystem, offsetIndexFile, baseOffset, file.size(), nextSegmentBaseOffset);
-            timeIndex = TimeIndex.load(fileSystem, timeIndexFile, baseOffset, nextSegmentBaseOffset);
+            timeIndex = TimeIndex.load(fileSystem, timeIndexFile, baseOffset, file.size(), nextSegmentBaseOffset);
         } catch (IndexFile.DamagedException damaged) {
             offsetIndex = new OffsetIndex(baseOffset);
             timeIndex = new TimeIndex(baseOffset);
@@ -283,7 +283,7 @@ final class LogSegment {
     boolean indexFilesIntact(long nextSegmentBaseOffset) {
         try {
             OffsetIndex.load(fileSystem, offsetIndexFile, baseOffset, file.size(), nextSegmentBaseOffset);
-            TimeIndex.load(fileSystem, timeIndexFile, baseOffset, nextSegmentBaseOffset);
+            TimeIndex.load(fileSystem, timeIndexFile, baseOffset, file.size(), nextSegmentBaseOffset);
             return true;
         } catch (IndexFile.DamagedException damaged) {
             return false;

@@ -109,7 +109,7 @@ final class OffsetIndex {
      */
     static OffsetIndex load(LogFileSystem fileSystem, Path file, long baseOffset, int segmentBytes, long segmentNextOffset)
             throws IndexFile.DamagedException {
-        ByteBuffer buffer = IndexFile.readChecked(fileSystem, file, MAGIC, VERSION, ENTRY_BYTES, baseOffset);
+        ByteBuffer buffer = IndexFile.readChecked(fileSystem, file, MAGIC, VERSION, ENTRY_BYTES, baseOffset, segmentBytes);
         OffsetIndex index = new OffsetIndex(baseOffset);
         long previousOffset = -1;
         int previousPosition = -1;

@@ -101,9 +101,14 @@ final class TimeIndex {
         IndexFile.writeAtomically(fileSystem, file, buffer);
     }
 
-    /** Loads an index written by {@link #writeTo}; every offset must lie in {@code [baseOffset, segmentNextOffset)}. */
-    static TimeIndex load(LogFileSystem fileSystem, Path file, long baseOffset, long segmentNextOffset) throws IndexFile.DamagedException {
-        ByteBuffer buffer = IndexFile.readChecked(fileSystem, file, MAGIC, VERSION, ENTRY_BYTES, baseOffset);
+    /**
+     * Loads an index written by {@link #writeTo}; every offset must lie in {@code [baseOffset, segmentNextOffset)}.
+     *
+     * @param segmentBytes the segment file's size, which bounds how many entries the file can hold
+     */
+    static TimeIndex load(LogFileSystem fileSystem, Path file, long baseOffset, int segmentBytes, long segmentNextOffset)
+            throws IndexFile.DamagedException {
+        ByteBuffer buffer = IndexFile.readChecked(fileSystem, file, MAGIC, VERSION, ENTRY_BYTES, baseOffset, segmentBytes);
         TimeIndex index = new TimeIndex(baseOffset);
         long previousTimestampMs = Long.MIN_VALUE;
         long previousOffset = -1;

@@ -34,9 +34,46 @@ class IndexFileTest {
         }
 
         assertThatThrownBy(() -> IndexFile.readChecked(LogFileSystem.real(), file, OffsetIndex.MAGIC,
-                OffsetIndex.VERSION, OffsetIndex.ENTRY_BYTES, 0))
+                OffsetIndex.VERSION, OffsetIndex.ENTRY_BYTES, 0, Integer.MAX_VALUE))
                 .isInstanceOf(IndexFile.DamagedException.class)
-                .hasMessageContaining("unreadable");
+                .hasMessageContaining("longer than an index of a segment of 2147483647 bytes can be");
+    }
+
+    @Test
+    void shouldNotReadAnIndexLongerThanItsSegmentCouldNeed() throws IOException {
+        // 64 MiB of zeros behind an intact index: the segment of 1 MiB has room for 17,190 batches at
+        // most, so the file is refused from its length alone, before an array of its size is made.
+        Path file = indexWithEntries();
+        try (RandomAccessFile grown = new RandomAccessFile(file.toFile(), "rw")) {
+            grown.setLength(64L << 20);
+        }
+        TweakableFileSystem fileSystem = new TweakableFileSystem();
+
+        assertThatThrownBy(() -> IndexFile.readChecked(fileSystem, file, OffsetIndex.MAGIC, OffsetIndex.VERSION,
+                OffsetIndex.ENTRY_BYTES, 100, 1 << 20))
+                .isInstanceOf(IndexFile.DamagedException.class)
+                .hasMessage((64 << 20) + " bytes, longer than an index of a segment of 1048576 bytes can be ("
+                        + (IndexFile.HEADER_BYTES + 17_190 * OffsetIndex.ENTRY_BYTES) + ")");
+        assertThat(fileSystem.positionalReads.get()).isZero();
+    }
+
+    @Test
+    void shouldReadAnIndexWithAnEntryForEveryBatchTheSegmentCanHold() throws Exception {
+        // Eleven batches of the smallest kind (a header, no records) start inside a segment of 611
+        // bytes, the last in its final byte: an index of eleven entries is read. A segment two bytes
+        // shorter holds ten at most, and the same file is refused by its length.
+        Path file = directory.resolve("00000000000000000100.index");
+        OffsetIndex index = new OffsetIndex(100);
+        for (int i = 0; i <= 10; i++) {
+            index.append(100 + i, i * BatchFormat.HEADER_BYTES);
+        }
+        index.writeTo(LogFileSystem.real(), file);
+
+        assertThat(OffsetIndex.load(LogFileSystem.real(), file, 100, 10 * BatchFormat.HEADER_BYTES + 1, 200)
+                .entryCount()).isEqualTo(11);
+        assertThatThrownBy(() -> IndexFile.readChecked(LogFileSystem.real(), file, OffsetIndex.MAGIC,
+                OffsetIndex.VERSION, OffsetIndex.ENTRY_BYTES, 100, 10 * BatchFormat.HEADER_BYTES - 1))
+                .hasMessageContaining("longer than an index of a segment of 609 bytes");
     }
 
     @Test
@@ -46,7 +83,7 @@ class IndexFileTest {
         fileSystem.emptyReads.set(2);
 
         ByteBuffer entries = IndexFile.readChecked(fileSystem, file, OffsetIndex.MAGIC, OffsetIndex.VERSION,
-                OffsetIndex.ENTRY_BYTES, 100);
+                OffsetIndex.ENTRY_BYTES, 100, 1 << 20);
 
         assertThat(entries.remaining()).isEqualTo(2 * OffsetIndex.ENTRY_BYTES);
         assertThat(entries.getInt()).isEqualTo(10);
@@ -60,7 +97,7 @@ class IndexFileTest {
 
         assertTimeoutPreemptively(Duration.ofSeconds(20), () ->
                 assertThatThrownBy(() -> IndexFile.readChecked(fileSystem, file, OffsetIndex.MAGIC,
-                        OffsetIndex.VERSION, OffsetIndex.ENTRY_BYTES, 100))
+                        OffsetIndex.VERSION, OffsetIndex.ENTRY_BYTES, 100, 1 << 20))
                         .isInstanceOf(IndexFile.DamagedException.class)
                         .hasMessageContaining("unreadable"));
     }

@@ -110,11 +110,11 @@ class OffsetIndexTest {
         byte[] intact = Files.readAllBytes(file);
 
         assertThatThrownBy(() -> IndexFile.readChecked(LogFileSystem.real(), file, OffsetIndex.MAGIC, (short) 2,
-                OffsetIndex.ENTRY_BYTES, 1000)).hasMessage("version 1, expected 2");
+                OffsetIndex.ENTRY_BYTES, 1000, 2000)).hasMessage("version 1, expected 2");
         assertThatThrownBy(() -> IndexFile.readChecked(LogFileSystem.real(), file, OffsetIndex.MAGIC, OffsetIndex.VERSION,
-                12, 1000)).hasMessage("entry size 8, expected 12");
+                12, 1000, 2000)).hasMessage("entry size 8, expected 12");
         java.nio.ByteBuffer entries = IndexFile.readChecked(LogFileSystem.real(), file, OffsetIndex.MAGIC,
-                OffsetIndex.VERSION, OffsetIndex.ENTRY_BYTES, 1000);
+                OffsetIndex.VERSION, OffsetIndex.ENTRY_BYTES, 1000, 2000);
         assertThat(entries.position()).isEqualTo(IndexFile.HEADER_BYTES);
         assertThat(entries.remaining()).isEqualTo(3 * OffsetIndex.ENTRY_BYTES);
 

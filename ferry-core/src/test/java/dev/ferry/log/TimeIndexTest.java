@@ -9,6 +9,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Time index: entries only when the running maximum grows; searches start before any match. */
 class TimeIndexTest {
+    private static final int SEGMENT_BYTES = 1 << 20;
+
     @TempDir
     Path directory;
 
@@ -45,31 +47,31 @@ class TimeIndexTest {
         Path file = directory.resolve("00000000000000000100.timeindex");
         sample().writeTo(LogFileSystem.real(), file);
 
-        TimeIndex loaded = TimeIndex.load(LogFileSystem.real(), file, 100, 140);
+        TimeIndex loaded = TimeIndex.load(LogFileSystem.real(), file, 100, SEGMENT_BYTES, 140);
 
         assertThat(loaded.entryCount()).isEqualTo(3);
         assertThat(loaded.searchStartOffset(2_500)).isEqualTo(120);
-        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, 125)).hasMessageContaining("outside the segment");
+        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, SEGMENT_BYTES, 125)).hasMessageContaining("outside the segment");
         OffsetIndexTest.flipByte(file, IndexFile.HEADER_BYTES + 2);
-        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, 140)).hasMessageContaining("CRC");
+        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, SEGMENT_BYTES, 140)).hasMessageContaining("CRC");
     }
 
     @Test
     void shouldAcceptEntriesUpToTheSegmentsLastOffsetAndRefuseThemOutOfOrder() throws Exception {
         Path file = directory.resolve("00000000000000000100.timeindex");
         sample().writeTo(LogFileSystem.real(), file);
-        assertThat(TimeIndex.load(LogFileSystem.real(), file, 100, 131).entryCount()).isEqualTo(3);
-        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, 130))
+        assertThat(TimeIndex.load(LogFileSystem.real(), file, 100, SEGMENT_BYTES, 131).entryCount()).isEqualTo(3);
+        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, SEGMENT_BYTES, 130))
                 .as("offset 130 is past the segment's last offset").hasMessageContaining("outside the segment");
 
         writeEntries(file, 1_000, 5, 1_000, 10);
-        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, 140))
+        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, SEGMENT_BYTES, 140))
                 .as("a timestamp that does not grow").hasMessageContaining("out of order");
         writeEntries(file, 1_000, 5, 2_000, 5);
-        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, 140))
+        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, SEGMENT_BYTES, 140))
                 .as("an offset that does not grow").hasMessageContaining("out of order");
         writeEntries(file, 0, 0, 2_000, 5); // timestamp 0 is a time like any other
-        TimeIndex fromTheFirstOffset = TimeIndex.load(LogFileSystem.real(), file, 100, 140);
+        TimeIndex fromTheFirstOffset = TimeIndex.load(LogFileSystem.real(), file, 100, SEGMENT_BYTES, 140);
         assertThat(fromTheFirstOffset.entryCount()).isEqualTo(2);
         assertThat(fromTheFirstOffset.searchStartOffset(2_000)).isEqualTo(100);
         assertThat(fromTheFirstOffset.searchStartOffset(2_001)).isEqualTo(105);
@@ -98,7 +100,7 @@ class TimeIndexTest {
         }
         Path file = directory.resolve("00000000000000000100.timeindex");
         index.writeTo(LogFileSystem.real(), file);
-        TimeIndex loaded = TimeIndex.load(LogFileSystem.real(), file, 100, 200);
+        TimeIndex loaded = TimeIndex.load(LogFileSystem.real(), file, 100, SEGMENT_BYTES, 200);
 
         assertThat(loaded.entryCount()).isEqualTo(40);
         assertThat(loaded.lastTimestampMs()).isEqualTo(40_000);
@@ -107,7 +109,7 @@ class TimeIndexTest {
         }
 
         writeEntries(file, 1_000, -5);
-        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, 140))
+        assertThatThrownBy(() -> TimeIndex.load(LogFileSystem.real(), file, 100, SEGMENT_BYTES, 140))
                 .hasMessage("entry offset 95 outside the segment");
     }
 

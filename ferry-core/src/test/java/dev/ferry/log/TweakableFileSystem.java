@@ -33,6 +33,8 @@ final class TweakableFileSystem implements LogFileSystem {
     volatile boolean failTruncate;
     /** How many positional reads (from the next) return no bytes, as the channel contract allows. */
     final AtomicInteger emptyReads = new AtomicInteger();
+    /** How many positional reads were made through this file system's channels. */
+    final AtomicInteger positionalReads = new AtomicInteger();
     /** Bytes a channel's {@code size()} reports beyond the file's own. */
     volatile long extraChannelBytes;
     /** How many more write-only opens (the descriptors fsyncs use) succeed, or -1 for no limit. */
@@ -103,6 +105,7 @@ final class TweakableFileSystem implements LogFileSystem {
 
         @Override
         public int read(ByteBuffer destination, long position) throws IOException {
+            positionalReads.incrementAndGet();
             if (emptyReads.get() > 0 && emptyReads.getAndDecrement() > 0) {
                 return 0;
             }
