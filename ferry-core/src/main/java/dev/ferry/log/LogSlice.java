@@ -82,6 +82,16 @@ public final class LogSlice {
     }
 
     /**
+     * The slice's bytes as a range of its segment file's channel, held open until the range is
+     * closed (see {@link PinnedRange}). Unlike the slice itself, the range holds a descriptor.
+     *
+     * @throws ClosedChannelException if the segment was deleted or the log closed meanwhile
+     */
+    public PinnedRange pin() throws IOException {
+        return file.pin(filePosition, sizeInBytes);
+    }
+
+    /**
      * Sends up to {@code count} bytes starting {@code offsetInSlice} bytes into the slice; returns
      * how many were sent (possibly fewer, as {@link java.nio.channels.FileChannel#transferTo}).
      */

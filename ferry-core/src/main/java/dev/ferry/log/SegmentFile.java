@@ -236,6 +236,16 @@ final class SegmentFile {
     }
 
     /**
+     * Pins the shared handle (opening it if it was evicted) until the returned range is closed.
+     *
+     * @throws ClosedChannelException if the file was closed for good (segment deleted, log closed)
+     */
+    PinnedRange pin(long position, int count) throws IOException {
+        FileChannel channel = cache.acquire(handle);
+        return new PinnedRange(channel, position, count, () -> cache.release(handle));
+    }
+
+    /**
      * A reader found the shared channel closed: either the file was discarded (log closed,
      * segment deleted), which is final, or another thread was interrupted during I/O on it, which
      * closes a {@link FileChannel} for everyone; then the channel is dropped and the call retried

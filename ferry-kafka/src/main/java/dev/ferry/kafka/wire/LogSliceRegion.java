@@ -8,8 +8,10 @@ import java.nio.channels.WritableByteChannel;
 
 /**
  * A {@link LogSlice} as a Netty {@link FileRegion}: the transport moves the bytes from the segment
- * file to the socket with {@code FileChannel.transferTo} (sendfile when the target is a plain
- * socket channel). The slice holds no descriptor of its own, so there is nothing to release.
+ * file to the socket with {@code FileChannel.transferTo}, which is sendfile only when the target is
+ * one of the JDK's own socket channels (Netty's NIO transport); Netty's epoll transport gets a copy
+ * through a buffer. The fallback when {@link PinnedSliceRegion} cannot be used. The slice holds no
+ * descriptor of its own, so there is nothing to release.
  */
 final class LogSliceRegion extends AbstractReferenceCounted implements FileRegion {
     private final LogSlice slice;

@@ -20,8 +20,8 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * fields), then the body, all through kafka-clients' generated {@code write} methods.
  *
  * <p>The result is a list of Netty messages: buffers, and for every {@link LogSliceRecords} a
- * {@link LogSliceRegion} in its place, so that fetched batches go from the segment file to the
- * socket without passing through the heap.
+ * file region in its place ({@link PinnedSliceRegion}, sent by sendfile), so that fetched batches go
+ * from the segment file to the socket without passing through the heap.
  */
 public final class ResponseWriter {
     private ResponseWriter() {
@@ -68,7 +68,7 @@ public final class ResponseWriter {
             if (records instanceof LogSliceRecords sliceRecords) {
                 if (sliceRecords.sizeInBytes() > 0) {
                     parts.add(buffer);
-                    parts.add(new LogSliceRegion(sliceRecords.slice()));
+                    parts.add(PinnedSliceRegion.of(sliceRecords.slice()));
                     buffer = allocator.buffer();
                 }
             } else if (records instanceof MemoryRecords memory) {
