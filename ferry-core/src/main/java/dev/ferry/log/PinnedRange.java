@@ -51,9 +51,4 @@ public final class PinnedRange implements AutoCloseable {
             release.run();
         }
     }
-
-    @Override
-    public String toString() {
-        return "PinnedRange{" + position + "+" + count + (closed.get() ? ", closed}" : "}");
-    }
 }
