@@ -76,7 +76,7 @@ final class IndexFile {
             if (!fileSystem.exists(file)) {
                 throw new DamagedException("missing");
             }
-            content = readAll(fileSystem, file, HEADER_BYTES + maxEntries(segmentBytes) * entryBytes, segmentBytes);
+            content = readAll(fileSystem, file, entryBytes, segmentBytes);
         } catch (IOException e) {
             throw new DamagedException("unreadable: " + e);
         }
@@ -120,8 +120,9 @@ final class IndexFile {
 
     // The length is checked before anything is allocated: a damaged file must cost a rebuild of the
     // index, never an array as large as whatever length the damage left (an OutOfMemoryError).
-    private static byte[] readAll(LogFileSystem fileSystem, Path file, long maxBytes, int segmentBytes)
+    private static byte[] readAll(LogFileSystem fileSystem, Path file, int entryBytes, int segmentBytes)
             throws IOException, DamagedException {
+        long maxBytes = HEADER_BYTES + maxEntries(segmentBytes) * entryBytes;
         try (FileChannel channel = fileSystem.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size > maxBytes) {

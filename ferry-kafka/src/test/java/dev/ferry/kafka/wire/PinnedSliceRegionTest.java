@@ -65,16 +65,26 @@ class PinnedSliceRegionTest {
         return bytes.toByteArray();
     }
 
+    /** A slice from {@code offset}, its bytes as the copying path sends them, and its pinned region, made before the log closes. */
+    private record ClosedLogRegion(LogSlice slice, byte[] expected, FileRegion region) {
+        static ClosedLogRegion from(Path directory, long offset) throws IOException {
+            Log log = logWithRecords(directory);
+            LogSlice slice = log.read(offset, 1 << 20);
+            byte[] expected = copied(slice);
+            FileRegion region = PinnedSliceRegion.of(slice);
+            log.close();
+            return new ClosedLogRegion(slice, expected, region);
+        }
+    }
+
     @Test
     void shouldSendTheSlicesBytesThroughARealSocketAndReleaseTheChannelAfter() throws Exception {
-        Log log = logWithRecords(directory.resolve("log"));
-        LogSlice slice = log.read(60, 1 << 20);
-        byte[] expected = copied(slice);
-        FileRegion region = PinnedSliceRegion.of(slice);
+        // The region's pin keeps the file readable after its log closed: it is sent in full all the same.
+        ClosedLogRegion pinned = ClosedLogRegion.from(directory.resolve("log"), 60);
+        FileRegion region = pinned.region();
         assertThat(region).isInstanceOf(DefaultFileRegion.class);
-        log.close(); // the region's pin keeps the file readable: it is sent in full all the same
 
-        AtomicReference<Object> transport = new AtomicReference<>();
+        AtomicReference<String> transport = new AtomicReference<>();
         listener = new TcpListener("test", 1, channel -> channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
             @Override
             public void channelActive(ChannelHandlerContext context) {
@@ -91,7 +101,7 @@ class PinnedSliceRegionTest {
             received = in.readAllBytes();
         }
 
-        assertThat(received).isEqualTo(expected);
+        assertThat(received).isEqualTo(pinned.expected());
         await().atMost(Duration.ofSeconds(20)).until(() -> region.refCnt() == 0);
         // Epoll writes a DefaultFileRegion with sendfile; the region above is one.
         assertThat(transport.get()).isEqualTo(Epoll.isAvailable() ? "EpollSocketChannel" : "NioSocketChannel");
@@ -99,20 +109,17 @@ class PinnedSliceRegionTest {
 
     @Test
     void shouldCloseTheSegmentsChannelWhenTheRegionIsReleasedAfterTheLogClosed() throws Exception {
-        Log log = logWithRecords(directory.resolve("log"));
-        LogSlice slice = log.read(0, 1 << 20);
-        byte[] expected = copied(slice);
-        FileRegion region = PinnedSliceRegion.of(slice);
-        log.close();
+        ClosedLogRegion pinned = ClosedLogRegion.from(directory.resolve("log"), 0);
+        FileRegion region = pinned.region();
 
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         for (long at = 0; at < region.count(); ) {
             at += region.transferTo(Channels.newChannel(bytes), at);
         }
-        assertThat(bytes.toByteArray()).isEqualTo(expected);
+        assertThat(bytes.toByteArray()).isEqualTo(pinned.expected());
         region.release();
 
         // The cache closed the descriptor with the last pin: the slice can no longer be pinned or sent.
-        assertThat(PinnedSliceRegion.of(slice)).isInstanceOf(LogSliceRegion.class);
+        assertThat(PinnedSliceRegion.of(pinned.slice())).isInstanceOf(LogSliceRegion.class);
     }
 }
