@@ -31,7 +31,12 @@ public final class ConnectionFlowControl {
         /** The connection was refused and its socket is about to close: nothing more is read. */
         REFUSED,
         /** The answer to a login waits out the delay earlier failed logins from its address earned. */
-        LOGIN_DELAY
+        LOGIN_DELAY,
+        /**
+         * The client does not read what is sent to it: answers above the socket's high water mark wait
+         * for it. Each request read would only add answers to the heap and direct memory.
+         */
+        UNREAD_ANSWERS
     }
 
     private final Channel channel;

@@ -826,13 +826,19 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         return deliveryGate;
     }
 
-    /** The socket's outbound buffer crossed a water mark: hold deliveries back, or let them flow again. */
+    /**
+     * The socket's outbound buffer crossed a water mark: hold deliveries back and stop reading, or let
+     * both go on. Not reading matters for a client that sends methods and never reads their replies:
+     * each one read would add a reply that waits in direct memory, until it ran out for everyone.
+     */
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext context) {
         if (context.channel().isWritable()) {
             deliveryGate.open();
+            flow.resume(Pause.UNREAD_ANSWERS);
         } else {
             deliveryGate.close();
+            flow.pause(Pause.UNREAD_ANSWERS);
         }
         context.fireChannelWritabilityChanged();
     }

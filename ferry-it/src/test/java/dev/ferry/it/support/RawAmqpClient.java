@@ -83,6 +83,11 @@ public final class RawAmqpClient implements AutoCloseable {
         out.flush();
     }
 
+    /** Reads exactly {@code into.length} bytes: many small frames of a known size at once. */
+    public void readFully(byte[] into) throws IOException {
+        in.readFully(into);
+    }
+
     /** Reads up to {@code max} bytes, or fewer if the broker closes; for replies that are not frames. */
     public byte[] readAvailable(int max) throws IOException {
         ByteArrayOutputStream collected = new ByteArrayOutputStream();

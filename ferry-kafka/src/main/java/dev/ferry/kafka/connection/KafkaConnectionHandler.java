@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * <p>Responses written while a socket read is handled are flushed once when the read completes;
  * responses that complete later (after an fsync, at the end of a long poll) are flushed once per
  * batch of event-loop tasks ({@link OutboundBatcher}). At most {@code maxRequestsInFlight} requests
- * are handled at once; beyond that the socket is not read until half of them are answered.
+ * are handled at once; beyond that the socket is not read until half of them are answered. Nor is
+ * it read while more answers than the socket's high water mark wait to be sent (the client does
+ * not read them); fetched file regions count at their size ({@link AnswerSizes}).
  *
  * <p>Bad input ends this connection only, with one log line and no stack trace, as Kafka's broker
  * does: an API key this broker does not serve, a version outside the served range (except
@@ -86,6 +88,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext context) {
         this.context = context;
+        context.channel().config().setMessageSizeEstimator(AnswerSizes.INSTANCE);
         this.batcher = new OutboundBatcher(context);
         this.flowControl = new ConnectionFlowControl(context.channel());
     }
@@ -122,6 +125,22 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         onRequest(frame);
+    }
+
+    /**
+     * Like Kafka, which reads nothing more from a connection until its answer is sent: requests are
+     * not read while answers above the high water mark wait for the client, or a client that sends
+     * and never reads would have the broker hold every answer (an ApiVersions answer is some 30 times
+     * its request) until memory runs out.
+     */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext context) {
+        if (context.channel().isWritable()) {
+            flowControl.resume(Pause.UNREAD_ANSWERS);
+        } else {
+            flowControl.pause(Pause.UNREAD_ANSWERS);
+        }
+        context.fireChannelWritabilityChanged();
     }
 
     @Override
