@@ -25,9 +25,9 @@ command_line="ferry-bench/compare-kafka.sh $*"
 parse_comparison_options "$@"
 
 if [ "$quick" = 1 ]; then
-  SMALL_RECORDS=200000; LARGE_RECORDS=50000; LATENCY_RECORDS=2000
+  SMALL_RECORDS=200000; LARGE_RECORDS=50000; LATENCY_RECORDS=2000; PRODUCE_ROUNDS="${PRODUCE_ROUNDS:-1}"
 else
-  SMALL_RECORDS=3000000; LARGE_RECORDS=500000; LATENCY_RECORDS=20000
+  SMALL_RECORDS=3000000; LARGE_RECORDS=500000; LATENCY_RECORDS=20000; PRODUCE_ROUNDS="${PRODUCE_ROUNDS:-3}"
 fi
 KAFKA_PORT="${KAFKA_BENCH_PORT:-9192}"
 FERRY_PORT="${FERRY_BENCH_KAFKA_PORT:-9292}"
@@ -128,18 +128,9 @@ run_scenarios() {
 
   local cpu0 line
   warm_up "$broker" "$bootstrap" "$dir"
-  log "$broker: produce $SMALL_RECORDS x 100 B, acks=1, 3 partitions"
-  cpu0="$(cpu_seconds)"
-  line="$(tool org.apache.kafka.tools.ProducerPerformance --topic small --num-records "$SMALL_RECORDS" --record-size 100 \
-    --throughput -1 --command-property bootstrap.servers="$bootstrap" acks=1 2>>"$dir/tools.log" | tee -a "$dir/tools.log" | tail -1)"
-  parse_producer "$broker" "1. produce 100 B acks=1" "$line" "$cpu0" "$SMALL_RECORDS"
-
-  log "$broker: produce $LARGE_RECORDS x 1000 B, acks=all, idempotent"
-  cpu0="$(cpu_seconds)"
-  line="$(tool org.apache.kafka.tools.ProducerPerformance --topic large --num-records "$LARGE_RECORDS" --record-size 1000 \
-    --throughput -1 --command-property bootstrap.servers="$bootstrap" acks=all enable.idempotence=true \
-    2>>"$dir/tools.log" | tee -a "$dir/tools.log" | tail -1)"
-  parse_producer "$broker" "2. produce 1000 B acks=all idempotent" "$line" "$cpu0" "$LARGE_RECORDS"
+  produce_rounds "$broker" "$bootstrap" "$dir" "1. produce 100 B acks=1" small "$SMALL_RECORDS" 100 acks=1
+  produce_rounds "$broker" "$bootstrap" "$dir" "2. produce 1000 B acks=all idempotent" large "$LARGE_RECORDS" 1000 \
+    acks=all enable.idempotence=true
 
   log "$broker: consume the $SMALL_RECORDS small records in a group"
   cpu0="$(cpu_seconds)"
@@ -183,15 +174,37 @@ warm_up() {
     --num-records "$((SMALL_RECORDS / 3 + LARGE_RECORDS / 2))" --timeout 120000 --group "warmup-$broker" >> "$dir/warmup.log" 2>&1
 }
 
+produce_rounds() {
+  # PRODUCE_ROUNDS runs of one produce scenario; the run with the median records/s is the one
+  # recorded (all its metrics, so that they belong together), every run's rate goes to rounds.tsv.
+  # One run of either broker moved by a third from run to run on a quiet machine.
+  local broker="$1" bootstrap="$2" dir="$3" scenario="$4" topic="$5" count="$6" size="$7"
+  shift 7
+  local round cpu0 line rate lines=()
+  for round in $(seq 1 "$PRODUCE_ROUNDS"); do
+    log "$broker: $scenario ($count records), round $round of $PRODUCE_ROUNDS"
+    cpu0="$(cpu_seconds)"
+    line="$(tool org.apache.kafka.tools.ProducerPerformance --topic "$topic" --num-records "$count" --record-size "$size" \
+      --throughput -1 --command-property bootstrap.servers="$bootstrap" "$@" 2>>"$dir/tools.log" | tee -a "$dir/tools.log" | tail -1)"
+    rate="$(echo "$line" | sed -E 's/.* ([0-9.]+) records\/sec.*/\1/' | awk '{ printf "%.0f", $1 }')"
+    printf '%s\t%s\t%s\t%s\n' "$broker" "$scenario" "$round" "$rate" >> "$work/rounds.tsv"
+    lines+=("$rate"$'\t'"$cpu0"$'\t'"$(cpu_seconds)"$'\t'"$line")
+  done
+  local median
+  median="$(printf '%s\n' "${lines[@]}" | sort -t$'\t' -k1,1n | sed -n "$(( (PRODUCE_ROUNDS + 1) / 2 ))p")"
+  parse_producer "$broker" "$scenario" "$(echo "$median" | cut -f4-)" "$(echo "$median" | cut -f2)" "$count" \
+    "$(echo "$median" | cut -f3)"
+}
+
 parse_producer() {
   # "N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, p50 ms 50th, p95 ms 95th, p99 ms 99th, p999 ms 99.9th."
-  local broker="$1" scenario="$2" line="$3" cpu0="$4" count="$5"
+  local broker="$1" scenario="$2" line="$3" cpu0="$4" count="$5" cpu1="$6"
   record "$broker" "$scenario" "records/s" "$(echo "$line" | sed -E 's/.* ([0-9.]+) records\/sec.*/\1/' | awk '{ printf "%.0f", $1 }')"
   record "$broker" "$scenario" "MB/s" "$(echo "$line" | sed -E 's/.*\(([0-9.]+) MB\/sec\).*/\1/')"
   record "$broker" "$scenario" "latency p50 ms" "$(echo "$line" | sed -E 's/.* ([0-9]+) ms 50th.*/\1/')"
   record "$broker" "$scenario" "latency p99 ms" "$(echo "$line" | sed -E 's/.* ([0-9]+) ms 99th.*/\1/')"
   record "$broker" "$scenario" "broker CPU µs/record" \
-    "$(awk -v a="$cpu0" -v b="$(cpu_seconds)" -v n="$count" 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }')"
+    "$(awk -v a="$cpu0" -v b="$cpu1" -v n="$count" 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }')"
 }
 
 log "Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$KAFKA_PORT"
@@ -233,6 +246,15 @@ report="$out_dir/kafka-comparison.md"
         printf "| %s | %s | %s | %s | %s |\n", parts[1], parts[2], k, f, ratio
       }
     }' "$results"
+  echo
+  echo "Produce scenarios: $PRODUCE_ROUNDS runs each (PRODUCE_ROUNDS) on a warm broker; the table gives the run"
+  echo "with the median records/s. Every run, records/s:"
+  echo
+  echo "| scenario | broker | runs |"
+  echo "| --- | --- | --- |"
+  awk -F'\t' '{ key = $2 "\t" $1; if (!(key in runs)) order[++n] = key; runs[key] = runs[key] (runs[key] == "" ? "" : ", ") $4 }
+    END { for (i = 1; i <= n; i++) { split(order[i], p, "\t"); printf "| %s | %s | %s |\n", p[1], p[2], runs[order[i]] } }' \
+    "$work/rounds.tsv"
   echo
   echo "Raw tool output and broker logs: \`ferry-bench/target/compare-kafka/$(basename "$work")\`."
 } > "$report"
