@@ -11,8 +11,9 @@
 # are there). Ports: KAFKA_BENCH_PORT (default 9192; the controller uses PORT+1) and
 # FERRY_BENCH_KAFKA_PORT (9292). FERRY_BENCH_ARGS: more bin/ferry options, for an A/B of one setting. Kafka's jars come from Maven Central (scripts/kafka-classpath.sh).
 #
-# Each broker starts on loopback with a fresh data directory, runs every scenario, and is stopped
-# by PID (also when the script exits early, whatever the reason). Kafka runs with the heap and
+# Each broker starts on loopback with a fresh data directory and nothing dirty in the page cache
+# (sync), runs every scenario, and is stopped by PID (also when the script exits early, whatever
+# the reason); its data directory is removed once its size is recorded. Kafka runs with the heap and
 # collector its own start script gives it (-Xmx1G -Xms1G, G1); Ferry runs through bin/ferry.
 set -euo pipefail
 
@@ -207,15 +208,27 @@ parse_producer() {
     "$(awk -v a="$cpu0" -v b="$cpu1" -v n="$count" 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }')"
 }
 
+settle_page_cache() {
+  # Kafka leaves what it wrote to the page cache (gigabytes in a full run) and the kernel writes it
+  # back within about 30 s: without this, that writeback ran in Ferry's phase, on the same disk and
+  # cores, and Ferry's fsyncs waited behind it. Each broker starts with nothing dirty.
+  log "dirty before $1: $(awk '/^Dirty:/ { print $2 " kB" }' /proc/meminfo); sync"
+  sync
+}
+
 log "Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$KAFKA_PORT"
+settle_page_cache kafka
 start_kafka
 run_scenarios kafka "$KAFKA_PORT"
 stop_broker
+rm -rf "$work/kafka/data"
 
 log "Ferry (bin/ferry) on 127.0.0.1:$FERRY_PORT"
+settle_page_cache ferry
 start_ferry
 run_scenarios ferry "$FERRY_PORT"
 stop_broker
+rm -rf "$work/ferry/data"
 
 # ---- report: one table, Ferry / Kafka per metric
 report="$out_dir/kafka-comparison.md"
@@ -229,7 +242,8 @@ report="$out_dir/kafka-comparison.md"
   echo
   echo "**Caveats.** Kafka acknowledges acks=all once the record is in its page cache (it fsyncs"
   echo "later, by default never on the produce path); Ferry acknowledges acks=1 and acks=all only after"
-  echo "the fsync that covers the batch. Each broker first gets an untimed warm-up (a third of the"
+  echo "the fsync that covers the batch. Before each broker starts the script syncs, so neither pays for"
+  echo "writing back what the other left in the page cache. Each broker first gets an untimed warm-up (a third of the"
   echo "small records, half of the large ones, one group read) so that neither is measured while its JIT"
   echo "compiles; both run without an initial rebalance delay, whose 3 s default would otherwise land in"
   echo "the consume rate. The machine is shared: compare ratios within one run."
