@@ -271,14 +271,23 @@ public final class Partition {
      * @return completes once the batch is durable (fsynced); fails with a {@link BrokerException}
      */
     public CompletableFuture<AppendResult> append(ByteBuffer batch, long nowMs) {
+        return append(batch, nowMs, AckLevel.DURABLE);
+    }
+
+    /**
+     * As {@link #append(ByteBuffer, long)}, answered at {@code level}: once durable, or once written
+     * (the fsync follows as for any batch; readers still wait for it). Answered early, the buffer
+     * is the caller's again at once: the write has copied it.
+     */
+    public CompletableFuture<AppendResult> append(ByteBuffer batch, long nowMs, AckLevel level) {
         CompletableFuture<AppendResult> result = new CompletableFuture<>();
-        if (!submit(() -> applyAppend(batch, nowMs, result))) {
+        if (!submit(() -> applyAppend(batch, nowMs, level, result))) {
             result.completeExceptionally(StreamErrors.unknownPartition(topic, index));
         }
         return result;
     }
 
-    private void applyAppend(ByteBuffer batch, long nowMs, CompletableFuture<AppendResult> result) {
+    private void applyAppend(ByteBuffer batch, long nowMs, AckLevel level, CompletableFuture<AppendResult> result) {
         try {
             if (closed) {
                 throw StreamErrors.unknownPartition(topic, index);
@@ -331,14 +340,18 @@ public final class Partition {
                 transactions.begin(producerId, firstOffset);
             }
             noteActiveSegment(nowMs);
-            long reportedAppendTimeMs = appendTimeMs;
+            AppendResult appendResult = new AppendResult(firstOffset, lastOffset, appendTimeMs, startAtAppend);
+            if (level == AckLevel.WRITTEN) {
+                // A later fsync failure fails the log (and every append after it), not this answer.
+                result.complete(appendResult);
+            }
             written.whenComplete((appended, failure) -> {
                 if (failure != null) {
                     result.completeExceptionally(StreamErrors.translate(failure, name));
                     return;
                 }
                 waiters.advanced(log.durableEndOffset());
-                result.complete(new AppendResult(firstOffset, lastOffset, reportedAppendTimeMs, startAtAppend));
+                result.complete(appendResult);
             });
         } catch (RuntimeException e) {
             result.completeExceptionally(StreamErrors.translate(e, name));

@@ -20,7 +20,8 @@ import dev.ferry.log.LogFlusher;
 /**
  * The high watermark is the durable end, with the fsyncs under the test's control (a manual
  * flusher): a record written but not fsynced is invisible to readers and its producer is not
- * answered; the fsync makes it visible, answers the producer and wakes parked readers.
+ * answered (unless it asked for {@link AckLevel#WRITTEN}); the fsync makes it visible, answers the
+ * producer and wakes parked readers.
  */
 class HighWatermarkTest {
     private static final long NOW = 1_700_000_000_000L;
@@ -72,6 +73,32 @@ class HighWatermarkTest {
         assertThat(append.join().baseOffset()).isZero();
         assertThat(partition.highWatermark()).isEqualTo(2);
         assertThat(partition.read(0, 1 << 20).readRecords()).hasSize(2);
+        assertThat(woken).hasValue(1);
+    }
+
+    @Test
+    void shouldAnswerAWrittenAckBeforeTheFsyncAndStillHideTheBatchUntilIt() {
+        AtomicInteger woken = new AtomicInteger();
+        partition.whenHighWatermarkAbove(0, woken::incrementAndGet);
+
+        CompletableFuture<AppendResult> written = partition.append(batch(NOW, "a", "b"), NOW, AckLevel.WRITTEN);
+        CompletableFuture<AppendResult> durable = partition.append(batch(NOW, "c"), NOW, AckLevel.DURABLE);
+
+        // Answered with no fsync run (the flusher is manual): the write alone was enough.
+        Awaitility.await().until(written::isDone);
+        assertThat(written.join().baseOffset()).isZero();
+        assertThat(written.join().lastOffset()).isEqualTo(1);
+        Awaitility.await().until(() -> partition.logEndOffset() == 3);
+        assertThat(durable).isNotDone();
+        assertThat(partition.highWatermark()).isZero();
+        assertThat(partition.read(0, 1 << 20).isEmpty()).isTrue();
+        assertThat(woken).hasValue(0);
+
+        flusher.doWork(System.nanoTime());
+
+        assertThat(durable.join().baseOffset()).isEqualTo(2);
+        assertThat(partition.highWatermark()).isEqualTo(3);
+        assertThat(StreamTestSupport.values(partition, 0)).containsExactly("a", "b", "c");
         assertThat(woken).hasValue(1);
     }
 

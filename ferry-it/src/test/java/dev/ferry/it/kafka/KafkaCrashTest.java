@@ -24,19 +24,22 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Records a Kafka producer had acknowledged (acks=all) are all there after the broker is killed
- * with SIGKILL while the producer runs, and so is the topic and the cluster id.
+ * Records a Kafka producer had acknowledged are all there after the broker is killed with SIGKILL
+ * while the producer runs, and so is the topic and the cluster id: with acks=all (answered once
+ * fsynced) and with acks=1 (answered once written, so the page cache has them when the process dies).
  */
 class KafkaCrashTest {
     @TempDir
     Path dataDir;
 
-    @Test
-    void shouldKeepEveryAcknowledgedRecordAcrossKillNine() throws Exception {
+    @ParameterizedTest(name = "acks={0}")
+    @ValueSource(strings = {"all", "1"})
+    void shouldKeepEveryAcknowledgedRecordAcrossKillNine(String acks) throws Exception {
         String topic = "crash";
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
         String clusterId;
@@ -49,7 +52,7 @@ class KafkaCrashTest {
                 clusterId = admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS);
             }
             AtomicBoolean sending = new AtomicBoolean(true);
-            Thread producerThread = new Thread(() -> produceUntilStopped(kafkaPort, topic, sending, acknowledged));
+            Thread producerThread = new Thread(() -> produceUntilStopped(kafkaPort, topic, acks, sending, acknowledged));
             producerThread.start();
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= 2_000);
             broker.kill();
@@ -84,11 +87,12 @@ class KafkaCrashTest {
         }
     }
 
-    private static void produceUntilStopped(int port, String topic, AtomicBoolean sending, Set<String> acknowledged) {
+    private static void produceUntilStopped(int port, String topic, String acks, AtomicBoolean sending,
+                                            Set<String> acknowledged) {
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port);
-        properties.put(ProducerConfig.ACKS_CONFIG, "all");
-        properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        properties.put(ProducerConfig.ACKS_CONFIG, acks);
+        properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, acks.equals("all"));
         properties.put(ProducerConfig.LINGER_MS_CONFIG, 2);
         properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 5_000);
         properties.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000);

@@ -3,6 +3,7 @@ package dev.ferry.kafka.api;
 import dev.ferry.access.AclBinding.Operation;
 import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.kafka.security.KafkaAcls;
+import dev.ferry.stream.AckLevel;
 import dev.ferry.stream.AppendResult;
 import dev.ferry.stream.Partition;
 import dev.ferry.stream.Topic;
@@ -27,9 +28,11 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 /**
  * Produce: each partition's batch goes to {@link Partition#append} exactly as the producer sent it
  * (the partition checks its CRC, size and producer sequence, assigns offsets and stamps the leader
- * epoch in place), and the response waits for every append's fsync. acks=1 and acks=all both mean
- * "fsynced" on one node; acks=0 gets no response at all (the request still holds its connection's
- * place in line until its batches are written, so its buffer outlives the append).
+ * epoch in place). An acks=all response waits for every append's fsync; acks=1 for the writes, as
+ * Kafka's leader answers once the batch is in its log (in the page cache: it survives the broker
+ * being killed, not a power cut before the group commit's fsync, which follows at once); consumers
+ * see either only once fsynced. acks=0 gets no response at all (the request still holds its
+ * connection's place in line until its batches are written, so its buffer outlives the write).
  *
  * <p>Transactional batches are stored like any other; the partition opens its producer's
  * transaction on them (the transaction coordinator's marker closes it).
@@ -70,6 +73,7 @@ public final class ProduceHandler implements ApiHandler {
         ProduceRequestData data = (ProduceRequestData) request;
         short acks = data.acks();
         boolean validAcks = acks == -1 || acks == 0 || acks == 1;
+        AckLevel ackLevel = acks == -1 ? AckLevel.DURABLE : AckLevel.WRITTEN;
         ProduceResponseData response = new ProduceResponseData();
         List<CompletableFuture<?>> appends = new ArrayList<>();
         for (TopicProduceData topicData : data.topicData()) {
@@ -106,7 +110,7 @@ public final class ProduceHandler implements ApiHandler {
                 ByteBuffer batch = records.buffer();
                 CompletableFuture<AppendResult> append;
                 try {
-                    append = partition.append(batch, context.receivedAtMs());
+                    append = partition.append(batch, context.receivedAtMs(), ackLevel);
                 } catch (RuntimeException e) {
                     append = CompletableFuture.failedFuture(e);
                 }
