@@ -187,7 +187,7 @@ produce_rounds() {
     cpu0="$(cpu_seconds)"
     line="$(tool org.apache.kafka.tools.ProducerPerformance --topic "$topic" --num-records "$count" --record-size "$size" \
       --throughput -1 --command-property bootstrap.servers="$bootstrap" "$@" 2>>"$dir/tools.log" | tee -a "$dir/tools.log" | tail -1)"
-    rate="$(echo "$line" | sed -E 's/.* ([0-9.]+) records\/sec.*/\1/' | awk '{ printf "%.0f", $1 }')"
+    rate="$(producer_rate "$line")"
     printf '%s\t%s\t%s\t%s\n' "$broker" "$scenario" "$round" "$rate" >> "$work/rounds.tsv"
     lines+=("$rate"$'\t'"$cpu0"$'\t'"$(cpu_seconds)"$'\t'"$line")
   done
@@ -197,10 +197,14 @@ produce_rounds() {
     "$(echo "$median" | cut -f3)"
 }
 
+producer_rate() {
+  echo "$1" | sed -E 's/.* ([0-9.]+) records\/sec.*/\1/' | awk '{ printf "%.0f", $1 }'
+}
+
 parse_producer() {
   # "N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, p50 ms 50th, p95 ms 95th, p99 ms 99th, p999 ms 99.9th."
   local broker="$1" scenario="$2" line="$3" cpu0="$4" count="$5" cpu1="$6"
-  record "$broker" "$scenario" "records/s" "$(echo "$line" | sed -E 's/.* ([0-9.]+) records\/sec.*/\1/' | awk '{ printf "%.0f", $1 }')"
+  record "$broker" "$scenario" "records/s" "$(producer_rate "$line")"
   record "$broker" "$scenario" "MB/s" "$(echo "$line" | sed -E 's/.*\(([0-9.]+) MB\/sec\).*/\1/')"
   record "$broker" "$scenario" "latency p50 ms" "$(echo "$line" | sed -E 's/.* ([0-9]+) ms 50th.*/\1/')"
   record "$broker" "$scenario" "latency p99 ms" "$(echo "$line" | sed -E 's/.* ([0-9]+) ms 99th.*/\1/')"

@@ -70,6 +70,18 @@ public final class ConnectionFlowControl {
         }
     }
 
+    /**
+     * For a front's {@code channelWritabilityChanged}: stops reading for {@link Pause#UNREAD_ANSWERS}
+     * while the socket is above its high water mark, and resumes below the low one.
+     */
+    public void writabilityChanged() {
+        if (channel.isWritable()) {
+            resume(Pause.UNREAD_ANSWERS);
+        } else {
+            pause(Pause.UNREAD_ANSWERS);
+        }
+    }
+
     /** Whether reading is stopped for any reason. */
     public boolean isPaused() {
         return pauses != 0;

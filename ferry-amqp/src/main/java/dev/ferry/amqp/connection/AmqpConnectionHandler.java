@@ -835,11 +835,10 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     public void channelWritabilityChanged(ChannelHandlerContext context) {
         if (context.channel().isWritable()) {
             deliveryGate.open();
-            flow.resume(Pause.UNREAD_ANSWERS);
         } else {
             deliveryGate.close();
-            flow.pause(Pause.UNREAD_ANSWERS);
         }
+        flow.writabilityChanged();
         context.fireChannelWritabilityChanged();
     }
 

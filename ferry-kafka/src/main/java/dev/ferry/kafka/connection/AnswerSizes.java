@@ -1,7 +1,6 @@
 package dev.ferry.kafka.connection;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufHolder;
+import io.netty.channel.DefaultMessageSizeEstimator;
 import io.netty.channel.FileRegion;
 import io.netty.channel.MessageSizeEstimator;
 
@@ -14,21 +13,11 @@ import io.netty.channel.MessageSizeEstimator;
  */
 final class AnswerSizes implements MessageSizeEstimator {
     static final AnswerSizes INSTANCE = new AnswerSizes();
-    /** What Netty's default estimator gives a message it does not know. */
-    private static final int UNKNOWN_SIZE = 8;
 
-    private final Handle handle = message -> {
-        if (message instanceof ByteBuf buffer) {
-            return buffer.readableBytes();
-        }
-        if (message instanceof ByteBufHolder holder) {
-            return holder.content().readableBytes();
-        }
-        if (message instanceof FileRegion region) {
-            return (int) Math.min(Integer.MAX_VALUE, region.count() - region.transferred());
-        }
-        return UNKNOWN_SIZE;
-    };
+    private final Handle nettyDefault = DefaultMessageSizeEstimator.DEFAULT.newHandle();
+    private final Handle handle = message -> message instanceof FileRegion region
+            ? (int) Math.min(Integer.MAX_VALUE, region.count() - region.transferred())
+            : nettyDefault.size(message);
 
     private AnswerSizes() {
     }

@@ -135,11 +135,7 @@ public final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
      */
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext context) {
-        if (context.channel().isWritable()) {
-            flowControl.resume(Pause.UNREAD_ANSWERS);
-        } else {
-            flowControl.pause(Pause.UNREAD_ANSWERS);
-        }
+        flowControl.writabilityChanged();
         context.fireChannelWritabilityChanged();
     }
 
