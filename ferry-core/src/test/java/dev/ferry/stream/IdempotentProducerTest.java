@@ -171,6 +171,33 @@ class IdempotentProducerTest {
     }
 
     @Test
+    void shouldRebuildSequencesOfManyRecordsPerBatchFromAScanLongerThanOneRead() throws Exception {
+        // 300 batches of four 1 KiB records: more than the scan reads at once (1 MiB), so batches
+        // straddle its reads; each batch spans four sequences, so the scan must count them.
+        String kibibyte = "x".repeat(1024);
+        int batches = 300;
+        for (int i = 0; i < batches; i++) {
+            await(partition.append(idempotentBatch(PID, (short) 0, 4 * i, NOW, kibibyte, kibibyte, kibibyte, kibibyte), NOW));
+        }
+        registry.close();
+        java.nio.file.Files.delete(data.resolve("topics/idem-0/" + ProducerStateSnapshot.FILE));
+        registry = TopicRegistry.open(data, null, FileHandleCache.processDefault(), 2);
+        partition = registry.topic("idem").orElseThrow().partition(0);
+
+        assertThat(partition.batchesScannedAtOpen).isEqualTo(batches);
+        int last = 4 * (batches - 1);
+        assertThat(await(partition.append(idempotentBatch(PID, (short) 0, last, NOW, "r", "e", "t", "ry"), NOW)).baseOffset())
+                .as("the newest batch, retried").isEqualTo(last);
+        assertThat(await(partition.append(idempotentBatch(PID, (short) 0, last - 12, NOW, "o", "l", "d", "er"), NOW))
+                .baseOffset()).as("the fourth newest, retried").isEqualTo(last - 12);
+        assertThat(failure(partition.append(idempotentBatch(PID, (short) 0, last + 5, NOW, "gap"), NOW)))
+                .isEqualTo(ErrorCode.OUT_OF_ORDER_SEQUENCE);
+        assertThat(await(partition.append(idempotentBatch(PID, (short) 0, last + 4, NOW, "next"), NOW)).baseOffset())
+                .isEqualTo(4L * batches);
+        assertThat(partition.logEndOffset()).isEqualTo(4L * batches + 1);
+    }
+
+    @Test
     void shouldScanOnlyTheBatchesAfterTheSnapshotOfAMaintenanceRound() {
         await(partition.append(idempotentBatch(PID, (short) 0, 0, NOW, "a"), NOW));
         await(registry.runMaintenance(NOW));

@@ -121,6 +121,22 @@ class PartitionTest {
     }
 
     @Test
+    void shouldAcceptTimestampsAtEitherLimitAndRefuseThemOneMillisecondPast() {
+        Partition strict = await(registry.create("strict", 1, Map.of(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS, "1000",
+                TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS, "1000"))).partition(0);
+
+        await(strict.append(batch(NOW + 1_000, "at the limit ahead"), NOW));
+        await(strict.append(batch(NOW - 1_000, "at the limit behind"), NOW));
+        assertThat(failure(strict.append(batch(NOW + 1_001, "too far ahead"), NOW))).isEqualTo(ErrorCode.INVALID_TIMESTAMP);
+        assertThat(failure(strict.append(batch(NOW - 1_001, "too far behind"), NOW))).isEqualTo(ErrorCode.INVALID_TIMESTAMP);
+        assertThat(failure(strict.append(batch(0, "timestamp zero is a time too"), NOW))).isEqualTo(ErrorCode.INVALID_TIMESTAMP);
+        // A producer that sets no timestamp (-1) is held to neither limit.
+        await(strict.append(batch(org.apache.kafka.common.record.internal.RecordBatch.NO_TIMESTAMP, "no timestamp"), NOW));
+
+        assertThat(values(strict, 0)).containsExactly("at the limit ahead", "at the limit behind", "no timestamp");
+    }
+
+    @Test
     void shouldStampLogAppendTimeWhenTheTopicAsksForIt() {
         Partition stamped = await(registry.create("stamped", 1,
                 Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE, TopicConfig.LOG_APPEND_TIME))).partition(0);
@@ -196,6 +212,13 @@ class PartitionTest {
         await(partition.append(batch(NOW + 1_000, "d"), NOW));
 
         assertThat(partition.maxTimestamp()).isEqualTo(new TimestampAndOffset(NOW + 5_000, 1));
+    }
+
+    @Test
+    void shouldReportATimestampOfZeroAsTheLargest() {
+        await(partition.append(batch(0, "1970"), NOW));
+
+        assertThat(partition.maxTimestamp()).isEqualTo(new TimestampAndOffset(0, 0));
     }
 
     @Test

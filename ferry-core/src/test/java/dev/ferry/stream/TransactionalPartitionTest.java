@@ -128,6 +128,22 @@ class TransactionalPartitionTest {
     }
 
     @Test
+    void shouldRebuildACommittedTransactionAndTheEpochItsMarkerFencedAtOpen() {
+        await(partition.append(transactionalBatch(PRODUCER, (short) 0, 0, NOW, "committed"), NOW));
+        // Committed under a bumped epoch, as a coordinator does once it fenced the producer's older instance.
+        await(partition.writeTransactionMarker(PRODUCER, (short) 1, true, 0, NOW));
+
+        reopen();
+
+        assertThat(partition.lastStableOffset()).isEqualTo(partition.highWatermark()).isEqualTo(2);
+        assertThat(partition.abortedTransactions(0, 2)).as("a commit is not an abort").isEmpty();
+        assertThat(failure(partition.append(transactionalBatch(PRODUCER, (short) 0, 1, NOW, "zombie"), NOW)))
+                .as("the marker's epoch came back").isEqualTo(ErrorCode.INVALID_PRODUCER_EPOCH);
+        await(partition.append(transactionalBatch(PRODUCER, (short) 1, 0, NOW, "next"), NOW));
+        assertThat(partition.lastStableOffset()).isEqualTo(2);
+    }
+
+    @Test
     void shouldLeaveAPartitionWithoutTransactionsStableAtTheHighWatermark() {
         await(partition.append(batch(NOW, "a", "b"), NOW));
 
