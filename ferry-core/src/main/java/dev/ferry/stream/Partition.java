@@ -539,7 +539,7 @@ public final class Partition {
             return 0;
         }
         TopicConfig topicConfig = config;
-        if (log.activeSegmentSizeInBytes() > 0 && nowMs - activeSegmentSinceMs >= topicConfig.segmentMs()) {
+        if (log.activeSegmentSizeInBytes() > 0 && nowMs - activeSegmentSinceMs > topicConfig.segmentMs()) {
             if (log.rollActiveSegment()) {
                 activeSegmentBaseOffset = log.activeSegmentBaseOffset();
                 activeSegmentSinceMs = nowMs;

@@ -100,6 +100,24 @@ class PartitionMaintenanceTest {
     }
 
     @Test
+    void shouldRollBySegmentMsOnceTheActiveSegmentIsOlderThanThatAndNotWhenItIsEmpty() {
+        Partition partition = await(registry.create("edge", 1, smallSegments(TopicConfig.SEGMENT_MS, "1000")))
+                .partition(0);
+        fill(partition, 20, NOW); // rolls by size on the way, so the active segment was started at NOW
+        int segments = partition.log().segmentCount();
+        assertThat(segments).isGreaterThan(1);
+
+        // As Kafka: a segment rolls once it has waited longer than segment.ms, not at exactly segment.ms.
+        await(registry.runMaintenance(NOW + 1_000));
+        assertThat(partition.log().segmentCount()).as("1000 ms old").isEqualTo(segments);
+        await(registry.runMaintenance(NOW + 1_001));
+        assertThat(partition.log().segmentCount()).as("1001 ms old").isEqualTo(segments + 1);
+        await(registry.runMaintenance(NOW + 10_000));
+        assertThat(partition.log().segmentCount()).as("the new segment holds nothing to seal").isEqualTo(segments + 1);
+        assertThat(values(partition, 0)).hasSize(20);
+    }
+
+    @Test
     void shouldApplyChangedConfigsAndKeepThemAcrossRestarts() {
         Partition partition = await(registry.create("altered", 1, smallSegments())).partition(0);
         fill(partition, 40, NOW);
