@@ -128,6 +128,18 @@ class IdempotentProducerTest {
     }
 
     @Test
+    void shouldTreatProducerIdZeroAsAProducer() {
+        // Kafka hands out producer ids from 0: the first idempotent producer of a cluster has id 0.
+        AppendResult first = await(partition.append(idempotentBatch(0, (short) 0, 0, NOW, "a"), NOW));
+
+        assertThat(await(partition.append(idempotentBatch(0, (short) 0, 0, NOW, "a"), NOW)).baseOffset())
+                .isEqualTo(first.baseOffset());
+        assertThat(failure(partition.append(idempotentBatch(0, (short) 0, 3, NOW, "gap"), NOW)))
+                .isEqualTo(ErrorCode.OUT_OF_ORDER_SEQUENCE);
+        assertThat(partition.logEndOffset()).isEqualTo(1);
+    }
+
+    @Test
     void shouldKeepProducersApart() {
         await(partition.append(idempotentBatch(1, (short) 0, 0, NOW, "one"), NOW));
         await(partition.append(idempotentBatch(2, (short) 0, 0, NOW, "two"), NOW));

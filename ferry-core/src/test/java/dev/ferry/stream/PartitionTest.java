@@ -152,6 +152,26 @@ class PartitionTest {
     }
 
     @Test
+    void shouldRefuseACorruptBatchBeforeStampingItWithLogAppendTime() {
+        // Stamping rewrites the CRC: a damaged batch must be caught before, or it would be stored as valid.
+        Partition stamped = await(registry.create("stamped", 1,
+                Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE, TopicConfig.LOG_APPEND_TIME))).partition(0);
+        ByteBuffer corrupt = batch(NOW, "a", "b");
+        corrupt.put(corrupt.limit() - 1, (byte) (corrupt.get(corrupt.limit() - 1) ^ 0x5A));
+
+        assertThat(failure(stamped.append(corrupt, NOW))).isEqualTo(ErrorCode.CORRUPT_RECORD);
+        assertThat(stamped.logEndOffset()).isZero();
+    }
+
+    @Test
+    void shouldRefuseAppendsToAPartitionWhoseTopicWasDeleted() {
+        await(partition.append(batch(NOW, "a"), NOW));
+        await(registry.delete("stream"));
+
+        assertThat(failure(partition.append(batch(NOW, "late"), NOW))).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+
+    @Test
     void shouldRefuseReadsOutsideTheLogAndGiveNothingAtTheHighWatermark() {
         await(partition.append(batch(NOW, "a"), NOW));
 
