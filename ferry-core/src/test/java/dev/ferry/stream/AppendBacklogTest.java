@@ -1,6 +1,7 @@
 package dev.ferry.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.concurrent.CompletableFuture;
 
@@ -42,5 +43,30 @@ class AppendBacklogTest {
         assertThat(congestion).isDone();
         assertThat(backlog.congestion()).isNull();
         assertThat(backlog.pending()).isZero();
+    }
+
+    @Test
+    void shouldKeepOneStageWhileTheBacklogStaysAboveTheLowMark() {
+        AppendBacklog backlog = new AppendBacklog(2, 0);
+        backlog.started();
+        backlog.started();
+        CompletableFuture<Void> congestion = backlog.congestion();
+
+        backlog.started();
+        backlog.finished();
+        backlog.started();
+
+        assertThat(backlog.congestion()).as("publishers wait on the one stage").isSameAs(congestion);
+        assertThat(backlog.pending()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldRefuseMarksThatCannotDrain() {
+        assertThatThrownBy(() -> new AppendBacklog(4, 4))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new AppendBacklog(4, -1))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(new AppendBacklog(4, 3).congestion()).isNull();
+        assertThat(new AppendBacklog(4, 0).pending()).isZero();
     }
 }
