@@ -1,0 +1,128 @@
+package dev.ferry.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.ferry.error.BrokerException;
+import dev.ferry.error.ErrorCode;
+
+/** Topic configs as Kafka names, types and bounds them: what is accepted, what is refused, and defaults. */
+class TopicConfigTest {
+
+    private static void assertInvalid(Map<String, String> overrides) {
+        assertThatThrownBy(() -> TopicConfig.of(overrides)).isInstanceOf(BrokerException.class)
+                .extracting(e -> ((BrokerException) e).errorCode()).isEqualTo(ErrorCode.INVALID_CONFIG);
+    }
+
+    @Test
+    void shouldGiveKafkasDefaultsForWhatIsNotSet() {
+        TopicConfig config = TopicConfig.of(Map.of());
+
+        assertThat(config.retentionMs()).isEqualTo(604_800_000L);
+        assertThat(config.value(TopicConfig.MAX_MESSAGE_BYTES)).isEqualTo("1048588");
+        assertThat(config.isOverridden(TopicConfig.RETENTION_MS)).isFalse();
+        assertThat(config.value("no.such.config")).isNull();
+        assertThat(config.cleanupDeletes()).isTrue();
+        assertThat(config.cleanupCompacts()).isFalse();
+    }
+
+    @Test
+    void shouldTrimValuesAndTakeANullValueAsTheDefault() {
+        Map<String, String> overrides = new HashMap<>();
+        overrides.put(TopicConfig.RETENTION_MS, " 1000 ");
+        overrides.put(TopicConfig.SEGMENT_MS, null);
+
+        TopicConfig config = TopicConfig.of(overrides);
+
+        assertThat(config.retentionMs()).isEqualTo(1000);
+        assertThat(config.isOverridden(TopicConfig.RETENTION_MS)).isTrue();
+        assertThat(config.isOverridden(TopicConfig.SEGMENT_MS)).isFalse();
+    }
+
+    @Test
+    void shouldRefuseUnknownNames() {
+        assertInvalid(Map.of("retention.millis", "1000"));
+        Map<String, String> removal = new HashMap<>();
+        removal.put("retention.millis", null);
+        assertThatThrownBy(() -> TopicConfig.defaults().with(removal)).isInstanceOf(BrokerException.class);
+    }
+
+    @Test
+    void shouldParseIntsAsIntsAndLongsAsLongs() {
+        assertThat(TopicConfig.of(Map.of(TopicConfig.RETENTION_MS, "1099511627776")).retentionMs()).isEqualTo(1L << 40);
+        assertInvalid(Map.of(TopicConfig.MAX_MESSAGE_BYTES, "2147483648")); // an int config
+        assertInvalid(Map.of(TopicConfig.RETENTION_MS, "a week"));
+    }
+
+    @Test
+    void shouldAcceptEachNumberDownToItsMinimumAndNoLower() {
+        assertThat(TopicConfig.of(Map.of(TopicConfig.RETENTION_MS, "-1")).retentionMs()).isEqualTo(-1);
+        assertInvalid(Map.of(TopicConfig.RETENTION_MS, "-2"));
+        assertThat(TopicConfig.of(Map.of(TopicConfig.SEGMENT_MS, "1")).segmentMs()).isEqualTo(1);
+        assertInvalid(Map.of(TopicConfig.SEGMENT_MS, "0"));
+    }
+
+    @Test
+    void shouldTakeBooleansInAnyCaseAndNothingElse() {
+        assertThat(TopicConfig.of(Map.of("preallocate", "TRUE")).value("preallocate")).isEqualTo("TRUE");
+        assertThat(TopicConfig.of(Map.of("preallocate", "false")).isOverridden("preallocate")).isTrue();
+        assertInvalid(Map.of("preallocate", "yes"));
+    }
+
+    @Test
+    void shouldBoundTheCleanableRatioBetweenZeroAndOne() {
+        TopicConfig.of(Map.of(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, "0"));
+        TopicConfig.of(Map.of(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, "1"));
+        assertInvalid(Map.of(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, "-0.01"));
+        assertInvalid(Map.of(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, "1.01"));
+        assertInvalid(Map.of(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, "half"));
+    }
+
+    @Test
+    void shouldTakeTheCleanupPoliciesKafkaKnows() {
+        TopicConfig both = TopicConfig.of(Map.of(TopicConfig.CLEANUP_POLICY, "compact, delete"));
+        assertThat(both.cleanupCompacts()).isTrue();
+        assertThat(both.cleanupDeletes()).isTrue();
+        TopicConfig compacted = TopicConfig.of(Map.of(TopicConfig.CLEANUP_POLICY, "compact"));
+        assertThat(compacted.cleanupDeletes()).isFalse();
+        assertThat(compacted.cleanupCompacts()).isTrue();
+        assertInvalid(Map.of(TopicConfig.CLEANUP_POLICY, "delete,shred"));
+    }
+
+    @Test
+    void shouldTakeTheTwoTimestampTypesByTheirExactNames() {
+        assertThat(TopicConfig.of(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE, TopicConfig.LOG_APPEND_TIME)).logAppendTime())
+                .isTrue();
+        assertThat(TopicConfig.of(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE, TopicConfig.CREATE_TIME)).logAppendTime())
+                .isFalse();
+        assertInvalid(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE, "logappendtime"));
+    }
+
+    @Test
+    void shouldKeepBatchesAsTheProducerCompressedThem() {
+        TopicConfig.of(Map.of("compression.type", "producer"));
+        // A deliberate difference from Kafka, which would recompress: see the README.
+        assertInvalid(Map.of("compression.type", "gzip"));
+    }
+
+    @Test
+    void shouldDropAnOverrideGivenANullChange() {
+        TopicConfig config = TopicConfig.of(Map.of(TopicConfig.RETENTION_MS, "1000", TopicConfig.SEGMENT_MS, "5000"));
+        Map<String, String> changes = new HashMap<>();
+        changes.put(TopicConfig.RETENTION_MS, null);
+        changes.put(TopicConfig.SEGMENT_MS, "6000");
+
+        TopicConfig changed = config.with(changes);
+
+        assertThat(changed.isOverridden(TopicConfig.RETENTION_MS)).isFalse();
+        assertThat(changed.retentionMs()).isEqualTo(604_800_000L);
+        assertThat(changed.segmentMs()).isEqualTo(6000);
+        assertThat(changed.values()).containsEntry(TopicConfig.SEGMENT_MS, "6000")
+                .containsEntry(TopicConfig.RETENTION_MS, "604800000");
+    }
+}
