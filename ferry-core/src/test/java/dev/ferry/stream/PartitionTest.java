@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -131,7 +132,7 @@ class PartitionTest {
         assertThat(failure(strict.append(batch(NOW - 1_001, "too far behind"), NOW))).isEqualTo(ErrorCode.INVALID_TIMESTAMP);
         assertThat(failure(strict.append(batch(0, "timestamp zero is a time too"), NOW))).isEqualTo(ErrorCode.INVALID_TIMESTAMP);
         // A producer that sets no timestamp (-1) is held to neither limit.
-        await(strict.append(batch(org.apache.kafka.common.record.internal.RecordBatch.NO_TIMESTAMP, "no timestamp"), NOW));
+        await(strict.append(batch(RecordBatch.NO_TIMESTAMP, "no timestamp"), NOW));
 
         assertThat(values(strict, 0)).containsExactly("at the limit ahead", "at the limit behind", "no timestamp");
     }

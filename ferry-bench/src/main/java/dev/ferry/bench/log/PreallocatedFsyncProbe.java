@@ -47,8 +47,9 @@ public final class PreallocatedFsyncProbe {
         int chunks = args.length > 0 ? Integer.parseInt(args[0]) : 4000;
         int chunkBytes = args.length > 1 ? Integer.parseInt(args[1]) : 32 * 1024;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
-        Path directory = args.length > 3 ? Files.createDirectories(Path.of(args[3]))
-                : Files.createTempDirectory("ferry-prealloc-probe");
+        boolean ownDirectory = args.length <= 3;
+        Path directory = ownDirectory ? Files.createTempDirectory("ferry-prealloc-probe")
+                : Files.createDirectories(Path.of(args[3]));
         long ticksPerSecond = 100; // USER_HZ: what /proc reports CPU time in on Linux
         for (int round = 1; round <= rounds; round++) {
             for (boolean zeroed : new boolean[] {false, true}) {
@@ -87,6 +88,9 @@ public final class PreallocatedFsyncProbe {
         }
         for (int i = 0; i < FILES; i++) {
             Files.deleteIfExists(directory.resolve("probe-" + i));
+        }
+        if (ownDirectory) {
+            Files.delete(directory);
         }
     }
 
