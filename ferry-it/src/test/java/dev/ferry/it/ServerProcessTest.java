@@ -180,6 +180,23 @@ class ServerProcessTest {
     }
 
     @Test
+    void shouldStopCleanlyOnASignalThatArrivesWhileItIsStarting() throws IOException {
+        // The metadata log is the first thing startup opens, most of a second before the listeners: a
+        // SIGTERM sent on reading that line finds a broker still starting, which must finish, close and exit 0.
+        Path dataDir = temp.resolve("signalled-while-starting");
+        BrokerProcess starting = BrokerProcess.launch(List.of("--data-dir", dataDir.toString(), "--amqp-port", "0"));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1))
+                .until(() -> starting.output().stream().anyMatch(line -> line.contains("Opened log 'metadata'")));
+
+        assertThat(starting.terminate()).isZero();
+        assertThat(String.join("\n", starting.output())).contains("Ferry stopped");
+        try (BrokerProcess again = BrokerProcess.start(dataDir)) {
+            assertThat(again.isAlive()).isTrue();
+            assertThat(again.terminate()).isZero();
+        }
+    }
+
+    @Test
     void shouldRefuseAMisspeltSettingInTheConfigurationFile() throws IOException {
         Path config = temp.resolve("typo.conf");
         Files.writeString(config, "amqp-prot = 5673\n");

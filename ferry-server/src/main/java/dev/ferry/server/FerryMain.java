@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,24 +97,32 @@ public final class FerryMain {
     }
 
     private static void run(BrokerSettings settings) {
-        FerryServer server;
+        // The hook is in place before the broker starts: the line that says it is listening is logged
+        // inside startWith, and a SIGTERM sent on reading it must already find the hook, or the JVM
+        // stops with 143 and without closing the broker. A signal during startup waits for it to end.
+        CompletableFuture<FerryServer> started = new CompletableFuture<>();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopOnSignal(started, stopped), "ferry-shutdown"));
+        FerryServer server = null;
+        int failure = EXIT_START_FAILED;
         try {
             server = FerryServer.startWith(settings);
         } catch (ConfigException e) {
             log.error("cannot start: {}", e.getMessage());
-            System.exit(EXIT_USAGE);
-            return;
+            failure = EXIT_USAGE;
         } catch (MetadataUnreadableException e) {
             log.error("cannot start: {}", e.getMessage());
-            System.exit(EXIT_METADATA_UNREADABLE);
-            return;
+            failure = EXIT_METADATA_UNREADABLE;
         } catch (RuntimeException e) {
             log.error("cannot start", e);
-            System.exit(EXIT_START_FAILED);
+        } finally {
+            // Completed before System.exit: exit runs the hook, which would otherwise wait forever.
+            started.complete(server);
+        }
+        if (server == null) {
+            System.exit(failure);
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopOnSignal(server, stopped), "ferry-shutdown"));
         try {
             stopped.await();
         } catch (InterruptedException e) {
@@ -127,7 +136,11 @@ public final class FerryMain {
      * closed the hook ends the process itself. Log output is flushed first because halting skips
      * the logging framework's own shutdown.
      */
-    private static void stopOnSignal(FerryServer server, CountDownLatch stopped) {
+    private static void stopOnSignal(CompletableFuture<FerryServer> started, CountDownLatch stopped) {
+        FerryServer server = started.join();
+        if (server == null) {
+            return; // startup failed: the exit code already chosen stands
+        }
         int exitCode = EXIT_OK;
         try {
             server.close();
