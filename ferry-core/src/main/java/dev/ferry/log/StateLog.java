@@ -9,10 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.SimpleRecord;
@@ -189,7 +187,7 @@ public final class StateLog<R> implements AutoCloseable {
         Path fresh = sibling(directory, ".new");
         Path old = sibling(directory, ".old");
         try {
-            deleteRecursively(fresh);
+            FileTrees.deleteRecursively(fresh);
             try (Log compacted = Log.open(fresh, config(), flusher, files)) {
                 List<SimpleRecord> batch = new ArrayList<>();
                 int bytes = 0;
@@ -213,7 +211,7 @@ public final class StateLog<R> implements AutoCloseable {
             Files.move(directory, old, StandardCopyOption.ATOMIC_MOVE);
             Files.move(fresh, directory, StandardCopyOption.ATOMIC_MOVE);
             syncDirectory(directory.toAbsolutePath().getParent());
-            deleteRecursively(old);
+            FileTrees.deleteRecursively(old);
             log = Log.open(directory, config(), flusher, files);
             LOG.info("{} compacted: {} records became {}", what, recordsInLog, standing.size());
             recordsInLog = standing.size();
@@ -241,24 +239,13 @@ public final class StateLog<R> implements AutoCloseable {
     }
 
     private static void finishInterruptedCompaction(Path directory) throws IOException {
-        deleteRecursively(sibling(directory, ".new"));
+        FileTrees.deleteRecursively(sibling(directory, ".new"));
         Path old = sibling(directory, ".old");
         if (Files.exists(old)) {
             if (Files.exists(directory)) {
-                deleteRecursively(old);
+                FileTrees.deleteRecursively(old);
             } else {
                 Files.move(old, directory, StandardCopyOption.ATOMIC_MOVE);
-            }
-        }
-    }
-
-    private static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path each : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(each);
             }
         }
     }

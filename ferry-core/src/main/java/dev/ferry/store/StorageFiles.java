@@ -4,18 +4,16 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ferry.log.FileTrees;
 import dev.ferry.log.LogFileSystem;
 
 /**
@@ -137,14 +135,10 @@ final class StorageFiles {
         fileSystem.deleteIfExists(directory);
     }
 
+    /** As {@link FileTrees#deleteRecursively}, on the real file system; a failure is logged (WARN), not thrown. */
     static void deleteRecursively(Path directory) {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
+        try {
+            FileTrees.deleteRecursively(directory);
         } catch (IOException e) {
             LOG.warn("Could not delete {}: {}", directory, e.toString());
         }

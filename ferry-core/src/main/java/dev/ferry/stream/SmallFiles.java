@@ -9,10 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The small text files beside the stream logs (partition metadata, log start checkpoints, the
@@ -71,17 +69,5 @@ final class SmallFiles {
             pairs.put(trimmed.substring(0, split).trim(), trimmed.substring(split + 1).trim());
         }
         return pairs;
-    }
-
-    /** Deletes {@code directory} and everything under it, if it exists. */
-    static void deleteRecursively(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 }

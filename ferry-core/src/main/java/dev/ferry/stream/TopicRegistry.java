@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.log.FileHandleCache;
+import dev.ferry.log.FileTrees;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.Log;
 import dev.ferry.log.LogCleaner;
@@ -247,7 +248,7 @@ public final class TopicRegistry implements AutoCloseable {
             for (Path child : children.toList()) {
                 if (child.getFileName().toString().endsWith(DELETE_SUFFIX)) {
                     LOG.info("Topics: removing {}, left by a deletion that did not finish", child.getFileName());
-                    SmallFiles.deleteRecursively(child);
+                    FileTrees.deleteRecursively(child);
                 }
             }
         }
@@ -394,7 +395,7 @@ public final class TopicRegistry implements AutoCloseable {
         try {
             Files.move(directory, doomed);
             SmallFiles.fsyncDirectory(topicsDirectory);
-            SmallFiles.deleteRecursively(doomed);
+            FileTrees.deleteRecursively(doomed);
         } catch (IOException e) {
             LOG.warn("Topics: removing {} failed ({}); the next start retries", directory.getFileName(), e.toString());
         }

@@ -55,18 +55,4 @@ class SmallFilesTest {
             assertThat(names.map(path -> path.getFileName().toString())).containsExactly("log-start-offset");
         }
     }
-
-    @Test
-    void shouldDeleteATreeAndTakeAMissingOneAsDone() throws IOException {
-        Path tree = directory.resolve("topic-0");
-        Files.createDirectories(tree.resolve("nested"));
-        Files.writeString(tree.resolve("nested/00000000000000000000.log"), "bytes");
-        Files.writeString(tree.resolve("partition.metadata"), "version: 0");
-
-        SmallFiles.deleteRecursively(tree);
-        SmallFiles.deleteRecursively(tree);
-
-        assertThat(tree).doesNotExist();
-        assertThat(directory).exists();
-    }
 }

@@ -1,5 +1,6 @@
 package dev.ferry.bench.log;
 
+import dev.ferry.log.FileTrees;
 import dev.ferry.log.FsyncPolicy;
 import dev.ferry.log.LogConfig;
 import java.io.IOException;
@@ -7,9 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
@@ -58,13 +57,11 @@ final class BenchLogs {
     }
 
     static void deleteRecursively(Path directory) {
-        if (directory == null || !Files.exists(directory)) {
+        if (directory == null) {
             return;
         }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
+        try {
+            FileTrees.deleteRecursively(directory);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
