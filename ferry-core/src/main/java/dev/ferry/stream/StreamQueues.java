@@ -68,7 +68,7 @@ public final class StreamQueues implements StreamTargets {
             "x-single-active-consumer", "x-delivery-limit", "x-dead-letter-strategy", "x-quorum-initial-group-size",
             "x-queue-mode", "x-queue-version", "x-queue-master-locator", "x-max-in-memory-length",
             "x-max-in-memory-bytes");
-    private static final Pattern MAX_AGE_FORMAT = Pattern.compile("([1-9][0-9]{0,15})([YMDhms])");
+    private static final Pattern MAX_AGE_FORMAT = Pattern.compile("([0-9]+)([YMDhms])");
 
     private final TopicRegistry topics;
     private final String virtualHost;
@@ -235,25 +235,35 @@ public final class StreamQueues implements StreamTargets {
         return configs;
     }
 
-    /** x-max-age in milliseconds: "7D", "1h", ...; empty when the text is not one. */
+    /**
+     * x-max-age in milliseconds: "7D", "1h", ...; empty when the text is not one. As RabbitMQ 3.10:
+     * leading zeros are allowed and zero is not ("007s" is 7 s, "00s" is refused); an age too large
+     * for a long (RabbitMQ's integers have no bound) is Long.MAX_VALUE ms, which keeps everything.
+     * Texts with no digits or a sign ("D", "+5s") make RabbitMQ fail with INTERNAL_ERROR; they are
+     * refused here as any other bad age.
+     */
     public static Optional<Long> maxAgeMs(String text) {
         Matcher matcher = MAX_AGE_FORMAT.matcher(text);
         if (!matcher.matches()) {
             return Optional.empty();
         }
-        long count = Long.parseLong(matcher.group(1));
-        long unitSeconds = switch (matcher.group(2)) {
-            case "Y" -> 365L * 24 * 3600;
-            case "M" -> 30L * 24 * 3600;
-            case "D" -> 24L * 3600;
-            case "h" -> 3600;
-            case "m" -> 60;
-            default -> 1;
-        };
-        try {
-            return Optional.of(Math.multiplyExact(Math.multiplyExact(count, unitSeconds), 1000L));
-        } catch (ArithmeticException e) {
+        String digits = matcher.group(1).replaceFirst("^0+", "");
+        if (digits.isEmpty()) {
             return Optional.empty();
+        }
+        long unitMs = switch (matcher.group(2)) {
+            case "Y" -> 365L * 24 * 3600 * 1000;
+            case "M" -> 30L * 24 * 3600 * 1000;
+            case "D" -> 24L * 3600 * 1000;
+            case "h" -> 3600L * 1000;
+            case "m" -> 60L * 1000;
+            default -> 1000L;
+        };
+        // Only digits reach the parse, so it can fail only by overflow, as the multiplication can.
+        try {
+            return Optional.of(Math.multiplyExact(Long.parseLong(digits), unitMs));
+        } catch (NumberFormatException | ArithmeticException tooLarge) {
+            return Optional.of(Long.MAX_VALUE);
         }
     }
 

@@ -134,7 +134,15 @@ class AmqpRecordMappingTest {
         assertThat(StreamQueues.maxAgeMs("2M")).contains(60L * 24 * 3600 * 1000);
         assertThat(StreamQueues.maxAgeMs("1Y")).contains(365L * 24 * 3600 * 1000);
         assertThat(StreamQueues.maxAgeMs("10s")).contains(10_000L);
-        for (String refused : List.of("0s", "1d", "1H", "10", "", "-1h", "1.5h")) {
+        assertThat(StreamQueues.maxAgeMs("5m")).contains(300_000L);
+        // Checked against RabbitMQ 3.10: leading zeros accepted, any size accepted (kept for ever here).
+        assertThat(StreamQueues.maxAgeMs("0007s")).contains(7_000L);
+        assertThat(StreamQueues.maxAgeMs("106751991167D")).contains(106_751_991_167L * 24 * 3600 * 1000);
+        assertThat(StreamQueues.maxAgeMs("106751991168D")).contains(Long.MAX_VALUE);
+        assertThat(StreamQueues.maxAgeMs("9223372036854775807s")).contains(Long.MAX_VALUE);
+        assertThat(StreamQueues.maxAgeMs("99999999999999999999999999999D")).contains(Long.MAX_VALUE);
+        for (String refused : List.of("0s", "00s", "1d", "1H", "10", "", "D", "+5s", " 5s", "5s ", "1Ys", "-1h",
+                "1.5h")) {
             assertThat(StreamQueues.maxAgeMs(refused)).as(refused).isEqualTo(Optional.empty());
         }
     }

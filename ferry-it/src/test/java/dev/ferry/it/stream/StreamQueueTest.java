@@ -251,6 +251,20 @@ class StreamQueueTest extends AmqpTestBase {
     }
 
     @Test
+    void shouldTakeAMaxAgeWithLeadingZerosOrTooLargeForALong() throws IOException {
+        // RabbitMQ's ages are Erlang integers: leading zeros and any size are fine; zero is not.
+        for (String age : List.of("0007s", "99999999999999999999999999999D")) {
+            String name = unique("stream");
+            channel.queueDeclare(name, true, false, false, Map.of("x-queue-type", "stream", "x-max-age", age));
+            assertThat(channel.queueDeclarePassive(name).getQueue()).as(age).isEqualTo(name);
+        }
+        String zero = unique("stream");
+        assertRefused(() -> connection.createChannel().queueDeclare(zero, true, false, false,
+                Map.of("x-queue-type", "stream", "x-max-age", "00s")), 406,
+                "PRECONDITION_FAILED - invalid arg 'x-max-age' for queue '" + zero + "' in vhost '/': invalid_max_age");
+    }
+
+    @Test
     void shouldRefuseAClassicDeclarationOfAStreamsName() throws IOException {
         String stream = declareStream();
         assertRefused(() -> connection.createChannel().queueDeclare(stream, true, false, false, null), 406,
