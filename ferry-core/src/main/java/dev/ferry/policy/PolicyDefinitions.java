@@ -9,6 +9,8 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
+import dev.ferry.text.ErlangTerms;
+
 /**
  * The definition keys a policy may set and how each is checked, with RabbitMQ 3.10's texts.
  *

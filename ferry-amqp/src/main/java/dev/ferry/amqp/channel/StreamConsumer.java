@@ -1,6 +1,8 @@
 package dev.ferry.amqp.channel;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +23,7 @@ import dev.ferry.stream.HighWatermarkWait;
 import dev.ferry.stream.Partition;
 import dev.ferry.stream.StreamQueues;
 import dev.ferry.stream.Topic;
+import dev.ferry.text.ErlangTerms;
 import dev.ferry.text.LogSafe;
 
 /**
@@ -156,6 +159,10 @@ final class StreamConsumer {
     static long startOffset(Object argument, Partition partition, String streamDescription, long nowMs) {
         long start = partition.logStartOffset();
         long end = partition.highWatermark();
+        if (argument instanceof byte[] bytes) {
+            // RabbitMQ matches the three words whatever the field's type, so a byte array says them too.
+            argument = keyword(bytes);
+        }
         if (argument == null || "next".equals(argument)) {
             return end;
         }
@@ -178,10 +185,20 @@ final class StreamConsumer {
             long offset = ((Number) argument).longValue();
             return Math.min(Math.max(start, offset), end);
         }
-        String shown = argument instanceof String text ? "<<\"" + text + "\">>" : String.valueOf(argument);
+        String shown = ErlangTerms.format(argument);
         throw BrokerException.preconditionFailed("PRECONDITION_FAILED - invalid arg '" + OFFSET_HEADER + "' for "
                 + streamDescription + ": {invalid_stream_offset_arg,{" + Arguments.amqpTypeName(argument) + ","
                 + shown + "}}");
+    }
+
+    /** "first", "last" or "next" when the bytes spell one of them; else the bytes themselves. */
+    private static Object keyword(byte[] bytes) {
+        for (String word : new String[] {"first", "last", "next"}) {
+            if (Arrays.equals(bytes, word.getBytes(StandardCharsets.US_ASCII))) {
+                return word;
+            }
+        }
+        return bytes;
     }
 
     private static long fromTimestamp(Partition partition, long timestampMs) {

@@ -1,27 +1,29 @@
-package dev.ferry.policy;
+package dev.ferry.text;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Writes a JSON value the way RabbitMQ's error texts print the Erlang term it decoded it to
- * ({@code ~p}): a string is a binary {@code <<"x">>}, an object a map. Only for error texts, so
- * that a script matching RabbitMQ's messages matches ours.
+ * Writes a value the way RabbitMQ's error texts print the Erlang term it decoded it to
+ * ({@code ~p}): a string is a binary {@code <<"x">>}, bytes a binary too ({@code <<"x">>} when
+ * printable, else {@code <<1,2,3>>}), a JSON object a map. Only for error texts, so that a script
+ * matching RabbitMQ's messages matches ours.
  */
-final class ErlangTerms {
+public final class ErlangTerms {
     private ErlangTerms() {
     }
 
-    static String format(Object value) {
+    public static String format(Object value) {
         StringBuilder text = new StringBuilder();
         append(text, value);
         return text.toString();
     }
 
     /** RabbitMQ's list of unrecognised keys: {@code [{<<"k">>,V},...]} in key order. */
-    static String keyValueList(Map<String, Object> entries) {
+    public static String keyValueList(Map<String, Object> entries) {
         StringBuilder text = new StringBuilder("[");
         Iterator<Map.Entry<String, Object>> it = new TreeMap<>(entries).entrySet().iterator();
         while (it.hasNext()) {
@@ -41,8 +43,12 @@ final class ErlangTerms {
     private static void append(StringBuilder text, Object value) {
         if (value == null) {
             text.append("null");
+        } else if (value instanceof String s && s.isEmpty()) {
+            text.append("<<>>");
         } else if (value instanceof String s) {
             text.append("<<\"").append(s.replace("\\", "\\\\").replace("\"", "\\\"")).append("\">>");
+        } else if (value instanceof byte[] bytes) {
+            appendBinary(text, bytes);
         } else if (value instanceof List<?> list) {
             text.append('[');
             for (int i = 0; i < list.size(); i++) {
@@ -68,5 +74,22 @@ final class ErlangTerms {
         } else {
             text.append(value);
         }
+    }
+
+    /** Bytes of printable ASCII as a quoted binary, any others as Erlang prints them: their values. */
+    private static void appendBinary(StringBuilder text, byte[] bytes) {
+        boolean printable = true;
+        for (byte b : bytes) {
+            printable &= b >= 0x20 && b < 0x7f;
+        }
+        if (printable) {
+            append(text, new String(bytes, StandardCharsets.US_ASCII));
+            return;
+        }
+        text.append("<<");
+        for (int i = 0; i < bytes.length; i++) {
+            text.append(i > 0 ? "," : "").append(bytes[i] & 0xff);
+        }
+        text.append(">>");
     }
 }
