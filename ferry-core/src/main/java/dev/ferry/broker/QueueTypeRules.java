@@ -1,5 +1,8 @@
 package dev.ferry.broker;
 
+import java.util.Map;
+import java.util.Optional;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,10 +52,14 @@ final class QueueTypeRules {
      * A redeclaration with the same effective type passes even if one of them leaves
      * {@code x-queue-type} out (classic either way); otherwise the argument texts apply.
      */
-    static void requireSameType(QueueArguments current, QueueArguments received, String description) {
-        if (current.queueType() != received.queueType()) {
+    static void requireSameType(QueueArguments current, Map<String, Object> received, String description) {
+        Object receivedType = received.get(QueueArguments.QUEUE_TYPE);
+        // No x-queue-type is classic, so "classic" and none are the same type; anything unknown is not.
+        Optional<QueueType> type = receivedType == null ? Optional.of(QueueType.CLASSIC)
+                : receivedType instanceof String name ? QueueType.fromWireName(name) : Optional.empty();
+        if (type.isEmpty() || current.queueType() != type.get()) {
             Equivalence.requireSameArgument(QueueArguments.QUEUE_TYPE, current.raw().get(QueueArguments.QUEUE_TYPE),
-                    received.raw().get(QueueArguments.QUEUE_TYPE), description);
+                    receivedType, description);
         }
     }
 

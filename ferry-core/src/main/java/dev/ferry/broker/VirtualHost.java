@@ -38,6 +38,7 @@ import dev.ferry.queue.QueueServices;
 import dev.ferry.queue.QueueSettings;
 import dev.ferry.queue.QueueTimer;
 import dev.ferry.queue.SystemQueueTimer;
+import dev.ferry.route.Arguments;
 import dev.ferry.route.Binding;
 import dev.ferry.route.DefaultExchange;
 import dev.ferry.route.Destination;
@@ -231,23 +232,31 @@ public final class VirtualHost {
      * Declares an exchange, or checks that an existing one was declared the same way.
      *
      * @return completes when the declaration is durable (fails with 541 if it cannot be stored)
-     * @throws BrokerException 503 unknown type; 403 empty name or {@code amq.} prefix; 406 an
-     *                         existing exchange differs in type, durable, auto_delete, internal or
-     *                         alternate-exchange
+     * @throws BrokerException 503 unknown type; 403 empty name, or {@code amq.} prefix for a new
+     *                         exchange (a predeclared one may be declared again, as in RabbitMQ);
+     *                         406 an alternate-exchange that is not a name, or an existing exchange
+     *                         differs in type, durable, auto_delete, internal or alternate-exchange
      */
     public CompletableFuture<Void> declareExchange(String exchangeName, String typeName, boolean durable,
                                                    boolean autoDelete, boolean internal, Map<String, Object> arguments) {
         ExchangeType type = ExchangeType.fromWireName(typeName).orElseThrow(() -> new BrokerException(
-                ErrorCode.COMMAND_INVALID, "COMMAND_INVALID - unknown exchange type '" + typeName + "'"));
+                ErrorCode.COMMAND_INVALID, "COMMAND_INVALID - invalid exchange type '" + typeName + "'"));
         if (exchangeName.isEmpty()) {
             throw BrokerException.accessRefused(DEFAULT_EXCHANGE_REFUSAL);
         }
-        ResourceNames.requireNotReserved("exchange", exchangeName);
-        ResourceNames.requireShortEnough("exchange", exchangeName);
         ExchangeSettings declared = new ExchangeSettings(exchangeName, type, durable, autoDelete, internal, arguments);
         synchronized (metadataLock) {
             Exchange existing = exchanges.get(exchangeName);
             if (existing == null) {
+                // RabbitMQ checks the name and the alternate exchange only for an exchange it is to create.
+                ResourceNames.requireNotReserved("exchange", exchangeName);
+                ResourceNames.requireShortEnough("exchange", exchangeName);
+                Object alternate = declared.arguments().get(ExchangeSettings.ALTERNATE_EXCHANGE);
+                if (alternate != null && !(alternate instanceof String)) {
+                    throw BrokerException.preconditionFailed("PRECONDITION_FAILED - invalid type '"
+                            + Arguments.amqpTypeName(alternate) + "' for arg '" + ExchangeSettings.ALTERNATE_EXCHANGE
+                            + "' in " + ResourceNames.exchange(exchangeName, name));
+                }
                 Exchange created = Exchange.create(declared);
                 applyPolicy(created);
                 exchanges.put(exchangeName, created);
@@ -338,16 +347,15 @@ public final class VirtualHost {
     }
 
     /**
-     * Removes an exchange-to-exchange binding; a missing binding is not an error. 403 / 404 as for
-     * bind. Completes when the removal is durable.
+     * Removes an exchange-to-exchange binding; a missing binding is not an error, nor (as in
+     * RabbitMQ 3.10) a missing source or destination. 403 for the default exchange. Completes when
+     * the removal is durable.
      */
     public CompletableFuture<Void> unbindExchange(String destination, String source, String routingKey,
                                                   Map<String, Object> arguments) {
         requireNotDefault(source);
         requireNotDefault(destination);
         synchronized (metadataLock) {
-            requireExchange(source);
-            requireExchange(destination);
             TopologyChange change = new TopologyChange();
             unbindLocked(change, new Binding(source, Destination.exchange(destination), routingKey, arguments));
             return whenDurable(change, "the removal of a binding from " + ResourceNames.exchange(source, name));
@@ -381,29 +389,32 @@ public final class VirtualHost {
                         declaration.arguments() == null ? null : declaration.arguments().get(QueueArguments.QUEUE_TYPE),
                         description);
             }
-            QueueArguments arguments = QueueArguments.parse(declaration.arguments(), description);
-            if (serverNamed) {
-                QueueTypeRules.checkServerNamed(arguments);
-            }
             OptionalLong owner = declaration.exclusive() ? OptionalLong.of(declaration.connectionId()) : OptionalLong.empty();
             MessageQueue existing = queues.get(queueName);
             if (existing != null) {
+                // As RabbitMQ: a redeclaration is compared with the queue, its arguments not checked on their own,
+                // so a value the queue does not have is "inequivalent" even where it would be invalid too.
                 QueueSettings current = existing.settings();
                 if (!current.exclusiveOwner().equals(owner)) {
                     throw exclusivelyLocked(queueName);
                 }
                 Equivalence.requireSameField("durable", current.durable(), declaration.durable(), description);
                 Equivalence.requireSameField("auto_delete", current.autoDelete(), declaration.autoDelete(), description);
+                Map<String, Object> received = Arguments.copyWithoutVoids(declaration.arguments());
                 for (String key : QueueArguments.EQUIVALENCE_KEYS) {
                     if (key.equals(QueueArguments.QUEUE_TYPE)) {
-                        QueueTypeRules.requireSameType(current.arguments(), arguments, description);
+                        QueueTypeRules.requireSameType(current.arguments(), received, description);
                         continue;
                     }
-                    Equivalence.requireSameArgument(key, current.arguments().raw().get(key), arguments.raw().get(key),
+                    Equivalence.requireSameArgument(key, current.arguments().raw().get(key), received.get(key),
                             description);
                 }
                 existing.touch();
                 return new DeclaredQueue(existing, afterRecorded());
+            }
+            QueueArguments arguments = QueueArguments.parse(declaration.arguments(), description);
+            if (serverNamed) {
+                QueueTypeRules.checkServerNamed(arguments);
             }
             QueueTypeRules.checkNewQueue(declaration, arguments, description);
             QueueTypeRules.logFallbacks(arguments, description);
@@ -522,17 +533,26 @@ public final class VirtualHost {
     }
 
     /**
-     * Removes a queue binding; a missing binding is not an error. 403 / 404 / 405 as for bind.
-     * Completes when the removal is durable.
+     * Removes a queue binding; a missing binding is not an error, nor (as in RabbitMQ 3.10) a
+     * missing queue or exchange. 403 for the default exchange; 405 for a binding of another
+     * connection's exclusive queue (RabbitMQ checks that only when the binding exists). Completes
+     * when the removal is durable.
      */
     public CompletableFuture<Void> unbindQueue(String queueName, String exchangeName, String routingKey,
                                                Map<String, Object> arguments, long connectionId) {
         requireNotDefault(exchangeName);
         synchronized (metadataLock) {
-            requireQueueOrStream(queueName, connectionId);
-            requireExchange(exchangeName);
+            Binding binding = new Binding(exchangeName, Destination.queue(queueName), routingKey, arguments);
+            Exchange source = exchanges.get(exchangeName);
+            if (source == null || !source.bindings().contains(binding)) {
+                return afterRecorded();
+            }
+            MessageQueue queue = queues.get(queueName);
+            if (queue != null) {
+                requireExclusiveAccess(queue, connectionId);
+            }
             TopologyChange change = new TopologyChange();
-            unbindLocked(change, new Binding(exchangeName, Destination.queue(queueName), routingKey, arguments));
+            unbindLocked(change, binding);
             return whenDurable(change, "the removal of a binding of " + ResourceNames.queue(queueName, name));
         }
     }

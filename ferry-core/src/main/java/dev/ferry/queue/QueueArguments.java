@@ -55,6 +55,10 @@ public record QueueArguments(
     public static final String DELIVERY_LIMIT = "x-delivery-limit";
     public static final String QUEUE_TYPE = "x-queue-type";
     public static final String DEAD_LETTER_STRATEGY = "x-dead-letter-strategy";
+    /** RabbitMQ 3.10's classic queue mode ("default" or "lazy"): checked, then without effect here. */
+    public static final String QUEUE_MODE = "x-queue-mode";
+    /** RabbitMQ 3.10's classic queue index version (1 or 2): checked, then without effect here. */
+    public static final String QUEUE_VERSION = "x-queue-version";
     public static final String QUORUM_INITIAL_GROUP_SIZE = "x-quorum-initial-group-size";
     public static final String QUEUE_LEADER_LOCATOR = "x-queue-leader-locator";
     /** Ferry's own: an array of waits (ms) before the 1st, 2nd, ... return of a message is ready again. */
@@ -66,6 +70,8 @@ public record QueueArguments(
             SINGLE_ACTIVE_CONSUMER, DELIVERY_LIMIT, QUEUE_TYPE, RETRY_DELAYS, DEAD_LETTER_STRATEGY,
             QUORUM_INITIAL_GROUP_SIZE, QUEUE_LEADER_LOCATOR, DeduplicationSettings.ENABLED,
             DeduplicationSettings.CACHE_SIZE, DeduplicationSettings.CACHE_TTL, DeduplicationSettings.HEADER_NAME);
+
+    private static final List<String> QUEUE_MODES = List.of("default", "lazy");
 
     private static final List<String> LEADER_LOCATORS = List.of("client-local", "balanced", "random", "least-leaders");
 
@@ -101,8 +107,15 @@ public record QueueArguments(
         OptionalLong maxLengthBytes = parser.integer(MAX_LENGTH_BYTES, 0);
         Overflow overflow = parser.string(OVERFLOW)
                 .map(name -> Overflow.fromWireName(name).orElseThrow(() -> parser.invalid(OVERFLOW,
-                        "{invalid_overflow_value," + name + "}")))
+                        "invalid_overflow")))
                 .orElse(Overflow.DROP_HEAD);
+        Object deadLetterExchangeValue = raw.get(DEAD_LETTER_EXCHANGE);
+        if (deadLetterExchangeValue != null && !(deadLetterExchangeValue instanceof String)) {
+            // RabbitMQ reads it as an exchange name before the other arguments, and words it so.
+            throw BrokerException.preconditionFailed("PRECONDITION_FAILED - invalid type '"
+                    + Arguments.amqpTypeName(deadLetterExchangeValue) + "' for arg '" + DEAD_LETTER_EXCHANGE + "' in "
+                    + queueDescription);
+        }
         Optional<String> deadLetterExchange = parser.string(DEAD_LETTER_EXCHANGE);
         Optional<String> deadLetterRoutingKey = parser.string(DEAD_LETTER_ROUTING_KEY);
         if (deadLetterRoutingKey.isPresent() && deadLetterExchange.isEmpty()) {
@@ -123,6 +136,16 @@ public record QueueArguments(
         parser.string(QUEUE_LEADER_LOCATOR).ifPresent(locator -> {
             if (!LEADER_LOCATORS.contains(locator)) {
                 throw parser.invalid(QUEUE_LEADER_LOCATOR, "invalid_queue_locator_arg");
+            }
+        });
+        parser.string(QUEUE_MODE).ifPresent(mode -> {
+            if (!QUEUE_MODES.contains(mode)) {
+                throw parser.invalid(QUEUE_MODE, "\"unsupported queue mode '" + mode + "'\"");
+            }
+        });
+        parser.integerExpected(QUEUE_VERSION, 0).ifPresent(version -> {
+            if (version != 1 && version != 2) {
+                throw parser.invalid(QUEUE_VERSION, "\"unsupported queue version '" + version + "'\"");
             }
         });
         Optional<DeduplicationSettings> deduplication = deduplication(parser);

@@ -18,7 +18,7 @@ public enum QueueType {
             QueueArguments.QUEUE_LEADER_LOCATOR, "x-max-in-memory-length", "x-max-in-memory-bytes",
             "x-max-age", "x-stream-max-segment-size-bytes", "x-initial-cluster-size", "x-stream-filter-size-bytes")),
     QUORUM("quorum", "rabbit_quorum_queue", Set.of(
-            QueueArguments.MAX_PRIORITY, "x-queue-mode", "x-queue-version", "x-queue-master-locator",
+            QueueArguments.MAX_PRIORITY, QueueArguments.QUEUE_MODE, QueueArguments.QUEUE_VERSION, "x-queue-master-locator",
             "x-max-age", "x-stream-max-segment-size-bytes", "x-initial-cluster-size", "x-stream-filter-size-bytes"));
 
     /** RabbitMQ 4's delivery limit for a quorum queue declared without {@code x-delivery-limit}. */

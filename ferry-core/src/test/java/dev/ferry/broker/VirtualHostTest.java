@@ -86,9 +86,43 @@ class VirtualHostTest {
         assertRefused(() -> vhost.declareExchange("", "direct", false, false, false, Map.of()), ErrorCode.ACCESS_REFUSED,
                 "ACCESS_REFUSED - operation not permitted on the default exchange");
         assertRefused(() -> vhost.declareExchange("x", "x-unknown", false, false, false, Map.of()), ErrorCode.COMMAND_INVALID,
-                "COMMAND_INVALID - unknown exchange type 'x-unknown'");
+                "COMMAND_INVALID - invalid exchange type 'x-unknown'");
         assertRefused(() -> vhost.checkExchangeExists("nope"), ErrorCode.NOT_FOUND,
                 "NOT_FOUND - no exchange 'nope' in vhost '/'");
+        assertRefused(() -> vhost.declareExchange("x", "direct", false, false, false, Map.of("alternate-exchange", 5)),
+                ErrorCode.PRECONDITION_FAILED,
+                "PRECONDITION_FAILED - invalid type 'signedint' for arg 'alternate-exchange' in exchange 'x' in vhost '/'");
+        assertThat(vhost.exchange("x")).isEmpty();
+    }
+
+    @Test
+    void shouldTakeAPredeclaredExchangeDeclaredAgainAsItIsAndCompareIt() {
+        // RabbitMQ 3.10 refuses the amq. prefix only for an exchange it would create.
+        assertThat(vhost.declareExchange("amq.topic", "topic", true, false, false, Map.of())).isCompleted();
+        assertThat(vhost.declareExchange("amq.match", "headers", true, false, false, Map.of())).isCompleted();
+        assertRefused(() -> vhost.declareExchange("amq.direct", "topic", true, false, false, Map.of()),
+                ErrorCode.PRECONDITION_FAILED, "PRECONDITION_FAILED - inequivalent arg 'type' for exchange 'amq.direct'"
+                        + " in vhost '/': received 'topic' but current is 'direct'");
+        assertRefused(() -> vhost.declareExchange("amq.topic", "topic", false, false, false, Map.of()),
+                ErrorCode.PRECONDITION_FAILED, "PRECONDITION_FAILED - inequivalent arg 'durable' for exchange 'amq.topic'"
+                        + " in vhost '/': received 'false' but current is 'true'");
+    }
+
+    @Test
+    void shouldUnbindWhatIsMissingWithoutComplaint() {
+        declareQueue("q");
+        vhost.declareExchange("x", "direct", false, false, false, Map.of());
+
+        // RabbitMQ 3.10 answers unbind-ok whether the queue, the exchange or the binding is there or not.
+        assertThat(vhost.unbindQueue("no-queue", "x", "k", Map.of(), CONNECTION)).isCompleted();
+        assertThat(vhost.unbindQueue("q", "no-exchange", "k", Map.of(), CONNECTION)).isCompleted();
+        assertThat(vhost.unbindQueue("no-queue", "no-exchange", "k", Map.of(), CONNECTION)).isCompleted();
+        assertThat(vhost.unbindExchange("no-destination", "x", "k", Map.of())).isCompleted();
+        assertThat(vhost.unbindExchange("x", "no-source", "k", Map.of())).isCompleted();
+        assertRefused(() -> vhost.unbindQueue("q", "", "q", Map.of(), CONNECTION), ErrorCode.ACCESS_REFUSED,
+                "ACCESS_REFUSED - operation not permitted on the default exchange");
+        assertThat(vhost.exchange("no-exchange")).isEmpty();
+        assertThat(vhost.exchange("no-destination")).isEmpty();
     }
 
     @Test
@@ -199,7 +233,7 @@ class VirtualHostTest {
         for (Map<String, Object> bad : java.util.List.<Map<String, Object>>of(
                 Map.of("x-overflow", "drop-tail"), Map.of("x-max-priority", 256), Map.of("x-single-active-consumer", 1),
                 Map.of("x-dead-letter-routing-key", "k"), Map.of("x-queue-type", "QUORUM"),
-                Map.of("x-delivery-limit", -2), Map.of("x-max-length-bytes", 1.5), Map.of("x-dead-letter-exchange", 5))) {
+                Map.of("x-delivery-limit", -2), Map.of("x-max-length-bytes", 1.5))) {
             String key = bad.keySet().iterator().next();
             assertThatThrownBy(() -> vhost.declareQueue(new QueueDeclaration("q", false, false, false, bad, CONNECTION)))
                     .as(key).hasMessageContaining("invalid arg '" + key + "'")
@@ -218,6 +252,24 @@ class VirtualHostTest {
     }
 
     @Test
+    void shouldCompareARedeclarationWithTheQueueBeforeCheckingItsArguments() {
+        vhost.declareQueue(new QueueDeclaration("limited", false, false, false, Map.of("x-max-length", 5), CONNECTION));
+
+        // RabbitMQ 3.10's texts: a redeclaration is inequivalent, whether or not its value would be valid.
+        assertRefused(() -> vhost.declareQueue(new QueueDeclaration("limited", false, false, false,
+                        Map.of("x-max-length", "5"), CONNECTION)), ErrorCode.PRECONDITION_FAILED,
+                "PRECONDITION_FAILED - inequivalent arg 'x-max-length' for queue 'limited' in vhost '/': "
+                        + "received '5' but current is '5'");
+        assertRefused(() -> vhost.declareQueue(new QueueDeclaration("limited", false, false, false,
+                        Map.of("x-max-length", 5, "x-message-ttl", -1), CONNECTION)), ErrorCode.PRECONDITION_FAILED,
+                "PRECONDITION_FAILED - inequivalent arg 'x-message-ttl' for queue 'limited' in vhost '/': "
+                        + "received the value '-1' of type 'signedint' but current is none");
+        // Arguments outside the equivalence list are not looked at, as there.
+        assertThat(vhost.declareQueue(new QueueDeclaration("limited", false, false, false,
+                Map.of("x-max-length", 5, "x-queue-mode", "fast", "x-queue-type", "classic"), CONNECTION))).isNotNull();
+    }
+
+    @Test
     void shouldLockExclusiveQueuesToTheirConnectionAndDeleteThemWhenItCloses() {
         vhost.declareQueue(new QueueDeclaration("mine", false, true, false, Map.of(), CONNECTION));
         String locked = "RESOURCE_LOCKED - cannot obtain exclusive access to locked queue 'mine' in vhost '/'. It could be"
@@ -230,6 +282,11 @@ class VirtualHostTest {
         assertRefused(() -> vhost.declareQueue(new QueueDeclaration("mine", false, false, false, Map.of(), CONNECTION)),
                 ErrorCode.RESOURCE_LOCKED, locked);
         assertRefused(() -> vhost.bindQueue("mine", "amq.direct", "k", Map.of(), OTHER_CONNECTION), ErrorCode.RESOURCE_LOCKED, locked);
+        vhost.bindQueue("mine", "amq.fanout", "k", Map.of(), CONNECTION);
+        assertRefused(() -> vhost.unbindQueue("mine", "amq.fanout", "k", Map.of(), OTHER_CONNECTION),
+                ErrorCode.RESOURCE_LOCKED, locked);
+        // A binding that is not there is unbound without a look at the queue, as RabbitMQ 3.10 does.
+        assertThat(vhost.unbindQueue("mine", "amq.fanout", "other", Map.of(), OTHER_CONNECTION)).isCompleted();
         assertRefused(() -> vhost.purgeQueue("mine", OTHER_CONNECTION), ErrorCode.RESOURCE_LOCKED, locked);
         assertRefused(() -> vhost.deleteQueue("mine", OTHER_CONNECTION, false, false), ErrorCode.RESOURCE_LOCKED, locked);
         assertRefused(() -> vhost.get("mine", new ChannelRef(OTHER_CONNECTION, 1), false), ErrorCode.RESOURCE_LOCKED, locked);

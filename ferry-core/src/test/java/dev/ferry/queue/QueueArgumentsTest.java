@@ -54,7 +54,7 @@ class QueueArgumentsTest {
 
     @Test
     void shouldRefuseBadValuesNamingTheArgument() {
-        assertRefused("{invalid_overflow_value,drop-tail}", "x-overflow", "drop-tail");
+        assertRefused("invalid_overflow", "x-overflow", "drop-tail");
         assertRefused("routing_key_but_no_dlx_defined", "x-dead-letter-routing-key", "parked");
         assertRefused("invalid_dlx_strategy", "x-queue-type", "quorum", "x-dead-letter-strategy", "sometimes");
         assertRefused("invalid_queue_locator_arg", "x-queue-type", "quorum", "x-queue-leader-locator", "nearest");
@@ -62,6 +62,31 @@ class QueueArgumentsTest {
         assertRefused("{value_negative,-1}", "x-message-ttl", -1);
         assertRefused("\"expected integer, got longstr\"", "x-max-length", "ten");
         assertRefused("\"an empty header name\"", "x-deduplication-header-name", "");
+    }
+
+    @Test
+    void shouldCheckTheClassicQueueModeAndVersionAsRabbitMq310Does() {
+        // Texts as RabbitMQ 3.10 answers them (checked with pika); the values are accepted and have no effect.
+        assertThat(parse("x-queue-mode", "lazy").raw()).containsEntry("x-queue-mode", "lazy");
+        assertThat(parse("x-queue-mode", "default").raw()).containsEntry("x-queue-mode", "default");
+        assertRefused("\"unsupported queue mode 'fast'\"", "x-queue-mode", "fast");
+        assertRefused("{unacceptable_type,signedint}", "x-queue-mode", 5);
+        assertThat(parse("x-queue-version", 1).raw()).containsEntry("x-queue-version", 1);
+        assertThat(parse("x-queue-version", 2).raw()).containsEntry("x-queue-version", 2);
+        assertRefused("\"unsupported queue version '0'\"", "x-queue-version", 0);
+        assertRefused("\"unsupported queue version '3'\"", "x-queue-version", 3);
+        assertRefused("{value_negative,-1}", "x-queue-version", -1);
+        assertRefused("\"expected integer, got longstr\"", "x-queue-version", "2");
+    }
+
+    @Test
+    void shouldNameADeadLetterExchangeOfTheWrongTypeAsRabbitMqDoes() {
+        assertThatThrownBy(() -> parse("x-dead-letter-exchange", 5)).isInstanceOf(BrokerException.class)
+                .hasMessage("PRECONDITION_FAILED - invalid type 'signedint' for arg 'x-dead-letter-exchange' in " + QUEUE);
+        assertThatThrownBy(() -> parse("x-dead-letter-exchange", true)).isInstanceOf(BrokerException.class)
+                .hasMessage("PRECONDITION_FAILED - invalid type 'bool' for arg 'x-dead-letter-exchange' in " + QUEUE);
+        assertRefused("{unacceptable_type,signedint}", "x-dead-letter-exchange", "dlx", "x-dead-letter-routing-key", 5);
+        assertThat(parse("x-dead-letter-exchange", "").deadLetterExchange()).contains("");
     }
 
     @Test

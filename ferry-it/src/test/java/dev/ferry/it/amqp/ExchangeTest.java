@@ -35,6 +35,46 @@ class ExchangeTest extends AmqpTestBase {
     }
 
     @Test
+    void shouldLetAPredeclaredExchangeBeDeclaredAgainTheSameWay() throws IOException {
+        // The amq. prefix is refused only for an exchange that would be created (RabbitMQ 3.10).
+        channel.exchangeDeclare("amq.topic", "topic", true);
+        channel.exchangeDeclare("amq.match", "headers", true);
+
+        Throwable thrown = catchThrowable(() -> connection.createChannel().exchangeDeclare("amq.direct", "topic", true));
+        assertThat(replyCode(thrown)).isEqualTo(406);
+        assertThat(replyText(thrown)).isEqualTo("PRECONDITION_FAILED - inequivalent arg 'type' for exchange "
+                + "'amq.direct' in vhost '/': received 'topic' but current is 'direct'");
+        Throwable created = catchThrowable(() -> connection.createChannel().exchangeDeclare(unique("amq.new"), "topic"));
+        assertThat(replyCode(created)).isEqualTo(403);
+    }
+
+    @Test
+    void shouldRefuseAnUnknownTypeAndAnAlternateExchangeThatIsNoName() throws IOException {
+        String name = unique("x-odd");
+        Throwable type = catchThrowable(() -> newConnection().createChannel().exchangeDeclare(name, "foo"));
+        assertThat(replyCode(type)).isEqualTo(503);
+        assertThat(replyText(type)).isEqualTo("COMMAND_INVALID - invalid exchange type 'foo'");
+
+        Throwable alternate = catchThrowable(() -> connection.createChannel().exchangeDeclare(name, "direct", false,
+                true, Map.of("alternate-exchange", 5)));
+        assertThat(replyCode(alternate)).isEqualTo(406);
+        assertThat(replyText(alternate)).isEqualTo("PRECONDITION_FAILED - invalid type 'signedint' for arg "
+                + "'alternate-exchange' in exchange '" + name + "' in vhost '/'");
+    }
+
+    @Test
+    void shouldUnbindExchangesThatAreMissingWithoutError() throws IOException {
+        String present = unique("x-present");
+        channel.exchangeDeclare(present, "direct", false, true, null);
+
+        channel.exchangeUnbind(unique("missing-destination"), present, "k");
+        channel.exchangeUnbind(present, unique("missing-source"), "k");
+
+        assertThat(channel.isOpen()).isTrue();
+        channel.exchangeDelete(present);
+    }
+
+    @Test
     void shouldReportNotFoundForAPassiveDeclareOfAMissingExchange() {
         Throwable thrown = catchThrowable(() -> channel.exchangeDeclarePassive(unique("missing")));
 

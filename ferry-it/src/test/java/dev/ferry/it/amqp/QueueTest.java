@@ -216,6 +216,52 @@ class QueueTest extends AmqpTestBase {
     }
 
     @Test
+    void shouldUnbindAMissingQueueExchangeOrBindingWithoutError() throws IOException {
+        // RabbitMQ 3.10 answers unbind-ok in each case; only the default exchange is refused (403).
+        String queue = channel.queueDeclare(unique("q-unbind"), false, false, true, null).getQueue();
+
+        channel.queueUnbind(unique("missing-queue"), "amq.direct", "k");
+        channel.queueUnbind(queue, unique("missing-exchange"), "k");
+        channel.queueUnbind(queue, "amq.direct", "never-bound");
+
+        assertThat(channel.isOpen()).isTrue();
+        Throwable thrown = catchThrowable(() -> connection.createChannel().queueUnbind(queue, "", queue));
+        assertThat(replyCode(thrown)).isEqualTo(403);
+        assertThat(replyText(thrown)).isEqualTo("ACCESS_REFUSED - operation not permitted on the default exchange");
+    }
+
+    @Test
+    void shouldAnswerBadArgumentsWithRabbitMqsTexts() {
+        String queue = unique("q-bad");
+        String description = "queue '" + queue + "' in vhost '/'";
+        assertThat(refusal(queue, Map.of("x-overflow", "drop"))).isEqualTo(
+                "PRECONDITION_FAILED - invalid arg 'x-overflow' for " + description + ": invalid_overflow");
+        assertThat(refusal(queue, Map.of("x-queue-mode", "fast"))).isEqualTo(
+                "PRECONDITION_FAILED - invalid arg 'x-queue-mode' for " + description + ": \"unsupported queue mode 'fast'\"");
+        assertThat(refusal(queue, Map.of("x-queue-version", 3))).isEqualTo("PRECONDITION_FAILED - invalid arg "
+                + "'x-queue-version' for " + description + ": \"unsupported queue version '3'\"");
+        assertThat(refusal(queue, Map.of("x-dead-letter-exchange", 5))).isEqualTo(
+                "PRECONDITION_FAILED - invalid type 'signedint' for arg 'x-dead-letter-exchange' in " + description);
+    }
+
+    @Test
+    void shouldCallARedeclarationInequivalentEvenWhereItsValueIsInvalid() throws IOException {
+        String queue = channel.queueDeclare(unique("q-redeclare"), false, false, true, Map.of("x-max-length", 5))
+                .getQueue();
+
+        assertThat(refusal(queue, Map.of("x-max-length", -1))).isEqualTo("PRECONDITION_FAILED - inequivalent arg "
+                + "'x-max-length' for queue '" + queue + "' in vhost '/': received '-1' but current is '5'");
+    }
+
+    /** The reply text of a queue.declare refused on a channel of its own. */
+    private String refusal(String queue, Map<String, Object> arguments) {
+        Throwable thrown = catchThrowable(() -> connection.createChannel().queueDeclare(queue, false, false, true,
+                arguments));
+        assertThat(replyCode(thrown)).isEqualTo(406);
+        return replyText(thrown);
+    }
+
+    @Test
     void shouldRenewTheExpiresLeaseOnAPassiveDeclare() throws Exception {
         String queue = unique("leased");
         channel.queueDeclare(queue, false, false, false, Map.of("x-expires", 1500));
