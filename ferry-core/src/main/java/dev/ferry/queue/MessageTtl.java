@@ -13,23 +13,46 @@ public final class MessageTtl {
     private MessageTtl() {
     }
 
+    /** The longest TTL RabbitMQ accepts, per message or per queue: ten years of 365 days, in ms. */
+    public static final long MAX_TTL_MS = 315_360_000_000L;
+
+    /** Where RabbitMQ's pretty printer wraps an error term: past column 78 of its line. */
+    private static final int TERM_LINE_END = 78;
+
     /**
-     * The TTL in milliseconds, or empty when {@code expiration} is null.
+     * The TTL in milliseconds, or empty when {@code expiration} is null. Read as RabbitMQ 3.10 reads
+     * it (Erlang's {@code string:to_integer}): an optional sign and ASCII digits, nothing after them.
      *
-     * @throws BrokerException 406 PRECONDITION_FAILED when it is not a non-negative integer
+     * @throws BrokerException 406 PRECONDITION_FAILED with RabbitMQ's reason: {@code no_integer},
+     *     {@code {leftover_string,"..."}}, {@code {value_negative,N}} or {@code {value_too_large,N}}
+     *     (above {@link #MAX_TTL_MS})
      */
     public static OptionalLong parse(String expiration) {
         if (expiration == null) {
             return OptionalLong.empty();
         }
-        long ttl;
-        try {
-            ttl = Long.parseLong(expiration);
-        } catch (NumberFormatException e) {
+        int length = expiration.length();
+        int at = length > 0 && (expiration.charAt(0) == '+' || expiration.charAt(0) == '-') ? 1 : 0;
+        int digitsStart = at;
+        while (at < length && expiration.charAt(at) >= '0' && expiration.charAt(at) <= '9') {
+            at++;
+        }
+        if (at == digitsStart) {
             throw invalid(expiration, "no_integer");
         }
-        if (ttl < 0) {
-            throw invalid(expiration, "{value_negative," + ttl + "}");
+        if (at < length) {
+            String rest = expiration.substring(at).replace("\\", "\\\\").replace("\"", "\\\"");
+            throw invalid(expiration, "{leftover_string,", "\"" + rest + "\"}");
+        }
+        boolean negative = expiration.charAt(0) == '-';
+        String digits = expiration.substring(digitsStart).replaceFirst("^0+(?=.)", "");
+        // More than 18 digits is beyond the maximum either way, and might not fit a long.
+        long ttl = digits.length() > 18 ? Long.MAX_VALUE : Long.parseLong(digits);
+        if (negative && ttl != 0) {
+            throw invalid(expiration, "{value_negative,", "-" + digits + "}");
+        }
+        if (ttl > MAX_TTL_MS) {
+            throw invalid(expiration, "{value_too_large,", digits + "}");
         }
         return OptionalLong.of(ttl);
     }
@@ -44,6 +67,18 @@ public final class MessageTtl {
     }
 
     private static BrokerException invalid(String expiration, String reason) {
-        return BrokerException.preconditionFailed("PRECONDITION_FAILED - invalid expiration '" + expiration + "': " + reason);
+        return invalid(expiration, reason, "");
+    }
+
+    /**
+     * RabbitMQ formats the reason, a tuple, with Erlang's pretty printer after the text before it;
+     * a tuple that would pass column {@value #TERM_LINE_END} goes on two lines, its second element
+     * under the first, as RabbitMQ 3.10 sends it.
+     */
+    private static BrokerException invalid(String expiration, String tupleStart, String tupleRest) {
+        String lead = "invalid expiration '" + expiration + "': ";
+        boolean wraps = !tupleRest.isEmpty() && lead.length() + tupleStart.length() + tupleRest.length() > TERM_LINE_END;
+        String reason = wraps ? tupleStart + "\n" + " ".repeat(lead.length() + 1) + tupleRest : tupleStart + tupleRest;
+        return BrokerException.preconditionFailed("PRECONDITION_FAILED - " + lead + reason);
     }
 }

@@ -101,8 +101,8 @@ public record QueueArguments(
             }
         }
         List<String> fallbacks = new ArrayList<>(0);
-        OptionalLong messageTtl = parser.integer(MESSAGE_TTL, 0);
-        OptionalLong expires = parser.integer(EXPIRES, 1);
+        OptionalLong messageTtl = parser.atMost(MESSAGE_TTL, parser.integer(MESSAGE_TTL, 0), MessageTtl.MAX_TTL_MS);
+        OptionalLong expires = parser.atMost(EXPIRES, parser.integer(EXPIRES, 1), MessageTtl.MAX_TTL_MS);
         OptionalLong maxLength = parser.integer(MAX_LENGTH, 0);
         OptionalLong maxLengthBytes = parser.integer(MAX_LENGTH_BYTES, 0);
         Overflow overflow = parser.string(OVERFLOW)
@@ -224,6 +224,14 @@ public record QueueArguments(
                 throw invalid(key, (number < 0 ? "{value_negative," : "{value_zero,") + number + "}");
             }
             return OptionalLong.of(number);
+        }
+
+        /** {@code value} unless it is above {@code maximum}: RabbitMQ's {@code value_too_large}. */
+        OptionalLong atMost(String key, OptionalLong value, long maximum) {
+            if (value.isPresent() && value.getAsLong() > maximum) {
+                throw invalid(key, "{value_too_large," + value.getAsLong() + "}");
+            }
+            return value;
         }
 
         /** An integer argument RabbitMQ checks with its other validator, which words a wrong type differently. */

@@ -6,6 +6,7 @@ import java.util.function.Consumer;
 
 import dev.ferry.error.BrokerException;
 import dev.ferry.message.Message;
+import dev.ferry.text.ErlangTerms;
 
 /**
  * Routes by comparing message headers with each binding's arguments (see {@link HeadersMatch}).
@@ -22,8 +23,14 @@ public final class HeadersExchange extends Exchange {
     @Override
     public void validateBindingArguments(Map<String, Object> arguments) {
         if (HeadersMatch.of(arguments).isEmpty()) {
-            throw BrokerException.preconditionFailed("PRECONDITION_FAILED - Invalid x-match field value '"
-                    + arguments.get(HeadersMatch.ARGUMENT) + "'; expected all, any, all-with-x, or any-with-x");
+            // RabbitMQ 3.10's texts, the value printed as the Erlang term it decoded.
+            Object value = arguments.get(HeadersMatch.ARGUMENT);
+            if (!(value instanceof String)) {
+                throw BrokerException.preconditionFailed("PRECONDITION_FAILED - Invalid x-match field type "
+                        + Arguments.amqpTypeName(value) + " (value " + ErlangTerms.format(value) + "); expected longstr");
+            }
+            throw BrokerException.preconditionFailed("PRECONDITION_FAILED - Invalid x-match field value "
+                    + ErlangTerms.format(value) + "; expected all, any, all-with-x, or any-with-x");
         }
     }
 

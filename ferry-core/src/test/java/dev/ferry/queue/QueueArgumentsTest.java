@@ -62,6 +62,9 @@ class QueueArgumentsTest {
         assertRefused("{value_negative,-1}", "x-message-ttl", -1);
         assertRefused("\"expected integer, got longstr\"", "x-max-length", "ten");
         assertRefused("\"an empty header name\"", "x-deduplication-header-name", "");
+        assertRefused("{value_too_large,315360000001}", "x-message-ttl", 315_360_000_001L);
+        assertRefused("{value_too_large,315360000001}", "x-expires", 315_360_000_001L);
+        assertThat(parse("x-message-ttl", 315_360_000_000L).messageTtlMs()).hasValue(315_360_000_000L);
     }
 
     @Test

@@ -107,6 +107,21 @@ class HeadersExchangeTest {
     }
 
     @Test
+    void shouldWordAnXMatchRefusalAsRabbitMq310Does() {
+        // Texts as rabbitmq-server 3.10 answered the same bindings made with pika.
+        assertThatThrownBy(() -> headers.validateBindingArguments(Map.of("x-match", "ALL"))).hasMessage(
+                "PRECONDITION_FAILED - Invalid x-match field value <<\"ALL\">>; expected all, any, all-with-x, or any-with-x");
+        assertThatThrownBy(() -> headers.validateBindingArguments(Map.of("x-match", ""))).hasMessage(
+                "PRECONDITION_FAILED - Invalid x-match field value <<>>; expected all, any, all-with-x, or any-with-x");
+        assertThatThrownBy(() -> headers.validateBindingArguments(Map.of("x-match", 5))).hasMessage(
+                "PRECONDITION_FAILED - Invalid x-match field type signedint (value 5); expected longstr");
+        assertThatThrownBy(() -> headers.validateBindingArguments(Map.of("x-match", true))).hasMessage(
+                "PRECONDITION_FAILED - Invalid x-match field type bool (value true); expected longstr");
+        assertThatThrownBy(() -> headers.validateBindingArguments(Map.of("x-match", "all".getBytes()))).hasMessage(
+                "PRECONDITION_FAILED - Invalid x-match field type binary (value <<\"all\">>); expected longstr");
+    }
+
+    @Test
     void allWithNothingButXEntriesShouldMatchEveryMessageAndAnyNone() {
         bind("all", Map.of("x-match", "all", "x-note", "ignored"));
         bind("any", Map.of("x-match", "any", "x-note", "ignored"));

@@ -63,6 +63,19 @@ class ExchangeTest extends AmqpTestBase {
     }
 
     @Test
+    void shouldWordAnXMatchRefusalAsRabbitMqDoes() throws IOException {
+        String queue = channel.queueDeclare().getQueue();
+        Throwable value = catchThrowable(() -> connection.createChannel().queueBind(queue, "amq.headers", "",
+                Map.of("x-match", "ALL", "a", 1)));
+        assertThat(replyText(value)).isEqualTo("PRECONDITION_FAILED - Invalid x-match field value <<\"ALL\">>; "
+                + "expected all, any, all-with-x, or any-with-x");
+        Throwable type = catchThrowable(() -> connection.createChannel().queueBind(queue, "amq.headers", "",
+                Map.of("x-match", 5, "a", 1)));
+        assertThat(replyText(type)).isEqualTo("PRECONDITION_FAILED - Invalid x-match field type signedint (value 5); "
+                + "expected longstr");
+    }
+
+    @Test
     void shouldUnbindExchangesThatAreMissingWithoutError() throws IOException {
         String present = unique("x-present");
         channel.exchangeDeclare(present, "direct", false, true, null);

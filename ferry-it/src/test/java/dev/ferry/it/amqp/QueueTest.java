@@ -253,6 +253,41 @@ class QueueTest extends AmqpTestBase {
                 + "'x-max-length' for queue '" + queue + "' in vhost '/': received '-1' but current is '5'");
     }
 
+    @Test
+    void shouldReadAMessageExpirationAsRabbitMqDoes() throws Exception {
+        // Texts as rabbitmq-server 3.10 gives them; the longest TTL is ten years, per message and per queue.
+        assertThat(expirationRefusal("5.0")).isEqualTo("PRECONDITION_FAILED - invalid expiration '5.0': "
+                + "{leftover_string,\".0\"}");
+        assertThat(expirationRefusal("315360000001")).isEqualTo("PRECONDITION_FAILED - invalid expiration "
+                + "'315360000001': {value_too_large,315360000001}");
+        assertThat(expirationRefusal("9223372036854775807")).isEqualTo("PRECONDITION_FAILED - invalid expiration "
+                + "'9223372036854775807': {value_too_large,\n" + " ".repeat(43) + "9223372036854775807}");
+        String queue = unique("q-ttl");
+        assertThat(refusal(queue, Map.of("x-message-ttl", 315_360_000_001L))).isEqualTo("PRECONDITION_FAILED - "
+                + "invalid arg 'x-message-ttl' for queue '" + queue + "' in vhost '/': {value_too_large,315360000001}");
+
+        Channel publisher = connection.createChannel();
+        publisher.confirmSelect();
+        String kept = publisher.queueDeclare(unique("q-plus"), false, false, true, null).getQueue();
+        publisher.basicPublish("", kept, new AMQP.BasicProperties.Builder().expiration("+600000").build(),
+                "signed".getBytes());
+        publisher.waitForConfirmsOrDie(10_000);
+        assertThat(publisher.queueDeclarePassive(kept).getMessageCount()).isEqualTo(1);
+    }
+
+    /** The reply text of a publish on a confirm channel of its own, refused for its expiration. */
+    private String expirationRefusal(String expiration) throws IOException {
+        Channel publisher = connection.createChannel();
+        publisher.confirmSelect();
+        Throwable thrown = catchThrowable(() -> {
+            publisher.basicPublish("amq.direct", "nowhere", new AMQP.BasicProperties.Builder().expiration(expiration)
+                    .build(), new byte[0]);
+            publisher.waitForConfirmsOrDie(10_000);
+        });
+        assertThat(replyCode(thrown)).isEqualTo(406);
+        return replyText(thrown);
+    }
+
     /** The reply text of a queue.declare refused on a channel of its own. */
     private String refusal(String queue, Map<String, Object> arguments) {
         Throwable thrown = catchThrowable(() -> connection.createChannel().queueDeclare(queue, false, false, true,
