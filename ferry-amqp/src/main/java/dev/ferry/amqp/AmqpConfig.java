@@ -48,6 +48,7 @@ public final class AmqpConfig {
     private long closeTimeoutMs = 3_000;
     private long refusalDelayMs = 3_000;
     private String productVersion = "0.1.0";
+    private String clusterName = "ferry@localhost";
     private Authenticator authenticator = PasswordAuthenticator.guestOnLoopback();
     private VirtualHostDirectory virtualHosts = VirtualHostDirectory.of("/");
     private ChannelMethodHandlerFactory channelHandlerFactory = NotImplementedChannelHandler::new;
@@ -186,6 +187,12 @@ public final class AmqpConfig {
 
     public AmqpConfig productVersion(String value) {
         productVersion = value;
+        return this;
+    }
+
+    /** The cluster_name of connection.start's server properties (RabbitMQ sends its node name by default). */
+    public AmqpConfig clusterName(String value) {
+        clusterName = value;
         return this;
     }
 
@@ -330,6 +337,10 @@ public final class AmqpConfig {
 
     public String productVersion() {
         return productVersion;
+    }
+
+    public String clusterName() {
+        return clusterName;
     }
 
     public Authenticator authenticator() {

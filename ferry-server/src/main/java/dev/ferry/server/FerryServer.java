@@ -309,6 +309,7 @@ public final class FerryServer implements AutoCloseable {
                 .heartbeatSeconds(settings.heartbeatSeconds)
                 .maxMessageBytes(settings.maxMessageBytes)
                 .productVersion(FerryVersion.VERSION)
+                .clusterName(nodeName())
                 .accessControl(accessControl)
                 .loginThrottle(loginThrottle)
                 .channelHandlerFactory(new BrokerChannelHandlerFactory(broker, accessControl, streamQueues))

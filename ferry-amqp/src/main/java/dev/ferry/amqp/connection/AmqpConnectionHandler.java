@@ -295,7 +295,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         if (config.tls() != null && config.tls().settings().verifiesPeers()) {
             login.offerExternal(TlsPeer.verifiedCertificate(ctx.channel()).flatMap(TlsPeer::commonName).orElse(null));
         }
-        writeMethod(0, new ConnectionStart(0, 9, ServerProperties.of(config.productVersion()),
+        writeMethod(0, new ConnectionStart(0, 9, ServerProperties.of(config.productVersion(), config.clusterName()),
                 login.mechanisms(), "en_US"));
     }
 

@@ -12,7 +12,7 @@ final class ServerProperties {
     private ServerProperties() {
     }
 
-    static Map<String, Object> of(String productVersion) {
+    static Map<String, Object> of(String productVersion, String clusterName) {
         Map<String, Object> capabilities = new LinkedHashMap<>();
         capabilities.put("publisher_confirms", true);
         capabilities.put("exchange_exchange_bindings", true);
@@ -31,6 +31,7 @@ final class ServerProperties {
         properties.put("copyright", "The Ferry authors");
         properties.put("information", "Ferry message broker, AMQP 0-9-1 front");
         properties.put("capabilities", capabilities);
+        properties.put("cluster_name", clusterName);
         return properties;
     }
 }

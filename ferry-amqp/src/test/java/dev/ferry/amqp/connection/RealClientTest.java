@@ -51,6 +51,8 @@ class RealClientTest {
 
             assertThat(properties.get("product")).hasToString("Ferry");
             assertThat(properties.get("platform")).hasToString("Java");
+            // RabbitMQ sends its cluster name too (the node name unless set); some clients log or show it.
+            assertThat(properties.get("cluster_name")).hasToString("ferry@localhost");
             @SuppressWarnings("unchecked")
             Map<String, Object> capabilities = (Map<String, Object>) properties.get("capabilities");
             assertThat(capabilities).containsEntry("publisher_confirms", true)
