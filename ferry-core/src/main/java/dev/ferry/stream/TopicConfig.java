@@ -104,9 +104,9 @@ public final class TopicConfig {
                 Double.parseDouble(value(MIN_CLEANABLE_DIRTY_RATIO)), Long.parseLong(value(MIN_COMPACTION_LAG_MS)));
     }
 
-    /** The policies of a {@code cleanup.policy} list ("compact,delete"), trimmed. */
+    /** The policies of a {@code cleanup.policy} list ("compact,delete"), trimmed, each once. */
     private static List<String> cleanupPolicies(String value) {
-        return Arrays.stream(value.split(",")).map(String::trim).filter(policy -> !policy.isEmpty()).toList();
+        return Arrays.stream(value.split(",")).map(String::trim).filter(policy -> !policy.isEmpty()).distinct().toList();
     }
 
     /** Every default. */
@@ -129,13 +129,14 @@ public final class TopicConfig {
             String value = entry.getValue();
             Definition definition = DEFINITIONS.get(name);
             if (definition == null) {
-                throw invalid("unknown topic config name '" + name + "'");
+                throw invalid("Unknown topic config name: " + name);
             }
             if (value == null) {
                 continue; // Kafka's "use the default"
             }
-            check(name, value.trim(), definition);
-            checked.put(name, value.trim());
+            String trimmed = value.trim();
+            check(name, trimmed, definition);
+            checked.put(name, name.equals(CLEANUP_POLICY) ? String.join(",", cleanupPolicies(trimmed)) : trimmed);
         }
         return new TopicConfig(Collections.unmodifiableMap(checked));
     }
@@ -146,7 +147,7 @@ public final class TopicConfig {
         changes.forEach((name, value) -> {
             if (value == null) {
                 if (!DEFINITIONS.containsKey(name)) {
-                    throw invalid("unknown topic config name '" + name + "'");
+                    throw invalid("Unknown topic config name: " + name);
                 }
                 merged.remove(name);
             } else {
@@ -163,15 +164,15 @@ public final class TopicConfig {
                 try {
                     parsed = definition.type() == Type.INT ? Integer.parseInt(value) : Long.parseLong(value);
                 } catch (NumberFormatException e) {
-                    throw invalid(name + "=" + value + ": not " + (definition.type() == Type.INT ? "an int" : "a long"));
+                    throw invalidValue(name, value, "Not a number of type " + definition.type());
                 }
                 if (parsed < definition.min()) {
-                    throw invalid(name + "=" + value + ": must be at least " + definition.min());
+                    throw invalidValue(name, value, "Value must be at least " + definition.min());
                 }
             }
             case BOOLEAN -> {
                 if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
-                    throw invalid(name + "=" + value + ": must be true or false");
+                    throw invalidValue(name, value, "Expected value to be either true or false");
                 }
             }
             case DOUBLE -> {
@@ -179,10 +180,13 @@ public final class TopicConfig {
                 try {
                     parsed = Double.parseDouble(value);
                 } catch (NumberFormatException e) {
-                    throw invalid(name + "=" + value + ": not a number");
+                    throw invalidValue(name, value, "Not a number of type DOUBLE");
                 }
-                if (name.equals(MIN_CLEANABLE_DIRTY_RATIO) && !(parsed >= 0 && parsed <= 1)) {
-                    throw invalid(name + "=" + value + ": must be between 0 and 1");
+                if (name.equals(MIN_CLEANABLE_DIRTY_RATIO) && !(parsed >= 0)) {
+                    throw invalidValue(name, value, "Value must be at least 0");
+                }
+                if (name.equals(MIN_CLEANABLE_DIRTY_RATIO) && !(parsed <= 1)) {
+                    throw invalidValue(name, value, "Value must be no more than 1");
                 }
             }
             case STRING -> checkString(name, value);
@@ -192,20 +196,24 @@ public final class TopicConfig {
     private static void checkString(String name, String value) {
         switch (name) {
             case CLEANUP_POLICY -> {
-                List<String> policies = cleanupPolicies(value);
-                if (policies.isEmpty() || !List.of(CLEANUP_DELETE, CLEANUP_COMPACT).containsAll(policies)) {
-                    throw invalid(name + "=" + value + ": must be a list of '" + CLEANUP_DELETE + "' and '"
-                            + CLEANUP_COMPACT + "'");
+                // Kafka 4: an empty list is allowed (no deletion, no compaction); an empty item is not.
+                if (!value.isEmpty() && Arrays.stream(value.split(",", -1)).anyMatch(String::isBlank)) {
+                    throw invalid("Configuration '" + name + "' values must not be empty.");
+                }
+                for (String policy : cleanupPolicies(value)) {
+                    if (!policy.equals(CLEANUP_DELETE) && !policy.equals(CLEANUP_COMPACT)) {
+                        throw invalidValue(name, policy, "String must be one of: " + CLEANUP_COMPACT + ", " + CLEANUP_DELETE);
+                    }
                 }
             }
             case MESSAGE_TIMESTAMP_TYPE -> {
                 if (!value.equals(CREATE_TIME) && !value.equals(LOG_APPEND_TIME)) {
-                    throw invalid(name + "=" + value + ": must be " + CREATE_TIME + " or " + LOG_APPEND_TIME);
+                    throw invalidValue(name, value, "String must be one of: " + CREATE_TIME + ", " + LOG_APPEND_TIME);
                 }
             }
             case "compression.type" -> {
                 if (!value.equals("producer")) {
-                    throw invalid(name + "=" + value + ": Ferry stores batches as the producer compressed them "
+                    throw invalidValue(name, value, "Ferry stores batches as the producer compressed them "
                             + "('producer'); recompression is not supported");
                 }
             }
@@ -216,6 +224,11 @@ public final class TopicConfig {
 
     private static BrokerException invalid(String text) {
         return new BrokerException(ErrorCode.INVALID_CONFIG, text);
+    }
+
+    /** Kafka's wording for a value its ConfigDef refuses. */
+    private static BrokerException invalidValue(String name, String value, String reason) {
+        return invalid("Invalid value " + value + " for configuration " + name + ": " + reason);
     }
 
     /** The value of {@code name}: its override, or its default; null for a name Ferry does not know. */

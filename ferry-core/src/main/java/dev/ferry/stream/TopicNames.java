@@ -11,25 +11,25 @@ final class TopicNames {
     private TopicNames() {
     }
 
-    /** @throws BrokerException {@link ErrorCode#INVALID_TOPIC} naming what is wrong */
+    /** @throws BrokerException {@link ErrorCode#INVALID_TOPIC} naming what is wrong, in Kafka's words */
     static void check(String name) {
         if (name == null || name.isEmpty()) {
-            throw new BrokerException(ErrorCode.INVALID_TOPIC, "a topic name may not be empty");
+            throw new BrokerException(ErrorCode.INVALID_TOPIC, "Topic name is invalid: the empty string is not allowed");
         }
         if (name.equals(".") || name.equals("..")) {
-            throw new BrokerException(ErrorCode.INVALID_TOPIC, "a topic may not be named '" + name + "'");
+            throw new BrokerException(ErrorCode.INVALID_TOPIC, "Topic name is invalid: '" + name + "' is not allowed");
         }
         if (name.length() > LENGTH_MAX) {
-            throw new BrokerException(ErrorCode.INVALID_TOPIC, "a topic name may have at most " + LENGTH_MAX
-                    + " characters, not " + name.length());
+            throw new BrokerException(ErrorCode.INVALID_TOPIC, "Topic name is invalid: the length of '" + name
+                    + "' is longer than the max allowed length " + LENGTH_MAX);
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             boolean legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
                     || c == '_' || c == '-';
             if (!legal) {
-                throw new BrokerException(ErrorCode.INVALID_TOPIC, "a topic name may hold only ASCII letters, digits, "
-                        + "'.', '_' and '-'; character " + i + " is not one of them");
+                throw new BrokerException(ErrorCode.INVALID_TOPIC, "Topic name is invalid: '" + name
+                        + "' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'");
             }
         }
     }

@@ -308,17 +308,26 @@ public final class TopicRegistry implements AutoCloseable {
         String key = TopicNames.collisionKey(name);
         for (String existing : topics.keySet()) {
             if (TopicNames.collisionKey(existing).equals(key)) {
-                throw new BrokerException(ErrorCode.INVALID_TOPIC, "topic '" + name + "' collides with existing topic '"
-                        + existing + "' ('.' and '_' are the same in metric names)");
+                // '.' and '_' are the same character in metric names.
+                throw new BrokerException(ErrorCode.INVALID_TOPIC, "Topic '" + name + "' collides with existing topic: "
+                        + existing);
             }
         }
         checkPartitionCount(partitions);
         return TopicConfig.of(configs);
     }
 
+    /** Kafka's texts for a CreatePartitions that would not add any. */
+    public static String notAnIncrease(String topic, int current, int requested) {
+        return requested == current ? "Topic already has " + current + " partition(s)."
+                : "The topic " + topic + " currently has " + current + " partition(s); " + requested
+                        + " would not be an increase.";
+    }
+
     private static void checkPartitionCount(int partitions) {
         if (partitions <= 0) {
-            throw new BrokerException(ErrorCode.INVALID_PARTITIONS, "a topic needs at least one partition, not " + partitions);
+            throw new BrokerException(ErrorCode.INVALID_PARTITIONS,
+                    "Number of partitions was set to an invalid non-positive value.");
         }
         if (partitions > PARTITIONS_PER_REQUEST_MAX) {
             throw new BrokerException(ErrorCode.INVALID_PARTITIONS, partitions + " partitions are more than the "
@@ -416,8 +425,7 @@ public final class TopicRegistry implements AutoCloseable {
             }
             int current = topic.partitionCount();
             if (totalCount <= current) {
-                throw new BrokerException(ErrorCode.INVALID_PARTITIONS, "topic '" + name + "' has " + current
-                        + " partitions; the new count must be higher, not " + totalCount);
+                throw new BrokerException(ErrorCode.INVALID_PARTITIONS, notAnIncrease(name, current, totalCount));
             }
             checkPartitionCount(totalCount - current);
             record(new RegistryRecord.PartitionsAdded(topic.id(), totalCount));

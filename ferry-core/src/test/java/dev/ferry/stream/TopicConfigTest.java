@@ -95,6 +95,44 @@ class TopicConfigTest {
     }
 
     @Test
+    void shouldTakeAnEmptyCleanupPolicyAndNormaliseTheListAsKafka4Does() {
+        // Kafka 4.3.1: "" is no deletion and no compaction; items are trimmed, kept once, joined by commas.
+        TopicConfig neither = TopicConfig.of(Map.of(TopicConfig.CLEANUP_POLICY, " "));
+        assertThat(neither.cleanupDeletes()).isFalse();
+        assertThat(neither.cleanupCompacts()).isFalse();
+        assertThat(neither.value(TopicConfig.CLEANUP_POLICY)).isEmpty();
+        assertThat(TopicConfig.of(Map.of(TopicConfig.CLEANUP_POLICY, "compact, delete")).value(TopicConfig.CLEANUP_POLICY))
+                .isEqualTo("compact,delete");
+        assertThat(TopicConfig.of(Map.of(TopicConfig.CLEANUP_POLICY, "delete,delete")).value(TopicConfig.CLEANUP_POLICY))
+                .isEqualTo("delete");
+        assertThatThrownBy(() -> TopicConfig.of(Map.of(TopicConfig.CLEANUP_POLICY, ",")))
+                .hasMessage("Configuration 'cleanup.policy' values must not be empty.");
+        assertThatThrownBy(() -> TopicConfig.of(Map.of(TopicConfig.CLEANUP_POLICY, "delete,,compact")))
+                .hasMessage("Configuration 'cleanup.policy' values must not be empty.");
+    }
+
+    @Test
+    void shouldRefuseInKafkasWords() {
+        assertThatThrownBy(() -> TopicConfig.of(Map.of("no.such.config", "1")))
+                .hasMessage("Unknown topic config name: no.such.config");
+        assertThatThrownBy(() -> TopicConfig.of(Map.of(TopicConfig.RETENTION_MS, "abc")))
+                .hasMessage("Invalid value abc for configuration retention.ms: Not a number of type LONG");
+        assertThatThrownBy(() -> TopicConfig.of(Map.of(TopicConfig.MAX_MESSAGE_BYTES, "2147483648")))
+                .hasMessage("Invalid value 2147483648 for configuration max.message.bytes: Not a number of type INT");
+        assertThatThrownBy(() -> TopicConfig.of(Map.of(TopicConfig.RETENTION_MS, "-2")))
+                .hasMessage("Invalid value -2 for configuration retention.ms: Value must be at least -1");
+        assertThatThrownBy(() -> TopicConfig.of(Map.of(TopicConfig.CLEANUP_POLICY, "delete,shred")))
+                .hasMessage("Invalid value shred for configuration cleanup.policy: String must be one of: compact, delete");
+        assertThatThrownBy(() -> TopicConfig.of(Map.of(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, "1.01")))
+                .hasMessage("Invalid value 1.01 for configuration min.cleanable.dirty.ratio: Value must be no more than 1");
+        assertThatThrownBy(() -> TopicConfig.of(Map.of(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, "-0.01")))
+                .hasMessage("Invalid value -0.01 for configuration min.cleanable.dirty.ratio: Value must be at least 0");
+        assertThatThrownBy(() -> TopicConfig.of(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE, "logappendtime")))
+                .hasMessage("Invalid value logappendtime for configuration message.timestamp.type: String must be one "
+                        + "of: CreateTime, LogAppendTime");
+    }
+
+    @Test
     void shouldTakeTheTwoTimestampTypesByTheirExactNames() {
         assertThat(TopicConfig.of(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE, TopicConfig.LOG_APPEND_TIME)).logAppendTime())
                 .isTrue();

@@ -34,6 +34,18 @@ class TopicNamesTest {
     }
 
     @Test
+    void shouldSayWhatIsWrongInKafkasWords() {
+        // As Kafka 4.3.1 answered the same CreateTopics.
+        assertThatThrownBy(() -> TopicNames.check("bad name!")).hasMessage("Topic name is invalid: 'bad name!' contains "
+                + "one or more characters other than ASCII alphanumerics, '.', '_' and '-'");
+        assertThatThrownBy(() -> TopicNames.check(".")).hasMessage("Topic name is invalid: '.' is not allowed");
+        assertThatThrownBy(() -> TopicNames.check("..")).hasMessage("Topic name is invalid: '..' is not allowed");
+        assertThatThrownBy(() -> TopicNames.check("")).hasMessage("Topic name is invalid: the empty string is not allowed");
+        assertThatThrownBy(() -> TopicNames.check("x".repeat(250))).hasMessage("Topic name is invalid: the length of '"
+                + "x".repeat(250) + "' is longer than the max allowed length 249");
+    }
+
+    @Test
     void shouldAcceptUpTo249Characters() {
         assertThatCode(() -> TopicNames.check("t".repeat(249))).doesNotThrowAnyException();
         assertInvalid("t".repeat(250));

@@ -36,7 +36,7 @@ class KafkaAdminTest extends KafkaTestBase {
                     .get(topic);
             assertThat(description.partitions()).hasSize(4);
             assertThat(description.partitions()).allSatisfy(partition -> {
-                assertThat(partition.leader().port()).isEqualTo(broker.kafkaPort());
+                assertThat(partition.leader().port()).isEqualTo(bootstrapPort());
                 assertThat(partition.replicas()).hasSize(1);
             });
             assertThat(description.topicId()).isNotEqualTo(Uuid.ZERO_UUID);
@@ -72,7 +72,7 @@ class KafkaAdminTest extends KafkaTestBase {
             assertThat(nodes).hasSize(1);
             Node node = nodes.iterator().next();
             assertThat(node.host()).isEqualTo("127.0.0.1");
-            assertThat(node.port()).isEqualTo(broker.kafkaPort());
+            assertThat(node.port()).isEqualTo(bootstrapPort());
             assertThat(controller.id()).isEqualTo(node.id());
             assertThat(clusterId).hasSize(22);
         }

@@ -243,6 +243,8 @@ class KafkaFetchSessionTest {
 
     @Test
     void shouldServeFullFetchesWithoutASessionWhenTheCacheIsFull() throws Exception {
+        // Kafka's cache holds 1,000 and evicts idle or smaller sessions for new ones; this is Ferry's cache of SLOTS.
+        org.junit.jupiter.api.Assumptions.assumeTrue(broker != null, "Ferry's own: a fetch session cache of " + SLOTS);
         Uuid topic = topicWithRecords(1, 1);
         try (RawKafkaClient raw = raw()) {
             FetchResponseData refused = null;

@@ -40,6 +40,17 @@ abstract class KafkaTestBase {
         return externalBootstrap() != null ? externalBootstrap() : broker.kafkaBootstrapServers();
     }
 
+    /** The port of {@link #bootstrap()}: the broker's, whichever broker the tests run against. */
+    protected static int bootstrapPort() {
+        String bootstrap = bootstrap();
+        return Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
+    }
+
+    /** Skips a test of something only Ferry has (its data directory, its settings) when run against another broker. */
+    protected static void assumeFerry(String what) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(externalBootstrap() == null, "Ferry's own: " + what);
+    }
+
     /**
      * {@code -Dferry.it.kafka=HOST:PORT} points the tests that only use {@link #bootstrap()} at a
      * broker already running, a real Kafka to compare with; null when not set.

@@ -83,15 +83,24 @@ class KafkaTopicAdminTest extends KafkaTestBase {
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
 
+            // Kafka 4.3.1's texts, which the admin tools print.
             assertThat(alterFailure(admin, resource, new AlterConfigOp(new ConfigEntry("no.such.config", "1"),
-                    AlterConfigOp.OpType.SET))).isInstanceOf(InvalidConfigurationException.class);
+                    AlterConfigOp.OpType.SET))).isInstanceOf(InvalidConfigurationException.class)
+                    .hasMessage("Unknown topic config name: no.such.config");
             assertThat(alterFailure(admin, resource, new AlterConfigOp(new ConfigEntry("retention.ms", "a week"),
-                    AlterConfigOp.OpType.SET))).isInstanceOf(InvalidConfigurationException.class);
+                    AlterConfigOp.OpType.SET))).isInstanceOf(InvalidConfigurationException.class)
+                    .hasMessage("Invalid value a week for configuration retention.ms: Not a number of type LONG");
             assertThat(alterFailure(admin, resource, new AlterConfigOp(new ConfigEntry("retention.ms", "1000"),
-                    AlterConfigOp.OpType.APPEND))).isInstanceOf(InvalidConfigurationException.class);
+                    AlterConfigOp.OpType.APPEND))).isInstanceOf(InvalidConfigurationException.class)
+                    .hasMessage("Can't APPEND to key retention.ms because its type is not LIST.");
             ConfigResource missing = new ConfigResource(ConfigResource.Type.TOPIC, unique("missing"));
             assertThat(alterFailure(admin, missing, new AlterConfigOp(new ConfigEntry("retention.ms", "1000"),
-                    AlterConfigOp.OpType.SET))).isInstanceOf(UnknownTopicOrPartitionException.class);
+                    AlterConfigOp.OpType.SET))).isInstanceOf(UnknownTopicOrPartitionException.class)
+                    .hasMessage("The topic '" + missing.name() + "' does not exist.");
+            assertThat(alterFailure(admin, new ConfigResource(ConfigResource.Type.TOPIC, ""), new AlterConfigOp(
+                    new ConfigEntry("retention.ms", "1000"), AlterConfigOp.OpType.SET)))
+                    .isInstanceOf(org.apache.kafka.common.errors.InvalidRequestException.class)
+                    .hasMessage("Default topic resources are not allowed.");
             ExecutionException describeMissing = catchThrowableOfType(ExecutionException.class,
                     () -> admin.describeConfigs(List.of(missing)).all().get(30, TimeUnit.SECONDS));
             assertThat(describeMissing.getCause()).isInstanceOf(UnknownTopicOrPartitionException.class);
@@ -104,7 +113,65 @@ class KafkaTopicAdminTest extends KafkaTestBase {
     }
 
     @Test
+    void shouldTakeAnEmptyCleanupPolicyAsKafka4Does() throws Exception {
+        // Subtracting the last policy leaves none: Kafka 4 keeps such a topic's records, neither deleted nor compacted.
+        String topic = unique("no-cleanup");
+        String repeated = unique("repeated");
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("cleanup.policy", "delete")),
+                    new NewTopic(repeated, 1, (short) 1).configs(Map.of("cleanup.policy", "compact, compact"))))
+                    .all().get(30, TimeUnit.SECONDS);
+            assertThat(describe(admin, new ConfigResource(ConfigResource.Type.TOPIC, repeated)).get("cleanup.policy")
+                    .value()).isEqualTo("compact");
+
+            admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
+                    new ConfigEntry("cleanup.policy", "delete"), AlterConfigOp.OpType.SUBTRACT))))
+                    .all().get(30, TimeUnit.SECONDS);
+
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(describe(admin, resource).get("cleanup.policy").value()).isEmpty());
+            assertThat(alterFailure(admin, resource, new AlterConfigOp(new ConfigEntry("cleanup.policy", "delete,,compact"),
+                    AlterConfigOp.OpType.SET))).isInstanceOf(InvalidConfigurationException.class)
+                    .hasMessage("Configuration 'cleanup.policy' values must not be empty.");
+        }
+    }
+
+    @Test
+    void shouldRefuseBadTopicsInKafkasWords() throws Exception {
+        try (Admin admin = admin()) {
+            assertThat(createFailure(admin, new NewTopic(unique("none"), 0, (short) 1)))
+                    .isInstanceOf(InvalidPartitionsException.class)
+                    .hasMessage("Number of partitions was set to an invalid non-positive value.");
+            assertThat(createFailure(admin, new NewTopic(unique("rf"), 1, (short) 0)))
+                    .isInstanceOf(org.apache.kafka.common.errors.InvalidReplicationFactorException.class)
+                    .hasMessage("Replication factor must be larger than 0, or -1 to use the default value.");
+            assertThat(createFailure(admin, new NewTopic("bad name!", 1, (short) 1)))
+                    .isInstanceOf(org.apache.kafka.common.errors.InvalidTopicException.class)
+                    .hasMessage("Topic name is invalid: 'bad name!' contains one or more characters other than ASCII "
+                            + "alphanumerics, '.', '_' and '-'");
+            String topic = unique("grown");
+            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            assertThat(partitionsFailure(admin, topic, 2)).isInstanceOf(InvalidPartitionsException.class)
+                    .hasMessage("Topic already has 2 partition(s).");
+            assertThat(partitionsFailure(admin, topic, 1)).isInstanceOf(InvalidPartitionsException.class)
+                    .hasMessage("The topic " + topic + " currently has 2 partition(s); 1 would not be an increase.");
+        }
+    }
+
+    private static Throwable createFailure(Admin admin, NewTopic topic) {
+        return catchThrowableOfType(ExecutionException.class,
+                () -> admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS)).getCause();
+    }
+
+    private static Throwable partitionsFailure(Admin admin, String topic, int count) {
+        return catchThrowableOfType(ExecutionException.class, () -> admin.createPartitions(
+                Map.of(topic, NewPartitions.increaseTo(count))).all().get(30, TimeUnit.SECONDS)).getCause();
+    }
+
+    @Test
     void shouldDescribeTheBrokersConfigsAsASingleReadOnlyNode() throws Exception {
+        assumeFerry("its broker configs, log.dirs its data directory");
         try (Admin admin = admin()) {
             int nodeId = admin.describeCluster().controller().get(30, TimeUnit.SECONDS).id();
             Config config = describe(admin, new ConfigResource(ConfigResource.Type.BROKER, Integer.toString(nodeId)));
@@ -195,6 +262,7 @@ class KafkaTopicAdminTest extends KafkaTestBase {
 
     @Test
     void shouldDescribeOneLogDirWhosePartitionSizesGrowWithProducing() throws Exception {
+        assumeFerry("its log directory is its data directory");
         String topic = unique("log-dirs");
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);

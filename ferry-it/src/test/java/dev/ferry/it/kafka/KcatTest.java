@@ -24,7 +24,7 @@ class KcatTest extends KafkaTestBase {
 
         assertThat(listed.exitCode).as(listed.output).isZero();
         assertThat(listed.output).contains("1 brokers:")
-                .containsPattern("broker \\d+ at 127\\.0\\.0\\.1:" + broker.kafkaPort() + " \\(controller\\)");
+                .containsPattern("broker \\d+ at 127\\.0\\.0\\.1:" + bootstrapPort() + " \\(controller\\)");
     }
 
     @Test

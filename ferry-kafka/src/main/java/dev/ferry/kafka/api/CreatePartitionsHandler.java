@@ -80,13 +80,13 @@ public final class CreatePartitionsHandler implements ApiHandler {
             }
             Optional<Topic> topic = topics.topic(requested.name());
             if (topic.isEmpty()) {
-                fail(result, Errors.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + requested.name() + "' does not exist");
+                fail(result, Errors.UNKNOWN_TOPIC_OR_PARTITION, Errors.UNKNOWN_TOPIC_OR_PARTITION.message());
                 continue;
             }
             int current = topic.get().partitionCount();
             if (requested.count() <= current) {
-                fail(result, Errors.INVALID_PARTITIONS, "topic '" + requested.name() + "' has " + current
-                        + " partitions; the new count must be higher, not " + requested.count());
+                fail(result, Errors.INVALID_PARTITIONS, TopicRegistry.notAnIncrease(requested.name(), current,
+                        requested.count()));
                 continue;
             }
             String assignmentProblem = assignmentProblem(requested, current);

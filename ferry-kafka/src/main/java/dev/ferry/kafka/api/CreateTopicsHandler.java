@@ -139,10 +139,14 @@ public final class CreateTopicsHandler implements ApiHandler {
 
     /** The partition count asked for, from the count or the assignments; -1 is Kafka's default. */
     private int partitionCount(CreatableTopic requested) {
-        if (requested.replicationFactor() != -1 && requested.replicationFactor() != 1) {
+        if (requested.replicationFactor() == 0 || requested.replicationFactor() < -1) {
+            throw new ReplicationException("Replication factor must be larger than 0, or -1 to use the default value.");
+        }
+        if (requested.replicationFactor() > 1) {
             throw new ReplicationException("Unable to replicate the partition " + requested.replicationFactor()
-                    + " time(s): the target replication factor of " + requested.replicationFactor()
-                    + " cannot be reached because only 1 broker(s) are registered.");
+                    + " time(s): The target replication factor of " + requested.replicationFactor()
+                    + " cannot be reached because only 1 broker(s) are registered or some brokers have all their"
+                    + " log directories cordoned.");
         }
         if (requested.assignments().isEmpty()) {
             return requested.numPartitions() == -1 ? DEFAULT_PARTITIONS : requested.numPartitions();

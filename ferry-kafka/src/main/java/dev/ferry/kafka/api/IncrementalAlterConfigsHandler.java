@@ -114,9 +114,14 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
                         + resource.resourceType());
                 continue;
             }
+            if (resource.resourceName().isEmpty()) {
+                // Kafka keeps no default topic configs to alter (its cluster defaults are broker configs).
+                fail(result, Errors.INVALID_REQUEST, "Default topic resources are not allowed.");
+                continue;
+            }
             Optional<Topic> topic = topics.topic(resource.resourceName());
             if (topic.isEmpty()) {
-                fail(result, Errors.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + resource.resourceName() + "' does not exist");
+                fail(result, Errors.UNKNOWN_TOPIC_OR_PARTITION, "The topic '" + resource.resourceName() + "' does not exist.");
                 continue;
             }
             Map<String, String> wanted;
@@ -156,7 +161,7 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
                         + "' appears more than once for " + resource.resourceName());
             }
             if (current.value(name) == null) {
-                throw new BrokerException(ErrorCode.INVALID_CONFIG, "unknown topic config name '" + name + "'");
+                throw new BrokerException(ErrorCode.INVALID_CONFIG, "Unknown topic config name: " + name);
             }
             AlterConfigOp.OpType op = AlterConfigOp.OpType.forId(config.configOperation());
             if (op == null) {
@@ -173,8 +178,8 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
                 case DELETE -> changes.put(name, null);
                 case APPEND, SUBTRACT -> {
                     if (!TopicConfigTypes.isList(name)) {
-                        throw new BrokerException(ErrorCode.INVALID_CONFIG, "config value " + op.name().toLowerCase()
-                                + " is not allowed for config key: " + name);
+                        throw new BrokerException(ErrorCode.INVALID_CONFIG, "Can't " + op.name() + " to key " + name
+                                + " because its type is not LIST.");
                     }
                     changes.put(name, listChanged(current.value(name), config.value(), op == AlterConfigOp.OpType.APPEND));
                 }
