@@ -25,6 +25,7 @@ import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.security.SaslAuthenticateHandler;
 import dev.ferry.kafka.security.SaslHandshakeHandler;
 import dev.ferry.kafka.txn.TransactionApis;
+import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
 import dev.ferry.txn.TransactionCoordinator;
 import java.nio.file.Path;
@@ -94,7 +95,8 @@ public final class BrokerApis {
         handlers.register(new CreateAclsHandler(acls));
         handlers.register(new DescribeAclsHandler(acls));
         handlers.register(new DeleteAclsHandler(acls));
-        GroupApis.register(handlers, node, groups, acls, transactions);
+        GroupApis.register(handlers, node, groups, acls, transactions,
+                topic -> topics.topic(topic).map(Topic::partitionCount).orElse(0));
         if (transactions != null) {
             TransactionApis.register(handlers, transactions, topics);
         }

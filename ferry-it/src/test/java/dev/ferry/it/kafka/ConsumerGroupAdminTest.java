@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.GroupListing;
@@ -166,6 +167,9 @@ class ConsumerGroupAdminTest {
         TopicPartition p1 = new TopicPartition("orders", 1);
         TopicPartition other = new TopicPartition("payments", 0);
         try (Admin admin = admin()) {
+            // Offsets only for partitions that exist: Kafka refuses others with UNKNOWN_TOPIC_OR_PARTITION.
+            admin.createTopics(List.of(new NewTopic("orders", 2, (short) 1), new NewTopic("payments", 1, (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS);
             admin.alterConsumerGroupOffsets(group, Map.of(p0, new OffsetAndMetadata(42, "after order 41"),
                     p1, new OffsetAndMetadata(7), other, new OffsetAndMetadata(3))).all().get(30, TimeUnit.SECONDS);
             admin.deleteConsumerGroupOffsets(group, Set.of(other)).all().get(30, TimeUnit.SECONDS);

@@ -159,6 +159,28 @@ class KafkaTopicAdminTest extends KafkaTestBase {
         }
     }
 
+    @Test
+    void shouldRefuseOffsetsForPartitionsThatDoNotExistAndStoreTheRest() throws Exception {
+        String topic = unique("offsets-checked");
+        String group = unique("offsets-group");
+        TopicPartition real = new TopicPartition(topic, 0);
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+
+            ExecutionException refused = catchThrowableOfType(ExecutionException.class, () -> admin
+                    .alterConsumerGroupOffsets(group, Map.of(real, new org.apache.kafka.clients.consumer.OffsetAndMetadata(5),
+                            new TopicPartition(topic, 3), new org.apache.kafka.clients.consumer.OffsetAndMetadata(5),
+                            new TopicPartition(unique("missing"), 0), new org.apache.kafka.clients.consumer.OffsetAndMetadata(5)))
+                    .all().get(30, TimeUnit.SECONDS));
+
+            assertThat(refused.getCause()).isInstanceOf(UnknownTopicOrPartitionException.class);
+            Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> stored =
+                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            assertThat(stored).containsOnlyKeys(real);
+            assertThat(stored.get(real).offset()).isEqualTo(5);
+        }
+    }
+
     private static Throwable createFailure(Admin admin, NewTopic topic) {
         return catchThrowableOfType(ExecutionException.class,
                 () -> admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS)).getCause();

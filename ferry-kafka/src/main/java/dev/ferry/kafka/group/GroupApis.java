@@ -5,6 +5,7 @@ import dev.ferry.kafka.LocalNode;
 import dev.ferry.kafka.api.ApiHandlers;
 import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.txn.TransactionCoordinator;
+import java.util.function.ToIntFunction;
 
 /** The consumer-group APIs (classic protocol) and the offset APIs, all served by one {@link GroupCoordinator}. */
 public final class GroupApis {
@@ -26,12 +27,18 @@ public final class GroupApis {
      */
     public static void register(ApiHandlers handlers, LocalNode node, GroupCoordinator coordinator, KafkaAcls acls,
                                 TransactionCoordinator transactions) {
+        register(handlers, node, coordinator, acls, transactions, OffsetCommitHandler.ANY_PARTITION);
+    }
+
+    /** As above, with the partition count of each topic (0 when missing), against which OffsetCommit checks. */
+    public static void register(ApiHandlers handlers, LocalNode node, GroupCoordinator coordinator, KafkaAcls acls,
+                                TransactionCoordinator transactions, ToIntFunction<String> partitionCounts) {
         handlers.register(new FindCoordinatorHandler(node, acls, transactions != null));
         handlers.register(new JoinGroupHandler(coordinator, acls));
         handlers.register(new SyncGroupHandler(coordinator, acls));
         handlers.register(new HeartbeatHandler(coordinator, acls));
         handlers.register(new LeaveGroupHandler(coordinator, acls));
-        handlers.register(new OffsetCommitHandler(coordinator, acls));
+        handlers.register(new OffsetCommitHandler(coordinator, acls, partitionCounts));
         handlers.register(new OffsetFetchHandler(coordinator, acls, transactions));
         handlers.register(new OffsetDeleteHandler(coordinator, acls));
         handlers.register(new ListGroupsHandler(coordinator, acls));

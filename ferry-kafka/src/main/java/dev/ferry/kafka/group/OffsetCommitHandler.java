@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.ToIntFunction;
 
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
@@ -33,17 +34,27 @@ import dev.ferry.kafka.security.KafkaAcls;
  * names topics by id). The retention time of v2-4 is not kept: offsets stay until deleted.
  */
 public final class OffsetCommitHandler implements ApiHandler {
+    /** For a coordinator without topics to check against: every partition is taken to exist. */
+    static final ToIntFunction<String> ANY_PARTITION = topic -> Integer.MAX_VALUE;
+
     private final GroupCoordinator coordinator;
     private final KafkaAcls acls;
+    private final ToIntFunction<String> partitionCounts;
 
     public OffsetCommitHandler(GroupCoordinator coordinator) {
-        this(coordinator, KafkaAcls.ALLOW_ALL);
+        this(coordinator, KafkaAcls.ALLOW_ALL, ANY_PARTITION);
     }
 
-    /** With ACLs: needs READ on the group (else every partition gets GROUP_AUTHORIZATION_FAILED) and READ on each topic (else TOPIC_AUTHORIZATION_FAILED for its partitions). */
-    public OffsetCommitHandler(GroupCoordinator coordinator, KafkaAcls acls) {
+    /**
+     * With ACLs: needs READ on the group (else every partition gets GROUP_AUTHORIZATION_FAILED) and
+     * READ on each topic (else TOPIC_AUTHORIZATION_FAILED for its partitions). {@code partitionCounts}
+     * gives a topic's partition count, 0 when it does not exist: as Kafka, an offset for a partition
+     * that does not exist is refused with UNKNOWN_TOPIC_OR_PARTITION and not stored.
+     */
+    public OffsetCommitHandler(GroupCoordinator coordinator, KafkaAcls acls, ToIntFunction<String> partitionCounts) {
         this.coordinator = coordinator;
         this.acls = acls;
+        this.partitionCounts = partitionCounts;
     }
 
     @Override
@@ -80,9 +91,19 @@ public final class OffsetCommitHandler implements ApiHandler {
                 refused.topics().add(answer);
                 continue;
             }
+            int partitionCount = partitionCounts.applyAsInt(topic.name());
+            OffsetCommitResponseTopic unknown = new OffsetCommitResponseTopic().setName(topic.name());
             for (OffsetCommitRequestPartition partition : topic.partitions()) {
+                if (partition.partitionIndex() < 0 || partition.partitionIndex() >= partitionCount) {
+                    unknown.partitions().add(new OffsetCommitResponsePartition().setPartitionIndex(
+                            partition.partitionIndex()).setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
+                    continue;
+                }
                 offsets.add(new OffsetToCommit(new PartitionRef(topic.name(), partition.partitionIndex()),
                         partition.committedOffset(), partition.committedLeaderEpoch(), partition.committedMetadata()));
+            }
+            if (!unknown.partitions().isEmpty()) {
+                refused.topics().add(unknown);
             }
         }
         String memberId = request.memberId() == null ? "" : request.memberId();
