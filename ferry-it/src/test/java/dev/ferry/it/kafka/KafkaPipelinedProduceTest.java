@@ -176,6 +176,14 @@ class KafkaPipelinedProduceTest extends KafkaTestBase {
         String topic = unique(prefix);
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            // Kafka takes a moment after CreateTopics before its partitions take produces (NOT_LEADER_OR_FOLLOWER
+            // until then); this raw client does not retry, so it waits until every partition answers ListOffsets.
+            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> ends = new java.util.HashMap<>();
+            for (int partition = 0; partition < partitions; partition++) {
+                ends.put(new TopicPartition(topic, partition), org.apache.kafka.clients.admin.OffsetSpec.latest());
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> admin.listOffsets(ends).all().get(5, TimeUnit.SECONDS).size() == partitions);
         }
         return topic;
     }
