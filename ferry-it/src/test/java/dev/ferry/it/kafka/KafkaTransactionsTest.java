@@ -181,6 +181,31 @@ class KafkaTransactionsTest {
     }
 
     @Test
+    void shouldNotHoldOffsetsForATopicThatDoesNotExist() throws Exception {
+        // As Kafka: TxnOffsetCommit answers UNKNOWN_TOPIC_OR_PARTITION, which the producer retries until
+        // max.block.ms; the transaction can only be aborted, and the group keeps no offset.
+        String output = createTopic(1);
+        String group = KafkaTestBase.unique("nowhere");
+        KafkaProducer<String, String> producer = transactionalProducer(KafkaTestBase.unique("tx"),
+                Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 3_000));
+        try {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(output, 0, "k", "v")).get(30, TimeUnit.SECONDS);
+
+            assertThatThrownBy(() -> producer.sendOffsetsToTransaction(Map.of(new TopicPartition(
+                    KafkaTestBase.unique("missing"), 0), new OffsetAndMetadata(5)),
+                    new org.apache.kafka.clients.consumer.ConsumerGroupMetadata(group)))
+                    .isInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
+        } finally {
+            // Its sender would retry the refused offsets until the transaction times out: close at once.
+            producer.close(Duration.ZERO);
+        }
+        assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS))
+                .isEmpty();
+    }
+
+    @Test
     void shouldAbortATransactionOpenLongerThanItsTimeout() throws Exception {
         String topic = createTopic(1);
         TopicPartition partition = new TopicPartition(topic, 0);
@@ -253,7 +278,7 @@ class KafkaTransactionsTest {
     private static KafkaProducer<String, String> transactionalProducer(String transactionalId, Map<String, Object> extra) {
         Map<String, Object> settings = new HashMap<>(extra);
         settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-        settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
+        settings.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
         return new KafkaProducer<>(producerProperties(settings));
     }
 

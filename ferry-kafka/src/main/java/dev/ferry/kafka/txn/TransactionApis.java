@@ -1,6 +1,7 @@
 package dev.ferry.kafka.txn;
 
 import dev.ferry.kafka.api.ApiHandlers;
+import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
 import dev.ferry.txn.TransactionCoordinator;
 
@@ -16,7 +17,8 @@ public final class TransactionApis {
     public static void register(ApiHandlers handlers, TransactionCoordinator coordinator, TopicRegistry topics) {
         handlers.register(new AddPartitionsToTxnHandler(coordinator, topics));
         handlers.register(new AddOffsetsToTxnHandler(coordinator));
-        handlers.register(new TxnOffsetCommitHandler(coordinator));
+        handlers.register(new TxnOffsetCommitHandler(coordinator,
+                topic -> topics.topic(topic).map(Topic::partitionCount).orElse(0)));
         handlers.register(new EndTxnHandler(coordinator));
         handlers.register(new DescribeTransactionsHandler(coordinator));
         handlers.register(new ListTransactionsHandler(coordinator));

@@ -5,9 +5,14 @@ import dev.ferry.group.PartitionRef;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
 import dev.ferry.txn.TransactionCoordinator;
+import dev.ferry.txn.TransactionResult;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.ToIntFunction;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic;
@@ -27,9 +32,15 @@ import org.apache.kafka.common.protocol.Errors;
  */
 public final class TxnOffsetCommitHandler implements ApiHandler {
     private final TransactionCoordinator coordinator;
+    private final ToIntFunction<String> partitionCounts;
 
-    public TxnOffsetCommitHandler(TransactionCoordinator coordinator) {
+    /**
+     * @param partitionCounts a topic's partition count, 0 when it does not exist: as Kafka, an offset
+     *     for a partition that does not exist gets UNKNOWN_TOPIC_OR_PARTITION and is not held
+     */
+    public TxnOffsetCommitHandler(TransactionCoordinator coordinator, ToIntFunction<String> partitionCounts) {
         this.coordinator = coordinator;
+        this.partitionCounts = partitionCounts;
     }
 
     @Override
@@ -51,25 +62,36 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage message) {
         TxnOffsetCommitRequestData request = (TxnOffsetCommitRequestData) message;
         List<OffsetToCommit> offsets = new ArrayList<>();
+        Set<PartitionRef> unknown = new HashSet<>();
         for (TxnOffsetCommitRequestTopic topic : request.topics()) {
+            int partitionCount = partitionCounts.applyAsInt(topic.name());
             for (TxnOffsetCommitRequestPartition partition : topic.partitions()) {
+                if (partition.partitionIndex() < 0 || partition.partitionIndex() >= partitionCount) {
+                    unknown.add(new PartitionRef(topic.name(), partition.partitionIndex()));
+                    continue;
+                }
                 offsets.add(new OffsetToCommit(new PartitionRef(topic.name(), partition.partitionIndex()),
                         partition.committedOffset(), partition.committedLeaderEpoch(), partition.committedMetadata()));
             }
         }
-        return coordinator.commitOffsets(request.transactionalId(), request.producerId(), request.producerEpoch(),
-                request.groupId(), offsets).handle((result, failure) -> {
-                    Errors error = TransactionErrors.of(result, failure, context.apiVersion(), 3);
-                    TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
-                    for (TxnOffsetCommitRequestTopic topic : request.topics()) {
-                        TxnOffsetCommitResponseTopic answer = new TxnOffsetCommitResponseTopic().setName(topic.name());
-                        for (TxnOffsetCommitRequestPartition partition : topic.partitions()) {
-                            answer.partitions().add(new TxnOffsetCommitResponsePartition()
-                                    .setPartitionIndex(partition.partitionIndex()).setErrorCode(error.code()));
-                        }
-                        response.topics().add(answer);
-                    }
-                    return response;
-                });
+        CompletableFuture<TransactionResult> committed = offsets.isEmpty() ? CompletableFuture.completedFuture(null)
+                : coordinator.commitOffsets(request.transactionalId(), request.producerId(), request.producerEpoch(),
+                        request.groupId(), offsets);
+        return committed.handle((result, failure) -> {
+            Errors error = offsets.isEmpty() ? Errors.NONE
+                    : TransactionErrors.of(result, failure, context.apiVersion(), 3);
+            TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
+            for (TxnOffsetCommitRequestTopic topic : request.topics()) {
+                TxnOffsetCommitResponseTopic answer = new TxnOffsetCommitResponseTopic().setName(topic.name());
+                for (TxnOffsetCommitRequestPartition partition : topic.partitions()) {
+                    boolean missing = unknown.contains(new PartitionRef(topic.name(), partition.partitionIndex()));
+                    answer.partitions().add(new TxnOffsetCommitResponsePartition()
+                            .setPartitionIndex(partition.partitionIndex())
+                            .setErrorCode(missing ? Errors.UNKNOWN_TOPIC_OR_PARTITION.code() : error.code()));
+                }
+                response.topics().add(answer);
+            }
+            return response;
+        });
     }
 }
