@@ -33,6 +33,11 @@ public final class ApiException extends RuntimeException {
         return new ApiException(404, "Object Not Found", "Not Found");
     }
 
+    /** RabbitMQ's 404 for an operation on something missing: {@code not_found} with a reason naming it. */
+    public static ApiException notFound(String reason) {
+        return new ApiException(404, "not_found", reason);
+    }
+
     public static ApiException badRequest(String reason) {
         return new ApiException(400, "bad_request", reason);
     }

@@ -57,8 +57,14 @@ final class BindingsEndpoint {
             boolean reading = request.method().equals("GET");
             VirtualHost host = reading ? view.virtualHost(request.user(), request.segment(1))
                     : view.virtualHostToChange(request.user(), request.segment(1));
-            host.exchange(source).orElseThrow(ApiException::notFound);
-            if (toQueue ? host.queue(destination).isEmpty() : host.exchange(destination).isEmpty()) {
+            boolean sourceMissing = host.exchange(source).isEmpty();
+            boolean destinationMissing = toQueue ? host.queue(destination).isEmpty() : host.exchange(destination).isEmpty();
+            if (request.method().equals("POST") && depth == 6 && (sourceMissing || destinationMissing)) {
+                // RabbitMQ 3.10 names what is missing, the source first.
+                throw ApiException.notFound("no " + (sourceMissing ? "exchange '" + source
+                        : (toQueue ? "queue '" : "exchange '") + destination) + "' in vhost '" + host.name() + "'");
+            }
+            if (sourceMissing || destinationMissing) {
                 throw ApiException.notFound();
             }
             List<Listed> between = new ArrayList<>();

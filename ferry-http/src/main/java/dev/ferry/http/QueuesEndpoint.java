@@ -81,6 +81,9 @@ final class QueuesEndpoint {
                     requireMethod(method, "POST");
                     VirtualHost host = view.virtualHostToChange(request.user(), request.segment(1));
                     view.requireRead(request.user(), host.name(), "queue", queueName);
+                    if (host.queue(queueName).filter(queue -> !queue.isDeleted()).isEmpty()) {
+                        throw ApiException.notFound("NOT_FOUND - no queue '" + queueName + "' in vhost '" + host.name() + "'");
+                    }
                     return get(request, existing(host, queueName));
                 }
                 case "contents" -> {
@@ -153,7 +156,8 @@ final class QueuesEndpoint {
     /** PUT: declares like queue.declare (durable unless the body says otherwise); 201 new, 204 already there. */
     private CompletableFuture<ApiResponse> declare(ApiRequest request, VirtualHost host, String queueName) {
         ObjectNode body = request.jsonObject();
-        boolean durable = RequiredFields.flag(body, "durable", true);
+        // Left out, not durable: queue.declare's default, as RabbitMQ 3.10's API takes it.
+        boolean durable = RequiredFields.flag(body, "durable", false);
         boolean autoDelete = RequiredFields.flag(body, "auto_delete", false);
         Map<String, Object> arguments = MessageJson.tableOf(RequiredFields.object(body, "arguments"));
         boolean existed = host.queue(queueName).isPresent();

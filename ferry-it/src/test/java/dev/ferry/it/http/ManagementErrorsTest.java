@@ -53,6 +53,28 @@ class ManagementErrorsTest {
     }
 
     @Test
+    void shouldNameWhatIsMissingWhenBindingToItOrGettingFromIt() {
+        String missing = "no-such-" + UUID.randomUUID();
+        HttpResponse<String> binding = target.send("POST", "bindings/%2F/e/" + missing + "/q/" + missing,
+                "{\"routing_key\":\"k\"}");
+        assertThat(binding.statusCode()).isEqualTo(404);
+        assertThat(ManagementTarget.parse(binding.body()).path("error").asText()).isEqualTo("not_found");
+        assertThat(ManagementTarget.parse(binding.body()).path("reason").asText())
+                .isEqualTo("no exchange '" + missing + "' in vhost '/'");
+        HttpResponse<String> toQueue = target.send("POST", "bindings/%2F/e/amq.direct/q/" + missing,
+                "{\"routing_key\":\"k\"}");
+        assertThat(ManagementTarget.parse(toQueue.body()).path("reason").asText())
+                .isEqualTo("no queue '" + missing + "' in vhost '/'");
+
+        HttpResponse<String> get = target.send("POST", "queues/%2F/" + missing + "/get",
+                "{\"count\":1,\"ackmode\":\"ack_requeue_true\",\"encoding\":\"auto\"}");
+        assertThat(get.statusCode()).isEqualTo(404);
+        assertThat(ManagementTarget.parse(get.body()).path("error").asText()).isEqualTo("not_found");
+        assertThat(ManagementTarget.parse(get.body()).path("reason").asText())
+                .isEqualTo("NOT_FOUND - no queue '" + missing + "' in vhost '/'");
+    }
+
+    @Test
     void shouldAnswer400ForBadBodies() {
         HttpResponse<String> notJson = target.send("POST", "exchanges/%2F/amq.default/publish", "not json");
         assertThat(notJson.statusCode()).isEqualTo(400);

@@ -190,6 +190,22 @@ class ManagementQueuesTest {
     }
 
     @Test
+    void shouldTakeQueueDeclareDefaultsForWhatABodyLeavesOut() throws Exception {
+        // RabbitMQ 3.10: an empty body declares as queue.declare / exchange.declare would, not durable, type direct.
+        String queue = prefix + "defaults";
+        String exchange = prefix + "defaults-x";
+        assertThat(target.send("PUT", queuePath(queue), "{}").statusCode()).isEqualTo(201);
+        assertThat(target.send("PUT", "exchanges/%2F/" + exchange, "{}").statusCode()).isEqualTo(201);
+
+        assertThat(target.get(queuePath(queue)).path("durable").asBoolean(true)).isFalse();
+        JsonNode declared = target.get("exchanges/%2F/" + exchange);
+        assertThat(declared.path("durable").asBoolean(true)).isFalse();
+        assertThat(declared.path("type").asText()).isEqualTo("direct");
+        target.send("DELETE", queuePath(queue), null);
+        target.send("DELETE", "exchanges/%2F/" + exchange, null);
+    }
+
+    @Test
     void shouldDeclareExchangesAndBindingsThroughTheApiThatRouteAmqpPublishes() throws Exception {
         String exchange = prefix + "topic";
         String queue = prefix + "bound";
