@@ -34,7 +34,13 @@ public final class MessageTtl {
         int length = expiration.length();
         int at = length > 0 && (expiration.charAt(0) == '+' || expiration.charAt(0) == '-') ? 1 : 0;
         int digitsStart = at;
+        // Read on every publish that carries an expiration: digits summed in place, text built only to refuse.
+        long ttl = 0;
+        boolean overflow = false;
         while (at < length && expiration.charAt(at) >= '0' && expiration.charAt(at) <= '9') {
+            int digit = expiration.charAt(at) - '0';
+            overflow |= ttl > (Long.MAX_VALUE - digit) / 10;
+            ttl = overflow ? ttl : ttl * 10 + digit;
             at++;
         }
         if (at == digitsStart) {
@@ -44,17 +50,21 @@ public final class MessageTtl {
             String rest = expiration.substring(at).replace("\\", "\\\\").replace("\"", "\\\"");
             throw invalid(expiration, "{leftover_string,", "\"" + rest + "\"}");
         }
-        boolean negative = expiration.charAt(0) == '-';
-        String digits = expiration.substring(digitsStart).replaceFirst("^0+(?=.)", "");
-        // More than 18 digits is beyond the maximum either way, and might not fit a long.
-        long ttl = digits.length() > 18 ? Long.MAX_VALUE : Long.parseLong(digits);
-        if (negative && ttl != 0) {
-            throw invalid(expiration, "{value_negative,", "-" + digits + "}");
+        if (expiration.charAt(0) == '-' && (ttl != 0 || overflow)) {
+            throw invalid(expiration, "{value_negative,", "-" + withoutLeadingZeros(expiration, digitsStart) + "}");
         }
-        if (ttl > MAX_TTL_MS) {
-            throw invalid(expiration, "{value_too_large,", digits + "}");
+        if (overflow || ttl > MAX_TTL_MS) {
+            throw invalid(expiration, "{value_too_large,", withoutLeadingZeros(expiration, digitsStart) + "}");
         }
         return OptionalLong.of(ttl);
+    }
+
+    private static String withoutLeadingZeros(String expiration, int digitsStart) {
+        int first = digitsStart;
+        while (first < expiration.length() - 1 && expiration.charAt(first) == '0') {
+            first++;
+        }
+        return expiration.substring(first);
     }
 
     /** Like {@link #parse} for an expiration already checked at publish; invalid values mean none. */

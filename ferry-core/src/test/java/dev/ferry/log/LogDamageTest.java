@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
@@ -340,7 +339,7 @@ class LogDamageTest {
         copyDirectory(logDirectory(), pristine);
         int segmentBytes = (int) Files.size(first);
         for (int from = 0; from < segmentBytes; from += 509) {
-            deleteRecursively(logDirectory());
+            FileTrees.deleteRecursively(logDirectory());
             copyDirectory(pristine, logDirectory());
             int to = Math.min(segmentBytes, from + 16);
             try (RandomAccessFile file = new RandomAccessFile(first.toFile(), "rw")) {
@@ -549,7 +548,7 @@ class LogDamageTest {
                 new Case("a larger count", count, 7, 40),
                 new Case("no record", count, 0, 36));
         for (Case damage : cases) {
-            deleteRecursively(logDirectory());
+            FileTrees.deleteRecursively(logDirectory());
             copyDirectory(pristine, logDirectory());
             putInt(last.segment(), last.position() + damage.field(), damage.value());
             try (Log log = Log.open(logDirectory(), smallConfig(FsyncPolicy.ALWAYS))) {
@@ -560,7 +559,7 @@ class LogDamageTest {
                 assertThat(readAll(log, 100_000)).as(damage.what()).hasSize(33);
             }
         }
-        deleteRecursively(logDirectory());
+        FileTrees.deleteRecursively(logDirectory());
         copyDirectory(pristine, logDirectory());
         putInt(last.segment(), last.position() + delta, 1000);
         putByte(last.segment(), last.position() + BatchFormat.ATTRIBUTES_POSITION + 1, 1);
@@ -998,17 +997,6 @@ class LogDamageTest {
         try (Stream<Path> files = Files.list(from)) {
             for (Path file : files.toList()) {
                 Files.copy(file, to.resolve(file.getFileName()));
-            }
-        }
-    }
-
-    private static void deleteRecursively(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
             }
         }
     }

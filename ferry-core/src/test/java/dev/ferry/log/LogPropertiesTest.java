@@ -9,9 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -74,7 +72,7 @@ class LogPropertiesTest {
                 checkInvariants(log, valueBytesByOffset, readMaxBytes, segmentBytesMax);
             }
         } finally {
-            deleteRecursively(directory);
+            FileTrees.deleteRecursively(directory);
         }
     }
 
@@ -104,14 +102,6 @@ class LogPropertiesTest {
             assertThat(Files.size(LogSegment.logFile(log.directory(), base))).isLessThanOrEqualTo(segmentBytesMax);
             if (base < log.logEndOffset()) {
                 assertThat(log.read(base, 1).readRecords()).first().extracting(Record::offset).isEqualTo(base);
-            }
-        }
-    }
-
-    private static void deleteRecursively(Path directory) throws IOException {
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
             }
         }
     }

@@ -101,7 +101,7 @@ class LogRecoveryTest {
     @Test
     void shouldRebuildMissingAndDamagedIndexesOfSealedSegmentsWhetherValidatingOrNot() throws Exception {
         shouldRebuildMissingAndDamagedIndexesOfSealedSegments(true);
-        deleteRecursively(logDirectory());
+        FileTrees.deleteRecursively(logDirectory());
         shouldRebuildMissingAndDamagedIndexesOfSealedSegments(false);
     }
 
@@ -169,14 +169,6 @@ class LogRecoveryTest {
 
         try (java.util.stream.Stream<Path> files = Files.list(logDirectory())) {
             assertThat(files.map(file -> file.getFileName().toString())).noneMatch(name -> name.contains("lock"));
-        }
-    }
-
-    private static void deleteRecursively(Path directory) throws IOException {
-        try (java.util.stream.Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
         }
     }
 

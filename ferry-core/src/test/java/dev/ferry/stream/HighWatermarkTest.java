@@ -1,5 +1,6 @@
 package dev.ferry.stream;
 
+import static dev.ferry.stream.StreamTestSupport.syncUntilDone;
 import static dev.ferry.stream.StreamTestSupport.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,22 +37,13 @@ class HighWatermarkTest {
     @BeforeEach
     void open() {
         registry = TopicRegistry.open(data, flusher, FileHandleCache.processDefault(), 1);
-        partition = syncUntilDone(registry.create("hw", 1, Map.of())).partition(0);
+        partition = syncUntilDone(flusher, registry.create("hw", 1, Map.of())).partition(0);
     }
 
     @AfterEach
     void close() {
         registry.close();
         flusher.close();
-    }
-
-    /** Runs fsyncs until {@code future} completes (topic changes wait for the registry log's fsync). */
-    private <T> T syncUntilDone(CompletableFuture<T> future) {
-        Awaitility.await().until(() -> {
-            flusher.doWork(System.nanoTime());
-            return future.isDone();
-        });
-        return future.join();
     }
 
     @Test
@@ -104,7 +96,7 @@ class HighWatermarkTest {
 
     @Test
     void shouldEndAReadAtTheHighWatermarkWhileLaterBatchesWaitForTheirFsync() {
-        syncUntilDone(partition.append(batch(NOW, "durable"), NOW));
+        syncUntilDone(flusher, partition.append(batch(NOW, "durable"), NOW));
         CompletableFuture<AppendResult> pending = partition.append(batch(NOW, "written"), NOW);
         Awaitility.await().until(() -> partition.logEndOffset() == 2);
 
@@ -112,7 +104,7 @@ class HighWatermarkTest {
         assertThat(partition.read(0, 1 << 20).nextOffset()).isEqualTo(1);
         assertThat(partition.read(1, 1 << 20).isEmpty()).isTrue();
 
-        syncUntilDone(pending);
+        syncUntilDone(flusher, pending);
         assertThat(StreamTestSupport.values(partition, 0)).containsExactly("durable", "written");
     }
 

@@ -1,5 +1,6 @@
 package dev.ferry.stream;
 
+import static dev.ferry.stream.StreamTestSupport.syncUntilDone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -8,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +36,7 @@ class StreamQueuesBacklogTest {
     void open() {
         registry = TopicRegistry.open(data, flusher, FileHandleCache.processDefault(), 1);
         streams = new StreamQueues(registry, "/", null, () -> 1_000_000L);
-        syncUntilDone(streams.declare("s", true, false, false, Map.of()));
+        syncUntilDone(flusher, streams.declare("s", true, false, false, Map.of()));
     }
 
     @AfterEach
@@ -61,7 +61,7 @@ class StreamQueuesBacklogTest {
 
         assertThat(congestion).isNotNull().isNotDone();
         assertThat(appends).noneMatch(CompletableFuture::isDone);
-        syncUntilDone(CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new)));
+        syncUntilDone(flusher, CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new)));
         assertThat(congestion).isDone();
         assertThat(streams.congestion("s")).isNull();
         assertThat(registry.topic("s").orElseThrow().partition(0).highWatermark()).isEqualTo(StreamQueues.BACKLOG_HIGH);
@@ -73,18 +73,9 @@ class StreamQueuesBacklogTest {
         CompletableFuture<Topic> first = streams.declare("raced", true, false, false, Map.of());
         CompletableFuture<Topic> second = streams.declare("raced", true, false, false, Map.of());
 
-        Topic topic = syncUntilDone(first);
+        Topic topic = syncUntilDone(flusher, first);
 
-        assertThat(syncUntilDone(second)).isSameAs(topic);
+        assertThat(syncUntilDone(flusher, second)).isSameAs(topic);
         assertThat(registry.topics()).extracting(Topic::name).containsOnlyOnce("raced");
-    }
-
-    /** Runs fsyncs until {@code future} completes (topic changes wait for the registry log's fsync too). */
-    private <T> T syncUntilDone(CompletableFuture<T> future) {
-        Awaitility.await().until(() -> {
-            flusher.doWork(System.nanoTime());
-            return future.isDone();
-        });
-        return future.join();
     }
 }

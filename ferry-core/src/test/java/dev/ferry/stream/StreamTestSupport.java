@@ -16,11 +16,21 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
 
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
+import dev.ferry.log.LogFlusher;
 import dev.ferry.log.LogSlice;
 
 /** Batches as producers build them, and readers of what a partition holds. */
 final class StreamTestSupport {
     private StreamTestSupport() {
+    }
+
+    /** Runs a manual flusher's fsyncs until {@code future} completes (topic changes wait for the registry log's fsync too). */
+    static <T> T syncUntilDone(LogFlusher flusher, CompletableFuture<T> future) {
+        org.awaitility.Awaitility.await().until(() -> {
+            flusher.doWork(System.nanoTime());
+            return future.isDone();
+        });
+        return future.join();
     }
 
     static SimpleRecord record(long timestampMs, String value) {
