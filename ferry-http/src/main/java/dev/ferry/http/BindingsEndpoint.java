@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
@@ -55,8 +56,24 @@ final class BindingsEndpoint {
             String source = ExchangesEndpoint.pathName(request.segment(3));
             String destination = request.segment(5);
             boolean reading = request.method().equals("GET");
-            VirtualHost host = reading ? view.virtualHost(request.user(), request.segment(1))
-                    : view.virtualHostToChange(request.user(), request.segment(1));
+            if (depth == 6 && !reading && !request.method().equals("POST")) {
+                throw ApiException.methodNotAllowed();
+            }
+            VirtualHost host;
+            if (reading) {
+                Optional<VirtualHost> named = view.virtualHostIfAny(request.user(), request.segment(1));
+                if (named.isEmpty()) {
+                    if (depth == 6) {
+                        return list(request, List.of());
+                    }
+                    throw ApiException.notFound();
+                }
+                host = named.get();
+            } else if (depth == 6 && !view.virtualHostExists(request.segment(1))) {
+                throw ApiException.notFound("vhost_not_found");
+            } else {
+                host = view.virtualHostToChange(request.user(), request.segment(1));
+            }
             boolean sourceMissing = host.exchange(source).isEmpty();
             boolean destinationMissing = toQueue ? host.queue(destination).isEmpty() : host.exchange(destination).isEmpty();
             if (request.method().equals("POST") && depth == 6 && (sourceMissing || destinationMissing)) {
@@ -65,6 +82,11 @@ final class BindingsEndpoint {
                         : (toQueue ? "queue '" : "exchange '") + destination) + "' in vhost '" + host.name() + "'");
             }
             if (sourceMissing || destinationMissing) {
+                // The bindings between two objects are a listing: none, as RabbitMQ 3.10 answers,
+                // when either is missing; one named binding of them is not found.
+                if (depth == 6) {
+                    return list(request, List.of());
+                }
                 throw ApiException.notFound();
             }
             List<Listed> between = new ArrayList<>();

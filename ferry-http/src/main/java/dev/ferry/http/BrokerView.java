@@ -4,6 +4,7 @@ import dev.ferry.broker.VirtualHost;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -52,6 +53,23 @@ final class BrokerView {
     VirtualHost virtualHost(ApiUser user, String name) {
         VirtualHost host = config.broker().virtualHost(name).orElseThrow(ApiException::notFound);
         if (!maySee(user, name)) {
+            throw ApiException.notAuthorised("User not authorised to access virtual host");
+        }
+        return host;
+    }
+
+    boolean virtualHostExists(String name) {
+        return config.broker().virtualHost(name).isPresent();
+    }
+
+    /**
+     * The virtual host named in the path of a listing that RabbitMQ answers with an empty list
+     * rather than 404 when the host does not exist (an exchange's or a queue's bindings); 401 as
+     * {@link #virtualHost} when it exists and the user may not see it.
+     */
+    Optional<VirtualHost> virtualHostIfAny(ApiUser user, String name) {
+        Optional<VirtualHost> host = config.broker().virtualHost(name);
+        if (host.isPresent() && !maySee(user, name)) {
             throw ApiException.notAuthorised("User not authorised to access virtual host");
         }
         return host;

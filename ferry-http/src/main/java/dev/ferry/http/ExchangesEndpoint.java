@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -90,13 +91,17 @@ final class ExchangesEndpoint {
         }
         if (depth == 5 && request.segment(3).equals("bindings")) {
             QueuesEndpoint.requireGet(method);
-            VirtualHost host = view.virtualHost(request.user(), request.segment(1));
-            host.exchange(name).orElseThrow(ApiException::notFound);
-            return switch (request.segment(4)) {
-                case "source" -> BindingsEndpoint.list(request, BindingsEndpoint.bindingsFrom(host, name));
-                case "destination" -> BindingsEndpoint.list(request, BindingsEndpoint.bindingsTo(host, name, false));
-                default -> throw ApiException.notFound();
-            };
+            String side = request.segment(4);
+            if (!side.equals("source") && !side.equals("destination")) {
+                throw ApiException.notFound();
+            }
+            // RabbitMQ 3.10 lists no bindings, rather than 404, for an exchange or host that does not exist.
+            Optional<VirtualHost> host = view.virtualHostIfAny(request.user(), request.segment(1));
+            if (host.isEmpty() || host.get().exchange(name).isEmpty()) {
+                return BindingsEndpoint.list(request, List.of());
+            }
+            return BindingsEndpoint.list(request, side.equals("source") ? BindingsEndpoint.bindingsFrom(host.get(), name)
+                    : BindingsEndpoint.bindingsTo(host.get(), name, false));
         }
         throw ApiException.notFound();
     }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -103,9 +104,13 @@ final class QueuesEndpoint {
                 }
                 case "bindings" -> {
                     requireGet(method);
-                    VirtualHost host = view.virtualHost(request.user(), request.segment(1));
-                    existing(host, queueName);
-                    return BindingsEndpoint.list(request, BindingsEndpoint.bindingsTo(host, queueName, true));
+                    // An empty list for a queue or host that does not exist, as RabbitMQ 3.10 (which,
+                    // for a missing queue of an existing host, even lists a default-exchange binding).
+                    Optional<VirtualHost> host = view.virtualHostIfAny(request.user(), request.segment(1));
+                    if (host.isEmpty() || host.get().queue(queueName).isEmpty()) {
+                        return BindingsEndpoint.list(request, List.of());
+                    }
+                    return BindingsEndpoint.list(request, BindingsEndpoint.bindingsTo(host.get(), queueName, true));
                 }
                 default -> throw ApiException.notFound();
             }

@@ -75,6 +75,32 @@ class ManagementErrorsTest {
     }
 
     @Test
+    void shouldListNoBindingsOfWhatDoesNotExist() {
+        String missing = "no-such-" + UUID.randomUUID();
+        for (String path : new String[] {"bindings/%2F/e/" + missing + "/q/" + missing,
+                "bindings/%2F/e/amq.direct/q/" + missing, "bindings/%2F/e/" + missing + "/e/amq.direct",
+                "bindings/" + missing + "/e/x/q/q", "exchanges/%2F/" + missing + "/bindings/source",
+                "exchanges/%2F/" + missing + "/bindings/destination", "exchanges/" + missing + "/x/bindings/source",
+                "queues/" + missing + "/q/bindings"}) {
+            HttpResponse<String> response = target.send("GET", path, null);
+            assertThat(response.statusCode()).as(path).isEqualTo(200);
+            assertThat(ManagementTarget.parse(response.body()).isArray()).as(path).isTrue();
+            assertThat(ManagementTarget.parse(response.body()).size()).as(path).isZero();
+        }
+        HttpResponse<String> one = target.send("GET", "bindings/%2F/e/amq.direct/q/" + missing + "/~", null);
+        assertThat(one.statusCode()).isEqualTo(404);
+        assertThat(ManagementTarget.parse(one.body()).path("error").asText()).isEqualTo("Object Not Found");
+
+        HttpResponse<String> delete = target.send("DELETE", "bindings/%2F/e/amq.direct/q/" + missing, null);
+        assertThat(delete.statusCode()).isEqualTo(405);
+
+        HttpResponse<String> noHost = target.send("POST", "bindings/" + missing + "/e/x/q/q", "{\"routing_key\":\"k\"}");
+        assertThat(noHost.statusCode()).isEqualTo(404);
+        assertThat(ManagementTarget.parse(noHost.body()).path("error").asText()).isEqualTo("not_found");
+        assertThat(ManagementTarget.parse(noHost.body()).path("reason").asText()).isEqualTo("vhost_not_found");
+    }
+
+    @Test
     void shouldAnswer400ForBadBodies() {
         HttpResponse<String> notJson = target.send("POST", "exchanges/%2F/amq.default/publish", "not json");
         assertThat(notJson.statusCode()).isEqualTo(400);
