@@ -142,8 +142,9 @@ public final class Groups {
         ClassicGroup group = groups.get(commit.groupId());
         if (group == null) {
             if (commit.generationId() >= 0 || commit.groupId().isEmpty()) {
-                // A member of a generation of a group that does not exist: it is out of date.
-                ErrorCode error = commit.groupId().isEmpty() ? ErrorCode.INVALID_GROUP_ID : ErrorCode.ILLEGAL_GENERATION;
+                // A member of a generation of a group that does not exist: as Kafka 4's coordinator,
+                // GROUP_ID_NOT_FOUND (its classic coordinator said ILLEGAL_GENERATION).
+                ErrorCode error = commit.groupId().isEmpty() ? ErrorCode.INVALID_GROUP_ID : ErrorCode.GROUP_ID_NOT_FOUND;
                 List<PartitionOutcome> outcomes = new ArrayList<>();
                 for (GroupCommand.OffsetToCommit offset : commit.offsets()) {
                     outcomes.add(new PartitionOutcome(offset.partition(), error));

@@ -503,7 +503,7 @@ class ClassicGroupTest {
     @Test
     void shouldRefuseACommitWithAGenerationForAGroupThatDoesNotExist() {
         assertThat(harness.commitResult(harness.commit(3, "m", P0, 1, "")).partitions().get(0).error())
-                .isEqualTo(ErrorCode.ILLEGAL_GENERATION);
+                .isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
         assertThat(harness.groups.list()).isEmpty();
     }
 

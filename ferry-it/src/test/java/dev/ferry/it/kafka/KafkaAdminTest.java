@@ -8,7 +8,11 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.Set;
+import org.apache.kafka.clients.admin.DeleteConsumerGroupOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
@@ -58,6 +62,30 @@ class KafkaAdminTest extends KafkaTestBase {
             ExecutionException gone = catchThrowableOfType(ExecutionException.class,
                     () -> admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS));
             assertThat(gone.getCause()).isInstanceOf(UnknownTopicOrPartitionException.class);
+        }
+    }
+
+    @Test
+    void shouldDeleteAGroupsOffsetsOnlyOfPartitionsThatExist() throws Exception {
+        String topic = unique("offsets-kept");
+        String group = unique("offsets-group");
+        TopicPartition kept = new TopicPartition(topic, 0);
+        TopicPartition beyond = new TopicPartition(topic, 5);
+        TopicPartition missing = new TopicPartition(unique("no-such-topic"), 0);
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.alterConsumerGroupOffsets(group, Map.of(kept, new OffsetAndMetadata(9))).all().get(30, TimeUnit.SECONDS);
+
+            DeleteConsumerGroupOffsetsResult deleted = admin.deleteConsumerGroupOffsets(group, Set.of(beyond, missing));
+
+            // As Kafka 4.3.1: a partition that does not exist is refused, whether or not the group had an offset there.
+            for (TopicPartition partition : List.of(beyond, missing)) {
+                ExecutionException refused = catchThrowableOfType(ExecutionException.class,
+                        () -> deleted.partitionResult(partition).get(30, TimeUnit.SECONDS));
+                assertThat(refused.getCause()).as(partition.toString()).isInstanceOf(UnknownTopicOrPartitionException.class);
+            }
+            assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS))
+                    .containsOnlyKeys(kept);
         }
     }
 

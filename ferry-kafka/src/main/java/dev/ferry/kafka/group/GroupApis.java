@@ -40,7 +40,7 @@ public final class GroupApis {
         handlers.register(new LeaveGroupHandler(coordinator, acls));
         handlers.register(new OffsetCommitHandler(coordinator, acls, partitionCounts));
         handlers.register(new OffsetFetchHandler(coordinator, acls, transactions));
-        handlers.register(new OffsetDeleteHandler(coordinator, acls));
+        handlers.register(new OffsetDeleteHandler(coordinator, acls, partitionCounts));
         handlers.register(new ListGroupsHandler(coordinator, acls));
         handlers.register(new DescribeGroupsHandler(coordinator, acls));
         handlers.register(new DeleteGroupsHandler(coordinator, acls));

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.ToIntFunction;
 
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestPartition;
@@ -29,15 +30,21 @@ import dev.ferry.kafka.security.KafkaAcls;
 public final class OffsetDeleteHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
     private final KafkaAcls acls;
+    private final ToIntFunction<String> partitionCounts;
 
     public OffsetDeleteHandler(GroupCoordinator coordinator) {
-        this(coordinator, KafkaAcls.ALLOW_ALL);
+        this(coordinator, KafkaAcls.ALLOW_ALL, OffsetCommitHandler.ANY_PARTITION);
     }
 
-    /** With ACLs: needs DELETE on the group (else GROUP_AUTHORIZATION_FAILED) and READ on each topic. */
-    public OffsetDeleteHandler(GroupCoordinator coordinator, KafkaAcls acls) {
+    /**
+     * With ACLs: needs DELETE on the group (else GROUP_AUTHORIZATION_FAILED) and READ on each topic.
+     * {@code partitionCounts} gives a topic's partition count, 0 when it does not exist: as Kafka
+     * 4.3.1, a partition that does not exist is UNKNOWN_TOPIC_OR_PARTITION, whatever the group holds.
+     */
+    public OffsetDeleteHandler(GroupCoordinator coordinator, KafkaAcls acls, ToIntFunction<String> partitionCounts) {
         this.coordinator = coordinator;
         this.acls = acls;
+        this.partitionCounts = partitionCounts;
     }
 
     @Override
@@ -75,13 +82,30 @@ public final class OffsetDeleteHandler implements ApiHandler {
                 refused.add(answer);
                 continue;
             }
+            int partitionCount = partitionCounts.applyAsInt(topic.name());
+            OffsetDeleteResponseTopic unknown = new OffsetDeleteResponseTopic().setName(topic.name());
             for (OffsetDeleteRequestPartition partition : topic.partitions()) {
-                partitions.add(new PartitionRef(topic.name(), partition.partitionIndex()));
+                if (partition.partitionIndex() < 0 || partition.partitionIndex() >= partitionCount) {
+                    unknown.partitions().add(new OffsetDeleteResponsePartition().setPartitionIndex(partition.partitionIndex())
+                            .setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
+                } else {
+                    partitions.add(new PartitionRef(topic.name(), partition.partitionIndex()));
+                }
+            }
+            if (!unknown.partitions().isEmpty()) {
+                refused.add(unknown);
             }
         }
         return coordinator.deleteOffsets(request.groupId(), partitions).thenApply(result -> {
             OffsetDeleteResponseData response = response(result);
-            refused.forEach(topic -> response.topics().add(topic));
+            for (OffsetDeleteResponseTopic topic : refused) {
+                OffsetDeleteResponseTopic answered = response.topics().find(topic.name());
+                if (answered == null) {
+                    response.topics().add(topic.duplicate());
+                } else {
+                    topic.partitions().forEach(partition -> answered.partitions().add(partition.duplicate()));
+                }
+            }
             return response;
         });
     }
