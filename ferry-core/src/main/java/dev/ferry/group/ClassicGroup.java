@@ -621,10 +621,16 @@ final class ClassicGroup {
         }
         List<MemberOutcome> outcomes = new ArrayList<>();
         for (LeavingMember leaving : command.members()) {
+            // Each outcome names the member as the request did (Kafka echoes an empty member id
+            // of a static member leaving by its instance id).
+            if (isFencedLeave(leaving)) {
+                outcomes.add(new MemberOutcome(leaving.memberId(), leaving.groupInstanceId(), ErrorCode.FENCED_INSTANCE_ID));
+                continue;
+            }
             GroupMember member = findLeaving(leaving);
             if (member != null) {
                 removeMemberAndUpdateGroup(member, command.nowMs(), out);
-                outcomes.add(new MemberOutcome(member.memberId, leaving.groupInstanceId(), null));
+                outcomes.add(new MemberOutcome(leaving.memberId(), leaving.groupInstanceId(), null));
             } else if (leaving.memberId() != null && pendingMembers.remove(leaving.memberId()) != null) {
                 tryCompleteJoin(command.nowMs(), out);
                 outcomes.add(new MemberOutcome(leaving.memberId(), leaving.groupInstanceId(), null));
@@ -634,6 +640,12 @@ final class ClassicGroup {
             }
         }
         out.reply(command.requestId(), new LeaveResult(null, outcomes));
+    }
+
+    /** A static member named by its instance id but with another member's id: a stale instance, as heartbeats. */
+    private boolean isFencedLeave(LeavingMember leaving) {
+        return leaving.groupInstanceId() != null && leaving.memberId() != null && !leaving.memberId().isEmpty()
+                && isFenced(leaving.groupInstanceId(), leaving.memberId());
     }
 
     private GroupMember findLeaving(LeavingMember leaving) {
@@ -952,6 +964,10 @@ final class ClassicGroup {
         offsets.remove(partition);
     }
 
+    /**
+     * As Kafka 4.3.1 describes a classic group: subscriptions and the protocol only when stable,
+     * but each member's latest assignment in every state (it stays in force until the next sync).
+     */
     GroupDescription describe() {
         boolean stable = state == GroupState.STABLE;
         List<GroupDescription.MemberDescription> list = new ArrayList<>(members.size());
@@ -959,7 +975,7 @@ final class ClassicGroup {
             byte[] metadata = stable ? member.metadata(protocolName) : null;
             list.add(new GroupDescription.MemberDescription(member.memberId, member.groupInstanceId,
                     member.clientId, member.clientHost, metadata == null ? GroupMember.NO_ASSIGNMENT : metadata,
-                    stable ? member.assignment : GroupMember.NO_ASSIGNMENT));
+                    member.assignment));
         }
         return new GroupDescription(groupId, state, protocolType == null ? "" : protocolType,
                 stable ? protocolName : "", list);

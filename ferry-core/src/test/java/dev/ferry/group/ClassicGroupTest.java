@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.ferry.error.ErrorCode;
 import dev.ferry.group.GroupResult.JoinResult;
+import dev.ferry.group.GroupResult.LeaveResult;
 import dev.ferry.group.GroupResult.JoinedMember;
 import dev.ferry.group.GroupResult.SyncResult;
 
@@ -463,7 +464,48 @@ class ClassicGroupTest {
     }
 
     @Test
-    void shouldDescribeAssignmentsOnlyWhileStable() {
+    void shouldFenceALeaveThatNamesAStaticMemberWithAnotherMemberId() {
+        String[] ids = twoStaticMembersStable();
+
+        LeaveResult fenced = harness.leaveResult(harness.leaveStatic(ids[0], "b"));
+        assertThat(fenced.members()).singleElement().satisfies(outcome -> {
+            assertThat(outcome.error()).isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
+            assertThat(outcome.memberId()).isEqualTo(ids[0]);
+        });
+        assertThat(harness.state()).isEqualTo(GroupState.STABLE);
+        assertThat(harness.group().members()).hasSize(2);
+
+        LeaveResult unknown = harness.leaveResult(harness.leaveStatic("", "no-such-instance"));
+        assertThat(unknown.members()).singleElement().satisfies(outcome ->
+                assertThat(outcome.error()).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID));
+
+        // By instance id alone: the answer names the member as the request did, with an empty id.
+        LeaveResult left = harness.leaveResult(harness.leaveStatic("", "b"));
+        assertThat(left.members()).singleElement().satisfies(outcome -> {
+            assertThat(outcome.error()).isNull();
+            assertThat(outcome.memberId()).isEmpty();
+            assertThat(outcome.groupInstanceId()).isEqualTo("b");
+        });
+        assertThat(harness.group().members()).extracting(member -> member.memberId).containsExactly(ids[0]);
+    }
+
+    @Test
+    void shouldKeepDescribingTheLastAssignmentsDuringARebalance() {
+        String[] ids = twoMembersCompletingRebalance();
+        harness.sync(ids[0], 1, Map.of(ids[0], bytes("A"), ids[1], bytes("B")));
+
+        harness.join("", false, RANGE);
+
+        GroupDescription preparing = harness.groups.describe(GROUP).orElseThrow();
+        assertThat(preparing.state()).isEqualTo(GroupState.PREPARING_REBALANCE);
+        assertThat(preparing.protocolName()).isEmpty();
+        assertThat(preparing.members()).filteredOn(member -> member.assignment().length > 0)
+                .extracting(GroupDescription.MemberDescription::assignment).containsExactlyInAnyOrder(bytes("A"), bytes("B"));
+        assertThat(preparing.members()).allSatisfy(member -> assertThat(member.metadata()).isEmpty());
+    }
+
+    @Test
+    void shouldDescribeTheProtocolAndSubscriptionsOnlyWhileStable() {
         String[] ids = twoMembersCompletingRebalance();
         GroupDescription completing = harness.groups.describe(GROUP).orElseThrow();
         assertThat(completing.state()).isEqualTo(GroupState.COMPLETING_REBALANCE);

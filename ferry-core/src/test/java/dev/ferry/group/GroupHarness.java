@@ -129,6 +129,12 @@ final class GroupHarness {
         return id;
     }
 
+    long leaveStatic(String memberId, String instanceId) {
+        long id = nextRequest();
+        apply(new GroupCommand.Leave(id, GROUP, List.of(new LeavingMember(memberId, instanceId)), nowMs));
+        return id;
+    }
+
     long commit(int generation, String memberId, PartitionRef partition, long offset, String metadata) {
         long id = nextRequest();
         apply(new GroupCommand.CommitOffsets(id, GROUP, generation, memberId, null,
