@@ -17,6 +17,7 @@ import dev.ferry.kafka.api.FetchHandler;
 import dev.ferry.kafka.api.IncrementalAlterConfigsHandler;
 import dev.ferry.kafka.api.InitProducerIdHandler;
 import dev.ferry.kafka.api.ListOffsetsHandler;
+import dev.ferry.kafka.api.OffsetForLeaderEpochHandler;
 import dev.ferry.kafka.api.MetadataHandler;
 import dev.ferry.kafka.api.ProduceHandler;
 import dev.ferry.kafka.fetch.FetchSessionCache;
@@ -82,6 +83,7 @@ public final class BrokerApis {
         handlers.register(new ProduceHandler(topics, acls));
         handlers.register(new FetchHandler(topics, acls, fetchSessions));
         handlers.register(new ListOffsetsHandler(topics, acls));
+        handlers.register(new OffsetForLeaderEpochHandler(topics, acls));
         handlers.register(new CreateTopicsHandler(topics, node, acls));
         handlers.register(new DeleteTopicsHandler(topics, acls));
         handlers.register(new InitProducerIdHandler(topics, acls, transactions));

@@ -46,6 +46,7 @@ import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -129,6 +130,17 @@ class EveryVersionEncodesTest {
                     new FetchRequestData.FetchTopic().setTopic(byId13 ? "" : "t").setTopicId(byId13 ? topicId : Uuid.ZERO_UUID)
                             .setPartitions(List.of(new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0)
                                     .setPartitionMaxBytes(1 << 20)))));
+            case OFFSET_FOR_LEADER_EPOCH -> {
+                OffsetForLeaderEpochRequestData data = new OffsetForLeaderEpochRequestData().setReplicaId(-1);
+                OffsetForLeaderEpochRequestData.OffsetForLeaderTopic asked = new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic()
+                        .setTopic("t");
+                for (int epoch : new int[] {0, -1, 3}) {
+                    asked.partitions().add(new OffsetForLeaderEpochRequestData.OffsetForLeaderPartition().setPartition(0)
+                            .setLeaderEpoch(epoch).setCurrentLeaderEpoch(-1));
+                }
+                data.topics().add(asked);
+                yield data;
+            }
             case LIST_OFFSETS -> {
                 ListOffsetsRequestData data = new ListOffsetsRequestData();
                 ListOffsetsRequestData.ListOffsetsTopic listed = new ListOffsetsRequestData.ListOffsetsTopic().setName("t");
