@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -12,7 +13,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -303,7 +308,7 @@ public final class Partition {
                 ProducedBatch.stampLogAppendTime(batch, nowMs);
                 appendTimeMs = nowMs;
             } else {
-                checkTimestamps(batch, topicConfig, nowMs);
+                checkTimestamps(batch, topicConfig, nowMs, name);
             }
             int recordCount = ProducedBatch.recordCount(batch);
             long producerId = ProducedBatch.producerId(batch);
@@ -422,18 +427,42 @@ public final class Partition {
         }
     }
 
-    private static void checkTimestamps(ByteBuffer batch, TopicConfig config, long nowMs) {
+    /**
+     * Kafka's timestamp window for CreateTime topics, record by record. The header's maximum
+     * settles the common case without reading a record: nothing is too new when the maximum is not,
+     * and nothing is too old while the lower bound is below zero (the default, an unbounded past).
+     */
+    private static void checkTimestamps(ByteBuffer batch, TopicConfig config, long nowMs, String name) {
+        long lowest = nowMs - config.timestampBeforeMaxMs();
+        long highest = nowMs + config.timestampAfterMaxMs();
         long maxTimestamp = ProducedBatch.maxTimestamp(batch);
-        long baseTimestamp = ProducedBatch.baseTimestamp(batch);
-        if (maxTimestamp >= 0 && maxTimestamp - nowMs > config.timestampAfterMaxMs()) {
-            throw new BrokerException(ErrorCode.INVALID_TIMESTAMP, "timestamp " + maxTimestamp + " is more than "
-                    + config.timestampAfterMaxMs() + " ms ahead of the broker's " + nowMs
-                    + " (message.timestamp.after.max.ms)");
+        if (lowest < 0 && (maxTimestamp < 0 || maxTimestamp - nowMs <= config.timestampAfterMaxMs())) {
+            return;
         }
-        if (baseTimestamp >= 0 && nowMs - baseTimestamp > config.timestampBeforeMaxMs()) {
-            throw new BrokerException(ErrorCode.INVALID_TIMESTAMP, "timestamp " + baseTimestamp + " is more than "
-                    + config.timestampBeforeMaxMs() + " ms behind the broker's " + nowMs
-                    + " (message.timestamp.before.max.ms)");
+        if (!ProducedBatch.crcMatches(batch)) {
+            throw new BrokerException(ErrorCode.CORRUPT_RECORD, "partition " + name + " refused a batch: it fails its CRC check");
+        }
+        List<RecordTimestampsRefused.RefusedRecord> refused = new ArrayList<>();
+        int index = 0;
+        try {
+            for (RecordBatch each : MemoryRecords.readableRecords(batch.duplicate()).batches()) {
+                for (Record record : each) {
+                    long timestamp = record.timestamp();
+                    if (timestamp != RecordBatch.NO_TIMESTAMP && (timestamp < lowest || timestamp > highest)) {
+                        refused.add(new RecordTimestampsRefused.RefusedRecord(index, "Timestamp " + timestamp
+                                + " of message with offset " + record.offset() + " is out of range. The timestamp should be within ["
+                                + lowest + ", " + highest + "]"));
+                    }
+                    index++;
+                }
+            }
+        } catch (KafkaException e) {
+            // A CRC covers the bytes, not their sense: records that do not decode are as corrupt.
+            throw new BrokerException(ErrorCode.CORRUPT_RECORD, "partition " + name + " refused a batch: its records do not decode ("
+                    + e.getMessage() + ")");
+        }
+        if (!refused.isEmpty()) {
+            throw new RecordTimestampsRefused(refused);
         }
     }
 

@@ -76,7 +76,7 @@ public final class Topic {
         return isInternalName(name);
     }
 
-    static boolean isInternalName(String name) {
+    public static boolean isInternalName(String name) {
         return name.equals("__consumer_offsets") || name.equals("__transaction_state")
                 || name.equals("__share_group_state");
     }

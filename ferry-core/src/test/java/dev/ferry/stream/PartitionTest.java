@@ -3,17 +3,22 @@ package dev.ferry.stream;
 import static dev.ferry.stream.StreamTestSupport.await;
 import static dev.ferry.stream.StreamTestSupport.batch;
 import static dev.ferry.stream.StreamTestSupport.compressedBatch;
+import static dev.ferry.stream.StreamTestSupport.copy;
+import static dev.ferry.stream.StreamTestSupport.record;
 import static dev.ferry.stream.StreamTestSupport.failure;
 import static dev.ferry.stream.StreamTestSupport.values;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -135,6 +140,28 @@ class PartitionTest {
         await(strict.append(batch(RecordBatch.NO_TIMESTAMP, "no timestamp"), NOW));
 
         assertThat(values(strict, 0)).containsExactly("at the limit ahead", "at the limit behind", "no timestamp");
+    }
+
+    @Test
+    void shouldNameEachRecordOutsideTheWindowByItsIndexInTheBatch() {
+        Partition strict = await(registry.create("window", 1, Map.of(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS, "1000",
+                TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS, "1000"))).partition(0);
+        // The first record is in the window, so the header (base = first, max = largest) hides the old one.
+        ByteBuffer batch = copy(MemoryRecords.withRecords(Compression.gzip().build(), record(NOW, "now"),
+                record(NOW - 5_000, "old"), record(NOW + 500, "soon"), record(NOW + 7_000, "future")).buffer());
+
+        Throwable refused = catchThrowable(() -> strict.append(batch, NOW).get(30, TimeUnit.SECONDS)).getCause();
+
+        assertThat(refused).isInstanceOf(RecordTimestampsRefused.class)
+                .hasMessage("One or more records have been rejected due to invalid timestamp");
+        long lowest = NOW - 1_000;
+        long highest = NOW + 1_000;
+        assertThat(((RecordTimestampsRefused) refused).records()).containsExactly(
+                new RecordTimestampsRefused.RefusedRecord(1, "Timestamp " + (NOW - 5_000) + " of message with offset 1 is out of range."
+                        + " The timestamp should be within [" + lowest + ", " + highest + "]"),
+                new RecordTimestampsRefused.RefusedRecord(3, "Timestamp " + (NOW + 7_000) + " of message with offset 3 is out of range."
+                        + " The timestamp should be within [" + lowest + ", " + highest + "]"));
+        assertThat(strict.logEndOffset()).isZero();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.ferry.it.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,7 +24,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -138,6 +142,45 @@ class KafkaProduceConsumeTest extends KafkaTestBase {
             RecordMetadata metadata = producer.send(new ProducerRecord<>(topic, bytes("first"))).get(30, TimeUnit.SECONDS);
             assertThat(metadata.offset()).isZero();
             assertThat(producer.partitionsFor(topic)).hasSize(1);
+        }
+    }
+
+    @Test
+    void shouldNameTheRecordWhoseTimestampIsOutsideTheTopicsWindow() throws Exception {
+        String topic = unique("window");
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
+                    .configs(Map.of("message.timestamp.after.max.ms", "60000")))).all().get(30, TimeUnit.SECONDS);
+        }
+        long now = System.currentTimeMillis();
+        long anHourAhead = now + 3_600_000;
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, 1_000,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.RETRIES_CONFIG, 0))) {
+            for (long timestamp : new long[] {now, anHourAhead, now}) {
+                sent.add(producer.send(new ProducerRecord<>(topic, 0, timestamp, null, bytes("at " + timestamp))));
+            }
+            producer.flush();
+        }
+        List<Throwable> failures = new ArrayList<>();
+        for (Future<RecordMetadata> each : sent) {
+            failures.add(catchThrowable(() -> each.get(30, TimeUnit.SECONDS)).getCause());
+        }
+        // The whole batch is refused; the record at fault is named with Kafka's text, the others with the producer's.
+        assertThat(failures.get(1)).isInstanceOf(InvalidTimestampException.class)
+                .hasMessageStartingWith("Timestamp " + anHourAhead + " of message with offset 1 is out of range.");
+        for (Throwable innocent : List.of(failures.get(0), failures.get(2))) {
+            assertThat(innocent).isExactlyInstanceOf(KafkaException.class).hasMessageContaining("part of a batch");
+        }
+    }
+
+    @Test
+    void shouldRefuseRecordsForKafkasInternalTopics() throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = producer(Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false,
+                ProducerConfig.RETRIES_CONFIG, 0))) {
+            Throwable refused = catchThrowable(() -> producer.send(new ProducerRecord<>("__consumer_offsets", 0, null,
+                    bytes("not an offset"))).get(30, TimeUnit.SECONDS)).getCause();
+            assertThat(refused).isInstanceOf(InvalidTopicException.class);
         }
     }
 

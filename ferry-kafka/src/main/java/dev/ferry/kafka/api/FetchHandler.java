@@ -191,6 +191,10 @@ public final class FetchHandler implements ApiHandler {
                         anyError = true;
                         continue;
                     }
+                    if (!readCommitted) {
+                        // Kafka sends a null list (not an empty one) for a partition it reads uncommitted.
+                        partitionResponse.setAbortedTransactions(null);
+                    }
                     Partition partition = topic.get().partition(fetchPartition.partition());
                     Errors epochError = LeaderEpochs.check(fetchPartition.currentLeaderEpoch(), partition.leaderEpoch());
                     if (epochError != Errors.NONE) {

@@ -37,6 +37,8 @@ public final class ListOffsetsHandler implements ApiHandler {
     static final long EARLIEST = -2;
     static final long MAX_TIMESTAMP = -3;
     static final long EARLIEST_LOCAL = -4;
+    /** The lowest special timestamp Kafka 4.3 knows (-5 latest tiered, -6 earliest pending upload). */
+    static final long EARLIEST_PENDING_UPLOAD = -6;
     private static final int SCAN_BYTES = 1024 * 1024;
 
     private final TopicRegistry topics;
@@ -95,6 +97,11 @@ public final class ListOffsetsHandler implements ApiHandler {
                     answer.setErrorCode(epochError.code());
                     continue;
                 }
+                if (requested.timestamp() < EARLIEST_PENDING_UPLOAD) {
+                    // As Kafka 4.3.1: a special timestamp it does not know is an unsupported version.
+                    answer.setErrorCode(Errors.UNSUPPORTED_VERSION.code());
+                    continue;
+                }
                 try {
                     answer(partition, requested.timestamp(), data.isolationLevel() == FetchHandler.READ_COMMITTED,
                             answer);
@@ -126,7 +133,7 @@ public final class ListOffsetsHandler implements ApiHandler {
                         .setLeaderEpoch(partition.leaderEpoch());
             }
         } else {
-            // -5 (latest tiered) and anything else: Ferry has no tiered storage, so no such offset.
+            // -5 (latest tiered) and -6 (earliest pending upload): Ferry has no tiered storage, so no such offset.
             answer.setOffset(-1);
         }
     }

@@ -6,6 +6,7 @@ import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.AckLevel;
 import dev.ferry.stream.AppendResult;
 import dev.ferry.stream.Partition;
+import dev.ferry.stream.RecordTimestampsRefused;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
 import java.nio.ByteBuffer;
@@ -18,6 +19,7 @@ import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.BatchIndexAndErrorMessage;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -96,6 +98,11 @@ public final class ProduceHandler implements ApiHandler {
                     partitionResponse.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
                     continue;
                 }
+                if (Topic.isInternalName(topic.map(Topic::name).orElse(topicData.name()))) {
+                    // Kafka's own bookkeeping topics take no client records, whether or not they exist here.
+                    partitionResponse.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code());
+                    continue;
+                }
                 if (topic.isEmpty() || partitionData.index() < 0 || partitionData.index() >= topic.get().partitionCount()) {
                     Errors error = topic.isEmpty() && TopicIds.byId(topicData.topicId()) ? Errors.UNKNOWN_TOPIC_ID
                             : Errors.UNKNOWN_TOPIC_OR_PARTITION;
@@ -103,7 +110,7 @@ public final class ProduceHandler implements ApiHandler {
                     continue;
                 }
                 if (!(partitionData.records() instanceof MemoryRecords records) || records.sizeInBytes() == 0) {
-                    partitionResponse.setErrorCode(Errors.INVALID_RECORD.code()).setErrorMessage("no record batch");
+                    partitionResponse.setErrorCode(Errors.INVALID_RECORD.code()); // no text, as Kafka
                     continue;
                 }
                 Partition partition = topic.get().partition(partitionData.index());
@@ -118,6 +125,16 @@ public final class ProduceHandler implements ApiHandler {
                     if (error != null) {
                         partitionResponse.setErrorCode(KafkaErrors.of(error).code())
                                 .setErrorMessage(KafkaErrors.message(error));
+                        if (KafkaErrors.unwrap(error) instanceof RecordTimestampsRefused refused) {
+                            // As Kafka: which records were at fault (v8+), and the log start of the partition.
+                            partitionResponse.setLogStartOffset(partition.logStartOffset());
+                            if (context.apiVersion() >= 8) {
+                                for (RecordTimestampsRefused.RefusedRecord record : refused.records()) {
+                                    partitionResponse.recordErrors().add(new BatchIndexAndErrorMessage()
+                                            .setBatchIndex(record.batchIndex()).setBatchIndexErrorMessage(record.message()));
+                                }
+                            }
+                        }
                     } else {
                         partitionResponse.setBaseOffset(result.baseOffset()).setLogAppendTimeMs(result.logAppendTimeMs())
                                 .setLogStartOffset(result.logStartOffset());
