@@ -21,13 +21,13 @@ final class Equivalence {
         }
     }
 
-    /** Refuses when a declaration argument differs; integers of any width compare by value. */
+    /** Refuses when a declaration argument differs; integers of any width compare by value, other types must match. */
     static void requireSameArgument(String key, Object current, Object received, String resourceDescription) {
-        if (current != null && received != null && !Arguments.sameValue(current, received)) {
+        if (current != null && received != null && !Arguments.equivalent(current, received)) {
             // Both given: worded as a field, as RabbitMQ does ("received '6' but current is '5'").
             requireSameField(key, current, received, resourceDescription);
         }
-        if (!Arguments.sameValue(current, received)) {
+        if (!Arguments.equivalent(current, received)) {
             throw BrokerException.preconditionFailed("PRECONDITION_FAILED - inequivalent arg '" + key + "' for "
                     + resourceDescription + ": received " + describe(received) + " but current is " + describe(current));
         }

@@ -92,6 +92,28 @@ public final class Arguments {
         return left.equals(right);
     }
 
+    /**
+     * Whether a redeclaration's argument is equivalent to the current one, as RabbitMQ judges it:
+     * integers of any width by value, but a floating-point value never equals an integer (10.0 for
+     * 10 is inequivalent), nor a float a double; other values as {@link #sameValue}.
+     */
+    public static boolean equivalent(Object current, Object received) {
+        if (current == null || received == null) {
+            return current == received;
+        }
+        if (isIntegral(current) && isIntegral(received)) {
+            return ((Number) current).longValue() == ((Number) received).longValue();
+        }
+        if (isNonIntegralNumber(current) || isNonIntegralNumber(received)) {
+            return current.getClass() == received.getClass() && current.equals(received);
+        }
+        return sameValue(current, received);
+    }
+
+    private static boolean isNonIntegralNumber(Object value) {
+        return value instanceof Float || value instanceof Double || value instanceof java.math.BigDecimal;
+    }
+
     /** Whether the value is an AMQP integer of any width. */
     public static boolean isIntegral(Object value) {
         return value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte;

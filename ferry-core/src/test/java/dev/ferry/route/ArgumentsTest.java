@@ -69,6 +69,26 @@ class ArgumentsTest {
     }
 
     @Test
+    void aRedeclarationShouldBeEquivalentOnlyWithinOneKindOfNumber() {
+        // As RabbitMQ 3.10 answered the same redeclarations: widths of integers are one kind.
+        assertThat(Arguments.equivalent(10, 10L)).isTrue();
+        assertThat(Arguments.equivalent((short) 10, (byte) 10)).isTrue();
+        assertThat(Arguments.equivalent(10, 11L)).isFalse();
+        assertThat(Arguments.equivalent(10, 10.0d)).isFalse();
+        assertThat(Arguments.equivalent(10.0d, 10)).isFalse();
+        assertThat(Arguments.equivalent(10, 10.0f)).isFalse();
+        assertThat(Arguments.equivalent(10.0f, 10.0d)).isFalse();
+        assertThat(Arguments.equivalent(2.5d, 2.5d)).isTrue();
+        assertThat(Arguments.equivalent(new java.math.BigDecimal("1.0"), new java.math.BigDecimal("1.0"))).isTrue();
+        assertThat(Arguments.equivalent(new java.math.BigDecimal("1"), 1)).isFalse();
+        assertThat(Arguments.equivalent("x", "x")).isTrue();
+        assertThat(Arguments.equivalent(new byte[] {1}, new byte[] {1})).isTrue();
+        assertThat(Arguments.equivalent(null, 10.0d)).isFalse();
+        assertThat(Arguments.equivalent(10.0d, null)).isFalse();
+        assertThat(Arguments.equivalent(null, null)).isTrue();
+    }
+
+    @Test
     void floatingPointAndIntegersShouldCompareAsNumbersButDecimalsOnlyAsDecimals() {
         assertThat(Arguments.sameValue(2.0f, 2.0d)).isTrue();
         assertThat(Arguments.sameValue(2, 2.0d)).isTrue();

@@ -254,6 +254,20 @@ class QueueTest extends AmqpTestBase {
     }
 
     @Test
+    void shouldTakeIntegersOfAnyWidthButNotAFloatingPointNumberAsTheSameArgument() throws IOException {
+        String queue = channel.queueDeclare(unique("q-widths"), false, false, true, Map.of("x-message-ttl", 10))
+                .getQueue();
+        channel.queueDeclare(queue, false, false, true, Map.of("x-message-ttl", 10L));
+        channel.queueDeclare(queue, false, false, true, Map.of("x-message-ttl", (short) 10));
+
+        // As RabbitMQ 3.10: 10.0 is not the argument 10, whatever its value.
+        assertThat(refusal(queue, Map.of("x-message-ttl", 10.0d))).isEqualTo("PRECONDITION_FAILED - inequivalent arg "
+                + "'x-message-ttl' for queue '" + queue + "' in vhost '/': received '10.0' but current is '10'");
+        assertThat(refusal(queue, Map.of("x-message-ttl", 10.0f))).startsWith("PRECONDITION_FAILED - inequivalent arg "
+                + "'x-message-ttl'");
+    }
+
+    @Test
     void shouldReadAMessageExpirationAsRabbitMqDoes() throws Exception {
         // Texts as rabbitmq-server 3.10 gives them; the longest TTL is ten years, per message and per queue.
         assertThat(expirationRefusal("5.0")).isEqualTo("PRECONDITION_FAILED - invalid expiration '5.0': "
