@@ -4,7 +4,8 @@ publish, basic_get (with the count of messages left), consume + ack, nack with r
 comes back first, flagged redelivered), nack without requeue (the message is gone), basic_get on an
 empty queue, and publisher confirms: a routable message is confirmed, a mandatory unroutable one
 raises UnroutableError (basic.return 312 NO_ROUTE), a non-mandatory unroutable one is confirmed and
-dropped.
+dropped; and an auto-ack consumer cancelled at once gets back the messages delivered with its
+consume-ok.
 
 usage: blocking_client.py HOST PORT
 Exits 0 when every check holds; otherwise prints one line and exits 1. Bounded by a timeout.
@@ -99,6 +100,19 @@ def exercise(pika, channel, queue):
     method, _, body = channel.basic_get(queue=queue, auto_ack=True)
     expect(body == b"confirmed", "after confirms basic_get returned %r, expected b'confirmed'" % (body,))
     expect(method.message_count == 0, "get-ok message_count is %r, expected 0" % method.message_count)
+
+    # An auto-ack consumer cancelled as soon as basic_consume returns: basic_cancel hands back what
+    # was delivered with the consume-ok. RabbitMQ writes the first deliveries with it; a broker that
+    # sent them a moment later would have them arrive after the cancel, and pika drops those (they
+    # are acked already, so they would be lost). Several rounds, for a timing-dependent failure.
+    for round_number in range(5):
+        for body in (b"early-1", b"early-2"):
+            channel.basic_publish(exchange="", routing_key=queue, body=body)
+        tag = channel.basic_consume(queue=queue, on_message_callback=lambda *_: None, auto_ack=True)
+        returned = channel.basic_cancel(tag)
+        bodies = [message[2] for message in returned]
+        expect(bodies == [b"early-1", b"early-2"],
+               "round %d: basic_cancel right after basic_consume returned %r" % (round_number, bodies))
 
 
 def next_delivery(deliveries, expected_body):

@@ -358,6 +358,9 @@ public final class MessageQueue {
             QueueCommand command;
             int applied = 0;
             while (applied < COMMAND_BATCH && (command = commands.poll()) != null) {
+                if (command instanceof QueueCommand.Get && state.consumerCount() > 0 && state.readyCount() > 0) {
+                    deliverBeforeGet();
+                }
                 apply(command);
                 applied++;
             }
@@ -375,6 +378,8 @@ public final class MessageQueue {
                 }
             } catch (RuntimeException e) {
                 LOG.error("Delivering from {} failed", settings.description(), e);
+            } finally {
+                state.answerConsumes();
             }
             boolean congested = state.isCongested(congestion != null);
             state.rearmAlarm(congested);
@@ -394,6 +399,20 @@ public final class MessageQueue {
         }
         if (!commands.isEmpty()) {
             scheduleDrain();
+        }
+    }
+
+    /**
+     * A consumer with credit takes a message as it arrives, as in RabbitMQ: a basic.get applied in
+     * the same drain as the publish must not take it first. So before such a get, what this drain
+     * stored so far is written and delivered, as the end of the drain would.
+     */
+    private void deliverBeforeGet() {
+        try {
+            state.endOfDrain();
+            state.deliverReady(DELIVERY_BATCH);
+        } catch (RuntimeException e) {
+            LOG.error("Delivering from {} before a get failed", LogSafe.text(settings.description()), e);
         }
     }
 

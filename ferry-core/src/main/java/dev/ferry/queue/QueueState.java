@@ -40,6 +40,8 @@ final class QueueState {
      * priority group, which is what makes delivery round-robin.
      */
     private final List<ConsumerState> consumers = new ArrayList<>();
+    /** Consumes registered in the current drain, answered at its end by {@link #answerConsumes}. */
+    private final List<CompletableFuture<Void>> consumesToAnswer = new ArrayList<>();
     private final LongKeyTable<Unacked> unacked = new LongKeyTable<>();
     // Channel credit handed to this queue while it waited, and credit to give back after a command.
     private final CreditGrants grants = new CreditGrants();
@@ -422,7 +424,19 @@ final class QueueState {
         exclusiveConsumerPresent = spec.exclusive();
         consumersChanged();
         touch();
-        done.complete(null);
+        consumesToAnswer.add(done);
+    }
+
+    /**
+     * Answers the consumes registered in this drain, after its delivery round: a front that writes
+     * its consume-ok when answered then has the first deliveries in hand and can send both in one
+     * write, as RabbitMQ does (a client that cancels at once then gets them before its cancel-ok).
+     */
+    void answerConsumes() {
+        for (CompletableFuture<Void> done : consumesToAnswer) {
+            done.complete(null);
+        }
+        consumesToAnswer.clear();
     }
 
     boolean cancel(ChannelRef channel, String consumerTag) {

@@ -224,9 +224,10 @@ final class BasicMethodHandler {
             throw new BrokerException(ErrorCode.NOT_IMPLEMENTED, "NOT_IMPLEMENTED - " + queue.settings().description()
                     + " does not support global qos");
         }
+        Sink sink = new Sink(tag, consume.noAck());
         ConsumerSpec spec = new ConsumerSpec(session.ref(), tag, consume.noAck(), consume.exclusive(),
                 consume.noAck() ? 0 : consumerPrefetch, channelCredit,
-                ConsumerSpec.priorityFrom(consume.arguments(), queue.settings().description()), new Sink(tag, consume.noAck()),
+                ConsumerSpec.priorityFrom(consume.arguments(), queue.settings().description()), sink,
                 session.channel().connection().deliveryGate());
         // Registered before the queue can deliver, so the first delivery finds its consumer.
         ConsumerEntry entry = new ConsumerEntry(queue, consume.noAck(), consume.noAck() ? 0 : consumerPrefetch);
@@ -240,6 +241,9 @@ final class BasicMethodHandler {
             if (!consume.noWait() && !session.isClosed()) {
                 session.reply(new BasicConsumeOk(tag));
             }
+            // The queue answers after its first delivery round: those deliveries follow the
+            // consume-ok in this same write.
+            sink.consumeAnswered();
         }));
     }
 
@@ -492,12 +496,21 @@ final class BasicMethodHandler {
      * them all, so a queue delivering a batch costs the event loop one task, not one per message.
      * A broker-side cancel goes through the same task order, after the deliveries before it.
      */
+    /**
+     * Where a queue hands one consumer's deliveries: collected from the queue's thread and sent on
+     * the event loop, none before the consume-ok (the queue delivers before it answers the
+     * consume, so that the first deliveries go out in the consume-ok's write).
+     */
     private final class Sink implements ConsumerSink {
         private final String consumerTag;
         private final boolean noAck;
         private final java.util.Queue<Delivery> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private final java.util.concurrent.atomic.AtomicBoolean sendScheduled = new java.util.concurrent.atomic.AtomicBoolean();
         private final Runnable sendPending = this::sendPending;
+        /** Set on the event loop once the consume is answered; read by the queue's thread. */
+        private volatile boolean answered;
+        /** A cancel by the broker that came before the consume was answered (event loop only). */
+        private String cancelledBeforeAnswer;
 
         Sink(String consumerTag, boolean noAck) {
             this.consumerTag = consumerTag;
@@ -507,8 +520,20 @@ final class BasicMethodHandler {
         @Override
         public void deliver(Delivery delivery) {
             pending.add(delivery);
-            if (sendScheduled.compareAndSet(false, true)) {
+            // Before the answer, the answer's task sends what is pending; a delivery added after it
+            // drained sees the flag set (it is set before the drain) and schedules its own send.
+            if (answered && sendScheduled.compareAndSet(false, true)) {
                 session.onEventLoopLater(sendPending);
+            }
+        }
+
+        /** On the event loop, once the consume-ok is written (or not, for no-wait): what the queue delivered so far, then any cancel. */
+        void consumeAnswered() {
+            answered = true;
+            sendPending();
+            if (cancelledBeforeAnswer != null) {
+                onCancelledByBroker(cancelledBeforeAnswer);
+                cancelledBeforeAnswer = null;
             }
         }
 
@@ -524,6 +549,10 @@ final class BasicMethodHandler {
         @Override
         public void cancelledByBroker(String tag) {
             session.onEventLoopLater(() -> {
+                if (!answered) {
+                    cancelledBeforeAnswer = tag;
+                    return;
+                }
                 sendPending();
                 onCancelledByBroker(tag);
             });

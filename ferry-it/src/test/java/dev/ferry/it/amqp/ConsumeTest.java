@@ -162,6 +162,28 @@ class ConsumeTest extends AmqpTestBase {
     }
 
     @Test
+    void shouldGiveAPublishedMessageToAWaitingConsumerBeforeAGetRightAfterIt() throws IOException {
+        String queue = queueWith(0);
+        Channel consumerChannel = connection.createChannel();
+        RecordingConsumer consumer = new RecordingConsumer(consumerChannel);
+        consumerChannel.basicConsume(queue, true, consumer);
+
+        // Publish and get back to back on one channel, often handled by the queue together: as in
+        // RabbitMQ, the consumer has the message before the get looks, so every get is empty.
+        int rounds = 50;
+        int taken = 0;
+        for (int i = 0; i < rounds; i++) {
+            channel.basicPublish("", queue, null, ("m" + i).getBytes(StandardCharsets.UTF_8));
+            if (channel.basicGet(queue, true) != null) {
+                taken++;
+            }
+        }
+
+        assertThat(taken).as("messages the get took from under the consumer").isZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.seen.size() == rounds);
+    }
+
+    @Test
     void shouldReportTheRemainingCountOnGet() throws IOException {
         String queue = queueWith(3);
 
