@@ -190,7 +190,10 @@ public final class AmqpConfig {
         return this;
     }
 
-    /** The cluster_name of connection.start's server properties (RabbitMQ sends its node name by default). */
+    /**
+     * The cluster_name of connection.start's server properties when none was set through the
+     * access control (RabbitMQ sends its node name by default).
+     */
     public AmqpConfig clusterName(String value) {
         clusterName = value;
         return this;
@@ -339,8 +342,12 @@ public final class AmqpConfig {
         return productVersion;
     }
 
+    /**
+     * The cluster name a new connection is shown: the one set through the access control
+     * (management API {@code PUT /api/cluster-name}) as it stands now, else the configured default.
+     */
     public String clusterName() {
-        return clusterName;
+        return accessControl == null ? clusterName : accessControl.clusterName().orElse(clusterName);
     }
 
     public Authenticator authenticator() {

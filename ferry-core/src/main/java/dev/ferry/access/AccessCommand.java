@@ -112,4 +112,15 @@ public sealed interface AccessCommand {
             Objects.requireNonNull(name, "name");
         }
     }
+
+    /**
+     * Sets the cluster name (RabbitMQ's global parameter {@code cluster_name}): what AMQP clients
+     * see as {@code cluster_name} in connection.start and the management API shows. Any text, the
+     * empty one too, as RabbitMQ takes it.
+     */
+    record SetClusterName(String name) implements AccessCommand {
+        public SetClusterName {
+            Objects.requireNonNull(name, "name");
+        }
+    }
 }

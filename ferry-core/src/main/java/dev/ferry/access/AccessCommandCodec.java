@@ -27,6 +27,7 @@ import dev.ferry.access.AccessCommand.ClearTopicPermission;
 import dev.ferry.access.AccessCommand.DeleteUser;
 import dev.ferry.access.AccessCommand.DeleteVirtualHost;
 import dev.ferry.access.AccessCommand.PutUser;
+import dev.ferry.access.AccessCommand.SetClusterName;
 import dev.ferry.access.AccessCommand.SetPermission;
 import dev.ferry.access.AccessCommand.SetTopicPermission;
 import dev.ferry.access.AccessCommand.SetUserLimits;
@@ -56,6 +57,7 @@ import dev.ferry.access.AccessCommand.SetVirtualHostLimits;
  * kind 12 DeleteAcls       as kind 11
  * kind 13 SetPolicy        kind(USER|OPERATOR), vhost, name, pattern, applyTo, priority(int64), definition(value)
  * kind 14 ClearPolicy      kind, vhost, name
+ * kind 15 SetClusterName   name
  * value: tag byte, then 0 null | 1 string | 2 int64 | 3 float64 | 4 boolean(byte) |
  *        5 list: count(int), values | 6 map: count(int), (string key, value)*
  * </pre>
@@ -139,6 +141,9 @@ final class AccessCommandCodec {
             } else if (command instanceof ClearPolicy c) {
                 out.writeByte(14);
                 strings(out, c.kind().name(), c.virtualHost(), c.name());
+            } else if (command instanceof SetClusterName c) {
+                out.writeByte(15);
+                string(out, c.name());
             } else {
                 throw new IllegalArgumentException("unknown command " + command);
             }
@@ -223,6 +228,7 @@ final class AccessCommandCodec {
                     }
                 }
                 case 14 -> new ClearPolicy(PolicyKind.valueOf(string(in)), string(in), string(in));
+                case 15 -> new SetClusterName(string(in));
                 default -> throw new IllegalArgumentException("unknown access command kind " + kind);
             };
             if (in.available() != 0) {

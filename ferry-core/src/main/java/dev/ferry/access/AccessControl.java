@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +25,7 @@ import dev.ferry.access.AccessCommand.ClearTopicPermission;
 import dev.ferry.access.AccessCommand.DeleteUser;
 import dev.ferry.access.AccessCommand.DeleteVirtualHost;
 import dev.ferry.access.AccessCommand.PutUser;
+import dev.ferry.access.AccessCommand.SetClusterName;
 import dev.ferry.access.AccessCommand.SetPermission;
 import dev.ferry.access.AccessCommand.SetTopicPermission;
 import dev.ferry.access.AccessCommand.SetUserLimits;
@@ -290,6 +292,35 @@ public final class AccessControl implements AutoCloseable {
     public CompletableFuture<Void> setVirtualHostLimits(String virtualHost, VirtualHostLimits limits) {
         return change(new SetVirtualHostLimits(virtualHost, limits), "limits of vhost '" + virtualHost + "' set to "
                 + limits);
+    }
+
+    /**
+     * Sets the user's limits to what {@code update} makes of them, as every change accepted so far
+     * leaves them: one limit changed through the API while another is changed beside it keeps both.
+     * Resolved under the lock that orders changes (as {@link #deleteAcls}); recorded as a plain
+     * {@link SetUserLimits}. 404 as {@link #setUserLimits} when the user does not exist.
+     */
+    public CompletableFuture<Void> updateUserLimits(String user, UnaryOperator<UserLimits> update) {
+        synchronized (changeLock) {
+            return setUserLimits(user, update.apply(accepted.userLimits(user)));
+        }
+    }
+
+    /** As {@link #updateUserLimits}, for a virtual host's limits. */
+    public CompletableFuture<Void> updateVirtualHostLimits(String virtualHost, UnaryOperator<VirtualHostLimits> update) {
+        synchronized (changeLock) {
+            return setVirtualHostLimits(virtualHost, update.apply(accepted.virtualHostLimits(virtualHost)));
+        }
+    }
+
+    /** Sets the cluster name clients and the management API are shown (RabbitMQ's {@code cluster_name}). */
+    public CompletableFuture<Void> setClusterName(String name) {
+        return change(new SetClusterName(name), "cluster name set to '" + name + "'");
+    }
+
+    /** The cluster name set with {@link #setClusterName}; empty when none was ever set (the node's default applies). */
+    public Optional<String> clusterName() {
+        return Optional.ofNullable(state.clusterName());
     }
 
     /** Adds Kafka ACL bindings, durable once the future completes. */

@@ -13,6 +13,7 @@ import dev.ferry.access.AccessCommand.ClearPermission;
 import dev.ferry.access.AccessCommand.CreateAcls;
 import dev.ferry.access.AccessCommand.DeleteAcls;
 import dev.ferry.access.AccessCommand.ClearTopicPermission;
+import dev.ferry.access.AccessCommand.SetClusterName;
 import dev.ferry.access.AccessCommand.DeleteUser;
 import dev.ferry.access.AccessCommand.DeleteVirtualHost;
 import dev.ferry.access.AccessCommand.PutUser;
@@ -30,11 +31,12 @@ import dev.ferry.policy.PolicyKind;
  * Users, virtual hosts, permissions and limits at one point of the access log: an immutable value,
  * so readers on any thread use a snapshot without a lock, and {@link #apply} makes the next one.
  * Deleting a user takes its permissions and limits with it; deleting a virtual host takes the
- * permissions in it and its limits.
+ * permissions in it and its limits. Limits set to none are not kept: a user or virtual host without
+ * any is not listed among those with limits.
  */
 public final class AccessState {
     public static final AccessState EMPTY = new AccessState(Map.of(), Set.of(), Map.of(), Map.of(), Map.of(), Map.of(),
-            List.of(), Map.of());
+            List.of(), Map.of(), null);
 
     private final Map<String, User> users;
     private final Set<String> virtualHosts;
@@ -48,6 +50,8 @@ public final class AccessState {
     private final List<AclBinding> acls;
     /** Policies and operator policies, in the order set (RabbitMQ's runtime parameters; kept here for the same log). */
     private final Map<PolicyKey, Policy> policies;
+    /** RabbitMQ's global parameter {@code cluster_name}; null until one is set (the node's default then). */
+    private final String clusterName;
 
     private record PolicyKey(PolicyKind kind, String virtualHost, String name) {
     }
@@ -56,7 +60,7 @@ public final class AccessState {
                         Map<String, Map<String, Permission>> permissions,
                         Map<String, Map<String, Map<String, TopicPermission>>> topicPermissions,
                         Map<String, UserLimits> userLimits, Map<String, VirtualHostLimits> virtualHostLimits,
-                        List<AclBinding> acls, Map<PolicyKey, Policy> policies) {
+                        List<AclBinding> acls, Map<PolicyKey, Policy> policies, String clusterName) {
         this.users = users;
         this.virtualHosts = virtualHosts;
         this.permissions = permissions;
@@ -65,6 +69,12 @@ public final class AccessState {
         this.virtualHostLimits = virtualHostLimits;
         this.acls = acls;
         this.policies = policies;
+        this.clusterName = clusterName;
+    }
+
+    /** The cluster name set through {@link SetClusterName}, or null when none was ever set. */
+    public String clusterName() {
+        return clusterName;
     }
 
     /** Every policy and operator policy. */
@@ -235,11 +245,15 @@ public final class AccessState {
                 byUser.get(c.user()).remove(c.exchange());
             }
         } else if (command instanceof SetUserLimits c) {
-            if (next.users.containsKey(c.user())) {
+            if (c.limits().isNone()) {
+                next.userLimits.remove(c.user());
+            } else if (next.users.containsKey(c.user())) {
                 next.userLimits.put(c.user(), c.limits());
             }
         } else if (command instanceof SetVirtualHostLimits c) {
-            if (next.virtualHosts.contains(c.virtualHost())) {
+            if (c.limits().isNone()) {
+                next.virtualHostLimits.remove(c.virtualHost());
+            } else if (next.virtualHosts.contains(c.virtualHost())) {
                 next.virtualHostLimits.put(c.virtualHost(), c.limits());
             }
         } else if (command instanceof CreateAcls c) {
@@ -253,6 +267,8 @@ public final class AccessState {
             }
         } else if (command instanceof ClearPolicy c) {
             next.policies.remove(new PolicyKey(c.kind(), c.virtualHost(), c.name()));
+        } else if (command instanceof SetClusterName c) {
+            next.clusterName = c.name();
         }
         return next.build();
     }
@@ -270,6 +286,9 @@ public final class AccessState {
             commands.add(new CreateAcls(acls));
         }
         policies.values().forEach(p -> commands.add(new SetPolicy(p)));
+        if (clusterName != null) {
+            commands.add(new SetClusterName(clusterName));
+        }
         return commands;
     }
 
@@ -283,6 +302,7 @@ public final class AccessState {
         final Map<String, VirtualHostLimits> virtualHostLimits;
         final Set<AclBinding> acls;
         final Map<PolicyKey, Policy> policies;
+        String clusterName;
 
         Builder(AccessState from) {
             users = new LinkedHashMap<>(from.users);
@@ -297,6 +317,7 @@ public final class AccessState {
             virtualHostLimits = new LinkedHashMap<>(from.virtualHostLimits);
             acls = new LinkedHashSet<>(from.acls);
             policies = new LinkedHashMap<>(from.policies);
+            clusterName = from.clusterName;
         }
 
         AccessState build() {
@@ -311,7 +332,7 @@ public final class AccessState {
             return new AccessState(Collections.unmodifiableMap(users), Collections.unmodifiableSet(virtualHosts),
                     Collections.unmodifiableMap(frozenPermissions), Collections.unmodifiableMap(frozenTopic),
                     Collections.unmodifiableMap(userLimits), Collections.unmodifiableMap(virtualHostLimits),
-                    List.copyOf(acls), Collections.unmodifiableMap(policies));
+                    List.copyOf(acls), Collections.unmodifiableMap(policies), clusterName);
         }
     }
 }

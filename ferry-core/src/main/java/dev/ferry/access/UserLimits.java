@@ -10,4 +10,12 @@ public record UserLimits(int maxConnections, int maxChannels) {
     public boolean isNone() {
         return maxConnections < 0 && maxChannels < 0;
     }
+
+    public UserLimits withMaxConnections(int value) {
+        return new UserLimits(value, maxChannels);
+    }
+
+    public UserLimits withMaxChannels(int value) {
+        return new UserLimits(maxConnections, value);
+    }
 }

@@ -10,4 +10,12 @@ public record VirtualHostLimits(int maxConnections, int maxQueues) {
     public boolean isNone() {
         return maxConnections < 0 && maxQueues < 0;
     }
+
+    public VirtualHostLimits withMaxConnections(int value) {
+        return new VirtualHostLimits(value, maxQueues);
+    }
+
+    public VirtualHostLimits withMaxQueues(int value) {
+        return new VirtualHostLimits(maxConnections, value);
+    }
 }

@@ -247,6 +247,44 @@ class AccessControlTest {
     }
 
     @Test
+    void shouldChangeOneLimitAndKeepTheOtherAndForgetLimitsSetToNone() {
+        try (AccessControl access = AccessControl.inMemory(null, Set.of())) {
+            access.updateVirtualHostLimits("/", limits -> limits.withMaxQueues(7)).join();
+            access.updateVirtualHostLimits("/", limits -> limits.withMaxConnections(3)).join();
+            access.updateUserLimits("guest", limits -> limits.withMaxChannels(4)).join();
+            assertThat(access.virtualHostLimits("/")).isEqualTo(new VirtualHostLimits(3, 7));
+            assertThat(access.userLimits("guest")).isEqualTo(new UserLimits(-1, 4));
+
+            access.updateVirtualHostLimits("/", limits -> limits.withMaxQueues(-1)).join();
+            access.updateVirtualHostLimits("/", limits -> limits.withMaxConnections(-1)).join();
+            access.updateUserLimits("guest", limits -> limits.withMaxChannels(-1)).join();
+            assertThat(access.state().allVirtualHostLimits()).as("no limit left: not listed").isEmpty();
+            assertThat(access.state().allUserLimits()).isEmpty();
+            assertThatThrownBy(() -> access.updateVirtualHostLimits("nowhere", limits -> limits.withMaxQueues(1)))
+                    .isInstanceOf(BrokerException.class);
+            assertThatThrownBy(() -> access.updateUserLimits("nobody", limits -> limits.withMaxChannels(1)))
+                    .isInstanceOf(BrokerException.class);
+        }
+    }
+
+    @Test
+    void shouldKeepTheClusterNameAcrossReopenAndCompaction() {
+        try (AccessControl access = AccessControl.open(dir, null, Set.of())) {
+            assertThat(access.clusterName()).as("none set: the node's default applies").isEmpty();
+            access.setClusterName("first").join();
+            access.setClusterName("orders-eu").join();
+        }
+        // The second open compacts the log to the state's commands; the third reads that.
+        for (int round = 0; round < 2; round++) {
+            try (AccessControl access = AccessControl.open(dir, null, Set.of())) {
+                assertThat(access.clusterName()).contains("orders-eu");
+            }
+        }
+        AccessCommand command = new AccessCommand.SetClusterName("ünïcode cluster");
+        assertThat(AccessCommandCodec.decode(AccessCommandCodec.encode(command))).isEqualTo(command);
+    }
+
+    @Test
     void shouldSlowDownRepeatedFailuresFromOneAddress() {
         LoginThrottle throttle = new LoginThrottle();
         assertThat(throttle.delayMs("a", 0)).isZero();

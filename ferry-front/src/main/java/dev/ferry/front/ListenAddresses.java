@@ -47,6 +47,11 @@ public final class ListenAddresses {
         return NetUtil.toSocketAddressString(address);
     }
 
+    /** {@code 127.0.0.1}, {@code ::1}: an address alone, IPv6 in its short form (as the management API shows it). */
+    public static String formatHost(InetAddress address) {
+        return NetUtil.toAddressString(address);
+    }
+
     private static boolean isUnavailableIpv6(InetAddress address) {
         if (!(address instanceof Inet6Address)) {
             return false;

@@ -41,9 +41,23 @@ final class AccessEndpoint {
             List<User> users = new ArrayList<>(access.users());
             users.sort(Comparator.comparing(User::name));
             ListQuery query = ListQuery.from(request.query());
-            return ApiResponse.now(ApiResponse.ok(json -> query.write(json, users, User::name, AccessEndpoint::userJson)));
+            return ApiResponse.now(ApiResponse.ok(json -> query.write(json, users, User::name, this::userJson)));
         }
         String name = request.segment(1);
+        if (depth == 2 && name.equals("without-permissions")) {
+            // RabbitMQ's list of users with no permission entry in any virtual host; the path shadows a
+            // user of that name, so any other method is 405, as there.
+            QueuesEndpoint.requireGet(request.method());
+            List<User> without = new ArrayList<>();
+            for (User user : access.users()) {
+                if (access.permissions().stream().noneMatch(p -> p.user().equals(user.name()))) {
+                    without.add(user);
+                }
+            }
+            without.sort(Comparator.comparing(User::name));
+            ListQuery query = ListQuery.from(request.query());
+            return ApiResponse.now(ApiResponse.ok(json -> query.write(json, without, User::name, this::userJson)));
+        }
         if (depth == 2) {
             return switch (request.method()) {
                 case "GET" -> ApiResponse.now(ApiResponse.okValue(userJson(access.user(name)
@@ -110,13 +124,13 @@ final class AccessEndpoint {
         }
     }
 
-    static Map<String, Object> userJson(User user) {
+    Map<String, Object> userJson(User user) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("name", user.name());
         json.put("password_hash", user.hash().rabbitSha256().orElse(""));
         json.put("hashing_algorithm", HASHING_ALGORITHM);
         json.put("tags", AccessControlUsers.tags(user));
-        json.put("limits", Map.of());
+        json.put("limits", LimitValues.json(access.userLimits(user.name())));
         return json;
     }
 

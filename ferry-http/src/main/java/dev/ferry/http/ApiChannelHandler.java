@@ -170,15 +170,16 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
         if (!rawPath.startsWith(API_PREFIX) && !rawPath.equals("/api")) {
             throw ApiException.notFound();
         }
-        ApiUser user = logIn(from, request.headers());
         List<String> segments = new ArrayList<>();
         for (String segment : rawPath.substring(Math.min(rawPath.length(), API_PREFIX.length())).split("/", -1)) {
-            segments.add(QueryStringDecoder.decodeComponent(segment, StandardCharsets.UTF_8));
+            // A path is not form-encoded: '+' is itself there (RabbitMQ reads "a+b" as a+b), only %XX is decoded.
+            segments.add(QueryStringDecoder.decodeComponent(segment.replace("+", "%2B"), StandardCharsets.UTF_8));
         }
         // "/api/queues/" lists like "/api/queues", as RabbitMQ's router allows.
         if (!segments.isEmpty() && segments.get(segments.size() - 1).isEmpty()) {
             segments.remove(segments.size() - 1);
         }
+        ApiUser user = ApiRouter.needsLogin(segments) ? logIn(from, request.headers()) : null;
         Map<String, String> query = new LinkedHashMap<>();
         uri.parameters().forEach((name, values) -> query.put(name, values.get(0)));
         ApiRequest apiRequest = new ApiRequest(request.method(), segments, query, request.body(), user,

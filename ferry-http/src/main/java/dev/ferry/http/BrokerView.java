@@ -23,6 +23,15 @@ final class BrokerView {
         this.rates = new MessageRates(config.broker(), config.connections(), config.statisticsIntervalMs());
     }
 
+    /**
+     * The cluster name shown to clients: the one set through {@code PUT /api/cluster-name}, else the
+     * node name (what the AMQP front sends in connection.start then, as RabbitMQ's default).
+     */
+    String clusterName() {
+        return config.accessControl() == null ? config.nodeName()
+                : config.accessControl().clusterName().orElse(config.nodeName());
+    }
+
     /** A connection id of its own for one API operation (get, declare) on queues. */
     static long sessionId() {
         return -1 - NEXT_SESSION_ID.getAndIncrement();

@@ -9,9 +9,7 @@ import dev.ferry.group.GroupCoordinator;
 import dev.ferry.stream.TopicRegistry;
 import dev.ferry.front.registry.ClientConnections;
 import java.net.InetAddress;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -44,7 +42,9 @@ public final class HttpApiConfig {
     private TopicRegistry topics;
     private GroupCoordinator groups;
     private String streamVirtualHost = "/";
-    private final Map<String, Integer> listeners = new LinkedHashMap<>();
+    private NodeListeners listeners = new NodeListeners();
+    private String clusterId;
+    private TlsContextProvider serverCertificates;
 
     public HttpApiConfig addresses(List<InetAddress> value) {
         this.addresses = List.copyOf(value);
@@ -264,14 +264,49 @@ public final class HttpApiConfig {
         return productVersion;
     }
 
-    /** A protocol listener shown in /api/overview ("amqp" → 5672). */
+    /** A protocol listener on every address, shown in /api/overview ("amqp" → 5672); for brokers that do not share a {@link NodeListeners}. */
     public HttpApiConfig listener(String protocol, int listenerPort) {
-        listeners.put(protocol, listenerPort);
+        listeners.add(protocol, "::", listenerPort, false);
         return this;
     }
 
-    public Map<String, Integer> listeners() {
-        return Map.copyOf(listeners);
+    /**
+     * The node's listeners, filled in by the broker as it binds them (shared by its HTTP and
+     * HTTPS API servers, so each reports the other's port too).
+     */
+    public HttpApiConfig listeners(NodeListeners value) {
+        this.listeners = Objects.requireNonNull(value, "listeners");
+        return this;
+    }
+
+    public NodeListeners listeners() {
+        return listeners;
+    }
+
+    /**
+     * The cluster's stable id (the one Kafka clients are given), shown as RabbitMQ's global
+     * parameter {@code internal_cluster_id}; null leaves that parameter out.
+     */
+    public HttpApiConfig clusterId(String value) {
+        this.clusterId = value;
+        return this;
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+
+    /**
+     * The certificates the node's TLS listeners serve, for the certificate-expiration health
+     * check (null: no TLS listener). Not what this API server listens with: that is {@link #tls}.
+     */
+    public HttpApiConfig serverCertificates(TlsContextProvider value) {
+        this.serverCertificates = value;
+        return this;
+    }
+
+    public TlsContextProvider serverCertificates() {
+        return serverCertificates;
     }
 
     HttpApiConfig conclude() {

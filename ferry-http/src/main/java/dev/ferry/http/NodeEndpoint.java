@@ -24,8 +24,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The node and the broker as a whole: {@code /api/overview}, {@code /api/nodes[/{name}]},
- * {@code /api/vhosts[/{name}]}, {@code /api/whoami}, {@code /api/health/checks/alarms},
- * {@code /api/health/checks/local-alarms} and {@code /api/aliveness-test/{vhost}}.
+ * {@code /api/vhosts[/{name}]}, {@code /api/whoami} and {@code /api/aliveness-test/{vhost}}.
  */
 final class NodeEndpoint {
     /** Linux's page size on the machines Ferry runs on (statm counts pages). */
@@ -81,7 +80,7 @@ final class NodeEndpoint {
         json.put("product_version", view.config.productVersion());
         json.put("product_name", "Ferry");
         json.put("rabbitmq_version", RABBITMQ_API_VERSION);
-        json.put("cluster_name", view.config.nodeName());
+        json.put("cluster_name", view.clusterName());
         json.put("erlang_version", "none (Java " + Runtime.version().feature() + ")");
         json.put("node", view.config.nodeName());
         // Always there, {} on a broker that has done nothing yet, as RabbitMQ's overview has it.
@@ -91,8 +90,14 @@ final class NodeEndpoint {
         json.put("object_totals", Map.of("connections", view.config.connections().size(), "consumers", consumers,
                 "exchanges", exchanges, "queues", queues));
         List<Map<String, Object>> listeners = new ArrayList<>();
-        view.config.listeners().forEach((protocol, port) -> listeners.add(Map.of("node", view.config.nodeName(),
-                "protocol", protocol, "ip_address", "::", "port", port)));
+        for (NodeListeners.Listener listener : view.config.listeners().all()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("node", view.config.nodeName());
+            entry.put("protocol", listener.protocol());
+            entry.put("ip_address", listener.ipAddress());
+            entry.put("port", listener.port());
+            listeners.add(entry);
+        }
         json.put("listeners", listeners);
         return ApiResponse.now(ApiResponse.okValue(json));
     }
@@ -201,32 +206,6 @@ final class NodeEndpoint {
         json.put("messages_unacknowledged", unacked);
         view.rates.putMessageStats(json, host, host.messageStats().snapshot(), MessageRates.VIRTUAL_HOST_FIELDS);
         return json;
-    }
-
-    /**
-     * {@code alarms}: the whole cluster's, {@code local-alarms}: this node's; one node, so the same
-     * answer: 200 {@code {"status":"ok"}}, or 503 with the alarm, as RabbitMQ's health checks.
-     */
-    CompletableFuture<ApiResponse> healthCheck(ApiRequest request) {
-        QueuesEndpoint.requireGet(request.method());
-        if (request.path().size() != 3 || !request.segment(1).equals("checks")) {
-            throw ApiException.notFound();
-        }
-        String check = request.segment(2);
-        if (!check.equals("alarms") && !check.equals("local-alarms")) {
-            throw ApiException.notFound();
-        }
-        if (!view.config.resourceAlarm().isRaised()) {
-            return ApiResponse.now(ApiResponse.okValue(Map.of("status", "ok")));
-        }
-        String reason = view.config.resourceAlarm().reason();
-        Map<String, Object> failed = new LinkedHashMap<>();
-        failed.put("status", "failed");
-        failed.put("reason", check.equals("alarms") ? "resource alarm(s) in effect in the cluster"
-                : "resource alarm(s) in effect on the node");
-        failed.put("alarms", List.of(Map.of("node", view.config.nodeName(),
-                "resource", reason.contains("disk") ? "disk" : "memory", "detail", reason)));
-        return ApiResponse.now(new ApiResponse(503, json -> json.writeObject(failed)));
     }
 
     /**

@@ -166,6 +166,9 @@ final class QueuesEndpoint {
         boolean autoDelete = RequiredFields.flag(body, "auto_delete", false);
         Map<String, Object> arguments = MessageJson.tableOf(RequiredFields.object(body, "arguments"));
         boolean existed = host.queue(queueName).isPresent();
+        if (!existed) {
+            requireBelowQueueLimit(host, queueName);
+        }
         DeclaredQueue declared;
         try {
             declared = host.declareQueue(new QueueDeclaration(queueName, durable, false, autoDelete, arguments,
@@ -174,6 +177,21 @@ final class QueuesEndpoint {
             throw ApiException.from(refusal);
         }
         return declared.durable().thenApply(ignored -> existed ? ApiResponse.noContent() : ApiResponse.created());
+    }
+
+    /**
+     * The virtual host's {@code max-queues} limit holds for a queue declared here as over AMQP: 400
+     * with the AMQP refusal's text, as RabbitMQ answers.
+     */
+    private void requireBelowQueueLimit(VirtualHost host, String queueName) {
+        if (view.config.accessControl() == null) {
+            return;
+        }
+        int limit = view.config.accessControl().virtualHostLimits(host.name()).maxQueues();
+        if (limit >= 0 && host.queues().size() >= limit) {
+            throw ApiException.badRequest("cannot declare queue '" + queueName + "': queue limit in vhost '"
+                    + host.name() + "' (" + limit + ") is reached");
+        }
     }
 
     /** DELETE, with RabbitMQ's {@code if-unused} and {@code if-empty} query parameters. */

@@ -22,6 +22,7 @@ import dev.ferry.group.GroupCoordinator;
 import dev.ferry.txn.TransactionCoordinator;
 import dev.ferry.http.HttpApiConfig;
 import dev.ferry.http.HttpApiServer;
+import dev.ferry.http.NodeListeners;
 import dev.ferry.http.SyncLatency;
 import dev.ferry.http.metrics.BrokerMetrics;
 import dev.ferry.http.metrics.PrometheusServer;
@@ -43,6 +44,7 @@ import dev.ferry.stream.StreamQueues;
 import dev.ferry.stream.TopicRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +78,8 @@ public final class FerryServer implements AutoCloseable {
     private PrometheusServer prometheusServer;
     /** Open client connections of every front, for the management API. */
     private final ClientConnections clientConnections = new ClientConnections();
+    /** Every bound listener, for the management API's overview and listener health checks (both API servers share it). */
+    private final NodeListeners listeners = new NodeListeners();
     /** One for every port: guesses over AMQP and over Kafka from one address slow each other down. */
     private final LoginThrottle loginThrottle = new LoginThrottle();
     private GroupCoordinator groupCoordinator;
@@ -178,22 +182,28 @@ public final class FerryServer implements AutoCloseable {
         }
         try {
             amqpPort = amqpServer.start();
+            addListeners("amqp", amqpServer.boundAddresses(), false);
             // Each its own line ("AMQPS listening on 127.0.0.1:5671, ...", "Kafka listening on 127.0.0.1:9092, ...",
             // "Kafka SSL listening on ..."), before the line below that scripts wait for.
             if (amqpsServer != null) {
                 amqpsPort = amqpsServer.start();
+                addListeners("amqp/ssl", amqpsServer.boundAddresses(), true);
             }
             kafkaPort = kafkaServer.start();
+            addListeners("kafka", kafkaServer.boundAddresses(), false);
             if (kafkaSslServer != null) {
                 kafkaSslPort = kafkaSslServer.start();
+                addListeners("kafka/ssl", kafkaSslServer.boundAddresses(), true);
             }
             // Its own line too ("HTTP listening on 127.0.0.1:15672, ..."), before the line scripts wait for.
             httpServer = new HttpApiServer(httpConfig());
             httpPort = httpServer.start();
+            addListeners("http", httpServer.boundAddresses(), false);
             if (tls != null && settings.httpsPort >= 0) {
                 // The same API over TLS ("HTTPS listening on ..."), as RabbitMQ's management.ssl listener.
                 httpsServer = new HttpApiServer(httpConfig().port(settings.httpsPort).tls(tls));
                 httpsPort = httpsServer.start();
+                addListeners("https", httpsServer.boundAddresses(), true);
             }
             BrokerMetrics metrics = new BrokerMetrics(broker, clientConnections, resourceAlarm, nodeName(),
                     FerryVersion.VERSION).streams(topics, groupCoordinator)
@@ -202,6 +212,8 @@ public final class FerryServer implements AutoCloseable {
             storage.flusher().observeSyncs(metrics.fsyncObserver().andThen(syncLatency));
             prometheusServer = new PrometheusServer(metrics, settings.httpBindAddresses(), settings.prometheusPort);
             prometheusPort = prometheusServer.start();
+            // rabbitmq_prometheus's listener name.
+            addListeners("http/prometheus", prometheusServer.boundAddresses(), false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while binding the listening ports", e);
@@ -336,8 +348,16 @@ public final class FerryServer implements AutoCloseable {
                 .syncLatency(syncLatency)
                 .productVersion(FerryVersion.VERSION)
                 .maxBodyBytes(Math.max(1024 * 1024, settings.maxMessageBytes * 2))
-                .listener("amqp", amqpPort)
-                .listener("kafka", kafkaPort);
+                .listeners(listeners)
+                .clusterId(topics.identity().clusterId())
+                .serverCertificates(tls);
+    }
+
+    /** Records a started listener's addresses (under RabbitMQ's protocol names) for the management API. */
+    private void addListeners(String protocol, List<InetSocketAddress> bound, boolean overTls) {
+        for (InetSocketAddress address : bound) {
+            listeners.add(protocol, ListenAddresses.formatHost(address.getAddress()), address.getPort(), overTls);
+        }
     }
 
     /** RabbitMQ's node name form, for the management API and the metrics. */

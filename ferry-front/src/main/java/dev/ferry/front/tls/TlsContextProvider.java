@@ -155,6 +155,16 @@ public final class TlsContextProvider implements AutoCloseable {
         return current.certificate();
     }
 
+    /** The certificates of {@code tls-cert} in use (the server's first, then any intermediates), as last loaded. */
+    public List<X509Certificate> certificateChain() {
+        return current.chain();
+    }
+
+    /** The certificates of {@code tls-ca} in use, as last loaded; empty without one. */
+    public List<X509Certificate> trustedAuthorities() {
+        return current.authorities();
+    }
+
     public TlsSettings settings() {
         return settings;
     }
@@ -174,13 +184,14 @@ public final class TlsContextProvider implements AutoCloseable {
         SslContextBuilder builder = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
                 .protocols(PROTOCOLS)
                 .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE);
+        List<X509Certificate> authorities = List.of();
         if (settings.verifiesPeers()) {
-            List<X509Certificate> authorities = PemFiles.certificates(settings.trustedCaFile(), "tls-ca");
+            authorities = PemFiles.certificates(settings.trustedCaFile(), "tls-ca");
             builder.trustManager(authorities.toArray(X509Certificate[]::new))
                     .clientAuth(settings.failIfNoPeerCertificate() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
         }
         try {
-            return new Loaded(builder.build(), chain.get(0));
+            return new Loaded(builder.build(), List.copyOf(chain), List.copyOf(authorities));
         } catch (SSLException | RuntimeException e) {
             throw new TlsConfigurationException("TLS context from tls-cert " + settings.certificateFile() + " and tls-key "
                     + settings.keyFile() + " cannot be built: " + e.getMessage(), e);
@@ -215,11 +226,15 @@ public final class TlsContextProvider implements AutoCloseable {
         return stamps;
     }
 
-    /** A built context and the certificate it presents. */
-    private record Loaded(SslContext context, X509Certificate certificate) {
+    /** A built context, the certificate chain it presents and the authorities it trusts for client certificates. */
+    private record Loaded(SslContext context, List<X509Certificate> chain, List<X509Certificate> authorities) {
+        X509Certificate certificate() {
+            return chain.get(0);
+        }
+
         String describe() {
-            return "certificate " + certificate.getSubjectX500Principal().getName() + " issued by "
-                    + certificate.getIssuerX500Principal().getName() + ", valid until " + certificate.getNotAfter().toInstant();
+            return "certificate " + certificate().getSubjectX500Principal().getName() + " issued by "
+                    + certificate().getIssuerX500Principal().getName() + ", valid until " + certificate().getNotAfter().toInstant();
         }
     }
 

@@ -120,6 +120,35 @@ class ManagementAccessTest {
     }
 
     @Test
+    void shouldListTheUsersWithoutAnyPermission() {
+        String bare = prefix + "bare";
+        String granted = prefix + "granted";
+        putUser(bare, "management");
+        putUser(granted, "management");
+        target.send("PUT", "permissions/%2F/" + segment(granted), "{\"configure\":\"\",\"write\":\"\",\"read\":\"\"}");
+        // A topic permission is not a permission: the user is still listed.
+        target.send("PUT", "topic-permissions/%2F/" + segment(bare),
+                "{\"exchange\":\"amq.topic\",\"write\":\".*\",\"read\":\".*\"}");
+
+        JsonNode without = target.get("users/without-permissions");
+        assertThat(names(without, "name")).contains(bare).doesNotContain(granted, "guest");
+        for (JsonNode user : without) {
+            if (user.path("name").asText().equals(bare)) {
+                assertThat(user.path("tags").get(0).asText()).isEqualTo("management");
+                assertThat(user.has("password_hash")).isTrue();
+                assertThat(user.has("limits")).isTrue();
+            }
+        }
+        // The path shadows a user of that name: it is only read.
+        assertThat(target.send("PUT", "users/without-permissions", "{\"password\":\"x\",\"tags\":\"\"}").statusCode())
+                .isEqualTo(405);
+        assertThat(target.send("DELETE", "users/without-permissions", null).statusCode()).isEqualTo(405);
+        assertRefused(as(granted, "GET", "users/without-permissions", null), "Not administrator user");
+        target.send("DELETE", "users/" + segment(bare), null);
+        target.send("DELETE", "users/" + segment(granted), null);
+    }
+
+    @Test
     void shouldLogAFailedLoginWithTheUserAndWhereItCameFrom() {
         target.assumeFerryBehaviour("reads Ferry's log");
         String user = prefix + "intruder";

@@ -120,6 +120,10 @@ final class ManagementTarget implements AutoCloseable {
         return api.getPort();
     }
 
+    int amqpPort() {
+        return amqpPort;
+    }
+
     Connection connect(String clientName) throws IOException, TimeoutException {
         ConnectionFactory factory = new ConnectionFactory();
         factory.setHost(amqpHost);
