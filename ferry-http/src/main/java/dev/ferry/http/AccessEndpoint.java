@@ -185,12 +185,14 @@ final class AccessEndpoint {
         return list(request, access.permissions().stream().filter(p -> p.virtualHost().equals(virtualHost)).toList());
     }
 
-    /** PUT / DELETE /api/vhosts/{name}. */
+    /** PUT / DELETE /api/vhosts/{name}; a PUT that creates one gives its caller full permissions there. */
     CompletableFuture<ApiResponse> changeVirtualHost(ApiRequest request, String name) {
         BrokerView.requireAdministrator(request.user());
         boolean exists = view.config.broker().virtualHost(name).isPresent();
         return switch (request.method()) {
-            case "PUT" -> changed(() -> access.addVirtualHost(name), !exists);
+            // As RabbitMQ: the administrator who creates a virtual host gets full permissions in it.
+            case "PUT" -> changed(() -> exists ? access.addVirtualHost(name) : access.addVirtualHost(name)
+                    .thenCompose(added -> access.setPermissions(Permission.full(request.user().name(), name))), !exists);
             case "DELETE" -> {
                 if (!exists) {
                     throw ApiException.notFound();

@@ -93,7 +93,14 @@ class ManagementAccessTest {
         assertThat(shown.path("password_hash").asText()).isNotEmpty();
 
         assertThat(target.send("PUT", "vhosts/" + segment(vhost), null).statusCode()).isEqualTo(201);
+        // Its creator gets full permissions there, as in RabbitMQ; a PUT of an existing one gives none again.
+        JsonNode creators = target.get("vhosts/" + segment(vhost) + "/permissions");
+        assertThat(names(creators, "user")).containsExactly("guest");
+        assertThat(creators.get(0).path("configure").asText()).isEqualTo(".*");
+        assertThat(creators.get(0).path("read").asText()).isEqualTo(".*");
+        assertThat(target.send("DELETE", "permissions/" + segment(vhost) + "/guest", null).statusCode()).isEqualTo(204);
         assertThat(target.send("PUT", "vhosts/" + segment(vhost), null).statusCode()).isEqualTo(204);
+        assertThat(names(target.get("vhosts/" + segment(vhost) + "/permissions"), "user")).isEmpty();
         assertRefused(as(user, "GET", "queues/" + segment(vhost), null), "User not authorised to access virtual host");
         HttpResponse<String> unknownUser = target.send("PUT", "permissions/" + segment(vhost) + "/" + segment(prefix + "nobody"),
                 "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}");
