@@ -210,6 +210,8 @@ class FerryCtlTest {
         String vhost = "ctl-vhost-" + UUID.randomUUID();
         assertThat(ctl.run("add_vhost", vhost).out()).isEqualTo("Adding vhost \"" + vhost + "\" ...\n");
         assertThat(ctl.run("-q", "list_vhosts", "name", "tracing").lines()).contains(vhost + "\tfalse");
+        // As rabbitmqctl: nobody has permissions in a new virtual host, not even the one who added it.
+        assertThat(ctl.run("-q", "list_permissions", "-p", vhost).out()).isEmpty();
         FerryCtlProcess.Result exchanges = ctl.run("-q", "-p", vhost, "list_exchanges", "name", "type", "durable");
         assertThat(exchanges.lines()).contains("\tdirect\ttrue", "amq.topic\ttopic\ttrue");
         assertThat(ctl.run("delete_vhost", vhost).exitCode()).isZero();

@@ -396,7 +396,12 @@ public final class FerryCtl {
     @Command(name = "add_vhost", description = "Creates a virtual host")
     int addVhost(@Parameters(index = "0", paramLabel = "<vhost>") String vhost) throws CtlException {
         info("Adding vhost \"" + vhost + "\" ...");
-        client().put("vhosts/" + vhostPath(vhost), ManagementClient.JSON.createObjectNode()).orFail();
+        ManagementClient.Answer answer = client().put("vhosts/" + vhostPath(vhost), ManagementClient.JSON.createObjectNode())
+                .orFail();
+        if (answer.status() == 201) {
+            // The API gives whoever creates a virtual host full permissions there; rabbitmqctl's add_vhost gives none.
+            client().delete("permissions/" + vhostPath(vhost) + "/" + ManagementClient.segment(client().username())).orFail();
+        }
         return ExitCodes.OK;
     }
 

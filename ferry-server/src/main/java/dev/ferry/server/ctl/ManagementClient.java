@@ -26,6 +26,7 @@ public final class ManagementClient {
     public static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI base;
+    private final String username;
     private final String authorization;
     private final Duration timeout;
     private final HttpClient http;
@@ -33,6 +34,7 @@ public final class ManagementClient {
     public ManagementClient(URI base, String username, String password, Duration timeout) {
         String text = base.toString();
         this.base = URI.create(text.endsWith("/") ? text : text + "/");
+        this.username = username;
         this.authorization = "Basic " + Base64.getEncoder().encodeToString(
                 (username + ":" + password).getBytes(StandardCharsets.UTF_8));
         this.timeout = timeout;
@@ -54,6 +56,11 @@ public final class ManagementClient {
 
     public Answer get(String path) throws CtlException {
         return send("GET", path, null, null);
+    }
+
+    /** The user the requests are made as. */
+    public String username() {
+        return username;
     }
 
     public Answer put(String path, JsonNode body) throws CtlException {
