@@ -240,7 +240,7 @@ public final class VirtualHost {
     public CompletableFuture<Void> declareExchange(String exchangeName, String typeName, boolean durable,
                                                    boolean autoDelete, boolean internal, Map<String, Object> arguments) {
         ExchangeType type = ExchangeType.fromWireName(typeName).orElseThrow(() -> new BrokerException(
-                ErrorCode.COMMAND_INVALID, "COMMAND_INVALID - invalid exchange type '" + typeName + "'"));
+                ErrorCode.COMMAND_INVALID, "COMMAND_INVALID - unknown exchange type '" + typeName + "'"));
         if (exchangeName.isEmpty()) {
             throw BrokerException.accessRefused(DEFAULT_EXCHANGE_REFUSAL);
         }

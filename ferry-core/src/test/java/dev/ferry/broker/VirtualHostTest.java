@@ -86,7 +86,7 @@ class VirtualHostTest {
         assertRefused(() -> vhost.declareExchange("", "direct", false, false, false, Map.of()), ErrorCode.ACCESS_REFUSED,
                 "ACCESS_REFUSED - operation not permitted on the default exchange");
         assertRefused(() -> vhost.declareExchange("x", "x-unknown", false, false, false, Map.of()), ErrorCode.COMMAND_INVALID,
-                "COMMAND_INVALID - invalid exchange type 'x-unknown'");
+                "COMMAND_INVALID - unknown exchange type 'x-unknown'");
         assertRefused(() -> vhost.checkExchangeExists("nope"), ErrorCode.NOT_FOUND,
                 "NOT_FOUND - no exchange 'nope' in vhost '/'");
         assertRefused(() -> vhost.declareExchange("x", "direct", false, false, false, Map.of("alternate-exchange", 5)),
