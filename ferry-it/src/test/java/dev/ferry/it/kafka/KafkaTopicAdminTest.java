@@ -104,6 +104,11 @@ class KafkaTopicAdminTest extends KafkaTestBase {
             ExecutionException describeMissing = catchThrowableOfType(ExecutionException.class,
                     () -> admin.describeConfigs(List.of(missing)).all().get(30, TimeUnit.SECONDS));
             assertThat(describeMissing.getCause()).isInstanceOf(UnknownTopicOrPartitionException.class);
+            ConfigResource unnamed = new ConfigResource(ConfigResource.Type.TOPIC, "");
+            ExecutionException describeUnnamed = catchThrowableOfType(ExecutionException.class,
+                    () -> admin.describeConfigs(List.of(unnamed)).all().get(30, TimeUnit.SECONDS));
+            assertThat(describeUnnamed.getCause()).isInstanceOf(org.apache.kafka.common.errors.InvalidTopicException.class)
+                    .hasMessage("Topic name is invalid: the empty string is not allowed");
 
             // None of the refused changes touched the topic.
             ConfigEntry retention = describe(admin, resource).get("retention.ms");

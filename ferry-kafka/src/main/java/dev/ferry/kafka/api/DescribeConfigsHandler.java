@@ -91,6 +91,10 @@ public final class DescribeConfigsHandler implements ApiHandler {
                     && !acls.allowedOnCluster(context, Operation.DESCRIBE_CONFIGS)) {
                 result.setErrorCode(Errors.CLUSTER_AUTHORIZATION_FAILED.code())
                         .setErrorMessage(Errors.CLUSTER_AUTHORIZATION_FAILED.message());
+            } else if (type == ConfigResource.Type.TOPIC && resource.resourceName().isEmpty()) {
+                // Kafka 4.3.1's answer and text: no topic can have the empty name.
+                result.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code())
+                        .setErrorMessage("Topic name is invalid: the empty string is not allowed");
             } else if (type == ConfigResource.Type.TOPIC) {
                 Optional<Topic> topic = topics.topic(resource.resourceName());
                 if (topic.isEmpty()) {
