@@ -98,20 +98,15 @@ public final class Arguments {
      * 10 is inequivalent), nor a float a double; other values as {@link #sameValue}.
      */
     public static boolean equivalent(Object current, Object received) {
-        if (current == null || received == null) {
-            return current == received;
-        }
-        if (isIntegral(current) && isIntegral(received)) {
-            return ((Number) current).longValue() == ((Number) received).longValue();
-        }
-        if (isNonIntegralNumber(current) || isNonIntegralNumber(received)) {
-            return current.getClass() == received.getClass() && current.equals(received);
+        if (isFloatingPoint(current) || isFloatingPoint(received)) {
+            return received != null && current != null && current.getClass() == received.getClass()
+                    && current.equals(received);
         }
         return sameValue(current, received);
     }
 
-    private static boolean isNonIntegralNumber(Object value) {
-        return value instanceof Float || value instanceof Double || value instanceof java.math.BigDecimal;
+    private static boolean isFloatingPoint(Object value) {
+        return value instanceof Float || value instanceof Double;
     }
 
     /** Whether the value is an AMQP integer of any width. */

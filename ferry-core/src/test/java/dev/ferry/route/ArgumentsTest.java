@@ -82,6 +82,7 @@ class ArgumentsTest {
         assertThat(Arguments.equivalent(new java.math.BigDecimal("1.0"), new java.math.BigDecimal("1.0"))).isTrue();
         assertThat(Arguments.equivalent(new java.math.BigDecimal("1"), 1)).isFalse();
         assertThat(Arguments.equivalent("x", "x")).isTrue();
+        assertThat(Arguments.equivalent("x", "y")).isFalse();
         assertThat(Arguments.equivalent(new byte[] {1}, new byte[] {1})).isTrue();
         assertThat(Arguments.equivalent(null, 10.0d)).isFalse();
         assertThat(Arguments.equivalent(10.0d, null)).isFalse();
