@@ -9,7 +9,10 @@
 #
 # Options: --quick, --out DIR (where the report and raw results go), --no-build (use the jars that
 # are there). Ports: KAFKA_BENCH_PORT (default 9192; the controller uses PORT+1) and
-# FERRY_BENCH_KAFKA_PORT (9292). FERRY_BENCH_ARGS: more bin/ferry options, for an A/B of one setting. Kafka's jars come from Maven Central (scripts/kafka-classpath.sh).
+# FERRY_BENCH_KAFKA_PORT (9292). FERRY_BENCH_ARGS: more bin/ferry options, for an A/B of one setting.
+# KAFKA_BENCH_PROPS: more lines for Kafka's server.properties, e.g. "log.flush.interval.messages=1"
+# to have Kafka fsync every append before it answers, as Ferry's acks=all does (the report says so).
+# Kafka's jars come from Maven Central (scripts/kafka-classpath.sh).
 #
 # Each broker starts on loopback with a fresh data directory and nothing dirty in the page cache
 # (sync), runs every scenario, and is stopped by PID (also when the script exits early, whatever
@@ -89,6 +92,7 @@ offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
+${KAFKA_BENCH_PROPS:-}
 PROPS
   java -cp "$KCP" kafka.tools.StorageTool format -t "$(java -cp "$KCP" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)" \
     -c "$dir/server.properties" > "$dir/format.log" 2>&1
@@ -243,6 +247,9 @@ report="$out_dir/kafka-comparison.md"
   echo "$(cut -d' ' -f1-3 /proc/loadavg) at the end. Kafka $KAFKA_VERSION in KRaft mode (one node, its start"
   echo "script's JVM flags) and Ferry ($(git -C "$repo" rev-parse --short HEAD), \`bin/ferry\`) ran one after the"
   echo "other on loopback with fresh data directories, driven by Kafka's own tools on the same cores."
+  if [ -n "${KAFKA_BENCH_PROPS:-}" ]; then
+    echo "Kafka ran with these settings beyond its defaults: \`$(echo "$KAFKA_BENCH_PROPS" | paste -sd' ')\`."
+  fi
   echo
   echo "**Caveats.** Kafka acknowledges acks=all once the record is in its page cache (it fsyncs"
   echo "later, by default never on the produce path); Ferry acknowledges acks=all only after the fsync"
