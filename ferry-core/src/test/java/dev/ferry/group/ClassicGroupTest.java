@@ -568,6 +568,47 @@ class ClassicGroupTest {
     }
 
     @Test
+    void shouldRefuseASyncThatDoesNotBelongToThisGeneration() {
+        String[] ids = twoMembersCompletingRebalance();
+        assertThat(syncError(ids[0], 1, "consumer", "range")).as("the leader's own sync").isNull();
+        assertThat(harness.state()).isEqualTo(GroupState.STABLE);
+
+        assertThat(syncError("nobody", 1, "consumer", "range")).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+        assertThat(syncError(ids[1], 2, "consumer", "range")).isEqualTo(ErrorCode.ILLEGAL_GENERATION);
+        assertThat(syncError(ids[1], 1, "connect", "range")).isEqualTo(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+        assertThat(syncError(ids[1], 1, "consumer", "roundrobin")).isEqualTo(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+        // Neither named (SyncGroup before v5): not checked.
+        assertThat(syncError(ids[1], 1, null, null)).isNull();
+
+        harness.join("");
+        assertThat(harness.state()).isEqualTo(GroupState.PREPARING_REBALANCE);
+        assertThat(syncError(ids[1], 1, "consumer", "range")).isEqualTo(ErrorCode.REBALANCE_IN_PROGRESS);
+    }
+
+    @Test
+    void shouldTakeACommitWithoutAGenerationAsMemberlessOnlyWhenNothingNamesAMember() {
+        // An empty group: a commit without generation, member or instance is the admin's; any of them makes it a member's.
+        assertThat(harness.commitResult(harness.commit(-1, "", P0, 1, "")).partitions().get(0).error()).isNull();
+        assertThat(harness.state()).isEqualTo(GroupState.EMPTY);
+        assertThat(harness.commitResult(harness.commit(0, "", P0, 2, "")).partitions().get(0).error())
+                .isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+        assertThat(harness.commitResult(harness.commit(-1, "m-gone", P0, 3, "")).partitions().get(0).error())
+                .isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+        long byInstance = harness.nextRequest();
+        harness.apply(new GroupCommand.CommitOffsets(byInstance, GROUP, -1, "", "instance-gone",
+                List.of(new GroupCommand.OffsetToCommit(P0, 4, -1, "")), harness.nowMs));
+        assertThat(harness.commitResult(byInstance).partitions().get(0).error()).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+        assertThat(harness.groups.fetchOffsets(GROUP, null).get(P0).offset()).isEqualTo(1);
+    }
+
+    private ErrorCode syncError(String memberId, int generation, String protocolType, String protocolName) {
+        long request = harness.nextRequest();
+        harness.apply(new GroupCommand.Sync(request, GROUP, generation, memberId, null, protocolType, protocolName,
+                Map.of(), harness.nowMs));
+        return harness.answered(request) ? harness.syncResult(request).error() : null;
+    }
+
+    @Test
     void shouldRefuseMetadataLongerThanTheLimit() {
         String tooLong = "x".repeat(4097);
         assertThat(harness.commitResult(harness.commit(-1, "", P0, 1, tooLong)).partitions().get(0).error())
