@@ -92,6 +92,8 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private enum State { AWAIT_HEADER, AWAIT_START_OK, AWAIT_TUNE_OK, AWAIT_OPEN, OPEN, CLOSING, REFUSED, CLOSED }
 
     private static final long CLOSE_LISTENER_WAIT_MS = 5000;
+    /** How long a socket stays open after close-ok for the client to close it (RabbitMQ's closing timeout). */
+    private static final long CLOSED_LINGER_MS = 30_000;
     private static final AtomicLong NEXT_ID = new AtomicLong();
 
     private final AmqpConfig config;
@@ -457,16 +459,11 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     }
 
     /**
-     * A client replaces its secret (an OAuth 2 token refresh): it must still be a secret of the user
-     * who logged in. RabbitMQ refuses one its backend rejects with 530 and this text, naming the method.
+     * As RabbitMQ answers it for users of its internal database, whose credentials never expire:
+     * update-secret-ok whatever the new secret, and nothing changes (the secret is not a new
+     * password, and the connection stays the user's). Only an expiring backend (OAuth 2) would check it.
      */
     private void onUpdateSecret(ConnectionUpdateSecret update) {
-        if (!login.acceptsNewSecret(update.newSecret(), remoteAddress())) {
-            LOG.warn("connection {}: new secret refused for user '{}' (reason given: '{}')", name,
-                    LogSafe.text(username), LogSafe.text(update.reason()));
-            throw new ProtocolException(ErrorCode.NOT_ALLOWED, "New secret was refused by one of the backends",
-                    update.classId(), update.methodId());
-        }
         writeMethod(0, new ConnectionUpdateSecretOk());
         LOG.info("connection {}: user '{}' updated secret, reason: '{}'", name, LogSafe.text(username),
                 LogSafe.text(update.reason()));
@@ -486,8 +483,20 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
                 runOnEventLoop(() -> {
                     writeMethod(0, new ConnectionCloseOk());
                     output.forgetPending();
-                    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
+                    lingerAfterCloseOk();
                 }));
+    }
+
+    /**
+     * As RabbitMQ: after close-ok the socket stays open until the client closes it, at most
+     * {@link #CLOSED_LINGER_MS}, and whatever the client still sends is read and dropped (the state
+     * is CLOSED). A client may have queued publishes behind its close; closing at once would answer
+     * them with a reset, which clients (amqplib) report as an error before they read the close-ok.
+     */
+    private void lingerAfterCloseOk() {
+        ctx.channel().config().setAutoRead(true);
+        ctx.executor().schedule(() -> ctx.close(), CLOSED_LINGER_MS, TimeUnit.MILLISECONDS);
     }
 
     /** Runs the close listeners once; completes when the stages they return have. */

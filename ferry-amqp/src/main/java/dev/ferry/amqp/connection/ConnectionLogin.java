@@ -2,7 +2,6 @@ package dev.ferry.amqp.connection;
 
 import dev.ferry.amqp.auth.Authenticator;
 import dev.ferry.amqp.auth.SaslCredentials;
-import dev.ferry.text.LosslessUtf8;
 import java.net.SocketAddress;
 
 /**
@@ -71,15 +70,6 @@ final class ConnectionLogin {
         }
         username = certificateUser;
         return true;
-    }
-
-    /** Whether {@code newSecret} is a secret the logged-in user may log in with from {@code from}. */
-    boolean acceptsNewSecret(byte[] newSecret, SocketAddress from) {
-        if (username == null) {
-            throw new IllegalStateException("update-secret before login");
-        }
-        // Bytes that are not UTF-8 stay distinct, so they can never match a real password.
-        return authenticator.authenticate(username, LosslessUtf8.decode(newSecret), from);
     }
 
     /** The user who logged in; null before a successful login. */

@@ -1,6 +1,7 @@
 package dev.ferry.it.amqp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.rabbitmq.client.AMQP;
@@ -10,6 +11,7 @@ import dev.ferry.it.support.RawAmqpClient;
 import dev.ferry.it.support.RawAmqpClient.MethodWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
@@ -111,6 +113,30 @@ class CloseBeforeAnswerTest extends AmqpTestBase {
             bodies.add(new String(response.getBody(), StandardCharsets.UTF_8));
         }
         assertThat(bodies).hasSize(messages);
+    }
+
+    @Test
+    void shouldKeepTheSocketOpenAfterCloseOkUntilTheClientClosesIt() throws IOException {
+        try (RawAmqpClient client = raw()) {
+            // A client with frames queued behind its close (amqplib's writer interleaves channels):
+            // the broker must read and drop them rather than close with them unread, which the
+            // client's TCP sees as a reset, often before it has read the close-ok.
+            byte[] heartbeat = RawAmqpClient.frameBytes(8, 0, new byte[0]);
+            ByteArrayOutputStream behind = new ByteArrayOutputStream();
+            for (int i = 0; i < 50_000; i++) {
+                behind.writeBytes(heartbeat);
+            }
+            byte[] close = RawAmqpClient.methodFrame(0, new MethodWriter(10, 50).shortInt(200).shortString("bye")
+                    .shortInt(0).shortInt(0));
+            client.sendBytes(concat(close, behind.toByteArray()));
+            client.expectMethod(10, 51);
+
+            client.sendBytes(behind.toByteArray());
+            client.setReadTimeoutMillis(1_000);
+            // As RabbitMQ: nothing more, and no end of stream or reset while the client keeps its end open.
+            assertThatThrownBy(client::readFrame).isInstanceOf(SocketTimeoutException.class);
+            client.sendBytes(heartbeat);
+        }
     }
 
     private RawAmqpClient raw() throws IOException {
