@@ -495,6 +495,13 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
      * them with a reset, which clients (amqplib) report as an error before they read the close-ok.
      */
     private void lingerAfterCloseOk() {
+        // Closed in every way but the socket: its content budget and its place in the listings go now.
+        contentAdmission.close();
+        deliveryGate.open();
+        if (listed != null) {
+            config.clientConnections().remove(listed);
+            listed = null;
+        }
         ctx.channel().config().setAutoRead(true);
         ctx.executor().schedule(() -> ctx.close(), CLOSED_LINGER_MS, TimeUnit.MILLISECONDS);
     }
