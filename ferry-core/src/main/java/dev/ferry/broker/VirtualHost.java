@@ -375,7 +375,8 @@ public final class VirtualHost {
     public DeclaredQueue declareQueue(QueueDeclaration declaration) {
         String queueName = declaration.name();
         boolean serverNamed = queueName.isEmpty();
-        if (!serverNamed) {
+        // A restored queue may have a reserved name: the broker gave a server-named queue its amq.gen- one.
+        if (!serverNamed && !restoring) {
             ResourceNames.requireNotReserved("queue", queueName);
             ResourceNames.requireShortEnough("queue", queueName);
         }

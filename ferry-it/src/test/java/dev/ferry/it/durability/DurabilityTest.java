@@ -134,6 +134,25 @@ class DurabilityTest extends BrokerProcessTestBase {
     }
 
     @Test
+    void shouldRestoreADurableQueueTheBrokerNamedWithItsMessages() throws Exception {
+        // queue.declare with an empty name, durable and not exclusive: the broker names it amq.gen-...,
+        // a name no client may declare, which its own restore must still take (it was orphaned).
+        BrokerProcess broker = start();
+        Channel channel = channel(broker);
+        String queue = channel.queueDeclare("", true, false, false, null).getQueue();
+        assertThat(queue).startsWith("amq.gen-");
+        publishConfirmed(channel, "", queue, List.of("before-term", "before-kill"));
+
+        assertThat(broker.terminate()).isZero();
+        broker = start();
+        assertThat(exists(broker, this, true, queue)).isTrue();
+        broker.kill();
+        broker = start();
+
+        assertThat(drain(channel(broker), queue, new ArrayList<>())).containsOnlyKeys("before-term", "before-kill");
+    }
+
+    @Test
     void shouldKeepAutoDeletedDurableExchangesDeletedAfterARestart() throws Exception {
         BrokerProcess broker = start();
         Channel channel = channel(broker);
