@@ -94,6 +94,8 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private static final long CLOSE_LISTENER_WAIT_MS = 5000;
     /** How long a socket stays open after close-ok for the client to close it (RabbitMQ's closing timeout). */
     private static final long CLOSED_LINGER_MS = 30_000;
+    /** How long a socket may drain nothing while the broker has data for it (RabbitMQ's send timeout is of this order). */
+    static final long WRITE_STALL_MS = 30_000;
     private static final AtomicLong NEXT_ID = new AtomicLong();
 
     private final AmqpConfig config;
@@ -117,6 +119,10 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private int frameMax;
     private volatile boolean blocked;
     private ScheduledFuture<?> timeout;
+    /** The check of a stalled output, while the socket is not writable; null otherwise. */
+    private ScheduledFuture<?> writeStallCheck;
+    /** Bytes that had to drain before the socket was writable again, when the check was set. */
+    private long writeStallMark;
     private Heartbeats heartbeats;
     private int heartbeatSeconds;
     /** This connection in the management API's registry, from connection.open until the socket closes. */
@@ -801,6 +807,34 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
 
     // ---- writing ----
 
+    private void scheduleWriteStallCheck() {
+        writeStallMark = ctx.channel().bytesBeforeWritable();
+        writeStallCheck = ctx.executor().schedule(this::checkWriteStall, WRITE_STALL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A client that reads nothing while the broker has data for it: the broker stops reading it
+     * too (so its heartbeats are not missed), and without this the connection, its channels and
+     * their unacknowledged deliveries would stay for good. As RabbitMQ closes a connection whose
+     * send makes no progress for its send timeout, a socket that drained nothing in
+     * {@link #WRITE_STALL_MS} is closed; one that drains, however slowly, is checked again.
+     */
+    private void checkWriteStall() {
+        writeStallCheck = null;
+        if (ctx.channel().isWritable() || !ctx.channel().isActive() || state == State.CLOSED) {
+            return;
+        }
+        if (ctx.channel().bytesBeforeWritable() < writeStallMark) {
+            scheduleWriteStallCheck();
+            return;
+        }
+        LOG.warn("connection {}: the client read nothing for {} s while the broker had data for it, closing", name,
+                WRITE_STALL_MS / 1000);
+        closeReason = "by the server: the client stopped reading";
+        state = State.CLOSED;
+        ctx.close();
+    }
+
     boolean inEventLoop() {
         return ctx.executor().inEventLoop();
     }
@@ -851,8 +885,15 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     public void channelWritabilityChanged(ChannelHandlerContext context) {
         if (context.channel().isWritable()) {
             deliveryGate.open();
+            if (writeStallCheck != null) {
+                writeStallCheck.cancel(false);
+                writeStallCheck = null;
+            }
         } else {
             deliveryGate.close();
+            if (writeStallCheck == null && state != State.CLOSED) {
+                scheduleWriteStallCheck();
+            }
         }
         flow.writabilityChanged();
         context.fireChannelWritabilityChanged();

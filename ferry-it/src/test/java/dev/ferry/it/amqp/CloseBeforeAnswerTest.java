@@ -139,6 +139,28 @@ class CloseBeforeAnswerTest extends AmqpTestBase {
         }
     }
 
+    @Test
+    void shouldCloseAConnectionWhoseClientStopsReading() throws Exception {
+        String full = unique("unread");
+        channel.queueDeclare(full, false, false, false, null);
+        byte[] body = new byte[100_000];
+        for (int i = 0; i < 200; i++) {
+            channel.basicPublish("", full, null, body);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> channel.queueDeclarePassive(full).getMessageCount() == 200);
+        try (RawAmqpClient stalled = new RawAmqpClient(target.host(), target.port(), 4096)) {
+            stalled.handshake(0);
+            stalled.sendBytes(concat(open(1), RawAmqpClient.methodFrame(1, new MethodWriter(60, 20).shortInt(0)
+                    .shortString(full).shortString("").octet(0).table())));
+            // The client reads nothing from here on; the broker has 20 MB for it. As RabbitMQ, the
+            // broker gives up on the connection (its deliveries go back to the queue).
+            await().atMost(Duration.ofSeconds(20)).until(() -> channel.queueDeclarePassive(full).getConsumerCount() == 1);
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> channel.queueDeclarePassive(full).getConsumerCount() == 0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> channel.queueDeclarePassive(full).getMessageCount() == 200);
+        }
+    }
+
     private RawAmqpClient raw() throws IOException {
         RawAmqpClient client = new RawAmqpClient(target.host(), target.port());
         client.handshake(0);

@@ -72,7 +72,16 @@ public final class RawAmqpClient implements AutoCloseable {
     private int channelMax;
 
     public RawAmqpClient(String host, int port) throws IOException {
-        socket = new Socket(host, port);
+        this(host, port, 0);
+    }
+
+    /** With a socket receive buffer of {@code receiveBufferBytes} (0: the system's), set before connecting. */
+    public RawAmqpClient(String host, int port, int receiveBufferBytes) throws IOException {
+        socket = new Socket();
+        if (receiveBufferBytes > 0) {
+            socket.setReceiveBufferSize(receiveBufferBytes);
+        }
+        socket.connect(new java.net.InetSocketAddress(host, port));
         socket.setSoTimeout(15_000);
         in = new DataInputStream(socket.getInputStream());
         out = new DataOutputStream(socket.getOutputStream());
