@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Whether one client connection's socket is read. Reading stops while any {@link Pause} holds and
@@ -40,12 +41,22 @@ public final class ConnectionFlowControl {
     }
 
     private final Channel channel;
+    private Consumer<Pause> resumeListener = reason -> { };
     private int pauses;
     // Identifies the current congestion pause, so the stage of an earlier one cannot end a later one.
     private long congestionEpoch;
 
     public ConnectionFlowControl(Channel channel) {
         this.channel = channel;
+    }
+
+    /**
+     * Told, on the event loop, each time a reason stops holding (whether or not another still
+     * does). A front that keeps the frames decoded during a pause hands them on from here, before
+     * the next read.
+     */
+    public void onResume(Consumer<Pause> listener) {
+        this.resumeListener = listener;
     }
 
     /** Stops reading for {@code reason} (until {@link #resume} of the same reason). */
@@ -68,6 +79,7 @@ public final class ConnectionFlowControl {
         if (pauses == 0 && channel.isActive()) {
             channel.config().setAutoRead(true);
         }
+        resumeListener.accept(reason);
     }
 
     /**

@@ -971,10 +971,11 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
                 return;
             }
             blocked = false;
-            flow.resume(Pause.RESOURCE_ALARM);
             if (state == State.OPEN && clientSupports("connection.blocked")) {
                 writeMethod(0, new ConnectionUnblocked());
             }
+            // After the notice: resuming hands on the frames held while blocked, whose answers follow it.
+            flow.resume(Pause.RESOURCE_ALARM);
         });
     }
 

@@ -40,6 +40,14 @@ import java.util.function.Consumer;
  * each of twenty publishers could park a 16 MiB body in a busy queue's mailbox while the next
  * twenty were already being received: the budget would bound only what is in flight on the wire.
  *
+ * <p>The same queue keeps frames in order while the connection is paused because a publish found a
+ * queue that cannot take more ({@link ConnectionFlowControl.Pause#CONGESTION}) or because a
+ * resource alarm blocks it ({@link ConnectionFlowControl.Pause#RESOURCE_ALARM}). Handling the rest
+ * of the read there would defeat the pause: one socket read holds hundreds of small publishes, and
+ * each becomes a command in the mailbox of every queue it is routed to, so 100 publishers to a
+ * fanout of 1,500 queues turned their last reads into millions of commands and filled the heap. The
+ * frames wait as read (a few bytes each) and are handled when the pause ends.
+ *
  * <p>Event loop only, except the budget's grant callback, which hops onto the event loop.
  */
 final class ContentAdmission implements ContentAssembler.Reservations {
@@ -57,6 +65,10 @@ final class ContentAdmission implements ContentAssembler.Reservations {
     private long handedOver;
     private CompletionStage<?> handedOverUntil;
     private long handedOverMaxMillis;
+    // The connection is closing from our side: frames are no longer held for a pause.
+    private boolean closing;
+    // Guards replay against itself: handling a held publish can end a pause at once.
+    private boolean replaying;
 
     /**
      * @param frameHandler handles one frame as if it had just been read (and releases a body's
@@ -68,11 +80,28 @@ final class ContentAdmission implements ContentAssembler.Reservations {
         this.flow = flow;
         this.eventLoop = eventLoop;
         this.frameHandler = frameHandler;
+        flow.onResume(reason -> {
+            if (reason == ConnectionFlowControl.Pause.CONGESTION || reason == ConnectionFlowControl.Pause.RESOURCE_ALARM) {
+                replayUnlessWaiting();
+            }
+        });
     }
 
     /** Whether new frames must queue behind held ones instead of being handled now. */
     boolean isHolding() {
-        return waiter != null || !held.isEmpty();
+        return waiter != null || !held.isEmpty() || pausedForPublishes();
+    }
+
+    /** Publishes may not go on: a queue they reached is behind, or an alarm blocks them. */
+    private boolean pausedForPublishes() {
+        return !closing && (flow.isPaused(ConnectionFlowControl.Pause.CONGESTION)
+                || flow.isPaused(ConnectionFlowControl.Pause.RESOURCE_ALARM));
+    }
+
+    private void replayUnlessWaiting() {
+        if (waiter == null) {
+            replay();
+        }
     }
 
     /** Queues a frame decoded while the connection waits; the connection now owns its payload. */
@@ -185,15 +214,23 @@ final class ContentAdmission implements ContentAssembler.Reservations {
 
     /** Handles held frames in order until none is left or one has to wait again. */
     private void replay() {
-        while (waiter == null && !held.isEmpty()) {
-            frameHandler.accept(held.pollFirst());
-            if (granted > 0) {
-                // The header the bytes were granted for was not taken: its channel or the
-                // connection closed while it waited.
-                long unused = granted;
-                granted = 0;
-                budget.release(unused);
+        if (replaying) {
+            return; // the loop below goes on by itself
+        }
+        replaying = true;
+        try {
+            while (waiter == null && !pausedForPublishes() && !held.isEmpty()) {
+                frameHandler.accept(held.pollFirst());
+                if (granted > 0) {
+                    // The header the bytes were granted for was not taken: its channel or the
+                    // connection closed while it waited.
+                    long unused = granted;
+                    granted = 0;
+                    budget.release(unused);
+                }
             }
+        } finally {
+            replaying = false;
         }
         if (waiter == null) {
             flow.resume(ConnectionFlowControl.Pause.CONTENT_BUDGET);
@@ -206,6 +243,7 @@ final class ContentAdmission implements ContentAssembler.Reservations {
      * client's close-ok can arrive.
      */
     void stopWaiting() {
+        closing = true;
         if (waiter != null) {
             budget.cancel(waiter);
             waiter = null;

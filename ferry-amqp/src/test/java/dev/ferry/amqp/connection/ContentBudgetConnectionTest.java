@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ferry.amqp.AmqpConfig;
 import dev.ferry.amqp.AmqpServer;
+import dev.ferry.amqp.codec.FrameWriter;
 import dev.ferry.amqp.method.AmqpMethod;
 import dev.ferry.amqp.method.BasicPublish;
 import dev.ferry.amqp.method.ChannelOpen;
@@ -13,6 +14,9 @@ import dev.ferry.amqp.method.ConnectionClose;
 import dev.ferry.amqp.method.ConnectionCloseOk;
 import dev.ferry.front.ContentBudget;
 import dev.ferry.message.MessageBody;
+import dev.ferry.message.MessageProperties;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
@@ -34,6 +38,8 @@ class ContentBudgetConnectionTest {
     private static final int FRAME_MAX = 4096;
     private static final long BUDGET = 100_000;
     private static final List<AssembledPublish> PUBLISHES = new CopyOnWriteArrayList<>();
+    // Routing keys of publishes handed over while the congestion below was still in force.
+    private static final List<String> HANDED_OVER_WHILE_CONGESTED = new CopyOnWriteArrayList<>();
     private static final ContentBudget CONTENT_BUDGET = new ContentBudget(BUDGET);
     private static AmqpServer server;
     private static int port;
@@ -54,6 +60,9 @@ class ContentBudgetConnectionTest {
 
         @Override
         public void onPublish(AssembledPublish publish) {
+            if (!congestion.isDone()) {
+                HANDED_OVER_WHILE_CONGESTED.add(publish.routingKey());
+            }
             PUBLISHES.add(publish);
             if (publish.routingKey().equals("congested")) {
                 channel.connection().pauseReading(congestion, 30_000);
@@ -83,6 +92,7 @@ class ContentBudgetConnectionTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> CONTENT_BUDGET.reservedBytes() == 0
                 && CONTENT_BUDGET.waitingCount() == 0);
         PUBLISHES.clear();
+        HANDED_OVER_WHILE_CONGESTED.clear();
     }
 
     private static RawAmqpSocket connect(int... channels) throws IOException {
@@ -177,6 +187,30 @@ class ContentBudgetConnectionTest {
             publishWhole(publisher, 1, "uncongested", 60_000);
             awaitPublished("uncongested");
             await().atMost(Duration.ofSeconds(5)).until(() -> CONTENT_BUDGET.reservedBytes() == 0);
+        }
+    }
+
+    @Test
+    void shouldHandleNothingMoreOfAReadOnceAPublishFindsItsQueueFull() throws Exception {
+        congestion = new CompletableFuture<>();
+        try (RawAmqpSocket publisher = connect(1, 2)) {
+            // One write, so one read: the broker decodes all of it together.
+            ByteBuf read = Unpooled.buffer();
+            for (String key : List.of("congested", "after-1", "after-2")) {
+                int channel = key.equals("after-1") ? 2 : 1;
+                FrameWriter.writeMethod(read, channel, new BasicPublish("", key, false, false));
+                FrameWriter.writeContentHeader(read, channel, 60, 10, MessageProperties.EMPTY);
+                FrameWriter.writeBody(read, channel, body(key, 10), FRAME_MAX);
+            }
+            publisher.send(read);
+            awaitPublished("congested");
+            congestion.complete(null);
+
+            awaitPublished("after-1", "after-2");
+            assertThat(keys()).containsExactly("congested", "after-1", "after-2");
+            assertThat(HANDED_OVER_WHILE_CONGESTED).as("the rest of the read waited for the queue")
+                    .contains("congested").doesNotContain("after-1", "after-2");
+            assertWhole("after-2", 10);
         }
     }
 

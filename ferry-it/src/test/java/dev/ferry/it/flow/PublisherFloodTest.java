@@ -90,4 +90,66 @@ class PublisherFloodTest {
             }
         }
     }
+
+    /**
+     * Publishes of empty bodies to a fanout: one socket read holds about 1,400 of them, and each is a
+     * command for every queue bound. The frames a connection decodes after the publish that found a
+     * queue full wait, as read, until the queue has caught up; when they were handled at once, each
+     * publisher's last read went on into every mailbox and 100 publishers to 1,500 queues filled the
+     * heap (the Java client's Bug19219Test). So past the bound, each connection adds at most the one
+     * publish that found it full (and one more each time the congestion pause's backstop ends a wait).
+     */
+    @Test
+    void shouldStopFanOutPublishersAtTheBoundWithTheRestOfTheirReadUnhandled() throws Exception {
+        int connections = 8;
+        int queues = 50;
+        int messagesPerConnection = 3_000;
+        try (BrokerProcess broker = BrokerProcess.start(temp.resolve("data"), "--queue-threads", "1")) {
+            ConnectionFactory factory = new ConnectionFactory();
+            factory.setPort(broker.amqpPort());
+            factory.setAutomaticRecoveryEnabled(false);
+            try (Connection connection = factory.newConnection()) {
+                Channel channel = connection.createChannel();
+                channel.exchangeDeclare("wide", "fanout");
+                for (int q = 0; q < queues; q++) {
+                    channel.queueDeclare("wide-" + q, false, false, false, null);
+                    channel.queueBind("wide-" + q, "wide", "");
+                }
+
+                ExecutorService publishers = Executors.newFixedThreadPool(connections);
+                List<RawPublisher> sockets = new ArrayList<>();
+                try {
+                    List<Future<?>> running = new ArrayList<>();
+                    for (int i = 0; i < connections; i++) {
+                        RawPublisher publisher = new RawPublisher("127.0.0.1", broker.amqpPort());
+                        sockets.add(publisher);
+                        running.add(publishers.submit(() -> {
+                            publisher.publish("wide", "", messagesPerConnection, 0);
+                            return null;
+                        }));
+                    }
+                    for (Future<?> publisher : running) {
+                        publisher.get(3, TimeUnit.MINUTES);
+                    }
+                    int total = connections * messagesPerConnection;
+                    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                            .until(() -> channel.queueDeclarePassive("wide-0").getMessageCount() == total
+                                    && channel.queueDeclarePassive("wide-" + (queues - 1)).getMessageCount() == total);
+                } finally {
+                    for (RawPublisher publisher : sockets) {
+                        publisher.close();
+                    }
+                    publishers.shutdownNow();
+                }
+
+                long peak;
+                try (BrokerJmx jmx = BrokerJmx.attach(broker)) {
+                    peak = jmx.ingress("QueueMailboxPeakMessages");
+                }
+                assertThat(peak).as("most publishes found waiting for a queue's thread: %d", peak)
+                        .isGreaterThanOrEqualTo(MAILBOX_MESSAGES) // the flood did reach the bound
+                        .isLessThanOrEqualTo(MAILBOX_MESSAGES + 4L * connections);
+            }
+        }
+    }
 }

@@ -22,25 +22,34 @@ public final class RawPublisher implements AutoCloseable {
 
     /** Publishes {@code count} messages of {@code bodyBytes} to {@code queue} through the default exchange. */
     public void publish(String queue, int count, int bodyBytes) throws IOException {
+        publish("", queue, count, bodyBytes);
+    }
+
+    /** Publishes {@code count} messages of {@code bodyBytes} to {@code exchange} with {@code routingKey}. */
+    public void publish(String exchange, String routingKey, int count, int bodyBytes) throws IOException {
         int perBatch = Math.max(1, Math.min(100, (1 << 20) / Math.max(1, bodyBytes)));
-        byte[] batch = encode(queue, perBatch, bodyBytes, client.frameMax());
+        byte[] batch = encode(exchange, routingKey, perBatch, bodyBytes, client.frameMax());
         int sent = 0;
         while (sent + perBatch <= count) {
             client.sendBytes(batch);
             sent += perBatch;
         }
         if (sent < count) {
-            client.sendBytes(encode(queue, count - sent, bodyBytes, client.frameMax()));
+            client.sendBytes(encode(exchange, routingKey, count - sent, bodyBytes, client.frameMax()));
         }
     }
 
     /** Writes {@code messages} publishes, each with a body of {@code bodyBytes}, one after another. */
     public static byte[] encode(String queue, int messages, int bodyBytes, int frameMax) {
+        return encode("", queue, messages, bodyBytes, frameMax);
+    }
+
+    private static byte[] encode(String exchange, String routingKey, int messages, int bodyBytes, int frameMax) {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             DataOutputStream out = new DataOutputStream(bytes);
             RawAmqpClient.MethodWriter publish = new RawAmqpClient.MethodWriter(60, 40);
-            publish.shortInt(0).shortString("").shortString(queue).octet(0);
+            publish.shortInt(0).shortString(exchange).shortString(routingKey).octet(0);
             byte[] method = publish.toByteArray();
             ByteArrayOutputStream header = new ByteArrayOutputStream();
             DataOutputStream headerOut = new DataOutputStream(header);
