@@ -1,5 +1,7 @@
 package dev.ferry.it.http;
 
+import static dev.ferry.it.http.ManagementTarget.assertError;
+import static dev.ferry.it.http.ManagementTarget.passwordOf;
 import static dev.ferry.it.http.ManagementTarget.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -21,62 +23,49 @@ class ManagementAccessTest {
     private final ManagementTarget target = ManagementTarget.shared();
     private final String prefix = "acc-" + UUID.randomUUID().toString().substring(0, 8) + "-";
 
-    private void putUser(String name, String tags) {
-        HttpResponse<String> created = target.send("PUT", "users/" + segment(name),
-                "{\"password\":\"pw-" + name + "\",\"tags\":\"" + tags + "\"}");
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    }
-
-    private HttpResponse<String> as(String user, String method, String path, String body) {
-        return target.sendAs(user, "pw-" + user, method, path, body);
-    }
-
-    private static void assertRefused(HttpResponse<String> response, String reason) {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(401);
-        JsonNode error = ManagementTarget.parse(response.body());
-        assertThat(error.path("error").asText()).isEqualTo("not_authorised");
-        assertThat(error.path("reason").asText()).isEqualTo(reason);
-    }
-
     @Test
     void shouldRefuseAUserWithoutAManagementTag() {
         String user = prefix + "plain";
-        putUser(user, "");
+        target.putUser(user, "");
 
-        assertRefused(as(user, "GET", "overview", null), "Not management user");
+        assertError(target.sendAsUser(user, "GET", "overview", null), 401, "not_authorised", "Not management user");
     }
 
     @Test
     void shouldLetAMonitoringUserSeeEverythingButChangeNothing() {
         String user = prefix + "monitor";
-        putUser(user, "monitoring");
+        target.putUser(user, "monitoring");
 
-        assertThat(as(user, "GET", "overview", null).statusCode()).isEqualTo(200);
-        assertThat(as(user, "GET", "nodes", null).statusCode()).isEqualTo(200);
-        assertThat(as(user, "GET", "queues", null).statusCode()).isEqualTo(200);
-        JsonNode whoami = ManagementTarget.parse(as(user, "GET", "whoami", null).body());
+        assertThat(target.sendAsUser(user, "GET", "overview", null).statusCode()).isEqualTo(200);
+        assertThat(target.sendAsUser(user, "GET", "nodes", null).statusCode()).isEqualTo(200);
+        assertThat(target.sendAsUser(user, "GET", "queues", null).statusCode()).isEqualTo(200);
+        JsonNode whoami = ManagementTarget.parse(target.sendAsUser(user, "GET", "whoami", null).body());
         assertThat(whoami.path("tags").get(0).asText()).isEqualTo("monitoring");
-        assertRefused(as(user, "PUT", "queues/%2F/" + segment(prefix + "q"), "{}"), "User not authorised to access virtual host");
-        assertRefused(as(user, "GET", "users", null), "Not administrator user");
+        assertError(target.sendAsUser(user, "PUT", "queues/%2F/" + segment(prefix + "q"), "{}"), 401, "not_authorised",
+                "User not authorised to access virtual host");
+        assertError(target.sendAsUser(user, "GET", "users", null), 401, "not_authorised", "Not administrator user");
     }
 
     @Test
     void shouldHoldAManagementUserToItsPermissions() {
         String user = prefix + "manager";
-        putUser(user, "management");
+        target.putUser(user, "management");
         assertThat(target.send("PUT", "permissions/%2F/" + segment(user),
                 "{\"configure\":\"^" + prefix + "\",\"write\":\"^" + prefix + "\",\"read\":\"^" + prefix + "\"}")
                 .statusCode()).isEqualTo(201);
 
-        assertThat(as(user, "PUT", "queues/%2F/" + segment(prefix + "mine"), "{\"durable\":false}").statusCode())
-                .isEqualTo(201);
-        assertRefused(as(user, "PUT", "queues/%2F/" + segment("other-" + prefix), "{\"durable\":false}"), "Access refused.");
+        assertThat(target.sendAsUser(user, "PUT", "queues/%2F/" + segment(prefix + "mine"), "{\"durable\":false}")
+                .statusCode()).isEqualTo(201);
+        assertError(target.sendAsUser(user, "PUT", "queues/%2F/" + segment("other-" + prefix), "{\"durable\":false}"),
+                401, "not_authorised", "Access refused.");
         target.send("PUT", "queues/%2F/" + segment("other-" + prefix), "{\"durable\":false}");
-        assertRefused(as(user, "POST", "queues/%2F/" + segment("other-" + prefix) + "/get",
+        assertError(target.sendAsUser(user, "POST", "queues/%2F/" + segment("other-" + prefix) + "/get",
                         "{\"count\":1,\"ackmode\":\"ack_requeue_true\",\"encoding\":\"auto\"}"),
+                401, "not_authorised",
                 "ACCESS_REFUSED - access to queue 'other-" + prefix + "' in vhost '/' refused for user '" + user + "'");
-        assertRefused(as(user, "GET", "nodes", null), "Not monitor user");
-        assertThat(as(user, "DELETE", "queues/%2F/" + segment(prefix + "mine"), null).statusCode()).isEqualTo(204);
+        assertError(target.sendAsUser(user, "GET", "nodes", null), 401, "not_authorised", "Not monitor user");
+        assertThat(target.sendAsUser(user, "DELETE", "queues/%2F/" + segment(prefix + "mine"), null).statusCode())
+                .isEqualTo(204);
         target.send("DELETE", "queues/%2F/" + segment("other-" + prefix), null);
     }
 
@@ -84,8 +73,9 @@ class ManagementAccessTest {
     void shouldCreateListAndDeleteUsersPermissionsAndVirtualHosts() {
         String user = prefix + "lifecycle";
         String vhost = prefix + "vhost";
-        putUser(user, "management");
-        assertThat(target.send("PUT", "users/" + segment(user), "{\"password\":\"pw-" + user + "\",\"tags\":\"management\"}")
+        target.putUser(user, "management");
+        assertThat(target.send("PUT", "users/" + segment(user),
+                "{\"password\":\"" + passwordOf(user) + "\",\"tags\":\"management\"}")
                 .statusCode()).isEqualTo(204);
         JsonNode shown = target.get("users/" + segment(user));
         assertThat(shown.path("tags").get(0).asText()).isEqualTo("management");
@@ -101,7 +91,8 @@ class ManagementAccessTest {
         assertThat(target.send("DELETE", "permissions/" + segment(vhost) + "/guest", null).statusCode()).isEqualTo(204);
         assertThat(target.send("PUT", "vhosts/" + segment(vhost), null).statusCode()).isEqualTo(204);
         assertThat(names(target.get("vhosts/" + segment(vhost) + "/permissions"), "user")).isEmpty();
-        assertRefused(as(user, "GET", "queues/" + segment(vhost), null), "User not authorised to access virtual host");
+        assertError(target.sendAsUser(user, "GET", "queues/" + segment(vhost), null), 401, "not_authorised",
+                "User not authorised to access virtual host");
         HttpResponse<String> unknownUser = target.send("PUT", "permissions/" + segment(vhost) + "/" + segment(prefix + "nobody"),
                 "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}");
         assertThat(unknownUser.statusCode()).isEqualTo(400);
@@ -109,13 +100,14 @@ class ManagementAccessTest {
         assertThat(target.send("PUT", "permissions/" + segment(vhost) + "/" + segment(user),
                 "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}").statusCode()).isEqualTo(201);
 
-        assertThat(as(user, "GET", "queues/" + segment(vhost), null).statusCode()).isEqualTo(200);
+        assertThat(target.sendAsUser(user, "GET", "queues/" + segment(vhost), null).statusCode()).isEqualTo(200);
         assertThat(target.get("permissions/" + segment(vhost) + "/" + segment(user)).path("configure").asText()).isEqualTo(".*");
         assertThat(names(target.get("users/" + segment(user) + "/permissions"), "vhost")).containsExactly(vhost);
         assertThat(names(target.get("vhosts/" + segment(vhost) + "/permissions"), "user")).contains(user);
         assertThat(names(target.get("permissions"), "user")).contains(user);
         // What the user may see: its own virtual hosts only.
-        assertThat(names(ManagementTarget.parse(as(user, "GET", "vhosts", null).body()), "name")).containsExactly(vhost);
+        assertThat(names(ManagementTarget.parse(target.sendAsUser(user, "GET", "vhosts", null).body()), "name"))
+                .containsExactly(vhost);
 
         assertThat(target.send("DELETE", "permissions/" + segment(vhost) + "/" + segment(user), null).statusCode())
                 .isEqualTo(204);
@@ -123,15 +115,15 @@ class ManagementAccessTest {
         assertThat(target.send("DELETE", "vhosts/" + segment(vhost), null).statusCode()).isEqualTo(404);
         assertThat(target.send("DELETE", "users/" + segment(user), null).statusCode()).isEqualTo(204);
         assertThat(target.send("DELETE", "users/" + segment(user), null).statusCode()).isEqualTo(404);
-        assertThat(as(user, "GET", "whoami", null).statusCode()).isEqualTo(401);
+        assertThat(target.sendAsUser(user, "GET", "whoami", null).statusCode()).isEqualTo(401);
     }
 
     @Test
     void shouldListTheUsersWithoutAnyPermission() {
         String bare = prefix + "bare";
         String granted = prefix + "granted";
-        putUser(bare, "management");
-        putUser(granted, "management");
+        target.putUser(bare, "management");
+        target.putUser(granted, "management");
         target.send("PUT", "permissions/%2F/" + segment(granted), "{\"configure\":\"\",\"write\":\"\",\"read\":\"\"}");
         // A topic permission is not a permission: the user is still listed.
         target.send("PUT", "topic-permissions/%2F/" + segment(bare),
@@ -150,7 +142,8 @@ class ManagementAccessTest {
         assertThat(target.send("PUT", "users/without-permissions", "{\"password\":\"x\",\"tags\":\"\"}").statusCode())
                 .isEqualTo(405);
         assertThat(target.send("DELETE", "users/without-permissions", null).statusCode()).isEqualTo(405);
-        assertRefused(as(granted, "GET", "users/without-permissions", null), "Not administrator user");
+        assertError(target.sendAsUser(granted, "GET", "users/without-permissions", null), 401, "not_authorised",
+                "Not administrator user");
         target.send("DELETE", "users/" + segment(bare), null);
         target.send("DELETE", "users/" + segment(granted), null);
     }

@@ -1,5 +1,7 @@
 package dev.ferry.it.http;
 
+import static dev.ferry.it.http.ManagementTarget.assertError;
+import static dev.ferry.it.http.ManagementTarget.passwordOf;
 import static dev.ferry.it.http.ManagementTarget.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -21,26 +23,9 @@ class ManagementLimitsTest {
     private final ManagementTarget target = ManagementTarget.shared();
     private final String prefix = "lim-" + UUID.randomUUID().toString().substring(0, 8) + "-";
 
-    private void putUser(String name, String tags) {
-        HttpResponse<String> created = target.send("PUT", "users/" + segment(name),
-                "{\"password\":\"pw-" + name + "\",\"tags\":\"" + tags + "\"}");
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    }
-
     private String putVirtualHost(String name) {
         assertThat(target.send("PUT", "vhosts/" + segment(name), null).statusCode()).isEqualTo(201);
         return segment(name);
-    }
-
-    private HttpResponse<String> as(String user, String method, String path, String body) {
-        return target.sendAs(user, "pw-" + user, method, path, body);
-    }
-
-    private static void assertError(HttpResponse<String> response, int status, String error, String reason) {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-        JsonNode document = ManagementTarget.parse(response.body());
-        assertThat(document.path("error").asText()).isEqualTo(error);
-        assertThat(document.path("reason").asText()).isEqualTo(reason);
     }
 
     private void assertNoContent(String method, String path, String body) {
@@ -127,7 +112,7 @@ class ManagementLimitsTest {
     @Test
     void shouldSetUserLimitsOneAtATimeAndHoldConnectionsToThem() throws Exception {
         String user = prefix + "capped";
-        putUser(user, "management");
+        target.putUser(user, "management");
         target.send("PUT", "permissions/%2F/" + segment(user), "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}");
         String path = "user-limits/" + segment(user);
         assertThat(target.get(path)).isEmpty();
@@ -144,9 +129,9 @@ class ManagementLimitsTest {
         target.get("user-limits").forEach(entry -> listed.add(entry.path("user").asText()));
         assertThat(listed).contains(user);
 
-        try (Connection first = target.connect("user-limit-1", user, "pw-" + user, "/")) {
+        try (Connection first = target.connect("user-limit-1", user, passwordOf(user), "/")) {
             assertThat(first.isOpen()).isTrue();
-            assertThatThrownBy(() -> target.connect("user-limit-2", user, "pw-" + user, "/").close())
+            assertThatThrownBy(() -> target.connect("user-limit-2", user, passwordOf(user), "/").close())
                     .as("the second connection is past the user's limit");
         }
 
@@ -160,7 +145,7 @@ class ManagementLimitsTest {
     @Test
     void shouldRefuseBadUserLimitsWithRabbitMqsTexts() {
         String user = prefix + "strict-user";
-        putUser(user, "management");
+        target.putUser(user, "management");
         String path = "user-limits/" + segment(user);
 
         assertError(target.send("PUT", path + "/max-queues", "{\"value\":3}"), 400, "bad_request",
@@ -189,27 +174,28 @@ class ManagementLimitsTest {
         assertNoContent("PUT", "vhost-limits/" + encoded + "/max-queues", "{\"value\":5}");
         assertNoContent("PUT", "vhost-limits/" + hiddenEncoded + "/max-queues", "{\"value\":5}");
         String manager = prefix + "manager";
-        putUser(manager, "management");
+        target.putUser(manager, "management");
         target.send("PUT", "permissions/" + encoded + "/" + segment(manager),
                 "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}");
         String monitor = prefix + "monitor";
-        putUser(monitor, "monitoring");
+        target.putUser(monitor, "monitoring");
         assertNoContent("PUT", "user-limits/" + segment(monitor) + "/max-channels", "{\"value\":3}");
 
         List<String> seen = new ArrayList<>();
-        ManagementTarget.parse(as(manager, "GET", "vhost-limits", null).body())
+        ManagementTarget.parse(target.sendAsUser(manager, "GET", "vhost-limits", null).body())
                 .forEach(entry -> seen.add(entry.path("vhost").asText()));
         assertThat(seen).contains(vhost).doesNotContain(hidden);
-        assertThat(as(manager, "GET", "vhost-limits/" + encoded, null).statusCode()).isEqualTo(200);
-        assertError(as(manager, "GET", "vhost-limits/" + hiddenEncoded, null), 401, "not_authorised",
+        assertThat(target.sendAsUser(manager, "GET", "vhost-limits/" + encoded, null).statusCode()).isEqualTo(200);
+        assertError(target.sendAsUser(manager, "GET", "vhost-limits/" + hiddenEncoded, null), 401, "not_authorised",
                 "User not authorised to access virtual host");
-        assertThat(as(monitor, "GET", "vhost-limits/" + hiddenEncoded, null).statusCode()).isEqualTo(200);
-        assertThat(as(manager, "GET", "user-limits/" + segment(monitor), null).statusCode())
+        assertThat(target.sendAsUser(monitor, "GET", "vhost-limits/" + hiddenEncoded, null).statusCode())
+                .isEqualTo(200);
+        assertThat(target.sendAsUser(manager, "GET", "user-limits/" + segment(monitor), null).statusCode())
                 .as("every user's limits, to any management user").isEqualTo(200);
         for (String user : new String[] {manager, monitor}) {
-            assertError(as(user, "PUT", "vhost-limits/" + encoded + "/max-queues", "{\"value\":1}"), 401,
+            assertError(target.sendAsUser(user, "PUT", "vhost-limits/" + encoded + "/max-queues", "{\"value\":1}"), 401,
                     "not_authorised", "Not administrator user");
-            assertError(as(user, "DELETE", "user-limits/" + segment(monitor) + "/max-channels", null), 401,
+            assertError(target.sendAsUser(user, "DELETE", "user-limits/" + segment(monitor) + "/max-channels", null), 401,
                     "not_authorised", "Not administrator user");
         }
         target.send("DELETE", "users/" + segment(manager), null);

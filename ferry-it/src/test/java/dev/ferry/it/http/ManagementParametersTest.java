@@ -1,11 +1,11 @@
 package dev.ferry.it.http;
 
+import static dev.ferry.it.http.ManagementTarget.assertError;
 import static dev.ferry.it.http.ManagementTarget.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.rabbitmq.client.Connection;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -19,23 +19,6 @@ import org.junit.jupiter.api.Test;
 class ManagementParametersTest {
     private final ManagementTarget target = ManagementTarget.shared();
     private final String prefix = "par-" + UUID.randomUUID().toString().substring(0, 8) + "-";
-
-    private void putUser(String name, String tags) {
-        HttpResponse<String> created = target.send("PUT", "users/" + segment(name),
-                "{\"password\":\"pw-" + name + "\",\"tags\":\"" + tags + "\"}");
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    }
-
-    private HttpResponse<String> as(String user, String method, String path, String body) {
-        return target.sendAs(user, "pw-" + user, method, path, body);
-    }
-
-    private static void assertError(HttpResponse<String> response, int status, String error, String reason) {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-        JsonNode document = ManagementTarget.parse(response.body());
-        assertThat(document.path("error").asText()).isEqualTo(error);
-        assertThat(document.path("reason").asText()).isEqualTo(reason);
-    }
 
     @Test
     void shouldListPoliciesUnderTheirComponentOnly() {
@@ -74,27 +57,29 @@ class ManagementParametersTest {
         target.send("PUT", "vhosts/" + encoded, null);
         target.send("PUT", "vhost-limits/" + encoded + "/max-queues", "{\"value\":3}");
         String policymaker = prefix + "policymaker";
-        putUser(policymaker, "policymaker");
+        target.putUser(policymaker, "policymaker");
         String monitor = prefix + "monitor";
-        putUser(monitor, "monitoring");
+        target.putUser(monitor, "monitoring");
 
         for (String path : new String[] {"parameters", "parameters/vhost-limits", "global-parameters",
                 "global-parameters/internal_cluster_id"}) {
-            assertError(as(monitor, "GET", path, null), 401, "not_authorised", "User not authorised to access object");
+            assertError(target.sendAsUser(monitor, "GET", path, null), 401, "not_authorised",
+                    "User not authorised to access object");
         }
-        assertThat(ManagementTarget.parse(as(policymaker, "GET", "parameters", null).body()))
+        assertThat(ManagementTarget.parse(target.sendAsUser(policymaker, "GET", "parameters", null).body()))
                 .as("no virtual host of its own yet").isEmpty();
-        assertError(as(policymaker, "GET", "parameters/vhost-limits/" + encoded, null), 401, "not_authorised",
-                "User not authorised to access object");
-        assertThat(as(policymaker, "GET", "global-parameters", null).statusCode()).isEqualTo(200);
+        assertError(target.sendAsUser(policymaker, "GET", "parameters/vhost-limits/" + encoded, null), 401,
+                "not_authorised", "User not authorised to access object");
+        assertThat(target.sendAsUser(policymaker, "GET", "global-parameters", null).statusCode()).isEqualTo(200);
 
         target.send("PUT", "permissions/" + encoded + "/" + segment(policymaker),
                 "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}");
-        JsonNode seen = ManagementTarget.parse(as(policymaker, "GET", "parameters/vhost-limits/" + encoded, null).body());
+        JsonNode seen = ManagementTarget.parse(
+                target.sendAsUser(policymaker, "GET", "parameters/vhost-limits/" + encoded, null).body());
         assertThat(seen).hasSize(1);
         assertThat(seen.get(0).path("value").path("max-queues").asInt()).isEqualTo(3);
         // As in RabbitMQ, a policymaker may set a virtual host's limits through the parameter.
-        assertThat(as(policymaker, "PUT", "parameters/vhost-limits/" + encoded + "/limits",
+        assertThat(target.sendAsUser(policymaker, "PUT", "parameters/vhost-limits/" + encoded + "/limits",
                 "{\"value\":{\"max-queues\":2}}").statusCode()).isEqualTo(204);
         assertThat(target.get("vhost-limits/" + encoded).get(0).path("value").path("max-queues").asInt()).isEqualTo(2);
 
@@ -137,10 +122,10 @@ class ManagementParametersTest {
             assertError(target.send("PUT", "cluster-name", "not json"), 400, "bad_request", "not_json");
             assertThat(target.send("DELETE", "cluster-name", null).statusCode()).isEqualTo(405);
             String monitor = prefix + "monitor";
-            putUser(monitor, "monitoring");
-            assertThat(ManagementTarget.parse(as(monitor, "GET", "cluster-name", null).body()).path("name").asText())
-                    .isEqualTo(name);
-            assertError(as(monitor, "PUT", "cluster-name", "{\"name\":\"x\"}"), 401, "not_authorised",
+            target.putUser(monitor, "monitoring");
+            assertThat(ManagementTarget.parse(target.sendAsUser(monitor, "GET", "cluster-name", null).body())
+                    .path("name").asText()).isEqualTo(name);
+            assertError(target.sendAsUser(monitor, "PUT", "cluster-name", "{\"name\":\"x\"}"), 401, "not_authorised",
                     "Not administrator user");
             target.send("DELETE", "users/" + segment(monitor), null);
         } finally {

@@ -1,5 +1,7 @@
 package dev.ferry.it.http;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.Connection;
@@ -181,6 +183,39 @@ final class ManagementTarget implements AutoCloseable {
 
     HttpResponse<String> send(String method, String path, String body, String... headers) {
         return sendAs("guest", "guest", method, path, body, headers);
+    }
+
+    /**
+     * Creates the user {@code name} as guest, with {@code tags} (comma-separated, "" for none) and the
+     * password {@link #passwordOf} gives, so that a test can act as it through {@link #sendAsUser}
+     * without carrying the password around. Fails unless the user is new (201): a test that reused
+     * an existing user would inherit its tags and permissions.
+     */
+    void putUser(String name, String tags) {
+        HttpResponse<String> created = send("PUT", "users/" + segment(name),
+                "{\"password\":\"" + passwordOf(name) + "\",\"tags\":\"" + tags + "\"}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    }
+
+    /** The password {@link #putUser} gives {@code user}. */
+    static String passwordOf(String user) {
+        return "pw-" + user;
+    }
+
+    /** A request as a user made by {@link #putUser}. */
+    HttpResponse<String> sendAsUser(String user, String method, String path, String body) {
+        return sendAs(user, passwordOf(user), method, path, body);
+    }
+
+    /**
+     * Checks an error answer as RabbitMQ writes one: the status, then {@code {"error":..,"reason":..}}.
+     * The body is the status's description, so that a wrong status shows what the broker said.
+     */
+    static void assertError(HttpResponse<String> response, int status, String error, String reason) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        JsonNode document = parse(response.body());
+        assertThat(document.path("error").asText()).isEqualTo(error);
+        assertThat(document.path("reason").asText()).isEqualTo(reason);
     }
 
     /** GET as guest, expecting 200, parsed. */

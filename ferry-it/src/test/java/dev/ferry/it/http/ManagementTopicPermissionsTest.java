@@ -1,5 +1,7 @@
 package dev.ferry.it.http;
 
+import static dev.ferry.it.http.ManagementTarget.assertError;
+import static dev.ferry.it.http.ManagementTarget.passwordOf;
 import static dev.ferry.it.http.ManagementTarget.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -21,23 +23,6 @@ class ManagementTopicPermissionsTest {
     private final ManagementTarget target = ManagementTarget.shared();
     private final String prefix = "tp-" + UUID.randomUUID().toString().substring(0, 8) + "-";
 
-    private void putUser(String name, String tags) {
-        HttpResponse<String> created = target.send("PUT", "users/" + segment(name),
-                "{\"password\":\"pw-" + name + "\",\"tags\":\"" + tags + "\"}");
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    }
-
-    private HttpResponse<String> as(String user, String method, String path, String body) {
-        return target.sendAs(user, "pw-" + user, method, path, body);
-    }
-
-    private static void assertError(HttpResponse<String> response, int status, String error, String reason) {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-        JsonNode document = ManagementTarget.parse(response.body());
-        assertThat(document.path("error").asText()).isEqualTo(error);
-        assertThat(document.path("reason").asText()).isEqualTo(reason);
-    }
-
     private static List<String> values(JsonNode list, String field) {
         List<String> values = new ArrayList<>();
         list.forEach(item -> values.add(item.path(field).asText()));
@@ -48,7 +33,7 @@ class ManagementTopicPermissionsTest {
     void shouldSetListAndClearAUsersTopicPermissions() {
         String user = prefix + "publisher";
         String path = "topic-permissions/%2F/" + segment(user);
-        putUser(user, "management");
+        target.putUser(user, "management");
 
         assertThat(target.send("PUT", path, "{\"exchange\":\"amq.topic\",\"write\":\"^orders\\\\.\",\"read\":\".*\"}")
                 .statusCode()).as("the user's first in the vhost").isEqualTo(201);
@@ -86,13 +71,13 @@ class ManagementTopicPermissionsTest {
     @Test
     void shouldHoldAPublisherToItsTopicPermission() throws Exception {
         String user = prefix + "limited";
-        putUser(user, "management");
+        target.putUser(user, "management");
         assertThat(target.send("PUT", "permissions/%2F/" + segment(user),
                 "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}").statusCode()).isEqualTo(201);
         assertThat(target.send("PUT", "topic-permissions/%2F/" + segment(user),
                 "{\"exchange\":\"amq.topic\",\"write\":\"^allowed\\\\.\",\"read\":\".*\"}").statusCode()).isEqualTo(201);
 
-        try (Connection connection = target.connect("topic-permission-test", user, "pw-" + user, "/")) {
+        try (Connection connection = target.connect("topic-permission-test", user, passwordOf(user), "/")) {
             Channel channel = connection.createChannel();
             channel.confirmSelect();
             channel.basicPublish("amq.topic", "allowed.key", null, new byte[] {1});
@@ -109,7 +94,7 @@ class ManagementTopicPermissionsTest {
     void shouldRefuseTopicPermissionsAsRabbitMqDoes() {
         String user = prefix + "refused";
         String path = "topic-permissions/%2F/" + segment(user);
-        putUser(user, "management");
+        target.putUser(user, "management");
 
         assertError(target.send("PUT", "topic-permissions/%2F/" + segment(prefix + "nobody"),
                 "{\"exchange\":\"amq.topic\",\"write\":\".*\",\"read\":\".*\"}"), 400, "bad_request", "vhost_or_user_not_found");
@@ -135,15 +120,15 @@ class ManagementTopicPermissionsTest {
     @Test
     void shouldLeaveTopicPermissionsToAdministrators() {
         String subject = prefix + "subject";
-        putUser(subject, "management");
+        target.putUser(subject, "management");
         for (String tag : new String[] {"management", "monitoring", "policymaker"}) {
             String user = prefix + tag;
-            putUser(user, tag);
+            target.putUser(user, tag);
             for (String path : new String[] {"topic-permissions", "topic-permissions/%2F/" + segment(subject),
                     "vhosts/%2F/topic-permissions", "users/" + segment(user) + "/topic-permissions"}) {
-                assertError(as(user, "GET", path, null), 401, "not_authorised", "Not administrator user");
+                assertError(target.sendAsUser(user, "GET", path, null), 401, "not_authorised", "Not administrator user");
             }
-            assertError(as(user, "PUT", "topic-permissions/%2F/" + segment(subject),
+            assertError(target.sendAsUser(user, "PUT", "topic-permissions/%2F/" + segment(subject),
                     "{\"exchange\":\"amq.topic\",\"write\":\".*\",\"read\":\".*\"}"), 401, "not_authorised",
                     "Not administrator user");
             target.send("DELETE", "users/" + segment(user), null);
