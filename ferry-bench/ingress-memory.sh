@@ -20,6 +20,9 @@
 #   large     scripts/LargeBurst.java: 20 connections publishing maximum-size (16 MiB) messages back
 #             to back, one consumer draining them
 #   largebacklog  the same with no consumer: every body is paged to disk (not in the default list)
+#   fanout    scripts/FanOutFlood.java: 100 connections publishing empty persistent messages to a fanout
+#             of 1,500 queues, each consumed without acks or prefetch limit (the RabbitMQ Java client's
+#             Bug19219Test for a set time; not in the default list)
 # During each, scripts/LatencyProbe.java runs an unrelated publisher/consumer pair on its own queue
 # at 1,000 msg/s (3 warm-up seconds dropped) until about four seconds before the load ends. Three
 # seconds before the load ends, `jcmd GC.run` forces a full collection: the heap it leaves is the
@@ -153,6 +156,8 @@ start_load() {
              "$MAX_MESSAGE_BYTES" > "$output" 2>&1 & ;;
     largebacklog) nice -n "$LOAD_NICE" java -Xmx1g -cp "$PROBE_CP" "$here/scripts/LargeBurst.java" "$uri" large 20 "$seconds" \
              "$MAX_MESSAGE_BYTES" noconsumer > "$output" 2>&1 & ;;
+    fanout) nice -n "$LOAD_NICE" java -cp "$PROBE_CP" "$here/scripts/FanOutFlood.java" "$uri" 1500 100 "$seconds" \
+             > "$output" 2>&1 & ;;
     *) echo "ingress-memory: unknown scenario $scenario" >&2; exit 2 ;;
   esac
   load_pid=$!
@@ -212,7 +217,7 @@ for scenario in ${SCENARIOS//,/ }; do
   peak_rss="$(status_mib "$ferry_pid" VmHWM)"
   probe="$(sed -n 's/.*p50_us=\([0-9]*\) p99_us=\([0-9]*\) p999_us=\([0-9]*\) max_us=\([0-9]*\).*/\1 \2 \3 \4/p' "$dir/probe.txt")"
   read -r p50 p99 p999 pmax <<< "${probe:-- - - -}"
-  load_line="$(grep -E '^(rawflood|largeburst)|sending rate avg' "$dir/load.txt" | tail -1 || true)"
+  load_line="$(grep -E '^(rawflood|largeburst|fanout)|sending rate avg' "$dir/load.txt" | tail -1 || true)"
 
   idle_trace=""
   for t in $(seq 10 10 "$IDLE"); do

@@ -15,10 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.ferry.error.BrokerException;
+import dev.ferry.queue.EnqueueBacklog;
 import dev.ferry.queue.MailboxLimits;
-import dev.ferry.queue.QueueServices;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.QueueExecutorPool;
+import dev.ferry.queue.QueueServices;
 import dev.ferry.queue.SystemQueueTimer;
 import dev.ferry.text.LogSafe;
 
@@ -37,6 +38,7 @@ public final class Broker implements AutoCloseable {
     private final QueueExecutorPool ownedPool;
     private final BrokerStorage storage;
     private final MailboxLimits mailboxLimits;
+    private final EnqueueBacklog backlog;
     private final long deadLetterRetryMs;
     private final ConcurrentHashMap<String, VirtualHost> virtualHosts = new ConcurrentHashMap<>();
 
@@ -61,8 +63,17 @@ public final class Broker implements AutoCloseable {
      */
     public static Broker withQueueThreads(int queueThreads, BrokerStorage storage, MailboxLimits mailboxLimits,
                                           long deadLetterRetryMs) {
+        return withQueueThreads(queueThreads, storage, mailboxLimits, deadLetterRetryMs, EnqueueBacklog.unbounded());
+    }
+
+    /**
+     * As {@link #withQueueThreads(int, BrokerStorage, MailboxLimits, long)}, with the publishes
+     * waiting in all mailboxes together counted, and bounded, by {@code backlog}.
+     */
+    public static Broker withQueueThreads(int queueThreads, BrokerStorage storage, MailboxLimits mailboxLimits,
+                                          long deadLetterRetryMs, EnqueueBacklog backlog) {
         QueueExecutorPool pool = new QueueExecutorPool(queueThreads);
-        return new Broker(pool::assign, pool, storage, mailboxLimits, deadLetterRetryMs);
+        return new Broker(pool::assign, pool, storage, mailboxLimits, deadLetterRetryMs, backlog);
     }
 
     /**
@@ -71,17 +82,19 @@ public final class Broker implements AutoCloseable {
      */
     public static Broker withQueueOwners(Supplier<? extends Executor> queueOwners) {
         return new Broker(queueOwners, null, BrokerStorage.IN_MEMORY, MailboxLimits.DEFAULTS,
-                QueueServices.DEFAULT_DEAD_LETTER_RETRY_MS);
+                QueueServices.DEFAULT_DEAD_LETTER_RETRY_MS, EnqueueBacklog.unbounded());
     }
 
     /** As {@link #withQueueOwners(Supplier)}, with storage. */
     public static Broker withQueueOwners(Supplier<? extends Executor> queueOwners, BrokerStorage storage) {
-        return new Broker(queueOwners, null, storage, MailboxLimits.DEFAULTS, QueueServices.DEFAULT_DEAD_LETTER_RETRY_MS);
+        return new Broker(queueOwners, null, storage, MailboxLimits.DEFAULTS, QueueServices.DEFAULT_DEAD_LETTER_RETRY_MS,
+                EnqueueBacklog.unbounded());
     }
 
     private Broker(Supplier<? extends Executor> queueOwners, QueueExecutorPool ownedPool, BrokerStorage storage,
-                   MailboxLimits mailboxLimits, long deadLetterRetryMs) {
+                   MailboxLimits mailboxLimits, long deadLetterRetryMs, EnqueueBacklog backlog) {
         this.deadLetterRetryMs = deadLetterRetryMs;
+        this.backlog = Objects.requireNonNull(backlog, "backlog");
         this.queueOwners = Objects.requireNonNull(queueOwners, "queueOwners");
         this.ownedPool = ownedPool;
         this.storage = Objects.requireNonNull(storage, "storage");
@@ -89,11 +102,16 @@ public final class Broker implements AutoCloseable {
         addVirtualHost(DEFAULT_VIRTUAL_HOST);
     }
 
+    /** The publishes waiting in all queues' mailboxes, across virtual hosts. */
+    public EnqueueBacklog backlog() {
+        return backlog;
+    }
+
     /** Creates a virtual host, or returns the existing one of that name. */
     public VirtualHost addVirtualHost(String name) {
         return virtualHosts.computeIfAbsent(name,
                 n -> new VirtualHost(n, queueOwners, SystemQueueTimer.INSTANCE, storage, mailboxLimits,
-                        deadLetterRetryMs));
+                        deadLetterRetryMs, backlog));
     }
 
     /**

@@ -18,21 +18,20 @@ import java.util.function.Supplier;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.message.Message;
+import dev.ferry.policy.PolicyDefinitions;
+import dev.ferry.policy.QueuePolicy;
+import dev.ferry.policy.VirtualHostPolicies;
 import dev.ferry.queue.ChannelRef;
 import dev.ferry.queue.ConsumerSpec;
 import dev.ferry.queue.DeadLetterRouter;
-import dev.ferry.stats.MessageCounter;
-import dev.ferry.stats.VirtualHostMessageCounts;
 import dev.ferry.queue.DeathHistory;
 import dev.ferry.queue.DeathReason;
+import dev.ferry.queue.EnqueueBacklog;
 import dev.ferry.queue.GetResult;
 import dev.ferry.queue.MailboxLimits;
 import dev.ferry.queue.MessageQueue;
 import dev.ferry.queue.MessageTtl;
 import dev.ferry.queue.PublishConfirm;
-import dev.ferry.policy.PolicyDefinitions;
-import dev.ferry.policy.QueuePolicy;
-import dev.ferry.policy.VirtualHostPolicies;
 import dev.ferry.queue.QueueArguments;
 import dev.ferry.queue.QueueServices;
 import dev.ferry.queue.QueueSettings;
@@ -46,6 +45,8 @@ import dev.ferry.route.Exchange;
 import dev.ferry.route.ExchangeSettings;
 import dev.ferry.route.ExchangeType;
 import dev.ferry.route.Router;
+import dev.ferry.stats.MessageCounter;
+import dev.ferry.stats.VirtualHostMessageCounts;
 
 /**
  * A namespace of exchanges, queues and bindings, with the declare / delete / bind rules of AMQP
@@ -128,6 +129,12 @@ public final class VirtualHost {
     /** @param deadLetterRetryMs how long an at-least-once dead letter that could not be handed over waits to be routed again */
     public VirtualHost(String name, Supplier<? extends Executor> queueOwners, QueueTimer queueTimer,
                        BrokerStorage storage, MailboxLimits mailboxLimits, long deadLetterRetryMs) {
+        this(name, queueOwners, queueTimer, storage, mailboxLimits, deadLetterRetryMs, EnqueueBacklog.unbounded());
+    }
+
+    /** @param backlog the publishes waiting in every queue's mailbox, shared with the broker's other virtual hosts */
+    public VirtualHost(String name, Supplier<? extends Executor> queueOwners, QueueTimer queueTimer,
+                       BrokerStorage storage, MailboxLimits mailboxLimits, long deadLetterRetryMs, EnqueueBacklog backlog) {
         this.storage = Objects.requireNonNull(storage, "storage");
         this.name = Objects.requireNonNull(name, "name");
         this.queueOwners = Objects.requireNonNull(queueOwners, "queueOwners");
@@ -144,7 +151,7 @@ public final class VirtualHost {
                 messageStats.increment(MessageCounter.DEAD_LETTERED);
                 return routeDeadLetterConfirmed(deadLettered, reason);
             }
-        }, mailboxLimits, deadLetterRetryMs);
+        }, mailboxLimits, deadLetterRetryMs, backlog);
         exchanges.put(DefaultExchange.NAME, new DefaultExchange());
         predeclare("amq.direct", ExchangeType.DIRECT);
         predeclare("amq.fanout", ExchangeType.FANOUT);

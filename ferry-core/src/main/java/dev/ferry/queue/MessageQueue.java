@@ -77,7 +77,7 @@ public final class MessageQueue {
                         QueueServices services) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.owner = Objects.requireNonNull(owner, "owner");
-        this.commands = new QueueMailbox(services.mailboxLimits());
+        this.commands = new QueueMailbox(services.mailboxLimits(), services.backlog());
         this.state = new QueueState(this, settings, store, listener, Objects.requireNonNull(services, "services"));
         if (state.hasRecoveredMessages()) {
             // One drain publishes the counts of the recovered messages and arms their TTL alarm.
@@ -364,6 +364,7 @@ public final class MessageQueue {
                 apply(command);
                 applied++;
             }
+            commands.endOfDrain();
             try {
                 // Many appends of this drain, one log append; and before any of them is delivered,
                 // so that a message whose write fails is nacked and never seen by a consumer.
@@ -394,6 +395,7 @@ public final class MessageQueue {
                 consumerConnections = connections; // a new array only when consumers changed
             }
         } finally {
+            commands.endOfDrain(); // again, in case the drain ended early: what was taken must be given back
             drainingThread = null;
             drainScheduled.set(false);
         }

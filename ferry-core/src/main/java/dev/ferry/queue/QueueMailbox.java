@@ -47,6 +47,9 @@ final class QueueMailbox {
 
     private final ConcurrentLinkedQueue<QueueCommand> commands = new ConcurrentLinkedQueue<>();
     private final MailboxLimits limits;
+    private final EnqueueBacklog backlog;
+    // Owner thread only: enqueues taken since the backlog was last told.
+    private int takenSinceReport;
     // Kept apart from the owner's fields: publishers update it, the owner only reads it when it must.
     private final AtomicLong posted = new AtomicLong();
     // Owner thread only: the sum over taken enqueues, and its published copy.
@@ -59,12 +62,22 @@ final class QueueMailbox {
     private volatile long peakBytes;
 
     QueueMailbox(MailboxLimits limits) {
-        this(limits, 0);
+        this(limits, EnqueueBacklog.unbounded(), 0);
+    }
+
+    /** @param backlog the broker-wide count of waiting enqueues this mailbox's also count in */
+    QueueMailbox(MailboxLimits limits, EnqueueBacklog backlog) {
+        this(limits, backlog, 0);
     }
 
     /** Both sums start at {@code counterStart}: tests start them near the wrap-around to show it does no harm. */
     QueueMailbox(MailboxLimits limits, long counterStart) {
+        this(limits, EnqueueBacklog.unbounded(), counterStart);
+    }
+
+    private QueueMailbox(MailboxLimits limits, EnqueueBacklog backlog, long counterStart) {
         this.limits = limits;
+        this.backlog = backlog;
         posted.set(counterStart);
         takenByOwner = counterStart;
         taken = counterStart;
@@ -76,19 +89,21 @@ final class QueueMailbox {
     }
 
     /**
-     * Posts a publish. Returns null while the mailbox is within its bound, otherwise a future that
-     * completes once the owner has caught up to half of it; the publisher should wait for it.
+     * Posts a publish. Returns null while the mailbox and the broker-wide backlog are within their
+     * bounds, otherwise a future that completes once the owner has caught up to half of the
+     * mailbox's (or all owners to half of the backlog's); the publisher should wait for it.
      */
     CompletableFuture<Void> addEnqueue(QueueCommand.Enqueue enqueue) {
         // The owner's sum is read first: it can never exceed what was posted before the read, and
         // this publish is counted before it is queued, so the difference is never negative.
         long takenBefore = taken;
         long postedNow = posted.addAndGet(cost(enqueue));
+        CompletableFuture<Void> brokerWide = backlog.posted();
         commands.add(enqueue);
         long waiting = postedNow - takenBefore;
         if (!limits.exceeded(messages(waiting), bytes(waiting))) {
             recordPeak(postedNow);
-            return null;
+            return brokerWide;
         }
         recordPeak(postedNow);
         CompletableFuture<Void> current = backPressure;
@@ -101,13 +116,14 @@ final class QueueMailbox {
                 releaseIfCaughtUp(created, taken);
             }
         }
-        return current.isDone() ? null : current;
+        return current.isDone() ? brokerWide : current;
     }
 
     /** The next command, or null; owner thread only. Taking a publish makes room for publishers. */
     QueueCommand poll() {
         QueueCommand command = commands.poll();
         if (command instanceof QueueCommand.Enqueue enqueue) {
+            takenSinceReport++;
             takenByOwner += cost(enqueue);
             taken = takenByOwner;
             CompletableFuture<Void> waiting = backPressure;
@@ -116,6 +132,12 @@ final class QueueMailbox {
             }
         }
         return command;
+    }
+
+    /** The owner's drain ends: the broker-wide backlog learns, in one step, what it took. */
+    void endOfDrain() {
+        backlog.taken(takenSinceReport);
+        takenSinceReport = 0;
     }
 
     boolean isEmpty() {

@@ -5,11 +5,11 @@ import java.util.Objects;
 /**
  * What a queue needs from outside itself beyond storage: time (for TTLs, retry delays, x-expires),
  * a way to republish dead letters (and how soon to retry one that could not be handed over), and how much published work may wait for its owner
- * ({@link MailboxLimits}). A virtual host gives its queues a router into its own exchanges;
+ * ({@link MailboxLimits}, and {@link EnqueueBacklog} for all queues together). A virtual host gives its queues a router into its own exchanges;
  * {@link #STANDALONE} drops dead letters and uses the wall clock.
  */
 public record QueueServices(QueueTimer timer, DeadLetterRouter deadLetterRouter, MailboxLimits mailboxLimits,
-                            long deadLetterRetryMs) {
+                            long deadLetterRetryMs, EnqueueBacklog backlog) {
 
     /**
      * How long an at-least-once dead letter that reached no queue, or that a target refused, waits
@@ -23,9 +23,16 @@ public record QueueServices(QueueTimer timer, DeadLetterRouter deadLetterRouter,
         Objects.requireNonNull(timer, "timer");
         Objects.requireNonNull(deadLetterRouter, "deadLetterRouter");
         Objects.requireNonNull(mailboxLimits, "mailboxLimits");
+        Objects.requireNonNull(backlog, "backlog");
         if (deadLetterRetryMs <= 0) {
             throw new IllegalArgumentException("deadLetterRetryMs must be positive: " + deadLetterRetryMs);
         }
+    }
+
+    /** With a backlog of this queue's own, without a broker-wide bound. */
+    public QueueServices(QueueTimer timer, DeadLetterRouter deadLetterRouter, MailboxLimits mailboxLimits,
+                         long deadLetterRetryMs) {
+        this(timer, deadLetterRouter, mailboxLimits, deadLetterRetryMs, EnqueueBacklog.unbounded());
     }
 
     /** With RabbitMQ's dead-letter retry interval. */

@@ -202,4 +202,58 @@ class QueueMailboxTest {
         assertThat(mailbox.peakMessages()).isLessThanOrEqualTo(mostInFlight.get());
         assertThat(mailbox.backPressure()).isNull();
     }
+
+    @Test
+    void shouldHoldPublishersBackWhenAllMailboxesTogetherPassTheBrokerWideBound() {
+        EnqueueBacklog backlog = new EnqueueBacklog(6);
+        MailboxLimits roomy = new MailboxLimits(1000, 1 << 20);
+        QueueMailbox first = new QueueMailbox(roomy, backlog);
+        QueueMailbox second = new QueueMailbox(roomy, backlog);
+        for (int i = 0; i < 3; i++) {
+            assertThat(first.addEnqueue(enqueue(1))).as("copy %d to the first queue", i).isNull();
+            assertThat(second.addEnqueue(enqueue(1))).as("copy %d to the second queue", i).isNull();
+        }
+        CompletableFuture<Void> held = first.addEnqueue(enqueue(1));
+        assertThat(held).as("the seventh copy passes the bound of 6, though each mailbox has room").isNotNull()
+                .isNotDone();
+        assertThat(second.addEnqueue(enqueue(1))).as("shared by every mailbox").isSameAs(held);
+        assertThat(backlog.waiting()).isEqualTo(8);
+
+        // Owners give back what they took at the end of a drain, not before.
+        for (int i = 0; i < 4; i++) {
+            assertThat(first.poll()).isNotNull();
+        }
+        assertThat(first.poll()).isNull();
+        assertThat(held).as("taken, but not yet reported").isNotDone();
+        first.endOfDrain();
+        assertThat(backlog.waiting()).isEqualTo(4);
+        assertThat(held).as("4 waiting is still above half of 6").isNotDone();
+        second.poll();
+        second.endOfDrain();
+        assertThat(held).as("3 waiting: caught up").isDone();
+        assertThat(backlog.peak()).isEqualTo(8);
+        second.endOfDrain();
+        assertThat(backlog.waiting()).as("a drain that took nothing gives nothing back").isEqualTo(3);
+    }
+
+    @Test
+    void shouldReportTheMailboxsOwnFutureFirstAndTheBrokerWideOneOtherwise() {
+        EnqueueBacklog backlog = new EnqueueBacklog(2);
+        QueueMailbox mailbox = new QueueMailbox(new MailboxLimits(4, 1 << 20), backlog);
+        assertThat(mailbox.addEnqueue(enqueue(1))).isNull();
+        assertThat(mailbox.addEnqueue(enqueue(1))).isNull();
+        CompletableFuture<Void> brokerWide = mailbox.addEnqueue(enqueue(1));
+        assertThat(brokerWide).isNotNull();
+        assertThat(mailbox.backPressure()).as("the mailbox itself is within its bound").isNull();
+        mailbox.addEnqueue(enqueue(1));
+        CompletableFuture<Void> own = mailbox.addEnqueue(enqueue(1));
+        assertThat(own).as("past both: the mailbox's own").isSameAs(mailbox.backPressure()).isNotSameAs(brokerWide);
+    }
+
+    @Test
+    void shouldRefuseABrokerWideBoundBelowTwo() {
+        assertThatThrownBy(() -> new EnqueueBacklog(1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least 2");
+        assertThat(EnqueueBacklog.unbounded().bound()).isEqualTo(Long.MAX_VALUE);
+    }
 }

@@ -278,6 +278,12 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "Default: ${DEFAULT-VALUE}")
     int queueMailboxMessages;
 
+    @Option(names = "--queue-mailbox-total-messages", paramLabel = "N", defaultValue = "0",
+            description = "Published messages that may wait for the queue threads, all queues together, each copy "
+                    + "of a message routed to several queues counted once per queue; past this, publishers are held "
+                    + "back as by a full mailbox. 0: one per KiB of maximum heap. Default: ${DEFAULT-VALUE}")
+    long queueMailboxTotalMessages;
+
     @Option(names = "--dead-letter-retry-ms", paramLabel = "MS", defaultValue = "180000",
             description = "How long a dead letter of an at-least-once quorum queue that reached no queue, or that "
                     + "a target refused, waits before it is routed again (RabbitMQ's "
@@ -349,6 +355,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.queueMemoryMessages = queueMemoryMessages;
         settings.queueMemoryBytes = queueMemoryBytes;
         settings.queueMailboxMessages = queueMailboxMessages;
+        settings.queueMailboxTotalMessages = queueMailboxTotalMessages;
         settings.queueMailboxBytes = queueMailboxBytes;
         settings.deadLetterRetryMs = deadLetterRetryMs;
         settings.openFilesMax = openFilesMax;

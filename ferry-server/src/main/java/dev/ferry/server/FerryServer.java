@@ -35,6 +35,7 @@ import dev.ferry.kafka.KafkaConfig;
 import dev.ferry.kafka.KafkaServer;
 import dev.ferry.kafka.LocalNode;
 import dev.ferry.kafka.group.ConsumerSubscriptions;
+import dev.ferry.queue.EnqueueBacklog;
 import dev.ferry.server.access.DefinitionsFile;
 import dev.ferry.server.config.BrokerSettings;
 import dev.ferry.server.config.ConfigException;
@@ -136,7 +137,8 @@ public final class FerryServer implements AutoCloseable {
         // In memory, the metadata log stays empty and only topics, groups and users use the files.
         BrokerStorage queueStorage = settings.inMemoryQueues ? BrokerStorage.IN_MEMORY : storage;
         broker = Broker.withQueueThreads(settings.queueThreads, queueStorage, settings.mailboxLimits(),
-                settings.deadLetterRetryMs);
+                settings.deadLetterRetryMs,
+                new EnqueueBacklog(settings.queueMailboxTotalMessages(Runtime.getRuntime().maxMemory())));
         contentBudget = new ContentBudget(settings.contentBudgetBytes(Runtime.getRuntime().maxMemory()));
         openAccessControl();
         // Topics come back (every partition opened, its producer state rebuilt) before any listener opens,
@@ -230,8 +232,8 @@ public final class FerryServer implements AutoCloseable {
             idleHeapRelease.start();
         }
         log.info("Ingress limits: messages up to {} bytes, {} bytes of content received at once, {} messages / {} bytes "
-                + "waiting per queue", settings.maxMessageBytes, contentBudget.limitBytes(),
-                settings.queueMailboxMessages, settings.queueMailboxBytes);
+                + "waiting per queue, {} in all", settings.maxMessageBytes, contentBudget.limitBytes(),
+                settings.queueMailboxMessages, settings.queueMailboxBytes, broker.backlog().bound());
         // One line, the first address first: scripts and tests read the port off "listening on amqp://127.0.0.1:".
         String listeners = amqpServer.boundAddresses().stream()
                 .map(address -> "amqp://" + ListenAddresses.format(address)).collect(Collectors.joining(", "));

@@ -86,6 +86,16 @@ final class IngressMetrics implements IngressMetricsMXBean {
     }
 
     @Override
+    public long getQueueMailboxTotalPeakMessages() {
+        return broker.backlog().peak();
+    }
+
+    @Override
+    public long getQueueMailboxTotalBound() {
+        return broker.backlog().bound();
+    }
+
+    @Override
     public long getOffHeapBodyBytes() {
         return MessageBody.directBytesInUse();
     }

@@ -16,6 +16,15 @@ public interface IngressMetricsMXBean {
     /** Publishes waiting for queue threads now, all queues together. */
     long getQueueMailboxWaitingMessages();
 
+    /**
+     * The most publishes seen waiting for queue threads at once, all queues together, since start
+     * (each copy of a message routed to several queues counted once per queue).
+     */
+    long getQueueMailboxTotalPeakMessages();
+
+    /** The bound on {@link #getQueueMailboxWaitingMessages()} past which publishers are held back. */
+    long getQueueMailboxTotalBound();
+
     long getContentBudgetBytes();
 
     long getContentReservedBytes();

@@ -13,7 +13,9 @@ import dev.ferry.it.support.RawPublisher;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -102,54 +104,88 @@ class PublisherFloodTest {
     @Test
     void shouldStopFanOutPublishersAtTheBoundWithTheRestOfTheirReadUnhandled() throws Exception {
         int connections = 8;
-        int queues = 50;
-        int messagesPerConnection = 3_000;
         try (BrokerProcess broker = BrokerProcess.start(temp.resolve("data"), "--queue-threads", "1")) {
-            ConnectionFactory factory = new ConnectionFactory();
-            factory.setPort(broker.amqpPort());
-            factory.setAutomaticRecoveryEnabled(false);
-            try (Connection connection = factory.newConnection()) {
-                Channel channel = connection.createChannel();
-                channel.exchangeDeclare("wide", "fanout");
-                for (int q = 0; q < queues; q++) {
-                    channel.queueDeclare("wide-" + q, false, false, false, null);
-                    channel.queueBind("wide-" + q, "wide", "");
-                }
+            long peak = floodFanOut(broker, connections, 50, 3_000).get("QueueMailboxPeakMessages");
+            assertThat(peak).as("most publishes found waiting for a queue's thread: %d", peak)
+                    .isGreaterThanOrEqualTo(MAILBOX_MESSAGES) // the flood did reach the bound
+                    .isLessThanOrEqualTo(MAILBOX_MESSAGES + 4L * connections);
+        }
+    }
 
-                ExecutorService publishers = Executors.newFixedThreadPool(connections);
-                List<RawPublisher> sockets = new ArrayList<>();
-                try {
-                    List<Future<?>> running = new ArrayList<>();
-                    for (int i = 0; i < connections; i++) {
-                        RawPublisher publisher = new RawPublisher("127.0.0.1", broker.amqpPort());
-                        sockets.add(publisher);
-                        running.add(publishers.submit(() -> {
-                            publisher.publish("wide", "", messagesPerConnection, 0);
-                            return null;
-                        }));
-                    }
-                    for (Future<?> publisher : running) {
-                        publisher.get(3, TimeUnit.MINUTES);
-                    }
-                    int total = connections * messagesPerConnection;
-                    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
-                            .until(() -> channel.queueDeclarePassive("wide-0").getMessageCount() == total
-                                    && channel.queueDeclarePassive("wide-" + (queues - 1)).getMessageCount() == total);
-                } finally {
-                    for (RawPublisher publisher : sockets) {
-                        publisher.close();
-                    }
-                    publishers.shutdownNow();
-                }
+    /**
+     * The same flood against a broker-wide bound far below what the queues' own bounds allow
+     * together (50 x 1,024): the copies waiting in all mailboxes stop there, past it by at most a
+     * few publishes of each connection, each publish 50 copies.
+     */
+    @Test
+    void shouldHoldFanOutPublishersAtTheBrokerWideBoundOnWhatWaitsInAllMailboxes() throws Exception {
+        int connections = 8;
+        int queues = 50;
+        long total = 6_000;
+        try (BrokerProcess broker = BrokerProcess.start(temp.resolve("data"), "--queue-threads", "1",
+                "--queue-mailbox-total-messages", String.valueOf(total))) {
+            Map<String, Long> ingress = floodFanOut(broker, connections, queues, 3_000);
+            long peak = ingress.get("QueueMailboxTotalPeakMessages");
+            assertThat(ingress.get("QueueMailboxTotalBound")).isEqualTo(total);
+            assertThat(peak).as("most copies found waiting in all mailboxes: %d", peak)
+                    .isGreaterThan(total) // the flood did reach the bound
+                    .isLessThanOrEqualTo(total + 4L * connections * queues);
+            assertThat(ingress.get("QueueMailboxPeakMessages")).as("no queue reached its own bound")
+                    .isLessThan(MAILBOX_MESSAGES);
+        }
+    }
 
-                long peak;
-                try (BrokerJmx jmx = BrokerJmx.attach(broker)) {
-                    peak = jmx.ingress("QueueMailboxPeakMessages");
-                }
-                assertThat(peak).as("most publishes found waiting for a queue's thread: %d", peak)
-                        .isGreaterThanOrEqualTo(MAILBOX_MESSAGES) // the flood did reach the bound
-                        .isLessThanOrEqualTo(MAILBOX_MESSAGES + 4L * connections);
+    /**
+     * Raw publishers of empty bodies to a fanout of {@code queues}, none consumed; returns the
+     * broker's ingress attributes once every queue holds every message and nothing waits.
+     */
+    private static Map<String, Long> floodFanOut(BrokerProcess broker, int connections, int queues,
+            int messagesPerConnection) throws Exception {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setPort(broker.amqpPort());
+        factory.setAutomaticRecoveryEnabled(false);
+        try (Connection connection = factory.newConnection()) {
+            Channel channel = connection.createChannel();
+            channel.exchangeDeclare("wide", "fanout");
+            for (int q = 0; q < queues; q++) {
+                channel.queueDeclare("wide-" + q, false, false, false, null);
+                channel.queueBind("wide-" + q, "wide", "");
             }
+
+            ExecutorService publishers = Executors.newFixedThreadPool(connections);
+            List<RawPublisher> sockets = new ArrayList<>();
+            try {
+                List<Future<?>> running = new ArrayList<>();
+                for (int i = 0; i < connections; i++) {
+                    RawPublisher publisher = new RawPublisher("127.0.0.1", broker.amqpPort());
+                    sockets.add(publisher);
+                    running.add(publishers.submit(() -> {
+                        publisher.publish("wide", "", messagesPerConnection, 0);
+                        return null;
+                    }));
+                }
+                for (Future<?> publisher : running) {
+                    publisher.get(3, TimeUnit.MINUTES);
+                }
+                int total = connections * messagesPerConnection;
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> channel.queueDeclarePassive("wide-0").getMessageCount() == total
+                                && channel.queueDeclarePassive("wide-" + (queues - 1)).getMessageCount() == total);
+            } finally {
+                for (RawPublisher publisher : sockets) {
+                    publisher.close();
+                }
+                publishers.shutdownNow();
+            }
+        }
+        try (BrokerJmx jmx = BrokerJmx.attach(broker)) {
+            Map<String, Long> ingress = new HashMap<>();
+            for (String name : List.of("QueueMailboxPeakMessages", "QueueMailboxTotalPeakMessages",
+                    "QueueMailboxTotalBound")) {
+                ingress.put(name, jmx.ingress(name));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> jmx.ingress("QueueMailboxWaitingMessages") == 0);
+            return ingress;
         }
     }
 }

@@ -110,6 +110,8 @@ public final class BrokerSettings {
     public long heapReleaseIntervalMs = 10_000;
     public int queueMailboxMessages = MailboxLimits.DEFAULTS.messages();
     public long queueMailboxBytes = MailboxLimits.DEFAULTS.bytes();
+    /** 0: one per KiB of the maximum heap (see {@link #queueMailboxTotalMessages(long)}). */
+    public long queueMailboxTotalMessages;
     public long deadLetterRetryMs = QueueServices.DEFAULT_DEAD_LETTER_RETRY_MS;
     /** 0: {@link FileHandleCache#defaultCapacity()}, half the process's descriptor limit. */
     public int openFilesMax;
@@ -285,6 +287,10 @@ public final class BrokerSettings {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("queue-mailbox-messages / queue-mailbox-bytes: " + e.getMessage());
         }
+        if (queueMailboxTotalMessages < 0 || queueMailboxTotalMessages == 1) {
+            throw new ConfigException("queue-mailbox-total-messages must be 0 (from the heap) or at least 2, got "
+                    + queueMailboxTotalMessages);
+        }
         checkOpenFilesMax(FileHandleCache.descriptorLimit());
         dataDir = dataDir.toAbsolutePath().normalize();
         return this;
@@ -445,6 +451,16 @@ public final class BrokerSettings {
     /** How much published work may wait for each queue's owner thread before publishers are held back. */
     public MailboxLimits mailboxLimits() {
         return new MailboxLimits(queueMailboxMessages, queueMailboxBytes);
+    }
+
+    /**
+     * Publishes that may wait for the queue threads, all queues together: the setting, or one per KiB
+     * of {@code maxHeapBytes} when it is 0. A waiting copy is about 50 bytes as a command and 64 more
+     * once its queue holds it, so the default keeps what publishers can have in flight past the memory
+     * alarm to about a ninth of the heap (262,144 copies for 256 MiB).
+     */
+    public long queueMailboxTotalMessages(long maxHeapBytes) {
+        return queueMailboxTotalMessages > 0 ? queueMailboxTotalMessages : Math.max(2, maxHeapBytes / 1024);
     }
 
     /** The content budget in bytes: the setting, or a sixty-fourth of {@code maxHeapBytes} when it is 0. */
