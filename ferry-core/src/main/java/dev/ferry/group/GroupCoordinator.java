@@ -191,6 +191,11 @@ public final class GroupCoordinator implements AutoCloseable {
                 validateOnly, nowMs), GroupResult.AlterConfigsResult.class);
     }
 
+    /** The names of the groups that have config overrides (ListConfigResources), sorted. */
+    public CompletableFuture<List<String>> groupsWithConfigs() {
+        return thread.query(groups::groupsWithConfigs);
+    }
+
     /** The group's config overrides ({@link DynamicGroupConfig}); empty when it has none. */
     public CompletableFuture<Map<String, String>> configs(String groupId) {
         return thread.query(() -> groups.configs(groupId));

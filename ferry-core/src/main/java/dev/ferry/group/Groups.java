@@ -175,6 +175,11 @@ public final class Groups {
         }
     }
 
+    /** The groups that have config overrides, by name; whether they exist as groups or not. */
+    public List<String> groupsWithConfigs() {
+        return new ArrayList<>(configs.keySet());
+    }
+
     /** The group's config overrides (name -> value); empty when it has none, whether or not the group exists. */
     public Map<String, String> configs(String groupId) {
         return new TreeMap<>(configs.getOrDefault(groupId, Map.of()));

@@ -16,6 +16,7 @@ import dev.ferry.kafka.api.DescribeLogDirsHandler;
 import dev.ferry.kafka.api.FetchHandler;
 import dev.ferry.kafka.api.IncrementalAlterConfigsHandler;
 import dev.ferry.kafka.api.InitProducerIdHandler;
+import dev.ferry.kafka.api.ListConfigResourcesHandler;
 import dev.ferry.kafka.api.ListOffsetsHandler;
 import dev.ferry.kafka.api.OffsetForLeaderEpochHandler;
 import dev.ferry.kafka.api.MetadataHandler;
@@ -99,6 +100,7 @@ public final class BrokerApis {
         handlers.register(new InitProducerIdHandler(topics, acls, transactions));
         handlers.register(new DescribeConfigsHandler(node, topics, groups, logDirectory, acls, loggers));
         handlers.register(new IncrementalAlterConfigsHandler(node, topics, groups, acls, loggers));
+        handlers.register(new ListConfigResourcesHandler(node, topics, groups, acls));
         handlers.register(new CreatePartitionsHandler(topics, node, acls));
         handlers.register(new DeleteRecordsHandler(topics, acls));
         handlers.register(new DescribeLogDirsHandler(topics, logDirectory, acls));

@@ -17,6 +17,7 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConfigEntry.ConfigSource;
 import org.apache.kafka.clients.admin.ConfigEntry.ConfigType;
 import org.apache.kafka.clients.admin.DescribeConfigsOptions;
+import org.apache.kafka.clients.admin.ListConfigResourcesOptions;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.TopicPartition;
@@ -202,6 +203,46 @@ class KafkaGroupConfigTest extends KafkaTestBase {
             ConfigEntry session = describe(admin, resource, false).get("consumer.session.timeout.ms");
             assertThat(session.value()).isEqualTo("55000");
             assertThat(session.source()).isEqualTo(ConfigSource.DYNAMIC_GROUP_CONFIG);
+        }
+    }
+
+    @Test
+    void shouldListTheGroupsThatHaveConfigsAndNotThoseThatHaveOnlyOffsets() throws Exception {
+        String configured = unique("g-listed");
+        String offsetsOnly = unique("g-unlisted");
+        String topic = unique("t-listed");
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            alter(admin, group(configured), set("consumer.heartbeat.interval.ms", "7000"));
+            admin.alterConsumerGroupOffsets(offsetsOnly, Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(0)))
+                    .all().get(30, TimeUnit.SECONDS);
+
+            List<String> groups = admin.listConfigResources(java.util.Set.of(ConfigResource.Type.GROUP),
+                    new ListConfigResourcesOptions()).all().get(30, TimeUnit.SECONDS).stream()
+                    .map(ConfigResource::name).toList();
+            assertThat(groups).contains(configured).doesNotContain(offsetsOnly);
+
+            String nodeId = Integer.toString(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).iterator().next()
+                    .id());
+            assertThat(admin.listConfigResources(java.util.Set.of(ConfigResource.Type.BROKER,
+                    ConfigResource.Type.BROKER_LOGGER), new ListConfigResourcesOptions()).all().get(30, TimeUnit.SECONDS))
+                    .containsExactly(new ConfigResource(ConfigResource.Type.BROKER_LOGGER, nodeId),
+                            new ConfigResource(ConfigResource.Type.BROKER, nodeId));
+            assertThat(admin.listConfigResources(java.util.Set.of(), new ListConfigResourcesOptions()).all()
+                    .get(30, TimeUnit.SECONDS)).contains(new ConfigResource(ConfigResource.Type.GROUP, configured),
+                    new ConfigResource(ConfigResource.Type.TOPIC, topic));
+
+            // Once its last override goes, the group is no longer a config resource.
+            alter(admin, group(configured), new AlterConfigOp(new ConfigEntry("consumer.heartbeat.interval.ms", null),
+                    OpType.DELETE));
+            assertThat(admin.listConfigResources(java.util.Set.of(ConfigResource.Type.GROUP),
+                    new ListConfigResourcesOptions()).all().get(30, TimeUnit.SECONDS))
+                    .doesNotContain(group(configured));
+
+            Throwable unknownType = catchThrowableOfType(ExecutionException.class, () -> admin.listConfigResources(
+                    java.util.Set.of(ConfigResource.Type.UNKNOWN), new ListConfigResourcesOptions()).all()
+                    .get(30, TimeUnit.SECONDS)).getCause();
+            assertThat(unknownType).isInstanceOf(org.apache.kafka.common.errors.UnsupportedVersionException.class);
         }
     }
 
