@@ -137,6 +137,25 @@ public final class DynamicGroupConfig {
         return List.copyOf(DEFINITIONS.values());
     }
 
+    /**
+     * The broker configs behind the group configs, as this broker has them (Kafka's defaults, fixed):
+     * each default's source ({@code group.consumer.session.timeout.ms}) and each bound
+     * ({@code group.consumer.min.session.timeout.ms}), sorted by name. The broker's DescribeConfigs
+     * lists them, since the refusals name them.
+     */
+    public static Map<String, Integer> brokerConfigs() {
+        Map<String, Integer> configs = new TreeMap<>();
+        for (Definition definition : DEFINITIONS.values()) {
+            if (definition.brokerSynonym() != null) {
+                configs.put(definition.brokerSynonym(), Integer.parseInt(definition.defaultValue()));
+            }
+        }
+        for (Bound bound : BOUNDS) {
+            configs.put(bound.boundName(), bound.bound());
+        }
+        return configs;
+    }
+
     /** The config named {@code name}, or null when there is none. */
     public static Definition definition(String name) {
         return DEFINITIONS.get(name);
