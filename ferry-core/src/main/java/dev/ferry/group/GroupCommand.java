@@ -1,5 +1,7 @@
 package dev.ferry.group;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -89,6 +91,20 @@ public sealed interface GroupCommand {
             implements GroupCommand {
         public DeleteOffsets {
             partitions = List.copyOf(partitions);
+        }
+    }
+
+    /**
+     * IncrementalAlterConfigs on a group's configs ({@link DynamicGroupConfig}): each entry of
+     * {@code changes} sets a value, or with a null value returns the config to its default. The
+     * change is checked against the group's current overrides when applied, so two requests never
+     * undo each other; with {@code validateOnly} it is only checked. The group need not exist: its
+     * configs live apart from its members and offsets, and DeleteGroups leaves them, as in Kafka.
+     */
+    record AlterConfigs(long requestId, String groupId, Map<String, String> changes, boolean validateOnly, long nowMs)
+            implements GroupCommand {
+        public AlterConfigs {
+            changes = Collections.unmodifiableMap(new LinkedHashMap<>(changes));
         }
     }
 

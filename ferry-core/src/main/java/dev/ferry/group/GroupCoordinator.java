@@ -181,6 +181,26 @@ public final class GroupCoordinator implements AutoCloseable {
                 DeleteGroupResult.class);
     }
 
+    /**
+     * Changes a group's configs (see {@link GroupCommand.AlterConfigs}): answered once the new set is
+     * durable, with INVALID_CONFIG and Kafka's reason when the set it would leave breaks a rule.
+     */
+    public CompletableFuture<GroupResult.AlterConfigsResult> alterConfigs(String groupId, Map<String, String> changes,
+                                                                        boolean validateOnly) {
+        return submit(groupId, (requestId, nowMs) -> new GroupCommand.AlterConfigs(requestId, groupId, changes,
+                validateOnly, nowMs), GroupResult.AlterConfigsResult.class);
+    }
+
+    /** The names of the groups that have config overrides (ListConfigResources), sorted. */
+    public CompletableFuture<List<String>> groupsWithConfigs() {
+        return thread.query(groups::groupsWithConfigs);
+    }
+
+    /** The group's config overrides ({@link DynamicGroupConfig}); empty when it has none. */
+    public CompletableFuture<Map<String, String>> configs(String groupId) {
+        return thread.query(() -> groups.configs(groupId));
+    }
+
     /** Committed offsets of {@code partitions} (all when null); partitions without one are absent. */
     public CompletableFuture<Map<PartitionRef, CommittedOffset>> fetchOffsets(String groupId,
                                                                              Collection<PartitionRef> partitions) {
@@ -273,6 +293,9 @@ public final class GroupCoordinator implements AutoCloseable {
         }
         if (result instanceof LeaveResult) {
             return new LeaveResult(error, List.of());
+        }
+        if (result instanceof GroupResult.AlterConfigsResult) {
+            return new GroupResult.AlterConfigsResult(error, "the group's configs could not be made durable");
         }
         return new HeartbeatResult(error);
     }

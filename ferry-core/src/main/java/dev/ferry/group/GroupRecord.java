@@ -1,6 +1,9 @@
 package dev.ferry.group;
 
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What a group change leaves in the groups' log ({@link GroupLog}), as data. Replaying every record
@@ -54,6 +57,21 @@ public sealed interface GroupRecord {
         @Override
         public String key() {
             return "g/" + groupId;
+        }
+    }
+
+    /**
+     * A group's configs after a change: the whole set of its overrides, sorted by name; an empty
+     * set is stored as a tombstone (every config back to its default).
+     */
+    record ConfigsChanged(String groupId, Map<String, String> overrides) implements GroupRecord {
+        public ConfigsChanged {
+            overrides = Collections.unmodifiableMap(new TreeMap<>(overrides));
+        }
+
+        @Override
+        public String key() {
+            return "c/" + groupId;
         }
     }
 }

@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Encodes {@link GroupRecord}s as the key and value of a log record, and back. Keys name what a
@@ -17,10 +19,13 @@ import java.util.List;
  * <pre>
  * key, offset:   int8 kind=1 | string groupId | string topic | int32 partition
  * key, group:    int8 kind=2 | string groupId
+ * key, configs:  int8 kind=3 | string groupId
  *
  * value, offset: int8 version=1 | int64 offset | int32 leaderEpoch | string metadata | int64 commitTimestampMs
  * value, group:  int8 version=1 | string? protocolType | int32 generationId | string? protocolName
  *                | string? leaderId | int32 memberCount | member*
+ * value, configs: int8 version=1 | int32 count | (string name | string value)*   (sorted by name;
+ *                no value, a tombstone, when the group has no overrides left)
  * member:        string memberId | string? groupInstanceId | string clientId | string clientHost
  *                | int32 rebalanceTimeoutMs | int32 sessionTimeoutMs | bytes subscription | bytes assignment
  *
@@ -34,6 +39,7 @@ import java.util.List;
 final class GroupRecordCodec {
     static final byte KIND_OFFSET = 1;
     static final byte KIND_GROUP = 2;
+    static final byte KIND_CONFIGS = 3;
     static final byte VALUE_VERSION = 1;
 
     private GroupRecordCodec() {
@@ -53,6 +59,10 @@ final class GroupRecordCodec {
             }
             if (record instanceof GroupRecord.GroupMetadata metadata) {
                 return new Encoded(groupKey(metadata.groupId()), groupValue(metadata));
+            }
+            if (record instanceof GroupRecord.ConfigsChanged changed) {
+                return new Encoded(configsKey(changed.groupId()), changed.overrides().isEmpty() ? null
+                        : configsValue(changed.overrides()));
             }
             GroupRecord.GroupRemoved removed = (GroupRecord.GroupRemoved) record;
             return new Encoded(groupKey(removed.groupId()), null);
@@ -76,6 +86,26 @@ final class GroupRecordCodec {
         DataOutputStream out = new DataOutputStream(bytes);
         out.writeByte(KIND_GROUP);
         writeString(out, groupId);
+        return bytes.toByteArray();
+    }
+
+    private static byte[] configsKey(String groupId) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeByte(KIND_CONFIGS);
+        writeString(out, groupId);
+        return bytes.toByteArray();
+    }
+
+    private static byte[] configsValue(Map<String, String> overrides) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeByte(VALUE_VERSION);
+        out.writeInt(overrides.size());
+        for (Map.Entry<String, String> entry : overrides.entrySet()) {
+            writeString(out, entry.getKey());
+            writeString(out, entry.getValue());
+        }
         return bytes.toByteArray();
     }
 
@@ -169,6 +199,23 @@ final class GroupRecordCodec {
                 requireEnd(value, "group value");
                 return new GroupRecord.GroupMetadata(groupId, protocolType, generationId, protocolName, leaderId,
                         members);
+            }
+            if (kind == KIND_CONFIGS) {
+                requireEnd(key, "configs key");
+                if (value == null) {
+                    return new GroupRecord.ConfigsChanged(groupId, Map.of());
+                }
+                checkVersion(value);
+                int count = value.getInt();
+                if (count < 0 || count > value.remaining()) {
+                    throw new IllegalArgumentException("config count " + count + " does not fit the record");
+                }
+                Map<String, String> overrides = new TreeMap<>();
+                for (int i = 0; i < count; i++) {
+                    overrides.put(readString(value, false), readString(value, false));
+                }
+                requireEnd(value, "configs value");
+                return new GroupRecord.ConfigsChanged(groupId, overrides);
             }
             throw new IllegalArgumentException("unknown record kind " + kind);
         } catch (java.nio.BufferUnderflowException e) {

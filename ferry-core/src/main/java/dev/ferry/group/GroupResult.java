@@ -78,4 +78,8 @@ public sealed interface GroupResult {
 
     record DeleteGroupResult(ErrorCode error) implements GroupResult {
     }
+
+    /** IncrementalAlterConfigs' answer for one group: {@code error} null on success, else why in {@code message}. */
+    record AlterConfigsResult(ErrorCode error, String message) implements GroupResult {
+    }
 }

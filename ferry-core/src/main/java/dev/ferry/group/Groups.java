@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
+import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.group.GroupCommand.CommitOffsets;
 import dev.ferry.group.GroupCommand.DeleteGroup;
@@ -17,6 +18,7 @@ import dev.ferry.group.GroupCommand.Heartbeat;
 import dev.ferry.group.GroupCommand.Join;
 import dev.ferry.group.GroupCommand.Leave;
 import dev.ferry.group.GroupCommand.Sync;
+import dev.ferry.group.GroupResult.AlterConfigsResult;
 import dev.ferry.group.GroupResult.CommitResult;
 import dev.ferry.group.GroupResult.DeleteGroupResult;
 import dev.ferry.group.GroupResult.DeleteOffsetsResult;
@@ -38,6 +40,8 @@ import dev.ferry.group.GroupResult.SyncResult;
 public final class Groups {
     private final GroupConfig config;
     private final Map<String, ClassicGroup> groups = new LinkedHashMap<>();
+    /** Each group's config overrides ({@link DynamicGroupConfig}); apart from {@link #groups}, as they outlive them. */
+    private final Map<String, Map<String, String>> configs = new TreeMap<>();
 
     public Groups(GroupConfig config) {
         this.config = config;
@@ -107,6 +111,8 @@ public final class Groups {
                     iterator.remove();
                 }
             }
+        } else if (command instanceof GroupCommand.AlterConfigs alter) {
+            alterConfigs(alter, out);
         } else if (command instanceof ExpireTimers expire) {
             ClassicGroup group = groups.get(expire.groupId());
             if (group != null) {
@@ -136,6 +142,47 @@ public final class Groups {
             groups.put(join.groupId(), group);
         }
         group.join(join, out);
+    }
+
+    private void alterConfigs(GroupCommand.AlterConfigs alter, GroupOutcome.Builder out) {
+        Map<String, String> current = configs.getOrDefault(alter.groupId(), Map.of());
+        Map<String, String> next = new TreeMap<>(current);
+        for (Map.Entry<String, String> change : alter.changes().entrySet()) {
+            if (change.getValue() == null) {
+                next.remove(change.getKey());
+            } else {
+                next.put(change.getKey(), change.getValue());
+            }
+        }
+        try {
+            next = DynamicGroupConfig.validated(next);
+        } catch (BrokerException e) {
+            out.reply(alter.requestId(), new AlterConfigsResult(e.errorCode(), e.getMessage()));
+            return;
+        }
+        if (!alter.validateOnly() && !next.equals(current)) {
+            out.record(new GroupRecord.ConfigsChanged(alter.groupId(), next));
+            setConfigs(alter.groupId(), next);
+        }
+        out.reply(alter.requestId(), new AlterConfigsResult(null, null));
+    }
+
+    private void setConfigs(String groupId, Map<String, String> overrides) {
+        if (overrides.isEmpty()) {
+            configs.remove(groupId);
+        } else {
+            configs.put(groupId, Map.copyOf(overrides));
+        }
+    }
+
+    /** The groups that have config overrides, by name; whether they exist as groups or not. */
+    public List<String> groupsWithConfigs() {
+        return new ArrayList<>(configs.keySet());
+    }
+
+    /** The group's config overrides (name -> value); empty when it has none, whether or not the group exists. */
+    public Map<String, String> configs(String groupId) {
+        return new TreeMap<>(configs.getOrDefault(groupId, Map.of()));
     }
 
     private void commit(CommitOffsets commit, GroupOutcome.Builder out) {
@@ -227,6 +274,8 @@ public final class Groups {
             groups.computeIfAbsent(metadata.groupId(), id -> new ClassicGroup(id, config)).restore(metadata, nowMs);
         } else if (record instanceof GroupRecord.GroupRemoved removed) {
             groups.remove(removed.groupId());
+        } else if (record instanceof GroupRecord.ConfigsChanged changed) {
+            setConfigs(changed.groupId(), changed.overrides());
         }
     }
 
@@ -243,6 +292,9 @@ public final class Groups {
             for (Map.Entry<PartitionRef, CommittedOffset> offset : group.offsets().entrySet()) {
                 records.add(new GroupRecord.OffsetCommitted(group.groupId(), offset.getKey(), offset.getValue()));
             }
+        }
+        for (Map.Entry<String, Map<String, String>> overrides : configs.entrySet()) {
+            records.add(new GroupRecord.ConfigsChanged(overrides.getKey(), overrides.getValue()));
         }
         return records;
     }

@@ -186,13 +186,66 @@ class GroupLogTest {
                         new GroupRecord.StoredMember("m1", null, "c", "/h", 1, 2, bytes("s"), bytes("a")),
                         new GroupRecord.StoredMember("m2", "i2", "c", "/h", 3, 4, new byte[0], new byte[0]))),
                 new GroupRecord.GroupMetadata("e", null, 4, null, null, List.of()),
-                new GroupRecord.GroupRemoved("g"));
+                new GroupRecord.GroupRemoved("g"),
+                new GroupRecord.ConfigsChanged("g", Map.of("consumer.session.timeout.ms", "50000",
+                        "share.auto.offset.reset", "earliest")),
+                new GroupRecord.ConfigsChanged("g", Map.of()));
         for (GroupRecord record : records) {
             GroupRecordCodec.Encoded encoded = GroupRecordCodec.encode(record);
             GroupRecord decoded = GroupRecordCodec.decode(ByteBuffer.wrap(encoded.key()),
                     encoded.value() == null ? null : ByteBuffer.wrap(encoded.value()));
             assertThat(GroupRecordCodec.encode(decoded)).usingRecursiveComparison().isEqualTo(encoded);
             assertThat(decoded.key()).isEqualTo(record.key());
+        }
+    }
+
+    @Test
+    void shouldKeepGroupConfigsAcrossReopensAndCompactionWhateverHappensToTheGroup() throws Exception {
+        GroupCoordinator first = open();
+        assertThat(await(first.alterConfigs("g", Map.of("consumer.session.timeout.ms", "50000"), false)).error())
+                .isNull();
+        assertThat(await(first.alterConfigs("g", Map.of("consumer.heartbeat.interval.ms", "6000"), false)).error())
+                .isNull();
+        Map<String, String> removed = new java.util.HashMap<>();
+        removed.put("consumer.session.timeout.ms", null);
+        await(first.alterConfigs("cleared", Map.of("streams.num.standby.replicas", "1"), false));
+        await(first.alterConfigs("cleared", Map.of("streams.num.standby.replicas", "2"), false));
+        removed.clear();
+        removed.put("streams.num.standby.replicas", null);
+        assertThat(await(first.alterConfigs("cleared", removed, false)).error()).isNull();
+        // A group's configs outlive the group (as in Kafka): committing and deleting it leaves them.
+        await(first.commitOffsets("g", -1, "", null, List.of(new OffsetToCommit(P0, 1, -1, ""))));
+        assertThat(await(first.deleteGroup("g")).error()).isNull();
+
+        GroupCoordinator second = open();
+        assertThat(await(second.configs("g"))).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "consumer.session.timeout.ms", "50000", "consumer.heartbeat.interval.ms", "6000"));
+        assertThat(await(second.configs("cleared"))).isEmpty();
+        coordinator.close();
+        coordinator = null;
+        try (GroupLog log = GroupLog.open(directory(), flusher, files)) {
+            // Compacted at the second start: one record for what stands, none for a group without overrides.
+            assertThat(log.recovered()).containsExactly(new GroupRecord.ConfigsChanged("g", Map.of(
+                    "consumer.session.timeout.ms", "50000", "consumer.heartbeat.interval.ms", "6000")));
+        }
+    }
+
+    @Test
+    void shouldRefuseAGroupConfigChangeWithoutStoringAnything() throws Exception {
+        GroupCoordinator first = open();
+        GroupResult.AlterConfigsResult refused = await(first.alterConfigs("g",
+                Map.of("consumer.session.timeout.ms", "50000", "consumer.heartbeat.interval.ms", "1"), false));
+        assertThat(refused.error()).isEqualTo(dev.ferry.error.ErrorCode.INVALID_CONFIG);
+        assertThat(refused.message()).isEqualTo("consumer.heartbeat.interval.ms must be greater than or equal to "
+                + "group.consumer.min.heartbeat.interval.ms");
+        assertThat(await(first.alterConfigs("g", Map.of("consumer.session.timeout.ms", "50000"), true)).error()).isNull();
+        assertThat(await(first.configs("g"))).isEmpty();
+
+        open();
+        coordinator.close();
+        coordinator = null;
+        try (GroupLog log = GroupLog.open(directory(), flusher, files)) {
+            assertThat(log.recovered()).isEmpty();
         }
     }
 }

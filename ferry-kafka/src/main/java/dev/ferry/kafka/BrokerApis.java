@@ -16,6 +16,7 @@ import dev.ferry.kafka.api.DescribeLogDirsHandler;
 import dev.ferry.kafka.api.FetchHandler;
 import dev.ferry.kafka.api.IncrementalAlterConfigsHandler;
 import dev.ferry.kafka.api.InitProducerIdHandler;
+import dev.ferry.kafka.api.ListConfigResourcesHandler;
 import dev.ferry.kafka.api.ListOffsetsHandler;
 import dev.ferry.kafka.api.OffsetForLeaderEpochHandler;
 import dev.ferry.kafka.api.MetadataHandler;
@@ -76,6 +77,16 @@ public final class BrokerApis {
     public static ApiHandlers create(LocalNode node, TopicRegistry topics, GroupCoordinator groups,
                                      TransactionCoordinator transactions, Path logDirectory, KafkaAcls acls,
                                      FetchSessionCache fetchSessions) {
+        return create(node, topics, groups, transactions, logDirectory, acls, fetchSessions, BrokerLoggers.NONE);
+    }
+
+    /**
+     * @param loggers the process's loggers, shown and changed as the {@code BROKER_LOGGER} config
+     *     resource; {@link BrokerLoggers#NONE} shows none
+     */
+    public static ApiHandlers create(LocalNode node, TopicRegistry topics, GroupCoordinator groups,
+                                     TransactionCoordinator transactions, Path logDirectory, KafkaAcls acls,
+                                     FetchSessionCache fetchSessions, BrokerLoggers loggers) {
         ApiHandlers handlers = new ApiHandlers();
         handlers.register(new ApiVersionsHandler(handlers));
         handlers.register(new MetadataHandler(node, topics, AUTO_CREATE_TOPICS, acls));
@@ -87,8 +98,9 @@ public final class BrokerApis {
         handlers.register(new CreateTopicsHandler(topics, node, acls));
         handlers.register(new DeleteTopicsHandler(topics, acls));
         handlers.register(new InitProducerIdHandler(topics, acls, transactions));
-        handlers.register(new DescribeConfigsHandler(node, topics, groups, logDirectory, acls));
-        handlers.register(new IncrementalAlterConfigsHandler(node, topics, acls));
+        handlers.register(new DescribeConfigsHandler(node, topics, groups, logDirectory, acls, loggers));
+        handlers.register(new IncrementalAlterConfigsHandler(node, topics, groups, acls, loggers));
+        handlers.register(new ListConfigResourcesHandler(node, topics, groups, acls));
         handlers.register(new CreatePartitionsHandler(topics, node, acls));
         handlers.register(new DeleteRecordsHandler(topics, acls));
         handlers.register(new DescribeLogDirsHandler(topics, logDirectory, acls));

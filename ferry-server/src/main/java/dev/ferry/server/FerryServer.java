@@ -375,7 +375,7 @@ public final class FerryServer implements AutoCloseable {
                 .port(settings.kafkaPort)
                 .node(node)
                 .handlers(BrokerApis.create(node, topics, groupCoordinator, transactionCoordinator, settings.dataDir,
-                        new KafkaAcls(accessControl), fetchSessions))
+                        new KafkaAcls(accessControl), fetchSessions, LogbackLoggers.current()))
                 .authentication(KafkaAuthentication.of(settings.kafkaSecurityProtocol, settings.kafkaSaslMechanisms,
                         new KafkaUsers(accessControl, loginThrottle, System::currentTimeMillis)));
     }

@@ -1,5 +1,6 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.group.DynamicGroupConfig;
 import dev.ferry.group.GroupConfig;
 import dev.ferry.kafka.KafkaConfig;
 import dev.ferry.kafka.LocalNode;
@@ -10,8 +11,9 @@ import java.util.List;
 
 /**
  * The broker configs DescribeConfigs reports for this node: the ones admin clients and Kafka's
- * tools read (replication factors, topic defaults, group timeouts, log dirs), with the values Ferry
- * actually works with. None can be changed at runtime, so every one is read-only.
+ * tools read (replication factors, topic defaults, group timeouts, log dirs, the defaults and bounds
+ * of group configs), with the values Ferry actually works with. None can be changed at runtime, so
+ * every one is read-only.
  */
 final class BrokerConfigs {
     /** Kafka's {@code ConfigSource}: set on the command line (here: derived from Ferry's own settings). */
@@ -63,6 +65,9 @@ final class BrokerConfigs {
                 TopicConfigTypes.INT));
         entries.add(fixed("offset.metadata.max.bytes", Integer.toString(groups.offsetMetadataMaxBytes()),
                 TopicConfigTypes.INT));
+        // The defaults and bounds of the group configs (Kafka's, fixed here): group config refusals name them.
+        DynamicGroupConfig.brokerConfigs().forEach((name, value) ->
+                entries.add(standard(name, Integer.toString(value), TopicConfigTypes.INT)));
         return entries;
     }
 

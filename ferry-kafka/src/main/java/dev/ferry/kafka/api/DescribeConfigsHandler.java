@@ -3,6 +3,7 @@ package dev.ferry.kafka.api;
 import dev.ferry.access.AclBinding.Operation;
 import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.GroupCoordinator;
+import dev.ferry.kafka.BrokerLoggers;
 import dev.ferry.kafka.LocalNode;
 import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Topic;
@@ -28,9 +29,11 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * DescribeConfigs for topics (every config {@link TopicConfig} knows: the topic's override as
- * DYNAMIC_TOPIC_CONFIG, else the default as DEFAULT_CONFIG, none read-only, as Kafka reports them)
- * and for this broker ({@link BrokerConfigs}, all read-only). Named keys Ferry does not know are
- * left out of the answer, as Kafka does. Other resource types get INVALID_REQUEST.
+ * DYNAMIC_TOPIC_CONFIG, else the default as DEFAULT_CONFIG, none read-only, as Kafka reports them),
+ * for this broker ({@link BrokerConfigs}, all read-only), for groups ({@link GroupConfigs}, whether
+ * or not the group exists, as Kafka answers) and for this broker's loggers
+ * ({@link BrokerLoggerConfigs}). Named keys Ferry does not know are left out of the answer, as Kafka
+ * does. Other resource types get INVALID_REQUEST.
  */
 public final class DescribeConfigsHandler implements ApiHandler {
     static final byte DYNAMIC_TOPIC_CONFIG = 1;
@@ -40,17 +43,25 @@ public final class DescribeConfigsHandler implements ApiHandler {
     private final GroupCoordinator groups;
     private final Path logDirectory;
     private final KafkaAcls acls;
+    private final BrokerLoggers loggers;
 
     public DescribeConfigsHandler(LocalNode node, TopicRegistry topics, GroupCoordinator groups, Path logDirectory) {
         this(node, topics, groups, logDirectory, KafkaAcls.ALLOW_ALL);
     }
 
-    /**
-     * With ACLs: a topic's configs need DESCRIBE_CONFIGS on it (else TOPIC_AUTHORIZATION_FAILED), the
-     * broker's DESCRIBE_CONFIGS on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
-     */
     public DescribeConfigsHandler(LocalNode node, TopicRegistry topics, GroupCoordinator groups, Path logDirectory,
                                   KafkaAcls acls) {
+        this(node, topics, groups, logDirectory, acls, BrokerLoggers.NONE);
+    }
+
+    /**
+     * With ACLs: a topic's configs need DESCRIBE_CONFIGS on it (else TOPIC_AUTHORIZATION_FAILED), the
+     * broker's and its loggers' DESCRIBE_CONFIGS on the cluster (else CLUSTER_AUTHORIZATION_FAILED), a
+     * group's DESCRIBE_CONFIGS on the group (else GROUP_AUTHORIZATION_FAILED).
+     */
+    public DescribeConfigsHandler(LocalNode node, TopicRegistry topics, GroupCoordinator groups, Path logDirectory,
+                                  KafkaAcls acls, BrokerLoggers loggers) {
+        this.loggers = loggers;
         this.node = node;
         this.topics = topics;
         this.groups = groups;
@@ -78,6 +89,7 @@ public final class DescribeConfigsHandler implements ApiHandler {
         DescribeConfigsRequestData data = (DescribeConfigsRequestData) request;
         DescribeConfigsResponseData response = new DescribeConfigsResponseData();
         boolean typed = context.apiVersion() >= 3;
+        List<CompletableFuture<?>> pending = new ArrayList<>();
         for (DescribeConfigsResource resource : data.resources()) {
             DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(resource.resourceType())
                     .setResourceName(resource.resourceName());
@@ -87,10 +99,31 @@ public final class DescribeConfigsHandler implements ApiHandler {
                     && !acls.allowed(context, Operation.DESCRIBE_CONFIGS, ResourceType.TOPIC, resource.resourceName())) {
                 result.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
                         .setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message());
-            } else if (type == ConfigResource.Type.BROKER
+            } else if ((type == ConfigResource.Type.BROKER || type == ConfigResource.Type.BROKER_LOGGER)
                     && !acls.allowedOnCluster(context, Operation.DESCRIBE_CONFIGS)) {
                 result.setErrorCode(Errors.CLUSTER_AUTHORIZATION_FAILED.code())
                         .setErrorMessage(Errors.CLUSTER_AUTHORIZATION_FAILED.message());
+            } else if (type == ConfigResource.Type.GROUP
+                    && !acls.allowed(context, Operation.DESCRIBE_CONFIGS, ResourceType.GROUP, resource.resourceName())) {
+                result.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())
+                        .setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message());
+            } else if (type == ConfigResource.Type.GROUP && resource.resourceName().isEmpty()) {
+                result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Group name must not be empty");
+            } else if (type == ConfigResource.Type.GROUP) {
+                pending.add(groups.configs(resource.resourceName()).thenAccept(overrides -> result.setConfigs(
+                        GroupConfigs.describe(overrides, resource.configurationKeys(), data.includeSynonyms(),
+                                data.includeDocumentation(), typed))).exceptionally(failure -> {
+                    result.setErrorCode(KafkaErrors.of(failure).code()).setErrorMessage(KafkaErrors.message(failure));
+                    return null;
+                }));
+            } else if (type == ConfigResource.Type.BROKER_LOGGER) {
+                BrokerLoggerConfigs.Refusal refusal = BrokerLoggerConfigs.describeRefusal(resource.resourceName(),
+                        node.nodeId());
+                if (refusal != null) {
+                    result.setErrorCode(refusal.error().code()).setErrorMessage(refusal.message());
+                } else {
+                    result.setConfigs(BrokerLoggerConfigs.describe(loggers, resource.configurationKeys()));
+                }
             } else if (type == ConfigResource.Type.TOPIC && resource.resourceName().isEmpty()) {
                 // Kafka 4.3.1's answer and text: no topic can have the empty name.
                 result.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code())
@@ -142,10 +175,11 @@ public final class DescribeConfigsHandler implements ApiHandler {
                 }
             } else {
                 result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Ferry describes the configs of "
-                        + "topics and of the broker only, not of resource type " + resource.resourceType());
+                        + "topics, groups, the broker and its loggers only, not of resource type "
+                        + resource.resourceType());
             }
         }
-        return CompletableFuture.completedFuture(response);
+        return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(ignored -> response);
     }
 
     private static boolean wanted(DescribeConfigsResource resource, String name) {

@@ -4,6 +4,8 @@ import dev.ferry.access.AclBinding.Operation;
 import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
+import dev.ferry.group.GroupCoordinator;
+import dev.ferry.kafka.BrokerLoggers;
 import dev.ferry.kafka.LocalNode;
 import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Topic;
@@ -12,10 +14,12 @@ import dev.ferry.stream.TopicRegistry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -34,7 +38,11 @@ import org.apache.kafka.common.protocol.Errors;
  * and SUBTRACT on list configs only (anything else is INVALID_CONFIG, as Kafka answers); the whole
  * resource's changes go to {@link TopicRegistry#alterConfigs} at once, so they apply together or
  * not at all, durably before the answer. {@code validate_only} checks without changing anything.
- * The broker's own configs cannot be changed (INVALID_CONFIG); other resource types are
+ * A group's configs ({@link dev.ferry.group.DynamicGroupConfig}) take SET and DELETE through the
+ * group coordinator, checked against the set they leave and durable before the answer; the broker's
+ * loggers take SET and DELETE of a level at once ({@link BrokerLoggerConfigs}). For both, a config
+ * named twice or a SET without a value refuse the resource, as Kafka's broker does before anything
+ * else. The broker's own configs cannot be changed (INVALID_CONFIG); other resource types are
  * INVALID_REQUEST.
  *
  * <p>APPEND and SUBTRACT are computed from the config the topic has when the request is handled:
@@ -44,16 +52,28 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
     private final LocalNode node;
     private final TopicRegistry topics;
     private final KafkaAcls acls;
+    private final GroupCoordinator groups;
+    private final BrokerLoggers loggers;
 
     public IncrementalAlterConfigsHandler(LocalNode node, TopicRegistry topics) {
         this(node, topics, KafkaAcls.ALLOW_ALL);
     }
 
+    public IncrementalAlterConfigsHandler(LocalNode node, TopicRegistry topics, KafkaAcls acls) {
+        this(node, topics, null, acls, BrokerLoggers.NONE);
+    }
+
     /**
      * With ACLs: a topic's configs need ALTER_CONFIGS on it (else TOPIC_AUTHORIZATION_FAILED), the
-     * broker's ALTER_CONFIGS on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
+     * broker's and its loggers' ALTER_CONFIGS on the cluster (else CLUSTER_AUTHORIZATION_FAILED), a
+     * group's ALTER_CONFIGS on the group (else GROUP_AUTHORIZATION_FAILED).
+     *
+     * @param groups the group coordinator keeping group configs; null refuses group resources
      */
-    public IncrementalAlterConfigsHandler(LocalNode node, TopicRegistry topics, KafkaAcls acls) {
+    public IncrementalAlterConfigsHandler(LocalNode node, TopicRegistry topics, GroupCoordinator groups, KafkaAcls acls,
+                                          BrokerLoggers loggers) {
+        this.groups = groups;
+        this.loggers = loggers;
         this.node = node;
         this.topics = topics;
         this.acls = acls;
@@ -84,7 +104,8 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
         }
         List<CompletableFuture<?>> changes = new ArrayList<>();
         for (AlterConfigsResource resource : data.resources()) {
-            AlterConfigsResourceResponse result = new AlterConfigsResourceResponse()
+            // A success carries no message (null), as Kafka's answers do.
+            AlterConfigsResourceResponse result = new AlterConfigsResourceResponse().setErrorMessage(null)
                     .setResourceType(resource.resourceType()).setResourceName(resource.resourceName());
             response.responses().add(result);
             if (seen.get(resource.resourceType() + "/" + resource.resourceName()) > 1) {
@@ -98,8 +119,30 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
                 fail(result, Errors.TOPIC_AUTHORIZATION_FAILED, Errors.TOPIC_AUTHORIZATION_FAILED.message());
                 continue;
             }
-            if (type == ConfigResource.Type.BROKER && !acls.allowedOnCluster(context, Operation.ALTER_CONFIGS)) {
+            if ((type == ConfigResource.Type.BROKER || type == ConfigResource.Type.BROKER_LOGGER)
+                    && !acls.allowedOnCluster(context, Operation.ALTER_CONFIGS)) {
                 fail(result, Errors.CLUSTER_AUTHORIZATION_FAILED, Errors.CLUSTER_AUTHORIZATION_FAILED.message());
+                continue;
+            }
+            if (type == ConfigResource.Type.GROUP
+                    && !acls.allowed(context, Operation.ALTER_CONFIGS, ResourceType.GROUP, resource.resourceName())) {
+                fail(result, Errors.GROUP_AUTHORIZATION_FAILED, Errors.GROUP_AUTHORIZATION_FAILED.message());
+                continue;
+            }
+            if ((type == ConfigResource.Type.GROUP || type == ConfigResource.Type.BROKER_LOGGER)
+                    && malformed(resource, result)) {
+                continue;
+            }
+            if (type == ConfigResource.Type.BROKER_LOGGER) {
+                BrokerLoggerConfigs.Refusal refusal = BrokerLoggerConfigs.alter(loggers, node.nodeId(),
+                        resource.resourceName(), resource.configs(), data.validateOnly());
+                if (refusal != null) {
+                    fail(result, refusal.error(), refusal.message());
+                }
+                continue;
+            }
+            if (type == ConfigResource.Type.GROUP && groups != null) {
+                changes.add(alterGroup(resource, data.validateOnly(), result));
                 continue;
             }
             if (type == ConfigResource.Type.BROKER) {
@@ -110,8 +153,8 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
                 continue;
             }
             if (type != ConfigResource.Type.TOPIC) {
-                fail(result, Errors.INVALID_REQUEST, "Ferry alters the configs of topics only, not of resource type "
-                        + resource.resourceType());
+                fail(result, Errors.INVALID_REQUEST, "Ferry alters the configs of topics, groups and the broker's "
+                        + "loggers only, not of resource type " + resource.resourceType());
                 continue;
             }
             if (resource.resourceName().isEmpty()) {
@@ -149,6 +192,61 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
             }));
         }
         return CompletableFuture.allOf(changes.toArray(CompletableFuture[]::new)).thenApply(ignored -> response);
+    }
+
+    /**
+     * Kafka's first checks of a resource, before its type matters: a config named twice, or a value
+     * missing from anything but a DELETE, refuse it with INVALID_REQUEST.
+     */
+    private static boolean malformed(AlterConfigsResource resource, AlterConfigsResourceResponse result) {
+        Set<String> names = new HashSet<>();
+        List<String> withoutValue = new ArrayList<>();
+        for (AlterableConfig config : resource.configs()) {
+            if (!names.add(config.name())) {
+                fail(result, Errors.INVALID_REQUEST, "Error due to duplicate config keys");
+                return true;
+            }
+            if (config.configOperation() != AlterConfigOp.OpType.DELETE.id() && config.value() == null) {
+                withoutValue.add(config.name());
+            }
+        }
+        if (!withoutValue.isEmpty()) {
+            fail(result, Errors.INVALID_REQUEST, "Null value not supported for : " + String.join(", ", withoutValue));
+            return true;
+        }
+        return false;
+    }
+
+    /** A group's SET and DELETE, through the group coordinator (which checks the set they leave). */
+    private CompletableFuture<?> alterGroup(AlterConfigsResource resource, boolean validateOnly,
+                                            AlterConfigsResourceResponse result) {
+        if (resource.resourceName().isEmpty()) {
+            fail(result, Errors.INVALID_REQUEST, "Default group resources are not allowed.");
+            return CompletableFuture.completedFuture(null);
+        }
+        Map<String, String> wanted = new LinkedHashMap<>();
+        for (AlterableConfig config : resource.configs()) {
+            AlterConfigOp.OpType op = AlterConfigOp.OpType.forId(config.configOperation());
+            if (op == AlterConfigOp.OpType.APPEND || op == AlterConfigOp.OpType.SUBTRACT) {
+                // Every group config is a single value.
+                fail(result, Errors.INVALID_CONFIG, "Can't " + op.name() + " to key " + config.name()
+                        + " because its type is not LIST.");
+                return CompletableFuture.completedFuture(null);
+            }
+            if (op == null) {
+                fail(result, Errors.INVALID_REQUEST, "Unknown operation type " + config.configOperation());
+                return CompletableFuture.completedFuture(null);
+            }
+            wanted.put(config.name(), op == AlterConfigOp.OpType.SET ? config.value() : null);
+        }
+        return groups.alterConfigs(resource.resourceName(), wanted, validateOnly).handle((answer, failure) -> {
+            if (failure != null) {
+                fail(result, KafkaErrors.of(failure), KafkaErrors.message(failure));
+            } else if (answer.error() != null) {
+                fail(result, KafkaErrors.of(answer.error()), answer.message());
+            }
+            return null;
+        });
     }
 
     /** The resource's operations as the name -> value (null: back to the default) map the registry takes. */

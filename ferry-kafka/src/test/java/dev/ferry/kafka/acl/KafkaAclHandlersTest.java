@@ -225,6 +225,35 @@ class KafkaAclHandlersTest {
     }
 
     @Test
+    void shouldCheckGroupConfigsOnTheGroupAndBrokerLoggersOnTheCluster() throws Exception {
+        handle("admin", new CreateAclsHandler(acls), new CreateAclsRequestData().setCreations(List.of(
+                creation((byte) 3 /* GROUP */, "g", "User:alice", (byte) 11 /* ALTER_CONFIGS */))));
+        GroupCoordinator groups = GroupCoordinator.inMemory(GroupConfig.defaults(), System::currentTimeMillis);
+        try {
+            DescribeConfigsHandler configs = new DescribeConfigsHandler(new dev.ferry.kafka.LocalNode(1, "c", "h"),
+                    topics, groups, dataDir, acls);
+            DescribeConfigsRequestData group = new DescribeConfigsRequestData().setResources(List.of(
+                    new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 32)
+                            .setResourceName("g").setConfigurationKeys(null)));
+            // ALTER_CONFIGS implies DESCRIBE_CONFIGS, on groups too.
+            DescribeConfigsResponseData allowed = (DescribeConfigsResponseData) handle("alice", configs, group);
+            assertThat(Errors.forCode(allowed.results().get(0).errorCode())).isEqualTo(Errors.NONE);
+            assertThat(allowed.results().get(0).configs()).hasSize(17);
+            assertThat(Errors.forCode(((DescribeConfigsResponseData) handle("bob", configs, group)).results().get(0)
+                    .errorCode())).isEqualTo(Errors.GROUP_AUTHORIZATION_FAILED);
+            DescribeConfigsRequestData loggers = new DescribeConfigsRequestData().setResources(List.of(
+                    new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 8)
+                            .setResourceName("1")));
+            assertThat(Errors.forCode(((DescribeConfigsResponseData) handle("alice", configs, loggers)).results()
+                    .get(0).errorCode())).isEqualTo(Errors.CLUSTER_AUTHORIZATION_FAILED);
+            assertThat(Errors.forCode(((DescribeConfigsResponseData) handle("admin", configs, loggers)).results()
+                    .get(0).errorCode())).isEqualTo(Errors.NONE);
+        } finally {
+            groups.close();
+        }
+    }
+
+    @Test
     void shouldTakeTheCertificatePrincipalOnTheSslListener() throws Exception {
         handle("admin", new CreateAclsHandler(acls), new CreateAclsRequestData().setCreations(List.of(
                 creation(TOPIC, "orders", "User:CN=app,O=acme", WRITE))));

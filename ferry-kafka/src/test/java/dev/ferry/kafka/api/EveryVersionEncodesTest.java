@@ -207,7 +207,11 @@ class EveryVersionEncodesTest {
                             new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 4)
                                     .setResourceName("").setConfigurationKeys(null),
                             new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 2)
-                                    .setResourceName("missing").setConfigurationKeys(null)));
+                                    .setResourceName("missing").setConfigurationKeys(null),
+                            new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 32)
+                                    .setResourceName("g").setConfigurationKeys(null),
+                            new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 8)
+                                    .setResourceName("abc").setConfigurationKeys(null)));
             case INCREMENTAL_ALTER_CONFIGS -> new IncrementalAlterConfigsRequestData().setResources(
                     new IncrementalAlterConfigsRequestData.AlterConfigsResourceCollection(List.of(
                             new IncrementalAlterConfigsRequestData.AlterConfigsResource().setResourceType((byte) 2)
@@ -217,7 +221,16 @@ class EveryVersionEncodesTest {
                                                             .setName("retention.ms").setConfigOperation((byte) 0)
                                                             .setValue("1000")).iterator())),
                             new IncrementalAlterConfigsRequestData.AlterConfigsResource().setResourceType((byte) 2)
-                                    .setResourceName("missing")).iterator()));
+                                    .setResourceName("missing"),
+                            new IncrementalAlterConfigsRequestData.AlterConfigsResource().setResourceType((byte) 32)
+                                    .setResourceName("g").setConfigs(
+                                            new IncrementalAlterConfigsRequestData.AlterableConfigCollection(List.of(
+                                                    new IncrementalAlterConfigsRequestData.AlterableConfig()
+                                                            .setName("consumer.session.timeout.ms")
+                                                            .setConfigOperation((byte) 0).setValue("50000")).iterator()))
+                            ).iterator()));
+            case LIST_CONFIG_RESOURCES -> new org.apache.kafka.common.message.ListConfigResourcesRequestData()
+                    .setResourceTypes(version >= 1 ? List.of((byte) 32, (byte) 4, (byte) 2) : List.of());
             case CREATE_PARTITIONS -> new CreatePartitionsRequestData().setTimeoutMs(1000).setValidateOnly(true)
                     .setTopics(new CreatePartitionsRequestData.CreatePartitionsTopicCollection(List.of(
                             new CreatePartitionsRequestData.CreatePartitionsTopic().setName("t").setCount(2)
