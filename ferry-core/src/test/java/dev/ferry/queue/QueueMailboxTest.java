@@ -256,4 +256,57 @@ class QueueMailboxTest {
                 .hasMessageContaining("at least 2");
         assertThat(EnqueueBacklog.unbounded().bound()).isEqualTo(Long.MAX_VALUE);
     }
+
+    /**
+     * Publishers on four threads post to two mailboxes that share a backlog bound of 32, while two
+     * owner threads drain them and report what they took per drain, as queue threads do. No
+     * publisher may be left waiting for a future nobody completes (the owners' reports racing the
+     * publishers' installing it), and every copy is given back in the end.
+     */
+    @Test
+    void shouldLeaveNoPublisherWaitingWhenPublishersRaceTheOwnersOfASharedBacklog() throws Exception {
+        EnqueueBacklog backlog = new EnqueueBacklog(32);
+        MailboxLimits roomy = new MailboxLimits(1 << 20, 1L << 30);
+        List<QueueMailbox> mailboxes = List.of(new QueueMailbox(roomy, backlog), new QueueMailbox(roomy, backlog));
+        AtomicBoolean publishing = new AtomicBoolean(true);
+        ExecutorService owners = Executors.newFixedThreadPool(2);
+        threads.add(owners);
+        List<Future<?>> draining = new ArrayList<>();
+        for (QueueMailbox mailbox : mailboxes) {
+            draining.add(owners.submit(() -> {
+                while (publishing.get() || !mailbox.isEmpty()) {
+                    for (int taken = 0; taken < 8 && mailbox.poll() != null; taken++) {
+                        Thread.onSpinWait();
+                    }
+                    mailbox.endOfDrain();
+                }
+            }));
+        }
+        int publishers = 4;
+        int perPublisher = 20_000;
+        ExecutorService publisherThreads = Executors.newFixedThreadPool(publishers);
+        threads.add(publisherThreads);
+        List<Future<?>> running = new ArrayList<>();
+        for (int p = 0; p < publishers; p++) {
+            running.add(publisherThreads.submit(() -> {
+                for (int i = 0; i < perPublisher; i++) {
+                    CompletableFuture<Void> held = mailboxes.get(i % 2).addEnqueue(enqueue(1));
+                    if (held != null) {
+                        held.get(10, TimeUnit.SECONDS); // a lost wake-up fails here
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> publisher : running) {
+            publisher.get(60, TimeUnit.SECONDS);
+        }
+        publishing.set(false);
+        for (Future<?> owner : draining) {
+            owner.get(10, TimeUnit.SECONDS);
+        }
+        assertThat(backlog.waiting()).isZero();
+        assertThat(backlog.peak()).as("past the bound by at most one copy per publisher")
+                .isLessThanOrEqualTo(32 + publishers);
+    }
 }
