@@ -22,6 +22,7 @@ public final class ResourceAlarm {
     private final Map<Resource, String> raised = new EnumMap<>(Resource.class);
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
     private volatile String reason;
+    private volatile boolean memoryRaised;
 
     /**
      * Raises or clears the alarm for one resource. {@code detail} says what was measured, for the
@@ -39,6 +40,7 @@ public final class ResourceAlarm {
             }
             after = raised.isEmpty() ? null : describe();
             reason = after;
+            memoryRaised = raised.containsKey(Resource.MEMORY);
         }
         if (!java.util.Objects.equals(before, after)) {
             for (Consumer<String> listener : listeners) {
@@ -61,6 +63,11 @@ public final class ResourceAlarm {
     /** Whether any alarm is raised now. */
     public boolean isRaised() {
         return reason != null;
+    }
+
+    /** Whether the memory alarm is raised now; one volatile read, for checks on the message path. */
+    public boolean isMemoryRaised() {
+        return memoryRaised;
     }
 
     /** Why publishing is paused, or null when it is not. */

@@ -689,16 +689,33 @@ final class QueueState {
             unacked.put(deliveryId, new Unacked(message, consumer, channel, credit, !heldNoAck));
             if (consumer != null) {
                 consumer.unackedCount++;
+                countDelivered(consumer);
             }
         }
         return new Delivery(queue, deliveryId, consumer == null ? null : consumer.spec.consumerTag(),
                 delivered, redelivered, message.deliveryCount());
     }
 
+    /** The consumer's connection counts what awaits a settlement, for its gate under the memory alarm. */
+    private static void countDelivered(ConsumerState consumer) {
+        DeliveryGate gate = consumer.spec.gate();
+        if (gate != null) {
+            gate.delivered();
+        }
+    }
+
+    private static void countSettled(ConsumerState consumer) {
+        DeliveryGate gate = consumer.spec.gate();
+        if (gate != null) {
+            gate.settled();
+        }
+    }
+
     /** Releases what an unacked delivery held and applies the outcome to its message. */
     private void finish(Unacked delivery, SettleOutcome outcome) {
         if (delivery.consumer != null) {
             delivery.consumer.unackedCount--;
+            countSettled(delivery.consumer);
         }
         if (delivery.credit != null) {
             releaseLater(delivery.credit);
@@ -763,6 +780,9 @@ final class QueueState {
         }
         int dropped = store.purgeReady();
         unacked.forEach(delivery -> {
+            if (delivery.consumer != null) {
+                countSettled(delivery.consumer);
+            }
             if (delivery.credit != null) {
                 releaseLater(delivery.credit);
             }

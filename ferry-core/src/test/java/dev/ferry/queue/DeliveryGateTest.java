@@ -8,6 +8,7 @@ import dev.ferry.store.StoreKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -89,5 +90,37 @@ class DeliveryGateTest {
 
         assertThat(stalled.deliveries).isEmpty();
         assertThat(healthy.bodies()).containsExactly("a", "b", "c", "d");
+    }
+
+    /**
+     * Under the memory alarm a connection gets no more once it holds the allowance unacknowledged,
+     * counted by the queue as it delivers and settles; acks let the queue go on up to it again, and
+     * the alarm clearing lets it deliver the rest.
+     */
+    @ParameterizedTest
+    @EnumSource(value = StoreKind.class, names = "IN_MEMORY")
+    void shouldHoldAConnectionAtItsAllowanceOfUnackedOnlyUnderTheMemoryAlarm(StoreKind store) {
+        use(store);
+        AtomicBoolean memoryAlarm = new AtomicBoolean(true);
+        DeliveryGate alarmed = new DeliveryGate(memoryAlarm::get);
+        int allowance = DeliveryGate.UNACKED_UNDER_MEMORY_ALARM;
+        RecordingSink sink = consume("c1", false, alarmed);
+        String[] bodies = new String[2 * allowance];
+        java.util.Arrays.fill(bodies, "m");
+        publish(bodies);
+
+        assertThat(sink.deliveries).hasSize(allowance + 1);
+        assertThat(alarmed.unackedCount()).isEqualTo(allowance + 1);
+        assertThat(alarmed.isOpen()).isFalse();
+
+        long[] delivered = sink.ids();
+        queue.settle(CHANNEL, java.util.Arrays.copyOfRange(delivered, 0, allowance / 2), SettleOutcome.ACK);
+        assertThat(sink.deliveries).as("acks let the queue go on up to the allowance again")
+                .hasSize(allowance + 1 + allowance / 2);
+        assertThat(alarmed.unackedCount()).isEqualTo(allowance + 1);
+
+        memoryAlarm.set(false);
+        alarmed.wakeIfOpen();
+        assertThat(sink.deliveries).as("the alarm cleared").hasSize(2 * allowance);
     }
 }

@@ -1,7 +1,7 @@
 package dev.ferry.amqp.connection;
 
-import dev.ferry.access.ClientAddress;
 import dev.ferry.access.AccessControl;
+import dev.ferry.access.ClientAddress;
 import dev.ferry.amqp.AmqpConfig;
 import dev.ferry.amqp.auth.SaslCredentials;
 import dev.ferry.amqp.codec.AmqpFrames;
@@ -28,13 +28,14 @@ import dev.ferry.amqp.method.ConnectionTuneOk;
 import dev.ferry.amqp.method.ConnectionUnblocked;
 import dev.ferry.amqp.method.ConnectionUpdateSecret;
 import dev.ferry.amqp.method.ConnectionUpdateSecretOk;
+import dev.ferry.broker.ResourceAlarm;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
-import dev.ferry.front.ConnectionFlowControl;
 import dev.ferry.front.ConnectionFlowControl.Pause;
+import dev.ferry.front.ConnectionFlowControl;
 import dev.ferry.front.OutboundBatcher;
-import dev.ferry.front.tls.TlsPeer;
 import dev.ferry.front.registry.ChannelSnapshot;
+import dev.ferry.front.tls.TlsPeer;
 import dev.ferry.message.MessageBody;
 import dev.ferry.message.MessageProperties;
 import dev.ferry.queue.DeliveryGate;
@@ -102,7 +103,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private final FrameDecoder decoder;
     private final IntObjectMap<ChannelSlot> channels = new IntObjectHashMap<>();
     private final long id = NEXT_ID.incrementAndGet();
-    private final DeliveryGate deliveryGate = new DeliveryGate();
+    private final DeliveryGate deliveryGate;
     private final ConnectionLogin login;
     private final List<Supplier<? extends CompletionStage<?>>> closeListeners = new ArrayList<>();
 
@@ -139,6 +140,8 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         this.login = new ConnectionLogin(config.authenticator());
         this.channelMax = config.channelMax();
         this.frameMax = config.frameMax();
+        ResourceAlarm alarm = config.resourceAlarm();
+        this.deliveryGate = new DeliveryGate(alarm::isMemoryRaised);
     }
 
     // ---- Netty events ----
@@ -876,6 +879,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         return deliveryGate;
     }
 
+
     /**
      * The socket's outbound buffer crossed a water mark: hold deliveries back and stop reading, or let
      * both go on. Not reading matters for a client that sends methods and never reads their replies:
@@ -953,6 +957,8 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void block(String reason) {
+        // The alarms changed: a memory alarm that cleared while another stays raised opens the gate.
+        deliveryGate.wakeIfOpen();
         runOnEventLoop(() -> {
             if (blocked || state != State.OPEN) {
                 return;
@@ -966,6 +972,8 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void unblock() {
+        // A consumer's connection is not blocked, but the memory alarm may have closed its gate.
+        deliveryGate.wakeIfOpen();
         runOnEventLoop(() -> {
             if (!blocked) {
                 return;
