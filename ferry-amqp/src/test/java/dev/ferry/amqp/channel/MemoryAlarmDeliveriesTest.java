@@ -60,16 +60,21 @@ class MemoryAlarmDeliveriesTest {
         return received.get();
     }
 
+    /** Fills queue "backlog" with {@link #MESSAGES} confirmed messages, before any alarm. */
+    private static void publishBacklog(Connection connection) throws Exception {
+        Channel publisher = connection.createChannel();
+        publisher.queueDeclare("backlog", false, false, false, null);
+        publisher.confirmSelect();
+        for (int i = 0; i < MESSAGES; i++) {
+            publisher.basicPublish("", "backlog", null, new byte[16]);
+        }
+        publisher.waitForConfirmsOrDie(30_000);
+    }
+
     @Test
     void shouldHoldAnUnlimitedConsumerAtTheAllowanceWhileTheMemoryAlarmIsRaised() throws Exception {
         try (Connection connection = factory.newConnection()) {
-            Channel publisher = connection.createChannel();
-            publisher.queueDeclare("backlog", false, false, false, null);
-            publisher.confirmSelect();
-            for (int i = 0; i < MESSAGES; i++) {
-                publisher.basicPublish("", "backlog", null, new byte[16]);
-            }
-            publisher.waitForConfirmsOrDie(30_000);
+            publishBacklog(connection);
             alarm.set(ResourceAlarm.Resource.MEMORY, true, "raised by the test");
 
             try (Connection consuming = factory.newConnection()) {
@@ -101,13 +106,7 @@ class MemoryAlarmDeliveriesTest {
     @Test
     void shouldNotHoldAConsumerForAnotherAlarm() throws Exception {
         try (Connection connection = factory.newConnection()) {
-            Channel publisher = connection.createChannel();
-            publisher.queueDeclare("backlog", false, false, false, null);
-            publisher.confirmSelect();
-            for (int i = 0; i < MESSAGES; i++) {
-                publisher.basicPublish("", "backlog", null, new byte[16]);
-            }
-            publisher.waitForConfirmsOrDie(30_000);
+            publishBacklog(connection);
             alarm.set(ResourceAlarm.Resource.DISK, true, "raised by the test");
 
             try (Connection consuming = factory.newConnection()) {

@@ -1,7 +1,9 @@
 package dev.ferry.it.kafka;
 
+import static dev.ferry.it.kafka.ConfigChanges.alter;
+import static dev.ferry.it.kafka.ConfigChanges.assertRefused;
+import static dev.ferry.it.kafka.ConfigChanges.set;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.ferry.it.support.RawKafkaClient;
 import java.nio.ByteBuffer;
@@ -9,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -196,19 +197,5 @@ class KafkaBrokerLoggerTest extends KafkaTestBase {
         Map<String, String> levels = new TreeMap<>();
         describe(admin, resource).entries().forEach(entry -> levels.put(entry.name(), entry.value()));
         return levels;
-    }
-
-    private static AlterConfigOp set(String name, String value) {
-        return new AlterConfigOp(new ConfigEntry(name, value), OpType.SET);
-    }
-
-    private static void alter(Admin admin, ConfigResource resource, AlterConfigOp... ops) throws Exception {
-        admin.incrementalAlterConfigs(Map.of(resource, List.of(ops))).all().get(30, TimeUnit.SECONDS);
-    }
-
-    private static void assertRefused(Admin admin, ConfigResource resource, Class<? extends Throwable> type,
-                                      String message, AlterConfigOp... ops) {
-        Throwable failure = catchThrowableOfType(ExecutionException.class, () -> alter(admin, resource, ops)).getCause();
-        assertThat(failure).isInstanceOf(type).hasMessage(message);
     }
 }

@@ -27,9 +27,9 @@ class KafkaGroupConfigRestartTest {
         ConfigResource kept = KafkaGroupConfigTest.group("kept");
         ConfigResource cleared = KafkaGroupConfigTest.group("cleared");
         try (BrokerProcess broker = BrokerProcess.start(dataDir); Admin admin = admin(broker)) {
-            KafkaGroupConfigTest.alter(admin, kept, KafkaGroupConfigTest.set("consumer.session.timeout.ms", "50000"),
-                    KafkaGroupConfigTest.set("share.auto.offset.reset", "earliest"));
-            KafkaGroupConfigTest.alter(admin, cleared, KafkaGroupConfigTest.set("streams.num.standby.replicas", "2"));
+            ConfigChanges.alter(admin, kept, ConfigChanges.set("consumer.session.timeout.ms", "50000"),
+                    ConfigChanges.set("share.auto.offset.reset", "earliest"));
+            ConfigChanges.alter(admin, cleared, ConfigChanges.set("streams.num.standby.replicas", "2"));
         }
 
         try (BrokerProcess broker = BrokerProcess.start(dataDir); Admin admin = admin(broker)) {
@@ -40,7 +40,7 @@ class KafkaGroupConfigRestartTest {
             assertThat(config.get("share.auto.offset.reset").value()).isEqualTo("earliest");
             assertThat(KafkaGroupConfigTest.describe(admin, cleared, false).get("streams.num.standby.replicas").value())
                     .isEqualTo("2");
-            KafkaGroupConfigTest.alter(admin, cleared, new AlterConfigOp(
+            ConfigChanges.alter(admin, cleared, new AlterConfigOp(
                     new ConfigEntry("streams.num.standby.replicas", null), AlterConfigOp.OpType.DELETE));
         }
 

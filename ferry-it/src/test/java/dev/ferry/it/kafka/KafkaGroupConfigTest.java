@@ -1,5 +1,8 @@
 package dev.ferry.it.kafka;
 
+import static dev.ferry.it.kafka.ConfigChanges.alter;
+import static dev.ferry.it.kafka.ConfigChanges.assertRefused;
+import static dev.ferry.it.kafka.ConfigChanges.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -250,23 +253,9 @@ class KafkaGroupConfigTest extends KafkaTestBase {
         return new ConfigResource(ConfigResource.Type.GROUP, name);
     }
 
-    static AlterConfigOp set(String name, String value) {
-        return new AlterConfigOp(new ConfigEntry(name, value), OpType.SET);
-    }
-
     static Config describe(Admin admin, ConfigResource resource, boolean documentation) throws Exception {
         return admin.describeConfigs(List.of(resource),
                 new DescribeConfigsOptions().includeSynonyms(true).includeDocumentation(documentation))
                 .all().get(30, TimeUnit.SECONDS).get(resource);
-    }
-
-    static void alter(Admin admin, ConfigResource resource, AlterConfigOp... ops) throws Exception {
-        admin.incrementalAlterConfigs(Map.of(resource, List.of(ops))).all().get(30, TimeUnit.SECONDS);
-    }
-
-    private static void assertRefused(Admin admin, ConfigResource resource, Class<? extends Throwable> type,
-                                      String message, AlterConfigOp... ops) {
-        Throwable failure = catchThrowableOfType(ExecutionException.class, () -> alter(admin, resource, ops)).getCause();
-        assertThat(failure).isInstanceOf(type).hasMessage(message);
     }
 }
