@@ -37,7 +37,13 @@ public final class ConnectionFlowControl {
          * The client does not read what is sent to it: answers above the socket's high water mark wait
          * for it. Each request read would only add answers to the heap and direct memory.
          */
-        UNREAD_ANSWERS
+        UNREAD_ANSWERS,
+        /**
+         * The connection has had its share of this turn of its event loop ({@link LoopTurnShare}):
+         * what it read and did not handle yet waits for the next turn, after the loop's other
+         * connections.
+         */
+        TURN
     }
 
     private final Channel channel;

@@ -93,6 +93,7 @@ final class PublishHandler {
         boolean confirming = confirms != null || transaction != null;
         PublishResult result = session.virtualHost().publish(message, confirming, session.ref().connectionId());
         session.counters().increment(MessageCounter.PUBLISH);
+        session.channel().connection().routed(result.queueCount());
         if (!result.routed()) {
             if (mandatory) {
                 session.counters().increment(MessageCounter.RETURN_UNROUTABLE);

@@ -66,6 +66,13 @@ public interface AmqpConnection {
     void pauseReading(CompletionStage<?> resume, long maxPauseMillis);
 
     /**
+     * The publish just handled went to {@code queues} queues: work that counts against this
+     * connection's share of a turn of its event loop, so that a publisher to a wide fanout lets the
+     * loop's other connections in between. Event loop only.
+     */
+    void routed(int queues);
+
+    /**
      * Runs {@code listener} on the event loop once the connection closes, after every channel's
      * {@link ChannelMethodHandler#onClosed()}; at once if it is closed already. When the client
      * closes the connection, connection.close-ok waits (a few seconds at most) for the stage the

@@ -33,6 +33,7 @@ import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.front.ConnectionFlowControl.Pause;
 import dev.ferry.front.ConnectionFlowControl;
+import dev.ferry.front.LoopTurnShare;
 import dev.ferry.front.OutboundBatcher;
 import dev.ferry.front.registry.ChannelSnapshot;
 import dev.ferry.front.tls.TlsPeer;
@@ -111,6 +112,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     private OutboundBatcher output;
     private ConnectionFlowControl flow;
     private ContentAdmission contentAdmission;
+    private LoopTurnShare turnShare;
     private volatile State state = State.AWAIT_HEADER;
     private String name = "unconnected";
     private volatile String username;
@@ -153,6 +155,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
         this.heartbeats = new Heartbeats(context);
         this.flow = new ConnectionFlowControl(context.channel());
         this.contentAdmission = new ContentAdmission(config.contentBudget(), flow, context.executor(), this::handleFrame);
+        this.turnShare = new LoopTurnShare(flow, context.channel().eventLoop(), LoopTurnShare.DEFAULT_UNITS);
     }
 
     @Override
@@ -178,6 +181,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
     /** Handles one frame, now or replayed after a wait for budget; the frame's payload is released after. */
     private void handleFrame(InboundFrame frame) {
         try {
+            turnShare.spend(1);
             onFrame(frame);
         } finally {
             if (frame instanceof InboundFrame.Body body) {
@@ -188,6 +192,7 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void channelReadComplete(ChannelHandlerContext context) {
+        turnShare.readComplete();
         output.readComplete();
         context.fireChannelReadComplete();
     }
@@ -998,6 +1003,11 @@ public final class AmqpConnectionHandler extends ChannelInboundHandlerAdapter im
             return;
         }
         flow.pauseUntil(resume, maxPauseMillis);
+    }
+
+    @Override
+    public void routed(int queues) {
+        turnShare.spend(queues);
     }
 
     @Override

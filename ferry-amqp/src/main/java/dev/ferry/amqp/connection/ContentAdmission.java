@@ -46,7 +46,9 @@ import java.util.function.Consumer;
  * of the read there would defeat the pause: one socket read holds hundreds of small publishes, and
  * each becomes a command in the mailbox of every queue it is routed to, so 100 publishers to a
  * fanout of 1,500 queues turned their last reads into millions of commands and filled the heap. The
- * frames wait as read (a few bytes each) and are handled when the pause ends.
+ * frames wait as read (a few bytes each) and are handled when the pause ends. The same holds when
+ * the connection has used its share of a turn of its event loop
+ * ({@link ConnectionFlowControl.Pause#TURN}): the rest waits for the next turn.
  *
  * <p>Event loop only, except the budget's grant callback, which hops onto the event loop.
  */
@@ -81,7 +83,8 @@ final class ContentAdmission implements ContentAssembler.Reservations {
         this.eventLoop = eventLoop;
         this.frameHandler = frameHandler;
         flow.onResume(reason -> {
-            if (reason == ConnectionFlowControl.Pause.CONGESTION || reason == ConnectionFlowControl.Pause.RESOURCE_ALARM) {
+            if (reason == ConnectionFlowControl.Pause.CONGESTION || reason == ConnectionFlowControl.Pause.RESOURCE_ALARM
+                    || reason == ConnectionFlowControl.Pause.TURN) {
                 replayUnlessWaiting();
             }
         });
@@ -92,10 +95,14 @@ final class ContentAdmission implements ContentAssembler.Reservations {
         return waiter != null || !held.isEmpty() || pausedForPublishes();
     }
 
-    /** Publishes may not go on: a queue they reached is behind, or an alarm blocks them. */
+    /**
+     * Publishes may not go on: a queue they reached is behind, an alarm blocks them, or the
+     * connection has used its share of this turn of the event loop.
+     */
     private boolean pausedForPublishes() {
         return !closing && (flow.isPaused(ConnectionFlowControl.Pause.CONGESTION)
-                || flow.isPaused(ConnectionFlowControl.Pause.RESOURCE_ALARM));
+                || flow.isPaused(ConnectionFlowControl.Pause.RESOURCE_ALARM)
+                || flow.isPaused(ConnectionFlowControl.Pause.TURN));
     }
 
     private void replayUnlessWaiting() {
