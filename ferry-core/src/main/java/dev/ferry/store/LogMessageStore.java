@@ -108,6 +108,8 @@ public final class LogMessageStore implements MessageStore {
     private final LogFileSystem fileSystem;
     private final Executor checkpointWriter;
     private final PagingLimits limits;
+    // This queue's part in the broker-wide budget of ready messages in memory.
+    private final ReadyMemoryBudget.Share memoryShare;
     private final LogAppender appender;
     private final StoreObserver observer;
     // Half the log's largest batch, at most a page-in read: a drain's records are appended in chunks of about this size.
@@ -248,6 +250,7 @@ public final class LogMessageStore implements MessageStore {
         this.fileSystem = files.fileSystem();
         this.checkpointWriter = checkpointWriter;
         this.limits = limits;
+        this.memoryShare = limits.brokerWide().share();
         this.appender = appender;
         this.observer = observer;
         // And at most one page-in read: a page-in reads whole batches, so a larger batch of several
@@ -705,6 +708,16 @@ public final class LogMessageStore implements MessageStore {
      */
     @Override
     public void endOfDrain() {
+        try {
+            writeDrain();
+        } finally {
+            if (!closed) {
+                memoryShare.holding(ready.readyCount(), ready.readyBytes());
+            }
+        }
+    }
+
+    private void writeDrain() {
         if (!failedSyncs.isEmpty()) {
             settleFailedSyncs();
         }
@@ -1604,6 +1617,14 @@ public final class LogMessageStore implements MessageStore {
         if (closed) {
             return;
         }
+        try {
+            closeStore();
+        } finally {
+            memoryShare.release();
+        }
+    }
+
+    private void closeStore() {
         if (!durable) {
             closed = true;
             closeSpillLog();
@@ -1678,6 +1699,7 @@ public final class LogMessageStore implements MessageStore {
             return;
         }
         closed = true;
+        memoryShare.release();
         pendingConfirms.forEach(confirm -> {
             if (confirm != null) {
                 confirm.queueAccepted();

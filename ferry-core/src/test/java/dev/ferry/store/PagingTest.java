@@ -480,4 +480,70 @@ class PagingTest {
         publish(queue, "y", TRANSIENT);
         assertThat(queue.congestion()).isNull();
     }
+
+    @Test
+    void queuesHoldingTheBrokerWideBudgetPageNewMessagesAndReadThemBackAsItFrees() {
+        // Room for about ten two-byte messages in all queues together.
+        ReadyMemoryBudget budget = new ReadyMemoryBudget(10 * (ReadyMemoryBudget.MESSAGE_OVERHEAD_BYTES + 2));
+        PagingLimits limits = new PagingLimits(1000, 1024 * 1024).within(budget);
+        MessageQueue first = transientQueue(dataDir.resolve("a"), limits, Map.of());
+        MessageQueue second = transientQueue(dataDir.resolve("b"), limits, Map.of());
+        List<String> firstBodies = names("a", 20).stream().map(name -> name.substring(0, 2)).toList();
+        for (int i = 0; i < 20; i++) {
+            publish(first, firstBodies.get(i), TRANSIENT);
+        }
+        assertThat(stores.get(0).pagedCount()).as("the eleventh spends the budget: the rest is paged").isEqualTo(9);
+        assertThat(budget.usedBytes()).isEqualTo(11 * (ReadyMemoryBudget.MESSAGE_OVERHEAD_BYTES + 2));
+        for (int i = 0; i < 5; i++) {
+            publish(second, "b" + i, TRANSIENT);
+        }
+        assertThat(stores.get(1).pagedCount()).as("a queue holding none still takes one into memory").isEqualTo(4);
+        assertThat(budget.spent()).isTrue();
+
+        assertThat(drain(first, new ArrayList<>())).containsExactlyElementsOf(firstBodies);
+        assertThat(stores.get(0).pagedCount()).isZero();
+        assertThat(budget.usedBytes()).as("only the second queue's one").isEqualTo(ReadyMemoryBudget.MESSAGE_OVERHEAD_BYTES + 2);
+        assertThat(drain(second, new ArrayList<>())).containsExactly("b0", "b1", "b2", "b3", "b4");
+        assertThat(budget.usedBytes()).isZero();
+    }
+
+    @Test
+    void aQueueWithMessagesInMemoryReadsNoMoreBackWhileTheBudgetIsSpent() {
+        ReadyMemoryBudget budget = new ReadyMemoryBudget(4 * (ReadyMemoryBudget.MESSAGE_OVERHEAD_BYTES + 2));
+        PagingLimits limits = new PagingLimits(4, 1024 * 1024).within(budget);
+        MessageQueue paging = transientQueue(dataDir.resolve("a"), limits, Map.of());
+        for (int i = 0; i < 10; i++) {
+            publish(paging, "a" + i, TRANSIENT);
+        }
+        assertThat(stores.get(0).pagedCount()).isEqualTo(6);
+        MessageQueue other = transientQueue(dataDir.resolve("b"), limits, Map.of());
+        publish(other, "b0", TRANSIENT);
+        publish(other, "b1", TRANSIENT);
+        assertThat(budget.spent()).isTrue();
+
+        // Down to half its own limits: it would read a page back, but the budget is spent.
+        paging.get(CHANNEL, true).join();
+        paging.get(CHANNEL, true).join();
+        assertThat(stores.get(0).pagedCount()).isEqualTo(6);
+        assertThat(drain(other, new ArrayList<>())).containsExactly("b0", "b1");
+        paging.get(CHANNEL, true).join();
+        assertThat(stores.get(0).pagedCount()).as("read back once the budget has room").isLessThan(6);
+        assertThat(drain(paging, new ArrayList<>())).containsExactlyElementsOf(names("a", 10).subList(3, 10));
+    }
+
+    @Test
+    void aClosedOrDeletedQueueGivesItsPartOfTheBudgetBack() {
+        ReadyMemoryBudget budget = new ReadyMemoryBudget(1024 * 1024);
+        PagingLimits limits = new PagingLimits(1000, 1024 * 1024).within(budget);
+        MessageQueue closing = transientQueue(dataDir.resolve("a"), limits, Map.of());
+        MessageQueue deleting = transientQueue(dataDir.resolve("b"), limits, Map.of());
+        publish(closing, "a0", TRANSIENT);
+        publish(deleting, "b0", TRANSIENT);
+        publish(deleting, "b1", TRANSIENT);
+        assertThat(budget.usedBytes()).isEqualTo(3 * (ReadyMemoryBudget.MESSAGE_OVERHEAD_BYTES + 2));
+        closing.closeStore().join();
+        assertThat(budget.usedBytes()).isEqualTo(2 * (ReadyMemoryBudget.MESSAGE_OVERHEAD_BYTES + 2));
+        stores.get(1).deleted();
+        assertThat(budget.usedBytes()).isZero();
+    }
 }

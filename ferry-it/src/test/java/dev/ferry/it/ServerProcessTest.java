@@ -72,7 +72,8 @@ class ServerProcessTest {
 
     @Test
     void shouldRefuseQueueMemoryLimitsTooSmallToPageWithExitCodeTwo() throws IOException {
-        for (List<String> bad : List.of(List.of("--queue-memory-messages", "1"), List.of("--queue-memory-bytes", "0"))) {
+        for (List<String> bad : List.of(List.of("--queue-memory-messages", "1"), List.of("--queue-memory-bytes", "0"),
+                List.of("--memory-paging-ratio", "0"), List.of("--memory-paging-ratio", "1.5"))) {
             List<String> arguments = new java.util.ArrayList<>(bad);
             arguments.addAll(List.of("--data-dir", temp.toString()));
             BrokerProcess broker = BrokerProcess.launch(arguments);

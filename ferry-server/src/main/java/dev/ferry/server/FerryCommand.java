@@ -272,6 +272,13 @@ public final class FerryCommand implements Callable<BrokerSettings> {
             description = "Body bytes of ready messages each queue keeps in memory. Default: ${DEFAULT-VALUE}")
     long queueMemoryBytes;
 
+    @Option(names = "--memory-paging-ratio", paramLabel = "FRACTION", defaultValue = "0.5",
+            description = "Share of the memory high watermark that the ready messages of all queues together may "
+                    + "take in memory (as RabbitMQ's vm_memory_high_watermark_paging_ratio); beyond it, queues that "
+                    + "hold some keep new messages on disk only, so publishers go on until the alarm itself. "
+                    + "Default: ${DEFAULT-VALUE}")
+    double memoryPagingRatio;
+
     @Option(names = "--queue-mailbox-messages", paramLabel = "N", defaultValue = "1024",
             description = "Published messages that may wait for a queue's thread; past this (or "
                     + "--queue-mailbox-bytes) its publishers' connections are not read until half of it is left. "
@@ -354,6 +361,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.queueSegmentBytes = queueSegmentBytes;
         settings.queueMemoryMessages = queueMemoryMessages;
         settings.queueMemoryBytes = queueMemoryBytes;
+        settings.memoryPagingRatio = memoryPagingRatio;
         settings.queueMailboxMessages = queueMailboxMessages;
         settings.queueMailboxTotalMessages = queueMailboxTotalMessages;
         settings.queueMailboxBytes = queueMailboxBytes;

@@ -40,6 +40,7 @@ import dev.ferry.server.access.DefinitionsFile;
 import dev.ferry.server.config.BrokerSettings;
 import dev.ferry.server.config.ConfigException;
 import dev.ferry.store.DiskStorage;
+import dev.ferry.store.ReadyMemoryBudget;
 import dev.ferry.stream.ClusterIdentity;
 import dev.ferry.stream.StreamQueues;
 import dev.ferry.stream.TopicRegistry;
@@ -90,6 +91,7 @@ public final class FerryServer implements AutoCloseable {
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private final SyncLatency syncLatency = new SyncLatency();
     private ContentBudget contentBudget;
+    private ReadyMemoryBudget readyMemory;
     private IngressMetrics ingressMetrics;
     private IdleHeapRelease idleHeapRelease;
     private ResourceMonitor resourceMonitor;
@@ -133,7 +135,8 @@ public final class FerryServer implements AutoCloseable {
             }
         }
         dataLock = DataDirectoryLock.acquire(settings.dataDir);
-        storage = DiskStorage.open(settings.dataDir, settings.storageSettings());
+        readyMemory = settings.readyMemoryBudget(Runtime.getRuntime().maxMemory());
+        storage = DiskStorage.open(settings.dataDir, settings.storageSettings(readyMemory));
         // In memory, the metadata log stays empty and only topics, groups and users use the files.
         BrokerStorage queueStorage = settings.inMemoryQueues ? BrokerStorage.IN_MEMORY : storage;
         broker = Broker.withQueueThreads(settings.queueThreads, queueStorage, settings.mailboxLimits(),
@@ -226,14 +229,15 @@ public final class FerryServer implements AutoCloseable {
         resourceMonitor = ResourceMonitor.forThisProcess(resourceAlarm, settings.memoryHighWatermark,
                 settings.diskFreeLimitBytes, settings.dataDir);
         resourceMonitor.start();
-        ingressMetrics = IngressMetrics.register(broker, contentBudget);
+        ingressMetrics = IngressMetrics.register(broker, contentBudget, readyMemory);
         if (settings.heapReleaseIntervalMs > 0) {
             idleHeapRelease = IdleHeapRelease.forThisProcess(settings.heapReleaseIntervalMs);
             idleHeapRelease.start();
         }
         log.info("Ingress limits: messages up to {} bytes, {} bytes of content received at once, {} messages / {} bytes "
-                + "waiting per queue, {} in all", settings.maxMessageBytes, contentBudget.limitBytes(),
-                settings.queueMailboxMessages, settings.queueMailboxBytes, broker.backlog().bound());
+                + "waiting per queue, {} in all; ready messages in memory up to {} bytes in all",
+                settings.maxMessageBytes, contentBudget.limitBytes(), settings.queueMailboxMessages,
+                settings.queueMailboxBytes, broker.backlog().bound(), readyMemory.limitBytes());
         // One line, the first address first: scripts and tests read the port off "listening on amqp://127.0.0.1:".
         String listeners = amqpServer.boundAddresses().stream()
                 .map(address -> "amqp://" + ListenAddresses.format(address)).collect(Collectors.joining(", "));

@@ -5,6 +5,7 @@ import dev.ferry.broker.VirtualHost;
 import dev.ferry.front.ContentBudget;
 import dev.ferry.message.MessageBody;
 import dev.ferry.queue.MessageQueue;
+import dev.ferry.store.ReadyMemoryBudget;
 import java.lang.management.ManagementFactory;
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -19,16 +20,18 @@ final class IngressMetrics implements IngressMetricsMXBean {
 
     private final Broker broker;
     private final ContentBudget contentBudget;
+    private final ReadyMemoryBudget readyMemory;
     private ObjectName registeredAs;
 
-    private IngressMetrics(Broker broker, ContentBudget contentBudget) {
+    private IngressMetrics(Broker broker, ContentBudget contentBudget, ReadyMemoryBudget readyMemory) {
         this.broker = broker;
         this.contentBudget = contentBudget;
+        this.readyMemory = readyMemory;
     }
 
     /** Registers the metrics; a failure to register costs the metrics, not the start. */
-    static IngressMetrics register(Broker broker, ContentBudget contentBudget) {
-        IngressMetrics metrics = new IngressMetrics(broker, contentBudget);
+    static IngressMetrics register(Broker broker, ContentBudget contentBudget, ReadyMemoryBudget readyMemory) {
+        IngressMetrics metrics = new IngressMetrics(broker, contentBudget, readyMemory);
         try {
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             ObjectName name = new ObjectName(OBJECT_NAME);
@@ -93,6 +96,16 @@ final class IngressMetrics implements IngressMetricsMXBean {
     @Override
     public long getQueueMailboxTotalBound() {
         return broker.backlog().bound();
+    }
+
+    @Override
+    public long getReadyMemoryBytes() {
+        return readyMemory.usedBytes();
+    }
+
+    @Override
+    public long getReadyMemoryBudgetBytes() {
+        return readyMemory.limitBytes();
     }
 
     @Override

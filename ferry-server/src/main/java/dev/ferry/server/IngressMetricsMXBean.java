@@ -25,6 +25,15 @@ public interface IngressMetricsMXBean {
     /** The bound on {@link #getQueueMailboxWaitingMessages()} past which publishers are held back. */
     long getQueueMailboxTotalBound();
 
+    /**
+     * What the queues' ready messages in memory take, all queues together, as they reported at the
+     * end of their last drains (body bytes and an estimate per message).
+     */
+    long getReadyMemoryBytes();
+
+    /** The budget for {@link #getReadyMemoryBytes()} past which queues holding some page new messages to disk. */
+    long getReadyMemoryBudgetBytes();
+
     long getContentBudgetBytes();
 
     long getContentReservedBytes();

@@ -20,6 +20,7 @@ import dev.ferry.log.FsyncPolicy;
 import dev.ferry.queue.MailboxLimits;
 import dev.ferry.queue.QueueServices;
 import dev.ferry.store.PagingLimits;
+import dev.ferry.store.ReadyMemoryBudget;
 import dev.ferry.store.StorageSettings;
 
 /**
@@ -106,6 +107,8 @@ public final class BrokerSettings {
     public int queueSegmentBytes = 256 * 1024 * 1024;
     public int queueMemoryMessages = PagingLimits.DEFAULTS.messages();
     public long queueMemoryBytes = PagingLimits.DEFAULTS.bytes();
+    /** Of the memory high watermark: what all queues' ready messages may take in memory together. */
+    public double memoryPagingRatio = 0.5;
     /** 0: never. */
     public long heapReleaseIntervalMs = 10_000;
     public int queueMailboxMessages = MailboxLimits.DEFAULTS.messages();
@@ -279,6 +282,10 @@ public final class BrokerSettings {
         if (queueMemoryMessages < 2) {
             throw new ConfigException("queue-memory-messages must be at least 2, got " + queueMemoryMessages);
         }
+        if (!(memoryPagingRatio > 0 && memoryPagingRatio <= 1)) {
+            throw new ConfigException("memory-paging-ratio must be a fraction above 0 and at most 1, got "
+                    + memoryPagingRatio);
+        }
         if (queueMemoryBytes < 1) {
             throw new ConfigException("queue-memory-bytes must be positive, got " + queueMemoryBytes);
         }
@@ -439,13 +446,30 @@ public final class BrokerSettings {
         return first.getHostAddress();
     }
 
-    /** How durable queues and metadata are stored, from the fsync, checkpoint and segment settings. */
+    /**
+     * How durable queues and metadata are stored, from the fsync, checkpoint and segment settings;
+     * queues' paging within a budget for all of them that has no bound (for tools and tests).
+     */
     public StorageSettings storageSettings() {
+        return storageSettings(ReadyMemoryBudget.unlimited());
+    }
+
+    /** As {@link #storageSettings()}, every queue's ready messages in memory within {@code budget}. */
+    public StorageSettings storageSettings(ReadyMemoryBudget budget) {
         if (fsyncPolicy == null) {
             throw new IllegalStateException("conclude() has not been called");
         }
         return new StorageSettings(fsyncPolicy, fsyncIntervalMs, ackCheckpointIntervalMs, queueSegmentBytes,
-                new PagingLimits(queueMemoryMessages, queueMemoryBytes), openFilesMax);
+                new PagingLimits(queueMemoryMessages, queueMemoryBytes, budget), openFilesMax);
+    }
+
+    /**
+     * What all queues' ready messages may take in memory: {@code memoryPagingRatio} of the memory
+     * high watermark of {@code maxHeapBytes} (a fifth of the heap by default, as RabbitMQ pages at
+     * half its watermark).
+     */
+    public ReadyMemoryBudget readyMemoryBudget(long maxHeapBytes) {
+        return new ReadyMemoryBudget(Math.max(1, (long) (maxHeapBytes * memoryHighWatermark * memoryPagingRatio)));
     }
 
     /** How much published work may wait for each queue's owner thread before publishers are held back. */
