@@ -40,29 +40,22 @@ if [ "$build" = 1 ] && [[ " $BROKERS " == *" ferry "* ]]; then
   (cd "$repo" && mvn -o -q -B -DskipTests package)
 fi
 
-broker_pid=""
+# shellcheck source=scripts/ferry-broker.sh
+. "$here/scripts/ferry-broker.sh"
 rabbit_dir=""
 cleanup() {
   set +e
-  if [ -n "$broker_pid" ] && kill -0 "$broker_pid" 2>/dev/null; then kill -KILL "$broker_pid"; wait "$broker_pid" 2>/dev/null; fi
+  stop_broker
   [ -n "$rabbit_dir" ] && "$here/rabbitmq-node.sh" stop "$rabbit_dir" > /dev/null 2>&1
   rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 for round in $(seq 1 "$ROUNDS"); do
   for broker in $BROKERS; do
     rm -rf "$work/data"
     if [ "$broker" = ferry ]; then
-      FERRY_HEAP_MB="${FERRY_HEAP_MB:-512}" "$repo/bin/ferry" --data-dir "$work/data" --bind 127.0.0.1 \
-        --amqp-port "$PORT" --kafka-port 0 --http-port 0 --prometheus-port 0 > "$work/ferry.out" 2>&1 &
-      broker_pid=$!
-      for _ in $(seq 1 120); do
-        grep -q "listening on amqp://127.0.0.1:$PORT" "$work/ferry.out" 2>/dev/null && break
-        kill -0 "$broker_pid" 2>/dev/null || { cat "$work/ferry.out" >&2; exit 1; }
-        sleep 0.5
-      done
+      FERRY_HEAP_MB="${FERRY_HEAP_MB:-512}" start_ferry "$repo/bin/ferry" "$work" "$PORT" fanout-handshake
     else
       rabbit_dir="$work/node"
       "$here/rabbitmq-node.sh" start "$rabbit_dir" "$PORT" > /dev/null
@@ -71,9 +64,7 @@ for round in $(seq 1 "$ROUNDS"); do
       "amqp://guest:guest@127.0.0.1:$PORT" 1500 100 "$PROBE" 2>/dev/null | tail -1 || echo "probe killed")"
     echo "round $round $broker: $result"
     if [ "$broker" = ferry ]; then
-      kill -KILL "$broker_pid" 2>/dev/null || true
-      wait "$broker_pid" 2>/dev/null || true
-      broker_pid=""
+      stop_broker
     else
       "$here/rabbitmq-node.sh" stop "$rabbit_dir" > /dev/null 2>&1 || true
       rabbit_dir=""

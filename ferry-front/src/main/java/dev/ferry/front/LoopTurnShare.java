@@ -31,7 +31,6 @@ public final class LoopTurnShare {
     private final EventLoop loop;
     private final int units;
     private int spent;
-    private boolean yielded;
 
     public LoopTurnShare(ConnectionFlowControl flow, EventLoop loop, int units) {
         if (units < 1) {
@@ -45,8 +44,7 @@ public final class LoopTurnShare {
     /** Counts {@code work} units; the one that reaches the share pauses reading until the next turn. */
     public void spend(int work) {
         spent += work;
-        if (spent >= units && !yielded) {
-            yielded = true;
+        if (spent >= units && !yielded()) {
             flow.pause(ConnectionFlowControl.Pause.TURN);
             loop.schedule(this::nextTurn, 0, TimeUnit.NANOSECONDS);
         }
@@ -54,18 +52,17 @@ public final class LoopTurnShare {
 
     /** A read ended within its share: the next read starts a new count. */
     public void readComplete() {
-        if (!yielded) {
+        if (!yielded()) {
             spent = 0;
         }
     }
 
     /** Whether the connection waits for its next turn. */
     public boolean yielded() {
-        return yielded;
+        return flow.isPaused(ConnectionFlowControl.Pause.TURN);
     }
 
     private void nextTurn() {
-        yielded = false;
         spent = 0;
         flow.resume(ConnectionFlowControl.Pause.TURN);
     }

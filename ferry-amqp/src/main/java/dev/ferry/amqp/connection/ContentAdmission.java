@@ -9,6 +9,8 @@ import dev.ferry.front.ContentBudget;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,6 +55,10 @@ import java.util.function.Consumer;
  * <p>Event loop only, except the budget's grant callback, which hops onto the event loop.
  */
 final class ContentAdmission implements ContentAssembler.Reservations {
+    // The pauses during which the rest of a read waits here, handled when the pause ends.
+    private static final Set<ConnectionFlowControl.Pause> HOLDING_FRAMES = EnumSet.of(
+            ConnectionFlowControl.Pause.CONGESTION, ConnectionFlowControl.Pause.RESOURCE_ALARM,
+            ConnectionFlowControl.Pause.TURN);
     private final ContentBudget budget;
     private final ConnectionFlowControl flow;
     private final EventExecutor eventLoop;
@@ -83,8 +89,7 @@ final class ContentAdmission implements ContentAssembler.Reservations {
         this.eventLoop = eventLoop;
         this.frameHandler = frameHandler;
         flow.onResume(reason -> {
-            if (reason == ConnectionFlowControl.Pause.CONGESTION || reason == ConnectionFlowControl.Pause.RESOURCE_ALARM
-                    || reason == ConnectionFlowControl.Pause.TURN) {
+            if (HOLDING_FRAMES.contains(reason)) {
                 replayUnlessWaiting();
             }
         });
@@ -100,9 +105,15 @@ final class ContentAdmission implements ContentAssembler.Reservations {
      * connection has used its share of this turn of the event loop.
      */
     private boolean pausedForPublishes() {
-        return !closing && (flow.isPaused(ConnectionFlowControl.Pause.CONGESTION)
-                || flow.isPaused(ConnectionFlowControl.Pause.RESOURCE_ALARM)
-                || flow.isPaused(ConnectionFlowControl.Pause.TURN));
+        if (closing) {
+            return false;
+        }
+        for (ConnectionFlowControl.Pause reason : HOLDING_FRAMES) {
+            if (flow.isPaused(reason)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void replayUnlessWaiting() {
