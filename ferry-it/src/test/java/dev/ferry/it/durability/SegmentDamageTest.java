@@ -40,7 +40,9 @@ class SegmentDamageTest extends BrokerProcessTestBase {
     // Small segments, so that 20,000 messages fill several and the first ones are closed.
     private static final String[] SMALL_SEGMENTS = {"--max-message-bytes", "65536", "--queue-segment-bytes", "1048576"};
     private static final Pattern LOST = Pattern.compile("(\\d+) unsettled messages at offsets (\\d+)\\.\\.(\\d+) of .* are lost");
+    private static final String[] ONE_SEGMENT = {"--max-message-bytes", "65536", "--queue-segment-bytes", "67108864"};
     private static final int BATCH_LENGTH_POSITION = 8;
+    private static final int BATCH_HEADER_BYTES = 12;
 
     @Test
     void shouldLoseOnlyTheDamagedBatchOfAClosedSegmentAndKeepNewMessagesAcrossRestarts() throws Exception {
@@ -86,21 +88,38 @@ class SegmentDamageTest extends BrokerProcessTestBase {
 
     @Test
     void shouldKeepTheIntactBatchesAfterDamageInTheActiveSegment() throws Exception {
-        BrokerProcess first = start(SMALL_SEGMENTS);
+        // One segment holds all 20,000 messages, so the damaged batch is the active segment's and has
+        // many batches after it, whatever sizes the publisher's batches take.
+        BrokerProcess first = start(ONE_SEGMENT);
         publish(channel(first), "m", MESSAGES);
         first.kill();
-        List<Path> segments = segments();
-        Path active = segments.get(segments.size() - 1);
-        assertThat(Files.size(active)).isGreaterThan(4096);
-        flip(active, Files.size(active) / 2, 16);
+        Path active = onlySegment();
+        long batch = batchStartNear(active, Files.size(active) / 2);
+        flip(active, batch + BATCH_HEADER_BYTES + batchLength(active, batch) / 2, 16);
 
-        BrokerProcess second = start(SMALL_SEGMENTS);
+        BrokerProcess second = start(ONE_SEGMENT);
         Set<Long> reported = reportedLosses(second);
         assertThat(reported).isNotEmpty().hasSizeLessThan(MESSAGES / 20);
         List<String> drained = drain(channel(second));
         assertThat(drained).doesNotHaveDuplicates();
         assertThat(lostOf(drained, "m")).isEqualTo(reported);
         assertThat(drained).as("the last message, after the damage, is there").contains("m" + (MESSAGES - 1));
+    }
+
+    @Test
+    void shouldRestoreADamagedBatchLengthInTheActiveSegmentAndKeepWhatFollows() throws Exception {
+        BrokerProcess first = start(ONE_SEGMENT);
+        publish(channel(first), "m", MESSAGES);
+        first.kill();
+        Path active = onlySegment();
+        flip(active, batchStartNear(active, Files.size(active) / 2) + BATCH_LENGTH_POSITION, 4);
+
+        BrokerProcess second = start(ONE_SEGMENT);
+        Set<Long> reported = reportedLosses(second);
+        List<String> drained = drain(channel(second));
+        assertThat(drained).doesNotHaveDuplicates();
+        assertThat(lostOf(drained, "m")).isEqualTo(reported);
+        assertThat(reported).as("a length the CRC does not cover is restored, not a torn tail").isEmpty();
     }
 
     /** Publishes persistent messages {@code prefix0..} with confirms and waits for every ack. */
@@ -171,6 +190,12 @@ class SegmentDamageTest extends BrokerProcessTestBase {
         }
     }
 
+    private Path onlySegment() throws IOException {
+        List<Path> segments = segments();
+        assertThat(segments).as("one segment, the active one").hasSize(1);
+        return segments.get(0);
+    }
+
     private List<Path> corruptFiles() throws IOException {
         try (Stream<Path> files = Files.list(queueDirectory())) {
             return files.filter(path -> path.getFileName().toString().endsWith(".corrupt")).toList();
@@ -188,6 +213,14 @@ class SegmentDamageTest extends BrokerProcessTestBase {
                 position += 12 + header.getInt(BATCH_LENGTH_POSITION);
             }
             return position;
+        }
+    }
+
+    private static int batchLength(Path segment, long batch) throws IOException {
+        try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ)) {
+            ByteBuffer length = ByteBuffer.allocate(4);
+            channel.read(length, batch + BATCH_LENGTH_POSITION);
+            return length.getInt(0);
         }
     }
 
