@@ -80,6 +80,10 @@ public final class MetadataHandler implements ApiHandler {
         response.brokers().add(new MetadataResponseBroker().setNodeId(node.nodeId()).setHost(node.advertisedHost())
                 .setPort(node.advertisedPort(context.securityProtocol())));
         boolean allTopics = data.topics() == null || (context.apiVersion() == 0 && data.topics().isEmpty());
+        if (!allTopics && context.apiVersion() < 12 && data.topics().stream()
+                .anyMatch(topic -> topic.name() == null || TopicIds.byId(topic.topicId()))) {
+            return CompletableFuture.completedFuture(invalidBeforeTopicIds(data));
+        }
         if (allTopics) {
             for (Topic topic : topics.topics()) {
                 if (acls.allowedQuietly(context, Operation.DESCRIBE, ResourceType.TOPIC, topic.name())) {
@@ -124,6 +128,20 @@ public final class MetadataHandler implements ApiHandler {
             }
         }
         return CompletableFuture.allOf(creations.toArray(CompletableFuture[]::new)).thenApply(ignored -> response);
+    }
+
+    /**
+     * Versions 10 and 11 carry a topic id and a nullable name in the request but take neither an id
+     * nor a missing name: Kafka refuses such a request with INVALID_REQUEST on every topic it named
+     * (a missing name answered as "", which the response's version cannot leave out), and so do we.
+     */
+    private static MetadataResponseData invalidBeforeTopicIds(MetadataRequestData data) {
+        MetadataResponseData response = new MetadataResponseData();
+        for (MetadataRequestTopic requested : data.topics()) {
+            response.topics().add(new MetadataResponseTopic().setName(requested.name() == null ? "" : requested.name())
+                    .setTopicId(requested.topicId()).setErrorCode(Errors.INVALID_REQUEST.code()));
+        }
+        return response;
     }
 
     /** Creates a topic with the defaults; another client creating it first is no failure. */

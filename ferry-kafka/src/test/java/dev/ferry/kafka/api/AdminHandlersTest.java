@@ -1,10 +1,15 @@
 package dev.ferry.kafka.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.ferry.group.GroupConfig;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.LocalNode;
+import dev.ferry.kafka.security.KafkaAcls;
+import dev.ferry.kafka.wire.ResponseWriter;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.util.ReferenceCountUtil;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
 import java.nio.file.Path;
@@ -23,6 +28,10 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterConfigsResource;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfig;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterEach;
@@ -147,6 +156,26 @@ class AdminHandlersTest {
 
         assertThat(response.results().get(0).errorCode()).isEqualTo(Errors.INVALID_REPLICA_ASSIGNMENT.code());
         assertThat(topic().partitionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldRefuseMetadataByIdOrWithoutANameBeforeVersion12AsKafkaDoes() throws Exception {
+        MetadataHandler metadata = new MetadataHandler(node, topics, true, KafkaAcls.ALLOW_ALL);
+        for (short version : new short[] {10, 11}) {
+            MetadataRequestData request = new MetadataRequestData().setTopics(List.of(
+                    new MetadataRequestData.MetadataRequestTopic().setName(null),
+                    new MetadataRequestData.MetadataRequestTopic().setName("t").setTopicId(Uuid.randomUuid())));
+            RequestContext context = new RequestContext(version, 1, "test", "test", System.currentTimeMillis(), eventLoop);
+            MetadataResponseData response = (MetadataResponseData) metadata.handle(context, request)
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+            assertThat(response.topics()).extracting(topic -> topic.name(), topic -> topic.errorCode()).containsExactly(
+                    tuple("", Errors.INVALID_REQUEST.code()), tuple("t", Errors.INVALID_REQUEST.code()));
+            // The null name used to reach the encoder, which cannot write one before version 12.
+            List<Object> parts = ResponseWriter.encode(UnpooledByteBufAllocator.DEFAULT, 1, ApiKeys.METADATA, version,
+                    response);
+            parts.forEach(ReferenceCountUtil::release);
+        }
     }
 
     private DescribeConfigsHandler describer() {
