@@ -6,6 +6,7 @@
 # JUnit's own @Timeout is switched off for the run; libFuzzer keeps it as its per-input limit.
 #
 #   ferry-amqp/fuzz.sh TARGET SECONDS   # TARGET: FrameDecoder | FieldTable | ContentHeader | MethodReader
+#                                       #         | Session (AmqpSessionFuzzTest: frames a broker acts on)
 #
 # The corpus grows in ferry-amqp/.cifuzz-corpus/<test class>/ and is kept between runs. A finding
 # stops the run and is written to the test's Inputs directory under src/test/resources, from where
@@ -14,14 +15,18 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-target="${1:?usage: fuzz.sh FrameDecoder|FieldTable|ContentHeader|MethodReader SECONDS}"
+target="${1:?usage: fuzz.sh FrameDecoder|FieldTable|ContentHeader|MethodReader|Session SECONDS}"
 seconds="${2:?seconds to fuzz}"
+test_class="${target}FuzzTest"
 case "$target" in
   FrameDecoder|FieldTable|ContentHeader|MethodReader) ;;
+  # The broker's code is in ferry-core, which Jazzer would not instrument (it covers the
+  # classpath's directories only, and the core arrives as a jar when only ferry-amqp runs tests).
+  Session) test_class=AmqpSessionFuzzTest; export JAZZER_INSTRUMENT='dev.ferry.**' ;;
   *) echo "unknown target $target" >&2; exit 2 ;;
 esac
 
 JAZZER_FUZZ=1 exec mvn -o -B test -pl ferry-core,ferry-amqp -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dtest="${target}FuzzTest" -Djazzer.internal.arg.0=fake_argv0 \
+  -Dtest="$test_class" -Djazzer.internal.arg.0=fake_argv0 \
   -Djazzer.internal.arg.1="-max_total_time=$seconds" -Djazzer.internal.arg.2=-print_final_stats=1 \
   -Djunit.jupiter.execution.timeout.mode=disabled

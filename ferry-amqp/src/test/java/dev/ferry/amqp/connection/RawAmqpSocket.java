@@ -31,6 +31,8 @@ final class RawAmqpSocket implements AutoCloseable {
     RawAmqpSocket(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(5_000);
+        // Frames go out as written: with Nagle a second small write waits for the server's delayed ACK.
+        socket.setTcpNoDelay(true);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
     }
@@ -122,6 +124,15 @@ final class RawAmqpSocket implements AutoCloseable {
         byte[] bytes = new byte[count];
         in.readFully(bytes);
         return bytes;
+    }
+
+    /** The stream the server's frames arrive on, for a caller that reads them itself. */
+    DataInputStream input() {
+        return in;
+    }
+
+    void timeout(int milliseconds) throws IOException {
+        socket.setSoTimeout(milliseconds);
     }
 
     /** Whether the server closed the socket: the next read sees end of stream. */
