@@ -23,12 +23,23 @@
 #   fanout    scripts/FanOutFlood.java: 100 connections publishing empty persistent messages to a fanout
 #             of 1,500 queues, each consumed without acks or prefetch limit (the RabbitMQ Java client's
 #             Bug19219Test for a set time; not in the default list)
+#   fanoutbacklog  the same flood with no consumers and 3,000 queues (FanOutFlood --no-consumers):
+#             every copy stays ready, so what bounds memory is the broker-wide budget for ready
+#             messages and then the memory alarm. Both brokers run as their defaults would on a
+#             2 GiB host, so that a minute's load reaches those limits (on this 24 GiB machine they
+#             would be a 2 GiB heap and a 9.6 GiB watermark): Ferry with bin/ferry's heap for 2 GiB
+#             (FERRY_HEAP_MB=256 unless set; alarm at 40% of it in retained heap, ready messages
+#             up to half of that), RabbitMQ with its default 40% of 2 GiB as an absolute watermark
+#             (858993459 bytes, which it compares with its RSS; paging from half of it). The summary
+#             adds Ferry's ready-message figures (JMX, scripts/ReadyMemoryWatch.java, once a second)
+#             and the messages the queues took in. Not in the default list.
 # During each, scripts/LatencyProbe.java runs an unrelated publisher/consumer pair on its own queue
 # at 1,000 msg/s (3 warm-up seconds dropped) until about four seconds before the load ends. Three
 # seconds before the load ends, `jcmd GC.run` forces a full collection: the heap it leaves is the
 # live heap under load. Reported per scenario: that live heap, the largest heap left by any
 # collection during the load (an upper bound of live data), GC pauses (count, longest, total), peak
-# RSS (VmHWM), whether a memory alarm was raised, the probe's p50/p99/p99.9, and RSS while idle
+# RSS (VmHWM), whether a memory alarm was raised and when it was raised and cleared (seconds after
+# the publishing started, from the broker's log), the probe's p50/p99/p99.9, and RSS while idle
 # after the load (every 10 s). Every process it starts is stopped by PID; broker data directories
 # are removed after each scenario.
 set -euo pipefail
@@ -55,7 +66,7 @@ while [ $# -gt 0 ]; do
     --out) out_dir="${2:?--out needs a directory}"; shift ;;
     --load-nice) LOAD_NICE="${2:?--load-nice needs a number}"; shift ;;
     --broker) BROKERS="${2:?--broker needs ferry, rabbitmq or both}"; shift ;;
-    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ingress-memory: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -98,10 +109,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Broker memory settings of a scenario that needs them (see fanoutbacklog above); the caller's
+# FERRY_HEAP_MB wins, and the caller's RABBITMQ_NODE_EXTRA_CONF lines come after (and so win).
+scenario_heap_mb() { case "$1" in fanoutbacklog) echo "${FERRY_HEAP_MB:-256}" ;; *) echo "${FERRY_HEAP_MB:-}" ;; esac; }
+scenario_rabbit_conf() {
+  case "$1" in fanoutbacklog) echo "vm_memory_high_watermark.absolute = 858993459" ;; esac
+  echo "${RABBITMQ_NODE_EXTRA_CONF:-}"
+}
+
 start_ferry() { # DIR
   local dir="$1"
   mkdir -p "$dir"
-  FERRY_JAVA_OPTS="${FERRY_JAVA_OPTS:-} -Xlog:gc:file=$dir/gc.log:uptime" "$repo/bin/ferry" --data-dir "$dir/data" \
+  FERRY_HEAP_MB="$(scenario_heap_mb "$scenario")" FERRY_JAVA_OPTS="${FERRY_JAVA_OPTS:-} -Xlog:gc:file=$dir/gc.log:uptime" "$repo/bin/ferry" --data-dir "$dir/data" \
     --amqp-port "$PORT" > "$dir/ferry.out" 2>&1 &
   ferry_pid=$!
   for _ in $(seq 1 120); do
@@ -117,7 +136,8 @@ start_rabbitmq() { # DIR: sets ferry_pid to the node's Erlang VM (the process me
   local dir="$1"
   mkdir -p "$dir"
   rabbit_dir="$dir/node"
-  ferry_pid="$("$here/rabbitmq-node.sh" start "$rabbit_dir" "$PORT" | tail -1)"
+  ferry_pid="$(RABBITMQ_NODE_EXTRA_CONF="$(scenario_rabbit_conf "$scenario")" "$here/rabbitmq-node.sh" start "$rabbit_dir" \
+    "$PORT" | tail -1)"
 }
 
 stop_broker() {
@@ -158,10 +178,38 @@ start_load() {
              "$MAX_MESSAGE_BYTES" noconsumer > "$output" 2>&1 & ;;
     fanout) nice -n "$LOAD_NICE" java -cp "$PROBE_CP" "$here/scripts/FanOutFlood.java" "$uri" 1500 100 "$seconds" \
              > "$output" 2>&1 & ;;
+    fanoutbacklog) nice -n "$LOAD_NICE" java -cp "$PROBE_CP" "$here/scripts/FanOutFlood.java" "$uri" 3000 100 "$seconds" \
+             --no-consumers > "$output" 2>&1 & ;;
     *) echo "ingress-memory: unknown scenario $scenario" >&2; exit 2 ;;
   esac
   load_pid=$!
   pids+=("$load_pid")
+}
+
+# Epoch milliseconds of a log line's leading timestamp: Ferry's "2026-12-03T19:07:01.123Z WARN ...",
+# RabbitMQ's "2026-12-03 19:07:01.123456+00:00 [warning] ...".
+line_epoch_ms() {
+  local stamp
+  stamp="$(sed -n 's/^\([0-9-]*[T ][0-9:.]*\(Z\|[+-][0-9:]*\)\) .*/\1/p' <<< "$1")"
+  [ -n "$stamp" ] && date -u -d "$stamp" +%s%3N
+}
+# The memory alarm's timeline: "raised@T cleared@T ..." in seconds after $2 (epoch ms; the
+# publishing's start), from the broker's log ($1: ferry or rabbitmq). A load that holds the alarm
+# to its end shows no "cleared" before its length in seconds; one cleared while the load goes on does.
+alarm_timeline() {
+  local broker="$1" start_ms="$2" pattern raised events="" line ms kind logs
+  if [ "$broker" = ferry ]; then
+    pattern='publishers blocked: .*heap|publishers unblocked'; raised='publishers blocked'; logs=("$dir/ferry.out")
+  else
+    # "cleared on node", not also "cleared across the cluster" (the same moment, logged twice).
+    pattern='memory resource limit alarm (set|cleared) on node'; raised='alarm set'; logs=("$rabbit_dir"/log/*.log)
+  fi
+  while IFS= read -r line; do
+    ms="$(line_epoch_ms "$line")" || continue
+    kind=cleared; [[ "$line" == *"$raised"* ]] && kind=raised
+    events="$events $kind@$(awk -v a="$ms" -v b="$start_ms" 'BEGIN {printf "%.1f", (a - b) / 1000}')"
+  done < <(cat "${logs[@]}" 2>/dev/null | grep -E "$pattern" || true)
+  echo "${events# }"
 }
 
 summary="$work/summary.txt"
@@ -187,23 +235,51 @@ for scenario in ${SCENARIOS//,/ }; do
 
   # The probe (its JVM starts in about a second) stops before the forced collection below: that
   # pause (50-65 ms with the serial collector) is the benchmark measuring the heap, not the broker.
-  java -cp "$PROBE_CP" "$here/scripts/LatencyProbe.java" "$uri" "$PROBE_RATE" "$(( SECONDS_LOAD - 5 ))" 3 > "$dir/probe.txt" 2>&1 &
-  probe_pid=$!
-  pids+=("$probe_pid")
-  start_load "$scenario" "$SECONDS_LOAD" "$dir/load.txt"
+  start_probe() {
+    java -cp "$PROBE_CP" "$here/scripts/LatencyProbe.java" "$uri" "$PROBE_RATE" "$(( SECONDS_LOAD - 5 ))" 3 > "$dir/probe.txt" 2>&1 &
+    probe_pid=$!
+    pids+=("$probe_pid")
+  }
+  watch_pid=""
+  if [ "$broker" = ferry ] && [ "$scenario" = fanoutbacklog ]; then
+    # Only here: the other scenarios' figures were taken without this JVM on the two cores.
+    java "$here/scripts/ReadyMemoryWatch.java" "$ferry_pid" "$(( SECONDS_LOAD + IDLE + 240 ))" > "$dir/ready-memory.tsv" \
+      2> "$dir/ready-memory.err" &
+    watch_pid=$!
+    pids+=("$watch_pid")
+  fi
+  load_start_ms="$(date +%s%3N)"
+  if [[ "$scenario" == fanout* ]]; then
+    # FanOutFlood first declares its queues and opens its connections (10-20 s with 3,000 queues
+    # on this machine) and says when its publishers start: the probe, the RSS trace and the forced
+    # collection keep to the publishing, not to the declarations (two minutes at most).
+    start_load "$scenario" "$SECONDS_LOAD" "$dir/load.txt"
+    for _ in $(seq 1 240); do
+      grep -q '^start fanout_publishing_epoch_ms=' "$dir/load.txt" 2>/dev/null && break
+      kill -0 "$load_pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    start_probe
+  else
+    start_probe
+    start_load "$scenario" "$SECONDS_LOAD" "$dir/load.txt"
+  fi
   : > "$dir/rss.tsv"
+  live_mib=""
   for t in $(seq 1 "$SECONDS_LOAD"); do
     sleep 1
     printf '%d\t%s\n' "$t" "$(status_mib "$ferry_pid" VmRSS)" >> "$dir/rss.tsv"
     if [ "$broker" = ferry ] && [ "$t" = $(( SECONDS_LOAD - 3 )) ] && kill -0 "$ferry_pid" 2>/dev/null; then
       jcmd "$ferry_pid" GC.run > /dev/null || true
       jcmd "$ferry_pid" GC.heap_info > "$dir/heap-under-load.txt" 2>&1 || true
+      # Read now: a load that outlasts the loop (FanOutFlood counting its queues) may be followed
+      # by other full collections before the summary.
+      live_mib="$(last_full_heap "$dir/gc.log")"
     fi
   done
   wait "$load_pid" || log "$scenario: load generator exited with $?"
   wait "$probe_pid" || log "$scenario: probe exited with $?"
   if [ "$broker" = ferry ]; then
-    live_mib="$(last_full_heap "$dir/gc.log")"
     live_mib="${live_mib:-?}"
     read -r pauses longest total <<< "$(gc_pauses "$dir/gc.log" "$gc_start")"
     max_after="$(gc_max_after "$dir/gc.log" "$gc_start")"
@@ -218,18 +294,36 @@ for scenario in ${SCENARIOS//,/ }; do
   probe="$(sed -n 's/.*p50_us=\([0-9]*\) p99_us=\([0-9]*\) p999_us=\([0-9]*\) max_us=\([0-9]*\).*/\1 \2 \3 \4/p' "$dir/probe.txt")"
   read -r p50 p99 p999 pmax <<< "${probe:-- - - -}"
   load_line="$(grep -E '^(rawflood|largeburst|fanout)|sending rate avg' "$dir/load.txt" | tail -1 || true)"
+  # The load's clock starts when its publishers do (FanOutFlood first declares its queues), else
+  # when it was started.
+  pub_start_ms="$(sed -n 's/^start fanout_publishing_epoch_ms=\([0-9]*\)$/\1/p' "$dir/load.txt")"
+  pub_start_ms="${pub_start_ms:-$load_start_ms}"
+  ready=""
+  if [ -n "$watch_pid" ]; then
+    # Ferry's ready messages in memory: its budget (start-up line and JMX), the most seen during the
+    # load, and the last reading before the load ended.
+    budget_line="$(sed -n 's/.*ready messages in memory up to \([0-9]*\) bytes in all.*/\1/p' "$dir/ferry.out" | head -1)"
+    ready="$(awk -v s="$pub_start_ms" -v e="$(( pub_start_ms + SECONDS_LOAD * 1000 ))" \
+      '$1 >= s && $1 <= e {if ($2 > m) m = $2; last = $2; b = $3; if ($4 > h) h = $4}
+       END {printf "ready_memory_max_bytes=%s ready_memory_at_load_end_bytes=%s ready_memory_budget_jmx_bytes=%s heap_used_max_mib=%d",
+            m + 0, last + 0, b + 0, h / 1048576}' "$dir/ready-memory.tsv")"
+    ready="ready_memory_budget_log_bytes=${budget_line:-?} $ready"
+  fi
 
   idle_trace=""
   for t in $(seq 10 10 "$IDLE"); do
     sleep 10
     idle_trace="$idle_trace $(status_mib "$ferry_pid" VmRSS)"
   done
+  timeline="$(alarm_timeline "$broker" "$pub_start_ms")"
+  [ -z "$watch_pid" ] || stop_pid "$watch_pid"
   stop_broker
   rm -rf "$dir/data" "$dir/node/mnesia"
 
   label="$scenario"; [ "$BROKERS" = ferry ] || label="$scenario $broker"
   line="$label: live_heap_mib=$live_mib max_heap_after_gc_mib=$max_after gc_pauses=$pauses gc_longest_ms=$longest"
   line="$line gc_total_ms=$total idle_rss_mib=$idle_rss peak_rss_mib=$peak_rss memory_alarms=$alarms oom_lines=$ooms"
+  line="$line memory_alarm_timeline_s=[$timeline] load_s=$SECONDS_LOAD${ready:+ $ready}"
   line="$line probe_p50_us=$p50 probe_p99_us=$p99 probe_p999_us=$p999 probe_max_us=$pmax"
   [ "$LOAD_NICE" = 0 ] || line="$line load_nice=$LOAD_NICE"
   line="$line rss_after_load_every_10s_mib=[${idle_trace# }] load=\"$load_line\""

@@ -4,6 +4,8 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.MessageProperties;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -14,12 +16,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * (one thread each) publish persistent empty messages to amq.fanout back to back for SECONDS, so
  * each publish is a copy for every queue. Every two seconds a fresh connection is opened and closed
  * and the time its handshake took is kept: a broker whose heap fills stops answering there first.
- * Prints one line:
+ * With --no-consumers the queues are declared and bound but nobody consumes: every copy stays
+ * ready in its queue, so the broker has to keep QUEUES backlogs growing at once (ingress-memory.sh's
+ * fanoutbacklog). Prints, when the publishers start (epoch milliseconds, so that the script can put
+ * the broker's alarms on the load's clock; declaring thousands of queues takes seconds first):
  *
- *   fanout queues=1500 publishers=100 seconds=60 published=N handshake_max_ms=N handshake_failures=N
+ *   start fanout_publishing_epoch_ms=N
+ *
+ * and at the end one line:
+ *
+ *   fanout queues=1500 publishers=100 seconds=60 consumers=true published=N accepted_per_queue=N accepted_settled=yes handshake_max_ms=N handshake_failures=N
  *
  * "published" counts basicPublish calls that returned, so it includes what still sat in socket
- * buffers when the run ended. Run: java -cp AMQP_CLIENT_CLASSPATH FanOutFlood.java URI QUEUES PUBLISHERS SECONDS
+ * buffers when the run ended (with a blocked broker, most of it: loopback buffers hold millions of
+ * empty publishes). "accepted_per_queue" is, with --no-consumers, the message count of the first
+ * declared queue once it stopped changing after publishing stopped: the messages the broker took
+ * in, each one QUEUES copies; "accepted_settled=no" if it was still changing after 90 s (or not
+ * answered: -1 if never). With consumers both are "-". Run:
+ * java -cp AMQP_CLIENT_CLASSPATH FanOutFlood.java URI QUEUES PUBLISHERS SECONDS [--no-consumers]
  */
 public class FanOutFlood {
   public static void main(String[] args) {
@@ -37,25 +51,45 @@ public class FanOutFlood {
     int queues = Integer.parseInt(args[1]);
     int publishers = Integer.parseInt(args[2]);
     int seconds = Integer.parseInt(args[3]);
+    if (args.length > 5 || (args.length == 5 && !args[4].equals("--no-consumers"))) {
+      System.err.println("usage: FanOutFlood URI QUEUES PUBLISHERS SECONDS [--no-consumers]");
+      System.exit(2);
+    }
+    boolean consume = args.length == 4;
     ConnectionFactory factory = new ConnectionFactory();
     factory.setUri(uri);
     factory.setAutomaticRecoveryEnabled(false);
     factory.setHandshakeTimeout(10_000);
+    // Bounds the count at the end: a RabbitMQ queue answers it only after the deliveries already
+    // in its mailbox, which took over 30 s after a flood. Publishes are not RPCs and not affected.
+    factory.setChannelRpcTimeout(60_000);
 
-    Connection consuming = factory.newConnection("fanout-consumer");
+    // The queues are server-named and exclusive to this connection: they go when this process exits.
+    Connection consuming = factory.newConnection(consume ? "fanout-consumer" : "fanout-declarer");
     Channel channel = consuming.createChannel();
     DefaultConsumer neverAcks = new DefaultConsumer(channel);
+    String first = null;
     for (int i = 0; i < queues; i++) {
       String queue = channel.queueDeclare().getQueue();
       channel.queueBind(queue, "amq.fanout", "");
-      channel.basicConsume(queue, false, neverAcks);
+      if (consume) {
+        channel.basicConsume(queue, false, neverAcks);
+      }
+      if (first == null) {
+        first = queue;
+      }
     }
 
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicLong published = new AtomicLong();
+    // Every publisher connects before any publishes: opened one by one beside a flood already
+    // running, the last of 100 took 40 s on Ferry and timed out on RabbitMQ, so the load ran that
+    // much longer than SECONDS, or not at all.
+    List<Channel> channels = new ArrayList<>();
     for (int p = 0; p < publishers; p++) {
-      Connection connection = factory.newConnection("fanout-publisher-" + p);
-      Channel publisher = connection.createChannel();
+      channels.add(factory.newConnection("fanout-publisher-" + p).createChannel());
+    }
+    for (Channel publisher : channels) {
       Thread thread = new Thread(() -> {
         byte[] empty = new byte[0];
         try {
@@ -71,6 +105,8 @@ public class FanOutFlood {
       thread.start();
     }
 
+    System.out.println("start fanout_publishing_epoch_ms=" + System.currentTimeMillis());
+    System.out.flush();
     long end = System.nanoTime() + seconds * 1_000_000_000L;
     long handshakeMaxMs = 0;
     int handshakeFailures = 0;
@@ -84,8 +120,33 @@ public class FanOutFlood {
       }
     }
     running.set(false);
-    System.out.printf("fanout queues=%d publishers=%d seconds=%d published=%d handshake_max_ms=%d handshake_failures=%d%n",
-        queues, publishers, seconds, published.get(), handshakeMaxMs, handshakeFailures);
+    long accepted = -1;
+    String settled = "-";
+    if (!consume) {
+      // A publisher that is not blocked stops after its current publish; one blocked by a memory
+      // alarm stays blocked and sends nothing more. What the broker already read still reaches the
+      // queues (RabbitMQ routes it for tens of seconds), so the count is read once a second until it
+      // stops changing, for 90 s at most (and one answer 60 s at most).
+      long deadline = System.nanoTime() + 90_000_000_000L;
+      settled = "no";
+      try {
+        while (System.nanoTime() < deadline) {
+          Thread.sleep(1000);
+          long count = channel.queueDeclarePassive(first).getMessageCount();
+          if (count == accepted) {
+            settled = "yes";
+            break;
+          }
+          accepted = count;
+        }
+      } catch (Exception e) {
+        // not answered within the RPC timeout: the last count read (or -1) stands, unsettled
+      }
+    }
+    System.out.printf("fanout queues=%d publishers=%d seconds=%d consumers=%s published=%d accepted_per_queue=%s "
+        + "accepted_settled=%s handshake_max_ms=%d handshake_failures=%d%n",
+        queues, publishers, seconds, consume, published.get(), consume ? "-" : Long.toString(accepted), settled,
+        handshakeMaxMs, handshakeFailures);
     System.out.flush();
     // No close: a publisher blocked in a socket write holds its connection's lock, so closing one
     // can wait for good; exiting (main) drops every socket at once.
