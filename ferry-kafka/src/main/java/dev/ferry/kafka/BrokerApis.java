@@ -4,6 +4,7 @@ import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.acl.CreateAclsHandler;
 import dev.ferry.kafka.acl.DeleteAclsHandler;
 import dev.ferry.kafka.acl.DescribeAclsHandler;
+import dev.ferry.kafka.api.AlterConfigsHandler;
 import dev.ferry.kafka.api.ApiHandlers;
 import dev.ferry.kafka.api.ApiVersionsHandler;
 import dev.ferry.kafka.api.CreatePartitionsHandler;
@@ -100,6 +101,7 @@ public final class BrokerApis {
         handlers.register(new InitProducerIdHandler(topics, acls, transactions));
         handlers.register(new DescribeConfigsHandler(node, topics, groups, logDirectory, acls, loggers));
         handlers.register(new IncrementalAlterConfigsHandler(node, topics, groups, acls, loggers));
+        handlers.register(new AlterConfigsHandler(node, topics, groups, acls));
         handlers.register(new ListConfigResourcesHandler(node, topics, groups, acls));
         handlers.register(new CreatePartitionsHandler(topics, node, acls));
         handlers.register(new DeleteRecordsHandler(topics, acls));

@@ -1,7 +1,5 @@
 package dev.ferry.kafka.api;
 
-import dev.ferry.access.AclBinding.Operation;
-import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.group.GroupCoordinator;
@@ -114,19 +112,10 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
                 continue;
             }
             ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
-            if (type == ConfigResource.Type.TOPIC
-                    && !acls.allowed(context, Operation.ALTER_CONFIGS, ResourceType.TOPIC, resource.resourceName())) {
-                fail(result, Errors.TOPIC_AUTHORIZATION_FAILED, Errors.TOPIC_AUTHORIZATION_FAILED.message());
-                continue;
-            }
-            if ((type == ConfigResource.Type.BROKER || type == ConfigResource.Type.BROKER_LOGGER)
-                    && !acls.allowedOnCluster(context, Operation.ALTER_CONFIGS)) {
-                fail(result, Errors.CLUSTER_AUTHORIZATION_FAILED, Errors.CLUSTER_AUTHORIZATION_FAILED.message());
-                continue;
-            }
-            if (type == ConfigResource.Type.GROUP
-                    && !acls.allowed(context, Operation.ALTER_CONFIGS, ResourceType.GROUP, resource.resourceName())) {
-                fail(result, Errors.GROUP_AUTHORIZATION_FAILED, Errors.GROUP_AUTHORIZATION_FAILED.message());
+            ConfigResourceChecks.Refusal unauthorized = ConfigResourceChecks.unauthorized(context, acls, type,
+                    resource.resourceName());
+            if (unauthorized != null) {
+                fail(result, unauthorized.error(), unauthorized.message());
                 continue;
             }
             if ((type == ConfigResource.Type.GROUP || type == ConfigResource.Type.BROKER_LOGGER)
@@ -146,10 +135,8 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
                 continue;
             }
             if (type == ConfigResource.Type.BROKER) {
-                String name = resource.resourceName();
-                fail(result, name.isEmpty() || name.equals(Integer.toString(node.nodeId())) ? Errors.INVALID_CONFIG
-                        : Errors.INVALID_REQUEST, "Ferry's broker configs are set when it starts and cannot be changed "
-                        + "at runtime");
+                ConfigResourceChecks.Refusal fixed = ConfigResourceChecks.brokerConfigsFixed(node, resource.resourceName());
+                fail(result, fixed.error(), fixed.message());
                 continue;
             }
             if (type != ConfigResource.Type.TOPIC) {

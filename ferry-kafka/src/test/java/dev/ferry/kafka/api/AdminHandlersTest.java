@@ -29,6 +29,8 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterC
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfig;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -176,6 +178,57 @@ class AdminHandlersTest {
                     response);
             parts.forEach(ReferenceCountUtil::release);
         }
+    }
+
+    @Test
+    void shouldReplaceTheWholeConfigWithTheNonIncrementalAlterConfigs() throws Exception {
+        assertThat(alter(List.of(config("retention.ms", SET, "1000"), config("segment.ms", SET, "60000"))))
+                .isEqualTo(Errors.NONE);
+        AlterConfigsHandler legacy = new AlterConfigsHandler(node, topics, groups, KafkaAcls.ALLOW_ALL);
+
+        AlterConfigsResponseData validated = (AlterConfigsResponseData) handle(legacy, legacyRequest(TOPIC, "t",
+                "cleanup.policy", "compact").setValidateOnly(true));
+        assertThat(validated.responses().get(0).errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(topic().config().overrides()).containsOnlyKeys("retention.ms", "segment.ms");
+
+        AlterConfigsResponseData replaced = (AlterConfigsResponseData) handle(legacy, legacyRequest(TOPIC, "t",
+                "cleanup.policy", "compact"));
+        assertThat(replaced.responses().get(0).errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(topic().config().overrides()).as("what the request left out is back to its default")
+                .containsExactly(Map.entry("cleanup.policy", "compact"));
+    }
+
+    @Test
+    void shouldRefuseWhatKafkaRefusesInTheNonIncrementalAlterConfigs() throws Exception {
+        AlterConfigsHandler legacy = new AlterConfigsHandler(node, topics, groups, KafkaAcls.ALLOW_ALL);
+        AlterConfigsRequestData request = legacyRequest(TOPIC, "t", "no.such.config", "1");
+        request.resources().add(legacyResource((byte) 8, "dev.ferry", "dev.ferry", "DEBUG")); // BROKER_LOGGER
+        request.resources().add(legacyResource(TOPIC, "missing", "retention.ms", "1"));
+        request.resources().add(legacyResource(BROKER, "", "num.partitions", "3"));
+        AlterConfigsRequestData.AlterConfigsResource withoutValue = legacyResource(TOPIC, "t2", "retention.ms", null);
+        request.resources().add(withoutValue);
+
+        AlterConfigsResponseData response = (AlterConfigsResponseData) handle(legacy, request);
+
+        assertThat(response.responses()).extracting(result -> result.errorCode()).containsExactly(
+                Errors.INVALID_CONFIG.code(), Errors.INVALID_REQUEST.code(), Errors.UNKNOWN_TOPIC_OR_PARTITION.code(),
+                Errors.INVALID_CONFIG.code(), Errors.INVALID_REQUEST.code());
+        assertThat(response.responses().get(4).errorMessage()).isEqualTo("Null value not supported for : retention.ms");
+        assertThat(topic().config().overrides()).isEmpty();
+    }
+
+    private static AlterConfigsRequestData legacyRequest(byte type, String name, String config, String value) {
+        AlterConfigsRequestData request = new AlterConfigsRequestData();
+        request.resources().add(legacyResource(type, name, config, value));
+        return request;
+    }
+
+    private static AlterConfigsRequestData.AlterConfigsResource legacyResource(byte type, String name, String config,
+            String value) {
+        AlterConfigsRequestData.AlterConfigsResource resource = new AlterConfigsRequestData.AlterConfigsResource()
+                .setResourceType(type).setResourceName(name);
+        resource.configs().add(new AlterConfigsRequestData.AlterableConfig().setName(config).setValue(value));
+        return resource;
     }
 
     private DescribeConfigsHandler describer() {

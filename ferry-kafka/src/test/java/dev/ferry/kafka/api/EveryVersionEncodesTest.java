@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -212,6 +213,14 @@ class EveryVersionEncodesTest {
                                     .setResourceName("g").setConfigurationKeys(null),
                             new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 8)
                                     .setResourceName("abc").setConfigurationKeys(null)));
+            case ALTER_CONFIGS -> {
+                AlterConfigsRequestData data = new AlterConfigsRequestData();
+                AlterConfigsRequestData.AlterConfigsResource resource = new AlterConfigsRequestData.AlterConfigsResource()
+                        .setResourceType((byte) 2).setResourceName("t");
+                resource.configs().add(new AlterConfigsRequestData.AlterableConfig().setName("retention.ms").setValue("60000"));
+                data.resources().add(resource);
+                yield data;
+            }
             case INCREMENTAL_ALTER_CONFIGS -> new IncrementalAlterConfigsRequestData().setResources(
                     new IncrementalAlterConfigsRequestData.AlterConfigsResourceCollection(List.of(
                             new IncrementalAlterConfigsRequestData.AlterConfigsResource().setResourceType((byte) 2)
