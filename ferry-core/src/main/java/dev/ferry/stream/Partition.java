@@ -263,7 +263,7 @@ public final class Partition {
     }
 
     /**
-     * Appends one batch exactly as a Kafka producer sent it (RecordBatch v2, compressed or not):
+     * Appends one batch as a Kafka producer sent it (RecordBatch v2, compressed or not):
      * checked (shape, size, timestamps, CRC: a corrupt batch is refused with
      * {@link ErrorCode#CORRUPT_RECORD} and never stored), checked against the producer's
      * sequence if it is idempotent (a retried duplicate gets its original offsets and is not stored
