@@ -157,6 +157,22 @@ class ProduceCompressionTest {
         assertThat(stored.get(1).baseOffset()).isEqualTo(2);
     }
 
+    @Test
+    void shouldStampLogAppendTimeOnTheRebuiltBatch() throws Exception {
+        topics.create("stamped", 1, Map.of("compression.type", "zstd", "message.timestamp.type", "LogAppendTime"))
+                .get(30, TimeUnit.SECONDS);
+        long before = System.currentTimeMillis();
+
+        assertThat(produce("stamped", batch(Compression.NONE, TimestampType.CREATE_TIME, RecordBatch.NO_PRODUCER_ID,
+                RecordBatch.NO_SEQUENCE, false, 3)).errorCode()).isEqualTo(Errors.NONE.code());
+
+        MutableRecordBatch stored = storedBatches("stamped").get(0);
+        assertThat(stored.compressionType()).isEqualTo(CompressionType.ZSTD);
+        assertThat(stored.timestampType()).isEqualTo(TimestampType.LOG_APPEND_TIME);
+        assertThat(stored.maxTimestamp()).isGreaterThanOrEqualTo(before - 1000);
+        stored.ensureValid();
+    }
+
     private static void assertSameRecords(RecordBatch stored, RecordBatch sent, long firstOffset) {
         List<Record> storedRecords = new ArrayList<>();
         stored.forEach(storedRecords::add);
