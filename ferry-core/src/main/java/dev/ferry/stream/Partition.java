@@ -14,6 +14,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
@@ -262,11 +263,13 @@ public final class Partition {
     }
 
     /**
-     * Appends one batch exactly as a Kafka producer sent it (RecordBatch v2, compressed or not):
+     * Appends one batch as a Kafka producer sent it (RecordBatch v2, compressed or not):
      * checked (shape, size, timestamps, CRC: a corrupt batch is refused with
      * {@link ErrorCode#CORRUPT_RECORD} and never stored), checked against the producer's
      * sequence if it is idempotent (a retried duplicate gets its original offsets and is not stored
-     * again), given its offsets and the leader epoch in place, and written.
+     * again), given its offsets and the leader epoch in place, and written. When the topic's
+     * {@code compression.type} names a codec and the batch is in another, what is written is the
+     * batch rebuilt in that codec (same producer fields, flags, timestamps and records; new CRC).
      *
      * <p>The buffer belongs to the partition until the future completes: its base offset, leader
      * epoch (and under {@code LogAppendTime} its timestamp and CRC) are overwritten in it.
@@ -292,13 +295,15 @@ public final class Partition {
         return result;
     }
 
-    private void applyAppend(ByteBuffer batch, long nowMs, AckLevel level, CompletableFuture<AppendResult> result) {
+    private void applyAppend(ByteBuffer sent, long nowMs, AckLevel level, CompletableFuture<AppendResult> result) {
         try {
             if (closed) {
                 throw StreamErrors.unknownPartition(topic, index);
             }
             TopicConfig topicConfig = config;
-            ProducedBatch.checkShape(batch, Math.min(topicConfig.maxMessageBytes(), topicConfig.segmentBytes()), name);
+            int maxBatchBytes = Math.min(topicConfig.maxMessageBytes(), topicConfig.segmentBytes());
+            ProducedBatch.checkShape(sent, maxBatchBytes, name);
+            ByteBuffer batch = inTopicCompression(sent, topicConfig.compression(), maxBatchBytes);
             long appendTimeMs = -1;
             if (topicConfig.logAppendTime()) {
                 if (!ProducedBatch.crcMatches(batch)) {
@@ -361,6 +366,24 @@ public final class Partition {
         } catch (RuntimeException e) {
             result.completeExceptionally(StreamErrors.translate(e, name));
         }
+    }
+
+    /**
+     * The batch in the topic's {@code compression.type}, as Kafka stores it: as sent when the topic
+     * says {@code producer} (null) or the codec is already the topic's (a different level does not
+     * count, as in Kafka), else rebuilt in the topic's codec, after its CRC is checked, and checked
+     * again against the size limit (a batch may grow, decompressed).
+     */
+    private ByteBuffer inTopicCompression(ByteBuffer sent, Compression target, int maxBatchBytes) {
+        if (target == null || ProducedBatch.compressionId(sent) == target.type().id) {
+            return sent;
+        }
+        if (!ProducedBatch.crcMatches(sent)) {
+            throw new BrokerException(ErrorCode.CORRUPT_RECORD, "partition " + name + " refused a batch: it fails its CRC check");
+        }
+        ByteBuffer rebuilt = ProducedBatch.recompress(sent, target, name);
+        ProducedBatch.checkShape(rebuilt, maxBatchBytes, name);
+        return rebuilt;
     }
 
     /** Writes the {@code transactional} file before the partition's first transactional batch. Owner only. */

@@ -1,11 +1,16 @@
 package dev.ferry.stream;
 
 import java.nio.ByteBuffer;
+import java.util.Iterator;
 import java.util.zip.CRC32C;
 
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 
@@ -35,6 +40,7 @@ final class ProducedBatch {
     static final int TIMESTAMP_TYPE_FLAG = 0x08;
     static final int TRANSACTIONAL_FLAG = 0x10;
     static final int CONTROL_FLAG = 0x20;
+    static final int COMPRESSION_MASK = 0x07;
 
     private ProducedBatch() {
     }
@@ -129,6 +135,55 @@ final class ProducedBatch {
         CRC32C crc = new CRC32C();
         crc.update(batch.duplicate().position(base + ATTRIBUTES));
         batch.putInt(base + CRC, (int) crc.getValue());
+    }
+
+    /** The batch's codec, as its attributes number it ({@code CompressionType.id}: 0 none, 1 gzip, ...). */
+    static int compressionId(ByteBuffer batch) {
+        return batch.getShort(batch.position() + ATTRIBUTES) & COMPRESSION_MASK;
+    }
+
+    /**
+     * The batch written again in {@code target}: its records decoded (decompressed) and encoded
+     * in the new codec by kafka-clients' builder, which computes the new CRC. What the header
+     * carries stays: base offset, partition leader epoch, producer id, epoch and base sequence,
+     * the transactional flag, the timestamp type (a LogAppendTime batch keeps its time); and each
+     * record keeps its timestamp, key, value and headers, at the offset delta of its place in the
+     * batch (which is its delta in any batch {@link #checkShape} lets through). Check the CRC
+     * first: the new one would vouch for whatever the old bytes held.
+     *
+     * @param batch one v2 batch, not a control batch ({@link #checkShape} passed)
+     * @throws BrokerException CORRUPT_RECORD if the records do not decode
+     */
+    static ByteBuffer recompress(ByteBuffer batch, Compression target, String partition) {
+        try {
+            Iterator<MutableRecordBatch> batches = MemoryRecords.readableRecords(batch.slice()).batches().iterator();
+            MutableRecordBatch original = batches.next();
+            TimestampType timestampType = original.timestampType();
+            long logAppendTime = timestampType == TimestampType.LOG_APPEND_TIME ? original.maxTimestamp()
+                    : RecordBatch.NO_TIMESTAMP;
+            // Decompressed, the records take at most about what they took before plus the header; the
+            // builder's stream grows if a codec does worse than that.
+            int uncompressedGuess = original.isCompressed() ? 2 * batch.remaining() : batch.remaining();
+            MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(uncompressedGuess + HEADER_BYTES),
+                    RecordBatch.MAGIC_VALUE_V2, target, timestampType, original.baseOffset(), logAppendTime,
+                    original.producerId(), original.producerEpoch(), original.baseSequence(), original.isTransactional(),
+                    original.partitionLeaderEpoch());
+            long offset = original.baseOffset();
+            int declared = recordCount(batch);
+            for (Record record : original) {
+                builder.appendWithOffset(offset++, record.timestamp(), record.key(), record.value(), record.headers());
+            }
+            if (offset - original.baseOffset() != declared) {
+                throw refuse(ErrorCode.CORRUPT_RECORD, partition, "it declares " + declared + " records and holds "
+                        + (offset - original.baseOffset()));
+            }
+            return builder.build().buffer();
+        } catch (BrokerException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // KafkaException, InvalidRecordException, BufferUnderflowException...: the bytes were not records.
+            throw refuse(ErrorCode.CORRUPT_RECORD, partition, "its records do not decode (" + e.getMessage() + ")");
+        }
     }
 
     static int recordCount(ByteBuffer batch) {

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.apache.kafka.common.compress.Compression;
+
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.log.CompactionSettings;
@@ -20,7 +22,10 @@ import dev.ferry.log.LogConfig;
  * <p>Ferry acts on {@code retention.ms}, {@code retention.bytes}, {@code segment.bytes},
  * {@code segment.ms}, {@code max.message.bytes}, {@code message.timestamp.type},
  * {@code message.timestamp.before.max.ms}, {@code message.timestamp.after.max.ms},
- * {@code index.interval.bytes}, {@code file.delete.delay.ms}, and for compaction
+ * {@code index.interval.bytes}, {@code file.delete.delay.ms}, {@code compression.type} (with
+ * {@code compression.gzip.level}, {@code compression.lz4.level} and {@code compression.zstd.level}:
+ * anything but {@code producer} has each produced batch stored in that codec, see
+ * {@link #compression()}), and for compaction
  * {@code cleanup.policy} ({@code delete}, {@code compact} or both), {@code delete.retention.ms},
  * {@code min.cleanable.dirty.ratio} and {@code min.compaction.lag.ms} (see
  * {@link dev.ferry.log.LogCleaner}). The other names are accepted and reported (so tools that set
@@ -45,8 +50,18 @@ public final class TopicConfig {
     public static final String DELETE_RETENTION_MS = "delete.retention.ms";
     public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
     public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
+    public static final String COMPRESSION_TYPE = "compression.type";
+    public static final String COMPRESSION_GZIP_LEVEL = "compression.gzip.level";
+    public static final String COMPRESSION_LZ4_LEVEL = "compression.lz4.level";
+    public static final String COMPRESSION_ZSTD_LEVEL = "compression.zstd.level";
     public static final String CLEANUP_DELETE = "delete";
     public static final String CLEANUP_COMPACT = "compact";
+
+    /** {@code compression.type}: store batches in whatever codec the producer used. The default. */
+    public static final String COMPRESSION_PRODUCER = "producer";
+    /** {@code compression.type}'s values, in the order Kafka lists them when it refuses another. */
+    private static final List<String> COMPRESSION_TYPES = List.of("uncompressed", "zstd", "lz4", "snappy", "gzip",
+            COMPRESSION_PRODUCER);
 
     public static final String CREATE_TIME = "CreateTime";
     public static final String LOG_APPEND_TIME = "LogAppendTime";
@@ -84,6 +99,7 @@ public final class TopicConfig {
     private final boolean cleanupDeletes;
     private final boolean cleanupCompacts;
     private final CompactionSettings compaction;
+    private final Compression compression;
 
     private TopicConfig(Map<String, String> overrides) {
         this.overrides = overrides;
@@ -102,6 +118,14 @@ public final class TopicConfig {
         this.cleanupCompacts = policies.contains(CLEANUP_COMPACT);
         this.compaction = new CompactionSettings(Long.parseLong(value(DELETE_RETENTION_MS)),
                 Double.parseDouble(value(MIN_CLEANABLE_DIRTY_RATIO)), Long.parseLong(value(MIN_COMPACTION_LAG_MS)));
+        this.compression = switch (value(COMPRESSION_TYPE)) {
+            case "uncompressed" -> Compression.NONE;
+            case "gzip" -> Compression.gzip().level(Integer.parseInt(value(COMPRESSION_GZIP_LEVEL))).build();
+            case "snappy" -> Compression.snappy().build();
+            case "lz4" -> Compression.lz4().level(Integer.parseInt(value(COMPRESSION_LZ4_LEVEL))).build();
+            case "zstd" -> Compression.zstd().level(Integer.parseInt(value(COMPRESSION_ZSTD_LEVEL))).build();
+            default -> null; // producer
+        };
     }
 
     /** The policies of a {@code cleanup.policy} list ("compact,delete"), trimmed, each once. */
@@ -169,6 +193,7 @@ public final class TopicConfig {
                 if (parsed < definition.min()) {
                     throw invalidValue(name, value, "Value must be at least " + definition.min());
                 }
+                checkCompressionLevel(name, value, parsed);
             }
             case BOOLEAN -> {
                 if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
@@ -211,10 +236,37 @@ public final class TopicConfig {
                     throw invalidValue(name, value, "String must be one of: " + CREATE_TIME + ", " + LOG_APPEND_TIME);
                 }
             }
-            case "compression.type" -> {
-                if (!value.equals("producer")) {
-                    throw invalidValue(name, value, "Ferry stores batches as the producer compressed them "
-                            + "('producer'); recompression is not supported");
+            case COMPRESSION_TYPE -> {
+                if (!COMPRESSION_TYPES.contains(value)) {
+                    throw invalidValue(name, value, "String must be one of: " + String.join(", ", COMPRESSION_TYPES));
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    /**
+     * The codec levels Kafka 4 takes (and its wording when it does not): gzip 1 to 9 or -1 (zlib's
+     * default), lz4 1 to 17, zstd -131072 to 22 (zstd-jni's bounds, written out here so that checking
+     * a config does not load the native library). The lower bounds of lz4 and zstd are the
+     * definitions' minimums, checked before this.
+     */
+    private static void checkCompressionLevel(String name, String value, long level) {
+        switch (name) {
+            case COMPRESSION_GZIP_LEVEL -> {
+                if (level != -1 && (level < 1 || level > 9)) {
+                    throw invalidValue(name, value, "Value must be between 1 and 9 or equal to -1");
+                }
+            }
+            case COMPRESSION_LZ4_LEVEL -> {
+                if (level > 17) {
+                    throw invalidValue(name, value, "Value must be no more than 17");
+                }
+            }
+            case COMPRESSION_ZSTD_LEVEL -> {
+                if (level > 22) {
+                    throw invalidValue(name, value, "Value must be no more than 22");
                 }
             }
             default -> {
@@ -309,6 +361,16 @@ public final class TopicConfig {
         return cleanupCompacts;
     }
 
+    /**
+     * The codec every produced batch is stored in, with the topic's level for it
+     * ({@code compression.type} and {@code compression.<codec>.level}); {@link Compression#NONE}
+     * for {@code uncompressed}; null for {@code producer}, the default: batches stay in the codec
+     * the producer chose.
+     */
+    public Compression compression() {
+        return compression;
+    }
+
     /** {@code delete.retention.ms}, {@code min.cleanable.dirty.ratio} and {@code min.compaction.lag.ms}. */
     public CompactionSettings compactionSettings() {
         return compaction;
@@ -332,10 +394,10 @@ public final class TopicConfig {
     private static Map<String, Definition> definitions() {
         Map<String, Definition> d = new LinkedHashMap<>();
         d.put(CLEANUP_POLICY, new Definition("delete", Type.STRING, 0));
-        d.put("compression.type", new Definition("producer", Type.STRING, 0));
-        d.put("compression.gzip.level", new Definition("-1", Type.INT, Integer.MIN_VALUE));
-        d.put("compression.lz4.level", new Definition("9", Type.INT, 1));
-        d.put("compression.zstd.level", new Definition("3", Type.INT, Integer.MIN_VALUE));
+        d.put(COMPRESSION_TYPE, new Definition(COMPRESSION_PRODUCER, Type.STRING, 0));
+        d.put(COMPRESSION_GZIP_LEVEL, new Definition("-1", Type.INT, Integer.MIN_VALUE));
+        d.put(COMPRESSION_LZ4_LEVEL, new Definition("9", Type.INT, 1));
+        d.put(COMPRESSION_ZSTD_LEVEL, new Definition("3", Type.INT, -131072));
         d.put(DELETE_RETENTION_MS, new Definition("86400000", Type.LONG, 0));
         d.put(FILE_DELETE_DELAY_MS, new Definition("60000", Type.LONG, 0));
         d.put("flush.messages", new Definition(LONG_MAX, Type.LONG, 1));

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.apache.kafka.common.compress.Compression;
+
 import org.junit.jupiter.api.Test;
 
 import dev.ferry.error.BrokerException;
@@ -142,10 +144,44 @@ class TopicConfigTest {
     }
 
     @Test
-    void shouldKeepBatchesAsTheProducerCompressedThem() {
-        TopicConfig.of(Map.of("compression.type", "producer"));
-        // A deliberate difference from Kafka, which would recompress: see the README.
-        assertInvalid(Map.of("compression.type", "gzip"));
+    void shouldTakeKafkasCompressionTypesAndTheCodecOfEach() {
+        assertThat(TopicConfig.defaults().compression()).isNull();
+        assertThat(TopicConfig.of(Map.of("compression.type", "producer")).compression()).isNull();
+        assertThat(TopicConfig.of(Map.of("compression.type", "uncompressed")).compression()).isEqualTo(Compression.NONE);
+        assertThat(TopicConfig.of(Map.of("compression.type", "gzip")).compression())
+                .isEqualTo(Compression.gzip().build());
+        assertThat(TopicConfig.of(Map.of("compression.type", "snappy")).compression())
+                .isEqualTo(Compression.snappy().build());
+        assertThat(TopicConfig.of(Map.of("compression.type", "lz4", "compression.lz4.level", "17")).compression())
+                .isEqualTo(Compression.lz4().level(17).build());
+        assertThat(TopicConfig.of(Map.of("compression.type", "zstd", "compression.zstd.level", "-5")).compression())
+                .isEqualTo(Compression.zstd().level(-5).build());
+        assertThat(TopicConfig.of(Map.of("compression.type", "gzip", "compression.gzip.level", "9")).compression())
+                .isEqualTo(Compression.gzip().level(9).build());
+    }
+
+    @Test
+    void shouldRefuseWhatKafkaRefusesForCompressionInItsWords() {
+        assertThatThrownBy(() -> TopicConfig.of(Map.of("compression.type", "brotli")))
+                .hasMessage("Invalid value brotli for configuration compression.type: String must be one of: "
+                        + "uncompressed, zstd, lz4, snappy, gzip, producer");
+        // The producer's name for no compression is not the topic's, and case counts.
+        assertInvalid(Map.of("compression.type", "none"));
+        assertInvalid(Map.of("compression.type", "GZIP"));
+        assertThatThrownBy(() -> TopicConfig.of(Map.of("compression.gzip.level", "0")))
+                .hasMessage("Invalid value 0 for configuration compression.gzip.level: Value must be between 1 and 9 "
+                        + "or equal to -1");
+        assertInvalid(Map.of("compression.gzip.level", "10"));
+        assertInvalid(Map.of("compression.gzip.level", "-2"));
+        assertThatThrownBy(() -> TopicConfig.of(Map.of("compression.lz4.level", "18")))
+                .hasMessage("Invalid value 18 for configuration compression.lz4.level: Value must be no more than 17");
+        assertInvalid(Map.of("compression.lz4.level", "0"));
+        assertThatThrownBy(() -> TopicConfig.of(Map.of("compression.zstd.level", "23")))
+                .hasMessage("Invalid value 23 for configuration compression.zstd.level: Value must be no more than 22");
+        assertThatThrownBy(() -> TopicConfig.of(Map.of("compression.zstd.level", "-131073")))
+                .hasMessage("Invalid value -131073 for configuration compression.zstd.level: Value must be at least -131072");
+        TopicConfig.of(Map.of("compression.gzip.level", "-1", "compression.lz4.level", "1",
+                "compression.zstd.level", "-131072"));
     }
 
     @Test

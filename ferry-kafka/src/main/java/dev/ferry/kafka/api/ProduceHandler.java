@@ -28,8 +28,9 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 
 /**
- * Produce: each partition's batch goes to {@link Partition#append} exactly as the producer sent it
- * (the partition checks its CRC, size and producer sequence, assigns offsets and stamps the leader
+ * Produce: each partition's batch goes to {@link Partition#append} as the producer sent it (the
+ * partition checks its CRC, size and producer sequence, rebuilds it in the topic's
+ * {@code compression.type} if that names another codec, assigns offsets and stamps the leader
  * epoch in place). An acks=all response waits for every append's fsync; acks=1 for the writes, as
  * Kafka's leader answers once the batch is in its log (in the page cache: it survives the broker
  * being killed, not a power cut before the group commit's fsync, which follows at once); consumers
