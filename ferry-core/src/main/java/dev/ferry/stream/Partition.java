@@ -381,7 +381,7 @@ public final class Partition {
         if (!ProducedBatch.crcMatches(sent)) {
             throw new BrokerException(ErrorCode.CORRUPT_RECORD, "partition " + name + " refused a batch: it fails its CRC check");
         }
-        ByteBuffer rebuilt = ProducedBatch.recompress(sent, target, name);
+        ByteBuffer rebuilt = ProducedBatch.recompress(sent, target, maxBatchBytes, name);
         ProducedBatch.checkShape(rebuilt, maxBatchBytes, name);
         return rebuilt;
     }

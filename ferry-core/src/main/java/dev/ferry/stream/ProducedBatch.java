@@ -152,9 +152,11 @@ final class ProducedBatch {
      * first: the new one would vouch for whatever the old bytes held.
      *
      * @param batch one v2 batch, not a control batch ({@link #checkShape} passed)
+     * @param maxBatchBytes the size the rebuilt batch may reach (RECORD_TOO_LARGE past it, found while
+     *     it is built)
      * @throws BrokerException CORRUPT_RECORD if the records do not decode
      */
-    static ByteBuffer recompress(ByteBuffer batch, Compression target, String partition) {
+    static ByteBuffer recompress(ByteBuffer batch, Compression target, int maxBatchBytes, String partition) {
         try {
             Iterator<MutableRecordBatch> batches = MemoryRecords.readableRecords(batch.slice()).batches().iterator();
             MutableRecordBatch original = batches.next();
@@ -172,6 +174,12 @@ final class ProducedBatch {
             int declared = recordCount(batch);
             for (Record record : original) {
                 builder.appendWithOffset(offset++, record.timestamp(), record.key(), record.value(), record.headers());
+                // Checked as it grows, not once built: a small gzip batch of repeated bytes can inflate
+                // a thousandfold, and written uncompressed it would take that much heap first.
+                if (builder.estimatedSizeInBytes() > maxBatchBytes) {
+                    throw refuse(ErrorCode.RECORD_TOO_LARGE, partition, "rebuilt in the topic's compression.type the "
+                            + "batch exceeds " + maxBatchBytes + " bytes");
+                }
             }
             if (offset - original.baseOffset() != declared) {
                 throw refuse(ErrorCode.CORRUPT_RECORD, partition, "it declares " + declared + " records and holds "

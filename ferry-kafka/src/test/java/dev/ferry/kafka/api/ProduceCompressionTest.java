@@ -122,6 +122,26 @@ class ProduceCompressionTest {
     }
 
     @Test
+    void shouldRefuseABatchThatInflatesPastTheLimitWhileItIsRebuilt() throws Exception {
+        topics.create("inflated", 1, Map.of("compression.type", "uncompressed", "max.message.bytes", "1048576"))
+                .get(30, TimeUnit.SECONDS);
+        // 64 records of 1 MiB of zeros: gzip sends them in some 70 KiB, uncompressed they would be 64 MiB.
+        MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(1 << 20), RecordBatch.MAGIC_VALUE_V2,
+                Compression.gzip().build(), TimestampType.CREATE_TIME, 0);
+        for (int i = 0; i < 64; i++) {
+            builder.appendWithOffset(i, BASE_TIMESTAMP, null, new byte[1 << 20]);
+        }
+        MemoryRecords bomb = builder.build();
+        assertThat(bomb.sizeInBytes()).isLessThan(1 << 20);
+
+        PartitionProduceResponse answer = produce("inflated", bomb);
+        assertThat(answer.errorCode()).isEqualTo(Errors.MESSAGE_TOO_LARGE.code());
+        // Refused while being rebuilt (at about 1 MiB), not after the 64 MiB batch was built and measured.
+        assertThat(answer.errorMessage()).contains("rebuilt in the topic's compression.type");
+        assertThat(storedBatches("inflated")).isEmpty();
+    }
+
+    @Test
     void shouldStoreABatchAlreadyInTheTopicsCodecAsSent() throws Exception {
         topics.create("lz", 1, Map.of("compression.type", "lz4", "compression.lz4.level", "1")).get(30, TimeUnit.SECONDS);
         // Another level of the same codec: not rebuilt (Kafka compares codecs only), so its CRC is the one sent.
