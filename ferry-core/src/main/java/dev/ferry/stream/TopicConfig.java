@@ -17,7 +17,9 @@ import dev.ferry.log.LogConfig;
 /**
  * A topic's settings, under Kafka's names and with Kafka 4's defaults, so that an admin client's
  * CreateTopics and DescribeConfigs read as they do against Kafka. A topic stores only what was
- * set ({@link #overrides()}); every other name has its default ({@link #DEFAULTS}).
+ * set ({@link #overrides()}); every other name has the broker's default for it
+ * ({@link TopicDefaults}, Kafka's {@code log.retention.hours} and the like) if the broker sets one,
+ * else Kafka's ({@link #DEFAULTS}).
  *
  * <p>Ferry acts on {@code retention.ms}, {@code retention.bytes}, {@code segment.bytes},
  * {@code segment.ms}, {@code max.message.bytes}, {@code message.timestamp.type},
@@ -83,9 +85,10 @@ public final class TopicConfig {
         DEFAULTS = Collections.unmodifiableMap(defaults);
     }
 
-    private static final TopicConfig DEFAULT = new TopicConfig(Map.of());
+    private static final TopicConfig DEFAULT = new TopicConfig(Map.of(), null);
 
     private final Map<String, String> overrides;
+    private final TopicDefaults brokerDefaults; // null: none (TopicDefaults may not be initialised yet when this class is)
     private final long retentionMs;
     private final long retentionBytes;
     private final int segmentBytes;
@@ -101,8 +104,9 @@ public final class TopicConfig {
     private final CompactionSettings compaction;
     private final Compression compression;
 
-    private TopicConfig(Map<String, String> overrides) {
+    private TopicConfig(Map<String, String> overrides, TopicDefaults brokerDefaults) {
         this.overrides = overrides;
+        this.brokerDefaults = brokerDefaults == TopicDefaults.NONE ? null : brokerDefaults;
         this.retentionMs = Long.parseLong(value(RETENTION_MS));
         this.retentionBytes = Long.parseLong(value(RETENTION_BYTES));
         this.segmentBytes = Integer.parseInt(value(SEGMENT_BYTES));
@@ -144,8 +148,21 @@ public final class TopicConfig {
      * @throws BrokerException {@link ErrorCode#INVALID_CONFIG} naming the first unknown name or wrong value
      */
     public static TopicConfig of(Map<String, String> overrides) {
-        if (overrides == null || overrides.isEmpty()) {
+        return of(overrides, TopicDefaults.NONE);
+    }
+
+    /**
+     * As {@link #of(Map)}, names not overridden taking {@code brokerDefaults}' values where it has one.
+     *
+     * @throws BrokerException {@link ErrorCode#INVALID_CONFIG} naming the first unknown name or wrong value
+     */
+    public static TopicConfig of(Map<String, String> overrides, TopicDefaults brokerDefaults) {
+        boolean noDefaults = brokerDefaults == null || brokerDefaults == TopicDefaults.NONE;
+        if ((overrides == null || overrides.isEmpty()) && noDefaults) {
             return DEFAULT;
+        }
+        if (overrides == null) {
+            overrides = Map.of();
         }
         Map<String, String> checked = new TreeMap<>();
         for (Map.Entry<String, String> entry : overrides.entrySet()) {
@@ -162,10 +179,10 @@ public final class TopicConfig {
             check(name, trimmed, definition);
             checked.put(name, name.equals(CLEANUP_POLICY) ? String.join(",", cleanupPolicies(trimmed)) : trimmed);
         }
-        return new TopicConfig(Collections.unmodifiableMap(checked));
+        return new TopicConfig(Collections.unmodifiableMap(checked), noDefaults ? null : brokerDefaults);
     }
 
-    /** This config with {@code changes} applied: a null value removes an override (back to the default). */
+    /** This config with {@code changes} applied, the same broker defaults under it: a null value removes an override (back to the default). */
     public TopicConfig with(Map<String, String> changes) {
         Map<String, String> merged = new LinkedHashMap<>(overrides);
         changes.forEach((name, value) -> {
@@ -178,7 +195,7 @@ public final class TopicConfig {
                 merged.put(name, value);
             }
         });
-        return of(merged);
+        return of(merged, brokerDefaults);
     }
 
     private static void check(String name, String value, Definition definition) {
@@ -283,9 +300,13 @@ public final class TopicConfig {
         return invalid("Invalid value " + value + " for configuration " + name + ": " + reason);
     }
 
-    /** The value of {@code name}: its override, or its default; null for a name Ferry does not know. */
+    /** The value of {@code name}: its override, or the broker's default, or Kafka's; null for a name Ferry does not know. */
     public String value(String name) {
         String value = overrides.get(name);
+        if (value != null) {
+            return value;
+        }
+        value = brokerDefaults == null ? null : brokerDefaults.topicValue(name);
         if (value != null) {
             return value;
         }
@@ -298,6 +319,19 @@ public final class TopicConfig {
         return overrides.containsKey(name);
     }
 
+    /**
+     * Whether {@code name} is not overridden and DescribeConfigs reports its value as the broker's
+     * ({@link TopicDefaults#setsDefaultOf}).
+     */
+    public boolean isBrokerDefault(String name) {
+        return !isOverridden(name) && brokerDefaults != null && brokerDefaults.setsDefaultOf(name);
+    }
+
+    /** The broker defaults under this config's overrides. */
+    public TopicDefaults brokerDefaults() {
+        return brokerDefaults == null ? TopicDefaults.NONE : brokerDefaults;
+    }
+
     /** What was set for the topic, by name. Immutable. */
     public Map<String, String> overrides() {
         return overrides;
@@ -306,7 +340,7 @@ public final class TopicConfig {
     /** Every name Ferry knows with this topic's value, in name order. */
     public Map<String, String> values() {
         Map<String, String> values = new TreeMap<>(DEFAULTS);
-        values.putAll(overrides);
+        values.replaceAll((name, kafkaDefault) -> value(name));
         return values;
     }
 
@@ -378,12 +412,13 @@ public final class TopicConfig {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof TopicConfig config && config.overrides.equals(overrides);
+        return other instanceof TopicConfig config && config.overrides.equals(overrides)
+                && config.brokerDefaults().equals(brokerDefaults());
     }
 
     @Override
     public int hashCode() {
-        return overrides.hashCode();
+        return overrides.hashCode() * 31 + brokerDefaults().hashCode();
     }
 
     @Override
@@ -416,6 +451,8 @@ public final class TopicConfig {
         d.put(MIN_COMPACTION_LAG_MS, new Definition("0", Type.LONG, 0));
         d.put("min.insync.replicas", new Definition("1", Type.INT, 1));
         d.put("preallocate", new Definition("false", Type.BOOLEAN, 0));
+        d.put("remote.log.copy.disable", new Definition("false", Type.BOOLEAN, 0));
+        d.put("remote.log.delete.on.disable", new Definition("false", Type.BOOLEAN, 0));
         d.put("remote.storage.enable", new Definition("false", Type.BOOLEAN, 0));
         d.put(RETENTION_BYTES, new Definition("-1", Type.LONG, -1));
         d.put(RETENTION_MS, new Definition("604800000", Type.LONG, -1));

@@ -105,9 +105,12 @@ public final class TopicRegistry implements AutoCloseable {
     private long nextProducerId;
     private long producerIdsReservedUpTo;
     private VirtualHostPolicies policies;
+    private final TopicDefaults defaults;
 
     private TopicRegistry(Path dataDirectory, LogFlusher flusher, boolean ownsFlusher, FileHandleCache files,
-            ClusterIdentity identity, Log registryLog, int ownerThreads, VirtualHostPolicies policies) {
+            ClusterIdentity identity, Log registryLog, int ownerThreads, VirtualHostPolicies policies,
+            TopicDefaults defaults) {
+        this.defaults = defaults;
         this.dataDirectory = dataDirectory;
         this.topicsDirectory = dataDirectory.resolve(TOPICS_DIRECTORY);
         this.flusher = flusher;
@@ -150,6 +153,16 @@ public final class TopicRegistry implements AutoCloseable {
      */
     public static TopicRegistry open(Path dataDirectory, LogFlusher sharedFlusher, FileHandleCache files, int ownerThreads,
                                      VirtualHostPolicies policies) {
+        return open(dataDirectory, sharedFlusher, files, ownerThreads, policies, TopicDefaults.NONE);
+    }
+
+    /**
+     * As {@link #open(Path, LogFlusher, FileHandleCache, int, VirtualHostPolicies)}, every topic's
+     * configs taking {@code defaults} (the broker's Kafka settings) for the names it does not override,
+     * and topics created without a partition count getting {@code defaults.numPartitions()}.
+     */
+    public static TopicRegistry open(Path dataDirectory, LogFlusher sharedFlusher, FileHandleCache files, int ownerThreads,
+                                     VirtualHostPolicies policies, TopicDefaults defaults) {
         LogFlusher flusher = sharedFlusher != null ? sharedFlusher : new LogFlusher("ferry-stream-flusher");
         Log registryLog = null;
         TopicRegistry registry = null;
@@ -158,7 +171,7 @@ public final class TopicRegistry implements AutoCloseable {
             ClusterIdentity identity = ClusterIdentity.loadOrCreate(dataDirectory);
             registryLog = Log.open(dataDirectory.resolve(REGISTRY_DIRECTORY), registryLogConfig(), flusher, files);
             registry = new TopicRegistry(dataDirectory, flusher, sharedFlusher == null, files, identity, registryLog,
-                    ownerThreads, policies);
+                    ownerThreads, policies, defaults);
             registry.recover(System.currentTimeMillis());
             return registry;
         } catch (IOException | RuntimeException e) {
@@ -211,7 +224,7 @@ public final class TopicRegistry implements AutoCloseable {
         nextProducerId = producerIdsReservedUpTo;
         removeHalfDeleted();
         for (Definition definition : standing.values()) {
-            TopicConfig config = TopicConfig.of(definition.configs());
+            TopicConfig config = TopicConfig.of(definition.configs(), defaults);
             TopicConfig effective = effectiveConfig(definition.name(), config);
             List<Partition> partitions = new ArrayList<>();
             try {
@@ -314,7 +327,7 @@ public final class TopicRegistry implements AutoCloseable {
             }
         }
         checkPartitionCount(partitions);
-        return TopicConfig.of(configs);
+        return TopicConfig.of(configs, defaults);
     }
 
     /** Kafka's texts for a CreatePartitions that would not add any. */
@@ -620,6 +633,11 @@ public final class TopicRegistry implements AutoCloseable {
     /** Every topic, in no particular order. */
     public Collection<Topic> topics() {
         return List.copyOf(topics.values());
+    }
+
+    /** The broker's topic defaults (Kafka's num.partitions, log.retention.hours and the like). */
+    public TopicDefaults defaults() {
+        return defaults;
     }
 
     public ClusterIdentity identity() {

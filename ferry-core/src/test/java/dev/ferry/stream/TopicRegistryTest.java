@@ -60,6 +60,28 @@ class TopicRegistryTest {
     }
 
     @Test
+    void shouldGiveTopicsTheDefaultsOfTheBrokerTheyAreOpenedIn() {
+        registry = TopicRegistry.open(data, null, dev.ferry.log.FileHandleCache.processDefault(), 2,
+                dev.ferry.policy.VirtualHostPolicies.NONE, TopicDefaults.of(Map.of("log.retention.ms", "5000")));
+        await(registry.create("plain", 1, Map.of()));
+        await(registry.create("own", 1, Map.of(TopicConfig.RETENTION_MS, "9000")));
+        assertThat(registry.topic("plain").orElseThrow().config().retentionMs()).isEqualTo(5000);
+        registry.close();
+
+        // Only overrides are stored: a topic that did not set it follows the broker's default of the day.
+        registry = TopicRegistry.open(data, null, dev.ferry.log.FileHandleCache.processDefault(), 2,
+                dev.ferry.policy.VirtualHostPolicies.NONE, TopicDefaults.of(Map.of("log.retention.hours", "2")));
+        assertThat(registry.topic("plain").orElseThrow().config().retentionMs()).isEqualTo(7_200_000L);
+        assertThat(registry.topic("own").orElseThrow().config().retentionMs()).isEqualTo(9000);
+        Topic altered = await(registry.alterConfigs("own", java.util.Collections.singletonMap(TopicConfig.RETENTION_MS, null)));
+        assertThat(altered.config().retentionMs()).isEqualTo(7_200_000L);
+        assertThat(altered.partitions().get(0).config().retentionMs())
+                .as("the partition acts on the broker's default").isEqualTo(7_200_000L);
+        assertThat(reopen().topic("plain").orElseThrow().config().retentionMs())
+                .as("opened without defaults: Kafka's").isEqualTo(604_800_000L);
+    }
+
+    @Test
     void shouldRefuseAnExistingNameABadNameAndBadPartitionCounts() {
         await(open().create("orders", 1, Map.of()));
 

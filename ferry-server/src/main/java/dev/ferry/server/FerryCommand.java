@@ -128,6 +128,17 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "(Kafka's group.initial.rebalance.delay.ms). Default: ${DEFAULT-VALUE}")
     int groupInitialRebalanceDelayMs;
 
+    @Option(names = "--kafka-config", paramLabel = "NAME=VALUE",
+            description = "A Kafka broker setting under Kafka's name, repeatable: num.partitions, "
+                    + "auto.create.topics.enable, or the broker-wide default of a topic config (log.retention.hours, "
+                    + "log.retention.ms, log.retention.bytes, log.segment.bytes, log.roll.ms, log.cleanup.policy, "
+                    + "message.max.bytes, compression.type, ...). Topics that do not override a config follow it, "
+                    + "including topics created before it was set. In the configuration file: kafka.NAME = VALUE.")
+    java.util.Map<String, String> kafkaConfigs = new java.util.LinkedHashMap<>();
+
+    /** kafka.NAME settings of the configuration file; those on the command line win. */
+    private java.util.Map<String, String> fileKafkaConfigs = java.util.Map.of();
+
     @Option(names = "--log-cleaner-backoff-ms", paramLabel = "MS", defaultValue = "15000",
             description = "How long the log cleaner sleeps when no compacted topic is due for cleaning "
                     + "(Kafka's log.cleaner.backoff.ms). Default: ${DEFAULT-VALUE}")
@@ -332,6 +343,9 @@ public final class FerryCommand implements Callable<BrokerSettings> {
         settings.kafkaSecurityProtocol = kafkaSecurityProtocol;
         settings.kafkaSaslMechanisms = kafkaSaslMechanisms;
         settings.groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs;
+        java.util.Map<String, String> kafka = new java.util.LinkedHashMap<>(fileKafkaConfigs);
+        kafka.putAll(kafkaConfigs);
+        settings.kafkaConfigs = kafka;
         settings.logCleanerBackoffMs = logCleanerBackoffMs;
         settings.offsetsRetentionMinutes = offsetsRetentionMinutes;
         settings.offsetsRetentionCheckIntervalMs = offsetsRetentionCheckIntervalMs;
@@ -378,9 +392,12 @@ public final class FerryCommand implements Callable<BrokerSettings> {
     static CommandLine commandLine(String[] args, java.util.Map<String, String> environment) {
         Path configFile = configFileFrom(args, environment);
         ConfigSource source = ConfigSource.load(configFile, environment);
-        CommandLine commandLine = new CommandLine(new FerryCommand());
+        FerryCommand command = new FerryCommand();
+        command.fileKafkaConfigs = source.kafkaSettings();
+        CommandLine commandLine = new CommandLine(command);
         commandLine.setDefaultValueProvider((ArgSpec argSpec) -> {
-            if (argSpec instanceof OptionSpec option && !option.longestName().equals("--config")) {
+            if (argSpec instanceof OptionSpec option && !option.longestName().equals("--config")
+                    && !option.longestName().equals("--kafka-config")) {
                 return source.lookup(option.longestName().substring(2));
             }
             return null;
@@ -408,7 +425,7 @@ public final class FerryCommand implements Callable<BrokerSettings> {
             known.add(option.longestName().substring(2));
         }
         for (String setting : source.fileSettings()) {
-            if (!known.contains(setting)) {
+            if (!known.contains(setting) && !setting.startsWith(ConfigSource.KAFKA_PREFIX)) {
                 throw new ConfigException("unknown setting '" + setting + "' in " + source.filePath()
                         + "; run ferry --help for the list");
             }

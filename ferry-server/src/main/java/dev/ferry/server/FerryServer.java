@@ -148,7 +148,7 @@ public final class FerryServer implements AutoCloseable {
         // and before the AMQP metadata, whose bindings may lead to them (stream queues).
         // With the streams' virtual host's policies as they stand, so a policy's segment size holds from the start.
         topics = TopicRegistry.open(settings.dataDir, storage.flusher(), storage.fileHandles(), settings.queueThreads,
-                broker.virtualHost(settings.streamVirtualHost).orElseThrow().policies());
+                broker.virtualHost(settings.streamVirtualHost).orElseThrow().policies(), settings.topicDefaults());
         streamQueues = new StreamQueues(topics, settings.streamVirtualHost, settings.streamKeyHeader,
                 System::currentTimeMillis);
         broker.virtualHost(settings.streamVirtualHost).orElseThrow().attachStreams(streamQueues);
@@ -238,6 +238,9 @@ public final class FerryServer implements AutoCloseable {
                 + "waiting per queue, {} in all; ready messages in memory up to {} bytes in all",
                 settings.maxMessageBytes, contentBudget.limitBytes(), settings.queueMailboxMessages,
                 settings.queueMailboxBytes, broker.backlog().bound(), readyMemory.limitBytes());
+        if (!settings.topicDefaults().brokerValues().isEmpty()) {
+            log.info("Kafka broker settings: {}", settings.topicDefaults().brokerValues());
+        }
         // One line, the first address first: scripts and tests read the port off "listening on amqp://127.0.0.1:".
         String listeners = amqpServer.boundAddresses().stream()
                 .map(address -> "amqp://" + ListenAddresses.format(address)).collect(Collectors.joining(", "));

@@ -4,31 +4,32 @@ import dev.ferry.group.DynamicGroupConfig;
 import dev.ferry.group.GroupConfig;
 import dev.ferry.kafka.KafkaConfig;
 import dev.ferry.kafka.LocalNode;
-import dev.ferry.stream.TopicConfig;
+import dev.ferry.stream.TopicDefaults;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsSynonym;
 
 /**
  * The broker configs DescribeConfigs reports for this node: the ones admin clients and Kafka's
- * tools read (replication factors, topic defaults, group timeouts, log dirs, the defaults and bounds
- * of group configs), with the values Ferry actually works with. None can be changed at runtime, so
- * every one is read-only.
+ * tools read (replication factors, the settings behind topic defaults, group timeouts, log dirs,
+ * the defaults and bounds of group configs), with the values Ferry actually works with. None can be
+ * changed at runtime, so every one is read-only. A setting given at start ({@link TopicDefaults})
+ * is STATIC_BROKER_CONFIG, with Kafka's built-in value after it among its synonyms, as Kafka lists them.
  */
 final class BrokerConfigs {
     /** Kafka's {@code ConfigSource}: set on the command line (here: derived from Ferry's own settings). */
     static final byte STATIC_BROKER_CONFIG = 4;
     static final byte DEFAULT_CONFIG = 5;
 
-    record Entry(String name, String value, byte type, byte source) {
+    record Entry(String name, String value, byte type, byte source, List<DescribeConfigsSynonym> synonyms) {
     }
 
     private BrokerConfigs() {
     }
 
-    static List<Entry> of(LocalNode node, Path dataDirectory, GroupConfig groups) {
+    static List<Entry> of(LocalNode node, Path dataDirectory, GroupConfig groups, TopicDefaults defaults) {
         String nodeId = Integer.toString(node.nodeId());
-        TopicConfig defaults = TopicConfig.defaults();
         List<Entry> entries = new ArrayList<>();
         entries.add(fixed("node.id", nodeId, TopicConfigTypes.INT));
         entries.add(fixed("broker.id", nodeId, TopicConfigTypes.INT));
@@ -41,20 +42,12 @@ final class BrokerConfigs {
         entries.add(fixed("default.replication.factor", "1", TopicConfigTypes.INT));
         entries.add(fixed("offsets.topic.replication.factor", "1", TopicConfigTypes.SHORT));
         entries.add(fixed("transaction.state.log.replication.factor", "1", TopicConfigTypes.SHORT));
-        entries.add(standard("min.insync.replicas", defaults.value("min.insync.replicas"), TopicConfigTypes.INT));
-        entries.add(standard("auto.create.topics.enable", "true", TopicConfigTypes.BOOLEAN));
         entries.add(standard("delete.topic.enable", "true", TopicConfigTypes.BOOLEAN));
-        entries.add(standard("num.partitions", Integer.toString(CreateTopicsHandler.DEFAULT_PARTITIONS), TopicConfigTypes.INT));
-        entries.add(standard("message.max.bytes", defaults.value(TopicConfig.MAX_MESSAGE_BYTES), TopicConfigTypes.INT));
-        entries.add(standard("log.retention.hours", Long.toString(defaults.retentionMs() / 3_600_000L), TopicConfigTypes.INT));
-        entries.add(standard("log.retention.bytes", defaults.value(TopicConfig.RETENTION_BYTES), TopicConfigTypes.LONG));
-        entries.add(standard("log.segment.bytes", defaults.value(TopicConfig.SEGMENT_BYTES), TopicConfigTypes.INT));
-        entries.add(standard("log.roll.hours", Long.toString(defaults.segmentMs() / 3_600_000L), TopicConfigTypes.INT));
-        entries.add(standard("log.cleanup.policy", defaults.value(TopicConfig.CLEANUP_POLICY), TopicConfigTypes.LIST));
-        entries.add(standard("log.message.timestamp.type", defaults.value(TopicConfig.MESSAGE_TIMESTAMP_TYPE),
-                TopicConfigTypes.STRING));
-        entries.add(standard("compression.type", defaults.value("compression.type"), TopicConfigTypes.STRING));
-        entries.add(standard("unclean.leader.election.enable", "false", TopicConfigTypes.BOOLEAN));
+        entries.add(topicDefault(TopicDefaults.NUM_PARTITIONS, TopicConfigTypes.INT, defaults));
+        entries.add(topicDefault(TopicDefaults.AUTO_CREATE_TOPICS, TopicConfigTypes.BOOLEAN, defaults));
+        for (String name : TopicDefaults.brokerNames()) {
+            entries.add(topicDefault(name, brokerType(name), defaults));
+        }
         entries.add(standard("socket.request.max.bytes", Integer.toString(KafkaConfig.DEFAULT_REQUEST_MAX_BYTES),
                 TopicConfigTypes.INT));
         entries.add(fixed("group.initial.rebalance.delay.ms", Integer.toString(groups.initialRebalanceDelayMs()),
@@ -71,11 +64,35 @@ final class BrokerConfigs {
         return entries;
     }
 
+    /** One synonym line of a broker setting behind a topic default. */
+    static DescribeConfigsSynonym synonym(TopicDefaults.Synonym synonym) {
+        return new DescribeConfigsSynonym().setName(synonym.name()).setValue(synonym.value())
+                .setSource(synonym.setOnBroker() ? STATIC_BROKER_CONFIG : DEFAULT_CONFIG);
+    }
+
+    private static Entry topicDefault(String name, byte type, TopicDefaults defaults) {
+        byte source = defaults.brokerValues().containsKey(name) ? STATIC_BROKER_CONFIG : DEFAULT_CONFIG;
+        List<DescribeConfigsSynonym> synonyms = defaults.brokerSynonyms(name).stream().map(BrokerConfigs::synonym).toList();
+        return new Entry(name, defaults.brokerValue(name), type, source, synonyms);
+    }
+
+    /** Kafka's type of a broker setting behind a topic default: that of the topic config, but counts of hours and minutes are ints. */
+    private static byte brokerType(String name) {
+        if (name.endsWith(".hours") || name.endsWith(".minutes")) {
+            return TopicConfigTypes.INT;
+        }
+        return TopicConfigTypes.of(TopicDefaults.topicNameOf(name));
+    }
+
     private static Entry fixed(String name, String value, byte type) {
-        return new Entry(name, value, type, STATIC_BROKER_CONFIG);
+        return new Entry(name, value, type, STATIC_BROKER_CONFIG, List.of(own(name, value, STATIC_BROKER_CONFIG)));
     }
 
     private static Entry standard(String name, String value, byte type) {
-        return new Entry(name, value, type, DEFAULT_CONFIG);
+        return new Entry(name, value, type, DEFAULT_CONFIG, List.of(own(name, value, DEFAULT_CONFIG)));
+    }
+
+    private static DescribeConfigsSynonym own(String name, String value, byte source) {
+        return new DescribeConfigsSynonym().setName(name).setValue(value).setSource(source);
     }
 }

@@ -6,6 +6,7 @@ import dev.ferry.kafka.LocalNode;
 import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicConfig;
+import dev.ferry.stream.TopicDefaults;
 import dev.ferry.stream.TopicRegistry;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,15 +29,14 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * CreateTopics: each topic through {@link TopicRegistry#create} (recorded and fsynced before it is
- * answered), or only checked with {@code validate_only}. Kafka's defaults fill what the request
- * leaves at -1: {@code num.partitions} = 1 and a replication factor of 1, the only one a single
- * node can have. Explicit replica assignments are taken when they name this node alone.
+ * answered), or only checked with {@code validate_only}. The broker's defaults fill what the
+ * request leaves at -1: its {@code num.partitions} (Kafka's default 1, {@link TopicDefaults}) and a
+ * replication factor of 1, the only one a single node can have. Explicit replica assignments are taken when they name this node alone.
  */
 public final class CreateTopicsHandler implements ApiHandler {
-    /** Kafka's {@code num.partitions} default. */
-    static final int DEFAULT_PARTITIONS = 1;
     /** DescribeConfigs' config sources, as CreateTopics v5+ reports them. */
     private static final byte TOPIC_CONFIG = 1;
+    private static final byte STATIC_BROKER_CONFIG = 4;
     private static final byte DEFAULT_CONFIG = 5;
 
     private final TopicRegistry topics;
@@ -149,7 +149,7 @@ public final class CreateTopicsHandler implements ApiHandler {
                     + " log directories cordoned.");
         }
         if (requested.assignments().isEmpty()) {
-            return requested.numPartitions() == -1 ? DEFAULT_PARTITIONS : requested.numPartitions();
+            return requested.numPartitions() == -1 ? topics.defaults().numPartitions() : requested.numPartitions();
         }
         if (requested.numPartitions() != -1 || requested.replicationFactor() != -1) {
             throw new IllegalArgumentException("both manual partition assignment and partition count or replication "
@@ -173,7 +173,8 @@ public final class CreateTopicsHandler implements ApiHandler {
             for (Map.Entry<String, String> entry : config.values().entrySet()) {
                 result.configs().add(new CreatableTopicConfigs().setName(entry.getKey()).setValue(entry.getValue())
                         .setReadOnly(false).setIsSensitive(false)
-                        .setConfigSource(config.isOverridden(entry.getKey()) ? TOPIC_CONFIG : DEFAULT_CONFIG));
+                        .setConfigSource(config.isOverridden(entry.getKey()) ? TOPIC_CONFIG
+                                : config.isBrokerDefault(entry.getKey()) ? STATIC_BROKER_CONFIG : DEFAULT_CONFIG));
             }
         }
     }

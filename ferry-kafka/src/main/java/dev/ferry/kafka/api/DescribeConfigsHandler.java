@@ -8,6 +8,7 @@ import dev.ferry.kafka.LocalNode;
 import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicConfig;
+import dev.ferry.stream.TopicDefaults;
 import dev.ferry.stream.TopicRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +30,8 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * DescribeConfigs for topics (every config {@link TopicConfig} knows: the topic's override as
- * DYNAMIC_TOPIC_CONFIG, else the default as DEFAULT_CONFIG, none read-only, as Kafka reports them),
+ * DYNAMIC_TOPIC_CONFIG, else the broker's default as STATIC_BROKER_CONFIG, else Kafka's as
+ * DEFAULT_CONFIG, none read-only, the synonyms under Kafka's broker names, as Kafka reports them),
  * for this broker ({@link BrokerConfigs}, all read-only), for groups ({@link GroupConfigs}, whether
  * or not the group exists, as Kafka answers) and for this broker's loggers
  * ({@link BrokerLoggerConfigs}). Named keys Ferry does not know are left out of the answer, as Kafka
@@ -141,7 +143,8 @@ public final class DescribeConfigsHandler implements ApiHandler {
                     if (!wanted(resource, name)) {
                         continue;
                     }
-                    byte source = config.isOverridden(name) ? DYNAMIC_TOPIC_CONFIG : BrokerConfigs.DEFAULT_CONFIG;
+                    byte source = config.isOverridden(name) ? DYNAMIC_TOPIC_CONFIG
+                            : config.isBrokerDefault(name) ? BrokerConfigs.STATIC_BROKER_CONFIG : BrokerConfigs.DEFAULT_CONFIG;
                     DescribeConfigsResourceResult described = entry(name, entry.getValue(), false, source,
                             TopicConfigTypes.of(name), typed);
                     if (data.includeSynonyms()) {
@@ -149,8 +152,10 @@ public final class DescribeConfigsHandler implements ApiHandler {
                             described.synonyms().add(new DescribeConfigsSynonym().setName(name)
                                     .setValue(entry.getValue()).setSource(DYNAMIC_TOPIC_CONFIG));
                         }
-                        described.synonyms().add(new DescribeConfigsSynonym().setName(name)
-                                .setValue(TopicConfig.DEFAULTS.get(name)).setSource(BrokerConfigs.DEFAULT_CONFIG));
+                        // Kafka lists the broker settings behind the value under their own names.
+                        for (TopicDefaults.Synonym synonym : config.brokerDefaults().topicSynonyms(name)) {
+                            described.synonyms().add(BrokerConfigs.synonym(synonym));
+                        }
                     }
                     result.configs().add(described);
                 }
@@ -161,15 +166,14 @@ public final class DescribeConfigsHandler implements ApiHandler {
                             + node.nodeId() + " or the empty string, but received " + name);
                     continue;
                 }
-                for (BrokerConfigs.Entry entry : BrokerConfigs.of(node, logDirectory, groups.config())) {
+                for (BrokerConfigs.Entry entry : BrokerConfigs.of(node, logDirectory, groups.config(), topics.defaults())) {
                     if (!wanted(resource, entry.name())) {
                         continue;
                     }
                     DescribeConfigsResourceResult described = entry(entry.name(), entry.value(), true, entry.source(),
                             entry.type(), typed);
                     if (data.includeSynonyms()) {
-                        described.synonyms().add(new DescribeConfigsSynonym().setName(entry.name())
-                                .setValue(entry.value()).setSource(entry.source()));
+                        described.synonyms().addAll(entry.synonyms());
                     }
                     result.configs().add(described);
                 }

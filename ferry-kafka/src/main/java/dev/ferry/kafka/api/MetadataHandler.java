@@ -29,8 +29,9 @@ import org.apache.kafka.common.protocol.Errors;
  * the partition's leader epoch); the cluster id; and the topics asked for, all of them when the
  * request names none (null, or an empty list in v0).
  *
- * <p>A topic asked for by name that does not exist is created with Kafka's defaults
- * ({@code auto.create.topics.enable=true}, {@code num.partitions=1}) when the request allows it,
+ * <p>A topic asked for by name that does not exist is created with the broker's
+ * {@code num.partitions} when the request and the broker's {@code auto.create.topics.enable} allow
+ * it (Kafka's defaults: 1 partition, allowed; see {@link dev.ferry.stream.TopicDefaults}),
  * and the answer waits for the creation to be durable, so the client sees the topic at once
  * instead of retrying on LEADER_NOT_AVAILABLE as it would with Kafka.
  */
@@ -92,7 +93,8 @@ public final class MetadataHandler implements ApiHandler {
             }
             return CompletableFuture.completedFuture(response);
         }
-        boolean mayCreate = autoCreateTopics && (context.apiVersion() < 4 || data.allowAutoTopicCreation());
+        boolean mayCreate = autoCreateTopics && topics.defaults().autoCreateTopics()
+                && (context.apiVersion() < 4 || data.allowAutoTopicCreation());
         List<CompletableFuture<?>> creations = new ArrayList<>();
         for (MetadataRequestTopic requested : data.topics()) {
             Optional<Topic> topic = TopicIds.find(topics, requested.name(), requested.topicId());
@@ -148,7 +150,7 @@ public final class MetadataHandler implements ApiHandler {
     private CompletableFuture<Topic> autoCreate(String name) {
         CompletableFuture<Topic> created;
         try {
-            created = topics.create(name, CreateTopicsHandler.DEFAULT_PARTITIONS, java.util.Map.of());
+            created = topics.create(name, topics.defaults().numPartitions(), java.util.Map.of());
         } catch (RuntimeException e) {
             created = CompletableFuture.failedFuture(e);
         }

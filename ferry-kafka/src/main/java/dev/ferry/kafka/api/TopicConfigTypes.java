@@ -22,7 +22,7 @@ final class TopicConfigTypes {
             "compression.zstd.level", "index.interval.bytes", "max.message.bytes", "min.insync.replicas",
             "segment.bytes", "segment.index.bytes");
     private static final Set<String> BOOLEANS = Set.of("preallocate", "remote.storage.enable",
-            "unclean.leader.election.enable");
+            "remote.log.copy.disable", "remote.log.delete.on.disable", "unclean.leader.election.enable");
     private static final Set<String> STRINGS = Set.of("compression.type", "message.timestamp.type");
 
     private TopicConfigTypes() {

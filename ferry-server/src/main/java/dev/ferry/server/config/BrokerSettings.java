@@ -1,5 +1,8 @@
 package dev.ferry.server.config;
 
+import dev.ferry.error.BrokerException;
+import dev.ferry.stream.TopicDefaults;
+
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
@@ -54,6 +57,12 @@ public final class BrokerSettings {
     public List<String> kafkaSaslMechanisms = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
     /** Kafka's group.initial.rebalance.delay.ms. */
     public int groupInitialRebalanceDelayMs = 3000;
+    /**
+     * Kafka broker settings by Kafka's name: num.partitions, auto.create.topics.enable and the
+     * broker-wide defaults of topic configs (log.retention.hours, log.segment.bytes, ...).
+     */
+    public Map<String, String> kafkaConfigs = Map.of();
+    private TopicDefaults topicDefaults = TopicDefaults.NONE;
     /** Kafka's log.cleaner.backoff.ms: how long the log cleaner sleeps when no compacted topic is due. */
     public long logCleanerBackoffMs = 15_000;
     /** Kafka's offsets.retention.minutes (7 days). */
@@ -161,6 +170,7 @@ public final class BrokerSettings {
             throw new ConfigException("prometheus-port must differ from amqp-port, kafka-port and http-port, got "
                     + prometheusPort);
         }
+        concludeKafkaConfigs();
         if (groupInitialRebalanceDelayMs < 0) {
             throw new ConfigException("group-initial-rebalance-delay-ms must be 0 or more, got "
                     + groupInitialRebalanceDelayMs);
@@ -309,6 +319,39 @@ public final class BrokerSettings {
      * client-certificate setting without a certificate is a mistake, not something to ignore.
      * The files themselves are read when the server starts.
      */
+    /** Kafka names Ferry sets through an option of its own: the message says which. */
+    private static final Map<String, String> KAFKA_NAMES_WITH_OPTIONS = Map.of(
+            "group.initial.rebalance.delay.ms", "--group-initial-rebalance-delay-ms",
+            "log.cleaner.backoff.ms", "--log-cleaner-backoff-ms",
+            "offsets.retention.minutes", "--offsets-retention-minutes",
+            "offsets.retention.check.interval.ms", "--offsets-retention-check-interval-ms",
+            "log.retention.check.interval.ms", "--log-retention-check-interval-ms",
+            "max.incremental.fetch.session.cache.slots", "--max-incremental-fetch-session-cache-slots",
+            "sasl.enabled.mechanisms", "--kafka-sasl-mechanisms",
+            "advertised.listeners", "--kafka-advertised-host and --kafka-port",
+            "listeners", "--bind and --kafka-port",
+            "log.dirs", "--data-dir");
+
+    private void concludeKafkaConfigs() {
+        kafkaConfigs = kafkaConfigs == null ? Map.of() : Map.copyOf(kafkaConfigs);
+        for (String name : kafkaConfigs.keySet()) {
+            String option = KAFKA_NAMES_WITH_OPTIONS.get(name.trim());
+            if (option != null) {
+                throw new ConfigException("kafka-config: " + name.trim() + " is set with " + option);
+            }
+        }
+        try {
+            topicDefaults = TopicDefaults.of(kafkaConfigs);
+        } catch (BrokerException e) {
+            throw new ConfigException("kafka-config: " + e.getMessage());
+        }
+    }
+
+    /** What topics get from the broker when their creator leaves something out (from {@link #kafkaConfigs}). */
+    public TopicDefaults topicDefaults() {
+        return topicDefaults;
+    }
+
     private void concludeTls() {
         boolean certificateGiven = tlsCert != null;
         if (certificateGiven != (tlsKey != null)) {

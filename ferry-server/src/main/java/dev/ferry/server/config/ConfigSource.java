@@ -17,6 +17,8 @@ import java.util.Properties;
  * this source only for options the user did not pass.
  */
 public final class ConfigSource {
+    /** File settings under Kafka's own names: {@code kafka.num.partitions = 3}. */
+    public static final String KAFKA_PREFIX = "kafka.";
     private final Map<String, String> environment;
     private final Properties file;
     private final Path filePath;
@@ -59,6 +61,17 @@ public final class ConfigSource {
         }
         String fromFile = file.getProperty(setting);
         return fromFile == null ? null : fromFile.trim();
+    }
+
+    /** The file's {@code kafka.NAME} settings by Kafka name ({@code NAME}), in name order. */
+    public Map<String, String> kafkaSettings() {
+        Map<String, String> settings = new java.util.TreeMap<>();
+        for (String key : file.stringPropertyNames()) {
+            if (key.startsWith(KAFKA_PREFIX)) {
+                settings.put(key.substring(KAFKA_PREFIX.length()), file.getProperty(key).trim());
+            }
+        }
+        return settings;
     }
 
     /** Settings in the file that no option knows, so that a misspelt key is reported, not ignored. */
