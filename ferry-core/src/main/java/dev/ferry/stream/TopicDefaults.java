@@ -170,12 +170,6 @@ public final class TopicDefaults {
         return brokerValues;
     }
 
-    /** Whether {@code brokerName} is a setting this class takes. */
-    public static boolean isKnown(String brokerName) {
-        return brokerName.equals(NUM_PARTITIONS) || brokerName.equals(AUTO_CREATE_TOPICS)
-                || TOPIC_NAME_OF.containsKey(brokerName);
-    }
-
     /** Every broker setting behind a topic config default, by topic config name and then most specific first. */
     public static List<String> brokerNames() {
         return List.copyOf(TOPIC_NAME_OF.keySet());

@@ -45,6 +45,9 @@ class TopicDefaultsTest {
                 .topicValue(TopicConfig.RETENTION_MS)).isEqualTo("5000");
         assertThat(TopicDefaults.of(Map.of("log.roll.hours", "2")).topicValue(TopicConfig.SEGMENT_MS))
                 .isEqualTo("7200000");
+        assertThat(TopicDefaults.of(Map.of("log.retention.hours", Long.toString(Long.MAX_VALUE)))
+                .topicValue(TopicConfig.RETENTION_MS)).as("too many hours to count in ms: as good as no limit")
+                .isEqualTo(Long.toString(Long.MAX_VALUE));
         // A negative count of hours is no limit, as Kafka reads it.
         assertThat(TopicDefaults.of(Map.of("log.retention.hours", "-1")).topicValue(TopicConfig.RETENTION_MS))
                 .isEqualTo("-1");
@@ -130,5 +133,57 @@ class TopicDefaultsTest {
         assertThat(defaults.brokerSynonyms("log.retention.hours")).isEqualTo(List.of(
                 new TopicDefaults.Synonym("log.retention.hours", "24", true),
                 new TopicDefaults.Synonym("log.retention.hours", "168", false)));
+    }
+
+    @Test
+    void shouldReadBrokerValuesAsSetElseAsKafkasBuiltInOnes() {
+        TopicDefaults defaults = TopicDefaults.of(Map.of("num.partitions", "1", "auto.create.topics.enable", "True",
+                "log.retention.hours", "0", "log.cleaner.min.cleanable.ratio", "0.25"));
+
+        assertThat(defaults.numPartitions()).isEqualTo(1);
+        assertThat(defaults.autoCreateTopics()).isTrue();
+        assertThat(defaults.topicValue(TopicConfig.RETENTION_MS)).as("zero hours is zero, not no limit").isEqualTo("0");
+        assertThat(defaults.topicValue(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO)).isEqualTo("0.25");
+        assertThat(defaults.brokerValue("log.retention.hours")).isEqualTo("0");
+        assertThat(TopicDefaults.NONE.brokerValue("num.partitions")).isEqualTo("1");
+        assertThat(TopicDefaults.NONE.brokerValue("auto.create.topics.enable")).isEqualTo("true");
+        assertThat(TopicDefaults.NONE.brokerValue("log.segment.bytes")).isEqualTo("1073741824");
+        assertThat(TopicDefaults.NONE.brokerValue("log.roll.ms")).isNull();
+        assertThat(TopicDefaults.NONE.brokerValue("no.such.setting")).isNull();
+        assertThat(TopicDefaults.brokerNames()).contains("log.retention.hours", "message.max.bytes", "log.roll.jitter.ms");
+        assertThat(TopicDefaults.topicNameOf("log.roll.hours")).isEqualTo(TopicConfig.SEGMENT_MS);
+        assertThat(TopicDefaults.topicNameOf("num.partitions")).isNull();
+        assertThat(defaults.brokerValues()).containsEntry("num.partitions", "1").hasSize(4);
+    }
+
+    @Test
+    void shouldListSynonymsOfSettingsThatAreNotTopicDefaults() {
+        assertThat(TopicDefaults.NONE.brokerSynonyms("auto.create.topics.enable"))
+                .containsExactly(new TopicDefaults.Synonym("auto.create.topics.enable", "true", false));
+        assertThat(TopicDefaults.of(Map.of("auto.create.topics.enable", "false")).brokerSynonyms("auto.create.topics.enable"))
+                .containsExactly(new TopicDefaults.Synonym("auto.create.topics.enable", "false", true),
+                        new TopicDefaults.Synonym("auto.create.topics.enable", "true", false));
+        assertThat(TopicDefaults.NONE.brokerSynonyms("log.roll.ms")).isEmpty();
+        assertThat(TopicDefaults.NONE.brokerSynonyms("log.roll.hours"))
+                .containsExactly(new TopicDefaults.Synonym("log.roll.hours", "168", false));
+    }
+
+    @Test
+    void shouldTellConfigsApartByTheirBrokerDefaults() {
+        TopicDefaults day = TopicDefaults.of(Map.of("log.retention.hours", "24"));
+        TopicDefaults sameDay = TopicDefaults.of(Map.of("log.retention.hours", "24"));
+        TopicDefaults hour = TopicDefaults.of(Map.of("log.retention.hours", "1"));
+
+        assertThat(day).isEqualTo(sameDay).hasSameHashCodeAs(sameDay).isNotEqualTo(hour);
+        assertThat(TopicConfig.of(Map.of(), day)).isEqualTo(TopicConfig.of(Map.of(), sameDay))
+                .hasSameHashCodeAs(TopicConfig.of(Map.of(), sameDay))
+                .isNotEqualTo(TopicConfig.of(Map.of(), hour))
+                .isNotEqualTo(TopicConfig.of(Map.of()));
+        assertThat(TopicConfig.of(Map.of(TopicConfig.SEGMENT_MS, "1000"), day))
+                .isNotEqualTo(TopicConfig.of(Map.of(TopicConfig.SEGMENT_MS, "2000"), day));
+        assertThat(TopicConfig.of(null, null)).isSameAs(TopicConfig.defaults());
+        assertThat(TopicConfig.of(null, day).retentionMs()).isEqualTo(86_400_000L);
+        assertThat(TopicConfig.of(Map.of(), day).brokerDefaults()).isEqualTo(day);
+        assertThat(TopicConfig.of(Map.of()).brokerDefaults()).isSameAs(TopicDefaults.NONE);
     }
 }
