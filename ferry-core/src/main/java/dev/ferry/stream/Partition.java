@@ -434,7 +434,7 @@ public final class Partition {
             ByteBuffer marker = ProducedBatch.transactionMarker(offset, nowMs, leaderEpoch, producerId, producerEpoch,
                     commit, coordinatorEpoch);
             CompletableFuture<dev.ferry.log.AppendResult> written = log.appendBatch(marker, leaderEpoch);
-            producers.recordMarker(producerId, producerEpoch, offset, nowMs);
+            producers.recordMarker(producerId, producerEpoch, offset, nowMs, coordinatorEpoch);
             transactions.end(producerId, offset, commit, highWatermark());
             noteActiveSegment(nowMs);
             written.whenComplete((appended, failure) -> {
@@ -512,6 +512,37 @@ public final class Partition {
             activeSegmentBaseOffset = base;
             activeSegmentSinceMs = nowMs;
         }
+    }
+
+    /** A producer this partition keeps state for, as Kafka's DescribeProducers reports it. */
+    public record ActiveProducer(long producerId, short producerEpoch, int lastSequence, long lastTimestampMs,
+            int coordinatorEpoch, long currentTxnStartOffset) {
+    }
+
+    /**
+     * The producers the partition keeps idempotence state for (those not yet expired or trimmed
+     * away), with the first offset of each one's open transaction here (-1 if none), read on the
+     * owner's thread so the answer is one consistent moment of the table.
+     *
+     * @return fails with UNKNOWN_TOPIC_OR_PARTITION once the partition is closed
+     */
+    public CompletableFuture<List<ActiveProducer>> activeProducers() {
+        CompletableFuture<List<ActiveProducer>> result = new CompletableFuture<>();
+        if (!submit(() -> {
+            if (closed) {
+                result.completeExceptionally(StreamErrors.unknownPartition(topic, index));
+                return;
+            }
+            Map<Long, Long> open = transactions.openTransactions();
+            List<ActiveProducer> active = new ArrayList<>(producers.size());
+            producers.entries().forEach((producerId, entry) -> active.add(new ActiveProducer(producerId, entry.epoch(),
+                    entry.lastSequence(), entry.lastTimestampMs(), entry.coordinatorEpoch(),
+                    open.getOrDefault(producerId, -1L))));
+            result.complete(active);
+        })) {
+            result.completeExceptionally(StreamErrors.unknownPartition(topic, index));
+        }
+        return result;
     }
 
     /**

@@ -65,6 +65,8 @@ public final class ProducerStateTable {
         private long lastUpdateMs;
         /** The offset of the producer's last transaction marker here, or -1. */
         private long markerOffset = -1;
+        /** The transaction coordinator's epoch on the producer's last marker written since the partition opened, or -1. */
+        private int coordinatorEpoch = -1;
 
         ProducerEntry(short epoch) {
             this.epoch = epoch;
@@ -91,6 +93,23 @@ public final class ProducerStateTable {
 
         public long lastUpdateMs() {
             return lastUpdateMs;
+        }
+
+        /**
+         * The time DescribeProducers reports, as Kafka keeps it: the largest timestamp of the
+         * producer's last batch, or, when a transaction marker came after it, when the marker was written.
+         */
+        public long lastTimestampMs() {
+            BatchMetadata last = batches.peekLast();
+            if (last == null || markerOffset > last.lastOffset()) {
+                return lastUpdateMs;
+            }
+            return last.maxTimestampMs();
+        }
+
+        /** The coordinator epoch of the last marker written since the partition opened, or -1 (it is not kept on disk). */
+        public int coordinatorEpoch() {
+            return coordinatorEpoch;
         }
     }
 
@@ -166,6 +185,11 @@ public final class ProducerStateTable {
      * producer's) are refused from now on.
      */
     public void recordMarker(long producerId, short epoch, long markerOffset, long nowMs) {
+        recordMarker(producerId, epoch, markerOffset, nowMs, -1);
+    }
+
+    /** As {@link #recordMarker(long, short, long, long)}, remembering the coordinator's epoch (0 or more) on the marker. */
+    public void recordMarker(long producerId, short epoch, long markerOffset, long nowMs, int coordinatorEpoch) {
         ProducerEntry entry = producers.get(producerId);
         if (entry == null || epoch > entry.epoch) {
             entry = new ProducerEntry(epoch);
@@ -173,6 +197,9 @@ public final class ProducerStateTable {
         }
         entry.markerOffset = Math.max(entry.markerOffset, markerOffset);
         entry.lastUpdateMs = nowMs;
+        if (coordinatorEpoch >= 0) {
+            entry.coordinatorEpoch = coordinatorEpoch;
+        }
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.ferry.kafka.api.DeleteTopicsHandler;
 import dev.ferry.kafka.api.DescribeClusterHandler;
 import dev.ferry.kafka.api.DescribeConfigsHandler;
 import dev.ferry.kafka.api.DescribeLogDirsHandler;
+import dev.ferry.kafka.api.DescribeProducersHandler;
 import dev.ferry.kafka.api.FetchHandler;
 import dev.ferry.kafka.api.IncrementalAlterConfigsHandler;
 import dev.ferry.kafka.api.InitProducerIdHandler;
@@ -105,6 +106,7 @@ public final class BrokerApis {
         handlers.register(new ListConfigResourcesHandler(node, topics, groups, acls));
         handlers.register(new CreatePartitionsHandler(topics, node, acls));
         handlers.register(new DeleteRecordsHandler(topics, acls));
+        handlers.register(new DescribeProducersHandler(topics, acls));
         handlers.register(new DescribeLogDirsHandler(topics, logDirectory, acls));
         handlers.register(new SaslHandshakeHandler());
         handlers.register(new SaslAuthenticateHandler());

@@ -381,6 +381,18 @@ class KafkaToolsTest {
                     transactionalId);
             assertThat(describe.exitCode()).isZero();
             assertThat(describe.out()).contains("Ongoing").contains("60000").contains(topic + "-1");
+            ToolRun producers = tool("org.apache.kafka.tools.TransactionsCommand", "describe-producers", "--topic",
+                    topic, "--partition", "1");
+            assertThat(producers.exitCode()).isZero();
+            // ProducerId, ProducerEpoch, LatestCoordinatorEpoch, LastSequence 0, LastTimestamp, the open transaction at 0.
+            assertThat(producers.out()).containsPattern("(?m)^\\d+\\s+\\d+\\s+-?\\d+\\s+0\\s+\\d+\\s+0\\s*$");
+            String nodeId;
+            try (Admin admin = Admin.create(clientProperties())) {
+                nodeId = admin.describeCluster().controller().get(30, TimeUnit.SECONDS).idString();
+            }
+            ToolRun hanging = tool("org.apache.kafka.tools.TransactionsCommand", "find-hanging", "--broker-id", nodeId);
+            assertThat(hanging.exitCode()).isZero();
+            assertThat(hanging.out()).contains("ProducerId").doesNotContain(topic);
 
             producer.commitTransaction();
             // Kafka may still be writing the markers after the commit returned; Ferry has written them.

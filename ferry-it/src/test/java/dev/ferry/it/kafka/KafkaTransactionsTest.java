@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -257,6 +258,47 @@ class KafkaTransactionsTest {
             assertThat(committed.topicPartitions()).isEmpty();
             assertThat(committed.producerId()).isEqualTo(open.producerId());
         }
+    }
+
+    @Test
+    void shouldDescribeTheProducersOfAPartitionWithTheirOpenTransactions() throws Exception {
+        String topic = createTopic(2);
+        TopicPartition partition = new TopicPartition(topic, 1);
+        String transactionalId = KafkaTestBase.unique("tx");
+        Map<String, Object> idempotent = Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        try (KafkaProducer<String, String> plain = new KafkaProducer<>(producerProperties(idempotent));
+             KafkaProducer<String, String> producer = transactionalProducer(transactionalId, Map.of())) {
+            for (int i = 0; i < 3; i++) {
+                plain.send(new ProducerRecord<>(topic, 1, "k", "v" + i)).get(30, TimeUnit.SECONDS);
+            }
+            producer.initTransactions();
+            producer.beginTransaction();
+            long first = producer.send(new ProducerRecord<>(topic, 1, "k", "t")).get(30, TimeUnit.SECONDS).offset();
+
+            List<ProducerState> open = admin.describeProducers(List.of(partition)).partitionResult(partition)
+                    .get(30, TimeUnit.SECONDS).activeProducers();
+            assertThat(open).hasSize(2);
+            ProducerState transactional = open.stream().filter(state -> state.currentTransactionStartOffset().isPresent())
+                    .findFirst().orElseThrow();
+            assertThat(transactional.currentTransactionStartOffset()).hasValue(first);
+            assertThat(transactional.lastSequence()).isZero();
+            ProducerState idempotentState = open.stream().filter(state -> state != transactional).findFirst().orElseThrow();
+            assertThat(idempotentState.lastSequence()).isEqualTo(2);
+            assertThat(idempotentState.currentTransactionStartOffset()).isEmpty();
+            assertThat(idempotentState.lastTimestamp()).isPositive();
+
+            producer.commitTransaction();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                ProducerState committed = admin.describeProducers(List.of(partition)).partitionResult(partition)
+                        .get(30, TimeUnit.SECONDS).activeProducers().stream()
+                        .filter(state -> state.producerId() == transactional.producerId()).findFirst().orElseThrow();
+                assertThat(committed.currentTransactionStartOffset()).isEmpty();
+                assertThat(committed.coordinatorEpoch()).isPresent();
+                assertThat(committed.coordinatorEpoch().getAsInt()).isNotNegative();
+            });
+        }
+        assertThat(admin.describeProducers(List.of(new TopicPartition(topic, 0))).partitionResult(
+                new TopicPartition(topic, 0)).get(30, TimeUnit.SECONDS).activeProducers()).isEmpty();
     }
 
     // ---------------------------------------------------------------- helpers
