@@ -167,6 +167,25 @@ class KafkaAclTest {
         produce("alice", topic, "from alice");
         assertThatThrownBy(() -> produce("bob", topic, "from bob"))
                 .satisfies(e -> assertThat(chain(e)).hasAtLeastOneElementOfType(TopicAuthorizationException.class));
+        // DescribeProducers needs READ: bob may see the topic (DESCRIBE, so the leader lookup passes) but not read it.
+        try (Admin admin = admin("admin")) {
+            admin.createAcls(List.of(allow(ResourceType.TOPIC, topic, PatternType.LITERAL, "bob", AclOperation.DESCRIBE)))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        org.apache.kafka.common.TopicPartition partition = new org.apache.kafka.common.TopicPartition(topic, 0);
+        try (Admin bob = admin("bob")) {
+            assertThatThrownBy(() -> bob.describeProducers(List.of(partition)).partitionResult(partition)
+                    .get(30, TimeUnit.SECONDS))
+                    .satisfies(e -> assertThat(chain(e)).hasAtLeastOneElementOfType(TopicAuthorizationException.class));
+        }
+        try (Admin alice = admin("alice")) {
+            assertThat(alice.describeProducers(List.of(partition)).partitionResult(partition).get(30, TimeUnit.SECONDS)
+                    .activeProducers()).isNotNull();
+        }
+        try (Admin admin = admin("admin")) {
+            admin.deleteAcls(List.of(allow(ResourceType.TOPIC, topic, PatternType.LITERAL, "bob", AclOperation.DESCRIBE)
+                    .toFilter())).all().get(30, TimeUnit.SECONDS);
+        }
         // No READ on the group yet: the consumer is refused at its first group request.
         assertThatThrownBy(() -> consume("alice", "acl-group", topic, 1))
                 .satisfies(e -> assertThat(chain(e)).hasAtLeastOneElementOfType(GroupAuthorizationException.class));
