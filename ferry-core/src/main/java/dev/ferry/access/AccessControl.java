@@ -306,6 +306,25 @@ public final class AccessControl implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates or changes a user from what {@code update} makes of it as every change accepted so
+     * far leaves it (null when there is no such user): a user it returns is stored, null changes
+     * nothing. Resolved under the lock that orders changes, so two updates of one user (Kafka's
+     * SCRAM credentials of two mechanisms, altered by two clients) both count; recorded as a plain
+     * {@link PutUser}.
+     *
+     * @return completes once the change is durable, with whether there was one
+     */
+    public CompletableFuture<Boolean> updateUser(String name, UnaryOperator<User> update) {
+        synchronized (changeLock) {
+            User changed = update.apply(accepted.user(name));
+            if (changed == null) {
+                return CompletableFuture.completedFuture(false);
+            }
+            return putUser(changed.name(), changed.hash(), changed.tags()).thenApply(ignored -> true);
+        }
+    }
+
     /** As {@link #updateUserLimits}, for a virtual host's limits. */
     public CompletableFuture<Void> updateVirtualHostLimits(String virtualHost, UnaryOperator<VirtualHostLimits> update) {
         synchronized (changeLock) {

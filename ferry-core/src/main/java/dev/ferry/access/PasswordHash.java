@@ -152,6 +152,63 @@ public final class PasswordHash {
         return scramSha512;
     }
 
+    /** The two SCRAM mechanisms Ferry keeps credentials for, with Kafka's wire codes. */
+    public enum ScramMechanism {
+        SCRAM_SHA_256(1, SHA256, "SHA-256"), SCRAM_SHA_512(2, SHA512, "SHA-512");
+
+        private final byte kafkaCode;
+        private final String hmac;
+        private final String digest;
+
+        ScramMechanism(int kafkaCode, String hmac, String digest) {
+            this.kafkaCode = (byte) kafkaCode;
+            this.hmac = hmac;
+            this.digest = digest;
+        }
+
+        /** Kafka's {@code ScramMechanism} type code (1 and 2). */
+        public byte kafkaCode() {
+            return kafkaCode;
+        }
+    }
+
+    /**
+     * The credential RFC 5802 keeps for a password salted by a client (Kafka's
+     * AlterUserScramCredentials sends the salted password, never the password): the stored key and
+     * server key derived from it.
+     */
+    public static ScramCredential scramCredential(ScramMechanism mechanism, byte[] salt, int iterations,
+                                                  byte[] saltedPassword) {
+        byte[] clientKey = hmac(mechanism.hmac, saltedPassword, "Client Key");
+        return new ScramCredential(salt.clone(), iterations, digest(mechanism.digest).digest(clientKey),
+                hmac(mechanism.hmac, saltedPassword, "Server Key"));
+    }
+
+    /** The credential kept for {@code mechanism}, if any (a copy). */
+    public Optional<ScramCredential> scram(ScramMechanism mechanism) {
+        return mechanism == ScramMechanism.SCRAM_SHA_256 ? scramSha256() : scramSha512();
+    }
+
+    /**
+     * This hash with {@code mechanism}'s credential replaced ({@code credential}) or removed (null).
+     * Replacing SCRAM-SHA-256 drops the RabbitMQ form, which belongs to the password it replaced:
+     * password checks (AMQP, HTTP, Kafka PLAIN) then go by the new SCRAM-SHA-256 credential, so
+     * the password a Kafka admin set works everywhere. SCRAM-SHA-512 stands alone, as each
+     * mechanism's credential does in Kafka.
+     */
+    public PasswordHash withScram(ScramMechanism mechanism, ScramCredential credential) {
+        if (mechanism == ScramMechanism.SCRAM_SHA_512) {
+            return new PasswordHash(scramSalt, scramIterations, storedKey, serverKey, rabbitSha256, credential == null
+                    ? null : new ScramCredential(credential.salt().clone(), credential.iterations(),
+                    credential.storedKey().clone(), credential.serverKey().clone()));
+        }
+        if (credential == null) {
+            return new PasswordHash(null, 0, null, null, rabbitSha256, scramSha512);
+        }
+        return new PasswordHash(credential.salt().clone(), credential.iterations(), credential.storedKey().clone(),
+                credential.serverKey().clone(), null, scramSha512);
+    }
+
     /** RabbitMQ's {@code password_hash} ({@code rabbit_password_hashing_sha256}), if this hash has that form. */
     public Optional<String> rabbitSha256() {
         return rabbitSha256 == null ? Optional.empty() : Optional.of(Base64.getEncoder().encodeToString(rabbitSha256));

@@ -14,6 +14,7 @@ import dev.ferry.kafka.api.DeleteTopicsHandler;
 import dev.ferry.kafka.api.DescribeClusterHandler;
 import dev.ferry.kafka.api.DescribeConfigsHandler;
 import dev.ferry.kafka.api.DescribeLogDirsHandler;
+import dev.ferry.kafka.api.DescribeClientQuotasHandler;
 import dev.ferry.kafka.api.DescribeProducersHandler;
 import dev.ferry.kafka.api.FetchHandler;
 import dev.ferry.kafka.api.IncrementalAlterConfigsHandler;
@@ -29,6 +30,8 @@ import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.security.SaslAuthenticateHandler;
 import dev.ferry.kafka.security.SaslHandshakeHandler;
 import dev.ferry.kafka.txn.TransactionApis;
+import dev.ferry.kafka.users.AlterUserScramCredentialsHandler;
+import dev.ferry.kafka.users.DescribeUserScramCredentialsHandler;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
 import dev.ferry.txn.TransactionCoordinator;
@@ -107,6 +110,12 @@ public final class BrokerApis {
         handlers.register(new CreatePartitionsHandler(topics, node, acls));
         handlers.register(new DeleteRecordsHandler(topics, acls));
         handlers.register(new DescribeProducersHandler(topics, acls));
+        handlers.register(new DescribeClientQuotasHandler(acls));
+        if (acls.access() != null) {
+            // Kafka's user credential APIs need the broker's users; a broker without access control has none.
+            handlers.register(new DescribeUserScramCredentialsHandler(acls.access(), acls));
+            handlers.register(new AlterUserScramCredentialsHandler(acls.access(), acls));
+        }
         handlers.register(new DescribeLogDirsHandler(topics, logDirectory, acls));
         handlers.register(new SaslHandshakeHandler());
         handlers.register(new SaslAuthenticateHandler());

@@ -2,6 +2,7 @@ package dev.ferry.kafka.security;
 
 import dev.ferry.access.AccessControl;
 import dev.ferry.access.AclBinding;
+import dev.ferry.access.User;
 import dev.ferry.access.AclBinding.Operation;
 import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.access.KafkaAuthorizer;
@@ -64,6 +65,27 @@ public final class KafkaAcls {
     /** As {@link #allowedOnCluster}, without a log line: for a check that a narrower one follows. */
     public boolean allowedOnClusterQuietly(RequestContext context, Operation operation) {
         return allowedQuietly(context, operation, ResourceType.CLUSTER, AclBinding.CLUSTER_NAME);
+    }
+
+    /**
+     * For what could hand the broker to someone else (users' credentials): a user tagged
+     * {@code administrator}, or one an ACL allows {@code operation} on the cluster; never the
+     * allow-everything of a broker with no ACL at all, under which any logged-in user could
+     * otherwise reset an administrator's password. (Kafka without an authorizer allows it; Ferry
+     * always has its users' tags to go by.)
+     */
+    public boolean allowedOnClusterExplicitly(RequestContext context, Operation operation) {
+        if (access == null) {
+            return true;
+        }
+        String user = user(context);
+        boolean administrator = user != null && access.user(user).map(u -> u.hasTag(User.ADMINISTRATOR)).orElse(false);
+        if (administrator || (!access.state().acls().isEmpty() && allowedOnCluster(context, operation))) {
+            return true;
+        }
+        LOG.info("Kafka refused {} of users' credentials to user '{}' from {}: needs the administrator tag or an ACL",
+                operation, LogSafe.text(String.valueOf(user)), host(context));
+        return false;
     }
 
     /** Whether the user may do {@code operation} on at least one resource of {@code type} (no log line). */

@@ -25,6 +25,7 @@ import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DescribeClientQuotasRequestData;
 import org.apache.kafka.common.message.DescribeProducersRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeLogDirsRequestData;
@@ -252,6 +253,8 @@ class EveryVersionEncodesTest {
                             new DeleteRecordsRequestData.DeleteRecordsPartition().setPartitionIndex(0).setOffset(0),
                             new DeleteRecordsRequestData.DeleteRecordsPartition().setPartitionIndex(7).setOffset(0)))));
             case DESCRIBE_LOG_DIRS -> new DescribeLogDirsRequestData().setTopics(null);
+            case DESCRIBE_CLIENT_QUOTAS -> new DescribeClientQuotasRequestData().setComponents(List.of(
+                    new DescribeClientQuotasRequestData.ComponentData().setEntityType("user").setMatchType((byte) 2)));
             case DESCRIBE_PRODUCERS -> new DescribeProducersRequestData().setTopics(List.of(
                     new DescribeProducersRequestData.TopicRequest().setName("t").setPartitionIndexes(List.of(0, 7))));
             // Registered in this order: every version creates one binding, describes it, then deletes it (v1).
