@@ -25,7 +25,9 @@ import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.DescribeClientQuotasRequestData;
+import org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.DescribeProducersRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeLogDirsRequestData;
@@ -253,6 +255,15 @@ class EveryVersionEncodesTest {
                             new DeleteRecordsRequestData.DeleteRecordsPartition().setPartitionIndex(0).setOffset(0),
                             new DeleteRecordsRequestData.DeleteRecordsPartition().setPartitionIndex(7).setOffset(0)))));
             case DESCRIBE_LOG_DIRS -> new DescribeLogDirsRequestData().setTopics(null);
+            case DESCRIBE_USER_SCRAM_CREDENTIALS -> new DescribeUserScramCredentialsRequestData().setUsers(List.of(
+                    new DescribeUserScramCredentialsRequestData.UserName().setName("guest"),
+                    new DescribeUserScramCredentialsRequestData.UserName().setName("nobody")));
+            case ALTER_USER_SCRAM_CREDENTIALS -> new AlterUserScramCredentialsRequestData()
+                    .setUpsertions(List.of(new AlterUserScramCredentialsRequestData.ScramCredentialUpsertion()
+                            .setName("sample").setMechanism((byte) 1).setIterations(4096).setSalt(new byte[16])
+                            .setSaltedPassword(new byte[32])))
+                    .setDeletions(List.of(new AlterUserScramCredentialsRequestData.ScramCredentialDeletion()
+                            .setName("nobody").setMechanism((byte) 2)));
             case DESCRIBE_CLIENT_QUOTAS -> new DescribeClientQuotasRequestData().setComponents(List.of(
                     new DescribeClientQuotasRequestData.ComponentData().setEntityType("user").setMatchType((byte) 2)));
             case DESCRIBE_PRODUCERS -> new DescribeProducersRequestData().setTopics(List.of(
