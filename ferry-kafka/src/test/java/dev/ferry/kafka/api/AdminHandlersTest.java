@@ -117,6 +117,24 @@ class AdminHandlersTest {
     }
 
     @Test
+    void shouldTakeADeleteOfTheReplicationThrottlesOnTheBrokerAsDoneAndRefuseTheRest() throws Exception {
+        String self = Integer.toString(node.nodeId());
+        List<AlterableConfig> throttles = List.of(config("leader.replication.throttled.rate", DELETE, null),
+                config("follower.replication.throttled.rate", DELETE, null),
+                config("replica.alter.log.dirs.io.max.bytes.per.second", DELETE, null));
+
+        assertThat(alterBroker(self, throttles)).isEqualTo(Errors.NONE);
+        assertThat(alterBroker("", throttles.subList(0, 1))).isEqualTo(Errors.NONE);
+        // Setting one is still a change to the broker's fixed configs, as is deleting anything else with them.
+        assertThat(alterBroker(self, List.of(config("leader.replication.throttled.rate", SET, "1000"))))
+                .isEqualTo(Errors.INVALID_CONFIG);
+        assertThat(alterBroker(self, List.of(config("leader.replication.throttled.rate", DELETE, null),
+                config("num.partitions", DELETE, null)))).isEqualTo(Errors.INVALID_CONFIG);
+        assertThat(alterBroker(self, List.of())).isEqualTo(Errors.INVALID_CONFIG);
+        assertThat(alterBroker(Integer.toString(node.nodeId() + 1), throttles)).isEqualTo(Errors.INVALID_REQUEST);
+    }
+
+    @Test
     void shouldDescribeOnlyTheNamedKeysAndRefuseOtherBrokersAndResourceTypes() throws Exception {
         DescribeConfigsResponseData response = (DescribeConfigsResponseData) handle(describer(),
                 new DescribeConfigsRequestData().setResources(List.of(
@@ -243,6 +261,13 @@ class AdminHandlersTest {
         IncrementalAlterConfigsResponseData response = (IncrementalAlterConfigsResponseData) handle(
                 new IncrementalAlterConfigsHandler(node, topics),
                 new IncrementalAlterConfigsRequestData().setResources(resources(TOPIC, "t", configs)));
+        return Errors.forCode(response.responses().get(0).errorCode());
+    }
+
+    private Errors alterBroker(String name, List<AlterableConfig> configs) throws Exception {
+        IncrementalAlterConfigsResponseData response = (IncrementalAlterConfigsResponseData) handle(
+                new IncrementalAlterConfigsHandler(node, topics),
+                new IncrementalAlterConfigsRequestData().setResources(resources(BROKER, name, configs)));
         return Errors.forCode(response.responses().get(0).errorCode());
     }
 
