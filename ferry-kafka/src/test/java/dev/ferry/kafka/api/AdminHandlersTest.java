@@ -18,11 +18,15 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterConfigsResource;
@@ -132,6 +136,27 @@ class AdminHandlersTest {
                 config("num.partitions", DELETE, null)))).isEqualTo(Errors.INVALID_CONFIG);
         assertThat(alterBroker(self, List.of())).isEqualTo(Errors.INVALID_CONFIG);
         assertThat(alterBroker(Integer.toString(node.nodeId() + 1), throttles)).isEqualTo(Errors.INVALID_REQUEST);
+    }
+
+    @Test
+    void shouldRefuseAnEmptyReplicaListAndAnUnknownElectionTypeAsKafkaDoes() throws Exception {
+        AlterPartitionReassignmentsResponseData moved = (AlterPartitionReassignmentsResponseData) handle(
+                new AlterPartitionReassignmentsHandler(topics, node), new AlterPartitionReassignmentsRequestData()
+                        .setTopics(List.of(new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName("t")
+                                .setPartitions(List.of(new AlterPartitionReassignmentsRequestData.ReassignablePartition()
+                                        .setPartitionIndex(0).setReplicas(List.of()))))));
+        assertThat(moved.responses().get(0).partitions().get(0).errorCode())
+                .isEqualTo(Errors.INVALID_REPLICA_ASSIGNMENT.code());
+        assertThat(moved.responses().get(0).partitions().get(0).errorMessage())
+                .isEqualTo("The manual partition assignment includes an empty replica list.");
+
+        ElectLeadersResponseData elected = (ElectLeadersResponseData) handle(new ElectLeadersHandler(topics),
+                new ElectLeadersRequestData().setElectionType((byte) 5).setTopicPartitions(
+                        new ElectLeadersRequestData.TopicPartitionsCollection(List.of(new ElectLeadersRequestData
+                                .TopicPartitions().setTopic("t").setPartitions(List.of(0))).iterator())));
+        assertThat(elected.errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
+        assertThat(elected.replicaElectionResults().get(0).partitionResult().get(0).errorMessage())
+                .isEqualTo("Unknown election type 5");
     }
 
     @Test
