@@ -40,13 +40,18 @@ import org.apache.kafka.common.protocol.Errors;
  * group coordinator, checked against the set they leave and durable before the answer; the broker's
  * loggers take SET and DELETE of a level at once ({@link BrokerLoggerConfigs}). For both, a config
  * named twice or a SET without a value refuse the resource, as Kafka's broker does before anything
- * else. The broker's own configs cannot be changed (INVALID_CONFIG); other resource types are
+ * else. The broker's own configs cannot be changed (INVALID_CONFIG), but for a DELETE of the
+ * replication throttles, which Ferry never has and so answers as done; other resource types are
  * INVALID_REQUEST.
  *
  * <p>APPEND and SUBTRACT are computed from the config the topic has when the request is handled:
  * two concurrent appends to the same list may lose one, which Kafka's single controller avoids.
  */
 public final class IncrementalAlterConfigsHandler implements ApiHandler {
+    /** The broker configs that limit replica copying, which {@code kafka-reassign-partitions} clears. */
+    private static final Set<String> BROKER_REPLICATION_THROTTLES = Set.of("leader.replication.throttled.rate",
+            "follower.replication.throttled.rate", "replica.alter.log.dirs.io.max.bytes.per.second");
+
     private final LocalNode node;
     private final TopicRegistry topics;
     private final KafkaAcls acls;
@@ -135,6 +140,9 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
                 continue;
             }
             if (type == ConfigResource.Type.BROKER) {
+                if (onlyClearsReplicationThrottles(resource)) {
+                    continue;
+                }
                 ConfigResourceChecks.Refusal fixed = ConfigResourceChecks.brokerConfigsFixed(node, resource.resourceName());
                 fail(result, fixed.error(), fixed.message());
                 continue;
@@ -179,6 +187,28 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
             }));
         }
         return CompletableFuture.allOf(changes.toArray(CompletableFuture[]::new)).thenApply(ignored -> response);
+    }
+
+    /**
+     * Whether a change to the broker's configs only deletes its replication throttles, which is
+     * how {@code kafka-reassign-partitions --verify} and {@code --cancel} end, on every broker
+     * {@code DescribeCluster} names. Ferry copies no replicas and never has such a throttle, so
+     * deleting one is done before it is asked: a success that changes nothing, so that the tool
+     * finishes as it does against Kafka. Setting one, or any other change to the broker's configs,
+     * is still refused.
+     */
+    private boolean onlyClearsReplicationThrottles(AlterConfigsResource resource) {
+        if (resource.configs().isEmpty() || !resource.resourceName().isEmpty()
+                && !resource.resourceName().equals(Integer.toString(node.nodeId()))) {
+            return false;
+        }
+        for (AlterableConfig config : resource.configs()) {
+            if (config.configOperation() != AlterConfigOp.OpType.DELETE.id()
+                    || !BROKER_REPLICATION_THROTTLES.contains(config.name())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -7,7 +7,11 @@ import dev.ferry.access.PasswordHash;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.group.GroupConfig;
 import dev.ferry.group.GroupCoordinator;
+import dev.ferry.kafka.LocalNode;
+import dev.ferry.kafka.api.AlterPartitionReassignmentsHandler;
 import dev.ferry.kafka.api.DescribeConfigsHandler;
+import dev.ferry.kafka.api.ElectLeadersHandler;
+import dev.ferry.kafka.api.ListPartitionReassignmentsHandler;
 import dev.ferry.kafka.api.DescribeLogDirsHandler;
 import dev.ferry.kafka.api.InitProducerIdHandler;
 import dev.ferry.kafka.group.JoinGroupHandler;
@@ -37,7 +41,13 @@ import org.apache.kafka.common.message.DeleteAclsResponseData;
 import org.apache.kafka.common.message.DescribeAclsRequestData;
 import org.apache.kafka.common.message.DescribeAclsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.DescribeLogDirsRequestData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.DescribeLogDirsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
@@ -288,6 +298,47 @@ class KafkaAclHandlersTest {
                         Compression.NONE, new SimpleRecord("v".getBytes()))))));
         ProduceResponseData response = (ProduceResponseData) handle(user, new ProduceHandler(topics, acls), request);
         return Errors.forCode(response.responses().iterator().next().partitionResponses().get(0).errorCode());
+    }
+
+    @Test
+    void shouldRefuseElectionsAndReassignmentsWithoutTheirClusterOperations() throws Exception {
+        // With no binding at all everything is allowed; one binding turns the checks on.
+        handle("admin", new CreateAclsHandler(acls), new CreateAclsRequestData().setCreations(List.of(
+                creation(TOPIC, "orders", "User:alice", WRITE))));
+        LocalNode node = new LocalNode(topics.identity().nodeId(), topics.identity().clusterId(), "127.0.0.1");
+        ElectLeadersRequestData elect = new ElectLeadersRequestData().setTopicPartitions(
+                new ElectLeadersRequestData.TopicPartitionsCollection(List.of(new ElectLeadersRequestData.TopicPartitions()
+                        .setTopic("orders").setPartitions(List.of(0))).iterator()));
+        ElectLeadersResponseData refusedElection = (ElectLeadersResponseData) handle("bob",
+                new ElectLeadersHandler(topics, acls), elect);
+        assertThat(Errors.forCode(refusedElection.errorCode())).isEqualTo(Errors.CLUSTER_AUTHORIZATION_FAILED);
+        assertThat(Errors.forCode(refusedElection.replicaElectionResults().get(0).partitionResult().get(0).errorCode()))
+                .isEqualTo(Errors.CLUSTER_AUTHORIZATION_FAILED);
+        ElectLeadersResponseData election = (ElectLeadersResponseData) handle("admin",
+                new ElectLeadersHandler(topics, acls), elect);
+        assertThat(Errors.forCode(election.replicaElectionResults().get(0).partitionResult().get(0).errorCode()))
+                .isEqualTo(Errors.ELECTION_NOT_NEEDED);
+
+        ListPartitionReassignmentsRequestData list = new ListPartitionReassignmentsRequestData().setTopics(null);
+        assertThat(Errors.forCode(((ListPartitionReassignmentsResponseData) handle("bob",
+                new ListPartitionReassignmentsHandler(acls), list)).errorCode()))
+                .isEqualTo(Errors.CLUSTER_AUTHORIZATION_FAILED);
+        assertThat(Errors.forCode(((ListPartitionReassignmentsResponseData) handle("admin",
+                new ListPartitionReassignmentsHandler(acls), list)).errorCode())).isEqualTo(Errors.NONE);
+
+        AlterPartitionReassignmentsRequestData move = new AlterPartitionReassignmentsRequestData().setTopics(List.of(
+                new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName("orders").setPartitions(List.of(
+                        new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(0)
+                                .setReplicas(List.of(node.nodeId()))))));
+        AlterPartitionReassignmentsResponseData refusedMove = (AlterPartitionReassignmentsResponseData) handle("bob",
+                new AlterPartitionReassignmentsHandler(topics, node, acls), move);
+        assertThat(Errors.forCode(refusedMove.errorCode())).isEqualTo(Errors.CLUSTER_AUTHORIZATION_FAILED);
+        assertThat(Errors.forCode(refusedMove.responses().get(0).partitions().get(0).errorCode()))
+                .isEqualTo(Errors.CLUSTER_AUTHORIZATION_FAILED);
+        AlterPartitionReassignmentsResponseData moved = (AlterPartitionReassignmentsResponseData) handle("admin",
+                new AlterPartitionReassignmentsHandler(topics, node, acls), move);
+        assertThat(Errors.forCode(moved.errorCode())).isEqualTo(Errors.NONE);
+        assertThat(Errors.forCode(moved.responses().get(0).partitions().get(0).errorCode())).isEqualTo(Errors.NONE);
     }
 
     private ApiMessage handle(String user, ApiHandler handler, ApiMessage request) throws Exception {

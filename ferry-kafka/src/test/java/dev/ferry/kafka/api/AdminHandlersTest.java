@@ -18,11 +18,15 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterConfigsResource;
@@ -114,6 +118,45 @@ class AdminHandlersTest {
                         .setResources(resources(BROKER, "", List.of(config("num.partitions", SET, "3")))));
 
         assertThat(response.responses().get(0).errorCode()).isEqualTo(Errors.INVALID_CONFIG.code());
+    }
+
+    @Test
+    void shouldTakeADeleteOfTheReplicationThrottlesOnTheBrokerAsDoneAndRefuseTheRest() throws Exception {
+        String self = Integer.toString(node.nodeId());
+        List<AlterableConfig> throttles = List.of(config("leader.replication.throttled.rate", DELETE, null),
+                config("follower.replication.throttled.rate", DELETE, null),
+                config("replica.alter.log.dirs.io.max.bytes.per.second", DELETE, null));
+
+        assertThat(alterBroker(self, throttles)).isEqualTo(Errors.NONE);
+        assertThat(alterBroker("", throttles.subList(0, 1))).isEqualTo(Errors.NONE);
+        // Setting one is still a change to the broker's fixed configs, as is deleting anything else with them.
+        assertThat(alterBroker(self, List.of(config("leader.replication.throttled.rate", SET, "1000"))))
+                .isEqualTo(Errors.INVALID_CONFIG);
+        assertThat(alterBroker(self, List.of(config("leader.replication.throttled.rate", DELETE, null),
+                config("num.partitions", DELETE, null)))).isEqualTo(Errors.INVALID_CONFIG);
+        assertThat(alterBroker(self, List.of())).isEqualTo(Errors.INVALID_CONFIG);
+        assertThat(alterBroker(Integer.toString(node.nodeId() + 1), throttles)).isEqualTo(Errors.INVALID_REQUEST);
+    }
+
+    @Test
+    void shouldRefuseAnEmptyReplicaListAndAnUnknownElectionTypeAsKafkaDoes() throws Exception {
+        AlterPartitionReassignmentsResponseData moved = (AlterPartitionReassignmentsResponseData) handle(
+                new AlterPartitionReassignmentsHandler(topics, node), new AlterPartitionReassignmentsRequestData()
+                        .setTopics(List.of(new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName("t")
+                                .setPartitions(List.of(new AlterPartitionReassignmentsRequestData.ReassignablePartition()
+                                        .setPartitionIndex(0).setReplicas(List.of()))))));
+        assertThat(moved.responses().get(0).partitions().get(0).errorCode())
+                .isEqualTo(Errors.INVALID_REPLICA_ASSIGNMENT.code());
+        assertThat(moved.responses().get(0).partitions().get(0).errorMessage())
+                .isEqualTo("The manual partition assignment includes an empty replica list.");
+
+        ElectLeadersResponseData elected = (ElectLeadersResponseData) handle(new ElectLeadersHandler(topics),
+                new ElectLeadersRequestData().setElectionType((byte) 5).setTopicPartitions(
+                        new ElectLeadersRequestData.TopicPartitionsCollection(List.of(new ElectLeadersRequestData
+                                .TopicPartitions().setTopic("t").setPartitions(List.of(0))).iterator())));
+        assertThat(elected.errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
+        assertThat(elected.replicaElectionResults().get(0).partitionResult().get(0).errorMessage())
+                .isEqualTo("Unknown election type 5");
     }
 
     @Test
@@ -243,6 +286,13 @@ class AdminHandlersTest {
         IncrementalAlterConfigsResponseData response = (IncrementalAlterConfigsResponseData) handle(
                 new IncrementalAlterConfigsHandler(node, topics),
                 new IncrementalAlterConfigsRequestData().setResources(resources(TOPIC, "t", configs)));
+        return Errors.forCode(response.responses().get(0).errorCode());
+    }
+
+    private Errors alterBroker(String name, List<AlterableConfig> configs) throws Exception {
+        IncrementalAlterConfigsResponseData response = (IncrementalAlterConfigsResponseData) handle(
+                new IncrementalAlterConfigsHandler(node, topics),
+                new IncrementalAlterConfigsRequestData().setResources(resources(BROKER, name, configs)));
         return Errors.forCode(response.responses().get(0).errorCode());
     }
 

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -31,6 +32,8 @@ import org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.DescribeProducersRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeLogDirsRequestData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
@@ -268,6 +271,20 @@ class EveryVersionEncodesTest {
                     new DescribeClientQuotasRequestData.ComponentData().setEntityType("user").setMatchType((byte) 2)));
             case DESCRIBE_PRODUCERS -> new DescribeProducersRequestData().setTopics(List.of(
                     new DescribeProducersRequestData.TopicRequest().setName("t").setPartitionIndexes(List.of(0, 7))));
+            // A partition that exists and one that does not, and a topic that does not exist.
+            case ELECT_LEADERS -> new ElectLeadersRequestData().setTimeoutMs(1000).setTopicPartitions(
+                    new ElectLeadersRequestData.TopicPartitionsCollection(List.of(
+                            new ElectLeadersRequestData.TopicPartitions().setTopic("t").setPartitions(List.of(0, 3)),
+                            new ElectLeadersRequestData.TopicPartitions().setTopic("missing")
+                                    .setPartitions(List.of(0))).iterator()));
+            case LIST_PARTITION_REASSIGNMENTS -> new ListPartitionReassignmentsRequestData().setTopics(null);
+            // A move to where the partition is (accepted) and a cancel (refused without a message).
+            case ALTER_PARTITION_REASSIGNMENTS -> new AlterPartitionReassignmentsRequestData().setTopics(List.of(
+                    new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName("t").setPartitions(List.of(
+                            new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(0)
+                                    .setReplicas(List.of(1)),
+                            new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(0)
+                                    .setReplicas(null)))));
             // Registered in this order: every version creates one binding, describes it, then deletes it (v1).
             case CREATE_ACLS -> new CreateAclsRequestData().setCreations(List.of(new CreateAclsRequestData.AclCreation()
                     .setResourceType((byte) 2).setResourceName("t").setResourcePatternType((byte) 3)
