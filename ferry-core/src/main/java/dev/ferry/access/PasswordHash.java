@@ -209,6 +209,26 @@ public final class PasswordHash {
                 credential.serverKey().clone(), null, scramSha512);
     }
 
+    /**
+     * This hash with {@code mechanism}'s credential set as a definitions export carries it: beside
+     * the other forms, which belong to the same password (unlike {@link #withScram}, which takes a
+     * new password's credential and so drops the RabbitMQ form of the old one).
+     */
+    public PasswordHash withExportedScram(ScramMechanism mechanism, ScramCredential credential) {
+        ScramCredential copy = new ScramCredential(credential.salt().clone(), credential.iterations(),
+                credential.storedKey().clone(), credential.serverKey().clone());
+        if (mechanism == ScramMechanism.SCRAM_SHA_512) {
+            return new PasswordHash(scramSalt, scramIterations, storedKey, serverKey, rabbitSha256, copy);
+        }
+        return new PasswordHash(copy.salt(), copy.iterations(), copy.storedKey(), copy.serverKey(), rabbitSha256,
+                scramSha512);
+    }
+
+    /** The SCRAM names Kafka and the definitions export use: {@code SCRAM-SHA-256}, {@code SCRAM-SHA-512}. */
+    public static String scramName(ScramMechanism mechanism) {
+        return mechanism == ScramMechanism.SCRAM_SHA_256 ? "SCRAM-SHA-256" : "SCRAM-SHA-512";
+    }
+
     /** RabbitMQ's {@code password_hash} ({@code rabbit_password_hashing_sha256}), if this hash has that form. */
     public Optional<String> rabbitSha256() {
         return rabbitSha256 == null ? Optional.empty() : Optional.of(Base64.getEncoder().encodeToString(rabbitSha256));

@@ -46,7 +46,8 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>{@code users}: {@code password_hash} with {@code hashing_algorithm}
  *       {@code rabbit_password_hashing_sha256} (the default when absent), or, a Ferry extension, a
- *       plain {@code password}; {@code tags} as a list (RabbitMQ 3.10) or one comma-separated string
+ *       plain {@code password}; and, another Ferry extension that an export writes, the user's SCRAM
+ *       credentials ({@code scram_credentials}, see {@link ScramCredentialsJson}); {@code tags} as a list (RabbitMQ 3.10) or one comma-separated string
  *       (older exports); {@code limits} {@code max-connections} / {@code max-channels}.</li>
  *   <li>{@code parameters} of component {@code vhost-limits}; other components are not applied
  *       yet (counted in {@link #ignored()}).</li>
@@ -208,12 +209,14 @@ public final class Definitions {
                     + "' is not supported (Ferry reads " + SHA256 + ", RabbitMQ's default)");
         }
         String hash = user.path("password_hash").asText("");
+        PasswordHash parsed;
         try {
-            return new UserEntry(name, hash.isEmpty() ? PasswordHash.NONE : PasswordHash.fromRabbitSha256(hash), null,
-                    tags, limits);
+            parsed = hash.isEmpty() ? PasswordHash.NONE : PasswordHash.fromRabbitSha256(hash);
         } catch (IllegalArgumentException e) {
             throw new InvalidDefinitionsException("user '" + name + "': " + e.getMessage());
         }
+        return new UserEntry(name, ScramCredentialsJson.read(name, user.get(ScramCredentialsJson.KEY), parsed), null,
+                tags, limits);
     }
 
     /** Tags as RabbitMQ 3.10 writes them (a list) or older versions (one comma-separated string). */
@@ -378,7 +381,21 @@ public final class Definitions {
         if (entry.plainPassword() != null) {
             return stored.hash().matches(entry.plainPassword());
         }
-        return stored.hash().rabbitSha256().equals(entry.hash().rabbitSha256());
+        if (!stored.hash().rabbitSha256().equals(entry.hash().rabbitSha256())) {
+            return false;
+        }
+        // A document without SCRAM credentials (RabbitMQ's) leaves the stored ones alone; one with them must match.
+        for (PasswordHash.ScramMechanism mechanism : PasswordHash.ScramMechanism.values()) {
+            java.util.Optional<PasswordHash.ScramCredential> given = entry.hash().scram(mechanism);
+            if (given.isPresent() && !stored.hash().scram(mechanism)
+                    .map(have -> java.util.Arrays.equals(have.storedKey(), given.get().storedKey())
+                            && java.util.Arrays.equals(have.salt(), given.get().salt())
+                            && have.iterations() == given.get().iterations())
+                    .orElse(false)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -157,6 +157,10 @@ final class DefinitionsEndpoint {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("name", user.name());
         json.put("password_hash", user.hash().rabbitSha256().orElse(""));
+        List<Map<String, Object>> scram = ScramCredentialsJson.of(user.hash());
+        if (!scram.isEmpty()) {
+            json.put(ScramCredentialsJson.KEY, scram);
+        }
         json.put("hashing_algorithm", Definitions.SHA256);
         json.put("tags", AccessControlUsers.tags(user));
         Map<String, Object> limits = new LinkedHashMap<>();
