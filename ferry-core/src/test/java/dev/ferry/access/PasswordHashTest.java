@@ -83,4 +83,25 @@ class PasswordHashTest {
         assertThat(access.user("carol").orElseThrow().hash().matches("carol-pass")).isTrue();
         assertThat(access.user("nobody")).isEmpty();
     }
+
+    @Test
+    void shouldRestoreExportedCredentialsBesideThePasswordTheyBelongTo() {
+        PasswordHash original = PasswordHash.of("pw");
+        PasswordHash fromRabbit = PasswordHash.fromRabbitSha256(original.rabbitSha256().orElseThrow());
+        assertThat(fromRabbit.scram(ScramMechanism.SCRAM_SHA_256)).isEmpty();
+
+        PasswordHash restored = fromRabbit
+                .withExportedScram(ScramMechanism.SCRAM_SHA_256, original.scram(ScramMechanism.SCRAM_SHA_256).orElseThrow())
+                .withExportedScram(ScramMechanism.SCRAM_SHA_512, original.scram(ScramMechanism.SCRAM_SHA_512).orElseThrow());
+
+        assertThat(restored.rabbitSha256()).isEqualTo(original.rabbitSha256());
+        assertThat(restored.scram(ScramMechanism.SCRAM_SHA_256).orElseThrow().storedKey())
+                .isEqualTo(original.scram(ScramMechanism.SCRAM_SHA_256).orElseThrow().storedKey());
+        assertThat(restored.scram(ScramMechanism.SCRAM_SHA_512).orElseThrow().serverKey())
+                .isEqualTo(original.scram(ScramMechanism.SCRAM_SHA_512).orElseThrow().serverKey());
+        assertThat(restored.matches("pw")).isTrue();
+        assertThat(restored.matches(null)).isFalse();
+        assertThat(PasswordHash.scramName(ScramMechanism.SCRAM_SHA_256)).isEqualTo("SCRAM-SHA-256");
+        assertThat(PasswordHash.scramName(ScramMechanism.SCRAM_SHA_512)).isEqualTo("SCRAM-SHA-512");
+    }
 }
