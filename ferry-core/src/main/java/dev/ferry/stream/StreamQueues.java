@@ -34,7 +34,8 @@ import dev.ferry.text.LosslessUtf8;
  *
  * <pre>
  * x-max-age                        retention.ms   ("7D": a positive number and one of Y M D h m s;
- *                                                   a year is 365 days, a month 30)
+ *                                                   a year is 365 days, a month 30; without it -1,
+ *                                                   no age limit, as RabbitMQ)
  * x-max-length-bytes               retention.bytes
  * x-stream-max-segment-size-bytes  segment.bytes
  * x-ferry-cleanup-policy           cleanup.policy ("delete", "compact" or "compact,delete"; Ferry's
@@ -213,6 +214,10 @@ public final class StreamQueues implements StreamTargets {
             }
             configs.put(TopicConfig.RETENTION_MS, Long.toString(maxAgeMs(text)
                     .orElseThrow(() -> invalidArgument(MAX_AGE, description, "invalid_max_age"))));
+        } else {
+            // RabbitMQ keeps a stream declared without x-max-age whole; a Kafka topic's 7 days (or the
+            // broker's log.retention.*) would delete what such a user expects to keep.
+            configs.put(TopicConfig.RETENTION_MS, "-1");
         }
         nonNegativeInteger(arguments, MAX_LENGTH_BYTES, description)
                 .ifPresent(bytes -> configs.put(TopicConfig.RETENTION_BYTES, Long.toString(bytes)));

@@ -143,11 +143,13 @@ class StreamQueuesTest {
     }
 
     @Test
-    void shouldDeclareWithNoArgumentsAsATopicWithKafkasDefaults() {
+    void shouldDeclareWithNoArgumentsAsATopicThatKeepsEverythingAsRabbitMqDoes() {
         Topic topic = await(streams.declare("plain", true, false, false, null));
 
         assertThat(topic.partitionCount()).isEqualTo(1);
-        assertThat(topic.config()).isEqualTo(TopicConfig.of(Map.of()));
+        // No x-max-age: no age limit (RabbitMQ's default), not a Kafka topic's seven days; the rest Kafka's defaults.
+        assertThat(topic.config()).isEqualTo(TopicConfig.of(Map.of(TopicConfig.RETENTION_MS, "-1")));
+        assertThat(topic.config().retentionBytes()).isEqualTo(-1);
         assertThat(streams.exists("plain")).isTrue();
     }
 

@@ -210,6 +210,11 @@ class StreamKafkaInteropTest extends StreamInteropTestBase {
             String declared = unique("declared");
             channel.queueDeclare(declared, true, false, false, Map.of("x-queue-type", "stream"));
             assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains(declared);
+            // Declared without x-max-age: kept whole, as RabbitMQ keeps such a stream, not for a Kafka topic's 7 days.
+            org.apache.kafka.common.config.ConfigResource resource = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, declared);
+            assertThat(admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource)
+                    .get("retention.ms").value()).isEqualTo("-1");
             channel.queueDelete(declared);
             assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).doesNotContain(declared, topic);
         }
