@@ -50,6 +50,16 @@ public enum ErrorCode {
     OFFSET_METADATA_TOO_LARGE(406, false),
     /** The group is being removed; the client should look the coordinator up again. */
     COORDINATOR_NOT_AVAILABLE(541, false),
+    /** Consumer protocol (KIP-848): the member's epoch is ahead of, or too far behind, the broker's; it must rejoin. */
+    FENCED_MEMBER_EPOCH(406, false),
+    /** Consumer protocol: an offset commit or fetch at an older member epoch than the member's current one. */
+    STALE_MEMBER_EPOCH(406, false),
+    /** Consumer protocol: the member asked for a server-side assignor the broker does not have. */
+    UNSUPPORTED_ASSIGNOR(406, false),
+    /** Consumer protocol: a subscription pattern that is not a valid regular expression. */
+    INVALID_REGULAR_EXPRESSION(406, false),
+    /** Consumer protocol: a heartbeat whose fields contradict each other (Kafka's INVALID_REQUEST). */
+    INVALID_GROUP_REQUEST(406, false),
     FRAME_ERROR(501, true),
     SYNTAX_ERROR(502, true),
     COMMAND_INVALID(503, true),

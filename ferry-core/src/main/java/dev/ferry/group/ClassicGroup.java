@@ -80,6 +80,11 @@ final class ClassicGroup {
     /** Members answered in the last rebalance that have not synced yet. */
     private final LinkedHashSet<String> pendingSyncMembers = new LinkedHashSet<>();
     private final TreeMap<PartitionRef, CommittedOffset> offsets = new TreeMap<>();
+    /**
+     * Set while the group is one of Kafka's consumer protocol (KIP-848): its members heartbeat
+     * there and the classic fields above stay empty. The offsets are the group's either way.
+     */
+    private ConsumerGroupMembership consumer;
 
     /** While preparing a rebalance: when it completes even if members are missing. */
     private long joinDeadlineMs = NO_DEADLINE;
@@ -107,7 +112,7 @@ final class ClassicGroup {
     }
 
     GroupState state() {
-        return state;
+        return state != GroupState.DEAD && consumer != null ? consumer.state() : state;
     }
 
     int generationId() {
@@ -127,7 +132,7 @@ final class ClassicGroup {
     }
 
     boolean hasMembers() {
-        return !members.isEmpty();
+        return (consumer != null && consumer.hasMembers()) || !members.isEmpty();
     }
 
     Collection<GroupMember> members() {
@@ -149,6 +154,15 @@ final class ClassicGroup {
         if (state == GroupState.DEAD) {
             out.reply(requestId, JoinResult.failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, command.memberId()));
             return;
+        }
+        if (consumer != null) {
+            if (consumer.hasMembers()) {
+                // Kafka would migrate the group between protocols member by member; Ferry does not.
+                out.reply(requestId, JoinResult.failed(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, command.memberId()));
+                return;
+            }
+            consumer = null; // an empty group changes protocol with its next member, as in Kafka
+            out.record(new GroupRecord.ConsumerGroupEmptied(groupId));
         }
         if (!supportsProtocols(command.protocolType(), command.protocols())) {
             out.reply(requestId, JoinResult.failed(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, command.memberId()));
@@ -769,6 +783,13 @@ final class ClassicGroup {
         }
         boolean fromMember = command.generationId() >= 0 || !command.memberId().isEmpty()
                 || command.groupInstanceId() != null;
+        if (consumer != null) {
+            if (!fromMember) {
+                return consumer.hasMembers() ? ErrorCode.UNKNOWN_MEMBER_ID : null;
+            }
+            // The consumer protocol's commits carry the member epoch where the generation was.
+            return consumer.commitError(command.memberId(), command.generationId());
+        }
         if (!fromMember) {
             // Outside group management: only while no member could be consuming the partitions.
             return state == GroupState.EMPTY ? null : ErrorCode.UNKNOWN_MEMBER_ID;
@@ -796,7 +817,9 @@ final class ClassicGroup {
             return;
         }
         Set<String> subscribed;
-        if (state == GroupState.EMPTY) {
+        if (consumer != null && consumer.hasMembers()) {
+            subscribed = consumer.subscribedTopics();
+        } else if (state == GroupState.EMPTY) {
             subscribed = Set.of();
         } else if (CONSUMER_PROTOCOL_TYPE.equals(protocolType)) {
             subscribed = subscribedTopics();
@@ -843,7 +866,9 @@ final class ClassicGroup {
      */
     int expireOffsets(long nowMs, long retentionMs, GroupOutcome.Builder out) {
         Set<String> keepTopics;
-        if (state == GroupState.EMPTY) {
+        if (consumer != null && consumer.hasMembers()) {
+            keepTopics = consumer.subscribedTopics();
+        } else if (state == GroupState.EMPTY) {
             keepTopics = Set.of();
         } else if (state == GroupState.STABLE && CONSUMER_PROTOCOL_TYPE.equals(protocolType)) {
             keepTopics = readableSubscriptions();
@@ -867,7 +892,7 @@ final class ClassicGroup {
                 expired++;
             }
         }
-        if (state == GroupState.EMPTY && offsets.isEmpty() && members.isEmpty() && pendingMembers.isEmpty()) {
+        if (state == GroupState.EMPTY && offsets.isEmpty() && !hasMembers() && pendingMembers.isEmpty()) {
             state = GroupState.DEAD;
             out.record(new GroupRecord.GroupRemoved(groupId));
         }
@@ -893,7 +918,7 @@ final class ClassicGroup {
             out.reply(command.requestId(), new DeleteGroupResult(ErrorCode.GROUP_ID_NOT_FOUND));
             return;
         }
-        if (state != GroupState.EMPTY) {
+        if (state != GroupState.EMPTY || (consumer != null && consumer.hasMembers())) {
             out.reply(command.requestId(), new DeleteGroupResult(ErrorCode.NON_EMPTY_GROUP));
             return;
         }
@@ -982,6 +1007,96 @@ final class ClassicGroup {
     }
 
     GroupListing listing() {
-        return new GroupListing(groupId, protocolType == null ? "" : protocolType, state);
+        if (consumer != null) {
+            return new GroupListing(groupId, CONSUMER_PROTOCOL_TYPE, state(), GroupListing.CONSUMER);
+        }
+        return new GroupListing(groupId, protocolType == null ? "" : protocolType, state, GroupListing.CLASSIC);
+    }
+
+    // ---------------------------------------------------------------- the consumer protocol (KIP-848)
+
+    boolean isConsumerGroup() {
+        return consumer != null;
+    }
+
+    /**
+     * ConsumerGroupHeartbeat. A group of the classic protocol turns into a consumer-protocol group
+     * when a member joins it empty; while classic members are in it, the heartbeat is refused with
+     * GROUP_ID_NOT_FOUND, as Kafka does when it may not migrate a group.
+     */
+    void consumerHeartbeat(GroupCommand.ConsumerHeartbeat command, int heartbeatIntervalMs,
+                           GroupOutcome.Builder out) {
+        if (state == GroupState.DEAD) {
+            out.reply(command.requestId(), GroupResult.ConsumerHeartbeatResult.failed(
+                    ErrorCode.COORDINATOR_NOT_AVAILABLE, null, command.memberId(), command.memberEpoch()));
+            return;
+        }
+        if (consumer == null) {
+            if (state != GroupState.EMPTY) {
+                out.reply(command.requestId(), GroupResult.ConsumerHeartbeatResult.failed(
+                        ErrorCode.GROUP_ID_NOT_FOUND, "Group " + groupId + " is not a consumer group.",
+                        command.memberId(), command.memberEpoch()));
+                return;
+            }
+            if (command.memberEpoch() != 0) {
+                out.reply(command.requestId(), GroupResult.ConsumerHeartbeatResult.failed(
+                        ErrorCode.UNKNOWN_MEMBER_ID, "Member " + command.memberId() + " is not a member of group "
+                                + groupId + ".", command.memberId(), command.memberEpoch()));
+                return;
+            }
+            consumer = new ConsumerGroupMembership(groupId);
+            protocolType = null;
+            protocolName = null;
+        }
+        GroupRecord.ConsumerGroupState before = consumer.record();
+        out.reply(command.requestId(), consumer.heartbeat(command, heartbeatIntervalMs));
+        if (!consumer.hasMembers()) {
+            emptySinceMs = command.nowMs();
+        }
+        recordConsumerChange(before, out);
+    }
+
+    /**
+     * Writes the consumer-protocol membership if the command changed it (a plain heartbeat does
+     * not), or a tombstone once no member is left: the record is what a restart rebuilds it from.
+     */
+    private void recordConsumerChange(GroupRecord.ConsumerGroupState before, GroupOutcome.Builder out) {
+        GroupRecord.ConsumerGroupState after = consumer.record();
+        if (after.equals(before)) {
+            return;
+        }
+        out.record(consumer.hasMembers() ? after : new GroupRecord.ConsumerGroupEmptied(groupId));
+    }
+
+    /** The consumer protocol's session and revocation deadlines, for a consumer-protocol group. */
+    long consumerDeadlineMs(int sessionTimeoutMs) {
+        return consumer == null ? NO_DEADLINE : consumer.nextDeadlineMs(sessionTimeoutMs);
+    }
+
+    /** Fences consumer-protocol members whose session or revocation time ran out. */
+    void expireConsumerMembers(long nowMs, int sessionTimeoutMs, GroupOutcome.Builder out) {
+        if (consumer == null) {
+            return;
+        }
+        GroupRecord.ConsumerGroupState before = consumer.record();
+        if (consumer.expire(nowMs, sessionTimeoutMs) > 0 && !consumer.hasMembers()) {
+            emptySinceMs = nowMs;
+        }
+        recordConsumerChange(before, out);
+    }
+
+    /** The consumer-protocol membership as compaction keeps it; null when there is none to keep. */
+    GroupRecord.ConsumerGroupState consumerRecord() {
+        return consumer == null || !consumer.hasMembers() ? null : consumer.record();
+    }
+
+    /** Puts back (or, with null, drops) the consumer-protocol membership a record kept. */
+    void restoreConsumer(GroupRecord.ConsumerGroupState record, long nowMs) {
+        consumer = record == null ? null : ConsumerGroupMembership.restore(record, nowMs);
+    }
+
+    /** ConsumerGroupDescribe's view; null when the group is not of the consumer protocol. */
+    ConsumerGroupDescription consumerDescription() {
+        return consumer == null ? null : consumer.describe();
     }
 }

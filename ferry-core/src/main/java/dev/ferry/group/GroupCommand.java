@@ -4,6 +4,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * A change to a consumer group, as data: no future, no callback, no clock reading inside. The time
@@ -130,5 +132,26 @@ public sealed interface GroupCommand {
     }
 
     record ExpireTimers(String groupId, long nowMs) implements GroupCommand {
+    }
+
+    /**
+     * ConsumerGroupHeartbeat, Kafka's consumer protocol (KIP-848): a member joins (epoch 0),
+     * heartbeats at its epoch, or leaves (epoch -1, or -2 for a static member). Fields the client
+     * did not send because they did not change are null ({@code subscribedTopicNames},
+     * {@code subscribedTopicRegex}, {@code serverAssignor}, {@code ownedPartitions}, {@code rackId},
+     * {@code instanceId}); {@code rebalanceTimeoutMs} is -1 then. {@code topicPartitionCounts} is
+     * every topic's partition count when the request arrived, so that applying the command needs
+     * nothing but its data.
+     */
+    record ConsumerHeartbeat(long requestId, String groupId, String memberId, int memberEpoch, String instanceId,
+                             String rackId, int rebalanceTimeoutMs, List<String> subscribedTopicNames,
+                             String subscribedTopicRegex, String serverAssignor, List<PartitionRef> ownedPartitions,
+                             String clientId, String clientHost, SortedMap<String, Integer> topicPartitionCounts,
+                             long nowMs) implements GroupCommand {
+        public ConsumerHeartbeat {
+            subscribedTopicNames = subscribedTopicNames == null ? null : List.copyOf(subscribedTopicNames);
+            ownedPartitions = ownedPartitions == null ? null : List.copyOf(ownedPartitions);
+            topicPartitionCounts = Collections.unmodifiableSortedMap(new TreeMap<>(topicPartitionCounts));
+        }
     }
 }

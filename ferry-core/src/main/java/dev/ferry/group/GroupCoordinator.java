@@ -154,6 +154,26 @@ public final class GroupCoordinator implements AutoCloseable {
                 memberId, groupInstanceId, nowMs), HeartbeatResult.class);
     }
 
+    /**
+     * ConsumerGroupHeartbeat (Kafka's consumer protocol, KIP-848); see {@link GroupCommand.ConsumerHeartbeat}.
+     * {@code topicPartitionCounts} is every topic's partition count as the caller sees it now.
+     */
+    public CompletableFuture<GroupResult.ConsumerHeartbeatResult> consumerHeartbeat(
+            String groupId, String memberId, int memberEpoch, String instanceId, String rackId, int rebalanceTimeoutMs,
+            List<String> subscribedTopicNames, String subscribedTopicRegex, String serverAssignor,
+            List<PartitionRef> ownedPartitions, String clientId, String clientHost,
+            java.util.SortedMap<String, Integer> topicPartitionCounts) {
+        return submit(groupId, (requestId, nowMs) -> new GroupCommand.ConsumerHeartbeat(requestId, groupId, memberId,
+                memberEpoch, instanceId, rackId, rebalanceTimeoutMs, subscribedTopicNames, subscribedTopicRegex,
+                serverAssignor, ownedPartitions, clientId, clientHost, topicPartitionCounts, nowMs),
+                GroupResult.ConsumerHeartbeatResult.class);
+    }
+
+    /** ConsumerGroupDescribe: the group if it is of the consumer protocol, else GROUP_ID_NOT_FOUND and why. */
+    public CompletableFuture<Groups.ConsumerGroupLookup> describeConsumerGroup(String groupId) {
+        return thread.query(() -> groups.describeConsumerGroup(groupId));
+    }
+
     public CompletableFuture<LeaveResult> leave(String groupId, List<LeavingMember> members) {
         return submit(groupId, (requestId, nowMs) -> new GroupCommand.Leave(requestId, groupId, members, nowMs),
                 LeaveResult.class);
@@ -293,6 +313,9 @@ public final class GroupCoordinator implements AutoCloseable {
         }
         if (result instanceof LeaveResult) {
             return new LeaveResult(error, List.of());
+        }
+        if (result instanceof GroupResult.ConsumerHeartbeatResult heartbeat) {
+            return GroupResult.ConsumerHeartbeatResult.failed(error, null, heartbeat.memberId(), heartbeat.memberEpoch());
         }
         if (result instanceof GroupResult.AlterConfigsResult) {
             return new GroupResult.AlterConfigsResult(error, "the group's configs could not be made durable");

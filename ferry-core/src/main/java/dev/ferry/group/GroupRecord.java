@@ -74,4 +74,49 @@ public sealed interface GroupRecord {
             return "c/" + groupId;
         }
     }
+
+    /**
+     * A group of Kafka's consumer protocol (KIP-848) after a change of its membership: epochs,
+     * target assignment and every member with what it holds, so that after a restart its members
+     * carry on at their epochs. Written whole on each change (not on plain heartbeats).
+     */
+    record ConsumerGroupState(String groupId, int groupEpoch, int assignmentEpoch, String assignorName,
+                              Map<String, Integer> subscribedPartitionCounts, Map<String, List<PartitionRef>> target,
+                              List<StoredConsumerMember> members) implements GroupRecord {
+        public ConsumerGroupState {
+            subscribedPartitionCounts = Collections.unmodifiableMap(new TreeMap<>(subscribedPartitionCounts));
+            Map<String, List<PartitionRef>> copy = new TreeMap<>();
+            target.forEach((member, partitions) -> copy.put(member, List.copyOf(partitions)));
+            target = Collections.unmodifiableMap(copy);
+            members = List.copyOf(members);
+        }
+
+        @Override
+        public String key() {
+            return "k/" + groupId;
+        }
+    }
+
+    /**
+     * One member in {@link ConsumerGroupState}. {@code reconciliation} is the name of its
+     * {@link ConsumerGroupMember.Reconciliation}; nullable strings are null when the member gave none.
+     */
+    record StoredConsumerMember(String memberId, String instanceId, String rackId, String clientId, String clientHost,
+                                int rebalanceTimeoutMs, List<String> subscribedTopicNames, String subscribedTopicRegex,
+                                String serverAssignor, int memberEpoch, int previousMemberEpoch, String reconciliation,
+                                List<PartitionRef> assigned, List<PartitionRef> pendingRevocation) {
+        public StoredConsumerMember {
+            subscribedTopicNames = List.copyOf(subscribedTopicNames);
+            assigned = List.copyOf(assigned);
+            pendingRevocation = List.copyOf(pendingRevocation);
+        }
+    }
+
+    /** A tombstone: the group has no consumer-protocol members any more (or is classic again). */
+    record ConsumerGroupEmptied(String groupId) implements GroupRecord {
+        @Override
+        public String key() {
+            return "k/" + groupId;
+        }
+    }
 }

@@ -20,12 +20,20 @@ import java.util.TreeMap;
  * key, offset:   int8 kind=1 | string groupId | string topic | int32 partition
  * key, group:    int8 kind=2 | string groupId
  * key, configs:  int8 kind=3 | string groupId
+ * key, consumer: int8 kind=4 | string groupId
  *
  * value, offset: int8 version=1 | int64 offset | int32 leaderEpoch | string metadata | int64 commitTimestampMs
  * value, group:  int8 version=1 | string? protocolType | int32 generationId | string? protocolName
  *                | string? leaderId | int32 memberCount | member*
  * value, configs: int8 version=1 | int32 count | (string name | string value)*   (sorted by name;
  *                no value, a tombstone, when the group has no overrides left)
+ * value, consumer: int8 version=1 | int32 groupEpoch | int32 assignmentEpoch | string assignorName
+ *                | int32 count | (string topic | int32 partitions)* | int32 count | (string memberId | partitions)*
+ *                | int32 memberCount | consumerMember*     (no value, a tombstone, once it has no members)
+ * consumerMember: string memberId | string? instanceId | string? rackId | string clientId | string clientHost
+ *                | int32 rebalanceTimeoutMs | int32 count | string* | string? regex | string? serverAssignor
+ *                | int32 memberEpoch | int32 previousMemberEpoch | string reconciliation | partitions | partitions
+ * partitions:    int32 count | (string topic | int32 partition)*
  * member:        string memberId | string? groupInstanceId | string clientId | string clientHost
  *                | int32 rebalanceTimeoutMs | int32 sessionTimeoutMs | bytes subscription | bytes assignment
  *
@@ -40,6 +48,7 @@ final class GroupRecordCodec {
     static final byte KIND_OFFSET = 1;
     static final byte KIND_GROUP = 2;
     static final byte KIND_CONFIGS = 3;
+    static final byte KIND_CONSUMER_GROUP = 4;
     static final byte VALUE_VERSION = 1;
 
     private GroupRecordCodec() {
@@ -63,6 +72,12 @@ final class GroupRecordCodec {
             if (record instanceof GroupRecord.ConfigsChanged changed) {
                 return new Encoded(configsKey(changed.groupId()), changed.overrides().isEmpty() ? null
                         : configsValue(changed.overrides()));
+            }
+            if (record instanceof GroupRecord.ConsumerGroupState state) {
+                return new Encoded(consumerKey(state.groupId()), consumerValue(state));
+            }
+            if (record instanceof GroupRecord.ConsumerGroupEmptied emptied) {
+                return new Encoded(consumerKey(emptied.groupId()), null);
             }
             GroupRecord.GroupRemoved removed = (GroupRecord.GroupRemoved) record;
             return new Encoded(groupKey(removed.groupId()), null);
@@ -95,6 +110,62 @@ final class GroupRecordCodec {
         out.writeByte(KIND_CONFIGS);
         writeString(out, groupId);
         return bytes.toByteArray();
+    }
+
+    private static byte[] consumerKey(String groupId) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeByte(KIND_CONSUMER_GROUP);
+        writeString(out, groupId);
+        return bytes.toByteArray();
+    }
+
+    private static byte[] consumerValue(GroupRecord.ConsumerGroupState state) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeByte(VALUE_VERSION);
+        out.writeInt(state.groupEpoch());
+        out.writeInt(state.assignmentEpoch());
+        writeString(out, state.assignorName());
+        out.writeInt(state.subscribedPartitionCounts().size());
+        for (Map.Entry<String, Integer> topic : state.subscribedPartitionCounts().entrySet()) {
+            writeString(out, topic.getKey());
+            out.writeInt(topic.getValue());
+        }
+        out.writeInt(state.target().size());
+        for (Map.Entry<String, List<PartitionRef>> member : state.target().entrySet()) {
+            writeString(out, member.getKey());
+            writePartitions(out, member.getValue());
+        }
+        out.writeInt(state.members().size());
+        for (GroupRecord.StoredConsumerMember member : state.members()) {
+            writeString(out, member.memberId());
+            writeString(out, member.instanceId());
+            writeString(out, member.rackId());
+            writeString(out, member.clientId());
+            writeString(out, member.clientHost());
+            out.writeInt(member.rebalanceTimeoutMs());
+            out.writeInt(member.subscribedTopicNames().size());
+            for (String topic : member.subscribedTopicNames()) {
+                writeString(out, topic);
+            }
+            writeString(out, member.subscribedTopicRegex());
+            writeString(out, member.serverAssignor());
+            out.writeInt(member.memberEpoch());
+            out.writeInt(member.previousMemberEpoch());
+            writeString(out, member.reconciliation());
+            writePartitions(out, member.assigned());
+            writePartitions(out, member.pendingRevocation());
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writePartitions(DataOutputStream out, List<PartitionRef> partitions) throws IOException {
+        out.writeInt(partitions.size());
+        for (PartitionRef partition : partitions) {
+            writeString(out, partition.topic());
+            out.writeInt(partition.partition());
+        }
     }
 
     private static byte[] configsValue(Map<String, String> overrides) throws IOException {
@@ -217,10 +288,74 @@ final class GroupRecordCodec {
                 requireEnd(value, "configs value");
                 return new GroupRecord.ConfigsChanged(groupId, overrides);
             }
+            if (kind == KIND_CONSUMER_GROUP) {
+                requireEnd(key, "consumer group key");
+                if (value == null) {
+                    return new GroupRecord.ConsumerGroupEmptied(groupId);
+                }
+                checkVersion(value);
+                GroupRecord.ConsumerGroupState state = consumerValue(groupId, value);
+                requireEnd(value, "consumer group value");
+                return state;
+            }
             throw new IllegalArgumentException("unknown record kind " + kind);
         } catch (java.nio.BufferUnderflowException e) {
             throw new IllegalArgumentException("record ends early", e);
         }
+    }
+
+    private static GroupRecord.ConsumerGroupState consumerValue(String groupId, ByteBuffer value) {
+        int groupEpoch = value.getInt();
+        int assignmentEpoch = value.getInt();
+        String assignorName = readString(value, false);
+        int topicCount = count(value, "topic");
+        Map<String, Integer> partitionCounts = new TreeMap<>();
+        for (int i = 0; i < topicCount; i++) {
+            partitionCounts.put(readString(value, false), value.getInt());
+        }
+        int targetCount = count(value, "target");
+        Map<String, List<PartitionRef>> target = new TreeMap<>();
+        for (int i = 0; i < targetCount; i++) {
+            target.put(readString(value, false), readPartitions(value));
+        }
+        int memberCount = count(value, "member");
+        List<GroupRecord.StoredConsumerMember> members = new ArrayList<>(memberCount);
+        for (int i = 0; i < memberCount; i++) {
+            String memberId = readString(value, false);
+            String instanceId = readString(value, true);
+            String rackId = readString(value, true);
+            String clientId = readString(value, false);
+            String clientHost = readString(value, false);
+            int rebalanceTimeoutMs = value.getInt();
+            int nameCount = count(value, "subscribed topic");
+            List<String> names = new ArrayList<>(nameCount);
+            for (int n = 0; n < nameCount; n++) {
+                names.add(readString(value, false));
+            }
+            members.add(new GroupRecord.StoredConsumerMember(memberId, instanceId, rackId, clientId, clientHost,
+                    rebalanceTimeoutMs, names, readString(value, true), readString(value, true), value.getInt(),
+                    value.getInt(), readString(value, false), readPartitions(value), readPartitions(value)));
+        }
+        return new GroupRecord.ConsumerGroupState(groupId, groupEpoch, assignmentEpoch, assignorName, partitionCounts,
+                target, members);
+    }
+
+    private static List<PartitionRef> readPartitions(ByteBuffer value) {
+        int count = count(value, "partition");
+        List<PartitionRef> partitions = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            partitions.add(new PartitionRef(readString(value, false), value.getInt()));
+        }
+        return partitions;
+    }
+
+    /** A count read from the record, which cannot exceed its remaining bytes (each entry takes at least one). */
+    private static int count(ByteBuffer value, String what) {
+        int count = value.getInt();
+        if (count < 0 || count > value.remaining()) {
+            throw new IllegalArgumentException(what + " count " + count + " does not fit the record");
+        }
+        return count;
     }
 
     private static void checkVersion(ByteBuffer value) {

@@ -82,4 +82,19 @@ public sealed interface GroupResult {
     /** IncrementalAlterConfigs' answer for one group: {@code error} null on success, else why in {@code message}. */
     record AlterConfigsResult(ErrorCode error, String message) implements GroupResult {
     }
+
+    /**
+     * ConsumerGroupHeartbeat's answer. {@code assignment} is null when the member's assignment did
+     * not change (the client keeps what it has); {@code errorMessage} says why on an error.
+     */
+    record ConsumerHeartbeatResult(ErrorCode error, String errorMessage, String memberId, int memberEpoch,
+                                   int heartbeatIntervalMs, List<PartitionRef> assignment) implements GroupResult {
+        public ConsumerHeartbeatResult {
+            assignment = assignment == null ? null : List.copyOf(assignment);
+        }
+
+        static ConsumerHeartbeatResult failed(ErrorCode error, String message, String memberId, int memberEpoch) {
+            return new ConsumerHeartbeatResult(error, message, memberId, memberEpoch, 0, null);
+        }
+    }
 }

@@ -10,6 +10,9 @@ package dev.ferry.group;
  *  PreparingRebalance --no member left when it completes--> Empty
  *  Empty --DeleteGroups--> Dead
  * </pre>
+ *
+ * <p>A group of Kafka's consumer protocol (KIP-848) is Empty, Assigning, Reconciling or Stable, as
+ * its members' epochs stand against the group's ({@link ConsumerGroupMembership#state()}).
  */
 public enum GroupState {
     /** No members; the group may still hold committed offsets. */
@@ -20,6 +23,10 @@ public enum GroupState {
     COMPLETING_REBALANCE("CompletingRebalance"),
     /** The leader's assignment was handed to the members. */
     STABLE("Stable"),
+    /** Consumer protocol (KIP-848): the group epoch moved past the target assignment's. */
+    ASSIGNING("Assigning"),
+    /** Consumer protocol: some member has not reached the target assignment yet. */
+    RECONCILING("Reconciling"),
     /** Deleted: takes no more requests. */
     DEAD("Dead");
 

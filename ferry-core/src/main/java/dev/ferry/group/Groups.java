@@ -117,7 +117,10 @@ public final class Groups {
             ClassicGroup group = groups.get(expire.groupId());
             if (group != null) {
                 group.expireTimers(expire.nowMs(), out);
+                group.expireConsumerMembers(expire.nowMs(), consumerSessionTimeoutMs(expire.groupId()), out);
             }
+        } else if (command instanceof GroupCommand.ConsumerHeartbeat heartbeat) {
+            consumerHeartbeat(heartbeat, out);
         }
         return out.build();
     }
@@ -142,6 +145,41 @@ public final class Groups {
             groups.put(join.groupId(), group);
         }
         group.join(join, out);
+    }
+
+    private void consumerHeartbeat(GroupCommand.ConsumerHeartbeat heartbeat, GroupOutcome.Builder out) {
+        ClassicGroup group = groups.get(heartbeat.groupId());
+        boolean created = false;
+        if (group == null) {
+            if (heartbeat.memberEpoch() != 0) {
+                out.reply(heartbeat.requestId(), GroupResult.ConsumerHeartbeatResult.failed(
+                        ErrorCode.UNKNOWN_MEMBER_ID,
+                        // Kafka says GROUP_ID_NOT_FOUND; a member of a group lost by a restart (the
+                        // consumer protocol's membership is not kept on disk) rejoins on this one.
+                        "Member " + heartbeat.memberId() + " is not a member of group " + heartbeat.groupId() + ".",
+                        heartbeat.memberId(),
+                        heartbeat.memberEpoch()));
+                return;
+            }
+            group = new ClassicGroup(heartbeat.groupId(), config);
+            groups.put(heartbeat.groupId(), group);
+            created = true;
+        }
+        group.consumerHeartbeat(heartbeat, consumerIntConfig(heartbeat.groupId(), "consumer.heartbeat.interval.ms"),
+                out);
+        if (created && !group.hasMembers()) {
+            groups.remove(heartbeat.groupId()); // the join was refused: no group came of it
+        }
+    }
+
+    /** The group's {@code consumer.session.timeout.ms}: its override, else the broker's default. */
+    int consumerSessionTimeoutMs(String groupId) {
+        return consumerIntConfig(groupId, "consumer.session.timeout.ms");
+    }
+
+    private int consumerIntConfig(String groupId, String name) {
+        String value = configs.getOrDefault(groupId, Map.of()).get(name);
+        return Integer.parseInt(value != null ? value : DynamicGroupConfig.definition(name).defaultValue());
     }
 
     private void alterConfigs(GroupCommand.AlterConfigs alter, GroupOutcome.Builder out) {
@@ -208,7 +246,8 @@ public final class Groups {
     /** When {@code groupId}'s timers next have something to do; {@link Long#MAX_VALUE} if never or no such group. */
     public long nextDeadlineMs(String groupId) {
         ClassicGroup group = groups.get(groupId);
-        return group == null ? ClassicGroup.NO_DEADLINE : group.nextDeadlineMs();
+        return group == null ? ClassicGroup.NO_DEADLINE
+                : Math.min(group.nextDeadlineMs(), group.consumerDeadlineMs(consumerSessionTimeoutMs(groupId)));
     }
 
     /**
@@ -238,6 +277,27 @@ public final class Groups {
     public Optional<GroupDescription> describe(String groupId) {
         ClassicGroup group = groups.get(groupId);
         return group == null ? Optional.empty() : Optional.of(group.describe());
+    }
+
+    /**
+     * ConsumerGroupDescribe: the group if it is of Kafka's consumer protocol, else why not (Kafka's
+     * GROUP_ID_NOT_FOUND, with its texts).
+     */
+    public ConsumerGroupLookup describeConsumerGroup(String groupId) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null || group.state() == GroupState.DEAD) {
+            return new ConsumerGroupLookup(ErrorCode.GROUP_ID_NOT_FOUND, "Group " + groupId + " not found.", null);
+        }
+        ConsumerGroupDescription description = group.consumerDescription();
+        if (description == null) {
+            return new ConsumerGroupLookup(ErrorCode.GROUP_ID_NOT_FOUND,
+                    "Group " + groupId + " is not a consumer group.", null);
+        }
+        return new ConsumerGroupLookup(null, null, description);
+    }
+
+    /** What {@link #describeConsumerGroup} found: the description, or an error and its message. */
+    public record ConsumerGroupLookup(ErrorCode error, String message, ConsumerGroupDescription group) {
     }
 
     public List<GroupListing> list() {
@@ -276,6 +336,13 @@ public final class Groups {
             groups.remove(removed.groupId());
         } else if (record instanceof GroupRecord.ConfigsChanged changed) {
             setConfigs(changed.groupId(), changed.overrides());
+        } else if (record instanceof GroupRecord.ConsumerGroupState state) {
+            groups.computeIfAbsent(state.groupId(), id -> new ClassicGroup(id, config)).restoreConsumer(state, nowMs);
+        } else if (record instanceof GroupRecord.ConsumerGroupEmptied emptied) {
+            ClassicGroup group = groups.get(emptied.groupId());
+            if (group != null) {
+                group.restoreConsumer(null, nowMs);
+            }
         }
     }
 
@@ -286,7 +353,10 @@ public final class Groups {
     public List<GroupRecord> snapshot() {
         List<GroupRecord> records = new ArrayList<>();
         for (ClassicGroup group : groups.values()) {
-            if (group.generationId() > 0 || group.hasMembers()) {
+            GroupRecord.ConsumerGroupState consumer = group.consumerRecord();
+            if (consumer != null) {
+                records.add(consumer);
+            } else if (group.generationId() > 0 || group.hasMembers()) {
                 records.add(group.metadataRecord());
             }
             for (Map.Entry<PartitionRef, CommittedOffset> offset : group.offsets().entrySet()) {

@@ -130,6 +130,7 @@ public final class BrokerApis {
         handlers.register(new DeleteAclsHandler(acls));
         GroupApis.register(handlers, node, groups, acls, transactions,
                 topic -> topics.topic(topic).map(Topic::partitionCount).orElse(0));
+        GroupApis.registerConsumerProtocol(handlers, groups, topics, acls);
         if (transactions != null) {
             TransactionApis.register(handlers, transactions, topics);
         }

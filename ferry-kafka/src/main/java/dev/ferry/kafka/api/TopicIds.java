@@ -11,15 +11,15 @@ import org.apache.kafka.common.Uuid;
  * newer request versions need: by id when the request carries one (Produce v13+, Fetch v13+,
  * Metadata v10+), else by name.
  */
-final class TopicIds {
+public final class TopicIds {
     private TopicIds() {
     }
 
-    static Uuid toKafka(UUID id) {
+    public static Uuid toKafka(UUID id) {
         return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
     }
 
-    static UUID toFerry(Uuid id) {
+    public static UUID toFerry(Uuid id) {
         return new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits());
     }
 

@@ -4,6 +4,7 @@ import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.LocalNode;
 import dev.ferry.kafka.api.ApiHandlers;
 import dev.ferry.kafka.security.KafkaAcls;
+import dev.ferry.stream.TopicRegistry;
 import dev.ferry.txn.TransactionCoordinator;
 import java.util.function.ToIntFunction;
 
@@ -44,5 +45,15 @@ public final class GroupApis {
         handlers.register(new ListGroupsHandler(coordinator, acls));
         handlers.register(new DescribeGroupsHandler(coordinator, acls));
         handlers.register(new DeleteGroupsHandler(coordinator, acls));
+    }
+
+    /**
+     * Kafka's consumer protocol (KIP-848): ConsumerGroupHeartbeat and ConsumerGroupDescribe, which
+     * turn the topics' ids and names into one another through {@code topics}.
+     */
+    public static void registerConsumerProtocol(ApiHandlers handlers, GroupCoordinator coordinator,
+                                                TopicRegistry topics, KafkaAcls acls) {
+        handlers.register(new ConsumerGroupHeartbeatHandler(coordinator, topics, acls));
+        handlers.register(new ConsumerGroupDescribeHandler(coordinator, topics, acls));
     }
 }

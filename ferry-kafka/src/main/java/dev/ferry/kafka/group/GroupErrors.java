@@ -27,6 +27,11 @@ final class GroupErrors {
             case GROUP_SUBSCRIBED_TO_TOPIC -> Errors.GROUP_SUBSCRIBED_TO_TOPIC;
             case OFFSET_METADATA_TOO_LARGE -> Errors.OFFSET_METADATA_TOO_LARGE;
             case COORDINATOR_NOT_AVAILABLE -> Errors.COORDINATOR_NOT_AVAILABLE;
+            case FENCED_MEMBER_EPOCH -> Errors.FENCED_MEMBER_EPOCH;
+            case STALE_MEMBER_EPOCH -> Errors.STALE_MEMBER_EPOCH;
+            case UNSUPPORTED_ASSIGNOR -> Errors.UNSUPPORTED_ASSIGNOR;
+            case INVALID_REGULAR_EXPRESSION -> Errors.INVALID_REGULAR_EXPRESSION;
+            case INVALID_GROUP_REQUEST -> Errors.INVALID_REQUEST;
             default -> Errors.UNKNOWN_SERVER_ERROR;
         };
     }

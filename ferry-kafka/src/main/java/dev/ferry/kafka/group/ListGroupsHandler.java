@@ -1,7 +1,6 @@
 package dev.ferry.kafka.group;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletionStage;
 
 import org.apache.kafka.common.message.ListGroupsRequestData;
@@ -18,9 +17,8 @@ import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
 import dev.ferry.kafka.security.KafkaAcls;
 
-/** ListGroups, with v4's state filter and v5's type filter (every Ferry group is of type "classic"). */
+/** ListGroups, with v4's state filter and v5's type filter ("classic" or "consumer", KIP-848's groups). */
 public final class ListGroupsHandler implements ApiHandler {
-    static final String CLASSIC = "classic";
 
     private final GroupCoordinator coordinator;
     private final KafkaAcls acls;
@@ -55,16 +53,14 @@ public final class ListGroupsHandler implements ApiHandler {
         ListGroupsRequestData request = (ListGroupsRequestData) message;
         List<String> states = request.statesFilter();
         List<String> types = request.typesFilter();
-        boolean classicWanted = types.isEmpty()
-                || types.stream().anyMatch(type -> type.toLowerCase(Locale.ROOT).equals(CLASSIC));
         boolean everyGroup = acls.allowedOnClusterQuietly(context, Operation.DESCRIBE);
         return coordinator.list().thenApply(listings -> {
             ListGroupsResponseData response = new ListGroupsResponseData();
-            if (!classicWanted) {
-                return response;
-            }
             for (GroupListing listing : listings) {
                 String state = listing.state().displayName();
+                if (!types.isEmpty() && types.stream().noneMatch(listing.type()::equalsIgnoreCase)) {
+                    continue;
+                }
                 if (!states.isEmpty() && states.stream().noneMatch(state::equalsIgnoreCase)) {
                     continue;
                 }
@@ -73,7 +69,7 @@ public final class ListGroupsHandler implements ApiHandler {
                     continue;
                 }
                 response.groups().add(new ListedGroup().setGroupId(listing.groupId())
-                        .setProtocolType(listing.protocolType()).setGroupState(state).setGroupType(CLASSIC));
+                        .setProtocolType(listing.protocolType()).setGroupState(state).setGroupType(listing.type()));
             }
             return response;
         });

@@ -35,6 +35,8 @@ import org.apache.kafka.common.message.DescribeLogDirsRequestData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
@@ -207,6 +209,12 @@ class EveryVersionEncodesTest {
             case LIST_GROUPS -> new ListGroupsRequestData();
             case DESCRIBE_GROUPS -> new DescribeGroupsRequestData().setGroups(List.of("commits", "missing"));
             case DELETE_GROUPS -> new DeleteGroupsRequestData().setGroupsNames(List.of("missing"));
+            // A join, which answers an assignment of the topic "t" (with its id) and an epoch.
+            case CONSUMER_GROUP_HEARTBEAT -> new ConsumerGroupHeartbeatRequestData().setGroupId("kip848-" + version)
+                    .setMemberId("member-" + version).setMemberEpoch(0).setRebalanceTimeoutMs(30_000)
+                    .setSubscribedTopicNames(List.of("t")).setTopicPartitions(List.of());
+            case CONSUMER_GROUP_DESCRIBE -> new ConsumerGroupDescribeRequestData()
+                    .setGroupIds(List.of("kip848-" + version, "commits", "missing"));
             // Admin APIs: a success and a refusal in each request, so that both shapes are encoded.
             case DESCRIBE_CONFIGS -> new DescribeConfigsRequestData().setIncludeSynonyms(true)
                     .setIncludeDocumentation(version >= 3).setResources(List.of(

@@ -1,0 +1,466 @@
+package dev.ferry.group;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+import dev.ferry.error.ErrorCode;
+import dev.ferry.group.ConsumerGroupMember.Reconciliation;
+import dev.ferry.group.GroupCommand.ConsumerHeartbeat;
+import dev.ferry.group.GroupResult.ConsumerHeartbeatResult;
+
+/**
+ * The members of a group that speaks Kafka's consumer protocol (KIP-848), where the broker
+ * assigns partitions and members only heartbeat: no JoinGroup round, no leader, no stop-the-world
+ * rebalance.
+ *
+ * <p>The epochs: the <em>group epoch</em> moves whenever membership, a subscription or a
+ * subscribed topic's partition count changes; the <em>target assignment</em> is computed by the
+ * {@link ServerAssignor} for a group epoch (its assignment epoch). Each member then reconciles
+ * towards its part of the target on its heartbeats: it first gives up the partitions it must lose
+ * (keeping its old epoch until a heartbeat says it no longer owns them), then takes the new ones
+ * as soon as no other member still holds them, and reaches the assignment epoch. A partition is
+ * never given to a member while another may still be reading it.
+ *
+ * <p>Deterministic, as {@link Groups}: everything comes from the command (the time, the topics'
+ * partition counts), so replaying commands gives the same epochs and assignments.
+ */
+final class ConsumerGroupMembership {
+    /** The epoch a leaving member sends, and the one its answer carries. */
+    static final int LEAVE_EPOCH = -1;
+    /** The epoch a static member sends when it leaves for a while (it gets -2 back). */
+    static final int STATIC_LEAVE_EPOCH = -2;
+
+    private final String groupId;
+    private final TreeMap<String, ConsumerGroupMember> members = new TreeMap<>();
+    private int groupEpoch;
+    private int assignmentEpoch;
+    private TreeMap<String, TreeSet<PartitionRef>> target = new TreeMap<>();
+    /** The partition count of every topic some member subscribes to, as the last heartbeat saw them. */
+    private SortedMap<String, Integer> subscribedPartitionCounts = new TreeMap<>();
+    private ServerAssignor assignor = ServerAssignor.DEFAULT;
+
+    ConsumerGroupMembership(String groupId) {
+        this.groupId = groupId;
+    }
+
+    boolean hasMembers() {
+        return !members.isEmpty();
+    }
+
+    int groupEpoch() {
+        return groupEpoch;
+    }
+
+    /** Kafka's consumer group state, from the epochs. */
+    GroupState state() {
+        if (members.isEmpty()) {
+            return GroupState.EMPTY;
+        }
+        if (groupEpoch > assignmentEpoch) {
+            return GroupState.ASSIGNING;
+        }
+        for (ConsumerGroupMember member : members.values()) {
+            if (member.memberEpoch != assignmentEpoch || member.reconciliation != Reconciliation.STABLE) {
+                return GroupState.RECONCILING;
+            }
+        }
+        return GroupState.STABLE;
+    }
+
+    /** Every topic the members subscribe to, by name or by a pattern that matched when last evaluated. */
+    Set<String> subscribedTopics() {
+        Set<String> topics = new HashSet<>(subscribedPartitionCounts.keySet());
+        for (ConsumerGroupMember member : members.values()) {
+            topics.addAll(member.subscribedTopicNames);
+        }
+        return topics;
+    }
+
+    /**
+     * One heartbeat; the answer. {@code sessionTimeoutMs} and {@code heartbeatIntervalMs} are the
+     * group's (its configs, else the broker's).
+     */
+    ConsumerHeartbeatResult heartbeat(ConsumerHeartbeat command, int heartbeatIntervalMs) {
+        long nowMs = command.nowMs();
+        if (command.memberEpoch() == LEAVE_EPOCH || command.memberEpoch() == STATIC_LEAVE_EPOCH) {
+            return leave(command);
+        }
+        ConsumerGroupMember member = members.get(command.memberId());
+        boolean joined = false;
+        if (command.memberEpoch() == 0) {
+            if (command.subscribedTopicNames() == null && command.subscribedTopicRegex() == null) {
+                return failed(ErrorCode.INVALID_GROUP_REQUEST,
+                        "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.", command);
+            }
+            // A member joining again (it lost its state) starts afresh: what it held goes back to the pool.
+            member = new ConsumerGroupMember(command.memberId(), nowMs);
+            joined = true;
+        } else {
+            if (member == null) {
+                return failed(ErrorCode.UNKNOWN_MEMBER_ID, "Member " + command.memberId()
+                        + " is not a member of group " + groupId + ".", command);
+            }
+            if (epochError(member, command) != null) {
+                return failed(ErrorCode.FENCED_MEMBER_EPOCH, "The consumer group member has a member epoch ("
+                        + command.memberEpoch() + ") that is not the one known by the group coordinator ("
+                        + member.memberEpoch + "). The member must abandon all its partitions and rejoin.", command);
+            }
+        }
+        subscriptionChanged = false;
+        ConsumerHeartbeatResult invalid = update(member, command);
+        if (invalid != null) {
+            return invalid;
+        }
+        if (joined) {
+            members.put(member.memberId, member);
+        }
+        boolean bump = joined || subscriptionChanged;
+        subscriptionChanged = false;
+        if (refreshSubscribedTopics(command.topicPartitionCounts())) {
+            bump = true;
+        }
+        if (bump) {
+            groupEpoch++;
+        }
+        if (groupEpoch > assignmentEpoch) {
+            computeTarget();
+        }
+        member.lastHeartbeatMs = nowMs;
+        TreeSet<PartitionRef> before = new TreeSet<>(member.assigned);
+        int epochBefore = member.memberEpoch;
+        Set<PartitionRef> owned = command.ownedPartitions() == null ? null : new HashSet<>(command.ownedPartitions());
+        reconcile(member, owned, nowMs);
+        boolean assignmentChanged = !before.equals(member.assigned) || epochBefore != member.memberEpoch;
+        boolean full = command.memberEpoch() == 0 || command.ownedPartitions() != null;
+        List<PartitionRef> assignment = assignmentChanged || full ? new ArrayList<>(member.assigned) : null;
+        return new ConsumerHeartbeatResult(null, null, member.memberId, member.memberEpoch, heartbeatIntervalMs,
+                assignment);
+    }
+
+    // Set by update() when the member's subscription or assignor changed.
+    private boolean subscriptionChanged;
+
+    /**
+     * Kafka's epoch check: a member may heartbeat at its current epoch, or at its previous one if
+     * what it says it owns is within its current assignment (the answer that moved it was lost).
+     */
+    private static ErrorCode epochError(ConsumerGroupMember member, ConsumerHeartbeat command) {
+        if (command.memberEpoch() == member.memberEpoch) {
+            return null;
+        }
+        if (command.memberEpoch() == member.previousMemberEpoch && command.ownedPartitions() != null
+                && member.assigned.containsAll(command.ownedPartitions())) {
+            return null;
+        }
+        return ErrorCode.FENCED_MEMBER_EPOCH;
+    }
+
+    /** Takes what the heartbeat changed into the member; an answer when a field is refused. */
+    private ConsumerHeartbeatResult update(ConsumerGroupMember member, ConsumerHeartbeat command) {
+        if (command.serverAssignor() != null && ServerAssignor.named(command.serverAssignor()) == null) {
+            return failed(ErrorCode.UNSUPPORTED_ASSIGNOR, "ServerAssignor " + command.serverAssignor()
+                    + " is not supported. Supported assignors: " + ServerAssignor.names() + ".", command);
+        }
+        Pattern regex = member.compiledRegex;
+        if (command.subscribedTopicRegex() != null && !command.subscribedTopicRegex().isEmpty()
+                && !command.subscribedTopicRegex().equals(member.subscribedTopicRegex)) {
+            try {
+                regex = Pattern.compile(command.subscribedTopicRegex());
+            } catch (PatternSyntaxException e) {
+                return failed(ErrorCode.INVALID_REGULAR_EXPRESSION, "SubscribedTopicRegex `"
+                        + command.subscribedTopicRegex() + "` is not a valid regular expression: "
+                        + e.getDescription() + ".", command);
+            }
+        }
+        if (command.subscribedTopicRegex() != null) {
+            String next = command.subscribedTopicRegex().isEmpty() ? null : command.subscribedTopicRegex();
+            if (!java.util.Objects.equals(next, member.subscribedTopicRegex)) {
+                member.subscribedTopicRegex = next;
+                member.compiledRegex = next == null ? null : regex;
+                subscriptionChanged = true;
+            }
+        }
+        if (command.subscribedTopicNames() != null) {
+            List<String> names = new ArrayList<>(new TreeSet<>(command.subscribedTopicNames()));
+            if (!names.equals(member.subscribedTopicNames)) {
+                member.subscribedTopicNames = List.copyOf(names);
+                subscriptionChanged = true;
+            }
+        }
+        if (command.serverAssignor() != null && !command.serverAssignor().equals(member.serverAssignor)) {
+            member.serverAssignor = command.serverAssignor();
+            subscriptionChanged = true;
+        }
+        if (command.instanceId() != null) {
+            member.instanceId = command.instanceId();
+        }
+        if (command.rackId() != null) {
+            member.rackId = command.rackId();
+        }
+        if (command.rebalanceTimeoutMs() >= 0) {
+            member.rebalanceTimeoutMs = command.rebalanceTimeoutMs();
+        }
+        member.clientId = command.clientId();
+        member.clientHost = command.clientHost();
+        return null;
+    }
+
+    private ConsumerHeartbeatResult leave(ConsumerHeartbeat command) {
+        ConsumerGroupMember member = members.remove(command.memberId());
+        if (member == null) {
+            return failed(ErrorCode.UNKNOWN_MEMBER_ID, "Member " + command.memberId()
+                    + " is not a member of group " + groupId + ".", command);
+        }
+        groupEpoch++;
+        return new ConsumerHeartbeatResult(null, null, member.memberId, command.memberEpoch(), 0, null);
+    }
+
+    private ConsumerHeartbeatResult failed(ErrorCode error, String message, ConsumerHeartbeat command) {
+        subscriptionChanged = false;
+        return ConsumerHeartbeatResult.failed(error, message, command.memberId(), command.memberEpoch());
+    }
+
+    /**
+     * The partition counts of the topics the members subscribe to now, from the command's view of
+     * every topic; whether they differ from the last ones (then the target must be computed anew).
+     */
+    private boolean refreshSubscribedTopics(SortedMap<String, Integer> allTopics) {
+        SortedMap<String, Integer> now = new TreeMap<>();
+        for (Map.Entry<String, Integer> topic : allTopics.entrySet()) {
+            for (ConsumerGroupMember member : members.values()) {
+                if (member.subscribes(topic.getKey())) {
+                    now.put(topic.getKey(), topic.getValue());
+                    break;
+                }
+            }
+        }
+        if (now.equals(subscribedPartitionCounts)) {
+            return false;
+        }
+        subscribedPartitionCounts = now;
+        return true;
+    }
+
+    /** The assignor most members ask for (the default when none does), as Kafka picks one. */
+    private ServerAssignor preferredAssignor() {
+        Map<ServerAssignor, Integer> votes = new TreeMap<>();
+        for (ConsumerGroupMember member : members.values()) {
+            ServerAssignor asked = member.serverAssignor == null ? null : ServerAssignor.named(member.serverAssignor);
+            if (asked != null) {
+                votes.merge(asked, 1, Integer::sum);
+            }
+        }
+        ServerAssignor best = ServerAssignor.DEFAULT;
+        int most = 0;
+        for (Map.Entry<ServerAssignor, Integer> vote : votes.entrySet()) {
+            if (vote.getValue() > most) {
+                best = vote.getKey();
+                most = vote.getValue();
+            }
+        }
+        return best;
+    }
+
+    private void computeTarget() {
+        TreeMap<String, Set<String>> subscriptions = new TreeMap<>();
+        for (ConsumerGroupMember member : members.values()) {
+            Set<String> topics = new TreeSet<>();
+            for (String topic : subscribedPartitionCounts.keySet()) {
+                if (member.subscribes(topic)) {
+                    topics.add(topic);
+                }
+            }
+            subscriptions.put(member.memberId, topics);
+        }
+        assignor = preferredAssignor();
+        target = new TreeMap<>(assignor.assign(subscriptions, new TreeMap<>(subscribedPartitionCounts), target));
+        assignmentEpoch = groupEpoch;
+    }
+
+    /**
+     * Moves the member towards its target: Kafka's reconciliation. {@code owned} is what the
+     * member says it owns (null when it did not say).
+     */
+    private void reconcile(ConsumerGroupMember member, Set<PartitionRef> owned, long nowMs) {
+        switch (member.reconciliation) {
+            case STABLE -> {
+                if (member.memberEpoch != assignmentEpoch) {
+                    nextAssignment(member, nowMs);
+                }
+            }
+            case UNREVOKED_PARTITIONS -> {
+                if (owned != null && member.pendingRevocation.stream().noneMatch(owned::contains)) {
+                    member.pendingRevocation.clear();
+                    member.revocationDeadlineMs = ClassicGroup.NO_DEADLINE;
+                    nextAssignment(member, nowMs);
+                }
+            }
+            case UNRELEASED_PARTITIONS -> nextAssignment(member, nowMs);
+        }
+    }
+
+    private void nextAssignment(ConsumerGroupMember member, long nowMs) {
+        TreeSet<PartitionRef> wanted = target.getOrDefault(member.memberId, new TreeSet<>());
+        TreeSet<PartitionRef> keep = new TreeSet<>();
+        TreeSet<PartitionRef> revoke = new TreeSet<>();
+        for (PartitionRef partition : member.assigned) {
+            (wanted.contains(partition) ? keep : revoke).add(partition);
+        }
+        if (!revoke.isEmpty()) {
+            member.assigned = keep;
+            member.pendingRevocation = revoke;
+            member.reconciliation = Reconciliation.UNREVOKED_PARTITIONS;
+            member.revocationDeadlineMs = nowMs + Math.max(member.rebalanceTimeoutMs, 0);
+            return;
+        }
+        boolean unreleased = false;
+        for (PartitionRef partition : wanted) {
+            if (keep.contains(partition)) {
+                continue;
+            }
+            if (heldByOther(member, partition)) {
+                unreleased = true;
+            } else {
+                keep.add(partition);
+            }
+        }
+        member.assigned = keep;
+        member.previousMemberEpoch = member.memberEpoch;
+        member.memberEpoch = assignmentEpoch;
+        member.reconciliation = unreleased ? Reconciliation.UNRELEASED_PARTITIONS : Reconciliation.STABLE;
+    }
+
+    private boolean heldByOther(ConsumerGroupMember member, PartitionRef partition) {
+        for (ConsumerGroupMember other : members.values()) {
+            if (other != member && other.holds(partition)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    /** The earliest session or revocation deadline of a member; {@link ClassicGroup#NO_DEADLINE} if none. */
+    long nextDeadlineMs(int sessionTimeoutMs) {
+        long next = ClassicGroup.NO_DEADLINE;
+        for (ConsumerGroupMember member : members.values()) {
+            next = Math.min(next, member.lastHeartbeatMs + sessionTimeoutMs);
+            next = Math.min(next, member.revocationDeadlineMs);
+        }
+        return next;
+    }
+
+    /**
+     * Fences every member whose session ran out, or that did not give up partitions within its
+     * rebalance timeout: it leaves the group and what it held is free. Returns how many went.
+     */
+    int expire(long nowMs, int sessionTimeoutMs) {
+        int fenced = 0;
+        for (var iterator = members.values().iterator(); iterator.hasNext(); ) {
+            ConsumerGroupMember member = iterator.next();
+            if (member.lastHeartbeatMs + sessionTimeoutMs <= nowMs || member.revocationDeadlineMs <= nowMs) {
+                iterator.remove();
+                fenced++;
+            }
+        }
+        if (fenced > 0) {
+            groupEpoch++;
+        }
+        return fenced;
+    }
+
+    /** Whether {@code memberId} is a member at exactly {@code memberEpoch}: the check of its offset commits. */
+    ErrorCode commitError(String memberId, int memberEpoch) {
+        ConsumerGroupMember member = members.get(memberId);
+        if (member == null) {
+            return ErrorCode.UNKNOWN_MEMBER_ID;
+        }
+        if (memberEpoch > member.memberEpoch) {
+            return ErrorCode.FENCED_MEMBER_EPOCH;
+        }
+        if (memberEpoch < member.memberEpoch) {
+            return ErrorCode.STALE_MEMBER_EPOCH;
+        }
+        return null;
+    }
+
+    /** The whole membership as a record: what is written after each change, and what compaction keeps. */
+    GroupRecord.ConsumerGroupState record() {
+        Map<String, List<PartitionRef>> targetLists = new TreeMap<>();
+        target.forEach((memberId, partitions) -> targetLists.put(memberId, new ArrayList<>(partitions)));
+        List<GroupRecord.StoredConsumerMember> stored = new ArrayList<>(members.size());
+        for (ConsumerGroupMember member : members.values()) {
+            stored.add(new GroupRecord.StoredConsumerMember(member.memberId, member.instanceId, member.rackId,
+                    member.clientId, member.clientHost, member.rebalanceTimeoutMs, member.subscribedTopicNames,
+                    member.subscribedTopicRegex, member.serverAssignor, member.memberEpoch,
+                    member.previousMemberEpoch, member.reconciliation.name(), new ArrayList<>(member.assigned),
+                    new ArrayList<>(member.pendingRevocation)));
+        }
+        return new GroupRecord.ConsumerGroupState(groupId, groupEpoch, assignmentEpoch, assignor.assignorName(),
+                subscribedPartitionCounts, targetLists, stored);
+    }
+
+    /**
+     * The membership a record kept. Members count as alive from {@code nowMs} (they time out as
+     * usual if their clients do not come back), and one that was revoking has its rebalance timeout
+     * from then.
+     */
+    static ConsumerGroupMembership restore(GroupRecord.ConsumerGroupState record, long nowMs) {
+        ConsumerGroupMembership membership = new ConsumerGroupMembership(record.groupId());
+        membership.groupEpoch = record.groupEpoch();
+        membership.assignmentEpoch = record.assignmentEpoch();
+        ServerAssignor assignor = ServerAssignor.named(record.assignorName());
+        membership.assignor = assignor == null ? ServerAssignor.DEFAULT : assignor;
+        membership.subscribedPartitionCounts = new TreeMap<>(record.subscribedPartitionCounts());
+        record.target().forEach((memberId, partitions) -> membership.target.put(memberId, new TreeSet<>(partitions)));
+        for (GroupRecord.StoredConsumerMember stored : record.members()) {
+            ConsumerGroupMember member = new ConsumerGroupMember(stored.memberId(), nowMs);
+            member.instanceId = stored.instanceId();
+            member.rackId = stored.rackId();
+            member.clientId = stored.clientId();
+            member.clientHost = stored.clientHost();
+            member.rebalanceTimeoutMs = stored.rebalanceTimeoutMs();
+            member.subscribedTopicNames = stored.subscribedTopicNames();
+            member.subscribedTopicRegex = stored.subscribedTopicRegex();
+            if (stored.subscribedTopicRegex() != null) {
+                try {
+                    member.compiledRegex = Pattern.compile(stored.subscribedTopicRegex());
+                } catch (PatternSyntaxException e) {
+                    member.subscribedTopicRegex = null; // it compiled when it was taken; never expected
+                }
+            }
+            member.serverAssignor = stored.serverAssignor();
+            member.memberEpoch = stored.memberEpoch();
+            member.previousMemberEpoch = stored.previousMemberEpoch();
+            member.reconciliation = Reconciliation.valueOf(stored.reconciliation());
+            member.assigned = new TreeSet<>(stored.assigned());
+            member.pendingRevocation = new TreeSet<>(stored.pendingRevocation());
+            if (member.reconciliation == Reconciliation.UNREVOKED_PARTITIONS) {
+                member.revocationDeadlineMs = nowMs + Math.max(member.rebalanceTimeoutMs, 0);
+            }
+            membership.members.put(member.memberId, member);
+        }
+        return membership;
+    }
+
+    ConsumerGroupDescription describe() {
+        List<ConsumerGroupDescription.Member> described = new ArrayList<>();
+        for (ConsumerGroupMember member : members.values()) {
+            described.add(new ConsumerGroupDescription.Member(member.memberId, member.instanceId, member.rackId,
+                    member.memberEpoch, member.clientId, member.clientHost, member.subscribedTopicNames,
+                    member.subscribedTopicRegex, new ArrayList<>(member.assigned),
+                    new ArrayList<>(target.getOrDefault(member.memberId, new TreeSet<>()))));
+        }
+        return new ConsumerGroupDescription(groupId, state(), groupEpoch, assignmentEpoch, assignor.assignorName(),
+                described);
+    }
+}

@@ -1,0 +1,226 @@
+package dev.ferry.it.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.it.support.BrokerProcess;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A group of Kafka's consumer protocol (KIP-848) across a SIGKILL of the broker: the coordinator
+ * writes the membership (epochs, target and current assignments) to its log on every change, so
+ * after the restart the members carry on at their epochs, with their partitions, without a
+ * rebalance and without being told their partitions were lost. The broker comes back on the same
+ * Kafka port, so the consumers (which keep running) reconnect on their own.
+ */
+class KafkaConsumerProtocolCrashTest {
+    private static final int PARTITIONS = 4;
+
+    @TempDir
+    Path dataRoot;
+    private BrokerProcess broker;
+    private int kafkaPort;
+    private final List<Member> members = new java.util.ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        members.forEach(Member::close);
+        if (broker != null) {
+            broker.terminate();
+        }
+    }
+
+    @Test
+    void shouldKeepMembersEpochsAndPartitionsAcrossABrokerKill() throws Exception {
+        kafkaPort = freePort();
+        startBroker();
+        String topic = "kip848-crash";
+        String group = "kip848-crash-group";
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        Set<String> processed = ConcurrentHashMap.newKeySet();
+        members.add(new Member(group, topic, processed));
+        members.add(new Member(group, topic, processed));
+        await().atMost(Duration.ofSeconds(60)).until(() -> members.stream().allMatch(m -> m.assignment.size() == 2));
+        ConsumerGroupDescription before;
+        try (Admin admin = admin()) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> describe(admin, group).groupState() == GroupState.STABLE);
+            before = describe(admin, group);
+        }
+        produce(topic, 0, 200);
+        await().atMost(Duration.ofSeconds(60)).until(() -> processed.size() == 200);
+
+        broker.kill();
+        startBroker();
+
+        produce(topic, 200, 400);
+        await().atMost(Duration.ofSeconds(90)).until(() -> processed.size() == 400);
+        try (Admin admin = admin()) {
+            ConsumerGroupDescription after = describe(admin, group);
+            assertThat(after.groupEpoch()).isEqualTo(before.groupEpoch());
+            assertThat(epochs(after)).isEqualTo(epochs(before));
+            assertThat(assignments(after)).isEqualTo(assignments(before));
+        }
+        for (Member member : members) {
+            assertThat(member.failure).isNull();
+            assertThat(member.lost.get()).as("partitions reported lost").isZero();
+            assertThat(member.assignment).hasSize(2);
+        }
+    }
+
+    private void startBroker() throws IOException {
+        broker = BrokerProcess.start(dataRoot.resolve("data"), "--kafka-port", Integer.toString(kafkaPort));
+        assertThat(broker.kafkaPort()).isEqualTo(kafkaPort);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private String bootstrap() {
+        return "127.0.0.1:" + kafkaPort;
+    }
+
+    private Admin admin() {
+        Properties properties = new Properties();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        return Admin.create(properties);
+    }
+
+    private static ConsumerGroupDescription describe(Admin admin, String group) throws Exception {
+        return admin.describeConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group);
+    }
+
+    private static Map<String, Integer> epochs(ConsumerGroupDescription group) {
+        Map<String, Integer> epochs = new HashMap<>();
+        for (MemberDescription member : group.members()) {
+            epochs.put(member.consumerId(), member.memberEpoch().orElse(-1));
+        }
+        return epochs;
+    }
+
+    private static Map<String, Set<TopicPartition>> assignments(ConsumerGroupDescription group) {
+        Map<String, Set<TopicPartition>> assignments = new HashMap<>();
+        for (MemberDescription member : group.members()) {
+            assignments.put(member.consumerId(), member.assignment().topicPartitions());
+        }
+        return assignments;
+    }
+
+    private void produce(String topic, int from, int to) throws Exception {
+        Properties properties = new Properties();
+        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(properties)) {
+            for (int i = from; i < to; i++) {
+                producer.send(new ProducerRecord<>(topic, i % PARTITIONS, null, "r" + i));
+            }
+            producer.flush();
+        }
+    }
+
+    /** A consumer of the consumer protocol on a thread of its own, committing what it processed. */
+    private final class Member implements AutoCloseable {
+        final Set<TopicPartition> assignment = ConcurrentHashMap.newKeySet();
+        final AtomicInteger lost = new AtomicInteger();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Thread thread;
+        volatile Throwable failure;
+
+        Member(String group, String topic, Set<String> processed) {
+            Properties properties = new Properties();
+            properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+            properties.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+            properties.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+            properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+            properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+            KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties);
+            thread = new Thread(() -> {
+                try (consumer) {
+                    consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+                        @Override
+                        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                            assignment.removeAll(partitions);
+                        }
+
+                        @Override
+                        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                            assignment.addAll(partitions);
+                        }
+
+                        @Override
+                        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                            lost.incrementAndGet();
+                            assignment.removeAll(partitions);
+                        }
+                    });
+                    while (running.get()) {
+                        var records = consumer.poll(Duration.ofMillis(100));
+                        for (ConsumerRecord<String, String> record : records) {
+                            processed.add(record.value());
+                        }
+                        if (!records.isEmpty()) {
+                            try {
+                                consumer.commitSync(Duration.ofSeconds(30));
+                            } catch (org.apache.kafka.common.errors.RetriableException e) {
+                                // The broker is down for a moment: the next commit covers these records.
+                            }
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure = e;
+                }
+            }, "kip848-member");
+            thread.start();
+        }
+
+        @Override
+        public void close() {
+            running.set(false);
+            try {
+                thread.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
