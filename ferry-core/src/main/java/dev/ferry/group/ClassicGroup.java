@@ -162,7 +162,7 @@ final class ClassicGroup {
                 return;
             }
             consumer = null; // an empty group changes protocol with its next member, as in Kafka
-            out.record(new GroupRecord.ConsumerGroupEmptied(groupId));
+            out.record(new GroupRecord.ConsumerGroupRemoved(groupId));
         }
         if (!supportsProtocols(command.protocolType(), command.protocols())) {
             out.reply(requestId, JoinResult.failed(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, command.memberId()));
@@ -894,6 +894,7 @@ final class ClassicGroup {
         }
         if (state == GroupState.EMPTY && offsets.isEmpty() && !hasMembers() && pendingMembers.isEmpty()) {
             state = GroupState.DEAD;
+            removeConsumerRecord(out);
             out.record(new GroupRecord.GroupRemoved(groupId));
         }
         return expired;
@@ -928,6 +929,7 @@ final class ClassicGroup {
         offsets.clear();
         pendingMembers.clear();
         state = GroupState.DEAD;
+        removeConsumerRecord(out);
         out.record(new GroupRecord.GroupRemoved(groupId));
         out.reply(command.requestId(), new DeleteGroupResult(null));
     }
@@ -1058,14 +1060,13 @@ final class ClassicGroup {
 
     /**
      * Writes the consumer-protocol membership if the command changed it (a plain heartbeat does
-     * not), or a tombstone once no member is left: the record is what a restart rebuilds it from.
+     * not): the record is what a restart rebuilds it from.
      */
     private void recordConsumerChange(GroupRecord.ConsumerGroupState before, GroupOutcome.Builder out) {
         GroupRecord.ConsumerGroupState after = consumer.record();
-        if (after.equals(before)) {
-            return;
+        if (!after.equals(before)) {
+            out.record(after);
         }
-        out.record(consumer.hasMembers() ? after : new GroupRecord.ConsumerGroupEmptied(groupId));
     }
 
     /** The consumer protocol's session and revocation deadlines, for a consumer-protocol group. */
@@ -1085,9 +1086,16 @@ final class ClassicGroup {
         recordConsumerChange(before, out);
     }
 
-    /** The consumer-protocol membership as compaction keeps it; null when there is none to keep. */
+    /** The consumer-protocol membership as compaction keeps it; null for a classic group. */
     GroupRecord.ConsumerGroupState consumerRecord() {
-        return consumer == null || !consumer.hasMembers() ? null : consumer.record();
+        return consumer == null ? null : consumer.record();
+    }
+
+    /** A deleted group's consumer-protocol record goes too, or a restart would bring the group back. */
+    private void removeConsumerRecord(GroupOutcome.Builder out) {
+        if (consumer != null) {
+            out.record(new GroupRecord.ConsumerGroupRemoved(groupId));
+        }
     }
 
     /** Puts back (or, with null, drops) the consumer-protocol membership a record kept. */

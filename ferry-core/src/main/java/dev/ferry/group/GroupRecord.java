@@ -78,7 +78,8 @@ public sealed interface GroupRecord {
     /**
      * A group of Kafka's consumer protocol (KIP-848) after a change of its membership: epochs,
      * target assignment and every member with what it holds, so that after a restart its members
-     * carry on at their epochs. Written whole on each change (not on plain heartbeats).
+     * carry on at their epochs, and an empty group stays a consumer group, as in Kafka. Written whole
+     * on each change (not on plain heartbeats).
      */
     record ConsumerGroupState(String groupId, int groupEpoch, int assignmentEpoch, String assignorName,
                               Map<String, Integer> subscribedPartitionCounts, Map<String, List<PartitionRef>> target,
@@ -112,8 +113,8 @@ public sealed interface GroupRecord {
         }
     }
 
-    /** A tombstone: the group has no consumer-protocol members any more (or is classic again). */
-    record ConsumerGroupEmptied(String groupId) implements GroupRecord {
+    /** A tombstone: the group is deleted, or became a classic group again. */
+    record ConsumerGroupRemoved(String groupId) implements GroupRecord {
         @Override
         public String key() {
             return "k/" + groupId;

@@ -29,7 +29,7 @@ import java.util.TreeMap;
  *                no value, a tombstone, when the group has no overrides left)
  * value, consumer: int8 version=1 | int32 groupEpoch | int32 assignmentEpoch | string assignorName
  *                | int32 count | (string topic | int32 partitions)* | int32 count | (string memberId | partitions)*
- *                | int32 memberCount | consumerMember*     (no value, a tombstone, once it has no members)
+ *                | int32 memberCount | consumerMember*     (no value, a tombstone, when the group goes or turns classic)
  * consumerMember: string memberId | string? instanceId | string? rackId | string clientId | string clientHost
  *                | int32 rebalanceTimeoutMs | int32 count | string* | string? regex | string? serverAssignor
  *                | int32 memberEpoch | int32 previousMemberEpoch | string reconciliation | partitions | partitions
@@ -76,8 +76,8 @@ final class GroupRecordCodec {
             if (record instanceof GroupRecord.ConsumerGroupState state) {
                 return new Encoded(consumerKey(state.groupId()), consumerValue(state));
             }
-            if (record instanceof GroupRecord.ConsumerGroupEmptied emptied) {
-                return new Encoded(consumerKey(emptied.groupId()), null);
+            if (record instanceof GroupRecord.ConsumerGroupRemoved removed) {
+                return new Encoded(consumerKey(removed.groupId()), null);
             }
             GroupRecord.GroupRemoved removed = (GroupRecord.GroupRemoved) record;
             return new Encoded(groupKey(removed.groupId()), null);
@@ -291,7 +291,7 @@ final class GroupRecordCodec {
             if (kind == KIND_CONSUMER_GROUP) {
                 requireEnd(key, "consumer group key");
                 if (value == null) {
-                    return new GroupRecord.ConsumerGroupEmptied(groupId);
+                    return new GroupRecord.ConsumerGroupRemoved(groupId);
                 }
                 checkVersion(value);
                 GroupRecord.ConsumerGroupState state = consumerValue(groupId, value);

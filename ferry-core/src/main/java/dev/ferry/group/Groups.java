@@ -276,7 +276,8 @@ public final class Groups {
     /** The group as DescribeGroups shows it; empty when there is no such group. */
     public Optional<GroupDescription> describe(String groupId) {
         ClassicGroup group = groups.get(groupId);
-        return group == null ? Optional.empty() : Optional.of(group.describe());
+        // A consumer-protocol group is not one DescribeGroups knows: Kafka answers GROUP_ID_NOT_FOUND.
+        return group == null || group.isConsumerGroup() ? Optional.empty() : Optional.of(group.describe());
     }
 
     /**
@@ -338,8 +339,8 @@ public final class Groups {
             setConfigs(changed.groupId(), changed.overrides());
         } else if (record instanceof GroupRecord.ConsumerGroupState state) {
             groups.computeIfAbsent(state.groupId(), id -> new ClassicGroup(id, config)).restoreConsumer(state, nowMs);
-        } else if (record instanceof GroupRecord.ConsumerGroupEmptied emptied) {
-            ClassicGroup group = groups.get(emptied.groupId());
+        } else if (record instanceof GroupRecord.ConsumerGroupRemoved removed) {
+            ClassicGroup group = groups.get(removed.groupId());
             if (group != null) {
                 group.restoreConsumer(null, nowMs);
             }

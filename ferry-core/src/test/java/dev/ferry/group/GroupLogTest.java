@@ -189,7 +189,16 @@ class GroupLogTest {
                 new GroupRecord.GroupRemoved("g"),
                 new GroupRecord.ConfigsChanged("g", Map.of("consumer.session.timeout.ms", "50000",
                         "share.auto.offset.reset", "earliest")),
-                new GroupRecord.ConfigsChanged("g", Map.of()));
+                new GroupRecord.ConfigsChanged("g", Map.of()),
+                new GroupRecord.ConsumerGroupState("k", 7, 6, "range", Map.of("orders", 2, "audit", 1),
+                        Map.of("m1", List.of(P0), "m2", List.of(P1, new PartitionRef("audit", 0))), List.of(
+                        new GroupRecord.StoredConsumerMember("m1", "i1", "rack-a", "c1", "/h", 30_000,
+                                List.of("audit", "orders"), null, "range", 6, 5, "UNREVOKED_PARTITIONS",
+                                List.of(P0), List.of(P1)),
+                        new GroupRecord.StoredConsumerMember("m2", null, null, "c2", "/h", 45_000, List.of(),
+                                "ord.*", null, 6, 6, "STABLE", List.of(), List.of()))),
+                new GroupRecord.ConsumerGroupState("empty", 3, 3, "uniform", Map.of(), Map.of(), List.of()),
+                new GroupRecord.ConsumerGroupRemoved("k"));
         for (GroupRecord record : records) {
             GroupRecordCodec.Encoded encoded = GroupRecordCodec.encode(record);
             GroupRecord decoded = GroupRecordCodec.decode(ByteBuffer.wrap(encoded.key()),
@@ -197,6 +206,51 @@ class GroupLogTest {
             assertThat(GroupRecordCodec.encode(decoded)).usingRecursiveComparison().isEqualTo(encoded);
             assertThat(decoded.key()).isEqualTo(record.key());
         }
+    }
+
+    @Test
+    void shouldBringConsumerProtocolMembersBackAtTheirEpochsAfterAReopenAndCompaction() throws Exception {
+        GroupCoordinator first = open();
+        java.util.SortedMap<String, Integer> topics = new java.util.TreeMap<>(Map.of("orders", 2));
+        var joined = await(first.consumerHeartbeat("k", "m1", 0, null, null, 30_000, List.of("orders"), null, null,
+                List.of(), "c", "/h", topics));
+        assertThat(joined.memberEpoch()).isEqualTo(1);
+        var second = await(first.consumerHeartbeat("k", "m2", 0, null, null, 30_000, List.of("orders"), null, null,
+                List.of(), "c", "/h", topics));
+        assertThat(second.memberEpoch()).isEqualTo(2);
+        // m1 gives up one partition; it stays at epoch 1 until it says so.
+        var revoking = await(first.consumerHeartbeat("k", "m1", 1, null, null, -1, null, null, null, null, "c", "/h",
+                topics));
+        assertThat(revoking.assignment()).hasSize(1);
+        await(first.commitOffsets("k", 1, "m1", null, List.of(new OffsetToCommit(P0, 7, -1, ""))));
+        Groups.ConsumerGroupLookup before = await(first.describeConsumerGroup("k"));
+
+        GroupCoordinator reopened = open(); // compacts the log to what stands
+        Groups.ConsumerGroupLookup after = await(reopened.describeConsumerGroup("k"));
+        assertThat(after).isEqualTo(before);
+        assertThat(after.group().members()).extracting(ConsumerGroupDescription.Member::memberEpoch)
+                .containsExactly(1, 2);
+        // m1 completes its revocation after the restart and m2 then takes the partition: no rebalance.
+        var acknowledged = await(reopened.consumerHeartbeat("k", "m1", 1, null, null, -1, null, null, null,
+                revoking.assignment(), "c", "/h", topics));
+        assertThat(acknowledged.error()).isNull();
+        assertThat(acknowledged.memberEpoch()).isEqualTo(2);
+        var granted = await(reopened.consumerHeartbeat("k", "m2", 2, null, null, -1, null, null, null, null, "c", "/h",
+                topics));
+        assertThat(granted.assignment()).hasSize(1).doesNotContainAnyElementsOf(revoking.assignment());
+        assertThat(await(reopened.describeConsumerGroup("k")).group().groupEpoch()).isEqualTo(2);
+        assertThat(await(reopened.fetchOffsets("k", null)).get(P0).offset()).isEqualTo(7);
+
+        // Once emptied and deleted, the group stays gone across a reopen.
+        await(reopened.consumerHeartbeat("k", "m1", -1, null, null, -1, null, null, null, null, "c", "/h", topics));
+        await(reopened.consumerHeartbeat("k", "m2", -1, null, null, -1, null, null, null, null, "c", "/h", topics));
+        assertThat(await(reopened.list())).extracting(GroupListing::type, GroupListing::state)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(GroupListing.CONSUMER, GroupState.EMPTY));
+        GroupCoordinator emptied = open();
+        assertThat(await(emptied.list())).extracting(GroupListing::type).containsExactly(GroupListing.CONSUMER);
+        assertThat(await(emptied.deleteGroup("k")).error()).isNull();
+        GroupCoordinator deleted = open();
+        assertThat(await(deleted.list())).isEmpty();
     }
 
     @Test
