@@ -1,9 +1,11 @@
 package dev.ferry.http;
 
 import dev.ferry.group.CommittedOffset;
+import dev.ferry.group.ConsumerGroupDescription;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.group.GroupDescription;
 import dev.ferry.group.GroupListing;
+import dev.ferry.group.GroupState;
 import dev.ferry.group.PartitionRef;
 import dev.ferry.stream.Partition;
 import dev.ferry.stream.Topic;
@@ -71,17 +73,48 @@ final class GroupsEndpoint {
         throw ApiException.notFound();
     }
 
-    private CompletableFuture<Optional<Map<String, Object>>> groupJson(GroupCoordinator groups, String groupId) {
-        return groups.describe(groupId).thenCombine(groups.fetchOffsets(groupId, null), (description, offsets) ->
-                description.map(found -> groupJson(found, offsets)));
+    /** One member as the JSON shows it, from either protocol. */
+    private record Member(String memberId, String groupInstanceId, String clientId, String clientHost,
+                          List<PartitionRef> assigned) {
     }
 
-    private Map<String, Object> groupJson(GroupDescription group, Map<PartitionRef, CommittedOffset> offsets) {
+    private CompletableFuture<Optional<Map<String, Object>>> groupJson(GroupCoordinator groups, String groupId) {
+        return groups.describe(groupId).thenCombine(groups.fetchOffsets(groupId, null), (description, offsets) -> {
+            if (description.isPresent()) {
+                GroupDescription classic = description.get();
+                List<Member> members = new ArrayList<>();
+                for (GroupDescription.MemberDescription member : classic.members()) {
+                    members.add(new Member(member.memberId(), member.groupInstanceId(), member.clientId(),
+                            member.clientHost(), ConsumerAssignment.partitions(member.assignment())));
+                }
+                return CompletableFuture.completedFuture(Optional.of(groupJson(groupId, classic.state(),
+                        GroupListing.CLASSIC, classic.protocolType(), classic.protocolName(), members, offsets)));
+            }
+            // Not a classic group: perhaps one of Kafka's consumer protocol (KIP-848).
+            return groups.describeConsumerGroup(groupId).thenApply(lookup -> {
+                if (lookup.group() == null) {
+                    return Optional.<Map<String, Object>>empty();
+                }
+                ConsumerGroupDescription consumer = lookup.group();
+                List<Member> members = new ArrayList<>();
+                for (ConsumerGroupDescription.Member member : consumer.members()) {
+                    members.add(new Member(member.memberId(), member.instanceId(), member.clientId(),
+                            member.clientHost(), member.assignment()));
+                }
+                return Optional.of(groupJson(groupId, consumer.state(), GroupListing.CONSUMER, "consumer",
+                        consumer.assignorName(), members, offsets));
+            });
+        }).thenCompose(json -> json);
+    }
+
+    private Map<String, Object> groupJson(String groupId, GroupState state, String type, String protocolType,
+                                          String protocol, List<Member> groupMembers,
+                                          Map<PartitionRef, CommittedOffset> offsets) {
         TreeSet<PartitionRef> partitions = new TreeSet<>(offsets.keySet());
         List<Map<String, Object>> members = new ArrayList<>();
         Map<PartitionRef, String> owners = new TreeMap<>();
-        for (GroupDescription.MemberDescription member : group.members()) {
-            List<PartitionRef> assigned = ConsumerAssignment.partitions(member.assignment());
+        for (Member member : groupMembers) {
+            List<PartitionRef> assigned = member.assigned();
             List<Map<String, Object>> assignment = new ArrayList<>();
             for (PartitionRef partition : assigned) {
                 assignment.add(Map.of("topic", partition.topic(), "partition", partition.partition()));
@@ -118,12 +151,13 @@ final class GroupsEndpoint {
             lags.add(json);
         }
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("name", group.groupId());
+        json.put("name", groupId);
         json.put("vhost", view.config.streamVirtualHost());
         json.put("node", view.config.nodeName());
-        json.put("state", group.state().displayName());
-        json.put("protocol_type", group.protocolType());
-        json.put("protocol", group.protocolName());
+        json.put("state", state.displayName());
+        json.put("type", type);
+        json.put("protocol_type", protocolType);
+        json.put("protocol", protocol);
         json.put("member_count", members.size());
         json.put("lag", totalLag);
         json.put("members", members);

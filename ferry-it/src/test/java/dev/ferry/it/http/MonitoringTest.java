@@ -355,6 +355,40 @@ class MonitoringTest {
         }
     }
 
+    @Test
+    void shouldShowAGroupOfKafkasConsumerProtocolWithItsAssignorMembersAndLag() throws Exception {
+        String topic = "mon-kip848-stream";
+        produceAndCommit(topic);
+        Properties consumerProperties = kafka();
+        consumerProperties.put(ConsumerConfig.GROUP_ID_CONFIG, "mon-kip848");
+        consumerProperties.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+        consumerProperties.put(ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG, "range");
+        consumerProperties.put(ConsumerConfig.CLIENT_ID_CONFIG, "mon-kip848-client");
+        consumerProperties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumerProperties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        consumerProperties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        consumerProperties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties)) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (consumer.assignment().size() < 2 && System.nanoTime() < deadline) {
+                ConsumerRecords<byte[], byte[]> ignored = consumer.poll(Duration.ofMillis(200));
+            }
+            assertThat(consumer.assignment()).hasSize(2);
+            consumer.commitSync(Map.of(new TopicPartition(topic, 1), new OffsetAndMetadata(4)));
+            // DescribeGroups does not know such a group; the API asks the consumer protocol's side.
+            JsonNode group = await().atMost(Duration.ofSeconds(20)).until(() -> api("groups/mon-kip848"),
+                    found -> found.path("state").asText().equals("Stable"));
+            assertThat(group.path("type").asText()).isEqualTo("consumer");
+            assertThat(group.path("protocol").asText()).isEqualTo("range");
+            JsonNode member = group.path("members").get(0);
+            assertThat(member.path("client_id").asText()).isEqualTo("mon-kip848-client");
+            assertThat(member.path("assignment").findValuesAsText("partition")).containsExactly("0", "1");
+            assertThat(group.path("lag").asLong()).isEqualTo(1);
+            assertThat(api("groups").findValuesAsText("name")).contains("mon-kip848");
+        }
+    }
+
     /** Every metric the Grafana dashboard's expressions name is in a live scrape, so the dashboard cannot rot. */
     private void assertDashboardNamesOnlyLiveMetrics() throws Exception {
         JsonNode dashboard = JSON.readTree(DASHBOARD.toFile());
