@@ -28,21 +28,15 @@ public enum ServerAssignor {
                                                         Map<String, TreeSet<PartitionRef>> previous) {
             SortedMap<String, TreeSet<PartitionRef>> target = emptyTarget(subscriptions);
             List<PartitionRef> unassigned = new ArrayList<>();
-            int eligibleMembers = subscriptions.size();
-            int partitionTotal = 0;
-            for (Map.Entry<String, Integer> topic : partitionCounts.entrySet()) {
-                partitionTotal += topic.getValue();
-            }
-            // A member keeps at most the share it would get if everyone subscribed to everything:
-            // the rest goes back to the pool and to whoever has least.
-            int ceiling = eligibleMembers == 0 ? 0 : (partitionTotal + eligibleMembers - 1) / eligibleMembers;
+            // Every member first keeps what it had and still subscribes to; balancing then moves
+            // only what must move. (Capping what a member keeps at an even share of all partitions
+            // moved partitions between members when one joined on a topic of its own.)
             for (Map.Entry<String, Integer> topic : partitionCounts.entrySet()) {
                 for (int p = 0; p < topic.getValue(); p++) {
                     PartitionRef partition = new PartitionRef(topic.getKey(), p);
                     String owner = previousOwner(previous, partition);
                     if (owner != null && subscriptions.containsKey(owner)
-                            && subscriptions.get(owner).contains(partition.topic())
-                            && target.get(owner).size() < ceiling) {
+                            && subscriptions.get(owner).contains(partition.topic())) {
                         target.get(owner).add(partition);
                     } else {
                         unassigned.add(partition);
