@@ -98,7 +98,8 @@ final class ConsumerGroupMembership {
         if (command.memberEpoch() == 0) {
             if (command.subscribedTopicNames() == null && command.subscribedTopicRegex() == null) {
                 return failed(ErrorCode.INVALID_GROUP_REQUEST,
-                        "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.", command);
+                        "Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.",
+                        command);
             }
             // A member joining again (it lost its state) starts afresh: what it held goes back to the pool.
             member = new ConsumerGroupMember(command.memberId(), nowMs);
@@ -109,8 +110,9 @@ final class ConsumerGroupMembership {
                         + " is not a member of group " + groupId + ".", command);
             }
             if (epochError(member, command) != null) {
-                return failed(ErrorCode.FENCED_MEMBER_EPOCH, "The consumer group member has a member epoch ("
-                        + command.memberEpoch() + ") that is not the one known by the group coordinator ("
+                return failed(ErrorCode.FENCED_MEMBER_EPOCH, "The consumer group member has a "
+                        + (command.memberEpoch() > member.memberEpoch ? "greater" : "smaller") + " member epoch ("
+                        + command.memberEpoch() + ") than the one known by the group coordinator ("
                         + member.memberEpoch + "). The member must abandon all its partitions and rejoin.", command);
             }
         }

@@ -114,7 +114,7 @@ class ConsumerGroupProtocolTest {
 
         assertThat(result.error()).isEqualTo(ErrorCode.INVALID_GROUP_REQUEST);
         assertThat(result.errorMessage()).isEqualTo(
-                "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.");
+                "Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.");
         assertThat(harness.groups.list()).as("no group came of the refused join").isEmpty();
     }
 

@@ -115,7 +115,7 @@ public final class ConsumerGroupHeartbeatHandler implements ApiHandler {
                 return "TopicPartitions must be empty when (re-)joining.";
             }
             if (request.subscribedTopicNames() == null && request.subscribedTopicRegex() == null) {
-                return "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.";
+                return "Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.";
             }
         } else if (request.memberEpoch() == -2) {
             if (request.instanceId() == null) {
@@ -147,13 +147,16 @@ public final class ConsumerGroupHeartbeatHandler implements ApiHandler {
     }
 
     private ApiMessage response(ConsumerHeartbeatResult result) {
+        if (result.error() != null) {
+            // As Kafka 4.3.1 answers a refusal: no member id, epoch 0, no interval.
+            return new ConsumerGroupHeartbeatResponseData().setErrorCode(GroupErrors.code(result.error()))
+                    .setErrorMessage(result.errorMessage());
+        }
         ConsumerGroupHeartbeatResponseData response = new ConsumerGroupHeartbeatResponseData()
-                .setErrorCode(GroupErrors.code(result.error()))
-                .setErrorMessage(result.errorMessage())
                 .setMemberId(result.memberId())
                 .setMemberEpoch(result.memberEpoch())
                 .setHeartbeatIntervalMs(result.heartbeatIntervalMs());
-        if (result.error() == null && result.assignment() != null) {
+        if (result.assignment() != null) {
             Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
             for (PartitionRef partition : result.assignment()) {
                 byTopic.computeIfAbsent(partition.topic(), topic -> new ArrayList<>()).add(partition.partition());

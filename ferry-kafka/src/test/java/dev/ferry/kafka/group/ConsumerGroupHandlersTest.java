@@ -69,7 +69,7 @@ class ConsumerGroupHandlersTest {
         assertRefused(join("g", "m").setRebalanceTimeoutMs(-1), "RebalanceTimeoutMs must be provided in first request.");
         assertRefused(join("g", "m").setTopicPartitions(null), "TopicPartitions must be empty when (re-)joining.");
         assertRefused(join("g", "m").setSubscribedTopicNames(null),
-                "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.");
+                "Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.");
         assertRefused(join("g", "m").setMemberEpoch(-2), "InstanceId can't be null.");
         assertRefused(join("g", "m").setMemberEpoch(-3), "MemberEpoch is invalid.");
         // Refused before the coordinator saw it: no group came of any of them.
@@ -100,6 +100,11 @@ class ConsumerGroupHandlersTest {
         assertThat(second.memberEpoch()).isEqualTo(2);
         // "a" still holds everything, so "b" waits at the new epoch with nothing yet.
         assertThat(second.assignment().topicPartitions()).isEmpty();
+
+        ConsumerGroupHeartbeatResponseData ahead = send(beat("g", "a", 3, null), (short) 1);
+        assertThat(ahead.errorCode()).isEqualTo(Errors.FENCED_MEMBER_EPOCH.code());
+        assertThat(ahead.errorMessage()).isEqualTo("The consumer group member has a greater member epoch (3) than "
+                + "the one known by the group coordinator (1). The member must abandon all its partitions and rejoin.");
 
         ConsumerGroupHeartbeatResponseData revoke = send(beat("g", "a", 1, null), (short) 1);
         assertThat(revoke.memberEpoch()).isEqualTo(1);
@@ -163,7 +168,12 @@ class ConsumerGroupHandlersTest {
     void shouldRefuseAnUnknownAssignorAndABadPatternWithKafkasErrors() throws Exception {
         ConsumerGroupHeartbeatResponseData assignor = send(join("g", "a").setServerAssignor("sticky"), (short) 1);
         assertThat(assignor.errorCode()).isEqualTo(Errors.UNSUPPORTED_ASSIGNOR.code());
-        assertThat(assignor.errorMessage()).contains("uniform, range");
+        assertThat(assignor.errorMessage())
+                .isEqualTo("ServerAssignor sticky is not supported. Supported assignors: uniform, range.");
+        // Kafka 4.3.1's refusals carry no member id, epoch 0 and no interval.
+        assertThat(assignor.memberId()).isNull();
+        assertThat(assignor.memberEpoch()).isZero();
+        assertThat(assignor.heartbeatIntervalMs()).isZero();
 
         ConsumerGroupHeartbeatResponseData pattern = send(join("g", "a").setSubscribedTopicNames(null)
                 .setSubscribedTopicRegex("orders["), (short) 1);
