@@ -54,6 +54,8 @@ public enum ErrorCode {
     FENCED_MEMBER_EPOCH(406, false),
     /** Consumer protocol: an offset commit or fetch at an older member epoch than the member's current one. */
     STALE_MEMBER_EPOCH(406, false),
+    /** Consumer protocol: a static member joined with an instance id another live member still holds. */
+    UNRELEASED_INSTANCE_ID(406, false),
     /** Consumer protocol: the member asked for a server-side assignor the broker does not have. */
     UNSUPPORTED_ASSIGNOR(406, false),
     /** Consumer protocol: a subscription pattern that is not a valid regular expression. */

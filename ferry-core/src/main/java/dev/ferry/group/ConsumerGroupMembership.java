@@ -68,6 +68,9 @@ final class ConsumerGroupMembership {
             return GroupState.ASSIGNING;
         }
         for (ConsumerGroupMember member : members.values()) {
+            if (member.memberEpoch == STATIC_LEAVE_EPOCH) {
+                continue; // away for a while, its partitions kept for it
+            }
             if (member.memberEpoch != assignmentEpoch || member.reconciliation != Reconciliation.STABLE) {
                 return GroupState.RECONCILING;
             }
@@ -101,8 +104,19 @@ final class ConsumerGroupMembership {
                         "Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.",
                         command);
             }
-            // A member joining again (it lost its state) starts afresh: what it held goes back to the pool.
-            member = new ConsumerGroupMember(command.memberId(), nowMs);
+            ConsumerGroupMember predecessor = command.instanceId() == null ? null : staticMember(command.instanceId());
+            if (predecessor != null && !predecessor.memberId.equals(command.memberId())) {
+                if (predecessor.memberEpoch != STATIC_LEAVE_EPOCH) {
+                    return failed(ErrorCode.UNRELEASED_INSTANCE_ID, "Static member " + predecessor.memberId
+                            + " with instance id " + command.instanceId() + " is not released yet.", command);
+                }
+                // A static member back after a restart takes its place again: same partitions, same
+                // epoch, no rebalance (KIP-345's promise, kept by the consumer protocol too).
+                member = takeOver(predecessor, command.memberId(), nowMs);
+            } else {
+                // A member joining again (it lost its state) starts afresh: what it held goes back to the pool.
+                member = new ConsumerGroupMember(command.memberId(), nowMs);
+            }
             joined = true;
         } else {
             if (member == null) {
@@ -124,7 +138,7 @@ final class ConsumerGroupMembership {
         if (joined) {
             members.put(member.memberId, member);
         }
-        boolean bump = joined || subscriptionChanged;
+        boolean bump = (joined && member.memberEpoch == 0) || subscriptionChanged;
         subscriptionChanged = false;
         if (refreshSubscribedTopics(command.topicPartitionCounts())) {
             bump = true;
@@ -216,13 +230,59 @@ final class ConsumerGroupMembership {
     }
 
     private ConsumerHeartbeatResult leave(ConsumerHeartbeat command) {
-        ConsumerGroupMember member = members.remove(command.memberId());
+        ConsumerGroupMember member = members.get(command.memberId());
         if (member == null) {
             return failed(ErrorCode.UNKNOWN_MEMBER_ID, "Member " + command.memberId()
                     + " is not a member of group " + groupId + ".", command);
         }
+        if (command.memberEpoch() == STATIC_LEAVE_EPOCH && member.instanceId != null) {
+            // A static member leaving for a while keeps its partitions until its session runs out,
+            // so that it can come back (under a new member id) to the same ones.
+            if (member.memberEpoch != STATIC_LEAVE_EPOCH) {
+                member.previousMemberEpoch = member.memberEpoch;
+                member.memberEpoch = STATIC_LEAVE_EPOCH;
+            }
+            return new ConsumerHeartbeatResult(null, null, member.memberId, STATIC_LEAVE_EPOCH, 0, null);
+        }
+        members.remove(command.memberId());
         groupEpoch++;
         return new ConsumerHeartbeatResult(null, null, member.memberId, command.memberEpoch(), 0, null);
+    }
+
+    /** The member holding static {@code instanceId}, or null. */
+    private ConsumerGroupMember staticMember(String instanceId) {
+        for (ConsumerGroupMember member : members.values()) {
+            if (instanceId.equals(member.instanceId)) {
+                return member;
+            }
+        }
+        return null;
+    }
+
+    /** A new member id in the place of a static member that left with epoch -2: everything else is kept. */
+    private ConsumerGroupMember takeOver(ConsumerGroupMember predecessor, String memberId, long nowMs) {
+        ConsumerGroupMember member = new ConsumerGroupMember(memberId, nowMs);
+        member.instanceId = predecessor.instanceId;
+        member.rackId = predecessor.rackId;
+        member.clientId = predecessor.clientId;
+        member.clientHost = predecessor.clientHost;
+        member.rebalanceTimeoutMs = predecessor.rebalanceTimeoutMs;
+        member.subscribedTopicNames = predecessor.subscribedTopicNames;
+        member.subscribedTopicRegex = predecessor.subscribedTopicRegex;
+        member.compiledRegex = predecessor.compiledRegex;
+        member.serverAssignor = predecessor.serverAssignor;
+        member.memberEpoch = predecessor.previousMemberEpoch;
+        member.previousMemberEpoch = predecessor.previousMemberEpoch;
+        member.reconciliation = predecessor.reconciliation;
+        member.assigned = predecessor.assigned;
+        member.pendingRevocation = predecessor.pendingRevocation;
+        member.revocationDeadlineMs = predecessor.revocationDeadlineMs;
+        members.remove(predecessor.memberId);
+        TreeSet<PartitionRef> targeted = target.remove(predecessor.memberId);
+        if (targeted != null) {
+            target.put(memberId, targeted);
+        }
+        return member;
     }
 
     private ConsumerHeartbeatResult failed(ErrorCode error, String message, ConsumerHeartbeat command) {

@@ -272,6 +272,63 @@ class ConsumerGroupProtocolTest {
         assertThat(left.heartbeatIntervalMs()).isZero();
     }
 
+    @Test
+    void shouldKeepAStaticMembersPartitionsWhileItIsAwayAndGiveThemBackToItsSuccessor() {
+        staticSend("a", "host-1", 0, List.of("orders"), List.of());
+        join("b", "orders");
+        heartbeat("a", 1, orders(0, 1, 2, 3));
+        heartbeat("a", 1, orders(0, 1));
+        heartbeat("b", 2, List.of());
+        assertThat(describe().state()).isEqualTo(GroupState.STABLE);
+        int groupEpoch = describe().groupEpoch();
+
+        // The static member stops (a rolling restart): its partitions wait for it, nobody else gets them.
+        assertThat(staticSend("a", "host-1", -2, null, null).memberEpoch()).isEqualTo(-2);
+        assertThat(member("a").memberEpoch()).isEqualTo(-2);
+        assertThat(member("a").assignment()).containsExactlyElementsOf(orders(0, 1));
+        assertThat(heartbeat("b", 2, orders(2, 3)).assignment()).containsExactlyElementsOf(orders(2, 3));
+        assertThat(describe().groupEpoch()).isEqualTo(groupEpoch);
+        assertThat(describe().state()).as("a member away is not one still reconciling").isEqualTo(GroupState.STABLE);
+
+        // The restarted process, under a new member id, takes a's place: same partitions, same epoch.
+        ConsumerHeartbeatResult back = staticSend("a-restarted", "host-1", 0, List.of("orders"), List.of());
+        assertThat(back.error()).isNull();
+        assertThat(back.memberEpoch()).isEqualTo(2);
+        assertThat(back.assignment()).containsExactlyElementsOf(orders(0, 1));
+        assertThat(describe().members()).extracting(ConsumerGroupDescription.Member::memberId)
+                .doesNotContain("a").contains("a-restarted");
+    }
+
+    @Test
+    void shouldRefuseAnInstanceIdALiveMemberHolds() {
+        staticSend("a", "host-1", 0, List.of("orders"), List.of());
+
+        ConsumerHeartbeatResult clash = staticSend("a2", "host-1", 0, List.of("orders"), List.of());
+
+        assertThat(clash.error()).isEqualTo(ErrorCode.UNRELEASED_INSTANCE_ID);
+        assertThat(describe().members()).extracting(ConsumerGroupDescription.Member::memberId).containsExactly("a");
+        assertThat(describe().groupEpoch()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldHandAwayAStaticMembersPartitionsOnceItsSessionRunsOut() {
+        staticSend("a", "host-1", 0, List.of("orders"), List.of());
+        join("b", "orders");
+        heartbeat("a", 1, orders(0, 1, 2, 3));
+        heartbeat("a", 1, orders(0, 1));
+        heartbeat("b", 2, List.of());
+        staticSend("a", "host-1", -2, null, null);
+
+        harness.nowMs = SESSION_MS - 1;
+        heartbeat("b", 2, orders(2, 3));
+        expireAt(SESSION_MS);
+
+        assertThat(describe().members()).extracting(ConsumerGroupDescription.Member::memberId).containsExactly("b");
+        ConsumerHeartbeatResult b = heartbeat("b", 2, orders(2, 3));
+        assertThat(b.memberEpoch()).isEqualTo(3);
+        assertThat(b.assignment()).containsExactlyElementsOf(orders(0, 1, 2, 3));
+    }
+
     // ---------------------------------------------------------------- timers
 
     @Test
@@ -829,6 +886,16 @@ class ConsumerGroupProtocolTest {
         ConsumerHeartbeatResult result = (ConsumerHeartbeatResult) harness.replies.get(request);
         assertThat(result).as("heartbeat %d answered at once", request).isNotNull();
         return result;
+    }
+
+    /** A heartbeat of a static member (one with a {@code group.instance.id}). */
+    private ConsumerHeartbeatResult staticSend(String memberId, String instanceId, int epoch, List<String> names,
+                                               List<PartitionRef> owned) {
+        long request = harness.nextRequest();
+        harness.apply(new ConsumerHeartbeat(request, GROUP, memberId, epoch, instanceId, null,
+                epoch == 0 ? REBALANCE_TIMEOUT_MS : -1, names, null, null, owned, "client-" + memberId, "/10.0.0.1",
+                topics, harness.nowMs));
+        return (ConsumerHeartbeatResult) harness.replies.get(request);
     }
 
     private void expireAt(long nowMs) {

@@ -376,6 +376,47 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
         }
     }
 
+    /**
+     * A static member (group.instance.id) closed for a restart leaves with epoch -2: its partitions
+     * wait for it instead of going to the others, and the process that comes back with the same
+     * instance id (and a new member id) gets the same partitions at the same epoch; the other member
+     * sees nothing happen.
+     */
+    @Test
+    void shouldGiveARestartedStaticMemberItsPartitionsBackWithoutARebalance() throws Exception {
+        String topic = unique("kip848-static");
+        try (Admin admin = admin()) {
+            createTopic(admin, topic, 4);
+            String group = newGroup(admin, "kip848-static-group");
+            Set<String> processed = ConcurrentHashMap.newKeySet();
+            Properties staticProperties = consumerProperties(group, null);
+            staticProperties.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "host-1");
+            GroupMember first = member(staticProperties, List.of(topic), processed);
+            GroupMember other = member(group, null, topic, processed);
+            awaitEvenShares(List.of(first, other), partitionsOf(topic, 4));
+            await().atMost(REBALANCE).until(() -> describe(admin, group).groupState() == GroupState.STABLE);
+            ConsumerGroupDescription before = describe(admin, group);
+            Set<TopicPartition> firstPartitions = Set.copyOf(first.assignment);
+            Set<TopicPartition> otherPartitions = Set.copyOf(other.assignment);
+
+            first.close();
+            await().atMost(REBALANCE).untilAsserted(() -> assertThat(describe(admin, group).members())
+                    .anySatisfy(member -> assertThat(member.memberEpoch()).contains(-2)));
+            Properties restartedProperties = consumerProperties(group, null);
+            restartedProperties.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "host-1");
+            GroupMember restarted = member(restartedProperties, List.of(topic), processed);
+            await().atMost(REBALANCE).untilAsserted(() -> assertThat(restarted.assignment)
+                    .containsExactlyInAnyOrderElementsOf(firstPartitions));
+
+            ConsumerGroupDescription after = describe(admin, group);
+            assertThat(after.groupEpoch()).isEqualTo(before.groupEpoch());
+            assertThat(after.members()).hasSize(2).allSatisfy(member ->
+                    assertThat(member.memberEpoch()).isEqualTo(before.members().iterator().next().memberEpoch()));
+            assertThat(other.assignment).containsExactlyInAnyOrderElementsOf(otherPartitions);
+            assertThat(other.lost.get()).isZero();
+        }
+    }
+
     @Test
     void shouldResumeANewConsumerAtTheOffsetsItsGroupCommitted() throws Exception {
         String topic = unique("kip848-ledger");

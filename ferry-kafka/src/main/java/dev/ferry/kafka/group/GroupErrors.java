@@ -30,6 +30,7 @@ final class GroupErrors {
             case FENCED_MEMBER_EPOCH -> Errors.FENCED_MEMBER_EPOCH;
             case STALE_MEMBER_EPOCH -> Errors.STALE_MEMBER_EPOCH;
             case UNSUPPORTED_ASSIGNOR -> Errors.UNSUPPORTED_ASSIGNOR;
+            case UNRELEASED_INSTANCE_ID -> Errors.UNRELEASED_INSTANCE_ID;
             case INVALID_REGULAR_EXPRESSION -> Errors.INVALID_REGULAR_EXPRESSION;
             case INVALID_GROUP_REQUEST -> Errors.INVALID_REQUEST;
             default -> Errors.UNKNOWN_SERVER_ERROR;
