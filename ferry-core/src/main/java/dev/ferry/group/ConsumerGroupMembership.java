@@ -55,10 +55,6 @@ final class ConsumerGroupMembership {
         return !members.isEmpty();
     }
 
-    int groupEpoch() {
-        return groupEpoch;
-    }
-
     /** Kafka's consumer group state, from the epochs. */
     GroupState state() {
         if (members.isEmpty()) {

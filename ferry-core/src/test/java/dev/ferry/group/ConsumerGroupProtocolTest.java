@@ -297,6 +297,41 @@ class ConsumerGroupProtocolTest {
         assertThat(back.assignment()).containsExactlyElementsOf(orders(0, 1));
         assertThat(describe().members()).extracting(ConsumerGroupDescription.Member::memberId)
                 .doesNotContain("a").contains("a-restarted");
+        // Its place in the target is its successor's, so the next rebalance starts from there.
+        assertThat(member("a-restarted").targetAssignment()).containsExactlyElementsOf(orders(0, 1));
+        assertThat(describe().groupEpoch()).isEqualTo(groupEpoch);
+    }
+
+    @Test
+    void shouldNameAFencedEpochSmallerWhenItIsBehindTheBrokers() {
+        join("a", "orders");
+        join("b", "orders");
+        heartbeat("a", 1, orders(0, 1, 2, 3));
+        heartbeat("a", 1, orders(0, 1));
+        assertThat(member("a").memberEpoch()).isEqualTo(2);
+        heartbeat("a", 2, orders(0, 1));
+
+        ConsumerHeartbeatResult ahead = heartbeat("a", 3, orders(0, 1));
+        assertThat(ahead.errorMessage()).startsWith("The consumer group member has a greater member epoch (3) "
+                + "than the one known by the group coordinator (2).");
+        // Epoch 1 is a's previous one, but a partition it names is not a's any more: fenced.
+        ConsumerHeartbeatResult behind = heartbeat("a", 1, orders(0, 2));
+
+        assertThat(behind.error()).isEqualTo(ErrorCode.FENCED_MEMBER_EPOCH);
+        assertThat(behind.errorMessage()).startsWith("The consumer group member has a smaller member epoch (1) "
+                + "than the one known by the group coordinator (2).");
+    }
+
+    @Test
+    void shouldMoveTheGroupEpochForAMemberJoiningWithNoTopics() {
+        join("a", "orders");
+
+        ConsumerHeartbeatResult idle = send("b", 0, List.of(), null, null, List.of(), REBALANCE_TIMEOUT_MS);
+
+        assertThat(idle.error()).isNull();
+        assertThat(idle.memberEpoch()).isEqualTo(2);
+        assertThat(describe().groupEpoch()).isEqualTo(2);
+        assertThat(idle.assignment()).isEmpty();
     }
 
     @Test
