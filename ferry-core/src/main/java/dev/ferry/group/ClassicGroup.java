@@ -1103,6 +1103,14 @@ final class ClassicGroup {
         consumer = record == null ? null : ConsumerGroupMembership.restore(record, nowMs);
     }
 
+    /** The consumer protocol's check of an OffsetFetch naming a member; null for a classic group. */
+    ErrorCode consumerFetchError(String memberId, int memberEpoch) {
+        if (consumer == null) {
+            return null;
+        }
+        return memberId == null ? ErrorCode.UNKNOWN_MEMBER_ID : consumer.commitError(memberId, memberEpoch);
+    }
+
     /** ConsumerGroupDescribe's view; null when the group is not of the consumer protocol. */
     ConsumerGroupDescription consumerDescription() {
         return consumer == null ? null : consumer.describe();

@@ -228,6 +228,11 @@ public final class GroupCoordinator implements AutoCloseable {
         return thread.query(() -> groups.fetchOffsets(groupId, copy));
     }
 
+    /** OffsetFetch v9's check of the member it names (see {@link Groups#offsetFetchError}); null when it passes. */
+    public CompletableFuture<ErrorCode> offsetFetchError(String groupId, String memberId, int memberEpoch) {
+        return thread.query(() -> groups.offsetFetchError(groupId, memberId, memberEpoch));
+    }
+
     public CompletableFuture<Optional<GroupDescription>> describe(String groupId) {
         return thread.query(() -> groups.describe(groupId));
     }

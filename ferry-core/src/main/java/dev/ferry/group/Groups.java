@@ -273,6 +273,20 @@ public final class Groups {
         return found;
     }
 
+    /**
+     * Whether a member of a consumer-protocol group may fetch the group's offsets at
+     * {@code memberEpoch} (OffsetFetch v9 names the member): null when it may, or when the request
+     * names no member ({@code memberId} null and a negative epoch: an admin tool) or the group is
+     * classic; else UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH or STALE_MEMBER_EPOCH, as Kafka checks.
+     */
+    public ErrorCode offsetFetchError(String groupId, String memberId, int memberEpoch) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null || (memberId == null && memberEpoch < 0)) {
+            return null;
+        }
+        return group.consumerFetchError(memberId, memberEpoch);
+    }
+
     /** The group as DescribeGroups shows it; empty when there is no such group. */
     public Optional<GroupDescription> describe(String groupId) {
         ClassicGroup group = groups.get(groupId);

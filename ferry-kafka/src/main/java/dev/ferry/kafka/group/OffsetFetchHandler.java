@@ -130,16 +130,15 @@ public final class OffsetFetchHandler implements ApiHandler {
                 }
             }
             List<PartitionRef> asked = partitions;
-            groups.add(coordinator.fetchOffsets(group.groupId(), asked).thenCombine(unstable(group.groupId(),
-                    request.requireStable()), (found, pending) -> {
-                OffsetFetchResponseGroup answer = new OffsetFetchResponseGroup().setGroupId(group.groupId());
-                for (Map.Entry<String, List<OffsetFetchResponsePartitions>> topic
-                        : byTopic(asked, found, pending, OffsetFetchHandler::batchPartition).entrySet()) {
-                    answer.topics().add(new OffsetFetchResponseTopics().setName(topic.getKey())
-                            .setPartitions(topic.getValue()));
-                }
-                return answer;
-            }));
+            if (group.memberId() != null || group.memberEpoch() >= 0) {
+                // v9 from a consumer-protocol member: it must be one, at its current epoch.
+                groups.add(coordinator.offsetFetchError(group.groupId(), group.memberId(), group.memberEpoch())
+                        .thenCompose(error -> error == null ? fetch(group, asked, request.requireStable())
+                                : CompletableFuture.completedFuture(new OffsetFetchResponseGroup()
+                                        .setGroupId(group.groupId()).setErrorCode(GroupErrors.code(error)))));
+                continue;
+            }
+            groups.add(fetch(group, asked, request.requireStable()));
         }
         return CompletableFuture.allOf(groups.toArray(CompletableFuture[]::new)).thenApply(done -> {
             OffsetFetchResponseData response = new OffsetFetchResponseData();
@@ -148,6 +147,20 @@ public final class OffsetFetchHandler implements ApiHandler {
             }
             return response;
         });
+    }
+
+    private CompletableFuture<OffsetFetchResponseGroup> fetch(OffsetFetchRequestGroup group, List<PartitionRef> asked,
+                                                              boolean requireStable) {
+        return coordinator.fetchOffsets(group.groupId(), asked).thenCombine(unstable(group.groupId(), requireStable),
+                (found, pending) -> {
+                    OffsetFetchResponseGroup answer = new OffsetFetchResponseGroup().setGroupId(group.groupId());
+                    for (Map.Entry<String, List<OffsetFetchResponsePartitions>> topic
+                            : byTopic(asked, found, pending, OffsetFetchHandler::batchPartition).entrySet()) {
+                        answer.topics().add(new OffsetFetchResponseTopics().setName(topic.getKey())
+                                .setPartitions(topic.getValue()));
+                    }
+                    return answer;
+                });
     }
 
     @FunctionalInterface

@@ -16,6 +16,8 @@ import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterEach;
@@ -184,6 +186,32 @@ class ConsumerGroupHandlersTest {
         assertThat(regex.errorCode()).isEqualTo(Errors.NONE.code());
         assertThat(regex.assignment().topicPartitions()).singleElement()
                 .satisfies(topic -> assertThat(topic.partitions()).containsExactly(0));
+    }
+
+    @Test
+    void shouldLetOnlyAMemberAtItsEpochFetchAConsumerGroupsOffsetsByName() throws Exception {
+        send(join("g", "a"), (short) 1);
+        groups.commitOffsets("g", 1, "a", null, List.of(new dev.ferry.group.GroupCommand.OffsetToCommit(
+                new dev.ferry.group.PartitionRef("orders", 0), 42, -1, ""))).get(30, TimeUnit.SECONDS);
+        OffsetFetchHandler fetch = new OffsetFetchHandler(groups);
+
+        assertThat(fetched(fetch, "a", 1).errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(fetched(fetch, "a", 1).topics().get(0).partitions().get(0).committedOffset()).isEqualTo(42);
+        assertThat(fetched(fetch, "a", 0).errorCode()).isEqualTo(Errors.STALE_MEMBER_EPOCH.code());
+        assertThat(fetched(fetch, "a", 2).errorCode()).isEqualTo(Errors.FENCED_MEMBER_EPOCH.code());
+        assertThat(fetched(fetch, "stranger", 1).errorCode()).isEqualTo(Errors.UNKNOWN_MEMBER_ID.code());
+        // An admin tool names no member: it reads the offsets whatever the members' epochs.
+        assertThat(fetched(fetch, null, -1).topics().get(0).partitions().get(0).committedOffset()).isEqualTo(42);
+    }
+
+    private OffsetFetchResponseData.OffsetFetchResponseGroup fetched(OffsetFetchHandler handler, String memberId,
+                                                                     int memberEpoch) throws Exception {
+        OffsetFetchResponseData response = (OffsetFetchResponseData) handle(handler, (short) 9,
+                new OffsetFetchRequestData().setGroups(List.of(new OffsetFetchRequestData.OffsetFetchRequestGroup()
+                        .setGroupId("g").setMemberId(memberId).setMemberEpoch(memberEpoch).setTopics(List.of(
+                                new OffsetFetchRequestData.OffsetFetchRequestTopics().setName("orders")
+                                        .setPartitionIndexes(List.of(0)))))));
+        return response.groups().get(0);
     }
 
     private void assertRefused(ConsumerGroupHeartbeatRequestData request, String text) throws Exception {
