@@ -1050,22 +1050,14 @@ final class ClassicGroup {
             protocolType = null;
             protocolName = null;
         }
-        GroupRecord.ConsumerGroupState before = consumer.record();
         out.reply(command.requestId(), consumer.heartbeat(command, heartbeatIntervalMs));
         if (!consumer.hasMembers()) {
             emptySinceMs = command.nowMs();
         }
-        recordConsumerChange(before, out);
-    }
-
-    /**
-     * Writes the consumer-protocol membership if the command changed it (a plain heartbeat does
-     * not): the record is what a restart rebuilds it from.
-     */
-    private void recordConsumerChange(GroupRecord.ConsumerGroupState before, GroupOutcome.Builder out) {
-        GroupRecord.ConsumerGroupState after = consumer.record();
-        if (!after.equals(before)) {
-            out.record(after);
+        // The membership is written whole when the heartbeat changed it (a plain one does not): the
+        // record is what a restart rebuilds it from.
+        if (consumer.changedByLastHeartbeat()) {
+            out.record(consumer.record());
         }
     }
 
@@ -1079,11 +1071,13 @@ final class ClassicGroup {
         if (consumer == null) {
             return;
         }
-        GroupRecord.ConsumerGroupState before = consumer.record();
-        if (consumer.expire(nowMs, sessionTimeoutMs) > 0 && !consumer.hasMembers()) {
-            emptySinceMs = nowMs;
+        int fenced = consumer.expire(nowMs, sessionTimeoutMs);
+        if (fenced > 0) {
+            if (!consumer.hasMembers()) {
+                emptySinceMs = nowMs;
+            }
+            out.record(consumer.record());
         }
-        recordConsumerChange(before, out);
     }
 
     /** The consumer-protocol membership as compaction keeps it; null for a classic group. */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -88,6 +89,30 @@ final class ConsumerGroupMembership {
      * group's (its configs, else the broker's).
      */
     ConsumerHeartbeatResult heartbeat(ConsumerHeartbeat command, int heartbeatIntervalMs) {
+        // What a heartbeat can change: the group's epochs (and with them the target, the assignor and
+        // the subscribed topics), the member set, and the heartbeating member itself.
+        int groupEpochBefore = groupEpoch;
+        int assignmentEpochBefore = assignmentEpoch;
+        int sizeBefore = members.size();
+        GroupRecord.StoredConsumerMember memberBefore = stored(members.get(command.memberId()));
+        ConsumerHeartbeatResult result = apply(command, heartbeatIntervalMs);
+        changed = groupEpoch != groupEpochBefore || assignmentEpoch != assignmentEpochBefore
+                || members.size() != sizeBefore || !Objects.equals(memberBefore, stored(members.get(command.memberId())));
+        return result;
+    }
+
+    /**
+     * Whether the last {@link #heartbeat} changed anything a restart must know (a plain heartbeat
+     * changes nothing but the time), so that the caller writes {@link #record()} only then: building
+     * it takes the whole group, too much for every heartbeat of a large one.
+     */
+    boolean changedByLastHeartbeat() {
+        return changed;
+    }
+
+    private boolean changed;
+
+    private ConsumerHeartbeatResult apply(ConsumerHeartbeat command, int heartbeatIntervalMs) {
         long nowMs = command.nowMs();
         if (command.memberEpoch() == LEAVE_EPOCH || command.memberEpoch() == STATIC_LEAVE_EPOCH) {
             return leave(command);
@@ -451,17 +476,24 @@ final class ConsumerGroupMembership {
         return null;
     }
 
+    /** One member as the record keeps it; null for none. */
+    private static GroupRecord.StoredConsumerMember stored(ConsumerGroupMember member) {
+        if (member == null) {
+            return null;
+        }
+        return new GroupRecord.StoredConsumerMember(member.memberId, member.instanceId, member.rackId,
+                member.clientId, member.clientHost, member.rebalanceTimeoutMs, member.subscribedTopicNames,
+                member.subscribedTopicRegex, member.serverAssignor, member.memberEpoch, member.previousMemberEpoch,
+                member.reconciliation.name(), new ArrayList<>(member.assigned), new ArrayList<>(member.pendingRevocation));
+    }
+
     /** The whole membership as a record: what is written after each change, and what compaction keeps. */
     GroupRecord.ConsumerGroupState record() {
         Map<String, List<PartitionRef>> targetLists = new TreeMap<>();
         target.forEach((memberId, partitions) -> targetLists.put(memberId, new ArrayList<>(partitions)));
         List<GroupRecord.StoredConsumerMember> stored = new ArrayList<>(members.size());
         for (ConsumerGroupMember member : members.values()) {
-            stored.add(new GroupRecord.StoredConsumerMember(member.memberId, member.instanceId, member.rackId,
-                    member.clientId, member.clientHost, member.rebalanceTimeoutMs, member.subscribedTopicNames,
-                    member.subscribedTopicRegex, member.serverAssignor, member.memberEpoch,
-                    member.previousMemberEpoch, member.reconciliation.name(), new ArrayList<>(member.assigned),
-                    new ArrayList<>(member.pendingRevocation)));
+            stored.add(stored(member));
         }
         return new GroupRecord.ConsumerGroupState(groupId, groupEpoch, assignmentEpoch, assignor.assignorName(),
                 subscribedPartitionCounts, targetLists, stored);
