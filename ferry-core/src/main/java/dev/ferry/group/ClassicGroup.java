@@ -1026,7 +1026,7 @@ final class ClassicGroup {
      * when a member joins it empty; while classic members are in it, the heartbeat is refused with
      * GROUP_ID_NOT_FOUND, as Kafka does when it may not migrate a group.
      */
-    void consumerHeartbeat(GroupCommand.ConsumerHeartbeat command, int heartbeatIntervalMs,
+    void consumerHeartbeat(GroupCommand.ConsumerHeartbeat command, int heartbeatIntervalMs, int assignmentIntervalMs,
                            GroupOutcome.Builder out) {
         if (state == GroupState.DEAD) {
             out.reply(command.requestId(), GroupResult.ConsumerHeartbeatResult.failed(
@@ -1050,14 +1050,12 @@ final class ClassicGroup {
             protocolType = null;
             protocolName = null;
         }
-        out.reply(command.requestId(), consumer.heartbeat(command, heartbeatIntervalMs));
+        // What the heartbeat changed goes to the log (a plain one changes nothing): the records are
+        // what a restart rebuilds the membership from.
+        out.reply(command.requestId(), consumer.heartbeat(command, heartbeatIntervalMs, assignmentIntervalMs,
+                out::record));
         if (!consumer.hasMembers()) {
             emptySinceMs = command.nowMs();
-        }
-        // The membership is written whole when the heartbeat changed it (a plain one does not): the
-        // record is what a restart rebuilds it from.
-        if (consumer.changedByLastHeartbeat()) {
-            out.record(consumer.record());
         }
     }
 
@@ -1071,18 +1069,14 @@ final class ClassicGroup {
         if (consumer == null) {
             return;
         }
-        int fenced = consumer.expire(nowMs, sessionTimeoutMs);
-        if (fenced > 0) {
-            if (!consumer.hasMembers()) {
-                emptySinceMs = nowMs;
-            }
-            out.record(consumer.record());
+        if (consumer.expire(nowMs, sessionTimeoutMs, out::record) > 0 && !consumer.hasMembers()) {
+            emptySinceMs = nowMs;
         }
     }
 
-    /** The consumer-protocol membership as compaction keeps it; null for a classic group. */
-    GroupRecord.ConsumerGroupState consumerRecord() {
-        return consumer == null ? null : consumer.record();
+    /** The consumer-protocol membership as compaction keeps it (its own record, one per member); none for a classic group. */
+    List<GroupRecord> consumerRecords() {
+        return consumer == null ? List.of() : consumer.records();
     }
 
     /** A deleted group's consumer-protocol record goes too, or a restart would bring the group back. */
@@ -1092,9 +1086,32 @@ final class ClassicGroup {
         }
     }
 
-    /** Puts back (or, with null, drops) the consumer-protocol membership a record kept. */
-    void restoreConsumer(GroupRecord.ConsumerGroupState record, long nowMs) {
-        consumer = record == null ? null : ConsumerGroupMembership.restore(record, nowMs);
+    /** Puts back a consumer-protocol group's own part (creating its membership if need be). */
+    void restoreConsumer(GroupRecord.ConsumerGroupState record) {
+        consumerForRestore().restore(record);
+    }
+
+    /** Puts back one consumer-protocol member, alive from {@code nowMs}. */
+    void restoreConsumerMember(GroupRecord.ConsumerMemberState record, long nowMs) {
+        consumerForRestore().restore(record, nowMs);
+    }
+
+    void restoreConsumerMemberRemoved(String memberId) {
+        if (consumer != null) {
+            consumer.restoreRemoved(memberId);
+        }
+    }
+
+    /** The group is classic again, or gone: its consumer-protocol membership goes. */
+    void dropConsumer() {
+        consumer = null;
+    }
+
+    private ConsumerGroupMembership consumerForRestore() {
+        if (consumer == null) {
+            consumer = new ConsumerGroupMembership(groupId);
+        }
+        return consumer;
     }
 
     /** The consumer protocol's check of an OffsetFetch naming a member; null for a classic group. */

@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -88,29 +88,50 @@ final class ConsumerGroupMembership {
      * One heartbeat; the answer. {@code sessionTimeoutMs} and {@code heartbeatIntervalMs} are the
      * group's (its configs, else the broker's).
      */
-    ConsumerHeartbeatResult heartbeat(ConsumerHeartbeat command, int heartbeatIntervalMs) {
-        // What a heartbeat can change: the group's epochs (and with them the target, the assignor and
-        // the subscribed topics), the member set, and the heartbeating member itself.
-        int groupEpochBefore = groupEpoch;
-        int assignmentEpochBefore = assignmentEpoch;
-        int sizeBefore = members.size();
-        GroupRecord.StoredConsumerMember memberBefore = stored(members.get(command.memberId()));
+    ConsumerHeartbeatResult heartbeat(ConsumerHeartbeat command, int heartbeatIntervalMs, int assignmentIntervalMs,
+                                      Consumer<GroupRecord> records) {
+        this.assignmentIntervalMs = assignmentIntervalMs;
+        // What a heartbeat can change: the group's own record (epochs, assignor, subscribed topics),
+        // the member set, the heartbeating member, and with a new target every member's part in it.
+        // Only what changed is written: a plain heartbeat writes nothing, one member's change one record.
+        GroupRecord.ConsumerGroupState groupBefore = groupRecord();
+        Set<String> idsBefore = new HashSet<>(members.keySet());
+        GroupRecord.ConsumerMemberState memberBefore = memberRecord(members.get(command.memberId()));
         ConsumerHeartbeatResult result = apply(command, heartbeatIntervalMs);
-        changed = groupEpoch != groupEpochBefore || assignmentEpoch != assignmentEpochBefore
-                || members.size() != sizeBefore || !Objects.equals(memberBefore, stored(members.get(command.memberId())));
+        recordChanges(groupBefore, idsBefore, command.memberId(), memberBefore, records);
         return result;
     }
 
-    /**
-     * Whether the last {@link #heartbeat} changed anything a restart must know (a plain heartbeat
-     * changes nothing but the time), so that the caller writes {@link #record()} only then: building
-     * it takes the whole group, too much for every heartbeat of a large one.
-     */
-    boolean changedByLastHeartbeat() {
-        return changed;
+    private void recordChanges(GroupRecord.ConsumerGroupState groupBefore, Set<String> idsBefore, String memberId,
+                               GroupRecord.ConsumerMemberState memberBefore, Consumer<GroupRecord> records) {
+        GroupRecord.ConsumerGroupState groupAfter = groupRecord();
+        if (!groupAfter.equals(groupBefore)) {
+            records.accept(groupAfter);
+        }
+        for (String id : idsBefore) {
+            if (!members.containsKey(id)) {
+                records.accept(new GroupRecord.ConsumerMemberRemoved(groupId, id));
+            }
+        }
+        if (groupAfter.assignmentEpoch() != groupBefore.assignmentEpoch()) {
+            for (ConsumerGroupMember member : members.values()) {
+                records.accept(memberRecord(member));
+            }
+            return;
+        }
+        GroupRecord.ConsumerMemberState memberAfter = memberRecord(members.get(memberId));
+        if (memberAfter != null && !memberAfter.equals(memberBefore)) {
+            records.accept(memberAfter);
+        }
     }
-
-    private boolean changed;
+    /**
+     * {@code consumer.assignment.interval.ms}: a target is computed at most this often, so members
+     * joining in a burst get one target for all of them instead of chasing one per join (Kafka's
+     * default, 1 s). The first change after a quiet spell is assigned at once. Not kept on disk:
+     * after a restart the next change is assigned at once.
+     */
+    private int assignmentIntervalMs;
+    private long lastTargetMs = Long.MIN_VALUE / 2;
 
     private ConsumerHeartbeatResult apply(ConsumerHeartbeat command, int heartbeatIntervalMs) {
         long nowMs = command.nowMs();
@@ -167,8 +188,9 @@ final class ConsumerGroupMembership {
         if (bump) {
             groupEpoch++;
         }
-        if (groupEpoch > assignmentEpoch) {
+        if (groupEpoch > assignmentEpoch && nowMs - lastTargetMs >= assignmentIntervalMs) {
             computeTarget();
+            lastTargetMs = nowMs;
         }
         member.lastHeartbeatMs = nowMs;
         TreeSet<PartitionRef> before = new TreeSet<>(member.assigned);
@@ -266,6 +288,7 @@ final class ConsumerGroupMembership {
             return new ConsumerHeartbeatResult(null, null, member.memberId, STATIC_LEAVE_EPOCH, 0, null);
         }
         members.remove(command.memberId());
+        target.remove(command.memberId());
         groupEpoch++;
         return new ConsumerHeartbeatResult(null, null, member.memberId, command.memberEpoch(), 0, null);
     }
@@ -446,17 +469,20 @@ final class ConsumerGroupMembership {
      * Fences every member whose session ran out, or that did not give up partitions within its
      * rebalance timeout: it leaves the group and what it held is free. Returns how many went.
      */
-    int expire(long nowMs, int sessionTimeoutMs) {
+    int expire(long nowMs, int sessionTimeoutMs, Consumer<GroupRecord> records) {
         int fenced = 0;
         for (var iterator = members.values().iterator(); iterator.hasNext(); ) {
             ConsumerGroupMember member = iterator.next();
             if (member.lastHeartbeatMs + sessionTimeoutMs <= nowMs || member.revocationDeadlineMs <= nowMs) {
                 iterator.remove();
+                target.remove(member.memberId);
+                records.accept(new GroupRecord.ConsumerMemberRemoved(groupId, member.memberId));
                 fenced++;
             }
         }
         if (fenced > 0) {
             groupEpoch++;
+            records.accept(groupRecord());
         }
         return fenced;
     }
@@ -487,59 +513,79 @@ final class ConsumerGroupMembership {
                 member.reconciliation.name(), new ArrayList<>(member.assigned), new ArrayList<>(member.pendingRevocation));
     }
 
-    /** The whole membership as a record: what is written after each change, and what compaction keeps. */
-    GroupRecord.ConsumerGroupState record() {
-        Map<String, List<PartitionRef>> targetLists = new TreeMap<>();
-        target.forEach((memberId, partitions) -> targetLists.put(memberId, new ArrayList<>(partitions)));
-        List<GroupRecord.StoredConsumerMember> stored = new ArrayList<>(members.size());
-        for (ConsumerGroupMember member : members.values()) {
-            stored.add(stored(member));
-        }
+    /** The group's own record. */
+    GroupRecord.ConsumerGroupState groupRecord() {
         return new GroupRecord.ConsumerGroupState(groupId, groupEpoch, assignmentEpoch, assignor.assignorName(),
-                subscribedPartitionCounts, targetLists, stored);
+                subscribedPartitionCounts);
+    }
+
+    /** A member's record with its part of the target; null for none. */
+    private GroupRecord.ConsumerMemberState memberRecord(ConsumerGroupMember member) {
+        if (member == null) {
+            return null;
+        }
+        return new GroupRecord.ConsumerMemberState(groupId, stored(member),
+                new ArrayList<>(target.getOrDefault(member.memberId, new TreeSet<>())));
+    }
+
+    /** Everything standing, as compaction keeps it: the group's record and one per member. */
+    List<GroupRecord> records() {
+        List<GroupRecord> records = new ArrayList<>(members.size() + 1);
+        records.add(groupRecord());
+        for (ConsumerGroupMember member : members.values()) {
+            records.add(memberRecord(member));
+        }
+        return records;
+    }
+
+    /** Puts back the group's own part from its record. */
+    void restore(GroupRecord.ConsumerGroupState record) {
+        groupEpoch = record.groupEpoch();
+        assignmentEpoch = record.assignmentEpoch();
+        ServerAssignor named = ServerAssignor.named(record.assignorName());
+        assignor = named == null ? ServerAssignor.DEFAULT : named;
+        subscribedPartitionCounts = new TreeMap<>(record.subscribedPartitionCounts());
     }
 
     /**
-     * The membership a record kept. Members count as alive from {@code nowMs} (they time out as
-     * usual if their clients do not come back), and one that was revoking has its rebalance timeout
-     * from then.
+     * Puts back one member and its part of the target. It counts as alive from {@code nowMs} (it
+     * times out as usual if its client does not come back), and if it was revoking, its rebalance
+     * timeout runs from then.
      */
-    static ConsumerGroupMembership restore(GroupRecord.ConsumerGroupState record, long nowMs) {
-        ConsumerGroupMembership membership = new ConsumerGroupMembership(record.groupId());
-        membership.groupEpoch = record.groupEpoch();
-        membership.assignmentEpoch = record.assignmentEpoch();
-        ServerAssignor assignor = ServerAssignor.named(record.assignorName());
-        membership.assignor = assignor == null ? ServerAssignor.DEFAULT : assignor;
-        membership.subscribedPartitionCounts = new TreeMap<>(record.subscribedPartitionCounts());
-        record.target().forEach((memberId, partitions) -> membership.target.put(memberId, new TreeSet<>(partitions)));
-        for (GroupRecord.StoredConsumerMember stored : record.members()) {
-            ConsumerGroupMember member = new ConsumerGroupMember(stored.memberId(), nowMs);
-            member.instanceId = stored.instanceId();
-            member.rackId = stored.rackId();
-            member.clientId = stored.clientId();
-            member.clientHost = stored.clientHost();
-            member.rebalanceTimeoutMs = stored.rebalanceTimeoutMs();
-            member.subscribedTopicNames = stored.subscribedTopicNames();
-            member.subscribedTopicRegex = stored.subscribedTopicRegex();
-            if (stored.subscribedTopicRegex() != null) {
-                try {
-                    member.compiledRegex = Pattern.compile(stored.subscribedTopicRegex());
-                } catch (PatternSyntaxException e) {
-                    member.subscribedTopicRegex = null; // it compiled when it was taken; never expected
-                }
+    void restore(GroupRecord.ConsumerMemberState record, long nowMs) {
+        GroupRecord.StoredConsumerMember stored = record.member();
+        ConsumerGroupMember member = new ConsumerGroupMember(stored.memberId(), nowMs);
+        member.instanceId = stored.instanceId();
+        member.rackId = stored.rackId();
+        member.clientId = stored.clientId();
+        member.clientHost = stored.clientHost();
+        member.rebalanceTimeoutMs = stored.rebalanceTimeoutMs();
+        member.subscribedTopicNames = stored.subscribedTopicNames();
+        member.subscribedTopicRegex = stored.subscribedTopicRegex();
+        if (stored.subscribedTopicRegex() != null) {
+            try {
+                member.compiledRegex = Pattern.compile(stored.subscribedTopicRegex());
+            } catch (PatternSyntaxException e) {
+                member.subscribedTopicRegex = null; // it compiled when it was taken; never expected
             }
-            member.serverAssignor = stored.serverAssignor();
-            member.memberEpoch = stored.memberEpoch();
-            member.previousMemberEpoch = stored.previousMemberEpoch();
-            member.reconciliation = Reconciliation.valueOf(stored.reconciliation());
-            member.assigned = new TreeSet<>(stored.assigned());
-            member.pendingRevocation = new TreeSet<>(stored.pendingRevocation());
-            if (member.reconciliation == Reconciliation.UNREVOKED_PARTITIONS) {
-                member.revocationDeadlineMs = nowMs + Math.max(member.rebalanceTimeoutMs, 0);
-            }
-            membership.members.put(member.memberId, member);
         }
-        return membership;
+        member.serverAssignor = stored.serverAssignor();
+        member.memberEpoch = stored.memberEpoch();
+        member.previousMemberEpoch = stored.previousMemberEpoch();
+        member.reconciliation = Reconciliation.valueOf(stored.reconciliation());
+        member.assigned = new TreeSet<>(stored.assigned());
+        member.pendingRevocation = new TreeSet<>(stored.pendingRevocation());
+        if (member.reconciliation == Reconciliation.UNREVOKED_PARTITIONS) {
+            member.revocationDeadlineMs = nowMs + Math.max(member.rebalanceTimeoutMs, 0);
+        }
+        members.put(member.memberId, member);
+        target.put(member.memberId, new TreeSet<>(record.target()));
+    }
+
+    /** Drops a member a tombstone says left. */
+    void restoreRemoved(String memberId) {
+        members.remove(memberId);
+        target.remove(memberId);
     }
 
     ConsumerGroupDescription describe() {

@@ -76,20 +76,15 @@ public sealed interface GroupRecord {
     }
 
     /**
-     * A group of Kafka's consumer protocol (KIP-848) after a change of its membership: epochs,
-     * target assignment and every member with what it holds, so that after a restart its members
-     * carry on at their epochs, and an empty group stays a consumer group, as in Kafka. Written whole
-     * on each change (not on plain heartbeats).
+     * A group of Kafka's consumer protocol (KIP-848), the group's own part: its epochs, the assignor
+     * of its target and the partition counts that target was made from. Each member is a
+     * {@link ConsumerMemberState} of its own, so a change to one member writes one member; an empty
+     * group keeps this record and stays a consumer group, as in Kafka.
      */
     record ConsumerGroupState(String groupId, int groupEpoch, int assignmentEpoch, String assignorName,
-                              Map<String, Integer> subscribedPartitionCounts, Map<String, List<PartitionRef>> target,
-                              List<StoredConsumerMember> members) implements GroupRecord {
+                              Map<String, Integer> subscribedPartitionCounts) implements GroupRecord {
         public ConsumerGroupState {
             subscribedPartitionCounts = Collections.unmodifiableMap(new TreeMap<>(subscribedPartitionCounts));
-            Map<String, List<PartitionRef>> copy = new TreeMap<>();
-            target.forEach((member, partitions) -> copy.put(member, List.copyOf(partitions)));
-            target = Collections.unmodifiableMap(copy);
-            members = List.copyOf(members);
         }
 
         @Override
@@ -99,7 +94,32 @@ public sealed interface GroupRecord {
     }
 
     /**
-     * One member in {@link ConsumerGroupState}. {@code reconciliation} is the name of its
+     * One member of a consumer-protocol group with its part of the target assignment: written when
+     * a heartbeat changed it, and for every member when a new target is computed; after a restart
+     * the member carries on at its epoch with its partitions.
+     */
+    record ConsumerMemberState(String groupId, StoredConsumerMember member, List<PartitionRef> target)
+            implements GroupRecord {
+        public ConsumerMemberState {
+            target = List.copyOf(target);
+        }
+
+        @Override
+        public String key() {
+            return "km/" + groupId + "/" + member.memberId();
+        }
+    }
+
+    /** A tombstone: the member left the consumer-protocol group (or was fenced, or replaced). */
+    record ConsumerMemberRemoved(String groupId, String memberId) implements GroupRecord {
+        @Override
+        public String key() {
+            return "km/" + groupId + "/" + memberId;
+        }
+    }
+
+    /**
+     * One member in {@link ConsumerMemberState}. {@code reconciliation} is the name of its
      * {@link ConsumerGroupMember.Reconciliation}; nullable strings are null when the member gave none.
      */
     record StoredConsumerMember(String memberId, String instanceId, String rackId, String clientId, String clientHost,

@@ -21,6 +21,7 @@ import java.util.TreeMap;
  * key, group:    int8 kind=2 | string groupId
  * key, configs:  int8 kind=3 | string groupId
  * key, consumer: int8 kind=4 | string groupId
+ * key, consumer member: int8 kind=5 | string groupId | string memberId
  *
  * value, offset: int8 version=1 | int64 offset | int32 leaderEpoch | string metadata | int64 commitTimestampMs
  * value, group:  int8 version=1 | string? protocolType | int32 generationId | string? protocolName
@@ -28,8 +29,9 @@ import java.util.TreeMap;
  * value, configs: int8 version=1 | int32 count | (string name | string value)*   (sorted by name;
  *                no value, a tombstone, when the group has no overrides left)
  * value, consumer: int8 version=1 | int32 groupEpoch | int32 assignmentEpoch | string assignorName
- *                | int32 count | (string topic | int32 partitions)* | int32 count | (string memberId | partitions)*
- *                | int32 memberCount | consumerMember*     (no value, a tombstone, when the group goes or turns classic)
+ *                | int32 count | (string topic | int32 partitions)*   (no value, a tombstone, when the group
+ *                goes or turns classic)
+ * value, consumer member: int8 version=1 | consumerMember | partitions target   (no value when it left)
  * consumerMember: string memberId | string? instanceId | string? rackId | string clientId | string clientHost
  *                | int32 rebalanceTimeoutMs | int32 count | string* | string? regex | string? serverAssignor
  *                | int32 memberEpoch | int32 previousMemberEpoch | string reconciliation | partitions | partitions
@@ -49,6 +51,7 @@ final class GroupRecordCodec {
     static final byte KIND_GROUP = 2;
     static final byte KIND_CONFIGS = 3;
     static final byte KIND_CONSUMER_GROUP = 4;
+    static final byte KIND_CONSUMER_MEMBER = 5;
     static final byte VALUE_VERSION = 1;
 
     private GroupRecordCodec() {
@@ -78,6 +81,13 @@ final class GroupRecordCodec {
             }
             if (record instanceof GroupRecord.ConsumerGroupRemoved removed) {
                 return new Encoded(consumerKey(removed.groupId()), null);
+            }
+            if (record instanceof GroupRecord.ConsumerMemberState state) {
+                return new Encoded(consumerMemberKey(state.groupId(), state.member().memberId()),
+                        consumerMemberValue(state));
+            }
+            if (record instanceof GroupRecord.ConsumerMemberRemoved removed) {
+                return new Encoded(consumerMemberKey(removed.groupId(), removed.memberId()), null);
             }
             GroupRecord.GroupRemoved removed = (GroupRecord.GroupRemoved) record;
             return new Encoded(groupKey(removed.groupId()), null);
@@ -121,7 +131,7 @@ final class GroupRecordCodec {
     }
 
     private static byte[] consumerValue(GroupRecord.ConsumerGroupState state) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
         DataOutputStream out = new DataOutputStream(bytes);
         out.writeByte(VALUE_VERSION);
         out.writeInt(state.groupEpoch());
@@ -132,31 +142,40 @@ final class GroupRecordCodec {
             writeString(out, topic.getKey());
             out.writeInt(topic.getValue());
         }
-        out.writeInt(state.target().size());
-        for (Map.Entry<String, List<PartitionRef>> member : state.target().entrySet()) {
-            writeString(out, member.getKey());
-            writePartitions(out, member.getValue());
+        return bytes.toByteArray();
+    }
+
+    private static byte[] consumerMemberKey(String groupId, String memberId) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeByte(KIND_CONSUMER_MEMBER);
+        writeString(out, groupId);
+        writeString(out, memberId);
+        return bytes.toByteArray();
+    }
+
+    private static byte[] consumerMemberValue(GroupRecord.ConsumerMemberState state) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeByte(VALUE_VERSION);
+        GroupRecord.StoredConsumerMember member = state.member();
+        writeString(out, member.instanceId());
+        writeString(out, member.rackId());
+        writeString(out, member.clientId());
+        writeString(out, member.clientHost());
+        out.writeInt(member.rebalanceTimeoutMs());
+        out.writeInt(member.subscribedTopicNames().size());
+        for (String topic : member.subscribedTopicNames()) {
+            writeString(out, topic);
         }
-        out.writeInt(state.members().size());
-        for (GroupRecord.StoredConsumerMember member : state.members()) {
-            writeString(out, member.memberId());
-            writeString(out, member.instanceId());
-            writeString(out, member.rackId());
-            writeString(out, member.clientId());
-            writeString(out, member.clientHost());
-            out.writeInt(member.rebalanceTimeoutMs());
-            out.writeInt(member.subscribedTopicNames().size());
-            for (String topic : member.subscribedTopicNames()) {
-                writeString(out, topic);
-            }
-            writeString(out, member.subscribedTopicRegex());
-            writeString(out, member.serverAssignor());
-            out.writeInt(member.memberEpoch());
-            out.writeInt(member.previousMemberEpoch());
-            writeString(out, member.reconciliation());
-            writePartitions(out, member.assigned());
-            writePartitions(out, member.pendingRevocation());
-        }
+        writeString(out, member.subscribedTopicRegex());
+        writeString(out, member.serverAssignor());
+        out.writeInt(member.memberEpoch());
+        out.writeInt(member.previousMemberEpoch());
+        writeString(out, member.reconciliation());
+        writePartitions(out, member.assigned());
+        writePartitions(out, member.pendingRevocation());
+        writePartitions(out, state.target());
         return bytes.toByteArray();
     }
 
@@ -298,6 +317,17 @@ final class GroupRecordCodec {
                 requireEnd(value, "consumer group value");
                 return state;
             }
+            if (kind == KIND_CONSUMER_MEMBER) {
+                String memberId = readString(key, false);
+                requireEnd(key, "consumer member key");
+                if (value == null) {
+                    return new GroupRecord.ConsumerMemberRemoved(groupId, memberId);
+                }
+                checkVersion(value);
+                GroupRecord.ConsumerMemberState state = consumerMemberValue(groupId, memberId, value);
+                requireEnd(value, "consumer member value");
+                return state;
+            }
             throw new IllegalArgumentException("unknown record kind " + kind);
         } catch (java.nio.BufferUnderflowException e) {
             throw new IllegalArgumentException("record ends early", e);
@@ -313,31 +343,25 @@ final class GroupRecordCodec {
         for (int i = 0; i < topicCount; i++) {
             partitionCounts.put(readString(value, false), value.getInt());
         }
-        int targetCount = count(value, "target");
-        Map<String, List<PartitionRef>> target = new TreeMap<>();
-        for (int i = 0; i < targetCount; i++) {
-            target.put(readString(value, false), readPartitions(value));
+        return new GroupRecord.ConsumerGroupState(groupId, groupEpoch, assignmentEpoch, assignorName, partitionCounts);
+    }
+
+    private static GroupRecord.ConsumerMemberState consumerMemberValue(String groupId, String memberId,
+                                                                       ByteBuffer value) {
+        String instanceId = readString(value, true);
+        String rackId = readString(value, true);
+        String clientId = readString(value, false);
+        String clientHost = readString(value, false);
+        int rebalanceTimeoutMs = value.getInt();
+        int nameCount = count(value, "subscribed topic");
+        List<String> names = new ArrayList<>(nameCount);
+        for (int n = 0; n < nameCount; n++) {
+            names.add(readString(value, false));
         }
-        int memberCount = count(value, "member");
-        List<GroupRecord.StoredConsumerMember> members = new ArrayList<>(memberCount);
-        for (int i = 0; i < memberCount; i++) {
-            String memberId = readString(value, false);
-            String instanceId = readString(value, true);
-            String rackId = readString(value, true);
-            String clientId = readString(value, false);
-            String clientHost = readString(value, false);
-            int rebalanceTimeoutMs = value.getInt();
-            int nameCount = count(value, "subscribed topic");
-            List<String> names = new ArrayList<>(nameCount);
-            for (int n = 0; n < nameCount; n++) {
-                names.add(readString(value, false));
-            }
-            members.add(new GroupRecord.StoredConsumerMember(memberId, instanceId, rackId, clientId, clientHost,
-                    rebalanceTimeoutMs, names, readString(value, true), readString(value, true), value.getInt(),
-                    value.getInt(), readString(value, false), readPartitions(value), readPartitions(value)));
-        }
-        return new GroupRecord.ConsumerGroupState(groupId, groupEpoch, assignmentEpoch, assignorName, partitionCounts,
-                target, members);
+        GroupRecord.StoredConsumerMember member = new GroupRecord.StoredConsumerMember(memberId, instanceId, rackId,
+                clientId, clientHost, rebalanceTimeoutMs, names, readString(value, true), readString(value, true),
+                value.getInt(), value.getInt(), readString(value, false), readPartitions(value), readPartitions(value));
+        return new GroupRecord.ConsumerMemberState(groupId, member, readPartitions(value));
     }
 
     private static List<PartitionRef> readPartitions(ByteBuffer value) {

@@ -166,7 +166,7 @@ public final class Groups {
             created = true;
         }
         group.consumerHeartbeat(heartbeat, consumerIntConfig(heartbeat.groupId(), "consumer.heartbeat.interval.ms"),
-                out);
+                consumerIntConfig(heartbeat.groupId(), "consumer.assignment.interval.ms"), out);
         if (created && !group.hasMembers()) {
             groups.remove(heartbeat.groupId()); // the join was refused: no group came of it
         }
@@ -352,11 +352,19 @@ public final class Groups {
         } else if (record instanceof GroupRecord.ConfigsChanged changed) {
             setConfigs(changed.groupId(), changed.overrides());
         } else if (record instanceof GroupRecord.ConsumerGroupState state) {
-            groups.computeIfAbsent(state.groupId(), id -> new ClassicGroup(id, config)).restoreConsumer(state, nowMs);
+            groups.computeIfAbsent(state.groupId(), id -> new ClassicGroup(id, config)).restoreConsumer(state);
+        } else if (record instanceof GroupRecord.ConsumerMemberState member) {
+            groups.computeIfAbsent(member.groupId(), id -> new ClassicGroup(id, config))
+                    .restoreConsumerMember(member, nowMs);
+        } else if (record instanceof GroupRecord.ConsumerMemberRemoved removed) {
+            ClassicGroup group = groups.get(removed.groupId());
+            if (group != null) {
+                group.restoreConsumerMemberRemoved(removed.memberId());
+            }
         } else if (record instanceof GroupRecord.ConsumerGroupRemoved removed) {
             ClassicGroup group = groups.get(removed.groupId());
             if (group != null) {
-                group.restoreConsumer(null, nowMs);
+                group.dropConsumer();
             }
         }
     }
@@ -368,9 +376,9 @@ public final class Groups {
     public List<GroupRecord> snapshot() {
         List<GroupRecord> records = new ArrayList<>();
         for (ClassicGroup group : groups.values()) {
-            GroupRecord.ConsumerGroupState consumer = group.consumerRecord();
-            if (consumer != null) {
-                records.add(consumer);
+            List<GroupRecord> consumer = group.consumerRecords();
+            if (!consumer.isEmpty()) {
+                records.addAll(consumer);
             } else if (group.generationId() > 0 || group.hasMembers()) {
                 records.add(group.metadataRecord());
             }

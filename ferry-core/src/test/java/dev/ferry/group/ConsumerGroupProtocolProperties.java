@@ -132,6 +132,9 @@ class ConsumerGroupProtocolProperties {
 
         World(Scenario scenario) {
             this.scenario = scenario;
+            // Every change assigned at once: the property is about reconciliation, not batching.
+            harness.apply(new GroupCommand.AlterConfigs(harness.nextRequest(), GroupHarness.GROUP,
+                    Map.of("consumer.assignment.interval.ms", "0"), false, 0));
             for (int i = 0; i < MEMBERS; i++) {
                 clients[i] = new Client("m" + i);
             }

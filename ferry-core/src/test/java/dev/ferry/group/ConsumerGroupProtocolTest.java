@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.ferry.error.ErrorCode;
@@ -29,6 +30,85 @@ class ConsumerGroupProtocolTest {
     private final GroupHarness harness = new GroupHarness();
     /** What the broker's metadata says now; each heartbeat carries a copy. */
     private final SortedMap<String, Integer> topics = new TreeMap<>(Map.of("orders", 4));
+
+    /**
+     * Each change assigned in the heartbeat that made it, so that every step's answer shows it;
+     * the batching of Kafka's default interval has tests of its own below.
+     */
+    @BeforeEach
+    void assignAtOnce() {
+        harness.apply(new GroupCommand.AlterConfigs(harness.nextRequest(), GROUP,
+                Map.of("consumer.assignment.interval.ms", "0"), false, 0));
+    }
+
+    @Test
+    void shouldWriteOnlyWhatAHeartbeatChanged() {
+        join("a", "orders");
+        join("b", "orders");
+        heartbeat("a", 1, orders(0, 1, 2, 3));
+        heartbeat("a", 1, orders(0, 1));
+        heartbeat("b", 2, List.of());
+        assertThat(describe().state()).isEqualTo(GroupState.STABLE);
+        int before = harness.records.size();
+
+        // A plain heartbeat changes nothing a restart needs: nothing is written.
+        assertThat(heartbeat("b", 2, null).error()).isNull();
+        assertThat(heartbeat("a", 2, orders(0, 1)).error()).isNull();
+        assertThat(harness.records).hasSize(before);
+        join("c", "orders");
+
+        // A new target is every member's: the group's record and one per member.
+        int atNewTarget = harness.records.size();
+        join("d", "orders");
+        assertThat(harness.records.subList(atNewTarget, harness.records.size()))
+                .hasOnlyElementsOfTypes(GroupRecord.ConsumerGroupState.class, GroupRecord.ConsumerMemberState.class)
+                .hasSize(1 + 4);
+
+        // One member revoking writes that member alone.
+        int atRevocation = harness.records.size();
+        heartbeat("a", 2, null);
+        assertThat(harness.records.subList(atRevocation, harness.records.size())).singleElement()
+                .isInstanceOfSatisfying(GroupRecord.ConsumerMemberState.class,
+                        record -> assertThat(record.member().memberId()).isEqualTo("a"));
+
+        // A member leaving: its tombstone and the group's new epoch.
+        int atLeave = harness.records.size();
+        leave("d");
+        assertThat(harness.records.subList(atLeave, harness.records.size())).containsExactlyInAnyOrder(
+                new GroupRecord.ConsumerMemberRemoved(GROUP, "d"), describeRecord());
+    }
+
+    /** The group's own record as it stands. */
+    private GroupRecord.ConsumerGroupState describeRecord() {
+        ConsumerGroupDescription group = describe();
+        return new GroupRecord.ConsumerGroupState(GROUP, group.groupEpoch(), group.assignmentEpoch(),
+                group.assignorName(), topics);
+    }
+
+    @Test
+    void shouldBatchTargetsOfChangesWithinTheAssignmentInterval() {
+        harness.apply(new GroupCommand.AlterConfigs(harness.nextRequest(), GROUP,
+                Map.of("consumer.assignment.interval.ms", "1000"), false, 0));
+        // The first change after a quiet spell is assigned at once.
+        assertThat(join("a", "orders").assignment()).containsExactlyElementsOf(orders(0, 1, 2, 3));
+
+        harness.nowMs = 400;
+        ConsumerHeartbeatResult b = join("b", "orders");
+        assertThat(b.assignment()).as("within a second of the last target: none for b yet").isEmpty();
+        assertThat(describe().state()).isEqualTo(GroupState.ASSIGNING);
+        harness.nowMs = 700;
+        join("c", "orders");
+        assertThat(describe().groupEpoch()).isEqualTo(3);
+        assertThat(describe().assignmentEpoch()).isEqualTo(1);
+
+        // A second after the last one, a heartbeat computes one target for both joins.
+        harness.nowMs = 1000;
+        ConsumerHeartbeatResult revoke = heartbeat("a", 1, orders(0, 1, 2, 3));
+        assertThat(describe().assignmentEpoch()).isEqualTo(3);
+        assertThat(revoke.assignment()).hasSize(2);
+        assertThat(member("b").targetAssignment()).hasSize(1);
+        assertThat(member("c").targetAssignment()).hasSize(1);
+    }
 
     // ---------------------------------------------------------------- joining and reconciling
 
@@ -532,10 +612,11 @@ class ConsumerGroupProtocolTest {
     @Test
     void shouldFallBackToTheDefaultAssignorForARecordNamingOneTheBrokerNoLongerHas() {
         Groups restarted = new Groups(GroupConfig.defaults());
-        restarted.restore(new GroupRecord.ConsumerGroupState(GROUP, 3, 3, "sticky", Map.of("orders", 4),
-                Map.of("a", orders(0, 1, 2, 3)), List.of(new GroupRecord.StoredConsumerMember("a", null, null,
-                        "client-a", "/10.0.0.1", 1_000, List.of("orders"), null, null, 3, 2, "STABLE",
-                        orders(0, 1, 2, 3), List.of()))), 0);
+        // The member's record may come first: compaction keeps records in the order they were written.
+        restarted.restore(new GroupRecord.ConsumerMemberState(GROUP, new GroupRecord.StoredConsumerMember("a", null,
+                null, "client-a", "/10.0.0.1", 1_000, List.of("orders"), null, null, 3, 2, "STABLE",
+                orders(0, 1, 2, 3), List.of()), orders(0, 1, 2, 3)), 0);
+        restarted.restore(new GroupRecord.ConsumerGroupState(GROUP, 3, 3, "sticky", Map.of("orders", 4)), 0);
 
         ConsumerGroupDescription group = restarted.describeConsumerGroup(GROUP).group();
         assertThat(group.assignorName()).isEqualTo("uniform");

@@ -190,14 +190,15 @@ class GroupLogTest {
                 new GroupRecord.ConfigsChanged("g", Map.of("consumer.session.timeout.ms", "50000",
                         "share.auto.offset.reset", "earliest")),
                 new GroupRecord.ConfigsChanged("g", Map.of()),
-                new GroupRecord.ConsumerGroupState("k", 7, 6, "range", Map.of("orders", 2, "audit", 1),
-                        Map.of("m1", List.of(P0), "m2", List.of(P1, new PartitionRef("audit", 0))), List.of(
-                        new GroupRecord.StoredConsumerMember("m1", "i1", "rack-a", "c1", "/h", 30_000,
-                                List.of("audit", "orders"), null, "range", 6, 5, "UNREVOKED_PARTITIONS",
-                                List.of(P0), List.of(P1)),
-                        new GroupRecord.StoredConsumerMember("m2", null, null, "c2", "/h", 45_000, List.of(),
-                                "ord.*", null, 6, 6, "STABLE", List.of(), List.of()))),
-                new GroupRecord.ConsumerGroupState("empty", 3, 3, "uniform", Map.of(), Map.of(), List.of()),
+                new GroupRecord.ConsumerGroupState("k", 7, 6, "range", Map.of("orders", 2, "audit", 1)),
+                new GroupRecord.ConsumerGroupState("empty", 3, 3, "uniform", Map.of()),
+                new GroupRecord.ConsumerMemberState("k", new GroupRecord.StoredConsumerMember("m1", "i1", "rack-a",
+                        "c1", "/h", 30_000, List.of("audit", "orders"), null, "range", 6, 5, "UNREVOKED_PARTITIONS",
+                        List.of(P0), List.of(P1)), List.of(P0)),
+                new GroupRecord.ConsumerMemberState("k", new GroupRecord.StoredConsumerMember("m2", null, null, "c2",
+                        "/h", 45_000, List.of(), "ord.*", null, -2, 6, "STABLE", List.of(), List.of()),
+                        List.of(P1, new PartitionRef("audit", 0))),
+                new GroupRecord.ConsumerMemberRemoved("k", "m2"),
                 new GroupRecord.ConsumerGroupRemoved("k"));
         for (GroupRecord record : records) {
             GroupRecordCodec.Encoded encoded = GroupRecordCodec.encode(record);
@@ -211,6 +212,7 @@ class GroupLogTest {
     @Test
     void shouldBringConsumerProtocolMembersBackAtTheirEpochsAfterAReopenAndCompaction() throws Exception {
         GroupCoordinator first = open();
+        await(first.alterConfigs("k", Map.of("consumer.assignment.interval.ms", "0"), false));
         java.util.SortedMap<String, Integer> topics = new java.util.TreeMap<>(Map.of("orders", 2));
         var joined = await(first.consumerHeartbeat("k", "m1", 0, null, null, 30_000, List.of("orders"), null, null,
                 List.of(), "c", "/h", topics));

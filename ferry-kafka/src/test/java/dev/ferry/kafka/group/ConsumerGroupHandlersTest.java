@@ -53,6 +53,10 @@ class ConsumerGroupHandlersTest {
         heartbeat = new ConsumerGroupHeartbeatHandler(groups, topics, KafkaAcls.ALLOW_ALL);
         topics.create("orders", 3, Map.of()).get(30, TimeUnit.SECONDS);
         topics.create("audit", 1, Map.of()).get(30, TimeUnit.SECONDS);
+        // Every change assigned in the heartbeat that makes it (Kafka's default batches them for 1 s).
+        for (String group : List.of("g", "g0", "modern")) {
+            groups.alterConfigs(group, Map.of("consumer.assignment.interval.ms", "0"), false).get(30, TimeUnit.SECONDS);
+        }
     }
 
     @AfterEach
