@@ -70,27 +70,27 @@ final class GroupRecordCodec {
                 return new Encoded(offsetKey(removed.groupId(), removed.partition()), null);
             }
             if (record instanceof GroupRecord.GroupMetadata metadata) {
-                return new Encoded(groupKey(metadata.groupId()), groupValue(metadata));
+                return new Encoded(key(KIND_GROUP, metadata.groupId()), groupValue(metadata));
             }
             if (record instanceof GroupRecord.ConfigsChanged changed) {
-                return new Encoded(configsKey(changed.groupId()), changed.overrides().isEmpty() ? null
+                return new Encoded(key(KIND_CONFIGS, changed.groupId()), changed.overrides().isEmpty() ? null
                         : configsValue(changed.overrides()));
             }
             if (record instanceof GroupRecord.ConsumerGroupState state) {
-                return new Encoded(consumerKey(state.groupId()), consumerValue(state));
+                return new Encoded(key(KIND_CONSUMER_GROUP, state.groupId()), consumerValue(state));
             }
             if (record instanceof GroupRecord.ConsumerGroupRemoved removed) {
-                return new Encoded(consumerKey(removed.groupId()), null);
+                return new Encoded(key(KIND_CONSUMER_GROUP, removed.groupId()), null);
             }
             if (record instanceof GroupRecord.ConsumerMemberState state) {
-                return new Encoded(consumerMemberKey(state.groupId(), state.member().memberId()),
+                return new Encoded(key(KIND_CONSUMER_MEMBER, state.groupId(), state.member().memberId()),
                         consumerMemberValue(state));
             }
             if (record instanceof GroupRecord.ConsumerMemberRemoved removed) {
-                return new Encoded(consumerMemberKey(removed.groupId(), removed.memberId()), null);
+                return new Encoded(key(KIND_CONSUMER_MEMBER, removed.groupId(), removed.memberId()), null);
             }
             GroupRecord.GroupRemoved removed = (GroupRecord.GroupRemoved) record;
-            return new Encoded(groupKey(removed.groupId()), null);
+            return new Encoded(key(KIND_GROUP, removed.groupId()), null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -106,29 +106,8 @@ final class GroupRecordCodec {
         return bytes.toByteArray();
     }
 
-    private static byte[] groupKey(String groupId) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeByte(KIND_GROUP);
-        writeString(out, groupId);
-        return bytes.toByteArray();
-    }
 
-    private static byte[] configsKey(String groupId) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeByte(KIND_CONFIGS);
-        writeString(out, groupId);
-        return bytes.toByteArray();
-    }
 
-    private static byte[] consumerKey(String groupId) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeByte(KIND_CONSUMER_GROUP);
-        writeString(out, groupId);
-        return bytes.toByteArray();
-    }
 
     private static byte[] consumerValue(GroupRecord.ConsumerGroupState state) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
@@ -145,14 +124,17 @@ final class GroupRecordCodec {
         return bytes.toByteArray();
     }
 
-    private static byte[] consumerMemberKey(String groupId, String memberId) throws IOException {
+    /** A key of a record kind named by strings: the kind, then each string. */
+    private static byte[] key(byte kind, String... parts) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
         DataOutputStream out = new DataOutputStream(bytes);
-        out.writeByte(KIND_CONSUMER_MEMBER);
-        writeString(out, groupId);
-        writeString(out, memberId);
+        out.writeByte(kind);
+        for (String part : parts) {
+            writeString(out, part);
+        }
         return bytes.toByteArray();
     }
+
 
     private static byte[] consumerMemberValue(GroupRecord.ConsumerMemberState state) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);

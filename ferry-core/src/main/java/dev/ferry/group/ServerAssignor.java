@@ -2,6 +2,7 @@ package dev.ferry.group;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,14 +32,24 @@ public enum ServerAssignor {
             // Every member first keeps what it had and still subscribes to; balancing then moves
             // only what must move. (Capping what a member keeps at an even share of all partitions
             // moved partitions between members when one joined on a topic of its own.)
+            Set<PartitionRef> kept = new HashSet<>();
+            for (Map.Entry<String, TreeSet<PartitionRef>> member : previous.entrySet()) {
+                Set<String> topics = subscriptions.get(member.getKey());
+                if (topics == null) {
+                    continue; // gone from the group
+                }
+                for (PartitionRef partition : member.getValue()) {
+                    Integer count = partitionCounts.get(partition.topic());
+                    if (topics.contains(partition.topic()) && count != null && partition.partition() < count
+                            && kept.add(partition)) {
+                        target.get(member.getKey()).add(partition);
+                    }
+                }
+            }
             for (Map.Entry<String, Integer> topic : partitionCounts.entrySet()) {
                 for (int p = 0; p < topic.getValue(); p++) {
                     PartitionRef partition = new PartitionRef(topic.getKey(), p);
-                    String owner = previousOwner(previous, partition);
-                    if (owner != null && subscriptions.containsKey(owner)
-                            && subscriptions.get(owner).contains(partition.topic())) {
-                        target.get(owner).add(partition);
-                    } else {
+                    if (!kept.contains(partition)) {
                         unassigned.add(partition);
                     }
                 }
@@ -145,15 +156,6 @@ public enum ServerAssignor {
             target.put(memberId, new TreeSet<>());
         }
         return target;
-    }
-
-    private static String previousOwner(Map<String, TreeSet<PartitionRef>> previous, PartitionRef partition) {
-        for (Map.Entry<String, TreeSet<PartitionRef>> member : previous.entrySet()) {
-            if (member.getValue().contains(partition)) {
-                return member.getKey();
-            }
-        }
-        return null;
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.ferry.kafka.group;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -109,12 +108,9 @@ public final class ConsumerGroupDescribeHandler implements ApiHandler {
     }
 
     private ConsumerGroupDescribeResponseData.Assignment assignment(List<PartitionRef> partitions) {
-        Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
-        for (PartitionRef partition : partitions) {
-            byTopic.computeIfAbsent(partition.topic(), topic -> new ArrayList<>()).add(partition.partition());
-        }
         ConsumerGroupDescribeResponseData.Assignment assignment = new ConsumerGroupDescribeResponseData.Assignment();
-        for (Map.Entry<String, List<Integer>> topic : byTopic.entrySet()) {
+        for (Map.Entry<String, List<Integer>> topic
+                : ConsumerGroupHeartbeatHandler.partitionsByTopic(partitions).entrySet()) {
             topics.topic(topic.getKey()).ifPresent(found -> assignment.topicPartitions().add(
                     new ConsumerGroupDescribeResponseData.TopicPartitions()
                             .setTopicId(TopicIds.toKafka(found.id()))

@@ -157,12 +157,8 @@ public final class ConsumerGroupHeartbeatHandler implements ApiHandler {
                 .setMemberEpoch(result.memberEpoch())
                 .setHeartbeatIntervalMs(result.heartbeatIntervalMs());
         if (result.assignment() != null) {
-            Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
-            for (PartitionRef partition : result.assignment()) {
-                byTopic.computeIfAbsent(partition.topic(), topic -> new ArrayList<>()).add(partition.partition());
-            }
             List<ConsumerGroupHeartbeatResponseData.TopicPartitions> assigned = new ArrayList<>();
-            for (Map.Entry<String, List<Integer>> topic : byTopic.entrySet()) {
+            for (Map.Entry<String, List<Integer>> topic : partitionsByTopic(result.assignment()).entrySet()) {
                 topics.topic(topic.getKey()).ifPresent(found -> assigned.add(
                         new ConsumerGroupHeartbeatResponseData.TopicPartitions()
                                 .setTopicId(TopicIds.toKafka(found.id()))
@@ -171,6 +167,15 @@ public final class ConsumerGroupHeartbeatHandler implements ApiHandler {
             response.setAssignment(new ConsumerGroupHeartbeatResponseData.Assignment().setTopicPartitions(assigned));
         }
         return response;
+    }
+
+    /** Partition numbers by topic, topics in the order they first appear: how the consumer protocol's answers list them. */
+    static Map<String, List<Integer>> partitionsByTopic(List<PartitionRef> partitions) {
+        Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
+        for (PartitionRef partition : partitions) {
+            byTopic.computeIfAbsent(partition.topic(), topic -> new ArrayList<>()).add(partition.partition());
+        }
+        return byTopic;
     }
 
     private static CompletionStage<ApiMessage> answer(Errors error, String message) {
