@@ -95,24 +95,22 @@ final class ConsumerGroupMembership {
         // the member set, the heartbeating member, and with a new target every member's part in it.
         // Only what changed is written: a plain heartbeat writes nothing, one member's change one record.
         GroupRecord.ConsumerGroupState groupBefore = groupRecord();
-        Set<String> idsBefore = new HashSet<>(members.keySet());
         GroupRecord.ConsumerMemberState memberBefore = memberRecord(members.get(command.memberId()));
         ConsumerHeartbeatResult result = apply(command, heartbeatIntervalMs);
-        recordChanges(groupBefore, idsBefore, command.memberId(), memberBefore, records);
+        recordChanges(groupBefore, command.memberId(), memberBefore, records);
         return result;
     }
 
-    private void recordChanges(GroupRecord.ConsumerGroupState groupBefore, Set<String> idsBefore, String memberId,
+    private void recordChanges(GroupRecord.ConsumerGroupState groupBefore, String memberId,
                                GroupRecord.ConsumerMemberState memberBefore, Consumer<GroupRecord> records) {
         GroupRecord.ConsumerGroupState groupAfter = groupRecord();
         if (!groupAfter.equals(groupBefore)) {
             records.accept(groupAfter);
         }
-        for (String id : idsBefore) {
-            if (!members.containsKey(id)) {
-                records.accept(new GroupRecord.ConsumerMemberRemoved(groupId, id));
-            }
+        for (String id : removedByHeartbeat) {
+            records.accept(new GroupRecord.ConsumerMemberRemoved(groupId, id));
         }
+        removedByHeartbeat.clear();
         if (groupAfter.assignmentEpoch() != groupBefore.assignmentEpoch()) {
             for (ConsumerGroupMember member : members.values()) {
                 records.accept(memberRecord(member));
@@ -140,6 +138,7 @@ final class ConsumerGroupMembership {
         }
         ConsumerGroupMember member = members.get(command.memberId());
         boolean joined = false;
+        ConsumerGroupMember replaced = null;
         if (command.memberEpoch() == 0) {
             if (command.subscribedTopicNames() == null && command.subscribedTopicRegex() == null) {
                 return failed(ErrorCode.INVALID_GROUP_REQUEST,
@@ -154,7 +153,8 @@ final class ConsumerGroupMembership {
                 }
                 // A static member back after a restart takes its place again: same partitions, same
                 // epoch, no rebalance (KIP-345's promise, kept by the consumer protocol too).
-                member = takeOver(predecessor, command.memberId(), nowMs);
+                member = successor(predecessor, command.memberId(), nowMs);
+                replaced = predecessor;
             } else {
                 // A member joining again (it lost its state) starts afresh: what it held goes back to the pool.
                 member = new ConsumerGroupMember(command.memberId(), nowMs);
@@ -165,7 +165,7 @@ final class ConsumerGroupMembership {
                 return failed(ErrorCode.UNKNOWN_MEMBER_ID, "Member " + command.memberId()
                         + " is not a member of group " + groupId + ".", command);
             }
-            if (epochError(member, command) != null) {
+            if (!acceptsEpoch(member, command)) {
                 return failed(ErrorCode.FENCED_MEMBER_EPOCH, "The consumer group member has a "
                         + (command.memberEpoch() > member.memberEpoch ? "greater" : "smaller") + " member epoch ("
                         + command.memberEpoch() + ") than the one known by the group coordinator ("
@@ -178,6 +178,15 @@ final class ConsumerGroupMembership {
             return invalid;
         }
         if (joined) {
+            if (replaced != null) {
+                // Only now that the join is taken: a refused one leaves the static member in its place.
+                members.remove(replaced.memberId);
+                removedByHeartbeat.add(replaced.memberId);
+                TreeSet<PartitionRef> targeted = target.remove(replaced.memberId);
+                if (targeted != null) {
+                    target.put(member.memberId, targeted);
+                }
+            }
             members.put(member.memberId, member);
         }
         boolean bump = (joined && member.memberEpoch == 0) || subscriptionChanged;
@@ -206,20 +215,17 @@ final class ConsumerGroupMembership {
 
     // Set by update() when the member's subscription or assignor changed.
     private boolean subscriptionChanged;
+    // Members the heartbeat being applied removed (a leave, a static member's place taken): their tombstones.
+    private final List<String> removedByHeartbeat = new ArrayList<>();
 
     /**
      * Kafka's epoch check: a member may heartbeat at its current epoch, or at its previous one if
      * what it says it owns is within its current assignment (the answer that moved it was lost).
      */
-    private static ErrorCode epochError(ConsumerGroupMember member, ConsumerHeartbeat command) {
-        if (command.memberEpoch() == member.memberEpoch) {
-            return null;
-        }
-        if (command.memberEpoch() == member.previousMemberEpoch && command.ownedPartitions() != null
-                && member.assigned.containsAll(command.ownedPartitions())) {
-            return null;
-        }
-        return ErrorCode.FENCED_MEMBER_EPOCH;
+    private static boolean acceptsEpoch(ConsumerGroupMember member, ConsumerHeartbeat command) {
+        return command.memberEpoch() == member.memberEpoch
+                || (command.memberEpoch() == member.previousMemberEpoch && command.ownedPartitions() != null
+                        && member.assigned.containsAll(command.ownedPartitions()));
     }
 
     /** Takes what the heartbeat changed into the member; an answer when a field is refused. */
@@ -289,6 +295,7 @@ final class ConsumerGroupMembership {
         }
         members.remove(command.memberId());
         target.remove(command.memberId());
+        removedByHeartbeat.add(command.memberId());
         groupEpoch++;
         return new ConsumerHeartbeatResult(null, null, member.memberId, command.memberEpoch(), 0, null);
     }
@@ -303,8 +310,8 @@ final class ConsumerGroupMembership {
         return null;
     }
 
-    /** A new member id in the place of a static member that left with epoch -2: everything else is kept. */
-    private ConsumerGroupMember takeOver(ConsumerGroupMember predecessor, String memberId, long nowMs) {
+    /** A new member id for the place of a static member that left with epoch -2: everything else is kept. */
+    private static ConsumerGroupMember successor(ConsumerGroupMember predecessor, String memberId, long nowMs) {
         ConsumerGroupMember member = new ConsumerGroupMember(memberId, nowMs);
         member.instanceId = predecessor.instanceId;
         member.rackId = predecessor.rackId;
@@ -321,11 +328,6 @@ final class ConsumerGroupMembership {
         member.assigned = predecessor.assigned;
         member.pendingRevocation = predecessor.pendingRevocation;
         member.revocationDeadlineMs = predecessor.revocationDeadlineMs;
-        members.remove(predecessor.memberId);
-        TreeSet<PartitionRef> targeted = target.remove(predecessor.memberId);
-        if (targeted != null) {
-            target.put(memberId, targeted);
-        }
         return member;
     }
 

@@ -415,6 +415,29 @@ class ConsumerGroupProtocolTest {
     }
 
     @Test
+    void shouldLeaveAStaticMemberInItsPlaceWhenItsSuccessorsJoinIsRefused() {
+        staticSend("a", "host-1", 0, List.of("orders"), List.of());
+        staticSend("a", "host-1", -2, null, null);
+        int recordsBefore = harness.records.size();
+
+        long request = harness.nextRequest();
+        harness.apply(new ConsumerHeartbeat(request, GROUP, "a-restarted", 0, "host-1", null, REBALANCE_TIMEOUT_MS,
+                List.of("orders"), null, "sticky", List.of(), "client", "/10.0.0.1", topics, harness.nowMs));
+
+        assertThat(((ConsumerHeartbeatResult) harness.replies.get(request)).error())
+                .isEqualTo(ErrorCode.UNSUPPORTED_ASSIGNOR);
+        assertThat(describe().members()).singleElement().satisfies(member -> {
+            assertThat(member.memberId()).isEqualTo("a");
+            assertThat(member.memberEpoch()).isEqualTo(-2);
+            assertThat(member.assignment()).containsExactlyElementsOf(orders(0, 1, 2, 3));
+        });
+        assertThat(harness.records).hasSize(recordsBefore);
+        // A join that is taken still finds the place kept.
+        assertThat(staticSend("a-restarted", "host-1", 0, List.of("orders"), List.of()).assignment())
+                .containsExactlyElementsOf(orders(0, 1, 2, 3));
+    }
+
+    @Test
     void shouldRefuseAnInstanceIdALiveMemberHolds() {
         staticSend("a", "host-1", 0, List.of("orders"), List.of());
 
