@@ -149,7 +149,11 @@ final class ClassicGroup {
 
     // ---------------------------------------------------------------- JoinGroup
 
-    void join(Join command, GroupOutcome.Builder out) {
+    /**
+     * JoinGroup. {@code assignmentIntervalMs} is the group's {@code consumer.assignment.interval.ms},
+     * for a classic member joining a consumer-protocol group (which assigns it like its own members).
+     */
+    void join(Join command, int assignmentIntervalMs, GroupOutcome.Builder out) {
         long requestId = command.requestId();
         if (state == GroupState.DEAD) {
             out.reply(requestId, JoinResult.failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, command.memberId()));
@@ -157,8 +161,9 @@ final class ClassicGroup {
         }
         if (consumer != null) {
             if (consumer.hasMembers()) {
-                // Kafka would migrate the group between protocols member by member; Ferry does not.
-                out.reply(requestId, JoinResult.failed(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, command.memberId()));
+                // KIP-848's online migration: the consumer-protocol group takes the classic member in.
+                out.reply(requestId, consumer.classicJoin(command, config.subscriptions(), assignmentIntervalMs,
+                        out::record));
                 return;
             }
             consumer = null; // an empty group changes protocol with its next member, as in Kafka
@@ -546,6 +551,11 @@ final class ClassicGroup {
             out.reply(requestId, SyncResult.failed(ErrorCode.COORDINATOR_NOT_AVAILABLE));
             return;
         }
+        if (consumer != null) {
+            out.reply(requestId, consumer.hasMembers() ? consumer.classicSync(command, config.subscriptions())
+                    : SyncResult.failed(ErrorCode.UNKNOWN_MEMBER_ID));
+            return;
+        }
         if (isFenced(command.groupInstanceId(), command.memberId())) {
             out.reply(requestId, SyncResult.failed(ErrorCode.FENCED_INSTANCE_ID));
             return;
@@ -614,6 +624,9 @@ final class ClassicGroup {
         if (state == GroupState.DEAD) {
             return ErrorCode.COORDINATOR_NOT_AVAILABLE;
         }
+        if (consumer != null) {
+            return consumer.hasMembers() ? consumer.classicHeartbeat(command) : ErrorCode.UNKNOWN_MEMBER_ID;
+        }
         if (isFenced(command.groupInstanceId(), command.memberId())) {
             return ErrorCode.FENCED_INSTANCE_ID;
         }
@@ -631,6 +644,12 @@ final class ClassicGroup {
     void leave(Leave command, GroupOutcome.Builder out) {
         if (state == GroupState.DEAD) {
             out.reply(command.requestId(), new LeaveResult(ErrorCode.COORDINATOR_NOT_AVAILABLE, List.of()));
+            return;
+        }
+        if (consumer != null && consumer.hasMembers()) {
+            List<MemberOutcome> outcomes = consumer.classicLeave(command, out::record);
+            afterConsumerMembersLeft(command.nowMs(), out);
+            out.reply(command.requestId(), new LeaveResult(null, outcomes));
             return;
         }
         List<MemberOutcome> outcomes = new ArrayList<>();
@@ -1035,6 +1054,10 @@ final class ClassicGroup {
         }
         if (consumer == null) {
             if (state != GroupState.EMPTY) {
+                if (command.memberEpoch() == 0) {
+                    upgrade(command, heartbeatIntervalMs, assignmentIntervalMs, out);
+                    return;
+                }
                 out.reply(command.requestId(), GroupResult.ConsumerHeartbeatResult.failed(
                         ErrorCode.GROUP_ID_NOT_FOUND, "Group " + groupId + " is not a consumer group.",
                         command.memberId(), command.memberEpoch()));
@@ -1054,9 +1077,142 @@ final class ClassicGroup {
         // what a restart rebuilds the membership from.
         out.reply(command.requestId(), consumer.heartbeat(command, heartbeatIntervalMs, assignmentIntervalMs,
                 out::record));
-        if (!consumer.hasMembers()) {
+        if (command.memberEpoch() == ConsumerGroupMembership.LEAVE_EPOCH) {
+            afterConsumerMembersLeft(command.nowMs(), out);
+        } else if (!consumer.hasMembers()) {
             emptySinceMs = command.nowMs();
         }
+    }
+
+    // ---------------------------------------------------------------- online migration (KIP-848)
+
+    /**
+     * A consumer-protocol member joins a classic group that has members: with the policy's leave,
+     * the group becomes a consumer-protocol group, each classic member keeping the partitions its
+     * leader gave it (at its generation as its epoch) until it rejoins and the broker assigns it.
+     * Refused, as Kafka refuses it, with GROUP_ID_NOT_FOUND and the reason.
+     */
+    private void upgrade(GroupCommand.ConsumerHeartbeat command, int heartbeatIntervalMs, int assignmentIntervalMs,
+                         GroupOutcome.Builder out) {
+        ConsumerGroupMembership upgraded = new ConsumerGroupMembership(groupId);
+        String refusal = upgradeRefusal(upgraded);
+        if (refusal != null) {
+            out.reply(command.requestId(), GroupResult.ConsumerHeartbeatResult.failed(ErrorCode.GROUP_ID_NOT_FOUND,
+                    "Cannot upgrade classic group " + groupId + " to consumer group because " + refusal,
+                    command.memberId(), command.memberEpoch()));
+            return;
+        }
+        // The joining member's own checks come first: a refused join leaves the classic group as it was.
+        GroupResult.ConsumerHeartbeatResult result = upgraded.heartbeat(command, heartbeatIntervalMs,
+                assignmentIntervalMs, record -> { });
+        if (result.error() != null) {
+            out.reply(command.requestId(), result);
+            return;
+        }
+        for (GroupMember member : members.values()) {
+            if (member.isAwaitingJoin()) {
+                out.reply(member.joinRequestId, JoinResult.failed(ErrorCode.REBALANCE_IN_PROGRESS, member.memberId));
+            }
+            if (member.isAwaitingSync()) {
+                out.reply(member.syncRequestId, SyncResult.failed(ErrorCode.REBALANCE_IN_PROGRESS));
+            }
+        }
+        members.clear();
+        pendingMembers.clear();
+        pendingSyncMembers.clear();
+        leaderId = null;
+        protocolName = null;
+        protocolType = null;
+        state = GroupState.EMPTY;
+        joinDeadlineMs = NO_DEADLINE;
+        syncDeadlineMs = NO_DEADLINE;
+        initialDelayRunning = false;
+        out.record(metadataRecord()); // the classic members now live in the consumer group's records
+        consumer = upgraded;
+        consumer.recordAll(out::record);
+        out.reply(command.requestId(), result);
+    }
+
+    /** Why the classic group may not become a consumer-protocol group (Kafka's words); null when it may, its members then taken into {@code into}. */
+    private String upgradeRefusal(ConsumerGroupMembership into) {
+        if (!config.migrationPolicy().allowsUpgrade()) {
+            return "online upgrade is disabled.";
+        }
+        if (!CONSUMER_PROTOCOL_TYPE.equals(protocolType)) {
+            return "the group does not use the consumer embedded protocol.";
+        }
+        if (protocolName == null) {
+            return "the embedded consumer protocol is malformed."; // no generation has chosen a protocol yet
+        }
+        ConsumerProtocolFormat format = config.subscriptions();
+        for (GroupMember member : members.values()) {
+            byte[] metadata = member.metadata(protocolName);
+            Optional<ConsumerProtocolFormat.Subscription> subscription =
+                    metadata == null ? Optional.empty() : format.subscription(metadata);
+            Optional<ConsumerProtocolFormat.Assignment> assignment = format.assignment(member.assignment);
+            if (subscription.isEmpty() || assignment.isEmpty()) {
+                return "the embedded consumer protocol is malformed.";
+            }
+            if (assignment.get().hasUserData()) {
+                return "an unsupported custom assignor is in use. Please refer to the documentation or switch to "
+                        + "a default assignor before re-attempting the upgrade.";
+            }
+            ConsumerGroupMember converted = new ConsumerGroupMember(member.memberId, member.lastHeartbeatMs);
+            converted.instanceId = member.groupInstanceId;
+            converted.rackId = subscription.get().rackId();
+            converted.clientId = member.clientId;
+            converted.clientHost = member.clientHost;
+            converted.rebalanceTimeoutMs = member.rebalanceTimeoutMs;
+            converted.subscribedTopicNames = List.copyOf(new java.util.TreeSet<>(subscription.get().topics()));
+            converted.classic = new ConsumerGroupMember.ClassicMetadata(member.sessionTimeoutMs, member.protocols);
+            converted.assigned = new java.util.TreeSet<>(assignment.get().partitions());
+            into.adoptClassicMember(converted, generationId);
+        }
+        return null;
+    }
+
+    /**
+     * After members left a consumer-protocol group: one left with only classic members turns
+     * classic again when the policy allows (Kafka's downgrade), else it just may have emptied.
+     */
+    private void afterConsumerMembersLeft(long nowMs, GroupOutcome.Builder out) {
+        if (consumer.onlyClassicMembers() && config.migrationPolicy().allowsDowngrade()) {
+            downgrade(nowMs, out);
+        } else if (!consumer.hasMembers()) {
+            emptySinceMs = nowMs;
+        }
+    }
+
+    /**
+     * The consumer-protocol group becomes a classic one: its classic members keep their ids and
+     * protocols, each given its part of the broker's last target as its assignment, at the group
+     * epoch as the generation; then a rebalance, so that a leader of theirs assigns again.
+     */
+    private void downgrade(long nowMs, GroupOutcome.Builder out) {
+        ConsumerGroupMembership from = consumer;
+        members.clear();
+        pendingMembers.clear();
+        pendingSyncMembers.clear();
+        for (ConsumerGroupMember member : from.members()) {
+            GroupMember classic = new GroupMember(member.memberId, member.instanceId, member.clientId,
+                    member.clientHost, member.classic.sessionTimeoutMs(), member.rebalanceTimeoutMs,
+                    member.classic.protocols(), nowMs);
+            members.put(classic.memberId, classic);
+            out.record(new GroupRecord.ConsumerMemberRemoved(groupId, member.memberId));
+        }
+        out.record(new GroupRecord.ConsumerGroupRemoved(groupId));
+        consumer = null;
+        generationId = from.groupEpoch();
+        protocolType = CONSUMER_PROTOCOL_TYPE;
+        leaderId = members.keySet().iterator().next();
+        protocolName = selectProtocol();
+        for (GroupMember member : members.values()) {
+            member.assignment = config.subscriptions().assignmentBytes(from.targetOf(member.memberId),
+                    member.metadata(protocolName));
+        }
+        state = GroupState.STABLE;
+        out.record(metadataRecord());
+        prepareRebalance(nowMs, out);
     }
 
     /** The consumer protocol's session and revocation deadlines, for a consumer-protocol group. */
@@ -1069,8 +1225,8 @@ final class ClassicGroup {
         if (consumer == null) {
             return;
         }
-        if (consumer.expire(nowMs, sessionTimeoutMs, out::record) > 0 && !consumer.hasMembers()) {
-            emptySinceMs = nowMs;
+        if (consumer.expire(nowMs, sessionTimeoutMs, out::record) > 0) {
+            afterConsumerMembersLeft(nowMs, out);
         }
     }
 

@@ -14,11 +14,11 @@ public record ConsumerGroupDescription(String groupId, GroupState state, int gro
 
     /**
      * One member. {@code rackId}, {@code instanceId} and {@code subscribedTopicRegex} are null when
-     * the member gave none.
+     * the member gave none; {@code classic} for a member that speaks the classic protocol (online migration).
      */
     public record Member(String memberId, String instanceId, String rackId, int memberEpoch, String clientId,
                          String clientHost, List<String> subscribedTopicNames, String subscribedTopicRegex,
-                         List<PartitionRef> assignment, List<PartitionRef> targetAssignment) {
+                         List<PartitionRef> assignment, List<PartitionRef> targetAssignment, boolean classic) {
         public Member {
             subscribedTopicNames = List.copyOf(subscribedTopicNames);
             assignment = List.copyOf(assignment);

@@ -39,12 +39,49 @@ final class ConsumerGroupMember {
     TreeSet<PartitionRef> assigned = new TreeSet<>();
     TreeSet<PartitionRef> pendingRevocation = new TreeSet<>();
     long lastHeartbeatMs;
-    /** When a member that must revoke partitions is fenced if it has not (its rebalance timeout). */
+    /**
+     * When the member is fenced if it has not acted: a consumer-protocol member that must revoke
+     * partitions, a classic member told to rejoin or to sync (each within its rebalance timeout).
+     */
     long revocationDeadlineMs = ClassicGroup.NO_DEADLINE;
+    /** Set for a member that speaks the classic protocol inside a consumer-protocol group (online migration). */
+    ClassicMetadata classic;
+
+    /**
+     * What a classic member brought with its JoinGroup: its session timeout (the group's consumer
+     * session timeout does not apply to it) and its protocols, the first of which it is answered with.
+     */
+    record ClassicMetadata(int sessionTimeoutMs, List<Protocol> protocols) {
+        ClassicMetadata {
+            protocols = List.copyOf(protocols);
+        }
+
+        String protocolName() {
+            return protocols.get(0).name();
+        }
+
+        byte[] metadata(String protocolName) {
+            for (Protocol protocol : protocols) {
+                if (protocol.name().equals(protocolName)) {
+                    return protocol.metadata();
+                }
+            }
+            return null;
+        }
+    }
 
     ConsumerGroupMember(String memberId, long nowMs) {
         this.memberId = memberId;
         this.lastHeartbeatMs = nowMs;
+    }
+
+    boolean usesClassicProtocol() {
+        return classic != null;
+    }
+
+    /** How long the member may stay silent: its own session timeout if classic, else the group's. */
+    long sessionDeadlineMs(int groupSessionTimeoutMs) {
+        return lastHeartbeatMs + (classic != null ? classic.sessionTimeoutMs() : groupSessionTimeoutMs);
     }
 
     /** Whether the member's subscription, by name or by pattern, takes {@code topic}. */

@@ -1,6 +1,7 @@
 package dev.ferry.group;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -328,6 +329,7 @@ final class ConsumerGroupMembership {
         member.assigned = predecessor.assigned;
         member.pendingRevocation = predecessor.pendingRevocation;
         member.revocationDeadlineMs = predecessor.revocationDeadlineMs;
+        member.classic = predecessor.classic;
         return member;
     }
 
@@ -401,28 +403,33 @@ final class ConsumerGroupMembership {
         switch (member.reconciliation) {
             case STABLE -> {
                 if (member.memberEpoch != assignmentEpoch) {
-                    nextAssignment(member, nowMs);
+                    nextAssignment(member, owned, nowMs);
                 }
             }
             case UNREVOKED_PARTITIONS -> {
                 if (owned != null && member.pendingRevocation.stream().noneMatch(owned::contains)) {
                     member.pendingRevocation.clear();
                     member.revocationDeadlineMs = ClassicGroup.NO_DEADLINE;
-                    nextAssignment(member, nowMs);
+                    nextAssignment(member, owned, nowMs);
                 }
             }
-            case UNRELEASED_PARTITIONS -> nextAssignment(member, nowMs);
+            case UNRELEASED_PARTITIONS -> nextAssignment(member, owned, nowMs);
         }
     }
 
-    private void nextAssignment(ConsumerGroupMember member, long nowMs) {
+    /**
+     * The member's next step towards its target. Partitions it must lose are revoked first, unless
+     * {@code owned} (what it says it owns; null when it did not say) shows it has already let them
+     * go, as a classic member does before it rejoins.
+     */
+    private void nextAssignment(ConsumerGroupMember member, Set<PartitionRef> owned, long nowMs) {
         TreeSet<PartitionRef> wanted = target.getOrDefault(member.memberId, new TreeSet<>());
         TreeSet<PartitionRef> keep = new TreeSet<>();
         TreeSet<PartitionRef> revoke = new TreeSet<>();
         for (PartitionRef partition : member.assigned) {
             (wanted.contains(partition) ? keep : revoke).add(partition);
         }
-        if (!revoke.isEmpty()) {
+        if (!revoke.isEmpty() && (owned == null || revoke.stream().anyMatch(owned::contains))) {
             member.assigned = keep;
             member.pendingRevocation = revoke;
             member.reconciliation = Reconciliation.UNREVOKED_PARTITIONS;
@@ -455,13 +462,298 @@ final class ConsumerGroupMembership {
         return false;
     }
 
+    // ---------------------------------------------------------------- classic members (online migration)
+
+    /**
+     * JoinGroup from a member of the classic protocol (KIP-848's online migration). The broker
+     * assigns it like any member, from the subscription in its first protocol's metadata; the
+     * answer comes at once, with the member's epoch as the generation and no leader (so the client
+     * does not assign), and SyncGroup then hands it its partitions. Partitions it must lose are
+     * taken from it at this join unless its metadata says it still owns them (a cooperative
+     * client), which then drops them after its sync and joins again.
+     */
+    GroupResult.JoinResult classicJoin(GroupCommand.Join command, ConsumerProtocolFormat format,
+                                       int assignmentIntervalMs, Consumer<GroupRecord> records) {
+        this.assignmentIntervalMs = assignmentIntervalMs;
+        long nowMs = command.nowMs();
+        if (!ClassicGroup.CONSUMER_PROTOCOL_TYPE.equals(command.protocolType()) || command.protocols().isEmpty()
+                || !supportedByClassicMembers(command.protocols())) {
+            return GroupResult.JoinResult.failed(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, command.memberId());
+        }
+        ConsumerProtocolFormat.Subscription subscription =
+                format.subscription(command.protocols().get(0).metadata()).orElse(null);
+        if (subscription == null) {
+            return GroupResult.JoinResult.failed(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, command.memberId());
+        }
+        String instanceId = command.groupInstanceId();
+        ConsumerGroupMember member;
+        ConsumerGroupMember replaced = null;
+        if (command.memberId().isEmpty()) {
+            ConsumerGroupMember predecessor = instanceId == null ? null : staticMember(instanceId);
+            if (predecessor == null && instanceId == null && command.requireKnownMemberId()) {
+                return GroupResult.JoinResult.failed(ErrorCode.MEMBER_ID_REQUIRED, command.newMemberId());
+            }
+            if (predecessor != null) {
+                // A restarted static member takes its predecessor's place and partitions.
+                member = successor(predecessor, command.newMemberId(), nowMs);
+                replaced = predecessor;
+            } else {
+                member = new ConsumerGroupMember(command.newMemberId(), nowMs);
+            }
+        } else {
+            if (instanceId != null) {
+                ConsumerGroupMember holder = staticMember(instanceId);
+                if (holder == null) {
+                    return GroupResult.JoinResult.failed(ErrorCode.UNKNOWN_MEMBER_ID, command.memberId());
+                }
+                if (!holder.memberId.equals(command.memberId())) {
+                    return GroupResult.JoinResult.failed(ErrorCode.FENCED_INSTANCE_ID, command.memberId());
+                }
+            }
+            member = members.get(command.memberId());
+            if (member != null && !member.usesClassicProtocol()) {
+                return GroupResult.JoinResult.failed(ErrorCode.UNKNOWN_MEMBER_ID, command.memberId());
+            }
+            if (member == null) {
+                // An id handed out with MEMBER_ID_REQUIRED: nothing was kept of it, as in Kafka.
+                member = new ConsumerGroupMember(command.memberId(), nowMs);
+            }
+        }
+        GroupRecord.ConsumerGroupState groupBefore = groupRecord();
+        GroupRecord.ConsumerMemberState memberBefore = memberRecord(members.get(member.memberId));
+        if (replaced != null) {
+            members.remove(replaced.memberId);
+            removedByHeartbeat.add(replaced.memberId);
+            TreeSet<PartitionRef> targeted = target.remove(replaced.memberId);
+            if (targeted != null) {
+                target.put(member.memberId, targeted);
+            }
+        }
+        boolean joined = !members.containsKey(member.memberId);
+        List<String> topics = new ArrayList<>(new TreeSet<>(subscription.topics()));
+        boolean subscriptionChanged = !topics.equals(member.subscribedTopicNames) || member.subscribedTopicRegex != null;
+        member.subscribedTopicNames = List.copyOf(topics);
+        member.subscribedTopicRegex = null;
+        member.compiledRegex = null;
+        member.instanceId = instanceId;
+        member.rackId = subscription.rackId();
+        member.clientId = command.clientId();
+        member.clientHost = command.clientHost();
+        member.rebalanceTimeoutMs = command.rebalanceTimeoutMs();
+        member.classic = new ConsumerGroupMember.ClassicMetadata(command.sessionTimeoutMs(), command.protocols());
+        members.put(member.memberId, member);
+        boolean bump = (joined && member.memberEpoch == 0) || subscriptionChanged;
+        if (refreshSubscribedTopics(command.topicPartitionCounts())) {
+            bump = true;
+        }
+        if (bump) {
+            groupEpoch++;
+        }
+        if (groupEpoch > assignmentEpoch && nowMs - lastTargetMs >= assignmentIntervalMs) {
+            computeTarget();
+            lastTargetMs = nowMs;
+        }
+        member.lastHeartbeatMs = nowMs;
+        reconcile(member, new HashSet<>(subscription.ownedPartitions()), nowMs);
+        // It must sync within its rebalance timeout.
+        member.revocationDeadlineMs = nowMs + Math.max(member.rebalanceTimeoutMs, 0);
+        recordChanges(groupBefore, member.memberId, memberBefore, records);
+        return new GroupResult.JoinResult(null, member.memberEpoch, ClassicGroup.CONSUMER_PROTOCOL_TYPE,
+                member.classic.protocolName(), "", member.memberId, List.of(), false);
+    }
+
+    /** Whether some protocol of {@code protocols} is one every classic member already in the group lists too. */
+    private boolean supportedByClassicMembers(List<Protocol> protocols) {
+        for (Protocol protocol : protocols) {
+            boolean all = true;
+            for (ConsumerGroupMember member : members.values()) {
+                if (member.usesClassicProtocol() && member.classic.metadata(protocol.name()) == null) {
+                    all = false;
+                    break;
+                }
+            }
+            if (all) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The classic member a request names, or why not (Kafka's checks: instance id, then member id, then protocol). */
+    private Object classicMember(String memberId, String instanceId) {
+        if (instanceId != null) {
+            ConsumerGroupMember holder = staticMember(instanceId);
+            if (holder == null) {
+                return ErrorCode.UNKNOWN_MEMBER_ID;
+            }
+            if (!holder.memberId.equals(memberId)) {
+                return ErrorCode.FENCED_INSTANCE_ID;
+            }
+        }
+        ConsumerGroupMember member = members.get(memberId);
+        if (member == null || !member.usesClassicProtocol()) {
+            return ErrorCode.UNKNOWN_MEMBER_ID;
+        }
+        return member;
+    }
+
+    /** SyncGroup from a classic member: its assigned partitions (not those it must still give up or wait for). */
+    GroupResult.SyncResult classicSync(GroupCommand.Sync command, ConsumerProtocolFormat format) {
+        Object found = classicMember(command.memberId(), command.groupInstanceId());
+        if (found instanceof ErrorCode error) {
+            return GroupResult.SyncResult.failed(error);
+        }
+        ConsumerGroupMember member = (ConsumerGroupMember) found;
+        if (command.generationId() != member.memberEpoch) {
+            return GroupResult.SyncResult.failed(ErrorCode.ILLEGAL_GENERATION);
+        }
+        if ((command.protocolType() != null && !command.protocolType().equals(ClassicGroup.CONSUMER_PROTOCOL_TYPE))
+                || (command.protocolName() != null && !command.protocolName().equals(member.classic.protocolName()))) {
+            return GroupResult.SyncResult.failed(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+        }
+        member.lastHeartbeatMs = command.nowMs();
+        if (groupEpoch > member.memberEpoch && member.reconciliation != Reconciliation.UNREVOKED_PARTITIONS) {
+            armRejoinDeadline(member, command.nowMs());
+            return GroupResult.SyncResult.failed(ErrorCode.REBALANCE_IN_PROGRESS);
+        }
+        member.revocationDeadlineMs = ClassicGroup.NO_DEADLINE;
+        String protocolName = member.classic.protocolName();
+        byte[] assignment = format.assignmentBytes(new ArrayList<>(member.assigned),
+                member.classic.metadata(protocolName));
+        return new GroupResult.SyncResult(null, command.protocolType(), command.protocolName(), assignment);
+    }
+
+    /**
+     * Heartbeat from a classic member. REBALANCE_IN_PROGRESS sends it to JoinGroup again when the
+     * group moved past its epoch, when it must give partitions up, or when every partition it waits
+     * for is free; from then it has its rebalance timeout to come.
+     */
+    ErrorCode classicHeartbeat(GroupCommand.Heartbeat command) {
+        Object found = classicMember(command.memberId(), command.groupInstanceId());
+        if (found instanceof ErrorCode error) {
+            return error;
+        }
+        ConsumerGroupMember member = (ConsumerGroupMember) found;
+        if (command.generationId() != member.memberEpoch) {
+            return ErrorCode.ILLEGAL_GENERATION;
+        }
+        member.lastHeartbeatMs = command.nowMs();
+        boolean rejoin = member.memberEpoch < groupEpoch
+                || member.reconciliation == Reconciliation.UNREVOKED_PARTITIONS
+                || (member.reconciliation == Reconciliation.UNRELEASED_PARTITIONS && !waitsForHeldPartition(member));
+        if (rejoin) {
+            armRejoinDeadline(member, command.nowMs());
+            return ErrorCode.REBALANCE_IN_PROGRESS;
+        }
+        return null;
+    }
+
+    private static void armRejoinDeadline(ConsumerGroupMember member, long nowMs) {
+        if (member.revocationDeadlineMs == ClassicGroup.NO_DEADLINE) {
+            member.revocationDeadlineMs = nowMs + Math.max(member.rebalanceTimeoutMs, 0);
+        }
+    }
+
+    private boolean waitsForHeldPartition(ConsumerGroupMember member) {
+        for (PartitionRef partition : target.getOrDefault(member.memberId, new TreeSet<>())) {
+            if (!member.assigned.contains(partition) && heldByOther(member, partition)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * LeaveGroup in a consumer-protocol group: any member may be named (an admin removes
+     * consumer-protocol members this way too); static ones by their instance id.
+     */
+    List<GroupResult.MemberOutcome> classicLeave(GroupCommand.Leave command, Consumer<GroupRecord> records) {
+        List<GroupResult.MemberOutcome> outcomes = new ArrayList<>();
+        boolean left = false;
+        for (GroupCommand.LeavingMember leaving : command.members()) {
+            ConsumerGroupMember member;
+            if (leaving.groupInstanceId() != null) {
+                member = staticMember(leaving.groupInstanceId());
+                if (member != null && leaving.memberId() != null && !leaving.memberId().isEmpty()
+                        && !leaving.memberId().equals(member.memberId)) {
+                    outcomes.add(new GroupResult.MemberOutcome(leaving.memberId(), leaving.groupInstanceId(),
+                            ErrorCode.FENCED_INSTANCE_ID));
+                    continue;
+                }
+            } else {
+                member = leaving.memberId() == null ? null : members.get(leaving.memberId());
+            }
+            if (member == null) {
+                outcomes.add(new GroupResult.MemberOutcome(leaving.memberId(), leaving.groupInstanceId(),
+                        ErrorCode.UNKNOWN_MEMBER_ID));
+                continue;
+            }
+            members.remove(member.memberId);
+            target.remove(member.memberId);
+            records.accept(new GroupRecord.ConsumerMemberRemoved(groupId, member.memberId));
+            left = true;
+            outcomes.add(new GroupResult.MemberOutcome(leaving.memberId(), leaving.groupInstanceId(), null));
+        }
+        if (left) {
+            groupEpoch++;
+            records.accept(groupRecord());
+        }
+        return outcomes;
+    }
+
+    /** Whether every member speaks the classic protocol: the group may turn classic again. */
+    boolean onlyClassicMembers() {
+        for (ConsumerGroupMember member : members.values()) {
+            if (!member.usesClassicProtocol()) {
+                return false;
+            }
+        }
+        return !members.isEmpty();
+    }
+
+    int groupEpoch() {
+        return groupEpoch;
+    }
+
+    /** The members in id order, for turning the group classic again. */
+    Collection<ConsumerGroupMember> members() {
+        return members.values();
+    }
+
+    /** The member's part of the target assignment. */
+    List<PartitionRef> targetOf(String memberId) {
+        return new ArrayList<>(target.getOrDefault(memberId, new TreeSet<>()));
+    }
+
+    /**
+     * Takes in a member of a classic group that turns into a consumer-protocol group: it keeps
+     * the partitions its leader gave it, at the classic generation as its epoch.
+     */
+    void adoptClassicMember(ConsumerGroupMember member, int generationId) {
+        member.memberEpoch = generationId;
+        member.previousMemberEpoch = generationId;
+        member.reconciliation = Reconciliation.STABLE;
+        members.put(member.memberId, member);
+        target.put(member.memberId, new TreeSet<>(member.assigned));
+        groupEpoch = generationId;
+        assignmentEpoch = generationId;
+    }
+
+    /** The group's records and every member's: what a change of protocol writes at once. */
+    void recordAll(Consumer<GroupRecord> records) {
+        for (GroupRecord record : records()) {
+            records.accept(record);
+        }
+    }
+
+
     // ---------------------------------------------------------------- timers
 
     /** The earliest session or revocation deadline of a member; {@link ClassicGroup#NO_DEADLINE} if none. */
     long nextDeadlineMs(int sessionTimeoutMs) {
         long next = ClassicGroup.NO_DEADLINE;
         for (ConsumerGroupMember member : members.values()) {
-            next = Math.min(next, member.lastHeartbeatMs + sessionTimeoutMs);
+            next = Math.min(next, member.sessionDeadlineMs(sessionTimeoutMs));
             next = Math.min(next, member.revocationDeadlineMs);
         }
         return next;
@@ -475,7 +767,7 @@ final class ConsumerGroupMembership {
         int fenced = 0;
         for (var iterator = members.values().iterator(); iterator.hasNext(); ) {
             ConsumerGroupMember member = iterator.next();
-            if (member.lastHeartbeatMs + sessionTimeoutMs <= nowMs || member.revocationDeadlineMs <= nowMs) {
+            if (member.sessionDeadlineMs(sessionTimeoutMs) <= nowMs || member.revocationDeadlineMs <= nowMs) {
                 iterator.remove();
                 target.remove(member.memberId);
                 records.accept(new GroupRecord.ConsumerMemberRemoved(groupId, member.memberId));
@@ -495,6 +787,10 @@ final class ConsumerGroupMembership {
         if (member == null) {
             return ErrorCode.UNKNOWN_MEMBER_ID;
         }
+        if (member.usesClassicProtocol()) {
+            // A classic client knows the generation, not the member epoch's errors.
+            return memberEpoch == member.memberEpoch ? null : ErrorCode.ILLEGAL_GENERATION;
+        }
         if (memberEpoch > member.memberEpoch) {
             return ErrorCode.FENCED_MEMBER_EPOCH;
         }
@@ -512,7 +808,8 @@ final class ConsumerGroupMembership {
         return new GroupRecord.StoredConsumerMember(member.memberId, member.instanceId, member.rackId,
                 member.clientId, member.clientHost, member.rebalanceTimeoutMs, member.subscribedTopicNames,
                 member.subscribedTopicRegex, member.serverAssignor, member.memberEpoch, member.previousMemberEpoch,
-                member.reconciliation.name(), new ArrayList<>(member.assigned), new ArrayList<>(member.pendingRevocation));
+                member.reconciliation.name(), new ArrayList<>(member.assigned), new ArrayList<>(member.pendingRevocation),
+                member.classic);
     }
 
     /** The group's own record. */
@@ -577,7 +874,8 @@ final class ConsumerGroupMembership {
         member.reconciliation = Reconciliation.valueOf(stored.reconciliation());
         member.assigned = new TreeSet<>(stored.assigned());
         member.pendingRevocation = new TreeSet<>(stored.pendingRevocation());
-        if (member.reconciliation == Reconciliation.UNREVOKED_PARTITIONS) {
+        member.classic = stored.classic();
+        if (member.reconciliation == Reconciliation.UNREVOKED_PARTITIONS && member.classic == null) {
             member.revocationDeadlineMs = nowMs + Math.max(member.rebalanceTimeoutMs, 0);
         }
         members.put(member.memberId, member);
@@ -596,7 +894,7 @@ final class ConsumerGroupMembership {
             described.add(new ConsumerGroupDescription.Member(member.memberId, member.instanceId, member.rackId,
                     member.memberEpoch, member.clientId, member.clientHost, member.subscribedTopicNames,
                     member.subscribedTopicRegex, new ArrayList<>(member.assigned),
-                    new ArrayList<>(target.getOrDefault(member.memberId, new TreeSet<>()))));
+                    new ArrayList<>(target.getOrDefault(member.memberId, new TreeSet<>())), member.usesClassicProtocol()));
         }
         return new ConsumerGroupDescription(groupId, state(), groupEpoch, assignmentEpoch, assignor.assignorName(),
                 described);

@@ -24,17 +24,30 @@ public sealed interface GroupCommand {
     long nowMs();
 
     /**
-     * JoinGroup. {@code newMemberId} is the id the member gets if it has none yet, chosen by the
+     * JoinGroup. {@code topicPartitionCounts} is every topic's partition count when the request
+     * arrived: a classic member joining a consumer-protocol group (online migration) is assigned
+     * by the broker, which needs them, and applying the command must need nothing but its data.
+     * {@code newMemberId} is the id the member gets if it has none yet, chosen by the
      * caller (Kafka's {@code clientId-UUID}) so that applying the command stays deterministic.
      * {@code requireKnownMemberId} is true from JoinGroup v4: a member without an id is first sent
      * away with {@code MEMBER_ID_REQUIRED} and its new id.
      */
     record Join(long requestId, String groupId, String memberId, String newMemberId, String groupInstanceId,
                 String clientId, String clientHost, int sessionTimeoutMs, int rebalanceTimeoutMs,
-                String protocolType, List<Protocol> protocols, boolean requireKnownMemberId, long nowMs)
+                String protocolType, List<Protocol> protocols, boolean requireKnownMemberId,
+                SortedMap<String, Integer> topicPartitionCounts, long nowMs)
             implements GroupCommand {
         public Join {
             protocols = List.copyOf(protocols);
+            topicPartitionCounts = Collections.unmodifiableSortedMap(new TreeMap<>(topicPartitionCounts));
+        }
+
+        /** A join that knows no topics: enough for a classic group, whose leader assigns. */
+        public Join(long requestId, String groupId, String memberId, String newMemberId, String groupInstanceId,
+                    String clientId, String clientHost, int sessionTimeoutMs, int rebalanceTimeoutMs,
+                    String protocolType, List<Protocol> protocols, boolean requireKnownMemberId, long nowMs) {
+            this(requestId, groupId, memberId, newMemberId, groupInstanceId, clientId, clientHost, sessionTimeoutMs,
+                    rebalanceTimeoutMs, protocolType, protocols, requireKnownMemberId, new TreeMap<>(), nowMs);
         }
     }
 

@@ -16,15 +16,19 @@ import java.util.Objects;
  * @param offsetMetadataMaxBytes {@code offset.metadata.max.bytes}: longer metadata strings are refused
  * @param newMemberJoinTimeoutMs how long a member that has never completed a join may wait in a
  *     rebalance before it is dropped (Kafka's fixed 5 minutes)
- * @param subscriptions reads consumer subscriptions, for OffsetDelete's "subscribed" check
+ * @param subscriptions the client's consumer protocol formats: OffsetDelete's "subscribed" check, and
+ *     members moving between the classic and the consumer protocols
  * @param offsetsRetentionMs {@code offsets.retention.minutes} in ms: how long an empty group keeps
  *     its offsets (counted from when it became empty), and how long a stable group keeps those of
  *     topics it no longer subscribes to (from their commit)
  * @param offsetsRetentionCheckIntervalMs {@code offsets.retention.check.interval.ms}
+ * @param migrationPolicy {@code group.consumer.migration.policy}: whether groups with members
+ *     move between the classic and the consumer protocols
  */
 public record GroupConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, int maxSessionTimeoutMs,
-                          int offsetMetadataMaxBytes, int newMemberJoinTimeoutMs, SubscriptionDecoder subscriptions,
-                          long offsetsRetentionMs, long offsetsRetentionCheckIntervalMs) {
+                          int offsetMetadataMaxBytes, int newMemberJoinTimeoutMs, ConsumerProtocolFormat subscriptions,
+                          long offsetsRetentionMs, long offsetsRetentionCheckIntervalMs,
+                          MigrationPolicy migrationPolicy) {
 
     /** Kafka's {@code offsets.retention.minutes} default, 7 days. */
     public static final long DEFAULT_OFFSETS_RETENTION_MS = 7L * 24 * 60 * 60 * 1000;
@@ -33,6 +37,7 @@ public record GroupConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, 
 
     public GroupConfig {
         Objects.requireNonNull(subscriptions, "subscriptions");
+        Objects.requireNonNull(migrationPolicy, "migrationPolicy");
         List<String> problems = new ArrayList<>();
         if (initialRebalanceDelayMs < 0) {
             problems.add("initialRebalanceDelayMs=" + initialRebalanceDelayMs + ": must be 0 or more");
@@ -66,28 +71,37 @@ public record GroupConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, 
      * offsets kept 7 days, checked every 10 minutes.
      */
     public static GroupConfig defaults() {
-        return new GroupConfig(3000, 6000, 1_800_000, 4096, 300_000, SubscriptionDecoder.NONE,
-                DEFAULT_OFFSETS_RETENTION_MS, DEFAULT_OFFSETS_RETENTION_CHECK_INTERVAL_MS);
+        return new GroupConfig(3000, 6000, 1_800_000, 4096, 300_000, ConsumerProtocolFormat.NONE,
+                DEFAULT_OFFSETS_RETENTION_MS, DEFAULT_OFFSETS_RETENTION_CHECK_INTERVAL_MS, MigrationPolicy.BIDIRECTIONAL);
     }
 
     public GroupConfig withInitialRebalanceDelayMs(int delayMs) {
         return new GroupConfig(delayMs, minSessionTimeoutMs, maxSessionTimeoutMs, offsetMetadataMaxBytes,
-                newMemberJoinTimeoutMs, subscriptions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs);
+                newMemberJoinTimeoutMs, subscriptions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs,
+                migrationPolicy);
     }
 
     public GroupConfig withSessionTimeoutBounds(int minMs, int maxMs) {
         return new GroupConfig(initialRebalanceDelayMs, minMs, maxMs, offsetMetadataMaxBytes,
-                newMemberJoinTimeoutMs, subscriptions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs);
+                newMemberJoinTimeoutMs, subscriptions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs,
+                migrationPolicy);
     }
 
-    public GroupConfig withSubscriptions(SubscriptionDecoder decoder) {
+    public GroupConfig withSubscriptions(ConsumerProtocolFormat format) {
         return new GroupConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs,
-                offsetMetadataMaxBytes, newMemberJoinTimeoutMs, decoder, offsetsRetentionMs,
-                offsetsRetentionCheckIntervalMs);
+                offsetMetadataMaxBytes, newMemberJoinTimeoutMs, format, offsetsRetentionMs,
+                offsetsRetentionCheckIntervalMs, migrationPolicy);
     }
 
     public GroupConfig withOffsetsRetention(long retentionMs, long checkIntervalMs) {
         return new GroupConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs,
-                offsetMetadataMaxBytes, newMemberJoinTimeoutMs, subscriptions, retentionMs, checkIntervalMs);
+                offsetMetadataMaxBytes, newMemberJoinTimeoutMs, subscriptions, retentionMs, checkIntervalMs,
+                migrationPolicy);
+    }
+
+    public GroupConfig withMigrationPolicy(MigrationPolicy policy) {
+        return new GroupConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs,
+                offsetMetadataMaxBytes, newMemberJoinTimeoutMs, subscriptions, offsetsRetentionMs,
+                offsetsRetentionCheckIntervalMs, policy);
     }
 }

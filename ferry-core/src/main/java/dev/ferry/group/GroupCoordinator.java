@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -135,10 +137,20 @@ public final class GroupCoordinator implements AutoCloseable {
                                               String clientHost, int sessionTimeoutMs, int rebalanceTimeoutMs,
                                               String protocolType, List<Protocol> protocols,
                                               boolean requireKnownMemberId) {
+        return join(groupId, memberId, groupInstanceId, clientId, clientHost, sessionTimeoutMs, rebalanceTimeoutMs,
+                protocolType, protocols, requireKnownMemberId, new TreeMap<>());
+    }
+
+    /** JoinGroup with every topic's partition count, which a classic member of a consumer-protocol group needs. */
+    public CompletableFuture<JoinResult> join(String groupId, String memberId, String groupInstanceId, String clientId,
+                                              String clientHost, int sessionTimeoutMs, int rebalanceTimeoutMs,
+                                              String protocolType, List<Protocol> protocols,
+                                              boolean requireKnownMemberId,
+                                              SortedMap<String, Integer> topicPartitionCounts) {
         String newMemberId = memberId.isEmpty() ? clientId + "-" + UUID.randomUUID() : "";
         return submit(groupId, (requestId, nowMs) -> new GroupCommand.Join(requestId, groupId, memberId, newMemberId,
                 groupInstanceId, clientId, clientHost, sessionTimeoutMs, rebalanceTimeoutMs, protocolType, protocols,
-                requireKnownMemberId, nowMs), JoinResult.class);
+                requireKnownMemberId, topicPartitionCounts, nowMs), JoinResult.class);
     }
 
     public CompletableFuture<SyncResult> sync(String groupId, int generationId, String memberId,

@@ -125,7 +125,8 @@ public sealed interface GroupRecord {
     record StoredConsumerMember(String memberId, String instanceId, String rackId, String clientId, String clientHost,
                                 int rebalanceTimeoutMs, List<String> subscribedTopicNames, String subscribedTopicRegex,
                                 String serverAssignor, int memberEpoch, int previousMemberEpoch, String reconciliation,
-                                List<PartitionRef> assigned, List<PartitionRef> pendingRevocation) {
+                                List<PartitionRef> assigned, List<PartitionRef> pendingRevocation,
+                                ConsumerGroupMember.ClassicMetadata classic) {
         public StoredConsumerMember {
             subscribedTopicNames = List.copyOf(subscribedTopicNames);
             assigned = List.copyOf(assigned);

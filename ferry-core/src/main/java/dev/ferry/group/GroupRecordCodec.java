@@ -31,7 +31,9 @@ import java.util.TreeMap;
  * value, consumer: int8 version=1 | int32 groupEpoch | int32 assignmentEpoch | string assignorName
  *                | int32 count | (string topic | int32 partitions)*   (no value, a tombstone, when the group
  *                goes or turns classic)
- * value, consumer member: int8 version=1 | consumerMember | partitions target   (no value when it left)
+ * value, consumer member: int8 version=1 | consumerMember | partitions target [| classic]   (no value when it left)
+ * classic:       int32 sessionTimeoutMs | int32 count | (string name | bytes metadata)*   (only a member that
+ *                speaks the classic protocol inside a consumer group, KIP-848's online migration)
  * consumerMember: string memberId | string? instanceId | string? rackId | string clientId | string clientHost
  *                | int32 rebalanceTimeoutMs | int32 count | string* | string? regex | string? serverAssignor
  *                | int32 memberEpoch | int32 previousMemberEpoch | string reconciliation | partitions | partitions
@@ -158,6 +160,16 @@ final class GroupRecordCodec {
         writePartitions(out, member.assigned());
         writePartitions(out, member.pendingRevocation());
         writePartitions(out, state.target());
+        if (member.classic() != null) {
+            // Only a classic member inside a consumer group has this tail; records without it read as before.
+            out.writeInt(member.classic().sessionTimeoutMs());
+            out.writeInt(member.classic().protocols().size());
+            for (Protocol protocol : member.classic().protocols()) {
+                writeString(out, protocol.name());
+                out.writeInt(protocol.metadata().length);
+                out.write(protocol.metadata());
+            }
+        }
         return bytes.toByteArray();
     }
 
@@ -342,8 +354,29 @@ final class GroupRecordCodec {
         }
         GroupRecord.StoredConsumerMember member = new GroupRecord.StoredConsumerMember(memberId, instanceId, rackId,
                 clientId, clientHost, rebalanceTimeoutMs, names, readString(value, true), readString(value, true),
-                value.getInt(), value.getInt(), readString(value, false), readPartitions(value), readPartitions(value));
-        return new GroupRecord.ConsumerMemberState(groupId, member, readPartitions(value));
+                value.getInt(), value.getInt(), readString(value, false), readPartitions(value), readPartitions(value),
+                null);
+        List<PartitionRef> target = readPartitions(value);
+        if (value.hasRemaining()) {
+            int sessionTimeoutMs = value.getInt();
+            int protocolCount = count(value, "protocol");
+            List<Protocol> protocols = new ArrayList<>(protocolCount);
+            for (int n = 0; n < protocolCount; n++) {
+                String name = readString(value, false);
+                byte[] metadata = new byte[count(value, "metadata byte")];
+                value.get(metadata);
+                protocols.add(new Protocol(name, metadata));
+            }
+            if (protocols.isEmpty()) {
+                throw new IllegalArgumentException("a classic member without protocols");
+            }
+            member = new GroupRecord.StoredConsumerMember(member.memberId(), member.instanceId(), member.rackId(),
+                    member.clientId(), member.clientHost(), member.rebalanceTimeoutMs(), member.subscribedTopicNames(),
+                    member.subscribedTopicRegex(), member.serverAssignor(), member.memberEpoch(),
+                    member.previousMemberEpoch(), member.reconciliation(), member.assigned(), member.pendingRevocation(),
+                    new ConsumerGroupMember.ClassicMetadata(sessionTimeoutMs, protocols));
+        }
+        return new GroupRecord.ConsumerMemberState(groupId, member, target);
     }
 
     private static List<PartitionRef> readPartitions(ByteBuffer value) {

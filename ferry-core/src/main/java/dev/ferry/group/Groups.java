@@ -144,7 +144,7 @@ public final class Groups {
             group = new ClassicGroup(join.groupId(), config);
             groups.put(join.groupId(), group);
         }
-        group.join(join, out);
+        group.join(join, consumerIntConfig(join.groupId(), "consumer.assignment.interval.ms"), out);
     }
 
     private void consumerHeartbeat(GroupCommand.ConsumerHeartbeat heartbeat, GroupOutcome.Builder out) {

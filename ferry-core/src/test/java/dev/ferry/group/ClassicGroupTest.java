@@ -631,7 +631,7 @@ class ClassicGroupTest {
     @Test
     void shouldDeleteOffsetsOfTopicsNoMemberSubscribesTo() {
         GroupHarness h = new GroupHarness(GroupConfig.defaults()
-                .withSubscriptions(metadata -> Optional.of(Set.of(new String(metadata)))));
+                .withSubscriptions(new TopicsOnlyFormat(metadata -> Optional.of(Set.of(new String(metadata))))));
         long join = h.join(GROUP, "", false, "consumer", List.of(new Protocol("range", bytes("orders"))), SESSION_MS,
                 REBALANCE_MS);
         h.advanceBy(3000);

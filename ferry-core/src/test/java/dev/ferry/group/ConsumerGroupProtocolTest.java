@@ -638,7 +638,7 @@ class ConsumerGroupProtocolTest {
         // The member's record may come first: compaction keeps records in the order they were written.
         restarted.restore(new GroupRecord.ConsumerMemberState(GROUP, new GroupRecord.StoredConsumerMember("a", null,
                 null, "client-a", "/10.0.0.1", 1_000, List.of("orders"), null, null, 3, 2, "STABLE",
-                orders(0, 1, 2, 3), List.of()), orders(0, 1, 2, 3)), 0);
+                orders(0, 1, 2, 3), List.of(), null), orders(0, 1, 2, 3)), 0);
         restarted.restore(new GroupRecord.ConsumerGroupState(GROUP, 3, 3, "sticky", Map.of("orders", 4)), 0);
 
         ConsumerGroupDescription group = restarted.describeConsumerGroup(GROUP).group();
@@ -677,8 +677,9 @@ class ConsumerGroupProtocolTest {
     // ---------------------------------------------------------------- the classic protocol next door
 
     @Test
-    void shouldRefuseAClassicJoinWhileTheConsumerGroupHasMembers() {
+    void shouldRefuseAClassicJoinWhoseSubscriptionTheConsumerGroupCannotRead() {
         join("a", "orders");
+        // The harness knows no consumer protocol format: the broker cannot assign such a member.
 
         long classic = harness.join("", false, List.of(GroupHarness.protocol("range")));
 
@@ -690,8 +691,12 @@ class ConsumerGroupProtocolTest {
     void shouldRefuseAConsumerHeartbeatOnAClassicGroupWithMembers() {
         harness.join("", false, List.of(GroupHarness.protocol("range")));
 
+        // Still in its first rebalance, no protocol chosen: nothing to migrate from.
         ConsumerHeartbeatResult refused = join("a", "orders");
-
+        assertThat(refused.error()).isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
+        assertThat(refused.errorMessage()).isEqualTo(
+                "Cannot upgrade classic group g to consumer group because the embedded consumer protocol is malformed.");
+        refused = heartbeat("a", 1, null);
         assertThat(refused.error()).isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
         assertThat(refused.errorMessage()).isEqualTo("Group g is not a consumer group.");
         Groups.ConsumerGroupLookup lookup = harness.groups.describeConsumerGroup(GROUP);

@@ -194,10 +194,16 @@ class GroupLogTest {
                 new GroupRecord.ConsumerGroupState("empty", 3, 3, "uniform", Map.of()),
                 new GroupRecord.ConsumerMemberState("k", new GroupRecord.StoredConsumerMember("m1", "i1", "rack-a",
                         "c1", "/h", 30_000, List.of("audit", "orders"), null, "range", 6, 5, "UNREVOKED_PARTITIONS",
-                        List.of(P0), List.of(P1)), List.of(P0)),
+                        List.of(P0), List.of(P1), null), List.of(P0)),
                 new GroupRecord.ConsumerMemberState("k", new GroupRecord.StoredConsumerMember("m2", null, null, "c2",
-                        "/h", 45_000, List.of(), "ord.*", null, -2, 6, "STABLE", List.of(), List.of()),
+                        "/h", 45_000, List.of(), "ord.*", null, -2, 6, "STABLE", List.of(), List.of(), null),
                         List.of(P1, new PartitionRef("audit", 0))),
+                // A classic member inside the consumer group (online migration): its session timeout and protocols.
+                new GroupRecord.ConsumerMemberState("k", new GroupRecord.StoredConsumerMember("m3", null, null, "c3",
+                        "/h", 60_000, List.of("orders"), null, null, 6, 6, "STABLE", List.of(P1), List.of(),
+                        new ConsumerGroupMember.ClassicMetadata(10_000, List.of(
+                                new Protocol("cooperative-sticky", new byte[] {0, 3, 1}),
+                                new Protocol("range", new byte[0])))), List.of(P1)),
                 new GroupRecord.ConsumerMemberRemoved("k", "m2"),
                 new GroupRecord.ConsumerGroupRemoved("k"));
         for (GroupRecord record : records) {

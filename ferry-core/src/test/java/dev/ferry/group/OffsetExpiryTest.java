@@ -22,10 +22,10 @@ class OffsetExpiryTest {
     private static final PartitionRef ORDERS = new PartitionRef("orders", 0);
     private static final PartitionRef AUDIT = new PartitionRef("audit", 0);
     /** Protocol metadata here is the subscribed topic's name; "?" cannot be read. */
-    private static final SubscriptionDecoder TOPIC_NAMED = metadata -> {
+    private static final ConsumerProtocolFormat TOPIC_NAMED = new TopicsOnlyFormat(metadata -> {
         String text = new String(metadata, StandardCharsets.UTF_8);
         return text.equals("?") ? Optional.empty() : Optional.of(Set.of(text));
-    };
+    });
 
     private final GroupHarness harness = new GroupHarness(GroupConfig.defaults().withInitialRebalanceDelayMs(0)
             .withSubscriptions(TOPIC_NAMED).withOffsetsRetention(RETENTION_MS, 1_000));

@@ -29,6 +29,7 @@ import dev.ferry.kafka.api.MetadataHandler;
 import dev.ferry.kafka.api.ProduceHandler;
 import dev.ferry.kafka.fetch.FetchSessionCache;
 import dev.ferry.kafka.group.GroupApis;
+import dev.ferry.kafka.group.PartitionCounts;
 import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.kafka.security.SaslAuthenticateHandler;
 import dev.ferry.kafka.security.SaslHandshakeHandler;
@@ -129,7 +130,7 @@ public final class BrokerApis {
         handlers.register(new DescribeAclsHandler(acls));
         handlers.register(new DeleteAclsHandler(acls));
         GroupApis.register(handlers, node, groups, acls, transactions,
-                topic -> topics.topic(topic).map(Topic::partitionCount).orElse(0));
+                topic -> topics.topic(topic).map(Topic::partitionCount).orElse(0), () -> PartitionCounts.of(topics));
         GroupApis.registerConsumerProtocol(handlers, groups, topics, acls);
         if (transactions != null) {
             TransactionApis.register(handlers, transactions, topics);

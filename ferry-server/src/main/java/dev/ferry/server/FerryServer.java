@@ -34,7 +34,7 @@ import dev.ferry.kafka.security.KafkaAuthentication;
 import dev.ferry.kafka.KafkaConfig;
 import dev.ferry.kafka.KafkaServer;
 import dev.ferry.kafka.LocalNode;
-import dev.ferry.kafka.group.ConsumerSubscriptions;
+import dev.ferry.kafka.group.KafkaConsumerProtocolFormat;
 import dev.ferry.queue.EnqueueBacklog;
 import dev.ferry.server.access.DefinitionsFile;
 import dev.ferry.server.config.BrokerSettings;
@@ -161,7 +161,8 @@ public final class FerryServer implements AutoCloseable {
         amqpServer = new AmqpServer(amqpConfig());
         groupCoordinator = GroupCoordinator.open(settings.dataDir.resolve("groups"), GroupConfig.defaults()
                         .withInitialRebalanceDelayMs(settings.groupInitialRebalanceDelayMs)
-                        .withSubscriptions(new ConsumerSubscriptions())
+                        .withSubscriptions(new KafkaConsumerProtocolFormat())
+                        .withMigrationPolicy(settings.migrationPolicy())
                         .withOffsetsRetention(settings.offsetsRetentionMinutes * 60_000,
                                 settings.offsetsRetentionCheckIntervalMs),
                 storage.flusher(), storage.fileHandles(), System::currentTimeMillis);

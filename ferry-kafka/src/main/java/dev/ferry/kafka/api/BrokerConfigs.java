@@ -52,6 +52,8 @@ final class BrokerConfigs {
                 TopicConfigTypes.INT));
         entries.add(fixed("group.initial.rebalance.delay.ms", Integer.toString(groups.initialRebalanceDelayMs()),
                 TopicConfigTypes.INT));
+        entries.add(fixed("group.consumer.migration.policy", groups.migrationPolicy().kafkaName(),
+                TopicConfigTypes.STRING));
         entries.add(fixed("group.min.session.timeout.ms", Integer.toString(groups.minSessionTimeoutMs()),
                 TopicConfigTypes.INT));
         entries.add(fixed("group.max.session.timeout.ms", Integer.toString(groups.maxSessionTimeoutMs()),

@@ -32,6 +32,7 @@ import dev.ferry.stream.TopicRegistry;
  */
 public final class ConsumerGroupDescribeHandler implements ApiHandler {
     /** The member type v1 reports for a member that heartbeats with ConsumerGroupHeartbeat. */
+    private static final byte CLASSIC_MEMBER = 0;
     private static final byte CONSUMER_MEMBER = 1;
 
     private final GroupCoordinator coordinator;
@@ -102,7 +103,7 @@ public final class ConsumerGroupDescribeHandler implements ApiHandler {
                     .setSubscribedTopicRegex(member.subscribedTopicRegex())
                     .setAssignment(assignment(member.assignment()))
                     .setTargetAssignment(assignment(member.targetAssignment()))
-                    .setMemberType(CONSUMER_MEMBER));
+                    .setMemberType(member.classic() ? CLASSIC_MEMBER : CONSUMER_MEMBER));
         }
         return group;
     }

@@ -78,12 +78,7 @@ public final class ConsumerGroupHeartbeatHandler implements ApiHandler {
         }
         // v0 lets the broker name a joining member; from v1 the client always does.
         String memberId = request.memberId().isEmpty() ? UUID.randomUUID().toString() : request.memberId();
-        SortedMap<String, Integer> partitionCounts = new TreeMap<>();
-        for (Topic topic : topics.topics()) {
-            if (!topic.isInternal()) {
-                partitionCounts.put(topic.name(), topic.partitionCount());
-            }
-        }
+        SortedMap<String, Integer> partitionCounts = PartitionCounts.of(topics);
         String clientId = context.clientId() == null ? "" : context.clientId();
         return coordinator.consumerHeartbeat(request.groupId(), memberId, request.memberEpoch(),
                         request.instanceId(), request.rackId(), request.rebalanceTimeoutMs(),

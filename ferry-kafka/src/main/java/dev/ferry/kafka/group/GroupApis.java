@@ -6,6 +6,9 @@ import dev.ferry.kafka.api.ApiHandlers;
 import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.TopicRegistry;
 import dev.ferry.txn.TransactionCoordinator;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
 /** The consumer-group APIs (classic protocol) and the offset APIs, all served by one {@link GroupCoordinator}. */
@@ -34,8 +37,18 @@ public final class GroupApis {
     /** As above, with the partition count of each topic (0 when missing), against which OffsetCommit checks. */
     public static void register(ApiHandlers handlers, LocalNode node, GroupCoordinator coordinator, KafkaAcls acls,
                                 TransactionCoordinator transactions, ToIntFunction<String> partitionCounts) {
+        register(handlers, node, coordinator, acls, transactions, partitionCounts, TreeMap::new);
+    }
+
+    /**
+     * As above, with every topic's partition count for JoinGroup: a classic member joining a
+     * consumer-protocol group is assigned by the broker.
+     */
+    public static void register(ApiHandlers handlers, LocalNode node, GroupCoordinator coordinator, KafkaAcls acls,
+                                TransactionCoordinator transactions, ToIntFunction<String> partitionCounts,
+                                Supplier<SortedMap<String, Integer>> allPartitionCounts) {
         handlers.register(new FindCoordinatorHandler(node, acls, transactions != null));
-        handlers.register(new JoinGroupHandler(coordinator, acls));
+        handlers.register(new JoinGroupHandler(coordinator, acls, allPartitionCounts));
         handlers.register(new SyncGroupHandler(coordinator, acls));
         handlers.register(new HeartbeatHandler(coordinator, acls));
         handlers.register(new LeaveGroupHandler(coordinator, acls));

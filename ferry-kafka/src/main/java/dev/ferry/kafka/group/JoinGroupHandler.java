@@ -2,8 +2,11 @@ package dev.ferry.kafka.group;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol;
@@ -30,6 +33,7 @@ import dev.ferry.kafka.security.KafkaAcls;
 public final class JoinGroupHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
     private final KafkaAcls acls;
+    private final Supplier<SortedMap<String, Integer>> partitionCounts;
 
     public JoinGroupHandler(GroupCoordinator coordinator) {
         this(coordinator, KafkaAcls.ALLOW_ALL);
@@ -37,8 +41,18 @@ public final class JoinGroupHandler implements ApiHandler {
 
     /** With ACLs: joining needs READ on the group, else GROUP_AUTHORIZATION_FAILED. */
     public JoinGroupHandler(GroupCoordinator coordinator, KafkaAcls acls) {
+        this(coordinator, acls, TreeMap::new);
+    }
+
+    /**
+     * With every topic's partition count, which a classic member joining a consumer-protocol group
+     * needs: there the broker assigns it (KIP-848's online migration).
+     */
+    public JoinGroupHandler(GroupCoordinator coordinator, KafkaAcls acls,
+                            Supplier<SortedMap<String, Integer>> partitionCounts) {
         this.coordinator = coordinator;
         this.acls = acls;
+        this.partitionCounts = partitionCounts;
     }
 
     @Override
@@ -74,7 +88,7 @@ public final class JoinGroupHandler implements ApiHandler {
         short version = context.apiVersion();
         return coordinator.join(request.groupId(), request.memberId(), request.groupInstanceId(), clientId,
                         ClientHost.of(context.connection()), request.sessionTimeoutMs(), rebalanceTimeoutMs,
-                        request.protocolType(), protocols, version >= 4)
+                        request.protocolType(), protocols, version >= 4, partitionCounts.get())
                 .thenApply(result -> response(result, version));
     }
 

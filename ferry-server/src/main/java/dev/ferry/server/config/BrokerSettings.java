@@ -1,6 +1,7 @@
 package dev.ferry.server.config;
 
 import dev.ferry.error.BrokerException;
+import dev.ferry.group.MigrationPolicy;
 import dev.ferry.stream.TopicDefaults;
 
 import java.net.InetAddress;
@@ -340,11 +341,32 @@ public final class BrokerSettings {
                 throw new ConfigException("kafka-config: " + name.trim() + " is set with " + option);
             }
         }
+        Map<String, String> topicSettings = new LinkedHashMap<>();
+        for (Map.Entry<String, String> entry : kafkaConfigs.entrySet()) {
+            if (entry.getKey().trim().equals(MIGRATION_POLICY)) {
+                migrationPolicy = MigrationPolicy.parse(entry.getValue() == null ? "" : entry.getValue());
+                if (migrationPolicy == null) {
+                    throw new ConfigException("kafka-config: " + MIGRATION_POLICY + " must be one of disabled, upgrade, "
+                            + "downgrade, bidirectional; got " + entry.getValue());
+                }
+            } else {
+                topicSettings.put(entry.getKey(), entry.getValue());
+            }
+        }
         try {
-            topicDefaults = TopicDefaults.of(kafkaConfigs);
+            topicDefaults = TopicDefaults.of(topicSettings);
         } catch (BrokerException e) {
             throw new ConfigException("kafka-config: " + e.getMessage());
         }
+    }
+
+    private static final String MIGRATION_POLICY = "group.consumer.migration.policy";
+    /** Kafka's {@code group.consumer.migration.policy}, from {@link #kafkaConfigs}; Kafka 4's default. */
+    private MigrationPolicy migrationPolicy = MigrationPolicy.BIDIRECTIONAL;
+
+    /** Whether groups with members move between the classic and the consumer protocols (KIP-848). */
+    public MigrationPolicy migrationPolicy() {
+        return migrationPolicy;
     }
 
     /** What topics get from the broker when their creator leaves something out (from {@link #kafkaConfigs}). */
