@@ -1,9 +1,7 @@
 package dev.ferry.it.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ferry.it.support.RawKafkaClient;
 import java.io.ByteArrayOutputStream;
@@ -17,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -61,7 +60,6 @@ import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.errors.InconsistentGroupProtocolException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
@@ -82,10 +80,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * range}) with kafka-clients 4.3.1: members leaving and joining while records flow, committed offsets,
  * what Admin and Kafka's {@code kafka-consumer-groups} show, subscriptions that change (names and a
  * server-side RE2J pattern), partitions added under a live group, a classic consumer meeting such a
- * group, and a member the coordinator forgot (raw heartbeats). Every test passes against Kafka 4.3.1
- * with {@code -Dferry.it.kafka=HOST:PORT}, except where Ferry and Kafka differ on purpose: a classic
- * consumer joining a consumer group, which Kafka migrates online and Ferry refuses, has one test for
- * each, skipped on the other broker.
+ * group and groups moving between the protocols while they consume (online migration both ways),
+ * and a member the coordinator forgot (raw heartbeats). Every test passes against Kafka 4.3.1 with
+ * {@code -Dferry.it.kafka=HOST:PORT}.
  *
  * <p>Kafka's coordinator hands out a changed assignment only in answer to a heartbeat, and its
  * heartbeat interval is 5 s at the least ({@code group.consumer.min.heartbeat.interval.ms}); a
@@ -605,60 +602,109 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
         }
     }
 
-    @Test
-    void shouldLetAClassicConsumerMigrateOnlineIntoAConsumerGroupOnKafka() throws Exception {
-        assumeTrue(broker == null, "Kafka's own: the online migration Ferry refuses");
-        String topic = unique("kip848-mixed");
-        try (Admin admin = admin()) {
-            String group = newGroup(admin, "kip848-mixed-group");
-            createTopic(admin, topic, 4);
-            List<String> processed = new CopyOnWriteArrayList<>();
-            GroupMember modern = member(group, null, topic, processed);
-            await().atMost(REBALANCE).until(() -> modern.assignment.size() == 4);
+    /** A consumer of the classic protocol with the given assignor (its JoinGroup's first protocol). */
+    private static Properties classicProperties(String group, String clientId, String assignor) {
+        return clientProperties(Map.of(ConsumerConfig.GROUP_ID_CONFIG, group,
+                ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic", ConsumerConfig.CLIENT_ID_CONFIG, clientId,
+                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, assignor,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50));
+    }
 
-            // Kafka 4.3.1 (group.consumer.migration.policy=bidirectional by default) takes the
-            // JoinGroup of a classic consumer into the consumer group: the broker assigns both.
-            Properties classic = clientProperties(Map.of(ConsumerConfig.GROUP_ID_CONFIG, group,
-                    ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic", ConsumerConfig.CLIENT_ID_CONFIG, "classic-member"));
-            GroupMember old = member(classic, List.of(topic), processed);
-            awaitEvenShares(List.of(modern, old), partitionsOf(topic, 4));
+    /** Each member's type as ConsumerGroupDescribe reports it: {@code upgraded} is true for the consumer protocol. */
+    private static List<String> memberTypes(ConsumerGroupDescription group) {
+        return group.members().stream().map(member -> member.clientId() + ":" + member.upgraded().orElseThrow())
+                .collect(Collectors.toList());
+    }
+
+    /**
+     * A rolling upgrade: classic consumers (eager range, or cooperative-sticky) consume; a consumer
+     * of the new protocol joins the running group, which becomes a consumer group with the classic
+     * members kept and assigned by the broker (Kafka 4.3.1's default
+     * {@code group.consumer.migration.policy=bidirectional}); the classic members then leave one by
+     * one. Every record is processed throughout.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"range", "cooperative-sticky"})
+    void shouldUpgradeARunningClassicGroupMemberByMember(String classicAssignor) throws Exception {
+        int partitions = 6;
+        String topic = unique("kip848-upgrade");
+        Set<TopicPartition> all = partitionsOf(topic, partitions);
+        try (Admin admin = admin()) {
+            String group = newGroup(admin, "kip848-upgrade-group");
+            createTopic(admin, topic, partitions);
+            Set<String> processed = ConcurrentHashMap.newKeySet();
+            KafkaProducer<String, String> producer = producer();
+            String assignorName = classicAssignor.equals("range") ? "org.apache.kafka.clients.consumer.RangeAssignor"
+                    : "org.apache.kafka.clients.consumer.CooperativeStickyAssignor";
+            GroupMember first = member(classicProperties(group, "classic-1", assignorName), List.of(topic), processed);
+            GroupMember second = member(classicProperties(group, "classic-2", assignorName), List.of(topic), processed);
+            awaitEvenShares(List.of(first, second), all);
+            assertThat(admin.listGroups().all().get(30, TimeUnit.SECONDS)).filteredOn(g -> g.groupId().equals(group))
+                    .singleElement().satisfies(listing -> assertThat(listing.type()).contains(GroupType.CLASSIC));
+            produce(producer, topic, 0, 300);
+            await().atMost(REBALANCE).untilAsserted(() -> assertThat(processed).containsAll(values(0, 300)));
+
+            GroupMember modern = member(group, null, topic, processed);
+            awaitEvenShares(List.of(first, second, modern), all);
             await().atMost(REBALANCE).untilAsserted(() -> {
                 ConsumerGroupDescription described = describe(admin, group);
                 assertThat(described.type()).isEqualTo(GroupType.CONSUMER);
                 assertThat(described.groupState()).isEqualTo(GroupState.STABLE);
-                assertThat(described.members()).extracting(member -> member.clientId() + ":" + member.upgraded().orElseThrow())
-                        .containsExactlyInAnyOrder(modern.clientId + ":true", "classic-member:false");
+                assertThat(memberTypes(described)).containsExactlyInAnyOrder(
+                        "classic-1:false", "classic-2:false", modern.clientId + ":true");
             });
-            old.close();
-            await().atMost(REBALANCE).until(() -> modern.assignment.size() == 4);
-            assertThat(describe(admin, group).type()).isEqualTo(GroupType.CONSUMER);
+            produce(producer, topic, 300, 600);
+            await().atMost(REBALANCE).untilAsserted(() -> assertThat(processed).containsAll(values(300, 600)));
+
+            first.close();
+            awaitEvenShares(List.of(second, modern), all);
+            second.close();
+            await().atMost(REBALANCE).until(() -> modern.assignment.size() == partitions);
+            produce(producer, topic, 600, 900);
+            await().atMost(REBALANCE).untilAsserted(() -> assertThat(processed).containsAll(values(600, 900)));
+            ConsumerGroupDescription described = describe(admin, group);
+            assertThat(described.type()).isEqualTo(GroupType.CONSUMER);
+            assertThat(memberTypes(described)).containsExactly(modern.clientId + ":true");
+            assertThat(Arrays.asList(first.failure, second.failure, modern.failure)).containsOnlyNulls();
         }
     }
 
+    /**
+     * The way back: a classic consumer joins a consumer group (taken in, assigned by the broker),
+     * and when the group's last consumer-protocol member leaves, it turns classic again and the
+     * classic member gets every partition through an ordinary rebalance.
+     */
     @Test
-    void shouldRefuseAClassicConsumerInAConsumerGroupOnFerry() throws Exception {
-        assumeFerry("a classic member refused by a consumer group (Kafka 4.3.1 migrates it online)");
-        String topic = unique("kip848-refused");
+    void shouldTurnAGroupClassicAgainWhenItsLastConsumerProtocolMemberLeaves() throws Exception {
+        String topic = unique("kip848-downgrade");
+        Set<TopicPartition> all = partitionsOf(topic, 4);
         try (Admin admin = admin()) {
-            String group = newGroup(admin, "kip848-refused-group");
+            String group = newGroup(admin, "kip848-downgrade-group");
             createTopic(admin, topic, 4);
-            List<String> processed = new CopyOnWriteArrayList<>();
+            Set<String> processed = ConcurrentHashMap.newKeySet();
             GroupMember modern = member(group, null, topic, processed);
             await().atMost(REBALANCE).until(() -> modern.assignment.size() == 4);
+            GroupMember classic = member(classicProperties(group, "classic-member",
+                    "org.apache.kafka.clients.consumer.RangeAssignor"), List.of(topic), processed);
+            awaitEvenShares(List.of(modern, classic), all);
+            assertThat(memberTypes(describe(admin, group)))
+                    .containsExactlyInAnyOrder(modern.clientId + ":true", "classic-member:false");
 
-            Properties classic = clientProperties(Map.of(ConsumerConfig.GROUP_ID_CONFIG, group,
-                    ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic"));
-            try (KafkaConsumer<String, String> old = consumer(classic)) {
-                old.subscribe(List.of(topic));
-                assertThatThrownBy(() -> {
-                    for (int i = 0; i < 100; i++) {
-                        old.poll(Duration.ofMillis(100));
-                    }
-                }).isInstanceOf(InconsistentGroupProtocolException.class);
-            }
-            assertThat(modern.assignment).hasSize(4);
-            assertThat(describe(admin, group).members()).singleElement()
-                    .satisfies(member -> assertThat(member.clientId()).isEqualTo(modern.clientId));
+            modern.close();
+
+            await().atMost(REBALANCE).until(() -> classic.assignment.size() == 4);
+            await().atMost(REBALANCE).untilAsserted(() -> {
+                ConsumerGroupDescription described = describe(admin, group);
+                assertThat(described.type()).isEqualTo(GroupType.CLASSIC);
+                assertThat(described.groupState()).isEqualTo(GroupState.STABLE);
+                assertThat(described.members()).singleElement()
+                        .satisfies(member -> assertThat(member.clientId()).isEqualTo("classic-member"));
+            });
+            produce(producer(), topic, 0, 200);
+            await().atMost(REBALANCE).untilAsserted(() -> assertThat(processed).containsAll(values(0, 200)));
+            assertThat(classic.failure).isNull();
         }
     }
 
