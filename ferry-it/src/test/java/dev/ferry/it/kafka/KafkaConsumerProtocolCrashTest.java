@@ -72,8 +72,8 @@ class KafkaConsumerProtocolCrashTest {
             admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
         Set<String> processed = ConcurrentHashMap.newKeySet();
-        members.add(new Member(group, topic, processed));
-        members.add(new Member(group, topic, processed));
+        members.add(new Member(group, topic, processed, "consumer"));
+        members.add(new Member(group, topic, processed, "consumer"));
         await().atMost(Duration.ofSeconds(60)).until(() -> members.stream().allMatch(m -> m.assignment.size() == 2));
         ConsumerGroupDescription before;
         try (Admin admin = admin()) {
@@ -93,6 +93,55 @@ class KafkaConsumerProtocolCrashTest {
             assertThat(after.groupEpoch()).isEqualTo(before.groupEpoch());
             assertThat(epochs(after)).isEqualTo(epochs(before));
             assertThat(assignments(after)).isEqualTo(assignments(before));
+        }
+        for (Member member : members) {
+            assertThat(member.failure).isNull();
+            assertThat(member.lost.get()).as("partitions reported lost").isZero();
+            assertThat(member.assignment).hasSize(2);
+        }
+    }
+
+    /**
+     * A group mid-migration (a classic member taken into a consumer group, KIP-848): the classic
+     * member's session timeout and protocols are in its record, so after the restart it carries on
+     * at its epoch (its generation) with its partitions, without a rebalance.
+     */
+    @Test
+    void shouldKeepAClassicMemberOfAConsumerGroupAcrossABrokerKill() throws Exception {
+        kafkaPort = freePort();
+        startBroker();
+        String topic = "kip848-mixed-crash";
+        String group = "kip848-mixed-crash-group";
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        Set<String> processed = ConcurrentHashMap.newKeySet();
+        members.add(new Member(group, topic, processed, "consumer"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> members.get(0).assignment.size() == PARTITIONS);
+        members.add(new Member(group, topic, processed, "classic"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> members.stream().allMatch(m -> m.assignment.size() == 2));
+        ConsumerGroupDescription before;
+        try (Admin admin = admin()) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> describe(admin, group).groupState() == GroupState.STABLE);
+            before = describe(admin, group);
+        }
+        assertThat(before.members()).extracting(member -> member.upgraded().orElseThrow())
+                .containsExactlyInAnyOrder(true, false);
+        produce(topic, 0, 200);
+        await().atMost(Duration.ofSeconds(60)).until(() -> processed.size() == 200);
+
+        broker.kill();
+        startBroker();
+
+        produce(topic, 200, 400);
+        await().atMost(Duration.ofSeconds(90)).until(() -> processed.size() == 400);
+        try (Admin admin = admin()) {
+            ConsumerGroupDescription after = describe(admin, group);
+            assertThat(after.groupEpoch()).isEqualTo(before.groupEpoch());
+            assertThat(epochs(after)).isEqualTo(epochs(before));
+            assertThat(assignments(after)).isEqualTo(assignments(before));
+            assertThat(after.members()).extracting(member -> member.upgraded().orElseThrow())
+                    .containsExactlyInAnyOrder(true, false);
         }
         for (Member member : members) {
             assertThat(member.failure).isNull();
@@ -156,7 +205,7 @@ class KafkaConsumerProtocolCrashTest {
         }
     }
 
-    /** A consumer of the consumer protocol on a thread of its own, committing what it processed. */
+    /** A consumer of the given group protocol on a thread of its own, committing what it processed. */
     private final class Member implements AutoCloseable {
         final Set<TopicPartition> assignment = ConcurrentHashMap.newKeySet();
         final AtomicInteger lost = new AtomicInteger();
@@ -164,11 +213,11 @@ class KafkaConsumerProtocolCrashTest {
         private final Thread thread;
         volatile Throwable failure;
 
-        Member(String group, String topic, Set<String> processed) {
+        Member(String group, String topic, Set<String> processed, String protocol) {
             Properties properties = new Properties();
             properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
             properties.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-            properties.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+            properties.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol);
             properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
             properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
