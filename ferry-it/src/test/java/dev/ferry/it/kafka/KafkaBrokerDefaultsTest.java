@@ -134,6 +134,47 @@ class KafkaBrokerDefaultsTest {
         }
     }
 
+    /**
+     * {@code group.consumer.migration.policy=disabled}: a consumer of the new protocol may not join a
+     * running classic group (Kafka's GROUP_ID_NOT_FOUND with its reason), which goes on undisturbed.
+     */
+    @Test
+    void shouldKeepARunningClassicGroupClassicWhenMigrationIsDisabled() throws Exception {
+        try (BrokerProcess broker = BrokerProcess.start(dataDir, "--kafka-config",
+                "group.consumer.migration.policy=disabled");
+             Admin admin = admin(broker)) {
+            admin.createTopics(List.of(new NewTopic("migrating", 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            Config brokerConfigs = describe(admin, new ConfigResource(ConfigResource.Type.BROKER,
+                    admin.describeCluster().controller().get(30, TimeUnit.SECONDS).idString()));
+            assertThat(brokerConfigs.get("group.consumer.migration.policy").value()).isEqualTo("disabled");
+            try (KafkaConsumer<byte[], byte[]> classic = consumer(broker, "classic");
+                 KafkaConsumer<byte[], byte[]> modern = consumer(broker, "consumer")) {
+                classic.subscribe(List.of("migrating"));
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    classic.poll(Duration.ofMillis(100));
+                    return classic.assignment().size() == 2;
+                });
+                modern.subscribe(List.of("migrating"));
+                Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> {
+                    for (int i = 0; i < 100; i++) {
+                        modern.poll(Duration.ofMillis(100));
+                    }
+                });
+                assertThat(refused).isInstanceOf(org.apache.kafka.common.errors.GroupIdNotFoundException.class)
+                        .hasMessageContaining("Cannot upgrade classic group migrating-group to consumer group "
+                                + "because online upgrade is disabled.");
+                classic.poll(Duration.ofMillis(100));
+                assertThat(classic.assignment()).hasSize(2);
+            }
+        }
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(BrokerProcess broker, String protocol) {
+        return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.kafkaPort(),
+                ConsumerConfig.GROUP_ID_CONFIG, "migrating-group", ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
     @Test
     void shouldRefuseUnknownOrWrongKafkaSettingsWithExitCodeTwo() throws IOException {
         Path badFile = dataDir.resolve("bad.conf");
@@ -142,9 +183,10 @@ class KafkaBrokerDefaultsTest {
                 List.of("--kafka-config", "log.retention.dayz=1"),
                 List.of("--kafka-config", "log.retention.hours=soon"),
                 List.of("--kafka-config", "offsets.retention.minutes=5"),
+                List.of("--kafka-config", "group.consumer.migration.policy=sideways"),
                 List.of("--config", badFile.toString()));
         List<String> expected = List.of("Unknown broker setting: log.retention.dayz", "log.retention.hours",
-                "--offsets-retention-minutes", "num.partitions");
+                "--offsets-retention-minutes", "group.consumer.migration.policy must be one of", "num.partitions");
         for (int i = 0; i < cases.size(); i++) {
             List<String> arguments = new ArrayList<>(cases.get(i));
             arguments.addAll(List.of("--data-dir", dataDir.resolve("refused-" + i).toString()));
