@@ -475,7 +475,7 @@ class GroupMigrationTest {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static List<PartitionRef> partitions(String text) {
+    static List<PartitionRef> partitions(String text) {
         List<PartitionRef> partitions = new ArrayList<>();
         if (text.isEmpty()) {
             return partitions;
