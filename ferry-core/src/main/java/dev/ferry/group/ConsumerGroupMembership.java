@@ -494,8 +494,12 @@ final class ConsumerGroupMembership {
                 return GroupResult.JoinResult.failed(ErrorCode.MEMBER_ID_REQUIRED, command.newMemberId());
             }
             if (predecessor != null) {
-                // A restarted static member takes its predecessor's place and partitions.
+                // A restarted static member takes its predecessor's place, partitions and epoch:
+                // nothing moves in the group.
                 member = successor(predecessor, command.newMemberId(), nowMs);
+                if (predecessor.memberEpoch != STATIC_LEAVE_EPOCH) {
+                    member.memberEpoch = predecessor.memberEpoch;
+                }
                 replaced = predecessor;
             } else {
                 member = new ConsumerGroupMember(command.newMemberId(), nowMs);

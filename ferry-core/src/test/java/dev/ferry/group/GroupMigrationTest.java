@@ -389,6 +389,132 @@ class GroupMigrationTest {
                 .containsExactlyInAnyOrder(classicA, classicB);
     }
 
+    @Test
+    void shouldKeepNothingOfTheClassicBooksOnceTheGroupTurned() {
+        consumerJoin("c");
+
+        assertThat(harness.group().members()).as("the classic members live in the consumer group now").isEmpty();
+        assertThat(harness.group().pendingSyncMemberIds()).isEmpty();
+        Groups restarted = new Groups(GroupConfig.defaults().withSubscriptions(TEXT));
+        for (GroupRecord record : harness.records) {
+            restarted.restore(record, harness.nowMs);
+        }
+        assertThat(restarted.group(GROUP).members()).isEmpty();
+        // Their classic sessions do not run on either: only the consumer group's books count.
+        harness.nowMs += GroupHarness.SESSION_MS / 2;
+        classicJoin(classicA, "orders|");
+        classicJoin(classicB, "orders|");
+        heartbeat("c", 2, List.of());
+        harness.nowMs += GroupHarness.SESSION_MS / 2 + 1;
+        expire();
+        assertThat(describe().members()).hasSize(3);
+    }
+
+    @Test
+    void shouldRefuseAClassicJoinOfAnotherProtocolTypeOrUnreadableMetadata() {
+        consumerJoin("c");
+        long connect = harness.nextRequest();
+        harness.apply(new GroupCommand.Join(connect, GROUP, "", "w", null, "worker", "/h", GroupHarness.SESSION_MS,
+                GroupHarness.REBALANCE_MS, "connect", protocols("orders|"), false, topics, harness.nowMs));
+        assertThat(harness.joinResult(connect).error()).isEqualTo(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+        long unreadable = harness.nextRequest();
+        harness.apply(join(unreadable, "", "u", protocols("no bar")));
+        assertThat(harness.joinResult(unreadable).error()).isEqualTo(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+        assertThat(describe().members()).hasSize(3);
+    }
+
+    @Test
+    void shouldFenceAClassicMemberThatJoinsButNeverSyncs() {
+        consumerJoin("c");
+        classicJoin(classicA, "orders|");
+        // a heartbeats (its session holds) but never sends the SyncGroup it owes.
+        for (int elapsed = 0; elapsed < GroupHarness.REBALANCE_MS - 1; elapsed += 1_000) {
+            harness.nowMs += elapsed + 1_000 < GroupHarness.REBALANCE_MS ? 1_000 : GroupHarness.REBALANCE_MS - 1 - elapsed;
+            assertThat(classicHeartbeat(classicA)).isNull();
+            classicHeartbeat(classicB);
+            heartbeat("c", member("c").memberEpoch(), null);
+            expire();
+        }
+        assertThat(describe().members()).extracting(ConsumerGroupDescription.Member::memberId).contains(classicA);
+        // Its session is 10 s, but heartbeats keep it; the sync it owes is due within its rebalance timeout.
+        harness.nowMs += 1;
+        expire();
+        assertThat(describe().members()).extracting(ConsumerGroupDescription.Member::memberId)
+                .doesNotContain(classicA);
+    }
+
+    @Test
+    void shouldGiveARestartedStaticClassicMemberItsPlace() {
+        consumerJoin("c");
+        long first = harness.nextRequest();
+        harness.apply(staticJoin(first, "", "s1", "instance-1"));
+        String s1 = harness.joinResult(first).memberId();
+        assertThat(harness.joinResult(first).error()).isNull();
+        assertThat(classicSync(s1, harness.joinResult(first).generationId(), "range").error()).isNull();
+
+        // The same instance id under another member id: fenced, and unknown if nobody holds it.
+        long stale = harness.nextRequest();
+        harness.apply(staticJoin(stale, "someone-else", "unused", "instance-1"));
+        assertThat(harness.joinResult(stale).error()).isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
+        long unknown = harness.nextRequest();
+        harness.apply(staticJoin(unknown, "someone-else", "unused", "instance-9"));
+        assertThat(harness.joinResult(unknown).error()).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+
+        int epochBefore = describe().groupEpoch();
+        long restarted = harness.nextRequest();
+        harness.apply(staticJoin(restarted, "", "s2", "instance-1"));
+        JoinResult result = harness.joinResult(restarted);
+        assertThat(result.memberId()).isEqualTo("s2");
+        assertThat(describe().members()).extracting(ConsumerGroupDescription.Member::memberId)
+                .contains("s2").doesNotContain(s1);
+        assertThat(describe().groupEpoch()).as("no rebalance for a static member coming back").isEqualTo(epochBefore);
+
+        // LeaveGroup by instance id with the old member id is fenced; with none it removes the member.
+        long fenced = harness.leaveStatic(s1, "instance-1");
+        assertThat(harness.leaveResult(fenced).members()).extracting(GroupResult.MemberOutcome::error)
+                .containsExactly(ErrorCode.FENCED_INSTANCE_ID);
+        long left = harness.leaveStatic("", "instance-1");
+        assertThat(harness.leaveResult(left).members()).extracting(GroupResult.MemberOutcome::error)
+                .containsExactly((ErrorCode) null);
+        assertThat(describe().members()).extracting(ConsumerGroupDescription.Member::memberId).doesNotContain("s2");
+    }
+
+    @Test
+    void shouldCallAClassicMemberBackOnceThePartitionsItWaitsForAreFree() {
+        consumerJoin("c");
+        // b joins again first: its target is in hand; c still holds nothing, a holds 0-1.
+        classicJoin(classicB, "orders|");
+        classicSync(classicB, 2, "range");
+        // c's target includes a partition a still holds: c waits; a is called back and gives it up.
+        assertThat(classicHeartbeat(classicA)).isEqualTo(ErrorCode.REBALANCE_IN_PROGRESS);
+        classicJoin(classicA, "orders|");
+        classicSync(classicA, 2, "range");
+        assertThat(classicHeartbeat(classicA)).isNull();
+        assertThat(classicHeartbeat(classicB)).isNull();
+        assertThat(heartbeat("c", 2, List.of()).assignment()).containsExactlyElementsOf(orders(1));
+        assertThat(describe().state()).isEqualTo(GroupState.STABLE);
+    }
+
+    @Test
+    void shouldBatchTargetsForClassicJoinsAsForHeartbeats() {
+        harness.apply(new GroupCommand.AlterConfigs(harness.nextRequest(), GROUP,
+                Map.of("consumer.assignment.interval.ms", "1000"), false, harness.nowMs));
+        consumerJoin("c"); // the first change after a quiet spell: assigned at once
+        assertThat(describe().assignmentEpoch()).isEqualTo(2);
+        harness.nowMs += 500;
+        long first = harness.nextRequest();
+        harness.apply(join(first, "", "d", protocols("orders|")));
+        String d = harness.joinResult(first).memberId();
+        JoinResult joined = classicJoin(d, "orders|");
+        assertThat(describe().groupEpoch()).isEqualTo(3);
+        assertThat(describe().assignmentEpoch()).as("within the interval: no new target yet").isEqualTo(2);
+        assertThat(classicSync(d, joined.generationId(), "range").error()).isEqualTo(ErrorCode.REBALANCE_IN_PROGRESS);
+        harness.nowMs += 500;
+        JoinResult again = classicJoin(d, "orders|");
+        assertThat(again.generationId()).isEqualTo(3);
+        assertThat(describe().assignmentEpoch()).isEqualTo(3);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private ConsumerHeartbeatResult consumerJoin(String memberId) {
@@ -408,6 +534,12 @@ class GroupMigrationTest {
     private GroupCommand.Join join(long request, String memberId, String newMemberId, List<Protocol> protocols) {
         return new GroupCommand.Join(request, GROUP, memberId, newMemberId, null, "client", "/127.0.0.1",
                 GroupHarness.SESSION_MS, GroupHarness.REBALANCE_MS, "consumer", protocols, true, topics, harness.nowMs);
+    }
+
+    private GroupCommand.Join staticJoin(long request, String memberId, String newMemberId, String instanceId) {
+        return new GroupCommand.Join(request, GROUP, memberId, newMemberId, instanceId, "client", "/127.0.0.1",
+                GroupHarness.SESSION_MS, GroupHarness.REBALANCE_MS, "consumer", protocols("orders|"), true, topics,
+                harness.nowMs);
     }
 
     private JoinResult classicJoin(String memberId, String metadata) {
