@@ -647,8 +647,9 @@ final class ClassicGroup {
             return;
         }
         if (consumer != null && consumer.hasMembers()) {
+            int epochBefore = consumer.groupEpoch();
             List<MemberOutcome> outcomes = consumer.classicLeave(command, out::record);
-            afterConsumerMembersLeft(command.nowMs(), out);
+            afterConsumerMembersLeft(command.nowMs(), epochBefore, out);
             out.reply(command.requestId(), new LeaveResult(null, outcomes));
             return;
         }
@@ -1075,10 +1076,11 @@ final class ClassicGroup {
         }
         // What the heartbeat changed goes to the log (a plain one changes nothing): the records are
         // what a restart rebuilds the membership from.
+        int epochBefore = consumer.groupEpoch();
         out.reply(command.requestId(), consumer.heartbeat(command, heartbeatIntervalMs, assignmentIntervalMs,
                 out::record));
         if (command.memberEpoch() == ConsumerGroupMembership.LEAVE_EPOCH) {
-            afterConsumerMembersLeft(command.nowMs(), out);
+            afterConsumerMembersLeft(command.nowMs(), epochBefore, out);
         } else if (!consumer.hasMembers()) {
             emptySinceMs = command.nowMs();
         }
@@ -1175,9 +1177,9 @@ final class ClassicGroup {
      * After members left a consumer-protocol group: one left with only classic members turns
      * classic again when the policy allows (Kafka's downgrade), else it just may have emptied.
      */
-    private void afterConsumerMembersLeft(long nowMs, GroupOutcome.Builder out) {
+    private void afterConsumerMembersLeft(long nowMs, int epochBefore, GroupOutcome.Builder out) {
         if (consumer.onlyClassicMembers() && config.migrationPolicy().allowsDowngrade()) {
-            downgrade(nowMs, out);
+            downgrade(nowMs, epochBefore, out);
         } else if (!consumer.hasMembers()) {
             emptySinceMs = nowMs;
         }
@@ -1186,9 +1188,11 @@ final class ClassicGroup {
     /**
      * The consumer-protocol group becomes a classic one: its classic members keep their ids and
      * protocols, each given its part of the broker's last target as its assignment, at the group
-     * epoch as the generation; then a rebalance, so that a leader of theirs assigns again.
+     * epoch from before the leave as the generation (a member that had caught up is then sent to
+     * rejoin with REBALANCE_IN_PROGRESS, not ILLEGAL_GENERATION, so a cooperative client keeps its
+     * partitions, as on Kafka); then a rebalance, so that a leader of theirs assigns again.
      */
-    private void downgrade(long nowMs, GroupOutcome.Builder out) {
+    private void downgrade(long nowMs, int generation, GroupOutcome.Builder out) {
         ConsumerGroupMembership from = consumer;
         members.clear();
         pendingMembers.clear();
@@ -1202,7 +1206,7 @@ final class ClassicGroup {
         }
         out.record(new GroupRecord.ConsumerGroupRemoved(groupId));
         consumer = null;
-        generationId = from.groupEpoch();
+        generationId = generation;
         protocolType = CONSUMER_PROTOCOL_TYPE;
         leaderId = members.keySet().iterator().next();
         protocolName = selectProtocol();
@@ -1225,8 +1229,9 @@ final class ClassicGroup {
         if (consumer == null) {
             return;
         }
+        int epochBefore = consumer.groupEpoch();
         if (consumer.expire(nowMs, sessionTimeoutMs, out::record) > 0) {
-            afterConsumerMembersLeft(nowMs, out);
+            afterConsumerMembersLeft(nowMs, epochBefore, out);
         }
     }
 

@@ -673,11 +673,14 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
 
     /**
      * The way back: a classic consumer joins a consumer group (taken in, assigned by the broker),
-     * and when the group's last consumer-protocol member leaves, it turns classic again and the
-     * classic member gets every partition through an ordinary rebalance.
+     * and when the group's last consumer-protocol member leaves, it turns classic again at the
+     * generation the classic member is at, which rejoins (a cooperative one keeping its partitions)
+     * and gets every partition through an ordinary rebalance.
      */
-    @Test
-    void shouldTurnAGroupClassicAgainWhenItsLastConsumerProtocolMemberLeaves() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"org.apache.kafka.clients.consumer.RangeAssignor",
+            "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"})
+    void shouldTurnAGroupClassicAgainWhenItsLastConsumerProtocolMemberLeaves(String classicAssignor) throws Exception {
         String topic = unique("kip848-downgrade");
         Set<TopicPartition> all = partitionsOf(topic, 4);
         try (Admin admin = admin()) {
@@ -686,8 +689,8 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
             Set<String> processed = ConcurrentHashMap.newKeySet();
             GroupMember modern = member(group, null, topic, processed);
             await().atMost(REBALANCE).until(() -> modern.assignment.size() == 4);
-            GroupMember classic = member(classicProperties(group, "classic-member",
-                    "org.apache.kafka.clients.consumer.RangeAssignor"), List.of(topic), processed);
+            GroupMember classic = member(classicProperties(group, "classic-member", classicAssignor), List.of(topic),
+                    processed);
             awaitEvenShares(List.of(modern, classic), all);
             assertThat(memberTypes(describe(admin, group)))
                     .containsExactlyInAnyOrder(modern.clientId + ":true", "classic-member:false");
@@ -705,6 +708,8 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
             produce(producer(), topic, 0, 200);
             await().atMost(REBALANCE).untilAsserted(() -> assertThat(processed).containsAll(values(0, 200)));
             assertThat(classic.failure).isNull();
+            // It was sent to rejoin, not told its generation was gone: nothing it held was reported lost.
+            assertThat(classic.lost.get()).isZero();
         }
     }
 
