@@ -1104,6 +1104,7 @@ final class ClassicGroup {
                     command.memberId(), command.memberEpoch()));
             return;
         }
+        upgraded.takeSubscribedTopics(command.topicPartitionCounts());
         // The joining member's own checks come first: a refused join leaves the classic group as it was.
         GroupResult.ConsumerHeartbeatResult result = upgraded.heartbeat(command, heartbeatIntervalMs,
                 assignmentIntervalMs, record -> { });

@@ -148,13 +148,22 @@ final class ConsumerGroupMembership {
             }
             ConsumerGroupMember predecessor = command.instanceId() == null ? null : staticMember(command.instanceId());
             if (predecessor != null && !predecessor.memberId.equals(command.memberId())) {
-                if (predecessor.memberEpoch != STATIC_LEAVE_EPOCH) {
+                if (predecessor.memberEpoch != STATIC_LEAVE_EPOCH && !predecessor.usesClassicProtocol()) {
                     return failed(ErrorCode.UNRELEASED_INSTANCE_ID, "Static member " + predecessor.memberId
                             + " with instance id " + command.instanceId() + " is not released yet.", command);
                 }
                 // A static member back after a restart takes its place again: same partitions, same
-                // epoch, no rebalance (KIP-345's promise, kept by the consumer protocol too).
+                // epoch, no rebalance (KIP-345's promise, kept by the consumer protocol too). A classic
+                // one (it does not leave when it closes) is replaced at once, as Kafka does: that is a
+                // static consumer restarted with the new protocol in a rolling upgrade.
                 member = successor(predecessor, command.memberId(), nowMs);
+                if (predecessor.usesClassicProtocol()) {
+                    member.classic = null;
+                    if (predecessor.memberEpoch != STATIC_LEAVE_EPOCH) {
+                        member.memberEpoch = predecessor.memberEpoch;
+                        member.previousMemberEpoch = predecessor.previousMemberEpoch;
+                    }
+                }
                 replaced = predecessor;
             } else {
                 // A member joining again (it lost its state) starts afresh: what it held goes back to the pool.
@@ -741,6 +750,14 @@ final class ConsumerGroupMembership {
         target.put(member.memberId, new TreeSet<>(member.assigned));
         groupEpoch = generationId;
         assignmentEpoch = generationId;
+    }
+
+    /**
+     * The subscribed topics' partition counts of members just taken in from a classic group, so that
+     * the join that turned the group bumps its epoch only if it changes something itself.
+     */
+    void takeSubscribedTopics(SortedMap<String, Integer> topicPartitionCounts) {
+        refreshSubscribedTopics(topicPartitionCounts);
     }
 
     /** The group's records and every member's: what a change of protocol writes at once. */

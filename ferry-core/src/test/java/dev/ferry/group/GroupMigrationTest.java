@@ -483,6 +483,63 @@ class GroupMigrationTest {
     }
 
     @Test
+    void shouldLetAStaticConsumerRestartedWithTheNewProtocolTakeItsClassicPlace() {
+        consumerJoin("c");
+        long first = harness.nextRequest();
+        harness.apply(staticJoin(first, "", "s1", "instance-1"));
+        classicSync("s1", harness.joinResult(first).generationId(), "range");
+        List<PartitionRef> held = member("s1").assignment();
+        int epoch = member("s1").memberEpoch();
+        int groupEpoch = describe().groupEpoch();
+
+        // The same process restarted with group.protocol=consumer: a classic static member does not
+        // leave when it closes, and is replaced at once, keeping its partitions, with no rebalance.
+        long request = harness.nextRequest();
+        harness.apply(new ConsumerHeartbeat(request, GROUP, "s2", 0, "instance-1", null, 60_000, List.of("orders"),
+                null, null, List.of(), "client-s2", "/10.0.0.1", topics, harness.nowMs));
+        ConsumerHeartbeatResult result = (ConsumerHeartbeatResult) harness.replies.get(request);
+
+        assertThat(result.error()).as(result.errorMessage()).isNull();
+        assertThat(result.memberEpoch()).isEqualTo(epoch);
+        assertThat(result.assignment()).containsExactlyElementsOf(held);
+        assertThat(describe().groupEpoch()).isEqualTo(groupEpoch);
+        assertThat(member("s2").classic()).isFalse();
+        assertThat(describe().members()).extracting(ConsumerGroupDescription.Member::memberId).doesNotContain("s1");
+        // A second live process with that instance id is still refused.
+        long twin = harness.nextRequest();
+        harness.apply(new ConsumerHeartbeat(twin, GROUP, "s3", 0, "instance-1", null, 60_000, List.of("orders"),
+                null, null, List.of(), "client-s3", "/10.0.0.1", topics, harness.nowMs));
+        assertThat(((ConsumerHeartbeatResult) harness.replies.get(twin)).error())
+                .isEqualTo(ErrorCode.UNRELEASED_INSTANCE_ID);
+    }
+
+    @Test
+    void shouldTurnTheGroupWithoutARebalanceWhenAStaticClassicMemberComesBackWithTheNewProtocol() {
+        harness = harness(MigrationPolicy.BIDIRECTIONAL);
+        long joinStatic = harness.nextRequest();
+        harness.apply(new GroupCommand.Join(joinStatic, GROUP, "", "s1", "instance-1", "client", "/h",
+                GroupHarness.SESSION_MS, GroupHarness.REBALANCE_MS, "consumer", protocols("orders|"), true,
+                harness.nowMs));
+        String other = harness.newMember(protocols("orders|"));
+        harness.completeRebalance();
+        String leader = harness.group().leaderId();
+        harness.sync(leader, 1, Map.of("s1", bytes("orders-0,orders-1"), other, bytes("orders-2,orders-3")));
+        harness.sync(leader.equals("s1") ? other : "s1", 1, Map.of());
+
+        long request = harness.nextRequest();
+        harness.apply(new ConsumerHeartbeat(request, GROUP, "s2", 0, "instance-1", null, 60_000, List.of("orders"),
+                null, null, List.of(), "client-s2", "/10.0.0.1", topics, harness.nowMs));
+        ConsumerHeartbeatResult result = (ConsumerHeartbeatResult) harness.replies.get(request);
+
+        assertThat(result.error()).as(result.errorMessage()).isNull();
+        assertThat(result.assignment()).containsExactlyElementsOf(orders(0, 1));
+        assertThat(describe().groupEpoch()).as("nothing changed: the classic generation stays").isEqualTo(1);
+        assertThat(describe().state()).isEqualTo(GroupState.STABLE);
+        generations.put(other, 1);
+        assertThat(classicHeartbeat(other)).isNull();
+    }
+
+    @Test
     void shouldCallAClassicMemberBackOnceThePartitionsItWaitsForAreFree() {
         consumerJoin("c");
         // b joins again first: its target is in hand; c still holds nothing, a holds 0-1.

@@ -672,6 +672,47 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
     }
 
     /**
+     * A static classic consumer (it does not leave its group when it closes) restarted with the new
+     * protocol and the same {@code group.instance.id}: the group turns, and the restarted process
+     * takes its old place at once, with the partitions it had, the other member undisturbed.
+     */
+    @Test
+    void shouldLetAStaticClassicConsumerComeBackWithTheNewProtocol() throws Exception {
+        String topic = unique("kip848-static-upgrade");
+        Set<TopicPartition> all = partitionsOf(topic, 4);
+        try (Admin admin = admin()) {
+            String group = newGroup(admin, "kip848-static-upgrade-group");
+            createTopic(admin, topic, 4);
+            Set<String> processed = ConcurrentHashMap.newKeySet();
+            Properties staticClassic = classicProperties(group, "static-classic",
+                    "org.apache.kafka.clients.consumer.RangeAssignor");
+            staticClassic.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "host-1");
+            GroupMember first = member(staticClassic, List.of(topic), processed);
+            GroupMember other = member(classicProperties(group, "other-classic",
+                    "org.apache.kafka.clients.consumer.RangeAssignor"), List.of(topic), processed);
+            awaitEvenShares(List.of(first, other), all);
+            Set<TopicPartition> firstPartitions = Set.copyOf(first.assignment);
+
+            first.close();
+            Properties restartedProperties = consumerProperties(group, null);
+            restartedProperties.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "host-1");
+            GroupMember restarted = member(restartedProperties, List.of(topic), processed);
+
+            await().atMost(REBALANCE).untilAsserted(() -> assertThat(restarted.assignment)
+                    .containsExactlyInAnyOrderElementsOf(firstPartitions));
+            await().atMost(REBALANCE).untilAsserted(() -> {
+                ConsumerGroupDescription described = describe(admin, group);
+                assertThat(described.type()).isEqualTo(GroupType.CONSUMER);
+                assertThat(memberTypes(described)).containsExactlyInAnyOrder(
+                        restarted.clientId + ":true", "other-classic:false");
+            });
+            produce(producer(), topic, 0, 200);
+            await().atMost(REBALANCE).untilAsserted(() -> assertThat(processed).containsAll(values(0, 200)));
+            assertThat(Arrays.asList(restarted.failure, other.failure)).containsOnlyNulls();
+        }
+    }
+
+    /**
      * The way back: a classic consumer joins a consumer group (taken in, assigned by the broker),
      * and when the group's last consumer-protocol member leaves, it turns classic again at the
      * generation the classic member is at, which rejoins (a cooperative one keeping its partitions)
