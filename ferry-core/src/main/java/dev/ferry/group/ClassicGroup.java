@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import dev.ferry.error.ErrorCode;
 import dev.ferry.group.GroupCommand.CommitOffsets;
@@ -1097,7 +1098,7 @@ final class ClassicGroup {
     private void upgrade(GroupCommand.ConsumerHeartbeat command, int heartbeatIntervalMs, int assignmentIntervalMs,
                          GroupOutcome.Builder out) {
         ConsumerGroupMembership upgraded = new ConsumerGroupMembership(groupId);
-        String refusal = upgradeRefusal(upgraded);
+        String refusal = convertMembers(upgraded);
         if (refusal != null) {
             out.reply(command.requestId(), GroupResult.ConsumerHeartbeatResult.failed(ErrorCode.GROUP_ID_NOT_FOUND,
                     "Cannot upgrade classic group " + groupId + " to consumer group because " + refusal,
@@ -1136,8 +1137,11 @@ final class ClassicGroup {
         out.reply(command.requestId(), result);
     }
 
-    /** Why the classic group may not become a consumer-protocol group (Kafka's words); null when it may, its members then taken into {@code into}. */
-    private String upgradeRefusal(ConsumerGroupMembership into) {
+    /**
+     * Takes the classic members into {@code into}, each with its subscription and assignment; or
+     * why the group may not become a consumer-protocol group (Kafka's words), null when it may.
+     */
+    private String convertMembers(ConsumerGroupMembership into) {
         if (!config.migrationPolicy().allowsUpgrade()) {
             return "online upgrade is disabled.";
         }
@@ -1166,9 +1170,9 @@ final class ClassicGroup {
             converted.clientId = member.clientId;
             converted.clientHost = member.clientHost;
             converted.rebalanceTimeoutMs = member.rebalanceTimeoutMs;
-            converted.subscribedTopicNames = List.copyOf(new java.util.TreeSet<>(subscription.get().topics()));
+            converted.subscribedTopicNames = List.copyOf(new TreeSet<>(subscription.get().topics()));
             converted.classic = new ConsumerGroupMember.ClassicMetadata(member.sessionTimeoutMs, member.protocols);
-            converted.assigned = new java.util.TreeSet<>(assignment.get().partitions());
+            converted.assigned = new TreeSet<>(assignment.get().partitions());
             into.adoptClassicMember(converted, generationId);
         }
         return null;

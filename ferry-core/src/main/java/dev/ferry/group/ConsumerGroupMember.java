@@ -61,12 +61,7 @@ final class ConsumerGroupMember {
         }
 
         byte[] metadata(String protocolName) {
-            for (Protocol protocol : protocols) {
-                if (protocol.name().equals(protocolName)) {
-                    return protocol.metadata();
-                }
-            }
-            return null;
+            return Protocol.metadataOf(protocols, protocolName);
         }
     }
 

@@ -157,13 +157,7 @@ final class ConsumerGroupMembership {
                 // one (it does not leave when it closes) is replaced at once, as Kafka does: that is a
                 // static consumer restarted with the new protocol in a rolling upgrade.
                 member = successor(predecessor, command.memberId(), nowMs);
-                if (predecessor.usesClassicProtocol()) {
-                    member.classic = null;
-                    if (predecessor.memberEpoch != STATIC_LEAVE_EPOCH) {
-                        member.memberEpoch = predecessor.memberEpoch;
-                        member.previousMemberEpoch = predecessor.previousMemberEpoch;
-                    }
-                }
+                member.classic = null; // it speaks the consumer protocol now, whatever its predecessor did
                 replaced = predecessor;
             } else {
                 // A member joining again (it lost its state) starts afresh: what it held goes back to the pool.
@@ -190,27 +184,12 @@ final class ConsumerGroupMembership {
         if (joined) {
             if (replaced != null) {
                 // Only now that the join is taken: a refused one leaves the static member in its place.
-                members.remove(replaced.memberId);
-                removedByHeartbeat.add(replaced.memberId);
-                TreeSet<PartitionRef> targeted = target.remove(replaced.memberId);
-                if (targeted != null) {
-                    target.put(member.memberId, targeted);
-                }
+                takePlace(replaced, member);
             }
             members.put(member.memberId, member);
         }
-        boolean bump = (joined && member.memberEpoch == 0) || subscriptionChanged;
+        moveGroupOn((joined && member.memberEpoch == 0) || subscriptionChanged, command.topicPartitionCounts(), nowMs);
         subscriptionChanged = false;
-        if (refreshSubscribedTopics(command.topicPartitionCounts())) {
-            bump = true;
-        }
-        if (bump) {
-            groupEpoch++;
-        }
-        if (groupEpoch > assignmentEpoch && nowMs - lastTargetMs >= assignmentIntervalMs) {
-            computeTarget();
-            lastTargetMs = nowMs;
-        }
         member.lastHeartbeatMs = nowMs;
         TreeSet<PartitionRef> before = new TreeSet<>(member.assigned);
         int epochBefore = member.memberEpoch;
@@ -221,6 +200,30 @@ final class ConsumerGroupMembership {
         List<PartitionRef> assignment = assignmentChanged || full ? new ArrayList<>(member.assigned) : null;
         return new ConsumerHeartbeatResult(null, null, member.memberId, member.memberEpoch, heartbeatIntervalMs,
                 assignment);
+    }
+
+    /** {@code successor} takes {@code replaced}'s place: the replaced one's tombstone, its part of the target. */
+    private void takePlace(ConsumerGroupMember replaced, ConsumerGroupMember successor) {
+        members.remove(replaced.memberId);
+        removedByHeartbeat.add(replaced.memberId);
+        TreeSet<PartitionRef> targeted = target.remove(replaced.memberId);
+        if (targeted != null) {
+            target.put(successor.memberId, targeted);
+        }
+    }
+
+    /**
+     * After a join or a heartbeat changed the group: the group epoch moves if {@code changed} or a
+     * subscribed topic's partition count did, and a new target is computed if one is due.
+     */
+    private void moveGroupOn(boolean changed, SortedMap<String, Integer> topicPartitionCounts, long nowMs) {
+        if (refreshSubscribedTopics(topicPartitionCounts) || changed) {
+            groupEpoch++;
+        }
+        if (groupEpoch > assignmentEpoch && nowMs - lastTargetMs >= assignmentIntervalMs) {
+            computeTarget();
+            lastTargetMs = nowMs;
+        }
     }
 
     // Set by update() when the member's subscription or assignor changed.
@@ -332,7 +335,9 @@ final class ConsumerGroupMembership {
         member.subscribedTopicRegex = predecessor.subscribedTopicRegex;
         member.compiledRegex = predecessor.compiledRegex;
         member.serverAssignor = predecessor.serverAssignor;
-        member.memberEpoch = predecessor.previousMemberEpoch;
+        // One away with -2 kept its real epoch as the previous one; a live (classic) one is at its epoch.
+        member.memberEpoch = predecessor.memberEpoch == STATIC_LEAVE_EPOCH ? predecessor.previousMemberEpoch
+                : predecessor.memberEpoch;
         member.previousMemberEpoch = predecessor.previousMemberEpoch;
         member.reconciliation = predecessor.reconciliation;
         member.assigned = predecessor.assigned;
@@ -506,9 +511,6 @@ final class ConsumerGroupMembership {
                 // A restarted static member takes its predecessor's place, partitions and epoch:
                 // nothing moves in the group.
                 member = successor(predecessor, command.newMemberId(), nowMs);
-                if (predecessor.memberEpoch != STATIC_LEAVE_EPOCH) {
-                    member.memberEpoch = predecessor.memberEpoch;
-                }
                 replaced = predecessor;
             } else {
                 member = new ConsumerGroupMember(command.newMemberId(), nowMs);
@@ -535,16 +537,11 @@ final class ConsumerGroupMembership {
         GroupRecord.ConsumerGroupState groupBefore = groupRecord();
         GroupRecord.ConsumerMemberState memberBefore = memberRecord(members.get(member.memberId));
         if (replaced != null) {
-            members.remove(replaced.memberId);
-            removedByHeartbeat.add(replaced.memberId);
-            TreeSet<PartitionRef> targeted = target.remove(replaced.memberId);
-            if (targeted != null) {
-                target.put(member.memberId, targeted);
-            }
+            takePlace(replaced, member);
         }
         boolean joined = !members.containsKey(member.memberId);
         List<String> topics = new ArrayList<>(new TreeSet<>(subscription.topics()));
-        boolean subscriptionChanged = !topics.equals(member.subscribedTopicNames) || member.subscribedTopicRegex != null;
+        boolean topicsChanged = !topics.equals(member.subscribedTopicNames) || member.subscribedTopicRegex != null;
         member.subscribedTopicNames = List.copyOf(topics);
         member.subscribedTopicRegex = null;
         member.compiledRegex = null;
@@ -555,17 +552,7 @@ final class ConsumerGroupMembership {
         member.rebalanceTimeoutMs = command.rebalanceTimeoutMs();
         member.classic = new ConsumerGroupMember.ClassicMetadata(command.sessionTimeoutMs(), command.protocols());
         members.put(member.memberId, member);
-        boolean bump = (joined && member.memberEpoch == 0) || subscriptionChanged;
-        if (refreshSubscribedTopics(command.topicPartitionCounts())) {
-            bump = true;
-        }
-        if (bump) {
-            groupEpoch++;
-        }
-        if (groupEpoch > assignmentEpoch && nowMs - lastTargetMs >= assignmentIntervalMs) {
-            computeTarget();
-            lastTargetMs = nowMs;
-        }
+        moveGroupOn((joined && member.memberEpoch == 0) || topicsChanged, command.topicPartitionCounts(), nowMs);
         member.lastHeartbeatMs = nowMs;
         reconcile(member, new HashSet<>(subscription.ownedPartitions()), nowMs);
         // It must sync within its rebalance timeout.

@@ -49,12 +49,7 @@ final class GroupMember {
 
     /** This member's metadata for {@code protocolName}, or null if it does not support it. */
     byte[] metadata(String protocolName) {
-        for (Protocol protocol : protocols) {
-            if (protocol.name().equals(protocolName)) {
-                return protocol.metadata();
-            }
-        }
-        return null;
+        return Protocol.metadataOf(protocols, protocolName);
     }
 
     boolean supports(String protocolName) {

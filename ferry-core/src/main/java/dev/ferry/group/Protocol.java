@@ -1,6 +1,7 @@
 package dev.ferry.group;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -11,6 +12,16 @@ public record Protocol(String name, byte[] metadata) {
     public Protocol {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(metadata, "metadata");
+    }
+
+    /** The metadata {@code protocols} list for {@code name}, or null when none is named so. */
+    static byte[] metadataOf(List<Protocol> protocols, String name) {
+        for (Protocol protocol : protocols) {
+            if (protocol.name().equals(name)) {
+                return protocol.metadata();
+            }
+        }
+        return null;
     }
 
     @Override

@@ -1061,28 +1061,19 @@ class ConsumerGroupProtocolTest {
     }
 
     private ConsumerGroupDescription describe() {
-        Groups.ConsumerGroupLookup lookup = harness.groups.describeConsumerGroup(GROUP);
-        assertThat(lookup.error()).as(lookup.message()).isNull();
-        return lookup.group();
+        return harness.describeConsumerGroup();
     }
 
     private ConsumerGroupDescription.Member member(String memberId) {
-        return describe().members().stream().filter(member -> member.memberId().equals(memberId)).findFirst()
-                .orElseThrow(() -> new AssertionError("no member " + memberId));
+        return harness.consumerMember(memberId);
     }
 
     private GroupListing listing() {
-        assertThat(harness.groups.list()).hasSize(1);
-        return harness.groups.list().get(0);
+        return harness.onlyListing();
     }
 
-    /** What the broker has a member reading: no partition in two members' assignments at once. */
     private void assertNoPartitionHeldTwice() {
-        List<PartitionRef> held = new ArrayList<>();
-        for (ConsumerGroupDescription.Member member : describe().members()) {
-            held.addAll(member.assignment());
-        }
-        assertThat(held).doesNotHaveDuplicates();
+        harness.assertNoPartitionHeldTwice();
     }
 
     private static List<PartitionRef> orders(int... partitions) {

@@ -3,6 +3,7 @@ package dev.ferry.group;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -197,5 +198,41 @@ final class GroupHarness {
     GroupState state() {
         ClassicGroup group = group();
         return group == null ? null : group.state();
+    }
+
+    // ---------------------------------------------------------------- a consumer-protocol group's view
+
+    /** ConsumerGroupDescribe of the group, which must be a consumer-protocol group. */
+    ConsumerGroupDescription describeConsumerGroup() {
+        Groups.ConsumerGroupLookup lookup = groups.describeConsumerGroup(GROUP);
+        if (lookup.error() != null) {
+            throw new AssertionError("not a consumer group: " + lookup.message());
+        }
+        return lookup.group();
+    }
+
+    ConsumerGroupDescription.Member consumerMember(String memberId) {
+        return describeConsumerGroup().members().stream().filter(member -> member.memberId().equals(memberId))
+                .findFirst().orElseThrow(() -> new AssertionError("no member " + memberId));
+    }
+
+    /** The listing of the one group there is. */
+    GroupListing onlyListing() {
+        List<GroupListing> listings = groups.list();
+        if (listings.size() != 1) {
+            throw new AssertionError("groups listed: " + listings);
+        }
+        return listings.get(0);
+    }
+
+    /** What the broker has members reading: no partition in two members' assignments at once. */
+    void assertNoPartitionHeldTwice() {
+        List<PartitionRef> held = new ArrayList<>();
+        for (ConsumerGroupDescription.Member member : describeConsumerGroup().members()) {
+            held.addAll(member.assignment());
+        }
+        if (held.size() != new HashSet<>(held).size()) {
+            throw new AssertionError("a partition held twice: " + held);
+        }
     }
 }

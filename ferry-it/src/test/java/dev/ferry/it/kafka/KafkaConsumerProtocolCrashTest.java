@@ -64,41 +64,13 @@ class KafkaConsumerProtocolCrashTest {
 
     @Test
     void shouldKeepMembersEpochsAndPartitionsAcrossABrokerKill() throws Exception {
-        kafkaPort = freePort();
-        startBroker();
         String topic = "kip848-crash";
         String group = "kip848-crash-group";
-        try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        }
-        Set<String> processed = ConcurrentHashMap.newKeySet();
+        Set<String> processed = startWithTopic(topic);
         members.add(new Member(group, topic, processed, "consumer"));
         members.add(new Member(group, topic, processed, "consumer"));
-        await().atMost(Duration.ofSeconds(60)).until(() -> members.stream().allMatch(m -> m.assignment.size() == 2));
-        ConsumerGroupDescription before;
-        try (Admin admin = admin()) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> describe(admin, group).groupState() == GroupState.STABLE);
-            before = describe(admin, group);
-        }
-        produce(topic, 0, 200);
-        await().atMost(Duration.ofSeconds(60)).until(() -> processed.size() == 200);
 
-        broker.kill();
-        startBroker();
-
-        produce(topic, 200, 400);
-        await().atMost(Duration.ofSeconds(90)).until(() -> processed.size() == 400);
-        try (Admin admin = admin()) {
-            ConsumerGroupDescription after = describe(admin, group);
-            assertThat(after.groupEpoch()).isEqualTo(before.groupEpoch());
-            assertThat(epochs(after)).isEqualTo(epochs(before));
-            assertThat(assignments(after)).isEqualTo(assignments(before));
-        }
-        for (Member member : members) {
-            assertThat(member.failure).isNull();
-            assertThat(member.lost.get()).as("partitions reported lost").isZero();
-            assertThat(member.assignment).hasSize(2);
-        }
+        killAndRestartUnderTheGroup(group, topic, processed);
     }
 
     /**
@@ -108,25 +80,45 @@ class KafkaConsumerProtocolCrashTest {
      */
     @Test
     void shouldKeepAClassicMemberOfAConsumerGroupAcrossABrokerKill() throws Exception {
-        kafkaPort = freePort();
-        startBroker();
         String topic = "kip848-mixed-crash";
         String group = "kip848-mixed-crash-group";
-        try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        }
-        Set<String> processed = ConcurrentHashMap.newKeySet();
+        Set<String> processed = startWithTopic(topic);
         members.add(new Member(group, topic, processed, "consumer"));
         await().atMost(Duration.ofSeconds(60)).until(() -> members.get(0).assignment.size() == PARTITIONS);
         members.add(new Member(group, topic, processed, "classic"));
+
+        BeforeAndAfter described = killAndRestartUnderTheGroup(group, topic, processed);
+
+        assertThat(described.before().members()).extracting(member -> member.upgraded().orElseThrow())
+                .containsExactlyInAnyOrder(true, false);
+        assertThat(described.after().members()).extracting(member -> member.upgraded().orElseThrow())
+                .containsExactlyInAnyOrder(true, false);
+    }
+
+    /** Starts the broker on a port of its own and creates {@code topic}; the set the members fill. */
+    private Set<String> startWithTopic(String topic) throws Exception {
+        kafkaPort = freePort();
+        startBroker();
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        return ConcurrentHashMap.newKeySet();
+    }
+
+    /**
+     * Once the two members share the partitions and the group is stable: records before, a SIGKILL
+     * and restart, records after. Every record is processed, and the group comes back with the same
+     * epochs and assignments, no member failing or told its partitions were lost. Returns the group
+     * as described before the kill and after the restart.
+     */
+    private BeforeAndAfter killAndRestartUnderTheGroup(String group, String topic, Set<String> processed)
+            throws Exception {
         await().atMost(Duration.ofSeconds(60)).until(() -> members.stream().allMatch(m -> m.assignment.size() == 2));
         ConsumerGroupDescription before;
         try (Admin admin = admin()) {
             await().atMost(Duration.ofSeconds(60)).until(() -> describe(admin, group).groupState() == GroupState.STABLE);
             before = describe(admin, group);
         }
-        assertThat(before.members()).extracting(member -> member.upgraded().orElseThrow())
-                .containsExactlyInAnyOrder(true, false);
         produce(topic, 0, 200);
         await().atMost(Duration.ofSeconds(60)).until(() -> processed.size() == 200);
 
@@ -135,19 +127,22 @@ class KafkaConsumerProtocolCrashTest {
 
         produce(topic, 200, 400);
         await().atMost(Duration.ofSeconds(90)).until(() -> processed.size() == 400);
+        ConsumerGroupDescription after;
         try (Admin admin = admin()) {
-            ConsumerGroupDescription after = describe(admin, group);
-            assertThat(after.groupEpoch()).isEqualTo(before.groupEpoch());
-            assertThat(epochs(after)).isEqualTo(epochs(before));
-            assertThat(assignments(after)).isEqualTo(assignments(before));
-            assertThat(after.members()).extracting(member -> member.upgraded().orElseThrow())
-                    .containsExactlyInAnyOrder(true, false);
+            after = describe(admin, group);
         }
+        assertThat(after.groupEpoch()).isEqualTo(before.groupEpoch());
+        assertThat(epochs(after)).isEqualTo(epochs(before));
+        assertThat(assignments(after)).isEqualTo(assignments(before));
         for (Member member : members) {
             assertThat(member.failure).isNull();
             assertThat(member.lost.get()).as("partitions reported lost").isZero();
             assertThat(member.assignment).hasSize(2);
         }
+        return new BeforeAndAfter(before, after);
+    }
+
+    private record BeforeAndAfter(ConsumerGroupDescription before, ConsumerGroupDescription after) {
     }
 
     private void startBroker() throws IOException {

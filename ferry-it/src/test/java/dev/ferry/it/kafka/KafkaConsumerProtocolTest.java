@@ -626,7 +626,8 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
      * one. Every record is processed throughout.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"range", "cooperative-sticky"})
+    @ValueSource(strings = {"org.apache.kafka.clients.consumer.RangeAssignor",
+            "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"})
     void shouldUpgradeARunningClassicGroupMemberByMember(String classicAssignor) throws Exception {
         int partitions = 6;
         String topic = unique("kip848-upgrade");
@@ -636,10 +637,8 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
             createTopic(admin, topic, partitions);
             Set<String> processed = ConcurrentHashMap.newKeySet();
             KafkaProducer<String, String> producer = producer();
-            String assignorName = classicAssignor.equals("range") ? "org.apache.kafka.clients.consumer.RangeAssignor"
-                    : "org.apache.kafka.clients.consumer.CooperativeStickyAssignor";
-            GroupMember first = member(classicProperties(group, "classic-1", assignorName), List.of(topic), processed);
-            GroupMember second = member(classicProperties(group, "classic-2", assignorName), List.of(topic), processed);
+            GroupMember first = member(classicProperties(group, "classic-1", classicAssignor), List.of(topic), processed);
+            GroupMember second = member(classicProperties(group, "classic-2", classicAssignor), List.of(topic), processed);
             awaitEvenShares(List.of(first, second), all);
             assertThat(admin.listGroups().all().get(30, TimeUnit.SECONDS)).filteredOn(g -> g.groupId().equals(group))
                     .singleElement().satisfies(listing -> assertThat(listing.type()).contains(GroupType.CLASSIC));
