@@ -15,13 +15,14 @@ import dev.ferry.error.ErrorCode;
 /**
  * The configs a single group can be given (Kafka's {@code GROUP} config resource, KIP-848): their
  * names, types, defaults and the bounds a value must keep, and the check a group's whole set of
- * overrides must pass before it is stored. The names, defaults and bounds are Kafka 4.3.1's, whose
- * broker bounds ({@code group.consumer.min.session.timeout.ms} and the like) Ferry does not let
- * anyone change, so they are constants here.
+ * overrides must pass before it is stored. The names, built-in defaults and bounds are Kafka
+ * 4.3.1's; a broker may start with other defaults and bounds ({@link GroupConfigDefaults}, Kafka's
+ * {@code group.consumer.heartbeat.interval.ms}, {@code group.consumer.min.heartbeat.interval.ms} and
+ * the like), checked here against each other as Kafka checks its own at start.
  *
- * <p>Ferry's groups are classic groups: the consumer, share and streams settings below are kept,
- * listed and survive restarts, but nothing in Ferry's classic rebalancing reads them (as in Kafka,
- * where they apply only to groups of the new protocols).
+ * <p>The consumer settings are read by groups of the consumer protocol; the share and streams
+ * settings are kept, listed and survive restarts, but nothing in Ferry reads them yet (Ferry has
+ * no share or streams groups).
  *
  * <p>Design note: the checks run on the whole set of overrides a change leaves (not on the change
  * alone), in the order Kafka runs them, so a request that breaks two rules gets the same message
@@ -138,12 +139,11 @@ public final class DynamicGroupConfig {
     }
 
     /**
-     * The broker configs behind the group configs, as this broker has them (Kafka's defaults, fixed):
-     * each default's source ({@code group.consumer.session.timeout.ms}) and each bound
-     * ({@code group.consumer.min.session.timeout.ms}), sorted by name. The broker's DescribeConfigs
-     * lists them, since the refusals name them.
+     * The broker configs behind the group configs with Kafka's built-in values: each default's source
+     * ({@code group.consumer.session.timeout.ms}) and each bound ({@code group.consumer.min.session.timeout.ms}),
+     * sorted by name.
      */
-    public static Map<String, Integer> brokerConfigs() {
+    static Map<String, Integer> builtInBrokerValues() {
         Map<String, Integer> configs = new TreeMap<>();
         for (Definition definition : DEFINITIONS.values()) {
             if (definition.brokerSynonym() != null) {
@@ -154,6 +154,68 @@ public final class DynamicGroupConfig {
             configs.put(bound.boundName(), bound.bound());
         }
         return configs;
+    }
+
+    /**
+     * Checks broker values of these configs against each other, as Kafka checks its own at start:
+     * each bound pair in order (the maximum not below the minimum, the default within them), and
+     * each family's heartbeat interval below its session timeout once its session bounds passed.
+     * Values the broker does not set are the built-in ones.
+     *
+     * @param values every broker value ({@link #builtInBrokerValues()} with the broker's changes)
+     * @throws IllegalArgumentException naming the first rule broken, in Kafka's words
+     */
+    static void checkBrokerValues(Map<String, Integer> values) {
+        Map<String, Bound[]> boundsByConfig = new LinkedHashMap<>(); // [lower, upper], either may be null
+        for (Bound bound : BOUNDS) {
+            boundsByConfig.computeIfAbsent(bound.name(), name -> new Bound[2])[bound.lower() ? 0 : 1] = bound;
+        }
+        boundsByConfig.forEach((name, bounds) -> {
+            String source = DEFINITIONS.get(name).brokerSynonym();
+            Bound lower = bounds[0];
+            Bound upper = bounds[1];
+            if (lower != null && upper != null) {
+                require(values.get(upper.boundName()) >= values.get(lower.boundName()),
+                        upper.boundName() + " must be greater than or equal to " + lower.boundName());
+            }
+            if (lower != null) {
+                require(values.get(source) >= values.get(lower.boundName()),
+                        source + " must be greater than or equal to " + lower.boundName());
+            }
+            if (upper != null) {
+                require(values.get(source) <= values.get(upper.boundName()),
+                        source + " must be less than or equal to " + upper.boundName());
+            }
+            if (name.endsWith(".session.timeout.ms")) {
+                String family = name.substring(0, name.indexOf('.'));
+                String heartbeat = DEFINITIONS.get(family + ".heartbeat.interval.ms").brokerSynonym();
+                require(values.get(heartbeat) < values.get(source), heartbeat + " must be less than " + source);
+            }
+        });
+    }
+
+    /**
+     * The lowest value the broker config {@code brokerName} takes: that of the group config it is the
+     * default or a bound of; {@link Integer#MIN_VALUE} when it is none of these.
+     */
+    static int lowestBrokerValue(String brokerName) {
+        for (Definition definition : DEFINITIONS.values()) {
+            if (brokerName.equals(definition.brokerSynonym())) {
+                return definition.lowest();
+            }
+        }
+        for (Bound bound : BOUNDS) {
+            if (bound.boundName().equals(brokerName)) {
+                return DEFINITIONS.get(bound.name()).lowest();
+            }
+        }
+        return Integer.MIN_VALUE;
+    }
+
+    private static void require(boolean rule, String message) {
+        if (!rule) {
+            throw new IllegalArgumentException(message);
+        }
     }
 
     /** The config named {@code name}, or null when there is none. */
@@ -168,6 +230,15 @@ public final class DynamicGroupConfig {
      * @throws BrokerException INVALID_CONFIG naming the first rule the set breaks, in Kafka's words
      */
     public static Map<String, String> validated(Map<String, String> overrides) {
+        return validated(overrides, GroupConfigDefaults.kafkaDefaults());
+    }
+
+    /**
+     * As {@link #validated(Map)}, on a broker whose defaults and bounds are {@code broker}'s.
+     *
+     * @throws BrokerException INVALID_CONFIG naming the first rule the set breaks, in Kafka's words
+     */
+    public static Map<String, String> validated(Map<String, String> overrides, GroupConfigDefaults broker) {
         for (String name : overrides.keySet()) {
             if (!DEFINITIONS.containsKey(name)) {
                 throw invalid("Unknown group config name: " + name);
@@ -177,7 +248,7 @@ public final class DynamicGroupConfig {
         Map<String, Integer> integers = new LinkedHashMap<>();
         for (Definition definition : DEFINITIONS.values()) {
             String raw = overrides.get(definition.name());
-            String value = raw == null ? definition.defaultValue() : normalised(definition, raw);
+            String value = raw == null ? broker.defaultValue(definition) : normalised(definition, raw);
             if (raw != null) {
                 stored.put(definition.name(), value);
             }
@@ -187,10 +258,11 @@ public final class DynamicGroupConfig {
         }
         for (Bound bound : BOUNDS) {
             int value = integers.get(bound.name());
-            if (bound.lower() && value < bound.bound()) {
+            int limit = broker.value(bound.boundName());
+            if (bound.lower() && value < limit) {
                 throw invalid(bound.name() + " must be greater than or equal to " + bound.boundName());
             }
-            if (!bound.lower() && value > bound.bound()) {
+            if (!bound.lower() && value > limit) {
                 throw invalid(bound.name() + " must be less than or equal to " + bound.boundName());
             }
         }

@@ -24,11 +24,13 @@ import java.util.Objects;
  * @param offsetsRetentionCheckIntervalMs {@code offsets.retention.check.interval.ms}
  * @param migrationPolicy {@code group.consumer.migration.policy}: whether groups with members
  *     move between the classic and the consumer protocols
+ * @param groupConfigDefaults the broker's defaults and bounds of the configs a group may be given
+ *     ({@code group.consumer.heartbeat.interval.ms}, {@code group.consumer.min.session.timeout.ms}, ...)
  */
 public record GroupConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, int maxSessionTimeoutMs,
                           int offsetMetadataMaxBytes, int newMemberJoinTimeoutMs, ConsumerProtocolFormat subscriptions,
                           long offsetsRetentionMs, long offsetsRetentionCheckIntervalMs,
-                          MigrationPolicy migrationPolicy) {
+                          MigrationPolicy migrationPolicy, GroupConfigDefaults groupConfigDefaults) {
 
     /** Kafka's {@code offsets.retention.minutes} default, 7 days. */
     public static final long DEFAULT_OFFSETS_RETENTION_MS = 7L * 24 * 60 * 60 * 1000;
@@ -38,6 +40,7 @@ public record GroupConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, 
     public GroupConfig {
         Objects.requireNonNull(subscriptions, "subscriptions");
         Objects.requireNonNull(migrationPolicy, "migrationPolicy");
+        Objects.requireNonNull(groupConfigDefaults, "groupConfigDefaults");
         List<String> problems = new ArrayList<>();
         if (initialRebalanceDelayMs < 0) {
             problems.add("initialRebalanceDelayMs=" + initialRebalanceDelayMs + ": must be 0 or more");
@@ -72,36 +75,43 @@ public record GroupConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, 
      */
     public static GroupConfig defaults() {
         return new GroupConfig(3000, 6000, 1_800_000, 4096, 300_000, ConsumerProtocolFormat.NONE,
-                DEFAULT_OFFSETS_RETENTION_MS, DEFAULT_OFFSETS_RETENTION_CHECK_INTERVAL_MS, MigrationPolicy.BIDIRECTIONAL);
+                DEFAULT_OFFSETS_RETENTION_MS, DEFAULT_OFFSETS_RETENTION_CHECK_INTERVAL_MS, MigrationPolicy.BIDIRECTIONAL,
+                GroupConfigDefaults.kafkaDefaults());
     }
 
     public GroupConfig withInitialRebalanceDelayMs(int delayMs) {
         return new GroupConfig(delayMs, minSessionTimeoutMs, maxSessionTimeoutMs, offsetMetadataMaxBytes,
                 newMemberJoinTimeoutMs, subscriptions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs,
-                migrationPolicy);
+                migrationPolicy, groupConfigDefaults);
     }
 
     public GroupConfig withSessionTimeoutBounds(int minMs, int maxMs) {
         return new GroupConfig(initialRebalanceDelayMs, minMs, maxMs, offsetMetadataMaxBytes,
                 newMemberJoinTimeoutMs, subscriptions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs,
-                migrationPolicy);
+                migrationPolicy, groupConfigDefaults);
     }
 
     public GroupConfig withSubscriptions(ConsumerProtocolFormat format) {
         return new GroupConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs,
                 offsetMetadataMaxBytes, newMemberJoinTimeoutMs, format, offsetsRetentionMs,
-                offsetsRetentionCheckIntervalMs, migrationPolicy);
+                offsetsRetentionCheckIntervalMs, migrationPolicy, groupConfigDefaults);
     }
 
     public GroupConfig withOffsetsRetention(long retentionMs, long checkIntervalMs) {
         return new GroupConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs,
                 offsetMetadataMaxBytes, newMemberJoinTimeoutMs, subscriptions, retentionMs, checkIntervalMs,
-                migrationPolicy);
+                migrationPolicy, groupConfigDefaults);
     }
 
     public GroupConfig withMigrationPolicy(MigrationPolicy policy) {
         return new GroupConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs,
                 offsetMetadataMaxBytes, newMemberJoinTimeoutMs, subscriptions, offsetsRetentionMs,
-                offsetsRetentionCheckIntervalMs, policy);
+                offsetsRetentionCheckIntervalMs, policy, groupConfigDefaults);
+    }
+
+    public GroupConfig withGroupConfigDefaults(GroupConfigDefaults defaults) {
+        return new GroupConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs,
+                offsetMetadataMaxBytes, newMemberJoinTimeoutMs, subscriptions, offsetsRetentionMs,
+                offsetsRetentionCheckIntervalMs, migrationPolicy, defaults);
     }
 }

@@ -179,7 +179,8 @@ public final class Groups {
 
     private int consumerIntConfig(String groupId, String name) {
         String value = configs.getOrDefault(groupId, Map.of()).get(name);
-        return Integer.parseInt(value != null ? value : DynamicGroupConfig.definition(name).defaultValue());
+        return Integer.parseInt(value != null ? value
+                : config.groupConfigDefaults().defaultValue(DynamicGroupConfig.definition(name)));
     }
 
     private void alterConfigs(GroupCommand.AlterConfigs alter, GroupOutcome.Builder out) {
@@ -193,7 +194,7 @@ public final class Groups {
             }
         }
         try {
-            next = DynamicGroupConfig.validated(next);
+            next = DynamicGroupConfig.validated(next, config.groupConfigDefaults());
         } catch (BrokerException e) {
             out.reply(alter.requestId(), new AlterConfigsResult(e.errorCode(), e.getMessage()));
             return;

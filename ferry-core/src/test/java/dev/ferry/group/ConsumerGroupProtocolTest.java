@@ -553,6 +553,29 @@ class ConsumerGroupProtocolTest {
     }
 
     @Test
+    void shouldTakeTheBrokersDefaultsWhereTheGroupHasNoOverride() {
+        GroupHarness configured = new GroupHarness(GroupConfig.defaults().withGroupConfigDefaults(GroupConfigDefaults.of(
+                Map.of("group.consumer.min.heartbeat.interval.ms", "1000", "group.consumer.heartbeat.interval.ms", "2000",
+                        "group.consumer.min.session.timeout.ms", "10000", "group.consumer.session.timeout.ms", "12000"))));
+        long request = configured.nextRequest();
+        configured.apply(new ConsumerHeartbeat(request, GROUP, "a", 0, null, null, REBALANCE_TIMEOUT_MS, List.of("orders"),
+                null, null, List.of(), "client-a", "/10.0.0.1", topics, configured.nowMs));
+        ConsumerHeartbeatResult joined = (ConsumerHeartbeatResult) configured.replies.get(request);
+        assertThat(joined.heartbeatIntervalMs()).isEqualTo(2_000);
+        assertThat(configured.groups.nextDeadlineMs(GROUP)).isEqualTo(12_000);
+
+        // An override may go down to the broker's bounds, not to Kafka's built-in ones.
+        long alter = configured.nextRequest();
+        configured.apply(new GroupCommand.AlterConfigs(alter, GROUP, Map.of("consumer.heartbeat.interval.ms", "1000"),
+                false, 0));
+        assertThat(((GroupResult.AlterConfigsResult) configured.replies.get(alter)).error()).isNull();
+        long refused = harness.nextRequest();
+        harness.apply(new GroupCommand.AlterConfigs(refused, GROUP, Map.of("consumer.heartbeat.interval.ms", "1000"),
+                false, 0));
+        assertThat(((GroupResult.AlterConfigsResult) harness.replies.get(refused)).error()).isNotNull();
+    }
+
+    @Test
     void shouldTakeTheGroupsOwnSessionTimeoutAndHeartbeatInterval() {
         long alter = harness.nextRequest();
         harness.apply(new GroupCommand.AlterConfigs(alter, GROUP, Map.of("consumer.session.timeout.ms", "50000",

@@ -133,7 +133,9 @@ public final class FerryCommand implements Callable<BrokerSettings> {
                     + "auto.create.topics.enable, or the broker-wide default of a topic config (log.retention.hours, "
                     + "log.retention.ms, log.retention.bytes, log.segment.bytes, log.roll.ms, log.cleanup.policy, "
                     + "message.max.bytes, compression.type, ...). Topics that do not override a config follow it, "
-                    + "including topics created before it was set. In the configuration file: kafka.NAME = VALUE.")
+                    + "including topics created before it was set. Also group.consumer.migration.policy and the "
+                    + "defaults and bounds of group configs (group.consumer.heartbeat.interval.ms, "
+                    + "group.consumer.min.session.timeout.ms, ...). In the configuration file: kafka.NAME = VALUE.")
     java.util.Map<String, String> kafkaConfigs = new java.util.LinkedHashMap<>();
 
     /** kafka.NAME settings of the configuration file; those on the command line win. */

@@ -163,6 +163,7 @@ public final class FerryServer implements AutoCloseable {
                         .withInitialRebalanceDelayMs(settings.groupInitialRebalanceDelayMs)
                         .withSubscriptions(new KafkaConsumerProtocolFormat())
                         .withMigrationPolicy(settings.migrationPolicy())
+                        .withGroupConfigDefaults(settings.groupConfigDefaults())
                         .withOffsetsRetention(settings.offsetsRetentionMinutes * 60_000,
                                 settings.offsetsRetentionCheckIntervalMs),
                 storage.flusher(), storage.fileHandles(), System::currentTimeMillis);

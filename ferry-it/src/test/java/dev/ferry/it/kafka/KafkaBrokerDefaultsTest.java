@@ -135,6 +135,56 @@ class KafkaBrokerDefaultsTest {
     }
 
     /**
+     * The broker's own defaults and bounds of group configs ({@code group.consumer.heartbeat.interval.ms},
+     * {@code group.consumer.min.heartbeat.interval.ms}): what a group without an override works with,
+     * and the bounds an override must keep, reported as Kafka 4.3.1 reports them when started with the
+     * same two settings (values, sources and synonyms compared with its DescribeConfigs).
+     */
+    @Test
+    void shouldGiveGroupsTheBrokersOwnHeartbeatDefaultAndBound() throws Exception {
+        ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, "tuned");
+        try (BrokerProcess broker = BrokerProcess.start(dataDir, "--kafka-config", "group.consumer.min.heartbeat.interval.ms=1000",
+                "--kafka-config", "group.consumer.heartbeat.interval.ms=2000");
+             Admin admin = admin(broker)) {
+            Config brokerConfigs = describe(admin, new ConfigResource(ConfigResource.Type.BROKER,
+                    admin.describeCluster().controller().get(30, TimeUnit.SECONDS).idString()));
+            assertThat(synonyms(brokerConfigs.get("group.consumer.heartbeat.interval.ms"))).containsExactly(
+                    "STATIC_BROKER_CONFIG:group.consumer.heartbeat.interval.ms=2000",
+                    "DEFAULT_CONFIG:group.consumer.heartbeat.interval.ms=5000");
+            assertThat(brokerConfigs.get("group.consumer.min.heartbeat.interval.ms").value()).isEqualTo("1000");
+
+            ConfigEntry heartbeat = describe(admin, group).get("consumer.heartbeat.interval.ms");
+            assertThat(heartbeat.value()).isEqualTo("2000");
+            assertThat(heartbeat.source()).isEqualTo(ConfigEntry.ConfigSource.STATIC_BROKER_CONFIG);
+            assertThat(describe(admin, group).get("consumer.session.timeout.ms").source())
+                    .isEqualTo(ConfigEntry.ConfigSource.DEFAULT_CONFIG);
+
+            alterGroup(admin, group, "consumer.heartbeat.interval.ms", "1000").get(30, TimeUnit.SECONDS);
+            heartbeat = describe(admin, group).get("consumer.heartbeat.interval.ms");
+            assertThat(heartbeat.source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_GROUP_CONFIG);
+            assertThat(synonyms(heartbeat)).containsExactly("DYNAMIC_GROUP_CONFIG:consumer.heartbeat.interval.ms=1000",
+                    "STATIC_BROKER_CONFIG:group.consumer.heartbeat.interval.ms=2000",
+                    "DEFAULT_CONFIG:group.consumer.heartbeat.interval.ms=5000");
+            Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() ->
+                    alterGroup(admin, group, "consumer.heartbeat.interval.ms", "999").get(30, TimeUnit.SECONDS));
+            assertThat(refused).hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidConfigurationException.class)
+                    .cause().hasMessage("consumer.heartbeat.interval.ms must be greater than or equal to "
+                            + "group.consumer.min.heartbeat.interval.ms");
+        }
+    }
+
+    private static org.apache.kafka.common.KafkaFuture<Void> alterGroup(Admin admin, ConfigResource group, String name,
+                                                                        String value) {
+        return admin.incrementalAlterConfigs(Map.of(group, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                new ConfigEntry(name, value), org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all();
+    }
+
+    private static List<String> synonyms(ConfigEntry entry) {
+        return entry.synonyms().stream().map(synonym -> synonym.source() + ":" + synonym.name() + "=" + synonym.value())
+                .toList();
+    }
+
+    /**
      * {@code group.consumer.migration.policy=disabled}: a consumer of the new protocol may not join a
      * running classic group (Kafka's GROUP_ID_NOT_FOUND with its reason), which goes on undisturbed.
      */
@@ -184,9 +234,12 @@ class KafkaBrokerDefaultsTest {
                 List.of("--kafka-config", "log.retention.hours=soon"),
                 List.of("--kafka-config", "offsets.retention.minutes=5"),
                 List.of("--kafka-config", "group.consumer.migration.policy=sideways"),
+                List.of("--kafka-config", "group.consumer.heartbeat.interval.ms=4000"),
                 List.of("--config", badFile.toString()));
         List<String> expected = List.of("Unknown broker setting: log.retention.dayz", "log.retention.hours",
-                "--offsets-retention-minutes", "group.consumer.migration.policy must be one of", "num.partitions");
+                "--offsets-retention-minutes", "group.consumer.migration.policy must be one of",
+                "group.consumer.heartbeat.interval.ms must be greater than or equal to group.consumer.min.heartbeat.interval.ms",
+                "num.partitions");
         for (int i = 0; i < cases.size(); i++) {
             List<String> arguments = new ArrayList<>(cases.get(i));
             arguments.addAll(List.of("--data-dir", dataDir.resolve("refused-" + i).toString()));

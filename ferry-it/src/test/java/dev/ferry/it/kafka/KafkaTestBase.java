@@ -24,8 +24,13 @@ abstract class KafkaTestBase {
         if (externalBootstrap() != null) {
             return;
         }
-        // Kafka's own default, which the embedded broker's test defaults leave out.
-        broker = Ferry.builder().settings(settings -> settings.groupInitialRebalanceDelayMs = 3000).start();
+        broker = Ferry.builder().settings(settings -> {
+            // Kafka's own default, which the embedded broker's test defaults leave out.
+            settings.groupInitialRebalanceDelayMs = 3000;
+            // Lets a test's consumer-protocol groups heartbeat every second (KafkaConsumerProtocolTest);
+            // a group without an override keeps Kafka's 5 s.
+            settings.kafkaConfigs = Map.of("group.consumer.min.heartbeat.interval.ms", "1000");
+        }).start();
     }
 
     @AfterAll

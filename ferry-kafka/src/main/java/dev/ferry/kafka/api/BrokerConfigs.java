@@ -1,7 +1,7 @@
 package dev.ferry.kafka.api;
 
-import dev.ferry.group.DynamicGroupConfig;
 import dev.ferry.group.GroupConfig;
+import dev.ferry.group.GroupConfigDefaults;
 import dev.ferry.kafka.KafkaConfig;
 import dev.ferry.kafka.LocalNode;
 import dev.ferry.stream.TopicDefaults;
@@ -60,9 +60,11 @@ final class BrokerConfigs {
                 TopicConfigTypes.INT));
         entries.add(fixed("offset.metadata.max.bytes", Integer.toString(groups.offsetMetadataMaxBytes()),
                 TopicConfigTypes.INT));
-        // The defaults and bounds of the group configs (Kafka's, fixed here): group config refusals name them.
-        DynamicGroupConfig.brokerConfigs().forEach((name, value) ->
-                entries.add(standard(name, Integer.toString(value), TopicConfigTypes.INT)));
+        // The defaults and bounds of the group configs: group config refusals name them.
+        GroupConfigDefaults groupDefaults = groups.groupConfigDefaults();
+        groupDefaults.values().forEach((name, value) -> entries.add(groupDefaults.isSet(name)
+                ? setAtStart(name, Integer.toString(value), GroupConfigDefaults.kafkaDefaults().value(name))
+                : standard(name, Integer.toString(value), TopicConfigTypes.INT)));
         return entries;
     }
 
@@ -88,6 +90,12 @@ final class BrokerConfigs {
 
     private static Entry fixed(String name, String value, byte type) {
         return new Entry(name, value, type, STATIC_BROKER_CONFIG, List.of(own(name, value, STATIC_BROKER_CONFIG)));
+    }
+
+    /** An int setting the broker was started with: Kafka's built-in value follows it among the synonyms. */
+    private static Entry setAtStart(String name, String value, int builtIn) {
+        return new Entry(name, value, TopicConfigTypes.INT, STATIC_BROKER_CONFIG, List.of(
+                own(name, value, STATIC_BROKER_CONFIG), own(name, Integer.toString(builtIn), DEFAULT_CONFIG)));
     }
 
     private static Entry standard(String name, String value, byte type) {

@@ -113,7 +113,8 @@ public final class DescribeConfigsHandler implements ApiHandler {
                 result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Group name must not be empty");
             } else if (type == ConfigResource.Type.GROUP) {
                 pending.add(groups.configs(resource.resourceName()).thenAccept(overrides -> result.setConfigs(
-                        GroupConfigs.describe(overrides, resource.configurationKeys(), data.includeSynonyms(),
+                        GroupConfigs.describe(overrides, groups.config().groupConfigDefaults(),
+                                resource.configurationKeys(), data.includeSynonyms(),
                                 data.includeDocumentation(), typed))).exceptionally(failure -> {
                     result.setErrorCode(KafkaErrors.of(failure).code()).setErrorMessage(KafkaErrors.message(failure));
                     return null;

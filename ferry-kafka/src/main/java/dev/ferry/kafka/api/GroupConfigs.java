@@ -2,6 +2,7 @@ package dev.ferry.kafka.api;
 
 import dev.ferry.group.DynamicGroupConfig;
 import dev.ferry.group.DynamicGroupConfig.Definition;
+import dev.ferry.group.GroupConfigDefaults;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,9 +12,11 @@ import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfi
 /**
  * A group's configs as DescribeConfigs reports them, as Kafka 4.3.1 does: every config of
  * {@link DynamicGroupConfig}, the group's override as DYNAMIC_GROUP_CONFIG, else the default as
- * DEFAULT_CONFIG, none read-only or sensitive. The synonyms are the override (if any) and the
- * default under the name of the broker config it comes from ({@code group.consumer.session.timeout.ms}),
- * or under the config's own name when no broker config sets it.
+ * DEFAULT_CONFIG, or as STATIC_BROKER_CONFIG the broker's value when it was started with one; none
+ * read-only or sensitive. The synonyms are the override (if any), the broker's value (if it was
+ * started with one) and the built-in default, under the name of the broker config they come from
+ * ({@code group.consumer.session.timeout.ms}), or under the config's own name when no broker config
+ * sets it.
  */
 final class GroupConfigs {
     /** Kafka's {@code ConfigSource.DYNAMIC_GROUP_CONFIG}. */
@@ -27,8 +30,9 @@ final class GroupConfigs {
      * @param documentation whether to send each config's documentation (else null)
      * @param typed whether the request version carries config types (v3+)
      */
-    static List<DescribeConfigsResourceResult> describe(Map<String, String> overrides, List<String> keys,
-                                                        boolean synonyms, boolean documentation, boolean typed) {
+    static List<DescribeConfigsResourceResult> describe(Map<String, String> overrides, GroupConfigDefaults defaults,
+                                                        List<String> keys, boolean synonyms, boolean documentation,
+                                                        boolean typed) {
         List<DescribeConfigsResourceResult> entries = new ArrayList<>();
         for (Definition definition : DynamicGroupConfig.definitions()) {
             String name = definition.name();
@@ -36,26 +40,33 @@ final class GroupConfigs {
                 continue;
             }
             String override = overrides.get(name);
-            String value = override != null ? override : definition.defaultValue();
+            String brokerName = definition.brokerSynonym() != null ? definition.brokerSynonym() : name;
+            boolean setOnBroker = definition.brokerSynonym() != null && defaults.isSet(brokerName);
+            String value = override != null ? override : defaults.defaultValue(definition);
+            byte source = override != null ? DYNAMIC_GROUP_CONFIG
+                    : setOnBroker ? BrokerConfigs.STATIC_BROKER_CONFIG : BrokerConfigs.DEFAULT_CONFIG;
             DescribeConfigsResourceResult entry = new DescribeConfigsResourceResult().setName(name).setValue(value)
-                    .setReadOnly(false).setIsSensitive(false)
-                    .setConfigSource(override != null ? DYNAMIC_GROUP_CONFIG : BrokerConfigs.DEFAULT_CONFIG)
-                    .setSynonyms(new ArrayList<>());
+                    .setReadOnly(false).setIsSensitive(false).setConfigSource(source).setSynonyms(new ArrayList<>());
             if (typed) {
                 entry.setConfigType(type(definition)).setDocumentation(documentation ? definition.documentation() : null);
             }
             if (synonyms) {
                 if (override != null) {
-                    entry.synonyms().add(new DescribeConfigsSynonym().setName(name).setValue(override)
-                            .setSource(DYNAMIC_GROUP_CONFIG));
+                    entry.synonyms().add(synonym(name, override, DYNAMIC_GROUP_CONFIG));
                 }
-                String brokerName = definition.brokerSynonym() != null ? definition.brokerSynonym() : name;
-                entry.synonyms().add(new DescribeConfigsSynonym().setName(brokerName)
-                        .setValue(definition.defaultValue()).setSource(BrokerConfigs.DEFAULT_CONFIG));
+                if (setOnBroker) {
+                    entry.synonyms().add(synonym(brokerName, defaults.defaultValue(definition),
+                            BrokerConfigs.STATIC_BROKER_CONFIG));
+                }
+                entry.synonyms().add(synonym(brokerName, definition.defaultValue(), BrokerConfigs.DEFAULT_CONFIG));
             }
             entries.add(entry);
         }
         return entries;
+    }
+
+    private static DescribeConfigsSynonym synonym(String name, String value, byte source) {
+        return new DescribeConfigsSynonym().setName(name).setValue(value).setSource(source);
     }
 
     private static byte type(Definition definition) {

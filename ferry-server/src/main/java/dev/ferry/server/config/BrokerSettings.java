@@ -1,6 +1,7 @@
 package dev.ferry.server.config;
 
 import dev.ferry.error.BrokerException;
+import dev.ferry.group.GroupConfigDefaults;
 import dev.ferry.group.MigrationPolicy;
 import dev.ferry.stream.TopicDefaults;
 
@@ -342,8 +343,11 @@ public final class BrokerSettings {
             }
         }
         Map<String, String> topicSettings = new LinkedHashMap<>();
+        Map<String, String> groupSettings = new LinkedHashMap<>();
         for (Map.Entry<String, String> entry : kafkaConfigs.entrySet()) {
-            if (entry.getKey().trim().equals(MIGRATION_POLICY)) {
+            if (GroupConfigDefaults.isGroupConfigDefault(entry.getKey().trim())) {
+                groupSettings.put(entry.getKey(), entry.getValue());
+            } else if (entry.getKey().trim().equals(MIGRATION_POLICY)) {
                 migrationPolicy = MigrationPolicy.parse(entry.getValue() == null ? "" : entry.getValue());
                 if (migrationPolicy == null) {
                     throw new ConfigException("kafka-config: " + MIGRATION_POLICY + " must be one of disabled, upgrade, "
@@ -358,6 +362,11 @@ public final class BrokerSettings {
         } catch (BrokerException e) {
             throw new ConfigException("kafka-config: " + e.getMessage());
         }
+        try {
+            groupConfigDefaults = GroupConfigDefaults.of(groupSettings);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("kafka-config: " + e.getMessage());
+        }
     }
 
     private static final String MIGRATION_POLICY = "group.consumer.migration.policy";
@@ -367,6 +376,14 @@ public final class BrokerSettings {
     /** Whether groups with members move between the classic and the consumer protocols (KIP-848). */
     public MigrationPolicy migrationPolicy() {
         return migrationPolicy;
+    }
+
+    /** Kafka's {@code group.consumer.heartbeat.interval.ms} and the other defaults and bounds of group configs, from {@link #kafkaConfigs}. */
+    private GroupConfigDefaults groupConfigDefaults = GroupConfigDefaults.kafkaDefaults();
+
+    /** The defaults and bounds of the configs a group may be given ({@code group.consumer.session.timeout.ms}, ...). */
+    public GroupConfigDefaults groupConfigDefaults() {
+        return groupConfigDefaults;
     }
 
     /** What topics get from the broker when their creator leaves something out (from {@link #kafkaConfigs}). */
