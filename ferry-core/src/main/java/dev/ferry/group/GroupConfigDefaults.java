@@ -1,6 +1,7 @@
 package dev.ferry.group;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,7 +24,7 @@ public final class GroupConfigDefaults {
 
     private GroupConfigDefaults(Map<String, Integer> values, Set<String> set) {
         this.values = Map.copyOf(values);
-        this.set = Set.copyOf(set);
+        this.set = Collections.unmodifiableSortedSet(new TreeSet<>(set));
     }
 
     /** Kafka 4.3.1's built-in values. */

@@ -21,6 +21,23 @@ class DynamicGroupConfigTest {
     }
 
     @Test
+    void shouldTakeEveryFormOfTheShareSettingsKafkaTakes() {
+        for (String level : new String[] {"read_committed", "read_uncommitted"}) {
+            assertThat(DynamicGroupConfig.validated(Map.of("share.isolation.level", level)))
+                    .containsEntry("share.isolation.level", level);
+        }
+        for (String reset : new String[] {"earliest", "latest", "by_duration:PT0S", "by_duration:P1DT2H"}) {
+            assertThat(DynamicGroupConfig.validated(Map.of("share.auto.offset.reset", reset)))
+                    .containsEntry("share.auto.offset.reset", reset);
+        }
+        for (String reset : new String[] {"middle", "by_duration:-PT1H", "by_duration:soon", "duration:PT1H"}) {
+            assertRefused(Map.of("share.auto.offset.reset", reset), "Invalid value " + reset + " for configuration "
+                    + "share.auto.offset.reset: Invalid value `" + reset + "` for configuration share.auto.offset.reset. "
+                    + "The value must be either 'earliest', 'latest' or of the format 'by_duration:<PnDTnHnMn.nS>'.");
+        }
+    }
+
+    @Test
     void shouldNameUnknownConfigsBeforeAnythingElse() {
         assertRefused(Map.of("nope", "1", "consumer.session.timeout.ms", "x"), "Unknown group config name: nope");
     }

@@ -55,6 +55,36 @@ class GroupConfigDefaultsTest {
     }
 
     @Test
+    void shouldTakeValuesOnTheirBounds() {
+        GroupConfigDefaults pinned = GroupConfigDefaults.of(Map.of("group.consumer.max.heartbeat.interval.ms", "5000"));
+        assertThat(pinned.value("group.consumer.max.heartbeat.interval.ms")).isEqualTo(5_000);
+        GroupConfigDefaults atTheTop = GroupConfigDefaults.of(Map.of("group.consumer.heartbeat.interval.ms", "15000"));
+        assertThat(atTheTop.value("group.consumer.heartbeat.interval.ms")).isEqualTo(15_000);
+        assertThat(DynamicGroupConfig.validated(Map.of("consumer.heartbeat.interval.ms", "15000", "consumer.session.timeout.ms",
+                "60000"), atTheTop)).hasSize(2);
+        assertThatThrownBy(() -> DynamicGroupConfig.validated(Map.of("consumer.session.timeout.ms", "60001"), atTheTop))
+                .isInstanceOf(BrokerException.class)
+                .hasMessage("consumer.session.timeout.ms must be less than or equal to group.consumer.max.session.timeout.ms");
+    }
+
+    @Test
+    void shouldTellSettingsApartByWhatWasSet() {
+        GroupConfigDefaults twoSeconds = GroupConfigDefaults.of(Map.of("group.consumer.min.heartbeat.interval.ms", "1000",
+                "group.consumer.heartbeat.interval.ms", "2000"));
+        assertThat(twoSeconds).isEqualTo(GroupConfigDefaults.of(Map.of("group.consumer.heartbeat.interval.ms", "2000",
+                "group.consumer.min.heartbeat.interval.ms", "1000")));
+        assertThat(twoSeconds.hashCode()).isEqualTo(GroupConfigDefaults.of(Map.of("group.consumer.heartbeat.interval.ms",
+                "2000", "group.consumer.min.heartbeat.interval.ms", "1000")).hashCode());
+        assertThat(twoSeconds).isNotEqualTo(GroupConfigDefaults.of(Map.of("group.consumer.min.heartbeat.interval.ms", "1000")))
+                .isNotEqualTo(GroupConfigDefaults.kafkaDefaults()).isNotEqualTo("group.consumer.heartbeat.interval.ms=2000");
+        // Setting a value to Kafka's own still counts as set (DescribeConfigs reports it as the broker's).
+        assertThat(GroupConfigDefaults.of(Map.of("group.consumer.heartbeat.interval.ms", "5000")))
+                .isNotEqualTo(GroupConfigDefaults.kafkaDefaults());
+        assertThat(twoSeconds).hasToString("GroupConfigDefaults[group.consumer.heartbeat.interval.ms=2000, "
+                + "group.consumer.min.heartbeat.interval.ms=1000]");
+    }
+
+    @Test
     void shouldRefuseValuesThatBreakABoundInKafkasOrder() {
         assertRefused(Map.of("group.consumer.heartbeat.interval.ms", "4000"),
                 "group.consumer.heartbeat.interval.ms must be greater than or equal to group.consumer.min.heartbeat.interval.ms");
@@ -84,6 +114,11 @@ class GroupConfigDefaultsTest {
                 "Invalid value soon for configuration group.consumer.heartbeat.interval.ms: Not a number of type INT");
         assertRefused(Map.of("group.consumer.min.heartbeat.interval.ms", "0"),
                 "Invalid value 0 for configuration group.consumer.min.heartbeat.interval.ms: Value must be at least 1");
+        assertRefused(Map.of("group.consumer.heartbeat.interval.ms", "0"),
+                "Invalid value 0 for configuration group.consumer.heartbeat.interval.ms: Value must be at least 1");
+        Map<String, String> empty = new java.util.HashMap<>();
+        empty.put("group.consumer.session.timeout.ms", null);
+        assertRefused(empty, "Invalid value  for configuration group.consumer.session.timeout.ms: Not a number of type INT");
         assertRefused(Map.of("group.consumer.assignment.interval.ms", "-1"),
                 "Invalid value -1 for configuration group.consumer.assignment.interval.ms: Value must be at least 0");
         assertRefused(Map.of("group.consumer.min.assignment.interval.ms", "-1"),
