@@ -62,6 +62,8 @@ public enum ErrorCode {
     INVALID_REGULAR_EXPRESSION(406, false),
     /** Consumer protocol: a heartbeat whose fields contradict each other (Kafka's INVALID_REQUEST). */
     INVALID_GROUP_REQUEST(406, false),
+    /** The group has as many members as the broker allows (group.max.size, group.consumer.max.size). */
+    GROUP_MAX_SIZE_REACHED(406, false),
     FRAME_ERROR(501, true),
     SYNTAX_ERROR(502, true),
     COMMAND_INVALID(503, true),

@@ -164,11 +164,19 @@ final class ClassicGroup {
             if (consumer.hasMembers()) {
                 // KIP-848's online migration: the consumer-protocol group takes the classic member in.
                 out.reply(requestId, consumer.classicJoin(command, config.subscriptions(), assignmentIntervalMs,
-                        out::record));
+                        config.consumerMaxSize(), out::record));
                 return;
             }
             consumer = null; // an empty group changes protocol with its next member, as in Kafka
             out.record(new GroupRecord.ConsumerGroupRemoved(groupId));
+        }
+        if (!acceptsJoiningMember(command.memberId())) {
+            GroupMember refused = members.get(command.memberId());
+            if (refused != null) {
+                removeMemberAndUpdateGroup(refused, command.nowMs(), out);
+            }
+            out.reply(requestId, JoinResult.failed(ErrorCode.GROUP_MAX_SIZE_REACHED, ""));
+            return;
         }
         if (!supportsProtocols(command.protocolType(), command.protocols())) {
             out.reply(requestId, JoinResult.failed(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, command.memberId()));
@@ -231,6 +239,33 @@ final class ClassicGroup {
             }
             default -> out.reply(requestId, JoinResult.failed(ErrorCode.UNKNOWN_MEMBER_ID, memberId));
         }
+    }
+
+    /**
+     * Kafka's {@code group.max.size} rule for a JoinGroup naming {@code memberId} (empty for a new
+     * member): while a rebalance gathers members, one already waiting in it is taken and others up
+     * to the maximum of waiting members (so a group above a lowered maximum sheds the members that
+     * rejoin last); otherwise members of the group are taken and new ones up to the maximum. Any
+     * join of an empty group is taken.
+     */
+    private boolean acceptsJoiningMember(String memberId) {
+        GroupMember member = members.get(memberId);
+        return switch (state) {
+            case PREPARING_REBALANCE -> (member != null && member.isAwaitingJoin())
+                    || membersAwaitingJoin() < config.classicMaxSize();
+            case COMPLETING_REBALANCE, STABLE -> member != null || members.size() < config.classicMaxSize();
+            default -> true;
+        };
+    }
+
+    private int membersAwaitingJoin() {
+        int awaiting = 0;
+        for (GroupMember member : members.values()) {
+            if (member.isAwaitingJoin()) {
+                awaiting++;
+            }
+        }
+        return awaiting;
     }
 
     /** The member holding static {@code instanceId}, or null. */
@@ -1079,7 +1114,7 @@ final class ClassicGroup {
         // what a restart rebuilds the membership from.
         int epochBefore = consumer.groupEpoch();
         out.reply(command.requestId(), consumer.heartbeat(command, heartbeatIntervalMs, assignmentIntervalMs,
-                out::record));
+                config.consumerMaxSize(), out::record));
         if (command.memberEpoch() == ConsumerGroupMembership.LEAVE_EPOCH) {
             afterConsumerMembersLeft(command.nowMs(), epochBefore, out);
         } else if (!consumer.hasMembers()) {
@@ -1108,7 +1143,7 @@ final class ClassicGroup {
         upgraded.takeSubscribedTopics(command.topicPartitionCounts());
         // The joining member's own checks come first: a refused join leaves the classic group as it was.
         GroupResult.ConsumerHeartbeatResult result = upgraded.heartbeat(command, heartbeatIntervalMs,
-                assignmentIntervalMs, record -> { });
+                assignmentIntervalMs, config.consumerMaxSize(), record -> { });
         if (result.error() != null) {
             out.reply(command.requestId(), result);
             return;
@@ -1148,6 +1183,9 @@ final class ClassicGroup {
         if (!CONSUMER_PROTOCOL_TYPE.equals(protocolType)) {
             return "the group does not use the consumer embedded protocol.";
         }
+        if (members.size() > config.consumerMaxSize()) {
+            return "the group size exceeds the consumer group maximum size.";
+        }
         if (protocolName == null) {
             return "the embedded consumer protocol is malformed."; // no generation has chosen a protocol yet
         }
@@ -1183,7 +1221,8 @@ final class ClassicGroup {
      * classic again when the policy allows (Kafka's downgrade), else it just may have emptied.
      */
     private void afterConsumerMembersLeft(long nowMs, int epochBefore, GroupOutcome.Builder out) {
-        if (consumer.onlyClassicMembers() && config.migrationPolicy().allowsDowngrade()) {
+        if (consumer.onlyClassicMembers() && config.migrationPolicy().allowsDowngrade()
+                && consumer.memberCount() <= config.classicMaxSize()) {
             downgrade(nowMs, epochBefore, out);
         } else if (!consumer.hasMembers()) {
             emptySinceMs = nowMs;

@@ -90,8 +90,9 @@ final class ConsumerGroupMembership {
      * group's (its configs, else the broker's).
      */
     ConsumerHeartbeatResult heartbeat(ConsumerHeartbeat command, int heartbeatIntervalMs, int assignmentIntervalMs,
-                                      Consumer<GroupRecord> records) {
+                                      int maxSize, Consumer<GroupRecord> records) {
         this.assignmentIntervalMs = assignmentIntervalMs;
+        this.maxSize = maxSize;
         // What a heartbeat can change: the group's own record (epochs, assignor, subscribed topics),
         // the member set, the heartbeating member, and with a new target every member's part in it.
         // Only what changed is written: a plain heartbeat writes nothing, one member's change one record.
@@ -131,11 +132,25 @@ final class ConsumerGroupMembership {
      */
     private int assignmentIntervalMs;
     private long lastTargetMs = Long.MIN_VALUE / 2;
+    /** {@code group.consumer.max.size}, as of the command being applied. */
+    private int maxSize = Integer.MAX_VALUE;
+
+    /** Whether a member {@code memberId} (empty: not named yet) would be one too many (Kafka's check). */
+    private boolean isFullFor(String memberId) {
+        return members.size() >= maxSize && (memberId.isEmpty() || !members.containsKey(memberId));
+    }
+
+    private String fullMessage() {
+        return "The consumer group has reached its maximum capacity of " + maxSize + " members.";
+    }
 
     private ConsumerHeartbeatResult apply(ConsumerHeartbeat command, int heartbeatIntervalMs) {
         long nowMs = command.nowMs();
         if (command.memberEpoch() == LEAVE_EPOCH || command.memberEpoch() == STATIC_LEAVE_EPOCH) {
             return leave(command);
+        }
+        if (isFullFor(command.memberId())) {
+            return failed(ErrorCode.GROUP_MAX_SIZE_REACHED, fullMessage(), command);
         }
         ConsumerGroupMember member = members.get(command.memberId());
         boolean joined = false;
@@ -487,8 +502,12 @@ final class ConsumerGroupMembership {
      * client), which then drops them after its sync and joins again.
      */
     GroupResult.JoinResult classicJoin(GroupCommand.Join command, ConsumerProtocolFormat format,
-                                       int assignmentIntervalMs, Consumer<GroupRecord> records) {
+                                       int assignmentIntervalMs, int maxSize, Consumer<GroupRecord> records) {
         this.assignmentIntervalMs = assignmentIntervalMs;
+        this.maxSize = maxSize;
+        if (isFullFor(command.memberId())) {
+            return GroupResult.JoinResult.failed(ErrorCode.GROUP_MAX_SIZE_REACHED, command.memberId());
+        }
         long nowMs = command.nowMs();
         if (!ClassicGroup.CONSUMER_PROTOCOL_TYPE.equals(command.protocolType()) || command.protocols().isEmpty()
                 || !supportedByClassicMembers(command.protocols())) {
@@ -699,6 +718,10 @@ final class ConsumerGroupMembership {
             records.accept(groupRecord());
         }
         return outcomes;
+    }
+
+    int memberCount() {
+        return members.size();
     }
 
     /** Whether every member speaks the classic protocol: the group may turn classic again. */

@@ -26,11 +26,14 @@ import java.util.Objects;
  *     move between the classic and the consumer protocols
  * @param groupConfigDefaults the broker's defaults and bounds of the configs a group may be given
  *     ({@code group.consumer.heartbeat.interval.ms}, {@code group.consumer.min.session.timeout.ms}, ...)
+ * @param classicMaxSize {@code group.max.size}: the members a classic group takes
+ * @param consumerMaxSize {@code group.consumer.max.size}: the members a consumer-protocol group takes
  */
 public record GroupConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, int maxSessionTimeoutMs,
                           int offsetMetadataMaxBytes, int newMemberJoinTimeoutMs, ConsumerProtocolFormat subscriptions,
                           long offsetsRetentionMs, long offsetsRetentionCheckIntervalMs,
-                          MigrationPolicy migrationPolicy, GroupConfigDefaults groupConfigDefaults) {
+                          MigrationPolicy migrationPolicy, GroupConfigDefaults groupConfigDefaults,
+                          int classicMaxSize, int consumerMaxSize) {
 
     /** Kafka's {@code offsets.retention.minutes} default, 7 days. */
     public static final long DEFAULT_OFFSETS_RETENTION_MS = 7L * 24 * 60 * 60 * 1000;
@@ -64,6 +67,12 @@ public record GroupConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, 
         if (offsetsRetentionCheckIntervalMs <= 0) {
             problems.add("offsetsRetentionCheckIntervalMs=" + offsetsRetentionCheckIntervalMs + ": must be positive");
         }
+        if (classicMaxSize < 1) {
+            problems.add("classicMaxSize=" + classicMaxSize + ": must be at least 1");
+        }
+        if (consumerMaxSize < 1) {
+            problems.add("consumerMaxSize=" + consumerMaxSize + ": must be at least 1");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid group settings: " + String.join("; ", problems));
         }
@@ -71,47 +80,59 @@ public record GroupConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, 
 
     /**
      * Kafka's defaults: 3 s initial delay, sessions of 6 s to 30 min, 4096 bytes of metadata,
-     * offsets kept 7 days, checked every 10 minutes.
+     * offsets kept 7 days, checked every 10 minutes, groups of any size.
      */
     public static GroupConfig defaults() {
         return new GroupConfig(3000, 6000, 1_800_000, 4096, 300_000, ConsumerProtocolFormat.NONE,
                 DEFAULT_OFFSETS_RETENTION_MS, DEFAULT_OFFSETS_RETENTION_CHECK_INTERVAL_MS, MigrationPolicy.BIDIRECTIONAL,
-                GroupConfigDefaults.kafkaDefaults());
+                GroupConfigDefaults.kafkaDefaults(), Integer.MAX_VALUE, Integer.MAX_VALUE);
     }
 
     public GroupConfig withInitialRebalanceDelayMs(int delayMs) {
         return new GroupConfig(delayMs, minSessionTimeoutMs, maxSessionTimeoutMs, offsetMetadataMaxBytes,
                 newMemberJoinTimeoutMs, subscriptions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs,
-                migrationPolicy, groupConfigDefaults);
+                migrationPolicy, groupConfigDefaults,
+                classicMaxSize, consumerMaxSize);
     }
 
     public GroupConfig withSessionTimeoutBounds(int minMs, int maxMs) {
         return new GroupConfig(initialRebalanceDelayMs, minMs, maxMs, offsetMetadataMaxBytes,
                 newMemberJoinTimeoutMs, subscriptions, offsetsRetentionMs, offsetsRetentionCheckIntervalMs,
-                migrationPolicy, groupConfigDefaults);
+                migrationPolicy, groupConfigDefaults,
+                classicMaxSize, consumerMaxSize);
     }
 
     public GroupConfig withSubscriptions(ConsumerProtocolFormat format) {
         return new GroupConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs,
                 offsetMetadataMaxBytes, newMemberJoinTimeoutMs, format, offsetsRetentionMs,
-                offsetsRetentionCheckIntervalMs, migrationPolicy, groupConfigDefaults);
+                offsetsRetentionCheckIntervalMs, migrationPolicy, groupConfigDefaults,
+                classicMaxSize, consumerMaxSize);
     }
 
     public GroupConfig withOffsetsRetention(long retentionMs, long checkIntervalMs) {
         return new GroupConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs,
                 offsetMetadataMaxBytes, newMemberJoinTimeoutMs, subscriptions, retentionMs, checkIntervalMs,
-                migrationPolicy, groupConfigDefaults);
+                migrationPolicy, groupConfigDefaults,
+                classicMaxSize, consumerMaxSize);
     }
 
     public GroupConfig withMigrationPolicy(MigrationPolicy policy) {
         return new GroupConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs,
                 offsetMetadataMaxBytes, newMemberJoinTimeoutMs, subscriptions, offsetsRetentionMs,
-                offsetsRetentionCheckIntervalMs, policy, groupConfigDefaults);
+                offsetsRetentionCheckIntervalMs, policy, groupConfigDefaults,
+                classicMaxSize, consumerMaxSize);
     }
 
     public GroupConfig withGroupConfigDefaults(GroupConfigDefaults defaults) {
         return new GroupConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs,
                 offsetMetadataMaxBytes, newMemberJoinTimeoutMs, subscriptions, offsetsRetentionMs,
-                offsetsRetentionCheckIntervalMs, migrationPolicy, defaults);
+                offsetsRetentionCheckIntervalMs, migrationPolicy, defaults, classicMaxSize, consumerMaxSize);
+    }
+
+    /** {@code group.max.size} and {@code group.consumer.max.size}. */
+    public GroupConfig withMaxSizes(int classic, int consumer) {
+        return new GroupConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs,
+                offsetMetadataMaxBytes, newMemberJoinTimeoutMs, subscriptions, offsetsRetentionMs,
+                offsetsRetentionCheckIntervalMs, migrationPolicy, groupConfigDefaults, classic, consumer);
     }
 }

@@ -71,8 +71,11 @@ class GroupMigrationTest {
     private final Map<String, Integer> generations = new HashMap<>();
 
     private static GroupHarness harness(MigrationPolicy policy) {
-        GroupHarness harness = new GroupHarness(GroupConfig.defaults().withInitialRebalanceDelayMs(0)
-                .withSubscriptions(TEXT).withMigrationPolicy(policy));
+        return harness(GroupConfig.defaults().withMigrationPolicy(policy));
+    }
+
+    private static GroupHarness harness(GroupConfig config) {
+        GroupHarness harness = new GroupHarness(config.withInitialRebalanceDelayMs(0).withSubscriptions(TEXT));
         // Each change assigned by the request that made it, so that each step's answer shows it.
         harness.apply(new GroupCommand.AlterConfigs(harness.nextRequest(), GROUP,
                 Map.of("consumer.assignment.interval.ms", "0"), false, 0));
@@ -265,6 +268,73 @@ class GroupMigrationTest {
         assertThat(listing().type()).isEqualTo(GroupListing.CLASSIC);
         // Past its join, a member of another protocol is not a consumer-group member at all.
         assertThat(heartbeat("c", 1, List.of()).errorMessage()).isEqualTo("Group g is not a consumer group.");
+    }
+
+    @Test
+    void shouldNotUpgradeAClassicGroupLargerThanAConsumerGroupMayBe() {
+        harness = harness(GroupConfig.defaults().withMaxSizes(Integer.MAX_VALUE, 1));
+        startClassicGroup();
+
+        assertThat(consumerJoin("c").errorMessage()).isEqualTo("Cannot upgrade classic group g to consumer group "
+                + "because the group size exceeds the consumer group maximum size.");
+        assertThat(listing().type()).isEqualTo(GroupListing.CLASSIC);
+        assertThat(classicHeartbeat(classicA)).isNull();
+    }
+
+    @Test
+    void shouldRefuseTheMemberThatWouldMakeTheUpgradedGroupTooLargeAndStayClassic() {
+        harness = harness(GroupConfig.defaults().withMaxSizes(Integer.MAX_VALUE, 2));
+        startClassicGroup();
+
+        ConsumerHeartbeatResult refused = consumerJoin("c");
+
+        assertThat(refused.error()).isEqualTo(ErrorCode.GROUP_MAX_SIZE_REACHED);
+        assertThat(refused.errorMessage()).isEqualTo("The consumer group has reached its maximum capacity of 2 members.");
+        assertThat(listing().type()).isEqualTo(GroupListing.CLASSIC);
+        assertThat(harness.state()).isEqualTo(GroupState.STABLE);
+    }
+
+    @Test
+    void shouldRefuseNewMembersOfEitherProtocolOnceTheMixedGroupIsFull() {
+        harness = harness(GroupConfig.defaults().withMaxSizes(Integer.MAX_VALUE, 3));
+        startClassicGroup();
+        assertThat(consumerJoin("c").error()).isNull();
+
+        long newcomer = harness.nextRequest();
+        harness.apply(join(newcomer, "", "classic-c", protocols("orders|")));
+        assertThat(harness.joinResult(newcomer).error()).isEqualTo(ErrorCode.GROUP_MAX_SIZE_REACHED);
+        assertThat(consumerJoin("d").error()).isEqualTo(ErrorCode.GROUP_MAX_SIZE_REACHED);
+        // The members carry on: a classic one rejoins and is assigned.
+        assertThat(classicJoin(classicA, "orders|").error()).isNull();
+        assertThat(describe().members()).hasSize(3);
+    }
+
+    @Test
+    void shouldStayAConsumerGroupWhenItsClassicMembersAreMoreThanAClassicGroupMayHave() {
+        harness = harness(GroupConfig.defaults().withMaxSizes(1, Integer.MAX_VALUE));
+        assertThat(consumerJoin("c").error()).isNull();
+        String d = newClassicMemberOfTheConsumerGroup("d");
+        String e = newClassicMemberOfTheConsumerGroup("e");
+
+        heartbeat("c", -1, null);
+
+        assertThat(listing().type()).as("two classic members, one allowed in a classic group")
+                .isEqualTo(GroupListing.CONSUMER);
+        assertThat(describe().members()).extracting(ConsumerGroupDescription.Member::memberId)
+                .containsExactlyInAnyOrder(d, e);
+        // With one of them gone, the other makes a classic group of one.
+        long leave = harness.leave(e);
+        assertThat(harness.leaveResult(leave).error()).isNull();
+        assertThat(listing().type()).isEqualTo(GroupListing.CLASSIC);
+    }
+
+    /** A classic member joining the consumer group (MEMBER_ID_REQUIRED, then its join): its member id. */
+    private String newClassicMemberOfTheConsumerGroup(String newMemberId) {
+        long first = harness.nextRequest();
+        harness.apply(join(first, "", newMemberId, protocols("orders|")));
+        assertThat(harness.joinResult(first).error()).isEqualTo(ErrorCode.MEMBER_ID_REQUIRED);
+        assertThat(classicJoin(newMemberId, "orders|").error()).isNull();
+        return newMemberId;
     }
 
     @Test

@@ -164,6 +164,7 @@ public final class FerryServer implements AutoCloseable {
                         .withSubscriptions(new KafkaConsumerProtocolFormat())
                         .withMigrationPolicy(settings.migrationPolicy())
                         .withGroupConfigDefaults(settings.groupConfigDefaults())
+                        .withMaxSizes(settings.classicGroupMaxSize(), settings.consumerGroupMaxSize())
                         .withOffsetsRetention(settings.offsetsRetentionMinutes * 60_000,
                                 settings.offsetsRetentionCheckIntervalMs),
                 storage.flusher(), storage.fileHandles(), System::currentTimeMillis);

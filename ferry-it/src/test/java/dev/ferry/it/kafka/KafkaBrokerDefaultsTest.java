@@ -173,6 +173,50 @@ class KafkaBrokerDefaultsTest {
         }
     }
 
+    /**
+     * {@code group.max.size} and {@code group.consumer.max.size}: a consumer beyond the maximum fails
+     * with GroupMaxSizeReachedException (the Java client's text for a classic group, the broker's
+     * for a consumer-protocol one), the member already in the group keeps its partitions. Kafka 4.3.1
+     * started with the same two settings answered both the same way.
+     */
+    @Test
+    void shouldRefuseAConsumerBeyondTheGroupsMaximumSize() throws Exception {
+        try (BrokerProcess broker = BrokerProcess.start(dataDir, "--kafka-config", "group.max.size=1",
+                "--kafka-config", "group.consumer.max.size=1");
+             Admin admin = admin(broker)) {
+            admin.createTopics(List.of(new NewTopic("bounded", 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            Config brokerConfigs = describe(admin, new ConfigResource(ConfigResource.Type.BROKER,
+                    admin.describeCluster().controller().get(30, TimeUnit.SECONDS).idString()));
+            assertThat(brokerConfigs.get("group.max.size").value()).isEqualTo("1");
+            assertThat(brokerConfigs.get("group.consumer.max.size").source())
+                    .isEqualTo(ConfigEntry.ConfigSource.STATIC_BROKER_CONFIG);
+            for (String protocol : List.of("classic", "consumer")) {
+                String group = "bounded-" + protocol;
+                try (KafkaConsumer<byte[], byte[]> first = consumer(broker, protocol, group);
+                     KafkaConsumer<byte[], byte[]> second = consumer(broker, protocol, group)) {
+                    first.subscribe(List.of("bounded"));
+                    await().atMost(Duration.ofSeconds(30)).until(() -> {
+                        first.poll(Duration.ofMillis(100));
+                        return first.assignment().size() == 2;
+                    });
+                    second.subscribe(List.of("bounded"));
+                    Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> {
+                        for (int i = 0; i < 100; i++) {
+                            second.poll(Duration.ofMillis(100));
+                        }
+                    });
+                    assertThat(refused).as(protocol)
+                            .isInstanceOf(org.apache.kafka.common.errors.GroupMaxSizeReachedException.class)
+                            .hasMessageContaining(protocol.equals("classic")
+                                    ? "Consumer group " + group + " already has the configured maximum number of members."
+                                    : "The consumer group has reached its maximum capacity of 1 members.");
+                    first.poll(Duration.ofMillis(100));
+                    assertThat(first.assignment()).as(protocol).hasSize(2);
+                }
+            }
+        }
+    }
+
     private static org.apache.kafka.common.KafkaFuture<Void> alterGroup(Admin admin, ConfigResource group, String name,
                                                                         String value) {
         return admin.incrementalAlterConfigs(Map.of(group, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
@@ -220,8 +264,12 @@ class KafkaBrokerDefaultsTest {
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(BrokerProcess broker, String protocol) {
+        return consumer(broker, protocol, "migrating-group");
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(BrokerProcess broker, String protocol, String group) {
         return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.kafkaPort(),
-                ConsumerConfig.GROUP_ID_CONFIG, "migrating-group", ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol),
+                ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
@@ -235,10 +283,12 @@ class KafkaBrokerDefaultsTest {
                 List.of("--kafka-config", "offsets.retention.minutes=5"),
                 List.of("--kafka-config", "group.consumer.migration.policy=sideways"),
                 List.of("--kafka-config", "group.consumer.heartbeat.interval.ms=4000"),
+                List.of("--kafka-config", "group.max.size=0"),
                 List.of("--config", badFile.toString()));
         List<String> expected = List.of("Unknown broker setting: log.retention.dayz", "log.retention.hours",
                 "--offsets-retention-minutes", "group.consumer.migration.policy must be one of",
                 "group.consumer.heartbeat.interval.ms must be greater than or equal to group.consumer.min.heartbeat.interval.ms",
+                "Invalid value 0 for configuration group.max.size: Value must be at least 1",
                 "num.partitions");
         for (int i = 0; i < cases.size(); i++) {
             List<String> arguments = new ArrayList<>(cases.get(i));

@@ -60,6 +60,8 @@ final class BrokerConfigs {
                 TopicConfigTypes.INT));
         entries.add(fixed("offset.metadata.max.bytes", Integer.toString(groups.offsetMetadataMaxBytes()),
                 TopicConfigTypes.INT));
+        entries.add(groupSize("group.max.size", groups.classicMaxSize()));
+        entries.add(groupSize("group.consumer.max.size", groups.consumerMaxSize()));
         // The defaults and bounds of the group configs: group config refusals name them.
         GroupConfigDefaults groupDefaults = groups.groupConfigDefaults();
         groupDefaults.values().forEach((name, value) -> entries.add(groupDefaults.isSet(name)
@@ -90,6 +92,12 @@ final class BrokerConfigs {
 
     private static Entry fixed(String name, String value, byte type) {
         return new Entry(name, value, type, STATIC_BROKER_CONFIG, List.of(own(name, value, STATIC_BROKER_CONFIG)));
+    }
+
+    /** A group size bound: Kafka's default is no bound (the largest int); another one was set at start. */
+    private static Entry groupSize(String name, int size) {
+        return size == Integer.MAX_VALUE ? standard(name, Integer.toString(size), TopicConfigTypes.INT)
+                : setAtStart(name, Integer.toString(size), Integer.MAX_VALUE);
     }
 
     /** An int setting the broker was started with: Kafka's built-in value follows it among the synonyms. */

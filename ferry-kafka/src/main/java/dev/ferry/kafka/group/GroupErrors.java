@@ -33,6 +33,7 @@ final class GroupErrors {
             case UNRELEASED_INSTANCE_ID -> Errors.UNRELEASED_INSTANCE_ID;
             case INVALID_REGULAR_EXPRESSION -> Errors.INVALID_REGULAR_EXPRESSION;
             case INVALID_GROUP_REQUEST -> Errors.INVALID_REQUEST;
+            case GROUP_MAX_SIZE_REACHED -> Errors.GROUP_MAX_SIZE_REACHED;
             default -> Errors.UNKNOWN_SERVER_ERROR;
         };
     }

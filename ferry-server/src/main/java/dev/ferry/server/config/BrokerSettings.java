@@ -347,6 +347,10 @@ public final class BrokerSettings {
         for (Map.Entry<String, String> entry : kafkaConfigs.entrySet()) {
             if (GroupConfigDefaults.isGroupConfigDefault(entry.getKey().trim())) {
                 groupSettings.put(entry.getKey(), entry.getValue());
+            } else if (entry.getKey().trim().equals(CLASSIC_MAX_SIZE)) {
+                classicGroupMaxSize = groupSize(CLASSIC_MAX_SIZE, entry.getValue());
+            } else if (entry.getKey().trim().equals(CONSUMER_MAX_SIZE)) {
+                consumerGroupMaxSize = groupSize(CONSUMER_MAX_SIZE, entry.getValue());
             } else if (entry.getKey().trim().equals(MIGRATION_POLICY)) {
                 migrationPolicy = MigrationPolicy.parse(entry.getValue() == null ? "" : entry.getValue());
                 if (migrationPolicy == null) {
@@ -367,6 +371,38 @@ public final class BrokerSettings {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("kafka-config: " + e.getMessage());
         }
+    }
+
+    private static final String CLASSIC_MAX_SIZE = "group.max.size";
+    private static final String CONSUMER_MAX_SIZE = "group.consumer.max.size";
+    /** Kafka's {@code group.max.size} and {@code group.consumer.max.size}: no bound by default, as in Kafka 4. */
+    private int classicGroupMaxSize = Integer.MAX_VALUE;
+    private int consumerGroupMaxSize = Integer.MAX_VALUE;
+
+    /** The members a classic group may have ({@code group.max.size}). */
+    public int classicGroupMaxSize() {
+        return classicGroupMaxSize;
+    }
+
+    /** The members a consumer-protocol group may have ({@code group.consumer.max.size}). */
+    public int consumerGroupMaxSize() {
+        return consumerGroupMaxSize;
+    }
+
+    private static int groupSize(String name, String raw) {
+        String value = raw == null ? "" : raw.trim();
+        int size;
+        try {
+            size = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("kafka-config: Invalid value " + value + " for configuration " + name
+                    + ": Not a number of type INT");
+        }
+        if (size < 1) {
+            throw new ConfigException("kafka-config: Invalid value " + value + " for configuration " + name
+                    + ": Value must be at least 1");
+        }
+        return size;
     }
 
     private static final String MIGRATION_POLICY = "group.consumer.migration.policy";
