@@ -53,20 +53,7 @@ public final class GroupConfigDefaults {
                 unknown.add(name);
                 continue;
             }
-            String raw = setting.getValue() == null ? "" : setting.getValue().trim();
-            int value;
-            try {
-                value = Integer.parseInt(raw);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("Invalid value " + raw + " for configuration " + name
-                        + ": Not a number of type INT");
-            }
-            int lowest = DynamicGroupConfig.lowestBrokerValue(name);
-            if (value < lowest) {
-                throw new IllegalArgumentException("Invalid value " + raw + " for configuration " + name
-                        + ": Value must be at least " + lowest);
-            }
-            values.put(name, value);
+            values.put(name, intSetting(name, setting.getValue(), DynamicGroupConfig.lowestBrokerValue(name)));
         }
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException("not a group config default or bound: " + String.join(", ", unknown));
@@ -75,6 +62,29 @@ public final class GroupConfigDefaults {
         Set<String> set = new TreeSet<>();
         settings.keySet().forEach(name -> set.add(name.trim()));
         return new GroupConfigDefaults(values, set);
+    }
+
+    /**
+     * A broker setting of Kafka's type INT, read as Kafka reads it.
+     *
+     * @param raw the value as given (null reads as empty)
+     * @param lowest the smallest value the setting takes
+     * @throws IllegalArgumentException in Kafka's words when {@code raw} is no number or below {@code lowest}
+     */
+    public static int intSetting(String name, String raw, int lowest) {
+        String value = raw == null ? "" : raw.trim();
+        int parsed;
+        try {
+            parsed = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Invalid value " + value + " for configuration " + name
+                    + ": Not a number of type INT");
+        }
+        if (parsed < lowest) {
+            throw new IllegalArgumentException("Invalid value " + value + " for configuration " + name
+                    + ": Value must be at least " + lowest);
+        }
+        return parsed;
     }
 
     /** The value of the broker config {@code brokerName}. */

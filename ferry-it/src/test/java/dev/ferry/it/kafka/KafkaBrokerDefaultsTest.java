@@ -194,17 +194,7 @@ class KafkaBrokerDefaultsTest {
                 String group = "bounded-" + protocol;
                 try (KafkaConsumer<byte[], byte[]> first = consumer(broker, protocol, group);
                      KafkaConsumer<byte[], byte[]> second = consumer(broker, protocol, group)) {
-                    first.subscribe(List.of("bounded"));
-                    await().atMost(Duration.ofSeconds(30)).until(() -> {
-                        first.poll(Duration.ofMillis(100));
-                        return first.assignment().size() == 2;
-                    });
-                    second.subscribe(List.of("bounded"));
-                    Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> {
-                        for (int i = 0; i < 100; i++) {
-                            second.poll(Duration.ofMillis(100));
-                        }
-                    });
+                    Throwable refused = refusedBeside(first, second, "bounded");
                     assertThat(refused).as(protocol)
                             .isInstanceOf(org.apache.kafka.common.errors.GroupMaxSizeReachedException.class)
                             .hasMessageContaining(protocol.equals("classic")
@@ -215,6 +205,25 @@ class KafkaBrokerDefaultsTest {
                 }
             }
         }
+    }
+
+    /**
+     * {@code member} subscribes to {@code topic} (two partitions) and gets both; then {@code refused}
+     * subscribes and polls for up to ten seconds: what its polls threw (null if nothing).
+     */
+    private static Throwable refusedBeside(KafkaConsumer<byte[], byte[]> member, KafkaConsumer<byte[], byte[]> refused,
+                                           String topic) {
+        member.subscribe(List.of(topic));
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            member.poll(Duration.ofMillis(100));
+            return member.assignment().size() == 2;
+        });
+        refused.subscribe(List.of(topic));
+        return org.assertj.core.api.Assertions.catchThrowable(() -> {
+            for (int i = 0; i < 100; i++) {
+                refused.poll(Duration.ofMillis(100));
+            }
+        });
     }
 
     private static org.apache.kafka.common.KafkaFuture<Void> alterGroup(Admin admin, ConfigResource group, String name,
@@ -243,17 +252,7 @@ class KafkaBrokerDefaultsTest {
             assertThat(brokerConfigs.get("group.consumer.migration.policy").value()).isEqualTo("disabled");
             try (KafkaConsumer<byte[], byte[]> classic = consumer(broker, "classic");
                  KafkaConsumer<byte[], byte[]> modern = consumer(broker, "consumer")) {
-                classic.subscribe(List.of("migrating"));
-                await().atMost(Duration.ofSeconds(30)).until(() -> {
-                    classic.poll(Duration.ofMillis(100));
-                    return classic.assignment().size() == 2;
-                });
-                modern.subscribe(List.of("migrating"));
-                Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> {
-                    for (int i = 0; i < 100; i++) {
-                        modern.poll(Duration.ofMillis(100));
-                    }
-                });
+                Throwable refused = refusedBeside(classic, modern, "migrating");
                 assertThat(refused).isInstanceOf(org.apache.kafka.common.errors.GroupIdNotFoundException.class)
                         .hasMessageContaining("Cannot upgrade classic group migrating-group to consumer group "
                                 + "because online upgrade is disabled.");

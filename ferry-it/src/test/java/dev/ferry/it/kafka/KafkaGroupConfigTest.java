@@ -120,7 +120,7 @@ class KafkaGroupConfigTest extends KafkaTestBase {
                     set("consumer.session.timeout.ms", "70000"));
             assertRefused(admin, resource, InvalidConfigurationException.class,
                     "consumer.heartbeat.interval.ms must be greater than or equal to group.consumer.min.heartbeat.interval.ms",
-                    set("consumer.heartbeat.interval.ms", "3000"));
+                    set("consumer.heartbeat.interval.ms", "500"));
             assertRefused(admin, resource, InvalidConfigurationException.class,
                     "consumer.heartbeat.interval.ms must be less than or equal to group.consumer.max.heartbeat.interval.ms",
                     set("consumer.heartbeat.interval.ms", "50000"));

@@ -390,19 +390,11 @@ public final class BrokerSettings {
     }
 
     private static int groupSize(String name, String raw) {
-        String value = raw == null ? "" : raw.trim();
-        int size;
         try {
-            size = Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new ConfigException("kafka-config: Invalid value " + value + " for configuration " + name
-                    + ": Not a number of type INT");
+            return GroupConfigDefaults.intSetting(name, raw, 1);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("kafka-config: " + e.getMessage());
         }
-        if (size < 1) {
-            throw new ConfigException("kafka-config: Invalid value " + value + " for configuration " + name
-                    + ": Value must be at least 1");
-        }
-        return size;
     }
 
     private static final String MIGRATION_POLICY = "group.consumer.migration.policy";
