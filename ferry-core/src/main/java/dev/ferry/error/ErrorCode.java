@@ -58,6 +58,8 @@ public enum ErrorCode {
     UNRELEASED_INSTANCE_ID(406, false),
     /** Consumer protocol: the member asked for a server-side assignor the broker does not have. */
     UNSUPPORTED_ASSIGNOR(406, false),
+    /** Consumer protocol: an offset commit in a request version that carries no member epoch (Kafka's OffsetCommit below v9). */
+    UNSUPPORTED_COMMIT_VERSION(406, false),
     /** Consumer protocol: a subscription pattern that is not a valid regular expression. */
     INVALID_REGULAR_EXPRESSION(406, false),
     /** Consumer protocol: a heartbeat whose fields contradict each other (Kafka's INVALID_REQUEST). */

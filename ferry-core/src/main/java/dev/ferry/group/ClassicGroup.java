@@ -844,7 +844,7 @@ final class ClassicGroup {
                 return consumer.hasMembers() ? ErrorCode.UNKNOWN_MEMBER_ID : null;
             }
             // The consumer protocol's commits carry the member epoch where the generation was.
-            return consumer.commitError(command.memberId(), command.generationId());
+            return consumer.commitError(command.memberId(), command.generationId(), command.memberEpochs());
         }
         if (!fromMember) {
             // Outside group management: only while no member could be consuming the partitions.

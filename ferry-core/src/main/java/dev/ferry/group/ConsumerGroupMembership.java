@@ -814,9 +814,21 @@ final class ConsumerGroupMembership {
 
     /** Whether {@code memberId} is a member at exactly {@code memberEpoch}: the check of its offset commits. */
     ErrorCode commitError(String memberId, int memberEpoch) {
+        return commitError(memberId, memberEpoch, true);
+    }
+
+    /**
+     * As {@link #commitError(String, int)}, for a commit whose request version carries a member epoch
+     * ({@code memberEpochs}) or not: a consumer-protocol member must use one that does (Kafka's
+     * OffsetCommit v9+), checked, as Kafka checks it, once the member is known and before its epoch.
+     */
+    ErrorCode commitError(String memberId, int memberEpoch, boolean memberEpochs) {
         ConsumerGroupMember member = members.get(memberId);
         if (member == null) {
             return ErrorCode.UNKNOWN_MEMBER_ID;
+        }
+        if (!memberEpochs && !member.usesClassicProtocol()) {
+            return ErrorCode.UNSUPPORTED_COMMIT_VERSION;
         }
         if (member.usesClassicProtocol()) {
             // A classic client knows the generation, not the member epoch's errors.

@@ -78,10 +78,20 @@ public sealed interface GroupCommand {
      * OffsetCommit. A negative generation with an empty member id is a commit from outside group
      * management (an admin tool, a consumer using assign()); it is taken only while the group has no members.
      */
+    /**
+     * @param memberEpochs whether the request's version carries a member epoch where the generation was
+     *     (Kafka's OffsetCommit v9+): a member of the consumer protocol may commit only with one
+     */
     record CommitOffsets(long requestId, String groupId, int generationId, String memberId, String groupInstanceId,
-                         List<OffsetToCommit> offsets, long nowMs) implements GroupCommand {
+                         List<OffsetToCommit> offsets, boolean memberEpochs, long nowMs) implements GroupCommand {
         public CommitOffsets {
             offsets = List.copyOf(offsets);
+        }
+
+        /** A commit in a version that carries member epochs. */
+        public CommitOffsets(long requestId, String groupId, int generationId, String memberId, String groupInstanceId,
+                             List<OffsetToCommit> offsets, long nowMs) {
+            this(requestId, groupId, generationId, memberId, groupInstanceId, offsets, true, nowMs);
         }
     }
 

@@ -193,8 +193,15 @@ public final class GroupCoordinator implements AutoCloseable {
 
     public CompletableFuture<CommitResult> commitOffsets(String groupId, int generationId, String memberId,
                                                          String groupInstanceId, List<OffsetToCommit> offsets) {
+        return commitOffsets(groupId, generationId, memberId, groupInstanceId, offsets, true);
+    }
+
+    /** @param memberEpochs whether the request's version carries member epochs (Kafka's OffsetCommit v9+) */
+    public CompletableFuture<CommitResult> commitOffsets(String groupId, int generationId, String memberId,
+                                                         String groupInstanceId, List<OffsetToCommit> offsets,
+                                                         boolean memberEpochs) {
         return submit(groupId, (requestId, nowMs) -> new GroupCommand.CommitOffsets(requestId, groupId, generationId,
-                memberId, groupInstanceId, offsets, nowMs), CommitResult.class);
+                memberId, groupInstanceId, offsets, memberEpochs, nowMs), CommitResult.class);
     }
 
     /** The offsets of a committed transaction: taken whatever the group's state (see {@link GroupCommand.CommitTransactionalOffsets}). */

@@ -204,6 +204,16 @@ class GroupMigrationTest {
         // Commits carry the member epoch where the generation was; a wrong one is ILLEGAL_GENERATION.
         assertThat(commit(1, classicA)).isEqualTo(ErrorCode.ILLEGAL_GENERATION);
         assertThat(commit(2, classicA)).isNull();
+        // A classic client commits in the versions it knows (below OffsetCommit v9); a consumer-protocol member may not.
+        assertThat(commitBelowMemberEpochs(2, classicA)).isNull();
+        assertThat(commitBelowMemberEpochs(describe().groupEpoch(), "c")).isEqualTo(ErrorCode.UNSUPPORTED_COMMIT_VERSION);
+    }
+
+    private ErrorCode commitBelowMemberEpochs(int generation, String memberId) {
+        long request = harness.nextRequest();
+        harness.apply(new GroupCommand.CommitOffsets(request, GROUP, generation, memberId, null, List.of(
+                new GroupCommand.OffsetToCommit(new PartitionRef("orders", 0), 7, -1, "")), false, harness.nowMs));
+        return harness.commitResult(request).partitions().get(0).error();
     }
 
     @Test

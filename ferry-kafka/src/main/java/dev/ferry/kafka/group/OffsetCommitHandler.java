@@ -110,8 +110,9 @@ public final class OffsetCommitHandler implements ApiHandler {
         if (offsets.isEmpty() && !refused.topics().isEmpty()) {
             return CompletableFuture.completedFuture(refused);
         }
+        // v9 carries a member epoch where the generation was: consumer-protocol members must use it (KIP-848).
         return coordinator.commitOffsets(request.groupId(), request.generationIdOrMemberEpoch(), memberId,
-                request.groupInstanceId(), offsets).thenApply(result -> {
+                request.groupInstanceId(), offsets, context.apiVersion() >= 9).thenApply(result -> {
                     OffsetCommitResponseData response = (OffsetCommitResponseData) response(result);
                     response.topics().addAll(refused.topics());
                     return response;

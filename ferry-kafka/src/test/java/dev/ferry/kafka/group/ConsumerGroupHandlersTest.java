@@ -16,6 +16,8 @@ import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -206,6 +208,30 @@ class ConsumerGroupHandlersTest {
         assertThat(fetched(fetch, "stranger", 1).errorCode()).isEqualTo(Errors.UNKNOWN_MEMBER_ID.code());
         // An admin tool names no member: it reads the offsets whatever the members' epochs.
         assertThat(fetched(fetch, null, -1).topics().get(0).partitions().get(0).committedOffset()).isEqualTo(42);
+    }
+
+    /** KIP-848: a member of the consumer protocol commits with OffsetCommit v9+, which carries its epoch. */
+    @Test
+    void shouldRefuseAConsumerProtocolMembersCommitBelowVersionNine() throws Exception {
+        send(join("g", "a"), (short) 1);
+        OffsetCommitHandler commit = new OffsetCommitHandler(groups);
+
+        assertThat(committed(commit, (short) 8, "a", 1)).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
+        assertThat(committed(commit, (short) 8, "stranger", 1)).as("the member is looked up first")
+                .isEqualTo(Errors.UNKNOWN_MEMBER_ID.code());
+        assertThat(committed(commit, (short) 9, "a", 1)).isEqualTo(Errors.NONE.code());
+        assertThat(committed(commit, (short) 9, "a", 0)).isEqualTo(Errors.STALE_MEMBER_EPOCH.code());
+    }
+
+    private short committed(OffsetCommitHandler handler, short version, String memberId, int memberEpoch)
+            throws Exception {
+        OffsetCommitResponseData response = (OffsetCommitResponseData) handle(handler, version,
+                new OffsetCommitRequestData().setGroupId("g").setMemberId(memberId)
+                        .setGenerationIdOrMemberEpoch(memberEpoch).setTopics(List.of(
+                                new OffsetCommitRequestData.OffsetCommitRequestTopic().setName("orders").setPartitions(
+                                        List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition()
+                                                .setPartitionIndex(0).setCommittedOffset(7))))));
+        return response.topics().get(0).partitions().get(0).errorCode();
     }
 
     private OffsetFetchResponseData.OffsetFetchResponseGroup fetched(OffsetFetchHandler handler, String memberId,
