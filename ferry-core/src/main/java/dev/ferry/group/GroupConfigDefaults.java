@@ -8,6 +8,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import dev.ferry.text.KafkaIntSetting;
+
 /**
  * The broker-wide defaults and bounds of the group configs ({@link DynamicGroupConfig}) this broker
  * started with: Kafka's {@code group.consumer.session.timeout.ms}, {@code group.consumer.heartbeat.interval.ms},
@@ -53,7 +55,7 @@ public final class GroupConfigDefaults {
                 unknown.add(name);
                 continue;
             }
-            values.put(name, intSetting(name, setting.getValue(), DynamicGroupConfig.lowestBrokerValue(name)));
+            values.put(name, KafkaIntSetting.parse(name, setting.getValue(), DynamicGroupConfig.lowestBrokerValue(name)));
         }
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException("not a group config default or bound: " + String.join(", ", unknown));
@@ -62,29 +64,6 @@ public final class GroupConfigDefaults {
         Set<String> set = new TreeSet<>();
         settings.keySet().forEach(name -> set.add(name.trim()));
         return new GroupConfigDefaults(values, set);
-    }
-
-    /**
-     * A broker setting of Kafka's type INT, read as Kafka reads it.
-     *
-     * @param raw the value as given (null reads as empty)
-     * @param lowest the smallest value the setting takes
-     * @throws IllegalArgumentException in Kafka's words when {@code raw} is no number or below {@code lowest}
-     */
-    public static int intSetting(String name, String raw, int lowest) {
-        String value = raw == null ? "" : raw.trim();
-        int parsed;
-        try {
-            parsed = Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("Invalid value " + value + " for configuration " + name
-                    + ": Not a number of type INT");
-        }
-        if (parsed < lowest) {
-            throw new IllegalArgumentException("Invalid value " + value + " for configuration " + name
-                    + ": Value must be at least " + lowest);
-        }
-        return parsed;
     }
 
     /** The value of the broker config {@code brokerName}. */

@@ -10,6 +10,7 @@ import java.util.TreeMap;
 
 import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
+import dev.ferry.text.KafkaIntSetting;
 
 /**
  * What a topic gets from the broker when its creator leaves something out: Kafka's broker settings
@@ -127,18 +128,11 @@ public final class TopicDefaults {
     }
 
     private static int positiveInt(String name, String value) {
-        int parsed;
         try {
-            parsed = Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new BrokerException(ErrorCode.INVALID_CONFIG, "Invalid value " + value + " for configuration " + name
-                    + ": Not a number of type INT");
+            return KafkaIntSetting.parse(name, value, 1);
+        } catch (IllegalArgumentException e) {
+            throw new BrokerException(ErrorCode.INVALID_CONFIG, e.getMessage());
         }
-        if (parsed < 1) {
-            throw new BrokerException(ErrorCode.INVALID_CONFIG, "Invalid value " + value + " for configuration " + name
-                    + ": Value must be at least 1");
-        }
-        return parsed;
     }
 
     private static boolean bool(String name, String value) {

@@ -2,6 +2,7 @@ package dev.ferry.server.config;
 
 import dev.ferry.error.BrokerException;
 import dev.ferry.group.GroupConfigDefaults;
+import dev.ferry.text.KafkaIntSetting;
 import dev.ferry.group.MigrationPolicy;
 import dev.ferry.stream.TopicDefaults;
 
@@ -391,7 +392,7 @@ public final class BrokerSettings {
 
     private static int groupSize(String name, String raw) {
         try {
-            return GroupConfigDefaults.intSetting(name, raw, 1);
+            return KafkaIntSetting.parse(name, raw, 1);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("kafka-config: " + e.getMessage());
         }
