@@ -837,6 +837,11 @@ final class ClassicGroup {
         if (state == GroupState.DEAD) {
             return ErrorCode.COORDINATOR_NOT_AVAILABLE;
         }
+        if (command.generationId() < 0 && acceptsCommitsFromOutside()) {
+            // A generation of -1 is the admin client's or a consumer's without group management:
+            // taken while no member could be consuming, whatever member id it names (as Kafka).
+            return null;
+        }
         boolean fromMember = command.generationId() >= 0 || !command.memberId().isEmpty()
                 || command.groupInstanceId() != null;
         if (consumer != null) {
@@ -865,6 +870,41 @@ final class ClassicGroup {
         }
         member.lastHeartbeatMs = command.nowMs();
         return null;
+    }
+
+    /** Whether no member could be consuming: a commit from outside group management is taken. */
+    private boolean acceptsCommitsFromOutside() {
+        return consumer != null ? !consumer.hasMembers() : state == GroupState.EMPTY;
+    }
+
+    /**
+     * The check of a TxnOffsetCommit's group metadata (KIP-447: a transactional producer sends the
+     * consumer's generation and member id with its offsets, and a zombie whose member was replaced
+     * is refused here): as {@link #commitError(CommitOffsets)}, as Kafka checks a transactional
+     * commit, but one without a member may commit while the group has members (its producer epoch
+     * fences it), the member's session is not refreshed, a rebalance in progress refuses nothing
+     * and a consumer-protocol member may use any version. Changes nothing; null when it passes.
+     */
+    ErrorCode transactionalCommitError(int generationId, String memberId, String groupInstanceId) {
+        if (state == GroupState.DEAD) {
+            return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        }
+        if (generationId < 0 && acceptsCommitsFromOutside()) {
+            return null;
+        }
+        if (consumer != null) {
+            return consumer.commitError(memberId, generationId);
+        }
+        if (generationId < 0 && memberId.isEmpty() && groupInstanceId == null) {
+            return null;
+        }
+        if (isFenced(groupInstanceId, memberId)) {
+            return ErrorCode.FENCED_INSTANCE_ID;
+        }
+        if (!members.containsKey(memberId)) {
+            return ErrorCode.UNKNOWN_MEMBER_ID;
+        }
+        return generationId == this.generationId ? null : ErrorCode.ILLEGAL_GENERATION;
     }
 
     void deleteOffsets(DeleteOffsets command, GroupOutcome.Builder out) {

@@ -252,6 +252,12 @@ public final class GroupCoordinator implements AutoCloseable {
         return thread.query(() -> groups.offsetFetchError(groupId, memberId, memberEpoch));
     }
 
+    /** TxnOffsetCommit's check of the group metadata it carries (see {@link Groups#transactionalCommitError}); null when it passes. */
+    public CompletableFuture<ErrorCode> transactionalCommitError(String groupId, int generationId, String memberId,
+                                                                 String groupInstanceId) {
+        return thread.query(() -> groups.transactionalCommitError(groupId, generationId, memberId, groupInstanceId));
+    }
+
     public CompletableFuture<Optional<GroupDescription>> describe(String groupId) {
         return thread.query(() -> groups.describe(groupId));
     }

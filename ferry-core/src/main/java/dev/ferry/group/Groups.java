@@ -288,6 +288,21 @@ public final class Groups {
         return group.consumerFetchError(memberId, memberEpoch);
     }
 
+    /**
+     * TxnOffsetCommit's check of the group metadata it carries (see
+     * {@link ClassicGroup#transactionalCommitError}); null when it passes. A group that does not
+     * exist takes a commit from outside group management (generation -1) and refuses one naming a
+     * generation with ILLEGAL_GENERATION, as Kafka.
+     */
+    public ErrorCode transactionalCommitError(String groupId, int generationId, String memberId,
+                                              String groupInstanceId) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null) {
+            return generationId < 0 ? null : ErrorCode.ILLEGAL_GENERATION;
+        }
+        return group.transactionalCommitError(generationId, memberId == null ? "" : memberId, groupInstanceId);
+    }
+
     /** The group as DescribeGroups shows it; empty when there is no such group. */
     public Optional<GroupDescription> describe(String groupId) {
         ClassicGroup group = groups.get(groupId);

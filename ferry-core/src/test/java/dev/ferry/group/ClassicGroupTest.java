@@ -586,19 +586,70 @@ class ClassicGroupTest {
     }
 
     @Test
-    void shouldTakeACommitWithoutAGenerationAsMemberlessOnlyWhenNothingNamesAMember() {
-        // An empty group: a commit without generation, member or instance is the admin's; any of them makes it a member's.
-        assertThat(harness.commitResult(harness.commit(-1, "", P0, 1, "")).partitions().get(0).error()).isNull();
+    void shouldTakeACommitWithoutAGenerationWhileTheGroupIsEmptyWhateverItNames() {
+        // Generation -1 is the admin's or a consumer's outside group management: as Kafka, taken
+        // while no member could be consuming, even naming a member or an instance; a generation
+        // needs its member.
+        assertThat(commitError(-1, "", null, 1)).isNull();
         assertThat(harness.state()).isEqualTo(GroupState.EMPTY);
-        assertThat(harness.commitResult(harness.commit(0, "", P0, 2, "")).partitions().get(0).error())
-                .isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
-        assertThat(harness.commitResult(harness.commit(-1, "m-gone", P0, 3, "")).partitions().get(0).error())
-                .isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
-        long byInstance = harness.nextRequest();
-        harness.apply(new GroupCommand.CommitOffsets(byInstance, GROUP, -1, "", "instance-gone",
-                List.of(new GroupCommand.OffsetToCommit(P0, 4, -1, "")), harness.nowMs));
-        assertThat(harness.commitResult(byInstance).partitions().get(0).error()).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
-        assertThat(harness.groups.fetchOffsets(GROUP, null).get(P0).offset()).isEqualTo(1);
+        assertThat(commitError(-1, "m-gone", null, 2)).isNull();
+        assertThat(commitError(-1, "", "instance-gone", 3)).isNull();
+        assertThat(commitError(0, "", null, 4)).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+        assertThat(harness.groups.fetchOffsets(GROUP, null).get(P0).offset()).isEqualTo(3);
+
+        String[] ids = twoMembersStable();
+        assertThat(commitError(-1, "", null, 5)).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+        assertThat(commitError(-1, "m-gone", null, 6)).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+        assertThat(commitError(-1, ids[0], null, 7)).isEqualTo(ErrorCode.ILLEGAL_GENERATION);
+        assertThat(harness.groups.fetchOffsets(GROUP, null).get(P0).offset()).isEqualTo(3);
+    }
+
+    private ErrorCode commitError(int generation, String memberId, String instanceId, long offset) {
+        long request = harness.nextRequest();
+        harness.apply(new GroupCommand.CommitOffsets(request, GROUP, generation, memberId, instanceId,
+                List.of(new GroupCommand.OffsetToCommit(P0, offset, -1, "")), harness.nowMs));
+        return harness.commitResult(request).partitions().get(0).error();
+    }
+
+    @Test
+    void shouldCheckTheGroupMetadataATransactionalCommitCarries() {
+        // No such group: taken from outside group management, refused naming a generation (as Kafka).
+        assertThat(harness.groups.transactionalCommitError(GROUP, -1, "", null)).isNull();
+        assertThat(harness.groups.transactionalCommitError(GROUP, 1, "m", null)).isEqualTo(ErrorCode.ILLEGAL_GENERATION);
+
+        String[] ids = twoMembersStable();
+        assertThat(transactionalCommitError(1, ids[0], null)).isNull();
+        assertThat(transactionalCommitError(1, ids[1], null)).isNull();
+        assertThat(transactionalCommitError(2, ids[0], null)).isEqualTo(ErrorCode.ILLEGAL_GENERATION);
+        assertThat(transactionalCommitError(0, ids[0], null)).isEqualTo(ErrorCode.ILLEGAL_GENERATION);
+        assertThat(transactionalCommitError(1, "nobody", null)).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+        assertThat(transactionalCommitError(-1, "nobody", null)).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+        // No group metadata at all (TxnOffsetCommit before v3): the producer epoch fences, not the group.
+        assertThat(transactionalCommitError(-1, "", null)).isNull();
+        // A rebalance being prepared refuses a plain commit of the old generation only once it completes.
+        harness.join("");
+        assertThat(harness.state()).isEqualTo(GroupState.PREPARING_REBALANCE);
+        assertThat(transactionalCommitError(1, ids[0], null)).isNull();
+        harness.join(ids[0]);
+        harness.join(ids[1]);
+        harness.completeRebalance();
+        assertThat(harness.state()).isEqualTo(GroupState.COMPLETING_REBALANCE);
+        assertThat(transactionalCommitError(2, ids[0], null)).as("refused to a plain commit, not to this one").isNull();
+        assertThat(commitError(2, ids[0], null, 1)).isEqualTo(ErrorCode.REBALANCE_IN_PROGRESS);
+    }
+
+    @Test
+    void shouldFenceATransactionalCommitOfAReplacedStaticMember() {
+        String[] ids = twoStaticMembersStable();
+        assertThat(transactionalCommitError(1, ids[1], "b")).isNull();
+        String replacement = harness.joinResult(harness.joinStatic("", "b", RANGE)).memberId();
+        assertThat(transactionalCommitError(1, ids[1], "b")).isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
+        assertThat(transactionalCommitError(1, replacement, "b")).isNull();
+        assertThat(transactionalCommitError(1, "nobody", "no-such-instance")).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+    }
+
+    private ErrorCode transactionalCommitError(int generation, String memberId, String instanceId) {
+        return harness.groups.transactionalCommitError(GROUP, generation, memberId, instanceId);
     }
 
     private ErrorCode syncError(String memberId, int generation, String protocolType, String protocolName) {

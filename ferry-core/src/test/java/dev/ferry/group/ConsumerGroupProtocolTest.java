@@ -692,9 +692,40 @@ class ConsumerGroupProtocolTest {
         join("a", "orders");
         assertThat(commit(-1, "")).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
 
+        assertThat(commit(-1, "a")).isEqualTo(ErrorCode.STALE_MEMBER_EPOCH);
+        assertThat(commit(-1, "stranger")).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+
         leave("a");
         assertThat(commit(-1, "")).isNull();
         assertThat(harness.groups.fetchOffsets(GROUP, null)).containsKey(new PartitionRef("orders", 0));
+        // A consumer of the new protocol assigning its own partitions names the member id it made up.
+        assertThat(commit(-1, "made-up")).isNull();
+        assertThat(commit(-1, "a")).isNull();
+    }
+
+    @Test
+    void shouldCheckATransactionalCommitAgainstTheMembersEpoch() {
+        join("a", "orders");
+        join("b", "orders");
+        heartbeat("a", 1, orders(0, 1, 2, 3));
+        heartbeat("a", 1, orders(0, 1)); // a at 2
+
+        assertThat(transactionalCommitError(2, "a")).isNull();
+        assertThat(transactionalCommitError(1, "a")).isEqualTo(ErrorCode.STALE_MEMBER_EPOCH);
+        assertThat(transactionalCommitError(3, "a")).isEqualTo(ErrorCode.FENCED_MEMBER_EPOCH);
+        assertThat(transactionalCommitError(2, "stranger")).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+        // Unlike a classic group's, a consumer group refuses a commit without a member while it has members.
+        assertThat(transactionalCommitError(-1, "")).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+
+        leave("a");
+        leave("b");
+        assertThat(transactionalCommitError(-1, "")).isNull();
+        assertThat(transactionalCommitError(-1, "a")).isNull();
+        assertThat(transactionalCommitError(2, "a")).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+    }
+
+    private ErrorCode transactionalCommitError(int epoch, String memberId) {
+        return harness.groups.transactionalCommitError(GROUP, epoch, memberId, null);
     }
 
     // ---------------------------------------------------------------- the classic protocol next door

@@ -133,7 +133,7 @@ public final class BrokerApis {
                 topic -> topics.topic(topic).map(Topic::partitionCount).orElse(0), () -> PartitionCounts.of(topics));
         GroupApis.registerConsumerProtocol(handlers, groups, topics, acls);
         if (transactions != null) {
-            TransactionApis.register(handlers, transactions, topics);
+            TransactionApis.register(handlers, transactions, groups, topics);
         }
         return handlers;
     }

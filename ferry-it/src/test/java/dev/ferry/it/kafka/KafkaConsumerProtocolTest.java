@@ -65,6 +65,8 @@ import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -974,6 +976,60 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
             assertThat(member.failure).isNull();
             assertThat(member.lost).hasValue(1);
         }
+    }
+
+    @Test
+    void shouldTakeCommitsOfAConsumerThatAssignsItsOwnPartitions() throws Exception {
+        // A consumer of the new protocol that assigns its own partitions commits outside group
+        // management: taken while the group has no members, as Kafka.
+        String topic = unique("kip848-assigned");
+        String group = unique("kip848-assigned-group");
+        try (Admin admin = admin()) {
+            createTopic(admin, topic, 1);
+            TopicPartition partition = new TopicPartition(topic, 0);
+            KafkaConsumer<String, String> consumer = closeLater(consumer(consumerProperties(group, null)));
+            consumer.assign(List.of(partition));
+            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(5)));
+            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(7)));
+            assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS))
+                    .containsEntry(partition, new OffsetAndMetadata(7));
+        }
+        try (Admin admin = admin(); RawKafkaClient raw = new RawKafkaClient(host(), bootstrapPort())) {
+            // The same commit on the wire, naming a member the group never had: to a group that does
+            // not exist yet, and to a consumer group whose only member has left.
+            String fresh = unique("kip848-outside-group");
+            assertThat(commitOutsideGroup(raw, fresh, topic, 11)).isEqualTo(Errors.NONE);
+            String emptied = newGroup(admin, "kip848-emptied-group");
+            ConsumerGroupHeartbeatRequestData join = joining(emptied, topic);
+            assertThat(Errors.forCode(heartbeat(raw, join).errorCode())).isEqualTo(Errors.NONE);
+            assertThat(Errors.forCode(heartbeat(raw, new ConsumerGroupHeartbeatRequestData().setGroupId(emptied)
+                    .setMemberId(join.memberId()).setMemberEpoch(-1)).errorCode())).isEqualTo(Errors.NONE);
+            assertThat(commitOutsideGroup(raw, emptied, topic, 12)).isEqualTo(Errors.NONE);
+            TopicPartition partition = new TopicPartition(topic, 0);
+            assertThat(admin.listConsumerGroupOffsets(fresh).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS))
+                    .containsEntry(partition, new OffsetAndMetadata(11));
+            assertThat(admin.listConsumerGroupOffsets(emptied).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS))
+                    .containsEntry(partition, new OffsetAndMetadata(12));
+        }
+    }
+
+    /** OffsetCommit v9 of partition 0 at epoch -1 in the name of a member id the client made up; the partition's error. */
+    private static Errors commitOutsideGroup(RawKafkaClient raw, String group, String topic, long offset)
+            throws Exception {
+        short version = 9;
+        int correlation = ++correlationId;
+        OffsetCommitRequestData request = new OffsetCommitRequestData().setGroupId(group)
+                .setMemberId(Uuid.randomUuid().toString()).setGenerationIdOrMemberEpoch(-1)
+                .setTopics(List.of(new OffsetCommitRequestData.OffsetCommitRequestTopic().setName(topic)
+                        .setPartitions(List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition()
+                                .setPartitionIndex(0).setCommittedOffset(offset)))));
+        raw.writeFrame(KafkaMalformedInputTest.request(ApiKeys.OFFSET_COMMIT, version, correlation, request));
+        ByteBufferAccessor reader = new ByteBufferAccessor(raw.readFrame());
+        ResponseHeaderData header = new ResponseHeaderData(reader, ApiKeys.OFFSET_COMMIT.responseHeaderVersion(version));
+        assertThat(header.correlationId()).isEqualTo(correlation);
+        OffsetCommitResponseData response = new OffsetCommitResponseData();
+        response.read(reader, version);
+        return Errors.forCode(response.topics().get(0).partitions().get(0).errorCode());
     }
 
     private static String host() {

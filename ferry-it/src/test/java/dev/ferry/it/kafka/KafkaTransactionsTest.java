@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +18,9 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -179,6 +182,47 @@ class KafkaTransactionsTest {
         }
         List<String> copies = readAll(output, 1, "read_committed", 10);
         assertThat(copies).hasSize(10).allMatch(value -> value.startsWith("out-") && !value.contains("aborted"));
+    }
+
+    @Test
+    void shouldRefuseOffsetsSentWithGroupMetadataTheGroupNoLongerHas() throws Exception {
+        // KIP-447: the consumer's generation and member id travel with the offsets, and a producer
+        // whose consumer is no longer that member of that generation (a zombie) cannot commit them.
+        String input = createTopic(1);
+        String group = KafkaTestBase.unique("fenced");
+        TopicPartition partition = new TopicPartition(input, 0);
+        Map<TopicPartition, OffsetAndMetadata> offsets = Map.of(partition, new OffsetAndMetadata(3));
+        try (KafkaConsumer<String, String> consumer = consumer("read_committed", group)) {
+            consumer.subscribe(List.of(input));
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(100));
+                return !consumer.assignment().isEmpty();
+            });
+            ConsumerGroupMetadata member = consumer.groupMetadata();
+            List<ConsumerGroupMetadata> zombies = List.of(
+                    new ConsumerGroupMetadata(group, member.generationId() + 1, member.memberId(), Optional.empty()),
+                    new ConsumerGroupMetadata(group, member.generationId(), "gone-" + member.memberId(), Optional.empty()),
+                    new ConsumerGroupMetadata(KafkaTestBase.unique("no-such-group"), 1, "m", Optional.empty()));
+            for (ConsumerGroupMetadata zombie : zombies) {
+                try (KafkaProducer<String, String> producer = transactionalProducer(KafkaTestBase.unique("tx"), Map.of())) {
+                    producer.initTransactions();
+                    producer.beginTransaction();
+                    assertThatThrownBy(() -> producer.sendOffsetsToTransaction(offsets, zombie)).as(zombie.toString())
+                            .isInstanceOf(CommitFailedException.class);
+                    producer.abortTransaction();
+                }
+            }
+            assertThat(consumer.committed(Set.of(partition), Duration.ofSeconds(10))).containsEntry(partition, null);
+
+            try (KafkaProducer<String, String> producer = transactionalProducer(KafkaTestBase.unique("tx"), Map.of())) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                producer.sendOffsetsToTransaction(offsets, member);
+                producer.commitTransaction();
+            }
+            assertThat(consumer.committed(Set.of(partition), Duration.ofSeconds(10)).get(partition).offset())
+                    .isEqualTo(3);
+        }
     }
 
     @Test

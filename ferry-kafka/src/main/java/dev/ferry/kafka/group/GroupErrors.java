@@ -5,11 +5,11 @@ import org.apache.kafka.common.protocol.Errors;
 import dev.ferry.error.ErrorCode;
 
 /** Maps the group coordinator's errors (Ferry's {@link ErrorCode}, null for none) to Kafka's. */
-final class GroupErrors {
+public final class GroupErrors {
     private GroupErrors() {
     }
 
-    static Errors toKafka(ErrorCode error) {
+    public static Errors toKafka(ErrorCode error) {
         if (error == null) {
             return Errors.NONE;
         }

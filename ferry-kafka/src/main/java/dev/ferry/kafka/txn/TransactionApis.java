@@ -1,5 +1,6 @@
 package dev.ferry.kafka.txn;
 
+import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.api.ApiHandlers;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
@@ -14,10 +15,11 @@ public final class TransactionApis {
     private TransactionApis() {
     }
 
-    public static void register(ApiHandlers handlers, TransactionCoordinator coordinator, TopicRegistry topics) {
+    public static void register(ApiHandlers handlers, TransactionCoordinator coordinator, GroupCoordinator groups,
+                                TopicRegistry topics) {
         handlers.register(new AddPartitionsToTxnHandler(coordinator, topics));
         handlers.register(new AddOffsetsToTxnHandler(coordinator));
-        handlers.register(new TxnOffsetCommitHandler(coordinator,
+        handlers.register(new TxnOffsetCommitHandler(coordinator, groups,
                 topic -> topics.topic(topic).map(Topic::partitionCount).orElse(0)));
         handlers.register(new EndTxnHandler(coordinator));
         handlers.register(new DescribeTransactionsHandler(coordinator));

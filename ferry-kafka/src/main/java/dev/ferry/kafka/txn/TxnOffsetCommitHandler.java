@@ -1,11 +1,12 @@
 package dev.ferry.kafka.txn;
 
 import dev.ferry.group.GroupCommand.OffsetToCommit;
+import dev.ferry.group.GroupCoordinator;
 import dev.ferry.group.PartitionRef;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.group.GroupErrors;
 import dev.ferry.txn.TransactionCoordinator;
-import dev.ferry.txn.TransactionResult;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -27,19 +28,26 @@ import org.apache.kafka.common.protocol.Errors;
  * TxnOffsetCommit: offsets held by the producer's transaction (after AddOffsetsToTxn for the group),
  * committed to the group when the transaction commits and dropped when it aborts. Until then
  * OffsetFetch does not return them, and answers UNSTABLE_OFFSET_COMMIT when asked with
- * {@code require_stable}. The group's generation and member id (v3+) are not checked against the
- * group: the transaction's producer epoch is what fences a zombie here.
+ * {@code require_stable}. The consumer's group metadata (v3+: generation, member id, instance id)
+ * is checked against the group first, as Kafka does since KIP-447: a producer whose consumer was
+ * replaced in the group (a zombie of a crashed or paused process) gets ILLEGAL_GENERATION,
+ * UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID (or, for a consumer-protocol member, STALE_MEMBER_EPOCH)
+ * and its offsets are not held, so its transaction cannot commit them. Then the producer epoch
+ * fences a zombie of the same transactional id.
  */
 public final class TxnOffsetCommitHandler implements ApiHandler {
     private final TransactionCoordinator coordinator;
+    private final GroupCoordinator groups;
     private final ToIntFunction<String> partitionCounts;
 
     /**
      * @param partitionCounts a topic's partition count, 0 when it does not exist: as Kafka, an offset
      *     for a partition that does not exist gets UNKNOWN_TOPIC_OR_PARTITION and is not held
      */
-    public TxnOffsetCommitHandler(TransactionCoordinator coordinator, ToIntFunction<String> partitionCounts) {
+    public TxnOffsetCommitHandler(TransactionCoordinator coordinator, GroupCoordinator groups,
+                                  ToIntFunction<String> partitionCounts) {
         this.coordinator = coordinator;
+        this.groups = groups;
         this.partitionCounts = partitionCounts;
     }
 
@@ -74,24 +82,32 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
                         partition.committedOffset(), partition.committedLeaderEpoch(), partition.committedMetadata()));
             }
         }
-        CompletableFuture<TransactionResult> committed = offsets.isEmpty() ? CompletableFuture.completedFuture(null)
-                : coordinator.commitOffsets(request.transactionalId(), request.producerId(), request.producerEpoch(),
-                        request.groupId(), offsets);
-        return committed.handle((result, failure) -> {
-            Errors error = offsets.isEmpty() ? Errors.NONE
-                    : TransactionErrors.of(result, failure, context.apiVersion(), 3);
-            TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
-            for (TxnOffsetCommitRequestTopic topic : request.topics()) {
-                TxnOffsetCommitResponseTopic answer = new TxnOffsetCommitResponseTopic().setName(topic.name());
-                for (TxnOffsetCommitRequestPartition partition : topic.partitions()) {
-                    boolean missing = unknown.contains(new PartitionRef(topic.name(), partition.partitionIndex()));
-                    answer.partitions().add(new TxnOffsetCommitResponsePartition()
-                            .setPartitionIndex(partition.partitionIndex())
-                            .setErrorCode(missing ? Errors.UNKNOWN_TOPIC_OR_PARTITION.code() : error.code()));
-                }
-                response.topics().add(answer);
+        if (offsets.isEmpty()) {
+            return CompletableFuture.completedFuture(response(request, unknown, Errors.NONE));
+        }
+        return groups.transactionalCommitError(request.groupId(), request.generationId(), request.memberId(),
+                request.groupInstanceId()).thenCompose(groupError -> {
+                    if (groupError != null) {
+                        return CompletableFuture.completedFuture(response(request, unknown, GroupErrors.toKafka(groupError)));
+                    }
+                    return coordinator.commitOffsets(request.transactionalId(), request.producerId(),
+                            request.producerEpoch(), request.groupId(), offsets).handle((result, failure) ->
+                            response(request, unknown, TransactionErrors.of(result, failure, context.apiVersion(), 3)));
+                });
+    }
+
+    private static ApiMessage response(TxnOffsetCommitRequestData request, Set<PartitionRef> unknown, Errors error) {
+        TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
+        for (TxnOffsetCommitRequestTopic topic : request.topics()) {
+            TxnOffsetCommitResponseTopic answer = new TxnOffsetCommitResponseTopic().setName(topic.name());
+            for (TxnOffsetCommitRequestPartition partition : topic.partitions()) {
+                boolean missing = unknown.contains(new PartitionRef(topic.name(), partition.partitionIndex()));
+                answer.partitions().add(new TxnOffsetCommitResponsePartition()
+                        .setPartitionIndex(partition.partitionIndex())
+                        .setErrorCode(missing ? Errors.UNKNOWN_TOPIC_OR_PARTITION.code() : error.code()));
             }
-            return response;
-        });
+            response.topics().add(answer);
+        }
+        return response;
     }
 }
