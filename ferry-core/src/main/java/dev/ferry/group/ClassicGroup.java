@@ -886,9 +886,7 @@ final class ClassicGroup {
      * and a consumer-protocol member may use any version. Changes nothing; null when it passes.
      */
     ErrorCode transactionalCommitError(int generationId, String memberId, String groupInstanceId) {
-        if (state == GroupState.DEAD) {
-            return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-        }
+        // No DEAD check as a command's: a deleted group leaves Groups with the command that deleted it.
         if (generationId < 0 && acceptsCommitsFromOutside()) {
             return null;
         }

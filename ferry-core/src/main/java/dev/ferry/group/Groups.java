@@ -292,7 +292,7 @@ public final class Groups {
      * TxnOffsetCommit's check of the group metadata it carries (see
      * {@link ClassicGroup#transactionalCommitError}); null when it passes. A group that does not
      * exist takes a commit from outside group management (generation -1) and refuses one naming a
-     * generation with ILLEGAL_GENERATION, as Kafka.
+     * generation with ILLEGAL_GENERATION, as Kafka. {@code memberId} is "" for none, as on the wire.
      */
     public ErrorCode transactionalCommitError(String groupId, int generationId, String memberId,
                                               String groupInstanceId) {
@@ -300,7 +300,7 @@ public final class Groups {
         if (group == null) {
             return generationId < 0 ? null : ErrorCode.ILLEGAL_GENERATION;
         }
-        return group.transactionalCommitError(generationId, memberId == null ? "" : memberId, groupInstanceId);
+        return group.transactionalCommitError(generationId, memberId, groupInstanceId);
     }
 
     /** The group as DescribeGroups shows it; empty when there is no such group. */

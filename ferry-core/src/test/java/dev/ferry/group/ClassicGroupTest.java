@@ -616,6 +616,11 @@ class ClassicGroupTest {
         // No such group: taken from outside group management, refused naming a generation (as Kafka).
         assertThat(harness.groups.transactionalCommitError(GROUP, -1, "", null)).isNull();
         assertThat(harness.groups.transactionalCommitError(GROUP, 1, "m", null)).isEqualTo(ErrorCode.ILLEGAL_GENERATION);
+        assertThat(harness.groups.transactionalCommitError(GROUP, 0, "", null)).isEqualTo(ErrorCode.ILLEGAL_GENERATION);
+        // An empty group: generation -1 is taken whatever it names; generation 0 needs its member.
+        assertThat(commitError(-1, "", null, 1)).isNull();
+        assertThat(transactionalCommitError(-1, "m-gone", "instance-gone")).isNull();
+        assertThat(transactionalCommitError(0, "", null)).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
 
         String[] ids = twoMembersStable();
         assertThat(transactionalCommitError(1, ids[0], null)).isNull();
@@ -626,6 +631,7 @@ class ClassicGroupTest {
         assertThat(transactionalCommitError(-1, "nobody", null)).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
         // No group metadata at all (TxnOffsetCommit before v3): the producer epoch fences, not the group.
         assertThat(transactionalCommitError(-1, "", null)).isNull();
+        assertThat(transactionalCommitError(0, "", null)).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
         // A rebalance being prepared refuses a plain commit of the old generation only once it completes.
         harness.join("");
         assertThat(harness.state()).isEqualTo(GroupState.PREPARING_REBALANCE);

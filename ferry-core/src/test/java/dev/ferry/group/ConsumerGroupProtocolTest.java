@@ -275,10 +275,7 @@ class ConsumerGroupProtocolTest {
 
     @Test
     void shouldFenceAnEpochOlderThanThePreviousOne() {
-        join("a", "orders");
-        join("b", "orders");
-        heartbeat("a", 1, orders(0, 1, 2, 3));
-        heartbeat("a", 1, orders(0, 1)); // a at 2
+        membersAAtEpochTwoAndB();
         heartbeat("b", 2, List.of()); // b takes 2 and 3
         join("c", "orders"); // epoch 3
         heartbeat("a", 2, orders(0, 1)); // a must give one up
@@ -675,10 +672,7 @@ class ConsumerGroupProtocolTest {
 
     @Test
     void shouldTakeCommitsAtTheMembersEpochOnly() {
-        join("a", "orders");
-        join("b", "orders");
-        heartbeat("a", 1, orders(0, 1, 2, 3));
-        heartbeat("a", 1, orders(0, 1)); // a at 2
+        membersAAtEpochTwoAndB();
 
         assertThat(commit(2, "a")).isNull();
         assertThat(harness.groups.fetchOffsets(GROUP, null)).containsKey(new PartitionRef("orders", 0));
@@ -705,10 +699,7 @@ class ConsumerGroupProtocolTest {
 
     @Test
     void shouldCheckATransactionalCommitAgainstTheMembersEpoch() {
-        join("a", "orders");
-        join("b", "orders");
-        heartbeat("a", 1, orders(0, 1, 2, 3));
-        heartbeat("a", 1, orders(0, 1)); // a at 2
+        membersAAtEpochTwoAndB();
 
         assertThat(transactionalCommitError(2, "a")).isNull();
         assertThat(transactionalCommitError(1, "a")).isEqualTo(ErrorCode.STALE_MEMBER_EPOCH);
@@ -722,6 +713,14 @@ class ConsumerGroupProtocolTest {
         assertThat(transactionalCommitError(-1, "")).isNull();
         assertThat(transactionalCommitError(-1, "a")).isNull();
         assertThat(transactionalCommitError(2, "a")).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+    }
+
+    /** Members "a" and "b" of "orders"; "a" has given up partitions 2 and 3 for "b" and is at epoch 2. */
+    private void membersAAtEpochTwoAndB() {
+        join("a", "orders");
+        join("b", "orders");
+        heartbeat("a", 1, orders(0, 1, 2, 3));
+        heartbeat("a", 1, orders(0, 1));
     }
 
     private ErrorCode transactionalCommitError(int epoch, String memberId) {
