@@ -33,7 +33,9 @@ import org.apache.kafka.common.protocol.Errors;
  * replaced in the group (a zombie of a crashed or paused process) gets ILLEGAL_GENERATION,
  * UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID (or, for a consumer-protocol member, STALE_MEMBER_EPOCH)
  * and its offsets are not held, so its transaction cannot commit them. Then the producer epoch
- * fences a zombie of the same transactional id.
+ * fences a zombie of the same transactional id. The check and the hold are two steps on two
+ * coordinator threads: a generation that ends between them is not seen, where Kafka checks and
+ * writes in one step of its group coordinator.
  */
 public final class TxnOffsetCommitHandler implements ApiHandler {
     private final TransactionCoordinator coordinator;
