@@ -16,20 +16,17 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,11 +44,11 @@ class ConsumerGroupAdminTest {
     /** The broker of the test that needs no process to kill, in the test's JVM; null in the other. */
     private Ferry embedded;
     private String bootstrap;
-    private final List<PollingConsumer> consumers = new ArrayList<>();
+    private final List<PollingGroupConsumer> consumers = new ArrayList<>();
 
     @AfterEach
     void stop() {
-        consumers.forEach(PollingConsumer::close);
+        consumers.forEach(PollingGroupConsumer::close);
         if (broker != null) {
             broker.terminate();
         }
@@ -74,41 +71,17 @@ class ConsumerGroupAdminTest {
         return Admin.create(properties);
     }
 
-    /** A consumer polling on a thread of its own (a KafkaConsumer belongs to one thread) until closed. */
-    private final class PollingConsumer implements AutoCloseable {
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread thread;
-
-        PollingConsumer(String groupId, String topic) {
-            Properties properties = new Properties();
-            properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            properties.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-            properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "it-" + UUID.randomUUID().toString().substring(0, 6));
-            properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-            properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-            properties.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
-            properties.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
-            KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties);
-            thread = new Thread(() -> {
-                try (consumer) {
-                    consumer.subscribe(List.of(topic));
-                    while (running.get()) {
-                        consumer.poll(Duration.ofMillis(100));
-                    }
-                }
-            }, "consumer-" + groupId);
-            thread.start();
-        }
-
-        @Override
-        public void close() {
-            running.set(false);
-            try {
-                thread.join(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    /** A member of {@code groupId} polling on a thread of its own until closed (it reads nothing, so commits nothing). */
+    private PollingGroupConsumer member(String groupId, String topic) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "it-" + UUID.randomUUID().toString().substring(0, 6));
+        properties.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        properties.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
+        PollingGroupConsumer member = PollingGroupConsumer.subscribedTo(topic, properties, new ArrayList<>());
+        consumers.add(member);
+        return member;
     }
 
     private static ConsumerGroupDescription describe(Admin admin, String groupId) throws Exception {
@@ -121,15 +94,13 @@ class ConsumerGroupAdminTest {
         bootstrap = embedded.kafkaBootstrapServers();
         String group = "members-" + UUID.randomUUID().toString().substring(0, 8);
         try (Admin admin = admin()) {
-            PollingConsumer first = new PollingConsumer(group, "no-such-topic");
-            consumers.add(first);
+            PollingGroupConsumer first = member(group, "no-such-topic");
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
                 ConsumerGroupDescription description = describe(admin, group);
                 assertThat(description.groupState()).isEqualTo(GroupState.STABLE);
                 assertThat(description.members()).hasSize(1);
             });
-            PollingConsumer second = new PollingConsumer(group, "no-such-topic");
-            consumers.add(second);
+            PollingGroupConsumer second = member(group, "no-such-topic");
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
                 ConsumerGroupDescription description = describe(admin, group);
                 assertThat(description.groupState()).isEqualTo(GroupState.STABLE);

@@ -16,17 +16,12 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -34,7 +29,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -62,7 +56,7 @@ class ConsumerGroupRebalanceTest {
     /** The broker process of the test that kills it; null in the others. */
     private BrokerProcess broker;
     private String bootstrap;
-    private final List<GroupConsumer> consumers = new ArrayList<>();
+    private final List<PollingGroupConsumer> consumers = new ArrayList<>();
 
     @BeforeAll
     static void startEmbedded() {
@@ -79,7 +73,7 @@ class ConsumerGroupRebalanceTest {
 
     @AfterEach
     void stop() {
-        consumers.forEach(GroupConsumer::close);
+        consumers.forEach(PollingGroupConsumer::close);
         if (broker != null) {
             broker.terminate();
         }
@@ -112,77 +106,24 @@ class ConsumerGroupRebalanceTest {
         return new KafkaProducer<>(properties);
     }
 
-    /** One consumer on its own thread: polls, processes (records the value), commits after each poll. */
-    private final class GroupConsumer implements AutoCloseable {
-        final Set<TopicPartition> assignment = ConcurrentHashMap.newKeySet();
-        final List<String> processed = new CopyOnWriteArrayList<>();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread thread;
-        volatile Throwable failure;
-
-        GroupConsumer(String groupId, String topic, String assignor, Collection<String> allProcessed) {
-            Properties properties = new Properties();
-            properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-            properties.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-            properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "c-" + UUID.randomUUID().toString().substring(0, 6));
-            properties.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, assignor);
-            properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            properties.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
-            properties.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
-            properties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
-            properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-            properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-            KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties);
-            thread = new Thread(() -> {
-                try (consumer) {
-                    consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
-                        @Override
-                        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                            assignment.removeAll(partitions);
-                        }
-
-                        @Override
-                        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                            assignment.addAll(partitions);
-                        }
-
-                        @Override
-                        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-                            assignment.removeAll(partitions);
-                        }
-                    });
-                    while (running.get()) {
-                        var records = consumer.poll(Duration.ofMillis(100));
-                        for (ConsumerRecord<String, String> record : records) {
-                            processed.add(record.value());
-                            allProcessed.add(record.value());
-                        }
-                        if (!records.isEmpty()) {
-                            try {
-                                consumer.commitSync();
-                            } catch (RebalanceInProgressException e) {
-                                // As kafka-clients documents it: finish the rebalance with the next
-                                // poll; what was not committed is committed later or read again.
-                            }
-                        }
-                    }
-                } catch (Throwable e) {
-                    failure = e;
-                }
-            }, "consumer-" + groupId);
-            thread.start();
-        }
-
-        @Override
-        public void close() {
-            running.set(false);
-            try {
-                thread.join(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    /**
+     * One consumer on its own thread: polls, processes (records the value), commits after each
+     * poll. A commit meeting a rebalance is left, as kafka-clients documents it, to the next poll
+     * that finishes the rebalance: what was not committed is committed later or read again.
+     */
+    private PollingGroupConsumer groupConsumer(String groupId, String topic, String assignor,
+                                               Collection<String> allProcessed) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "c-" + UUID.randomUUID().toString().substring(0, 6));
+        properties.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, assignor);
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        properties.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        properties.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
+        properties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
+        return PollingGroupConsumer.subscribedTo(topic, properties, allProcessed, RebalanceInProgressException.class);
     }
 
     private static void produce(KafkaProducer<String, String> producer, String topic, int from, int to)
@@ -204,10 +145,10 @@ class ConsumerGroupRebalanceTest {
         return values;
     }
 
-    private void awaitAssignmentsCover(List<GroupConsumer> members) {
+    private void awaitAssignmentsCover(List<PollingGroupConsumer> members) {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             List<TopicPartition> all = new ArrayList<>();
-            for (GroupConsumer member : members) {
+            for (PollingGroupConsumer member : members) {
                 assertThat(member.failure).isNull();
                 assertThat(member.assignment).as("each member's share").hasSize(PARTITIONS / members.size());
                 all.addAll(member.assignment);
@@ -227,9 +168,9 @@ class ConsumerGroupRebalanceTest {
         }
         Set<String> processed = ConcurrentHashMap.newKeySet();
         try (KafkaProducer<String, String> producer = producer()) {
-            GroupConsumer first = new GroupConsumer(group, topic, assignor.getName(), processed);
-            GroupConsumer second = new GroupConsumer(group, topic, assignor.getName(), processed);
-            GroupConsumer third = new GroupConsumer(group, topic, assignor.getName(), processed);
+            PollingGroupConsumer first = groupConsumer(group, topic, assignor.getName(), processed);
+            PollingGroupConsumer second = groupConsumer(group, topic, assignor.getName(), processed);
+            PollingGroupConsumer third = groupConsumer(group, topic, assignor.getName(), processed);
             consumers.addAll(List.of(first, second, third));
             awaitAssignmentsCover(List.of(first, second, third));
 
@@ -243,7 +184,7 @@ class ConsumerGroupRebalanceTest {
             assertThat(second.processed).isNotEmpty();
 
             // A new one joins mid-stream: it takes its share.
-            GroupConsumer fourth = new GroupConsumer(group, topic, assignor.getName(), processed);
+            PollingGroupConsumer fourth = groupConsumer(group, topic, assignor.getName(), processed);
             consumers.add(fourth);
             produce(producer, topic, 2000, 3000);
             awaitAssignmentsCover(List.of(first, third, fourth));
@@ -275,7 +216,7 @@ class ConsumerGroupRebalanceTest {
             produce(producer, topic, 0, 600);
         }
         Set<String> processed = ConcurrentHashMap.newKeySet();
-        GroupConsumer before = new GroupConsumer(group, topic, RangeAssignor.class.getName(), processed);
+        PollingGroupConsumer before = groupConsumer(group, topic, RangeAssignor.class.getName(), processed);
         consumers.add(before);
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(processed).containsAll(values(0, 600)));
         // The last commitSync returned: its offsets are durable. Kill the broker under the live member.
@@ -286,7 +227,7 @@ class ConsumerGroupRebalanceTest {
             produce(producer, topic, 600, 700);
         }
         Set<String> afterRestart = ConcurrentHashMap.newKeySet();
-        GroupConsumer after = new GroupConsumer(group, topic, RangeAssignor.class.getName(), afterRestart);
+        PollingGroupConsumer after = groupConsumer(group, topic, RangeAssignor.class.getName(), afterRestart);
         consumers.add(after);
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(afterRestart).containsAll(values(600, 700)));
         // Nothing committed before the kill is read again: the consumer started from the committed offsets.

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,23 +15,18 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -52,11 +46,11 @@ class KafkaConsumerProtocolCrashTest {
     Path dataRoot;
     private BrokerProcess broker;
     private int kafkaPort;
-    private final List<Member> members = new java.util.ArrayList<>();
+    private final List<PollingGroupConsumer> members = new java.util.ArrayList<>();
 
     @AfterEach
     void stop() {
-        members.forEach(Member::close);
+        members.forEach(PollingGroupConsumer::close);
         if (broker != null) {
             broker.terminate();
         }
@@ -67,8 +61,8 @@ class KafkaConsumerProtocolCrashTest {
         String topic = "kip848-crash";
         String group = "kip848-crash-group";
         Set<String> processed = startWithTopic(topic);
-        members.add(new Member(group, topic, processed, "consumer"));
-        members.add(new Member(group, topic, processed, "consumer"));
+        members.add(member(group, topic, processed, "consumer"));
+        members.add(member(group, topic, processed, "consumer"));
 
         killAndRestartUnderTheGroup(group, topic, processed);
     }
@@ -83,9 +77,9 @@ class KafkaConsumerProtocolCrashTest {
         String topic = "kip848-mixed-crash";
         String group = "kip848-mixed-crash-group";
         Set<String> processed = startWithTopic(topic);
-        members.add(new Member(group, topic, processed, "consumer"));
+        members.add(member(group, topic, processed, "consumer"));
         await().atMost(Duration.ofSeconds(60)).until(() -> members.get(0).assignment.size() == PARTITIONS);
-        members.add(new Member(group, topic, processed, "classic"));
+        members.add(member(group, topic, processed, "classic"));
 
         BeforeAndAfter described = killAndRestartUnderTheGroup(group, topic, processed);
 
@@ -134,7 +128,7 @@ class KafkaConsumerProtocolCrashTest {
         assertThat(after.groupEpoch()).isEqualTo(before.groupEpoch());
         assertThat(epochs(after)).isEqualTo(epochs(before));
         assertThat(assignments(after)).isEqualTo(assignments(before));
-        for (Member member : members) {
+        for (PollingGroupConsumer member : members) {
             assertThat(member.failure).isNull();
             assertThat(member.lost.get()).as("partitions reported lost").isZero();
             assertThat(member.assignment).hasSize(2);
@@ -203,74 +197,20 @@ class KafkaConsumerProtocolCrashTest {
         }
     }
 
-    /** A consumer of the given group protocol on a thread of its own, committing what it processed. */
-    private final class Member implements AutoCloseable {
-        final Set<TopicPartition> assignment = ConcurrentHashMap.newKeySet();
-        final AtomicInteger lost = new AtomicInteger();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread thread;
-        volatile Throwable failure;
-
-        Member(String group, String topic, Set<String> processed, String protocol) {
-            Properties properties = new Properties();
-            properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-            properties.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-            properties.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol);
-            if (protocol.equals("classic")) {
-                properties.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1000); // the broker's interval
-            }
-            properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-            properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-            KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties);
-            thread = new Thread(() -> {
-                try (consumer) {
-                    consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
-                        @Override
-                        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                            assignment.removeAll(partitions);
-                        }
-
-                        @Override
-                        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                            assignment.addAll(partitions);
-                        }
-
-                        @Override
-                        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-                            lost.incrementAndGet();
-                            assignment.removeAll(partitions);
-                        }
-                    });
-                    while (running.get()) {
-                        var records = consumer.poll(Duration.ofMillis(100));
-                        for (ConsumerRecord<String, String> record : records) {
-                            processed.add(record.value());
-                        }
-                        if (!records.isEmpty()) {
-                            try {
-                                consumer.commitSync(Duration.ofSeconds(30));
-                            } catch (org.apache.kafka.common.errors.RetriableException e) {
-                                // The broker is down for a moment: the next commit covers these records.
-                            }
-                        }
-                    }
-                } catch (Throwable e) {
-                    failure = e;
-                }
-            }, "kip848-member");
-            thread.start();
+    /**
+     * A consumer of the given group protocol on a thread of its own, committing what it processed;
+     * a commit failing while the broker is down is covered by the next one.
+     */
+    private PollingGroupConsumer member(String group, String topic, Set<String> processed, String protocol) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        properties.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol);
+        if (protocol.equals("classic")) {
+            properties.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1000); // the broker's interval
         }
-
-        @Override
-        public void close() {
-            running.set(false);
-            try {
-                thread.join(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return PollingGroupConsumer.subscribedTo(topic, properties, processed, RetriableException.class);
     }
 }

@@ -22,19 +22,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Queue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -47,9 +41,7 @@ import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.SubscriptionPattern;
@@ -227,102 +219,24 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
     }
 
     /**
-     * One consumer on a thread of its own (kafka-clients consumers are single-threaded): polls,
-     * processes (keeps the values), commits after every poll that returned records. The rebalance
-     * listener keeps {@link #assignment} as the consumer sees it; with this protocol the callbacks
-     * carry only what changed. Actions queued by {@link #onThread} run between polls.
+     * A member subscribed to {@code topics} by name, closed after the test unless closed before. A
+     * commit refused because the partitions moved on under it leaves what it held to their next
+     * owner, the at-least-once these tests allow.
      */
-    private final class GroupMember implements AutoCloseable {
-        final Set<TopicPartition> assignment = ConcurrentHashMap.newKeySet();
-        final List<String> processed = new CopyOnWriteArrayList<>();
-        final AtomicInteger lost = new AtomicInteger();
-        final String clientId;
-        /** Keeps {@link #assignment}; every subscribe of this member passes it. */
-        final ConsumerRebalanceListener rebalances = new ConsumerRebalanceListener() {
-            @Override
-            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                assignment.removeAll(partitions);
-            }
-
-            @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                assignment.addAll(partitions);
-            }
-
-            @Override
-            public void onPartitionsLost(Collection<TopicPartition> partitions) {
-                lost.incrementAndGet();
-                assignment.removeAll(partitions);
-            }
-        };
-        private final Queue<Consumer<KafkaConsumer<String, String>>> actions = new ConcurrentLinkedQueue<>();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread thread;
-        volatile Throwable failure;
-
-        GroupMember(Properties properties,
-                    BiConsumer<KafkaConsumer<String, String>, ConsumerRebalanceListener> subscribe,
-                    Collection<String> allProcessed) {
-            clientId = properties.getProperty(ConsumerConfig.CLIENT_ID_CONFIG);
-            KafkaConsumer<String, String> consumer = consumer(properties);
-            thread = new Thread(() -> {
-                try (consumer) {
-                    subscribe.accept(consumer, rebalances);
-                    while (running.get()) {
-                        for (Consumer<KafkaConsumer<String, String>> action; (action = actions.poll()) != null; ) {
-                            action.accept(consumer);
-                        }
-                        ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(100));
-                        for (ConsumerRecord<String, String> record : records) {
-                            processed.add(record.value());
-                            allProcessed.add(record.value());
-                        }
-                        if (!records.isEmpty()) {
-                            try {
-                                consumer.commitSync();
-                            } catch (CommitFailedException | RebalanceInProgressException e) {
-                                // The partitions moved on under the commit: what it held is read again
-                                // by their next owner, which is the at-least-once this test allows.
-                            }
-                        }
-                    }
-                } catch (Throwable e) {
-                    failure = e;
-                }
-            }, "member-" + clientId);
-            thread.start();
-        }
-
-        void onThread(Consumer<KafkaConsumer<String, String>> action) {
-            actions.add(action);
-        }
-
-        @Override
-        public void close() {
-            running.set(false);
-            try {
-                thread.join(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    private PollingGroupConsumer member(Properties properties, List<String> topics, Collection<String> allProcessed) {
+        return closeLater(new PollingGroupConsumer(properties, (consumer, listener) -> consumer.subscribe(topics, listener),
+                allProcessed, CommitFailedException.class, RebalanceInProgressException.class));
     }
 
-    /** A member subscribed to {@code topics} by name, closed after the test unless closed before. */
-    private GroupMember member(Properties properties, List<String> topics, Collection<String> allProcessed) {
-        return closeLater(new GroupMember(properties, (consumer, listener) -> consumer.subscribe(topics, listener),
-                allProcessed));
-    }
-
-    private GroupMember member(String group, String assignor, String topic, Collection<String> allProcessed) {
+    private PollingGroupConsumer member(String group, String assignor, String topic, Collection<String> allProcessed) {
         return member(consumerProperties(group, assignor), List.of(topic), allProcessed);
     }
 
     /** Waits until the members share {@code partitions} evenly between them, none owned twice. */
-    private static void awaitEvenShares(List<GroupMember> members, Set<TopicPartition> partitions) {
+    private static void awaitEvenShares(List<PollingGroupConsumer> members, Set<TopicPartition> partitions) {
         await().atMost(REBALANCE).untilAsserted(() -> {
             List<TopicPartition> owned = new ArrayList<>();
-            for (GroupMember member : members) {
+            for (PollingGroupConsumer member : members) {
                 assertThat(member.failure).isNull();
                 assertThat(member.assignment).as("share of %s", member.clientId)
                         .hasSize(partitions.size() / members.size());
@@ -333,8 +247,8 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
     }
 
     /** The range assignor gives each member, on a single topic, partitions numbered without a gap. */
-    private static void assertContiguousRanges(List<GroupMember> members) {
-        for (GroupMember member : members) {
+    private static void assertContiguousRanges(List<PollingGroupConsumer> members) {
+        for (PollingGroupConsumer member : members) {
             TreeSet<Integer> numbers = member.assignment.stream().map(TopicPartition::partition)
                     .collect(Collectors.toCollection(TreeSet::new));
             assertThat(numbers.last() - numbers.first() + 1).as("range of %s: %s", member.clientId, numbers)
@@ -354,9 +268,9 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
             // Every value processed, duplicates kept: at-least-once allows a few around each rebalance.
             List<String> processed = new CopyOnWriteArrayList<>();
             KafkaProducer<String, String> producer = producer();
-            GroupMember first = member(group, assignor, topic, processed);
-            GroupMember second = member(group, assignor, topic, processed);
-            GroupMember third = member(group, assignor, topic, processed);
+            PollingGroupConsumer first = member(group, assignor, topic, processed);
+            PollingGroupConsumer second = member(group, assignor, topic, processed);
+            PollingGroupConsumer third = member(group, assignor, topic, processed);
             awaitEvenShares(List.of(first, second, third), all);
             if (assignor.equals("range")) {
                 assertContiguousRanges(List.of(first, second, third));
@@ -376,7 +290,7 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
             assertThat(second.processed).isNotEmpty();
 
             // A new one joins mid-stream and gets its share from the others.
-            GroupMember fourth = member(group, assignor, topic, processed);
+            PollingGroupConsumer fourth = member(group, assignor, topic, processed);
             produce(producer, topic, 2000, 3000);
             awaitEvenShares(List.of(first, third, fourth), all);
             if (assignor.equals("range")) {
@@ -415,8 +329,8 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
             Set<String> processed = ConcurrentHashMap.newKeySet();
             Properties staticProperties = consumerProperties(group, null);
             staticProperties.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "host-1");
-            GroupMember first = member(staticProperties, List.of(topic), processed);
-            GroupMember other = member(group, null, topic, processed);
+            PollingGroupConsumer first = member(staticProperties, List.of(topic), processed);
+            PollingGroupConsumer other = member(group, null, topic, processed);
             awaitEvenShares(List.of(first, other), partitionsOf(topic, 4));
             await().atMost(REBALANCE).until(() -> describe(admin, group).groupState() == GroupState.STABLE);
             ConsumerGroupDescription before = describe(admin, group);
@@ -428,7 +342,7 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
                     .anySatisfy(member -> assertThat(member.memberEpoch()).contains(-2)));
             Properties restartedProperties = consumerProperties(group, null);
             restartedProperties.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "host-1");
-            GroupMember restarted = member(restartedProperties, List.of(topic), processed);
+            PollingGroupConsumer restarted = member(restartedProperties, List.of(topic), processed);
             await().atMost(REBALANCE).untilAsserted(() -> assertThat(restarted.assignment)
                     .containsExactlyInAnyOrderElementsOf(firstPartitions));
 
@@ -506,12 +420,12 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
             String group = newGroup(admin, "kip848-described-group");
             createTopic(admin, topic, 4);
             List<String> processed = new CopyOnWriteArrayList<>();
-            GroupMember first = member(group, "range", topic, processed);
-            GroupMember second = member(group, "range", topic, processed);
+            PollingGroupConsumer first = member(group, "range", topic, processed);
+            PollingGroupConsumer second = member(group, "range", topic, processed);
             // The same topic read by a group of the classic protocol, for the listings to tell apart.
             Properties classic = clientProperties(Map.of(ConsumerConfig.GROUP_ID_CONFIG, classicGroup,
                     ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic", ConsumerConfig.CLIENT_ID_CONFIG, "classic-member"));
-            GroupMember classicMember = member(classic, List.of(topic), processed);
+            PollingGroupConsumer classicMember = member(classic, List.of(topic), processed);
             awaitEvenShares(List.of(first, second), all);
             await().atMost(REBALANCE).until(() -> classicMember.assignment.size() == 4);
 
@@ -538,7 +452,7 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
                 assertThat(described.members()).flatExtracting(member -> member.assignment().topicPartitions())
                         .containsExactlyInAnyOrderElementsOf(all);
                 for (MemberDescription member : described.members()) {
-                    GroupMember client = member.clientId().equals(first.clientId) ? first : second;
+                    PollingGroupConsumer client = member.clientId().equals(first.clientId) ? first : second;
                     assertThat(member.assignment().topicPartitions()).isEqualTo(client.assignment);
                 }
             });
@@ -584,13 +498,13 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
             createTopic(admin, early, 1);
             List<String> processed = new CopyOnWriteArrayList<>();
 
-            GroupMember named = member(newGroup(admin, "kip848-named"), null, topicA, processed);
+            PollingGroupConsumer named = member(newGroup(admin, "kip848-named"), null, topicA, processed);
             await().atMost(REBALANCE).until(() -> named.assignment.equals(partitionsOf(topicA, 2)));
             named.onThread(consumer -> consumer.subscribe(List.of(topicA, topicB), named.rebalances));
 
-            GroupMember patterned = closeLater(new GroupMember(consumerProperties(newGroup(admin, "kip848-patterned"), null),
+            PollingGroupConsumer patterned = closeLater(new PollingGroupConsumer(consumerProperties(newGroup(admin, "kip848-patterned"), null),
                     (consumer, listener) -> consumer.subscribe(new SubscriptionPattern(prefix + "-.*"), listener),
-                    processed));
+                    processed, CommitFailedException.class, RebalanceInProgressException.class));
             await().atMost(REBALANCE).until(() -> patterned.assignment.equals(partitionsOf(early, 1)));
             createTopic(admin, late, 2);
 
@@ -615,7 +529,7 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
             KafkaProducer<String, String> producer = producer();
             // One member: a second would cost a heartbeat round or two to split the first two
             // partitions, and the spreading of partitions is the first test's business.
-            GroupMember member = member(group, null, topic, processed);
+            PollingGroupConsumer member = member(group, null, topic, processed);
             await().atMost(REBALANCE).until(() -> member.assignment.equals(partitionsOf(topic, 2)));
             produce(producer, topic, 0, 200);
 
@@ -665,15 +579,15 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
             createTopic(admin, topic, partitions);
             Set<String> processed = ConcurrentHashMap.newKeySet();
             KafkaProducer<String, String> producer = producer();
-            GroupMember first = member(classicProperties(group, "classic-1", classicAssignor), List.of(topic), processed);
-            GroupMember second = member(classicProperties(group, "classic-2", classicAssignor), List.of(topic), processed);
+            PollingGroupConsumer first = member(classicProperties(group, "classic-1", classicAssignor), List.of(topic), processed);
+            PollingGroupConsumer second = member(classicProperties(group, "classic-2", classicAssignor), List.of(topic), processed);
             awaitEvenShares(List.of(first, second), all);
             assertThat(admin.listGroups().all().get(30, TimeUnit.SECONDS)).filteredOn(g -> g.groupId().equals(group))
                     .singleElement().satisfies(listing -> assertThat(listing.type()).contains(GroupType.CLASSIC));
             produce(producer, topic, 0, 300);
             await().atMost(REBALANCE).untilAsserted(() -> assertThat(processed).containsAll(values(0, 300)));
 
-            GroupMember modern = member(group, null, topic, processed);
+            PollingGroupConsumer modern = member(group, null, topic, processed);
             awaitEvenShares(List.of(first, second, modern), all);
             await().atMost(REBALANCE).untilAsserted(() -> {
                 ConsumerGroupDescription described = describe(admin, group);
@@ -714,8 +628,8 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
             Properties staticClassic = classicProperties(group, "static-classic",
                     "org.apache.kafka.clients.consumer.RangeAssignor");
             staticClassic.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "host-1");
-            GroupMember first = member(staticClassic, List.of(topic), processed);
-            GroupMember other = member(classicProperties(group, "other-classic",
+            PollingGroupConsumer first = member(staticClassic, List.of(topic), processed);
+            PollingGroupConsumer other = member(classicProperties(group, "other-classic",
                     "org.apache.kafka.clients.consumer.RangeAssignor"), List.of(topic), processed);
             awaitEvenShares(List.of(first, other), all);
             Set<TopicPartition> firstPartitions = Set.copyOf(first.assignment);
@@ -723,7 +637,7 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
             first.close();
             Properties restartedProperties = consumerProperties(group, null);
             restartedProperties.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "host-1");
-            GroupMember restarted = member(restartedProperties, List.of(topic), processed);
+            PollingGroupConsumer restarted = member(restartedProperties, List.of(topic), processed);
 
             await().atMost(REBALANCE).untilAsserted(() -> assertThat(restarted.assignment)
                     .containsExactlyInAnyOrderElementsOf(firstPartitions));
@@ -755,9 +669,9 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
             String group = newGroup(admin, "kip848-downgrade-group");
             createTopic(admin, topic, 4);
             Set<String> processed = ConcurrentHashMap.newKeySet();
-            GroupMember modern = member(group, null, topic, processed);
+            PollingGroupConsumer modern = member(group, null, topic, processed);
             await().atMost(REBALANCE).until(() -> modern.assignment.size() == 4);
-            GroupMember classic = member(classicProperties(group, "classic-member", classicAssignor), List.of(topic),
+            PollingGroupConsumer classic = member(classicProperties(group, "classic-member", classicAssignor), List.of(topic),
                     processed);
             awaitEvenShares(List.of(modern, classic), all);
             assertThat(memberTypes(describe(admin, group)))
@@ -933,7 +847,7 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
             Set<String> processed = ConcurrentHashMap.newKeySet();
             KafkaProducer<String, String> producer = producer();
             producePerPartition(producer, topic, 2, 1);
-            GroupMember member = member(group, null, topic, processed);
+            PollingGroupConsumer member = member(group, null, topic, processed);
             // Consuming, not just assigned: its positions are fetched and nothing of the join is left
             // in flight when the coordinator forgets it.
             await().atMost(REBALANCE).until(() -> member.assignment.size() == 2 && processed.size() == 2);
