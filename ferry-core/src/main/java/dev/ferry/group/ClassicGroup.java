@@ -882,8 +882,9 @@ final class ClassicGroup {
      * consumer's generation and member id with its offsets, and a zombie whose member was replaced
      * is refused here): as {@link #commitError(CommitOffsets)}, as Kafka checks a transactional
      * commit, but one without a member may commit while the group has members (its producer epoch
-     * fences it), the member's session is not refreshed, a rebalance in progress refuses nothing
-     * and a consumer-protocol member may use any version. Changes nothing; null when it passes.
+     * fences it), the member's session is not refreshed, a rebalance in progress refuses nothing, a
+     * consumer-protocol member may use any version and its wrong epoch is ILLEGAL_GENERATION.
+     * Changes nothing; null when it passes.
      */
     ErrorCode transactionalCommitError(int generationId, String memberId, String groupInstanceId) {
         // No DEAD check as a command's: a deleted group leaves Groups with the command that deleted it.
@@ -891,7 +892,10 @@ final class ClassicGroup {
             return null;
         }
         if (consumer != null) {
-            return consumer.commitError(memberId, generationId);
+            ErrorCode error = consumer.commitError(memberId, generationId);
+            // As Kafka: a transactional commit at another member epoch is ILLEGAL_GENERATION, which
+            // the producer reports as CommitFailedException (it knows no STALE_MEMBER_EPOCH there).
+            return error == ErrorCode.STALE_MEMBER_EPOCH ? ErrorCode.ILLEGAL_GENERATION : error;
         }
         if (generationId < 0 && memberId.isEmpty() && groupInstanceId == null) {
             return null;

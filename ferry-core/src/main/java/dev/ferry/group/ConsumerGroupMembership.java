@@ -830,17 +830,13 @@ final class ConsumerGroupMembership {
         if (!memberEpochs && !member.usesClassicProtocol()) {
             return ErrorCode.UNSUPPORTED_COMMIT_VERSION;
         }
-        if (member.usesClassicProtocol()) {
-            // A classic client knows the generation, not the member epoch's errors.
-            return memberEpoch == member.memberEpoch ? null : ErrorCode.ILLEGAL_GENERATION;
+        if (memberEpoch == member.memberEpoch) {
+            return null;
         }
-        if (memberEpoch > member.memberEpoch) {
-            return ErrorCode.FENCED_MEMBER_EPOCH;
-        }
-        if (memberEpoch < member.memberEpoch) {
-            return ErrorCode.STALE_MEMBER_EPOCH;
-        }
-        return null;
+        // A classic client knows the generation, not the member epoch's errors. Older or newer, an
+        // epoch that is not the member's is stale here (Kafka 4.3.1 answers a commit at a newer
+        // epoch so too); FENCED_MEMBER_EPOCH is the heartbeat's answer.
+        return member.usesClassicProtocol() ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.STALE_MEMBER_EPOCH;
     }
 
     /** One member as the record keeps it; null for none. */

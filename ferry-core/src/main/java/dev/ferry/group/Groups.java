@@ -278,7 +278,7 @@ public final class Groups {
      * Whether a member of a consumer-protocol group may fetch the group's offsets at
      * {@code memberEpoch} (OffsetFetch v9 names the member): null when it may, or when the request
      * names no member ({@code memberId} null and a negative epoch: an admin tool) or the group is
-     * classic; else UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH or STALE_MEMBER_EPOCH, as Kafka checks.
+     * classic; else UNKNOWN_MEMBER_ID, or STALE_MEMBER_EPOCH for any other epoch, as Kafka checks.
      */
     public ErrorCode offsetFetchError(String groupId, String memberId, int memberEpoch) {
         ClassicGroup group = groups.get(groupId);

@@ -856,6 +856,9 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
 
             // The wrong epoch is fenced and an unknown member refused; the live member is untouched.
             int epoch = described.memberEpoch().orElseThrow();
+            // A commit at another epoch than the member's, older or newer, is stale (as Kafka 4.3.1 answers).
+            assertThat(commit(raw, group, memberId, epoch + 5, topic, 1)).isEqualTo(Errors.STALE_MEMBER_EPOCH);
+            assertThat(commit(raw, group, memberId, epoch - 1, topic, 1)).isEqualTo(Errors.STALE_MEMBER_EPOCH);
             assertThat(Errors.forCode(heartbeat(raw, new ConsumerGroupHeartbeatRequestData().setGroupId(group)
                     .setMemberId(memberId).setMemberEpoch(epoch + 5)).errorCode())).isEqualTo(Errors.FENCED_MEMBER_EPOCH);
             assertThat(Errors.forCode(heartbeat(raw, new ConsumerGroupHeartbeatRequestData().setGroupId(group)
@@ -930,10 +933,16 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
     /** OffsetCommit v9 of partition 0 at epoch -1 in the name of a member id the client made up; the partition's error. */
     private static Errors commitOutsideGroup(RawKafkaClient raw, String group, String topic, long offset)
             throws Exception {
+        return commit(raw, group, Uuid.randomUuid().toString(), -1, topic, offset);
+    }
+
+    /** OffsetCommit v9 of partition 0 in the name of {@code memberId} at {@code epoch}; the partition's error. */
+    private static Errors commit(RawKafkaClient raw, String group, String memberId, int epoch, String topic, long offset)
+            throws Exception {
         short version = 9;
         int correlation = ++correlationId;
         OffsetCommitRequestData request = new OffsetCommitRequestData().setGroupId(group)
-                .setMemberId(Uuid.randomUuid().toString()).setGenerationIdOrMemberEpoch(-1)
+                .setMemberId(memberId).setGenerationIdOrMemberEpoch(epoch)
                 .setTopics(List.of(new OffsetCommitRequestData.OffsetCommitRequestTopic().setName(topic)
                         .setPartitions(List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition()
                                 .setPartitionIndex(0).setCommittedOffset(offset)))));

@@ -226,6 +226,52 @@ class KafkaTransactionsTest {
     }
 
     @Test
+    void shouldTakeOffsetsSentWithAConsumerProtocolMembersEpochOnly() throws Exception {
+        // A consumer of the new protocol (KIP-848) sends its member epoch as the generation: the
+        // live epoch commits; an older or newer one is answered ILLEGAL_GENERATION (Kafka 4.3.1
+        // turns the group's STALE_MEMBER_EPOCH into it), which the producer reports as CommitFailedException.
+        String input = createTopic(1);
+        String group = KafkaTestBase.unique("kip848-tx");
+        TopicPartition partition = new TopicPartition(input, 0);
+        Map<String, Object> settings = new HashMap<>(Map.of(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                StringDeserializer.class, ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(KafkaTestBase.clientProperties(bootstrap,
+                settings))) {
+            consumer.subscribe(List.of(input));
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(100));
+                return !consumer.assignment().isEmpty();
+            });
+            ConsumerGroupMetadata member = consumer.groupMetadata();
+            assertThat(member.generationId()).isPositive();
+            try (KafkaProducer<String, String> producer = transactionalProducer(KafkaTestBase.unique("tx"), Map.of())) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                producer.sendOffsetsToTransaction(Map.of(partition, new OffsetAndMetadata(4)), member);
+                producer.commitTransaction();
+            }
+            assertThat(consumer.committed(Set.of(partition), Duration.ofSeconds(10)).get(partition).offset())
+                    .isEqualTo(4);
+
+            for (int epoch : new int[] {member.generationId() - 1, member.generationId() + 1}) {
+                ConsumerGroupMetadata other = new ConsumerGroupMetadata(group, epoch, member.memberId(), Optional.empty());
+                try (KafkaProducer<String, String> producer = transactionalProducer(KafkaTestBase.unique("tx"), Map.of())) {
+                    producer.initTransactions();
+                    producer.beginTransaction();
+                    assertThatThrownBy(() -> producer.sendOffsetsToTransaction(Map.of(partition,
+                            new OffsetAndMetadata(9)), other)).as("epoch %d", epoch)
+                            .isInstanceOf(CommitFailedException.class).hasMessageContaining("generation");
+                    producer.abortTransaction();
+                }
+            }
+            assertThat(consumer.committed(Set.of(partition), Duration.ofSeconds(10)).get(partition).offset())
+                    .isEqualTo(4);
+        }
+    }
+
+    @Test
     void shouldNotHoldOffsetsForATopicThatDoesNotExist() throws Exception {
         // As Kafka: TxnOffsetCommit answers UNKNOWN_TOPIC_OR_PARTITION, which the producer retries until
         // max.block.ms; the transaction can only be aborted, and the group keeps no offset.

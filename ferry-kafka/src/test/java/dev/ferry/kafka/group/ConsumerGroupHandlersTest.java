@@ -204,7 +204,7 @@ class ConsumerGroupHandlersTest {
         assertThat(fetched(fetch, "a", 1).errorCode()).isEqualTo(Errors.NONE.code());
         assertThat(fetched(fetch, "a", 1).topics().get(0).partitions().get(0).committedOffset()).isEqualTo(42);
         assertThat(fetched(fetch, "a", 0).errorCode()).isEqualTo(Errors.STALE_MEMBER_EPOCH.code());
-        assertThat(fetched(fetch, "a", 2).errorCode()).isEqualTo(Errors.FENCED_MEMBER_EPOCH.code());
+        assertThat(fetched(fetch, "a", 2).errorCode()).isEqualTo(Errors.STALE_MEMBER_EPOCH.code());
         assertThat(fetched(fetch, "stranger", 1).errorCode()).isEqualTo(Errors.UNKNOWN_MEMBER_ID.code());
         // An admin tool names no member: it reads the offsets whatever the members' epochs.
         assertThat(fetched(fetch, null, -1).topics().get(0).partitions().get(0).committedOffset()).isEqualTo(42);
