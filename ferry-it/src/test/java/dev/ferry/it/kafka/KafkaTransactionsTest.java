@@ -193,33 +193,17 @@ class KafkaTransactionsTest {
         TopicPartition partition = new TopicPartition(input, 0);
         Map<TopicPartition, OffsetAndMetadata> offsets = Map.of(partition, new OffsetAndMetadata(3));
         try (KafkaConsumer<String, String> consumer = consumer("read_committed", group)) {
-            consumer.subscribe(List.of(input));
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
-                consumer.poll(Duration.ofMillis(100));
-                return !consumer.assignment().isEmpty();
-            });
-            ConsumerGroupMetadata member = consumer.groupMetadata();
+            ConsumerGroupMetadata member = joined(consumer, input);
             List<ConsumerGroupMetadata> zombies = List.of(
                     new ConsumerGroupMetadata(group, member.generationId() + 1, member.memberId(), Optional.empty()),
                     new ConsumerGroupMetadata(group, member.generationId(), "gone-" + member.memberId(), Optional.empty()),
                     new ConsumerGroupMetadata(KafkaTestBase.unique("no-such-group"), 1, "m", Optional.empty()));
             for (ConsumerGroupMetadata zombie : zombies) {
-                try (KafkaProducer<String, String> producer = transactionalProducer(KafkaTestBase.unique("tx"), Map.of())) {
-                    producer.initTransactions();
-                    producer.beginTransaction();
-                    assertThatThrownBy(() -> producer.sendOffsetsToTransaction(offsets, zombie)).as(zombie.toString())
-                            .isInstanceOf(CommitFailedException.class);
-                    producer.abortTransaction();
-                }
+                assertRefusedInATransaction(offsets, zombie);
             }
             assertThat(consumer.committed(Set.of(partition), Duration.ofSeconds(10))).containsEntry(partition, null);
 
-            try (KafkaProducer<String, String> producer = transactionalProducer(KafkaTestBase.unique("tx"), Map.of())) {
-                producer.initTransactions();
-                producer.beginTransaction();
-                producer.sendOffsetsToTransaction(offsets, member);
-                producer.commitTransaction();
-            }
+            commitInATransaction(offsets, member);
             assertThat(consumer.committed(Set.of(partition), Duration.ofSeconds(10)).get(partition).offset())
                     .isEqualTo(3);
         }
@@ -239,35 +223,51 @@ class KafkaTransactionsTest {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(KafkaTestBase.clientProperties(bootstrap,
                 settings))) {
-            consumer.subscribe(List.of(input));
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
-                consumer.poll(Duration.ofMillis(100));
-                return !consumer.assignment().isEmpty();
-            });
-            ConsumerGroupMetadata member = consumer.groupMetadata();
+            ConsumerGroupMetadata member = joined(consumer, input);
             assertThat(member.generationId()).isPositive();
-            try (KafkaProducer<String, String> producer = transactionalProducer(KafkaTestBase.unique("tx"), Map.of())) {
-                producer.initTransactions();
-                producer.beginTransaction();
-                producer.sendOffsetsToTransaction(Map.of(partition, new OffsetAndMetadata(4)), member);
-                producer.commitTransaction();
-            }
+            commitInATransaction(Map.of(partition, new OffsetAndMetadata(4)), member);
             assertThat(consumer.committed(Set.of(partition), Duration.ofSeconds(10)).get(partition).offset())
                     .isEqualTo(4);
 
             for (int epoch : new int[] {member.generationId() - 1, member.generationId() + 1}) {
-                ConsumerGroupMetadata other = new ConsumerGroupMetadata(group, epoch, member.memberId(), Optional.empty());
-                try (KafkaProducer<String, String> producer = transactionalProducer(KafkaTestBase.unique("tx"), Map.of())) {
-                    producer.initTransactions();
-                    producer.beginTransaction();
-                    assertThatThrownBy(() -> producer.sendOffsetsToTransaction(Map.of(partition,
-                            new OffsetAndMetadata(9)), other)).as("epoch %d", epoch)
-                            .isInstanceOf(CommitFailedException.class).hasMessageContaining("generation");
-                    producer.abortTransaction();
-                }
+                assertRefusedInATransaction(Map.of(partition, new OffsetAndMetadata(9)),
+                        new ConsumerGroupMetadata(group, epoch, member.memberId(), Optional.empty()));
             }
             assertThat(consumer.committed(Set.of(partition), Duration.ofSeconds(10)).get(partition).offset())
                     .isEqualTo(4);
+        }
+    }
+
+    /** Subscribes {@code consumer} to {@code topic} and polls until it has partitions; its group metadata then. */
+    private static ConsumerGroupMetadata joined(KafkaConsumer<String, String> consumer, String topic) {
+        consumer.subscribe(List.of(topic));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+            consumer.poll(Duration.ofMillis(100));
+            return !consumer.assignment().isEmpty();
+        });
+        return consumer.groupMetadata();
+    }
+
+    /** {@code offsets} sent to a transaction of a new producer with {@code metadata}, and committed. */
+    private static void commitInATransaction(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                             ConsumerGroupMetadata metadata) {
+        try (KafkaProducer<String, String> producer = transactionalProducer(KafkaTestBase.unique("tx"), Map.of())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.sendOffsetsToTransaction(offsets, metadata);
+            producer.commitTransaction();
+        }
+    }
+
+    /** {@code offsets} sent with {@code metadata} the group does not have: refused (CommitFailedException), then aborted. */
+    private static void assertRefusedInATransaction(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                                    ConsumerGroupMetadata metadata) {
+        try (KafkaProducer<String, String> producer = transactionalProducer(KafkaTestBase.unique("tx"), Map.of())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            assertThatThrownBy(() -> producer.sendOffsetsToTransaction(offsets, metadata)).as(metadata.toString())
+                    .isInstanceOf(CommitFailedException.class).hasMessageContaining("group metadata mismatch");
+            producer.abortTransaction();
         }
     }
 
