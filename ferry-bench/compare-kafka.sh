@@ -167,6 +167,11 @@ warm_up() {
     --num-records "$((SMALL_RECORDS / 3 + LARGE_RECORDS / 2))" --timeout 120000 --group "warmup-$broker" >> "$dir/warmup.log" 2>&1
 }
 
+median_run() {
+  # Of the runs given ("rate<TAB>..." each), the one with the median rate.
+  printf '%s\n' "$@" | sort -t$'\t' -k1,1n | sed -n "$(( ($# + 1) / 2 ))p"
+}
+
 consume_rounds() {
   # PRODUCE_ROUNDS group reads of the small topic, each by a group of its own (so each reads from
   # the start); the read with the median records/s is recorded, every read's rate goes to
@@ -186,7 +191,7 @@ consume_rounds() {
     lines+=("$rate"$'\t'"$cpu0"$'\t'"$(cpu_seconds)"$'\t'"$line")
   done
   local median
-  median="$(printf '%s\n' "${lines[@]}" | sort -t$'\t' -k1,1n | sed -n "$(( (PRODUCE_ROUNDS + 1) / 2 ))p")"
+  median="$(median_run "${lines[@]}")"
   line="$(echo "$median" | cut -f4-)"
   record "$broker" "$scenario" "records/s" "$(echo "$median" | cut -f1)"
   record "$broker" "$scenario" "records" "$(echo "$line" | awk -F', *' '{ print $5 }')"
@@ -215,7 +220,7 @@ produce_rounds() {
     lines+=("$rate"$'\t'"$cpu0"$'\t'"$(cpu_seconds)"$'\t'"$line")
   done
   local median
-  median="$(printf '%s\n' "${lines[@]}" | sort -t$'\t' -k1,1n | sed -n "$(( (PRODUCE_ROUNDS + 1) / 2 ))p")"
+  median="$(median_run "${lines[@]}")"
   parse_producer "$broker" "$scenario" "$(echo "$median" | cut -f4-)" "$(echo "$median" | cut -f2)" "$count" \
     "$(echo "$median" | cut -f3)"
 }

@@ -842,34 +842,31 @@ final class ClassicGroup {
             // taken while no member could be consuming, whatever member id it names (as Kafka).
             return null;
         }
-        boolean fromMember = command.generationId() >= 0 || !command.memberId().isEmpty()
-                || command.groupInstanceId() != null;
         if (consumer != null) {
-            if (!fromMember) {
-                return consumer.hasMembers() ? ErrorCode.UNKNOWN_MEMBER_ID : null;
-            }
             // The consumer protocol's commits carry the member epoch where the generation was.
             return consumer.commitError(command.memberId(), command.generationId(), command.memberEpochs());
         }
-        if (!fromMember) {
-            // Outside group management: only while no member could be consuming the partitions.
-            return state == GroupState.EMPTY ? null : ErrorCode.UNKNOWN_MEMBER_ID;
-        }
-        if (isFenced(command.groupInstanceId(), command.memberId())) {
-            return ErrorCode.FENCED_INSTANCE_ID;
-        }
-        GroupMember member = members.get(command.memberId());
-        if (member == null) {
-            return ErrorCode.UNKNOWN_MEMBER_ID;
-        }
-        if (command.generationId() != generationId) {
-            return ErrorCode.ILLEGAL_GENERATION;
+        // Outside group management ("" and no instance) while members could be consuming finds no member here.
+        ErrorCode error = memberError(command.generationId(), command.memberId(), command.groupInstanceId());
+        if (error != null) {
+            return error;
         }
         if (state == GroupState.COMPLETING_REBALANCE) {
             return ErrorCode.REBALANCE_IN_PROGRESS;
         }
-        member.lastHeartbeatMs = command.nowMs();
+        members.get(command.memberId()).lastHeartbeatMs = command.nowMs();
         return null;
+    }
+
+    /** Whether {@code memberId} (and {@code instanceId}, if named) is a member at {@code generationId}: null when it is. */
+    private ErrorCode memberError(int generationId, String memberId, String instanceId) {
+        if (isFenced(instanceId, memberId)) {
+            return ErrorCode.FENCED_INSTANCE_ID;
+        }
+        if (!members.containsKey(memberId)) {
+            return ErrorCode.UNKNOWN_MEMBER_ID;
+        }
+        return generationId == this.generationId ? null : ErrorCode.ILLEGAL_GENERATION;
     }
 
     /** Whether no member could be consuming: a commit from outside group management is taken. */
@@ -900,13 +897,7 @@ final class ClassicGroup {
         if (generationId < 0 && memberId.isEmpty() && groupInstanceId == null) {
             return null;
         }
-        if (isFenced(groupInstanceId, memberId)) {
-            return ErrorCode.FENCED_INSTANCE_ID;
-        }
-        if (!members.containsKey(memberId)) {
-            return ErrorCode.UNKNOWN_MEMBER_ID;
-        }
-        return generationId == this.generationId ? null : ErrorCode.ILLEGAL_GENERATION;
+        return memberError(generationId, memberId, groupInstanceId);
     }
 
     void deleteOffsets(DeleteOffsets command, GroupOutcome.Builder out) {

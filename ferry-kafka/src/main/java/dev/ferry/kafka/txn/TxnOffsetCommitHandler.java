@@ -31,8 +31,8 @@ import org.apache.kafka.common.protocol.Errors;
  * {@code require_stable}. The consumer's group metadata (v3+: generation, member id, instance id)
  * is checked against the group first, as Kafka does since KIP-447: a producer whose consumer was
  * replaced in the group (a zombie of a crashed or paused process) gets ILLEGAL_GENERATION,
- * UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID (or, for a consumer-protocol member, STALE_MEMBER_EPOCH)
- * and its offsets are not held, so its transaction cannot commit them. Then the producer epoch
+ * UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID (a consumer-protocol member at another epoch gets
+ * ILLEGAL_GENERATION too, as from Kafka) and its offsets are not held, so its transaction cannot commit them. Then the producer epoch
  * fences a zombie of the same transactional id. The check and the hold are two steps on two
  * coordinator threads: a generation that ends between them is not seen, where Kafka checks and
  * writes in one step of its group coordinator.
