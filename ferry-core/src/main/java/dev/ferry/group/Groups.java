@@ -227,13 +227,14 @@ public final class Groups {
     private void commit(CommitOffsets commit, GroupOutcome.Builder out) {
         ClassicGroup group = groups.get(commit.groupId());
         if (group == null) {
-            if (commit.generationId() >= 0 || commit.groupId().isEmpty()) {
+            if (commit.generationId() >= 0) {
                 // A member of a generation of a group that does not exist: as Kafka 4's coordinator,
-                // GROUP_ID_NOT_FOUND (its classic coordinator said ILLEGAL_GENERATION).
-                ErrorCode error = commit.groupId().isEmpty() ? ErrorCode.INVALID_GROUP_ID : ErrorCode.GROUP_ID_NOT_FOUND;
+                // GROUP_ID_NOT_FOUND (its classic coordinator said ILLEGAL_GENERATION). The empty
+                // group id is a group like any other here, as in Kafka, which keeps offsets
+                // committed without a group under it.
                 List<PartitionOutcome> outcomes = new ArrayList<>();
                 for (GroupCommand.OffsetToCommit offset : commit.offsets()) {
-                    outcomes.add(new PartitionOutcome(offset.partition(), error));
+                    outcomes.add(new PartitionOutcome(offset.partition(), ErrorCode.GROUP_ID_NOT_FOUND));
                 }
                 out.reply(commit.requestId(), new CommitResult(outcomes));
                 return;

@@ -66,6 +66,8 @@ class GroupLogTest {
                 new OffsetToCommit(P1, 20, -1, ""))));
         await(first.commitOffsets("g", -1, "", null, List.of(new OffsetToCommit(P0, 11, 4, "second"))));
         await(first.commitOffsets("h", -1, "", null, List.of(new OffsetToCommit(P0, 99, -1, ""))));
+        // The empty group id is a group name like any other (Kafka keeps group-less commits under it).
+        await(first.commitOffsets("", -1, "", null, List.of(new OffsetToCommit(P1, 7, -1, ""))));
 
         GroupCoordinator second = open();
         Map<PartitionRef, CommittedOffset> offsets = await(second.fetchOffsets("g", null));
@@ -75,6 +77,7 @@ class GroupLogTest {
         assertThat(offsets.get(P0).metadata()).isEqualTo("second");
         assertThat(offsets.get(P1).offset()).isEqualTo(20);
         assertThat(await(second.fetchOffsets("h", List.of(P0))).get(P0).offset()).isEqualTo(99);
+        assertThat(await(second.fetchOffsets("", null))).containsOnlyKeys(P1);
     }
 
     @Test

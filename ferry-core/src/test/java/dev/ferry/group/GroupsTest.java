@@ -49,14 +49,17 @@ class GroupsTest {
 
     @Test
     void shouldAnswerCommitsForGroupsThatDoNotExistAsKafkaFour() {
-        assertThat(commit("", -1)).isEqualTo(ErrorCode.INVALID_GROUP_ID);
-        assertThat(commit("", 3)).isEqualTo(ErrorCode.INVALID_GROUP_ID);
         // Generation 0 is a generation: its group should exist.
         assertThat(commit("gone", 0)).isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
+        assertThat(commit("", 3)).isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
         assertThat(harness.groups.list()).isEmpty();
-        // Without a generation it is a simple commit, which makes the group.
+        // Without a generation it is a simple commit, which makes the group; the empty group id
+        // too (which no member can join), as Kafka keeps offsets committed without a group.
         assertThat(commit("simple", -1)).isNull();
         assertThat(harness.groups.fetchOffsets("simple", null)).containsKey(P0);
+        assertThat(commit("", -1)).isNull();
+        assertThat(harness.groups.fetchOffsets("", null)).containsKey(P0);
+        assertThat(harness.groups.list()).extracting(GroupListing::groupId).containsExactlyInAnyOrder("simple", "");
     }
 
     @Test

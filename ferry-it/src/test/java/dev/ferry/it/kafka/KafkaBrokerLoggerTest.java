@@ -173,7 +173,7 @@ class KafkaBrokerLoggerTest extends KafkaTestBase {
     private static ApiMessage send(RawKafkaClient raw, ApiKeys key, short version, ApiMessage request,
                                    ApiMessage response) throws Exception {
         int correlation = ++correlationId;
-        raw.writeFrame(KafkaMalformedInputTest.request(key, version, correlation, request));
+        raw.writeFrame(RawKafkaClient.encode(key, version, correlation, request));
         ByteBuffer frame = raw.readFrame();
         ByteBufferAccessor reader = new ByteBufferAccessor(frame);
         ResponseHeaderData header = new ResponseHeaderData(reader, key.responseHeaderVersion(version));

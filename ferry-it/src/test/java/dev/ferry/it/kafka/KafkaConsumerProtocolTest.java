@@ -59,9 +59,7 @@ import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
-import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -939,19 +937,13 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
     /** OffsetCommit v9 of partition 0 in the name of {@code memberId} at {@code epoch}; the partition's error. */
     private static Errors commit(RawKafkaClient raw, String group, String memberId, int epoch, String topic, long offset)
             throws Exception {
-        short version = 9;
-        int correlation = ++correlationId;
         OffsetCommitRequestData request = new OffsetCommitRequestData().setGroupId(group)
                 .setMemberId(memberId).setGenerationIdOrMemberEpoch(epoch)
                 .setTopics(List.of(new OffsetCommitRequestData.OffsetCommitRequestTopic().setName(topic)
                         .setPartitions(List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition()
                                 .setPartitionIndex(0).setCommittedOffset(offset)))));
-        raw.writeFrame(KafkaMalformedInputTest.request(ApiKeys.OFFSET_COMMIT, version, correlation, request));
-        ByteBufferAccessor reader = new ByteBufferAccessor(raw.readFrame());
-        ResponseHeaderData header = new ResponseHeaderData(reader, ApiKeys.OFFSET_COMMIT.responseHeaderVersion(version));
-        assertThat(header.correlationId()).isEqualTo(correlation);
-        OffsetCommitResponseData response = new OffsetCommitResponseData();
-        response.read(reader, version);
+        OffsetCommitResponseData response = raw.exchange(ApiKeys.OFFSET_COMMIT, (short) 9, request,
+                new OffsetCommitResponseData());
         return Errors.forCode(response.topics().get(0).partitions().get(0).errorCode());
     }
 
@@ -967,21 +959,11 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
                 .setTopicPartitions(List.of());
     }
 
-    private static int correlationId;
-
     /** One ConsumerGroupHeartbeat v1 on a raw connection, and its answer. */
     private static ConsumerGroupHeartbeatResponseData heartbeat(RawKafkaClient raw,
                                                                 ConsumerGroupHeartbeatRequestData request)
             throws Exception {
-        short version = 1;
-        int correlation = ++correlationId;
-        raw.writeFrame(KafkaMalformedInputTest.request(ApiKeys.CONSUMER_GROUP_HEARTBEAT, version, correlation, request));
-        ByteBufferAccessor reader = new ByteBufferAccessor(raw.readFrame());
-        ResponseHeaderData header = new ResponseHeaderData(reader,
-                ApiKeys.CONSUMER_GROUP_HEARTBEAT.responseHeaderVersion(version));
-        assertThat(header.correlationId()).isEqualTo(correlation);
-        ConsumerGroupHeartbeatResponseData response = new ConsumerGroupHeartbeatResponseData();
-        response.read(reader, version);
-        return response;
+        return raw.exchange(ApiKeys.CONSUMER_GROUP_HEARTBEAT, (short) 1, request,
+                new ConsumerGroupHeartbeatResponseData());
     }
 }

@@ -414,7 +414,7 @@ class KafkaFetchSessionTest {
     private static FetchResponseData fetch(RawKafkaClient raw, FetchRequestData request, short version)
             throws IOException {
         int correlation = ++correlationId;
-        raw.writeFrame(KafkaMalformedInputTest.request(ApiKeys.FETCH, version, correlation, request));
+        raw.writeFrame(RawKafkaClient.encode(ApiKeys.FETCH, version, correlation, request));
         ByteBuffer frame = raw.readFrame();
         ByteBufferAccessor reader = new ByteBufferAccessor(frame);
         ResponseHeaderData header = new ResponseHeaderData(reader, ApiKeys.FETCH.responseHeaderVersion(version));

@@ -13,13 +13,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
-import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -100,7 +97,7 @@ class KafkaMalformedInputTest {
 
     @Test
     void shouldCloseTheConnectionOnARequestWhoseBodyIsCutShort() throws Exception {
-        ByteBuffer whole = request(ApiKeys.METADATA, (short) 12, 7,
+        ByteBuffer whole = RawKafkaClient.encode(ApiKeys.METADATA, (short) 12, 7,
                 new MetadataRequestData().setTopics(java.util.List.of(
                         new MetadataRequestData.MetadataRequestTopic().setName("some-topic-name"))));
         ByteBuffer truncated = whole.duplicate().limit(whole.limit() - 10);
@@ -157,7 +154,7 @@ class KafkaMalformedInputTest {
             assertThat(apiVersions.maxVersion()).isEqualTo((short) 4);
 
             // The connection stays usable: the client retries with a version both know.
-            raw.writeFrame(request(ApiKeys.API_VERSIONS, (short) 3, 43, new ApiVersionsRequestData()
+            raw.writeFrame(RawKafkaClient.encode(ApiKeys.API_VERSIONS, (short) 3, 43, new ApiVersionsRequestData()
                     .setClientSoftwareName("ferry-it").setClientSoftwareVersion("1")));
             ByteBuffer retried = raw.readFrame();
             ByteBufferAccessor retriedReader = new ByteBufferAccessor(retried);
@@ -171,9 +168,9 @@ class KafkaMalformedInputTest {
     @Test
     void shouldAnswerPipelinedRequestsInOrder() throws Exception {
         try (RawKafkaClient raw = raw()) {
-            ByteBuffer first = request(ApiKeys.API_VERSIONS, (short) 0, 1, new ApiVersionsRequestData());
-            ByteBuffer second = request(ApiKeys.METADATA, (short) 12, 2, new MetadataRequestData().setTopics(null));
-            ByteBuffer third = request(ApiKeys.API_VERSIONS, (short) 3, 3, new ApiVersionsRequestData()
+            ByteBuffer first = RawKafkaClient.encode(ApiKeys.API_VERSIONS, (short) 0, 1, new ApiVersionsRequestData());
+            ByteBuffer second = RawKafkaClient.encode(ApiKeys.METADATA, (short) 12, 2, new MetadataRequestData().setTopics(null));
+            ByteBuffer third = RawKafkaClient.encode(ApiKeys.API_VERSIONS, (short) 3, 3, new ApiVersionsRequestData()
                     .setClientSoftwareName("ferry-it").setClientSoftwareVersion("1"));
             ByteBuffer all = ByteBuffer.allocate(12 + first.remaining() + second.remaining() + third.remaining());
             for (ByteBuffer request : new ByteBuffer[] {first, second, third}) {
@@ -190,19 +187,6 @@ class KafkaMalformedInputTest {
 
     private static RawKafkaClient raw() throws java.io.IOException {
         return new RawKafkaClient("127.0.0.1", broker.kafkaPort());
-    }
-
-    /** A request as a client writes it: header in the version the API calls for, then the body. */
-    static ByteBuffer request(ApiKeys apiKey, short version, int correlationId, ApiMessage body) {
-        RequestHeaderData header = new RequestHeaderData().setRequestApiKey(apiKey.id).setRequestApiVersion(version)
-                .setCorrelationId(correlationId).setClientId("ferry-it");
-        ObjectSerializationCache cache = new ObjectSerializationCache();
-        short headerVersion = apiKey.requestHeaderVersion(version);
-        ByteBuffer buffer = ByteBuffer.allocate(header.size(cache, headerVersion) + body.size(cache, version));
-        ByteBufferAccessor writer = new ByteBufferAccessor(buffer);
-        header.write(writer, cache, headerVersion);
-        body.write(writer, cache, version);
-        return buffer.flip();
     }
 
     private static void awaitLogLine(String text) {

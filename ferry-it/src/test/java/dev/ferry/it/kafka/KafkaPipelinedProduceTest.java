@@ -135,13 +135,13 @@ class KafkaPipelinedProduceTest extends KafkaTestBase {
                 .add(new PartitionProduceData().setIndex(index).setRecords(records)));
         ProduceRequestData body = new ProduceRequestData().setAcks(acks).setTimeoutMs(30_000);
         body.topicData().add(topicData);
-        return KafkaMalformedInputTest.request(ApiKeys.PRODUCE, PRODUCE_VERSION, correlationId, body);
+        return RawKafkaClient.encode(ApiKeys.PRODUCE, PRODUCE_VERSION, correlationId, body);
     }
 
     private static InitProducerIdResponseData initProducerId() throws Exception {
         short version = 4;
         try (RawKafkaClient raw = raw()) {
-            raw.writeFrame(KafkaMalformedInputTest.request(ApiKeys.INIT_PRODUCER_ID, version, 1,
+            raw.writeFrame(RawKafkaClient.encode(ApiKeys.INIT_PRODUCER_ID, version, 1,
                     new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(60_000)));
             ByteBufferAccessor reader = new ByteBufferAccessor(raw.readFrame());
             new ResponseHeaderData(reader, ApiKeys.INIT_PRODUCER_ID.responseHeaderVersion(version));

@@ -154,7 +154,7 @@ class KafkaSaslTest {
         for (int attempt = 0; attempt < 3; attempt++) {
             try (RawKafkaClient raw = raw()) {
                 handshake(raw, "PLAIN");
-                raw.writeFrame(KafkaMalformedInputTest.request(ApiKeys.SASL_AUTHENTICATE, (short) 2, 2,
+                raw.writeFrame(RawKafkaClient.encode(ApiKeys.SASL_AUTHENTICATE, (short) 2, 2,
                         new org.apache.kafka.common.message.SaslAuthenticateRequestData()
                                 .setAuthBytes(("\0" + USER + "\0guess-" + attempt).getBytes(StandardCharsets.UTF_8))));
                 ByteBuffer answer = raw.readFrame();
@@ -189,14 +189,14 @@ class KafkaSaslTest {
     @Test
     void shouldServeNothingButTheLoginBeforeIt() throws Exception {
         try (RawKafkaClient raw = raw()) {
-            raw.writeFrame(KafkaMalformedInputTest.request(ApiKeys.API_VERSIONS, (short) 3, 1, new ApiVersionsRequestData()
+            raw.writeFrame(RawKafkaClient.encode(ApiKeys.API_VERSIONS, (short) 3, 1, new ApiVersionsRequestData()
                     .setClientSoftwareName("ferry-it").setClientSoftwareVersion("1")));
             ByteBufferAccessor reader = new ByteBufferAccessor(raw.readFrame());
             new org.apache.kafka.common.message.ResponseHeaderData(reader, (short) 0);
             ApiVersionsResponseData versions = new ApiVersionsResponseData(reader, (short) 3);
             assertThat(versions.apiKeys().find(ApiKeys.SASL_HANDSHAKE.id).maxVersion()).isEqualTo((short) 1);
 
-            raw.writeFrame(KafkaMalformedInputTest.request(ApiKeys.METADATA, (short) 12, 2,
+            raw.writeFrame(RawKafkaClient.encode(ApiKeys.METADATA, (short) 12, 2,
                     new MetadataRequestData().setTopics(null)));
             assertThat(raw.closedByBroker()).isTrue();
         }
@@ -228,7 +228,7 @@ class KafkaSaslTest {
     }
 
     private static SaslHandshakeResponseData handshake(RawKafkaClient raw, String mechanism) throws Exception {
-        raw.writeFrame(KafkaMalformedInputTest.request(ApiKeys.SASL_HANDSHAKE, (short) 1, 1,
+        raw.writeFrame(RawKafkaClient.encode(ApiKeys.SASL_HANDSHAKE, (short) 1, 1,
                 new SaslHandshakeRequestData().setMechanism(mechanism)));
         ByteBufferAccessor reader = new ByteBufferAccessor(raw.readFrame());
         new org.apache.kafka.common.message.ResponseHeaderData(reader, (short) 0);

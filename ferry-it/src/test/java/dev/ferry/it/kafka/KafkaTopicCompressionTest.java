@@ -169,7 +169,7 @@ class KafkaTopicCompressionTest extends KafkaTestBase {
                         .setLogStartOffset(-1).setLastFetchedEpoch(-1)))))
                 .setForgottenTopicsData(new ArrayList<>()).setRackId("");
         try (RawKafkaClient raw = new RawKafkaClient(host, bootstrapPort())) {
-            raw.writeFrame(KafkaMalformedInputTest.request(ApiKeys.FETCH, FETCH_VERSION, 1, request));
+            raw.writeFrame(RawKafkaClient.encode(ApiKeys.FETCH, FETCH_VERSION, 1, request));
             ByteBufferAccessor reader = new ByteBufferAccessor(raw.readFrame());
             new ResponseHeaderData(reader, ApiKeys.FETCH.responseHeaderVersion(FETCH_VERSION));
             FetchResponseData response = new FetchResponseData(reader, FETCH_VERSION);
