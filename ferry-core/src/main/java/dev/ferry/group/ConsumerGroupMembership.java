@@ -164,8 +164,10 @@ final class ConsumerGroupMembership {
             ConsumerGroupMember predecessor = command.instanceId() == null ? null : staticMember(command.instanceId());
             if (predecessor != null && !predecessor.memberId.equals(command.memberId())) {
                 if (predecessor.memberEpoch != STATIC_LEAVE_EPOCH && !predecessor.usesClassicProtocol()) {
-                    return failed(ErrorCode.UNRELEASED_INSTANCE_ID, "Static member " + predecessor.memberId
-                            + " with instance id " + command.instanceId() + " is not released yet.", command);
+                    return failed(ErrorCode.UNRELEASED_INSTANCE_ID, "Static member " + command.memberId()
+                            + " with instance id " + command.instanceId()
+                            + " cannot join the group because the instance id is owned by " + predecessor.memberId
+                            + " member.", command);
                 }
                 // A static member back after a restart takes its place again: same partitions, same
                 // epoch, no rebalance (KIP-345's promise, kept by the consumer protocol too). A classic
@@ -307,10 +309,26 @@ final class ConsumerGroupMembership {
     }
 
     private ConsumerHeartbeatResult leave(ConsumerHeartbeat command) {
-        ConsumerGroupMember member = members.get(command.memberId());
-        if (member == null) {
-            return failed(ErrorCode.UNKNOWN_MEMBER_ID, "Member " + command.memberId()
-                    + " is not a member of group " + groupId + ".", command);
+        ConsumerGroupMember member;
+        if (command.instanceId() == null) {
+            member = members.get(command.memberId());
+            if (member == null) {
+                return failed(ErrorCode.UNKNOWN_MEMBER_ID, "Member " + command.memberId()
+                        + " is not a member of group " + groupId + ".", command);
+            }
+        } else {
+            // A static member leaves by its instance id, and only the member holding it may: another
+            // member id is a zombie of an earlier incarnation (Kafka's checks and texts, 4.3.1).
+            member = staticMember(command.instanceId());
+            if (member == null) {
+                return failed(ErrorCode.UNKNOWN_MEMBER_ID, "Instance id " + command.instanceId() + " is unknown.",
+                        command);
+            }
+            if (!member.memberId.equals(command.memberId())) {
+                return failed(ErrorCode.FENCED_INSTANCE_ID, "Static member " + command.memberId()
+                        + " with instance id " + command.instanceId() + " was fenced by member " + member.memberId
+                        + ".", command);
+            }
         }
         if (command.memberEpoch() == STATIC_LEAVE_EPOCH && member.instanceId != null) {
             // A static member leaving for a while keeps its partitions until its session runs out,

@@ -152,13 +152,10 @@ public final class Groups {
         boolean created = false;
         if (group == null) {
             if (heartbeat.memberEpoch() != 0) {
+                // As Kafka 4.3.1. Membership is durable, so a restart loses no group its members knew.
                 out.reply(heartbeat.requestId(), GroupResult.ConsumerHeartbeatResult.failed(
-                        ErrorCode.UNKNOWN_MEMBER_ID,
-                        // Kafka says GROUP_ID_NOT_FOUND; a member of a group lost by a restart (the
-                        // consumer protocol's membership is not kept on disk) rejoins on this one.
-                        "Member " + heartbeat.memberId() + " is not a member of group " + heartbeat.groupId() + ".",
-                        heartbeat.memberId(),
-                        heartbeat.memberEpoch()));
+                        ErrorCode.GROUP_ID_NOT_FOUND, "Consumer group " + heartbeat.groupId() + " not found.",
+                        heartbeat.memberId(), heartbeat.memberEpoch()));
                 return;
             }
             group = new ClassicGroup(heartbeat.groupId(), config);

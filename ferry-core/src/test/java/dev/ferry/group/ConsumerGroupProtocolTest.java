@@ -288,7 +288,9 @@ class ConsumerGroupProtocolTest {
     @Test
     void shouldNotKnowAMemberThatNeverJoined() {
         ConsumerHeartbeatResult noGroup = heartbeat("ghost", 3, null);
-        assertThat(noGroup.error()).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+        assertThat(noGroup.error()).isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
+        assertThat(noGroup.errorMessage()).isEqualTo("Consumer group g not found.");
+        assertThat(leave("ghost").error()).isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
         assertThat(harness.groups.list()).isEmpty();
 
         join("a", "orders");
@@ -441,8 +443,35 @@ class ConsumerGroupProtocolTest {
         ConsumerHeartbeatResult clash = staticSend("a2", "host-1", 0, List.of("orders"), List.of());
 
         assertThat(clash.error()).isEqualTo(ErrorCode.UNRELEASED_INSTANCE_ID);
+        assertThat(clash.errorMessage()).isEqualTo("Static member a2 with instance id host-1 cannot join the group"
+                + " because the instance id is owned by a member.");
         assertThat(describe().members()).extracting(ConsumerGroupDescription.Member::memberId).containsExactly("a");
         assertThat(describe().groupEpoch()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldLetOnlyTheMemberHoldingAnInstanceIdLeaveInItsName() {
+        staticSend("a", "host-1", 0, List.of("orders"), List.of());
+        join("b", "orders");
+
+        for (int epoch : new int[] {-2, -1}) {
+            ConsumerHeartbeatResult zombie = staticSend("a-old", "host-1", epoch, null, null);
+            assertThat(zombie.error()).isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
+            assertThat(zombie.errorMessage()).isEqualTo("Static member a-old with instance id host-1 was fenced by member a.");
+            // Another member's id with an instance id: the instance decides, and it is not b's.
+            assertThat(staticSend("b", "host-1", epoch, null, null).error()).isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
+            ConsumerHeartbeatResult unknown = staticSend("a", "host-9", epoch, null, null);
+            assertThat(unknown.error()).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+            assertThat(unknown.errorMessage()).isEqualTo("Instance id host-9 is unknown.");
+        }
+        assertThat(describe().members()).extracting(ConsumerGroupDescription.Member::memberId)
+                .containsExactlyInAnyOrder("a", "b");
+        assertThat(describe().groupEpoch()).isEqualTo(2);
+
+        // The holder leaves for good by its instance id.
+        ConsumerHeartbeatResult left = staticSend("a", "host-1", -1, null, null);
+        assertThat(left.error()).isNull();
+        assertThat(describe().members()).extracting(ConsumerGroupDescription.Member::memberId).containsExactly("b");
     }
 
     @Test
