@@ -839,7 +839,7 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
     @Test
     void shouldLetAMemberTheCoordinatorForgotRejoinAfterLosingItsPartitions() throws Exception {
         String topic = unique("kip848-forgotten");
-        try (Admin admin = admin(); RawKafkaClient raw = new RawKafkaClient(host(), bootstrapPort())) {
+        try (Admin admin = admin(); RawKafkaClient raw = connectRaw()) {
             String group = newGroup(admin, "kip848-forgotten-group");
             createTopic(admin, topic, 2);
             Set<String> processed = ConcurrentHashMap.newKeySet();
@@ -909,7 +909,7 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
             assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS))
                     .containsEntry(partition, new OffsetAndMetadata(7));
         }
-        try (Admin admin = admin(); RawKafkaClient raw = new RawKafkaClient(host(), bootstrapPort())) {
+        try (Admin admin = admin(); RawKafkaClient raw = connectRaw()) {
             // The same commit on the wire, naming a member the group never had: to a group that does
             // not exist yet, and to a consumer group whose only member has left.
             String fresh = unique("kip848-outside-group");
@@ -945,11 +945,6 @@ class KafkaConsumerProtocolTest extends KafkaTestBase {
         OffsetCommitResponseData response = raw.exchange(ApiKeys.OFFSET_COMMIT, (short) 9, request,
                 new OffsetCommitResponseData());
         return Errors.forCode(response.topics().get(0).partitions().get(0).errorCode());
-    }
-
-    private static String host() {
-        String bootstrap = bootstrap();
-        return bootstrap.substring(0, bootstrap.lastIndexOf(':'));
     }
 
     /** A first heartbeat (epoch 0) of a new member subscribing to {@code topic}. */

@@ -56,7 +56,7 @@ class KafkaLeaderElectionTest extends KafkaTestBase {
 
     @Test
     void shouldFindNoElectionNeededForPartitionsThatExistAndNameTheOnesThatDoNot() throws Exception {
-        String topic = createTopic("elect", 2);
+        String topic = createUniqueTopic("elect", 2);
         String missing = unique("no-such-topic");
         TopicPartition first = new TopicPartition(topic, 0);
         TopicPartition second = new TopicPartition(topic, 1);
@@ -84,7 +84,7 @@ class KafkaLeaderElectionTest extends KafkaTestBase {
 
     @Test
     void shouldListNoReassignmentAndTakeAMoveToThisNodeAsDone() throws Exception {
-        String topic = createTopic("reassign", 2);
+        String topic = createUniqueTopic("reassign", 2);
         TopicPartition first = new TopicPartition(topic, 0);
         TopicPartition second = new TopicPartition(topic, 1);
         TopicPartition ofMissing = new TopicPartition(unique("no-such-topic"), 0);
@@ -114,7 +114,7 @@ class KafkaLeaderElectionTest extends KafkaTestBase {
 
     @Test
     void shouldRefuseReplicaListsOtherThanThisNodeInKafkasWords() throws Exception {
-        String topic = createTopic("refused", 1);
+        String topic = createUniqueTopic("refused", 1);
         TopicPartition partition = new TopicPartition(topic, 0);
         int other = nodeId + 7;
         try (Admin admin = admin()) {
@@ -136,7 +136,7 @@ class KafkaLeaderElectionTest extends KafkaTestBase {
 
     @Test
     void shouldRunKafkaLeaderElectionAsAgainstKafka() throws Exception {
-        String topic = createTopic("tool-elect", 1);
+        String topic = createUniqueTopic("tool-elect", 1);
         String missing = unique("no-such-topic");
 
         ToolRun unclean = election("--election-type", "unclean", "--topic", topic, "--partition", "0");
@@ -156,7 +156,7 @@ class KafkaLeaderElectionTest extends KafkaTestBase {
 
     @Test
     void shouldRunKafkaReassignPartitionsAsAgainstKafka() throws Exception {
-        String topic = createTopic("tool-reassign", 1);
+        String topic = createUniqueTopic("tool-reassign", 1);
         Path toThisNode = json("self.json", topic, nodeId);
         Path toAnother = json("other.json", topic, nodeId + 7);
 
@@ -185,14 +185,6 @@ class KafkaLeaderElectionTest extends KafkaTestBase {
         ToolRun unknownBroker = reassign("--execute", "--reassignment-json-file", toAnother.toString());
         assertThat(unknownBroker.out()).startsWith("Error: Unknown broker id " + (nodeId + 7) + "\n");
         assertThat(unknownBroker.exitCode()).isEqualTo(1);
-    }
-
-    private static String createTopic(String prefix, int partitions) throws Exception {
-        String topic = unique(prefix);
-        try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        }
-        return topic;
     }
 
     private static Throwable refusal(Admin admin, TopicPartition partition, List<Integer> replicas) {

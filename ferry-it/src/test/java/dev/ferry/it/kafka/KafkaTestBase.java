@@ -1,6 +1,7 @@
 package dev.ferry.it.kafka;
 
 import dev.ferry.embedded.Ferry;
+import dev.ferry.it.support.RawKafkaClient;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
@@ -78,6 +79,22 @@ abstract class KafkaTestBase {
         properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
         properties.putAll(extra);
         return properties;
+    }
+
+    /** Creates a topic named {@code prefix} and a suffix of its own ({@link #unique}), one replica per partition; its name. */
+    protected static String createUniqueTopic(String prefix, int partitions) throws Exception {
+        String topic = unique(prefix);
+        try (Admin admin = admin()) {
+            admin.createTopics(java.util.List.of(new org.apache.kafka.clients.admin.NewTopic(topic, partitions, (short) 1)))
+                    .all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        return topic;
+    }
+
+    /** A raw connection to {@link #bootstrap()}, for requests no client sends. */
+    protected static RawKafkaClient connectRaw() throws java.io.IOException {
+        String bootstrap = bootstrap();
+        return new RawKafkaClient(bootstrap.substring(0, bootstrap.lastIndexOf(':')), bootstrapPort());
     }
 
     protected static Admin admin() {

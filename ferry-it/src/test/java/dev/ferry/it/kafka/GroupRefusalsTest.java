@@ -7,11 +7,11 @@ import dev.ferry.it.support.RawKafkaClient;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Subscription;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
@@ -41,13 +41,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * How the classic group protocol refuses what a member should not send: the error each of
- * JoinGroup, SyncGroup, Heartbeat, LeaveGroup and OffsetCommit answers, sent as raw requests
- * (a real consumer never sends most of them). Every expected code was first seen from Kafka 4.3.1:
+ * How the group protocols refuse what a member should not send, as raw requests (a real consumer
+ * never sends most of them): the error each of the classic protocol's JoinGroup, SyncGroup,
+ * Heartbeat, LeaveGroup and OffsetCommit answers, and ConsumerGroupHeartbeat's (KIP-848) to
+ * malformed heartbeats, static members in each other's way and leaves in someone else's name. Every expected code was first seen from Kafka 4.3.1:
  * {@code -Dferry.it.kafka=HOST:PORT} runs the class against a Kafka broker (its
  * {@code group.initial.rebalance.delay.ms} may be anything: the tests wait for it).
  */
-class ClassicGroupRefusalsTest extends KafkaTestBase {
+class GroupRefusalsTest extends KafkaTestBase {
     private static final Duration JOIN_WAIT = Duration.ofSeconds(30);
     private static final short JOIN_VERSION = 9;
     private static final short SYNC_VERSION = 5;
@@ -61,22 +62,14 @@ class ClassicGroupRefusalsTest extends KafkaTestBase {
 
     @BeforeEach
     void setUp() throws Exception {
-        topic = unique("classic-refusals");
-        group = unique("classic-refusals-group");
-        try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        }
-        raw = connect();
+        topic = createUniqueTopic("group-refusals", 2);
+        group = unique("group-refusals-group");
+        raw = connectRaw();
         // As a client does first: a broker may still be making its offsets topic (Kafka answers
         // NOT_COORDINATOR to group requests until then).
         await().atMost(JOIN_WAIT).until(() -> Errors.forCode(raw.exchange(ApiKeys.FIND_COORDINATOR, (short) 4,
                 new FindCoordinatorRequestData().setKeyType((byte) 0).setCoordinatorKeys(List.of(group)),
                 new FindCoordinatorResponseData()).coordinators().get(0).errorCode()) == Errors.NONE);
-    }
-
-    private static RawKafkaClient connect() throws Exception {
-        String bootstrap = bootstrap();
-        return new RawKafkaClient(bootstrap.substring(0, bootstrap.lastIndexOf(':')), bootstrapPort());
     }
 
     @AfterEach
@@ -145,7 +138,7 @@ class ClassicGroupRefusalsTest extends KafkaTestBase {
         // A second member joining starts a rebalance: the first hears of it at its next heartbeat
         // and may still commit at the group's generation until it joins again.
         String second = memberId();
-        try (RawKafkaClient joiner = connect()) {
+        try (RawKafkaClient joiner = connectRaw()) {
             int pendingJoin = joiner.send(ApiKeys.JOIN_GROUP, JOIN_VERSION, joining(group).setMemberId(second));
             await().atMost(JOIN_WAIT).until(() -> heartbeat(group, 1, member) == Errors.REBALANCE_IN_PROGRESS);
             assertThat(commit(group, 1, member)).isEqualTo(Errors.NONE);
@@ -326,5 +319,104 @@ class ClassicGroupRefusalsTest extends KafkaTestBase {
         DeleteGroupsResponseData response = raw.exchange(ApiKeys.DELETE_GROUPS, (short) 2,
                 new DeleteGroupsRequestData().setGroupsNames(List.of(groupId)), new DeleteGroupsResponseData());
         return Errors.forCode(response.results().iterator().next().errorCode());
+    }
+
+    // ---------------------------------------------------------------- the consumer protocol (KIP-848)
+
+    @Test
+    void shouldRefuseMalformedHeartbeatsWithKafkasTexts() throws Exception {
+        assertRefused(joiningConsumerGroup().setGroupId(""), "GroupId can't be empty.");
+        assertRefused(joiningConsumerGroup().setInstanceId(""), "InstanceId can't be empty.");
+        assertRefused(joiningConsumerGroup().setRackId(""), "RackId can't be empty.");
+        assertRefused(joiningConsumerGroup().setRebalanceTimeoutMs(-1), "RebalanceTimeoutMs must be provided in first request.");
+        assertRefused(joiningConsumerGroup().setTopicPartitions(null), "TopicPartitions must be empty when (re-)joining.");
+        assertRefused(joiningConsumerGroup().setSubscribedTopicNames(null),
+                "Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.");
+        assertRefused(joiningConsumerGroup().setMemberEpoch(-2), "InstanceId can't be null.");
+        assertRefused(joiningConsumerGroup().setMemberEpoch(-3), "MemberEpoch is invalid.");
+
+        ConsumerGroupHeartbeatResponseData badPattern = heartbeat(joiningConsumerGroup().setSubscribedTopicNames(null)
+                .setSubscribedTopicRegex("["));
+        assertThat(Errors.forCode(badPattern.errorCode())).isEqualTo(Errors.INVALID_REGULAR_EXPRESSION);
+        // None of these made a group.
+        ConsumerGroupHeartbeatResponseData unknown = heartbeat(new ConsumerGroupHeartbeatRequestData()
+                .setGroupId(group).setMemberId(Uuid.randomUuid().toString()).setMemberEpoch(3));
+        assertThat(Errors.forCode(unknown.errorCode())).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
+        assertThat(unknown.errorMessage()).isEqualTo("Consumer group " + group + " not found.");
+    }
+
+    @Test
+    void shouldKeepAStaticMembersPlaceFromOthersUntilItLeavesForAWhile() throws Exception {
+        ConsumerGroupHeartbeatRequestData first = joiningConsumerGroup().setInstanceId("instance-1");
+        ConsumerGroupHeartbeatResponseData joined = heartbeat(first);
+        assertThat(Errors.forCode(joined.errorCode())).isEqualTo(Errors.NONE);
+        int epoch = joined.memberEpoch();
+
+        // Another member with the same instance id while the first is in the group.
+        ConsumerGroupHeartbeatRequestData second = joiningConsumerGroup().setInstanceId("instance-1");
+        ConsumerGroupHeartbeatResponseData taken = heartbeat(second);
+        assertThat(Errors.forCode(taken.errorCode())).isEqualTo(Errors.UNRELEASED_INSTANCE_ID);
+        assertThat(taken.errorMessage()).isEqualTo("Static member " + second.memberId() + " with instance id instance-1"
+                + " cannot join the group because the instance id is owned by " + first.memberId() + " member.");
+        // Leaving in the static member's name with another member id is fenced; with an instance
+        // id the group does not have, the member is unknown.
+        String fencedId = Uuid.randomUuid().toString();
+        ConsumerGroupHeartbeatResponseData fenced = heartbeat(leaving(fencedId, -2).setInstanceId("instance-1"));
+        assertThat(Errors.forCode(fenced.errorCode())).isEqualTo(Errors.FENCED_INSTANCE_ID);
+        assertThat(fenced.errorMessage()).isEqualTo("Static member " + fencedId + " with instance id instance-1"
+                + " was fenced by member " + first.memberId() + ".");
+        ConsumerGroupHeartbeatResponseData fencedForGood = heartbeat(leaving(fencedId, -1).setInstanceId("instance-1"));
+        assertThat(Errors.forCode(fencedForGood.errorCode())).isEqualTo(Errors.FENCED_INSTANCE_ID);
+        ConsumerGroupHeartbeatResponseData nobody = heartbeat(leaving(Uuid.randomUuid().toString(), -2)
+                .setInstanceId("instance-2"));
+        assertThat(Errors.forCode(nobody.errorCode())).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(nobody.errorMessage()).isEqualTo("Instance id instance-2 is unknown.");
+        ConsumerGroupHeartbeatResponseData nobodyForGood = heartbeat(leaving(Uuid.randomUuid().toString(), -1)
+                .setInstanceId("instance-2"));
+        assertThat(Errors.forCode(nobodyForGood.errorCode())).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        String unknownId = Uuid.randomUuid().toString();
+        ConsumerGroupHeartbeatResponseData unknownLeave = heartbeat(leaving(unknownId, -1));
+        assertThat(Errors.forCode(unknownLeave.errorCode())).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(unknownLeave.errorMessage()).isEqualTo("Member " + unknownId + " is not a member of group "
+                + group + ".");
+
+        // The first member is untouched: a heartbeat at its epoch is answered.
+        ConsumerGroupHeartbeatResponseData alive = heartbeat(new ConsumerGroupHeartbeatRequestData().setGroupId(group)
+                .setMemberId(first.memberId()).setMemberEpoch(epoch));
+        assertThat(Errors.forCode(alive.errorCode())).isEqualTo(Errors.NONE);
+
+        // Once it leaves for a while (epoch -2), the same instance id comes back under a new member id.
+        ConsumerGroupHeartbeatResponseData away = heartbeat(leaving(first.memberId(), -2).setInstanceId("instance-1"));
+        assertThat(Errors.forCode(away.errorCode())).isEqualTo(Errors.NONE);
+        assertThat(away.memberEpoch()).isEqualTo(-2);
+        ConsumerGroupHeartbeatRequestData successor = joiningConsumerGroup().setInstanceId("instance-1");
+        ConsumerGroupHeartbeatResponseData back = heartbeat(successor);
+        assertThat(Errors.forCode(back.errorCode())).isEqualTo(Errors.NONE);
+        assertThat(back.memberEpoch()).isEqualTo(epoch);
+        ConsumerGroupHeartbeatResponseData old = heartbeat(new ConsumerGroupHeartbeatRequestData().setGroupId(group)
+                .setMemberId(first.memberId()).setMemberEpoch(epoch));
+        assertThat(Errors.forCode(old.errorCode())).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+    }
+
+    private void assertRefused(ConsumerGroupHeartbeatRequestData request, String text) throws Exception {
+        ConsumerGroupHeartbeatResponseData answer = heartbeat(request);
+        assertThat(Errors.forCode(answer.errorCode())).isEqualTo(Errors.INVALID_REQUEST);
+        assertThat(answer.errorMessage()).isEqualTo(text);
+    }
+
+    /** A first ConsumerGroupHeartbeat (epoch 0) of a new member subscribing to {@link #topic}. */
+    private ConsumerGroupHeartbeatRequestData joiningConsumerGroup() {
+        return new ConsumerGroupHeartbeatRequestData().setGroupId(group).setMemberId(Uuid.randomUuid().toString())
+                .setMemberEpoch(0).setRebalanceTimeoutMs(30_000).setSubscribedTopicNames(List.of(topic))
+                .setTopicPartitions(List.of());
+    }
+
+    private ConsumerGroupHeartbeatRequestData leaving(String memberId, int epoch) {
+        return new ConsumerGroupHeartbeatRequestData().setGroupId(group).setMemberId(memberId).setMemberEpoch(epoch);
+    }
+
+    private ConsumerGroupHeartbeatResponseData heartbeat(ConsumerGroupHeartbeatRequestData request) throws Exception {
+        return raw.exchange(ApiKeys.CONSUMER_GROUP_HEARTBEAT, (short) 1, request,
+                new ConsumerGroupHeartbeatResponseData());
     }
 }
