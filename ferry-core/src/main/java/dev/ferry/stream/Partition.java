@@ -5,11 +5,13 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -91,6 +93,8 @@ public final class Partition {
     private final ProducerStateTable producers = new ProducerStateTable();
     private final PartitionTransactions transactions = new PartitionTransactions();
     private boolean transactional;
+    /** Owner only: per producer, the verification its transactional batches wait on until its next marker. */
+    private final Map<Long, Object> verificationGuards = new HashMap<>();
     private long activeSegmentBaseOffset;
     private long activeSegmentSinceMs;
     private long lastSnapshotOffset = -1;
@@ -295,6 +299,70 @@ public final class Partition {
         return result;
     }
 
+    /**
+     * As {@link #append(ByteBuffer, long, AckLevel)}; a transactional batch that would open its
+     * producer's transaction here is appended only once {@code verifier} confirms the transaction
+     * holds this partition. A marker of the producer written while the coordinator is asked (the
+     * transaction ended meanwhile) refuses the batch with INVALID_TXN_STATE: it would open a
+     * transaction that nothing closes. Batches of a transaction already open here, and batches that
+     * are not transactional, are not verified.
+     *
+     * @param verifier null appends without verifying
+     */
+    public CompletableFuture<AppendResult> append(ByteBuffer batch, long nowMs, AckLevel level,
+                                                  TransactionVerifier verifier) {
+        if (verifier == null || !isTransactionalBatch(batch)) {
+            return append(batch, nowMs, level);
+        }
+        CompletableFuture<AppendResult> result = new CompletableFuture<>();
+        if (!submit(() -> verifyThenAppend(batch, nowMs, level, verifier, result))) {
+            result.completeExceptionally(StreamErrors.unknownPartition(topic, index));
+        }
+        return result;
+    }
+
+    /** Whether {@code batch} (from its position) is a whole batch header flagged transactional; false when too short to tell. */
+    public static boolean isTransactionalBatch(ByteBuffer batch) {
+        return batch.remaining() >= ProducedBatch.HEADER_BYTES && ProducedBatch.isTransactional(batch);
+    }
+
+    private void verifyThenAppend(ByteBuffer batch, long nowMs, AckLevel level, TransactionVerifier verifier,
+                                  CompletableFuture<AppendResult> result) {
+        long producerId = ProducedBatch.producerId(batch);
+        if (closed || transactions.isOpen(producerId)) {
+            applyAppend(batch, nowMs, level, result);
+            return;
+        }
+        // Shared by every batch of the producer verified before its next marker: a batch verified
+        // while an earlier one was still being verified is not refused for that.
+        Object guard = verificationGuards.computeIfAbsent(producerId, id -> new Object());
+        CompletionStage<ErrorCode> verified;
+        try {
+            verified = verifier.verify(producerId, ProducedBatch.producerEpoch(batch));
+        } catch (RuntimeException e) {
+            verified = CompletableFuture.failedFuture(e);
+        }
+        verified.whenComplete((error, failure) -> {
+            boolean submitted = submit(() -> {
+                if (failure != null || error != null) {
+                    verificationGuards.remove(producerId, guard);
+                    result.completeExceptionally(failure != null ? StreamErrors.translate(failure, name)
+                            : new BrokerException(error, "partition " + name + " refused a transactional batch of producer "
+                                    + producerId + ": the transaction coordinator did not confirm it holds the partition"));
+                } else if (verificationGuards.get(producerId) != guard) {
+                    result.completeExceptionally(new BrokerException(ErrorCode.INVALID_TXN_STATE, "partition " + name
+                            + " refused a transactional batch of producer " + producerId
+                            + ": its transaction ended while the batch was verified"));
+                } else {
+                    applyAppend(batch, nowMs, level, result);
+                }
+            });
+            if (!submitted) {
+                result.completeExceptionally(StreamErrors.unknownPartition(topic, index));
+            }
+        });
+    }
+
     private void applyAppend(ByteBuffer sent, long nowMs, AckLevel level, CompletableFuture<AppendResult> result) {
         try {
             if (closed) {
@@ -435,6 +503,7 @@ public final class Partition {
                     commit, coordinatorEpoch);
             CompletableFuture<dev.ferry.log.AppendResult> written = log.appendBatch(marker, leaderEpoch);
             producers.recordMarker(producerId, producerEpoch, offset, nowMs, coordinatorEpoch);
+            verificationGuards.remove(producerId);
             transactions.end(producerId, offset, commit, highWatermark());
             noteActiveSegment(nowMs);
             written.whenComplete((appended, failure) -> {

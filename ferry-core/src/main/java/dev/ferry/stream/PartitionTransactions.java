@@ -36,6 +36,11 @@ final class PartitionTransactions {
     private volatile Undecided[] undecided = new Undecided[0];
     private final CopyOnWriteArrayList<AbortedTransaction> aborted = new CopyOnWriteArrayList<>();
 
+    /** Whether {@code producerId} has a transaction open on the partition. Owner only. */
+    boolean isOpen(long producerId) {
+        return open.containsKey(producerId);
+    }
+
     /** A transactional batch of {@code producerId} was appended at {@code firstOffset}: opens its transaction here if none is open. */
     void begin(long producerId, long firstOffset) {
         if (open.putIfAbsent(producerId, firstOffset) == null) {

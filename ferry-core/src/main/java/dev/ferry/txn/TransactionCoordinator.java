@@ -172,6 +172,17 @@ public final class TransactionCoordinator implements AutoCloseable {
         return thread.query(() -> Optional.ofNullable(transactions.get(transactionalId)));
     }
 
+    /**
+     * KIP-890's verification of a transactional produce, a query that changes nothing: null when
+     * {@code partition} is in the ongoing transaction of {@code transactionalId} under
+     * {@code producerId} at {@code epoch}, else the refusal ({@link Transactions#verificationError}).
+     */
+    public CompletableFuture<ErrorCode> verifyPartition(String transactionalId, long producerId, short epoch,
+                                                        PartitionRef partition) {
+        return thread.query(() -> Transactions.verificationError(transactions.get(transactionalId), producerId, epoch,
+                partition));
+    }
+
     public CompletableFuture<List<TransactionMetadata>> list() {
         return thread.query(() -> new ArrayList<>(transactions.all()));
     }

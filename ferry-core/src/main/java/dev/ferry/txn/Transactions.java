@@ -139,6 +139,26 @@ public final class Transactions {
         put(metadata.withEpoch(epoch, nowMs).withState(TransactionState.PREPARE_ABORT, nowMs), out);
     }
 
+    /**
+     * Why a transactional batch of {@code producerId} at {@code epoch} may not open a transaction on
+     * {@code partition}, or null if it may: another or no producer under the id
+     * INVALID_PRODUCER_ID_MAPPING, another epoch INVALID_PRODUCER_EPOCH, a transaction not ongoing or
+     * without the partition INVALID_TXN_STATE (Kafka 4.3.1's answers to a Produce it verifies).
+     */
+    static ErrorCode verificationError(TransactionMetadata metadata, long producerId, short epoch,
+                                       dev.ferry.group.PartitionRef partition) {
+        if (metadata == null || metadata.producerId() != producerId) {
+            return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+        }
+        if (metadata.producerEpoch() != epoch) {
+            return ErrorCode.INVALID_PRODUCER_EPOCH;
+        }
+        if (metadata.state() != TransactionState.ONGOING || !metadata.partitions().contains(partition)) {
+            return ErrorCode.INVALID_TXN_STATE;
+        }
+        return null;
+    }
+
     /** The error for a request of {@code producerId} / {@code epoch} on {@code metadata}, or null. */
     private static ErrorCode producerError(TransactionMetadata metadata, long producerId, short epoch) {
         if (metadata == null || metadata.producerId() != producerId) {

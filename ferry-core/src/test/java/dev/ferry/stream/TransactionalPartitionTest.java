@@ -10,9 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -105,6 +110,67 @@ class TransactionalPartitionTest {
                 .isEqualTo(ErrorCode.INVALID_PRODUCER_EPOCH);
         await(partition.append(transactionalBatch(PRODUCER, (short) 2, 0, NOW, "next"), NOW));
         assertThat(partition.lastStableOffset()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldAppendATransactionalBatchOnlyOnceTheCoordinatorConfirmsIt() {
+        List<Long> asked = new ArrayList<>();
+        TransactionVerifier refusing = (producerId, epoch) -> {
+            asked.add(producerId);
+            return CompletableFuture.completedFuture(ErrorCode.INVALID_TXN_STATE);
+        };
+        assertThat(failure(partition.append(transactionalBatch(PRODUCER, (short) 0, 0, NOW, "stray"), NOW,
+                AckLevel.DURABLE, refusing))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
+        assertThat(partition.logEndOffset()).isZero();
+        // Plain batches are not verified.
+        await(partition.append(batch(NOW, "plain"), NOW, AckLevel.DURABLE, refusing));
+        assertThat(asked).containsExactly(PRODUCER);
+
+        TransactionVerifier confirming = (producerId, epoch) -> {
+            asked.add(producerId);
+            return CompletableFuture.completedFuture(null);
+        };
+        await(partition.append(transactionalBatch(PRODUCER, (short) 0, 0, NOW, "t1"), NOW, AckLevel.DURABLE, confirming));
+        // Its transaction is open here now: the next batch of it is not verified again.
+        await(partition.append(transactionalBatch(PRODUCER, (short) 0, 1, NOW, "t2"), NOW, AckLevel.DURABLE, refusing));
+        assertThat(asked).containsExactly(PRODUCER, PRODUCER);
+        assertThat(partition.lastStableOffset()).isEqualTo(1);
+
+        await(partition.writeTransactionMarker(PRODUCER, (short) 0, true, 0, NOW));
+        // Closed by the marker: the producer's next transaction is verified from its first batch.
+        assertThat(failure(partition.append(transactionalBatch(PRODUCER, (short) 0, 2, NOW, "t3"), NOW,
+                AckLevel.DURABLE, refusing))).isEqualTo(ErrorCode.INVALID_TXN_STATE);
+        assertThat(partition.lastStableOffset()).isEqualTo(partition.highWatermark()).isEqualTo(4);
+    }
+
+    @Test
+    void shouldRefuseABatchWhoseTransactionEndedWhileItWasVerified() {
+        CompletableFuture<ErrorCode> first = new CompletableFuture<>();
+        CompletableFuture<ErrorCode> second = new CompletableFuture<>();
+        Queue<CompletableFuture<ErrorCode>> answers = new ConcurrentLinkedQueue<>(List.of(first, second));
+        TransactionVerifier slow = (producerId, epoch) -> answers.remove();
+        CompletableFuture<AppendResult> early = partition.append(transactionalBatch(PRODUCER, (short) 0, 0, NOW, "a"),
+                NOW, AckLevel.DURABLE, slow);
+        CompletableFuture<AppendResult> alongside = partition.append(transactionalBatch(PRODUCER, (short) 0, 1, NOW, "b"),
+                NOW, AckLevel.DURABLE, slow);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(answers::isEmpty);
+
+        // Two batches verified at once are both taken: the second does not void the first's check.
+        first.complete(null);
+        second.complete(null);
+        assertThat(await(early).baseOffset()).isZero();
+        assertThat(await(alongside).baseOffset()).isEqualTo(1);
+
+        // The coordinator ends the transaction while a late batch of it is still being verified.
+        CompletableFuture<ErrorCode> late = new CompletableFuture<>();
+        await(partition.writeTransactionMarker(PRODUCER, (short) 0, false, 0, NOW));
+        CompletableFuture<AppendResult> zombie = partition.append(transactionalBatch(PRODUCER, (short) 0, 2, NOW, "c"),
+                NOW, AckLevel.DURABLE, (producerId, epoch) -> late);
+        // A second marker (the coordinator rewriting it) lands between the question and the answer.
+        await(partition.writeTransactionMarker(PRODUCER, (short) 0, false, 0, NOW));
+        late.complete(null);
+        assertThat(failure(zombie)).isEqualTo(ErrorCode.INVALID_TXN_STATE);
+        assertThat(partition.lastStableOffset()).isEqualTo(partition.highWatermark());
     }
 
     @Test

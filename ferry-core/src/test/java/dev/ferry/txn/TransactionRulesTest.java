@@ -52,6 +52,26 @@ class TransactionRulesTest {
     }
 
     @Test
+    void shouldVerifyAPartitionOnlyInItsProducersOngoingTransaction() {
+        assertThat(Transactions.verificationError(null, PRODUCER, (short) 0, OUT_0))
+                .isEqualTo(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+        init(60_000, PRODUCER);
+        assertThat(Transactions.verificationError(transactions.get(ID), PRODUCER, (short) 0, OUT_0))
+                .as("no transaction yet").isEqualTo(ErrorCode.INVALID_TXN_STATE);
+        add((short) 0, OUT_0, 1);
+        TransactionMetadata ongoing = transactions.get(ID);
+        assertThat(Transactions.verificationError(ongoing, PRODUCER, (short) 0, OUT_0)).isNull();
+        assertThat(Transactions.verificationError(ongoing, PRODUCER, (short) 0, OUT_1))
+                .as("a partition the transaction was not given").isEqualTo(ErrorCode.INVALID_TXN_STATE);
+        assertThat(Transactions.verificationError(ongoing, PRODUCER + 1, (short) 0, OUT_0))
+                .isEqualTo(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+        assertThat(Transactions.verificationError(ongoing, PRODUCER, (short) 1, OUT_0))
+                .isEqualTo(ErrorCode.INVALID_PRODUCER_EPOCH);
+        assertThat(Transactions.verificationError(ongoing.withState(TransactionState.PREPARE_ABORT, 2), PRODUCER,
+                (short) 0, OUT_0)).as("ending").isEqualTo(ErrorCode.INVALID_TXN_STATE);
+    }
+
+    @Test
     void shouldTakeTimeoutsFromOneMillisecondToTheMaximum() {
         assertThat(init(-1, PRODUCER).error()).isEqualTo(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
         assertThat(init(Transactions.MAX_TIMEOUT_MS + 1, PRODUCER).error())

@@ -273,7 +273,7 @@ class KafkaAclHandlersTest {
     }
 
     private Errors produceOverSsl(KafkaPrincipal principal) throws Exception {
-        ProduceHandler handler = new ProduceHandler(topics, acls);
+        ProduceHandler handler = new ProduceHandler(topics, acls, null);
         KafkaSession session = KafkaSession.open(new KafkaAuthentication(false, List.of(), actingAs("ANONYMOUS")),
                 new InetSocketAddress("10.1.2.3", 40000));
         RequestContext context = new RequestContext(handler.latestVersion(), 1, "test", "test",
@@ -296,7 +296,7 @@ class KafkaAclHandlersTest {
         request.topicData().add(new ProduceRequestData.TopicProduceData().setName("orders").setPartitionData(List.of(
                 new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(MemoryRecords.withRecords(
                         Compression.NONE, new SimpleRecord("v".getBytes()))))));
-        ProduceResponseData response = (ProduceResponseData) handle(user, new ProduceHandler(topics, acls), request);
+        ProduceResponseData response = (ProduceResponseData) handle(user, new ProduceHandler(topics, acls, null), request);
         return Errors.forCode(response.responses().iterator().next().partitionResponses().get(0).errorCode());
     }
 

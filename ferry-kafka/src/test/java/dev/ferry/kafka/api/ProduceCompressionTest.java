@@ -2,6 +2,7 @@ package dev.ferry.kafka.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Partition;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -225,10 +227,13 @@ class ProduceCompressionTest {
     }
 
     private PartitionProduceResponse produce(String topic, MemoryRecords records) throws Exception {
+        // A transactional batch names its transaction, which a coordinator that holds every partition confirms.
         ProduceRequestData request = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000)
+                .setTransactionalId(records.firstBatch().isTransactional() ? "txn" : null)
                 .setTopicData(new TopicProduceDataCollection(List.of(new TopicProduceData().setName(topic)
                         .setPartitionData(List.of(new PartitionProduceData().setIndex(0).setRecords(records)))).iterator()));
-        ProduceHandler handler = new ProduceHandler(topics);
+        ProduceHandler handler = new ProduceHandler(topics, KafkaAcls.ALLOW_ALL,
+                (transactionalId, producerId, epoch, partition) -> CompletableFuture.completedFuture(null));
         // Version 12: by name (13 goes by topic id).
         RequestContext context = new RequestContext((short) 12, 1, "test", "test", System.currentTimeMillis(), eventLoop);
         ProduceResponseData response = (ProduceResponseData) handler.handle(context, request).toCompletableFuture()
