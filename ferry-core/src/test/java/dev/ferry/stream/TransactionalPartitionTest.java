@@ -6,6 +6,7 @@ import static dev.ferry.stream.StreamTestSupport.failure;
 import static dev.ferry.stream.StreamTestSupport.transactionalBatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.ferry.error.BrokerException;
 import dev.ferry.error.ErrorCode;
 import dev.ferry.log.LogSlice;
 
@@ -171,6 +173,40 @@ class TransactionalPartitionTest {
         late.complete(null);
         assertThat(failure(zombie)).isEqualTo(ErrorCode.INVALID_TXN_STATE);
         assertThat(partition.lastStableOffset()).isEqualTo(partition.highWatermark());
+    }
+
+    @Test
+    void shouldRefuseWhatTheCoordinatorCouldNotAnswerAndAnswerWhenThePartitionClosedMeanwhile() {
+        assertThat(failure(partition.append(transactionalBatch(PRODUCER, (short) 0, 0, NOW, "a"), NOW, AckLevel.DURABLE,
+                (producerId, epoch) -> CompletableFuture.failedFuture(
+                        new BrokerException(ErrorCode.INVALID_PRODUCER_ID_MAPPING, "no answer")))))
+                .isEqualTo(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+        assertThat(failure(partition.append(transactionalBatch(PRODUCER, (short) 0, 0, NOW, "a"), NOW, AckLevel.DURABLE,
+                (producerId, epoch) -> {
+                    throw new BrokerException(ErrorCode.INVALID_PRODUCER_EPOCH, "thrown");
+                }))).isEqualTo(ErrorCode.INVALID_PRODUCER_EPOCH);
+        assertThat(partition.logEndOffset()).isZero();
+
+        CompletableFuture<ErrorCode> pending = new CompletableFuture<>();
+        Partition before = partition;
+        CompletableFuture<AppendResult> waiting = before.append(transactionalBatch(PRODUCER, (short) 0, 0, NOW, "b"), NOW,
+                AckLevel.DURABLE, (producerId, epoch) -> pending);
+        reopen();
+        pending.complete(null);
+        assertThat(failure(waiting)).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        assertThat(failure(before.append(transactionalBatch(PRODUCER, (short) 0, 0, NOW, "c"), NOW, AckLevel.DURABLE,
+                (producerId, epoch) -> CompletableFuture.completedFuture(null))))
+                .isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        assertThat(partition.logEndOffset()).isZero();
+    }
+
+    @Test
+    void shouldTellATransactionalBatchByItsWholeHeader() {
+        ByteBuffer header = ByteBuffer.allocate(61);
+        header.putShort(21, (short) 0x10);
+        assertThat(Partition.isTransactionalBatch(header)).isTrue();
+        assertThat(Partition.isTransactionalBatch(header.limit(60))).as("too short to be a batch").isFalse();
+        assertThat(Partition.isTransactionalBatch(batch(NOW, "plain"))).isFalse();
     }
 
     @Test
