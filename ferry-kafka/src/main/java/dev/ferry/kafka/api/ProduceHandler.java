@@ -105,7 +105,8 @@ public final class ProduceHandler implements ApiHandler {
         AckLevel ackLevel = acks == -1 ? AckLevel.DURABLE : AckLevel.WRITTEN;
         ProduceResponseData response = new ProduceResponseData();
         if (data.transactionalId() == null && hasTransactionalBatch(data)) {
-            return CompletableFuture.completedFuture(refuseAll(data, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
+            return CompletableFuture.completedFuture(acks == 0 ? null
+                    : refuseAll(data, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
         }
         List<CompletableFuture<?>> appends = new ArrayList<>();
         for (TopicProduceData topicData : data.topicData()) {

@@ -7,6 +7,7 @@ import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
 import dev.ferry.kafka.group.GroupErrors;
 import dev.ferry.txn.TransactionCoordinator;
+import dev.ferry.txn.TransactionResult;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -94,8 +95,19 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
                     }
                     return coordinator.commitOffsets(request.transactionalId(), request.producerId(),
                             request.producerEpoch(), request.groupId(), offsets).handle((result, failure) ->
-                            response(request, unknown, TransactionErrors.of(result, failure, context.apiVersion(), 3)));
+                            response(request, unknown, transactionError(result, failure, context.apiVersion())));
                 });
+    }
+
+    /**
+     * The coordinator's answer as Kafka 4.3.1 gives it here: another epoch is INVALID_PRODUCER_EPOCH
+     * at every version (never PRODUCER_FENCED), a group the transaction was not given
+     * INVALID_TXN_STATE, TRANSACTION_ABORTABLE from v4 (v5, where Kafka's transaction version 2 adds
+     * the group itself, is answered as v4: Ferry serves version 1).
+     */
+    private static Errors transactionError(TransactionResult result, Throwable failure, short version) {
+        Errors error = TransactionErrors.of(result, failure, version, Integer.MAX_VALUE);
+        return error == Errors.INVALID_TXN_STATE && version >= 4 ? Errors.TRANSACTION_ABORTABLE : error;
     }
 
     private static ApiMessage response(TxnOffsetCommitRequestData request, Set<PartitionRef> unknown, Errors error) {
