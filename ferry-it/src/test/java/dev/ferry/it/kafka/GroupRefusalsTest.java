@@ -16,8 +16,6 @@ import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
-import org.apache.kafka.common.message.FindCoordinatorRequestData;
-import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
@@ -36,8 +34,6 @@ import org.apache.kafka.common.message.SyncGroupRequestData.SyncGroupRequestAssi
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * {@code -Dferry.it.kafka=HOST:PORT} runs the class against a Kafka broker (its
  * {@code group.initial.rebalance.delay.ms} may be anything: the tests wait for it).
  */
-class GroupRefusalsTest extends KafkaTestBase {
+class GroupRefusalsTest extends RawRequestTestBase {
     private static final Duration JOIN_WAIT = Duration.ofSeconds(30);
     private static final short JOIN_VERSION = 9;
     private static final short SYNC_VERSION = 5;
@@ -56,96 +52,80 @@ class GroupRefusalsTest extends KafkaTestBase {
     private static final short LEAVE_VERSION = 5;
     private static final short COMMIT_VERSION = 9;
 
-    private RawKafkaClient raw;
-    private String topic;
-    private String group;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        topic = createUniqueTopic("group-refusals", 2);
-        group = unique("group-refusals-group");
-        raw = connectRaw();
-        // As a client does first: a broker may still be making its offsets topic (Kafka answers
-        // NOT_COORDINATOR to group requests until then).
-        await().atMost(JOIN_WAIT).until(() -> Errors.forCode(raw.exchange(ApiKeys.FIND_COORDINATOR, (short) 4,
-                new FindCoordinatorRequestData().setKeyType((byte) 0).setCoordinatorKeys(List.of(group)),
-                new FindCoordinatorResponseData()).coordinators().get(0).errorCode()) == Errors.NONE);
-    }
-
-    @AfterEach
-    void disconnect() throws Exception {
-        raw.close();
+    @Override
+    protected byte keyType() {
+        return GROUP_KEY;
     }
 
     @Test
     void shouldRefuseJoinsAsKafkaDoes() throws Exception {
         assertThat(joinError(joining("").setMemberId(""))).isEqualTo(Errors.INVALID_GROUP_ID);
-        assertThat(joinError(joining(group).setSessionTimeoutMs(1))).isEqualTo(Errors.INVALID_SESSION_TIMEOUT);
-        assertThat(joinError(joining(group).setSessionTimeoutMs(1_800_001))).isEqualTo(Errors.INVALID_SESSION_TIMEOUT);
-        assertThat(joinError(joining(group).setProtocols(new JoinGroupRequestProtocolCollection())))
+        assertThat(joinError(joining(key).setSessionTimeoutMs(1))).isEqualTo(Errors.INVALID_SESSION_TIMEOUT);
+        assertThat(joinError(joining(key).setSessionTimeoutMs(1_800_001))).isEqualTo(Errors.INVALID_SESSION_TIMEOUT);
+        assertThat(joinError(joining(key).setProtocols(new JoinGroupRequestProtocolCollection())))
                 .isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL);
-        assertThat(joinError(joining(group).setProtocolType(""))).isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL);
-        assertThat(joinError(joining(group).setMemberId("made-up"))).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(joinError(joining(key).setProtocolType(""))).isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL);
+        assertThat(joinError(joining(key).setMemberId("made-up"))).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
 
         String leader = joinAndSync();
         // Once the group has a protocol, a member of another type or with no protocol in common is refused.
-        assertThat(joinError(joining(group).setProtocolType("connect"))).isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL);
-        assertThat(joinError(joining(group).setProtocols(protocols("roundrobin"))))
+        assertThat(joinError(joining(key).setProtocolType("connect"))).isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL);
+        assertThat(joinError(joining(key).setProtocols(protocols("roundrobin"))))
                 .isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL);
-        assertThat(joinError(joining(group).setMemberId("made-up"))).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
-        assertThat(heartbeat(group, 1, leader)).isEqualTo(Errors.NONE);
+        assertThat(joinError(joining(key).setMemberId("made-up"))).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(heartbeat(key, 1, leader)).isEqualTo(Errors.NONE);
     }
 
     @Test
     void shouldRefuseSyncsAsKafkaDoes() throws Exception {
         String member = memberId();
-        JoinGroupResponseData joined = join(joining(group).setMemberId(member));
+        JoinGroupResponseData joined = join(joining(key).setMemberId(member));
         assertThat(Errors.forCode(joined.errorCode())).isEqualTo(Errors.NONE);
         int generation = joined.generationId();
 
         // Joined, not yet synced: heartbeats are answered, commits wait for the rebalance's end.
-        assertThat(heartbeat(group, generation, member)).isEqualTo(Errors.NONE);
-        assertThat(commit(group, generation, member)).isEqualTo(Errors.REBALANCE_IN_PROGRESS);
+        assertThat(heartbeat(key, generation, member)).isEqualTo(Errors.NONE);
+        assertThat(commit(key, generation, member)).isEqualTo(Errors.REBALANCE_IN_PROGRESS);
 
-        assertThat(sync(syncing(group, generation + 1, member))).isEqualTo(Errors.ILLEGAL_GENERATION);
-        assertThat(sync(syncing(group, generation, member).setProtocolType("connect")))
+        assertThat(sync(syncing(key, generation + 1, member))).isEqualTo(Errors.ILLEGAL_GENERATION);
+        assertThat(sync(syncing(key, generation, member).setProtocolType("connect")))
                 .isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL);
-        assertThat(sync(syncing(group, generation, member).setProtocolName("roundrobin")))
+        assertThat(sync(syncing(key, generation, member).setProtocolName("roundrobin")))
                 .isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL);
-        assertThat(sync(syncing(group, generation, "made-up"))).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(sync(syncing(key, generation, "made-up"))).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
         assertThat(sync(syncing(unique("no-such-group"), generation, member))).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
         assertThat(sync(syncing("", generation, member))).isEqualTo(Errors.INVALID_GROUP_ID);
         // None of those took the member's place: its own sync completes the rebalance.
-        assertThat(sync(syncing(group, generation, member))).isEqualTo(Errors.NONE);
-        assertThat(commit(group, generation, member)).isEqualTo(Errors.NONE);
+        assertThat(sync(syncing(key, generation, member))).isEqualTo(Errors.NONE);
+        assertThat(commit(key, generation, member)).isEqualTo(Errors.NONE);
     }
 
     @Test
     void shouldRefuseHeartbeatsAndCommitsAsKafkaDoes() throws Exception {
         String member = joinAndSync();
-        assertThat(heartbeat(group, 1, "made-up")).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
-        assertThat(heartbeat(group, 2, member)).isEqualTo(Errors.ILLEGAL_GENERATION);
-        assertThat(heartbeat(group, 0, member)).isEqualTo(Errors.ILLEGAL_GENERATION);
+        assertThat(heartbeat(key, 1, "made-up")).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(heartbeat(key, 2, member)).isEqualTo(Errors.ILLEGAL_GENERATION);
+        assertThat(heartbeat(key, 0, member)).isEqualTo(Errors.ILLEGAL_GENERATION);
         assertThat(heartbeat(unique("no-such-group"), 1, member)).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
         assertThat(heartbeat("", 1, member)).isEqualTo(Errors.INVALID_GROUP_ID);
-        assertThat(heartbeat(group, 1, member)).isEqualTo(Errors.NONE);
+        assertThat(heartbeat(key, 1, member)).isEqualTo(Errors.NONE);
 
-        assertThat(commit(group, 2, member)).isEqualTo(Errors.ILLEGAL_GENERATION);
-        assertThat(commit(group, 1, "made-up")).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
-        assertThat(commit(group, -1, "")).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
-        assertThat(commit(group, 1, member)).isEqualTo(Errors.NONE);
+        assertThat(commit(key, 2, member)).isEqualTo(Errors.ILLEGAL_GENERATION);
+        assertThat(commit(key, 1, "made-up")).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(commit(key, -1, "")).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(commit(key, 1, member)).isEqualTo(Errors.NONE);
 
         // A second member joining starts a rebalance: the first hears of it at its next heartbeat
         // and may still commit at the group's generation until it joins again.
         String second = memberId();
         try (RawKafkaClient joiner = connectRaw()) {
-            int pendingJoin = joiner.send(ApiKeys.JOIN_GROUP, JOIN_VERSION, joining(group).setMemberId(second));
-            await().atMost(JOIN_WAIT).until(() -> heartbeat(group, 1, member) == Errors.REBALANCE_IN_PROGRESS);
-            assertThat(commit(group, 1, member)).isEqualTo(Errors.NONE);
+            int pendingJoin = joiner.send(ApiKeys.JOIN_GROUP, JOIN_VERSION, joining(key).setMemberId(second));
+            await().atMost(JOIN_WAIT).until(() -> heartbeat(key, 1, member) == Errors.REBALANCE_IN_PROGRESS);
+            assertThat(commit(key, 1, member)).isEqualTo(Errors.NONE);
             // So may the joining member: it is in the group, and the generation is the group's.
-            assertThat(commit(group, 1, second)).isEqualTo(Errors.NONE);
+            assertThat(commit(key, 1, second)).isEqualTo(Errors.NONE);
             // The first member joining again completes the rebalance, for both.
-            JoinGroupResponseData rejoined = join(joining(group).setMemberId(member));
+            JoinGroupResponseData rejoined = join(joining(key).setMemberId(member));
             assertThat(Errors.forCode(rejoined.errorCode())).isEqualTo(Errors.NONE);
             assertThat(rejoined.generationId()).isEqualTo(2);
             JoinGroupResponseData secondJoined = joiner.receive(ApiKeys.JOIN_GROUP, JOIN_VERSION, pendingJoin,
@@ -165,53 +145,53 @@ class GroupRefusalsTest extends KafkaTestBase {
         assertThat(unknownGroup.members()).singleElement().satisfies(outcome ->
                 assertThat(Errors.forCode(outcome.errorCode())).isEqualTo(Errors.UNKNOWN_MEMBER_ID));
 
-        LeaveGroupResponseData mixed = leave(group, new MemberIdentity().setMemberId("made-up"),
+        LeaveGroupResponseData mixed = leave(key, new MemberIdentity().setMemberId("made-up"),
                 new MemberIdentity().setMemberId("").setGroupInstanceId("no-such-instance"));
         assertThat(Errors.forCode(mixed.errorCode())).isEqualTo(Errors.NONE);
         assertThat(mixed.members()).extracting(outcome -> Errors.forCode(outcome.errorCode()))
                 .containsExactly(Errors.UNKNOWN_MEMBER_ID, Errors.UNKNOWN_MEMBER_ID);
-        assertThat(heartbeat(group, 1, member)).isEqualTo(Errors.NONE);
+        assertThat(heartbeat(key, 1, member)).isEqualTo(Errors.NONE);
 
         // The group cannot be deleted while it has a member; one that does not exist is not found.
-        assertThat(deleteGroup(group)).isEqualTo(Errors.NON_EMPTY_GROUP);
+        assertThat(deleteGroup(key)).isEqualTo(Errors.NON_EMPTY_GROUP);
         assertThat(deleteGroup(unique("no-such-group"))).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
 
-        LeaveGroupResponseData left = leave(group, new MemberIdentity().setMemberId(member));
+        LeaveGroupResponseData left = leave(key, new MemberIdentity().setMemberId(member));
         assertThat(Errors.forCode(left.errorCode())).isEqualTo(Errors.NONE);
         assertThat(left.members()).singleElement().satisfies(outcome ->
                 assertThat(Errors.forCode(outcome.errorCode())).isEqualTo(Errors.NONE));
-        assertThat(heartbeat(group, 1, member)).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(heartbeat(key, 1, member)).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
         DescribeGroupsResponseData described = raw.exchange(ApiKeys.DESCRIBE_GROUPS, (short) 5,
-                new DescribeGroupsRequestData().setGroups(List.of(group)), new DescribeGroupsResponseData());
+                new DescribeGroupsRequestData().setGroups(List.of(key)), new DescribeGroupsResponseData());
         assertThat(described.groups()).singleElement().satisfies(description -> {
             assertThat(description.groupState()).isEqualTo("Empty");
             assertThat(description.members()).isEmpty();
         });
-        assertThat(deleteGroup(group)).isEqualTo(Errors.NONE);
+        assertThat(deleteGroup(key)).isEqualTo(Errors.NONE);
     }
 
     @Test
     void shouldFenceALeaveInAStaticMembersNameWithAnotherMemberId() throws Exception {
-        JoinGroupRequestData staticJoin = joining(group).setMemberId("").setGroupInstanceId("instance-1");
+        JoinGroupRequestData staticJoin = joining(key).setMemberId("").setGroupInstanceId("instance-1");
         JoinGroupResponseData joined = join(staticJoin);
         // A static member gets its member id at once, without MEMBER_ID_REQUIRED.
         assertThat(Errors.forCode(joined.errorCode())).isEqualTo(Errors.NONE);
         String member = joined.memberId();
-        assertThat(sync(syncing(group, joined.generationId(), member).setGroupInstanceId("instance-1")))
+        assertThat(sync(syncing(key, joined.generationId(), member).setGroupInstanceId("instance-1")))
                 .isEqualTo(Errors.NONE);
 
-        LeaveGroupResponseData fenced = leave(group,
+        LeaveGroupResponseData fenced = leave(key,
                 new MemberIdentity().setMemberId("made-up").setGroupInstanceId("instance-1"));
         assertThat(Errors.forCode(fenced.errorCode())).isEqualTo(Errors.NONE);
         assertThat(fenced.members()).singleElement().satisfies(outcome ->
                 assertThat(Errors.forCode(outcome.errorCode())).isEqualTo(Errors.FENCED_INSTANCE_ID));
-        assertThat(heartbeat(group, joined.generationId(), member)).isEqualTo(Errors.NONE);
+        assertThat(heartbeat(key, joined.generationId(), member)).isEqualTo(Errors.NONE);
 
         // Leaving by instance id alone (what the admin client's removeMembersFromConsumerGroup sends) is taken.
-        LeaveGroupResponseData removed = leave(group, new MemberIdentity().setGroupInstanceId("instance-1"));
+        LeaveGroupResponseData removed = leave(key, new MemberIdentity().setGroupInstanceId("instance-1"));
         assertThat(removed.members()).singleElement().satisfies(outcome ->
                 assertThat(Errors.forCode(outcome.errorCode())).isEqualTo(Errors.NONE));
-        assertThat(heartbeat(group, joined.generationId(), member)).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(heartbeat(key, joined.generationId(), member)).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
     }
 
     @Test
@@ -237,20 +217,20 @@ class GroupRefusalsTest extends KafkaTestBase {
         assertThat(commit("", 0, "")).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
     }
 
-    /** Joins {@link #group} with a member of its own, syncs as the leader and returns its member id (generation 1). */
+    /** Joins the test's group ({@link #key}) with a member of its own, syncs as the leader and returns its member id (generation 1). */
     private String joinAndSync() throws Exception {
         String member = memberId();
-        JoinGroupResponseData joined = join(joining(group).setMemberId(member));
+        JoinGroupResponseData joined = join(joining(key).setMemberId(member));
         assertThat(Errors.forCode(joined.errorCode())).isEqualTo(Errors.NONE);
         assertThat(joined.generationId()).isEqualTo(1);
         assertThat(joined.leader()).isEqualTo(member);
-        assertThat(sync(syncing(group, 1, member))).isEqualTo(Errors.NONE);
+        assertThat(sync(syncing(key, 1, member))).isEqualTo(Errors.NONE);
         return member;
     }
 
     /** A member id as the broker gives one: a join without one answers MEMBER_ID_REQUIRED with it. */
     private String memberId() throws Exception {
-        JoinGroupResponseData answer = join(joining(group).setMemberId(""));
+        JoinGroupResponseData answer = join(joining(key).setMemberId(""));
         assertThat(Errors.forCode(answer.errorCode())).isEqualTo(Errors.MEMBER_ID_REQUIRED);
         assertThat(answer.memberId()).isNotEmpty();
         return answer.memberId();
@@ -340,9 +320,9 @@ class GroupRefusalsTest extends KafkaTestBase {
         assertThat(Errors.forCode(badPattern.errorCode())).isEqualTo(Errors.INVALID_REGULAR_EXPRESSION);
         // None of these made a group.
         ConsumerGroupHeartbeatResponseData unknown = heartbeat(new ConsumerGroupHeartbeatRequestData()
-                .setGroupId(group).setMemberId(Uuid.randomUuid().toString()).setMemberEpoch(3));
+                .setGroupId(key).setMemberId(Uuid.randomUuid().toString()).setMemberEpoch(3));
         assertThat(Errors.forCode(unknown.errorCode())).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
-        assertThat(unknown.errorMessage()).isEqualTo("Consumer group " + group + " not found.");
+        assertThat(unknown.errorMessage()).isEqualTo("Consumer group " + key + " not found.");
     }
 
     @Test
@@ -378,10 +358,10 @@ class GroupRefusalsTest extends KafkaTestBase {
         ConsumerGroupHeartbeatResponseData unknownLeave = heartbeat(leaving(unknownId, -1));
         assertThat(Errors.forCode(unknownLeave.errorCode())).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
         assertThat(unknownLeave.errorMessage()).isEqualTo("Member " + unknownId + " is not a member of group "
-                + group + ".");
+                + key + ".");
 
         // The first member is untouched: a heartbeat at its epoch is answered.
-        ConsumerGroupHeartbeatResponseData alive = heartbeat(new ConsumerGroupHeartbeatRequestData().setGroupId(group)
+        ConsumerGroupHeartbeatResponseData alive = heartbeat(new ConsumerGroupHeartbeatRequestData().setGroupId(key)
                 .setMemberId(first.memberId()).setMemberEpoch(epoch));
         assertThat(Errors.forCode(alive.errorCode())).isEqualTo(Errors.NONE);
 
@@ -393,7 +373,7 @@ class GroupRefusalsTest extends KafkaTestBase {
         ConsumerGroupHeartbeatResponseData back = heartbeat(successor);
         assertThat(Errors.forCode(back.errorCode())).isEqualTo(Errors.NONE);
         assertThat(back.memberEpoch()).isEqualTo(epoch);
-        ConsumerGroupHeartbeatResponseData old = heartbeat(new ConsumerGroupHeartbeatRequestData().setGroupId(group)
+        ConsumerGroupHeartbeatResponseData old = heartbeat(new ConsumerGroupHeartbeatRequestData().setGroupId(key)
                 .setMemberId(first.memberId()).setMemberEpoch(epoch));
         assertThat(Errors.forCode(old.errorCode())).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
     }
@@ -406,13 +386,13 @@ class GroupRefusalsTest extends KafkaTestBase {
 
     /** A first ConsumerGroupHeartbeat (epoch 0) of a new member subscribing to {@link #topic}. */
     private ConsumerGroupHeartbeatRequestData joiningConsumerGroup() {
-        return new ConsumerGroupHeartbeatRequestData().setGroupId(group).setMemberId(Uuid.randomUuid().toString())
+        return new ConsumerGroupHeartbeatRequestData().setGroupId(key).setMemberId(Uuid.randomUuid().toString())
                 .setMemberEpoch(0).setRebalanceTimeoutMs(30_000).setSubscribedTopicNames(List.of(topic))
                 .setTopicPartitions(List.of());
     }
 
     private ConsumerGroupHeartbeatRequestData leaving(String memberId, int epoch) {
-        return new ConsumerGroupHeartbeatRequestData().setGroupId(group).setMemberId(memberId).setMemberEpoch(epoch);
+        return new ConsumerGroupHeartbeatRequestData().setGroupId(key).setMemberId(memberId).setMemberEpoch(epoch);
     }
 
     private ConsumerGroupHeartbeatResponseData heartbeat(ConsumerGroupHeartbeatRequestData request) throws Exception {

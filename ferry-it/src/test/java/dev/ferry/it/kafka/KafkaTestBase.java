@@ -97,6 +97,23 @@ abstract class KafkaTestBase {
         return new RawKafkaClient(bootstrap.substring(0, bootstrap.lastIndexOf(':')), bootstrapPort());
     }
 
+    /** FindCoordinator key types: a group's coordinator, a transactional id's. */
+    protected static final byte GROUP_KEY = 0;
+    protected static final byte TRANSACTION_KEY = 1;
+
+    /**
+     * Asks for {@code key}'s coordinator on {@code raw} until one is named, as a client does before
+     * its first group or transaction request: Kafka makes its offsets or transaction log on the first
+     * such question and answers NOT_COORDINATOR to group and transaction requests until then.
+     */
+    protected static void awaitCoordinator(RawKafkaClient raw, byte keyType, String key) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> raw.exchange(
+                org.apache.kafka.common.protocol.ApiKeys.FIND_COORDINATOR, (short) 4,
+                new org.apache.kafka.common.message.FindCoordinatorRequestData().setKeyType(keyType)
+                        .setCoordinatorKeys(java.util.List.of(key)),
+                new org.apache.kafka.common.message.FindCoordinatorResponseData()).coordinators().get(0).errorCode() == 0);
+    }
+
     protected static Admin admin() {
         return Admin.create(clientProperties(Map.of()));
     }

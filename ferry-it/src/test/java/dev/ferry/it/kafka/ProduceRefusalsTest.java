@@ -3,7 +3,6 @@ package dev.ferry.it.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.ferry.it.support.RawKafkaClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -12,8 +11,6 @@ import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
-import org.apache.kafka.common.message.FindCoordinatorRequestData;
-import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
@@ -32,8 +29,6 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,22 +38,9 @@ import org.junit.jupiter.api.Test;
  * partition (KIP-890's verification: such a batch would open a transaction no marker closes); bad acks. Every expected answer was first seen from
  * Kafka 4.3.1 ({@code -Dferry.it.kafka=HOST:PORT}).
  */
-class ProduceRefusalsTest extends KafkaTestBase {
+class ProduceRefusalsTest extends RawRequestTestBase {
     private static final short PRODUCE_VERSION = 11;
 
-    private RawKafkaClient raw;
-    private String topic;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        topic = createUniqueTopic("produce-refusals", 1);
-        raw = connectRaw();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        raw.close();
-    }
 
     @Test
     void shouldCheckIdempotentSequencesAsKafkaDoes() throws Exception {
@@ -109,10 +91,7 @@ class ProduceRefusalsTest extends KafkaTestBase {
         assertThat(Errors.forCode(partition(anonymous).errorCode())).isEqualTo(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
 
         String transactionalId = unique("produce-refusals-txn");
-        // As a client does first (Kafka makes its transaction log on the first such request).
-        await().atMost(Duration.ofSeconds(30)).until(() -> raw.exchange(ApiKeys.FIND_COORDINATOR, (short) 4,
-                new FindCoordinatorRequestData().setKeyType((byte) 1).setCoordinatorKeys(List.of(transactionalId)),
-                new FindCoordinatorResponseData()).coordinators().get(0).errorCode() == Errors.NONE.code());
+        awaitCoordinator(raw, TRANSACTION_KEY, transactionalId);
         InitProducerIdResponseData init = await().atMost(Duration.ofSeconds(30)).until(() -> raw.exchange(
                 ApiKeys.INIT_PRODUCER_ID, (short) 4, new InitProducerIdRequestData().setTransactionalId(transactionalId)
                         .setTransactionTimeoutMs(60_000), new InitProducerIdResponseData()),

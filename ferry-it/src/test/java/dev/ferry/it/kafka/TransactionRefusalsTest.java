@@ -3,7 +3,6 @@ package dev.ferry.it.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.ferry.it.support.RawKafkaClient;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
@@ -16,8 +15,6 @@ import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartiti
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnTopicResult;
 import org.apache.kafka.common.message.EndTxnRequestData;
 import org.apache.kafka.common.message.EndTxnResponseData;
-import org.apache.kafka.common.message.FindCoordinatorRequestData;
-import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
@@ -26,8 +23,6 @@ import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommi
 import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,69 +31,54 @@ import org.junit.jupiter.api.Test;
  * ongoing, offsets of a group the transaction was not given. Every expected answer was first seen
  * from Kafka 4.3.1 ({@code -Dferry.it.kafka=HOST:PORT}).
  */
-class TransactionRefusalsTest extends KafkaTestBase {
+class TransactionRefusalsTest extends RawRequestTestBase {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private RawKafkaClient raw;
-    private String topic;
-    private String transactionalId;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        topic = createUniqueTopic("txn-refusals", 2);
-        transactionalId = unique("txn-refusals-id");
-        raw = connectRaw();
-        // As a client does first (Kafka makes its transaction log on the first such request).
-        await().atMost(WAIT).until(() -> raw.exchange(ApiKeys.FIND_COORDINATOR, (short) 4,
-                new FindCoordinatorRequestData().setKeyType((byte) 1).setCoordinatorKeys(List.of(transactionalId)),
-                new FindCoordinatorResponseData()).coordinators().get(0).errorCode() == Errors.NONE.code());
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        raw.close();
+    @Override
+    protected byte keyType() {
+        return TRANSACTION_KEY;
     }
 
     @Test
     void shouldRefuseRequestsOfUnknownIdsProducersAndEpochs() throws Exception {
-        assertThat(Errors.forCode(init(transactionalId, 900_001).errorCode()))
+        assertThat(Errors.forCode(init(key, 900_001).errorCode()))
                 .isEqualTo(Errors.INVALID_TRANSACTION_TIMEOUT);
-        InitProducerIdResponseData first = initialised(transactionalId);
+        InitProducerIdResponseData first = initialised(key);
         long producerId = first.producerId();
         short epoch = first.producerEpoch();
 
         assertThat(addPartitions(unique("no-such-id"), producerId, epoch, 0))
                 .isEqualTo(Errors.INVALID_PRODUCER_ID_MAPPING);
-        assertThat(addPartitions(transactionalId, producerId + 1, epoch, 0))
+        assertThat(addPartitions(key, producerId + 1, epoch, 0))
                 .isEqualTo(Errors.INVALID_PRODUCER_ID_MAPPING);
-        assertThat(addPartitions(transactionalId, producerId, (short) (epoch + 1), 0))
+        assertThat(addPartitions(key, producerId, (short) (epoch + 1), 0))
                 .isEqualTo(Errors.PRODUCER_FENCED);
-        assertThat(endTxn(transactionalId, producerId, epoch, true)).as("nothing ongoing")
+        assertThat(endTxn(key, producerId, epoch, true)).as("nothing ongoing")
                 .isEqualTo(Errors.INVALID_TXN_STATE);
 
         // An unknown partition is refused and the rest of the request is not attempted.
         AddPartitionsToTxnResponseData mixed = raw.exchange(ApiKeys.ADD_PARTITIONS_TO_TXN, (short) 3,
-                addPartitionsRequest(transactionalId, producerId, epoch, 0, 7), new AddPartitionsToTxnResponseData());
+                addPartitionsRequest(key, producerId, epoch, 0, 7), new AddPartitionsToTxnResponseData());
         AddPartitionsToTxnTopicResult results = mixed.resultsByTopicV3AndBelow().iterator().next();
         assertThat(Errors.forCode(results.resultsByPartition().find(7).partitionErrorCode()))
                 .isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION);
         assertThat(Errors.forCode(results.resultsByPartition().find(0).partitionErrorCode()))
                 .isEqualTo(Errors.OPERATION_NOT_ATTEMPTED);
-        assertThat(endTxn(transactionalId, producerId, epoch, false)).as("still nothing ongoing")
+        assertThat(endTxn(key, producerId, epoch, false)).as("still nothing ongoing")
                 .isEqualTo(Errors.INVALID_TXN_STATE);
 
         // A second producer with the same transactional id fences the first.
-        assertThat(addPartitions(transactionalId, producerId, epoch, 0)).isEqualTo(Errors.NONE);
-        InitProducerIdResponseData second = initialised(transactionalId);
+        assertThat(addPartitions(key, producerId, epoch, 0)).isEqualTo(Errors.NONE);
+        InitProducerIdResponseData second = initialised(key);
         assertThat(second.producerId()).isEqualTo(producerId);
         assertThat(second.producerEpoch()).isGreaterThan(epoch);
-        assertThat(addPartitions(transactionalId, producerId, epoch, 1)).isEqualTo(Errors.PRODUCER_FENCED);
-        assertThat(endTxn(transactionalId, producerId, epoch, true)).isEqualTo(Errors.PRODUCER_FENCED);
+        assertThat(addPartitions(key, producerId, epoch, 1)).isEqualTo(Errors.PRODUCER_FENCED);
+        assertThat(endTxn(key, producerId, epoch, true)).isEqualTo(Errors.PRODUCER_FENCED);
     }
 
     @Test
     void shouldEndOnlyAnOngoingTransactionAndTakeARetriedEnd() throws Exception {
-        InitProducerIdResponseData producer = initialised(transactionalId);
+        InitProducerIdResponseData producer = initialised(key);
         long producerId = producer.producerId();
         short epoch = producer.producerEpoch();
         String group = unique("txn-refusals-group");
@@ -116,13 +96,13 @@ class TransactionRefusalsTest extends KafkaTestBase {
         assertThat(addOffsets(group, producerId, epoch)).isEqualTo(Errors.NONE);
         assertThat(txnOffsetCommit(group, producerId, epoch, (short) 3)).isEqualTo(Errors.NONE);
 
-        assertThat(endTxn(transactionalId, producerId, epoch, true)).isEqualTo(Errors.NONE);
+        assertThat(endTxn(key, producerId, epoch, true)).isEqualTo(Errors.NONE);
         // The same end again (a retry whose answer was lost) is answered as before, once Kafka wrote its
         // markers (CONCURRENT_TRANSACTIONS until then, which clients retry); the other end is not.
-        await().atMost(WAIT).until(() -> endTxn(transactionalId, producerId, epoch, true),
+        await().atMost(WAIT).until(() -> endTxn(key, producerId, epoch, true),
                 answer -> answer != Errors.CONCURRENT_TRANSACTIONS);
-        assertThat(endTxn(transactionalId, producerId, epoch, true)).isEqualTo(Errors.NONE);
-        assertThat(endTxn(transactionalId, producerId, epoch, false)).isEqualTo(Errors.INVALID_TXN_STATE);
+        assertThat(endTxn(key, producerId, epoch, true)).isEqualTo(Errors.NONE);
+        assertThat(endTxn(key, producerId, epoch, false)).isEqualTo(Errors.INVALID_TXN_STATE);
     }
 
     private InitProducerIdResponseData init(String id, int timeoutMs) throws Exception {
@@ -155,14 +135,14 @@ class TransactionRefusalsTest extends KafkaTestBase {
 
     private Errors addOffsets(String group, long producerId, short epoch) throws Exception {
         return Errors.forCode(raw.exchange(ApiKeys.ADD_OFFSETS_TO_TXN, (short) 3, new AddOffsetsToTxnRequestData()
-                .setTransactionalId(transactionalId).setProducerId(producerId).setProducerEpoch(epoch).setGroupId(group),
+                .setTransactionalId(key).setProducerId(producerId).setProducerEpoch(epoch).setGroupId(group),
                 new AddOffsetsToTxnResponseData()).errorCode());
     }
 
     /** TxnOffsetCommit of partition 0 of {@link #topic}, outside any group generation; the partition's error. */
     private Errors txnOffsetCommit(String group, long producerId, short epoch, short version) throws Exception {
         TxnOffsetCommitResponseData answer = raw.exchange(ApiKeys.TXN_OFFSET_COMMIT, version,
-                new TxnOffsetCommitRequestData().setTransactionalId(transactionalId).setGroupId(group)
+                new TxnOffsetCommitRequestData().setTransactionalId(key).setGroupId(group)
                         .setProducerId(producerId).setProducerEpoch(epoch).setGenerationId(-1).setMemberId("")
                         .setTopics(List.of(new TxnOffsetCommitRequestTopic().setName(topic).setPartitions(List.of(
                                 new TxnOffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(5))))),
