@@ -7,7 +7,9 @@ import dev.ferry.log.LogSlice;
 import dev.ferry.stream.Partition;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
@@ -37,7 +39,8 @@ public final class ListOffsetsHandler implements ApiHandler {
     static final long EARLIEST = -2;
     static final long MAX_TIMESTAMP = -3;
     static final long EARLIEST_LOCAL = -4;
-    /** The lowest special timestamp Kafka 4.3 knows (-5 latest tiered, -6 earliest pending upload). */
+    static final long LATEST_TIERED = -5;
+    /** The lowest special timestamp Kafka 4.3 knows. */
     static final long EARLIEST_PENDING_UPLOAD = -6;
     private static final int SCAN_BYTES = 1024 * 1024;
 
@@ -73,6 +76,7 @@ public final class ListOffsetsHandler implements ApiHandler {
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
         ListOffsetsRequestData data = (ListOffsetsRequestData) request;
         ListOffsetsResponseData response = new ListOffsetsResponseData();
+        Set<String> duplicated = duplicatedPartitions(data);
         for (ListOffsetsTopic requestTopic : data.topics()) {
             ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(requestTopic.name());
             response.topics().add(topicResponse);
@@ -82,6 +86,11 @@ public final class ListOffsetsHandler implements ApiHandler {
                 ListOffsetsPartitionResponse answer = new ListOffsetsPartitionResponse()
                         .setPartitionIndex(requested.partitionIndex()).setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
                 topicResponse.partitions().add(answer);
+                if (!duplicated.isEmpty() && duplicated.contains(requestTopic.name() + ":" + requested.partitionIndex())) {
+                    // As Kafka: a partition asked for twice is answered neither time.
+                    answer.setErrorCode(Errors.INVALID_REQUEST.code());
+                    continue;
+                }
                 if (!mayDescribe) {
                     answer.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
                     continue;
@@ -97,8 +106,8 @@ public final class ListOffsetsHandler implements ApiHandler {
                     answer.setErrorCode(epochError.code());
                     continue;
                 }
-                if (requested.timestamp() < EARLIEST_PENDING_UPLOAD) {
-                    // As Kafka 4.3.1: a special timestamp it does not know is an unsupported version.
+                if (context.apiVersion() < firstVersionFor(requested.timestamp())) {
+                    // As Kafka 4.3.1: a special timestamp the request's version (or any) does not know.
                     answer.setErrorCode(Errors.UNSUPPORTED_VERSION.code());
                     continue;
                 }
@@ -114,6 +123,49 @@ public final class ListOffsetsHandler implements ApiHandler {
             }
         }
         return CompletableFuture.completedFuture(response);
+    }
+
+    /** The partitions ("topic:index") the request names more than once; empty for the usual request. */
+    private static Set<String> duplicatedPartitions(ListOffsetsRequestData data) {
+        int count = 0;
+        for (ListOffsetsTopic topic : data.topics()) {
+            count += topic.partitions().size();
+        }
+        if (count < 2) {
+            return Set.of();
+        }
+        Set<String> seen = new HashSet<>();
+        Set<String> duplicated = new HashSet<>();
+        for (ListOffsetsTopic topic : data.topics()) {
+            for (ListOffsetsPartition partition : topic.partitions()) {
+                String key = topic.name() + ":" + partition.partitionIndex();
+                if (!seen.add(key)) {
+                    duplicated.add(key);
+                }
+            }
+        }
+        return duplicated;
+    }
+
+    /**
+     * The first ListOffsets version that knows {@code timestamp}: -3 came with v7, -4 with v8, -5
+     * with v9 and -6 with v11 (each answered UNSUPPORTED_VERSION below it by Kafka 4.3.1); a timestamp
+     * under -6 with none.
+     */
+    static int firstVersionFor(long timestamp) {
+        if (timestamp >= EARLIEST) {
+            return 0;
+        }
+        if (timestamp == MAX_TIMESTAMP) {
+            return 7;
+        }
+        if (timestamp == EARLIEST_LOCAL) {
+            return 8;
+        }
+        if (timestamp == LATEST_TIERED) {
+            return 9;
+        }
+        return timestamp == EARLIEST_PENDING_UPLOAD ? 11 : Integer.MAX_VALUE;
     }
 
     private static void answer(Partition partition, long timestamp, boolean readCommitted,
