@@ -8,9 +8,11 @@ import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
@@ -67,20 +69,26 @@ public final class CreatePartitionsHandler implements ApiHandler {
             seen.merge(topic.name(), 1, Integer::sum);
         }
         List<CompletableFuture<?>> growths = new ArrayList<>();
+        Set<String> answeredDuplicates = new HashSet<>();
         for (CreatePartitionsTopic requested : data.topics()) {
-            CreatePartitionsTopicResult result = new CreatePartitionsTopicResult().setName(requested.name());
-            response.results().add(result);
             if (seen.get(requested.name()) > 1) {
-                fail(result, Errors.INVALID_REQUEST, "topic '" + requested.name() + "' appears more than once in the request");
+                // As Kafka: one answer for a topic named more than once.
+                if (answeredDuplicates.add(requested.name())) {
+                    CreatePartitionsTopicResult duplicate = new CreatePartitionsTopicResult().setName(requested.name());
+                    response.results().add(duplicate);
+                    fail(duplicate, Errors.INVALID_REQUEST, "Duplicate topic name.");
+                }
                 continue;
             }
+            CreatePartitionsTopicResult result = new CreatePartitionsTopicResult().setName(requested.name());
+            response.results().add(result);
             if (!acls.allowed(context, Operation.ALTER, ResourceType.TOPIC, requested.name())) {
                 fail(result, Errors.TOPIC_AUTHORIZATION_FAILED, Errors.TOPIC_AUTHORIZATION_FAILED.message());
                 continue;
             }
             Optional<Topic> topic = topics.topic(requested.name());
             if (topic.isEmpty()) {
-                fail(result, Errors.UNKNOWN_TOPIC_OR_PARTITION, Errors.UNKNOWN_TOPIC_OR_PARTITION.message());
+                fail(result, Errors.UNKNOWN_TOPIC_OR_PARTITION, null); // no text, as Kafka
                 continue;
             }
             int current = topic.get().partitionCount();

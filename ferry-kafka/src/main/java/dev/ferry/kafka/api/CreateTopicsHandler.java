@@ -84,25 +84,30 @@ public final class CreateTopicsHandler implements ApiHandler {
         boolean clusterCreate = acls.allowedOnClusterQuietly(context, Operation.CREATE);
         for (CreatableTopic requested : data.topics()) {
             CreatableTopicResult result = new CreatableTopicResult().setName(requested.name()).setNumPartitions(-1)
-                    .setReplicationFactor((short) -1);
+                    .setReplicationFactor((short) -1).setErrorMessage(null);
             if (response.topics().find(requested.name()) != null) {
                 continue;
             }
             response.topics().add(result);
             if (duplicates.contains(requested.name())) {
-                fail(result, Errors.INVALID_REQUEST, "topic '" + requested.name() + "' appears more than once in the request");
+                fail(result, Errors.INVALID_REQUEST, "Duplicate topic name.");
                 continue;
             }
             if (!clusterCreate && !acls.allowed(context, Operation.CREATE, ResourceType.TOPIC, requested.name())) {
                 fail(result, Errors.TOPIC_AUTHORIZATION_FAILED, "Authorization failed.");
                 continue;
             }
+            if (Topic.isInternalName(requested.name())) {
+                // Kafka's own bookkeeping topics, which Ferry keeps in logs of its own: Kafka, where they
+                // exist from the first group or transaction on, answers this.
+                fail(result, Errors.TOPIC_ALREADY_EXISTS, "Topic '" + requested.name() + "' already exists.");
+                continue;
+            }
             int partitions;
             try {
                 partitions = partitionCount(requested);
-            } catch (IllegalArgumentException e) {
-                fail(result, e instanceof ReplicationException ? Errors.INVALID_REPLICATION_FACTOR
-                        : Errors.INVALID_REPLICA_ASSIGNMENT, e.getMessage());
+            } catch (Refusal e) {
+                fail(result, e.error, e.getMessage());
                 continue;
             }
             Map<String, String> configs = new LinkedHashMap<>();
@@ -137,34 +142,57 @@ public final class CreateTopicsHandler implements ApiHandler {
         return CompletableFuture.allOf(creations.toArray(CompletableFuture[]::new)).thenApply(ignored -> response);
     }
 
-    /** The partition count asked for, from the count or the assignments; -1 is Kafka's default. */
+    /**
+     * The partition count asked for, from the count or the assignments; -1 is Kafka's default. Checked
+     * in Kafka 4.3.1's controller's order and words: a manual assignment first (no count or factor
+     * beside it, partitions 0 to n-1, every replica list this one node), then the factor.
+     */
     private int partitionCount(CreatableTopic requested) {
+        if (!requested.assignments().isEmpty()) {
+            if (requested.replicationFactor() != -1) {
+                throw new Refusal(Errors.INVALID_REQUEST,
+                        "A manual partition assignment was specified, but replication factor was not set to -1.");
+            }
+            if (requested.numPartitions() != -1) {
+                throw new Refusal(Errors.INVALID_REQUEST,
+                        "A manual partition assignment was specified, but numPartitions was not set to -1.");
+            }
+            int count = requested.assignments().size();
+            for (CreatableReplicaAssignment assignment : requested.assignments()) {
+                if (assignment.partitionIndex() < 0 || assignment.partitionIndex() >= count) {
+                    throw new Refusal(Errors.INVALID_REPLICA_ASSIGNMENT,
+                            "partitions should be a consecutive 0-based integer sequence");
+                }
+            }
+            for (CreatableReplicaAssignment assignment : requested.assignments()) {
+                for (int broker : assignment.brokerIds()) {
+                    if (broker != node.nodeId()) {
+                        throw new Refusal(Errors.INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes"
+                                + " broker " + broker + ", but no such broker is registered.");
+                    }
+                }
+                if (assignment.brokerIds().isEmpty()) {
+                    throw new Refusal(Errors.INVALID_REPLICA_ASSIGNMENT,
+                            "The manual partition assignment includes an empty replica list.");
+                }
+                if (assignment.brokerIds().size() > 1) {
+                    throw new Refusal(Errors.INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes the"
+                            + " broker " + node.nodeId() + " more than once.");
+                }
+            }
+            return count;
+        }
         if (requested.replicationFactor() == 0 || requested.replicationFactor() < -1) {
-            throw new ReplicationException("Replication factor must be larger than 0, or -1 to use the default value.");
+            throw new Refusal(Errors.INVALID_REPLICATION_FACTOR,
+                    "Replication factor must be larger than 0, or -1 to use the default value.");
         }
         if (requested.replicationFactor() > 1) {
-            throw new ReplicationException("Unable to replicate the partition " + requested.replicationFactor()
-                    + " time(s): The target replication factor of " + requested.replicationFactor()
-                    + " cannot be reached because only 1 broker(s) are registered or some brokers have all their"
-                    + " log directories cordoned.");
+            throw new Refusal(Errors.INVALID_REPLICATION_FACTOR, "Unable to replicate the partition "
+                    + requested.replicationFactor() + " time(s): The target replication factor of "
+                    + requested.replicationFactor() + " cannot be reached because only 1 broker(s) are registered or"
+                    + " some brokers have all their log directories cordoned.");
         }
-        if (requested.assignments().isEmpty()) {
-            return requested.numPartitions() == -1 ? topics.defaults().numPartitions() : requested.numPartitions();
-        }
-        if (requested.numPartitions() != -1 || requested.replicationFactor() != -1) {
-            throw new IllegalArgumentException("both manual partition assignment and partition count or replication "
-                    + "factor were given");
-        }
-        int count = requested.assignments().size();
-        for (CreatableReplicaAssignment assignment : requested.assignments()) {
-            if (assignment.partitionIndex() < 0 || assignment.partitionIndex() >= count
-                    || !assignment.brokerIds().equals(List.of(node.nodeId()))) {
-                throw new IllegalArgumentException("partition " + assignment.partitionIndex() + " is assigned to "
-                        + assignment.brokerIds() + "; this cluster has partitions 0 to " + (count - 1)
-                        + " and the one node " + node.nodeId());
-            }
-        }
-        return count;
+        return requested.numPartitions() == -1 ? topics.defaults().numPartitions() : requested.numPartitions();
     }
 
     private static void describe(CreatableTopicResult result, int partitions, TopicConfig config, short version) {
@@ -183,12 +211,14 @@ public final class CreateTopicsHandler implements ApiHandler {
         result.setErrorCode(error.code()).setErrorMessage(message).setNumPartitions(-1).setReplicationFactor((short) -1);
     }
 
-    /** A replication factor a single node cannot give. */
-    private static final class ReplicationException extends IllegalArgumentException {
+    /** A topic refused before the registry is asked: Kafka's error and text. */
+    private static final class Refusal extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
+        private final transient Errors error;
 
-        ReplicationException(String message) {
+        Refusal(Errors error, String message) {
             super(message);
+            this.error = error;
         }
     }
 }

@@ -64,6 +64,11 @@ public final class DeleteTopicsHandler implements ApiHandler {
         for (DeleteTopicState state : requested) {
             DeletableTopicResult result = new DeletableTopicResult().setName(state.name()).setTopicId(state.topicId());
             response.responses().add(result);
+            if (state.name() != null && TopicIds.byId(state.topicId())) {
+                result.setErrorCode(Errors.INVALID_REQUEST.code())
+                        .setErrorMessage("You may not specify both topic name and topic id.");
+                continue;
+            }
             Optional<Topic> topic = TopicIds.find(topics, state.name(), state.topicId());
             String name = topic.map(Topic::name).orElse(state.name());
             if (name != null && !acls.allowed(context, Operation.DELETE, ResourceType.TOPIC, name)) {
@@ -72,8 +77,8 @@ public final class DeleteTopicsHandler implements ApiHandler {
                 continue;
             }
             if (topic.isEmpty()) {
-                result.setErrorCode((TopicIds.byId(state.topicId()) ? Errors.UNKNOWN_TOPIC_ID
-                        : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
+                Errors error = TopicIds.byId(state.topicId()) ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                result.setErrorCode(error.code()).setErrorMessage(error.message());
                 continue;
             }
             result.setName(topic.get().name()).setTopicId(TopicIds.toKafka(topic.get().id()));
