@@ -76,6 +76,16 @@ public final class Topic {
         return isInternalName(name);
     }
 
+    /** Whether {@code name} follows Kafka's rules for topic names (what a new topic's name must). */
+    public static boolean isLegalName(String name) {
+        try {
+            TopicNames.check(name);
+            return true;
+        } catch (dev.ferry.error.BrokerException e) {
+            return false;
+        }
+    }
+
     public static boolean isInternalName(String name) {
         return name.equals("__consumer_offsets") || name.equals("__transaction_state")
                 || name.equals("__share_group_state");

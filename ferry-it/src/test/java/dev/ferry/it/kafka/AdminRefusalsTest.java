@@ -117,6 +117,45 @@ class AdminRefusalsTest extends RawRequestTestBase {
         }
     }
 
+    @Test
+    void shouldAnswerMetadataForNamesNoTopicCanHaveAndUnknownIdsAsKafkaDoes() throws Exception {
+        for (boolean mayCreate : new boolean[] {false, true}) {
+            for (String name : List.of("bad/name", "", "..")) {
+                MetadataResponseData.MetadataResponseTopic answer = metadata(name, Uuid.ZERO_UUID, mayCreate);
+                assertThat(Errors.forCode(answer.errorCode())).as("'%s'", name).isEqualTo(Errors.INVALID_TOPIC_EXCEPTION);
+                assertThat(answer.name()).isEqualTo(name);
+            }
+            MetadataResponseData.MetadataResponseTopic unknownId = metadata(null, Uuid.randomUuid(), mayCreate);
+            assertThat(Errors.forCode(unknownId.errorCode())).isEqualTo(Errors.UNKNOWN_TOPIC_ID);
+            assertThat(unknownId.name()).isNull();
+            assertThat(Errors.forCode(metadata(topic, Uuid.randomUuid(), mayCreate).errorCode()))
+                    .as("a name with an id it does not have").isEqualTo(Errors.UNKNOWN_TOPIC_ID);
+        }
+        assertThat(Errors.forCode(metadata(unique("no-such-topic"), Uuid.ZERO_UUID, false).errorCode()))
+                .isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+
+    @Test
+    void shouldNeverMakeKafkasInternalTopicsFromAMetadataRequest() throws Exception {
+        assumeFerry("Kafka has its internal topics; Ferry keeps what they hold elsewhere");
+        assertThat(Errors.forCode(metadata("__consumer_offsets", Uuid.ZERO_UUID, true).errorCode()))
+                .isEqualTo(Errors.INVALID_TOPIC_EXCEPTION);
+        assertThat(Errors.forCode(metadata("__transaction_state", Uuid.ZERO_UUID, false).errorCode()))
+                .isEqualTo(Errors.INVALID_TOPIC_EXCEPTION);
+        try (org.apache.kafka.clients.admin.Admin admin = admin()) {
+            assertThat(admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(true)).names()
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS)).doesNotContain("__consumer_offsets", "__transaction_state");
+        }
+    }
+
+    private MetadataResponseData.MetadataResponseTopic metadata(String name, Uuid id, boolean mayCreate)
+            throws Exception {
+        MetadataResponseData answer = raw.exchange(ApiKeys.METADATA, (short) 12, new MetadataRequestData()
+                .setTopics(List.of(new MetadataRequestData.MetadataRequestTopic().setName(name).setTopicId(id)))
+                .setAllowAutoTopicCreation(mayCreate), new MetadataResponseData());
+        return answer.topics().iterator().next();
+    }
+
     private void assertCreate(CreatableTopic topic, Errors error, String message) throws Exception {
         CreateTopicsResponseData answer = raw.exchange(ApiKeys.CREATE_TOPICS, (short) 7,
                 new CreateTopicsRequestData().setTimeoutMs(30_000).setValidateOnly(true)

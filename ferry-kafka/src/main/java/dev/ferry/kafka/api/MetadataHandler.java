@@ -106,8 +106,19 @@ public final class MetadataHandler implements ApiHandler {
             } else if (topic.isPresent()) {
                 response.topics().add(describe(topic.get()));
             } else if (TopicIds.byId(requested.topicId())) {
-                response.topics().add(new MetadataResponseTopic().setTopicId(requested.topicId())
+                // No name, as Kafka answers (the field is nullable from v12, which ids need).
+                response.topics().add(new MetadataResponseTopic().setName(null).setTopicId(requested.topicId())
                         .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
+            } else if (requested.name() != null && !Topic.isLegalName(requested.name())) {
+                // As Kafka: a name no topic can have, whether or not it may be created.
+                response.topics().add(new MetadataResponseTopic().setName(requested.name())
+                        .setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code()));
+            } else if (requested.name() != null && Topic.isInternalName(requested.name())) {
+                // Kafka's bookkeeping topics, whose contents Ferry keeps in logs of its own: never made by a
+                // Metadata request, and refused as a producer writing to Kafka's finds its records refused
+                // (InvalidTopicException), not left waiting for a topic that never comes.
+                response.topics().add(new MetadataResponseTopic().setName(requested.name())
+                        .setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code()));
             } else if (mayCreate && requested.name() != null
                     && !acls.allowedOnClusterQuietly(context, Operation.CREATE)
                     && !acls.allowed(context, Operation.CREATE, ResourceType.TOPIC, requested.name())) {
