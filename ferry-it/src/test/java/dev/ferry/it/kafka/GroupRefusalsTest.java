@@ -27,6 +27,8 @@ import org.apache.kafka.common.message.LeaveGroupRequestData.MemberIdentity;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
@@ -215,6 +217,27 @@ class GroupRefusalsTest extends RawRequestTestBase {
         assertThat(deleteGroup("")).isEqualTo(Errors.NONE);
         assertThat(deleteGroup("")).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
         assertThat(commit("", 0, "")).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
+    }
+
+    @Test
+    void shouldRefuseOffsetDeletesOfAGroupThatDoesNotExistWhole() throws Exception {
+        OffsetDeleteRequestData.OffsetDeleteRequestTopicCollection topics =
+                new OffsetDeleteRequestData.OffsetDeleteRequestTopicCollection();
+        topics.add(new OffsetDeleteRequestData.OffsetDeleteRequestTopic().setName(topic).setPartitions(List.of(
+                new OffsetDeleteRequestData.OffsetDeleteRequestPartition().setPartitionIndex(0),
+                new OffsetDeleteRequestData.OffsetDeleteRequestPartition().setPartitionIndex(9))));
+        OffsetDeleteResponseData missing = raw.exchange(ApiKeys.OFFSET_DELETE, (short) 0, new OffsetDeleteRequestData()
+                .setGroupId(key).setTopics(topics.duplicate()), new OffsetDeleteResponseData());
+        assertThat(Errors.forCode(missing.errorCode())).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
+        assertThat(missing.topics()).as("no partition named").isEmpty();
+
+        assertThat(commit(key, -1, "")).isEqualTo(Errors.NONE);
+        OffsetDeleteResponseData deleted = raw.exchange(ApiKeys.OFFSET_DELETE, (short) 0, new OffsetDeleteRequestData()
+                .setGroupId(key).setTopics(topics), new OffsetDeleteResponseData());
+        assertThat(Errors.forCode(deleted.errorCode())).isEqualTo(Errors.NONE);
+        assertThat(deleted.topics().find(topic).partitions()).extracting(
+                partition -> partition.partitionIndex() + " " + Errors.forCode(partition.errorCode()))
+                .containsExactlyInAnyOrder("0 NONE", "9 UNKNOWN_TOPIC_OR_PARTITION");
     }
 
     /** Joins the test's group ({@link #key}) with a member of its own, syncs as the leader and returns its member id (generation 1). */

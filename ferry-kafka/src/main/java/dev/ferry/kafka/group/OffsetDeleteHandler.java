@@ -98,6 +98,9 @@ public final class OffsetDeleteHandler implements ApiHandler {
         }
         return coordinator.deleteOffsets(request.groupId(), partitions).thenApply(result -> {
             OffsetDeleteResponseData response = response(result);
+            if (response.errorCode() != Errors.NONE.code()) {
+                return response; // as Kafka: a refusal of the whole request names no partition
+            }
             for (OffsetDeleteResponseTopic topic : refused) {
                 OffsetDeleteResponseTopic answered = response.topics().find(topic.name());
                 if (answered == null) {
