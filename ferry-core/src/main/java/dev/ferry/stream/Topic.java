@@ -78,12 +78,7 @@ public final class Topic {
 
     /** Whether {@code name} follows Kafka's rules for topic names (what a new topic's name must). */
     public static boolean isLegalName(String name) {
-        try {
-            TopicNames.check(name);
-            return true;
-        } catch (dev.ferry.error.BrokerException e) {
-            return false;
-        }
+        return TopicNames.problem(name) == null;
     }
 
     public static boolean isInternalName(String name) {

@@ -13,25 +13,34 @@ final class TopicNames {
 
     /** @throws BrokerException {@link ErrorCode#INVALID_TOPIC} naming what is wrong, in Kafka's words */
     static void check(String name) {
+        String problem = problem(name);
+        if (problem != null) {
+            throw new BrokerException(ErrorCode.INVALID_TOPIC, problem);
+        }
+    }
+
+    /** What is wrong with {@code name} as a topic name, in Kafka's words; null when nothing is. */
+    static String problem(String name) {
         if (name == null || name.isEmpty()) {
-            throw new BrokerException(ErrorCode.INVALID_TOPIC, "Topic name is invalid: the empty string is not allowed");
+            return "Topic name is invalid: the empty string is not allowed";
         }
         if (name.equals(".") || name.equals("..")) {
-            throw new BrokerException(ErrorCode.INVALID_TOPIC, "Topic name is invalid: '" + name + "' is not allowed");
+            return "Topic name is invalid: '" + name + "' is not allowed";
         }
         if (name.length() > LENGTH_MAX) {
-            throw new BrokerException(ErrorCode.INVALID_TOPIC, "Topic name is invalid: the length of '" + name
-                    + "' is longer than the max allowed length " + LENGTH_MAX);
+            return "Topic name is invalid: the length of '" + name + "' is longer than the max allowed length "
+                    + LENGTH_MAX;
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             boolean legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
                     || c == '_' || c == '-';
             if (!legal) {
-                throw new BrokerException(ErrorCode.INVALID_TOPIC, "Topic name is invalid: '" + name
-                        + "' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'");
+                return "Topic name is invalid: '" + name
+                        + "' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'";
             }
         }
+        return null;
     }
 
     /** Kafka's collision rule: '.' and '_' are the same in metric names, so two names differing only there collide. */

@@ -2,6 +2,7 @@ package dev.ferry.kafka.api;
 
 import dev.ferry.access.AclBinding.Operation;
 import dev.ferry.access.AclBinding.ResourceType;
+import dev.ferry.group.PartitionRef;
 import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.log.LogSlice;
 import dev.ferry.stream.Partition;
@@ -76,7 +77,7 @@ public final class ListOffsetsHandler implements ApiHandler {
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
         ListOffsetsRequestData data = (ListOffsetsRequestData) request;
         ListOffsetsResponseData response = new ListOffsetsResponseData();
-        Set<String> duplicated = duplicatedPartitions(data);
+        Set<PartitionRef> duplicated = duplicatedPartitions(data);
         for (ListOffsetsTopic requestTopic : data.topics()) {
             ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(requestTopic.name());
             response.topics().add(topicResponse);
@@ -86,7 +87,7 @@ public final class ListOffsetsHandler implements ApiHandler {
                 ListOffsetsPartitionResponse answer = new ListOffsetsPartitionResponse()
                         .setPartitionIndex(requested.partitionIndex()).setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
                 topicResponse.partitions().add(answer);
-                if (!duplicated.isEmpty() && duplicated.contains(requestTopic.name() + ":" + requested.partitionIndex())) {
+                if (!duplicated.isEmpty() && duplicated.contains(new PartitionRef(requestTopic.name(), requested.partitionIndex()))) {
                     // As Kafka: a partition asked for twice is answered neither time.
                     answer.setErrorCode(Errors.INVALID_REQUEST.code());
                     continue;
@@ -125,8 +126,8 @@ public final class ListOffsetsHandler implements ApiHandler {
         return CompletableFuture.completedFuture(response);
     }
 
-    /** The partitions ("topic:index") the request names more than once; empty for the usual request. */
-    private static Set<String> duplicatedPartitions(ListOffsetsRequestData data) {
+    /** The partitions the request names more than once; empty for the usual request. */
+    private static Set<PartitionRef> duplicatedPartitions(ListOffsetsRequestData data) {
         int count = 0;
         for (ListOffsetsTopic topic : data.topics()) {
             count += topic.partitions().size();
@@ -134,11 +135,11 @@ public final class ListOffsetsHandler implements ApiHandler {
         if (count < 2) {
             return Set.of();
         }
-        Set<String> seen = new HashSet<>();
-        Set<String> duplicated = new HashSet<>();
+        Set<PartitionRef> seen = new HashSet<>();
+        Set<PartitionRef> duplicated = new HashSet<>();
         for (ListOffsetsTopic topic : data.topics()) {
             for (ListOffsetsPartition partition : topic.partitions()) {
-                String key = topic.name() + ":" + partition.partitionIndex();
+                PartitionRef key = new PartitionRef(topic.name(), partition.partitionIndex());
                 if (!seen.add(key)) {
                     duplicated.add(key);
                 }

@@ -192,8 +192,9 @@ public final class ProduceHandler implements ApiHandler {
         if (transactions == null) {
             return (producerId, epoch) -> CompletableFuture.completedFuture(ErrorCode.INVALID_TXN_STATE);
         }
-        PartitionRef ref = new PartitionRef(partition.topic(), partition.index());
-        return (producerId, epoch) -> transactions.verify(transactionalId, producerId, epoch, ref);
+        // Asked only for a batch that would open a transaction here, so the name is made only then.
+        return (producerId, epoch) -> transactions.verify(transactionalId, producerId, epoch,
+                new PartitionRef(partition.topic(), partition.index()));
     }
 
     /** Whether any partition's records are a transactional batch (read from the first batch's header). */
