@@ -81,6 +81,11 @@ public final class Topic {
         return TopicNames.problem(name) == null;
     }
 
+    /** What is wrong with {@code name} as a topic name, in Kafka's words ("Topic name is invalid: ..."); null when nothing is. */
+    public static String nameProblem(String name) {
+        return TopicNames.problem(name);
+    }
+
     public static boolean isInternalName(String name) {
         return name.equals("__consumer_offsets") || name.equals("__transaction_state")
                 || name.equals("__share_group_state");

@@ -37,9 +37,33 @@ final class ConfigResourceChecks {
         return null;
     }
 
-    /** The broker's configs cannot change: INVALID_CONFIG for this broker, INVALID_REQUEST for another. */
+    /**
+     * A broker resource naming another broker, or no number, in Kafka 4.3.1's words (which differ
+     * between describing and altering); null for this broker's id and the empty name (the
+     * cluster-wide defaults).
+     */
+    static Refusal otherBroker(LocalNode node, String name, boolean describing) {
+        if (name.isEmpty()) {
+            return null;
+        }
+        int id;
+        try {
+            id = Integer.parseInt(name);
+        } catch (NumberFormatException e) {
+            return new Refusal(Errors.INVALID_REQUEST, (describing ? "Broker" : "Node") + " id must be an integer, but it is: "
+                    + name);
+        }
+        if (id == node.nodeId()) {
+            return null;
+        }
+        return new Refusal(Errors.INVALID_REQUEST, "Unexpected broker id, expected " + node.nodeId()
+                + (describing ? " or empty string" : "") + ", but received " + name);
+    }
+
+    /** The broker's configs cannot change: INVALID_CONFIG for this broker and the cluster defaults. */
     static Refusal brokerConfigsFixed(LocalNode node, String name) {
-        return new Refusal(name.isEmpty() || name.equals(Integer.toString(node.nodeId())) ? Errors.INVALID_CONFIG
-                : Errors.INVALID_REQUEST, "Ferry's broker configs are set when it starts and cannot be changed at runtime");
+        Refusal other = otherBroker(node, name, false);
+        return other != null ? other
+                : new Refusal(Errors.INVALID_CONFIG, "Ferry's broker configs are set when it starts and cannot be changed at runtime");
     }
 }

@@ -34,8 +34,8 @@ import org.apache.kafka.common.protocol.Errors;
  * DEFAULT_CONFIG, none read-only, the synonyms under Kafka's broker names, as Kafka reports them),
  * for this broker ({@link BrokerConfigs}, all read-only), for groups ({@link GroupConfigs}, whether
  * or not the group exists, as Kafka answers) and for this broker's loggers
- * ({@link BrokerLoggerConfigs}). Named keys Ferry does not know are left out of the answer, as Kafka
- * does. Other resource types get INVALID_REQUEST.
+ * ({@link BrokerLoggerConfigs}). Named keys Ferry does not know are left out of the answer, and an
+ * empty list of keys asks for every config, as Kafka does. Other resource types get INVALID_REQUEST.
  */
 public final class DescribeConfigsHandler implements ApiHandler {
     static final byte DYNAMIC_TOPIC_CONFIG = 1;
@@ -114,7 +114,7 @@ public final class DescribeConfigsHandler implements ApiHandler {
             } else if (type == ConfigResource.Type.GROUP) {
                 pending.add(groups.configs(resource.resourceName()).thenAccept(overrides -> result.setConfigs(
                         GroupConfigs.describe(overrides, groups.config().groupConfigDefaults(),
-                                resource.configurationKeys(), data.includeSynonyms(),
+                                asked(resource), data.includeSynonyms(),
                                 data.includeDocumentation(), typed))).exceptionally(failure -> {
                     result.setErrorCode(KafkaErrors.of(failure).code()).setErrorMessage(KafkaErrors.message(failure));
                     return null;
@@ -125,17 +125,17 @@ public final class DescribeConfigsHandler implements ApiHandler {
                 if (refusal != null) {
                     result.setErrorCode(refusal.error().code()).setErrorMessage(refusal.message());
                 } else {
-                    result.setConfigs(BrokerLoggerConfigs.describe(loggers, resource.configurationKeys()));
+                    result.setConfigs(BrokerLoggerConfigs.describe(loggers, asked(resource)));
                 }
-            } else if (type == ConfigResource.Type.TOPIC && resource.resourceName().isEmpty()) {
-                // Kafka 4.3.1's answer and text: no topic can have the empty name.
+            } else if (type == ConfigResource.Type.TOPIC && Topic.nameProblem(resource.resourceName()) != null) {
+                // Kafka 4.3.1's answer and text: a name no topic can have.
                 result.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code())
-                        .setErrorMessage("Topic name is invalid: the empty string is not allowed");
+                        .setErrorMessage(Topic.nameProblem(resource.resourceName()));
             } else if (type == ConfigResource.Type.TOPIC) {
                 Optional<Topic> topic = topics.topic(resource.resourceName());
                 if (topic.isEmpty()) {
-                    result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
-                            .setErrorMessage("topic '" + resource.resourceName() + "' does not exist");
+                    // Kafka 4.3.1 says no more than the code.
+                    result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).setErrorMessage("");
                     continue;
                 }
                 TopicConfig config = topic.get().config();
@@ -161,10 +161,14 @@ public final class DescribeConfigsHandler implements ApiHandler {
                     result.configs().add(described);
                 }
             } else if (type == ConfigResource.Type.BROKER) {
-                String name = resource.resourceName();
-                if (!name.isEmpty() && !name.equals(Integer.toString(node.nodeId()))) {
-                    result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("unexpected broker id, expected "
-                            + node.nodeId() + " or the empty string, but received " + name);
+                ConfigResourceChecks.Refusal other = ConfigResourceChecks.otherBroker(node, resource.resourceName(), true);
+                if (other != null) {
+                    result.setErrorCode(other.error().code()).setErrorMessage(other.message());
+                    continue;
+                }
+                if (resource.resourceName().isEmpty()) {
+                    // The cluster-wide defaults set at runtime, which Ferry has none of: its broker
+                    // configs are fixed at start, and describing this broker's id lists them.
                     continue;
                 }
                 for (BrokerConfigs.Entry entry : BrokerConfigs.of(node, logDirectory, groups.config(), topics.defaults())) {
@@ -178,6 +182,8 @@ public final class DescribeConfigsHandler implements ApiHandler {
                     }
                     result.configs().add(described);
                 }
+            } else if (type == ConfigResource.Type.UNKNOWN) {
+                result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(Errors.INVALID_REQUEST.message());
             } else {
                 result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Ferry describes the configs of "
                         + "topics, groups, the broker and its loggers only, not of resource type "
@@ -188,8 +194,14 @@ public final class DescribeConfigsHandler implements ApiHandler {
     }
 
     private static boolean wanted(DescribeConfigsResource resource, String name) {
-        List<String> keys = resource.configurationKeys();
+        List<String> keys = asked(resource);
         return keys == null || keys.contains(name);
+    }
+
+    /** The names asked for, null for all: no list or an empty one asks for every config, as with Kafka 4.3.1. */
+    private static List<String> asked(DescribeConfigsResource resource) {
+        List<String> keys = resource.configurationKeys();
+        return keys == null || keys.isEmpty() ? null : keys;
     }
 
     private static DescribeConfigsResourceResult entry(String name, String value, boolean readOnly, byte source,

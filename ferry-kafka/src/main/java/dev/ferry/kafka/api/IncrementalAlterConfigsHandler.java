@@ -112,8 +112,7 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
                     .setResourceType(resource.resourceType()).setResourceName(resource.resourceName());
             response.responses().add(result);
             if (seen.get(resource.resourceType() + "/" + resource.resourceName()) > 1) {
-                fail(result, Errors.INVALID_REQUEST, "resource " + resource.resourceName()
-                        + " appears more than once in the request");
+                fail(result, Errors.INVALID_REQUEST, "Each resource must appear at most once.");
                 continue;
             }
             ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
@@ -123,8 +122,7 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
                 fail(result, unauthorized.error(), unauthorized.message());
                 continue;
             }
-            if ((type == ConfigResource.Type.GROUP || type == ConfigResource.Type.BROKER_LOGGER)
-                    && malformed(resource, result)) {
+            if (malformed(resource, result)) {
                 continue;
             }
             if (type == ConfigResource.Type.BROKER_LOGGER) {
@@ -147,6 +145,10 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
                 fail(result, fixed.error(), fixed.message());
                 continue;
             }
+            if (type == ConfigResource.Type.UNKNOWN) {
+                fail(result, Errors.INVALID_REQUEST, "Unknown resource type " + resource.resourceType());
+                continue;
+            }
             if (type != ConfigResource.Type.TOPIC) {
                 fail(result, Errors.INVALID_REQUEST, "Ferry alters the configs of topics, groups and the broker's "
                         + "loggers only, not of resource type " + resource.resourceType());
@@ -155,6 +157,11 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
             if (resource.resourceName().isEmpty()) {
                 // Kafka keeps no default topic configs to alter (its cluster defaults are broker configs).
                 fail(result, Errors.INVALID_REQUEST, "Default topic resources are not allowed.");
+                continue;
+            }
+            String nameProblem = Topic.nameProblem(resource.resourceName());
+            if (nameProblem != null) {
+                fail(result, Errors.INVALID_TOPIC_EXCEPTION, nameProblem);
                 continue;
             }
             Optional<Topic> topic = topics.topic(resource.resourceName());
@@ -212,7 +219,7 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
     }
 
     /**
-     * Kafka's first checks of a resource, before its type matters: a config named twice, or a value
+     * Kafka's first checks of a resource, before its type or name matters: a config named twice, or a value
      * missing from anything but a DELETE, refuse it with INVALID_REQUEST.
      */
     private static boolean malformed(AlterConfigsResource resource, AlterConfigsResourceResponse result) {
@@ -266,30 +273,28 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
         });
     }
 
-    /** The resource's operations as the name -> value (null: back to the default) map the registry takes. */
+    /**
+     * The resource's operations as the name -> value (null: back to the default) map the registry
+     * takes; {@link #malformed} has refused names given twice and missing values. Deleting a name
+     * no topic config has changes nothing, as with Kafka 4.3.1; any other operation on one is refused.
+     */
     private static Map<String, String> changes(TopicConfig current, AlterConfigsResource resource) {
         Map<String, String> changes = new LinkedHashMap<>();
         for (AlterableConfig config : resource.configs()) {
             String name = config.name();
-            if (changes.containsKey(name)) {
-                throw new BrokerException(ErrorCode.PRECONDITION_FAILED, "config '" + name
-                        + "' appears more than once for " + resource.resourceName());
-            }
-            if (current.value(name) == null) {
-                throw new BrokerException(ErrorCode.INVALID_CONFIG, "Unknown topic config name: " + name);
-            }
             AlterConfigOp.OpType op = AlterConfigOp.OpType.forId(config.configOperation());
             if (op == null) {
-                throw new BrokerException(ErrorCode.PRECONDITION_FAILED, "unknown config operation "
-                        + config.configOperation() + " for '" + name + "'");
+                // Kafka 4.3.1 answers UNKNOWN_SERVER_ERROR here, the failure of a cast.
+                throw new BrokerException(ErrorCode.PRECONDITION_FAILED, "Unknown operation type " + config.configOperation());
+            }
+            if (current.value(name) == null) {
+                if (op == AlterConfigOp.OpType.DELETE) {
+                    continue;
+                }
+                throw new BrokerException(ErrorCode.INVALID_CONFIG, "Unknown topic config name: " + name);
             }
             switch (op) {
-                case SET -> {
-                    if (config.value() == null) {
-                        throw new BrokerException(ErrorCode.PRECONDITION_FAILED, "null value not supported for: " + name);
-                    }
-                    changes.put(name, config.value());
-                }
+                case SET -> changes.put(name, config.value());
                 case DELETE -> changes.put(name, null);
                 case APPEND, SUBTRACT -> {
                     if (!TopicConfigTypes.isList(name)) {
