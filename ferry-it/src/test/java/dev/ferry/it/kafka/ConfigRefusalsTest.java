@@ -3,6 +3,8 @@ package dev.ferry.it.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
@@ -100,6 +102,22 @@ class ConfigRefusalsTest extends RawRequestTestBase {
                 .singleElement().satisfies(config -> assertThat(config.value()).isEqualTo("4321"));
         assertAltered(Errors.INVALID_CONFIG, "Unknown topic config name: no.such.key",
                 resource(TOPIC, topic, config("no.such.key", SET, "1")));
+    }
+
+    @Test
+    void shouldRefuseANameNoTopicMayHaveInTheOlderAlterConfigs() throws Exception {
+        AlterConfigsResponseData response = raw.exchange(ApiKeys.ALTER_CONFIGS, (short) 2, new AlterConfigsRequestData()
+                .setResources(new AlterConfigsRequestData.AlterConfigsResourceCollection(List.of(
+                        new AlterConfigsRequestData.AlterConfigsResource().setResourceType(TOPIC).setResourceName("bad/name")
+                                .setConfigs(new AlterConfigsRequestData.AlterableConfigCollection(List.of(
+                                        new AlterConfigsRequestData.AlterableConfig().setName("retention.ms")
+                                                .setValue("1000")).iterator()))).iterator())),
+                new AlterConfigsResponseData());
+        assertThat(response.responses()).singleElement().satisfies(result -> {
+            assertThat(Errors.forCode(result.errorCode())).isEqualTo(Errors.INVALID_TOPIC_EXCEPTION);
+            assertThat(result.errorMessage()).isEqualTo("Topic name is invalid: 'bad/name' contains one or more characters"
+                    + " other than ASCII alphanumerics, '.', '_' and '-'");
+        });
     }
 
     private DescribeConfigsResult describe(byte type, String name, List<String> keys) throws Exception {

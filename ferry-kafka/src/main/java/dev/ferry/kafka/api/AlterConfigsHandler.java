@@ -153,6 +153,10 @@ public final class AlterConfigsHandler implements ApiHandler {
             fail(result, Errors.INVALID_REQUEST, "Default topic resources are not allowed.");
             return CompletableFuture.completedFuture(null);
         }
+        if (Topic.nameProblem(name) != null) {
+            fail(result, Errors.INVALID_TOPIC_EXCEPTION, Topic.nameProblem(name));
+            return CompletableFuture.completedFuture(null);
+        }
         Optional<Topic> topic = topics.topic(name);
         if (topic.isEmpty()) {
             fail(result, Errors.UNKNOWN_TOPIC_OR_PARTITION, "The topic '" + name + "' does not exist.");

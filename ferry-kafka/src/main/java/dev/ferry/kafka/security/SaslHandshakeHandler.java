@@ -46,7 +46,9 @@ public final class SaslHandshakeHandler implements ApiHandler {
             error = session.handshake(data.mechanism());
         }
         SaslHandshakeResponseData response = new SaslHandshakeResponseData().setErrorCode(error.code());
-        if (session != null) {
+        // A handshake outside the login (on a PLAINTEXT listener, or once logged in) names no
+        // mechanism, as Kafka 4.3.1's answer; within it, the mechanisms the client may choose.
+        if (session != null && error != Errors.ILLEGAL_SASL_STATE) {
             response.setMechanisms(session.mechanisms());
         }
         return CompletableFuture.completedFuture(response);
