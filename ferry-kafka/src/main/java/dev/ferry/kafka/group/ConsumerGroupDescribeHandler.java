@@ -63,14 +63,28 @@ public final class ConsumerGroupDescribeHandler implements ApiHandler {
     @Override
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage message) {
         ConsumerGroupDescribeRequestData request = (ConsumerGroupDescribeRequestData) message;
+        // Kafka 4.3.1's order: groups the client may not describe, then empty ids (INVALID_GROUP_ID,
+        // no message), then the groups looked up.
         List<CompletableFuture<DescribedGroup>> described = new ArrayList<>();
+        List<String> lookedUp = new ArrayList<>();
         for (String groupId : request.groupIds()) {
             if (!acls.allowed(context, Operation.DESCRIBE, ResourceType.GROUP, groupId)) {
                 described.add(CompletableFuture.completedFuture(new DescribedGroup().setGroupId(groupId)
                         .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())));
-                continue;
+            } else {
+                lookedUp.add(groupId);
             }
-            described.add(coordinator.describeConsumerGroup(groupId).thenApply(lookup -> described(groupId, lookup)));
+        }
+        for (String groupId : lookedUp) {
+            if (groupId.isEmpty()) {
+                described.add(CompletableFuture.completedFuture(new DescribedGroup().setGroupId(groupId)
+                        .setErrorCode(Errors.INVALID_GROUP_ID.code())));
+            }
+        }
+        for (String groupId : lookedUp) {
+            if (!groupId.isEmpty()) {
+                described.add(coordinator.describeConsumerGroup(groupId).thenApply(lookup -> described(groupId, lookup)));
+            }
         }
         return CompletableFuture.allOf(described.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
             ConsumerGroupDescribeResponseData response = new ConsumerGroupDescribeResponseData();
