@@ -99,7 +99,7 @@ public final class BrokerApis {
         ApiHandlers handlers = new ApiHandlers();
         handlers.register(new ApiVersionsHandler(handlers));
         handlers.register(new MetadataHandler(node, topics, AUTO_CREATE_TOPICS, acls));
-        handlers.register(new DescribeClusterHandler(node));
+        handlers.register(new DescribeClusterHandler(node, acls));
         handlers.register(new ProduceHandler(topics, acls, transactions == null ? null : transactions::verifyPartition));
         handlers.register(new FetchHandler(topics, acls, fetchSessions));
         handlers.register(new ListOffsetsHandler(topics, acls));

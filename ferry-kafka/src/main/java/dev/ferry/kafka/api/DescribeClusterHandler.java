@@ -1,6 +1,9 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.access.AclBinding;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.kafka.LocalNode;
+import dev.ferry.kafka.security.KafkaAcls;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
@@ -20,9 +23,16 @@ public final class DescribeClusterHandler implements ApiHandler {
     private static final byte BROKER_ENDPOINTS = 1;
 
     private final LocalNode node;
+    private final KafkaAcls acls;
 
     public DescribeClusterHandler(LocalNode node) {
+        this(node, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: they decide the cluster's authorized operations, when a client asks for them. */
+    public DescribeClusterHandler(LocalNode node, KafkaAcls acls) {
         this.node = node;
+        this.acls = acls;
     }
 
     @Override
@@ -53,6 +63,10 @@ public final class DescribeClusterHandler implements ApiHandler {
         }
         response.brokers().add(new DescribeClusterBroker().setBrokerId(node.nodeId()).setHost(node.advertisedHost())
                 .setPort(node.advertisedPort(context.securityProtocol())));
+        if (data.includeClusterAuthorizedOperations()) {
+            response.setClusterAuthorizedOperations(acls.authorizedOperations(context, ResourceType.CLUSTER,
+                    AclBinding.CLUSTER_NAME));
+        }
         return CompletableFuture.completedFuture(response);
     }
 }

@@ -1,5 +1,6 @@
 package dev.ferry.kafka.api;
 
+import dev.ferry.access.AclBinding;
 import dev.ferry.access.AclBinding.Operation;
 import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.error.BrokerException;
@@ -91,7 +92,7 @@ public final class MetadataHandler implements ApiHandler {
                     response.topics().add(describe(topic));
                 }
             }
-            return CompletableFuture.completedFuture(response);
+            return CompletableFuture.completedFuture(withAuthorizedOperations(context, data, response));
         }
         boolean mayCreate = autoCreateTopics && topics.defaults().autoCreateTopics()
                 && (context.apiVersion() < 4 || data.allowAutoTopicCreation());
@@ -140,7 +141,29 @@ public final class MetadataHandler implements ApiHandler {
                         .setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
             }
         }
-        return CompletableFuture.allOf(creations.toArray(CompletableFuture[]::new)).thenApply(ignored -> response);
+        return CompletableFuture.allOf(creations.toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> withAuthorizedOperations(context, data, response));
+    }
+
+    /**
+     * When asked: what the client may do with each topic answered (as Kafka 4.3.1, also a topic that
+     * does not exist; not one it may not describe, or one without a name) and, before v11, with the
+     * cluster.
+     */
+    private MetadataResponseData withAuthorizedOperations(RequestContext context, MetadataRequestData data,
+                                                          MetadataResponseData response) {
+        if (data.includeTopicAuthorizedOperations()) {
+            for (MetadataResponseTopic topic : response.topics()) {
+                if (topic.name() != null && topic.errorCode() != Errors.TOPIC_AUTHORIZATION_FAILED.code()) {
+                    topic.setTopicAuthorizedOperations(acls.authorizedOperations(context, ResourceType.TOPIC, topic.name()));
+                }
+            }
+        }
+        if (data.includeClusterAuthorizedOperations() && context.apiVersion() >= 8 && context.apiVersion() <= 10) {
+            response.setClusterAuthorizedOperations(acls.authorizedOperations(context, ResourceType.CLUSTER,
+                    AclBinding.CLUSTER_NAME));
+        }
+        return response;
     }
 
     /**

@@ -89,7 +89,11 @@ public final class ConsumerGroupDescribeHandler implements ApiHandler {
         return CompletableFuture.allOf(described.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
             ConsumerGroupDescribeResponseData response = new ConsumerGroupDescribeResponseData();
             for (CompletableFuture<DescribedGroup> group : described) {
-                response.groups().add(group.join());
+                DescribedGroup answer = group.join();
+                if (request.includeAuthorizedOperations() && answer.errorCode() == Errors.NONE.code()) {
+                    answer.setAuthorizedOperations(acls.authorizedOperations(context, ResourceType.GROUP, answer.groupId()));
+                }
+                response.groups().add(answer);
             }
             return response;
         });

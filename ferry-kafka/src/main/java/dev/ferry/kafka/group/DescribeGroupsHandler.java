@@ -68,26 +68,39 @@ public final class DescribeGroupsHandler implements ApiHandler {
                         .setProtocolType("").setProtocolData("")));
                 continue;
             }
-            groups.add(coordinator.describe(groupId).thenApply(found -> described(groupId, found, version)));
+            groups.add(coordinator.describe(groupId).thenCompose(found -> {
+                if (found.isEmpty() && version >= 6) {
+                    // Kafka 4.3.1 says why a group of the consumer protocol is not described here.
+                    return coordinator.describeConsumerGroup(groupId).thenApply(lookup -> notFound(groupId,
+                            lookup.group() != null ? "Group " + groupId + " is not a classic group."
+                                    : "Group " + groupId + " not found."));
+                }
+                return CompletableFuture.completedFuture(described(groupId, found));
+            }));
         }
         return CompletableFuture.allOf(groups.toArray(CompletableFuture[]::new)).thenApply(done -> {
             DescribeGroupsResponseData response = new DescribeGroupsResponseData();
             for (CompletableFuture<DescribedGroup> group : groups) {
-                response.groups().add(group.join());
+                DescribedGroup answer = group.join();
+                if (request.includeAuthorizedOperations() && answer.errorCode() == Errors.NONE.code()) {
+                    answer.setAuthorizedOperations(acls.authorizedOperations(context, ResourceType.GROUP, answer.groupId()));
+                }
+                response.groups().add(answer);
             }
             return response;
         });
     }
 
-    private static DescribedGroup described(String groupId, Optional<GroupDescription> found, short version) {
+    private static DescribedGroup notFound(String groupId, String message) {
+        return new DescribedGroup().setGroupId(groupId).setGroupState(GroupState.DEAD.displayName()).setProtocolType("")
+                .setProtocolData("").setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(message);
+    }
+
+    private static DescribedGroup described(String groupId, Optional<GroupDescription> found) {
         DescribedGroup group = new DescribedGroup().setGroupId(groupId);
         if (found.isEmpty()) {
-            group.setGroupState(GroupState.DEAD.displayName()).setProtocolType("").setProtocolData("");
-            if (version >= 6) {
-                group.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
-                        .setErrorMessage("Group " + groupId + " not found.");
-            }
-            return group;
+            // Before v6 a group not found is described as Dead, without an error.
+            return group.setGroupState(GroupState.DEAD.displayName()).setProtocolType("").setProtocolData("");
         }
         GroupDescription description = found.get();
         group.setGroupState(description.state().displayName()).setProtocolType(description.protocolType())

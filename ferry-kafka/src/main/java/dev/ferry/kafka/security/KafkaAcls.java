@@ -10,6 +10,8 @@ import dev.ferry.kafka.api.RequestContext;
 import dev.ferry.text.LogSafe;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.List;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +58,35 @@ public final class KafkaAcls {
     public boolean allowedQuietly(RequestContext context, Operation operation, ResourceType type, String name) {
         return access == null
                 || KafkaAuthorizer.authorize(access.state(), user(context), host(context), operation, type, name);
+    }
+
+    /**
+     * The operations the client may perform on a resource, as the bit field Kafka answers when a
+     * request asks for "authorized operations" (bit {@code AclOperation.code()} set for each): the
+     * operations Kafka defines for the resource's type, each checked as a request for it would be
+     * (so DESCRIBE also where READ, WRITE, DELETE or ALTER is allowed), without a log line.
+     */
+    public int authorizedOperations(RequestContext context, ResourceType type, String name) {
+        int operations = 0;
+        for (Operation operation : operationsOf(type)) {
+            if (allowedQuietly(context, operation, type, name)) {
+                operations |= 1 << AclOperation.valueOf(operation.name()).code();
+            }
+        }
+        return operations;
+    }
+
+    /** Kafka's operations on each resource type, as Kafka 4.3.1 reports them without an authorizer. */
+    private static List<Operation> operationsOf(ResourceType type) {
+        return switch (type) {
+            case TOPIC -> List.of(Operation.READ, Operation.WRITE, Operation.CREATE, Operation.DELETE, Operation.ALTER,
+                    Operation.DESCRIBE, Operation.DESCRIBE_CONFIGS, Operation.ALTER_CONFIGS);
+            case GROUP -> List.of(Operation.READ, Operation.DELETE, Operation.DESCRIBE, Operation.DESCRIBE_CONFIGS,
+                    Operation.ALTER_CONFIGS);
+            case CLUSTER -> List.of(Operation.CREATE, Operation.ALTER, Operation.DESCRIBE, Operation.CLUSTER_ACTION,
+                    Operation.DESCRIBE_CONFIGS, Operation.ALTER_CONFIGS, Operation.IDEMPOTENT_WRITE);
+            default -> List.of();
+        };
     }
 
     public boolean allowedOnCluster(RequestContext context, Operation operation) {

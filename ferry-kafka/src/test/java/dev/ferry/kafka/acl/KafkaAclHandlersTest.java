@@ -8,6 +8,13 @@ import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.group.GroupConfig;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.LocalNode;
+import dev.ferry.kafka.api.DescribeClusterHandler;
+import dev.ferry.kafka.api.MetadataHandler;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
 import dev.ferry.kafka.api.AlterPartitionReassignmentsHandler;
 import dev.ferry.kafka.api.DescribeConfigsHandler;
 import dev.ferry.kafka.api.ElectLeadersHandler;
@@ -298,6 +305,30 @@ class KafkaAclHandlersTest {
                         Compression.NONE, new SimpleRecord("v".getBytes()))))));
         ProduceResponseData response = (ProduceResponseData) handle(user, new ProduceHandler(topics, acls, null), request);
         return Errors.forCode(response.responses().iterator().next().partitionResponses().get(0).errorCode());
+    }
+
+    @Test
+    void shouldReportTheOperationsTheAclsAllowWhenAsked() throws Exception {
+        handle("admin", new CreateAclsHandler(acls), new CreateAclsRequestData().setCreations(List.of(
+                creation(TOPIC, "orders", "User:alice", WRITE), creation(CLUSTER, "kafka-cluster", "User:alice", ALTER))));
+        LocalNode node = new LocalNode(topics.identity().nodeId(), topics.identity().clusterId(), "127.0.0.1");
+        MetadataRequestData asked = new MetadataRequestData().setTopics(List.of(
+                new MetadataRequestData.MetadataRequestTopic().setName("orders"))).setIncludeTopicAuthorizedOperations(true);
+        MetadataResponseData alices = (MetadataResponseData) handle("alice", new MetadataHandler(node, topics, false, acls), asked);
+        // WRITE implies DESCRIBE, as in Kafka's authorizer.
+        assertThat(alices.topics().iterator().next().topicAuthorizedOperations())
+                .isEqualTo(1 << AclOperation.WRITE.code() | 1 << AclOperation.DESCRIBE.code());
+        MetadataResponseData bobs = (MetadataResponseData) handle("bob", new MetadataHandler(node, topics, false, acls), asked);
+        assertThat(Errors.forCode(bobs.topics().iterator().next().errorCode())).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED);
+        assertThat(bobs.topics().iterator().next().topicAuthorizedOperations()).isEqualTo(Integer.MIN_VALUE);
+        MetadataResponseData admins = (MetadataResponseData) handle("admin", new MetadataHandler(node, topics, false, acls), asked);
+        assertThat(admins.topics().iterator().next().topicAuthorizedOperations()).isEqualTo(3576);
+
+        DescribeClusterRequestData cluster = new DescribeClusterRequestData().setIncludeClusterAuthorizedOperations(true);
+        assertThat(((DescribeClusterResponseData) handle("alice", new DescribeClusterHandler(node, acls), cluster))
+                .clusterAuthorizedOperations()).isEqualTo(1 << AclOperation.ALTER.code() | 1 << AclOperation.DESCRIBE.code());
+        assertThat(((DescribeClusterResponseData) handle("bob", new DescribeClusterHandler(node, acls), cluster))
+                .clusterAuthorizedOperations()).isZero();
     }
 
     @Test
