@@ -7,6 +7,11 @@ import dev.ferry.it.support.RawKafkaClient;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Subscription;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.Uuid;
@@ -90,6 +95,22 @@ class DescribeAnswersTest extends RawRequestTestBase {
         assertThat(describeGroup(unknown, (short) 5, true).authorizedOperations()).isEqualTo(ALL_ON_A_GROUP);
         assertThat(describeGroup(unknown, (short) 5, false).authorizedOperations()).isEqualTo(NOT_ASKED);
         assertThat(describeGroup(unknown, (short) 6, true).authorizedOperations()).isEqualTo(NOT_ASKED);
+    }
+
+    @Test
+    void shouldGiveAdminTheOperationsItAsksFor() throws Exception {
+        try (Admin admin = admin()) {
+            assertThat(admin.describeCluster(new DescribeClusterOptions().includeAuthorizedOperations(true))
+                    .authorizedOperations().get(30, TimeUnit.SECONDS))
+                    .contains(AclOperation.CREATE, AclOperation.ALTER, AclOperation.IDEMPOTENT_WRITE);
+            TopicDescription described = admin.describeTopics(List.of(topic),
+                    new DescribeTopicsOptions().includeAuthorizedOperations(true)).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(topic);
+            assertThat(described.authorizedOperations()).contains(AclOperation.READ, AclOperation.WRITE,
+                    AclOperation.DESCRIBE_CONFIGS);
+            assertThat(admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
+                    .authorizedOperations()).isNull();
+        }
     }
 
     @Test
