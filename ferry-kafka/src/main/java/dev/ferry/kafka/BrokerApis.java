@@ -12,10 +12,10 @@ import dev.ferry.kafka.api.CreatePartitionsHandler;
 import dev.ferry.kafka.api.CreateTopicsHandler;
 import dev.ferry.kafka.api.DeleteRecordsHandler;
 import dev.ferry.kafka.api.DeleteTopicsHandler;
+import dev.ferry.kafka.api.DescribeClientQuotasHandler;
 import dev.ferry.kafka.api.DescribeClusterHandler;
 import dev.ferry.kafka.api.DescribeConfigsHandler;
 import dev.ferry.kafka.api.DescribeLogDirsHandler;
-import dev.ferry.kafka.api.DescribeClientQuotasHandler;
 import dev.ferry.kafka.api.DescribeProducersHandler;
 import dev.ferry.kafka.api.ElectLeadersHandler;
 import dev.ferry.kafka.api.FetchHandler;
@@ -24,8 +24,8 @@ import dev.ferry.kafka.api.InitProducerIdHandler;
 import dev.ferry.kafka.api.ListConfigResourcesHandler;
 import dev.ferry.kafka.api.ListOffsetsHandler;
 import dev.ferry.kafka.api.ListPartitionReassignmentsHandler;
-import dev.ferry.kafka.api.OffsetForLeaderEpochHandler;
 import dev.ferry.kafka.api.MetadataHandler;
+import dev.ferry.kafka.api.OffsetForLeaderEpochHandler;
 import dev.ferry.kafka.api.ProduceHandler;
 import dev.ferry.kafka.fetch.FetchSessionCache;
 import dev.ferry.kafka.group.GroupApis;
@@ -133,7 +133,7 @@ public final class BrokerApis {
                 topic -> topics.topic(topic).map(Topic::partitionCount).orElse(0), () -> PartitionCounts.of(topics));
         GroupApis.registerConsumerProtocol(handlers, groups, topics, acls);
         if (transactions != null) {
-            TransactionApis.register(handlers, transactions, groups, topics);
+            TransactionApis.register(handlers, transactions, groups, topics, acls);
         }
         return handlers;
     }

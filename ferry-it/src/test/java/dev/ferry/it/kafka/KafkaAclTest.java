@@ -19,6 +19,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -36,6 +37,7 @@ import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourcePatternFilter;
@@ -220,6 +222,49 @@ class KafkaAclTest {
         }
         assertThatThrownBy(() -> consume("alice", "acl-group", topic, 2))
                 .satisfies(e -> assertThat(chain(e)).hasAtLeastOneElementOfType(TopicAuthorizationException.class));
+    }
+
+    @Test
+    void shouldRequireWriteOnTheTransactionalIdForTransactions() throws Exception {
+        String topic = "acl-txn-" + System.nanoTime();
+        String transactionalId = "acl-txn-id-" + System.nanoTime();
+        try (Admin admin = admin("admin")) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createAcls(List.of(allow(ResourceType.TOPIC, topic, PatternType.LITERAL, "alice", AclOperation.WRITE)))
+                    .all().get(30, TimeUnit.SECONDS);
+
+            // WRITE on the topic is not enough for a transactional producer: it needs its id too.
+            assertThatThrownBy(() -> produceInTransaction("alice", transactionalId, topic, "refused"))
+                    .isInstanceOf(TransactionalIdAuthorizationException.class);
+            admin.createAcls(List.of(allow(ResourceType.TRANSACTIONAL_ID, transactionalId, PatternType.LITERAL, "alice",
+                    AclOperation.WRITE))).all().get(30, TimeUnit.SECONDS);
+            produceInTransaction("alice", transactionalId, topic, "committed");
+
+            // Describing a transaction needs DESCRIBE on its id (WRITE brings it): bob has neither.
+            try (Admin alice = admin("alice"); Admin bob = admin("bob")) {
+                assertThat(alice.describeTransactions(List.of(transactionalId)).all().get(30, TimeUnit.SECONDS)
+                        .get(transactionalId).state()).isEqualTo(TransactionState.COMPLETE_COMMIT);
+                assertThatThrownBy(() -> bob.describeTransactions(List.of(transactionalId)).all().get(30, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(TransactionalIdAuthorizationException.class);
+                assertThat(bob.listTransactions().all().get(30, TimeUnit.SECONDS))
+                        .noneMatch(listing -> listing.transactionalId().equals(transactionalId));
+                assertThat(alice.listTransactions().all().get(30, TimeUnit.SECONDS))
+                        .anyMatch(listing -> listing.transactionalId().equals(transactionalId));
+            }
+        }
+    }
+
+    private static void produceInTransaction(String user, String transactionalId, String topic, String value) {
+        Map<String, Object> settings = login(user);
+        settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 20_000);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(settings, new StringSerializer(),
+                new StringSerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, "k", value));
+            producer.commitTransaction();
+        }
     }
 
     @Test

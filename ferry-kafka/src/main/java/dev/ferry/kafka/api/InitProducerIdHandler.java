@@ -2,8 +2,8 @@ package dev.ferry.kafka.api;
 
 import dev.ferry.access.AclBinding.Operation;
 import dev.ferry.access.AclBinding.ResourceType;
-import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.error.ErrorCode;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.TopicRegistry;
 import dev.ferry.txn.TransactionCoordinator;
 import java.util.concurrent.CompletableFuture;
@@ -63,6 +63,10 @@ public final class InitProducerIdHandler implements ApiHandler {
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage request) {
         InitProducerIdRequestData data = (InitProducerIdRequestData) request;
         if (data.transactionalId() != null && transactions != null) {
+            if (!acls.allowed(context, Operation.WRITE, ResourceType.TRANSACTIONAL_ID, data.transactionalId())) {
+                return CompletableFuture.completedFuture(new InitProducerIdResponseData().setProducerId(-1)
+                        .setProducerEpoch((short) -1).setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()));
+            }
             return transactions.initProducerId(data.transactionalId(), data.transactionTimeoutMs(), data.producerId(),
                     data.producerEpoch()).handle((result, failure) -> {
                         InitProducerIdResponseData response = new InitProducerIdResponseData();

@@ -18,13 +18,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
-import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData.BatchIndexAndErrorMessage;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -104,7 +104,9 @@ public final class ProduceHandler implements ApiHandler {
         boolean validAcks = acks == -1 || acks == 0 || acks == 1;
         AckLevel ackLevel = acks == -1 ? AckLevel.DURABLE : AckLevel.WRITTEN;
         ProduceResponseData response = new ProduceResponseData();
-        if (data.transactionalId() == null && hasTransactionalBatch(data)) {
+        if (data.transactionalId() == null && hasTransactionalBatch(data)
+                || data.transactionalId() != null
+                && !acls.allowed(context, Operation.WRITE, ResourceType.TRANSACTIONAL_ID, data.transactionalId())) {
             return CompletableFuture.completedFuture(acks == 0 ? null
                     : refuseAll(data, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
         }

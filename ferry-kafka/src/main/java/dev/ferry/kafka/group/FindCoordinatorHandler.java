@@ -1,22 +1,20 @@
 package dev.ferry.kafka.group;
 
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-
-import org.apache.kafka.common.message.FindCoordinatorRequestData;
-import org.apache.kafka.common.message.FindCoordinatorResponseData;
-import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
-import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.protocol.ApiMessage;
-import org.apache.kafka.common.protocol.Errors;
-
 import dev.ferry.access.AclBinding.Operation;
 import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.kafka.LocalNode;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
 import dev.ferry.kafka.security.KafkaAcls;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
 
 /**
  * FindCoordinator: this broker coordinates every group and, when it runs a transaction
@@ -99,6 +97,9 @@ public final class FindCoordinatorHandler implements ApiHandler {
                     : Errors.GROUP_AUTHORIZATION_FAILED;
         }
         if (keyType == TRANSACTION_KEY) {
+            if (!acls.allowed(context, Operation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) {
+                return Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+            }
             return transactions ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
         }
         return Errors.INVALID_REQUEST;

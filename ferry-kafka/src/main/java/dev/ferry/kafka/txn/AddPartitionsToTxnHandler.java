@@ -1,23 +1,28 @@
 package dev.ferry.kafka.txn;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.PartitionRef;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
 import dev.ferry.txn.TransactionCoordinator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic;
-import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnPartitionResult;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnPartitionResultCollection;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnTopicResult;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnTopicResultCollection;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -31,10 +36,17 @@ import org.apache.kafka.common.protocol.Errors;
 public final class AddPartitionsToTxnHandler implements ApiHandler {
     private final TransactionCoordinator coordinator;
     private final TopicRegistry topics;
+    private final KafkaAcls acls;
 
     public AddPartitionsToTxnHandler(TransactionCoordinator coordinator, TopicRegistry topics) {
+        this(coordinator, topics, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: WRITE on the transactional id and on each topic. */
+    public AddPartitionsToTxnHandler(TransactionCoordinator coordinator, TopicRegistry topics, KafkaAcls acls) {
         this.coordinator = coordinator;
         this.topics = topics;
+        this.acls = acls;
     }
 
     @Override
@@ -55,22 +67,28 @@ public final class AddPartitionsToTxnHandler implements ApiHandler {
     @Override
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage message) {
         AddPartitionsToTxnRequestData request = (AddPartitionsToTxnRequestData) message;
+        if (!acls.allowed(context, Operation.WRITE, ResourceType.TRANSACTIONAL_ID, request.v3AndBelowTransactionalId())) {
+            return CompletableFuture.completedFuture(answer(request, ref -> Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
+        }
         Set<PartitionRef> partitions = new HashSet<>();
-        Set<PartitionRef> unknown = new HashSet<>();
+        Map<PartitionRef, Errors> refused = new HashMap<>();
         for (AddPartitionsToTxnTopic topic : request.v3AndBelowTopics()) {
             Optional<Topic> found = topics.topic(topic.name());
+            boolean writable = acls.allowed(context, Operation.WRITE, ResourceType.TOPIC, topic.name());
             for (int index : topic.partitions()) {
                 PartitionRef ref = new PartitionRef(topic.name(), index);
-                if (found.isEmpty() || index < 0 || index >= found.get().partitionCount()) {
-                    unknown.add(ref);
+                if (!writable) {
+                    refused.put(ref, Errors.TOPIC_AUTHORIZATION_FAILED);
+                } else if (found.isEmpty() || index < 0 || index >= found.get().partitionCount()) {
+                    refused.put(ref, Errors.UNKNOWN_TOPIC_OR_PARTITION);
                 } else {
                     partitions.add(ref);
                 }
             }
         }
-        if (!unknown.isEmpty()) {
-            return CompletableFuture.completedFuture(answer(request, ref -> unknown.contains(ref)
-                    ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.OPERATION_NOT_ATTEMPTED));
+        if (!refused.isEmpty()) {
+            return CompletableFuture.completedFuture(answer(request,
+                    ref -> refused.getOrDefault(ref, Errors.OPERATION_NOT_ATTEMPTED)));
         }
         return coordinator.addPartitions(request.v3AndBelowTransactionalId(), request.v3AndBelowProducerId(),
                 request.v3AndBelowProducerEpoch(), partitions).handle((result, failure) -> {

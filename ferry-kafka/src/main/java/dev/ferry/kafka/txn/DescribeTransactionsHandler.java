@@ -1,8 +1,11 @@
 package dev.ferry.kafka.txn;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.PartitionRef;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.txn.TransactionCoordinator;
 import dev.ferry.txn.TransactionMetadata;
 import java.util.ArrayList;
@@ -13,9 +16,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.message.DescribeTransactionsRequestData;
-import org.apache.kafka.common.message.DescribeTransactionsResponseData;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData.TopicData;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData.TransactionState;
+import org.apache.kafka.common.message.DescribeTransactionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -27,9 +30,16 @@ import org.apache.kafka.common.protocol.Errors;
  */
 public final class DescribeTransactionsHandler implements ApiHandler {
     private final TransactionCoordinator coordinator;
+    private final KafkaAcls acls;
 
     public DescribeTransactionsHandler(TransactionCoordinator coordinator) {
+        this(coordinator, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs on transactional ids (see ferry-kafka's README, "Kafka ACLs"). */
+    public DescribeTransactionsHandler(TransactionCoordinator coordinator, KafkaAcls acls) {
         this.coordinator = coordinator;
+        this.acls = acls;
     }
 
     @Override
@@ -52,6 +62,11 @@ public final class DescribeTransactionsHandler implements ApiHandler {
         DescribeTransactionsRequestData request = (DescribeTransactionsRequestData) message;
         List<CompletableFuture<TransactionState>> states = new ArrayList<>();
         for (String id : request.transactionalIds()) {
+            if (!acls.allowed(context, Operation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, id)) {
+                states.add(CompletableFuture.completedFuture(new TransactionState().setTransactionalId(id)
+                        .setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code())));
+                continue;
+            }
             states.add(coordinator.describe(id).handle((found, failure) -> state(id, found, failure)));
         }
         return CompletableFuture.allOf(states.toArray(CompletableFuture[]::new)).thenApply(done -> {

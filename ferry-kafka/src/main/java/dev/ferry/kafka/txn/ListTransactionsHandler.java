@@ -1,7 +1,10 @@
 package dev.ferry.kafka.txn;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.txn.TransactionCoordinator;
 import dev.ferry.txn.TransactionMetadata;
 import dev.ferry.txn.TransactionState;
@@ -22,9 +25,16 @@ import org.apache.kafka.common.protocol.Errors;
  */
 public final class ListTransactionsHandler implements ApiHandler {
     private final TransactionCoordinator coordinator;
+    private final KafkaAcls acls;
 
     public ListTransactionsHandler(TransactionCoordinator coordinator) {
+        this(coordinator, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs on transactional ids (see ferry-kafka's README, "Kafka ACLs"). */
+    public ListTransactionsHandler(TransactionCoordinator coordinator, KafkaAcls acls) {
         this.coordinator = coordinator;
+        this.acls = acls;
     }
 
     @Override
@@ -70,7 +80,9 @@ public final class ListTransactionsHandler implements ApiHandler {
                         || request.producerIdFilters().contains(metadata.producerId()))
                         && (request.durationFilter() < 0 || (metadata.startTimeMs() >= 0
                         && nowMs - metadata.startTimeMs() > request.durationFilter()))
-                        && (pattern == null || pattern.matcher(metadata.transactionalId()).matches());
+                        && (pattern == null || pattern.matcher(metadata.transactionalId()).matches())
+                        && acls.allowedQuietly(context, Operation.DESCRIBE, ResourceType.TRANSACTIONAL_ID,
+                        metadata.transactionalId());
                 if (listed) {
                     response.transactionStates().add(new ListTransactionsResponseData.TransactionState()
                             .setTransactionalId(metadata.transactionalId()).setProducerId(metadata.producerId())

@@ -2,6 +2,7 @@ package dev.ferry.kafka.txn;
 
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.api.ApiHandlers;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.stream.Topic;
 import dev.ferry.stream.TopicRegistry;
 import dev.ferry.txn.TransactionCoordinator;
@@ -16,13 +17,13 @@ public final class TransactionApis {
     }
 
     public static void register(ApiHandlers handlers, TransactionCoordinator coordinator, GroupCoordinator groups,
-                                TopicRegistry topics) {
-        handlers.register(new AddPartitionsToTxnHandler(coordinator, topics));
-        handlers.register(new AddOffsetsToTxnHandler(coordinator));
+                                TopicRegistry topics, KafkaAcls acls) {
+        handlers.register(new AddPartitionsToTxnHandler(coordinator, topics, acls));
+        handlers.register(new AddOffsetsToTxnHandler(coordinator, acls));
         handlers.register(new TxnOffsetCommitHandler(coordinator, groups,
-                topic -> topics.topic(topic).map(Topic::partitionCount).orElse(0)));
-        handlers.register(new EndTxnHandler(coordinator));
-        handlers.register(new DescribeTransactionsHandler(coordinator));
-        handlers.register(new ListTransactionsHandler(coordinator));
+                topic -> topics.topic(topic).map(Topic::partitionCount).orElse(0), acls));
+        handlers.register(new EndTxnHandler(coordinator, acls));
+        handlers.register(new DescribeTransactionsHandler(coordinator, acls));
+        handlers.register(new ListTransactionsHandler(coordinator, acls));
     }
 }

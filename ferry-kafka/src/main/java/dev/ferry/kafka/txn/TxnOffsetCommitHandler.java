@@ -1,26 +1,29 @@
 package dev.ferry.kafka.txn;
 
+import dev.ferry.access.AclBinding.Operation;
+import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.group.GroupCommand.OffsetToCommit;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.group.PartitionRef;
 import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.kafka.api.RequestContext;
 import dev.ferry.kafka.group.GroupErrors;
+import dev.ferry.kafka.security.KafkaAcls;
 import dev.ferry.txn.TransactionCoordinator;
 import dev.ferry.txn.TransactionResult;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.ToIntFunction;
-import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic;
-import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition;
 import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -42,6 +45,7 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
     private final TransactionCoordinator coordinator;
     private final GroupCoordinator groups;
     private final ToIntFunction<String> partitionCounts;
+    private final KafkaAcls acls;
 
     /**
      * @param partitionCounts a topic's partition count, 0 when it does not exist: as Kafka, an offset
@@ -49,9 +53,16 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
      */
     public TxnOffsetCommitHandler(TransactionCoordinator coordinator, GroupCoordinator groups,
                                   ToIntFunction<String> partitionCounts) {
+        this(coordinator, groups, partitionCounts, KafkaAcls.ALLOW_ALL);
+    }
+
+    /** With ACLs: WRITE on the transactional id, READ on the group and on each topic. */
+    public TxnOffsetCommitHandler(TransactionCoordinator coordinator, GroupCoordinator groups,
+                                  ToIntFunction<String> partitionCounts, KafkaAcls acls) {
         this.coordinator = coordinator;
         this.groups = groups;
         this.partitionCounts = partitionCounts;
+        this.acls = acls;
     }
 
     @Override
@@ -72,13 +83,24 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
     @Override
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage message) {
         TxnOffsetCommitRequestData request = (TxnOffsetCommitRequestData) message;
+        Map<PartitionRef, Errors> unknown = new HashMap<>();
+        if (!acls.allowed(context, Operation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId())) {
+            return CompletableFuture.completedFuture(response(request, unknown, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
+        }
+        if (!acls.allowed(context, Operation.READ, ResourceType.GROUP, request.groupId())) {
+            return CompletableFuture.completedFuture(response(request, unknown, Errors.GROUP_AUTHORIZATION_FAILED));
+        }
         List<OffsetToCommit> offsets = new ArrayList<>();
-        Set<PartitionRef> unknown = new HashSet<>();
         for (TxnOffsetCommitRequestTopic topic : request.topics()) {
             int partitionCount = partitionCounts.applyAsInt(topic.name());
+            boolean readable = acls.allowed(context, Operation.READ, ResourceType.TOPIC, topic.name());
             for (TxnOffsetCommitRequestPartition partition : topic.partitions()) {
+                if (!readable) {
+                    unknown.put(new PartitionRef(topic.name(), partition.partitionIndex()), Errors.TOPIC_AUTHORIZATION_FAILED);
+                    continue;
+                }
                 if (partition.partitionIndex() < 0 || partition.partitionIndex() >= partitionCount) {
-                    unknown.add(new PartitionRef(topic.name(), partition.partitionIndex()));
+                    unknown.put(new PartitionRef(topic.name(), partition.partitionIndex()), Errors.UNKNOWN_TOPIC_OR_PARTITION);
                     continue;
                 }
                 offsets.add(new OffsetToCommit(new PartitionRef(topic.name(), partition.partitionIndex()),
@@ -110,15 +132,16 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
         return error == Errors.INVALID_TXN_STATE && version >= 4 ? Errors.TRANSACTION_ABORTABLE : error;
     }
 
-    private static ApiMessage response(TxnOffsetCommitRequestData request, Set<PartitionRef> unknown, Errors error) {
+    /** Every partition answered {@code error} but those refused on their own (unknown, or their topic unreadable). */
+    private static ApiMessage response(TxnOffsetCommitRequestData request, Map<PartitionRef, Errors> refused, Errors error) {
         TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
         for (TxnOffsetCommitRequestTopic topic : request.topics()) {
             TxnOffsetCommitResponseTopic answer = new TxnOffsetCommitResponseTopic().setName(topic.name());
             for (TxnOffsetCommitRequestPartition partition : topic.partitions()) {
-                boolean missing = unknown.contains(new PartitionRef(topic.name(), partition.partitionIndex()));
                 answer.partitions().add(new TxnOffsetCommitResponsePartition()
                         .setPartitionIndex(partition.partitionIndex())
-                        .setErrorCode(missing ? Errors.UNKNOWN_TOPIC_OR_PARTITION.code() : error.code()));
+                        .setErrorCode(refused.getOrDefault(new PartitionRef(topic.name(), partition.partitionIndex()),
+                                error).code()));
             }
             response.topics().add(answer);
         }
