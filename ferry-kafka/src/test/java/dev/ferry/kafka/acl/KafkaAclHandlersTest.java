@@ -8,6 +8,18 @@ import dev.ferry.kafka.api.ApiHandler;
 import dev.ferry.group.GroupConfig;
 import dev.ferry.group.GroupCoordinator;
 import dev.ferry.kafka.LocalNode;
+import dev.ferry.kafka.txn.AddOffsetsToTxnHandler;
+import dev.ferry.kafka.txn.AddPartitionsToTxnHandler;
+import dev.ferry.kafka.txn.EndTxnHandler;
+import dev.ferry.kafka.txn.TxnOffsetCommitHandler;
+import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
+import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.EndTxnRequestData;
+import org.apache.kafka.common.message.EndTxnResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import dev.ferry.kafka.api.DescribeClusterHandler;
 import dev.ferry.kafka.api.MetadataHandler;
 import org.apache.kafka.common.acl.AclOperation;
@@ -87,6 +99,9 @@ class KafkaAclHandlersTest {
     private static final byte LITERAL = 3;
     private static final byte MATCH = 2;
     private static final byte WRITE = 4;
+    private static final byte READ = 3;
+    private static final byte GROUP = 3;
+    private static final byte TRANSACTIONAL_ID = 5;
     private static final byte ALTER = 7;
     private static final byte ALLOW = 3;
 
@@ -329,6 +344,53 @@ class KafkaAclHandlersTest {
                 .clusterAuthorizedOperations()).isEqualTo(1 << AclOperation.ALTER.code() | 1 << AclOperation.DESCRIBE.code());
         assertThat(((DescribeClusterResponseData) handle("bob", new DescribeClusterHandler(node, acls), cluster))
                 .clusterAuthorizedOperations()).isZero();
+    }
+
+    @Test
+    void shouldRefuseTransactionRequestsWithoutWriteOnTheIdOrTheirTopics() throws Exception {
+        handle("admin", new CreateAclsHandler(acls), new CreateAclsRequestData().setCreations(List.of(
+                creation(TRANSACTIONAL_ID, "tx", "User:alice", WRITE))));
+        // Refused before the coordinator is asked: none is given.
+        AddPartitionsToTxnRequestData add = new AddPartitionsToTxnRequestData().setV3AndBelowTransactionalId("tx")
+                .setV3AndBelowProducerId(1).setV3AndBelowProducerEpoch((short) 0)
+                .setV3AndBelowTopics(new AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection(List.of(
+                        new AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic().setName("orders").setPartitions(List.of(0)),
+                        new AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic().setName("missing").setPartitions(List.of(0)))
+                        .iterator()));
+        AddPartitionsToTxnResponseData bobs = (AddPartitionsToTxnResponseData) handle("bob",
+                new AddPartitionsToTxnHandler(null, topics, acls), add);
+        assertThat(bobs.resultsByTopicV3AndBelow()).allSatisfy(topic -> assertThat(topic.resultsByPartition())
+                .allSatisfy(partition -> assertThat(Errors.forCode(partition.partitionErrorCode()))
+                        .isEqualTo(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)));
+        // Alice may write to the id but to neither topic: refused per topic, nothing else attempted.
+        AddPartitionsToTxnResponseData alices = (AddPartitionsToTxnResponseData) handle("alice",
+                new AddPartitionsToTxnHandler(null, topics, acls), add);
+        assertThat(alices.resultsByTopicV3AndBelow()).allSatisfy(topic -> assertThat(topic.resultsByPartition())
+                .allSatisfy(partition -> assertThat(Errors.forCode(partition.partitionErrorCode()))
+                        .isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED)));
+
+        TxnOffsetCommitRequestData commit = new TxnOffsetCommitRequestData().setTransactionalId("tx").setGroupId("g")
+                .setProducerId(1).setProducerEpoch((short) 0).setTopics(List.of(
+                        new TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic().setName("orders").setPartitions(List.of(
+                                new TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition().setPartitionIndex(0)
+                                        .setCommittedOffset(3)))));
+        TxnOffsetCommitHandler offsets = new TxnOffsetCommitHandler(null, null, topic -> 1, acls);
+        assertThat(Errors.forCode(((TxnOffsetCommitResponseData) handle("bob", offsets, commit)).topics().get(0)
+                .partitions().get(0).errorCode())).isEqualTo(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+        assertThat(Errors.forCode(((TxnOffsetCommitResponseData) handle("alice", offsets, commit)).topics().get(0)
+                .partitions().get(0).errorCode())).isEqualTo(Errors.GROUP_AUTHORIZATION_FAILED);
+        handle("admin", new CreateAclsHandler(acls), new CreateAclsRequestData().setCreations(List.of(
+                creation(GROUP, "g", "User:alice", READ))));
+        // The group is readable, the topic is not, and it is the only one: nothing reaches the coordinator.
+        assertThat(Errors.forCode(((TxnOffsetCommitResponseData) handle("alice", offsets, commit)).topics().get(0)
+                .partitions().get(0).errorCode())).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED);
+
+        assertThat(Errors.forCode(((EndTxnResponseData) handle("bob", new EndTxnHandler(null, acls),
+                new EndTxnRequestData().setTransactionalId("tx").setProducerId(1).setCommitted(true))).errorCode()))
+                .isEqualTo(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+        assertThat(Errors.forCode(((AddOffsetsToTxnResponseData) handle("bob", new AddOffsetsToTxnHandler(null, acls),
+                new AddOffsetsToTxnRequestData().setTransactionalId("tx").setGroupId("g"))).errorCode()))
+                .isEqualTo(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     }
 
     @Test
