@@ -379,6 +379,9 @@ class KafkaAclHandlersTest {
                 .partitions().get(0).errorCode())).isEqualTo(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
         assertThat(Errors.forCode(((TxnOffsetCommitResponseData) handle("alice", offsets, commit)).topics().get(0)
                 .partitions().get(0).errorCode())).isEqualTo(Errors.GROUP_AUTHORIZATION_FAILED);
+        assertThat(Errors.forCode(((AddOffsetsToTxnResponseData) handle("alice", new AddOffsetsToTxnHandler(null, acls),
+                new AddOffsetsToTxnRequestData().setTransactionalId("tx").setGroupId("g"))).errorCode()))
+                .isEqualTo(Errors.GROUP_AUTHORIZATION_FAILED);
         handle("admin", new CreateAclsHandler(acls), new CreateAclsRequestData().setCreations(List.of(
                 creation(GROUP, "g", "User:alice", READ))));
         // The group is readable, the topic is not, and it is the only one: nothing reaches the coordinator.
