@@ -2,10 +2,10 @@ package dev.ferry.kafka.security;
 
 import dev.ferry.access.AccessControl;
 import dev.ferry.access.AclBinding;
-import dev.ferry.access.User;
 import dev.ferry.access.AclBinding.Operation;
 import dev.ferry.access.AclBinding.ResourceType;
 import dev.ferry.access.KafkaAuthorizer;
+import dev.ferry.access.User;
 import dev.ferry.kafka.api.RequestContext;
 import dev.ferry.text.LogSafe;
 import java.net.InetSocketAddress;
