@@ -153,8 +153,9 @@ public final class AlterConfigsHandler implements ApiHandler {
             fail(result, Errors.INVALID_REQUEST, "Default topic resources are not allowed.");
             return CompletableFuture.completedFuture(null);
         }
-        if (Topic.nameProblem(name) != null) {
-            fail(result, Errors.INVALID_TOPIC_EXCEPTION, Topic.nameProblem(name));
+        String nameProblem = Topic.nameProblem(name);
+        if (nameProblem != null) {
+            fail(result, Errors.INVALID_TOPIC_EXCEPTION, nameProblem);
             return CompletableFuture.completedFuture(null);
         }
         Optional<Topic> topic = topics.topic(name);

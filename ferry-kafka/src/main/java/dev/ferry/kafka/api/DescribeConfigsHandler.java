@@ -97,6 +97,7 @@ public final class DescribeConfigsHandler implements ApiHandler {
                     .setResourceName(resource.resourceName());
             response.results().add(result);
             ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
+            String topicNameProblem = type == ConfigResource.Type.TOPIC ? Topic.nameProblem(resource.resourceName()) : null;
             if (type == ConfigResource.Type.TOPIC
                     && !acls.allowed(context, Operation.DESCRIBE_CONFIGS, ResourceType.TOPIC, resource.resourceName())) {
                 result.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
@@ -127,10 +128,9 @@ public final class DescribeConfigsHandler implements ApiHandler {
                 } else {
                     result.setConfigs(BrokerLoggerConfigs.describe(loggers, asked(resource)));
                 }
-            } else if (type == ConfigResource.Type.TOPIC && Topic.nameProblem(resource.resourceName()) != null) {
+            } else if (topicNameProblem != null) {
                 // Kafka 4.3.1's answer and text: a name no topic can have.
-                result.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code())
-                        .setErrorMessage(Topic.nameProblem(resource.resourceName()));
+                result.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code()).setErrorMessage(topicNameProblem);
             } else if (type == ConfigResource.Type.TOPIC) {
                 Optional<Topic> topic = topics.topic(resource.resourceName());
                 if (topic.isEmpty()) {

@@ -90,8 +90,7 @@ public final class DescribeGroupsHandler implements ApiHandler {
     }
 
     private static DescribedGroup notFound(String groupId, String message) {
-        return new DescribedGroup().setGroupId(groupId).setGroupState(GroupState.DEAD.displayName()).setProtocolType("")
-                .setProtocolData("").setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(message);
+        return described(groupId, Optional.empty()).setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(message);
     }
 
     private static DescribedGroup described(String groupId, Optional<GroupDescription> found) {

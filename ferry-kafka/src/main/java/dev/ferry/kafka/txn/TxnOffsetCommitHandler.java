@@ -83,24 +83,24 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
     @Override
     public CompletionStage<ApiMessage> handle(RequestContext context, ApiMessage message) {
         TxnOffsetCommitRequestData request = (TxnOffsetCommitRequestData) message;
-        Map<PartitionRef, Errors> unknown = new HashMap<>();
         if (!acls.allowed(context, Operation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId())) {
-            return CompletableFuture.completedFuture(response(request, unknown, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
+            return CompletableFuture.completedFuture(response(request, Map.of(), Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
         }
         if (!acls.allowed(context, Operation.READ, ResourceType.GROUP, request.groupId())) {
-            return CompletableFuture.completedFuture(response(request, unknown, Errors.GROUP_AUTHORIZATION_FAILED));
+            return CompletableFuture.completedFuture(response(request, Map.of(), Errors.GROUP_AUTHORIZATION_FAILED));
         }
         List<OffsetToCommit> offsets = new ArrayList<>();
+        Map<PartitionRef, Errors> refused = new HashMap<>();
         for (TxnOffsetCommitRequestTopic topic : request.topics()) {
             int partitionCount = partitionCounts.applyAsInt(topic.name());
             boolean readable = acls.allowed(context, Operation.READ, ResourceType.TOPIC, topic.name());
             for (TxnOffsetCommitRequestPartition partition : topic.partitions()) {
                 if (!readable) {
-                    unknown.put(new PartitionRef(topic.name(), partition.partitionIndex()), Errors.TOPIC_AUTHORIZATION_FAILED);
+                    refused.put(new PartitionRef(topic.name(), partition.partitionIndex()), Errors.TOPIC_AUTHORIZATION_FAILED);
                     continue;
                 }
                 if (partition.partitionIndex() < 0 || partition.partitionIndex() >= partitionCount) {
-                    unknown.put(new PartitionRef(topic.name(), partition.partitionIndex()), Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                    refused.put(new PartitionRef(topic.name(), partition.partitionIndex()), Errors.UNKNOWN_TOPIC_OR_PARTITION);
                     continue;
                 }
                 offsets.add(new OffsetToCommit(new PartitionRef(topic.name(), partition.partitionIndex()),
@@ -108,16 +108,16 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
             }
         }
         if (offsets.isEmpty()) {
-            return CompletableFuture.completedFuture(response(request, unknown, Errors.NONE));
+            return CompletableFuture.completedFuture(response(request, refused, Errors.NONE));
         }
         return groups.transactionalCommitError(request.groupId(), request.generationId(), request.memberId(),
                 request.groupInstanceId()).thenCompose(groupError -> {
                     if (groupError != null) {
-                        return CompletableFuture.completedFuture(response(request, unknown, GroupErrors.toKafka(groupError)));
+                        return CompletableFuture.completedFuture(response(request, refused, GroupErrors.toKafka(groupError)));
                     }
                     return coordinator.commitOffsets(request.transactionalId(), request.producerId(),
                             request.producerEpoch(), request.groupId(), offsets).handle((result, failure) ->
-                            response(request, unknown, transactionError(result, failure, context.apiVersion())));
+                            response(request, refused, transactionError(result, failure, context.apiVersion())));
                 });
     }
 
